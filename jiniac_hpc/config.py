@@ -1,0 +1,311 @@
+"""Typed configs and YAML recipes.
+
+Every component owns a ``@dataclass`` Config whose fields carry a ``doc`` in their metadata
+and whose ``__post_init__`` validates values. This module turns YAML recipes into those
+dataclasses:
+
+    from jiniac_hpc.config import load_recipe
+    cfg = load_recipe("pretrain", "debug", overrides=["train.lr=1e-4"])
+
+A recipe is ``jiniac_hpc/recipes/<stage>/<name>.yaml`` (or any path to a YAML file). It may
+start with ``base: <name or relative path>`` and then override only a few fields; bases
+chain. ``--set key.sub=value`` overrides are parsed as YAML scalars (so ``1e-4`` is a float,
+``[a, b]`` a list) and applied last.
+
+Every error (unknown key, wrong type, impossible value) is a :class:`ConfigError` that names
+the dotted key and the file (or ``--set``) the value came from, so a bad recipe fails on the
+login node before anything is submitted.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal, Mapping, TypeVar, Union, get_args, get_origin, get_type_hints
+
+import yaml
+
+RECIPE_DIR = Path(__file__).parent / "recipes"
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A recipe or override is invalid. The message names the key and where it came from."""
+
+
+def field(default: Any = dataclasses.MISSING, *, doc: str, default_factory: Any = dataclasses.MISSING):
+    """A dataclass field with documentation (shown by ``jiniac explain``)."""
+    if default_factory is not dataclasses.MISSING:
+        return dataclasses.field(default_factory=default_factory, metadata={"doc": doc})
+    return dataclasses.field(default=default, metadata={"doc": doc})
+
+
+def check(cond: bool, key: str, msg: str) -> None:
+    """Raise a ValueError naming ``key`` unless ``cond``; used inside ``__post_init__``."""
+    if not cond:
+        raise ValueError(f"{key}: {msg}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading YAML with provenance
+# ---------------------------------------------------------------------------------------------
+
+
+def recipe_path(stage: str, name: str | Path) -> Path:
+    """Resolve a recipe name (``debug``) or a path (``my.yaml``) to a file."""
+    p = Path(name)
+    if p.suffix in (".yaml", ".yml") and p.exists():
+        return p.resolve()
+    cand = RECIPE_DIR / stage / f"{name}.yaml"
+    if cand.exists():
+        return cand
+    known = sorted(x.stem for x in (RECIPE_DIR / stage).glob("*.yaml"))
+    raise ConfigError(f"no recipe {str(name)!r} for stage {stage!r}; known recipes: {known} "
+                      f"(or pass a path to a .yaml file)")
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: invalid YAML: {e}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a recipe must be a mapping at the top level, got {type(data).__name__}")
+    return data
+
+
+def _merge(dst: dict, src: Mapping, prov: dict, origin: str, prefix: str = "") -> None:
+    """Deep-merge ``src`` into ``dst``, recording for every leaf key the file it came from."""
+    for k, v in src.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping) and isinstance(dst.get(k), dict):
+            _merge(dst[k], v, prov, origin, key + ".")
+        else:
+            dst[k] = _deepcopy(v)
+            _mark(prov, key, v, origin)
+
+
+def _mark(prov: dict, key: str, v: Any, origin: str) -> None:
+    prov[key] = origin
+    if isinstance(v, Mapping):
+        for k, sub in v.items():
+            _mark(prov, f"{key}.{k}", sub, origin)
+
+
+def _deepcopy(v: Any) -> Any:
+    if isinstance(v, Mapping):
+        return {k: _deepcopy(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_deepcopy(x) for x in v]
+    return v
+
+
+def load_raw(stage: str, name: str | Path, _seen: tuple = ()) -> tuple[dict, dict]:
+    """Load a recipe and its ``base`` chain. Returns (merged dict, provenance by dotted key)."""
+    path = recipe_path(stage, name) if not _seen else Path(name)
+    if path in _seen:
+        raise ConfigError(f"{path}: base recipes form a cycle: {' -> '.join(map(str, _seen + (path,)))}")
+    data = _read_yaml(path)
+    base = data.pop("base", None)
+    merged: dict = {}
+    prov: dict = {}
+    if base is not None:
+        if not isinstance(base, str):
+            raise ConfigError(f"{path}: key 'base' must be a recipe name or path, got {base!r}")
+        rel = (path.parent / base)
+        base_path = rel if rel.suffix in (".yaml", ".yml") and rel.exists() else recipe_path(stage, base)
+        merged, prov = load_raw(stage, base_path, _seen + (path,))
+    _merge(merged, data, prov, str(path))
+    return merged, prov
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """``'train.lr=1e-4'`` -> ``('train.lr', 1e-4)``; the value is parsed as YAML."""
+    if "=" not in item:
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set train.lr=1e-4")
+    key, _, text = item.partition("=")
+    key = key.strip()
+    try:
+        value = yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        value = text
+    # YAML 1.1 reads 1e-4 as a string; a user writing a number means a number.
+    if isinstance(value, str):
+        try:
+            value = float(value) if any(c in value.lower() for c in ".e") else int(value)
+        except ValueError:
+            pass
+    return key, value
+
+
+def apply_overrides(data: dict, prov: dict, overrides: list[str] | None) -> None:
+    for item in overrides or []:
+        key, value = parse_override(item)
+        node = data
+        parts = key.split(".")
+        for p in parts[:-1]:
+            nxt = node.get(p)
+            if nxt is None:
+                nxt = node[p] = {}
+            if not isinstance(nxt, dict):
+                raise ConfigError(f"--set {item}: {p!r} is not a section")
+            node = nxt
+        node[parts[-1]] = value
+        _mark(prov, key, value, "--set")
+
+
+# ---------------------------------------------------------------------------------------------
+# Dict -> typed dataclass, with key-naming errors
+# ---------------------------------------------------------------------------------------------
+
+
+def _where(prov: dict, key: str) -> str:
+    origin = prov.get(key)
+    while origin is None and "." in key:
+        key = key.rsplit(".", 1)[0]
+        origin = prov.get(key)
+    return origin or "defaults"
+
+
+def _coerce(tp: Any, value: Any, key: str, prov: dict) -> Any:
+    """Check ``value`` against the annotation ``tp`` and convert where lossless (int -> float)."""
+    origin = get_origin(tp)
+    if tp is Any:
+        return value
+    if origin in (Union, types.UnionType):
+        args = get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for a in args:
+            if a is type(None):
+                continue
+            try:
+                return _coerce(a, value, key, prov)
+            except ConfigError as e:
+                errors.append(str(e))
+        raise ConfigError(errors[0] if len(errors) == 1 else
+                          f"{key} (from {_where(prov, key)}): {value!r} matches none of {tp}")
+    if origin is Literal:
+        choices = get_args(tp)
+        if value not in choices:
+            raise ConfigError(f"{key} (from {_where(prov, key)}): {value!r} is not one of {list(choices)}")
+        return value
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{key} (from {_where(prov, key)}): expected a list, got {value!r}")
+        (item_tp, *_) = get_args(tp) or (Any,)
+        return [_coerce(item_tp, v, f"{key}[{i}]", prov) for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{key} (from {_where(prov, key)}): expected a mapping, got {value!r}")
+        _, val_tp = get_args(tp) or (Any, Any)
+        return {str(k): _coerce(val_tp, v, f"{key}.{k}", prov) for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        if isinstance(value, tp):
+            return value
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{key} (from {_where(prov, key)}): expected a section (mapping), got {value!r}")
+        return _build(tp, value, prov, key + ".")
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key} (from {_where(prov, key)}): expected a number, got {value!r}")
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key} (from {_where(prov, key)}): expected an integer, got {value!r}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key} (from {_where(prov, key)}): expected true or false, got {value!r}")
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} (from {_where(prov, key)}): expected a string, got {value!r}")
+        return value
+    if isinstance(tp, type) and not isinstance(value, tp):
+        raise ConfigError(f"{key} (from {_where(prov, key)}): expected {tp.__name__}, got {value!r}")
+    return value
+
+
+def _build(cls: type[T], data: Mapping, prov: dict, prefix: str = "") -> T:
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = [k for k in data if k not in fields]
+    if unknown:
+        k = unknown[0]
+        raise ConfigError(f"unknown key {prefix}{k!s} (from {_where(prov, prefix + str(k))}); "
+                          f"valid keys{' under ' + prefix[:-1] if prefix else ''}: {sorted(fields)}")
+    kwargs = {name: _coerce(hints[name], data[name], prefix + name, prov) for name in data}
+    try:
+        return cls(**kwargs)
+    except ConfigError:
+        raise
+    except (ValueError, TypeError) as e:
+        msg = str(e)
+        # __post_init__ messages start with the field name; point at the file that set it.
+        fname = msg.split(":", 1)[0].strip()
+        origin = _where(prov, prefix + fname) if fname in fields else _where(prov, prefix[:-1])
+        raise ConfigError(f"{prefix}{msg} (from {origin})") from None
+
+
+def from_dict(cls: type[T], data: Mapping, prov: dict | None = None, origin: str = "<dict>") -> T:
+    """Build a typed config from a plain dict; errors name the key and ``origin``."""
+    if prov is None:
+        prov = {}
+        _mark_all(prov, data, origin)
+    return _build(cls, data, prov)
+
+
+def _mark_all(prov: dict, data: Mapping, origin: str, prefix: str = "") -> None:
+    for k, v in data.items():
+        _mark(prov, f"{prefix}{k}", v, origin)
+
+
+def load_recipe(stage: str, cls: type[T], name: str | Path, overrides: list[str] | None = None) -> T:
+    """Load recipe ``name`` of ``stage`` (with its bases and ``--set`` overrides) into ``cls``."""
+    data, prov = load_raw(stage, name)
+    apply_overrides(data, prov, overrides)
+    return _build(cls, data, prov)
+
+
+def to_dict(cfg: Any) -> Any:
+    """A dataclass config as plain YAML-friendly data (the inverse of :func:`from_dict`)."""
+    if dataclasses.is_dataclass(cfg):
+        return {f.name: to_dict(getattr(cfg, f.name)) for f in dataclasses.fields(cfg) if f.init}
+    if isinstance(cfg, (list, tuple)):
+        return [to_dict(v) for v in cfg]
+    if isinstance(cfg, dict):
+        return {k: to_dict(v) for k, v in cfg.items()}
+    if isinstance(cfg, Path):
+        return str(cfg)
+    return cfg
+
+
+def dump_yaml(cfg: Any, path: Path) -> None:
+    """Write the resolved config (``config.yaml`` in a run directory), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def describe(cls: type, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(dotted key, type, doc) for every field, recursively; used by ``jiniac explain``."""
+    rows = []
+    hints = get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        if dataclasses.is_dataclass(tp):
+            rows += describe(tp, f"{prefix}{f.name}.")
+        else:
+            name = getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+            rows.append((prefix + f.name, name, f.metadata.get("doc", "")))
+    return rows
+
+
+__all__ = ["ConfigError", "field", "check", "load_recipe", "from_dict", "to_dict", "dump_yaml",
+           "describe", "recipe_path", "RECIPE_DIR", "typing"]

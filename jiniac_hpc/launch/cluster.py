@@ -1,0 +1,145 @@
+"""Cluster profiles (``envs/clusters/*.yaml``) and per-stage job resources.
+
+A *cluster profile* says what a site looks like: partition, account, qos, GPUs a node,
+setup lines (module loads, venv activation) and extra sbatch directives. A stage's
+*job* section (in its recipe) says what one run needs: nodes, time, array throttle.
+The two meet in :func:`jiniac_hpc.launch.sbatch.build_spec`, the one place where node and
+GPU counts become sbatch text, so they are written once.
+
+    python -m jiniac_hpc.launch.cluster            # lists the profiles and checks them
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from jiniac_hpc.config import ConfigError, check, field, from_dict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def clusters_dir() -> Path:
+    """Where cluster profiles live; ``JINIAC_CLUSTERS_DIR`` overrides ``<repo>/envs/clusters``."""
+    return Path(os.environ.get("JINIAC_CLUSTERS_DIR", REPO_ROOT / "envs" / "clusters"))
+
+
+@dataclass
+class ClusterProfile:
+    """One site. Only ``envs/clusters/*.yaml`` names real clusters."""
+
+    name: str = field(doc="Profile name (the file stem); set by the loader.")
+    executor: str = field("slurm", doc="'slurm' submits with sbatch; 'local' runs on this machine.")
+    partition: Optional[str] = field(None, doc="Slurm partition (-p).")
+    account: Optional[str] = field(None, doc="Slurm account (-A), e.g. a project group.")
+    qos: Optional[str] = field(None, doc="Slurm QoS.")
+    gpus_per_node: int = field(0, doc="GPUs a node; GPU stages run one task per GPU.")
+    cpus_per_task: int = field(1, doc="CPU cores for each task.")
+    mem: Optional[str] = field(None, doc="Memory a node, as sbatch --mem takes it ('480G'); None: site default.")
+    time_min: int = field(60, doc="Default time limit in minutes (a stage's job.time_min overrides it).")
+    max_time_min: Optional[int] = field(None, doc="The partition's hard limit; longer requests fail early.")
+    gres_template: str = field("gpu:{n}", doc="How to write the GPU request as --gres; {n} is gpus_per_node.")
+    setup: list[str] = field(default_factory=list, doc="Shell lines run before the job: module load, venv.")
+    sbatch_extra: dict[str, str] = field(default_factory=dict, doc="Extra '#SBATCH --key=value' directives.")
+    srun_args: list[str] = field(default_factory=list, doc="Extra arguments for srun (e.g. --cpu-bind=none).")
+    signal_delay_s: int = field(120, doc="USR2 is sent this long before the time limit, to checkpoint.")
+    peak_tflops: float = field(0.0, doc="Peak bf16 dense TFLOP/s of one device, for MFU (H100 SXM: 989).")
+    python: str = field("python", doc="Python executable on the compute nodes.")
+
+    def __post_init__(self):
+        check(self.executor in ("slurm", "local"), "executor", f"must be 'slurm' or 'local', got {self.executor!r}")
+        check(self.gpus_per_node >= 0, "gpus_per_node", "must be >= 0")
+        check(self.cpus_per_task >= 1, "cpus_per_task", "must be >= 1")
+        check(self.time_min >= 1, "time_min", "must be >= 1")
+        check(self.signal_delay_s >= 0, "signal_delay_s", "must be >= 0")
+        check(self.peak_tflops >= 0, "peak_tflops", "must be >= 0")
+        check("{n}" in self.gres_template, "gres_template", "must contain {n}")
+        for k in self.sbatch_extra:
+            check(k not in ("nodes", "ntasks-per-node", "gres", "gpus-per-node", "array", "dependency"),
+                  "sbatch_extra", f"{k!r} is computed from the job; set it in the stage recipe instead")
+
+    @property
+    def is_local(self) -> bool:
+        return self.executor == "local"
+
+
+@dataclass
+class JobConfig:
+    """Resources of one stage run (the ``job:`` section of every stage recipe)."""
+
+    nodes: int = field(1, doc="Nodes for a distributed stage (pretrain, sft, dpo).")
+    gpus: bool = field(False, doc="Whether the stage uses GPUs; if so it runs one task per GPU.")
+    tasks_per_node: Optional[int] = field(None, doc="Tasks a node; default: GPUs a node for GPU stages, else 1.")
+    cpus_per_task: Optional[int] = field(None, doc="Cores a task; default: the cluster profile's.")
+    time_min: Optional[int] = field(None, doc="Time limit in minutes; default: the cluster profile's.")
+    mem: Optional[str] = field(None, doc="Memory a node; default: the cluster profile's.")
+    array_parallelism: int = field(32, doc="Throttle for array stages: at most this many tasks at once (%N).")
+    max_requeues: int = field(20, doc="How often a timed-out or preempted job may requeue itself.")
+
+    def __post_init__(self):
+        check(self.nodes >= 1, "nodes", f"must be >= 1, got {self.nodes}")
+        check(self.tasks_per_node is None or self.tasks_per_node >= 1, "tasks_per_node", "must be >= 1")
+        check(self.cpus_per_task is None or self.cpus_per_task >= 1, "cpus_per_task", "must be >= 1")
+        check(self.time_min is None or self.time_min >= 1, "time_min", "must be >= 1")
+        check(self.array_parallelism >= 1, "array_parallelism", "must be >= 1")
+        check(self.max_requeues >= 0, "max_requeues", "must be >= 0")
+
+    def tasks_for(self, cluster: ClusterProfile) -> int:
+        """Tasks a node: one per GPU for GPU stages (so GPU counts live only in the profile)."""
+        if self.tasks_per_node is not None:
+            return self.tasks_per_node
+        if self.gpus and cluster.gpus_per_node:
+            return cluster.gpus_per_node
+        return 1
+
+
+def list_clusters() -> list[str]:
+    return sorted(p.stem for p in clusters_dir().glob("*.yaml"))
+
+
+def load_cluster(name: str) -> ClusterProfile:
+    """Load ``envs/clusters/<name>.yaml`` (or a path)."""
+    import yaml
+
+    path = Path(name) if name.endswith((".yaml", ".yml")) else clusters_dir() / f"{name}.yaml"
+    if not path.exists():
+        raise ConfigError(f"no cluster profile {name!r} in {clusters_dir()}; known: {list_clusters()}")
+    data = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a cluster profile must be a mapping")
+    data.setdefault("name", path.stem)
+    return from_dict(ClusterProfile, data, origin=str(path))
+
+
+def slurm_available() -> bool:
+    """True when sbatch exists and the controller answers (a login node, or the test cluster)."""
+    if shutil.which("sbatch") is None or shutil.which("sinfo") is None:
+        return False
+    try:
+        r = subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, timeout=10, text=True)
+    except (subprocess.TimeoutExpired, OSError):
+        return False
+    return r.returncode == 0 and bool(r.stdout.strip())
+
+
+def resolve_cluster(name: Optional[str]) -> ClusterProfile:
+    """``--cluster`` if given, else ``$JINIAC_CLUSTER``, else ``local`` when no Slurm answers.
+
+    With Slurm present and no profile named we stop rather than guess a site's partition.
+    """
+    name = name or os.environ.get("JINIAC_CLUSTER")
+    if name:
+        return load_cluster(name)
+    if not slurm_available():
+        return load_cluster("local")
+    raise ConfigError("Slurm is available but no cluster profile was chosen: pass --cluster NAME "
+                      f"or set JINIAC_CLUSTER (profiles: {list_clusters()})")
+
+
+if __name__ == "__main__":
+    for n in list_clusters():
+        c = load_cluster(n)
+        print(f"{n:16s} executor={c.executor:5s} partition={c.partition} gpus/node={c.gpus_per_node}")

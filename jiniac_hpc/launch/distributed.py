@@ -1,0 +1,94 @@
+"""torch.distributed environment and preemption handling inside a job.
+
+Inside a submitit task (Slurm or local), :func:`export_torch_env` sets MASTER_ADDR,
+MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK and LOCAL_WORLD_SIZE from
+``submitit.helpers.TorchDistributedEnvironment``, so ``init_process_group("env://")``,
+HF Trainer and DeepSpeed work unchanged. Under torchrun these are already set and kept.
+
+Preemption: submitit's own USR2 handler lets only global rank 0 checkpoint, then exits it,
+which would leave the other ranks' optimizer shards unsaved. Training therefore uses
+:class:`PreemptionGuard` instead: every rank only records the signal; at the next step
+boundary the ranks agree (an all-reduce), all of them save, and only then rank 0 requeues the
+job and every rank exits.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Optional
+
+import submitit
+
+
+def export_torch_env() -> Optional[submitit.helpers.TorchDistributedEnvironment]:
+    """Export the torch.distributed variables for this task; None outside a submitit job."""
+    if "RANK" in os.environ and "WORLD_SIZE" in os.environ:
+        return None  # torchrun (or the user) already did
+    try:
+        env = submitit.helpers.TorchDistributedEnvironment()
+    except RuntimeError:
+        return None  # not inside a submitit job
+    # Keep every GPU visible: HF/DeepSpeed pick the device from LOCAL_RANK.
+    return env.export(set_cuda_visible_devices=False)
+
+
+class PreemptionGuard:
+    """Turns USR2/SIGTERM into a flag that training checks at step boundaries.
+
+    ``stop_requested()`` is collective when torch.distributed is initialised: if any rank got
+    the signal, all ranks see True at the same step, so they save together.
+    ``preempt_at`` (a set of global steps) makes the job preempt itself, for tests and drills.
+    """
+
+    def __init__(self, preempt_at: Optional[set[int]] = None):
+        self.flag = False
+        self.reason = ""
+        self.preempt_at = set(preempt_at or ())
+        for sig in (signal.SIGUSR2, signal.SIGTERM):
+            try:
+                signal.signal(sig, self._handler)
+            except ValueError:  # not the main thread (e.g. a notebook); signals unavailable
+                pass
+
+    def _handler(self, signum, frame) -> None:
+        self.flag = True
+        self.reason = signal.Signals(signum).name
+        print(f"[jiniac] caught {self.reason}: will checkpoint at the next step boundary", file=sys.stderr,
+              flush=True)
+
+    def stop_requested(self, step: int) -> bool:
+        local = self.flag or step in self.preempt_at
+        if local and not self.flag:
+            self.reason = f"preempt_at step {step}"
+        try:
+            import torch
+            import torch.distributed as dist
+        except ImportError:
+            return local
+        if dist.is_available() and dist.is_initialized():
+            t = torch.tensor([1.0 if local else 0.0])
+            if dist.get_backend() == "nccl":
+                t = t.cuda()
+            dist.all_reduce(t, op=dist.ReduceOp.MAX)
+            return bool(t.item() > 0)
+        return local
+
+
+def requeue_self(delay_s: float = 0.0) -> bool:
+    """Put the current Slurm job back in the queue; True if Slurm accepted it.
+
+    Called by global rank 0 after every rank has saved. Outside Slurm (local runs) there is
+    nothing to requeue: the caller exits and the next launch resumes from the checkpoint.
+    """
+    job_id = os.environ.get("SLURM_ARRAY_JOB_ID") and (
+        f"{os.environ['SLURM_ARRAY_JOB_ID']}_{os.environ['SLURM_ARRAY_TASK_ID']}") or os.environ.get("SLURM_JOB_ID")
+    if not job_id:
+        return False
+    time.sleep(delay_s)
+    r = subprocess.run(["scontrol", "requeue", job_id], capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"[jiniac] scontrol requeue {job_id} failed: {r.stderr.strip()}", file=sys.stderr, flush=True)
+    return r.returncode == 0

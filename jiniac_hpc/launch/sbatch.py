@@ -1,0 +1,121 @@
+"""The sbatch text: one pure function renders every script the suite submits.
+
+The launcher's submitit executor, ``--dry-run`` and the committed ``sbatch_templates/`` all
+go through :func:`render_sbatch`, so resources are written in one place (like submitit's
+``_make_sbatch_string``). ``tests/test_sbatch_golden.py`` diffs the output against golden
+files and fails when a committed template is stale; regenerate them with
+
+    python -m jiniac_hpc.launch.templates --write
+"""
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field, replace
+from typing import Optional
+
+from jiniac_hpc.launch.cluster import ClusterProfile, JobConfig
+
+# USR2 is what submitit listens for; Slurm sends it signal_delay_s before the time limit.
+PREEMPT_SIGNAL = "USR2"
+
+
+@dataclass(frozen=True)
+class SbatchSpec:
+    """Everything that ends up in one sbatch script. Built by :func:`build_spec`."""
+
+    job_name: str
+    command: str
+    output: str
+    error: str
+    nodes: int = 1
+    ntasks_per_node: int = 1
+    cpus_per_task: int = 1
+    gres: Optional[str] = None
+    time_min: int = 60
+    partition: Optional[str] = None
+    account: Optional[str] = None
+    qos: Optional[str] = None
+    mem: Optional[str] = None
+    signal_delay_s: int = 120
+    array: Optional[str] = None
+    dependency: Optional[str] = None
+    extra: tuple[tuple[str, str], ...] = ()
+    setup: tuple[str, ...] = ()
+    srun_args: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = field(default=())
+
+    def with_(self, **kw) -> "SbatchSpec":
+        return replace(self, **kw)
+
+
+def _hhmmss(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
+
+
+def render_sbatch(spec: SbatchSpec) -> str:
+    """Render the script. Pure: same spec, same text (golden-file tested)."""
+    d: list[tuple[str, Optional[str]]] = [
+        ("job-name", spec.job_name),
+        ("partition", spec.partition),
+        ("account", spec.account),
+        ("qos", spec.qos),
+        ("nodes", str(spec.nodes)),
+        ("ntasks-per-node", str(spec.ntasks_per_node)),
+        ("cpus-per-task", str(spec.cpus_per_task)),
+        ("gres", spec.gres),
+        ("mem", spec.mem),
+        ("time", _hhmmss(spec.time_min)),
+        ("signal", f"{PREEMPT_SIGNAL}@{spec.signal_delay_s}"),
+        ("requeue", ""),
+        ("open-mode", "append"),
+        ("array", spec.array),
+        ("dependency", spec.dependency),
+        ("output", spec.output),
+        ("error", spec.error),
+    ]
+    lines = ["#!/bin/bash", "# Rendered by jiniac_hpc.launch.sbatch.render_sbatch; do not edit by hand.", ""]
+    for k, v in list(d) + list(spec.extra):
+        if v is None:
+            continue
+        lines.append(f"#SBATCH --{k}" + (f"={v}" if v != "" else ""))
+    if spec.setup:
+        lines += ["", "# setup (from the cluster profile)"] + list(spec.setup)
+    lines += ["", "export SUBMITIT_EXECUTOR=slurm"]
+    for k, v in spec.env:
+        lines.append(f"export {k}={shlex.quote(v)}")
+    srun = ["srun", "--unbuffered", "--output", spec.output, "--error", spec.error, *spec.srun_args]
+    lines += ["", "# one task per GPU (or per array element); each runs the same entry point",
+              " ".join(shlex.quote(a) for a in srun) + " " + spec.command, ""]
+    return "\n".join(lines)
+
+
+def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, command: str, log_dir: str,
+               array: Optional[str] = None, dependency: Optional[str] = None) -> SbatchSpec:
+    """(stage job resources, cluster profile) -> spec. Node and GPU counts are decided here only."""
+    tasks = job.tasks_for(cluster)
+    gres = cluster.gres_template.format(n=cluster.gpus_per_node) if job.gpus and cluster.gpus_per_node else None
+    time_min = job.time_min or cluster.time_min
+    if cluster.max_time_min is not None and time_min > cluster.max_time_min:
+        raise ValueError(f"job.time_min={time_min} exceeds cluster {cluster.name!r} limit {cluster.max_time_min}")
+    pattern = "%A_%a" if array else "%j"
+    return SbatchSpec(
+        job_name=job_name,
+        command=command,
+        output=f"{log_dir}/{pattern}_%t_log.out",
+        error=f"{log_dir}/{pattern}_%t_log.err",
+        nodes=job.nodes,
+        ntasks_per_node=tasks,
+        cpus_per_task=job.cpus_per_task or cluster.cpus_per_task,
+        gres=gres,
+        time_min=time_min,
+        partition=cluster.partition,
+        account=cluster.account,
+        qos=cluster.qos,
+        mem=job.mem or cluster.mem,
+        signal_delay_s=cluster.signal_delay_s,
+        array=array,
+        dependency=dependency,
+        extra=tuple(sorted(cluster.sbatch_extra.items())),
+        setup=tuple(cluster.setup),
+        srun_args=tuple(cluster.srun_args),
+    )

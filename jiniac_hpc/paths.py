@@ -1,0 +1,28 @@
+"""Where things are: the repository root, bundled data, and recipe-relative paths.
+
+Recipes write paths relative to the repository root (``tests/assets/...``,
+``logs/corpus/debug/...``) so the same recipe works from any working directory, on a login
+node and inside a job. ``JINIAC_SHARED`` points at the shared data folder (default
+``<repo>/../shared``), which holds the JGLUE validation sets used by tests and the tiny run.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def resolve_path(p: str | Path) -> Path:
+    """An absolute path: absolute stays, ``~`` expands, relative is taken from the repo root."""
+    p = Path(os.path.expandvars(str(p))).expanduser()
+    return p if p.is_absolute() else REPO_ROOT / p
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("JINIAC_SHARED", REPO_ROOT.parent / "shared"))
+
+
+def jglue_dir() -> Path:
+    """JGLUE v1.3 validation sets (CC BY-SA 4.0)."""
+    return Path(os.environ.get("JINIAC_JGLUE", shared_dir() / "data" / "jglue"))

@@ -1,0 +1,143 @@
+"""The pipeline's stages, by name, and the contract each stage implements.
+
+A stage is a recipe config class plus a ``plan`` function. ``plan(cfg, run_dir)`` runs on the
+login node: it validates inputs (a missing data path fails here, before anything is
+submitted) and returns the ordered :class:`Step` list. Each step is one Slurm job: a single
+task, an array (one task per shard, datatrove-style), or a distributed job (nodes x one
+task per GPU). Steps run one after the other (``afterok``); a step or array task whose
+completion marker exists is not submitted again.
+
+Modules named here are imported lazily: the login node imports only config modules, never
+torch or transformers. A stage with ``plan=None`` is a registered name whose implementation
+has not landed; launching it is an error, not a fake run.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import submitit
+
+from jiniac_hpc.launch.cluster import ClusterProfile, JobConfig
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    config: str                 # "module:Class", a dataclass Config with a `job: JobConfig` field
+    plan: Optional[str]         # "module:function" (cfg, run_dir) -> list[Step]; None: not implemented yet
+    help: str
+
+
+@dataclass
+class Step:
+    """One Slurm job of a stage."""
+
+    name: str
+    fn: str                                  # "module:function", called as fn(cfg, ctx: TaskContext)
+    tasks: int = 1                           # > 1: a job array, one task per index
+    distributed: bool = False                # multi-node, one task per GPU, torch.distributed env exported
+    done: list[bool] = field(default_factory=list)   # per task: complete already (markers) -> skipped
+    job: Optional[JobConfig] = None          # resources for this step; default: the recipe's `job`
+
+    def __post_init__(self):
+        if not self.done:
+            self.done = [False] * self.tasks
+        if len(self.done) != self.tasks:
+            raise ValueError(f"step {self.name}: done has {len(self.done)} entries for {self.tasks} tasks")
+
+    @property
+    def missing(self) -> list[int]:
+        return [i for i, d in enumerate(self.done) if not d]
+
+
+@dataclass
+class TaskContext:
+    """What a step function knows about where it runs."""
+
+    stage: str
+    step: str
+    run_dir: Path
+    task: int
+    num_tasks: int
+    cluster: ClusterProfile
+
+    @property
+    def rank(self) -> int:
+        """Global rank inside a distributed step (0 for single tasks)."""
+        try:
+            return submitit.JobEnvironment().global_rank
+        except RuntimeError:
+            return 0
+
+
+STAGES: dict[str, Stage] = {s.name: s for s in [
+    Stage("corpus", "jiniac_hpc.corpus.config:CorpusConfig", None,
+          "Build clean, deduplicated text shards from raw sources (array jobs)."),
+    Stage("tokenizer", "jiniac_hpc.tokenizer.config:TokenizerConfig", None,
+          "Train per-language sentencepiece models and merge them (array + dependent merge)."),
+    Stage("tokenize", "jiniac_hpc.data.config:TokenizeConfig", None,
+          "Pre-tokenize corpus shards into packed HDF5 token shards (CPU array job)."),
+    Stage("pretrain", "jiniac_hpc.train.config:PretrainConfig", None,
+          "DeepSeekMoE pretraining with DeepSpeed ZeRO-1 over a curriculum plan (multi-node)."),
+    Stage("sft", "jiniac_hpc.train.sft_config:SFTConfig", None,
+          "Full-parameter supervised fine-tuning with TRL (multi-node)."),
+    Stage("dpo-data", "jiniac_hpc.train.dpo_config:DPODataConfig", None,
+          "Generate rejected answers with the SFT model for DPO pairs (array job)."),
+    Stage("dpo", "jiniac_hpc.train.dpo_config:DPOConfig", None,
+          "DPO with LoRA adapters, merged and exported as a plain HF model."),
+    Stage("eval", "jiniac_hpc.eval.config:EvalConfig", None,
+          "jaster-style JGLUE scores, Japanese MT-bench and the response-language test."),
+    Stage("selftest", "jiniac_hpc.launch.selftest:SelfTestConfig", "jiniac_hpc.launch.selftest:plan",
+          "Launcher fire drill: an array, a dependent step and a distributed step that check their env."),
+]}
+
+
+def get_stage(name: str) -> Stage:
+    if name not in STAGES:
+        raise KeyError(f"unknown stage {name!r}; stages: {sorted(STAGES)}")
+    return STAGES[name]
+
+
+def load_symbol(path: str) -> Any:
+    """Import ``"package.module:attr"``."""
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def config_class(stage: Stage) -> type:
+    return load_symbol(stage.config)
+
+
+def plan_function(stage: Stage) -> Callable[..., list[Step]]:
+    if stage.plan is None:
+        raise NotImplementedError(f"stage {stage.name!r} is registered but not implemented yet")
+    return load_symbol(stage.plan)
+
+
+class StepJob(submitit.helpers.Checkpointable):
+    """The picklable callable every Slurm or local task runs: one task of one step.
+
+    It carries the resolved config as plain data, so a job runs exactly what was validated on
+    the login node even if the recipe file changes later. On preemption or timeout submitit
+    calls ``checkpoint`` (inherited), which requeues this same task; steps keep their progress
+    on disk (markers, ``checkpoints/step-*``) so the rerun continues instead of restarting.
+    """
+
+    def __init__(self, stage: str, config: dict, run_dir: str, step: str, fn: str, task: int,
+                 num_tasks: int, cluster: dict):
+        self.stage, self.config, self.run_dir = stage, config, run_dir
+        self.step, self.fn, self.task, self.num_tasks, self.cluster = step, fn, task, num_tasks, cluster
+
+    def __call__(self) -> Any:
+        from jiniac_hpc.config import from_dict
+        from jiniac_hpc.launch.distributed import export_torch_env
+
+        export_torch_env()
+        cfg = from_dict(config_class(get_stage(self.stage)), self.config,
+                        origin=str(Path(self.run_dir) / "config.yaml"))
+        ctx = TaskContext(stage=self.stage, step=self.step, run_dir=Path(self.run_dir), task=self.task,
+                          num_tasks=self.num_tasks, cluster=from_dict(ClusterProfile, self.cluster))
+        return load_symbol(self.fn)(cfg, ctx)
