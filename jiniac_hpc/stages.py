@@ -78,7 +78,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in [
           "Build clean, deduplicated text shards from raw sources (array jobs)."),
     Stage("tokenizer", "jiniac_hpc.tokenizer.config:TokenizerConfig", None,
           "Train per-language sentencepiece models and merge them (array + dependent merge)."),
-    Stage("tokenize", "jiniac_hpc.data.config:TokenizeConfig", None,
+    Stage("tokenize", "jiniac_hpc.data.config:TokenizeConfig", "jiniac_hpc.data.pretokenize:plan",
           "Pre-tokenize corpus shards into packed HDF5 token shards (CPU array job)."),
     Stage("pretrain", "jiniac_hpc.train.config:PretrainConfig", None,
           "DeepSeekMoE pretraining with DeepSpeed ZeRO-1 over a curriculum plan (multi-node)."),

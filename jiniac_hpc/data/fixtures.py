@@ -1,0 +1,82 @@
+"""Small real inputs for tests and benchmarks: corpus shards and a tokenizer from JGLUE text.
+
+    python -m jiniac_hpc.data.fixtures /tmp/jiniac-fixture     # writes corpus/ and tokenizer.model
+
+The corpus and tokenizer stages produce these in a real run; tests of the data stage must not
+depend on them, so they build the same formats here: ``<dir>/corpus/output/<source>/NNNNN.jsonl.zst``
+(records with id, text, source, lang) and a sentencepiece model with ``<unk>``=0, ``<s>``=1,
+``</s>``=2, ``<pad>``=3 like the project tokenizer.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from jiniac_hpc.paths import jglue_dir
+
+
+def jglue_texts() -> dict[str, list[str]]:
+    """Japanese documents per JGLUE set (validation splits, CC BY-SA 4.0), deduplicated."""
+    d = jglue_dir()
+    out: dict[str, list[str]] = {}
+    squad = json.loads((d / "jsquad-v1.3-valid.json").read_text(encoding="utf-8"))
+    out["jsquad"] = list(dict.fromkeys(p["context"].split(" [SEP] ", 1)[-1]
+                                       for art in squad["data"] for p in art["paragraphs"]))
+    for name, fname in (("jnli", "jnli-v1.3-valid.json"), ("jsts", "jsts-v1.3-valid.json")):
+        rows = [json.loads(x) for x in (d / fname).read_text(encoding="utf-8").splitlines() if x.strip()]
+        out[name] = list(dict.fromkeys(f"{r['sentence1']}\n{r['sentence2']}" for r in rows))
+    rows = [json.loads(x) for x in (d / "jcommonsenseqa-v1.3-valid.json").read_text(encoding="utf-8").splitlines()
+            if x.strip()]
+    out["jcqa"] = list(dict.fromkeys(r["question"] + " " + "、".join(r[f"choice{i}"] for i in range(5)) for r in rows))
+    return out
+
+
+def write_corpus(root: Path, docs: dict[str, list[str]], shards_per_source: int = 2, repeat: int = 1) -> list[Path]:
+    """Corpus-stage layout under ``root/output/<source>/``; returns the shard paths."""
+    import zstandard
+
+    paths = []
+    for source, texts in docs.items():
+        texts = texts * repeat
+        for k in range(shards_per_source):
+            part = texts[k::shards_per_source]
+            p = Path(root) / "output" / source / f"{k:05d}.jsonl.zst"
+            p.parent.mkdir(parents=True, exist_ok=True)
+            lines = "".join(json.dumps({"id": f"{source}-{k}-{i}", "text": t, "source": source, "lang": "ja"},
+                                       ensure_ascii=False) + "\n" for i, t in enumerate(part))
+            p.write_bytes(zstandard.ZstdCompressor(level=3).compress(lines.encode("utf-8")))
+            (p.parent / f"{k:05d}.jsonl.zst.done").write_text("{}")
+            paths.append(p)
+    return paths
+
+
+def train_tokenizer(path: Path, texts: list[str], vocab_size: int = 2000) -> Path:
+    """A small unigram sentencepiece model with the project's special-token ids."""
+    import sentencepiece as spm
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts), model_prefix=str(path.with_suffix("")), vocab_size=vocab_size,
+        model_type="unigram", character_coverage=0.98, unk_id=0, bos_id=1, eos_id=2, pad_id=3,
+        input_sentence_size=20000, shuffle_input_sentence=True, num_threads=1, minloglevel=2)
+    return path
+
+
+def build(root: Path, vocab_size: int = 2000, shards_per_source: int = 2) -> tuple[Path, Path]:
+    """(corpus run_dir, tokenizer.model) under ``root``; reused if already there."""
+    root = Path(root)
+    tok = root / "tokenizer" / "tokenizer.model"
+    corpus = root / "corpus"
+    docs = jglue_texts()
+    if not tok.exists():
+        train_tokenizer(tok, [t for v in docs.values() for t in v], vocab_size)
+    if not (corpus / "output").exists():
+        write_corpus(corpus, docs, shards_per_source)
+    return corpus, tok
+
+
+if __name__ == "__main__":
+    c, t = build(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/jiniac-fixture"))
+    print(f"corpus: {c}/output/*/*.jsonl.zst\ntokenizer: {t}")

@@ -1,0 +1,308 @@
+"""The ``tokenize`` stage: corpus shards -> packed HDF5 token shards + ``index.json``.
+
+    python jobs/tokenize.py --recipe debug              # from the repository root
+    python -c "from jiniac_hpc.launch.runner import launch; launch('tokenize', 'debug', cluster='local')"
+
+Step 1, ``shards`` (array, one task per corpus shard): stream the ``.jsonl.zst`` shard, encode
+documents with the project sentencepiece model in batches, put each document in the train or
+eval split by a hash of its id, append EOS after each document and pack into ``seq_len + 1``
+windows (:mod:`jiniac_hpc.data.shards`). The file is renamed into place when complete, then a
+``.done`` marker (JSON stats, tokenizer hash) is written; a relaunch redoes only shards whose
+marker is missing or was made by another tokenizer or seq_len.
+
+Step 2, ``index`` (single, after step 1): read every shard's attributes and write
+``index.json`` (token and sequence counts per shard and per source and split). It refuses to
+mix shards of different tokenizers or sequence lengths.
+
+Training reads only this output (``PackedDataset(<run_dir>/index.json)``); JINIAC tokenized
+inside the multi-node job and lost hours to NCCL timeouts while rank 0 tokenized.
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import io
+import json
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+from jiniac_hpc.config import ConfigError
+from jiniac_hpc.data.config import TokenizeConfig
+from jiniac_hpc.paths import REPO_ROOT, resolve_path
+from jiniac_hpc.stages import Step, TaskContext
+
+INPUTS_FILE = "inputs.json"
+INDEX_FILE = "index.json"
+
+
+# ---------------------------------------------------------------------------------------------
+# Login node: inputs and plan
+# ---------------------------------------------------------------------------------------------
+
+
+def _producer_hint(pattern: str) -> str:
+    """``logs/corpus/debug/...`` -> "run jobs/corpus.py --recipe debug first"."""
+    parts = Path(pattern).parts
+    if len(parts) >= 3 and parts[0] == "logs":
+        return f"; run jobs/{parts[1]}.py --recipe {parts[2]} first"
+    return ""
+
+
+def find_inputs(cfg: TokenizeConfig) -> list[Path]:
+    """The corpus shards, sorted (the array task index is a position in this list)."""
+    if not cfg.inputs:
+        raise ConfigError("inputs: no corpus shard patterns given (e.g. logs/corpus/debug/output/*/*.jsonl.zst)")
+    found: set[Path] = set()
+    for pattern in cfg.inputs:
+        hits = [Path(p) for p in glob.glob(str(resolve_path(pattern)))]
+        hits = [p for p in hits if p.is_file()]
+        if not hits:
+            raise ConfigError(f"inputs: no file matches {pattern!r} (under {REPO_ROOT}){_producer_hint(pattern)}")
+        found.update(hits)
+    paths = sorted(found)
+    names = [shard_name(p) for p in paths]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ConfigError(f"inputs: several inputs map to the same output shard {dup}; "
+                          f"expected <corpus run_dir>/output/<source>/<shard>.jsonl.zst")
+    return paths
+
+
+def shard_name(path: Path) -> str:
+    """``.../output/<source>/00003.jsonl.zst`` -> ``<source>/00003``."""
+    stem = path.name
+    for suffix in (".zst", ".jsonl", ".json"):
+        stem = stem[: -len(suffix)] if stem.endswith(suffix) else stem
+    return f"{path.parent.name}/{stem}"
+
+
+def output_path(run_dir: Path, input_path: Path) -> Path:
+    return Path(run_dir) / "shards" / f"{shard_name(input_path)}.h5"
+
+
+def marker_path(out: Path) -> Path:
+    return out.with_name(out.name + ".done")
+
+
+def _shard_done(out: Path, tok_sha: str, seq_len: int) -> bool:
+    m = marker_path(out)
+    if not (m.exists() and out.exists()):
+        return False
+    try:
+        info = json.loads(m.read_text())
+    except ValueError:
+        return False
+    return info.get("tokenizer_sha256") == tok_sha and info.get("seq_len") == seq_len
+
+
+def _check_tokenizer(cfg: TokenizeConfig) -> Path:
+    if not cfg.tokenizer:
+        raise ConfigError("tokenizer: no path given (e.g. logs/tokenizer/debug/tokenizer.model)")
+    path = resolve_path(cfg.tokenizer)
+    if not path.is_file():
+        raise ConfigError(f"tokenizer: {path} does not exist{_producer_hint(cfg.tokenizer)}")
+    return path
+
+
+def plan(cfg: TokenizeConfig, run_dir: Path) -> list[Step]:
+    """Check inputs, record the input list, and mark shards that are already done."""
+    tok = _check_tokenizer(cfg)
+    inputs = find_inputs(cfg)
+    tok_sha = _sha(tok)
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    # The tasks read this list rather than globbing again: a shard that appears later cannot
+    # shift the task indices of a running array.
+    manifest = {"inputs": [str(p) for p in inputs], "tokenizer": str(tok), "tokenizer_sha256": tok_sha}
+    _atomic_write(run_dir / INPUTS_FILE, json.dumps(manifest, indent=1))
+    done = [_shard_done(output_path(run_dir, p), tok_sha, cfg.seq_len) for p in inputs]
+    index_done = all(done) and _index_current(run_dir / INDEX_FILE, inputs, run_dir)
+    return [Step("shards", "jiniac_hpc.data.pretokenize:tokenize_task", tasks=len(inputs), done=done),
+            Step("index", "jiniac_hpc.data.pretokenize:index_task", tasks=1, done=[index_done])]
+
+
+def _index_current(index_path: Path, inputs: list[Path], run_dir: Path) -> bool:
+    if not index_path.exists():
+        return False
+    index = json.loads(index_path.read_text())
+    listed = sorted(s["path"] for s in index.get("shards", []))
+    if listed != sorted(str(output_path(run_dir, p).relative_to(run_dir)) for p in inputs):
+        return False
+    # Every shard must be older than the index (a redone shard invalidates it).
+    t = index_path.stat().st_mtime
+    return all(marker_path(output_path(run_dir, p)).stat().st_mtime <= t for p in inputs)
+
+
+def _sha(path: Path) -> str:
+    from jiniac_hpc.data.shards import tokenizer_sha256
+
+    return tokenizer_sha256(path)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 1: one corpus shard
+# ---------------------------------------------------------------------------------------------
+
+
+def iter_jsonl_zst(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, record) of a ``.jsonl.zst`` (or plain ``.jsonl``) file, streamed."""
+    import zstandard
+
+    with open(path, "rb") as raw:
+        stream = zstandard.ZstdDecompressor().stream_reader(raw) if path.suffix == ".zst" else raw
+        for lineno, line in enumerate(io.TextIOWrapper(stream, encoding="utf-8"), 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError as e:
+                raise ValueError(f"{path}:{lineno}: invalid JSON: {e}") from None
+            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+                raise ValueError(f"{path}:{lineno}: expected an object with a string 'text'")
+            yield lineno, rec
+
+
+def in_eval(doc_key: str, eval_fraction: float, salt: str) -> bool:
+    """Deterministic held-out membership of one document (independent of sharding and order)."""
+    if eval_fraction <= 0:
+        return False
+    h = int.from_bytes(hashlib.blake2b(f"{salt}\0{doc_key}".encode(), digest_size=8).digest(), "little")
+    return h < eval_fraction * 2.0 ** 64
+
+
+def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str) -> dict:
+    """Encode, split and pack one corpus shard into ``out`` (atomically). Returns its stats."""
+    from jiniac_hpc.data.shards import ShardWriter
+
+    source = src.parent.name
+    eos = sp.eos_id()
+    if eos < 0:
+        raise ValueError(f"tokenizer: the sentencepiece model has no EOS piece (eos_id={eos})")
+    t0 = time.time()
+    langs: Counter = Counter()
+    skipped = 0
+    texts: list[str] = []
+    splits: list[str] = []
+    salt = f"{cfg.split_seed}\0{source}"
+    writer = ShardWriter(out, source=source, lang="", tokenizer_sha=tok_sha, seq_len=cfg.seq_len,
+                         vocab_size=sp.get_piece_size(), eos_id=eos, dtype=cfg.dtype, chunk_tokens=cfg.chunk_tokens,
+                         compression=cfg.compression, compression_level=cfg.compression_level,
+                         flush_tokens=cfg.flush_tokens)
+
+    def encode_batch() -> None:
+        ids = sp.encode(texts, num_threads=cfg.threads)
+        for split in ("train", "eval"):
+            part = [x for x, s in zip(ids, splits) if s == split]
+            if part:
+                writer.add(split, part)
+        texts.clear()
+        splits.clear()
+
+    with writer:
+        for lineno, rec in iter_jsonl_zst(src):
+            rec_source = rec.get("source")
+            if rec_source is not None and rec_source != source:
+                raise ValueError(f"{src}:{lineno}: record source {rec_source!r} differs from its folder "
+                                 f"{source!r} (expected output/<source>/<shard>.jsonl.zst)")
+            if not rec["text"]:
+                skipped += 1
+                continue
+            langs[rec.get("lang", "")] += 1
+            key = str(rec["id"]) if "id" in rec else hashlib.blake2b(rec["text"].encode(), digest_size=16).hexdigest()
+            texts.append(rec["text"])
+            splits.append("eval" if in_eval(key, cfg.eval_fraction, salt) else "train")
+            if len(texts) >= cfg.batch_docs:
+                encode_batch()
+        if texts:
+            encode_batch()
+        writer.file.attrs["lang"] = langs.most_common(1)[0][0] if langs else ""
+    stats = {"input": str(src), "source": source, "lang": langs.most_common(1)[0][0] if langs else "",
+             "langs": dict(langs), "skipped_empty": skipped, "seconds": round(time.time() - t0, 3),
+             "tokenizer_sha256": tok_sha, "seq_len": cfg.seq_len, **writer.stats}
+    return stats
+
+
+def tokenize_task(cfg: TokenizeConfig, ctx: TaskContext) -> dict:
+    """Array task ``ctx.task``: tokenize the ctx.task-th input of ``inputs.json``."""
+    import sentencepiece as spm
+
+    manifest = json.loads((ctx.run_dir / INPUTS_FILE).read_text())
+    src = Path(manifest["inputs"][ctx.task])
+    tok = Path(manifest["tokenizer"])
+    tok_sha = _sha(tok)
+    if tok_sha != manifest["tokenizer_sha256"]:
+        raise RuntimeError(f"{tok} changed since the stage was planned (sha256 {tok_sha[:12]} != "
+                           f"{manifest['tokenizer_sha256'][:12]}); relaunch the stage")
+    out = output_path(ctx.run_dir, src)
+    sp = spm.SentencePieceProcessor(model_file=str(tok))
+    stats = tokenize_file(cfg, src, out, sp, tok_sha)
+    _atomic_write(marker_path(out), json.dumps(stats, indent=1, ensure_ascii=False))
+    print(f"[tokenize] {shard_name(src)}: {stats['train']['tokens']} train + {stats['eval']['tokens']} eval "
+          f"tokens in {stats['seconds']}s -> {out}", flush=True)
+    return stats
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 2: index.json
+# ---------------------------------------------------------------------------------------------
+
+
+def build_index(run_dir: Path, inputs: list[Path]) -> dict:
+    """Collect shard attributes into the index; refuse mixed tokenizers or sequence lengths."""
+    from jiniac_hpc.data.shards import read_attrs
+
+    run_dir = Path(run_dir)
+    missing = [str(output_path(run_dir, p)) for p in inputs if not marker_path(output_path(run_dir, p)).exists()]
+    if missing:
+        raise RuntimeError(f"{len(missing)} shard(s) not done, e.g. {missing[:3]}; relaunch the stage")
+    shards, by_tok, by_len = [], {}, {}
+    for p in inputs:
+        out = output_path(run_dir, p)
+        a = read_attrs(out)
+        rel = str(out.relative_to(run_dir))
+        by_tok.setdefault(a["tokenizer_sha256"], []).append(rel)
+        by_len.setdefault(a["seq_len"], []).append(rel)
+        shards.append({"path": rel, "source": a["source"], "lang": a["lang"], "dtype": a["dtype"],
+                       "train": a["train"], "eval": a["eval"], "tokenizer_sha256": a["tokenizer_sha256"],
+                       "seq_len": a["seq_len"], "vocab_size": a["vocab_size"], "eos_id": a["eos_id"]})
+    if len(by_tok) > 1:
+        detail = "; ".join(f"{sha[:12]}: {files[:3]}" for sha, files in by_tok.items())
+        raise RuntimeError(f"shards in {run_dir} were made by {len(by_tok)} different tokenizers ({detail}); "
+                           f"refusing to index them together. Delete the stale shards and relaunch.")
+    if len(by_len) > 1:
+        raise RuntimeError(f"shards in {run_dir} have different seq_len {sorted(by_len)}; refusing to index them")
+    sources: dict = {}
+    for s in shards:
+        agg = sources.setdefault(s["source"], {"lang": s["lang"], "shards": 0,
+                                               "train": {"seqs": 0, "tokens": 0}, "eval": {"seqs": 0, "tokens": 0}})
+        agg["shards"] += 1
+        for split in ("train", "eval"):
+            agg[split]["seqs"] += s[split]["seqs"]
+            agg[split]["tokens"] += s[split]["tokens"]
+    first = shards[0] if shards else {}
+    return {"format": "jiniac-index-v1", "seq_len": first.get("seq_len"),
+            "tokenizer_sha256": first.get("tokenizer_sha256"), "vocab_size": first.get("vocab_size"),
+            "eos_id": first.get("eos_id"),
+            "totals": {split: {k: sum(v[split][k] for v in sources.values()) for k in ("seqs", "tokens")}
+                       for split in ("train", "eval")},
+            "sources": sources, "shards": shards}
+
+
+def index_task(cfg: TokenizeConfig, ctx: TaskContext) -> dict:
+    manifest = json.loads((ctx.run_dir / INPUTS_FILE).read_text())
+    index = build_index(ctx.run_dir, [Path(p) for p in manifest["inputs"]])
+    _atomic_write(ctx.run_dir / INDEX_FILE, json.dumps(index, indent=1, ensure_ascii=False))
+    t = index["totals"]
+    print(f"[tokenize] index: {len(index['shards'])} shards, {t['train']['tokens']} train / "
+          f"{t['eval']['tokens']} eval tokens, sources {sorted(index['sources'])} -> {ctx.run_dir / INDEX_FILE}",
+          flush=True)
+    return index["totals"]

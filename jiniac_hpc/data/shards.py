@@ -1,0 +1,178 @@
+"""The HDF5 token shard format, written once per corpus shard by the ``tokenize`` stage.
+
+One file ``<run_dir>/shards/<source>/<name>.h5`` holds two groups, ``train`` and ``eval``
+(the deterministic held-out split), each with:
+
+- ``tokens``: 1-D, uint16 when the vocabulary fits (<= 65536 pieces) else uint32; the documents
+  of the split, each followed by EOS, concatenated and cut to a multiple of ``seq_len + 1``.
+  Sample ``i`` is ``tokens[i*(seq_len+1) : (i+1)*(seq_len+1)]``. The tail shorter than one
+  window is dropped (its size is the ``dropped_tokens`` attribute). Chunked (optionally
+  compressed) or contiguous; contiguous datasets are read through a memory map.
+- ``doc_offsets``: int64 start offset of every document that begins inside ``tokens``.
+
+Root attributes: ``source``, ``lang``, ``tokenizer_sha256``, ``seq_len``, ``vocab_size``,
+``eos_id``, ``format``. Files are written to a temporary name and renamed, so a file that exists is
+complete; the stage writes a ``<name>.h5.done`` marker (JSON stats) after the rename.
+
+    python -m jiniac_hpc.data.shards logs/tokenize/debug/shards/<source>/<name>.h5   # prints a summary
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import h5py
+import numpy as np
+
+FORMAT = "jiniac-packed-v1"
+SPLITS = ("train", "eval")
+
+
+def tokenizer_sha256(path: str | Path) -> str:
+    """sha256 of ``tokenizer.model``: shards made by different tokenizers must never mix."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def token_dtype(vocab_size: int, requested: str = "auto") -> np.dtype:
+    if requested == "auto":
+        return np.dtype(np.uint16 if vocab_size <= 1 << 16 else np.uint32)
+    dt = np.dtype(requested)
+    if vocab_size > np.iinfo(dt).max + 1:
+        raise ValueError(f"dtype: {requested} cannot hold a vocabulary of {vocab_size} pieces")
+    return dt
+
+
+class _SplitWriter:
+    """Appends whole ``seq_len + 1`` windows to one group's ``tokens``; keeps the tail in memory."""
+
+    def __init__(self, group: h5py.Group, window: int, dtype: np.dtype, chunk_tokens: Optional[int],
+                 compression: Optional[str], compression_level: Optional[int]):
+        self.window, self.dtype = window, dtype
+        kw = {}
+        if chunk_tokens is not None:
+            kw = dict(chunks=(chunk_tokens,), maxshape=(None,), compression=compression,
+                      compression_opts=compression_level if compression == "gzip" else None)
+            self.tokens = group.create_dataset("tokens", shape=(0,), dtype=dtype, **kw)
+        else:
+            self.tokens = None       # contiguous: size known only at the end, written in close()
+            self._parts: list[np.ndarray] = []
+        self.group = group
+        self.pending: list[np.ndarray] = []
+        self.pending_len = 0
+        self.written = 0
+        self.doc_offsets: list[int] = []
+        self.docs = 0
+
+    def add_docs(self, docs: list[list[int]], eos: int) -> None:
+        for ids in docs:
+            self.doc_offsets.append(self.written + self.pending_len)
+            arr = np.empty(len(ids) + 1, dtype=self.dtype)
+            arr[:-1] = ids
+            arr[-1] = eos
+            self.pending.append(arr)
+            self.pending_len += len(arr)
+        self.docs += len(docs)
+
+    def flush(self) -> None:
+        n = (self.pending_len // self.window) * self.window
+        if n == 0:
+            return
+        buf = np.concatenate(self.pending)
+        self.pending, self.pending_len = [buf[n:]], self.pending_len - n
+        if self.tokens is not None:
+            self.tokens.resize((self.written + n,))
+            self.tokens[self.written:self.written + n] = buf[:n]
+        else:
+            self._parts.append(buf[:n])
+        self.written += n
+
+    def close(self) -> dict:
+        self.flush()
+        if self.tokens is None:
+            data = np.concatenate(self._parts) if self._parts else np.zeros(0, self.dtype)
+            self.tokens = self.group.create_dataset("tokens", data=data)
+        offsets = np.asarray([o for o in self.doc_offsets if o < self.written], dtype=np.int64)
+        self.group.create_dataset("doc_offsets", data=offsets)
+        dropped = self.pending_len
+        self.group.attrs["dropped_tokens"] = dropped
+        self.group.attrs["seqs"] = self.written // self.window
+        return {"seqs": self.written // self.window, "tokens": self.written, "docs": self.docs,
+                "dropped_tokens": dropped}
+
+
+class ShardWriter:
+    """Write one shard atomically::
+
+        with ShardWriter(path, source=..., lang=..., ...) as w:
+            w.add("train", [[ids...], ...]); w.add("eval", ...)
+        stats = w.stats                       # per split: seqs, tokens, docs, dropped_tokens
+
+    The file appears under ``path`` only when the ``with`` block finished without error.
+    """
+
+    def __init__(self, path: str | Path, *, source: str, lang: str, tokenizer_sha: str, seq_len: int,
+                 vocab_size: int, eos_id: int, dtype: str = "auto", chunk_tokens: Optional[int] = 1 << 16,
+                 compression: Optional[str] = None, compression_level: Optional[int] = None,
+                 flush_tokens: int = 1 << 22):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
+        self.eos = eos_id
+        self.flush_tokens = flush_tokens
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = h5py.File(self.tmp, "w")
+        a = self.file.attrs
+        a.update(format=FORMAT, source=source, lang=lang, tokenizer_sha256=tokenizer_sha, seq_len=seq_len,
+                 vocab_size=vocab_size, eos_id=eos_id)
+        dt = token_dtype(vocab_size, dtype)
+        self.splits = {s: _SplitWriter(self.file.create_group(s), seq_len + 1, dt, chunk_tokens, compression,
+                                       compression_level) for s in SPLITS}
+        self.stats: dict = {}
+
+    def add(self, split: str, docs: list[list[int]]) -> None:
+        w = self.splits[split]
+        w.add_docs(docs, self.eos)
+        if w.pending_len >= self.flush_tokens:
+            w.flush()
+
+    def __enter__(self) -> "ShardWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.stats = {s: w.close() for s, w in self.splits.items()}
+            self.file.close()
+            if exc_type is None:
+                os.replace(self.tmp, self.path)
+        finally:
+            if self.tmp.exists():
+                self.tmp.unlink()
+
+
+def read_attrs(path: str | Path) -> dict:
+    """Root attributes plus per-split ``seqs`` of a shard (cheap: reads no tokens)."""
+    with h5py.File(path, "r") as f:
+        out = {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
+        for s in SPLITS:
+            out[s] = {"seqs": int(f[s].attrs["seqs"]), "tokens": int(f[s]["tokens"].shape[0]),
+                      "docs_started": int(f[s]["doc_offsets"].shape[0])}
+        out["dtype"] = str(f["train"]["tokens"].dtype)
+    return out
+
+
+def main(argv: list[str]) -> None:
+    import json
+
+    for p in argv:
+        print(p, json.dumps(read_attrs(p), indent=1, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
