@@ -163,11 +163,15 @@ def apply_overrides(data: dict, prov: dict, overrides: list[str] | None) -> None
 
 
 def _where(prov: dict, key: str) -> str:
-    origin = prov.get(key)
-    while origin is None and "." in key:
-        key = key.rsplit(".", 1)[0]
-        origin = prov.get(key)
-    return origin or "defaults"
+    """The file (or ``--set``) that set ``key``, or the nearest enclosing section or list."""
+    while key not in prov:
+        if key.endswith("]"):
+            key = key[: key.rfind("[")]
+        elif "." in key:
+            key = key.rsplit(".", 1)[0]
+        else:
+            return "defaults"
+    return prov[key]
 
 
 def _coerce(tp: Any, value: Any, key: str, prov: dict) -> Any:

@@ -47,7 +47,8 @@ class ClusterProfile:
     srun_args: list[str] = field(default_factory=list, doc="Extra arguments for srun (e.g. --cpu-bind=none).")
     signal_delay_s: int = field(120, doc="USR2 is sent this long before the time limit, to checkpoint.")
     peak_tflops: float = field(0.0, doc="Peak bf16 dense TFLOP/s of one device, for MFU (H100 SXM: 989).")
-    python: str = field("python", doc="Python executable on the compute nodes.")
+    python: Optional[str] = field(None, doc="Python on the compute nodes; None: the interpreter that submits "
+                                            "(right when login and compute nodes share the venv).")
 
     def __post_init__(self):
         check(self.executor in ("slurm", "local"), "executor", f"must be 'slurm' or 'local', got {self.executor!r}")
@@ -60,6 +61,13 @@ class ClusterProfile:
         for k in self.sbatch_extra:
             check(k not in ("nodes", "ntasks-per-node", "gres", "gpus-per-node", "array", "dependency"),
                   "sbatch_extra", f"{k!r} is computed from the job; set it in the stage recipe instead")
+
+    @property
+    def python_cmd(self) -> str:
+        import shlex
+        import sys
+
+        return self.python or shlex.quote(sys.executable)
 
     @property
     def is_local(self) -> bool:

@@ -60,7 +60,7 @@ class JiniacSlurmExecutor(submitit.SlurmExecutor):
     def _submitit_command_str(self) -> str:
         if self._command is not None:
             return self._command
-        return f"python -u -m submitit.core._submit {rel(self.folder)}"
+        return f"{self.python} -u -m submitit.core._submit {rel(self.folder)}"
 
     def script_text(self, array_size: Optional[int] = None) -> str:
         """The exact script that :meth:`submit` (or map_array of ``array_size``) would send."""
@@ -111,6 +111,7 @@ def make_executor(cluster: ClusterProfile, job: JobConfig, folder: Path | str, n
     spec = build_spec(job_name=name, job=job, cluster=cluster, command="", log_dir=rel(folder),
                       dependency=dependency)
     ex = JiniacSlurmExecutor(folder, spec, max_num_timeout=job.max_requeues, command=command)
+    ex.python = cluster.python_cmd
     ex.array_parallelism = job.array_parallelism
     return ex
 
@@ -130,7 +131,8 @@ def wait_all(jobs: Iterable[core.Job], timeout_s: Optional[float] = None, poll_s
             raise TimeoutError(f"jobs {pending} not done after {timeout_s:.0f}s; see their logs in "
                                f"{jobs[0].paths.folder}")
         time.sleep(poll_s)
-    return [j.result() for j in jobs]
+    # results() has one entry per task: a multi-task (distributed) job gives a list
+    return [r[0] if len(r) == 1 else r for r in (j.results() for j in jobs)]
 
 
 def in_job() -> bool:

@@ -57,16 +57,18 @@ class Launch:
 def direct_command(cluster: ClusterProfile, stage: str, recipe: str, run_name: str, overrides: list[str],
                    folder: str) -> str:
     """The job line of a single-step stage: also what ``sbatch_templates/<stage>.sbatch`` runs."""
-    args = [cluster.python, "-u", "-m", "jiniac_hpc.launch.direct", "--folder", folder, stage,
+    args = [cluster.python_cmd, "-u", "-m", "jiniac_hpc.launch.direct", "--folder", folder, stage,
             "--recipe", recipe, "--cluster", cluster.name, "--run-name", run_name]
     for o in overrides:
         args += ["--set", o]
-    return " ".join(shlex.quote(a) for a in args)
+    return " ".join([args[0]] + [shlex.quote(a) for a in args[1:]])
 
 
 def resolve(stage: str, recipe: str, overrides: list[str] | None = None, cluster: Optional[str] = None):
     """Recipe + overrides + cluster -> (config, cluster profile). Raises ConfigError early."""
     st = get_stage(stage)
+    if st.plan is None:
+        raise NotImplementedError(f"stage {stage!r} is registered but not implemented yet")
     prof = resolve_cluster(cluster)
     cfg = load_recipe(stage, config_class(st), recipe, overrides)
     return cfg, prof
@@ -104,9 +106,12 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
         if not prof.is_local:
             res.scripts[step.name] = ex.script_text(None if step.tasks == 1 else len(todo))
         if dry_run:
-            print(f"# ---- {stage}/{step.name}: {len(todo)} task(s) ----", file=out)
-            print(res.scripts.get(step.name, f"# local: {len(todo)} task(s) of {step.fn} "
-                                             f"with {job_cfg.tasks_for(prof)} process(es) each"), file=out)
+            # the script alone on stdout (so `--dry-run > my.sbatch` is submittable); notes on stderr
+            print(f"# ---- {stage}/{step.name}: {len(todo)} task(s) of {step.fn} ----", file=sys.stderr)
+            if prof.is_local:
+                print(f"# local: {len(todo)} task(s), {job_cfg.tasks_for(prof)} process(es) each", file=out)
+            else:
+                out.write(res.scripts[step.name])
             continue
         calls = [StepJob(stage, cfg_data, str(run_dir), step.name, step.fn, i, step.tasks, to_dict(prof))
                  for i in todo]
@@ -139,7 +144,7 @@ def _wait_local(stage: str, step: Step, jobs: list, out) -> None:
             done = now
             time.sleep(0.5)
     for j in jobs:
-        j.result()  # raises with the task's traceback if it failed
+        j.results()  # raises with the task's traceback if any task failed
 
 
 def _record(run_dir: Path, stage: str, step: Step, jobs: list, tasks: list[int], prof: ClusterProfile) -> None:

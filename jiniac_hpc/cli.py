@@ -1,0 +1,150 @@
+"""The ``jiniac`` command: one subcommand per pipeline stage, plus status, tb, plan, explain.
+
+    jiniac pretrain --recipe debug --nodes 2 --cluster abci-h100 --dry-run
+    jiniac corpus --recipe debug                  # no Slurm here: runs locally
+    jiniac status logs/corpus/debug
+    jiniac tb logs/pretrain/debug
+    jiniac explain pretrain                       # every config key with its doc
+
+``jobs/<stage>.py`` are thin wrappers around this, so ``python jobs/pretrain.py --nodes 2`` on
+a login node is the same as ``jiniac pretrain --nodes 2``. Options are not declared twice:
+every config value is set with ``--set key=value`` (``--nodes N`` is shorthand for
+``--set job.nodes=N``).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from jiniac_hpc.config import ConfigError
+from jiniac_hpc.stages import STAGES
+
+STAGE_OPTIONS = [
+    click.option("--recipe", "-r", default="debug", show_default=True,
+                 help="Recipe name (jiniac_hpc/recipes/<stage>/) or path to a YAML file."),
+    click.option("--cluster", "-c", default=None,
+                 help="Cluster profile in envs/clusters/ (default: $JINIAC_CLUSTER, or 'local' without Slurm)."),
+    click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override any config key."),
+    click.option("--nodes", type=int, default=None, help="Shorthand for --set job.nodes=N."),
+    click.option("--run-name", default=None, help="Run directory name under logs/<stage>/ (default: recipe)."),
+    click.option("--dry-run", is_flag=True, help="Validate and print the sbatch script(s); submit nothing."),
+    click.option("--wait/--no-wait", default=False, help="On Slurm, wait for the jobs and report results."),
+]
+
+
+def _stage_command(stage_name: str):
+    def run(recipe, cluster, overrides, nodes, run_name, dry_run, wait):
+        from jiniac_hpc.launch.runner import launch
+
+        overrides = list(overrides) + ([f"job.nodes={nodes}"] if nodes is not None else [])
+        try:
+            res = launch(stage_name, recipe, overrides=overrides, cluster=cluster, run_name=run_name,
+                         dry_run=dry_run)
+        except (ConfigError, FileNotFoundError, NotImplementedError) as e:
+            raise click.ClickException(str(e)) from None
+        if wait and res.jobs and not res.cluster.is_local:
+            res.wait()
+            click.echo(f"[{stage_name}] all jobs finished")
+
+    for opt in reversed(STAGE_OPTIONS):
+        run = opt(run)
+    return click.command(name=stage_name, help=STAGES[stage_name].help)(run)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli():
+    """jiniac-hpc: raw text to an evaluated Japanese MoE LLM, on Slurm or on this machine."""
+
+
+for _name in STAGES:
+    cli.add_command(_stage_command(_name))
+
+
+@cli.command()
+@click.argument("runs", nargs=-1)
+def status(runs):
+    """Jobs of a run (or of every run): Slurm state, elapsed time, last log line."""
+    from jiniac_hpc.launch.runner import logs_root
+    from jiniac_hpc.launch.status import find_run, print_status
+
+    root = logs_root()
+    try:
+        dirs = [find_run(r, root) for r in runs] or sorted(p.parent for p in root.glob("*/*/jobs.json"))
+    except FileNotFoundError as e:
+        raise click.ClickException(str(e)) from None
+    print_status(dirs)
+
+
+@cli.command()
+@click.argument("run")
+@click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default: a free one).")
+def tb(run, port):
+    """Start TensorBoard for RUN on localhost and print the ssh -L line to reach it."""
+    from jiniac_hpc.launch.runner import logs_root
+    from jiniac_hpc.launch.status import find_run, free_port, ssh_hint, tensorboard_command
+
+    try:
+        run_dir = find_run(run, logs_root())
+    except FileNotFoundError as e:
+        raise click.ClickException(str(e)) from None
+    port = port or free_port()
+    click.echo(f"TensorBoard for {run_dir} on http://127.0.0.1:{port}")
+    click.echo(f"from your laptop: {ssh_hint(port)}")
+    sys.stdout.flush()
+    os.execv(sys.executable, tensorboard_command(run_dir, port))
+
+
+@cli.command()
+@click.argument("stage", type=click.Choice(sorted(STAGES)))
+def explain(stage):
+    """Every config key of STAGE's recipes, with its type and documentation."""
+    from jiniac_hpc.config import describe
+    from jiniac_hpc.stages import config_class, get_stage
+
+    for key, tp, doc in describe(config_class(get_stage(stage))):
+        click.echo(f"{key:36s} {tp:18s} {doc}")
+
+
+@cli.command()
+def clusters():
+    """List the cluster profiles in envs/clusters/ and whether Slurm answers here."""
+    from jiniac_hpc.launch.cluster import list_clusters, load_cluster, slurm_available
+
+    click.echo(f"Slurm reachable here: {slurm_available()}")
+    for n in list_clusters():
+        c = load_cluster(n)
+        click.echo(f"  {n:16s} executor={c.executor:5s} partition={c.partition} gpus/node={c.gpus_per_node}")
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Exit 1 if a committed template is stale.")
+def templates(check):
+    """Render sbatch_templates/*.sbatch (or check them) with the launcher's own renderer."""
+    from jiniac_hpc.launch.templates import render_all, template_dir
+
+    stale = []
+    for name, text in render_all().items():
+        path = template_dir() / f"{name}.sbatch"
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(name)
+        else:
+            path.write_text(text)
+            click.echo(f"wrote {path}")
+    if stale:
+        raise click.ClickException(f"stale templates: {stale}; run `jiniac templates`")
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="jiniac")
+
+
+def run_stage_script(stage: str) -> None:
+    """Body of ``jobs/<stage>.py``."""
+    main([stage, *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

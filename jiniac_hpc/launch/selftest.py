@@ -1,0 +1,97 @@
+"""A fire drill for a cluster profile: array, dependency, multi-task job, torch.distributed.
+
+    python jobs/selftest.py --cluster local-slurm         # or: jiniac selftest --cluster NAME
+
+Step ``probe`` is an array (one task per element) that records where it ran; ``rendezvous`` is a
+distributed job (``job.nodes`` x ``job.tasks_per_node`` ranks) whose ranks check the exported
+RANK/WORLD_SIZE/MASTER_ADDR and do a real gloo all-reduce; ``summary`` depends on both and
+writes ``summary.json``. Each task writes a marker, so a relaunch reruns only what is missing.
+Run it once on a new site before spending GPU hours.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from jiniac_hpc.config import check, field
+from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.stages import Step, TaskContext
+
+
+@dataclass
+class SelfTestConfig:
+    """Recipe of the ``selftest`` stage."""
+
+    array_tasks: int = field(4, doc="Elements of the probe array.")
+    ranks_per_node: int = field(2, doc="Tasks a node in the rendezvous step.")
+    job: JobConfig = field(default_factory=JobConfig, doc="Resources.")
+
+    def __post_init__(self):
+        check(self.array_tasks >= 1, "array_tasks", "must be >= 1")
+        check(self.ranks_per_node >= 1, "ranks_per_node", "must be >= 1")
+
+
+def _marker(run_dir: Path, name: str) -> Path:
+    return run_dir / "selftest" / f"{name}.json"
+
+
+def _write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    tmp.replace(path)  # atomic: a marker exists only when complete
+
+
+def plan(cfg: SelfTestConfig, run_dir: Path) -> list[Step]:
+    n = cfg.array_tasks
+    probe_done = [_marker(run_dir, f"probe-{i}").exists() for i in range(n)]
+    ranks = cfg.job.nodes * cfg.ranks_per_node
+    rdv_done = all(_marker(run_dir, f"rank-{r}").exists() for r in range(ranks))
+    rdv_job = JobConfig(nodes=cfg.job.nodes, tasks_per_node=cfg.ranks_per_node, time_min=cfg.job.time_min)
+    return [
+        Step("probe", "jiniac_hpc.launch.selftest:probe", tasks=n, done=probe_done),
+        Step("rendezvous", "jiniac_hpc.launch.selftest:rendezvous", distributed=True, done=[rdv_done], job=rdv_job),
+        Step("summary", "jiniac_hpc.launch.selftest:summary", done=[_marker(run_dir, "summary").exists()]),
+    ]
+
+
+def probe(cfg: SelfTestConfig, ctx: TaskContext) -> dict:
+    info = {"task": ctx.task, "num_tasks": ctx.num_tasks, "host": socket.gethostname(),
+            "slurm_job_id": os.environ.get("SLURM_JOB_ID"), "array_task": os.environ.get("SLURM_ARRAY_TASK_ID")}
+    _write(_marker(ctx.run_dir, f"probe-{ctx.task}"), info)
+    return info
+
+
+def rendezvous(cfg: SelfTestConfig, ctx: TaskContext) -> dict:
+    import torch
+    import torch.distributed as dist
+
+    env = {k: os.environ.get(k) for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
+    dist.init_process_group("gloo", init_method="env://")
+    try:
+        t = torch.tensor([float(dist.get_rank())])
+        dist.all_reduce(t)
+        info = {"env": env, "rank": dist.get_rank(), "world_size": dist.get_world_size(),
+                "allreduce_sum": t.item(), "host": socket.gethostname()}
+    finally:
+        dist.destroy_process_group()
+    _write(_marker(ctx.run_dir, f"rank-{info['rank']}"), info)
+    return info
+
+
+def summary(cfg: SelfTestConfig, ctx: TaskContext) -> dict:
+    d = ctx.run_dir / "selftest"
+    probes = [json.loads(p.read_text()) for p in sorted(d.glob("probe-*.json"))]
+    ranks = [json.loads(p.read_text()) for p in sorted(d.glob("rank-*.json"))]
+    world = len(ranks)
+    ok = (len(probes) == cfg.array_tasks and world == cfg.job.nodes * cfg.ranks_per_node
+          and all(r["allreduce_sum"] == world * (world - 1) / 2 for r in ranks))
+    out = {"ok": ok, "probes": len(probes), "world_size": world,
+           "hosts": sorted({r["host"] for r in ranks})}
+    _write(_marker(ctx.run_dir, "summary"), out)
+    if not ok:
+        raise RuntimeError(f"selftest failed: {out}")
+    return out

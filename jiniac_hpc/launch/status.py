@@ -1,0 +1,140 @@
+"""What a run is doing: its jobs, their Slurm state, elapsed time and last log line; TensorBoard.
+
+    jiniac status logs/pretrain/debug       # or: jiniac status pretrain/debug, or no argument for all runs
+    jiniac tb logs/pretrain/debug           # TensorBoard on localhost + the ssh -L line for a laptop
+
+State comes from ``sacct`` where accounting works (it knows finished jobs), else ``squeue``
+(running or pending only), else the submitit result files (local runs).
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from jiniac_hpc.launch.executor import rel
+
+
+@dataclass
+class JobRow:
+    stage: str
+    step: str
+    job_id: str
+    state: str
+    elapsed: str
+    last_line: str
+
+
+def find_run(arg: str, root: Path) -> Path:
+    """A run directory from a path, ``stage/run`` or a bare run name (searched under ``root``)."""
+    for cand in (Path(arg), root / arg):
+        if (cand / "jobs.json").exists() or (cand / "config.yaml").exists():
+            return cand
+    hits = sorted(root.glob(f"*/{arg}/jobs.json"))
+    if len(hits) == 1:
+        return hits[0].parent
+    raise FileNotFoundError(f"no run {arg!r} under {root} (give logs/<stage>/<run>); found: "
+                            f"{[rel(h.parent) for h in hits] or 'nothing'}")
+
+
+def _run(cmd: list[str]) -> Optional[str]:
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return r.stdout if r.returncode == 0 else None
+
+
+def slurm_states(job_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """job id -> (state, elapsed) from sacct, falling back to squeue."""
+    out: dict[str, tuple[str, str]] = {}
+    if not job_ids:
+        return out
+    text = _run(["sacct", "-n", "-P", "-X", "-o", "JobID,State,Elapsed", "-j", ",".join(sorted(
+        {j.split("_")[0] for j in job_ids}))])
+    for line in (text or "").splitlines():
+        parts = line.split("|")
+        if len(parts) >= 3:
+            out[parts[0]] = (parts[1].split()[0], parts[2])
+    missing = [j for j in job_ids if j not in out]
+    if missing:
+        text = _run(["squeue", "-h", "-o", "%i|%T|%M", "-j", ",".join(sorted({j.split('_')[0] for j in missing}))])
+        for line in (text or "").splitlines():
+            parts = line.split("|")
+            if len(parts) >= 3:
+                out[parts[0]] = (parts[1], parts[2])
+    return out
+
+
+def _last_line(folder: Path, job_id: str) -> str:
+    for name in (f"{job_id}_0_log.err", f"{job_id}_0_log.out"):
+        p = folder / name
+        if p.exists():
+            lines = [ln for ln in p.read_text(errors="replace").splitlines() if ln.strip()]
+            if lines:
+                return lines[-1][-120:]
+    return ""
+
+
+def _local_state(folder: Path, job_id: str) -> str:
+    res = folder / f"{job_id}_0_result.pkl"
+    if not res.exists():
+        return "RUNNING/UNKNOWN"
+    import pickle
+
+    with open(res, "rb") as f:
+        outcome, _ = pickle.load(f)
+    return "COMPLETED" if outcome == "success" else "FAILED"
+
+
+def rows_for(run_dir: Path) -> list[JobRow]:
+    records = json.loads((run_dir / "jobs.json").read_text()) if (run_dir / "jobs.json").exists() else []
+    ids = [j for r in records for j in r["job_ids"]]
+    states = slurm_states(ids) if any(r["cluster"] != "local" for r in records) else {}
+    rows = []
+    for r in records:
+        folder = Path(r["folder"])
+        for jid in r["job_ids"]:
+            if r["cluster"] == "local":
+                state, elapsed = _local_state(folder, jid), ""
+            else:
+                state, elapsed = states.get(jid, ("UNKNOWN", ""))
+            rows.append(JobRow(r["stage"], r["step"], jid, state, elapsed, _last_line(folder, jid)))
+    return rows
+
+
+def print_status(run_dirs: list[Path], out=sys.stdout) -> list[JobRow]:
+    all_rows = []
+    for rd in run_dirs:
+        rows = rows_for(rd)
+        all_rows += rows
+        print(f"{rel(rd)}", file=out)
+        if not rows:
+            print("  (no jobs recorded)", file=out)
+        for row in rows:
+            print(f"  {row.stage}/{row.step:<12s} {row.job_id:<12s} {row.state:<12s} {row.elapsed:>10s}  "
+                  f"{row.last_line}", file=out)
+    return all_rows
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tensorboard_command(run_dir: Path, port: int) -> list[str]:
+    logdir = run_dir / "tensorboard" if (run_dir / "tensorboard").exists() else run_dir
+    return [sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir), "--host", "127.0.0.1",
+            "--port", str(port)]
+
+
+def ssh_hint(port: int) -> str:
+    """The line to run on a laptop to reach a TensorBoard bound to this login node's localhost."""
+    return (f"ssh -N -L {port}:127.0.0.1:{port} {getpass.getuser()}@{socket.getfqdn()}"
+            f"   # then open http://localhost:{port}")

@@ -1,0 +1,18 @@
+"""Pretrain DeepSeekMoE with DeepSpeed ZeRO-1 over the curriculum plan.
+
+    python jobs/pretrain.py --nodes 2 --cluster abci-h100 --dry-run   # print the sbatch script
+    python jobs/pretrain.py --recipe debug                            # on this machine
+
+All options: python jobs/pretrain.py --help
+"""
+import sys
+from pathlib import Path
+
+# Python puts jobs/ first on sys.path, and jobs/tokenize.py would shadow the standard library's
+# tokenize module; put the repository root there instead (it also makes a plain checkout work).
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from jiniac_hpc.cli import run_stage_script  # noqa: E402
+
+if __name__ == "__main__":
+    run_stage_script("pretrain")

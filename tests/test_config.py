@@ -1,0 +1,98 @@
+"""Typed recipes: base chains, --set overrides, and errors that name the key and the file."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Optional
+
+import pytest
+import yaml
+
+from jiniac_hpc.config import ConfigError, check, dump_yaml, field, from_dict, load_recipe, parse_override, to_dict
+from jiniac_hpc.launch.selftest import SelfTestConfig
+
+ASSETS = Path(__file__).parent / "assets" / "recipes"
+
+
+def load(name, overrides=None):
+    return load_recipe("selftest", SelfTestConfig, ASSETS / name, overrides)
+
+
+def test_base_chain_and_override():
+    cfg = load("child.yaml", ["job.nodes=3", "ranks_per_node=4"])
+    assert cfg.array_tasks == 5          # child overrides base
+    assert cfg.job.time_min == 5         # inherited from base
+    assert cfg.job.nodes == 3 and cfg.ranks_per_node == 4  # --set
+
+
+def test_unknown_key_names_key_and_file():
+    with pytest.raises(ConfigError) as e:
+        load("bad_key.yaml")
+    msg = str(e.value)
+    assert "job.nodez" in msg and "bad_key.yaml" in msg and "nodes" in msg  # suggests valid keys
+
+
+def test_impossible_value_names_key_and_file():
+    with pytest.raises(ConfigError) as e:
+        load("bad_value.yaml")
+    assert "array_tasks" in str(e.value) and "bad_value.yaml" in str(e.value)
+
+
+def test_wrong_type_names_key_and_file():
+    with pytest.raises(ConfigError) as e:
+        load("bad_type.yaml")
+    assert "ranks_per_node" in str(e.value) and "bad_type.yaml" in str(e.value)
+
+
+def test_bad_override_names_set():
+    with pytest.raises(ConfigError) as e:
+        load("child.yaml", ["job.nodes=-1"])
+    assert "nodes" in str(e.value) and "--set" in str(e.value)
+    with pytest.raises(ConfigError) as e:
+        load("child.yaml", ["job.gpuz=1"])
+    assert "job.gpuz" in str(e.value) and "--set" in str(e.value)
+
+
+def test_override_values_are_typed():
+    assert parse_override("train.lr=1e-4") == ("train.lr", 1e-4)
+    assert parse_override("a=3") == ("a", 3)
+    assert parse_override("a=[x, y]") == ("a", ["x", "y"])
+    assert parse_override("a=true") == ("a", True)
+    with pytest.raises(ConfigError):
+        parse_override("no-equals-sign")
+
+
+@dataclass
+class Inner:
+    mode: Literal["a", "b"] = field("a", doc="mode")
+    weights: dict[str, float] = field(default_factory=dict, doc="weights")
+
+
+@dataclass
+class Outer:
+    name: str = field(doc="name")
+    inner: Inner = field(default_factory=Inner, doc="inner")
+    items: list[Inner] = field(default_factory=list, doc="list of sections")
+    maybe: Optional[int] = field(None, doc="optional")
+
+    def __post_init__(self):
+        check(self.name != "", "name", "must not be empty")
+
+
+def test_nested_lists_literals_and_roundtrip(tmp_path):
+    cfg = from_dict(Outer, {"name": "x", "inner": {"mode": "b", "weights": {"ja": 1}},
+                            "items": [{"mode": "a"}, {"mode": "b"}], "maybe": None}, origin="t.yaml")
+    assert cfg.inner.weights == {"ja": 1.0} and isinstance(cfg.inner.weights["ja"], float)
+    assert [i.mode for i in cfg.items] == ["a", "b"]
+    dump_yaml(cfg, tmp_path / "config.yaml")
+    again = from_dict(Outer, yaml.safe_load((tmp_path / "config.yaml").read_text()))
+    assert to_dict(again) == to_dict(cfg)
+    with pytest.raises(ConfigError, match=r"items\[1\].mode.*t.yaml"):
+        from_dict(Outer, {"name": "x", "items": [{"mode": "a"}, {"mode": "c"}]}, origin="t.yaml")
+    with pytest.raises(ConfigError, match="name.*must not be empty"):
+        from_dict(Outer, {"name": ""})
+
+
+def test_unknown_recipe_lists_known():
+    with pytest.raises(ConfigError, match="known recipes.*debug"):
+        load_recipe("selftest", SelfTestConfig, "no-such-recipe")

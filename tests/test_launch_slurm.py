@@ -1,0 +1,155 @@
+"""The launcher against a real Slurm (the single-node cluster that .ci/run starts).
+
+Covers what every stage relies on: a plain job with its result and log, a 4-task array, an
+``afterok`` chain, requeue of a Checkpointable job (by ``scontrol requeue`` and by a USR2
+preemption), and a 2-task srun job whose ranks see RANK / WORLD_SIZE / MASTER_ADDR.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cloudpickle
+import pytest
+import submitit
+
+from jiniac_hpc.launch.cluster import JobConfig, load_cluster
+from jiniac_hpc.launch.executor import afterok, make_executor, wait_all
+
+# Jobs unpickle these functions on the compute node, where this test module is not importable.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+pytestmark = pytest.mark.slurm
+WAIT = 240  # seconds; every wait on Slurm is bounded
+
+
+def _ex(cluster, folder, name, **job_kw):
+    return make_executor(load_cluster(cluster), JobConfig(time_min=60, **job_kw), folder, name)
+
+
+def hello(x):
+    print(f"hello from {os.environ.get('SLURM_JOB_ID')} with {x}", flush=True)
+    return x * 10
+
+
+def square(x):
+    return x * x
+
+
+def write_then_read(path, value):
+    Path(path).write_text(str(value))
+    time.sleep(2)
+    return time.time()
+
+
+def read_file(path):
+    return int(Path(path).read_text()), time.time()
+
+
+def test_plain_job_result_and_log(slurm_cluster, logs_dir):
+    ex = _ex(slurm_cluster, logs_dir / "plain", "plain")
+    job = ex.submit(hello, 4)
+    assert wait_all([job], WAIT) == [40]
+    log = Path(job.paths.stdout).read_text()
+    assert f"hello from {job.job_id} with 4" in log
+    sub = Path(job.paths.submission_file).read_text()
+    assert "#SBATCH --signal=USR2@30" in sub and "#SBATCH --requeue" in sub and "#SBATCH --partition=debug" in sub
+
+
+def test_array_of_four(slurm_cluster, logs_dir):
+    ex = _ex(slurm_cluster, logs_dir / "array", "array", array_parallelism=2)
+    jobs = ex.map_array(square, [1, 2, 3, 4])
+    assert len({j.job_id.split("_")[0] for j in jobs}) == 1  # one array job
+    assert wait_all(jobs, WAIT) == [1, 4, 9, 16]
+    assert "#SBATCH --array=0-3%2" in Path(jobs[0].paths.submission_file).read_text()
+
+
+def test_dependency_chain(slurm_cluster, logs_dir):
+    path = logs_dir / "chain.txt"
+    first = _ex(slurm_cluster, logs_dir / "chain", "first").submit(write_then_read, str(path), 7)
+    dep = afterok([first])
+    second = make_executor(load_cluster(slurm_cluster), JobConfig(time_min=60), logs_dir / "chain", "second",
+                           dependency=dep).submit(read_file, str(path))
+    assert f"#SBATCH --dependency=afterok:{first.job_id}" in Path(second.paths.submission_file).read_text()
+    (t_first_end,) = wait_all([first], WAIT)
+    ((value, t_second),) = wait_all([second], WAIT)
+    assert value == 7 and t_second >= t_first_end
+
+
+class DiskCounter(submitit.helpers.Checkpointable):
+    """Counts to n, one step a second, keeping its progress in a file (its checkpoint)."""
+
+    def __call__(self, n, state_file):
+        state = Path(state_file)
+        i = int(state.read_text()) if state.exists() else 0
+        with open(state_file + ".starts", "a") as f:
+            f.write(f"{i}\n")
+        while i < n:
+            time.sleep(1)
+            i += 1
+            tmp = state.with_suffix(".tmp")
+            tmp.write_text(str(i))
+            tmp.replace(state)
+        return i
+
+
+def _wait_progress(state: Path, at_least: int, timeout: float = WAIT):
+    deadline = time.time() + timeout
+    while not (state.exists() and int(state.read_text() or 0) >= at_least):
+        assert time.time() < deadline, "job made no progress"
+        time.sleep(0.5)
+
+
+def test_scontrol_requeue_resumes_from_checkpoint(slurm_cluster, logs_dir):
+    state = logs_dir / "counter.state"
+    job = _ex(slurm_cluster, logs_dir / "requeue", "requeue").submit(DiskCounter(), 12, str(state))
+    _wait_progress(state, 3)
+    subprocess.run(["scontrol", "requeue", job.job_id], check=True)
+    assert wait_all([job], WAIT) == [12]
+    starts = [int(x) for x in (logs_dir / "counter.state.starts").read_text().split()]
+    assert len(starts) >= 2 and starts[0] == 0 and starts[-1] >= 3, starts
+
+
+class MemoryCounter(submitit.helpers.Checkpointable):
+    """Keeps its progress in memory; submitit pickles it on USR2 (preemption) and requeues."""
+
+    def __init__(self):
+        self.i = 0
+
+    def __call__(self, n, log):
+        with open(log, "a") as f:
+            f.write(f"{self.i}\n")
+        while self.i < n:
+            time.sleep(1)
+            self.i += 1
+            Path(log + ".progress").write_text(str(self.i))
+        return self.i
+
+
+def test_preemption_signal_checkpoints_and_requeues(slurm_cluster, logs_dir):
+    log = logs_dir / "mem.log"
+    job = _ex(slurm_cluster, logs_dir / "preempt", "preempt").submit(MemoryCounter(), 12, str(log))
+    _wait_progress(Path(str(log) + ".progress"), 3)
+    job._interrupt()  # what Slurm preemption does: USR2 (checkpoint + requeue), then the job is requeued
+    assert wait_all([job], WAIT) == [12]
+    starts = [int(x) for x in log.read_text().split()]
+    assert len(starts) >= 2 and starts[0] == 0 and starts[1] >= 3, starts
+
+
+def test_two_task_srun_sees_torch_env(slurm_cluster, logs_dir):
+    from jiniac_hpc.launch.runner import launch
+
+    res = launch("selftest", "debug", cluster=slurm_cluster, run_name="srun", overrides=["array_tasks=1"])
+    results = res.wait(timeout_s=WAIT)
+    ranks = sorted(results["rendezvous"][0], key=lambda r: r["rank"])
+    assert [r["env"]["RANK"] for r in ranks] == ["0", "1"]
+    assert {r["env"]["WORLD_SIZE"] for r in ranks} == {"2"}
+    assert len({r["env"]["MASTER_ADDR"] for r in ranks}) == 1 and ranks[0]["env"]["MASTER_ADDR"]
+    assert all(r["allreduce_sum"] == 1.0 for r in ranks)  # a real gloo all-reduce over both tasks
+    assert results["summary"][0]["ok"] is True
+    summary = json.loads((res.run_dir / "selftest" / "summary.json").read_text())
+    assert summary["world_size"] == 2
