@@ -1,0 +1,77 @@
+"""Golden files for the sbatch text (submitit's ``_sbatch_test_record.txt`` idea).
+
+The renderer is pure, so its output is compared byte for byte. After an intended change,
+regenerate with ``JINIAC_UPDATE_GOLDEN=1 pytest tests/test_sbatch_golden.py`` (golden files)
+and ``jiniac templates`` (sbatch_templates/), and review the diff.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.launch.cluster import JobConfig, load_cluster
+from jiniac_hpc.launch.sbatch import build_spec, render_sbatch
+from jiniac_hpc.launch.templates import TEMPLATES, dry_run_text, render_all, template_dir
+from jiniac_hpc.stages import get_stage
+
+from conftest import REPO, run_cli
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = {
+    "gpu_two_nodes": dict(job=JobConfig(nodes=2, gpus=True), cluster="abci-h100", array=None, dependency=None),
+    "cpu_array_after": dict(job=JobConfig(cpus_per_task=2, array_parallelism=4), cluster="local-slurm",
+                            array="0-9%4", dependency="afterok:41"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_render_matches_golden(name):
+    c = CASES[name]
+    spec = build_spec(job_name=f"golden-{name}", job=c["job"], cluster=load_cluster(c["cluster"]),
+                      command="python -u -m jiniac_hpc.launch.direct --folder logs/x/submitit x",
+                      log_dir="logs/x/submitit", array=c["array"], dependency=c["dependency"])
+    text = render_sbatch(spec)
+    path = GOLDEN / f"{name}.sbatch"
+    if os.environ.get("JINIAC_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), f"{path} differs; regenerate if the change is intended"
+
+
+def test_gpu_script_writes_resources_once():
+    text = (GOLDEN / "gpu_two_nodes.sbatch").read_text()
+    assert "#SBATCH --nodes=2" in text
+    assert "#SBATCH --ntasks-per-node=8" in text and "#SBATCH --gres=gpu:8" in text  # one task per GPU
+    assert "#SBATCH --signal=USR2@300" in text
+    assert "module load" in text and ".venv/bin/activate" in text  # setup lines from the profile
+    assert text.count("--nodes") == 1 and text.count("gpu:8") == 1
+
+
+def test_time_limit_above_partition_fails():
+    with pytest.raises(ValueError, match="exceeds"):
+        build_spec(job_name="x", job=JobConfig(time_min=5000), cluster=load_cluster("abci-h100"),
+                   command="true", log_dir="logs")
+
+
+def test_committed_templates_are_fresh():
+    rendered = render_all()
+    implemented = [n for n, (stage, _) in TEMPLATES.items() if get_stage(stage).plan is not None]
+    assert sorted(rendered) == sorted(implemented)
+    for name, text in rendered.items():
+        path = template_dir() / f"{name}.sbatch"
+        assert path.exists(), f"{path} missing: run `jiniac templates`"
+        assert path.read_text() == text, f"{path} is stale: run `jiniac templates`"
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_dry_run_prints_the_template(name):
+    stage, args = TEMPLATES[name]
+    if get_stage(stage).plan is None:
+        r = run_cli(f"jobs/{stage.replace('-', '_')}.py", *args, "--cluster", "abci-h100", "--dry-run")
+        assert r.returncode != 0 and "not implemented yet" in r.stderr
+        return
+    r = run_cli(f"jobs/{stage.replace('-', '_')}.py", *args, "--cluster", "abci-h100", "--dry-run")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == (template_dir() / f"{name}.sbatch").read_text()
+    assert r.stdout == dry_run_text(stage, args)
