@@ -88,7 +88,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in [
           "Generate rejected answers with the SFT model for DPO pairs (array job)."),
     Stage("dpo", "jiniac_hpc.train.dpo_config:DPOConfig", None,
           "DPO with LoRA adapters, merged and exported as a plain HF model."),
-    Stage("eval", "jiniac_hpc.eval.config:EvalConfig", None,
+    Stage("eval", "jiniac_hpc.eval.config:EvalConfig", "jiniac_hpc.eval.stage:plan",
           "jaster-style JGLUE scores, Japanese MT-bench and the response-language test."),
     Stage("selftest", "jiniac_hpc.launch.selftest:SelfTestConfig", "jiniac_hpc.launch.selftest:plan",
           "Launcher fire drill: an array, a dependent step and a distributed step that check their env."),

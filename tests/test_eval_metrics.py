@@ -1,0 +1,166 @@
+"""Metric functions, answer normalisation, the language classifier, the judge's rating parser, the
+few-shot split and the sweep's selection rule, against hand-computed values.
+
+    .venv/bin/python -m pytest tests/test_eval_metrics.py -q
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from jiniac_hpc.config import ConfigError, from_dict
+from jiniac_hpc.eval import metrics as M
+from jiniac_hpc.eval.config import EvalConfig, JasterConfig, SelectConfig
+from jiniac_hpc.eval.jaster import LOADERS, Sample, build_prompt, data_path, split, task_metrics
+from jiniac_hpc.eval.judge import grading_messages, parse_rating
+from jiniac_hpc.eval.langtest import classify, table, to_markdown
+from jiniac_hpc.eval.sweep import select
+
+
+def test_normalize_and_postprocess():
+    assert M.normalize("  ２ ") == "2"                     # NFKC: full-width digit
+    assert M.normalize("ｅｎｔａｉｌｍｅｎｔ\n") == "entailment"
+    assert M.postprocess("neutral\n\n### 入力:\n前提：...") == "neutral"   # cut at the first blank line
+    assert M.postprocess(" 2\n次") == "2\n次"                  # a single newline is kept
+
+
+def test_exact_match():
+    assert M.exact_match("２", "2") == 1.0
+    assert M.exact_match("2 ", "2") == 1.0
+    assert M.exact_match("3", "2") == 0.0
+
+
+def test_char_f1_hand_computed():
+    # pred 東京都 (3 chars), gold 東京 (2): common 2 -> P = 2/3, R = 1, F1 = 2*(2/3)/(5/3) = 0.8
+    assert M.char_f1("東京都", "東京") == pytest.approx(0.8)
+    # bag of characters: ありあ vs あい -> common {あ:1} = 1, P = 1/3, R = 1/2, F1 = 0.4
+    assert M.char_f1("ありあ", "あい") == pytest.approx(0.4)
+    assert M.char_f1("", "") == 1.0
+    assert M.char_f1("", "東京") == 0.0
+    assert M.char_f1("大阪", "東京") == 0.0
+    # best over golds (JSQuAD has several annotations)
+    assert M.best_over(M.char_f1, "小笠原諸島", ["小笠原諸島を除く日本", "小笠原諸島"]) == 1.0
+    # 5 of 10 chars: P = 1, R = 0.5 -> 2/3
+    assert M.char_f1("小笠原諸島", "小笠原諸島を除く日本") == pytest.approx(2 / 3)
+
+
+def test_correlations_hand_computed():
+    xs, ys = [1.0, 2.0, 3.0], [1.0, 2.0, 4.0]
+    # Pearson: dx = (-1, 0, 1), dy = (-4/3, -1/3, 5/3): sum dxdy = 3, |dx|^2 = 2, |dy|^2 = 42/9
+    assert M.pearson(xs, ys) == pytest.approx(3 / math.sqrt(2 * 42 / 9))
+    assert M.spearman(xs, ys) == pytest.approx(1.0)            # same order
+    assert M.spearman([1.0, 2.0, 3.0], [3.0, 1.0, 2.0]) == pytest.approx(-0.5)
+    assert M.pearson([2.0, 2.0, 2.0], ys) == 0.0               # constant predictions: no signal, not NaN
+    assert M.parse_float("３.５") == 3.5
+    assert M.parse_float("似ている") == M.UNPARSABLE_FLOAT
+
+
+def test_task_metrics_and_category_average():
+    m = task_metrics("jsquad", ["東京都", "大阪"], [["東京"], ["大阪", "大阪府"]])
+    assert m["exact_match"] == pytest.approx(0.5)
+    assert m["char_f1"] == pytest.approx((0.8 + 1.0) / 2)
+    s = task_metrics("jsts", ["1", "2", "x"], [["1.0"], ["2.0"], ["4.0"]])   # x -> -2.0
+    assert s["pearson"] == pytest.approx(M.pearson([1, 2, -2], [1, 2, 4]))
+    cats, avg = M.category_scores({"jsquad": m, "jsts": s, "jnli": {"exact_match": 1.0}},
+                                  JasterConfig().categories)
+    assert set(cats) == {"RC", "STS", "NLI"}            # MC did not run: not averaged
+    assert cats["STS"] == pytest.approx((s["pearson"] + s["spearman"]) / 2)
+    assert avg == pytest.approx((cats["RC"] + cats["STS"] + 1.0) / 3)
+
+
+def test_fewshot_split_is_deterministic_and_disjoint():
+    cfg = JasterConfig(num_fewshots=4, fewshot_pool=20, limit=None)
+    samples = LOADERS["jsquad"](data_path(cfg, "jsquad"))
+    shots, scored = split(samples, cfg, seed=0)
+    shots2, scored2 = split(samples, cfg, seed=0)
+    assert [s.id for s in shots] == [s.id for s in shots2] and [s.id for s in scored] == [s.id for s in scored2]
+    assert len(shots) == 4
+    shot_groups = {s.group for s in shots}
+    assert not shot_groups & {s.group for s in scored}        # no scored question shares an article with a shot
+    assert len(scored) < len(samples) - 20 + 1
+    other, _ = split(samples, cfg, seed=1)
+    assert [s.id for s in other] != [s.id for s in shots]
+
+
+def test_prompt_format():
+    shot = Sample("a", "質問：x\n選択肢：0.a,1.b", "1", ["1"], "a")
+    p = build_prompt("jcommonsenseqa", [shot], Sample("b", "質問：y", "0", ["0"], "b"))
+    assert p.startswith("以下は、タスクを説明する指示と、文脈のある入力の組み合わせです。要求を適切に満たす応答を書きなさい。\n\n### 指示:\n")
+    assert "### 入力:\n質問：x\n選択肢：0.a,1.b\n### 応答:\n1\n\n### 入力:\n質問：y\n### 応答:\n" in p
+    assert p.endswith("### 応答:\n")
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("日本で一番高い山は富士山です。", "ja"),
+    ("The tallest mountain in Japan is Mount Fuji.", "en"),
+    ("जापान का सबसे ऊँचा पहाड़ फ़ूजी है।", "hi"),
+    ("中国最高的山是珠穆朗玛峰", "other"),      # han without kana: Chinese, not Japanese
+    ("", "other"),
+    ("12345 !!!", "other"),
+    ("Réponse très élégante, déjà précisée où ça", "en"),   # Latin script, few accents: counted as en
+    ("富士山 is the tallest です", "en"),     # 12 latin letters vs 5 japanese ones
+])
+def test_language_classifier(text, lang):
+    assert classify(text) == lang
+
+
+def test_language_table():
+    t = table([("ja", "ja"), ("en", "ja"), ("en", "en"), ("hi", "other")])
+    assert t["en"] == {"ja": 1, "en": 1, "hi": 0, "other": 0}
+    md = to_markdown(t)
+    assert "| English | 1 | 1 | 0 | 0 | 2 |" in md and "| Hindi | 0 | 0 | 0 | 1 | 1 |" in md
+
+
+def test_parse_rating():
+    assert parse_rating("good answer. Rating: [[8]]") == 8.0
+    assert parse_rating("[[7.5]]") == 7.5
+    assert parse_rating("Rating: [6]") == 6.0                 # FastChat's fallback
+    assert parse_rating("I would say eight") is None
+    assert parse_rating("[[11]]") is None                     # outside 1-10
+    assert parse_rating("first [[3]] then corrected [[4]]") == 4.0
+
+
+def test_grading_messages_include_reference_and_both_turns():
+    m = grading_messages(["Q1", "Q2"], ["A1", "A2"], 2, reference=["R1", "R2"])
+    body = m[1]["content"]
+    assert "Q1" in body and "A2" in body and "R2" in body and "[[rating]]" in body
+    assert "Reference" not in grading_messages(["Q1"], ["A1"], 1)[1]["content"]
+
+
+def test_select_rules():
+    rows = [{"checkpoint": "step-1", "step": 1, "model": "a", "jaster": 0.30, "mtbench": 1.0},
+            {"checkpoint": "step-2", "step": 2, "model": "b", "jaster": 0.20, "mtbench": 3.0},
+            {"checkpoint": "step-3", "step": 3, "model": "c", "jaster": 0.10, "mtbench": 5.0}]
+    # sweep-normalised: jaster (1, .5, 0), mt (0, .5, 1) -> harmonic (0, .5, 0): the balanced middle one
+    assert select([dict(r) for r in rows], SelectConfig(rule="harmonic"))["checkpoint"] == "step-2"
+    # weighted w=0.9 on the same scales: 0.9, 0.5, 0.1 -> the jaster-heavy first
+    assert select([dict(r) for r in rows], SelectConfig(rule="weighted", jaster_weight=0.9))["checkpoint"] == "step-1"
+    # fixed scale: jaster as is, mt/10: harmonic(.3,.1)=.15, (.2,.3)=.24, (.1,.5)=.1667
+    best = select([dict(r) for r in rows], SelectConfig(rule="harmonic", normalize="fixed"))
+    assert best["checkpoint"] == "step-2" and best["balance"] == pytest.approx(2 * 0.2 * 0.3 / 0.5)
+    no_mt = [dict(r, mtbench=None) for r in rows]
+    best = select(no_mt, SelectConfig())
+    assert best["checkpoint"] == "step-1" and "jaster only" in best["rule"]
+
+
+def test_config_errors_name_the_key():
+    with pytest.raises(ConfigError, match="model"):
+        from_dict(EvalConfig, {"model": "a", "checkpoints": "b"})
+    with pytest.raises(ConfigError, match="jaster.tasks"):
+        from_dict(EvalConfig, {"model": "a", "jaster": {"tasks": ["jcola"]}})
+    with pytest.raises(ConfigError, match="mtbench.judge.kind"):
+        from_dict(EvalConfig, {"model": "a", "mtbench": {"judge": {"kind": "gpt"}}})
+    with pytest.raises(ConfigError, match="select.rule"):
+        from_dict(EvalConfig, {"model": "a", "select": {"rule": "best"}})
+
+
+def test_bad_data_file_names_file_and_line(tmp_path):
+    p = tmp_path / "jnli.json"
+    p.write_text('{"sentence_pair_id": "0", "sentence1": "a", "sentence2": "b", "label": "neutral"}\n'
+                 '{"sentence_pair_id": "1", "sentence1": "a", "label": "neutral"}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"jnli.json:2: missing key\(s\) \['sentence2'\]"):
+        LOADERS["jnli"](p)
+    p.write_text('{"sentence_pair_id": "0", "sentence1": "a", "sentence2": "b", "label": "maybe"}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="jnli.json:1: label 'maybe'"):
+        LOADERS["jnli"](p)
