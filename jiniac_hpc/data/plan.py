@@ -45,7 +45,8 @@ class PlanStage:
 
     name: str = field(doc="Stage name (logged to TensorBoard, used in stage_spans).")
     sources: dict[str, float] = field(default_factory=dict, doc=(
-        "Source name -> mixture weight (> 0). Names are those of index.json (the corpus source folders)."))
+        "Source name -> mixture weight (> 0). Names are those of index.json (the corpus source folders); "
+        "'*' stands for every source not named in the stage, each with that weight."))
     tokens: Optional[int] = field(None, doc="Token budget of the stage; null: all remaining data of its sources.")
     lr_peak: Optional[float] = field(None, doc="Peak learning rate of this stage; null: the training recipe's.")
     lr_mult: float = field(1.0, doc="Multiplier on the learning rate during this stage.")
@@ -114,6 +115,8 @@ def validate_against_index(plan: PlanConfig, index_path: str | Path) -> dict:
     known = index.get("sources", {})
     for st in plan.stages:
         for src in st.sources:
+            if src == "*":
+                continue
             if src not in known:
                 raise ConfigError(f"plan.stages[{st.name}].sources: {src!r} is not in {path}; "
                                   f"sources there: {sorted(known)}")
