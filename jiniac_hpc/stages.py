@@ -74,7 +74,7 @@ class TaskContext:
 
 
 STAGES: dict[str, Stage] = {s.name: s for s in [
-    Stage("corpus", "jiniac_hpc.corpus.config:CorpusConfig", None,
+    Stage("corpus", "jiniac_hpc.corpus.config:CorpusConfig", "jiniac_hpc.corpus.stage:plan",
           "Build clean, deduplicated text shards from raw sources (array jobs)."),
     Stage("tokenizer", "jiniac_hpc.tokenizer.config:TokenizerConfig", None,
           "Train per-language sentencepiece models and merge them (array + dependent merge)."),

@@ -1,0 +1,166 @@
+"""Typed configuration of the corpus stage (``jiniac_hpc/recipes/corpus/*.yaml``).
+
+    python -m jiniac_hpc.corpus.config debug      # loads, validates and prints a recipe's sources
+
+A recipe lists ``sources`` (name, reader, paths/globs, language, filters, PII policy, dedup
+mode, budget) plus the shared thresholds in ``filters``, the MinHash settings in ``dedup`` and
+the Slurm resources in ``job``. This module is light (no fugashi, datasketch or pyarrow): the
+login node imports it to validate a recipe. Input paths are checked by ``plan`` (stage.py),
+not here, so a recipe can be inspected on a machine without the data.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from dataclasses import dataclass
+from typing import Literal, Optional
+
+from jiniac_hpc.config import check, field
+from jiniac_hpc.launch.cluster import JobConfig
+
+READERS = ("jsonl", "parquet", "hf_disk", "aozora", "diet", "egov_xml", "squad", "text")
+LANGS = ("ja", "en", "hi")
+FILTERS = ("length", "lang", "ja_ratio", "symbols", "repeated_lines")
+PII_TYPES = ("email", "ip", "card", "mynumber", "phone", "address", "person")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass
+class FilterConfig:
+    """Thresholds of the quality and language filters (a source may override any of them)."""
+
+    min_chars: float = field(50, doc="Documents shorter than this (after cleaning) are rejected ('too_short').")
+    max_chars: float = field(1_000_000, doc="Documents longer than this are rejected ('too_long').")
+    lang_min_ratio: float = field(0.5, doc="Share of letters in the source language's script(s), else 'lang'.")
+    ja_min_kana_ratio: float = field(0.05, doc="ja: share of kana among ja letters (tells Japanese from Chinese).")
+    ja_min_char_ratio: float = field(0.3, doc="ja: share of Japanese characters among all non-space characters.")
+    max_symbol_ratio: float = field(0.3, doc="Share of symbol characters (Unicode S*, and P* except ja/en/hi "
+                                             "sentence punctuation) above which a document is rejected.")
+    max_dup_line_ratio: float = field(0.3, doc="Share of non-empty lines repeating an earlier line of the document.")
+
+    def __post_init__(self):
+        check(self.min_chars >= 0, "min_chars", "must be >= 0")
+        check(self.max_chars > self.min_chars, "max_chars", "must be > min_chars")
+        for k in ("lang_min_ratio", "ja_min_kana_ratio", "ja_min_char_ratio", "max_symbol_ratio",
+                  "max_dup_line_ratio"):
+            v = getattr(self, k)
+            check(0.0 <= v <= 1.0, k, f"must be a ratio in [0, 1], got {v}")
+
+
+@dataclass
+class SourceConfig:
+    """One input source: where it is, how to read it and what to apply to it."""
+
+    name: str = field(doc="Source name: output/<name>/, ids and report rows. [a-z0-9_-].")
+    reader: str = field(doc=f"How to read the files: one of {list(READERS)}.")
+    paths: list[str] = field(doc="Files, folders (hf_disk) or globs; relative to the repo root, or "
+                                 "'jglue:<file>' / 'shared:<path>' for the shared data folder.")
+    lang: str = field("ja", doc=f"Language of the source: one of {list(LANGS)}.")
+    text_field: str = field("text", doc="jsonl/parquet/hf_disk: the column holding the text.")
+    encoding: str = field("auto", doc="aozora/text: 'auto' (UTF-8, else Shift_JIS/cp932), 'utf-8' or 'cp932'.")
+    doc_sep: Literal["file", "blank_line", "line"] = field(
+        "blank_line", doc="text reader: one document per file, per blank-line block, or per line.")
+    drop_roles: list[str] = field(
+        default_factory=lambda: ["議長", "副議長", "委員長", "副委員長", "会長", "小委員長", "主査", "委員長代理"],
+        doc="diet reader: speeches by these chair positions are procedural and dropped.")
+    normalize: Literal["nfkc", "none"] = field("nfkc", doc="Unicode normalisation ('none' for Aozora Bunko).")
+    char_allowlist: Optional[str] = field(
+        None, doc="A regex character class ('regex' module syntax); characters outside it are removed "
+                  r"(the Hindi 'unwanted characters' cleanup), e.g. '[\p{Devanagari}\p{Common}\u200c\u200d]'.")
+    filters: list[str] = field(default_factory=lambda: list(FILTERS),
+                               doc=f"Filters to apply, subset of {list(FILTERS)} (ja_ratio only for ja).")
+    thresholds: dict[str, float] = field(default_factory=dict,
+                                         doc="Per-source overrides of `filters` thresholds, e.g. {min_chars: 10}.")
+    pii: list[str] = field(default_factory=list, doc=f"PII types to replace, subset of {list(PII_TYPES)}; "
+                                                     "['all'] for every type.")
+    dedup: Literal["none", "exact", "minhash"] = field(
+        "none", doc="'exact': drop exact duplicates of normalised text; 'minhash': exact + near duplicates "
+                    "(MinHash LSH across shards and across every source with dedup enabled).")
+    budget_bytes: Optional[int] = field(None, doc="Keep documents (in order) until this many UTF-8 bytes.")
+    budget_tokens: Optional[int] = field(None, doc="Same, in estimated tokens (see chars_per_token).")
+
+    def __post_init__(self):
+        check(bool(_NAME.match(self.name)), "name", f"{self.name!r} must match {_NAME.pattern}")
+        check(self.reader in READERS, "reader", f"{self.reader!r} is not one of {list(READERS)}")
+        check(bool(self.paths), "paths", "give at least one path or glob")
+        check(self.lang in LANGS, "lang", f"{self.lang!r} is not one of {list(LANGS)}")
+        check(self.encoding in ("auto", "utf-8", "cp932", "shift_jis"), "encoding",
+              f"{self.encoding!r}: use auto, utf-8, cp932 or shift_jis")
+        bad = [f for f in self.filters if f not in FILTERS]
+        check(not bad, "filters", f"unknown filter(s) {bad}; known: {list(FILTERS)}")
+        names = {f.name for f in dataclasses.fields(FilterConfig)}
+        bad = [k for k in self.thresholds if k not in names]
+        check(not bad, "thresholds", f"unknown threshold(s) {bad}; known: {sorted(names)}")
+        if self.pii == ["all"]:
+            self.pii = list(PII_TYPES)
+        bad = [p for p in self.pii if p not in PII_TYPES]
+        check(not bad, "pii", f"unknown PII type(s) {bad}; known: {list(PII_TYPES)} or ['all']")
+        if self.char_allowlist is not None:
+            import regex
+            try:
+                regex.compile(self.char_allowlist)
+            except regex.error as e:
+                check(False, "char_allowlist", f"invalid regex: {e}")
+        check(self.budget_bytes is None or self.budget_tokens is None, "budget_bytes",
+              "set budget_bytes or budget_tokens, not both")
+        for k in ("budget_bytes", "budget_tokens"):
+            v = getattr(self, k)
+            check(v is None or v > 0, k, "must be > 0")
+
+    def filter_config(self, base: FilterConfig) -> FilterConfig:
+        return dataclasses.replace(base, **self.thresholds) if self.thresholds else base
+
+
+@dataclass
+class DedupConfig:
+    """MinHash LSH near-duplicate detection (datasketch MinHash over character n-grams)."""
+
+    num_perm: int = field(128, doc="MinHash permutations (signature length).")
+    ngram: int = field(5, doc="Character n-gram size of the shingles (Japanese has no spaces).")
+    threshold: float = field(0.8, doc="Jaccard similarity above which two documents are duplicates; "
+                                      "sets the LSH bands x rows.")
+    seed: int = field(1, doc="MinHash seed (fixed: signatures must be comparable across shards and runs).")
+    verify: bool = field(True, doc="Keep an LSH candidate pair only if its estimated Jaccard >= threshold.")
+
+    def __post_init__(self):
+        check(16 <= self.num_perm <= 1024, "num_perm", "must be in [16, 1024]")
+        check(1 <= self.ngram <= 32, "ngram", "must be in [1, 32]")
+        check(0.0 < self.threshold < 1.0, "threshold", "must be in (0, 1)")
+
+
+@dataclass
+class CorpusConfig:
+    """A corpus build: sources -> clean, deduplicated shards + report (stage 'corpus')."""
+
+    sources: list[SourceConfig] = field(default_factory=list, doc="The sources, in priority order (when "
+                                        "two sources share a duplicate, the earlier source keeps it).")
+    filters: FilterConfig = field(default_factory=FilterConfig, doc="Default filter thresholds.")
+    dedup: DedupConfig = field(default_factory=DedupConfig, doc="Near-duplicate settings.")
+    zstd_level: int = field(3, doc="zstd level of output shards (single-threaded: byte-identical reruns).")
+    max_record_bytes: int = field(8_000_000, doc="An input record (line) larger than this is reported as bad "
+                                                 "input and skipped without being decoded.")
+    rejects_text: bool = field(True, doc="Write the rejected text to rejects/ (else ids and reasons only).")
+    chars_per_token: dict[str, float] = field(
+        default_factory=lambda: {"ja": 1.3, "en": 4.0, "hi": 2.5},
+        doc="Characters a token by language, for the token estimate and budget_tokens.")
+    job: JobConfig = field(default_factory=JobConfig, doc="Slurm resources of every step.")
+
+    def __post_init__(self):
+        check(bool(self.sources), "sources", "list at least one source")
+        names = [s.name for s in self.sources]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        check(not dup, "sources", f"source names must be unique; repeated: {dup}")
+        check(1 <= self.zstd_level <= 19, "zstd_level", "must be in [1, 19]")
+        check(self.max_record_bytes >= 1024, "max_record_bytes", "must be >= 1024")
+        for s in self.sources:
+            check(s.lang in self.chars_per_token, "chars_per_token", f"no entry for language {s.lang!r}")
+        check(all(v > 0 for v in self.chars_per_token.values()), "chars_per_token", "values must be > 0")
+
+
+if __name__ == "__main__":
+    from jiniac_hpc.config import load_recipe
+
+    cfg = load_recipe("corpus", CorpusConfig, sys.argv[1] if len(sys.argv) > 1 else "debug", sys.argv[2:])
+    for s in cfg.sources:
+        print(f"{s.name:16s} {s.reader:9s} {s.lang}  pii={s.pii or '-'} dedup={s.dedup}  {s.paths}")

@@ -1,0 +1,207 @@
+"""Exact and MinHash-LSH near-duplicate removal across shards and sources.
+
+    python -m jiniac_hpc.corpus.dedup "今日は良い天気です。" "今日はよい天気です。"   # estimated Jaccard
+
+Three steps of the corpus stage (see stage.py):
+
+* ``signatures`` (array): per clean shard, ``<stem>.meta.npy`` (exact 64-bit blake2b hash of the
+  normalised text, UTF-8 bytes, characters), ``<stem>.ids.json`` and, for ``dedup: minhash``
+  sources, ``<stem>.mh.npy`` = datasketch MinHash hash values over character n-gram shingles
+  (Japanese has no word boundaries; one seed for all shards, so signatures are comparable).
+* ``buckets`` (single): LSH banding. (bands, rows) come from datasketch's own optimiser for the
+  threshold (the same choice ``MinHashLSH`` makes); documents sharing a band key (or an exact
+  hash) are linked to the first document of their bucket. With ``verify``, a near pair is kept
+  only if its estimated Jaccard (share of equal hash values) reaches the threshold.
+* ``clusters`` (single): connected components (scipy); each cluster keeps its first document in
+  the global order (recipe source order, shard, position), the rest are ``exact_dup`` or
+  ``near_dup``. Then each source's ``budget_bytes``/``budget_tokens`` cuts the tail. Writes
+  ``drop/<src>/<stem>.json`` for every shard.
+
+Memory: ``buckets`` holds all signatures of the deduplicated sources (num_perm x 8 bytes a
+document: 1 KiB at 128 permutations, so ~10M documents a node); larger corpora would run the
+banding as an array over bands, which this layout allows without changing the other steps.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from jiniac_hpc.corpus import shards as sh
+from jiniac_hpc.corpus.config import CorpusConfig, DedupConfig
+from jiniac_hpc.stages import TaskContext
+
+META = np.dtype([("hash", "<u8"), ("nbytes", "<i8"), ("chars", "<i8")])
+
+
+def shingles(text: str, n: int) -> list[bytes]:
+    """Distinct character n-grams (the whole text if shorter), as UTF-8 bytes (order is irrelevant
+    to a MinHash)."""
+    if len(text) <= n:
+        return [text.encode("utf-8")]
+    return list({text[i:i + n].encode("utf-8") for i in range(len(text) - n + 1)})
+
+
+def minhashes(texts, cfg: DedupConfig) -> np.ndarray:
+    """[len(texts), num_perm] uint64 hash values (datasketch MinHash, seed ``cfg.seed``)."""
+    from datasketch import MinHash
+
+    gen = MinHash.generator((shingles(t, cfg.ngram) for t in texts), num_perm=cfg.num_perm, seed=cfg.seed)
+    rows = [m.hashvalues.astype("<u8") for m in gen]
+    return np.stack(rows) if rows else np.zeros((0, cfg.num_perm), "<u8")
+
+
+def exact_hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _save_npy(path: Path, arr: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp{__import__('os').getpid()}")
+    with open(tmp, "wb") as fh:
+        np.save(fh, arr, allow_pickle=False)
+    tmp.replace(path)
+
+
+def signature_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
+    from jiniac_hpc.corpus.stage import source_of
+
+    shard = sh.load_manifest(ctx.run_dir)[ctx.task]
+    src = source_of(cfg, shard.source)
+    prefix = sh.sig_prefix(ctx.run_dir, shard)
+    docs = list(sh.read_jsonl_zst(sh.clean_path(ctx.run_dir, shard)))   # ids + texts of one shard
+    meta = np.array([(exact_hash(d["text"]), len(d["text"].encode("utf-8")), len(d["text"])) for d in docs],
+                    dtype=META)
+    _save_npy(prefix.with_name(prefix.name + ".meta.npy"), meta)
+    sh.atomic_write_text(prefix.with_name(prefix.name + ".ids.json"), json.dumps([d["id"] for d in docs]))
+    if src.dedup == "minhash":
+        _save_npy(prefix.with_name(prefix.name + ".mh.npy"), minhashes((d["text"] for d in docs), cfg.dedup))
+    sh.write_marker(prefix, {"docs": len(docs)})
+    return {"docs": len(docs)}
+
+
+def lsh_params(cfg: DedupConfig) -> tuple[int, int]:
+    """(bands, rows) minimising false positives + negatives at the threshold, as MinHashLSH does."""
+    from datasketch.lsh import _optimal_param
+
+    return _optimal_param(cfg.threshold, cfg.num_perm, 0.5, 0.5)
+
+
+def _first_of_group(keys: np.ndarray) -> np.ndarray:
+    """For each row, the index of the first row with the same key (keys: 1-D array, any dtype)."""
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return first[inverse.reshape(-1)]
+
+
+def _global_docs(cfg: CorpusConfig, run_dir: Path):
+    """Shards of sources with dedup enabled, each with its global document offset."""
+    dedup_src = {s.name: s.dedup for s in cfg.sources}
+    out, offset = [], 0
+    for s in sh.load_manifest(run_dir):
+        n = sh.read_marker(sh.sig_prefix(run_dir, s))["docs"]
+        out.append((s, offset, n, dedup_src[s.source]))
+        offset += n
+    return out, offset
+
+
+def buckets_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
+    shards, total = _global_docs(cfg, ctx.run_dir)
+    hashes, ex_idx, mh, mh_idx = [], [], [], []
+    for s, off, n, mode in shards:
+        if mode == "none" or n == 0:
+            continue
+        p = sh.sig_prefix(ctx.run_dir, s)
+        hashes.append(np.load(p.with_name(p.name + ".meta.npy"))["hash"])
+        ex_idx.append(np.arange(off, off + n))
+        if mode == "minhash":
+            mh.append(np.load(p.with_name(p.name + ".mh.npy")))
+            mh_idx.append(np.arange(off, off + n))
+    edges = [np.zeros((0, 2), "<i8")]
+    stats = {"exact_pairs": 0, "candidate_pairs": 0, "near_pairs": 0}
+    if hashes:
+        h, idx = np.concatenate(hashes), np.concatenate(ex_idx)
+        first = idx[_first_of_group(h)]
+        e = np.stack([first, idx], 1)[first != idx]
+        stats["exact_pairs"] = len(e)
+        edges.append(e)
+    if mh:
+        sig, idx = np.concatenate(mh), np.concatenate(mh_idx)
+        bands, rows = lsh_params(cfg.dedup)
+        cand = []
+        for b in range(bands):
+            band = np.ascontiguousarray(sig[:, b * rows:(b + 1) * rows]).view(f"V{8 * rows}").reshape(-1)
+            first = _first_of_group(band)
+            pairs = np.stack([first, np.arange(len(sig))], 1)[first != np.arange(len(sig))]
+            cand.append(pairs)
+        pairs = np.unique(np.concatenate(cand), axis=0) if cand else np.zeros((0, 2), "<i8")
+        stats["candidate_pairs"] = len(pairs)
+        if cfg.dedup.verify and len(pairs):
+            jac = (sig[pairs[:, 0]] == sig[pairs[:, 1]]).mean(axis=1)
+            pairs = pairs[jac >= cfg.dedup.threshold]
+        stats["near_pairs"] = len(pairs)
+        edges.append(idx[pairs])
+    e = np.unique(np.concatenate(edges).astype("<i8"), axis=0)
+    out = ctx.run_dir / "work" / "dedup" / "edges.npy"
+    _save_npy(out, e)
+    sh.write_marker(out, {**stats, "docs": total, "bands_rows": list(lsh_params(cfg.dedup))})
+    return stats
+
+
+def clusters_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    shards, total = _global_docs(cfg, ctx.run_dir)
+    edges = np.load(ctx.run_dir / "work" / "dedup" / "edges.npy")
+    ids: list[str] = []
+    meta = []
+    for s, off, n, _ in shards:
+        p = sh.sig_prefix(ctx.run_dir, s)
+        ids += json.loads(p.with_name(p.name + ".ids.json").read_text())
+        meta.append(np.load(p.with_name(p.name + ".meta.npy")))
+    meta = np.concatenate(meta) if meta else np.zeros(0, META)
+    reason = np.array([""] * total, dtype=object)
+    keeper = np.full(total, -1, dtype=np.int64)
+    if len(edges):
+        g = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(total, total))
+        _, label = connected_components(g, directed=False)
+        first = _first_of_group(label)           # lowest global index of each component
+        dup = first != np.arange(total)
+        keeper[dup] = first[dup]
+        exact = meta["hash"][first] == meta["hash"]
+        reason[dup & exact] = "exact_dup"
+        reason[dup & ~exact] = "near_dup"
+    # budgets: documents in order until the source's byte (or estimated token) budget is spent
+    by_src = {s.name: s for s in cfg.sources}
+    spent: dict[str, float] = {}
+    for s, off, n, _ in shards:
+        src = by_src[s.source]
+        if src.budget_bytes is None and src.budget_tokens is None:
+            continue
+        for i in range(off, off + n):
+            if reason[i]:
+                continue
+            cost = meta["nbytes"][i] if src.budget_bytes else meta["chars"][i] / cfg.chars_per_token[src.lang]
+            limit = src.budget_bytes or src.budget_tokens
+            if spent.get(s.source, 0.0) + cost > limit:
+                reason[i] = "budget"
+            else:
+                spent[s.source] = spent.get(s.source, 0.0) + cost
+    counts = {}
+    for s, off, n, _ in shards:
+        drop = [[i - off, str(reason[i]), ids[keeper[i]] if keeper[i] >= 0 else None]
+                for i in range(off, off + n) if reason[i]]
+        for _, r, _ in drop:
+            counts[r] = counts.get(r, 0) + 1
+        sh.atomic_write_text(sh.drop_path(ctx.run_dir, s), json.dumps({"drop": drop}, ensure_ascii=False) + "\n")
+    sh.write_marker(ctx.run_dir / "work" / "dedup" / "drop", {"docs": total, "dropped": counts})
+    return counts
+
+
+if __name__ == "__main__":
+    cfg = DedupConfig()
+    sig = minhashes(sys.argv[1:3], cfg)
+    print("estimated Jaccard:", float((sig[0] == sig[1]).mean()), " bands x rows:", lsh_params(cfg))

@@ -1,0 +1,95 @@
+"""Normalisation, character cleanup and the language / quality filters of one document.
+
+    python -m jiniac_hpc.corpus.filters ja "日本語の文章です。"     # prints the cleaned text and verdict
+
+``clean`` returns the text the rest of the pipeline sees (NFKC unless the source says
+``none``, control characters removed, optional per-source character allowlist, trailing
+spaces and runs of blank lines trimmed). ``reject_reason`` returns the name of the first filter
+that rejects the document, or None. All thresholds come from :class:`FilterConfig`.
+"""
+from __future__ import annotations
+
+import sys
+import unicodedata
+from functools import lru_cache
+from typing import Optional
+
+import regex
+
+from jiniac_hpc.corpus.config import FilterConfig, SourceConfig
+
+# C0/C1 controls except \t \n, plus format characters that carry nothing in running text.
+# ZWNJ/ZWJ (U+200C/D) stay: they shape Devanagari conjuncts.
+_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufff9-\ufffb]")
+_TRAIL = regex.compile(r"[ \t\u3000]+(?=\n|$)")
+_BLANKS = regex.compile(r"\n{3,}")
+
+_LETTER = regex.compile(r"[\p{L}\p{M}]")  # marks too: Devanagari vowel signs are M*
+_SCRIPT = {
+    "ja": regex.compile(r"[\p{Hiragana}\p{Katakana}\p{Han}ー]"),
+    "en": regex.compile(r"\p{Latin}"),
+    "hi": regex.compile(r"\p{Devanagari}"),
+}
+_KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}ー]")
+_NONSPACE = regex.compile(r"\S")
+# Symbols: Unicode S* and P*, except the sentence punctuation of ja / en / hi text.
+_SYMBOL = regex.compile(r"[\p{S}\p{P}--[、。，．・「」『』（）()\[\]【】！？!?,.;:：；'\"“”‘’\-—…।॥%]]", regex.V1)
+
+
+@lru_cache(maxsize=16)
+def _allow_remover(allow: str):
+    # '[\p{Devanagari}...]' -> '[^\s\p{Devanagari}...]': whitespace is always kept.
+    return regex.compile("[^\\s" + allow[1:] if allow.startswith("[") and not allow.startswith("[^")
+                         else f"(?!{allow}|\\s).", regex.V0)
+
+
+def clean(text: str, src: SourceConfig) -> str:
+    if src.normalize == "nfkc":
+        text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    if src.char_allowlist:
+        text = _allow_remover(src.char_allowlist).sub("", text)
+    text = _BLANKS.sub("\n\n", _TRAIL.sub("", text))
+    return text.strip()
+
+
+def _ratio(n: int, d: int) -> float:
+    return n / d if d else 0.0
+
+
+def reject_reason(text: str, lang: str, filters: list[str], th: FilterConfig) -> Optional[str]:
+    """The first failing filter: too_short, too_long, lang, ja_ratio, symbols, repeated_lines."""
+    if not text:
+        return "empty"
+    if "length" in filters:
+        if len(text) < th.min_chars:
+            return "too_short"
+        if len(text) > th.max_chars:
+            return "too_long"
+    need_letters = "lang" in filters or ("ja_ratio" in filters and lang == "ja")
+    if need_letters:
+        letters = len(_LETTER.findall(text))
+        own = len(_SCRIPT[lang].findall(text))
+        if "lang" in filters and _ratio(own, letters) < th.lang_min_ratio:
+            return "lang"
+        if "ja_ratio" in filters and lang == "ja":
+            nonspace = len(_NONSPACE.findall(text))
+            kana = len(_KANA.findall(text))
+            if _ratio(own, nonspace) < th.ja_min_char_ratio or _ratio(kana, own) < th.ja_min_kana_ratio:
+                return "ja_ratio"
+    if "symbols" in filters:
+        if _ratio(len(_SYMBOL.findall(text)), len(_NONSPACE.findall(text))) > th.max_symbol_ratio:
+            return "symbols"
+    if "repeated_lines" in filters:
+        lines = [x.strip() for x in text.split("\n") if x.strip()]
+        if len(lines) >= 3 and _ratio(len(lines) - len(set(lines)), len(lines)) > th.max_dup_line_ratio:
+            return "repeated_lines"
+    return None
+
+
+if __name__ == "__main__":
+    src = SourceConfig(name="cli", reader="text", paths=["-"], lang=sys.argv[1])
+    t = clean(sys.argv[2], src)
+    print(t)
+    print("reject:", reject_reason(t, src.lang, src.filters, FilterConfig(min_chars=1)))

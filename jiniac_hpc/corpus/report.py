@@ -1,0 +1,138 @@
+"""The corpus report: ``stats.json`` and ``report.md`` (a table like JINIAC's corpus slide).
+
+    python -m jiniac_hpc.corpus.report logs/corpus/debug          # re-render from the markers
+
+Per source: documents and characters in and out, documents removed by each filter, PII
+replacements by type, the duplicate rate and an estimate of tokens. The numbers add up by
+construction and are checked here before writing: ``docs_in = docs_out + sum(removed docs)``
+and ``chars_in = chars_out + sum(removed chars)`` (character changes made by cleanup and by PII
+placeholders are listed as removals with 0 documents). No timestamps: reruns are identical.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from jiniac_hpc.corpus import shards as sh
+from jiniac_hpc.corpus.config import CorpusConfig
+from jiniac_hpc.stages import TaskContext
+
+DOC_REASONS = ("bad_input", "procedural", "empty", "too_short", "too_long", "lang", "ja_ratio", "symbols",
+               "repeated_lines", "exact_dup", "near_dup", "budget")
+DEDUP_REASONS = ("exact_dup", "near_dup", "budget")
+
+
+def _merge_removed(dst: dict, src: dict) -> None:
+    for k, v in src.items():
+        d = dst.setdefault(k, {"docs": 0, "chars": 0})
+        d["docs"] += v["docs"]
+        d["chars"] += v["chars"]
+
+
+def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
+    """Per-source totals from every shard's prepare and write markers."""
+    per: dict[str, dict] = {}
+    for s in cfg.sources:
+        per[s.name] = {"lang": s.lang, "reader": s.reader, "pii_policy": list(s.pii), "dedup": s.dedup,
+                       "shards": 0, "docs_in": 0, "chars_in": 0, "bytes_in": 0, "docs_out": 0, "chars_out": 0,
+                       "bytes_out": 0, "removed": {}, "pii": {}, "pii_docs": 0, "bad_input_count": 0,
+                       "bad_input": []}
+    for shard in sh.load_manifest(run_dir):
+        p = sh.read_marker(sh.clean_path(run_dir, shard))
+        w = sh.read_marker(sh.output_path(run_dir, shard))
+        r = per[shard.source]
+        r["shards"] += 1
+        for k in ("docs_in", "chars_in", "bytes_in", "pii_docs", "bad_input_count"):
+            r[k] += p[k]
+        for k in ("docs_out", "chars_out", "bytes_out"):
+            r[k] += w[k]
+        r["bad_input"] += p["bad_input"]
+        for k, v in p["pii"].items():
+            r["pii"][k] = r["pii"].get(k, 0) + v
+        _merge_removed(r["removed"], p["removed"])
+        _merge_removed(r["removed"], w["removed"])
+        if w["docs_in"] != p["docs_out"]:
+            raise RuntimeError(f"{shard.source}/{shard.stem}: write step read {w['docs_in']} documents, "
+                               f"prepare wrote {p['docs_out']}")
+    for name, r in per.items():
+        r["removed"] = {k: r["removed"][k] for k in sorted(r["removed"])}
+        r["pii"] = dict(sorted(r["pii"].items()))
+        dedup_in = r["docs_out"] + sum(r["removed"].get(k, {"docs": 0})["docs"] for k in DEDUP_REASONS)
+        dups = sum(r["removed"].get(k, {"docs": 0})["docs"] for k in ("exact_dup", "near_dup"))
+        r["duplicate_rate"] = round(dups / dedup_in, 6) if dedup_in else 0.0
+        r["tokens_est"] = int(round(r["chars_out"] / cfg.chars_per_token[r["lang"]]))
+        check_balance(name, r)
+    total = {k: sum(r[k] for r in per.values()) for k in
+             ("docs_in", "docs_out", "chars_in", "chars_out", "bytes_out", "tokens_est")}
+    return {"sources": per, "total": total}
+
+
+def check_balance(name: str, r: dict) -> None:
+    """in = out + removed, for documents and for characters."""
+    for unit in ("docs", "chars"):
+        removed = sum(v[unit] for v in r["removed"].values())
+        if r[f"{unit}_in"] != r[f"{unit}_out"] + removed:
+            raise RuntimeError(f"source {name}: {unit}_in {r[f'{unit}_in']} != {unit}_out {r[f'{unit}_out']} "
+                               f"+ removed {removed}")
+
+
+def _fmt(n: float) -> str:
+    for unit, d in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= d:
+            return f"{n / d:.2f}{unit}"
+    return f"{n:g}"
+
+
+def render(cfg: CorpusConfig, stats: dict) -> str:
+    lines = ["# Corpus report", "",
+             "| source | lang | processing | docs in | docs out | chars out | est. tokens | dup rate | PII replaced |",
+             "|---|---|---|---:|---:|---:|---:|---:|---|"]
+    for s in cfg.sources:
+        r = stats["sources"][s.name]
+        proc = []
+        if "lang" in s.filters:
+            proc.append(f"keep {s.lang} only")
+        if s.dedup != "none":
+            proc.append("dedup" if s.dedup == "exact" else "dedup (MinHash)")
+        if s.pii:
+            proc.append("PII removal")
+        if s.char_allowlist:
+            proc.append("unwanted characters removed")
+        pii = ", ".join(f"{k} {v}" for k, v in r["pii"].items()) or "-"
+        lines.append(f"| {s.name} | {s.lang} | {'; '.join(proc) or '-'} | {r['docs_in']} | {r['docs_out']} | "
+                     f"{_fmt(r['chars_out'])} | {_fmt(r['tokens_est'])} | {100 * r['duplicate_rate']:.1f}% | {pii} |")
+    t = stats["total"]
+    lines.append(f"| **total** | | | {t['docs_in']} | {t['docs_out']} | {_fmt(t['chars_out'])} | "
+                 f"{_fmt(t['tokens_est'])} | | |")
+    lines += ["", "## Documents removed, by reason", "",
+              "| source | " + " | ".join(DOC_REASONS) + " |", "|---|" + "---:|" * len(DOC_REASONS)]
+    for s in cfg.sources:
+        rm = stats["sources"][s.name]["removed"]
+        lines.append(f"| {s.name} | " + " | ".join(str(rm.get(k, {"docs": 0})["docs"]) for k in DOC_REASONS) + " |")
+    bad = [(s.name, x) for s in cfg.sources for x in stats["sources"][s.name]["bad_input"]]
+    if bad:
+        lines += ["", "## Bad input (first 100 a shard)", ""] + [f"- {name}: `{x}`" for name, x in bad]
+    lines += ["", "Token estimate: output characters / chars_per_token "
+              f"({', '.join(f'{k} {v}' for k, v in cfg.chars_per_token.items())}). "
+              "Duplicate rate: exact + near duplicates / documents entering dedup.", ""]
+    return "\n".join(lines)
+
+
+def report_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
+    stats = collect(cfg, ctx.run_dir)
+    sh.atomic_write_text(ctx.run_dir / "stats.json", json.dumps(stats, indent=1, ensure_ascii=False) + "\n")
+    text = render(cfg, stats)
+    sh.atomic_write_text(ctx.run_dir / "report.md", text)
+    sh.write_marker(ctx.run_dir / "report.md", stats["total"])
+    print(text, flush=True)
+    return stats["total"]
+
+
+if __name__ == "__main__":
+    from jiniac_hpc.config import from_dict
+    import yaml
+
+    run = Path(sys.argv[1])
+    cfg = from_dict(CorpusConfig, yaml.safe_load((run / "config.yaml").read_text()), origin=str(run / "config.yaml"))
+    print(render(cfg, collect(cfg, run)))

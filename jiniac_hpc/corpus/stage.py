@@ -1,0 +1,173 @@
+"""The corpus stage: plan and the per-shard steps.
+
+    python jobs/corpus.py --recipe debug                        # local executor or --cluster NAME
+    python -c "from jiniac_hpc.launch.runner import launch; launch('corpus', 'debug', cluster='local')"
+
+Steps (each depends on the one before, afterok):
+
+1. ``prepare``    array, one task per input shard: read, clean (NFKC, control characters,
+                  allowlist), filter, replace PII -> work/clean + rejects.
+2. ``signatures`` array: exact hash, sizes and MinHash signatures of every kept document.
+3. ``buckets``    single: LSH bands -> candidate duplicate pairs (plus exact-hash pairs).
+4. ``clusters``   single: connected components; the first document (recipe source order,
+                  shard, position) of a cluster is kept; per-source budgets are applied.
+5. ``write``      array: the final shards output/<source>/<shard>.jsonl.zst.
+6. ``report``     single: stats.json + report.md.
+
+``plan`` checks every input path (a missing one raises ConfigError naming
+``sources[i].paths[j]``), pins the task -> input file manifest and marks complete tasks from
+their ``.done`` markers, so a relaunch submits only what is missing.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+from jiniac_hpc.corpus import shards as sh
+from jiniac_hpc.corpus.config import CorpusConfig, SourceConfig
+from jiniac_hpc.stages import Step, TaskContext
+
+M = "jiniac_hpc.corpus"
+
+
+def plan(cfg: CorpusConfig, run_dir: Path) -> list[Step]:
+    shards = sh.expand_inputs(cfg)
+    run_dir = Path(run_dir)
+    sh.write_manifest(run_dir, shards)
+    n = len(shards)
+
+    def per_shard(path_fn) -> list[bool]:
+        return [sh.marker(path_fn(run_dir, s)).exists() for s in shards]
+
+    dedup = run_dir / "work" / "dedup"
+    return [
+        Step("prepare", f"{M}.stage:prepare_task", tasks=n, done=per_shard(sh.clean_path)),
+        Step("signatures", f"{M}.dedup:signature_task", tasks=n, done=per_shard(sh.sig_prefix)),
+        Step("buckets", f"{M}.dedup:buckets_task", done=[sh.marker(dedup / "edges.npy").exists()]),
+        Step("clusters", f"{M}.dedup:clusters_task", done=[sh.marker(dedup / "drop").exists()]),
+        Step("write", f"{M}.stage:write_task", tasks=n, done=per_shard(sh.output_path)),
+        Step("report", f"{M}.report:report_task", done=[sh.marker(run_dir / "report.md").exists()]),
+    ]
+
+
+def source_of(cfg: CorpusConfig, name: str) -> SourceConfig:
+    return next(s for s in cfg.sources if s.name == name)
+
+
+def doc_id(shard: sh.Shard, pos: int) -> str:
+    return f"{shard.source}-{shard.stem}-{pos:07d}"
+
+
+def _add(removed: dict, reason: str, docs: int, chars: int) -> None:
+    r = removed.setdefault(reason, {"docs": 0, "chars": 0})
+    r["docs"] += docs
+    r["chars"] += chars
+
+
+def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
+    """Read one input shard; clean, filter and scrub it; write work/clean and rejects."""
+    from jiniac_hpc.corpus.filters import clean, reject_reason
+    from jiniac_hpc.corpus.pii import scrub_pii_counts
+    from jiniac_hpc.corpus.readers import read
+
+    t0 = time.time()
+    shard = sh.load_manifest(ctx.run_dir)[ctx.task]
+    src = source_of(cfg, shard.source)
+    th = src.filter_config(cfg.filters)
+    out_path, rej_path = sh.clean_path(ctx.run_dir, shard), sh.rejects_path(ctx.run_dir, shard)
+    for p in (out_path, rej_path):
+        sh.remove_stale(p)
+    stats = {"source": src.name, "shard": shard.index, "input": shard.path, "docs_in": 0, "chars_in": 0,
+             "bytes_in": 0, "removed": {}, "pii": Counter(), "pii_docs": 0, "bad_input": [],
+             "bad_input_count": 0, "docs_out": 0, "chars_out": 0}
+    out = sh.JsonlZstWriter(out_path, cfg.zstd_level)
+    rej = sh.JsonlZstWriter(rej_path, cfg.zstd_level)
+    try:
+        for rec in read(Path(shard.path), src, cfg.max_record_bytes):
+            stats["docs_in"] += 1
+            stats["bytes_in"] += rec.nbytes
+            rid = doc_id(shard, rec.pos)
+            if rec.text is None:
+                reason = rec.skip or "bad_input"
+                _add(stats["removed"], reason, 1, 0)
+                if rec.error:
+                    stats["bad_input_count"] += 1
+                    where = f"{shard.path}:{rec.pos}"
+                    if len(stats["bad_input"]) < 100:
+                        stats["bad_input"].append(f"{where}: {rec.error}")
+                    print(f"bad input {where}: {rec.error}", flush=True)
+                rej.write({"id": rid, "reason": reason, "detail": rec.error, "file": shard.path, "line": rec.pos})
+                continue
+            stats["chars_in"] += len(rec.text)
+            text = clean(rec.text, src)
+            _add(stats["removed"], "cleanup", 0, len(rec.text) - len(text))
+            reason = reject_reason(text, src.lang, src.filters, th)
+            if reason is None and src.pii:
+                scrubbed, counts = scrub_pii_counts(text, src.pii)
+                if counts:
+                    stats["pii"].update(counts)
+                    stats["pii_docs"] += 1
+                    _add(stats["removed"], "pii_placeholders", 0, len(text) - len(scrubbed))
+                    text = scrubbed
+            if reason is not None:
+                _add(stats["removed"], reason, 1, len(text))
+                if cfg.rejects_text and src.pii:   # rejects of a PII source are scrubbed too
+                    text = scrub_pii_counts(text, src.pii)[0]
+                rej.write({"id": rid, "reason": reason, **({"text": text} if cfg.rejects_text else {})})
+                continue
+            out.write({"id": rid, "text": text, "source": src.name, "lang": src.lang})
+            stats["docs_out"] += 1
+            stats["chars_out"] += len(text)
+            sh.maybe_fault("prepare", ctx.task, out.count)
+    except BaseException:
+        out.abort()
+        rej.abort()
+        raise
+    rej.commit()
+    out.commit()
+    stats["pii"] = dict(sorted(stats["pii"].items()))
+    sh.write_marker(out_path, stats)
+    print(f"[prepare] {src.name}/{shard.stem}: {stats['docs_in']} in, {stats['docs_out']} kept, "
+          f"{stats['bad_input_count']} bad input, {time.time() - t0:.1f}s", flush=True)
+    return {k: stats[k] for k in ("docs_in", "docs_out")}
+
+
+def write_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
+    """Drop this shard's duplicates and budget cuts; write output/<source>/<shard>.jsonl.zst."""
+    import json
+
+    shard = sh.load_manifest(ctx.run_dir)[ctx.task]
+    src = source_of(cfg, shard.source)
+    out_path, rej_path = sh.output_path(ctx.run_dir, shard), sh.rejects_path(ctx.run_dir, shard, "dedup")
+    for p in (out_path, rej_path):
+        sh.remove_stale(p)
+    drops = {int(i): (reason, of) for i, reason, of in
+             json.loads(sh.drop_path(ctx.run_dir, shard).read_text())["drop"]}
+    stats = {"source": src.name, "shard": shard.index, "docs_in": 0, "chars_in": 0, "removed": {},
+             "docs_out": 0, "chars_out": 0, "bytes_out": 0}
+    out = sh.JsonlZstWriter(out_path, cfg.zstd_level)
+    rej = sh.JsonlZstWriter(rej_path, cfg.zstd_level)
+    try:
+        for i, doc in enumerate(sh.read_jsonl_zst(sh.clean_path(ctx.run_dir, shard))):
+            n = len(doc["text"])
+            stats["docs_in"] += 1
+            stats["chars_in"] += n
+            if i in drops:
+                reason, of = drops[i]
+                _add(stats["removed"], reason, 1, n)
+                rej.write({"id": doc["id"], "reason": reason, "duplicate_of": of})
+                continue
+            out.write(doc)
+            stats["docs_out"] += 1
+            stats["chars_out"] += n
+            stats["bytes_out"] += len(doc["text"].encode("utf-8"))
+            sh.maybe_fault("write", ctx.task, out.count)
+    except BaseException:
+        out.abort()
+        rej.abort()
+        raise
+    rej.commit()
+    out.commit()
+    sh.write_marker(out_path, stats)
+    return {k: stats[k] for k in ("docs_in", "docs_out")}
