@@ -77,6 +77,22 @@ def build(root: Path, vocab_size: int = 2000, shards_per_source: int = 2) -> tup
     return corpus, tok
 
 
+def run_inline(cfg, run_dir: Path, tasks: list[int] | None = None, index: bool = True) -> list:
+    """Run the tokenize stage's steps in this process (tests, benchmarks); returns the plan's steps."""
+    from jiniac_hpc.data import pretokenize
+    from jiniac_hpc.launch.cluster import ClusterProfile
+    from jiniac_hpc.stages import TaskContext
+
+    steps = pretokenize.plan(cfg, Path(run_dir))
+    local = ClusterProfile(name="local", executor="local")
+    todo = steps[0].missing if tasks is None else tasks
+    for t in todo:
+        pretokenize.tokenize_task(cfg, TaskContext("tokenize", "shards", Path(run_dir), t, steps[0].tasks, local))
+    if index:
+        pretokenize.index_task(cfg, TaskContext("tokenize", "index", Path(run_dir), 0, 1, local))
+    return steps
+
+
 if __name__ == "__main__":
     c, t = build(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/jiniac-fixture"))
     print(f"corpus: {c}/output/*/*.jsonl.zst\ntokenizer: {t}")

@@ -31,7 +31,7 @@ from typing import Iterator
 
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.data.config import TokenizeConfig
-from jiniac_hpc.paths import REPO_ROOT, resolve_path
+from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step, TaskContext
 
 INPUTS_FILE = "inputs.json"
@@ -51,16 +51,26 @@ def _producer_hint(pattern: str) -> str:
     return ""
 
 
+def resolve_input(p: str) -> Path:
+    """A recipe path; ``logs/...`` follows ``$JINIAC_LOGS`` like the run directories do, so a
+    stage reads the outputs of the runs launched with the same setting."""
+    parts = Path(p).parts
+    if parts and parts[0] == "logs" and os.environ.get("JINIAC_LOGS"):
+        return Path(os.environ["JINIAC_LOGS"]).joinpath(*parts[1:])
+    return resolve_path(p)
+
+
 def find_inputs(cfg: TokenizeConfig) -> list[Path]:
     """The corpus shards, sorted (the array task index is a position in this list)."""
     if not cfg.inputs:
         raise ConfigError("inputs: no corpus shard patterns given (e.g. logs/corpus/debug/output/*/*.jsonl.zst)")
     found: set[Path] = set()
     for pattern in cfg.inputs:
-        hits = [Path(p) for p in glob.glob(str(resolve_path(pattern)))]
+        hits = [Path(p) for p in glob.glob(str(resolve_input(pattern)))]
         hits = [p for p in hits if p.is_file()]
         if not hits:
-            raise ConfigError(f"inputs: no file matches {pattern!r} (under {REPO_ROOT}){_producer_hint(pattern)}")
+            raise ConfigError(f"inputs: no file matches {pattern!r} ({resolve_input(pattern)})"
+                              f"{_producer_hint(pattern)}")
         found.update(hits)
     paths = sorted(found)
     names = [shard_name(p) for p in paths]
@@ -101,7 +111,7 @@ def _shard_done(out: Path, tok_sha: str, seq_len: int) -> bool:
 def _check_tokenizer(cfg: TokenizeConfig) -> Path:
     if not cfg.tokenizer:
         raise ConfigError("tokenizer: no path given (e.g. logs/tokenizer/debug/tokenizer.model)")
-    path = resolve_path(cfg.tokenizer)
+    path = resolve_input(cfg.tokenizer)
     if not path.is_file():
         raise ConfigError(f"tokenizer: {path} does not exist{_producer_hint(cfg.tokenizer)}")
     return path
@@ -109,8 +119,8 @@ def _check_tokenizer(cfg: TokenizeConfig) -> Path:
 
 def plan(cfg: TokenizeConfig, run_dir: Path) -> list[Step]:
     """Check inputs, record the input list, and mark shards that are already done."""
-    tok = _check_tokenizer(cfg)
     inputs = find_inputs(cfg)
+    tok = _check_tokenizer(cfg)
     tok_sha = _sha(tok)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -256,17 +266,19 @@ def tokenize_task(cfg: TokenizeConfig, ctx: TaskContext) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def build_index(run_dir: Path, inputs: list[Path]) -> dict:
-    """Collect shard attributes into the index; refuse mixed tokenizers or sequence lengths."""
+def build_index(run_dir: Path, outputs: list[Path]) -> dict:
+    """Collect the attributes of shard files ``outputs`` (under ``run_dir``) into the index.
+
+    Refuses shards of different tokenizers or sequence lengths, and shards without a marker.
+    """
     from jiniac_hpc.data.shards import read_attrs
 
     run_dir = Path(run_dir)
-    missing = [str(output_path(run_dir, p)) for p in inputs if not marker_path(output_path(run_dir, p)).exists()]
+    missing = [str(p) for p in outputs if not marker_path(Path(p)).exists()]
     if missing:
         raise RuntimeError(f"{len(missing)} shard(s) not done, e.g. {missing[:3]}; relaunch the stage")
     shards, by_tok, by_len = [], {}, {}
-    for p in inputs:
-        out = output_path(run_dir, p)
+    for out in map(Path, outputs):
         a = read_attrs(out)
         rel = str(out.relative_to(run_dir))
         by_tok.setdefault(a["tokenizer_sha256"], []).append(rel)
@@ -299,7 +311,7 @@ def build_index(run_dir: Path, inputs: list[Path]) -> dict:
 
 def index_task(cfg: TokenizeConfig, ctx: TaskContext) -> dict:
     manifest = json.loads((ctx.run_dir / INPUTS_FILE).read_text())
-    index = build_index(ctx.run_dir, [Path(p) for p in manifest["inputs"]])
+    index = build_index(ctx.run_dir, [output_path(ctx.run_dir, Path(p)) for p in manifest["inputs"]])
     _atomic_write(ctx.run_dir / INDEX_FILE, json.dumps(index, indent=1, ensure_ascii=False))
     t = index["totals"]
     print(f"[tokenize] index: {len(index['shards'])} shards, {t['train']['tokens']} train / "
