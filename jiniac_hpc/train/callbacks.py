@@ -1,0 +1,126 @@
+"""Trainer callbacks shared by pretraining, SFT and DPO.
+
+    callbacks = [StepCheckpointCallback(save_every=1000, final_step=max_steps),
+                 PreemptionCallback(PreemptionGuard(preempt_at={17, 30})),
+                 TensorBoardScalars(run_dir / "tensorboard", purge_step=resumed_step + 1)]
+    trainer = MyTrainer(..., callbacks=callbacks)
+    trainer.train(...)
+    status = finish_preempted(callbacks[1], trainer)     # requeue on Slurm / tell the user locally
+
+- :class:`StepCheckpointCallback`: a checkpoint every N global steps and at the last step of
+  the job (with :class:`~jiniac_hpc.train.hf_checkpoint.AtomicCheckpointMixin` they are atomic).
+- :class:`PreemptionCallback`: USR2 (Slurm's time-limit warning), SIGTERM (preemption,
+  ``scontrol requeue``) or a ``preempt_at`` step set a flag; at the next step boundary all ranks
+  agree (:class:`jiniac_hpc.launch.distributed.PreemptionGuard`), save, and stop training.
+  :func:`finish_preempted` then lets rank 0 requeue the Slurm job, or, locally, returns a
+  "preempted, resume by relaunching" status.
+- :class:`TensorBoardScalars`: rank 0 writes the ``logs`` of each ``Trainer.log`` call as
+  scalars under stable tags (:data:`HF_TAGS` renames Trainer's own keys; keys that already
+  contain a ``/`` are written as they are). On resume ``purge_step`` drops events a killed job
+  wrote after its last checkpoint, so a curve read back has one value per step.
+
+Imports transformers: only job processes import this module.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Optional
+
+from transformers import TrainerCallback
+
+from jiniac_hpc.launch.distributed import PreemptionGuard, requeue_self
+
+#: Trainer's log keys -> our stable TensorBoard tags.
+HF_TAGS = {"loss": "train/loss", "grad_norm": "train/grad_norm", "eval_loss": "eval/loss"}
+
+
+class StepCheckpointCallback(TrainerCallback):
+    """Save every ``save_every`` global steps and at ``final_step`` (the end of this job)."""
+
+    def __init__(self, save_every: int, final_step: int):
+        self.save_every, self.final_step = save_every, final_step
+
+    def on_step_end(self, args, state, control, **kw):
+        if state.global_step % self.save_every == 0 or state.global_step >= self.final_step:
+            control.should_save = True
+        return control
+
+
+class PreemptionCallback(TrainerCallback):
+    """Save and stop at the first step boundary after a signal or a ``preempt_at`` step."""
+
+    def __init__(self, guard: PreemptionGuard):
+        self.guard = guard
+        self.preempted_at: Optional[int] = None
+
+    def on_step_end(self, args, state, control, **kw):
+        # Collective: every rank calls it at every step, so all of them stop at the same step.
+        if self.guard.stop_requested(state.global_step):
+            self.preempted_at = state.global_step
+            control.should_save = True
+            control.should_training_stop = True
+        return control
+
+    @property
+    def preempted(self) -> bool:
+        return self.preempted_at is not None
+
+
+def finish_preempted(cb: PreemptionCallback, trainer, rank: int) -> dict:
+    """After ``trainer.train()`` returned because of preemption: requeue (Slurm) or explain (local)."""
+    step = cb.preempted_at
+    where = getattr(trainer, "last_checkpoint", None)
+    requeued = requeue_self() if rank == 0 else False
+    if requeued:
+        msg = f"preempted at step {step} ({cb.guard.reason}); checkpoint {where}; job requeued, it resumes there"
+    else:
+        msg = (f"preempted at step {step} ({cb.guard.reason}); checkpoint {where} saved: "
+               f"resume by relaunching the same command (resume: auto)")
+    if rank == 0:
+        print(f"[jiniac] {msg}", file=sys.stderr, flush=True)
+    return {"status": "preempted", "step": step, "checkpoint": str(where), "requeued": requeued, "message": msg}
+
+
+class TensorBoardScalars(TrainerCallback):
+    """Rank 0 writes each ``Trainer.log`` dict as scalars at the global step (see module doc)."""
+
+    def __init__(self, log_dir: Path | str, purge_step: Optional[int] = None, skip: tuple = ("learning_rate", "epoch")):
+        self.log_dir, self.purge_step, self.skip = Path(log_dir), purge_step, set(skip)
+        self.writer = None
+
+    def _open(self, state):
+        if self.writer is None and state.is_world_process_zero:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(self.log_dir), purge_step=self.purge_step, flush_secs=30)
+        return self.writer
+
+    def on_log(self, args, state, control, logs=None, **kw):
+        w = self._open(state)
+        if w is None or not logs:
+            return control
+        for key, value in logs.items():
+            if key in self.skip or not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            tag = HF_TAGS.get(key, key if "/" in key else None)
+            if tag is None:
+                continue
+            w.add_scalar(tag, float(value) if math.isfinite(float(value)) else float("nan"), state.global_step)
+        return control
+
+    def on_save(self, args, state, control, **kw):
+        if self.writer is not None:
+            self.writer.flush()   # what a checkpoint covers is on disk with it
+        return control
+
+    def on_train_end(self, args, state, control, **kw):
+        self.close()
+        return control
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.flush()
+            self.writer.close()
+            self.writer = None
