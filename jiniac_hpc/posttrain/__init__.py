@@ -1,0 +1,16 @@
+"""Post-training data: prompt templates, record loading with bad-data reports, math formatting.
+
+Light modules (no torch/transformers at import time), shared by the SFT, DPO and dpo-data
+stages in :mod:`jiniac_hpc.train`:
+
+- :mod:`.templates` -- the llm-jp instruction template and the chat format (markers, Jinja
+  template with ``{% generation %}`` blocks, parser for round trips);
+- :mod:`.records`   -- JSONL / ``datasets`` folders in instruction, chat and prompt/completion
+  form, validated with file and line in every error;
+- :mod:`.mathfmt`   -- the levelled-arithmetic formatting transform (``python -m
+  jiniac_hpc.posttrain.mathfmt --help`` shows its effect on token counts);
+- :mod:`.encode`    -- text + loss spans -> ``input_ids``/``labels`` with a tokenizer, and the
+  weighted source mixture (imports ``datasets`` lazily);
+- :mod:`.debug_assets` -- a tiny tokenizer + random model folder for CPU tests and the
+  ``debug`` recipes (``python -m jiniac_hpc.posttrain.debug_assets OUT``).
+"""

@@ -1,0 +1,175 @@
+"""Text + loss spans -> ``input_ids``/``labels``, and the weighted mixture of SFT sources.
+
+Used inside SFT/DPO jobs (it touches a tokenizer; ``datasets`` is imported lazily):
+
+    tok = load_tokenizer(path, cfg.data)               # chat template installed, markers checked
+    train, evals, report = build_sft_dataset(cfg.data, tok, run_dir)
+
+Labels are found from character spans, not by tokenizing pieces separately: the whole text is
+tokenized once with offsets, and a token carries loss when it overlaps a response span. So the
+tokens the model trains on are exactly the tokens it sees at inference, whatever the
+tokenizer does at piece boundaries (sentencepiece's ``▁`` prefix, merged punctuation).
+Everything else (the template, the instruction, user turns, padding) gets label -100.
+"""
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+from jiniac_hpc.posttrain.records import BadRecord, Example, read_examples
+from jiniac_hpc.posttrain.templates import ChatFormat, assistant_spans, builtin_chat_template
+
+IGNORE = -100
+
+
+class DataError(ValueError):
+    """Bad records under ``on_bad_record: error``, or no usable record at all."""
+
+
+def load_tokenizer(path: str, chat_template: str, fmt: ChatFormat):
+    """An HF tokenizer with the chat template the run uses, and a pad token."""
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(path)
+    install_chat_template(tok, chat_template, fmt)
+    if tok.pad_token is None:  # the project tokenizer has <pad>=3; others may lack one
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def install_chat_template(tok, chat_template: str, fmt: ChatFormat) -> None:
+    """``auto``: keep the tokenizer's own template, else builtin; ``builtin``; or a .jinja path."""
+    if chat_template == "auto" and getattr(tok, "chat_template", None):
+        return
+    if chat_template in ("auto", "builtin"):
+        check_markers(tok, fmt.markers)
+        tok.chat_template = builtin_chat_template(fmt)
+    else:
+        tok.chat_template = Path(chat_template).read_text(encoding="utf-8")
+
+
+def check_markers(tok, markers: list[str]) -> None:
+    """Each chat marker must be one token; else the template would spell it out in pieces."""
+    for m in markers:
+        ids = tok(m, add_special_tokens=False)["input_ids"]
+        if len(ids) != 1:
+            raise ValueError(f"chat marker {m!r} is not a single token of the tokenizer "
+                             f"(it splits into {tok.convert_ids_to_tokens(ids)}); add it to the tokenizer's "
+                             f"special tokens or set data.chat.* to markers the tokenizer has")
+
+
+def render(tok, ex: Example) -> tuple[str, list[tuple[int, int]]]:
+    """(text, loss spans) of an example; the response span includes the eos."""
+    if ex.messages is not None:
+        def r(msgs, add_generation_prompt=False):
+            return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=add_generation_prompt)
+        return assistant_spans(r, ex.messages)
+    text = ex.prompt + ex.completion + tok.eos_token
+    return text, [(len(ex.prompt), len(text))]
+
+
+def encode(tok, ex: Example, *, max_length: int, add_bos: bool) -> dict | str:
+    """``{"input_ids", "labels"}`` or the reason the example cannot be used."""
+    try:
+        text, spans = render(tok, ex)
+    except ValueError as e:
+        return str(e)
+    enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+    ids, offsets = enc["input_ids"], enc["offset_mapping"]
+    labels = [t if any(e > s0 and s < e0 for s0, e0 in spans) else IGNORE for t, (s, e) in zip(ids, offsets)]
+    if add_bos and tok.bos_token_id is not None and (not ids or ids[0] != tok.bos_token_id):
+        ids, labels = [tok.bos_token_id] + ids, [IGNORE] + labels
+    first = next((i for i, l in enumerate(labels) if l != IGNORE), None)
+    if first is None:
+        return "empty response: no response tokens after tokenization"
+    if first >= max_length:
+        return f"prompt longer than max_length: the prompt is {first} tokens, max_length is {max_length}"
+    return {"input_ids": ids[:max_length], "labels": labels[:max_length]}
+
+
+def mix(parts: list[tuple[str, float, list]], seed: int) -> tuple[list, dict[str, int]]:
+    """Weighted mixture: a source of n examples with weight w contributes round(w*n) of them.
+
+    w=1 is the whole source once, w=2 every example twice, w=0.5 a random half (without
+    replacement). Then everything is shuffled together. Deterministic given ``seed``.
+    """
+    rng = random.Random(seed)
+    out: list = []
+    used: dict[str, int] = {}
+    for name, w, items in parts:
+        n = round(w * len(items))
+        reps, rest = divmod(n, len(items)) if items else (0, 0)
+        chosen = items * reps + (rng.sample(items, rest) if rest else [])
+        out += chosen
+        used[name] = len(chosen)
+    rng.shuffle(out)
+    return out, used
+
+
+def report_bad(bad: list[BadRecord], on_bad: str, total: int, max_bad_fraction: float, what: str,
+               log=sys.stderr) -> None:
+    """Print bad records (file:line: reason), then raise DataError if the run must not go on."""
+    for b in bad[:20]:
+        print(f"[jiniac] bad {what} record: {b}", file=log, flush=True)
+    if len(bad) > 20:
+        print(f"[jiniac] ... and {len(bad) - 20} more bad {what} records (see data_report.json)", file=log,
+              flush=True)
+    if bad and on_bad == "error":
+        lines = "\n  ".join(str(b) for b in bad[:20])
+        raise DataError(f"{len(bad)} bad {what} record(s) and data.on_bad_record is 'error':\n  {lines}")
+    if total and len(bad) / total > max_bad_fraction:
+        raise DataError(f"{len(bad)} of {total} {what} records are bad, more than data.max_bad_fraction="
+                        f"{max_bad_fraction}; first: {bad[0]}")
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool = True):
+    """(train Dataset, eval Dataset or None, report dict) from ``data_cfg`` (an SFTDataConfig).
+
+    Writes ``<run_dir>/data_report.json``: per source the records read, bad, kept and used in
+    the mixture, and every bad record with file, line and reason.
+    """
+    import datasets
+    from jiniac_hpc.paths import resolve_path
+
+    parts, bad_all, report = [], [], {"sources": {}, "bad_records": []}
+    total = 0
+    for src in data_cfg.sources:
+        name = src.name or Path(src.path).stem
+        exs, bad = read_examples(str(resolve_path(src.path)), src.format, name, markers=data_cfg.chat.markers,
+                                 math=src.math, limit=src.max_examples)
+        enc = []
+        for ex in exs:
+            r = encode(tok, ex, max_length=data_cfg.max_length, add_bos=data_cfg.add_bos)
+            if isinstance(r, str):
+                bad.append(BadRecord(ex.file, ex.line, r, name))
+            else:
+                enc.append(r)
+        total += len(exs) + sum(1 for b in bad if b.line)  # read rows (unreadable files count as 0)
+        bad_all += bad
+        parts.append((name, src.weight, enc))
+        report["sources"][name] = {"path": src.path, "read": len(exs) + len(bad), "bad": len(bad), "kept": len(enc)}
+    report["bad_records"] = [b.to_dict() for b in bad_all]
+    if run_dir is not None and is_main:
+        write_json_atomic(Path(run_dir) / "data_report.json", report)
+    report_bad(bad_all, data_cfg.on_bad_record, total, data_cfg.max_bad_fraction, "SFT")
+    mixed, used = mix(parts, data_cfg.seed)
+    for name, n in used.items():
+        report["sources"][name]["used"] = n
+    if run_dir is not None and is_main:
+        write_json_atomic(Path(run_dir) / "data_report.json", report)
+    if not mixed:
+        raise DataError("no usable SFT example in data.sources: " + json.dumps(report["sources"], ensure_ascii=False))
+    n_eval = min(data_cfg.eval_size, len(mixed) // 2)
+    train = datasets.Dataset.from_list(mixed[n_eval:])
+    evals = datasets.Dataset.from_list(mixed[:n_eval]) if n_eval else None
+    return train, evals, report

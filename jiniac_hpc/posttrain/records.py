@@ -1,0 +1,260 @@
+"""Reading post-training records, with every bad one reported by file and line.
+
+    from jiniac_hpc.posttrain.records import read_sft_source, read_pairs
+    examples, bad = read_sft_source(source_cfg, markers=fmt.markers)
+
+A source is a JSONL file, a folder of ``*.jsonl`` files, or a folder written by
+``datasets.Dataset.save_to_disk`` (rows count as "lines", 1-based). Every record becomes a
+normalised :class:`Example` or a :class:`BadRecord` (``file:line: reason``); nothing here
+raises on bad data, so one broken line never stops a job. What to do with bad records
+(skip and report, or reject the run) is the caller's choice (``data.on_bad_record``).
+
+SFT record forms (``format: auto`` decides by the keys of each record):
+
+- ``instruction``: ``{"instruction", "input"?, "output"}`` -> llm-jp template prompt, output;
+- ``chat``: ``{"messages": [{"role", "content"}, ...]}`` -> loss on every assistant turn;
+- ``prompt_completion``: ``{"prompt", "completion"}`` -> raw prompt, completion;
+- ``math``: ``{"question", "answer", "level"}`` -> :mod:`.mathfmt`, then as instruction.
+
+DPO pairs: ``{"prompt" | "messages" | "instruction"+"input", "chosen", "rejected"}``; the prompt
+is rendered like SFT prompts (see :func:`prompt_of`).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_record
+from jiniac_hpc.posttrain.templates import check_messages, render_instruction
+
+FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math")
+
+
+@dataclass
+class BadRecord:
+    file: str
+    line: int
+    reason: str
+    source: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "reason": self.reason, "source": self.source}
+
+
+@dataclass
+class Example:
+    """One normalised training record. ``prompt``+``completion`` or ``messages`` is set."""
+
+    source: str
+    file: str
+    line: int
+    prompt: Optional[str] = None
+    completion: Optional[str] = None
+    messages: Optional[list] = None
+    meta: Optional[dict] = None  # the original record (dpo-data keeps its fields)
+
+
+def is_datasets_dir(p: Path) -> bool:
+    return p.is_dir() and ((p / "dataset_info.json").exists() or (p / "state.json").exists())
+
+
+def data_files(path: Path) -> list[Path]:
+    """The JSONL files of a source path (a file, or a folder of ``*.jsonl``)."""
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        return sorted(path.glob("*.jsonl"))
+    return []
+
+
+def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
+    """(file, 1-based line, parsed object or BadRecord) for every line/row of a source."""
+    p = Path(path)
+    if is_datasets_dir(p):
+        import datasets  # lazy: only jobs read datasets folders
+
+        ds = datasets.load_from_disk(str(p))
+        if isinstance(ds, datasets.DatasetDict):
+            ds = ds["train"]
+        for i, row in enumerate(ds):
+            yield str(p), i + 1, dict(row)
+        return
+    files = data_files(p)
+    if not files:
+        yield str(p), 0, BadRecord(str(p), 0, "no such file, or a folder without *.jsonl files")
+        return
+    for f in files:
+        with open(f, encoding="utf-8", errors="replace") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as e:
+                    yield str(f), n, BadRecord(str(f), n, f"invalid JSON ({e.msg} at column {e.colno})")
+                    continue
+                if not isinstance(obj, dict):
+                    yield str(f), n, BadRecord(str(f), n, f"expected a JSON object, got {type(obj).__name__}")
+                    continue
+                yield str(f), n, obj
+
+
+def detect_format(obj: dict) -> Optional[str]:
+    if "messages" in obj:
+        return "chat"
+    if "instruction" in obj or "output" in obj:
+        return "instruction"
+    if "prompt" in obj or "completion" in obj:
+        return "prompt_completion"
+    if "question" in obj:
+        return "math"
+    return None
+
+
+def _str_field(obj: dict, key: str, *, required: bool = True, nonempty: bool = True) -> tuple[Optional[str], str]:
+    """(value, error) for a string field."""
+    if key not in obj or obj[key] is None:
+        return None, (f"missing field {key!r}" if required else "")
+    v = obj[key]
+    if not isinstance(v, str):
+        return None, f"field {key!r} must be a string, got {type(v).__name__}"
+    if nonempty and not v.strip():
+        return None, f"field {key!r} is empty"
+    return v, ""
+
+
+def to_example(obj: dict, fmt: str, file: str, line: int, source: str, *, markers: list[str],
+               math: Optional[MathFormatConfig] = None) -> Example | BadRecord:
+    """One parsed record -> Example, or BadRecord with the reason."""
+    bad = lambda reason: BadRecord(file, line, reason, source)  # noqa: E731
+    kind = detect_format(obj) if fmt == "auto" else fmt
+    if kind is None:
+        return bad(f"cannot tell the record's format from its keys {sorted(obj)[:6]}; expected "
+                   "instruction/output, messages, prompt/completion or question/answer")
+    if kind == "math":
+        try:
+            ins, out = format_record(obj, math or MathFormatConfig())
+        except MathError as e:
+            return bad(str(e))
+        return Example(source, file, line, prompt=render_instruction(ins), completion=out)
+    if kind == "instruction":
+        ins, err = _str_field(obj, "instruction")
+        if err:
+            return bad(err)
+        inp, err = _str_field(obj, "input", required=False, nonempty=False)
+        if err:
+            return bad(err)
+        out, err = _str_field(obj, "output")
+        if err:
+            return bad("empty response: " + err if "empty" in err else err)
+        return Example(source, file, line, prompt=render_instruction(ins, inp or ""), completion=out)
+    if kind == "prompt_completion":
+        prompt, err = _str_field(obj, "prompt")
+        if err:
+            return bad(err)
+        comp, err = _str_field(obj, "completion")
+        if err:
+            return bad("empty response: " + err if "empty" in err else err)
+        return Example(source, file, line, prompt=prompt, completion=comp)
+    if kind == "chat":
+        why = check_messages(obj.get("messages"), markers)
+        if why:
+            return bad(why)
+        msgs = [{"role": m["role"], "content": m["content"]} for m in obj["messages"]]
+        return Example(source, file, line, messages=msgs)
+    return bad(f"unknown format {kind!r}")
+
+
+def read_examples(path: str, fmt: str, source: str, *, markers: list[str],
+                  math: Optional[MathFormatConfig] = None, limit: Optional[int] = None
+                  ) -> tuple[list[Example], list[BadRecord]]:
+    good: list[Example] = []
+    bad: list[BadRecord] = []
+    for file, line, obj in iter_rows(path):
+        if limit is not None and len(good) >= limit:
+            break
+        if isinstance(obj, BadRecord):
+            obj.source = source
+            bad.append(obj)
+            continue
+        ex = to_example(obj, fmt, file, line, source, markers=markers, math=math)
+        (bad if isinstance(ex, BadRecord) else good).append(ex)
+    return good, bad
+
+
+# ------------------------------------------------------------------------------------------ DPO
+
+
+def prompt_of(obj: dict, style: str) -> tuple[Optional[str | list], str]:
+    """The prompt of a DPO / dpo-data record: a string, or messages (for the chat template).
+
+    ``{"instruction", "input"?}`` -> llm-jp template; ``{"messages": [...]}`` (without the final
+    assistant answer) -> chat; ``{"prompt": str}`` -> per ``style``: ``instruction`` (the string
+    is the instruction), ``chat`` (one user turn) or ``raw`` (used as is).
+    """
+    if "messages" in obj:
+        msgs = obj["messages"]
+        if not isinstance(msgs, list) or not msgs or not all(
+                isinstance(m, dict) and isinstance(m.get("content"), str) and m.get("role") in ("system", "user",
+                                                                                                 "assistant")
+                for m in msgs):
+            return None, "'messages' must be a non-empty list of {role, content} objects"
+        if msgs[-1]["role"] != "user":
+            return None, "the prompt's last message must be the user's"
+        return [{"role": m["role"], "content": m["content"]} for m in msgs], ""
+    if "instruction" in obj:
+        ins, err = _str_field(obj, "instruction")
+        if err:
+            return None, err
+        inp, err = _str_field(obj, "input", required=False, nonempty=False)
+        if err:
+            return None, err
+        return render_instruction(ins, inp or ""), ""
+    p, err = _str_field(obj, "prompt")
+    if err:
+        return None, err
+    if style == "instruction":
+        return render_instruction(p), ""
+    if style == "chat":
+        return [{"role": "user", "content": p}], ""
+    return p, ""
+
+
+def read_pairs(path: str, style: str, *, need_rejected: bool = True) -> tuple[list[Example], list[BadRecord]]:
+    """DPO pairs (or, with ``need_rejected=False``, dpo-data prompts with their chosen answer).
+
+    ``Example.prompt`` holds the rendered prompt (str) or ``messages`` the prompt turns;
+    ``completion`` the chosen answer; ``meta`` the original record with ``rejected``.
+    """
+    good: list[Example] = []
+    bad: list[BadRecord] = []
+    for file, line, obj in iter_rows(path):
+        if isinstance(obj, BadRecord):
+            bad.append(obj)
+            continue
+        prompt, err = prompt_of(obj, style)
+        if not err:
+            chosen, err = _str_field(obj, "chosen")
+            if err and "empty" in err:
+                err = "empty response: " + err
+        if not err and need_rejected:
+            rej, err = _str_field(obj, "rejected")
+            if err and "empty" in err:
+                err = "empty response: " + err
+            elif not err and rej == chosen:
+                err = "'chosen' and 'rejected' are identical"
+        if err:
+            bad.append(BadRecord(file, line, err, Path(path).name))
+            continue
+        ex = Example(Path(path).name, file, line, completion=chosen, meta=obj)
+        if isinstance(prompt, list):
+            ex.messages = prompt
+        else:
+            ex.prompt = prompt
+        good.append(ex)
+    return good, bad

@@ -1,0 +1,164 @@
+"""Prompt templates: the llm-jp instruction template and the chat format.
+
+    python -m jiniac_hpc.posttrain.templates        # prints both renderings of a sample
+
+Instruction data (``instruction`` / ``input`` / ``output``) is rendered with the template of
+llm-jp-sft, which JINIAC used and which the evaluation issue uses for jaster prompts, so a
+model sees at test time exactly the frame it was tuned on::
+
+    以下は、タスクを説明する指示と、文脈のある入力の組み合わせです。要求を適切に満たす応答を書きなさい。
+
+    ### 指示:
+    {instruction}
+
+    ### 入力:
+    {input}
+
+    ### 応答:
+    {output}</s>
+
+Chat data (``messages``) goes through a Jinja chat template. By default (``chat_template:
+auto``) it is the tokenizer's own template when the tokenizer ships one (the tokenizer issue
+does), else :func:`builtin_chat_template` built from :class:`ChatFormat`'s markers::
+
+    <|system|>\\n{system}<|end|>\\n<|user|>\\n{question}<|end|>\\n<|assistant|>\\n{answer}<|end|></s><|user|>...
+
+The assistant turn ends with the tokenizer's eos so that generation stops there. Which
+characters carry loss is found without knowing the template: for assistant turn i the span is
+``render(messages[:i+1])`` minus ``render(messages[:i], add_generation_prompt=True)``
+(:func:`assistant_spans`). The builtin template also marks those spans with
+``{% generation %}`` so ``apply_chat_template(..., return_assistant_tokens_mask=True)`` agrees.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from jiniac_hpc.config import check, field
+
+INSTRUCTION_HEAD_WITH_INPUT = ("以下は、タスクを説明する指示と、文脈のある入力の組み合わせです。"
+                               "要求を適切に満たす応答を書きなさい。")
+INSTRUCTION_HEAD = "以下は、タスクを説明する指示です。要求を適切に満たす応答を書きなさい。"
+ROLES = ("system", "user", "assistant")
+
+
+def render_instruction(instruction: str, input: str = "") -> str:
+    """The llm-jp prompt, ending right where the response starts (after ``### 応答:\\n``)."""
+    if input:
+        return (f"{INSTRUCTION_HEAD_WITH_INPUT}\n\n### 指示:\n{instruction}\n\n"
+                f"### 入力:\n{input}\n\n### 応答:\n")
+    return f"{INSTRUCTION_HEAD}\n\n### 指示:\n{instruction}\n\n### 応答:\n"
+
+
+@dataclass
+class ChatFormat:
+    """Markers of the builtin chat template (used when the tokenizer has no template of its own)."""
+
+    system: str = field("<|system|>", doc="Marker that opens a system turn; must be one token of the tokenizer.")
+    user: str = field("<|user|>", doc="Marker that opens a user turn; must be one token of the tokenizer.")
+    assistant: str = field("<|assistant|>", doc="Marker that opens an assistant turn; one token.")
+    end_of_turn: str = field("<|end|>", doc="Marker that closes every turn (assistant turns then add eos).")
+
+    def __post_init__(self):
+        for name in ("system", "user", "assistant", "end_of_turn"):
+            check(bool(getattr(self, name).strip()), name, "a chat marker must not be empty")
+        check(len(set(self.markers)) == 4, "assistant", "the four markers must differ")
+
+    @property
+    def markers(self) -> list[str]:
+        return [self.system, self.user, self.assistant, self.end_of_turn]
+
+
+def builtin_chat_template(fmt: ChatFormat) -> str:
+    """A Jinja chat template for ``fmt`` with ``{% generation %}`` around what carries loss."""
+    q = json.dumps  # a JSON string literal is a valid Jinja string literal (\\n escapes included)
+    nl = chr(10)
+    return (
+        "{%- for m in messages -%}"
+        "{%- if m['role'] == 'assistant' -%}"
+        f"{{{{ {q(fmt.assistant + nl)} }}}}"
+        f"{{% generation %}}{{{{ m['content'] + {q(fmt.end_of_turn)} + eos_token }}}}{{% endgeneration %}}"
+        "{%- elif m['role'] == 'system' -%}"
+        f"{{{{ {q(fmt.system + nl)} + m['content'] + {q(fmt.end_of_turn + nl)} }}}}"
+        "{%- else -%}"
+        f"{{{{ {q(fmt.user + nl)} + m['content'] + {q(fmt.end_of_turn + nl)} }}}}"
+        "{%- endif -%}"
+        "{%- endfor -%}"
+        f"{{%- if add_generation_prompt -%}}{{{{ {q(fmt.assistant + nl)} }}}}{{%- endif -%}}"
+    )
+
+
+def parse_chat(text: str, fmt: ChatFormat, eos: str) -> list[dict]:
+    """Inverse of the builtin template: rendered text -> messages (for round-trip checks)."""
+    names = {fmt.system: "system", fmt.user: "user", fmt.assistant: "assistant"}
+    pattern = "(" + "|".join(re.escape(m + "\n") for m in fmt.markers[:3]) + ")"
+    parts = re.split(pattern, text)
+    if parts[0]:
+        raise ValueError(f"text does not start with a chat marker: {parts[0][:40]!r}")
+    out = []
+    for marker, body in zip(parts[1::2], parts[2::2]):
+        role = names[marker[:-1]]
+        end = fmt.end_of_turn + (eos if role == "assistant" else "\n")
+        if not body.endswith(end):
+            raise ValueError(f"{role} turn does not end with {end!r}: {body[-40:]!r}")
+        body = body[: -len(end)]
+        out.append({"role": role, "content": body})
+    return out
+
+
+def check_messages(messages, markers: list[str]) -> Optional[str]:
+    """Why ``messages`` cannot be trained on, or None. Reasons name the turn index."""
+    if not isinstance(messages, list) or not messages:
+        return "'messages' must be a non-empty list of {role, content} objects"
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or "role" not in m or "content" not in m:
+            return f"messages[{i}] must have 'role' and 'content'"
+        if m["role"] not in ROLES:
+            return f"messages[{i}].role is {m['role']!r}, expected one of {list(ROLES)}"
+        if not isinstance(m["content"], str):
+            return f"messages[{i}].content must be a string"
+        for mk in markers:
+            if mk in m["content"]:
+                return f"messages[{i}].content contains the chat marker {mk!r}"
+        if m["role"] == "system" and i != 0:
+            return f"messages[{i}]: a system turn may only come first"
+    first = 1 if messages[0]["role"] == "system" else 0
+    if len(messages) <= first or messages[first]["role"] != "user":
+        return "the conversation must start with a user turn (after an optional system turn)"
+    if messages[-1]["role"] != "assistant":
+        return "the last message must be the assistant's (it is what the model learns to answer)"
+    for i, m in enumerate(messages):
+        if m["role"] == "assistant" and not m["content"].strip():
+            return f"empty response: messages[{i}] (assistant) has no content"
+    return None
+
+
+Render = Callable[..., str]  # render(messages, add_generation_prompt=False) -> str
+
+
+def assistant_spans(render: Render, messages: list[dict]) -> tuple[str, list[tuple[int, int]]]:
+    """(full text, character spans of every assistant turn), found by rendering prefixes.
+
+    Works with any template that renders a conversation's prefix as a prefix of the whole, which
+    is what generation relies on anyway; a template that does not raises ValueError.
+    """
+    full = render(messages)
+    spans = []
+    for i, m in enumerate(messages):
+        if m["role"] != "assistant":
+            continue
+        before = render(messages[:i], add_generation_prompt=True)
+        after = render(messages[: i + 1])
+        if not (after.startswith(before) and full.startswith(after)):
+            raise ValueError("the chat template does not render a conversation's prefix as a prefix of the "
+                             "whole; loss spans cannot be found (use chat_template: builtin)")
+        spans.append((len(before), len(after)))
+    return full, spans
+
+
+if __name__ == "__main__":
+    print(render_instruction("次の文を要約してください。", "東京は日本の首都です。") + "東京は首都。</s>")
+    print("----")
+    print(builtin_chat_template(ChatFormat()))

@@ -1,0 +1,254 @@
+"""Trainer plumbing shared by SFT and DPO jobs (heavy: imports torch/transformers).
+
+- :func:`resolve_model_path` turns a recipe's ``model_path`` (a model folder, a pretraining
+  ``checkpoints/`` folder, or its ``latest`` pointer file) into a ``from_pretrained`` folder;
+- :func:`trainer_args` maps :class:`~jiniac_hpc.train.sft_config.PostTrainSection` onto
+  TRL/HF Trainer arguments (DeepSpeed ZeRO config, CPU/gloo, TensorBoard);
+- :func:`write_checkpoint_list` writes ``checkpoints.json``, the list the eval sweep takes;
+- :func:`save_final` writes the final model + tokenizer atomically, then its ``.done`` marker.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+from jiniac_hpc.config import ConfigError
+from jiniac_hpc.paths import resolve_path
+from jiniac_hpc.train import checkpoint as ckpt
+
+
+def resolve_model_path(model_path: str, key: str = "model_path") -> Path:
+    """A ``from_pretrained`` folder for ``model_path``; ConfigError naming ``key`` if there is none."""
+    p = resolve_path(model_path)
+    if p.is_file() and p.name == ckpt.LATEST:      # logs/pretrain/<run>/checkpoints/latest
+        target = ckpt.latest_pointer(p.parent)
+        if target is None or not target.is_dir():
+            raise ConfigError(f"{key}: {model_path} points at {target}, which does not exist")
+        p = target
+    elif p.is_dir() and not (p / "config.json").exists() and ckpt.list_checkpoints(p):
+        found = ckpt.find_resume_path(p, "auto")   # a checkpoints/ folder: its newest complete one
+        if found is None:
+            raise ConfigError(f"{key}: {model_path} has no complete step-* checkpoint")
+        p = found
+    if not (p / "config.json").is_file():
+        hint = (" (run the pretraining stage first, e.g. launch('pretrain', 'debug'), or point "
+                f"{key} at any HF model folder)") if "logs/" in str(model_path) else ""
+        raise ConfigError(f"{key}: {model_path} is not a from_pretrained model folder: "
+                          f"{p} has no config.json{hint}")
+    return p
+
+
+def on_gpu() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def load_model(path: Path, bf16: bool):
+    """AutoModelForCausalLM from ``path`` (our DeepSeekMoE class is registered by importing it)."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    try:
+        import jiniac_hpc.model  # noqa: F401  registers DeepseekMoeForCausalLM with the Auto classes
+    except ImportError:
+        pass
+    dtype = torch.bfloat16 if bf16 else torch.float32
+    return AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype)
+
+
+def deepspeed_config(zero_stage: int, bf16: bool) -> Optional[dict]:
+    """ZeRO config for HF's DeepSpeed integration ('auto' values are filled in by the Trainer)."""
+    if zero_stage == 0:
+        return None
+    return {
+        "zero_optimization": {"stage": zero_stage, "overlap_comm": True, "contiguous_gradients": True,
+                              "reduce_bucket_size": "auto"},
+        "bf16": {"enabled": "auto"},
+        "train_micro_batch_size_per_gpu": "auto",
+        "gradient_accumulation_steps": "auto",
+        "gradient_clipping": "auto",
+        "train_batch_size": "auto",
+        "zero_allow_untested_optimizer": True,
+    }
+
+
+def trainer_args(train, run_dir: Path, *, has_eval: bool) -> dict[str, Any]:
+    """Keyword arguments for trl.SFTConfig / trl.DPOConfig from a PostTrainSection."""
+    gpu = on_gpu()
+    # TensorBoard under the run directory, next to the checkpoints (what `jiniac tb` opens).
+    os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(run_dir / "tensorboard"))
+    bf16 = train.bf16
+    kw: dict[str, Any] = dict(
+        output_dir=str(run_dir / "checkpoints"),
+        num_train_epochs=train.epochs,
+        max_steps=train.max_steps,
+        learning_rate=train.lr,
+        lr_scheduler_type=train.lr_scheduler,
+        warmup_steps=train.warmup_ratio,
+        weight_decay=train.weight_decay,
+        max_grad_norm=train.max_grad_norm,
+        per_device_train_batch_size=train.micro_batch_size,
+        per_device_eval_batch_size=train.micro_batch_size,
+        gradient_accumulation_steps=train.grad_accum,
+        bf16=bf16,
+        gradient_checkpointing=train.gradient_checkpointing,
+        save_strategy="steps",
+        save_steps=train.save_steps,
+        logging_steps=train.logging_steps,
+        logging_first_step=True,
+        eval_strategy="steps" if has_eval else "no",
+        eval_steps=(train.eval_steps or train.save_steps) if has_eval else None,
+        report_to=["tensorboard"],
+        seed=train.seed,
+        data_seed=train.seed,
+        use_cpu=not gpu,
+        ddp_backend=None if gpu else "gloo",
+        dataloader_num_workers=0,
+        disable_tqdm=True,
+        remove_unused_columns=False,
+    )
+    if gpu:
+        kw["deepspeed"] = deepspeed_config(train.zero_stage, bf16)
+    return kw
+
+
+def write_checkpoint_list(run_dir: Path, final: Optional[Path] = None) -> Path:
+    """``<run_dir>/checkpoints.json``: every complete ``step-*`` checkpoint (and the final model).
+
+    The eval stage's sweep (``checkpoints: <run_dir>``) evaluates these; JINIAC picked the SFT
+    checkpoint with the best AVG_jaster/MT-bench balance out of one every 100 steps.
+    """
+    root = run_dir / "checkpoints"
+    items = []
+    for p in ckpt.list_checkpoints(root):
+        ok, _ = ckpt.verify(p, deep=False)
+        if ok:
+            meta = ckpt.read_meta(p)
+            items.append({"step": ckpt.step_of(p), "path": str(p), "epoch": meta.get("epoch")})
+    data = {"run_dir": str(run_dir), "checkpoints": items, "final": str(final) if final else None}
+    out = run_dir / "checkpoints.json"
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(out)
+    return out
+
+
+def save_final(model, tok, out: Path, extra: Optional[dict] = None) -> Path:
+    """Save a plain HF model folder atomically (tmp + rename), then ``<out>.done``."""
+    tmp = out.with_name(f".tmp-{out.name}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(str(tmp))
+    tok.save_pretrained(str(tmp))
+    if extra:
+        (tmp / "jiniac.json").write_text(json.dumps(extra, indent=1, ensure_ascii=False))
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(tmp, out)
+    Path(f"{out}.done").write_text("ok\n")
+    return out
+
+
+def log(msg: str) -> None:
+    print(f"[jiniac] {msg}", file=sys.stderr, flush=True)
+
+
+def lora_config(lora):
+    """PEFT LoraConfig from a LoraSection (task: causal LM)."""
+    from peft import LoraConfig
+
+    return LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                      target_modules=lora.target_modules, task_type="CAUSAL_LM")
+
+
+def adapted_modules(model) -> list[str]:
+    """Names of the modules that carry a LoRA adapter (``...q_proj``, ``...experts.3.up_proj``)."""
+    names = {n.rsplit(".lora_A", 1)[0] for n, _ in model.named_modules() if n.endswith(".lora_A")}
+    return sorted(n.replace("base_model.model.", "", 1) for n in names)
+
+
+def make_preempt_callback(preempt_at: list[int]):
+    """A TrainerCallback: on USR2/SIGTERM or at a drill step, save at the step boundary and stop."""
+    from transformers import TrainerCallback
+
+    from jiniac_hpc.launch.distributed import PreemptionGuard
+
+    class PreemptCallback(TrainerCallback):
+        def __init__(self):
+            self.guard = PreemptionGuard(set(preempt_at))
+            self.preempted_at = None
+
+        def on_step_end(self, args, state, control, **kw):
+            if self.guard.stop_requested(state.global_step):
+                log(f"preemption ({self.guard.reason}): saving step {state.global_step} and stopping")
+                self.preempted_at = state.global_step
+                control.should_save = True
+                control.should_training_stop = True
+            return control
+
+    return PreemptCallback()
+
+
+def run_trainer(kind: str, cfg, model, tok, train_ds, eval_ds, run_dir: Path, *, rank: int,
+                extra_args: Optional[dict] = None) -> dict:
+    """Build the TRL trainer (``kind``: sft or dpo), resume, train, handle preemption, export.
+
+    Returns a summary dict (also what the submitit job returns).
+    """
+    import trl
+
+    lora_on = kind == "dpo" or cfg.lora.enabled
+    args_kw = trainer_args(cfg.train, run_dir, has_eval=eval_ds is not None)
+    args_kw.update(extra_args or {})
+    if kind == "sft":
+        args, cls = trl.SFTConfig(**args_kw), trl.SFTTrainer
+    else:
+        args, cls = trl.DPOConfig(**args_kw), trl.DPOTrainer
+    preempt = make_preempt_callback(cfg.train.preempt_at)
+    trainer = cls(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tok,
+                  peft_config=lora_config(cfg.lora) if lora_on else None, callbacks=[preempt])
+    if lora_on:
+        mods = adapted_modules(trainer.model)
+        log(f"LoRA on {len(mods)} modules: {', '.join(mods[:6])}{' ...' if len(mods) > 6 else ''}")
+        if rank == 0:
+            (run_dir / "adapted_modules.json").write_text(json.dumps(mods, indent=0))
+    resume = resume_path(run_dir, cfg.resume)
+    if resume:
+        log(f"resuming from {resume}")
+    trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    step = trainer.state.global_step
+    if rank == 0:
+        write_checkpoint_list(run_dir)
+    if preempt.preempted_at is not None:
+        return _after_preemption(run_dir, step, rank)
+    final = run_dir / "model"
+    model = trainer.model
+    if lora_on:
+        model = model.merge_and_unload()  # a plain HF model: no PEFT needed to load or serve it
+    if rank == 0:
+        save_final(model, tok, final, extra={"stage": kind, "global_step": step, "source_model": cfg.model_path})
+        write_checkpoint_list(run_dir, final)
+    log(f"{kind} done at step {step}: {final}")
+    return {"step": step, "final": str(final), "resumed_from": str(resume) if resume else None}
+
+
+def resume_path(run_dir: Path, resume: str) -> Optional[Path]:
+    """The checkpoint to continue from (``resume: auto`` -> the newest complete one of this run)."""
+    return ckpt.find_resume_path(run_dir / "checkpoints", resume)
+
+
+def _after_preemption(run_dir: Path, step: int, rank: int) -> dict:
+    """Every rank saved; rank 0 requeues the Slurm job (outside Slurm: the next launch resumes)."""
+    import time
+
+    from jiniac_hpc.launch.distributed import requeue_self
+
+    if rank == 0 and requeue_self():
+        log(f"saved step {step}; job requeued, it resumes from the checkpoint")
+        time.sleep(300)  # scontrol requeue ends this job; do not report a result that would look final
+    log(f"saved step {step} and stopped (not on Slurm: launch again to resume)")
+    return {"preempted_at": step, "checkpoints": str(run_dir / "checkpoints")}
