@@ -82,7 +82,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in [
           "Pre-tokenize corpus shards into packed HDF5 token shards (CPU array job)."),
     Stage("pretrain", "jiniac_hpc.train.config:PretrainConfig", None,
           "DeepSeekMoE pretraining with DeepSpeed ZeRO-1 over a curriculum plan (multi-node)."),
-    Stage("sft", "jiniac_hpc.train.sft_config:SFTConfig", None,
+    Stage("sft", "jiniac_hpc.train.sft_config:SFTConfig", "jiniac_hpc.train.sft:plan",
           "Full-parameter supervised fine-tuning with TRL (multi-node)."),
     Stage("dpo-data", "jiniac_hpc.train.dpo_config:DPODataConfig", None,
           "Generate rejected answers with the SFT model for DPO pairs (array job)."),
