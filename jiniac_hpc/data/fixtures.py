@@ -93,6 +93,44 @@ def run_inline(cfg, run_dir: Path, tasks: list[int] | None = None, index: bool =
     return steps
 
 
+def synthetic_index(run_dir: Path, sizes: dict[str, int], seq_len: int, *, shards_per_source: int = 2,
+                    eval_sizes: dict[str, int] | None = None, fill: str = "id", vocab_size: int = 1 << 20,
+                    seed: int = 0, **writer_kw) -> Path:
+    """An index of HDF5 shards with exactly ``sizes[source]`` train samples, without a tokenizer.
+
+    ``fill="id"``: every token of train sample ``i`` (global dataset index) is ``i + 10``, so a
+    batch tells which samples it holds; ``fill="random"``: random tokens (I/O benchmarks).
+    """
+    import numpy as np
+
+    from jiniac_hpc.data.pretokenize import INDEX_FILE, _atomic_write, build_index, marker_path
+    from jiniac_hpc.data.shards import ShardWriter
+
+    run_dir = Path(run_dir)
+    rng = np.random.default_rng(seed)
+    eval_sizes = eval_sizes or {}
+    outs, counter = [], 0
+    for src in sorted(sizes):
+        for k in range(shards_per_source):
+            n = len(range(k, sizes[src], shards_per_source))
+            n_eval = len(range(k, eval_sizes.get(src, 0), shards_per_source))
+            out = run_dir / "shards" / src / f"{k:05d}.h5"
+            with ShardWriter(out, source=src, lang="ja", tokenizer_sha="synthetic", seq_len=seq_len,
+                             vocab_size=vocab_size, eos_id=2, **writer_kw) as w:
+                for split, count in (("train", n), ("eval", n_eval)):
+                    if fill == "id":
+                        base = counter if split == "train" else 0
+                        docs = [[base + j + 10] * seq_len for j in range(count)]
+                    else:
+                        docs = rng.integers(4, min(vocab_size, 60000), size=(count, seq_len)).tolist()
+                    w.add(split, docs)
+            counter += n
+            marker_path(out).write_text(json.dumps(w.stats))
+            outs.append(out)
+    _atomic_write(run_dir / INDEX_FILE, json.dumps(build_index(run_dir, outs)))
+    return run_dir / INDEX_FILE
+
+
 if __name__ == "__main__":
     c, t = build(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/jiniac-fixture"))
     print(f"corpus: {c}/output/*/*.jsonl.zst\ntokenizer: {t}")

@@ -21,6 +21,8 @@ Rules (the sampler, :mod:`jiniac_hpc.data.walk`, implements them):
   (largest remainder). A source keeps one cursor across stages, so a later stage continues
   where an earlier one stopped; no sample is repeated before a source's pass is complete. A
   budget larger than what is left starts the next pass (a new shuffle): repetition, by request.
+  Every sample of a source is used equally often (+-1); within one stage that spans several
+  passes of a source, those passes are interleaved, not played one after the other.
 - ``tokens: null`` takes every sample left in the current pass of each of its sources (a whole
   new pass if the previous stage ended exactly at a pass boundary); weights are then ignored.
 - ``lr_peak`` / ``lr_mult`` are for the LR schedule: ``CurriculumSampler.stage_spans`` gives each
