@@ -76,7 +76,7 @@ class TaskContext:
 STAGES: dict[str, Stage] = {s.name: s for s in [
     Stage("corpus", "jiniac_hpc.corpus.config:CorpusConfig", "jiniac_hpc.corpus.stage:plan",
           "Build clean, deduplicated text shards from raw sources (array jobs)."),
-    Stage("tokenizer", "jiniac_hpc.tokenizer.config:TokenizerConfig", None,
+    Stage("tokenizer", "jiniac_hpc.tokenizer.config:TokenizerConfig", "jiniac_hpc.tokenizer.stage:plan",
           "Train per-language sentencepiece models and merge them (array + dependent merge)."),
     Stage("tokenize", "jiniac_hpc.data.config:TokenizeConfig", "jiniac_hpc.data.pretokenize:plan",
           "Pre-tokenize corpus shards into packed HDF5 token shards (CPU array job)."),

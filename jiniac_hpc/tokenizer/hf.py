@@ -1,0 +1,138 @@
+"""Export the final sentencepiece model as an HF tokenizer folder (tokenizer.json + configs).
+
+    python -m jiniac_hpc.tokenizer.hf logs/tokenizer/debug/tokenizer.model /tmp/hf   # export + check
+
+The folder loads offline with ``transformers.AutoTokenizer.from_pretrained(path)`` as a fast
+tokenizer, built here with the ``tokenizers`` library (imports in ~0.1 s, so the merge job
+does not pay for transformers): a Unigram model over the same pieces and scores with byte
+fallback, spaces replaced by "▁" (no dummy prefix), and user-defined symbols as added tokens.
+
+Two deliberate details make its ids equal sentencepiece's:
+- BYTE, CONTROL, UNKNOWN and USER_DEFINED pieces get a very low score in tokenizer.json.
+  sentencepiece never uses them inside its lattice, but tokenizers' Unigram would: the text
+  "<0x41>" would become one byte token. With the low score the normal pieces always win
+  (every printable ASCII character is a piece, so they always can).
+- User-defined pieces keep their real spaces ("### 指示:") as HF tokens, while the
+  sentencepiece piece is "###▁指示:"; both map to the same id.
+
+One documented difference remains: HF treats the *text* "<s>", "</s>", "<pad>", "<unk>" as
+those special tokens (so a chat template can write ``{{ bos_token }}``); sentencepiece keeps
+control symbols out of text, so it splits them into characters. Pass
+``split_special_tokens=True`` to HF to get sentencepiece's behaviour on raw text.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jiniac_hpc.tokenizer.config import SpecialTokensConfig
+from jiniac_hpc.tokenizer.spmodel import SP, WS
+
+NEVER = -1.0e6   # score of pieces sentencepiece never puts in its lattice
+
+# Every turn is "<|role|>\n{content}<|end|>\n"; an assistant turn also ends with eos (inside the
+# generation block, so TRL's assistant-only loss learns to stop). Roles other than
+# system/user/assistant are an error rather than silently dropped.
+CHAT_TEMPLATE = (
+    "{{- bos_token -}}"
+    "{%- for message in messages -%}"
+    "{%- if message['role'] == 'system' -%}{{- '@SYSTEM@\n' + message['content'] + '@END@\n' -}}"
+    "{%- elif message['role'] == 'user' -%}{{- '@USER@\n' + message['content'] + '@END@\n' -}}"
+    "{%- elif message['role'] == 'assistant' -%}{{- '@ASSISTANT@\n' -}}"
+    "{%- generation -%}{{- message['content'] + '@END@' + eos_token -}}{%- endgeneration -%}{{- '\n' -}}"
+    "{%- else -%}{{- raise_exception('unknown chat role: ' + message['role']) -}}"
+    "{%- endif -%}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{- '@ASSISTANT@\n' -}}{%- endif -%}"
+)
+
+
+def chat_template(special: SpecialTokensConfig) -> str:
+    t = CHAT_TEMPLATE
+    for key, tok in (("@SYSTEM@", special.system), ("@USER@", special.user),
+                     ("@ASSISTANT@", special.assistant), ("@END@", special.end_of_turn)):
+        t = t.replace(key, tok.replace("'", "\\'"))
+    return t
+
+
+def build_tokenizer(proto, special: SpecialTokensConfig):
+    """A ``tokenizers.Tokenizer`` equivalent to the sentencepiece ``proto``."""
+    from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, processors
+
+    vocab = []
+    for p in proto.pieces:
+        if p.type == SP.NORMAL:
+            vocab.append((p.piece, float(p.score)))
+        elif p.type == SP.USER_DEFINED:
+            vocab.append((p.piece.replace(WS, " "), NEVER))
+        else:
+            vocab.append((p.piece, NEVER))
+    tok = Tokenizer(models.Unigram(vocab, unk_id=0, byte_fallback=True))
+    tok.normalizer = normalizers.Replace(" ", WS)
+    tok.decoder = decoders.Sequence([decoders.Replace(WS, " "), decoders.ByteFallback(), decoders.Fuse()])
+    # Specials first (chat markers are special too: skip_special_tokens drops them), then the
+    # other user-defined symbols as plain added tokens; normalized=False: matched on raw text.
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in special.core + special.chat])
+    users = [p.piece.replace(WS, " ") for p in proto.pieces
+             if p.type == SP.USER_DEFINED and p.piece.replace(WS, " ") not in special.chat]
+    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in users])
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{special.bos} $A", pair=f"{special.bos} $A {special.bos} $B",
+        special_tokens=[(special.bos, 1)])
+    for i, p in enumerate(proto.pieces):   # every added token kept its sentencepiece id
+        if p.type != SP.NORMAL and p.type != SP.BYTE:
+            got = tok.token_to_id(p.piece.replace(WS, " ") if p.type == SP.USER_DEFINED else p.piece)
+            if got != i:
+                raise RuntimeError(f"HF export: {p.piece!r} got id {got}, sentencepiece id {i}")
+    return tok
+
+
+def export(proto, special: SpecialTokensConfig, out_dir: Path, model_max_length: int) -> None:
+    """Write ``tokenizer.json``, ``tokenizer_config.json`` and ``special_tokens_map.json``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tok = build_tokenizer(proto, special)
+    tmp = out_dir / "tokenizer.json.tmp"
+    tok.save(str(tmp))
+    tmp.replace(out_dir / "tokenizer.json")
+    specials = {"bos_token": special.bos, "eos_token": special.eos, "unk_token": special.unk,
+                "pad_token": special.pad, "additional_special_tokens": special.chat}
+    config = {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        **specials,
+        "model_max_length": model_max_length,
+        "clean_up_tokenization_spaces": False,   # would eat spaces before punctuation: no round trip
+        "add_bos_token": True,
+        "add_eos_token": False,
+        "padding_side": "right",
+        "chat_template": chat_template(special),
+    }
+    for name, data in (("tokenizer_config.json", config), ("special_tokens_map.json", specials)):
+        t = out_dir / (name + ".tmp")
+        t.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        t.replace(out_dir / name)
+
+
+def compare(proto, tok, texts) -> list[str]:
+    """Texts whose sentencepiece and tokenizers ids differ (empty list: equal on all)."""
+    from jiniac_hpc.tokenizer.spmodel import processor
+
+    sp = processor(proto)
+    bad = []
+    for t in texts:
+        if sp.encode(t) != tok.encode(t, add_special_tokens=False).ids:
+            bad.append(t)
+    return bad
+
+
+if __name__ == "__main__":
+    import sys
+
+    from jiniac_hpc.config import load_recipe
+    from jiniac_hpc.tokenizer.config import TokenizerConfig
+    from jiniac_hpc.tokenizer.spmodel import load_proto
+
+    proto = load_proto(sys.argv[1])
+    sp_cfg = load_recipe("tokenizer", TokenizerConfig, "debug").special_tokens
+    export(proto, sp_cfg, Path(sys.argv[2]), 4096)
+    probes = ["東京都の山田太郎さん", "  def f(x):\n\treturn x  ", "नमस्ते दुनिया 😀", "<0x41> <|user|>"]
+    print("mismatches:", compare(proto, build_tokenizer(proto, sp_cfg), probes))

@@ -1,0 +1,185 @@
+"""The tokenizer stage: per-language training (array), then merge + EM + export + report.
+
+    python -c "from jiniac_hpc.launch.runner import launch; launch('tokenizer', 'debug', cluster='local')"
+    python jobs/tokenizer.py --recipe debug          # the same, through the CLI
+
+Run directory ``logs/tokenizer/<run-name>/``:
+
+    langs/<lang>/...        step ``train``, one array task per language (see train.py)
+    tokenizer.model         the merged sentencepiece model (+ tokenizer.vocab, readable)
+    hf/                     HF tokenizer folder: AutoTokenizer.from_pretrained(...) offline
+    baseline.model          one model trained on the mixed sample with the same vocabulary size
+    report.json, report.md  per-language metrics, merge counts, EM, thinning, checks
+    merge.json              completion marker of step ``merge``
+
+A relaunch retrains only the languages whose ``done.json`` is missing or was written for a
+different language config, and redoes the merge whenever any language changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+from jiniac_hpc.config import to_dict
+from jiniac_hpc.stages import Step
+from jiniac_hpc.tokenizer.config import TokenizerConfig
+from jiniac_hpc.tokenizer.inputs import expand
+from jiniac_hpc.tokenizer.train import is_done, lang_dir, lang_digest
+
+
+def merge_digest(cfg: TokenizerConfig) -> str:
+    data = to_dict(cfg)
+    data.pop("job", None)
+    data["langs"] = [lang_digest(cfg, lg) for lg in cfg.languages]
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def plan(cfg: TokenizerConfig, run_dir: Path) -> list[Step]:
+    if cfg.check_inputs:
+        for i, lg in enumerate(cfg.languages):
+            for j, inp in enumerate(lg.inputs):
+                expand(inp, f"languages[{i}].inputs[{j}]")   # ConfigError naming the key
+    done = [is_done(cfg, run_dir, lg) for lg in cfg.languages]
+    marker = Path(run_dir) / "merge.json"
+    merged = all(done) and marker.exists() and json.loads(marker.read_text()).get("digest") == merge_digest(cfg)
+    return [Step("train", "jiniac_hpc.tokenizer.train:train_language", tasks=len(cfg.languages), done=done),
+            Step("merge", "jiniac_hpc.tokenizer.stage:merge_step", tasks=1, done=[merged])]
+
+
+def _head_lines(path: Path, max_chars: int) -> list[str]:
+    out, n = [], 0
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if n >= max_chars:
+                break
+            line = line.rstrip("\n")
+            out.append(line)
+            n += len(line)
+    return out
+
+
+def merge_step(cfg: TokenizerConfig, ctx) -> dict:
+    from jiniac_hpc.tokenizer import em, hf, spmodel
+
+    t0 = time.time()
+    run = Path(ctx.run_dir)
+    (run / "merge.json").unlink(missing_ok=True)
+    special = cfg.special_tokens
+    protos = [spmodel.load_proto(lang_dir(run, lg.name) / "sp.model") for lg in cfg.languages]
+    merged = spmodel.merge(special, [(lg.name, p, lg.strip_prefix) for lg, p in zip(cfg.languages, protos)])
+
+    em_lines = [ln for lg in cfg.languages for ln in _head_lines(lang_dir(run, lg.name) / "raw.txt",
+                                                                 cfg.em.sample_chars)]
+    history: list[dict] = []
+    if cfg.em.iterations > 0:
+        merged.scores, history = em.run_em(merged.pieces, merged.scores, em_lines, cfg.em.iterations,
+                                           cfg.em.smoothing, special.user_symbols)
+    fixed = spmodel.n_fixed(special)
+    size = cfg.vocab_size or spmodel.padded_size(fixed + len(merged.pieces), cfg.pad_to_multiple)
+    trimmed = spmodel.fit(merged, special, size)
+    proto = spmodel.build(protos[0], merged, special, size)
+    spmodel.save(proto, run / "tokenizer.model")
+    (run / "tokenizer.vocab").write_text("".join(f"{p.piece}\t{p.score}\n" for p in proto.pieces), encoding="utf-8")
+    hf.export(proto, special, run / "hf", cfg.model_max_length)
+
+    baseline = _train_baseline(cfg, run, size, ctx) if cfg.baseline else None
+    rep = report(cfg, run, proto, merged, baseline, history, sum(map(len, em_lines)), trimmed)
+    rep["seconds"] = time.time() - t0
+    from jiniac_hpc.tokenizer.report import render
+
+    (run / "report.json").write_text(json.dumps(rep, ensure_ascii=False, indent=1), encoding="utf-8")
+    (run / "report.md").write_text(render(rep), encoding="utf-8")
+    tmp = run / "merge.json.tmp"
+    tmp.write_text(json.dumps({"digest": merge_digest(cfg), "vocab_size": size, "seconds": rep["seconds"]}))
+    tmp.replace(run / "merge.json")
+    print(f"[tokenizer] merged vocabulary {size}; report: {run / 'report.md'}", flush=True)
+    return {"vocab_size": size}
+
+
+def _train_baseline(cfg: TokenizerConfig, run: Path, size: int, ctx):
+    """One unigram model on all languages' un-split training lines, same total vocabulary."""
+    from jiniac_hpc.tokenizer import spmodel
+    from jiniac_hpc.tokenizer.train import threads_for, train_sp, trainer_args
+
+    mixed = run / "baseline.txt"
+    with mixed.open("w", encoding="utf-8") as f:
+        for lg in cfg.languages:
+            f.write((lang_dir(run, lg.name) / "raw.txt").read_text(encoding="utf-8"))
+    args = trainer_args(cfg.languages[0], threads_for(cfg, ctx))
+    args.update(vocab_size=size, max_sentencepiece_length=max(lg.max_piece_length for lg in cfg.languages),
+                character_coverage=min(lg.character_coverage for lg in cfg.languages),
+                user_defined_symbols=[spmodel.escape(t) for t in cfg.special_tokens.user_symbols],
+                pad_id=3, unk_piece=cfg.special_tokens.unk, bos_piece=cfg.special_tokens.bos,
+                eos_piece=cfg.special_tokens.eos, pad_piece=cfg.special_tokens.pad)
+    for lg in cfg.languages:   # per-language extras (e.g. whitespace-only pieces for code) apply to the mix
+        args.update(lg.trainer_args)
+    train_sp(mixed, run / "baseline.model", args)
+    mixed.unlink()
+    return spmodel.load_proto(run / "baseline.model")
+
+
+def report(cfg: TokenizerConfig, run: Path, proto, merged, baseline, history, em_chars: int, trimmed: int) -> dict:
+    from jiniac_hpc.tokenizer import hf, spmodel
+    from jiniac_hpc.tokenizer.inputs import read_docs
+    from jiniac_hpc.tokenizer.report import text_metrics
+
+    SP = spmodel.SP
+    sp = spmodel.processor(proto)
+    models = {"final": (sp, proto)}
+    if baseline is not None:
+        models["baseline"] = (spmodel.processor(baseline), baseline)
+    byte_ids = {k: {i for i, p in enumerate(pr.pieces) if p.type == SP.BYTE} for k, (_, pr) in models.items()}
+    mecab = None
+    heldout: dict[str, dict] = {}
+    all_docs: list[str] = []
+    thinning = None
+    for lg in cfg.languages:
+        docs = read_docs(lang_dir(run, lg.name) / "heldout.jsonl")
+        all_docs += docs
+        if lg.presplit == "mecab":
+            from jiniac_hpc.tokenizer.unidic import Mecab
+
+            mecab = mecab or Mecab()
+            count_words = mecab.count_words
+        else:
+            count_words = lambda d: len(d.split())  # noqa: E731
+        heldout[lg.name] = {k: text_metrics(m.encode, docs, count_words, byte_ids[k]) for k, (m, _) in models.items()}
+        tj = lang_dir(run, lg.name) / "thinning.json"
+        if thinning is None and tj.exists():
+            from jiniac_hpc.tokenizer.unidic import split_rate
+
+            thinning = {"lang": lg.name, **json.loads(tj.read_text())}
+            thinning["unidic"] = json.loads((lang_dir(run, lg.name) / "done.json").read_text())["unidic"]
+            nouns = mecab.proper_nouns(docs) if mecab else []
+            for k, (m, _) in models.items():
+                thinning[k] = {**split_rate(m.encode, nouns),
+                               "tokens_per_char": heldout[lg.name][k]["tokens_per_char"]}
+    tok = hf.build_tokenizer(proto, cfg.special_tokens)
+    probes = PROBES + [t for t in cfg.special_tokens.user_symbols]
+    texts = [ln for d in all_docs for ln in d.split("\n")] + all_docs + probes
+    bad = hf.compare(proto, tok, texts)
+    rt_fail = sum(sp.decode(sp.encode(d)) != d for d in all_docs + probes)
+    counts = {"special": len(cfg.special_tokens.core), "user_defined": len(cfg.special_tokens.user_symbols),
+              "bytes": len(spmodel.BYTES), "normal": len(merged.pieces)}
+    return {
+        "run": run.name,
+        "vocab": {"size": len(proto.pieces), "pad_to_multiple": cfg.pad_to_multiple, **counts,
+                  "reserved": len(proto.pieces) - sum(counts.values()), "trimmed": trimmed},
+        "merge": merged.counts,
+        "em": history, "em_chars": em_chars,
+        "baseline": {"vocab": len(baseline.pieces)} if baseline is not None else None,
+        "heldout": heldout,
+        "thinning": thinning,
+        "hf_check": {"texts": len(texts), "mismatches": len(bad), "first": bad[0] if bad else None},
+        "roundtrip": {"docs": len(all_docs) + len(probes), "failures": rt_fail},
+    }
+
+
+# Probe strings checked at every merge besides the held-out text (the tests check many more).
+PROBES = [
+    " leading space", "trailing space ", "  two  spaces\tand\ttabs\n\nnewlines\n", "\r\n windows line",
+    "東京都の山田太郎さん", "नमस्ते दुनिया", "def f(x):\n    return x ** 2  # square", "emoji 😀👍🏽 and 𠮷",
+    "<0x41> literal byte-piece text", "12345 67.89", "mixed 日本語 English हिंदी 123", "\x00\x01 control chars",
+]
