@@ -193,10 +193,15 @@ class _Stream:
                     raise
 
 
+class TooLarge(int):
+    """Stands in for an array element larger than the limit (its size in characters)."""
+
+
 def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int) -> Iterator[tuple[str, object]]:
     """Yield (key, element) for each element of the top-level arrays named ``keys`` in a JSON object.
 
     Other top-level values are decoded and dropped; one array element is in memory at a time.
+    An element larger than ``limit`` characters is yielded as :class:`TooLarge` (and skipped).
     """
     s = _Stream(fh)
     s.expect("{", "at the start of the document")
@@ -206,7 +211,9 @@ def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int) -> Iterator[
         if key in keys and s.peek() == "[":
             s.i += 1
             while s.peek() != "]":
-                yield key, s.value(limit)
+                start = s.i
+                obj = s.value(limit)
+                yield key, (TooLarge(s.i - start) if s.i - start > limit else obj)
                 if s.peek() == ",":
                     s.i += 1
             s.i += 1
@@ -240,6 +247,10 @@ def read_squad(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         if err:
             yield Record(n + 1, None, err)
             return
+        if isinstance(article, TooLarge):
+            n += 1
+            yield Record(n, None, f"article {i} of {int(article)} characters exceeds max_record_bytes={limit}")
+            continue
         for p in (article.get("paragraphs") or []) if isinstance(article, dict) else []:
             n += 1
             rec = _field(n, p, "context", 0)
@@ -263,6 +274,10 @@ def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         if err:
             yield Record(n + 1, None, err)
             return
+        if isinstance(obj, TooLarge):
+            n += 1
+            yield Record(n, None, f"{key} element {i} of {int(obj)} characters exceeds max_record_bytes={limit}")
+            continue
         speeches = obj.get("speechRecord", []) if key == "meetingRecord" and isinstance(obj, dict) else [obj]
         for sp in speeches:
             n += 1

@@ -67,8 +67,9 @@ def expand_inputs(cfg: CorpusConfig) -> list[Shard]:
             found = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else \
                 ([pattern] if os.path.exists(pattern) else [])
             if not found:
+                hint = "; an environment variable in it is not set" if "$" in pattern else ""
                 raise ConfigError(f"sources[{i}].paths[{j}] ({src.name}): no file matches {p!r} "
-                                  f"(resolved: {pattern})")
+                                  f"(resolved: {pattern}{hint})")
             for f in found:
                 if src.reader == "hf_disk":
                     try:

@@ -171,3 +171,30 @@ def write_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     out.commit()
     sh.write_marker(out_path, stats)
     return {k: stats[k] for k in ("docs_in", "docs_out")}
+
+
+def run_inline(cfg: CorpusConfig, run_dir: Path, cluster=None) -> list[str]:
+    """Run every missing task of every step in this process, in order (tests, quick looks).
+
+    ``python -m jiniac_hpc.corpus.stage debug /tmp/corpus-debug`` does the same from a shell.
+    Returns the names of the steps that ran.
+    """
+    from jiniac_hpc.stages import load_symbol
+
+    ran = []
+    for step in plan(cfg, run_dir):
+        fn = load_symbol(step.fn)
+        for i in step.missing:
+            fn(cfg, TaskContext("corpus", step.name, Path(run_dir), i, step.tasks, cluster))
+        if step.missing:
+            ran.append(step.name)
+    return ran
+
+
+if __name__ == "__main__":
+    import sys
+
+    from jiniac_hpc.config import load_recipe
+
+    c = load_recipe("corpus", CorpusConfig, sys.argv[1] if len(sys.argv) > 1 else "debug", sys.argv[3:])
+    print("ran:", run_inline(c, Path(sys.argv[2] if len(sys.argv) > 2 else "/tmp/corpus-inline")))

@@ -1,0 +1,166 @@
+"""Readers (every format, on the fixtures in tests/assets/corpus/), cleaning and filters.
+
+    .venv/bin/python -m pytest tests/test_corpus_readers.py -q
+"""
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.corpus.config import FilterConfig, SourceConfig
+from jiniac_hpc.corpus.filters import clean, reject_reason
+from jiniac_hpc.corpus.readers import TooLarge, iter_json_array, read
+from jiniac_hpc.paths import REPO_ROOT, jglue_dir
+
+A = REPO_ROOT / "tests" / "assets" / "corpus"
+
+
+def recs(reader, path, limit=1_000_000, **kw):
+    src = SourceConfig(name="t", reader=reader, paths=[str(path)], **kw)
+    return list(read(Path(path), src, limit))
+
+
+@pytest.mark.parametrize("name", ["web.jsonl", "web2.jsonl.gz", "web3.jsonl.zst"])
+def test_jsonl_plain_gz_zst(name):
+    rs = recs("jsonl", A / name)
+    expected = [json.loads(x)["text"] for x in _decompressed(A / name).splitlines()
+                if len(x.encode()) < 1_000_000]
+    good = [r.text for r in rs if r.text is not None]
+    assert good == expected and len(good) >= 2
+    assert [r.pos for r in rs] == list(range(1, len(rs) + 1))
+
+
+def _decompressed(p: Path) -> str:
+    import gzip
+
+    import zstandard
+
+    data = p.read_bytes()
+    if p.suffix == ".gz":
+        data = gzip.decompress(data)
+    elif p.suffix == ".zst":
+        data = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)).read()
+    return data.decode()
+
+
+def test_jsonl_bad_lines_reported_rest_processed():
+    rs = recs("jsonl", A / "broken.jsonl")
+    by = {r.pos: r for r in rs}
+    assert by[1].text.startswith("当社の所在地は")
+    assert "broken JSON" in by[2].error
+    assert "invalid UTF-8" in by[3].error
+    assert "no field 'text'" in by[4].error
+    assert "not a string" in by[5].error
+    assert by[6].text == ""                      # empty: read fine, rejected later by the filters
+    assert by[7].text.startswith("この行は正しく")  # after the broken lines
+
+
+def test_huge_record_skipped_without_decoding():
+    rs = recs("jsonl", A / "web3.jsonl.zst", limit=100_000)
+    assert [r.error is None for r in rs] == [True, False, True]
+    assert "exceeds max_record_bytes=100000" in rs[1].error and rs[1].nbytes > 1_000_000
+    assert rs[2].text.startswith("お問い合わせは")
+
+
+def test_parquet_and_hf_disk():
+    rs = recs("parquet", A / "web.parquet", text_field="content")
+    assert len(rs) == 2 and rs[0].text.startswith("市民マラソン")
+    with pytest.raises(ValueError, match="no column 'text'"):
+        recs("parquet", A / "web.parquet")
+    arrow = next((A / "hf_english").glob("*.arrow"))
+    rs = recs("hf_disk", arrow)
+    assert [r.text.split()[0] for r in rs] == ["The", "Local"]
+
+
+def test_aozora_shift_jis_ruby_notes_header_footer():
+    (r,) = recs("aozora", A / "aozora_sjis.txt")
+    t = r.text
+    assert t.startswith("一\n") and "吾輩は猫である。名前はまだ無い。" in t
+    for gone in ("《", "》", "｜", "［＃", "※", "底本", "夏目漱石", "テキスト中に現れる記号", "-----"):
+        assert gone not in t, gone
+    assert "一番獰悪な種族" in t and "掌の裏で" in t
+
+
+def test_diet_drops_header_and_chair():
+    rs = recs("diet", A / "diet_speech.json")
+    assert [r.skip for r in rs] == ["procedural", "procedural", None, None]
+    assert rs[2].text.startswith("おはようございます。") and not rs[2].text.startswith("○")
+    assert rs[3].text.startswith("お答えいたします。")
+
+
+def test_egov_law_keeps_article_structure():
+    (r,) = recs("egov_xml", A / "egov_law.xml")
+    lines = r.text.split("\n")
+    assert lines[:4] == ["試験用図書館振興法", "第一章　総則", "（目的）", lines[3]]
+    assert lines[3].startswith("第一条\u3000この法律は、地域における")
+    assert "一\u3000地方公共団体が設置する図書館" in lines
+    assert any(x.startswith("２\u3000前項の規定にかかわらず") for x in lines)
+    assert lines[-2:] == ["附則", "この法律は、令和七年四月一日から施行する。"]
+
+
+def test_squad_jsquad_contexts():
+    rs = recs("squad", jglue_dir() / "jsquad-v1.3-valid.json")
+    data = json.loads((jglue_dir() / "jsquad-v1.3-valid.json").read_text())
+    n = sum(len(a["paragraphs"]) for a in data["data"])
+    assert len(rs) == n > 1000 and all(r.error is None for r in rs)
+    assert rs[0].text.startswith("梅雨\n梅雨")
+
+
+def test_text_reader_blank_line_blocks():
+    rs = recs("text", A / "english.txt", lang="en")
+    assert len(rs) == 4 and rs[2].text.startswith("For questions")
+
+
+def test_json_array_stream_one_element_at_a_time():
+    doc = json.dumps({"a": {"x": [1, 2]}, "items": [{"k": i, "s": "あ" * 50} for i in range(100)], "z": 1})
+    fh = io.StringIO(doc)
+    got = [obj["k"] for _, obj in iter_json_array(fh, ("items",), limit=10_000)]
+    assert got == list(range(100))
+    # an element over the limit is reported (TooLarge) and the stream goes on
+    big = json.dumps({"items": [{"k": 0}, {"k": 1, "s": "x" * 5000}, {"k": 2}]})
+    got = [obj for _, obj in iter_json_array(io.StringIO(big), ("items",), limit=1000)]
+    assert got[0] == {"k": 0} and isinstance(got[1], TooLarge) and got[1] > 5000 and got[2] == {"k": 2}
+    # one that cannot be decoded within the limit (unterminated) ends the stream with an error
+    with pytest.raises(ValueError, match="larger than max_record_bytes"):
+        list(iter_json_array(io.StringIO('{"items": [{"s": "' + "x" * 200_000), ("items",), limit=1000))
+
+
+# --- cleaning and filters ----------------------------------------------------------------------
+
+def src(**kw):
+    return SourceConfig(name="t", reader="text", paths=["x"], **kw)
+
+
+def test_clean_nfkc_controls_allowlist():
+    assert clean("ＡＢＣ１２３\x00\x07テスト\u200b", src()) == "ABC123テスト"
+    assert clean("ＡＢＣ", src(normalize="none")) == "ＡＢＣ"
+    hi = src(lang="hi", char_allowlist=r"[\p{Devanagari}\p{P}\p{Nd}\u200c\u200d]")
+    assert clean("नमस्ते ☺ दुनिया abc ✦।", hi) == "नमस्ते  दुनिया  ।"
+
+
+@pytest.mark.parametrize("text,lang,reason", [
+    ("日本語の文章です。" * 10, "ja", None),
+    ("短い。", "ja", "too_short"),
+    ("这是一段中文文本，用于测试语言过滤器是否能够正确识别并排除非日语的内容。", "ja", "ja_ratio"),
+    ("This is an English sentence that is long enough to pass the length filter.", "ja", "lang"),
+    ("This is an English sentence that is long enough to pass the length filter.", "en", None),
+    ("यह हिंदी का एक लंबा वाक्य है जो लंबाई की जाँच को पार करने के लिए पर्याप्त है।", "hi", None),
+    ("यह हिंदी का एक लंबा वाक्य है जो लंबाई की जाँच को पार करने के लिए पर्याप्त है।", "en", "lang"),
+    ("お得な情報はこちら！★★★★★★★★★★★★★★★★★★★★ 今すぐクリック ■■■■■■■■■■■■", "ja", "symbols"),
+    ("ログインしてください\n" * 5 + "トップページへ戻る", "ja", "repeated_lines"),
+    ("", "ja", "empty"),
+])
+def test_filters(text, lang, reason):
+    assert reject_reason(text, lang, ["length", "lang", "ja_ratio", "symbols", "repeated_lines"],
+                         FilterConfig(min_chars=20)) == reason
+
+
+def test_thresholds_are_config():
+    t = "短いが十分。"
+    assert reject_reason(t, "ja", ["length"], FilterConfig(min_chars=20)) == "too_short"
+    assert reject_reason(t, "ja", ["length"], FilterConfig(min_chars=5)) is None
+    s = src(thresholds={"min_chars": 5})
+    assert s.filter_config(FilterConfig(min_chars=20)).min_chars == 5
+    with pytest.raises(ValueError, match="thresholds: unknown threshold"):
+        src(thresholds={"min_char": 5})
