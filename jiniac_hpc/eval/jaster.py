@@ -130,7 +130,7 @@ LOADERS: dict[str, Callable[[Path], list[Sample]]] = {
 
 def data_path(cfg: JasterConfig, task: str) -> Path:
     base = resolve_path(cfg.data_dir) if cfg.data_dir else jglue_dir()
-    return base / cfg.files[task]
+    return base / cfg.file_of(task)
 
 
 def check_inputs(cfg: JasterConfig) -> None:
@@ -209,7 +209,7 @@ def run(cfg: JasterConfig, generator, seed: int) -> tuple[list[dict], dict]:
             raise ConfigError(f"jaster.fewshot_pool: {task} has {len(samples)} samples, all held out for few-shot")
         prompts = [build_prompt(task, shots, s) for s in scored]
         before = generator.truncated
-        raw = generator.generate(prompts, cfg.max_new_tokens[task])
+        raw = generator.generate(prompts, cfg.max_new(task))
         preds = [M.postprocess(r) for r in raw]
         golds = [[M.normalize(g) for g in s.golds] for s in scored]
         per_task[task] = task_metrics(task, preds, golds)

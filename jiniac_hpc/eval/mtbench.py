@@ -53,10 +53,6 @@ def load_questions(path: Path, limit: Optional[int] = None) -> list[dict]:
     return out[:limit] if limit else out
 
 
-def temperature_of(cfg: MTBenchConfig, category: str) -> float:
-    return cfg.temperatures.get(category, cfg.default_temperature)
-
-
 def generate_answers(cfg: MTBenchConfig, generator, out_dir: Path, seed: int, model_id: str) -> list[dict]:
     """Phase 1: answers.jsonl, resumed. Questions of one temperature are batched together."""
     questions = load_questions(resolve_path(cfg.questions), cfg.limit)
@@ -65,7 +61,7 @@ def generate_answers(cfg: MTBenchConfig, generator, out_dir: Path, seed: int, mo
     todo = [q for q in questions if q["question_id"] not in done]
     by_temp: dict[float, list[dict]] = {}
     for q in todo:
-        by_temp.setdefault(temperature_of(cfg, q["category"]), []).append(q)
+        by_temp.setdefault(cfg.temperature_of(q["category"]), []).append(q)
     for temp, group in sorted(by_temp.items()):
         for start in range(0, len(group), generator.batch_size):
             batch = group[start:start + generator.batch_size]

