@@ -63,6 +63,22 @@ for _name in STAGES:
 
 
 @cli.command()
+@click.option("--recipe", "-r", default="tiny", show_default=True, help="Pipeline recipe (recipes/pipeline/).")
+@click.option("--cluster", "-c", default=None, help="Cluster profile (default: $JINIAC_CLUSTER, or 'local').")
+@click.option("--from", "start", default=None, help="First stage to run.")
+@click.option("--until", default=None, help="Last stage to run.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a pipeline recipe key.")
+def pipeline(recipe, cluster, start, until, overrides):
+    """The whole DAG: corpus → tokenizer → tokenize → pretrain → sft → dpo-data → dpo → eval → report."""
+    from jiniac_hpc.pipeline.run import run_pipeline
+
+    try:
+        run_pipeline(recipe, cluster=cluster, start=start, until=until, overrides=list(overrides))
+    except (ConfigError, FileNotFoundError, NotImplementedError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+@cli.command()
 @click.argument("runs", nargs=-1)
 def status(runs):
     """Jobs of a run (or of every run): Slurm state, elapsed time, last log line."""

@@ -33,7 +33,7 @@ class JobRow:
 def find_run(arg: str, root: Path) -> Path:
     """A run directory from a path, ``stage/run`` or a bare run name (searched under ``root``)."""
     for cand in (Path(arg), root / arg):
-        if (cand / "jobs.json").exists() or (cand / "config.yaml").exists():
+        if any((cand / f).exists() for f in ("jobs.json", "config.yaml", "pipeline.json")):
             return cand
     hits = sorted(root.glob(f"*/{arg}/jobs.json"))
     if len(hits) == 1:
@@ -108,10 +108,28 @@ def rows_for(run_dir: Path) -> list[JobRow]:
     return rows
 
 
+def pipeline_rows(run_dir: Path) -> list[JobRow]:
+    """A pipeline run: its driver jobs, then every stage's jobs, in DAG order."""
+    data = json.loads((run_dir / "pipeline.json").read_text())
+    drivers = [j for r in data["stages"] if r["stage"] == "driver" for j in r["job_ids"]]
+    states = slurm_states(drivers)
+    rows = [JobRow("pipeline", "driver", j, *states.get(j, ("UNKNOWN", "")),
+                   _last_line(run_dir / "submitit", j)) for j in drivers]
+    seen = set()
+    for r in data["stages"]:
+        if r["stage"] == "driver" or r["stage"] in seen:
+            continue
+        seen.add(r["stage"])
+        if r.get("state") == "SKIPPED":
+            rows.append(JobRow(r["stage"], "-", "-", "SKIPPED", "", "complete before this launch"))
+        rows += rows_for(Path(r["run_dir"]))
+    return rows
+
+
 def print_status(run_dirs: list[Path], out=sys.stdout) -> list[JobRow]:
     all_rows = []
     for rd in run_dirs:
-        rows = rows_for(rd)
+        rows = pipeline_rows(rd) if (rd / "pipeline.json").exists() else rows_for(rd)
         all_rows += rows
         print(f"{rel(rd)}", file=out)
         if not rows:
