@@ -1,0 +1,266 @@
+"""The ``pretrain`` stage: DeepSeekMoE + HF Trainer + DeepSpeed ZeRO-1 over a curriculum plan.
+
+    python jobs/pretrain.py --recipe debug                    # local: 2 CPU ranks (gloo), ~40 steps
+    python jobs/pretrain.py --recipe jiniac-5b --nodes 2      # Slurm: 2 nodes x 8 GPUs, one task per GPU
+    python -c "from jiniac_hpc.launch.runner import launch; launch('pretrain', 'debug', cluster='local')"
+    python jobs/pretrain.py --recipe debug --set train.stage=1   # only up to the end of stage 1, as its own job
+
+``plan`` (login node) checks the data index, the vocabulary and the plan, computes the stage
+spans, and returns one distributed :class:`~jiniac_hpc.stages.Step` (done when a complete
+checkpoint reaches the job's last step). ``train_task`` runs on every rank: it builds the
+model, the data (sampler resumed from the checkpoint), the DeepSpeed config (written to
+``<run_dir>/deepspeed.json``) and the Trainer, resumes from ``checkpoints/`` automatically and
+trains to the end of the plan, of ``train.stage`` or of ``train.max_steps``.
+
+Run directory: ``config.yaml``, ``deepspeed.json``, ``checkpoints/step-XXXXXXXX/`` (+ ``latest``),
+``tensorboard/`` (tags: :mod:`jiniac_hpc.train.metrics`), ``submitit/`` logs.
+Outcomes (the task's return value): ``{"status": "complete"|"preempted", ...}``; a non-finite
+loss raises :class:`~jiniac_hpc.train.trainer.NonFiniteError` after saving the last good state.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Optional
+
+from jiniac_hpc.config import ConfigError
+from jiniac_hpc.paths import resolve_path
+from jiniac_hpc.stages import Step, TaskContext
+from jiniac_hpc.train import checkpoint as ckpt
+from jiniac_hpc.train.config import PretrainConfig
+from jiniac_hpc.train.schedule import StageSpan, make_spans
+
+CHECKPOINTS = "checkpoints"
+
+
+# ---------------------------------------------------------------------------------------------
+# Login node
+# ---------------------------------------------------------------------------------------------
+
+
+def read_index(cfg: PretrainConfig) -> tuple[Path, dict]:
+    path = resolve_path(cfg.data.index)
+    if not path.exists():
+        raise ConfigError(f"data.index: {path} does not exist; run jobs/tokenize.py first "
+                          f"(or --set data.index=PATH/index.json)")
+    try:
+        return path, json.loads(path.read_text())
+    except ValueError as e:
+        raise ConfigError(f"data.index: {path} is not valid JSON: {e}") from None
+
+
+def plan_spans(cfg: PretrainConfig, index: dict) -> list[StageSpan]:
+    """Stage spans in optimizer steps, without torch (same rule as ``CurriculumSampler.stage_spans``).
+
+    A step belongs to the stage of its first sample; the tail shorter than a global batch is dropped.
+    """
+    from jiniac_hpc.data.walk import CurriculumWalk
+
+    ranges, start = {}, 0
+    for src in sorted(index.get("sources", {})):
+        n = int(index["sources"][src]["train"]["seqs"])
+        ranges[src] = (start, start + n)
+        start += n
+    try:
+        walk = CurriculumWalk(cfg.plan, ranges, int(index["seq_len"]), cfg.plan.seed)
+    except ValueError as e:
+        raise ConfigError(f"plan: {e} (data.index = {cfg.data.index})") from None
+    g = cfg.train.global_batch_size
+    last = walk.total // g
+    raw = [(st.name, min(math.ceil(st.start / g), last), min(math.ceil(st.end / g), last)) for st in walk.stages]
+    if last == 0:
+        raise ConfigError(f"train.global_batch_size: the plan has {walk.total} samples, fewer than one global "
+                          f"batch of {g}")
+    return make_spans(raw, cfg.plan.stages, cfg.schedule.lr)
+
+
+def target_step(cfg: PretrainConfig, spans: list[StageSpan]) -> int:
+    """The last global step of this job: end of the plan, of ``train.stage``, capped by ``max_steps``."""
+    k = cfg.stage_index()
+    end = spans[-1].end if k is None else spans[k].end
+    return min(end, cfg.train.max_steps) if cfg.train.max_steps else end
+
+
+def _init_root(cfg: PretrainConfig) -> Optional[Path]:
+    if not cfg.train.init_from:
+        return None
+    p = resolve_path(cfg.train.init_from)
+    return p / CHECKPOINTS if (p / CHECKPOINTS).is_dir() else p
+
+
+def resume_point(cfg: PretrainConfig, run_dir: Path, warn=None) -> Optional[Path]:
+    """This run's newest complete checkpoint, else ``train.init_from``'s, else None."""
+    found = ckpt.find_resume_path(Path(run_dir) / CHECKPOINTS, cfg.train.resume, warn=warn)
+    if found is None and cfg.train.resume == "auto" and _init_root(cfg) is not None:
+        found = ckpt.find_resume_path(_init_root(cfg), "auto", warn=warn)
+        if found is None:
+            raise ConfigError(f"train.init_from: no complete checkpoint under {_init_root(cfg)}")
+    return found
+
+
+def check_vocab(cfg: PretrainConfig, index: dict, index_path: Path) -> None:
+    v = int(index.get("vocab_size", 0))
+    if v > cfg.model.vocab_size:
+        raise ConfigError(f"model.vocab_size: {cfg.model.vocab_size} is smaller than the tokenizer's {v} "
+                          f"({index_path}); --set model.vocab_size={v}")
+
+
+def plan(cfg: PretrainConfig, run_dir: Path) -> list[Step]:
+    index_path, index = read_index(cfg)
+    check_vocab(cfg, index, index_path)
+    spans = plan_spans(cfg, index)
+    end = target_step(cfg, spans)
+    found = resume_point(cfg, run_dir, warn=lambda m: None)
+    at = ckpt.read_meta(found)["step"] if found else 0
+    k = cfg.stage_index()
+    if k is not None and at < spans[k].start:
+        raise ConfigError(f"train.stage: stage {k} ({spans[k].name}) starts at step {spans[k].start}, but the newest "
+                          f"checkpoint is at step {at}; run stage {k - 1} first (or set train.init_from)")
+    return [Step("train", "jiniac_hpc.train.pretrain:train_task", tasks=1, distributed=True, done=[at >= end])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside the job (every rank)
+# ---------------------------------------------------------------------------------------------
+
+
+def deepspeed_config(cfg: PretrainConfig, grad_accum: int, cuda: bool) -> dict:
+    """The DeepSpeed config generated from the recipe (written to ``<run_dir>/deepspeed.json``)."""
+    t = cfg.train
+    return {
+        "train_batch_size": t.global_batch_size,
+        "train_micro_batch_size_per_gpu": t.micro_batch_size,
+        "gradient_accumulation_steps": grad_accum,
+        "gradient_clipping": t.grad_clip,
+        "zero_optimization": {"stage": t.zero_stage, "contiguous_gradients": True, "overlap_comm": cuda,
+                              "reduce_scatter": True, "reduce_bucket_size": 200_000_000,
+                              "allgather_bucket_size": 200_000_000},
+        # check_grad_overflow: a non-finite gradient norm skips the update in bf16 too, so a NaN
+        # stop always leaves the last good weights in place.
+        "bf16": {"enabled": t.precision == "bf16", "check_grad_overflow": True},
+        "fp16": {"enabled": t.precision == "fp16", "loss_scale": 0, "initial_scale_power": 16},
+        "steps_per_print": 1_000_000_000,
+        "wall_clock_breakdown": False,
+    }
+
+
+def _single_process_env() -> None:
+    """DeepSpeed needs a process group even for one process (a plain ``python`` run, a notebook)."""
+    if "RANK" in os.environ:
+        return
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    os.environ.update({"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "1",
+                       "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
+
+
+def _dist_env() -> tuple[int, int, int]:
+    return (int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)),
+            int(os.environ.get("LOCAL_WORLD_SIZE", os.environ.get("WORLD_SIZE", 1))))
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
+def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
+    """One rank of the training job (see the module docstring)."""
+    import torch
+
+    cuda = torch.cuda.is_available()
+    if not cuda:
+        os.environ.setdefault("DS_ACCELERATOR", "cpu")
+    if cfg.train.deepspeed:
+        _single_process_env()
+    rank, world, local_world = _dist_env()
+    if not cuda:   # ranks share the cores; torchrun would set OMP_NUM_THREADS=1, submitit does not
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // local_world))
+
+    from transformers import TrainingArguments, set_seed
+
+    from jiniac_hpc.data.dataset import PackedDataset
+    from jiniac_hpc.data.loader import build_dataloader
+    from jiniac_hpc.data.sampler import CurriculumSampler
+    from jiniac_hpc.launch.distributed import PreemptionGuard
+    from jiniac_hpc.model import build_model, flops_per_token
+    from jiniac_hpc.train.callbacks import (PreemptionCallback, StepCheckpointCallback, TensorBoardScalars,
+                                            finish_preempted)
+    from jiniac_hpc.train.trainer import SAMPLER_STATE, IndexedDataset, PretrainTrainer
+
+    run_dir = Path(ctx.run_dir)
+    t = cfg.train
+    guard = PreemptionGuard(preempt_at=set(t.preempt_at))   # first: a USR2 during setup is not lost
+    index_path, index = read_index(cfg)
+    check_vocab(cfg, index, index_path)
+    ga = t.grad_accum(world)
+    train_ds = IndexedDataset(PackedDataset(index_path, "train"))
+    sampler = CurriculumSampler(train_ds, cfg.plan, seed=cfg.plan.seed, rank=rank, world_size=world,
+                                micro_batch_size=t.micro_batch_size, grad_accum=ga)
+    spans = make_spans(sampler.stage_spans(), cfg.plan.stages, cfg.schedule.lr)
+    end = target_step(cfg, spans)
+    resume = resume_point(cfg, run_dir)
+    at = ckpt.read_meta(resume)["step"] if resume else 0
+    if resume is not None:
+        sampler.load_state_dict(json.loads((resume / SAMPLER_STATE).read_text()))
+    if rank == 0:
+        print(f"[jiniac] pretrain: {world} rank(s), global batch {t.global_batch_size} = {t.micro_batch_size} x "
+              f"{world} x {ga}; plan {[(s.name, s.start, s.end) for s in spans]}; this job: steps {at} -> {end}; "
+              f"resume from {resume or 'scratch'}", flush=True)
+    if at >= end:
+        return {"status": "complete", "step": at, "checkpoint": str(resume), "message": "nothing to do"}
+
+    loader = build_dataloader(train_ds, sampler, num_workers=cfg.data.num_workers)
+    eval_full = PackedDataset(index_path, "eval")
+    eval_ds = torch.utils.data.Subset(eval_full, range(min(cfg.data.eval_samples, len(eval_full))))
+
+    set_seed(t.seed)
+    model_dtype = "float32" if t.precision == "fp32" else cfg.model.dtype
+    model = build_model(cfg.model, dtype=model_dtype)
+    if t.gradient_checkpointing:
+        model.gradient_checkpointing_enable()
+    hf_cfg = model.config
+    seq_len = train_ds.seq_len
+
+    ds_cfg = None
+    if t.deepspeed:
+        ds_cfg = deepspeed_config(cfg, ga, cuda)
+        if rank == 0:
+            _write_json_atomic(run_dir / "deepspeed.json", ds_cfg)
+    evaluate = t.eval_every > 0 and len(eval_ds) > 0
+    args = TrainingArguments(
+        output_dir=str(run_dir / "hf"), use_cpu=not cuda, ddp_backend="nccl" if cuda else "gloo",
+        per_device_train_batch_size=t.micro_batch_size, per_device_eval_batch_size=t.micro_batch_size,
+        gradient_accumulation_steps=ga, max_steps=end, learning_rate=cfg.schedule.lr,
+        weight_decay=t.weight_decay, adam_beta1=t.adam_beta1, adam_beta2=t.adam_beta2, adam_epsilon=t.adam_eps,
+        max_grad_norm=t.grad_clip, bf16=t.precision == "bf16", fp16=t.precision == "fp16",
+        logging_steps=t.log_every, eval_strategy="steps" if evaluate else "no",
+        eval_steps=t.eval_every if evaluate else None, save_strategy="no", report_to=[],
+        deepspeed=ds_cfg, ignore_data_skip=True, remove_unused_columns=False, seed=t.seed,
+        dataloader_num_workers=0, prediction_loss_only=True, disable_tqdm=True, include_num_input_tokens_seen="no",
+    )
+    preempt_cb = PreemptionCallback(guard)
+    tb = TensorBoardScalars(run_dir / "tensorboard", purge_step=at + 1 if at else None)
+    trainer = PretrainTrainer(
+        model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds if evaluate else None,
+        callbacks=[StepCheckpointCallback(t.save_every, end), preempt_cb, tb],
+        train_loader=loader, spans=spans, schedule_cfg=cfg.schedule,
+        flops_per_token=flops_per_token(hf_cfg, seq_len), peak_tflops=ctx.cluster.peak_tflops, seq_len=seq_len,
+        tokens_per_step=t.global_batch_size * seq_len, check_finite=t.check_finite,
+        inject_nan_at_step=t.inject_nan_at_step)
+    trainer.checkpoint_root = run_dir / CHECKPOINTS
+    trainer.keep_last = t.keep_last
+    try:
+        trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    finally:
+        tb.close()
+    if preempt_cb.preempted and trainer.state.global_step < end:
+        return finish_preempted(preempt_cb, trainer, rank)
+    return {"status": "complete", "step": trainer.state.global_step, "checkpoint": str(trainer.last_checkpoint)}

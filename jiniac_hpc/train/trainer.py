@@ -1,0 +1,197 @@
+"""``PretrainTrainer``: HF Trainer + our data order, LR schedule, checkpoints, NaN stop and metrics.
+
+Used by :func:`jiniac_hpc.train.pretrain.train_task` (``python jobs/pretrain.py --recipe debug``).
+What it changes in ``transformers.Trainer`` and why:
+
+- ``get_train_dataloader`` returns the data issue's resumable loader as is (no
+  ``accelerator.prepare``: the :class:`~jiniac_hpc.data.sampler.CurriculumSampler` already
+  shards by rank; Trainer's batch skipping is off, ``ignore_data_skip=True``).
+- ``create_scheduler``: a ``LambdaLR`` whose multiplier is
+  :func:`jiniac_hpc.train.schedule.lr_at`, a pure function of the global step and the plan.
+- ``compute_loss``: the labels from :class:`~jiniac_hpc.data.dataset.PackedDataset` are
+  already shifted, so the loss is a plain fp32 cross-entropy of the logits (the model would
+  shift a second time); the MoE balance loss adds its gradient only
+  (``aux - aux.detach()``, as the model does). Every micro-batch's loss is checked for
+  non-finite values (one collective scalar), see :meth:`_stop_if_nonfinite`.
+- ``log``: adds throughput, TFLOP/s, MFU, MoE load, stage and tokens seen (documented tags in
+  :mod:`jiniac_hpc.train.metrics`), reduced over ranks, before Trainer's callbacks write them.
+- ``_save_checkpoint``: atomic ``step-*`` folders (:class:`AtomicCheckpointMixin`) that also hold
+  the sampler state and ``meta.json`` (step, tokens seen, stage).
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from transformers import Trainer
+
+from jiniac_hpc.train.hf_checkpoint import AtomicCheckpointMixin
+from jiniac_hpc.train.metrics import MoEStats, Throughput
+from jiniac_hpc.train.schedule import lambda_for, lr_at, stage_index
+
+SAMPLER_STATE = "sampler.json"
+
+
+class NonFiniteError(RuntimeError):
+    """A non-finite loss or gradient norm stopped the run (after saving the last good state)."""
+
+
+class IndexedDataset(torch.utils.data.Dataset):
+    """Adds ``sample_index`` to every item so a bad batch can be traced to its source."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __len__(self):
+        return len(self.inner)
+
+    def __getitem__(self, i):
+        item = dict(self.inner[i])
+        item["sample_index"] = torch.tensor(int(i))
+        return item
+
+    def __getattr__(self, name):   # seq_len, source_ranges, fingerprint, source_of ... of the inner dataset
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+def _reduce(t: torch.Tensor, op=None) -> torch.Tensor:
+    if dist.is_available() and dist.is_initialized():
+        dist.all_reduce(t, op=op or dist.ReduceOp.SUM)
+    return t
+
+
+class PretrainTrainer(AtomicCheckpointMixin, Trainer):
+    """See the module docstring. Extra constructor arguments are keyword-only."""
+
+    def __init__(self, *args, train_loader, spans, schedule_cfg, flops_per_token: float,
+                 peak_tflops: float, seq_len: int, tokens_per_step: int, check_finite: bool = True,
+                 inject_nan_at_step: Optional[int] = None, **kw):
+        super().__init__(*args, **kw)
+        self.train_loader = train_loader
+        self.spans, self.schedule_cfg = spans, schedule_cfg
+        self.check_finite = check_finite
+        self.inject_nan_at_step = inject_nan_at_step
+        self.seq_len = seq_len
+        # The loss is a per-token mean of a full, packed micro-batch: Trainer divides it by the
+        # accumulation steps itself; no num_items_in_batch plumbing.
+        self.model_accepts_loss_kwargs = False
+        self.loss_is_scaled_for_ga = False
+        self.throughput = Throughput(tokens_per_step, flops_per_token, peak_tflops, self.args.world_size)
+        self.moe = MoEStats()
+        self._step_indices: list[int] = []
+
+    # ---- data and schedule -----------------------------------------------------------------------
+
+    def get_train_dataloader(self):
+        return self.train_loader
+
+    def create_scheduler(self, num_training_steps: int, optimizer=None):
+        if self.lr_scheduler is None:
+            opt = optimizer if optimizer is not None else self.optimizer
+            self.lr_scheduler = torch.optim.lr_scheduler.LambdaLR(opt, lambda_for(self.spans, self.schedule_cfg))
+            self._created_lr_scheduler = True
+        return self.lr_scheduler
+
+    # ---- loss --------------------------------------------------------------------------------------
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        idx = inputs.pop("sample_index", None)
+        labels = inputs.pop("labels")
+        out = model(input_ids=inputs["input_ids"], use_cache=False)
+        logits = out.logits
+        lm = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1))
+        loss = lm
+        if model.training:
+            if idx is not None:
+                self._step_indices.extend(idx.tolist())
+            aux = getattr(out, "aux_loss", None)
+            if aux is not None:
+                loss = lm + (aux - aux.detach())   # value: LM loss; gradient: + balance loss
+            if self.inject_nan_at_step == self.state.global_step + 1 and self.args.process_index == 0:
+                loss = loss * float("nan")
+            if self.check_finite:
+                self._stop_if_nonfinite(loss, "loss")
+            self.moe.add(aux, getattr(out, "expert_load", None))
+        return (loss, out) if return_outputs else loss
+
+    # ---- non-finite stop ----------------------------------------------------------------------------
+
+    def _batch_sources(self) -> str:
+        """Sources of this step's samples on every rank, e.g. ``jsquad x3, jnli x1 (indices [...])``."""
+        ds = self.train_loader.dataset
+        local = list(self._step_indices)
+        if dist.is_available() and dist.is_initialized():
+            gathered = [None] * dist.get_world_size()
+            dist.all_gather_object(gathered, local)
+            local = [i for part in gathered for i in part]
+        counts = Counter(ds.source_of(i) for i in local)
+        srcs = ", ".join(f"{s} x{n}" for s, n in counts.most_common())
+        return f"{srcs} (sample indices {local[:16]}{' ...' if len(local) > 16 else ''})"
+
+    def _stop_if_nonfinite(self, value: torch.Tensor, what: str) -> None:
+        bad = torch.tensor([0.0 if torch.isfinite(value.detach()).all() else 1.0], device=value.device)
+        if _reduce(bad, dist.ReduceOp.MAX if dist.is_initialized() else None).item() == 0:
+            return
+        self._nonfinite_stop(f"non-finite {what}", self.state.global_step + 1)
+
+    def _nonfinite_stop(self, what: str, step: int) -> None:
+        """Save the last good state (every rank), then raise with the step and the batch sources."""
+        sources = self._batch_sources()
+        stage = self.spans[stage_index(step - 1, self.spans)].name
+        path = self.save_checkpoint_now()
+        raise NonFiniteError(
+            f"{what} at global step {step} (stage {stage!r}); batch sources: {sources}. "
+            f"Last good state saved: {path} (global step {self.state.global_step}). "
+            f"Training stopped; fix the data or lower the LR, then relaunch (resume: auto).")
+
+    def _maybe_log_save_evaluate(self, tr_loss, grad_norm, model, trial, epoch, ignore_keys_for_eval,
+                                 start_time, learning_rate=None):
+        # DeepSpeed skips the update of a step whose gradient norm is inf/NaN (overflow check), so
+        # the weights are still the last good ones when we stop here.
+        gn = float(grad_norm) if grad_norm is not None else 0.0
+        if self.check_finite and not math.isfinite(gn):
+            self._nonfinite_stop("non-finite gradient norm (update skipped)", self.state.global_step)
+        self._step_indices.clear()
+        self.throughput.step_done()
+        try:
+            return super()._maybe_log_save_evaluate(tr_loss, grad_norm, model, trial, epoch, ignore_keys_for_eval,
+                                                    start_time, learning_rate=learning_rate)
+        finally:
+            self.throughput.resume()     # eval and checkpoint time is not training time
+
+    # ---- metrics ---------------------------------------------------------------------------------------
+
+    def log(self, logs: dict, start_time: Optional[float] = None) -> None:
+        if "loss" in logs:       # a training log (not eval): add ours, reduced over ranks
+            step = self.state.global_step
+            logs["train/lr"] = lr_at(step - 1, self.spans, self.schedule_cfg)   # the LR of this step's update
+            logs.update(self.throughput.collect())
+            logs.update(self.moe.collect(self.args.device))
+            logs["data/stage"] = float(stage_index(step - 1, self.spans))
+            logs["data/tokens_seen"] = float(self.train_loader.sampler.position * self.seq_len)
+        super().log(logs, start_time)
+
+    # ---- checkpoint contents ---------------------------------------------------------------------------
+
+    def checkpoint_meta(self) -> dict:
+        meta = super().checkpoint_meta()
+        sampler = self.train_loader.sampler
+        step = int(self.state.global_step)
+        meta.update({"tokens_seen": int(sampler.position * self.seq_len), "samples_seen": int(sampler.position),
+                     "stage": self.spans[stage_index(max(step - 1, 0), self.spans)].name,
+                     "stage_index": stage_index(max(step - 1, 0), self.spans),
+                     "lr_next": lr_at(step, self.spans, self.schedule_cfg), "time": time.time()})
+        return meta
+
+    def save_extra_state(self, folder: Path) -> None:
+        if self.is_world_process_zero():
+            (Path(folder) / SAMPLER_STATE).write_text(json.dumps(self.train_loader.state_dict(), indent=1))
