@@ -30,7 +30,7 @@ from typing import Optional
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
-from transformers import Trainer
+from transformers import Trainer, TrainerCallback
 
 from jiniac_hpc.train.hf_checkpoint import AtomicCheckpointMixin
 from jiniac_hpc.train.metrics import MoEStats, Throughput
@@ -69,6 +69,31 @@ def _reduce(t: torch.Tensor, op=None) -> torch.Tensor:
     return t
 
 
+def describe_engine(engine) -> str:
+    """One line on the DeepSpeed engine of this rank: ZeRO stage and its optimizer partition."""
+    stage = engine.zero_optimization_stage()
+    opt = getattr(engine, "optimizer", None)
+    parts = getattr(opt, "single_partition_of_fp32_groups", None)
+    total = sum(p.numel() for p in engine.module.parameters())
+    held = sum(int(t.numel()) for t in parts) if parts else total
+    rank = dist.get_rank() if dist.is_initialized() else 0
+    return (f"rank {rank}: {type(engine).__name__} ZeRO stage {stage}, {type(opt).__name__} holds "
+            f"{held} of {total} parameters' optimizer state")
+
+
+class _EngineReport(TrainerCallback):
+    """Prints :func:`describe_engine` once per rank when training starts (logs, tests)."""
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+
+    def on_train_begin(self, args, state, control, **kw):
+        eng = self.trainer.model_wrapped
+        if hasattr(eng, "zero_optimization_stage"):
+            print(f"[jiniac] {describe_engine(eng)}", flush=True)
+        return control
+
+
 class PretrainTrainer(AtomicCheckpointMixin, Trainer):
     """See the module docstring. Extra constructor arguments are keyword-only."""
 
@@ -88,6 +113,7 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
         self.throughput = Throughput(tokens_per_step, flops_per_token, peak_tflops, self.args.world_size)
         self.moe = MoEStats()
         self._step_indices: list[int] = []
+        self.add_callback(_EngineReport(self))
 
     # ---- data and schedule -----------------------------------------------------------------------
 
