@@ -225,18 +225,18 @@ def prompt_of(obj: dict, style: str) -> tuple[Optional[str | list], str]:
     return p, ""
 
 
-def read_pairs(path: str, style: str, *, need_rejected: bool = True) -> tuple[list[Example], list[BadRecord]]:
-    """DPO pairs (or, with ``need_rejected=False``, dpo-data prompts with their chosen answer).
+def read_pairs_rows(rows, style: str, *, need_rejected: bool = True, source: str = "") -> Iterator[Example | BadRecord]:
+    """Rows from :func:`iter_rows` -> DPO Examples (or BadRecords).
 
     ``Example.prompt`` holds the rendered prompt (str) or ``messages`` the prompt turns;
-    ``completion`` the chosen answer; ``meta`` the original record with ``rejected``.
+    ``completion`` the chosen answer; ``meta`` the original record (with ``rejected``).
+    ``need_rejected=False`` reads dpo-data input: prompts with their chosen answer only.
     """
-    good: list[Example] = []
-    bad: list[BadRecord] = []
-    for file, line, obj in iter_rows(path):
+    for file, line, obj in rows:
         if isinstance(obj, BadRecord):
-            bad.append(obj)
+            yield obj
             continue
+        chosen = None
         prompt, err = prompt_of(obj, style)
         if not err:
             chosen, err = _str_field(obj, "chosen")
@@ -249,12 +249,20 @@ def read_pairs(path: str, style: str, *, need_rejected: bool = True) -> tuple[li
             elif not err and rej == chosen:
                 err = "'chosen' and 'rejected' are identical"
         if err:
-            bad.append(BadRecord(file, line, err, Path(path).name))
+            yield BadRecord(file, line, err, source)
             continue
-        ex = Example(Path(path).name, file, line, completion=chosen, meta=obj)
+        ex = Example(source, file, line, completion=chosen, meta=obj)
         if isinstance(prompt, list):
             ex.messages = prompt
         else:
             ex.prompt = prompt
-        good.append(ex)
+        yield ex
+
+
+def read_pairs(path: str, style: str, *, need_rejected: bool = True) -> tuple[list[Example], list[BadRecord]]:
+    """All DPO pairs of a source: (good examples, bad records)."""
+    good: list[Example] = []
+    bad: list[BadRecord] = []
+    for ex in read_pairs_rows(iter_rows(path), style, need_rejected=need_rejected, source=Path(path).name):
+        (bad if isinstance(ex, BadRecord) else good).append(ex)
     return good, bad

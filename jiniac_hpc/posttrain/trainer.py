@@ -80,8 +80,6 @@ def deepspeed_config(zero_stage: int, bf16: bool) -> Optional[dict]:
 def trainer_args(train, run_dir: Path, *, has_eval: bool) -> dict[str, Any]:
     """Keyword arguments for trl.SFTConfig / trl.DPOConfig from a PostTrainSection."""
     gpu = on_gpu()
-    # TensorBoard under the run directory, next to the checkpoints (what `jiniac tb` opens).
-    os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(run_dir / "tensorboard"))
     bf16 = train.bf16
     kw: dict[str, Any] = dict(
         output_dir=str(run_dir / "checkpoints"),
@@ -97,13 +95,12 @@ def trainer_args(train, run_dir: Path, *, has_eval: bool) -> dict[str, Any]:
         gradient_accumulation_steps=train.grad_accum,
         bf16=bf16,
         gradient_checkpointing=train.gradient_checkpointing,
-        save_strategy="steps",
-        save_steps=train.save_steps,
+        save_strategy="no",  # saves come from StepCheckpointCallback + AtomicCheckpointMixin
         logging_steps=train.logging_steps,
         logging_first_step=True,
         eval_strategy="steps" if has_eval else "no",
         eval_steps=(train.eval_steps or train.save_steps) if has_eval else None,
-        report_to=["tensorboard"],
+        report_to="none",   # TensorBoardScalars writes stable tags under <run_dir>/tensorboard
         seed=train.seed,
         data_seed=train.seed,
         use_cpu=not gpu,
@@ -171,60 +168,69 @@ def adapted_modules(model) -> list[str]:
     return sorted(n.replace("base_model.model.", "", 1) for n in names)
 
 
-def make_preempt_callback(preempt_at: list[int]):
-    """A TrainerCallback: on USR2/SIGTERM or at a drill step, save at the step boundary and stop."""
-    from transformers import TrainerCallback
+def make_trainer_class(base, kind: str):
+    """``base`` (trl.SFTTrainer / trl.DPOTrainer) with the pretraining's atomic ``step-*`` saves."""
+    from jiniac_hpc.train.hf_checkpoint import AtomicCheckpointMixin
 
-    from jiniac_hpc.launch.distributed import PreemptionGuard
+    def checkpoint_meta(self) -> dict:
+        meta = AtomicCheckpointMixin.checkpoint_meta(self)
+        meta.update(stage=kind, epoch=float(self.state.epoch or 0.0),
+                    tokens_seen=int(getattr(self.state, "num_input_tokens_seen", 0) or 0))
+        return meta
 
-    class PreemptCallback(TrainerCallback):
-        def __init__(self):
-            self.guard = PreemptionGuard(set(preempt_at))
-            self.preempted_at = None
-
-        def on_step_end(self, args, state, control, **kw):
-            if self.guard.stop_requested(state.global_step):
-                log(f"preemption ({self.guard.reason}): saving step {state.global_step} and stopping")
-                self.preempted_at = state.global_step
-                control.should_save = True
-                control.should_training_stop = True
-            return control
-
-    return PreemptCallback()
+    return type(f"Jiniac{base.__name__}", (AtomicCheckpointMixin, base), {"checkpoint_meta": checkpoint_meta})
 
 
 def run_trainer(kind: str, cfg, model, tok, train_ds, eval_ds, run_dir: Path, *, rank: int,
                 extra_args: Optional[dict] = None) -> dict:
     """Build the TRL trainer (``kind``: sft or dpo), resume, train, handle preemption, export.
 
-    Returns a summary dict (also what the submitit job returns).
+    Checkpointing, preemption and TensorBoard are the pretraining's own pieces
+    (:mod:`jiniac_hpc.train.hf_checkpoint`, :mod:`jiniac_hpc.train.callbacks`), so an SFT/DPO
+    run resumes, requeues and logs exactly like a pretraining run. Returns a summary dict.
     """
     import trl
 
+    from jiniac_hpc.launch.distributed import PreemptionGuard
+    from jiniac_hpc.train.callbacks import (PreemptionCallback, StepCheckpointCallback, TensorBoardScalars,
+                                            finish_preempted)
+
     lora_on = kind == "dpo" or cfg.lora.enabled
+    resume = resume_path(run_dir, cfg.resume)
+    resumed_step = int(ckpt.read_meta(resume)["step"]) if resume else 0
     args_kw = trainer_args(cfg.train, run_dir, has_eval=eval_ds is not None)
     args_kw.update(extra_args or {})
     if kind == "sft":
-        args, cls = trl.SFTConfig(**args_kw), trl.SFTTrainer
+        args, base = trl.SFTConfig(**args_kw), trl.SFTTrainer
     else:
-        args, cls = trl.DPOConfig(**args_kw), trl.DPOTrainer
-    preempt = make_preempt_callback(cfg.train.preempt_at)
-    trainer = cls(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tok,
-                  peft_config=lora_config(cfg.lora) if lora_on else None, callbacks=[preempt])
+        args, base = trl.DPOConfig(**args_kw), trl.DPOTrainer
+
+    class Cadence(StepCheckpointCallback):  # the last step of the run is only known once training starts
+        def on_step_end(self, args, state, control, **kw):
+            self.final_step = state.max_steps
+            return super().on_step_end(args, state, control, **kw)
+
+    preempt = PreemptionCallback(PreemptionGuard(set(cfg.train.preempt_at)))
+    callbacks = [Cadence(cfg.train.save_steps, 0), preempt,
+                 TensorBoardScalars(run_dir / "tensorboard", purge_step=resumed_step + 1 if resume else None)]
+    trainer = make_trainer_class(base, kind)(
+        model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tok,
+        peft_config=lora_config(cfg.lora) if lora_on else None, callbacks=callbacks)
+    trainer.checkpoint_root = run_dir / "checkpoints"
+    trainer.keep_last = cfg.train.keep_last or 0   # 0: keep all (the eval sweep chooses among them)
     if lora_on:
         mods = adapted_modules(trainer.model)
         log(f"LoRA on {len(mods)} modules: {', '.join(mods[:6])}{' ...' if len(mods) > 6 else ''}")
         if rank == 0:
             (run_dir / "adapted_modules.json").write_text(json.dumps(mods, indent=0))
-    resume = resume_path(run_dir, cfg.resume)
     if resume:
-        log(f"resuming from {resume}")
+        log(f"resuming from {resume} (step {resumed_step})")
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     step = trainer.state.global_step
     if rank == 0:
         write_checkpoint_list(run_dir)
-    if preempt.preempted_at is not None:
-        return _after_preemption(run_dir, step, rank)
+    if preempt.preempted:
+        return finish_preempted(preempt, trainer, rank)
     final = run_dir / "model"
     model = trainer.model
     if lora_on:
@@ -233,22 +239,9 @@ def run_trainer(kind: str, cfg, model, tok, train_ds, eval_ds, run_dir: Path, *,
         save_final(model, tok, final, extra={"stage": kind, "global_step": step, "source_model": cfg.model_path})
         write_checkpoint_list(run_dir, final)
     log(f"{kind} done at step {step}: {final}")
-    return {"step": step, "final": str(final), "resumed_from": str(resume) if resume else None}
+    return {"status": "done", "step": step, "final": str(final), "resumed_from": str(resume) if resume else None}
 
 
 def resume_path(run_dir: Path, resume: str) -> Optional[Path]:
     """The checkpoint to continue from (``resume: auto`` -> the newest complete one of this run)."""
     return ckpt.find_resume_path(run_dir / "checkpoints", resume)
-
-
-def _after_preemption(run_dir: Path, step: int, rank: int) -> dict:
-    """Every rank saved; rank 0 requeues the Slurm job (outside Slurm: the next launch resumes)."""
-    import time
-
-    from jiniac_hpc.launch.distributed import requeue_self
-
-    if rank == 0 and requeue_self():
-        log(f"saved step {step}; job requeued, it resumes from the checkpoint")
-        time.sleep(300)  # scontrol requeue ends this job; do not report a result that would look final
-    log(f"saved step {step} and stopped (not on Slurm: launch again to resume)")
-    return {"preempted_at": step, "checkpoints": str(run_dir / "checkpoints")}

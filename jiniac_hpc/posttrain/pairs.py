@@ -1,0 +1,89 @@
+"""DPO pairs: prompts rendered like SFT prompts, answers ending like SFT answers.
+
+Used inside dpo / dpo-data jobs (needs a tokenizer; ``datasets`` imported lazily):
+
+    train, evals, report = build_dpo_dataset(cfg.data, tok, run_dir)
+
+A pair's prompt goes through the same template the SFT model was tuned on (llm-jp
+instruction template, or the chat template with the generation prompt), and its answers end
+the way SFT answers end: ``eos`` for instruction prompts; for chat prompts, whatever the chat
+template puts after an assistant turn (``<|end|></s>`` with the builtin template), taken from
+the template itself so that the two can never drift apart.
+"""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Optional
+
+from jiniac_hpc.posttrain.encode import report_bad, write_json_atomic
+from jiniac_hpc.posttrain.records import BadRecord, Example, read_pairs
+
+
+def adds_bos(tok) -> bool:
+    """Whether ``tok(text)`` already puts bos first (then we must not add another)."""
+    ids = tok("a")["input_ids"]
+    return bool(ids) and tok.bos_token_id is not None and ids[0] == tok.bos_token_id
+
+
+def render_prompt(tok, ex: Example, add_bos: bool) -> str:
+    """The prompt text the model continues."""
+    if ex.messages is not None:
+        text = tok.apply_chat_template(ex.messages, tokenize=False, add_generation_prompt=True)
+    else:
+        text = ex.prompt
+    if add_bos and tok.bos_token and not adds_bos(tok) and not text.startswith(tok.bos_token):
+        text = tok.bos_token + text
+    return text
+
+
+def answer_text(tok, ex: Example, answer: str) -> str:
+    """``answer`` followed by what ends an assistant turn for this example's template."""
+    if ex.messages is None:
+        return answer + tok.eos_token
+    before = tok.apply_chat_template(ex.messages, tokenize=False, add_generation_prompt=True)
+    full = tok.apply_chat_template(ex.messages + [{"role": "assistant", "content": answer}], tokenize=False)
+    if not full.startswith(before):
+        raise ValueError("the chat template does not render the prompt as a prefix of prompt + answer")
+    return full[len(before):]
+
+
+def prompt_tokens(tok, text: str) -> int:
+    return len(tok(text, add_special_tokens=False)["input_ids"])
+
+
+def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool = True):
+    """(train Dataset, eval Dataset or None, report) of prompt/chosen/rejected strings."""
+    import datasets
+
+    from jiniac_hpc.paths import resolve_path
+
+    exs, bad = read_pairs(str(resolve_path(data_cfg.path)), data_cfg.prompt_style)
+    rows = []
+    for ex in exs:
+        try:
+            prompt = render_prompt(tok, ex, data_cfg.add_bos)
+            chosen, rejected = answer_text(tok, ex, ex.completion), answer_text(tok, ex, ex.meta["rejected"])
+        except ValueError as e:
+            bad.append(BadRecord(ex.file, ex.line, str(e), ex.source))
+            continue
+        n = prompt_tokens(tok, prompt)
+        if n >= data_cfg.max_length:
+            bad.append(BadRecord(ex.file, ex.line, f"prompt longer than max_length: the prompt is {n} tokens, "
+                                                   f"max_length is {data_cfg.max_length}", ex.source))
+            continue
+        rows.append({"prompt": prompt, "chosen": chosen, "rejected": rejected})
+    report = {"path": data_cfg.path, "read": len(exs) + len(bad), "bad": len(bad), "kept": len(rows),
+              "bad_records": [b.to_dict() for b in bad]}
+    if run_dir is not None and is_main:
+        write_json_atomic(Path(run_dir) / "data_report.json", report)
+    report_bad(bad, data_cfg.on_bad_record, report["read"], data_cfg.max_bad_fraction, "DPO")
+    if not rows:
+        from jiniac_hpc.posttrain.encode import DataError
+
+        raise DataError(f"no usable DPO pair in {data_cfg.path}")
+    random.Random(data_cfg.seed).shuffle(rows)
+    n_eval = min(data_cfg.eval_size, len(rows) // 2)
+    train = datasets.Dataset.from_list(rows[n_eval:])
+    evals = datasets.Dataset.from_list(rows[:n_eval]) if n_eval else None
+    return train, evals, report

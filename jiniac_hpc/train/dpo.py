@@ -1,0 +1,55 @@
+"""DPO stage: TRL's DPOTrainer with LoRA on all linear layers, merged and exported at the end.
+
+    python -c "from jiniac_hpc.launch.runner import launch; launch('dpo', 'debug', cluster='local')"
+    python jobs/dpo.py --recipe jiniac-5b --cluster abci-h100         # (entry point wired by the lead)
+
+As JINIAC did: LoRA on every linear layer (``target_modules: all-linear``; with our DeepSeekMoE
+that is attention, the dense MLP, shared and routed experts, never the router), beta 0.5,
+prompt/chosen/rejected pairs. The reference model is the SFT model itself with the adapters
+disabled (TRL's ``ref_model=None`` with a PEFT model), so no second copy of the weights is held.
+
+Run directory ``logs/dpo/<run>/``: ``checkpoints/step-*`` (adapter checkpoints, the pretraining
+layout and resume path), ``adapted_modules.json``, ``data_report.json``, ``tensorboard/``
+(``rewards/margins``, ``rewards/chosen``...), and ``model/`` + ``model.done``: the adapters merged
+into the weights, a plain HF model folder with the tokenizer.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from jiniac_hpc.config import ConfigError
+from jiniac_hpc.paths import resolve_path
+from jiniac_hpc.stages import Step, TaskContext
+from jiniac_hpc.train.dpo_config import DPOConfig
+
+
+def plan(cfg: DPOConfig, run_dir: Path) -> list[Step]:
+    from jiniac_hpc.posttrain.records import data_files, is_datasets_dir
+    from jiniac_hpc.posttrain.trainer import resolve_model_path
+
+    resolve_model_path(cfg.model_path)
+    if cfg.tokenizer_path and not resolve_path(cfg.tokenizer_path).is_dir():
+        raise ConfigError(f"tokenizer_path: {cfg.tokenizer_path} is not a folder")
+    p = resolve_path(cfg.data.path)
+    if not (is_datasets_dir(p) or data_files(p)):
+        raise ConfigError(f"data.path: {cfg.data.path} is not a JSONL file, a folder of *.jsonl or a datasets "
+                          f"folder (run the dpo-data stage first?)")
+    done = Path(f"{run_dir}/model.done").exists()
+    return [Step("train", "jiniac_hpc.train.dpo:train", distributed=True, done=[done])]
+
+
+def train(cfg: DPOConfig, ctx: TaskContext) -> dict:
+    from jiniac_hpc.posttrain import trainer as pt
+    from jiniac_hpc.posttrain.encode import load_tokenizer
+    from jiniac_hpc.posttrain.pairs import build_dpo_dataset
+
+    run_dir = Path(ctx.run_dir)
+    model_dir = pt.resolve_model_path(cfg.model_path)
+    tok = load_tokenizer(str(resolve_path(cfg.tokenizer_path) if cfg.tokenizer_path else model_dir),
+                         cfg.data.chat_template, cfg.data.chat)
+    train_ds, eval_ds, report = build_dpo_dataset(cfg.data, tok, run_dir, is_main=ctx.rank == 0)
+    pt.log(f"DPO data: {len(train_ds)} train / {len(eval_ds) if eval_ds else 0} eval pairs, "
+           f"{report['bad']} bad of {report['read']}")
+    model = pt.load_model(model_dir, cfg.train.bf16)
+    extra = {"beta": cfg.beta, "loss_type": [cfg.loss_type], "max_length": cfg.data.max_length}
+    return pt.run_trainer("dpo", cfg, model, tok, train_ds, eval_ds, run_dir, rank=ctx.rank, extra_args=extra)
