@@ -137,12 +137,12 @@ sources:
 """
 
 
-def _kill_and_relaunch(tmp_path, monkeypatch, cluster, step, task, wait=None):
+def _kill_and_relaunch(tmp_path, monkeypatch, cluster, step, task, logs, wait=None):
     from jiniac_hpc.launch.runner import launch
 
     recipe = tmp_path / "small.yaml"
     recipe.write_text(SMALL)
-    monkeypatch.setenv("JINIAC_LOGS", str(tmp_path / "logs"))
+    monkeypatch.setenv("JINIAC_LOGS", str(logs))
     clean_cfg = load_recipe("corpus", CorpusConfig, recipe)
     run_inline(clean_cfg, tmp_path / "clean")                       # reference: uninterrupted run
 
@@ -155,7 +155,7 @@ def _kill_and_relaunch(tmp_path, monkeypatch, cluster, step, task, wait=None):
     except Exception as e:  # noqa: BLE001 - the killed task makes the launch fail
         failed = e
     assert failed is not None, "the killed task should make the run fail"
-    run = tmp_path / "logs" / "corpus" / "kill"
+    run = Path(logs) / "corpus" / "kill"
     shard = sh.load_manifest(run)[task]
     target = sh.clean_path(run, shard) if step == "prepare" else sh.output_path(run, shard)
     assert not target.exists() and not sh.marker(target).exists()      # no partial output, no marker
@@ -177,18 +177,27 @@ def _kill_and_relaunch(tmp_path, monkeypatch, cluster, step, task, wait=None):
 
 
 def test_local_kill_one_task_relaunch_runs_only_it(tmp_path, monkeypatch):
-    _kill_and_relaunch(tmp_path, monkeypatch, "local", "prepare", 1)
+    _kill_and_relaunch(tmp_path, monkeypatch, "local", "prepare", 1, tmp_path / "logs")
 
 
 @pytest.mark.slurm
-def test_slurm_kill_one_task_relaunch_runs_only_it(tmp_path, monkeypatch, slurm_cluster):
+def test_slurm_kill_one_task_relaunch_runs_only_it(tmp_path, monkeypatch, slurm_cluster, logs_dir):
     import subprocess
 
     def wait(res):
         try:
-            res.wait(timeout_s=240)
+            res.wait(timeout_s=600)   # the test cluster has 2 CPUs shared with other tests
         finally:  # steps after a failed array never start (afterok): cancel them
             ids = sorted({j.job_id.split("_")[0] for jobs in res.jobs.values() for j in jobs})
             subprocess.run(["scancel", *ids], check=False)
 
-    _kill_and_relaunch(tmp_path, monkeypatch, slurm_cluster, "write", 2, wait)
+    _kill_and_relaunch(tmp_path, monkeypatch, slurm_cluster, "write", 2, logs_dir, wait)
+
+
+def test_tiny_recipe_for_the_pipeline(tmp_path):
+    cfg = load_recipe("corpus", CorpusConfig, "tiny")
+    run_inline(cfg, tmp_path / "tiny")
+    stats = json.loads((tmp_path / "tiny" / "stats.json").read_text())
+    langs = {r["lang"] for r in stats["sources"].values() if r["docs_out"] > 0}
+    assert langs == {"ja", "en", "hi"}
+    assert 200_000 < stats["total"]["chars_out"] < 2_000_000

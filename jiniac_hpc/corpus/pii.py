@@ -175,8 +175,8 @@ def _person_spans(line: str) -> list[tuple[int, int]]:
         if start < 0:  # MeCab normalised something; stay in sync by skipping the token
             continue
         end = pos = start + len(w.surface)
-        f = w.feature
-        if f.pos2 == "固有名詞" and f.pos3 == "人名":
+        # feature_raw is the CSV string: checking its prefix avoids building a namedtuple per token
+        if w.feature_raw.startswith("名詞,固有名詞,人名,"):
             # a name token right after another one (only spaces between) extends it: 山田 太郎
             if spans and line[spans[-1][1]:start].strip(" \u3000") == "":
                 spans[-1][1] = end
