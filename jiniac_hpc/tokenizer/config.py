@@ -56,7 +56,8 @@ class LanguageConfig:
 
     name: str = field(doc="Language tag (ja, en, hi, code); the merge order is the list order.")
     inputs: list[InputConfig] = field(doc="Where this language's text comes from.")
-    vocab_size: int = field(doc="Vocabulary budget of this language's model (before deduplication).")
+    vocab_size: int = field(doc="sentencepiece vocab_size of this language's model (before deduplication; "
+                                "it counts the 256 byte pieces, <unk>, <s>, </s> and '\\n' too).")
     sample_chars: int = field(2_000_000, doc="Characters of training text to take (after the held-out split).")
     heldout_fraction: float = field(0.05, doc="Share of documents kept out of training, for the report.")
     heldout_max_chars: int = field(200_000, doc="At most this many held-out characters are scored.")
@@ -74,7 +75,8 @@ class LanguageConfig:
     def __post_init__(self):
         check(bool(self.name) and self.name.isidentifier(), "name", f"must be a short identifier, got {self.name!r}")
         check(bool(self.inputs), "inputs", "give at least one input")
-        check(self.vocab_size >= 50, "vocab_size", f"must be >= 50, got {self.vocab_size}")
+        check(self.vocab_size > 300, "vocab_size", f"must be > 300 (260 byte/special pieces plus the "
+                                                    f"characters), got {self.vocab_size}")
         check(self.sample_chars >= 1000, "sample_chars", "must be >= 1000")
         check(0.0 <= self.heldout_fraction < 0.5, "heldout_fraction", "must be in [0, 0.5)")
         check(self.heldout_max_chars >= 0, "heldout_max_chars", "must be >= 0")

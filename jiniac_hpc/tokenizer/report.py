@@ -71,12 +71,12 @@ def render(rep: dict) -> str:
             "vocab share | vocab used |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, m in rep["heldout"].items():
-        for key in ("final", "baseline"):
+        for key in ("final", "final_no_em", "baseline"):
             r = m.get(key)
             if r is None:
                 continue
             share = _pct(rep["merge"].get(name, {}).get("after_dedup", 0) / max(v["normal"], 1)) if key == "final" else "-"
-            out.append(f"| {name} | {key} | {_f(r['chars_per_token'])} | {_f(r['tokens_per_word'])} | "
+            out.append(f"| {name} | {key.replace('_', ' ')} | {_f(r['chars_per_token'])} | {_f(r['tokens_per_word'])} | "
                        f"{_f(r['tokens_per_char'])} | {_pct(r['unk_rate'])} | {_pct(r['byte_rate'])} | {share} | "
                        f"{_pct(r['used_pieces'] / v['size'])} |")
         if m.get("final") and m.get("baseline"):
@@ -94,7 +94,8 @@ def render(rep: dict) -> str:
                 "| model | split rate | pieces / token | tokens / char (held-out) | normal pieces |",
                 "|---|---:|---:|---:|---:|"]
         for key, label in (("not_thinned", f"{th['lang']} only, no thinning"), ("thinned", f"{th['lang']} only, thinned"),
-                           ("final", "final merged"), ("baseline", "baseline")):
+                           ("final_no_em", "final merged, before EM"), ("final", "final merged"),
+                           ("baseline", "baseline")):
             r = th.get(key)
             if r:
                 out.append(f"| {label} | {_pct(r['split_rate'])} | {_f(r['pieces_per_token'])} | "

@@ -73,6 +73,7 @@ def merge_step(cfg: TokenizerConfig, ctx) -> dict:
     em_lines = [ln for lg in cfg.languages for ln in _head_lines(lang_dir(run, lg.name) / "raw.txt",
                                                                  cfg.em.sample_chars)]
     history: list[dict] = []
+    own_scores = dict(zip(merged.pieces, merged.scores))
     if cfg.em.iterations > 0:
         merged.scores, history = em.run_em(merged.pieces, merged.scores, em_lines, cfg.em.iterations,
                                            cfg.em.smoothing, special.user_symbols)
@@ -84,8 +85,12 @@ def merge_step(cfg: TokenizerConfig, ctx) -> dict:
     (run / "tokenizer.vocab").write_text("".join(f"{p.piece}\t{p.score}\n" for p in proto.pieces), encoding="utf-8")
     hf.export(proto, special, run / "hf", cfg.model_max_length)
 
+    no_em = None
+    if cfg.em.iterations > 0:   # the same pieces with their language models' scores, to show what EM did
+        no_em = spmodel.build(protos[0], spmodel.Merged(merged.pieces, [own_scores[p] for p in merged.pieces]),
+                              special, size)
     baseline = _train_baseline(cfg, run, size, ctx) if cfg.baseline else None
-    rep = report(cfg, run, proto, merged, baseline, history, sum(map(len, em_lines)), trimmed)
+    rep = report(cfg, run, proto, merged, baseline, history, sum(map(len, em_lines)), trimmed, no_em)
     rep["seconds"] = time.time() - t0
     from jiniac_hpc.tokenizer.report import render
 
@@ -120,7 +125,8 @@ def _train_baseline(cfg: TokenizerConfig, run: Path, size: int, ctx):
     return spmodel.load_proto(run / "baseline.model")
 
 
-def report(cfg: TokenizerConfig, run: Path, proto, merged, baseline, history, em_chars: int, trimmed: int) -> dict:
+def report(cfg: TokenizerConfig, run: Path, proto, merged, baseline, history, em_chars: int, trimmed: int,
+           no_em=None) -> dict:
     from jiniac_hpc.tokenizer import hf, spmodel
     from jiniac_hpc.tokenizer.inputs import read_docs
     from jiniac_hpc.tokenizer.report import text_metrics
@@ -128,6 +134,8 @@ def report(cfg: TokenizerConfig, run: Path, proto, merged, baseline, history, em
     SP = spmodel.SP
     sp = spmodel.processor(proto)
     models = {"final": (sp, proto)}
+    if no_em is not None:
+        models["final_no_em"] = (spmodel.processor(no_em), no_em)
     if baseline is not None:
         models["baseline"] = (spmodel.processor(baseline), baseline)
     byte_ids = {k: {i for i, p in enumerate(pr.pieces) if p.type == SP.BYTE} for k, (_, pr) in models.items()}
