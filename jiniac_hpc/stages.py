@@ -29,6 +29,9 @@ class Stage:
     config: str                 # "module:Class", a dataclass Config with a `job: JobConfig` field
     plan: Optional[str]         # "module:function" (cfg, run_dir) -> list[Step]; None: not implemented yet
     help: str
+    # Stages that are one distributed job name that step here, so `--dry-run` can render the
+    # script (and the templates can exist) before the stage's inputs do.
+    job_step: Optional[str] = None
 
 
 @dataclass
@@ -81,13 +84,13 @@ STAGES: dict[str, Stage] = {s.name: s for s in [
     Stage("tokenize", "jiniac_hpc.data.config:TokenizeConfig", "jiniac_hpc.data.pretokenize:plan",
           "Pre-tokenize corpus shards into packed HDF5 token shards (CPU array job)."),
     Stage("pretrain", "jiniac_hpc.train.config:PretrainConfig", "jiniac_hpc.train.pretrain:plan",
-          "DeepSeekMoE pretraining with DeepSpeed ZeRO-1 over a curriculum plan (multi-node)."),
+          "DeepSeekMoE pretraining with DeepSpeed ZeRO-1 over a curriculum plan (multi-node).", job_step="train"),
     Stage("sft", "jiniac_hpc.train.sft_config:SFTConfig", "jiniac_hpc.train.sft:plan",
-          "Full-parameter supervised fine-tuning with TRL (multi-node)."),
+          "Full-parameter supervised fine-tuning with TRL (multi-node).", job_step="train"),
     Stage("dpo-data", "jiniac_hpc.train.dpo_config:DPODataConfig", "jiniac_hpc.train.dpo_data:plan",
           "Generate rejected answers with the SFT model for DPO pairs (array job)."),
     Stage("dpo", "jiniac_hpc.train.dpo_config:DPOConfig", "jiniac_hpc.train.dpo:plan",
-          "DPO with LoRA adapters, merged and exported as a plain HF model."),
+          "DPO with LoRA adapters, merged and exported as a plain HF model.", job_step="train"),
     Stage("eval", "jiniac_hpc.eval.config:EvalConfig", "jiniac_hpc.eval.stage:plan",
           "jaster-style JGLUE scores, Japanese MT-bench and the response-language test."),
     Stage("selftest", "jiniac_hpc.launch.selftest:SelfTestConfig", "jiniac_hpc.launch.selftest:plan",

@@ -79,8 +79,9 @@ class JobConfig:
     """Resources of one stage run (the ``job:`` section of every stage recipe)."""
 
     nodes: int = field(1, doc="Nodes for a distributed stage (pretrain, sft, dpo).")
-    gpus: bool = field(False, doc="Whether the stage uses GPUs; if so it runs one task per GPU.")
-    tasks_per_node: Optional[int] = field(None, doc="Tasks a node; default: GPUs a node for GPU stages, else 1.")
+    gpus: bool = field(False, doc="A GPU stage: on a cluster with GPUs it runs one task per GPU.")
+    tasks_per_node: Optional[int] = field(None, doc="Tasks a node where no GPUs decide it (CPU stages, or GPU "
+                                                    "stages on a CPU-only cluster, e.g. 2 gloo ranks); default 1.")
     cpus_per_task: Optional[int] = field(None, doc="Cores a task; default: the cluster profile's.")
     time_min: Optional[int] = field(None, doc="Time limit in minutes; default: the cluster profile's.")
     mem: Optional[str] = field(None, doc="Memory a node; default: the cluster profile's.")
@@ -96,12 +97,11 @@ class JobConfig:
         check(self.max_requeues >= 0, "max_requeues", "must be >= 0")
 
     def tasks_for(self, cluster: ClusterProfile) -> int:
-        """Tasks a node: one per GPU for GPU stages (so GPU counts live only in the profile)."""
-        if self.tasks_per_node is not None:
-            return self.tasks_per_node
+        """Tasks a node: one per GPU for GPU stages on GPU clusters (GPU counts live only in the
+        profile), else ``tasks_per_node``."""
         if self.gpus and cluster.gpus_per_node:
             return cluster.gpus_per_node
-        return 1
+        return self.tasks_per_node or 1
 
 
 def list_clusters() -> list[str]:

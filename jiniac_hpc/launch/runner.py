@@ -76,13 +76,23 @@ def resolve(stage: str, recipe: str, overrides: list[str] | None = None, cluster
 
 def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = None, cluster: Optional[str] = None,
            run_name: Optional[str] = None, dry_run: bool = False, dependency: Optional[str] = None,
-           out=sys.stdout) -> Launch:
+           out=None) -> Launch:
     """Validate, plan and submit one stage. See the module docstring."""
+    out = out or sys.stdout
     overrides = list(overrides or [])
     cfg, prof = resolve(stage, recipe, overrides, cluster)
     run_name = run_name or Path(str(recipe)).stem
     run_dir = run_dir_for(stage, run_name)
-    steps = plan_function(get_stage(stage))(cfg, run_dir)
+    st = get_stage(stage)
+    try:
+        steps = plan_function(st)(cfg, run_dir)
+    except (ConfigError, FileNotFoundError) as e:
+        if not (dry_run and st.job_step):
+            raise
+        # A one-job stage's script does not depend on its inputs: show it, and say what a real
+        # submission would stop on.
+        print(f"warning: {e}\n         (a real submission stops here; the script is shown anyway)", file=sys.stderr)
+        steps = [Step(st.job_step, "(not planned: inputs missing)", distributed=True)]
     if not steps:
         raise ConfigError(f"stage {stage}: the plan has no steps")
     res = Launch(stage, run_dir, prof, cfg, steps)

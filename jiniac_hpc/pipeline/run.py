@@ -68,8 +68,9 @@ def record(run_dir: Path, stage: str, **info) -> None:
 
 
 def run_pipeline(recipe: str = "tiny", *, cluster: Optional[str] = None, start: Optional[str] = None,
-                 until: Optional[str] = None, overrides: list[str] | None = None, out=sys.stdout) -> Path:
+                 until: Optional[str] = None, overrides: list[str] | None = None, out=None) -> Path:
     """Validate, then run locally or submit the first stage and its driver chain on Slurm."""
+    out = out or sys.stdout
     cfg = load_recipe("pipeline", PipelineConfig, recipe, overrides)
     refs = cfg.select(start, until)
     validate(refs)
@@ -107,12 +108,13 @@ def _run_local(cfg: PipelineConfig, refs: list[StageRef], prof: ClusterProfile, 
 
 
 def submit_from(cfg: PipelineConfig, names: list[str], prof: ClusterProfile, run_dir: Path, *, report: bool,
-                out=sys.stdout) -> None:
+                out=None) -> None:
     """Submit the first not-yet-complete stage of ``names``, then a driver for the rest
     (and, with ``report``, a last driver that writes the run report).
 
     Runs on the login node for the first stage and inside each driver job for the next ones.
     """
+    out = out or sys.stdout
     refs = {r.stage: r for r in cfg.stages}
     while names and stage_complete(refs[names[0]]):
         print(f"[pipeline] {names[0]}: complete, skipped", file=out)
