@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -121,6 +122,20 @@ def explain(stage):
 
     for key, tp, doc in describe(config_class(get_stage(stage))):
         click.echo(f"{key:36s} {tp:18s} {doc}")
+
+
+@cli.command()
+@click.argument("recipe", default="debug")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a pretrain recipe key.")
+@click.option("--png", default=None, help="Where to write the LR curve (default: <recipe>-lr.png here).")
+def plan(recipe, overrides, png):
+    """The pretraining plan of RECIPE: stages, token budgets, steps, and a PNG of the LR over the whole plan."""
+    from jiniac_hpc.train.plan_cli import print_plan
+
+    try:
+        print_plan(recipe, list(overrides), png or f"{Path(recipe).stem}-lr.png")
+    except (ConfigError, FileNotFoundError) as e:
+        raise click.ClickException(str(e)) from None
 
 
 @cli.command()
