@@ -264,3 +264,34 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
     if preempt_cb.preempted and trainer.state.global_step < end:
         return finish_preempted(preempt_cb, trainer, rank)
     return {"status": "complete", "step": trainer.state.global_step, "checkpoint": str(trainer.last_checkpoint)}
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Run one rank of the job directly, e.g. under torchrun (tests, interactive nodes):
+
+        torchrun --nproc_per_node 2 -m jiniac_hpc.train.pretrain debug --run-dir /tmp/run --set train.max_steps=10
+    """
+    import argparse
+
+    from jiniac_hpc.config import dump_yaml, load_recipe
+    from jiniac_hpc.launch.cluster import load_cluster
+
+    ap = argparse.ArgumentParser(description="one rank of the pretrain stage (see the module docstring)")
+    ap.add_argument("recipe")
+    ap.add_argument("--run-dir", required=True)
+    ap.add_argument("--cluster", default="local", help="profile for peak_tflops (MFU)")
+    ap.add_argument("--set", dest="overrides", action="append", default=[])
+    a = ap.parse_args(argv)
+    cfg = load_recipe("pretrain", PretrainConfig, a.recipe, a.overrides)
+    run_dir = Path(a.run_dir)
+    plan(cfg, run_dir)                               # the login-node checks, here too
+    if int(os.environ.get("RANK", 0)) == 0:
+        dump_yaml(cfg, run_dir / "config.yaml")
+    ctx = TaskContext("pretrain", "train", run_dir, 0, 1, load_cluster(a.cluster))
+    result = train_task(cfg, ctx)
+    print(f"[jiniac] result {json.dumps(result)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,217 @@
+"""Pretraining end to end on CPU: DeepSpeed ZeRO-1 on 2 gloo ranks, preemption and resume,
+separate per-stage jobs, NaN stop. Losses and LRs are read back from the TensorBoard files.
+
+    pytest tests/test_pretrain.py            # ~5 min on 2 cores (every run is a subprocess)
+
+The debug recipe: the project's debug DeepSeekMoE (fp32), a 3-stage plan of 40 steps
+(stage spans [0, 16), [16, 26), [26, 40)), global batch 8, on JGLUE text tokenized by the real
+tokenize stage (:mod:`jiniac_hpc.train.fixtures`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.config import ConfigError, load_recipe
+from jiniac_hpc.train import checkpoint as ckpt
+from jiniac_hpc.train.config import PretrainConfig
+from jiniac_hpc.train.schedule import lr_at, ramp_windows
+
+REPO = Path(__file__).resolve().parents[1]
+PY = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").exists() else sys.executable
+TOTAL = 40
+BOUNDARY = 16          # last step of stage 0: a preemption exactly on the stage boundary
+MID = 7                # a preemption in the middle of stage 0
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> Path:
+    from jiniac_hpc.train.fixtures import build_index
+
+    return build_index(tmp_path_factory.mktemp("pretrain-data"))
+
+
+def overrides(index: Path, *extra: str) -> list[str]:
+    return [f"data.index={index}", "model.vocab_size=2000", "train.eval_every=20", "train.save_every=100",
+            *extra]
+
+
+def env() -> dict:
+    e = dict(os.environ, DS_ACCELERATOR="cpu", PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
+    e.pop("RANK", None)
+    return e
+
+
+def torchrun(run_dir: Path, nproc: int, ov: list[str], timeout: float = 400) -> subprocess.CompletedProcess:
+    cmd = [PY, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
+           "-m", "jiniac_hpc.train.pretrain", "debug", "--run-dir", str(run_dir)]
+    for o in ov:
+        cmd += ["--set", o]
+    r = subprocess.run(cmd, cwd=REPO, env=env(), capture_output=True, text=True, timeout=timeout)
+    return r
+
+
+def results(text: str) -> list[dict]:
+    return [json.loads(m) for m in re.findall(r"\[jiniac\] result (\{.*\})", text)]
+
+
+def scalars(run_dir: Path, tag: str) -> dict[int, float]:
+    from jiniac_hpc.train.metrics import read_scalars
+
+    return read_scalars(run_dir / "tensorboard", tag)
+
+
+def debug_cfg(index: Path, *extra: str) -> PretrainConfig:
+    return load_recipe("pretrain", PretrainConfig, "debug", overrides(index, *extra))
+
+
+@pytest.fixture(scope="module")
+def straight(index, tmp_path_factory) -> Path:
+    """The uninterrupted reference: 40 steps, 2 ranks under torchrun."""
+    run = tmp_path_factory.mktemp("straight")
+    r = torchrun(run, 2, overrides(index))
+    assert r.returncode == 0, r.stderr[-4000:]
+    assert [x["status"] for x in results(r.stdout)] == ["complete", "complete"]
+    (run / "stdout.txt").write_text(r.stdout)
+    return run
+
+
+def test_deepspeed_zero1_two_ranks(straight):
+    out = (straight / "stdout.txt").read_text()
+    engines = re.findall(r"rank (\d): DeepSpeedEngine ZeRO stage (\d), \w+ holds (\d+) of (\d+) parameters", out)
+    assert sorted(e[0] for e in engines) == ["0", "1"]
+    assert all(e[1] == "1" for e in engines)
+    held = [int(e[2]) for e in engines]
+    total = int(engines[0][3])
+    assert sum(held) >= total and all(h < 0.6 * total for h in held)   # each rank: its half (+ padding)
+    final = ckpt.find_resume_path(straight / "checkpoints")
+    assert ckpt.step_of(final) == TOTAL
+    shards = sorted(p.name for p in final.glob("global_step*/*optim_states.pt"))
+    assert shards == ["zero_pp_rank_0_mp_rank_00_optim_states.pt", "zero_pp_rank_1_mp_rank_00_optim_states.pt"]
+    assert {p.name for p in final.glob("rng_state_*.pth")} == {"rng_state_0.pth", "rng_state_1.pth"}
+    meta = ckpt.read_meta(final)
+    assert meta["tokens_seen"] == TOTAL * 8 * 64 and meta["stage"] == "polish" and meta["world_size"] == 2
+    ds = json.loads((straight / "deepspeed.json").read_text())
+    assert ds["zero_optimization"]["stage"] == 1 and ds["train_batch_size"] == 8
+
+
+def test_metrics_tags(straight):
+    for tag in ["train/loss", "train/lr", "train/grad_norm", "perf/tokens_per_s", "perf/tflops_per_device",
+                "moe/aux_loss", "moe/load_max_over_mean/layer0", "moe/load_cv/layer1", "data/stage",
+                "data/tokens_seen"]:
+        assert len(scalars(straight, tag)) == TOTAL, tag
+    assert sorted(scalars(straight, "eval/loss")) == [20, 40]
+    assert scalars(straight, "perf/mfu") == {}        # local profile: peak_tflops 0, MFU not logged
+    stage = scalars(straight, "data/stage")
+    assert stage[BOUNDARY] == 0 and stage[BOUNDARY + 1] == 1 and stage[TOTAL] == 2
+    assert scalars(straight, "data/tokens_seen")[TOTAL] == TOTAL * 8 * 64
+    loss = scalars(straight, "train/loss")
+    assert loss[TOTAL] < loss[1] - 0.5                 # it learns
+
+
+def test_resume_equals_no_interruption(straight, index, tmp_path, monkeypatch):
+    """Preempted mid-stage and on a stage boundary, relaunched through the local launcher (2 ranks)."""
+    from jiniac_hpc.launch.runner import launch
+
+    monkeypatch.setenv("JINIAC_LOGS", str(tmp_path))
+    ov = overrides(index, f"train.preempt_at=[{MID},{BOUNDARY}]")
+    statuses = []
+    for _ in range(3):
+        res = launch("pretrain", "debug", cluster="local", overrides=ov, run_name="interrupted")
+        statuses.append([r["status"] for r in res.wait(400)["train"][0]])
+    assert statuses == [["preempted"] * 2, ["preempted"] * 2, ["complete"] * 2]
+    run = tmp_path / "pretrain" / "interrupted"
+    a, b = scalars(straight, "train/loss"), scalars(run, "train/loss")
+    assert sorted(a) == sorted(b) == list(range(1, TOTAL + 1))
+    assert max(abs(a[s] - b[s]) for s in a) <= 1e-6
+    la, lb = scalars(straight, "train/lr"), scalars(run, "train/lr")
+    assert la == lb
+    # Every relaunch is a no-op once the plan is done.
+    res = launch("pretrain", "debug", cluster="local", overrides=ov, run_name="interrupted")
+    assert res.skipped == ["train"]
+
+
+def test_split_jobs_same_lr(straight, index, tmp_path):
+    """Three single-rank jobs, one per stage: same LR sequence as one 2-rank job."""
+    from jiniac_hpc.train.pretrain import plan
+
+    run = tmp_path / "split"
+    with pytest.raises(ConfigError, match="run stage 0 first"):
+        plan(debug_cfg(index, "train.stage=1"), run)
+    for k, name in enumerate(["mix", "middle", "polish"]):
+        if k == 1:   # stage 2 cannot jump ahead of stage 1
+            with pytest.raises(ConfigError, match="run stage 1 first"):
+                plan(debug_cfg(index, "train.stage=2"), run)
+        r = torchrun(run, 1, overrides(index, f"train.stage={name if k == 1 else k}"))
+        assert r.returncode == 0, r.stderr[-4000:]
+        assert results(r.stdout)[0]["status"] == "complete"
+    lr = scalars(run, "train/lr")
+    assert lr == scalars(straight, "train/lr")
+    cfg = debug_cfg(index)
+    from jiniac_hpc.train.pretrain import plan_spans, read_index
+
+    spans = plan_spans(cfg, read_index(cfg)[1])
+    assert [(s.start, s.end) for s in spans] == [(0, 16), (16, 26), (26, 40)]
+    assert all(lr[s] == pytest.approx(lr_at(s - 1, spans, cfg.schedule), rel=1e-6) for s in lr)
+    windows = ramp_windows(spans, cfg.schedule)
+    w = cfg.schedule.warmup_steps
+    rises = [s for s in range(w + 1, TOTAL) if lr[s + 1] > lr[s]]
+    assert all(any(a <= s < b + 1 for a, b in windows) for s in rises)   # (this plan has no upward ramp)
+    assert windows == [] and rises == []
+
+
+def test_nan_stops_after_saving_last_good_state(index, tmp_path):
+    run = tmp_path / "nan"
+    r = torchrun(run, 1, overrides(index, "train.inject_nan_at_step=6", "train.save_every=4"))
+    assert r.returncode != 0
+    m = re.search(r"NonFiniteError: non-finite loss at global step 6 \(stage 'mix'\); batch sources: (.*?)\. "
+                  r"Last good state saved: (\S+) \(global step 5\)", r.stderr)
+    assert m, r.stderr[-3000:]
+    assert re.search(r"(jcqa|jnli|jsquad|jsts) x\d", m.group(1))
+    last = Path(m.group(2))
+    assert last == run / "checkpoints" / "step-00000005" and ckpt.verify(last)[0]
+    assert ckpt.find_resume_path(run / "checkpoints") == last
+    import jiniac_hpc.model  # noqa: F401  (registers the Auto classes)
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(last)
+    import torch
+
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    losses = scalars(run, "train/loss")
+    assert sorted(losses) == [1, 2, 3, 4, 5]          # nothing of step 6 was logged as if it were fine
+
+
+@pytest.mark.slurm
+def test_slurm_scontrol_requeue_resumes(slurm_cluster, index, tmp_path, monkeypatch):
+    """A pretrain job requeued with `scontrol requeue` mid-run finishes from its checkpoint."""
+    import time
+
+    from jiniac_hpc.launch.runner import launch
+
+    monkeypatch.setenv("JINIAC_LOGS", str(tmp_path))
+    ov = overrides(index, "train.save_every=5", "job.tasks_per_node=1", "train.max_steps=40")
+    res = launch("pretrain", "debug", cluster=slurm_cluster, overrides=ov, run_name="requeue")
+    job = res.jobs["train"][0]
+    run = tmp_path / "pretrain" / "requeue"
+    deadline = time.time() + 300
+    while ckpt.find_resume_path(run / "checkpoints", warn=lambda m: None) is None:
+        assert time.time() < deadline, "no checkpoint within 300 s"
+        time.sleep(2)
+    first = ckpt.step_of(ckpt.find_resume_path(run / "checkpoints"))
+    assert first < TOTAL
+    subprocess.run(["scontrol", "requeue", job.job_id], check=True, capture_output=True, timeout=30)
+    deadline = time.time() + 600
+    while ckpt.step_of(ckpt.find_resume_path(run / "checkpoints", warn=lambda m: None) or "x") != TOTAL:
+        assert time.time() < deadline, "the requeued job did not finish"
+        time.sleep(3)
+    logs = "".join(p.read_text(errors="replace") for p in (run / "submitit").glob("*_log.out"))
+    assert re.search(r"resume from \S+/checkpoints/step-\d{8}", logs), logs[-3000:]
+    loss = scalars(run, "train/loss")
+    assert sorted(loss) == list(range(1, TOTAL + 1))
