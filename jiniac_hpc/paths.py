@@ -13,10 +13,24 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def logs_root() -> Path:
+    """Where run directories go: ``$JINIAC_LOGS`` or ``<repo>/logs``."""
+    return Path(os.environ.get("JINIAC_LOGS", REPO_ROOT / "logs"))
+
+
 def resolve_path(p: str | Path) -> Path:
-    """An absolute path: absolute stays, ``~`` expands, relative is taken from the repo root."""
+    """An absolute path: absolute stays, ``~`` expands, relative is taken from the repo root.
+
+    A relative path under ``logs/`` (another stage's run directory, e.g.
+    ``logs/corpus/tiny/output``) follows ``$JINIAC_LOGS`` like the run directories do, so a
+    chain of recipes works unchanged when tests or users move the logs elsewhere.
+    """
     p = Path(os.path.expandvars(str(p))).expanduser()
-    return p if p.is_absolute() else REPO_ROOT / p
+    if p.is_absolute():
+        return p
+    if p.parts and p.parts[0] == "logs":
+        return logs_root().joinpath(*p.parts[1:])
+    return REPO_ROOT / p
 
 
 def shared_dir() -> Path:

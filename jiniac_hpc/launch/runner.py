@@ -14,7 +14,6 @@ array tasks whose completion markers are missing.
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import sys
 import time
@@ -23,14 +22,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 from jiniac_hpc.config import ConfigError, dump_yaml, load_recipe, recipe_path, to_dict
-from jiniac_hpc.launch.cluster import REPO_ROOT, ClusterProfile, JobConfig, resolve_cluster
+from jiniac_hpc.launch.cluster import ClusterProfile, JobConfig, resolve_cluster
 from jiniac_hpc.launch.executor import afterok, make_executor, rel, wait_all
+from jiniac_hpc.paths import logs_root
 from jiniac_hpc.stages import Step, StepJob, config_class, get_stage, plan_function
-
-
-def logs_root() -> Path:
-    """``$JINIAC_LOGS`` or ``<repo>/logs``: where run directories go."""
-    return Path(os.environ.get("JINIAC_LOGS", REPO_ROOT / "logs"))
 
 
 def run_dir_for(stage: str, run_name: str) -> Path:
