@@ -70,6 +70,8 @@ def render_sbatch(spec: SbatchSpec) -> str:
         ("open-mode", "append"),
         ("array", spec.array),
         ("dependency", spec.dependency),
+        # a failed or cancelled upstream job cancels this one instead of leaving it pending forever
+        ("kill-on-invalid-dep", "yes" if spec.dependency else None),
         ("output", spec.output),
         ("error", spec.error),
     ]

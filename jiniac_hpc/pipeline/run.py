@@ -56,12 +56,12 @@ def _state_path(run_dir: Path) -> Path:
     return run_dir / "pipeline.json"
 
 
-def record(run_dir: Path, stage: str, **info) -> None:
+def record(pipeline_dir: Path, stage: str, **info) -> None:
     """Add to ``pipeline.json`` (the DAG that ``jiniac status`` shows)."""
-    path = _state_path(run_dir)
+    path = _state_path(pipeline_dir)
     data = json.loads(path.read_text()) if path.exists() else {"stages": []}
     data["stages"].append({"stage": stage, "time": time.time(), **info})
-    run_dir.mkdir(parents=True, exist_ok=True)
+    pipeline_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1))
     tmp.replace(path)
@@ -137,8 +137,6 @@ def submit_from(cfg: PipelineConfig, names: list[str], prof: ClusterProfile, run
 def _submit_driver(cfg: PipelineConfig, names: list[str], prof: ClusterProfile, run_dir: Path,
                    dependency: Optional[str], report: bool, out) -> None:
     ex = make_executor(prof, cfg.driver_job, run_dir / "submitit", name="pipeline-driver", dependency=dependency)
-    if dependency:  # a failed stage cancels the rest of the chain instead of leaving it pending forever
-        ex.spec = ex.spec.with_(extra=ex.spec.extra + (("kill-on-invalid-dep", "yes"),))
     job = ex.submit(drive, cfg, names, prof.name, str(run_dir), str(logs_root()), report)
     record(run_dir, "driver", next=names, job_ids=[job.job_id], dependency=dependency)
     print(f"[pipeline] driver {job.job_id} will submit {names or ['report']}"
