@@ -181,16 +181,52 @@ def iter_jsonl_zst(path: Path) -> Iterator[tuple[int, dict]]:
             yield lineno, rec
 
 
+def iter_record_batches(path: Path, block_bytes: int = 8 << 20) -> Iterator:
+    """Arrow record batches (columns ``id``, ``text``, ``source``, ``lang``) of a ``.jsonl.zst`` shard.
+
+    Parsed by Arrow's C++ JSON reader (streaming, bounded memory): per-document Python JSON
+    parsing cost more than encoding a short document. Any problem is re-located with the strict
+    line reader (:func:`iter_jsonl_zst`) so the error names the file and line.
+    """
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    schema = pa.schema([("id", pa.string()), ("text", pa.string()), ("source", pa.string()), ("lang", pa.string())])
+    try:
+        with pa.input_stream(str(path), compression="zstd" if path.suffix == ".zst" else None) as f:
+            reader = pj.open_json(f, read_options=pj.ReadOptions(block_size=block_bytes, use_threads=False),
+                                  parse_options=pj.ParseOptions(explicit_schema=schema,
+                                                                unexpected_field_behavior="ignore"))
+            for batch in reader:
+                if batch.column("text").null_count:
+                    raise ValueError("a record without a string 'text'")
+                yield batch
+    except (pa.ArrowException, ValueError) as e:
+        for _ in iter_jsonl_zst(path):      # raises with the file and line where it can
+            pass
+        raise ValueError(f"{path}: {e}") from None
+
+
 def in_eval(doc_key: str, eval_fraction: float, salt: str) -> bool:
     """Deterministic held-out membership of one document (independent of sharding and order)."""
+    return in_eval_many([doc_key], eval_fraction, salt)[0]
+
+
+def in_eval_many(doc_keys: list[str], eval_fraction: float, salt: str) -> list[bool]:
+    """:func:`in_eval` for many keys: keyed blake2b(key) < eval_fraction * 2**64."""
     if eval_fraction <= 0:
-        return False
-    h = int.from_bytes(hashlib.blake2b(f"{salt}\0{doc_key}".encode(), digest_size=8).digest(), "little")
-    return h < eval_fraction * 2.0 ** 64
+        return [False] * len(doc_keys)
+    key = hashlib.blake2b(salt.encode(), digest_size=32).digest()
+    limit = int(eval_fraction * 2 ** 64)
+    blake, from_bytes = hashlib.blake2b, int.from_bytes
+    return [from_bytes(blake(k.encode(), digest_size=8, key=key).digest(), "little") < limit for k in doc_keys]
 
 
 def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str) -> dict:
     """Encode, split and pack one corpus shard into ``out`` (atomically). Returns its stats."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from jiniac_hpc.data.shards import ShardWriter
 
     source = src.parent.name
@@ -200,40 +236,37 @@ def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str) -
     t0 = time.time()
     langs: Counter = Counter()
     skipped = 0
-    texts: list[str] = []
-    splits: list[str] = []
     salt = f"{cfg.split_seed}\0{source}"
     writer = ShardWriter(out, source=source, lang="", tokenizer_sha=tok_sha, seq_len=cfg.seq_len,
                          vocab_size=sp.get_piece_size(), eos_id=eos, dtype=cfg.dtype, chunk_tokens=cfg.chunk_tokens,
                          compression=cfg.compression, compression_level=cfg.compression_level,
                          flush_tokens=cfg.flush_tokens)
 
-    def encode_batch() -> None:
-        ids = sp.encode(texts, num_threads=cfg.threads)
-        for split in ("train", "eval"):
-            part = [x for x, s in zip(ids, splits) if s == split]
-            if part:
-                writer.add(split, part)
-        texts.clear()
-        splits.clear()
-
     with writer:
-        for lineno, rec in iter_jsonl_zst(src):
-            rec_source = rec.get("source")
-            if rec_source is not None and rec_source != source:
-                raise ValueError(f"{src}:{lineno}: record source {rec_source!r} differs from its folder "
-                                 f"{source!r} (expected output/<source>/<shard>.jsonl.zst)")
-            if not rec["text"]:
-                skipped += 1
-                continue
-            langs[rec.get("lang", "")] += 1
-            key = str(rec["id"]) if "id" in rec else hashlib.blake2b(rec["text"].encode(), digest_size=16).hexdigest()
-            texts.append(rec["text"])
-            splits.append("eval" if in_eval(key, cfg.eval_fraction, salt) else "train")
-            if len(texts) >= cfg.batch_docs:
-                encode_batch()
-        if texts:
-            encode_batch()
+        for batch in iter_record_batches(src):
+            for value in pc.unique(batch.column("source")).to_pylist():
+                if value is not None and value != source:
+                    raise ValueError(f"{src}: a record has source {value!r}, not its folder's {source!r} "
+                                     f"(expected output/<source>/<shard>.jsonl.zst)")
+            # UTF-8 bytes straight from Arrow: sentencepiece takes them as they are, which saves a
+            # decode to str here and the re-encode to UTF-8 inside sentencepiece.
+            texts = batch.column("text").cast(pa.binary()).to_pylist()
+            ids = batch.column("id").to_pylist()
+            counts = pc.value_counts(pc.fill_null(batch.column("lang"), ""))
+            langs.update(dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())))
+            if not all(texts):
+                keep = [i for i, t in enumerate(texts) if t]
+                skipped += len(texts) - len(keep)
+                texts, ids = [texts[i] for i in keep], [ids[i] for i in keep]
+            keys = [k if k is not None else hashlib.blake2b(t, digest_size=16).hexdigest()
+                    for k, t in zip(ids, texts)]
+            held = in_eval_many(keys, cfg.eval_fraction, salt)
+            for start in range(0, len(texts), cfg.batch_docs):
+                ids = sp.encode(texts[start:start + cfg.batch_docs], num_threads=cfg.threads)
+                flags = held[start:start + cfg.batch_docs]
+                writer.add("train", [x for x, h in zip(ids, flags) if not h])
+                if any(flags):
+                    writer.add("eval", [x for x, h in zip(ids, flags) if h])
         writer.file.attrs["lang"] = langs.most_common(1)[0][0] if langs else ""
     stats = {"input": str(src), "source": source, "lang": langs.most_common(1)[0][0] if langs else "",
              "langs": dict(langs), "skipped_empty": skipped, "seconds": round(time.time() - t0, 3),

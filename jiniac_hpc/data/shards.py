@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+from itertools import chain
 from pathlib import Path
 from typing import Optional
 
@@ -67,17 +68,24 @@ class _SplitWriter:
         self.pending: list[np.ndarray] = []
         self.pending_len = 0
         self.written = 0
-        self.doc_offsets: list[int] = []
+        self.doc_offsets: list[np.ndarray] = []
         self.docs = 0
 
     def add_docs(self, docs: list[list[int]], eos: int) -> None:
-        for ids in docs:
-            self.doc_offsets.append(self.written + self.pending_len)
-            arr = np.empty(len(ids) + 1, dtype=self.dtype)
-            arr[:-1] = ids
-            arr[-1] = eos
-            self.pending.append(arr)
-            self.pending_len += len(arr)
+        if not docs:
+            return
+        # One vectorized copy per batch: per-document numpy arrays cost more than the encoding
+        # of a short document.
+        lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs)) + 1
+        ends = np.cumsum(lens)
+        arr = np.empty(int(ends[-1]), dtype=self.dtype)
+        body = np.ones(len(arr), dtype=bool)
+        body[ends - 1] = False
+        arr[body] = np.fromiter(chain.from_iterable(docs), dtype=self.dtype, count=len(arr) - len(docs))
+        arr[ends - 1] = eos
+        self.doc_offsets.append(self.written + self.pending_len + ends - lens)
+        self.pending.append(arr)
+        self.pending_len += len(arr)
         self.docs += len(docs)
 
     def flush(self) -> None:
@@ -98,7 +106,8 @@ class _SplitWriter:
         if self.tokens is None:
             data = np.concatenate(self._parts) if self._parts else np.zeros(0, self.dtype)
             self.tokens = self.group.create_dataset("tokens", data=data)
-        offsets = np.asarray([o for o in self.doc_offsets if o < self.written], dtype=np.int64)
+        offsets = np.concatenate(self.doc_offsets) if self.doc_offsets else np.zeros(0, np.int64)
+        offsets = offsets[offsets < self.written].astype(np.int64)
         self.group.create_dataset("doc_offsets", data=offsets)
         dropped = self.pending_len
         self.group.attrs["dropped_tokens"] = dropped

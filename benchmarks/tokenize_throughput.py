@@ -1,0 +1,143 @@
+"""Pre-tokenization throughput vs bare ``sentencepiece.encode``, and the HDF5 compression trade-off.
+
+    .venv/bin/python benchmarks/tokenize_throughput.py [--mb 8] [--tokenizer logs/tokenizer/debug/tokenizer.model]
+
+Part 1 (target: the whole task at >= 80% of bare encode speed). Same text, same process, one
+core each, alternating runs, best of ``--reps``:
+  - baseline: ``sp.encode(texts, num_threads=1)`` on the documents already in memory;
+  - task: ``tokenize_file``: read .jsonl.zst, parse JSON, hash the train/eval split, encode,
+    append EOS, pack to seq_len + 1 and write the HDF5 shard (rename + stats included).
+
+Part 2: the same shard written with each storage layout: file size, write time, and random reads
+of one sample (what the training loader does), against the uncompressed chunked default.
+
+Text: JGLUE validation documents (jiniac_hpc.data.fixtures), repeated to ``--mb`` MB with distinct
+ids. Without ``--tokenizer`` a 2000-piece fixture tokenizer is trained first (a few seconds).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import sentencepiece as spm  # noqa: E402
+
+from jiniac_hpc.data import fixtures  # noqa: E402
+from jiniac_hpc.data.config import TokenizeConfig  # noqa: E402
+from jiniac_hpc.data.dataset import PackedDataset  # noqa: E402
+from jiniac_hpc.data.pretokenize import build_index, marker_path, tokenize_file  # noqa: E402
+from jiniac_hpc.data.shards import tokenizer_sha256  # noqa: E402
+
+
+def make_corpus(root: Path, mb: float, doc_chars: int = 0, name: str = "jglue") -> tuple[Path, list[str]]:
+    """One corpus shard of ``mb`` MB; ``doc_chars`` > 0 joins consecutive texts into documents of
+    at least that many characters (web pages run to thousands of characters, JGLUE items ~100)."""
+    docs = [t for v in fixtures.jglue_texts().values() for t in v]
+    size = sum(len(t.encode()) for t in docs)
+    reps = max(1, round(mb * 1e6 / size))
+    texts = docs * reps
+    if doc_chars:
+        joined, cur = [], []
+        for t in texts:
+            cur.append(t)
+            if sum(map(len, cur)) >= doc_chars:
+                joined.append("\n".join(cur))
+                cur = []
+        texts = joined + (["\n".join(cur)] if cur else [])
+    import zstandard
+
+    path = root / "corpus" / "output" / name / "00000.jsonl.zst"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = "".join(json.dumps({"id": f"{name}-{i}", "text": t, "source": name, "lang": "ja"}, ensure_ascii=False)
+                    + "\n" for i, t in enumerate(texts))
+    path.write_bytes(zstandard.ZstdCompressor(level=3).compress(lines.encode()))
+    return path, texts
+
+
+def random_reads(index: Path, n: int, seed: int = 0) -> float:
+    """Samples/s reading random items in one process (fresh handles, page cache warm)."""
+    ds = PackedDataset(index)
+    idx = np.random.default_rng(seed).integers(0, len(ds), size=n)
+    ds[0]
+    t = time.process_time()
+    for i in idx:
+        ds[int(i)]
+    return n / (time.process_time() - t)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=8.0, help="MB of UTF-8 text")
+    ap.add_argument("--tokenizer", default=None)
+    ap.add_argument("--seq-len", type=int, default=4096)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--doc-chars", type=int, default=2000, help="length of the joined (web-like) documents")
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR", "/tmp")) as d:
+        root = Path(d)
+        tok = Path(args.tokenizer) if args.tokenizer else fixtures.train_tokenizer(
+            root / "tok" / "tokenizer.model", [t for v in fixtures.jglue_texts().values() for t in v])
+        sp = spm.SentencePieceProcessor(model_file=str(tok))
+        sha = tokenizer_sha256(tok)
+        print(f"tokenizer {tok.name} ({sp.get_piece_size()} pieces); seq_len {args.seq_len}; "
+              f"1 core each, runs interleaved, best of {args.reps}")
+        base_cfg = TokenizeConfig(inputs=["x"], tokenizer=str(tok), seq_len=args.seq_len)
+        print("\n== tokenization throughput: whole task vs bare sp.encode on the same text ==")
+        print(f"  {'documents':34s} {'docs':>7s} {'MB':>5s} {'bare Mtok/s':>12s} {'task Mtok/s':>12s} {'task/bare':>10s}")
+        for label, doc_chars, name in (("JGLUE items as they are", 0, "short"),
+                                       (f"joined to >= {args.doc_chars} chars (web-like)", args.doc_chars, "long")):
+            src, texts = make_corpus(root, args.mb, doc_chars, name)
+            bare, task, n_tokens = [], [], 0
+            for r in range(args.reps):
+                t = time.process_time()
+                ids = sp.encode(texts, num_threads=1)
+                bare.append(time.process_time() - t)
+                n_tokens = sum(len(x) for x in ids)
+                del ids
+                out = root / "run" / "shards" / name / f"rep{r}.h5"
+                t = time.process_time()
+                stats = tokenize_file(base_cfg, src, out, sp, sha)
+                task.append(time.process_time() - t)
+            bare_tps, task_tps = n_tokens / min(bare), n_tokens / min(task)
+            mb = sum(len(t.encode()) for t in texts) / 1e6
+            print(f"  {label:34s} {len(texts):7d} {mb:5.1f} {bare_tps / 1e6:12.3f} {task_tps / 1e6:12.3f} "
+                  f"{task_tps / bare_tps:9.1%}")
+            kept = sum(stats[s]["tokens"] + stats[s]["dropped_tokens"] for s in ("train", "eval"))
+            assert kept == n_tokens + stats["train"]["docs"] + stats["eval"]["docs"], "the task lost tokens"
+        print("  target: task/bare >= 80%")
+
+        # ---- part 2: storage layouts ---------------------------------------------------------
+        layouts = [("chunked 64K, none (default)", dict(chunk_tokens=1 << 16)),
+                   ("contiguous (memmap reads)", dict(chunk_tokens=None)),
+                   ("chunked 16K, none", dict(chunk_tokens=1 << 14)),
+                   ("chunked 64K, lzf", dict(chunk_tokens=1 << 16, compression="lzf")),
+                   ("chunked 64K, gzip-1", dict(chunk_tokens=1 << 16, compression="gzip", compression_level=1)),
+                   ("chunked 16K, gzip-4", dict(chunk_tokens=1 << 14, compression="gzip", compression_level=4))]
+        print("\n== storage layouts (same shard; random single-sample reads, 1 process) ==")
+        print(f"  {'layout':30s} {'size MB':>8s} {'size':>7s} {'task s':>7s} {'reads/s':>9s} {'reads':>7s}")
+        ref_size = ref_reads = None
+        for name, kw in layouts:
+            cfg = TokenizeConfig(inputs=["x"], tokenizer=str(tok), seq_len=args.seq_len, **kw)
+            run = root / "layout" / name.split()[0] / name.replace(" ", "_").replace(",", "").replace("(", "").replace(")", "")
+            out = run / "shards" / "jglue" / "00000.h5"
+            t = time.process_time()
+            st = tokenize_file(cfg, src, out, sp, sha)      # src: the web-like shard of part 1
+            secs = time.process_time() - t
+            marker_path(out).write_text(json.dumps(st))
+            (run / "index.json").write_text(json.dumps(build_index(run, [out])))
+            size = out.stat().st_size / 1e6
+            reads = random_reads(run / "index.json", 2000)
+            ref_size, ref_reads = ref_size or size, ref_reads or reads
+            print(f"  {name:30s} {size:8.2f} {size / ref_size:7.2f}x {secs:7.2f} {reads:9.0f} {reads / ref_reads:6.2f}x")
+
+
+if __name__ == "__main__":
+    main()
