@@ -31,10 +31,18 @@ def test_recipes_load(name):
 def test_tiny_recipe_reads_corpus_tiny_output():
     cfg = load_recipe("tokenizer", TokenizerConfig, "tiny")
     for lg in cfg.languages:
-        for inp in lg.inputs:
-            assert inp.kind == "jsonl" and inp.lang == lg.name
-            assert inp.paths == ["logs/corpus/tiny/output/*/*.jsonl.zst"]
+        inp = lg.inputs[0]
+        assert inp.kind == "jsonl" and inp.lang == lg.name
+        assert inp.paths == ["logs:corpus/tiny/output/*/*.jsonl.zst"]
     assert cfg.pad_to_multiple == 64 and cfg.vocab_size == 8192
+
+
+def test_logs_prefix_follows_jiniac_logs(tmp_path, monkeypatch):
+    from jiniac_hpc.tokenizer.inputs import resolve_glob
+
+    monkeypatch.setenv("JINIAC_LOGS", str(tmp_path))
+    assert resolve_glob("logs:corpus/tiny/output/*/*.jsonl.zst") == tmp_path / "corpus/tiny/output/*/*.jsonl.zst"
+    assert resolve_glob("tests/x.jsonl") == REPO / "tests/x.jsonl"
 
 
 @pytest.mark.parametrize("path, value, key", [

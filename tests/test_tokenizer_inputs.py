@@ -62,6 +62,14 @@ def test_sample_is_deterministic_disjoint_and_capped():
     assert sample_language(lang, 2).heldout != a.heldout
 
 
+def test_few_documents_still_hold_one_out(tmp_path):
+    p = tmp_path / "two.jsonl"
+    p.write_text('{"text": "first document"}\n{"text": "second document"}\n', encoding="utf-8")
+    lang = LanguageConfig(name="en", inputs=[InputConfig(paths=[str(p)])], vocab_size=1000, heldout_fraction=0.01)
+    s = sample_language(lang, 0)
+    assert len(s.train) == 1 and len(s.heldout) == 1
+
+
 def test_training_lines_split_and_cut():
     doc = "a" * 25 + "\n\n  \nbb\n"
     assert list(training_lines(doc, max_chars=10)) == ["a" * 10, "a" * 10, "a" * 5, "bb"]

@@ -7,7 +7,8 @@ Input kinds (``InputConfig.kind``):
   with ``text`` and ``lang``; ``lang:`` in the recipe keeps one language of a mixed shard.
 - ``jsquad``: JGLUE JSQuAD JSON; each paragraph's ``context`` (its ``"title [SEP] "`` prefix
   removed) is a document. Used by the self-contained ``debug`` recipe, whose path
-  ``jglue:jsquad-v1.3-valid.json`` means that file in :func:`jiniac_hpc.paths.jglue_dir`.
+  ``jglue:jsquad-v1.3-valid.json`` means that file in :func:`jiniac_hpc.paths.jglue_dir`
+  (and ``logs:corpus/tiny/output/*/*.jsonl.zst`` a glob in the run directories).
 - ``text``: each file is one document.
 
 The held-out split is by a hash of the document text (and the seed), not by position, so it is
@@ -34,9 +35,15 @@ MAX_LINE_CHARS = 2000
 
 
 def resolve_glob(pattern: str) -> Path:
-    """A recipe glob as an absolute pattern; ``jglue:<file>`` is a file of :func:`jglue_dir`."""
+    """A recipe glob as an absolute pattern. ``jglue:<file>`` is a file of :func:`jglue_dir`;
+    ``logs:<stage>/<run>/...`` lies in the run directories (``$JINIAC_LOGS`` or ``<repo>/logs``),
+    so a pipeline with its own logs folder finds the corpus stage's output."""
     if pattern.startswith("jglue:"):
         return jglue_dir() / pattern[len("jglue:"):]
+    if pattern.startswith("logs:"):
+        from jiniac_hpc.launch.runner import logs_root
+
+        return logs_root() / pattern[len("logs:"):]
     return resolve_path(pattern)
 
 
@@ -158,6 +165,10 @@ def sample_language(lang: LanguageConfig, seed: int, index: int = 0) -> Sample:
                 n_train += len(text)
             if n_train >= lang.sample_chars and (n_held >= lang.heldout_max_chars or lang.heldout_fraction == 0):
                 return Sample(train, heldout, n_docs)
+    if not heldout and lang.heldout_fraction > 0 and len(train) >= 2:
+        # So few documents that the hash kept none out: hold out the last one, so the report
+        # still has text to score (tiny smoke runs); a real corpus never gets here.
+        heldout.append(train.pop())
     if not train:
         raise ConfigError(f"languages[{index}] ({lang.name}): the inputs hold no training text")
     return Sample(train, heldout, n_docs)

@@ -60,10 +60,12 @@ def render(rep: dict) -> str:
     em = rep.get("em") or []
     out += ["", "## EM re-estimation on un-split text", ""]
     if em:
-        out += ["| iteration | log-likelihood / char | expected tokens / char | unused pieces |", "|---:|---:|---:|---:|"]
+        out += ["| iteration | log-likelihood / char | expected tokens / char | unused pieces | seconds |",
+                "|---:|---:|---:|---:|---:|"]
         out += [f"| {h['iteration']} | {h['loglik_per_char']:.4f} | {h['expected_tokens_per_char']:.4f} | "
-                f"{h['unused_pieces']} |" for h in em]
-        out.append(f"\nEM sample: {rep['em_chars']} characters. Scores before EM are each language model's own.")
+                f"{h['unused_pieces']} | {h.get('seconds', 0):.1f} |" for h in em]
+        out.append(f"\nEM sample: {rep['em_chars']} characters. Iteration 1's likelihood is under each language "
+                   "model's own (unnormalised across languages) scores; from iteration 2 on it is comparable.")
     else:
         out.append("Disabled (`em.iterations: 0`): each piece keeps its language model's score.")
     out += ["", "## Held-out text, per language (final vs baseline)", "",
@@ -100,6 +102,10 @@ def render(rep: dict) -> str:
             if r:
                 out.append(f"| {label} | {_pct(r['split_rate'])} | {_f(r['pieces_per_token'])} | "
                            f"{_f(r.get('tokens_per_char'))} | {r.get('vocab', '-')} |")
+        ch = th.get("changed")
+        if ch:
+            out.append(f"\nThinning changed the piece count of {ch['types']} of {th['thinned']['types']} distinct "
+                       f"proper nouns ({ch['fewer']} now in fewer pieces, {ch['more']} in more).")
     else:
         out.append("No language has `thinning.rate > 0` with `measure: true`.")
     hf = rep["hf_check"]

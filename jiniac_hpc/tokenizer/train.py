@@ -147,6 +147,7 @@ def measure_thinning(cfg: TokenizerConfig, lang: LanguageConfig, out: Path, meca
 
     nouns = mecab.proper_nouns(heldout)
     res: dict = {"rate": lang.thinning.rate}
+    pieces: dict[str, dict[str, int]] = {}
     for key, path in (("thinned", out / "sp.model"), ("not_thinned", out / "sp_nothin.model")):
         proto = spmodel.load_proto(path)
         merged = spmodel.merge(cfg.special_tokens, [(lang.name, proto, lang.strip_prefix)])
@@ -155,4 +156,8 @@ def measure_thinning(cfg: TokenizerConfig, lang: LanguageConfig, out: Path, meca
         res[key] = {**split_rate(lambda s: sp.encode(s), nouns),
                     "tokens_per_char": sum(len(sp.encode(d)) for d in heldout) / max(1, sum(map(len, heldout))),
                     "vocab": len(merged.pieces)}
+        pieces[key] = {n: len(sp.encode(n)) for n in set(nouns)}
+    diff = [pieces["thinned"][n] - pieces["not_thinned"][n] for n in pieces["thinned"]]
+    res["changed"] = {"types": sum(d != 0 for d in diff), "fewer": sum(d < 0 for d in diff),
+                      "more": sum(d > 0 for d in diff)}
     return res
