@@ -90,6 +90,33 @@ def build(out: str | Path, arch: str = "auto", vocab_size: int = 2000) -> Path:
     return out
 
 
+def cached(arch: str = "auto", vocab_size: int = 2000) -> Path:
+    """``build`` once per content: tests share one folder keyed by this file, the model recipe
+    and the arguments (``$JINIAC_TEST_CACHE`` or ``/tmp/jiniac-posttrain-<uid>``), written to a
+    temporary folder and renamed, so concurrent test processes never see half an asset."""
+    import hashlib
+    import os
+
+    from jiniac_hpc.paths import REPO_ROOT
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    model_recipe = REPO_ROOT / "jiniac_hpc/recipes/model/debug.yaml"
+    if model_recipe.exists():
+        h.update(model_recipe.read_bytes())
+    h.update(f"{arch}:{vocab_size}".encode())
+    root = Path(os.environ.get("JINIAC_TEST_CACHE", f"/tmp/jiniac-posttrain-{os.getuid()}"))
+    out = root / f"{arch}-{h.hexdigest()[:12]}"
+    if not (out / "config.json").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
+        build(tmp, arch, vocab_size)
+        try:
+            os.replace(tmp, out)
+        except OSError:  # another process won the race: use its copy
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out")

@@ -139,7 +139,7 @@ def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
     the mixture, and every bad record with file, line and reason.
     """
     import datasets
-    from jiniac_hpc.paths import resolve_path
+    from jiniac_hpc.posttrain.records import resolve_input as resolve_path
 
     parts, bad_all, report = [], [], {"sources": {}, "bad_records": []}
     total = 0
@@ -147,6 +147,7 @@ def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
         name = src.name or Path(src.path).stem
         exs, bad = read_examples(str(resolve_path(src.path)), src.format, name, markers=data_cfg.chat.markers,
                                  math=src.math, limit=src.max_examples)
+        read = len(exs) + len(bad)
         enc = []
         for ex in exs:
             r = encode(tok, ex, max_length=data_cfg.max_length, add_bos=data_cfg.add_bos)
@@ -154,10 +155,10 @@ def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
                 bad.append(BadRecord(ex.file, ex.line, r, name))
             else:
                 enc.append(r)
-        total += len(exs) + sum(1 for b in bad if b.line)  # read rows (unreadable files count as 0)
+        total += read
         bad_all += bad
         parts.append((name, src.weight, enc))
-        report["sources"][name] = {"path": src.path, "read": len(exs) + len(bad), "bad": len(bad), "kept": len(enc)}
+        report["sources"][name] = {"path": src.path, "read": read, "bad": len(bad), "kept": len(enc)}
     report["bad_records"] = [b.to_dict() for b in bad_all]
     if run_dir is not None and is_main:
         write_json_atomic(Path(run_dir) / "data_report.json", report)

@@ -10,8 +10,9 @@ the arithmetic expression is taken from the question). It becomes an instruction
 - widths and separators are normalised (``１２，３４５`` -> ``12345``, ``＋`` -> ``+``), and
   operators are spaced (``12+3`` -> ``12 + 3``), so the same number is always the same text;
 - with ``digits: split`` every digit run is written digit by digit (``345`` -> ``3 4 5``), so
-  each digit is its own token even with a tokenizer that merges digits, and place value is
-  visible to the model;
+  each digit is its own token even with a tokenizer that merges digits. The project tokenizer
+  (llm-jp v2 style, ``split_digits``) already gives one token a digit, so the default is
+  ``plain``: there ``split`` would only add a ``▁`` token between digits;
 - with ``steps: true`` the response gets explicit working, one operation a line, evaluated
   innermost first (``3 + 4 = 7``), with partial products for multi-digit multiplication when
   ``long_multiplication`` is on, then ``答え: N``;
@@ -19,6 +20,17 @@ the arithmetic expression is taken from the question). It becomes an instruction
 
 The CLI prints, per level, characters and tokens of the prompt+response before and after,
 and the share of number tokens that hold exactly one digit, for the configuration given.
+Measured on tests/assets/posttrain/math_levels.jsonl with the debug tokenizer trained on
+JSQuAD *without* split_digits (``tests/test_sft_data.py`` asserts the single-digit shares)::
+
+    level  raw: tokens 1-digit | digits=split, steps: tokens 1-digit | digits=plain, no steps
+        0          75.5    1.00 |                      88.5    1.00 |        79.0    1.00
+        3          82.0    0.89 |                     172.0    1.00 |        87.0    0.89
+        5          90.0    0.79 |                     140.0    1.00 |        91.0    0.69
+        6         102.5    0.92 |                     183.0    1.00 |       108.5    0.92
+
+The working lines cost tokens (LV3 long multiplication doubles the length); that is the point:
+the model is shown each carry step instead of having to produce 4-digit products in one go.
 """
 from __future__ import annotations
 
@@ -41,7 +53,8 @@ _EXPR_RE = re.compile(rf"{_EXPR_CHARS}*[0-9０-９)）]{_EXPR_CHARS}*")
 @dataclass
 class MathFormatConfig:
     digits: Literal["plain", "split"] = field(
-        "split", doc="'split': write numbers digit by digit ('345' -> '3 4 5'); 'plain': as they are.")
+        "plain", doc="'split': write numbers digit by digit ('345' -> '3 4 5'), for tokenizers that merge "
+                     "digits; 'plain': as they are (the project tokenizer already splits digits).")
     digit_sep: str = field(" ", doc="Separator between the digits of a number when digits=split.")
     normalize_width: bool = field(True, doc="Full-width digits/operators to ASCII (NFKC on numbers), × and ÷ kept.")
     strip_thousands: bool = field(True, doc="Remove thousands separators: '12,345' -> '12345'.")
@@ -202,7 +215,8 @@ def _main() -> None:  # pragma: no cover - documentation tool
 def effect(tok, records: list[dict], cfg: MathFormatConfig, render) -> list[str]:
     """Per level: chars, tokens and single-digit share of number tokens, raw vs formatted."""
     def stats(text: str) -> tuple[int, int, float]:
-        pieces = [tok.convert_ids_to_tokens(i) for i in tok(text, add_special_tokens=False)["input_ids"]]
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        pieces = [tok.decode([i]) for i in ids]  # the text of each token (byte pieces: not digits)
         num = [p for p in pieces if any(c.isdigit() for c in p)]
         one = sum(1 for p in num if sum(c.isdigit() for c in p) == 1)
         return len(text), len(pieces), one / max(len(num), 1)

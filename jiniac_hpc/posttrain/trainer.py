@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from jiniac_hpc.config import ConfigError
-from jiniac_hpc.paths import resolve_path
+from jiniac_hpc.posttrain.records import resolve_input as resolve_path
 from jiniac_hpc.train import checkpoint as ckpt
 
 
@@ -40,6 +40,20 @@ def resolve_model_path(model_path: str, key: str = "model_path") -> Path:
         raise ConfigError(f"{key}: {model_path} is not a from_pretrained model folder: "
                           f"{p} has no config.json{hint}")
     return p
+
+
+def check_tokenizer(tokenizer_path: Optional[str], model_dir: Path) -> Path:
+    """The tokenizer folder a run will load; ConfigError naming ``tokenizer_path`` if missing."""
+    if tokenizer_path:
+        p = resolve_path(tokenizer_path)
+        if not (p / "tokenizer_config.json").is_file():
+            raise ConfigError(f"tokenizer_path: {tokenizer_path} is not an HF tokenizer folder ({p} has no "
+                              f"tokenizer_config.json; run the tokenizer stage first?)")
+        return p
+    if not (model_dir / "tokenizer_config.json").is_file():
+        raise ConfigError(f"tokenizer_path: not set, and the model folder {model_dir} holds no tokenizer; set "
+                          f"tokenizer_path (e.g. logs/tokenizer/<run>/hf)")
+    return model_dir
 
 
 def on_gpu() -> bool:

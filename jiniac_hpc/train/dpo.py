@@ -18,18 +18,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from jiniac_hpc.config import ConfigError
-from jiniac_hpc.paths import resolve_path
+from jiniac_hpc.posttrain.records import resolve_input as resolve_path
 from jiniac_hpc.stages import Step, TaskContext
 from jiniac_hpc.train.dpo_config import DPOConfig
 
 
 def plan(cfg: DPOConfig, run_dir: Path) -> list[Step]:
     from jiniac_hpc.posttrain.records import data_files, is_datasets_dir
-    from jiniac_hpc.posttrain.trainer import resolve_model_path
+    from jiniac_hpc.posttrain.trainer import check_tokenizer, resolve_model_path
 
-    resolve_model_path(cfg.model_path)
-    if cfg.tokenizer_path and not resolve_path(cfg.tokenizer_path).is_dir():
-        raise ConfigError(f"tokenizer_path: {cfg.tokenizer_path} is not a folder")
+    check_tokenizer(cfg.tokenizer_path, resolve_model_path(cfg.model_path))
     p = resolve_path(cfg.data.path)
     if not (is_datasets_dir(p) or data_files(p)):
         raise ConfigError(f"data.path: {cfg.data.path} is not a JSONL file, a folder of *.jsonl or a datasets "

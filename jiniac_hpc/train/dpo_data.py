@@ -24,7 +24,7 @@ from pathlib import Path
 
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.launch.cluster import JobConfig
-from jiniac_hpc.paths import resolve_path
+from jiniac_hpc.posttrain.records import resolve_input as resolve_path
 from jiniac_hpc.stages import Step, TaskContext
 from jiniac_hpc.train.dpo_config import DPODataConfig
 
@@ -52,9 +52,9 @@ def chunk_path(run_dir: Path, i: int) -> Path:
 
 
 def plan(cfg: DPODataConfig, run_dir: Path) -> list[Step]:
-    from jiniac_hpc.posttrain.trainer import resolve_model_path
+    from jiniac_hpc.posttrain.trainer import check_tokenizer, resolve_model_path
 
-    resolve_model_path(cfg.model_path)
+    check_tokenizer(cfg.tokenizer_path, resolve_model_path(cfg.model_path))
     n = count_rows(_prompt_files(cfg))
     if n == 0:
         raise ConfigError(f"prompts: {cfg.prompts} has no records")

@@ -26,7 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jiniac_hpc.config import ConfigError
-from jiniac_hpc.paths import resolve_path
+from jiniac_hpc.posttrain.records import resolve_input as resolve_path
 from jiniac_hpc.stages import Step, TaskContext
 from jiniac_hpc.train.sft_config import SFTConfig
 
@@ -34,11 +34,9 @@ from jiniac_hpc.train.sft_config import SFTConfig
 def plan(cfg: SFTConfig, run_dir: Path) -> list[Step]:
     """Check the model and data paths on the login node; one distributed training step."""
     from jiniac_hpc.posttrain.records import data_files, is_datasets_dir
-    from jiniac_hpc.posttrain.trainer import resolve_model_path
+    from jiniac_hpc.posttrain.trainer import check_tokenizer, resolve_model_path
 
-    resolve_model_path(cfg.model_path)
-    if cfg.tokenizer_path and not resolve_path(cfg.tokenizer_path).is_dir():
-        raise ConfigError(f"tokenizer_path: {cfg.tokenizer_path} is not a folder")
+    check_tokenizer(cfg.tokenizer_path, resolve_model_path(cfg.model_path))
     for i, src in enumerate(cfg.data.sources):
         p = resolve_path(src.path)
         if not (is_datasets_dir(p) or data_files(p)):
