@@ -2,7 +2,6 @@
 
     .venv/bin/python -m pytest tests/test_tokenizer_em.py -q
 """
-import itertools
 import math
 
 import pytest
