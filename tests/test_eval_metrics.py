@@ -164,3 +164,27 @@ def test_bad_data_file_names_file_and_line(tmp_path):
     p.write_text('{"sentence_pair_id": "0", "sentence1": "a", "sentence2": "b", "label": "maybe"}\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="jnli.json:1: label 'maybe'"):
         LOADERS["jnli"](p)
+
+
+def test_per_task_overrides_merge_with_defaults():
+    from jiniac_hpc.config import load_recipe
+    from jiniac_hpc.eval.config import DEFAULT_TEMPERATURES
+
+    cfg = load_recipe("eval", EvalConfig, "debug", ["jaster.files.jnli=jnli-v1.1-test.json",
+                                                    "mtbench.temperatures.writing=0.3"])
+    assert cfg.jaster.file_of("jnli") == "jnli-v1.1-test.json"
+    assert cfg.jaster.file_of("jsts") == "jsts-v1.3-valid.json"
+    assert cfg.jaster.max_new("jsquad") == 12 and cfg.jaster.max_new("jcommonsenseqa") == 3   # recipe, default
+    assert cfg.mtbench.temperature_of("writing") == 0.3
+    assert cfg.mtbench.temperature_of("math") == DEFAULT_TEMPERATURES["math"] == 0.0
+    assert cfg.mtbench.temperature_of("poetry") == cfg.mtbench.default_temperature
+    with pytest.raises(ConfigError, match="jaster.max_new_tokens: unknown task 'jcola'"):
+        load_recipe("eval", EvalConfig, "debug", ["jaster.max_new_tokens.jcola=3"])
+
+
+@pytest.mark.parametrize("recipe", ["debug", "tiny", "sft-sweep", "model"])
+def test_recipes_load(recipe):
+    from jiniac_hpc.config import load_recipe
+
+    cfg = load_recipe("eval", EvalConfig, recipe)
+    assert (cfg.model is None) != (cfg.checkpoints is None)

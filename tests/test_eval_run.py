@@ -40,7 +40,7 @@ def tiny(tmp_path_factory) -> Path:
     from jiniac_hpc.eval.tiny import build
 
     d = build(tmp_path_factory.mktemp("tiny") / "step-00000042")
-    (d / "meta.json").write_text(json.dumps({"global_step": 42, "tokens_seen": 1000}))
+    (d / "meta.json").write_text(json.dumps({"step": 42, "tokens_seen": 1000}))
     return d
 
 

@@ -27,20 +27,21 @@ STEPS = (10, 20)
 
 
 def _add_checkpoint(run: Path, step: int, tok_dir: Path) -> Path:
+    """A checkpoint written the way training writes one: into .tmp-step-N, then committed."""
     from jiniac_hpc.eval.tiny import build_model
+    from jiniac_hpc.train.checkpoint import commit, tmp_path
 
-    d = run / "checkpoints" / f"step-{step:08d}"
-    d.mkdir(parents=True)
+    tmp = tmp_path(run / "checkpoints", step)
+    tmp.mkdir(parents=True)
     for f in tok_dir.glob("tokenizer*"):
-        shutil.copy(f, d / f.name)
-    build_model(d, vocab_size=1000, seed=step)
-    (d / "meta.json").write_text(json.dumps({"global_step": step, "tokens_seen": step * 1000}))
-    return d
+        shutil.copy(f, tmp / f.name)
+    build_model(tmp, vocab_size=1000, seed=step)
+    return commit(tmp, {"step": step, "tokens_seen": step * 1000})
 
 
 @pytest.fixture(scope="module")
 def train_run(tmp_path_factory) -> Path:
-    """A fake training run dir: two checkpoints, an unfinished save and a `latest` pointer."""
+    """A training run dir: two checkpoints, an unfinished save, a damaged one, a `latest` pointer."""
     from jiniac_hpc.eval.tiny import build_tokenizer
 
     root = tmp_path_factory.mktemp("train")
@@ -49,8 +50,11 @@ def train_run(tmp_path_factory) -> Path:
     run = root / "run"
     for s in STEPS:
         _add_checkpoint(run, s, tok)
-    (run / "checkpoints" / "step-00000030.tmp").mkdir()       # a save in progress: not a checkpoint
-    (run / "checkpoints" / "latest").write_text("step-00000020")
+    (run / "checkpoints" / ".tmp-step-00000030").mkdir()      # a save in progress: not a checkpoint
+    bad = run / "checkpoints" / "step-00000040"                 # a damaged one: config.json but a manifest
+    shutil.copytree(run / "checkpoints" / "step-00000020", bad)  # that does not match its files
+    (bad / "model.safetensors").write_bytes(b"truncated")
+    assert (run / "checkpoints" / "latest").read_text().strip() == "step-00000020"
     return run
 
 
@@ -78,7 +82,7 @@ def test_plan_errors_name_the_key(train_run, tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="checkpoints: .*does-not-exist is not a directory"):
         plan(load_recipe("eval", EvalConfig, "debug", _overrides(tmp_path / "does-not-exist")), tmp_path)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ConfigError, match="checkpoints: no step-\\* checkpoint folders"):
+    with pytest.raises(ConfigError, match="checkpoints: no complete step-\\* model folders"):
         plan(load_recipe("eval", EvalConfig, "debug", _overrides(tmp_path / "empty")), tmp_path)
     with pytest.raises(ConfigError, match="jaster.data_dir: .*nowhere"):
         plan(load_recipe("eval", EvalConfig, "debug", _overrides(train_run) + [f"jaster.data_dir={tmp_path}/nowhere"]),
@@ -139,7 +143,7 @@ def test_sweep_on_local_executor_and_relaunch(train_run, logs_dir, monkeypatch):
     cfg = load_recipe("eval", EvalConfig, "debug", _overrides(new_run))
     for s in STEPS:  # the results so far, as if this run had been swept already
         shutil.copytree(res.run_dir / f"step-{s:08d}", logs_dir / "sweep2" / f"step-{s:08d}")
-    _add_checkpoint(new_run, 30, tok)
+    _add_checkpoint(new_run, 50, tok)
     ev, col = plan(cfg, logs_dir / "sweep2")
     assert ev.tasks == 3 and ev.missing == [2] and col.missing == [0]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import re
 import sys
@@ -22,15 +23,32 @@ from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step
 
 STEP_DIR = re.compile(r"step-(\d+)")
+log = logging.getLogger(__name__)
 
 
 def checkpoint_dirs(path: Path) -> list[Path]:
-    """``step-N`` folders (HF model folders: config.json present) of a run dir or its checkpoints/ dir,
-    sorted by N. Temporary folders of an unfinished save (``step-N.tmp``...) do not match."""
+    """Complete ``step-N`` model folders of a run dir (or of its checkpoints/ dir), sorted by N.
+
+    A folder counts when it holds a HF ``config.json`` and, if it has the training layout's
+    ``meta.json``, that manifest marks it complete and its files are all there
+    (:func:`jiniac_hpc.train.checkpoint.verify`, sizes only). Unfinished saves (``.tmp-step-N``)
+    and LoRA adapter checkpoints (no config.json) do not count.
+    """
+    from jiniac_hpc.train.checkpoint import verify
+
     base = path / "checkpoints" if (path / "checkpoints").is_dir() else path
     if not base.is_dir():
         raise ConfigError(f"checkpoints: {path} is not a directory")
-    found = [d for d in base.iterdir() if d.is_dir() and STEP_DIR.fullmatch(d.name) and (d / "config.json").exists()]
+    found = []
+    for d in base.iterdir():
+        if not (d.is_dir() and STEP_DIR.fullmatch(d.name) and (d / "config.json").exists()):
+            continue
+        if (d / "meta.json").exists():
+            ok, why = verify(d, deep=False)
+            if not ok:
+                log.warning("checkpoints: skipping %s: %s", d, why)
+                continue
+        found.append(d)
     return sorted(found, key=lambda d: int(STEP_DIR.fullmatch(d.name).group(1)))
 
 
@@ -77,8 +95,9 @@ def plan(cfg: EvalConfig, run_dir: Path) -> list[Step]:
     if cfg.model is not None and not (items[0][0] / "config.json").exists():
         raise ConfigError(f"model: {items[0][0]} is not a HF model folder (no config.json)")
     if not items:
-        raise ConfigError(f"checkpoints: no step-* checkpoint folders (with config.json) in "
-                          f"{resolve_path(cfg.checkpoints)} or its checkpoints/ folder")
+        raise ConfigError(f"checkpoints: no complete step-* model folders (with config.json) in "
+                          f"{resolve_path(cfg.checkpoints)} or its checkpoints/ folder (LoRA adapter checkpoints "
+                          f"cannot be swept: evaluate the merged model/ with model=...)")
     from jiniac_hpc.eval.run import MARKER
 
     done = [(out / MARKER).exists() for _, out in items]
