@@ -13,9 +13,9 @@ __version__ = "0.1.0"
 
 def _register_models() -> None:
     try:
-        from jiniac_hpc.model.registration import register
+        from jiniac_hpc.model.registration import register_if_idle
 
-        register()
+        register_if_idle()
     except Exception as e:   # never break `import transformers` itself; say why loading will fail
         import warnings
 

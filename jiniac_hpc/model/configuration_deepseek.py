@@ -107,3 +107,8 @@ class DeepseekMoeConfig(PretrainedConfig):
 
 
 __all__ = ["DeepseekMoeConfig", "MOE_IMPLEMENTATIONS"]
+
+# Auto-class registration, whatever the import order (see registration.py).
+from jiniac_hpc.model.registration import register_if_idle  # noqa: E402
+
+register_if_idle(__name__)

@@ -38,6 +38,7 @@ from transformers.utils import ModelOutput
 
 from jiniac_hpc.model.configuration_deepseek import DeepseekMoeConfig
 from jiniac_hpc.model.moe import DeepseekMLP, DeepseekMoE, MoEGate
+from jiniac_hpc.model.registration import register_classes
 
 
 @dataclass
@@ -192,6 +193,8 @@ class DeepseekMoeForCausalLM(DeepseekMoePreTrainedModel, GenerationMixin):
                                            aux_loss=out.aux_loss, expert_load=out.expert_load)
         return result.to_tuple() if return_dict is False else result
 
+
+register_classes(DeepseekMoeConfig, DeepseekMoeModel, DeepseekMoeForCausalLM)
 
 __all__ = ["DeepseekMoeForCausalLM", "DeepseekMoeModel", "DeepseekMoePreTrainedModel",
            "DeepseekMoeCausalLMOutput", "DeepseekMoeModelOutput", "DeepseekDecoderLayer"]

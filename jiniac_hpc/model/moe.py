@@ -254,12 +254,9 @@ class DeepseekMoE(nn.Module):
             gate, up = h.chunk(2, dim=-1)
             y_sorted = expert_linear(self.act_fn(gate) * up, offs, [e.down_proj.weight for e in experts])
         else:
-            outs, start = [], 0
-            for e, n in enumerate(counts.tolist()):   # only experts that received tokens
-                if n:
-                    outs.append(self.experts[e](x_sorted[start:start + n]))
-                    start += n
-            y_sorted = torch.cat(outs)
+            # split (not slicing): its backward is one cat, slicing would zero-fill x per expert
+            chunks = x_sorted.split(counts.tolist())
+            y_sorted = torch.cat([self.experts[e](c) for e, c in enumerate(chunks) if c.shape[0]])
 
         y_sorted = y_sorted.to(x.dtype) * topk_weight.reshape(-1)[perm].unsqueeze(-1).to(x.dtype)
         y = torch.empty_like(y_sorted).index_copy(0, perm, y_sorted)   # back to (token, slot) order
@@ -271,3 +268,8 @@ class DeepseekMoE(nn.Module):
 
 
 __all__ = ["DeepseekMLP", "MoEGate", "DeepseekMoE", "expert_linear"]
+
+# Auto-class registration, whatever the import order (see registration.py).
+from jiniac_hpc.model.registration import register_if_idle  # noqa: E402
+
+register_if_idle(__name__)

@@ -1,24 +1,44 @@
-"""Register ``model_type: deepseek`` with transformers' Auto classes.
+"""Register ``model_type: deepseek`` with transformers' Auto classes, whatever the import order.
 
-Called automatically as soon as transformers is imported in a process that imported
-``jiniac_hpc`` (see ``jiniac_hpc/__init__.py``), so ``AutoModelForCausalLM.from_pretrained(dir)``
-loads our checkpoints and the reference DeepSeekMoE ones without ``trust_remote_code``.
+``jiniac_hpc/__init__.py`` calls :func:`register_if_idle` right after transformers is imported, so
+``AutoModelForCausalLM.from_pretrained(dir)`` loads our checkpoints and the reference DeepSeekMoE
+ones without ``trust_remote_code``. Registration needs the model classes, i.e. importing
+``modeling_deepseek``; when transformers is first imported *by* one of our model modules that
+import is not possible yet (circular), so each model module retries at its end and
+``modeling_deepseek`` registers itself when it finishes.
 """
 from __future__ import annotations
 
-_done = False
+import importlib
+import sys
+
+_MODELING = "jiniac_hpc.model.modeling_deepseek"
+
+
+def _initializing(name: str) -> bool:
+    mod = sys.modules.get(name)
+    return mod is not None and bool(getattr(getattr(mod, "__spec__", None), "_initializing", False))
+
+
+def register_classes(config_cls, model_cls, causal_lm_cls) -> None:
+    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
+
+    AutoConfig.register(config_cls.model_type, config_cls, exist_ok=True)
+    AutoModel.register(config_cls, model_cls, exist_ok=True)
+    AutoModelForCausalLM.register(config_cls, causal_lm_cls, exist_ok=True)
+
+
+def register_if_idle(caller: str | None = None) -> bool:
+    """Import ``modeling_deepseek`` (which registers at its end) unless another of our model modules
+    is half-imported; then the last of them to finish does it. Returns whether it registered."""
+    busy = [n for n in list(sys.modules) if n.startswith("jiniac_hpc.model.") and n != caller and _initializing(n)]
+    if busy:
+        return False
+    importlib.import_module(_MODELING)
+    return True
 
 
 def register() -> None:
-    global _done
-    if _done:
-        return
-    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
-
-    from jiniac_hpc.model.configuration_deepseek import DeepseekMoeConfig
-    from jiniac_hpc.model.modeling_deepseek import DeepseekMoeForCausalLM, DeepseekMoeModel
-
-    AutoConfig.register("deepseek", DeepseekMoeConfig, exist_ok=True)
-    AutoModel.register(DeepseekMoeConfig, DeepseekMoeModel, exist_ok=True)
-    AutoModelForCausalLM.register(DeepseekMoeConfig, DeepseekMoeForCausalLM, exist_ok=True)
-    _done = True
+    """Explicit registration (normally automatic)."""
+    if not register_if_idle():
+        raise RuntimeError("jiniac_hpc.model is still being imported; registration happens when it finishes")
