@@ -21,6 +21,7 @@ from jiniac_hpc.config import ConfigError
 log = logging.getLogger(__name__)
 
 # The plain prompt for models without a chat template (llm-jp-sft / Alpaca style, as our SFT data).
+END_OF_TURN = ("<|end|>", "<|im_end|>", "<|eot_id|>", "<end_of_turn>")
 PLAIN_SYSTEM = "以下は、タスクを説明する指示です。要求を適切に満たす応答を書きなさい。"
 
 
@@ -66,6 +67,9 @@ class Generator:
             which = "tokenizer" if tokenizer_dir else f"tokenizer (defaults to {key})"
             raise ConfigError(f"{which}: cannot load a tokenizer from {tok_dir}: {e}") from None
         self.tokenizer.padding_side = "left"
+        vocab = self.tokenizer.get_vocab()
+        # stop at eos and at an end-of-turn marker (our chat template ends a turn with <|end|></s>)
+        self.stop_ids = [self.tokenizer.eos_token_id] + [vocab[t] for t in END_OF_TURN if t in vocab]
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.device = pick_device(device)
@@ -97,8 +101,10 @@ class Generator:
     def _encode(self, prompts: Sequence[str], max_new_tokens: int) -> list[list[int]]:
         limit = self.max_prompt_tokens or max(16, self.window - max_new_tokens)
         out = []
+        bos = self.tokenizer.bos_token
         for p in prompts:
-            ids = self.tokenizer(p, add_special_tokens=True)["input_ids"]
+            # a chat template that writes <s> itself must not get a second one from the tokenizer
+            ids = self.tokenizer(p, add_special_tokens=not (bos and p.startswith(bos)))["input_ids"]
             if len(ids) > limit:
                 ids = ids[-limit:]
                 self.truncated += 1
@@ -129,7 +135,7 @@ class Generator:
                 kw = dict(do_sample=True, temperature=temperature, top_p=1.0, top_k=0)
             out = self.model.generate(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
                                       max_new_tokens=max_new_tokens, pad_token_id=pad,
-                                      eos_token_id=self.tokenizer.eos_token_id, **kw)
+                                      eos_token_id=self.stop_ids, **kw)
             new = out[:, width:].cpu()
             for row, i in enumerate(idx):
                 results[i] = self.tokenizer.decode(new[row], skip_special_tokens=True)

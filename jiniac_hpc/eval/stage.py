@@ -5,7 +5,10 @@
 Light module (the login node imports it): no torch. ``plan`` checks every input before
 anything is submitted (JGLUE files, question and prompt files, the tokenizer folder, the judge
 URL variable) and marks as done the checkpoints whose ``eval.done`` exists, so a relaunch after
-more checkpoints appeared evaluates only the new ones and collects again.
+more checkpoints appeared evaluates only the new ones and collects again. (A done task is not
+rerun when the recipe changes: evaluate with other settings under another ``--run-name``.)
+
+    python jobs/eval.py --recipe sft-sweep --set checkpoints=logs/sft/<run> --cluster <profile>
 """
 from __future__ import annotations
 
