@@ -72,17 +72,16 @@ class _SplitWriter:
         self.docs = 0
 
     def add_docs(self, docs: list[list[int]], eos: int) -> None:
+        """Append documents, each followed by EOS. The lists in ``docs`` get EOS appended in place."""
         if not docs:
             return
-        # One vectorized copy per batch: per-document numpy arrays cost more than the encoding
-        # of a short document.
-        lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs)) + 1
+        # One vectorized copy per batch: per-document numpy arrays (or a masked fill) cost more
+        # than encoding a short document.
+        for d in docs:
+            d.append(eos)
+        lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
         ends = np.cumsum(lens)
-        arr = np.empty(int(ends[-1]), dtype=self.dtype)
-        body = np.ones(len(arr), dtype=bool)
-        body[ends - 1] = False
-        arr[body] = np.fromiter(chain.from_iterable(docs), dtype=self.dtype, count=len(arr) - len(docs))
-        arr[ends - 1] = eos
+        arr = np.fromiter(chain.from_iterable(docs), dtype=self.dtype, count=int(ends[-1]))
         self.doc_offsets.append(self.written + self.pending_len + ends - lens)
         self.pending.append(arr)
         self.pending_len += len(arr)
