@@ -1,0 +1,138 @@
+"""DPO and dpo-data: reward margin moves the right way, LoRA reaches exactly the modules the model
+issue guarantees (experts yes, router no), the merged export loads without PEFT and generates;
+rejected-answer generation drops empty/identical pairs and reports counts; bad pairs reported.
+
+    pytest tests/test_dpo.py
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.config import from_dict
+from jiniac_hpc.posttrain import debug_assets
+from test_sft_train import launch_json, scalars
+
+ASSETS = Path(__file__).parent / "assets" / "posttrain"
+
+
+def expected_lora_modules(cfg) -> list[str]:
+    """From the model issue: q/k/v/o, the dense MLP, shared and routed experts; never mlp.gate."""
+    out = []
+    for i in range(cfg.num_hidden_layers):
+        p = f"model.layers.{i}"
+        out += [f"{p}.self_attn.{x}_proj" for x in "qkvo"]
+        mlps = [f"{p}.mlp"] if i < cfg.first_k_dense_replace else (
+            [f"{p}.mlp.shared_experts"] + [f"{p}.mlp.experts.{e}" for e in range(cfg.n_routed_experts)])
+        out += [f"{m}.{x}_proj" for m in mlps for x in ("gate", "up", "down")]
+    return sorted(out)
+
+
+def test_dpo_margin_adapters_and_merged_export(logs_dir):
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    import jiniac_hpc.model  # noqa: F401
+
+    sft = debug_assets.cached("auto")
+    res = launch_json("dpo", [f"model_path={sft}"])
+    run = logs_dir / "dpo" / "debug"
+    assert res["status"] == "done"
+
+    margins = [v for _, v in scalars(run / "tensorboard", "rewards/margins")]
+    assert abs(margins[0]) < 1e-6          # step 1: policy == reference (LoRA B starts at 0)
+    assert sum(margins[-3:]) / 3 > 0.1 and margins[-1] > margins[0], margins
+
+    cfg = AutoConfig.from_pretrained(str(sft))
+    adapted = json.loads((run / "adapted_modules.json").read_text())
+    if cfg.model_type == "deepseek":
+        assert adapted == expected_lora_modules(cfg)
+    assert not any(n.endswith("mlp.gate") for n in adapted)       # never the router
+
+    merged = run / "model"
+    assert (run / "model.done").exists()
+    keys = load_file(str(merged / "model.safetensors")).keys()
+    assert not any("lora" in k for k in keys)                     # a plain HF model
+    m = AutoModelForCausalLM.from_pretrained(str(merged))
+    base = AutoModelForCausalLM.from_pretrained(str(sft))
+    name = "model.layers.1.self_attn.q_proj.weight"
+    delta = (m.state_dict()[name] - base.state_dict()[name]).abs().max()
+    assert delta > 1e-6                                           # the adapters were merged in
+    tok = AutoTokenizer.from_pretrained(str(merged))
+    ids = tok(["<s>日本の首都は"], return_tensors="pt", add_special_tokens=False)
+    out = m.generate(**ids, max_new_tokens=4, do_sample=False)
+    assert out.shape[1] > ids["input_ids"].shape[1] and torch.isfinite(m(**ids).logits).all()
+
+
+def test_dpo_data_generates_rejected_and_reports(logs_dir):
+    sft = debug_assets.cached("auto")
+    launch_json("dpo-data", [f"model_path={sft}"])
+    run = logs_dir / "dpo-data" / "debug"
+    report = json.loads((run / "report.json").read_text())
+    c = report["counts"]
+    assert c["read"] == 7 and c["bad_input"] == 1 and c["generated"] == 6
+    assert c["kept"] + c["empty_rejected"] + c["identical"] == 6
+    assert report["bad_input"] == [f"{ASSETS / 'dpo_prompts.jsonl'}:6: field 'prompt' is empty"]
+    pairs = [json.loads(x) for x in (run / "pairs.jsonl").read_text().splitlines()]
+    assert len(pairs) == c["kept"] and all(p["rejected"].strip() and p["chosen"] for p in pairs)
+    assert sorted(run.glob("chunks/*.jsonl.done")) and (run / "report.md").exists()   # 3 chunks of 3
+
+
+def test_dpo_data_merge_drops_empty_and_identical(tmp_path):
+    from jiniac_hpc.launch.cluster import load_cluster
+    from jiniac_hpc.stages import TaskContext
+    from jiniac_hpc.train.dpo_config import DPODataConfig
+    from jiniac_hpc.train.dpo_data import chunk_path, merge
+
+    prompts = tmp_path / "p.jsonl"
+    recs = [{"prompt": f"質問{i}", "chosen": ans} for i, ans in enumerate(["東京です。", "はい", "３つです"])]
+    prompts.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs))
+    cfg = from_dict(DPODataConfig, {"model_path": "x", "prompts": str(prompts), "chunk_size": 3})
+    rows = [{"file": str(prompts), "line": 1, "record": recs[0], "rejected": "大阪です。"},
+            {"file": str(prompts), "line": 2, "record": recs[1], "rejected": "  "},
+            {"file": str(prompts), "line": 3, "record": recs[2], "rejected": "3つ です"}]   # same after NFKC
+    chunk_path(tmp_path, 0).parent.mkdir()
+    chunk_path(tmp_path, 0).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    Path(f"{chunk_path(tmp_path, 0)}.done").write_text("ok")
+    ctx = TaskContext("dpo-data", "merge", tmp_path, 0, 1, load_cluster("local"))
+    counts = merge(cfg, ctx)
+    assert counts == {"read": 3, "bad_input": 0, "generated": 3, "empty_rejected": 1, "identical": 1, "kept": 1}
+    assert [json.loads(x) for x in (tmp_path / "pairs.jsonl").read_text().splitlines()] == [
+        {"prompt": "質問0", "chosen": "東京です。", "rejected": "大阪です。"}]
+
+
+def test_bad_dpo_pairs_reported(tmp_path):
+    from jiniac_hpc.posttrain.encode import DataError, load_tokenizer
+    from jiniac_hpc.posttrain.pairs import build_dpo_dataset
+    from jiniac_hpc.posttrain.templates import ChatFormat
+    from jiniac_hpc.train.dpo_config import DPODataSection
+
+    tok = load_tokenizer(str(debug_assets.cached("llama")), "auto", ChatFormat())
+    f = tmp_path / "pairs.jsonl"
+    f.write_text("\n".join([
+        json.dumps({"prompt": "こんにちは", "chosen": "こんにちは。", "rejected": "は？"}, ensure_ascii=False),
+        json.dumps({"prompt": "こんにちは", "chosen": "こんにちは。"}, ensure_ascii=False),
+        json.dumps({"prompt": "こんにちは", "chosen": "同じ", "rejected": "同じ"}, ensure_ascii=False),
+        json.dumps({"prompt": "長い" * 200, "chosen": "a", "rejected": "b"}, ensure_ascii=False),
+        json.dumps({"messages": [{"role": "user", "content": "やあ"}], "chosen": "どうも。", "rejected": ""},
+                   ensure_ascii=False),
+        json.dumps({"messages": [{"role": "user", "content": "やあ"}], "chosen": "どうも。", "rejected": "ん"},
+                   ensure_ascii=False),
+    ]) + "\n")
+    cfg = from_dict(DPODataSection, {"path": str(f), "max_length": 128, "max_bad_fraction": 0.9})
+    train, _, report = build_dpo_dataset(cfg, tok, tmp_path)
+    reasons = {b["line"]: b["reason"] for b in report["bad_records"]}
+    assert sorted(reasons) == [2, 3, 4, 5] and len(train) == 2
+    assert reasons[2] == "missing field 'rejected'" and "identical" in reasons[3]
+    assert reasons[4].startswith("prompt longer than max_length") and reasons[5].startswith("empty response")
+    chat = [r for r in train if "<|assistant|>" in r["prompt"]][0]          # chat pair: template endings
+    assert chat["prompt"].startswith("<s><|user|>\nやあ<|end|>\n<|assistant|>\n")
+    assert chat["chosen"] == "どうも。<|end|></s>" and chat["rejected"] == "ん<|end|></s>"
+    plain = [r for r in train if "<|assistant|>" not in r["prompt"]][0]     # instruction template
+    assert "### 指示:\nこんにちは" in plain["prompt"] and plain["chosen"] == "こんにちは。</s>"
+    with pytest.raises(DataError, match=rf"{f}:2: missing field 'rejected'"):
+        build_dpo_dataset(from_dict(DPODataSection, {"path": str(f), "max_length": 128, "on_bad_record": "error"}),
+                          tok, None)

@@ -1,0 +1,76 @@
+"""SFT training on CPU through the launcher: loss falls, preemption saves a step-* checkpoint,
+the relaunch resumes from it, checkpoints.json lists the checkpoints, the final model generates.
+
+    pytest tests/test_sft_train.py
+
+The Trainer runs in submitit's local executor (a subprocess), started from a subprocess here.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from jiniac_hpc.posttrain import debug_assets
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def launch_json(stage: str, overrides: list[str], cluster: str = "local", timeout: float = 400) -> dict:
+    """launch(stage, 'debug') in a fresh Python; returns the step's job result."""
+    code = ("import json,sys; from jiniac_hpc.launch.runner import launch; "
+            f"r = launch({stage!r}, 'debug', cluster={cluster!r}, overrides={overrides!r}); "
+            "step = list(r.jobs)[-1]; print('RESULT=' + json.dumps([j.result() for j in r.jobs[step]][0]))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=REPO)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    line = [x for x in p.stdout.splitlines() if x.startswith("RESULT=")][-1]
+    return json.loads(line[len("RESULT="):])
+
+
+def scalars(tb_dir: Path, tag: str) -> list[tuple[int, float]]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    ea = EventAccumulator(str(tb_dir))
+    ea.Reload()
+    return [(e.step, e.value) for e in ea.Scalars(tag)]
+
+
+def test_sft_loss_falls_preempt_resume_and_export(logs_dir):
+    model = debug_assets.cached("auto")
+    over = [f"model_path={model}", "tokenizer_path=null", "train.preempt_at=[6]"]
+    run = logs_dir / "sft" / "debug"
+
+    first = launch_json("sft", over)
+    assert first["status"] == "preempted" and first["step"] == 6
+    assert (run / "checkpoints" / "step-00000006" / "meta.json").exists()
+    assert (run / "checkpoints" / "latest").read_text().strip() == "step-00000006"
+    assert not (run / "model.done").exists()
+
+    second = launch_json("sft", over)           # same command: resume: auto
+    assert second["status"] == "done" and second["resumed_from"].endswith("step-00000006")
+    steps = [c["step"] for c in json.loads((run / "checkpoints.json").read_text())["checkpoints"]]
+    assert steps == [5, 6, 10, 15, 20, 22]      # save_steps 5, the preemption save, the last step
+    assert json.loads((run / "checkpoints.json").read_text())["final"] == str(run / "model")
+
+    loss = scalars(run / "tensorboard", "train/loss")
+    assert [s for s, _ in loss] == list(range(1, 23))       # one value a step across the restart
+    head, tail = [v for _, v in loss[:4]], [v for _, v in loss[-4:]]
+    assert sum(tail) / 4 < sum(head) / 4 - 0.3, loss
+    ev = [v for _, v in scalars(run / "tensorboard", "eval/loss")]
+    assert ev[-1] < ev[0], ev
+
+    # Every checkpoint and the final model load with from_pretrained; the final one generates.
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    import jiniac_hpc.model  # noqa: F401
+
+    for d in [run / "checkpoints" / "step-00000010", run / "model"]:
+        m = AutoModelForCausalLM.from_pretrained(str(d))
+    tok = AutoTokenizer.from_pretrained(str(run / "model"))
+    assert tok.chat_template and "<|assistant|>" in tok.chat_template
+    ids = tok(["<s>" + "日本の首都は"], return_tensors="pt", add_special_tokens=False)
+    out = m.generate(**ids, max_new_tokens=5, do_sample=False)
+    assert out.shape[1] == ids["input_ids"].shape[1] + 5 or int(out[0, -1]) == tok.eos_token_id
+    assert torch.isfinite(m(**ids).logits).all()
