@@ -175,6 +175,18 @@ def test_bad_record_names_file_and_line(inputs, tmp_path):
         fixtures.run_inline(cfg, tmp_path / "run")
 
 
+def test_an_empty_corpus_shard_gives_an_empty_token_shard(inputs, tmp_path):
+    import zstandard
+
+    corpus, tok = inputs
+    empty = tmp_path / "output" / "quiet" / "00000.jsonl.zst"
+    empty.parent.mkdir(parents=True)
+    empty.write_bytes(zstandard.ZstdCompressor().compress(b""))
+    fixtures.run_inline(_cfg(tmp_path, tok), tmp_path / "run")
+    index = json.loads((tmp_path / "run" / "index.json").read_text())
+    assert index["sources"]["quiet"]["train"] == {"seqs": 0, "tokens": 0}
+
+
 def test_plan_names_the_missing_input_and_its_producer(inputs, tmp_path, monkeypatch):
     corpus, tok = inputs
     monkeypatch.setenv("JINIAC_LOGS", str(tmp_path))

@@ -78,7 +78,7 @@ def test_plan_walk_counts_and_coverage(ds):
     assert lay["mix"] == {"web": 23, "wiki": 7}                  # 30 samples at 3:1, largest remainder
     assert lay["rest"] == {"web": 41 - 23, "wiki": 23 - 7}       # "all of it" = the rest of the pass
     assert lay["law"] == {"law": 9}
-    assert lay["again"] == dict(zip(["law", "web", "wiki"], apportion(20, [1, 1, 1])))   # '*': every source
+    assert lay["again"] == dict(zip(["law", "web", "wiki"], apportion(20, [9, 41, 23])))  # '*': all, by size
     walk = list(s)
     assert len(walk) == s.walk.total == 30 + 34 + 9 + 20
     src = [ds.source_of(i) for i in walk]

@@ -48,7 +48,8 @@ class PlanStage:
     name: str = field(doc="Stage name (logged to TensorBoard, used in stage_spans).")
     sources: dict[str, float] = field(default_factory=dict, doc=(
         "Source name -> mixture weight (> 0). Names are those of index.json (the corpus source folders); "
-        "'*' stands for every source not named in the stage, each with that weight."))
+        "'*' stands for every source not named in the stage, sharing that weight in proportion to "
+        "their sizes (the natural mixture)."))
     tokens: Optional[int] = field(None, doc="Token budget of the stage; null: all remaining data of its sources.")
     lr_peak: Optional[float] = field(None, doc="Peak learning rate of this stage; null: the training recipe's.")
     lr_mult: float = field(1.0, doc="Multiplier on the learning rate during this stage.")

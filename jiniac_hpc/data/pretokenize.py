@@ -202,8 +202,9 @@ def iter_record_batches(path: Path, block_bytes: int = 8 << 20) -> Iterator:
                     raise ValueError("a record without a string 'text'")
                 yield batch
     except (pa.ArrowException, ValueError) as e:
-        for _ in iter_jsonl_zst(path):      # raises with the file and line where it can
-            pass
+        records = sum(1 for _ in iter_jsonl_zst(path))     # raises with the file and line where it can
+        if records == 0:
+            return                          # an empty shard (Arrow: "Empty JSON stream") holds no documents
         raise ValueError(f"{path}: {e}") from None
 
 

@@ -106,11 +106,14 @@ def apportion(total: int, weights: list[float]) -> list[int]:
     return counts
 
 
-def expand_sources(sources: dict[str, float], known) -> dict[str, float]:
-    """A stage's sources with ``"*"`` replaced by every other known source (sorted), each at its weight."""
+def expand_sources(sources: dict[str, float], sizes: dict[str, int]) -> dict[str, float]:
+    """A stage's sources with ``"*"`` replaced by every other source that has samples (sorted),
+    sharing the ``"*"`` weight in proportion to their sizes (the data's natural mixture)."""
     out = {s: w for s, w in sources.items() if s != "*"}
     if "*" in sources:
-        out.update({s: sources["*"] for s in sorted(known) if s not in out})
+        rest = [s for s in sorted(sizes) if s not in out and sizes[s] > 0]
+        total = sum(sizes[s] for s in rest)
+        out.update({s: sources["*"] * sizes[s] / total for s in rest})
     return out
 
 
@@ -131,7 +134,7 @@ class CurriculumWalk:
         cursors = {s: 0 for s in self.ranges}
         stages, start = [], 0
         for i, st in enumerate(plan.stages):
-            weights = expand_sources(st.sources, self.ranges)
+            weights = expand_sources(st.sources, self.sizes)
             for src in weights:
                 if src not in self.ranges:
                     raise ValueError(f"plan.stages[{i}] ({st.name}): source {src!r} is not in the data; "
