@@ -58,8 +58,10 @@ def main() -> None:
     ap.add_argument("--shots", type=int, default=2)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     a = ap.parse_args()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+    if a.threads:
+        torch.set_num_threads(a.threads)
     cfg = JasterConfig(limit=a.samples, num_fewshots=a.shots, fewshot_pool=max(8, a.shots))
     shots, scored = split(LOADERS["jcommonsenseqa"](data_path(cfg, "jcommonsenseqa")), cfg, seed=0)
     prompts = [build_prompt("jcommonsenseqa", shots, s) for s in scored]
