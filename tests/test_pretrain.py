@@ -189,17 +189,16 @@ def test_nan_stops_after_saving_last_good_state(index, tmp_path):
 
 
 @pytest.mark.slurm
-def test_slurm_scontrol_requeue_resumes(slurm_cluster, index, tmp_path, monkeypatch):
+def test_slurm_scontrol_requeue_resumes(slurm_cluster, index, logs_dir):
     """A pretrain job requeued with `scontrol requeue` mid-run finishes from its checkpoint."""
     import time
 
     from jiniac_hpc.launch.runner import launch
 
-    monkeypatch.setenv("JINIAC_LOGS", str(tmp_path))
     ov = overrides(index, "train.save_every=5", "job.tasks_per_node=1", "train.max_steps=40")
     res = launch("pretrain", "debug", cluster=slurm_cluster, overrides=ov, run_name="requeue")
     job = res.jobs["train"][0]
-    run = tmp_path / "pretrain" / "requeue"
+    run = logs_dir / "pretrain" / "requeue"
     deadline = time.time() + 300
     while ckpt.find_resume_path(run / "checkpoints", warn=lambda m: None) is None:
         assert time.time() < deadline, "no checkpoint within 300 s"

@@ -1,0 +1,154 @@
+"""Overhead of our full training stack against a minimal PyTorch loop, same model/data/batch.
+
+    python benchmarks/train_step.py                   # CPU: debug model, prints the overhead ratio
+    python benchmarks/train_step.py --steps 80 --recipe debug
+    python benchmarks/train_step.py --gpu-recipe jiniac-5b --seq-len 2048   # on a GPU: also MFU
+
+Same process, one rank, same seed, model (the debug DeepSeekMoE), data (the curriculum
+sampler over the JGLUE fixture), micro-batch, accumulation, AdamW, LR schedule and gradient
+clipping. Three timed runs, back to back: plain loop, full stack (``train_task``: HF Trainer +
+DeepSpeed ZeRO-1 + our callbacks, NaN check, MoE metrics, TensorBoard, final checkpoint), plain
+loop again (the mean of the two plain runs is the baseline, to cancel drift on a shared machine).
+Throughput counts optimizer steps only, after ``--warmup`` steps, on both sides: the stack's is
+its own ``perf/tokens_per_s`` (which excludes eval and checkpoint time, as the plain loop has
+neither). Printed: tokens/s of each and ``overhead = plain / stack`` (target <= 1.10 on CPU).
+
+With CUDA, ``--gpu-recipe`` also runs the stack in bf16 on a model recipe (the largest that fits
+one GPU) and prints its ``perf/mfu`` against the ``--peak-tflops`` of the device.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _cfg(recipe: str, index: Path, steps: int, extra: list[str]):
+    from jiniac_hpc.config import load_recipe
+    from jiniac_hpc.train.config import PretrainConfig
+
+    ov = [f"data.index={index}", "model.vocab_size=2000", f"train.max_steps={steps}", "train.log_every=5",
+          "train.eval_every=0", f"train.save_every={10 * steps}", "data.num_workers=0", *extra]
+    return load_recipe("pretrain", PretrainConfig, recipe, ov)
+
+
+def plain_loop(cfg, steps: int, warmup: int) -> float:
+    """tokens/s of the minimal loop: forward, CE + aux gradient, backward, clip, AdamW, LambdaLR."""
+    import torch
+    import torch.nn.functional as F
+    from transformers import set_seed
+
+    from jiniac_hpc.data.dataset import PackedDataset
+    from jiniac_hpc.data.loader import build_dataloader
+    from jiniac_hpc.data.sampler import CurriculumSampler
+    from jiniac_hpc.model import build_model
+    from jiniac_hpc.train.schedule import lambda_for, make_spans
+
+    t = cfg.train
+    ga = t.grad_accum(1)
+    ds = PackedDataset(cfg.data.index, "train")
+    sampler = CurriculumSampler(ds, cfg.plan, seed=cfg.plan.seed, micro_batch_size=t.micro_batch_size, grad_accum=ga)
+    spans = make_spans(sampler.stage_spans(), cfg.plan.stages, cfg.schedule.lr)
+    loader = iter(build_dataloader(ds, sampler, num_workers=0))
+    set_seed(t.seed)
+    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    model = build_model(cfg.model, dtype="float32").to(dev).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.schedule.lr, betas=(t.adam_beta1, t.adam_beta2),
+                            eps=t.adam_eps, weight_decay=t.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda_for(spans, cfg.schedule))
+    times = []
+    for step in range(steps):
+        t0 = time.perf_counter()
+        for _ in range(ga):
+            b = next(loader)
+            out = model(input_ids=b["input_ids"].to(dev), use_cache=False)
+            loss = F.cross_entropy(out.logits.float().reshape(-1, out.logits.shape[-1]), b["labels"].to(dev).reshape(-1))
+            if out.aux_loss is not None:
+                loss = loss + (out.aux_loss - out.aux_loss.detach())
+            (loss / ga).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), t.grad_clip)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        if dev == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    per_step = statistics.mean(times[warmup:])
+    return t.global_batch_size * ds.seq_len / per_step
+
+
+def stack(cfg, run_dir: Path, warmup: int, peak_tflops: float = 0.0) -> dict:
+    """The full stack in this process; returns median tokens/s (and MFU) from its TensorBoard tags."""
+    from jiniac_hpc.launch.cluster import ClusterProfile
+    from jiniac_hpc.stages import TaskContext
+    from jiniac_hpc.train.metrics import read_scalars
+    from jiniac_hpc.train.pretrain import train_task
+
+    ctx = TaskContext("pretrain", "train", run_dir, 0, 1,
+                      ClusterProfile(name="bench", executor="local", peak_tflops=peak_tflops))
+    res = train_task(cfg, ctx)
+    assert res["status"] == "complete", res
+    tps = read_scalars(run_dir / "tensorboard", "perf/tokens_per_s")
+    mfu = read_scalars(run_dir / "tensorboard", "perf/mfu")
+    # Each value covers the steps since the previous log; drop the windows that include warmup.
+    keep = [v for s, v in sorted(tps.items()) if s > warmup]
+    return {"tokens_per_s": statistics.mean(keep),
+            "mfu": statistics.median([v for s, v in mfu.items() if s > warmup]) if mfu else None}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--recipe", default="debug")
+    ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--data", default=os.path.join(tempfile.gettempdir(), "jiniac-pretrain-data"))
+    ap.add_argument("--gpu-recipe", default=None, help="model recipe for the GPU MFU run (e.g. jiniac-5b)")
+    ap.add_argument("--seq-len", type=int, default=2048, help="sequence length of the GPU MFU run")
+    ap.add_argument("--peak-tflops", type=float, default=989.0, help="peak bf16 TFLOP/s of the GPU")
+    a = ap.parse_args(argv)
+
+    import torch
+
+    os.environ.setdefault("DS_ACCELERATOR", "cpu" if not torch.cuda.is_available() else "cuda")
+    from jiniac_hpc.train.fixtures import build_index
+
+    index = build_index(a.data)
+    cfg = _cfg(a.recipe, index, a.steps, ["train.deepspeed=true"])
+    torch.set_num_threads(os.cpu_count() or 1)
+    print(f"debug model, {a.steps} steps, global batch {cfg.train.global_batch_size} x seq 64, 1 rank, "
+          f"{torch.get_num_threads()} threads; throughput after {a.warmup} warmup steps")
+    p1 = plain_loop(cfg, a.steps, a.warmup)
+    with tempfile.TemporaryDirectory() as d:
+        s = stack(cfg, Path(d), a.warmup)
+    torch.set_num_threads(os.cpu_count() or 1)   # train_task sets threads for its ranks; restore
+    p2 = plain_loop(cfg, a.steps, a.warmup)
+    plain = (p1 + p2) / 2
+    print(f"plain PyTorch loop : {p1:10.0f} / {p2:10.0f} tokens/s (mean {plain:.0f})")
+    print(f"full stack (HF Trainer + DeepSpeed ZeRO-1 + callbacks): {s['tokens_per_s']:10.0f} tokens/s")
+    ratio = plain / s["tokens_per_s"]
+    print(f"overhead ratio plain/stack = {ratio:.3f}  (target <= 1.10: {'OK' if ratio <= 1.10 else 'MISSED'})")
+
+    if a.gpu_recipe and torch.cuda.is_available():
+        from jiniac_hpc.config import to_dict
+        from jiniac_hpc.model.config import load_model_recipe
+
+        gindex = build_index(Path(a.data) / f"seq{a.seq_len}", seq_len=a.seq_len)
+        m = to_dict(load_model_recipe(a.gpu_recipe))
+        extra = [f"model.{k}={v}" for k, v in m.items() if k != "vocab_size" and v is not None]
+        gcfg = _cfg(a.recipe, gindex, 20, extra + ["train.precision=bf16", "train.global_batch_size=4",
+                                                   "train.micro_batch_size=1", "train.gradient_checkpointing=true"])
+        with tempfile.TemporaryDirectory() as d:
+            g = stack(gcfg, Path(d), 5, peak_tflops=a.peak_tflops)
+        print(f"GPU {torch.cuda.get_device_name()} {a.gpu_recipe} bf16 seq {a.seq_len}: "
+              f"{g['tokens_per_s']:.0f} tokens/s, MFU {g['mfu']:.3f} (peak {a.peak_tflops} TFLOP/s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
