@@ -1,0 +1,248 @@
+"""DeepSeekMoE as a transformers model: reference checkpoints, save/load, generate, LoRA, Auto classes.
+
+    pytest tests/test_model_hf.py
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+import jiniac_hpc  # noqa: F401  (registers model_type "deepseek" when transformers is imported)
+from jiniac_hpc.model.configuration_deepseek import DeepseekMoeConfig
+from jiniac_hpc.model.modeling_deepseek import DeepseekMoeForCausalLM
+
+REPO = Path(__file__).resolve().parents[1]
+
+# config.json as written by the reference DeepseekConfig (deepseek-moe-16b-base layout), tiny sizes.
+REFERENCE_CONFIG = {
+    "architectures": ["DeepseekForCausalLM"],
+    "attention_bias": False,
+    "attention_dropout": 0.0,
+    "auto_map": {"AutoConfig": "configuration_deepseek.DeepseekConfig",
+                 "AutoModel": "modeling_deepseek.DeepseekModel",
+                 "AutoModelForCausalLM": "modeling_deepseek.DeepseekForCausalLM"},
+    "aux_loss_alpha": 0.001,
+    "bos_token_id": 1,
+    "eos_token_id": 2,
+    "first_k_dense_replace": 1,
+    "hidden_act": "silu",
+    "hidden_size": 32,
+    "initializer_range": 0.02,
+    "intermediate_size": 48,
+    "max_position_embeddings": 64,
+    "model_type": "deepseek",
+    "moe_intermediate_size": 16,
+    "moe_layer_freq": 1,
+    "n_routed_experts": 4,
+    "n_shared_experts": 2,
+    "norm_topk_prob": False,
+    "num_attention_heads": 4,
+    "num_experts_per_tok": 2,
+    "num_hidden_layers": 3,
+    "num_key_value_heads": 4,
+    "pretraining_tp": 1,
+    "rms_norm_eps": 1e-06,
+    "rope_scaling": None,
+    "rope_theta": 10000,
+    "scoring_func": "softmax",
+    "seq_aux": True,
+    "tie_word_embeddings": False,
+    "torch_dtype": "float32",
+    "transformers_version": "4.36.0",
+    "use_cache": True,
+    "vocab_size": 64,
+}
+
+
+def reference_checkpoint_tensors(c: dict) -> dict[str, torch.Tensor]:
+    """Every tensor the reference DeepseekForCausalLM saves, by name and shape (written out by hand)."""
+    g = torch.Generator().manual_seed(0)
+    H, V, I, M = c["hidden_size"], c["vocab_size"], c["intermediate_size"], c["moe_intermediate_size"]
+
+    def r(*shape):
+        return torch.randn(*shape, generator=g) * 0.05
+
+    t = {"model.embed_tokens.weight": r(V, H), "model.norm.weight": 1 + r(H), "lm_head.weight": r(V, H)}
+    for i in range(c["num_hidden_layers"]):
+        p = f"model.layers.{i}."
+        for x in "qkvo":
+            t[p + f"self_attn.{x}_proj.weight"] = r(H, H)
+        t[p + "input_layernorm.weight"] = 1 + r(H)
+        t[p + "post_attention_layernorm.weight"] = 1 + r(H)
+        if i >= c["first_k_dense_replace"] and i % c["moe_layer_freq"] == 0:
+            t[p + "mlp.gate.weight"] = r(c["n_routed_experts"], H)
+            for e in range(c["n_routed_experts"]):
+                t[p + f"mlp.experts.{e}.gate_proj.weight"] = r(M, H)
+                t[p + f"mlp.experts.{e}.up_proj.weight"] = r(M, H)
+                t[p + f"mlp.experts.{e}.down_proj.weight"] = r(H, M)
+            S = M * c["n_shared_experts"]
+            t[p + "mlp.shared_experts.gate_proj.weight"] = r(S, H)
+            t[p + "mlp.shared_experts.up_proj.weight"] = r(S, H)
+            t[p + "mlp.shared_experts.down_proj.weight"] = r(H, S)
+        else:
+            t[p + "mlp.gate_proj.weight"] = r(I, H)
+            t[p + "mlp.up_proj.weight"] = r(I, H)
+            t[p + "mlp.down_proj.weight"] = r(H, I)
+    return t
+
+
+def write_reference_checkpoint(d: Path) -> dict[str, torch.Tensor]:
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "config.json").write_text(json.dumps(REFERENCE_CONFIG, indent=2))
+    tensors = reference_checkpoint_tensors(REFERENCE_CONFIG)
+    save_file(tensors, str(d / "model.safetensors"), metadata={"format": "pt"})
+    return tensors
+
+
+def tiny_model(seed=0) -> DeepseekMoeForCausalLM:
+    torch.manual_seed(seed)
+    cfg = DeepseekMoeConfig.from_dict({k: v for k, v in REFERENCE_CONFIG.items() if k != "auto_map"})
+    model = DeepseekMoeForCausalLM(cfg).float().eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("mlp.gate.weight"):
+                p.normal_(0, 0.5)
+    return model
+
+
+def test_reference_checkpoint_loads_with_no_missing_or_unexpected_keys(tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    tensors = write_reference_checkpoint(tmp_path / "ref")
+    model, info = AutoModelForCausalLM.from_pretrained(tmp_path / "ref", output_loading_info=True)
+    assert type(model) is DeepseekMoeForCausalLM
+    assert not info["missing_keys"]
+    assert not info["unexpected_keys"]
+    assert not info.get("mismatched_keys")
+    sd = model.state_dict()
+    assert set(sd) == set(tensors)
+    for k, v in tensors.items():
+        assert torch.equal(sd[k].float(), v), k
+    assert model.config.n_routed_experts == 4 and model.config.rope_parameters["rope_theta"] == 10000
+
+
+def test_save_pretrained_writes_reference_keys_and_names(tmp_path):
+    model = tiny_model()
+    model.save_pretrained(tmp_path / "out")
+    cfg = json.loads((tmp_path / "out" / "config.json").read_text())
+    for key in ("n_routed_experts", "n_shared_experts", "num_experts_per_tok", "moe_intermediate_size",
+                "first_k_dense_replace", "moe_layer_freq", "aux_loss_alpha", "seq_aux", "norm_topk_prob",
+                "scoring_func", "rope_theta", "rope_scaling", "num_key_value_heads"):
+        assert cfg[key] == REFERENCE_CONFIG[key], key
+    assert cfg["model_type"] == "deepseek"
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "out" / "model.safetensors"), "pt") as f:
+        assert set(f.keys()) == set(reference_checkpoint_tensors(REFERENCE_CONFIG))
+
+
+def test_save_load_roundtrip_identical_logits(tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    model = tiny_model()
+    ids = torch.randint(0, 64, (2, 12), generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        before = model(input_ids=ids).logits
+    model.save_pretrained(tmp_path / "rt")
+    loaded = AutoModelForCausalLM.from_pretrained(tmp_path / "rt").eval()
+    with torch.no_grad():
+        after = loaded(input_ids=ids).logits
+    assert torch.equal(before, after)
+
+
+def test_generate_with_and_without_kv_cache_is_identical():
+    model = tiny_model()
+    prompt = torch.randint(4, 64, (2, 6), generator=torch.Generator().manual_seed(4))
+    kw = dict(max_new_tokens=12, do_sample=False, pad_token_id=3, eos_token_id=None)
+    with_cache = model.generate(prompt, use_cache=True, **kw)
+    without = model.generate(prompt, use_cache=False, **kw)
+    assert with_cache.shape == (2, 18)
+    assert torch.equal(with_cache, without)
+    # and the cached path really used a cache: one step with it equals a full forward
+    out = model(input_ids=prompt, use_cache=True)
+    nxt = out.logits[:, -1].argmax(-1, keepdim=True)
+    step = model(input_ids=nxt, cache=out.cache).logits[:, -1]
+    full = model(input_ids=torch.cat([prompt, nxt], 1)).logits[:, -1]
+    assert (step - full).abs().max().item() < 1e-5
+
+
+def _kind(name: str) -> str | None:
+    parts = name.split(".")
+    if "self_attn" in parts:
+        return parts[-1]                                   # q_proj ... o_proj
+    if "experts" in parts:
+        return "routed." + parts[-1]
+    if "shared_experts" in parts:
+        return "shared." + parts[-1]
+    if "mlp" in parts:
+        return "dense." + parts[-1]
+    return None
+
+
+def test_lora_all_linear_reaches_every_projection_but_not_the_router():
+    from peft import LoraConfig, get_peft_model
+
+    model = tiny_model()
+    ids = torch.randint(0, 64, (2, 10), generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        base = model(input_ids=ids).logits
+    peft_model = get_peft_model(model, LoraConfig(target_modules="all-linear", r=4, lora_alpha=8, lora_dropout=0.0))
+    targeted = set(peft_model.targeted_module_names)
+    expected = set()
+    for i in range(3):
+        p = f"model.layers.{i}."
+        expected |= {p + f"self_attn.{x}_proj" for x in "qkvo"}
+        if i == 0:
+            expected |= {p + f"mlp.{x}_proj" for x in ("gate", "up", "down")}
+        else:
+            expected |= {p + f"mlp.experts.{e}.{x}_proj" for e in range(4) for x in ("gate", "up", "down")}
+            expected |= {p + f"mlp.shared_experts.{x}_proj" for x in ("gate", "up", "down")}
+    assert targeted == expected
+    assert not any(n.endswith("mlp.gate") or "lm_head" in n for n in targeted)
+
+    lora_b = {n: m for n, m in peft_model.named_modules() if n.endswith("lora_B.default")}
+    kinds = {}
+    for n, m in lora_b.items():
+        kinds.setdefault(_kind(n.removesuffix(".lora_B.default")), []).append(m)
+    assert set(kinds) == {"q_proj", "k_proj", "v_proj", "o_proj", "dense.gate_proj", "dense.up_proj",
+                          "dense.down_proj", "shared.gate_proj", "shared.up_proj", "shared.down_proj",
+                          "routed.gate_proj", "routed.up_proj", "routed.down_proj"}
+    with torch.no_grad():
+        assert torch.allclose(peft_model(input_ids=ids).logits, base, atol=1e-6)   # B = 0: no change
+        for kind, mods in sorted(kinds.items()):
+            for m in mods:
+                torch.nn.init.normal_(m.weight, std=0.5)
+            changed = (peft_model(input_ids=ids).logits - base).abs().max().item()
+            for m in mods:
+                m.weight.zero_()
+            assert changed > 1e-4, f"LoRA B of {kind} has no effect on the output"
+
+
+def test_grouped_path_refuses_wrapped_experts():
+    from peft import LoraConfig, get_peft_model
+
+    model = tiny_model()
+    model.config.moe_implementation = "grouped_mm"
+    peft_model = get_peft_model(model, LoraConfig(target_modules="all-linear", r=2))
+    with pytest.raises(RuntimeError, match="skip"):
+        peft_model(input_ids=torch.zeros(1, 4, dtype=torch.long))
+
+
+def test_import_jiniac_hpc_registers_auto_classes_lazily(tmp_path):
+    write_reference_checkpoint(tmp_path / "ref")
+    code = (
+        "import sys, jiniac_hpc\n"
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'import jiniac_hpc is not light'\n"
+        "from transformers import AutoModelForCausalLM, AutoConfig\n"
+        f"m = AutoModelForCausalLM.from_pretrained({str(tmp_path / 'ref')!r})\n"
+        "print(type(m).__name__, AutoConfig.for_model('deepseek').__class__.__name__)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split()[-2:] == ["DeepseekMoeForCausalLM", "DeepseekMoeConfig"]
