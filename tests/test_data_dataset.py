@@ -77,9 +77,21 @@ def test_storage_layouts_read_the_same(tmp_path, index, layout):
         assert torch.equal(a[i]["input_ids"], b[i]["input_ids"]) and torch.equal(a[i]["labels"], b[i]["labels"])
     b[0]
     if layout["chunk_tokens"] is None:
-        assert all(isinstance(h, np.memmap) for h in b._handles.values())       # contiguous: memory map
+        assert all(isinstance(h, np.memmap) for _, h in b._handles.values())    # contiguous: memory map
     else:
-        assert all(isinstance(h, h5py.Dataset) for h in b._handles.values())
+        assert all(isinstance(h, h5py.Dataset) for _, h in b._handles.values())
+
+
+def test_open_shards_are_capped(index, monkeypatch):
+    ds = PackedDataset(index)
+    monkeypatch.setattr(PackedDataset, "MAX_OPEN", 2)
+    files = []
+    for i in (0, 12, 40, 47, 0):
+        ds[i]
+        files += [f for f, _ in ds._handles.values() if f is not None]
+        assert len(ds._handles) <= 2
+    distinct = {id(f): f for f in files}.values()
+    assert len(distinct) == 5 and sum(bool(f.id) for f in distinct) == 2    # evicted files were closed; 0 reopened
 
 
 def test_loader_batches_with_two_workers_match_direct_reads(index):

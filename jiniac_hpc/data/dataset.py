@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import json
 import os
+from collections import OrderedDict
 from pathlib import Path
 from typing import Literal
 
@@ -62,7 +63,7 @@ class PackedDataset(Dataset):
         for src, a, b in zip(self.shard_sources, self.starts[:-1], self.starts[1:]):
             lo, _ = self.source_ranges.get(src, (a, b))
             self.source_ranges[src] = (lo, b)
-        self._handles: dict[int, object] = {}
+        self._handles: OrderedDict = OrderedDict()     # shard -> (h5py.File or None, tokens)
         self._pid = None
 
     def __len__(self) -> int:
@@ -92,22 +93,31 @@ class PackedDataset(Dataset):
         k, j = self.locate(int(i))
         return f"sample {i} = {self.paths[k]} [{self.split}] sequence {j} (source {self.shard_sources[k]})"
 
+    MAX_OPEN = 256    # open shards per process; a corpus can have thousands (ulimit -n is often 1024)
+
     def _tokens(self, k: int):
         if self._pid != os.getpid():           # first use in this process (or a forked worker)
-            self._handles, self._pid = {}, os.getpid()
+            self._handles, self._pid = OrderedDict(), os.getpid()
         h = self._handles.get(k)
-        if h is None:
-            import h5py
+        if h is not None:
+            self._handles.move_to_end(k)
+            return h[1]
+        import h5py
 
-            f = h5py.File(self.paths[k], "r")
-            ds = f[self.split]["tokens"]
-            if ds.chunks is None and ds.compression is None and ds.id.get_offset() is not None:
-                h = np.memmap(self.paths[k], dtype=ds.dtype, mode="r", offset=ds.id.get_offset(), shape=ds.shape)
-                f.close()
-            else:
-                h = ds
-            self._handles[k] = h
-        return h
+        f = h5py.File(self.paths[k], "r")
+        ds = f[self.split]["tokens"]
+        if ds.chunks is None and ds.compression is None and ds.id.get_offset() is not None:
+            arr = np.memmap(self.paths[k], dtype=ds.dtype, mode="r", offset=ds.id.get_offset(), shape=ds.shape)
+            f.close()
+            h = (None, arr)
+        else:
+            h = (f, ds)
+        self._handles[k] = h
+        if len(self._handles) > self.MAX_OPEN:   # least recently used shard
+            _, (old_f, _) = self._handles.popitem(last=False)
+            if old_f is not None:
+                old_f.close()
+        return h[1]
 
     def window_of(self, i: int) -> np.ndarray:
         """The raw ``seq_len + 1`` tokens of sample ``i``."""
@@ -123,5 +133,5 @@ class PackedDataset(Dataset):
     def __getstate__(self) -> dict:
         # Handles never travel to workers; each process opens its own.
         state = dict(self.__dict__)
-        state["_handles"], state["_pid"] = {}, None
+        state["_handles"], state["_pid"] = OrderedDict(), None
         return state
