@@ -202,3 +202,16 @@ def test_sft_plan_names_missing_inputs(logs_dir):
     (root / "step-00000004" / "config.json").write_text("{}")
     (root / "latest").write_text("step-00000004\n")
     assert resolve_model_path("logs/pretrain/debug/checkpoints/latest") == root / "step-00000004"
+
+
+@pytest.mark.parametrize("stage,name", [(s, n) for s in ("sft", "dpo", "dpo-data") for n in ("debug", "tiny", "jiniac-5b")])
+def test_recipes_load(stage, name):
+    from jiniac_hpc.config import load_recipe
+    from jiniac_hpc.stages import config_class, get_stage
+
+    cfg = load_recipe(stage, config_class(get_stage(stage)), name)
+    assert cfg.model_path.startswith("logs/")
+    if stage == "dpo":
+        assert cfg.beta == 0.5 and cfg.lora.enabled and cfg.lora.target_modules == "all-linear"
+    if stage == "sft" and name == "jiniac-5b":
+        assert cfg.train.epochs == 4 and cfg.train.save_steps == 100 and not cfg.lora.enabled

@@ -45,6 +45,7 @@ def test_sft_loss_falls_preempt_resume_and_export(logs_dir):
     assert first["status"] == "preempted" and first["step"] == 6
     assert (run / "checkpoints" / "step-00000006" / "meta.json").exists()
     assert (run / "checkpoints" / "latest").read_text().strip() == "step-00000006"
+    assert list((run / "checkpoints" / "step-00000006" / "global_step6").glob("*optim_states.pt"))  # ZeRO-1
     assert not (run / "model.done").exists()
 
     second = launch_json("sft", over)           # same command: resume: auto

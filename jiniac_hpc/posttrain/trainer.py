@@ -80,8 +80,7 @@ def deepspeed_config(zero_stage: int, bf16: bool) -> Optional[dict]:
     if zero_stage == 0:
         return None
     return {
-        "zero_optimization": {"stage": zero_stage, "overlap_comm": True, "contiguous_gradients": True,
-                              "reduce_bucket_size": "auto"},
+        "zero_optimization": {"stage": zero_stage, "contiguous_gradients": True, "reduce_bucket_size": "auto"},
         "bf16": {"enabled": "auto"},
         "train_micro_batch_size_per_gpu": "auto",
         "gradient_accumulation_steps": "auto",
@@ -123,9 +122,26 @@ def trainer_args(train, run_dir: Path, *, has_eval: bool) -> dict[str, Any]:
         disable_tqdm=True,
         remove_unused_columns=False,
     )
-    if gpu:
+    if train.zero_stage:
+        # DeepSpeed as in pretraining, on GPUs (nccl) and on CPU (gloo, DS_ACCELERATOR=cpu).
+        if not gpu:
+            os.environ.setdefault("DS_ACCELERATOR", "cpu")
+        _single_process_env()
         kw["deepspeed"] = deepspeed_config(train.zero_stage, bf16)
     return kw
+
+
+def _single_process_env() -> None:
+    """DeepSpeed needs a process group even for one process (a plain python run, a notebook)."""
+    if "RANK" in os.environ:
+        return
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    os.environ.update({"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "1",
+                       "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
 
 
 def write_checkpoint_list(run_dir: Path, final: Optional[Path] = None) -> Path:
