@@ -86,3 +86,11 @@ def test_tb_serves_on_localhost_and_prints_ssh_line(logs_dir):
             p.wait(timeout=20)
         except subprocess.TimeoutExpired:
             p.kill()
+
+
+def test_pending_array_elements_expand():
+    from jiniac_hpc.launch.status import expand_array_id
+
+    assert expand_array_id("129_[1-2%3]") == ["129_1", "129_2"]
+    assert expand_array_id("7_[0,3-4]") == ["7_0", "7_3", "7_4"]
+    assert expand_array_id("12_3") == ["12_3"] and expand_array_id("12") == ["12"]

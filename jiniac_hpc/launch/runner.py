@@ -14,6 +14,7 @@ array tasks whose completion markers are missing.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 import time
@@ -120,6 +121,16 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
             continue
         calls = [StepJob(stage, cfg_data, str(run_dir), step.name, step.fn, i, step.tasks, to_dict(prof))
                  for i in todo]
+        if prof.is_local:
+            # LocalExecutor has neither dependencies nor an array throttle: run step by step, as the
+            # DAG would on Slurm, with at most as many tasks at once as there are cores for them.
+            slots = max(1, min(job_cfg.array_parallelism,
+                               (os.cpu_count() or 1) // (job_cfg.cpus_per_task or prof.cpus_per_task)))
+            jobs = _run_local_step(ex, calls, slots, f"{stage}/{step.name}", out)
+            res.jobs[step.name] = jobs
+            _record(run_dir, stage, step, jobs, todo, prof)
+            prev_jobs = jobs
+            continue
         if step.tasks == 1:
             jobs = [ex.submit(calls[0])]
         else:
@@ -129,27 +140,30 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
         _record(run_dir, stage, step, jobs, todo, prof)
         print(f"[{stage}] step {step.name}: submitted job {jobs[0].job_id.split('_')[0]}"
               f" ({len(jobs)} task(s){', after ' + dep if dep else ''})", file=out)
-        if prof.is_local:
-            # LocalExecutor has no dependencies: run step by step, as the DAG would on Slurm.
-            _wait_local(stage, step, jobs, out)
         prev_jobs = jobs
     if not dry_run:
         _print_follow(res, out)
     return res
 
 
-def _wait_local(stage: str, step: Step, jobs: list, out) -> None:
+def _run_local_step(ex, calls: list, slots: int, desc: str, out) -> list:
+    """Run ``calls`` on this machine, ``slots`` at a time, with a progress bar; raise if one failed."""
     from tqdm import tqdm
 
-    with tqdm(total=len(jobs), desc=f"{stage}/{step.name}", unit="task", file=out, leave=True) as bar:
-        done = 0
-        while done < len(jobs):
-            now = sum(j.done() for j in jobs)
-            bar.update(now - done)
-            done = now
-            time.sleep(0.5)
+    jobs: list = []
+    with tqdm(total=len(calls), desc=desc, unit="task", file=out, leave=True) as bar:
+        pending = list(calls)
+        while pending or any(not j.done() for j in jobs):
+            while pending and sum(not j.done() for j in jobs) < slots:
+                jobs.append(ex.submit(pending.pop(0)))
+            bar.n = sum(j.done() for j in jobs)
+            bar.refresh()
+            time.sleep(0.3)
+        bar.n = len(jobs)
+        bar.refresh()
     for j in jobs:
         j.results()  # raises with the task's traceback if any task failed
+    return jobs
 
 
 def _record(run_dir: Path, stage: str, step: Step, jobs: list, tasks: list[int], prof: ClusterProfile) -> None:

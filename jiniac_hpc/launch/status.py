@@ -50,6 +50,19 @@ def _run(cmd: list[str]) -> Optional[str]:
     return r.stdout if r.returncode == 0 else None
 
 
+def expand_array_id(jid: str) -> list[str]:
+    """``'129_[1-2,5%3]'`` (array elements that never started, as sacct/squeue print them)
+    -> ``['129_1', '129_2', '129_5']``; other ids unchanged."""
+    if "_[" not in jid:
+        return [jid]
+    base, _, spec = jid.partition("_[")
+    ids = []
+    for part in spec.rstrip("]").split("%")[0].split(","):
+        lo, _, hi = part.partition("-")
+        ids += [f"{base}_{i}" for i in range(int(lo), int(hi or lo) + 1)]
+    return ids
+
+
 def slurm_states(job_ids: list[str]) -> dict[str, tuple[str, str]]:
     """job id -> (state, elapsed) from sacct, falling back to squeue."""
     out: dict[str, tuple[str, str]] = {}
@@ -60,14 +73,16 @@ def slurm_states(job_ids: list[str]) -> dict[str, tuple[str, str]]:
     for line in (text or "").splitlines():
         parts = line.split("|")
         if len(parts) >= 3:
-            out[parts[0]] = (parts[1].split()[0], parts[2])
+            for jid in expand_array_id(parts[0]):
+                out[jid] = (parts[1].split()[0], parts[2])
     missing = [j for j in job_ids if j not in out]
     if missing:
         text = _run(["squeue", "-h", "-o", "%i|%T|%M", "-j", ",".join(sorted({j.split('_')[0] for j in missing}))])
         for line in (text or "").splitlines():
             parts = line.split("|")
             if len(parts) >= 3:
-                out[parts[0]] = (parts[1], parts[2])
+                for jid in expand_array_id(parts[0]):
+                    out[jid] = (parts[1], parts[2])
     return out
 
 

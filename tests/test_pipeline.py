@@ -1,0 +1,99 @@
+"""The pipeline DAG: validation before submission, skipping complete stages, and on the test
+Slurm a killed stage that a rerun of the same command finishes (and nothing else reruns)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.config import ConfigError
+from jiniac_hpc.launch.status import pipeline_rows
+from jiniac_hpc.pipeline.config import PipelineConfig, StageRef
+from jiniac_hpc.pipeline.run import run_pipeline
+
+from conftest import run_cli
+
+TERMINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "SKIPPED", "PREEMPTED"}
+
+
+def test_order_and_selection_are_checked():
+    with pytest.raises(ValueError, match="pipeline order"):
+        PipelineConfig(stages=[StageRef("tokenize"), StageRef("corpus")])
+    cfg = PipelineConfig(stages=[StageRef("corpus"), StageRef("tokenizer"), StageRef("tokenize")])
+    assert [s.stage for s in cfg.select("tokenizer", None)] == ["tokenizer", "tokenize"]
+    with pytest.raises(ValueError, match="--until"):
+        cfg.select(None, "pretrain")
+
+
+def test_bad_stage_recipe_fails_before_submission(logs_dir):
+    with pytest.raises(ConfigError, match="no_such_key"):
+        run_pipeline("tiny", cluster="local", overrides=["stages=[{stage: corpus, recipe: tiny, "
+                                                         "overrides: [no_such_key=1]}]"])
+    assert not (logs_dir / "corpus").exists()
+
+
+def test_local_until_tokenize_then_rerun_skips_everything(logs_dir):
+    r = run_cli("jobs/pipeline.py", "--until", "tokenize", "--cluster", "local",
+                env={"JINIAC_LOGS": str(logs_dir)}, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (logs_dir / "tokenize" / "tiny" / "index.json").exists()
+    r = run_cli("jobs/pipeline.py", "--until", "tokenize", "--cluster", "local",
+                env={"JINIAC_LOGS": str(logs_dir)}, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.count("complete, skipped") == 3
+
+
+def _wait_dag(run_dir: Path, timeout: float = 900) -> list:
+    """Until every job of the DAG is in a terminal state and no new driver appeared for a while."""
+    deadline, stable_since, last = time.time() + timeout, None, None
+    while time.time() < deadline:
+        rows = pipeline_rows(run_dir)
+        key = [(r.job_id, r.state) for r in rows]
+        if rows and all(r.state in TERMINAL for r in rows):
+            if key == last and stable_since and time.time() - stable_since > 15:
+                return rows
+            if key != last:
+                stable_since = time.time()
+        last = key
+        time.sleep(3)
+    raise TimeoutError(f"DAG not finished: {[(r.stage, r.step, r.job_id, r.state) for r in pipeline_rows(run_dir)]}")
+
+
+@pytest.mark.slurm
+def test_slurm_dag_kill_one_stage_and_rerun(slurm_cluster, logs_dir):
+    env = {"JINIAC_LOGS": str(logs_dir)}
+    run_dir = logs_dir / "pipeline" / "tiny"
+    r = run_cli("jobs/pipeline.py", "--until", "tokenize", "--cluster", slurm_cluster, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+
+    # kill the tokenizer stage as soon as its driver has submitted it
+    deadline = time.time() + 600
+    while True:
+        stages = json.loads((run_dir / "pipeline.json").read_text())["stages"]
+        tok = [s for s in stages if s["stage"] == "tokenizer"]
+        if tok:
+            break
+        assert time.time() < deadline, "the tokenizer stage was never submitted"
+        time.sleep(2)
+    ids = sorted({j.split("_")[0] for jobs in tok[0]["jobs"].values() for j in jobs})
+    subprocess.run(["scancel", *ids], check=True)
+    rows = _wait_dag(run_dir)
+    assert not (logs_dir / "tokenize" / "tiny" / "index.json").exists()
+    assert any(r.stage == "tokenizer" and r.state == "CANCELLED" for r in rows)
+    corpus_jobs = len(json.loads((logs_dir / "corpus" / "tiny" / "jobs.json").read_text()))
+
+    # the same command again: corpus is complete and skipped; tokenizer and tokenize run
+    r = run_cli("jobs/pipeline.py", "--until", "tokenize", "--cluster", slurm_cluster, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "corpus: complete, skipped" in r.stdout
+    rows = _wait_dag(run_dir)
+    assert (logs_dir / "tokenize" / "tiny" / "index.json").exists(), [(x.stage, x.job_id, x.state) for x in rows]
+    assert len(json.loads((logs_dir / "corpus" / "tiny" / "jobs.json").read_text())) == corpus_jobs
+    second = json.loads((run_dir / "pipeline.json").read_text())["stages"]
+    states = [(s["stage"], s.get("state")) for s in second if s["stage"] != "driver"]
+    assert states[-3:] == [("corpus", "SKIPPED"), ("tokenizer", "SUBMITTED"), ("tokenize", "SUBMITTED")]
+    status = run_cli("-m", "jiniac_hpc.cli", "status", str(run_dir), env=env)
+    assert status.returncode == 0 and "tokenize/" in status.stdout and "COMPLETED" in status.stdout
