@@ -35,11 +35,16 @@ STAGE_OPTIONS = [
 ]
 
 
+# Stage-specific shorthands: option -> config key (``--checkpoints D`` is ``--set checkpoints=D``).
+SHORTHANDS = {"eval": {"checkpoints": "Evaluate every step-* checkpoint of this run directory, as an array."}}
+
+
 def _stage_command(stage_name: str):
-    def run(recipe, cluster, overrides, nodes, run_name, dry_run, wait):
+    def run(recipe, cluster, overrides, nodes, run_name, dry_run, wait, **short):
         from jiniac_hpc.launch.runner import launch
 
         overrides = list(overrides) + ([f"job.nodes={nodes}"] if nodes is not None else [])
+        overrides += [f"{k}={v}" for k, v in short.items() if v is not None]
         try:
             res = launch(stage_name, recipe, overrides=overrides, cluster=cluster, run_name=run_name,
                          dry_run=dry_run)
@@ -49,6 +54,8 @@ def _stage_command(stage_name: str):
             res.wait()
             click.echo(f"[{stage_name}] all jobs finished")
 
+    for key, help_text in SHORTHANDS.get(stage_name, {}).items():
+        run = click.option(f"--{key.replace('_', '-')}", key, default=None, help=help_text)(run)
     for opt in reversed(STAGE_OPTIONS):
         run = opt(run)
     return click.command(name=stage_name, help=STAGES[stage_name].help)(run)
