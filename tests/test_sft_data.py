@@ -215,3 +215,31 @@ def test_recipes_load(stage, name):
         assert cfg.beta == 0.5 and cfg.lora.enabled and cfg.lora.target_modules == "all-linear"
     if stage == "sft" and name == "jiniac-5b":
         assert cfg.train.epochs == 4 and cfg.train.save_steps == 100 and not cfg.lora.enabled
+
+
+def test_tokenizer_own_chat_template_is_used(tok):
+    """``chat_template: auto`` keeps a tokenizer's own template (the project tokenizer ships one that
+    writes bos itself and a newline after eos); loss spans and DPO answers still end at eos, and
+    bos appears once."""
+    from transformers import AutoTokenizer
+
+    from jiniac_hpc.posttrain.encode import encode
+    from jiniac_hpc.posttrain.pairs import answer_text, render_prompt
+
+    own = ("{{- bos_token -}}{%- for m in messages -%}{{- '<|' + m['role'] + '|>\\n' + m['content'] + '<|end|>' -}}"
+           "{%- if m['role'] == 'assistant' -%}{{- eos_token -}}{%- endif -%}{{- '\\n' -}}{%- endfor -%}"
+           "{%- if add_generation_prompt -%}{{- '<|assistant|>\\n' -}}{%- endif -%}")
+    t = AutoTokenizer.from_pretrained(str(debug_assets.cached("llama")))
+    t.chat_template = own
+    from jiniac_hpc.posttrain.encode import install_chat_template
+
+    install_chat_template(t, "auto", ChatFormat())
+    assert t.chat_template == own
+    msgs = json.loads((ASSETS / "chat.jsonl").read_text().splitlines()[2])["messages"]
+    enc = encode(t, Example("s", "f", 1, messages=msgs), max_length=256, add_bos=True)
+    assert enc["input_ids"].count(t.bos_token_id) == 1
+    assert _loss_text(t, enc) == "浅草寺はいかがでしょうか。<|end|></s>東京都台東区にあります。<|end|></s>"
+    ex = Example("s", "f", 1, messages=msgs[:1])
+    prompt = render_prompt(t, ex, True)
+    assert prompt == "<s><|user|>\n東京の名所を一つ教えて。<|end|>\n<|assistant|>\n"
+    assert answer_text(t, ex, "浅草寺です。") == "浅草寺です。<|end|></s>"

@@ -66,9 +66,16 @@ def render(tok, ex: Example) -> tuple[str, list[tuple[int, int]]]:
     if ex.messages is not None:
         def r(msgs, add_generation_prompt=False):
             return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=add_generation_prompt)
-        return assistant_spans(r, ex.messages)
+        text, spans = assistant_spans(r, ex.messages)
+        return text, [_cut_after_eos(text, s, e, tok.eos_token) for s, e in spans]
     text = ex.prompt + ex.completion + tok.eos_token
     return text, [(len(ex.prompt), len(text))]
+
+
+def _cut_after_eos(text: str, s: int, e: int, eos: str) -> tuple[int, int]:
+    """A turn's loss span ends at its eos when only whitespace follows it ("...</s>\n")."""
+    i = text.rfind(eos, s, e)
+    return (s, i + len(eos)) if i >= 0 and not text[i + len(eos):e].strip() else (s, e)
 
 
 def encode(tok, ex: Example, *, max_length: int, add_bos: bool) -> dict | str:

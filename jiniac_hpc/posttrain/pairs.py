@@ -26,14 +26,22 @@ def adds_bos(tok) -> bool:
     return bool(ids) and tok.bos_token_id is not None and ids[0] == tok.bos_token_id
 
 
-def render_prompt(tok, ex: Example, add_bos: bool) -> str:
-    """The prompt text the model continues."""
+def render_prompt(tok, ex: Example, add_bos: bool, *, tokenizer_adds_special: bool = False) -> str:
+    """The prompt text the model continues, with bos exactly once in the resulting ids.
+
+    ``tokenizer_adds_special``: the text will be tokenized with ``add_special_tokens=True``
+    (TRL's DPO does), so a tokenizer that puts bos first by itself gets none in the text. A chat
+    template may write ``{{ bos_token }}`` itself; it is normalised away first.
+    """
     if ex.messages is not None:
         text = tok.apply_chat_template(ex.messages, tokenize=False, add_generation_prompt=True)
     else:
         text = ex.prompt
-    if add_bos and tok.bos_token and not adds_bos(tok) and not text.startswith(tok.bos_token):
-        text = tok.bos_token + text
+    bos = tok.bos_token
+    if bos and text.startswith(bos):
+        text = text[len(bos):]
+    if add_bos and bos and not (tokenizer_adds_special and adds_bos(tok)):
+        text = bos + text
     return text
 
 
@@ -45,7 +53,9 @@ def answer_text(tok, ex: Example, answer: str) -> str:
     full = tok.apply_chat_template(ex.messages + [{"role": "assistant", "content": answer}], tokenize=False)
     if not full.startswith(before):
         raise ValueError("the chat template does not render the prompt as a prefix of prompt + answer")
-    return full[len(before):]
+    seg = full[len(before):]
+    end = seg.rfind(tok.eos_token)   # a template may put "\n" after eos: the answer ends at eos
+    return seg[: end + len(tok.eos_token)] if end >= 0 and not seg[end + len(tok.eos_token):].strip() else seg
 
 
 def prompt_tokens(tok, text: str) -> int:
@@ -62,7 +72,7 @@ def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
     rows = []
     for ex in exs:
         try:
-            prompt = render_prompt(tok, ex, data_cfg.add_bos)
+            prompt = render_prompt(tok, ex, data_cfg.add_bos, tokenizer_adds_special=True)
             chosen, rejected = answer_text(tok, ex, ex.completion), answer_text(tok, ex, ex.meta["rejected"])
         except ValueError as e:
             bad.append(BadRecord(ex.file, ex.line, str(e), ex.source))
