@@ -15,7 +15,7 @@ import pytest
 from jiniac_hpc.config import ConfigError, from_dict
 from jiniac_hpc.posttrain import debug_assets
 from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, effect, evaluate, format_record, parse_answer
-from jiniac_hpc.posttrain.records import Example, read_examples
+from jiniac_hpc.posttrain.records import Example
 from jiniac_hpc.posttrain.templates import ChatFormat, parse_chat, render_instruction
 from jiniac_hpc.train.sft_config import SFTDataConfig
 
@@ -184,7 +184,7 @@ def test_sft_plan_names_missing_inputs(logs_dir):
     from jiniac_hpc.train.sft_config import SFTConfig
 
     cfg = load_recipe("sft", SFTConfig, "debug")
-    with pytest.raises(ConfigError, match=r"model_path: logs/pretrain/debug/checkpoints/latest .*pretrain"):
+    with pytest.raises(ConfigError, match=r"model_path: logs/pretrain/debug/checkpoints/latest .*launch\('pretrain', 'debug'\) first"):
         plan(cfg, logs_dir / "sft" / "debug")
     model = debug_assets.cached("llama")
     cfg = load_recipe("sft", SFTConfig, "debug", [f"model_path={model}", "tokenizer_path=null",

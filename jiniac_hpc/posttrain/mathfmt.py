@@ -39,7 +39,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal, Optional
+from typing import Literal
 
 from jiniac_hpc.config import check, field
 

@@ -35,8 +35,9 @@ def resolve_model_path(model_path: str, key: str = "model_path") -> Path:
             raise ConfigError(f"{key}: {model_path} has no complete step-* checkpoint")
         p = found
     if not (p / "config.json").is_file():
-        hint = (" (run the pretraining stage first, e.g. launch('pretrain', 'debug'), or point "
-                f"{key} at any HF model folder)") if "logs/" in str(model_path) else ""
+        parts = Path(model_path).parts
+        hint = (f" (run launch({parts[1]!r}, {parts[2]!r}) first, or point {key} at any HF model folder)"
+                if len(parts) > 2 and parts[0] == "logs" else "")
         raise ConfigError(f"{key}: {model_path} is not a from_pretrained model folder: "
                           f"{p} has no config.json{hint}")
     return p
