@@ -187,6 +187,25 @@ def test_an_empty_corpus_shard_gives_an_empty_token_shard(inputs, tmp_path):
     assert index["sources"]["quiet"]["train"] == {"seqs": 0, "tokens": 0}
 
 
+def test_documents_without_id_are_split_by_their_text(inputs, tmp_path):
+    import zstandard
+
+    corpus, tok = inputs
+    texts = fixtures.jglue_texts()["jsquad"][:300]
+    shard = tmp_path / "output" / "anon" / "00000.jsonl.zst"
+    shard.parent.mkdir(parents=True)
+    lines = "".join(json.dumps({"text": t, "lang": "ja"}, ensure_ascii=False) + "\n" for t in texts)
+    shard.write_bytes(zstandard.ZstdCompressor().compress(lines.encode()))
+    fixtures.run_inline(_cfg(tmp_path, tok, eval_fraction=0.3), tmp_path / "run")
+    sp = spm.SentencePieceProcessor(model_file=str(tok))
+    held = [t for t in texts if pretokenize.in_eval(t, 0.3, "0\0anon")]
+    assert 50 < len(held) < 130
+    want = [i for t in held for i in sp.encode(t) + [sp.eos_id()]]
+    with h5py.File(tmp_path / "run" / "shards" / "anon" / "00000.h5", "r") as f:
+        got = f["eval"]["tokens"][:].tolist()
+    assert got == want[:len(got)] and len(want) - len(got) < SEQ + 1
+
+
 def test_plan_names_the_missing_input_and_its_producer(inputs, tmp_path, monkeypatch):
     corpus, tok = inputs
     monkeypatch.setenv("JINIAC_LOGS", str(tmp_path))

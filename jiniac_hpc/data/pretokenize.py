@@ -20,7 +20,6 @@ inside the multi-node job and lost hours to NCCL timeouts while rank 0 tokenized
 from __future__ import annotations
 
 import glob
-import hashlib
 import io
 import json
 import os
@@ -210,17 +209,38 @@ def iter_record_batches(path: Path, block_bytes: int = 8 << 20) -> Iterator:
 
 def in_eval(doc_key: str, eval_fraction: float, salt: str) -> bool:
     """Deterministic held-out membership of one document (independent of sharding and order)."""
-    return in_eval_many([doc_key], eval_fraction, salt)[0]
+    return bool(in_eval_many([doc_key], eval_fraction, salt)[0])
 
 
-def in_eval_many(doc_keys: list[str], eval_fraction: float, salt: str) -> list[bool]:
-    """:func:`in_eval` for many keys: keyed blake2b(key) < eval_fraction * 2**64."""
-    if eval_fraction <= 0:
-        return [False] * len(doc_keys)
-    key = hashlib.blake2b(salt.encode(), digest_size=32).digest()
-    limit = int(eval_fraction * 2 ** 64)
-    blake, from_bytes = hashlib.blake2b, int.from_bytes
-    return [from_bytes(blake(k.encode(), digest_size=8, key=key).digest(), "little") < limit for k in doc_keys]
+def in_eval_many(doc_keys, eval_fraction: float, salt: str):
+    """:func:`in_eval` for a list or Arrow array of keys, as a bool array.
+
+    The hash is computed for all keys at once in numpy (a per-byte splitmix64 of byte, position
+    and salt, summed per key, then mixed again): Python-level hashing of every document cost as
+    much as encoding a short one. Stable across processes, machines and numpy versions.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    from jiniac_hpc.data.walk import _mix64, derive_key
+
+    keys = doc_keys if isinstance(doc_keys, pa.Array) else pa.array(doc_keys, pa.string())
+    n = len(keys)
+    if eval_fraction <= 0 or n == 0:
+        return np.zeros(n, dtype=bool)
+    keys = keys.cast(pa.large_binary())
+    offsets = np.frombuffer(keys.buffers()[1], dtype=np.int64, count=n + 1, offset=keys.offset * 8)
+    data = np.frombuffer(keys.buffers()[2], dtype=np.uint8) if keys.buffers()[2] is not None else np.zeros(0, np.uint8)
+    start, lens = offsets[:-1], np.diff(offsets)
+    b = data[offsets[0]:offsets[-1]].astype(np.uint64)
+    pos = (np.arange(offsets[0], offsets[-1], dtype=np.int64) - np.repeat(start, lens)).astype(np.uint64)
+    v = _mix64(b ^ (pos << np.uint64(8)) ^ np.uint64(derive_key("split", salt)))
+    h = np.zeros(n, dtype=np.uint64)
+    nonempty = lens > 0
+    if nonempty.any():
+        h[nonempty] = np.add.reduceat(v, (start - offsets[0])[nonempty])
+    h = _mix64(h ^ lens.astype(np.uint64))
+    return h < np.uint64(min(int(eval_fraction * 2.0 ** 64), 2 ** 64 - 1))
 
 
 def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str) -> dict:
@@ -252,22 +272,22 @@ def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str) -
             # UTF-8 bytes straight from Arrow: sentencepiece takes them as they are, which saves a
             # decode to str here and the re-encode to UTF-8 inside sentencepiece.
             texts = batch.column("text").cast(pa.binary()).to_pylist()
-            ids = batch.column("id").to_pylist()
             counts = pc.value_counts(pc.fill_null(batch.column("lang"), ""))
             langs.update(dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())))
+            ids = batch.column("id")
+            keys = pc.if_else(pc.is_null(ids), batch.column("text"), ids) if ids.null_count else ids
+            held = in_eval_many(keys, cfg.eval_fraction, salt).tolist()
             if not all(texts):
                 keep = [i for i, t in enumerate(texts) if t]
                 skipped += len(texts) - len(keep)
-                texts, ids = [texts[i] for i in keep], [ids[i] for i in keep]
-            keys = [k if k is not None else hashlib.blake2b(t, digest_size=16).hexdigest()
-                    for k, t in zip(ids, texts)]
-            held = in_eval_many(keys, cfg.eval_fraction, salt)
+                texts, held = [texts[i] for i in keep], [held[i] for i in keep]
             for start in range(0, len(texts), cfg.batch_docs):
-                ids = sp.encode(texts[start:start + cfg.batch_docs], num_threads=cfg.threads)
+                ids = sp.encode(texts[start:start + cfg.batch_docs], num_threads=cfg.threads, add_eos=True)
                 flags = held[start:start + cfg.batch_docs]
-                writer.add("train", [x for x, h in zip(ids, flags) if not h])
                 if any(flags):
-                    writer.add("eval", [x for x, h in zip(ids, flags) if h])
+                    writer.add("eval", [x for x, h in zip(ids, flags) if h], eos_included=True)
+                    ids = [x for x, h in zip(ids, flags) if not h]
+                writer.add("train", ids, eos_included=True)
         writer.file.attrs["lang"] = langs.most_common(1)[0][0] if langs else ""
     stats = {"input": str(src), "source": source, "lang": langs.most_common(1)[0][0] if langs else "",
              "langs": dict(langs), "skipped_empty": skipped, "seconds": round(time.time() - t0, 3),

@@ -71,14 +71,15 @@ class _SplitWriter:
         self.doc_offsets: list[np.ndarray] = []
         self.docs = 0
 
-    def add_docs(self, docs: list[list[int]], eos: int) -> None:
-        """Append documents, each followed by EOS. The lists in ``docs`` get EOS appended in place."""
+    def add_docs(self, docs: list[list[int]], eos: int, eos_included: bool = False) -> None:
+        """Append documents, each followed by EOS (appended in place unless ``eos_included``)."""
         if not docs:
             return
         # One vectorized copy per batch: per-document numpy arrays (or a masked fill) cost more
         # than encoding a short document.
-        for d in docs:
-            d.append(eos)
+        if not eos_included:
+            for d in docs:
+                d.append(eos)
         lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
         ends = np.cumsum(lens)
         arr = np.fromiter(chain.from_iterable(docs), dtype=self.dtype, count=int(ends[-1]))
@@ -143,9 +144,10 @@ class ShardWriter:
                                        compression_level) for s in SPLITS}
         self.stats: dict = {}
 
-    def add(self, split: str, docs: list[list[int]]) -> None:
+    def add(self, split: str, docs: list[list[int]], eos_included: bool = False) -> None:
+        """Documents of token ids; EOS is appended to each unless the encoder already did."""
         w = self.splits[split]
-        w.add_docs(docs, self.eos)
+        w.add_docs(docs, self.eos, eos_included)
         if w.pending_len >= self.flush_tokens:
             w.flush()
 
