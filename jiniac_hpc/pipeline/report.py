@@ -1,0 +1,252 @@
+"""The run report of a pipeline: ``logs/pipeline/<run>/report.md`` and its PNG plots.
+
+    python -m jiniac_hpc.pipeline.report tiny        # (re)write the report of logs/pipeline/tiny
+
+One section a stage, each meant to fit on a screen: the corpus table, tokenizer statistics,
+loss / eval loss / LR over the whole plan with the stage boundaries marked, tokens/s and MFU,
+SFT and DPO curves, evaluation scores with the response-language table, and the final model
+with a few sample generations. Everything is read back from what the stages wrote (reports,
+JSON, TensorBoard event files); a stage that has not run is reported as missing, not guessed.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+from jiniac_hpc.launch.runner import run_dir_for
+from jiniac_hpc.paths import logs_root
+from jiniac_hpc.pipeline.config import PipelineConfig
+
+
+def read_scalars(tb_dir: Path) -> dict[str, list[tuple[int, float]]]:
+    """Every scalar series in a TensorBoard folder, read with tensorboard's own reader."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    if not tb_dir.exists():
+        return {}
+    ea = EventAccumulator(str(tb_dir), size_guidance={"scalars": 0})
+    ea.Reload()
+    return {tag: [(e.step, e.value) for e in ea.Scalars(tag)] for tag in ea.Tags()["scalars"]}
+
+
+def stage_boundaries(series: dict, run_dir: Optional[Path] = None) -> list[tuple[int, int]]:
+    """(first step, stage index) of each plan stage.
+
+    Exact from the run's ``config.yaml`` and data index (the spans the LR schedule uses);
+    otherwise approximated by where the logged ``data/stage`` scalar changes.
+    """
+    if run_dir is not None and (run_dir / "config.yaml").exists():
+        try:
+            import yaml
+
+            from jiniac_hpc.config import from_dict
+            from jiniac_hpc.train.config import PretrainConfig
+            from jiniac_hpc.train.pretrain import plan_spans, read_index
+
+            cfg = from_dict(PretrainConfig, yaml.safe_load((run_dir / "config.yaml").read_text()))
+            return [(sp.start, i) for i, sp in enumerate(plan_spans(cfg, read_index(cfg)[1]))]
+        except (OSError, ValueError, KeyError):
+            pass  # the index moved or changed: fall back to the logged stage index
+    out, last = [], None
+    for step, v in series.get("data/stage", []):
+        if int(v) != last:
+            out.append((step, int(v)))
+            last = int(v)
+    return out
+
+
+def _plot(path: Path, panels: list[tuple[str, dict[str, list]]], vlines: list[tuple[int, int]] = ()) -> Optional[Path]:
+    """One PNG with a panel per (title, {label: [(step, value)]}); None when there is nothing."""
+    panels = [(t, {k: v for k, v in s.items() if v}) for t, s in panels]
+    panels = [(t, s) for t, s in panels if s]
+    if not panels:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.4), squeeze=False)
+    for ax, (title, series) in zip(axes[0], panels):
+        for label, pts in series.items():
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label, marker="." if len(pts) < 30 else None)
+        for step, idx in vlines:
+            ax.axvline(step, color="grey", ls=":", lw=1)
+            ax.text(step, ax.get_ylim()[1], f" s{idx}", va="top", fontsize=7, color="grey")
+        ax.set_title(title)
+        ax.set_xlabel("step")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def _table_of(md: str) -> str:
+    """The first Markdown table in a report."""
+    lines, out = md.splitlines(), []
+    for ln in lines:
+        if ln.startswith("|"):
+            out.append(ln)
+        elif out:
+            break
+    return "\n".join(out)
+
+
+def _last(series: list) -> str:
+    return f"{series[-1][1]:.4g} (step {series[-1][0]})" if series else "n/a"
+
+
+def write_report(cfg: PipelineConfig, run_dir: Path, generate: bool = True) -> Path:
+    """Write ``report.md`` (and PNGs) for the pipeline run in ``run_dir``."""
+    runs = {s.stage: run_dir_for(s.stage, s.run) for s in cfg.stages}
+    md = [f"# Pipeline run `{run_dir.name}`", ""]
+    md += _stage_table(run_dir)
+    md += _corpus(runs.get("corpus"))
+    md += _tokenizer(runs.get("tokenizer"))
+    md += _pretrain(runs.get("pretrain"), run_dir)
+    md += _posttrain(runs.get("sft"), runs.get("dpo"), run_dir)
+    md += _eval(runs.get("eval"))
+    md += _final(runs.get("dpo") or runs.get("sft"), cfg, generate)
+    path = run_dir / "report.md"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(md) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _stage_table(run_dir: Path) -> list[str]:
+    p = run_dir / "pipeline.json"
+    if not p.exists():
+        return []
+    rows = [r for r in json.loads(p.read_text())["stages"] if r["stage"] != "driver"]
+    out = ["## Stages", "", "| stage | state | seconds | run directory |", "|---|---|---:|---|"]
+    for r in rows:
+        out.append(f"| {r['stage']} | {r.get('state', '')} | {r.get('seconds', '')} | `{r.get('run_dir', '')}` |")
+    return out + [""]
+
+
+def _missing(title: str, what: Optional[Path]) -> list[str]:
+    return [f"## {title}", "", f"_not available: {what} has not been produced_", ""]
+
+
+def _corpus(d: Optional[Path]) -> list[str]:
+    if d is None or not (d / "report.md").exists():
+        return _missing("Corpus", d and d / "report.md")
+    return ["## Corpus", "", _table_of((d / "report.md").read_text()), "", f"Full report: `{d / 'report.md'}`", ""]
+
+
+def _tokenizer(d: Optional[Path]) -> list[str]:
+    if d is None or not (d / "report.md").exists():
+        return _missing("Tokenizer", d and d / "report.md")
+    return ["## Tokenizer", "", _table_of((d / "report.md").read_text()), "",
+            f"Model: `{d / 'tokenizer.model'}`, HF folder `{d / 'hf'}`. Full report: `{d / 'report.md'}`", ""]
+
+
+def _pretrain(d: Optional[Path], out: Path) -> list[str]:
+    s = read_scalars(d / "tensorboard") if d else {}
+    if not s:
+        return _missing("Pretraining", d and d / "tensorboard")
+    bounds = stage_boundaries(s, d)
+    loss_png = _plot(out / "pretrain_loss.png", [
+        ("loss", {"train/loss": s.get("train/loss", []), "eval/loss": s.get("eval/loss", [])}),
+        ("learning rate (one schedule over the plan)", {"train/lr": s.get("train/lr", [])})], bounds)
+    perf_png = _plot(out / "pretrain_perf.png", [
+        ("tokens/s", {"perf/tokens_per_s": s.get("perf/tokens_per_s", [])}),
+        ("MFU", {"perf/mfu": s.get("perf/mfu", [])})])
+    md = ["## Pretraining", "",
+          f"Final train loss {_last(s.get('train/loss', []))}, eval loss {_last(s.get('eval/loss', []))}, "
+          f"tokens seen {_last(s.get('data/tokens_seen', []))}. Stage boundaries (dotted): "
+          + ", ".join(f"stage {i} at step {st}" for st, i in bounds), ""]
+    md += [f"![loss and LR]({loss_png.name})", ""] if loss_png else []
+    tps = s.get("perf/tokens_per_s", [])
+    mfu = s.get("perf/mfu", [])
+    md += [f"Throughput: median {sorted(v for _, v in tps)[len(tps) // 2]:,.0f} tokens/s"
+           + (f", MFU {sorted(v for _, v in mfu)[len(mfu) // 2]:.1%}" if mfu else
+              ", MFU not logged (no peak FLOP/s in this cluster profile, e.g. CPU)") + ".", ""] if tps else []
+    md += [f"![throughput]({perf_png.name})", ""] if perf_png else []
+    return md
+
+
+def _posttrain(sft: Optional[Path], dpo: Optional[Path], out: Path) -> list[str]:
+    a = read_scalars(sft / "tensorboard") if sft else {}
+    b = read_scalars(dpo / "tensorboard") if dpo else {}
+    if not a and not b:
+        return _missing("SFT and DPO", sft)
+    loss = lambda s: {k: v for k, v in s.items() if k.endswith("loss") and "aux" not in k}  # noqa: E731
+    png = _plot(out / "posttrain.png", [("SFT", loss(a)), ("DPO loss", loss(b)),
+                                         ("DPO rewards", {k: v for k, v in b.items() if k.startswith("rewards/")})])
+    md = ["## SFT and DPO", ""]
+    md += [f"SFT final {k} {_last(v)}" for k, v in loss(a).items()] + [""]
+    md += [f"DPO final {k} {_last(v)}" for k, v in {**loss(b), **{k: v for k, v in b.items()
+                                                                 if k == "rewards/margins"}}.items()] + [""]
+    return md + ([f"![SFT and DPO curves]({png.name})", ""] if png else [])
+
+
+def _eval(d: Optional[Path]) -> list[str]:
+    if d is None or not (d / "scores.json").exists():
+        return _missing("Evaluation", d and d / "scores.json")
+    sc = json.loads((d / "scores.json").read_text())
+    md = ["## Evaluation", "", "| metric | value |", "|---|---:|"]
+    for k, v in _flatten(sc).items():
+        md.append(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |")
+    table = d / "langtest" / "table.md"
+    if table.exists():
+        md += ["", "Response language (rows: question language, columns: answer language):", "",
+               table.read_text().strip()]
+    return md + [""]
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        elif isinstance(v, (int, float, str)) and len(out) < 40:
+            out[prefix + k] = v
+    return out
+
+
+def _final(d: Optional[Path], cfg: PipelineConfig, generate: bool) -> list[str]:
+    model = d / "model" if d else None
+    if model is None or not (model / "config.json").exists():
+        return _missing("Final model", model)
+    md = ["## Final model", "", f"`{model}` (loads with `AutoModelForCausalLM.from_pretrained` after "
+                                 f"`import jiniac_hpc`)", ""]
+    if generate:
+        md += ["| prompt | generation (greedy) |", "|---|---|"]
+        for prompt, text in sample_generations(model, cfg.report_prompts, cfg.max_new_tokens):
+            md.append(f"| {prompt} | {text.replace('|', '/').replace(chr(10), ' ')} |")
+    return md + [""]
+
+
+def sample_generations(model_dir: Path, prompts: list[str], max_new_tokens: int) -> list[tuple[str, str]]:
+    """Greedy answers of the final model to a few Japanese prompts, through its chat template."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    import jiniac_hpc.model  # noqa: F401  (registers the DeepSeekMoE classes)
+
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+    out = []
+    for p in prompts:
+        if tok.chat_template:
+            ids = tok.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True,
+                                          return_tensors="pt", return_dict=True)["input_ids"]
+        else:
+            ids = tok(p, return_tensors="pt")["input_ids"]
+        with torch.no_grad():
+            gen = model.generate(ids, max_new_tokens=max_new_tokens, do_sample=False,
+                                 pad_token_id=tok.pad_token_id or 0)
+        out.append((p, tok.decode(gen[0, ids.shape[1]:], skip_special_tokens=True).strip()))
+    return out
+
+
+if __name__ == "__main__":
+    from jiniac_hpc.config import load_recipe
+
+    name = sys.argv[1] if len(sys.argv) > 1 else "tiny"
+    print(write_report(load_recipe("pipeline", PipelineConfig, name), logs_root() / "pipeline" / name))
