@@ -37,6 +37,13 @@ def shared_dir() -> Path:
     return Path(os.environ.get("JINIAC_SHARED", REPO_ROOT.parent / "shared"))
 
 
+BUNDLED_JGLUE = Path(__file__).parent / "assets" / "jglue"
+
+
 def jglue_dir() -> Path:
-    """JGLUE v1.3 validation sets (CC BY-SA 4.0)."""
-    return Path(os.environ.get("JINIAC_JGLUE", shared_dir() / "data" / "jglue"))
+    """JGLUE v1.3 validation sets (CC BY-SA 4.0): ``$JINIAC_JGLUE``, else the shared data folder,
+    else the unchanged copy bundled with the package (see assets/jglue/ATTRIBUTION.md)."""
+    if "JINIAC_JGLUE" in os.environ:
+        return Path(os.environ["JINIAC_JGLUE"])
+    shared = shared_dir() / "data" / "jglue"
+    return shared if shared.is_dir() else BUNDLED_JGLUE
