@@ -37,7 +37,7 @@ class TokenizeConfig:
     compression: Optional[Literal["gzip", "lzf"]] = field(None, doc=(
         "HDF5 filter for the tokens (needs chunk_tokens). Smaller files, slower random reads."))
     compression_level: Optional[int] = field(None, doc="gzip level 0-9 (default 4).")
-    batch_docs: int = field(512, doc="Documents per sentencepiece encode call (amortizes call overhead).")
+    batch_docs: int = field(2048, doc="Documents per sentencepiece encode call (amortizes call overhead).")
     threads: int = field(1, doc="sentencepiece threads per task; match job.cpus_per_task.")
     flush_tokens: int = field(1 << 22, doc="Tokens buffered in memory before they are appended to the file.")
     job: JobConfig = field(default_factory=lambda: JobConfig(time_min=120, array_parallelism=64),
