@@ -193,9 +193,10 @@ def iter_record_batches(path: Path, block_bytes: int = 8 << 20) -> Iterator:
     schema = pa.schema([("id", pa.string()), ("text", pa.string()), ("source", pa.string()), ("lang", pa.string())])
     try:
         with pa.input_stream(str(path), compression="zstd" if path.suffix == ".zst" else None) as f:
-            reader = pj.open_json(f, read_options=pj.ReadOptions(block_size=block_bytes, use_threads=False),
-                                  parse_options=pj.ParseOptions(explicit_schema=schema,
-                                                                unexpected_field_behavior="ignore"))
+            opts = dict(read_options=pj.ReadOptions(block_size=block_bytes, use_threads=False),
+                        parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"))
+            # open_json streams (pyarrow >= 19); older versions read the whole shard at once.
+            reader = pj.open_json(f, **opts) if hasattr(pj, "open_json") else pj.read_json(f, **opts).to_batches()
             for batch in reader:
                 if batch.column("text").null_count:
                     raise ValueError("a record without a string 'text'")
