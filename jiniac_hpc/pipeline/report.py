@@ -189,24 +189,26 @@ def _eval(d: Optional[Path]) -> list[str]:
     if d is None or not (d / "scores.json").exists():
         return _missing("Evaluation", d and d / "scores.json")
     sc = json.loads((d / "scores.json").read_text())
-    md = ["## Evaluation", "", "| metric | value |", "|---|---:|"]
-    for k, v in _flatten(sc).items():
-        md.append(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |")
+    md = ["## Evaluation", "", f"Model `{sc.get('model', '?')}`.", ""]
+    jaster = sc.get("jaster", {})
+    if jaster:
+        md += ["| jaster task | n | metrics |", "|---|---:|---|"]
+        for task, m in jaster.get("tasks", {}).items():
+            vals = ", ".join(f"{k} {v:.3f}" for k, v in m.items() if k not in ("n", "truncated"))
+            cut = f" ({int(m['truncated'])} prompts truncated)" if m.get("truncated") else ""
+            md.append(f"| {task} | {int(m.get('n', 0))} | {vals}{cut} |")
+        cats = ", ".join(f"{k} {v:.3f}" for k, v in jaster.get("categories", {}).items())
+        md += ["", f"**AVG_jaster {jaster.get('AVG', float('nan')):.3f}** (categories: {cats})", ""]
+    mt = sc.get("mtbench", {})
+    if isinstance(mt, dict) and "overall" in mt:
+        md += [f"**MT-bench overall {mt['overall']:.2f}**", ""]
+    elif "mtbench" in sc:
+        md += ["MT-bench: answers generated; no judge configured, so no score.", ""]
     table = d / "langtest" / "table.md"
     if table.exists():
-        md += ["", "Response language (rows: question language, columns: answer language):", "",
-               table.read_text().strip()]
-    return md + [""]
-
-
-def _flatten(d: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{prefix}{k}."))
-        elif isinstance(v, (int, float, str)) and len(out) < 40:
-            out[prefix + k] = v
-    return out
+        md += ["Response language (rows: question language, columns: answer language):", "",
+               table.read_text().strip(), ""]
+    return md
 
 
 def _final(d: Optional[Path], cfg: PipelineConfig, generate: bool) -> list[str]:
@@ -216,14 +218,16 @@ def _final(d: Optional[Path], cfg: PipelineConfig, generate: bool) -> list[str]:
     md = ["## Final model", "", f"`{model}` (loads with `AutoModelForCausalLM.from_pretrained` after "
                                  f"`import jiniac_hpc`)", ""]
     if generate:
-        md += ["| prompt | generation (greedy) |", "|---|---|"]
-        for prompt, text in sample_generations(model, cfg.report_prompts, cfg.max_new_tokens):
-            md.append(f"| {prompt} | {text.replace('|', '/').replace(chr(10), ' ')} |")
+        clean = lambda t: t.replace("|", "/").replace("\n", " ") or "_(empty: it ended its answer at once)_"  # noqa: E731
+        md += ["Greedy samples: the chat answer (through the chat template) and a plain continuation of the "
+               "prompt text.", "", "| prompt | chat answer | plain continuation |", "|---|---|---|"]
+        for prompt, answer, cont in sample_generations(model, cfg.report_prompts, cfg.max_new_tokens):
+            md.append(f"| {prompt} | {clean(answer)} | {clean(cont)} |")
     return md + [""]
 
 
-def sample_generations(model_dir: Path, prompts: list[str], max_new_tokens: int) -> list[tuple[str, str]]:
-    """Greedy answers of the final model to a few Japanese prompts, through its chat template."""
+def sample_generations(model_dir: Path, prompts: list[str], max_new_tokens: int) -> list[tuple[str, str, str]]:
+    """(prompt, greedy chat answer, greedy plain continuation) of the final model."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -231,17 +235,20 @@ def sample_generations(model_dir: Path, prompts: list[str], max_new_tokens: int)
 
     tok = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
-    out = []
-    for p in prompts:
-        if tok.chat_template:
-            ids = tok.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True,
-                                          return_tensors="pt", return_dict=True)["input_ids"]
-        else:
-            ids = tok(p, return_tensors="pt")["input_ids"]
+    def greedy(ids) -> str:
         with torch.no_grad():
             gen = model.generate(ids, max_new_tokens=max_new_tokens, do_sample=False,
                                  pad_token_id=tok.pad_token_id or 0)
-        out.append((p, tok.decode(gen[0, ids.shape[1]:], skip_special_tokens=True).strip()))
+        return tok.decode(gen[0, ids.shape[1]:], skip_special_tokens=True).strip()
+
+    out = []
+    for p in prompts:
+        plain = tok(p, return_tensors="pt")["input_ids"]
+        chat = plain
+        if tok.chat_template:
+            chat = tok.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True,
+                                           return_tensors="pt", return_dict=True)["input_ids"]
+        out.append((p, greedy(chat), greedy(plain)))
     return out
 
 
