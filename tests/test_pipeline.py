@@ -45,6 +45,38 @@ def test_local_until_tokenize_then_rerun_skips_everything(logs_dir):
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.count("complete, skipped") == 3
 
+    # the report covers what ran and says plainly what did not
+    from jiniac_hpc.config import load_recipe
+    from jiniac_hpc.pipeline.report import write_report
+
+    cfg = load_recipe("pipeline", PipelineConfig, "tiny")
+    text = write_report(cfg, logs_dir / "pipeline" / "tiny", generate=False).read_text()
+    corpus = text.split("## Corpus")[1].split("##")[0]
+    assert "| wikipedia-jsquad | ja |" in corpus and "**total**" in corpus
+    assert "| ja |" in text.split("## Tokenizer")[1]
+    assert "_not available:" in text.split("## Pretraining")[1].split("##")[0]
+    assert "| tokenize | COMPLETED |" in text
+
+
+def test_report_reads_tensorboard_and_marks_stages(tmp_path):
+    from torch.utils.tensorboard import SummaryWriter
+
+    from jiniac_hpc.pipeline.report import _pretrain, read_scalars, stage_boundaries
+
+    w = SummaryWriter(str(tmp_path / "pretrain" / "tensorboard"))
+    for step in range(1, 31):
+        w.add_scalar("train/loss", 10.0 / step, step)
+        w.add_scalar("train/lr", 1e-3 if step < 20 else 5e-4, step)
+        w.add_scalar("data/stage", 0 if step < 12 else 1, step)
+        w.add_scalar("perf/tokens_per_s", 1000.0 + step, step)
+    w.close()
+    s = read_scalars(tmp_path / "pretrain" / "tensorboard")
+    assert [v for _, v in s["train/loss"]][:2] == [10.0, 5.0]
+    assert stage_boundaries(s) == [(1, 0), (12, 1)]
+    md = "\n".join(_pretrain(tmp_path / "pretrain", tmp_path))
+    assert "stage 1 at step 12" in md and "1,016 tokens/s" in md
+    assert (tmp_path / "pretrain_loss.png").stat().st_size > 1000
+
 
 def _wait_dag(run_dir: Path, timeout: float = 900) -> list:
     """Until every job of the DAG is in a terminal state and no new driver appeared for a while."""
