@@ -23,9 +23,15 @@ def resolve_path(p: str | Path) -> Path:
 
     A relative path under ``logs/`` (another stage's run directory, e.g.
     ``logs/corpus/tiny/output``) follows ``$JINIAC_LOGS`` like the run directories do, so a
-    chain of recipes works unchanged when tests or users move the logs elsewhere.
+    chain of recipes works unchanged when tests or users move the logs elsewhere. Prefixes:
+    ``jglue:<file>`` (:func:`jglue_dir`), ``shared:<path>`` (:func:`shared_dir`) and
+    ``logs:<path>`` (same as ``logs/<path>``).
     """
-    p = Path(os.path.expandvars(str(p))).expanduser()
+    text = os.path.expandvars(str(p))
+    for prefix, root in (("jglue:", jglue_dir), ("shared:", shared_dir), ("logs:", logs_root)):
+        if text.startswith(prefix):  # jglue:<file>, shared:<path>, logs:<stage>/<run>/...
+            return root() / text[len(prefix):]
+    p = Path(text).expanduser()
     if p.is_absolute():
         return p
     if p.parts and p.parts[0] == "logs":

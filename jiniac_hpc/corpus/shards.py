@@ -31,7 +31,7 @@ from typing import Iterator
 
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.corpus.config import CorpusConfig
-from jiniac_hpc.paths import jglue_dir, resolve_path, shared_dir
+from jiniac_hpc.paths import resolve_path
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,6 @@ class Shard:
 
 def input_path(p: str) -> str:
     """Recipe path -> absolute pattern; ``jglue:`` and ``shared:`` use the shared data folder."""
-    if p.startswith("jglue:"):
-        return str(jglue_dir() / p[len("jglue:"):])
-    if p.startswith("shared:"):
-        return str(shared_dir() / p[len("shared:"):])
     return str(resolve_path(p))
 
 

@@ -51,11 +51,7 @@ def _producer_hint(pattern: str) -> str:
 
 
 def resolve_input(p: str) -> Path:
-    """A recipe path; ``logs/...`` follows ``$JINIAC_LOGS`` like the run directories do, so a
-    stage reads the outputs of the runs launched with the same setting."""
-    parts = Path(p).parts
-    if parts and parts[0] == "logs" and os.environ.get("JINIAC_LOGS"):
-        return Path(os.environ["JINIAC_LOGS"]).joinpath(*parts[1:])
+    """A recipe path (see :func:`jiniac_hpc.paths.resolve_path`: ``logs/...`` follows ``$JINIAC_LOGS``)."""
     return resolve_path(p)
 
 

@@ -33,15 +33,9 @@ FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math")
 
 
 def resolve_input(p: str | Path) -> Path:
-    """A recipe path; ``logs/...`` follows ``$JINIAC_LOGS`` like run directories do, so a stage
-    reads the outputs of runs launched with the same setting (as the tokenize stage does)."""
-    import os
-
+    """A recipe path (see :func:`jiniac_hpc.paths.resolve_path`: ``logs/...`` follows ``$JINIAC_LOGS``)."""
     from jiniac_hpc.paths import resolve_path
 
-    parts = Path(p).parts
-    if parts and parts[0] == "logs" and os.environ.get("JINIAC_LOGS"):
-        return Path(os.environ["JINIAC_LOGS"]).joinpath(*parts[1:])
     return resolve_path(p)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterator
 
 from jiniac_hpc.config import ConfigError
-from jiniac_hpc.paths import jglue_dir, resolve_path
+from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.tokenizer.config import InputConfig, LanguageConfig
 
 # sentencepiece reads one "sentence" per line and drops lines above max_sentence_length bytes;
@@ -35,15 +35,8 @@ MAX_LINE_CHARS = 2000
 
 
 def resolve_glob(pattern: str) -> Path:
-    """A recipe glob as an absolute pattern. ``jglue:<file>`` is a file of :func:`jglue_dir`;
-    ``logs:<stage>/<run>/...`` lies in the run directories (``$JINIAC_LOGS`` or ``<repo>/logs``),
-    so a pipeline with its own logs folder finds the corpus stage's output."""
-    if pattern.startswith("jglue:"):
-        return jglue_dir() / pattern[len("jglue:"):]
-    if pattern.startswith("logs:"):
-        from jiniac_hpc.launch.runner import logs_root
-
-        return logs_root() / pattern[len("logs:"):]
+    """A recipe glob as an absolute pattern: ``jglue:<file>``, ``logs:<stage>/<run>/...`` and
+    plain paths, as :func:`jiniac_hpc.paths.resolve_path` resolves them."""
     return resolve_path(pattern)
 
 
