@@ -75,3 +75,14 @@ def test_dry_run_prints_the_template(name):
     assert r.returncode == 0, r.stderr
     assert r.stdout == (template_dir() / f"{name}.sbatch").read_text()
     assert r.stdout == dry_run_text(stage, args)
+
+
+def test_gpu_array_tasks_take_one_gpu_each():
+    cluster = load_cluster("abci-h100")
+    spec = build_spec(job_name="gen", job=JobConfig(gpus=True, gpus_per_task=1), cluster=cluster,
+                      command="true", log_dir="logs", array="0-15%8")
+    text = render_sbatch(spec)
+    assert "#SBATCH --gres=gpu:1" in text and "#SBATCH --ntasks-per-node=1" in text
+    with pytest.raises(ValueError, match="exceeds"):
+        build_spec(job_name="gen", job=JobConfig(gpus=True, gpus_per_task=2, tasks_per_node=8), cluster=cluster,
+                   command="true", log_dir="logs")

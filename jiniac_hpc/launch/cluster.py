@@ -82,6 +82,8 @@ class JobConfig:
     gpus: bool = field(False, doc="A GPU stage: on a cluster with GPUs it runs one task per GPU.")
     tasks_per_node: Optional[int] = field(None, doc="Tasks a node where no GPUs decide it (CPU stages, or GPU "
                                                     "stages on a CPU-only cluster, e.g. 2 gloo ranks); default 1.")
+    gpus_per_task: Optional[int] = field(None, doc="GPU array stages (generation, eval sweeps): GPUs each task "
+                                                   "takes, so 8 tasks share a node; default: every GPU of a node.")
     cpus_per_task: Optional[int] = field(None, doc="Cores a task; default: the cluster profile's.")
     time_min: Optional[int] = field(None, doc="Time limit in minutes; default: the cluster profile's.")
     mem: Optional[str] = field(None, doc="Memory a node; default: the cluster profile's.")
@@ -92,6 +94,8 @@ class JobConfig:
         check(self.nodes >= 1, "nodes", f"must be >= 1, got {self.nodes}")
         check(self.tasks_per_node is None or self.tasks_per_node >= 1, "tasks_per_node", "must be >= 1")
         check(self.cpus_per_task is None or self.cpus_per_task >= 1, "cpus_per_task", "must be >= 1")
+        check(self.gpus_per_task is None or self.gpus_per_task >= 1, "gpus_per_task", "must be >= 1")
+        check(self.gpus_per_task is None or self.gpus, "gpus_per_task", "needs gpus: true")
         check(self.time_min is None or self.time_min >= 1, "time_min", "must be >= 1")
         check(self.array_parallelism >= 1, "array_parallelism", "must be >= 1")
         check(self.max_requeues >= 0, "max_requeues", "must be >= 0")
@@ -99,9 +103,21 @@ class JobConfig:
     def tasks_for(self, cluster: ClusterProfile) -> int:
         """Tasks a node: one per GPU for GPU stages on GPU clusters (GPU counts live only in the
         profile), else ``tasks_per_node``."""
-        if self.gpus and cluster.gpus_per_node:
+        if self.gpus and cluster.gpus_per_node and not self.gpus_per_task:
             return cluster.gpus_per_node
         return self.tasks_per_node or 1
+
+    def gpus_for(self, cluster: ClusterProfile) -> int:
+        """GPUs a node this job asks for (0 for CPU stages or CPU-only clusters)."""
+        if not (self.gpus and cluster.gpus_per_node):
+            return 0
+        if self.gpus_per_task:
+            n = self.gpus_per_task * self.tasks_for(cluster)
+            if n > cluster.gpus_per_node:
+                raise ValueError(f"job.gpus_per_task x tasks = {n} exceeds the {cluster.gpus_per_node} GPUs a node "
+                                 f"of cluster {cluster.name!r}")
+            return n
+        return cluster.gpus_per_node
 
 
 def list_clusters() -> list[str]:

@@ -95,7 +95,8 @@ def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, comman
                array: Optional[str] = None, dependency: Optional[str] = None) -> SbatchSpec:
     """(stage job resources, cluster profile) -> spec. Node and GPU counts are decided here only."""
     tasks = job.tasks_for(cluster)
-    gres = cluster.gres_template.format(n=cluster.gpus_per_node) if job.gpus and cluster.gpus_per_node else None
+    gpus = job.gpus_for(cluster)
+    gres = cluster.gres_template.format(n=gpus) if gpus else None
     time_min = job.time_min or cluster.time_min
     if cluster.max_time_min is not None and time_min > cluster.max_time_min:
         raise ValueError(f"job.time_min={time_min} exceeds cluster {cluster.name!r} limit {cluster.max_time_min}")
