@@ -94,3 +94,16 @@ def test_pending_array_elements_expand():
     assert expand_array_id("129_[1-2%3]") == ["129_1", "129_2"]
     assert expand_array_id("7_[0,3-4]") == ["7_0", "7_3", "7_4"]
     assert expand_array_id("12_3") == ["12_3"] and expand_array_id("12") == ["12"]
+
+
+def test_missing_data_path_fails_before_submission(logs_dir):
+    # the tokenize stage's inputs are another stage's outputs; none exist in this fresh logs folder
+    r = run_cli("jobs/tokenize.py", "--recipe", "debug", "--cluster", "local", env={"JINIAC_LOGS": str(logs_dir)})
+    assert r.returncode != 0
+    assert "inputs" in r.stderr and "corpus" in r.stderr  # names the key and what to run first
+    assert not (logs_dir / "tokenize" / "debug" / "jobs.json").exists()  # nothing was submitted
+    # a placeholder path of the JINIAC recipe names the source and its key
+    r = run_cli("jobs/corpus.py", "--recipe", "jiniac-phase1", "--cluster", "local",
+                env={"JINIAC_LOGS": str(logs_dir), "JINIAC_DATA": str(logs_dir / "nowhere")})
+    assert r.returncode != 0 and "sources[0].paths[0]" in r.stderr and "slimpajama" in r.stderr
+    assert not (logs_dir / "corpus" / "jiniac-phase1" / "jobs.json").exists()
