@@ -9,9 +9,15 @@ sampler over the JGLUE fixture), micro-batch, accumulation, AdamW, LR schedule a
 clipping. Three timed runs, back to back: plain loop, full stack (``train_task``: HF Trainer +
 DeepSpeed ZeRO-1 + our callbacks, NaN check, MoE metrics, TensorBoard, final checkpoint), plain
 loop again (the mean of the two plain runs is the baseline, to cancel drift on a shared machine).
-Throughput counts optimizer steps only, after ``--warmup`` steps, on both sides: the stack's is
+Throughput counts optimizer steps only, after ``--warmup`` steps, as the median of 5-step windows
+(robust to another process's burst), on both sides: the stack's is
 its own ``perf/tokens_per_s`` (which excludes eval and checkpoint time, as the plain loop has
 neither). Printed: tokens/s of each and ``overhead = plain / stack`` (target <= 1.10 on CPU).
+
+On CPU both sides run with one thread and are timed with ``time.process_time`` (the stack's
+:data:`jiniac_hpc.train.metrics.CLOCK` is set to it): the machine is shared, and wall time under
+other people's load varies by 4x between identical runs, CPU seconds per step do not. So the
+CPU ratio is "how much more CPU work per token does our stack do". ``--wall`` uses wall time.
 
 With CUDA, ``--gpu-recipe`` also runs the stack in bf16 on a model recipe (the largest that fits
 one GPU) and prints its ``perf/mfu`` against the ``--peak-tflops`` of the device.
@@ -27,18 +33,21 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+LOG_EVERY = 5
 
 
 def _cfg(recipe: str, index: Path, steps: int, extra: list[str]):
     from jiniac_hpc.config import load_recipe
     from jiniac_hpc.train.config import PretrainConfig
 
-    ov = [f"data.index={index}", "model.vocab_size=2000", f"train.max_steps={steps}", "train.log_every=5",
-          "train.eval_every=0", f"train.save_every={10 * steps}", "data.num_workers=0", *extra]
+    ov = [f"data.index={index}", "model.vocab_size=2000", f"train.max_steps={steps}", f"train.log_every={LOG_EVERY}",
+          "train.eval_every=0", f"train.save_every={10 * steps}", "data.num_workers=0",
+          # one stage over all the data: enough steps whatever --steps is
+          'plan.stages=[{name: all, sources: {"*": 1.0}, tokens: null}]', *extra]
     return load_recipe("pretrain", PretrainConfig, recipe, ov)
 
 
-def plain_loop(cfg, steps: int, warmup: int) -> float:
+def plain_loop(cfg, steps: int, warmup: int, clock=time.perf_counter) -> float:
     """tokens/s of the minimal loop: forward, CE + aux gradient, backward, clip, AdamW, LambdaLR."""
     import torch
     import torch.nn.functional as F
@@ -64,7 +73,7 @@ def plain_loop(cfg, steps: int, warmup: int) -> float:
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda_for(spans, cfg.schedule))
     times = []
     for step in range(steps):
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(ga):
             b = next(loader)
             out = model(input_ids=b["input_ids"].to(dev), use_cache=False)
@@ -78,9 +87,10 @@ def plain_loop(cfg, steps: int, warmup: int) -> float:
         opt.zero_grad(set_to_none=True)
         if dev == "cuda":
             torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
-    per_step = statistics.mean(times[warmup:])
-    return t.global_batch_size * ds.seq_len / per_step
+        times.append(clock() - t0)
+    # Same aggregation as the stack's perf/tokens_per_s: windows of LOG_EVERY steps, median window.
+    windows = [statistics.mean(times[i:i + LOG_EVERY]) for i in range(warmup, steps - LOG_EVERY + 1, LOG_EVERY)]
+    return t.global_batch_size * ds.seq_len / statistics.median(windows)
 
 
 def stack(cfg, run_dir: Path, warmup: int, peak_tflops: float = 0.0) -> dict:
@@ -98,7 +108,7 @@ def stack(cfg, run_dir: Path, warmup: int, peak_tflops: float = 0.0) -> dict:
     mfu = read_scalars(run_dir / "tensorboard", "perf/mfu")
     # Each value covers the steps since the previous log; drop the windows that include warmup.
     keep = [v for s, v in sorted(tps.items()) if s > warmup]
-    return {"tokens_per_s": statistics.mean(keep),
+    return {"tokens_per_s": statistics.median(keep),
             "mfu": statistics.median([v for s, v in mfu.items() if s > warmup]) if mfu else None}
 
 
@@ -106,6 +116,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--recipe", default="debug")
     ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--wall", action="store_true", help="time with wall clock and all cores instead of CPU time")
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--data", default=os.path.join(tempfile.gettempdir(), "jiniac-pretrain-data"))
     ap.add_argument("--gpu-recipe", default=None, help="model recipe for the GPU MFU run (e.g. jiniac-5b)")
@@ -113,6 +124,9 @@ def main(argv=None) -> int:
     ap.add_argument("--peak-tflops", type=float, default=989.0, help="peak bf16 TFLOP/s of the GPU")
     a = ap.parse_args(argv)
 
+    cpu_clock = not a.wall
+    if cpu_clock:
+        os.environ["OMP_NUM_THREADS"] = "1"
     import torch
 
     os.environ.setdefault("DS_ACCELERATOR", "cpu" if not torch.cuda.is_available() else "cuda")
@@ -120,14 +134,19 @@ def main(argv=None) -> int:
 
     index = build_index(a.data)
     cfg = _cfg(a.recipe, index, a.steps, ["train.deepspeed=true"])
-    torch.set_num_threads(os.cpu_count() or 1)
-    print(f"debug model, {a.steps} steps, global batch {cfg.train.global_batch_size} x seq 64, 1 rank, "
+    import jiniac_hpc.train.metrics as metrics
+
+    threads = 1 if cpu_clock else (os.cpu_count() or 1)
+    clock = time.process_time if cpu_clock else time.perf_counter
+    metrics.CLOCK = clock
+    torch.set_num_threads(threads)
+    print(f"clock: {'CPU time (process_time)' if cpu_clock else 'wall time'}; debug model, {a.steps} steps, global batch {cfg.train.global_batch_size} x seq 64, 1 rank, "
           f"{torch.get_num_threads()} threads; throughput after {a.warmup} warmup steps")
-    p1 = plain_loop(cfg, a.steps, a.warmup)
+    p1 = plain_loop(cfg, a.steps, a.warmup, clock)
     with tempfile.TemporaryDirectory() as d:
         s = stack(cfg, Path(d), a.warmup)
-    torch.set_num_threads(os.cpu_count() or 1)   # train_task sets threads for its ranks; restore
-    p2 = plain_loop(cfg, a.steps, a.warmup)
+    torch.set_num_threads(threads)   # train_task sets threads for its ranks; restore
+    p2 = plain_loop(cfg, a.steps, a.warmup, clock)
     plain = (p1 + p2) / 2
     print(f"plain PyTorch loop : {p1:10.0f} / {p2:10.0f} tokens/s (mean {plain:.0f})")
     print(f"full stack (HF Trainer + DeepSpeed ZeRO-1 + callbacks): {s['tokens_per_s']:10.0f} tokens/s")
@@ -143,6 +162,7 @@ def main(argv=None) -> int:
         extra = [f"model.{k}={v}" for k, v in m.items() if k != "vocab_size" and v is not None]
         gcfg = _cfg(a.recipe, gindex, 20, extra + ["train.precision=bf16", "train.global_batch_size=4",
                                                    "train.micro_batch_size=1", "train.gradient_checkpointing=true"])
+        metrics.CLOCK = time.perf_counter
         with tempfile.TemporaryDirectory() as d:
             g = stack(gcfg, Path(d), 5, peak_tflops=a.peak_tflops)
         print(f"GPU {torch.cuda.get_device_name()} {a.gpu_recipe} bf16 seq {a.seq_len}: "

@@ -211,6 +211,27 @@ def test_slurm_scontrol_requeue_resumes(slurm_cluster, index, logs_dir):
         assert time.time() < deadline, "the requeued job did not finish"
         time.sleep(3)
     logs = "".join(p.read_text(errors="replace") for p in (run / "submitit").glob("*_log.out"))
-    assert re.search(r"resume from \S+/checkpoints/step-\d{8}", logs), logs[-3000:]
+    resumed = [int(m) for m in re.findall(r"this job: steps (\d+) -> 40; resume from \S+/step-\d{8}", logs)]
+    assert resumed and 0 < resumed[0] < TOTAL, logs[-3000:]     # the requeued run continued mid-plan
     loss = scalars(run, "train/loss")
     assert sorted(loss) == list(range(1, TOTAL + 1))
+
+
+@pytest.mark.slurm
+def test_slurm_self_preemption_requeues(slurm_cluster, index, logs_dir):
+    """The fire-drill knob: the job saves at step 6, requeues itself (scontrol) and finishes."""
+    import time
+
+    from jiniac_hpc.launch.runner import launch
+
+    ov = overrides(index, "job.tasks_per_node=1", "train.preempt_at=[6]")
+    launch("pretrain", "debug", cluster=slurm_cluster, overrides=ov, run_name="selfpreempt")
+    run = logs_dir / "pretrain" / "selfpreempt"
+    deadline = time.time() + 600
+    while ckpt.step_of(ckpt.find_resume_path(run / "checkpoints", warn=lambda m: None) or "x") != TOTAL:
+        assert time.time() < deadline, "the job did not finish after requeueing itself"
+        time.sleep(3)
+    text = "".join(p.read_text(errors="replace") for p in (run / "submitit").glob("*_log.*"))
+    assert "preempted at step 6 (preempt_at step 6)" in text and "job requeued" in text, text[-3000:]
+    assert re.search(r"this job: steps 6 -> 40; resume from \S+/step-00000006", text), text[-3000:]
+    assert sorted(scalars(run, "train/loss")) == list(range(1, TOTAL + 1))

@@ -57,7 +57,14 @@ class PreemptionCallback(TrainerCallback):
 
     def on_step_end(self, args, state, control, **kw):
         # Collective: every rank calls it at every step, so all of them stop at the same step.
-        if self.guard.stop_requested(state.global_step):
+        # One process needs no all-reduce (it costs ~2 ms on gloo, 4% of a debug step).
+        if args.world_size > 1:
+            stop = self.guard.stop_requested(state.global_step)
+        else:
+            stop = self.guard.flag or state.global_step in self.guard.preempt_at
+            if stop and not self.guard.flag:
+                self.guard.reason = f"preempt_at step {state.global_step}"
+        if stop:
             self.preempted_at = state.global_step
             control.should_save = True
             control.should_training_stop = True

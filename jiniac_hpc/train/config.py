@@ -70,7 +70,7 @@ class TrainConfig:
     eval_every: int = field(500, doc="eval/loss on the held-out split every N steps (0: off).")
     gradient_checkpointing: bool = field(False, doc="Recompute activations in backward to save memory.")
     check_finite: bool = field(True, doc=(
-        "Stop on a non-finite loss or gradient norm (costs one scalar all-reduce per micro-batch)."))
+        "Stop on a non-finite loss or gradient norm (one scalar all-reduce per optimizer step)."))
     preempt_at: list[int] = field(default_factory=list, doc=(
         "Test/fire-drill knob: preempt the job itself after these global steps (save, requeue/exit)."))
     inject_nan_at_step: Optional[int] = field(None, doc=(

@@ -40,23 +40,28 @@ TAGS = ["train/loss", "train/lr", "train/grad_norm", "eval/loss", "perf/tokens_p
         "data/stage", "data/tokens_seen"]
 
 
+#: The clock of :class:`Throughput`. Wall time in training; ``benchmarks/train_step.py`` sets
+#: ``time.process_time`` (with one thread) to measure CPU cost on a shared, oversubscribed machine.
+CLOCK = time.perf_counter
+
+
 class Throughput:
     """Wall time of optimizer steps only (eval and checkpoint saves are excluded)."""
 
     def __init__(self, tokens_per_step: int, flops_per_token: float, peak_tflops: float, world_size: int):
         self.tokens_per_step, self.flops_per_token = tokens_per_step, flops_per_token
         self.peak_tflops, self.world_size = peak_tflops, max(world_size, 1)
-        self.t0 = time.perf_counter()
+        self.t0 = CLOCK()
         self.elapsed, self.steps = 0.0, 0
 
     def step_done(self) -> None:
-        now = time.perf_counter()
+        now = CLOCK()
         self.elapsed += now - self.t0
         self.steps += 1
         self.t0 = now
 
     def resume(self) -> None:
-        self.t0 = time.perf_counter()
+        self.t0 = CLOCK()
 
     def collect(self) -> dict:
         if self.steps == 0 or self.elapsed <= 0:

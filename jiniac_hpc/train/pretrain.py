@@ -134,7 +134,10 @@ def deepspeed_config(cfg: PretrainConfig, grad_accum: int, cuda: bool) -> dict:
         "train_micro_batch_size_per_gpu": t.micro_batch_size,
         "gradient_accumulation_steps": grad_accum,
         "gradient_clipping": t.grad_clip,
-        "zero_optimization": {"stage": t.zero_stage, "contiguous_gradients": True, "overlap_comm": cuda,
+        # contiguous_gradients copies every gradient into a flat buffer during backward to avoid
+        # fragmentation of ZeRO-2's partitioned gradients; ZeRO-1 keeps whole gradients, so it
+        # would only add copies (15-20% of a CPU debug step, benchmarks/train_step.py).
+        "zero_optimization": {"stage": t.zero_stage, "contiguous_gradients": t.zero_stage >= 2, "overlap_comm": cuda,
                               "reduce_scatter": True, "reduce_bucket_size": 200_000_000,
                               "allgather_bucket_size": 200_000_000},
         # check_grad_overflow: a non-finite gradient norm skips the update in bf16 too, so a NaN
@@ -181,8 +184,9 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
     if cfg.train.deepspeed:
         _single_process_env()
     rank, world, local_world = _dist_env()
-    if not cuda:   # ranks share the cores; torchrun would set OMP_NUM_THREADS=1, submitit does not
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // local_world))
+    if not cuda:   # ranks share the cores; torchrun sets OMP_NUM_THREADS=1, submitit does not
+        threads = os.environ.get("OMP_NUM_THREADS")
+        torch.set_num_threads(int(threads) if threads else max(1, (os.cpu_count() or 1) // local_world))
 
     from transformers import TrainingArguments, set_seed
 

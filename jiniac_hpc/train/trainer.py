@@ -12,7 +12,7 @@ What it changes in ``transformers.Trainer`` and why:
   already shifted, so the loss is a plain fp32 cross-entropy of the logits (the model would
   shift a second time); the MoE balance loss adds its gradient only
   (``aux - aux.detach()``, as the model does). Every micro-batch's loss is checked for
-  non-finite values (one collective scalar), see :meth:`_stop_if_nonfinite`.
+  non-finite values (one collective scalar per step), see :meth:`_check_finite`.
 - ``log``: adds throughput, TFLOP/s, MFU, MoE load, stage and tokens seen (documented tags in
   :mod:`jiniac_hpc.train.metrics`), reduced over ranks, before Trainer's callbacks write them.
 - ``_save_checkpoint``: atomic ``step-*`` folders (:class:`AtomicCheckpointMixin`) that also hold
@@ -113,6 +113,7 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
         self.throughput = Throughput(tokens_per_step, flops_per_token, peak_tflops, self.args.world_size)
         self.moe = MoEStats()
         self._step_indices: list[int] = []
+        self._bad: Optional[torch.Tensor] = None
         self.add_callback(_EngineReport(self))
 
     # ---- data and schedule -----------------------------------------------------------------------
@@ -145,7 +146,7 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
             if self.inject_nan_at_step == self.state.global_step + 1 and self.args.process_index == 0:
                 loss = loss * float("nan")
             if self.check_finite:
-                self._stop_if_nonfinite(loss, "loss")
+                self._check_finite(loss)
             self.moe.add(aux, getattr(out, "expert_load", None))
         return (loss, out) if return_outputs else loss
 
@@ -163,11 +164,23 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
         srcs = ", ".join(f"{s} x{n}" for s, n in counts.most_common())
         return f"{srcs} (sample indices {local[:16]}{' ...' if len(local) > 16 else ''})"
 
-    def _stop_if_nonfinite(self, value: torch.Tensor, what: str) -> None:
-        bad = torch.tensor([0.0 if torch.isfinite(value.detach()).all() else 1.0], device=value.device)
-        if _reduce(bad, dist.ReduceOp.MAX if dist.is_initialized() else None).item() == 0:
+    def _check_finite(self, loss: torch.Tensor) -> None:
+        """Stop before the update if any micro-batch of this step, on any rank, had a non-finite loss.
+
+        Flags accumulate on the device; they are read once per optimizer step, at the last
+        micro-batch before its backward (DeepSpeed steps the optimizer inside that backward),
+        with one scalar all-reduce when there are several ranks. NaN gradients of earlier
+        micro-batches are then still only accumulated, never applied.
+        """
+        bad = (~torch.isfinite(loss.detach())).any().float().reshape(1)
+        self._bad = bad if self._bad is None else torch.maximum(self._bad, bad)
+        if not self.accelerator.gradient_state.sync_gradients:
             return
-        self._nonfinite_stop(f"non-finite {what}", self.state.global_step + 1)
+        flag, self._bad = self._bad, None
+        if self.args.world_size > 1:
+            _reduce(flag, dist.ReduceOp.MAX)
+        if flag.item() > 0:
+            self._nonfinite_stop("non-finite loss", self.state.global_step + 1)
 
     def _nonfinite_stop(self, what: str, step: int) -> None:
         """Save the last good state (every rank), then raise with the step and the batch sources."""
