@@ -50,21 +50,16 @@ def _producer_hint(pattern: str) -> str:
     return ""
 
 
-def resolve_input(p: str) -> Path:
-    """A recipe path (see :func:`jiniac_hpc.paths.resolve_path`: ``logs/...`` follows ``$JINIAC_LOGS``)."""
-    return resolve_path(p)
-
-
 def find_inputs(cfg: TokenizeConfig) -> list[Path]:
     """The corpus shards, sorted (the array task index is a position in this list)."""
     if not cfg.inputs:
         raise ConfigError("inputs: no corpus shard patterns given (e.g. logs/corpus/debug/output/*/*.jsonl.zst)")
     found: set[Path] = set()
     for pattern in cfg.inputs:
-        hits = [Path(p) for p in glob.glob(str(resolve_input(pattern)))]
+        hits = [Path(p) for p in glob.glob(str(resolve_path(pattern)))]
         hits = [p for p in hits if p.is_file()]
         if not hits:
-            raise ConfigError(f"inputs: no file matches {pattern!r} ({resolve_input(pattern)})"
+            raise ConfigError(f"inputs: no file matches {pattern!r} ({resolve_path(pattern)})"
                               f"{_producer_hint(pattern)}")
         found.update(hits)
     paths = sorted(found)
@@ -106,7 +101,7 @@ def _shard_done(out: Path, tok_sha: str, seq_len: int) -> bool:
 def _check_tokenizer(cfg: TokenizeConfig) -> Path:
     if not cfg.tokenizer:
         raise ConfigError("tokenizer: no path given (e.g. logs/tokenizer/debug/tokenizer.model)")
-    path = resolve_input(cfg.tokenizer)
+    path = resolve_path(cfg.tokenizer)
     if not path.is_file():
         raise ConfigError(f"tokenizer: {path} does not exist{_producer_hint(cfg.tokenizer)}")
     return path

@@ -35,6 +35,20 @@ def export_torch_env() -> Optional[submitit.helpers.TorchDistributedEnvironment]
     return env.export(set_cuda_visible_devices=False)
 
 
+def single_process_env() -> None:
+    """Make a lone process a world of one (DeepSpeed needs a process group even then, e.g. a plain
+    ``python`` run or a notebook); no-op when RANK is already set."""
+    if "RANK" in os.environ:
+        return
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    os.environ.update({"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "1",
+                       "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
+
+
 class PreemptionGuard:
     """Turns USR2/SIGTERM into a flag that training checks at step boundaries.
 

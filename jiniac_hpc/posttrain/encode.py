@@ -146,7 +146,7 @@ def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
     the mixture, and every bad record with file, line and reason.
     """
     import datasets
-    from jiniac_hpc.posttrain.records import resolve_input as resolve_path
+    from jiniac_hpc.paths import resolve_path
 
     parts, bad_all, report = [], [], {"sources": {}, "bad_records": []}
     total = 0

@@ -66,7 +66,7 @@ def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
     """(train Dataset, eval Dataset or None, report) of prompt/chosen/rejected strings."""
     import datasets
 
-    from jiniac_hpc.posttrain.records import resolve_input as resolve_path
+    from jiniac_hpc.paths import resolve_path
 
     exs, bad = read_pairs(str(resolve_path(data_cfg.path)), data_cfg.prompt_style)
     rows = []

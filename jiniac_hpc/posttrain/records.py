@@ -26,17 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_record
 from jiniac_hpc.posttrain.templates import check_messages, render_instruction
 
 FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math")
-
-
-def resolve_input(p: str | Path) -> Path:
-    """A recipe path (see :func:`jiniac_hpc.paths.resolve_path`: ``logs/...`` follows ``$JINIAC_LOGS``)."""
-    from jiniac_hpc.paths import resolve_path
-
-    return resolve_path(p)
 
 
 @dataclass

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from jiniac_hpc.config import ConfigError
-from jiniac_hpc.posttrain.records import resolve_input as resolve_path
+from jiniac_hpc.launch.distributed import single_process_env
+from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.train import checkpoint as ckpt
 
 
@@ -127,22 +128,9 @@ def trainer_args(train, run_dir: Path, *, has_eval: bool) -> dict[str, Any]:
         # DeepSpeed as in pretraining, on GPUs (nccl) and on CPU (gloo, DS_ACCELERATOR=cpu).
         if not gpu:
             os.environ.setdefault("DS_ACCELERATOR", "cpu")
-        _single_process_env()
+        single_process_env()
         kw["deepspeed"] = deepspeed_config(train.zero_stage, bf16)
     return kw
-
-
-def _single_process_env() -> None:
-    """DeepSpeed needs a process group even for one process (a plain python run, a notebook)."""
-    if "RANK" in os.environ:
-        return
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    os.environ.update({"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "1",
-                       "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
 
 
 def write_checkpoint_list(run_dir: Path, final: Optional[Path] = None) -> Path:

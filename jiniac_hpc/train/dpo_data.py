@@ -24,7 +24,7 @@ from pathlib import Path
 
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.launch.cluster import JobConfig
-from jiniac_hpc.posttrain.records import resolve_input as resolve_path
+from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step, TaskContext
 from jiniac_hpc.train.dpo_config import DPODataConfig
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jiniac_hpc.config import ConfigError
-from jiniac_hpc.posttrain.records import resolve_input as resolve_path
+from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step, TaskContext
 from jiniac_hpc.train.sft_config import SFTConfig
 
