@@ -149,19 +149,6 @@ def deepspeed_config(cfg: PretrainConfig, grad_accum: int, cuda: bool) -> dict:
     }
 
 
-def _single_process_env() -> None:
-    """DeepSpeed needs a process group even for one process (a plain ``python`` run, a notebook)."""
-    if "RANK" in os.environ:
-        return
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    os.environ.update({"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "1",
-                       "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
-
-
 def _dist_env() -> tuple[int, int, int]:
     return (int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)),
             int(os.environ.get("LOCAL_WORLD_SIZE", os.environ.get("WORLD_SIZE", 1))))
@@ -182,7 +169,9 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
     if not cuda:
         os.environ.setdefault("DS_ACCELERATOR", "cpu")
     if cfg.train.deepspeed:
-        _single_process_env()
+        from jiniac_hpc.launch.distributed import single_process_env
+
+        single_process_env()   # DeepSpeed needs a process group even for one process
     rank, world, local_world = _dist_env()
     if not cuda:   # ranks share the cores; torchrun sets OMP_NUM_THREADS=1, submitit does not
         threads = os.environ.get("OMP_NUM_THREADS")
