@@ -9,7 +9,6 @@ import sys
 import time
 import urllib.request
 
-import pytest
 
 from jiniac_hpc.launch.runner import launch
 

@@ -16,7 +16,7 @@ from jiniac_hpc.launch.sbatch import build_spec, render_sbatch
 from jiniac_hpc.launch.templates import TEMPLATES, dry_run_text, render_all, template_dir
 from jiniac_hpc.stages import get_stage
 
-from conftest import REPO, run_cli
+from conftest import run_cli
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = {

@@ -47,7 +47,7 @@ def _write_pickle(a: argparse.Namespace, pickle: Path) -> None:
 
     from jiniac_hpc.config import dump_yaml, from_dict, to_dict
     from jiniac_hpc.launch.runner import resolve, run_dir_for
-    from jiniac_hpc.stages import StepJob, config_class, get_stage, plan_function
+    from jiniac_hpc.stages import StepJob, get_stage, plan_function
 
     cfg, prof = resolve(a.stage, a.recipe, a.overrides, a.cluster)
     run_dir = run_dir_for(a.stage, a.run_name)

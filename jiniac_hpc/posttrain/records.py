@@ -73,6 +73,15 @@ def data_files(path: Path) -> list[Path]:
     return []
 
 
+def check_data_path(path: str, key: str, hint: str = "") -> None:
+    """Login-node check that ``path`` holds records; a ConfigError naming ``key`` otherwise."""
+    from jiniac_hpc.config import ConfigError
+
+    p = resolve_path(path)
+    if not (is_datasets_dir(p) or data_files(p)):
+        raise ConfigError(f"{key}: {path} is not a JSONL file, a folder of *.jsonl or a datasets folder{hint}")
+
+
 def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
     """(file, 1-based line, parsed object or BadRecord) for every line/row of a source."""
     p = Path(path)

@@ -84,7 +84,7 @@ def render(rep: dict) -> str:
         if m.get("final") and m.get("baseline"):
             ratio = m["final"]["chars_per_token"] / max(m["baseline"]["chars_per_token"], 1e-9)
             out.append(f"| {name} | final/baseline | {ratio:.3f}x | | | | | | |")
-    out.append(f"\nHeld-out characters: " + ", ".join(f"{k} {m['final']['chars']}" for k, m in rep["heldout"].items()))
+    out.append("\nHeld-out characters: " + ", ".join(f"{k} {m['final']['chars']}" for k, m in rep["heldout"].items()))
     th = rep.get("thinning")
     out += ["", "## UniDic thinning: 人名/地名 split rate on held-out text", ""]
     if th:

@@ -17,21 +17,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jiniac_hpc.config import ConfigError
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step, TaskContext
 from jiniac_hpc.train.dpo_config import DPOConfig
 
 
 def plan(cfg: DPOConfig, run_dir: Path) -> list[Step]:
-    from jiniac_hpc.posttrain.records import data_files, is_datasets_dir
+    from jiniac_hpc.posttrain.records import check_data_path
     from jiniac_hpc.posttrain.trainer import check_tokenizer, resolve_model_path
 
     check_tokenizer(cfg.tokenizer_path, resolve_model_path(cfg.model_path))
-    p = resolve_path(cfg.data.path)
-    if not (is_datasets_dir(p) or data_files(p)):
-        raise ConfigError(f"data.path: {cfg.data.path} is not a JSONL file, a folder of *.jsonl or a datasets "
-                          f"folder (run the dpo-data stage first?)")
+    check_data_path(cfg.data.path, "data.path", " (run the dpo-data stage first?)")
     done = Path(f"{run_dir}/model.done").exists()
     return [Step("train", "jiniac_hpc.train.dpo:train", distributed=True, done=[done])]
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jiniac_hpc.config import ConfigError
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step, TaskContext
 from jiniac_hpc.train.sft_config import SFTConfig
@@ -33,15 +32,12 @@ from jiniac_hpc.train.sft_config import SFTConfig
 
 def plan(cfg: SFTConfig, run_dir: Path) -> list[Step]:
     """Check the model and data paths on the login node; one distributed training step."""
-    from jiniac_hpc.posttrain.records import data_files, is_datasets_dir
+    from jiniac_hpc.posttrain.records import check_data_path
     from jiniac_hpc.posttrain.trainer import check_tokenizer, resolve_model_path
 
     check_tokenizer(cfg.tokenizer_path, resolve_model_path(cfg.model_path))
     for i, src in enumerate(cfg.data.sources):
-        p = resolve_path(src.path)
-        if not (is_datasets_dir(p) or data_files(p)):
-            raise ConfigError(f"data.sources[{i}].path: {src.path} is not a JSONL file, a folder of *.jsonl "
-                              f"or a datasets folder")
+        check_data_path(src.path, f"data.sources[{i}].path")
     done = Path(f"{run_dir}/model.done").exists()
     return [Step("train", "jiniac_hpc.train.sft:train", distributed=True, done=[done])]
 
