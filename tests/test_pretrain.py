@@ -188,6 +188,29 @@ def test_nan_stops_after_saving_last_good_state(index, tmp_path):
     assert sorted(losses) == [1, 2, 3, 4, 5]          # nothing of step 6 was logged as if it were fine
 
 
+def test_infinite_gradient_stops_without_applying_the_update(index, tmp_path):
+    """A finite loss with an infinite gradient norm: the update is skipped, the run stops, and the
+    saved state is the last good one (the weights of step 5)."""
+    run = tmp_path / "infgrad"
+    r = torchrun(run, 1, overrides(index, "train.inject_inf_grad_at_step=6", "train.save_every=5"))
+    assert r.returncode != 0
+    m = re.search(r"NonFiniteError: non-finite gradient norm \(update skipped\) at global step (\d+) .*?"
+                  r"Last good state saved: (\S+) \(global step (\d+)\)", r.stderr)
+    assert m, r.stderr[-3000:]
+    import torch
+    from safetensors.torch import load_file
+
+    assert m.group(1) == "6", m.group(0)
+    saved = Path(m.group(2))
+    good = run / "checkpoints" / "step-00000005"
+    assert saved != good
+    assert ckpt.verify(saved)[0] and ckpt.verify(good)[0]
+    a = load_file(str(next(good.glob("*.safetensors"))))
+    b = load_file(str(next(saved.glob("*.safetensors"))))
+    assert all(torch.isfinite(t).all() for t in b.values())
+    assert all(torch.equal(a[k], b[k]) for k in a)     # the step-6 update was not applied
+
+
 @pytest.mark.slurm
 def test_slurm_scontrol_requeue_resumes(slurm_cluster, index, logs_dir):
     """A pretrain job requeued with `scontrol requeue` mid-run finishes from its checkpoint."""

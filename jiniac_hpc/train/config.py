@@ -75,6 +75,8 @@ class TrainConfig:
         "Test/fire-drill knob: preempt the job itself after these global steps (save, requeue/exit)."))
     inject_nan_at_step: Optional[int] = field(None, doc=(
         "Test knob: make the loss of this global step (1-based) NaN on rank 0."))
+    inject_inf_grad_at_step: Optional[int] = field(None, doc=(
+        "Test knob: keep the loss of this global step finite but make its gradients infinite on rank 0."))
 
     def __post_init__(self):
         check(self.global_batch_size >= 1, "global_batch_size", "must be >= 1")
@@ -90,6 +92,8 @@ class TrainConfig:
         check(self.eval_every >= 0, "eval_every", "must be >= 0")
         check(all(s >= 1 for s in self.preempt_at), "preempt_at", "steps must be >= 1")
         check(self.inject_nan_at_step is None or self.inject_nan_at_step >= 1, "inject_nan_at_step", "must be >= 1")
+        check(self.inject_inf_grad_at_step is None or self.inject_inf_grad_at_step >= 1, "inject_inf_grad_at_step",
+              "must be >= 1")
 
     def grad_accum(self, world_size: int) -> int:
         per_step = self.micro_batch_size * world_size

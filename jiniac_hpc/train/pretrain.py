@@ -247,7 +247,7 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
         train_loader=loader, spans=spans, schedule_cfg=cfg.schedule,
         flops_per_token=flops_per_token(hf_cfg, seq_len), peak_tflops=ctx.cluster.peak_tflops, seq_len=seq_len,
         tokens_per_step=t.global_batch_size * seq_len, check_finite=t.check_finite,
-        inject_nan_at_step=t.inject_nan_at_step)
+        inject_nan_at_step=t.inject_nan_at_step, inject_inf_grad_at_step=t.inject_inf_grad_at_step)
     trainer.checkpoint_root = run_dir / CHECKPOINTS
     trainer.keep_last = t.keep_last
     try:

@@ -39,6 +39,18 @@ from jiniac_hpc.train.schedule import lambda_for, lr_at, stage_index
 SAMPLER_STATE = "sampler.json"
 
 
+class _InfGrad(torch.autograd.Function):
+    """Test knob: the identity forward, an infinite gradient backward (finite loss, inf grad norm)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * float("inf")
+
+
 class NonFiniteError(RuntimeError):
     """A non-finite loss or gradient norm stopped the run (after saving the last good state)."""
 
@@ -99,12 +111,13 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
 
     def __init__(self, *args, train_loader, spans, schedule_cfg, flops_per_token: float,
                  peak_tflops: float, seq_len: int, tokens_per_step: int, check_finite: bool = True,
-                 inject_nan_at_step: Optional[int] = None, **kw):
+                 inject_nan_at_step: Optional[int] = None, inject_inf_grad_at_step: Optional[int] = None, **kw):
         super().__init__(*args, **kw)
         self.train_loader = train_loader
         self.spans, self.schedule_cfg = spans, schedule_cfg
         self.check_finite = check_finite
         self.inject_nan_at_step = inject_nan_at_step
+        self.inject_inf_grad_at_step = inject_inf_grad_at_step
         self.seq_len = seq_len
         # The loss is a per-token mean of a full, packed micro-batch: Trainer divides it by the
         # accumulation steps itself; no num_items_in_batch plumbing.
@@ -145,6 +158,8 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
                 loss = lm + (aux - aux.detach())   # value: LM loss; gradient: + balance loss
             if self.inject_nan_at_step == self.state.global_step + 1 and self.args.process_index == 0:
                 loss = loss * float("nan")
+            if self.inject_inf_grad_at_step == self.state.global_step + 1 and self.args.process_index == 0:
+                loss = _InfGrad.apply(loss)
             if self.check_finite:
                 self._check_finite(loss)
             self.moe.add(aux, getattr(out, "expert_load", None))
