@@ -156,11 +156,10 @@ def _run_local_step(ex, calls: list, slots: int, desc: str, out) -> list:
         while pending or any(not j.done() for j in jobs):
             while pending and sum(not j.done() for j in jobs) < slots:
                 jobs.append(ex.submit(pending.pop(0)))
-            bar.n = sum(j.done() for j in jobs)
-            bar.refresh()
+            done = sum(j.done() for j in jobs)
+            if done != bar.n:  # redraw only on progress: logs and pipes get one line per finished task
+                bar.update(done - bar.n)
             time.sleep(0.3)
-        bar.n = len(jobs)
-        bar.refresh()
     for j in jobs:
         j.results()  # raises with the task's traceback if any task failed
     return jobs
