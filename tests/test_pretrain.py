@@ -258,3 +258,36 @@ def test_slurm_self_preemption_requeues(slurm_cluster, index, logs_dir):
     assert "preempted at step 6 (preempt_at step 6)" in text and "job requeued" in text, text[-3000:]
     assert re.search(r"this job: steps 6 -> 40; resume from \S+/step-00000006", text), text[-3000:]
     assert sorted(scalars(run, "train/loss")) == list(range(1, TOTAL + 1))
+
+
+@pytest.mark.slurm
+def test_rendered_script_submitted_with_plain_sbatch(slurm_cluster, index, logs_dir):
+    """What `sbatch sbatch_templates/pretrain.sbatch` does: the `--dry-run` script, given to sbatch
+    by hand (no launcher, no submitit pickle), trains and checkpoints through the direct entry."""
+    import time
+
+    ov = overrides(index, "train.max_steps=6", "train.save_every=3")
+    r = subprocess.run([PY, "jobs/pretrain.py", "--cluster", slurm_cluster, "--run-name", "direct", "--dry-run",
+                        *[x for o in ov for x in ("--set", o)]], cwd=REPO, capture_output=True, text=True,
+                       env=dict(env(), JINIAC_LOGS=str(logs_dir)), timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "-m jiniac_hpc.launch.direct" in r.stdout and "#SBATCH --ntasks-per-node=2" in r.stdout
+    script = logs_dir / "pretrain.sbatch"
+    script.write_text(r.stdout)
+    sub = subprocess.run(["sbatch", "--parsable", str(script)], cwd=REPO, capture_output=True, text=True,
+                         env=dict(env(), JINIAC_LOGS=str(logs_dir)), timeout=60, check=True)
+    job_id = sub.stdout.strip().split(";")[0]
+    deadline, state = time.time() + 400, ""
+    while time.time() < deadline:
+        out = subprocess.run(["sacct", "-n", "-X", "-P", "-o", "State", "-j", job_id], capture_output=True,
+                             text=True).stdout.split()
+        state = out[0] if out else ""
+        if state in ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY"):
+            break
+        time.sleep(3)
+    run = logs_dir / "pretrain" / "direct"
+    logs = "".join(p.read_text() for p in sorted((run / "submitit").glob(f"{job_id}_*_log.err")))
+    assert state == "COMPLETED", logs[-3000:]
+    assert (run / "config.yaml").exists() and (run / "submitit" / f"{job_id}_submitted.pkl").exists()
+    last = ckpt.find_resume_path(run / "checkpoints")
+    assert last is not None and ckpt.step_of(last) == 6

@@ -108,8 +108,11 @@ def make_executor(cluster: ClusterProfile, job: JobConfig, folder: Path | str, n
         ex.update_parameters(timeout_min=job.time_min or cluster.time_min, tasks_per_node=job.tasks_for(cluster),
                              signal_delay_s=cluster.signal_delay_s)
         return ex
+    from jiniac_hpc.paths import logs_root
+
+    logs_root().mkdir(parents=True, exist_ok=True)
     spec = build_spec(job_name=name, job=job, cluster=cluster, command="", log_dir=rel(folder),
-                      dependency=dependency)
+                      dependency=dependency, batch_log_dir=rel(logs_root()))
     ex = JiniacSlurmExecutor(folder, spec, max_num_timeout=job.max_requeues, command=command)
     ex.python = cluster.python_cmd
     ex.array_parallelism = job.array_parallelism

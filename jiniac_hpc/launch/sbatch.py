@@ -25,8 +25,11 @@ class SbatchSpec:
 
     job_name: str
     command: str
-    output: str
+    output: str                      # each task's stdout (srun), in the run's submitit folder
     error: str
+    log_dir: str = "."               # that folder: the script creates it before srun
+    batch_log_dir: str = "."         # the batch step's own log: an existing folder (Slurm opens it before
+                                     # the script runs, so it must not be a folder the script creates)
     nodes: int = 1
     ntasks_per_node: int = 1
     cpus_per_task: int = 1
@@ -72,8 +75,8 @@ def render_sbatch(spec: SbatchSpec) -> str:
         ("dependency", spec.dependency),
         # a failed or cancelled upstream job cancels this one instead of leaving it pending forever
         ("kill-on-invalid-dep", "yes" if spec.dependency else None),
-        ("output", spec.output),
-        ("error", spec.error),
+        ("output", f"{spec.batch_log_dir}/%x-{'%A_%a' if spec.array else '%j'}.batch.out"),
+        ("error", f"{spec.batch_log_dir}/%x-{'%A_%a' if spec.array else '%j'}.batch.err"),
     ]
     lines = ["#!/bin/bash", "# Rendered by jiniac_hpc.launch.sbatch.render_sbatch; do not edit by hand.", ""]
     for k, v in list(d) + list(spec.extra):
@@ -82,7 +85,7 @@ def render_sbatch(spec: SbatchSpec) -> str:
         lines.append(f"#SBATCH --{k}" + (f"={v}" if v != "" else ""))
     if spec.setup:
         lines += ["", "# setup (from the cluster profile)"] + list(spec.setup)
-    lines += ["", "export SUBMITIT_EXECUTOR=slurm"]
+    lines += ["", "export SUBMITIT_EXECUTOR=slurm", f"mkdir -p {shlex.quote(spec.log_dir)}"]
     for k, v in spec.env:
         lines.append(f"export {k}={shlex.quote(v)}")
     srun = ["srun", "--unbuffered", "--output", spec.output, "--error", spec.error, *spec.srun_args]
@@ -92,7 +95,7 @@ def render_sbatch(spec: SbatchSpec) -> str:
 
 
 def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, command: str, log_dir: str,
-               array: Optional[str] = None, dependency: Optional[str] = None) -> SbatchSpec:
+               array: Optional[str] = None, dependency: Optional[str] = None, batch_log_dir: str = "logs") -> SbatchSpec:
     """(stage job resources, cluster profile) -> spec. Node and GPU counts are decided here only."""
     tasks = job.tasks_for(cluster)
     gpus = job.gpus_for(cluster)
@@ -106,6 +109,8 @@ def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, comman
         command=command,
         output=f"{log_dir}/{pattern}_%t_log.out",
         error=f"{log_dir}/{pattern}_%t_log.err",
+        log_dir=log_dir,
+        batch_log_dir=batch_log_dir,
         nodes=job.nodes,
         ntasks_per_node=tasks,
         cpus_per_task=job.cpus_per_task or cluster.cpus_per_task,
