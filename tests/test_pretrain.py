@@ -218,14 +218,17 @@ def test_slurm_scontrol_requeue_resumes(slurm_cluster, index, logs_dir):
 
     from jiniac_hpc.launch.runner import launch
 
-    ov = overrides(index, "train.save_every=5", "job.tasks_per_node=1", "train.max_steps=40")
+    # micro-batches of 1 (8 forward/backward passes a step) and an eval every step slow the 40 steps
+    # down (~4 s -> ~20 s here) so that the requeue surely lands mid-run
+    ov = overrides(index, "train.save_every=5", "job.tasks_per_node=1", "train.max_steps=40", "train.eval_every=1",
+                   "train.micro_batch_size=1")
     res = launch("pretrain", "debug", cluster=slurm_cluster, overrides=ov, run_name="requeue")
     job = res.jobs["train"][0]
     run = logs_dir / "pretrain" / "requeue"
     deadline = time.time() + 300
     while ckpt.find_resume_path(run / "checkpoints", warn=lambda m: None) is None:
         assert time.time() < deadline, "no checkpoint within 300 s"
-        time.sleep(2)
+        time.sleep(0.2)
     first = ckpt.step_of(ckpt.find_resume_path(run / "checkpoints"))
     assert first < TOTAL
     subprocess.run(["scontrol", "requeue", job.job_id], check=True, capture_output=True, timeout=30)
