@@ -44,6 +44,16 @@ def resolve_model_path(model_path: str, key: str = "model_path") -> Path:
     return p
 
 
+def model_and_tokenizer(model_path: str, tokenizer_path: Optional[str], chat_template: str, chat) -> tuple[Path, Any]:
+    """The run's model folder and its tokenizer (``tokenizer_path``, else the model's own), with the
+    chat template installed: the one way SFT, DPO and dpo-data load them."""
+    from jiniac_hpc.posttrain.encode import load_tokenizer
+
+    model_dir = resolve_model_path(model_path)
+    tok = load_tokenizer(str(resolve_path(tokenizer_path) if tokenizer_path else model_dir), chat_template, chat)
+    return model_dir, tok
+
+
 def check_tokenizer(tokenizer_path: Optional[str], model_dir: Path) -> Path:
     """The tokenizer folder a run will load; ConfigError naming ``tokenizer_path`` if missing."""
     if tokenizer_path:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step, TaskContext
 from jiniac_hpc.train.dpo_config import DPOConfig
 
@@ -34,13 +33,10 @@ def plan(cfg: DPOConfig, run_dir: Path) -> list[Step]:
 
 def train(cfg: DPOConfig, ctx: TaskContext) -> dict:
     from jiniac_hpc.posttrain import trainer as pt
-    from jiniac_hpc.posttrain.encode import load_tokenizer
     from jiniac_hpc.posttrain.pairs import build_dpo_dataset
 
     run_dir = Path(ctx.run_dir)
-    model_dir = pt.resolve_model_path(cfg.model_path)
-    tok = load_tokenizer(str(resolve_path(cfg.tokenizer_path) if cfg.tokenizer_path else model_dir),
-                         cfg.data.chat_template, cfg.data.chat)
+    model_dir, tok = pt.model_and_tokenizer(cfg.model_path, cfg.tokenizer_path, cfg.data.chat_template, cfg.data.chat)
     train_ds, eval_ds, report = build_dpo_dataset(cfg.data, tok, run_dir, is_main=ctx.rank == 0)
     pt.log(f"DPO data: {len(train_ds)} train / {len(eval_ds) if eval_ds else 0} eval pairs, "
            f"{report['bad']} bad of {report['read']}")

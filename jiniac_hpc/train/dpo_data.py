@@ -95,16 +95,13 @@ def generate(cfg: DPODataConfig, ctx: TaskContext) -> dict:
     import torch
 
     from jiniac_hpc.posttrain import trainer as pt
-    from jiniac_hpc.posttrain.encode import load_tokenizer
     from jiniac_hpc.posttrain.pairs import prompt_tokens, render_prompt
     from jiniac_hpc.posttrain.records import BadRecord, read_pairs_rows
 
     out = chunk_path(ctx.run_dir, ctx.task)
     start = ctx.task * cfg.chunk_size
     rows = list(_rows(cfg, start, start + cfg.chunk_size))
-    model_dir = pt.resolve_model_path(cfg.model_path)
-    tok = load_tokenizer(str(resolve_path(cfg.tokenizer_path) if cfg.tokenizer_path else model_dir),
-                         cfg.chat_template, cfg.chat)
+    model_dir, tok = pt.model_and_tokenizer(cfg.model_path, cfg.tokenizer_path, cfg.chat_template, cfg.chat)
     results: list[dict] = []
     todo = []
     for ex in read_pairs_rows(rows, cfg.prompt_style, need_rejected=False):

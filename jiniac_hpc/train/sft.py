@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step, TaskContext
 from jiniac_hpc.train.sft_config import SFTConfig
 
@@ -45,12 +44,10 @@ def plan(cfg: SFTConfig, run_dir: Path) -> list[Step]:
 def train(cfg: SFTConfig, ctx: TaskContext) -> dict:
     """The training task (every rank runs it)."""
     from jiniac_hpc.posttrain import trainer as pt
-    from jiniac_hpc.posttrain.encode import build_sft_dataset, load_tokenizer
+    from jiniac_hpc.posttrain.encode import build_sft_dataset
 
     run_dir = Path(ctx.run_dir)
-    model_dir = pt.resolve_model_path(cfg.model_path)
-    tok = load_tokenizer(str(resolve_path(cfg.tokenizer_path) if cfg.tokenizer_path else model_dir),
-                         cfg.data.chat_template, cfg.data.chat)
+    model_dir, tok = pt.model_and_tokenizer(cfg.model_path, cfg.tokenizer_path, cfg.data.chat_template, cfg.data.chat)
     train_ds, eval_ds, report = build_sft_dataset(cfg.data, tok, run_dir, is_main=ctx.rank == 0)
     pt.log(f"SFT data: {len(train_ds)} train / {len(eval_ds) if eval_ds else 0} eval examples; "
            + ", ".join(f"{k}: {v.get('used', 0)} used, {v['bad']} bad" for k, v in report["sources"].items()))
