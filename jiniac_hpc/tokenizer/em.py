@@ -121,9 +121,7 @@ def run_em(pieces: Sequence[str], scores: Sequence[float], lines: Sequence[str],
            smoothing: float, user_symbols: Sequence[str] = ()) -> tuple[list[float], list[dict]]:
     """``iterations`` EM steps from ``scores``; returns new scores and per-iteration stats.
 
-    A tiny order-dependent term (< 1e-4) makes every final score distinct, so two
-    segmentations never tie exactly and every Viterbi implementation (sentencepiece's float32,
-    HF tokenizers' float64) picks the same one.
+    Ties between segmentations are handled where the model is built (``spmodel.quantize``).
     """
     lat = Lattice(pieces, user_symbols)
     cur = list(scores)
@@ -135,8 +133,7 @@ def run_em(pieces: Sequence[str], scores: Sequence[float], lines: Sequence[str],
         history.append({"iteration": it + 1, "seconds": time.time() - t0, "loglik_per_char": loglik / max(chars, 1),
                         "expected_tokens_per_char": sum(counts) / max(chars, 1),
                         "unused_pieces": sum(c < 0.5 for c in counts)})
-    n = len(cur)
-    return [s - 1e-4 * i / n for i, s in enumerate(cur)], history
+    return cur, history
 
 
 if __name__ == "__main__":

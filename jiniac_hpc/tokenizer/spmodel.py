@@ -13,6 +13,15 @@ user-defined symbols such as "### 指示:", or sentencepiece would never match t
 normaliser is the identity with no dummy prefix and no whitespace folding, so that
 ``decode(encode(x)) == x``; "▁" and all printable ASCII characters are always single pieces,
 so spaces and ASCII never fall back to bytes.
+
+NORMAL scores are rounded to multiples of :data:`SCORE_QUANTUM`. A run of repeated characters
+("        ", "====", "ーーー") has several segmentations with the same pieces in another order,
+so their total scores tie exactly in real arithmetic. sentencepiece sums path scores in
+float32 and HF tokenizers in float64, and with arbitrary scores the two roundings break such a
+tie differently (44 spaces as 16+16+12 in one, 12+16+16 in the other). With every score a
+multiple of 2^-6, every path sum is exact in both while |sum| < 2^18 (float32's 24-bit
+mantissa), i.e. for any text up to roughly 20K tokens, so a tie stays a tie and both take the
+same first-found path. 2^-6 in log-probability moves a piece's probability by under 1%.
 """
 from __future__ import annotations
 
@@ -29,6 +38,11 @@ WS = "\u2581"
 BYTES = [f"<0x{i:02X}>" for i in range(256)]
 # Always single pieces: the space and printable ASCII (code, URLs, numbers in any language).
 REQUIRED = [WS] + [chr(c) for c in range(0x21, 0x7F)]
+SCORE_QUANTUM = 2.0 ** -6   # see the module docstring: makes sentencepiece and HF ids agree on ties
+
+
+def quantize(score: float) -> float:
+    return round(score / SCORE_QUANTUM) * SCORE_QUANTUM
 
 
 def load_proto(path: Path | str) -> pb.ModelProto:
@@ -160,7 +174,7 @@ def build(template: pb.ModelProto, m: Merged, special: SpecialTokensConfig, voca
     for b in BYTES:
         add(b, 0.0, SP.BYTE)
     for piece, score in zip(m.pieces, m.scores):
-        add(piece, score, SP.NORMAL)
+        add(piece, quantize(score), SP.NORMAL)
     n = len(out.pieces)
     if n > vocab_size:
         raise ValueError(f"{n} pieces do not fit vocab_size={vocab_size}")

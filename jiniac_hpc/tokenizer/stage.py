@@ -190,4 +190,4 @@ PROBES = [
     " leading space", "trailing space ", "  two  spaces\tand\ttabs\n\nnewlines\n", "\r\n windows line",
     "東京都の山田太郎さん", "नमस्ते दुनिया", "def f(x):\n    return x ** 2  # square", "emoji 😀👍🏽 and 𠮷",
     "<0x41> literal byte-piece text", "12345 67.89", "mixed 日本語 English हिंदी 123", "\x00\x01 control chars",
-]
+] + [c * n + "x" for c in (" ", "\t", "=", "ー") for n in range(1, 100)]   # runs: segmentations that tie
