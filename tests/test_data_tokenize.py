@@ -141,6 +141,55 @@ def test_index_refuses_shards_of_two_tokenizers(inputs, tmp_path):
         pretokenize.build_index(tmp_path, outs)
 
 
+TRICKY = ["東京都の山田太郎さん", "", " ", "\n\n", "絵文字😀と稀な字𪚲", "def f(x):\n    return x", "a" * 3000, "१२३ हिन्दी"]
+
+
+def test_flat_encoder_buffer_path_equals_encode(inputs):
+    sp = spm.SentencePieceProcessor(model_file=str(inputs[1]))
+    texts = [t.encode() for t in TRICKY]
+    want = sp.encode(texts, add_eos=True)
+    fast, lists = pretokenize.FlatEncoder(sp), pretokenize.FlatEncoder(sp, fast=False)
+    assert fast.fast and not lists.fast      # the pinned sentencepiece has the buffer call
+    for enc in (fast, lists):
+        ids, lens = enc(texts)
+        assert ids.dtype == np.int32 and lens.tolist() == [len(w) for w in want]
+        assert ids.tolist() == [i for w in want for i in w]
+
+
+class _WrongBuffers:
+    """A processor whose internal buffer call answers differently from encode()."""
+
+    def __init__(self, sp):
+        self.sp = sp
+        self._processor = type("P", (), {"_EncodeAsBufferBatch": staticmethod(lambda *a: [b"\0\0\0\0"] * len(a[0]))})()
+
+    def __getattr__(self, name):
+        return getattr(self.sp, name)
+
+
+def test_flat_encoder_falls_back_when_the_buffer_call_disagrees(inputs):
+    sp = spm.SentencePieceProcessor(model_file=str(inputs[1]))
+    enc = pretokenize.FlatEncoder(_WrongBuffers(sp))
+    assert not enc.fast
+    ids, lens = enc([t.encode() for t in TRICKY])
+    assert ids.tolist() == [i for w in sp.encode(TRICKY, add_eos=True) for i in w]
+
+
+def test_buffer_and_list_paths_write_identical_shards(inputs, tmp_path):
+    corpus, tok = inputs
+    sp = spm.SentencePieceProcessor(model_file=str(tok))
+    src = sorted((corpus / "output").glob("*/*.jsonl.zst"))[0]
+    cfg = _cfg(corpus, tok)
+    outs = [tmp_path / "fast.h5", tmp_path / "lists.h5"]
+    stats = [pretokenize.tokenize_file(cfg, src, o, sp, "x", fast=f) for o, f in zip(outs, (True, False))]
+    assert stats[0]["train"] == stats[1]["train"] and stats[0]["eval"] == stats[1]["eval"]
+    with h5py.File(outs[0], "r") as a, h5py.File(outs[1], "r") as b:
+        for split in ("train", "eval"):
+            assert a[split]["tokens"].shape[0] > 0
+            for name in ("tokens", "doc_offsets"):
+                np.testing.assert_array_equal(a[split][name][:], b[split][name][:])
+
+
 def test_uint32_when_the_vocabulary_does_not_fit(tmp_path):
     assert token_dtype(65536) == np.uint16 and token_dtype(65537) == np.uint32
     with pytest.raises(ValueError, match="uint16"):
@@ -156,7 +205,7 @@ def test_uint32_when_the_vocabulary_does_not_fit(tmp_path):
 
 def test_a_failed_write_leaves_no_file(tmp_path):
     out = tmp_path / "s" / "x.h5"
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="unknown split 'validation'"):
         with ShardWriter(out, source="s", lang="ja", tokenizer_sha="x", seq_len=3, vocab_size=100, eos_id=2) as w:
             w.add("train", [[1, 2, 3]])
             w.add("validation", [[1]])

@@ -25,6 +25,7 @@ import json
 import os
 import time
 from collections import Counter
+from itertools import chain
 from pathlib import Path
 from typing import Iterator
 
@@ -235,8 +236,68 @@ def in_eval_many(doc_keys, eval_fraction: float, salt: str):
     return h < np.uint64(min(int(eval_fraction * 2.0 ** 64), 2 ** 64 - 1))
 
 
-def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str) -> dict:
-    """Encode, split and pack one corpus shard into ``out`` (atomically). Returns its stats."""
+class FlatEncoder:
+    """Encode a batch of UTF-8 texts with EOS appended: one flat int32 array of all ids and each
+    text's length, the form the shard writer packs.
+
+    sentencepiece (0.2.3, the pinned version) can hand each text's ids over as a C++ buffer;
+    building Python int lists and converting them back to numpy cost about 40% of the encode
+    time itself (``benchmarks/tokenize_throughput.py``). The buffer call is the processor's internal
+    ``_EncodeAsBufferBatch`` (what ``encode(out_type="numpy")`` uses, minus one numpy array per
+    text), so it is checked once against ``encode()`` on a probe and the list path is used
+    if the call is missing or disagrees. ``fast=False`` forces the list path.
+    """
+
+    PROBE = [b"probe: \xe6\x9d\xb1\xe4\xba\xac def f(x):\n    return x", b"", b"\xf0\x9f\x98\x80 12345"]
+
+    def __init__(self, sp, threads: int = 1, fast: bool = True):
+        self.sp, self.threads, self.eos = sp, threads, sp.eos_id()
+        self._buffers = getattr(getattr(sp, "_processor", None), "_EncodeAsBufferBatch", None) if fast else None
+        if self._buffers is not None:
+            try:
+                ids, lens = self._encode_buffers(self.PROBE)
+                want = sp.encode(self.PROBE, add_eos=True)
+                ok = lens.tolist() == [len(w) for w in want] and ids.tolist() == [i for w in want for i in w]
+            except Exception:       # a changed internal signature: fall back, never fail the task
+                ok = False
+            if not ok:
+                self._buffers = None
+
+    @property
+    def fast(self) -> bool:
+        return self._buffers is not None
+
+    def __call__(self, texts: list[bytes]):
+        """(ids, lens) of ``texts``: int32 ids of every text followed by EOS, concatenated."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros(0, np.int32), np.zeros(0, np.int64)
+        if self._buffers is not None:
+            return self._encode_buffers(texts)
+        docs = self.sp.encode(texts, num_threads=self.threads, add_eos=True)
+        lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        return np.fromiter(chain.from_iterable(docs), dtype=np.int32, count=int(lens.sum())), lens
+
+    def _encode_buffers(self, texts: list[bytes]):
+        import numpy as np
+
+        # Positional: input, num_threads, thread_pool, enable_sampling, nbest_size, alpha,
+        # add_bos, add_eos, reverse (sentencepiece's Encode() builds the same list).
+        bufs = self._buffers(texts, self.threads, None, False, -1, 0.1, False, True, False)
+        ids = np.frombuffer(b"".join(bufs), dtype=np.int32)
+        # Every text ends in EOS and EOS never comes from text (a control piece), so the EOS
+        # positions are the document ends: no per-document Python work.
+        ends = np.flatnonzero(ids == self.eos) + 1
+        if len(ends) != len(texts):
+            raise RuntimeError(f"sentencepiece returned {len(ends)} EOS for {len(texts)} texts")
+        return ids, np.diff(ends, prepend=0)
+
+
+def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str, fast: bool = True) -> dict:
+    """Encode, split and pack one corpus shard into ``out`` (atomically). Returns its stats.
+    ``fast=False`` encodes through Python lists (see :class:`FlatEncoder`; same shard)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -246,6 +307,7 @@ def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str) -
     eos = sp.eos_id()
     if eos < 0:
         raise ValueError(f"tokenizer: the sentencepiece model has no EOS piece (eos_id={eos})")
+    encode = FlatEncoder(sp, cfg.threads, fast)
     t0 = time.time()
     langs: Counter = Counter()
     skipped = 0
@@ -268,18 +330,19 @@ def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str) -
             langs.update(dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())))
             ids = batch.column("id")
             keys = pc.if_else(pc.is_null(ids), batch.column("text"), ids) if ids.null_count else ids
-            held = in_eval_many(keys, cfg.eval_fraction, salt).tolist()
+            held = in_eval_many(keys, cfg.eval_fraction, salt)
             if not all(texts):
                 keep = [i for i, t in enumerate(texts) if t]
                 skipped += len(texts) - len(keep)
-                texts, held = [texts[i] for i in keep], [held[i] for i in keep]
+                texts, held = [texts[i] for i in keep], held[keep]
             for start in range(0, len(texts), cfg.batch_docs):
-                ids = sp.encode(texts[start:start + cfg.batch_docs], num_threads=cfg.threads, add_eos=True)
+                ids, lens = encode(texts[start:start + cfg.batch_docs])
                 flags = held[start:start + cfg.batch_docs]
-                if any(flags):
-                    writer.add("eval", [x for x, h in zip(ids, flags) if h], eos_included=True)
-                    ids = [x for x, h in zip(ids, flags) if not h]
-                writer.add("train", ids, eos_included=True)
+                if flags.any():
+                    in_eval_token = np.repeat(flags, lens)
+                    writer.add_flat("eval", ids[in_eval_token], lens[flags])
+                    ids, lens = ids[~in_eval_token], lens[~flags]
+                writer.add_flat("train", ids, lens)
         writer.file.attrs["lang"] = langs.most_common(1)[0][0] if langs else ""
     stats = {"input": str(src), "source": source, "lang": langs.most_common(1)[0][0] if langs else "",
              "langs": dict(langs), "skipped_empty": skipped, "seconds": round(time.time() - t0, 3),

@@ -81,12 +81,20 @@ class _SplitWriter:
             for d in docs:
                 d.append(eos)
         lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        self.add_flat(np.fromiter(chain.from_iterable(docs), dtype=self.dtype, count=int(lens.sum())), lens)
+
+    def add_flat(self, ids: np.ndarray, lens: np.ndarray) -> None:
+        """Append documents given as one array of their concatenated ids (EOS included) and
+        each document's length."""
+        if len(lens) == 0:
+            return
         ends = np.cumsum(lens)
-        arr = np.fromiter(chain.from_iterable(docs), dtype=self.dtype, count=int(ends[-1]))
+        if ends[-1] != len(ids):
+            raise ValueError(f"add_flat: lengths sum to {ends[-1]}, but {len(ids)} ids were given")
         self.doc_offsets.append(self.written + self.pending_len + ends - lens)
-        self.pending.append(arr)
-        self.pending_len += len(arr)
-        self.docs += len(docs)
+        self.pending.append(ids.astype(self.dtype, copy=False))
+        self.pending_len += len(ids)
+        self.docs += len(lens)
 
     def flush(self) -> None:
         n = (self.pending_len // self.window) * self.window
@@ -146,8 +154,21 @@ class ShardWriter:
 
     def add(self, split: str, docs: list[list[int]], eos_included: bool = False) -> None:
         """Documents of token ids; EOS is appended to each unless the encoder already did."""
+        self._added(split).add_docs(docs, self.eos, eos_included)
+        self._maybe_flush(split)
+
+    def add_flat(self, split: str, ids: np.ndarray, lens: np.ndarray) -> None:
+        """Documents as one array of concatenated ids, each already ending in EOS, and their lengths."""
+        self._added(split).add_flat(ids, lens)
+        self._maybe_flush(split)
+
+    def _added(self, split: str) -> _SplitWriter:
+        if split not in self.splits:
+            raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+        return self.splits[split]
+
+    def _maybe_flush(self, split: str) -> None:
         w = self.splits[split]
-        w.add_docs(docs, self.eos, eos_included)
         if w.pending_len >= self.flush_tokens:
             w.flush()
 
