@@ -38,13 +38,13 @@ tokens (``moe_implementation="loop"`` forces that path). The result is identical
 On CUDA ``grouped_mm`` needs bf16 and compute capability >= 8.0; otherwise the op loops over the
 experts inside the kernel call (same math, one host sync).
 
-Measured on the 2-core shared CPU box (``benchmarks/moe_layer.py``, 64 experts top-6, hidden 512,
-moe_intermediate 352, 4096 tokens, forward+backward): the grouped path ranged from 11.6x the naive
-per-expert loop (quiet machine, 2 threads) down to 1.0x (fp32 and bf16, load average 7-9), and
-0.7-0.8x on one thread. On CPU ``grouped_mm`` itself is a C++ loop of ``mm`` calls and the
-per-expert matmuls dominate both paths, so the CPU ratio mostly measures how badly many small
-multi-threaded ops suffer from contention. The design targets GPUs, where one grouped kernel
-replaces 64 x 3 launches; that has not been measured here (no GPU was available).
+Measured on the 2-core CPU box (``benchmarks/moe_layer.py``: 64 experts top-6, hidden 512,
+moe_intermediate 352, 4096 tokens, fp32, forward+backward, quiet machine): grouped 0.8x the
+naive ``nonzero``/``index_add`` loop and 1.4-2.9x the reference's boolean-mask loop; at hidden
+128/64 grouped is 1.05x/1.2x naive. Every path runs the same matmuls, and on CPU they dominate
+(~120-150 GFLOP/s whether as one grouped call, 64 ``mm`` calls or one padded ``bmm``), so no
+dispatch reaches 3x there. The design targets GPUs, where one grouped kernel replaces 64 x 3
+launches; that has not been measured here (no GPU was available).
 """
 from __future__ import annotations
 
