@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/tokenize_throughput.py [--mb 8] [--tokenizer logs/tokenizer/debug/tokenizer.model]
 
 Part 1 (target: the whole task at >= 80% of bare encode speed). Same text, same process, one
-core each, alternating runs, best of ``--reps``, CPU time of this process (the machine may be shared):
+core each, runs in shuffled rounds, best of ``--reps``, CPU time of this process (the machine may be shared):
   - bare: ``sp.encode(utf8_texts, num_threads=1, add_eos=True)`` on the documents already in
     memory as UTF-8 bytes (what sentencepiece works on), in both of its id output types:
     Python int lists (``out_type=int``, the default) and numpy arrays (``out_type="numpy"``);
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import sys
 import tempfile
 import time
@@ -94,7 +95,7 @@ def main(argv=None) -> None:
         sp = spm.SentencePieceProcessor(model_file=str(tok))
         sha = tokenizer_sha256(tok)
         print(f"tokenizer {tok.name} ({sp.get_piece_size()} pieces); seq_len {args.seq_len}; "
-              f"1 core each, runs interleaved, best of {args.reps}")
+              f"1 core each, runs in shuffled rounds, best of {args.reps}")
         base_cfg = TokenizeConfig(inputs=["x"], tokenizer=str(tok), seq_len=args.seq_len)
         print("\n== tokenization throughput: whole task vs bare sp.encode on the same text ==")
         print(f"  {'documents':30s} {'docs':>6s} {'MB':>4s} | Mtok/s: {'bare int':>8s} {'bare np':>8s} {'floor':>6s} "
@@ -116,15 +117,16 @@ def main(argv=None) -> None:
                 "task lists": lambda: tokenize_file(base_cfg, src, root / "run" / name / "lists.h5", sp, sha, fast=False),
             }
             best = {k: float("inf") for k in runs}
-            # The list-building runs (a few million Python ints each) go in a loop of their own:
-            # the heap they leave behind slows whatever runs next.
-            for group in (("bare np", "floor", "task"), ("bare int", "task lists")):
-                for r in range(args.reps):
-                    for k in group:
-                        t = time.process_time()
-                        result = runs[k]()
-                        del result                   # freeing the result is part of using it
-                        best[k] = min(best[k], time.process_time() - t)
+            # Each round runs every variant once, in a shuffled order, so that no variant always
+            # starts from the heap the same other variant left behind; the best round counts.
+            order = list(runs)
+            for r in range(args.reps):
+                random.Random(r).shuffle(order)
+                for k in order:
+                    t = time.process_time()
+                    result = runs[k]()
+                    del result                       # freeing the result is part of using it
+                    best[k] = min(best[k], time.process_time() - t)
             tps = {k: n_tokens / v for k, v in best.items()}
             bare = max(tps["bare int"], tps["bare np"])
             mb = sum(len(t.encode()) for t in texts) / 1e6
