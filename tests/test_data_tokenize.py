@@ -144,11 +144,12 @@ def test_index_refuses_shards_of_two_tokenizers(inputs, tmp_path):
 TRICKY = ["東京都の山田太郎さん", "", " ", "\n\n", "絵文字😀と稀な字𪚲", "def f(x):\n    return x", "a" * 3000, "१२३ हिन्दी"]
 
 
-def test_flat_encoder_buffer_path_equals_encode(inputs):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_flat_encoder_buffer_path_equals_encode(inputs, threads):
     sp = spm.SentencePieceProcessor(model_file=str(inputs[1]))
-    texts = [t.encode() for t in TRICKY]
+    texts = [t.encode() for t in TRICKY * 50]
     want = sp.encode(texts, add_eos=True)
-    fast, lists = pretokenize.FlatEncoder(sp), pretokenize.FlatEncoder(sp, fast=False)
+    fast, lists = pretokenize.FlatEncoder(sp, threads), pretokenize.FlatEncoder(sp, threads, fast=False)
     assert fast.fast and not lists.fast      # the pinned sentencepiece has the buffer call
     for enc in (fast, lists):
         ids, lens = enc(texts)
