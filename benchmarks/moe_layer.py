@@ -2,6 +2,8 @@
 
     python benchmarks/moe_layer.py                      # 64 experts, top-6, 4096 tokens, fp32
     python benchmarks/moe_layer.py --dtype bfloat16 --hidden 512 --moe-inter 176
+    python benchmarks/moe_layer.py --device cuda --dtype bfloat16 --scale 1   # on a GPU (sm80+):
+                                    # grouped_mm runs as one kernel only in bf16 there
 
 The layer is ``jiniac_hpc.model.moe.DeepseekMoE`` (64 routed experts, 2 shared, top-6; hidden and
 moe_intermediate_size scaled down from 2048/1408 by --scale so it fits a CPU). Three ways to run
