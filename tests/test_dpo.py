@@ -13,7 +13,7 @@ import pytest
 
 from jiniac_hpc.config import from_dict
 from jiniac_hpc.posttrain import debug_assets
-from test_sft_train import launch_json, scalars
+from test_sft_train import launch_json, launch_ranks, scalars
 
 ASSETS = Path(__file__).parent / "assets" / "posttrain"
 
@@ -65,6 +65,22 @@ def test_dpo_margin_adapters_and_merged_export(logs_dir):
     ids = tok(["<s>日本の首都は"], return_tensors="pt", add_special_tokens=False)
     out = m.generate(**ids, max_new_tokens=4, do_sample=False)
     assert out.shape[1] > ids["input_ids"].shape[1] and torch.isfinite(m(**ids).logits).all()
+
+
+def test_dpo_on_two_ranks(logs_dir):
+    """Two CPU ranks: the pairs are split between them and the merged model is written once."""
+    sft = debug_assets.cached("auto")
+    one = launch_json("dpo", [f"model_path={sft}"])
+    run = logs_dir / "dpo" / "debug"
+    steps_one = [s for s, _ in scalars(run / "tensorboard", "rewards/margins")]
+    import shutil
+
+    shutil.rmtree(run)
+    res = launch_ranks("dpo", [f"model_path={sft}", "job.tasks_per_node=2"])
+    assert one["status"] == "done" and [r["status"] for r in res] == ["done", "done"]
+    steps_two = [s for s, _ in scalars(run / "tensorboard", "rewards/margins")]
+    assert len(steps_two) == -(-len(steps_one) // 2)      # half the optimizer steps
+    assert (run / "model.done").exists() and (run / "model" / "model.safetensors").exists()
 
 
 def test_dpo_data_generates_rejected_and_reports(logs_dir):

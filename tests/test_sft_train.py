@@ -28,6 +28,17 @@ def launch_json(stage: str, overrides: list[str], cluster: str = "local", timeou
     return json.loads(line[len("RESULT="):])
 
 
+def launch_ranks(stage: str, overrides: list[str], timeout: float = 400) -> list[dict]:
+    """Like :func:`launch_json`, for a step with several tasks: every rank's result."""
+    code = ("import json,sys; from jiniac_hpc.launch.runner import launch; "
+            f"r = launch({stage!r}, 'debug', cluster='local', overrides={overrides!r}); "
+            "step = list(r.jobs)[-1]; print('RESULT=' + json.dumps(r.jobs[step][0].results()))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=REPO)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    line = [x for x in p.stdout.splitlines() if x.startswith("RESULT=")][-1]
+    return json.loads(line[len("RESULT="):])
+
+
 def scalars(tb_dir: Path, tag: str) -> list[tuple[int, float]]:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -75,3 +86,25 @@ def test_sft_loss_falls_preempt_resume_and_export(logs_dir):
     out = m.generate(**ids, max_new_tokens=5, do_sample=False)
     assert out.shape[1] == ids["input_ids"].shape[1] + 5 or int(out[0, -1]) == tok.eos_token_id
     assert torch.isfinite(m(**ids).logits).all()
+
+
+def test_sft_on_two_ranks_shards_data_and_optimizer_and_resumes(logs_dir):
+    """Two CPU ranks (gloo, ZeRO-1): the data is split between them, each rank writes its own
+    optimizer shard and RNG state, a preemption stops both at one step, and the relaunch resumes."""
+    model = debug_assets.cached("auto")
+    over = [f"model_path={model}", "tokenizer_path=null", "job.tasks_per_node=2", "train.preempt_at=[4]"]
+    run = logs_dir / "sft" / "debug"
+
+    first = launch_ranks("sft", over)
+    assert [r["status"] for r in first] == ["preempted", "preempted"] and {r["step"] for r in first} == {4}
+    ckpt = run / "checkpoints" / "step-00000004"
+    assert sorted(p.name for p in ckpt.glob("rng_state_*.pth")) == ["rng_state_0.pth", "rng_state_1.pth"]
+    assert len(list((ckpt / "global_step4").glob("*optim_states.pt"))) == 2     # one ZeRO-1 shard a rank
+
+    second = launch_ranks("sft", over)
+    assert [r["status"] for r in second] == ["done", "done"]
+    assert all(r["resumed_from"].endswith("step-00000004") for r in second)
+    steps = [c["step"] for c in json.loads((run / "checkpoints.json").read_text())["checkpoints"]]
+    assert steps[-1] == 12          # 2 epochs of 6 steps (one rank: 11 a epoch)
+    loss = scalars(run / "tensorboard", "train/loss")
+    assert [s for s, _ in loss] == list(range(1, 13))
