@@ -17,26 +17,25 @@ from jiniac_hpc.posttrain import debug_assets
 REPO = Path(__file__).resolve().parents[1]
 
 
-def launch_json(stage: str, overrides: list[str], cluster: str = "local", timeout: float = 400) -> dict:
-    """launch(stage, 'debug') in a fresh Python; returns the step's job result."""
+def _launch(stage: str, overrides: list[str], cluster: str, timeout: float, result: str):
+    """launch(stage, 'debug') in a fresh Python; returns ``result`` evaluated on the last step's job."""
     code = ("import json,sys; from jiniac_hpc.launch.runner import launch; "
             f"r = launch({stage!r}, 'debug', cluster={cluster!r}, overrides={overrides!r}); "
-            "step = list(r.jobs)[-1]; print('RESULT=' + json.dumps([j.result() for j in r.jobs[step]][0]))")
+            f"job = r.jobs[list(r.jobs)[-1]][0]; print('RESULT=' + json.dumps({result}))")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=REPO)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     line = [x for x in p.stdout.splitlines() if x.startswith("RESULT=")][-1]
     return json.loads(line[len("RESULT="):])
+
+
+def launch_json(stage: str, overrides: list[str], cluster: str = "local", timeout: float = 400) -> dict:
+    """The step's job result (a one-task job)."""
+    return _launch(stage, overrides, cluster, timeout, "job.result()")
 
 
 def launch_ranks(stage: str, overrides: list[str], timeout: float = 400) -> list[dict]:
-    """Like :func:`launch_json`, for a step with several tasks: every rank's result."""
-    code = ("import json,sys; from jiniac_hpc.launch.runner import launch; "
-            f"r = launch({stage!r}, 'debug', cluster='local', overrides={overrides!r}); "
-            "step = list(r.jobs)[-1]; print('RESULT=' + json.dumps(r.jobs[step][0].results()))")
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=REPO)
-    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
-    line = [x for x in p.stdout.splitlines() if x.startswith("RESULT=")][-1]
-    return json.loads(line[len("RESULT="):])
+    """Every rank's result of a step with several tasks, in rank order."""
+    return _launch(stage, overrides, "local", timeout, "job.results()")
 
 
 def scalars(tb_dir: Path, tag: str) -> list[tuple[int, float]]:
