@@ -69,6 +69,43 @@ def test_report_numbers_add_up(debug_run):
     assert "| **total** |" in report and "PII removal" in report and "dedup (MinHash)" in report
 
 
+def test_buckets_run_as_an_array_over_lsh_bands(debug_run):
+    """Task 0 = exact hashes, task b+1 = band b; together they find what one in-memory pass over
+    all signatures finds, and a lost band marker reruns only that band."""
+    import numpy as np
+
+    from jiniac_hpc.corpus import dedup
+
+    cfg, run = debug_run
+    bands, rows = dedup.lsh_params(cfg.dedup)
+    n = dedup.bucket_tasks(cfg)
+    assert n == 1 + bands and bands > 2
+    stats = [sh.read_marker(dedup.edges_path(run, t)) for t in range(n)]
+    assert stats[0]["exact_pairs"] >= 1 and sum(s["near_pairs"] for s in stats[1:]) >= 1
+    got = {tuple(e) for t in range(1, n) for e in np.load(dedup.edges_path(run, t)).tolist()}
+
+    files = dedup._minhash_files(cfg, run)                          # the whole matrix at once
+    sig = np.concatenate([np.load(p) for p, _, _ in files])
+    gidx = np.concatenate([np.arange(off, off + k) for _, off, k in files])
+    want = set()
+    for b in range(bands):
+        key = [sig[i, b * rows:(b + 1) * rows].tobytes() for i in range(len(sig))]
+        first = {}
+        for i, k in enumerate(key):
+            j = first.setdefault(k, i)
+            if j != i and (sig[i] == sig[j]).mean() >= cfg.dedup.threshold:
+                want.add((int(gidx[j]), int(gidx[i])))
+    assert got == want and want
+
+    marker = sh.marker(dedup.edges_path(run, 2))
+    saved = marker.read_bytes()
+    marker.unlink()
+    try:
+        assert {s.name: s for s in plan(cfg, run)}["buckets"].missing == [2]
+    finally:
+        marker.write_bytes(saved)
+
+
 def test_dedup_across_shards_and_sources(debug_run):
     _, run = debug_run
     rej = {d["id"]: d for p in run.glob("rejects/*/*.dedup.jsonl.zst") for d in sh.read_jsonl_zst(p)}

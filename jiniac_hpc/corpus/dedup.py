@@ -8,18 +8,20 @@ Three steps of the corpus stage (see stage.py):
   normalised text, UTF-8 bytes, characters), ``<stem>.ids.json`` and, for ``dedup: minhash``
   sources, ``<stem>.mh.npy`` = datasketch MinHash hash values over character n-gram shingles
   (Japanese has no word boundaries; one seed for all shards, so signatures are comparable).
-* ``buckets`` (single): LSH banding. (bands, rows) come from datasketch's own optimiser for the
-  threshold (the same choice ``MinHashLSH`` makes); documents sharing a band key (or an exact
-  hash) are linked to the first document of their bucket. With ``verify``, a near pair is kept
-  only if its estimated Jaccard (share of equal hash values) reaches the threshold.
+* ``buckets`` (array): task 0 links documents with the same exact hash; task ``b + 1`` runs LSH
+  band ``b``. (bands, rows) come from datasketch's own optimiser for the threshold (the same
+  choice ``MinHashLSH`` makes); documents sharing a band key are linked to the first document of
+  their bucket. With ``verify``, a near pair is kept only if its estimated Jaccard (share of
+  equal hash values) reaches the threshold. Each task writes ``edges-<task>.npy``.
 * ``clusters`` (single): connected components (scipy); each cluster keeps its first document in
   the global order (recipe source order, shard, position), the rest are ``exact_dup`` or
   ``near_dup``. Then each source's ``budget_bytes``/``budget_tokens`` cuts the tail. Writes
   ``drop/<src>/<stem>.json`` for every shard.
 
-Memory: ``buckets`` holds all signatures of the deduplicated sources (num_perm x 8 bytes a
-document: 1 KiB at 128 permutations, so ~10M documents a node); larger corpora would run the
-banding as an array over bands, which this layout allows without changing the other steps.
+Memory: a band task loads only its band's columns of every signature file (memory-mapped):
+rows x 8 bytes a document (about 64 MB per million documents at 128 permutations), and for
+``verify`` the full signatures of its candidate pairs only. ``clusters`` holds the pairs, one
+label and the ids of every document.
 """
 from __future__ import annotations
 
@@ -107,46 +109,82 @@ def _global_docs(cfg: CorpusConfig, run_dir: Path):
     return out, offset
 
 
-def buckets_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
-    shards, total = _global_docs(cfg, ctx.run_dir)
-    hashes, ex_idx, mh, mh_idx = [], [], [], []
+def bucket_tasks(cfg: CorpusConfig) -> int:
+    """Array size of the ``buckets`` step: the exact-hash task, plus one task per LSH band."""
+    return 1 + (lsh_params(cfg.dedup)[0] if any(s.dedup == "minhash" for s in cfg.sources) else 0)
+
+
+def edges_path(run_dir: Path, task: int) -> Path:
+    return Path(run_dir) / "work" / "dedup" / f"edges-{task:04d}.npy"
+
+
+def _minhash_files(cfg: CorpusConfig, run_dir: Path):
+    """(signature file, global document offset, documents) of every minhash-deduplicated shard."""
+    shards, _ = _global_docs(cfg, run_dir)
+    out = []
     for s, off, n, mode in shards:
-        if mode == "none" or n == 0:
-            continue
-        p = sh.sig_prefix(ctx.run_dir, s)
-        hashes.append(np.load(p.with_name(p.name + ".meta.npy"))["hash"])
-        ex_idx.append(np.arange(off, off + n))
-        if mode == "minhash":
-            mh.append(np.load(p.with_name(p.name + ".mh.npy")))
-            mh_idx.append(np.arange(off, off + n))
-    edges = [np.zeros((0, 2), "<i8")]
-    stats = {"exact_pairs": 0, "candidate_pairs": 0, "near_pairs": 0}
-    if hashes:
-        h, idx = np.concatenate(hashes), np.concatenate(ex_idx)
-        first = idx[_first_of_group(h)]
-        e = np.stack([first, idx], 1)[first != idx]
+        if mode == "minhash" and n:
+            p = sh.sig_prefix(run_dir, s)
+            out.append((p.with_name(p.name + ".mh.npy"), off, n))
+    return out
+
+
+def _signature_rows(files, local: np.ndarray) -> np.ndarray:
+    """Full signatures of documents ``local`` (positions in the concatenation of ``files``),
+    read from the memory-mapped signature files."""
+    starts = np.cumsum([0] + [n for _, _, n in files])
+    which = np.searchsorted(starts, local, side="right") - 1
+    maps = [np.load(path, mmap_mode="r") for path, _, _ in files]
+    out = np.empty((len(local), maps[0].shape[1]), maps[0].dtype)
+    for f, m in enumerate(maps):
+        sel = np.flatnonzero(which == f)
+        if len(sel):
+            out[sel] = m[local[sel] - starts[f]]
+    return out
+
+
+def buckets_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
+    """Task 0: pairs of documents with the same exact hash. Task b + 1: LSH band b's pairs."""
+    shards, total = _global_docs(cfg, ctx.run_dir)
+    stats: dict = {"task": ctx.task, "docs": total}
+    if ctx.task == 0:
+        hashes, idx = [], []
+        for s, off, n, mode in shards:
+            if mode == "none" or n == 0:
+                continue
+            p = sh.sig_prefix(ctx.run_dir, s)
+            hashes.append(np.load(p.with_name(p.name + ".meta.npy"))["hash"])
+            idx.append(np.arange(off, off + n))
+        e = np.zeros((0, 2), "<i8")
+        if hashes:
+            h, idx = np.concatenate(hashes), np.concatenate(idx)
+            first = idx[_first_of_group(h)]
+            e = np.stack([first, idx], 1)[first != idx]
         stats["exact_pairs"] = len(e)
-        edges.append(e)
-    if mh:
-        sig, idx = np.concatenate(mh), np.concatenate(mh_idx)
+    else:
+        band_no = ctx.task - 1
         bands, rows = lsh_params(cfg.dedup)
-        cand = []
-        for b in range(bands):
-            band = np.ascontiguousarray(sig[:, b * rows:(b + 1) * rows]).view(f"V{8 * rows}").reshape(-1)
+        files = _minhash_files(cfg, ctx.run_dir)
+        # Only this band's columns are read: the memory of a task is docs x rows x 8 bytes.
+        cols = [np.ascontiguousarray(np.load(path, mmap_mode="r")[:, band_no * rows:(band_no + 1) * rows])
+                for path, _, _ in files]
+        gidx = np.concatenate([np.arange(off, off + n) for _, off, n in files]) if files else np.zeros(0, "<i8")
+        pairs = np.zeros((0, 2), "<i8")
+        if cols:
+            band = np.concatenate(cols).view(f"V{8 * rows}").reshape(-1)
             first = _first_of_group(band)
-            pairs = np.stack([first, np.arange(len(sig))], 1)[first != np.arange(len(sig))]
-            cand.append(pairs)
-        pairs = np.unique(np.concatenate(cand), axis=0) if cand else np.zeros((0, 2), "<i8")
+            here = np.arange(len(band))
+            pairs = np.stack([first, here], 1)[first != here]
         stats["candidate_pairs"] = len(pairs)
         if cfg.dedup.verify and len(pairs):
-            jac = (sig[pairs[:, 0]] == sig[pairs[:, 1]]).mean(axis=1)
-            pairs = pairs[jac >= cfg.dedup.threshold]
+            a, b = _signature_rows(files, pairs[:, 0]), _signature_rows(files, pairs[:, 1])
+            pairs = pairs[(a == b).mean(axis=1) >= cfg.dedup.threshold]
         stats["near_pairs"] = len(pairs)
-        edges.append(idx[pairs])
-    e = np.unique(np.concatenate(edges).astype("<i8"), axis=0)
-    out = ctx.run_dir / "work" / "dedup" / "edges.npy"
-    _save_npy(out, e)
-    sh.write_marker(out, {**stats, "docs": total, "bands_rows": list(lsh_params(cfg.dedup))})
+        stats["band"], stats["bands_rows"] = band_no, [bands, rows]
+        e = gidx[pairs] if len(pairs) else np.zeros((0, 2), "<i8")
+    out = edges_path(ctx.run_dir, ctx.task)
+    _save_npy(out, np.asarray(e, "<i8").reshape(-1, 2))
+    sh.write_marker(out, stats)
     return stats
 
 
@@ -155,7 +193,8 @@ def clusters_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     from scipy.sparse.csgraph import connected_components
 
     shards, total = _global_docs(cfg, ctx.run_dir)
-    edges = np.load(ctx.run_dir / "work" / "dedup" / "edges.npy")
+    parts = [np.load(edges_path(ctx.run_dir, t)) for t in range(bucket_tasks(cfg))]
+    edges = np.unique(np.concatenate(parts), axis=0) if parts else np.zeros((0, 2), "<i8")
     ids: list[str] = []
     meta = []
     for s, off, n, _ in shards:

@@ -7,7 +7,8 @@ Layout of ``logs/corpus/<run>/``::
     shards.json                              manifest: array task i -> (source, shard, input file)
     work/clean/<src>/<shard>.jsonl.zst       after read + clean + filters + PII   (+ .done: stats)
     work/sig/<src>/<shard>.{meta,mh}.npy     exact hash, sizes, MinHash signatures (+ .done)
-    work/dedup/edges.npy, drop/<src>/<shard>.json   duplicate pairs; what each shard drops (+ .done)
+    work/dedup/edges-<task>.npy              duplicate pairs: exact (task 0), one LSH band a task (+ .done)
+    work/dedup/drop/<src>/<shard>.json       what each shard drops (+ .done)
     rejects/<src>/<shard>.jsonl.zst          filtered documents with their reason, bad input lines
     rejects/<src>/<shard>.dedup.jsonl.zst    duplicates (with the id they duplicate) and budget cuts
     output/<src>/<shard>.jsonl.zst           final shards: {"id", "text", "source", "lang"} (+ .done)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from jiniac_hpc.corpus import shards as sh
 from jiniac_hpc.corpus.config import CorpusConfig, SourceConfig
+from jiniac_hpc.corpus.dedup import bucket_tasks, edges_path
 from jiniac_hpc.stages import Step, TaskContext
 
 M = "jiniac_hpc.corpus"
@@ -44,7 +45,8 @@ def plan(cfg: CorpusConfig, run_dir: Path) -> list[Step]:
     return [
         Step("prepare", f"{M}.stage:prepare_task", tasks=n, done=per_shard(sh.clean_path)),
         Step("signatures", f"{M}.dedup:signature_task", tasks=n, done=per_shard(sh.sig_prefix)),
-        Step("buckets", f"{M}.dedup:buckets_task", done=[sh.marker(dedup / "edges.npy").exists()]),
+        Step("buckets", f"{M}.dedup:buckets_task", tasks=bucket_tasks(cfg),
+             done=[sh.marker(edges_path(run_dir, t)).exists() for t in range(bucket_tasks(cfg))]),
         Step("clusters", f"{M}.dedup:clusters_task", done=[sh.marker(dedup / "drop").exists()]),
         Step("write", f"{M}.stage:write_task", tasks=n, done=per_shard(sh.output_path)),
         Step("report", f"{M}.report:report_task", done=[sh.marker(run_dir / "report.md").exists()]),
