@@ -19,9 +19,9 @@ Three steps of the corpus stage (see stage.py):
   ``drop/<src>/<stem>.json`` for every shard.
 
 Memory: a band task loads only its band's columns of every signature file (memory-mapped):
-rows x 8 bytes a document (about 64 MB per million documents at 128 permutations), and for
-``verify`` the full signatures of its candidate pairs only. ``clusters`` holds the pairs, one
-label and the ids of every document.
+rows x 8 bytes a document (about 100 MB per million documents at 128 permutations and threshold
+0.8: 9 bands of 13 rows), and for ``verify`` the full signatures of its candidate pairs only.
+``clusters`` holds the pairs, one label and the ids of every document.
 """
 from __future__ import annotations
 
