@@ -37,15 +37,28 @@ def main(argv: list[str] | None = None) -> None:
 
     folder = Path(a.folder)
     pickle = utils.JobPaths(folder, job_id=_job_id()).submitted_pickle
+    if int(os.environ.get("SLURM_PROCID", "0")) == 0:
+        _record_config(a)   # before the pickle: another task may have written that one already
     if not pickle.exists():
         _write_pickle(a, pickle)
     process_job(folder)
 
 
+def _record_config(a: argparse.Namespace) -> None:
+    """Write the run's ``config.yaml`` if nothing (the launcher, an earlier run) has."""
+    from jiniac_hpc.config import dump_yaml
+    from jiniac_hpc.launch.runner import resolve, run_dir_for
+
+    saved = run_dir_for(a.stage, a.run_name) / "config.yaml"
+    if not saved.exists():
+        cfg, _ = resolve(a.stage, a.recipe, a.overrides, a.cluster)
+        dump_yaml(cfg, saved)
+
+
 def _write_pickle(a: argparse.Namespace, pickle: Path) -> None:
     import yaml
 
-    from jiniac_hpc.config import dump_yaml, from_dict, to_dict
+    from jiniac_hpc.config import from_dict, to_dict
     from jiniac_hpc.launch.runner import resolve, run_dir_for
     from jiniac_hpc.stages import StepJob, get_stage, plan_function
 
@@ -54,8 +67,6 @@ def _write_pickle(a: argparse.Namespace, pickle: Path) -> None:
     saved = run_dir / "config.yaml"
     if saved.exists():  # the login node validated and wrote it: run exactly that
         cfg = from_dict(type(cfg), yaml.safe_load(saved.read_text()), origin=str(saved))
-    elif int(os.environ.get("SLURM_PROCID", "0")) == 0:
-        dump_yaml(cfg, saved)
     (step,) = plan_function(get_stage(a.stage))(cfg, run_dir)
     job = StepJob(a.stage, to_dict(cfg), str(run_dir), step.name, step.fn, 0, 1, to_dict(prof))
     delayed = utils.DelayedSubmission(job)
