@@ -84,7 +84,7 @@ def test_buckets_run_as_an_array_over_lsh_bands(debug_run):
     assert stats[0]["exact_pairs"] >= 1 and sum(s["near_pairs"] for s in stats[1:]) >= 1
     got = {tuple(e) for t in range(1, n) for e in np.load(dedup.edges_path(run, t)).tolist()}
 
-    files = dedup._minhash_files(cfg, run)                          # the whole matrix at once
+    files = dedup._minhash_files(run, dedup._global_docs(cfg, run)[0])   # the whole matrix at once
     sig = np.concatenate([np.load(p) for p, _, _ in files])
     gidx = np.concatenate([np.arange(off, off + k) for _, off, k in files])
     want = set()

@@ -118,9 +118,9 @@ def edges_path(run_dir: Path, task: int) -> Path:
     return Path(run_dir) / "work" / "dedup" / f"edges-{task:04d}.npy"
 
 
-def _minhash_files(cfg: CorpusConfig, run_dir: Path):
-    """(signature file, global document offset, documents) of every minhash-deduplicated shard."""
-    shards, _ = _global_docs(cfg, run_dir)
+def _minhash_files(run_dir: Path, shards) -> list:
+    """(signature file, global document offset, documents) of every minhash-deduplicated shard
+    among ``shards`` (as :func:`_global_docs` lists them)."""
     out = []
     for s, off, n, mode in shards:
         if mode == "minhash" and n:
@@ -164,7 +164,7 @@ def buckets_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     else:
         band_no = ctx.task - 1
         bands, rows = lsh_params(cfg.dedup)
-        files = _minhash_files(cfg, ctx.run_dir)
+        files = _minhash_files(ctx.run_dir, shards)
         # Only this band's columns are read: the memory of a task is docs x rows x 8 bytes.
         cols = [np.ascontiguousarray(np.load(path, mmap_mode="r")[:, band_no * rows:(band_no + 1) * rows])
                 for path, _, _ in files]
@@ -177,11 +177,11 @@ def buckets_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
             pairs = np.stack([first, here], 1)[first != here]
         stats["candidate_pairs"] = len(pairs)
         if cfg.dedup.verify and len(pairs):
-            a, b = _signature_rows(files, pairs[:, 0]), _signature_rows(files, pairs[:, 1])
-            pairs = pairs[(a == b).mean(axis=1) >= cfg.dedup.threshold]
+            sig = _signature_rows(files, pairs.reshape(-1)).reshape(len(pairs), 2, -1)
+            pairs = pairs[(sig[:, 0] == sig[:, 1]).mean(axis=1) >= cfg.dedup.threshold]
         stats["near_pairs"] = len(pairs)
         stats["band"], stats["bands_rows"] = band_no, [bands, rows]
-        e = gidx[pairs] if len(pairs) else np.zeros((0, 2), "<i8")
+        e = gidx[pairs]
     out = edges_path(ctx.run_dir, ctx.task)
     _save_npy(out, np.asarray(e, "<i8").reshape(-1, 2))
     sh.write_marker(out, stats)

@@ -42,11 +42,12 @@ def plan(cfg: CorpusConfig, run_dir: Path) -> list[Step]:
         return [sh.marker(path_fn(run_dir, s)).exists() for s in shards]
 
     dedup = run_dir / "work" / "dedup"
+    bands = bucket_tasks(cfg)
     return [
         Step("prepare", f"{M}.stage:prepare_task", tasks=n, done=per_shard(sh.clean_path)),
         Step("signatures", f"{M}.dedup:signature_task", tasks=n, done=per_shard(sh.sig_prefix)),
-        Step("buckets", f"{M}.dedup:buckets_task", tasks=bucket_tasks(cfg),
-             done=[sh.marker(edges_path(run_dir, t)).exists() for t in range(bucket_tasks(cfg))]),
+        Step("buckets", f"{M}.dedup:buckets_task", tasks=bands,
+             done=[sh.marker(edges_path(run_dir, t)).exists() for t in range(bands)]),
         Step("clusters", f"{M}.dedup:clusters_task", done=[sh.marker(dedup / "drop").exists()]),
         Step("write", f"{M}.stage:write_task", tasks=n, done=per_shard(sh.output_path)),
         Step("report", f"{M}.report:report_task", done=[sh.marker(run_dir / "report.md").exists()]),

@@ -154,21 +154,22 @@ class ShardWriter:
 
     def add(self, split: str, docs: list[list[int]], eos_included: bool = False) -> None:
         """Documents of token ids; EOS is appended to each unless the encoder already did."""
-        self._added(split).add_docs(docs, self.eos, eos_included)
-        self._maybe_flush(split)
+        w = self._writer(split)
+        w.add_docs(docs, self.eos, eos_included)
+        self._flush_if_full(w)
 
     def add_flat(self, split: str, ids: np.ndarray, lens: np.ndarray) -> None:
         """Documents as one array of concatenated ids, each already ending in EOS, and their lengths."""
-        self._added(split).add_flat(ids, lens)
-        self._maybe_flush(split)
+        w = self._writer(split)
+        w.add_flat(ids, lens)
+        self._flush_if_full(w)
 
-    def _added(self, split: str) -> _SplitWriter:
+    def _writer(self, split: str) -> _SplitWriter:
         if split not in self.splits:
             raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
         return self.splits[split]
 
-    def _maybe_flush(self, split: str) -> None:
-        w = self.splits[split]
+    def _flush_if_full(self, w: _SplitWriter) -> None:
         if w.pending_len >= self.flush_tokens:
             w.flush()
 
