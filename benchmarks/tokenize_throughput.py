@@ -112,10 +112,11 @@ def main(argv=None) -> None:
         print("\n== tokenization throughput: whole task vs bare sp.encode on the same text ==")
         print(f"  {'documents':30s} {'docs':>6s} {'MB':>4s} | Mtok/s: {'bare int':>8s} {'bare np':>8s} {'floor':>6s} "
               f"{'task':>6s} {'(lists)':>7s} | {'task/bare':>9s} {'task/floor':>10s}")
-        raw = FlatEncoder(sp)._buffers
-        if raw is None:      # an older sentencepiece: the task itself uses int lists then
+        encoder = FlatEncoder(sp)
+        floor = encoder.buffers
+        if not encoder.fast:      # an older sentencepiece: the task itself uses int lists then
             print("  (this sentencepiece has no buffer encode call; 'floor' is the numpy output type)")
-            raw = lambda texts, *a: sp.encode(texts, num_threads=1, add_eos=True, out_type="numpy")  # noqa: E731
+            floor = lambda texts: sp.encode(texts, num_threads=1, add_eos=True, out_type="numpy")  # noqa: E731
         for label, doc_chars, name in (("JGLUE items as they are", 0, "short"),
                                        (f"joined to >= {args.doc_chars} chars", args.doc_chars, "long")):
             src, texts = make_corpus(root, args.mb, doc_chars, name)
@@ -124,7 +125,7 @@ def main(argv=None) -> None:
             runs = {
                 "bare int": lambda: sp.encode(utf8, num_threads=1, add_eos=True),
                 "bare np": lambda: sp.encode(utf8, num_threads=1, add_eos=True, out_type="numpy"),
-                "floor": lambda: raw(utf8, 1, None, False, -1, 0.1, False, True, False),
+                "floor": lambda: floor(utf8),
                 "task": lambda: tokenize_file(base_cfg, src, root / "run" / name / "fast.h5", sp, sha),
                 "task lists": lambda: tokenize_file(base_cfg, src, root / "run" / name / "lists.h5", sp, sha, fast=False),
             }

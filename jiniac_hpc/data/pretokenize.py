@@ -279,13 +279,16 @@ class FlatEncoder:
         lens = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
         return np.fromiter(chain.from_iterable(docs), dtype=np.int32, count=int(lens.sum())), lens
 
+    def buffers(self, texts: list[bytes]) -> list:
+        """The fast path's raw material: one int32 id buffer per text, EOS appended."""
+        # Positional: input, num_threads, thread_pool, enable_sampling, nbest_size, alpha,
+        # add_bos, add_eos, reverse (sentencepiece's Encode() builds the same list).
+        return self._buffers(texts, self.threads, None, False, -1, 0.1, False, True, False)
+
     def _encode_buffers(self, texts: list[bytes]):
         import numpy as np
 
-        # Positional: input, num_threads, thread_pool, enable_sampling, nbest_size, alpha,
-        # add_bos, add_eos, reverse (sentencepiece's Encode() builds the same list).
-        bufs = self._buffers(texts, self.threads, None, False, -1, 0.1, False, True, False)
-        ids = np.frombuffer(b"".join(bufs), dtype=np.int32)
+        ids = np.frombuffer(b"".join(self.buffers(texts)), dtype=np.int32)
         # Every text ends in EOS and EOS never comes from text (a control piece), so the EOS
         # positions are the document ends: no per-document Python work.
         ends = np.flatnonzero(ids == self.eos) + 1
