@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -282,7 +283,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         dump_yaml(cfg, run_dir / "config.yaml")
     ctx = TaskContext("pretrain", "train", run_dir, 0, 1, load_cluster(a.cluster))
     result = train_task(cfg, ctx)
-    print(f"[jiniac] result {json.dumps(result)}", flush=True)
+    # One write of the whole line: under torchrun every rank shares the pipe, and print()'s
+    # separate write of "\n" (unbuffered stdout) let another rank's line land in between.
+    sys.stdout.write(f"[jiniac] result {json.dumps(result)}\n")
+    sys.stdout.flush()
     return 0
 
 
