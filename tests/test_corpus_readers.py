@@ -10,7 +10,8 @@ import pytest
 
 from jiniac_hpc.corpus.config import FilterConfig, SourceConfig
 from jiniac_hpc.corpus.filters import clean, reject_reason
-from jiniac_hpc.corpus.readers import TooLarge, iter_json_array, read
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.readers.jsondoc import TooLarge, iter_json_array
 from jiniac_hpc.paths import REPO_ROOT, jglue_dir
 
 A = REPO_ROOT / "tests" / "assets" / "corpus"

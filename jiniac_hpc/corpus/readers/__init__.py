@@ -1,0 +1,35 @@
+"""Streaming readers: one input file -> ``Record``s (text or a bad-input report).
+
+    python -m jiniac_hpc.corpus.readers jsonl tests/assets/corpus/web.jsonl   # prints records
+
+Every reader is a generator over one file (or one Arrow file of a ``datasets`` folder) that
+holds at most one record in memory: JSONL/Parquet/Arrow go record by record, JSON documents
+(Diet API pages, SQuAD-style files) are decoded one array element at a time by
+:func:`iter_json_array`, e-Gov XML with ``iterparse``, Aozora and text line by line. A record
+that cannot be read (invalid UTF-8, broken JSON, missing field, larger than
+``max_record_bytes``) is yielded as ``Record(text=None, error=...)`` with its line (or element
+index), so the caller reports it and reads on.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers.aozora import read_aozora
+from jiniac_hpc.corpus.readers.base import Record, open_binary, open_text
+from jiniac_hpc.corpus.readers.diet import read_diet
+from jiniac_hpc.corpus.readers.egov import read_egov_xml
+from jiniac_hpc.corpus.readers.jsondoc import iter_json_array, read_squad
+from jiniac_hpc.corpus.readers.tabular import hf_disk_files, read_arrow, read_jsonl, read_parquet
+from jiniac_hpc.corpus.readers.text import read_text
+
+__all__ = ["Record", "READER_FUNCS", "read", "hf_disk_files", "iter_json_array", "open_binary", "open_text"]
+
+READER_FUNCS = {"jsonl": read_jsonl, "parquet": read_parquet, "hf_disk": read_arrow, "aozora": read_aozora,
+                "diet": read_diet, "egov_xml": read_egov_xml, "squad": read_squad, "text": read_text}
+
+
+def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
+    """Records of one input shard with the source's reader."""
+    return READER_FUNCS[src.reader](path, src, limit)

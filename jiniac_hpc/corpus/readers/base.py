@@ -1,0 +1,86 @@
+"""What every reader shares: the ``Record`` it yields and byte/text streams over (compressed) files.
+
+    python -m jiniac_hpc.corpus.readers jsonl tests/assets/corpus/web.jsonl   # prints records
+"""
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Iterator, Optional
+
+
+@dataclass
+class Record:
+    """One input record: ``pos`` is the 1-based line (or element) number, stable across reruns."""
+
+    pos: int
+    text: Optional[str]
+    error: Optional[str] = None   # bad input: reported with file and position
+    nbytes: int = 0
+    skip: Optional[str] = None    # dropped on purpose by the reader (counted under this reason)
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """A binary stream, decompressing .gz / .zst on the fly."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")
+    if path.suffix == ".zst":
+        import zstandard
+
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True))
+    return open(path, "rb")
+
+
+def iter_lines(fh: IO[bytes], limit: int) -> Iterator[tuple[int, Optional[bytes], int]]:
+    """(line number, bytes or None if longer than ``limit``, length) without reading a huge line whole."""
+    n = 0
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        n += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            size = len(line)
+            while True:  # skip the rest of the huge line in bounded pieces
+                more = fh.readline(1 << 20)
+                size += len(more)
+                if not more or more.endswith(b"\n"):
+                    break
+            yield n, None, size
+        else:
+            yield n, line, len(line)
+
+def _field(n: int, obj, key: str, size: int) -> Record:
+    if not isinstance(obj, dict) or key not in obj:
+        return Record(n, None, f"no field {key!r}", size)
+    text = obj[key]
+    if not isinstance(text, str):
+        return Record(n, None, f"field {key!r} is {type(text).__name__}, not a string", size)
+    return Record(n, text, None, size)
+
+
+def _checked(n: int, text, limit: int) -> Record:
+    if not isinstance(text, str):
+        return Record(n, None, f"value is {type(text).__name__}, not a string")
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        return Record(n, None, f"record of {size} bytes exceeds max_record_bytes={limit}", size)
+    return Record(n, text, None, size)
+
+
+def open_text(path: Path, encoding: str) -> IO[str]:
+    """A text stream; 'auto' tries UTF-8 on the first 64 KiB and falls back to cp932 (Shift_JIS)."""
+    if encoding == "auto":
+        with open_binary(path) as fh:
+            head = fh.read(1 << 16)
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+            encoding = "utf-8-sig"
+        except UnicodeDecodeError:
+            encoding = "cp932"
+    elif encoding == "shift_jis":
+        encoding = "cp932"   # Aozora files use the Windows superset (①, ～)
+    return io.TextIOWrapper(open_binary(path), encoding=encoding, errors="strict", newline=None)

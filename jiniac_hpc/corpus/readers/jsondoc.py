@@ -1,0 +1,123 @@
+"""JSON documents decoded one top-level array element at a time, and the SQuAD-style reader."""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import IO, Iterator, Optional
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers.base import Record, _field, open_binary
+
+
+class _Stream:
+    """A text buffer over a file that refills on demand (for raw_decode of one element at a time)."""
+
+    def __init__(self, fh: IO[str], chunk: int = 1 << 16):
+        self.fh, self.chunk, self.buf, self.i, self.eof = fh, chunk, "", 0, False
+
+    def fill(self) -> bool:
+        if self.eof:
+            return False
+        more = self.fh.read(self.chunk)
+        self.chunk = min(self.chunk * 2, 1 << 24)
+        if not more:
+            self.eof = True
+            return False
+        self.buf = self.buf[self.i:] + more
+        self.i = 0
+        return True
+
+    def peek(self) -> str:
+        while True:
+            while self.i < len(self.buf) and self.buf[self.i] in " \t\r\n":
+                self.i += 1
+            if self.i < len(self.buf) or not self.fill():
+                return self.buf[self.i:self.i + 1]
+
+    def expect(self, ch: str, where: str) -> None:
+        if self.peek() != ch:
+            raise ValueError(f"expected {ch!r} {where}, found {self.peek()!r}")
+        self.i += 1
+
+    def value(self, limit: int):
+        dec = json.JSONDecoder()
+        self.peek()
+        while True:
+            try:
+                obj, end = dec.raw_decode(self.buf, self.i)
+                if end == len(self.buf) and not self.eof and self.buf[self.i] not in "[{\"":
+                    raise json.JSONDecodeError("number may continue", self.buf, end)
+                self.i = end
+                return obj
+            except json.JSONDecodeError:
+                if len(self.buf) - self.i > limit:
+                    raise ValueError(f"a JSON value larger than max_record_bytes={limit}") from None
+                if not self.fill():
+                    raise
+
+
+class TooLarge(int):
+    """Stands in for an array element larger than the limit (its size in characters)."""
+
+
+def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int) -> Iterator[tuple[str, object]]:
+    """Yield (key, element) for each element of the top-level arrays named ``keys`` in a JSON object.
+
+    Other top-level values are decoded and dropped; one array element is in memory at a time.
+    An element larger than ``limit`` characters is yielded as :class:`TooLarge` (and skipped).
+    """
+    s = _Stream(fh)
+    s.expect("{", "at the start of the document")
+    while s.peek() != "}":
+        key = s.value(limit)
+        s.expect(":", f"after key {key!r}")
+        if key in keys and s.peek() == "[":
+            s.i += 1
+            while s.peek() != "]":
+                start = s.i
+                obj = s.value(limit)
+                yield key, (TooLarge(s.i - start) if s.i - start > limit else obj)
+                if s.peek() == ",":
+                    s.i += 1
+            s.i += 1
+        else:
+            s.value(limit)
+        if s.peek() == ",":
+            s.i += 1
+        elif s.peek() not in ("}", ""):
+            raise ValueError(f"expected ',' or '}}' after key {key!r}, found {s.peek()!r}")
+        if s.peek() == "":
+            raise ValueError("the document ends before its closing '}'")
+
+
+def _json_elements(path: Path, keys: tuple[str, ...], limit: int) -> Iterator[tuple[int, str, object, Optional[str]]]:
+    """Elements with their index; a decoding error ends the file with one error record."""
+    n = 0
+    with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="strict") as fh:
+        try:
+            for key, obj in iter_json_array(fh, keys, limit):
+                n += 1
+                yield n, key, obj, None
+        except (ValueError, UnicodeDecodeError) as e:
+            yield n + 1, "", None, f"unreadable JSON after element {n}: {e}"
+
+
+def read_squad(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
+    """SQuAD-style JSON (JSQuAD): one record per ``data[].paragraphs[].context``; JSQuAD's
+    "title [SEP] paragraph" becomes "title\nparagraph"."""
+    n = 0
+    for i, _, article, err in _json_elements(path, ("data",), limit):
+        if err:
+            yield Record(n + 1, None, err)
+            return
+        if isinstance(article, TooLarge):
+            n += 1
+            yield Record(n, None, f"article {i} of {int(article)} characters exceeds max_record_bytes={limit}")
+            continue
+        for p in (article.get("paragraphs") or []) if isinstance(article, dict) else []:
+            n += 1
+            rec = _field(n, p, "context", 0)
+            if rec.text is not None:
+                rec.text = rec.text.replace(" [SEP] ", "\n", 1)
+            yield rec
