@@ -275,3 +275,15 @@ def test_non_utf8_body_is_a_judge_error_that_keeps_the_judgments(one_per_categor
             judge_answers(cfg, OpenAIJudge(cfg.judge), out, qs)
     assert len(srv.requests) == 3                              # not resent: a garbled body is not transient
     assert [j["score"] for j in read_jsonl(out / "judgments.jsonl")] == [6.0, 6.0]
+
+
+def test_pipeline_report_shows_the_mtbench_score(one_per_category, tmp_path, monkeypatch):
+    from jiniac_hpc.pipeline.report import _eval
+
+    qs, out = one_per_category
+    cfg = MTBenchConfig(judge=JudgeConfig(kind="openai", http_retries=0))
+    with JudgeServer([(200, "[[4]]")]) as srv:
+        monkeypatch.setenv("JINIAC_JUDGE_URL", srv.url)
+        judge_answers(cfg, OpenAIJudge(cfg.judge), out, qs)
+    (tmp_path / "scores.json").write_text(json.dumps({"model": "m", "mtbench": summarize(out, qs)}))
+    assert "**AVG_mtbench 4.00** (judged turns 1; 8 rated, 0 unparsable)" in _eval(tmp_path)
