@@ -180,6 +180,25 @@ def test_missing_judge_url_is_a_config_error(tiny, tmp_path, monkeypatch):
         plan(_cfg(tiny), tmp_path)
 
 
+def test_judge_inputs_are_checked_at_plan(tiny, tmp_path, monkeypatch):
+    from jiniac_hpc.eval.stage import plan
+
+    monkeypatch.setenv("JINIAC_JUDGE_URL", "http://127.0.0.1:9/v1")
+    # turn 2 needs a multi-turn prompt, and the Japanese file alone has none
+    with pytest.raises(ConfigError, match="no judge prompt named 'single-v1-multi-turn'"):
+        plan(_cfg(tiny, prompts=["mtbench:judge_ja_prompts.jsonl"]), tmp_path)
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"question_id": 1, "category": "math", "turns": ["1+1?"]}\n'
+                   '{"question_id": 7, "category": "math", "turns": ["2+2?"]}\n')
+    cfg = _cfg(tiny)
+    cfg.mtbench.questions, cfg.mtbench.references = str(bad), str(tmp_path / "refs.jsonl")
+    with pytest.raises(ConfigError, match="mtbench.references: .*refs.jsonl does not exist"):
+        plan(cfg, tmp_path)
+    (tmp_path / "refs.jsonl").write_text('{"question_id": "1", "choices": [{"index": 0, "turns": ["2"]}]}\n')
+    with pytest.raises(ConfigError, match=r"question 7 \(math\) is judged with a reference answer"):
+        plan(cfg, tmp_path)
+
+
 def test_unreachable_judge_is_a_judge_error(monkeypatch):
     with JudgeServer([(200, "[[1]]")]) as srv:
         url = srv.url

@@ -97,8 +97,9 @@ class JudgeConfig:
                                     "like FastChat's -1.")
     retry_temperature: float = field(0.7, doc="Temperature of the re-asks (the first ask is greedy), so a retry can "
                                               "differ from the unparsable answer.")
-    http_retries: int = field(2, doc="Re-sends after HTTP 429/5xx or a dropped connection, with backoff; then the "
-                                     "run fails, keeping the answers and judgements written so far.")
+    http_retries: int = field(2, doc="Re-sends after HTTP 429/5xx or a dropped or cut-short connection, with "
+                                     "backoff; then the run fails, keeping the answers and judgements written so far. "
+                                     "A body that is not UTF-8 or JSON fails at once.")
     timeout_s: float = field(120.0, doc="HTTP timeout of one request.")
 
     def __post_init__(self):

@@ -31,7 +31,7 @@ from typing import Optional
 from jiniac_hpc.eval.config import MTBenchConfig
 from jiniac_hpc.eval.judge import Judge, grade
 from jiniac_hpc.eval.metrics import mean
-from jiniac_hpc.eval.mtbench_data import load_judge_prompts, load_questions, load_references, reference_of, request
+from jiniac_hpc.eval.mtbench_data import check_requests, load_judge_prompts, load_questions, load_references, request
 from jiniac_hpc.eval.report import append_jsonl, read_jsonl
 from jiniac_hpc.paths import resolve_path
 
@@ -70,8 +70,7 @@ def judge_answers(cfg: MTBenchConfig, judge: Judge, out_dir: Path, questions: li
     answers = {a["question_id"]: a for a in read_jsonl(out_dir / "answers.jsonl")}
     prompts = load_judge_prompts([resolve_path(p) for p in cfg.judge.prompts])
     refs = load_references(resolve_path(cfg.references))
-    for q in questions:   # every reference FastChat would need, before the first request (its check_data)
-        reference_of(q, refs)
+    check_requests(questions, prompts, refs, cfg.judge.turns)   # all or nothing, before the first request
     path = out_dir / "judgments.jsonl"
     done = {(j["question_id"], j["turn"]) for j in read_jsonl(path)}
     for q in questions:

@@ -161,6 +161,16 @@ def request(prompts: dict[str, dict], question: dict, answers: Sequence[str], tu
     return name, [{"role": "system", "content": prompt["system_prompt"]}, {"role": "user", "content": text}]
 
 
+def check_requests(questions: Sequence[dict], prompts: dict[str, dict], refs: dict[QuestionId, list[str]],
+                   turns: Sequence[int]) -> None:
+    """Build every request once with placeholder answers, so a missing prompt, reference or template key
+    fails on the login node, before a single answer is generated (FastChat's check_data, and more)."""
+    for q in questions:
+        for turn in turns:
+            if turn <= len(q["turns"]):
+                request(prompts, q, ["", ""], turn, refs)
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     from jiniac_hpc.eval.config import JudgeConfig, MTBenchConfig
     from jiniac_hpc.paths import resolve_path
