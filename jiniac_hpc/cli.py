@@ -55,12 +55,8 @@ def _stage_command(stage_name: str):
             res.wait()
             click.echo(f"[{stage_name}] all jobs finished")
 
-    entry = run
-    if stage_name in STAGE_TOOLS:   # a group: ``jiniac eval --recipe x`` runs the stage, ``jiniac eval TOOL`` a tool
-        @click.pass_context
-        def entry(ctx, **kw):
-            if ctx.invoked_subcommand is None:
-                run(**kw)
+    # A stage with tools is a group: ``jiniac eval --recipe x`` runs the stage, ``jiniac eval TOOL`` a tool.
+    entry = _unless_tool(run) if stage_name in STAGE_TOOLS else run
     for key, help_text in SHORTHANDS.get(stage_name, {}).items():
         entry = click.option(f"--{key.replace('_', '-')}", key, default=None, help=help_text)(entry)
     for opt in reversed(STAGE_OPTIONS):
@@ -71,6 +67,15 @@ def _stage_command(stage_name: str):
     for tool in STAGE_TOOLS[stage_name]:
         group.add_command(tool)
     return group
+
+
+def _unless_tool(run):
+    """A group callback that runs the stage only when no tool was named."""
+    @click.pass_context
+    def entry(ctx, **kw):
+        if ctx.invoked_subcommand is None:
+            run(**kw)
+    return entry
 
 
 @click.command(name="mtbench-table")

@@ -145,6 +145,10 @@ def test_mtbench_table_command(tmp_path):
 
     from jiniac_hpc.cli import cli
 
+    # without a tool name, `jiniac eval` is still the stage (here it validates the debug recipe and stops)
+    stage = CliRunner().invoke(cli, ["eval", "--recipe", "debug", "--cluster", "local", "--dry-run",
+                                     "--set", "tokenizer=/nonexistent/tok"])
+    assert stage.exit_code == 1 and "tokenizer: /nonexistent/tok does not exist" in stage.output
     res = CliRunner().invoke(cli, ["eval", "mtbench-table", str(JUDGMENTS), "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["japanese-stablelm-instruct-alpha-7b"]["turn1"] == pytest.approx(
