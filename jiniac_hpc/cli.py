@@ -5,6 +5,7 @@
     jiniac status logs/corpus/debug
     jiniac tb logs/pretrain/debug
     jiniac explain pretrain                       # every config key with its doc
+    jiniac eval mtbench-table JUDGMENTS.jsonl     # FastChat's MT-bench per-model table
 
 ``jobs/<stage>.py`` are thin wrappers around this, so ``python jobs/pretrain.py --nodes 2`` on
 a login node is the same as ``jiniac pretrain --nodes 2``. Options are not declared twice:
@@ -54,11 +55,48 @@ def _stage_command(stage_name: str):
             res.wait()
             click.echo(f"[{stage_name}] all jobs finished")
 
+    # A stage with tools is a group: ``jiniac eval --recipe x`` runs the stage, ``jiniac eval TOOL`` a tool.
+    entry = _unless_tool(run) if stage_name in STAGE_TOOLS else run
     for key, help_text in SHORTHANDS.get(stage_name, {}).items():
-        run = click.option(f"--{key.replace('_', '-')}", key, default=None, help=help_text)(run)
+        entry = click.option(f"--{key.replace('_', '-')}", key, default=None, help=help_text)(entry)
     for opt in reversed(STAGE_OPTIONS):
-        run = opt(run)
-    return click.command(name=stage_name, help=STAGES[stage_name].help)(run)
+        entry = opt(entry)
+    if stage_name not in STAGE_TOOLS:
+        return click.command(name=stage_name, help=STAGES[stage_name].help)(entry)
+    group = click.group(name=stage_name, help=STAGES[stage_name].help, invoke_without_command=True)(entry)
+    for tool in STAGE_TOOLS[stage_name]:
+        group.add_command(tool)
+    return group
+
+
+def _unless_tool(run):
+    """A group callback that runs the stage only when no tool was named."""
+    @click.pass_context
+    def entry(ctx, **kw):
+        if ctx.invoked_subcommand is None:
+            run(**kw)
+    return entry
+
+
+@click.command(name="mtbench-table")
+@click.argument("judgments", type=click.Path(exists=True, path_type=Path))
+@click.option("--model-list", multiple=True, help="Only this model (repeatable), as show_result's --model-list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+def mtbench_table(judgments, model_list, as_json):
+    """FastChat's per-model MT-bench table (show_result.py --mode single) of a judgments file or folder."""
+    import json
+
+    from jiniac_hpc.eval.mtbench_table import format_table, load_judgments, table
+
+    try:
+        t = table(load_judgments(judgments), list(model_list) or None)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(json.dumps(t, indent=1, ensure_ascii=False) if as_json else format_table(t))
+
+
+# Subcommands under a stage's command (``jiniac eval mtbench-table FILE``).
+STAGE_TOOLS = {"eval": [mtbench_table]}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

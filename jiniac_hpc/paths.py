@@ -24,12 +24,13 @@ def resolve_path(p: str | Path) -> Path:
     A relative path under ``logs/`` (another stage's run directory, e.g.
     ``logs/corpus/tiny/output``) follows ``$JINIAC_LOGS`` like the run directories do, so a
     chain of recipes works unchanged when tests or users move the logs elsewhere. Prefixes:
-    ``jglue:<file>`` (:func:`jglue_dir`), ``shared:<path>`` (:func:`shared_dir`) and
-    ``logs:<path>`` (same as ``logs/<path>``).
+    ``jglue:<file>`` (:func:`jglue_dir`), ``mtbench:<file>`` (:func:`mtbench_dir`),
+    ``shared:<path>`` (:func:`shared_dir`) and ``logs:<path>`` (same as ``logs/<path>``).
     """
     text = os.path.expandvars(str(p))
-    for prefix, root in (("jglue:", jglue_dir), ("shared:", shared_dir), ("logs:", logs_root)):
-        if text.startswith(prefix):  # jglue:<file>, shared:<path>, logs:<stage>/<run>/...
+    for prefix, root in (("jglue:", jglue_dir), ("mtbench:", mtbench_dir), ("shared:", shared_dir),
+                         ("logs:", logs_root)):
+        if text.startswith(prefix):  # jglue:<file>, mtbench:<file>, shared:<path>, logs:<stage>/<run>/...
             return root() / text[len(prefix):]
     p = Path(text).expanduser()
     if p.is_absolute():
@@ -53,3 +54,14 @@ def jglue_dir() -> Path:
         return Path(os.environ["JINIAC_JGLUE"])
     shared = shared_dir() / "data" / "jglue"
     return shared if shared.is_dir() else BUNDLED_JGLUE
+
+
+BUNDLED_MTBENCH = Path(__file__).parent / "assets" / "japanese_mt_bench"
+
+
+def mtbench_dir() -> Path:
+    """Japanese MT-bench files in FastChat's layout (Apache 2.0): ``$JINIAC_MTBENCH``, else the copy
+    bundled with the package (see assets/japanese_mt_bench/ATTRIBUTION.md). Unlike JGLUE, the shared
+    data folder is not consulted: it holds a subset (no ``question_full.jsonl``) in a flattened
+    layout, and the bundled files it does hold are identical to it."""
+    return Path(os.environ["JINIAC_MTBENCH"]) if "JINIAC_MTBENCH" in os.environ else BUNDLED_MTBENCH

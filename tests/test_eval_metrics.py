@@ -13,7 +13,6 @@ from jiniac_hpc.config import ConfigError, from_dict
 from jiniac_hpc.eval import metrics as M
 from jiniac_hpc.eval.config import EvalConfig, JasterConfig, SelectConfig
 from jiniac_hpc.eval.jaster import LOADERS, Sample, build_prompt, data_path, split, task_metrics
-from jiniac_hpc.eval.judge import grading_messages, parse_rating
 from jiniac_hpc.eval.langtest import classify, table, to_markdown
 from jiniac_hpc.eval.sweep import select
 
@@ -110,22 +109,6 @@ def test_language_table():
     assert t["en"] == {"ja": 1, "en": 1, "hi": 0, "other": 0}
     md = to_markdown(t)
     assert "| English | 1 | 1 | 0 | 0 | 2 |" in md and "| Hindi | 0 | 0 | 0 | 1 | 1 |" in md
-
-
-def test_parse_rating():
-    assert parse_rating("good answer. Rating: [[8]]") == 8.0
-    assert parse_rating("[[7.5]]") == 7.5
-    assert parse_rating("Rating: [6]") == 6.0                 # FastChat's fallback
-    assert parse_rating("I would say eight") is None
-    assert parse_rating("[[11]]") is None                     # outside 1-10
-    assert parse_rating("first [[3]] then corrected [[4]]") == 4.0
-
-
-def test_grading_messages_include_reference_and_both_turns():
-    m = grading_messages(["Q1", "Q2"], ["A1", "A2"], 2, reference=["R1", "R2"])
-    body = m[1]["content"]
-    assert "Q1" in body and "A2" in body and "R2" in body and "[[rating]]" in body
-    assert "Reference" not in grading_messages(["Q1"], ["A1"], 1)[1]["content"]
 
 
 def test_select_rules():

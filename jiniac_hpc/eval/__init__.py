@@ -7,7 +7,9 @@
 Modules: ``config`` (typed recipe sections, light), ``stage`` (plan: one task per ``step-*``
 checkpoint + a collect job, light), ``run`` (one model: all suites, scores.json, TensorBoard),
 ``jaster`` / ``metrics`` (JGLUE tasks and metrics), ``mtbench`` / ``judge`` (two-turn answers,
-pluggable judge), ``langtest`` (script-based language classifier, 3x3 table), ``sweep``
+pluggable judge), ``mtbench_data`` (Japanese MT-bench files and the judge request as FastChat
+jp-stable builds it), ``mtbench_table`` (FastChat show_result's per-model table), ``langtest``
+(script-based language classifier, 3x3 table), ``sweep``
 (table, plot, best checkpoint), ``generate`` (batched left-padded generation), ``tiny`` (a
 random tiny model for tests and benchmarks).
 """

@@ -82,17 +82,31 @@ class JudgeConfig:
                                                  "(e.g. https://api.openai.com/v1); /chat/completions is appended.")
     key_env: str = field("JINIAC_JUDGE_API_KEY", doc="Environment variable holding the API key (may be unset for "
                                                      "local servers without auth).")
-    max_tokens: int = field(1024, doc="Generation limit of one judgement.")
-    max_retries: int = field(2, doc="Re-asks when a judgement has no parsable [[N]] rating (1-10); after that the "
-                                    "turn is recorded as unparsable and left out of the averages.")
+    prompts: list[str] = field(default_factory=lambda: ["mtbench:judge_ja_prompts.jsonl",
+                                                        "mtbench:judge_prompts.jsonl"],
+                               doc="FastChat judge-prompt files (name, type, system_prompt, prompt_template, "
+                                   "output_format); a prompt name found in an earlier file wins. Default: jp-stable's "
+                                   "Japanese single-v1 / single-math-v1, then FastChat's English *-multi-turn ones "
+                                   "(turn 2 only; jp-stable has no Japanese ones).")
+    turns: list[int] = field(default_factory=lambda: [1], doc="Turns to judge. [1]: as FastChat jp-stable's "
+                             "gen_judgment.py and show_result.py --bench-name japanese_mt_bench (first turn only); "
+                             "[1, 2]: also the second turn, averaged in like lm-sys MT-bench.")
+    max_tokens: int = field(2048, doc="Generation limit of one judgement (FastChat sends 2048 to OpenAI judges).")
+    max_retries: int = field(2, doc="Re-asks when a judgement has no parsable rating (FastChat's [[N]], then [N]); "
+                                    "after that the turn is recorded as unparsable and left out of the averages, "
+                                    "like FastChat's -1.")
     retry_temperature: float = field(0.7, doc="Temperature of the re-asks (the first ask is greedy), so a retry can "
                                               "differ from the unparsable answer.")
-    http_retries: int = field(2, doc="Re-sends after HTTP 429/5xx or a dropped connection, with backoff; then the "
-                                     "run fails, keeping the answers and judgements written so far.")
+    http_retries: int = field(2, doc="Re-sends after HTTP 429/5xx or a dropped or cut-short connection, with "
+                                     "backoff; then the run fails, keeping the answers and judgements written so far. "
+                                     "A body that is not UTF-8 or JSON fails at once.")
     timeout_s: float = field(120.0, doc="HTTP timeout of one request.")
 
     def __post_init__(self):
         check(self.max_tokens >= 1, "max_tokens", "must be >= 1")
+        check(bool(self.prompts), "prompts", "must name at least one judge-prompt file")
+        check(bool(self.turns) and all(t in (1, 2) for t in self.turns) and len(set(self.turns)) == len(self.turns),
+              "turns", "must be [1], [2] or [1, 2]")
         check(self.max_retries >= 0, "max_retries", "must be >= 0")
         check(self.http_retries >= 0, "http_retries", "must be >= 0")
         check(self.timeout_s > 0, "timeout_s", "must be > 0")
@@ -103,13 +117,19 @@ class JudgeConfig:
 class MTBenchConfig:
     """Japanese MT-bench: two-turn answers, graded 1-10 by a judge (single-answer grading)."""
 
-    questions: str = field("tests/assets/eval/mtbench_questions.jsonl",
+    questions: str = field("mtbench:question_full.jsonl",
                            doc="FastChat-format question file (question_id, category, turns, optional reference). "
-                               "The default is a few example questions; bring the real Japanese MT-bench file.")
+                               "Default: the 80 Japanese MT-bench questions of FastChat jp-stable (bundled; "
+                               "'mtbench:question.jsonl' is the 60-question file its gen_judgment.py reads).")
+    references: str = field("mtbench:reference_answer/gpt-4.jsonl",
+                            doc="FastChat answer file of reference answers, sent to the judge for math, reasoning and "
+                                "coding questions (single-math-v1) as FastChat does. Default: jp-stable's GPT-4 ones.")
     limit: Optional[int] = field(None, doc="Questions to use (the first ones); None: all.")
     max_new_tokens: int = field(512, doc="Generation limit of one answer turn.")
     temperatures: dict[str, float] = field(default_factory=dict, doc="Sampling temperature per category where it "
-                                           f"differs from FastChat's {DEFAULT_TEMPERATURES}; 0 = greedy.")
+                                           f"differs from {DEFAULT_TEMPERATURES} (lm-sys FastChat's table; "
+                                           "jp-stable's gen_model_answer.py uses 0.5/0.2/0.1 with top_p 0.9 and "
+                                           "repetition_penalty 1.1, which we do not follow); 0 = greedy.")
     default_temperature: float = field(0.7, doc="Temperature of categories in neither table.")
     judge: JudgeConfig = field(default_factory=JudgeConfig, doc="The judge.")
 

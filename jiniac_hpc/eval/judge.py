@@ -1,16 +1,25 @@
-"""MT-bench judges: an OpenAI-compatible chat endpoint or a local HF model, and the [[N]] parser.
+"""MT-bench judges (an OpenAI-compatible chat endpoint or a local HF model) and FastChat's rating parser.
 
-    JINIAC_JUDGE_URL=http://127.0.0.1:8000/v1 python -m jiniac_hpc.eval.judge "質問" "回答"
+    JINIAC_JUDGE_URL=http://127.0.0.1:8000/v1 python -m jiniac_hpc.eval.judge 1 "回答"   # judge question 1
 
-A judge is anything with ``complete(messages, temperature) -> str``. :func:`grade` builds
-the single-answer grading prompt (turn 1, or turn 2 with the whole conversation; with the
-reference answer when the question has one), asks, and parses the rating from ``[[N]]``.
-An answer without a parsable rating is asked again (up to ``max_retries``, at
-``retry_temperature`` so the retry can differ); HTTP errors are *not* judged answers: after
-``http_retries`` re-sends they raise :class:`JudgeError`, which stops the run.
+A judge is anything with ``complete(messages, temperature) -> str``. The request itself is built
+by :mod:`jiniac_hpc.eval.mtbench_data`. :func:`grade` asks and parses the rating as
+Stability-AI/FastChat ``jp-stable`` (commit e37eb28) ``fastchat/llm_judge/common.py``
+``run_judge_single`` does: the first ``[[N]]`` (``one_score_pattern``), else the first ``[N]``
+(``one_score_pattern_backup``); the first ask is greedy (temperature 0) and the OpenAI request
+carries ``max_tokens`` 2048 and ``n`` 1, as ``chat_compeletion_openai`` sends them.
+
+Where we knowingly differ, on failures only: FastChat records a judgement without a rating as
+-1; we ask again (up to ``max_retries``, at ``retry_temperature`` so the retry can differ) and
+record ``None`` (counted as unparsable, left out of the averages like FastChat's -1) only if no
+ask parses. FastChat retries any API error 16 times and then records ``$ERROR$`` as the
+judgement; here HTTP errors, dropped or truncated connections and malformed bodies are *not*
+judged answers: after ``http_retries`` re-sends they raise :class:`JudgeError`, which stops the
+run, keeping what was judged so far.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -22,16 +31,8 @@ from typing import Optional, Protocol, Sequence
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.eval.config import JudgeConfig
 
-SYSTEM = "You are a helpful assistant."
-RULES = ("Please act as an impartial judge and evaluate the quality of the response provided by an AI assistant "
-         "to the user question displayed below. Consider helpfulness, relevance, accuracy, depth, creativity and "
-         "level of detail. The expected language is Japanese: a response in another language loses points unless "
-         "the question asks for it. Begin with a short explanation, be as objective as possible, then give your "
-         "rating from 1 to 10 strictly in this format: \"[[rating]]\", for example: \"Rating: [[5]]\".")
-REF_RULE = (" Compare the assistant's answer with the reference answer; identify and correct any mistakes.")
-
-_RATING = re.compile(r"\[\[(\d+(?:\.\d+)?)\]\]")
-_RATING_LOOSE = re.compile(r"\[(\d+(?:\.\d+)?)\]")
+# FastChat's one_score_pattern and one_score_pattern_backup (common.py), searched in this order.
+RATING_PATTERNS = (re.compile(r"\[\[(\d+\.?\d*)\]\]"), re.compile(r"\[(\d+\.?\d*)\]"))
 
 
 class JudgeError(RuntimeError):
@@ -45,32 +46,13 @@ class Judge(Protocol):
 
 
 def parse_rating(text: str) -> Optional[float]:
-    """The 1-10 rating of a judgement: ``[[N]]`` (else FastChat's fallback ``[N]``); None if absent."""
-    for rx in (_RATING, _RATING_LOOSE):
-        m = rx.findall(text)
+    """The rating FastChat parses: the first ``[[N]]``, else the first ``[N]``; None (FastChat's -1) if
+    neither. No range check, as in FastChat (``ast.literal_eval`` of the digits)."""
+    for rx in RATING_PATTERNS:
+        m = rx.search(text)
         if m:
-            v = float(m[-1])
-            return v if 1.0 <= v <= 10.0 else None
+            return float(m.group(1))
     return None
-
-
-def grading_messages(turns: Sequence[str], answers: Sequence[str], turn: int,
-                     reference: Optional[Sequence[str]] = None) -> list[dict]:
-    """Single-answer grading of ``turn`` (1-based): the question(s), the answer(s), the reference."""
-    rules = RULES + (REF_RULE if reference else "")
-    if turn == 1:
-        body = f"[Question]\n{turns[0]}\n\n"
-        if reference:
-            body += f"[The Start of Reference Answer]\n{reference[0]}\n[The End of Reference Answer]\n\n"
-        body += f"[The Start of Assistant's Answer]\n{answers[0]}\n[The End of Assistant's Answer]"
-    else:
-        rules += " Your evaluation should focus on the assistant's answer to the second user question."
-        conv = "".join(f"### User:\n{q}\n\n### Assistant:\n{a}\n\n" for q, a in zip(turns[:turn], answers[:turn]))
-        body = f"<|The Start of Assistant A's Conversation with User|>\n\n{conv}<|The End of Assistant A's Conversation with User|>"
-        if reference and len(reference) >= turn:
-            refs = "".join(f"### Reference answer ({i + 1}):\n{r}\n\n" for i, r in enumerate(reference[:turn]))
-            body = f"<|The Start of Reference Answer|>\n\n{refs}<|The End of Reference Answer|>\n\n" + body
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": f"[Instruction]\n{rules}\n\n{body}"}]
 
 
 def grade(judge: Judge, messages: list[dict], cfg: JudgeConfig) -> dict:
@@ -109,26 +91,43 @@ class OpenAIJudge:
                 time.sleep(min(30.0, 0.5 * 2 ** attempt))
             try:
                 with urllib.request.urlopen(req, timeout=self.cfg.timeout_s) as r:
-                    return json.loads(r.read().decode("utf-8"))
+                    raw = r.read()
+                return json.loads(raw.decode("utf-8"))
             except urllib.error.HTTPError as e:
-                body = e.read().decode("utf-8", "replace")[:300]
-                last = f"HTTP {e.code}: {body}"
+                last = f"HTTP {e.code}: {_preview(_read_error_body(e))}"
                 if e.code != 429 and e.code < 500:   # a client error does not heal by resending
                     break
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
+            except http.client.IncompleteRead as e:   # the connection dropped mid-body: resend
+                last = f"connection closed after {len(e.partial)} bytes of the answer (IncompleteRead)"
+            except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as e:
                 last = f"{type(e).__name__}: {getattr(e, 'reason', e)}"
+            except UnicodeDecodeError as e:   # a proxy's error page, a wrong charset: not an answer
+                last = f"answer is not UTF-8 ({e.reason} at byte {e.start}): {_preview(raw)}"
+                break
             except json.JSONDecodeError as e:
-                last = f"answer is not JSON: {e}"
+                last = f"answer is not JSON: {e}: {_preview(raw)}"
                 break
         raise JudgeError(f"judge {self.url} failed after {attempt + 1} request(s): {last}")
 
     def complete(self, messages: Sequence[dict], temperature: float) -> str:
-        data = self._post({"model": self.cfg.model, "messages": list(messages), "temperature": temperature,
+        data = self._post({"model": self.cfg.model, "messages": list(messages), "n": 1, "temperature": temperature,
                            "max_tokens": self.cfg.max_tokens})
         try:
             return data["choices"][0]["message"]["content"] or ""
         except (KeyError, IndexError, TypeError):
             raise JudgeError(f"judge {self.url}: unexpected answer {json.dumps(data)[:300]}") from None
+
+
+def _read_error_body(e: urllib.error.HTTPError) -> bytes:
+    try:
+        return e.read()
+    except (http.client.HTTPException, OSError) as err:   # the error body itself may be cut short
+        return f"<body unreadable: {type(err).__name__}>".encode()
+
+
+def _preview(raw: bytes, n: int = 300) -> str:
+    """The start of a body for an error message, undecodable bytes shown as escapes."""
+    return raw[:n].decode("utf-8", "backslashreplace")
 
 
 class HFJudge:
@@ -160,6 +159,12 @@ def make_judge(cfg: JudgeConfig, device: str = "auto", dtype: str = "auto") -> O
 if __name__ == "__main__":
     import sys
 
-    q, a = sys.argv[1], sys.argv[2]
-    c = JudgeConfig(kind="openai")
-    print(grade(OpenAIJudge(c), grading_messages([q], [a], 1), c))
+    from jiniac_hpc.eval.config import MTBenchConfig
+    from jiniac_hpc.eval.mtbench_data import load_judge_prompts, load_questions, load_references, qid, request
+    from jiniac_hpc.paths import resolve_path
+
+    m, c = MTBenchConfig(), JudgeConfig(kind="openai")
+    q = {q["question_id"]: q for q in load_questions(resolve_path(m.questions))}[qid(sys.argv[1])]
+    _, msgs = request(load_judge_prompts([resolve_path(p) for p in c.prompts]), q, [sys.argv[2]], 1,
+                      load_references(resolve_path(m.references)))
+    print(grade(OpenAIJudge(c), msgs, c))

@@ -2,55 +2,38 @@
 
     python -m jiniac_hpc.eval.mtbench MODEL_DIR --out /tmp/mt [--questions FILE] [--judge openai|hf|none]
 
-Questions are FastChat's format, one JSON object a line: ``question_id``, ``category``,
-``turns`` (the user's messages) and optionally ``reference`` (reference answers, used in the
-judge prompt as FastChat does for math/reasoning/coding).
+Questions, reference answers and judge prompts are FastChat's files; by default the Japanese
+MT-bench of Stability-AI/FastChat ``jp-stable`` (commit e37eb28) bundled with the package. The
+judge request is built as that branch builds it (:mod:`jiniac_hpc.eval.mtbench_data`: the
+reference answer goes with math, reasoning and coding questions), the rating is parsed as it
+parses it (:func:`jiniac_hpc.eval.judge.parse_rating`), and AVG is its ``show_result.py``
+single-mode number: the mean score over the judged turns with a rating (by default the first
+turn only, as jp-stable judges it; see ``mtbench.judge.turns``).
 
 Two phases, both resumable: (1) answers: the model answers turn 1 of a batch of questions,
 then turn 2 with its own first answer in the context; each question's answers are appended to
-``answers.jsonl`` as soon as both turns exist. (2) grading: every (question, turn) is judged and
-appended to ``judgments.jsonl``. A rerun skips what is on disk, so a judge that fails halfway
+``answers.jsonl`` as soon as both turns exist. (2) grading: every (question, judged turn) is
+judged and appended to ``judgments.jsonl``, one line in FastChat's judgment format (``model``,
+``judge`` = [judge, prompt name], ``user_prompt``, ``judgment``, ``score``, ``turn``) plus our
+``category``, ``judge_outputs`` and ``attempts``; an unparsable rating is ``score: null``. A
+rerun skips what is on disk, so a judge that fails halfway
 (:class:`~jiniac_hpc.eval.judge.JudgeError`) costs no regenerated answers.
+``python -m jiniac_hpc.eval.mtbench_table judgments.jsonl`` prints FastChat's per-model table.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 from typing import Optional
 
-from jiniac_hpc.config import ConfigError
 from jiniac_hpc.eval.config import MTBenchConfig
-from jiniac_hpc.eval.judge import Judge, grade, grading_messages
+from jiniac_hpc.eval.judge import Judge, grade
 from jiniac_hpc.eval.metrics import mean
+from jiniac_hpc.eval.mtbench_data import check_requests, load_judge_prompts, load_questions, load_references, request
 from jiniac_hpc.eval.report import append_jsonl, read_jsonl
 from jiniac_hpc.paths import resolve_path
-
-
-def load_questions(path: Path, limit: Optional[int] = None) -> list[dict]:
-    """FastChat question file; errors name the file and line."""
-    if not path.is_file():
-        raise ConfigError(f"mtbench.questions: {path} does not exist")
-    out, seen = [], set()
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            q = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"{path}:{n}: invalid JSON: {e}") from None
-        for k in ("question_id", "category", "turns"):
-            if k not in q:
-                raise ConfigError(f"{path}:{n}: missing key {k!r} (FastChat format: question_id, category, turns)")
-        if not isinstance(q["turns"], list) or not q["turns"] or not all(isinstance(t, str) for t in q["turns"]):
-            raise ConfigError(f"{path}:{n}: 'turns' must be a non-empty list of strings")
-        if "reference" in q and not (isinstance(q["reference"], list) and all(isinstance(r, str) for r in q["reference"])):
-            raise ConfigError(f"{path}:{n}: 'reference' must be a list of strings")
-        if q["question_id"] in seen:
-            raise ConfigError(f"{path}:{n}: duplicate question_id {q['question_id']!r}")
-        seen.add(q["question_id"])
-        out.append(q)
-    return out[:limit] if limit else out
 
 
 def generate_answers(cfg: MTBenchConfig, generator, out_dir: Path, seed: int, model_id: str) -> list[dict]:
@@ -83,25 +66,30 @@ def generate_answers(cfg: MTBenchConfig, generator, out_dir: Path, seed: int, mo
 
 
 def judge_answers(cfg: MTBenchConfig, judge: Judge, out_dir: Path, questions: list[dict]) -> None:
-    """Phase 2: judgments.jsonl, resumed; one line per (question, turn), written as it is judged."""
+    """Phase 2: judgments.jsonl, resumed; one line per (question, judged turn), written as it is judged."""
     answers = {a["question_id"]: a for a in read_jsonl(out_dir / "answers.jsonl")}
+    prompts = load_judge_prompts([resolve_path(p) for p in cfg.judge.prompts])
+    refs = load_references(resolve_path(cfg.references))
+    check_requests(questions, prompts, refs, cfg.judge.turns)   # all or nothing, before the first request
     path = out_dir / "judgments.jsonl"
     done = {(j["question_id"], j["turn"]) for j in read_jsonl(path)}
     for q in questions:
         a = answers.get(q["question_id"])
         if a is None:
             raise RuntimeError(f"{out_dir / 'answers.jsonl'}: no answer for question {q['question_id']}")
-        for turn in range(1, len(q["turns"]) + 1):
-            if (q["question_id"], turn) in done:
-                continue
-            msgs = grading_messages(q["turns"], a["turns"], turn, q.get("reference"))
+        for turn in cfg.judge.turns:
+            if turn > len(q["turns"]) or (q["question_id"], turn) in done:
+                continue   # FastChat judges turn 2 only for two-turn questions
+            name, msgs = request(prompts, q, a["turns"], turn, refs)
             res = grade(judge, msgs, cfg.judge)
             append_jsonl(path, [{"question_id": q["question_id"], "category": q["category"], "turn": turn,
-                                 "judge": judge.name, **res}])
+                                 "model": a.get("model"), "judge": [judge.name, name],
+                                 "user_prompt": msgs[1]["content"], "judgment": res["judge_outputs"][-1],
+                                 **res, "tstamp": time.time()}])
 
 
 def summarize(out_dir: Path, questions: list[dict]) -> dict:
-    """Per-category, per-turn and overall averages over the judged turns (unparsable ones left out)."""
+    """AVG (FastChat show_result: mean score over the judged turns with a rating), per category and turn."""
     qids = {q["question_id"] for q in questions}
     js = [j for j in read_jsonl(out_dir / "judgments.jsonl") if j["question_id"] in qids]
     ok = [j for j in js if j["score"] is not None]
@@ -128,8 +116,10 @@ def main(argv: Optional[list[str]] = None) -> None:
     ap.add_argument("--questions", default=MTBenchConfig().questions)
     ap.add_argument("--judge", default="none", choices=["none", "openai", "hf"])
     ap.add_argument("--judge-model", default="gpt-4")
+    ap.add_argument("--judge-turns", type=int, nargs="+", default=[1], choices=[1, 2])
     a = ap.parse_args(argv)
-    cfg = MTBenchConfig(questions=a.questions, judge=JudgeConfig(kind=a.judge, model=a.judge_model))
+    cfg = MTBenchConfig(questions=a.questions, judge=JudgeConfig(kind=a.judge, model=a.judge_model,
+                                                                        turns=a.judge_turns))
     out = Path(a.out)
     qs = generate_answers(cfg, Generator(a.model), out, 0, a.model)
     judge = make_judge(cfg.judge)

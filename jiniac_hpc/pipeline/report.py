@@ -200,8 +200,9 @@ def _eval(d: Optional[Path]) -> list[str]:
         cats = ", ".join(f"{k} {v:.3f}" for k, v in jaster.get("categories", {}).items())
         md += ["", f"**AVG_jaster {jaster.get('AVG', float('nan')):.3f}** (categories: {cats})", ""]
     mt = sc.get("mtbench", {})
-    if isinstance(mt, dict) and "overall" in mt:
-        md += [f"**MT-bench overall {mt['overall']:.2f}**", ""]
+    if isinstance(mt, dict) and mt.get("AVG") is not None:
+        md += [f"**AVG_mtbench {mt['AVG']:.2f}** (judged turns {', '.join(mt.get('turns', {}))}; "
+               f"{mt.get('n_judged', '?')} rated, {mt.get('n_unparsable', '?')} unparsable)", ""]
     elif "mtbench" in sc:
         md += ["MT-bench: answers generated; no judge configured, so no score.", ""]
     table = d / "langtest" / "table.md"

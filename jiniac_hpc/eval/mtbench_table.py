@@ -1,0 +1,97 @@
+"""FastChat's MT-bench per-model table from a single-answer judgments file (``show_result.py --mode single``).
+
+    python -m jiniac_hpc.eval.mtbench_table JUDGMENTS.jsonl [--model-list A B] [--json]
+    jiniac eval mtbench-table JUDGMENTS.jsonl
+
+Follows Stability-AI/FastChat, branch ``jp-stable``, commit e37eb28,
+``fastchat/llm_judge/show_result.py`` ``display_result_single``: drop the judgments whose score
+is -1, then per model the mean score of the first turn, of the second turn, and of all turns
+("Average"), each sorted best first. jp-stable prints only the first turn for
+``--bench-name japanese_mt_bench``; we print the second turn and the average too whenever the
+file has second-turn judgments. The input is FastChat's ``model_judgment/<judge>_single.jsonl``,
+jp-stable's per-model folder of ``<model>__<turn>turn.jsonl`` files (what its
+``play_a_match_single`` writes), or our ``judgments.jsonl`` (an unparsable rating there is
+``null``, left out like -1). We also count the left-out judgments per model.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Optional, Sequence
+
+from jiniac_hpc.config import ConfigError
+from jiniac_hpc.eval.mtbench_data import jsonl_lines
+
+UNPARSABLE = (-1, None)   # FastChat's failed rating, and ours
+
+
+def load_judgments(path: Path) -> list[dict]:
+    """The judgment lines of a file, or of every ``*.jsonl`` in a folder (sorted); errors name file and line."""
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    if not files or not files[0].is_file():
+        raise ConfigError(f"{path}: no judgments file (a FastChat *_single.jsonl, or a folder of *.jsonl)")
+    out = []
+    for f in files:
+        for n, j in jsonl_lines(f, "judgments"):
+            missing = [k for k in ("model", "score", "turn") if k not in j]
+            if missing:
+                raise ConfigError(f"{f}:{n}: judgment lacks {missing} (a single-answer judgment has model, "
+                                  f"score, turn; pairwise files are not supported)")
+            if j["score"] not in UNPARSABLE and not isinstance(j["score"], (int, float)):
+                raise ConfigError(f"{f}:{n}: score {j['score']!r} is not a number")
+            out.append(j)
+    return out
+
+
+def table(judgments: Sequence[dict], models: Optional[Sequence[str]] = None) -> dict[str, dict]:
+    """model -> {"turn1", "turn2", "average": mean score or None, "n": {same keys: rated judgments},
+    "n_unparsable": left-out judgments}."""
+    rows: dict[str, dict] = {}
+    for j in judgments:
+        if models is not None and j["model"] not in models:
+            continue
+        r = rows.setdefault(j["model"], {"scores": {1: [], 2: []}, "n_unparsable": 0})
+        if j["score"] in UNPARSABLE:
+            r["n_unparsable"] += 1
+        else:
+            r["scores"].setdefault(int(j["turn"]), []).append(float(j["score"]))
+    out = {}
+    for model, r in rows.items():
+        by_turn = r["scores"]
+        every = [s for v in by_turn.values() for s in v]
+        out[model] = {"turn1": _mean(by_turn[1]), "turn2": _mean(by_turn[2]), "average": _mean(every),
+                      "n": {"turn1": len(by_turn[1]), "turn2": len(by_turn[2]), "average": len(every)},
+                      "n_unparsable": r["n_unparsable"]}
+    return out
+
+
+def _mean(v: list[float]) -> Optional[float]:
+    return sum(v) / len(v) if v else None
+
+
+def format_table(t: dict[str, dict]) -> str:
+    """The sections show_result prints (first turn; with second-turn judgments also second turn and average)."""
+    sections = [("First turn", "turn1")]
+    if any(r["turn2"] is not None for r in t.values()):
+        sections += [("Second turn", "turn2"), ("Average", "average")]
+    lines = []
+    for title, key in sections:
+        rated = sorted(((m, r) for m, r in t.items() if r[key] is not None), key=lambda mr: -mr[1][key])
+        lines += ["", f"########## {title} ##########", f"{'model':48s} {'score':>9s} {'n':>5s} {'unparsable':>10s}"]
+        lines += [f"{m:48s} {r[key]:9.6f} {r['n'][key]:5d} {r['n_unparsable']:10d}" for m, r in rated]
+    return "\n".join(lines).lstrip("\n")
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("judgments", type=Path)
+    ap.add_argument("--model-list", nargs="+", default=None, help="only these models (show_result's --model-list)")
+    ap.add_argument("--json", action="store_true", help="print the table as JSON")
+    a = ap.parse_args(argv)
+    t = table(load_judgments(a.judgments), a.model_list)
+    print(json.dumps(t, indent=1, ensure_ascii=False) if a.json else format_table(t))
+
+
+if __name__ == "__main__":
+    main()
