@@ -58,14 +58,13 @@ def test_every_sample_has_a_prediction(result):
     records = read_jsonl(out / "predictions.jsonl")
     cfg = _cfg(Path("x")).jaster
     for task in cfg.tasks:
-        _, scored = split(LOADERS[task](data_path(cfg, task)), cfg, seed=0)
+        _, scored, _ = split(task, LOADERS[task](data_path(cfg, task)), cfg, seed=0)
         got = [r for r in records if r["task"] == task]
         assert [r["id"] for r in got] == [s.id for s in scored] and len(got) == LIMIT
         for r in got:
             assert set(r) >= {"task", "id", "prompt", "prediction", "gold", "score"}
             assert isinstance(r["prediction"], str) and r["prompt"].endswith("### 応答:\n")
-            assert r["score"] == jaster.sample_score(task, r["prediction"],
-                                                     r["gold"] if isinstance(r["gold"], list) else [r["gold"]])
+            assert r["score"] == jaster.sample_score(task, r["prediction"], r["gold"])
 
 
 def test_scores_equal_metrics_recomputed_from_predictions(result):
@@ -78,7 +77,8 @@ def test_scores_equal_metrics_recomputed_from_predictions(result):
             assert on_disk["jaster"]["tasks"][task][k] == pytest.approx(v), (task, k)
     assert on_disk["jaster"]["categories"] == pytest.approx(again["categories"])
     assert on_disk["jaster"]["AVG"] == pytest.approx(again["AVG"])
-    assert set(on_disk["jaster"]["categories"]) == {"MC", "NLI", "RC", "STS"}
+    assert set(on_disk["jaster"]["categories"]) == {"MC", "NLI", "RC"}
+    assert on_disk["jaster"]["not_averaged"] == ["jsts"]
     assert on_disk["step"] == 42 and (out / "eval.done").exists()
 
 
