@@ -37,6 +37,8 @@ STAGE_OPTIONS = [
 
 # Stage-specific shorthands: option -> config key (``--checkpoints D`` is ``--set checkpoints=D``).
 SHORTHANDS = {"eval": {"checkpoints": "Evaluate every step-* checkpoint of this run directory, as an array."}}
+# Stages that also hold subcommands (``jiniac eval rescore ...``); without one, the stage runs.
+STAGE_GROUPS = ("eval",)
 
 
 def _stage_command(stage_name: str):
@@ -54,11 +56,18 @@ def _stage_command(stage_name: str):
             res.wait()
             click.echo(f"[{stage_name}] all jobs finished")
 
+    body = run
+    if stage_name in STAGE_GROUPS:
+        def body(**kw):
+            if click.get_current_context().invoked_subcommand is None:
+                run(**kw)
     for key, help_text in SHORTHANDS.get(stage_name, {}).items():
-        run = click.option(f"--{key.replace('_', '-')}", key, default=None, help=help_text)(run)
+        body = click.option(f"--{key.replace('_', '-')}", key, default=None, help=help_text)(body)
     for opt in reversed(STAGE_OPTIONS):
-        run = opt(run)
-    return click.command(name=stage_name, help=STAGES[stage_name].help)(run)
+        body = opt(body)
+    if stage_name in STAGE_GROUPS:
+        return click.group(name=stage_name, help=STAGES[stage_name].help, invoke_without_command=True)(body)
+    return click.command(name=stage_name, help=STAGES[stage_name].help)(body)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,6 +77,22 @@ def cli():
 
 for _name in STAGES:
     cli.add_command(_stage_command(_name))
+
+
+@cli.commands["eval"].command("rescore")
+@click.argument("predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--gold", "golds", multiple=True, required=True, metavar="FILE|TASK=FILE|DIR",
+              help="Gold JGLUE file (task from its name, or TASK=FILE), or a folder of JGLUE files; repeatable.")
+@click.option("--out", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the scores (default: scores.rescored.json beside PREDICTIONS).")
+def eval_rescore(predictions, golds, out):
+    """Recompute the jaster scores of a predictions.jsonl against gold files (no model needed)."""
+    from jiniac_hpc.eval.rescore import rescore_to
+
+    try:
+        rescore_to(predictions, golds, out)
+    except (ConfigError, FileNotFoundError) as e:
+        raise click.ClickException(str(e)) from None
 
 
 @cli.command()
