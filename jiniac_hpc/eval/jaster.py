@@ -69,7 +69,8 @@ class Sample:
 # ---------------------------------------------------------------------------------------------
 
 
-def _jsonl(path: Path) -> list[tuple[int, dict]]:
+def jsonl_rows(path: Path) -> list[tuple[int, dict]]:
+    """(line number, object) per non-blank line; bad JSON fails naming the file and line."""
     rows = []
     with path.open(encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
@@ -91,7 +92,7 @@ def _need(obj: dict, keys: tuple[str, ...], where: str) -> None:
 
 def _load_jcqa(path: Path) -> list[Sample]:
     out = []
-    for n, o in _jsonl(path):
+    for n, o in jsonl_rows(path):
         _need(o, ("q_id", "question", "choice0", "choice1", "choice2", "choice3", "choice4", "label"), f"{path}:{n}")
         choices = ",".join(f"{i}.{o[f'choice{i}']}" for i in range(5))
         out.append(Sample(str(o["q_id"]), f"質問：{o['question']}\n選択肢：{choices}", str(o["label"]), str(o["q_id"])))
@@ -100,7 +101,7 @@ def _load_jcqa(path: Path) -> list[Sample]:
 
 def _load_pairs(path: Path, *, sts: bool) -> list[Sample]:
     out = []
-    for n, o in _jsonl(path):
+    for n, o in jsonl_rows(path):
         _need(o, ("sentence_pair_id", "sentence1", "sentence2", "label"), f"{path}:{n}")
         if sts:
             text = f"文1：{o['sentence1']}\n文2：{o['sentence2']}"

@@ -13,7 +13,6 @@ its scores.json (all but ``fewshots``, which records how the prompts were made).
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -54,20 +53,12 @@ def gold_files(specs: Sequence[str]) -> dict[str, Path]:
 
 
 def read_predictions(path: Path) -> list[tuple[int, dict]]:
-    rows = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ConfigError(f"{path}:{n}: invalid JSON: {e}") from None
-            missing = [k for k in ("task", "id") if k not in r] + ([] if "raw" in r or "prediction" in r
-                                                                   else ["raw (or prediction)"])
-            if missing:
-                raise ConfigError(f"{path}:{n}: missing key(s) {missing}")
-            rows.append((n, r))
+    rows = jaster.jsonl_rows(path)
+    for n, r in rows:
+        missing = [k for k in ("task", "id") if k not in r] + ([] if "raw" in r or "prediction" in r
+                                                               else ["raw (or prediction)"])
+        if missing:
+            raise ConfigError(f"{path}:{n}: missing key(s) {missing}")
     return rows
 
 
