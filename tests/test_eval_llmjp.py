@@ -8,7 +8,10 @@ swallow-llm/swallow-evaluation@78de0dba5324f9539b824cc1a4f08b9c4b8c181d under ``
 its lock file pins fuzzywuzzy 0.18.0 + python-Levenshtein 0.21.1) and fuzzywuzzy 0.18.0
 (seatgeek/fuzzywuzzy@749d61ab2ea35498c4d04d74dafde9248f253fb4: ``fuzz.token_sort_ratio`` ->
 ``_process_and_sort`` -> ``utils.full_process(force_ascii=True)`` -> ``ratio`` with its
-``check_for_equivalence`` / ``check_empty_string`` guards and ``utils.intr``). The pairs mix
+``check_for_equivalence`` / ``check_empty_string`` guards and ``utils.intr``). With
+python-Levenshtein installed, fuzzywuzzy's ratio is ``Levenshtein.ratio``, which 0.21.1 documents
+as the normalised Indel similarity, ``1 - normalized_distance`` (maxbachmann.github.io/Levenshtein;
+seatgeek/thefuzz issue 53 on Indel vs Levenshtein). The pairs mix
 real JGLUE answers (JSQuAD golds, JSTS labels) with the edge cases the issue lists.
 """
 from __future__ import annotations

@@ -79,7 +79,8 @@ def main() -> None:
             f"# Golden few-shot prompt of {task}: first validation item (id {first[0]}) of {name} (JGLUE v1.3).",
             "# Template: llm-jp-eval v1.3.0 src/llm_jp_eval/utils.py get_evaluation_prompt (no custom template),",
             f"#   instruction and Sample format from src/llm_jp_eval/datasets/{task}.py;",
-            f"#   read in {SOURCE} under llm-jp-eval/.",
+            f"#   read in {SOURCE} under llm-jp-eval/ (llm-jp-eval: Apache-2.0).",
+            "# Text: JGLUE v1.3 validation data (yahoojapan/JGLUE, CC BY-SA 4.0), from ../shared/data/jglue/.",
             f"# Shots (ids): {' '.join(info['shots'])} (jiniac's validation pool, default config, seed 0).",
             "# Built by tests/golden/make_jaster_prompts.py; the prompt is every byte after the next line.",
         ]
