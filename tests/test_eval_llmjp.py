@@ -270,3 +270,11 @@ def test_shots_from_a_named_train_file_follow_llm_jp_eval(tmp_path):
     expected = [str(r["sentence_pair_id"]) for r in rows[: int(len(rows) * 0.9)][:4]]
     assert [s.id for s in shots] == expected and info["pool_removed"] == 0
     assert [s.id for s in scored] == [s.id for s in samples[:5]]    # nothing held out
+
+
+def test_zero_shot_holds_nothing_out():
+    cfg = JasterConfig(num_fewshots=0)
+    samples = jaster.LOADERS["jsts"](jaster.data_path(cfg, "jsts"))
+    shots, scored, info = jaster.split("jsts", samples, cfg, seed=0)
+    assert shots == [] and scored == samples and info["pool_removed"] == 0
+    assert jaster.build_prompt("jsts", [], samples[0]).count("### 入力:") == 1

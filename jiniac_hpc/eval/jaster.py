@@ -22,7 +22,8 @@ Otherwise only the validation file exists here, so its samples are grouped (a JS
 an article, else one sample), the groups permuted with ``seed``, and the first groups (at least
 ``fewshot_pool`` samples, at least k groups) become a held-out pool that is never scored; the
 k shots are the first sample of each of its first k groups, so no two shots share an article.
-How many validation items the pool removed is printed and stored under ``fewshots``.
+How many validation items the pool removed is printed and stored under ``fewshots``. Zero-shot
+(``num_fewshots: 0``) holds nothing out.
 """
 from __future__ import annotations
 
@@ -206,7 +207,9 @@ def pool_split(samples: list[Sample], k: int, pool_size: int, seed: int) -> tupl
 def split(task: str, samples: list[Sample], cfg: JasterConfig, seed: int) -> tuple[list[Sample], list[Sample], dict]:
     """(few-shot examples, scored samples, what fewshots records) of one task."""
     tp = train_path(cfg, task)
-    if tp is not None:
+    if cfg.num_fewshots == 0:
+        shots, scored, info = [], samples, {"source": "none (zero-shot)", "pool_removed": 0}
+    elif tp is not None:
         shots = train_shots(LOADERS[task](tp), cfg.num_fewshots, f"jaster.train_files.{task} ({tp})")
         scored, info = samples, {"source": str(tp), "pool_removed": 0}
     else:
