@@ -63,7 +63,7 @@ def main() -> None:
     if a.threads:
         torch.set_num_threads(a.threads)
     cfg = JasterConfig(limit=a.samples, num_fewshots=a.shots, fewshot_pool=max(8, a.shots))
-    shots, scored = split(LOADERS["jcommonsenseqa"](data_path(cfg, "jcommonsenseqa")), cfg, seed=0)
+    shots, scored, _ = split("jcommonsenseqa", LOADERS["jcommonsenseqa"](data_path(cfg, "jcommonsenseqa")), cfg, seed=0)
     prompts = [build_prompt("jcommonsenseqa", shots, s) for s in scored]
     with tempfile.TemporaryDirectory() as tmp:
         mdir, tok_dir, name = make_model(Path(tmp))

@@ -108,6 +108,22 @@ for _name in STAGES:
     cli.add_command(_stage_command(_name))
 
 
+@cli.commands["eval"].command("rescore")
+@click.argument("predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--gold", "golds", multiple=True, required=True, metavar="FILE|TASK=FILE|DIR",
+              help="Gold JGLUE file (task from its name, or TASK=FILE), or a folder of JGLUE files; repeatable.")
+@click.option("--out", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the scores (default: scores.rescored.json beside PREDICTIONS).")
+def eval_rescore(predictions, golds, out):
+    """Recompute the jaster scores of a predictions.jsonl against gold files (no model needed)."""
+    from jiniac_hpc.eval.rescore import rescore_to
+
+    try:
+        rescore_to(predictions, golds, out)
+    except (ConfigError, FileNotFoundError) as e:
+        raise click.ClickException(str(e)) from None
+
+
 @cli.command()
 @click.option("--recipe", "-r", default="tiny", show_default=True, help="Pipeline recipe (recipes/pipeline/).")
 @click.option("--cluster", "-c", default=None, help="Cluster profile (default: $JINIAC_CLUSTER, or 'local').")

@@ -58,14 +58,13 @@ def test_every_sample_has_a_prediction(result):
     records = read_jsonl(out / "predictions.jsonl")
     cfg = _cfg(Path("x")).jaster
     for task in cfg.tasks:
-        _, scored = split(LOADERS[task](data_path(cfg, task)), cfg, seed=0)
+        _, scored, _ = split(task, LOADERS[task](data_path(cfg, task)), cfg, seed=0)
         got = [r for r in records if r["task"] == task]
         assert [r["id"] for r in got] == [s.id for s in scored] and len(got) == LIMIT
         for r in got:
             assert set(r) >= {"task", "id", "prompt", "prediction", "gold", "score"}
             assert isinstance(r["prediction"], str) and r["prompt"].endswith("### 応答:\n")
-            assert r["score"] == jaster.sample_score(task, r["prediction"],
-                                                     r["gold"] if isinstance(r["gold"], list) else [r["gold"]])
+            assert r["score"] == jaster.sample_score(task, r["prediction"], r["gold"])
 
 
 def test_scores_equal_metrics_recomputed_from_predictions(result):
@@ -78,7 +77,8 @@ def test_scores_equal_metrics_recomputed_from_predictions(result):
             assert on_disk["jaster"]["tasks"][task][k] == pytest.approx(v), (task, k)
     assert on_disk["jaster"]["categories"] == pytest.approx(again["categories"])
     assert on_disk["jaster"]["AVG"] == pytest.approx(again["AVG"])
-    assert set(on_disk["jaster"]["categories"]) == {"MC", "NLI", "RC", "STS"}
+    assert set(on_disk["jaster"]["categories"]) == {"MC", "NLI", "RC"}
+    assert on_disk["jaster"]["not_averaged"] == ["jsts"]
     assert on_disk["step"] == 42 and (out / "eval.done").exists()
 
 
@@ -169,3 +169,67 @@ def _tok(d: Path):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(str(d))
+
+
+def _invoke(args: list[str]):
+    from click.testing import CliRunner
+
+    from jiniac_hpc.cli import cli
+
+    return CliRunner().invoke(cli, args)
+
+
+def test_rescore_cli_gives_back_the_runs_scores(result, tmp_path):
+    """`jiniac eval rescore PREDICTIONS --gold DIR` recomputes scores.json's jaster part from the files alone."""
+    from jiniac_hpc.paths import jglue_dir
+
+    out, _ = result
+    res = _invoke(["eval", "rescore", str(out / "predictions.jsonl"), "--gold", str(jglue_dir()),
+                   "--out", str(tmp_path / "rescored.json")])
+    assert res.exit_code == 0, res.output
+    assert "rescore jsquad: 8 predictions scored" in res.output
+    rescored = json.loads((tmp_path / "rescored.json").read_text())["jaster"]
+    original = json.loads((out / "scores.json").read_text())["jaster"]
+    assert set(original) - set(rescored) == {"fewshots"}        # how the prompts were made: not a score
+    original.pop("fewshots")
+    assert rescored == original
+
+
+def test_rescore_uses_the_gold_file_not_the_stored_gold(result, tmp_path):
+    out, _ = result
+    records = [r for r in read_jsonl(out / "predictions.jsonl") if r["task"] == "jsquad"]
+    assert records[0]["score"]["char_f1"] < 1.0
+    preds = tmp_path / "predictions.jsonl"
+    preds.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    cfg = _cfg(Path("x")).jaster
+    data = json.loads(data_path(cfg, "jsquad").read_text(encoding="utf-8"))
+    for art in data["data"]:
+        for p in art["paragraphs"]:
+            for q in p["qas"]:
+                if q["id"] == records[0]["id"]:
+                    q["answers"][0]["text"] = records[0]["prediction"]     # now the first answer is right
+    gold = tmp_path / "gold.json"
+    gold.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    res = _invoke(["eval", "rescore", str(preds), "--gold", f"jsquad={gold}", "--out", str(tmp_path / "r.json")])
+    assert res.exit_code == 0, res.output
+    got = json.loads((tmp_path / "r.json").read_text())["jaster"]["tasks"]["jsquad"]["char_f1"]
+    expected = (1.0 + sum(r["score"]["char_f1"] for r in records[1:])) / len(records)
+    assert got == pytest.approx(expected)
+
+
+def test_rescore_errors_name_file_line_and_key(result, tmp_path):
+    out, _ = result
+    first = read_jsonl(out / "predictions.jsonl")[0]
+    bad = tmp_path / "predictions.jsonl"
+    bad.write_text(json.dumps(first, ensure_ascii=False) + "\n" + json.dumps({**first, "id": "nope"}) + "\n")
+    gold = str(data_path(_cfg(Path("x")).jaster, first["task"]))
+    res = _invoke(["eval", "rescore", str(bad), "--gold", gold])
+    assert res.exit_code != 0 and f"predictions.jsonl:2: {first['task']} id 'nope' is not in" in res.output
+    res = _invoke(["eval", "rescore", str(bad), "--gold", str(tmp_path / "predictions.jsonl")])
+    assert res.exit_code != 0 and "does not say its task; pass TASK=FILE" in res.output
+    bad.write_text('{"task": "jnli", "raw": "x"}\n')
+    res = _invoke(["eval", "rescore", str(bad), "--gold", gold])
+    assert res.exit_code != 0 and "predictions.jsonl:1: missing key(s) ['id']" in res.output
+    # without a subcommand, `jiniac eval` is still the stage
+    res = _invoke(["eval", "--cluster", "local", "--recipe", "no-such-recipe", "--dry-run"])
+    assert res.exit_code != 0 and "no-such-recipe" in res.output

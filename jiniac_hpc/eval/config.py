@@ -22,12 +22,12 @@ DEFAULT_FILES = {"jcommonsenseqa": "jcommonsenseqa-v1.3-valid.json", "jnli": "jn
                  "jsquad": "jsquad-v1.3-valid.json", "jsts": "jsts-v1.3-valid.json"}
 DEFAULT_TEMPERATURES = {"writing": 0.7, "roleplay": 0.7, "extraction": 0.0, "math": 0.0, "coding": 0.0,
                         "reasoning": 0.0, "stem": 0.1, "humanities": 0.1}
-DEFAULT_MAX_NEW_TOKENS = {"jcommonsenseqa": 3, "jnli": 6, "jsquad": 32, "jsts": 6}
+DEFAULT_MAX_NEW_TOKENS = {"jcommonsenseqa": 1, "jnli": 3, "jsquad": 25, "jsts": 3}   # llm-jp-eval v1.3.0 output_length
 
 
 @dataclass
 class JasterConfig:
-    """llm-jp-eval-style generation tasks on JGLUE (v1.3 validation files by default)."""
+    """llm-jp-eval v1.3.0's generation tasks on JGLUE (v1.3 validation files by default); see jaster.py."""
 
     data_dir: Optional[str] = field(None, doc="Folder with the JGLUE files; None: jiniac_hpc.paths.jglue_dir() "
                                               "($JINIAC_JGLUE or <shared>/data/jglue). Point it at test sets if you have them.")
@@ -35,26 +35,32 @@ class JasterConfig:
                              f"{list(JGLUE_TASKS)}.")
     files: dict[str, str] = field(default_factory=dict, doc="File name of a task inside data_dir, where it differs "
                                   f"from the v1.3 validation names {DEFAULT_FILES}.")
+    train_files: dict[str, str] = field(default_factory=dict, doc="JGLUE train file of a task (path, or a name "
+                                        "inside data_dir). Where one is named, the shots are llm-jp-eval's: the "
+                                        "train file shuffled with random.seed(42), its first 90% kept, the first "
+                                        "num_fewshots taken; every validation sample is scored.")
     num_fewshots: int = field(4, doc="k: few-shot examples in every prompt (llm-jp-eval's default is 4).")
-    fewshot_pool: int = field(32, doc="Samples held out as the few-shot pool (never scored). The pool is the "
-                                      "first groups of a permutation seeded by `seed` (a JSQuAD group is an "
-                                      "article, so no scored question shares a context with a shot).")
+    fewshot_pool: int = field(32, doc="Tasks without a train file: validation samples held out as the few-shot "
+                                      "pool (never scored). The pool is the first groups (a JSQuAD group is an "
+                                      "article) of a permutation seeded by `seed`, at least num_fewshots groups; "
+                                      "each shot comes from a different group.")
     limit: Optional[int] = field(None, doc="Scored samples per task (the first ones in file order after the pool "
                                            "is removed); None: all.")
     max_new_tokens: dict[str, int] = field(default_factory=dict, doc="Generation limit per task in tokens, where it "
-                                           f"differs from {DEFAULT_MAX_NEW_TOKENS}.")
+                                           f"differs from llm-jp-eval's output_length {DEFAULT_MAX_NEW_TOKENS}.")
     categories: dict[str, list[str]] = field(default_factory=lambda: {
-        "MC": ["jcommonsenseqa/exact_match"], "NLI": ["jnli/exact_match"], "RC": ["jsquad/char_f1"],
-        "STS": ["jsts/pearson", "jsts/spearman"]},
-        doc="Category -> 'task/metric' list. A category's score is the mean of its metrics; AVG (AVG_jaster) "
-            "is the mean over the categories whose tasks ran, as llm-jp-eval does.")
+        "NLI": ["jnli/exact_match"], "RC": ["jsquad/char_f1"], "MC": ["jcommonsenseqa/exact_match"]},
+        doc="Category -> 'task/metric' list: llm-jp-eval v1.3.0's table, JGLUE part (JSTS is in no category). "
+            "A category is the mean of its metrics that ran; AVG is the mean over the categories that ran "
+            "(llm-jp-eval's nine-category mean is reported beside it as AVG_llm_jp_eval_9).")
 
     def __post_init__(self):
         for t in self.tasks:
             check(t in JGLUE_TASKS, "tasks", f"unknown task {t!r}; known: {list(JGLUE_TASKS)}")
-        for t in list(self.files) + list(self.max_new_tokens):
-            check(t in JGLUE_TASKS, "files" if t in self.files else "max_new_tokens",
-                  f"unknown task {t!r}; known: {list(JGLUE_TASKS)}")
+        for key, per_task in (("files", self.files), ("train_files", self.train_files),
+                              ("max_new_tokens", self.max_new_tokens)):
+            for t in per_task:
+                check(t in JGLUE_TASKS, key, f"unknown task {t!r}; known: {list(JGLUE_TASKS)}")
         check(all(v >= 1 for v in self.max_new_tokens.values()), "max_new_tokens", "every limit must be >= 1")
         check(self.num_fewshots >= 0, "num_fewshots", "must be >= 0")
         check(self.fewshot_pool >= self.num_fewshots, "fewshot_pool", "must be >= num_fewshots")

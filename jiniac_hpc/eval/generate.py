@@ -79,6 +79,7 @@ class Generator:
         self.window = int(getattr(self.model.config, "max_position_embeddings", 2048) or 2048)
         self.max_prompt_tokens = max_prompt_tokens
         self.truncated = 0          # prompts cut to fit, since construction
+        self.last_truncated: list[bool] = []
         self.model_dir = model_dir
 
     # ------------------------------------------------------------------ prompts
@@ -101,10 +102,12 @@ class Generator:
     def _encode(self, prompts: Sequence[str], max_new_tokens: int) -> list[list[int]]:
         limit = self.max_prompt_tokens or max(16, self.window - max_new_tokens)
         out = []
+        self.last_truncated = []    # per prompt of the latest call, for per-sample records
         bos = self.tokenizer.bos_token
         for p in prompts:
             # a chat template that writes <s> itself must not get a second one from the tokenizer
             ids = self.tokenizer(p, add_special_tokens=not (bos and p.startswith(bos)))["input_ids"]
+            self.last_truncated.append(len(ids) > limit)
             if len(ids) > limit:
                 ids = ids[-limit:]
                 self.truncated += 1

@@ -1,16 +1,29 @@
-"""jaster-style (llm-jp-eval) generation tasks on JGLUE: JCommonsenseQA, JNLI, JSQuAD, JSTS.
+"""llm-jp-eval v1.3.0's generation tasks on JGLUE: JCommonsenseQA, JNLI, JSQuAD, JSTS.
 
     python -m jiniac_hpc.eval.jaster MODEL_DIR --limit 10 --out /tmp/jaster   # predictions.jsonl + scores.json
 
-Each sample becomes an llm-jp-eval prompt: the fixed header, ``### 指示:`` with the task's
-instruction, k few-shot ``### 入力:`` / ``### 応答:`` pairs, then the sample's ``### 入力:`` and an
-open ``### 応答:``. The model answers greedily with a per-task token limit.
+Definitions followed (read, not copied): llm-jp-eval v1.3.0 as imported by
+swallow-llm/swallow-evaluation commit 78de0dba5324f9539b824cc1a4f08b9c4b8c181d:
+``llm-jp-eval/src/llm_jp_eval/datasets/{jcommonsenseqa,jnli,jsquad,jsts}.py`` (instruction
+texts word for word, output_length 1/3/25/3, the ``Sample`` inputs and outputs; JSQuAD's gold is
+the first answer) and ``utils.py`` ``get_evaluation_prompt`` (the prompt without a custom
+template)::
 
-Few-shot split: only validation files are public, so each task's samples are grouped (a JSQuAD
-group is one article, else one sample), the groups are permuted with ``seed``, and the first
-groups holding >= ``fewshot_pool`` samples form the few-shot pool. The k shots are the pool's
-first k samples in permutation order; pool samples are never scored. The scored samples are the
-rest, in file order (``limit`` keeps the first ones), so a slice is the same across checkpoints.
+    <header>\\n\\n### 指示:\\n<instruction>
+    \\n\\n### 入力:\\n<shot input>\\n\\n### 応答:\\n<shot output>      (per shot)
+    \\n\\n### 入力:\\n<input>\\n\\n### 応答:\\n
+
+Metrics and the category average: :mod:`jiniac_hpc.eval.metrics`.
+
+Few-shots. llm-jp-eval takes them from its train split: the JGLUE train file shuffled with
+``random.seed(42)``, the first 90% kept, the first k used. Where the recipe names a train file
+(``jaster.train_files``) this module does exactly that and scores every validation sample.
+Otherwise only the validation file exists here, so its samples are grouped (a JSQuAD group is
+an article, else one sample), the groups permuted with ``seed``, and the first groups (at least
+``fewshot_pool`` samples, at least k groups) become a held-out pool that is never scored; the
+k shots are the first sample of each of its first k groups, so no two shots share an article.
+How many validation items the pool removed is printed and stored under ``fewshots``. Zero-shot
+(``num_fewshots: 0``) holds nothing out.
 """
 from __future__ import annotations
 
@@ -28,16 +41,19 @@ from jiniac_hpc.paths import jglue_dir, resolve_path
 
 HEADER = "以下は、タスクを説明する指示と、文脈のある入力の組み合わせです。要求を適切に満たす応答を書きなさい。"
 NLI_LABELS = ("entailment", "contradiction", "neutral")
+TRAIN_SEED, TRAIN_FRACTION = 42, 0.9      # llm-jp-eval's train/dev split of a JGLUE train file
 
 INSTRUCTIONS = {
-    "jcommonsenseqa": "質問と回答の選択肢を読み、正しい選択肢の番号（0〜4）を一つ選んでください。"
-                      "回答は番号の数字だけとし、それ以外は何も書かないでください。",
-    "jnli": "前提と仮説の関係を entailment、contradiction、neutral のどれか一語で答えてください。"
-            "前提から仮説が導ける場合は entailment、両立しない場合は contradiction、どちらでもない場合は "
-            "neutral です。それ以外は何も書かないでください。",
-    "jsquad": "文章を読み、質問への答えを文章中から抜き出してください。答えの語句だけを書き、それ以外は何も書かないでください。",
-    "jsts": "二つの文の意味がどのくらい似ているかを、0.0（無関係）から5.0（同じ意味）までの数値で答えてください。"
-            "数値だけを書き、それ以外は何も書かないでください。",
+    "jcommonsenseqa": "質問と回答の選択肢を入力として受け取り、選択肢から回答を選択してください。なお、回答は選択肢の番号"
+                      "（例：0）でするものとします。 回答となる数値をint型で返し、他には何も含めないことを厳守してください。",
+    "jnli": "前提と仮説の関係をentailment、contradiction、neutralの中から回答してください。それ以外には何も含めないことを"
+            "厳守してください。\n\n制約：\n- 前提から仮説が、論理的知識や常識的知識を用いて導出可能である場合はentailmentと"
+            "出力\n- 前提と仮説が両立しえない場合はcontradictionと出力\n- そのいずれでもない場合はneutralと出力",
+    "jsquad": "質問に対する回答を文章から一言で抽出してください。回答は名詞で答えてください。 それ以外には何も含めないことを"
+              "厳守してください。",
+    "jsts": "日本語の文ペアの意味がどのくらい近いかを判定し、類似度を0.0〜5.0までの間の値で付与してください。0.0に近いほど"
+            "文ペアの意味が異なり、5.0に近いほど文ペアの意味が似ていることを表しています。整数値のみを返し、それ以外には"
+            "何も含めないことを厳守してください。",
 }
 
 
@@ -45,17 +61,17 @@ INSTRUCTIONS = {
 class Sample:
     id: str
     input: str
-    output: str               # the answer shown in a few-shot example
-    golds: list[str]          # accepted answers (JSQuAD: all distinct annotations)
-    group: str                # few-shot split unit
+    output: str               # the gold answer, also what a few-shot example shows
+    group: str                # few-shot split unit (JSQuAD: the article title)
 
 
 # ---------------------------------------------------------------------------------------------
-# Loading
+# Loading (JGLUE's own formats: JSON lines, or SQuAD JSON for JSQuAD)
 # ---------------------------------------------------------------------------------------------
 
 
-def _jsonl(path: Path) -> list[tuple[int, dict]]:
+def jsonl_rows(path: Path) -> list[tuple[int, dict]]:
+    """(line number, object) per non-blank line; bad JSON fails naming the file and line."""
     rows = []
     with path.open(encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
@@ -77,26 +93,25 @@ def _need(obj: dict, keys: tuple[str, ...], where: str) -> None:
 
 def _load_jcqa(path: Path) -> list[Sample]:
     out = []
-    for n, o in _jsonl(path):
+    for n, o in jsonl_rows(path):
         _need(o, ("q_id", "question", "choice0", "choice1", "choice2", "choice3", "choice4", "label"), f"{path}:{n}")
         choices = ",".join(f"{i}.{o[f'choice{i}']}" for i in range(5))
-        gold = str(int(o["label"]))
-        out.append(Sample(str(o["q_id"]), f"質問：{o['question']}\n選択肢：{choices}", gold, [gold], str(o["q_id"])))
+        out.append(Sample(str(o["q_id"]), f"質問：{o['question']}\n選択肢：{choices}", str(o["label"]), str(o["q_id"])))
     return out
 
 
 def _load_pairs(path: Path, *, sts: bool) -> list[Sample]:
     out = []
-    for n, o in _jsonl(path):
+    for n, o in jsonl_rows(path):
         _need(o, ("sentence_pair_id", "sentence1", "sentence2", "label"), f"{path}:{n}")
         if sts:
-            text, gold = f"文1：{o['sentence1']}\n文2：{o['sentence2']}", str(float(o["label"]))
+            text = f"文1：{o['sentence1']}\n文2：{o['sentence2']}"
         else:
             if o["label"] not in NLI_LABELS:
                 raise ConfigError(f"{path}:{n}: label {o['label']!r} is not one of {list(NLI_LABELS)}")
-            text, gold = f"前提：{o['sentence1']}\n仮説：{o['sentence2']}", o["label"]
+            text = f"前提：{o['sentence1']}\n仮説：{o['sentence2']}"
         sid = str(o["sentence_pair_id"])
-        out.append(Sample(sid, text, gold, [gold], sid))
+        out.append(Sample(sid, text, str(o["label"]), sid))
     return out
 
 
@@ -112,11 +127,10 @@ def _load_jsquad(path: Path) -> list[Sample]:
             for qa in para.get("qas", []):
                 where = f"{path}: data[{a}] question {qa.get('id', '?')}"
                 _need(qa, ("id", "question", "answers"), where)
-                golds = list(dict.fromkeys(x["text"] for x in qa["answers"]))
-                if not golds:
+                if not qa["answers"]:
                     raise ConfigError(f"{where}: no answers")
-                out.append(Sample(qa["id"], f"文章：{para['context']}\n質問：{qa['question']}", golds[0], golds,
-                                  art.get("title", str(a))))
+                out.append(Sample(qa["id"], f"文章：{para['context']}\n質問：{qa['question']}",
+                                  qa["answers"][0]["text"], art.get("title", str(a))))
     return out
 
 
@@ -128,9 +142,20 @@ LOADERS: dict[str, Callable[[Path], list[Sample]]] = {
 }
 
 
+def _base(cfg: JasterConfig) -> Path:
+    return resolve_path(cfg.data_dir) if cfg.data_dir else jglue_dir()
+
+
 def data_path(cfg: JasterConfig, task: str) -> Path:
-    base = resolve_path(cfg.data_dir) if cfg.data_dir else jglue_dir()
-    return base / cfg.file_of(task)
+    return _base(cfg) / cfg.file_of(task)
+
+
+def train_path(cfg: JasterConfig, task: str) -> Optional[Path]:
+    name = cfg.train_files.get(task)
+    if name is None:
+        return None
+    inside = _base(cfg) / name       # a bare name sits beside the validation files
+    return inside if inside.is_file() else resolve_path(name)
 
 
 def check_inputs(cfg: JasterConfig) -> None:
@@ -140,33 +165,70 @@ def check_inputs(cfg: JasterConfig) -> None:
         if not p.is_file():
             key = "jaster.data_dir" if not p.parent.is_dir() else f"jaster.files.{t}"
             raise ConfigError(f"{key}: {p} does not exist")
+        tp = train_path(cfg, t)
+        if tp is not None and not tp.is_file():
+            raise ConfigError(f"jaster.train_files.{t}: {tp} does not exist")
 
 
-def split(samples: list[Sample], cfg: JasterConfig, seed: int) -> tuple[list[Sample], list[Sample]]:
-    """(few-shot examples, scored samples); see the module docstring."""
-    groups = list(dict.fromkeys(s.group for s in samples))
-    random.Random(seed).shuffle(groups)
+# ---------------------------------------------------------------------------------------------
+# Few-shots
+# ---------------------------------------------------------------------------------------------
+
+
+def train_shots(train: list[Sample], k: int, where: str) -> list[Sample]:
+    """llm-jp-eval's shots: shuffle with random.seed(42), keep the first 90% (its train split), take k."""
+    shuffled = list(train)
+    random.Random(TRAIN_SEED).shuffle(shuffled)    # same generator state as random.seed(42); random.shuffle
+    kept = shuffled[:int(len(shuffled) * TRAIN_FRACTION)]
+    if len(kept) < k:
+        raise ConfigError(f"{where}: {len(kept)} train samples after the 90% split, num_fewshots is {k}")
+    return kept[:k]
+
+
+def pool_split(samples: list[Sample], k: int, pool_size: int, seed: int) -> tuple[list[Sample], list[Sample], int]:
+    """(shots, samples outside the pool, groups in the pool); see the module docstring."""
     by_group: dict[str, list[Sample]] = {}
     for s in samples:
         by_group.setdefault(s.group, []).append(s)
-    pool: list[Sample] = []
-    pool_groups = set()
+    groups = list(by_group)
+    random.Random(seed).shuffle(groups)
+    pool_groups: list[str] = []
+    n_pool = 0
     for g in groups:
-        if len(pool) >= cfg.fewshot_pool:
+        if n_pool >= pool_size and len(pool_groups) >= k:
             break
-        pool += by_group[g]
-        pool_groups.add(g)
-    scored = [s for s in samples if s.group not in pool_groups]
+        pool_groups.append(g)
+        n_pool += len(by_group[g])
+    shots = [by_group[g][0] for g in pool_groups[:k]]
+    held = set(pool_groups)
+    return shots, [s for s in samples if s.group not in held], len(pool_groups)
+
+
+def split(task: str, samples: list[Sample], cfg: JasterConfig, seed: int) -> tuple[list[Sample], list[Sample], dict]:
+    """(few-shot examples, scored samples, what fewshots records) of one task."""
+    tp = train_path(cfg, task)
+    if cfg.num_fewshots == 0:
+        shots, scored, info = [], samples, {"source": "none (zero-shot)", "pool_removed": 0}
+    elif tp is not None:
+        shots = train_shots(LOADERS[task](tp), cfg.num_fewshots, f"jaster.train_files.{task} ({tp})")
+        scored, info = samples, {"source": str(tp), "pool_removed": 0}
+    else:
+        shots, scored, n_groups = pool_split(samples, cfg.num_fewshots, cfg.fewshot_pool, seed)
+        removed = len(samples) - len(scored)
+        info = {"source": "validation pool", "pool_removed": removed, "pool_groups": n_groups}
+        print(f"jaster {task}: the few-shot pool removed {removed} of {len(samples)} validation items "
+              f"({n_groups} {'articles' if task == 'jsquad' else 'groups'}); they are not scored", flush=True)
     if cfg.limit is not None:
         scored = scored[:cfg.limit]
-    return pool[:cfg.num_fewshots], scored
+    info["shots"] = [s.id for s in shots]
+    return shots, scored, info
 
 
 def build_prompt(task: str, shots: list[Sample], sample: Sample) -> str:
-    parts = [HEADER, f"### 指示:\n{INSTRUCTIONS[task]}"]
-    parts += [f"### 入力:\n{s.input}\n### 応答:\n{s.output}" for s in shots]
-    parts.append(f"### 入力:\n{sample.input}\n### 応答:\n")
-    return "\n\n".join(parts)
+    text = f"{HEADER}\n\n### 指示:\n{INSTRUCTIONS[task]}"
+    for s in shots:
+        text += f"\n\n### 入力:\n{s.input}\n\n### 応答:\n{s.output}"
+    return text + f"\n\n### 入力:\n{sample.input}\n\n### 応答:\n"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,17 +236,18 @@ def build_prompt(task: str, shots: list[Sample], sample: Sample) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def sample_score(task: str, pred: str, golds: list[str]) -> dict[str, float]:
+def sample_score(task: str, pred: str, gold: str) -> dict[str, float]:
     """The per-sample values that the task's metrics aggregate (stored in predictions.jsonl)."""
     if task == "jsquad":
-        return {"exact_match": M.best_over(M.exact_match, pred, golds), "char_f1": M.best_over(M.char_f1, pred, golds)}
+        return {"char_f1": M.char_f1(pred, gold)}
     if task == "jsts":
-        return {"value": M.parse_float(pred), "gold": float(golds[0])}
-    return {"exact_match": M.exact_match(pred, golds[0])}
+        return {"value": M.parse_float(pred), "gold": float(gold)}
+    return {"exact_match": M.exact_match(pred, gold)}
 
 
-def task_metrics(task: str, preds: list[str], golds: list[list[str]]) -> dict[str, float]:
-    """Corpus-level metrics of one task from normalised predictions and their golds."""
+def task_metrics(task: str, preds: list[str], golds: list[str], truncated: Optional[list[bool]] = None
+                 ) -> dict[str, float]:
+    """Corpus-level metrics of one task from normalised predictions and golds."""
     if len(preds) != len(golds):
         raise ValueError(f"{task}: {len(preds)} predictions for {len(golds)} samples")
     rows = [sample_score(task, p, g) for p, g in zip(preds, golds)]
@@ -195,42 +258,46 @@ def task_metrics(task: str, preds: list[str], golds: list[list[str]]) -> dict[st
     else:
         for k in rows[0] if rows else ():
             out[k] = M.mean(r[k] for r in rows)
+    out["truncated"] = float(sum(truncated or []))
     return out
 
 
+def summarize(per_task: dict[str, dict[str, float]], categories: dict[str, list[str]]) -> dict:
+    return {"definitions": M.LLM_JP_EVAL, "tasks": per_task, **M.average(per_task, categories)}
+
+
 def run(cfg: JasterConfig, generator, seed: int) -> tuple[list[dict], dict]:
-    """Evaluate every task: (prediction records, {'tasks', 'categories', 'AVG'})."""
+    """Evaluate every task: (prediction records, the 'jaster' part of scores.json)."""
     records: list[dict] = []
     per_task: dict[str, dict[str, float]] = {}
+    fewshots: dict[str, dict] = {}
     for task in cfg.tasks:
         samples = LOADERS[task](data_path(cfg, task))
-        shots, scored = split(samples, cfg, seed)
+        shots, scored, fewshots[task] = split(task, samples, cfg, seed)
         if not scored:
             raise ConfigError(f"jaster.fewshot_pool: {task} has {len(samples)} samples, all held out for few-shot")
         prompts = [build_prompt(task, shots, s) for s in scored]
-        before = generator.truncated
         raw = generator.generate(prompts, cfg.max_new(task))
+        cut = list(getattr(generator, "last_truncated", None) or [False] * len(raw))
         preds = [M.postprocess(r) for r in raw]
-        golds = [[M.normalize(g) for g in s.golds] for s in scored]
-        per_task[task] = task_metrics(task, preds, golds)
-        per_task[task]["truncated"] = float(generator.truncated - before)
-        for s, prompt, r, p, g in zip(scored, prompts, raw, preds, golds):
-            records.append({"task": task, "id": s.id, "prompt": prompt, "raw": r, "prediction": p,
-                            "gold": g if task == "jsquad" else g[0], "score": sample_score(task, p, g)})
-    cats, avg = M.category_scores(per_task, cfg.categories)
-    return records, {"tasks": per_task, "categories": cats, "AVG": avg}
+        golds = [M.normalize(s.output) for s in scored]
+        per_task[task] = task_metrics(task, preds, golds, cut)
+        for s, prompt, r, p, g, c in zip(scored, prompts, raw, preds, golds, cut):
+            records.append({"task": task, "id": s.id, "prompt": prompt, "raw": r, "prediction": p, "gold": g,
+                            "score": sample_score(task, p, g), "truncated": c})
+    return records, {**summarize(per_task, cfg.categories), "fewshots": fewshots}
 
 
 def rescore(records: list[dict], categories: dict[str, list[str]]) -> dict:
-    """Recompute the scores from predictions.jsonl records (what tests compare scores.json to)."""
-    by_task: dict[str, tuple[list, list]] = {}
+    """Scores recomputed from predictions.jsonl records: from 'raw' when present, else 'prediction'."""
+    by_task: dict[str, tuple[list, list, list]] = {}
     for r in records:
-        preds, golds = by_task.setdefault(r["task"], ([], []))
-        preds.append(r["prediction"])
-        golds.append(r["gold"] if isinstance(r["gold"], list) else [r["gold"]])
-    per_task = {t: task_metrics(t, p, g) for t, (p, g) in by_task.items()}
-    cats, avg = M.category_scores(per_task, categories)
-    return {"tasks": per_task, "categories": cats, "AVG": avg}
+        preds, golds, cut = by_task.setdefault(r["task"], ([], [], []))
+        preds.append(M.postprocess(r["raw"]) if "raw" in r else M.normalize(r["prediction"]))
+        golds.append(M.normalize(r["gold"]))
+        cut.append(bool(r.get("truncated", False)))
+    per_task = {t: task_metrics(t, p, g, c) for t, (p, g, c) in by_task.items()}
+    return summarize(per_task, categories)
 
 
 def main(argv: Optional[list[str]] = None) -> None:

@@ -1,29 +1,74 @@
-"""Metric functions of the jaster-style tasks, and the category average (AVG_jaster).
+"""jaster metrics and the category average, as llm-jp-eval v1.3.0 defines them.
 
     python -m jiniac_hpc.eval.metrics      # prints a few worked examples
 
-Answers are normalised as llm-jp-eval does: the generated text is cut at the first blank line
-(the prompt separates shots with one, so a model that goes on writing the next shot is cut
-there), then NFKC-normalised and stripped. Golds get the same NFKC + strip.
+Source of the definitions (read, not copied): llm-jp-eval v1.3.0 (Apache-2.0), the copy imported
+by swallow-llm/swallow-evaluation commit 78de0dba5324f9539b824cc1a4f08b9c4b8c181d ("update
+llm-jp-eval to v1.3.0"), file ``llm-jp-eval/src/llm_jp_eval/utils.py``:
+``get_evaluation_result``, ``parse_float``, ``normalize``, ``post_process_score_results``.
+Its lock file pins fuzzywuzzy 0.18.0 with python-Levenshtein 0.21.1.
+
+- Answer: ``NFKC(generated.split("\\n\\n")[0])``; gold: ``NFKC(gold)``. Nothing is stripped.
+- exact_match: the two strings are equal.
+- char_f1: fuzzywuzzy's ``fuzz.token_sort_ratio(pred, gold) / 100`` (seatgeek/fuzzywuzzy 0.18.0,
+  tag commit 749d61ab2ea35498c4d04d74dafde9248f253fb4, ``fuzz.py`` / ``utils.py`` /
+  ``string_processing.py``): each side is processed (code points 128-255 deleted, because
+  ``force_ascii`` defaults to True; every ``(?ui)\\W`` character replaced by a space; lower-cased;
+  stripped), split on whitespace, tokens sorted and joined by one space; equal strings score 100,
+  one empty string 0, otherwise ``int(round(100 * Levenshtein.ratio))`` (Python's round: half to
+  even). ``Levenshtein.ratio`` is the normalised Indel similarity, which rapidfuzz's
+  ``fuzz.ratio`` computes; :func:`fuzzywuzzy_process` is the processor that makes rapidfuzz's
+  ``token_sort_ratio`` see what fuzzywuzzy sees (rapidfuzz's own ``default_process`` differs: it
+  turns ``_`` into a space and keeps Latin-1 letters).
+- JSTS: the answer keeps only ``[0-9.]`` before ``float()`` (``"3.5点"`` -> 3.5, ``"-1"`` -> 1.0);
+  an answer that still does not parse is -2.0. Pearson and Spearman come from scipy; NaN -> 0.0.
+- Categories (``post_process_score_results``): a category is the mean of its metrics that ran;
+  llm-jp-eval's AVG is the mean over all nine categories, a category without a run task
+  counting 0.0. JSTS is in no category, so it never enters AVG.
+
+Where this module knowingly differs: fewer than two JSTS samples give 0.0 (scipy raises
+there); and, because this suite runs only JGLUE, ``AVG`` here is the mean over the categories
+that ran (see :func:`average`), with llm-jp-eval's nine-category mean reported beside it.
 """
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
-from collections import Counter
+import warnings
 from typing import Iterable, Optional, Sequence
 
-# llm-jp-eval's value for a JSTS answer that is not a number: it counts, as a bad prediction.
+from rapidfuzz import fuzz
+
+LLM_JP_EVAL = ("llm-jp-eval v1.3.0 (swallow-llm/swallow-evaluation@78de0dba5324f9539b824cc1a4f08b9c4b8c181d, "
+               "llm-jp-eval/src/llm_jp_eval/)")
+
+# parse_float's value for an answer with no number in it.
 UNPARSABLE_FLOAT = -2.0
+
+# llm-jp-eval v1.3.0's category table (utils.post_process_score_results), as task/metric keys.
+LLM_JP_EVAL_CATEGORIES: dict[str, list[str]] = {
+    "NLI": ["jamp/exact_match", "janli/exact_match", "jnli/exact_match", "jsem/exact_match", "jsick/exact_match"],
+    "QA": ["jemhopqa/char_f1", "niilc/char_f1"],
+    "RC": ["jsquad/char_f1"],
+    "MC": ["jcommonsenseqa/exact_match"],
+    "HE": ["mmluen/exact_match", "jmmlu/exact_match"],
+    "EL": ["chabsa/set_f1"],
+    "FA": ["wiki_reading/char_f1", "wiki_ner/set_f1", "wiki_dependency/set_f1", "wiki_pas/set_f1",
+           "wiki_coreference/set_f1"],
+    "MR": ["mawps/exact_match"],
+    "MT": ["alt-e-to-j/comet_wmt22", "alt-j-to-e/comet_wmt22", "wikicorpus-e-to-j/comet_wmt22",
+           "wikicorpus-j-to-e/comet_wmt22"],
+}
 
 
 def normalize(text: str) -> str:
-    """NFKC + strip (full-width digits and letters become ASCII, so '２' matches '2')."""
-    return unicodedata.normalize("NFKC", text).strip()
+    """NFKC (full-width digits and letters become ASCII, so '２' matches '2'); no strip."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def postprocess(generated: str) -> str:
-    """The answer part of a generation: up to the first blank line, normalised."""
+    """The answer part of a generation: up to the first blank line, NFKC-normalised."""
     return normalize(generated.split("\n\n")[0])
 
 
@@ -31,61 +76,51 @@ def exact_match(pred: str, gold: str) -> float:
     return float(normalize(pred) == normalize(gold))
 
 
+_LATIN1 = {c: None for c in range(128, 256)}
+_NON_WORD = re.compile(r"(?ui)\W")
+
+
+def fuzzywuzzy_process(s: str) -> str:
+    """fuzzywuzzy 0.18.0's ``full_process(s, force_ascii=True)``, in its order of steps."""
+    return _NON_WORD.sub(" ", s.translate(_LATIN1)).lower().strip()
+
+
 def char_f1(pred: str, gold: str) -> float:
-    """Character-level F1 (bag of characters, as JGLUE scores JSQuAD): 2PR/(P+R).
-
-    Both empty -> 1.0; one empty -> 0.0.
-    """
-    p, g = normalize(pred), normalize(gold)
-    if not p or not g:
-        return float(p == g)
-    common = sum((Counter(p) & Counter(g)).values())
-    if common == 0:
-        return 0.0
-    precision, recall = common / len(p), common / len(g)
-    return 2 * precision * recall / (precision + recall)
-
-
-def best_over(metric, pred: str, golds: Sequence[str]) -> float:
-    """The best score of ``pred`` against any of the gold answers (SQuAD convention)."""
-    if not golds:
-        raise ValueError("no gold answers")
-    return max(metric(pred, g) for g in golds)
+    """llm-jp-eval's char_f1: ``fuzz.token_sort_ratio(pred, gold) / 100`` of fuzzywuzzy, via rapidfuzz."""
+    score = fuzz.token_sort_ratio(normalize(pred), normalize(gold), processor=fuzzywuzzy_process)
+    return round(score) / 100     # fuzzywuzzy's utils.intr: int(round(x)), half to even
 
 
 def parse_float(text: str) -> float:
-    """A JSTS answer as a number; not a number -> UNPARSABLE_FLOAT."""
+    """A JSTS answer as llm-jp-eval reads it: keep [0-9.], then float(); else -2.0."""
+    cleaned = re.sub(r"[^0-9.]", "", str(text))
     try:
-        v = float(normalize(text))
+        return float(cleaned)
     except ValueError:
         return UNPARSABLE_FLOAT
-    return v if math.isfinite(v) else UNPARSABLE_FLOAT
 
 
-def _constant(xs: Sequence[float]) -> bool:
-    return len(set(xs)) <= 1
-
-
-def pearson(xs: Sequence[float], ys: Sequence[float]) -> float:
-    """Pearson r; 0.0 when either side is constant or has < 2 values (undefined, counts as no signal)."""
+def _correlation(name: str, xs: Sequence[float], ys: Sequence[float]) -> float:
     if len(xs) != len(ys):
-        raise ValueError(f"pearson: {len(xs)} predictions for {len(ys)} golds")
-    if len(xs) < 2 or _constant(xs) or _constant(ys):
-        return 0.0
-    from scipy.stats import pearsonr
+        raise ValueError(f"{name}: {len(xs)} predictions for {len(ys)} golds")
+    if len(xs) < 2:
+        return 0.0               # scipy raises here; llm-jp-eval never scores fewer than 2
+    from scipy import stats
 
-    return float(pearsonr(xs, ys)[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")    # constant input: scipy warns and returns NaN
+        r = float((stats.pearsonr if name == "pearson" else stats.spearmanr)(ys, xs)[0])
+    return 0.0 if math.isnan(r) else r
 
 
-def spearman(xs: Sequence[float], ys: Sequence[float]) -> float:
-    """Spearman rho (Pearson of average ranks); 0.0 in the same undefined cases as :func:`pearson`."""
-    if len(xs) != len(ys):
-        raise ValueError(f"spearman: {len(xs)} predictions for {len(ys)} golds")
-    if len(xs) < 2 or _constant(xs) or _constant(ys):
-        return 0.0
-    from scipy.stats import spearmanr
+def pearson(preds: Sequence[float], golds: Sequence[float]) -> float:
+    """Pearson r of parsed predictions against golds; NaN (e.g. constant predictions) -> 0.0."""
+    return _correlation("pearson", preds, golds)
 
-    return float(spearmanr(xs, ys)[0])
+
+def spearman(preds: Sequence[float], golds: Sequence[float]) -> float:
+    """Spearman rho; NaN -> 0.0, as :func:`pearson`."""
+    return _correlation("spearman", preds, golds)
 
 
 def mean(xs: Iterable[float]) -> float:
@@ -94,27 +129,51 @@ def mean(xs: Iterable[float]) -> float:
 
 
 def category_scores(task_metrics: dict[str, dict[str, float]], categories: dict[str, list[str]]
-                    ) -> tuple[dict[str, float], Optional[float]]:
-    """(score per category, AVG). A category counts only when all its tasks ran."""
-    cats = {}
+                    ) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """(score per category, the task/metric keys each score averages), for categories with a run task.
+
+    A category is the mean of its metrics whose task ran, as in llm-jp-eval.
+    """
+    cats, covers = {}, {}
     for cat, keys in categories.items():
-        vals = []
+        vals, used = [], []
         for key in keys:
             task, metric = key.split("/")
             if task not in task_metrics:
-                break
+                continue
             if metric not in task_metrics[task]:
                 raise KeyError(f"categories.{cat}: task {task} has no metric {metric!r}; "
                                f"it has {sorted(task_metrics[task])}")
             vals.append(task_metrics[task][metric])
-        else:
-            if vals:
-                cats[cat] = mean(vals)
-    return cats, (mean(cats.values()) if cats else None)
+            used.append(key)
+        if vals:
+            cats[cat], covers[cat] = mean(vals), used
+    return cats, covers
+
+
+def average(task_metrics: dict[str, dict[str, float]], categories: dict[str, list[str]]) -> dict:
+    """The category part of scores.json: categories, AVG and what AVG covers.
+
+    ``AVG`` is the mean over the categories with a run task (this suite's JGLUE-only average);
+    ``AVG_llm_jp_eval_9`` is llm-jp-eval's own rule applied to this run: the mean over its nine
+    categories, each absent one counting 0.0. Tasks outside every category (JSTS) are listed
+    under ``not_averaged``.
+    """
+    cats, covers = category_scores(task_metrics, categories)
+    full, _ = category_scores(task_metrics, LLM_JP_EVAL_CATEGORIES)
+    in_some = {k.split("/")[0] for keys in categories.values() for k in keys}
+    return {"categories": cats, "AVG": mean(cats.values()) if cats else None, "avg_covers": covers,
+            "not_averaged": sorted(t for t in task_metrics if t not in in_some),
+            "AVG_llm_jp_eval_9": sum(full.values()) / len(LLM_JP_EVAL_CATEGORIES)}
+
+
+def _example(pred: str, gold: str) -> str:
+    return f"char_f1({pred!r}, {gold!r}) = {char_f1(pred, gold)}"
 
 
 if __name__ == "__main__":
-    print("char_f1('東京都', '東京') =", char_f1("東京都", "東京"))          # P=2/3 R=1 -> 0.8
-    print("exact_match('２', '2') =", exact_match("２", "2"))                # NFKC -> 1.0
+    print(_example("「東京」", "東京"))          # brackets become spaces -> equal -> 1.0
+    print(_example("東京都", "東京"))            # Indel ratio 2*2/5 = 0.8
+    print(_example("。", "、"))                  # both process to '' -> equal -> 1.0
+    print("parse_float('3.5点') =", parse_float("3.5点"), " parse_float('-1') =", parse_float("-1"))
     print("pearson([1,2,3],[1,2,4]) =", round(pearson([1, 2, 3], [1, 2, 4]), 4))
-    print("spearman([1,2,3],[1,2,4]) =", spearman([1, 2, 3], [1, 2, 4]))

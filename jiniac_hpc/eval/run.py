@@ -4,7 +4,8 @@
 
 This is what one task of the ``eval`` stage runs (:func:`eval_task`). Layout of ``OUT_DIR``:
 
-    predictions.jsonl      one line per jaster sample: task, id, prompt, raw, prediction, gold, score
+    predictions.jsonl      one line per jaster sample: task, id, prompt, raw, prediction, gold, score,
+                           truncated (``jiniac eval rescore`` recomputes the scores from it)
     jaster.json            jaster scores (kept so a rerun skips the suite)
     langtest/              responses.jsonl, table.md, table.json
     mtbench/               answers.jsonl, judgments.jsonl (both resumable)

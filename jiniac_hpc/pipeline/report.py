@@ -198,7 +198,12 @@ def _eval(d: Optional[Path]) -> list[str]:
             cut = f" ({int(m['truncated'])} prompts truncated)" if m.get("truncated") else ""
             md.append(f"| {task} | {int(m.get('n', 0))} | {vals}{cut} |")
         cats = ", ".join(f"{k} {v:.3f}" for k, v in jaster.get("categories", {}).items())
+        covers = "; ".join(f"{k}: {', '.join(v)}" for k, v in jaster.get("avg_covers", {}).items())
         md += ["", f"**AVG_jaster {jaster.get('AVG', float('nan')):.3f}** (categories: {cats})", ""]
+        if covers:    # this suite runs only the JGLUE part of jaster: say what the average is over
+            md += [f"AVG covers {covers} (llm-jp-eval v1.3.0 categories; not averaged: "
+                   f"{', '.join(jaster.get('not_averaged', [])) or 'none'}). llm-jp-eval's nine-category "
+                   f"mean of this run: {jaster.get('AVG_llm_jp_eval_9', float('nan')):.3f}.", ""]
     mt = sc.get("mtbench", {})
     if isinstance(mt, dict) and mt.get("AVG") is not None:
         md += [f"**AVG_mtbench {mt['AVG']:.2f}** (judged turns {', '.join(mt.get('turns', {}))}; "

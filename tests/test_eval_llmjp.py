@@ -1,0 +1,280 @@
+"""jaster scoring and prompts against llm-jp-eval v1.3.0's definitions, implemented here independently.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_eval_llmjp.py
+
+The reference functions below are written from the definitions, not imported or copied:
+llm-jp-eval v1.3.0 ``src/llm_jp_eval/utils.py`` (read in
+swallow-llm/swallow-evaluation@78de0dba5324f9539b824cc1a4f08b9c4b8c181d under ``llm-jp-eval/``;
+its lock file pins fuzzywuzzy 0.18.0 + python-Levenshtein 0.21.1) and fuzzywuzzy 0.18.0
+(seatgeek/fuzzywuzzy@749d61ab2ea35498c4d04d74dafde9248f253fb4: ``fuzz.token_sort_ratio`` ->
+``_process_and_sort`` -> ``utils.full_process(force_ascii=True)`` -> ``ratio`` with its
+``check_for_equivalence`` / ``check_empty_string`` guards and ``utils.intr``). With
+python-Levenshtein installed, fuzzywuzzy's ratio is ``Levenshtein.ratio``, which 0.21.1 documents
+as the normalised Indel similarity, ``1 - normalized_distance`` (maxbachmann.github.io/Levenshtein;
+seatgeek/thefuzz issue 53 on Indel vs Levenshtein). The pairs mix
+real JGLUE answers (JSQuAD golds, JSTS labels) with the edge cases the issue lists.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+
+import pytest
+
+from jiniac_hpc.eval import jaster
+from jiniac_hpc.eval import metrics as M
+from jiniac_hpc.eval.config import JasterConfig
+from jiniac_hpc.paths import REPO_ROOT, jglue_dir
+
+GOLDEN = REPO_ROOT / "tests" / "golden"
+
+
+# ------------------------------------------------------------------ references, from the definitions
+
+
+def ref_answer(generated: str) -> str:
+    """get_evaluation_result: normalize(output.split("\\n\\n")[0]), normalize = NFKC."""
+    return unicodedata.normalize("NFKC", generated.split("\n\n")[0])
+
+
+def ref_full_process(s: str) -> str:
+    """utils.full_process(s, force_ascii=True) under Python 3."""
+    s = "".join(c for c in s if not 128 <= ord(c) <= 255)                  # asciidammit -> asciionly
+    s = "".join(c if (c.isalnum() or c == "_") else " " for c in s)        # (?ui)\W -> " "
+    return s.lower().strip()
+
+
+def ref_indel_distance(a: str, b: str) -> int:
+    """Insertions + deletions: len(a) + len(b) - 2 * LCS(a, b)."""
+    prev = [0] * (len(b) + 1)
+    for ca in a:
+        cur = [0]
+        for j, cb in enumerate(b):
+            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))
+        prev = cur
+    return len(a) + len(b) - 2 * prev[-1]
+
+
+def ref_token_sort_ratio(s1: str, s2: str) -> int:
+    t1 = " ".join(sorted(ref_full_process(s1).split())).strip()
+    t2 = " ".join(sorted(ref_full_process(s2).split())).strip()
+    if t1 == t2:
+        return 100                                # check_for_equivalence
+    if not t1 or not t2:
+        return 0                                  # check_empty_string
+    lensum = len(t1) + len(t2)
+    # python-Levenshtein 0.21.1's ratio: the normalised Indel similarity, 1 - distance / lensum
+    return int(round(100 * (1.0 - ref_indel_distance(t1, t2) / lensum)))
+
+
+def ref_parse_float(s: str) -> float:
+    cleaned = "".join(c for c in str(s) if c in "0123456789.")
+    try:
+        return float(cleaned)
+    except ValueError:
+        return -2.0
+
+
+def ref_pearson(xs: list[float], ys: list[float]) -> float:
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    sxx, syy = sum((x - mx) ** 2 for x in xs), sum((y - my) ** 2 for y in ys)
+    return 0.0 if sxx == 0 or syy == 0 else sxy / math.sqrt(sxx * syy)    # NaN -> 0.0
+
+
+def ref_ranks(xs: list[float]) -> list[float]:
+    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    ranks = [0.0] * len(xs)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+# ------------------------------------------------------------------ the pairs
+
+
+def _jsquad_golds(n: int) -> list[str]:
+    data = json.loads((jglue_dir() / "jsquad-v1.3-valid.json").read_text(encoding="utf-8"))
+    out = []
+    for art in data["data"]:
+        for p in art["paragraphs"]:
+            for q in p["qas"]:
+                out.append(q["answers"][0]["text"])
+    return out[::max(1, len(out) // n)][:n]
+
+
+def _fullwidth(s: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else ("\u3000" if c == " " else c) for c in s)
+
+
+HAND = [
+    ("", ""), ("", "東京"), ("東京", ""), (" ", ""), ("  ", " "), ("\n", ""), ("\u3000", ""), ("\t東京 ", "東京"),
+    ("「東京」", "東京"), ("『東京』", "東京"), ("（東京）", "東京"), ("【東京】です", "東京"), ("東京。", "東京"),
+    ("。", "、"), ("・", ""), ("…", "東京"), ("〜", "~"), ("ー", "ー"), ("東京ー", "東京"), ("東京都", "東京"),
+    ("ありあ", "あい"), ("小笠原諸島", "小笠原諸島を除く日本"), ("大阪", "東京"), ("東京 大阪", "大阪 東京"),
+    ("東京、大阪", "大阪・東京"), ("ＡＢＣ", "abc"), ("ABC", "abc"), ("ｶﾀｶﾅ", "カタカナ"), ("１２３", "123"),
+    ("3.0", "3"), ("3", "3.0"), ("3.5点", "3.5"), ("-1", "1"), ("−1", "-1"), ("1,000円", "1000円"),
+    ("1 000", "1000"), ("2.5", "2.50"), ("１．５", "1.5"), ("½", "1/2"), ("²", "2"), ("café", "caf"),
+    ("naïve", "naive"), ("a_b", "a b"), ("a·b", "ab"), ("×", ""), ("µ", "μ"), ("Straße", "strasse"),
+    ("İstanbul", "istanbul"), ("ΣΊΣΥΦΟΣ", "σίσυφος"), ("Ⅷ", "VIII"), ("①", "1"), ("㈱", "(株)"),
+    ("東京\n\n### 入力:", "東京"), ("東京\n大阪", "東京 大阪"), ("entailment", "entailment"),
+    ("entail", "entailment"), ("neutral\n\n", "neutral"), (" neutral", "neutral"), ("Neutral", "neutral"),
+    ("4", "4"), ("4 ", "4"), ("４", "4"), ("", "0"), ("abcdefgh", "aXYZWVUT"), ("a" + "b" * 39, "a" + "c" * 39),
+    ("a" * 7, "a"), ("ab", "ba"), ("b a", "a b"), ("z y x", "x y z w"), ("一九四五年", "1945年"),
+    ("平成２年", "平成2年"), ("約3割", "3割"), ("東京タワー", "東京 タワー"), ("ぜんぶ", "全部"),
+]
+
+
+def _pairs() -> list[tuple[str, str]]:
+    pairs = list(HAND)
+    for g in _jsquad_golds(40):        # real JSQuAD golds, as a model might echo them
+        pairs += [(g, g), (f"「{g}」", g), (_fullwidth(g), g), (g[: max(1, len(g) // 2)], g),
+                  (g + "です。", g), (f" {g}\n\n### 入力:\n文章：", g)]
+    for label in ["0.0", "2.4", "3.8", "5.0", "1.2"]:     # JSTS labels as golds
+        for pred in ["3.0", "3", "3.5点", "-1", "", " 4", "４", "2.5.1", "5です", "類似度: 3"]:
+            pairs.append((pred, label))
+    return pairs
+
+
+PAIRS = _pairs()
+
+
+def test_there_are_enough_pairs_of_every_kind():
+    assert len(PAIRS) >= 200
+    kinds = {"empty": any(p == "" or g == "" for p, g in PAIRS),
+             "whitespace": any(p.strip() != p for p, _ in PAIRS),
+             "full-width": any(any(0xFF01 <= ord(c) <= 0xFF5E for c in p) for p, _ in PAIRS),
+             "brackets": any("「" in p for p, _ in PAIRS), "punctuation": ("。", "、") in PAIRS,
+             "numbers": {"3.0", "3", "3.5点", "-1"} <= {p for p, _ in PAIRS}}
+    assert all(kinds.values()), kinds
+
+
+@pytest.mark.parametrize("pred,gold", PAIRS)
+def test_metrics_equal_llm_jp_eval_definitions(pred, gold):
+    ours_pred = M.postprocess(pred)
+    assert ours_pred == ref_answer(pred)
+    expected = ref_token_sort_ratio(ref_answer(pred), unicodedata.normalize("NFKC", gold)) / 100
+    assert M.char_f1(ours_pred, gold) == pytest.approx(expected, abs=0.01)
+    assert M.char_f1(ours_pred, gold) == expected            # in fact exact
+    assert M.exact_match(ours_pred, gold) == float(ref_answer(pred) == unicodedata.normalize("NFKC", gold))
+    assert M.parse_float(ours_pred) == ref_parse_float(ref_answer(pred))
+
+
+def test_issue_examples_and_where_other_processors_differ():
+    from rapidfuzz import fuzz, utils
+
+    assert M.char_f1("「東京」", "東京") == 1.0 and M.char_f1("。", "、") == 1.0
+    assert M.parse_float("3.5点") == 3.5 and M.parse_float("-1") == 1.0 and M.parse_float("似ている") == -2.0
+    # rapidfuzz's default_process is not fuzzywuzzy's: '_' and Latin-1 letters are treated differently
+    assert fuzz.token_sort_ratio("a_b", "a b", processor=utils.default_process) == 100
+    assert M.char_f1("a_b", "a b") == ref_token_sort_ratio("a_b", "a b") / 100 < 1.0
+    assert M.char_f1("café", "caf") == 1.0 and M.char_f1("a·b", "ab") == 1.0
+    # a half-way float: rounded as llm-jp-eval's pinned Levenshtein computes it, 1 - 78/80 -> 2.500000000000002 -> 3
+    assert M.char_f1("a" + "b" * 39, "a" + "c" * 39) == 0.03
+
+
+def test_processor_equals_definition_on_every_code_point():
+    text = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    for i in range(0, len(text), 4096):
+        chunk = text[i:i + 4096]
+        assert M.fuzzywuzzy_process(chunk) == ref_full_process(chunk), i
+
+
+def test_jsts_correlations_equal_the_definition():
+    golds = ["0.0", "2.4", "3.8", "5.0", "1.2", "4.4", "3.0", "0.6"]
+    preds = ["0", "3.5点", "4", "5です", "-1", "", "3.0", "1.2.1"]    # '' and '1.2.1' -> -2.0
+    xs = [M.parse_float(M.postprocess(p)) for p in preds]
+    assert xs == [0.0, 3.5, 4.0, 5.0, 1.0, -2.0, 3.0, -2.0]
+    ys = [float(g) for g in golds]
+    m = jaster.task_metrics("jsts", [M.postprocess(p) for p in preds], golds)
+    assert m["pearson"] == pytest.approx(ref_pearson(ys, xs), abs=1e-12)
+    assert m["spearman"] == pytest.approx(ref_pearson(ref_ranks(ys), ref_ranks(xs)), abs=1e-12)
+    assert jaster.task_metrics("jsts", ["3"] * 4, golds[:4])["pearson"] == 0.0    # constant: NaN -> 0.0
+    # plain float() would read '-1' as -1 and fail '3.5点' entirely; the definition gives a different r
+    naive = [float(p) if re.fullmatch(r"-?[0-9.]+", p) and p.count(".") < 2 else -2.0 for p in preds]
+    assert abs(ref_pearson(ys, naive) - m["pearson"]) > 0.05
+
+
+def test_average_follows_the_category_table():
+    tasks = {"jcommonsenseqa": {"exact_match": 0.5}, "jnli": {"exact_match": 0.25},
+             "jsquad": {"char_f1": 0.75}, "jsts": {"pearson": 0.9, "spearman": 0.8}}
+    a = M.average(tasks, JasterConfig().categories)
+    assert a["categories"] == {"NLI": 0.25, "RC": 0.75, "MC": 0.5}
+    assert a["AVG"] == pytest.approx(0.5)                     # JSTS is in no category
+    assert a["avg_covers"] == {"NLI": ["jnli/exact_match"], "RC": ["jsquad/char_f1"],
+                               "MC": ["jcommonsenseqa/exact_match"]}
+    assert a["not_averaged"] == ["jsts"]
+    assert a["AVG_llm_jp_eval_9"] == pytest.approx(1.5 / 9)   # llm-jp-eval: absent categories count 0.0
+    assert list(M.LLM_JP_EVAL_CATEGORIES) == ["NLI", "QA", "RC", "MC", "HE", "EL", "FA", "MR", "MT"]
+    assert not any(k.startswith("jsts/") for ks in M.LLM_JP_EVAL_CATEGORIES.values() for k in ks)
+
+
+# ------------------------------------------------------------------ prompts
+
+
+def _golden(task: str) -> tuple[list[str], str]:
+    raw = (GOLDEN / f"jaster_{task}.txt").read_bytes().decode("utf-8")
+    head, body = raw.split("#---8<---\n", 1)
+    return head.splitlines(), body
+
+
+@pytest.mark.parametrize("task", ["jcommonsenseqa", "jnli", "jsquad", "jsts"])
+def test_prompt_equals_golden_file(task):
+    cfg = JasterConfig()
+    head, body = _golden(task)
+    assert any("78de0dba5324f9539b824cc1a4f08b9c4b8c181d" in line for line in head)   # names its source
+    samples = jaster.LOADERS[task](jaster.data_path(cfg, task))
+    shots, scored, info = jaster.split(task, samples, cfg, seed=0)
+    (ids_line,) = [line for line in head if line.startswith("# Shots (ids): ")]
+    assert info["shots"] == ids_line.split(": ", 1)[1].split(" (")[0].split()
+    assert scored[0].id == samples[0].id                        # the first validation item is scored
+    assert jaster.build_prompt(task, shots, samples[0]).encode() == body.encode()
+
+
+def test_task_definitions():
+    cfg = JasterConfig()
+    assert {t: cfg.max_new(t) for t in cfg.tasks} == {"jcommonsenseqa": 1, "jnli": 3, "jsquad": 25, "jsts": 3}
+    first = jaster.LOADERS["jsquad"](jaster.data_path(cfg, "jsquad"))[0]
+    assert first.output == "小笠原諸島"                          # the first answer is the gold, only it
+    assert jaster.sample_score("jsquad", "小笠原諸島を除く日本", first.output) == {"char_f1": 0.67}
+
+
+def test_jsquad_shots_come_from_different_articles():
+    cfg = JasterConfig()
+    samples = jaster.LOADERS["jsquad"](jaster.data_path(cfg, "jsquad"))
+    shots, scored, info = jaster.split("jsquad", samples, cfg, seed=0)
+    assert len({s.group for s in shots}) == len(shots) == 4
+    assert not {s.group for s in shots} & {s.group for s in scored}
+    assert info["pool_removed"] == len(samples) - len(scored) > 0
+
+
+def test_shots_from_a_named_train_file_follow_llm_jp_eval(tmp_path):
+    import random
+
+    src = (jglue_dir() / "jnli-v1.3-valid.json").read_text(encoding="utf-8").splitlines()[:50]
+    (tmp_path / "jnli-train.json").write_text("\n".join(src) + "\n", encoding="utf-8")
+    cfg = JasterConfig(train_files={"jnli": str(tmp_path / "jnli-train.json")}, limit=5)
+    samples = jaster.LOADERS["jnli"](jaster.data_path(cfg, "jnli"))
+    shots, scored, info = jaster.split("jnli", samples, cfg, seed=123)
+    rows = [json.loads(line) for line in src]
+    random.seed(42)                                            # what the llm-jp-eval builder does
+    random.shuffle(rows)
+    expected = [str(r["sentence_pair_id"]) for r in rows[: int(len(rows) * 0.9)][:4]]
+    assert [s.id for s in shots] == expected and info["pool_removed"] == 0
+    assert [s.id for s in scored] == [s.id for s in samples[:5]]    # nothing held out
+
+
+def test_zero_shot_holds_nothing_out():
+    cfg = JasterConfig(num_fewshots=0)
+    samples = jaster.LOADERS["jsts"](jaster.data_path(cfg, "jsts"))
+    shots, scored, info = jaster.split("jsts", samples, cfg, seed=0)
+    assert shots == [] and scored == samples and info["pool_removed"] == 0
+    assert jaster.build_prompt("jsts", [], samples[0]).count("### 入力:") == 1
