@@ -2,9 +2,9 @@
 
     python -m jiniac_hpc.corpus.readers pdf tests/assets/corpus/real/hanrei_091743_trimmed.pdf
 
-pdfminer.six (MIT) was chosen over pypdf and pypdfium2 because it alone reads Japanese vertical text
-(``detect_vertical``) in column order and decodes CID fonts without a ToUnicode map through its own
-Adobe-Japan1 CMaps (see the README's corpus section for the comparison). On top of its lines:
+pdfminer.six (MIT) was chosen over pypdf and pypdfium2 by measured extraction on Japanese samples
+(``benchmarks/pdf_library_quality.py``): it alone reads vertical text (``detect_vertical``) column by
+column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojibake. On top of its lines:
 
 - page furniture is dropped and counted in ``unread['page_furniture']``: margin line numbers (a
   number, a multiple of 5, outside the text block's left/right edge, as court rulings print every
@@ -16,6 +16,7 @@ Adobe-Japan1 CMaps (see the README's corpus section for the comparison). On top 
   and a gap clearly wider than its neighbour (a field break) becomes one ``　``; elsewhere a gap under
   half a glyph is a layout artefact and goes, a wider one becomes ``　``. Other gaps become one space
   (whitespace is not counted as content);
+- vertical pages are read tier (段) by tier, columns right to left (``_vertical_order``);
 - a line that reaches the text block's far edge (right edge, or bottom edge for vertical text: where
   nine in ten of the document's lines end) and does not end a sentence is joined with the next one,
   across pages too, in documents where at least a fifth of the lines reach that edge (justified prose:
@@ -31,7 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -58,6 +59,8 @@ class _Line:
     bottom: float            # bbox y0
     end: float               # x1 of the last glyph (horizontal) or y0 of the last glyph (vertical)
     size: float              # glyph size across the line
+    left: float              # x0 and x1 of the glyphs
+    right: float
 
 
 def _wide(c: str) -> bool:
@@ -128,8 +131,39 @@ def _page_lines(page) -> tuple[list[_Line], int]:
         if not words[-1]:
             words.pop()
             gaps.pop()
-        out.append(_Line(unspace(words, gaps), vertical, ln.y1, ln.y0, last.y0 if vertical else last.x1, size))
+        out.append(_Line(unspace(words, gaps), vertical, ln.y1, ln.y0, last.y0 if vertical else last.x1, size,
+                         min(c.x0 for c in glyphs), max(c.x1 for c in glyphs)))
+    if sum(len(x.text) for x in out if x.vertical) > sum(len(x.text) for x in out if not x.vertical):
+        out = _vertical_order(out)
     return out, dropped
+
+
+def _vertical_order(lines: list[_Line]) -> list[_Line]:
+    """Reading order of a vertical page: tiers (段) top to bottom, columns right to left in each,
+    then the horizontal lines. pdfminer orders text boxes, which interleaves tiers; and it may take
+    the first glyph of a column for a one-glyph horizontal line, which is glued back here."""
+    cols = [replace(x, vertical=True, end=x.bottom) if not x.vertical and len(x.text) == 1 else x
+            for x in lines]
+    rest = [x for x in cols if not x.vertical]
+    merged: list[_Line] = []
+    for ln in sorted((x for x in cols if x.vertical), key=lambda x: -x.top):
+        host = next((m for m in merged if min(m.right, ln.right) - max(m.left, ln.left) > 0.5 * ln.size
+                     and -0.5 * ln.size <= m.bottom - ln.top < ln.size), None)
+        if host:
+            host.text += ln.text
+            host.bottom, host.end = ln.bottom, ln.end
+        else:
+            merged.append(replace(ln))
+    tiers: list[list[_Line]] = []
+    bottom = 0.0
+    for ln in sorted(merged, key=lambda x: -x.top):
+        if tiers and ln.top > bottom:     # starts above the current tier's lowest point: same tier
+            tiers[-1].append(ln)
+            bottom = min(bottom, ln.bottom)
+        else:
+            tiers.append([ln])
+            bottom = ln.bottom
+    return [x for tier in tiers for x in sorted(tier, key=lambda x: -x.right)] + rest
 
 
 def _furniture_key(text: str) -> str:
