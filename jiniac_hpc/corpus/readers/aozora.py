@@ -41,6 +41,7 @@ _RULE = re.compile(r"^-{20,}\s*$")
 _FOOTER = re.compile(r"^(?:(?:翻訳の)?底本[：:]|入力[：:]|校正[：:]|青空文庫(?:作成|収録)ファイル|［＃本文終わり］)")
 _UCS = re.compile(r"(?:U\+|UCS-)([0-9A-Fa-f]{4,6})(?![0-9A-Fa-f])")
 _JIS = re.compile(r"(?<![\d-])([12])-(\d{1,2})-(\d{1,2})(?![\d-])")
+_SPECIAL = re.compile("[※［《｜〔／]")
 
 
 def _accent_table() -> dict[str, str]:
@@ -136,6 +137,12 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
     out: list[str] = []
     i, n = 0, len(line)
     while i < n:
+        m = _SPECIAL.search(line, i)      # copy plain text in one slice, stop at a possible mark
+        if m is None:
+            out.append(line[i:])
+            break
+        out.append(line[i:m.start()])
+        i = m.start()
         c = line[i]
         if c == "※" and line.startswith("［＃", i + 1):
             j = _note_end(line, i + 1)
