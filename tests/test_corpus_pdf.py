@@ -86,6 +86,12 @@ def test_vertical_text_in_reading_order(docs):
     assert [poem.index(x) for x in stanzas] == sorted(poem.index(x) for x in stanzas)
     gazette = docs[GAZETTE][0].text
     assert "政令第百四十九号\n" in gazette and "「一・五メートル」を「一メートル」に改め" in gazette
+    # columns broken inside a sentence are joined, in the upper tier and in the lower one
+    lines = gazette.splitlines()
+    assert any(x.startswith("内閣は、道路交通法の一部を改正する法律（平成十九年法律第九十号）の一部の施行に伴い、並びに道路交通法")
+               and x.endswith("この政令を制定する。") for x in lines)
+    assert "一の五　医療機関が、傷病者の緊急搬送をしようとする都道府県又は市町村の要請を受けて、当該傷病者が医療機関に" \
+           "緊急搬送をされるまでの間における応急の治療を行う医師を当該傷病者の所在する場所にまで運搬するために使用する自動車" in lines
 
 
 def test_unspace_measured_gaps():

@@ -17,10 +17,10 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   half a glyph is a layout artefact and goes, a wider one becomes ``　``. Other gaps become one space
   (whitespace is not counted as content);
 - vertical pages are read tier (段) by tier, columns right to left (``_vertical_order``);
-- a line that reaches the text block's far edge (right edge, or bottom edge for vertical text: where
-  nine in ten of the document's lines end) and does not end a sentence is joined with the next one,
-  across pages too, in documents where at least a fifth of the lines reach that edge (justified prose:
-  a poem's long line stays a line);
+- a line that reaches the text block's far edge (the right edge where nine in ten of the document's
+  horizontal lines end; for vertical text, the bottom edge of its tier) and does not end a sentence is joined with the next one,
+  across pages too, in documents where at least a fifth of the lines reach that edge and sentences
+  end at least once every five lines (justified prose: a poem's long line stays a line);
 - glyphs without a Unicode mapping (``(cid:N)``) are dropped and counted in
   ``unread['unmapped_glyph']``; a document that is mostly such glyphs is rejected.
 
@@ -34,7 +34,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTChar, LTTextContainer, LTTextLine, LTTextLineVertical
@@ -48,6 +48,7 @@ BAND = 0.1                   # top/bottom share of the page where page numbers a
 _PAGENO = re.compile(r"^[-－‐–—(（\[［]?\s*[0-9０-９]{1,4}\s*(?:/\s*[0-9]{1,4})?\s*[-－‐–—)）\]］]?$")
 _CID = re.compile(r"\(cid:\d+\)")
 _SENTENCE_END = tuple("。．.！？!?")
+_ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")
 _KANA_KANJI = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 
 
@@ -61,6 +62,7 @@ class _Line:
     size: float              # glyph size across the line
     left: float              # x0 and x1 of the glyphs
     right: float
+    edge: Optional[float] = None   # vertical text: the bottom edge of this line's tier (段)
 
 
 def _wide(c: str) -> bool:
@@ -163,6 +165,10 @@ def _vertical_order(lines: list[_Line]) -> list[_Line]:
         else:
             tiers.append([ln])
             bottom = ln.bottom
+    for tier in (t for t in tiers if len(t) >= 3):   # where the tier's long (full) lines end
+        ends = sorted(x.end for x in tier)
+        for x in tier:
+            x.edge = ends[int(0.1 * (len(ends) - 1))]
     return [x for tier in tiers for x in sorted(tier, key=lambda x: -x.right)] + rest
 
 
@@ -199,9 +205,13 @@ def pdf_text(path: Path) -> tuple[str, Counter]:
             far[v] = ends[int(0.9 * (len(ends) - 1))]
 
     def full(ln: _Line) -> bool:
-        return (-ln.end if ln.vertical else ln.end) >= far[ln.vertical] - 1.5 * ln.size
+        if ln.vertical:
+            return ln.end <= (-far[True] if ln.edge is None else ln.edge) + 1.5 * ln.size
+        return ln.end >= far[False] - 1.5 * ln.size
 
-    prose = 5 * sum(map(full, body)) >= len(body)    # justified text, not verse or a list
+    # justified prose, not verse or a list: a fifth of the lines are full and there are sentences
+    n_ends = sum(len(_ENDS.findall(ln.text)) for ln in body)
+    prose = 5 * sum(map(full, body)) >= len(body) and 5 * n_ends >= len(body)
     paragraphs: list[str] = []
     joining = False
     for ln in body:
