@@ -86,6 +86,9 @@ def test_nested_notes_and_placeholder():
     line = "又｜兼而《（かねて）》高名なる幕府人物［＃注記付き］勝安房守［＃「本ト麟太郎※［＃コト、1-2-24］」の注記付き終わり］も"
     assert aozora_clean(line) == "又兼而高名なる幕府人物勝安房守も"
     assert aozora_clean("早※［＃二の字点、1-2-22］《はやばや》下の関") == "早〻下の関"   # ruby on a gaiji goes
+    assert aozora_clean("本文［＃「本文《ほんぶん》」に傍点］続き") == "本文続き"          # ruby inside a note
+    assert aozora_clean("字《じ※［＃「てへん＋劣」、第3水準1-84-77］》と") == "字と"        # a note inside ruby
+    assert aozora_clean("閉じない［＃注記") == "閉じない注記"                              # no ］: opener dropped
 
 
 def test_accent_decomposition():
@@ -94,6 +97,7 @@ def test_accent_decomposition():
     assert aozora_clean("〔Cafe'《カフエ》 Minerva《ミネルワ》〕") == "Café Minerva"
     assert aozora_clean("〔本全集第一巻所収〕") == "〔本全集第一巻所収〕"      # an ordinary bracket stays
     assert aozora_clean("〔Le Coe&ur〕〔Gra^ces a^〕") == "Le CœurGrâces â"
+    assert aozora_clean("なみ／＼の旅、しみ／″＼と") == "なみ〳〵の旅、しみ〴〵と"       # くの字点
 
 
 def test_accent_table_matches_aozoras():
