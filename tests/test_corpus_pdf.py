@@ -14,7 +14,7 @@ from rapidfuzz.distance import LCSseq
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers import read
-from jiniac_hpc.corpus.readers.pdf import LAPARAMS, unspace
+from jiniac_hpc.corpus.readers.pdf import LAPARAMS, _Line, drop_furniture, unspace
 from jiniac_hpc.paths import REPO_ROOT
 
 R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
@@ -101,6 +101,20 @@ def test_unspace_measured_gaps():
     assert unspace(list("裁判長裁判官山田太郎"), [0.5] * 5 + [2.0] + [0.5] * 3) == "裁判長裁判官　山田太郎"
     assert unspace(["内閣は、", "道路交通法"], [0.1]) == "内閣は、道路交通法"   # an artefact gap goes
     assert unspace(["第１", "請求"], [1.08]) == "第１　請求" and unspace(["(1)", "当事者"], [1.0]) == "(1) 当事者"
+
+
+def test_running_heads_and_page_numbers():
+    def line(text, top):   # a horizontal line on an A4 page (842 pt high), 12 pt glyphs
+        return _Line(text, False, top, top - 12, 500.0, 12.0, 85.0, 500.0)
+
+    head = "令和５年（ワ）第１２３号　損害賠償請求事件"
+    pages = [([line("判決" if i == 0 else head, 800), line(f"本文{i}。", 600), line(head, 400),
+               line(f"- {i + 1} -", 40)], 842.0) for i in range(4)]
+    unread = Counter()
+    kept = [x.text for x in drop_furniture(pages, unread)]
+    # the head repeats in the top band on 3 of 4 pages: dropped there, kept mid-page; every page number goes
+    assert kept == ["判決", "本文0。", head, "本文1。", head, "本文2。", head, "本文3。", head]
+    assert unread["page_furniture"] == 3 * len(head.replace("\u3000", "")) + 4 * 3
 
 
 def test_bad_input_becomes_reject(tmp_path):

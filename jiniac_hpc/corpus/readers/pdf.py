@@ -176,15 +176,8 @@ def _furniture_key(text: str) -> str:
     return re.sub(r"[0-9０-９]+", "#", re.sub(r"\s", "", text))
 
 
-def pdf_text(path: Path) -> tuple[str, Counter]:
-    """The document text of a PDF and what was left out, by reason. Raises on unreadable PDFs."""
-    unread: Counter = Counter()
-    pages = []   # (lines, page height)
-    for page in extract_pages(str(path), laparams=LAParams(**LAPARAMS)):
-        lines, dropped = _page_lines(page)
-        unread["page_furniture"] += dropped
-        pages.append((lines, page.height))
-
+def drop_furniture(pages: list[tuple[list[_Line], float]], unread: Counter) -> list[_Line]:
+    """The lines of all pages, less page numbers and running headers/footers (counted in ``unread``)."""
     def in_band(ln: _Line, height: float) -> bool:
         return ln.bottom <= BAND * height or ln.top >= (1 - BAND) * height
 
@@ -197,6 +190,19 @@ def pdf_text(path: Path) -> tuple[str, Counter]:
                 unread["page_furniture"] += len(re.sub(r"\s", "", ln.text))
             else:
                 body.append(ln)
+    return body
+
+
+def pdf_text(path: Path) -> tuple[str, Counter]:
+    """The document text of a PDF and what was left out, by reason. Raises on unreadable PDFs."""
+    unread: Counter = Counter()
+    pages = []   # (lines, page height)
+    for page in extract_pages(str(path), laparams=LAParams(**LAPARAMS)):
+        lines, dropped = _page_lines(page)
+        unread["page_furniture"] += dropped
+        pages.append((lines, page.height))
+
+    body = drop_furniture(pages, unread)
     # the text block's far edge, per writing direction: where most full lines of the document end
     far = {}
     for v in (False, True):
