@@ -19,7 +19,7 @@ from typing import Literal, Optional
 from jiniac_hpc.config import check, field
 from jiniac_hpc.launch.cluster import JobConfig
 
-READERS = ("jsonl", "parquet", "hf_disk", "aozora", "diet", "egov_xml", "squad", "text")
+READERS = ("jsonl", "parquet", "hf_disk", "aozora", "diet", "egov_xml", "squad", "text", "pdf")
 LANGS = ("ja", "en", "hi")
 FILTERS = ("length", "lang", "ja_ratio", "symbols", "repeated_lines")
 PII_TYPES = ("email", "ip", "card", "mynumber", "phone", "address", "person")

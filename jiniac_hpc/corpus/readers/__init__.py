@@ -21,13 +21,15 @@ from jiniac_hpc.corpus.readers.base import Record, open_binary, open_text
 from jiniac_hpc.corpus.readers.diet import read_diet
 from jiniac_hpc.corpus.readers.egov import read_egov_xml
 from jiniac_hpc.corpus.readers.jsondoc import iter_json_array, read_squad
+from jiniac_hpc.corpus.readers.pdf import read_pdf
 from jiniac_hpc.corpus.readers.tabular import hf_disk_files, read_arrow, read_jsonl, read_parquet
 from jiniac_hpc.corpus.readers.text import read_text
 
 __all__ = ["Record", "READER_FUNCS", "read", "hf_disk_files", "iter_json_array", "open_binary", "open_text"]
 
 READER_FUNCS = {"jsonl": read_jsonl, "parquet": read_parquet, "hf_disk": read_arrow, "aozora": read_aozora,
-                "diet": read_diet, "egov_xml": read_egov_xml, "squad": read_squad, "text": read_text}
+                "diet": read_diet, "egov_xml": read_egov_xml, "squad": read_squad, "text": read_text,
+                "pdf": read_pdf}
 
 
 def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator, Optional
 
@@ -21,6 +21,9 @@ class Record:
     error: Optional[str] = None   # bad input: reported with file and position
     nbytes: int = 0
     skip: Optional[str] = None    # dropped on purpose by the reader (counted under this reason)
+    # characters of source content the reader deliberately did not emit, by reason
+    # ('markup', 'ruby', 'boilerplate', 'page_furniture', 'placeholder', ...)
+    unread: dict[str, int] = field(default_factory=dict)
 
 
 def open_binary(path: Path) -> IO[bytes]:

@@ -1,0 +1,136 @@
+"""PDF reader on real PDFs: a court ruling (horizontal), a poem and an official gazette (vertical).
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_pdf.py
+"""
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from pdfminer.high_level import extract_text
+from pdfminer.layout import LAParams
+from rapidfuzz.distance import LCSseq
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.readers.pdf import LAPARAMS, _Line, drop_furniture, unspace
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+RULING = R / "hanrei_091743_trimmed.pdf"
+POEM = R / "pdfminer_jo_vertical.pdf"
+GAZETTE = R / "pdfminer_kampo_vertical.pdf"
+
+
+def recs(path):
+    src = SourceConfig(name="t", reader="pdf", paths=[str(path)])
+    return list(read(Path(path), src, 8_000_000))
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return {p: recs(p) for p in (RULING, POEM, GAZETTE)}
+
+
+@lru_cache(maxsize=None)
+def raw_minus_furniture(path: Path) -> tuple[str, int]:
+    """The library's own text (same layout parameters) without the lines that are only a number
+    (page numbers, margin line numbers), whitespace removed; and how many digits those lines held."""
+    lines = extract_text(str(path), laparams=LAParams(**LAPARAMS)).splitlines()
+    furniture = [x for x in lines if re.fullmatch(r"\s*[0-9]+\s*", x)]
+    body = "".join(x for x in lines if x not in furniture)
+    return re.sub(r"\s", "", body), sum(len(x.strip()) for x in furniture)
+
+
+@pytest.mark.parametrize("path", [RULING, POEM, GAZETTE], ids=lambda p: p.stem)
+def test_real_pdf_loses_nothing(docs, path):
+    rs = docs[path]
+    assert len(rs) == 1 and rs[0].error is None and rs[0].nbytes == path.stat().st_size
+    ref, _ = raw_minus_furniture(path)
+    got = re.sub(r"\s", "", rs[0].text)
+    kept = sum((Counter(ref) & Counter(got)).values()) / len(ref)     # vertical pages are reordered
+    assert kept >= 0.995, f"{path.name}: only {kept:.4f} of the characters kept"
+    if path == RULING:                                                 # horizontal: order kept too
+        assert LCSseq.similarity(ref, got) / len(ref) >= 0.995
+
+
+def test_ruling_furniture_removed_and_counted(docs):
+    (r,) = docs[RULING]
+    _, n_furniture = raw_minus_furniture(RULING)
+    # page numbers 1, 2, 3, 46 and the margin line numbers 5..25 of every page
+    assert r.unread == {"page_furniture": n_furniture} and n_furniture == 39
+    assert not any(re.fullmatch(r"[0-9０-９ ]+", x) for x in r.text.splitlines())
+    assert not re.search(r"[^\x00-\x7f][0-9]+$", r.text, re.M)          # no 「…に対す5」
+
+
+def test_ruling_letter_spaced_names_and_broken_lines(docs):
+    lines = docs[RULING][0].text.splitlines()
+    for name in ("同訴訟代理人弁護士　重冨貴光", "同訴訟復代理人弁護士　田中一成", "同　黒川　恵",
+                 "武宮英子", "杉浦一輝", "峯　健一郎", "判決", "主文", "事実及び理由"):
+        assert name in lines, name
+    assert lines[lines.index("裁判長裁判官") + 1] == "武宮英子"
+    # a sentence broken at the line end, and across a page break (page number in between) is one line
+    assert any(x.startswith("１　被告は、別紙「イ号製品目録」記載の製品（以下「イ号製品」という。）及び同「ロ号製品目録」")
+               and x.endswith("輸出してはならない。") for x in lines)
+    assert "原告は、合成ゴム、合成樹脂製品、化成品等の製造販売等を目的とする株式会社である。" in lines
+
+
+def test_vertical_text_in_reading_order(docs):
+    poem = docs[POEM][0].text.splitlines()
+    assert poem[:3] == ["序", "わたくしといふ現象は", "假定された有機交流電燈の"]
+    assert poem[-1] == "大正十三年一月廿日　宮澤賢治" and len(poem) == 60      # verse lines stay lines
+    # two tiers (段): the upper one right to left, then the lower one, as in Aozora Bunko's text of 序
+    stanzas = ["（ひかりはたもち、その電燈は失はれ）", "これらは二十二箇月の", "これらについて人や銀河や修羅や海膽は",
+               "けれどもこれら新世代沖積世の", "傾向としてはあり得ます", "すべてこれらの命題は"]
+    assert [poem.index(x) for x in stanzas] == sorted(poem.index(x) for x in stanzas)
+    gazette = docs[GAZETTE][0].text
+    assert "政令第百四十九号\n" in gazette and "「一・五メートル」を「一メートル」に改め" in gazette
+    # columns broken inside a sentence are joined, in the upper tier and in the lower one
+    lines = gazette.splitlines()
+    assert any(x.startswith("内閣は、道路交通法の一部を改正する法律（平成十九年法律第九十号）の一部の施行に伴い、並びに道路交通法")
+               and x.endswith("この政令を制定する。") for x in lines)
+    assert "一の五　医療機関が、傷病者の緊急搬送をしようとする都道府県又は市町村の要請を受けて、当該傷病者が医療機関に" \
+           "緊急搬送をされるまでの間における応急の治療を行う医師を当該傷病者の所在する場所にまで運搬するために使用する自動車" in lines
+
+
+def test_unspace_measured_gaps():
+    # gaps (in glyph sizes) as measured on the ruling
+    assert unspace(list("同訴訟代理人弁護士重冨貴光"), [0.46] * 8 + [4.19, 2.88, 2.89, 2.88]) == "同訴訟代理人弁護士　重冨貴光"
+    assert unspace(["同", "黒", "川", "恵"], [15.86, 2.88, 6.77]) == "同　黒川　恵"
+    assert unspace(list("裁判長裁判官山田太郎"), [0.5] * 5 + [2.0] + [0.5] * 3) == "裁判長裁判官　山田太郎"
+    assert unspace(["内閣は、", "道路交通法"], [0.1]) == "内閣は、道路交通法"   # an artefact gap goes
+    assert unspace(["第１", "請求"], [1.08]) == "第１　請求" and unspace(["(1)", "当事者"], [1.0]) == "(1) 当事者"
+
+
+def test_running_heads_and_page_numbers():
+    def line(text, top):   # a horizontal line on an A4 page (842 pt high), 12 pt glyphs
+        return _Line(text, False, top, top - 12, 500.0, 12.0, 85.0, 500.0)
+
+    head = "令和５年（ワ）第１２３号　損害賠償請求事件"
+    pages = [([line("判決" if i == 0 else head, 800), line(f"本文{i}。", 600), line(head, 400),
+               line(f"- {i + 1} -", 40)], 842.0) for i in range(4)]
+    unread = Counter()
+    kept = [x.text for x in drop_furniture(pages, unread)]
+    # the head repeats in the top band on 3 of 4 pages: dropped there, kept mid-page; every page number goes
+    assert kept == ["判決", "本文0。", head, "本文1。", head, "本文2。", head, "本文3。", head]
+    assert unread["page_furniture"] == 3 * len(head.replace("\u3000", "")) + 4 * 3
+
+
+def test_bad_input_becomes_reject(tmp_path):
+    garbage = tmp_path / "garbage.pdf"
+    garbage.write_bytes(bytes(range(256)) * 8)
+    truncated = tmp_path / "truncated.pdf"
+    truncated.write_bytes(RULING.read_bytes()[:3000])
+    blank = tmp_path / "blank.pdf"      # a valid PDF whose one page has no text (like a scan)
+    blank.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+                      b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+                      b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+                      b"trailer<</Root 1 0 R>>\n%%EOF\n")
+    aozora = R / "aozora_52944_txt_42720.txt"
+    cases = {"garbage.pdf": "not a PDF", "truncated.pdf": "unreadable PDF: PSEOF", "blank.pdf": "no extractable text",
+             aozora.name: "not a PDF", "pdfminer_encrypted_aes256.pdf": "encrypted (a password is needed) PDF"}
+    for path in (garbage, truncated, blank, aozora, R / "pdfminer_encrypted_aes256.pdf"):
+        rs = recs(path)
+        assert len(rs) == 1 and rs[0].text is None, path.name       # read = kept + rejected
+        assert cases[path.name] in rs[0].error, rs[0].error
