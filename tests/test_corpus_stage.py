@@ -37,7 +37,8 @@ def test_outputs_schema_and_markers(debug_run):
         assert out.exists() and sh.marker(out).exists()
         docs = list(sh.read_jsonl_zst(out))
         for d in docs:
-            assert set(d) == {"id", "text", "source", "lang"} and d["source"] == shard.source and d["text"]
+            assert set(d) - {"meta"} == {"id", "text", "source", "lang"} and d["source"] == shard.source and d["text"]
+            assert ("meta" in d) == (shard.source in ("diet", "laws"))   # readers with source metadata
             assert d["id"].startswith(f"{shard.source}-{shard.stem}-") and d["id"] not in ids
             ids.add(d["id"])
     assert len(ids) == stats["total"]["docs_out"] > 1000
