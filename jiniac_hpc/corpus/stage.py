@@ -87,7 +87,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     out_path, rej_path = sh.clean_path(ctx.run_dir, shard), sh.rejects_path(ctx.run_dir, shard)
     for p in (out_path, rej_path):
         sh.remove_stale(p)
-    raw_bytes, has_content = count_raw(Path(shard.path))
+    raw_bytes = count_raw(Path(shard.path))
     stats = {"source": src.name, "shard": shard.index, "input": shard.path, "docs_in": 0, "chars_in": 0,
              "bytes_in": raw_bytes, "chars_read": 0, "unread": Counter(), "removed": {}, "pii": Counter(),
              "pii_docs": 0, "bad_input": [], "bad_input_count": 0, "docs_out": 0, "chars_out": 0}
@@ -143,7 +143,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
             stats["docs_out"] += 1
             stats["chars_out"] += len(text)
             sh.maybe_fault("prepare", ctx.task, out.count)
-        if stats["docs_in"] == 0 and has_content:   # a reader must never turn a file into nothing silently
+        if stats["docs_in"] == 0 and raw_bytes:   # a reader must never turn a file into nothing silently
             stats["docs_in"] += 1
             bad(1, f"no documents from a non-empty file ({raw_bytes} bytes) with reader {src.reader!r}")
     except BaseException:

@@ -50,14 +50,13 @@ def sniff_binary(head: bytes) -> Optional[str]:
     return None
 
 
-def count_raw(path: Path) -> tuple[int, bool]:
-    """(decompressed bytes of ``path``, whether any of them is not whitespace), streamed in 1 MiB reads."""
-    n, content = 0, False
+def count_raw(path: Path) -> int:
+    """Decompressed bytes of ``path`` (the raw input a reader sees), streamed in 1 MiB reads."""
+    n = 0
     with open_binary(path) as fh:
         while chunk := fh.read(1 << 20):
             n += len(chunk)
-            content = content or bool(chunk.strip())
-    return n, content
+    return n
 
 
 def open_binary(path: Path) -> IO[bytes]:
