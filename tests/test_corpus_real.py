@@ -226,7 +226,8 @@ CASES = [("diet", "unknown.json", "no speech records"), ("diet", "array.json", "
          ("text", "not_text_back.pdf", "a PDF"), ("text", "undecodable.bin", "binary"),
          ("jsonl", "not_text_back.pdf", ""), ("jsonl", "array.json", "no field"),
          ("parquet", "not_text_back.pdf", "unreadable as parquet"),
-         ("parquet", "unknown.json", "unreadable as parquet")]
+         ("parquet", "unknown.json", "unreadable as parquet"), ("hf_disk", "not_text_back.pdf", "unreadable as hf_disk"),
+         ("aozora", "not_text_back.pdf", "a PDF"), ("aozora", "undecodable.bin", "binary")]
 
 
 @pytest.fixture(scope="module")

@@ -170,14 +170,19 @@ def read_egov_xml(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]
     """e-Gov law XML or an API v2 law_data JSON: one record per ``Law``."""
     first = first_char(path)
     if first == "{":
-        yield from _read_api_json(path)
+        yield from _read_api_json(path, limit)
     elif first == "<":
-        yield from _read_xml(path)
+        yield from _read_xml(path, limit)
     else:
         yield Record(1, None, "not XML or JSON" if first else "empty file")
 
 
-def _read_xml(path: Path, data: Optional[bytes] = None, info: Optional[dict] = None) -> Iterator[Record]:
+def _sized(rec: Record, limit: int) -> Record:
+    size = len(rec.text.encode("utf-8"))
+    return rec if size <= limit else Record(rec.pos, None, f"law text of {size} bytes exceeds max_record_bytes={limit}")
+
+
+def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Optional[dict] = None) -> Iterator[Record]:
     n = 0
     root_tag, message, b64 = None, None, None
     try:
@@ -188,7 +193,7 @@ def _read_xml(path: Path, data: Optional[bytes] = None, info: Optional[dict] = N
                     continue
                 if el.tag == "Law":
                     n += 1
-                    yield law_record(n, el, info)
+                    yield _sized(law_record(n, el, info), limit)
                     el.clear()
                 elif el.tag in ("Message", "message") and el.text:
                     message = el.text.strip()
@@ -198,13 +203,13 @@ def _read_xml(path: Path, data: Optional[bytes] = None, info: Optional[dict] = N
         yield Record(n + 1, None, f"XML error: {e}")
         return
     if n == 0 and b64:
-        yield from _read_xml(path, _b64(b64), info)
+        yield from _read_xml(path, limit, _b64(b64), info)
     elif n == 0:
         yield Record(1, None, f"no <Law> element (root <{root_tag}>)" + (f"; message: {message}" if message else "")
                      + ": not e-Gov law XML")
 
 
-def _read_api_json(path: Path) -> Iterator[Record]:
+def _read_api_json(path: Path, limit: int) -> Iterator[Record]:
     with open_binary(path) as fh:
         try:
             doc = json.loads(fh.read().decode("utf-8-sig"))
@@ -220,7 +225,7 @@ def _read_api_json(path: Path) -> Iterator[Record]:
     info = {**(doc.get("revision_info") or {}), **(doc.get("law_info") or {})}
     full = doc["law_full_text"]
     if isinstance(full, str):
-        yield from _read_xml(path, _b64(full), info)
+        yield from _read_xml(path, limit, _b64(full), info)
         return
     try:
         root = tree_element(full)
@@ -231,7 +236,7 @@ def _read_api_json(path: Path) -> Iterator[Record]:
     if not laws:
         yield Record(1, None, f"law_full_text holds no Law element (root {root.tag!r})")
     for i, law in enumerate(laws, 1):
-        yield law_record(i, law, info)
+        yield _sized(law_record(i, law, info), limit)
 
 
 def tree_element(node) -> ET.Element:
