@@ -136,7 +136,7 @@ def speech_records(path: Path) -> list[dict]:
 
 
 DIET_FILES = ["kokkai_speech_api.json", "kokkai_meeting_api.json", "teikoku_speech_api.json",
-              "teikoku_meeting_api.json", "kokkai_pages.json", "kokkai_speeches.jsonl"]
+              "teikoku_meeting_api.json", "kokkai_speech_api_full.json", "kokkai_pages.json", "kokkai_speeches.jsonl"]
 
 
 @pytest.mark.parametrize("name", DIET_FILES)
@@ -160,10 +160,10 @@ def test_diet_reads_every_shape_with_metadata(name, keep):
 def test_diet_forms_agree():
     by_file = {n: {r.meta["speechID"]: r.text for r in recs("diet", R / n)} for n in DIET_FILES}
     singles = {}
-    for n in DIET_FILES[:4]:
+    for n in DIET_FILES[:5]:
         singles.update(by_file[n])
     assert by_file["kokkai_pages.json"] == by_file["kokkai_speeches.jsonl"] == singles
-    assert len(singles) == 6
+    assert len(singles) == 7
 
 
 def test_diet_xml_form():
@@ -274,7 +274,7 @@ def test_stage_totals_add_up_from_raw_bytes(bad_dir, tmp_path):
     assert stats["laws"]["bytes_in"] == sum(p.stat().st_size for p in files["laws"])
     assert stats["laws"]["docs_out"] == 3 and stats["laws"]["removed"]["bad_input"]["docs"] == 1
     assert stats["laws"]["unread"]["toc"] == 2 * 204 + 45
-    assert stats["diet"]["removed"]["procedural"]["docs"] == 4 and stats["diet"]["docs_out"] == 2
+    assert stats["diet"]["removed"]["procedural"]["docs"] == 4 and stats["diet"]["docs_out"] == 3
     assert stats["diet"]["removed"]["bad_input"]["docs"] == 2        # the meeting_list page's two records
     assert stats["books"]["docs_out"] == 1 and stats["books"]["unread"]["boilerplate"] > 18_000
     for name in ("pdf-as-text", "squad-unknown", "empty-jsonl"):
@@ -283,7 +283,7 @@ def test_stage_totals_add_up_from_raw_bytes(bad_dir, tmp_path):
     out = [json.loads(x) for x in __import__("zstandard").ZstdDecompressor().decompress(
         (tmp_path / "run" / "output" / "diet" / "00000.jsonl.zst").read_bytes(), max_output_size=1 << 24)
         .decode().splitlines()]
-    assert {d["meta"]["speaker"] for d in out} == {"石破茂", "尾崎行雄"}
+    assert {d["meta"]["speaker"] for d in out} == {"石破茂", "尾崎行雄", "井林辰憲"}
     report = (tmp_path / "run" / "report.md").read_text()
     assert "## Loss accounting" in report and "boilerplate" in report and "toc" in report
 

@@ -7,7 +7,7 @@
   ``{"tag", "attr", "children"}`` tree, text nodes as strings in ``children``);
 - ``egov_405AC0000000088_api_v2_b64.json``: the same with ``law_full_text_format=xml``
   (``law_full_text`` is the law XML in base64);
-- ``kokkai_pages.json``: the four recorded Kokkai/Imperial Diet API responses saved as one JSON array;
+- ``kokkai_pages.json``: the five recorded Kokkai/Imperial Diet API responses saved as one JSON array;
 - ``kokkai_speeches.jsonl``: their speech records, one a line (meeting fields copied into the
   speeches of a meeting response, as a harvester that saves speeches does).
 
@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 LAW = HERE / "egov_405AC0000000088.xml"
 RESPONSES = ["kokkai_speech_api.json", "kokkai_meeting_api.json", "teikoku_speech_api.json",
-             "teikoku_meeting_api.json"]
+             "teikoku_meeting_api.json", "kokkai_speech_api_full.json"]
 MEETING_KEYS = ("issueID", "imageKind", "session", "nameOfHouse", "nameOfMeeting", "issue", "date")
 
 
