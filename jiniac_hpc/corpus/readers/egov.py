@@ -101,8 +101,9 @@ class _Law:
             ctag = c.tag
             if ctag.endswith("Caption"):
                 self.emit(self.inline(c))                       # （目的）: a line of its own
-            elif ctag == "Sentence" or (ctag.endswith("Sentence") and body is None):
-                body = self.sentences(c) if ctag != "Sentence" else self.inline(c).strip()
+            elif ctag.endswith("Sentence") and not rest:       # Sentence, ParagraphSentence, ItemSentence, ...
+                text = self.sentences(c) if ctag != "Sentence" else self.inline(c).strip()
+                body = text if body is None else body + text
             elif ctag.endswith(("Title", "Num", "Label")) and not rest and ctag != "LawNum":
                 heads.append(self.inline(c).strip())
             else:
