@@ -51,6 +51,7 @@ def test_report_numbers_add_up(debug_run):
     for name, r in stats["sources"].items():
         for unit in ("docs", "chars"):
             assert r[f"{unit}_in"] == r[f"{unit}_out"] + sum(v[unit] for v in r["removed"].values()), (name, unit)
+        assert r["chars_read"] == r["chars_in"] + sum(r["unread"].values()) and r["bytes_in"] >= r["chars_read"]
         n_out = sum(1 for s in sh.load_manifest(run) if s.source == name
                     for _ in sh.read_jsonl_zst(sh.output_path(run, s)))
         assert n_out == r["docs_out"]
