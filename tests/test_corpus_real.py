@@ -220,6 +220,7 @@ BAD = {
     "unknown.json": b'{"items": [{"body": "x"}]}',
     "array.json": b'[1, 2, 3]',
     "undecodable.bin": b"\xff\xfe\x00garbage\x81\x82" * 20,
+    "undecodable_text.txt": b"\x81\x39\xff\xfe\xa0\x80" * 40,       # neither UTF-8 nor cp932, no NUL
     "unknown.xml": b"<html><body><p>not a law</p></body></html>",
     "truncated.xml": b"<Law><LawBody><LawTitle>t</LawTitle>",
     "plain.txt": "ただの文章です。\n".encode(),
@@ -239,7 +240,9 @@ CASES = [("diet", "unknown.json", "no speech records"), ("diet", "array.json", "
          ("jsonl", "not_text_back.pdf", ""), ("jsonl", "array.json", "no field"),
          ("parquet", "not_text_back.pdf", "unreadable as parquet"),
          ("parquet", "unknown.json", "unreadable as parquet"), ("hf_disk", "not_text_back.pdf", "unreadable as hf_disk"),
-         ("aozora", "not_text_back.pdf", "a PDF"), ("aozora", "undecodable.bin", "binary")]
+         ("aozora", "not_text_back.pdf", "a PDF"), ("aozora", "undecodable.bin", "binary"),
+         ("aozora", "undecodable_text.txt", ""), ("text", "undecodable_text.txt", "undecodable"),
+         ("gutenberg", "undecodable_text.txt", "undecodable"), ("jsonl", "undecodable_text.txt", "UTF-8")]
 
 
 @pytest.fixture(scope="module")
