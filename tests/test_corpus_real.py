@@ -225,6 +225,7 @@ BAD = {
     "truncated.xml": b"<Law><LawBody><LawTitle>t</LawTitle>",
     "plain.txt": "ただの文章です。\n".encode(),
     "laws_list.json": b'{"laws": [{"law_info": {"law_id": "405AC0000000088"}}]}',
+    "two_pages.json": (R / "kokkai_speech_api.json").read_bytes() * 2,   # pages appended with >>
 }
 CASES = [("diet", "unknown.json", "no speech records"), ("diet", "array.json", "no speech records"),
          ("diet", "undecodable.bin", ""), ("diet", "unknown.xml", "no speech records"),
@@ -253,6 +254,11 @@ def bad_dir(tmp_path_factory):
     for name in ("kokkai_meeting_list_api.json", "kokkai_api_error.json", "not_text_back.pdf"):
         (d / name).write_bytes((R / name).read_bytes())
     return d
+
+
+def test_appended_pages_are_not_lost_silently(bad_dir):
+    rs = recs("diet", bad_dir / "two_pages.json")
+    assert rs[0].text and rs[-1].text is None and "more JSON after" in rs[-1].error
 
 
 @pytest.mark.parametrize("reader,name,reason", CASES, ids=[f"{r}-{n}" for r, n, _ in CASES])

@@ -132,7 +132,9 @@ def _is_json_lines(path: Path, limit: int) -> bool:
     """True if the first line is a whole JSON value (JSON Lines, or a one-line response)."""
     with open_binary(path) as fh:
         for _, raw, _ in iter_lines(fh, limit):
-            if raw is None or not raw.strip():
+            if raw is None:
+                return True          # a first line over the limit: only JSON Lines can go on after it
+            if not raw.strip():
                 return False
             try:
                 json.loads(raw.decode("utf-8-sig"))

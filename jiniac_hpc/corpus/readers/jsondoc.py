@@ -93,6 +93,15 @@ def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
             raise ValueError(f"expected ',' or '}}' after key {key!r}, found {s.peek()!r}")
         if s.peek() == "":
             raise ValueError("the document ends before its closing '}'")
+    _end(s, "}")
+
+
+def _end(s: _Stream, close: str) -> None:
+    """Consume the closing bracket; anything after it would otherwise be lost without a word."""
+    s.i += 1
+    if s.peek() != "":
+        raise ValueError(f"more JSON after the top-level value's closing {close!r} (several documents in one "
+                         "file? save pages as one JSON array or as JSON Lines)")
 
 
 def iter_json_list(fh: IO[str], limit: int) -> Iterator[object]:
@@ -108,6 +117,7 @@ def iter_json_list(fh: IO[str], limit: int) -> Iterator[object]:
         yield TooLarge(s.i - start) if s.i - start > limit else obj
         if s.peek() == ",":
             s.i += 1
+    _end(s, "]")
 
 
 def first_char(path: Path) -> str:
