@@ -131,6 +131,18 @@ def test_egov_features_ruby_tables_appendices():
     assert r.unread == {"ruby": 6, "toc": 45}
 
 
+def test_egov_article_title_never_lost(tmp_path):
+    """An article title goes before its first paragraph, numbered or not, and not onto its items."""
+    p = tmp_path / "law.xml"
+    p.write_text('<Law Era="Reiwa" Year="01"><LawNum>令和元年法律第一号</LawNum><LawBody><LawTitle>試験法</LawTitle>'
+                 '<MainProvision><Article Num="1"><ArticleTitle>第一条</ArticleTitle><Paragraph Num="1">'
+                 '<ParagraphNum>１</ParagraphNum><ParagraphSentence><Sentence>本文。</Sentence></ParagraphSentence>'
+                 '<Item Num="1"><ItemTitle>一</ItemTitle><ItemSentence><Sentence>号。</Sentence></ItemSentence></Item>'
+                 '</Paragraph></Article></MainProvision></LawBody></Law>', encoding="utf-8")
+    (r,) = recs("egov_xml", p)
+    assert r.text.split("\n")[2:] == ["第一条　１　本文。", "一　号。"]
+
+
 # --- Kokkai ----------------------------------------------------------------------------------
 
 def speech_records(path: Path) -> list[dict]:

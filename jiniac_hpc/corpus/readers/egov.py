@@ -94,7 +94,7 @@ class _Law:
             self.emit(SEP.join(self.text_of(c) for c in el))
             return
         if _is_inline(el):
-            self.emit(prefix + self.inline(el))
+            self.emit(prefix + (SEP if prefix else "") + self.inline(el).strip())
             return
         heads, body, rest = [], None, []
         for c in el:
@@ -115,10 +115,11 @@ class _Law:
             head += f"{SEP}（{el.get('AmendLawNum')}）"
         if tag == "SupplProvision" and el.get("Extract") == "true":
             head += f"{SEP}抄"
+        if prefix:                                             # the article title handed to this paragraph
+            head = prefix + (SEP + head if head else "")
+            prefix = ""
         if tag == "Article" and body is None and rest and rest[0].tag == "Paragraph":
             prefix, head = head, ""                            # 第一条 goes before its first paragraph
-        elif prefix and not head:
-            head, prefix = prefix, ""
         if body is not None:
             self.emit(head + (SEP if head and body else "") + body)
         else:
