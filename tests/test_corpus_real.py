@@ -239,7 +239,7 @@ BAD = {
     "laws_list.json": b'{"laws": [{"law_info": {"law_id": "405AC0000000088"}}]}',
     "two_pages.json": (R / "kokkai_speech_api.json").read_bytes() * 2,   # pages appended with >>
 }
-CASES = [("diet", "unknown.json", "no speech records"), ("diet", "array.json", "no speech records"),
+CASES = [("diet", "unknown.json", "not a Kokkai response"), ("diet", "array.json", "not a Kokkai response"),
          ("diet", "undecodable.bin", ""), ("diet", "unknown.xml", "no speech records"),
          ("diet", "kokkai_meeting_list_api.json", "meeting_list"), ("diet", "kokkai_api_error.json", "19011"),
          ("diet", "not_text_back.pdf", ""),
@@ -268,9 +268,14 @@ def bad_dir(tmp_path_factory):
     return d
 
 
-def test_appended_pages_are_not_lost_silently(bad_dir):
+def test_appended_pages_are_not_lost_silently(bad_dir, tmp_path):
     rs = recs("diet", bad_dir / "two_pages.json")
     assert rs[0].text and rs[-1].text is None and "more JSON after" in rs[-1].error
+    pages = json.loads((R / "kokkai_pages.json").read_text(encoding="utf-8"))
+    (tmp_path / "p.json").write_text(json.dumps(pages[:1] + [{"message": "(19007)検索条件を指定してください。"}]),
+                                     encoding="utf-8")
+    rs = recs("diet", tmp_path / "p.json")             # an error page among good ones is a reject of its own
+    assert rs[0].text and rs[1].text is None and "19007" in rs[1].error and len(rs) == 2
 
 
 @pytest.mark.parametrize("reader,name,reason", CASES, ids=[f"{r}-{n}" for r, n, _ in CASES])

@@ -82,8 +82,9 @@ class _Reader:
                 self.notes.append("a response with no records")
         elif isinstance(obj, dict) and "speech" in obj:
             yield self.speech(obj)
-        else:
-            self.notes.append(describe(obj))
+        else:   # an error page among good ones must not vanish: a reject of its own
+            self.n += 1
+            yield Record(self.n, None, f"not a Kokkai response or speech record: {describe(obj)}")
 
     def meeting(self, m) -> Iterator[Record]:
         if isinstance(m, TooLarge):
