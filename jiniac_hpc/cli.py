@@ -181,8 +181,11 @@ def explain(stage):
     from jiniac_hpc.config import describe
     from jiniac_hpc.stages import config_class, get_stage
 
-    for key, tp, doc in describe(config_class(get_stage(stage))):
+    cls = config_class(get_stage(stage))
+    for key, tp, doc in describe(cls):
         click.echo(f"{key:36s} {tp:18s} {doc}")
+    for line in getattr(cls, "explain_notes", list)():   # e.g. the corpus readers and their options
+        click.echo(line)
 
 
 @cli.command()

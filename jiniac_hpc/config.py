@@ -297,16 +297,49 @@ def dump_yaml(cfg: Any, path: Path) -> None:
     tmp.replace(path)
 
 
+def _inner_dataclass(tp) -> tuple[str, type] | None:
+    """('[]', X) for list[X], ('.<key>', X) for dict[str, X], ('', X) for Optional[X], X a dataclass."""
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is list and args and dataclasses.is_dataclass(args[0]):
+        return "[]", args[0]
+    if origin is dict and len(args) == 2 and dataclasses.is_dataclass(args[1]):
+        return ".<key>", args[1]
+    if origin in (Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) == 1 and dataclasses.is_dataclass(inner[0]):
+            return "", inner[0]
+    return None
+
+
+def _type_name(tp) -> str:
+    """list[SourceConfig], Optional[int], Literal['a', 'b'], str: short and readable."""
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is None:
+        return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+    if origin is Literal:
+        return "Literal[" + ", ".join(repr(a) for a in args) + "]"
+    if origin in (Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) < len(args) and len(inner) == 1:
+            return f"Optional[{_type_name(inner[0])}]"
+        return " | ".join(_type_name(a) for a in args)
+    return f"{getattr(origin, '__name__', str(origin))}[{', '.join(_type_name(a) for a in args)}]"
+
+
 def describe(cls: type, prefix: str = "") -> list[tuple[str, str, str]]:
-    """(dotted key, type, doc) for every field, recursively; used by ``jiniac explain``."""
+    """(dotted key, type, doc) for every field, recursively (also into list/dict/Optional of
+    dataclasses: ``sources[].reader``); used by ``jiniac explain``."""
     rows = []
     hints = get_type_hints(cls)
     for f in dataclasses.fields(cls):
         tp = hints[f.name]
+        name = _type_name(tp)
         if dataclasses.is_dataclass(tp):
             rows += describe(tp, f"{prefix}{f.name}.")
+        elif (inner := _inner_dataclass(tp)) is not None:
+            rows.append((prefix + f.name, name, f.metadata.get("doc", "")))
+            rows += describe(inner[1], f"{prefix}{f.name}{inner[0]}.")
         else:
-            name = getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
             rows.append((prefix + f.name, name, f.metadata.get("doc", "")))
     return rows
 

@@ -96,3 +96,12 @@ def test_nested_lists_literals_and_roundtrip(tmp_path):
 def test_unknown_recipe_lists_known():
     with pytest.raises(ConfigError, match="known recipes.*debug"):
         load_recipe("selftest", SelfTestConfig, "no-such-recipe")
+
+
+def test_describe_enters_lists_of_sections():
+    from jiniac_hpc.config import describe
+
+    rows = {k: (tp, doc) for k, tp, doc in describe(Outer)}
+    assert rows["items"] == ("list[Inner]", "list of sections")
+    assert rows["items[].mode"] == ("Literal['a', 'b']", "mode") and rows["items[].weights"][0] == "dict[str, float]"
+    assert rows["inner.mode"][1] == "mode" and rows["maybe"][0] == "Optional[int]"

@@ -37,7 +37,8 @@ def test_outputs_schema_and_markers(debug_run):
         assert out.exists() and sh.marker(out).exists()
         docs = list(sh.read_jsonl_zst(out))
         for d in docs:
-            assert set(d) == {"id", "text", "source", "lang"} and d["source"] == shard.source and d["text"]
+            assert set(d) - {"meta"} == {"id", "text", "source", "lang"} and d["source"] == shard.source and d["text"]
+            assert ("meta" in d) == (shard.source in ("diet", "laws"))   # readers with source metadata
             assert d["id"].startswith(f"{shard.source}-{shard.stem}-") and d["id"] not in ids
             ids.add(d["id"])
     assert len(ids) == stats["total"]["docs_out"] > 1000
@@ -50,6 +51,7 @@ def test_report_numbers_add_up(debug_run):
     for name, r in stats["sources"].items():
         for unit in ("docs", "chars"):
             assert r[f"{unit}_in"] == r[f"{unit}_out"] + sum(v[unit] for v in r["removed"].values()), (name, unit)
+        assert r["chars_read"] == r["chars_in"] + sum(r["unread"].values()) and r["bytes_in"] >= r["chars_read"]
         n_out = sum(1 for s in sh.load_manifest(run) if s.source == name
                     for _ in sh.read_jsonl_zst(sh.output_path(run, s)))
         assert n_out == r["docs_out"]

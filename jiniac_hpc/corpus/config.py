@@ -19,7 +19,31 @@ from typing import Literal, Optional
 from jiniac_hpc.config import check, field
 from jiniac_hpc.launch.cluster import JobConfig
 
-READERS = ("jsonl", "parquet", "hf_disk", "aozora", "diet", "egov_xml", "squad", "text", "pdf")
+READERS = ("jsonl", "parquet", "hf_disk", "aozora", "diet", "egov_xml", "squad", "text", "gutenberg", "pdf")
+# reader -> (what it reads, and what it keeps and drops; the SourceConfig keys it uses)
+READER_DOCS = {
+    "jsonl": ("JSON Lines (plain, .gz, .zst): one document a line, the text_field string.", ["text_field"]),
+    "parquet": ("Parquet: one document a row, the text_field column.", ["text_field"]),
+    "hf_disk": ("A datasets save_to_disk folder (one shard an Arrow file): one document a row.", ["text_field"]),
+    "aozora": ("Aozora Bunko text (Shift_JIS or UTF-8): one work a file; header, 記号 notes, ruby, ［＃…］ "
+               "annotations and the whole footer (底本/入力/校正/青空文庫作成ファイル) dropped; gaiji notes become "
+               "their character (JIS X 0213 or U+ code, 〓 without one); accent notation decomposed.",
+               ["encoding", "normalize"]),
+    "diet": ("Kokkai/Imperial Diet API output (speech or meeting endpoint JSON, JSON Lines, an array of pages, "
+             "XML): one document a speech with speaker/date/house/meeting/URL metadata; speaker heading "
+             "dropped; procedural records dropped unless keep_procedural.", ["drop_roles", "keep_procedural"]),
+    "egov_xml": ("e-Gov law XML (bulk download) or 法令API v2 law_data JSON: one document a law, every sentence, "
+                 "title, table cell and appendix in reading order; TOC and ruby readings dropped; "
+                 "LawNum/LawTitle/era date as metadata.", []),
+    "squad": ("SQuAD-style JSON (JSQuAD): one document a data[].paragraphs[].context.", []),
+    "text": ("Plain text (UTF-8 or Shift_JIS; a binary file such as a PDF is bad input): one document a file, "
+             "blank-line block or line.", ["encoding", "doc_sep"]),
+    "gutenberg": ("Project Gutenberg plain text: one document a book; PG header, credits and licence dropped "
+                  "as boilerplate.", ["encoding"]),
+    "pdf": ("PDF (pdfminer.six; horizontal and vertical Japanese): one document a file; page numbers, running "
+            "headers/footers and margin line numbers dropped; letter-spaced names and lines broken inside a "
+            "sentence joined.", []),
+}
 LANGS = ("ja", "en", "hi")
 FILTERS = ("length", "lang", "ja_ratio", "symbols", "repeated_lines")
 PII_TYPES = ("email", "ip", "card", "mynumber", "phone", "address", "person")
@@ -58,12 +82,16 @@ class SourceConfig:
                                  "'jglue:<file>' / 'shared:<path>' for the shared data folder.")
     lang: str = field("ja", doc=f"Language of the source: one of {list(LANGS)}.")
     text_field: str = field("text", doc="jsonl/parquet/hf_disk: the column holding the text.")
-    encoding: str = field("auto", doc="aozora/text: 'auto' (UTF-8, else Shift_JIS/cp932), 'utf-8' or 'cp932'.")
+    encoding: str = field("auto", doc="aozora/text/gutenberg: 'auto' (UTF-8, else Shift_JIS/cp932), 'utf-8' or "
+                                      "'cp932'.")
     doc_sep: Literal["file", "blank_line", "line"] = field(
         "blank_line", doc="text reader: one document per file, per blank-line block, or per line.")
     drop_roles: list[str] = field(
         default_factory=lambda: ["議長", "副議長", "委員長", "副委員長", "会長", "小委員長", "主査", "委員長代理"],
-        doc="diet reader: speeches by these chair positions are procedural and dropped.")
+        doc="diet reader: speeches by these chair positions are procedural (see keep_procedural).")
+    keep_procedural: bool = field(
+        False, doc="diet reader: keep procedural records (the meeting header, speechOrder 0 / 会議録情報, and "
+                   "the drop_roles chair speeches) as documents; by default they are dropped as 'procedural'.")
     normalize: Literal["nfkc", "none"] = field("nfkc", doc="Unicode normalisation ('none' for Aozora Bunko).")
     char_allowlist: Optional[str] = field(
         None, doc="A regex character class ('regex' module syntax); characters outside it are removed "
@@ -145,6 +173,15 @@ class CorpusConfig:
         default_factory=lambda: {"ja": 1.3, "en": 4.0, "hi": 2.5},
         doc="Characters a token by language, for the token estimate and budget_tokens.")
     job: JobConfig = field(default_factory=JobConfig, doc="Slurm resources of every step.")
+
+    @staticmethod
+    def explain_notes() -> list[str]:
+        """The readers and the source keys each uses (printed by ``jiniac explain corpus``)."""
+        lines = ["", "Readers (sources[].reader):"]
+        for name in READERS:
+            what, opts = READER_DOCS.get(name, ("", []))
+            lines.append(f"  {name:10s} {what}" + (f" Options: {', '.join(opts)}." if opts else ""))
+        return lines
 
     def __post_init__(self):
         check(bool(self.sources), "sources", "list at least one source")

@@ -3,10 +3,13 @@
     python -m jiniac_hpc.corpus.report logs/corpus/debug          # re-render from the markers
 
 Per source: documents and characters in and out, documents removed by each filter, PII
-replacements by type, the duplicate rate and an estimate of tokens. The numbers add up by
-construction and are checked here before writing: ``docs_in = docs_out + sum(removed docs)``
-and ``chars_in = chars_out + sum(removed chars)`` (character changes made by cleanup and by PII
-placeholders are listed as removals with 0 documents). No timestamps: reruns are identical.
+replacements by type, the duplicate rate and an estimate of tokens, and the loss accounting from
+the raw input: raw bytes read -> characters read -> unread by the reader (by reason: markup,
+ruby, toc, boilerplate, ...) -> characters into the filters -> kept + removed (by reason). The
+numbers add up by construction and are checked here before writing: ``docs_in = docs_out +
+sum(removed docs)``, ``chars_read = chars_in + sum(unread)`` and ``chars_in = chars_out +
+sum(removed chars)`` (character changes made by cleanup and by PII placeholders are listed as
+removals with 0 documents). No timestamps: reruns are identical.
 """
 from __future__ import annotations
 
@@ -35,9 +38,9 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
     per: dict[str, dict] = {}
     for s in cfg.sources:
         per[s.name] = {"lang": s.lang, "reader": s.reader, "pii_policy": list(s.pii), "dedup": s.dedup,
-                       "shards": 0, "docs_in": 0, "chars_in": 0, "bytes_in": 0, "docs_out": 0, "chars_out": 0,
-                       "bytes_out": 0, "removed": {}, "pii": {}, "pii_docs": 0, "bad_input_count": 0,
-                       "bad_input": []}
+                       "shards": 0, "docs_in": 0, "chars_in": 0, "bytes_in": 0, "chars_read": 0, "unread": {},
+                       "docs_out": 0, "chars_out": 0, "bytes_out": 0, "removed": {}, "pii": {}, "pii_docs": 0,
+                       "bad_input_count": 0, "bad_input": []}
     for shard in sh.load_manifest(run_dir):
         p = sh.read_marker(sh.clean_path(run_dir, shard))
         w = sh.read_marker(sh.output_path(run_dir, shard))
@@ -47,9 +50,11 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
             r[k] += p[k]
         for k in ("docs_out", "chars_out", "bytes_out"):
             r[k] += w[k]
+        r["chars_read"] += p.get("chars_read", p["chars_in"])
         r["bad_input"] += p["bad_input"]
-        for k, v in p["pii"].items():
-            r["pii"][k] = r["pii"].get(k, 0) + v
+        for key in ("pii", "unread"):
+            for k, v in p.get(key, {}).items():
+                r[key][k] = r[key].get(k, 0) + v
         _merge_removed(r["removed"], p["removed"])
         _merge_removed(r["removed"], w["removed"])
         if w["docs_in"] != p["docs_out"]:
@@ -58,18 +63,23 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
     for name, r in per.items():
         r["removed"] = {k: r["removed"][k] for k in sorted(r["removed"])}
         r["pii"] = dict(sorted(r["pii"].items()))
+        r["unread"] = dict(sorted(r["unread"].items()))
         dedup_in = r["docs_out"] + sum(r["removed"].get(k, {"docs": 0})["docs"] for k in DEDUP_REASONS)
         dups = sum(r["removed"].get(k, {"docs": 0})["docs"] for k in ("exact_dup", "near_dup"))
         r["duplicate_rate"] = round(dups / dedup_in, 6) if dedup_in else 0.0
         r["tokens_est"] = int(round(r["chars_out"] / cfg.chars_per_token[r["lang"]]))
         check_balance(name, r)
     total = {k: sum(r[k] for r in per.values()) for k in
-             ("docs_in", "docs_out", "chars_in", "chars_out", "bytes_out", "tokens_est")}
+             ("docs_in", "docs_out", "bytes_in", "chars_read", "chars_in", "chars_out", "bytes_out", "tokens_est")}
     return {"sources": per, "total": total}
 
 
 def check_balance(name: str, r: dict) -> None:
-    """in = out + removed, for documents and for characters."""
+    """in = out + removed, for documents and for characters; read = in + unread, for characters."""
+    unread = sum(r["unread"].values())
+    if r["chars_read"] != r["chars_in"] + unread:
+        raise RuntimeError(f"source {name}: chars_read {r['chars_read']} != chars_in {r['chars_in']} "
+                           f"+ unread {unread}")
     for unit in ("docs", "chars"):
         removed = sum(v[unit] for v in r["removed"].values())
         if r[f"{unit}_in"] != r[f"{unit}_out"] + removed:
@@ -110,10 +120,21 @@ def render(cfg: CorpusConfig, stats: dict) -> str:
     for s in cfg.sources:
         rm = stats["sources"][s.name]["removed"]
         lines.append(f"| {s.name} | " + " | ".join(str(rm.get(k, {"docs": 0})["docs"]) for k in DOC_REASONS) + " |")
+    lines += ["", "## Loss accounting (raw input -> read -> kept)", "",
+              "| source | reader | raw bytes read | chars read | unread by the reader | chars into filters | "
+              "chars kept | chars removed |", "|---|---|---:|---:|---|---:|---:|---|"]
+    for s in cfg.sources:
+        r = stats["sources"][s.name]
+        unread = ", ".join(f"{k} {_fmt(v)}" for k, v in r["unread"].items()) or "-"
+        removed = ", ".join(f"{k} {_fmt(v['chars'])}" for k, v in r["removed"].items() if v["chars"]) or "-"
+        lines.append(f"| {s.name} | {s.reader} | {_fmt(r['bytes_in'])} | {_fmt(r['chars_read'])} | {unread} | "
+                     f"{_fmt(r['chars_in'])} | {_fmt(r['chars_out'])} | {removed} |")
     bad = [(s.name, x) for s in cfg.sources for x in stats["sources"][s.name]["bad_input"]]
     if bad:
         lines += ["", "## Bad input (first 100 a shard)", ""] + [f"- {name}: `{x}`" for name, x in bad]
-    lines += ["", "Token estimate: output characters / chars_per_token "
+    lines += ["", "Chars read = chars into filters + unread; chars into filters = chars kept + removed. "
+              "Raw bytes are the decompressed input files (markup, encoding and line ends included).",
+              "", "Token estimate: output characters / chars_per_token "
               f"({', '.join(f'{k} {v}' for k, v in cfg.chars_per_token.items())}). "
               "Duplicate rate: exact + near duplicates / documents entering dedup.", ""]
     return "\n".join(lines)

@@ -11,7 +11,7 @@ Layout of ``logs/corpus/<run>/``::
     work/dedup/drop/<src>/<shard>.json       what each shard drops (+ .done)
     rejects/<src>/<shard>.jsonl.zst          filtered documents with their reason, bad input lines
     rejects/<src>/<shard>.dedup.jsonl.zst    duplicates (with the id they duplicate) and budget cuts
-    output/<src>/<shard>.jsonl.zst           final shards: {"id", "text", "source", "lang"} (+ .done)
+    output/<src>/<shard>.jsonl.zst           final shards: {"id", "text", "source", "lang"[, "meta"]} (+ .done)
     stats.json, report.md                    the report (+ report.done)
 
 One array task per input file (one Arrow file for a ``datasets`` folder): big sources come

@@ -69,10 +69,16 @@ def _add(removed: dict, reason: str, docs: int, chars: int) -> None:
 
 
 def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
-    """Read one input shard; clean, filter and scrub it; write work/clean and rejects."""
+    """Read one input shard; clean, filter and scrub it; write work/clean and rejects.
+
+    Loss accounting starts at the raw bytes: ``bytes_in`` is the decompressed size of the input
+    file, ``chars_read`` the characters of text-bearing content the reader saw (what it emitted
+    plus what it deliberately left ``unread``, by reason), ``chars_in`` what it emitted.
+    """
     from jiniac_hpc.corpus.filters import clean, reject_reason
     from jiniac_hpc.corpus.pii import scrub_pii_counts
     from jiniac_hpc.corpus.readers import read
+    from jiniac_hpc.corpus.readers.base import count_raw
 
     t0 = time.time()
     shard = sh.load_manifest(ctx.run_dir)[ctx.task]
@@ -81,28 +87,41 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     out_path, rej_path = sh.clean_path(ctx.run_dir, shard), sh.rejects_path(ctx.run_dir, shard)
     for p in (out_path, rej_path):
         sh.remove_stale(p)
+    raw_bytes = count_raw(Path(shard.path))
     stats = {"source": src.name, "shard": shard.index, "input": shard.path, "docs_in": 0, "chars_in": 0,
-             "bytes_in": 0, "removed": {}, "pii": Counter(), "pii_docs": 0, "bad_input": [],
-             "bad_input_count": 0, "docs_out": 0, "chars_out": 0}
+             "bytes_in": raw_bytes, "chars_read": 0, "unread": Counter(), "removed": {}, "pii": Counter(),
+             "pii_docs": 0, "bad_input": [], "bad_input_count": 0, "docs_out": 0, "chars_out": 0}
     out = sh.JsonlZstWriter(out_path, cfg.zstd_level)
     rej = sh.JsonlZstWriter(rej_path, cfg.zstd_level)
+
+    def bad(pos: int, error: str) -> None:
+        _add(stats["removed"], "bad_input", 1, 0)
+        stats["bad_input_count"] += 1
+        where = f"{shard.path}:{pos}"
+        if len(stats["bad_input"]) < 100:
+            stats["bad_input"].append(f"{where}: {error}")
+        print(f"bad input {where}: {error}", flush=True)
+        rej.write({"id": doc_id(shard, pos), "reason": "bad_input", "detail": error, "file": shard.path, "line": pos})
+
     try:
         for rec in read(Path(shard.path), src, cfg.max_record_bytes):
             stats["docs_in"] += 1
-            stats["bytes_in"] += rec.nbytes
+            stats["unread"].update(rec.unread)
+            stats["chars_read"] += sum(rec.unread.values()) + len(rec.text or "")
             rid = doc_id(shard, rec.pos)
             if rec.text is None:
-                reason = rec.skip or "bad_input"
-                _add(stats["removed"], reason, 1, 0)
-                if rec.error:
-                    stats["bad_input_count"] += 1
-                    where = f"{shard.path}:{rec.pos}"
-                    if len(stats["bad_input"]) < 100:
-                        stats["bad_input"].append(f"{where}: {rec.error}")
-                    print(f"bad input {where}: {rec.error}", flush=True)
-                rej.write({"id": rid, "reason": reason, "detail": rec.error, "file": shard.path, "line": rec.pos})
+                if rec.error or not rec.skip:
+                    bad(rec.pos, rec.error or "reader gave no text")
+                else:
+                    _add(stats["removed"], rec.skip, 1, 0)
+                    rej.write({"id": rid, "reason": rec.skip})
                 continue
             stats["chars_in"] += len(rec.text)
+            if rec.skip:   # a whole document the reader drops on purpose (e.g. procedural speeches)
+                _add(stats["removed"], rec.skip, 1, len(rec.text))
+                text = scrub_pii_counts(rec.text, src.pii)[0] if src.pii else rec.text
+                rej.write({"id": rid, "reason": rec.skip, **({"text": text} if cfg.rejects_text else {})})
+                continue
             text = clean(rec.text, src)
             _add(stats["removed"], "cleanup", 0, len(rec.text) - len(text))
             reason = reject_reason(text, src.lang, src.filters, th)
@@ -119,10 +138,14 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
                     text = scrub_pii_counts(text, src.pii)[0]
                 rej.write({"id": rid, "reason": reason, **({"text": text} if cfg.rejects_text else {})})
                 continue
-            out.write({"id": rid, "text": text, "source": src.name, "lang": src.lang})
+            out.write({"id": rid, "text": text, "source": src.name, "lang": src.lang,
+                       **({"meta": rec.meta} if rec.meta else {})})
             stats["docs_out"] += 1
             stats["chars_out"] += len(text)
             sh.maybe_fault("prepare", ctx.task, out.count)
+        if stats["docs_in"] == 0 and raw_bytes:   # a reader must never turn a file into nothing silently
+            stats["docs_in"] += 1
+            bad(1, f"no documents from a non-empty file ({raw_bytes} bytes) with reader {src.reader!r}")
     except BaseException:
         out.abort()
         rej.abort()
@@ -130,6 +153,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     rej.commit()
     out.commit()
     stats["pii"] = dict(sorted(stats["pii"].items()))
+    stats["unread"] = dict(sorted(stats["unread"].items()))
     sh.write_marker(out_path, stats)
     print(f"[prepare] {src.name}/{shard.stem}: {stats['docs_in']} in, {stats['docs_out']} kept, "
           f"{stats['bad_input_count']} bad input, {time.time() - t0:.1f}s", flush=True)

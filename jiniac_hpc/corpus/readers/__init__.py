@@ -8,7 +8,9 @@ holds at most one record in memory: JSONL/Parquet/Arrow go record by record, JSO
 :func:`iter_json_array`, e-Gov XML with ``iterparse``, Aozora and text line by line. A record
 that cannot be read (invalid UTF-8, broken JSON, missing field, larger than
 ``max_record_bytes``) is yielded as ``Record(text=None, error=...)`` with its line (or element
-index), so the caller reports it and reads on.
+index), so the caller reports it and reads on. A file a reader cannot read at all (a PDF given
+to a text reader, JSON of an unknown shape, a corrupt Parquet file) ends with one such record
+naming the reason: :func:`read` turns any exception a reader raises into that record.
 """
 from __future__ import annotations
 
@@ -17,9 +19,10 @@ from typing import Iterator
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.aozora import read_aozora
-from jiniac_hpc.corpus.readers.base import Record, open_binary, open_text
+from jiniac_hpc.corpus.readers.base import BadInput, Record, open_binary, open_text
 from jiniac_hpc.corpus.readers.diet import read_diet
 from jiniac_hpc.corpus.readers.egov import read_egov_xml
+from jiniac_hpc.corpus.readers.gutenberg import read_gutenberg
 from jiniac_hpc.corpus.readers.jsondoc import iter_json_array, read_squad
 from jiniac_hpc.corpus.readers.pdf import read_pdf
 from jiniac_hpc.corpus.readers.tabular import hf_disk_files, read_arrow, read_jsonl, read_parquet
@@ -29,9 +32,17 @@ __all__ = ["Record", "READER_FUNCS", "read", "hf_disk_files", "iter_json_array",
 
 READER_FUNCS = {"jsonl": read_jsonl, "parquet": read_parquet, "hf_disk": read_arrow, "aozora": read_aozora,
                 "diet": read_diet, "egov_xml": read_egov_xml, "squad": read_squad, "text": read_text,
-                "pdf": read_pdf}
+                "gutenberg": read_gutenberg, "pdf": read_pdf}
 
 
 def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
-    """Records of one input shard with the source's reader."""
-    return READER_FUNCS[src.reader](path, src, limit)
+    """Records of one input shard with the source's reader; a reader's exception ends the file with
+    a bad-input record (position after the last record) instead of failing the task."""
+    pos = 0
+    try:
+        for rec in READER_FUNCS[src.reader](path, src, limit):
+            pos = rec.pos
+            yield rec
+    except Exception as e:  # noqa: BLE001 - any unreadable input is reported, never a crash
+        why = str(e) if isinstance(e, BadInput) else f"{type(e).__name__}: {e}"
+        yield Record(pos + 1, None, f"unreadable as {src.reader}: {why}")

@@ -14,16 +14,49 @@ from typing import IO, Iterator, Optional
 
 @dataclass
 class Record:
-    """One input record: ``pos`` is the 1-based line (or element) number, stable across reruns."""
+    """One input record: ``pos`` is the 1-based line (or element) number, stable across reruns.
+
+    ``unread`` counts the characters of source content the reader deliberately did not put in
+    ``text`` (markup it parsed away, ruby readings, a table of contents, licence boilerplate, ...),
+    keyed by reason, so the report can show every character read as kept, rejected or unread.
+    A record with ``skip`` set is a whole document dropped on purpose (its ``text`` is kept for
+    the rejects file and its characters are counted under that reason).
+    """
 
     pos: int
     text: Optional[str]
     error: Optional[str] = None   # bad input: reported with file and position
     nbytes: int = 0
     skip: Optional[str] = None    # dropped on purpose by the reader (counted under this reason)
-    # characters of source content the reader deliberately did not emit, by reason
-    # ('markup', 'ruby', 'boilerplate', 'page_furniture', 'placeholder', ...)
-    unread: dict[str, int] = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)              # source metadata carried into the output
+    unread: dict[str, int] = field(default_factory=dict)  # reason -> characters not emitted
+
+
+class BadInput(ValueError):
+    """A file a reader cannot read as its format; the message says why (it becomes a bad_input reject)."""
+
+
+BINARY_MAGIC = {b"%PDF-": "a PDF", b"PK\x03\x04": "a ZIP/Office file", b"\x89PNG": "a PNG image",
+                b"\xff\xd8\xff": "a JPEG image", b"PAR1": "a Parquet file", b"\x7fELF": "an executable"}
+
+
+def sniff_binary(head: bytes) -> Optional[str]:
+    """Why ``head`` (the first bytes of a decompressed file) is not text, or None if it may be."""
+    for magic, what in BINARY_MAGIC.items():
+        if head.startswith(magic):
+            return f"binary input: {what}, not text"
+    if b"\x00" in head:
+        return "binary input: NUL bytes, not text"
+    return None
+
+
+def count_raw(path: Path) -> int:
+    """Decompressed bytes of ``path`` (the raw input a reader sees), streamed in 1 MiB reads."""
+    n = 0
+    with open_binary(path) as fh:
+        while chunk := fh.read(1 << 20):
+            n += len(chunk)
+    return n
 
 
 def open_binary(path: Path) -> IO[bytes]:
@@ -75,10 +108,14 @@ def _checked(n: int, text, limit: int) -> Record:
 
 
 def open_text(path: Path, encoding: str) -> IO[str]:
-    """A text stream; 'auto' tries UTF-8 on the first 64 KiB and falls back to cp932 (Shift_JIS)."""
+    """A text stream; 'auto' tries UTF-8 on the first 64 KiB and falls back to cp932 (Shift_JIS).
+    Raises :class:`BadInput` for a binary file (PDF, ZIP, NUL bytes), which no text codec reads."""
+    with open_binary(path) as fh:
+        head = fh.read(1 << 16)
+    why = sniff_binary(head)
+    if why:
+        raise BadInput(why)
     if encoding == "auto":
-        with open_binary(path) as fh:
-            head = fh.read(1 << 16)
         try:
             codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
             encoding = "utf-8-sig"

@@ -1,45 +1,230 @@
-"""国会会議録 (Kokkai) API JSON reader."""
+"""国会会議録 (Kokkai) API reader: every shape the API returns, one document a speech.
+
+    python -m jiniac_hpc.corpus.readers diet tests/assets/corpus/real/kokkai_meeting_api.json
+
+Shapes read (``recordPacking=json`` unless noted):
+
+- the ``speech`` endpoint: ``{"numberOfRecords": …, "speechRecord": [{…speech and meeting fields…}]}``;
+- the ``meeting`` endpoint: ``{"meetingRecord": [{…meeting fields…, "speechRecord": [{…}]}]}``; the
+  meeting's date, house and name are carried into each of its speeches;
+- JSON Lines whose lines are speech records (or whole responses);
+- a JSON array of responses (pages saved one after another), or of speech records;
+- the XML the API returns without ``recordPacking`` (``<data><records><record><recordData>…``).
+
+A ``meeting_list`` page (speech records without a ``speech`` text), an API error
+(``{"message": …}``) and JSON of any other shape are bad input with the reason; so is a speech
+record without a ``speech`` string. Procedural records (the meeting header, speechOrder 0 /
+会議録情報, and speeches by the chair positions in ``drop_roles``) are dropped as
+``procedural`` unless ``keep_procedural`` is set. The "○議長（…君）　" heading of a speech is not
+part of the document (the speaker is in the metadata); its characters, and the CRs of the API's
+CRLF line ends, are counted as unread.
+"""
 from __future__ import annotations
 
+import io
+import json
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import Record
-from jiniac_hpc.corpus.readers.jsondoc import TooLarge, _json_elements
+from jiniac_hpc.corpus.readers.base import Record, iter_lines, open_binary
+from jiniac_hpc.corpus.readers.jsondoc import TooLarge, first_char, iter_json_array, iter_json_list
+
+_SPEAKER_HEAD = re.compile(r"^○(?P<title>[^（(\s]+)(?:[（(](?P<name>[^）)]*)[）)])?[\s\u3000]*")
+META_KEYS = ("speechID", "speechOrder", "speaker", "speakerGroup", "speakerPosition", "speakerRole", "date",
+             "session", "nameOfHouse", "nameOfMeeting", "issue", "speechURL")
+MEETING_KEYS = ("issueID", "session", "nameOfHouse", "nameOfMeeting", "issue", "date", "meetingURL")
+HEADER_SPEAKER = "会議録情報"
 
 
-_SPEAKER_HEAD = re.compile(r"^○(?P<title>[^（\s]+)(?:（(?P<name>[^）]*)）)?[\s\u3000]*")
+class _Reader:
+    """Turns speech records (from any shape) into numbered Records; remembers why none came."""
+
+    def __init__(self, src: SourceConfig):
+        self.src, self.n, self.notes = src, 0, []
+
+    def speech(self, sp, meeting: Optional[dict] = None) -> Record:
+        self.n += 1
+        if not isinstance(sp, dict):
+            return Record(self.n, None, f"speech record is {type(sp).__name__}, not an object")
+        if not isinstance(sp.get("speech"), str):
+            if "speechID" in sp and "speech" not in sp:
+                return Record(self.n, None, "speech record without 'speech' text (a meeting_list page? "
+                                            "fetch the meeting or speech endpoint)")
+            return Record(self.n, None, "speech record without a 'speech' string")
+        meta = {k: meeting[k] for k in MEETING_KEYS if meeting and meeting.get(k) is not None}
+        meta.update({k: sp[k] for k in META_KEYS if sp.get(k) is not None})
+        body = sp["speech"]
+        unread = {}
+        if "\r" in body:
+            unread["line_endings"] = body.count("\r")
+            body = body.replace("\r\n", "\n").replace("\r", "\n")
+        head = _SPEAKER_HEAD.match(body)
+        title = head.group("title") if head else ""
+        if head:
+            unread["speaker_heading"] = head.end()
+            body = body[head.end():]
+        roles = {sp.get("speakerPosition") or "", sp.get("speakerRole") or "", title}
+        procedural = (str(sp.get("speechOrder", "")) == "0" or sp.get("speaker") == HEADER_SPEAKER
+                      or bool(roles & set(self.src.drop_roles)))
+        skip = "procedural" if procedural and not self.src.keep_procedural else None
+        return Record(self.n, body, None, skip=skip, meta=meta, unread=unread)
+
+    def response(self, obj) -> Iterator[Record]:
+        """Records of one decoded value: a whole response, or a single speech record."""
+        if isinstance(obj, dict) and ("speechRecord" in obj or "meetingRecord" in obj):
+            for sp in obj.get("speechRecord") or []:
+                yield self.speech(sp)
+            for m in obj.get("meetingRecord") or []:
+                yield from self.meeting(m)
+            if not obj.get("speechRecord") and not obj.get("meetingRecord"):
+                self.notes.append("a response with no records")
+        elif isinstance(obj, dict) and "speech" in obj:
+            yield self.speech(obj)
+        else:   # an error page among good ones must not vanish: a reject of its own
+            self.n += 1
+            yield Record(self.n, None, f"not a Kokkai response or speech record: {describe(obj)}")
+
+    def meeting(self, m) -> Iterator[Record]:
+        if isinstance(m, TooLarge):
+            self.n += 1
+            yield Record(self.n, None, f"meetingRecord of {int(m)} characters exceeds max_record_bytes")
+            return
+        if not isinstance(m, dict) or not isinstance(m.get("speechRecord"), list):
+            self.n += 1
+            yield Record(self.n, None, "meetingRecord without a speechRecord list")
+            return
+        for sp in m["speechRecord"]:
+            yield self.speech(sp, m)
+
+
+def describe(obj) -> str:
+    """What a value that is not a Kokkai response is, for the bad-input reason."""
+    if isinstance(obj, dict):
+        if "message" in obj:
+            return f"an API error response: {str(obj['message'])[:200]}"
+        if obj.get("numberOfRecords") == 0:
+            return "a response with numberOfRecords 0 (no hits)"
+        return f"an object with keys {sorted(obj)[:8]}"
+    return f"a JSON {type(obj).__name__}"
 
 
 def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
-    """国会会議録 API JSON (speech or meeting endpoint): one record per kept ``speechRecord``.
+    """国会会議録 API output in any of the shapes above: one record per speech record."""
+    r = _Reader(src)
+    first = first_char(path)
+    if first == "<":
+        yield from _read_xml(path, r)
+    elif first == "[":
+        yield from _read_array(path, r, limit)
+    elif first == "{" and _is_json_lines(path, limit):
+        yield from _read_lines(path, r, limit)
+    elif first == "{":
+        yield from _read_object(path, r, limit)
+    else:
+        r.notes.append("not JSON or XML" if first else "an empty file")
+    if r.n == 0:
+        yield Record(1, None, "no speech records: " + ("; ".join(dict.fromkeys(r.notes)) or "empty response")
+                     + " (expected a Kokkai API speech or meeting response)")
 
-    Dropped as procedural: the meeting header (speechOrder 0, the attendance list) and speeches
-    by the chair (``drop_roles`` matched against speakerPosition, speakerRole and the "○議長（…君）"
-    heading). The heading is removed; the speech body is the document.
-    """
-    n = 0
-    for i, key, obj, err in _json_elements(path, ("speechRecord", "meetingRecord"), limit):
-        if err:
-            yield Record(n + 1, None, err)
+
+def _is_json_lines(path: Path, limit: int) -> bool:
+    """True if the first line is a whole JSON value (JSON Lines, or a one-line response)."""
+    with open_binary(path) as fh:
+        for _, raw, _ in iter_lines(fh, limit):
+            if raw is None:
+                return True          # a first line over the limit: only JSON Lines can go on after it
+            if not raw.strip():
+                return False
+            try:
+                json.loads(raw.decode("utf-8-sig"))
+                return True
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                return False
+    return False
+
+
+def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
+    others: dict = {}
+    with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
+        try:
+            for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others):
+                if isinstance(obj, TooLarge):
+                    r.n += 1
+                    yield Record(r.n, None, f"{key} of {int(obj)} characters exceeds max_record_bytes={limit}")
+                elif key == "meetingRecord":
+                    yield from r.meeting(obj)
+                else:
+                    yield r.speech(obj)
+        except (ValueError, UnicodeDecodeError) as e:
+            r.n += 1
+            yield Record(r.n, None, f"unreadable JSON after record {r.n - 1}: {e}")
             return
-        if isinstance(obj, TooLarge):
-            n += 1
-            yield Record(n, None, f"{key} element {i} of {int(obj)} characters exceeds max_record_bytes={limit}")
-            continue
-        speeches = obj.get("speechRecord", []) if key == "meetingRecord" and isinstance(obj, dict) else [obj]
-        for sp in speeches:
-            n += 1
-            if not isinstance(sp, dict) or not isinstance(sp.get("speech"), str):
-                yield Record(n, None, "speechRecord without a 'speech' string")
+    if r.n == 0:
+        r.notes.append(describe(others))
+
+
+def _read_array(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
+    with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
+        try:
+            for i, obj in enumerate(iter_json_list(fh, limit)):
+                if isinstance(obj, TooLarge):
+                    r.n += 1
+                    yield Record(r.n, None, f"array element {i} of {int(obj)} characters exceeds max_record_bytes")
+                else:
+                    yield from r.response(obj)
+        except (ValueError, UnicodeDecodeError) as e:
+            r.n += 1
+            yield Record(r.n, None, f"unreadable JSON array after record {r.n - 1}: {e}")
+
+
+def _read_lines(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
+    with open_binary(path) as fh:
+        for line_no, raw, size in iter_lines(fh, limit):
+            if raw is not None and not raw.strip():
                 continue
-            body = sp["speech"]
-            head = _SPEAKER_HEAD.match(body)
-            title = head.group("title") if head else ""
-            roles = {sp.get("speakerPosition") or "", sp.get("speakerRole") or "", title}
-            if str(sp.get("speechOrder", "")) == "0" or roles & set(src.drop_roles):
-                yield Record(n, None, skip="procedural")
+            try:
+                if raw is None:
+                    raise ValueError(f"line of {size} bytes exceeds max_record_bytes={limit}")
+                obj = json.loads(raw.decode("utf-8-sig" if line_no == 1 else "utf-8"))
+            except (ValueError, UnicodeDecodeError) as e:
+                r.n += 1
+                yield Record(r.n, None, f"line {line_no}: {e}")
                 continue
-            yield Record(n, body[head.end():] if head else body, None)
+            yield from r.response(obj)
+
+
+def _read_xml(path: Path, r: _Reader) -> Iterator[Record]:
+    """The API's XML form: each <speechRecord> (inside a <meetingRecord> for the meeting endpoint)
+    has one child element a field."""
+    import xml.etree.ElementTree as ET
+
+    meeting: dict = {}
+    depth_meeting = None
+    try:
+        with open_binary(path) as fh:
+            stack = []
+            for event, el in ET.iterparse(fh, events=("start", "end")):
+                if event == "start":
+                    stack.append(el.tag)
+                    if el.tag == "meetingRecord":
+                        meeting, depth_meeting = {}, len(stack)
+                    continue
+                stack.pop()
+                if el.tag == "speechRecord":
+                    sp = {c.tag: (c.text or "") for c in el}
+                    if "speechOrder" in sp:
+                        sp["speechOrder"] = sp["speechOrder"].strip()
+                    yield r.speech(sp, meeting or None)
+                    el.clear()
+                elif depth_meeting is not None and len(stack) == depth_meeting and el.tag in MEETING_KEYS:
+                    meeting[el.tag] = el.text or ""
+                elif el.tag == "meetingRecord":
+                    meeting, depth_meeting = {}, None
+                    el.clear()
+                elif el.tag == "message" and r.n == 0:
+                    r.notes.append(f"an API error response: {(el.text or '').strip()[:200]}")
+    except ET.ParseError as e:
+        r.n += 1
+        yield Record(r.n, None, f"XML error: {e}")

@@ -1,65 +1,272 @@
-"""e-Gov 法令 XML reader."""
+"""e-Gov 法令 reader: the bulk-download XML and the 法令API v2 ``law_data`` response, one document a law.
+
+    python -m jiniac_hpc.corpus.readers egov_xml tests/assets/corpus/real/egov_405AC0000000088.xml
+
+Forms read:
+
+- law XML (``<Law>`` root, as in the bulk download and API v1/v2 XML responses: any wrapper
+  around ``<Law>`` elements is fine; several laws in one file make several documents);
+- API v2 ``law_data`` JSON: ``law_full_text`` as the JSON tree (``{"tag", "attr", "children"}``,
+  the default ``law_full_text_format=json``) or as base64 of the XML
+  (``law_full_text_format=xml``); ``law_info`` / ``revision_info`` fill the metadata.
+
+Every text-bearing element is written, in document order, as lines: titles and captions on
+their own lines ("第一章　総則", "（目的）"), a numbered provision as "number　sentence"
+("第一条　…", "２　…", "一　…", "イ　…" for Item and Subitem1..10 alike), the ``Column``s of one
+sentence joined by a full-width space, a table row as its cells joined by a full-width space,
+appended tables/styles/forms (title with its 関係 note, then their content), EnactStatement,
+Preamble and Remarks where they stand, and each 附則 label (with its amending law number) before
+its own provisions. Not written, counted as unread: the ``TOC`` (it repeats the titles) and the
+``<Rt>`` ruby readings (the base text stays). Metadata: law_num, law_title, era, year,
+law_type, promulgation_date.
+"""
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import Record
+from jiniac_hpc.corpus.readers.base import BadInput, Record, open_binary
+from jiniac_hpc.corpus.readers.jsondoc import first_char
+
+SEP = "\u3000"
+ERA_START = {"Meiji": 1867, "Taisho": 1911, "Showa": 1925, "Heisei": 1988, "Reiwa": 2018}
+# elements whose text is read inline (inside a sentence or a heading), not as blocks
+INLINE = {"Ruby", "Rt", "Sup", "Sub", "Line", "QuoteStruct", "ArithFormula"}
+
+
+class _Law:
+    """Lines of one law, and the characters deliberately not written."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.unread: dict[str, int] = {}
+
+    def skip(self, reason: str, el) -> None:
+        self.unread[reason] = self.unread.get(reason, 0) + sum(len(t) for t in el.itertext())
+
+    # --- inline text ------------------------------------------------------------------------
+    def inline(self, el) -> str:
+        """The text of ``el`` with ruby readings left out (and counted)."""
+        out = [el.text or ""]
+        for c in el:
+            if c.tag == "Rt":
+                self.skip("ruby", c)
+            else:
+                out.append(self.inline(c))
+            out.append(c.tail or "")
+        return "".join(out)
+
+    def sentences(self, el) -> str:
+        """A *Sentence container: its Sentences run together; Columns joined by a full-width space."""
+        cols = [c for c in el if c.tag == "Column"]
+        if cols:
+            return SEP.join(self.sentences(c) for c in cols)
+        parts = [self.inline(c).strip() if c.tag == "Sentence" else self.text_of(c) for c in el]
+        direct = (el.text or "").strip()
+        return direct + "".join(parts)
+
+    def text_of(self, el) -> str:
+        """Everything an element holds as one string (lines joined by a full-width space)."""
+        if _is_inline(el):
+            return self.inline(el).strip()
+        sub = _Law()
+        sub.block(el)
+        for k, v in sub.unread.items():
+            self.unread[k] = self.unread.get(k, 0) + v
+        return SEP.join(sub.lines)
+
+    # --- blocks -----------------------------------------------------------------------------
+    def emit(self, line: str) -> None:
+        if line.strip():
+            self.lines.append(line.strip())
+
+    def block(self, el, prefix: str = "") -> None:
+        tag = el.tag
+        if tag == "TOC":
+            self.skip("toc", el)
+            return
+        if tag in ("TableRow", "TableHeaderRow"):
+            self.emit(SEP.join(self.text_of(c) for c in el))
+            return
+        if _is_inline(el):
+            self.emit(prefix + (SEP if prefix else "") + self.inline(el).strip())
+            return
+        heads, body, rest = [], None, []
+        for c in el:
+            ctag = c.tag
+            if ctag.endswith("Caption"):
+                self.emit(self.inline(c))                       # （目的）: a line of its own
+            elif ctag.endswith("Sentence") and not rest:       # Sentence, ParagraphSentence, ItemSentence, ...
+                text = self.sentences(c) if ctag != "Sentence" else self.inline(c).strip()
+                body = text if body is None else body + text
+            elif ctag.endswith(("Title", "Num", "Label")) and not rest and ctag != "LawNum":
+                heads.append(self.inline(c).strip())
+            else:
+                rest.append(c)
+        head = "".join(heads)
+        if tag == "SupplProvision" and not head:
+            head = "附則"                                         # the label is optional in the schema
+        if tag == "SupplProvision" and el.get("AmendLawNum"):
+            head += f"{SEP}（{el.get('AmendLawNum')}）"
+        if tag == "SupplProvision" and el.get("Extract") == "true":
+            head += f"{SEP}抄"
+        if prefix:                                             # the article title handed to this paragraph
+            head = prefix + (SEP + head if head else "")
+            prefix = ""
+        if tag == "Article" and body is None and rest and rest[0].tag == "Paragraph":
+            prefix, head = head, ""                            # 第一条 goes before its first paragraph
+        if body is not None:
+            self.emit(head + (SEP if head and body else "") + body)
+        else:
+            self.emit(head)
+        for i, c in enumerate(rest):
+            self.block(c, prefix if i == 0 else "")
+
+
+def _is_inline(el) -> bool:
+    """Mixed content (text beside ruby/sup/sub) or a leaf: read as one run of text."""
+    if el.tag in INLINE or el.tag == "Sentence":
+        return True
+    if (el.text or "").strip():
+        return True
+    return len(el) == 0
+
+
+def law_meta(law, title: str, num: str, info: Optional[dict] = None) -> dict:
+    meta = {k: v for k, v in (("law_num", num), ("law_title", title)) if v}
+    for k, a in (("era", "Era"), ("law_type", "LawType"), ("lang", "Lang")):
+        if law.get(a):
+            meta[k] = law.get(a)
+    era, year = law.get("Era"), law.get("Year")
+    if era in ERA_START and (year or "").isdigit():
+        meta["year"] = ERA_START[era] + int(year)
+        m, d = law.get("PromulgateMonth"), law.get("PromulgateDay")
+        if (m or "").isdigit() and (d or "").isdigit():
+            meta["promulgation_date"] = f"{meta['year']:04d}-{int(m):02d}-{int(d):02d}"
+    for k, v in (info or {}).items():
+        if k in ("law_id", "promulgation_date", "law_revision_id", "amendment_enforcement_date") and v:
+            meta[k] = v
+    return meta
+
+
+def law_record(n: int, law, info: Optional[dict] = None) -> Record:
+    lw = _Law()
+    title, num = law.find("LawBody/LawTitle"), law.find("LawNum")
+    title = lw.inline(title).strip() if title is not None else ""
+    num = lw.inline(num).strip() if num is not None else ""
+    lw.emit(title)
+    lw.emit(num)
+    body = law.find("LawBody")
+    for c in (body if body is not None else []):
+        if c.tag != "LawTitle":
+            lw.block(c)
+    return Record(n, "\n".join(lw.lines), None, meta=law_meta(law, title, num, info), unread=lw.unread)
 
 
 def read_egov_xml(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
-    """e-Gov 法令 XML: one record per ``Law``, articles kept as "第一条　…" lines, paragraphs numbered."""
-    import xml.etree.ElementTree as ET
+    """e-Gov law XML or an API v2 law_data JSON: one record per ``Law``."""
+    first = first_char(path)
+    if first == "{":
+        yield from _read_api_json(path, limit)
+    elif first == "<":
+        yield from _read_xml(path, limit)
+    else:
+        yield Record(1, None, "not XML or JSON" if first else "empty file")
 
-    lines: list[str] = []
+
+def _sized(rec: Record, limit: int) -> Record:
+    size = len(rec.text.encode("utf-8"))
+    return rec if size <= limit else Record(rec.pos, None, f"law text of {size} bytes exceeds max_record_bytes={limit}")
+
+
+def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Optional[dict] = None) -> Iterator[Record]:
     n = 0
+    root_tag, message, b64 = None, None, None
     try:
-        for event, el in ET.iterparse(str(path), events=("end",)):
-            tag = el.tag
-            if tag == "LawTitle":
-                lines.append((el.text or "").strip())
-            elif tag in ("PartTitle", "ChapterTitle", "SectionTitle", "SubsectionTitle", "DivisionTitle"):
-                lines.append("".join(el.itertext()).strip())
-            elif tag == "Article":
-                lines.extend(_article_lines(el))
-                el.clear()   # keep memory bounded: the article is now text
-            elif tag in ("MainProvision", "SupplProvision"):
-                if tag == "SupplProvision":
-                    lines.append(_text(el.find("SupplProvisionLabel")) or "附則")
-                lines.extend(_paragraph_lines(el.findall("Paragraph")))   # paragraphs outside articles
-                el.clear()
-            elif tag == "Law":
-                n += 1
-                yield Record(n, "\n".join(x for x in lines if x), None)
-                lines = []
-                el.clear()
+        with (open_binary(path) if data is None else _bytes(data)) as fh:
+            for event, el in ET.iterparse(fh, events=("start", "end")):
+                if event == "start":
+                    root_tag = root_tag or el.tag
+                    continue
+                if el.tag == "Law":
+                    n += 1
+                    yield _sized(law_record(n, el, info), limit)
+                    el.clear()
+                elif el.tag in ("Message", "message") and el.text:
+                    message = el.text.strip()
+                elif el.tag == "law_full_text" and (el.text or "").strip() and n == 0:
+                    b64 = el.text.strip()
     except ET.ParseError as e:
         yield Record(n + 1, None, f"XML error: {e}")
+        return
+    if n == 0 and b64:
+        yield from _read_xml(path, limit, _b64(b64), info)
+    elif n == 0:
+        yield Record(1, None, f"no <Law> element (root <{root_tag}>)" + (f"; message: {message}" if message else "")
+                     + ": not e-Gov law XML")
 
 
-def _text(el) -> str:
-    return "".join(el.itertext()).strip() if el is not None else ""
+def _read_api_json(path: Path, limit: int) -> Iterator[Record]:
+    with open_binary(path) as fh:
+        try:
+            doc = json.loads(fh.read().decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            yield Record(1, None, f"broken JSON: {e}")
+            return
+    if not isinstance(doc, dict) or "law_full_text" not in doc:
+        keys = sorted(doc)[:8] if isinstance(doc, dict) else type(doc).__name__
+        hint = " (a law list/search response: fetch /law_data/{law_id})" if isinstance(doc, dict) and "laws" in doc \
+            else ""
+        yield Record(1, None, f"JSON without law_full_text (keys {keys}){hint}: not an API v2 law_data response")
+        return
+    info = {**(doc.get("revision_info") or {}), **(doc.get("law_info") or {})}
+    full = doc["law_full_text"]
+    if isinstance(full, str):
+        yield from _read_xml(path, limit, _b64(full), info)
+        return
+    try:
+        root = tree_element(full)
+    except BadInput as e:
+        yield Record(1, None, str(e))
+        return
+    laws = [root] if root.tag == "Law" else list(root.iter("Law"))
+    if not laws:
+        yield Record(1, None, f"law_full_text holds no Law element (root {root.tag!r})")
+    for i, law in enumerate(laws, 1):
+        yield _sized(law_record(i, law, info), limit)
 
 
-def _sentences(el) -> str:
-    """The Sentence texts under ``el`` (pretty-printing whitespace between elements dropped)."""
-    return "".join(_text(s) for s in el.iter("Sentence")) if el is not None else ""
+def tree_element(node) -> ET.Element:
+    """API v2's JSON tree ({"tag", "attr", "children"}, strings for text) as an ElementTree element."""
+    if not isinstance(node, dict) or not isinstance(node.get("tag"), str):
+        raise BadInput(f"law_full_text node is not a {{tag, attr, children}} object: {str(node)[:80]}")
+    el = ET.Element(node["tag"], {k: str(v) for k, v in (node.get("attr") or {}).items()})
+    last = None
+    for c in node.get("children") or []:
+        if isinstance(c, str):
+            if last is None:
+                el.text = (el.text or "") + c
+            else:
+                last.tail = (last.tail or "") + c
+        else:
+            last = tree_element(c)
+            el.append(last)
+    return el
 
 
-def _paragraph_lines(paras, title: str = "") -> list[str]:
-    out = []
-    for i, para in enumerate(paras):
-        head = title if i == 0 and title else _text(para.find("ParagraphNum"))
-        sent = _sentences(para.find("ParagraphSentence"))
-        out.append(f"{head}\u3000{sent}" if head else sent)
-        for item in para.iter("Item"):
-            out.append(f"{_text(item.find('ItemTitle'))}\u3000{_sentences(item.find('ItemSentence'))}")
-    return out
+def _b64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=False)
+    except (binascii.Error, ValueError) as e:
+        raise BadInput(f"law_full_text is neither a JSON tree nor base64 XML: {e}") from None
 
 
-def _article_lines(art) -> list[str]:
-    """"（目的）" / "第一条　…" / "２　…" / "一　…": the article structure kept as text."""
-    return [_text(art.find("ArticleCaption"))] + _paragraph_lines(art.findall("Paragraph"),
-                                                                   _text(art.find("ArticleTitle")))
+def _bytes(data: bytes):
+    import io
 
+    return io.BytesIO(data)

@@ -61,11 +61,13 @@ class TooLarge(int):
     """Stands in for an array element larger than the limit (its size in characters)."""
 
 
-def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int) -> Iterator[tuple[str, object]]:
+def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
+                    others: Optional[dict] = None) -> Iterator[tuple[str, object]]:
     """Yield (key, element) for each element of the top-level arrays named ``keys`` in a JSON object.
 
-    Other top-level values are decoded and dropped; one array element is in memory at a time.
-    An element larger than ``limit`` characters is yielded as :class:`TooLarge` (and skipped).
+    Other top-level values are decoded and dropped (or stored in ``others``, so a caller can tell
+    an error response or an unknown shape from an empty one); one array element is in memory at a
+    time. An element larger than ``limit`` characters is yielded as :class:`TooLarge` (and skipped).
     """
     s = _Stream(fh)
     s.expect("{", "at the start of the document")
@@ -82,21 +84,56 @@ def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int) -> Iterator[
                     s.i += 1
             s.i += 1
         else:
-            s.value(limit)
+            value = s.value(limit)
+            if others is not None:
+                others[key] = value
         if s.peek() == ",":
             s.i += 1
         elif s.peek() not in ("}", ""):
             raise ValueError(f"expected ',' or '}}' after key {key!r}, found {s.peek()!r}")
         if s.peek() == "":
             raise ValueError("the document ends before its closing '}'")
+    _end(s, "}")
 
 
-def _json_elements(path: Path, keys: tuple[str, ...], limit: int) -> Iterator[tuple[int, str, object, Optional[str]]]:
+def _end(s: _Stream, close: str) -> None:
+    """Consume the closing bracket; anything after it would otherwise be lost without a word."""
+    s.i += 1
+    if s.peek() != "":
+        raise ValueError(f"more JSON after the top-level value's closing {close!r} (several documents in one "
+                         "file? save pages as one JSON array or as JSON Lines)")
+
+
+def iter_json_list(fh: IO[str], limit: int) -> Iterator[object]:
+    """Yield each element of a top-level JSON array, one in memory at a time (:class:`TooLarge` if
+    larger than ``limit`` characters)."""
+    s = _Stream(fh)
+    s.expect("[", "at the start of the document")
+    while s.peek() != "]":
+        if s.peek() == "":
+            raise ValueError("the document ends before its closing ']'")
+        start = s.i
+        obj = s.value(limit)
+        yield TooLarge(s.i - start) if s.i - start > limit else obj
+        if s.peek() == ",":
+            s.i += 1
+    _end(s, "]")
+
+
+def first_char(path: Path) -> str:
+    """The first non-whitespace character of a (compressed) UTF-8 file ('' if none; BOM skipped)."""
+    with open_binary(path) as raw:
+        head = raw.read(1 << 12)
+    return head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
+
+
+def _json_elements(path: Path, keys: tuple[str, ...], limit: int,
+                   others: Optional[dict] = None) -> Iterator[tuple[int, str, object, Optional[str]]]:
     """Elements with their index; a decoding error ends the file with one error record."""
     n = 0
-    with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="strict") as fh:
+    with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
         try:
-            for key, obj in iter_json_array(fh, keys, limit):
+            for key, obj in iter_json_array(fh, keys, limit, others):
                 n += 1
                 yield n, key, obj, None
         except (ValueError, UnicodeDecodeError) as e:
@@ -107,7 +144,8 @@ def read_squad(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """SQuAD-style JSON (JSQuAD): one record per ``data[].paragraphs[].context``; JSQuAD's
     "title [SEP] paragraph" becomes "title\nparagraph"."""
     n = 0
-    for i, _, article, err in _json_elements(path, ("data",), limit):
+    others: dict = {}
+    for i, _, article, err in _json_elements(path, ("data",), limit, others):
         if err:
             yield Record(n + 1, None, err)
             return
@@ -115,9 +153,17 @@ def read_squad(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             n += 1
             yield Record(n, None, f"article {i} of {int(article)} characters exceeds max_record_bytes={limit}")
             continue
-        for p in (article.get("paragraphs") or []) if isinstance(article, dict) else []:
+        paras = article.get("paragraphs") if isinstance(article, dict) else None
+        if not isinstance(paras, list):
+            n += 1
+            yield Record(n, None, f"data[{i - 1}] has no 'paragraphs' list")
+            continue
+        for p in paras:
             n += 1
             rec = _field(n, p, "context", 0)
             if rec.text is not None:
                 rec.text = rec.text.replace(" [SEP] ", "\n", 1)
             yield rec
+    if n == 0:
+        yield Record(1, None, f"no data[].paragraphs[] in this JSON (top-level keys: {sorted(others)[:8]}): "
+                              "not a SQuAD-style file")

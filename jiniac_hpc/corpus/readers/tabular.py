@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Iterator
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import Record, _checked, _field, iter_lines, open_binary
+from jiniac_hpc.corpus.readers.base import BadInput, Record, _checked, _field, iter_lines, open_binary
 
 
 def read_jsonl(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
@@ -35,7 +35,7 @@ def read_parquet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
 
     pf = pq.ParquetFile(path)
     if src.text_field not in pf.schema_arrow.names:
-        raise ValueError(f"{path}: no column {src.text_field!r}; columns: {pf.schema_arrow.names}")
+        raise BadInput(f"no column {src.text_field!r} (text_field); columns: {pf.schema_arrow.names}")
     n = 0
     for batch in pf.iter_batches(batch_size=1024, columns=[src.text_field]):
         for text in batch.column(0).to_pylist():
@@ -60,7 +60,7 @@ def read_arrow(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     with pa.memory_map(str(path)) as mm:
         reader = pa.ipc.open_stream(mm)
         if src.text_field not in reader.schema.names:
-            raise ValueError(f"{path}: no column {src.text_field!r}; columns: {reader.schema.names}")
+            raise BadInput(f"no column {src.text_field!r} (text_field); columns: {reader.schema.names}")
         n = 0
         for batch in reader:
             for text in batch.column(src.text_field).to_pylist():

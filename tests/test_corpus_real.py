@@ -1,0 +1,342 @@
+"""Readers on real public samples in their native formats: nothing lost, no markup leaked, bad input rejected.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_real.py
+
+Each loss test extracts the text independently (plain ElementTree / json / string search, not the
+reader's code) and compares: >= 99.5 % of the characters kept in reading order, no markup, ruby
+reading, TOC or licence line in the output, one document per record of the file, and every
+character the reader did not write counted in ``Record.unread``. Samples and their sources:
+tests/assets/corpus/real/SOURCES.md.
+"""
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.config import from_dict
+from jiniac_hpc.corpus.config import CorpusConfig, SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.stage import run_inline
+from jiniac_hpc.paths import REPO_ROOT
+
+A = REPO_ROOT / "tests" / "assets" / "corpus"
+R = A / "real"
+LAW_XML = R / "egov_405AC0000000088.xml"
+PDF = R / "not_text_back.pdf"
+
+
+def recs(reader, path, limit=8_000_000, **kw):
+    src = SourceConfig(name="t", reader=reader, paths=[str(path)], **kw)
+    return list(read(Path(path), src, limit))
+
+
+def kept_in_order(pieces: list[str], out: str) -> float:
+    """Share of the characters of ``pieces`` found in ``out`` in the same order (each piece
+    searched after the previous match; a piece not found counts as lost)."""
+    pos, found, total = 0, 0, 0
+    for p in pieces:
+        p = p.strip()
+        if not p:
+            continue
+        total += len(p)
+        i = out.find(p, pos)
+        if i >= 0:
+            found += len(p)
+            pos = i + len(p)
+    return found / total
+
+
+# --- e-Gov -----------------------------------------------------------------------------------
+
+def law_pieces(law: ET.Element) -> tuple[list[str], int, int]:
+    """Every text node of the law except the TOC and <Rt> readings, in document order; and the
+    characters of the TOC and of the readings."""
+    pieces, skipped = [], {"TOC": 0, "Rt": 0}
+
+    def walk(el, drop=None):
+        if el.tag in skipped:
+            skipped[el.tag] += sum(len(t) for t in el.itertext())
+            return
+        pieces.append(el.text or "")
+        for c in el:
+            walk(c)
+            pieces.append(c.tail or "")
+
+    walk(law)
+    return pieces, skipped["TOC"], skipped["Rt"]
+
+
+@pytest.mark.parametrize("path", [LAW_XML, R / "egov_405AC0000000088_api_v2.json",
+                                  R / "egov_405AC0000000088_api_v2_b64.json", R / "egov_denpa_appdx_excerpt.xml",
+                                  R / "egov_minpo_enact_excerpt.xml", A / "egov_features.xml"],
+                         ids=["bulk_xml", "api_v2_tree", "api_v2_base64", "appdx_table", "enact", "features"])
+def test_egov_keeps_every_text_element_in_order(path):
+    source = LAW_XML if "api_v2" in path.name else path
+    laws = list(ET.parse(source).getroot().iter("Law"))
+    rs = recs("egov_xml", path)
+    assert len(rs) == len(laws) == 1 and rs[0].error is None
+    r, law = rs[0], laws[0]
+    pieces, toc, rt = law_pieces(law)
+    # the title comes first in the output, the law number after it (document order has them swapped)
+    title = "".join(law_pieces(law.find("LawBody/LawTitle"))[0])
+    body = [p for p in pieces if p.strip() not in (title, law.findtext("LawNum"))]
+    assert r.text.startswith(title.strip() + "\n" + law.findtext("LawNum").strip() + "\n")
+    assert kept_in_order(body, r.text) >= 0.995
+    assert "<" not in r.text and ">" not in r.text
+    assert r.unread == {k: v for k, v in (("toc", toc), ("ruby", rt)) if v}
+    # the TOC is not repeated: its ranges are gone and the first chapter title appears once
+    assert "目次" not in r.text and "（第一条―第四条）" not in r.text and "（第一条・第二条）" not in r.text
+    assert r.text.count("第一章　総則") == (1 if law.find(".//Chapter") is not None else 0)
+    assert r.meta["law_num"] == law.findtext("LawNum") and r.meta["law_title"] == title.strip()
+    assert r.meta["era"] == law.get("Era") and r.meta["year"] > 1867
+
+
+def test_egov_real_appendix_and_enact_statement():
+    (r,) = recs("egov_xml", R / "egov_denpa_appdx_excerpt.xml")
+    assert r.text.split("\n")[2:4] == ["別表第一（第二十四条の二関係）", r.text.split("\n")[3]]
+    assert r.text.split("\n")[3].startswith("一　第一級総合無線通信士")
+    (r,) = recs("egov_xml", R / "egov_minpo_enact_excerpt.xml")
+    assert r.text.split("\n")[2:] == ["民法第一編第二編第三編別冊ノ通定ム", "此法律施行ノ期日ハ勅令ヲ以テ之ヲ定ム",
+                                       "明治二十三年法律第二十八号民法財産編財産取得編債権担保編証拠編ハ此法律発布ノ日ヨリ廃止ス",
+                                       "（別冊）"]
+    assert r.meta["promulgation_date"] == "1896-04-27"
+
+
+def test_egov_real_law_structure():
+    (r,) = recs("egov_xml", LAW_XML)
+    lines = r.text.split("\n")
+    assert r.meta["promulgation_date"] == "1993-11-12"
+    assert "一　法令　法律、法律に基づく命令（告示を含む。）" in r.text           # Columns joined by a full-width space
+    assert "イ　事実上の行為及び事実上の行為をするに当たり" in r.text             # Subitem1 sentences are read
+    first_suppl = lines.index("附　則")
+    assert lines[first_suppl + 1].startswith("（施行期日）") or lines[first_suppl + 1].startswith("第一条")
+    assert sum(x.startswith("附　則") for x in lines) == 14                     # every 附則 label, before its articles
+    assert lines[-1].startswith("第七条　この附則に定めるもののほか")
+
+
+def test_egov_features_ruby_tables_appendices():
+    (r,) = recs("egov_xml", A / "egov_features.xml")
+    lines = r.text.split("\n")
+    assert "かばん" not in r.text and lines[0] == "試験用鞄規格法"
+    assert lines[2] == "試験用規格法をここに公布する。"                          # EnactStatement
+    assert lines[3].startswith("製品の規格を統一し")                             # Preamble
+    for line in ("一　規格品　次に掲げる物品をいう。", "イ　革製の鞄であって、次に掲げるもの", "（１）　手提げのもの",
+                 "（i）　持ち手が二本のもの", "区分　物品", "甲　見本として無償で配布するもの",
+                 "備考　この表の区分は、製造年ごとに改める。改めた区分は、官報で公示する。", "別表第一（第二条関係）", "製造者の氏名　製造年月",
+                 "別記様式（第二条関係）", "表示票", "別記第一号書式", "附　則　（昭和二五年五月一日法律第一号）　抄"):
+        assert line in lines, line
+    assert lines.index("附　則") < lines.index("（施行期日）")
+    assert r.unread == {"ruby": 6, "toc": 45}
+
+
+def test_egov_article_title_never_lost(tmp_path):
+    """An article title goes before its first paragraph, numbered or not, and not onto its items."""
+    p = tmp_path / "law.xml"
+    p.write_text('<Law Era="Reiwa" Year="01"><LawNum>令和元年法律第一号</LawNum><LawBody><LawTitle>試験法</LawTitle>'
+                 '<MainProvision><Article Num="1"><ArticleTitle>第一条</ArticleTitle><Paragraph Num="1">'
+                 '<ParagraphNum>１</ParagraphNum><ParagraphSentence><Sentence>本文。</Sentence></ParagraphSentence>'
+                 '<Item Num="1"><ItemTitle>一</ItemTitle><ItemSentence><Sentence>号。</Sentence></ItemSentence></Item>'
+                 '</Paragraph></Article></MainProvision></LawBody></Law>', encoding="utf-8")
+    (r,) = recs("egov_xml", p)
+    assert r.text.split("\n")[2:] == ["第一条　１　本文。", "一　号。"]
+
+
+# --- Kokkai ----------------------------------------------------------------------------------
+
+def speech_records(path: Path) -> list[dict]:
+    """Speech records of a saved response, an array of responses or JSON Lines (meeting fields merged)."""
+    text = path.read_text(encoding="utf-8")
+    docs = [json.loads(x) for x in text.splitlines() if x.strip()] if path.suffix == ".jsonl" else json.loads(text)
+    out = []
+    for d in docs if isinstance(docs, list) else [docs]:
+        if "speech" in d:
+            out.append(d)
+        out += d.get("speechRecord", [])
+        for m in d.get("meetingRecord", []):
+            out += [{**{k: v for k, v in m.items() if k != "speechRecord"}, **sp} for sp in m["speechRecord"]]
+    return out
+
+
+DIET_FILES = ["kokkai_speech_api.json", "kokkai_meeting_api.json", "teikoku_speech_api.json",
+              "teikoku_meeting_api.json", "kokkai_speech_api_full.json", "kokkai_pages.json", "kokkai_speeches.jsonl"]
+
+
+@pytest.mark.parametrize("name", DIET_FILES)
+@pytest.mark.parametrize("keep", [True, False])
+def test_diet_reads_every_shape_with_metadata(name, keep):
+    expected = speech_records(R / name)
+    rs = recs("diet", R / name, keep_procedural=keep)
+    assert len(rs) == len(expected) > 0 and all(r.error is None for r in rs)
+    for r, sp in zip(rs, expected):
+        body = sp["speech"].replace("\r\n", "\n")
+        head = re.match(r"○[^\u3000]*\u3000", body)    # "○議長（額賀福志郎君）　": moved to the metadata
+        assert r.text == (body[head.end():] if head else body)
+        assert len(r.text) + sum(r.unread.values()) == len(sp["speech"])
+        assert "○" not in r.text[:1] and "\r" not in r.text
+        for k in ("speaker", "date", "nameOfHouse", "nameOfMeeting", "speechURL"):
+            assert r.meta[k] == sp[k], k
+        procedural = sp["speechOrder"] == 0 or "議長" in (sp.get("speakerPosition") or "")
+        assert r.skip == ("procedural" if procedural and not keep else None)
+
+
+def test_diet_forms_agree():
+    by_file = {n: {r.meta["speechID"]: r.text for r in recs("diet", R / n)} for n in DIET_FILES}
+    singles = {}
+    for n in DIET_FILES[:5]:
+        singles.update(by_file[n])
+    assert by_file["kokkai_pages.json"] == by_file["kokkai_speeches.jsonl"] == singles
+    assert len(singles) == 7
+
+
+def test_diet_xml_form():
+    xml = ("<data><numberOfRecords>1</numberOfRecords><records><record><recordData><meetingRecord>"
+           "<issueID>121405254X00220241004</issueID><nameOfHouse>衆議院</nameOfHouse><nameOfMeeting>本会議"
+           "</nameOfMeeting><date>2024-10-04</date><speechRecord><speechID>121405254X00220241004_016</speechID>"
+           "<speechOrder>16</speechOrder><speaker>石破茂</speaker><speakerPosition>内閣総理大臣</speakerPosition>"
+           "<speech>○内閣総理大臣（石破茂君）　この度、第百二代内閣総理大臣に就任いたしました。</speech>"
+           "<speechURL>https://kokkai.ndl.go.jp/txt/121405254X00220241004/16</speechURL></speechRecord>"
+           "</meetingRecord></recordData></record></records></data>")
+    path = Path(pytest.importorskip("tempfile").mkdtemp()) / "meeting.xml"
+    path.write_text(xml, encoding="utf-8")
+    (r,) = recs("diet", path)
+    assert r.text == "この度、第百二代内閣総理大臣に就任いたしました。" and r.meta["nameOfHouse"] == "衆議院"
+    assert r.meta["date"] == "2024-10-04" and r.meta["speaker"] == "石破茂"
+
+
+# --- Gutenberg -------------------------------------------------------------------------------
+
+def test_gutenberg_strips_header_and_licence():
+    raw = (R / "gutenberg_pg1080.txt").read_text(encoding="utf-8-sig")
+    start = raw.index("\n", raw.index("*** START OF")) + 1
+    # the work: between the markers, less PG's own lines there (its credit and "End of the Project
+    # Gutenberg EBook of ..."), which gutenberg.org's format notes define as PG text, not the work's
+    body = "\n".join(x for x in raw[start:raw.index("*** END OF")].splitlines()
+                     if "Project Gutenberg" not in x and not x.startswith("Produced by"))
+    (r,) = recs("gutenberg", R / "gutenberg_pg1080.txt", lang="en")
+    squeeze = lambda s: re.sub(r"\s+", "", s)  # noqa: E731
+    assert len(squeeze(r.text)) / len(squeeze(body)) >= 0.995
+    assert squeeze(r.text) in squeeze(body)
+    for leak in ("*** START", "*** END", "Project Gutenberg", "LICENSE", "This eBook is for the use",
+                 "Literary Archive Foundation", "Produced by"):
+        assert leak not in r.text, leak
+    assert r.text.startswith("A MODEST PROPOSAL") and r.text.endswith("child-bearing.")
+    lines = raw.replace("\r\n", "\n").split("\n")
+    assert r.unread["boilerplate"] + len(r.text) >= sum(len(x) for x in lines) * 0.98
+
+
+# --- bad input: a reason for each, never a crash, never silence ------------------------------
+
+BAD = {
+    "unknown.json": b'{"items": [{"body": "x"}]}',
+    "array.json": b'[1, 2, 3]',
+    "undecodable.bin": b"\xff\xfe\x00garbage\x81\x82" * 20,
+    "undecodable_text.txt": b"\x81\x39\xff\xfe\xa0\x80" * 40,       # neither UTF-8 nor cp932, no NUL
+    "unknown.xml": b"<html><body><p>not a law</p></body></html>",
+    "truncated.xml": b"<Law><LawBody><LawTitle>t</LawTitle>",
+    "plain.txt": "ただの文章です。\n".encode(),
+    "laws_list.json": b'{"laws": [{"law_info": {"law_id": "405AC0000000088"}}]}',
+    "two_pages.json": (R / "kokkai_speech_api.json").read_bytes() * 2,   # pages appended with >>
+}
+CASES = [("diet", "unknown.json", "not a Kokkai response"), ("diet", "array.json", "not a Kokkai response"),
+         ("diet", "undecodable.bin", ""), ("diet", "unknown.xml", "no speech records"),
+         ("diet", "kokkai_meeting_list_api.json", "meeting_list"), ("diet", "kokkai_api_error.json", "19011"),
+         ("diet", "not_text_back.pdf", ""),
+         ("egov_xml", "unknown.xml", "no <Law>"), ("egov_xml", "truncated.xml", "XML error"),
+         ("egov_xml", "laws_list.json", "law list"), ("egov_xml", "undecodable.bin", ""),
+         ("egov_xml", "not_text_back.pdf", ""),
+         ("squad", "unknown.json", "not a SQuAD"), ("squad", "array.json", "expected '{'"),
+         ("squad", "undecodable.bin", ""),
+         ("gutenberg", "plain.txt", "not a Project Gutenberg"), ("gutenberg", "not_text_back.pdf", "a PDF"),
+         ("text", "not_text_back.pdf", "a PDF"), ("text", "undecodable.bin", "binary"),
+         ("jsonl", "not_text_back.pdf", ""), ("jsonl", "array.json", "no field"),
+         ("parquet", "not_text_back.pdf", "unreadable as parquet"),
+         ("parquet", "unknown.json", "unreadable as parquet"), ("hf_disk", "not_text_back.pdf", "unreadable as hf_disk"),
+         ("aozora", "not_text_back.pdf", "a PDF"), ("aozora", "undecodable.bin", "binary"),
+         ("aozora", "undecodable_text.txt", ""), ("text", "undecodable_text.txt", "undecodable"),
+         ("gutenberg", "undecodable_text.txt", "undecodable"), ("jsonl", "undecodable_text.txt", "UTF-8")]
+
+
+@pytest.fixture(scope="module")
+def bad_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bad")
+    for name, data in BAD.items():
+        (d / name).write_bytes(data)
+    for name in ("kokkai_meeting_list_api.json", "kokkai_api_error.json", "not_text_back.pdf"):
+        (d / name).write_bytes((R / name).read_bytes())
+    return d
+
+
+def test_appended_pages_are_not_lost_silently(bad_dir, tmp_path):
+    rs = recs("diet", bad_dir / "two_pages.json")
+    assert rs[0].text and rs[-1].text is None and "more JSON after" in rs[-1].error
+    pages = json.loads((R / "kokkai_pages.json").read_text(encoding="utf-8"))
+    (tmp_path / "p.json").write_text(json.dumps(pages[:1] + [{"message": "(19007)検索条件を指定してください。"}]),
+                                     encoding="utf-8")
+    rs = recs("diet", tmp_path / "p.json")             # an error page among good ones is a reject of its own
+    assert rs[0].text and rs[1].text is None and "19007" in rs[1].error and len(rs) == 2
+
+
+@pytest.mark.parametrize("reader,name,reason", CASES, ids=[f"{r}-{n}" for r, n, _ in CASES])
+def test_bad_input_is_a_reject_with_reason(bad_dir, reader, name, reason):
+    rs = recs(reader, bad_dir / name)
+    assert rs, "a non-empty file gave no record at all"
+    assert all(r.text is None and r.error for r in rs), [(r.text, r.error) for r in rs]
+    assert any(reason in r.error for r in rs), [r.error for r in rs]
+
+
+def test_stage_totals_add_up_from_raw_bytes(bad_dir, tmp_path):
+    srcs = [
+        {"name": "laws", "reader": "egov_xml", "paths": [str(LAW_XML), str(R / "egov_405AC0000000088_api_v2.json"),
+                                                          str(A / "egov_features.xml"), str(bad_dir / "unknown.xml")]},
+        {"name": "diet", "reader": "diet", "paths": [str(R / "kokkai_pages.json"),
+                                                      str(bad_dir / "kokkai_meeting_list_api.json")]},
+        {"name": "books", "reader": "gutenberg", "lang": "en", "paths": [str(R / "gutenberg_pg1080.txt")]},
+        {"name": "pdf-as-text", "reader": "text", "paths": [str(PDF)]},
+        {"name": "squad-unknown", "reader": "squad", "paths": [str(bad_dir / "unknown.json")]},
+        # a reader that yields nothing from a non-empty file: the stage rejects the shard
+        {"name": "empty-jsonl", "reader": "jsonl", "paths": [str(bad_dir / "blank.jsonl")]},
+    ]
+    (bad_dir / "blank.jsonl").write_bytes(b"\n\n   \n")
+    (bad_dir / "nothing.txt").write_bytes(b"")
+    cfg = from_dict(CorpusConfig, {"sources": srcs, "filters": {"min_chars": 1}})
+    run_inline(cfg, tmp_path / "run")
+    stats = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]
+    for name, r in stats.items():
+        removed_docs = sum(v["docs"] for v in r["removed"].values())
+        assert r["docs_in"] == r["docs_out"] + removed_docs, name
+        assert r["chars_read"] == r["chars_in"] + sum(r["unread"].values()), name
+        assert r["chars_in"] == r["chars_out"] + sum(v["chars"] for v in r["removed"].values()), name
+    files = {s["name"]: [Path(p) for p in s["paths"]] for s in srcs}
+    assert stats["laws"]["bytes_in"] == sum(p.stat().st_size for p in files["laws"])
+    assert stats["laws"]["docs_out"] == 3 and stats["laws"]["removed"]["bad_input"]["docs"] == 1
+    assert stats["laws"]["unread"]["toc"] == 2 * 204 + 45
+    assert stats["diet"]["removed"]["procedural"]["docs"] == 4 and stats["diet"]["docs_out"] == 3
+    assert stats["diet"]["removed"]["bad_input"]["docs"] == 2        # the meeting_list page's two records
+    assert stats["books"]["docs_out"] == 1 and stats["books"]["unread"]["boilerplate"] > 18_000
+    for name in ("pdf-as-text", "squad-unknown", "empty-jsonl"):
+        assert stats[name]["docs_in"] == stats[name]["removed"]["bad_input"]["docs"] == 1, name
+    assert any("no documents from a non-empty file" in x for x in stats["empty-jsonl"]["bad_input"])
+    out = [json.loads(x) for x in __import__("zstandard").ZstdDecompressor().decompress(
+        (tmp_path / "run" / "output" / "diet" / "00000.jsonl.zst").read_bytes(), max_output_size=1 << 24)
+        .decode().splitlines()]
+    assert {d["meta"]["speaker"] for d in out} == {"石破茂", "尾崎行雄", "井林辰憲"}
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "## Loss accounting" in report and "boilerplate" in report and "toc" in report
+
+
+def test_explain_corpus_lists_source_keys_and_readers():
+    from click.testing import CliRunner
+
+    from jiniac_hpc.cli import cli
+    from jiniac_hpc.corpus.config import READERS, SourceConfig as S
+
+    out = CliRunner().invoke(cli, ["explain", "corpus"]).output
+    import dataclasses
+    for f in dataclasses.fields(S):
+        assert f"sources[].{f.name} " in out, f.name
+    readers = out.split("Readers (sources[].reader):")[1]
+    for name in READERS:
+        assert re.search(rf"^  {name}\s+\S", readers, re.M), name
+    assert "Options: drop_roles, keep_procedural." in readers
