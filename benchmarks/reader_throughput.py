@@ -33,7 +33,9 @@ SAMPLES = {
     "diet (speech+meeting)": ("diet", [REAL / "kokkai_pages.json", REAL / "kokkai_speeches.jsonl",
                                        ASSETS / "diet_speech.json"], {"keep_procedural": True}),
     "gutenberg": ("gutenberg", [REAL / "gutenberg_pg1080.txt"], {"lang": "en"}),
-    "aozora": ("aozora", [ASSETS / "aozora_sjis.txt"], {"normalize": "none"}),
+    "aozora (real, gaiji)": ("aozora", sorted(REAL.glob("aozora_*.txt")), {"normalize": "none"}),
+    "pdf (ruling, vertical)": ("pdf", [REAL / "hanrei_091743_trimmed.pdf", REAL / "pdfminer_jo_vertical.pdf",
+                                       REAL / "pdfminer_kampo_vertical.pdf"], {}),
     "jsonl": ("jsonl", [ASSETS / "web.jsonl"], {}),
     "text": ("text", [ASSETS / "english.txt"], {"lang": "en"}),
 }
