@@ -6,8 +6,9 @@ Types and placeholders: ``<EMAIL>``, ``<IP>`` (IPv4/IPv6), ``<CARD>`` (13-19 dig
 with a card-network prefix), ``<MYNUMBER>`` (12 digits whose check digit is valid under the
 My Number Act's enforcement order, art. 8), ``<PHONE>`` (Japanese numbers, +81, foreign
 ``+CC`` and North American forms), ``<ADDRESS>`` (postal codes and street addresses with a block
-number) and ``<PERSON>`` (名詞-固有名詞-人名 tokens from fugashi + unidic-lite; a family name
-followed by a given name becomes a single placeholder).
+number) and ``<PERSON>`` (person names: UniDic 人名 token sequences read in context, with
+organisation names, a document's own defined terms and article references spared; see
+:mod:`jiniac_hpc.corpus.names`).
 
 Precision matters as much as recall: legal text is full of numbers. Every numeric pattern is
 anchored (no digit or ASCII letter on either side), checked by a validator (digit counts,
@@ -26,6 +27,8 @@ import re
 import sys
 from collections import Counter
 from typing import Callable, Iterable, Optional
+
+from jiniac_hpc.corpus.names import person_spans
 
 PLACEHOLDERS = {"email": "<EMAIL>", "ip": "<IP>", "card": "<CARD>", "mynumber": "<MYNUMBER>",
                 "phone": "<PHONE>", "address": "<ADDRESS>", "person": "<PERSON>"}
@@ -148,64 +151,26 @@ def _apply(text: str, pattern: re.Pattern, ok, placeholder: str) -> tuple[str, i
     return "".join(out), len(spans)
 
 
-# --- person names (fugashi + unidic-lite) -------------------------------------------------------
-
-_TAGGER = None
-_HAS_JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-
-
-def _tagger():
-    """One MeCab tagger per process (building it loads the dictionary, ~0.1 s)."""
-    global _TAGGER
-    if _TAGGER is None:
-        import fugashi  # lazy: the login node never needs MeCab
-
-        _TAGGER = fugashi.Tagger()
-    return _TAGGER
+def _scrub_names(text: str, known_names: Iterable[str], fast: bool) -> tuple[str, int]:
+    spans = person_spans(text, known_names, fast)
+    if not spans:
+        return text, 0
+    out, last = [], 0
+    for a, b in spans:
+        out += [text[last:a], PLACEHOLDERS["person"]]
+        last = b
+    out.append(text[last:])
+    return "".join(out), len(spans)
 
 
-_HONORIFIC = re.compile(r"[ \u3000]?(?:さん|様|さま|氏|君|くん|ちゃん|先生|議員|委員|大臣|被告|弁護士|裁判官|教授)")
+def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_names: Iterable[str] = (),
+                     fast: bool = True) -> tuple[str, Counter]:
+    """Replace PII of ``types`` (default: all); returns the text and replacements by type.
 
-
-def _person_spans(line: str) -> list[tuple[int, int]]:
-    spans: list[list[int]] = []   # [start, end, tokens]
-    pos = 0
-    for w in _tagger()(line):
-        start = line.find(w.surface, pos)
-        if start < 0:  # MeCab normalised something; stay in sync by skipping the token
-            continue
-        end = pos = start + len(w.surface)
-        # feature_raw is the CSV string: checking its prefix avoids building a namedtuple per token
-        if w.feature_raw.startswith("名詞,固有名詞,人名,"):
-            # a name token right after another one (only spaces between) extends it: 山田 太郎
-            if spans and line[spans[-1][1]:start].strip(" \u3000") == "":
-                spans[-1][1] = end
-                spans[-1][2] += 1
-            else:
-                spans.append([start, end, 1])
-    # A lone one-character "name" (行, 森, 林) is usually a common noun: keep it unless an
-    # honorific follows (森さん).
-    return [(a, b) for a, b, n in spans if n > 1 or b - a > 1 or _HONORIFIC.match(line, b)]
-
-
-def _scrub_names(text: str) -> tuple[str, int]:
-    out, n = [], 0
-    for line in text.split("\n"):
-        if _HAS_JA.search(line):
-            spans = _person_spans(line)
-            if spans:
-                parts, last = [], 0
-                for a, b in spans:
-                    parts += [line[last:a], PLACEHOLDERS["person"]]
-                    last = b
-                parts.append(line[last:])
-                line, n = "".join(parts), n + len(spans)
-        out.append(line)
-    return "\n".join(out), n
-
-
-def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None) -> tuple[str, Counter]:
-    """Replace PII of ``types`` (default: all); returns the text and replacements by type."""
+    ``known_names`` are names known to be in this document (a Diet record's ``speaker``): always
+    replaced. ``fast=False`` runs the morphological analyser on every sentence instead of only on
+    the candidates of the cheap pass (see :mod:`jiniac_hpc.corpus.names`).
+    """
     wanted = set(ORDER if types is None else types)
     unknown = wanted - set(ORDER)
     if unknown:
@@ -215,7 +180,7 @@ def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None) -> tuple[
         if kind not in wanted:
             continue
         if kind == "person":
-            text, n = _scrub_names(text)
+            text, n = _scrub_names(text, known_names, fast)
             counts[kind] += n
             continue
         for pattern, ok in _RULES[kind]:
@@ -224,9 +189,9 @@ def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None) -> tuple[
     return text, Counter({k: v for k, v in counts.items() if v})
 
 
-def scrub_pii(text: str) -> str:
+def scrub_pii(text: str, known_names: Iterable[str] = ()) -> str:
     """``text`` with every PII type replaced by its typed placeholder (see the module docstring)."""
-    return scrub_pii_counts(text)[0]
+    return scrub_pii_counts(text, known_names=known_names)[0]
 
 
 if __name__ == "__main__":
