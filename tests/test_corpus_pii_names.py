@@ -3,7 +3,7 @@
     .venv/bin/python -m pytest tests/test_corpus_pii_names.py -q
 
 The excerpts under tests/assets/corpus/pii_real/ are real text (see SOURCES.md there);
-tests/assets/corpus/pii_labelled.jsonl marks the person names in them by hand, plus the name
+tests/assets/corpus/pii_real/labelled.jsonl marks the person names in them by hand, plus the name
 cases of test_corpus_pii.py and a few hand-written organisation and letter-spacing cases.
 """
 import json
@@ -17,7 +17,7 @@ from jiniac_hpc.corpus.pii import scrub_pii
 
 ASSETS = Path(__file__).parent / "assets" / "corpus"
 REAL = ASSETS / "pii_real"
-LABELLED = ASSETS / "pii_labelled.jsonl"
+LABELLED = REAL / "labelled.jsonl"
 
 # Organisations, places and facilities named in the excerpts (listed by hand from the text).
 ORGS = {

@@ -64,7 +64,10 @@ _RUN = re.compile(rf"[{_KANJI}]{{2,}}|[ァ-ヴー・]{{3,}}")
 _KANJI_CH = re.compile(rf"[{_KANJI}]")
 _KATAKANA = re.compile(r"[ァ-ヴー・]+")
 _WORD_CH = re.compile(rf"[{_KANJI}ァ-ヴー・ 　]")
-_TRIGGER = re.compile("|".join(t for t in _TITLES if len(t) > 1 or t in "氏君様殿"))
+# Titles that make the cheap pass look closer: the long ones anywhere (but not 委員会), the short
+# honorifics only right after kanji or katakana and not inside a word (様々, 君主, 氏名, たくさん).
+_TRIGGER = re.compile("(?:" + "|".join(t for t in _TITLES if len(t) > 1 and t not in ("さん", "さま", "くん", "ちゃん"))
+                      + rf")(?!会)|(?<=[{_KANJI}ァ-ヴー])(?:さん|くん|ちゃん|氏(?![{_KANJI}])|君(?![{_KANJI}]))")
 
 _RUN_CACHE: dict[str, bool] = {}
 _RUN_CACHE_MAX = 1 << 20
@@ -186,7 +189,7 @@ def _run_has_name(run: str) -> bool:
 
 
 def _windows(s: str) -> list[tuple[int, int]]:
-    """The cheap pass: the stretches of sentence ``s`` that can hold a name span, merged.
+    """The cheap pass: the stretches of line ``s`` that can hold a name span, merged.
 
     Each trigger (a title, a letter-spaced run, a kanji/katakana run that holds a name when
     analysed alone) is widened by a few characters for the honorific after the name and the
@@ -195,7 +198,12 @@ def _windows(s: str) -> list[tuple[int, int]]:
     """
     hits = [(m.start() - 10, m.end()) for m in _TRIGGER.finditer(s)]
     hits += [(m.start(), m.end()) for m in _SPACED.finditer(s)]
-    hits += [(m.start() - 2, m.end() + 4) for m in _RUN.finditer(s) if _run_has_name(m.group())]
+    cache = _RUN_CACHE
+    for m in _RUN.finditer(s):
+        run = m.group()
+        hit = cache.get(run)
+        if hit or (hit is None and _run_has_name(run)):
+            hits.append((m.start() - 2, m.end() + 4))
     if not hits:
         return []
     out: list[list[int]] = []
@@ -274,16 +282,14 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
 def _line_spans(line: str, terms: set[str], fast: bool) -> list[tuple[int, int]]:
     sq, back = _squeeze(line)
     found = []
-    for m in _SENTENCE.finditer(sq):
-        sent = m.group()
-        if not _HAS_JA.search(sent):
-            continue
-        for wa, wb in (_windows(sent) if fast else [(0, len(sent))]):
-            for a, b in _analyse(sent[wa:wb]):
-                a, b = m.start() + wa + a, m.start() + wa + b
-                if back is not None:
-                    a, b = back[a], back[b - 1] + 1
-                found.append((a, b))
+    # fast: the cheap pass picks windows of the whole line; full: every sentence is analysed
+    units = _windows(sq) if fast else [m.span() for m in _SENTENCE.finditer(sq) if _HAS_JA.search(m.group())]
+    for wa, wb in units:
+        for a, b in _analyse(sq[wa:wb]):
+            a, b = wa + a, wa + b
+            if back is not None:
+                a, b = back[a], back[b - 1] + 1
+            found.append((a, b))
     if not found:
         return found
     blocked = [(x.start(), x.end()) for x in _ARTICLE.finditer(line)]

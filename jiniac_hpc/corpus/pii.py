@@ -138,8 +138,7 @@ _RULES: dict[str, list[tuple[re.Pattern, Optional[Callable[[str], bool]]]]] = {
 }
 
 
-def _apply(text: str, pattern: re.Pattern, ok, placeholder: str) -> tuple[str, int]:
-    view = text.translate(_VIEW)
+def _apply(text: str, view: str, pattern: re.Pattern, ok, placeholder: str) -> tuple[str, int]:
     spans = [m.span() for m in pattern.finditer(view) if ok is None or ok(m.group())]
     if not spans:
         return text, 0
@@ -151,6 +150,22 @@ def _apply(text: str, pattern: re.Pattern, ok, placeholder: str) -> tuple[str, i
     return "".join(out), len(spans)
 
 
+# Cheap gates on the raw text, full-width forms included (so most documents never build the
+# view): every numeric type needs a run of 7+ digits and separators (IPv4 1.2.3.4 is the
+# shortest), IPv6 two colons, e-mail an @, postal codes and addresses 〒, 郵便番号, 丁目, 番地 or
+# digits joined by a dash.
+_D = "0-9０-９"
+_DASH = "\\-－ー‐‑‒–—―−﹣ｰ"
+_NUMBERISH = re.compile(f"[{_D}][{_D} \u3000()（）.．+＋{_DASH}]{{5,}}[{_D}]")
+_ADDRESSISH = re.compile(f"〒|郵便番号|丁目|番地|[{_D}][{_DASH}][{_D}]")
+_GATES: dict[str, Callable[[str], bool]] = {
+    "email": lambda t: "@" in t or "＠" in t,
+    "ip": lambda t: t.count(":") + t.count("：") >= 2 or bool(_NUMBERISH.search(t)),
+    "card": lambda t: bool(_NUMBERISH.search(t)),
+    "mynumber": lambda t: bool(_NUMBERISH.search(t)),
+    "phone": lambda t: bool(_NUMBERISH.search(t)),
+    "address": lambda t: bool(_ADDRESSISH.search(t)),
+}
 def _scrub_names(text: str, known_names: Iterable[str], fast: bool) -> tuple[str, int]:
     spans = person_spans(text, known_names, fast)
     if not spans:
@@ -176,6 +191,7 @@ def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_nam
     if unknown:
         raise ValueError(f"unknown PII types {sorted(unknown)}; known: {list(ORDER)}")
     counts: Counter = Counter()
+    view = None   # the text's ASCII view, recomputed only after a replacement
     for kind in ORDER:
         if kind not in wanted:
             continue
@@ -183,9 +199,15 @@ def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_nam
             text, n = _scrub_names(text, known_names, fast)
             counts[kind] += n
             continue
+        if not _GATES[kind](text):
+            continue
+        if view is None:
+            view = text.translate(_VIEW)
         for pattern, ok in _RULES[kind]:
-            text, n = _apply(text, pattern, ok, PLACEHOLDERS[kind])
-            counts[kind] += n
+            text, n = _apply(text, view, pattern, ok, PLACEHOLDERS[kind])
+            if n:
+                counts[kind] += n
+                view = text.translate(_VIEW)
     return text, Counter({k: v for k, v in counts.items() if v})
 
 
