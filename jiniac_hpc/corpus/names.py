@@ -65,9 +65,14 @@ _KANJI_CH = re.compile(rf"[{_KANJI}]")
 _KATAKANA = re.compile(r"[ァ-ヴー・]+")
 _WORD_CH = re.compile(rf"[{_KANJI}ァ-ヴー・ 　]")
 # Titles that make the cheap pass look closer: the long ones anywhere (but not 委員会), the short
-# honorifics only right after kanji or katakana and not inside a word (様々, 君主, 氏名, たくさん).
-_TRIGGER = re.compile("(?:" + "|".join(t for t in _TITLES if len(t) > 1 and t not in ("さん", "さま", "くん", "ちゃん"))
-                      + rf")(?!会)|(?<=[{_KANJI}ァ-ヴー])(?:さん|くん|ちゃん|氏(?![{_KANJI}])|君(?![{_KANJI}]))")
+# honorifics only right after kanji or katakana and not inside a word (様々, 君主, 氏名, たくさん;
+# the character before is checked in Python: a look-behind would stop re from skipping ahead,
+# the look-ahead on the first characters lets it).
+_LONG_TITLES = [t for t in _TITLES if len(t) > 1 and t not in ("さん", "さま", "くん", "ちゃん")]
+_TRIGGER = re.compile("(?=[" + "".join(sorted({t[0] for t in _LONG_TITLES} | set("さくち氏君"))) + "])"
+                      "(?:(?:" + "|".join(_LONG_TITLES) + rf")(?!会)|さん|くん|ちゃん|氏(?![{_KANJI}])|君(?![{_KANJI}]))")
+_SHORT_HON = frozenset("さくち氏君")
+_NAME_CH = re.compile(rf"[{_KANJI}ァ-ヴー]")
 
 _RUN_CACHE: dict[str, bool] = {}
 _RUN_CACHE_MAX = 1 << 20
@@ -87,10 +92,13 @@ def _tokens(s: str) -> list[tuple[int, int, str]]:
     """(start, end, feature CSV) per token, offsets into ``s``."""
     out, pos = [], 0
     for w in _tagger()(s):
-        start = s.find(w.surface, pos)
-        if start < 0:  # MeCab normalised something; stay in sync by skipping the token
-            continue
-        pos = start + len(w.surface)
+        surface = w.surface
+        start = pos + len(w.white_space)
+        if not s.startswith(surface, start):
+            start = s.find(surface, pos)
+            if start < 0:  # MeCab normalised something; stay in sync by skipping the token
+                continue
+        pos = start + len(surface)
         out.append((start, pos, w.feature_raw))
     return out
 
@@ -184,7 +192,8 @@ def _run_has_name(run: str) -> bool:
     if hit is None:
         if len(_RUN_CACHE) >= _RUN_CACHE_MAX:
             _RUN_CACHE.clear()
-        hit = _RUN_CACHE[run] = any(f.startswith(_NAME) for _, _, f in _tokens(run))
+        # one C call: unidic-lite's default output joins the POS fields with '-'
+        hit = _RUN_CACHE[run] = "固有名詞-人名" in _tagger().parse(run)
     return hit
 
 
@@ -196,8 +205,10 @@ def _windows(s: str) -> list[tuple[int, int]]:
     name before a title, then to the next character that is not kanji or katakana, so MeCab
     sees whole words.
     """
-    hits = [(m.start() - 10, m.end()) for m in _TRIGGER.finditer(s)]
-    hits += [(m.start(), m.end()) for m in _SPACED.finditer(s)]
+    hits = [(m.start() - 10, m.end()) for m in _TRIGGER.finditer(s)
+            if s[m.start()] not in _SHORT_HON or (m.start() > 0 and _NAME_CH.match(s[m.start() - 1]))]
+    if " " in s or "\u3000" in s:
+        hits += [(m.start(), m.end()) for m in _SPACED.finditer(s)]
     cache = _RUN_CACHE
     for m in _RUN.finditer(s):
         run = m.group()
@@ -222,7 +233,7 @@ def _windows(s: str) -> list[tuple[int, int]]:
 
 def _squeeze(line: str) -> tuple[str, Optional[list[int]]]:
     """``line`` with letter-spaced kanji runs closed up, and the map back to ``line`` offsets."""
-    if not _SPACED.search(line):
+    if (" " not in line and "\u3000" not in line) or not _SPACED.search(line):
         return line, None
     keep = [True] * len(line)
     for m in _SPACED.finditer(line):
