@@ -85,6 +85,7 @@ def test_names_in_real_minutes_and_ruling_are_whole():
     ("同法第二十三条の次に一条を加える改正規定", None),
     ("第二条　この法律において「佐藤」とは、次に掲げる者をいう。佐藤の届出は、次条による。", None),
     ("司令部ウイリアムス氏から申込みがあった。", "司令部<PERSON>氏から申込みがあった。"),
+    ("田中市長は山田市の財政について述べた。", "<PERSON>市長は山田市の財政について述べた。"),
 ])
 def test_context_rules(text, expected):
     assert scrub_pii(text) == (text if expected is None else expected)
@@ -99,7 +100,7 @@ def test_known_names_from_the_speaker_field():
 
 def test_labelled_precision_recall_do_not_drop():
     fast, full = evaluate(LABELLED, fast=True), evaluate(LABELLED, fast=False)
-    # measured: precision 0.955, recall 0.877 (64 of 73 names); the old whole-line tagging had 0.667 / 0.685
+    # measured: precision 0.956, recall 0.878 (65 of 74 names); the old whole-line tagging had 0.662 / 0.689
     assert fast["precision"] >= 0.95 and fast["recall"] >= 0.87, fast
     assert fast == full   # the cheap pass loses nothing on the labelled set
 

@@ -11,6 +11,8 @@ person names. A span is a whole token sequence, never part of a token:
   not tag as a name (大野|璋|五, 竹村|奈良|一君) takes them in: the given name is not left behind;
 * letter-spaced names (「山 田 太 郎」, PDF text of rulings) are analysed with the spaces removed
   and the span covers the spaced original;
+* a place or other proper noun right before an honorific only people take (石田|委員長, 梨木|君:
+  UniDic reads both as place names) is a family name;
 * a lone one-character name (森, 林), a lone given name (通則, 正義) or a short katakana name written
   right after a kanji (標タル, old katakana-okurigana prose) counts only before an honorific or a
   title (さん, 氏, 君, 委員長, ...).
@@ -21,11 +23,12 @@ the document defines for itself (以下「…」という, 「…」とは) and 
 二十四條, 一条を加える). ``known_names`` (e.g. the Diet record's ``speaker``) are always spans,
 and so is their family name before an honorific or title (○坂本委員長).
 
-``fast=True`` runs MeCab only on candidate sentences: those with a known name, an honorific or
-title, a letter-spaced run, or a kanji/katakana run that holds a name when analysed alone (cached
-per run; runs repeat across a corpus, so the cache answers most of them). ``fast=False`` analyses
-every sentence; both apply the same rules, so fast spans are a subset of full spans and
-``benchmarks/corpus_throughput.py`` reports how many of them the cheap pass missed.
+``fast=True`` runs MeCab only on the windows a cheap pass picks in each line: around a title or
+honorific, a letter-spaced run, or a kanji/katakana run that holds a name when analysed alone
+(the answer is cached per run; runs repeat across a corpus, so the cache answers most of them).
+``fast=False`` analyses every sentence. Both apply the same rules; the windows can change
+MeCab's reading of a word at their edge, so ``benchmarks/corpus_throughput.py`` counts the names
+each finds and the names the cheap pass missed.
 """
 from __future__ import annotations
 
@@ -51,7 +54,7 @@ _ORG_SUFFIX = re.compile(
     r"[ \u3000]?(?:株式会社|有限会社|合同会社|合資会社|ホールディングス|グループ|コーポレーション|学園|学院|学校|大学|高校|"
     r"高等学校|中学校|小学校|幼稚園|保育園|工務店|商店|商会|商事|産業|工業|建設|製作所|製薬|電機|電気|物産|銀行|証券|"
     r"保険|病院|医院|診療所|薬局|協会|協同組合|組合|財団|法人|研究所|事務所|新聞|書店|出版|美術館|博物館|記念館|"
-    r"会館|神社|神宮|寺|駅|線|港|空港|橋|川|湖|島|町|村|市|区|郡|県|通り|公園|ホテル|旅館|賞|間|社(?!長)|組(?![合長織]))")
+    r"会館|神社|神宮|寺|駅|線|港|空港|橋|川|湖|島|郡|県|通り|公園|ホテル|旅館|賞|間|[町村市区社](?!長)|組(?![合長織]))")
 _ORG_PREFIX = re.compile(r"(?:株式会社|有限会社|合同会社|合資会社|（株）|\(株\)|㈱|㈲|学校法人|医療法人|社会福祉法人|"
                          r"宗教法人|財団法人|社団法人|独立行政法人|国立大学法人)[ \u3000]?$")
 # 「X」とは / 以下「X」という / 「X」といい / 「X」と総称する: X is the document's own term.
