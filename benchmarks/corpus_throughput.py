@@ -138,7 +138,7 @@ def main() -> None:
                  ("filter+pii full", lambda: bench_filter_pii(path, fast=False), docs, size, None),
                  ("filter+pii", lambda: bench_filter_pii(path), docs, size, None),
                  ("  cold cache", lambda: bench_filter_pii(path, limit=unique_docs), unique_docs, unique_size,
-                  names._RUN_CACHE.clear),
+                  names.clear_run_cache),
                  ("minhash", lambda: bench_minhash(path), docs, size, None)]
         rows = []
         for name, fn, n_docs, n_bytes, before in steps:

@@ -77,8 +77,16 @@ _TRIGGER = re.compile("(?=[" + "".join(sorted({t[0] for t in _LONG_TITLES} | set
 _SHORT_HON = frozenset("さくち氏君")
 _NAME_CH = re.compile(rf"[{_KANJI}ァ-ヴー]")
 
-_RUN_CACHE: dict[str, bool] = {}
+# The run cache, as two sets so a line's runs are checked with set operations in C: runs that
+# hold a name when analysed alone, and runs that do not. Cleared when it grows past the cap.
+_NAME_RUNS: set[str] = set()
+_PLAIN_RUNS: set[str] = set()
 _RUN_CACHE_MAX = 1 << 20
+
+
+def clear_run_cache() -> None:
+    _NAME_RUNS.clear()
+    _PLAIN_RUNS.clear()
 
 
 def _tagger():
@@ -190,14 +198,14 @@ def _analyse(s: str) -> list[tuple[int, int]]:
     return out
 
 
-def _run_has_name(run: str) -> bool:
-    hit = _RUN_CACHE.get(run)
-    if hit is None:
-        if len(_RUN_CACHE) >= _RUN_CACHE_MAX:
-            _RUN_CACHE.clear()
+def _learn_runs(runs: set[str]) -> None:
+    """Analyse runs not seen before, each alone, and file them under name or plain."""
+    if len(_NAME_RUNS) + len(_PLAIN_RUNS) >= _RUN_CACHE_MAX:
+        clear_run_cache()
+    parse = _tagger().parse
+    for run in runs:
         # one C call: unidic-lite's default output joins the POS fields with '-'
-        hit = _RUN_CACHE[run] = "固有名詞-人名" in _tagger().parse(run)
-    return hit
+        (_NAME_RUNS if "固有名詞-人名" in parse(run) else _PLAIN_RUNS).add(run)
 
 
 def _windows(s: str) -> list[tuple[int, int]]:
@@ -212,12 +220,12 @@ def _windows(s: str) -> list[tuple[int, int]]:
             if s[m.start()] not in _SHORT_HON or (m.start() > 0 and _NAME_CH.match(s[m.start() - 1]))]
     if " " in s or "\u3000" in s:
         hits += [(m.start(), m.end()) for m in _SPACED.finditer(s)]
-    cache = _RUN_CACHE
-    for m in _RUN.finditer(s):
-        run = m.group()
-        hit = cache.get(run)
-        if hit or (hit is None and _run_has_name(run)):
-            hits.append((m.start() - 2, m.end() + 4))
+    runs = set(_RUN.findall(s))
+    new = runs - _PLAIN_RUNS - _NAME_RUNS
+    if new:
+        _learn_runs(new)
+    if not _NAME_RUNS.isdisjoint(runs):
+        hits += [(m.start() - 2, m.end() + 4) for m in _RUN.finditer(s) if m.group() in _NAME_RUNS]
     if not hits:
         return []
     out: list[list[int]] = []
