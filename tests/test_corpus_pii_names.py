@@ -96,6 +96,8 @@ def test_known_names_from_the_speaker_field():
     assert scrub_pii(speech, known_names=["坂本哲志"]) == "○<PERSON>委員長　これより会議を開きます。<PERSON>君の発言を許します。"
     # an empty or missing speaker adds nothing
     assert scrub_pii("会議を開きます。", known_names=["", None]) == "会議を開きます。"
+    # the chair's procedural record has speaker 会議録情報: not a name
+    assert scrub_pii("会議録情報　令和八年三月九日", known_names=["会議録情報"]) == "会議録情報　令和八年三月九日"
 
 
 def test_labelled_precision_recall_do_not_drop():

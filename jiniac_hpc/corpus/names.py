@@ -260,12 +260,16 @@ def defined_terms(text: str) -> set[str]:
     return {m.group(1).strip() for m in _DEFINED.finditer(text) if m.group(1).strip()}
 
 
+# Kokkai's speaker field of a meeting's opening record (speechOrder 0) is not a person.
+_NOT_SPEAKERS = frozenset({"会議録情報"})
+
+
 def _known_pattern(known: Iterable[str]) -> tuple[Optional[re.Pattern], Optional[re.Pattern]]:
     """Regexes for the full known names (spaces allowed between characters) and their family names."""
     full, family = set(), set()
     for name in known:
         name = re.sub(r"[\s\u3000]+|君$", "", name or "")
-        if len(name) < 2 or not _HAS_JA.search(name):
+        if len(name) < 2 or not _HAS_JA.search(name) or name in _NOT_SPEAKERS:
             continue
         full.add(name)
         toks = _tokens(name)
