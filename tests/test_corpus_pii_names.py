@@ -116,3 +116,32 @@ def test_labelled_set_is_well_formed(tmp_path):
     bad.write_text('{"text": "山田"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"bad.jsonl:1: bad labelled item"):
         evaluate(bad)
+
+
+def test_prepare_passes_the_record_speaker_as_a_known_name(tmp_path, monkeypatch):
+    """prepare_task hands ``Record.meta['speaker']`` (set by the diet reader) to the scrubber."""
+    from jiniac_hpc.config import load_recipe
+    from jiniac_hpc.corpus import readers, shards as sh
+    from jiniac_hpc.corpus.config import CorpusConfig
+    from jiniac_hpc.corpus.readers.base import Record
+    from jiniac_hpc.corpus.stage import plan, prepare_task
+    from jiniac_hpc.stages import TaskContext
+
+    # UniDic reads 高市 as a place: without the speaker, 「○高市大臣」 would keep the name
+    speech = "○高市大臣　ただいまの御質問にお答えいたします。政府としては法律案の趣旨に沿って取り組んでまいります。"
+    assert "高市" in scrub_pii(speech)
+
+    def fake_read(path, src, limit):
+        rec = Record(1, speech, nbytes=len(speech.encode()))
+        rec.meta = {"speaker": "高市早苗"}
+        yield rec
+
+    monkeypatch.setattr(readers, "read", fake_read)
+    cfg = load_recipe("corpus", CorpusConfig, "debug")
+    cfg.sources = [s for s in cfg.sources if s.name == "diet"]
+    run = tmp_path / "run"
+    steps = plan(cfg, run)
+    prepare_task(cfg, TaskContext("corpus", "prepare", run, 0, steps[0].tasks, None))
+    shard = sh.load_manifest(run)[0]
+    [doc] = list(sh.read_jsonl_zst(sh.clean_path(run, shard)))
+    assert doc["text"].startswith("○<PERSON>大臣") and "高市" not in doc["text"], doc["text"]
