@@ -90,12 +90,12 @@ def class_counts(text: str) -> dict[str, int]:
     import numpy as np
 
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    astral = codes >= 0x10000
-    flags = _class_table()[codes[~astral]] if astral.any() else _class_table()[codes]
+    astral = codes.size and int(codes.max()) >= 0x10000
+    flags = _class_table()[codes[codes < 0x10000] if astral else codes]
     per_value = np.bincount(flags, minlength=256)
     counts = dict(zip(_BIT, (_bit_masks() @ per_value).tolist()))
-    if astral.any():   # rare (CJK extension B, emoji): ask the regexes themselves
-        rest = "".join(map(chr, codes[astral].tolist()))
+    if astral:   # rare (CJK extension B, emoji): ask the regexes themselves
+        rest = "".join(map(chr, codes[codes >= 0x10000].tolist()))
         for name, rx in _CLASSES.items():
             counts[name] += len(rx.findall(rest))
     return counts

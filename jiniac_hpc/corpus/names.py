@@ -224,8 +224,11 @@ def _windows(s: str) -> list[tuple[int, int]]:
     new = runs - _PLAIN_RUNS - _NAME_RUNS
     if new:
         _learn_runs(new)
-    if not _NAME_RUNS.isdisjoint(runs):
-        hits += [(m.start() - 2, m.end() + 4) for m in _RUN.finditer(s) if m.group() in _NAME_RUNS]
+    for run in runs & _NAME_RUNS:   # few: find them by plain search (a hit inside a longer run only
+        start = s.find(run)          # widens that run's window, which is cut at word ends anyway)
+        while start >= 0:
+            hits.append((start - 2, start + len(run) + 4))
+            start = s.find(run, start + len(run))
     if not hits:
         return []
     out: list[list[int]] = []
