@@ -157,9 +157,9 @@ def _given_tail(s: str, toks: list, b: int, last: int) -> int:
 
 
 def _analyse(s: str) -> list[tuple[int, int]]:
-    """Name spans of one sentence by the token rules (no document context)."""
+    """Name spans of one sentence or window by the token rules (no document context)."""
     toks = _tokens(s)
-    spans: list[list] = []    # [start, end, kinds]
+    spans: list[list] = []    # [start, end, name kinds, index of the last token]
     for i, (a, b, feat) in enumerate(toks):
         kind = _name_kind(feat)
         if kind is None:
