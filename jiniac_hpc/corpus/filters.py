@@ -9,6 +9,7 @@ that rejects the document, or None. All thresholds come from :class:`FilterConfi
 """
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from functools import lru_cache
@@ -20,9 +21,10 @@ from jiniac_hpc.corpus.config import FilterConfig, SourceConfig
 
 # C0/C1 controls except \t \n, plus format characters that carry nothing in running text.
 # ZWNJ/ZWJ (U+200C/D) stay: they shape Devanagari conjuncts.
-_CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufff9-\ufffb]")
-_TRAIL = regex.compile(r"[ \t\u3000]+(?=\n|$)")
-_BLANKS = regex.compile(r"\n{3,}")
+# Plain character classes: the standard library's re scans these faster than regex.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufff9-\ufffb]")
+_TRAIL = re.compile(r"[ \t\u3000]+(?=\n|$)")
+_BLANKS = re.compile(r"\n{3,}")
 
 _LETTER = regex.compile(r"[\p{L}\p{M}]")  # marks too: Devanagari vowel signs are M*
 _SCRIPT = {
@@ -54,6 +56,51 @@ def clean(text: str, src: SourceConfig) -> str:
     return text.strip()
 
 
+# Character classes as bit flags in one lookup table over the BMP, so a document's class counts
+# are one numpy pass instead of one regex scan per class (the same regexes define the table).
+_CLASSES = {"letter": _LETTER, "ja": _SCRIPT["ja"], "en": _SCRIPT["en"], "hi": _SCRIPT["hi"], "kana": _KANA,
+            "nonspace": _NONSPACE, "symbol": _SYMBOL}
+_BIT = {name: 1 << i for i, name in enumerate(_CLASSES)}
+
+
+@lru_cache(maxsize=1)
+def _class_table():
+    import numpy as np
+
+    bmp = "".join(chr(c) if not 0xD800 <= c < 0xE000 else " " for c in range(0x10000))
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for name, rx in _CLASSES.items():
+        idx = [m.start() for m in rx.finditer(bmp)]
+        table[idx] |= _BIT[name]
+    table[0xD800:0xE000] = 0
+    return table
+
+
+@lru_cache(maxsize=1)
+def _bit_masks():
+    """(classes, 256) 0/1 matrix: which flag values carry each class's bit."""
+    import numpy as np
+
+    values = np.arange(256)
+    return np.stack([(values & bit) > 0 for bit in _BIT.values()]).astype(np.int64)
+
+
+def class_counts(text: str) -> dict[str, int]:
+    """How many characters of ``text`` fall in each class (letter, ja, en, hi, kana, nonspace, symbol)."""
+    import numpy as np
+
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    astral = codes.size and int(codes.max()) >= 0x10000
+    flags = _class_table()[codes[codes < 0x10000] if astral else codes]
+    per_value = np.bincount(flags, minlength=256)
+    counts = dict(zip(_BIT, (_bit_masks() @ per_value).tolist()))
+    if astral:   # rare (CJK extension B, emoji): ask the regexes themselves
+        rest = "".join(map(chr, codes[codes >= 0x10000].tolist()))
+        for name, rx in _CLASSES.items():
+            counts[name] += len(rx.findall(rest))
+    return counts
+
+
 def _ratio(n: int, d: int) -> float:
     return n / d if d else 0.0
 
@@ -68,18 +115,17 @@ def reject_reason(text: str, lang: str, filters: list[str], th: FilterConfig) ->
         if len(text) > th.max_chars:
             return "too_long"
     need_letters = "lang" in filters or ("ja_ratio" in filters and lang == "ja")
+    if need_letters or "symbols" in filters:
+        c = class_counts(text)
     if need_letters:
-        letters = len(_LETTER.findall(text))
-        own = len(_SCRIPT[lang].findall(text))
+        letters, own = c["letter"], c[lang]
         if "lang" in filters and _ratio(own, letters) < th.lang_min_ratio:
             return "lang"
         if "ja_ratio" in filters and lang == "ja":
-            nonspace = len(_NONSPACE.findall(text))
-            kana = len(_KANA.findall(text))
-            if _ratio(own, nonspace) < th.ja_min_char_ratio or _ratio(kana, own) < th.ja_min_kana_ratio:
+            if _ratio(own, c["nonspace"]) < th.ja_min_char_ratio or _ratio(c["kana"], own) < th.ja_min_kana_ratio:
                 return "ja_ratio"
     if "symbols" in filters:
-        if _ratio(len(_SYMBOL.findall(text)), len(_NONSPACE.findall(text))) > th.max_symbol_ratio:
+        if _ratio(c["symbol"], c["nonspace"]) > th.max_symbol_ratio:
             return "symbols"
     if "repeated_lines" in filters:
         lines = [x.strip() for x in text.split("\n") if x.strip()]

@@ -6,8 +6,9 @@ Types and placeholders: ``<EMAIL>``, ``<IP>`` (IPv4/IPv6), ``<CARD>`` (13-19 dig
 with a card-network prefix), ``<MYNUMBER>`` (12 digits whose check digit is valid under the
 My Number Act's enforcement order, art. 8), ``<PHONE>`` (Japanese numbers, +81, foreign
 ``+CC`` and North American forms), ``<ADDRESS>`` (postal codes and street addresses with a block
-number) and ``<PERSON>`` (名詞-固有名詞-人名 tokens from fugashi + unidic-lite; a family name
-followed by a given name becomes a single placeholder).
+number) and ``<PERSON>`` (person names: UniDic 人名 token sequences read in context, with
+organisation names, a document's own defined terms and article references spared; see
+:mod:`jiniac_hpc.corpus.names`).
 
 Precision matters as much as recall: legal text is full of numbers. Every numeric pattern is
 anchored (no digit or ASCII letter on either side), checked by a validator (digit counts,
@@ -25,7 +26,10 @@ import ipaddress
 import re
 import sys
 from collections import Counter
+from functools import lru_cache
 from typing import Callable, Iterable, Optional
+
+from jiniac_hpc.corpus.names import person_spans
 
 PLACEHOLDERS = {"email": "<EMAIL>", "ip": "<IP>", "card": "<CARD>", "mynumber": "<MYNUMBER>",
                 "phone": "<PHONE>", "address": "<ADDRESS>", "person": "<PERSON>"}
@@ -135,8 +139,7 @@ _RULES: dict[str, list[tuple[re.Pattern, Optional[Callable[[str], bool]]]]] = {
 }
 
 
-def _apply(text: str, pattern: re.Pattern, ok, placeholder: str) -> tuple[str, int]:
-    view = text.translate(_VIEW)
+def _apply(text: str, view: str, pattern: re.Pattern, ok, placeholder: str) -> tuple[str, int]:
     spans = [m.span() for m in pattern.finditer(view) if ok is None or ok(m.group())]
     if not spans:
         return text, 0
@@ -148,85 +151,76 @@ def _apply(text: str, pattern: re.Pattern, ok, placeholder: str) -> tuple[str, i
     return "".join(out), len(spans)
 
 
-# --- person names (fugashi + unidic-lite) -------------------------------------------------------
-
-_TAGGER = None
-_HAS_JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-
-
-def _tagger():
-    """One MeCab tagger per process (building it loads the dictionary, ~0.1 s)."""
-    global _TAGGER
-    if _TAGGER is None:
-        import fugashi  # lazy: the login node never needs MeCab
-
-        _TAGGER = fugashi.Tagger()
-    return _TAGGER
-
-
-_HONORIFIC = re.compile(r"[ \u3000]?(?:さん|様|さま|氏|君|くん|ちゃん|先生|議員|委員|大臣|被告|弁護士|裁判官|教授)")
-
-
-def _person_spans(line: str) -> list[tuple[int, int]]:
-    spans: list[list[int]] = []   # [start, end, tokens]
-    pos = 0
-    for w in _tagger()(line):
-        start = line.find(w.surface, pos)
-        if start < 0:  # MeCab normalised something; stay in sync by skipping the token
-            continue
-        end = pos = start + len(w.surface)
-        # feature_raw is the CSV string: checking its prefix avoids building a namedtuple per token
-        if w.feature_raw.startswith("名詞,固有名詞,人名,"):
-            # a name token right after another one (only spaces between) extends it: 山田 太郎
-            if spans and line[spans[-1][1]:start].strip(" \u3000") == "":
-                spans[-1][1] = end
-                spans[-1][2] += 1
-            else:
-                spans.append([start, end, 1])
-    # A lone one-character "name" (行, 森, 林) is usually a common noun: keep it unless an
-    # honorific follows (森さん).
-    return [(a, b) for a, b, n in spans if n > 1 or b - a > 1 or _HONORIFIC.match(line, b)]
+# Cheap gates on the raw text, full-width forms included (so most documents never build the
+# view): every numeric type needs a run of 7+ digits and separators (IPv4 1.2.3.4 is the
+# shortest), IPv6 two colons, e-mail an @, postal codes and addresses 〒, 郵便番号, 丁目, 番地 or
+# digits joined by a dash.
+_D = "0-9０-９"
+_DASH = "\\-－ー‐‑‒–—―−﹣ｰ"
+_NUMBERISH = re.compile(f"[{_D}][{_D} \u3000()（）.．+＋{_DASH}]{{5,}}[{_D}]")
+_ADDRESSISH = re.compile(f"〒|郵便番号|丁目|番地|[{_D}][{_DASH}][{_D}]")
+_GATES: dict[str, Callable[[str], bool]] = {
+    "email": lambda t: "@" in t or "＠" in t,
+    "ip": lambda t: t.count(":") + t.count("：") >= 2 or _numberish(t),
+    "card": lambda t: _numberish(t),
+    "mynumber": lambda t: _numberish(t),
+    "phone": lambda t: _numberish(t),
+    "address": lambda t: bool(_ADDRESSISH.search(t)),
+}
 
 
-def _scrub_names(text: str) -> tuple[str, int]:
-    out, n = [], 0
-    for line in text.split("\n"):
-        if _HAS_JA.search(line):
-            spans = _person_spans(line)
-            if spans:
-                parts, last = [], 0
-                for a, b in spans:
-                    parts += [line[last:a], PLACEHOLDERS["person"]]
-                    last = b
-                parts.append(line[last:])
-                line, n = "".join(parts), n + len(spans)
-        out.append(line)
-    return "\n".join(out), n
+@lru_cache(maxsize=4)
+def _numberish(text: str) -> bool:
+    """Asked by four gates of the same document: searched once."""
+    return bool(_NUMBERISH.search(text))
+def _scrub_names(text: str, known_names: Iterable[str], fast: bool) -> tuple[str, int]:
+    spans = person_spans(text, known_names, fast)
+    if not spans:
+        return text, 0
+    out, last = [], 0
+    for a, b in spans:
+        out += [text[last:a], PLACEHOLDERS["person"]]
+        last = b
+    out.append(text[last:])
+    return "".join(out), len(spans)
 
 
-def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None) -> tuple[str, Counter]:
-    """Replace PII of ``types`` (default: all); returns the text and replacements by type."""
+def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_names: Iterable[str] = (),
+                     fast: bool = True) -> tuple[str, Counter]:
+    """Replace PII of ``types`` (default: all); returns the text and replacements by type.
+
+    ``known_names`` are names known to be in this document (a Diet record's ``speaker``): always
+    replaced. ``fast=False`` runs the morphological analyser on every sentence instead of only on
+    the candidates of the cheap pass (see :mod:`jiniac_hpc.corpus.names`).
+    """
     wanted = set(ORDER if types is None else types)
     unknown = wanted - set(ORDER)
     if unknown:
         raise ValueError(f"unknown PII types {sorted(unknown)}; known: {list(ORDER)}")
     counts: Counter = Counter()
+    view = None   # the text's ASCII view, recomputed only after a replacement
     for kind in ORDER:
         if kind not in wanted:
             continue
         if kind == "person":
-            text, n = _scrub_names(text)
+            text, n = _scrub_names(text, known_names, fast)
             counts[kind] += n
             continue
+        if not _GATES[kind](text):
+            continue
+        if view is None:
+            view = text.translate(_VIEW)
         for pattern, ok in _RULES[kind]:
-            text, n = _apply(text, pattern, ok, PLACEHOLDERS[kind])
-            counts[kind] += n
+            text, n = _apply(text, view, pattern, ok, PLACEHOLDERS[kind])
+            if n:
+                counts[kind] += n
+                view = text.translate(_VIEW)
     return text, Counter({k: v for k, v in counts.items() if v})
 
 
-def scrub_pii(text: str) -> str:
+def scrub_pii(text: str, known_names: Iterable[str] = ()) -> str:
     """``text`` with every PII type replaced by its typed placeholder (see the module docstring)."""
-    return scrub_pii_counts(text)[0]
+    return scrub_pii_counts(text, known_names=known_names)[0]
 
 
 if __name__ == "__main__":

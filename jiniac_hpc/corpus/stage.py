@@ -125,8 +125,10 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
             text = clean(rec.text, src)
             _add(stats["removed"], "cleanup", 0, len(rec.text) - len(text))
             reason = reject_reason(text, src.lang, src.filters, th)
+            # a record's speaker (Kokkai ``meta['speaker']``) is a name known to be in its text
+            known = [getattr(rec, "meta", None) and rec.meta.get("speaker") or ""]
             if reason is None and src.pii:
-                scrubbed, counts = scrub_pii_counts(text, src.pii)
+                scrubbed, counts = scrub_pii_counts(text, src.pii, known_names=known)
                 if counts:
                     stats["pii"].update(counts)
                     stats["pii_docs"] += 1
@@ -135,7 +137,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
             if reason is not None:
                 _add(stats["removed"], reason, 1, len(text))
                 if cfg.rejects_text and src.pii:   # rejects of a PII source are scrubbed too
-                    text = scrub_pii_counts(text, src.pii)[0]
+                    text = scrub_pii_counts(text, src.pii, known_names=known)[0]
                 rej.write({"id": rid, "reason": reason, **({"text": text} if cfg.rejects_text else {})})
                 continue
             out.write({"id": rid, "text": text, "source": src.name, "lang": src.lang,

@@ -1,0 +1,38 @@
+"""Filter character counts and the PII gates: fast paths that must agree with the plain regexes.
+
+    .venv/bin/python -m pytest tests/test_corpus_filters.py -q
+"""
+import json
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.corpus import pii
+from jiniac_hpc.corpus.filters import _CLASSES, class_counts
+from jiniac_hpc.paths import jglue_dir
+
+REAL = Path(__file__).parent / "assets" / "corpus" / "pii_real"
+MIXED = ["日本語 text, हिन्दी पाठ! ＡＢＣ ｱｲｳ ℃ ① ～ — 𠮷野家 😀 \U000200b6",
+         "\u0900\u093e\u200d\u200c", "", " \t\n", "ｰ－‐〜・「」『』【】…！？"]
+
+
+def _jsquad(n):
+    data = json.loads((jglue_dir() / "jsquad-v1.3-valid.json").read_text(encoding="utf-8"))
+    return [p["context"] for a in data["data"] for p in a["paragraphs"]][:n]
+
+
+@pytest.mark.parametrize("text", MIXED + _jsquad(40))
+def test_class_counts_equal_the_regexes(text):
+    got = class_counts(text)
+    assert got == {name: len(rx.findall(text)) for name, rx in _CLASSES.items()}
+
+
+def test_pii_gates_lose_nothing(monkeypatch):
+    from test_corpus_pii import FALSE_CASES, TRUE_CASES
+
+    texts = [t for t, _ in TRUE_CASES] + FALSE_CASES + [p.read_text(encoding="utf-8") for p in REAL.glob("*.txt")]
+    texts += _jsquad(60)
+    gated = [pii.scrub_pii_counts(t, pii.ORDER[:-1]) for t in texts]
+    monkeypatch.setattr(pii, "_GATES", {k: (lambda t: True) for k in pii._GATES})
+    assert [pii.scrub_pii_counts(t, pii.ORDER[:-1]) for t in texts] == gated
+    assert sum(sum(c.values()) for _, c in gated) >= len(TRUE_CASES) - 5   # the true cases did get replaced
