@@ -132,9 +132,7 @@ def test_prepare_passes_the_record_speaker_as_a_known_name(tmp_path, monkeypatch
     assert "高市" in scrub_pii(speech)
 
     def fake_read(path, src, limit):
-        rec = Record(1, speech, nbytes=len(speech.encode()))
-        rec.meta = {"speaker": "高市早苗"}
-        yield rec
+        yield Record(1, speech, nbytes=len(speech.encode()), meta={"speaker": "高市早苗"})
 
     monkeypatch.setattr(readers, "read", fake_read)
     cfg = load_recipe("corpus", CorpusConfig, "debug")

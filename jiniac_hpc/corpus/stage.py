@@ -117,16 +117,16 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
                     rej.write({"id": rid, "reason": rec.skip})
                 continue
             stats["chars_in"] += len(rec.text)
+            # a record's speaker (Kokkai ``meta['speaker']``) is a name known to be in its text
+            known = [rec.meta.get("speaker") or ""]
             if rec.skip:   # a whole document the reader drops on purpose (e.g. procedural speeches)
                 _add(stats["removed"], rec.skip, 1, len(rec.text))
-                text = scrub_pii_counts(rec.text, src.pii)[0] if src.pii else rec.text
+                text = scrub_pii_counts(rec.text, src.pii, known_names=known)[0] if src.pii else rec.text
                 rej.write({"id": rid, "reason": rec.skip, **({"text": text} if cfg.rejects_text else {})})
                 continue
             text = clean(rec.text, src)
             _add(stats["removed"], "cleanup", 0, len(rec.text) - len(text))
             reason = reject_reason(text, src.lang, src.filters, th)
-            # a record's speaker (Kokkai ``meta['speaker']``) is a name known to be in its text
-            known = [getattr(rec, "meta", None) and rec.meta.get("speaker") or ""]
             if reason is None and src.pii:
                 scrubbed, counts = scrub_pii_counts(text, src.pii, known_names=known)
                 if counts:
