@@ -208,29 +208,48 @@ def _learn_runs(runs: set[str]) -> None:
         (_NAME_RUNS if "固有名詞-人名" in parse(run) else _PLAIN_RUNS).add(run)
 
 
-def _windows(s: str) -> list[tuple[int, int]]:
-    """The cheap pass: the stretches of line ``s`` that can hold a name span, merged.
-
-    Each trigger (a title, a letter-spaced run, a kanji/katakana run that holds a name when
-    analysed alone) is widened by a few characters for the honorific after the name and the
-    name before a title, then to the next character that is not kanji or katakana, so MeCab
-    sees whole words.
-    """
-    hits = [(m.start() - 10, m.end()) for m in _TRIGGER.finditer(s)
+def _trigger_hits(s: str) -> list[tuple[int, int]]:
+    """Titles and honorifics in ``s`` (a line or a whole document), each widened back for the name."""
+    return [(m.start() - 10, m.end()) for m in _TRIGGER.finditer(s)
             if s[m.start()] not in _SHORT_HON or (m.start() > 0 and _NAME_CH.match(s[m.start() - 1]))]
-    if " " in s or "\u3000" in s:
-        hits += [(m.start(), m.end()) for m in _SPACED.finditer(s)]
-    runs = set(_RUN.findall(s))
-    new = runs - _PLAIN_RUNS - _NAME_RUNS
-    if new:
-        _learn_runs(new)
-    for run in runs & _NAME_RUNS:   # few: find them by plain search (a hit inside a longer run only
-        start = s.find(run)          # widens that run's window, which is cut at word ends anyway)
+
+
+def _name_run_hits(s: str, runs: Iterable[str]) -> list[tuple[int, int]]:
+    """Every place in line ``s`` where one of ``runs`` (runs that hold a name) occurs."""
+    hits = []
+    for run in runs:   # few: find them by plain search (a hit inside a longer run only widens
+        start = s.find(run)          # that run's window, which is cut at word ends anyway)
         while start >= 0:
             hits.append((start - 2, start + len(run) + 4))
             start = s.find(run, start + len(run))
-    if not hits:
-        return []
+    return hits
+
+
+def _name_runs(runs: set[str]) -> set[str]:
+    """Those of ``runs`` that hold a name when analysed alone (new ones analysed and cached)."""
+    new = runs - _PLAIN_RUNS - _NAME_RUNS
+    if new:
+        _learn_runs(new)
+    return runs & _NAME_RUNS
+
+
+def _windows(s: str) -> list[tuple[int, int]]:
+    """The cheap pass on one line: the stretches of ``s`` that can hold a name span, merged.
+
+    A trigger is a title, a letter-spaced run, or a kanji/katakana run that holds a name when
+    analysed alone (see ``_merge`` for the widening).
+    """
+    hits = _trigger_hits(s)
+    if " " in s or "\u3000" in s:
+        hits += [(m.start(), m.end()) for m in _SPACED.finditer(s)]
+    hits += _name_run_hits(s, _name_runs(set(_RUN.findall(s))))
+    return _merge(s, hits)
+
+
+def _merge(s: str, hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Trigger hits in line ``s`` made windows: each is widened by a few characters for the
+    honorific after the name and the name before a title (done by the hit itself), then to the
+    next character that is not kanji or katakana, so MeCab sees whole words; overlaps merge."""
     out: list[list[int]] = []
     for a, b in sorted(hits):
         a, b = max(a, 0), min(b, len(s))
@@ -243,6 +262,32 @@ def _windows(s: str) -> list[tuple[int, int]]:
         else:
             out.append([a, b])
     return [(a, b) for a, b in out]
+
+
+def _document_hits(text: str) -> tuple[dict[int, list[tuple[int, int]]], set[int]]:
+    """The cheap pass over a whole document at once (most lines have no trigger and cost nothing).
+
+    Returns the trigger hits by line (line start -> hits in line offsets, exactly those
+    ``_windows`` finds in that line) and the starts of lines with a letter-spaced run, which
+    ``_line_spans`` takes whole (their runs are read with the spaces closed up).
+    """
+    hits: dict[int, list[tuple[int, int]]] = {}
+    for a, b in _trigger_hits(text):
+        start = text.rfind("\n", 0, a + 10) + 1
+        hits.setdefault(start, []).append((a - start, b - start))
+    named = _name_runs(set(_RUN.findall(text)))
+    if named:   # a name run is searched for in the lines where it is a whole run
+        by_line: dict[int, set[str]] = {}
+        for m in _RUN.finditer(text):
+            if m.group() in named:
+                by_line.setdefault(text.rfind("\n", 0, m.start()) + 1, set()).add(m.group())
+        for start, runs in by_line.items():
+            end = text.find("\n", start)
+            hits.setdefault(start, []).extend(_name_run_hits(text[start:end if end >= 0 else len(text)], runs))
+    spaced = set()
+    if " " in text or "\u3000" in text:
+        spaced = {text.rfind("\n", 0, m.start()) + 1 for m in _SPACED.finditer(text)}
+    return hits, spaced
 
 
 def _squeeze(line: str) -> tuple[str, Optional[list[int]]]:
@@ -288,16 +333,24 @@ def _known_pattern(known: Iterable[str]) -> tuple[Optional[re.Pattern], Optional
 def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) -> list[tuple[int, int]]:
     """Sorted, non-overlapping ``(start, end)`` spans of person names in ``text`` (see the module doc)."""
     terms = defined_terms(text) if "「" in text else set()
-    known_re, family_re = _known_pattern(known_names)
     spans: list[tuple[int, int]] = []
-    offset = 0
-    for line in text.split("\n"):
-        if _HAS_JA.search(line):
-            spans += [(offset + a, offset + b) for a, b in _line_spans(line, terms, fast)]
-            for rx in (known_re, family_re):
-                if rx is not None:
-                    spans += [(offset + m.start(), offset + m.end()) for m in rx.finditer(line)]
-        offset += len(line) + 1
+    if fast:
+        hits, spaced = _document_hits(text)
+        for start in sorted(hits.keys() | spaced):
+            end = text.find("\n", start)
+            line = text[start:end if end >= 0 else len(text)]
+            found = _line_spans(line, terms, True) if start in spaced else \
+                _vet(line, _found(line, _merge(line, hits[start])), terms)
+            spans += [(start + a, start + b) for a, b in found]
+    else:
+        offset = 0
+        for line in text.split("\n"):
+            if _HAS_JA.search(line):
+                spans += [(offset + a, offset + b) for a, b in _line_spans(line, terms, False)]
+            offset += len(line) + 1
+    for rx in _known_pattern(known_names):   # neither crosses a line: [ \u3000] between characters
+        if rx is not None:
+            spans += [m.span() for m in rx.finditer(text)]
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:   # known-name spans may overlap the analysed ones: keep the union
@@ -310,15 +363,25 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
 
 def _line_spans(line: str, terms: set[str], fast: bool) -> list[tuple[int, int]]:
     sq, back = _squeeze(line)
-    found = []
     # fast: the cheap pass picks windows of the whole line; full: every sentence is analysed
     units = _windows(sq) if fast else [m.span() for m in _SENTENCE.finditer(sq) if _HAS_JA.search(m.group())]
+    return _vet(line, _found(sq, units, back), terms)
+
+
+def _found(sq: str, units: list[tuple[int, int]], back: Optional[list[int]] = None) -> list[tuple[int, int]]:
+    """Name spans of the ``units`` of line ``sq``, mapped back through ``back`` (see ``_squeeze``)."""
+    found = []
     for wa, wb in units:
         for a, b in _analyse(sq[wa:wb]):
             a, b = wa + a, wa + b
             if back is not None:
                 a, b = back[a], back[b - 1] + 1
             found.append((a, b))
+    return found
+
+
+def _vet(line: str, found: list[tuple[int, int]], terms: set[str]) -> list[tuple[int, int]]:
+    """``found`` less the spans context vetoes: organisation suffix or prefix, article reference, defined term."""
     if not found:
         return found
     blocked = [(x.start(), x.end()) for x in _ARTICLE.finditer(line)]
