@@ -24,8 +24,11 @@ the document defines for itself (以下「…」という, 「…」とは) and 
 and so is their family name before an honorific or title (○坂本委員長).
 
 ``fast=True`` runs MeCab only on the windows a cheap pass picks in each line: around a title or
-honorific, a letter-spaced run, or a kanji/katakana run that holds a name when analysed alone
-(the answer is cached per run; runs repeat across a corpus, so the cache answers most of them).
+honorific, a letter-spaced run, or a kanji/katakana run that holds a name when analysed alone.
+The pass looks for these once over the whole document, so lines without one cost nothing.
+Whether a run holds a name is asked of MeCab once per run and cached (runs repeat across a
+corpus); a run that is a whole UniDic word no entry reads as a name (日本, 政府: the list comes
+from the dictionary itself, see :mod:`jiniac_hpc.corpus.lexicon`) is not asked at all.
 ``fast=False`` analyses every sentence. Both apply the same rules; the windows can change
 MeCab's reading of a word at their edge, so ``benchmarks/corpus_throughput.py`` counts the names
 each finds and the names the cheap pass missed.
@@ -36,9 +39,10 @@ import re
 import sys
 from typing import Iterable, Optional
 
+from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, plain_words
+
 _TAGGER = None
 _NAME = "名詞,固有名詞,人名,"
-_KANJI = "一-龥々〆ヶ\u3400-\u4dbf\uf900-\ufaff"
 _HAS_JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 # Honorifics and titles that follow a name (longest first, so 委員長 wins over 委員).
@@ -63,7 +67,6 @@ _NUM = "〇一二三四五六七八九十百千0-9０-９"
 _ARTICLE = re.compile(rf"[{_NUM}]+[条條項号號編章節款目](?:の[{_NUM}]+)*")
 _SPACED = re.compile(rf"[{_KANJI}](?:[ \u3000]{{1,2}}[{_KANJI}]){{2,}}(?![{_KANJI}])")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*|[。！？!?]+")
-_RUN = re.compile(rf"[{_KANJI}]{{2,}}|[ァ-ヴー・]{{3,}}")
 _KANJI_CH = re.compile(rf"[{_KANJI}]")
 _KATAKANA = re.compile(r"[ァ-ヴー・]+")
 _WORD_CH = re.compile(rf"[{_KANJI}ァ-ヴー・ 　]")
@@ -228,6 +231,9 @@ def _name_run_hits(s: str, runs: Iterable[str]) -> list[tuple[int, int]]:
 def _name_runs(runs: set[str]) -> set[str]:
     """Those of ``runs`` that hold a name when analysed alone (new ones analysed and cached)."""
     new = runs - _PLAIN_RUNS - _NAME_RUNS
+    if new:
+        new = new - plain_words()   # whole UniDic words that are never a name: no MeCab (and not -=,
+                                    # which walks the whole word list)
     if new:
         _learn_runs(new)
     return runs & _NAME_RUNS

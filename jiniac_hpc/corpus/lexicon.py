@@ -1,0 +1,89 @@
+"""UniDic's own word list, read from unidic-lite's compiled dictionary: the words that are no name.
+
+    python -m jiniac_hpc.corpus.lexicon      # builds (or loads) the list and prints its size and a sample
+
+``plain_words()`` returns every written form (書字形, feature field 8) of a unidic-lite entry that
+is a whole ``RUN`` (two or more kanji, or three or more katakana: the runs the name pass asks
+about) and that no entry reads as a person name (pos3 人名): 日本, 政府, コンピュータ, but not
+山田 (also 姓) or 森 (one kanji is not a run).
+The name pass (:mod:`jiniac_hpc.corpus.names`) treats such a kanji/katakana run as holding no
+name without asking MeCab: about two in five of the runs of unseen text are such words.
+
+The words come from the feature strings stored in ``sys.dic`` (MeCab's binary dictionary:
+a 72-byte header, the double-array trie, the token table, then the NUL-separated features).
+Reading all 750k features takes about a second, so the list is written once per dictionary
+to ``$XDG_CACHE_HOME/jiniac_hpc`` (default ``~/.cache``) and read back from there; a cache that
+cannot be written only costs the rebuild. A dictionary whose header is not MeCab's gives an
+empty list: the name pass then asks MeCab about every run, as it would without this module.
+"""
+from __future__ import annotations
+
+import hashlib
+import mmap
+import os
+import re
+import struct
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+KANJI = "一-龥々〆ヶ\u3400-\u4dbf\uf900-\ufaff"
+RUN = re.compile(rf"[{KANJI}]{{2,}}|[ァ-ヴー・]{{3,}}")
+_MAGIC = 0xEF718F77   # MeCab's DictionaryMagicID: the header's first word is it XOR the file size
+_FIELDS = re.compile(r"[^,]*,[^,]*,([^,]*),(?:[^,]*,){5}([^,]*)")
+
+
+def _dicdir() -> Path:
+    import unidic_lite  # lazy: only the name pass needs the dictionary
+
+    return Path(unidic_lite.DICDIR)
+
+
+def _read(sysdic: Path) -> list[str]:
+    """``plain_words`` of one ``sys.dic``, sorted; empty if the file is not in MeCab's format."""
+    names, plain = set(), set()
+    with open(sysdic, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        magic, version = struct.unpack_from("<2I", mm, 0)
+        if magic ^ _MAGIC != len(mm) or version != 102:
+            return []
+        dsize, tsize, fsize = struct.unpack_from("<3I", mm, 24)
+        start = 72 + dsize + tsize
+        pool = mm[start:start + fsize].decode("utf-8")
+    for feature in pool.split("\0"):
+        m = _FIELDS.match(feature)
+        if m and RUN.fullmatch(m.group(2)):
+            (names if m.group(1) == "人名" else plain).add(m.group(2))
+    return sorted(plain - names)
+
+
+def _cache_file(sysdic: Path) -> Path:
+    st = sysdic.stat()
+    key = hashlib.sha1(f"{sysdic}|{st.st_size}|{st.st_mtime_ns}|{RUN.pattern}".encode()).hexdigest()[:16]
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "jiniac_hpc" / f"unidic_plain_words-{key}.txt"
+
+
+@lru_cache(maxsize=1)
+def plain_words() -> frozenset[str]:
+    """unidic-lite's written forms that are a whole ``RUN`` and that no entry reads as a person name."""
+    sysdic = _dicdir() / "sys.dic"
+    cache = _cache_file(sysdic)
+    try:
+        return frozenset(cache.read_text(encoding="utf-8").split("\n")) - {""}
+    except OSError:
+        pass
+    words = _read(sysdic)
+    try:   # written whole and renamed, so a concurrent reader never sees half a list
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=cache.name, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(words))
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return frozenset(words)
+
+
+if __name__ == "__main__":
+    words = sorted(plain_words())
+    print(f"{len(words)} words, e.g.", words[:: max(len(words) // 10, 1)])
