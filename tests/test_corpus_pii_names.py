@@ -176,3 +176,15 @@ def test_unidic_plain_words_cache_and_foreign_dictionary(tmp_path, monkeypatch):
         assert lexicon.plain_words() == {"日本", "政府"}
     finally:
         lexicon.plain_words.cache_clear()
+
+
+def test_name_reader_agrees_with_the_full_features():
+    """The id-only tagger reads a 人名 token exactly where the tagger with UniDic's features does."""
+    from jiniac_hpc.corpus import lexicon, names
+
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(REAL.glob("*.txt")))
+    runs = sorted(set(lexicon.RUN.findall(text)))
+    parse, holds_name = names._tagger().parse, lexicon.name_reader()
+    expected = [r for r in runs if "固有名詞-人名" in parse(r)]
+    assert len(runs) > 500 and len(expected) > 30
+    assert [r for r in runs if holds_name(r)] == expected

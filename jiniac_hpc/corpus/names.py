@@ -37,9 +37,10 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_right
 from typing import Iterable, Optional
 
-from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, plain_words
+from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, name_reader, plain_words
 
 _TAGGER = None
 _NAME = "名詞,固有名詞,人名,"
@@ -69,7 +70,7 @@ _SPACED = re.compile(rf"[{_KANJI}](?:[ \u3000]{{1,2}}[{_KANJI}]){{2,}}(?![{_KANJ
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*|[。！？!?]+")
 _KANJI_CH = re.compile(rf"[{_KANJI}]")
 _KATAKANA = re.compile(r"[ァ-ヴー・]+")
-_WORD_CH = re.compile(rf"[{_KANJI}ァ-ヴー・ 　]")
+_WORD_RUNS = re.compile(rf"[{_KANJI}ァ-ヴー・ 　]+")
 # Titles that make the cheap pass look closer: the long ones anywhere (but not 委員会), the short
 # honorifics only right after kanji or katakana and not inside a word (様々, 君主, 氏名, たくさん;
 # the character before is checked in Python: a look-behind would stop re from skipping ahead,
@@ -205,10 +206,9 @@ def _learn_runs(runs: set[str]) -> None:
     """Analyse runs not seen before, each alone, and file them under name or plain."""
     if len(_NAME_RUNS) + len(_PLAIN_RUNS) >= _RUN_CACHE_MAX:
         clear_run_cache()
-    parse = _tagger().parse
+    holds_name = name_reader()
     for run in runs:
-        # one C call: unidic-lite's default output joins the POS fields with '-'
-        (_NAME_RUNS if "固有名詞-人名" in parse(run) else _PLAIN_RUNS).add(run)
+        (_NAME_RUNS if holds_name(run) else _PLAIN_RUNS).add(run)
 
 
 def _trigger_hits(s: str) -> list[tuple[int, int]]:
@@ -256,13 +256,17 @@ def _merge(s: str, hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Trigger hits in line ``s`` made windows: each is widened by a few characters for the
     honorific after the name and the name before a title (done by the hit itself), then to the
     next character that is not kanji or katakana, so MeCab sees whole words; overlaps merge."""
+    words = [m.span() for m in _WORD_RUNS.finditer(s)]   # the word-character runs, in order
+    starts = [a for a, _ in words]
     out: list[list[int]] = []
     for a, b in sorted(hits):
         a, b = max(a, 0), min(b, len(s))
-        while a > 0 and _WORD_CH.match(s[a - 1]):
-            a -= 1
-        while b < len(s) and _WORD_CH.match(s[b]):
-            b += 1
+        i = bisect_right(starts, a - 1) - 1      # the run holding s[a - 1], if any
+        if a > 0 and i >= 0 and words[i][1] >= a:
+            a = words[i][0]
+        i = bisect_right(starts, b) - 1          # the run holding s[b], if any
+        if i >= 0 and words[i][1] > b:
+            b = words[i][1]
         if out and a <= out[-1][1]:
             out[-1][1] = max(out[-1][1], b)
         else:
