@@ -147,13 +147,15 @@ def test_prepare_passes_the_record_speaker_as_a_known_name(tmp_path, monkeypatch
 
 def test_unidic_plain_words_hold_no_name_when_analysed_alone():
     """The cheap pass skips MeCab for these runs: each must read without a 人名 token on its own."""
-    from jiniac_hpc.corpus import lexicon, names
+    import fugashi
+
+    from jiniac_hpc.corpus import lexicon
 
     words = lexicon.plain_words()
     assert len(words) > 100_000
     assert {"政府", "内閣", "権利", "コンピュータ"} <= words
     assert not {"山田", "田中", "太郎", "ウイリアムス"} & words   # 人名 entries (姓, 名, foreign names)
-    parse = names._tagger().parse
+    parse = fugashi.Tagger().parse   # unidic-lite's own output: POS fields joined by '-'
     sample = sorted(words)[::97]   # ~1400 words spread over the whole list
     assert [w for w in sample if "固有名詞-人名" in parse(w)] == []
 
@@ -178,13 +180,22 @@ def test_unidic_plain_words_cache_and_foreign_dictionary(tmp_path, monkeypatch):
         lexicon.plain_words.cache_clear()
 
 
-def test_name_reader_agrees_with_the_full_features():
-    """The id-only tagger reads a 人名 token exactly where the tagger with UniDic's features does."""
-    from jiniac_hpc.corpus import lexicon, names
+def test_id_taggers_agree_with_unidic_features():
+    """The id-printing taggers read the same tokens, POS and 人名 runs as fugashi's own Tagger."""
+    import fugashi
+
+    from jiniac_hpc.corpus import lexicon
 
     text = "".join(p.read_text(encoding="utf-8") for p in sorted(REAL.glob("*.txt")))
+    text += "司令部ウイリアムス氏　ﾎｹﾞ・ｶﾞ\t山 田 太 郎　ＡＢＣ株式会社"   # unknown words, spaces, a tab
+    tagger = fugashi.Tagger()
     runs = sorted(set(lexicon.RUN.findall(text)))
-    parse, holds_name = names._tagger().parse, lexicon.name_reader()
-    expected = [r for r in runs if "固有名詞-人名" in parse(r)]
+    expected = [r for r in runs if "固有名詞-人名" in tagger.parse(r)]
     assert len(runs) > 500 and len(expected) > 30
+    holds_name = lexicon.name_reader()
     assert [r for r in runs if holds_name(r)] == expected
+    tokens = lexicon.pos_tokenizer()
+    for line in text.split("\n"):
+        got = [(line[a:b], pos.split(",")[:4]) for a, b, pos in tokens(line)]
+        want = [(w.surface, [f if f != "*" else "" for f in w.feature_raw.split(",")[:4]]) for w in tagger(line)]
+        assert [(s, [f.replace("*", "") for f in p]) for s, p in got] == want, line

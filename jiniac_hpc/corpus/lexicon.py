@@ -16,8 +16,9 @@ to ``$XDG_CACHE_HOME/jiniac_hpc`` (default ``~/.cache``) and read back from ther
 cannot be written only costs the rebuild. A dictionary whose header is not MeCab's gives an
 empty list: the name pass then asks MeCab about every run, as it would without this module.
 
-``name_reader()`` is what the name pass asks about the other runs: MeCab on the run alone,
-printing only each token's left context id (see its docstring).
+``name_reader()`` is what the name pass asks about the other runs (MeCab on the run alone), and
+``pos_tokenizer()`` gives the tokens and POS of a window; both have MeCab print each word's
+left context id, whose POS ``left-id.def`` gives, instead of UniDic's feature fields.
 """
 from __future__ import annotations
 
@@ -89,25 +90,57 @@ def plain_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def name_reader() -> Callable[[str], bool]:
-    """A function that tells whether MeCab, analysing a string alone, reads a 人名 token in it.
+def left_id_pos() -> dict[str, str]:
+    """UniDic's left context id -> the first four POS fields of the words with it, e.g.
+    ``"名詞,固有名詞,人名,姓,"`` (``left-id.def``: one "id feature" line per id)."""
+    with open(_dicdir() / "left-id.def", encoding="utf-8") as fh:
+        return {i: ",".join(feature.split(",", 4)[:4]) + "," for i, _, feature in (line.partition(" ") for line in fh)}
 
-    Its tagger prints only each token's left context id (``%phl``): ``left-id.def`` names the POS
-    of every id, so the 人名 ids are known up front and MeCab formats no features, which is
-    about a third of a call. The output format lives in an rc file MeCab reads once, at start.
-    """
+
+def _format_tagger(node: str, unk: str):
+    """A MeCab tagger on unidic-lite that prints ``node`` per dictionary word and ``unk`` per
+    unknown word (MeCab format strings), nothing at sentence start or end. The formats live in an
+    rc file MeCab reads once, when the tagger is built."""
     import fugashi  # lazy: the login node never needs MeCab
 
-    dicdir = _dicdir()
-    with open(dicdir / "left-id.def", encoding="utf-8") as fh:
-        ids = frozenset(i for i, _, feature in (line.partition(" ") for line in fh)
-                        if feature.startswith("名詞,固有名詞,人名,"))
-    formats = {"node": "%phl\\n", "unk": "%phl\\n", "bos": "", "eos": ""}
+    formats = {"node": node, "unk": unk, "bos": "", "eos": ""}
     with tempfile.TemporaryDirectory() as tmp:
         rc = Path(tmp) / "mecabrc"
         rc.write_text("".join(f"{k}-format-ids = {v}\n" for k, v in formats.items()), encoding="utf-8")
-        parse = fugashi.GenericTagger(f'-d "{dicdir}" -r "{rc}" -Oids').parse
-    return lambda text: not ids.isdisjoint(parse(text).split())
+        return fugashi.GenericTagger(f'-d "{_dicdir()}" -r "{rc}" -Oids')
+
+
+# Why ids: printing a word's left context id costs MeCab nothing, while every %f field makes it
+# split the word's 26-field feature string, which is about half of a short call. An unknown
+# word's id is that of some other context (記号 unknowns share the ids of サ変 nouns), so
+# unknown words print their own POS fields instead.
+
+
+@lru_cache(maxsize=1)
+def name_reader() -> Callable[[str], bool]:
+    """A function that tells whether MeCab, analysing a string alone, reads a 人名 token in it."""
+    names = frozenset(i for i, pos in left_id_pos().items() if pos.startswith("名詞,固有名詞,人名,")) | {"人名"}
+    parse = _format_tagger("%phl\\n", "%f[2]\\n").parse
+    return lambda text: not names.isdisjoint(parse(text).split())
+
+
+@lru_cache(maxsize=1)
+def pos_tokenizer() -> Callable[[str], list[tuple[int, int, str]]]:
+    """A function: ``(start, end, "pos1,pos2,pos3,pos4,")`` per MeCab token of a one-line string."""
+    pos = left_id_pos()
+    parse = _format_tagger("%phl\\t%M\\t%m\\n", "?%f[0],%f[1],%f[2],%f[3],\\t%M\\t%m\\n").parse
+
+    def tokens(s: str) -> list[tuple[int, int, str]]:
+        out, end = [], 0
+        for row in parse(s).split("\n"):
+            key, _, rest = row.partition("\t")
+            if rest:
+                raw, _, surface = rest.rpartition("\t")   # raw: the white space before the word, then it
+                end += len(raw)
+                out.append((end - len(surface), end, key[1:] if key[0] == "?" else pos[key]))
+        return out
+
+    return tokens
 
 
 if __name__ == "__main__":

@@ -40,9 +40,8 @@ import sys
 from bisect import bisect_right
 from typing import Iterable, Optional
 
-from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, name_reader, plain_words
+from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, name_reader, plain_words, pos_tokenizer
 
-_TAGGER = None
 _NAME = "名詞,固有名詞,人名,"
 _HAS_JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
@@ -93,29 +92,9 @@ def clear_run_cache() -> None:
     _PLAIN_RUNS.clear()
 
 
-def _tagger():
-    """One MeCab tagger per process (building it loads the dictionary, ~0.1 s)."""
-    global _TAGGER
-    if _TAGGER is None:
-        import fugashi  # lazy: the login node never needs MeCab
-
-        _TAGGER = fugashi.Tagger()
-    return _TAGGER
-
-
 def _tokens(s: str) -> list[tuple[int, int, str]]:
-    """(start, end, feature CSV) per token, offsets into ``s``."""
-    out, pos = [], 0
-    for w in _tagger()(s):
-        surface = w.surface
-        start = pos + len(w.white_space)
-        if not s.startswith(surface, start):
-            start = s.find(surface, pos)
-            if start < 0:  # MeCab normalised something; stay in sync by skipping the token
-                continue
-        pos = start + len(surface)
-        out.append((start, pos, w.feature_raw))
-    return out
+    """(start, end, "pos1,pos2,pos3,pos4,") per token, offsets into ``s`` (one line)."""
+    return pos_tokenizer()(s)
 
 
 def _name_kind(feat: str) -> Optional[str]:
