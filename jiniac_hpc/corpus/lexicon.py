@@ -7,13 +7,13 @@ is a whole ``RUN`` (two or more kanji, or three or more katakana: the runs the n
 about) and that no entry reads as a person name (pos3 人名): 日本, 政府, コンピュータ, but not
 山田 (also 姓) or 森 (one kanji is not a run).
 The name pass (:mod:`jiniac_hpc.corpus.names`) treats such a kanji/katakana run as holding no
-name without asking MeCab: about two in five of the runs of unseen text are such words.
+name without asking MeCab: many of the runs of unseen text are such plain words.
 
 The words come from the feature strings stored in ``sys.dic`` (MeCab's binary dictionary:
 a 72-byte header, the double-array trie, the token table, then the NUL-separated features).
-Reading all 750k features takes about a second, so the list is written once per dictionary
-to ``$XDG_CACHE_HOME/jiniac_hpc`` (default ``~/.cache``) and read back from there; a cache that
-cannot be written only costs the rebuild. A dictionary whose header is not MeCab's gives an
+Reading all of its features costs more than loading MeCab, so the list is written once per
+dictionary to ``$XDG_CACHE_HOME/jiniac_hpc`` (default ``~/.cache``) and read back from there; a
+cache that cannot be written only costs the rebuild. A dictionary whose header is not MeCab's gives an
 empty list: the name pass then asks MeCab about every run, as it would without this module.
 
 ``name_reader()`` is what the name pass asks about the other runs (MeCab on the run alone), and
@@ -111,7 +111,7 @@ def _format_tagger(node: str, unk: str):
 
 
 # Why ids: printing a word's left context id costs MeCab nothing, while every %f field makes it
-# split the word's 26-field feature string, which is about half of a short call. An unknown
+# split the word's 26-field feature string, a large part of a short call. An unknown
 # word's id is that of some other context (記号 unknowns share the ids of サ変 nouns), so
 # unknown words print their own POS fields instead.
 
