@@ -143,3 +143,59 @@ def test_prepare_passes_the_record_speaker_as_a_known_name(tmp_path, monkeypatch
     shard = sh.load_manifest(run)[0]
     [doc] = list(sh.read_jsonl_zst(sh.clean_path(run, shard)))
     assert doc["text"].startswith("○<PERSON>大臣") and "高市" not in doc["text"], doc["text"]
+
+
+def test_unidic_plain_words_hold_no_name_when_analysed_alone():
+    """The cheap pass skips MeCab for these runs: each must read without a 人名 token on its own."""
+    import fugashi
+
+    from jiniac_hpc.corpus import lexicon
+
+    words = lexicon.plain_words()
+    assert len(words) > 100_000
+    assert {"政府", "内閣", "権利", "コンピュータ"} <= words
+    assert not {"山田", "田中", "太郎", "ウイリアムス"} & words   # 人名 entries (姓, 名, foreign names)
+    parse = fugashi.Tagger().parse   # unidic-lite's own output: POS fields joined by '-'
+    sample = sorted(words)[::97]   # ~1400 words spread over the whole list
+    assert [w for w in sample if "固有名詞-人名" in parse(w)] == []
+
+
+def test_unidic_plain_words_cache_and_foreign_dictionary(tmp_path, monkeypatch):
+    from jiniac_hpc.corpus import lexicon
+
+    not_mecab = tmp_path / "sys.dic"
+    not_mecab.write_bytes(b"\0" * 200)
+    assert lexicon._read(not_mecab) == []
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(lexicon, "_read", lambda sysdic: ["日本", "政府"])
+    lexicon.plain_words.cache_clear()
+    try:
+        assert lexicon.plain_words() == {"日本", "政府"}
+        [cache] = (tmp_path / "cache" / "jiniac_hpc").iterdir()
+        assert cache.read_text(encoding="utf-8") == "日本\n政府"
+        monkeypatch.setattr(lexicon, "_read", lambda sysdic: pytest.fail("the cache was not read"))
+        lexicon.plain_words.cache_clear()
+        assert lexicon.plain_words() == {"日本", "政府"}
+    finally:
+        lexicon.plain_words.cache_clear()
+
+
+def test_id_taggers_agree_with_unidic_features():
+    """The id-printing taggers read the same tokens, POS and 人名 runs as fugashi's own Tagger."""
+    import fugashi
+
+    from jiniac_hpc.corpus import lexicon
+
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(REAL.glob("*.txt")))
+    text += "司令部ウイリアムス氏　ﾎｹﾞ・ｶﾞ\t山 田 太 郎　ＡＢＣ株式会社"   # unknown words, spaces, a tab
+    tagger = fugashi.Tagger()
+    runs = sorted(set(lexicon.RUN.findall(text)))
+    expected = [r for r in runs if "固有名詞-人名" in tagger.parse(r)]
+    assert len(runs) > 500 and len(expected) > 30
+    holds_name = lexicon.name_reader()
+    assert [r for r in runs if holds_name(r)] == expected
+    tokens = lexicon.pos_tokenizer()
+    for line in text.split("\n"):
+        got = [(line[a:b], pos.split(",")[:4]) for a, b, pos in tokens(line)]
+        want = [(w.surface, [f if f != "*" else "" for f in w.feature_raw.split(",")[:4]]) for w in tagger(line)]
+        assert [(s, [f.replace("*", "") for f in p]) for s, p in got] == want, line

@@ -24,8 +24,11 @@ the document defines for itself (以下「…」という, 「…」とは) and 
 and so is their family name before an honorific or title (○坂本委員長).
 
 ``fast=True`` runs MeCab only on the windows a cheap pass picks in each line: around a title or
-honorific, a letter-spaced run, or a kanji/katakana run that holds a name when analysed alone
-(the answer is cached per run; runs repeat across a corpus, so the cache answers most of them).
+honorific, a letter-spaced run, or a kanji/katakana run that holds a name when analysed alone.
+The pass looks for these once over the whole document, so lines without one cost nothing.
+Whether a run holds a name is asked of MeCab once per run and cached (runs repeat across a
+corpus); a run that is a whole UniDic word no entry reads as a name (日本, 政府: the list comes
+from the dictionary itself, see :mod:`jiniac_hpc.corpus.lexicon`) is not asked at all.
 ``fast=False`` analyses every sentence. Both apply the same rules; the windows can change
 MeCab's reading of a word at their edge, so ``benchmarks/corpus_throughput.py`` counts the names
 each finds and the names the cheap pass missed.
@@ -34,11 +37,12 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_right
 from typing import Iterable, Optional
 
-_TAGGER = None
+from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, name_reader, plain_words, pos_tokenizer
+
 _NAME = "名詞,固有名詞,人名,"
-_KANJI = "一-龥々〆ヶ\u3400-\u4dbf\uf900-\ufaff"
 _HAS_JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 # Honorifics and titles that follow a name (longest first, so 委員長 wins over 委員).
@@ -63,10 +67,9 @@ _NUM = "〇一二三四五六七八九十百千0-9０-９"
 _ARTICLE = re.compile(rf"[{_NUM}]+[条條項号號編章節款目](?:の[{_NUM}]+)*")
 _SPACED = re.compile(rf"[{_KANJI}](?:[ \u3000]{{1,2}}[{_KANJI}]){{2,}}(?![{_KANJI}])")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*|[。！？!?]+")
-_RUN = re.compile(rf"[{_KANJI}]{{2,}}|[ァ-ヴー・]{{3,}}")
 _KANJI_CH = re.compile(rf"[{_KANJI}]")
 _KATAKANA = re.compile(r"[ァ-ヴー・]+")
-_WORD_CH = re.compile(rf"[{_KANJI}ァ-ヴー・ 　]")
+_WORD_RUNS = re.compile(rf"[{_KANJI}ァ-ヴー・ 　]+")
 # Titles that make the cheap pass look closer: the long ones anywhere (but not 委員会), the short
 # honorifics only right after kanji or katakana and not inside a word (様々, 君主, 氏名, たくさん;
 # the character before is checked in Python: a look-behind would stop re from skipping ahead,
@@ -89,29 +92,9 @@ def clear_run_cache() -> None:
     _PLAIN_RUNS.clear()
 
 
-def _tagger():
-    """One MeCab tagger per process (building it loads the dictionary, ~0.1 s)."""
-    global _TAGGER
-    if _TAGGER is None:
-        import fugashi  # lazy: the login node never needs MeCab
-
-        _TAGGER = fugashi.Tagger()
-    return _TAGGER
-
-
 def _tokens(s: str) -> list[tuple[int, int, str]]:
-    """(start, end, feature CSV) per token, offsets into ``s``."""
-    out, pos = [], 0
-    for w in _tagger()(s):
-        surface = w.surface
-        start = pos + len(w.white_space)
-        if not s.startswith(surface, start):
-            start = s.find(surface, pos)
-            if start < 0:  # MeCab normalised something; stay in sync by skipping the token
-                continue
-        pos = start + len(surface)
-        out.append((start, pos, w.feature_raw))
-    return out
+    """(start, end, "pos1,pos2,pos3,pos4,") per token, offsets into ``s`` (one line)."""
+    return pos_tokenizer()(s)
 
 
 def _name_kind(feat: str) -> Optional[str]:
@@ -202,47 +185,98 @@ def _learn_runs(runs: set[str]) -> None:
     """Analyse runs not seen before, each alone, and file them under name or plain."""
     if len(_NAME_RUNS) + len(_PLAIN_RUNS) >= _RUN_CACHE_MAX:
         clear_run_cache()
-    parse = _tagger().parse
+    holds_name = name_reader()
     for run in runs:
-        # one C call: unidic-lite's default output joins the POS fields with '-'
-        (_NAME_RUNS if "固有名詞-人名" in parse(run) else _PLAIN_RUNS).add(run)
+        (_NAME_RUNS if holds_name(run) else _PLAIN_RUNS).add(run)
 
 
-def _windows(s: str) -> list[tuple[int, int]]:
-    """The cheap pass: the stretches of line ``s`` that can hold a name span, merged.
-
-    Each trigger (a title, a letter-spaced run, a kanji/katakana run that holds a name when
-    analysed alone) is widened by a few characters for the honorific after the name and the
-    name before a title, then to the next character that is not kanji or katakana, so MeCab
-    sees whole words.
-    """
-    hits = [(m.start() - 10, m.end()) for m in _TRIGGER.finditer(s)
+def _trigger_hits(s: str) -> list[tuple[int, int]]:
+    """Titles and honorifics in ``s`` (a line or a whole document), each widened back for the name."""
+    return [(m.start() - 10, m.end()) for m in _TRIGGER.finditer(s)
             if s[m.start()] not in _SHORT_HON or (m.start() > 0 and _NAME_CH.match(s[m.start() - 1]))]
-    if " " in s or "\u3000" in s:
-        hits += [(m.start(), m.end()) for m in _SPACED.finditer(s)]
-    runs = set(_RUN.findall(s))
-    new = runs - _PLAIN_RUNS - _NAME_RUNS
-    if new:
-        _learn_runs(new)
-    for run in runs & _NAME_RUNS:   # few: find them by plain search (a hit inside a longer run only
-        start = s.find(run)          # widens that run's window, which is cut at word ends anyway)
+
+
+def _name_run_hits(s: str, runs: Iterable[str]) -> list[tuple[int, int]]:
+    """Every place in line ``s`` where one of ``runs`` (runs that hold a name) occurs."""
+    hits = []
+    for run in runs:   # few: find them by plain search (a hit inside a longer run only widens
+        start = s.find(run)          # that run's window, which is cut at word ends anyway)
         while start >= 0:
             hits.append((start - 2, start + len(run) + 4))
             start = s.find(run, start + len(run))
-    if not hits:
-        return []
+    return hits
+
+
+def _name_runs(runs: set[str]) -> set[str]:
+    """Those of ``runs`` that hold a name when analysed alone (new ones analysed and cached)."""
+    new = runs - _PLAIN_RUNS - _NAME_RUNS
+    if new:
+        new = new - plain_words()   # whole UniDic words that are never a name: no MeCab (and not -=,
+                                    # which walks the whole word list)
+    if new:
+        _learn_runs(new)
+    return runs & _NAME_RUNS
+
+
+def _windows(s: str) -> list[tuple[int, int]]:
+    """The cheap pass on one line: the stretches of ``s`` that can hold a name span, merged.
+
+    A trigger is a title, a letter-spaced run, or a kanji/katakana run that holds a name when
+    analysed alone (see ``_merge`` for the widening).
+    """
+    hits = _trigger_hits(s)
+    if " " in s or "\u3000" in s:
+        hits += [(m.start(), m.end()) for m in _SPACED.finditer(s)]
+    hits += _name_run_hits(s, _name_runs(set(_RUN.findall(s))))
+    return _merge(s, hits)
+
+
+def _merge(s: str, hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Trigger hits in line ``s`` made windows: each is widened by a few characters for the
+    honorific after the name and the name before a title (done by the hit itself), then to the
+    next character that is not kanji or katakana, so MeCab sees whole words; overlaps merge."""
+    words = [m.span() for m in _WORD_RUNS.finditer(s)]   # the word-character runs, in order
+    starts = [a for a, _ in words]
     out: list[list[int]] = []
     for a, b in sorted(hits):
         a, b = max(a, 0), min(b, len(s))
-        while a > 0 and _WORD_CH.match(s[a - 1]):
-            a -= 1
-        while b < len(s) and _WORD_CH.match(s[b]):
-            b += 1
+        i = bisect_right(starts, a - 1) - 1      # the run holding s[a - 1], if any
+        if a > 0 and i >= 0 and words[i][1] >= a:
+            a = words[i][0]
+        i = bisect_right(starts, b) - 1          # the run holding s[b], if any
+        if i >= 0 and words[i][1] > b:
+            b = words[i][1]
         if out and a <= out[-1][1]:
             out[-1][1] = max(out[-1][1], b)
         else:
             out.append([a, b])
     return [(a, b) for a, b in out]
+
+
+def _document_hits(text: str) -> tuple[dict[int, list[tuple[int, int]]], set[int]]:
+    """The cheap pass over a whole document at once (most lines have no trigger and cost nothing).
+
+    Returns the trigger hits by line (line start -> hits in line offsets, exactly those
+    ``_windows`` finds in that line) and the starts of lines with a letter-spaced run, which
+    ``_line_spans`` takes whole (their runs are read with the spaces closed up).
+    """
+    hits: dict[int, list[tuple[int, int]]] = {}
+    for a, b in _trigger_hits(text):
+        start = text.rfind("\n", 0, a + 10) + 1
+        hits.setdefault(start, []).append((a - start, b - start))
+    named = _name_runs(set(_RUN.findall(text)))
+    if named:   # a name run is searched for in the lines where it is a whole run
+        by_line: dict[int, set[str]] = {}
+        for m in _RUN.finditer(text):
+            if m.group() in named:
+                by_line.setdefault(text.rfind("\n", 0, m.start()) + 1, set()).add(m.group())
+        for start, runs in by_line.items():
+            end = text.find("\n", start)
+            hits.setdefault(start, []).extend(_name_run_hits(text[start:end if end >= 0 else len(text)], runs))
+    spaced = set()
+    if " " in text or "\u3000" in text:
+        spaced = {text.rfind("\n", 0, m.start()) + 1 for m in _SPACED.finditer(text)}
+    return hits, spaced
 
 
 def _squeeze(line: str) -> tuple[str, Optional[list[int]]]:
@@ -288,16 +322,24 @@ def _known_pattern(known: Iterable[str]) -> tuple[Optional[re.Pattern], Optional
 def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) -> list[tuple[int, int]]:
     """Sorted, non-overlapping ``(start, end)`` spans of person names in ``text`` (see the module doc)."""
     terms = defined_terms(text) if "「" in text else set()
-    known_re, family_re = _known_pattern(known_names)
     spans: list[tuple[int, int]] = []
-    offset = 0
-    for line in text.split("\n"):
-        if _HAS_JA.search(line):
-            spans += [(offset + a, offset + b) for a, b in _line_spans(line, terms, fast)]
-            for rx in (known_re, family_re):
-                if rx is not None:
-                    spans += [(offset + m.start(), offset + m.end()) for m in rx.finditer(line)]
-        offset += len(line) + 1
+    if fast:
+        hits, spaced = _document_hits(text)
+        for start in sorted(hits.keys() | spaced):
+            end = text.find("\n", start)
+            line = text[start:end if end >= 0 else len(text)]
+            found = _line_spans(line, terms, True) if start in spaced else \
+                _vet(line, _found(line, _merge(line, hits[start])), terms)
+            spans += [(start + a, start + b) for a, b in found]
+    else:
+        offset = 0
+        for line in text.split("\n"):
+            if _HAS_JA.search(line):
+                spans += [(offset + a, offset + b) for a, b in _line_spans(line, terms, False)]
+            offset += len(line) + 1
+    for rx in _known_pattern(known_names):   # neither crosses a line: [ \u3000] between characters
+        if rx is not None:
+            spans += [m.span() for m in rx.finditer(text)]
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:   # known-name spans may overlap the analysed ones: keep the union
@@ -310,15 +352,25 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
 
 def _line_spans(line: str, terms: set[str], fast: bool) -> list[tuple[int, int]]:
     sq, back = _squeeze(line)
-    found = []
     # fast: the cheap pass picks windows of the whole line; full: every sentence is analysed
     units = _windows(sq) if fast else [m.span() for m in _SENTENCE.finditer(sq) if _HAS_JA.search(m.group())]
+    return _vet(line, _found(sq, units, back), terms)
+
+
+def _found(sq: str, units: list[tuple[int, int]], back: Optional[list[int]] = None) -> list[tuple[int, int]]:
+    """Name spans of the ``units`` of line ``sq``, mapped back through ``back`` (see ``_squeeze``)."""
+    found = []
     for wa, wb in units:
         for a, b in _analyse(sq[wa:wb]):
             a, b = wa + a, wa + b
             if back is not None:
                 a, b = back[a], back[b - 1] + 1
             found.append((a, b))
+    return found
+
+
+def _vet(line: str, found: list[tuple[int, int]], terms: set[str]) -> list[tuple[int, int]]:
+    """``found`` less the spans context vetoes: organisation suffix or prefix, article reference, defined term."""
     if not found:
         return found
     blocked = [(x.start(), x.end()) for x in _ARTICLE.finditer(line)]
