@@ -171,11 +171,12 @@ def test_nan_stops_after_saving_last_good_state(index, tmp_path):
     r = torchrun(run, 1, overrides(index, "train.inject_nan_at_step=6", "train.save_every=4"))
     assert r.returncode != 0
     m = re.search(r"NonFiniteError: non-finite loss at global step 6 \(stage 'mix'\); batch sources: (.*?)\. "
-                  r"Last good state saved: (\S+) \(global step 5\)", r.stderr)
+                  r"Last good state saved: (\S+) \(global step 5, 40 samples seen", r.stderr)
     assert m, r.stderr[-3000:]
     assert re.search(r"(jcqa|jnli|jsquad|jsts) x\d", m.group(1))
     last = Path(m.group(2))
     assert last == run / "checkpoints" / "step-00000005" and ckpt.verify(last)[0]
+    assert ckpt.read_meta(last)["samples_seen"] == 5 * 8      # not the NaN step's batch, handed out but not trained on
     assert ckpt.find_resume_path(run / "checkpoints") == last
     import jiniac_hpc.model  # noqa: F401  (registers the Auto classes)
     from transformers import AutoModelForCausalLM
@@ -189,26 +190,29 @@ def test_nan_stops_after_saving_last_good_state(index, tmp_path):
 
 
 def test_infinite_gradient_stops_without_applying_the_update(index, tmp_path):
-    """A finite loss with an infinite gradient norm: the update is skipped, the run stops, and the
-    saved state is the last good one (the weights of step 5)."""
+    """A finite loss with an infinite gradient norm: DeepSpeed skips the update, the run stops, and the
+    saved state is the one of step 5 (its weights, its data position), not a step 6 that trained nothing."""
     run = tmp_path / "infgrad"
-    r = torchrun(run, 1, overrides(index, "train.inject_inf_grad_at_step=6", "train.save_every=5"))
+    r = torchrun(run, 1, overrides(index, "train.inject_inf_grad_at_step=6", "train.save_every=4"))
     assert r.returncode != 0
     m = re.search(r"NonFiniteError: non-finite gradient norm \(update skipped\) at global step (\d+) .*?"
-                  r"Last good state saved: (\S+) \(global step (\d+)\)", r.stderr)
+                  r"Last good state saved: (\S+) \(global step (\d+), (\d+) samples seen", r.stderr)
     assert m, r.stderr[-3000:]
     import torch
     from safetensors.torch import load_file
 
-    assert m.group(1) == "6", m.group(0)
+    assert m.group(1) == "6" and m.group(3) == "5" and m.group(4) == "40", m.group(0)
     saved = Path(m.group(2))
-    good = run / "checkpoints" / "step-00000005"
-    assert saved != good
-    assert ckpt.verify(saved)[0] and ckpt.verify(good)[0]
-    a = load_file(str(next(good.glob("*.safetensors"))))
+    assert saved == run / "checkpoints" / "step-00000005" and ckpt.verify(saved)[0]
+    assert ckpt.latest_pointer(run / "checkpoints") == saved
+    meta = ckpt.read_meta(saved)
+    assert meta["step"] == 5 and meta["samples_seen"] == 40
+    assert json.loads((saved / "trainer_state.json").read_text())["global_step"] == 5
+    a = load_file(str(next((run / "checkpoints" / "step-00000004").glob("*.safetensors"))))
     b = load_file(str(next(saved.glob("*.safetensors"))))
-    assert all(torch.isfinite(t).all() for t in b.values())
-    assert all(torch.equal(a[k], b[k]) for k in a)     # the step-6 update was not applied
+    assert all(torch.isfinite(t).all() for t in b.values())   # an applied infinite update would be NaN
+    assert any(not torch.equal(a[k], b[k]) for k in a)          # step 5's update is in it
+    assert sorted(scalars(run, "train/loss")) == [1, 2, 3, 4, 5]
 
 
 @pytest.mark.slurm
