@@ -164,3 +164,75 @@ def test_sweep_as_slurm_array(train_run, logs_dir, slurm_cluster, monkeypatch):
         res.wait(timeout_s=420)
     best = _check_sweep(res.run_dir)
     assert best["checkpoint"] in {f"step-{s:08d}" for s in STEPS}
+
+
+# ---- the selection rule, on made-up scores --------------------------------------------------------
+
+
+def _row(step: int, jaster, mtbench, unparsable=None) -> dict:
+    return {"checkpoint": f"step-{step:08d}", "step": step, "model": f"m{step}", "jaster": jaster,
+            "mtbench": mtbench, "mtbench_unparsable": unparsable, "balance": None}
+
+
+def _mt(m: float) -> float:
+    return (m - 1) / 9          # the judge's 1-10 scale on [0, 1]
+
+
+def test_select_weighs_a_trade_off_instead_of_zeroing_it():
+    # 0.01 of jaster against 6 MT-bench points: the second is the better model
+    best = select([_row(10, 0.50, 2.0), _row(20, 0.49, 8.0)], SelectConfig())
+    assert best["checkpoint"] == "step-00000020"
+    assert best["balance"] == pytest.approx(2 * 0.49 * _mt(8) / (0.49 + _mt(8)))
+    assert best["why"].startswith("step-00000020 (jaster 0.490, MT-bench 8.00") and "runner-up step-00000010" in best["why"]
+    assert best["warnings"] == []
+    # a large jaster lead against half an MT-bench point: the first
+    assert select([_row(10, 0.60, 5.0), _row(20, 0.40, 5.5)], SelectConfig())["checkpoint"] == "step-00000010"
+    rows = [_row(1, 0.30, 1.0), _row(2, 0.20, 3.7), _row(3, 0.10, 5.5)]      # MT-bench scaled: 0, .3, .5
+    assert select([dict(r) for r in rows], SelectConfig(rule="harmonic"))["checkpoint"] == "step-00000002"
+    assert select([dict(r) for r in rows], SelectConfig(rule="min"))["checkpoint"] == "step-00000002"
+    w = select([dict(r) for r in rows], SelectConfig(rule="weighted", jaster_weight=0.9))
+    assert w["checkpoint"] == "step-00000001" and w["balance"] == pytest.approx(0.27)
+    tie = select([_row(30, 0.5, 6.0), _row(20, 0.5, 6.0)], SelectConfig())
+    assert tie["checkpoint"] == "step-00000020" and "tie" in tie["why"]
+
+
+def test_select_scores_a_missing_mtbench_at_the_sweep_floor():
+    # step 20 has no MT-bench score: it counts as the sweep's lowest (5.0) and still wins on jaster
+    rows = [_row(10, 0.50, 6.0), _row(20, 0.80, None, unparsable=4), _row(30, 0.45, 5.0)]
+    best = select(rows, SelectConfig())
+    assert best["checkpoint"] == "step-00000020" and best["AVG_mtbench"] is None
+    assert best["balance"] == pytest.approx(2 * 0.8 * _mt(5) / (0.8 + _mt(5)))
+    assert best["warnings"] == ["step-00000020: all 4 judge verdicts unparsable; scored with the sweep's lowest "
+                                "MT-bench (5.00) instead"]
+    # a small jaster lead does not beat a known, better MT-bench score
+    rows = [_row(10, 0.50, 6.0), _row(20, 0.52, None), _row(30, 0.45, 5.0)]
+    best = select(rows, SelectConfig())
+    assert best["checkpoint"] == "step-00000010" and "no MT-bench result" in best["warnings"][0]
+
+
+def _scores_dir(run: Path, step: int, jaster: float, mtbench) -> str:
+    name = f"step-{step:08d}"
+    (run / name).mkdir(parents=True)
+    (run / name / "scores.json").write_text(json.dumps(
+        {"model": f"m{step}", "step": step, "jaster": {"AVG": jaster, "categories": {}}, "mtbench": mtbench,
+         "langtest": None}))
+    return name
+
+
+def test_collect_warns_loudly_when_every_verdict_was_unparsable(tmp_path, capsys):
+    from jiniac_hpc.eval.sweep import collect
+
+    bad = {"AVG": None, "categories": {}, "turns": {}, "n_questions": 1, "n_judged": 0, "n_unparsable": 2}
+    names = [_scores_dir(tmp_path / "a", 10, 0.40, bad), _scores_dir(tmp_path / "a", 20, 0.45, bad)]
+    best = collect(tmp_path / "a", names, SelectConfig())
+    assert best["checkpoint"] == "step-00000020"
+    assert best["rule"] == "AVG_jaster only (every MT-bench verdict was unparsable)"
+    assert len(best["warnings"]) == 1 and "none of its 4 verdicts parsed" in best["warnings"][0]
+    assert "WARNING" in capsys.readouterr().err
+    assert "**WARNING**: MT-bench was judged but none" in (tmp_path / "a" / "sweep.md").read_text()
+    assert json.loads((tmp_path / "a" / "best.json").read_text())["warnings"] == best["warnings"]
+    # MT-bench not run at all (judge 'none'): the same pick, said plainly, no warning
+    names = [_scores_dir(tmp_path / "b", 10, 0.40, None), _scores_dir(tmp_path / "b", 20, 0.45, None)]
+    best = collect(tmp_path / "b", names, SelectConfig())
+    assert best["rule"] == "AVG_jaster only (no MT-bench scores in this sweep)" and best["warnings"] == []
+    assert "WARNING" not in capsys.readouterr().err
