@@ -3,9 +3,10 @@ executor and on the test Slurm cluster, the table/plot/best files, and relaunch 
 
     .venv/bin/python -m pytest tests/test_eval_sweep.py -q            # the Slurm test needs the test cluster
 
-Two random tiny checkpoints (different seeds) stand in for a training run's
-``checkpoints/step-XXXXXXXX/`` folders; a loopback judge server grades MT-bench, so the
-collect job has both scores to balance.
+Three random tiny checkpoints (different seeds, each with its tokenizer, committed the way
+training commits one) stand in for an SFT run's ``checkpoints/step-XXXXXXXX/`` folders; a
+loopback judge server grades MT-bench, so the collect job has both scores to balance. The local
+run uses the committed ``sft-sweep`` recipe (shrunk by ``--set``), the Slurm run ``debug``.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from jiniac_hpc.eval.sweep import select
 
 from test_eval_judge import JudgeServer
 
-STEPS = (10, 20)
+STEPS = (10, 20, 30)
 
 
 def _add_checkpoint(run: Path, step: int, tok_dir: Path) -> Path:
@@ -41,7 +42,7 @@ def _add_checkpoint(run: Path, step: int, tok_dir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def train_run(tmp_path_factory) -> Path:
-    """A training run dir: two checkpoints, an unfinished save, a damaged one, a `latest` pointer."""
+    """A training run dir: three checkpoints, an unfinished save, a damaged one, a `latest` pointer."""
     from jiniac_hpc.eval.tiny import build_tokenizer
 
     root = tmp_path_factory.mktemp("train")
@@ -50,11 +51,11 @@ def train_run(tmp_path_factory) -> Path:
     run = root / "run"
     for s in STEPS:
         _add_checkpoint(run, s, tok)
-    (run / "checkpoints" / ".tmp-step-00000030").mkdir()      # a save in progress: not a checkpoint
+    (run / "checkpoints" / ".tmp-step-00000035").mkdir()      # a save in progress: not a checkpoint
     bad = run / "checkpoints" / "step-00000040"                 # a damaged one: config.json but a manifest
-    shutil.copytree(run / "checkpoints" / "step-00000020", bad)  # that does not match its files
+    shutil.copytree(run / "checkpoints" / "step-00000030", bad)  # that does not match its files
     (bad / "model.safetensors").write_bytes(b"truncated")
-    assert (run / "checkpoints" / "latest").read_text().strip() == "step-00000020"
+    assert (run / "checkpoints" / "latest").read_text().strip() == "step-00000030"
     return run
 
 
@@ -68,13 +69,13 @@ def test_plan_is_an_array_plus_collect(train_run, tmp_path, monkeypatch):
     monkeypatch.setenv("JINIAC_JUDGE_URL", "http://127.0.0.1:9/v1")
     cfg = load_recipe("eval", EvalConfig, "debug", _overrides(train_run))
     ev, col = plan(cfg, tmp_path)
-    assert (ev.name, ev.tasks, ev.missing) == ("eval", 2, [0, 1])
+    assert (ev.name, ev.tasks, ev.missing) == ("eval", 3, [0, 1, 2])
     assert ev.fn == "jiniac_hpc.eval.run:eval_task"
     assert (col.name, col.tasks, col.done) == ("collect", 1, [False])
     assert col.job.gpus is False
     # the same plan from the run dir itself or from its checkpoints/ folder
     cfg2 = load_recipe("eval", EvalConfig, "debug", _overrides(train_run / "checkpoints"))
-    assert plan(cfg2, tmp_path)[0].tasks == 2
+    assert plan(cfg2, tmp_path)[0].tasks == 3
 
 
 def test_plan_errors_name_the_key(train_run, tmp_path, monkeypatch):
@@ -119,19 +120,20 @@ def _check_sweep(run_dir: Path) -> dict:
     return best
 
 
-def test_sweep_on_local_executor_and_relaunch(train_run, logs_dir, monkeypatch):
+def test_sft_sweep_recipe_on_local_executor_and_relaunch(train_run, logs_dir, monkeypatch):
     from jiniac_hpc.eval.tiny import build_tokenizer
     from jiniac_hpc.launch.runner import launch
 
     with JudgeServer([(200, "Rating: [[6]]")]) as srv:
         monkeypatch.setenv("JINIAC_JUDGE_URL", srv.url)
-        res = launch("eval", "debug", cluster="local", overrides=_overrides(train_run), run_name="sweep",
+        res = launch("eval", "sft-sweep", cluster="local", overrides=_overrides(train_run), run_name="sweep",
                      out=io.StringIO())
-        assert len(res.jobs["eval"]) == 2 and len(res.jobs["collect"]) == 1
-        _check_sweep(res.run_dir)
-        assert len(srv.requests) == 2 * 2                       # 1 question x 2 turns x 2 checkpoints
+        assert len(res.jobs["eval"]) == 3 and len(res.jobs["collect"]) == 1
+        best = _check_sweep(res.run_dir)
+        assert len(srv.requests) == 2 * 3                       # 1 question x 2 turns x 3 checkpoints
+        assert best["warnings"] == [] and best["why"].startswith(best["checkpoint"])
 
-        again = launch("eval", "debug", cluster="local", overrides=_overrides(train_run), run_name="sweep",
+        again = launch("eval", "sft-sweep", cluster="local", overrides=_overrides(train_run), run_name="sweep",
                        out=io.StringIO())
         assert again.skipped == ["eval", "collect"] and not again.jobs
 
@@ -145,7 +147,7 @@ def test_sweep_on_local_executor_and_relaunch(train_run, logs_dir, monkeypatch):
         shutil.copytree(res.run_dir / f"step-{s:08d}", logs_dir / "sweep2" / f"step-{s:08d}")
     _add_checkpoint(new_run, 50, tok)
     ev, col = plan(cfg, logs_dir / "sweep2")
-    assert ev.tasks == 3 and ev.missing == [2] and col.missing == [0]
+    assert ev.tasks == 4 and ev.missing == [3] and col.missing == [0]
 
 
 @pytest.mark.slurm
@@ -158,8 +160,8 @@ def test_sweep_as_slurm_array(train_run, logs_dir, slurm_cluster, monkeypatch):
                      out=io.StringIO())
         ev_jobs, col_jobs = res.jobs["eval"], res.jobs["collect"]
         array_ids = {j.job_id.split("_")[0] for j in ev_jobs}
-        assert len(ev_jobs) == 2 and len(array_ids) == 1 and all("_" in j.job_id for j in ev_jobs)
-        assert "#SBATCH --array=0-1%" in res.scripts["eval"]
+        assert len(ev_jobs) == 3 and len(array_ids) == 1 and all("_" in j.job_id for j in ev_jobs)
+        assert "#SBATCH --array=0-2%" in res.scripts["eval"]
         assert f"#SBATCH --dependency=afterok:{array_ids.pop()}" in res.scripts["collect"]
         res.wait(timeout_s=420)
     best = _check_sweep(res.run_dir)
