@@ -105,6 +105,7 @@ def test_plan_lr_follows_the_config_and_the_step_not_a_saved_state():
     resumed.set_step(10)
     assert [g["lr"] for g in opt2.param_groups] == pytest.approx([lr_at(10, sp, new)] * 2, rel=1e-12)
     assert resumed.get_last_lr() == [g["lr"] for g in opt2.param_groups]
+    opt2.step()
     resumed.step()                                  # an applied update steps it on from there
     assert opt2.param_groups[0]["lr"] == pytest.approx(lr_at(11, sp, new), rel=1e-12)
     resumed.set_step(13)                            # two skipped updates (no step()): no lag
