@@ -1,5 +1,5 @@
 """Metric functions, answer normalisation, the language classifier, the judge's rating parser, the
-few-shot split and the sweep's selection rule, against hand-computed values.
+few-shot split, against hand-computed values (the sweep's selection rule: tests/test_eval_sweep.py).
 
     .venv/bin/python -m pytest tests/test_eval_metrics.py -q
 """
@@ -11,10 +11,9 @@ import pytest
 
 from jiniac_hpc.config import ConfigError, from_dict
 from jiniac_hpc.eval import metrics as M
-from jiniac_hpc.eval.config import EvalConfig, JasterConfig, SelectConfig
+from jiniac_hpc.eval.config import EvalConfig, JasterConfig
 from jiniac_hpc.eval.jaster import LOADERS, Sample, build_prompt, data_path, split, task_metrics
 from jiniac_hpc.eval.langtest import classify, table, to_markdown
-from jiniac_hpc.eval.sweep import select
 
 
 def test_normalize_and_postprocess():
@@ -108,22 +107,6 @@ def test_language_table():
     assert t["en"] == {"ja": 1, "en": 1, "hi": 0, "other": 0}
     md = to_markdown(t)
     assert "| English | 1 | 1 | 0 | 0 | 2 |" in md and "| Hindi | 0 | 0 | 0 | 1 | 1 |" in md
-
-
-def test_select_rules():
-    rows = [{"checkpoint": "step-1", "step": 1, "model": "a", "jaster": 0.30, "mtbench": 1.0},
-            {"checkpoint": "step-2", "step": 2, "model": "b", "jaster": 0.20, "mtbench": 3.0},
-            {"checkpoint": "step-3", "step": 3, "model": "c", "jaster": 0.10, "mtbench": 5.0}]
-    # sweep-normalised: jaster (1, .5, 0), mt (0, .5, 1) -> harmonic (0, .5, 0): the balanced middle one
-    assert select([dict(r) for r in rows], SelectConfig(rule="harmonic"))["checkpoint"] == "step-2"
-    # weighted w=0.9 on the same scales: 0.9, 0.5, 0.1 -> the jaster-heavy first
-    assert select([dict(r) for r in rows], SelectConfig(rule="weighted", jaster_weight=0.9))["checkpoint"] == "step-1"
-    # fixed scale: jaster as is, mt/10: harmonic(.3,.1)=.15, (.2,.3)=.24, (.1,.5)=.1667
-    best = select([dict(r) for r in rows], SelectConfig(rule="harmonic", normalize="fixed"))
-    assert best["checkpoint"] == "step-2" and best["balance"] == pytest.approx(2 * 0.2 * 0.3 / 0.5)
-    no_mt = [dict(r, mtbench=None) for r in rows]
-    best = select(no_mt, SelectConfig())
-    assert best["checkpoint"] == "step-1" and "jaster only" in best["rule"]
 
 
 def test_config_errors_name_the_key():

@@ -1,7 +1,7 @@
 """Pretraining end to end on CPU: DeepSpeed ZeRO-1 on 2 gloo ranks, preemption and resume,
-separate per-stage jobs, NaN stop. Losses and LRs are read back from the TensorBoard files.
+separate per-stage jobs, NaN stop and relaunch, a changed LR on resume, the weight blow-up guard. Losses and LRs are read back from the TensorBoard files.
 
-    pytest tests/test_pretrain.py            # ~5 min on 2 cores (every run is a subprocess)
+    pytest tests/test_pretrain.py            # ~8 min on 2 cores (every run is a subprocess)
 
 The debug recipe: the project's debug DeepSeekMoE (fp32), a 3-stage plan of 40 steps
 (stage spans [0, 16), [16, 26), [26, 40)), global batch 8, on JGLUE text tokenized by the real
@@ -171,11 +171,12 @@ def test_nan_stops_after_saving_last_good_state(index, tmp_path):
     r = torchrun(run, 1, overrides(index, "train.inject_nan_at_step=6", "train.save_every=4"))
     assert r.returncode != 0
     m = re.search(r"NonFiniteError: non-finite loss at global step 6 \(stage 'mix'\); batch sources: (.*?)\. "
-                  r"Last good state saved: (\S+) \(global step 5\)", r.stderr)
+                  r"Last good state saved: (\S+) \(global step 5, 40 samples seen", r.stderr)
     assert m, r.stderr[-3000:]
     assert re.search(r"(jcqa|jnli|jsquad|jsts) x\d", m.group(1))
     last = Path(m.group(2))
     assert last == run / "checkpoints" / "step-00000005" and ckpt.verify(last)[0]
+    assert ckpt.read_meta(last)["samples_seen"] == 5 * 8      # not the NaN step's batch, handed out but not trained on
     assert ckpt.find_resume_path(run / "checkpoints") == last
     import jiniac_hpc.model  # noqa: F401  (registers the Auto classes)
     from transformers import AutoModelForCausalLM
@@ -189,26 +190,134 @@ def test_nan_stops_after_saving_last_good_state(index, tmp_path):
 
 
 def test_infinite_gradient_stops_without_applying_the_update(index, tmp_path):
-    """A finite loss with an infinite gradient norm: the update is skipped, the run stops, and the
-    saved state is the last good one (the weights of step 5)."""
+    """A finite loss with an infinite gradient norm: DeepSpeed skips the update, the run stops, and the
+    saved state is the one of step 5 (its weights, its data position), not a step 6 that trained nothing."""
     run = tmp_path / "infgrad"
-    r = torchrun(run, 1, overrides(index, "train.inject_inf_grad_at_step=6", "train.save_every=5"))
+    r = torchrun(run, 1, overrides(index, "train.inject_inf_grad_at_step=6", "train.save_every=4"))
     assert r.returncode != 0
     m = re.search(r"NonFiniteError: non-finite gradient norm \(update skipped\) at global step (\d+) .*?"
-                  r"Last good state saved: (\S+) \(global step (\d+)\)", r.stderr)
+                  r"Last good state saved: (\S+) \(global step (\d+), (\d+) samples seen", r.stderr)
     assert m, r.stderr[-3000:]
     import torch
     from safetensors.torch import load_file
 
-    assert m.group(1) == "6", m.group(0)
+    assert m.group(1) == "6" and m.group(3) == "5" and m.group(4) == "40", m.group(0)
     saved = Path(m.group(2))
-    good = run / "checkpoints" / "step-00000005"
-    assert saved != good
-    assert ckpt.verify(saved)[0] and ckpt.verify(good)[0]
-    a = load_file(str(next(good.glob("*.safetensors"))))
+    assert saved == run / "checkpoints" / "step-00000005" and ckpt.verify(saved)[0]
+    assert ckpt.latest_pointer(run / "checkpoints") == saved
+    meta = ckpt.read_meta(saved)
+    assert meta["step"] == 5 and meta["samples_seen"] == 40
+    assert json.loads((saved / "trainer_state.json").read_text())["global_step"] == 5
+    a = load_file(str(next((run / "checkpoints" / "step-00000004").glob("*.safetensors"))))
     b = load_file(str(next(saved.glob("*.safetensors"))))
-    assert all(torch.isfinite(t).all() for t in b.values())
-    assert all(torch.equal(a[k], b[k]) for k in a)     # the step-6 update was not applied
+    assert all(torch.isfinite(t).all() for t in b.values())   # an applied infinite update would be NaN
+    assert any(not torch.equal(a[k], b[k]) for k in a)          # step 5's update is in it
+    assert sorted(scalars(run, "train/loss")) == [1, 2, 3, 4, 5]
+
+
+def _failure_text(run: Path, err: BaseException) -> str:
+    """What a failed local launch left: the exception and every task's stderr log."""
+    return str(err) + "".join(p.read_text(errors="replace") for p in sorted((run / "submitit").glob("*.err")))
+
+
+def test_nan_relaunch_finishes_the_plan(straight, index, tmp_path, monkeypatch):
+    """2 ranks through the launcher: a NaN at step 8 stops the run with the state of step 7 (its data
+    position); the relaunch without the injection retrains step 8 on the same batch, finishes, saves the
+    final checkpoint and marks the stage done. Losses equal the uninterrupted run's, no step missing."""
+    import numpy as np
+
+    from jiniac_hpc.data.dataset import PackedDataset
+    from jiniac_hpc.data.sampler import CurriculumSampler
+    from jiniac_hpc.launch.runner import launch
+
+    monkeypatch.setenv("JINIAC_LOGS", str(tmp_path))
+    run, end, k = tmp_path / "pretrain" / "nan", 20, 8
+    ov = overrides(index, f"train.max_steps={end}", "train.save_every=5")
+    with pytest.raises(Exception) as err:
+        launch("pretrain", "debug", cluster="local", overrides=ov + [f"train.inject_nan_at_step={k}"], run_name="nan")
+    text = _failure_text(run, err.value)
+    m = re.search(r"non-finite loss at global step 8 \(stage 'mix'\); batch sources: .*?\(sample indices \[([\d, ]+)\]\)\. "
+                  r"Last good state saved: (\S+) \(global step 7, 56 samples seen", text)
+    assert m, text[-3000:]
+    cfg = debug_cfg(index)
+    walk = CurriculumSampler(PackedDataset(index, "train"), cfg.plan, seed=cfg.plan.seed, micro_batch_size=8).walk
+    named = sorted(int(i) for i in m.group(1).split(","))
+    assert named == sorted(walk.indices(np.arange((k - 1) * 8, k * 8)).tolist())   # the batch of step 8, by name
+    good = run / "checkpoints" / "step-00000007"
+    assert Path(m.group(2)) == good and ckpt.latest_pointer(run / "checkpoints") == good
+    assert ckpt.read_meta(good)["samples_seen"] == (k - 1) * 8
+
+    res = launch("pretrain", "debug", cluster="local", overrides=ov, run_name="nan")
+    out = res.wait(400)["train"][0]
+    assert [r["status"] for r in out] == ["complete"] * 2 and out[0]["step"] == end
+    final = run / "checkpoints" / f"step-{end:08d}"
+    assert out[0]["checkpoint"] == str(final) and ckpt.latest_pointer(run / "checkpoints") == final
+    assert ckpt.read_meta(final)["samples_seen"] == end * 8
+    assert launch("pretrain", "debug", cluster="local", overrides=ov, run_name="nan").skipped == ["train"]
+
+    loss, tokens = scalars(run, "train/loss"), scalars(run, "data/tokens_seen")
+    assert sorted(loss) == sorted(tokens) == list(range(1, end + 1))                # no gap, no repeat
+    assert all(tokens[s] == s * 8 * 64 for s in tokens)                             # batches trained on
+    ref = scalars(straight, "train/loss")
+    assert max(abs(loss[s] - ref[s]) for s in loss) <= 1e-6                         # nothing skipped
+
+
+def _optimizer_lr(folder: Path) -> float:
+    """The LR the optimizer state of a checkpoint holds (rank 0's ZeRO partition)."""
+    import torch
+
+    state = torch.load(next(folder.glob("global_step*/*zero_pp_rank_0_*optim_states.pt")), weights_only=False)
+    groups = state["optimizer_state_dict"]["base_optimizer_state"]["param_groups"]
+    assert len({g["lr"] for g in groups}) == 1
+    return groups[0]["lr"]
+
+
+def test_changed_lr_applies_from_the_resumed_step(index, tmp_path):
+    """Resumed with another schedule.lr: the optimizer applies, and TensorBoard shows, lr_at of the new config."""
+    from jiniac_hpc.train.pretrain import plan_spans, read_index
+
+    run = tmp_path / "lr"
+    r = torchrun(run, 1, overrides(index, "train.max_steps=6"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    r = torchrun(run, 1, overrides(index, "train.max_steps=10", "schedule.lr=1e-4"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    old, new = debug_cfg(index), debug_cfg(index, "schedule.lr=1e-4")
+    spans_old, spans_new = plan_spans(old, read_index(old)[1]), plan_spans(new, read_index(new)[1])
+    lr = scalars(run, "train/lr")        # logged from the optimizer's param groups at each update
+    assert sorted(lr) == list(range(1, 11))
+    assert [lr[s] for s in range(1, 7)] == pytest.approx([lr_at(s - 1, spans_old, old.schedule) for s in range(1, 7)])
+    assert [lr[s] for s in range(7, 11)] == pytest.approx([lr_at(s - 1, spans_new, new.schedule) for s in range(7, 11)])
+    assert lr[7] < lr[6] / 5                                                         # the change took effect
+    final = run / "checkpoints" / "step-00000010"
+    assert _optimizer_lr(final) == pytest.approx(lr_at(10, spans_new, new.schedule))
+    assert ckpt.read_meta(final)["lr_next"] == pytest.approx(lr_at(10, spans_new, new.schedule))
+
+
+def test_blown_up_update_is_not_saved_and_a_lower_lr_recovers(index, tmp_path):
+    """An absurd LR: the first update blows the weights up (finite), the weight-norm guard stops the run
+    before that state is saved (even with save_every=1), and relaunching with a sane LR finishes."""
+    import torch
+    from safetensors.torch import load_file
+
+    run = tmp_path / "blowup"
+    r = torchrun(run, 1, overrides(index, "train.max_steps=4"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    r = torchrun(run, 1, overrides(index, "train.max_steps=8", "train.save_every=1", "schedule.lr=50"))
+    assert r.returncode != 0
+    m = re.search(r"DivergenceError: the update of global step 5 changed the global weight norm from (\S+) to (\S+) "
+                  r".*These weights were not saved; the newest checkpoint, (\S+) \(global step 4\), is the last good "
+                  r"state", r.stderr)
+    assert m, r.stderr[-3000:]
+    assert float(m.group(2)) > 10 * float(m.group(1))
+    assert [p.name for p in ckpt.list_checkpoints(run / "checkpoints")] == ["step-00000004"]
+    r = torchrun(run, 1, overrides(index, "train.max_steps=8"))            # the advice: a lower LR, relaunch
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert results(r.stdout)[0] == {"status": "complete", "step": 8,
+                                    "checkpoint": str(run / "checkpoints" / "step-00000008")}
+    loss = scalars(run, "train/loss")
+    assert sorted(loss) == list(range(1, 9)) and loss[8] < loss[1]
+    w = load_file(str(next((run / "checkpoints" / "step-00000008").glob("*.safetensors"))))
+    assert max(float(t.abs().max()) for t in w.values()) < 10
 
 
 @pytest.mark.slurm

@@ -76,10 +76,40 @@ def test_lambda_pickles_and_matches():
         opt.step()
         sched.step()
     assert seen == pytest.approx([lr_at(t, sp, cfg) for t in range(20)], rel=1e-12)
-    # A scheduler state from another schedule cannot replace ours: the lambda holds no state.
+    # The lambda holds no state, but a plain LambdaLR's state_dict carries the old base LR:
+    # loading it under another config would scale the new schedule by the old LR (PlanLR's job).
     other = torch.optim.lr_scheduler.LambdaLR(opt, lambda_for(sp, ScheduleConfig(lr=1.0)))
     other.load_state_dict(sched.state_dict())
-    assert other.lr_lambdas[0].keywords["cfg"].lr == 1.0
+    assert other.lr_lambdas[0].keywords["cfg"].lr == 1.0 and other.base_lrs == [cfg.lr]
+
+
+def test_plan_lr_follows_the_config_and_the_step_not_a_saved_state():
+    import torch
+
+    from jiniac_hpc.train.plan_lr import PlanLR
+
+    sp = spans()
+    old, new = ScheduleConfig(lr=1e-3, warmup_steps=5), ScheduleConfig(lr=1e-5, warmup_steps=5)
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=old.lr)
+    sched = PlanLR(opt, sp, old)
+    for _ in range(10):
+        opt.step()
+        sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(lr_at(10, sp, old), rel=1e-12)
+    saved = sched.state_dict()
+    # resumed under a new schedule.lr: the saved state changes nothing, the step sets the LR
+    opt2 = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))], lr=new.lr)
+    opt2.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 123.0})
+    resumed = PlanLR(opt2, sp, new)
+    resumed.load_state_dict(saved)
+    resumed.set_step(10)
+    assert [g["lr"] for g in opt2.param_groups] == pytest.approx([lr_at(10, sp, new)] * 2, rel=1e-12)
+    assert resumed.get_last_lr() == [g["lr"] for g in opt2.param_groups]
+    opt2.step()
+    resumed.step()                                  # an applied update steps it on from there
+    assert opt2.param_groups[0]["lr"] == pytest.approx(lr_at(11, sp, new), rel=1e-12)
+    resumed.set_step(13)                            # two skipped updates (no step()): no lag
+    assert opt2.param_groups[1]["lr"] == pytest.approx(lr_at(13, sp, new), rel=1e-12)
 
 
 @settings(max_examples=60, deadline=None)

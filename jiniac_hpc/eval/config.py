@@ -168,17 +168,15 @@ class SelectConfig:
     """How the sweep's collect job picks the checkpoint with the best jaster/MT-bench balance."""
 
     rule: Literal["harmonic", "weighted", "min"] = field(
-        "harmonic", doc="Combine the two normalised scores a (jaster) and b (MT-bench): 'harmonic' 2ab/(a+b) "
+        "harmonic", doc="Combine the two scaled scores a (jaster) and b (MT-bench): 'harmonic' 2ab/(a+b) "
                         "(high only when both are high), 'weighted' w*a+(1-w)*b, 'min' min(a, b).")
-    normalize: Literal["sweep", "fixed"] = field(
-        "sweep", doc="'sweep': min-max scale each score over the swept checkpoints (so the two scales weigh "
-                     "the same); 'fixed': jaster as is (0-1) and MT-bench divided by mtbench_max.")
     jaster_weight: float = field(0.5, doc="w of the 'weighted' rule.")
-    mtbench_max: float = field(10.0, doc="Top of the MT-bench scale, for normalize='fixed'.")
+    mtbench_min: float = field(1.0, doc="Bottom of the MT-bench scale (scaled to 0; the judge rates 1-10).")
+    mtbench_max: float = field(10.0, doc="Top of the MT-bench scale (scaled to 1).")
 
     def __post_init__(self):
         check(0.0 <= self.jaster_weight <= 1.0, "jaster_weight", "must be in [0, 1]")
-        check(self.mtbench_max > 0, "mtbench_max", "must be > 0")
+        check(self.mtbench_max > self.mtbench_min, "mtbench_max", f"must be > mtbench_min ({self.mtbench_min})")
 
 
 @dataclass

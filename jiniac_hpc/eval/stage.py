@@ -112,7 +112,9 @@ def plan(cfg: EvalConfig, run_dir: Path) -> list[Step]:
     steps = [Step("eval", "jiniac_hpc.eval.run:eval_task", tasks=len(items), done=done)]
     if cfg.checkpoints is not None:
         names = [m.name for m, _ in items]
-        cpu_job = dataclasses.replace(cfg.job, gpus=False, tasks_per_node=1, time_min=min(cfg.job.time_min or 30, 30))
+        # The collect job only reads scores.json files: a CPU job, whatever the array asked for.
+        cpu_job = dataclasses.replace(cfg.job, gpus=False, gpus_per_task=None, tasks_per_node=1, mem="16G",
+                                      time_min=min(cfg.job.time_min or 30, 30))
         steps.append(Step("collect", "jiniac_hpc.eval.sweep:collect_task", tasks=1, job=cpu_job,
                           done=[all(done) and collect_done(run_dir, names)]))
     return steps

@@ -9,6 +9,7 @@ files and fails when a committed template is stale; regenerate them with
 """
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field, replace
 from typing import Optional
@@ -94,6 +95,18 @@ def render_sbatch(spec: SbatchSpec) -> str:
     return "\n".join(lines)
 
 
+def _mem_share(mem: str, part: int, whole: int) -> str:
+    """``part/whole`` of a Slurm memory size, e.g. ``("1800G", 1, 8) -> "225G"``."""
+    m = re.fullmatch(r"(\d+)([KMGT]?)B?", mem.strip().upper())
+    if not m:
+        return mem
+    units = "KMGT"
+    n, unit = int(m.group(1)), m.group(2) or "M"
+    while n * part % whole and unit != "K":     # keep an integer: step down a unit
+        n, unit = n * 1024, units[units.index(unit) - 1]
+    return f"{n * part // whole}{unit}"
+
+
 def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, command: str, log_dir: str,
                array: Optional[str] = None, dependency: Optional[str] = None, batch_log_dir: str = "logs") -> SbatchSpec:
     """(stage job resources, cluster profile) -> spec. Node and GPU counts are decided here only."""
@@ -104,6 +117,13 @@ def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, comman
     if cluster.max_time_min is not None and time_min > cluster.max_time_min:
         raise ValueError(f"job.time_min={time_min} exceeds cluster {cluster.name!r} limit {cluster.max_time_min}")
     pattern = "%A_%a" if array else "%j"
+    mem, extra = job.mem or cluster.mem, dict(cluster.sbatch_extra)
+    if gpus and gpus < (cluster.gpus_per_node or 0):
+        # Part of a node (gpus_per_task array tasks): the node's memory in proportion, and never
+        # --exclusive, or each task would hold a whole node and its other GPUs would sit idle.
+        extra.pop("exclusive", None)
+        if not job.mem and mem:
+            mem = _mem_share(mem, gpus, cluster.gpus_per_node)
     return SbatchSpec(
         job_name=job_name,
         command=command,
@@ -119,11 +139,11 @@ def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, comman
         partition=cluster.partition,
         account=cluster.account,
         qos=cluster.qos,
-        mem=job.mem or cluster.mem,
+        mem=mem,
         signal_delay_s=cluster.signal_delay_s,
         array=array,
         dependency=dependency,
-        extra=tuple(sorted(cluster.sbatch_extra.items())),
+        extra=tuple(sorted(extra.items())),
         setup=tuple(cluster.setup),
         srun_args=tuple(cluster.srun_args),
     )

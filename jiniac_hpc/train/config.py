@@ -71,6 +71,9 @@ class TrainConfig:
     gradient_checkpointing: bool = field(False, doc="Recompute activations in backward to save memory.")
     check_finite: bool = field(True, doc=(
         "Stop on a non-finite loss or gradient norm (one scalar all-reduce per optimizer step)."))
+    max_weight_norm_change: float = field(0.5, doc=(
+        "Stop, without saving, when one update changes the global weight norm by more than this "
+        "fraction (or makes it non-finite): a diverging update is not saved as a good state. 0: off."))
     preempt_at: list[int] = field(default_factory=list, doc=(
         "Test/fire-drill knob: preempt the job itself after these global steps (save, requeue/exit)."))
     inject_nan_at_step: Optional[int] = field(None, doc=(
@@ -90,6 +93,7 @@ class TrainConfig:
         check(self.keep_last >= 1, "keep_last", "must be >= 1")
         check(self.log_every >= 1, "log_every", "must be >= 1")
         check(self.eval_every >= 0, "eval_every", "must be >= 0")
+        check(self.max_weight_norm_change >= 0, "max_weight_norm_change", "must be >= 0 (0: off)")
         check(all(s >= 1 for s in self.preempt_at), "preempt_at", "steps must be >= 1")
         check(self.inject_nan_at_step is None or self.inject_nan_at_step >= 1, "inject_nan_at_step", "must be >= 1")
         check(self.inject_inf_grad_at_step is None or self.inject_inf_grad_at_step >= 1, "inject_inf_grad_at_step",

@@ -8,7 +8,8 @@ Written by rank 0 only, at the global step (x axis), every ``train.log_every`` s
 tag                             meaning
 ==============================  =================================================================
 ``train/loss``                  LM cross-entropy, mean over the steps since the last log and ranks
-``train/lr``                    LR used by the update of this step (``schedule.lr_at(step - 1)``)
+``train/lr``                    LR the optimizer applied in this step's update, read from its param
+                                groups (equals ``schedule.lr_at(step - 1)`` of the running config)
 ``train/grad_norm``             global gradient norm before clipping (DeepSpeed)
 ``eval/loss``                   held-out LM loss (``data.eval_samples`` sequences), every ``eval_every``
 ``perf/tokens_per_s``           training tokens/s over all ranks (excludes eval and checkpoint time)

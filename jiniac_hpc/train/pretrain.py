@@ -14,8 +14,21 @@ trains to the end of the plan, of ``train.stage`` or of ``train.max_steps``.
 
 Run directory: ``config.yaml``, ``deepspeed.json``, ``checkpoints/step-XXXXXXXX/`` (+ ``latest``),
 ``tensorboard/`` (tags: :mod:`jiniac_hpc.train.metrics`), ``submitit/`` logs.
-Outcomes (the task's return value): ``{"status": "complete"|"preempted", ...}``; a non-finite
-loss raises :class:`~jiniac_hpc.train.trainer.NonFiniteError` after saving the last good state.
+Outcomes (the task's return value): ``{"status": "complete"|"preempted", ...}``.
+
+Divergence (:class:`~jiniac_hpc.train.trainer.DivergenceError`; the message says what to do):
+
+- a non-finite loss or gradient norm at step k raises ``NonFiniteError`` after saving the last
+  good state: global step k-1, its weights and the data position *before* step k's batch, so
+  nothing is skipped and the relaunch retrains step k on the same batch (the message names its
+  sources and sample indices);
+- an update that moves the global weight norm by more than ``train.max_weight_norm_change``
+  (an LR far too high: finite, so the checks above only fire a step later) raises without
+  saving; the last good state is then the newest checkpoint before it.
+
+Either way, lowering ``schedule.lr`` (or a stage's ``lr_peak``) and relaunching the same
+command resumes there with the new LR: the schedule is a function of the config and the
+global step only (:class:`~jiniac_hpc.train.trainer.PlanLR`).
 """
 from __future__ import annotations
 
@@ -248,7 +261,7 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
         train_loader=loader, spans=spans, schedule_cfg=cfg.schedule,
         flops_per_token=flops_per_token(hf_cfg, seq_len), peak_tflops=ctx.cluster.peak_tflops, seq_len=seq_len,
         tokens_per_step=t.global_batch_size * seq_len, check_finite=t.check_finite,
-        inject_nan_at_step=t.inject_nan_at_step, inject_inf_grad_at_step=t.inject_inf_grad_at_step)
+        max_weight_norm_change=t.max_weight_norm_change, inject_nan_at_step=t.inject_nan_at_step, inject_inf_grad_at_step=t.inject_inf_grad_at_step)
     trainer.checkpoint_root = run_dir / CHECKPOINTS
     trainer.keep_last = t.keep_last
     try:
@@ -257,6 +270,10 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
         tb.close()
     if preempt_cb.preempted and trainer.state.global_step < end:
         return finish_preempted(preempt_cb, trainer, rank)
+    if trainer.state.global_step < end:   # never report a short run as complete
+        raise RuntimeError(f"the data ran out at global step {trainer.state.global_step}, before this job's last step "
+                           f"{end}: the checkpoint's data position ({sampler.position} samples at the end) and its "
+                           f"step disagree; resume from an earlier checkpoint (--set train.resume=PATH)")
     return {"status": "complete", "step": trainer.state.global_step, "checkpoint": str(trainer.last_checkpoint)}
 
 

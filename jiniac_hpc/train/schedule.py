@@ -9,6 +9,11 @@ Here ``lr_at(step, spans, cfg)`` depends only on the global optimizer step (0-ba
 used by the update that produces global step ``step + 1``) and the plan's stage spans, so it
 is identical across stage boundaries, separate per-stage jobs, requeues and world-size changes
 (a stage's steps come from its token budget and the *global* batch, not from the rank count).
+A checkpoint does not carry the schedule: a job resumed with another ``schedule.lr`` or
+``lr_peak`` follows the *new* config from the resumed step on (the trainer's ``PlanLR`` puts
+``lr_at(global_step)`` into the optimizer before every update and ignores saved scheduler
+state). An update that is skipped (a non-finite gradient) still counts as a step, so the LR
+never lags the global step.
 
 Shape: ``lr(t) = envelope(t) * shape(t)``.
 
@@ -162,8 +167,9 @@ def lambda_for(spans: Sequence[StageSpan], cfg: ScheduleConfig):
     """A picklable multiplier for ``torch.optim.lr_scheduler.LambdaLR`` with optimizer lr = ``cfg.lr``.
 
     A ``functools.partial`` rather than a closure or an object: it pickles (DeepSpeed saves
-    the scheduler), and LambdaLR's state_dict stores only its (empty) ``__dict__``, so a
-    loaded checkpoint can never replace the schedule: the value depends on the step alone.
+    the scheduler). LambdaLR's own state_dict still holds ``base_lrs`` (the LR of the config it
+    was saved under) and its step count, so loading one *would* change the LR; the trainer's
+    ``PlanLR`` therefore ignores saved scheduler state and sets the step itself.
     """
     return functools.partial(multiplier, spans=tuple(spans), cfg=cfg)
 

@@ -6,13 +6,16 @@ What it changes in ``transformers.Trainer`` and why:
 - ``get_train_dataloader`` returns the data issue's resumable loader as is (no
   ``accelerator.prepare``: the :class:`~jiniac_hpc.data.sampler.CurriculumSampler` already
   shards by rank; Trainer's batch skipping is off, ``ignore_data_skip=True``).
-- ``create_scheduler``: a ``LambdaLR`` whose multiplier is
-  :func:`jiniac_hpc.train.schedule.lr_at`, a pure function of the global step and the plan.
+- ``create_scheduler``: :class:`~jiniac_hpc.train.plan_lr.PlanLR`, whose LR is
+  :func:`jiniac_hpc.train.schedule.lr_at` of the global step and *this* config; it is set
+  before every update, whatever a checkpoint's scheduler state or a skipped update left.
 - ``compute_loss``: the labels from :class:`~jiniac_hpc.data.dataset.PackedDataset` are
   already shifted, so the loss is a plain fp32 cross-entropy of the logits (the model would
   shift a second time); the MoE balance loss adds its gradient only
   (``aux - aux.detach()``, as the model does). Every micro-batch's loss is checked for
-  non-finite values (one collective scalar per step), see :meth:`_check_finite`.
+  non-finite values (one collective scalar per step), see :meth:`_check_finite`; after every
+  update the global weight norm is checked for a blow-up, see :meth:`_check_weight_norm`.
+  What a stop saves as the last good state: :mod:`jiniac_hpc.train.pretrain`.
 - ``log``: adds throughput, TFLOP/s, MFU, MoE load, stage and tokens seen (documented tags in
   :mod:`jiniac_hpc.train.metrics`), reduced over ranks, before Trainer's callbacks write them.
 - ``_save_checkpoint``: atomic ``step-*`` folders (:class:`AtomicCheckpointMixin`) that also hold
@@ -32,9 +35,11 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from transformers import Trainer, TrainerCallback
 
+from jiniac_hpc.train.checkpoint import find_resume_path, step_of
 from jiniac_hpc.train.hf_checkpoint import AtomicCheckpointMixin
 from jiniac_hpc.train.metrics import MoEStats, Throughput
-from jiniac_hpc.train.schedule import lambda_for, lr_at, stage_index
+from jiniac_hpc.train.plan_lr import PlanLR
+from jiniac_hpc.train.schedule import lr_at, stage_index
 
 SAMPLER_STATE = "sampler.json"
 
@@ -51,7 +56,11 @@ class _InfGrad(torch.autograd.Function):
         return g * float("inf")
 
 
-class NonFiniteError(RuntimeError):
+class DivergenceError(RuntimeError):
+    """Training stopped because it diverged (the message says what was saved and how to relaunch)."""
+
+
+class NonFiniteError(DivergenceError):
     """A non-finite loss or gradient norm stopped the run (after saving the last good state)."""
 
 
@@ -111,7 +120,8 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
 
     def __init__(self, *args, train_loader, spans, schedule_cfg, flops_per_token: float,
                  peak_tflops: float, seq_len: int, tokens_per_step: int, check_finite: bool = True,
-                 inject_nan_at_step: Optional[int] = None, inject_inf_grad_at_step: Optional[int] = None, **kw):
+                 max_weight_norm_change: float = 0.0, inject_nan_at_step: Optional[int] = None,
+                 inject_inf_grad_at_step: Optional[int] = None, **kw):
         super().__init__(*args, **kw)
         self.train_loader = train_loader
         self.spans, self.schedule_cfg = spans, schedule_cfg
@@ -127,19 +137,32 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
         self.moe = MoEStats()
         self._step_indices: list[int] = []
         self._bad: Optional[torch.Tensor] = None
+        self.max_weight_norm_change = max_weight_norm_change
+        self._weight_norm: Optional[float] = None    # global weight norm after the last accepted update
+        self._lr_applied: Optional[float] = None     # the optimizer's LR at this step's update
+        # Data position when the current step began: the loop fetches a step's micro-batches
+        # before its first forward, so the loader's position already counts them.
+        self._step_start_position = 0
         self.add_callback(_EngineReport(self))
 
     # ---- data and schedule -----------------------------------------------------------------------
 
     def get_train_dataloader(self):
+        self._step_start_position = self.train_loader.sampler.position
         return self.train_loader
 
     def create_scheduler(self, num_training_steps: int, optimizer=None):
         if self.lr_scheduler is None:
             opt = optimizer if optimizer is not None else self.optimizer
-            self.lr_scheduler = torch.optim.lr_scheduler.LambdaLR(opt, lambda_for(self.spans, self.schedule_cfg))
+            self.lr_scheduler = PlanLR(opt, self.spans, self.schedule_cfg)
             self._created_lr_scheduler = True
         return self.lr_scheduler
+
+    def _plan_lr(self) -> "PlanLR":
+        sched = self.lr_scheduler
+        while not isinstance(sched, PlanLR):   # accelerate / DeepSpeed wrappers keep it as .scheduler
+            sched = sched.scheduler
+        return sched
 
     # ---- loss --------------------------------------------------------------------------------------
 
@@ -151,6 +174,13 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
         lm = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), labels.reshape(-1))
         loss = lm
         if model.training:
+            # The LR of the update this micro-batch contributes to: lr_at(global step), set here
+            # whatever a loaded scheduler state or a skipped update left in the optimizer.
+            self._plan_lr().set_step(self.state.global_step)
+            if self._weight_norm is None and self.max_weight_norm_change > 0:
+                self._weight_norm = self._global_weight_norm()     # the weights this job starts from
+            if self.accelerator.gradient_state.sync_gradients:
+                self._lr_applied = float(self.optimizer.param_groups[0]["lr"])
             if idx is not None:
                 self._step_indices.extend(idx.tolist())
             aux = getattr(out, "aux_loss", None)
@@ -197,15 +227,64 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
         if flag.item() > 0:
             self._nonfinite_stop("non-finite loss", self.state.global_step + 1)
 
-    def _nonfinite_stop(self, what: str, step: int) -> None:
-        """Save the last good state (every rank), then raise with the step and the batch sources."""
+    def _nonfinite_stop(self, what: str, step: int, update_skipped: bool = False) -> None:
+        """Save the last good state (every rank), then raise with the step and the batch sources.
+
+        The last good state is the one after global step ``step - 1``: its weights (the update of
+        ``step`` never happened, or DeepSpeed skipped it), and the data position *before* step
+        ``step``'s batches, so the relaunch trains on them again and the step count and the data
+        position stay in step (the plan ends on its last step). When DeepSpeed skipped the update,
+        the step counter it advanced is taken back first; an existing checkpoint of that step
+        is reused rather than written again.
+        """
         sources = self._batch_sources()
         stage = self.spans[stage_index(step - 1, self.spans)].name
+        self.train_loader.sampler.position = self._step_start_position
+        if update_skipped:
+            self.state.global_step = step - 1
+            engine = self.model_wrapped
+            if hasattr(engine, "global_steps"):
+                engine.global_steps -= 1
         path = self.save_checkpoint_now()
         raise NonFiniteError(
             f"{what} at global step {step} (stage {stage!r}); batch sources: {sources}. "
-            f"Last good state saved: {path} (global step {self.state.global_step}). "
-            f"Training stopped; fix the data or lower the LR, then relaunch (resume: auto).")
+            f"Last good state saved: {path} (global step {self.state.global_step}, "
+            f"{self._step_start_position} samples seen; step {step}'s batch is not counted as trained on). "
+            f"Training stopped. The relaunch (resume: auto) retrains step {step} on the same batch: lower the "
+            f"LR (--set schedule.lr=... or the stage's lr_peak; it applies from the resumed step on) or fix the "
+            f"data, then relaunch the same command.")
+
+    def _check_weight_norm(self) -> None:
+        """Stop, *without* saving, when the update just applied blew the weights up.
+
+        A finite but absurd update (an LR far too high) passes the loss and gradient checks and
+        only makes the *next* step's loss non-finite, after the damage would have been saved
+        as the last good state. So after every update the global weight norm is compared with
+        the one after the previous update: a non-finite norm, or a relative change above
+        ``max_weight_norm_change``, stops the run with this step's weights unsaved. Every rank
+        holds the same full weights (ZeRO <= 2), so every rank reaches the same verdict without
+        a collective.
+        """
+        if self.max_weight_norm_change <= 0 or self._weight_norm is None:
+            return
+        prev, norm = self._weight_norm, self._global_weight_norm()
+        self._weight_norm = norm
+        change = abs(norm / prev - 1) if prev > 0 else 0.0
+        if math.isfinite(norm) and change <= self.max_weight_norm_change:
+            return
+        step = self.state.global_step
+        good = find_resume_path(self.checkpoint_root, "auto", warn=lambda m: None) if self.checkpoint_root else None
+        where = (f"the newest checkpoint, {good} (global step {step_of(good)}), is the last good state" if good
+                 else "this run has no checkpoint yet: the relaunch starts from train.init_from or from scratch")
+        raise DivergenceError(
+            f"the update of global step {step} changed the global weight norm from {prev:.4g} to {norm:.4g} "
+            f"(limit: train.max_weight_norm_change = {self.max_weight_norm_change}); the LR "
+            f"({self._lr_applied:.3g}) is too high for this state. These weights were not saved; {where}. "
+            f"Lower the LR (--set schedule.lr=... or the stage's lr_peak; it applies from the resumed step on), "
+            f"then relaunch the same command (resume: auto).")
+
+    def _global_weight_norm(self) -> float:
+        return float(torch.nn.utils.get_total_norm([p.detach() for p in self.model.parameters()]))
 
     def _maybe_log_save_evaluate(self, tr_loss, grad_norm, model, trial, epoch, ignore_keys_for_eval,
                                  start_time, learning_rate=None):
@@ -213,8 +292,11 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
         # the weights are still the last good ones when we stop here.
         gn = float(grad_norm) if grad_norm is not None else 0.0
         if self.check_finite and not math.isfinite(gn):
-            self._nonfinite_stop("non-finite gradient norm (update skipped)", self.state.global_step)
+            self._nonfinite_stop("non-finite gradient norm (update skipped)", self.state.global_step,
+                                 update_skipped=True)
+        self._check_weight_norm()          # before this step's checkpoint can be written
         self._step_indices.clear()
+        self._step_start_position = self.train_loader.sampler.position
         self.throughput.step_done()
         try:
             return super()._maybe_log_save_evaluate(tr_loss, grad_norm, model, trial, epoch, ignore_keys_for_eval,
@@ -227,7 +309,7 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
     def log(self, logs: dict, start_time: Optional[float] = None) -> None:
         if "loss" in logs:       # a training log (not eval): add ours, reduced over ranks
             step = self.state.global_step
-            logs["train/lr"] = lr_at(step - 1, self.spans, self.schedule_cfg)   # the LR of this step's update
+            logs["train/lr"] = self._lr_applied    # read from the optimizer at this step's update
             logs.update(self.throughput.collect())
             logs.update(self.moe.collect(self.args.device))
             logs["data/stage"] = float(stage_index(step - 1, self.spans))
