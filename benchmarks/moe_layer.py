@@ -53,13 +53,16 @@ def make_layer(args) -> tuple[DeepseekMoE, nn.ModuleList, torch.Tensor]:
     """Our layer, per-expert ``nn.Linear`` modules holding the same expert weights (the baselines'
     layout, as in the reference model), and an input."""
     torch.manual_seed(0)
+    n_experts = getattr(args, "experts", 64)
     cfg = DeepseekMoeConfig(hidden_size=args.hidden, moe_intermediate_size=args.moe_inter, num_attention_heads=8,
-                            n_routed_experts=64, n_shared_experts=2, num_experts_per_tok=6, aux_loss_alpha=0.001)
+                            n_routed_experts=n_experts, n_shared_experts=2,
+                            num_experts_per_tok=getattr(args, "top_k", 6), aux_loss_alpha=0.001)
     dtype = getattr(torch, args.dtype)
     layer = DeepseekMoE(cfg).to(args.device, dtype)
     for p in layer.parameters():   # std 0.02 like the model init, so routing is not degenerate
         torch.nn.init.normal_(p, std=0.02) if p.dim() > 1 else None
-    per_expert = nn.ModuleList(DeepseekMLP(cfg, cfg.moe_intermediate_size) for _ in range(64)).to(args.device, dtype)
+    per_expert = nn.ModuleList(DeepseekMLP(cfg, cfg.moe_intermediate_size)
+                               for _ in range(n_experts)).to(args.device, dtype)
     I = cfg.moe_intermediate_size
     with torch.no_grad():
         for e, m in enumerate(per_expert):
