@@ -240,6 +240,9 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
         deepspeed=ds_cfg, ignore_data_skip=True, remove_unused_columns=False, seed=t.seed,
         dataloader_num_workers=0, prediction_loss_only=True, disable_tqdm=True, include_num_input_tokens_seen="no",
         torch_compile=t.torch_compile,
+        # Trainer's own NaN filter reads the loss every micro-batch (a device sync each on GPU);
+        # check_finite already stops on a non-finite loss, once per optimizer step.
+        logging_nan_inf_filter=False,
     )
     preempt_cb = PreemptionCallback(guard)
     tb = TensorBoardScalars(run_dir / "tensorboard", purge_step=at + 1 if at else None)
