@@ -138,6 +138,20 @@ def test_reference_checkpoint_loads_fused_and_saves_back_byte_identical(tmp_path
         assert saved[k].dtype == v.dtype and torch.equal(saved[k], v), k
 
 
+def test_load_state_dict_of_a_reference_named_file_fuses_the_experts(tmp_path):
+    """What HF Trainer's resume without DeepSpeed does: model.load_state_dict(load_file(model.safetensors))."""
+    from safetensors.torch import load_file
+
+    tensors = write_reference_checkpoint(tmp_path / "ref")
+    model = tiny_model(seed=1)
+    result = model.load_state_dict(load_file(str(tmp_path / "ref" / "model.safetensors")), strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    fused = model.model.layers[1].mlp.experts
+    assert torch.equal(fused.gate_up_proj[2, 16:], tensors["model.layers.1.mlp.experts.2.up_proj.weight"])
+    assert torch.equal(fused.down_proj[3], tensors["model.layers.1.mlp.experts.3.down_proj.weight"])
+    model.load_state_dict(model.state_dict())      # the fused names still load as they are
+
+
 def test_save_pretrained_writes_reference_keys_and_names(tmp_path):
     model = tiny_model()
     model.save_pretrained(tmp_path / "out")

@@ -39,7 +39,9 @@ Checkpoints keep the reference names (``mlp.experts.{e}.{gate,up,down}_proj.weig
 checkpoint conversion mapping (registered for ``model_type: deepseek`` in
 :mod:`jiniac_hpc.model.registration`) fuses them on ``from_pretrained`` and splits them back on
 ``save_pretrained``, the same ``WeightConverter`` recipe transformers uses for Qwen2-MoE and
-DeepSeek-V2/V3. ``state_dict()`` itself has the fused names.
+DeepSeek-V2/V3. ``state_dict()`` itself has the fused names. One path bypasses the mapping: plain
+``load_state_dict`` of a saved ``model.safetensors`` (HF Trainer's resume without DeepSpeed); a
+state-dict pre-hook on the experts module fuses reference names there too.
 """
 from __future__ import annotations
 
@@ -89,6 +91,20 @@ class DeepseekMoeExperts(nn.Module):
         # what each expert's nn.Linear would start with (the model's _init_weights then uses N(0, 0.02))
         for w in (self.gate_up_proj, self.down_proj):
             nn.init.uniform_(w, -1 / math.sqrt(w.shape[-1]), 1 / math.sqrt(w.shape[-1]))
+        self._register_load_state_dict_pre_hook(self._fuse_reference_names)
+
+    def _fuse_reference_names(self, state_dict, prefix, *args) -> None:
+        """``load_state_dict`` of a reference-named state dict (what ``save_pretrained`` writes):
+        stack ``{prefix}{e}.{gate,up,down}_proj.weight`` into the fused parameters. HF Trainer's
+        resume without DeepSpeed loads ``model.safetensors`` this way, not through ``from_pretrained``
+        and its conversion mapping, and with ``strict=False``: unconverted, the experts would
+        silently keep their current weights."""
+        if f"{prefix}0.gate_proj.weight" not in state_dict:
+            return
+        parts = {n: [state_dict.pop(f"{prefix}{e}.{n}_proj.weight") for e in range(self.num_experts)]
+                 for n in ("gate", "up", "down")}
+        state_dict[prefix + "gate_up_proj"] = torch.cat([torch.stack(parts["gate"]), torch.stack(parts["up"])], dim=1)
+        state_dict[prefix + "down_proj"] = torch.stack(parts["down"])
 
     def forward(self, hidden_states: torch.Tensor, top_k_index: torch.Tensor,
                 top_k_weights: torch.Tensor) -> torch.Tensor:
