@@ -164,6 +164,8 @@ def pretrain_row(a, compile_on: bool, deepspeed: bool, logs: Path) -> str:
     for o in pretrain_overrides(a, compile_on, deepspeed):
         cmd += ["--set", o]
     env = dict(os.environ, JINIAC_LOGS=str(logs), PYTHONPATH=f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    if a.device == "cuda":
+        env["CUDA_VISIBLE_DEVICES"] = env.get("CUDA_VISIBLE_DEVICES", "0").split(",")[0]   # one GPU, one rank
     t = time.perf_counter()
     r = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=a.pretrain_timeout)
     wall = time.perf_counter() - t
@@ -217,6 +219,8 @@ def main(argv: list[str] | None = None) -> None:
           f"transformers {transformers.__version__}{', TINY sizes' if a.tiny else ''}", flush=True)
     if not a.skip_layer:
         print("\n".join(moe_layer_rows(a)), flush=True)
+        if a.device == "cuda":
+            torch.cuda.empty_cache()      # the training runs in a child process: hand the memory back
     if not a.skip_pretrain:
         layers = 2 if a.tiny else full.num_hidden_layers
         print(f"pretraining: jobs/pretrain.py --recipe jiniac-5b --cluster local, {layers} layers, seq 4096, "
