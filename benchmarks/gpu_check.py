@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--compile", default="off,on", help="pretraining runs: torch.compile off, on, or off,on")
     ap.add_argument("--skip-layer", action="store_true")
     ap.add_argument("--skip-pretrain", action="store_true")
-    ap.add_argument("--pretrain-timeout", type=int, default=240)
+    ap.add_argument("--pretrain-timeout", type=int, default=300)
     a = ap.parse_args(argv)
     a.device = "cpu" if a.tiny or not torch.cuda.is_available() else "cuda"
     full = load_model_recipe("jiniac-5b")
