@@ -42,6 +42,9 @@ checkpoint conversion mapping (registered for ``model_type: deepseek`` in
 DeepSeek-V2/V3. ``state_dict()`` itself has the fused names. One path bypasses the mapping: plain
 ``load_state_dict`` of a saved ``model.safetensors`` (HF Trainer's resume without DeepSpeed); a
 state-dict pre-hook on the experts module fuses reference names there too.
+
+    pytest tests/test_model.py tests/test_model_hf.py       # reference equivalence, names, LoRA
+    python benchmarks/moe_layer.py [--roofline --recipe jiniac-5b]
 """
 from __future__ import annotations
 
