@@ -24,9 +24,10 @@ def expected_lora_modules(cfg) -> list[str]:
     for i in range(cfg.num_hidden_layers):
         p = f"model.layers.{i}"
         out += [f"{p}.self_attn.{x}_proj" for x in "qkvo"]
-        mlps = [f"{p}.mlp"] if i < cfg.first_k_dense_replace else (
-            [f"{p}.mlp.shared_experts"] + [f"{p}.mlp.experts.{e}" for e in range(cfg.n_routed_experts)])
-        out += [f"{m}.{x}_proj" for m in mlps for x in ("gate", "up", "down")]
+        mlp = f"{p}.mlp" if i < cfg.first_k_dense_replace else f"{p}.mlp.shared_experts"
+        out += [f"{mlp}.{x}_proj" for x in ("gate", "up", "down")]
+        if i >= cfg.first_k_dense_replace:   # the routed experts: their two fused parameters
+            out += [f"{p}.mlp.experts.gate_up_proj", f"{p}.mlp.experts.down_proj"]
     return sorted(out)
 
 
@@ -61,6 +62,11 @@ def test_dpo_margin_adapters_and_merged_export(logs_dir):
     name = "model.layers.1.self_attn.q_proj.weight"
     delta = (m.state_dict()[name] - base.state_dict()[name]).abs().max()
     assert delta > 1e-6                                           # the adapters were merged in
+    if cfg.model_type == "deepseek":   # ...also into the routed experts, written under the reference names
+        name = "model.layers.1.mlp.experts.3.up_proj.weight"
+        merged_sd = load_file(str(merged / "model.safetensors"))
+        base_sd = load_file(str(Path(sft) / "model.safetensors"))
+        assert (merged_sd[name].float() - base_sd[name].float()).abs().max() > 1e-6
     tok = AutoTokenizer.from_pretrained(str(merged))
     ids = tok(["<s>日本の首都は"], return_tensors="pt", add_special_tokens=False)
     out = m.generate(**ids, max_new_tokens=4, do_sample=False)

@@ -111,7 +111,8 @@ def tiny_model(seed=0) -> DeepseekMoeForCausalLM:
     return model
 
 
-def test_reference_checkpoint_loads_with_no_missing_or_unexpected_keys(tmp_path):
+def test_reference_checkpoint_loads_fused_and_saves_back_byte_identical(tmp_path):
+    from safetensors.torch import load_file
     from transformers import AutoModelForCausalLM
 
     tensors = write_reference_checkpoint(tmp_path / "ref")
@@ -121,10 +122,34 @@ def test_reference_checkpoint_loads_with_no_missing_or_unexpected_keys(tmp_path)
     assert not info["unexpected_keys"]
     assert not info.get("mismatched_keys")
     sd = model.state_dict()
-    assert set(sd) == set(tensors)
-    for k, v in tensors.items():
-        assert torch.equal(sd[k].float(), v), k
+    # fused in memory: [E, 2I, H] = experts' gate rows then up rows; [E, H, I]
+    gate_up, down = sd["model.layers.2.mlp.experts.gate_up_proj"], sd["model.layers.2.mlp.experts.down_proj"]
+    assert gate_up.shape == (4, 32, 32) and down.shape == (4, 32, 16)
+    for e in range(4):
+        assert torch.equal(gate_up[e, :16], tensors[f"model.layers.2.mlp.experts.{e}.gate_proj.weight"])
+        assert torch.equal(gate_up[e, 16:], tensors[f"model.layers.2.mlp.experts.{e}.up_proj.weight"])
+        assert torch.equal(down[e], tensors[f"model.layers.2.mlp.experts.{e}.down_proj.weight"])
     assert model.config.n_routed_experts == 4 and model.config.rope_parameters["rope_theta"] == 10000
+    # save again: the same tensor names, dtypes and bytes as the reference checkpoint
+    model.save_pretrained(tmp_path / "again")
+    saved = load_file(str(tmp_path / "again" / "model.safetensors"))
+    assert set(saved) == set(tensors)
+    for k, v in tensors.items():
+        assert saved[k].dtype == v.dtype and torch.equal(saved[k], v), k
+
+
+def test_load_state_dict_of_a_reference_named_file_fuses_the_experts(tmp_path):
+    """What HF Trainer's resume without DeepSpeed does: model.load_state_dict(load_file(model.safetensors))."""
+    from safetensors.torch import load_file
+
+    tensors = write_reference_checkpoint(tmp_path / "ref")
+    model = tiny_model(seed=1)
+    result = model.load_state_dict(load_file(str(tmp_path / "ref" / "model.safetensors")), strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    fused = model.model.layers[1].mlp.experts
+    assert torch.equal(fused.gate_up_proj[2, 16:], tensors["model.layers.1.mlp.experts.2.up_proj.weight"])
+    assert torch.equal(fused.down_proj[3], tensors["model.layers.1.mlp.experts.3.down_proj.weight"])
+    model.load_state_dict(model.state_dict())      # the fused names still load as they are
 
 
 def test_save_pretrained_writes_reference_keys_and_names(tmp_path):
@@ -172,66 +197,101 @@ def test_generate_with_and_without_kv_cache_is_identical():
     assert (step - full).abs().max().item() < 1e-5
 
 
-def _kind(name: str) -> str | None:
-    parts = name.split(".")
-    if "self_attn" in parts:
-        return parts[-1]                                   # q_proj ... o_proj
-    if "experts" in parts:
-        return "routed." + parts[-1]
-    if "shared_experts" in parts:
-        return "shared." + parts[-1]
-    if "mlp" in parts:
-        return "dense." + parts[-1]
-    return None
+def _dpo_lora(model, **kw):
+    """The DPO stage's own LoraConfig (all-linear + the fused experts), wrapped around ``model``."""
+    from peft import get_peft_model
+
+    from jiniac_hpc.posttrain.trainer import adapted_modules, lora_config
+    from jiniac_hpc.train.sft_config import LoraSection
+
+    peft_model = get_peft_model(model, lora_config(LoraSection(enabled=True, r=4, alpha=8, **kw)))
+    return peft_model, adapted_modules(peft_model)
 
 
-def test_lora_all_linear_reaches_every_projection_but_not_the_router():
-    from peft import LoraConfig, get_peft_model
-
+def test_lora_all_linear_reaches_every_projection_and_expert_but_not_the_router():
     model = tiny_model()
     ids = torch.randint(0, 64, (2, 10), generator=torch.Generator().manual_seed(5))
     with torch.no_grad():
         base = model(input_ids=ids).logits
-    peft_model = get_peft_model(model, LoraConfig(target_modules="all-linear", r=4, lora_alpha=8, lora_dropout=0.0))
-    targeted = set(peft_model.targeted_module_names)
+    peft_model, adapted = _dpo_lora(model)
     expected = set()
     for i in range(3):
         p = f"model.layers.{i}."
         expected |= {p + f"self_attn.{x}_proj" for x in "qkvo"}
-        if i == 0:
-            expected |= {p + f"mlp.{x}_proj" for x in ("gate", "up", "down")}
-        else:
-            expected |= {p + f"mlp.experts.{e}.{x}_proj" for e in range(4) for x in ("gate", "up", "down")}
-            expected |= {p + f"mlp.shared_experts.{x}_proj" for x in ("gate", "up", "down")}
-    assert targeted == expected
-    assert not any(n.endswith("mlp.gate") or "lm_head" in n for n in targeted)
+        mlp = p + ("mlp." if i == 0 else "mlp.shared_experts.")
+        expected |= {mlp + f"{x}_proj" for x in ("gate", "up", "down")}
+        if i > 0:
+            expected |= {p + "mlp.experts.gate_up_proj", p + "mlp.experts.down_proj"}
+    assert set(adapted) == expected
+    assert not any(n.endswith("mlp.gate") or "lm_head" in n for n in adapted)
 
-    lora_b = {n: m for n, m in peft_model.named_modules() if n.endswith("lora_B.default")}
-    kinds = {}
-    for n, m in lora_b.items():
-        kinds.setdefault(_kind(n.removesuffix(".lora_B.default")), []).append(m)
-    assert set(kinds) == {"q_proj", "k_proj", "v_proj", "o_proj", "dense.gate_proj", "dense.up_proj",
-                          "dense.down_proj", "shared.gate_proj", "shared.up_proj", "shared.down_proj",
-                          "routed.gate_proj", "routed.up_proj", "routed.down_proj"}
+    # every LoRA B (one per module / fused parameter) changes the output once it is non-zero
+    from peft.tuners.lora import LoraLayer
+
+    lora_b = {n.replace(".base_layer", "") + "." + getattr(m, "parameter_name", ""): m.lora_B["default"]
+              for n, m in peft_model.named_modules() if isinstance(m, LoraLayer)}
+    assert len(lora_b) == len(expected)
     with torch.no_grad():
         assert torch.allclose(peft_model(input_ids=ids).logits, base, atol=1e-6)   # B = 0: no change
-        for kind, mods in sorted(kinds.items()):
-            for m in mods:
-                torch.nn.init.normal_(m.weight, std=0.5)
+        for name, m in sorted(lora_b.items()):
+            torch.nn.init.normal_(m.weight, std=0.5)
             changed = (peft_model(input_ids=ids).logits - base).abs().max().item()
-            for m in mods:
-                m.weight.zero_()
-            assert changed > 1e-4, f"LoRA B of {kind} has no effect on the output"
+            m.weight.zero_()
+            assert changed > 1e-4, f"LoRA B of {name} has no effect on the output"
 
 
-def test_grouped_path_refuses_wrapped_experts():
-    from peft import LoraConfig, get_peft_model
+@pytest.mark.parametrize("impl", ["grouped_mm", "loop"])
+def test_lora_on_experts_changes_expert_output_and_merges_to_reference_names(tmp_path, impl):
+    from safetensors.torch import load_file
 
     model = tiny_model()
-    model.config.moe_implementation = "grouped_mm"
-    peft_model = get_peft_model(model, LoraConfig(target_modules="all-linear", r=2))
-    with pytest.raises(RuntimeError, match="skip"):
-        peft_model(input_ids=torch.zeros(1, 4, dtype=torch.long))
+    model.config.moe_implementation = impl
+    layer = model.model.layers[1].mlp
+    x = torch.randn(3, 32, generator=torch.Generator().manual_seed(6))
+    idx = torch.tensor([[0, 1], [2, 3], [1, 3]])
+    w = torch.full((3, 2), 0.5)
+    with torch.no_grad():
+        before = layer.experts(x, idx, w)
+    peft_model, _ = _dpo_lora(model)
+    g = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        for n, p in peft_model.named_parameters():
+            if "lora_B" in n:
+                p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+    experts = peft_model.base_model.model.model.layers[1].mlp.experts     # the outer PEFT wrapper
+    with torch.no_grad():
+        adapted = experts(x, idx, w)
+        assert (adapted - before).abs().max() > 1e-3                     # the deltas reach the experts
+        ids = torch.randint(0, 64, (2, 10), generator=g)
+        lora_logits = peft_model(input_ids=ids).logits
+    merged = peft_model.merge_and_unload()
+    with torch.no_grad():
+        assert (merged(input_ids=ids).logits - lora_logits).abs().max() < 1e-5   # merged == adapter model
+    merged.save_pretrained(tmp_path / "merged")
+    saved = load_file(str(tmp_path / "merged" / "model.safetensors"))
+    assert set(saved) == set(reference_checkpoint_tensors(REFERENCE_CONFIG))
+    fused = merged.model.layers[1].mlp.experts.gate_up_proj
+    assert torch.equal(saved["model.layers.1.mlp.experts.3.up_proj.weight"], fused[3, 16:])
+
+
+def test_lora_dropout_on_fused_experts_is_a_config_error():
+    from jiniac_hpc.config import ConfigError
+
+    with pytest.raises(ConfigError, match="lora.dropout"):
+        _dpo_lora(tiny_model(), dropout=0.05)
+
+
+def test_experts_implementation_switch_is_moe_implementation(tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    write_reference_checkpoint(tmp_path / "ref")
+    model = AutoModelForCausalLM.from_pretrained(tmp_path / "ref", experts_implementation="batched_mm")
+    assert model.config.moe_implementation == "batched_mm"
+    model.set_experts_implementation("eager")
+    assert model.config.moe_implementation == "loop" and model.config._experts_implementation == "eager"
+    model.config.moe_implementation = "auto"
+    assert model.config._experts_implementation == "grouped_mm"
+    assert AutoModelForCausalLM.from_pretrained(tmp_path / "ref").config.moe_implementation == "auto"
 
 
 def test_import_jiniac_hpc_registers_auto_classes_lazily(tmp_path):

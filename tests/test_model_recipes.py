@@ -37,7 +37,7 @@ def test_param_counts_equal_the_built_model(name):
     unused = 0
     for layer in model.model.layers:
         if isinstance(layer.mlp, DeepseekMoE):
-            per_expert = sum(p.numel() for p in layer.mlp.experts[0].parameters())
+            per_expert = sum(p.numel() for p in layer.mlp.experts.parameters()) // cfg.n_routed_experts
             unused += per_expert * (cfg.n_routed_experts - cfg.num_experts_per_tok)
     assert param_counts(cfg) == (numel, numel - unused)
 

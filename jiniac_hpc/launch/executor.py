@@ -99,14 +99,30 @@ class JiniacSlurmExecutor(submitit.SlurmExecutor):
         return jobs
 
 
+def local_gpus() -> int:
+    """GPUs visible here: CUDA_VISIBLE_DEVICES when set, else ``nvidia-smi -L`` (no CUDA init in the launcher)."""
+    import shutil
+    import subprocess
+
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return len([d for d in visible.split(",") if d.strip()])
+    if shutil.which("nvidia-smi") is None:
+        return 0
+    r = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True)
+    return sum(line.startswith("GPU ") for line in r.stdout.splitlines()) if r.returncode == 0 else 0
+
+
 def make_executor(cluster: ClusterProfile, job: JobConfig, folder: Path | str, name: str, *,
                   dependency: Optional[str] = None, command: Optional[str] = None):
     """The one factory for executors. ``command`` replaces submitit's entry line (templates)."""
     folder = Path(folder)
     if cluster.is_local:
         ex = submitit.LocalExecutor(folder=folder)
+        # submitit sets CUDA_VISIBLE_DEVICES to its gpus_per_node first GPUs ("" for 0), so a GPU
+        # stage must ask for this machine's GPUs or its task sees none.
         ex.update_parameters(timeout_min=job.time_min or cluster.time_min, tasks_per_node=job.tasks_for(cluster),
-                             signal_delay_s=cluster.signal_delay_s)
+                             signal_delay_s=cluster.signal_delay_s, gpus_per_node=local_gpus() if job.gpus else 0)
         return ex
     from jiniac_hpc.paths import logs_root
 

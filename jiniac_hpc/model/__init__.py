@@ -1,4 +1,4 @@
-"""DeepSeekMoE in transformers format (issue 3): config, model, fast expert dispatch, FLOPs.
+"""DeepSeekMoE in transformers format: config, model, fused experts on transformers' kernels, FLOPs.
 
 Importing this package is cheap: the torch/transformers parts load on first use, and the Auto-class
 registration happens when transformers is imported (hook in ``jiniac_hpc/__init__.py``), so
@@ -8,9 +8,11 @@ registration happens when transformers is imported (hook in ``jiniac_hpc/__init_
     model = AutoModelForCausalLM.from_pretrained("checkpoints/step-00001000")   # no trust_remote_code
 
 Modules: ``config`` (recipe ``ModelConfig``, light), ``configuration_deepseek`` (``DeepseekMoeConfig``),
-``moe`` (router, experts, grouped dispatch), ``modeling_deepseek`` (``DeepseekMoeForCausalLM``),
-``flops`` (parameter counts, FLOPs/token; ``python -m jiniac_hpc.model.flops``), ``build``.
-Tests: ``pytest tests/test_model*.py``; benchmark: ``python benchmarks/moe_layer.py``.
+``moe`` (router, fused experts, shared experts), ``modeling_deepseek`` (``DeepseekMoeForCausalLM``),
+``registration`` (Auto classes, checkpoint conversion mapping), ``flops`` (parameter counts,
+FLOPs/token; ``python -m jiniac_hpc.model.flops``), ``roofline`` (bytes and GPU time of the expert
+paths), ``build``. Tests: ``pytest tests/test_model*.py``; benchmarks: ``python benchmarks/moe_layer.py``
+(``--roofline``), ``python benchmarks/gpu_check.py``.
 """
 from __future__ import annotations
 

@@ -49,8 +49,9 @@ class ModelConfig:
         "bfloat16", doc="Parameter dtype. Router softmax and the loss run in fp32 regardless.")
     attn_implementation: Literal["sdpa", "eager", "flash_attention_2", "flex_attention"] = field(
         "sdpa", doc="transformers attention backend.")
-    moe_implementation: Literal["auto", "grouped_mm", "loop"] = field(
-        "auto", doc="Expert dispatch: grouped matmul (auto falls back to the per-expert loop under LoRA/ZeRO-3).")
+    moe_implementation: Literal["auto", "grouped_mm", "batched_mm", "loop"] = field(
+        "auto", doc="Expert dispatch, one of transformers' experts kernels: grouped matmul (auto), batched_mm, "
+                    "or loop (a per-expert loop over sorted tokens; transformers' 'eager').")
 
     def __post_init__(self):
         for name in ("vocab_size", "hidden_size", "intermediate_size", "moe_intermediate_size",

@@ -6,6 +6,12 @@ deepseek-ai/deepseek-moe-16b-base (and the JINIAC 5B release), so their checkpoi
 ``moe_implementation`` (how routed experts are dispatched, see :mod:`jiniac_hpc.model.moe`) and the
 transformers-5 ``rope_parameters`` dict; ``rope_theta``/``rope_scaling`` are still written for it.
 
+``moe_implementation`` is the single source of truth for transformers' experts switch: the config's
+``_experts_implementation`` (what ``use_experts_implementation`` dispatches on, and what
+``from_pretrained(experts_implementation=...)`` / ``model.set_experts_implementation`` write) reads
+and writes it through :data:`TO_TRANSFORMERS` ("auto" and "grouped_mm" -> "grouped_mm", "loop" ->
+"eager", "batched_mm" as is).
+
     from jiniac_hpc.model.configuration_deepseek import DeepseekMoeConfig
     cfg = DeepseekMoeConfig(hidden_size=128, n_routed_experts=8, num_experts_per_tok=2)
 """
@@ -15,7 +21,8 @@ from typing import Any
 
 from transformers import PretrainedConfig
 
-MOE_IMPLEMENTATIONS = ("auto", "grouped_mm", "loop")
+MOE_IMPLEMENTATIONS = ("auto", "grouped_mm", "batched_mm", "loop")
+TO_TRANSFORMERS = {"auto": "grouped_mm", "grouped_mm": "grouped_mm", "batched_mm": "batched_mm", "loop": "eager"}
 
 
 class DeepseekMoeConfig(PretrainedConfig):
@@ -82,6 +89,20 @@ class DeepseekMoeConfig(PretrainedConfig):
             need(self.num_experts_per_tok is not None and 1 <= self.num_experts_per_tok <= self.n_routed_experts,
                  f"num_experts_per_tok {self.num_experts_per_tok} must be in [1, n_routed_experts]")
 
+    # -- transformers' experts switch, backed by moe_implementation --------------------------------
+    @property
+    def _experts_implementation_internal(self) -> str:
+        return TO_TRANSFORMERS[getattr(self, "moe_implementation", "auto")]
+
+    @_experts_implementation_internal.setter
+    def _experts_implementation_internal(self, value: str | None) -> None:
+        if value is None or value == self._experts_implementation_internal:
+            return   # PretrainedConfig's init writes None; "auto" stays "auto"
+        ours = {v: k for k, v in TO_TRANSFORMERS.items() if k != "auto"}
+        if value not in ours:
+            raise ValueError(f"DeepseekMoeConfig: experts implementation {value!r} is not one of {sorted(ours)}")
+        self.moe_implementation = ours[value]
+
     # -- the reference rule for where MoE layers sit ----------------------------------------------
     def is_moe_layer(self, layer_idx: int) -> bool:
         return (self.n_routed_experts is not None and layer_idx >= self.first_k_dense_replace
@@ -106,7 +127,7 @@ class DeepseekMoeConfig(PretrainedConfig):
         return out
 
 
-__all__ = ["DeepseekMoeConfig", "MOE_IMPLEMENTATIONS"]
+__all__ = ["DeepseekMoeConfig", "MOE_IMPLEMENTATIONS", "TO_TRANSFORMERS"]
 
 # Auto-class registration, whatever the import order (see registration.py).
 from jiniac_hpc.model.registration import register_if_idle  # noqa: E402

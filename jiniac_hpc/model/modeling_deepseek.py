@@ -1,9 +1,12 @@
 """``DeepseekMoeForCausalLM``: DeepSeekMoE (LLaMA attention + DeepSeekMoE FFN) as a transformers model.
 
-State-dict names are those of the reference ``DeepseekForCausalLM`` (``model.layers.N.mlp.gate.weight``,
+Checkpoint names are those of the reference ``DeepseekForCausalLM`` (``model.layers.N.mlp.gate.weight``,
 ``model.layers.N.mlp.experts.E.{gate,up,down}_proj.weight``, ``...mlp.shared_experts.*``, the dense
 layers' ``mlp.{gate,up,down}_proj``, LLaMA-style ``self_attn.{q,k,v,o}_proj`` and norms), so
-reference checkpoints load with no missing or unexpected keys and no conversion. Attention, RMSNorm
+reference checkpoints load with no missing or unexpected keys and ours load in the reference code.
+In memory the routed experts of a layer are two fused parameters (``mlp.experts.gate_up_proj``,
+``mlp.experts.down_proj``); transformers' checkpoint conversion mapping fuses and splits them at
+load and save (see :mod:`jiniac_hpc.model.moe` and :mod:`jiniac_hpc.model.registration`). Attention, RMSNorm
 and RoPE are transformers' LLaMA modules (SDPA by default); the MoE layer lives in
 :mod:`jiniac_hpc.model.moe`.
 
@@ -37,7 +40,7 @@ from transformers.models.llama.modeling_llama import LlamaAttention, LlamaRMSNor
 from transformers.utils import ModelOutput
 
 from jiniac_hpc.model.configuration_deepseek import DeepseekMoeConfig
-from jiniac_hpc.model.moe import DeepseekMLP, DeepseekMoE, MoEGate
+from jiniac_hpc.model.moe import DeepseekMLP, DeepseekMoE, DeepseekMoeExperts, MoEGate
 from jiniac_hpc.model.registration import register_classes
 
 
@@ -98,12 +101,21 @@ class DeepseekMoePreTrainedModel(PreTrainedModel):
     _supports_flash_attn = True
     _supports_flex_attn = True
     _supports_attention_backend = True
-    _can_compile_fullgraph = False   # the LoRA/ZeRO-3 fallback syncs on per-expert counts
+    _can_compile_fullgraph = False   # moe_implementation="loop" syncs on per-expert counts
+
+    @classmethod
+    def _can_set_experts_implementation(cls) -> bool:
+        # transformers looks for "@use_experts_implementation" in the model's own source file; our
+        # experts class (which has it) lives in moe.py.
+        return True
 
     def _init_weights(self, module):
         super()._init_weights(module)
         if isinstance(module, MoEGate):
             init.kaiming_uniform_(module.weight, a=5 ** 0.5)
+        elif isinstance(module, DeepseekMoeExperts):   # as nn.Linear experts would be: N(0, initializer_range)
+            init.normal_(module.gate_up_proj, mean=0.0, std=self.config.initializer_range)
+            init.normal_(module.down_proj, mean=0.0, std=self.config.initializer_range)
 
 
 class DeepseekMoeModel(DeepseekMoePreTrainedModel):

@@ -11,40 +11,40 @@ dropping, shared experts added without a gate, and the balance loss in the seque
   backward pass by an autograd trick; the causal-LM head adds its gradient to the loss (see
   ``modeling_deepseek``).
 
-Expert dispatch (the design choice, measured by ``benchmarks/moe_layer.py``)
-----------------------------------------------------------------------------
-Each routed expert stays a module with three ``nn.Linear`` (``experts.E.{gate,up,down}_proj``).
-That gives the reference state-dict names with no conversion at load/save time, and it lets PEFT's
-``target_modules="all-linear"`` wrap every expert projection with LoRA. The forward pass sorts the
-``tokens * top_k`` assignments by expert (one ``torch.sort``), gathers the tokens, and runs every
-projection as **one grouped matmul** over all experts (``torch.nn.functional.grouped_mm`` with
-per-expert offsets): there is no Python loop over experts doing compute, shapes are static (good
-for ``torch.compile``), and nothing is dropped.
+Expert storage and dispatch (transformers' own MoE machinery)
+-------------------------------------------------------------
+The routed experts of a layer are one module, :class:`DeepseekMoeExperts`, holding two fused
+parameters in transformers' layout: ``gate_up_proj`` ``[E, 2*I, H]`` (each expert's gate rows, then
+its up rows) and ``down_proj`` ``[E, H, I]``. The class is decorated with transformers'
+``use_experts_implementation``, so its forward is whichever of transformers' experts kernels
+``config._experts_implementation`` names; the config maps our ``moe_implementation`` onto it
+(:mod:`jiniac_hpc.model.configuration_deepseek`):
 
-The grouped matmul needs the expert weights as one ``[E, out, in]`` tensor. Instead of keeping a
-stacked parameter (which would break both the reference names and LoRA) we stack the per-expert
-weights *inside* a custom op (``jiniac::expert_linear``) whose backward re-stacks them and returns
-per-expert weight gradients from one grouped matmul. The stacked copy is a temporary: autograd
-saves only references to the existing parameters, so activation memory is the same as with a
-stacked parameter, at the price of one extra weight copy per forward/backward (memory-bound and
-small next to the matmuls at 4k tokens). Being an opaque custom op also keeps ``torch.compile``
-working in fp32, where inductor refuses ``grouped_mm`` (it only lowers bf16).
+* ``grouped_mm`` (``auto``): sort the assignments by expert, one ``torch.nn.functional.grouped_mm``
+  per projection over all experts (transformers falls back to its own opaque loop op where the
+  kernel is missing, e.g. fp32 under ``torch.compile``);
+* ``batched_mm``: gather each assignment's expert weight and run one ``bmm`` (memory-hungry; for
+  small token counts, e.g. decoding);
+* ``loop`` (transformers' ``eager``): this class's own forward, below. transformers' eager example
+  loops over one-hot masks and indexes ``gate_up_proj[e]`` per expert, whose backward writes a
+  zero-filled gradient of the whole stack per expert; ours sorts once, ``unbind``-s the stack (one
+  gradient ``stack`` in backward) and runs each used expert on its contiguous slice.
 
-When the expert projections are not plain ``nn.Linear`` (LoRA adapters, DeepSpeed ZeRO-3
-partitioned parameters) reading their weights directly would silently skip the adapter deltas, so
-the layer falls back to calling each *used* expert module on its contiguous slice of the sorted
-tokens (``moe_implementation="loop"`` forces that path). The result is identical either way.
+No weight is ever stacked or copied per forward: the kernels read the fused parameters directly and
+write the weight gradients into one ``[E, ...]`` tensor. LoRA reaches the experts through PEFT's
+``target_parameters`` (the fused parameters are wrapped, not the modules), DeepSpeed ZeRO-3 gathers
+the two parameters when the experts module runs, like any other module's.
 
-On CUDA ``grouped_mm`` needs bf16 and compute capability >= 8.0; otherwise the op loops over the
-experts inside the kernel call (same math, one host sync).
+Checkpoints keep the reference names (``mlp.experts.{e}.{gate,up,down}_proj.weight``): transformers'
+checkpoint conversion mapping (registered for ``model_type: deepseek`` in
+:mod:`jiniac_hpc.model.registration`) fuses them on ``from_pretrained`` and splits them back on
+``save_pretrained``, the same ``WeightConverter`` recipe transformers uses for Qwen2-MoE and
+DeepSeek-V2/V3. ``state_dict()`` itself has the fused names. One path bypasses the mapping: plain
+``load_state_dict`` of a saved ``model.safetensors`` (HF Trainer's resume without DeepSpeed); a
+state-dict pre-hook on the experts module fuses reference names there too.
 
-Measured on the 2-core CPU box (``benchmarks/moe_layer.py``: 64 experts top-6, hidden 512,
-moe_intermediate 352, 4096 tokens, fp32, forward+backward, quiet machine): grouped 0.8x the
-naive ``nonzero``/``index_add`` loop and 1.4-2.9x the reference's boolean-mask loop; at hidden
-128/64 grouped is 1.05x/1.2x naive. Every path runs the same matmuls, and on CPU they dominate
-(~120-150 GFLOP/s whether as one grouped call, 64 ``mm`` calls or one padded ``bmm``), so no
-dispatch reaches 3x there. The design targets GPUs, where one grouped kernel replaces 64 x 3
-launches; that has not been measured here (no GPU was available).
+    pytest tests/test_model.py tests/test_model_hf.py       # reference equivalence, names, LoRA
+    python benchmarks/moe_layer.py [--roofline --recipe jiniac-5b]
 """
 from __future__ import annotations
 
@@ -54,109 +54,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from transformers.activations import ACT2FN
+from transformers.integrations.moe import use_experts_implementation
 
 from jiniac_hpc.model.configuration_deepseek import DeepseekMoeConfig
 
-# ---------------------------------------------------------------------------------------------
-# Grouped expert matmul as a custom op (opaque to torch.compile, explicit backward)
-# ---------------------------------------------------------------------------------------------
 
-
-def _grouped_mm_ok(t: torch.Tensor) -> bool:
-    if not hasattr(F, "grouped_mm") and not hasattr(torch, "_grouped_mm"):
-        return False
-    if t.device.type == "cuda":
-        return t.dtype == torch.bfloat16 and torch.cuda.get_device_capability(t.device) >= (8, 0)
-    return t.device.type == "cpu"
-
-
-def _gmm(a: torch.Tensor, b: torch.Tensor, offs: torch.Tensor) -> torch.Tensor:
-    """``grouped_mm(a, b, offs)``; falls back to a loop over groups where the kernel is unavailable.
-
-    Shapes: a [S, K] x b [G, K, N] -> [S, N] (rows of ``a`` grouped), or a [M, S] x b [S, N] ->
-    [G, M, N] (the shared dimension grouped; the weight gradient).
-    """
-    if _grouped_mm_ok(a):
-        fn = getattr(F, "grouped_mm", None) or torch._grouped_mm
-        return fn(a, b, offs=offs)
-    bounds = [0] + offs.tolist()
-    if b.dim() == 3:
-        out = a.new_zeros(a.shape[0], b.shape[-1])
-        for g in range(b.shape[0]):
-            s, e = bounds[g], bounds[g + 1]
-            if e > s:
-                out[s:e] = a[s:e] @ b[g]
-        return out
-    out = a.new_zeros(len(bounds) - 1, a.shape[0], b.shape[-1])
-    for g in range(len(bounds) - 1):
-        s, e = bounds[g], bounds[g + 1]
-        if e > s:
-            out[g] = a[:, s:e] @ b[s:e]
-    return out
-
-
-def _stack(weights: list[torch.Tensor], parts: int) -> torch.Tensor:
-    """[E*parts] weights of [out, in], expert-major -> [E, parts*out, in] with one copy."""
-    out, inp = weights[0].shape
-    return torch.stack(weights).view(len(weights) // parts, parts * out, inp)
-
-
-@torch.library.custom_op("jiniac::expert_linear", mutates_args=())
-def _expert_linear(x: torch.Tensor, offs: torch.Tensor, weights: list[torch.Tensor], parts: int) -> torch.Tensor:
-    return _gmm(x, _stack(weights, parts).transpose(-2, -1), offs)
-
-
-@_expert_linear.register_fake
-def _(x, offs, weights, parts):
-    return x.new_empty(x.shape[0], weights[0].shape[0] * parts)
-
-
-@torch.library.custom_op("jiniac::expert_linear_backward", mutates_args=())
-def _expert_linear_backward(grad: torch.Tensor, x: torch.Tensor, offs: torch.Tensor, weights: list[torch.Tensor],
-                            parts: int) -> tuple[torch.Tensor, torch.Tensor]:
-    grad = grad.contiguous()   # grouped_mm rejects expanded (stride-0) gradients
-    grad_x = _gmm(grad, _stack(weights, parts), offs)
-    grad_w = _gmm(grad.t(), x, offs)   # [E, parts*out, in]
-    return grad_x, grad_w
-
-
-@_expert_linear_backward.register_fake
-def _(grad, x, offs, weights, parts):
-    return torch.empty_like(x), x.new_empty(len(weights) // parts, weights[0].shape[0] * parts, x.shape[1])
-
-
-def _setup_context(ctx, inputs, output):
-    x, offs, weights, parts = inputs
-    ctx.parts = parts
-    ctx.save_for_backward(x, offs, *weights)
-
-
-def _backward(ctx, grad):
-    x, offs, *weights = ctx.saved_tensors
-    grad_x, grad_w = _expert_linear_backward(grad, x, offs, weights, ctx.parts)
-    return grad_x, None, list(grad_w.view(len(weights), *weights[0].shape).unbind(0)), None
-
-
-_expert_linear.register_autograd(_backward, setup_context=_setup_context)
-
-
-def expert_linear(x: torch.Tensor, offs: torch.Tensor, weights: list[torch.Tensor], parts: int = 1) -> torch.Tensor:
-    """Rows of ``x`` sorted by expert; rows ``offs[e-1]:offs[e]`` go through expert ``e``.
-
-    ``weights`` holds ``parts`` consecutive ``[out, in]`` weights per expert (expert-major:
-    ``[gate_0, up_0, gate_1, up_1, ...]``); an expert's parts are concatenated along the output
-    features (gate and up projections in one matmul, the weights stacked with a single copy).
-    """
-    return _expert_linear(x.to(weights[0].dtype), offs, list(weights), parts)
-
-
-# ---------------------------------------------------------------------------------------------
-# Modules
-# ---------------------------------------------------------------------------------------------
+# The fused routed-expert parameters, as PEFT's ``target_parameters`` suffixes (LoRA "all linear").
+EXPERT_PARAMETERS = ("mlp.experts.gate_up_proj", "mlp.experts.down_proj")
 
 
 class DeepseekMLP(nn.Module):
-    """SwiGLU MLP; used for the dense layers, each routed expert and the (merged) shared experts."""
+    """SwiGLU MLP; used for the dense layers and the (merged) shared experts."""
 
     def __init__(self, config: DeepseekMoeConfig, intermediate_size: int | None = None):
         super().__init__()
@@ -168,6 +76,53 @@ class DeepseekMLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.down_proj(self.act_fn(self.gate_proj(x)) * self.up_proj(x))
+
+
+@use_experts_implementation
+class DeepseekMoeExperts(nn.Module):
+    """The routed experts as two fused parameters; ``forward(x [T, H], top_k_index [T, k],
+    top_k_weights [T, k]) -> [T, H]`` (the routing-weighted sum over each token's experts)."""
+
+    def __init__(self, config: DeepseekMoeConfig):
+        super().__init__()
+        self.num_experts = config.n_routed_experts
+        self.hidden_dim = config.hidden_size
+        self.intermediate_dim = config.moe_intermediate_size
+        self.gate_up_proj = nn.Parameter(torch.empty(self.num_experts, 2 * self.intermediate_dim, self.hidden_dim))
+        self.down_proj = nn.Parameter(torch.empty(self.num_experts, self.hidden_dim, self.intermediate_dim))
+        self.act_fn = ACT2FN[config.hidden_act]
+        # what each expert's nn.Linear would start with (the model's _init_weights then uses N(0, 0.02))
+        for w in (self.gate_up_proj, self.down_proj):
+            nn.init.uniform_(w, -1 / math.sqrt(w.shape[-1]), 1 / math.sqrt(w.shape[-1]))
+        self._register_load_state_dict_pre_hook(self._fuse_reference_names)
+
+    def _fuse_reference_names(self, state_dict, prefix, *args) -> None:
+        """``load_state_dict`` of a reference-named state dict (what ``save_pretrained`` writes):
+        stack ``{prefix}{e}.{gate,up,down}_proj.weight`` into the fused parameters. HF Trainer's
+        resume without DeepSpeed loads ``model.safetensors`` this way, not through ``from_pretrained``
+        and its conversion mapping, and with ``strict=False``: unconverted, the experts would
+        silently keep their current weights."""
+        if f"{prefix}0.gate_proj.weight" not in state_dict:
+            return
+        parts = {n: [state_dict.pop(f"{prefix}{e}.{n}_proj.weight") for e in range(self.num_experts)]
+                 for n in ("gate", "up", "down")}
+        state_dict[prefix + "gate_up_proj"] = torch.cat([torch.stack(parts["gate"]), torch.stack(parts["up"])], dim=1)
+        state_dict[prefix + "down_proj"] = torch.stack(parts["down"])
+
+    def forward(self, hidden_states: torch.Tensor, top_k_index: torch.Tensor,
+                top_k_weights: torch.Tensor) -> torch.Tensor:
+        """``moe_implementation="loop"``: sort once, each used expert on its contiguous slice."""
+        k = top_k_index.shape[-1]
+        flat = top_k_index.reshape(-1)
+        order = torch.argsort(flat, stable=True)
+        counts = torch.bincount(flat, minlength=self.num_experts).tolist()   # the one host sync
+        gate_up, down = self.gate_up_proj.unbind(0), self.down_proj.unbind(0)
+        outs = [F.linear(self._apply_gate(F.linear(chunk, gate_up[e])), down[e])
+                # split, not slicing: its backward is one cat, slicing would zero-fill x per expert
+                for e, chunk in enumerate(hidden_states[order // k].split(counts)) if chunk.shape[0]]
+        y = torch.cat(outs) * top_k_weights.reshape(-1)[order].unsqueeze(-1)
+        y = torch.empty_like(y).index_copy(0, order, y)      # back to (token, slot) order
+        return y.view(-1, k, y.shape[-1]).sum(dim=1).to(hidden_states.dtype)
 
 
 class MoEGate(nn.Module):
@@ -220,59 +175,27 @@ class DeepseekMoE(nn.Module):
         self.config = config
         self.num_experts_per_tok = config.num_experts_per_tok
         self.n_routed_experts = config.n_routed_experts
-        self.experts = nn.ModuleList(
-            [DeepseekMLP(config, intermediate_size=config.moe_intermediate_size) for _ in range(config.n_routed_experts)])
+        self.experts = DeepseekMoeExperts(config)
         self.gate = MoEGate(config)
         if config.n_shared_experts is not None:
             self.shared_experts = DeepseekMLP(
                 config, intermediate_size=config.moe_intermediate_size * config.n_shared_experts)
-        self.act_fn = ACT2FN[config.hidden_act]
-
-    def _use_grouped(self) -> bool:
-        impl = self.config.moe_implementation
-        if impl == "loop":
-            return False
-        plain = all(type(m) is nn.Linear and not hasattr(m.weight, "ds_id")    # ds_id: ZeRO-3 partitioned
-                    for e in self.experts for m in (e.gate_proj, e.up_proj, e.down_proj))
-        if impl == "grouped_mm" and not plain:
-            raise RuntimeError("moe_implementation='grouped_mm' but the expert projections are wrapped "
-                               "(LoRA or ZeRO-3); the grouped path would skip them. Use 'auto'.")
-        return plain
 
     def forward(self, hidden_states: torch.Tensor):
-        identity = hidden_states
         orig_shape = hidden_states.shape
         topk_idx, topk_weight, aux_loss = self.gate(hidden_states)
         x = hidden_states.reshape(-1, orig_shape[-1])
-        T, k, E = x.shape[0], self.num_experts_per_tok, self.n_routed_experts
-
-        flat_idx = topk_idx.reshape(-1)
-        _, perm = torch.sort(flat_idx, stable=True)          # assignments grouped by expert
-        counts = torch.zeros(E, dtype=torch.long, device=x.device).scatter_add_(0, flat_idx, torch.ones_like(flat_idx))
-        x_sorted = x[perm // k]
-
-        if self._use_grouped():
-            offs = counts.cumsum(0).to(torch.int32)
-            experts = list(self.experts)
-            h = expert_linear(x_sorted, offs, [w for e in experts for w in (e.gate_proj.weight, e.up_proj.weight)],
-                              parts=2)
-            gate, up = h.chunk(2, dim=-1)
-            y_sorted = expert_linear(self.act_fn(gate) * up, offs, [e.down_proj.weight for e in experts])
-        else:
-            # split (not slicing): its backward is one cat, slicing would zero-fill x per expert
-            chunks = x_sorted.split(counts.tolist())
-            y_sorted = torch.cat([self.experts[e](c) for e, c in enumerate(chunks) if c.shape[0]])
-
-        y_sorted = y_sorted.to(x.dtype) * topk_weight.reshape(-1)[perm].unsqueeze(-1).to(x.dtype)
-        y = torch.empty_like(y_sorted).index_copy(0, perm, y_sorted)   # back to (token, slot) order
-        y = y.view(T, k, -1).sum(dim=1).view(orig_shape)
+        # routing weights in the model dtype, as the reference multiplies them
+        y = self.experts(x, topk_idx, topk_weight.to(x.dtype)).view(orig_shape)
         if self.config.n_shared_experts is not None:
-            y = y + self.shared_experts(identity)
-        load = (counts.to(torch.float32) / (T * k)).detach()
-        return y, aux_loss, load
+            y = y + self.shared_experts(hidden_states)
+        flat = topk_idx.reshape(-1)
+        counts = torch.zeros(self.n_routed_experts, device=x.device).scatter_add_(
+            0, flat, torch.ones_like(flat, dtype=torch.float32))
+        return y, aux_loss, (counts / flat.numel()).detach()
 
 
-__all__ = ["DeepseekMLP", "MoEGate", "DeepseekMoE", "expert_linear"]
+__all__ = ["EXPERT_PARAMETERS", "DeepseekMLP", "DeepseekMoeExperts", "MoEGate", "DeepseekMoE"]
 
 # Auto-class registration, whatever the import order (see registration.py).
 from jiniac_hpc.model.registration import register_if_idle  # noqa: E402

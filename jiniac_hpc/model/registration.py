@@ -6,6 +6,13 @@ ones without ``trust_remote_code``. Registration needs the model classes, i.e. i
 ``modeling_deepseek``; when transformers is first imported *by* one of our model modules that
 import is not possible yet (circular), so each model module retries at its end and
 ``modeling_deepseek`` registers itself when it finishes.
+
+Registration also installs the checkpoint conversion mapping of ``model_type: deepseek`` with
+transformers (``register_checkpoint_conversion_mapping``): the reference per-expert weights
+``mlp.experts.{e}.{gate,up,down}_proj.weight`` are stacked into the fused ``mlp.experts.gate_up_proj``
+(``[E, 2I, H]``: gate rows, then up rows) and ``mlp.experts.down_proj`` (``[E, H, I]``) on load, and
+``save_pretrained`` runs the same converters in reverse, so checkpoints keep the reference names.
+These are the converters transformers itself declares for Qwen2-MoE / DeepSeek-V2/V3.
 """
 from __future__ import annotations
 
@@ -23,7 +30,17 @@ def _initializing(name: str) -> bool:
 def register_classes(config_cls, model_cls, causal_lm_cls) -> None:
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
 
+    from transformers.conversion_mapping import register_checkpoint_conversion_mapping
+    from transformers.core_model_loading import Concatenate, MergeModulelist, WeightConverter
+
     AutoConfig.register(config_cls.model_type, config_cls, exist_ok=True)
+    register_checkpoint_conversion_mapping(config_cls.model_type, [
+        WeightConverter(source_patterns=["mlp.experts.*.gate_proj.weight", "mlp.experts.*.up_proj.weight"],
+                        target_patterns="mlp.experts.gate_up_proj",
+                        operations=[MergeModulelist(dim=0), Concatenate(dim=1)]),
+        WeightConverter(source_patterns="mlp.experts.*.down_proj.weight", target_patterns="mlp.experts.down_proj",
+                        operations=[MergeModulelist(dim=0)]),
+    ], overwrite=True)
     AutoModel.register(config_cls, model_cls, exist_ok=True)
     AutoModelForCausalLM.register(config_cls, causal_lm_cls, exist_ok=True)
 

@@ -184,16 +184,34 @@ def log(msg: str) -> None:
 
 
 def lora_config(lora):
-    """PEFT LoraConfig from a LoraSection (task: causal LM)."""
+    """PEFT LoraConfig from a LoraSection (task: causal LM).
+
+    ``all-linear`` also targets the fused routed-expert parameters (PEFT ``target_parameters``;
+    they are linear maps but not ``nn.Linear`` modules); a model without them only gets PEFT's
+    warning that nothing matched. The router is a bare parameter and is never targeted.
+    """
     from peft import LoraConfig
 
+    from jiniac_hpc.model.moe import EXPERT_PARAMETERS
+
+    params = list(EXPERT_PARAMETERS) if lora.target_modules == "all-linear" else None
+    if params and lora.dropout:
+        raise ConfigError(f"lora.dropout: {lora.dropout} with target_modules all-linear; PEFT cannot apply dropout "
+                          "to LoRA on the fused expert parameters, set lora.dropout=0")
     return LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
-                      target_modules=lora.target_modules, task_type="CAUSAL_LM")
+                      target_modules=lora.target_modules, target_parameters=params, task_type="CAUSAL_LM")
 
 
 def adapted_modules(model) -> list[str]:
-    """Names of the modules that carry a LoRA adapter (``...q_proj``, ``...experts.3.up_proj``)."""
-    names = {n.rsplit(".lora_A", 1)[0] for n, _ in model.named_modules() if n.endswith(".lora_A")}
+    """What carries a LoRA adapter: modules (``...q_proj``) and fused parameters
+    (``...mlp.experts.gate_up_proj``; PEFT nests one wrapper per parameter under ``base_layer``)."""
+    from peft.tuners.lora import LoraLayer, ParamWrapper
+
+    names = set()
+    for n, m in model.named_modules():
+        if isinstance(m, LoraLayer):
+            n = n.replace(".base_layer", "")
+            names.add(f"{n}.{m.parameter_name}" if isinstance(m, ParamWrapper) else n)
     return sorted(n.replace("base_model.model.", "", 1) for n in names)
 
 

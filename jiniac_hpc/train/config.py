@@ -69,6 +69,10 @@ class TrainConfig:
     log_every: int = field(10, doc="TensorBoard scalars every N steps.")
     eval_every: int = field(500, doc="eval/loss on the held-out split every N steps (0: off).")
     gradient_checkpointing: bool = field(False, doc="Recompute activations in backward to save memory.")
+    torch_compile: bool = field(False, doc="torch.compile the model (HF Trainer's torch_compile).")
+    save_final: bool = field(True, doc=(
+        "Checkpoint at the end of the job. False only for throughput checks (benchmarks/gpu_check.py): "
+        "nothing to resume from, and no multi-GB write at the end."))
     check_finite: bool = field(True, doc=(
         "Stop on a non-finite loss or gradient norm (one scalar all-reduce per optimizer step)."))
     max_weight_norm_change: float = field(0.5, doc=(

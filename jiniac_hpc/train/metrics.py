@@ -103,7 +103,7 @@ class MoEStats:
         load = self.load_sum
         packed = torch.cat([aux.reshape(1), torch.tensor([float(self.n)], device=aux.device)]
                            + ([load.reshape(-1)] if load is not None else []))
-        if dist.is_available() and dist.is_initialized():
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
             dist.all_reduce(packed)
         out = {}
         if self.aux_sum is not None:

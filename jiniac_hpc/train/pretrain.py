@@ -252,12 +252,16 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
         eval_steps=t.eval_every if evaluate else None, save_strategy="no", report_to=[],
         deepspeed=ds_cfg, ignore_data_skip=True, remove_unused_columns=False, seed=t.seed,
         dataloader_num_workers=0, prediction_loss_only=True, disable_tqdm=True, include_num_input_tokens_seen="no",
+        torch_compile=t.torch_compile,
+        # Trainer's own NaN filter reads the loss every micro-batch (a device sync each on GPU);
+        # check_finite already stops on a non-finite loss, once per optimizer step.
+        logging_nan_inf_filter=False,
     )
     preempt_cb = PreemptionCallback(guard)
     tb = TensorBoardScalars(run_dir / "tensorboard", purge_step=at + 1 if at else None)
     trainer = PretrainTrainer(
         model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds if evaluate else None,
-        callbacks=[StepCheckpointCallback(t.save_every, end), preempt_cb, tb],
+        callbacks=[StepCheckpointCallback(t.save_every, end if t.save_final else float("inf")), preempt_cb, tb],
         train_loader=loader, spans=spans, schedule_cfg=cfg.schedule,
         flops_per_token=flops_per_token(hf_cfg, seq_len), peak_tflops=ctx.cluster.peak_tflops, seq_len=seq_len,
         tokens_per_step=t.global_batch_size * seq_len, check_finite=t.check_finite,

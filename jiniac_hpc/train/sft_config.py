@@ -68,10 +68,11 @@ class LoraSection:
     enabled: bool = field(False, doc="Train LoRA adapters instead of all parameters.")
     r: int = field(16, doc="LoRA rank.")
     alpha: int = field(32, doc="LoRA alpha (scale = alpha / r).")
-    dropout: float = field(0.05, doc="Dropout on the LoRA input.")
+    dropout: float = field(0.0, doc="Dropout on the LoRA input; must be 0 with all-linear on a DeepSeekMoE "
+                                    "(PEFT has no dropout for LoRA on the fused expert parameters).")
     target_modules: Union[str, list[str]] = field(
-        "all-linear", doc="PEFT target_modules; 'all-linear' reaches attention, dense and expert MLPs, never the "
-                          "MoE router (the model issue's guarantee).")
+        "all-linear", doc="PEFT target_modules; 'all-linear' reaches attention, the dense and shared MLPs and "
+                          "(as PEFT target_parameters) the fused routed experts, never the MoE router.")
 
     def __post_init__(self):
         check(self.r >= 1, "r", "must be >= 1")

@@ -164,6 +164,11 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
             sched = sched.scheduler
         return sched
 
+    def floating_point_ops(self, inputs) -> int:
+        # Trainer calls this every micro-batch (state.total_flos); its default counts the model's
+        # parameters each time, a walk over every module. Ours is a constant per token.
+        return int(self.throughput.flops_per_token * inputs["input_ids"].numel())
+
     # ---- loss --------------------------------------------------------------------------------------
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):

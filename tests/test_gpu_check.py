@@ -1,0 +1,50 @@
+"""``benchmarks/gpu_check.py --tiny`` end to end on CPU, so the one-command GPU check cannot rot.
+
+    pytest tests/test_gpu_check.py
+
+The same code as on a GPU at toy sizes: the MoE layer's paths (grouped, compiled grouped, loop,
+reference), then ``jobs/pretrain.py --recipe jiniac-5b --cluster local`` on the committed seq-4096
+fixture, its TensorBoard read back. torch.compile of the whole pretraining model is left to the GPU
+run (inductor's CPU build alone takes about a minute here). Also: the local launcher gives a GPU stage
+the machine's GPUs (the check trains through it).
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_gpu_check_tiny_runs_end_to_end_on_cpu():
+    env = dict(os.environ, PYTHONPATH=f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--tiny", "--compile", "off"],
+                       cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    out = r.stdout
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "FAILED" not in out, out
+    for path in ("grouped_mm", "grouped_mm+compile", "loop", "reference"):
+        assert re.search(rf"^  {re.escape(path)}\s+[\d.]+-[\d.]+\s+[\d.]+x", out, re.M), (path, out)
+    row = re.search(r"^  off\s+([\d,]+)\s+([\d.]+)\s+-\s+\|\s+([\d,]+)\s+([\d.]+)\s+-\s+\|\s+([\d.]+) -> ([\d.]+)", out, re.M)
+    assert row, out
+    ours, tb = float(row[1].replace(",", "")), float(row[3].replace(",", ""))
+    assert ours > 0 and abs(ours - tb) / tb < 0.25, out      # two clocks over the same steps
+    assert 0 < float(row[6]) < 20 and 0 < float(row[5]) < 20
+
+
+def test_local_launcher_hands_a_gpu_stage_the_visible_gpus(monkeypatch, tmp_path):
+    """submitit's LocalExecutor sets CUDA_VISIBLE_DEVICES from gpus_per_node ("" for 0): a GPU
+    stage on the local profile must ask for the machine's GPUs, a CPU stage for none."""
+    from jiniac_hpc.launch.cluster import JobConfig, load_cluster
+    from jiniac_hpc.launch.executor import local_gpus, make_executor
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")
+    assert local_gpus() == 1
+    local = load_cluster("local")
+    assert make_executor(local, JobConfig(gpus=True), tmp_path, "x").parameters["gpus_per_node"] == 1
+    assert make_executor(local, JobConfig(gpus=False), tmp_path, "y").parameters["gpus_per_node"] == 0
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    assert local_gpus() == 0
