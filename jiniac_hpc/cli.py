@@ -35,8 +35,12 @@ STAGE_OPTIONS = [
 ]
 
 
-# Stage-specific shorthands: option -> config key (``--checkpoints D`` is ``--set checkpoints=D``).
-SHORTHANDS = {"eval": {"checkpoints": "Evaluate every step-* checkpoint of this run directory, as an array."}}
+# Stage-specific shorthands: option -> (config key, help); ``--stage 1`` is ``--set train.stage=1``.
+SHORTHANDS = {
+    "eval": {"checkpoints": ("checkpoints", "Evaluate every step-* checkpoint of this run directory, as an array.")},
+    "pretrain": {"stage": ("train.stage", "Train up to the end of plan stage K (index or name) as its own job, "
+                                          "continuing the run's schedule (= --set train.stage=K).")},
+}
 
 
 def _stage_command(stage_name: str):
@@ -44,7 +48,8 @@ def _stage_command(stage_name: str):
         from jiniac_hpc.launch.runner import launch
 
         overrides = list(overrides) + ([f"job.nodes={nodes}"] if nodes is not None else [])
-        overrides += [f"{k}={v}" for k, v in short.items() if v is not None]
+        keys = {opt: key for opt, (key, _) in SHORTHANDS.get(stage_name, {}).items()}
+        overrides += [f"{keys[k]}={v}" for k, v in short.items() if v is not None]
         try:
             res = launch(stage_name, recipe, overrides=overrides, cluster=cluster, run_name=run_name,
                          dry_run=dry_run)
@@ -54,8 +59,9 @@ def _stage_command(stage_name: str):
             res.wait()
             click.echo(f"[{stage_name}] all jobs finished")
 
-    for key, help_text in SHORTHANDS.get(stage_name, {}).items():
-        run = click.option(f"--{key.replace('_', '-')}", key, default=None, help=help_text)(run)
+    for opt, (_, help_text) in SHORTHANDS.get(stage_name, {}).items():
+        run = click.option(f"--{opt.replace('_', '-')}", opt, default=None, metavar="K" if opt == "stage" else None,
+                           help=help_text)(run)
     for opt in reversed(STAGE_OPTIONS):
         run = opt(run)
     return click.command(name=stage_name, help=STAGES[stage_name].help)(run)

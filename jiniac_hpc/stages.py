@@ -136,9 +136,10 @@ class StepJob(submitit.helpers.Checkpointable):
 
     def __call__(self) -> Any:
         from jiniac_hpc.config import from_dict
-        from jiniac_hpc.launch.distributed import export_torch_env
+        from jiniac_hpc.launch.distributed import export_torch_env, placement_line
 
         export_torch_env()
+        print(placement_line(self.task, self.num_tasks), flush=True)
         cfg = from_dict(config_class(get_stage(self.stage)), self.config,
                         origin=str(Path(self.run_dir) / "config.yaml"))
         ctx = TaskContext(stage=self.stage, step=self.step, run_dir=Path(self.run_dir), task=self.task,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -167,7 +168,16 @@ def tensorboard_command(run_dir: Path, port: int) -> list[str]:
             "--port", str(port)]
 
 
+def login_host() -> str:
+    """A name a laptop can ssh to: the FQDN, unless its lookup fell back to localhost (no DNS
+    entry for this host), then Slurm's node name or the plain hostname."""
+    fqdn = socket.getfqdn()
+    if fqdn and not fqdn.startswith("localhost") and fqdn not in ("127.0.0.1", "::1", "ip6-localhost"):
+        return fqdn
+    return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
+
+
 def ssh_hint(port: int) -> str:
     """The line to run on a laptop to reach a TensorBoard bound to this login node's localhost."""
-    return (f"ssh -N -L {port}:127.0.0.1:{port} {getpass.getuser()}@{socket.getfqdn()}"
+    return (f"ssh -N -L {port}:127.0.0.1:{port} {getpass.getuser()}@{login_host()}"
             f"   # then open http://localhost:{port}")

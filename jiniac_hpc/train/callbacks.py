@@ -79,8 +79,12 @@ def finish_preempted(cb: PreemptionCallback, trainer, rank: int) -> dict:
     """After ``trainer.train()`` returned because of preemption: requeue (Slurm) or explain (local)."""
     step = cb.preempted_at
     where = getattr(trainer, "last_checkpoint", None)
-    requeued = requeue_self() if rank == 0 else False
-    if requeued:
+    how = requeue_self() if rank == 0 else ""
+    requeued = bool(how)
+    if how == "slurm":
+        msg = (f"stopped at step {step} ({cb.guard.reason}); checkpoint {where} saved; Slurm requeued the job "
+               f"(scontrol requeue or preemption): it resumes there by itself")
+    elif how:
         msg = f"preempted at step {step} ({cb.guard.reason}); checkpoint {where}; job requeued, it resumes there"
     else:
         msg = (f"preempted at step {step} ({cb.guard.reason}); checkpoint {where} saved: "

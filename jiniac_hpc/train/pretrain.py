@@ -113,7 +113,10 @@ def plan(cfg: PretrainConfig, run_dir: Path) -> list[Step]:
     check_vocab(cfg, index, index_path)
     spans = plan_spans(cfg, index)
     end = target_step(cfg, spans)
-    found = resume_point(cfg, run_dir, warn=lambda m: None)
+    notes: list[str] = []
+    found = resume_point(cfg, run_dir, warn=notes.append)
+    for note in notes:   # e.g. a corrupt newest checkpoint: say so here, not only in the job log
+        print(f"[pretrain] warning: {note}; the job resumes from {found or 'scratch'}", file=sys.stderr, flush=True)
     at = ckpt.read_meta(found)["step"] if found else 0
     k = cfg.stage_index()
     if k is not None and at < spans[k].start:
