@@ -44,6 +44,8 @@ class Step:
     distributed: bool = False                # multi-node, one task per GPU, torch.distributed env exported
     done: list[bool] = field(default_factory=list)   # per task: complete already (markers) -> skipped
     job: Optional[JobConfig] = None          # resources for this step; default: the recipe's `job`
+    job_keys: dict[str, str] = field(default_factory=dict)   # JobConfig field -> the recipe key setting it,
+                                                              # when not job.<field> (for pre-flight errors)
 
     def __post_init__(self):
         if not self.done:

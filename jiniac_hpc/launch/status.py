@@ -20,6 +20,9 @@ from typing import Optional
 
 from jiniac_hpc.launch.executor import rel
 
+#: Where training keeps its newest step, loss and rate (``train.callbacks.ProgressLog``), in the run directory.
+PROGRESS = "progress.json"
+
 
 @dataclass
 class JobRow:

@@ -188,8 +188,8 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
     from jiniac_hpc.data.sampler import CurriculumSampler
     from jiniac_hpc.launch.distributed import PreemptionGuard
     from jiniac_hpc.model import build_model, flops_per_token
-    from jiniac_hpc.train.callbacks import (PreemptionCallback, StepCheckpointCallback, TensorBoardScalars,
-                                            finish_preempted)
+    from jiniac_hpc.train.callbacks import (PreemptionCallback, ProgressLog, StepCheckpointCallback,
+                                            TensorBoardScalars, finish_preempted)
     from jiniac_hpc.train.trainer import SAMPLER_STATE, IndexedDataset, PretrainTrainer
 
     run_dir = Path(ctx.run_dir)
@@ -247,7 +247,7 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
     tb = TensorBoardScalars(run_dir / "tensorboard", purge_step=at + 1 if at else None)
     trainer = PretrainTrainer(
         model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds if evaluate else None,
-        callbacks=[StepCheckpointCallback(t.save_every, end), preempt_cb, tb],
+        callbacks=[StepCheckpointCallback(t.save_every, end), preempt_cb, tb, ProgressLog(run_dir)],
         train_loader=loader, spans=spans, schedule_cfg=cfg.schedule,
         flops_per_token=flops_per_token(hf_cfg, seq_len), peak_tflops=ctx.cluster.peak_tflops, seq_len=seq_len,
         tokens_per_step=t.global_batch_size * seq_len, check_finite=t.check_finite,
