@@ -163,11 +163,21 @@ def clusters():
 
 
 @cli.command()
+@click.argument("stage", required=False)
+@click.option("--recipe", "-r", default="debug", show_default=True, help="Recipe of STAGE.")
+@click.option("--cluster", "-c", default="local-slurm", show_default=True, help="Cluster profile to render for.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a recipe key.")
 @click.option("--check", is_flag=True, help="Exit 1 if a committed template is stale.")
-def templates(check):
-    """Render sbatch_templates/*.sbatch (or check them) with the launcher's own renderer."""
-    from jiniac_hpc.launch.templates import render_all, template_dir
+def templates(stage, recipe, cluster, overrides, check):
+    """Print the plain-sbatch script of STAGE, or (no STAGE) rewrite/check sbatch_templates/*.sbatch."""
+    from jiniac_hpc.launch.templates import render_all, template_dir, template_text
 
+    if stage:
+        try:
+            click.echo(template_text(stage, recipe, list(overrides), cluster), nl=False)
+        except (ConfigError, FileNotFoundError, ValueError) as e:
+            raise click.ClickException(str(e)) from None
+        return
     stale = []
     for name, text in render_all().items():
         path = template_dir() / f"{name}.sbatch"
