@@ -153,3 +153,33 @@ def test_two_task_srun_sees_torch_env(slurm_cluster, logs_dir):
     assert results["summary"][0]["ok"] is True
     summary = json.loads((res.run_dir / "selftest" / "summary.json").read_text())
     assert summary["world_size"] == 2
+
+
+def test_preflight_stops_a_request_the_partition_cannot_run(slurm_cluster, logs_dir):
+    from conftest import run_cli
+
+    r = run_cli("jobs/selftest.py", "--cluster", slurm_cluster, "--set", "ranks_per_node=64", "--run-name", "big",
+                env={"JINIAC_LOGS": str(logs_dir)}, timeout=120)
+    assert r.returncode != 0
+    (line,) = r.stderr.strip().splitlines()           # one line, naming the key, its file, the partition
+    assert "64 CPUs a node" in line and "partition 'debug'" in line, line
+    assert "ranks_per_node in jiniac_hpc/recipes/selftest/debug.yaml" in line, line
+    assert not (logs_dir / "selftest" / "big").exists()   # nothing written, nothing submitted
+
+
+def test_status_shows_pending_reason(slurm_cluster, logs_dir):
+    from jiniac_hpc.launch.runner import launch
+    from jiniac_hpc.launch.status import print_status
+
+    res = launch("selftest", "debug", cluster=slurm_cluster, run_name="pending")
+    try:
+        import io
+
+        buf = io.StringIO()
+        rows = print_status([res.run_dir], out=buf)
+        summary = [r for r in rows if r.step == "summary"]
+        assert summary and summary[0].state == "PENDING" and summary[0].reason == "Dependency", buf.getvalue()
+        assert "PENDING (Dependency)" in buf.getvalue()
+    finally:
+        for jobs in res.jobs.values():
+            subprocess.run(["scancel", jobs[0].job_id.split("_")[0]], capture_output=True)
