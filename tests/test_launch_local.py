@@ -178,3 +178,19 @@ def test_pretrain_help_lists_stage_and_stage_sets_train_stage(logs_dir):
     same = run_cli("jobs/pretrain.py", "--set", "train.stage=7", "--cluster", "local", "--dry-run",
                    env={"JINIAC_LOGS": str(logs_dir)})
     assert same.stderr == r.stderr
+
+
+def test_local_pretrain_shows_a_step_bar_that_ends_full(logs_dir, tmp_path):
+    """The launcher's bar on this machine: optimizer steps with loss and tokens/s, ending at n/n."""
+    from jiniac_hpc.train.fixtures import build_index
+
+    index = build_index(tmp_path / "data")
+    r = run_cli("jobs/pretrain.py", "--cluster", "local", "--run-name", "bar", "--set", f"data.index={index}",
+                "--set", "model.vocab_size=2000", "--set", "train.max_steps=6", "--set", "train.log_every=4",
+                "--set", "train.eval_every=0", env={"JINIAC_LOGS": str(logs_dir), "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    redraws = [x for x in r.stdout.replace("\r", "\n").splitlines() if x.startswith("pretrain/train")]
+    assert redraws and "step" in redraws[-1] and "loss=" in redraws[-1] and "tok/s" in redraws[-1], redraws
+    assert " 6/6 " in redraws[-1], redraws      # logged at step 4 only, yet the finished bar is full
+    log = (next((logs_dir / "pretrain" / "bar" / "submitit").glob("*_0_log.out"))).read_text()
+    assert re.search(r"\[jiniac\] step 4/6 loss \d+\.\d+ lr \S+ \d+ tok/s eta \d:\d\d:\d\d", log), log[-2000:]

@@ -183,3 +183,44 @@ def test_status_shows_pending_reason(slurm_cluster, logs_dir):
     finally:
         for jobs in res.jobs.values():
             subprocess.run(["scancel", jobs[0].job_id.split("_")[0]], capture_output=True)
+
+
+def test_requeue_self_knows_when_slurm_already_requeued(slurm_cluster, logs_dir):
+    """`scontrol requeue` from outside: the job's own requeue says "slurm"; a job asking first says "requeued"."""
+    out = logs_dir / "rq-%j.out"
+    py = f"{sys.executable} -c 'from jiniac_hpc.launch.distributed import requeue_self; print(\"how=\" + requeue_self())'"
+    script = logs_dir / "rq.sh"
+    script.write_text(f"#!/bin/bash\n#SBATCH --requeue\n#SBATCH -p debug\n#SBATCH -o {out}\n"
+                      f"cd {Path(__file__).resolve().parents[1]}\nhow() {{ {py}; }}\n"
+                      f"if [ -n \"$SELF\" ] && [ -z \"$SLURM_RESTART_COUNT\" ]; then how; exit 0; fi\n"
+                      f"trap 'how; exit 0' TERM\necho started\nfor i in $(seq 120); do sleep 1; done\n")
+
+    def submit(**env):
+        r = subprocess.run(["sbatch", "--parsable", str(script)], capture_output=True, text=True, check=True,
+                           env=dict(os.environ, **env))
+        return r.stdout.strip().split(";")[0]
+
+    def log(jid):
+        p = Path(str(out).replace("%j", jid))
+        return p.read_text() if p.exists() else ""
+
+    def until(cond, what):
+        deadline = time.time() + WAIT
+        while not cond():
+            assert time.time() < deadline, what
+            time.sleep(0.5)
+
+    outside = submit()
+    try:
+        until(lambda: "started" in log(outside), "job did not start")
+        subprocess.run(["scontrol", "requeue", outside], check=True, capture_output=True)
+        until(lambda: "how=" in log(outside), "the TERM trap did not run")
+        assert "how=slurm" in log(outside), log(outside)
+    finally:
+        subprocess.run(["scancel", outside], capture_output=True)
+    itself = submit(SELF="1")
+    try:
+        until(lambda: "how=" in log(itself), "job did not run")
+        assert "how=requeued" in log(itself), log(itself)
+    finally:
+        subprocess.run(["scancel", itself], capture_output=True)
