@@ -126,5 +126,8 @@ if __name__ == "__main__":
 
     prof = load_cluster(sys.argv[1])
     n, t, c = (int(x) for x in sys.argv[2:5])
-    preflight(Request(n, t, c, 0, prof.mem), prof.partition)
+    try:
+        preflight(Request(n, t, c, 0, prof.mem), prof.partition)
+    except ConfigError as e:
+        raise SystemExit(f"error: {e}") from None
     print("ok: the partition can run this request")
