@@ -107,8 +107,12 @@ class ProgressLog(TrainerCallback):
 
     def __init__(self, run_dir: Path | str):
         self.path = Path(run_dir) / PROGRESS
-        self.first: Optional[tuple[float, int]] = None   # (time, step) of the first log of this job
+        self.first: Optional[tuple[float, int]] = None   # (time, step) where this job started training
         self.tokens: Optional[tuple[float, float]] = None  # (time, num_tokens) for trainers that count tokens
+
+    def on_train_begin(self, args, state, control, **kw):
+        self.first = (time.time(), state.global_step)   # after a resume, global_step is the checkpoint's
+        return control
 
     def on_log(self, args, state, control, logs=None, **kw):
         if not state.is_world_process_zero or not logs or "loss" not in logs:
