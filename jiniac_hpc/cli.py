@@ -36,8 +36,12 @@ STAGE_OPTIONS = [
 ]
 
 
-# Stage-specific shorthands: option -> config key (``--checkpoints D`` is ``--set checkpoints=D``).
-SHORTHANDS = {"eval": {"checkpoints": "Evaluate every step-* checkpoint of this run directory, as an array."}}
+# Stage-specific shorthands: option -> (config key, help); ``--stage 1`` is ``--set train.stage=1``.
+SHORTHANDS = {
+    "eval": {"checkpoints": ("checkpoints", "Evaluate every step-* checkpoint of this run directory, as an array.")},
+    "pretrain": {"stage": ("train.stage", "Train up to the end of plan stage K (index or name) as its own job, "
+                                          "continuing the run's schedule (= --set train.stage=K).")},
+}
 
 
 def _stage_command(stage_name: str):
@@ -45,7 +49,8 @@ def _stage_command(stage_name: str):
         from jiniac_hpc.launch.runner import launch
 
         overrides = list(overrides) + ([f"job.nodes={nodes}"] if nodes is not None else [])
-        overrides += [f"{k}={v}" for k, v in short.items() if v is not None]
+        keys = {opt: key for opt, (key, _) in SHORTHANDS.get(stage_name, {}).items()}
+        overrides += [f"{keys[k]}={v}" for k, v in short.items() if v is not None]
         try:
             res = launch(stage_name, recipe, overrides=overrides, cluster=cluster, run_name=run_name,
                          dry_run=dry_run)
@@ -57,8 +62,9 @@ def _stage_command(stage_name: str):
 
     # A stage with tools is a group: ``jiniac eval --recipe x`` runs the stage, ``jiniac eval TOOL`` a tool.
     entry = _unless_tool(run) if stage_name in STAGE_TOOLS else run
-    for key, help_text in SHORTHANDS.get(stage_name, {}).items():
-        entry = click.option(f"--{key.replace('_', '-')}", key, default=None, help=help_text)(entry)
+    for opt, (_, help_text) in SHORTHANDS.get(stage_name, {}).items():
+        entry = click.option(f"--{opt.replace('_', '-')}", opt, default=None,
+                             metavar="K" if opt == "stage" else None, help=help_text)(entry)
     for opt in reversed(STAGE_OPTIONS):
         entry = opt(entry)
     if stage_name not in STAGE_TOOLS:
@@ -214,11 +220,21 @@ def clusters():
 
 
 @cli.command()
+@click.argument("stage", required=False)
+@click.option("--recipe", "-r", default="debug", show_default=True, help="Recipe of STAGE.")
+@click.option("--cluster", "-c", default="local-slurm", show_default=True, help="Cluster profile to render for.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a recipe key.")
 @click.option("--check", is_flag=True, help="Exit 1 if a committed template is stale.")
-def templates(check):
-    """Render sbatch_templates/*.sbatch (or check them) with the launcher's own renderer."""
-    from jiniac_hpc.launch.templates import render_all, template_dir
+def templates(stage, recipe, cluster, overrides, check):
+    """Print the plain-sbatch script of STAGE, or (no STAGE) rewrite/check sbatch_templates/*.sbatch."""
+    from jiniac_hpc.launch.templates import render_all, template_dir, template_text
 
+    if stage:
+        try:
+            click.echo(template_text(stage, recipe, list(overrides), cluster), nl=False)
+        except (ConfigError, FileNotFoundError, ValueError) as e:
+            raise click.ClickException(str(e)) from None
+        return
     stale = []
     for name, text in render_all().items():
         path = template_dir() / f"{name}.sbatch"

@@ -5,7 +5,7 @@ and whose ``__post_init__`` validates values. This module turns YAML recipes int
 dataclasses:
 
     from jiniac_hpc.config import load_recipe
-    cfg = load_recipe("pretrain", "debug", overrides=["train.lr=1e-4"])
+    cfg = load_recipe("pretrain", "debug", overrides=["schedule.lr=1e-4"])
 
 A recipe is ``jiniac_hpc/recipes/<stage>/<name>.yaml`` (or any path to a YAML file). It may
 start with ``base: <name or relative path>`` and then override only a few fields; bases
@@ -123,9 +123,9 @@ def load_raw(stage: str, name: str | Path, _seen: tuple = ()) -> tuple[dict, dic
 
 
 def parse_override(item: str) -> tuple[str, Any]:
-    """``'train.lr=1e-4'`` -> ``('train.lr', 1e-4)``; the value is parsed as YAML."""
+    """``'schedule.lr=1e-4'`` -> ``('schedule.lr', 1e-4)``; the value is parsed as YAML."""
     if "=" not in item:
-        raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set train.lr=1e-4")
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set job.nodes=2")
     key, _, text = item.partition("=")
     key = key.strip()
     try:

@@ -44,6 +44,8 @@ class Step:
     distributed: bool = False                # multi-node, one task per GPU, torch.distributed env exported
     done: list[bool] = field(default_factory=list)   # per task: complete already (markers) -> skipped
     job: Optional[JobConfig] = None          # resources for this step; default: the recipe's `job`
+    job_keys: dict[str, str] = field(default_factory=dict)   # JobConfig field -> the recipe key setting it,
+                                                              # when not job.<field> (for pre-flight errors)
 
     def __post_init__(self):
         if not self.done:
@@ -136,9 +138,10 @@ class StepJob(submitit.helpers.Checkpointable):
 
     def __call__(self) -> Any:
         from jiniac_hpc.config import from_dict
-        from jiniac_hpc.launch.distributed import export_torch_env
+        from jiniac_hpc.launch.distributed import export_torch_env, placement_line
 
         export_torch_env()
+        print(placement_line(self.task, self.num_tasks), flush=True)
         cfg = from_dict(config_class(get_stage(self.stage)), self.config,
                         origin=str(Path(self.run_dir) / "config.yaml"))
         ctx = TaskContext(stage=self.stage, step=self.step, run_dir=Path(self.run_dir), task=self.task,

@@ -50,6 +50,7 @@ def test_jsonl_bad_lines_reported_rest_processed():
     by = {r.pos: r for r in rs}
     assert by[1].text.startswith("当社の所在地は")
     assert "broken JSON" in by[2].error
+    assert "at at" not in by[2].error and "column 24" in by[2].error, by[2].error   # json's msg ends in "at"
     assert "invalid UTF-8" in by[3].error
     assert "no field 'text'" in by[4].error
     assert "not a string" in by[5].error

@@ -69,6 +69,7 @@ def test_tb_serves_on_localhost_and_prints_ssh_line(logs_dir):
         first = p.stdout.readline() + p.stdout.readline()
         port = int(re.search(r"127\.0\.0\.1:(\d+)", first).group(1))
         assert f"ssh -N -L {port}:127.0.0.1:{port}" in first
+        assert "@localhost " not in first   # this machine's FQDN lookup fails: the hostname instead
         deadline = time.time() + 90
         while True:
             try:
@@ -106,3 +107,90 @@ def test_missing_data_path_fails_before_submission(logs_dir):
                 env={"JINIAC_LOGS": str(logs_dir), "JINIAC_DATA": str(logs_dir / "nowhere")})
     assert r.returncode != 0 and "sources[0].paths[0]" in r.stderr and "slimpajama" in r.stderr
     assert not (logs_dir / "corpus" / "jiniac-phase1" / "jobs.json").exists()
+
+
+def test_preflight_names_the_key_to_change():
+    import pytest
+
+    from jiniac_hpc.config import ConfigError
+    from jiniac_hpc.launch.preflight import NodeInfo, Request, check_request, mem_mb
+
+    two_small = [NodeInfo("vm1", 1, 11449, 0), NodeInfo("vm2", 1, 11449, 0)]
+    keys = (("tasks_per_node", "job.tasks_per_node in debug.yaml"), ("nodes", "job.nodes in debug.yaml"),
+            ("gpus_per_node", "gpus_per_node in abci-h100.yaml"), ("mem", "mem in abci-h100.yaml"))
+    check_request(Request(2, 1, 1, keys=keys), "debug", two_small)            # fits: no error
+    with pytest.raises(ConfigError, match=r"2 CPUs a node.* at most 1.*job\.tasks_per_node in debug\.yaml"):
+        check_request(Request(2, 2, 1, keys=keys), "debug", two_small)
+    with pytest.raises(ConfigError, match=r"3 nodes requested but partition 'debug' has 2.*job\.nodes"):
+        check_request(Request(3, 1, 1, keys=keys), "debug", two_small)
+    with pytest.raises(ConfigError, match=r"8 GPUs a node.*gpus_per_node in abci-h100\.yaml"):
+        check_request(Request(1, 1, 1, 8, keys=keys), "debug", two_small)
+    with pytest.raises(ConfigError, match=r"mem=1800G.*mem in abci-h100\.yaml"):
+        check_request(Request(1, 1, 1, 0, "1800G", keys=keys), "debug", two_small)
+    # enough CPUs somewhere, but not on as many nodes as asked
+    mixed = [NodeInfo("a", 4, 1000, 0), NodeInfo("b", 1, 1000, 0)]
+    with pytest.raises(ConfigError, match=r"only 1 node\(s\).*job\.nodes"):
+        check_request(Request(2, 2, 1, keys=keys), "p", mixed)
+    assert mem_mb("480G") == 480 * 1024 and mem_mb("64000") == 64000 and mem_mb("2T") == 2 * 1024 * 1024
+
+
+def test_status_log_line_skips_noise_and_shows_step(tmp_path):
+    from jiniac_hpc.launch.status import last_log_line, last_step
+
+    (tmp_path / "7_0_log.out").write_text(
+        "[jiniac] rank 0/2 (local rank 0) on node vm1; MASTER_ADDR=vm1 MASTER_PORT=29500\n"
+        "[jiniac] step 11/40 loss 7.2011 lr 9.000e-04 2345 tok/s eta 0:00:31\n"
+        "[jiniac] step 12/40 loss 7.1234 lr 9.100e-04 2401 tok/s eta 0:00:30\n"
+        "{'loss': 7.1234, 'grad_norm': 1.2}\n\n")
+    (tmp_path / "7_0_log.err").write_text(
+        "/x/transformers/trainer.py:10: UserWarning: something deprecated\n  warnings.warn(\n"
+        " 40%|████      | 12/30 [00:03<00:04,  3.9it/s]\rprogress 50%|█████     | 15/30\n")
+    assert last_log_line(tmp_path, "7") == "{'loss': 7.1234, 'grad_norm': 1.2}"   # .out first, blank skipped
+    assert last_step(tmp_path, "7") == "step 12/40 loss 7.1234"
+    (tmp_path / "7_0_log.err").write_text("Traceback (most recent call last):\nRuntimeError: boom\n"
+                                          "/x/y.py:3: FutureWarning: later\n")
+    assert last_log_line(tmp_path, "7", failed=True) == "RuntimeError: boom"    # a failed job: its error
+    (tmp_path / "7_0_log.out").unlink()
+    (tmp_path / "7_0_log.err").write_text("a real line\n 10%|█ | 1/10 [00:01<00:09, 1.0s/it]\n")
+    assert last_log_line(tmp_path, "7") == "a real line"
+
+
+def test_ssh_line_names_a_reachable_host(monkeypatch):
+    import socket
+
+    from jiniac_hpc.launch import status
+
+    monkeypatch.setattr(socket, "getfqdn", lambda *a: "localhost")
+    monkeypatch.delenv("SLURMD_NODENAME", raising=False)
+    assert status.login_host() == socket.gethostname()
+    assert f"@{socket.gethostname()} " in status.ssh_hint(6006)
+    monkeypatch.setattr(socket, "getfqdn", lambda *a: "login1.example.org")
+    assert "@login1.example.org " in status.ssh_hint(6006)
+
+
+def test_pretrain_help_lists_stage_and_stage_sets_train_stage(logs_dir):
+    r = run_cli("jobs/pretrain.py", "--help")
+    assert r.returncode == 0 and "--stage K" in r.stdout and "train.stage" in r.stdout
+    # --stage 7 is --set train.stage=7: the recipe check names the key
+    r = run_cli("jobs/pretrain.py", "--stage", "7", "--cluster", "local", "--dry-run",
+                env={"JINIAC_LOGS": str(logs_dir)})
+    assert r.returncode != 0 and "stage 7 is not a stage of the plan" in r.stderr, r.stderr
+    same = run_cli("jobs/pretrain.py", "--set", "train.stage=7", "--cluster", "local", "--dry-run",
+                   env={"JINIAC_LOGS": str(logs_dir)})
+    assert same.stderr == r.stderr
+
+
+def test_local_pretrain_shows_a_step_bar_that_ends_full(logs_dir, tmp_path):
+    """The launcher's bar on this machine: optimizer steps with loss and tokens/s, ending at n/n."""
+    from jiniac_hpc.train.fixtures import build_index
+
+    index = build_index(tmp_path / "data")
+    r = run_cli("jobs/pretrain.py", "--cluster", "local", "--run-name", "bar", "--set", f"data.index={index}",
+                "--set", "model.vocab_size=2000", "--set", "train.max_steps=6", "--set", "train.log_every=4",
+                "--set", "train.eval_every=0", env={"JINIAC_LOGS": str(logs_dir), "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    redraws = [x for x in r.stdout.replace("\r", "\n").splitlines() if x.startswith("pretrain/train")]
+    assert redraws and "step" in redraws[-1] and "loss=" in redraws[-1] and "tok/s" in redraws[-1], redraws
+    assert " 6/6 " in redraws[-1], redraws      # logged at step 4 only, yet the finished bar is full
+    log = (next((logs_dir / "pretrain" / "bar" / "submitit").glob("*_0_log.out"))).read_text()
+    assert re.search(r"\[jiniac\] step 4/6 loss \d+\.\d+ lr \S+ \d+ tok/s eta \d:\d\d:\d\d", log), log[-2000:]

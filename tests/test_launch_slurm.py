@@ -153,3 +153,74 @@ def test_two_task_srun_sees_torch_env(slurm_cluster, logs_dir):
     assert results["summary"][0]["ok"] is True
     summary = json.loads((res.run_dir / "selftest" / "summary.json").read_text())
     assert summary["world_size"] == 2
+
+
+def test_preflight_stops_a_request_the_partition_cannot_run(slurm_cluster, logs_dir):
+    from conftest import run_cli
+
+    r = run_cli("jobs/selftest.py", "--cluster", slurm_cluster, "--set", "ranks_per_node=64", "--run-name", "big",
+                env={"JINIAC_LOGS": str(logs_dir)}, timeout=120)
+    assert r.returncode != 0
+    (line,) = r.stderr.strip().splitlines()           # one line, naming the key, its file, the partition
+    assert "64 CPUs a node" in line and "partition 'debug'" in line, line
+    assert "ranks_per_node in jiniac_hpc/recipes/selftest/debug.yaml" in line, line
+    assert not (logs_dir / "selftest" / "big").exists()   # nothing written, nothing submitted
+
+
+def test_status_shows_pending_reason(slurm_cluster, logs_dir):
+    from jiniac_hpc.launch.runner import launch
+    from jiniac_hpc.launch.status import print_status
+
+    res = launch("selftest", "debug", cluster=slurm_cluster, run_name="pending")
+    try:
+        import io
+
+        buf = io.StringIO()
+        rows = print_status([res.run_dir], out=buf)
+        summary = [r for r in rows if r.step == "summary"]
+        assert summary and summary[0].state == "PENDING" and summary[0].reason == "Dependency", buf.getvalue()
+        assert "PENDING (Dependency)" in buf.getvalue()
+    finally:
+        for jobs in res.jobs.values():
+            subprocess.run(["scancel", jobs[0].job_id.split("_")[0]], capture_output=True)
+
+
+def test_requeue_self_knows_when_slurm_already_requeued(slurm_cluster, logs_dir):
+    """`scontrol requeue` from outside: the job's own requeue says "slurm"; a job asking first says "requeued"."""
+    out = logs_dir / "rq-%j.out"
+    py = f"{sys.executable} -c 'from jiniac_hpc.launch.distributed import requeue_self; print(\"how=\" + requeue_self())'"
+    script = logs_dir / "rq.sh"
+    script.write_text(f"#!/bin/bash\n#SBATCH --requeue\n#SBATCH -p debug\n#SBATCH -o {out}\n"
+                      f"cd {Path(__file__).resolve().parents[1]}\nhow() {{ {py}; }}\n"
+                      f"if [ -n \"$SELF\" ] && [ -z \"$SLURM_RESTART_COUNT\" ]; then how; exit 0; fi\n"
+                      f"trap 'how; exit 0' TERM\necho started\nfor i in $(seq 120); do sleep 1; done\n")
+
+    def submit(**env):
+        r = subprocess.run(["sbatch", "--parsable", str(script)], capture_output=True, text=True, check=True,
+                           env=dict(os.environ, **env))
+        return r.stdout.strip().split(";")[0]
+
+    def log(jid):
+        p = Path(str(out).replace("%j", jid))
+        return p.read_text() if p.exists() else ""
+
+    def until(cond, what):
+        deadline = time.time() + WAIT
+        while not cond():
+            assert time.time() < deadline, what
+            time.sleep(0.5)
+
+    outside = submit()
+    try:
+        until(lambda: "started" in log(outside), "job did not start")
+        subprocess.run(["scontrol", "requeue", outside], check=True, capture_output=True)
+        until(lambda: "how=" in log(outside), "the TERM trap did not run")
+        assert "how=slurm" in log(outside), log(outside)
+    finally:
+        subprocess.run(["scancel", outside], capture_output=True)
+    itself = submit(SELF="1")
+    try:
+        until(lambda: "how=" in log(itself), "job did not run")
+        assert "how=requeued" in log(itself), log(itself)
+    finally:
+        subprocess.run(["scancel", itself], capture_output=True)

@@ -348,6 +348,11 @@ def test_slurm_scontrol_requeue_resumes(slurm_cluster, index, logs_dir):
     logs = "".join(p.read_text(errors="replace") for p in (run / "submitit").glob("*_log.out"))
     resumed = [int(m) for m in re.findall(r"this job: steps (\d+) -> 40; resume from \S+/step-\d{8}", logs)]
     assert resumed and 0 < resumed[0] < TOTAL, logs[-3000:]     # the requeued run continued mid-plan
+    # Slurm's SIGTERM came from the requeue: if rank 0 got to say something (a step can outlast
+    # KillWait on a loaded machine), it says that, not "relaunch"
+    both = "".join(p.read_text(errors="replace") for p in (run / "submitit").glob("*_log.*"))
+    assert "resume by relaunching" not in both, both[-3000:]
+    assert "stopped at step" not in both or "Slurm requeued the job" in both, both[-3000:]
     loss = scalars(run, "train/loss")
     assert sorted(loss) == list(range(1, TOTAL + 1))
 

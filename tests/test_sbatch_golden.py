@@ -2,7 +2,8 @@
 
 The renderer is pure, so its output is compared byte for byte. After an intended change,
 regenerate with ``JINIAC_UPDATE_GOLDEN=1 pytest tests/test_sbatch_golden.py`` (golden files)
-and ``jiniac templates`` (sbatch_templates/), and review the diff.
+and ``jiniac templates`` (sbatch_templates/), and review the diff. That the templates really
+run under ``sbatch -N 2`` is tested against Slurm in ``tests/test_slurm_two_nodes.py``.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from jiniac_hpc.launch.cluster import JobConfig, load_cluster
 from jiniac_hpc.launch.sbatch import build_spec, render_sbatch
-from jiniac_hpc.launch.templates import TEMPLATES, dry_run_text, render_all, template_dir
+from jiniac_hpc.launch.templates import TEMPLATES, render_all, template_dir
 from jiniac_hpc.stages import get_stage
 
 from conftest import run_cli
@@ -65,16 +66,53 @@ def test_committed_templates_are_fresh():
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
-def test_dry_run_prints_the_template(name):
-    stage, args = TEMPLATES[name]
-    if get_stage(stage).plan is None:
-        r = run_cli(f"jobs/{stage.replace('-', '_')}.py", *args, "--cluster", "abci-h100", "--dry-run")
-        assert r.returncode != 0 and "not implemented yet" in r.stderr
-        return
-    r = run_cli(f"jobs/{stage.replace('-', '_')}.py", *args, "--cluster", "abci-h100", "--dry-run")
+def test_template_leaves_counts_and_run_name_to_slurm(name):
+    """What makes a template run as `sbatch -N 2 sbatch_templates/X.sbatch`: no site modules, no
+    GPUs on the local profile, python from the checkout, run name per job, counts from Slurm."""
+    stage, ov = TEMPLATES[name]
+    text = (template_dir() / f"{name}.sbatch").read_text()
+    r = run_cli("-m", "jiniac_hpc.cli", "templates", stage, *[x for o in ov for x in ("--set", o)])
     assert r.returncode == 0, r.stderr
-    assert r.stdout == (template_dir() / f"{name}.sbatch").read_text()
-    assert r.stdout == dry_run_text(stage, args)
+    assert r.stdout == text
+    assert "module " not in text and "--gres" not in text and "#SBATCH --partition=debug" in text
+    assert 'RUN="${JINIAC_RUN_NAME:-debug-$SLURM_JOB_ID}"' in text
+    assert '"${JINIAC_PYTHON:-.venv/bin/python}" -u -m jiniac_hpc.launch.direct --template' in text
+    assert 'cd "${SLURM_SUBMIT_DIR:-.}"' in text and "--set job.nodes" not in text
+
+
+def test_template_job_takes_counts_from_slurm(monkeypatch):
+    from jiniac_hpc.launch.direct import slurm_job_overrides
+
+    monkeypatch.setenv("SLURM_NNODES", "2")
+    monkeypatch.setenv("SLURM_NTASKS_PER_NODE", "1")
+    assert slurm_job_overrides() == ["job.nodes=2", "job.tasks_per_node=1"]
+    monkeypatch.setenv("SLURM_NTASKS_PER_NODE", "8(x2)")   # Slurm's compressed form
+    assert slurm_job_overrides() == ["job.nodes=2", "job.tasks_per_node=8"]
+
+
+def test_gpu_dry_run_matches_golden():
+    """The README's site example: `jobs/pretrain.py --recipe jiniac-5b --nodes 2 --cluster abci-h100 --dry-run`."""
+    r = run_cli("jobs/pretrain.py", "--recipe", "jiniac-5b", "--nodes", "2", "--cluster", "abci-h100", "--dry-run")
+    assert r.returncode == 0, r.stderr
+    path = GOLDEN / "pretrain_jiniac5b_abci.sbatch"
+    if os.environ.get("JINIAC_UPDATE_GOLDEN"):
+        path.write_text(r.stdout)
+    assert r.stdout == path.read_text(), f"{path} differs; regenerate if the change is intended"
+    assert "#SBATCH --nodes=2" in r.stdout and "#SBATCH --gres=gpu:8" in r.stdout
+
+
+def test_dry_run_needs_no_slurm(tmp_path):
+    """--dry-run on a laptop: no srun/sbatch on PATH (submitit's SlurmExecutor would refuse to exist)."""
+    r = run_cli("jobs/pretrain.py", "--recipe", "jiniac-5b", "--nodes", "2", "--cluster", "abci-h100", "--dry-run",
+                env={"PATH": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("#!/bin/bash") and "srun --unbuffered" in r.stdout
+
+
+def test_scripts_remove_empty_batch_logs():
+    text = (GOLDEN / "cpu_array_after.sbatch").read_text()
+    assert text.rstrip().endswith("exit $rc")
+    assert '[ -s "$f" ] || rm -f "$f"' in text and "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID" in text
 
 
 def test_gpu_array_tasks_take_one_gpu_each():

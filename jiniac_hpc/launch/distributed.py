@@ -9,11 +9,15 @@ Preemption: submitit's own USR2 handler lets only global rank 0 checkpoint, then
 which would leave the other ranks' optimizer shards unsaved. Training therefore uses
 :class:`PreemptionGuard` instead: every rank only records the signal; at the next step
 boundary the ranks agree (an all-reduce), all of them save, and only then rank 0 requeues the
-job and every rank exits.
+job and every rank exits. When Slurm itself sent the signal while requeueing the job
+(``scontrol requeue``), :func:`requeue_self` sees that and says so instead.
+
+Every task's log starts with :func:`placement_line`: its node, rank and MASTER_ADDR.
 """
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,6 +37,22 @@ def export_torch_env() -> Optional[submitit.helpers.TorchDistributedEnvironment]
         return None  # not inside a submitit job
     # Keep every GPU visible: HF/DeepSpeed pick the device from LOCAL_RANK.
     return env.export(set_cuda_visible_devices=False)
+
+
+def node_name() -> str:
+    """This task's node as Slurm names it (virtual nodes share one hostname), else the hostname."""
+    import socket
+
+    return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
+
+
+def placement_line(task: int, num_tasks: int) -> str:
+    """One log line saying where this task runs: node, rank, and the rendezvous address."""
+    if "RANK" in os.environ:
+        return (f"[jiniac] rank {os.environ['RANK']}/{os.environ.get('WORLD_SIZE', '?')} "
+                f"(local rank {os.environ.get('LOCAL_RANK', '?')}) on node {node_name()}; "
+                f"MASTER_ADDR={os.environ.get('MASTER_ADDR', '?')} MASTER_PORT={os.environ.get('MASTER_PORT', '?')}")
+    return f"[jiniac] task {task}/{num_tasks} on node {node_name()}"
 
 
 def single_process_env() -> None:
@@ -91,18 +111,46 @@ class PreemptionGuard:
         return local
 
 
-def requeue_self(delay_s: float = 0.0) -> bool:
-    """Put the current Slurm job back in the queue; True if Slurm accepted it.
+def _slurm_job_id() -> Optional[str]:
+    if os.environ.get("SLURM_ARRAY_JOB_ID"):
+        return f"{os.environ['SLURM_ARRAY_JOB_ID']}_{os.environ['SLURM_ARRAY_TASK_ID']}"
+    return os.environ.get("SLURM_JOB_ID")
+
+
+def requeued_by_slurm(job_id: Optional[str] = None) -> bool:
+    """True when Slurm is already requeueing this job (``scontrol requeue``, preemption with requeue).
+
+    Slurm counts restarts as it requeues (``Restarts=`` in ``scontrol show job``) and tells the
+    running job the count it started with (``SLURM_RESTART_COUNT``, unset on the first run).
+    """
+    job_id = job_id or _slurm_job_id()
+    if not job_id:
+        return False
+    try:
+        r = subprocess.run(["scontrol", "show", "job", "-o", job_id], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    m = re.search(r"\bRestarts=(\d+)", r.stdout)
+    return bool(m) and int(m.group(1)) > int(os.environ.get("SLURM_RESTART_COUNT") or 0)
+
+
+def requeue_self(delay_s: float = 0.0) -> str:
+    """Put the current Slurm job back in the queue. Returns ``"requeued"`` (we did),
+    ``"slurm"`` (Slurm already had: ``scontrol requeue`` or preemption sent the signal) or ``""``.
 
     Called by global rank 0 after every rank has saved. Outside Slurm (local runs) there is
     nothing to requeue: the caller exits and the next launch resumes from the checkpoint.
     """
-    job_id = os.environ.get("SLURM_ARRAY_JOB_ID") and (
-        f"{os.environ['SLURM_ARRAY_JOB_ID']}_{os.environ['SLURM_ARRAY_TASK_ID']}") or os.environ.get("SLURM_JOB_ID")
+    job_id = _slurm_job_id()
     if not job_id:
-        return False
+        return ""
+    if requeued_by_slurm(job_id):
+        return "slurm"
     time.sleep(delay_s)
     r = subprocess.run(["scontrol", "requeue", job_id], capture_output=True, text=True)
     if r.returncode != 0:
+        if requeued_by_slurm(job_id):   # a requeue that raced with ours
+            return "slurm"
         print(f"[jiniac] scontrol requeue {job_id} failed: {r.stderr.strip()}", file=sys.stderr, flush=True)
-    return r.returncode == 0
+        return ""
+    return "requeued"

@@ -3,7 +3,8 @@
 This is the only place that creates executors. On a Slurm profile it returns
 :class:`JiniacSlurmExecutor`, a submitit ``SlurmExecutor`` whose script text comes from our
 pure :func:`~jiniac_hpc.launch.sbatch.render_sbatch` (so ``--dry-run``, the templates and real
-submissions agree). On the ``local`` profile it returns submitit's ``LocalExecutor``, which runs
+submissions agree). ``--dry-run`` calls :func:`script_text` directly and never builds an
+executor: submitit's SlurmExecutor refuses to exist where ``srun`` is missing. On the ``local`` profile it returns submitit's ``LocalExecutor``, which runs
 the very same pickled callables as subprocesses of this machine.
 
     ex = make_executor(cluster, job, folder="logs/x/run/submitit", name="x")
@@ -45,6 +46,30 @@ def afterok(jobs: Sequence[core.Job]) -> Optional[str]:
     return "afterok:" + ":".join(ids) if ids else None
 
 
+def submitit_command(python: str, folder: Path | str) -> str:
+    """submitit's own entry line: unpickle and run the job in ``folder``."""
+    return f"{python} -u -m submitit.core._submit {rel(folder)}"
+
+
+def slurm_spec(cluster: ClusterProfile, job: JobConfig, folder: Path | str, name: str,
+               dependency: Optional[str] = None) -> SbatchSpec:
+    """The sbatch spec of one step (no command yet). Pure: needs no Slurm on this machine."""
+    from jiniac_hpc.paths import logs_root
+
+    return build_spec(job_name=name, job=job, cluster=cluster, command="", log_dir=rel(folder),
+                      dependency=dependency, batch_log_dir=rel(logs_root()))
+
+
+def script_text(spec: SbatchSpec, command: str, array_size: Optional[int] = None,
+                array_parallelism: int = 256) -> str:
+    """The exact script a submission (of an array of ``array_size``) sends; ``--dry-run`` prints it."""
+    spec = spec.with_(command=command)
+    if array_size is not None:
+        spec = spec.with_(array=f"0-{array_size - 1}%{min(array_size, array_parallelism)}",
+                          output=spec.output.replace("%j", "%A_%a"), error=spec.error.replace("%j", "%A_%a"))
+    return render_sbatch(spec)
+
+
 class JiniacSlurmExecutor(submitit.SlurmExecutor):
     """A SlurmExecutor whose sbatch text is :func:`render_sbatch` of one :class:`SbatchSpec`."""
 
@@ -58,17 +83,11 @@ class JiniacSlurmExecutor(submitit.SlurmExecutor):
 
     @property
     def _submitit_command_str(self) -> str:
-        if self._command is not None:
-            return self._command
-        return f"{self.python} -u -m submitit.core._submit {rel(self.folder)}"
+        return self._command if self._command is not None else submitit_command(self.python, self.folder)
 
     def script_text(self, array_size: Optional[int] = None) -> str:
         """The exact script that :meth:`submit` (or map_array of ``array_size``) would send."""
-        spec = self.spec.with_(command=self._submitit_command_str)
-        if array_size is not None:
-            spec = spec.with_(array=f"0-{array_size - 1}%{min(array_size, self.array_parallelism)}",
-                              output=spec.output.replace("%j", "%A_%a"), error=spec.error.replace("%j", "%A_%a"))
-        return render_sbatch(spec)
+        return script_text(self.spec, self._submitit_command_str, array_size, self.array_parallelism)
 
     array_parallelism: int = 256
 
@@ -127,8 +146,7 @@ def make_executor(cluster: ClusterProfile, job: JobConfig, folder: Path | str, n
     from jiniac_hpc.paths import logs_root
 
     logs_root().mkdir(parents=True, exist_ok=True)
-    spec = build_spec(job_name=name, job=job, cluster=cluster, command="", log_dir=rel(folder),
-                      dependency=dependency, batch_log_dir=rel(logs_root()))
+    spec = slurm_spec(cluster, job, folder, name, dependency)
     ex = JiniacSlurmExecutor(folder, spec, max_num_timeout=job.max_requeues, command=command)
     ex.python = cluster.python_cmd
     ex.array_parallelism = job.array_parallelism

@@ -4,8 +4,9 @@
     launch("corpus", recipe="debug", cluster="local-slurm")
 
 Everything that can fail is checked here, on the login node, before the first sbatch:
-the recipe (unknown keys, types, values), the cluster profile, and the stage's inputs
-(``plan`` raises on a missing data path). The run directory is
+the recipe (unknown keys, types, values), the cluster profile, the stage's inputs
+(``plan`` raises on a missing data path), and whether the partition's nodes can ever run each
+step's request (:mod:`jiniac_hpc.launch.preflight`). The run directory is
 ``logs/<stage>/<run-name>/`` with ``config.yaml``, ``jobs.json`` (what was submitted),
 ``submitit/`` (the ``%j`` logs) and whatever the stage writes (``tensorboard/``,
 ``checkpoints/``, shards...). A relaunch with the same run name submits only the steps and
@@ -23,8 +24,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 from jiniac_hpc.config import ConfigError, dump_yaml, load_recipe, recipe_path, to_dict
-from jiniac_hpc.launch.cluster import ClusterProfile, JobConfig, resolve_cluster
-from jiniac_hpc.launch.executor import afterok, make_executor, rel, wait_all
+from jiniac_hpc.launch.cluster import ClusterProfile, JobConfig, clusters_dir, resolve_cluster
+from jiniac_hpc.launch.executor import (afterok, make_executor, rel, script_text, slurm_spec, submitit_command,
+                                        wait_all)
+from jiniac_hpc.launch.preflight import Request, preflight
+from jiniac_hpc.launch.status import PROGRESS
 from jiniac_hpc.paths import logs_root
 from jiniac_hpc.stages import Step, StepJob, config_class, get_stage, plan_function
 
@@ -95,6 +99,11 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
     folder = run_dir / "submitit"
     recipe_arg = str(recipe) if not Path(str(recipe)).exists() else str(recipe_path(stage, recipe))
     single = len(steps) == 1 and steps[0].tasks == 1
+    if not (dry_run or prof.is_local):
+        # every step before the first sbatch: a DAG must not stop half-submitted
+        for step in steps:
+            if step.missing:
+                preflight(request_for(step.job or cfg.job, prof, step, stage, recipe), prof.partition)
     if not dry_run:
         dump_yaml(cfg, run_dir / "config.yaml")
     prev_jobs: list = []
@@ -107,10 +116,13 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
             continue
         job_cfg: JobConfig = step.job or cfg.job
         dep = afterok(prev_jobs) if prev_jobs else dependency
-        command = direct_command(prof, stage, recipe_arg, run_name, overrides, rel(folder)) if single else None
-        ex = make_executor(prof, job_cfg, folder, name=f"{stage}-{step.name}", dependency=dep, command=command)
+        name = f"{stage}-{step.name}"
+        direct = direct_command(prof, stage, recipe_arg, run_name, overrides, rel(folder)) if single else None
         if not prof.is_local:
-            res.scripts[step.name] = ex.script_text(None if step.tasks == 1 else len(todo))
+            # rendered without an executor: a dry run needs no Slurm on this machine
+            res.scripts[step.name] = script_text(slurm_spec(prof, job_cfg, folder, name, dep),
+                                                 direct or submitit_command(prof.python_cmd, folder),
+                                                 None if step.tasks == 1 else len(todo), job_cfg.array_parallelism)
         if dry_run:
             # the script alone on stdout (so `--dry-run > my.sbatch` is submittable); notes on stderr
             print(f"# ---- {stage}/{step.name}: {len(todo)} task(s) of {step.fn} ----", file=sys.stderr)
@@ -119,6 +131,7 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
             else:
                 out.write(res.scripts[step.name])
             continue
+        ex = make_executor(prof, job_cfg, folder, name=name, dependency=dep, command=direct)
         calls = [StepJob(stage, cfg_data, str(run_dir), step.name, step.fn, i, step.tasks, to_dict(prof))
                  for i in todo]
         if prof.is_local:
@@ -126,7 +139,8 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
             # DAG would on Slurm, with at most as many tasks at once as there are cores for them.
             slots = max(1, min(job_cfg.array_parallelism,
                                (os.cpu_count() or 1) // (job_cfg.cpus_per_task or prof.cpus_per_task)))
-            jobs = _run_local_step(ex, calls, slots, f"{stage}/{step.name}", out)
+            jobs = _run_local_step(ex, calls, slots, f"{stage}/{step.name}", out,
+                                   run_dir / PROGRESS if step.distributed else None)
             res.jobs[step.name] = jobs
             _record(run_dir, stage, step, jobs, todo, prof)
             prev_jobs = jobs
@@ -146,23 +160,87 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
     return res
 
 
-def _run_local_step(ex, calls: list, slots: int, desc: str, out) -> list:
-    """Run ``calls`` on this machine, ``slots`` at a time, with a progress bar; raise if one failed."""
+def request_for(job: JobConfig, prof: ClusterProfile, step: Step, stage: str, recipe: str) -> Request:
+    """The step's resources for :func:`preflight`, each with the key and file a user changes."""
+    try:
+        recipe_file = rel(recipe_path(stage, recipe))
+    except ConfigError:
+        recipe_file = str(recipe)
+    profile_file = rel(clusters_dir() / f"{prof.name}.yaml")
+    def in_recipe(key: str) -> str:
+        key = step.job_keys.get(key.split(".")[-1], key)
+        return f"{key} in {recipe_file} (or --set {key}=N)"
+
+    def in_profile(key: str) -> str:
+        return f"{key} in {profile_file}"
+
+    gpu_tasks = job.gpus and prof.gpus_per_node and not job.gpus_per_task
+    keys = {"nodes": in_recipe("job.nodes").replace(")", " or --nodes N)"),
+            "tasks_per_node": in_profile("gpus_per_node") if gpu_tasks else in_recipe("job.tasks_per_node"),
+            "cpus_per_task": in_recipe("job.cpus_per_task") if job.cpus_per_task else in_profile("cpus_per_task"),
+            "gpus_per_node": in_recipe("job.gpus_per_task") if job.gpus_per_task else in_profile("gpus_per_node"),
+            "mem": in_recipe("job.mem") if job.mem else in_profile("mem"),
+            "partition": in_profile("partition")}
+    return Request(job.nodes, job.tasks_for(prof), job.cpus_per_task or prof.cpus_per_task, job.gpus_for(prof),
+                   job.mem or prof.mem, tuple(keys.items()))
+
+
+def _run_local_step(ex, calls: list, slots: int, desc: str, out, progress: Optional[Path] = None) -> list:
+    """Run ``calls`` on this machine, ``slots`` at a time, with a progress bar; raise if one failed.
+
+    A training step draws a bar of optimizer steps (loss, tokens/s, ETA) from ``progress``, the
+    file rank 0 rewrites at each log step; other steps draw a bar of tasks.
+    """
     from tqdm import tqdm
 
+    started = time.time()
     jobs: list = []
-    with tqdm(total=len(calls), desc=desc, unit="task", file=out, leave=True) as bar:
-        pending = list(calls)
-        while pending or any(not j.done() for j in jobs):
-            while pending and sum(not j.done() for j in jobs) < slots:
-                jobs.append(ex.submit(pending.pop(0)))
+    bar = None if progress else tqdm(total=len(calls), desc=desc, unit="task", file=out, leave=True)
+    last: dict = {}
+    pending = list(calls)
+    while pending or any(not j.done() for j in jobs):
+        while pending and sum(not j.done() for j in jobs) < slots:
+            jobs.append(ex.submit(pending.pop(0)))
+        if progress is None:
             done = sum(j.done() for j in jobs)
             if done != bar.n:  # redraw only on progress: logs and pipes get one line per finished task
                 bar.update(done - bar.n)
-            time.sleep(0.3)
-    for j in jobs:
-        j.results()  # raises with the task's traceback if any task failed
+        else:
+            rec = _read_progress(progress, started)
+            if rec and rec != last:
+                if bar is None:   # first record: a resumed run's bar starts at its step, so the rate is right
+                    bar = tqdm(total=rec["total"], initial=rec["step"], desc=desc, unit="step", file=out, leave=True)
+                bar.set_postfix_str(_postfix(rec), refresh=False)
+                bar.update(rec["step"] - bar.n)
+                last = rec
+        time.sleep(0.3)
+    results = [r for j in jobs for r in j.results()]   # raises with the task's traceback if a task failed
+    rec = _read_progress(progress, started) if progress else {}
+    if bar is None:   # a distributed step that logged no training steps: count it as tasks
+        bar = tqdm(total=len(calls), desc=desc, unit="task", file=out, leave=True)
+    if bar.unit == "task":
+        bar.update(len(jobs) - bar.n)   # every task is done; the last may finish during the final sleep
+    else:
+        finished = all(isinstance(r, dict) and r.get("status") in ("complete", "done") for r in results)
+        bar.set_postfix_str(_postfix(rec or last), refresh=False)
+        bar.update((bar.total if finished else (rec or last)["step"]) - bar.n)  # the last step need not be logged
+    bar.close()
     return jobs
+
+
+def _read_progress(path: Path, since: float) -> dict:
+    try:
+        rec = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return rec if rec.get("time", 0) >= since else {}
+
+
+def _postfix(rec: dict) -> str:
+    parts = [f"loss={rec['loss']:.4f}"]
+    if rec.get("tokens_per_s") is not None:
+        parts.append(f"{rec['tokens_per_s']:.0f} tok/s")
+    return ", ".join(parts)
 
 
 def _record(run_dir: Path, stage: str, step: Step, jobs: list, tasks: list[int], prof: ClusterProfile) -> None:

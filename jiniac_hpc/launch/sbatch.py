@@ -5,7 +5,10 @@ go through :func:`render_sbatch`, so resources are written in one place (like su
 ``_make_sbatch_string``). ``tests/test_sbatch_golden.py`` diffs the output against golden
 files and fails when a committed template is stale; regenerate them with
 
-    python -m jiniac_hpc.launch.templates --write
+    jiniac templates
+
+Every script ends by removing its batch step's own log files when they are empty (they only
+hold what the setup lines print), so ``logs/`` does not fill with empty ``*.batch.{out,err}``.
 """
 from __future__ import annotations
 
@@ -47,6 +50,8 @@ class SbatchSpec:
     setup: tuple[str, ...] = ()
     srun_args: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = field(default=())
+    prelude: tuple[str, ...] = ()    # shell lines before the job line (templates: repo, python, run name)
+    shell_paths: bool = False        # output/error/log_dir hold shell variables: quote with "", not ''
 
     def with_(self, **kw) -> "SbatchSpec":
         return replace(self, **kw)
@@ -84,14 +89,24 @@ def render_sbatch(spec: SbatchSpec) -> str:
         if v is None:
             continue
         lines.append(f"#SBATCH --{k}" + (f"={v}" if v != "" else ""))
+    if spec.prelude:
+        lines += [""] + list(spec.prelude)
     if spec.setup:
         lines += ["", "# setup (from the cluster profile)"] + list(spec.setup)
-    lines += ["", "export SUBMITIT_EXECUTOR=slurm", f"mkdir -p {shlex.quote(spec.log_dir)}"]
+    q = (lambda x: f'"{x}"') if spec.shell_paths else shlex.quote
+    lines += ["", "export SUBMITIT_EXECUTOR=slurm", f"mkdir -p {q(spec.log_dir)}"]
     for k, v in spec.env:
         lines.append(f"export {k}={shlex.quote(v)}")
-    srun = ["srun", "--unbuffered", "--output", spec.output, "--error", spec.error, *spec.srun_args]
+    srun = ["srun", "--unbuffered", "--output", q(spec.output), "--error", q(spec.error),
+            *(shlex.quote(a) for a in spec.srun_args)]
+    batch_log = f'{q(spec.batch_log_dir)}/"$SLURM_JOB_NAME-${{id:-$SLURM_JOB_ID}}".batch'
     lines += ["", "# one task per GPU (or per array element); each runs the same entry point",
-              " ".join(shlex.quote(a) for a in srun) + " " + spec.command, ""]
+              " ".join(srun) + " " + spec.command,
+              "rc=$?",
+              "# the batch step's own log holds only what the lines above printed: drop it when empty",
+              "id=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID}",
+              f"for f in {batch_log}.out {batch_log}.err; do [ -s \"$f\" ] || rm -f \"$f\"; done",
+              "exit $rc", ""]
     return "\n".join(lines)
 
 

@@ -53,7 +53,8 @@ def plan(cfg: SelfTestConfig, run_dir: Path) -> list[Step]:
     rdv_job = JobConfig(nodes=cfg.job.nodes, tasks_per_node=cfg.ranks_per_node, time_min=cfg.job.time_min)
     return [
         Step("probe", "jiniac_hpc.launch.selftest:probe", tasks=n, done=probe_done),
-        Step("rendezvous", "jiniac_hpc.launch.selftest:rendezvous", distributed=True, done=[rdv_done], job=rdv_job),
+        Step("rendezvous", "jiniac_hpc.launch.selftest:rendezvous", distributed=True, done=[rdv_done], job=rdv_job,
+             job_keys={"tasks_per_node": "ranks_per_node"}),
         Step("summary", "jiniac_hpc.launch.selftest:summary", done=[_marker(run_dir, "summary").exists()]),
     ]
 

@@ -1,15 +1,20 @@
-"""What a run is doing: its jobs, their Slurm state, elapsed time and last log line; TensorBoard.
+"""What a run is doing: its jobs, their Slurm state (and why a pending job waits), elapsed time,
+the last training step and loss, and the last meaningful log line; TensorBoard.
 
     jiniac status logs/pretrain/debug       # or: jiniac status pretrain/debug, or no argument for all runs
     jiniac tb logs/pretrain/debug           # TensorBoard on localhost + the ssh -L line for a laptop
 
 State comes from ``sacct`` where accounting works (it knows finished jobs), else ``squeue``
-(running or pending only), else the submitit result files (local runs).
+(running or pending only; it also gives the pending reason, ``%r``), else the submitit result
+files (local runs). A job submitted with plain ``sbatch`` on a template records itself in its
+run's ``jobs.json`` (:mod:`jiniac_hpc.launch.direct`), so it shows up here too.
 """
 from __future__ import annotations
 
 import getpass
 import json
+import os
+import re
 import socket
 import subprocess
 import sys
@@ -18,6 +23,9 @@ from pathlib import Path
 from typing import Optional
 
 from jiniac_hpc.launch.executor import rel
+
+#: Where training keeps its newest step, loss and rate (``train.callbacks.ProgressLog``), in the run directory.
+PROGRESS = "progress.json"
 
 
 @dataclass
@@ -28,6 +36,8 @@ class JobRow:
     state: str
     elapsed: str
     last_line: str
+    progress: str = ""     # "step 12/40 loss 7.1234" from the job's own log, for training jobs
+    reason: str = ""       # why a PENDING job waits (squeue %r): Resources, Priority, Dependency...
 
 
 def find_run(arg: str, root: Path) -> Path:
@@ -63,9 +73,9 @@ def expand_array_id(jid: str) -> list[str]:
     return ids
 
 
-def slurm_states(job_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """job id -> (state, elapsed) from sacct, falling back to squeue."""
-    out: dict[str, tuple[str, str]] = {}
+def slurm_states(job_ids: list[str]) -> dict[str, tuple[str, str, str]]:
+    """job id -> (state, elapsed, pending reason) from sacct, then squeue for pending or unknown jobs."""
+    out: dict[str, tuple[str, str, str]] = {}
     if not job_ids:
         return out
     text = _run(["sacct", "-n", "-P", "-X", "-o", "JobID,State,Elapsed", "-j", ",".join(sorted(
@@ -74,25 +84,50 @@ def slurm_states(job_ids: list[str]) -> dict[str, tuple[str, str]]:
         parts = line.split("|")
         if len(parts) >= 3:
             for jid in expand_array_id(parts[0]):
-                out[jid] = (parts[1].split()[0], parts[2])
-    missing = [j for j in job_ids if j not in out]
-    if missing:
-        text = _run(["squeue", "-h", "-o", "%i|%T|%M", "-j", ",".join(sorted({j.split('_')[0] for j in missing}))])
+                out[jid] = (parts[1].split()[0], parts[2], "")
+    ask = [j for j in job_ids if j not in out or out[j][0] in ("PENDING", "REQUEUED")]
+    if ask:
+        text = _run(["squeue", "-h", "-o", "%i|%T|%M|%r", "-j", ",".join(sorted({j.split('_')[0] for j in ask}))])
         for line in (text or "").splitlines():
             parts = line.split("|")
-            if len(parts) >= 3:
+            if len(parts) >= 4:
                 for jid in expand_array_id(parts[0]):
-                    out[jid] = (parts[1], parts[2])
+                    out[jid] = (parts[1], parts[2], parts[3] if parts[1] == "PENDING" else "")
     return out
 
 
-def _last_line(folder: Path, job_id: str) -> str:
-    for name in (f"{job_id}_0_log.err", f"{job_id}_0_log.out"):
-        p = folder / name
-        if p.exists():
-            lines = [ln for ln in p.read_text(errors="replace").splitlines() if ln.strip()]
-            if lines:
-                return lines[-1][-120:]
+#: Log lines that say nothing about progress: tqdm redraws, Python warnings and their source lines.
+NOISE = re.compile(r"\r|\d+%\|| it/s\]|s/it\]|[A-Za-z]*Warning\b|warnings\.warn|^\s+(warn|warnings)\(|^\s*$")
+STEP_LINE = re.compile(r"\[jiniac\] (step \d+/\d+ loss \S+)")
+FAILED = ("FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE")
+
+
+def _log_lines(path: Path) -> list[str]:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return []
+    # a tqdm bar rewrites its line with \r: only the last redraw of each line is real output
+    return [ln.rsplit("\r", 1)[-1] for ln in text.splitlines()]
+
+
+def last_log_line(folder: Path, job_id: str, failed: bool = False) -> str:
+    """The newest meaningful line of task 0's log: ``.out`` first (``.err`` holds warnings and
+    progress-bar redraws), ``.err`` first for a failed job (its traceback ends there)."""
+    names = [f"{job_id}_0_log.out", f"{job_id}_0_log.err"]
+    for name in (names[::-1] if failed else names):
+        lines = [ln for ln in _log_lines(folder / name) if not NOISE.search(ln)]
+        if lines:
+            return lines[-1].strip()[-120:]
+    return ""
+
+
+def last_step(folder: Path, job_id: str) -> str:
+    """``step 12/40 loss 7.1234``: the newest step line training wrote to task 0's log."""
+    for ln in reversed(_log_lines(folder / f"{job_id}_0_log.out")):
+        m = STEP_LINE.search(ln)
+        if m:
+            return m.group(1)
     return ""
 
 
@@ -107,6 +142,11 @@ def _local_state(folder: Path, job_id: str) -> str:
     return "COMPLETED" if outcome == "success" else "FAILED"
 
 
+def _row(stage: str, step: str, folder: Path, jid: str, state: str, elapsed: str, reason: str = "") -> JobRow:
+    return JobRow(stage, step, jid, state, elapsed, last_log_line(folder, jid, failed=state.startswith(FAILED)),
+                  last_step(folder, jid), reason)
+
+
 def rows_for(run_dir: Path) -> list[JobRow]:
     records = json.loads((run_dir / "jobs.json").read_text()) if (run_dir / "jobs.json").exists() else []
     ids = [j for r in records for j in r["job_ids"]]
@@ -116,10 +156,10 @@ def rows_for(run_dir: Path) -> list[JobRow]:
         folder = Path(r["folder"])
         for jid in r["job_ids"]:
             if r["cluster"] == "local":
-                state, elapsed = _local_state(folder, jid), ""
+                state, elapsed, reason = _local_state(folder, jid), "", ""
             else:
-                state, elapsed = states.get(jid, ("UNKNOWN", ""))
-            rows.append(JobRow(r["stage"], r["step"], jid, state, elapsed, _last_line(folder, jid)))
+                state, elapsed, reason = states.get(jid, ("UNKNOWN", "", ""))
+            rows.append(_row(r["stage"], r["step"], folder, jid, state, elapsed, reason))
     return rows
 
 
@@ -128,8 +168,8 @@ def pipeline_rows(run_dir: Path) -> list[JobRow]:
     data = json.loads((run_dir / "pipeline.json").read_text())
     drivers = [j for r in data["stages"] if r["stage"] == "driver" for j in r["job_ids"]]
     states = slurm_states(drivers)
-    rows = [JobRow("pipeline", "driver", j, *states.get(j, ("UNKNOWN", "")),
-                   _last_line(run_dir / "submitit", j)) for j in drivers]
+    rows = [_row("pipeline", "driver", run_dir / "submitit", j, *states.get(j, ("UNKNOWN", "", "")))
+            for j in drivers]
     seen = set()
     for r in data["stages"]:
         if r["stage"] == "driver" or r["stage"] in seen:
@@ -150,8 +190,10 @@ def print_status(run_dirs: list[Path], out=sys.stdout) -> list[JobRow]:
         if not rows:
             print("  (no jobs recorded)", file=out)
         for row in rows:
-            print(f"  {row.stage}/{row.step:<12s} {row.job_id:<12s} {row.state:<12s} {row.elapsed:>10s}  "
-                  f"{row.last_line}", file=out)
+            state = f"{row.state} ({row.reason})" if row.reason else row.state
+            detail = " | ".join(x for x in (row.progress, row.last_line) if x)
+            print(f"  {row.stage}/{row.step:<12s} {row.job_id:<12s} {state:<24s} {row.elapsed:>10s}  {detail}",
+                  file=out)
     return all_rows
 
 
@@ -167,7 +209,16 @@ def tensorboard_command(run_dir: Path, port: int) -> list[str]:
             "--port", str(port)]
 
 
+def login_host() -> str:
+    """A name a laptop can ssh to: the FQDN, unless its lookup fell back to localhost (no DNS
+    entry for this host), then Slurm's node name or the plain hostname."""
+    fqdn = socket.getfqdn()
+    if fqdn and not fqdn.startswith("localhost") and fqdn not in ("127.0.0.1", "::1", "ip6-localhost"):
+        return fqdn
+    return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
+
+
 def ssh_hint(port: int) -> str:
     """The line to run on a laptop to reach a TensorBoard bound to this login node's localhost."""
-    return (f"ssh -N -L {port}:127.0.0.1:{port} {getpass.getuser()}@{socket.getfqdn()}"
+    return (f"ssh -N -L {port}:127.0.0.1:{port} {getpass.getuser()}@{login_host()}"
             f"   # then open http://localhost:{port}")

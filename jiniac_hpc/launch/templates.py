@@ -1,29 +1,45 @@
-"""The committed ``sbatch_templates/*.sbatch``: what they are rendered from.
+"""The committed ``sbatch_templates/*.sbatch``: self-contained scripts for plain ``sbatch``.
 
-    python -m jiniac_hpc.launch.templates          # rewrite them (same as `jiniac templates`)
-    python -m jiniac_hpc.launch.templates --check  # exit 1 if one is stale (tests do this)
+    jiniac templates                                   # rewrite sbatch_templates/ (a test fails while stale)
+    jiniac templates --check                           # exit 1 if one is stale
+    jiniac templates pretrain --cluster local-slurm --set data.index=PATH   # print one, for your data/site
 
-Each template is exactly the ``--dry-run`` output of the job line below, rendered by
-:func:`jiniac_hpc.launch.sbatch.render_sbatch` through the launcher, so a template can never
-disagree with what the launcher submits. Templates exist for single-job stages; array and
-multi-step stages are submitted with ``jobs/<stage>.py``, which chains their steps.
-The cluster is the example GPU profile; copy ``envs/clusters/abci-h100.yaml`` for your site.
+A template differs from the launcher's ``--dry-run`` script in what it leaves to Slurm, so that
+``sbatch -N 4 sbatch_templates/pretrain.sbatch`` means what it says:
+
+- node and task counts: the job reads ``SLURM_NNODES`` / ``SLURM_NTASKS_PER_NODE`` at run time
+  (``jiniac_hpc.launch.direct --template``), so ``-N`` and ``--ntasks-per-node`` on the sbatch
+  line are honoured;
+- the repository is the submit directory (``SLURM_SUBMIT_DIR``); the script stops with one line
+  if that is not a checkout;
+- python is the profile's ``python``, else the checkout's ``.venv/bin/python`` (``$JINIAC_PYTHON``
+  overrides);
+- the run name is ``<recipe>-<job id>`` (``$JINIAC_RUN_NAME`` overrides), so two submissions never
+  share a run directory, and a requeued job (same id) resumes its own;
+- the job writes its own ``jobs.json`` record, so ``jiniac status`` lists it.
+
+Templates are rendered by :func:`jiniac_hpc.launch.sbatch.render_sbatch` from the recipe and the
+cluster profile, like every launcher script. The committed ones use the ``local-slurm`` profile
+(no site modules, no GPUs: they run on any Slurm with a ``debug`` partition) and recipe ``debug``.
 """
 from __future__ import annotations
 
-import io
-import sys
+import shlex
 from pathlib import Path
+from typing import Optional
 
+from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.launch.sbatch import build_spec, render_sbatch
 from jiniac_hpc.paths import REPO_ROOT
 
-GPU_EXAMPLE = "abci-h100"
+TEMPLATE_CLUSTER = "local-slurm"
 
-# template name -> (stage, the `jobs/<stage>.py` arguments it is the --dry-run of)
+# template name -> (stage, --set overrides it is rendered with)
 TEMPLATES: dict[str, tuple[str, list[str]]] = {
-    "pretrain": ("pretrain", ["--nodes", "2"]),
-    "sft": ("sft", ["--nodes", "1"]),
-    "dpo": ("dpo", ["--nodes", "1"]),
+    # one rank a node: the local test cluster's nodes have 1 CPU each when started with 2 nodes
+    "pretrain": ("pretrain", ["job.tasks_per_node=1"]),
+    "sft": ("sft", []),
+    "dpo": ("dpo", []),
 }
 
 
@@ -31,36 +47,48 @@ def template_dir() -> Path:
     return REPO_ROOT / "sbatch_templates"
 
 
-def dry_run_text(stage: str, args: list[str], cluster: str = GPU_EXAMPLE) -> str:
-    """What ``python jobs/<stage>.py ARGS --cluster CLUSTER --dry-run`` prints on stdout."""
-    import contextlib
-    import os
+def template_text(stage: str, recipe: str = "debug", overrides: Optional[list[str]] = None,
+                  cluster: str = TEMPLATE_CLUSTER) -> str:
+    """The plain-sbatch script of a single-job stage (see the module docstring)."""
+    from jiniac_hpc.launch.runner import resolve
+    from jiniac_hpc.stages import get_stage
 
-    from jiniac_hpc.cli import main
-
-    buf = io.StringIO()
-    cwd = os.getcwd()
-    os.chdir(REPO_ROOT)  # log paths are rendered relative to where sbatch is run: the repo root
-    try:
-        with contextlib.redirect_stdout(buf):
-            try:
-                main([stage, *args, "--cluster", cluster, "--dry-run"])
-            except SystemExit as e:
-                if e.code:
-                    raise
-    finally:
-        os.chdir(cwd)
-    return buf.getvalue()
+    overrides = list(overrides or [])
+    st = get_stage(stage)
+    if st.job_step is None:
+        raise ValueError(f"stage {stage!r} is not one job; submit it with jobs/{stage.replace('-', '_')}.py")
+    cfg, prof = resolve(stage, recipe, overrides, cluster)
+    job: JobConfig = cfg.job
+    python = prof.python or '"${JINIAC_PYTHON:-.venv/bin/python}"'
+    name = Path(str(recipe)).stem
+    args = ["--template", "--folder", '"$DIR"', stage, "--recipe", shlex.quote(str(recipe)), "--cluster",
+            shlex.quote(prof.name), "--run-name", '"$RUN"']
+    for o in overrides:
+        args += ["--set", shlex.quote(o)]
+    prelude = (
+        "# the repository: submit from its root (sbatch runs a copy of this file, so $0 cannot tell)",
+        'cd "${SLURM_SUBMIT_DIR:-.}" || exit 1',
+        'if [ ! -f jiniac_hpc/__init__.py ]; then echo "submit from the jiniac-hpc checkout (not $PWD)" >&2; exit 1; fi',
+        "# a new run directory for each job; a requeued job keeps its id, so it resumes its own",
+        f'RUN="${{JINIAC_RUN_NAME:-{name}-$SLURM_JOB_ID}}"',
+        f'DIR="${{JINIAC_LOGS:-logs}}/{stage}/$RUN/submitit"',
+    )
+    spec = build_spec(job_name=f"{stage}-{name}", job=job, cluster=prof,
+                      command=f"{python} -u -m jiniac_hpc.launch.direct " + " ".join(args),
+                      log_dir="$DIR", batch_log_dir="logs")
+    return render_sbatch(spec.with_(prelude=prelude, shell_paths=True))
 
 
 def render_all() -> dict[str, str]:
     from jiniac_hpc.stages import get_stage
 
-    return {name: dry_run_text(stage, args) for name, (stage, args) in TEMPLATES.items()
+    return {name: template_text(stage, overrides=ov) for name, (stage, ov) in TEMPLATES.items()
             if get_stage(stage).plan is not None}
 
 
 if __name__ == "__main__":
+    import sys
+
     from jiniac_hpc.cli import main as cli_main
 
     cli_main(["templates", *sys.argv[1:]])

@@ -106,7 +106,7 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as e:
-                    yield str(f), n, BadRecord(str(f), n, f"invalid JSON ({e.msg} at column {e.colno})")
+                    yield str(f), n, BadRecord(str(f), n, f"invalid JSON ({e.msg}: column {e.colno})")
                     continue
                 if not isinstance(obj, dict):
                     yield str(f), n, BadRecord(str(f), n, f"expected a JSON object, got {type(obj).__name__}")

@@ -239,8 +239,8 @@ def run_trainer(kind: str, cfg, model, tok, train_ds, eval_ds, run_dir: Path, *,
     import trl
 
     from jiniac_hpc.launch.distributed import PreemptionGuard
-    from jiniac_hpc.train.callbacks import (PreemptionCallback, StepCheckpointCallback, TensorBoardScalars,
-                                            finish_preempted)
+    from jiniac_hpc.train.callbacks import (PreemptionCallback, ProgressLog, StepCheckpointCallback,
+                                            TensorBoardScalars, finish_preempted)
 
     lora_on = kind == "dpo" or cfg.lora.enabled
     resume = resume_path(run_dir, cfg.resume)
@@ -259,7 +259,8 @@ def run_trainer(kind: str, cfg, model, tok, train_ds, eval_ds, run_dir: Path, *,
 
     preempt = PreemptionCallback(PreemptionGuard(set(cfg.train.preempt_at)))
     callbacks = [Cadence(cfg.train.save_steps, 0), preempt,
-                 TensorBoardScalars(run_dir / "tensorboard", purge_step=resumed_step + 1 if resume else None)]
+                 TensorBoardScalars(run_dir / "tensorboard", purge_step=resumed_step + 1 if resume else None),
+                 ProgressLog(run_dir)]
     trainer = make_trainer_class(base, kind)(
         model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tok,
         peft_config=lora_config(cfg.lora) if lora_on else None, callbacks=callbacks)

@@ -14,6 +14,8 @@
   agree (:class:`jiniac_hpc.launch.distributed.PreemptionGuard`), save, and stop training.
   :func:`finish_preempted` then lets rank 0 requeue the Slurm job, or, locally, returns a
   "preempted, resume by relaunching" status.
+- :class:`ProgressLog`: rank 0 prints ``[jiniac] step N/M loss ... tok/s eta ...`` at each log
+  step and keeps the same in ``progress.json`` (the local launcher draws its step bar from it).
 - :class:`TensorBoardScalars`: rank 0 writes the ``logs`` of each ``Trainer.log`` call as
   scalars under stable tags (:data:`HF_TAGS` renames Trainer's own keys; keys that already
   contain a ``/`` are written as they are). On resume ``purge_step`` drops events a killed job
@@ -23,14 +25,18 @@ Imports transformers: only job processes import this module.
 """
 from __future__ import annotations
 
+import json
 import math
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Optional
 
 from transformers import TrainerCallback
 
 from jiniac_hpc.launch.distributed import PreemptionGuard, requeue_self
+from jiniac_hpc.launch.status import PROGRESS
 
 #: Trainer's log keys -> our stable TensorBoard tags.
 HF_TAGS = {"loss": "train/loss", "grad_norm": "train/grad_norm", "eval_loss": "eval/loss"}
@@ -79,8 +85,12 @@ def finish_preempted(cb: PreemptionCallback, trainer, rank: int) -> dict:
     """After ``trainer.train()`` returned because of preemption: requeue (Slurm) or explain (local)."""
     step = cb.preempted_at
     where = getattr(trainer, "last_checkpoint", None)
-    requeued = requeue_self() if rank == 0 else False
-    if requeued:
+    how = requeue_self() if rank == 0 else ""
+    requeued = bool(how)
+    if how == "slurm":
+        msg = (f"stopped at step {step} ({cb.guard.reason}); checkpoint {where} saved; Slurm requeued the job "
+               f"(scontrol requeue or preemption): it resumes there by itself")
+    elif how:
         msg = f"preempted at step {step} ({cb.guard.reason}); checkpoint {where}; job requeued, it resumes there"
     else:
         msg = (f"preempted at step {step} ({cb.guard.reason}); checkpoint {where} saved: "
@@ -88,6 +98,51 @@ def finish_preempted(cb: PreemptionCallback, trainer, rank: int) -> dict:
     if rank == 0:
         print(f"[jiniac] {msg}", file=sys.stderr, flush=True)
     return {"status": "preempted", "step": step, "checkpoint": str(where), "requeued": requeued, "message": msg}
+
+
+class ProgressLog(TrainerCallback):
+    """Rank 0, at each ``Trainer.log``: one line ``[jiniac] step 12/40 loss 7.1234 lr 9.0e-04
+    2345 tok/s eta 0:01:10`` on stdout (what ``jiniac status`` shows for a Slurm job) and the same
+    values in ``<run_dir>/progress.json`` (what the local launcher's step bar reads)."""
+
+    def __init__(self, run_dir: Path | str):
+        self.path = Path(run_dir) / PROGRESS
+        self.first: Optional[tuple[float, int]] = None   # (time, step) where this job started training
+        self.tokens: Optional[tuple[float, float]] = None  # (time, num_tokens) for trainers that count tokens
+
+    def on_train_begin(self, args, state, control, **kw):
+        self.first = (time.time(), state.global_step)   # after a resume, global_step is the checkpoint's
+        return control
+
+    def on_log(self, args, state, control, logs=None, **kw):
+        if not state.is_world_process_zero or not logs or "loss" not in logs:
+            return control
+        now, step, total = time.time(), state.global_step, state.max_steps
+        self.first = self.first or (now, step)
+        rate = (step - self.first[1]) / max(now - self.first[0], 1e-9)
+        eta = (total - step) / rate if rate > 0 else None
+        tps = logs.get("perf/tokens_per_s")
+        if tps is None and "num_tokens" in logs:   # TRL counts tokens seen; rate between two logs
+            if self.tokens is not None and now > self.tokens[0]:
+                tps = (float(logs["num_tokens"]) - self.tokens[1]) / (now - self.tokens[0])
+            self.tokens = (now, float(logs["num_tokens"]))
+        lr = logs.get("train/lr", logs.get("learning_rate"))
+        rec = {"step": step, "total": total, "loss": float(logs["loss"]), "lr": lr, "tokens_per_s": tps,
+               "eta_s": eta, "time": now}
+        parts = [f"[jiniac] step {step}/{total}", f"loss {rec['loss']:.4f}"]
+        parts += [f"lr {lr:.3e}"] if lr is not None else []
+        parts += [f"{tps:.0f} tok/s"] if tps is not None else []
+        parts += [f"eta {_hms(eta)}"] if eta is not None else []
+        print(" ".join(parts), flush=True)
+        tmp = self.path.with_name(f".{PROGRESS}.tmp")
+        tmp.write_text(json.dumps(rec))
+        os.replace(tmp, self.path)
+        return control
+
+
+def _hms(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 class TensorBoardScalars(TrainerCallback):

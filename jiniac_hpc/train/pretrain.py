@@ -126,7 +126,10 @@ def plan(cfg: PretrainConfig, run_dir: Path) -> list[Step]:
     check_vocab(cfg, index, index_path)
     spans = plan_spans(cfg, index)
     end = target_step(cfg, spans)
-    found = resume_point(cfg, run_dir, warn=lambda m: None)
+    notes: list[str] = []
+    found = resume_point(cfg, run_dir, warn=notes.append)
+    for note in notes:   # e.g. a corrupt newest checkpoint: say so here, not only in the job log
+        print(f"[pretrain] warning: {note}; the job resumes from {found or 'scratch'}", file=sys.stderr, flush=True)
     at = ckpt.read_meta(found)["step"] if found else 0
     k = cfg.stage_index()
     if k is not None and at < spans[k].start:
@@ -198,8 +201,8 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
     from jiniac_hpc.data.sampler import CurriculumSampler
     from jiniac_hpc.launch.distributed import PreemptionGuard
     from jiniac_hpc.model import build_model, flops_per_token
-    from jiniac_hpc.train.callbacks import (PreemptionCallback, StepCheckpointCallback, TensorBoardScalars,
-                                            finish_preempted)
+    from jiniac_hpc.train.callbacks import (PreemptionCallback, ProgressLog, StepCheckpointCallback,
+                                            TensorBoardScalars, finish_preempted)
     from jiniac_hpc.train.trainer import SAMPLER_STATE, IndexedDataset, PretrainTrainer
 
     run_dir = Path(ctx.run_dir)
@@ -261,7 +264,8 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
     tb = TensorBoardScalars(run_dir / "tensorboard", purge_step=at + 1 if at else None)
     trainer = PretrainTrainer(
         model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds if evaluate else None,
-        callbacks=[StepCheckpointCallback(t.save_every, end if t.save_final else float("inf")), preempt_cb, tb],
+        callbacks=[StepCheckpointCallback(t.save_every, end if t.save_final else float("inf")), preempt_cb, tb,
+                   ProgressLog(run_dir)],
         train_loader=loader, spans=spans, schedule_cfg=cfg.schedule,
         flops_per_token=flops_per_token(hf_cfg, seq_len), peak_tflops=ctx.cluster.peak_tflops, seq_len=seq_len,
         tokens_per_step=t.global_batch_size * seq_len, check_finite=t.check_finite,

@@ -25,7 +25,8 @@ def read_jsonl(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
-                yield Record(n, None, f"broken JSON: {e.msg} at column {e.colno}", size)
+                # e.msg may end in "at" ("Unterminated string starting at"): the column follows a colon
+                yield Record(n, None, f"broken JSON: {e.msg}: column {e.colno}", size)
                 continue
             yield _field(n, obj, src.text_field, size)
 

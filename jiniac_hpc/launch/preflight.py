@@ -1,0 +1,133 @@
+"""Pre-flight: can the partition ever run this request? Checked on the login node before sbatch.
+
+    python -m jiniac_hpc.launch.preflight local-slurm 2 1 1     # partition of a profile, nodes tasks cpus
+
+Slurm accepts a job that asks more CPUs, GPUs or memory a node than any node of the partition has,
+and leaves it PENDING forever (``Reason=PartitionConfig`` or ``Resources``). Here the request
+(nodes x tasks a node x CPUs a task, GPUs and memory a node) is compared with the partition's
+nodes as ``sinfo`` lists them, and a request that no set of nodes can meet fails with one line
+naming the key to change and the file it lives in.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from typing import Optional
+
+from jiniac_hpc.config import ConfigError
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    name: str
+    cpus: int
+    mem_mb: int
+    gpus: int
+
+
+@dataclass(frozen=True)
+class Request:
+    """One job's resources, and for each of them the key (and file) that sets it."""
+
+    nodes: int
+    tasks_per_node: int
+    cpus_per_task: int
+    gpus_per_node: int = 0
+    mem: Optional[str] = None
+    keys: tuple[tuple[str, str], ...] = ()   # resource -> "key (in FILE)"
+
+    def key(self, what: str) -> str:
+        return dict(self.keys).get(what, what)
+
+
+def mem_mb(text: str) -> int:
+    """sbatch's ``--mem`` syntax (``480G``, ``1800G``, ``64000``, ``2T``) in MB."""
+    m = re.fullmatch(r"(\d+)([KMGT]?)B?", text.strip().upper())
+    if not m:
+        raise ConfigError(f"mem: {text!r} is not a size sbatch understands (e.g. 480G)")
+    scale = {"K": 1 / 1024, "": 1, "M": 1, "G": 1024, "T": 1024 * 1024}[m.group(2)]
+    return int(int(m.group(1)) * scale)
+
+
+def _gpus(gres: str) -> int:
+    """GPUs in a sinfo ``%G`` field such as ``gpu:h100:8(S:0-1),shard:16`` or ``(null)``."""
+    n = 0
+    for part in gres.split(","):
+        m = re.match(r"gpu(?::[^:(]+)?:(\d+)", part.strip())
+        if m:
+            n += int(m.group(1))
+    return n
+
+
+def partition_nodes(partition: Optional[str]) -> tuple[str, list[NodeInfo]]:
+    """(partition name, its nodes) from sinfo; the default partition when ``partition`` is None."""
+    args = ["sinfo", "-h", "-N", "-o", "%N|%c|%m|%G|%P"]
+    if partition:
+        args += ["-p", partition]
+    try:
+        r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise ConfigError(f"cannot ask Slurm about the partition ({e})") from None
+    nodes, name = [], partition
+    for line in r.stdout.splitlines():
+        f = line.split("|")
+        if len(f) < 5:
+            continue
+        part = f[4].rstrip("*")
+        if partition is None and not f[4].endswith("*"):
+            continue  # only the default partition (sinfo marks it with *)
+        name = part
+        mem = int(f[2]) if f[2].isdigit() else 0
+        nodes.append(NodeInfo(f[0], int(f[1]) if f[1].isdigit() else 0, mem, _gpus(f[3])))
+    return name or "(default)", nodes
+
+
+def check_request(req: Request, partition: str, nodes: list[NodeInfo]) -> None:
+    """Raise a one-line ConfigError when no ``req.nodes`` nodes of ``nodes`` can run ``req``."""
+    if not nodes:
+        raise ConfigError(f"partition {partition!r} does not exist here or has no nodes (sinfo lists none); "
+                          f"change {req.key('partition')}")
+    if req.nodes > len(nodes):
+        raise ConfigError(f"{req.nodes} nodes requested but partition {partition!r} has {len(nodes)}; "
+                          f"lower {req.key('nodes')}")
+    cpus = req.tasks_per_node * req.cpus_per_task
+    need_mem = mem_mb(req.mem) if req.mem else 0
+    fit = [n for n in nodes if n.cpus >= cpus and n.gpus >= req.gpus_per_node and n.mem_mb >= need_mem]
+    if len(fit) >= req.nodes:
+        return
+    best = max(nodes, key=lambda n: (n.cpus, n.gpus, n.mem_mb))
+    if max(n.cpus for n in nodes) < cpus:
+        most = max(n.cpus for n in nodes)
+        raise ConfigError(
+            f"{req.tasks_per_node} task(s) a node x {req.cpus_per_task} CPU(s) a task = {cpus} CPUs a node, but "
+            f"nodes of partition {partition!r} have at most {most}: the job would pend forever; lower "
+            f"{req.key('tasks_per_node')}, or {req.key('cpus_per_task')}")
+    if max(n.gpus for n in nodes) < req.gpus_per_node:
+        raise ConfigError(f"{req.gpus_per_node} GPUs a node requested, but nodes of partition {partition!r} have at "
+                          f"most {best.gpus}: lower {req.key('gpus_per_node')}")
+    if need_mem and max(n.mem_mb for n in nodes) < need_mem:
+        raise ConfigError(f"mem={req.mem} a node requested, but nodes of partition {partition!r} have at most "
+                          f"{max(n.mem_mb for n in nodes)} MB: lower {req.key('mem')}")
+    raise ConfigError(f"only {len(fit)} node(s) of partition {partition!r} have {cpus} CPUs, {req.gpus_per_node} "
+                      f"GPUs and {req.mem or 'any'} memory, {req.nodes} requested: lower {req.key('nodes')}")
+
+
+def preflight(req: Request, partition: Optional[str]) -> None:
+    """Check ``req`` against the live partition (sinfo); raises ConfigError when it can never run."""
+    name, nodes = partition_nodes(partition)
+    check_request(req, name, nodes)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from jiniac_hpc.launch.cluster import load_cluster
+
+    prof = load_cluster(sys.argv[1])
+    n, t, c = (int(x) for x in sys.argv[2:5])
+    try:
+        preflight(Request(n, t, c, 0, prof.mem), prof.partition)
+    except ConfigError as e:
+        raise SystemExit(f"error: {e}") from None
+    print("ok: the partition can run this request")
