@@ -56,9 +56,11 @@ def checkpoint_dirs(path: Path) -> list[Path]:
 
 
 def targets(cfg: EvalConfig, run_dir: Path) -> list[tuple[Path, Path]]:
-    """(model folder, output folder) per task: the sweep writes run_dir/step-N/, one model run_dir/."""
+    """(model folder, output folder) per task: the sweep writes run_dir/step-N/, one model run_dir/
+    (and each ``compare`` model run_dir/<label>/)."""
     if cfg.model is not None:
-        return [(resolve_path(cfg.model), Path(run_dir))]
+        return [(resolve_path(cfg.model), Path(run_dir))] + [
+            (resolve_path(m), Path(run_dir) / label) for label, m in cfg.compare.items()]
     return [(d, Path(run_dir) / d.name) for d in checkpoint_dirs(resolve_path(cfg.checkpoints))]
 
 
@@ -100,8 +102,10 @@ def collect_done(run_dir: Path, names: list[str]) -> bool:
 def plan(cfg: EvalConfig, run_dir: Path) -> list[Step]:
     _check_inputs(cfg)
     items = targets(cfg, run_dir)
-    if cfg.model is not None and not (items[0][0] / "config.json").exists():
-        raise ConfigError(f"model: {items[0][0]} is not a HF model folder (no config.json)")
+    if cfg.model is not None:
+        for key, (m, _) in zip(["model"] + [f"compare.{k}" for k in cfg.compare], items):
+            if not (m / "config.json").exists():
+                raise ConfigError(f"{key}: {m} is not a HF model folder (no config.json)")
     if not items:
         raise ConfigError(f"checkpoints: no complete step-* model folders (with config.json) in "
                           f"{resolve_path(cfg.checkpoints)} or its checkpoints/ folder (LoRA adapter checkpoints "
