@@ -36,10 +36,10 @@ from jiniac_hpc.eval import jaster
 from jiniac_hpc.eval.config import EvalConfig
 
 # Items per task taken from the end of the eval's remaining list: SFT (prompt/completion), chat, DPO.
-SFT_PER_TASK = {"jcommonsenseqa": 120, "jnli": 120, "jsts": 80, "jsquad": 60}
+SFT_PER_TASK = {"jcommonsenseqa": 80, "jnli": 80, "jsts": 50, "jsquad": 40}
 CHAT_PER_TASK = {"jcommonsenseqa": 120, "jsquad": 120}
 DPO_PER_TASK = {"jcommonsenseqa": 12, "jnli": 12, "jsquad": 12}
-MAX_PROMPT_CHARS = 600      # JSQuAD contexts are long; the tiny SFT run keeps 384 tokens a sequence
+MAX_PROMPT_CHARS = 520      # JSQuAD contexts are long; short prompts keep the CPU SFT run short
 SEED = 0
 
 
