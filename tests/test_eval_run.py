@@ -261,6 +261,9 @@ def test_compare_models_get_their_own_tasks_and_folders(result, tiny, tmp_path):
     cfg = _cfg(tiny, compare={"before": str(tiny)})
     assert [(m, o) for m, o in targets(cfg, tmp_path)] == [(tiny, tmp_path), (tiny, tmp_path / "before")]
     assert plan(cfg, tmp_path)[0].tasks == 2
+    (tiny.parent / "latest").write_text(tiny.name + "\n")     # a run's checkpoints/latest pointer file
+    ptr = _cfg(tiny, compare={"before": str(tiny.parent / "latest")})
+    assert [m for m, _ in targets(ptr, tmp_path)] == [tiny, tiny]
     with pytest.raises(ConfigError, match="compare.gone"):
         plan(_cfg(tiny, compare={"gone": str(tmp_path / "nothing")}), tmp_path)
     with pytest.raises(ValueError, match="compare"):

@@ -24,6 +24,7 @@ from jiniac_hpc.config import ConfigError
 from jiniac_hpc.eval.config import EvalConfig
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step
+from jiniac_hpc.train.checkpoint import LATEST, latest_pointer
 
 STEP_DIR = re.compile(r"step-(\d+)")
 log = logging.getLogger(__name__)
@@ -55,12 +56,20 @@ def checkpoint_dirs(path: Path) -> list[Path]:
     return sorted(found, key=lambda d: int(STEP_DIR.fullmatch(d.name).group(1)))
 
 
+def model_folder(path: str | Path) -> Path:
+    """``path`` resolved; a training run's ``checkpoints/latest`` pointer file becomes the folder it names."""
+    p = resolve_path(path)
+    if p.is_file() and p.name == LATEST:
+        return latest_pointer(p.parent) or p
+    return p
+
+
 def targets(cfg: EvalConfig, run_dir: Path) -> list[tuple[Path, Path]]:
     """(model folder, output folder) per task: the sweep writes run_dir/step-N/, one model run_dir/
     (and each ``compare`` model run_dir/<label>/)."""
     if cfg.model is not None:
-        return [(resolve_path(cfg.model), Path(run_dir))] + [
-            (resolve_path(m), Path(run_dir) / label) for label, m in cfg.compare.items()]
+        return [(model_folder(cfg.model), Path(run_dir))] + [
+            (model_folder(m), Path(run_dir) / label) for label, m in cfg.compare.items()]
     return [(d, Path(run_dir) / d.name) for d in checkpoint_dirs(resolve_path(cfg.checkpoints))]
 
 

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+from jiniac_hpc.eval.stage import model_folder
 from jiniac_hpc.launch.runner import run_dir_for
 from jiniac_hpc.paths import logs_root
 from jiniac_hpc.pipeline.config import PipelineConfig
@@ -109,7 +110,7 @@ def write_report(cfg: PipelineConfig, run_dir: Path, generate: bool = True) -> P
     md += _pretrain(runs.get("pretrain"), run_dir)
     md += _posttrain(runs.get("sft"), runs.get("dpo"), run_dir)
     md += _eval(runs.get("eval"), _eval_labels(cfg))
-    models = [("pretrained", runs["pretrain"] / "checkpoints" / "latest")] if "pretrain" in runs else []
+    models = [("pretrained", model_folder(runs["pretrain"] / "checkpoints" / "latest"))] if "pretrain" in runs else []
     models += [(st, runs[st] / "model") for st in ("sft", "dpo") if st in runs]
     tokenizer = runs["sft"] / "model" if "sft" in runs else None
     md += _final(models, tokenizer, cfg, generate)
