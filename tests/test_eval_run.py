@@ -275,7 +275,7 @@ def test_compare_models_get_their_own_tasks_and_folders(result, tiny, tmp_path):
     runs = eval_runs(out, ["before"])
     assert [lb for lb, _ in runs] == ["before", "final"]
     table = jaster_table(runs)
-    assert table[0].startswith("| jaster task (metric) | n | before: score / well-formed | final:")
+    assert table[0].startswith("| jaster task (metric) | n | before: score / well-formed / distinct | final:")
     records = read_jsonl(out / "predictions.jsonl")
     scores = json.loads((out / "scores.json").read_text())["jaster"]
     for task in ("jcommonsenseqa", "jnli", "jsquad", "jsts"):
@@ -283,7 +283,8 @@ def test_compare_models_get_their_own_tasks_and_folders(result, tiny, tmp_path):
         got = [r for r in records if r["task"] == task]
         share = sum(well_formed(task, r["prediction"]) for r in got) / len(got)
         metric = row.split("(")[1].split(")")[0]
-        assert row.split(" | ")[-1] == f"{scores['tasks'][task][metric]:.3f} / {share:.0%} |"
+        kinds = len({r["prediction"] for r in got})
+        assert row.split(" | ")[-1] == f"{scores['tasks'][task][metric]:.3f} / {share:.0%} / {kinds} |"
     assert table[-1].endswith(f"**{scores['AVG']:.3f}** |")
     lang = language_table(runs)
     assert len(lang) == 2 + 3 * 2 and lang[2].startswith("| before | Japanese |")

@@ -49,12 +49,26 @@ def shares(records: Iterable[dict]) -> dict[str, float]:
     return {t: sum(v) / len(v) for t, v in ok.items()}
 
 
+def distinct(records: Iterable[dict]) -> dict[str, int]:
+    """Per task, how many different answers the model gave (1: the same answer to every item,
+    whose score is then that answer's share of the golds, not understanding)."""
+    seen: dict[str, set[str]] = {}
+    for r in records:
+        seen.setdefault(r["task"], set()).add(r["prediction"])
+    return {t: len(v) for t, v in seen.items()}
+
+
+def read_records(predictions: Path) -> list[dict]:
+    """The records of a predictions.jsonl file; [] when it does not exist."""
+    if not predictions.exists():
+        return []
+    lines = predictions.read_text(encoding="utf-8").splitlines()
+    return [json.loads(ln) for ln in lines if ln.strip()]
+
+
 def read_shares(predictions: Path) -> dict[str, float]:
     """:func:`shares` of a predictions.jsonl file; {} when it does not exist."""
-    if not predictions.exists():
-        return {}
-    lines = predictions.read_text(encoding="utf-8").splitlines()
-    return shares(json.loads(ln) for ln in lines if ln.strip())
+    return shares(read_records(predictions))
 
 
 if __name__ == "__main__":

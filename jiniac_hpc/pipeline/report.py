@@ -212,14 +212,17 @@ def _eval_labels(cfg: PipelineConfig) -> list[str]:
 
 def jaster_table(runs: list[tuple[str, Path]]) -> list[str]:
     """Per jaster task and model: the score and the share of well-formed answers; AVG last."""
-    from jiniac_hpc.eval.validity import read_shares
+    from jiniac_hpc.eval.validity import distinct, read_records, shares
 
     scores = {lb: json.loads((d / "scores.json").read_text()).get("jaster") or {} for lb, d in runs}
-    valid = {lb: read_shares(d / "predictions.jsonl") for lb, d in runs}
+    records = {lb: read_records(d / "predictions.jsonl") for lb, d in runs}
+    valid = {lb: shares(r) for lb, r in records.items()}
+    kinds = {lb: distinct(r) for lb, r in records.items()}
     tasks = list(dict.fromkeys(t for sc in scores.values() for t in sc.get("tasks", {})))
     if not tasks:
         return []
-    md = ["| jaster task (metric) | n | " + " | ".join(f"{lb}: score / well-formed" for lb, _ in runs) + " |",
+    md = ["| jaster task (metric) | n | " + " | ".join(f"{lb}: score / well-formed / distinct"
+                                                   for lb, _ in runs) + " |",
           "|---|---:|" + "---:|" * len(runs)]
     for t in tasks:
         any_m = next(sc["tasks"][t] for sc in scores.values() if t in sc.get("tasks", {}))
@@ -228,7 +231,8 @@ def jaster_table(runs: list[tuple[str, Path]]) -> list[str]:
         for lb, _ in runs:
             m = scores[lb].get("tasks", {}).get(t)
             ok = valid[lb].get(t)
-            cells.append("n/a" if m is None else f"{m[metric]:.3f} / " + ("n/a" if ok is None else f"{ok:.0%}"))
+            cells.append("n/a" if m is None else f"{m[metric]:.3f} / " + ("n/a" if ok is None else
+                                                                          f"{ok:.0%} / {kinds[lb][t]}"))
         md.append(f"| {t} ({metric}) | {int(any_m.get('n', 0))} | " + " | ".join(cells) + " |")
     md.append("| **AVG_jaster** | | " + " | ".join(f"**{scores[lb].get('AVG', float('nan')):.3f}**"
                                                    for lb, _ in runs) + " |")
@@ -260,9 +264,11 @@ def _eval(d: Optional[Path], labels: list[str]) -> list[str]:
         f"{lb} `{json.loads((p / 'scores.json').read_text()).get('model', '?')}`" for lb, p in runs) + ".", ""]
     table = jaster_table(runs)
     if table:
-        md += ["jaster on a JGLUE slice: each cell is the score and the share of well-formed answers (a choice "
-               "index 0-4, an NLI label, a number 0-5, a one-line span); a score of 0 with 0% well-formed is a "
-               "model that does not follow the format, with 90% one that follows it and answers wrong.", ""]
+        md += ["jaster on a JGLUE slice: each cell is the score, the share of well-formed answers (a choice "
+               "index 0-4, an NLI label, a number 0-5, a one-line span) and how many different answers the model "
+               "gave. A score of 0 with 0% well-formed is a model that does not follow the format, with 90% one "
+               "that follows it and answers wrong; 1 distinct answer scores that answer's share of the golds "
+               "(the majority-class baseline), not understanding.", ""]
         md += table + [""]
     jaster = sc.get("jaster") or {}
     cats = ", ".join(f"{k} {v:.3f}" for k, v in jaster.get("categories", {}).items())
