@@ -1,4 +1,5 @@
-"""The ``eval`` stage's plan: one model, or an array over a run's ``step-*`` checkpoints + collect.
+"""The ``eval`` stage's plan: one model (plus its ``compare`` models, one task each), or an array
+over a run's ``step-*`` checkpoints + collect.
 
     python -m jiniac_hpc.eval.stage debug [--set checkpoints=logs/sft/debug]   # prints the plan
 

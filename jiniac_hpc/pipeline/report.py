@@ -4,8 +4,10 @@
 
 One section a stage, each meant to fit on a screen: the corpus table, tokenizer statistics,
 loss / eval loss / LR over the whole plan with the stage boundaries marked, tokens/s and MFU,
-SFT and DPO curves, evaluation scores with the response-language table, and the final model
-with a few sample generations. Everything is read back from what the stages wrote (reports,
+SFT and DPO curves, evaluation before and after (every model the eval run scored, its ``compare``
+models first: per jaster task the score, the share of well-formed answers and the number of
+distinct answers; the response-language table of each), and greedy sample answers of the
+pretrained, SFT and DPO models. Everything is read back from what the stages wrote (reports,
 JSON, TensorBoard event files); a stage that has not run is reported as missing, not guessed.
 """
 from __future__ import annotations
