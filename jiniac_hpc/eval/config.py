@@ -188,6 +188,9 @@ class EvalConfig:
     checkpoints: Optional[str] = field(None, doc="A training run directory (or its checkpoints/ folder): every "
                                                  "step-XXXXXXXX/ folder is one task of a Slurm array, then a "
                                                  "collect job tabulates, plots and picks the best.")
+    compare: dict[str, str] = field(default_factory=dict, doc="With `model`: more HF folders evaluated the same "
+                                    "way, label -> folder (e.g. {pretrained: ..., sft: ...}), each one more task "
+                                    "writing <run_dir>/<label>/, for a before/after table.")
     tokenizer: Optional[str] = field(None, doc="Tokenizer folder (AutoTokenizer); None: the model folder.")
     step: Optional[int] = field(None, doc="TensorBoard step of `model` when it has no meta.json / step-N name.")
     suites: list[str] = field(default_factory=lambda: list(SUITES), doc=f"Which of {list(SUITES)} to run.")
@@ -208,6 +211,9 @@ class EvalConfig:
     def __post_init__(self):
         check((self.model is None) != (self.checkpoints is None), "model",
               "set exactly one of model (one folder) or checkpoints (a run directory to sweep)")
+        check(not self.compare or self.model is not None, "compare", "needs model (not checkpoints)")
+        check(all(k and "/" not in k and k not in SUITES + ("tensorboard",) for k in self.compare), "compare",
+              f"labels are folder names, not {list(SUITES) + ['tensorboard']}")
         check(bool(self.suites), "suites", "must name at least one suite")
         for s in self.suites:
             check(s in SUITES, "suites", f"unknown suite {s!r}; known: {list(SUITES)}")

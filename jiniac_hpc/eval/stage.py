@@ -1,4 +1,5 @@
-"""The ``eval`` stage's plan: one model, or an array over a run's ``step-*`` checkpoints + collect.
+"""The ``eval`` stage's plan: one model (plus its ``compare`` models, one task each), or an array
+over a run's ``step-*`` checkpoints + collect.
 
     python -m jiniac_hpc.eval.stage debug [--set checkpoints=logs/sft/debug]   # prints the plan
 
@@ -24,6 +25,7 @@ from jiniac_hpc.config import ConfigError
 from jiniac_hpc.eval.config import EvalConfig
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step
+from jiniac_hpc.train.checkpoint import LATEST, latest_pointer
 
 STEP_DIR = re.compile(r"step-(\d+)")
 log = logging.getLogger(__name__)
@@ -55,10 +57,20 @@ def checkpoint_dirs(path: Path) -> list[Path]:
     return sorted(found, key=lambda d: int(STEP_DIR.fullmatch(d.name).group(1)))
 
 
+def model_folder(path: str | Path) -> Path:
+    """``path`` resolved; a training run's ``checkpoints/latest`` pointer file becomes the folder it names."""
+    p = resolve_path(path)
+    if p.is_file() and p.name == LATEST:
+        return latest_pointer(p.parent) or p
+    return p
+
+
 def targets(cfg: EvalConfig, run_dir: Path) -> list[tuple[Path, Path]]:
-    """(model folder, output folder) per task: the sweep writes run_dir/step-N/, one model run_dir/."""
+    """(model folder, output folder) per task: the sweep writes run_dir/step-N/, one model run_dir/
+    (and each ``compare`` model run_dir/<label>/)."""
     if cfg.model is not None:
-        return [(resolve_path(cfg.model), Path(run_dir))]
+        return [(model_folder(cfg.model), Path(run_dir))] + [
+            (model_folder(m), Path(run_dir) / label) for label, m in cfg.compare.items()]
     return [(d, Path(run_dir) / d.name) for d in checkpoint_dirs(resolve_path(cfg.checkpoints))]
 
 
@@ -100,8 +112,10 @@ def collect_done(run_dir: Path, names: list[str]) -> bool:
 def plan(cfg: EvalConfig, run_dir: Path) -> list[Step]:
     _check_inputs(cfg)
     items = targets(cfg, run_dir)
-    if cfg.model is not None and not (items[0][0] / "config.json").exists():
-        raise ConfigError(f"model: {items[0][0]} is not a HF model folder (no config.json)")
+    if cfg.model is not None:
+        for key, (m, _) in zip(["model"] + [f"compare.{k}" for k in cfg.compare], items):
+            if not (m / "config.json").exists():
+                raise ConfigError(f"{key}: {m} is not a HF model folder (no config.json)")
     if not items:
         raise ConfigError(f"checkpoints: no complete step-* model folders (with config.json) in "
                           f"{resolve_path(cfg.checkpoints)} or its checkpoints/ folder (LoRA adapter checkpoints "

@@ -4,8 +4,10 @@
 
 One section a stage, each meant to fit on a screen: the corpus table, tokenizer statistics,
 loss / eval loss / LR over the whole plan with the stage boundaries marked, tokens/s and MFU,
-SFT and DPO curves, evaluation scores with the response-language table, and the final model
-with a few sample generations. Everything is read back from what the stages wrote (reports,
+SFT and DPO curves, evaluation before and after (every model the eval run scored, its ``compare``
+models first: per jaster task the score, the share of well-formed answers and the number of
+distinct answers; the response-language table of each), and greedy sample answers of the
+pretrained, SFT and DPO models. Everything is read back from what the stages wrote (reports,
 JSON, TensorBoard event files); a stage that has not run is reported as missing, not guessed.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+from jiniac_hpc.eval.stage import model_folder
 from jiniac_hpc.launch.runner import run_dir_for
 from jiniac_hpc.paths import logs_root
 from jiniac_hpc.pipeline.config import PipelineConfig
@@ -108,8 +111,11 @@ def write_report(cfg: PipelineConfig, run_dir: Path, generate: bool = True) -> P
     md += _tokenizer(runs.get("tokenizer"))
     md += _pretrain(runs.get("pretrain"), run_dir)
     md += _posttrain(runs.get("sft"), runs.get("dpo"), run_dir)
-    md += _eval(runs.get("eval"))
-    md += _final(runs.get("dpo") or runs.get("sft"), cfg, generate)
+    md += _eval(runs.get("eval"), _eval_labels(cfg))
+    models = [("pretrained", model_folder(runs["pretrain"] / "checkpoints" / "latest"))] if "pretrain" in runs else []
+    models += [(st, runs[st] / "model") for st in ("sft", "dpo") if st in runs]
+    tokenizer = runs["sft"] / "model" if "sft" in runs else None
+    md += _final(models, tokenizer, cfg, generate)
     path = run_dir / "report.md"
     tmp = path.with_suffix(".tmp")
     tmp.write_text("\n".join(md) + "\n", encoding="utf-8")
@@ -185,61 +191,143 @@ def _posttrain(sft: Optional[Path], dpo: Optional[Path], out: Path) -> list[str]
     return md + ([f"![SFT and DPO curves]({png.name})", ""] if png else [])
 
 
-def _eval(d: Optional[Path]) -> list[str]:
-    if d is None or not (d / "scores.json").exists():
+def eval_runs(d: Optional[Path], labels: list[str]) -> list[tuple[str, Path]]:
+    """(label, folder) of every evaluated model of an eval run: the ``compare`` models
+    (``<d>/<label>/``, in recipe order) first, then the run's own model as ``final``."""
+    if d is None:
+        return []
+    found = [(lb, d / lb) for lb in labels if (d / lb / "scores.json").exists()]
+    return found + ([("final", d)] if (d / "scores.json").exists() else [])
+
+
+def _eval_labels(cfg: PipelineConfig) -> list[str]:
+    """The eval recipe's ``compare`` labels (their order is the table's column order)."""
+    from jiniac_hpc.config import ConfigError, load_recipe
+    from jiniac_hpc.eval.config import EvalConfig
+
+    ref = next((s for s in cfg.stages if s.stage == "eval"), None)
+    try:
+        return list(load_recipe("eval", EvalConfig, ref.recipe, ref.overrides).compare) if ref else []
+    except (ConfigError, FileNotFoundError):
+        return []
+
+
+def jaster_table(runs: list[tuple[str, Path]]) -> list[str]:
+    """Per jaster task and model: the score and the share of well-formed answers; AVG last."""
+    from jiniac_hpc.eval.validity import distinct, read_records, shares
+
+    scores = {lb: json.loads((d / "scores.json").read_text()).get("jaster") or {} for lb, d in runs}
+    records = {lb: read_records(d / "predictions.jsonl") for lb, d in runs}
+    valid = {lb: shares(r) for lb, r in records.items()}
+    kinds = {lb: distinct(r) for lb, r in records.items()}
+    tasks = list(dict.fromkeys(t for sc in scores.values() for t in sc.get("tasks", {})))
+    if not tasks:
+        return []
+    md = ["| jaster task (metric) | n | " + " | ".join(f"{lb}: score / well-formed / distinct"
+                                                   for lb, _ in runs) + " |",
+          "|---|---:|" + "---:|" * len(runs)]
+    for t in tasks:
+        any_m = next(sc["tasks"][t] for sc in scores.values() if t in sc.get("tasks", {}))
+        metric = next(k for k in any_m if k not in ("n", "truncated"))
+        cells = []
+        for lb, _ in runs:
+            m = scores[lb].get("tasks", {}).get(t)
+            ok = valid[lb].get(t)
+            cells.append("n/a" if m is None else f"{m[metric]:.3f} / " + ("n/a" if ok is None else
+                                                                          f"{ok:.0%} / {kinds[lb][t]}"))
+        md.append(f"| {t} ({metric}) | {int(any_m.get('n', 0))} | " + " | ".join(cells) + " |")
+    md.append("| **AVG_jaster** | | " + " | ".join(f"**{scores[lb].get('AVG', float('nan')):.3f}**"
+                                                   for lb, _ in runs) + " |")
+    return md
+
+
+def language_table(runs: list[tuple[str, Path]]) -> list[str]:
+    """Response language per model: one row per (model, question language)."""
+    from jiniac_hpc.eval.langtest import COLUMNS, NAMES
+
+    rows = []
+    for lb, d in runs:
+        p = d / "langtest" / "table.json"
+        if p.exists():
+            t = json.loads(p.read_text())["table"]
+            rows += [f"| {lb} | {NAMES[q]} | " + " | ".join(str(t[q][a]) for a in COLUMNS) + " |" for q in t]
+    if not rows:
+        return []
+    return ["| model | question \\ answer | " + " | ".join(NAMES[a] for a in COLUMNS) + " |",
+            "|---|---|" + "---:|" * len(COLUMNS)] + rows
+
+
+def _eval(d: Optional[Path], labels: list[str]) -> list[str]:
+    runs = eval_runs(d, labels)
+    if not runs:
         return _missing("Evaluation", d and d / "scores.json")
-    sc = json.loads((d / "scores.json").read_text())
-    md = ["## Evaluation", "", f"Model `{sc.get('model', '?')}`.", ""]
-    jaster = sc.get("jaster", {})
-    if jaster:
-        md += ["| jaster task | n | metrics |", "|---|---:|---|"]
-        for task, m in jaster.get("tasks", {}).items():
-            vals = ", ".join(f"{k} {v:.3f}" for k, v in m.items() if k not in ("n", "truncated"))
-            cut = f" ({int(m['truncated'])} prompts truncated)" if m.get("truncated") else ""
-            md.append(f"| {task} | {int(m.get('n', 0))} | {vals}{cut} |")
-        cats = ", ".join(f"{k} {v:.3f}" for k, v in jaster.get("categories", {}).items())
-        covers = "; ".join(f"{k}: {', '.join(v)}" for k, v in jaster.get("avg_covers", {}).items())
-        md += ["", f"**AVG_jaster {jaster.get('AVG', float('nan')):.3f}** (categories: {cats})", ""]
-        if covers:    # this suite runs only the JGLUE part of jaster: say what the average is over
-            md += [f"AVG covers {covers} (llm-jp-eval v1.3.0 categories; not averaged: "
-                   f"{', '.join(jaster.get('not_averaged', [])) or 'none'}). llm-jp-eval's nine-category "
-                   f"mean of this run: {jaster.get('AVG_llm_jp_eval_9', float('nan')):.3f}.", ""]
+    sc = json.loads((d / "scores.json").read_text()) if (d / "scores.json").exists() else {}
+    md = ["## Evaluation", "", "Models: " + ", ".join(
+        f"{lb} `{json.loads((p / 'scores.json').read_text()).get('model', '?')}`" for lb, p in runs) + ".", ""]
+    table = jaster_table(runs)
+    if table:
+        md += ["jaster on a JGLUE slice: each cell is the score, the share of well-formed answers (a choice "
+               "index 0-4, an NLI label, a number 0-5, a one-line span) and how many different answers the model "
+               "gave. A score of 0 with 0% well-formed is a model that does not follow the format, with 90% one "
+               "that follows it and answers wrong; 1 distinct answer scores that answer's share of the golds "
+               "(the majority-class baseline), not understanding.", ""]
+        md += table + [""]
+    jaster = sc.get("jaster") or {}
+    cats = ", ".join(f"{k} {v:.3f}" for k, v in jaster.get("categories", {}).items())
+    covers = "; ".join(f"{k}: {', '.join(v)}" for k, v in jaster.get("avg_covers", {}).items())
+    if cats:
+        md += [f"Final model: categories {cats}."]
+    if covers:    # this suite runs only the JGLUE part of jaster: say what the average is over
+        md += [f"AVG covers {covers} (llm-jp-eval v1.3.0 categories; not averaged: "
+               f"{', '.join(jaster.get('not_averaged', [])) or 'none'}). llm-jp-eval's nine-category "
+               f"mean of the final model: {jaster.get('AVG_llm_jp_eval_9', float('nan')):.3f}.", ""]
+    cut = {t: int(m["truncated"]) for t, m in jaster.get("tasks", {}).items() if m.get("truncated")}
+    if cut:
+        md += ["Prompts cut to the model's context (their start dropped): "
+               + ", ".join(f"{t} {n}" for t, n in cut.items()) + ".", ""]
     mt = sc.get("mtbench", {})
     if isinstance(mt, dict) and mt.get("AVG") is not None:
         md += [f"**AVG_mtbench {mt['AVG']:.2f}** (judged turns {', '.join(mt.get('turns', {}))}; "
                f"{mt.get('n_judged', '?')} rated, {mt.get('n_unparsable', '?')} unparsable)", ""]
     elif "mtbench" in sc:
         md += ["MT-bench: answers generated; no judge configured, so no score.", ""]
-    table = d / "langtest" / "table.md"
-    if table.exists():
-        md += ["Response language (rows: question language, columns: answer language):", "",
-               table.read_text().strip(), ""]
+    lang = language_table(runs)
+    if lang:
+        md += ["Response language (greedy answers through the chat template, classified by script):", ""] + lang + [""]
     return md
 
 
-def _final(d: Optional[Path], cfg: PipelineConfig, generate: bool) -> list[str]:
-    model = d / "model" if d else None
-    if model is None or not (model / "config.json").exists():
-        return _missing("Final model", model)
-    md = ["## Final model", "", f"`{model}` (loads with `AutoModelForCausalLM.from_pretrained` after "
+def _final(models: list[tuple[str, Path]], tokenizer: Optional[Path], cfg: PipelineConfig, generate: bool
+           ) -> list[str]:
+    models = [(lb, m) for lb, m in models if (m / "config.json").exists()]
+    if not models:
+        return _missing("Final model", None)
+    final = models[-1][1]
+    md = ["## Final model", "", f"`{final}` (loads with `AutoModelForCausalLM.from_pretrained` after "
                                  f"`import jiniac_hpc`)", ""]
     if generate:
+        from jiniac_hpc.eval.langtest import classify
+
         clean = lambda t: t.replace("|", "/").replace("\n", " ") or "_(empty: it ended its answer at once)_"  # noqa: E731
-        md += ["Greedy samples: the chat answer (through the chat template) and a plain continuation of the "
-               "prompt text.", "", "| prompt | chat answer | plain continuation |", "|---|---|---|"]
-        for prompt, answer, cont in sample_generations(model, cfg.report_prompts, cfg.max_new_tokens):
-            md.append(f"| {prompt} | {clean(answer)} | {clean(cont)} |")
+        md += ["Greedy samples of each model: the chat answer (through the chat template, with its language) "
+               "and a plain continuation of the prompt text.", "",
+               "| prompt | model | chat answer | language | plain continuation |", "|---|---|---|---|---|"]
+        for lb, m in models:
+            tok = m if (m / "tokenizer_config.json").exists() else tokenizer
+            for prompt, answer, cont in sample_generations(m, cfg.report_prompts, cfg.max_new_tokens, tok):
+                md.append(f"| {prompt} | {lb} | {clean(answer)} | {classify(answer)} | {clean(cont)} |")
     return md + [""]
 
 
-def sample_generations(model_dir: Path, prompts: list[str], max_new_tokens: int) -> list[tuple[str, str, str]]:
-    """(prompt, greedy chat answer, greedy plain continuation) of the final model."""
+def sample_generations(model_dir: Path, prompts: list[str], max_new_tokens: int,
+                       tokenizer_dir: Optional[Path] = None) -> list[tuple[str, str, str]]:
+    """(prompt, greedy chat answer, greedy plain continuation) of a model (its tokenizer by default)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     import jiniac_hpc.model  # noqa: F401  (registers the DeepSeekMoE classes)
 
-    tok = AutoTokenizer.from_pretrained(model_dir)
+    tok = AutoTokenizer.from_pretrained(tokenizer_dir or model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
     def greedy(ids) -> str:
         with torch.no_grad():
