@@ -290,4 +290,4 @@ def test_pipeline_report_shows_the_mtbench_score(one_per_category, tmp_path, mon
         monkeypatch.setenv("JINIAC_JUDGE_URL", srv.url)
         judge_answers(cfg, OpenAIJudge(cfg.judge), out, qs)
     (tmp_path / "scores.json").write_text(json.dumps({"model": "m", "mtbench": summarize(out, qs)}))
-    assert "**AVG_mtbench 4.00** (judged turns 1; 8 rated, 0 unparsable)" in _eval(tmp_path)
+    assert "**AVG_mtbench 4.00** (judged turns 1; 8 rated, 0 unparsable)" in _eval(tmp_path, [])
