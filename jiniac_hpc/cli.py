@@ -101,20 +101,7 @@ def mtbench_table(judgments, model_list, as_json):
     click.echo(json.dumps(t, indent=1, ensure_ascii=False) if as_json else format_table(t))
 
 
-# Subcommands under a stage's command (``jiniac eval mtbench-table FILE``).
-STAGE_TOOLS = {"eval": [mtbench_table]}
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli():
-    """jiniac-hpc: raw text to an evaluated Japanese MoE LLM, on Slurm or on this machine."""
-
-
-for _name in STAGES:
-    cli.add_command(_stage_command(_name))
-
-
-@cli.commands["eval"].command("rescore")
+@click.command(name="rescore")
 @click.argument("predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--gold", "golds", multiple=True, required=True, metavar="FILE|TASK=FILE|DIR",
               help="Gold JGLUE file (task from its name, or TASK=FILE), or a folder of JGLUE files; repeatable.")
@@ -128,6 +115,19 @@ def eval_rescore(predictions, golds, out):
         rescore_to(predictions, golds, out)
     except (ConfigError, FileNotFoundError) as e:
         raise click.ClickException(str(e)) from None
+
+
+# Subcommands under a stage's command (``jiniac eval rescore …``, ``jiniac eval mtbench-table FILE``).
+STAGE_TOOLS = {"eval": [eval_rescore, mtbench_table]}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli():
+    """jiniac-hpc: raw text to an evaluated Japanese MoE LLM, on Slurm or on this machine."""
+
+
+for _name in STAGES:
+    cli.add_command(_stage_command(_name))
 
 
 @cli.command()
