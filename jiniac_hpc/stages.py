@@ -20,6 +20,7 @@ from typing import Any, Callable, Optional
 
 import submitit
 
+from jiniac_hpc import fileio
 from jiniac_hpc.launch.cluster import ClusterProfile, JobConfig
 
 
@@ -42,20 +43,24 @@ class Step:
     fn: str                                  # "module:function", called as fn(cfg, ctx: TaskContext)
     tasks: int = 1                           # > 1: a job array, one task per index
     distributed: bool = False                # multi-node, one task per GPU, torch.distributed env exported
-    done: list[bool] = field(default_factory=list)   # per task: complete already (markers) -> skipped
+    done: list[bool] = field(default_factory=list)   # per task: complete already -> skipped; empty: the
+                                                     # launcher reads the executor's markers
     job: Optional[JobConfig] = None          # resources for this step; default: the recipe's `job`
     job_keys: dict[str, str] = field(default_factory=dict)   # JobConfig field -> the recipe key setting it,
                                                               # when not job.<field> (for pre-flight errors)
 
     def __post_init__(self):
-        if not self.done:
-            self.done = [False] * self.tasks
-        if len(self.done) != self.tasks:
+        if self.done and len(self.done) != self.tasks:
             raise ValueError(f"step {self.name}: done has {len(self.done)} entries for {self.tasks} tasks")
 
     @property
     def missing(self) -> list[int]:
-        return [i for i, d in enumerate(self.done) if not d]
+        return [i for i, d in enumerate(self.done or [False] * self.tasks) if not d]
+
+    def read_markers(self, run_dir: Path, digest: str) -> None:
+        """Fill ``done`` from the executor's markers, unless the plan set it."""
+        if not self.done:
+            self.done = [fileio.is_done(run_dir, self.name, i, digest) for i in range(self.tasks)]
 
 
 @dataclass
@@ -135,6 +140,7 @@ class StepJob(submitit.helpers.Checkpointable):
                  num_tasks: int, cluster: dict):
         self.stage, self.config, self.run_dir = stage, config, run_dir
         self.step, self.fn, self.task, self.num_tasks, self.cluster = step, fn, task, num_tasks, cluster
+        self.digest = fileio.config_digest(config)
 
     def __call__(self) -> Any:
         from jiniac_hpc.config import from_dict
@@ -146,4 +152,10 @@ class StepJob(submitit.helpers.Checkpointable):
                         origin=str(Path(self.run_dir) / "config.yaml"))
         ctx = TaskContext(stage=self.stage, step=self.step, run_dir=Path(self.run_dir), task=self.task,
                           num_tasks=self.num_tasks, cluster=from_dict(ClusterProfile, self.cluster))
-        return load_symbol(self.fn)(cfg, ctx)
+        result = load_symbol(self.fn)(cfg, ctx)
+        # The marker is the executor's: written once (rank 0 of a distributed step), only for a
+        # task that finished; a preempted one is requeued and runs again.
+        finished = not (isinstance(result, dict) and result.get("status") == "preempted")
+        if finished and ctx.rank == 0:
+            fileio.write_marker(self.run_dir, self.step, self.task, result, self.digest)
+        return result

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError, dump_yaml, load_recipe, recipe_path, to_dict
 from jiniac_hpc.launch.cluster import ClusterProfile, JobConfig, clusters_dir, resolve_cluster
 from jiniac_hpc.launch.executor import (afterok, make_executor, rel, script_text, slurm_spec, submitit_command,
@@ -95,6 +96,9 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
         steps = [Step(st.job_step, "(not planned: inputs missing)", distributed=True)]
     if not steps:
         raise ConfigError(f"stage {stage}: the plan has no steps")
+    digest = fileio.config_digest(to_dict(cfg))
+    for step in steps:
+        step.read_markers(run_dir, digest)
     res = Launch(stage, run_dir, prof, cfg, steps)
     folder = run_dir / "submitit"
     recipe_arg = str(recipe) if not Path(str(recipe)).exists() else str(recipe_path(stage, recipe))

@@ -1,0 +1,162 @@
+"""Files: the one place for atomic writes, JSON Lines (plain or zstd) and completion markers.
+
+Every stage writes through these helpers, so a killed task never leaves a half-written file
+under its final name, and "is this task done?" has one answer:
+
+    from jiniac_hpc import fileio
+    fileio.write_json(run_dir / "stats.json", stats)            # temp file + rename
+    for n, row in fileio.read_jsonl(path, numbered=True): ...   # .zst or plain; errors name file:line
+    fileio.write_jsonl(out / "pairs.jsonl", rows)               # atomic; .zst compresses
+
+Completion markers follow datatrove's ``completions/`` folder: the executor (never the step
+function) writes ``<run_dir>/completions/<step>/<task:05d>.json`` after the task returned,
+holding the task's return value and the digest of the config it ran with. A relaunch skips a
+task whose marker exists for the same digest (:func:`is_done`); a changed config (outside
+``job``, the resources) reruns it.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional, Union
+
+COMPLETIONS = "completions"
+
+
+class JsonlError(ValueError):
+    """A JSON Lines file with a line that is not a JSON object; the message names file and line."""
+
+
+def _tmp(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def atomic_write(path: Union[str, Path], data: Union[str, bytes]) -> Path:
+    """Write ``data`` (text as UTF-8, or bytes) to a temp file beside ``path``, then rename it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp(path)
+    try:
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            tmp.write_text(data, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_json(path: Union[str, Path], data: Any, *, indent: Optional[int] = 1, sort_keys: bool = False) -> Path:
+    """``data`` as JSON (non-ASCII kept readable), written atomically, ending in a newline."""
+    return atomic_write(path, json.dumps(data, indent=indent, sort_keys=sort_keys, ensure_ascii=False,
+                                         default=str) + "\n")
+
+
+def read_json(path: Union[str, Path], default: Any = None) -> Any:
+    """The JSON in ``path``, or ``default`` when the file does not exist."""
+    path = Path(path)
+    if not path.exists():
+        return default
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@contextlib.contextmanager
+def atomic_dir(path: Union[str, Path]) -> Iterator[Path]:
+    """Fill a temp folder beside ``path``; on success it replaces ``path`` in one rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp(path)
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def open_text(path: Union[str, Path]) -> io.TextIOBase:
+    """Open a text file for reading as UTF-8, decompressing ``.zst`` on the fly."""
+    path = Path(path)
+    if path.suffix == ".zst":
+        import zstandard
+
+        raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
+        return io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def read_jsonl(path: Union[str, Path], *, numbered: bool = False) -> Iterator[Any]:
+    """The JSON objects of a JSON Lines file (``.zst`` or plain), skipping blank lines.
+
+    ``numbered=True`` yields ``(line_number, object)``. A line that is not JSON raises
+    :class:`JsonlError` naming ``file:line``.
+    """
+    with open_text(path) as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise JsonlError(f"{path}:{n}: not valid JSON ({e.msg})") from None
+            yield (n, obj) if numbered else obj
+
+
+def write_jsonl(path: Union[str, Path], rows: Iterable[Any], *, zstd_level: int = 3) -> int:
+    """Write ``rows`` as JSON Lines atomically (zstd-compressed when ``path`` ends in ``.zst``);
+    returns the number of rows. Single-threaded zstd, so reruns are byte-identical."""
+    path = Path(path)
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    data: Union[str, bytes] = text
+    if path.suffix == ".zst":
+        import zstandard
+
+        data = zstandard.ZstdCompressor(level=zstd_level, threads=0).compress(text.encode("utf-8"))
+    atomic_write(path, data)
+    return text.count("\n")
+
+
+# ---- completion markers (written by the executor, never by a step function) ----
+
+def config_digest(config: dict) -> str:
+    """The digest a marker is valid for: the whole config except ``job`` (resources do not change
+    what a task computes, so asking for more nodes does not redo finished work)."""
+    data = {k: v for k, v in config.items() if k != "job"}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def marker_path(run_dir: Union[str, Path], step: str, task: int) -> Path:
+    return Path(run_dir) / COMPLETIONS / step / f"{task:05d}.json"
+
+
+def write_marker(run_dir: Union[str, Path], step: str, task: int, result: Any, digest: str) -> Path:
+    """Record that ``task`` of ``step`` finished with ``result`` (JSON-able) under config ``digest``."""
+    return write_json(marker_path(run_dir, step, task), {"digest": digest, "result": result})
+
+
+def read_marker(run_dir: Union[str, Path], step: str, task: int) -> Optional[dict]:
+    """``{"digest", "result"}`` of a finished task, or None."""
+    try:
+        return read_json(marker_path(run_dir, step, task))
+    except (OSError, ValueError):
+        return None   # a marker that cannot be read is no marker: the task runs again
+
+
+def is_done(run_dir: Union[str, Path], step: str, task: int, digest: str) -> bool:
+    """Whether ``task`` of ``step`` finished under a config with this ``digest``."""
+    m = read_marker(run_dir, step, task)
+    return m is not None and m.get("digest") == digest
+
+
+def clear_markers(run_dir: Union[str, Path], step: str) -> None:
+    """Forget every task of ``step`` (a step that must rerun whole, e.g. after its inputs changed)."""
+    shutil.rmtree(Path(run_dir) / COMPLETIONS / step, ignore_errors=True)
