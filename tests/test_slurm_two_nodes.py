@@ -78,6 +78,13 @@ def submit(*args: str) -> str:
     return re.search(r"submitted job (\d+)", r.stdout).group(1)
 
 
+def job_logs(run: Path, job_id: str) -> str:
+    """The tail of every task log of one job, for an assertion message: a FAILED job says why."""
+    parts = [f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}"
+             for p in sorted((run / "submitit").glob(f"{job_id}_*_log.*"))]
+    return "\n".join(parts) or f"(no task logs for job {job_id} under {run / 'submitit'})"
+
+
 def placements(run: Path) -> dict[int, tuple[str, str]]:
     """rank -> (node, MASTER_ADDR), from the lines every rank prints first."""
     text = "".join(p.read_text(errors="replace") for p in sorted((run / "submitit").glob("*_log.out")))
@@ -134,7 +141,7 @@ def test_launcher_run_requeued_mid_run_equals_reference(reference, logs):
         assert time.time() < deadline and not state(job_id).startswith(TERMINAL), "no checkpoint"
         time.sleep(0.2)
     subprocess.run(["scontrol", "requeue", job_id], check=True, capture_output=True, timeout=30)
-    assert wait_job(job_id) == "COMPLETED"
+    assert wait_job(job_id) == "COMPLETED", job_logs(run, job_id)
     logs_text = "".join(p.read_text(errors="replace") for p in sorted((run / "submitit").glob("*_log.*")))
     resumed = [int(m) for m in re.findall(r"this job: steps (\d+) -> 40; resume from \S+/step-\d{8}", logs_text)]
     assert resumed and 0 < resumed[0] < TOTAL, logs_text[-3000:]                  # continued mid-plan
@@ -152,7 +159,7 @@ def test_stages_as_separate_jobs_same_lr(reference, logs):
     run = logs / "pretrain" / "staged"
     for k, end in enumerate([16, 26, 40]):
         job_id = submit("--nodes", "2", *ONE_RANK_A_NODE, "--stage", str(k), "--run-name", "staged")
-        assert wait_job(job_id) == "COMPLETED", f"stage {k}"
+        assert wait_job(job_id) == "COMPLETED", f"stage {k}\n{job_logs(run, job_id)}"
         assert ckpt.step_of(ckpt.find_resume_path(run / "checkpoints")) == end
     assert scalars(run, "train/lr") == scalars(reference, "train/lr")
     assert len({n for n, _ in placements(run).values()}) == 2
