@@ -144,7 +144,7 @@ class StepJob(submitit.helpers.Checkpointable):
 
     def __call__(self) -> Any:
         from jiniac_hpc.config import from_dict
-        from jiniac_hpc.launch.distributed import export_torch_env, placement_line
+        from jiniac_hpc.launch.distributed import export_torch_env, placement_line, release_process_group
 
         export_torch_env()
         print(placement_line(self.task, self.num_tasks), flush=True)
@@ -152,7 +152,10 @@ class StepJob(submitit.helpers.Checkpointable):
                         origin=str(Path(self.run_dir) / "config.yaml"))
         ctx = TaskContext(stage=self.stage, step=self.step, run_dir=Path(self.run_dir), task=self.task,
                           num_tasks=self.num_tasks, cluster=from_dict(ClusterProfile, self.cluster))
-        result = load_symbol(self.fn)(cfg, ctx)
+        try:
+            result = load_symbol(self.fn)(cfg, ctx)
+        finally:
+            release_process_group()
         # The marker is the executor's: written once (rank 0 of a distributed step), only for a
         # task that finished; a preempted one is requeued and runs again.
         finished = not (isinstance(result, dict) and result.get("status") == "preempted")

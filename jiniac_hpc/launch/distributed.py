@@ -39,6 +39,19 @@ def export_torch_env() -> Optional[submitit.helpers.TorchDistributedEnvironment]
     return env.export(set_cuda_visible_devices=False)
 
 
+def release_process_group() -> None:
+    """Destroy the default torch.distributed process group a task left behind, if any.
+
+    Without it a gloo process group is torn down during interpreter finalization, where its
+    worker threads can abort the process ("terminate called without an active exception",
+    SIGABRT) after the task had already succeeded, and Slurm then marks the job FAILED.
+    Torch is not imported here unless the task imported it.
+    """
+    dist = sys.modules.get("torch.distributed")
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def node_name() -> str:
     """This task's node as Slurm names it (virtual nodes share one hostname), else the hostname."""
     import socket
