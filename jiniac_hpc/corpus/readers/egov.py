@@ -8,7 +8,10 @@ Forms read:
   around ``<Law>`` elements is fine; several laws in one file make several documents);
 - API v2 ``law_data`` JSON: ``law_full_text`` as the JSON tree (``{"tag", "attr", "children"}``,
   the default ``law_full_text_format=json``) or as base64 of the XML
-  (``law_full_text_format=xml``); ``law_info`` / ``revision_info`` fill the metadata.
+  (``law_full_text_format=xml``); ``law_info`` / ``revision_info`` fill the metadata. A file
+  holding only the ``law_full_text`` tree (what clients often save) is read the same way;
+- a part of a law, as ``law_data?elm=MainProvision-Article_30`` returns it (``law_full_text`` is
+  that element, in JSON or in the XML response): one document of that part.
 
 Every text-bearing element is written, in document order, as lines: titles and captions on
 their own lines ("第一章　総則", "（目的）"), a numbered provision as "number　sentence"
@@ -154,6 +157,17 @@ def law_meta(law, title: str, num: str, info: Optional[dict] = None) -> dict:
     return meta
 
 
+def part_record(n: int, part, info: dict) -> Record:
+    """An ``elm=`` response: one element of a law (an article, a chapter, a table) as a document;
+    the law's title and number come from ``law_info`` / ``revision_info`` when the response has them."""
+    lw = _Law()
+    lw.block(part)
+    if not lw.lines:
+        return Record(n, None, f"law_full_text <{part.tag}> holds no law text: not e-Gov law data")
+    meta = law_meta(ET.Element("Law"), info.get("law_title", ""), info.get("law_num", ""), info)
+    return Record(n, "\n".join(lw.lines), None, meta={**meta, "element": part.tag}, unread=lw.unread)
+
+
 def law_record(n: int, law, info: Optional[dict] = None) -> Record:
     lw = _Law()
     title, num = law.find("LawBody/LawTitle"), law.find("LawNum")
@@ -180,13 +194,15 @@ def read_egov_xml(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]
 
 
 def _sized(rec: Record, limit: int) -> Record:
+    if rec.text is None:
+        return rec
     size = len(rec.text.encode("utf-8"))
     return rec if size <= limit else Record(rec.pos, None, f"law text of {size} bytes exceeds max_record_bytes={limit}")
 
 
 def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Optional[dict] = None) -> Iterator[Record]:
     n = 0
-    root_tag, message, b64 = None, None, None
+    root_tag, message, b64, parts, xml_info = None, None, None, [], {}
     try:
         with (open_binary(path) if data is None else _bytes(data)) as fh:
             for event, el in ET.iterparse(fh, events=("start", "end")):
@@ -199,13 +215,19 @@ def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Option
                     el.clear()
                 elif el.tag in ("Message", "message") and el.text:
                     message = el.text.strip()
-                elif el.tag == "law_full_text" and (el.text or "").strip() and n == 0:
-                    b64 = el.text.strip()
+                elif el.tag in ("law_info", "revision_info") and info is None:
+                    xml_info.update({c.tag: c.text for c in el if c.text})
+                elif el.tag == "law_full_text" and n == 0:
+                    parts = list(el)                                  # elm=: the element itself
+                    b64 = None if parts else (el.text or "").strip() or None
     except ET.ParseError as e:
         yield Record(n + 1, None, f"XML error: {e}")
         return
     if n == 0 and b64:
-        yield from _read_xml(path, limit, _b64(b64), info)
+        yield from _read_xml(path, limit, _b64(b64), info or xml_info)
+    elif n == 0 and parts:
+        for i, part in enumerate(parts, 1):
+            yield _sized(part_record(i, part, info or xml_info), limit)
     elif n == 0:
         yield Record(1, None, f"no <Law> element (root <{root_tag}>)" + (f"; message: {message}" if message else "")
                      + ": not e-Gov law XML")
@@ -218,6 +240,8 @@ def _read_api_json(path: Path, limit: int) -> Iterator[Record]:
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             yield Record(1, None, f"broken JSON: {e}")
             return
+    if isinstance(doc, dict) and isinstance(doc.get("tag"), str):
+        doc = {"law_full_text": doc}            # the law_full_text tree saved on its own
     if not isinstance(doc, dict) or "law_full_text" not in doc:
         keys = sorted(doc)[:8] if isinstance(doc, dict) else type(doc).__name__
         hint = " (a law list/search response: fetch /law_data/{law_id})" if isinstance(doc, dict) and "laws" in doc \
@@ -235,8 +259,8 @@ def _read_api_json(path: Path, limit: int) -> Iterator[Record]:
         yield Record(1, None, str(e))
         return
     laws = [root] if root.tag == "Law" else list(root.iter("Law"))
-    if not laws:
-        yield Record(1, None, f"law_full_text holds no Law element (root {root.tag!r})")
+    if not laws:                                # elm=: a part of a law
+        yield _sized(part_record(1, root, info), limit)
     for i, law in enumerate(laws, 1):
         yield _sized(law_record(i, law, info), limit)
 
