@@ -212,6 +212,29 @@ def test_egov_real_api_v2_article_part_matches_bulk_xml(tmp_path):
     assert x.meta["law_title"] == "民法" and x.meta["law_num"] == "明治二十九年法律第八十九号"
 
 
+def test_egov_real_table_in_a_part_of_a_law():
+    """A real chapter with a 読替え table (TableStruct), saved as a part of a law (root <Chapter>), as
+    quoted in jplaw_text's tests: every text node in order, each table row one line of its cells, and
+    the paragraph and cell texts that jplaw_text's own test expects from it."""
+    path = R / "egov_takuso_chapter5_table_excerpt.xml"
+    root = ET.parse(path).getroot()
+    (r,) = recs("egov_xml", path)
+    assert r.error is None and r.meta == {"element": "Chapter"} and r.unread == {}
+    assert kept_in_order(law_pieces(root)[0], r.text) == 1.0
+    lines = r.text.split("\n")
+    for row in root.iter("TableRow"):
+        assert "\u3000".join("".join(c.itertext()).strip() for c in row) in lines
+    # jplaw_text's recorded expectation (tests/jplaw_text.rs, check3): the paragraph's sentences joined,
+    # then the table's cells row by row
+    paragraph = ("第三条から第二十六条まで及び第二十七条から前条までの規定は、法第十八条第四項の規定により託送供給等約款で"
+                 "設定した料金を変更しようとする一般送配電事業者が、変更しようとする託送供給等約款で設定する料金を算定する"
+                 "場合に準用する。この場合において、次の表の上欄に掲げる規定中同表の中欄に掲げる字句は、それぞれ同表の下欄に"
+                 "掲げる字句に読み替えるものとする。")
+    cells = ["第三条", "原価等", "届出原価等", "第四条第三項", "様式第一第一表及び様式第二第一表", "様式第一第一表"]
+    assert lines[2] == "第三十条\u3000" + paragraph
+    assert lines[3:] == ["\u3000".join(cells[:3]), "\u3000".join(cells[3:])]
+
+
 def test_egov_article_title_never_lost(tmp_path):
     """An article title goes before its first paragraph, numbered or not, and not onto its items."""
     p = tmp_path / "law.xml"

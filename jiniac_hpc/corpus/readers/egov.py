@@ -11,7 +11,8 @@ Forms read:
   (``law_full_text_format=xml``); ``law_info`` / ``revision_info`` fill the metadata. A file
   holding only the ``law_full_text`` tree (what clients often save) is read the same way;
 - a part of a law, as ``law_data?elm=MainProvision-Article_30`` returns it (``law_full_text`` is
-  that element, in JSON or in the XML response): one document of that part.
+  that element, in JSON or in the XML response, or that element saved alone as XML): one
+  document of that part.
 
 Every text-bearing element is written, in document order, as lines: titles and captions on
 their own lines ("第一章　総則", "（目的）"), a numbered provision as "number　sentence"
@@ -40,6 +41,10 @@ SEP = "\u3000"
 ERA_START = {"Meiji": 1867, "Taisho": 1911, "Showa": 1925, "Heisei": 1988, "Reiwa": 2018}
 # elements whose text is read inline (inside a sentence or a heading), not as blocks
 INLINE = {"Ruby", "Rt", "Sup", "Sub", "Line", "QuoteStruct", "ArithFormula"}
+# the roots an XML file holding a part of a law (what an elm= request returns) may have
+LAW_PARTS = {"LawBody", "MainProvision", "Part", "Chapter", "Section", "Subsection", "Division", "Article",
+             "Paragraph", "Item", "SupplProvision", "AppdxTable", "AppdxStyle", "AppdxNote", "AppdxFormat",
+             "AppdxFig", "Appdx", "TableStruct", "Preamble", "EnactStatement"}
 
 
 class _Law:
@@ -202,12 +207,12 @@ def _sized(rec: Record, limit: int) -> Record:
 
 def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Optional[dict] = None) -> Iterator[Record]:
     n = 0
-    root_tag, message, b64, parts, xml_info = None, None, None, [], {}
+    root, message, b64, parts, xml_info = None, None, None, [], {}
     try:
         with (open_binary(path) if data is None else _bytes(data)) as fh:
             for event, el in ET.iterparse(fh, events=("start", "end")):
                 if event == "start":
-                    root_tag = root_tag or el.tag
+                    root = el if root is None else root
                     continue
                 if el.tag == "Law":
                     n += 1
@@ -223,13 +228,15 @@ def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Option
     except ET.ParseError as e:
         yield Record(n + 1, None, f"XML error: {e}")
         return
+    if n == 0 and not parts and root.tag in LAW_PARTS:
+        parts = [root]                                 # a part of a law saved on its own
     if n == 0 and b64:
         yield from _read_xml(path, limit, _b64(b64), info or xml_info)
     elif n == 0 and parts:
         for i, part in enumerate(parts, 1):
             yield _sized(part_record(i, part, info or xml_info), limit)
     elif n == 0:
-        yield Record(1, None, f"no <Law> element (root <{root_tag}>)" + (f"; message: {message}" if message else "")
+        yield Record(1, None, f"no <Law> element (root <{root.tag}>)" + (f"; message: {message}" if message else "")
                      + ": not e-Gov law XML")
 
 
