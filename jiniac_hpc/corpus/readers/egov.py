@@ -168,7 +168,7 @@ def part_record(n: int, part, info: dict) -> Record:
     lw = _Law()
     lw.block(part)
     if not lw.lines:
-        return Record(n, None, f"law_full_text <{part.tag}> holds no law text: not e-Gov law data")
+        return Record(n, None, f"<{part.tag}> holds no law text: not e-Gov law data")
     meta = law_meta(ET.Element("Law"), info.get("law_title", ""), info.get("law_num", ""), info)
     return Record(n, "\n".join(lw.lines), None, meta={**meta, "element": part.tag}, unread=lw.unread)
 
