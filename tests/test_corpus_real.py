@@ -25,6 +25,7 @@ A = REPO_ROOT / "tests" / "assets" / "corpus"
 R = A / "real"
 LAW_XML = R / "egov_405AC0000000088.xml"
 MINPO_XML = R / "egov_129AC0000000089_minpo_trimmed.xml"
+TOKKYO_JSON = R / "egov_api_v2_334AC0000000121_tokkyo_trimmed.json"
 PDF = R / "not_text_back.pdf"
 
 
@@ -181,6 +182,38 @@ def test_egov_real_api_v2_response():
     for k in ("law_id", "law_revision_id", "promulgation_date", "amendment_enforcement_date"):
         assert r.meta[k] == {**doc["revision_info"], **doc["law_info"]}[k], k
     assert r.meta["law_title"] == "国旗及び国歌に関する法律" and r.meta["year"] == 1999
+
+
+def tree_rows(node) -> list[list[str]]:
+    """The cells' texts of every TableRow of an API v2 tree, row by row."""
+    if isinstance(node, str):
+        return []
+    if node["tag"] in ("TableRow", "TableHeaderRow"):
+        return [["".join(tree_texts(c)[0]).strip() for c in node.get("children") or [] if not isinstance(c, str)]]
+    return [row for c in node.get("children") or [] for row in tree_rows(c)]
+
+
+def test_egov_real_api_v2_law_with_tables():
+    """A whole real 法令API v2 law_data response of 特許法 (minified, as the API sends it), trimmed by
+    cutting whole nodes: every text node in order, the TOC unread, each table row a line of its
+    cells (an article's table, the 別表 and a 附則's table), the metadata from law_info/revision_info."""
+    doc = json.loads(TOKKYO_JSON.read_text(encoding="utf-8"))
+    (r,) = recs("egov_xml", TOKKYO_JSON)
+    texts, toc = tree_texts(doc["law_full_text"], skip=("Rt", "TOC"))
+    lines = r.text.split("\n")
+    assert lines[:2] == ["特許法", "昭和三十四年法律第百二十一号"] and texts[0] == lines[1]
+    assert kept_in_order(texts[1:], r.text) == 1.0 and r.unread == {"toc": toc} and toc > 0
+    rows = tree_rows(doc["law_full_text"])
+    assert len(rows) >= 30
+    for row in rows:      # an empty first cell (the 別表's header row) leaves no leading separator
+        assert "\u3000".join(row).strip() in lines, row
+    appdx = next(c for c in doc["law_full_text"]["children"][1]["children"] if c["tag"] == "AppdxTable")
+    i = lines.index("別表（第百九十五条関係）")
+    assert lines[i + 1:i + 3] == ["\u3000".join(row).strip() for row in tree_rows(appdx)[:2]]
+    info = {**doc["revision_info"], **doc["law_info"]}
+    for k in ("law_id", "law_revision_id", "promulgation_date", "amendment_enforcement_date"):
+        assert r.meta[k] == info[k], k
+    assert r.meta["year"] == 1959 and r.meta["era"] == "Showa"
 
 
 def test_egov_real_api_v2_article_part_matches_bulk_xml(tmp_path):
@@ -396,7 +429,7 @@ def test_stage_totals_add_up_from_raw_bytes(bad_dir, tmp_path):
     srcs = [
         {"name": "laws", "reader": "egov_xml", "paths": [str(p) for p in (
             LAW_XML, R / "egov_405AC0000000088_api_v2.json", A / "egov_features.xml", bad_dir / "unknown.xml",
-            MINPO_XML, R / "egov_api_v2_minpo_article30_elm.json")]},
+            MINPO_XML, R / "egov_api_v2_minpo_article30_elm.json", TOKKYO_JSON)]},
         {"name": "diet", "reader": "diet", "paths": [str(R / "kokkai_pages.json"),
                                                       str(bad_dir / "kokkai_meeting_list_api.json")]},
         {"name": "books", "reader": "gutenberg", "lang": "en", "paths": [str(R / "gutenberg_pg1080.txt")]},
@@ -417,8 +450,8 @@ def test_stage_totals_add_up_from_raw_bytes(bad_dir, tmp_path):
         assert r["chars_in"] == r["chars_out"] + sum(v["chars"] for v in r["removed"].values()), name
     files = {s["name"]: [Path(p) for p in s["paths"]] for s in srcs}
     assert stats["laws"]["bytes_in"] == sum(p.stat().st_size for p in files["laws"])
-    assert stats["laws"]["docs_out"] == 5 and stats["laws"]["removed"]["bad_input"]["docs"] == 1
-    assert stats["laws"]["unread"] == {"toc": 2 * 204 + 45 + 12810, "ruby": 6 + 13 + 5}
+    assert stats["laws"]["docs_out"] == 6 and stats["laws"]["removed"]["bad_input"]["docs"] == 1
+    assert stats["laws"]["unread"] == {"toc": 2 * 204 + 45 + 12810 + 334, "ruby": 6 + 13 + 5}
     assert stats["diet"]["removed"]["procedural"]["docs"] == 4 and stats["diet"]["docs_out"] == 3
     assert stats["diet"]["removed"]["bad_input"]["docs"] == 2        # the meeting_list page's two records
     assert stats["books"]["docs_out"] == 1 and stats["books"]["unread"]["boilerplate"] > 18_000
