@@ -26,6 +26,7 @@ R = A / "real"
 LAW_XML = R / "egov_405AC0000000088.xml"
 MINPO_XML = R / "egov_129AC0000000089_minpo_trimmed.xml"
 TOKKYO_JSON = R / "egov_api_v2_334AC0000000121_tokkyo_trimmed.json"
+KENPO_XML = R / "egov_api_v2_321CONSTITUTION_xml_trimmed.xml"
 PDF = R / "not_text_back.pdf"
 
 
@@ -71,13 +72,13 @@ def law_pieces(law: ET.Element) -> tuple[list[str], int, int]:
 
 
 @pytest.mark.parametrize("path", [LAW_XML, R / "egov_405AC0000000088_api_v2.json",
-                                  R / "egov_405AC0000000088_api_v2_b64.json", MINPO_XML,
+                                  R / "egov_405AC0000000088_api_v2_b64.json", MINPO_XML, KENPO_XML,
                                   R / "egov_denpa_appdx_excerpt.xml", R / "egov_minpo_enact_excerpt.xml",
                                   A / "egov_features.xml"],
-                         ids=["bulk_xml", "api_v2_tree", "api_v2_base64", "minpo_ruby_toc_columns", "appdx_table",
-                              "enact", "features"])
+                         ids=["bulk_xml", "api_v2_tree", "api_v2_base64", "minpo_ruby_toc_columns",
+                              "api_v2_xml_preamble", "appdx_table", "enact", "features"])
 def test_egov_keeps_every_text_element_in_order(path):
-    source = LAW_XML if "api_v2" in path.name else path
+    source = LAW_XML if path.name.startswith("egov_405AC0000000088_api_v2") else path
     laws = list(ET.parse(source).getroot().iter("Law"))
     rs = recs("egov_xml", path)
     assert len(rs) == len(laws) == 1 and rs[0].error is None
@@ -155,6 +156,21 @@ def test_egov_real_minpo_ruby_subitems_columns():
     assert suppl[0] == "附　則　（大正一五年四月二四日法律第六九号）" and len(suppl) == 4
     assert lines[lines.index(suppl[0]) + 1].startswith("本法施行ノ期日ハ勅令ヲ以テ之ヲ定ム")
     assert r.unread == {"toc": 12810, "ruby": 13} and r.meta["promulgation_date"] == "1896-04-27"
+
+
+def test_egov_real_api_v2_xml_response_with_preamble():
+    """A real 法令API v2 law_data response in XML (日本国憲法, trimmed by whole chapters): the
+    Preamble comes right after the title, and law_info / revision_info become the metadata."""
+    root = ET.parse(KENPO_XML).getroot()
+    (r,) = recs("egov_xml", KENPO_XML)
+    lines = r.text.split("\n")
+    preamble = [s.text for s in root.iter("Preamble") for s in s.iter("Sentence")]
+    assert lines[:6] == ["日本国憲法", "昭和二十一年憲法"] + preamble and len(preamble) == 4
+    assert lines[6:] == ["第二章　戦争の放棄", "第九条　" + root.findtext(".//Article/Paragraph/ParagraphSentence/Sentence"),
+                         "前項の目的を達するため、陸海空軍その他の戦力は、これを保持しない。国の交戦権は、これを認めない。"]
+    for k in ("law_id", "law_revision_id", "amendment_enforcement_date"):
+        assert r.meta[k] == (root.findtext(f"law_info/{k}") or root.findtext(f"revision_info/{k}")), k
+    assert r.meta["law_type"] == "Constitution" and r.meta["promulgation_date"] == "1946-11-03"
 
 
 def tree_texts(node, skip=("Rt",)) -> tuple[list[str], int]:

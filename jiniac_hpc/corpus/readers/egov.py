@@ -8,7 +8,8 @@ Forms read:
   around ``<Law>`` elements is fine; several laws in one file make several documents);
 - API v2 ``law_data`` JSON: ``law_full_text`` as the JSON tree (``{"tag", "attr", "children"}``,
   the default ``law_full_text_format=json``) or as base64 of the XML
-  (``law_full_text_format=xml``); ``law_info`` / ``revision_info`` fill the metadata. A file
+  (``law_full_text_format=xml``); ``law_info`` / ``revision_info`` fill the metadata (also in the
+  XML response, ``response_format=xml``). A file
   holding only the ``law_full_text`` tree (what clients often save) is read the same way;
 - a part of a law, as ``law_data?elm=MainProvision-Article_30`` returns it (``law_full_text`` is
   that element, in JSON or in the XML response, or that element saved alone as XML): one
@@ -216,7 +217,7 @@ def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Option
                     continue
                 if el.tag == "Law":
                     n += 1
-                    yield _sized(law_record(n, el, info), limit)
+                    yield _sized(law_record(n, el, info or xml_info), limit)
                     el.clear()
                 elif el.tag in ("Message", "message") and el.text:
                     message = el.text.strip()
