@@ -259,6 +259,15 @@ def test_egov_real_api_v2_article_part_matches_bulk_xml(tmp_path):
     (x,) = recs("egov_xml", p)
     assert x.text == r.text and x.unread == r.unread
     assert x.meta["law_title"] == "民法" and x.meta["law_num"] == "明治二十九年法律第八十九号"
+    # API v1's articles response, built here: the DataRoot/Result/ApplData envelope of e-Gov's API v1
+    # documentation with LawContents as v1 clients read it (no saved real one was found); the ApplData
+    # <Article> beside LawContents is the requested article number, not law text
+    p = tmp_path / "v1_articles.xml"
+    p.write_text("<DataRoot><Result><Code>0</Code><Message/></Result><ApplData><LawId>129AC0000000089</LawId>"
+                 "<LawNum>明治二十九年法律第八十九号</LawNum><Article>30</Article>"
+                 f"<LawContents>{xml(tree)}</LawContents></ApplData></DataRoot>", encoding="utf-8")
+    (v1,) = recs("egov_xml", p)
+    assert v1.text == r.text and v1.meta["law_id"] == "129AC0000000089" and v1.meta["element"] == "Article"
 
 
 def test_egov_real_table_in_a_part_of_a_law():

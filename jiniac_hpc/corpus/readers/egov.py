@@ -12,8 +12,8 @@ Forms read:
   XML response, ``response_format=xml``). A file
   holding only the ``law_full_text`` tree (what clients often save) is read the same way;
 - a part of a law, as ``law_data?elm=MainProvision-Article_30`` returns it (``law_full_text`` is
-  that element, in JSON or in the XML response, or that element saved alone as XML): one
-  document of that part.
+  that element, in JSON or in the XML response, or that element saved alone as XML) or as API
+  v1's ``articles`` returns it (``DataRoot/ApplData/LawContents``): one document of that part.
 
 Every text-bearing element is written, in document order, as lines: titles and captions on
 their own lines ("第一章　総則", "（目的）"), a numbered provision as "number　sentence"
@@ -223,7 +223,10 @@ def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Option
                     message = el.text.strip()
                 elif el.tag in ("law_info", "revision_info") and info is None:
                     xml_info.update({c.tag: c.text for c in el if c.text})
-                elif el.tag == "law_full_text" and n == 0:
+                elif el.tag == "ApplData" and info is None:           # API v1: LawId, LawNum
+                    xml_info.update({k: el.findtext(t) for k, t in (("law_id", "LawId"), ("law_num", "LawNum"))
+                                     if el.findtext(t)})
+                elif el.tag in ("law_full_text", "LawContents") and n == 0:
                     parts = list(el)                                  # elm=: the element itself
                     b64 = None if parts else (el.text or "").strip() or None
     except ET.ParseError as e:
