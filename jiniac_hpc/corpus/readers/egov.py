@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -210,7 +211,7 @@ def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Option
     n = 0
     root, message, b64, parts, xml_info = None, None, None, [], {}
     try:
-        with (open_binary(path) if data is None else _bytes(data)) as fh:
+        with (open_binary(path) if data is None else io.BytesIO(data)) as fh:
             for event, el in ET.iterparse(fh, events=("start", "end")):
                 if event == "start":
                     root = el if root is None else root
@@ -228,7 +229,7 @@ def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Option
                                      if el.findtext(t)})
                 elif el.tag in ("law_full_text", "LawContents") and n == 0:
                     parts = list(el)                                  # elm=: the element itself
-                    b64 = None if parts else (el.text or "").strip() or None
+                    b64 = None if parts or el.tag == "LawContents" else (el.text or "").strip() or None
     except ET.ParseError as e:
         yield Record(n + 1, None, f"XML error: {e}")
         return
@@ -299,9 +300,3 @@ def _b64(text: str) -> bytes:
         return base64.b64decode(text, validate=False)
     except (binascii.Error, ValueError) as e:
         raise BadInput(f"law_full_text is neither a JSON tree nor base64 XML: {e}") from None
-
-
-def _bytes(data: bytes):
-    import io
-
-    return io.BytesIO(data)
