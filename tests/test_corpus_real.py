@@ -24,6 +24,9 @@ from jiniac_hpc.paths import REPO_ROOT
 A = REPO_ROOT / "tests" / "assets" / "corpus"
 R = A / "real"
 LAW_XML = R / "egov_405AC0000000088.xml"
+MINPO_XML = R / "egov_129AC0000000089_minpo_trimmed.xml"
+TOKKYO_JSON = R / "egov_api_v2_334AC0000000121_tokkyo_trimmed.json"
+KENPO_XML = R / "egov_api_v2_321CONSTITUTION_xml_trimmed.xml"
 PDF = R / "not_text_back.pdf"
 
 
@@ -69,11 +72,13 @@ def law_pieces(law: ET.Element) -> tuple[list[str], int, int]:
 
 
 @pytest.mark.parametrize("path", [LAW_XML, R / "egov_405AC0000000088_api_v2.json",
-                                  R / "egov_405AC0000000088_api_v2_b64.json", R / "egov_denpa_appdx_excerpt.xml",
-                                  R / "egov_minpo_enact_excerpt.xml", A / "egov_features.xml"],
-                         ids=["bulk_xml", "api_v2_tree", "api_v2_base64", "appdx_table", "enact", "features"])
+                                  R / "egov_405AC0000000088_api_v2_b64.json", MINPO_XML, KENPO_XML,
+                                  R / "egov_denpa_appdx_excerpt.xml", R / "egov_minpo_enact_excerpt.xml",
+                                  A / "egov_features.xml"],
+                         ids=["bulk_xml", "api_v2_tree", "api_v2_base64", "minpo_ruby_toc_columns",
+                              "api_v2_xml_preamble", "appdx_table", "enact", "features"])
 def test_egov_keeps_every_text_element_in_order(path):
-    source = LAW_XML if "api_v2" in path.name else path
+    source = LAW_XML if path.name.startswith("egov_405AC0000000088_api_v2") else path
     laws = list(ET.parse(source).getroot().iter("Law"))
     rs = recs("egov_xml", path)
     assert len(rs) == len(laws) == 1 and rs[0].error is None
@@ -86,9 +91,15 @@ def test_egov_keeps_every_text_element_in_order(path):
     assert kept_in_order(body, r.text) >= 0.995
     assert "<" not in r.text and ">" not in r.text
     assert r.unread == {k: v for k, v in (("toc", toc), ("ruby", rt)) if v}
-    # the TOC is not repeated: its ranges are gone and the first chapter title appears once
+    # ruby: the base text stays, its reading is not glued after it
+    for ruby in law.iter("Ruby"):
+        base, reading = (ruby.text or "").strip(), "".join(ruby.find("Rt").itertext()).strip()
+        assert base and base + reading not in r.text and base + (ruby.tail or "")[:3] in r.text
+    # the TOC is not repeated: its ranges are gone and each chapter title appears as often as its chapters
     assert "目次" not in r.text and "（第一条―第四条）" not in r.text and "（第一条・第二条）" not in r.text
-    assert r.text.count("第一章　総則") == (1 if law.find(".//Chapter") is not None else 0)
+    lines = r.text.split("\n")
+    for chapter in {c.findtext("ChapterTitle") for c in law.iter("Chapter")}:
+        assert lines.count(chapter) == sum(c.findtext("ChapterTitle") == chapter for c in law.iter("Chapter")), chapter
     assert r.meta["law_num"] == law.findtext("LawNum") and r.meta["law_title"] == title.strip()
     assert r.meta["era"] == law.get("Era") and r.meta["year"] > 1867
 
@@ -129,6 +140,157 @@ def test_egov_features_ruby_tables_appendices():
         assert line in lines, line
     assert lines.index("附　則") < lines.index("（施行期日）")
     assert r.unread == {"ruby": 6, "toc": 45}
+
+
+def test_egov_real_minpo_ruby_subitems_columns():
+    """The real 民法 (bulk XML, trimmed by whole elements): ruby readings out, Subitem1 and Column
+    sentences in, each 附則 label before its own provisions."""
+    (r,) = recs("egov_xml", MINPO_XML)
+    lines = r.text.split("\n")
+    assert lines[:3] == ["民法", "明治二十九年法律第八十九号", "民法第一編第二編第三編別冊ノ通定ム"]
+    assert "（失踪の宣告）" in lines and "失踪そう" not in r.text and "止んだ後" in r.text
+    i = lines.index("第三目　事業に係る債務についての保証契約の特則")
+    assert lines[i + 3].startswith("２　前項の公正証書を作成するには")
+    assert lines[i + 5].startswith("イ　保証契約（ロに掲げるものを除く。）　主たる債務の債権者")   # Subitem1, Columns
+    suppl = [x for x in lines if x.startswith("附　則")]
+    assert suppl[0] == "附　則　（大正一五年四月二四日法律第六九号）" and len(suppl) == 4
+    assert lines[lines.index(suppl[0]) + 1].startswith("本法施行ノ期日ハ勅令ヲ以テ之ヲ定ム")
+    assert r.unread == {"toc": 12810, "ruby": 13} and r.meta["promulgation_date"] == "1896-04-27"
+
+
+def test_egov_real_api_v2_xml_response_with_preamble():
+    """A real 法令API v2 law_data response in XML (日本国憲法, trimmed by whole chapters): the
+    Preamble comes right after the title, and law_info / revision_info become the metadata."""
+    root = ET.parse(KENPO_XML).getroot()
+    (r,) = recs("egov_xml", KENPO_XML)
+    lines = r.text.split("\n")
+    preamble = [s.text for s in root.iter("Preamble") for s in s.iter("Sentence")]
+    assert lines[:6] == ["日本国憲法", "昭和二十一年憲法"] + preamble and len(preamble) == 4
+    assert lines[6:] == ["第二章　戦争の放棄", "第九条　" + root.findtext(".//Article/Paragraph/ParagraphSentence/Sentence"),
+                         "前項の目的を達するため、陸海空軍その他の戦力は、これを保持しない。国の交戦権は、これを認めない。"]
+    for k in ("law_id", "law_revision_id", "amendment_enforcement_date"):
+        assert r.meta[k] == (root.findtext(f"law_info/{k}") or root.findtext(f"revision_info/{k}")), k
+    assert r.meta["law_type"] == "Constitution" and r.meta["promulgation_date"] == "1946-11-03"
+
+
+def tree_texts(node, skip=("Rt",)) -> tuple[list[str], int]:
+    """Text nodes of an API v2 ``{tag, attr, children}`` tree in order, and the characters under ``skip``."""
+    if isinstance(node, str):
+        return [node], 0
+    if node["tag"] in skip:
+        return [], sum(len(t) for t in tree_texts(node, ())[0])
+    out, skipped = [], 0
+    for c in node.get("children") or []:
+        texts, n = tree_texts(c, skip)
+        out, skipped = out + texts, skipped + n
+    return out, skipped
+
+
+def test_egov_real_api_v2_response():
+    """A real 法令API v2 law_data response (its author cut the law after 第一条's title): the tree
+    has ``"attr": ""`` on elements without attributes and an empty Paragraph; law_info and
+    revision_info become the metadata."""
+    doc = json.loads((R / "egov_api_v2_411AC0000000127_response.json").read_text(encoding="utf-8"))
+    (r,) = recs("egov_xml", R / "egov_api_v2_411AC0000000127_response.json")
+    texts, _ = tree_texts(doc["law_full_text"])
+    assert r.text.split("\n") == [doc["revision_info"]["law_title"], doc["law_info"]["law_num"], "（国旗）", "第一条"]
+    assert sorted(texts) == sorted(r.text.split("\n"))
+    for k in ("law_id", "law_revision_id", "promulgation_date", "amendment_enforcement_date"):
+        assert r.meta[k] == {**doc["revision_info"], **doc["law_info"]}[k], k
+    assert r.meta["law_title"] == "国旗及び国歌に関する法律" and r.meta["year"] == 1999
+
+
+def tree_rows(node) -> list[list[str]]:
+    """The cells' texts of every TableRow of an API v2 tree, row by row."""
+    if isinstance(node, str):
+        return []
+    if node["tag"] in ("TableRow", "TableHeaderRow"):
+        return [["".join(tree_texts(c)[0]).strip() for c in node.get("children") or [] if not isinstance(c, str)]]
+    return [row for c in node.get("children") or [] for row in tree_rows(c)]
+
+
+def test_egov_real_api_v2_law_with_tables():
+    """A whole real 法令API v2 law_data response of 特許法 (minified, as the API sends it), trimmed by
+    cutting whole nodes: every text node in order, the TOC unread, each table row a line of its
+    cells (an article's table, the 別表 and a 附則's table), the metadata from law_info/revision_info."""
+    doc = json.loads(TOKKYO_JSON.read_text(encoding="utf-8"))
+    (r,) = recs("egov_xml", TOKKYO_JSON)
+    texts, toc = tree_texts(doc["law_full_text"], skip=("Rt", "TOC"))
+    lines = r.text.split("\n")
+    assert lines[:2] == ["特許法", "昭和三十四年法律第百二十一号"] and texts[0] == lines[1]
+    assert kept_in_order(texts[1:], r.text) == 1.0 and r.unread == {"toc": toc} and toc > 0
+    rows = tree_rows(doc["law_full_text"])
+    assert len(rows) >= 30
+    for row in rows:      # an empty first cell (the 別表's header row) leaves no leading separator
+        assert "\u3000".join(row).strip() in lines, row
+    appdx = next(c for c in doc["law_full_text"]["children"][1]["children"] if c["tag"] == "AppdxTable")
+    i = lines.index("別表（第百九十五条関係）")
+    assert lines[i + 1:i + 3] == ["\u3000".join(row).strip() for row in tree_rows(appdx)[:2]]
+    info = {**doc["revision_info"], **doc["law_info"]}
+    for k in ("law_id", "law_revision_id", "promulgation_date", "amendment_enforcement_date"):
+        assert r.meta[k] == info[k], k
+    assert r.meta["year"] == 1959 and r.meta["era"] == "Showa"
+
+
+def test_egov_real_api_v2_article_part_matches_bulk_xml(tmp_path):
+    """A real ``law_data?elm=MainProvision-Article_30`` law_full_text (民法第三十条, saved on its own)
+    reads as one document whose lines are exactly that article's lines in the bulk XML of 民法;
+    the same part in the XML response form reads the same."""
+    tree = json.loads((R / "egov_api_v2_minpo_article30_elm.json").read_text(encoding="utf-8"))
+    (r,) = recs("egov_xml", R / "egov_api_v2_minpo_article30_elm.json")
+    texts, rt = tree_texts(tree)
+    assert kept_in_order(texts, r.text) == 1.0 and r.unread == {"ruby": rt} and rt == 5
+    assert r.meta["element"] == "Article" and "そう" not in r.text
+    (law,) = recs("egov_xml", MINPO_XML)
+    lines = law.text.split("\n")
+    i = lines.index("（失踪の宣告）")
+    assert r.text.split("\n") == lines[i:i + 3]
+
+    def xml(node):
+        if isinstance(node, str):
+            return node
+        attrs = "".join(f' {k}="{v}"' for k, v in (node.get("attr") or {}).items())
+        return f"<{node['tag']}{attrs}>" + "".join(xml(c) for c in node.get("children") or []) + f"</{node['tag']}>"
+
+    p = tmp_path / "elm.xml"
+    p.write_text("<law_data_response><law_info><law_num>明治二十九年法律第八十九号</law_num></law_info>"
+                 "<revision_info><law_title>民法</law_title></revision_info>"
+                 f"<law_full_text>{xml(tree)}</law_full_text></law_data_response>", encoding="utf-8")
+    (x,) = recs("egov_xml", p)
+    assert x.text == r.text and x.unread == r.unread
+    assert x.meta["law_title"] == "民法" and x.meta["law_num"] == "明治二十九年法律第八十九号"
+    # API v1's articles response, built here: the DataRoot/Result/ApplData envelope of e-Gov's API v1
+    # documentation with LawContents as v1 clients read it (no saved real one was found); the ApplData
+    # <Article> beside LawContents is the requested article number, not law text
+    p = tmp_path / "v1_articles.xml"
+    p.write_text("<DataRoot><Result><Code>0</Code><Message/></Result><ApplData><LawId>129AC0000000089</LawId>"
+                 "<LawNum>明治二十九年法律第八十九号</LawNum><Article>30</Article>"
+                 f"<LawContents>{xml(tree)}</LawContents></ApplData></DataRoot>", encoding="utf-8")
+    (v1,) = recs("egov_xml", p)
+    assert v1.text == r.text and v1.meta["law_id"] == "129AC0000000089" and v1.meta["element"] == "Article"
+
+
+def test_egov_real_table_in_a_part_of_a_law():
+    """A real chapter with a 読替え table (TableStruct), saved as a part of a law (root <Chapter>), as
+    quoted in jplaw_text's tests: every text node in order, each table row one line of its cells, and
+    the paragraph and cell texts that jplaw_text's own test expects from it."""
+    path = R / "egov_takuso_chapter5_table_excerpt.xml"
+    root = ET.parse(path).getroot()
+    (r,) = recs("egov_xml", path)
+    assert r.error is None and r.meta == {"element": "Chapter"} and r.unread == {}
+    assert kept_in_order(law_pieces(root)[0], r.text) == 1.0
+    lines = r.text.split("\n")
+    for row in root.iter("TableRow"):
+        assert "\u3000".join("".join(c.itertext()).strip() for c in row) in lines
+    # jplaw_text's recorded expectation (tests/jplaw_text.rs, check3): the paragraph's sentences joined,
+    # then the table's cells row by row
+    paragraph = ("第三条から第二十六条まで及び第二十七条から前条までの規定は、法第十八条第四項の規定により託送供給等約款で"
+                 "設定した料金を変更しようとする一般送配電事業者が、変更しようとする託送供給等約款で設定する料金を算定する"
+                 "場合に準用する。この場合において、次の表の上欄に掲げる規定中同表の中欄に掲げる字句は、それぞれ同表の下欄に"
+                 "掲げる字句に読み替えるものとする。")
+    cells = ["第三条", "原価等", "届出原価等", "第四条第三項", "様式第一第一表及び様式第二第一表", "様式第一第一表"]
+    assert lines[2] == "第三十条\u3000" + paragraph
+    assert lines[3:] == ["\u3000".join(cells[:3]), "\u3000".join(cells[3:])]
 
 
 def test_egov_article_title_never_lost(tmp_path):
@@ -237,6 +399,7 @@ BAD = {
     "truncated.xml": b"<Law><LawBody><LawTitle>t</LawTitle>",
     "plain.txt": "ただの文章です。\n".encode(),
     "laws_list.json": b'{"laws": [{"law_info": {"law_id": "405AC0000000088"}}]}',
+    "tree_no_law.json": b'{"tag": "div", "attr": {}, "children": [{"tag": "span", "children": []}]}',
     "two_pages.json": (R / "kokkai_speech_api.json").read_bytes() * 2,   # pages appended with >>
 }
 CASES = [("diet", "unknown.json", "not a Kokkai response"), ("diet", "array.json", "not a Kokkai response"),
@@ -245,6 +408,7 @@ CASES = [("diet", "unknown.json", "not a Kokkai response"), ("diet", "array.json
          ("diet", "not_text_back.pdf", ""),
          ("egov_xml", "unknown.xml", "no <Law>"), ("egov_xml", "truncated.xml", "XML error"),
          ("egov_xml", "laws_list.json", "law list"), ("egov_xml", "undecodable.bin", ""),
+         ("egov_xml", "tree_no_law.json", "holds no law text"),
          ("egov_xml", "not_text_back.pdf", ""),
          ("squad", "unknown.json", "not a SQuAD"), ("squad", "array.json", "expected '{'"),
          ("squad", "undecodable.bin", ""),
@@ -288,8 +452,9 @@ def test_bad_input_is_a_reject_with_reason(bad_dir, reader, name, reason):
 
 def test_stage_totals_add_up_from_raw_bytes(bad_dir, tmp_path):
     srcs = [
-        {"name": "laws", "reader": "egov_xml", "paths": [str(LAW_XML), str(R / "egov_405AC0000000088_api_v2.json"),
-                                                          str(A / "egov_features.xml"), str(bad_dir / "unknown.xml")]},
+        {"name": "laws", "reader": "egov_xml", "paths": [str(p) for p in (
+            LAW_XML, R / "egov_405AC0000000088_api_v2.json", A / "egov_features.xml", bad_dir / "unknown.xml",
+            MINPO_XML, R / "egov_api_v2_minpo_article30_elm.json", TOKKYO_JSON)]},
         {"name": "diet", "reader": "diet", "paths": [str(R / "kokkai_pages.json"),
                                                       str(bad_dir / "kokkai_meeting_list_api.json")]},
         {"name": "books", "reader": "gutenberg", "lang": "en", "paths": [str(R / "gutenberg_pg1080.txt")]},
@@ -310,8 +475,8 @@ def test_stage_totals_add_up_from_raw_bytes(bad_dir, tmp_path):
         assert r["chars_in"] == r["chars_out"] + sum(v["chars"] for v in r["removed"].values()), name
     files = {s["name"]: [Path(p) for p in s["paths"]] for s in srcs}
     assert stats["laws"]["bytes_in"] == sum(p.stat().st_size for p in files["laws"])
-    assert stats["laws"]["docs_out"] == 3 and stats["laws"]["removed"]["bad_input"]["docs"] == 1
-    assert stats["laws"]["unread"]["toc"] == 2 * 204 + 45
+    assert stats["laws"]["docs_out"] == 6 and stats["laws"]["removed"]["bad_input"]["docs"] == 1
+    assert stats["laws"]["unread"] == {"toc": 2 * 204 + 45 + 12810 + 334, "ruby": 6 + 13 + 5}
     assert stats["diet"]["removed"]["procedural"]["docs"] == 4 and stats["diet"]["docs_out"] == 3
     assert stats["diet"]["removed"]["bad_input"]["docs"] == 2        # the meeting_list page's two records
     assert stats["books"]["docs_out"] == 1 and stats["books"]["unread"]["boilerplate"] > 18_000

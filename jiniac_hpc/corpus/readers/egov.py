@@ -8,7 +8,12 @@ Forms read:
   around ``<Law>`` elements is fine; several laws in one file make several documents);
 - API v2 ``law_data`` JSON: ``law_full_text`` as the JSON tree (``{"tag", "attr", "children"}``,
   the default ``law_full_text_format=json``) or as base64 of the XML
-  (``law_full_text_format=xml``); ``law_info`` / ``revision_info`` fill the metadata.
+  (``law_full_text_format=xml``); ``law_info`` / ``revision_info`` fill the metadata (also in the
+  XML response, ``response_format=xml``). A file
+  holding only the ``law_full_text`` tree (what clients often save) is read the same way;
+- a part of a law, as ``law_data?elm=MainProvision-Article_30`` returns it (``law_full_text`` is
+  that element, in JSON or in the XML response, or that element saved alone as XML) or as API
+  v1's ``articles`` returns it (``DataRoot/ApplData/LawContents``): one document of that part.
 
 Every text-bearing element is written, in document order, as lines: titles and captions on
 their own lines ("第一章　総則", "（目的）"), a numbered provision as "number　sentence"
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -37,6 +43,10 @@ SEP = "\u3000"
 ERA_START = {"Meiji": 1867, "Taisho": 1911, "Showa": 1925, "Heisei": 1988, "Reiwa": 2018}
 # elements whose text is read inline (inside a sentence or a heading), not as blocks
 INLINE = {"Ruby", "Rt", "Sup", "Sub", "Line", "QuoteStruct", "ArithFormula"}
+# the roots an XML file holding a part of a law (what an elm= request returns) may have
+LAW_PARTS = {"LawBody", "MainProvision", "Part", "Chapter", "Section", "Subsection", "Division", "Article",
+             "Paragraph", "Item", "SupplProvision", "AppdxTable", "AppdxStyle", "AppdxNote", "AppdxFormat",
+             "AppdxFig", "Appdx", "TableStruct", "Preamble", "EnactStatement"}
 
 
 class _Law:
@@ -154,6 +164,17 @@ def law_meta(law, title: str, num: str, info: Optional[dict] = None) -> dict:
     return meta
 
 
+def part_record(n: int, part, info: dict) -> Record:
+    """An ``elm=`` response: one element of a law (an article, a chapter, a table) as a document;
+    the law's title and number come from ``law_info`` / ``revision_info`` when the response has them."""
+    lw = _Law()
+    lw.block(part)
+    if not lw.lines:
+        return Record(n, None, f"<{part.tag}> holds no law text: not e-Gov law data")
+    meta = law_meta(ET.Element("Law"), info.get("law_title", ""), info.get("law_num", ""), info)
+    return Record(n, "\n".join(lw.lines), None, meta={**meta, "element": part.tag}, unread=lw.unread)
+
+
 def law_record(n: int, law, info: Optional[dict] = None) -> Record:
     lw = _Law()
     title, num = law.find("LawBody/LawTitle"), law.find("LawNum")
@@ -180,34 +201,47 @@ def read_egov_xml(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]
 
 
 def _sized(rec: Record, limit: int) -> Record:
+    if rec.text is None:
+        return rec
     size = len(rec.text.encode("utf-8"))
     return rec if size <= limit else Record(rec.pos, None, f"law text of {size} bytes exceeds max_record_bytes={limit}")
 
 
 def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Optional[dict] = None) -> Iterator[Record]:
     n = 0
-    root_tag, message, b64 = None, None, None
+    root, message, b64, parts, xml_info = None, None, None, [], {}
     try:
-        with (open_binary(path) if data is None else _bytes(data)) as fh:
+        with (open_binary(path) if data is None else io.BytesIO(data)) as fh:
             for event, el in ET.iterparse(fh, events=("start", "end")):
                 if event == "start":
-                    root_tag = root_tag or el.tag
+                    root = el if root is None else root
                     continue
                 if el.tag == "Law":
                     n += 1
-                    yield _sized(law_record(n, el, info), limit)
+                    yield _sized(law_record(n, el, info or xml_info), limit)
                     el.clear()
                 elif el.tag in ("Message", "message") and el.text:
                     message = el.text.strip()
-                elif el.tag == "law_full_text" and (el.text or "").strip() and n == 0:
-                    b64 = el.text.strip()
+                elif el.tag in ("law_info", "revision_info") and info is None:
+                    xml_info.update({c.tag: c.text for c in el if c.text})
+                elif el.tag == "ApplData" and info is None:           # API v1: LawId, LawNum
+                    xml_info.update({k: el.findtext(t) for k, t in (("law_id", "LawId"), ("law_num", "LawNum"))
+                                     if el.findtext(t)})
+                elif el.tag in ("law_full_text", "LawContents") and n == 0:
+                    parts = list(el)                                  # elm=: the element itself
+                    b64 = None if parts or el.tag == "LawContents" else (el.text or "").strip() or None
     except ET.ParseError as e:
         yield Record(n + 1, None, f"XML error: {e}")
         return
+    if n == 0 and not parts and root.tag in LAW_PARTS:
+        parts = [root]                                 # a part of a law saved on its own
     if n == 0 and b64:
-        yield from _read_xml(path, limit, _b64(b64), info)
+        yield from _read_xml(path, limit, _b64(b64), info or xml_info)
+    elif n == 0 and parts:
+        for i, part in enumerate(parts, 1):
+            yield _sized(part_record(i, part, info or xml_info), limit)
     elif n == 0:
-        yield Record(1, None, f"no <Law> element (root <{root_tag}>)" + (f"; message: {message}" if message else "")
+        yield Record(1, None, f"no <Law> element (root <{root.tag}>)" + (f"; message: {message}" if message else "")
                      + ": not e-Gov law XML")
 
 
@@ -218,6 +252,8 @@ def _read_api_json(path: Path, limit: int) -> Iterator[Record]:
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             yield Record(1, None, f"broken JSON: {e}")
             return
+    if isinstance(doc, dict) and isinstance(doc.get("tag"), str):
+        doc = {"law_full_text": doc}            # the law_full_text tree saved on its own
     if not isinstance(doc, dict) or "law_full_text" not in doc:
         keys = sorted(doc)[:8] if isinstance(doc, dict) else type(doc).__name__
         hint = " (a law list/search response: fetch /law_data/{law_id})" if isinstance(doc, dict) and "laws" in doc \
@@ -235,8 +271,8 @@ def _read_api_json(path: Path, limit: int) -> Iterator[Record]:
         yield Record(1, None, str(e))
         return
     laws = [root] if root.tag == "Law" else list(root.iter("Law"))
-    if not laws:
-        yield Record(1, None, f"law_full_text holds no Law element (root {root.tag!r})")
+    if not laws:                                # elm=: a part of a law
+        yield _sized(part_record(1, root, info), limit)
     for i, law in enumerate(laws, 1):
         yield _sized(law_record(i, law, info), limit)
 
@@ -264,9 +300,3 @@ def _b64(text: str) -> bytes:
         return base64.b64decode(text, validate=False)
     except (binascii.Error, ValueError) as e:
         raise BadInput(f"law_full_text is neither a JSON tree nor base64 XML: {e}") from None
-
-
-def _bytes(data: bytes):
-    import io
-
-    return io.BytesIO(data)
