@@ -28,7 +28,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional, Union
+from typing import IO, Any, Iterable, Iterator, Optional, Union
 
 COMPLETIONS = "completions"
 
@@ -51,20 +51,26 @@ def remove_temps(path: Union[str, Path]) -> None:
             p.unlink(missing_ok=True)
 
 
-def atomic_write(path: Union[str, Path], data: Union[str, bytes]) -> Path:
-    """Write ``data`` (text as UTF-8, or bytes) to a temp file beside ``path``, then rename it."""
+@contextlib.contextmanager
+def atomic_open(path: Union[str, Path], mode: str = "wb") -> Iterator[IO]:
+    """A file handle on a temp file beside ``path``, renamed to ``path`` when the block succeeds
+    (for writers that want a handle: ``np.save``, ``h5py``-free streams)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp(path)
     try:
-        if isinstance(data, bytes):
-            tmp.write_bytes(data)
-        else:
-            tmp.write_text(data, encoding="utf-8")
+        with open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as fh:
+            yield fh
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return path
+
+
+def atomic_write(path: Union[str, Path], data: Union[str, bytes]) -> Path:
+    """Write ``data`` (text as UTF-8, or bytes) to a temp file beside ``path``, then rename it."""
+    with atomic_open(path, "wb" if isinstance(data, bytes) else "w") as fh:
+        fh.write(data)
+    return Path(path)
 
 
 def write_json(path: Union[str, Path], data: Any, *, indent: Optional[int] = 1, sort_keys: bool = False) -> Path:
