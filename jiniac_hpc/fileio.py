@@ -52,18 +52,24 @@ def remove_temps(path: Union[str, Path]) -> None:
 
 
 @contextlib.contextmanager
-def atomic_open(path: Union[str, Path], mode: str = "wb") -> Iterator[IO]:
-    """A file handle on a temp file beside ``path``, renamed to ``path`` when the block succeeds
-    (for writers that want a handle: ``np.save``, ``h5py``-free streams)."""
+def atomic_path(path: Union[str, Path]) -> Iterator[Path]:
+    """A temp path beside ``path`` for writers that open files by name (h5py, sentencepiece,
+    matplotlib); renamed to ``path`` when the block succeeds, removed when it fails."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp(path)
     try:
-        with open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as fh:
-            yield fh
+        yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_open(path: Union[str, Path], mode: str = "wb") -> Iterator[IO]:
+    """A file handle on a temp file beside ``path``, renamed to ``path`` when the block succeeds."""
+    with atomic_path(path) as tmp, open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as fh:
+        yield fh
 
 
 def atomic_write(path: Union[str, Path], data: Union[str, bytes]) -> Path:
