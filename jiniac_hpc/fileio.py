@@ -121,11 +121,12 @@ def open_text(path: Union[str, Path]) -> io.TextIOBase:
     return open(path, encoding="utf-8")
 
 
-def read_jsonl(path: Union[str, Path], *, numbered: bool = False) -> Iterator[Any]:
+def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Optional[str] = None) -> Iterator[Any]:
     """The JSON objects of a JSON Lines file (``.zst`` or plain), skipping blank lines.
 
-    ``numbered=True`` yields ``(line_number, object)``. A line that is not JSON raises
-    :class:`JsonlError` naming ``file:line``.
+    ``numbered=True`` yields ``(line_number, object)``. A line that is not JSON, or with
+    ``text_key`` not an object with a string under that key, raises :class:`JsonlError`
+    naming ``file:line``.
     """
     with open_text(path) as fh:
         for n, line in enumerate(fh, 1):
@@ -134,7 +135,9 @@ def read_jsonl(path: Union[str, Path], *, numbered: bool = False) -> Iterator[An
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
-                raise JsonlError(f"{path}:{n}: not valid JSON ({e.msg})") from None
+                raise JsonlError(f"{path}:{n}: invalid JSON ({e.msg})") from None
+            if text_key is not None and not (isinstance(obj, dict) and isinstance(obj.get(text_key), str)):
+                raise JsonlError(f"{path}:{n}: expected an object with a string {text_key!r}")
             yield (n, obj) if numbered else obj
 
 

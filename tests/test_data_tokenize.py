@@ -49,7 +49,7 @@ def tokenized(inputs, tmp_path_factory):
 
 
 def _docs(path: Path):
-    return [rec for _, rec in pretokenize.iter_jsonl_zst(path)]
+    return list(fileio.read_jsonl(path, text_key="text"))
 
 
 def test_shards_hold_every_document_packed_with_eos(inputs, tokenized):

@@ -73,7 +73,7 @@ def test_streaming_writer_aborts_on_error_and_temps_are_removable(tmp_path):
 def test_read_jsonl_error_names_file_and_line(tmp_path):
     path = tmp_path / "bad.jsonl.zst"
     path.write_bytes(zstandard.ZstdCompressor().compress(b'{"a": 1}\n\n{"a": 2\n'))
-    with pytest.raises(fileio.JsonlError, match=r"bad\.jsonl\.zst:3: not valid JSON"):
+    with pytest.raises(fileio.JsonlError, match=r"bad\.jsonl\.zst:3: invalid JSON"):
         list(fileio.read_jsonl(path))
 
 

@@ -126,20 +126,12 @@ def _sha(path: Path) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def iter_jsonl_zst(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line number, record) of a ``.jsonl.zst`` (or plain ``.jsonl``) file, streamed; errors name file:line."""
-    for lineno, rec in fileio.read_jsonl(path, numbered=True):
-        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-            raise ValueError(f"{path}:{lineno}: expected an object with a string 'text'")
-        yield lineno, rec
-
-
 def iter_record_batches(path: Path, block_bytes: int = 8 << 20) -> Iterator:
     """Arrow record batches (columns ``id``, ``text``, ``source``, ``lang``) of a ``.jsonl.zst`` shard.
 
     Parsed by Arrow's C++ JSON reader (streaming, bounded memory): per-document Python JSON
     parsing cost more than encoding a short document. Any problem is re-located with the strict
-    line reader (:func:`iter_jsonl_zst`) so the error names the file and line.
+    line reader (:func:`jiniac_hpc.fileio.read_jsonl`) so the error names the file and line.
     """
     import pyarrow as pa
     import pyarrow.json as pj
@@ -156,7 +148,7 @@ def iter_record_batches(path: Path, block_bytes: int = 8 << 20) -> Iterator:
                     raise ValueError("a record without a string 'text'")
                 yield batch
     except (pa.ArrowException, ValueError) as e:
-        records = sum(1 for _ in iter_jsonl_zst(path))     # raises with the file and line where it can
+        records = sum(1 for _ in fileio.read_jsonl(path, text_key="text"))   # raises naming file:line if it can
         if records == 0:
             return                          # an empty shard (Arrow: "Empty JSON stream") holds no documents
         raise ValueError(f"{path}: {e}") from None
