@@ -30,11 +30,14 @@ import shutil
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Optional, Union
 
+from jiniac_hpc.config import ConfigError
+
 COMPLETIONS = "completions"
 
 
-class JsonlError(ValueError):
-    """A JSON Lines file with a line that is not a JSON object; the message names file and line."""
+class JsonlError(ConfigError):
+    """A JSON Lines file with a bad line; the message names file and line (a ConfigError, so the
+    command line shows it as one line)."""
 
 
 def _tmp(path: Path) -> Path:
@@ -121,12 +124,14 @@ def open_text(path: Union[str, Path]) -> io.TextIOBase:
     return open(path, encoding="utf-8")
 
 
-def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Optional[str] = None) -> Iterator[Any]:
+def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Optional[str] = None,
+               torn_tail: bool = False) -> Iterator[Any]:
     """The JSON objects of a JSON Lines file (``.zst`` or plain), skipping blank lines.
 
     ``numbered=True`` yields ``(line_number, object)``. A line that is not JSON, or with
     ``text_key`` not an object with a string under that key, raises :class:`JsonlError`
-    naming ``file:line``.
+    naming ``file:line``. ``torn_tail=True`` (append-only logs) drops a bad *last* line: the
+    append a killed job did not finish.
     """
     with open_text(path) as fh:
         for n, line in enumerate(fh, 1):
@@ -135,6 +140,8 @@ def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Opti
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
+                if torn_tail and not any(rest.strip() for rest in fh):
+                    return
                 raise JsonlError(f"{path}:{n}: invalid JSON ({e.msg})") from None
             if text_key is not None and not (isinstance(obj, dict) and isinstance(obj.get(text_key), str)):
                 raise JsonlError(f"{path}:{n}: expected an object with a string {text_key!r}")
