@@ -7,8 +7,11 @@ Light module (the login node imports it): no torch. ``plan`` checks every input 
 anything is submitted (JGLUE files, question and prompt files, the tokenizer folder, the judge
 URL variable). A task's marker (``completions/eval/<task>.json``, written by the executor)
 holds the scores :func:`eval_task` returned, with the model folder; a task counts as done when
-its marker names the same model under the same recipe, so a relaunch after more checkpoints
-appeared evaluates only the new ones, and ``collect`` runs again whenever an eval task did.
+its marker names the same model, so a relaunch after more checkpoints appeared evaluates only
+the new ones, and ``collect`` runs again whenever an eval task did (or the recipe changed). A
+done task is not rerun when the recipe changes: :func:`jiniac_hpc.eval.run.evaluate` resumes
+from the files it saved, so a rerun would mix old and new settings; evaluate with other
+settings under another ``--run-name``.
 
     python jobs/eval.py --recipe sft-sweep --set checkpoints=logs/sft/<run> --cluster <profile>
 """
@@ -111,16 +114,15 @@ def plan(cfg: EvalConfig, run_dir: Path) -> list[Step]:
         raise ConfigError(f"checkpoints: no complete step-* model folders (with config.json) in "
                           f"{resolve_path(cfg.checkpoints)} or its checkpoints/ folder (LoRA adapter checkpoints "
                           f"cannot be swept: evaluate the merged model/ with model=...)")
-    digest = fileio.config_digest(to_dict(cfg))
     # task i is checkpoint i of a sorted listing: its marker counts only for the same model folder
-    done = [(fileio.result(run_dir, "eval", i, digest) or {}).get("model") == str(m) for i, (m, _) in enumerate(items)]
+    done = [(fileio.result(run_dir, "eval", i) or {}).get("model") == str(m) for i, (m, _) in enumerate(items)]
     steps = [Step("eval", "jiniac_hpc.eval.stage:eval_task", tasks=len(items), done=done)]
     if cfg.checkpoints is not None:
         # The collect job only reads scores.json files: a CPU job, whatever the array asked for.
         cpu_job = dataclasses.replace(cfg.job, gpus=False, gpus_per_task=None, tasks_per_node=1, mem="16G",
                                       time_min=min(cfg.job.time_min or 30, 30))
         steps.append(Step("collect", "jiniac_hpc.eval.sweep:collect_task", tasks=1, job=cpu_job,
-                          done=fileio.done_after(run_dir, "collect", digest, done)))
+                          done=fileio.done_after(run_dir, "collect", fileio.config_digest(to_dict(cfg)), done)))
     return steps
 
 
