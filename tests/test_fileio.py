@@ -99,3 +99,18 @@ def test_done_after_clears_a_merge_whose_inputs_reran(tmp_path):
     assert fileio.done_after(tmp_path, "merge", "d", [True, False]) == [False]
     # the merge's marker is gone: a merge that then fails is not "done" on the next launch
     assert fileio.done_after(tmp_path, "merge", "d", [True, True]) == [False]
+
+
+def test_torn_tail_and_text_key(tmp_path):
+    log = tmp_path / "answers.jsonl"
+    log.write_text('{"q": 1}\n{"q": 2}\n{"q": 3, "tu\n', encoding="utf-8")   # killed mid-append
+    assert list(fileio.read_jsonl(log, torn_tail=True)) == [{"q": 1}, {"q": 2}]
+    with pytest.raises(fileio.JsonlError, match=r"answers\.jsonl:3: invalid JSON"):
+        list(fileio.read_jsonl(log))
+    log.write_text('{"q": 1}\n{"q": \n{"q": 3}\n', encoding="utf-8")       # a bad line that is not the last
+    with pytest.raises(fileio.JsonlError, match=r"answers\.jsonl:2: invalid JSON"):
+        list(fileio.read_jsonl(log, torn_tail=True))
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"text": "a"}\n{"text": 5}\n', encoding="utf-8")
+    with pytest.raises(fileio.JsonlError, match=r"docs\.jsonl:2: expected an object with a string 'text'"):
+        list(fileio.read_jsonl(docs, text_key="text"))
