@@ -45,7 +45,7 @@ import sentencepiece as spm  # noqa: E402
 from jiniac_hpc.data import fixtures  # noqa: E402
 from jiniac_hpc.data.config import TokenizeConfig  # noqa: E402
 from jiniac_hpc.data.dataset import PackedDataset  # noqa: E402
-from jiniac_hpc.data.pretokenize import FlatEncoder, build_index, marker_path, tokenize_file  # noqa: E402
+from jiniac_hpc.data.pretokenize import FlatEncoder, build_index, tokenize_file  # noqa: E402
 from jiniac_hpc.data.shards import tokenizer_sha256  # noqa: E402
 
 
@@ -166,9 +166,8 @@ def main(argv=None) -> None:
             run = root / "layout" / name.split()[0] / name.replace(" ", "_").replace(",", "").replace("(", "").replace(")", "")
             out = run / "shards" / "jglue" / "00000.h5"
             t = time.process_time()
-            st = tokenize_file(cfg, src, out, sp, sha)      # src: the web-like shard of part 1
+            tokenize_file(cfg, src, out, sp, sha)      # src: the web-like shard of part 1
             secs = time.process_time() - t
-            marker_path(out).write_text(json.dumps(st))
             (run / "index.json").write_text(json.dumps(build_index(run, [out])))
             size = out.stat().st_size / 1e6
             reads = random_reads(run / "index.json", 2000)

@@ -7,49 +7,79 @@ under its final name, and "is this task done?" has one answer:
     fileio.write_json(run_dir / "stats.json", stats)            # temp file + rename
     for n, row in fileio.read_jsonl(path, numbered=True): ...   # .zst or plain; errors name file:line
     fileio.write_jsonl(out / "pairs.jsonl", rows)               # atomic; .zst compresses
+    with fileio.JsonlWriter(out / "big.jsonl.zst") as w:        # the same, streamed row by row
+        w.write(row)
 
 Completion markers follow datatrove's ``completions/`` folder: the executor (never the step
 function) writes ``<run_dir>/completions/<step>/<task:05d>.json`` after the task returned,
 holding the task's return value and the digest of the config it ran with. A relaunch skips a
 task whose marker exists for the same digest (:func:`is_done`); a changed config (outside
-``job``, the resources) reruns it.
+``job``, the resources) reruns it. A plan that needs a finer answer (the same input file, the
+same tokenizer) checks the marker's result (:func:`result`); a step that combines a whole array
+(a merge, an index) reruns whenever one of its inputs did (:func:`done_after`).
 """
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import io
 import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional, Union
+from typing import IO, Any, Iterable, Iterator, Optional, Union
+
+from jiniac_hpc.config import ConfigError
 
 COMPLETIONS = "completions"
 
 
-class JsonlError(ValueError):
-    """A JSON Lines file with a line that is not a JSON object; the message names file and line."""
+class JsonlError(ConfigError):
+    """A JSON Lines file with a bad line; the message names file and line (a ConfigError, so the
+    command line shows it as one line)."""
 
 
 def _tmp(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
-def atomic_write(path: Union[str, Path], data: Union[str, bytes]) -> Path:
-    """Write ``data`` (text as UTF-8, or bytes) to a temp file beside ``path``, then rename it."""
+def remove_temps(path: Union[str, Path]) -> None:
+    """Remove the temp files a killed writer of ``path`` left behind (any process's)."""
+    path = Path(path)
+    for p in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Union[str, Path]) -> Iterator[Path]:
+    """A temp path beside ``path`` for writers that open files by name (h5py, sentencepiece,
+    matplotlib); renamed to ``path`` when the block succeeds, removed when it fails."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp(path)
     try:
-        if isinstance(data, bytes):
-            tmp.write_bytes(data)
-        else:
-            tmp.write_text(data, encoding="utf-8")
+        yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return path
+
+
+@contextlib.contextmanager
+def atomic_open(path: Union[str, Path], mode: str = "wb") -> Iterator[IO]:
+    """A file handle on a temp file beside ``path``, renamed to ``path`` when the block succeeds."""
+    with atomic_path(path) as tmp, open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as fh:
+        yield fh
+
+
+def atomic_write(path: Union[str, Path], data: Union[str, bytes]) -> Path:
+    """Write ``data`` (text as UTF-8, or bytes) to a temp file beside ``path``, then rename it."""
+    with atomic_open(path, "wb" if isinstance(data, bytes) else "w") as fh:
+        fh.write(data)
+    return Path(path)
 
 
 def write_json(path: Union[str, Path], data: Any, *, indent: Optional[int] = 1, sort_keys: bool = False) -> Path:
@@ -94,11 +124,14 @@ def open_text(path: Union[str, Path]) -> io.TextIOBase:
     return open(path, encoding="utf-8")
 
 
-def read_jsonl(path: Union[str, Path], *, numbered: bool = False) -> Iterator[Any]:
+def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Optional[str] = None,
+               torn_tail: bool = False) -> Iterator[Any]:
     """The JSON objects of a JSON Lines file (``.zst`` or plain), skipping blank lines.
 
-    ``numbered=True`` yields ``(line_number, object)``. A line that is not JSON raises
-    :class:`JsonlError` naming ``file:line``.
+    ``numbered=True`` yields ``(line_number, object)``. A line that is not JSON, or with
+    ``text_key`` not an object with a string under that key, raises :class:`JsonlError`
+    naming ``file:line``. ``torn_tail=True`` (append-only logs) drops a bad *last* line: the
+    append a killed job did not finish.
     """
     with open_text(path) as fh:
         for n, line in enumerate(fh, 1):
@@ -107,22 +140,65 @@ def read_jsonl(path: Union[str, Path], *, numbered: bool = False) -> Iterator[An
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
-                raise JsonlError(f"{path}:{n}: not valid JSON ({e.msg})") from None
+                if torn_tail and not any(rest.strip() for rest in fh):
+                    return
+                raise JsonlError(f"{path}:{n}: invalid JSON ({e.msg})") from None
+            if text_key is not None and not (isinstance(obj, dict) and isinstance(obj.get(text_key), str)):
+                raise JsonlError(f"{path}:{n}: expected an object with a string {text_key!r}")
             yield (n, obj) if numbered else obj
+
+
+class JsonlWriter:
+    """Stream JSON Lines into a temp file beside ``path`` (zstd-compressed when it ends in
+    ``.zst``); :meth:`commit` renames it into place, :meth:`abort` removes it. As a context
+    manager it commits on success and aborts on an exception. Single-threaded zstd and no
+    timestamps: the same rows at the same level give the same bytes."""
+
+    def __init__(self, path: Union[str, Path], zstd_level: int = 3):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = _tmp(self.path)
+        self._fh = open(self.tmp, "wb")
+        self._out = self._fh
+        if self.path.suffix == ".zst":
+            import zstandard
+
+            self._out = zstandard.ZstdCompressor(level=zstd_level, threads=0).stream_writer(self._fh, closefd=False)
+        self.count = 0
+
+    def write(self, obj: Any) -> None:
+        self._out.write((json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8"))
+        self.count += 1
+
+    def _close(self) -> None:
+        if self._out is not self._fh:
+            self._out.close()
+        self._fh.close()
+
+    def commit(self) -> None:
+        self._close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self._close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> "JsonlWriter":
+        return self
+
+    def __exit__(self, exc_type, *_) -> None:
+        self.abort() if exc_type else self.commit()
 
 
 def write_jsonl(path: Union[str, Path], rows: Iterable[Any], *, zstd_level: int = 3) -> int:
     """Write ``rows`` as JSON Lines atomically (zstd-compressed when ``path`` ends in ``.zst``);
-    returns the number of rows. Single-threaded zstd, so reruns are byte-identical."""
-    path = Path(path)
-    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    data: Union[str, bytes] = text
-    if path.suffix == ".zst":
-        import zstandard
-
-        data = zstandard.ZstdCompressor(level=zstd_level, threads=0).compress(text.encode("utf-8"))
-    atomic_write(path, data)
-    return text.count("\n")
+    returns the number of rows."""
+    with JsonlWriter(path, zstd_level) as w:
+        for r in rows:
+            w.write(r)
+    return w.count
 
 
 # ---- completion markers (written by the executor, never by a step function) ----
@@ -155,6 +231,26 @@ def is_done(run_dir: Union[str, Path], step: str, task: int, digest: str) -> boo
     """Whether ``task`` of ``step`` finished under a config with this ``digest``."""
     m = read_marker(run_dir, step, task)
     return m is not None and m.get("digest") == digest
+
+
+def result(run_dir: Union[str, Path], step: str, task: int, digest: Optional[str] = None) -> Any:
+    """What a finished ``task`` of ``step`` returned (None when it has no marker, or when
+    ``digest`` is given and the marker was written under another config)."""
+    m = read_marker(run_dir, step, task)
+    if m is None or (digest is not None and m.get("digest") != digest):
+        return None
+    return m.get("result")
+
+
+def done_after(run_dir: Union[str, Path], step: str, digest: str, inputs: list[bool]) -> list[bool]:
+    """``done`` of a single-task step that combines a whole array (a merge, an index, a report):
+    done only if every input task is done already and its own marker matches ``digest``.
+    Otherwise its marker is removed, so that if the rerun fails, a later launch cannot take
+    the old marker for a result made from the new inputs."""
+    if all(inputs) and is_done(run_dir, step, 0, digest):
+        return [True]
+    clear_markers(run_dir, step)
+    return [False]
 
 
 def clear_markers(run_dir: Union[str, Path], step: str) -> None:

@@ -120,6 +120,7 @@ def test_labelled_set_is_well_formed(tmp_path):
 
 def test_prepare_passes_the_record_speaker_as_a_known_name(tmp_path, monkeypatch):
     """prepare_task hands ``Record.meta['speaker']`` (set by the diet reader) to the scrubber."""
+    from jiniac_hpc import fileio
     from jiniac_hpc.config import load_recipe
     from jiniac_hpc.corpus import readers, shards as sh
     from jiniac_hpc.corpus.config import CorpusConfig
@@ -141,7 +142,7 @@ def test_prepare_passes_the_record_speaker_as_a_known_name(tmp_path, monkeypatch
     steps = plan(cfg, run)
     prepare_task(cfg, TaskContext("corpus", "prepare", run, 0, steps[0].tasks, None))
     shard = sh.load_manifest(run)[0]
-    [doc] = list(sh.read_jsonl_zst(sh.clean_path(run, shard)))
+    [doc] = list(fileio.read_jsonl(sh.clean_path(run, shard)))
     assert doc["text"].startswith("○<PERSON>大臣") and "高市" not in doc["text"], doc["text"]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError, from_dict, load_recipe, to_dict
 from jiniac_hpc.corpus import shards as sh
 from jiniac_hpc.corpus.config import CorpusConfig
@@ -34,8 +35,8 @@ def test_outputs_schema_and_markers(debug_run):
     ids = set()
     for shard in sh.load_manifest(run):
         out = sh.output_path(run, shard)
-        assert out.exists() and sh.marker(out).exists()
-        docs = list(sh.read_jsonl_zst(out))
+        docs = list(fileio.read_jsonl(out))
+        assert fileio.result(run, "write", shard.task)["docs_out"] == len(docs)   # the task's marker
         for d in docs:
             assert set(d) - {"meta"} == {"id", "text", "source", "lang"} and d["source"] == shard.source and d["text"]
             assert ("meta" in d) == (shard.source in ("diet", "laws"))   # readers with source metadata
@@ -53,7 +54,7 @@ def test_report_numbers_add_up(debug_run):
             assert r[f"{unit}_in"] == r[f"{unit}_out"] + sum(v[unit] for v in r["removed"].values()), (name, unit)
         assert r["chars_read"] == r["chars_in"] + sum(r["unread"].values()) and r["bytes_in"] >= r["chars_read"]
         n_out = sum(1 for s in sh.load_manifest(run) if s.source == name
-                    for _ in sh.read_jsonl_zst(sh.output_path(run, s)))
+                    for _ in fileio.read_jsonl(sh.output_path(run, s)))
         assert n_out == r["docs_out"]
     web = stats["sources"]["web-ja"]
     for reason in ("bad_input", "empty", "too_short", "ja_ratio", "symbols", "repeated_lines", "exact_dup",
@@ -82,7 +83,7 @@ def test_buckets_run_as_an_array_over_lsh_bands(debug_run):
     bands, rows = dedup.lsh_params(cfg.dedup)
     n = dedup.bucket_tasks(cfg)
     assert n == 1 + bands and bands > 2
-    stats = [sh.read_marker(dedup.edges_path(run, t)) for t in range(n)]
+    stats = [fileio.result(run, "buckets", t) for t in range(n)]
     assert stats[0]["exact_pairs"] >= 1 and sum(s["near_pairs"] for s in stats[1:]) >= 1
     got = {tuple(e) for t in range(1, n) for e in np.load(dedup.edges_path(run, t)).tolist()}
 
@@ -99,18 +100,20 @@ def test_buckets_run_as_an_array_over_lsh_bands(debug_run):
                 want.add((int(gidx[j]), int(gidx[i])))
     assert got == want and want
 
-    marker = sh.marker(dedup.edges_path(run, 2))
+    marker = fileio.marker_path(run, "buckets", 2)
     saved = marker.read_bytes()
     marker.unlink()
     try:
-        assert {s.name: s for s in plan(cfg, run)}["buckets"].missing == [2]
+        buckets = {s.name: s for s in plan(cfg, run)}["buckets"]
+        buckets.read_markers(run, fileio.config_digest(to_dict(cfg)))   # as the launcher does
+        assert buckets.missing == [2]
     finally:
         marker.write_bytes(saved)
 
 
 def test_dedup_across_shards_and_sources(debug_run):
     _, run = debug_run
-    rej = {d["id"]: d for p in run.glob("rejects/*/*.dedup.jsonl.zst") for d in sh.read_jsonl_zst(p)}
+    rej = {d["id"]: d for p in run.glob("rejects/*/*.dedup.jsonl.zst") for d in fileio.read_jsonl(p)}
     # web2.jsonl.gz (shard 2) repeats the first document of web.jsonl (shard 1): exact, across shards
     assert rej["web-ja-00002-0000001"] == {"id": "web-ja-00002-0000001", "reason": "exact_dup",
                                            "duplicate_of": "web-ja-00001-0000001"}
@@ -118,7 +121,7 @@ def test_dedup_across_shards_and_sources(debug_run):
     assert rej["web-ja-00001-0000006"]["reason"] == "near_dup"
     assert rej["web-ja-00003-0000001"] == {"id": "web-ja-00003-0000001", "reason": "near_dup",
                                            "duplicate_of": "web-ja-00001-0000005"}
-    out = "".join(d["text"] for p in run.glob("output/*/*.jsonl.zst") for d in sh.read_jsonl_zst(p))
+    out = "".join(d["text"] for p in run.glob("output/*/*.jsonl.zst") for d in fileio.read_jsonl(p))
     for pii in ("taro.yamada@example.co.jp", "03-1234-5678", "4111-1111-1111-1111", "山田太郎", "佐藤花子",
                 "192.168.10.20", "support@example.jp"):
         assert pii not in out
@@ -197,10 +200,11 @@ def _kill_and_relaunch(tmp_path, monkeypatch, cluster, step, task, logs, wait=No
     run = Path(logs) / "corpus" / "kill"
     shard = sh.load_manifest(run)[task]
     target = sh.clean_path(run, shard) if step == "prepare" else sh.output_path(run, shard)
-    assert not target.exists() and not sh.marker(target).exists()      # no partial output, no marker
+    assert not target.exists() and not fileio.marker_path(run, step, task).exists()   # no partial output, no marker
+    assert list(target.parent.glob(f".{target.name}.*.tmp"))                # the killed writer's temp file
     others = [s for s in sh.load_manifest(run) if s.task != task]
     if step == "prepare":
-        assert all(sh.marker(sh.clean_path(run, s)).exists() for s in others)
+        assert all(fileio.is_done(run, "prepare", s.task, fileio.config_digest(to_dict(clean_cfg))) for s in others)
 
     monkeypatch.delenv("JINIAC_CORPUS_FAULT")
     res = launch("corpus", str(recipe), cluster=cluster, run_name="kill")

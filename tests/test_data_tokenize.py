@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import sentencepiece as spm
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError, load_recipe
 from jiniac_hpc.data import fixtures, pretokenize
 from jiniac_hpc.data.config import TokenizeConfig
@@ -48,7 +49,7 @@ def tokenized(inputs, tmp_path_factory):
 
 
 def _docs(path: Path):
-    return [rec for _, rec in pretokenize.iter_jsonl_zst(path)]
+    return list(fileio.read_jsonl(path, text_key="text"))
 
 
 def test_shards_hold_every_document_packed_with_eos(inputs, tokenized):
@@ -58,7 +59,7 @@ def test_shards_hold_every_document_packed_with_eos(inputs, tokenized):
     sha = hashlib.sha256(tok.read_bytes()).hexdigest()
     src = sorted((corpus / "output").glob("*/*.jsonl.zst"))
     assert len(src) == 8
-    for p in src:
+    for task, p in enumerate(src):
         out = pretokenize.output_path(run, p)
         source = p.parent.name
         streams = {"train": [], "eval": []}
@@ -77,8 +78,8 @@ def test_shards_hold_every_document_packed_with_eos(inputs, tokenized):
                 assert toks.shape == (n,) and f[split].attrs["dropped_tokens"] == len(streams[split]) - n
                 np.testing.assert_array_equal(toks[:], np.array(streams[split][:n]))
                 assert f[split]["doc_offsets"][:].tolist() == [s for s in starts[split] if s < n]
-        marker = json.loads(pretokenize.marker_path(out).read_text())
-        assert marker["tokenizer_sha256"] == sha and marker["source"] == source
+        marker = fileio.result(run, "shards", task)    # the stats the task returned
+        assert marker["tokenizer_sha256"] == sha and marker["source"] == source and marker["input"] == str(p)
 
 
 def test_split_is_a_deterministic_hash_of_the_document(inputs, tokenized):
@@ -119,7 +120,8 @@ def test_relaunch_redoes_only_missing_shards(inputs, tmp_path):
     again = pretokenize.plan(cfg, tmp_path)
     assert again[0].missing == [] and again[1].missing == []
     victim = pretokenize.output_path(tmp_path, sorted((corpus / "output").glob("*/*.jsonl.zst"))[3])
-    pretokenize.marker_path(victim).unlink()
+    assert fileio.result(tmp_path, "shards", 3)["input"] == str(sorted((corpus / "output").glob("*/*.jsonl.zst"))[3])
+    fileio.marker_path(tmp_path, "shards", 3).unlink()
     mtimes = {p: p.stat().st_mtime_ns for p in (tmp_path / "shards").glob("*/*.h5") if p != victim}
     steps = fixtures.run_inline(cfg, tmp_path)
     assert steps[0].missing == [3] and steps[1].missing == [0]

@@ -25,7 +25,8 @@ from jiniac_hpc.eval.judge import JudgeError, OpenAIJudge, grade, parse_rating
 from jiniac_hpc.eval.mtbench import judge_answers, summarize
 from jiniac_hpc.eval.mtbench_data import load_judge_prompts, load_questions, load_references, request
 from jiniac_hpc.eval.mtbench_table import format_table, load_judgments, table
-from jiniac_hpc.eval.report import read_jsonl, write_jsonl
+from jiniac_hpc.eval.report import read_log
+from jiniac_hpc.fileio import write_jsonl
 from jiniac_hpc.paths import BUNDLED_MTBENCH, REPO_ROOT, shared_dir
 
 SHARED = shared_dir() / "data" / "japanese_mt_bench"
@@ -210,7 +211,7 @@ def test_judge_requests_equal_fastchat_templates(one_per_category, monkeypatch):
         monkeypatch.setenv("JINIAC_JUDGE_URL", srv.url)
         judge_answers(cfg, OpenAIJudge(cfg.judge), out, qs)
     assert len(srv.requests) == 2 * 8
-    answers = {a["question_id"]: a["turns"] for a in read_jsonl(out / "answers.jsonl")}
+    answers = {a["question_id"]: a["turns"] for a in read_log(out / "answers.jsonl")}
     refs = {r["question_id"]: r["choices"][0]["turns"] for r in _lines(BUNDLED_MTBENCH / "reference_answer" / "gpt-4.jsonl")}
     for r, (q, turn) in zip(srv.requests, [(q, t) for q in qs for t in (1, 2)]):
         body = r["body"]
@@ -218,7 +219,7 @@ def test_judge_requests_equal_fastchat_templates(one_per_category, monkeypatch):
         assert body["temperature"] == 0.0 and body["max_tokens"] == 2048 and body["n"] == 1
         ref = refs[q["question_id"]][turn - 1]
         assert (ref in body["messages"][1]["content"]) == (q["category"] in NEED_REF)
-    js = read_jsonl(out / "judgments.jsonl")
+    js = read_log(out / "judgments.jsonl")
     assert {tuple(j["judge"]) for j in js if j["category"] == "math"} == {("openai:gpt-4", "single-math-v1"),
                                                                          ("openai:gpt-4", "single-math-v1-multi-turn")}
     assert all(j["score"] == 7.0 and j["user_prompt"] and j["model"] == "m" for j in js)
@@ -278,7 +279,7 @@ def test_non_utf8_body_is_a_judge_error_that_keeps_the_judgments(one_per_categor
         with pytest.raises(JudgeError, match=r"after 1 request\(s\): answer is not UTF-8 .*at byte \d+"):
             judge_answers(cfg, OpenAIJudge(cfg.judge), out, qs)
     assert len(srv.requests) == 3                              # not resent: a garbled body is not transient
-    assert [j["score"] for j in read_jsonl(out / "judgments.jsonl")] == [6.0, 6.0]
+    assert [j["score"] for j in read_log(out / "judgments.jsonl")] == [6.0, 6.0]
 
 
 def test_pipeline_report_shows_the_mtbench_score(one_per_category, tmp_path, monkeypatch):

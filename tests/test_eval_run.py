@@ -18,7 +18,7 @@ from jiniac_hpc.config import from_dict
 from jiniac_hpc.eval import jaster
 from jiniac_hpc.eval.config import EvalConfig
 from jiniac_hpc.eval.jaster import LOADERS, data_path, rescore, split
-from jiniac_hpc.eval.report import read_jsonl, scalars
+from jiniac_hpc.eval.report import read_log, scalars
 
 LIMIT = 8
 
@@ -54,7 +54,7 @@ def result(tiny, tmp_path_factory):
 
 def test_every_sample_has_a_prediction(result):
     out, _ = result
-    records = read_jsonl(out / "predictions.jsonl")
+    records = read_log(out / "predictions.jsonl")
     cfg = _cfg(Path("x")).jaster
     for task in cfg.tasks:
         _, scored, _ = split(task, LOADERS[task](data_path(cfg, task)), cfg, seed=0)
@@ -70,7 +70,7 @@ def test_scores_equal_metrics_recomputed_from_predictions(result):
     out, scores = result
     on_disk = json.loads((out / "scores.json").read_text())
     assert on_disk["jaster"] == json.loads(json.dumps(scores["jaster"]))
-    again = rescore(read_jsonl(out / "predictions.jsonl"), _cfg(Path("x")).jaster.categories)
+    again = rescore(read_log(out / "predictions.jsonl"), _cfg(Path("x")).jaster.categories)
     for task, ms in again["tasks"].items():
         for k, v in ms.items():
             assert on_disk["jaster"]["tasks"][task][k] == pytest.approx(v), (task, k)
@@ -78,7 +78,7 @@ def test_scores_equal_metrics_recomputed_from_predictions(result):
     assert on_disk["jaster"]["AVG"] == pytest.approx(again["AVG"])
     assert set(on_disk["jaster"]["categories"]) == {"MC", "NLI", "RC"}
     assert on_disk["jaster"]["not_averaged"] == ["jsts"]
-    assert on_disk["step"] == 42 and (out / "eval.done").exists()
+    assert on_disk["step"] == 42 and scores["model"] == on_disk["model"]   # the task's result names its model
 
 
 def test_tensorboard_scalars_at_checkpoint_step(result):
@@ -100,9 +100,9 @@ def test_language_table_counts_every_prompt(result):
     out, scores = result
     t = json.loads((out / "langtest" / "table.json").read_text())["table"]
     assert {q: sum(row.values()) for q, row in t.items()} == {"ja": 2, "en": 2, "hi": 2}
-    rows = read_jsonl(out / "langtest" / "responses.jsonl")
+    rows = read_log(out / "langtest" / "responses.jsonl")
     assert len(rows) == 6 and (out / "langtest" / "table.md").read_text().startswith("| question")
-    answers = read_jsonl(out / "mtbench" / "answers.jsonl")
+    answers = read_log(out / "mtbench" / "answers.jsonl")
     assert [len(a["turns"]) for a in answers] == [2, 2]          # two-turn generation
     assert scores["mtbench"] is None                              # judge 'none': answers only
 
@@ -115,7 +115,7 @@ def test_rerun_skips_finished_suites(result, tiny):
     again = evaluate(_cfg(tiny), tiny, out, None)
     assert (out / "predictions.jsonl").stat().st_mtime_ns == before
     assert again["jaster"] == json.loads(json.dumps(scores["jaster"]))
-    assert len(read_jsonl(out / "mtbench" / "answers.jsonl")) == 2    # not answered twice
+    assert len(read_log(out / "mtbench" / "answers.jsonl")) == 2    # not answered twice
 
 
 def test_batched_generation_matches_one_at_a_time(tiny):
@@ -152,7 +152,7 @@ def test_project_debug_moe_model_evaluates(tiny, tmp_path):
     model.save_pretrained(str(mdir))
     out = tmp_path / "out"
     scores = evaluate(_cfg(mdir, tokenizer=str(tiny), suites=["jaster"]), mdir, out, None)
-    assert len(read_jsonl(out / "predictions.jsonl")) == 4 * LIMIT
+    assert len(read_log(out / "predictions.jsonl")) == 4 * LIMIT
     assert scores["jaster"]["AVG"] is not None
     # expert routing is per token, so left padding must not change what a row generates
     from jiniac_hpc.eval.generate import Generator
@@ -194,7 +194,7 @@ def test_rescore_cli_gives_back_the_runs_scores(result, tmp_path):
 
 def test_rescore_uses_the_gold_file_not_the_stored_gold(result, tmp_path):
     out, _ = result
-    records = [r for r in read_jsonl(out / "predictions.jsonl") if r["task"] == "jsquad"]
+    records = [r for r in read_log(out / "predictions.jsonl") if r["task"] == "jsquad"]
     assert records[0]["score"]["char_f1"] < 1.0
     preds = tmp_path / "predictions.jsonl"
     preds.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
@@ -216,7 +216,7 @@ def test_rescore_uses_the_gold_file_not_the_stored_gold(result, tmp_path):
 
 def test_rescore_errors_name_file_line_and_key(result, tmp_path):
     out, _ = result
-    first = read_jsonl(out / "predictions.jsonl")[0]
+    first = read_log(out / "predictions.jsonl")[0]
     bad = tmp_path / "predictions.jsonl"
     bad.write_text(json.dumps(first, ensure_ascii=False) + "\n" + json.dumps({**first, "id": "nope"}) + "\n")
     gold = str(data_path(_cfg(Path("x")).jaster, first["task"]))
@@ -273,7 +273,7 @@ def test_compare_models_get_their_own_tasks_and_folders(result, tiny, tmp_path):
     assert [lb for lb, _ in runs] == ["before", "final"]
     table = jaster_table(runs)
     assert table[0].startswith("| jaster task (metric) | n | before: score / well-formed / distinct | final:")
-    records = read_jsonl(out / "predictions.jsonl")
+    records = read_log(out / "predictions.jsonl")
     scores = json.loads((out / "scores.json").read_text())["jaster"]
     for task in ("jcommonsenseqa", "jnli", "jsquad", "jsts"):
         row = next(r for r in table if r.startswith(f"| {task} ("))

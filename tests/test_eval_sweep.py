@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from jiniac_hpc.config import ConfigError, load_recipe
+from jiniac_hpc import fileio
+from jiniac_hpc.config import ConfigError, load_recipe, to_dict
 from jiniac_hpc.eval.config import EvalConfig, SelectConfig
-from jiniac_hpc.eval.stage import plan
+from jiniac_hpc.eval.stage import plan, targets
 from jiniac_hpc.eval.sweep import select
 
 from test_eval_judge import JudgeServer
@@ -70,7 +71,7 @@ def test_plan_is_an_array_plus_collect(train_run, tmp_path, monkeypatch):
     cfg = load_recipe("eval", EvalConfig, "debug", _overrides(train_run))
     ev, col = plan(cfg, tmp_path)
     assert (ev.name, ev.tasks, ev.missing) == ("eval", 3, [0, 1, 2])
-    assert ev.fn == "jiniac_hpc.eval.run:eval_task"
+    assert ev.fn == "jiniac_hpc.eval.stage:eval_task"
     assert (col.name, col.tasks, col.done) == ("collect", 1, [False])
     assert col.job.gpus is False
     # the same plan from the run dir itself or from its checkpoints/ folder
@@ -143,8 +144,12 @@ def test_sft_sweep_recipe_on_local_executor_and_relaunch(train_run, logs_dir, mo
     new_run = logs_dir / "run"
     shutil.copytree(train_run, new_run)
     cfg = load_recipe("eval", EvalConfig, "debug", _overrides(new_run))
-    for s in STEPS:  # the results so far, as if this run had been swept already
-        shutil.copytree(res.run_dir / f"step-{s:08d}", logs_dir / "sweep2" / f"step-{s:08d}")
+    sweep2, digest = logs_dir / "sweep2", fileio.config_digest(to_dict(cfg))
+    for i, (model, out) in enumerate(targets(cfg, sweep2)):  # the results so far, as if swept already
+        shutil.copytree(res.run_dir / model.name, out)
+        fileio.write_marker(sweep2, "eval", i, {**fileio.result(res.run_dir, "eval", i), "model": str(model)}, digest)
+    fileio.write_marker(sweep2, "collect", 0, fileio.result(res.run_dir, "collect", 0), digest)
+    assert [s.missing for s in plan(cfg, sweep2)] == [[], []]
     _add_checkpoint(new_run, 50, tok)
     ev, col = plan(cfg, logs_dir / "sweep2")
     assert ev.tasks == 4 and ev.missing == [3] and col.missing == [0]

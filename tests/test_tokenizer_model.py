@@ -210,4 +210,4 @@ def test_report_has_every_section(built):
         assert th[key]["tokens"] > 0 and 0.0 <= th[key]["split_rate"] <= 1.0
     assert rep["hf_check"]["mismatches"] == 0 and rep["roundtrip"]["failures"] == 0
     assert rep["baseline"]["vocab"] == rep["vocab"]["size"]
-    assert all((run / "langs" / lg.name / "done.json").exists() for lg in cfg.languages)
+    assert all((run / "langs" / lg.name / "sp.model").exists() for lg in cfg.languages)

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from jiniac_hpc import fileio
+from jiniac_hpc.config import from_dict, load_recipe, to_dict
 from jiniac_hpc.launch.runner import launch
+from jiniac_hpc.tokenizer.config import TokenizerConfig
+from jiniac_hpc.tokenizer.stage import plan
+from jiniac_hpc.tokenizer.train import lang_digest
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = str(REPO / "tests/assets/tokenizer/small.yaml")
@@ -33,15 +38,25 @@ def test_local_launch_relaunch_and_partial_rerun(logs_dir):
 
     again = launch("tokenizer", SMALL, cluster="local")
     assert again.jobs == {} and again.skipped == ["train", "merge"]
+    cfg = load_recipe("tokenizer", TokenizerConfig, SMALL)
+    assert [fileio.result(run, "train", i)["digest"] for i in range(4)] == [lang_digest(cfg, lg) for lg in cfg.languages]
 
     # One language lost its marker: only that task runs again, then the merge.
-    (run / "langs" / "hi" / "done.json").unlink()
+    fileio.marker_path(run, "train", 2).unlink()
     model_before = (run / "tokenizer.model").read_bytes()
     third = launch("tokenizer", SMALL, cluster="local")
     assert len(third.jobs["train"]) == 1 and third.jobs["train"][0].result()["lang"] == "hi"
     records = json.loads((run / "jobs.json").read_text())
     assert records[-2]["step"] == "train" and records[-2]["tasks"] == [2] and records[-1]["step"] == "merge"
     assert (run / "tokenizer.model").read_bytes() == model_before   # deterministic given the recipe
+
+    # A changed language config retrains that language only (its own digest), then the merge.
+    data = to_dict(cfg)
+    data["languages"][3]["sample_chars"] += 1
+    changed = from_dict(TokenizerConfig, data)
+    train, merge = plan(changed, run)
+    assert train.missing == [3] and merge.missing == [0]
+    assert plan(cfg, run)[0].missing == []
 
 
 @pytest.mark.slurm

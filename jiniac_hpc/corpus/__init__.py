@@ -4,6 +4,6 @@
 
 Modules: ``config`` (recipe dataclasses), ``readers`` (streaming readers per format),
 ``filters`` (normalisation, language and quality filters), ``pii`` (``scrub_pii``),
-``dedup`` (exact + MinHash LSH: signatures, buckets, clusters), ``shards`` (layout, atomic
-writers, markers), ``stage`` (plan + per-shard steps), ``report`` (stats.json, report.md).
+``dedup`` (exact + MinHash LSH: signatures, buckets, clusters), ``shards`` (run-directory
+layout, input manifest), ``stage`` (plan + per-shard steps), ``report`` (stats.json, report.md).
 """

@@ -194,6 +194,10 @@ class CorpusConfig:
             check(s.lang in self.chars_per_token, "chars_per_token", f"no entry for language {s.lang!r}")
         check(all(v > 0 for v in self.chars_per_token.values()), "chars_per_token", "values must be > 0")
 
+    def source(self, name: str) -> SourceConfig:
+        """The source called ``name`` (a shard of the manifest names its source)."""
+        return next(s for s in self.sources if s.name == name)
+
 
 if __name__ == "__main__":
     from jiniac_hpc.config import load_recipe

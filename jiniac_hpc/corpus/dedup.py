@@ -26,12 +26,12 @@ rows x 8 bytes a document (about 100 MB per million documents at 128 permutation
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from jiniac_hpc import fileio
 from jiniac_hpc.corpus import shards as sh
 from jiniac_hpc.corpus.config import CorpusConfig, DedupConfig
 from jiniac_hpc.stages import TaskContext
@@ -61,27 +61,21 @@ def exact_hash(text: str) -> int:
 
 
 def _save_npy(path: Path, arr: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{__import__('os').getpid()}")
-    with open(tmp, "wb") as fh:
+    with fileio.atomic_open(path) as fh:
         np.save(fh, arr, allow_pickle=False)
-    tmp.replace(path)
 
 
 def signature_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
-    from jiniac_hpc.corpus.stage import source_of
-
     shard = sh.load_manifest(ctx.run_dir)[ctx.task]
-    src = source_of(cfg, shard.source)
+    src = cfg.source(shard.source)
     prefix = sh.sig_prefix(ctx.run_dir, shard)
-    docs = list(sh.read_jsonl_zst(sh.clean_path(ctx.run_dir, shard)))   # ids + texts of one shard
+    docs = list(fileio.read_jsonl(sh.clean_path(ctx.run_dir, shard)))   # ids + texts of one shard
     meta = np.array([(exact_hash(d["text"]), len(d["text"].encode("utf-8")), len(d["text"])) for d in docs],
                     dtype=META)
     _save_npy(prefix.with_name(prefix.name + ".meta.npy"), meta)
-    sh.atomic_write_text(prefix.with_name(prefix.name + ".ids.json"), json.dumps([d["id"] for d in docs]))
+    fileio.write_json(prefix.with_name(prefix.name + ".ids.json"), [d["id"] for d in docs], indent=None)
     if src.dedup == "minhash":
         _save_npy(prefix.with_name(prefix.name + ".mh.npy"), minhashes((d["text"] for d in docs), cfg.dedup))
-    sh.write_marker(prefix, {"docs": len(docs)})
     return {"docs": len(docs)}
 
 
@@ -103,7 +97,7 @@ def _global_docs(cfg: CorpusConfig, run_dir: Path):
     dedup_src = {s.name: s.dedup for s in cfg.sources}
     out, offset = [], 0
     for s in sh.load_manifest(run_dir):
-        n = sh.read_marker(sh.sig_prefix(run_dir, s))["docs"]
+        n = fileio.result(run_dir, "signatures", s.task)["docs"]
         out.append((s, offset, n, dedup_src[s.source]))
         offset += n
     return out, offset
@@ -184,7 +178,6 @@ def buckets_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
         e = gidx[pairs]
     out = edges_path(ctx.run_dir, ctx.task)
     _save_npy(out, np.asarray(e, "<i8").reshape(-1, 2))
-    sh.write_marker(out, stats)
     return stats
 
 
@@ -199,7 +192,7 @@ def clusters_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     meta = []
     for s, off, n, _ in shards:
         p = sh.sig_prefix(ctx.run_dir, s)
-        ids += json.loads(p.with_name(p.name + ".ids.json").read_text())
+        ids += fileio.read_json(p.with_name(p.name + ".ids.json"))
         meta.append(np.load(p.with_name(p.name + ".meta.npy")))
     meta = np.concatenate(meta) if meta else np.zeros(0, META)
     reason = np.array([""] * total, dtype=object)
@@ -235,9 +228,8 @@ def clusters_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
                 for i in range(off, off + n) if reason[i]]
         for _, r, _ in drop:
             counts[r] = counts.get(r, 0) + 1
-        sh.atomic_write_text(sh.drop_path(ctx.run_dir, s), json.dumps({"drop": drop}, ensure_ascii=False) + "\n")
-    sh.write_marker(ctx.run_dir / "work" / "dedup" / "drop", {"docs": total, "dropped": counts})
-    return counts
+        fileio.write_json(sh.drop_path(ctx.run_dir, s), {"drop": drop}, indent=None)
+    return {"docs": total, "dropped": counts}
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from jiniac_hpc import fileio
+
 KANJI = "一-龥々〆ヶ\u3400-\u4dbf\uf900-\ufaff"
 RUN = re.compile(rf"[{KANJI}]{{2,}}|[ァ-ヴー・]{{3,}}")
 _MAGIC = 0xEF718F77   # MeCab's DictionaryMagicID: the header's first word is it XOR the file size
@@ -79,11 +81,7 @@ def plain_words() -> frozenset[str]:
         pass
     words = _read(sysdic)
     try:   # written whole and renamed, so a concurrent reader never sees half a list
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=cache.name, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("\n".join(words))
-        os.replace(tmp, cache)
+        fileio.atomic_write(cache, "\n".join(words))
     except OSError:
         pass
     return frozenset(words)

@@ -40,6 +40,7 @@ import sys
 from bisect import bisect_right
 from typing import Iterable, Optional
 
+from jiniac_hpc import fileio
 from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, name_reader, plain_words, pos_tokenizer
 
 _NAME = "名詞,固有名詞,人名,"
@@ -386,18 +387,14 @@ def _vet(line: str, found: list[tuple[int, int]], terms: set[str]) -> list[tuple
 
 def evaluate(path, fast: bool = True) -> dict:
     """Exact-span precision and recall on a labelled JSONL file (``text``, ``spans`` per line)."""
-    import json
-
     tp = fp = fn = 0
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            item = json.loads(line)
-            try:
-                gold = {tuple(s) for s in item["spans"]}
-                found = set(person_spans(item["text"], item.get("known_names", ()), fast))
-            except (KeyError, TypeError) as e:
-                raise ValueError(f"{path}:{n}: bad labelled item ({e})") from e
-            tp, fp, fn = tp + len(gold & found), fp + len(found - gold), fn + len(gold - found)
+    for n, item in fileio.read_jsonl(path, numbered=True):
+        try:
+            gold = {tuple(s) for s in item["spans"]}
+            found = set(person_spans(item["text"], item.get("known_names", ()), fast))
+        except (KeyError, TypeError) as e:
+            raise ValueError(f"{path}:{n}: bad labelled item ({e})") from e
+        tp, fp, fn = tp + len(gold & found), fp + len(found - gold), fn + len(gold - found)
     return {"precision": tp / max(tp + fp, 1), "recall": tp / max(tp + fn, 1), "tp": tp, "fp": fp, "fn": fn}
 
 

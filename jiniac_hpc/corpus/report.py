@@ -1,6 +1,6 @@
 """The corpus report: ``stats.json`` and ``report.md`` (a table like JINIAC's corpus slide).
 
-    python -m jiniac_hpc.corpus.report logs/corpus/debug          # re-render from the markers
+    python -m jiniac_hpc.corpus.report logs/corpus/debug          # re-render from the task markers
 
 Per source: documents and characters in and out, documents removed by each filter, PII
 replacements by type, the duplicate rate and an estimate of tokens, and the loss accounting from
@@ -13,10 +13,10 @@ removals with 0 documents). No timestamps: reruns are identical.
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
+from jiniac_hpc import fileio
 from jiniac_hpc.corpus import shards as sh
 from jiniac_hpc.corpus.config import CorpusConfig
 from jiniac_hpc.stages import TaskContext
@@ -34,7 +34,7 @@ def _merge_removed(dst: dict, src: dict) -> None:
 
 
 def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
-    """Per-source totals from every shard's prepare and write markers."""
+    """Per-source totals from the stats every shard's prepare and write tasks returned (their markers)."""
     per: dict[str, dict] = {}
     for s in cfg.sources:
         per[s.name] = {"lang": s.lang, "reader": s.reader, "pii_policy": list(s.pii), "dedup": s.dedup,
@@ -42,8 +42,8 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
                        "docs_out": 0, "chars_out": 0, "bytes_out": 0, "removed": {}, "pii": {}, "pii_docs": 0,
                        "bad_input_count": 0, "bad_input": []}
     for shard in sh.load_manifest(run_dir):
-        p = sh.read_marker(sh.clean_path(run_dir, shard))
-        w = sh.read_marker(sh.output_path(run_dir, shard))
+        p = fileio.result(run_dir, "prepare", shard.task)
+        w = fileio.result(run_dir, "write", shard.task)
         r = per[shard.source]
         r["shards"] += 1
         for k in ("docs_in", "chars_in", "bytes_in", "pii_docs", "bad_input_count"):
@@ -142,10 +142,9 @@ def render(cfg: CorpusConfig, stats: dict) -> str:
 
 def report_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     stats = collect(cfg, ctx.run_dir)
-    sh.atomic_write_text(ctx.run_dir / "stats.json", json.dumps(stats, indent=1, ensure_ascii=False) + "\n")
+    fileio.write_json(ctx.run_dir / "stats.json", stats)
     text = render(cfg, stats)
-    sh.atomic_write_text(ctx.run_dir / "report.md", text)
-    sh.write_marker(ctx.run_dir / "report.md", stats["total"])
+    fileio.atomic_write(ctx.run_dir / "report.md", text)
     print(text, flush=True)
     return stats["total"]
 

@@ -15,8 +15,9 @@ Steps (each depends on the one before, afterok):
 6. ``report``     single: stats.json + report.md.
 
 ``plan`` checks every input path (a missing one raises ConfigError naming
-``sources[i].paths[j]``), pins the task -> input file manifest and marks complete tasks from
-their ``.done`` markers, so a relaunch submits only what is missing.
+``sources[i].paths[j]``) and pins the task -> input file manifest. The executor marks each
+finished task (``completions/<step>/<task>.json``, holding the stats the task returned, which
+the report adds up), so a relaunch submits only what is missing.
 """
 from __future__ import annotations
 
@@ -24,38 +25,25 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from jiniac_hpc import fileio
 from jiniac_hpc.corpus import shards as sh
-from jiniac_hpc.corpus.config import CorpusConfig, SourceConfig
-from jiniac_hpc.corpus.dedup import bucket_tasks, edges_path
+from jiniac_hpc.corpus.config import CorpusConfig
+from jiniac_hpc.corpus.dedup import bucket_tasks
 from jiniac_hpc.stages import Step, TaskContext
 
 M = "jiniac_hpc.corpus"
 
 
 def plan(cfg: CorpusConfig, run_dir: Path) -> list[Step]:
-    shards = sh.expand_inputs(cfg)
-    run_dir = Path(run_dir)
-    sh.write_manifest(run_dir, shards)
-    n = len(shards)
-
-    def per_shard(path_fn) -> list[bool]:
-        return [sh.marker(path_fn(run_dir, s)).exists() for s in shards]
-
-    dedup = run_dir / "work" / "dedup"
-    bands = bucket_tasks(cfg)
+    n = len(sh.write_manifest(Path(run_dir), sh.expand_inputs(cfg)))
     return [
-        Step("prepare", f"{M}.stage:prepare_task", tasks=n, done=per_shard(sh.clean_path)),
-        Step("signatures", f"{M}.dedup:signature_task", tasks=n, done=per_shard(sh.sig_prefix)),
-        Step("buckets", f"{M}.dedup:buckets_task", tasks=bands,
-             done=[sh.marker(edges_path(run_dir, t)).exists() for t in range(bands)]),
-        Step("clusters", f"{M}.dedup:clusters_task", done=[sh.marker(dedup / "drop").exists()]),
-        Step("write", f"{M}.stage:write_task", tasks=n, done=per_shard(sh.output_path)),
-        Step("report", f"{M}.report:report_task", done=[sh.marker(run_dir / "report.md").exists()]),
+        Step("prepare", f"{M}.stage:prepare_task", tasks=n),
+        Step("signatures", f"{M}.dedup:signature_task", tasks=n),
+        Step("buckets", f"{M}.dedup:buckets_task", tasks=bucket_tasks(cfg)),
+        Step("clusters", f"{M}.dedup:clusters_task"),
+        Step("write", f"{M}.stage:write_task", tasks=n),
+        Step("report", f"{M}.report:report_task"),
     ]
-
-
-def source_of(cfg: CorpusConfig, name: str) -> SourceConfig:
-    return next(s for s in cfg.sources if s.name == name)
 
 
 def doc_id(shard: sh.Shard, pos: int) -> str:
@@ -82,17 +70,17 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
 
     t0 = time.time()
     shard = sh.load_manifest(ctx.run_dir)[ctx.task]
-    src = source_of(cfg, shard.source)
+    src = cfg.source(shard.source)
     th = src.filter_config(cfg.filters)
     out_path, rej_path = sh.clean_path(ctx.run_dir, shard), sh.rejects_path(ctx.run_dir, shard)
     for p in (out_path, rej_path):
-        sh.remove_stale(p)
+        fileio.remove_temps(p)
     raw_bytes = count_raw(Path(shard.path))
     stats = {"source": src.name, "shard": shard.index, "input": shard.path, "docs_in": 0, "chars_in": 0,
              "bytes_in": raw_bytes, "chars_read": 0, "unread": Counter(), "removed": {}, "pii": Counter(),
              "pii_docs": 0, "bad_input": [], "bad_input_count": 0, "docs_out": 0, "chars_out": 0}
-    out = sh.JsonlZstWriter(out_path, cfg.zstd_level)
-    rej = sh.JsonlZstWriter(rej_path, cfg.zstd_level)
+    out = fileio.JsonlWriter(out_path, cfg.zstd_level)
+    rej = fileio.JsonlWriter(rej_path, cfg.zstd_level)
 
     def bad(pos: int, error: str) -> None:
         _add(stats["removed"], "bad_input", 1, 0)
@@ -156,29 +144,26 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     out.commit()
     stats["pii"] = dict(sorted(stats["pii"].items()))
     stats["unread"] = dict(sorted(stats["unread"].items()))
-    sh.write_marker(out_path, stats)
     print(f"[prepare] {src.name}/{shard.stem}: {stats['docs_in']} in, {stats['docs_out']} kept, "
           f"{stats['bad_input_count']} bad input, {time.time() - t0:.1f}s", flush=True)
-    return {k: stats[k] for k in ("docs_in", "docs_out")}
+    return stats   # the executor's marker keeps it: the report adds these up
 
 
 def write_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     """Drop this shard's duplicates and budget cuts; write output/<source>/<shard>.jsonl.zst."""
-    import json
-
     shard = sh.load_manifest(ctx.run_dir)[ctx.task]
-    src = source_of(cfg, shard.source)
+    src = cfg.source(shard.source)
     out_path, rej_path = sh.output_path(ctx.run_dir, shard), sh.rejects_path(ctx.run_dir, shard, "dedup")
     for p in (out_path, rej_path):
-        sh.remove_stale(p)
+        fileio.remove_temps(p)
     drops = {int(i): (reason, of) for i, reason, of in
-             json.loads(sh.drop_path(ctx.run_dir, shard).read_text())["drop"]}
+             fileio.read_json(sh.drop_path(ctx.run_dir, shard))["drop"]}
     stats = {"source": src.name, "shard": shard.index, "docs_in": 0, "chars_in": 0, "removed": {},
              "docs_out": 0, "chars_out": 0, "bytes_out": 0}
-    out = sh.JsonlZstWriter(out_path, cfg.zstd_level)
-    rej = sh.JsonlZstWriter(rej_path, cfg.zstd_level)
+    out = fileio.JsonlWriter(out_path, cfg.zstd_level)
+    rej = fileio.JsonlWriter(rej_path, cfg.zstd_level)
     try:
-        for i, doc in enumerate(sh.read_jsonl_zst(sh.clean_path(ctx.run_dir, shard))):
+        for i, doc in enumerate(fileio.read_jsonl(sh.clean_path(ctx.run_dir, shard))):
             n = len(doc["text"])
             stats["docs_in"] += 1
             stats["chars_in"] += n
@@ -198,23 +183,26 @@ def write_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
         raise
     rej.commit()
     out.commit()
-    sh.write_marker(out_path, stats)
-    return {k: stats[k] for k in ("docs_in", "docs_out")}
+    return stats
 
 
 def run_inline(cfg: CorpusConfig, run_dir: Path, cluster=None) -> list[str]:
-    """Run every missing task of every step in this process, in order (tests, quick looks).
+    """Run every missing task of every step in this process, in order (tests, quick looks),
+    marking each finished task as the executor does. Returns the names of the steps that ran.
 
     ``python -m jiniac_hpc.corpus.stage debug /tmp/corpus-debug`` does the same from a shell.
-    Returns the names of the steps that ran.
     """
+    from jiniac_hpc.config import to_dict
     from jiniac_hpc.stages import load_symbol
 
+    digest = fileio.config_digest(to_dict(cfg))
     ran = []
     for step in plan(cfg, run_dir):
+        step.read_markers(Path(run_dir), digest)
         fn = load_symbol(step.fn)
         for i in step.missing:
-            fn(cfg, TaskContext("corpus", step.name, Path(run_dir), i, step.tasks, cluster))
+            res = fn(cfg, TaskContext("corpus", step.name, Path(run_dir), i, step.tasks, cluster))
+            fileio.write_marker(run_dir, step.name, i, res, digest)
         if step.missing:
             ran.append(step.name)
     return ran

@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from jiniac_hpc import fileio
 from jiniac_hpc.paths import jglue_dir
 
 
@@ -24,29 +25,22 @@ def jglue_texts() -> dict[str, list[str]]:
     out["jsquad"] = list(dict.fromkeys(p["context"].split(" [SEP] ", 1)[-1]
                                        for art in squad["data"] for p in art["paragraphs"]))
     for name, fname in (("jnli", "jnli-v1.3-valid.json"), ("jsts", "jsts-v1.3-valid.json")):
-        rows = [json.loads(x) for x in (d / fname).read_text(encoding="utf-8").splitlines() if x.strip()]
+        rows = list(fileio.read_jsonl(d / fname))
         out[name] = list(dict.fromkeys(f"{r['sentence1']}\n{r['sentence2']}" for r in rows))
-    rows = [json.loads(x) for x in (d / "jcommonsenseqa-v1.3-valid.json").read_text(encoding="utf-8").splitlines()
-            if x.strip()]
+    rows = fileio.read_jsonl(d / "jcommonsenseqa-v1.3-valid.json")
     out["jcqa"] = list(dict.fromkeys(r["question"] + " " + "、".join(r[f"choice{i}"] for i in range(5)) for r in rows))
     return out
 
 
 def write_corpus(root: Path, docs: dict[str, list[str]], shards_per_source: int = 2, repeat: int = 1) -> list[Path]:
     """Corpus-stage layout under ``root/output/<source>/``; returns the shard paths."""
-    import zstandard
-
     paths = []
     for source, texts in docs.items():
         texts = texts * repeat
         for k in range(shards_per_source):
-            part = texts[k::shards_per_source]
             p = Path(root) / "output" / source / f"{k:05d}.jsonl.zst"
-            p.parent.mkdir(parents=True, exist_ok=True)
-            lines = "".join(json.dumps({"id": f"{source}-{k}-{i}", "text": t, "source": source, "lang": "ja"},
-                                       ensure_ascii=False) + "\n" for i, t in enumerate(part))
-            p.write_bytes(zstandard.ZstdCompressor(level=3).compress(lines.encode("utf-8")))
-            (p.parent / f"{k:05d}.jsonl.zst.done").write_text("{}")
+            fileio.write_jsonl(p, ({"id": f"{source}-{k}-{i}", "text": t, "source": source, "lang": "ja"}
+                                   for i, t in enumerate(texts[k::shards_per_source])))
             paths.append(p)
     return paths
 
@@ -78,18 +72,22 @@ def build(root: Path, vocab_size: int = 2000, shards_per_source: int = 2) -> tup
 
 
 def run_inline(cfg, run_dir: Path, tasks: list[int] | None = None, index: bool = True) -> list:
-    """Run the tokenize stage's steps in this process (tests, benchmarks); returns the plan's steps."""
+    """Run the tokenize stage's steps in this process (tests, benchmarks), marking each task
+    done as the executor does; returns the plan's steps."""
+    from jiniac_hpc.config import to_dict
     from jiniac_hpc.data import pretokenize
     from jiniac_hpc.launch.cluster import ClusterProfile
     from jiniac_hpc.stages import TaskContext
 
-    steps = pretokenize.plan(cfg, Path(run_dir))
+    run_dir, digest = Path(run_dir), fileio.config_digest(to_dict(cfg))
+    steps = pretokenize.plan(cfg, run_dir)
     local = ClusterProfile(name="local", executor="local")
-    todo = steps[0].missing if tasks is None else tasks
-    for t in todo:
-        pretokenize.tokenize_task(cfg, TaskContext("tokenize", "shards", Path(run_dir), t, steps[0].tasks, local))
+    for t in steps[0].missing if tasks is None else tasks:
+        res = pretokenize.tokenize_task(cfg, TaskContext("tokenize", "shards", run_dir, t, steps[0].tasks, local))
+        fileio.write_marker(run_dir, "shards", t, res, digest)
     if index:
-        pretokenize.index_task(cfg, TaskContext("tokenize", "index", Path(run_dir), 0, 1, local))
+        res = pretokenize.index_task(cfg, TaskContext("tokenize", "index", run_dir, 0, 1, local))
+        fileio.write_marker(run_dir, "index", 0, res, digest)
     return steps
 
 
@@ -103,7 +101,7 @@ def synthetic_index(run_dir: Path, sizes: dict[str, int], seq_len: int, *, shard
     """
     import numpy as np
 
-    from jiniac_hpc.data.pretokenize import INDEX_FILE, _atomic_write, build_index, marker_path
+    from jiniac_hpc.data.pretokenize import INDEX_FILE, build_index
     from jiniac_hpc.data.shards import ShardWriter
 
     run_dir = Path(run_dir)
@@ -125,9 +123,8 @@ def synthetic_index(run_dir: Path, sizes: dict[str, int], seq_len: int, *, shard
                         docs = rng.integers(4, min(vocab_size, 60000), size=(count, seq_len)).tolist()
                     w.add(split, docs)
             counter += n
-            marker_path(out).write_text(json.dumps(w.stats))
             outs.append(out)
-    _atomic_write(run_dir / INDEX_FILE, json.dumps(build_index(run_dir, outs)))
+    fileio.write_json(run_dir / INDEX_FILE, build_index(run_dir, outs), indent=None)
     return run_dir / INDEX_FILE
 
 

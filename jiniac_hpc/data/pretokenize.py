@@ -6,13 +6,15 @@
 Step 1, ``shards`` (array, one task per corpus shard): stream the ``.jsonl.zst`` shard, encode
 documents with the project sentencepiece model in batches, put each document in the train or
 eval split by a hash of its id, append EOS after each document and pack into ``seq_len + 1``
-windows (:mod:`jiniac_hpc.data.shards`). The file is renamed into place when complete, then a
-``.done`` marker (JSON stats, tokenizer hash) is written; a relaunch redoes only shards whose
-marker is missing or was made by another tokenizer or seq_len.
+windows (:mod:`jiniac_hpc.data.shards`). The file is renamed into place when complete; the
+task returns its stats (with the tokenizer's sha256), which the executor keeps in the task's
+marker (``completions/shards/<task>.json``). A relaunch redoes only shards whose marker is
+missing, was written under another config, or for another input file or tokenizer (a model
+retrained at the same path).
 
 Step 2, ``index`` (single, after step 1): read every shard's attributes and write
 ``index.json`` (token and sequence counts per shard and per source and split). It refuses to
-mix shards of different tokenizers or sequence lengths.
+mix shards of different tokenizers or sequence lengths, and runs again whenever a shard did.
 
 Training reads only this output (``PackedDataset(<run_dir>/index.json)``); JINIAC tokenized
 inside the multi-node job and lost hours to NCCL timeouts while rank 0 tokenized.
@@ -20,16 +22,14 @@ inside the multi-node job and lost hours to NCCL timeouts while rank 0 tokenized
 from __future__ import annotations
 
 import glob
-import io
-import json
-import os
 import time
 from collections import Counter
 from itertools import chain
 from pathlib import Path
 from typing import Iterator
 
-from jiniac_hpc.config import ConfigError
+from jiniac_hpc import fileio
+from jiniac_hpc.config import ConfigError, to_dict
 from jiniac_hpc.data.config import TokenizeConfig
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step, TaskContext
@@ -84,21 +84,6 @@ def output_path(run_dir: Path, input_path: Path) -> Path:
     return Path(run_dir) / "shards" / f"{shard_name(input_path)}.h5"
 
 
-def marker_path(out: Path) -> Path:
-    return out.with_name(out.name + ".done")
-
-
-def _shard_done(out: Path, tok_sha: str, seq_len: int) -> bool:
-    m = marker_path(out)
-    if not (m.exists() and out.exists()):
-        return False
-    try:
-        info = json.loads(m.read_text())
-    except ValueError:
-        return False
-    return info.get("tokenizer_sha256") == tok_sha and info.get("seq_len") == seq_len
-
-
 def _check_tokenizer(cfg: TokenizeConfig) -> Path:
     if not cfg.tokenizer:
         raise ConfigError("tokenizer: no path given (e.g. logs/tokenizer/debug/tokenizer.model)")
@@ -114,27 +99,20 @@ def plan(cfg: TokenizeConfig, run_dir: Path) -> list[Step]:
     tok = _check_tokenizer(cfg)
     tok_sha = _sha(tok)
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
     # The tasks read this list rather than globbing again: a shard that appears later cannot
     # shift the task indices of a running array.
-    manifest = {"inputs": [str(p) for p in inputs], "tokenizer": str(tok), "tokenizer_sha256": tok_sha}
-    _atomic_write(run_dir / INPUTS_FILE, json.dumps(manifest, indent=1))
-    done = [_shard_done(output_path(run_dir, p), tok_sha, cfg.seq_len) for p in inputs]
-    index_done = all(done) and _index_current(run_dir / INDEX_FILE, inputs, run_dir)
+    fileio.write_json(run_dir / INPUTS_FILE, {"inputs": [str(p) for p in inputs], "tokenizer": str(tok),
+                                              "tokenizer_sha256": tok_sha})
+    digest = fileio.config_digest(to_dict(cfg))
+    # A marker counts for the same input file (task indices follow the sorted inputs) and the
+    # same tokenizer bytes; the config digest alone would miss a tokenizer retrained in place.
+    done = []
+    for i, p in enumerate(inputs):
+        r = fileio.result(run_dir, "shards", i, digest) or {}
+        done.append(r.get("input") == str(p) and r.get("tokenizer_sha256") == tok_sha)
     return [Step("shards", "jiniac_hpc.data.pretokenize:tokenize_task", tasks=len(inputs), done=done),
-            Step("index", "jiniac_hpc.data.pretokenize:index_task", tasks=1, done=[index_done])]
-
-
-def _index_current(index_path: Path, inputs: list[Path], run_dir: Path) -> bool:
-    if not index_path.exists():
-        return False
-    index = json.loads(index_path.read_text())
-    listed = sorted(s["path"] for s in index.get("shards", []))
-    if listed != sorted(str(output_path(run_dir, p).relative_to(run_dir)) for p in inputs):
-        return False
-    # Every shard must be older than the index (a redone shard invalidates it).
-    t = index_path.stat().st_mtime
-    return all(marker_path(output_path(run_dir, p)).stat().st_mtime <= t for p in inputs)
+            Step("index", "jiniac_hpc.data.pretokenize:index_task",
+                 done=fileio.done_after(run_dir, "index", digest, done))]
 
 
 def _sha(path: Path) -> str:
@@ -143,33 +121,9 @@ def _sha(path: Path) -> str:
     return tokenizer_sha256(path)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 # ---------------------------------------------------------------------------------------------
 # Step 1: one corpus shard
 # ---------------------------------------------------------------------------------------------
-
-
-def iter_jsonl_zst(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line number, record) of a ``.jsonl.zst`` (or plain ``.jsonl``) file, streamed."""
-    import zstandard
-
-    with open(path, "rb") as raw:
-        stream = zstandard.ZstdDecompressor().stream_reader(raw) if path.suffix == ".zst" else raw
-        for lineno, line in enumerate(io.TextIOWrapper(stream, encoding="utf-8"), 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except ValueError as e:
-                raise ValueError(f"{path}:{lineno}: invalid JSON: {e}") from None
-            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-                raise ValueError(f"{path}:{lineno}: expected an object with a string 'text'")
-            yield lineno, rec
 
 
 def iter_record_batches(path: Path, block_bytes: int = 8 << 20) -> Iterator:
@@ -177,7 +131,7 @@ def iter_record_batches(path: Path, block_bytes: int = 8 << 20) -> Iterator:
 
     Parsed by Arrow's C++ JSON reader (streaming, bounded memory): per-document Python JSON
     parsing cost more than encoding a short document. Any problem is re-located with the strict
-    line reader (:func:`iter_jsonl_zst`) so the error names the file and line.
+    line reader (:func:`jiniac_hpc.fileio.read_jsonl`) so the error names the file and line.
     """
     import pyarrow as pa
     import pyarrow.json as pj
@@ -194,7 +148,7 @@ def iter_record_batches(path: Path, block_bytes: int = 8 << 20) -> Iterator:
                     raise ValueError("a record without a string 'text'")
                 yield batch
     except (pa.ArrowException, ValueError) as e:
-        records = sum(1 for _ in iter_jsonl_zst(path))     # raises with the file and line where it can
+        records = sum(1 for _ in fileio.read_jsonl(path, text_key="text"))   # raises naming file:line if it can
         if records == 0:
             return                          # an empty shard (Arrow: "Empty JSON stream") holds no documents
         raise ValueError(f"{path}: {e}") from None
@@ -357,7 +311,7 @@ def tokenize_task(cfg: TokenizeConfig, ctx: TaskContext) -> dict:
     """Array task ``ctx.task``: tokenize the ctx.task-th input of ``inputs.json``."""
     import sentencepiece as spm
 
-    manifest = json.loads((ctx.run_dir / INPUTS_FILE).read_text())
+    manifest = fileio.read_json(ctx.run_dir / INPUTS_FILE)
     src = Path(manifest["inputs"][ctx.task])
     tok = Path(manifest["tokenizer"])
     tok_sha = _sha(tok)
@@ -367,7 +321,6 @@ def tokenize_task(cfg: TokenizeConfig, ctx: TaskContext) -> dict:
     out = output_path(ctx.run_dir, src)
     sp = spm.SentencePieceProcessor(model_file=str(tok))
     stats = tokenize_file(cfg, src, out, sp, tok_sha)
-    _atomic_write(marker_path(out), json.dumps(stats, indent=1, ensure_ascii=False))
     print(f"[tokenize] {shard_name(src)}: {stats['train']['tokens']} train + {stats['eval']['tokens']} eval "
           f"tokens in {stats['seconds']}s -> {out}", flush=True)
     return stats
@@ -381,12 +334,12 @@ def tokenize_task(cfg: TokenizeConfig, ctx: TaskContext) -> dict:
 def build_index(run_dir: Path, outputs: list[Path]) -> dict:
     """Collect the attributes of shard files ``outputs`` (under ``run_dir``) into the index.
 
-    Refuses shards of different tokenizers or sequence lengths, and shards without a marker.
+    Refuses shards of different tokenizers or sequence lengths, and missing shards.
     """
     from jiniac_hpc.data.shards import read_attrs
 
     run_dir = Path(run_dir)
-    missing = [str(p) for p in outputs if not marker_path(Path(p)).exists()]
+    missing = [str(p) for p in outputs if not Path(p).exists()]
     if missing:
         raise RuntimeError(f"{len(missing)} shard(s) not done, e.g. {missing[:3]}; relaunch the stage")
     shards, by_tok, by_len = [], {}, {}
@@ -422,9 +375,9 @@ def build_index(run_dir: Path, outputs: list[Path]) -> dict:
 
 
 def index_task(cfg: TokenizeConfig, ctx: TaskContext) -> dict:
-    manifest = json.loads((ctx.run_dir / INPUTS_FILE).read_text())
+    manifest = fileio.read_json(ctx.run_dir / INPUTS_FILE)
     index = build_index(ctx.run_dir, [output_path(ctx.run_dir, Path(p)) for p in manifest["inputs"]])
-    _atomic_write(ctx.run_dir / INDEX_FILE, json.dumps(index, indent=1, ensure_ascii=False))
+    fileio.write_json(ctx.run_dir / INDEX_FILE, index)
     t = index["totals"]
     print(f"[tokenize] index: {len(index['shards'])} shards, {t['train']['tokens']} train / "
           f"{t['eval']['tokens']} eval tokens, sources {sorted(index['sources'])} -> {ctx.run_dir / INDEX_FILE}",

@@ -12,14 +12,13 @@ One file ``<run_dir>/shards/<source>/<name>.h5`` holds two groups, ``train`` and
 
 Root attributes: ``source``, ``lang``, ``tokenizer_sha256``, ``seq_len``, ``vocab_size``,
 ``eos_id``, ``format``. Files are written to a temporary name and renamed, so a file that exists is
-complete; the stage writes a ``<name>.h5.done`` marker (JSON stats) after the rename.
+complete.
 
     python -m jiniac_hpc.data.shards logs/tokenize/debug/shards/<source>/<name>.h5   # prints a summary
 """
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 from itertools import chain
 from pathlib import Path
@@ -27,6 +26,8 @@ from typing import Optional
 
 import h5py
 import numpy as np
+
+from jiniac_hpc import fileio
 
 FORMAT = "jiniac-packed-v1"
 SPLITS = ("train", "eval")
@@ -139,10 +140,10 @@ class ShardWriter:
                  compression: Optional[str] = None, compression_level: Optional[int] = None,
                  flush_tokens: int = 1 << 22):
         self.path = Path(path)
-        self.tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
+        self._rename = fileio.atomic_path(self.path)
+        self.tmp = self._rename.__enter__()
         self.eos = eos_id
         self.flush_tokens = flush_tokens
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.file = h5py.File(self.tmp, "w")
         a = self.file.attrs
         a.update(format=FORMAT, source=source, lang=lang, tokenizer_sha256=tokenizer_sha, seq_len=seq_len,
@@ -181,11 +182,11 @@ class ShardWriter:
             if exc_type is None:
                 self.stats = {s: w.close() for s, w in self.splits.items()}
             self.file.close()
-            if exc_type is None:
-                os.replace(self.tmp, self.path)
+        except BaseException as e:
+            exc_type, exc, tb = type(e), e, e.__traceback__
+            raise
         finally:
-            if self.tmp.exists():
-                self.tmp.unlink()
+            self._rename.__exit__(exc_type, exc, tb)   # the rename, only when all went well
 
 
 def read_attrs(path: str | Path) -> dict:

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import random
 from pathlib import Path
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import load_recipe
 from jiniac_hpc.eval import jaster
 from jiniac_hpc.eval.config import EvalConfig
@@ -114,11 +114,10 @@ def dpo_records(cfg: EvalConfig) -> list[dict]:
 def write(out_dir: Path, recipe: str = "tiny") -> dict[str, int]:
     """Write the three files for the eval recipe ``recipe``; returns records per file."""
     cfg = load_recipe("eval", EvalConfig, recipe)
-    out_dir.mkdir(parents=True, exist_ok=True)
     files = {"jaster_sft.jsonl": sft_records(cfg, cfg.jaster.num_fewshots),
              "jglue_chat.jsonl": chat_records(cfg), "dpo_prompts.jsonl": dpo_records(cfg)}
     for name, rows in files.items():
-        (out_dir / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        fileio.write_jsonl(out_dir / name, rows)
     return {k: len(v) for k, v in files.items()}
 
 

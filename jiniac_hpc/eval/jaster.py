@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.eval import metrics as M
 from jiniac_hpc.eval.config import JasterConfig
@@ -70,21 +71,6 @@ class Sample:
 # ---------------------------------------------------------------------------------------------
 
 
-def jsonl_rows(path: Path) -> list[tuple[int, dict]]:
-    """(line number, object) per non-blank line; bad JSON fails naming the file and line."""
-    rows = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ConfigError(f"{path}:{n}: invalid JSON: {e}") from None
-            rows.append((n, obj))
-    return rows
-
-
 def _need(obj: dict, keys: tuple[str, ...], where: str) -> None:
     missing = [k for k in keys if k not in obj]
     if missing:
@@ -93,7 +79,7 @@ def _need(obj: dict, keys: tuple[str, ...], where: str) -> None:
 
 def _load_jcqa(path: Path) -> list[Sample]:
     out = []
-    for n, o in jsonl_rows(path):
+    for n, o in fileio.read_jsonl(path, numbered=True):
         _need(o, ("q_id", "question", "choice0", "choice1", "choice2", "choice3", "choice4", "label"), f"{path}:{n}")
         choices = ",".join(f"{i}.{o[f'choice{i}']}" for i in range(5))
         out.append(Sample(str(o["q_id"]), f"質問：{o['question']}\n選択肢：{choices}", str(o["label"]), str(o["q_id"])))
@@ -102,7 +88,7 @@ def _load_jcqa(path: Path) -> list[Sample]:
 
 def _load_pairs(path: Path, *, sts: bool) -> list[Sample]:
     out = []
-    for n, o in jsonl_rows(path):
+    for n, o in fileio.read_jsonl(path, numbered=True):
         _need(o, ("sentence_pair_id", "sentence1", "sentence2", "label"), f"{path}:{n}")
         if sts:
             text = f"文1：{o['sentence1']}\n文2：{o['sentence2']}"
@@ -302,7 +288,6 @@ def rescore(records: list[dict], categories: dict[str, list[str]]) -> dict:
 
 def main(argv: Optional[list[str]] = None) -> None:
     from jiniac_hpc.eval.generate import Generator
-    from jiniac_hpc.eval.report import write_json, write_jsonl
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model")
@@ -312,8 +297,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     a = ap.parse_args(argv)
     cfg = JasterConfig(limit=a.limit)
     records, scores = run(cfg, Generator(a.model, a.tokenizer), seed=0)
-    write_jsonl(Path(a.out) / "predictions.jsonl", records)
-    write_json(Path(a.out) / "scores.json", {"jaster": scores})
+    fileio.write_jsonl(Path(a.out) / "predictions.jsonl", records)
+    fileio.write_json(Path(a.out) / "scores.json", {"jaster": scores})
     print(json.dumps(scores, indent=1, ensure_ascii=False))
 
 

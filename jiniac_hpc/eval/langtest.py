@@ -15,15 +15,15 @@ script statistics over the letters of the answer (digits, punctuation, spaces do
 """
 from __future__ import annotations
 
-import json
 import sys
 import unicodedata
 from pathlib import Path
 from typing import Optional
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.eval.config import LangTestConfig
-from jiniac_hpc.eval.report import markdown_table, write_json, write_jsonl, write_text
+from jiniac_hpc.eval.report import markdown_table
 from jiniac_hpc.paths import resolve_path
 
 LANGS = ("ja", "en", "hi")
@@ -66,13 +66,7 @@ def load_prompts(path: Path, limit: Optional[int]) -> list[dict]:
     if not path.is_file():
         raise ConfigError(f"langtest.prompts: {path} does not exist")
     rows: dict[str, list[dict]] = {k: [] for k in LANGS}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            o = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"{path}:{n}: invalid JSON: {e}") from None
+    for n, o in fileio.read_jsonl(path, numbered=True):
         if o.get("lang") not in LANGS or not isinstance(o.get("text"), str):
             raise ConfigError(f"{path}:{n}: need 'lang' in {list(LANGS)} and a string 'text'")
         rows[o["lang"]].append(o)
@@ -102,9 +96,9 @@ def run(cfg: LangTestConfig, generator, out_dir: Path) -> dict:
             for p, r in zip(prompts, texts)]
     t = table([(r["lang"], r["response_lang"]) for r in rows])
     summary = {"table": t, "fraction_same": {q: (t[q][q] / n if (n := sum(t[q].values())) else None) for q in LANGS}}
-    write_jsonl(out_dir / "responses.jsonl", rows)
-    write_json(out_dir / "table.json", summary)
-    write_text(out_dir / "table.md", to_markdown(t))
+    fileio.write_jsonl(out_dir / "responses.jsonl", rows)
+    fileio.write_json(out_dir / "table.json", summary)
+    fileio.atomic_write(out_dir / "table.md", to_markdown(t))
     return summary
 
 

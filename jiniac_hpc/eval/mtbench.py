@@ -32,7 +32,7 @@ from jiniac_hpc.eval.config import MTBenchConfig
 from jiniac_hpc.eval.judge import Judge, grade
 from jiniac_hpc.eval.metrics import mean
 from jiniac_hpc.eval.mtbench_data import check_requests, load_judge_prompts, load_questions, load_references, request
-from jiniac_hpc.eval.report import append_jsonl, read_jsonl
+from jiniac_hpc.eval.report import append_jsonl, read_log
 from jiniac_hpc.paths import resolve_path
 
 
@@ -40,7 +40,7 @@ def generate_answers(cfg: MTBenchConfig, generator, out_dir: Path, seed: int, mo
     """Phase 1: answers.jsonl, resumed. Questions of one temperature are batched together."""
     questions = load_questions(resolve_path(cfg.questions), cfg.limit)
     path = out_dir / "answers.jsonl"
-    done = {a["question_id"] for a in read_jsonl(path)}
+    done = {a["question_id"] for a in read_log(path)}
     todo = [q for q in questions if q["question_id"] not in done]
     by_temp: dict[float, list[dict]] = {}
     for q in todo:
@@ -67,12 +67,12 @@ def generate_answers(cfg: MTBenchConfig, generator, out_dir: Path, seed: int, mo
 
 def judge_answers(cfg: MTBenchConfig, judge: Judge, out_dir: Path, questions: list[dict]) -> None:
     """Phase 2: judgments.jsonl, resumed; one line per (question, judged turn), written as it is judged."""
-    answers = {a["question_id"]: a for a in read_jsonl(out_dir / "answers.jsonl")}
+    answers = {a["question_id"]: a for a in read_log(out_dir / "answers.jsonl")}
     prompts = load_judge_prompts([resolve_path(p) for p in cfg.judge.prompts])
     refs = load_references(resolve_path(cfg.references))
     check_requests(questions, prompts, refs, cfg.judge.turns)   # all or nothing, before the first request
     path = out_dir / "judgments.jsonl"
-    done = {(j["question_id"], j["turn"]) for j in read_jsonl(path)}
+    done = {(j["question_id"], j["turn"]) for j in read_log(path)}
     for q in questions:
         a = answers.get(q["question_id"])
         if a is None:
@@ -91,7 +91,7 @@ def judge_answers(cfg: MTBenchConfig, judge: Judge, out_dir: Path, questions: li
 def summarize(out_dir: Path, questions: list[dict]) -> dict:
     """AVG (FastChat show_result: mean score over the judged turns with a rating), per category and turn."""
     qids = {q["question_id"] for q in questions}
-    js = [j for j in read_jsonl(out_dir / "judgments.jsonl") if j["question_id"] in qids]
+    js = [j for j in read_log(out_dir / "judgments.jsonl") if j["question_id"] in qids]
     ok = [j for j in js if j["score"] is not None]
     cats: dict[str, list[float]] = {}
     turns: dict[str, list[float]] = {}

@@ -29,10 +29,10 @@ references file may carry its own (``reference``: a list of strings, our example
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError
 
 NEED_REF_CATS = ("math", "reasoning", "coding")
@@ -54,13 +54,7 @@ def jsonl_lines(path: Path, what: str):
     """(line number, object) of a JSONL file; a missing file or bad line is a ConfigError naming it."""
     if not path.is_file():
         raise ConfigError(f"{what}: {path} does not exist")
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            yield n, json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"{path}:{n}: invalid JSON: {e}") from None
+    yield from fileio.read_jsonl(path, numbered=True)
 
 
 def load_questions(path: Path, limit: Optional[int] = None) -> list[dict]:

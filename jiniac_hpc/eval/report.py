@@ -1,10 +1,10 @@
-"""Result files of an evaluation: atomic JSON/JSONL writes, append-only logs, TensorBoard scalars.
+"""Result files of an evaluation: append-only logs, markdown tables, TensorBoard scalars.
 
     python -m jiniac_hpc.eval.report RESULT_DIR     # prints the scalars scores.json would log
 
-Files are written to a temporary name and renamed, so a job killed mid-write leaves either the
-old file or the new one. Answers and judgements are *appended* line by line (flushed and
-fsynced) instead: a requeued or failed task keeps what it already generated and resumes.
+Whole files go through :mod:`jiniac_hpc.fileio` (temp name + rename). Answers and judgements
+are *appended* line by line (flushed and fsynced) instead: a requeued or failed task keeps what
+it already generated and resumes.
 """
 from __future__ import annotations
 
@@ -15,20 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-
-def write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
-def write_json(path: Path, data: Any) -> None:
-    write_text(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-
-
-def write_jsonl(path: Path, rows: Iterable[dict]) -> None:
-    write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+from jiniac_hpc import fileio
 
 
 def append_jsonl(path: Path, rows: Iterable[dict]) -> None:
@@ -40,22 +27,10 @@ def append_jsonl(path: Path, rows: Iterable[dict]) -> None:
         os.fsync(f.fileno())
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    """Rows of a JSONL file; a torn last line (a job killed mid-append) is dropped."""
-    if not path.exists():
-        return []
-    rows = []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            if n == len(lines):
-                break
-            raise ValueError(f"{path}:{n}: invalid JSON line") from None
-    return rows
+def read_log(path: Path) -> list[dict]:
+    """Rows of an append-only JSONL log ([] when missing); a torn last line (a job killed
+    mid-append) is dropped."""
+    return list(fileio.read_jsonl(path, torn_tail=True)) if path.exists() else []
 
 
 def scalars(scores: dict) -> dict[str, float]:

@@ -16,10 +16,10 @@ import argparse
 from pathlib import Path
 from typing import Optional, Sequence
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.eval import jaster
 from jiniac_hpc.eval.config import DEFAULT_FILES, JGLUE_TASKS, JasterConfig
-from jiniac_hpc.eval.report import write_json
 
 
 def _task_of(path: Path) -> str:
@@ -53,7 +53,7 @@ def gold_files(specs: Sequence[str]) -> dict[str, Path]:
 
 
 def read_predictions(path: Path) -> list[tuple[int, dict]]:
-    rows = jaster.jsonl_rows(path)
+    rows = list(fileio.read_jsonl(path, numbered=True))
     for n, r in rows:
         missing = [k for k in ("task", "id") if k not in r] + ([] if "raw" in r or "prediction" in r
                                                                else ["raw (or prediction)"])
@@ -91,7 +91,7 @@ def rescore_to(predictions: Path, gold_specs: Sequence[str], out: Optional[Path]
     """Rescore and write the result (default: scores.rescored.json beside the predictions)."""
     result = rescore_file(predictions, gold_specs)
     out = out or predictions.with_name("scores.rescored.json")
-    write_json(out, result)
+    fileio.write_json(out, result)
     j = result["jaster"]
     print(f"AVG {j['AVG']} over {j['avg_covers']}; not averaged: {j['not_averaged']} -> {out}")
     return out

@@ -2,7 +2,7 @@
 
     python -m jiniac_hpc.eval.run MODEL_DIR OUT_DIR [--recipe debug] [--set jaster.limit=10 ...]
 
-This is what one task of the ``eval`` stage runs (:func:`eval_task`). Layout of ``OUT_DIR``:
+One task of the ``eval`` stage runs this (:func:`jiniac_hpc.eval.stage.eval_task`). Layout of ``OUT_DIR``:
 
     predictions.jsonl      one line per jaster sample: task, id, prompt, raw, prediction, gold, score,
                            truncated (``jiniac eval rescore`` recomputes the scores from it)
@@ -10,7 +10,6 @@ This is what one task of the ``eval`` stage runs (:func:`eval_task`). Layout of 
     langtest/              responses.jsonl, table.md, table.json
     mtbench/               answers.jsonl, judgments.jsonl (both resumable)
     scores.json            everything: {"model", "step", "jaster", "mtbench", "langtest"}
-    eval.done              completion marker (the stage's plan skips a done task)
 
 TensorBoard scalars go to ``<run_dir>/tensorboard`` at the checkpoint's step (``meta.json``'s
 ``global_step``, else the ``step-N`` folder name, else the config's ``step``).
@@ -24,13 +23,13 @@ import re
 from pathlib import Path
 from typing import Optional
 
+from jiniac_hpc import fileio
 from jiniac_hpc.eval import jaster, langtest, mtbench
 from jiniac_hpc.eval.config import EvalConfig
-from jiniac_hpc.eval.report import log_tensorboard, scalars, write_json, write_jsonl, write_text
+from jiniac_hpc.eval.report import log_tensorboard, scalars
 from jiniac_hpc.paths import resolve_path
 
 log = logging.getLogger(__name__)
-MARKER = "eval.done"
 
 
 def step_of(model_dir: Path, default: Optional[int]) -> int:
@@ -63,8 +62,8 @@ def evaluate(cfg: EvalConfig, model_dir: Path, out_dir: Path, tb_dir: Optional[P
             scores["jaster"] = json.loads(saved.read_text())
         else:
             records, scores["jaster"] = jaster.run(cfg.jaster, gen, cfg.seed)
-            write_jsonl(out_dir / "predictions.jsonl", records)
-            write_json(saved, scores["jaster"])
+            fileio.write_jsonl(out_dir / "predictions.jsonl", records)
+            fileio.write_json(saved, scores["jaster"])
         log.info("jaster AVG %s", scores["jaster"]["AVG"])
     if "langtest" in cfg.suites:
         saved = out_dir / "langtest" / "table.json"
@@ -73,30 +72,17 @@ def evaluate(cfg: EvalConfig, model_dir: Path, out_dir: Path, tb_dir: Optional[P
     questions = None
     if "mtbench" in cfg.suites:
         questions = mtbench.generate_answers(cfg.mtbench, gen, out_dir / "mtbench", cfg.seed, str(model_dir))
-    write_json(out_dir / "scores.json", scores)   # what exists so far survives a judge failure
+    fileio.write_json(out_dir / "scores.json", scores)   # what exists so far survives a judge failure
     if questions is not None and cfg.mtbench.judge.kind != "none":
         if cfg.mtbench.judge.kind == "hf":
             gen.close()   # one GPU: the judge's weights replace the candidate's
         judge = make_judge(cfg.mtbench.judge, cfg.device, cfg.dtype)
         mtbench.judge_answers(cfg.mtbench, judge, out_dir / "mtbench", questions)
         scores["mtbench"] = mtbench.summarize(out_dir / "mtbench", questions)
-        write_json(out_dir / "scores.json", scores)
+        fileio.write_json(out_dir / "scores.json", scores)
     if tb_dir is not None:
         log_tensorboard(tb_dir, scalars(scores), step)
-    write_text(out_dir / MARKER, json.dumps({"step": step}) + "\n")
     return scores
-
-
-def eval_task(cfg: EvalConfig, ctx) -> dict:
-    """Step function: task i evaluates the i-th checkpoint of the sweep (or the single model)."""
-    from jiniac_hpc.eval.stage import targets
-
-    items = targets(cfg, ctx.run_dir)
-    if len(items) != ctx.num_tasks:
-        raise RuntimeError(f"checkpoints: {len(items)} step-* folders now, {ctx.num_tasks} when the sweep was "
-                           f"planned ({[p.name for p, _ in items]}); relaunch to plan again")
-    model_dir, out_dir = items[ctx.task]
-    return evaluate(cfg, model_dir, out_dir, ctx.run_dir / "tensorboard")
 
 
 def main(argv: Optional[list[str]] = None) -> None:

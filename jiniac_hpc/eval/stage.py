@@ -1,27 +1,31 @@
-"""The ``eval`` stage's plan: one model (plus its ``compare`` models, one task each), or an array
-over a run's ``step-*`` checkpoints + collect.
+"""The ``eval`` stage: its plan and its task. One model (plus its ``compare`` models, one task
+each), or an array over a run's ``step-*`` checkpoints + collect.
 
     python -m jiniac_hpc.eval.stage debug [--set checkpoints=logs/sft/debug]   # prints the plan
 
 Light module (the login node imports it): no torch. ``plan`` checks every input before
 anything is submitted (JGLUE files, question and prompt files, the tokenizer folder, the judge
-URL variable) and marks as done the checkpoints whose ``eval.done`` exists, so a relaunch after
-more checkpoints appeared evaluates only the new ones and collects again. (A done task is not
-rerun when the recipe changes: evaluate with other settings under another ``--run-name``.)
+URL variable). A task's marker (``completions/eval/<task>.json``, written by the executor)
+holds the scores :func:`eval_task` returned, with the model folder; a task counts as done when
+its marker names the same model, so a relaunch after more checkpoints appeared evaluates only
+the new ones, and ``collect`` runs again whenever an eval task did (or the recipe changed). A
+done task is not rerun when the recipe changes: :func:`jiniac_hpc.eval.run.evaluate` resumes
+from the files it saved, so a rerun would mix old and new settings; evaluate with other
+settings under another ``--run-name``.
 
     python jobs/eval.py --recipe sft-sweep --set checkpoints=logs/sft/<run> --cluster <profile>
 """
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import re
 import sys
 from pathlib import Path
 
-from jiniac_hpc.config import ConfigError
+from jiniac_hpc import fileio
+from jiniac_hpc.config import ConfigError, to_dict
 from jiniac_hpc.eval.config import EvalConfig
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step
@@ -99,16 +103,6 @@ def _check_inputs(cfg: EvalConfig) -> None:
         raise ConfigError(f"tokenizer: {resolve_path(cfg.tokenizer)} does not exist")
 
 
-def collect_done(run_dir: Path, names: list[str]) -> bool:
-    p = Path(run_dir) / "sweep.json"
-    if not p.exists():
-        return False
-    try:
-        return [r["checkpoint"] for r in json.loads(p.read_text())["rows"]] == names
-    except (ValueError, KeyError):
-        return False
-
-
 def plan(cfg: EvalConfig, run_dir: Path) -> list[Step]:
     _check_inputs(cfg)
     items = targets(cfg, run_dir)
@@ -120,18 +114,29 @@ def plan(cfg: EvalConfig, run_dir: Path) -> list[Step]:
         raise ConfigError(f"checkpoints: no complete step-* model folders (with config.json) in "
                           f"{resolve_path(cfg.checkpoints)} or its checkpoints/ folder (LoRA adapter checkpoints "
                           f"cannot be swept: evaluate the merged model/ with model=...)")
-    from jiniac_hpc.eval.run import MARKER
-
-    done = [(out / MARKER).exists() for _, out in items]
-    steps = [Step("eval", "jiniac_hpc.eval.run:eval_task", tasks=len(items), done=done)]
+    # task i is checkpoint i of a sorted listing: its marker counts only for the same model folder
+    done = [(fileio.result(run_dir, "eval", i) or {}).get("model") == str(m) for i, (m, _) in enumerate(items)]
+    steps = [Step("eval", "jiniac_hpc.eval.stage:eval_task", tasks=len(items), done=done)]
     if cfg.checkpoints is not None:
-        names = [m.name for m, _ in items]
         # The collect job only reads scores.json files: a CPU job, whatever the array asked for.
         cpu_job = dataclasses.replace(cfg.job, gpus=False, gpus_per_task=None, tasks_per_node=1, mem="16G",
                                       time_min=min(cfg.job.time_min or 30, 30))
         steps.append(Step("collect", "jiniac_hpc.eval.sweep:collect_task", tasks=1, job=cpu_job,
-                          done=[all(done) and collect_done(run_dir, names)]))
+                          done=fileio.done_after(run_dir, "collect", fileio.config_digest(to_dict(cfg)), done)))
     return steps
+
+
+def eval_task(cfg: EvalConfig, ctx) -> dict:
+    """Step function: task i evaluates the i-th checkpoint of the sweep (or the single model);
+    returns the scores (with ``model``), which the executor keeps as the task's marker."""
+    from jiniac_hpc.eval.run import evaluate
+
+    items = targets(cfg, ctx.run_dir)
+    if len(items) != ctx.num_tasks:
+        raise RuntimeError(f"checkpoints: {len(items)} step-* folders now, {ctx.num_tasks} when the sweep was "
+                           f"planned ({[p.name for p, _ in items]}); relaunch to plan again")
+    model_dir, out_dir = items[ctx.task]
+    return evaluate(cfg, model_dir, out_dir, ctx.run_dir / "tensorboard")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Optional
 
 from jiniac_hpc.eval.config import SelectConfig
-from jiniac_hpc.eval.report import markdown_table, write_json, write_text
+from jiniac_hpc import fileio
+from jiniac_hpc.eval.report import markdown_table
 
 
 def combine(a: float, b: float, sel: SelectConfig) -> float:
@@ -143,11 +144,9 @@ def plot(rows: list[dict], best: dict, path: Path) -> None:
     ax.legend(loc="upper left", fontsize=7)
     ax.set_title("Scores by checkpoint")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=100)
+    with fileio.atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
     plt.close(fig)
-    tmp.replace(path)
 
 
 def collect(run_dir: Path, names: list[str], sel: SelectConfig) -> dict:
@@ -160,15 +159,15 @@ def collect(run_dir: Path, names: list[str], sel: SelectConfig) -> dict:
         md += f"\n**WARNING**: {w}\n"
         print(f"[jiniac] WARNING: {w}", file=sys.stderr, flush=True)
     plot(rows, best, run_dir / "sweep.png")
-    write_text(run_dir / "sweep.md", md)
-    write_json(run_dir / "best.json", best)
-    write_json(run_dir / "sweep.json", {"rows": rows, "best": best})   # last: it marks collect as done
+    fileio.atomic_write(run_dir / "sweep.md", md)
+    fileio.write_json(run_dir / "best.json", best)
+    fileio.write_json(run_dir / "sweep.json", {"rows": rows, "best": best})
     return best
 
 
 def collect_task(cfg, ctx) -> dict:
     """Step function of the dependent collect job."""
-    from jiniac_hpc.eval.stage import targets
+    from jiniac_hpc.eval.stage import targets   # stage names this function; the import stays one-way
 
     names = [m.name for m, _ in targets(cfg, ctx.run_dir)]
     best = collect(Path(ctx.run_dir), names, cfg.select)

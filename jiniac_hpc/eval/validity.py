@@ -16,12 +16,12 @@ Surrounding whitespace is not forgiven, because llm-jp-eval's exact match does n
 """
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
 from typing import Iterable
 
+from jiniac_hpc import fileio
 from jiniac_hpc.eval.jaster import NLI_LABELS
 
 CHOICES = ("0", "1", "2", "3", "4")
@@ -60,10 +60,7 @@ def distinct(records: Iterable[dict]) -> dict[str, int]:
 
 def read_records(predictions: Path) -> list[dict]:
     """The records of a predictions.jsonl file; [] when it does not exist."""
-    if not predictions.exists():
-        return []
-    lines = predictions.read_text(encoding="utf-8").splitlines()
-    return [json.loads(ln) for ln in lines if ln.strip()]
+    return list(fileio.read_jsonl(predictions)) if predictions.exists() else []
 
 
 def read_shares(predictions: Path) -> dict[str, float]:

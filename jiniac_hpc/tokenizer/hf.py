@@ -22,9 +22,9 @@ control symbols out of text, so it splits them into characters. Pass
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from jiniac_hpc import fileio
 from jiniac_hpc.tokenizer.config import SpecialTokensConfig
 from jiniac_hpc.tokenizer.spmodel import SP, WS
 
@@ -89,11 +89,9 @@ def build_tokenizer(proto, special: SpecialTokensConfig):
 
 def export(proto, special: SpecialTokensConfig, out_dir: Path, model_max_length: int) -> None:
     """Write ``tokenizer.json``, ``tokenizer_config.json`` and ``special_tokens_map.json``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     tok = build_tokenizer(proto, special)
-    tmp = out_dir / "tokenizer.json.tmp"
-    tok.save(str(tmp))
-    tmp.replace(out_dir / "tokenizer.json")
+    with fileio.atomic_path(out_dir / "tokenizer.json") as tmp:
+        tok.save(str(tmp))
     specials = {"bos_token": special.bos, "eos_token": special.eos, "unk_token": special.unk,
                 "pad_token": special.pad, "additional_special_tokens": special.chat}
     config = {
@@ -107,9 +105,7 @@ def export(proto, special: SpecialTokensConfig, out_dir: Path, model_max_length:
         "chat_template": chat_template(special),
     }
     for name, data in (("tokenizer_config.json", config), ("special_tokens_map.json", specials)):
-        t = out_dir / (name + ".tmp")
-        t.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        t.replace(out_dir / name)
+        fileio.write_json(out_dir / name, data, indent=2)
 
 
 def compare(proto, tok, texts) -> list[str]:

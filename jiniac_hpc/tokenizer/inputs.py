@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import io
 import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.tokenizer.config import InputConfig, LanguageConfig
@@ -46,36 +46,17 @@ def expand(inp: InputConfig, key: str) -> list[Path]:
     for pattern in inp.paths:
         full = resolve_glob(pattern)
         hits = sorted(Path(p) for p in glob.glob(str(full), recursive=True))
-        hits = [p for p in hits if p.is_file() and not p.name.endswith((".done", ".tmp"))]
+        hits = [p for p in hits if p.is_file() and not p.name.endswith(".tmp")]
         if not hits:
             raise ConfigError(f"{key}.paths: {pattern!r} matches no file (resolved: {full})")
         files += hits
     return files
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".zst":
-        import zstandard
-
-        raw = path.open("rb")
-        return io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True), encoding="utf-8")
-    return path.open(encoding="utf-8")
-
-
 def read_jsonl(path: Path, lang: str | None = None, text_key: str = "text") -> Iterator[str]:
     """Texts of a (zstd-compressed) JSON-lines file; a bad line fails naming the file and line."""
-    with _open_text(path) as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{lineno}: invalid JSON: {e}") from None
-            if not isinstance(rec, dict) or not isinstance(rec.get(text_key), str):
-                raise ValueError(f"{path}:{lineno}: expected an object with a string {text_key!r}")
-            if lang is not None and rec.get("lang") != lang:
-                continue
+    for rec in fileio.read_jsonl(path, text_key=text_key):
+        if lang is None or rec.get("lang") == lang:
             yield rec[text_key]
 
 
@@ -178,23 +159,17 @@ def training_lines(doc: str, max_chars: int = MAX_LINE_CHARS) -> Iterator[str]:
 
 def write_lines(path: Path, lines: Iterator[str]) -> int:
     """Write lines atomically; returns the number of characters written (without newlines)."""
-    tmp = path.with_name(path.name + ".tmp")
     n = 0
-    with tmp.open("w", encoding="utf-8") as f:
+    with fileio.atomic_open(path, "w") as f:
         for line in lines:
             f.write(line + "\n")
             n += len(line)
-    tmp.replace(path)
     return n
 
 
 def write_docs(path: Path, docs: list[str]) -> None:
     """Documents as JSON lines (newlines inside documents survive), atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        for d in docs:
-            f.write(json.dumps({"text": d}, ensure_ascii=False) + "\n")
-    tmp.replace(path)
+    fileio.write_jsonl(path, ({"text": d} for d in docs))
 
 
 def read_docs(path: Path) -> list[str]:

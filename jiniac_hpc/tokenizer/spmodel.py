@@ -31,6 +31,7 @@ from pathlib import Path
 from sentencepiece import SentencePieceProcessor
 from sentencepiece import sentencepiece_model_pb2 as pb
 
+from jiniac_hpc import fileio
 from jiniac_hpc.tokenizer.config import SpecialTokensConfig
 
 SP = pb.ModelProto.SentencePiece
@@ -185,9 +186,7 @@ def build(template: pb.ModelProto, m: Merged, special: SpecialTokensConfig, voca
 
 
 def save(proto: pb.ModelProto, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(proto.SerializeToString())
-    tmp.replace(path)
+    fileio.atomic_write(path, proto.SerializeToString())
 
 
 if __name__ == "__main__":

@@ -10,30 +10,25 @@ Run directory ``logs/tokenizer/<run-name>/``:
     hf/                     HF tokenizer folder: AutoTokenizer.from_pretrained(...) offline
     baseline.model          one model trained on the mixed sample with the same vocabulary size
     report.json, report.md  per-language metrics, merge counts, EM, thinning, checks
-    merge.json              completion marker of step ``merge``
+    completions/<step>/     the executor's markers: ``train/<task>.json`` holds the language's
+                            stats and config digest, ``merge/00000.json`` the merged size
 
-A relaunch retrains only the languages whose ``done.json`` is missing or was written for a
-different language config, and redoes the merge whenever any language changed.
+A relaunch retrains only the languages whose marker is missing or was written for a different
+language config (a per-language digest, finer than the whole recipe's: changing one language
+does not retrain the others), and redoes the merge whenever any language ran again or the
+recipe changed.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from pathlib import Path
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import to_dict
 from jiniac_hpc.stages import Step
 from jiniac_hpc.tokenizer.config import TokenizerConfig
 from jiniac_hpc.tokenizer.inputs import expand
-from jiniac_hpc.tokenizer.train import is_done, lang_dir, lang_digest
-
-
-def merge_digest(cfg: TokenizerConfig) -> str:
-    data = to_dict(cfg)
-    data.pop("job", None)
-    data["langs"] = [lang_digest(cfg, lg) for lg in cfg.languages]
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+from jiniac_hpc.tokenizer.train import lang_dir, lang_digest
 
 
 def plan(cfg: TokenizerConfig, run_dir: Path) -> list[Step]:
@@ -41,11 +36,12 @@ def plan(cfg: TokenizerConfig, run_dir: Path) -> list[Step]:
         for i, lg in enumerate(cfg.languages):
             for j, inp in enumerate(lg.inputs):
                 expand(inp, f"languages[{i}].inputs[{j}]")   # ConfigError naming the key
-    done = [is_done(cfg, run_dir, lg) for lg in cfg.languages]
-    marker = Path(run_dir) / "merge.json"
-    merged = all(done) and marker.exists() and json.loads(marker.read_text()).get("digest") == merge_digest(cfg)
+    # a language is done when its task returned under the same language config (not the whole recipe's)
+    done = [(fileio.result(run_dir, "train", i) or {}).get("digest") == lang_digest(cfg, lg)
+            for i, lg in enumerate(cfg.languages)]
+    merged = fileio.done_after(run_dir, "merge", fileio.config_digest(to_dict(cfg)), done)
     return [Step("train", "jiniac_hpc.tokenizer.train:train_language", tasks=len(cfg.languages), done=done),
-            Step("merge", "jiniac_hpc.tokenizer.stage:merge_step", tasks=1, done=[merged])]
+            Step("merge", "jiniac_hpc.tokenizer.stage:merge_step", tasks=1, done=merged)]
 
 
 def _head_lines(path: Path, max_chars: int) -> list[str]:
@@ -65,7 +61,6 @@ def merge_step(cfg: TokenizerConfig, ctx) -> dict:
 
     t0 = time.time()
     run = Path(ctx.run_dir)
-    (run / "merge.json").unlink(missing_ok=True)
     special = cfg.special_tokens
     protos = [spmodel.load_proto(lang_dir(run, lg.name) / "sp.model") for lg in cfg.languages]
     merged = spmodel.merge(special, [(lg.name, p, lg.strip_prefix) for lg, p in zip(cfg.languages, protos)])
@@ -82,7 +77,7 @@ def merge_step(cfg: TokenizerConfig, ctx) -> dict:
     trimmed = spmodel.fit(merged, special, size)
     proto = spmodel.build(protos[0], merged, special, size)
     spmodel.save(proto, run / "tokenizer.model")
-    (run / "tokenizer.vocab").write_text("".join(f"{p.piece}\t{p.score}\n" for p in proto.pieces), encoding="utf-8")
+    fileio.atomic_write(run / "tokenizer.vocab", "".join(f"{p.piece}\t{p.score}\n" for p in proto.pieces))
     hf.export(proto, special, run / "hf", cfg.model_max_length)
 
     no_em = None
@@ -94,13 +89,10 @@ def merge_step(cfg: TokenizerConfig, ctx) -> dict:
     rep["seconds"] = time.time() - t0
     from jiniac_hpc.tokenizer.report import render
 
-    (run / "report.json").write_text(json.dumps(rep, ensure_ascii=False, indent=1), encoding="utf-8")
-    (run / "report.md").write_text(render(rep), encoding="utf-8")
-    tmp = run / "merge.json.tmp"
-    tmp.write_text(json.dumps({"digest": merge_digest(cfg), "vocab_size": size, "seconds": rep["seconds"]}))
-    tmp.replace(run / "merge.json")
+    fileio.write_json(run / "report.json", rep)
+    fileio.atomic_write(run / "report.md", render(rep))
     print(f"[tokenizer] merged vocabulary {size}; report: {run / 'report.md'}", flush=True)
-    return {"vocab_size": size}
+    return {"vocab_size": size, "seconds": rep["seconds"]}
 
 
 def _train_baseline(cfg: TokenizerConfig, run: Path, size: int, ctx):
@@ -158,8 +150,7 @@ def report(cfg: TokenizerConfig, run: Path, proto, merged, baseline, history, em
         if thinning is None and tj.exists():
             from jiniac_hpc.tokenizer.unidic import split_rate
 
-            thinning = {"lang": lg.name, **json.loads(tj.read_text())}
-            thinning["unidic"] = json.loads((lang_dir(run, lg.name) / "done.json").read_text())["unidic"]
+            thinning = {"lang": lg.name, **fileio.read_json(tj)}   # with the thinning's counts, "unidic"
             nouns = mecab.proper_nouns(docs) if mecab else []
             for k, (m, _) in models.items():
                 thinning[k] = {**split_rate(m.encode, nouns),

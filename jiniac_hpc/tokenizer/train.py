@@ -7,8 +7,12 @@ Task ``i`` trains ``cfg.languages[i]`` into ``<run_dir>/langs/<name>/``:
     sp.model / sp.vocab     the language's model (llm-jp-tokenizer v2 settings, below)
     raw.txt                 its training lines, un-split (the merge step's EM and baseline input)
     heldout.jsonl           held-out documents (report.md is computed on them)
-    thinning.json           ja with UniDic thinning: the 人名/地名 split rate with and without it
-    done.json               completion marker with the language config's digest
+    thinning.json           ja with UniDic thinning: the 人名/地名 split rate with and without it,
+                            and the thinning's counts (``unidic``)
+
+The task returns its stats with the language config's digest (:func:`lang_digest`); the
+executor keeps them in ``completions/train/<task>.json``, and the stage's plan retrains only
+the languages whose digest changed.
 
 Settings (llm-jp-tokenizer v2): unigram, identity normalisation, byte fallback, split digits,
 "\\n" as a user-defined symbol, max piece length from the recipe (ja 8, en/code 16), no dummy
@@ -21,6 +25,7 @@ import json
 import time
 from pathlib import Path
 
+from jiniac_hpc import fileio
 from jiniac_hpc.tokenizer.config import LanguageConfig, TokenizerConfig
 from jiniac_hpc.tokenizer.inputs import sample_language, training_lines, write_docs, write_lines
 
@@ -31,17 +36,6 @@ def lang_dir(run_dir: Path, name: str) -> Path:
 
 def lang_digest(cfg: TokenizerConfig, lang: LanguageConfig) -> str:
     return f"{lang.digest()}-{cfg.seed}"
-
-
-def is_done(cfg: TokenizerConfig, run_dir: Path, lang: LanguageConfig) -> bool:
-    """A language is done when its marker exists and was written for the same language config."""
-    marker = lang_dir(run_dir, lang.name) / "done.json"
-    if not marker.exists():
-        return False
-    try:
-        return json.loads(marker.read_text()).get("digest") == lang_digest(cfg, lang)
-    except (json.JSONDecodeError, OSError):
-        return False
 
 
 def trainer_args(lang: LanguageConfig, threads: int) -> dict:
@@ -88,7 +82,6 @@ def train_language(cfg: TokenizerConfig, ctx) -> dict:
     lang = cfg.languages[ctx.task]
     out = lang_dir(ctx.run_dir, lang.name)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "done.json").unlink(missing_ok=True)
     t0 = time.time()
     sample = sample_language(lang, cfg.seed, ctx.task)
     write_docs(out / "heldout.jsonl", sample.heldout)
@@ -107,15 +100,12 @@ def train_language(cfg: TokenizerConfig, ctx) -> dict:
         if lang.thinning.rate > 0 and lang.thinning.measure:
             _train_presplit(lang, lines, mecab, 0.0, cfg.seed, out, "sp_nothin", args, {})
             thinning = measure_thinning(cfg, lang, out, mecab, sample.heldout)
-            (out / "thinning.json").write_text(json.dumps(thinning, ensure_ascii=False, indent=1))
+            fileio.write_json(out / "thinning.json", {**thinning, "unidic": stats["unidic"]})
             stats["thinning"] = thinning
     else:
         stats["train_seconds"] = train_sp(out / "raw.txt", out / "sp.model", args)
     stats["seconds"] = time.time() - t0
-    stats["digest"] = lang_digest(cfg, lang)
-    tmp = out / "done.json.tmp"
-    tmp.write_text(json.dumps(stats, ensure_ascii=False, indent=1))
-    tmp.replace(out / "done.json")
+    stats["digest"] = lang_digest(cfg, lang)   # what the plan compares: see the module docstring
     print(f"[tokenizer] {lang.name}: {json.dumps(stats, ensure_ascii=False)}", flush=True)
     return stats
 
