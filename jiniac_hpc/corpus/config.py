@@ -32,7 +32,8 @@ READER_DOCS = {
     "diet": ("Kokkai/Imperial Diet API output (speech or meeting endpoint JSON, JSON Lines, an array of pages, "
              "XML): one document a speech with speaker/date/house/meeting/URL metadata; speaker heading "
              "dropped; procedural records dropped unless keep_procedural.", ["drop_roles", "keep_procedural"]),
-    "egov_xml": ("e-Gov law XML (bulk download) or 法令API v2 law_data JSON: one document a law, every sentence, "
+    "egov_xml": ("e-Gov law XML (bulk download), 法令API v2 law_data (JSON or XML) or a v1 articles response: "
+                 "one document a law (or a part of a law saved alone, e.g. elm=), every sentence, "
                  "title, table cell and appendix in reading order; TOC and ruby readings dropped; "
                  "LawNum/LawTitle/era date as metadata.", []),
     "squad": ("SQuAD-style JSON (JSQuAD): one document a data[].paragraphs[].context.", []),
