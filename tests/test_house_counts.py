@@ -52,6 +52,7 @@ def test_every_count_on_a_known_package(tmp_path):
     assert c["deepspeed_config_builders"] == 1
     assert c["is_local_branches"] == 2                                         # not the backend's own
     assert c["import_cycles"] == 1 and r["where"]["import_cycles"] == ["fake_pkg.b <-> fake_pkg.c"]
+    assert c["package_cycles"] == 1
     assert c["modules"] == 5 and c["lines"] == sum(len(t.splitlines()) for t in FILES.values())
 
 
@@ -60,6 +61,6 @@ def test_the_script_prints_every_count_of_the_tree_as_json():
                          text=True, timeout=120, check=True).stdout
     c = json.loads(out)["counts"]
     for key in ("atomic_write_helpers", "jsonl_readers", "marker_helpers", "deepspeed_config_builders",
-                "is_local_branches", "import_cycles", "lines"):
+                "is_local_branches", "import_cycles", "package_cycles", "lines"):
         assert isinstance(c[key], int) and c[key] >= 0, key
     assert c["lines"] > 1000 and c["modules"] > 50

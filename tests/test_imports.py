@@ -16,7 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 
-from house_counts import find_cycles, import_graph  # noqa: E402
+from house_counts import find_cycles, import_graph, package_graph  # noqa: E402
 
 STAGE_PACKAGES = ("corpus", "tokenizer", "data", "train", "posttrain", "eval", "pipeline", "model")
 
@@ -31,12 +31,20 @@ def test_graph_sees_imports_inside_functions(tmp_path):
     graph = import_graph(pkg)
     assert graph["jiniac_hpc.a"] == {"jiniac_hpc.sub.b"} and graph["jiniac_hpc.sub.b"] == {"jiniac_hpc.a"}
     assert find_cycles(graph) == [["jiniac_hpc.a", "jiniac_hpc.sub.b"]]
+    assert package_graph(graph) == {"jiniac_hpc": set(), "jiniac_hpc.a": {"jiniac_hpc.sub"},
+                                    "jiniac_hpc.sub": {"jiniac_hpc.a"}}
 
 
 def test_no_import_cycles():
     cycles = find_cycles(import_graph(REPO / "jiniac_hpc"))
     assert not cycles, "import cycles (imports inside functions count):\n" + "\n".join(
         " -> ".join(c + c[:1]) for c in cycles)
+
+
+def test_no_cycles_between_packages():
+    """The floors: config/fileio -> stages -> launch -> stage packages -> pipeline/cli, arrows only down."""
+    cycles = find_cycles(package_graph(import_graph(REPO / "jiniac_hpc")))
+    assert not cycles, "cycles between top-level packages:\n" + "\n".join(" <-> ".join(c) for c in cycles)
 
 
 def test_launcher_imports_no_stage_package():

@@ -18,7 +18,8 @@ Everything is read from the source with ``ast`` (nothing is imported). What is c
 * ``is_local_branches``: ``if``/conditional expressions testing ``is_local``, outside modules that
   define a ``*Backend`` class;
 * ``import_cycles``: strongly connected groups of the module import graph (imports inside
-  functions included; see :func:`import_graph`);
+  functions included; see :func:`import_graph`); ``package_cycles``: the same between the
+  top-level packages and modules (``launch``, ``stages``, ``train``, ...);
 * ``lines`` / ``code_lines``: lines of ``jiniac_hpc/**/*.py``, all and non-blank non-comment.
 """
 from __future__ import annotations
@@ -88,6 +89,15 @@ def import_graph(pkg_root: Path = PACKAGE) -> dict[str, set[str]]:
         graph[name] = {t for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
                        for t in _imported(node, name, is_pkg, known, top) if t != name}
     return graph
+
+
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The module graph collapsed to the package's top level (``jiniac_hpc.train.sft`` -> ``jiniac_hpc.train``)."""
+    top = lambda m: ".".join(m.split(".")[:2])  # noqa: E731
+    out: dict[str, set[str]] = {}
+    for m, targets in graph.items():
+        out.setdefault(top(m), set()).update(top(t) for t in targets if top(t) != top(m))
+    return out
 
 
 def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -205,7 +215,7 @@ def counts(pkg_root: Path = PACKAGE) -> dict:
     """Every count of the module docstring, and where each hit is (``where``: {count: [file:line, ...]})."""
     c = {k: 0 for k in ("atomic_write_sites", "atomic_write_helpers", "jsonl_readers", "jsonl_reader_functions",
                         "marker_helpers", "marker_file_names", "deepspeed_config_builders", "is_local_branches",
-                        "import_cycles", "modules", "lines", "code_lines")}
+                        "import_cycles", "package_cycles", "modules", "lines", "code_lines")}
     where: dict[str, list[str]] = {k: [] for k in c}
     for name, path in modules(pkg_root).items():
         text = path.read_text(encoding="utf-8")
@@ -244,9 +254,11 @@ def counts(pkg_root: Path = PACKAGE) -> dict:
             if isinstance(n, ast.Constant) and isinstance(n.value, str) and MARKER_FILE.search(n.value):
                 c["marker_file_names"] += 1
                 where["marker_file_names"].append(f"{rel}:{n.lineno} {n.value!r}")
-    cycles = find_cycles(import_graph(pkg_root))
-    c["import_cycles"] = len(cycles)
-    where["import_cycles"] = [" <-> ".join(g) for g in cycles]
+    graph = import_graph(pkg_root)
+    for key, g in (("import_cycles", graph), ("package_cycles", package_graph(graph))):
+        cycles = find_cycles(g)
+        c[key] = len(cycles)
+        where[key] = [" <-> ".join(group) for group in cycles]
     return {"counts": c, "where": {k: v for k, v in where.items() if v}}
 
 
@@ -264,7 +276,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     for k, v in result["counts"].items():
         print(f"{k:28s} {v:>8}")
     for k, rows in result["where"].items():
-        if a.where or (a.cycles and k == "import_cycles"):
+        if a.where or (a.cycles and k.endswith("_cycles")):
             print(f"\n{k}:")
             print("\n".join(f"  {r}" for r in rows))
     return 0
