@@ -17,7 +17,6 @@ Code that wants the plain transformers API after all calls :func:`register` firs
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -47,7 +46,8 @@ def pick_device(device: Any = "auto"):
 
 
 def pick_dtype(dtype: Any = "auto", device: Any = "cpu"):
-    """``"auto"``: bf16 on a GPU that has it, else fp32; a name ("bfloat16") or a ``torch.dtype`` as is."""
+    """``"auto"``: bf16 on a GPU that has it, else fp32 (not transformers' "auto", the checkpoint's
+    dtype); a name ("bfloat16") or a ``torch.dtype`` as is."""
     import torch
 
     if dtype == "auto":
@@ -76,6 +76,6 @@ def save_model(model, out: Union[str, Path], tokenizer=None, extra: Optional[dic
         if tokenizer is not None:
             tokenizer.save_pretrained(str(tmp))
         if extra:
-            (tmp / "jiniac.json").write_text(json.dumps(extra, indent=1, ensure_ascii=False), encoding="utf-8")
+            fileio.write_json(tmp / "jiniac.json", extra)
     return Path(out)
 
