@@ -3,6 +3,7 @@
     python tools/house_counts.py                 # a table
     python tools/house_counts.py --json          # the same numbers as JSON
     python tools/house_counts.py --cycles        # and every import cycle, module by module
+    python tools/house_counts.py --duplicates    # also the pairs the `duplicates` tool reports (when installed)
 
 Everything is read from the source with ``ast`` (nothing is imported). What is counted, outside
 ``jiniac_hpc/fileio.py`` (the one home of atomic writes, JSON Lines and completion markers):
@@ -28,6 +29,8 @@ import argparse
 import ast
 import json
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Iterator, Optional
@@ -262,19 +265,32 @@ def counts(pkg_root: Path = PACKAGE) -> dict:
     return {"counts": c, "where": {k: v for k, v in where.items() if v}}
 
 
+def duplicate_pairs(repo: Path = REPO) -> Optional[int]:
+    """How many pairs of repeated places the ``duplicates`` tool finds in the tree; None without the tool."""
+    if not shutil.which("duplicates"):
+        return None
+    out = subprocess.run(["duplicates", "--repo", str(repo), "--most", "1", "--seconds", "120"], capture_output=True,
+                         text=True, timeout=300).stdout
+    m = re.search(r"^(\d+) pairs? of places", out, re.M)
+    return int(m.group(1)) if m else 0
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", action="store_true", help="print the counts (and where) as JSON")
     ap.add_argument("--cycles", action="store_true", help="list the import cycles")
     ap.add_argument("--where", action="store_true", help="list where every counted thing is")
+    ap.add_argument("--duplicates", action="store_true", help="also count the `duplicates` tool's pairs")
     ap.add_argument("--package", type=Path, default=PACKAGE, help="the package folder (default: jiniac_hpc/)")
     a = ap.parse_args(argv)
     result = counts(a.package)
+    if a.duplicates:
+        result["counts"]["duplicate_pairs"] = duplicate_pairs(a.package.parent)
     if a.json:
         print(json.dumps(result, indent=1))
         return 0
     for k, v in result["counts"].items():
-        print(f"{k:28s} {v:>8}")
+        print(f"{k:28s} {v if v is not None else '-':>8}")
     for k, rows in result["where"].items():
         if a.where or (a.cycles and k.endswith("_cycles")):
             print(f"\n{k}:")
