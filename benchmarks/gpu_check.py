@@ -1,6 +1,6 @@
 """One-command GPU check at jiniac-5b shapes: the MoE layer's kernels, then 30 real pretraining steps.
 
-    python benchmarks/gpu_check.py              # one H200 / H100, about 5-8 minutes, nothing downloaded
+    python benchmarks/gpu_check.py              # one H200 / H100, nothing downloaded
     python benchmarks/gpu_check.py --tiny       # the same code paths on CPU at toy sizes (tests/test_gpu_check.py)
 
 1. **MoE layer** (``jiniac_hpc.model.moe.DeepseekMoE``: 64 experts top-4 + 2 shared, hidden 2048,

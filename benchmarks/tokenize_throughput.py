@@ -22,9 +22,9 @@ ids. Without ``--tokenizer`` a ``--vocab``-piece fixture tokenizer is trained fi
 document (a few seconds), and its characters per token on the other half are printed. The ratio
 depends on the tokenizer: the task's own costs (reading JSON, writing HDF5) scale with bytes, the
 encoder's with the pieces it tries per character, which grow with the vocabulary. The default,
-12,000 pieces (about 2 characters per token on held-out Japanese, near a production tokenizer's
+12,000 pieces (the characters per token it prints are near a production tokenizer's
 compression), is the largest this text supports; ``--vocab 2000`` or the debug recipe's 5,120-piece
-tokenizer (1.2 characters per token) show the small-vocabulary worst case.
+tokenizer show the small-vocabulary worst case.
 """
 from __future__ import annotations
 

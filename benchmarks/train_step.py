@@ -17,7 +17,7 @@ median over ``--rounds`` (target <= 1.10 on CPU, for the worst round).
 
 On CPU both sides run with one thread and are timed with ``time.process_time`` (the stack's
 :data:`jiniac_hpc.train.metrics.CLOCK` is set to it): the machine is shared, and wall time under
-other people's load varies by 4x between identical runs, CPU seconds per step do not. So the
+other people's load varies widely between identical runs, CPU seconds per step do not. So the
 CPU ratio is "how much more CPU work per token does our stack do". ``--wall`` uses wall time.
 
 With CUDA, ``--gpu-recipe`` also runs the stack in bf16 on a model recipe (the largest that fits

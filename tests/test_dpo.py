@@ -34,9 +34,11 @@ def expected_lora_modules(cfg) -> list[str]:
 def test_dpo_margin_adapters_and_merged_export(logs_dir):
     import torch
     from safetensors.torch import load_file
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoTokenizer
 
-    import jiniac_hpc.model  # noqa: F401
+    from jiniac_hpc.model.load import load_model, register
+
+    register()      # AutoConfig below reads model_type "deepseek"
 
     sft = debug_assets.cached("auto")
     res = launch_json("dpo", [f"model_path={sft}"])
@@ -57,8 +59,8 @@ def test_dpo_margin_adapters_and_merged_export(logs_dir):
     assert (run / "model.done").exists()
     keys = load_file(str(merged / "model.safetensors")).keys()
     assert not any("lora" in k for k in keys)                     # a plain HF model
-    m = AutoModelForCausalLM.from_pretrained(str(merged))
-    base = AutoModelForCausalLM.from_pretrained(str(sft))
+    m = load_model(merged, dtype="float32", device="cpu")
+    base = load_model(sft, dtype="float32", device="cpu")
     name = "model.layers.1.self_attn.q_proj.weight"
     delta = (m.state_dict()[name] - base.state_dict()[name]).abs().max()
     assert delta > 1e-6                                           # the adapters were merged in

@@ -13,8 +13,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-import jiniac_hpc  # noqa: F401  (registers model_type "deepseek" when transformers is imported)
 from jiniac_hpc.model.configuration_deepseek import DeepseekMoeConfig
+from jiniac_hpc.model.load import load_model, register
 from jiniac_hpc.model.modeling_deepseek import DeepseekMoeForCausalLM
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,6 +116,7 @@ def test_reference_checkpoint_loads_fused_and_saves_back_byte_identical(tmp_path
     from transformers import AutoModelForCausalLM
 
     tensors = write_reference_checkpoint(tmp_path / "ref")
+    register()      # plain transformers loads model_type "deepseek" once it is registered
     model, info = AutoModelForCausalLM.from_pretrained(tmp_path / "ref", output_loading_info=True)
     assert type(model) is DeepseekMoeForCausalLM
     assert not info["missing_keys"]
@@ -168,14 +169,13 @@ def test_save_pretrained_writes_reference_keys_and_names(tmp_path):
 
 
 def test_save_load_roundtrip_identical_logits(tmp_path):
-    from transformers import AutoModelForCausalLM
-
     model = tiny_model()
     ids = torch.randint(0, 64, (2, 12), generator=torch.Generator().manual_seed(3))
     with torch.no_grad():
         before = model(input_ids=ids).logits
     model.save_pretrained(tmp_path / "rt")
-    loaded = AutoModelForCausalLM.from_pretrained(tmp_path / "rt").eval()
+    loaded = load_model(tmp_path / "rt", dtype="float32", device="cpu")
+    assert not loaded.training
     with torch.no_grad():
         after = loaded(input_ids=ids).logits
     assert torch.equal(before, after)
@@ -282,27 +282,48 @@ def test_lora_dropout_on_fused_experts_is_a_config_error():
 
 
 def test_experts_implementation_switch_is_moe_implementation(tmp_path):
-    from transformers import AutoModelForCausalLM
-
     write_reference_checkpoint(tmp_path / "ref")
-    model = AutoModelForCausalLM.from_pretrained(tmp_path / "ref", experts_implementation="batched_mm")
+    model = load_model(tmp_path / "ref", device="cpu", experts_implementation="batched_mm")
     assert model.config.moe_implementation == "batched_mm"
     model.set_experts_implementation("eager")
     assert model.config.moe_implementation == "loop" and model.config._experts_implementation == "eager"
     model.config.moe_implementation = "auto"
     assert model.config._experts_implementation == "grouped_mm"
-    assert AutoModelForCausalLM.from_pretrained(tmp_path / "ref").config.moe_implementation == "auto"
+    assert load_model(tmp_path / "ref", device="cpu").config.moe_implementation == "auto"
 
 
-def test_import_jiniac_hpc_registers_auto_classes_lazily(tmp_path):
+def test_load_model_registers_explicitly_and_importing_registers_nothing(tmp_path):
+    """No import hook: importing the package (even the model classes) leaves transformers' Auto classes
+    alone; load_model registers, after which plain transformers knows model_type "deepseek" too."""
     write_reference_checkpoint(tmp_path / "ref")
     code = (
-        "import sys, jiniac_hpc\n"
+        "import sys, jiniac_hpc, jiniac_hpc.model\n"
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'import jiniac_hpc is not light'\n"
-        "from transformers import AutoModelForCausalLM, AutoConfig\n"
-        f"m = AutoModelForCausalLM.from_pretrained({str(tmp_path / 'ref')!r})\n"
-        "print(type(m).__name__, AutoConfig.for_model('deepseek').__class__.__name__)\n"
+        "import jiniac_hpc.model.modeling_deepseek\n"
+        "from transformers import AutoConfig\n"
+        "try:\n"
+        "    AutoConfig.for_model('deepseek'); print('registered-by-import')\n"
+        "except ValueError:\n"
+        "    print('not-registered')\n"
+        "from jiniac_hpc.model import load_model\n"
+        f"m = load_model({str(tmp_path / 'ref')!r}, device='cpu')\n"
+        "print(type(m).__name__, AutoConfig.for_model('deepseek').__class__.__name__, m.training)\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert r.stdout.split()[-2:] == ["DeepseekMoeForCausalLM", "DeepseekMoeConfig"]
+    assert r.stdout.split()[-4:] == ["not-registered", "DeepseekMoeForCausalLM", "DeepseekMoeConfig", "False"]
+
+
+def test_save_model_is_atomic_and_loads_back(tmp_path):
+    from jiniac_hpc.model.load import save_model
+
+    model = tiny_model()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "stale.bin").write_text("from an older save")
+    save_model(model, tmp_path / "out", extra={"source": "test"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]               # no temp folder left behind
+    assert not (tmp_path / "out" / "stale.bin").exists()                        # replaced, not merged
+    assert json.loads((tmp_path / "out" / "jiniac.json").read_text()) == {"source": "test"}
+    loaded = load_model(tmp_path / "out", dtype="float32", device="cpu")
+    for (k, v), (k2, v2) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert k == k2 and torch.equal(v, v2), k

@@ -73,12 +73,12 @@ def test_sft_loss_falls_preempt_resume_and_export(logs_dir):
 
     # Every checkpoint and the final model load with from_pretrained; the final one generates.
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
 
-    import jiniac_hpc.model  # noqa: F401
+    from jiniac_hpc.model.load import load_model
 
     for d in [run / "checkpoints" / "step-00000010", run / "model"]:
-        m = AutoModelForCausalLM.from_pretrained(str(d))
+        m = load_model(d, dtype="float32", device="cpu")
     tok = AutoTokenizer.from_pretrained(str(run / "model"))
     assert tok.chat_template and "<|assistant|>" in tok.chat_template
     ids = tok(["<s>" + "日本の首都は"], return_tensors="pt", add_special_tokens=False)

@@ -2,10 +2,11 @@
 
     python -m jiniac_hpc.eval.generate MODEL_DIR "日本の首都は" [--tokenizer DIR]
 
-Every suite goes through :class:`Generator`: prompts are sorted by length (so a batch pads
-little), left-padded (a decoder-only model continues from the last real token of every row),
-and only the new tokens are decoded. Prompts longer than the model's window keep their *last*
-tokens: the question sits at the end of a few-shot prompt, the instruction header is what is lost.
+Every suite goes through :class:`Generator`: a model folder and its tokenizer, loaded through
+:func:`jiniac_hpc.model.load.load_model`, the chat/plain prompt format, and the prompt encoding;
+batching, padding and decoding are :func:`jiniac_hpc.model.generate.generate`. Prompts longer than
+the model's window keep their *last* tokens: the question sits at the end of a few-shot prompt,
+the instruction header is what is lost.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from typing import Optional, Sequence
 import torch
 
 from jiniac_hpc.config import ConfigError
+from jiniac_hpc.model.generate import generate
+from jiniac_hpc.model.load import load_model
 
 log = logging.getLogger(__name__)
 
@@ -25,38 +28,14 @@ END_OF_TURN = ("<|end|>", "<|im_end|>", "<|eot_id|>", "<end_of_turn>")
 PLAIN_SYSTEM = "以下は、タスクを説明する指示です。要求を適切に満たす応答を書きなさい。"
 
 
-def _register_project_models() -> None:
-    """``import jiniac_hpc.model`` registers DeepseekMoe with the Auto classes (when it exists)."""
-    try:
-        import jiniac_hpc.model  # noqa: F401
-    except ImportError as e:  # the model package is optional for plain HF models
-        if "jiniac_hpc.model" not in str(e):
-            raise
-
-
-def pick_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-def pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
-    if dtype == "auto":
-        if device.type == "cuda" and torch.cuda.is_bf16_supported():
-            return torch.bfloat16
-        return torch.float32
-    return getattr(torch, dtype)
-
-
 class Generator:
     """A model + tokenizer that turns lists of prompts into lists of completions."""
 
     def __init__(self, model_dir: str | Path, tokenizer_dir: Optional[str | Path] = None, *, device: str = "auto",
                  dtype: str = "auto", batch_size: int = 16, max_prompt_tokens: Optional[int] = None,
                  key: str = "model"):
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoTokenizer
 
-        _register_project_models()
         model_dir = Path(model_dir)
         tok_dir = Path(tokenizer_dir) if tokenizer_dir else model_dir
         if not (model_dir / "config.json").exists():
@@ -72,9 +51,8 @@ class Generator:
         self.stop_ids = [self.tokenizer.eos_token_id] + [vocab[t] for t in END_OF_TURN if t in vocab]
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.device = pick_device(device)
-        self.model = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=pick_dtype(dtype, self.device))
-        self.model.to(self.device).eval()
+        self.model = load_model(model_dir, dtype=dtype, device=device)
+        self.device = self.model.device
         self.batch_size = batch_size
         self.window = int(getattr(self.model.config, "max_position_embeddings", 2048) or 2048)
         self.max_prompt_tokens = max_prompt_tokens
@@ -114,35 +92,13 @@ class Generator:
             out.append(ids)
         return out
 
-    @torch.no_grad()
     def generate(self, prompts: Sequence[str], max_new_tokens: int, *, temperature: float = 0.0, seed: int = 0,
                  batch_size: Optional[int] = None) -> list[str]:
         """Completions of ``prompts`` in their order. temperature 0 = greedy."""
-        bs = batch_size or self.batch_size
-        encoded = self._encode(prompts, max_new_tokens)
-        order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))
-        results: list[Optional[str]] = [None] * len(prompts)
-        pad = self.tokenizer.pad_token_id
-        for start in range(0, len(order), bs):
-            idx = order[start:start + bs]
-            width = max(len(encoded[i]) for i in idx)
-            ids = torch.full((len(idx), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(idx), width), dtype=torch.long)
-            for row, i in enumerate(idx):
-                seq = encoded[i]
-                ids[row, width - len(seq):] = torch.tensor(seq, dtype=torch.long)
-                mask[row, width - len(seq):] = 1
-            kw = dict(do_sample=False)
-            if temperature > 0:
-                torch.manual_seed(seed + start)
-                kw = dict(do_sample=True, temperature=temperature, top_p=1.0, top_k=0)
-            out = self.model.generate(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
-                                      max_new_tokens=max_new_tokens, pad_token_id=pad,
-                                      eos_token_id=self.stop_ids, **kw)
-            new = out[:, width:].cpu()
-            for row, i in enumerate(idx):
-                results[i] = self.tokenizer.decode(new[row], skip_special_tokens=True)
-        return results  # type: ignore[return-value]
+        sampling = dict(do_sample=True, temperature=temperature, top_p=1.0, top_k=0) if temperature > 0 else {}
+        return generate(self.model, self.tokenizer, self._encode(prompts, max_new_tokens), max_new_tokens,
+                        batch_size=batch_size or self.batch_size, stop_ids=self.stop_ids,
+                        seed=seed if temperature > 0 else None, **sampling)
 
     def close(self) -> None:
         """Free the weights (before a local judge model is loaded on the same GPU)."""

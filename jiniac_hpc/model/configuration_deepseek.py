@@ -129,7 +129,3 @@ class DeepseekMoeConfig(PretrainedConfig):
 
 __all__ = ["DeepseekMoeConfig", "MOE_IMPLEMENTATIONS", "TO_TRANSFORMERS"]
 
-# Auto-class registration, whatever the import order (see registration.py).
-from jiniac_hpc.model.registration import register_if_idle  # noqa: E402
-
-register_if_idle(__name__)

@@ -6,7 +6,7 @@ layers' ``mlp.{gate,up,down}_proj``, LLaMA-style ``self_attn.{q,k,v,o}_proj`` an
 reference checkpoints load with no missing or unexpected keys and ours load in the reference code.
 In memory the routed experts of a layer are two fused parameters (``mlp.experts.gate_up_proj``,
 ``mlp.experts.down_proj``); transformers' checkpoint conversion mapping fuses and splits them at
-load and save (see :mod:`jiniac_hpc.model.moe` and :mod:`jiniac_hpc.model.registration`). Attention, RMSNorm
+load and save (see :mod:`jiniac_hpc.model.moe`). Attention, RMSNorm
 and RoPE are transformers' LLaMA modules (SDPA by default); the MoE layer lives in
 :mod:`jiniac_hpc.model.moe`.
 
@@ -19,9 +19,8 @@ gradient with an autograd trick; ours differs only in that it is scaled with the
 accumulation, loss scaling), which is what the balance coefficient means. A trainer that computes
 its own loss from the logits (e.g. DPO) must add ``outputs.aux_loss`` itself if it wants it.
 
-    import jiniac_hpc.model  # registers AutoConfig / AutoModelForCausalLM for model_type "deepseek"
-    from transformers import AutoModelForCausalLM
-    model = AutoModelForCausalLM.from_pretrained("path/to/checkpoint")
+    from jiniac_hpc.model.load import load_model
+    model = load_model("path/to/checkpoint", dtype="bfloat16", device="cuda")
 """
 from __future__ import annotations
 
@@ -32,6 +31,7 @@ from torch import nn
 from transformers import GenerationMixin, PreTrainedModel
 from transformers import initialization as init
 from transformers.cache_utils import Cache, DynamicCache
+from transformers.conversion_mapping import register_checkpoint_conversion_mapping
 from transformers.masking_utils import create_causal_mask
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import BaseModelOutputWithPast
@@ -40,8 +40,7 @@ from transformers.models.llama.modeling_llama import LlamaAttention, LlamaRMSNor
 from transformers.utils import ModelOutput
 
 from jiniac_hpc.model.configuration_deepseek import DeepseekMoeConfig
-from jiniac_hpc.model.moe import DeepseekMLP, DeepseekMoE, DeepseekMoeExperts, MoEGate
-from jiniac_hpc.model.registration import register_classes
+from jiniac_hpc.model.moe import CHECKPOINT_CONVERSION, DeepseekMLP, DeepseekMoE, DeepseekMoeExperts, MoEGate
 
 
 @dataclass
@@ -206,7 +205,9 @@ class DeepseekMoeForCausalLM(DeepseekMoePreTrainedModel, GenerationMixin):
         return result.to_tuple() if return_dict is False else result
 
 
-register_classes(DeepseekMoeConfig, DeepseekMoeModel, DeepseekMoeForCausalLM)
+# Part of the class's definition: every save_pretrained/from_pretrained of a model_type "deepseek"
+# model, however it was built, writes and reads the reference per-expert names.
+register_checkpoint_conversion_mapping(DeepseekMoeConfig.model_type, CHECKPOINT_CONVERSION, overwrite=True)
 
 __all__ = ["DeepseekMoeForCausalLM", "DeepseekMoeModel", "DeepseekMoePreTrainedModel",
            "DeepseekMoeCausalLMOutput", "DeepseekMoeModelOutput", "DeepseekDecoderLayer"]

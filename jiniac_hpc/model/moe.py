@@ -36,8 +36,8 @@ write the weight gradients into one ``[E, ...]`` tensor. LoRA reaches the expert
 the two parameters when the experts module runs, like any other module's.
 
 Checkpoints keep the reference names (``mlp.experts.{e}.{gate,up,down}_proj.weight``): transformers'
-checkpoint conversion mapping (registered for ``model_type: deepseek`` in
-:mod:`jiniac_hpc.model.registration`) fuses them on ``from_pretrained`` and splits them back on
+checkpoint conversion mapping (:data:`CHECKPOINT_CONVERSION`, registered for ``model_type: deepseek``
+when :mod:`jiniac_hpc.model.modeling_deepseek` defines the model) fuses them on ``from_pretrained`` and splits them back on
 ``save_pretrained``, the same ``WeightConverter`` recipe transformers uses for Qwen2-MoE and
 DeepSeek-V2/V3. ``state_dict()`` itself has the fused names. One path bypasses the mapping: plain
 ``load_state_dict`` of a saved ``model.safetensors`` (HF Trainer's resume without DeepSpeed); a
@@ -54,6 +54,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from transformers.activations import ACT2FN
+from transformers.core_model_loading import Concatenate, MergeModulelist, WeightConverter
 from transformers.integrations.moe import use_experts_implementation
 
 from jiniac_hpc.model.configuration_deepseek import DeepseekMoeConfig
@@ -61,6 +62,16 @@ from jiniac_hpc.model.configuration_deepseek import DeepseekMoeConfig
 
 # The fused routed-expert parameters, as PEFT's ``target_parameters`` suffixes (LoRA "all linear").
 EXPERT_PARAMETERS = ("mlp.experts.gate_up_proj", "mlp.experts.down_proj")
+
+# Reference per-expert names <-> fused parameters, for transformers' checkpoint conversion mapping
+# (the converters transformers itself declares for Qwen2-MoE / DeepSeek-V2/V3): stacked on load,
+# split again by ``save_pretrained``.
+CHECKPOINT_CONVERSION = [
+    WeightConverter(source_patterns=["mlp.experts.*.gate_proj.weight", "mlp.experts.*.up_proj.weight"],
+                    target_patterns="mlp.experts.gate_up_proj", operations=[MergeModulelist(dim=0), Concatenate(dim=1)]),
+    WeightConverter(source_patterns="mlp.experts.*.down_proj.weight", target_patterns="mlp.experts.down_proj",
+                    operations=[MergeModulelist(dim=0)]),
+]
 
 
 class DeepseekMLP(nn.Module):
@@ -195,9 +206,5 @@ class DeepseekMoE(nn.Module):
         return y, aux_loss, (counts / flat.numel()).detach()
 
 
-__all__ = ["EXPERT_PARAMETERS", "DeepseekMLP", "DeepseekMoeExperts", "MoEGate", "DeepseekMoE"]
+__all__ = ["CHECKPOINT_CONVERSION", "EXPERT_PARAMETERS", "DeepseekMLP", "DeepseekMoeExperts", "MoEGate", "DeepseekMoE"]
 
-# Auto-class registration, whatever the import order (see registration.py).
-from jiniac_hpc.model.registration import register_if_idle  # noqa: E402
-
-register_if_idle(__name__)

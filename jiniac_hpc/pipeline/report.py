@@ -303,8 +303,8 @@ def _final(models: list[tuple[str, Path]], tokenizer: Optional[Path], cfg: Pipel
     if not models:
         return _missing("Final model", None)
     final = models[-1][1]
-    md = ["## Final model", "", f"`{final}` (loads with `AutoModelForCausalLM.from_pretrained` after "
-                                 f"`import jiniac_hpc`)", ""]
+    md = ["## Final model", "", f"`{final}` (loads with `jiniac_hpc.model.load_model`, or with "
+                                 f"`AutoModelForCausalLM.from_pretrained` after `jiniac_hpc.model.register()`)", ""]
     if generate:
         from jiniac_hpc.eval.langtest import classify
 
@@ -322,28 +322,21 @@ def _final(models: list[tuple[str, Path]], tokenizer: Optional[Path], cfg: Pipel
 def sample_generations(model_dir: Path, prompts: list[str], max_new_tokens: int,
                        tokenizer_dir: Optional[Path] = None) -> list[tuple[str, str, str]]:
     """(prompt, greedy chat answer, greedy plain continuation) of a model (its tokenizer by default)."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
 
-    import jiniac_hpc.model  # noqa: F401  (registers the DeepSeekMoE classes)
+    from jiniac_hpc.model.generate import generate
+    from jiniac_hpc.model.load import load_model
 
     tok = AutoTokenizer.from_pretrained(tokenizer_dir or model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
-    def greedy(ids) -> str:
-        with torch.no_grad():
-            gen = model.generate(ids, max_new_tokens=max_new_tokens, do_sample=False,
-                                 pad_token_id=tok.pad_token_id or 0)
-        return tok.decode(gen[0, ids.shape[1]:], skip_special_tokens=True).strip()
-
-    out = []
-    for p in prompts:
-        plain = tok(p, return_tensors="pt")["input_ids"]
-        chat = plain
-        if tok.chat_template:
-            chat = tok.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True,
-                                           return_tensors="pt", return_dict=True)["input_ids"]
-        out.append((p, greedy(chat), greedy(plain)))
-    return out
+    model = load_model(model_dir, dtype="float32", device="cpu")
+    plain = [tok(p)["input_ids"] for p in prompts]
+    chat = plain
+    if tok.chat_template:
+        chat = [tok.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True,
+                                        return_dict=True)["input_ids"] for p in prompts]
+    # one prompt a batch: no padding, so the samples are those of the model alone
+    answers, conts = (generate(model, tok, ids, max_new_tokens, batch_size=1) for ids in (chat, plain))
+    return [(p, a.strip(), c.strip()) for p, a, c in zip(prompts, answers, conts)]
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ Writes ``OUT/`` as a ``from_pretrained`` folder holding both the model and the t
   (``jiniac_hpc.paths.jglue_dir()``), with the project's special-token layout (``<unk>``=0,
   ``<s>``=1, ``</s>``=2, ``<pad>``=3, then the chat markers as user-defined symbols), split
   digits and byte fallback, loaded as an HF ``LlamaTokenizer`` (no network, no hub);
-- the model is the model issue's DeepSeekMoE ``debug`` recipe when ``jiniac_hpc.model`` is
+- the model is our DeepSeekMoE ``debug`` recipe when ``jiniac_hpc.model`` is
   available (``--arch auto``), else a 2-layer ``LlamaForCausalLM``; random weights, fp32.
 
 Real runs start from the pretraining output instead (``model_path`` in the sft recipe).

@@ -3,7 +3,7 @@
     python -m jiniac_hpc.posttrain.templates        # prints both renderings of a sample
 
 Instruction data (``instruction`` / ``input`` / ``output``) is rendered with the template of
-llm-jp-sft, which JINIAC used and which the evaluation issue uses for jaster prompts, so a
+llm-jp-sft, which JINIAC used and which the eval stage uses for jaster prompts, so a
 model sees at test time exactly the frame it was tuned on::
 
     以下は、タスクを説明する指示と、文脈のある入力の組み合わせです。要求を適切に満たす応答を書きなさい。
@@ -18,8 +18,8 @@ model sees at test time exactly the frame it was tuned on::
     {output}</s>
 
 Chat data (``messages``) goes through a Jinja chat template. By default (``chat_template:
-auto``) it is the tokenizer's own template when the tokenizer ships one (the tokenizer issue
-does), else :func:`builtin_chat_template` built from :class:`ChatFormat`'s markers::
+auto``) it is the tokenizer's own template when the tokenizer ships one (the tokenizer
+stage's does), else :func:`builtin_chat_template` built from :class:`ChatFormat`'s markers::
 
     <|system|>\\n{system}<|end|>\\n<|user|>\\n{question}<|end|>\\n<|assistant|>\\n{answer}<|end|></s><|user|>...
 

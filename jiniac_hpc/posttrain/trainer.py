@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -72,19 +71,6 @@ def on_gpu() -> bool:
     import torch
 
     return torch.cuda.is_available()
-
-
-def load_model(path: Path, bf16: bool):
-    """AutoModelForCausalLM from ``path`` (our DeepSeekMoE class is registered by importing it)."""
-    import torch
-    from transformers import AutoModelForCausalLM
-
-    try:
-        import jiniac_hpc.model  # noqa: F401  registers DeepseekMoeForCausalLM with the Auto classes
-    except ImportError:
-        pass
-    dtype = torch.bfloat16 if bf16 else torch.float32
-    return AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype)
 
 
 def deepspeed_config(zero_stage: int, bf16: bool) -> Optional[dict]:
@@ -166,15 +152,9 @@ def write_checkpoint_list(run_dir: Path, final: Optional[Path] = None) -> Path:
 
 def save_final(model, tok, out: Path, extra: Optional[dict] = None) -> Path:
     """Save a plain HF model folder atomically (tmp + rename), then ``<out>.done``."""
-    tmp = out.with_name(f".tmp-{out.name}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(str(tmp))
-    tok.save_pretrained(str(tmp))
-    if extra:
-        (tmp / "jiniac.json").write_text(json.dumps(extra, indent=1, ensure_ascii=False))
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(tmp, out)
+    from jiniac_hpc.model.load import save_model
+
+    save_model(model, out, tok, extra)
     Path(f"{out}.done").write_text("ok\n")
     return out
 

@@ -3,7 +3,7 @@
     python -m jiniac_hpc.tokenizer.hf logs/tokenizer/debug/tokenizer.model /tmp/hf   # export + check
 
 The folder loads offline with ``transformers.AutoTokenizer.from_pretrained(path)`` as a fast
-tokenizer, built here with the ``tokenizers`` library (imports in ~0.1 s, so the merge job
+tokenizer, built here with the ``tokenizers`` library (light to import, so the merge job
 does not pay for transformers): a Unigram model over the same pieces and scores with byte
 fallback, spaces replaced by "▁" (no dummy prefix), and user-defined symbols as added tokens.
 

@@ -1,4 +1,4 @@
-"""Training: pretraining (issue 7), and the pieces SFT/DPO reuse.
+"""Training: pretraining, and the pieces SFT/DPO reuse.
 
     python jobs/pretrain.py --recipe debug          # CPU debug run (DeepSpeed ZeRO-1 on gloo)
     jiniac plan debug                               # the plan's stages, steps and LR curve

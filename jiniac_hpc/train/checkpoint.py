@@ -4,7 +4,7 @@
     path = find_resume_path(run_dir / "checkpoints", resume="auto")   # None: start fresh
     python -m jiniac_hpc.train.checkpoint logs/pretrain/debug/checkpoints   # list + verify
 
-Shared by pretraining, SFT and DPO (litgpt/nanochat layout). This module is light (no torch):
+Shared by pretraining, SFT and DPO (litgpt's ``step-XXXXXXXX`` naming). This module is light (no torch):
 it only knows files. The Trainer side (what goes into a folder) is
 :class:`jiniac_hpc.train.hf_checkpoint.AtomicCheckpointMixin`.
 

@@ -1,7 +1,7 @@
 """DPO stage: TRL's DPOTrainer with LoRA on all linear layers, merged and exported at the end.
 
     python -c "from jiniac_hpc.launch.runner import launch; launch('dpo', 'debug', cluster='local')"
-    python jobs/dpo.py --recipe jiniac-5b --cluster abci-h100         # (entry point wired by the lead)
+    python jobs/dpo.py --recipe jiniac-5b --cluster abci-h100
 
 As JINIAC did: LoRA on every linear layer (``target_modules: all-linear``; with our DeepSeekMoE
 that is attention, the dense MLP, shared and routed experts, never the router), beta 0.5,
@@ -32,6 +32,7 @@ def plan(cfg: DPOConfig, run_dir: Path) -> list[Step]:
 
 
 def train(cfg: DPOConfig, ctx: TaskContext) -> dict:
+    from jiniac_hpc.model.load import load_model
     from jiniac_hpc.posttrain import trainer as pt
     from jiniac_hpc.posttrain.pairs import build_dpo_dataset
 
@@ -40,6 +41,6 @@ def train(cfg: DPOConfig, ctx: TaskContext) -> dict:
     train_ds, eval_ds, report = build_dpo_dataset(cfg.data, tok, run_dir, is_main=ctx.rank == 0)
     pt.log(f"DPO data: {len(train_ds)} train / {len(eval_ds) if eval_ds else 0} eval pairs, "
            f"{report['bad']} bad of {report['read']}")
-    model = pt.load_model(model_dir, cfg.train.bf16)
+    model = load_model(model_dir, "bfloat16" if cfg.train.bf16 else "float32", device="cpu")
     extra = {"beta": cfg.beta, "loss_type": [cfg.loss_type], "max_length": cfg.data.max_length}
     return pt.run_trainer("dpo", cfg, model, tok, train_ds, eval_ds, run_dir, rank=ctx.rank, extra_args=extra)

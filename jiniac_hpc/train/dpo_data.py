@@ -94,6 +94,8 @@ def generate(cfg: DPODataConfig, ctx: TaskContext) -> dict:
     """Array task ``ctx.task``: the rejected answers of one chunk of prompts."""
     import torch
 
+    from jiniac_hpc.model.generate import generate
+    from jiniac_hpc.model.load import load_model
     from jiniac_hpc.posttrain import trainer as pt
     from jiniac_hpc.posttrain.pairs import prompt_tokens, render_prompt
     from jiniac_hpc.posttrain.records import BadRecord, read_pairs_rows
@@ -115,26 +117,20 @@ def generate(cfg: DPODataConfig, ctx: TaskContext) -> dict:
                                                                       f"{n} > {cfg.max_prompt_length} tokens"})
             continue
         todo.append((ex, prompt))
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
-    model = pt.load_model(model_dir, bf16=device.startswith("cuda")).to(device).eval()
+    model = load_model(model_dir, dtype="auto", device=cfg.device)
     g = cfg.generation
     torch.manual_seed(g.seed + ctx.task)
     stop_ids = [tok.eos_token_id] + [i for i in [tok.convert_tokens_to_ids(cfg.chat.end_of_turn)]
                                      if isinstance(i, int) and i != tok.unk_token_id]
-    tok.padding_side = "left"
-    for b in range(0, len(todo), g.batch_size):
-        batch = todo[b:b + g.batch_size]
-        enc = tok([p for _, p in batch], return_tensors="pt", padding=True, add_special_tokens=False).to(device)
-        with torch.no_grad():
-            gen = model.generate(**enc, max_new_tokens=g.max_new_tokens, do_sample=g.do_sample,
-                                 temperature=g.temperature if g.do_sample else None,
-                                 top_p=g.top_p if g.do_sample else None, repetition_penalty=g.repetition_penalty,
-                                 eos_token_id=stop_ids, pad_token_id=tok.pad_token_id)
-        texts = tok.batch_decode(gen[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
-        for (ex, _), text in zip(batch, texts):
-            for m in cfg.chat.markers:  # a marker the tokenizer does not mark special stays in the text
-                text = text.split(m)[0]
-            results.append({"file": ex.file, "line": ex.line, "record": ex.meta, "rejected": text.strip()})
+    sampling = dict(do_sample=g.do_sample, repetition_penalty=g.repetition_penalty)
+    if g.do_sample:
+        sampling.update(temperature=g.temperature, top_p=g.top_p)
+    prompts = [tok(p, add_special_tokens=False)["input_ids"] for _, p in todo]
+    texts = generate(model, tok, prompts, g.max_new_tokens, batch_size=g.batch_size, stop_ids=stop_ids, **sampling)
+    for (ex, _), text in zip(todo, texts):
+        for m in cfg.chat.markers:  # a marker the tokenizer does not mark special stays in the text
+            text = text.split(m)[0]
+        results.append({"file": ex.file, "line": ex.line, "record": ex.meta, "rejected": text.strip()})
     results.sort(key=lambda r: (r["file"], r["line"]))
     _write_jsonl_atomic(out, results)
     return {"chunk": ctx.task, "rows": len(rows), "generated": len(todo)}

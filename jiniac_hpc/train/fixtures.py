@@ -4,7 +4,7 @@
 
 Builds the corpus layout and tokenizer with :mod:`jiniac_hpc.data.fixtures`, then runs the real
 ``tokenize`` stage in-process (seq_len 64, four sources: jsquad, jnli, jsts, jcqa). Reused when
-already built, so a test session pays for it once (about 10 s on 2 cores).
+already built, so a test session pays for it once.
 """
 from __future__ import annotations
 

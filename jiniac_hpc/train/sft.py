@@ -1,7 +1,7 @@
 """SFT stage: full-parameter (or LoRA) supervised fine-tuning with TRL's SFTTrainer.
 
     python -c "from jiniac_hpc.launch.runner import launch; launch('sft', 'debug', cluster='local')"
-    python jobs/sft.py --recipe jiniac-5b --cluster abci-h100      # (entry point wired by the lead)
+    python jobs/sft.py --recipe jiniac-5b --cluster abci-h100
 
 One distributed step (``train``): one task per GPU over ``job.nodes`` nodes, DeepSpeed ZeRO-1 on
 GPUs, gloo on CPU. The data (instruction / chat / prompt-completion / math sources, mixed by
@@ -43,6 +43,7 @@ def plan(cfg: SFTConfig, run_dir: Path) -> list[Step]:
 
 def train(cfg: SFTConfig, ctx: TaskContext) -> dict:
     """The training task (every rank runs it)."""
+    from jiniac_hpc.model.load import load_model
     from jiniac_hpc.posttrain import trainer as pt
     from jiniac_hpc.posttrain.encode import build_sft_dataset
 
@@ -51,5 +52,5 @@ def train(cfg: SFTConfig, ctx: TaskContext) -> dict:
     train_ds, eval_ds, report = build_sft_dataset(cfg.data, tok, run_dir, is_main=ctx.rank == 0)
     pt.log(f"SFT data: {len(train_ds)} train / {len(eval_ds) if eval_ds else 0} eval examples; "
            + ", ".join(f"{k}: {v.get('used', 0)} used, {v['bad']} bad" for k, v in report["sources"].items()))
-    model = pt.load_model(model_dir, cfg.train.bf16)
+    model = load_model(model_dir, "bfloat16" if cfg.train.bf16 else "float32", device="cpu")
     return pt.run_trainer("sft", cfg, model, tok, train_ds, eval_ds, run_dir, rank=ctx.rank)

@@ -3,7 +3,7 @@
 Used by :func:`jiniac_hpc.train.pretrain.train_task` (``python jobs/pretrain.py --recipe debug``).
 What it changes in ``transformers.Trainer`` and why:
 
-- ``get_train_dataloader`` returns the data issue's resumable loader as is (no
+- ``get_train_dataloader`` returns the data package's resumable loader as is (no
   ``accelerator.prepare``: the :class:`~jiniac_hpc.data.sampler.CurriculumSampler` already
   shards by rank; Trainer's batch skipping is off, ``ignore_data_skip=True``).
 - ``create_scheduler``: :class:`~jiniac_hpc.train.plan_lr.PlanLR`, whose LR is
