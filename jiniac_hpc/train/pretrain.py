@@ -7,10 +7,12 @@
 
 ``plan`` (login node) checks the data index, the vocabulary and the plan, computes the stage
 spans, and returns one distributed :class:`~jiniac_hpc.stages.Step` (done when a complete
-checkpoint reaches the job's last step). ``train_task`` runs on every rank: it builds the
-model, the data (sampler resumed from the checkpoint), the DeepSpeed config (written to
-``<run_dir>/deepspeed.json``) and the Trainer, resumes from ``checkpoints/`` automatically and
-trains to the end of the plan, of ``train.stage`` or of ``train.max_steps``.
+checkpoint reaches the job's last step, so raising ``train.max_steps`` trains on). ``train_task``
+runs on every rank: it supplies the model, the data (sampler resumed from the checkpoint) and
+:class:`~jiniac_hpc.train.trainer.PretrainTrainer` (the loss and its checks) to the run assembly
+:mod:`jiniac_hpc.train.run` (DeepSpeed config in ``<run_dir>/deepspeed.json``, callbacks,
+TensorBoard, preemption), resumes from ``checkpoints/`` automatically and trains to the end of
+the plan, of ``train.stage`` or of ``train.max_steps``.
 
 Run directory: ``config.yaml``, ``deepspeed.json``, ``checkpoints/step-XXXXXXXX/`` (+ ``latest``),
 ``tensorboard/`` (tags: :mod:`jiniac_hpc.train.metrics`), ``submitit/`` logs.
