@@ -1,11 +1,6 @@
-"""Trainer callbacks shared by pretraining, SFT and DPO.
+"""Trainer callbacks of every training run (wired by :class:`jiniac_hpc.train.run.TrainingRun`).
 
-    callbacks = [StepCheckpointCallback(save_every=1000, final_step=max_steps),
-                 PreemptionCallback(PreemptionGuard(preempt_at={17, 30})),
-                 TensorBoardScalars(run_dir / "tensorboard", purge_step=resumed_step + 1)]
-    trainer = MyTrainer(..., callbacks=callbacks)
-    trainer.train(...)
-    status = finish_preempted(callbacks[1], trainer)     # requeue on Slurm / tell the user locally
+    python -m pytest tests/test_sft_train.py    # a run that is preempted, requeued and logs to TensorBoard
 
 - :class:`StepCheckpointCallback`: a checkpoint every N global steps and at the last step of
   the job (with :class:`~jiniac_hpc.train.hf_checkpoint.AtomicCheckpointMixin` they are atomic).

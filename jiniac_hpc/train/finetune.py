@@ -146,12 +146,12 @@ def finetune(run, kind: str, cfg, model, tok, train_ds, eval_ds, *, extra_args: 
     resume = ckpt.resume_point(run_dir / ckpt.CHECKPOINTS, cfg.resume)
     args_cls, base = (trl.SFTConfig, trl.SFTTrainer) if kind == "sft" else (trl.DPOConfig, trl.DPOTrainer)
     args = run.arguments(
-        args_cls, precision="bf16" if t.bf16 else "fp32", deepspeed=t.zero_stage > 0, zero_stage=t.zero_stage,
-        micro_batch=t.micro_batch_size, grad_accum=t.grad_accum, max_steps=t.max_steps, lr=t.lr,
-        weight_decay=t.weight_decay, max_grad_norm=t.max_grad_norm, logging_steps=t.logging_steps,
-        eval_steps=(t.eval_steps or t.save_steps) if eval_ds is not None else None, seed=t.seed,
-        num_train_epochs=t.epochs, lr_scheduler_type=t.lr_scheduler, warmup_steps=t.warmup_ratio,
-        gradient_checkpointing=t.gradient_checkpointing, logging_first_step=True, data_seed=t.seed,
+        args_cls, precision="bf16" if t.bf16 else "fp32", zero_stage=t.zero_stage or None,
+        per_device_train_batch_size=t.micro_batch_size, gradient_accumulation_steps=t.grad_accum,
+        num_train_epochs=t.epochs, max_steps=t.max_steps, learning_rate=t.lr, lr_scheduler_type=t.lr_scheduler,
+        warmup_steps=t.warmup_ratio, weight_decay=t.weight_decay, max_grad_norm=t.max_grad_norm,
+        gradient_checkpointing=t.gradient_checkpointing, logging_steps=t.logging_steps, logging_first_step=True,
+        eval_steps=(t.eval_steps or t.save_steps) if eval_ds is not None else None, seed=t.seed, data_seed=t.seed,
         **(extra_args or {}))
     trainer = run.trainer(
         _atomic_trainer_class(base, kind), resume=resume, save_every=t.save_steps,

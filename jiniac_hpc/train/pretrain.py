@@ -179,12 +179,13 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
     seq_len = train_ds.seq_len
     evaluate = t.eval_every > 0 and len(eval_ds) > 0
     args = run.arguments(
-        TrainingArguments, precision=t.precision, deepspeed=t.deepspeed, zero_stage=t.zero_stage,
-        micro_batch=t.micro_batch_size, grad_accum=ga, global_batch=t.global_batch_size, max_steps=end,
-        lr=cfg.schedule.lr, weight_decay=t.weight_decay, max_grad_norm=t.grad_clip, logging_steps=t.log_every,
-        eval_steps=t.eval_every if evaluate else None, seed=t.seed,
-        adam_beta1=t.adam_beta1, adam_beta2=t.adam_beta2, adam_epsilon=t.adam_eps, ignore_data_skip=True,
-        prediction_loss_only=True, include_num_input_tokens_seen="no", torch_compile=t.torch_compile,
+        TrainingArguments, precision=t.precision, zero_stage=t.zero_stage if t.deepspeed else None,
+        global_batch=t.global_batch_size, per_device_train_batch_size=t.micro_batch_size,
+        gradient_accumulation_steps=ga, max_steps=end, learning_rate=cfg.schedule.lr, weight_decay=t.weight_decay,
+        adam_beta1=t.adam_beta1, adam_beta2=t.adam_beta2, adam_epsilon=t.adam_eps, max_grad_norm=t.grad_clip,
+        logging_steps=t.log_every, eval_steps=t.eval_every if evaluate else None, seed=t.seed,
+        ignore_data_skip=True, prediction_loss_only=True, include_num_input_tokens_seen="no",
+        torch_compile=t.torch_compile,
         # Trainer's own NaN filter reads the loss every micro-batch (a device sync each on GPU);
         # check_finite already stops on a non-finite loss, once per optimizer step.
         logging_nan_inf_filter=False)

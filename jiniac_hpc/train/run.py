@@ -1,9 +1,11 @@
 """One training run, assembled the same way for pretrain, SFT and DPO.
 
+    python jobs/pretrain.py --recipe debug      # (or jobs/sft.py, jobs/dpo.py): each task builds one
+
     run = TrainingRun(run_dir, preempt_at=cfg.train.preempt_at, deepspeed=True)   # first thing in a task
     resume = ckpt.resume_point(run_dir / "checkpoints", "auto")
-    args = run.arguments(TrainingArguments, precision="bf16", zero_stage=1, micro_batch=4, grad_accum=2,
-                         max_steps=100, lr=3e-4, ...)                # + the stage's own Trainer arguments
+    args = run.arguments(TrainingArguments, precision="bf16", zero_stage=1, per_device_train_batch_size=4,
+                         gradient_accumulation_steps=2, max_grad_norm=1.0, max_steps=100, ...)
     trainer = run.trainer(MyTrainer, resume=resume, save_every=50, keep_last=3,
                           model=model, args=args, train_dataset=data, ...)
     preempted = run.train()        # None: trained to the end; else the task's "preempted" outcome
@@ -90,31 +92,25 @@ class TrainingRun:
         self.resume: Optional[Path] = None
         self._trainer = None
 
-    def arguments(self, cls, *, precision: str, deepspeed: bool, zero_stage: int, micro_batch: int,
-                  grad_accum: int, max_steps: int, lr: float, weight_decay: float, max_grad_norm: float,
-                  logging_steps: int, eval_steps: Optional[int], seed: int, global_batch: Auto = "auto",
-                  **extra: Any):
-        """``cls(...)`` (TrainingArguments, trl.SFTConfig, trl.DPOConfig) with what every stage shares,
-        then the stage's ``extra`` arguments. ``eval_steps`` None: no evaluation. Saves come from
-        this module's callbacks, TensorBoard from :class:`TensorBoardScalars` (stable tags)."""
+    def arguments(self, cls, *, precision: str, zero_stage: Optional[int], global_batch: Auto = "auto", **kw: Any):
+        """``cls(**kw)`` (TrainingArguments, trl.SFTConfig, trl.DPOConfig; HF's names) on top of what
+        every stage shares: device and backend, ``precision``, DeepSpeed at ``zero_stage`` (None:
+        no DeepSpeed), evaluation when ``eval_steps`` is set, no Trainer saves or reports (this
+        module's callbacks save; :class:`TensorBoardScalars` writes stable tags)."""
+        micro = kw["per_device_train_batch_size"]
         ds = None
-        if deepspeed:
-            ds = deepspeed_config(zero_stage, precision, self.cuda, global_batch=global_batch,
-                                  micro_batch=micro_batch, grad_accum=grad_accum, grad_clip=max_grad_norm)
+        if zero_stage is not None:
+            ds = deepspeed_config(zero_stage, precision, self.cuda, global_batch=global_batch, micro_batch=micro,
+                                  grad_accum=kw["gradient_accumulation_steps"], grad_clip=kw["max_grad_norm"])
             if self.rank == 0:
                 fileio.write_json(self.run_dir / "deepspeed.json", ds)
-        kw: dict[str, Any] = dict(
+        base: dict[str, Any] = dict(
             output_dir=str(self.run_dir / ckpt.CHECKPOINTS), use_cpu=not self.cuda,
-            ddp_backend="nccl" if self.cuda else "gloo", deepspeed=ds,
-            per_device_train_batch_size=micro_batch, per_device_eval_batch_size=micro_batch,
-            gradient_accumulation_steps=grad_accum, max_steps=max_steps, learning_rate=lr,
-            weight_decay=weight_decay, max_grad_norm=max_grad_norm,
-            bf16=precision == "bf16", fp16=precision == "fp16",
-            logging_steps=logging_steps, eval_strategy="steps" if eval_steps else "no", eval_steps=eval_steps,
-            save_strategy="no", report_to="none", seed=seed, dataloader_num_workers=0, disable_tqdm=True,
+            ddp_backend="nccl" if self.cuda else "gloo", deepspeed=ds, per_device_eval_batch_size=micro,
+            bf16=precision == "bf16", fp16=precision == "fp16", eval_strategy="steps" if kw.get("eval_steps") else "no",
+            save_strategy="no", report_to="none", dataloader_num_workers=0, disable_tqdm=True,
             remove_unused_columns=False)
-        kw.update(extra)
-        return cls(**kw)
+        return cls(**{**base, **kw})
 
     def trainer(self, cls, *, resume: Optional[Path], save_every: int, final_step: Optional[float] = None,
                 keep_last: int = 0, **kw: Any):
