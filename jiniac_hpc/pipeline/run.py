@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from jiniac_hpc.config import ConfigError, load_recipe
+from jiniac_hpc import fileio
+from jiniac_hpc.config import ConfigError, load_recipe, to_dict
 from jiniac_hpc.launch.cluster import ClusterProfile, resolve_cluster
 from jiniac_hpc.launch.executor import afterok, make_executor, rel
 from jiniac_hpc.launch.runner import launch, logs_root, run_dir_for
@@ -33,13 +34,18 @@ from jiniac_hpc.stages import config_class, get_stage, plan_function
 
 
 def stage_complete(ref: StageRef) -> bool:
-    """True when the stage's plan says every step and array task is done."""
+    """True when every step and array task of the stage is done (its plan's word, else the
+    executor's completion markers, as the launcher decides)."""
     st = get_stage(ref.stage)
     try:
         cfg = load_recipe(ref.stage, config_class(st), ref.recipe, ref.overrides)
-        steps = plan_function(st)(cfg, run_dir_for(ref.stage, ref.run))
+        run_dir = run_dir_for(ref.stage, ref.run)
+        steps = plan_function(st)(cfg, run_dir)
     except (ConfigError, FileNotFoundError):
         return False  # its inputs do not exist yet, so it cannot be complete
+    digest = fileio.config_digest(to_dict(cfg))
+    for s in steps:
+        s.read_markers(run_dir, digest)
     return all(not s.missing for s in steps)
 
 
