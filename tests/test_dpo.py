@@ -164,3 +164,26 @@ def test_bad_dpo_pairs_reported(tmp_path):
     with pytest.raises(DataError, match=rf"{f}:2: missing field 'rejected'"):
         build_dpo_dataset(from_dict(DPODataSection, {"path": str(f), "max_length": 128, "on_bad_record": "error"}),
                           tok, None)
+
+
+def test_markers_decide_completion_for_launcher_and_pipeline(logs_dir):
+    """dpo-data's plan leaves ``done`` to the executor's markers: the pipeline sees the stage
+    complete exactly when every task has a marker for this config, a changed config reruns it."""
+    from jiniac_hpc.config import load_recipe
+    from jiniac_hpc.pipeline.config import StageRef
+    from jiniac_hpc.pipeline.run import stage_complete
+    from jiniac_hpc.train.dpo_config import DPODataConfig
+    from jiniac_hpc.train.dpo_data import plan
+
+    over = [f"model_path={debug_assets.cached('auto')}"]
+    cfg = load_recipe("dpo-data", DPODataConfig, "debug", over)
+    run = logs_dir / "dpo-data" / "debug"
+    steps = plan(cfg, run)
+    assert [(s.name, s.tasks, s.done) for s in steps] == [("generate", 3, []), ("merge", 1, [])]
+    digest = fileio.config_digest(to_dict(cfg))
+    ref = StageRef(stage="dpo-data", recipe="debug", overrides=over)
+    for step, task in [("generate", 0), ("generate", 1), ("generate", 2), ("merge", 0)]:
+        assert not stage_complete(ref)
+        fileio.write_marker(run, step, task, {}, digest)
+    assert stage_complete(ref)
+    assert not stage_complete(StageRef(stage="dpo-data", recipe="debug", overrides=over + ["chunk_size=2"]))
