@@ -33,18 +33,9 @@ def plan(cfg: DPOConfig, run_dir: Path) -> list[Step]:
 
 
 def train(cfg: DPOConfig, ctx: TaskContext) -> dict:
-    """The training task (every rank runs it): the SFT model, the pairs and TRL's DPO loss."""
-    from jiniac_hpc.train.run import TrainingRun
-
-    run = TrainingRun(ctx.run_dir, preempt_at=cfg.train.preempt_at, deepspeed=cfg.train.zero_stage > 0)
-
+    """The training task (every rank runs it): the pairs, TRL's DPO loss, the shared rest."""
     from jiniac_hpc.posttrain.pairs import build_dpo_dataset
-    from jiniac_hpc.train import finetune as ft
+    from jiniac_hpc.train.finetune import train_task
 
-    model_dir, tok = ft.model_and_tokenizer(cfg.model_path, cfg.tokenizer_path, cfg.data.chat_template, cfg.data.chat)
-    train_ds, eval_ds, report = build_dpo_dataset(cfg.data, tok, run.run_dir, is_main=run.rank == 0)
-    ft.log(f"DPO data: {len(train_ds)} train / {len(eval_ds) if eval_ds else 0} eval pairs, "
-           f"{report['bad']} bad of {report['read']}")
-    model = ft.load_model(model_dir, cfg.train.bf16)
     extra = {"beta": cfg.beta, "loss_type": [cfg.loss_type], "max_length": cfg.data.max_length}
-    return ft.finetune(run, "dpo", cfg, model, tok, train_ds, eval_ds, extra_args=extra)
+    return train_task("dpo", cfg, ctx, build_dpo_dataset, extra_args=extra)

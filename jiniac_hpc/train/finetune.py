@@ -7,8 +7,9 @@
   pointer) as a ``from_pretrained`` folder, and the tokenizer folder a run will load;
 - :func:`model_and_tokenizer`, :func:`load_model`: what SFT, DPO and dpo-data load;
 - :func:`lora_config`, :func:`adapted_modules`: PEFT LoRA, including the fused routed experts;
-- :func:`finetune`: a TRL trainer (its loss) in the shared run assembly, trained, then exported
-  as ``<run_dir>/model`` (LoRA merged) with ``checkpoints.json`` for the eval sweep.
+- :func:`train_task` (one rank of an SFT/DPO job; the stage gives its data builder) and
+  :func:`finetune`: TRL's trainer for the stage (its loss) in the shared run assembly, trained,
+  then exported as ``<run_dir>/model`` (LoRA merged) with ``checkpoints.json`` for the eval sweep.
 
 Light at import time; torch, transformers, trl and peft are imported inside the job functions.
 """
@@ -130,6 +131,20 @@ def _atomic_trainer_class(base, kind: str):
         return meta
 
     return type(f"Jiniac{base.__name__}", (AtomicCheckpointMixin, base), {"checkpoint_meta": checkpoint_meta})
+
+
+def train_task(kind: str, cfg, ctx, build_dataset, *, extra_args: Optional[dict] = None) -> dict:
+    """One rank of an SFT or DPO job: the run assembly, the start model, the data from
+    ``build_dataset(cfg.data, tok, run_dir, is_main=...)``, then :func:`finetune`."""
+    from jiniac_hpc.train.run import TrainingRun
+
+    run = TrainingRun(ctx.run_dir, preempt_at=cfg.train.preempt_at, deepspeed=cfg.train.zero_stage > 0)
+    model_dir, tok = model_and_tokenizer(cfg.model_path, cfg.tokenizer_path, cfg.data.chat_template, cfg.data.chat)
+    train_ds, eval_ds, _ = build_dataset(cfg.data, tok, run.run_dir, is_main=run.rank == 0)
+    log(f"{kind} data: {len(train_ds)} train / {len(eval_ds) if eval_ds else 0} eval examples "
+        f"(counts and bad records: {run.run_dir / 'data_report.json'})")
+    model = load_model(model_dir, cfg.train.bf16)
+    return finetune(run, kind, cfg, model, tok, train_ds, eval_ds, extra_args=extra_args)
 
 
 def finetune(run, kind: str, cfg, model, tok, train_ds, eval_ds, *, extra_args: Optional[dict] = None) -> dict:

@@ -45,17 +45,8 @@ def plan(cfg: SFTConfig, run_dir: Path) -> list[Step]:
 
 
 def train(cfg: SFTConfig, ctx: TaskContext) -> dict:
-    """The training task (every rank runs it): the model, the data and TRL's SFT loss."""
-    from jiniac_hpc.train.run import TrainingRun
-
-    run = TrainingRun(ctx.run_dir, preempt_at=cfg.train.preempt_at, deepspeed=cfg.train.zero_stage > 0)
-
+    """The training task (every rank runs it): the SFT data, TRL's SFT loss, the shared rest."""
     from jiniac_hpc.posttrain.encode import build_sft_dataset
-    from jiniac_hpc.train import finetune as ft
+    from jiniac_hpc.train.finetune import train_task
 
-    model_dir, tok = ft.model_and_tokenizer(cfg.model_path, cfg.tokenizer_path, cfg.data.chat_template, cfg.data.chat)
-    train_ds, eval_ds, report = build_sft_dataset(cfg.data, tok, run.run_dir, is_main=run.rank == 0)
-    ft.log(f"SFT data: {len(train_ds)} train / {len(eval_ds) if eval_ds else 0} eval examples; "
-           + ", ".join(f"{k}: {v.get('used', 0)} used, {v['bad']} bad" for k, v in report["sources"].items()))
-    model = ft.load_model(model_dir, cfg.train.bf16)
-    return ft.finetune(run, "sft", cfg, model, tok, train_ds, eval_ds)
+    return train_task("sft", cfg, ctx, build_sft_dataset)
