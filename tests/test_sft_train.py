@@ -71,6 +71,8 @@ def test_sft_loss_falls_preempt_resume_and_export(logs_dir):
     assert second["status"] == "done" and second["resumed_from"].endswith("step-00000006")
     assert fileio.read_marker(run, "train", 0)["result"] == second    # the executor's marker: the outcome
     assert relaunch_skips("sft", over)          # a finished run is not trained again
+    ds = json.loads((run / "deepspeed.json").read_text())   # the run assembly's one DeepSpeed builder
+    assert (ds["zero_optimization"]["stage"], ds["train_micro_batch_size_per_gpu"], ds["bf16"]["enabled"]) == (1, 4, False)
     steps = [c["step"] for c in json.loads((run / "checkpoints.json").read_text())["checkpoints"]]
     assert steps == [5, 6, 10, 15, 20, 22]      # save_steps 5, the preemption save, the last step
     assert json.loads((run / "checkpoints.json").read_text())["final"] == str(run / "model")
