@@ -1,4 +1,4 @@
-"""Where things are: the repository root, bundled data, and recipe-relative paths.
+"""Where things are: the repository root, bundled data, recipe-relative paths, a free local port.
 
 Recipes write paths relative to the repository root (``tests/assets/...``,
 ``logs/corpus/debug/...``) so the same recipe works from any working directory, on a login
@@ -38,6 +38,15 @@ def resolve_path(p: str | Path) -> Path:
     if p.parts and p.parts[0] == "logs":
         return logs_root().joinpath(*p.parts[1:])
     return REPO_ROOT / p
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a lone process group's MASTER_PORT, TensorBoard)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def shared_dir() -> Path:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from jiniac_hpc.config import from_dict
+from jiniac_hpc import fileio
+from jiniac_hpc.config import from_dict, to_dict
 from jiniac_hpc.posttrain import debug_assets
-from test_sft_train import launch_json, launch_ranks, scalars
+from test_sft_train import launch_json, launch_ranks, relaunch_skips, scalars
 
 ASSETS = Path(__file__).parent / "assets" / "posttrain"
 
@@ -56,7 +57,8 @@ def test_dpo_margin_adapters_and_merged_export(logs_dir):
     assert not any(n.endswith("mlp.gate") for n in adapted)       # never the router
 
     merged = run / "model"
-    assert (run / "model.done").exists()
+    assert fileio.read_marker(run, "train", 0)["result"] == res
+    assert relaunch_skips("dpo", [f"model_path={sft}"])
     keys = load_file(str(merged / "model.safetensors")).keys()
     assert not any("lora" in k for k in keys)                     # a plain HF model
     m = load_model(merged, dtype="float32", device="cpu")
@@ -88,7 +90,7 @@ def test_dpo_on_two_ranks(logs_dir):
     assert one["status"] == "done" and [r["status"] for r in res] == ["done", "done"]
     steps_two = [s for s, _ in scalars(run / "tensorboard", "rewards/margins")]
     assert len(steps_two) == -(-len(steps_one) // 2)      # half the optimizer steps
-    assert (run / "model.done").exists() and (run / "model" / "model.safetensors").exists()
+    assert fileio.read_marker(run, "train", 0) and (run / "model" / "model.safetensors").exists()
 
 
 def test_dpo_data_generates_rejected_and_reports(logs_dir):
@@ -102,7 +104,9 @@ def test_dpo_data_generates_rejected_and_reports(logs_dir):
     assert report["bad_input"] == [f"{ASSETS / 'dpo_prompts.jsonl'}:6: field 'prompt' is empty"]
     pairs = [json.loads(x) for x in (run / "pairs.jsonl").read_text().splitlines()]
     assert len(pairs) == c["kept"] and all(p["rejected"].strip() and p["chosen"] for p in pairs)
-    assert sorted(run.glob("chunks/*.jsonl.done")) and (run / "report.md").exists()   # 3 chunks of 3
+    assert [fileio.read_marker(run, "generate", i)["result"]["chunk"] for i in range(3)] == [0, 1, 2]  # 3 chunks of 3
+    assert fileio.read_marker(run, "merge", 0)["result"] == c and (run / "report.md").exists()
+    assert relaunch_skips("dpo-data", [f"model_path={sft}"])
 
 
 def test_dpo_data_merge_drops_empty_and_identical(tmp_path):
@@ -120,8 +124,10 @@ def test_dpo_data_merge_drops_empty_and_identical(tmp_path):
             {"file": str(prompts), "line": 3, "record": recs[2], "rejected": "3つ です"}]   # same after NFKC
     chunk_path(tmp_path, 0).parent.mkdir()
     chunk_path(tmp_path, 0).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    Path(f"{chunk_path(tmp_path, 0)}.done").write_text("ok")
     ctx = TaskContext("dpo-data", "merge", tmp_path, 0, 1, load_cluster("local"))
+    with pytest.raises(RuntimeError, match=r"chunks \[0\] .* are not done"):
+        merge(cfg, ctx)                 # the chunk's file alone is not enough: its task's marker is
+    fileio.write_marker(tmp_path, "generate", 0, {"chunk": 0}, fileio.config_digest(to_dict(cfg)))
     counts = merge(cfg, ctx)
     assert counts == {"read": 3, "bad_input": 0, "generated": 3, "empty_rejected": 1, "identical": 1, "kept": 1}
     assert [json.loads(x) for x in (tmp_path / "pairs.jsonl").read_text().splitlines()] == [
@@ -160,3 +166,26 @@ def test_bad_dpo_pairs_reported(tmp_path):
     with pytest.raises(DataError, match=rf"{f}:2: missing field 'rejected'"):
         build_dpo_dataset(from_dict(DPODataSection, {"path": str(f), "max_length": 128, "on_bad_record": "error"}),
                           tok, None)
+
+
+def test_markers_decide_completion_for_launcher_and_pipeline(logs_dir):
+    """dpo-data's plan leaves ``done`` to the executor's markers: the pipeline sees the stage
+    complete exactly when every task has a marker for this config, a changed config reruns it."""
+    from jiniac_hpc.config import load_recipe
+    from jiniac_hpc.pipeline.config import StageRef
+    from jiniac_hpc.pipeline.run import stage_complete
+    from jiniac_hpc.train.dpo_config import DPODataConfig
+    from jiniac_hpc.train.dpo_data import plan
+
+    over = [f"model_path={debug_assets.cached('auto')}"]
+    cfg = load_recipe("dpo-data", DPODataConfig, "debug", over)
+    run = logs_dir / "dpo-data" / "debug"
+    steps = plan(cfg, run)
+    assert [(s.name, s.tasks, s.done) for s in steps] == [("generate", 3, []), ("merge", 1, [])]
+    digest = fileio.config_digest(to_dict(cfg))
+    ref = StageRef(stage="dpo-data", recipe="debug", overrides=over)
+    for step, task in [("generate", 0), ("generate", 1), ("generate", 2), ("merge", 0)]:
+        assert not stage_complete(ref)
+        fileio.write_marker(run, step, task, {}, digest)
+    assert stage_complete(ref)
+    assert not stage_complete(StageRef(stage="dpo-data", recipe="debug", overrides=over + ["chunk_size=2"]))

@@ -201,7 +201,7 @@ def _dpo_lora(model, **kw):
     """The DPO stage's own LoraConfig (all-linear + the fused experts), wrapped around ``model``."""
     from peft import get_peft_model
 
-    from jiniac_hpc.posttrain.trainer import adapted_modules, lora_config
+    from jiniac_hpc.train.finetune import adapted_modules, lora_config
     from jiniac_hpc.train.sft_config import LoraSection
 
     peft_model = get_peft_model(model, lora_config(LoraSection(enabled=True, r=4, alpha=8, **kw)))

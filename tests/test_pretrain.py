@@ -91,7 +91,7 @@ def test_deepspeed_zero1_two_ranks(straight):
     total = int(engines[0][3])
     assert sum(held) >= total and all(h < 0.6 * total for h in held)   # each rank: its half (+ padding)
     final = ckpt.find_resume_path(straight / "checkpoints")
-    assert ckpt.step_of(final) == TOTAL
+    assert ckpt.folder_step(final) == TOTAL
     shards = sorted(p.name for p in final.glob("global_step*/*optim_states.pt"))
     assert shards == ["zero_pp_rank_0_mp_rank_00_optim_states.pt", "zero_pp_rank_1_mp_rank_00_optim_states.pt"]
     assert {p.name for p in final.glob("rng_state_*.pth")} == {"rng_state_0.pth", "rng_state_1.pth"}
@@ -337,11 +337,11 @@ def test_slurm_scontrol_requeue_resumes(slurm_cluster, index, logs_dir):
     while ckpt.find_resume_path(run / "checkpoints", warn=lambda m: None) is None:
         assert time.time() < deadline, "no checkpoint within 300 s"
         time.sleep(0.2)
-    first = ckpt.step_of(ckpt.find_resume_path(run / "checkpoints"))
+    first = ckpt.folder_step(ckpt.find_resume_path(run / "checkpoints"))
     assert first < TOTAL
     subprocess.run(["scontrol", "requeue", job.job_id], check=True, capture_output=True, timeout=30)
     deadline = time.time() + 600
-    while ckpt.step_of(ckpt.find_resume_path(run / "checkpoints", warn=lambda m: None) or "x") != TOTAL:
+    while ckpt.folder_step(ckpt.find_resume_path(run / "checkpoints", warn=lambda m: None) or "x") != TOTAL:
         assert time.time() < deadline, "the requeued job did not finish"
         time.sleep(3)
     logs = "".join(p.read_text(errors="replace") for p in (run / "submitit").glob("*_log.out"))
@@ -367,7 +367,7 @@ def test_slurm_self_preemption_requeues(slurm_cluster, index, logs_dir):
     launch("pretrain", "debug", cluster=slurm_cluster, overrides=ov, run_name="selfpreempt")
     run = logs_dir / "pretrain" / "selfpreempt"
     deadline = time.time() + 600
-    while ckpt.step_of(ckpt.find_resume_path(run / "checkpoints", warn=lambda m: None) or "x") != TOTAL:
+    while ckpt.folder_step(ckpt.find_resume_path(run / "checkpoints", warn=lambda m: None) or "x") != TOTAL:
         assert time.time() < deadline, "the job did not finish after requeueing itself"
         time.sleep(3)
     text = "".join(p.read_text(errors="replace") for p in (run / "submitit").glob("*_log.*"))
@@ -406,4 +406,4 @@ def test_rendered_script_submitted_with_plain_sbatch(slurm_cluster, index, logs_
     assert state == "COMPLETED", logs[-3000:]
     assert (run / "config.yaml").exists() and (run / "submitit" / f"{job_id}_submitted.pkl").exists()
     last = ckpt.find_resume_path(run / "checkpoints")
-    assert last is not None and ckpt.step_of(last) == 6
+    assert last is not None and ckpt.folder_step(last) == 6

@@ -195,7 +195,7 @@ def test_sft_plan_names_missing_inputs(logs_dir):
     with pytest.raises(ConfigError, match="tokenizer_path: logs/tokenizer/x/hf is not an HF tokenizer folder"):
         plan(cfg, logs_dir / "sft" / "debug")
     # A pretraining checkpoints/ folder resolves through its `latest` pointer.
-    from jiniac_hpc.posttrain.trainer import resolve_model_path
+    from jiniac_hpc.train.finetune import resolve_model_path
 
     root = logs_dir / "pretrain" / "debug" / "checkpoints"
     (root / "step-00000004").mkdir(parents=True)

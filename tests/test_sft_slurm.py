@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from jiniac_hpc import fileio
 from jiniac_hpc.posttrain import debug_assets
 
 
@@ -38,7 +39,7 @@ def test_sft_requeue_resumes_from_checkpoint(slurm_cluster, logs_dir):
         wait_for(lambda: (ckpts / "step-00000005" / "meta.json").exists(), 300, "first checkpoint")
         r = subprocess.run(["scontrol", "requeue", job.job_id], capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
-        wait_for(lambda: (run / "model.done").exists(), 600, "the requeued job's final model", poll=2)
+        wait_for(lambda: fileio.read_marker(run, "train", 0), 600, "the requeued job's completion marker", poll=2)
     finally:
         subprocess.run(["scancel", job.job_id], capture_output=True)
     logs = "".join(p.read_text(errors="replace") for p in (run / "submitit").glob("*_log.*"))

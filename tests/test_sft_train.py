@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from jiniac_hpc import fileio
 from jiniac_hpc.posttrain import debug_assets
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,6 +39,14 @@ def launch_ranks(stage: str, overrides: list[str], timeout: float = 400) -> list
     return _launch(stage, overrides, "local", timeout, "job.results()")
 
 
+def relaunch_skips(stage: str, overrides: list[str]) -> bool:
+    """Whether launching the same command again skips every step ("complete, skipped")."""
+    from jiniac_hpc.launch.runner import launch
+
+    res = launch(stage, "debug", cluster="local", overrides=overrides)
+    return not res.jobs and res.skipped == [s.name for s in res.steps]
+
+
 def scalars(tb_dir: Path, tag: str) -> list[tuple[int, float]]:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -56,10 +65,14 @@ def test_sft_loss_falls_preempt_resume_and_export(logs_dir):
     assert (run / "checkpoints" / "step-00000006" / "meta.json").exists()
     assert (run / "checkpoints" / "latest").read_text().strip() == "step-00000006"
     assert list((run / "checkpoints" / "step-00000006" / "global_step6").glob("*optim_states.pt"))  # ZeRO-1
-    assert not (run / "model.done").exists()
+    assert not (run / "completions").exists()   # a preempted task leaves no completion marker
 
     second = launch_json("sft", over)           # same command: resume: auto
     assert second["status"] == "done" and second["resumed_from"].endswith("step-00000006")
+    assert fileio.read_marker(run, "train", 0)["result"] == second    # the executor's marker: the outcome
+    assert relaunch_skips("sft", over)          # a finished run is not trained again
+    ds = json.loads((run / "deepspeed.json").read_text())   # the run assembly's one DeepSpeed builder
+    assert (ds["zero_optimization"]["stage"], ds["train_micro_batch_size_per_gpu"], ds["bf16"]["enabled"]) == (1, 4, False)
     steps = [c["step"] for c in json.loads((run / "checkpoints.json").read_text())["checkpoints"]]
     assert steps == [5, 6, 10, 15, 20, 22]      # save_steps 5, the preemption save, the last step
     assert json.loads((run / "checkpoints.json").read_text())["final"] == str(run / "model")

@@ -111,7 +111,7 @@ def reference(logs) -> Path:
 
 
 def test_template_runs_on_two_nodes(reference, logs):
-    assert ckpt.step_of(ckpt.find_resume_path(reference / "checkpoints")) == TOTAL
+    assert ckpt.folder_step(ckpt.find_resume_path(reference / "checkpoints")) == TOTAL
     assert sorted(scalars(reference, "train/loss")) == list(range(1, TOTAL + 1))
     cfg = (reference / "config.yaml").read_text()
     assert re.search(r"nodes: 2\n", cfg) and re.search(r"tasks_per_node: 1\n", cfg)   # from Slurm, at run time
@@ -160,6 +160,6 @@ def test_stages_as_separate_jobs_same_lr(reference, logs):
     for k, end in enumerate([16, 26, 40]):
         job_id = submit("--nodes", "2", *ONE_RANK_A_NODE, "--stage", str(k), "--run-name", "staged")
         assert wait_job(job_id) == "COMPLETED", f"stage {k}\n{job_logs(run, job_id)}"
-        assert ckpt.step_of(ckpt.find_resume_path(run / "checkpoints")) == end
+        assert ckpt.folder_step(ckpt.find_resume_path(run / "checkpoints")) == end
     assert scalars(run, "train/lr") == scalars(reference, "train/lr")
     assert len({n for n, _ in placements(run).values()}) == 2

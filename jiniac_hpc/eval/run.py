@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 from pathlib import Path
 from typing import Optional
 
@@ -28,21 +27,21 @@ from jiniac_hpc.eval import jaster, langtest, mtbench
 from jiniac_hpc.eval.config import EvalConfig
 from jiniac_hpc.eval.report import log_tensorboard, scalars
 from jiniac_hpc.paths import resolve_path
+from jiniac_hpc.train.checkpoint import folder_step
 
 log = logging.getLogger(__name__)
 
 
-def step_of(model_dir: Path, default: Optional[int]) -> int:
+def model_step(model_dir: Path, default: Optional[int]) -> int:
+    """The training step a model folder was saved at: its meta.json, else its name, else ``default``."""
     meta = model_dir / "meta.json"
     if meta.exists():
         m = json.loads(meta.read_text())
         for k in ("global_step", "step"):
             if isinstance(m.get(k), int):
                 return m[k]
-    hit = re.fullmatch(r"step-(\d+)", model_dir.name)
-    if hit:
-        return int(hit.group(1))
-    return default or 0
+    step = folder_step(model_dir)
+    return step if step is not None else default or 0
 
 
 def evaluate(cfg: EvalConfig, model_dir: Path, out_dir: Path, tb_dir: Optional[Path] = None) -> dict:
@@ -51,7 +50,7 @@ def evaluate(cfg: EvalConfig, model_dir: Path, out_dir: Path, tb_dir: Optional[P
     from jiniac_hpc.eval.judge import make_judge
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    step = step_of(model_dir, cfg.step)
+    step = model_step(model_dir, cfg.step)
     scores: dict = {"model": str(model_dir), "step": step, "jaster": None, "mtbench": None, "langtest": None}
     gen = Generator(model_dir, resolve_path(cfg.tokenizer) if cfg.tokenizer else None, device=cfg.device,
                     dtype=cfg.dtype, batch_size=cfg.batch_size, max_prompt_tokens=cfg.max_prompt_tokens,

@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -29,9 +28,8 @@ from jiniac_hpc.config import ConfigError, to_dict
 from jiniac_hpc.eval.config import EvalConfig
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step
-from jiniac_hpc.train.checkpoint import LATEST, latest_pointer
+from jiniac_hpc.train.checkpoint import LATEST, folder_step, latest_pointer
 
-STEP_DIR = re.compile(r"step-(\d+)")
 log = logging.getLogger(__name__)
 
 
@@ -50,7 +48,7 @@ def checkpoint_dirs(path: Path) -> list[Path]:
         raise ConfigError(f"checkpoints: {path} is not a directory")
     found = []
     for d in base.iterdir():
-        if not (d.is_dir() and STEP_DIR.fullmatch(d.name) and (d / "config.json").exists()):
+        if not (d.is_dir() and folder_step(d) is not None and (d / "config.json").exists()):
             continue
         if (d / "meta.json").exists():
             ok, why = verify(d, deep=False)
@@ -58,7 +56,7 @@ def checkpoint_dirs(path: Path) -> list[Path]:
                 log.warning("checkpoints: skipping %s: %s", d, why)
                 continue
         found.append(d)
-    return sorted(found, key=lambda d: int(STEP_DIR.fullmatch(d.name).group(1)))
+    return sorted(found, key=folder_step)
 
 
 def model_folder(path: str | Path) -> Path:

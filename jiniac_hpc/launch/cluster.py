@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Optional
 
 from jiniac_hpc.config import ConfigError, check, field, from_dict
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from jiniac_hpc.paths import REPO_ROOT
 
 
 def clusters_dir() -> Path:

@@ -73,11 +73,9 @@ def single_process_env() -> None:
     ``python`` run or a notebook); no-op when RANK is already set."""
     if "RANK" in os.environ:
         return
-    import socket
+    from jiniac_hpc.paths import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     os.environ.update({"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "1",
                        "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Optional
 
 from jiniac_hpc.launch.executor import rel
+from jiniac_hpc.paths import free_port  # noqa: F401  (jiniac tb picks its port here)
 
 #: Where training keeps its newest step, loss and rate (``train.callbacks.ProgressLog``), in the run directory.
 PROGRESS = "progress.json"
@@ -195,12 +196,6 @@ def print_status(run_dirs: list[Path], out=sys.stdout) -> list[JobRow]:
             print(f"  {row.stage}/{row.step:<12s} {row.job_id:<12s} {state:<24s} {row.elapsed:>10s}  {detail}",
                   file=out)
     return all_rows
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tensorboard_command(run_dir: Path, port: int) -> list[str]:

@@ -34,7 +34,8 @@ from jiniac_hpc.stages import config_class, get_stage, plan_function
 
 
 def stage_complete(ref: StageRef) -> bool:
-    """True when the stage's plan says every step and array task is done."""
+    """True when every step and array task of the stage is done (its plan's word, else the
+    executor's completion markers, as the launcher decides)."""
     st = get_stage(ref.stage)
     try:
         cfg = load_recipe(ref.stage, config_class(st), ref.recipe, ref.overrides)
@@ -42,8 +43,9 @@ def stage_complete(ref: StageRef) -> bool:
         steps = plan_function(st)(cfg, run_dir)
     except (ConfigError, FileNotFoundError):
         return False  # its inputs do not exist yet, so it cannot be complete
-    for s in steps:   # as the launcher does: a step the plan left open is read from the executor's markers
-        s.read_markers(run_dir, fileio.config_digest(to_dict(cfg)))
+    digest = fileio.config_digest(to_dict(cfg))
+    for s in steps:
+        s.read_markers(run_dir, digest)
     return all(not s.missing for s in steps)
 
 

@@ -1,7 +1,8 @@
 """Post-training data: prompt templates, record loading with bad-data reports, math formatting.
 
-Light modules (no torch/transformers at import time), shared by the SFT, DPO and dpo-data
-stages in :mod:`jiniac_hpc.train`:
+Data only: no module here imports torch, transformers or trl at import time (a test imports
+each with them blocked), and none imports the training code. The SFT, DPO and dpo-data stages
+that use them live in :mod:`jiniac_hpc.train`.
 
 - :mod:`.templates` -- the llm-jp instruction template and the chat format (markers, Jinja
   template with ``{% generation %}`` blocks, parser for round trips);
@@ -11,6 +12,7 @@ stages in :mod:`jiniac_hpc.train`:
   jiniac_hpc.posttrain.mathfmt --help`` shows its effect on token counts);
 - :mod:`.encode`    -- text + loss spans -> ``input_ids``/``labels`` with a tokenizer, and the
   weighted source mixture (imports ``datasets`` lazily);
+- :mod:`.pairs`     -- DPO prompt/chosen/rejected pairs rendered with the chat template;
 - :mod:`.debug_assets` -- a tiny tokenizer + random model folder for CPU tests and the
   ``debug`` recipes (``python -m jiniac_hpc.posttrain.debug_assets OUT``).
 """

@@ -17,8 +17,9 @@ import json
 import random
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
+from jiniac_hpc.fileio import write_json
 from jiniac_hpc.posttrain.records import BadRecord, Example, read_examples
 from jiniac_hpc.posttrain.templates import ChatFormat, assistant_spans, builtin_chat_template
 
@@ -132,13 +133,6 @@ def report_bad(bad: list[BadRecord], on_bad: str, total: int, max_bad_fraction: 
                         f"{max_bad_fraction}; first: {bad[0]}")
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
-
-
 def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool = True):
     """(train Dataset, eval Dataset or None, report dict) from ``data_cfg`` (an SFTDataConfig).
 
@@ -168,13 +162,13 @@ def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
         report["sources"][name] = {"path": src.path, "read": read, "bad": len(bad), "kept": len(enc)}
     report["bad_records"] = [b.to_dict() for b in bad_all]
     if run_dir is not None and is_main:
-        write_json_atomic(Path(run_dir) / "data_report.json", report)
+        write_json(Path(run_dir) / "data_report.json", report)
     report_bad(bad_all, data_cfg.on_bad_record, total, data_cfg.max_bad_fraction, "SFT")
     mixed, used = mix(parts, data_cfg.seed)
     for name, n in used.items():
         report["sources"][name]["used"] = n
     if run_dir is not None and is_main:
-        write_json_atomic(Path(run_dir) / "data_report.json", report)
+        write_json(Path(run_dir) / "data_report.json", report)
     if not mixed:
         raise DataError("no usable SFT example in data.sources: " + json.dumps(report["sources"], ensure_ascii=False))
     n_eval = min(data_cfg.eval_size, len(mixed) // 2)

@@ -16,7 +16,8 @@ import random
 from pathlib import Path
 from typing import Optional
 
-from jiniac_hpc.posttrain.encode import report_bad, write_json_atomic
+from jiniac_hpc.fileio import write_json
+from jiniac_hpc.posttrain.encode import report_bad
 from jiniac_hpc.posttrain.records import BadRecord, Example, read_pairs
 
 
@@ -86,7 +87,7 @@ def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
     report = {"path": data_cfg.path, "read": len(exs) + len(bad), "bad": len(bad), "kept": len(rows),
               "bad_records": [b.to_dict() for b in bad]}
     if run_dir is not None and is_main:
-        write_json_atomic(Path(run_dir) / "data_report.json", report)
+        write_json(Path(run_dir) / "data_report.json", report)
     report_bad(bad, data_cfg.on_bad_record, report["read"], data_cfg.max_bad_fraction, "DPO")
     if not rows:
         from jiniac_hpc.posttrain.encode import DataError

@@ -98,6 +98,8 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
     if not files:
         yield str(p), 0, BadRecord(str(p), 0, "no such file, or a folder without *.jsonl files")
         return
+    # Not fileio.read_jsonl: a bad line here is a BadRecord (reported with file:line, the rest
+    # still read), where read_jsonl stops at the first one.
     for f in files:
         with open(f, encoding="utf-8", errors="replace") as fh:
             for n, line in enumerate(fh, 1):

@@ -1,11 +1,6 @@
-"""Trainer callbacks shared by pretraining, SFT and DPO.
+"""Trainer callbacks of every training run (wired by :class:`jiniac_hpc.train.run.TrainingRun`).
 
-    callbacks = [StepCheckpointCallback(save_every=1000, final_step=max_steps),
-                 PreemptionCallback(PreemptionGuard(preempt_at={17, 30})),
-                 TensorBoardScalars(run_dir / "tensorboard", purge_step=resumed_step + 1)]
-    trainer = MyTrainer(..., callbacks=callbacks)
-    trainer.train(...)
-    status = finish_preempted(callbacks[1], trainer)     # requeue on Slurm / tell the user locally
+    python -m pytest tests/test_sft_train.py    # a run that is preempted, requeued and logs to TensorBoard
 
 - :class:`StepCheckpointCallback`: a checkpoint every N global steps and at the last step of
   the job (with :class:`~jiniac_hpc.train.hf_checkpoint.AtomicCheckpointMixin` they are atomic).
@@ -25,9 +20,7 @@ Imports transformers: only job processes import this module.
 """
 from __future__ import annotations
 
-import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -35,6 +28,7 @@ from typing import Optional
 
 from transformers import TrainerCallback
 
+from jiniac_hpc import fileio
 from jiniac_hpc.launch.distributed import PreemptionGuard, requeue_self
 from jiniac_hpc.launch.status import PROGRESS
 
@@ -43,13 +37,15 @@ HF_TAGS = {"loss": "train/loss", "grad_norm": "train/grad_norm", "eval_loss": "e
 
 
 class StepCheckpointCallback(TrainerCallback):
-    """Save every ``save_every`` global steps and at ``final_step`` (the end of this job)."""
+    """Save every ``save_every`` global steps and at ``final_step`` (the end of this job; None: the
+    Trainer's ``max_steps``, for runs whose length is only known once training starts)."""
 
-    def __init__(self, save_every: int, final_step: int):
+    def __init__(self, save_every: int, final_step: Optional[float] = None):
         self.save_every, self.final_step = save_every, final_step
 
     def on_step_end(self, args, state, control, **kw):
-        if state.global_step % self.save_every == 0 or state.global_step >= self.final_step:
+        final = state.max_steps if self.final_step is None else self.final_step
+        if state.global_step % self.save_every == 0 or state.global_step >= final:
             control.should_save = True
         return control
 
@@ -134,9 +130,7 @@ class ProgressLog(TrainerCallback):
         parts += [f"{tps:.0f} tok/s"] if tps is not None else []
         parts += [f"eta {_hms(eta)}"] if eta is not None else []
         print(" ".join(parts), flush=True)
-        tmp = self.path.with_name(f".{PROGRESS}.tmp")
-        tmp.write_text(json.dumps(rec))
-        os.replace(tmp, self.path)
+        fileio.write_json(self.path, rec, indent=None)
         return control
 
 

@@ -1,7 +1,7 @@
 """Checkpoint folders: ``checkpoints/step-XXXXXXXX/``, atomic, verified, ``latest``, keep last k.
 
-    from jiniac_hpc.train.checkpoint import find_resume_path, list_checkpoints
-    path = find_resume_path(run_dir / "checkpoints", resume="auto")   # None: start fresh
+    from jiniac_hpc.train.checkpoint import list_checkpoints, resume_point
+    path = resume_point(run_dir / "checkpoints", "auto")   # None: start fresh
     python -m jiniac_hpc.train.checkpoint logs/pretrain/debug/checkpoints   # list + verify
 
 Shared by pretraining, SFT and DPO (litgpt's ``step-XXXXXXXX`` naming). This module is light (no torch):
@@ -34,12 +34,18 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
+from jiniac_hpc import fileio
+from jiniac_hpc.config import ConfigError
+
 log = logging.getLogger("jiniac.checkpoint")
 
+CHECKPOINTS = "checkpoints"   # <run_dir>/checkpoints/step-XXXXXXXX
 META = "meta.json"
 LATEST = "latest"
 HASH_MAX_BYTES = 64 << 20   # hash small files (states, RNG, sampler); size-check the big ones
-_STEP_RE = re.compile(r"^step-(\d{8})$")
+#: The one pattern of a step folder's name (written ``step-XXXXXXXX``; other tools' ``step-N`` folders
+#: are read too, e.g. by the eval sweep).
+STEP_DIR = re.compile(r"step-(\d+)")
 
 
 def step_name(step: int) -> str:
@@ -55,9 +61,9 @@ def tmp_path(root: str | Path, step: int) -> Path:
     return Path(root) / f".tmp-{step_name(step)}"
 
 
-def step_of(path: str | Path) -> Optional[int]:
-    """``.../step-00000040`` -> 40; None for anything else."""
-    m = _STEP_RE.match(Path(path).name)
+def folder_step(path: str | Path) -> Optional[int]:
+    """The step in a folder's name: ``.../step-00000040`` -> 40; None for anything else."""
+    m = STEP_DIR.fullmatch(Path(path).name)
     return int(m.group(1)) if m else None
 
 
@@ -66,8 +72,8 @@ def list_checkpoints(root: str | Path) -> list[Path]:
     root = Path(root)
     if not root.is_dir():
         return []
-    found = [p for p in root.iterdir() if p.is_dir() and step_of(p) is not None]
-    return sorted(found, key=step_of)
+    found = [p for p in root.iterdir() if p.is_dir() and folder_step(p) is not None]
+    return sorted(found, key=folder_step)
 
 
 def _sha256(path: Path) -> str:
@@ -90,12 +96,6 @@ def _manifest(folder: Path) -> dict[str, dict]:
     return files
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def commit(tmp: str | Path, meta: dict, keep_last: Optional[int] = None) -> Path:
     """Finish a save (rank 0 only, after every rank wrote into ``tmp``). Returns the final path.
 
@@ -108,7 +108,7 @@ def commit(tmp: str | Path, meta: dict, keep_last: Optional[int] = None) -> Path
     data = dict(meta)
     data["files"] = _manifest(tmp)
     data["complete"] = True
-    _write_text_atomic(tmp / META, json.dumps(data, indent=1, sort_keys=True))
+    fileio.write_json(tmp / META, data, sort_keys=True)
     if final.exists():
         old = final.with_name(f".old-{final.name}")
         shutil.rmtree(old, ignore_errors=True)
@@ -117,7 +117,7 @@ def commit(tmp: str | Path, meta: dict, keep_last: Optional[int] = None) -> Path
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(tmp, final)
-    _write_text_atomic(tmp.parent / LATEST, final.name + "\n")
+    fileio.atomic_write(tmp.parent / LATEST, final.name + "\n")
     if keep_last:
         prune(tmp.parent, keep_last)
     return final
@@ -132,10 +132,10 @@ def prune(root: str | Path, keep_last: int) -> list[Path]:
     ckpts = list_checkpoints(root)
     good = [p for p in ckpts if verify(p, deep=False)[0]]
     keep = set(good[-keep_last:]) if keep_last > 0 else set(good)
-    newest_good = step_of(good[-1]) if good else -1
+    newest_good = folder_step(good[-1]) if good else -1
     removed = []
     for p in ckpts:
-        if p in keep or step_of(p) > newest_good:
+        if p in keep or folder_step(p) > newest_good:
             continue
         shutil.rmtree(p, ignore_errors=True)
         removed.append(p)
@@ -229,7 +229,7 @@ def find_resume_path(root: str | Path, resume: str | None = "auto", *, warn=None
     ckpts = list_checkpoints(root)
     ptr = latest_pointer(root)
     # Newest first; the pointer is a hint (it may lag a crash between rename and pointer write).
-    order = sorted(ckpts, key=step_of, reverse=True)
+    order = sorted(ckpts, key=folder_step, reverse=True)
     if ptr is not None and ptr in order and ptr != order[0]:
         warn(f"{root}/{LATEST} names {ptr.name} but {order[0].name} is newer; checking the newer one first")
     for p in order:
@@ -239,6 +239,33 @@ def find_resume_path(root: str | Path, resume: str | None = "auto", *, warn=None
         warn(f"skipping checkpoint {p}: {why}; falling back to the previous one")
     return None
 
+
+
+def resume_point(root: str | Path, resume: str | None = "auto", init_from: Optional[str | Path] = None,
+                 *, warn=None) -> Optional[Path]:
+    """The one resume rule of every training stage: the newest complete checkpoint under ``root``
+    (:func:`find_resume_path`), else, with ``resume: auto``, the newest one of ``init_from`` (another
+    run's folder or its ``checkpoints/``; ConfigError naming ``train.init_from`` if it has none)."""
+    found = find_resume_path(root, resume, warn=warn)
+    if found is None and resume == "auto" and init_from:
+        p = Path(init_from)
+        p = p / CHECKPOINTS if (p / CHECKPOINTS).is_dir() else p
+        found = find_resume_path(p, "auto", warn=warn)
+        if found is None:
+            raise ConfigError(f"train.init_from: no complete checkpoint under {p}")
+    return found
+
+
+def write_list(run_dir: Path, final: Optional[Path] = None) -> Path:
+    """``<run_dir>/checkpoints.json``: every complete ``step-*`` checkpoint (and the final model).
+
+    The eval stage's sweep (``checkpoints: <run_dir>``) evaluates these; JINIAC picked the SFT
+    checkpoint with the best AVG_jaster/MT-bench balance out of one every 100 steps.
+    """
+    items = [{"step": folder_step(p), "path": str(p), "epoch": read_meta(p).get("epoch")}
+             for p in list_checkpoints(Path(run_dir) / CHECKPOINTS) if verify(p, deep=False)[0]]
+    data = {"run_dir": str(run_dir), "checkpoints": items, "final": str(final) if final else None}
+    return fileio.write_json(Path(run_dir) / "checkpoints.json", data)
 
 def main(argv: list[str] | None = None) -> int:
     root = Path((argv or sys.argv[1:] or ["."])[0])

@@ -10,8 +10,9 @@ disabled (TRL's ``ref_model=None`` with a PEFT model), so no second copy of the 
 
 Run directory ``logs/dpo/<run>/``: ``checkpoints/step-*`` (adapter checkpoints, the pretraining
 layout and resume path), ``adapted_modules.json``, ``data_report.json``, ``tensorboard/``
-(``rewards/margins``, ``rewards/chosen``...), and ``model/`` + ``model.done``: the adapters merged
-into the weights, a plain HF model folder with the tokenizer.
+(``rewards/margins``, ``rewards/chosen``...), and ``model/``: the adapters merged into the
+weights, a plain HF model folder with the tokenizer. Done when the executor's marker
+``completions/train/00000.json`` holds the outcome; a preempted run has none and resumes.
 """
 from __future__ import annotations
 
@@ -22,25 +23,19 @@ from jiniac_hpc.train.dpo_config import DPOConfig
 
 
 def plan(cfg: DPOConfig, run_dir: Path) -> list[Step]:
+    """Check the model and the pairs on the login node; one distributed step (done: its marker)."""
     from jiniac_hpc.posttrain.records import check_data_path
-    from jiniac_hpc.posttrain.trainer import check_tokenizer, resolve_model_path
+    from jiniac_hpc.train.finetune import check_tokenizer, resolve_model_path
 
     check_tokenizer(cfg.tokenizer_path, resolve_model_path(cfg.model_path))
     check_data_path(cfg.data.path, "data.path", " (run the dpo-data stage first?)")
-    done = Path(f"{run_dir}/model.done").exists()
-    return [Step("train", "jiniac_hpc.train.dpo:train", distributed=True, done=[done])]
+    return [Step("train", "jiniac_hpc.train.dpo:train", distributed=True)]
 
 
 def train(cfg: DPOConfig, ctx: TaskContext) -> dict:
-    from jiniac_hpc.model.load import load_model
-    from jiniac_hpc.posttrain import trainer as pt
+    """The training task (every rank runs it): the pairs, TRL's DPO loss, the shared rest."""
     from jiniac_hpc.posttrain.pairs import build_dpo_dataset
+    from jiniac_hpc.train.finetune import train_task
 
-    run_dir = Path(ctx.run_dir)
-    model_dir, tok = pt.model_and_tokenizer(cfg.model_path, cfg.tokenizer_path, cfg.data.chat_template, cfg.data.chat)
-    train_ds, eval_ds, report = build_dpo_dataset(cfg.data, tok, run_dir, is_main=ctx.rank == 0)
-    pt.log(f"DPO data: {len(train_ds)} train / {len(eval_ds) if eval_ds else 0} eval pairs, "
-           f"{report['bad']} bad of {report['read']}")
-    model = load_model(model_dir, "bfloat16" if cfg.train.bf16 else "float32", device="cpu")
     extra = {"beta": cfg.beta, "loss_type": [cfg.loss_type], "max_length": cfg.data.max_length}
-    return pt.run_trainer("dpo", cfg, model, tok, train_ds, eval_ds, run_dir, rank=ctx.rank, extra_args=extra)
+    return train_task("dpo", cfg, ctx, build_dpo_dataset, extra_args=extra)

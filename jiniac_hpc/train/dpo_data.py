@@ -8,21 +8,21 @@ their own model as the rejected side. Input: JSONL of prompts (``prompt``, ``mes
 
 1. ``generate``, an array over chunks of ``chunk_size`` prompts: task i loads the SFT model,
    renders its prompts with the SFT template, generates batched (left padding, sampling seeded
-   by ``generation.seed + i``), and writes ``chunks/<i:05d>.jsonl`` + ``.done`` atomically.
-   A rerun skips finished chunks.
+   by ``generation.seed + i``), and writes ``chunks/<i:05d>.jsonl`` atomically. A rerun skips
+   the chunks whose completion marker (``completions/generate/<i:05d>.json``, written by the
+   executor) is there for the same config.
 2. ``merge``: drops pairs whose rejected side is empty or identical to the chosen side, writes
    ``pairs.jsonl`` (the dpo stage's ``data.path``) and ``report.json`` / ``report.md`` with the
    counts (read, bad input with file:line, generated, empty, identical, kept).
 """
 from __future__ import annotations
 
-import json
 import math
-import os
 import unicodedata
 from pathlib import Path
 
-from jiniac_hpc.config import ConfigError
+from jiniac_hpc import fileio
+from jiniac_hpc.config import ConfigError, to_dict
 from jiniac_hpc.launch.cluster import JobConfig
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step, TaskContext
@@ -52,17 +52,15 @@ def chunk_path(run_dir: Path, i: int) -> Path:
 
 
 def plan(cfg: DPODataConfig, run_dir: Path) -> list[Step]:
-    from jiniac_hpc.posttrain.trainer import check_tokenizer, resolve_model_path
+    from jiniac_hpc.train.finetune import check_tokenizer, resolve_model_path
 
     check_tokenizer(cfg.tokenizer_path, resolve_model_path(cfg.model_path))
     n = count_rows(_prompt_files(cfg))
     if n == 0:
         raise ConfigError(f"prompts: {cfg.prompts} has no records")
-    chunks = math.ceil(n / cfg.chunk_size)
-    done = [Path(f"{chunk_path(run_dir, i)}.done").exists() for i in range(chunks)]
-    merged = Path(f"{run_dir}/pairs.jsonl.done").exists()
-    return [Step("generate", "jiniac_hpc.train.dpo_data:generate", tasks=chunks, done=done),
-            Step("merge", "jiniac_hpc.train.dpo_data:merge", done=[merged and all(done)],
+    # done: the executor's markers (a merge marker is only ever written after every chunk's)
+    return [Step("generate", "jiniac_hpc.train.dpo_data:generate", tasks=math.ceil(n / cfg.chunk_size)),
+            Step("merge", "jiniac_hpc.train.dpo_data:merge",
                  job=JobConfig(gpus=False, time_min=cfg.job.time_min))]
 
 
@@ -80,23 +78,13 @@ def _rows(cfg: DPODataConfig, start: int, stop: int):
                 return
 
 
-def _write_jsonl_atomic(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for r in rows:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
-    Path(f"{path}.done").write_text("ok\n")
-
-
 def generate(cfg: DPODataConfig, ctx: TaskContext) -> dict:
     """Array task ``ctx.task``: the rejected answers of one chunk of prompts."""
     import torch
 
     from jiniac_hpc.model.generate import generate
     from jiniac_hpc.model.load import load_model
-    from jiniac_hpc.posttrain import trainer as pt
+    from jiniac_hpc.train import finetune as pt
     from jiniac_hpc.posttrain.pairs import prompt_tokens, render_prompt
     from jiniac_hpc.posttrain.records import BadRecord, read_pairs_rows
 
@@ -132,7 +120,7 @@ def generate(cfg: DPODataConfig, ctx: TaskContext) -> dict:
             text = text.split(m)[0]
         results.append({"file": ex.file, "line": ex.line, "record": ex.meta, "rejected": text.strip()})
     results.sort(key=lambda r: (r["file"], r["line"]))
-    _write_jsonl_atomic(out, results)
+    fileio.write_jsonl(out, results)
     return {"chunk": ctx.task, "rows": len(rows), "generated": len(todo)}
 
 
@@ -146,14 +134,14 @@ def merge(cfg: DPODataConfig, ctx: TaskContext) -> dict:
     """Collect the chunks into pairs.jsonl; drop empty and identical pairs; report the counts."""
     run_dir = Path(ctx.run_dir)
     n_chunks = math.ceil(count_rows(_prompt_files(cfg)) / cfg.chunk_size)
-    missing = [i for i in range(n_chunks) if not Path(f"{chunk_path(run_dir, i)}.done").exists()]
+    digest = fileio.config_digest(to_dict(cfg))
+    missing = [i for i in range(n_chunks) if not fileio.is_done(run_dir, "generate", i, digest)]
     if missing:
         raise RuntimeError(f"chunks {missing} of {run_dir}/chunks are not done; relaunch to generate them")
     counts = {"read": 0, "bad_input": 0, "generated": 0, "empty_rejected": 0, "identical": 0, "kept": 0}
     bad, pairs = [], []
     for i in range(n_chunks):
-        for line in chunk_path(run_dir, i).read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
+        for r in fileio.read_jsonl(chunk_path(run_dir, i)):
             counts["read"] += 1
             if "bad" in r:
                 counts["bad_input"] += 1
@@ -167,13 +155,13 @@ def merge(cfg: DPODataConfig, ctx: TaskContext) -> dict:
             else:
                 counts["kept"] += 1
                 pairs.append({**r["record"], "rejected": r["rejected"]})
-    _write_jsonl_atomic(run_dir / "pairs.jsonl", pairs)
+    fileio.write_jsonl(run_dir / "pairs.jsonl", pairs)
     report = {"counts": counts, "bad_input": bad, "model": cfg.model_path, "prompts": cfg.prompts}
-    (run_dir / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    fileio.write_json(run_dir / "report.json", report)
     md = ["# dpo-data report", "", f"model: `{cfg.model_path}`, prompts: `{cfg.prompts}`", "",
           "| count | n |", "|---|---|"] + [f"| {k} | {v} |" for k, v in counts.items()]
     if bad:
         md += ["", "## bad input records", ""] + [f"- {b}" for b in bad[:100]]
-    (run_dir / "report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    fileio.atomic_write(run_dir / "report.md", "\n".join(md) + "\n")
     print(f"[jiniac] dpo-data: {counts}", flush=True)
     return counts

@@ -7,10 +7,12 @@
 
 ``plan`` (login node) checks the data index, the vocabulary and the plan, computes the stage
 spans, and returns one distributed :class:`~jiniac_hpc.stages.Step` (done when a complete
-checkpoint reaches the job's last step). ``train_task`` runs on every rank: it builds the
-model, the data (sampler resumed from the checkpoint), the DeepSpeed config (written to
-``<run_dir>/deepspeed.json``) and the Trainer, resumes from ``checkpoints/`` automatically and
-trains to the end of the plan, of ``train.stage`` or of ``train.max_steps``.
+checkpoint reaches the job's last step, so raising ``train.max_steps`` trains on). ``train_task``
+runs on every rank: it supplies the model, the data (sampler resumed from the checkpoint) and
+:class:`~jiniac_hpc.train.trainer.PretrainTrainer` (the loss and its checks) to the run assembly
+:mod:`jiniac_hpc.train.run` (DeepSpeed config in ``<run_dir>/deepspeed.json``, callbacks,
+TensorBoard, preemption), resumes from ``checkpoints/`` automatically and trains to the end of
+the plan, of ``train.stage`` or of ``train.max_steps``.
 
 Run directory: ``config.yaml``, ``deepspeed.json``, ``checkpoints/step-XXXXXXXX/`` (+ ``latest``),
 ``tensorboard/`` (tags: :mod:`jiniac_hpc.train.metrics`), ``submitit/`` logs.
@@ -45,9 +47,6 @@ from jiniac_hpc.stages import Step, TaskContext
 from jiniac_hpc.train import checkpoint as ckpt
 from jiniac_hpc.train.config import PretrainConfig
 from jiniac_hpc.train.schedule import StageSpan, make_spans
-
-CHECKPOINTS = "checkpoints"
-
 
 # ---------------------------------------------------------------------------------------------
 # Login node
@@ -97,21 +96,10 @@ def target_step(cfg: PretrainConfig, spans: list[StageSpan]) -> int:
     return min(end, cfg.train.max_steps) if cfg.train.max_steps else end
 
 
-def _init_root(cfg: PretrainConfig) -> Optional[Path]:
-    if not cfg.train.init_from:
-        return None
-    p = resolve_path(cfg.train.init_from)
-    return p / CHECKPOINTS if (p / CHECKPOINTS).is_dir() else p
-
-
 def resume_point(cfg: PretrainConfig, run_dir: Path, warn=None) -> Optional[Path]:
     """This run's newest complete checkpoint, else ``train.init_from``'s, else None."""
-    found = ckpt.find_resume_path(Path(run_dir) / CHECKPOINTS, cfg.train.resume, warn=warn)
-    if found is None and cfg.train.resume == "auto" and _init_root(cfg) is not None:
-        found = ckpt.find_resume_path(_init_root(cfg), "auto", warn=warn)
-        if found is None:
-            raise ConfigError(f"train.init_from: no complete checkpoint under {_init_root(cfg)}")
-    return found
+    init = resolve_path(cfg.train.init_from) if cfg.train.init_from else None
+    return ckpt.resume_point(Path(run_dir) / ckpt.CHECKPOINTS, cfg.train.resume, init, warn=warn)
 
 
 def check_vocab(cfg: PretrainConfig, index: dict, index_path: Path) -> None:
@@ -143,76 +131,28 @@ def plan(cfg: PretrainConfig, run_dir: Path) -> list[Step]:
 # ---------------------------------------------------------------------------------------------
 
 
-def deepspeed_config(cfg: PretrainConfig, grad_accum: int, cuda: bool) -> dict:
-    """The DeepSpeed config generated from the recipe (written to ``<run_dir>/deepspeed.json``)."""
-    t = cfg.train
-    return {
-        "train_batch_size": t.global_batch_size,
-        "train_micro_batch_size_per_gpu": t.micro_batch_size,
-        "gradient_accumulation_steps": grad_accum,
-        "gradient_clipping": t.grad_clip,
-        # contiguous_gradients copies every gradient into a flat buffer during backward to avoid
-        # fragmentation of ZeRO-2's partitioned gradients; ZeRO-1 keeps whole gradients, so it
-        # would only add copies (15-20% of a CPU debug step, benchmarks/train_step.py).
-        "zero_optimization": {"stage": t.zero_stage, "contiguous_gradients": t.zero_stage >= 2, "overlap_comm": cuda,
-                              "reduce_scatter": True, "reduce_bucket_size": 200_000_000,
-                              "allgather_bucket_size": 200_000_000},
-        # check_grad_overflow: a non-finite gradient norm skips the update in bf16 too, so a NaN
-        # stop always leaves the last good weights in place.
-        "bf16": {"enabled": t.precision == "bf16", "check_grad_overflow": True},
-        "fp16": {"enabled": t.precision == "fp16", "loss_scale": 0, "initial_scale_power": 16},
-        "steps_per_print": 1_000_000_000,
-        "wall_clock_breakdown": False,
-    }
-
-
-def _dist_env() -> tuple[int, int, int]:
-    return (int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)),
-            int(os.environ.get("LOCAL_WORLD_SIZE", os.environ.get("WORLD_SIZE", 1))))
-
-
-def _write_json_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
-
-
 def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
     """One rank of the training job (see the module docstring)."""
+    from jiniac_hpc.train.run import TrainingRun
+
+    t = cfg.train
+    run = TrainingRun(ctx.run_dir, preempt_at=t.preempt_at, deepspeed=t.deepspeed)
+
     import torch
-
-    cuda = torch.cuda.is_available()
-    if not cuda:
-        os.environ.setdefault("DS_ACCELERATOR", "cpu")
-    if cfg.train.deepspeed:
-        from jiniac_hpc.launch.distributed import single_process_env
-
-        single_process_env()   # DeepSpeed needs a process group even for one process
-    rank, world, local_world = _dist_env()
-    if not cuda:   # ranks share the cores; torchrun sets OMP_NUM_THREADS=1, submitit does not
-        threads = os.environ.get("OMP_NUM_THREADS")
-        torch.set_num_threads(int(threads) if threads else max(1, (os.cpu_count() or 1) // local_world))
-
     from transformers import TrainingArguments, set_seed
 
     from jiniac_hpc.data.dataset import PackedDataset
     from jiniac_hpc.data.loader import build_dataloader
     from jiniac_hpc.data.sampler import CurriculumSampler
-    from jiniac_hpc.launch.distributed import PreemptionGuard
     from jiniac_hpc.model import build_model, flops_per_token
-    from jiniac_hpc.train.callbacks import (PreemptionCallback, ProgressLog, StepCheckpointCallback,
-                                            TensorBoardScalars, finish_preempted)
     from jiniac_hpc.train.trainer import SAMPLER_STATE, IndexedDataset, PretrainTrainer
 
     run_dir = Path(ctx.run_dir)
-    t = cfg.train
-    guard = PreemptionGuard(preempt_at=set(t.preempt_at))   # first: a USR2 during setup is not lost
     index_path, index = read_index(cfg)
     check_vocab(cfg, index, index_path)
-    ga = t.grad_accum(world)
+    ga = t.grad_accum(run.world)
     train_ds = IndexedDataset(PackedDataset(index_path, "train"))
-    sampler = CurriculumSampler(train_ds, cfg.plan, seed=cfg.plan.seed, rank=rank, world_size=world,
+    sampler = CurriculumSampler(train_ds, cfg.plan, seed=cfg.plan.seed, rank=run.rank, world_size=run.world,
                                 micro_batch_size=t.micro_batch_size, grad_accum=ga)
     spans = make_spans(sampler.stage_spans(), cfg.plan.stages, cfg.schedule.lr)
     end = target_step(cfg, spans)
@@ -220,9 +160,9 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
     at = ckpt.read_meta(resume)["step"] if resume else 0
     if resume is not None:
         sampler.load_state_dict(json.loads((resume / SAMPLER_STATE).read_text()))
-    if rank == 0:
-        print(f"[jiniac] pretrain: {world} rank(s), global batch {t.global_batch_size} = {t.micro_batch_size} x "
-              f"{world} x {ga}; plan {[(s.name, s.start, s.end) for s in spans]}; this job: steps {at} -> {end}; "
+    if run.rank == 0:
+        print(f"[jiniac] pretrain: {run.world} rank(s), global batch {t.global_batch_size} = {t.micro_batch_size} x "
+              f"{run.world} x {ga}; plan {[(s.name, s.start, s.end) for s in spans]}; this job: steps {at} -> {end}; "
               f"resume from {resume or 'scratch'}", flush=True)
     if at >= end:
         return {"status": "complete", "step": at, "checkpoint": str(resume), "message": "nothing to do"}
@@ -236,48 +176,30 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
     model = build_model(cfg.model, dtype=model_dtype)
     if t.gradient_checkpointing:
         model.gradient_checkpointing_enable()
-    hf_cfg = model.config
     seq_len = train_ds.seq_len
-
-    ds_cfg = None
-    if t.deepspeed:
-        ds_cfg = deepspeed_config(cfg, ga, cuda)
-        if rank == 0:
-            _write_json_atomic(run_dir / "deepspeed.json", ds_cfg)
     evaluate = t.eval_every > 0 and len(eval_ds) > 0
-    args = TrainingArguments(
-        output_dir=str(run_dir / "hf"), use_cpu=not cuda, ddp_backend="nccl" if cuda else "gloo",
-        per_device_train_batch_size=t.micro_batch_size, per_device_eval_batch_size=t.micro_batch_size,
-        gradient_accumulation_steps=ga, max_steps=end, learning_rate=cfg.schedule.lr,
-        weight_decay=t.weight_decay, adam_beta1=t.adam_beta1, adam_beta2=t.adam_beta2, adam_epsilon=t.adam_eps,
-        max_grad_norm=t.grad_clip, bf16=t.precision == "bf16", fp16=t.precision == "fp16",
-        logging_steps=t.log_every, eval_strategy="steps" if evaluate else "no",
-        eval_steps=t.eval_every if evaluate else None, save_strategy="no", report_to=[],
-        deepspeed=ds_cfg, ignore_data_skip=True, remove_unused_columns=False, seed=t.seed,
-        dataloader_num_workers=0, prediction_loss_only=True, disable_tqdm=True, include_num_input_tokens_seen="no",
+    args = run.arguments(
+        TrainingArguments, precision=t.precision, zero_stage=t.zero_stage if t.deepspeed else None,
+        global_batch=t.global_batch_size, per_device_train_batch_size=t.micro_batch_size,
+        gradient_accumulation_steps=ga, max_steps=end, learning_rate=cfg.schedule.lr, weight_decay=t.weight_decay,
+        adam_beta1=t.adam_beta1, adam_beta2=t.adam_beta2, adam_epsilon=t.adam_eps, max_grad_norm=t.grad_clip,
+        logging_steps=t.log_every, eval_steps=t.eval_every if evaluate else None, seed=t.seed,
+        ignore_data_skip=True, prediction_loss_only=True, include_num_input_tokens_seen="no",
         torch_compile=t.torch_compile,
         # Trainer's own NaN filter reads the loss every micro-batch (a device sync each on GPU);
         # check_finite already stops on a non-finite loss, once per optimizer step.
-        logging_nan_inf_filter=False,
-    )
-    preempt_cb = PreemptionCallback(guard)
-    tb = TensorBoardScalars(run_dir / "tensorboard", purge_step=at + 1 if at else None)
-    trainer = PretrainTrainer(
-        model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds if evaluate else None,
-        callbacks=[StepCheckpointCallback(t.save_every, end if t.save_final else float("inf")), preempt_cb, tb,
-                   ProgressLog(run_dir)],
-        train_loader=loader, spans=spans, schedule_cfg=cfg.schedule,
-        flops_per_token=flops_per_token(hf_cfg, seq_len), peak_tflops=ctx.cluster.peak_tflops, seq_len=seq_len,
-        tokens_per_step=t.global_batch_size * seq_len, check_finite=t.check_finite,
-        max_weight_norm_change=t.max_weight_norm_change, inject_nan_at_step=t.inject_nan_at_step, inject_inf_grad_at_step=t.inject_inf_grad_at_step)
-    trainer.checkpoint_root = run_dir / CHECKPOINTS
-    trainer.keep_last = t.keep_last
-    try:
-        trainer.train(resume_from_checkpoint=str(resume) if resume else None)
-    finally:
-        tb.close()
-    if preempt_cb.preempted and trainer.state.global_step < end:
-        return finish_preempted(preempt_cb, trainer, rank)
+        logging_nan_inf_filter=False)
+    trainer = run.trainer(
+        PretrainTrainer, resume=resume, save_every=t.save_every, final_step=end if t.save_final else float("inf"),
+        keep_last=t.keep_last, model=model, args=args, train_dataset=train_ds,
+        eval_dataset=eval_ds if evaluate else None, train_loader=loader, spans=spans, schedule_cfg=cfg.schedule,
+        flops_per_token=flops_per_token(model.config, seq_len), peak_tflops=ctx.cluster.peak_tflops,
+        seq_len=seq_len, tokens_per_step=t.global_batch_size * seq_len, check_finite=t.check_finite,
+        max_weight_norm_change=t.max_weight_norm_change, inject_nan_at_step=t.inject_nan_at_step,
+        inject_inf_grad_at_step=t.inject_inf_grad_at_step)
+    preempted = run.train()
+    if preempted:
+        return preempted
     if trainer.state.global_step < end:   # never report a short run as complete
         raise RuntimeError(f"the data ran out at global step {trainer.state.global_step}, before this job's last step "
                            f"{end}: the checkpoint's data position ({sampler.position} samples at the end) and its "

@@ -14,12 +14,15 @@ Run directory ``logs/sft/<run>/``:
   :mod:`jiniac_hpc.train.hf_checkpoint`); each one is a ``from_pretrained`` folder with the
   tokenizer, so the eval sweep can load it directly;
 - ``checkpoints.json``: the list of checkpoints for the eval sweep;
-- ``model/`` + ``model.done``: the final model (LoRA merged if LoRA was on);
+- ``model/``: the final model (LoRA merged if LoRA was on), written atomically; the task's
+  outcome (``completions/train/00000.json``, written by the executor) marks the run done;
 - ``data_report.json``: per-source counts and every bad record (file, line, reason);
 - ``tensorboard/``.
 
 Preemption (USR2/SIGTERM, or ``train.preempt_at`` in drills): all ranks save at the next step
-boundary, rank 0 requeues the Slurm job, and the rerun resumes from ``resume: auto``.
+boundary, rank 0 requeues the Slurm job, and the rerun resumes from ``resume: auto``. The run
+assembly (checkpoints, resume, TensorBoard, preemption) is :mod:`jiniac_hpc.train.run`; what SFT
+shares with DPO (start model, LoRA, export) is :mod:`jiniac_hpc.train.finetune`.
 """
 from __future__ import annotations
 
@@ -30,27 +33,20 @@ from jiniac_hpc.train.sft_config import SFTConfig
 
 
 def plan(cfg: SFTConfig, run_dir: Path) -> list[Step]:
-    """Check the model and data paths on the login node; one distributed training step."""
+    """Check the model and data paths on the login node; one distributed training step (done:
+    the executor's completion marker, written when a task returns "done", never "preempted")."""
     from jiniac_hpc.posttrain.records import check_data_path
-    from jiniac_hpc.posttrain.trainer import check_tokenizer, resolve_model_path
+    from jiniac_hpc.train.finetune import check_tokenizer, resolve_model_path
 
     check_tokenizer(cfg.tokenizer_path, resolve_model_path(cfg.model_path))
     for i, src in enumerate(cfg.data.sources):
         check_data_path(src.path, f"data.sources[{i}].path")
-    done = Path(f"{run_dir}/model.done").exists()
-    return [Step("train", "jiniac_hpc.train.sft:train", distributed=True, done=[done])]
+    return [Step("train", "jiniac_hpc.train.sft:train", distributed=True)]
 
 
 def train(cfg: SFTConfig, ctx: TaskContext) -> dict:
-    """The training task (every rank runs it)."""
-    from jiniac_hpc.model.load import load_model
-    from jiniac_hpc.posttrain import trainer as pt
+    """The training task (every rank runs it): the SFT data, TRL's SFT loss, the shared rest."""
     from jiniac_hpc.posttrain.encode import build_sft_dataset
+    from jiniac_hpc.train.finetune import train_task
 
-    run_dir = Path(ctx.run_dir)
-    model_dir, tok = pt.model_and_tokenizer(cfg.model_path, cfg.tokenizer_path, cfg.data.chat_template, cfg.data.chat)
-    train_ds, eval_ds, report = build_sft_dataset(cfg.data, tok, run_dir, is_main=ctx.rank == 0)
-    pt.log(f"SFT data: {len(train_ds)} train / {len(eval_ds) if eval_ds else 0} eval examples; "
-           + ", ".join(f"{k}: {v.get('used', 0)} used, {v['bad']} bad" for k, v in report["sources"].items()))
-    model = load_model(model_dir, "bfloat16" if cfg.train.bf16 else "float32", device="cpu")
-    return pt.run_trainer("sft", cfg, model, tok, train_ds, eval_ds, run_dir, rank=ctx.rank)
+    return train_task("sft", cfg, ctx, build_sft_dataset)

@@ -35,7 +35,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from transformers import Trainer, TrainerCallback
 
-from jiniac_hpc.train.checkpoint import find_resume_path, step_of
+from jiniac_hpc.train.checkpoint import find_resume_path, folder_step
 from jiniac_hpc.train.hf_checkpoint import AtomicCheckpointMixin
 from jiniac_hpc.train.metrics import MoEStats, Throughput
 from jiniac_hpc.train.plan_lr import PlanLR
@@ -279,7 +279,7 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
             return
         step = self.state.global_step
         good = find_resume_path(self.checkpoint_root, "auto", warn=lambda m: None) if self.checkpoint_root else None
-        where = (f"the newest checkpoint, {good} (global step {step_of(good)}), is the last good state" if good
+        where = (f"the newest checkpoint, {good} (global step {folder_step(good)}), is the last good state" if good
                  else "this run has no checkpoint yet: the relaunch starts from train.init_from or from scratch")
         raise DivergenceError(
             f"the update of global step {step} changed the global weight norm from {prev:.4g} to {norm:.4g} "
