@@ -56,7 +56,7 @@ def _stage_command(stage_name: str):
                          dry_run=dry_run)
         except (ConfigError, FileNotFoundError, NotImplementedError) as e:
             raise click.ClickException(str(e)) from None
-        if wait and res.jobs and not res.cluster.is_local:
+        if wait and res.jobs:   # local jobs are finished already
             res.wait()
             click.echo(f"[{stage_name}] all jobs finished")
 
@@ -150,7 +150,7 @@ def pipeline(recipe, cluster, start, until, overrides):
 @click.argument("runs", nargs=-1)
 def status(runs):
     """Jobs of a run (or of every run): Slurm state, elapsed time, last log line."""
-    from jiniac_hpc.launch.runner import logs_root
+    from jiniac_hpc.paths import logs_root
     from jiniac_hpc.launch.status import find_run, print_status
 
     root = logs_root()
@@ -166,7 +166,7 @@ def status(runs):
 @click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default: a free one).")
 def tb(run, port):
     """Start TensorBoard for RUN on localhost and print the ssh -L line to reach it."""
-    from jiniac_hpc.launch.runner import logs_root
+    from jiniac_hpc.paths import logs_root
     from jiniac_hpc.launch.status import find_run, free_port, ssh_hint, tensorboard_command
 
     try:
@@ -211,7 +211,7 @@ def plan(recipe, overrides, png):
 @cli.command()
 def clusters():
     """List the cluster profiles in envs/clusters/ and whether Slurm answers here."""
-    from jiniac_hpc.launch.cluster import list_clusters, load_cluster, slurm_available
+    from jiniac_hpc.cluster import list_clusters, load_cluster, slurm_available
 
     click.echo(f"Slurm reachable here: {slurm_available()}")
     for n in list_clusters():

@@ -137,7 +137,8 @@ def test_slurm_dag_kill_one_stage_and_rerun(slurm_cluster, logs_dir):
             break
         assert time.time() < deadline, "the tokenizer stage was never submitted"
         time.sleep(2)
-    ids = sorted({j.split("_")[0] for jobs in tok[0]["jobs"].values() for j in jobs})
+    ids = sorted({j.split("_")[0] for r in json.loads((Path(tok[0]["run_dir"]) / "jobs.json").read_text())
+                  for j in r["job_ids"]})
     subprocess.run(["scancel", *ids], check=True)
     rows = _wait_dag(run_dir)
     assert not (logs_dir / "tokenize" / "tiny" / "index.json").exists()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from jiniac_hpc.launch.cluster import JobConfig, load_cluster
+from jiniac_hpc.cluster import JobConfig, load_cluster
 from jiniac_hpc.launch.sbatch import build_spec, render_sbatch
 from jiniac_hpc.launch.templates import TEMPLATES, render_all, template_dir
 from jiniac_hpc.stages import get_stage
@@ -76,12 +76,12 @@ def test_template_leaves_counts_and_run_name_to_slurm(name):
     assert r.stdout == text
     assert "module " not in text and "--gres" not in text and "#SBATCH --partition=debug" in text
     assert 'RUN="${JINIAC_RUN_NAME:-debug-$SLURM_JOB_ID}"' in text
-    assert '"${JINIAC_PYTHON:-.venv/bin/python}" -u -m jiniac_hpc.launch.direct --template' in text
+    assert '"${JINIAC_PYTHON:-.venv/bin/python}" -u -m jiniac_hpc.job.direct --template' in text
     assert 'cd "${SLURM_SUBMIT_DIR:-.}"' in text and "--set job.nodes" not in text
 
 
 def test_template_job_takes_counts_from_slurm(monkeypatch):
-    from jiniac_hpc.launch.direct import slurm_job_overrides
+    from jiniac_hpc.job.direct import slurm_job_overrides
 
     monkeypatch.setenv("SLURM_NNODES", "2")
     monkeypatch.setenv("SLURM_NTASKS_PER_NODE", "1")

@@ -39,7 +39,7 @@ def _nodes() -> list[str]:
 @pytest.fixture(scope="module")
 def logs(tmp_path_factory):
     """A logs root for the module, with the debug recipe's data at logs/tokenize/debug/index.json."""
-    from jiniac_hpc.launch.cluster import slurm_available
+    from jiniac_hpc.cluster import slurm_available
     from jiniac_hpc.train.fixtures import build_index
 
     if not slurm_available() or len(_nodes()) < 2:

@@ -80,7 +80,7 @@ def build(root: Path, vocab_size: int = 2000, shards_per_source: int = 2) -> tup
 def run_inline(cfg, run_dir: Path, tasks: list[int] | None = None, index: bool = True) -> list:
     """Run the tokenize stage's steps in this process (tests, benchmarks); returns the plan's steps."""
     from jiniac_hpc.data import pretokenize
-    from jiniac_hpc.launch.cluster import ClusterProfile
+    from jiniac_hpc.cluster import ClusterProfile
     from jiniac_hpc.stages import TaskContext
 
     steps = pretokenize.plan(cfg, Path(run_dir))

@@ -122,7 +122,7 @@ def preflight(req: Request, partition: Optional[str]) -> None:
 if __name__ == "__main__":
     import sys
 
-    from jiniac_hpc.launch.cluster import load_cluster
+    from jiniac_hpc.cluster import load_cluster
 
     prof = load_cluster(sys.argv[1])
     n, t, c = (int(x) for x in sys.argv[2:5])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jiniac_hpc.config import check, field
-from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.cluster import JobConfig
 from jiniac_hpc.stages import Step, TaskContext
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from jiniac_hpc.config import check, field
-from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.cluster import JobConfig
 
 ORDER = ["corpus", "tokenizer", "tokenize", "pretrain", "sft", "dpo-data", "dpo", "eval"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from jiniac_hpc.config import ConfigError
-from jiniac_hpc.launch.distributed import single_process_env
+from jiniac_hpc.job.distributed import single_process_env
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.train import checkpoint as ckpt
 
@@ -238,7 +238,7 @@ def run_trainer(kind: str, cfg, model, tok, train_ds, eval_ds, run_dir: Path, *,
     """
     import trl
 
-    from jiniac_hpc.launch.distributed import PreemptionGuard
+    from jiniac_hpc.job.distributed import PreemptionGuard
     from jiniac_hpc.train.callbacks import (PreemptionCallback, ProgressLog, StepCheckpointCallback,
                                             TensorBoardScalars, finish_preempted)
 

@@ -18,7 +18,7 @@ from typing import Literal, Optional, Union
 
 from jiniac_hpc.config import check, field
 from jiniac_hpc.data.plan import PlanConfig
-from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.cluster import JobConfig
 from jiniac_hpc.model.config import ModelConfig
 from jiniac_hpc.train.schedule import ScheduleConfig
 

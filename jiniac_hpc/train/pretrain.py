@@ -186,7 +186,7 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
     if not cuda:
         os.environ.setdefault("DS_ACCELERATOR", "cpu")
     if cfg.train.deepspeed:
-        from jiniac_hpc.launch.distributed import single_process_env
+        from jiniac_hpc.job.distributed import single_process_env
 
         single_process_env()   # DeepSpeed needs a process group even for one process
     rank, world, local_world = _dist_env()
@@ -199,7 +199,7 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
     from jiniac_hpc.data.dataset import PackedDataset
     from jiniac_hpc.data.loader import build_dataloader
     from jiniac_hpc.data.sampler import CurriculumSampler
-    from jiniac_hpc.launch.distributed import PreemptionGuard
+    from jiniac_hpc.job.distributed import PreemptionGuard
     from jiniac_hpc.model import build_model, flops_per_token
     from jiniac_hpc.train.callbacks import (PreemptionCallback, ProgressLog, StepCheckpointCallback,
                                             TensorBoardScalars, finish_preempted)
@@ -293,7 +293,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     import argparse
 
     from jiniac_hpc.config import dump_yaml, load_recipe
-    from jiniac_hpc.launch.cluster import load_cluster
+    from jiniac_hpc.cluster import load_cluster
 
     ap = argparse.ArgumentParser(description="one rank of the pretrain stage (see the module docstring)")
     ap.add_argument("recipe")
