@@ -15,6 +15,7 @@ the launcher (:mod:`jiniac_hpc.launch`) submits steps, and :mod:`jiniac_hpc.job`
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -90,7 +91,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in [
           "Build clean, deduplicated text shards from raw sources (array jobs)."),
     Stage("tokenizer", "jiniac_hpc.tokenizer.config:TokenizerConfig", "jiniac_hpc.tokenizer.stage:plan",
           "Train per-language sentencepiece models and merge them (array + dependent merge)."),
-    Stage("tokenize", "jiniac_hpc.data.config:TokenizeConfig", "jiniac_hpc.data.pretokenize:plan",
+    Stage("pretokenize", "jiniac_hpc.data.config:TokenizeConfig", "jiniac_hpc.data.pretokenize:plan",
           "Pre-tokenize corpus shards into packed HDF5 token shards (CPU array job)."),
     Stage("pretrain", "jiniac_hpc.train.config:PretrainConfig", "jiniac_hpc.train.pretrain:plan",
           "DeepSeekMoE pretraining with DeepSpeed ZeRO-1 over a curriculum plan (multi-node).", job_step="train"),
@@ -107,7 +108,24 @@ STAGES: dict[str, Stage] = {s.name: s for s in [
 ]}
 
 
+#: Old stage names, still accepted for one release: old -> new.
+ALIASES = {"tokenize": "pretokenize"}
+_noted: set[str] = set()
+
+
+def canonical(name: str) -> str:
+    """The stage's current name; an old one works for now, with a note on stderr (once)."""
+    if name not in ALIASES:
+        return name
+    if name not in _noted:
+        _noted.add(name)
+        print(f"note: stage {name!r} is now called {ALIASES[name]!r} (logs/{ALIASES[name]}/, "
+              f"jobs/{ALIASES[name]}.py); the old name will be removed in the next release", file=sys.stderr)
+    return ALIASES[name]
+
+
 def get_stage(name: str) -> Stage:
+    name = canonical(name)
     if name not in STAGES:
         raise KeyError(f"unknown stage {name!r}; stages: {sorted(STAGES)}")
     return STAGES[name]

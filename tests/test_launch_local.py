@@ -97,11 +97,11 @@ def test_pending_array_elements_expand():
 
 
 def test_missing_data_path_fails_before_submission(logs_dir):
-    # the tokenize stage's inputs are another stage's outputs; none exist in this fresh logs folder
-    r = run_cli("jobs/tokenize.py", "--recipe", "debug", "--cluster", "local", env={"JINIAC_LOGS": str(logs_dir)})
+    # the pretokenize stage's inputs are another stage's outputs; none exist in this fresh logs folder
+    r = run_cli("jobs/pretokenize.py", "--recipe", "debug", "--cluster", "local", env={"JINIAC_LOGS": str(logs_dir)})
     assert r.returncode != 0
     assert "inputs" in r.stderr and "corpus" in r.stderr  # names the key and what to run first
-    assert not (logs_dir / "tokenize" / "debug" / "jobs.json").exists()  # nothing was submitted
+    assert not (logs_dir / "pretokenize" / "debug" / "jobs.json").exists()  # nothing was submitted
     # a placeholder path of the JINIAC recipe names the source and its key
     r = run_cli("jobs/corpus.py", "--recipe", "jiniac-phase1", "--cluster", "local",
                 env={"JINIAC_LOGS": str(logs_dir), "JINIAC_DATA": str(logs_dir / "nowhere")})

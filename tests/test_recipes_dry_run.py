@@ -49,7 +49,7 @@ def inputs(tmp_path_factory) -> dict[str, list[str]]:
 
 def test_every_recipe_is_tested():
     stages = {s for s, _ in RECIPES}
-    assert {"corpus", "tokenizer", "tokenize", "pretrain", "sft", "dpo-data", "dpo", "eval"} <= stages
+    assert {"corpus", "tokenizer", "pretokenize", "pretrain", "sft", "dpo-data", "dpo", "eval"} <= stages
     assert ("eval", "sft-sweep") in RECIPES and len(list_clusters()) >= 3
 
 
@@ -67,7 +67,7 @@ def test_dry_run(stage, recipe, cluster, inputs, tmp_path, monkeypatch):
         res = launch(stage, recipe, cluster=cluster, overrides=ov, dry_run=True, out=out)
     except ConfigError as e:
         assert MISSING_INPUT.search(str(e)), f"{stage}/{recipe} on {cluster}: {e}"
-        assert stage in ("corpus", "tokenizer", "tokenize", "dpo-data", "eval"), f"{stage}/{recipe} on {cluster}: {e}"
+        assert stage in ("corpus", "tokenizer", "pretokenize", "dpo-data", "eval"), f"{stage}/{recipe} on {cluster}: {e}"
         return
     assert res.steps and not res.jobs                      # nothing submitted
     assert set(res.scripts) == {s.name for s in res.steps if s.missing}

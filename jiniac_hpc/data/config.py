@@ -1,7 +1,7 @@
-"""The ``tokenize`` stage recipe: corpus shards -> packed HDF5 token shards.
+"""The ``pretokenize`` stage recipe: corpus shards -> packed HDF5 token shards.
 
-    python jobs/tokenize.py --recipe debug
-    python jobs/tokenize.py --recipe debug --set seq_len=256 --set compression=lzf
+    python jobs/pretokenize.py --recipe debug
+    python jobs/pretokenize.py --recipe debug --set seq_len=256 --set compression=lzf
 
 Light module (no numpy/h5py/torch): the login node imports it to validate a recipe.
 """

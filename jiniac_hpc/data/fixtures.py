@@ -87,9 +87,9 @@ def run_inline(cfg, run_dir: Path, tasks: list[int] | None = None, index: bool =
     local = ClusterProfile(name="local", executor="local")
     todo = steps[0].missing if tasks is None else tasks
     for t in todo:
-        pretokenize.tokenize_task(cfg, TaskContext("tokenize", "shards", Path(run_dir), t, steps[0].tasks, local))
+        pretokenize.tokenize_task(cfg, TaskContext("pretokenize", "shards", Path(run_dir), t, steps[0].tasks, local))
     if index:
-        pretokenize.index_task(cfg, TaskContext("tokenize", "index", Path(run_dir), 0, 1, local))
+        pretokenize.index_task(cfg, TaskContext("pretokenize", "index", Path(run_dir), 0, 1, local))
     return steps
 
 

@@ -103,6 +103,7 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
            out=None) -> Launch:
     """Validate, plan and submit one stage (a dry run renders and prints instead). See the module docstring."""
     out = out or sys.stdout
+    stage = get_stage(stage).name   # an old stage name runs under its new one
     overrides = list(overrides or [])
     cfg, prof = resolve(stage, recipe, overrides, cluster)
     run_name = run_name or Path(str(recipe)).stem

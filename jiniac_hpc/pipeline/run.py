@@ -1,7 +1,7 @@
-"""The whole pipeline as one command: corpus → tokenizer → tokenize → pretrain → sft → dpo-data → dpo → eval.
+"""The whole pipeline as one command: corpus → tokenizer → pretokenize → pretrain → sft → dpo-data → dpo → eval.
 
     python jobs/pipeline.py                               # `tiny` recipe, on this machine when no Slurm
-    python jobs/pipeline.py --recipe tiny --cluster local-slurm --until tokenize
+    python jobs/pipeline.py --recipe tiny --cluster local-slurm --until pretokenize
     jiniac status logs/pipeline/tiny                      # the DAG: each stage's jobs, state, last log line
 
 Locally the stages run one after the other with a progress bar per step. On Slurm nothing

@@ -57,7 +57,7 @@ CHECKPOINTS = "checkpoints"
 def read_index(cfg: PretrainConfig) -> tuple[Path, dict]:
     path = resolve_path(cfg.data.index)
     if not path.exists():
-        raise ConfigError(f"data.index: {path} does not exist; run jobs/tokenize.py first "
+        raise ConfigError(f"data.index: {path} does not exist; run jobs/pretokenize.py first "
                           f"(or --set data.index=PATH/index.json)")
     try:
         return path, json.loads(path.read_text())
