@@ -168,7 +168,8 @@ def status(runs):
 def tb(run, port):
     """Start TensorBoard for RUN on localhost and print the ssh -L line to reach it."""
     from jiniac_hpc.paths import logs_root
-    from jiniac_hpc.launch.status import find_run, free_port, ssh_hint, tensorboard_command
+    from jiniac_hpc.job.distributed import free_port
+    from jiniac_hpc.launch.status import find_run, ssh_hint, tensorboard_command
 
     try:
         run_dir = find_run(run, logs_root())

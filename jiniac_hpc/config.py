@@ -18,6 +18,7 @@ login node before anything is submitted.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import types
 import typing
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any, Literal, Mapping, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import yaml
+
+from jiniac_hpc import fileio
 
 RECIPE_DIR = Path(__file__).parent / "recipes"
 T = TypeVar("T")
@@ -84,7 +87,7 @@ def _merge(dst: dict, src: Mapping, prov: dict, origin: str, prefix: str = "") -
         if isinstance(v, Mapping) and isinstance(dst.get(k), dict):
             _merge(dst[k], v, prov, origin, key + ".")
         else:
-            dst[k] = _deepcopy(v)
+            dst[k] = copy.deepcopy(v)
             _mark(prov, key, v, origin)
 
 
@@ -93,14 +96,6 @@ def _mark(prov: dict, key: str, v: Any, origin: str) -> None:
     if isinstance(v, Mapping):
         for k, sub in v.items():
             _mark(prov, f"{key}.{k}", sub, origin)
-
-
-def _deepcopy(v: Any) -> Any:
-    if isinstance(v, Mapping):
-        return {k: _deepcopy(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_deepcopy(x) for x in v]
-    return v
 
 
 def load_raw(stage: str, name: str | Path, _seen: tuple = ()) -> tuple[dict, dict]:
@@ -291,10 +286,7 @@ def to_dict(cfg: Any) -> Any:
 
 def dump_yaml(cfg: Any, path: Path) -> None:
     """Write the resolved config (``config.yaml`` in a run directory), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True), encoding="utf-8")
-    tmp.replace(path)
+    fileio.atomic_write(path, yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
 
 
 def _inner_dataclass(tp) -> tuple[str, type] | None:

@@ -10,6 +10,7 @@ import time
 import urllib.request
 
 
+from jiniac_hpc import fileio
 from jiniac_hpc.launch.runner import launch
 
 from conftest import REPO, run_cli
@@ -23,8 +24,8 @@ def test_selftest_runs_locally_and_relaunch_skips(logs_dir):
     assert again.skipped == ["probe", "rendezvous", "summary"] and not again.jobs
 
     # lose one array task's output: only that task (and the steps after it) run again
-    (res.run_dir / "selftest" / "probe-2.json").unlink()
-    (res.run_dir / "selftest" / "summary.json").unlink()
+    fileio.marker_path(res.run_dir, "probe", 2).unlink()
+    fileio.marker_path(res.run_dir, "summary", 0).unlink()
     third = launch("selftest", "debug", cluster="local", run_name="a")
     assert third.skipped == ["rendezvous"]
     records = json.loads((res.run_dir / "jobs.json").read_text())

@@ -23,6 +23,7 @@ from submitit.core.submission import process_job
 
 from jiniac_hpc.cluster import resolve_cluster
 from jiniac_hpc.config import dump_yaml, from_dict, to_dict
+from jiniac_hpc.job.distributed import slurm_job_id
 from jiniac_hpc.job.records import add_jobs
 from jiniac_hpc.job.step import StepJob, write_submitted
 from jiniac_hpc.paths import run_dir_for
@@ -30,9 +31,7 @@ from jiniac_hpc.stages import get_stage, load_config, plan_function
 
 
 def _job_id() -> str:
-    if "SLURM_ARRAY_JOB_ID" in os.environ:
-        return f"{os.environ['SLURM_ARRAY_JOB_ID']}_{os.environ['SLURM_ARRAY_TASK_ID']}"
-    return os.environ.get("SLURM_JOB_ID") or os.environ["SUBMITIT_LOCAL_JOB_ID"]
+    return slurm_job_id() or os.environ["SUBMITIT_LOCAL_JOB_ID"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -41,8 +42,6 @@ def export_torch_env() -> Optional[submitit.helpers.TorchDistributedEnvironment]
 
 def node_name() -> str:
     """This task's node as Slurm names it (virtual nodes share one hostname), else the hostname."""
-    import socket
-
     return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
 
 
@@ -58,15 +57,16 @@ def placement_line(task: int, num_tasks: int) -> str:
 def single_process_env() -> None:
     """Make a lone process a world of one (DeepSpeed needs a process group even then, e.g. a plain
     ``python`` run or a notebook); no-op when RANK is already set."""
-    if "RANK" in os.environ:
-        return
-    import socket
+    if "RANK" not in os.environ:
+        os.environ.update({"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "1",
+                           "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port())})
 
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    os.environ.update({"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "1",
-                       "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
+        return s.getsockname()[1]
 
 
 class PreemptionGuard:
@@ -111,7 +111,8 @@ class PreemptionGuard:
         return local
 
 
-def _slurm_job_id() -> Optional[str]:
+def slurm_job_id() -> Optional[str]:
+    """``<array id>_<task>`` for an array task, else ``SLURM_JOB_ID``; None outside Slurm."""
     if os.environ.get("SLURM_ARRAY_JOB_ID"):
         return f"{os.environ['SLURM_ARRAY_JOB_ID']}_{os.environ['SLURM_ARRAY_TASK_ID']}"
     return os.environ.get("SLURM_JOB_ID")
@@ -123,7 +124,7 @@ def requeued_by_slurm(job_id: Optional[str] = None) -> bool:
     Slurm counts restarts as it requeues (``Restarts=`` in ``scontrol show job``) and tells the
     running job the count it started with (``SLURM_RESTART_COUNT``, unset on the first run).
     """
-    job_id = job_id or _slurm_job_id()
+    job_id = job_id or slurm_job_id()
     if not job_id:
         return False
     try:
@@ -141,7 +142,7 @@ def requeue_self(delay_s: float = 0.0) -> str:
     Called by global rank 0 after every rank has saved. Outside Slurm (local runs) there is
     nothing to requeue: the caller exits and the next launch resumes from the checkpoint.
     """
-    job_id = _slurm_job_id()
+    job_id = slurm_job_id()
     if not job_id:
         return ""
     if requeued_by_slurm(job_id):

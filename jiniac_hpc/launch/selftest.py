@@ -5,17 +5,17 @@
 Step ``probe`` is an array (one task per element) that records where it ran; ``rendezvous`` is a
 distributed job (``job.nodes`` x ``job.tasks_per_node`` ranks) whose ranks check the exported
 RANK/WORLD_SIZE/MASTER_ADDR and do a real gloo all-reduce; ``summary`` depends on both and
-writes ``summary.json``. Each task writes a marker, so a relaunch reruns only what is missing.
+writes ``summary.json``. The executor marks each finished task, so a relaunch reruns only what is missing.
 Run it once on a new site before spending GPU hours.
 """
 from __future__ import annotations
 
-import json
 import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import check, field
 from jiniac_hpc.cluster import JobConfig
 from jiniac_hpc.stages import Step, TaskContext
@@ -34,35 +34,19 @@ class SelfTestConfig:
         check(self.ranks_per_node >= 1, "ranks_per_node", "must be >= 1")
 
 
-def _marker(run_dir: Path, name: str) -> Path:
-    return run_dir / "selftest" / f"{name}.json"
-
-
-def _write(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    tmp.replace(path)  # atomic: a marker exists only when complete
-
-
 def plan(cfg: SelfTestConfig, run_dir: Path) -> list[Step]:
-    n = cfg.array_tasks
-    probe_done = [_marker(run_dir, f"probe-{i}").exists() for i in range(n)]
-    ranks = cfg.job.nodes * cfg.ranks_per_node
-    rdv_done = all(_marker(run_dir, f"rank-{r}").exists() for r in range(ranks))
     rdv_job = JobConfig(nodes=cfg.job.nodes, tasks_per_node=cfg.ranks_per_node, time_min=cfg.job.time_min)
-    return [
-        Step("probe", "jiniac_hpc.launch.selftest:probe", tasks=n, done=probe_done),
-        Step("rendezvous", "jiniac_hpc.launch.selftest:rendezvous", distributed=True, done=[rdv_done], job=rdv_job,
+    return [   # done: from the executor's completion markers
+        Step("probe", "jiniac_hpc.launch.selftest:probe", tasks=cfg.array_tasks),
+        Step("rendezvous", "jiniac_hpc.launch.selftest:rendezvous", distributed=True, job=rdv_job,
              job_keys={"tasks_per_node": "ranks_per_node"}),
-        Step("summary", "jiniac_hpc.launch.selftest:summary", done=[_marker(run_dir, "summary").exists()]),
+        Step("summary", "jiniac_hpc.launch.selftest:summary"),
     ]
 
 
 def probe(cfg: SelfTestConfig, ctx: TaskContext) -> dict:
     info = {"task": ctx.task, "num_tasks": ctx.num_tasks, "host": socket.gethostname(),
             "slurm_job_id": os.environ.get("SLURM_JOB_ID"), "array_task": os.environ.get("SLURM_ARRAY_TASK_ID")}
-    _write(_marker(ctx.run_dir, f"probe-{ctx.task}"), info)
     return info
 
 
@@ -79,20 +63,19 @@ def rendezvous(cfg: SelfTestConfig, ctx: TaskContext) -> dict:
                 "allreduce_sum": t.item(), "host": socket.gethostname()}
     finally:
         dist.destroy_process_group()
-    _write(_marker(ctx.run_dir, f"rank-{info['rank']}"), info)
+    fileio.write_json(ctx.run_dir / "selftest" / f"rank-{info['rank']}.json", info, sort_keys=True)
     return info
 
 
 def summary(cfg: SelfTestConfig, ctx: TaskContext) -> dict:
-    d = ctx.run_dir / "selftest"
-    probes = [json.loads(p.read_text()) for p in sorted(d.glob("probe-*.json"))]
-    ranks = [json.loads(p.read_text()) for p in sorted(d.glob("rank-*.json"))]
+    probes = [fileio.read_marker(ctx.run_dir, "probe", i) for i in range(cfg.array_tasks)]
+    ranks = [fileio.read_json(p) for p in sorted((ctx.run_dir / "selftest").glob("rank-*.json"))]
     world = len(ranks)
-    ok = (len(probes) == cfg.array_tasks and world == cfg.job.nodes * cfg.ranks_per_node
+    ok = (all(probes) and world == cfg.job.nodes * cfg.ranks_per_node
           and all(r["allreduce_sum"] == world * (world - 1) / 2 for r in ranks))
-    out = {"ok": ok, "probes": len(probes), "world_size": world,
+    out = {"ok": ok, "probes": sum(map(bool, probes)), "world_size": world,
            "hosts": sorted({r["host"] for r in ranks})}
-    _write(_marker(ctx.run_dir, "summary"), out)
+    fileio.write_json(ctx.run_dir / "selftest" / "summary.json", out, sort_keys=True)
     if not ok:
         raise RuntimeError(f"selftest failed: {out}")
     return out

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from jiniac_hpc.job.distributed import node_name
 from jiniac_hpc.paths import rel
 
 #: Where training keeps its newest step, loss and rate (``train.callbacks.ProgressLog``), in the run directory.
@@ -193,12 +194,6 @@ def print_status(run_dirs: list[Path], out=sys.stdout) -> list[JobRow]:
     return all_rows
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def tensorboard_command(run_dir: Path, port: int) -> list[str]:
     logdir = run_dir / "tensorboard" if (run_dir / "tensorboard").exists() else run_dir
     return [sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir), "--host", "127.0.0.1",
@@ -211,7 +206,7 @@ def login_host() -> str:
     fqdn = socket.getfqdn()
     if fqdn and not fqdn.startswith("localhost") and fqdn not in ("127.0.0.1", "::1", "ip6-localhost"):
         return fqdn
-    return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
+    return node_name()
 
 
 def ssh_hint(port: int) -> str:
