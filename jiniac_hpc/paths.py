@@ -24,11 +24,8 @@ def run_dir_for(stage: str, run_name: str) -> Path:
 
 
 def rel(path: str | Path) -> str:
-    """A path relative to the working directory when it lies below it.
-
-    sbatch runs a job in the directory it was submitted from, so relative log paths work and
-    keep rendered scripts free of machine-specific prefixes (golden files stay portable).
-    """
+    """A path relative to the working directory when it lies below it (sbatch runs a job where it was
+    submitted, so relative log paths work and keep rendered scripts, and golden files, portable)."""
     p = Path(path).absolute()
     try:
         return str(p.relative_to(Path.cwd()))

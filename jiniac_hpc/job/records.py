@@ -1,11 +1,8 @@
-"""A run's job log, ``<run_dir>/jobs.json``: one entry per submitted step, oldest first.
+"""A run's job log, ``<run_dir>/jobs.json``: one entry per submitted step, written by the launcher
+(and by a template job itself), read by ``jiniac status`` and the pipeline.
 
-    add_jobs(run_dir, stage="corpus", step="clean", job_ids=["123_0", "123_1"], tasks=[0, 1],
-             cluster="local-slurm", folder="logs/corpus/debug/submitit")
-    read_jobs(run_dir)     # what `jiniac status` and the pipeline read
-
-The launcher writes it for every step it submits, and a job started by plain ``sbatch`` on a
-template writes its own entry (once: a requeued job keeps its id).
+    add_jobs(run_dir, stage="corpus", step="clean", job_ids=["123_0", "123_1"], tasks=[0, 1], cluster="local-slurm",
+             folder="logs/corpus/debug/submitit")
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
     sub = Submission("corpus-clean", cfg.job, run_dir / "submitit", array=True)
     print(backend.render(sub, size=4))                  # the sbatch script, or a one-line local summary
     jobs = backend.submit(sub, [StepJob(...), ...])     # submitit Job objects (state, results)
-    backend.submit(sub.with_(dependency=backend.after(jobs)), more)   # starts once `jobs` succeeded
+    backend.submit(replace(sub, dependency=backend.after(jobs)), more)   # starts once `jobs` succeeded
 
 Like datatrove's executors (``executor/base.py``, ``local.py``, ``slurm.py``): the launcher and
 the pipeline loop over steps and never ask which backend they hold. Rendering is pure, so a
@@ -13,7 +13,7 @@ dry run works on a machine without Slurm.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
@@ -35,9 +35,6 @@ class Submission:
     command: Optional[str] = None        # the job line instead of submitit's own (single-job stages)
     label: str = ""                      # <stage>/<step>, for progress bars
     progress: Optional[Path] = None      # a training step's progress file (local bars of optimizer steps)
-
-    def with_(self, **kw) -> "Submission":
-        return replace(self, **kw)
 
 
 class Backend:

@@ -73,11 +73,6 @@ def direct_command(cluster: ClusterProfile, stage: str, recipe: str, run_name: s
     return " ".join([args[0]] + [shlex.quote(a) for a in args[1:]])
 
 
-def resolve(stage: str, recipe: str, overrides: list[str] | None = None, cluster: Optional[str] = None):
-    """Recipe + overrides + cluster -> (config, cluster profile). Raises ConfigError early."""
-    return load_config(stage, recipe, overrides), resolve_cluster(cluster)
-
-
 def plan(stage: str, cfg: Any, run_dir: Path, dry_run: bool = False) -> list[Step]:
     """The stage's steps, their ``done`` filled from the executor's markers."""
     st = get_stage(stage)
@@ -105,7 +100,7 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
     out = out or sys.stdout
     stage = get_stage(stage).name   # an old stage name runs under its new one
     overrides = list(overrides or [])
-    cfg, prof = resolve(stage, recipe, overrides, cluster)
+    cfg, prof = load_config(stage, recipe, overrides), resolve_cluster(cluster)
     run_name = run_name or Path(str(recipe)).stem
     run_dir = run_dir_for(stage, run_name)
     steps = plan(stage, cfg, run_dir, dry_run)

@@ -3,7 +3,7 @@
     b = SlurmBackend(load_cluster("local-slurm"))
     print(b.render(Submission("x-a", JobConfig(), folder), size=1))     # pure: no Slurm needed
     jobs = b.submit(Submission("x-a", JobConfig(), folder, array=True), calls)   # sbatch --parsable
-    b.submit(sub.with_(dependency=b.after(jobs)), more)                 # afterok on every array task
+    b.submit(replace(sub, dependency=b.after(jobs)), more)                 # afterok on every array task
 
 The script is :func:`~jiniac_hpc.launch.sbatch.render_sbatch` of one spec, so ``--dry-run``, the
 templates and real submissions agree. submitit does what it is good at: each call is pickled where
@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -87,7 +88,7 @@ class SlurmBackend(Backend):
 
     def then(self, sub: Submission, call: Any, after: Sequence[core.Job]) -> list[core.Job]:
         """A job of its own, held (``afterok``) until ``after`` succeeded; it holds no CPU while it waits."""
-        return self.submit(sub.with_(dependency=self.after(after), array=False), [call])
+        return self.submit(replace(sub, dependency=self.after(after), array=False), [call])
 
     def follow(self, run_dir: Path, jobs: Sequence[core.Job] = ()) -> str:
         tail = f"   or   tail -f {rel(jobs[0].paths.stdout)}" if jobs else ""

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Optional
 
 from jiniac_hpc.job.distributed import node_name
+from jiniac_hpc.job.records import read_jobs
 from jiniac_hpc.paths import rel
 
 #: Where training keeps its newest step, loss and rate (``train.callbacks.ProgressLog``), in the run directory.
@@ -149,7 +150,7 @@ def _row(stage: str, step: str, folder: Path, jid: str, state: str, elapsed: str
 
 
 def rows_for(run_dir: Path) -> list[JobRow]:
-    records = json.loads((run_dir / "jobs.json").read_text()) if (run_dir / "jobs.json").exists() else []
+    records = read_jobs(run_dir)
     ids = [j for r in records for j in r["job_ids"]]
     states = slurm_states(ids) if any(r["cluster"] != "local" for r in records) else {}
     rows = []

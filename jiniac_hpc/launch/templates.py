@@ -28,11 +28,10 @@ import shlex
 from pathlib import Path
 from typing import Optional
 
-from jiniac_hpc.cluster import JobConfig
-from jiniac_hpc.launch.runner import resolve
+from jiniac_hpc.cluster import JobConfig, resolve_cluster
 from jiniac_hpc.launch.sbatch import build_spec, render_sbatch
 from jiniac_hpc.paths import REPO_ROOT
-from jiniac_hpc.stages import get_stage
+from jiniac_hpc.stages import get_stage, load_config
 
 TEMPLATE_CLUSTER = "local-slurm"
 
@@ -56,7 +55,7 @@ def template_text(stage: str, recipe: str = "debug", overrides: Optional[list[st
     st = get_stage(stage)
     if st.job_step is None:
         raise ValueError(f"stage {stage!r} is not one job; submit it with jobs/{stage.replace('-', '_')}.py")
-    cfg, prof = resolve(stage, recipe, overrides, cluster)
+    cfg, prof = load_config(stage, recipe, overrides), resolve_cluster(cluster)
     job: JobConfig = cfg.job
     python = prof.python or '"${JINIAC_PYTHON:-.venv/bin/python}"'
     name = Path(str(recipe)).stem
