@@ -50,8 +50,10 @@ def main(argv: list[str] | None = None) -> None:
         a.overrides += slurm_job_overrides()
     folder = Path(a.folder)
     pickle = utils.JobPaths(folder, job_id=_job_id()).submitted_pickle
+    saved = run_dir_for(a.stage, a.run_name) / "config.yaml"
     if int(os.environ.get("SLURM_PROCID", "0")) == 0:
-        _record_config(a)   # before the pickle: another task may have written that one already
+        if not saved.exists():   # unless the launcher (or an earlier run) wrote it; before any task's pickle
+            dump_yaml(load_config(a.stage, a.recipe, a.overrides), saved)
         if a.template:
             _record_job(a, folder)
     if not pickle.exists():
@@ -78,13 +80,6 @@ def _record_job(a: argparse.Namespace, folder: Path) -> None:
              via="sbatch template")
 
 
-def _record_config(a: argparse.Namespace) -> None:
-    """Write the run's ``config.yaml`` if nothing (the launcher, an earlier run) has."""
-    saved = run_dir_for(a.stage, a.run_name) / "config.yaml"
-    if not saved.exists():
-        dump_yaml(load_config(a.stage, a.recipe, a.overrides), saved)
-
-
 def _write_pickle(a: argparse.Namespace, pickle: Path) -> None:
     cfg = load_config(a.stage, a.recipe, a.overrides)
     prof = resolve_cluster(a.cluster)
@@ -95,6 +90,7 @@ def _write_pickle(a: argparse.Namespace, pickle: Path) -> None:
     (step,) = plan_function(get_stage(a.stage))(cfg, run_dir)
     job = StepJob(a.stage, to_dict(cfg), str(run_dir), step.name, step.fn, 0, 1, to_dict(prof))
     write_submitted(pickle, job, cfg.job.time_min or prof.time_min, cfg.job.max_requeues)
+
 
 if __name__ == "__main__":
     main()
