@@ -96,7 +96,7 @@ def plain_loop(cfg, steps: int, warmup: int, clock=time.perf_counter) -> float:
 
 def stack(cfg, run_dir: Path, warmup: int, peak_tflops: float = 0.0) -> dict:
     """The full stack in this process; returns median tokens/s (and MFU) from its TensorBoard tags."""
-    from jiniac_hpc.launch.cluster import ClusterProfile
+    from jiniac_hpc.cluster import ClusterProfile
     from jiniac_hpc.stages import TaskContext
     from jiniac_hpc.train.metrics import read_scalars
     from jiniac_hpc.train.pretrain import train_task

@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from jiniac_hpc.config import ConfigError
-from jiniac_hpc.stages import STAGES
+from jiniac_hpc.stages import ALIASES, STAGES
 
 STAGE_OPTIONS = [
     click.option("--recipe", "-r", default="debug", show_default=True,
@@ -56,7 +56,7 @@ def _stage_command(stage_name: str):
                          dry_run=dry_run)
         except (ConfigError, FileNotFoundError, NotImplementedError) as e:
             raise click.ClickException(str(e)) from None
-        if wait and res.jobs and not res.cluster.is_local:
+        if wait and res.jobs:   # local jobs are finished already
             res.wait()
             click.echo(f"[{stage_name}] all jobs finished")
 
@@ -67,9 +67,10 @@ def _stage_command(stage_name: str):
                              metavar="K" if opt == "stage" else None, help=help_text)(entry)
     for opt in reversed(STAGE_OPTIONS):
         entry = opt(entry)
+    help_text = STAGES[ALIASES.get(stage_name, stage_name)].help
     if stage_name not in STAGE_TOOLS:
-        return click.command(name=stage_name, help=STAGES[stage_name].help)(entry)
-    group = click.group(name=stage_name, help=STAGES[stage_name].help, invoke_without_command=True)(entry)
+        return click.command(name=stage_name, help=help_text, hidden=stage_name in ALIASES)(entry)
+    group = click.group(name=stage_name, help=help_text, invoke_without_command=True)(entry)
     for tool in STAGE_TOOLS[stage_name]:
         group.add_command(tool)
     return group
@@ -126,7 +127,7 @@ def cli():
     """jiniac-hpc: raw text to an evaluated Japanese MoE LLM, on Slurm or on this machine."""
 
 
-for _name in STAGES:
+for _name in [*STAGES, *ALIASES]:   # an old name runs its stage, with a note on stderr
     cli.add_command(_stage_command(_name))
 
 
@@ -137,7 +138,7 @@ for _name in STAGES:
 @click.option("--until", default=None, help="Last stage to run.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a pipeline recipe key.")
 def pipeline(recipe, cluster, start, until, overrides):
-    """The whole DAG: corpus → tokenizer → tokenize → pretrain → sft → dpo-data → dpo → eval → report."""
+    """The whole DAG: corpus → tokenizer → pretokenize → pretrain → sft → dpo-data → dpo → eval → report."""
     from jiniac_hpc.pipeline.run import run_pipeline
 
     try:
@@ -150,7 +151,7 @@ def pipeline(recipe, cluster, start, until, overrides):
 @click.argument("runs", nargs=-1)
 def status(runs):
     """Jobs of a run (or of every run): Slurm state, elapsed time, last log line."""
-    from jiniac_hpc.launch.runner import logs_root
+    from jiniac_hpc.paths import logs_root
     from jiniac_hpc.launch.status import find_run, print_status
 
     root = logs_root()
@@ -166,8 +167,9 @@ def status(runs):
 @click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default: a free one).")
 def tb(run, port):
     """Start TensorBoard for RUN on localhost and print the ssh -L line to reach it."""
-    from jiniac_hpc.launch.runner import logs_root
-    from jiniac_hpc.launch.status import find_run, free_port, ssh_hint, tensorboard_command
+    from jiniac_hpc.paths import logs_root
+    from jiniac_hpc.paths import free_port
+    from jiniac_hpc.launch.status import find_run, ssh_hint, tensorboard_command
 
     try:
         run_dir = find_run(run, logs_root())
@@ -211,7 +213,7 @@ def plan(recipe, overrides, png):
 @cli.command()
 def clusters():
     """List the cluster profiles in envs/clusters/ and whether Slurm answers here."""
-    from jiniac_hpc.launch.cluster import list_clusters, load_cluster, slurm_available
+    from jiniac_hpc.cluster import list_clusters, load_cluster, slurm_available
 
     click.echo(f"Slurm reachable here: {slurm_available()}")
     for n in list_clusters():

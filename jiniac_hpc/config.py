@@ -18,6 +18,7 @@ login node before anything is submitted.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import types
 import typing
@@ -26,12 +27,11 @@ from typing import Any, Literal, Mapping, TypeVar, Union, get_args, get_origin, 
 
 import yaml
 
+from jiniac_hpc import fileio
+from jiniac_hpc.errors import ConfigError  # noqa: F401  (re-exported: callers import it from here)
+
 RECIPE_DIR = Path(__file__).parent / "recipes"
 T = TypeVar("T")
-
-
-class ConfigError(ValueError):
-    """A recipe or override is invalid. The message names the key and where it came from."""
 
 
 def field(default: Any = dataclasses.MISSING, *, doc: str, default_factory: Any = dataclasses.MISSING):
@@ -84,7 +84,7 @@ def _merge(dst: dict, src: Mapping, prov: dict, origin: str, prefix: str = "") -
         if isinstance(v, Mapping) and isinstance(dst.get(k), dict):
             _merge(dst[k], v, prov, origin, key + ".")
         else:
-            dst[k] = _deepcopy(v)
+            dst[k] = copy.deepcopy(v)
             _mark(prov, key, v, origin)
 
 
@@ -93,14 +93,6 @@ def _mark(prov: dict, key: str, v: Any, origin: str) -> None:
     if isinstance(v, Mapping):
         for k, sub in v.items():
             _mark(prov, f"{key}.{k}", sub, origin)
-
-
-def _deepcopy(v: Any) -> Any:
-    if isinstance(v, Mapping):
-        return {k: _deepcopy(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_deepcopy(x) for x in v]
-    return v
 
 
 def load_raw(stage: str, name: str | Path, _seen: tuple = ()) -> tuple[dict, dict]:
@@ -291,10 +283,7 @@ def to_dict(cfg: Any) -> Any:
 
 def dump_yaml(cfg: Any, path: Path) -> None:
     """Write the resolved config (``config.yaml`` in a run directory), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True), encoding="utf-8")
-    tmp.replace(path)
+    fileio.atomic_write(path, yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
 
 
 def _inner_dataclass(tp) -> tuple[str, type] | None:

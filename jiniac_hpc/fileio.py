@@ -30,7 +30,7 @@ import shutil
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Optional, Union
 
-from jiniac_hpc.config import ConfigError
+from jiniac_hpc.errors import ConfigError
 
 COMPLETIONS = "completions"
 

@@ -18,6 +18,21 @@ def logs_root() -> Path:
     return Path(os.environ.get("JINIAC_LOGS", REPO_ROOT / "logs"))
 
 
+def run_dir_for(stage: str, run_name: str) -> Path:
+    """A stage run's directory: ``logs/<stage>/<run-name>/``."""
+    return logs_root() / stage / run_name
+
+
+def rel(path: str | Path) -> str:
+    """A path relative to the working directory when it lies below it (sbatch runs a job where it was
+    submitted, so relative log paths work and keep rendered scripts, and golden files, portable)."""
+    p = Path(path).absolute()
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)
+
+
 def resolve_path(p: str | Path) -> Path:
     """An absolute path: absolute stays, ``~`` expands, relative is taken from the repo root.
 

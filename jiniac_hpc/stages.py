@@ -9,11 +9,13 @@ completion marker exists is not submitted again.
 
 Modules named here are imported lazily: the login node imports only config modules, never
 torch or transformers. A stage with ``plan=None`` is a registered name whose implementation
-has not landed; launching it is an error, not a fake run.
+has not landed; launching it is an error, not a fake run. This module is the contract only:
+the launcher (:mod:`jiniac_hpc.launch`) submits steps, and :mod:`jiniac_hpc.job` runs them.
 """
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -21,7 +23,8 @@ from typing import Any, Callable, Optional
 import submitit
 
 from jiniac_hpc import fileio
-from jiniac_hpc.launch.cluster import ClusterProfile, JobConfig
+from jiniac_hpc.cluster import ClusterProfile, JobConfig
+from jiniac_hpc.config import load_recipe
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ STAGES: dict[str, Stage] = {s.name: s for s in [
           "Build clean, deduplicated text shards from raw sources (array jobs)."),
     Stage("tokenizer", "jiniac_hpc.tokenizer.config:TokenizerConfig", "jiniac_hpc.tokenizer.stage:plan",
           "Train per-language sentencepiece models and merge them (array + dependent merge)."),
-    Stage("tokenize", "jiniac_hpc.data.config:TokenizeConfig", "jiniac_hpc.data.pretokenize:plan",
+    Stage("pretokenize", "jiniac_hpc.data.config:TokenizeConfig", "jiniac_hpc.data.pretokenize:plan",
           "Pre-tokenize corpus shards into packed HDF5 token shards (CPU array job)."),
     Stage("pretrain", "jiniac_hpc.train.config:PretrainConfig", "jiniac_hpc.train.pretrain:plan",
           "DeepSeekMoE pretraining with DeepSpeed ZeRO-1 over a curriculum plan (multi-node).", job_step="train"),
@@ -105,7 +108,24 @@ STAGES: dict[str, Stage] = {s.name: s for s in [
 ]}
 
 
+#: Old stage names, still accepted for one release: old -> new.
+ALIASES = {"tokenize": "pretokenize"}
+_noted: set[str] = set()
+
+
+def canonical(name: str) -> str:
+    """The stage's current name; an old one works for now, with a note on stderr (once)."""
+    if name not in ALIASES:
+        return name
+    if name not in _noted:
+        _noted.add(name)
+        print(f"note: stage {name!r} is now called {ALIASES[name]!r} (logs/{ALIASES[name]}/, "
+              f"jobs/{ALIASES[name]}.py); the old name will be removed in the next release", file=sys.stderr)
+    return ALIASES[name]
+
+
 def get_stage(name: str) -> Stage:
+    name = canonical(name)
     if name not in STAGES:
         raise KeyError(f"unknown stage {name!r}; stages: {sorted(STAGES)}")
     return STAGES[name]
@@ -127,38 +147,9 @@ def plan_function(stage: Stage) -> Callable[..., list[Step]]:
     return load_symbol(stage.plan)
 
 
-class StepJob(submitit.helpers.Checkpointable):
-    """The picklable callable every Slurm or local task runs: one task of one step.
-
-    It carries the resolved config as plain data, so a job runs exactly what was validated on
-    the login node even if the recipe file changes later. On preemption or timeout submitit
-    calls ``checkpoint`` (inherited), which requeues this same task; steps keep their progress
-    on disk (markers, ``checkpoints/step-*``) so the rerun continues instead of restarting.
-    """
-
-    def __init__(self, stage: str, config: dict, run_dir: str, step: str, fn: str, task: int,
-                 num_tasks: int, cluster: dict):
-        self.stage, self.config, self.run_dir = stage, config, run_dir
-        self.step, self.fn, self.task, self.num_tasks, self.cluster = step, fn, task, num_tasks, cluster
-        self.digest = fileio.config_digest(config)
-
-    def __call__(self) -> Any:
-        from jiniac_hpc.config import from_dict
-        from jiniac_hpc.launch.distributed import export_torch_env, placement_line, release_process_group
-
-        export_torch_env()
-        print(placement_line(self.task, self.num_tasks), flush=True)
-        cfg = from_dict(config_class(get_stage(self.stage)), self.config,
-                        origin=str(Path(self.run_dir) / "config.yaml"))
-        ctx = TaskContext(stage=self.stage, step=self.step, run_dir=Path(self.run_dir), task=self.task,
-                          num_tasks=self.num_tasks, cluster=from_dict(ClusterProfile, self.cluster))
-        try:
-            result = load_symbol(self.fn)(cfg, ctx)
-        finally:
-            release_process_group()
-        # The marker is the executor's: written once (rank 0 of a distributed step), only for a
-        # task that finished; a preempted one is requeued and runs again.
-        finished = not (isinstance(result, dict) and result.get("status") == "preempted")
-        if finished and ctx.rank == 0:
-            fileio.write_marker(self.run_dir, self.step, self.task, result, self.digest)
-        return result
+def load_config(stage: str, recipe: str, overrides: list[str] | None = None) -> Any:
+    """Recipe + ``--set`` overrides -> the stage's validated config. Raises ConfigError early."""
+    st = get_stage(stage)
+    if st.plan is None:
+        raise NotImplementedError(f"stage {stage!r} is registered but not implemented yet")
+    return load_recipe(stage, config_class(st), recipe, overrides)

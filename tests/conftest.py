@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def slurm_cluster() -> str:
-    from jiniac_hpc.launch.cluster import slurm_available
+    from jiniac_hpc.cluster import slurm_available
 
     if not slurm_available():
         pytest.skip("no Slurm controller answers (start one with ../shared/slurm/start-local-slurm.sh)")

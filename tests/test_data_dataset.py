@@ -113,5 +113,5 @@ def test_validate_plan_against_index(index):
 
     with pytest.raises(ConfigError, match=r"plan.stages\[y\].sources: 'c' is not in .*index.json; sources there: \['a', 'b'\]"):
         validate_against_index(bad, index)
-    with pytest.raises(ConfigError, match="run jobs/tokenize.py first"):
+    with pytest.raises(ConfigError, match="run jobs/pretokenize.py first"):
         validate_against_index(ok, index.parent / "missing.json")

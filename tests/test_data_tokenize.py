@@ -1,4 +1,4 @@
-"""The tokenize stage: packing, HDF5 format, train/eval split, markers, index, launch.
+"""The pretokenize stage: packing, HDF5 format, train/eval split, markers, index, launch.
 
     .venv/bin/python -m pytest tests/test_data_tokenize.py -q
 
@@ -261,14 +261,14 @@ def test_documents_without_id_are_split_by_their_text(inputs, tmp_path):
 def test_plan_names_the_missing_input_and_its_producer(inputs, tmp_path, monkeypatch):
     corpus, tok = inputs
     monkeypatch.setenv("JINIAC_LOGS", str(tmp_path))
-    cfg = load_recipe("tokenize", TokenizeConfig, "debug")
+    cfg = load_recipe("pretokenize", TokenizeConfig, "debug")
     with pytest.raises(ConfigError, match=r"inputs: no file matches 'logs/corpus/debug/.*run jobs/corpus.py --recipe debug first"):
-        pretokenize.plan(cfg, tmp_path / "tokenize" / "debug")
+        pretokenize.plan(cfg, tmp_path / "pretokenize" / "debug")
     shutil.copytree(corpus, tmp_path / "corpus" / "debug")
     with pytest.raises(ConfigError, match=r"tokenizer: .*tokenizer/debug/tokenizer.model does not exist; "
                                           r"run jobs/tokenizer.py --recipe debug first"):
-        pretokenize.plan(cfg, tmp_path / "tokenize" / "debug")
-    tiny = load_recipe("tokenize", TokenizeConfig, "tiny")
+        pretokenize.plan(cfg, tmp_path / "pretokenize" / "debug")
+    tiny = load_recipe("pretokenize", TokenizeConfig, "tiny")
     assert tiny.inputs == ["logs/corpus/tiny/output/*/*.jsonl.zst"] and tiny.seq_len == 256
 
 
@@ -282,11 +282,11 @@ def test_launch_debug_recipe_locally(inputs, logs_dir):
     from jiniac_hpc.launch.runner import launch
 
     _stage_inputs(logs_dir, *inputs)
-    res = launch("tokenize", "debug", cluster="local")
+    res = launch("pretokenize", "debug", cluster="local")
     assert set(res.jobs) == {"shards", "index"} and len(res.jobs["shards"]) == 8
-    index = json.loads((logs_dir / "tokenize" / "debug" / "index.json").read_text())
+    index = json.loads((logs_dir / "pretokenize" / "debug" / "index.json").read_text())
     assert index["seq_len"] == 128 and len(index["shards"]) == 8 and index["totals"]["train"]["seqs"] > 1000
-    again = launch("tokenize", "debug", cluster="local")
+    again = launch("pretokenize", "debug", cluster="local")
     assert again.jobs == {} and again.skipped == ["shards", "index"]
 
 
@@ -295,8 +295,8 @@ def test_launch_debug_recipe_on_slurm(inputs, slurm_cluster, logs_dir):
     from jiniac_hpc.launch.runner import launch
 
     _stage_inputs(logs_dir, *inputs)
-    res = launch("tokenize", "debug", cluster=slurm_cluster)
+    res = launch("pretokenize", "debug", cluster=slurm_cluster)
     assert "#SBATCH --array=0-7%2" in res.scripts["shards"]
     results = res.wait(timeout_s=300)
     assert len(results["shards"]) == 8 and results["index"][0]["train"]["seqs"] > 1000
-    assert (logs_dir / "tokenize" / "debug" / "index.json").exists()
+    assert (logs_dir / "pretokenize" / "debug" / "index.json").exists()

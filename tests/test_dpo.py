@@ -110,7 +110,7 @@ def test_dpo_data_generates_rejected_and_reports(logs_dir):
 
 
 def test_dpo_data_merge_drops_empty_and_identical(tmp_path):
-    from jiniac_hpc.launch.cluster import load_cluster
+    from jiniac_hpc.cluster import load_cluster
     from jiniac_hpc.stages import TaskContext
     from jiniac_hpc.train.dpo_config import DPODataConfig
     from jiniac_hpc.train.dpo_data import chunk_path, merge

@@ -38,13 +38,14 @@ def test_gpu_check_tiny_runs_end_to_end_on_cpu():
 def test_local_launcher_hands_a_gpu_stage_the_visible_gpus(monkeypatch, tmp_path):
     """submitit's LocalExecutor sets CUDA_VISIBLE_DEVICES from gpus_per_node ("" for 0): a GPU
     stage on the local profile must ask for the machine's GPUs, a CPU stage for none."""
-    from jiniac_hpc.launch.cluster import JobConfig, load_cluster
-    from jiniac_hpc.launch.executor import local_gpus, make_executor
+    from jiniac_hpc.cluster import JobConfig, load_cluster
+    from jiniac_hpc.launch.backend import Submission
+    from jiniac_hpc.launch.local import LocalBackend, local_gpus
 
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")
     assert local_gpus() == 1
-    local = load_cluster("local")
-    assert make_executor(local, JobConfig(gpus=True), tmp_path, "x").parameters["gpus_per_node"] == 1
-    assert make_executor(local, JobConfig(gpus=False), tmp_path, "y").parameters["gpus_per_node"] == 0
+    local = LocalBackend(load_cluster("local"))
+    assert local.executor(Submission("x", JobConfig(gpus=True), tmp_path)).parameters["gpus_per_node"] == 1
+    assert local.executor(Submission("y", JobConfig(gpus=False), tmp_path)).parameters["gpus_per_node"] == 0
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
     assert local_gpus() == 0

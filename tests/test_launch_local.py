@@ -99,11 +99,11 @@ def test_pending_array_elements_expand():
 
 
 def test_missing_data_path_fails_before_submission(logs_dir):
-    # the tokenize stage's inputs are another stage's outputs; none exist in this fresh logs folder
-    r = run_cli("jobs/tokenize.py", "--recipe", "debug", "--cluster", "local", env={"JINIAC_LOGS": str(logs_dir)})
+    # the pretokenize stage's inputs are another stage's outputs; none exist in this fresh logs folder
+    r = run_cli("jobs/pretokenize.py", "--recipe", "debug", "--cluster", "local", env={"JINIAC_LOGS": str(logs_dir)})
     assert r.returncode != 0
     assert "inputs" in r.stderr and "corpus" in r.stderr  # names the key and what to run first
-    assert not (logs_dir / "tokenize" / "debug" / "jobs.json").exists()  # nothing was submitted
+    assert not (logs_dir / "pretokenize" / "debug" / "jobs.json").exists()  # nothing was submitted
     # a placeholder path of the JINIAC recipe names the source and its key
     r = run_cli("jobs/corpus.py", "--recipe", "jiniac-phase1", "--cluster", "local",
                 env={"JINIAC_LOGS": str(logs_dir), "JINIAC_DATA": str(logs_dir / "nowhere")})
@@ -196,3 +196,26 @@ def test_local_pretrain_shows_a_step_bar_that_ends_full(logs_dir, tmp_path):
     assert " 6/6 " in redraws[-1], redraws      # logged at step 4 only, yet the finished bar is full
     log = (next((logs_dir / "pretrain" / "bar" / "submitit").glob("*_0_log.out"))).read_text()
     assert re.search(r"\[jiniac\] step 4/6 loss \d+\.\d+ lr \S+ \d+ tok/s eta \d:\d\d:\d\d", log), log[-2000:]
+
+
+def test_login_node_says_when_the_newest_checkpoint_is_corrupt(logs_dir, tmp_path):
+    """The plan runs on the login node: a corrupt newest checkpoint is named there, with the one the
+    job will resume from, not only in the job's log."""
+    from jiniac_hpc.train import checkpoint as ckpt
+    from jiniac_hpc.train.fixtures import VOCAB, build_index
+
+    index = build_index(tmp_path / "data")
+    root = logs_dir / "pretrain" / "corrupt" / "checkpoints"
+    for step in (5, 10):
+        tmp = ckpt.tmp_path(root, step)
+        tmp.mkdir(parents=True)
+        (tmp / "state.bin").write_bytes(bytes(range(64)))
+        ckpt.commit(tmp, {"step": step})
+    (root / "step-00000010" / "state.bin").write_bytes(bytes(64))     # same size, other bytes
+    r = run_cli("jobs/pretrain.py", "--recipe", "debug", "--cluster", "local", "--run-name", "corrupt", "--dry-run",
+                "--set", f"data.index={index}", "--set", f"model.vocab_size={VOCAB}", env={"JINIAC_LOGS": str(logs_dir)})
+    assert r.returncode == 0, r.stderr[-2000:]
+    (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("[pretrain] warning:")]
+    assert "step-00000010" in line and "SHA-256 (corrupt)" in line, line
+    assert line.endswith(f"the job resumes from {root / 'step-00000005'}"), line
+    assert r.stdout.startswith("# local: 1 task(s)")

@@ -16,9 +16,11 @@ from pathlib import Path
 import cloudpickle
 import pytest
 import submitit
+from submitit.helpers import DelayedSubmission as call
 
-from jiniac_hpc.launch.cluster import JobConfig, load_cluster
-from jiniac_hpc.launch.executor import afterok, make_executor, wait_all
+from jiniac_hpc.cluster import JobConfig, load_cluster
+from jiniac_hpc.launch.backend import Submission, wait_all
+from jiniac_hpc.launch.slurm import SlurmBackend
 
 # Jobs unpickle these functions on the compute node, where this test module is not importable.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -27,8 +29,10 @@ pytestmark = pytest.mark.slurm
 WAIT = 240  # seconds; every wait on Slurm is bounded
 
 
-def _ex(cluster, folder, name, **job_kw):
-    return make_executor(load_cluster(cluster), JobConfig(time_min=60, **job_kw), folder, name)
+def _submit(cluster, folder, name, calls, dependency=None, **job_kw):
+    """Submit ``calls`` through the Slurm backend: one job, or an array when there are several."""
+    sub = Submission(name, JobConfig(time_min=60, **job_kw), folder, array=len(calls) > 1, dependency=dependency)
+    return SlurmBackend(load_cluster(cluster)).submit(sub, calls)
 
 
 def hello(x):
@@ -51,8 +55,7 @@ def read_file(path):
 
 
 def test_plain_job_result_and_log(slurm_cluster, logs_dir):
-    ex = _ex(slurm_cluster, logs_dir / "plain", "plain")
-    job = ex.submit(hello, 4)
+    (job,) = _submit(slurm_cluster, logs_dir / "plain", "plain", [call(hello, 4)])
     assert wait_all([job], WAIT) == [40]
     log = Path(job.paths.stdout).read_text()
     assert f"hello from {job.job_id} with 4" in log
@@ -61,8 +64,8 @@ def test_plain_job_result_and_log(slurm_cluster, logs_dir):
 
 
 def test_array_of_four(slurm_cluster, logs_dir):
-    ex = _ex(slurm_cluster, logs_dir / "array", "array", array_parallelism=2)
-    jobs = ex.map_array(square, [1, 2, 3, 4])
+    jobs = _submit(slurm_cluster, logs_dir / "array", "array", [call(square, x) for x in [1, 2, 3, 4]],
+                   array_parallelism=2)
     assert len({j.job_id.split("_")[0] for j in jobs}) == 1  # one array job
     assert wait_all(jobs, WAIT) == [1, 4, 9, 16]
     assert "#SBATCH --array=0-3%2" in Path(jobs[0].paths.submission_file).read_text()
@@ -70,10 +73,9 @@ def test_array_of_four(slurm_cluster, logs_dir):
 
 def test_dependency_chain(slurm_cluster, logs_dir):
     path = logs_dir / "chain.txt"
-    first = _ex(slurm_cluster, logs_dir / "chain", "first").submit(write_then_read, str(path), 7)
-    dep = afterok([first])
-    second = make_executor(load_cluster(slurm_cluster), JobConfig(time_min=60), logs_dir / "chain", "second",
-                           dependency=dep).submit(read_file, str(path))
+    (first,) = _submit(slurm_cluster, logs_dir / "chain", "first", [call(write_then_read, str(path), 7)])
+    dep = SlurmBackend(load_cluster(slurm_cluster)).after([first])
+    (second,) = _submit(slurm_cluster, logs_dir / "chain", "second", [call(read_file, str(path))], dependency=dep)
     assert f"#SBATCH --dependency=afterok:{first.job_id}" in Path(second.paths.submission_file).read_text()
     (t_first_end,) = wait_all([first], WAIT)
     ((value, t_second),) = wait_all([second], WAIT)
@@ -106,7 +108,7 @@ def _wait_progress(state: Path, at_least: int, timeout: float = WAIT):
 
 def test_scontrol_requeue_resumes_from_checkpoint(slurm_cluster, logs_dir):
     state = logs_dir / "counter.state"
-    job = _ex(slurm_cluster, logs_dir / "requeue", "requeue").submit(DiskCounter(), 12, str(state))
+    (job,) = _submit(slurm_cluster, logs_dir / "requeue", "requeue", [call(DiskCounter(), 12, str(state))])
     _wait_progress(state, 3)
     subprocess.run(["scontrol", "requeue", job.job_id], check=True)
     assert wait_all([job], WAIT) == [12]
@@ -132,7 +134,7 @@ class MemoryCounter(submitit.helpers.Checkpointable):
 
 def test_preemption_signal_checkpoints_and_requeues(slurm_cluster, logs_dir):
     log = logs_dir / "mem.log"
-    job = _ex(slurm_cluster, logs_dir / "preempt", "preempt").submit(MemoryCounter(), 12, str(log))
+    (job,) = _submit(slurm_cluster, logs_dir / "preempt", "preempt", [call(MemoryCounter(), 12, str(log))])
     _wait_progress(Path(str(log) + ".progress"), 3)
     job._interrupt()  # what Slurm preemption does: USR2 (checkpoint + requeue), then the job is requeued
     assert wait_all([job], WAIT) == [12]
@@ -188,7 +190,7 @@ def test_status_shows_pending_reason(slurm_cluster, logs_dir):
 def test_requeue_self_knows_when_slurm_already_requeued(slurm_cluster, logs_dir):
     """`scontrol requeue` from outside: the job's own requeue says "slurm"; a job asking first says "requeued"."""
     out = logs_dir / "rq-%j.out"
-    py = f"{sys.executable} -c 'from jiniac_hpc.launch.distributed import requeue_self; print(\"how=\" + requeue_self())'"
+    py = f"{sys.executable} -c 'from jiniac_hpc.job.distributed import requeue_self; print(\"how=\" + requeue_self())'"
     script = logs_dir / "rq.sh"
     script.write_text(f"#!/bin/bash\n#SBATCH --requeue\n#SBATCH -p debug\n#SBATCH -o {out}\n"
                       f"cd {Path(__file__).resolve().parents[1]}\nhow() {{ {py}; }}\n"

@@ -22,8 +22,9 @@ TERMINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NOD
 def test_order_and_selection_are_checked():
     with pytest.raises(ValueError, match="pipeline order"):
         PipelineConfig(stages=[StageRef("tokenize"), StageRef("corpus")])
-    cfg = PipelineConfig(stages=[StageRef("corpus"), StageRef("tokenizer"), StageRef("tokenize")])
-    assert [s.stage for s in cfg.select("tokenizer", None)] == ["tokenizer", "tokenize"]
+    cfg = PipelineConfig(stages=[StageRef("corpus"), StageRef("tokenizer"), StageRef("tokenize")])  # old name
+    assert [s.stage for s in cfg.select("tokenizer", None)] == ["tokenizer", "pretokenize"]
+    assert cfg.select(None, "tokenize") == cfg.stages
     with pytest.raises(ValueError, match="--until"):
         cfg.select(None, "pretrain")
 
@@ -35,15 +36,17 @@ def test_bad_stage_recipe_fails_before_submission(logs_dir):
     assert not (logs_dir / "corpus").exists()
 
 
-def test_local_until_tokenize_then_rerun_skips_everything(logs_dir):
-    r = run_cli("jobs/pipeline.py", "--until", "tokenize", "--cluster", "local",
+def test_local_until_pretokenize_then_rerun_skips_everything(logs_dir):
+    r = run_cli("jobs/pipeline.py", "--until", "pretokenize", "--cluster", "local",
                 env={"JINIAC_LOGS": str(logs_dir)}, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert (logs_dir / "tokenize" / "tiny" / "index.json").exists()
+    assert (logs_dir / "pretokenize" / "tiny" / "index.json").exists()
+    # the stage's old name still works for one release, with a note
     r = run_cli("jobs/pipeline.py", "--until", "tokenize", "--cluster", "local",
                 env={"JINIAC_LOGS": str(logs_dir)}, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.count("complete, skipped") == 3
+    assert "stage 'tokenize' is now called 'pretokenize'" in r.stderr
 
     # the report covers what ran and says plainly what did not
     from jiniac_hpc.config import load_recipe
@@ -55,7 +58,7 @@ def test_local_until_tokenize_then_rerun_skips_everything(logs_dir):
     assert "| wikipedia-jsquad | ja |" in corpus and "**total**" in corpus
     assert "| ja |" in text.split("## Tokenizer")[1]
     assert "_not available:" in text.split("## Pretraining")[1].split("##")[0]
-    assert "| tokenize | COMPLETED |" in text
+    assert "| pretokenize | COMPLETED |" in text
 
 
 def test_report_reads_tensorboard_and_marks_stages(tmp_path):
@@ -125,7 +128,7 @@ def _wait_dag(run_dir: Path, timeout: float = 900) -> list:
 def test_slurm_dag_kill_one_stage_and_rerun(slurm_cluster, logs_dir):
     env = {"JINIAC_LOGS": str(logs_dir)}
     run_dir = logs_dir / "pipeline" / "tiny"
-    r = run_cli("jobs/pipeline.py", "--until", "tokenize", "--cluster", slurm_cluster, env=env, timeout=300)
+    r = run_cli("jobs/pipeline.py", "--until", "pretokenize", "--cluster", slurm_cluster, env=env, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
 
     # kill the tokenizer stage as soon as its driver has submitted it
@@ -137,22 +140,23 @@ def test_slurm_dag_kill_one_stage_and_rerun(slurm_cluster, logs_dir):
             break
         assert time.time() < deadline, "the tokenizer stage was never submitted"
         time.sleep(2)
-    ids = sorted({j.split("_")[0] for jobs in tok[0]["jobs"].values() for j in jobs})
+    ids = sorted({j.split("_")[0] for r in json.loads((Path(tok[0]["run_dir"]) / "jobs.json").read_text())
+                  for j in r["job_ids"]})
     subprocess.run(["scancel", *ids], check=True)
     rows = _wait_dag(run_dir)
-    assert not (logs_dir / "tokenize" / "tiny" / "index.json").exists()
+    assert not (logs_dir / "pretokenize" / "tiny" / "index.json").exists()
     assert any(r.stage == "tokenizer" and r.state == "CANCELLED" for r in rows)
     corpus_jobs = len(json.loads((logs_dir / "corpus" / "tiny" / "jobs.json").read_text()))
 
-    # the same command again: corpus is complete and skipped; tokenizer and tokenize run
-    r = run_cli("jobs/pipeline.py", "--until", "tokenize", "--cluster", slurm_cluster, env=env, timeout=300)
+    # the same command again: corpus is complete and skipped; tokenizer and pretokenize run
+    r = run_cli("jobs/pipeline.py", "--until", "pretokenize", "--cluster", slurm_cluster, env=env, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "corpus: complete, skipped" in r.stdout
     rows = _wait_dag(run_dir)
-    assert (logs_dir / "tokenize" / "tiny" / "index.json").exists(), [(x.stage, x.job_id, x.state) for x in rows]
+    assert (logs_dir / "pretokenize" / "tiny" / "index.json").exists(), [(x.stage, x.job_id, x.state) for x in rows]
     assert len(json.loads((logs_dir / "corpus" / "tiny" / "jobs.json").read_text())) == corpus_jobs
     second = json.loads((run_dir / "pipeline.json").read_text())["stages"]
     states = [(s["stage"], s.get("state")) for s in second if s["stage"] != "driver"]
-    assert states[-3:] == [("corpus", "SKIPPED"), ("tokenizer", "SUBMITTED"), ("tokenize", "SUBMITTED")]
+    assert states[-3:] == [("corpus", "SKIPPED"), ("tokenizer", "SUBMITTED"), ("pretokenize", "SUBMITTED")]
     status = run_cli("-m", "jiniac_hpc.cli", "status", str(run_dir), env=env)
-    assert status.returncode == 0 and "tokenize/" in status.stdout and "COMPLETED" in status.stdout
+    assert status.returncode == 0 and "pretokenize/" in status.stdout and "COMPLETED" in status.stdout

@@ -387,7 +387,7 @@ def test_rendered_script_submitted_with_plain_sbatch(slurm_cluster, index, logs_
                         *[x for o in ov for x in ("--set", o)]], cwd=REPO, capture_output=True, text=True,
                        env=dict(env(), JINIAC_LOGS=str(logs_dir)), timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "-m jiniac_hpc.launch.direct" in r.stdout and "#SBATCH --ntasks-per-node=2" in r.stdout
+    assert "-m jiniac_hpc.job.direct" in r.stdout and "#SBATCH --ntasks-per-node=2" in r.stdout
     script = logs_dir / "pretrain.sbatch"
     script.write_text(r.stdout)
     sub = subprocess.run(["sbatch", "--parsable", str(script)], cwd=REPO, capture_output=True, text=True,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from jiniac_hpc.config import ConfigError
-from jiniac_hpc.launch.cluster import list_clusters
+from jiniac_hpc.cluster import list_clusters
 from jiniac_hpc.stages import STAGES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,7 +49,7 @@ def inputs(tmp_path_factory) -> dict[str, list[str]]:
 
 def test_every_recipe_is_tested():
     stages = {s for s, _ in RECIPES}
-    assert {"corpus", "tokenizer", "tokenize", "pretrain", "sft", "dpo-data", "dpo", "eval"} <= stages
+    assert {"corpus", "tokenizer", "pretokenize", "pretrain", "sft", "dpo-data", "dpo", "eval"} <= stages
     assert ("eval", "sft-sweep") in RECIPES and len(list_clusters()) >= 3
 
 
@@ -67,12 +67,14 @@ def test_dry_run(stage, recipe, cluster, inputs, tmp_path, monkeypatch):
         res = launch(stage, recipe, cluster=cluster, overrides=ov, dry_run=True, out=out)
     except ConfigError as e:
         assert MISSING_INPUT.search(str(e)), f"{stage}/{recipe} on {cluster}: {e}"
-        assert stage in ("corpus", "tokenizer", "tokenize", "dpo-data", "eval"), f"{stage}/{recipe} on {cluster}: {e}"
+        assert stage in ("corpus", "tokenizer", "pretokenize", "dpo-data", "eval"), f"{stage}/{recipe} on {cluster}: {e}"
         return
     assert res.steps and not res.jobs                      # nothing submitted
-    if not res.cluster.is_local:
-        assert set(res.scripts) == {s.name for s in res.steps if s.missing}
+    assert set(res.scripts) == {s.name for s in res.steps if s.missing}
+    if res.cluster.executor == "slurm":
         assert all(t.startswith("#!/bin/bash") and "\nsrun " in t for t in res.scripts.values())
+    else:
+        assert all(t.startswith("# local: ") for t in res.scripts.values())
 
 
 def test_sft_sweep_resources_on_a_gpu_cluster(inputs, tmp_path, monkeypatch):

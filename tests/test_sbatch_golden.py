@@ -8,11 +8,14 @@ run under ``sbatch -N 2`` is tested against Slurm in ``tests/test_slurm_two_node
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
-from jiniac_hpc.launch.cluster import JobConfig, load_cluster
+from jiniac_hpc.cluster import JobConfig, load_cluster
 from jiniac_hpc.launch.sbatch import build_spec, render_sbatch
 from jiniac_hpc.launch.templates import TEMPLATES, render_all, template_dir
 from jiniac_hpc.stages import get_stage
@@ -20,6 +23,9 @@ from jiniac_hpc.stages import get_stage
 from conftest import run_cli
 
 GOLDEN = Path(__file__).parent / "golden"
+#: Slurm's client commands (slurm-client / slurm-wlm), which a workstation does not have.
+SLURM_TOOL = re.compile(r"s(run|batch|queue|info|control|acct|acctmgr|cancel|alloc|attach|bcast|diag|prio|share|"
+                        r"stat|trigger|view|report|h5util)")
 CASES = {
     "gpu_two_nodes": dict(job=JobConfig(nodes=2, gpus=True), cluster="abci-h100", array=None, dependency=None),
     "cpu_array_after": dict(job=JobConfig(cpus_per_task=2, array_parallelism=4), cluster="local-slurm",
@@ -76,12 +82,12 @@ def test_template_leaves_counts_and_run_name_to_slurm(name):
     assert r.stdout == text
     assert "module " not in text and "--gres" not in text and "#SBATCH --partition=debug" in text
     assert 'RUN="${JINIAC_RUN_NAME:-debug-$SLURM_JOB_ID}"' in text
-    assert '"${JINIAC_PYTHON:-.venv/bin/python}" -u -m jiniac_hpc.launch.direct --template' in text
+    assert '"${JINIAC_PYTHON:-.venv/bin/python}" -u -m jiniac_hpc.job.direct --template' in text
     assert 'cd "${SLURM_SUBMIT_DIR:-.}"' in text and "--set job.nodes" not in text
 
 
 def test_template_job_takes_counts_from_slurm(monkeypatch):
-    from jiniac_hpc.launch.direct import slurm_job_overrides
+    from jiniac_hpc.job.direct import slurm_job_overrides
 
     monkeypatch.setenv("SLURM_NNODES", "2")
     monkeypatch.setenv("SLURM_NTASKS_PER_NODE", "1")
@@ -102,11 +108,24 @@ def test_gpu_dry_run_matches_golden():
 
 
 def test_dry_run_needs_no_slurm(tmp_path):
-    """--dry-run on a laptop: no srun/sbatch on PATH (submitit's SlurmExecutor would refuse to exist)."""
+    """--dry-run on a workstation: the venv's bin and /usr/bin without Slurm's tools on PATH. The
+    script is the golden one, byte for byte, and submitit's SlurmExecutor would refuse to exist there."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in Path("/usr/bin").iterdir():
+        if not SLURM_TOOL.fullmatch(tool.name):
+            (bin_dir / tool.name).symlink_to(tool)
+    path = f"{Path(sys.executable).parent}{os.pathsep}{bin_dir}"
+    assert shutil.which("srun", path=path) is None and shutil.which("sbatch", path=path) is None
+    assert shutil.which("python3", path=path) and shutil.which("bash", path=path)
+    env = {"PATH": path, "JINIAC_CLUSTER": ""}
     r = run_cli("jobs/pretrain.py", "--recipe", "jiniac-5b", "--nodes", "2", "--cluster", "abci-h100", "--dry-run",
-                env={"PATH": str(tmp_path)})
+                env=env)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("#!/bin/bash") and "srun --unbuffered" in r.stdout
+    assert r.stdout == (GOLDEN / "pretrain_jiniac5b_abci.sbatch").read_text()
+    # the machine really has no Slurm for submitit: its executor, which the launcher no longer builds, fails here
+    probe = run_cli("-c", "import submitit; submitit.SlurmExecutor(folder='x')", env=env)
+    assert probe.returncode != 0 and "srun" in probe.stderr, probe.stderr[-500:]
 
 
 def test_scripts_remove_empty_batch_logs():

@@ -50,3 +50,40 @@ def test_sft_requeue_resumes_from_checkpoint(slurm_cluster, logs_dir):
     data = json.loads((run / "checkpoints.json").read_text())
     assert data["final"] == str(run / "model")
     assert [c["step"] for c in data["checkpoints"]][-1] == 60
+
+
+@pytest.mark.slurm
+def test_committed_sft_and_dpo_templates_run_under_sbatch(slurm_cluster, logs_dir):
+    """``sbatch sbatch_templates/{sft,dpo}.sbatch`` as the README says, on the debug recipes' inputs
+    (the tiny debug model where they look for the pretraining checkpoint, tokenizer and SFT model)."""
+    from jiniac_hpc import fileio
+    from jiniac_hpc.paths import REPO_ROOT
+
+    model = debug_assets.cached("auto")
+    for link in ("pretrain/debug/checkpoints/latest", "tokenizer/debug/hf", "sft/debug/model"):
+        (logs_dir / link).parent.mkdir(parents=True, exist_ok=True)
+        (logs_dir / link).symlink_to(model)
+    jobs = {}
+    for stage in ("sft", "dpo"):
+        r = subprocess.run(["sbatch", "--parsable", f"sbatch_templates/{stage}.sbatch"], cwd=REPO_ROOT,
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        jobs[stage] = r.stdout.strip().split(";")[0]
+    try:
+        for stage, job_id in jobs.items():
+            run = logs_dir / stage / f"debug-{job_id}"
+            wait_for(lambda: fileio.read_marker(run, "train", 0) is not None or _ended(job_id), 900,
+                     f"{stage} job {job_id}", poll=3)
+            logs = "".join(p.read_text(errors="replace") for p in (run / "submitit").glob("*_log.err"))
+            assert fileio.read_marker(run, "train", 0) is not None, logs[-3000:]
+            records = json.loads((run / "jobs.json").read_text())      # the job recorded itself for `jiniac status`
+            assert [r["job_ids"] for r in records] == [[job_id]] and records[0]["via"] == "sbatch template"
+            assert (run / "model" / "config.json").exists()
+    finally:
+        subprocess.run(["scancel", *jobs.values()], capture_output=True)
+
+
+def _ended(job_id: str) -> bool:
+    """The job left the queue without finishing (sacct: a failed or cancelled state)."""
+    r = subprocess.run(["sacct", "-n", "-X", "-P", "-o", "State", "-j", job_id], capture_output=True, text=True)
+    return any(s.startswith(("FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL")) for s in r.stdout.split())

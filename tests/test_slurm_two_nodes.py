@@ -38,16 +38,16 @@ def _nodes() -> list[str]:
 
 @pytest.fixture(scope="module")
 def logs(tmp_path_factory):
-    """A logs root for the module, with the debug recipe's data at logs/tokenize/debug/index.json."""
-    from jiniac_hpc.launch.cluster import slurm_available
+    """A logs root for the module, with the debug recipe's data at logs/pretokenize/debug/index.json."""
+    from jiniac_hpc.cluster import slurm_available
     from jiniac_hpc.train.fixtures import build_index
 
     if not slurm_available() or len(_nodes()) < 2:
         pytest.skip("needs the two-node test Slurm (LOCAL_SLURM_NODES=2 ../shared/slurm/start-local-slurm.sh)")
     root = REPO / "logs" / "pytest" / f"slurm2-{os.getpid()}"
     index = build_index(tmp_path_factory.mktemp("slurm2-data"))
-    (root / "tokenize").mkdir(parents=True, exist_ok=True)
-    (root / "tokenize" / "debug").symlink_to(index.parent)
+    (root / "pretokenize").mkdir(parents=True, exist_ok=True)
+    (root / "pretokenize" / "debug").symlink_to(index.parent)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("JINIAC_LOGS", str(root))
         mp.setenv("OMP_NUM_THREADS", "1")

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jiniac_hpc.config import load_recipe
-from jiniac_hpc.launch.cluster import load_cluster
+from jiniac_hpc.cluster import load_cluster
 from jiniac_hpc.stages import TaskContext
 from jiniac_hpc.tokenizer import spmodel
 from jiniac_hpc.tokenizer.config import TokenizerConfig

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal, Optional
 
 from jiniac_hpc.config import check, field
-from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.cluster import JobConfig
 
 READERS = ("jsonl", "parquet", "hf_disk", "aozora", "diet", "egov_xml", "squad", "text", "gutenberg", "pdf")
 # reader -> (what it reads, and what it keeps and drops; the SourceConfig keys it uses)

@@ -1,10 +1,10 @@
 """Pre-tokenized training data: HDF5 token shards, the curriculum plan and its sampler.
 
-    python jobs/tokenize.py --recipe debug        # corpus shards -> logs/tokenize/debug/{shards,index.json}
+    python jobs/pretokenize.py --recipe debug        # corpus shards -> logs/pretokenize/debug/{shards,index.json}
 
 Modules (light ones first; only the last four import numpy/h5py/torch):
 
-- :mod:`~jiniac_hpc.data.config`: ``TokenizeConfig``, the ``tokenize`` stage recipe.
+- :mod:`~jiniac_hpc.data.config`: ``TokenizeConfig``, the ``pretokenize`` stage recipe.
 - :mod:`~jiniac_hpc.data.plan`: ``PlanStage``/``PlanConfig``, the curriculum in a training
   recipe's ``plan:`` section (presets in ``jiniac_hpc/recipes/plan/``).
 - :mod:`~jiniac_hpc.data.pretokenize`: the stage (``plan``, the per-shard array task, the index).

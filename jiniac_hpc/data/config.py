@@ -1,7 +1,7 @@
-"""The ``tokenize`` stage recipe: corpus shards -> packed HDF5 token shards.
+"""The ``pretokenize`` stage recipe: corpus shards -> packed HDF5 token shards.
 
-    python jobs/tokenize.py --recipe debug
-    python jobs/tokenize.py --recipe debug --set seq_len=256 --set compression=lzf
+    python jobs/pretokenize.py --recipe debug
+    python jobs/pretokenize.py --recipe debug --set seq_len=256 --set compression=lzf
 
 Light module (no numpy/h5py/torch): the login node imports it to validate a recipe.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, Optional
 
 from jiniac_hpc.config import check, field
-from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.cluster import JobConfig
 
 
 @dataclass

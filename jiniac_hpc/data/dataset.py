@@ -1,7 +1,7 @@
 """``PackedDataset``: the packed sequences of a ``tokenize`` run, as a map-style dataset.
 
     from jiniac_hpc.data.dataset import PackedDataset
-    ds = PackedDataset("logs/tokenize/debug/index.json", split="train")
+    ds = PackedDataset("logs/pretokenize/debug/index.json", split="train")
     item = ds[0]     # {"input_ids": LongTensor[seq_len], "labels": LongTensor[seq_len]}
 
 **Labels.** Every sample is a window ``w`` of ``seq_len + 1`` tokens. By default
@@ -42,7 +42,7 @@ class PackedDataset(Dataset):
             raise ValueError(f"split: must be 'train' or 'eval', got {split!r}")
         self.index_path = Path(index_path)
         if not self.index_path.exists():
-            raise FileNotFoundError(f"{self.index_path} does not exist; run jobs/tokenize.py first")
+            raise FileNotFoundError(f"{self.index_path} does not exist; run jobs/pretokenize.py first")
         index = json.loads(self.index_path.read_text())
         self.index = index
         self.split = split

@@ -76,17 +76,17 @@ def run_inline(cfg, run_dir: Path, tasks: list[int] | None = None, index: bool =
     done as the executor does; returns the plan's steps."""
     from jiniac_hpc.config import to_dict
     from jiniac_hpc.data import pretokenize
-    from jiniac_hpc.launch.cluster import ClusterProfile
+    from jiniac_hpc.cluster import ClusterProfile
     from jiniac_hpc.stages import TaskContext
 
     run_dir, digest = Path(run_dir), fileio.config_digest(to_dict(cfg))
     steps = pretokenize.plan(cfg, run_dir)
     local = ClusterProfile(name="local", executor="local")
     for t in steps[0].missing if tasks is None else tasks:
-        res = pretokenize.tokenize_task(cfg, TaskContext("tokenize", "shards", run_dir, t, steps[0].tasks, local))
+        res = pretokenize.tokenize_task(cfg, TaskContext("pretokenize", "shards", Path(run_dir), t, steps[0].tasks, local))
         fileio.write_marker(run_dir, "shards", t, res, digest)
     if index:
-        res = pretokenize.index_task(cfg, TaskContext("tokenize", "index", run_dir, 0, 1, local))
+        res = pretokenize.index_task(cfg, TaskContext("pretokenize", "index", Path(run_dir), 0, 1, local))
         fileio.write_marker(run_dir, "index", 0, res, digest)
     return steps
 

@@ -113,7 +113,7 @@ def validate_against_index(plan: PlanConfig, index_path: str | Path) -> dict:
     """
     path = Path(index_path)
     if not path.exists():
-        raise ConfigError(f"data index {path} does not exist; run jobs/tokenize.py first")
+        raise ConfigError(f"data index {path} does not exist; run jobs/pretokenize.py first")
     index = json.loads(path.read_text())
     known = index.get("sources", {})
     for st in plan.stages:

@@ -1,7 +1,7 @@
-"""The ``tokenize`` stage: corpus shards -> packed HDF5 token shards + ``index.json``.
+"""The ``pretokenize`` stage: corpus shards -> packed HDF5 token shards + ``index.json``.
 
-    python jobs/tokenize.py --recipe debug              # from the repository root
-    python -c "from jiniac_hpc.launch.runner import launch; launch('tokenize', 'debug', cluster='local')"
+    python jobs/pretokenize.py --recipe debug              # from the repository root
+    python -c "from jiniac_hpc.launch.runner import launch; launch('pretokenize', 'debug', cluster='local')"
 
 Step 1, ``shards`` (array, one task per corpus shard): stream the ``.jsonl.zst`` shard, encode
 documents with the project sentencepiece model in batches, put each document in the train or

@@ -14,7 +14,7 @@ Root attributes: ``source``, ``lang``, ``tokenizer_sha256``, ``seq_len``, ``voca
 ``eos_id``, ``format``. Files are written to a temporary name and renamed, so a file that exists is
 complete.
 
-    python -m jiniac_hpc.data.shards logs/tokenize/debug/shards/<source>/<name>.h5   # prints a summary
+    python -m jiniac_hpc.data.shards logs/pretokenize/debug/shards/<source>/<name>.h5   # prints a summary
 """
 from __future__ import annotations
 

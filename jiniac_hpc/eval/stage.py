@@ -139,7 +139,7 @@ def eval_task(cfg: EvalConfig, ctx) -> dict:
 
 if __name__ == "__main__":
     from jiniac_hpc.config import load_recipe
-    from jiniac_hpc.launch.runner import run_dir_for
+    from jiniac_hpc.paths import run_dir_for
 
     recipe = sys.argv[1] if len(sys.argv) > 1 else "debug"
     sets = [a for a in sys.argv[2:] if a != "--set"]

@@ -1,6 +1,6 @@
 """Pre-flight: can the partition ever run this request? Checked on the login node before sbatch.
 
-    python -m jiniac_hpc.launch.preflight local-slurm 2 1 1     # partition of a profile, nodes tasks cpus
+    python jobs/selftest.py --cluster local-slurm --set ranks_per_node=64   # stops here, naming the key
 
 Slurm accepts a job that asks more CPUs, GPUs or memory a node than any node of the partition has,
 and leaves it PENDING forever (``Reason=PartitionConfig`` or ``Resources``). Here the request
@@ -118,16 +118,3 @@ def preflight(req: Request, partition: Optional[str]) -> None:
     name, nodes = partition_nodes(partition)
     check_request(req, name, nodes)
 
-
-if __name__ == "__main__":
-    import sys
-
-    from jiniac_hpc.launch.cluster import load_cluster
-
-    prof = load_cluster(sys.argv[1])
-    n, t, c = (int(x) for x in sys.argv[2:5])
-    try:
-        preflight(Request(n, t, c, 0, prof.mem), prof.partition)
-    except ConfigError as e:
-        raise SystemExit(f"error: {e}") from None
-    print("ok: the partition can run this request")

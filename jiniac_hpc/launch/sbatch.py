@@ -17,7 +17,7 @@ import shlex
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from jiniac_hpc.launch.cluster import ClusterProfile, JobConfig
+from jiniac_hpc.cluster import ClusterProfile, JobConfig
 
 # USR2 is what submitit listens for; Slurm sends it signal_delay_s before the time limit.
 PREEMPT_SIGNAL = "USR2"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from jiniac_hpc import fileio
 from jiniac_hpc.config import check, field
-from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.cluster import JobConfig
 from jiniac_hpc.stages import Step, TaskContext
 
 
@@ -77,9 +77,9 @@ def summary(cfg: SelfTestConfig, ctx: TaskContext) -> dict:
     probes = [r for i in range(cfg.array_tasks) if (r := fileio.result(ctx.run_dir, "probe", i))]
     ranks = [fileio.read_json(p) for p in sorted((ctx.run_dir / "selftest").glob("rank-*.json"))]
     world = len(ranks)
-    ok = (len(probes) == cfg.array_tasks and world == cfg.job.nodes * cfg.ranks_per_node
+    ok = (all(probes) and world == cfg.job.nodes * cfg.ranks_per_node
           and all(r["allreduce_sum"] == world * (world - 1) / 2 for r in ranks))
-    out = {"ok": ok, "probes": len(probes), "world_size": world,
+    out = {"ok": ok, "probes": sum(map(bool, probes)), "world_size": world,
            "hosts": sorted({r["host"] for r in ranks})}
     fileio.write_json(_out(ctx.run_dir, "summary"), out, sort_keys=True)
     if not ok:

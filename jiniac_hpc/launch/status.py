@@ -7,7 +7,7 @@ the last training step and loss, and the last meaningful log line; TensorBoard.
 State comes from ``sacct`` where accounting works (it knows finished jobs), else ``squeue``
 (running or pending only; it also gives the pending reason, ``%r``), else the submitit result
 files (local runs). A job submitted with plain ``sbatch`` on a template records itself in its
-run's ``jobs.json`` (:mod:`jiniac_hpc.launch.direct`), so it shows up here too.
+run's ``jobs.json`` (:mod:`jiniac_hpc.job.direct`), so it shows up here too.
 """
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from jiniac_hpc.launch.executor import rel
-from jiniac_hpc.paths import free_port  # noqa: F401  (jiniac tb picks its port here)
+from jiniac_hpc.job.distributed import node_name
+from jiniac_hpc.job.records import read_jobs
+from jiniac_hpc.paths import rel
 
 #: Where training keeps its newest step, loss and rate (``train.callbacks.ProgressLog``), in the run directory.
 PROGRESS = "progress.json"
@@ -149,7 +150,7 @@ def _row(stage: str, step: str, folder: Path, jid: str, state: str, elapsed: str
 
 
 def rows_for(run_dir: Path) -> list[JobRow]:
-    records = json.loads((run_dir / "jobs.json").read_text()) if (run_dir / "jobs.json").exists() else []
+    records = read_jobs(run_dir)
     ids = [j for r in records for j in r["job_ids"]]
     states = slurm_states(ids) if any(r["cluster"] != "local" for r in records) else {}
     rows = []
@@ -167,13 +168,9 @@ def rows_for(run_dir: Path) -> list[JobRow]:
 def pipeline_rows(run_dir: Path) -> list[JobRow]:
     """A pipeline run: its driver jobs, then every stage's jobs, in DAG order."""
     data = json.loads((run_dir / "pipeline.json").read_text())
-    drivers = [j for r in data["stages"] if r["stage"] == "driver" for j in r["job_ids"]]
-    states = slurm_states(drivers)
-    rows = [_row("pipeline", "driver", run_dir / "submitit", j, *states.get(j, ("UNKNOWN", "", "")))
-            for j in drivers]
-    seen = set()
+    rows, seen = rows_for(run_dir), set()
     for r in data["stages"]:
-        if r["stage"] == "driver" or r["stage"] in seen:
+        if r["stage"] in seen:
             continue
         seen.add(r["stage"])
         if r.get("state") == "SKIPPED":
@@ -210,7 +207,7 @@ def login_host() -> str:
     fqdn = socket.getfqdn()
     if fqdn and not fqdn.startswith("localhost") and fqdn not in ("127.0.0.1", "::1", "ip6-localhost"):
         return fqdn
-    return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
+    return node_name()
 
 
 def ssh_hint(port: int) -> str:

@@ -8,7 +8,7 @@ A template differs from the launcher's ``--dry-run`` script in what it leaves to
 ``sbatch -N 4 sbatch_templates/pretrain.sbatch`` means what it says:
 
 - node and task counts: the job reads ``SLURM_NNODES`` / ``SLURM_NTASKS_PER_NODE`` at run time
-  (``jiniac_hpc.launch.direct --template``), so ``-N`` and ``--ntasks-per-node`` on the sbatch
+  (``jiniac_hpc.job.direct --template``), so ``-N`` and ``--ntasks-per-node`` on the sbatch
   line are honoured;
 - the repository is the submit directory (``SLURM_SUBMIT_DIR``); the script stops with one line
   if that is not a checkout;
@@ -28,9 +28,10 @@ import shlex
 from pathlib import Path
 from typing import Optional
 
-from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.cluster import JobConfig, resolve_cluster
 from jiniac_hpc.launch.sbatch import build_spec, render_sbatch
 from jiniac_hpc.paths import REPO_ROOT
+from jiniac_hpc.stages import get_stage, load_config
 
 TEMPLATE_CLUSTER = "local-slurm"
 
@@ -50,14 +51,11 @@ def template_dir() -> Path:
 def template_text(stage: str, recipe: str = "debug", overrides: Optional[list[str]] = None,
                   cluster: str = TEMPLATE_CLUSTER) -> str:
     """The plain-sbatch script of a single-job stage (see the module docstring)."""
-    from jiniac_hpc.launch.runner import resolve
-    from jiniac_hpc.stages import get_stage
-
     overrides = list(overrides or [])
     st = get_stage(stage)
     if st.job_step is None:
         raise ValueError(f"stage {stage!r} is not one job; submit it with jobs/{stage.replace('-', '_')}.py")
-    cfg, prof = resolve(stage, recipe, overrides, cluster)
+    cfg, prof = load_config(stage, recipe, overrides), resolve_cluster(cluster)
     job: JobConfig = cfg.job
     python = prof.python or '"${JINIAC_PYTHON:-.venv/bin/python}"'
     name = Path(str(recipe)).stem
@@ -74,21 +72,12 @@ def template_text(stage: str, recipe: str = "debug", overrides: Optional[list[st
         f'DIR="${{JINIAC_LOGS:-logs}}/{stage}/$RUN/submitit"',
     )
     spec = build_spec(job_name=f"{stage}-{name}", job=job, cluster=prof,
-                      command=f"{python} -u -m jiniac_hpc.launch.direct " + " ".join(args),
+                      command=f"{python} -u -m jiniac_hpc.job.direct " + " ".join(args),
                       log_dir="$DIR", batch_log_dir="logs")
     return render_sbatch(spec.with_(prelude=prelude, shell_paths=True))
 
 
 def render_all() -> dict[str, str]:
-    from jiniac_hpc.stages import get_stage
-
     return {name: template_text(stage, overrides=ov) for name, (stage, ov) in TEMPLATES.items()
             if get_stage(stage).plan is not None}
 
-
-if __name__ == "__main__":
-    import sys
-
-    from jiniac_hpc.cli import main as cli_main
-
-    cli_main(["templates", *sys.argv[1:]])

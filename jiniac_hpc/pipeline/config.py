@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Optional
 
 from jiniac_hpc.config import check, field
-from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.cluster import JobConfig
+from jiniac_hpc.stages import canonical
 
-ORDER = ["corpus", "tokenizer", "tokenize", "pretrain", "sft", "dpo-data", "dpo", "eval"]
+ORDER = ["corpus", "tokenizer", "pretokenize", "pretrain", "sft", "dpo-data", "dpo", "eval"]
 
 
 @dataclass
@@ -27,6 +28,7 @@ class StageRef:
     run_name: Optional[str] = field(None, doc="Run directory name of the stage; default: its recipe.")
 
     def __post_init__(self):
+        self.stage = canonical(self.stage)
         check(self.stage in ORDER, "stage", f"{self.stage!r} is not one of {ORDER}")
 
     @property
@@ -56,6 +58,7 @@ class PipelineConfig:
     def select(self, start: Optional[str], until: Optional[str]) -> list[StageRef]:
         """The stages from ``start`` to ``until`` (inclusive), by pipeline order."""
         names = [s.stage for s in self.stages]
+        start, until = (canonical(v) if v else v for v in (start, until))
         for flag, v in (("--from", start), ("--until", until)):
             if v is not None and v not in names:
                 raise ValueError(f"{flag} {v!r}: this pipeline's stages are {names}")

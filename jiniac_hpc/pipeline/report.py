@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Optional
 
 from jiniac_hpc.eval.stage import model_folder
-from jiniac_hpc.launch.runner import run_dir_for
-from jiniac_hpc.paths import logs_root
+from jiniac_hpc.paths import logs_root, run_dir_for
 from jiniac_hpc.pipeline.config import PipelineConfig
 
 

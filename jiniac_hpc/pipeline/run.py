@@ -1,7 +1,7 @@
-"""The whole pipeline as one command: corpus → tokenizer → tokenize → pretrain → sft → dpo-data → dpo → eval.
+"""The whole pipeline as one command: corpus → tokenizer → pretokenize → pretrain → sft → dpo-data → dpo → eval.
 
     python jobs/pipeline.py                               # `tiny` recipe, on this machine when no Slurm
-    python jobs/pipeline.py --recipe tiny --cluster local-slurm --until tokenize
+    python jobs/pipeline.py --recipe tiny --cluster local-slurm --until pretokenize
     jiniac status logs/pipeline/tiny                      # the DAG: each stage's jobs, state, last log line
 
 Locally the stages run one after the other with a progress bar per step. On Slurm nothing
@@ -18,29 +18,30 @@ before the first submission.
 """
 from __future__ import annotations
 
-import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Optional
 
+from submitit.helpers import DelayedSubmission
+
 from jiniac_hpc import fileio
-from jiniac_hpc.config import ConfigError, load_recipe, to_dict
-from jiniac_hpc.launch.cluster import ClusterProfile, resolve_cluster
-from jiniac_hpc.launch.executor import afterok, make_executor, rel
-from jiniac_hpc.launch.runner import launch, logs_root, run_dir_for
+from jiniac_hpc.cluster import ClusterProfile, resolve_cluster
+from jiniac_hpc.config import ConfigError, load_recipe
+from jiniac_hpc.job.records import add_jobs
+from jiniac_hpc.launch.backend import Submission
+from jiniac_hpc.launch.runner import backend_for, launch, plan
+from jiniac_hpc.paths import logs_root, rel, run_dir_for
 from jiniac_hpc.pipeline.config import PipelineConfig, StageRef
-from jiniac_hpc.stages import config_class, get_stage, plan_function
+from jiniac_hpc.pipeline.report import write_report
+from jiniac_hpc.stages import load_config
 
 
 def stage_complete(ref: StageRef) -> bool:
-    """True when every step and array task of the stage is done (its plan's word, else the
-    executor's completion markers, as the launcher decides)."""
-    st = get_stage(ref.stage)
+    """True when the launcher's plan of the stage finds every step and array task done."""
     try:
-        cfg = load_recipe(ref.stage, config_class(st), ref.recipe, ref.overrides)
-        run_dir = run_dir_for(ref.stage, ref.run)
-        steps = plan_function(st)(cfg, run_dir)
+        steps = plan(ref.stage, load_config(ref.stage, ref.recipe, ref.overrides), run_dir_for(ref.stage, ref.run))
     except (ConfigError, FileNotFoundError):
         return False  # its inputs do not exist yet, so it cannot be complete
     digest = fileio.config_digest(to_dict(cfg))
@@ -49,76 +50,40 @@ def stage_complete(ref: StageRef) -> bool:
     return all(not s.missing for s in steps)
 
 
-def validate(refs: list[StageRef]) -> None:
-    """Load every stage recipe now, on the login node: bad keys fail before any submission."""
-    for ref in refs:
-        st = get_stage(ref.stage)
-        if st.plan is None:
-            raise ConfigError(f"pipeline stage {ref.stage!r} is registered but not implemented yet")
-        load_recipe(ref.stage, config_class(st), ref.recipe, ref.overrides)
-
-
-def _state_path(run_dir: Path) -> Path:
-    return run_dir / "pipeline.json"
-
-
 def record(pipeline_dir: Path, stage: str, **info) -> None:
-    """Add to ``pipeline.json`` (the DAG that ``jiniac status`` shows)."""
-    path = _state_path(pipeline_dir)
-    data = json.loads(path.read_text()) if path.exists() else {"stages": []}
+    """Add a stage to ``pipeline.json``, the DAG that ``jiniac status`` shows (its jobs are in the
+    stage's own ``jobs.json``; the drivers' in the pipeline's)."""
+    path = pipeline_dir / "pipeline.json"
+    data = fileio.read_json(path, default={"stages": []})
     data["stages"].append({"stage": stage, "time": time.time(), **info})
-    pipeline_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    tmp.replace(path)
+    fileio.write_json(path, data)
 
 
 def run_pipeline(recipe: str = "tiny", *, cluster: Optional[str] = None, start: Optional[str] = None,
                  until: Optional[str] = None, overrides: list[str] | None = None, out=None) -> Path:
-    """Validate, then run locally or submit the first stage and its driver chain on Slurm."""
-    out = out or sys.stdout
+    """Validate every stage recipe, then run the stages: one after the other here, or on Slurm the
+    first stage and a driver chain for the rest."""
+    out, t0 = out or sys.stdout, time.time()
     cfg = load_recipe("pipeline", PipelineConfig, recipe, overrides)
     refs = cfg.select(start, until)
-    validate(refs)
+    for ref in refs:   # on the login node: bad keys fail before any submission
+        load_config(ref.stage, ref.recipe, ref.overrides)
     prof = resolve_cluster(cluster)
     run_dir = logs_root() / "pipeline" / Path(recipe).stem
     run_dir.mkdir(parents=True, exist_ok=True)
-    if prof.is_local:
-        _run_local(cfg, refs, prof, run_dir, out)
-    else:
-        report = refs[-1].stage == cfg.stages[-1].stage
-        submit_from(cfg, [r.stage for r in refs], prof, run_dir, report=report, out=out)
-        print(f"follow the DAG: jiniac status {rel(run_dir)}", file=out)
+    submit_from(cfg, [r.stage for r in refs], prof, run_dir, report=refs[-1].stage == cfg.stages[-1].stage, out=out)
+    print(backend_for(prof).follow(run_dir) or f"[pipeline] done in {time.time() - t0:.0f} s", file=out)
     return run_dir
-
-
-def _run_local(cfg: PipelineConfig, refs: list[StageRef], prof: ClusterProfile, run_dir: Path, out) -> None:
-    t0 = time.time()
-    for i, ref in enumerate(refs, 1):
-        head = f"[pipeline {i}/{len(refs)}] {ref.stage} ({ref.recipe})"
-        if stage_complete(ref):
-            print(f"{head}: complete, skipped", file=out)
-            record(run_dir, ref.stage, state="SKIPPED", run_dir=str(run_dir_for(ref.stage, ref.run)))
-            continue
-        print(f"{head}: running", file=out, flush=True)
-        ts = time.time()
-        res = launch(ref.stage, ref.recipe, overrides=ref.overrides, cluster=prof.name, run_name=ref.run, out=out)
-        record(run_dir, ref.stage, state="COMPLETED", run_dir=str(res.run_dir), seconds=round(time.time() - ts, 1),
-               jobs={k: [j.job_id for j in v] for k, v in res.jobs.items()})
-    if refs and refs[-1].stage == cfg.stages[-1].stage:
-        from jiniac_hpc.pipeline.report import write_report
-
-        path = write_report(cfg, run_dir)
-        print(f"[pipeline] report: {rel(path)}", file=out)
-    print(f"[pipeline] done in {time.time() - t0:.0f} s", file=out)
 
 
 def submit_from(cfg: PipelineConfig, names: list[str], prof: ClusterProfile, run_dir: Path, *, report: bool,
                 out=None) -> None:
-    """Submit the first not-yet-complete stage of ``names``, then a driver for the rest
-    (and, with ``report``, a last driver that writes the run report).
+    """Launch the first not-yet-complete stage of ``names``, then (once its jobs succeeded) the
+    rest, and with ``report`` write the run report at the end.
 
-    Runs on the login node for the first stage and inside each driver job for the next ones.
+    On Slurm "then" is a driver job held by ``afterok``: this runs on the login node for the first
+    stage and inside each driver for the next ones. Locally a stage's jobs are done when
+    :func:`launch` returns, and the rest follows here.
     """
     out = out or sys.stdout
     refs = {r.stage: r for r in cfg.stages}
@@ -126,38 +91,32 @@ def submit_from(cfg: PipelineConfig, names: list[str], prof: ClusterProfile, run
         print(f"[pipeline] {names[0]}: complete, skipped", file=out)
         record(run_dir, names[0], state="SKIPPED", run_dir=str(run_dir_for(names[0], refs[names[0]].run)))
         names = names[1:]
-    if not names:
-        if report:
-            _submit_driver(cfg, [], prof, run_dir, dependency=None, report=True, out=out)
+    backend, jobs = backend_for(prof, out), []
+    if names:
+        ref, started = refs[names[0]], time.time()
+        print(f"[pipeline] {ref.stage} ({ref.recipe})", file=out, flush=True)
+        res = launch(ref.stage, ref.recipe, overrides=ref.overrides, cluster=prof.name, run_name=ref.run, out=out)
+        jobs = list(res.jobs.values())[-1] if res.jobs else []
+        done = all(j.done() for js in res.jobs.values() for j in js)
+        record(run_dir, ref.stage, state="COMPLETED" if done else "SUBMITTED", run_dir=str(res.run_dir),
+               **({"seconds": round(time.time() - started, 1)} if done else {}))
+    if not (names[1:] or report):
         return
-    ref = refs[names[0]]
-    res = launch(ref.stage, ref.recipe, overrides=ref.overrides, cluster=prof.name, run_name=ref.run, out=out)
-    last = list(res.jobs.values())[-1] if res.jobs else []
-    record(run_dir, ref.stage, state="SUBMITTED", run_dir=str(res.run_dir),
-           jobs={k: [j.job_id for j in v] for k, v in res.jobs.items()})
-    if names[1:] or report:
-        _submit_driver(cfg, names[1:], prof, run_dir, dependency=afterok(last) if last else None,
-                       report=report, out=out)
-
-
-def _submit_driver(cfg: PipelineConfig, names: list[str], prof: ClusterProfile, run_dir: Path,
-                   dependency: Optional[str], report: bool, out) -> None:
-    ex = make_executor(prof, cfg.driver_job, run_dir / "submitit", name="pipeline-driver", dependency=dependency)
-    job = ex.submit(drive, cfg, names, prof.name, str(run_dir), str(logs_root()), report)
-    record(run_dir, "driver", next=names, job_ids=[job.job_id], dependency=dependency)
-    print(f"[pipeline] driver {job.job_id} will submit {names or ['report']}"
-          f"{' after ' + dependency if dependency else ''}", file=out)
+    sub = Submission("pipeline-driver", cfg.driver_job, run_dir / "submitit")
+    drivers = backend.then(sub, DelayedSubmission(drive, cfg, names[1:], prof.name, str(run_dir), str(logs_root()),
+                                                  report), jobs)
+    if drivers:
+        add_jobs(run_dir, stage="pipeline", step="driver", job_ids=[j.job_id for j in drivers], tasks=[0],
+                 cluster=prof.name, folder=str(drivers[0].paths.folder), next=names[1:])
+        print(f"[pipeline] driver {drivers[0].job_id} will submit {names[1:] or ['report']}", file=out)
 
 
 def drive(cfg: PipelineConfig, names: list[str], cluster: str, run_dir: str, logs: str, report: bool) -> str:
-    """Body of a driver job: submit the next stage and the driver after it, or write the report."""
-    import os
-
+    """Body of a driver: launch the next stage and the driver after it, or write the report."""
     os.environ["JINIAC_LOGS"] = logs
-    prof = resolve_cluster(cluster)
     if names:
-        submit_from(cfg, names, prof, Path(run_dir), report=report)
+        submit_from(cfg, names, resolve_cluster(cluster), Path(run_dir), report=report)
         return f"submitted {names[0]}"
-    from jiniac_hpc.pipeline.report import write_report
-
-    return str(write_report(cfg, Path(run_dir)))
+    path = write_report(cfg, Path(run_dir))
+    print(f"[pipeline] report: {rel(path)}", flush=True)
+    return str(path)

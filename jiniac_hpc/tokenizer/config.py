@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Optional
 
 from jiniac_hpc.config import check, field, to_dict
-from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.cluster import JobConfig
 
 InputKind = Literal["jsonl", "jsquad", "text"]
 

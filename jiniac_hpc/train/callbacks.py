@@ -6,7 +6,7 @@
   the job (with :class:`~jiniac_hpc.train.hf_checkpoint.AtomicCheckpointMixin` they are atomic).
 - :class:`PreemptionCallback`: USR2 (Slurm's time-limit warning), SIGTERM (preemption,
   ``scontrol requeue``) or a ``preempt_at`` step set a flag; at the next step boundary all ranks
-  agree (:class:`jiniac_hpc.launch.distributed.PreemptionGuard`), save, and stop training.
+  agree (:class:`jiniac_hpc.job.distributed.PreemptionGuard`), save, and stop training.
   :func:`finish_preempted` then lets rank 0 requeue the Slurm job, or, locally, returns a
   "preempted, resume by relaunching" status.
 - :class:`ProgressLog`: rank 0 prints ``[jiniac] step N/M loss ... tok/s eta ...`` at each log
@@ -29,7 +29,7 @@ from typing import Optional
 from transformers import TrainerCallback
 
 from jiniac_hpc import fileio
-from jiniac_hpc.launch.distributed import PreemptionGuard, requeue_self
+from jiniac_hpc.job.distributed import PreemptionGuard, requeue_self
 from jiniac_hpc.launch.status import PROGRESS
 
 #: Trainer's log keys -> our stable TensorBoard tags.

@@ -18,7 +18,7 @@ from typing import Literal, Optional, Union
 
 from jiniac_hpc.config import check, field
 from jiniac_hpc.data.plan import PlanConfig
-from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.cluster import JobConfig
 from jiniac_hpc.model.config import ModelConfig
 from jiniac_hpc.train.schedule import ScheduleConfig
 
@@ -27,7 +27,7 @@ from jiniac_hpc.train.schedule import ScheduleConfig
 class DataConfig:
     """Which pre-tokenized data to read (the output of a ``tokenize`` run)."""
 
-    index: str = field("logs/tokenize/debug/index.json", doc="index.json of a tokenize run (relative to the repo).")
+    index: str = field("logs/pretokenize/debug/index.json", doc="index.json of a tokenize run (relative to the repo).")
     num_workers: int = field(2, doc="DataLoader worker processes per rank.")
     eval_samples: int = field(64, doc="Held-out sequences of the eval split used for eval/loss (over all ranks).")
 

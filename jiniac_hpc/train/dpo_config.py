@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, Optional
 
 from jiniac_hpc.config import check, field
-from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.cluster import JobConfig
 from jiniac_hpc.posttrain.templates import ChatFormat
 from jiniac_hpc.train.sft_config import LoraSection, PostTrainSection
 

@@ -22,8 +22,8 @@ import unicodedata
 from pathlib import Path
 
 from jiniac_hpc import fileio
+from jiniac_hpc.cluster import JobConfig
 from jiniac_hpc.config import ConfigError, to_dict
-from jiniac_hpc.launch.cluster import JobConfig
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step, TaskContext
 from jiniac_hpc.train.dpo_config import DPODataConfig

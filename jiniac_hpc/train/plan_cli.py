@@ -1,6 +1,6 @@
 """``jiniac plan RECIPE``: the curriculum's stages with token budgets and steps, and the LR curve.
 
-    jiniac plan debug --set data.index=/tmp/jpd/tokenize/index.json      # prints; writes lr.png
+    jiniac plan debug --set data.index=/tmp/jpd/pretokenize/index.json      # prints; writes lr.png
     python -m jiniac_hpc.train.plan_cli debug [--png lr.png] [--set k=v ...]
 
 Login-node code: reads the data index (for ``tokens: null`` stages, "all of it") and the

@@ -56,7 +56,7 @@ from jiniac_hpc.train.schedule import StageSpan, make_spans
 def read_index(cfg: PretrainConfig) -> tuple[Path, dict]:
     path = resolve_path(cfg.data.index)
     if not path.exists():
-        raise ConfigError(f"data.index: {path} does not exist; run jobs/tokenize.py first "
+        raise ConfigError(f"data.index: {path} does not exist; run jobs/pretokenize.py first "
                           f"(or --set data.index=PATH/index.json)")
     try:
         return path, json.loads(path.read_text())
@@ -215,8 +215,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     import argparse
 
     from jiniac_hpc.config import dump_yaml, load_recipe
-    from jiniac_hpc.launch.cluster import load_cluster
-    from jiniac_hpc.launch.distributed import release_process_group
+    from jiniac_hpc.cluster import load_cluster
+    from jiniac_hpc.job.distributed import release_process_group
 
     ap = argparse.ArgumentParser(description="one rank of the pretrain stage (see the module docstring)")
     ap.add_argument("recipe")

@@ -15,7 +15,7 @@ loss). This module owns the rest, so every stage resumes, requeues and logs alik
 
 - the process: the DeepSpeed accelerator on CPU (gloo), a process group even for one process,
   CPU threads shared between the ranks of a node;
-- the :class:`~jiniac_hpc.launch.distributed.PreemptionGuard`, created first so a USR2 that
+- the :class:`~jiniac_hpc.job.distributed.PreemptionGuard`, created first so a USR2 that
   arrives while the model loads is not lost;
 - :func:`deepspeed_config`, the one DeepSpeed config builder, written to ``<run_dir>/deepspeed.json``;
 - the Trainer arguments every stage shares (CPU/GPU, batch, optimiser, precision, logging);
@@ -35,7 +35,7 @@ from typing import Any, Optional, Union
 import torch
 
 from jiniac_hpc import fileio
-from jiniac_hpc.launch.distributed import PreemptionGuard, single_process_env
+from jiniac_hpc.job.distributed import PreemptionGuard, single_process_env
 from jiniac_hpc.train import checkpoint as ckpt
 from jiniac_hpc.train.callbacks import (PreemptionCallback, ProgressLog, StepCheckpointCallback, TensorBoardScalars,
                                         finish_preempted)

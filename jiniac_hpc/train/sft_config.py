@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal, Optional, Union
 
 from jiniac_hpc.config import check, field
-from jiniac_hpc.launch.cluster import JobConfig
+from jiniac_hpc.cluster import JobConfig
 from jiniac_hpc.posttrain.mathfmt import MathFormatConfig
 from jiniac_hpc.posttrain.records import FORMATS
 from jiniac_hpc.posttrain.templates import ChatFormat

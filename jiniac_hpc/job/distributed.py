@@ -19,12 +19,15 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
 from typing import Optional
 
 import submitit
+
+from jiniac_hpc.paths import free_port
 
 
 def export_torch_env() -> Optional[submitit.helpers.TorchDistributedEnvironment]:
@@ -54,8 +57,6 @@ def release_process_group() -> None:
 
 def node_name() -> str:
     """This task's node as Slurm names it (virtual nodes share one hostname), else the hostname."""
-    import socket
-
     return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
 
 
@@ -71,13 +72,9 @@ def placement_line(task: int, num_tasks: int) -> str:
 def single_process_env() -> None:
     """Make a lone process a world of one (DeepSpeed needs a process group even then, e.g. a plain
     ``python`` run or a notebook); no-op when RANK is already set."""
-    if "RANK" in os.environ:
-        return
-    from jiniac_hpc.paths import free_port
-
-    port = free_port()
-    os.environ.update({"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "1",
-                       "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
+    if "RANK" not in os.environ:
+        os.environ.update({"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "LOCAL_WORLD_SIZE": "1",
+                           "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port())})
 
 
 class PreemptionGuard:
@@ -122,7 +119,8 @@ class PreemptionGuard:
         return local
 
 
-def _slurm_job_id() -> Optional[str]:
+def slurm_job_id() -> Optional[str]:
+    """``<array id>_<task>`` for an array task, else ``SLURM_JOB_ID``; None outside Slurm."""
     if os.environ.get("SLURM_ARRAY_JOB_ID"):
         return f"{os.environ['SLURM_ARRAY_JOB_ID']}_{os.environ['SLURM_ARRAY_TASK_ID']}"
     return os.environ.get("SLURM_JOB_ID")
@@ -134,7 +132,7 @@ def requeued_by_slurm(job_id: Optional[str] = None) -> bool:
     Slurm counts restarts as it requeues (``Restarts=`` in ``scontrol show job``) and tells the
     running job the count it started with (``SLURM_RESTART_COUNT``, unset on the first run).
     """
-    job_id = job_id or _slurm_job_id()
+    job_id = job_id or slurm_job_id()
     if not job_id:
         return False
     try:
@@ -152,7 +150,7 @@ def requeue_self(delay_s: float = 0.0) -> str:
     Called by global rank 0 after every rank has saved. Outside Slurm (local runs) there is
     nothing to requeue: the caller exits and the next launch resumes from the checkpoint.
     """
-    job_id = _slurm_job_id()
+    job_id = slurm_job_id()
     if not job_id:
         return ""
     if requeued_by_slurm(job_id):

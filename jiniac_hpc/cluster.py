@@ -6,7 +6,7 @@ setup lines (module loads, venv activation) and extra sbatch directives. A stage
 The two meet in :func:`jiniac_hpc.launch.sbatch.build_spec`, the one place where node and
 GPU counts become sbatch text, so they are written once.
 
-    python -m jiniac_hpc.launch.cluster            # lists the profiles and checks them
+    jiniac clusters                   # lists the profiles and whether Slurm answers here
 """
 from __future__ import annotations
 
@@ -67,10 +67,6 @@ class ClusterProfile:
         import sys
 
         return self.python or shlex.quote(sys.executable)
-
-    @property
-    def is_local(self) -> bool:
-        return self.executor == "local"
 
 
 @dataclass
@@ -161,8 +157,3 @@ def resolve_cluster(name: Optional[str]) -> ClusterProfile:
     raise ConfigError("Slurm is available but no cluster profile was chosen: pass --cluster NAME "
                       f"or set JINIAC_CLUSTER (profiles: {list_clusters()})")
 
-
-if __name__ == "__main__":
-    for n in list_clusters():
-        c = load_cluster(n)
-        print(f"{n:16s} executor={c.executor:5s} partition={c.partition} gpus/node={c.gpus_per_node}")

@@ -1,0 +1,95 @@
+"""The Slurm backend: render the step's sbatch script, ``sbatch`` it, track the jobs with submitit.
+
+    b = SlurmBackend(load_cluster("local-slurm"))
+    print(b.render(Submission("x-a", JobConfig(), folder), size=1))     # pure: no Slurm needed
+    jobs = b.submit(Submission("x-a", JobConfig(), folder, array=True), calls)   # sbatch --parsable
+    b.submit(replace(sub, dependency=b.after(jobs)), more)                 # afterok on every array task
+
+The script is :func:`~jiniac_hpc.launch.sbatch.render_sbatch` of one spec, so ``--dry-run``, the
+templates and real submissions agree. submitit does what it is good at: each call is pickled where
+``python -m submitit.core._submit FOLDER`` loads it (``<job id>_submitted.pkl``, array task
+``<array id>_<i>_submitted.pkl``), that entry point handles USR2 (a ``Checkpointable`` call is
+requeued), and :class:`submitit.SlurmJob` reports state and results.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+import submitit
+from submitit.core import core
+from submitit.core.utils import JobPaths
+
+from jiniac_hpc.config import ConfigError
+from jiniac_hpc.job.step import write_submitted
+from jiniac_hpc.launch.backend import Backend, Submission
+from jiniac_hpc.launch.preflight import Request, preflight
+from jiniac_hpc.launch.sbatch import build_spec, render_sbatch
+from jiniac_hpc.paths import logs_root, rel
+
+
+def submitit_command(python: str, folder: Path | str) -> str:
+    """submitit's own entry line: unpickle and run the job in ``folder``."""
+    return f"{python} -u -m submitit.core._submit {rel(folder)}"
+
+
+class SlurmBackend(Backend):
+    def check(self, request: Request) -> None:
+        preflight(request, self.cluster.partition)
+
+    def after(self, jobs: Sequence[core.Job]) -> Optional[str]:
+        """Start after every job (all array tasks) succeeded."""
+        ids = sorted({j.job_id.split("_")[0] for j in jobs})
+        return "afterok:" + ":".join(ids) if ids else None
+
+    def spec(self, sub: Submission, size: int = 1):
+        spec = build_spec(job_name=sub.name, job=sub.job, cluster=self.cluster, log_dir=rel(sub.folder),
+                          command=sub.command or submitit_command(self.cluster.python_cmd, sub.folder),
+                          dependency=sub.dependency, batch_log_dir=rel(logs_root()))
+        if not sub.array:
+            return spec
+        return spec.with_(array=f"0-{size - 1}%{min(size, sub.job.array_parallelism)}",
+                          output=spec.output.replace("%j", "%A_%a"), error=spec.error.replace("%j", "%A_%a"))
+
+    def render(self, sub: Submission, size: int = 1) -> str:
+        """The exact script :meth:`submit` sends for ``size`` calls."""
+        return render_sbatch(self.spec(sub, size))
+
+    def submit(self, sub: Submission, calls: Sequence[Any]) -> list[core.Job]:
+        if len(calls) != 1 and not sub.array:
+            raise ValueError(f"{sub.name}: {len(calls)} calls need an array submission")
+        spec = self.spec(sub, len(calls))
+        folder = Path(sub.folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        logs_root().mkdir(parents=True, exist_ok=True)   # the batch step's own log goes there
+        # Pickle before sbatch: a call that cannot be pickled fails here, with nothing submitted.
+        tag = uuid.uuid4().hex
+        pickles = [folder / f".{tag}_{i}.pkl" for i in range(len(calls))]
+        for path, call in zip(pickles, calls):
+            write_submitted(path, call, spec.time_min, sub.job.max_requeues)
+        script = folder / f".{tag}_submission.sh"
+        script.write_text(render_sbatch(spec))
+        r = subprocess.run(["sbatch", "--parsable", str(script)], capture_output=True, text=True)
+        if r.returncode != 0:
+            for p in pickles + [script]:
+                p.unlink(missing_ok=True)
+            raise ConfigError(f"sbatch refused {sub.name}: {r.stderr.strip() or r.stdout.strip()}")
+        job_id = r.stdout.strip().split(";")[0]   # --parsable: "<id>" or "<id>;<cluster>"
+        ids = [f"{job_id}_{i}" for i in range(len(calls))] if sub.array else [job_id]
+        for jid, path in zip(ids, pickles):
+            os.replace(path, JobPaths(folder, job_id=jid).submitted_pickle)   # _submit waits up to 60 s for it
+        os.replace(script, JobPaths(folder, job_id=ids[0]).submission_file)
+        tasks = list(range(spec.nodes * spec.ntasks_per_node))
+        return [submitit.SlurmJob(folder=folder, job_id=jid, tasks=tasks) for jid in ids]
+
+    def then(self, sub: Submission, call: Any, after: Sequence[core.Job]) -> list[core.Job]:
+        """A job of its own, held (``afterok``) until ``after`` succeeded; it holds no CPU while it waits."""
+        return self.submit(replace(sub, dependency=self.after(after), array=False), [call])
+
+    def follow(self, run_dir: Path, jobs: Sequence[core.Job] = ()) -> str:
+        tail = f"   or   tail -f {rel(jobs[0].paths.stdout)}" if jobs else ""
+        return f"follow: jiniac status {rel(run_dir)}{tail}"
