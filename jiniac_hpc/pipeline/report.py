@@ -12,11 +12,11 @@ JSON, TensorBoard event files); a stage that has not run is reported as missing,
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Optional
 
+from jiniac_hpc import fileio
 from jiniac_hpc.eval.stage import model_folder
 from jiniac_hpc.paths import logs_root, run_dir_for
 from jiniac_hpc.pipeline.config import PipelineConfig
@@ -115,18 +115,14 @@ def write_report(cfg: PipelineConfig, run_dir: Path, generate: bool = True) -> P
     models += [(st, runs[st] / "model") for st in ("sft", "dpo") if st in runs]
     tokenizer = runs["sft"] / "model" if "sft" in runs else None
     md += _final(models, tokenizer, cfg, generate)
-    path = run_dir / "report.md"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(md) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return fileio.atomic_write(run_dir / "report.md", "\n".join(md) + "\n")
 
 
 def _stage_table(run_dir: Path) -> list[str]:
     p = run_dir / "pipeline.json"
     if not p.exists():
         return []
-    rows = [r for r in json.loads(p.read_text())["stages"] if r["stage"] != "driver"]
+    rows = [r for r in fileio.read_json(p)["stages"] if r["stage"] != "driver"]
     out = ["## Stages", "", "| stage | state | seconds | run directory |", "|---|---|---:|---|"]
     for r in rows:
         out.append(f"| {r['stage']} | {r.get('state', '')} | {r.get('seconds', '')} | `{r.get('run_dir', '')}` |")
@@ -215,7 +211,7 @@ def jaster_table(runs: list[tuple[str, Path]]) -> list[str]:
     """Per jaster task and model: the score and the share of well-formed answers; AVG last."""
     from jiniac_hpc.eval.validity import distinct, read_records, shares
 
-    scores = {lb: json.loads((d / "scores.json").read_text()).get("jaster") or {} for lb, d in runs}
+    scores = {lb: fileio.read_json(d / "scores.json", {}).get("jaster") or {} for lb, d in runs}
     records = {lb: read_records(d / "predictions.jsonl") for lb, d in runs}
     valid = {lb: shares(r) for lb, r in records.items()}
     kinds = {lb: distinct(r) for lb, r in records.items()}
@@ -248,7 +244,7 @@ def language_table(runs: list[tuple[str, Path]]) -> list[str]:
     for lb, d in runs:
         p = d / "langtest" / "table.json"
         if p.exists():
-            t = json.loads(p.read_text())["table"]
+            t = fileio.read_json(p)["table"]
             rows += [f"| {lb} | {NAMES[q]} | " + " | ".join(str(t[q][a]) for a in COLUMNS) + " |" for q in t]
     if not rows:
         return []
@@ -260,9 +256,9 @@ def _eval(d: Optional[Path], labels: list[str]) -> list[str]:
     runs = eval_runs(d, labels)
     if not runs:
         return _missing("Evaluation", d and d / "scores.json")
-    sc = json.loads((d / "scores.json").read_text()) if (d / "scores.json").exists() else {}
+    sc = fileio.read_json(d / "scores.json", {})
     md = ["## Evaluation", "", "Models: " + ", ".join(
-        f"{lb} `{json.loads((p / 'scores.json').read_text()).get('model', '?')}`" for lb, p in runs) + ".", ""]
+        f"{lb} `{fileio.read_json(p / 'scores.json', {}).get('model', '?')}`" for lb, p in runs) + ".", ""]
     table = jaster_table(runs)
     if table:
         md += ["jaster on a JGLUE slice: each cell is the score, the share of well-formed answers (a choice "

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import check, field
 
 # "÷" is parsed as FloorDiv (and computed exactly) so that "a/b" between two numbers can stay a
@@ -192,7 +193,6 @@ def format_record(rec: dict, cfg: MathFormatConfig) -> tuple[str, str]:
 
 def _main() -> None:  # pragma: no cover - documentation tool
     import argparse
-    import json
     from pathlib import Path
 
     from jiniac_hpc.config import from_dict, parse_override
@@ -207,8 +207,7 @@ def _main() -> None:  # pragma: no cover - documentation tool
 
     tok = AutoTokenizer.from_pretrained(a.tokenizer)
     cfg = from_dict(MathFormatConfig, dict(parse_override(o) for o in a.overrides))
-    for row in effect(tok, [json.loads(x) for x in Path(a.input).read_text().splitlines() if x.strip()], cfg,
-                      render_instruction):
+    for row in effect(tok, list(fileio.read_jsonl(a.input)), cfg, render_instruction):
         print(row)
 
 
