@@ -4,6 +4,7 @@
     python benchmarks/moe_layer.py --dtype bfloat16 --hidden 512 --moe-inter 176
     python benchmarks/moe_layer.py --device cuda --dtype bfloat16 --scale 1   # on a GPU (sm80+)
     python benchmarks/moe_layer.py --roofline --recipe jiniac-5b              # FLOPs, bytes, H100/H200 time
+    python benchmarks/moe_layer.py --cpu-time       # one thread, CPU seconds (robust on a loaded machine)
 
 The layer is ``jiniac_hpc.model.moe.DeepseekMoE`` (64 routed experts, 2 shared, top-6; hidden and
 moe_intermediate_size scaled down from 2048/1408 by --scale so it fits a CPU). The same weights and
@@ -21,12 +22,18 @@ input run through four paths, timed side by side in this process:
 * ``grouped`` : ours, default (transformers' ``grouped_mm`` experts kernel on the fused weights).
 
 It checks the four agree, prints tokens/s and the ratio to ``naive`` and ``reference`` as ranges over
-``--rounds`` (min-max; the machine is shared), and the peak memory of one forward+backward of each,
+``--rounds`` (min-max), and the peak memory of one forward+backward of each,
 measured in a fresh child process: CPU PyTorch keeps no allocator statistics, so the child runs a
 warm-up step, resets the kernel's peak-RSS counter (``/proc/self/clear_refs``), and reports
 ``VmHWM - VmRSS`` around a second step, with glibc told to return every allocation over 128 KiB to
 the OS (``MALLOC_MMAP_THRESHOLD_``) so freed memory is not silently reused. On CUDA it uses
 ``torch.cuda.max_memory_allocated``. Targets: grouped >= 1.0x naive and >= 3x reference on CPU.
+
+``--cpu-time`` runs the paths on one thread timed with ``time.process_time`` (as
+``benchmarks/train_step.py`` does): on a shared machine wall time under other people's load swings
+the ratios by several x between identical rounds, CPU seconds do not. Those ratios say "how much
+less CPU work per step" on one core, where the large sorted gathers and elementwise passes of the
+grouped path weigh more than with several threads.
 
 ``--roofline`` prints :func:`jiniac_hpc.model.roofline.roofline_table` for a model recipe (no timing).
 """
@@ -185,7 +192,9 @@ def main() -> None:
     ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--rounds", type=int, default=3, help="timed rounds; each times every path once, interleaved")
-    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch CPU threads (0: torch's default; 1 with --cpu-time)")
+    ap.add_argument("--cpu-time", action="store_true", help="on CPU: one thread, timed with process_time")
     ap.add_argument("--no-mem", action="store_true", help="skip the peak-memory child processes")
     ap.add_argument("--roofline", action="store_true", help="print the roofline of --recipe and exit")
     ap.add_argument("--recipe", default="jiniac-5b")
@@ -197,8 +206,10 @@ def main() -> None:
         return roofline(args)
     args.hidden = args.hidden or 2048 // args.scale
     args.moe_inter = args.moe_inter or 1408 // args.scale
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    cpu_clock = args.cpu_time and not args.device.startswith("cuda")
+    if args.threads or cpu_clock:
+        torch.set_num_threads(args.threads or 1)
+    clock = time.process_time if cpu_clock else time.perf_counter
     if args._peak:
         return measure_peak(args, args._peak)
 
@@ -206,7 +217,7 @@ def main() -> None:
     grad = torch.randn_like(x, dtype=torch.float32)
     print(f"MoE layer: 64 experts top-6 + 2 shared, hidden {args.hidden}, moe_intermediate {args.moe_inter}, "
           f"{args.tokens} tokens, {args.dtype} on {args.device}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus")
+          f"{torch.get_num_threads()} thread(s), clock: {'CPU time' if cpu_clock else 'wall time'}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cpus")
     ref_y, ref_gx = step(layer, experts, x, "naive", grad)
     tol = 1e-4 if args.dtype == "float32" else 3e-2
     for mode in ("reference", "loop", "grouped"):
@@ -222,10 +233,10 @@ def main() -> None:
             layer.zero_grad(set_to_none=True)
             experts.zero_grad(set_to_none=True)
             sync(args.device)
-            t = time.perf_counter()
+            t = clock()
             step(layer, experts, x, mode, grad)
             sync(args.device)
-            times[mode].append(time.perf_counter() - t)
+            times[mode].append(clock() - t)
     peaks = {m: (None if args.no_mem else child_peak(args, m)) for m in MODES}
     vs = {m: [n / t for n, t in zip(times["naive"], times[m])] for m in MODES}        # same round
     vs_ref = {m: [r / t for r, t in zip(times["reference"], times[m])] for m in MODES}

@@ -139,6 +139,7 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
         self._bad: Optional[torch.Tensor] = None
         self.max_weight_norm_change = max_weight_norm_change
         self._weight_norm: Optional[float] = None    # global weight norm after the last accepted update
+        self._params: Optional[list] = None         # the model's parameters, for the weight-norm check
         self._lr_applied: Optional[float] = None     # the optimizer's LR at this step's update
         # Data position when the current step began: the loop fetches a step's micro-batches
         # before its first forward, so the loader's position already counts them.
@@ -289,7 +290,11 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
             f"then relaunch the same command (resume: auto).")
 
     def _global_weight_norm(self) -> float:
-        return float(torch.nn.utils.get_total_norm([p.detach() for p in self.model.parameters()]))
+        # Every step: the parameter list is walked once (module tree walk and per-tensor
+        # detach cost more than the norm of a small model); get_total_norm runs under no_grad.
+        if self._params is None:
+            self._params = list(self.model.parameters())
+        return float(torch.nn.utils.get_total_norm(self._params))
 
     def _maybe_log_save_evaluate(self, tr_loss, grad_norm, model, trial, epoch, ignore_keys_for_eval,
                                  start_time, learning_rate=None):
