@@ -9,7 +9,8 @@ pre-flight check says). The reference is the committed template submitted as the
 ``sbatch -N 2 sbatch_templates/pretrain.sbatch``, with the debug data where the debug recipe
 looks for it. Against it: the launcher's ``jobs/pretrain.py --nodes 2`` run, requeued with
 ``scontrol requeue`` mid-run (same TensorBoard loss and LR), and ``--stage 0/1/2`` as three
-jobs (same LR). Node names come from the ranks' own log lines.
+jobs (same LR). The committed SFT and DPO templates run side by side, one a node, under plain
+``sbatch -N 1``. Node names come from the ranks' own log lines.
 """
 from __future__ import annotations
 
@@ -163,3 +164,36 @@ def test_stages_as_separate_jobs_same_lr(reference, logs):
         assert ckpt.folder_step(ckpt.find_resume_path(run / "checkpoints")) == end
     assert scalars(run, "train/lr") == scalars(reference, "train/lr")
     assert len({n for n, _ in placements(run).values()}) == 2
+
+
+def test_sft_and_dpo_templates_run_under_sbatch(logs):
+    """``sbatch -N 1 sbatch_templates/{sft,dpo}.sbatch`` as the README says, both at once (one a node),
+    on the debug recipes' inputs: the tiny debug model where they look for the pretraining
+    checkpoint, tokenizer and SFT model."""
+    from jiniac_hpc import fileio
+    from jiniac_hpc.posttrain import debug_assets
+
+    model = debug_assets.cached("auto")
+    for link in ("pretrain/debug/checkpoints/latest", "tokenizer/debug/hf", "sft/debug/model"):
+        (logs / link).parent.mkdir(parents=True, exist_ok=True)
+        (logs / link).symlink_to(model)
+    jobs = {}
+    for stage in ("sft", "dpo"):
+        r = subprocess.run(["sbatch", "--parsable", "-N", "1", f"sbatch_templates/{stage}.sbatch"], cwd=REPO,
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        jobs[stage] = r.stdout.strip().split(";")[0]
+    nodes = set()
+    try:
+        for stage, job_id in jobs.items():
+            run = logs / stage / f"debug-{job_id}"
+            assert wait_job(job_id) == "COMPLETED", f"{stage}\n{job_logs(run, job_id)}"
+            assert fileio.read_marker(run, "train", 0) is not None
+            records = fileio.read_json(run / "jobs.json")       # the job recorded itself for `jiniac status`
+            assert [r["job_ids"] for r in records] == [[job_id]] and records[0]["via"] == "sbatch template"
+            assert (run / "model" / "config.json").exists()
+            text = "".join(p.read_text(errors="replace") for p in (run / "submitit").glob("*_log.out"))
+            nodes |= set(re.findall(r"\[jiniac\] rank 0/1 \(local rank 0\) on node (\S+);", text))
+    finally:
+        subprocess.run(["scancel", *jobs.values()], capture_output=True)
+    assert nodes == set(_nodes()[:2]), nodes                        # side by side: one job a node
