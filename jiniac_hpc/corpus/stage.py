@@ -192,20 +192,9 @@ def run_inline(cfg: CorpusConfig, run_dir: Path, cluster=None) -> list[str]:
 
     ``python -m jiniac_hpc.corpus.stage debug /tmp/corpus-debug`` does the same from a shell.
     """
-    from jiniac_hpc.config import to_dict
-    from jiniac_hpc.stages import load_symbol
+    from jiniac_hpc.job.step import run_inline as run_steps
 
-    digest = fileio.config_digest(to_dict(cfg))
-    ran = []
-    for step in plan(cfg, run_dir):
-        step.read_markers(Path(run_dir), digest)
-        fn = load_symbol(step.fn)
-        for i in step.missing:
-            res = fn(cfg, TaskContext("corpus", step.name, Path(run_dir), i, step.tasks, cluster))
-            fileio.write_marker(run_dir, step.name, i, res, digest)
-        if step.missing:
-            ran.append(step.name)
-    return ran
+    return run_steps("corpus", cfg, run_dir, plan(cfg, run_dir), cluster)
 
 
 if __name__ == "__main__":

@@ -72,22 +72,19 @@ def build(root: Path, vocab_size: int = 2000, shards_per_source: int = 2) -> tup
 
 
 def run_inline(cfg, run_dir: Path, tasks: list[int] | None = None, index: bool = True) -> list:
-    """Run the tokenize stage's steps in this process (tests, benchmarks), marking each task
-    done as the executor does; returns the plan's steps."""
-    from jiniac_hpc.config import to_dict
-    from jiniac_hpc.data import pretokenize
-    from jiniac_hpc.cluster import ClusterProfile
-    from jiniac_hpc.stages import TaskContext
+    """Run the pretokenize stage's missing tasks (or only shard ``tasks``; the index step unless
+    ``index=False``) in this process, marking each as the executor does; returns the plan's steps."""
+    import dataclasses
 
-    run_dir, digest = Path(run_dir), fileio.config_digest(to_dict(cfg))
+    from jiniac_hpc.cluster import ClusterProfile
+    from jiniac_hpc.data import pretokenize
+    from jiniac_hpc.job.step import run_inline as run_steps
+
     steps = pretokenize.plan(cfg, run_dir)
-    local = ClusterProfile(name="local", executor="local")
-    for t in steps[0].missing if tasks is None else tasks:
-        res = pretokenize.tokenize_task(cfg, TaskContext("pretokenize", "shards", Path(run_dir), t, steps[0].tasks, local))
-        fileio.write_marker(run_dir, "shards", t, res, digest)
-    if index:
-        res = pretokenize.index_task(cfg, TaskContext("pretokenize", "index", Path(run_dir), 0, 1, local))
-        fileio.write_marker(run_dir, "index", 0, res, digest)
+    todo = list(steps) if index else steps[:1]
+    if tasks is not None:
+        todo[0] = dataclasses.replace(steps[0], done=[i not in tasks for i in range(steps[0].tasks)])
+    run_steps("pretokenize", cfg, run_dir, todo, ClusterProfile(name="local", executor="local"))
     return steps
 
 

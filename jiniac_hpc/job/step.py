@@ -3,6 +3,7 @@
     job = StepJob("corpus", to_dict(cfg), "logs/corpus/debug", "clean", "jiniac_hpc.corpus.stage:clean", 0, 4, to_dict(prof))
     job()      # inside a Slurm or local task: export the rank env, run the step function, write the marker
     write_submitted(folder / "123_submitted.pkl", job, timeout_min=60, max_requeues=20)   # what submitit runs
+    run_inline("corpus", cfg, run_dir, plan(cfg, run_dir))   # every missing task here, in order (tests)
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from submitit.core.utils import DelayedSubmission
 
 from jiniac_hpc import fileio
 from jiniac_hpc.cluster import ClusterProfile
-from jiniac_hpc.config import from_dict
+from jiniac_hpc.config import from_dict, to_dict
 from jiniac_hpc.job.distributed import export_torch_env, placement_line, release_process_group
 from jiniac_hpc.stages import TaskContext, config_class, get_stage, load_symbol
 
@@ -52,6 +53,23 @@ class StepJob(submitit.helpers.Checkpointable):
         if finished and ctx.rank == 0:
             fileio.write_marker(self.run_dir, self.step, self.task, result, self.digest)
         return result
+
+
+def run_inline(stage: str, cfg: Any, run_dir: Path, steps: list, cluster: ClusterProfile | None = None) -> list[str]:
+    """Run every missing task of ``steps`` in this process, in order, and write each task's
+    marker as :class:`StepJob` does (tests, benchmarks, quick looks: no Slurm, no rank env).
+    Returns the names of the steps that ran."""
+    run_dir, digest = Path(run_dir), fileio.config_digest(to_dict(cfg))
+    ran = []
+    for step in steps:
+        step.read_markers(run_dir, digest)
+        fn = load_symbol(step.fn)
+        for i in step.missing:
+            result = fn(cfg, TaskContext(stage, step.name, run_dir, i, step.tasks, cluster))
+            fileio.write_marker(run_dir, step.name, i, result, digest)
+        if step.missing:
+            ran.append(step.name)
+    return ran
 
 
 def write_submitted(path: Path, call: Any, timeout_min: int, max_requeues: int) -> None:
