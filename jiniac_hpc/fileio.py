@@ -39,6 +39,10 @@ class JsonlError(ConfigError):
     """A JSON Lines file with a bad line; the message names file and line (a ConfigError, so the
     command line shows it as one line)."""
 
+    def __init__(self, path: Union[str, Path], line: int, reason: str):
+        super().__init__(f"{path}:{line}: {reason}")
+        self.reason = reason
+
 
 def _tmp(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -113,27 +117,28 @@ def atomic_dir(path: Union[str, Path]) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def open_text(path: Union[str, Path]) -> io.TextIOBase:
+def open_text(path: Union[str, Path], errors: str = "strict") -> io.TextIOBase:
     """Open a text file for reading as UTF-8, decompressing ``.zst`` on the fly."""
     path = Path(path)
     if path.suffix == ".zst":
         import zstandard
 
         raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
-        return io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8")
-    return open(path, encoding="utf-8")
+        return io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", errors=errors)
+    return open(path, encoding="utf-8", errors=errors)
 
 
 def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Optional[str] = None,
-               torn_tail: bool = False) -> Iterator[Any]:
+               torn_tail: bool = False, keep_bad: bool = False, errors: str = "strict") -> Iterator[Any]:
     """The JSON objects of a JSON Lines file (``.zst`` or plain), skipping blank lines.
 
     ``numbered=True`` yields ``(line_number, object)``. A line that is not JSON, or with
     ``text_key`` not an object with a string under that key, raises :class:`JsonlError`
-    naming ``file:line``. ``torn_tail=True`` (append-only logs) drops a bad *last* line: the
-    append a killed job did not finish.
+    naming ``file:line``; ``keep_bad=True`` yields that error in its place and reads on (a
+    reader that reports every bad line). ``torn_tail=True`` (append-only logs) drops a bad
+    *last* line: the append a killed job did not finish. ``errors`` is the UTF-8 decoder's.
     """
-    with open_text(path) as fh:
+    with open_text(path, errors) as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
@@ -142,9 +147,12 @@ def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Opti
             except json.JSONDecodeError as e:
                 if torn_tail and not any(rest.strip() for rest in fh):
                     return
-                raise JsonlError(f"{path}:{n}: invalid JSON ({e.msg})") from None
-            if text_key is not None and not (isinstance(obj, dict) and isinstance(obj.get(text_key), str)):
-                raise JsonlError(f"{path}:{n}: expected an object with a string {text_key!r}")
+                obj = JsonlError(path, n, f"invalid JSON ({e.msg}: column {e.colno})")
+            else:
+                if text_key is not None and not (isinstance(obj, dict) and isinstance(obj.get(text_key), str)):
+                    obj = JsonlError(path, n, f"expected an object with a string {text_key!r}")
+            if isinstance(obj, JsonlError) and not keep_bad:
+                raise obj
             yield (n, obj) if numbered else obj
 
 
@@ -249,10 +257,5 @@ def done_after(run_dir: Union[str, Path], step: str, digest: str, inputs: list[b
     the old marker for a result made from the new inputs."""
     if all(inputs) and is_done(run_dir, step, 0, digest):
         return [True]
-    clear_markers(run_dir, step)
-    return [False]
-
-
-def clear_markers(run_dir: Union[str, Path], step: str) -> None:
-    """Forget every task of ``step`` (a step that must rerun whole, e.g. after its inputs changed)."""
     shutil.rmtree(Path(run_dir) / COMPLETIONS / step, ignore_errors=True)
+    return [False]

@@ -21,11 +21,11 @@ is rendered like SFT prompts (see :func:`prompt_of`).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from jiniac_hpc import fileio
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_record
 from jiniac_hpc.posttrain.templates import check_messages, render_instruction
@@ -98,22 +98,14 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
     if not files:
         yield str(p), 0, BadRecord(str(p), 0, "no such file, or a folder without *.jsonl files")
         return
-    # Not fileio.read_jsonl: a bad line here is a BadRecord (reported with file:line, the rest
-    # still read), where read_jsonl stops at the first one.
+    # A bad line is a BadRecord (reported with file:line), and the rest is still read.
     for f in files:
-        with open(f, encoding="utf-8", errors="replace") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as e:
-                    yield str(f), n, BadRecord(str(f), n, f"invalid JSON ({e.msg}: column {e.colno})")
-                    continue
-                if not isinstance(obj, dict):
-                    yield str(f), n, BadRecord(str(f), n, f"expected a JSON object, got {type(obj).__name__}")
-                    continue
-                yield str(f), n, obj
+        for n, obj in fileio.read_jsonl(f, numbered=True, keep_bad=True, errors="replace"):
+            if isinstance(obj, fileio.JsonlError):
+                obj = BadRecord(str(f), n, obj.reason)
+            elif not isinstance(obj, dict):
+                obj = BadRecord(str(f), n, f"expected a JSON object, got {type(obj).__name__}")
+            yield str(f), n, obj
 
 
 def detect_format(obj: dict) -> Optional[str]:
