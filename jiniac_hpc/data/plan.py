@@ -32,12 +32,12 @@ Light module (no numpy/torch): training configs import it on the login node.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError, check, field, to_dict
 
 
@@ -92,8 +92,7 @@ class PlanConfig:
 
     def fingerprint(self) -> str:
         """Stable hash of the stages and seed: a resumed sampler checks it did not change."""
-        data = {"stages": to_dict(self.stages), "seed": self.seed}
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+        return fileio.config_digest({"stages": to_dict(self.stages), "seed": self.seed})
 
 
 def load_preset(name: str) -> PlanConfig:

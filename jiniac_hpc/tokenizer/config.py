@@ -9,11 +9,10 @@ is light (no sentencepiece, no transformers): the login node imports it to valid
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any, Literal, Optional
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import check, field, to_dict
 from jiniac_hpc.cluster import JobConfig
 
@@ -92,7 +91,7 @@ class LanguageConfig:
 
     def digest(self) -> str:
         """Hash of everything that changes this language's model: a marker with another hash is stale."""
-        return hashlib.sha256(json.dumps(to_dict(self), sort_keys=True).encode()).hexdigest()[:16]
+        return fileio.config_digest(to_dict(self))
 
 
 @dataclass
@@ -114,7 +113,7 @@ class SpecialTokensConfig:
                                                          "(USER_DEFINED, unused, can become new markers).")
 
     def __post_init__(self):
-        core = [self.unk, self.bos, self.eos, self.pad]
+        core = self.core
         check(len(set(core)) == 4 and all(core), "unk", "unk/bos/eos/pad must be 4 distinct non-empty strings")
         allp = core + self.chat + self.user_defined
         dup = sorted({t for t in allp if allp.count(t) > 1})
