@@ -79,8 +79,6 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     stats = {"source": src.name, "shard": shard.index, "input": shard.path, "docs_in": 0, "chars_in": 0,
              "bytes_in": raw_bytes, "chars_read": 0, "unread": Counter(), "removed": {}, "pii": Counter(),
              "pii_docs": 0, "bad_input": [], "bad_input_count": 0, "docs_out": 0, "chars_out": 0}
-    out = fileio.JsonlWriter(out_path, cfg.zstd_level)
-    rej = fileio.JsonlWriter(rej_path, cfg.zstd_level)
 
     def bad(pos: int, error: str) -> None:
         _add(stats["removed"], "bad_input", 1, 0)
@@ -91,7 +89,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
         print(f"bad input {where}: {error}", flush=True)
         rej.write({"id": doc_id(shard, pos), "reason": "bad_input", "detail": error, "file": shard.path, "line": pos})
 
-    try:
+    with fileio.JsonlWriter(out_path, cfg.zstd_level) as out, fileio.JsonlWriter(rej_path, cfg.zstd_level) as rej:
         for rec in read(Path(shard.path), src, cfg.max_record_bytes):
             stats["docs_in"] += 1
             stats["unread"].update(rec.unread)
@@ -136,12 +134,6 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
         if stats["docs_in"] == 0 and raw_bytes:   # a reader must never turn a file into nothing silently
             stats["docs_in"] += 1
             bad(1, f"no documents from a non-empty file ({raw_bytes} bytes) with reader {src.reader!r}")
-    except BaseException:
-        out.abort()
-        rej.abort()
-        raise
-    rej.commit()
-    out.commit()
     stats["pii"] = dict(sorted(stats["pii"].items()))
     stats["unread"] = dict(sorted(stats["unread"].items()))
     print(f"[prepare] {src.name}/{shard.stem}: {stats['docs_in']} in, {stats['docs_out']} kept, "
@@ -160,9 +152,7 @@ def write_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
              fileio.read_json(sh.drop_path(ctx.run_dir, shard))["drop"]}
     stats = {"source": src.name, "shard": shard.index, "docs_in": 0, "chars_in": 0, "removed": {},
              "docs_out": 0, "chars_out": 0, "bytes_out": 0}
-    out = fileio.JsonlWriter(out_path, cfg.zstd_level)
-    rej = fileio.JsonlWriter(rej_path, cfg.zstd_level)
-    try:
+    with fileio.JsonlWriter(out_path, cfg.zstd_level) as out, fileio.JsonlWriter(rej_path, cfg.zstd_level) as rej:
         for i, doc in enumerate(fileio.read_jsonl(sh.clean_path(ctx.run_dir, shard))):
             n = len(doc["text"])
             stats["docs_in"] += 1
@@ -177,12 +167,6 @@ def write_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
             stats["chars_out"] += n
             stats["bytes_out"] += len(doc["text"].encode("utf-8"))
             sh.maybe_fault("write", ctx.task, out.count)
-    except BaseException:
-        out.abort()
-        rej.abort()
-        raise
-    rej.commit()
-    out.commit()
     return stats
 
 
