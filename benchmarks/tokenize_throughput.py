@@ -42,11 +42,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import sentencepiece as spm  # noqa: E402
 
+from jiniac_hpc import fileio  # noqa: E402
 from jiniac_hpc.data import fixtures  # noqa: E402
 from jiniac_hpc.data.config import TokenizeConfig  # noqa: E402
 from jiniac_hpc.data.dataset import PackedDataset  # noqa: E402
 from jiniac_hpc.data.pretokenize import FlatEncoder, build_index, tokenize_file  # noqa: E402
-from jiniac_hpc.data.shards import tokenizer_sha256  # noqa: E402
 
 
 def make_corpus(root: Path, mb: float, doc_chars: int = 0, name: str = "jglue") -> tuple[Path, list[str]]:
@@ -105,7 +105,7 @@ def main(argv=None) -> None:
         which = "JGLUE documents" if args.tokenizer else "JGLUE documents the fixture tokenizer did not see"
         print(f"characters per token on {len(held_out)} {which}: "
               f"{sum(map(len, held_out)) / sum(map(len, sp.encode(held_out))):.2f}")
-        sha = tokenizer_sha256(tok)
+        sha = fileio.sha256_file(tok)
         print(f"tokenizer {tok.name} ({sp.get_piece_size()} pieces); seq_len {args.seq_len}; "
               f"1 core each, runs in shuffled rounds, best of {args.reps}")
         base_cfg = TokenizeConfig(inputs=["x"], tokenizer=str(tok), seq_len=args.seq_len)

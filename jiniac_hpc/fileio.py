@@ -209,6 +209,15 @@ def write_jsonl(path: Union[str, Path], rows: Iterable[Any], *, zstd_level: int 
     return w.count
 
 
+def sha256_file(path: Union[str, Path]) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 # ---- completion markers (written by the executor, never by a step function) ----
 
 def config_digest(config: dict) -> str:

@@ -139,8 +139,8 @@ _RULES: dict[str, list[tuple[re.Pattern, Optional[Callable[[str], bool]]]]] = {
 }
 
 
-def _apply(text: str, view: str, pattern: re.Pattern, ok, placeholder: str) -> tuple[str, int]:
-    spans = [m.span() for m in pattern.finditer(view) if ok is None or ok(m.group())]
+def _replace(text: str, spans: list[tuple[int, int]], placeholder: str) -> tuple[str, int]:
+    """``text`` with each span replaced by ``placeholder``, and how many spans there were."""
     if not spans:
         return text, 0
     out, last = [], 0
@@ -173,16 +173,6 @@ _GATES: dict[str, Callable[[str], bool]] = {
 def _numberish(text: str) -> bool:
     """Asked by four gates of the same document: searched once."""
     return bool(_NUMBERISH.search(text))
-def _scrub_names(text: str, known_names: Iterable[str], fast: bool) -> tuple[str, int]:
-    spans = person_spans(text, known_names, fast)
-    if not spans:
-        return text, 0
-    out, last = [], 0
-    for a, b in spans:
-        out += [text[last:a], PLACEHOLDERS["person"]]
-        last = b
-    out.append(text[last:])
-    return "".join(out), len(spans)
 
 
 def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_names: Iterable[str] = (),
@@ -203,7 +193,7 @@ def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_nam
         if kind not in wanted:
             continue
         if kind == "person":
-            text, n = _scrub_names(text, known_names, fast)
+            text, n = _replace(text, person_spans(text, known_names, fast), PLACEHOLDERS[kind])
             counts[kind] += n
             continue
         if not _GATES[kind](text):
@@ -211,7 +201,8 @@ def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_nam
         if view is None:
             view = text.translate(_VIEW)
         for pattern, ok in _RULES[kind]:
-            text, n = _apply(text, view, pattern, ok, PLACEHOLDERS[kind])
+            spans = [m.span() for m in pattern.finditer(view) if ok is None or ok(m.group())]
+            text, n = _replace(text, spans, PLACEHOLDERS[kind])
             if n:
                 counts[kind] += n
                 view = text.translate(_VIEW)

@@ -97,7 +97,7 @@ def plan(cfg: TokenizeConfig, run_dir: Path) -> list[Step]:
     """Check inputs, record the input list, and mark shards that are already done."""
     inputs = find_inputs(cfg)
     tok = _check_tokenizer(cfg)
-    tok_sha = _sha(tok)
+    tok_sha = fileio.sha256_file(tok)
     run_dir = Path(run_dir)
     # The tasks read this list rather than globbing again: a shard that appears later cannot
     # shift the task indices of a running array.
@@ -113,12 +113,6 @@ def plan(cfg: TokenizeConfig, run_dir: Path) -> list[Step]:
     return [Step("shards", "jiniac_hpc.data.pretokenize:tokenize_task", tasks=len(inputs), done=done),
             Step("index", "jiniac_hpc.data.pretokenize:index_task",
                  done=fileio.done_after(run_dir, "index", digest, done))]
-
-
-def _sha(path: Path) -> str:
-    from jiniac_hpc.data.shards import tokenizer_sha256
-
-    return tokenizer_sha256(path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,7 +308,7 @@ def tokenize_task(cfg: TokenizeConfig, ctx: TaskContext) -> dict:
     manifest = fileio.read_json(ctx.run_dir / INPUTS_FILE)
     src = Path(manifest["inputs"][ctx.task])
     tok = Path(manifest["tokenizer"])
-    tok_sha = _sha(tok)
+    tok_sha = fileio.sha256_file(tok)
     if tok_sha != manifest["tokenizer_sha256"]:
         raise RuntimeError(f"{tok} changed since the stage was planned (sha256 {tok_sha[:12]} != "
                            f"{manifest['tokenizer_sha256'][:12]}); relaunch the stage")

@@ -18,7 +18,6 @@ complete.
 """
 from __future__ import annotations
 
-import hashlib
 import sys
 from itertools import chain
 from pathlib import Path
@@ -31,15 +30,6 @@ from jiniac_hpc import fileio
 
 FORMAT = "jiniac-packed-v1"
 SPLITS = ("train", "eval")
-
-
-def tokenizer_sha256(path: str | Path) -> str:
-    """sha256 of ``tokenizer.model``: shards made by different tokenizers must never mix."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def token_dtype(vocab_size: int, requested: str = "auto") -> np.dtype:

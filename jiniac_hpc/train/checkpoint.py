@@ -24,7 +24,6 @@ back to the previous checkpoint instead of crashing or silently starting over.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -76,14 +75,6 @@ def list_checkpoints(root: str | Path) -> list[Path]:
     return sorted(found, key=folder_step)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _manifest(folder: Path) -> dict[str, dict]:
     files = {}
     for p in sorted(folder.rglob("*")):
@@ -91,7 +82,7 @@ def _manifest(folder: Path) -> dict[str, dict]:
             size = p.stat().st_size
             entry: dict[str, Any] = {"size": size}
             if size <= HASH_MAX_BYTES:
-                entry["sha256"] = _sha256(p)
+                entry["sha256"] = fileio.sha256_file(p)
             files[str(p.relative_to(folder))] = entry
     return files
 
@@ -177,7 +168,7 @@ def verify(path: str | Path, deep: bool = True) -> tuple[bool, str]:
         size = p.stat().st_size
         if size != entry.get("size"):
             return False, f"{rel} has {size} bytes, {entry.get('size')} were written (truncated?)"
-        if deep and "sha256" in entry and _sha256(p) != entry["sha256"]:
+        if deep and "sha256" in entry and fileio.sha256_file(p) != entry["sha256"]:
             return False, f"{rel} does not match its SHA-256 (corrupt)"
         if deep and rel.endswith(".safetensors"):
             ok, why = _safetensors_ok(p)
