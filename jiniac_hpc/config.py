@@ -166,6 +166,11 @@ def _where(prov: dict, key: str) -> str:
     return prov[key]
 
 
+# What a scalar annotation accepts; a bool (an int to Python) is never a number here.
+_SCALARS = {float: ("a number", (int, float)), int: ("an integer", int), bool: ("true or false", bool),
+            str: ("a string", str)}
+
+
 def _coerce(tp: Any, value: Any, key: str, prov: dict) -> Any:
     """Check ``value`` against the annotation ``tp`` and convert where lossless (int -> float)."""
     origin = get_origin(tp)
@@ -206,22 +211,11 @@ def _coerce(tp: Any, value: Any, key: str, prov: dict) -> Any:
         if not isinstance(value, Mapping):
             raise ConfigError(f"{key} (from {_where(prov, key)}): expected a section (mapping), got {value!r}")
         return _build(tp, value, prov, key + ".")
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{key} (from {_where(prov, key)}): expected a number, got {value!r}")
-        return float(value)
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{key} (from {_where(prov, key)}): expected an integer, got {value!r}")
-        return value
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{key} (from {_where(prov, key)}): expected true or false, got {value!r}")
-        return value
-    if tp is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{key} (from {_where(prov, key)}): expected a string, got {value!r}")
-        return value
+    if isinstance(tp, type) and tp in _SCALARS:
+        what, ok = _SCALARS[tp]
+        if not isinstance(value, ok) or (isinstance(value, bool) and tp is not bool):
+            raise ConfigError(f"{key} (from {_where(prov, key)}): expected {what}, got {value!r}")
+        return float(value) if tp is float else value
     if isinstance(tp, type) and not isinstance(value, tp):
         raise ConfigError(f"{key} (from {_where(prov, key)}): expected {tp.__name__}, got {value!r}")
     return value

@@ -105,3 +105,21 @@ def test_describe_enters_lists_of_sections():
     assert rows["items"] == ("list[Inner]", "list of sections")
     assert rows["items[].mode"] == ("Literal['a', 'b']", "mode") and rows["items[].weights"][0] == "dict[str, float]"
     assert rows["inner.mode"][1] == "mode" and rows["maybe"][0] == "Optional[int]"
+
+
+@dataclass
+class _Scalars:
+    f: float = 0.0
+    i: int = 0
+    b: bool = False
+    s: str = ""
+
+
+@pytest.mark.parametrize("key,value,what", [("f", True, "a number"), ("i", 2.0, "an integer"),
+                                            ("i", False, "an integer"), ("b", 1, "true or false"),
+                                            ("s", 1, "a string")])
+def test_scalars_are_checked_and_a_bool_is_no_number(key, value, what):
+    with pytest.raises(ConfigError, match=rf"^{key} \(from <dict>\): expected {what}, got {value!r}$"):
+        from_dict(_Scalars, {key: value})
+    assert from_dict(_Scalars, {"f": 3, "i": 2, "b": True, "s": "x"}) == _Scalars(3.0, 2, True, "x")
+    assert isinstance(from_dict(_Scalars, {"f": 3}).f, float)
