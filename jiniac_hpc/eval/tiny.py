@@ -10,11 +10,10 @@ test wants: every code path runs, nothing depends on the model being good.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Iterable, Optional
 
-from jiniac_hpc.paths import jglue_dir
+from jiniac_hpc.posttrain.debug_assets import jsquad_contexts
 
 SPECIALS = ["<unk>", "<s>", "</s>", "<pad>"]   # fixed ids 0-3, as the project tokenizer (contracts)
 EXTRA = ["The quick brown fox jumps over the lazy dog. What is the capital of Japan?",
@@ -22,23 +21,12 @@ EXTRA = ["The quick brown fox jumps over the lazy dog. What is the capital of Ja
          "entailment contradiction neutral 0 1 2 3 4 5 0.0 1.5 2.4 3.8 5.0 [[7]] Rating:"]
 
 
-def _jsquad_contexts(limit: int) -> list[str]:
-    data = json.loads((jglue_dir() / "jsquad-v1.3-valid.json").read_text(encoding="utf-8"))
-    out = []
-    for art in data["data"]:
-        for para in art["paragraphs"]:
-            out.append(para["context"])
-            if len(out) >= limit:
-                return out
-    return out
-
-
 def build_tokenizer(out_dir: Path, texts: Optional[Iterable[str]] = None, vocab_size: int = 1000):
     """Train and save a byte-level BPE tokenizer as a HF fast tokenizer; returns it."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    texts = list(texts) if texts is not None else _jsquad_contexts(300) + EXTRA * 20
+    texts = list(texts) if texts is not None else jsquad_contexts(300) + EXTRA * 20
     tok = Tokenizer(models.BPE(unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
