@@ -144,11 +144,6 @@ def _local_state(folder: Path, job_id: str) -> str:
     return "COMPLETED" if outcome == "success" else "FAILED"
 
 
-def _row(stage: str, step: str, folder: Path, jid: str, state: str, elapsed: str, reason: str = "") -> JobRow:
-    return JobRow(stage, step, jid, state, elapsed, last_log_line(folder, jid, failed=state.startswith(FAILED)),
-                  last_step(folder, jid), reason)
-
-
 def rows_for(run_dir: Path) -> list[JobRow]:
     records = read_jobs(run_dir)
     ids = [j for r in records for j in r["job_ids"]]
@@ -161,7 +156,8 @@ def rows_for(run_dir: Path) -> list[JobRow]:
                 state, elapsed, reason = _local_state(folder, jid), "", ""
             else:
                 state, elapsed, reason = states.get(jid, ("UNKNOWN", "", ""))
-            rows.append(_row(r["stage"], r["step"], folder, jid, state, elapsed, reason))
+            last = last_log_line(folder, jid, failed=state.startswith(FAILED))
+            rows.append(JobRow(r["stage"], r["step"], jid, state, elapsed, last, last_step(folder, jid), reason))
     return rows
 
 

@@ -106,8 +106,8 @@ def write_report(cfg: PipelineConfig, run_dir: Path, generate: bool = True) -> P
     runs = {s.stage: run_dir_for(s.stage, s.run) for s in cfg.stages}
     md = [f"# Pipeline run `{run_dir.name}`", ""]
     md += _stage_table(run_dir)
-    md += _corpus(runs.get("corpus"))
-    md += _tokenizer(runs.get("tokenizer"))
+    md += _stage_report("Corpus", runs.get("corpus"))
+    md += _stage_report("Tokenizer", runs.get("tokenizer"), "Model: `{d}/tokenizer.model`, HF folder `{d}/hf`. ")
     md += _pretrain(runs.get("pretrain"), run_dir)
     md += _posttrain(runs.get("sft"), runs.get("dpo"), run_dir)
     md += _eval(runs.get("eval"), _eval_labels(cfg))
@@ -133,17 +133,12 @@ def _missing(title: str, what: Optional[Path]) -> list[str]:
     return [f"## {title}", "", f"_not available: {what} has not been produced_", ""]
 
 
-def _corpus(d: Optional[Path]) -> list[str]:
+def _stage_report(title: str, d: Optional[Path], files: str = "") -> list[str]:
+    """The first table of a stage's own ``report.md``; ``files`` names more of its outputs."""
     if d is None or not (d / "report.md").exists():
-        return _missing("Corpus", d and d / "report.md")
-    return ["## Corpus", "", _table_of((d / "report.md").read_text()), "", f"Full report: `{d / 'report.md'}`", ""]
-
-
-def _tokenizer(d: Optional[Path]) -> list[str]:
-    if d is None or not (d / "report.md").exists():
-        return _missing("Tokenizer", d and d / "report.md")
-    return ["## Tokenizer", "", _table_of((d / "report.md").read_text()), "",
-            f"Model: `{d / 'tokenizer.model'}`, HF folder `{d / 'hf'}`. Full report: `{d / 'report.md'}`", ""]
+        return _missing(title, d and d / "report.md")
+    return [f"## {title}", "", _table_of((d / "report.md").read_text()), "",
+            files.format(d=d) + f"Full report: `{d / 'report.md'}`", ""]
 
 
 def _pretrain(d: Optional[Path], out: Path) -> list[str]:
