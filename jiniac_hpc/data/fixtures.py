@@ -9,21 +9,19 @@ depend on them, so they build the same formats here: ``<dir>/corpus/output/<sour
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from jiniac_hpc import fileio
 from jiniac_hpc.paths import jglue_dir
+from jiniac_hpc.tokenizer.inputs import read_jsquad
 
 
 def jglue_texts() -> dict[str, list[str]]:
     """Japanese documents per JGLUE set (validation splits, CC BY-SA 4.0), deduplicated."""
     d = jglue_dir()
     out: dict[str, list[str]] = {}
-    squad = json.loads((d / "jsquad-v1.3-valid.json").read_text(encoding="utf-8"))
-    out["jsquad"] = list(dict.fromkeys(p["context"].split(" [SEP] ", 1)[-1]
-                                       for art in squad["data"] for p in art["paragraphs"]))
+    out["jsquad"] = list(dict.fromkeys(read_jsquad(d / "jsquad-v1.3-valid.json")))
     for name, fname in (("jnli", "jnli-v1.3-valid.json"), ("jsts", "jsts-v1.3-valid.json")):
         rows = list(fileio.read_jsonl(d / fname))
         out[name] = list(dict.fromkeys(f"{r['sentence1']}\n{r['sentence2']}" for r in rows))
