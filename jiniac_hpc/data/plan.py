@@ -32,7 +32,6 @@ Light module (no numpy/torch): training configs import it on the login node.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -113,7 +112,7 @@ def validate_against_index(plan: PlanConfig, index_path: str | Path) -> dict:
     path = Path(index_path)
     if not path.exists():
         raise ConfigError(f"data index {path} does not exist; run jobs/pretokenize.py first")
-    index = json.loads(path.read_text())
+    index = fileio.read_json(path)
     known = index.get("sources", {})
     for st in plan.stages:
         for src in st.sources:
