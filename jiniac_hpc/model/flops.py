@@ -25,7 +25,8 @@ def _head_dim(cfg: Any) -> int:
     return getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
 
 
-def _is_moe(cfg: Any, i: int) -> bool:
+def is_moe_layer(cfg: Any, i: int) -> bool:
+    """Layer ``i`` is a MoE layer (the reference rule, as ``DeepseekMoeConfig.is_moe_layer``)."""
     return (cfg.n_routed_experts is not None and i >= cfg.first_k_dense_replace
             and i % cfg.moe_layer_freq == 0)
 
@@ -39,7 +40,7 @@ def _layer_params(cfg: Any) -> list[dict[str, int]]:
     rows = []
     for i in range(cfg.num_hidden_layers):
         row = {"attn": attn, "norms": 2 * h}
-        if _is_moe(cfg, i):
+        if is_moe_layer(cfg, i):
             row["router"] = cfg.n_routed_experts * h
             row["routed_one"] = 3 * h * cfg.moe_intermediate_size
             row["shared"] = 3 * h * cfg.moe_intermediate_size * (cfg.n_shared_experts or 0)

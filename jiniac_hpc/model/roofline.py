@@ -35,6 +35,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jiniac_hpc.model.flops import is_moe_layer
+
 # Published dense bf16 tensor-core peaks (no sparsity) and HBM bandwidths of the SXM parts:
 # NVIDIA H100 Tensor Core GPU datasheet (H100 SXM: 989 TFLOPS bf16 dense = 1979 with sparsity / 2,
 # 3.35 TB/s HBM3) and NVIDIA H200 Tensor Core GPU datasheet (H200 SXM: same compute, 4.8 TB/s HBM3e).
@@ -88,8 +90,7 @@ def expert_traffic(cfg: Any, tokens: int, path: str, bytes_per: int = 2) -> Traf
 
 def roofline_table(cfg: Any, tokens: int, bytes_per: int = 2) -> list[str]:
     """Per MoE layer and per micro-step (all MoE layers), for every path: the lines to print."""
-    n_moe = len([i for i in range(cfg.num_hidden_layers)
-                 if i >= cfg.first_k_dense_replace and i % cfg.moe_layer_freq == 0])
+    n_moe = sum(is_moe_layer(cfg, i) for i in range(cfg.num_hidden_layers))
     rows = [expert_traffic(cfg, tokens, p, bytes_per) for p in PATHS]
     out = [f"routed experts of one MoE layer, {tokens} tokens (one micro-step), forward+backward, "
            f"{bytes_per}-byte weights and activations; x{n_moe} MoE layers per micro-step",

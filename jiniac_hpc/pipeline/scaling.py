@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from jiniac_hpc.model.config import load_model_recipe
-from jiniac_hpc.model.flops import flops_per_token, param_counts
+from jiniac_hpc.model.flops import flops_per_token, is_moe_layer, param_counts
 
 GiB = 1024 ** 3
 
@@ -72,8 +72,7 @@ def estimate(recipe: str, nodes: int, a: Assumptions) -> dict:
     # token's hidden state to its experts and back (all-to-all, forward and backward).
     grad_bytes = 2 * 2 * total
     step_tokens = a.global_batch * a.seq_len
-    moe_layers = sum(1 for i in range(cfg.num_hidden_layers)
-                     if cfg.n_routed_experts and i >= cfg.first_k_dense_replace and i % cfg.moe_layer_freq == 0)
+    moe_layers = sum(is_moe_layer(cfg, i) for i in range(cfg.num_hidden_layers))
     a2a_bytes_per_gpu = 4 * (step_tokens / gpus) * cfg.hidden_size * 2 * cfg.num_experts_per_tok * moe_layers
     return {
         "recipe": recipe, "nodes": nodes, "gpus": gpus, "total": total, "active": active,
