@@ -34,12 +34,10 @@ log = logging.getLogger(__name__)
 
 def model_step(model_dir: Path, default: Optional[int]) -> int:
     """The training step a model folder was saved at: its meta.json, else its name, else ``default``."""
-    meta = model_dir / "meta.json"
-    if meta.exists():
-        m = json.loads(meta.read_text())
-        for k in ("global_step", "step"):
-            if isinstance(m.get(k), int):
-                return m[k]
+    meta = fileio.read_json(model_dir / "meta.json", {})
+    for k in ("global_step", "step"):
+        if isinstance(meta.get(k), int):
+            return meta[k]
     step = folder_step(model_dir)
     return step if step is not None else default or 0
 
@@ -57,9 +55,8 @@ def evaluate(cfg: EvalConfig, model_dir: Path, out_dir: Path, tb_dir: Optional[P
                     key="checkpoints" if cfg.checkpoints else "model")
     if "jaster" in cfg.suites:
         saved = out_dir / "jaster.json"
-        if saved.exists():
-            scores["jaster"] = json.loads(saved.read_text())
-        else:
+        scores["jaster"] = fileio.read_json(saved)
+        if scores["jaster"] is None:
             records, scores["jaster"] = jaster.run(cfg.jaster, gen, cfg.seed)
             fileio.write_jsonl(out_dir / "predictions.jsonl", records)
             fileio.write_json(saved, scores["jaster"])
