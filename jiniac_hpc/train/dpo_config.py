@@ -42,6 +42,10 @@ class DPODataSection:
         check(self.eval_size >= 0, "eval_size", "must be >= 0")
 
 
+def _dpo_train_defaults() -> PostTrainSection:
+    return PostTrainSection(epochs=1.0, lr=5e-5, warmup_ratio=0.1, save_steps=50, bf16=True)
+
+
 @dataclass
 class DPOConfig:
     """The dpo stage: TRL DPOTrainer, LoRA on all linear layers, reference = the SFT model."""
@@ -53,8 +57,7 @@ class DPOConfig:
     loss_type: str = field("sigmoid", doc="TRL DPO loss: sigmoid (the DPO paper), ipo, hinge, ...")
     lora: LoraSection = field(default_factory=lambda: LoraSection(enabled=True),
                               doc="Adapters; the reference model is the same weights with adapters disabled.")
-    train: PostTrainSection = field(default_factory=lambda: PostTrainSection(
-        epochs=1.0, lr=5e-5, warmup_ratio=0.1, save_steps=50, bf16=True), doc="Optimisation and checkpoints.")
+    train: PostTrainSection = field(default_factory=_dpo_train_defaults, doc="Optimisation and checkpoints.")
     resume: str = field("auto", doc="'auto' | 'never' | a checkpoint folder.")
     job: JobConfig = field(default_factory=lambda: JobConfig(gpus=True), doc="Slurm resources.")
 
