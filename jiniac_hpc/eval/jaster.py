@@ -39,6 +39,7 @@ from jiniac_hpc.config import ConfigError
 from jiniac_hpc.eval import metrics as M
 from jiniac_hpc.eval.config import JasterConfig
 from jiniac_hpc.paths import jglue_dir, resolve_path
+from jiniac_hpc.tokenizer.inputs import jsquad_articles
 
 HEADER = "以下は、タスクを説明する指示と、文脈のある入力の組み合わせです。要求を適切に満たす応答を書きなさい。"
 NLI_LABELS = ("entailment", "contradiction", "neutral")
@@ -102,13 +103,8 @@ def _load_pairs(path: Path, *, sts: bool) -> list[Sample]:
 
 
 def _load_jsquad(path: Path) -> list[Sample]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        articles = data["data"]
-    except (json.JSONDecodeError, KeyError, TypeError) as e:
-        raise ConfigError(f"{path}: not a SQuAD-format JSON file ({{'data': [articles]}}): {e}") from None
     out = []
-    for a, art in enumerate(articles):
+    for a, art in enumerate(jsquad_articles(path)):
         for para in art.get("paragraphs", []):
             for qa in para.get("qas", []):
                 where = f"{path}: data[{a}] question {qa.get('id', '?')}"

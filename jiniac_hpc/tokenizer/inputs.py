@@ -60,14 +60,17 @@ def read_jsonl(path: Path, lang: str | None = None, text_key: str = "text") -> I
             yield rec[text_key]
 
 
+def jsquad_articles(path: Path) -> list:
+    """The articles of a SQuAD-format JSON file (JSQuAD): ``data`` of ``{"data": [articles]}``."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["data"]
+    except (json.JSONDecodeError, KeyError, TypeError) as e:
+        raise ConfigError(f"{path}: not a SQuAD-format JSON file ({{'data': [{{'paragraphs': ...}}]}}): {e!r}") from None
+
+
 def read_jsquad(path: Path) -> Iterator[str]:
     """Paragraph contexts of a JSQuAD file, without the ``"<title> [SEP] "`` prefix."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        articles = data["data"]
-    except (json.JSONDecodeError, KeyError, TypeError) as e:
-        raise ValueError(f"{path}: not a JSQuAD file ({e!r}); expected {{'data': [{{'paragraphs': ...}}]}}") from None
-    for i, art in enumerate(articles):
+    for i, art in enumerate(jsquad_articles(path)):
         for j, par in enumerate(art.get("paragraphs", [])):
             ctx = par.get("context")
             if not isinstance(ctx, str):
