@@ -42,8 +42,8 @@ def export_torch_env() -> Optional[submitit.helpers.TorchDistributedEnvironment]
     return env.export(set_cuda_visible_devices=False)
 
 
-def release_process_group() -> None:
-    """Destroy the default torch.distributed process group a task left behind, if any.
+def release_process_group() -> bool:
+    """Destroy the torch.distributed process groups a task left behind; True when there were some.
 
     Without it a gloo process group is torn down during interpreter finalization, where its
     worker threads can abort the process ("terminate called without an active exception",
@@ -53,6 +53,28 @@ def release_process_group() -> None:
     dist = sys.modules.get("torch.distributed")
     if dist is not None and dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()
+        return True
+    return False
+
+
+def exit_at_interpreter_exit() -> None:
+    """After a rank's task succeeded (and its marker is written): end the process with
+    ``os._exit(0)`` at interpreter exit, after submitit has written the result.
+
+    Even with the process group destroyed, a rank that ran DeepSpeed on gloo sometimes aborts
+    while the interpreter tears down (``terminate called without an active exception``, SIGABRT)
+    after printing "Exiting after successful completion"; Slurm then marks a finished job FAILED.
+    Exiting before that teardown keeps the job's state true. Registered only on success, so a
+    failing task still exits with its error.
+    """
+    import atexit
+
+    def _exit() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+    atexit.register(_exit)
 
 
 def node_name() -> str:
