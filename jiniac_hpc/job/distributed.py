@@ -45,9 +45,10 @@ def export_torch_env() -> Optional[submitit.helpers.TorchDistributedEnvironment]
 def release_process_group() -> bool:
     """Destroy the torch.distributed process groups a task left behind; True when there were some.
 
-    Without it a gloo process group is torn down during interpreter finalization, where its
+    Otherwise a gloo process group is torn down during interpreter finalization, where its
     worker threads can abort the process ("terminate called without an active exception",
-    SIGABRT) after the task had already succeeded, and Slurm then marks the job FAILED.
+    SIGABRT) after the task had already succeeded. Destroying it is not always enough, which is
+    why a successful distributed task also calls :func:`exit_at_interpreter_exit`.
     Torch is not imported here unless the task imported it.
     """
     dist = sys.modules.get("torch.distributed")

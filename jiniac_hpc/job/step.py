@@ -44,7 +44,6 @@ class StepJob(submitit.helpers.Checkpointable):
                         origin=str(Path(self.run_dir) / "config.yaml"))
         ctx = TaskContext(stage=self.stage, step=self.step, run_dir=Path(self.run_dir), task=self.task,
                           num_tasks=self.num_tasks, cluster=from_dict(ClusterProfile, self.cluster))
-        distributed = False
         try:
             result = load_symbol(self.fn)(cfg, ctx)
         finally:
