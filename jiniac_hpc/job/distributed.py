@@ -48,7 +48,7 @@ def release_process_group() -> bool:
     Otherwise a gloo process group is torn down during interpreter finalization, where its
     worker threads can abort the process ("terminate called without an active exception",
     SIGABRT) after the task had already succeeded. Destroying it is not always enough, which is
-    why a successful distributed task also calls :func:`exit_at_interpreter_exit`.
+    why :func:`end_task` also registers :func:`exit_at_interpreter_exit` after a success.
     Torch is not imported here unless the task imported it.
     """
     dist = sys.modules.get("torch.distributed")
@@ -59,14 +59,16 @@ def release_process_group() -> bool:
 
 
 def exit_at_interpreter_exit() -> None:
-    """After a rank's task succeeded (and its marker is written): end the process with
-    ``os._exit(0)`` at interpreter exit, after submitit has written the result.
+    """End the process with ``os._exit(0)`` at interpreter exit.
+
+    submitit has written the task's result by then (it does when the task returns). Exit
+    handlers registered after this one still run (atexit is last in, first out); those
+    registered before it (logging's shutdown, for one) are skipped, so streams are flushed here.
 
     Even with the process group destroyed, a rank that ran DeepSpeed on gloo sometimes aborts
     while the interpreter tears down (``terminate called without an active exception``, SIGABRT)
-    after printing "Exiting after successful completion"; Slurm then marks a finished job FAILED.
-    Exiting before that teardown keeps the job's state true. Registered only on success, so a
-    failing task still exits with its error.
+    after printing "Exiting after successful completion"; Slurm or torchrun then reports a
+    finished rank as failed. Exiting before that teardown keeps the job's state true.
     """
     import atexit
 
@@ -76,6 +78,18 @@ def exit_at_interpreter_exit() -> None:
         os._exit(0)
 
     atexit.register(_exit)
+
+
+def end_task(succeeded: bool) -> bool:
+    """The end of every rank's task, under the executor (``job.step.StepJob``) and under torchrun
+    (``train.pretrain.main``): release the process group and, when the task succeeded in a
+    distributed run, exit cleanly at interpreter exit. A failed task keeps its error and exit
+    code. Returns whether the task was distributed.
+    """
+    distributed = release_process_group()
+    if distributed and succeeded:
+        exit_at_interpreter_exit()
+    return distributed
 
 
 def node_name() -> str:

@@ -17,8 +17,7 @@ from submitit.core.utils import DelayedSubmission
 from jiniac_hpc import fileio
 from jiniac_hpc.cluster import ClusterProfile
 from jiniac_hpc.config import from_dict, to_dict
-from jiniac_hpc.job.distributed import (exit_at_interpreter_exit, export_torch_env, placement_line,
-                                        release_process_group)
+from jiniac_hpc.job.distributed import end_task, export_torch_env, placement_line
 from jiniac_hpc.stages import TaskContext, config_class, get_stage, load_symbol
 
 
@@ -44,17 +43,17 @@ class StepJob(submitit.helpers.Checkpointable):
                         origin=str(Path(self.run_dir) / "config.yaml"))
         ctx = TaskContext(stage=self.stage, step=self.step, run_dir=Path(self.run_dir), task=self.task,
                           num_tasks=self.num_tasks, cluster=from_dict(ClusterProfile, self.cluster))
+        succeeded = False
         try:
             result = load_symbol(self.fn)(cfg, ctx)
+            # The marker is the executor's: written once (rank 0 of a distributed step), only for
+            # a task that finished; a preempted one is requeued and runs again.
+            finished = not (isinstance(result, dict) and result.get("status") == "preempted")
+            if finished and ctx.rank == 0:
+                fileio.write_marker(self.run_dir, self.step, self.task, result, self.digest)
+            succeeded = finished
         finally:
-            distributed = release_process_group()
-        # The marker is the executor's: written once (rank 0 of a distributed step), only for a
-        # task that finished; a preempted one is requeued and runs again.
-        finished = not (isinstance(result, dict) and result.get("status") == "preempted")
-        if finished and ctx.rank == 0:
-            fileio.write_marker(self.run_dir, self.step, self.task, result, self.digest)
-        if finished and distributed:
-            exit_at_interpreter_exit()
+            end_task(succeeded)
         return result
 
 

@@ -216,7 +216,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     from jiniac_hpc.config import dump_yaml, load_recipe
     from jiniac_hpc.cluster import load_cluster
-    from jiniac_hpc.job.distributed import release_process_group
+    from jiniac_hpc.job.distributed import end_task
 
     ap = argparse.ArgumentParser(description="one rank of the pretrain stage (see the module docstring)")
     ap.add_argument("recipe")
@@ -230,10 +230,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     if int(os.environ.get("RANK", 0)) == 0:
         dump_yaml(cfg, run_dir / "config.yaml")
     ctx = TaskContext("pretrain", "train", run_dir, 0, 1, load_cluster(a.cluster))
+    finished = False
     try:
         result = train_task(cfg, ctx)
+        finished = result.get("status") != "preempted"
     finally:
-        release_process_group()
+        end_task(succeeded=finished)
     # One write of the whole line: under torchrun every rank shares the pipe, and print()'s
     # separate write of "\n" (unbuffered stdout) let another rank's line land in between.
     sys.stdout.write(f"[jiniac] result {json.dumps(result)}\n")
