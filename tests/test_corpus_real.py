@@ -383,6 +383,44 @@ def test_diet_forms_agree():
     assert len(singles) == 7
 
 
+UNTRIMMED = R / "kokkai_speech_api_untrimmed.json"
+
+
+def test_diet_real_untrimmed_speech_response(tmp_path):
+    """A real, untrimmed speech-endpoint response (the whole result set: numberOfRecords ==
+    numberOfReturn == 2, every field of every record): every speech is read with its metadata,
+    and per speech the UTF-8 bytes of the ``speech`` field equal the bytes written plus the bytes
+    of what is counted as unread (the "○議長（…君）　" heading, the CRs of CRLF). Through the stage,
+    the characters read are exactly those of the file's speech fields."""
+    doc = json.loads(UNTRIMMED.read_text(encoding="utf-8"))
+    sps = doc["speechRecord"]
+    assert doc["numberOfRecords"] == doc["numberOfReturn"] == len(sps) == 2 and doc["startRecord"] == 1
+    assert "nextRecordPosition" in doc and doc["nextRecordPosition"] is None
+    # the same fields as the other real speech response (kokkai_speech_api_full.json), in every record
+    fields = set(json.loads((R / "kokkai_speech_api_full.json").read_text(encoding="utf-8"))["speechRecord"][0])
+    assert all(set(sp) == fields for sp in sps) and len(fields) == 21
+    rs = recs("diet", UNTRIMMED, keep_procedural=True)
+    assert len(rs) == len(sps) and all(r.error is None and r.skip is None for r in rs)
+    for r, sp in zip(rs, sps):
+        body = sp["speech"]
+        head = body[:r.unread.get("speaker_heading", 0)]
+        assert head == ("○議長（額賀福志郎君）\u3000" if sp["speechOrder"] else "")   # 会議録情報 has no heading
+        assert r.text == body[len(head):].replace("\r\n", "\n")
+        assert len(body.encode()) == len(r.text.encode()) + len(head.encode()) + r.unread["line_endings"]
+        assert r.unread["line_endings"] == body.count("\r") > 0
+        for k in ("speechID", "speechOrder", "speaker", "speakerGroup", "speakerPosition", "date", "session",
+                  "nameOfHouse", "nameOfMeeting", "issue", "speechURL"):
+            assert r.meta.get(k) == sp[k], k
+    # by default both are procedural (the chair's speech, the 会議録情報 header): dropped, never lost
+    assert [r.skip for r in recs("diet", UNTRIMMED)] == ["procedural", "procedural"]
+    cfg = from_dict(CorpusConfig, {"sources": [{"name": "diet", "reader": "diet", "keep_procedural": True,
+                                                "paths": [str(UNTRIMMED)]}], "filters": {"min_chars": 1}})
+    run_inline(cfg, tmp_path / "run")
+    st = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["diet"]
+    assert st["bytes_in"] == UNTRIMMED.stat().st_size and st["docs_in"] == 2
+    assert st["chars_read"] == sum(len(sp["speech"]) for sp in sps) == st["chars_in"] + sum(st["unread"].values())
+
+
 def test_diet_xml_form():
     xml = ("<data><numberOfRecords>1</numberOfRecords><records><record><recordData><meetingRecord>"
            "<issueID>121405254X00220241004</issueID><nameOfHouse>衆議院</nameOfHouse><nameOfMeeting>本会議"
@@ -436,6 +474,7 @@ BAD = {
 CASES = [("diet", "unknown.json", "not a Kokkai response"), ("diet", "array.json", "not a Kokkai response"),
          ("diet", "undecodable.bin", ""), ("diet", "unknown.xml", "no speech records"),
          ("diet", "kokkai_meeting_list_api.json", "meeting_list"), ("diet", "kokkai_api_error.json", "19011"),
+         ("diet", "kokkai_meeting_list_api_untrimmed.json", "meeting_list"),
          ("diet", "not_text_back.pdf", ""),
          ("egov_xml", "unknown.xml", "no <Law>"), ("egov_xml", "truncated.xml", "XML error"),
          ("egov_xml", "laws_list.json", "law list"), ("egov_xml", "undecodable.bin", ""),
@@ -458,7 +497,8 @@ def bad_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("bad")
     for name, data in BAD.items():
         (d / name).write_bytes(data)
-    for name in ("kokkai_meeting_list_api.json", "kokkai_api_error.json", "not_text_back.pdf"):
+    for name in ("kokkai_meeting_list_api.json", "kokkai_meeting_list_api_untrimmed.json", "kokkai_api_error.json",
+                 "not_text_back.pdf"):
         (d / name).write_bytes((R / name).read_bytes())
     return d
 
