@@ -27,6 +27,7 @@ LAW_XML = R / "egov_405AC0000000088.xml"
 MINPO_XML = R / "egov_129AC0000000089_minpo_trimmed.xml"
 TOKKYO_JSON = R / "egov_api_v2_334AC0000000121_tokkyo_trimmed.json"
 KENPO_XML = R / "egov_api_v2_321CONSTITUTION_xml_trimmed.xml"
+ISHIWATA_XML = R / "egov_api_v2_417M60000100021_ishiwata_trimmed.xml"
 PDF = R / "not_text_back.pdf"
 
 
@@ -74,9 +75,9 @@ def law_pieces(law: ET.Element) -> tuple[list[str], int, int]:
 @pytest.mark.parametrize("path", [LAW_XML, R / "egov_405AC0000000088_api_v2.json",
                                   R / "egov_405AC0000000088_api_v2_b64.json", MINPO_XML, KENPO_XML,
                                   R / "egov_denpa_appdx_excerpt.xml", R / "egov_minpo_enact_excerpt.xml",
-                                  A / "egov_features.xml"],
+                                  A / "egov_features.xml", ISHIWATA_XML],
                          ids=["bulk_xml", "api_v2_tree", "api_v2_base64", "minpo_ruby_toc_columns",
-                              "api_v2_xml_preamble", "appdx_table", "enact", "features"])
+                              "api_v2_xml_preamble", "appdx_table", "enact", "features", "appdx_style"])
 def test_egov_keeps_every_text_element_in_order(path):
     source = LAW_XML if path.name.startswith("egov_405AC0000000088_api_v2") else path
     laws = list(ET.parse(source).getroot().iter("Law"))
@@ -171,6 +172,36 @@ def test_egov_real_api_v2_xml_response_with_preamble():
     for k in ("law_id", "law_revision_id", "amendment_enforcement_date"):
         assert r.meta[k] == (root.findtext(f"law_info/{k}") or root.findtext(f"revision_info/{k}")), k
     assert r.meta["law_type"] == "Constitution" and r.meta["promulgation_date"] == "1946-11-03"
+
+
+APPDX = ("AppdxStyle", "AppdxFormat", "AppdxFig", "AppdxNote", "Appdx", "AppdxTable")
+
+
+def test_egov_real_appendix_styles_each_a_line_in_order():
+    """A real 法令API v2 law_data response in XML of a ministerial ordinance (石綿障害予防規則, trimmed
+    by whole chapters and 附則s) with its fourteen 別記様式 (AppdxStyle: title, RelatedArticleNum, a
+    StyleStruct whose Style is a PDF figure): each appendix is written after the last 附則, in
+    document order, as one line of all its text nodes (the title with its 関係 note), and no
+    character of it is lost or counted as unread."""
+    root = ET.parse(ISHIWATA_XML).getroot()
+    body = root.find("law_full_text/Law/LawBody")
+    (r,) = recs("egov_xml", ISHIWATA_XML)
+    lines = r.text.split("\n")
+    appdx = [c for c in body if c.tag in APPDX]
+    assert len(appdx) == 14 and {c.tag for c in appdx} == {"AppdxStyle"}
+    # every text node of each appendix, joined: the form's title and its 関係 note ("（表面）"/"（裏面）" too)
+    expected = ["".join(t.strip() for t in a.itertext()) for a in appdx]
+    assert all(expected) and lines[-len(appdx):] == expected
+    assert expected[0] == "様式第１号（第４条の２関係）（表面）" and expected[1].endswith("（裏面）")
+    last_suppl = "".join(body.findall("SupplProvision")[-1].find(".//Sentence").itertext())
+    assert lines[-len(appdx) - 1] == last_suppl                      # right after the last 附則's provision
+    # the figures hold no XML text: nothing of the appendices is counted as unread, only the TOC and ruby
+    assert all(a.find("StyleStruct/Style/Fig").get("src").endswith(".pdf") for a in appdx)
+    toc = sum(len(t) for t in body.find("TOC").itertext())
+    rt = sum(len(t) for e in body.iter("Rt") for t in e.itertext())
+    assert r.unread == {"toc": toc, "ruby": rt} and rt == 2            # 穿（せん）孔 in 第一章
+    assert r.meta["law_type"] == "MinisterialOrdinance" and r.meta["law_id"] == "417M60000100021"
+    assert r.meta["promulgation_date"] == "2005-02-24" and r.meta["law_title"] == "石綿障害予防規則"
 
 
 def tree_texts(node, skip=("Rt",)) -> tuple[list[str], int]:
@@ -352,6 +383,44 @@ def test_diet_forms_agree():
     assert len(singles) == 7
 
 
+UNTRIMMED = R / "kokkai_speech_api_untrimmed.json"
+
+
+def test_diet_real_untrimmed_speech_response(tmp_path):
+    """A real, untrimmed speech-endpoint response (the whole result set: numberOfRecords ==
+    numberOfReturn == 2, every field of every record): every speech is read with its metadata,
+    and per speech the UTF-8 bytes of the ``speech`` field equal the bytes written plus the bytes
+    of what is counted as unread (the "○議長（…君）　" heading, the CRs of CRLF). Through the stage,
+    the characters read are exactly those of the file's speech fields."""
+    doc = json.loads(UNTRIMMED.read_text(encoding="utf-8"))
+    sps = doc["speechRecord"]
+    assert doc["numberOfRecords"] == doc["numberOfReturn"] == len(sps) == 2 and doc["startRecord"] == 1
+    assert "nextRecordPosition" in doc and doc["nextRecordPosition"] is None
+    # the same fields as the other real speech response (kokkai_speech_api_full.json), in every record
+    fields = set(json.loads((R / "kokkai_speech_api_full.json").read_text(encoding="utf-8"))["speechRecord"][0])
+    assert all(set(sp) == fields for sp in sps) and len(fields) == 21
+    rs = recs("diet", UNTRIMMED, keep_procedural=True)
+    assert len(rs) == len(sps) and all(r.error is None and r.skip is None for r in rs)
+    for r, sp in zip(rs, sps):
+        body = sp["speech"]
+        head = body[:r.unread.get("speaker_heading", 0)]
+        assert head == ("○議長（額賀福志郎君）\u3000" if sp["speechOrder"] else "")   # 会議録情報 has no heading
+        assert r.text == body[len(head):].replace("\r\n", "\n")
+        assert len(body.encode()) == len(r.text.encode()) + len(head.encode()) + r.unread["line_endings"]
+        assert r.unread["line_endings"] == body.count("\r") > 0
+        for k in ("speechID", "speechOrder", "speaker", "speakerGroup", "speakerPosition", "date", "session",
+                  "nameOfHouse", "nameOfMeeting", "issue", "speechURL"):
+            assert r.meta.get(k) == sp[k], k
+    # by default both are procedural (the chair's speech, the 会議録情報 header): dropped, never lost
+    assert [r.skip for r in recs("diet", UNTRIMMED)] == ["procedural", "procedural"]
+    cfg = from_dict(CorpusConfig, {"sources": [{"name": "diet", "reader": "diet", "keep_procedural": True,
+                                                "paths": [str(UNTRIMMED)]}], "filters": {"min_chars": 1}})
+    run_inline(cfg, tmp_path / "run")
+    st = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["diet"]
+    assert st["bytes_in"] == UNTRIMMED.stat().st_size and st["docs_in"] == 2
+    assert st["chars_read"] == sum(len(sp["speech"]) for sp in sps) == st["chars_in"] + sum(st["unread"].values())
+
+
 def test_diet_xml_form():
     xml = ("<data><numberOfRecords>1</numberOfRecords><records><record><recordData><meetingRecord>"
            "<issueID>121405254X00220241004</issueID><nameOfHouse>衆議院</nameOfHouse><nameOfMeeting>本会議"
@@ -405,6 +474,7 @@ BAD = {
 CASES = [("diet", "unknown.json", "not a Kokkai response"), ("diet", "array.json", "not a Kokkai response"),
          ("diet", "undecodable.bin", ""), ("diet", "unknown.xml", "no speech records"),
          ("diet", "kokkai_meeting_list_api.json", "meeting_list"), ("diet", "kokkai_api_error.json", "19011"),
+         ("diet", "kokkai_meeting_list_api_untrimmed.json", "meeting_list"),
          ("diet", "not_text_back.pdf", ""),
          ("egov_xml", "unknown.xml", "no <Law>"), ("egov_xml", "truncated.xml", "XML error"),
          ("egov_xml", "laws_list.json", "law list"), ("egov_xml", "undecodable.bin", ""),
@@ -427,7 +497,8 @@ def bad_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("bad")
     for name, data in BAD.items():
         (d / name).write_bytes(data)
-    for name in ("kokkai_meeting_list_api.json", "kokkai_api_error.json", "not_text_back.pdf"):
+    for name in ("kokkai_meeting_list_api.json", "kokkai_meeting_list_api_untrimmed.json", "kokkai_api_error.json",
+                 "not_text_back.pdf"):
         (d / name).write_bytes((R / name).read_bytes())
     return d
 
