@@ -282,6 +282,18 @@ def test_non_utf8_body_is_a_judge_error_that_keeps_the_judgments(one_per_categor
     assert [j["score"] for j in read_log(out / "judgments.jsonl")] == [6.0, 6.0]
 
 
+def test_cut_short_body_is_a_judge_error_that_keeps_the_judgments(one_per_category, monkeypatch):
+    qs, out = one_per_category
+    cfg = MTBenchConfig(judge=JudgeConfig(kind="openai", http_retries=1))
+    cut = _chat_body("評価：[[6]]")
+    with JudgeServer([(200, "[[6]]"), (200, "[[6]]"), (200, cut[:10], len(cut))]) as srv:
+        monkeypatch.setenv("JINIAC_JUDGE_URL", srv.url)
+        with pytest.raises(JudgeError, match=r"after 2 request\(s\).*IncompleteRead"):
+            judge_answers(cfg, OpenAIJudge(cfg.judge), out, qs)
+    assert len(srv.requests) == 4                              # resent once: a dropped connection may be transient
+    assert [j["score"] for j in read_log(out / "judgments.jsonl")] == [6.0, 6.0]
+
+
 def test_pipeline_report_shows_the_mtbench_score(one_per_category, tmp_path, monkeypatch):
     from jiniac_hpc.pipeline.report import _eval
 

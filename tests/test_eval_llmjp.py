@@ -12,7 +12,9 @@ its lock file pins fuzzywuzzy 0.18.0 + python-Levenshtein 0.21.1) and fuzzywuzzy
 python-Levenshtein installed, fuzzywuzzy's ratio is ``Levenshtein.ratio``, which 0.21.1 documents
 as the normalised Indel similarity, ``1 - normalized_distance`` (maxbachmann.github.io/Levenshtein;
 seatgeek/thefuzz issue 53 on Indel vs Levenshtein). The pairs mix
-real JGLUE answers (JSQuAD golds, JSTS labels) with the edge cases the issue lists.
+real JGLUE answers (JSQuAD golds, JSTS labels) with the edge cases the issue lists. The same pairs
+are also checked against fuzzywuzzy's own outputs, recorded with the pinned packages
+(``tests/assets/eval/fuzzywuzzy_0.18.0/``).
 """
 from __future__ import annotations
 
@@ -166,6 +168,17 @@ def test_metrics_equal_llm_jp_eval_definitions(pred, gold):
     assert M.char_f1(ours_pred, gold) == expected            # in fact exact
     assert M.exact_match(ours_pred, gold) == float(ref_answer(pred) == unicodedata.normalize("NFKC", gold))
     assert M.parse_float(ours_pred) == ref_parse_float(ref_answer(pred))
+
+
+def test_char_f1_equals_fuzzywuzzys_recorded_ratios():
+    """The real fuzzywuzzy 0.18.0 + python-Levenshtein 0.21.1, run on the same pairs (see its SOURCE.md)."""
+    path = REPO_ROOT / "tests" / "assets" / "eval" / "fuzzywuzzy_0.18.0" / "token_sort_ratio.jsonl"
+    recorded = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [(r["pred"], r["gold"]) for r in recorded] == PAIRS, "PAIRS changed: rerun tests/golden/make_fuzzywuzzy_ratios.py"
+    off = [(r["pred"], r["gold"], r["token_sort_ratio"]) for r in recorded
+           if M.char_f1(M.postprocess(r["pred"]), r["gold"]) != r["token_sort_ratio"] / 100]
+    assert off == []
+    assert len({r["token_sort_ratio"] for r in recorded}) > 20          # not only 0 and 100
 
 
 def test_issue_examples_and_where_other_processors_differ():

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError, load_recipe
 from jiniac_hpc.train import checkpoint as ckpt
 from jiniac_hpc.train.config import PretrainConfig
@@ -245,6 +246,7 @@ def test_nan_relaunch_finishes_the_plan(straight, index, tmp_path, monkeypatch):
     good = run / "checkpoints" / "step-00000007"
     assert Path(m.group(2)) == good and ckpt.latest_pointer(run / "checkpoints") == good
     assert ckpt.read_meta(good)["samples_seen"] == (k - 1) * 8
+    assert fileio.read_marker(run, "train", 0) is None                              # a stopped stage is not done
 
     res = launch("pretrain", "debug", cluster="local", overrides=ov, run_name="nan")
     out = res.wait(400)["train"][0]
@@ -252,6 +254,7 @@ def test_nan_relaunch_finishes_the_plan(straight, index, tmp_path, monkeypatch):
     final = run / "checkpoints" / f"step-{end:08d}"
     assert out[0]["checkpoint"] == str(final) and ckpt.latest_pointer(run / "checkpoints") == final
     assert ckpt.read_meta(final)["samples_seen"] == end * 8
+    assert fileio.read_marker(run, "train", 0)["result"] == out[0]                  # the executor's completion marker
     assert launch("pretrain", "debug", cluster="local", overrides=ov, run_name="nan").skipped == ["train"]
 
     loss, tokens = scalars(run, "train/loss"), scalars(run, "data/tokens_seen")
@@ -272,7 +275,8 @@ def _optimizer_lr(folder: Path) -> float:
 
 
 def test_changed_lr_applies_from_the_resumed_step(index, tmp_path):
-    """Resumed with another schedule.lr: the optimizer applies, and TensorBoard shows, lr_at of the new config."""
+    """Resumed with another schedule.lr, then with another lr_peak for the current stage: the optimizer
+    applies, and TensorBoard shows, lr_at of the new config from the resumed step on."""
     from jiniac_hpc.train.pretrain import plan_spans, read_index
 
     run = tmp_path / "lr"
@@ -280,16 +284,26 @@ def test_changed_lr_applies_from_the_resumed_step(index, tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     r = torchrun(run, 1, overrides(index, "train.max_steps=10", "schedule.lr=1e-4"))
     assert r.returncode == 0, r.stderr[-3000:]
-    old, new = debug_cfg(index), debug_cfg(index, "schedule.lr=1e-4")
-    spans_old, spans_new = plan_spans(old, read_index(old)[1]), plan_spans(new, read_index(new)[1])
+    # the recipe's plan with the first stage's own peak (steps [0, 16) are stage 'mix')
+    peak = ('plan.stages=[{name: mix, sources: {"*": 1.0}, tokens: 8192, lr_peak: 3.0e-5}, '
+            '{name: middle, sources: {"*": 1.0}, tokens: 5120, lr_mult: 0.5}, '
+            '{name: polish, sources: {"*": 1.0}, tokens: 7168, lr_mult: 0.25}]')
+    mid = run / "checkpoints" / "step-00000010"
+    mid_lr = _optimizer_lr(mid)                         # read before keep_last may drop the folder
+    r = torchrun(run, 1, overrides(index, "train.max_steps=13", "schedule.lr=1e-4", peak))
+    assert r.returncode == 0, r.stderr[-3000:]
+    cfgs = [debug_cfg(index), debug_cfg(index, "schedule.lr=1e-4"), debug_cfg(index, "schedule.lr=1e-4", peak)]
+    spans = [plan_spans(c, read_index(c)[1]) for c in cfgs]
+    assert spans[2][0].peak == pytest.approx(3.0e-5) and spans[1][0].peak == pytest.approx(1e-4)
     lr = scalars(run, "train/lr")        # logged from the optimizer's param groups at each update
-    assert sorted(lr) == list(range(1, 11))
-    assert [lr[s] for s in range(1, 7)] == pytest.approx([lr_at(s - 1, spans_old, old.schedule) for s in range(1, 7)])
-    assert [lr[s] for s in range(7, 11)] == pytest.approx([lr_at(s - 1, spans_new, new.schedule) for s in range(7, 11)])
-    assert lr[7] < lr[6] / 5                                                         # the change took effect
-    final = run / "checkpoints" / "step-00000010"
-    assert _optimizer_lr(final) == pytest.approx(lr_at(10, spans_new, new.schedule))
-    assert ckpt.read_meta(final)["lr_next"] == pytest.approx(lr_at(10, spans_new, new.schedule))
+    assert sorted(lr) == list(range(1, 14))
+    for k, steps in enumerate([range(1, 7), range(7, 11), range(11, 14)]):
+        assert [lr[s] for s in steps] == pytest.approx([lr_at(s - 1, spans[k], cfgs[k].schedule) for s in steps]), k
+    assert lr[7] < lr[6] / 5 and lr[11] < lr[10] / 2                                 # each change took effect
+    assert mid_lr == pytest.approx(lr_at(10, spans[1], cfgs[1].schedule))
+    final = run / "checkpoints" / "step-00000013"
+    assert _optimizer_lr(final) == pytest.approx(lr_at(13, spans[2], cfgs[2].schedule))
+    assert ckpt.read_meta(final)["lr_next"] == pytest.approx(lr_at(13, spans[2], cfgs[2].schedule))
 
 
 def test_blown_up_update_is_not_saved_and_a_lower_lr_recovers(index, tmp_path):

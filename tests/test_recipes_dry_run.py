@@ -67,6 +67,7 @@ def test_dry_run(stage, recipe, cluster, inputs, tmp_path, monkeypatch):
         res = launch(stage, recipe, cluster=cluster, overrides=ov, dry_run=True, out=out)
     except ConfigError as e:
         assert MISSING_INPUT.search(str(e)), f"{stage}/{recipe} on {cluster}: {e}"
+        assert not (stage == "eval" and ov), f"{stage}/{recipe} on {cluster} has its checkpoints: {e}"
         assert stage in ("corpus", "tokenizer", "pretokenize", "dpo-data", "eval"), f"{stage}/{recipe} on {cluster}: {e}"
         return
     assert res.steps and not res.jobs                      # nothing submitted

