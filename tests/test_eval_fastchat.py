@@ -295,7 +295,7 @@ def test_cut_short_body_is_a_judge_error_that_keeps_the_judgments(one_per_catego
 
 
 def test_pipeline_report_shows_the_mtbench_score(one_per_category, tmp_path, monkeypatch):
-    from jiniac_hpc.pipeline.report import _eval
+    from jiniac_hpc.pipeline.report import _eval, eval_runs
 
     qs, out = one_per_category
     cfg = MTBenchConfig(judge=JudgeConfig(kind="openai", http_retries=0))
@@ -303,4 +303,4 @@ def test_pipeline_report_shows_the_mtbench_score(one_per_category, tmp_path, mon
         monkeypatch.setenv("JINIAC_JUDGE_URL", srv.url)
         judge_answers(cfg, OpenAIJudge(cfg.judge), out, qs)
     (tmp_path / "scores.json").write_text(json.dumps({"model": "m", "mtbench": summarize(out, qs)}))
-    assert "**AVG_mtbench 4.00** (judged turns 1; 8 rated, 0 unparsable)" in _eval(tmp_path, [])
+    assert "**AVG_mtbench 4.00** (judged turns 1; 8 rated, 0 unparsable)" in _eval(tmp_path, eval_runs(tmp_path, []))

@@ -59,6 +59,9 @@ def test_local_until_pretokenize_then_rerun_skips_everything(logs_dir):
     assert "| ja |" in text.split("## Tokenizer")[1]
     assert "_not available:" in text.split("## Pretraining")[1].split("##")[0]
     assert "| pretokenize | COMPLETED |" in text
+    shows = text.split("## What this run shows")[1].split("##")[0]       # first, and honest about gaps
+    assert text.index("## What this run shows") < text.index("## Stages")
+    assert shows.count("| not measured |") == 5 and "**NO**" not in shows
 
 
 def test_report_reads_tensorboard_and_marks_stages(tmp_path):

@@ -2,7 +2,10 @@
 
     python -m jiniac_hpc.pipeline.report tiny        # (re)write the report of logs/pipeline/tiny
 
-One section a stage, each meant to fit on a screen: the corpus table, tokenizer statistics,
+It opens with what the run shows (``pipeline.checks``: did the eval loss fall, are the SFT
+model's jaster answers well-formed, did SFT raise AVG_jaster, does the final model answer in
+Japanese), written also to ``checks.json``. Then one section a stage, each meant to fit on a
+screen: the corpus table, tokenizer statistics,
 loss / eval loss / LR over the whole plan with the stage boundaries marked, tokens/s and MFU,
 SFT and DPO curves, evaluation before and after (every model the eval run scored, its ``compare``
 models first: per jaster task the score, the share of well-formed answers and the number of
@@ -19,6 +22,7 @@ from typing import Optional
 from jiniac_hpc import fileio
 from jiniac_hpc.eval.stage import model_folder
 from jiniac_hpc.paths import logs_root, run_dir_for
+from jiniac_hpc.pipeline.checks import checks_section, learning_checks
 from jiniac_hpc.pipeline.config import PipelineConfig
 
 
@@ -104,17 +108,21 @@ def _last(series: list) -> str:
 def write_report(cfg: PipelineConfig, run_dir: Path, generate: bool = True) -> Path:
     """Write ``report.md`` (and PNGs) for the pipeline run in ``run_dir``."""
     runs = {s.stage: run_dir_for(s.stage, s.run) for s in cfg.stages}
-    md = [f"# Pipeline run `{run_dir.name}`", ""]
-    md += _stage_table(run_dir)
-    md += _stage_report("Corpus", runs.get("corpus"))
+    md = _stage_report("Corpus", runs.get("corpus"))
     md += _stage_report("Tokenizer", runs.get("tokenizer"), "Model: `{d}/tokenizer.model`, HF folder `{d}/hf`. ")
     md += _pretrain(runs.get("pretrain"), run_dir)
     md += _posttrain(runs.get("sft"), runs.get("dpo"), run_dir)
-    md += _eval(runs.get("eval"), _eval_labels(cfg))
+    evaluated = eval_runs(runs.get("eval"), _eval_labels(cfg))
+    md += _eval(runs.get("eval"), evaluated)
     models = [("pretrained", model_folder(runs["pretrain"] / "checkpoints" / "latest"))] if "pretrain" in runs else []
     models += [(st, runs[st] / "model") for st in ("sft", "dpo") if st in runs]
     tokenizer = runs["sft"] / "model" if "sft" in runs else None
-    md += _final(models, tokenizer, cfg, generate)
+    final_md, samples = _final(models, tokenizer, cfg, generate)
+    md += final_md
+    eval_loss = read_scalars(runs["pretrain"] / "tensorboard").get("eval/loss", []) if "pretrain" in runs else []
+    # The verdicts first: a newcomer reads them before any table.
+    checks = checks_section(learning_checks(eval_loss, evaluated, samples), run_dir)
+    md = [f"# Pipeline run `{run_dir.name}`", ""] + checks + _stage_table(run_dir) + md
     return fileio.atomic_write(run_dir / "report.md", "\n".join(md) + "\n")
 
 
@@ -247,8 +255,7 @@ def language_table(runs: list[tuple[str, Path]]) -> list[str]:
             "|---|---|" + "---:|" * len(COLUMNS)] + rows
 
 
-def _eval(d: Optional[Path], labels: list[str]) -> list[str]:
-    runs = eval_runs(d, labels)
+def _eval(d: Optional[Path], runs: list[tuple[str, Path]]) -> list[str]:
     if not runs:
         return _missing("Evaluation", d and d / "scores.json")
     sc = fileio.read_json(d / "scores.json", {})
@@ -288,10 +295,12 @@ def _eval(d: Optional[Path], labels: list[str]) -> list[str]:
 
 
 def _final(models: list[tuple[str, Path]], tokenizer: Optional[Path], cfg: PipelineConfig, generate: bool
-           ) -> list[str]:
+           ) -> tuple[list[str], list[tuple[str, str]]]:
+    """The final-model section, and the final model's (prompt, greedy chat answer) samples."""
     models = [(lb, m) for lb, m in models if (m / "config.json").exists()]
+    samples: list[tuple[str, str]] = []
     if not models:
-        return _missing("Final model", None)
+        return _missing("Final model", None), samples
     final = models[-1][1]
     md = ["## Final model", "", f"`{final}` (loads with `jiniac_hpc.model.load_model`, or with "
                                  f"`AutoModelForCausalLM.from_pretrained` after `jiniac_hpc.model.register()`)", ""]
@@ -304,9 +313,11 @@ def _final(models: list[tuple[str, Path]], tokenizer: Optional[Path], cfg: Pipel
                "| prompt | model | chat answer | language | plain continuation |", "|---|---|---|---|---|"]
         for lb, m in models:
             tok = m if (m / "tokenizer_config.json").exists() else tokenizer
-            for prompt, answer, cont in sample_generations(m, cfg.report_prompts, cfg.max_new_tokens, tok):
+            rows = sample_generations(m, cfg.report_prompts, cfg.max_new_tokens, tok)
+            for prompt, answer, cont in rows:
                 md.append(f"| {prompt} | {lb} | {clean(answer)} | {classify(answer)} | {clean(cont)} |")
-    return md + [""]
+            samples = [(prompt, answer) for prompt, answer, _ in rows]      # the last model's: the final one
+    return md + [""], samples
 
 
 def sample_generations(model_dir: Path, prompts: list[str], max_new_tokens: int,
