@@ -48,8 +48,15 @@ def _cfg(recipe: str, index: Path, steps: int, extra: list[str]):
     return load_recipe("pretrain", PretrainConfig, recipe, ov)
 
 
+def _stack_uses_fused_adamw() -> bool:
+    from transformers import TrainingArguments
+
+    return str(TrainingArguments.__dataclass_fields__["optim"].default) == "adamw_torch_fused"
+
+
 def plain_loop(cfg, steps: int, warmup: int, clock=time.perf_counter) -> float:
-    """tokens/s of the minimal loop: forward, CE + aux gradient, backward, clip, AdamW, LambdaLR."""
+    """tokens/s of the minimal loop: forward, CE + aux gradient, backward, clip, AdamW (the stack's
+    kernel), LambdaLR."""
     import torch
     import torch.nn.functional as F
     from transformers import set_seed
@@ -69,8 +76,10 @@ def plain_loop(cfg, steps: int, warmup: int, clock=time.perf_counter) -> float:
     set_seed(t.seed)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     model = build_model(cfg.model, dtype="float32").to(dev).train()
+    # The stack's optimizer is Trainer's default, "adamw_torch_fused": the same kernel here (on CPU
+    # torch's default AdamW is its per-tensor loop, several times slower, which would flatter the stack).
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.schedule.lr, betas=(t.adam_beta1, t.adam_beta2),
-                            eps=t.adam_eps, weight_decay=t.weight_decay)
+                            eps=t.adam_eps, weight_decay=t.weight_decay, fused=_stack_uses_fused_adamw())
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda_for(spans, cfg.schedule))
     times = []
     for step in range(steps):

@@ -13,7 +13,9 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from transformers.integrations.moe import ALL_EXPERTS_FUNCTIONS, grouped_mm_experts_forward
 
+import jiniac_hpc.model.moe as moe
 from jiniac_hpc.model.configuration_deepseek import DeepseekMoeConfig
 from jiniac_hpc.model.modeling_deepseek import DeepseekMoeForCausalLM
 from jiniac_hpc.model.moe import DeepseekMLP, DeepseekMoE
@@ -241,6 +243,34 @@ def test_grouped_and_loop_dispatch_agree_with_gradients(dtype):
     for impl in ("grouped_mm", "batched_mm"):
         for a, b in zip(results[impl], results["loop"]):
             assert (a - b).abs().max().item() <= tol * max(1.0, b.abs().max().item()), impl
+
+
+def test_auto_runs_the_loop_on_cpu_and_leaves_transformers_dispatch_alone(monkeypatch):
+    calls = []
+    loop = moe.loop_experts_forward
+    monkeypatch.setattr(moe, "loop_experts_forward", lambda *a: calls.append(1) or loop(*a))
+    cfg = tiny_config()
+    layer = DeepseekMoE(cfg)
+    x = torch.randn(2, 16, 32)
+    ran = {}
+    for impl in ("auto", "grouped_mm", "loop"):
+        cfg.moe_implementation = impl
+        calls.clear()
+        ran[impl] = (layer(x)[0], len(calls))
+    assert [ran[i][1] for i in ("auto", "grouped_mm", "loop")] == [1, 0, 1]
+    assert torch.equal(ran["auto"][0], ran["loop"][0])
+    assert ALL_EXPERTS_FUNCTIONS["grouped_mm"] is grouped_mm_experts_forward   # other models keep the kernel
+
+
+def test_train_and_eval_switch_every_module():
+    model = DeepseekMoeForCausalLM(tiny_config())
+    modes = lambda: {m.training for m in model.modules()}   # noqa: E731
+    assert model.eval() is model and modes() == {False}
+    assert model.train() is model and modes() == {True}
+    assert model.train() is model and modes() == {True}      # already training: the walk is skipped
+    model.model.layers[0].eval()
+    assert model.eval() is model and modes() == {False}
+    assert model.train(True) is model and modes() == {True}
 
 
 def test_router_runs_in_fp32_in_a_bf16_model():

@@ -50,8 +50,8 @@ class ModelConfig:
     attn_implementation: Literal["sdpa", "eager", "flash_attention_2", "flex_attention"] = field(
         "sdpa", doc="transformers attention backend.")
     moe_implementation: Literal["auto", "grouped_mm", "batched_mm", "loop"] = field(
-        "auto", doc="Expert dispatch, one of transformers' experts kernels: grouped matmul (auto), batched_mm, "
-                    "or loop (a per-expert loop over sorted tokens; transformers' 'eager').")
+        "auto", doc="Expert dispatch, one of transformers' experts kernels: grouped_mm, batched_mm, or loop (a "
+                    "per-expert loop over sorted tokens; transformers' 'eager'); auto: grouped_mm on GPU, loop on CPU.")
 
     def __post_init__(self):
         for name in ("vocab_size", "hidden_size", "intermediate_size", "moe_intermediate_size",

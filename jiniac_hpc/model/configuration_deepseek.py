@@ -10,7 +10,8 @@ transformers-5 ``rope_parameters`` dict; ``rope_theta``/``rope_scaling`` are sti
 ``_experts_implementation`` (what ``use_experts_implementation`` dispatches on, and what
 ``from_pretrained(experts_implementation=...)`` / ``model.set_experts_implementation`` write) reads
 and writes it through :data:`TO_TRANSFORMERS` ("auto" and "grouped_mm" -> "grouped_mm", "loop" ->
-"eager", "batched_mm" as is).
+"eager", "batched_mm" as is). The experts module's "grouped_mm" slot runs the loop for "auto" on
+CPU (:func:`jiniac_hpc.model.moe.auto_experts_forward`).
 
     from jiniac_hpc.model.configuration_deepseek import DeepseekMoeConfig
     cfg = DeepseekMoeConfig(hidden_size=128, n_routed_experts=8, num_experts_per_tok=2)

@@ -102,6 +102,14 @@ class DeepseekMoePreTrainedModel(PreTrainedModel):
     _supports_attention_backend = True
     _can_compile_fullgraph = False   # moe_implementation="loop" syncs on per-expert counts
 
+    def train(self, mode: bool = True):
+        # HF Trainer calls model.train() before every micro-batch, a recursive walk over every
+        # module. Already training, skip it; eval() and the switch back from eval still walk.
+        # (A submodule switched to eval on its own stays so until the model's next eval/train pair.)
+        if mode and self.training:
+            return self
+        return super().train(mode)
+
     @classmethod
     def _can_set_experts_implementation(cls) -> bool:
         # transformers looks for "@use_experts_implementation" in the model's own source file; our

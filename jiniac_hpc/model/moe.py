@@ -20,15 +20,22 @@ its up rows) and ``down_proj`` ``[E, H, I]``. The class is decorated with transf
 ``config._experts_implementation`` names; the config maps our ``moe_implementation`` onto it
 (:mod:`jiniac_hpc.model.configuration_deepseek`):
 
-* ``grouped_mm`` (``auto``): sort the assignments by expert, one ``torch.nn.functional.grouped_mm``
-  per projection over all experts (transformers falls back to its own opaque loop op where the
-  kernel is missing, e.g. fp32 under ``torch.compile``);
+* ``auto`` (the default): ``grouped_mm`` on a GPU and under ``torch.compile``, ``loop`` on CPU
+  (:func:`auto_experts_forward`, a local override of the "grouped_mm" slot in this module's copy
+  of transformers' ``ExpertsInterface``; other models are untouched). On CPU transformers' ``grouped_mm`` path
+  gathers all tokens x top-k rows into one sorted copy and runs every elementwise pass over it,
+  where the loop's per-expert slices stay in cache; ``benchmarks/moe_layer.py --cpu-time`` times
+  both against the naive and the reference loops;
+* ``grouped_mm``: transformers' kernel on every device: sort the assignments by expert, one
+  ``torch.nn.functional.grouped_mm`` per projection over all experts (transformers falls back to
+  its own opaque loop op where the kernel is missing, e.g. fp32 under ``torch.compile``);
 * ``batched_mm``: gather each assignment's expert weight and run one ``bmm`` (memory-hungry; for
   small token counts, e.g. decoding);
-* ``loop`` (transformers' ``eager``): this class's own forward, below. transformers' eager example
-  loops over one-hot masks and indexes ``gate_up_proj[e]`` per expert, whose backward writes a
-  zero-filled gradient of the whole stack per expert; ours sorts once, ``unbind``-s the stack (one
-  gradient ``stack`` in backward) and runs each used expert on its contiguous slice.
+* ``loop`` (transformers' ``eager``): this class's own forward, :func:`loop_experts_forward`.
+  transformers' eager example loops over one-hot masks and indexes ``gate_up_proj[e]`` per expert,
+  whose backward writes a zero-filled gradient of the whole stack per expert; ours sorts once,
+  ``unbind``-s the stacks (one gradient ``stack`` in backward), runs each used expert on its
+  contiguous slice and ``index_add``-s its weighted output into its tokens' rows.
 
 No weight is ever stacked or copied per forward: the kernels read the fused parameters directly and
 write the weight gradients into one ``[E, ...]`` tensor. LoRA reaches the experts through PEFT's
@@ -55,7 +62,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers.activations import ACT2FN
 from transformers.core_model_loading import Concatenate, MergeModulelist, WeightConverter
-from transformers.integrations.moe import use_experts_implementation
+from transformers.integrations.moe import ExpertsInterface, grouped_mm_experts_forward, use_experts_implementation
 
 from jiniac_hpc.model.configuration_deepseek import DeepseekMoeConfig
 
@@ -89,7 +96,12 @@ class DeepseekMLP(nn.Module):
         return self.down_proj(self.act_fn(self.gate_proj(x)) * self.up_proj(x))
 
 
-@use_experts_implementation
+# transformers' experts kernels, with a local override of the "grouped_mm" slot (set below
+# auto_experts_forward); other models' dispatch is untouched.
+EXPERTS_FUNCTIONS = ExpertsInterface()
+
+
+@use_experts_implementation(experts_interface=EXPERTS_FUNCTIONS)
 class DeepseekMoeExperts(nn.Module):
     """The routed experts as two fused parameters; ``forward(x [T, H], top_k_index [T, k],
     top_k_weights [T, k]) -> [T, H]`` (the routing-weighted sum over each token's experts)."""
@@ -122,18 +134,48 @@ class DeepseekMoeExperts(nn.Module):
 
     def forward(self, hidden_states: torch.Tensor, top_k_index: torch.Tensor,
                 top_k_weights: torch.Tensor) -> torch.Tensor:
-        """``moe_implementation="loop"``: sort once, each used expert on its contiguous slice."""
-        k = top_k_index.shape[-1]
-        flat = top_k_index.reshape(-1)
-        order = torch.argsort(flat, stable=True)
-        counts = torch.bincount(flat, minlength=self.num_experts).tolist()   # the one host sync
-        gate_up, down = self.gate_up_proj.unbind(0), self.down_proj.unbind(0)
-        outs = [F.linear(self._apply_gate(F.linear(chunk, gate_up[e])), down[e])
-                # split, not slicing: its backward is one cat, slicing would zero-fill x per expert
-                for e, chunk in enumerate(hidden_states[order // k].split(counts)) if chunk.shape[0]]
-        y = torch.cat(outs) * top_k_weights.reshape(-1)[order].unsqueeze(-1)
-        y = torch.empty_like(y).index_copy(0, order, y)      # back to (token, slot) order
-        return y.view(-1, k, y.shape[-1]).sum(dim=1).to(hidden_states.dtype)
+        """``moe_implementation="loop"`` (transformers' "eager" slot): :func:`loop_experts_forward`."""
+        return loop_experts_forward(self, hidden_states, top_k_index, top_k_weights)
+
+
+def loop_experts_forward(self: DeepseekMoeExperts, hidden_states: torch.Tensor, top_k_index: torch.Tensor,
+                         top_k_weights: torch.Tensor) -> torch.Tensor:
+    """Sort the (token, slot) assignments by expert once; each used expert runs on its contiguous
+    slice with its own slices of the fused weights and adds its routing-weighted output into its
+    tokens' rows (an fp32 accumulator in a low-precision model, like transformers' fp32 sum)."""
+    k = top_k_index.shape[-1]
+    flat = top_k_index.reshape(-1)
+    order = torch.argsort(flat, stable=True)
+    counts = torch.bincount(flat, minlength=self.num_experts).tolist()   # the one host sync
+    token = order // k
+    # [E, 2I, H] as 2E matrices [I, H] (expert e's gate rows, then its up rows): two matmuls with
+    # contiguous outputs instead of chunking one. unbind's backward is one stack of the gradients;
+    # indexing the parameter per expert would zero-fill a gradient of the whole stack per expert.
+    gate_up = self.gate_up_proj.view(-1, self.intermediate_dim, self.hidden_dim).unbind(0)
+    down = self.down_proj.unbind(0)
+    weights = top_k_weights.reshape(-1)[order].unsqueeze(-1).split(counts)
+    out = hidden_states.new_zeros(hidden_states.shape, dtype=torch.promote_types(hidden_states.dtype, torch.float32))
+    # One gather of the sorted rows, split (its backward is one cat, not a zero-filled [T, H] per
+    # expert). Experts without tokens run on their empty slice: the autograd graph is the same on
+    # every rank, so DeepSpeed ZeRO-3 reduces the gradients in the same order everywhere.
+    for e, (x, tok) in enumerate(zip(hidden_states[token].split(counts), token.split(counts))):
+        y = F.linear(self.act_fn(F.linear(x, gate_up[2 * e])) * F.linear(x, gate_up[2 * e + 1]), down[e])
+        out.index_add_(0, tok, (y * weights[e]).to(out.dtype))
+    return out.to(hidden_states.dtype)
+
+
+def auto_experts_forward(self: DeepseekMoeExperts, hidden_states: torch.Tensor, top_k_index: torch.Tensor,
+                         top_k_weights: torch.Tensor) -> torch.Tensor:
+    """transformers' "grouped_mm" slot: its ``grouped_mm`` kernel, except for ``moe_implementation
+    "auto"`` on CPU, where :func:`loop_experts_forward` does less memory traffic (module docstring).
+    Under ``torch.compile`` it is always the kernel: the loop's per-expert counts break the graph."""
+    if (self.config.moe_implementation == "auto" and hidden_states.device.type == "cpu"
+            and not torch.compiler.is_compiling()):
+        return loop_experts_forward(self, hidden_states, top_k_index, top_k_weights)
+    return grouped_mm_experts_forward(self, hidden_states, top_k_index, top_k_weights)
+
+
+EXPERTS_FUNCTIONS["grouped_mm"] = auto_experts_forward
 
 
 class MoEGate(nn.Module):

@@ -10,7 +10,8 @@
   :func:`finish_preempted` then lets rank 0 requeue the Slurm job, or, locally, returns a
   "preempted, resume by relaunching" status.
 - :class:`ProgressLog`: rank 0 prints ``[jiniac] step N/M loss ... tok/s eta ...`` at each log
-  step and keeps the same in ``progress.json`` (the local launcher draws its step bar from it).
+  step (and eval_loss at each eval) and keeps the same in ``progress.json`` (the local launcher
+  draws its step bar from it).
 - :class:`TensorBoardScalars`: rank 0 writes the ``logs`` of each ``Trainer.log`` call as
   scalars under stable tags (:data:`HF_TAGS` renames Trainer's own keys; keys that already
   contain a ``/`` are written as they are). On resume ``purge_step`` drops events a killed job
@@ -99,7 +100,8 @@ def finish_preempted(cb: PreemptionCallback, trainer, rank: int) -> dict:
 class ProgressLog(TrainerCallback):
     """Rank 0, at each ``Trainer.log``: one line ``[jiniac] step 12/40 loss 7.1234 lr 9.0e-04
     2345 tok/s eta 0:01:10`` on stdout (what ``jiniac status`` shows for a Slurm job) and the same
-    values in ``<run_dir>/progress.json`` (what the local launcher's step bar reads)."""
+    values in ``<run_dir>/progress.json`` (what the local launcher's step bar reads); an eval log
+    prints ``[jiniac] step 12/40 eval_loss 6.9876``."""
 
     def __init__(self, run_dir: Path | str):
         self.path = Path(run_dir) / PROGRESS
@@ -111,7 +113,12 @@ class ProgressLog(TrainerCallback):
         return control
 
     def on_log(self, args, state, control, logs=None, **kw):
-        if not state.is_world_process_zero or not logs or "loss" not in logs:
+        if not state.is_world_process_zero or not logs:
+            return control
+        if "eval_loss" in logs:
+            print(f"[jiniac] step {state.global_step}/{state.max_steps} eval_loss {float(logs['eval_loss']):.4f}",
+                  flush=True)
+        if "loss" not in logs:
             return control
         now, step, total = time.time(), state.global_step, state.max_steps
         self.first = self.first or (now, step)

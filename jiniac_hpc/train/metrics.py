@@ -31,6 +31,7 @@ N in ``layerN`` counts MoE layers from 0 (the first MoE layer is the model's lay
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from typing import Optional
 
 import torch
@@ -47,7 +48,7 @@ CLOCK = time.perf_counter
 
 
 class Throughput:
-    """Wall time of optimizer steps only (eval and checkpoint saves are excluded)."""
+    """Time of optimizer steps, logging included; eval and checkpoint saves run :meth:`paused`."""
 
     def __init__(self, tokens_per_step: int, flops_per_token: float, peak_tflops: float, world_size: int):
         self.tokens_per_step, self.flops_per_token = tokens_per_step, flops_per_token
@@ -63,6 +64,15 @@ class Throughput:
 
     def resume(self) -> None:
         self.t0 = CLOCK()
+
+    @contextmanager
+    def paused(self):
+        """Time inside is not training time (the step under way keeps what it took so far)."""
+        self.elapsed += CLOCK() - self.t0
+        try:
+            yield
+        finally:
+            self.resume()
 
     def collect(self) -> dict:
         if self.steps == 0 or self.elapsed <= 0:

@@ -20,7 +20,8 @@ loss). This module owns the rest, so every stage resumes, requeues and logs alik
 - :func:`deepspeed_config`, the one DeepSpeed config builder, written to ``<run_dir>/deepspeed.json``;
 - the Trainer arguments every stage shares (CPU/GPU, batch, optimiser, precision, logging);
 - the callbacks: a checkpoint every N steps and at the end, preemption, TensorBoard under
-  ``<run_dir>/tensorboard`` (events after the resumed step purged), ``progress.json``;
+  ``<run_dir>/tensorboard`` (events after the resumed step purged), ``progress.json`` and the
+  ``[jiniac] step ...`` line (in place of Trainer's printer of every log dict);
 - atomic ``<run_dir>/checkpoints/step-XXXXXXXX`` folders
   (:class:`~jiniac_hpc.train.hf_checkpoint.AtomicCheckpointMixin`) and the preemption exit.
 
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 import torch
+from transformers import PrinterCallback
 
 from jiniac_hpc import fileio
 from jiniac_hpc.job.distributed import PreemptionGuard, single_process_env
@@ -124,6 +126,9 @@ class TrainingRun:
         callbacks = [StepCheckpointCallback(save_every, final_step), self.preempt, self.tensorboard,
                      ProgressLog(self.run_dir)]
         trainer = cls(callbacks=callbacks, **kw)
+        # With disable_tqdm Trainer prints every log dict on every rank's stdout; ProgressLog's
+        # one line (rank 0) replaces it, and each print costs the step time.
+        trainer.remove_callback(PrinterCallback)
         trainer.checkpoint_root = self.run_dir / ckpt.CHECKPOINTS
         trainer.keep_last = keep_last
         self._trainer = trainer

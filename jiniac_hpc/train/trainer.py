@@ -103,12 +103,14 @@ def describe_engine(engine) -> str:
 
 
 class _EngineReport(TrainerCallback):
-    """Prints :func:`describe_engine` once per rank when training starts (logs, tests)."""
+    """When training starts: starts the step clock, prints :func:`describe_engine` once per rank
+    (logs, tests)."""
 
     def __init__(self, trainer):
         self.trainer = trainer
 
     def on_train_begin(self, args, state, control, **kw):
+        self.trainer.throughput.resume()      # the first step's time starts here, after the setup
         eng = self.trainer.model_wrapped
         if hasattr(eng, "zero_optimization_stage"):
             print(f"[jiniac] {describe_engine(eng)}", flush=True)
@@ -308,11 +310,17 @@ class PretrainTrainer(AtomicCheckpointMixin, Trainer):
         self._step_indices.clear()
         self._step_start_position = self.train_loader.sampler.position
         self.throughput.step_done()
-        try:
-            return super()._maybe_log_save_evaluate(tr_loss, grad_norm, model, trial, epoch, ignore_keys_for_eval,
-                                                    start_time, learning_rate=learning_rate)
-        finally:
-            self.throughput.resume()     # eval and checkpoint time is not training time
+        # Logging counts as training time (the next step's); eval and checkpoint saves do not.
+        return super()._maybe_log_save_evaluate(tr_loss, grad_norm, model, trial, epoch, ignore_keys_for_eval,
+                                                start_time, learning_rate=learning_rate)
+
+    def _evaluate(self, *args, **kw):
+        with self.throughput.paused():
+            return super()._evaluate(*args, **kw)
+
+    def _save_checkpoint(self, model, trial):
+        with self.throughput.paused():
+            return super()._save_checkpoint(model, trial)
 
     # ---- metrics ---------------------------------------------------------------------------------------
 
