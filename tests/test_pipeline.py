@@ -79,7 +79,7 @@ def test_report_reads_tensorboard_and_marks_stages(tmp_path):
     s = read_scalars(tmp_path / "pretrain" / "tensorboard")
     assert [v for _, v in s["train/loss"]][:2] == [10.0, 5.0]
     assert stage_boundaries(s) == [(1, 0), (12, 1)]
-    md = "\n".join(_pretrain(tmp_path / "pretrain", tmp_path))
+    md = "\n".join(_pretrain(tmp_path / "pretrain", s, tmp_path))
     assert "stage 1 at step 12" in md and "1,016 tokens/s" in md
     assert (tmp_path / "pretrain_loss.png").stat().st_size > 1000
 

@@ -110,7 +110,8 @@ def write_report(cfg: PipelineConfig, run_dir: Path, generate: bool = True) -> P
     runs = {s.stage: run_dir_for(s.stage, s.run) for s in cfg.stages}
     md = _stage_report("Corpus", runs.get("corpus"))
     md += _stage_report("Tokenizer", runs.get("tokenizer"), "Model: `{d}/tokenizer.model`, HF folder `{d}/hf`. ")
-    md += _pretrain(runs.get("pretrain"), run_dir)
+    pretrain = read_scalars(runs["pretrain"] / "tensorboard") if "pretrain" in runs else {}
+    md += _pretrain(runs.get("pretrain"), pretrain, run_dir)
     md += _posttrain(runs.get("sft"), runs.get("dpo"), run_dir)
     evaluated = eval_runs(runs.get("eval"), _eval_labels(cfg))
     md += _eval(runs.get("eval"), evaluated)
@@ -119,9 +120,8 @@ def write_report(cfg: PipelineConfig, run_dir: Path, generate: bool = True) -> P
     tokenizer = runs["sft"] / "model" if "sft" in runs else None
     final_md, samples = _final(models, tokenizer, cfg, generate)
     md += final_md
-    eval_loss = read_scalars(runs["pretrain"] / "tensorboard").get("eval/loss", []) if "pretrain" in runs else []
     # The verdicts first: a newcomer reads them before any table.
-    checks = checks_section(learning_checks(eval_loss, evaluated, samples), run_dir)
+    checks = checks_section(learning_checks(pretrain.get("eval/loss", []), evaluated, samples), run_dir)
     md = [f"# Pipeline run `{run_dir.name}`", ""] + checks + _stage_table(run_dir) + md
     return fileio.atomic_write(run_dir / "report.md", "\n".join(md) + "\n")
 
@@ -149,8 +149,8 @@ def _stage_report(title: str, d: Optional[Path], files: str = "") -> list[str]:
             files.format(d=d) + f"Full report: `{d / 'report.md'}`", ""]
 
 
-def _pretrain(d: Optional[Path], out: Path) -> list[str]:
-    s = read_scalars(d / "tensorboard") if d else {}
+def _pretrain(d: Optional[Path], s: dict, out: Path) -> list[str]:
+    """The pretraining section from its TensorBoard scalars ``s`` (:func:`read_scalars` of ``d``)."""
     if not s:
         return _missing("Pretraining", d and d / "tensorboard")
     bounds = stage_boundaries(s, d)
