@@ -36,3 +36,40 @@ def test_pii_gates_lose_nothing(monkeypatch):
     monkeypatch.setattr(pii, "_GATES", {k: (lambda t: True) for k in pii._GATES})
     assert [pii.scrub_pii_counts(t, pii.ORDER[:-1]) for t in texts] == gated
     assert sum(sum(c.values()) for _, c in gated) >= len(TRUE_CASES) - 5   # the true cases did get replaced
+
+
+def test_nfkc_line_by_line_equals_unicodedata():
+    """Normalising only the lines that need it gives unicodedata's NFKC of the whole text, also
+    where composition could reach across a line break (a combining mark right after it)."""
+    import random
+    import unicodedata
+
+    from jiniac_hpc.corpus.filters import nfkc
+
+    # full-width and half-width forms, half-width kana with sound marks that compose (ｶﾞ -> ガ),
+    # combining marks, Hangul jamo, ligatures, compatibility kanji, and line breaks
+    alphabet = list("日本語ａＡ０（）　ｶﾞﾊﾟｰ・かﾞ\u3099\u309a\u0301\u0323eA\u1100\u1161\u11a8ﬁ①㍻\uf900\r\n\n ")
+    rng = random.Random(0)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(3000)]
+    texts += MIXED + _jsquad(40) + [p.read_text(encoding="utf-8") for p in sorted(REAL.glob("*.txt"))]
+    changed = 0
+    for t in texts:
+        want = unicodedata.normalize("NFKC", t)
+        assert nfkc(t) == want, repr(t)
+        changed += want != t
+    assert changed > 2000   # the random texts do exercise normalisation
+
+
+def test_clean_skips_the_whitespace_regexes_only_where_they_change_nothing():
+    import random
+
+    from jiniac_hpc.corpus.config import SourceConfig
+    from jiniac_hpc.corpus.filters import _BLANKS, _TRAIL, clean
+
+    src = SourceConfig(name="t", reader="text", paths=["-"], lang="ja", normalize="none")
+    rng = random.Random(1)
+    texts = ["".join(rng.choice(["あ", "a", " ", "\t", "\u3000", "\n", "\r\n", "\n\n\n"]) for _ in range(rng.randrange(30)))
+             for _ in range(3000)]
+    for t in texts:
+        plain = t.replace("\r\n", "\n")
+        assert clean(t, src) == _BLANKS.sub("\n\n", _TRAIL.sub("", plain)).strip(), repr(t)

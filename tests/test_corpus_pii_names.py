@@ -200,3 +200,24 @@ def test_id_taggers_agree_with_unidic_features():
         got = [(line[a:b], pos.split(",")[:4]) for a, b, pos in tokens(line)]
         want = [(w.surface, [f if f != "*" else "" for f in w.feature_raw.split(",")[:4]]) for w in tagger(line)]
         assert [(s, [f.replace("*", "") for f in p]) for s, p in got] == want, line
+
+
+def test_whole_run_search_finds_what_the_run_regex_matches():
+    """The name pass finds a name run's whole-run places by plain search: the same places as the
+    run regex, on real text and on random mixtures of kanji, katakana and other characters."""
+    import random
+
+    from jiniac_hpc.corpus.names import _RUN, _whole_runs
+
+    rng = random.Random(2)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(REAL.glob("*.txt"))]
+    texts += ["".join(rng.choice("山田山太郎アイアイー・ヶ々のは 　\n") for _ in range(rng.randrange(60))) for _ in range(2000)]
+    checked = 0
+    for t in texts:
+        by_run: dict[str, list[int]] = {}
+        for m in _RUN.finditer(t):
+            by_run.setdefault(m.group(), []).append(m.start())
+        for run, starts in by_run.items():
+            assert list(_whole_runs(t, run)) == starts, (t, run)
+            checked += 1
+    assert checked > 5000

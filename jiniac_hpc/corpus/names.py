@@ -70,6 +70,7 @@ _SPACED = re.compile(rf"[{_KANJI}](?:[ \u3000]{{1,2}}[{_KANJI}]){{2,}}(?![{_KANJ
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*|[。！？!?]+")
 _KANJI_CH = re.compile(rf"[{_KANJI}]")
 _KATAKANA = re.compile(r"[ァ-ヴー・]+")
+_KATAKANA_CH = re.compile(r"[ァ-ヴー・]")
 _WORD_RUNS = re.compile(rf"[{_KANJI}ァ-ヴー・ 　]+")
 # Titles that make the cheap pass look closer: the long ones anywhere (but not 委員会), the short
 # honorifics only right after kanji or katakana and not inside a word (様々, 君主, 氏名, たくさん;
@@ -254,6 +255,22 @@ def _merge(s: str, hits: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out]
 
 
+def _whole_runs(text: str, run: str) -> Iterable[int]:
+    """Where ``run`` (a ``_RUN`` match) occurs in ``text`` as a whole run: not inside a longer one.
+
+    The same places ``_RUN.finditer`` would match it (its two classes share no character, so a
+    match is a maximal stretch of one class), found by plain search: name runs are few, the
+    document's runs many.
+    """
+    same = _KANJI_CH if _KANJI_CH.match(run) else _KATAKANA_CH
+    at = text.find(run)
+    while at >= 0:
+        end = at + len(run)
+        if not (at and same.match(text, at - 1)) and not same.match(text, end):
+            yield at
+        at = text.find(run, at + 1)
+
+
 def _document_hits(text: str) -> tuple[dict[int, list[tuple[int, int]]], set[int]]:
     """The cheap pass over a whole document at once (most lines have no trigger and cost nothing).
 
@@ -268,9 +285,9 @@ def _document_hits(text: str) -> tuple[dict[int, list[tuple[int, int]]], set[int
     named = _name_runs(set(_RUN.findall(text)))
     if named:   # a name run is searched for in the lines where it is a whole run
         by_line: dict[int, set[str]] = {}
-        for m in _RUN.finditer(text):
-            if m.group() in named:
-                by_line.setdefault(text.rfind("\n", 0, m.start()) + 1, set()).add(m.group())
+        for run in named:
+            for at in _whole_runs(text, run):
+                by_line.setdefault(text.rfind("\n", 0, at) + 1, set()).add(run)
         for start, runs in by_line.items():
             end = text.find("\n", start)
             hits.setdefault(start, []).extend(_name_run_hits(text[start:end if end >= 0 else len(text)], runs))

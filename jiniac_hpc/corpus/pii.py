@@ -158,7 +158,8 @@ def _replace(text: str, spans: list[tuple[int, int]], placeholder: str) -> tuple
 _D = "0-9０-９"
 _DASH = "\\-－ー‐‑‒–—―−﹣ｰ"
 _NUMBERISH = re.compile(f"[{_D}][{_D} \u3000()（）.．+＋{_DASH}]{{5,}}[{_D}]")
-_ADDRESSISH = re.compile(f"〒|郵便番号|丁目|番地|[{_D}][{_DASH}][{_D}]")
+# (the look-ahead on the first character lets re skip the text that cannot start a match fast)
+_ADDRESSISH = re.compile(f"(?=[〒郵丁番{_D}])(?:〒|郵便番号|丁目|番地|[{_D}][{_DASH}][{_D}])")
 _GATES: dict[str, Callable[[str], bool]] = {
     "email": lambda t: "@" in t or "＠" in t,
     "ip": lambda t: t.count(":") + t.count("：") >= 2 or _numberish(t),
@@ -175,6 +176,16 @@ def _numberish(text: str) -> bool:
     return bool(_NUMBERISH.search(text))
 
 
+@lru_cache(maxsize=16)
+def _wanted(types: Optional[tuple[str, ...]]) -> frozenset[str]:
+    """The PII types asked for (a source's list, checked once, not per document)."""
+    wanted = frozenset(ORDER if types is None else types)
+    unknown = wanted - set(ORDER)
+    if unknown:
+        raise ValueError(f"unknown PII types {sorted(unknown)}; known: {list(ORDER)}")
+    return wanted
+
+
 def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_names: Iterable[str] = (),
                      fast: bool = True) -> tuple[str, Counter]:
     """Replace PII of ``types`` (default: all); returns the text and replacements by type.
@@ -183,18 +194,16 @@ def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_nam
     replaced. ``fast=False`` runs the morphological analyser on every sentence instead of only on
     the candidates of the cheap pass (see :mod:`jiniac_hpc.corpus.names`).
     """
-    wanted = set(ORDER if types is None else types)
-    unknown = wanted - set(ORDER)
-    if unknown:
-        raise ValueError(f"unknown PII types {sorted(unknown)}; known: {list(ORDER)}")
-    counts: Counter = Counter()
+    wanted = _wanted(None if types is None else tuple(types))
+    counts: dict[str, int] = {}
     view = None   # the text's ASCII view, recomputed only after a replacement
     for kind in ORDER:
         if kind not in wanted:
             continue
         if kind == "person":
             text, n = _replace(text, person_spans(text, known_names, fast), PLACEHOLDERS[kind])
-            counts[kind] += n
+            if n:
+                counts[kind] = n
             continue
         if not _GATES[kind](text):
             continue
@@ -204,9 +213,9 @@ def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_nam
             spans = [m.span() for m in pattern.finditer(view) if ok is None or ok(m.group())]
             text, n = _replace(text, spans, PLACEHOLDERS[kind])
             if n:
-                counts[kind] += n
+                counts[kind] = counts.get(kind, 0) + n
                 view = text.translate(_VIEW)
-    return text, Counter({k: v for k, v in counts.items() if v})
+    return text, Counter(counts)
 
 
 def scrub_pii(text: str, known_names: Iterable[str] = ()) -> str:
