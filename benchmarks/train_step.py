@@ -6,14 +6,15 @@
 
 Same process, one rank, same seed, model (the debug DeepSeekMoE), data (the curriculum
 sampler over the JGLUE fixture), micro-batch, accumulation, AdamW, LR schedule and gradient
-clipping. Three timed runs, back to back: plain loop, full stack (``train_task``: HF Trainer +
-DeepSpeed ZeRO-1 + our callbacks, NaN check, MoE metrics, TensorBoard, final checkpoint), plain
-loop again (the mean of the two plain runs is the baseline, to cancel drift on a shared machine).
+clipping. Each round is one run of the full stack (``train_task``: HF Trainer + DeepSpeed ZeRO-1 +
+our callbacks, NaN check, MoE metrics, TensorBoard, final checkpoint) with the plain loop paired
+step by step: after every optimizer step of the stack, one step of the plain loop runs, outside
+the stack's step clock. Both sides are so timed at the same moments, and the shared machine's
+drift and bursts (which made back-to-back runs of the same loop differ by 15 %) reach both alike.
 Throughput counts optimizer steps only, after ``--warmup`` steps, as the median of 5-step windows
-(robust to another process's burst), on both sides: the stack's is
-its own ``perf/tokens_per_s`` (which excludes eval and checkpoint time, as the plain loop has
-neither). Printed per round: tokens/s of each and ``overhead = plain / stack``; then its range and
-median over ``--rounds`` (target <= 1.10 on CPU, for the worst round).
+on both sides: the stack's is its own ``perf/tokens_per_s`` (which excludes eval and checkpoint
+time, as the plain loop has neither). Printed per round: tokens/s of each and
+``overhead = plain / stack``; then its range and median over ``--rounds`` (target <= 1.10 on CPU).
 
 On CPU both sides run with one thread and are timed with ``time.process_time`` (the stack's
 :data:`jiniac_hpc.train.metrics.CLOCK` is set to it): the machine is shared, and wall time under
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 LOG_EVERY = 5
@@ -54,65 +56,95 @@ def _stack_uses_fused_adamw() -> bool:
     return str(TrainingArguments.__dataclass_fields__["optim"].default) == "adamw_torch_fused"
 
 
-def plain_loop(cfg, steps: int, warmup: int, clock=time.perf_counter) -> float:
-    """tokens/s of the minimal loop: forward, CE + aux gradient, backward, clip, AdamW (the stack's
-    kernel), LambdaLR."""
-    import torch
-    import torch.nn.functional as F
-    from transformers import set_seed
+class PlainLoop:
+    """The minimal loop, one optimizer step per :meth:`step`: forward, CE + aux gradient, backward,
+    clip, AdamW (the stack's kernel), LambdaLR. Same model, data, seed and schedule as the stack."""
 
-    from jiniac_hpc.data.dataset import PackedDataset
-    from jiniac_hpc.data.loader import build_dataloader
-    from jiniac_hpc.data.sampler import CurriculumSampler
-    from jiniac_hpc.model import build_model
-    from jiniac_hpc.train.schedule import lambda_for, make_spans
+    def __init__(self, cfg, clock=time.perf_counter):
+        import torch
+        from transformers import set_seed
 
-    t = cfg.train
-    ga = t.grad_accum(1)
-    ds = PackedDataset(cfg.data.index, "train")
-    sampler = CurriculumSampler(ds, cfg.plan, seed=cfg.plan.seed, micro_batch_size=t.micro_batch_size, grad_accum=ga)
-    spans = make_spans(sampler.stage_spans(), cfg.plan.stages, cfg.schedule.lr)
-    loader = iter(build_dataloader(ds, sampler, num_workers=0))
-    set_seed(t.seed)
-    dev = "cuda" if torch.cuda.is_available() else "cpu"
-    model = build_model(cfg.model, dtype="float32").to(dev).train()
-    # The stack's optimizer is Trainer's default, "adamw_torch_fused": the same kernel here (on CPU
-    # torch's default AdamW is its per-tensor loop, several times slower, which would flatter the stack).
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.schedule.lr, betas=(t.adam_beta1, t.adam_beta2),
-                            eps=t.adam_eps, weight_decay=t.weight_decay, fused=_stack_uses_fused_adamw())
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda_for(spans, cfg.schedule))
-    times = []
-    for step in range(steps):
-        t0 = clock()
-        for _ in range(ga):
-            b = next(loader)
-            out = model(input_ids=b["input_ids"].to(dev), use_cache=False)
-            loss = F.cross_entropy(out.logits.float().reshape(-1, out.logits.shape[-1]), b["labels"].to(dev).reshape(-1))
+        from jiniac_hpc.data.dataset import PackedDataset
+        from jiniac_hpc.data.loader import build_dataloader
+        from jiniac_hpc.data.sampler import CurriculumSampler
+        from jiniac_hpc.model import build_model
+        from jiniac_hpc.train.schedule import lambda_for, make_spans
+
+        t = cfg.train
+        self.ga, self.clip, self.clock = t.grad_accum(1), t.grad_clip, clock
+        ds = PackedDataset(cfg.data.index, "train")
+        sampler = CurriculumSampler(ds, cfg.plan, seed=cfg.plan.seed, micro_batch_size=t.micro_batch_size,
+                                    grad_accum=self.ga)
+        spans = make_spans(sampler.stage_spans(), cfg.plan.stages, cfg.schedule.lr)
+        self.loader = iter(build_dataloader(ds, sampler, num_workers=0))
+        self.tokens_per_step = t.global_batch_size * ds.seq_len
+        set_seed(t.seed)
+        self.dev = "cuda" if torch.cuda.is_available() else "cpu"
+        self.model = build_model(cfg.model, dtype="float32").to(self.dev).train()
+        # The stack's optimizer is Trainer's default, "adamw_torch_fused": the same kernel here (on CPU
+        # torch's default AdamW is its per-tensor loop, several times slower, which would flatter the stack).
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.schedule.lr, betas=(t.adam_beta1, t.adam_beta2),
+                                     eps=t.adam_eps, weight_decay=t.weight_decay, fused=_stack_uses_fused_adamw())
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda_for(spans, cfg.schedule))
+        self.times: list[float] = []
+
+    def step(self) -> None:
+        import torch
+        import torch.nn.functional as F
+
+        t0 = self.clock()
+        for _ in range(self.ga):
+            b = next(self.loader)
+            out = self.model(input_ids=b["input_ids"].to(self.dev), use_cache=False)
+            logits = out.logits.float()
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), b["labels"].to(self.dev).reshape(-1))
             if out.aux_loss is not None:
                 loss = loss + (out.aux_loss - out.aux_loss.detach())
-            (loss / ga).backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), t.grad_clip)
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        if dev == "cuda":
+            (loss / self.ga).backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
+        self.opt.step()
+        self.sched.step()
+        self.opt.zero_grad(set_to_none=True)
+        if self.dev == "cuda":
             torch.cuda.synchronize()
-        times.append(clock() - t0)
-    # Same aggregation as the stack's perf/tokens_per_s: windows of LOG_EVERY steps, median window.
-    windows = [statistics.mean(times[i:i + LOG_EVERY]) for i in range(warmup, steps - LOG_EVERY + 1, LOG_EVERY)]
-    return t.global_batch_size * ds.seq_len / statistics.median(windows)
+        self.times.append(self.clock() - t0)
+
+    def tokens_per_s(self, warmup: int) -> float:
+        """Same aggregation as the stack's perf/tokens_per_s: windows of LOG_EVERY steps, median window."""
+        ts = self.times
+        windows = [statistics.mean(ts[i:i + LOG_EVERY]) for i in range(warmup, len(ts) - LOG_EVERY + 1, LOG_EVERY)]
+        return self.tokens_per_step / statistics.median(windows)
 
 
-def stack(cfg, run_dir: Path, warmup: int, peak_tflops: float = 0.0) -> dict:
-    """The full stack in this process; returns median tokens/s (and MFU) from its TensorBoard tags."""
+def stack(cfg, run_dir: Path, warmup: int, peak_tflops: float = 0.0, paired: Optional[PlainLoop] = None) -> dict:
+    """The full stack in this process; returns median tokens/s (and MFU) from its TensorBoard tags.
+
+    With ``paired``, one step of that plain loop runs after every step of the stack, outside the
+    stack's step clock (its ``Throughput.paused``): both sides are then timed at the same moments,
+    so the machine's drift and bursts reach both alike.
+    """
+    import jiniac_hpc.train.trainer as trainer_mod
     from jiniac_hpc.cluster import ClusterProfile
     from jiniac_hpc.stages import TaskContext
     from jiniac_hpc.train.metrics import read_scalars
     from jiniac_hpc.train.pretrain import train_task
 
+    base = trainer_mod.PretrainTrainer
+
+    class Paired(base):
+        def _maybe_log_save_evaluate(self, *a, **kw):
+            with self.throughput.paused():
+                paired.step()
+            return super()._maybe_log_save_evaluate(*a, **kw)
+
     ctx = TaskContext("pretrain", "train", run_dir, 0, 1,
                       ClusterProfile(name="bench", executor="local", peak_tflops=peak_tflops))
-    res = train_task(cfg, ctx)
+    if paired is not None:   # train_task imports the class when it runs: it builds this subclass
+        trainer_mod.PretrainTrainer = Paired
+    try:
+        res = train_task(cfg, ctx)
+    finally:
+        trainer_mod.PretrainTrainer = base
     assert res["status"] == "complete", res
     tps = read_scalars(run_dir / "tensorboard", "perf/tokens_per_s")
     mfu = read_scalars(run_dir / "tensorboard", "perf/mfu")
@@ -164,17 +196,16 @@ def main(argv=None) -> int:
         print(f"\nclock: {'CPU time (process_time)' if cpu_clock else 'wall time'}; {a.recipe} model, {a.steps} steps, "
               f"global batch {cfg.train.global_batch_size} x seq 64 (micro-batch {cfg.train.micro_batch_size}), "
               f"1 rank, {torch.get_num_threads()} thread(s); throughput after {a.warmup} warmup steps; "
-              f"{a.rounds} rounds of plain / stack / plain")
+              f"{a.rounds} rounds of the stack with the plain loop paired step by step")
         ratios = []
         for r in range(a.rounds):
-            p1 = plain_loop(cfg, a.steps, a.warmup, clock)
+            plain = PlainLoop(cfg, clock)
             with tempfile.TemporaryDirectory() as d:
-                s = stack(cfg, Path(d), a.warmup)
+                s = stack(cfg, Path(d), a.warmup, paired=plain)
             torch.set_num_threads(threads)   # train_task sets threads for its ranks; restore
-            p2 = plain_loop(cfg, a.steps, a.warmup, clock)
-            plain = (p1 + p2) / 2
-            ratios.append(plain / s["tokens_per_s"])
-            print(f"round {r + 1}: plain {p1:8.0f} / {p2:8.0f} tokens/s, full stack (HF Trainer + DeepSpeed ZeRO-1 "
+            p = plain.tokens_per_s(a.warmup)
+            ratios.append(p / s["tokens_per_s"])
+            print(f"round {r + 1}: plain {p:8.0f} tokens/s, full stack (HF Trainer + DeepSpeed ZeRO-{cfg.train.zero_stage} "
                   f"+ callbacks) {s['tokens_per_s']:8.0f} tokens/s, plain/stack {ratios[-1]:.3f}", flush=True)
         worst = max(ratios)
         print(f"overhead ratio plain/stack over {a.rounds} rounds: {min(ratios):.3f}-{worst:.3f} "
