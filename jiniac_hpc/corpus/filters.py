@@ -97,6 +97,8 @@ _BIT = {name: 1 << i for i, name in enumerate(_CLASSES)}
 
 @lru_cache(maxsize=1)
 def _class_table():
+    """(the flags of every BMP code point, the (classes, 256) 0/1 matrix of which flag values carry
+    each class's bit), built once from the class regexes."""
     import numpy as np
 
     bmp = "".join(chr(c) if not 0xD800 <= c < 0xE000 else " " for c in range(0x10000))
@@ -105,27 +107,21 @@ def _class_table():
         idx = [m.start() for m in rx.finditer(bmp)]
         table[idx] |= _BIT[name]
     table[0xD800:0xE000] = 0
-    return table
-
-
-@lru_cache(maxsize=1)
-def _bit_masks():
-    """(classes, 256) 0/1 matrix: which flag values carry each class's bit."""
-    import numpy as np
-
     values = np.arange(256)
-    return np.stack([(values & bit) > 0 for bit in _BIT.values()]).astype(np.int64)
+    masks = np.stack([(values & bit) > 0 for bit in _BIT.values()]).astype(np.int64)
+    return table, masks
 
 
 def class_counts(text: str) -> dict[str, int]:
     """How many characters of ``text`` fall in each class (letter, ja, en, hi, kana, nonspace, symbol)."""
     import numpy as np
 
+    # (called once per document: few numpy calls, since each costs about a microsecond)
+    table, masks = _class_table()
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    astral = codes.size and int(codes.max()) >= 0x10000
-    flags = _class_table()[codes[codes < 0x10000] if astral else codes]
-    per_value = np.bincount(flags, minlength=256)
-    counts = dict(zip(_BIT, (_bit_masks() @ per_value).tolist()))
+    astral = codes.size and codes.max() >= 0x10000
+    flags = table[codes[codes < 0x10000] if astral else codes]
+    counts = dict(zip(_BIT, (masks @ np.bincount(flags, minlength=256)).tolist()))
     if astral:   # rare (CJK extension B, emoji): ask the regexes themselves
         rest = "".join(map(chr, codes[codes >= 0x10000].tolist()))
         for name, rx in _CLASSES.items():

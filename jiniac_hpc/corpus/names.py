@@ -355,7 +355,8 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
             if _HAS_JA.search(line):
                 spans += [(offset + a, offset + b) for a, b in _line_spans(line, terms, False)]
             offset += len(line) + 1
-    for rx in _known_pattern(known_names):   # neither crosses a line: [ \u3000] between characters
+    # (neither pattern crosses a line: [ \u3000] between characters)
+    for rx in _known_pattern(known_names) if known_names else ():
         if rx is not None:
             spans += [m.span() for m in rx.finditer(text)]
     spans.sort()
