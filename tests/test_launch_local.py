@@ -198,6 +198,30 @@ def test_local_pretrain_shows_a_step_bar_that_ends_full(logs_dir, tmp_path):
     assert re.search(r"\[jiniac\] step 4/6 loss \d+\.\d+ lr \S+ \d+ tok/s eta \d:\d\d:\d\d", log), log[-2000:]
 
 
+def _log_and_finish(path: str, step: int, total: int) -> dict:
+    """A training task that writes its progress record and returns at once (inside one poll)."""
+    fileio.write_json(path, {"step": step, "total": total, "loss": 2.5, "lr": 1e-3, "tokens_per_s": 900.0,
+                             "eta_s": 0.0, "time": time.time()})
+    return {"status": "complete"}
+
+
+def test_step_bar_from_a_record_read_only_after_the_job_ended(tmp_path, monkeypatch):
+    """A job that logs and exits between two polls still gets the step bar, full at the end."""
+    import io
+    import os
+
+    from jiniac_hpc.cluster import JobConfig, load_cluster
+    from jiniac_hpc.launch.backend import Submission
+    from jiniac_hpc.launch.local import LocalBackend
+
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO / "tests"), os.environ.get("PYTHONPATH", "")]))
+    out, progress = io.StringIO(), tmp_path / "progress.json"
+    sub = Submission("pretrain-train", JobConfig(), tmp_path / "submitit", label="pretrain/train", progress=progress)
+    LocalBackend(load_cluster("local"), out=out).submit(sub, [lambda: _log_and_finish(str(progress), 4, 6)])
+    last = out.getvalue().replace("\r", "\n").strip().splitlines()[-1]
+    assert " 6/6 " in last and "step" in last and "loss=2.5000" in last and "900 tok/s" in last, last
+
+
 def test_login_node_says_when_the_newest_checkpoint_is_corrupt(logs_dir, tmp_path):
     """The plan runs on the login node: a corrupt newest checkpoint is named there, with the one the
     job will resume from, not only in the job's log."""

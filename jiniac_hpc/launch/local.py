@@ -76,17 +76,19 @@ class LocalBackend(Backend):
             else:
                 rec = _read_progress(progress, started)
                 if rec and rec != last:
-                    if bar is None:   # first record: a resumed run's bar starts at its step, so the rate is right
-                        bar = tqdm(total=rec["total"], initial=rec["step"], desc=sub.label, unit="step", file=out,
-                                   leave=True)
+                    if bar is None:
+                        bar = _step_bar(sub, rec, out)
                     bar.set_postfix_str(_postfix(rec), refresh=False)
                     bar.update(rec["step"] - bar.n)
                     last = rec
             time.sleep(0.3)
         results = [r for j in jobs for r in j.results()]   # raises with the task's traceback if a task failed
         rec = _read_progress(progress, started) if progress else {}
-        if bar is None:   # a distributed step that logged no training steps: count it as tasks
-            bar = tqdm(total=len(calls), desc=sub.label, unit="task", file=out, leave=True)
+        if bar is None:
+            # A job can log its steps and exit between two polls: its record is read only now. A
+            # distributed step that logged no training step at all is counted as tasks.
+            bar = _step_bar(sub, rec, out) if rec else tqdm(total=len(calls), desc=sub.label, unit="task",
+                                                            file=out, leave=True)
         if bar.unit == "task":
             bar.update(len(jobs) - bar.n)   # every task is done; the last may finish during the final sleep
         else:
@@ -95,6 +97,11 @@ class LocalBackend(Backend):
             bar.update((bar.total if finished else (rec or last)["step"]) - bar.n)  # the last step need not be logged
         bar.close()
         return jobs
+
+
+def _step_bar(sub: Submission, rec: dict, out) -> tqdm:
+    # Opened at the first record: a resumed run's bar starts at its step, so the rate is right.
+    return tqdm(total=rec["total"], initial=rec["step"], desc=sub.label, unit="step", file=out, leave=True)
 
 
 def _read_progress(path: Path, since: float) -> dict:
