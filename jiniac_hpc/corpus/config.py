@@ -39,13 +39,14 @@ READER_DOCS = {
     "squad": ("SQuAD-style JSON (JSQuAD): one document a data[].paragraphs[].context.", []),
     "text": ("Plain text (UTF-8 or Shift_JIS; a binary file such as a PDF is bad input): one document a file, "
              "blank-line block or line.", ["encoding", "doc_sep"]),
-    "gutenberg": ("Project Gutenberg plain text: one document a book; PG header, credits and licence dropped "
-                  "as boilerplate.", ["encoding"]),
+    "gutenberg": ("Project Gutenberg plain text of every era: one document a book; PG header, credits, repeated "
+                  "title block and licence dropped as boilerplate.", ["encoding"]),
     "pdf": ("PDF (pdfminer.six; horizontal and vertical Japanese): one document a file; page numbers, running "
             "headers/footers and margin line numbers dropped; letter-spaced names and lines broken inside a "
             "sentence joined.", []),
 }
 LANGS = ("ja", "en", "hi")
+ENCODINGS = ("auto", "utf-8", "cp932", "shift_jis", "cp1252", "latin-1")
 FILTERS = ("length", "lang", "ja_ratio", "symbols", "repeated_lines")
 PII_TYPES = ("email", "ip", "card", "mynumber", "phone", "address", "person")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -83,8 +84,9 @@ class SourceConfig:
                                  "'jglue:<file>' / 'shared:<path>' for the shared data folder.")
     lang: str = field("ja", doc=f"Language of the source: one of {list(LANGS)}.")
     text_field: str = field("text", doc="jsonl/parquet/hf_disk: the column holding the text.")
-    encoding: str = field("auto", doc="aozora/text/gutenberg: 'auto' (UTF-8, else Shift_JIS/cp932), 'utf-8' or "
-                                      "'cp932'.")
+    encoding: str = field("auto", doc="aozora/text/gutenberg: 'auto' (aozora/text: UTF-8, else Shift_JIS/cp932; "
+                                      "gutenberg: the header's declared encoding, else UTF-8, else cp1252), or one of "
+                                      "'utf-8', 'cp932', 'shift_jis', 'cp1252', 'latin-1'.")
     doc_sep: Literal["file", "blank_line", "line"] = field(
         "blank_line", doc="text reader: one document per file, per blank-line block, or per line.")
     drop_roles: list[str] = field(
@@ -114,8 +116,7 @@ class SourceConfig:
         check(self.reader in READERS, "reader", f"{self.reader!r} is not one of {list(READERS)}")
         check(bool(self.paths), "paths", "give at least one path or glob")
         check(self.lang in LANGS, "lang", f"{self.lang!r} is not one of {list(LANGS)}")
-        check(self.encoding in ("auto", "utf-8", "cp932", "shift_jis"), "encoding",
-              f"{self.encoding!r}: use auto, utf-8, cp932 or shift_jis")
+        check(self.encoding in ENCODINGS, "encoding", f"{self.encoding!r}: use one of {list(ENCODINGS)}")
         bad = [f for f in self.filters if f not in FILTERS]
         check(not bad, "filters", f"unknown filter(s) {bad}; known: {list(FILTERS)}")
         names = {f.name for f in dataclasses.fields(FilterConfig)}

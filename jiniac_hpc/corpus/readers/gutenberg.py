@@ -2,73 +2,118 @@
 
     python -m jiniac_hpc.corpus.readers gutenberg tests/assets/corpus/real/gutenberg_pg1080.txt
 
-One document per file: the lines between the ``*** START OF THE (THIS) PROJECT GUTENBERG EBOOK …
-***`` and ``*** END OF …`` markers. Everything else is Project Gutenberg's own text, counted as
-unread ``boilerplate``: the header (title block, "This eBook is for the use of anyone…"), the
-"Produced by …" credit right after the start marker, the "End of (the) Project Gutenberg …" line
-before the end marker and the whole licence after it. Files of the 1990s with only the
-``*END*THE SMALL PRINT!…*END*`` marker are read the same way. A file with no start marker is
-not a Project Gutenberg text: a bad-input reject (read it with the ``text`` reader).
+One document per file: the lines between the start marker and the end of the work. Everything
+else is Project Gutenberg's own text, counted as unread ``boilerplate``. The markers of every
+era of PG files are recognised:
+
+* start: ``*** START OF THE (THIS) PROJECT GUTENBERG EBOOK|ETEXT …`` (2002 on), or the end of
+  the 1990s-2001 licence at the top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL
+  PRINT!`` in 2001 files);
+* end: ``*** END OF THE (THIS) PROJECT GUTENBERG …``, or the ``(The) End of (the|this) Project
+  Gutenberg('s) …`` line before it, which is all that older files have.
+
+After the start marker, leading paragraphs that are PG's and not the work are dropped too: the
+"Produced by …"/"This etext was prepared by …" credits and, in older files, the title line
+repeated from the header ("*******The Project Gutenberg Etext of …******", "#2 in our series …").
+The first paragraph that is neither starts the work.
+
+``encoding: auto`` reads what the header declares ("Character set encoding: ISO-8859-1"),
+else UTF-8, else Windows-1252 (PG's older files are Latin-1 or ASCII with stray Windows
+characters; a Japanese codec would turn them into kanji); bytes none of these reads are a
+bad-input reject that names the line. A file with no start marker is not a
+Project Gutenberg text: a bad-input reject (read it with the ``text`` reader).
 """
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import Record, open_text
+from jiniac_hpc.corpus.readers.base import BadInput, Record, open_binary, sniff_binary
 
-_START = re.compile(r"^\s*\*{3}\s*START OF (THE|THIS) PROJECT GUTENBERG E-?BOOK|^\*END\*THE SMALL PRINT", re.I)
-_END = re.compile(r"^\s*\*{3}\s*END OF (THE|THIS) PROJECT GUTENBERG E-?BOOK", re.I)
-_END_LINE = re.compile(r"^\s*End of (the )?Project Gutenberg", re.I)
-_CREDIT = re.compile(r"^\s*(Produced by|E-?text prepared by|Transcribed by)\b", re.I)
+_START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)"
+                    r"|^\s*\*END\*?\s*THE SMALL PRINT", re.I)
+_END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
+                  r"|^\s*(The )?End of (the |this )?Project Gutenberg", re.I)
+# A leading paragraph that is PG's: a credit, or any mention of PG or of the "etext" itself.
+_CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned by|Transcribed by|E-?text (prepared|produced|scanned) by"
+                     r"|This e-?(text|book) (was|is)\b)", re.I)
+_PG_TALK = re.compile(r"Project Gutenberg|\bE-?texts?\b", re.I)
+_DECLARED = re.compile(rb"^Character set encoding:\s*([A-Za-z0-9_ -]+?)\s*$", re.M | re.I)
+_LEAD_PARAGRAPHS = 12     # look no further for PG's credits than this many paragraphs
 
 
 def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
-    """One record: the body between PG's markers; the rest counted as unread boilerplate."""
-    body: list[str] = []
-    boiler = 0          # characters of PG's own lines (line ends not counted)
-    state = "header"    # header -> after_start -> (credit) -> body -> footer
-    size = 0
-    i = 0
-    with open_text(path, src.encoding) as fh:
-        try:
-            for i, line in enumerate(fh, 1):
-                size += len(line)
-                if size > limit:
-                    yield Record(1, None, f"book larger than max_record_bytes={limit} (line {i})")
-                    return
-                line = line.rstrip("\n")
-                if state == "header":
-                    boiler += len(line)
-                    if _START.match(line):
-                        state = "after_start"
-                    continue
-                if state == "footer":
-                    boiler += len(line)
-                    continue
-                if _END.match(line):
-                    state = "footer"
-                    boiler += len(line)
-                    while body and (not body[-1].strip() or _END_LINE.match(body[-1])):
-                        boiler += len(body.pop())    # the "End of Project Gutenberg's …" line
-                    continue
-                if state == "after_start":
-                    if not line.strip():
-                        continue
-                    state = "credit" if _CREDIT.match(line) else "body"
-                if state == "credit":
-                    if line.strip():
-                        boiler += len(line)          # the "Produced by …" paragraph
-                        continue
-                    state = "body"
-                body.append(line)
-        except UnicodeDecodeError as e:
-            yield Record(1, None, f"undecodable text ({fh.encoding}) near line {i + 1}: {e.reason}")
-            return
-    if state == "header":
+    """One record: the work; the rest counted as unread boilerplate."""
+    with open_binary(path) as fh:
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        yield Record(1, None, f"book larger than max_record_bytes={limit}")
+        return
+    why = sniff_binary(raw[:1 << 16])
+    if why:
+        raise BadInput(why)
+    try:
+        text, encoding = _decode(raw, src.encoding)
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        yield Record(1, None, f"undecodable text ({e.encoding}) near line {line}: {e.reason}")
+        return
+    lines = text.splitlines()
+    start = next((i for i, x in enumerate(lines) if _START.match(x)), None)
+    if start is None:
         yield Record(1, None, "no '*** START OF THE PROJECT GUTENBERG EBOOK' marker: not a Project Gutenberg "
                               "text (read it with the text reader)")
         return
-    yield Record(1, "\n".join(body).strip("\n"), None, size, unread={"boilerplate": boiler})
+    end = next((i for i in range(start + 1, len(lines)) if _END.match(lines[i])), len(lines))
+    body = lines[start + 1:end]
+    body = body[_lead(body):]
+    work = "\n".join(body).strip("\n")
+    boiler = sum(map(len, lines)) - sum(map(len, body))   # characters, line ends not counted
+    yield Record(1, work, None, len(raw), meta={"encoding": encoding.replace("utf-8-sig", "utf-8")},
+                 unread={"boilerplate": boiler})
+
+
+def _decode(raw: bytes, encoding: str) -> tuple[str, str]:
+    """(text, codec); raises ``UnicodeDecodeError`` of the last codec tried when none reads it."""
+    if encoding != "auto":
+        enc = {"shift_jis": "cp932", "utf-8": "utf-8-sig"}.get(encoding, encoding)
+        return raw.decode(enc), enc
+    declared = _DECLARED.search(raw[:1 << 14])
+    name = _codec(declared.group(1).decode("ascii")) if declared else None
+    tried = ([name] if name else []) + ["utf-8-sig", "cp1252"]
+    for n, enc in enumerate(tried):
+        try:
+            return raw.decode(enc), enc
+        except UnicodeDecodeError as e:
+            if n == len(tried) - 1:
+                raise UnicodeDecodeError("/".join(tried), e.object, e.start, e.end, e.reason) from None
+    raise AssertionError("unreachable")
+
+
+def _codec(declared: str) -> Optional[str]:
+    """Python's codec for a PG header's "Character set encoding" (ASCII is read as UTF-8, its superset)."""
+    name = {"iso latin-1": "latin-1", "ascii": "utf-8-sig", "us-ascii": "utf-8-sig"}.get(declared.lower(), declared)
+    try:
+        return codecs.lookup(name).name if name != "utf-8-sig" else name
+    except LookupError:
+        return None
+
+
+def _lead(body: list[str]) -> int:
+    """How many leading lines of ``body`` are PG's (credits, a repeated title block): whole
+    paragraphs, up to the first one that is the work's."""
+    i, seen = 0, 0
+    while i < len(body) and seen < _LEAD_PARAGRAPHS:
+        while i < len(body) and not body[i].strip():
+            i += 1
+        j = i
+        while j < len(body) and body[j].strip():
+            j += 1
+        para = body[i:j]
+        if not para or not (_CREDIT.match(para[0]) or any(_PG_TALK.search(x) for x in para)):
+            return i
+        i, seen = j, seen + 1
+    return i

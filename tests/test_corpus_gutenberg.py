@@ -1,0 +1,117 @@
+"""The gutenberg reader on the file formats of every era of Project Gutenberg.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_gutenberg.py
+
+A real 1997 file (the licence at the top, the title block repeated before the work, no ``*** END``
+marker) and marker lines as they stand in real files of 1997-2004 (recorded by Kaser & Lemire's
+boilerplate study of the PG CD, whose log lists each file's last header and first footer line),
+and the encodings PG files come in. The modern format is tested on a real file in
+tests/test_corpus_real.py.
+"""
+import re
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+SONNETS = R / "gutenberg_wssnt10_1997.txt"
+
+
+def recs(path: Path, **kw):
+    return list(read(path, SourceConfig(name="t", reader="gutenberg", paths=[str(path)], lang="en", **kw), 1 << 24))
+
+
+def roman(n: int) -> str:
+    out = ""
+    for v, s in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= v:
+            out, n = out + s, n - v
+    return out
+
+
+def test_1997_file_keeps_the_work_and_drops_pg_text_at_both_ends():
+    raw = SONNETS.read_text(encoding="ascii")
+    # The work, found independently: from its title to the last line of sonnet CLIV, which is
+    # followed by nothing but PG's "End of The Project Gutenberg Etext of ..." block.
+    work = raw[raw.index("THE SONNETS\nby William Shakespeare"):raw.index("water cools not love.") + 21]
+    (r,) = recs(SONNETS)
+    squeeze = lambda s: re.sub(r"\s+", "", s)  # noqa: E731
+    assert squeeze(r.text) == squeeze(work)
+    assert all(re.search(rf"^  {roman(n)}$", r.text, re.M) for n in range(1, 155))   # all 154 sonnets
+    for leak in ("Gutenberg", "Etext", "SMALL PRINT", "*****", "in our series", "Public Domain"):
+        assert leak not in r.text, leak
+    assert r.meta["encoding"] == "utf-8"
+    assert r.unread["boilerplate"] + len(r.text) >= sum(len(x) for x in raw.split("\n")) * 0.98
+
+
+HEADER = "The Project Gutenberg Etext of A Book\n\nlicence talk\n\n"
+WORK = "CHAPTER I\n\nIt was a dark night.\n\nThe end."
+STARTS = ["*END THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS*Ver.10/04/01*END*",
+          "*END THE SMALL PRINT! FOR PUBLIC DOMAIN EBOOKS*Ver.02/11/02*END*",
+          "*END*THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS*Ver.04.29.93*END*",
+          "*** START OF THE PROJECT GUTENBERG ETEXT THE COMPLETE POETICAL WORKS ***",
+          "***START OF THIS PROJECT GUTENBERG ETEXT A BOOK***",
+          "*** START OF THE PROJECT GUTENBERG EBOOK MEMOIRS THREE CIVIL WAR GENERALS***"]
+ENDS = ["End of The Project Gutenberg Etext of The Red Planet",
+        "End of Project Gutenberg's Etext of The Autobiography of Benvenuto Cellini",
+        "The End of the Project Gutenberg Etext of Major Barbara by",
+        "End of this Project Gutenberg Etext of The Alchemist, by Ben Jonson.",
+        "End of The Project Gutenberg eText of Haydn, by J. Cuthbert Hadden***",
+        "*** END OF THE PROJECT GUTENBERG EBOOK OF THREE CIVIL WAR GENERALS ***"]
+CREDITS = ["", "This etext was produced by Eve Sobol, South Bend, Indiana, USA\n\n",
+           "Produced by Sue Asscher\n<asschers@dingoblue.net.au>\n\n",
+           "*******The Project Gutenberg Etext of A Book******\n#2 in our series by An Author\n\n"
+           "This Etext was prepared by the Project Gutenberg Team.\n\n"]
+
+
+@pytest.mark.parametrize("start", STARTS)
+@pytest.mark.parametrize("end", ENDS)
+def test_start_and_end_markers_of_every_era(tmp_path, start, end):
+    for k, credit in enumerate(CREDITS):
+        f = tmp_path / f"book{k}.txt"
+        f.write_text(f"{HEADER}{start}\n\n\n{credit}{WORK}\n\n\n{end}\n\nfooter talk\nmore licence\n", encoding="ascii")
+        (r,) = recs(f)
+        assert r.text == WORK, (credit, r.text)
+        assert r.unread["boilerplate"] == sum(len(x) for x in f.read_text().split("\n")) - sum(
+            len(x) for x in WORK.split("\n"))
+
+
+def test_a_first_paragraph_of_the_work_is_kept_even_after_a_credit(tmp_path):
+    """Only PG's own paragraphs are dropped: the work's first paragraph ends the search."""
+    f = tmp_path / "b.txt"
+    f.write_text("*** START OF THE PROJECT GUTENBERG EBOOK X ***\nProduced by A. Volunteer\n\nPREFACE\n\n"
+                 "This book tells of the etext era.\n\n*** END OF THE PROJECT GUTENBERG EBOOK X ***\n", encoding="ascii")
+    (r,) = recs(f)
+    assert r.text == "PREFACE\n\nThis book tells of the etext era."
+
+
+LATIN = "CHAPITRE I\n\nÉmile était là, près du château; « Où est-il ? » - il rêvait."
+
+
+@pytest.mark.parametrize("declared,codec,read_as", [
+    ("ISO-8859-1", "latin-1", "iso8859-1"), ("ISO Latin-1", "latin-1", "iso8859-1"), (None, "cp1252", "cp1252"),
+    ("UTF-8", "utf-8", "utf-8"), ("ASCII", "cp1252", "cp1252")])     # declared ASCII, yet Windows quotes
+def test_encoding_declared_in_the_header_or_found(tmp_path, declared, codec, read_as):
+    """PG's older files are Latin-1 (declared or not, sometimes with Windows quotes): never read
+    as Shift_JIS, which would turn every accented letter into a kanji."""
+    work = LATIN + ("\n\n“Windows quotes”" if codec == "cp1252" else "")
+    head = f"Title: X\nCharacter set encoding: {declared}\n\n" if declared else "Title: X\n\n"
+    f = tmp_path / "b.txt"
+    f.write_bytes(f"{head}*** START OF THE PROJECT GUTENBERG EBOOK X ***\n\n{work}\n\n"
+                  "*** END OF THE PROJECT GUTENBERG EBOOK X ***\n".encode(codec))
+    (r,) = recs(f)
+    assert r.text == work
+    assert r.meta["encoding"] == read_as
+
+
+def test_bytes_no_western_codec_reads_are_a_reject_naming_the_line(tmp_path):
+    f = tmp_path / "b.txt"
+    f.write_bytes(b"*** START OF THE PROJECT GUTENBERG EBOOK X ***\nline two\nbad \x81\x8d here\n")
+    (r,) = recs(f)
+    assert r.text is None and "undecodable" in r.error and "line 3" in r.error, r.error
+    (r,) = recs(f, encoding="latin-1")    # the user's explicit choice reads every byte
+    assert r.text.startswith("line two")
