@@ -58,7 +58,8 @@ def _stack_uses_fused_adamw() -> bool:
 
 class PlainLoop:
     """The minimal loop, one optimizer step per :meth:`step`: forward, CE + aux gradient, backward,
-    clip, AdamW (the stack's kernel), LambdaLR. Same model, data, seed and schedule as the stack."""
+    clip, AdamW (the stack's kernel and parameter groups), LambdaLR. Same model, data, seed and
+    schedule as the stack."""
 
     def __init__(self, cfg, clock=time.perf_counter):
         import torch
@@ -83,8 +84,16 @@ class PlainLoop:
         self.model = build_model(cfg.model, dtype="float32").to(self.dev).train()
         # The stack's optimizer is Trainer's default, "adamw_torch_fused": the same kernel here (on CPU
         # torch's default AdamW is its per-tensor loop, several times slower, which would flatter the stack).
-        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.schedule.lr, betas=(t.adam_beta1, t.adam_beta2),
-                                     eps=t.adam_eps, weight_decay=t.weight_decay, fused=_stack_uses_fused_adamw())
+        # And the stack's parameter groups: Trainer leaves biases and norm weights out of weight
+        # decay, so both sides apply the same update (and the fused kernel runs once per group on both).
+        from transformers import Trainer
+
+        decay = set(Trainer.get_decay_parameter_names(None, self.model))   # it does not use self
+        named = list(self.model.named_parameters())
+        groups = [{"params": [p for n, p in named if n in decay], "weight_decay": t.weight_decay},
+                  {"params": [p for n, p in named if n not in decay], "weight_decay": 0.0}]
+        self.opt = torch.optim.AdamW(groups, lr=cfg.schedule.lr, betas=(t.adam_beta1, t.adam_beta2),
+                                     eps=t.adam_eps, fused=_stack_uses_fused_adamw())
         self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda_for(spans, cfg.schedule))
         self.times: list[float] = []
 
