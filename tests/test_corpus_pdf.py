@@ -1,4 +1,4 @@
-"""PDF reader on real PDFs: a court ruling (horizontal), a poem and an official gazette (vertical).
+"""PDF reader on real PDFs: three court rulings (horizontal), a poem and an official gazette (vertical).
 
     PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_pdf.py
 """
@@ -19,6 +19,8 @@ from jiniac_hpc.paths import REPO_ROOT
 
 R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
 RULING = R / "hanrei_091743_trimmed.pdf"
+CRIMINAL = R / "hanrei_092891.pdf"           # 福島地裁, a criminal judgment, whole
+TRADEMARK = R / "hanrei_092900_trimmed.pdf"  # 知財高裁, a trademark case, pages 1-2
 POEM = R / "pdfminer_jo_vertical.pdf"
 GAZETTE = R / "pdfminer_kampo_vertical.pdf"
 
@@ -30,20 +32,21 @@ def recs(path):
 
 @pytest.fixture(scope="module")
 def docs():
-    return {p: recs(p) for p in (RULING, POEM, GAZETTE)}
+    return {p: recs(p) for p in (RULING, CRIMINAL, TRADEMARK, POEM, GAZETTE)}
 
 
 @lru_cache(maxsize=None)
 def raw_minus_furniture(path: Path) -> tuple[str, int]:
     """The library's own text (same layout parameters) without the lines that are only a number
-    (page numbers, margin line numbers), whitespace removed; and how many digits those lines held."""
+    (page numbers, "- 2 -" too, and margin line numbers), whitespace removed; and how many
+    characters those lines held."""
     lines = extract_text(str(path), laparams=LAParams(**LAPARAMS)).splitlines()
-    furniture = [x for x in lines if re.fullmatch(r"\s*[0-9]+\s*", x)]
+    furniture = [x for x in lines if re.fullmatch(r"\s*(-\s*)?[0-9]+(\s*-)?\s*", x)]
     body = "".join(x for x in lines if x not in furniture)
-    return re.sub(r"\s", "", body), sum(len(x.strip()) for x in furniture)
+    return re.sub(r"\s", "", body), sum(len(re.sub(r"\s", "", x)) for x in furniture)
 
 
-@pytest.mark.parametrize("path", [RULING, POEM, GAZETTE], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [RULING, CRIMINAL, TRADEMARK, POEM, GAZETTE], ids=lambda p: p.stem)
 def test_real_pdf_loses_nothing(docs, path):
     rs = docs[path]
     assert len(rs) == 1 and rs[0].error is None and rs[0].nbytes == path.stat().st_size
@@ -51,7 +54,7 @@ def test_real_pdf_loses_nothing(docs, path):
     got = re.sub(r"\s", "", rs[0].text)
     kept = sum((Counter(ref) & Counter(got)).values()) / len(ref)     # vertical pages are reordered
     assert kept >= 0.995, f"{path.name}: only {kept:.4f} of the characters kept"
-    if path == RULING:                                                 # horizontal: order kept too
+    if path in (RULING, CRIMINAL, TRADEMARK):                          # horizontal: order kept too
         assert LCSseq.similarity(ref, got) / len(ref) >= 0.995
 
 
@@ -74,6 +77,31 @@ def test_ruling_letter_spaced_names_and_broken_lines(docs):
     assert any(x.startswith("１　被告は、別紙「イ号製品目録」記載の製品（以下「イ号製品」という。）及び同「ロ号製品目録」")
                and x.endswith("輸出してはならない。") for x in lines)
     assert "原告は、合成ゴム、合成樹脂製品、化成品等の製造販売等を目的とする株式会社である。" in lines
+
+
+def test_rulings_hold_what_another_tool_recorded_from_them(docs):
+    """jplaw_pdf2text (japanese-law-analysis/jplaw_tools, MIT) tests its extraction of these two
+    rulings with these strings (its line breaks fall at the PDF's line ends; compared without
+    whitespace, as this reader joins lines broken inside a sentence)."""
+    squeeze = lambda s: re.sub(r"\s", "", s)  # noqa: E731
+    recorded = {CRIMINAL: ["他方、被告人は、当公判廷において反省の態度を示すだけでなく、保釈後、本"],
+                TRADEMARK: ["３  被告のため、この判決に対する上告及び上告受理申立てのための付加\n期間を３０日と定める。",
+                            "本件は、商標登録無効審判請求に係る不成立審決の取消訴訟である。争点は、①\n別紙登録商標目録記載の"
+                            "登録商標（以下「本件商標」という。）が商標法４条１項"]}
+    for path, strings in recorded.items():
+        (r,) = docs[path]
+        for x in strings:
+            assert squeeze(x) in squeeze(r.text), (path.name, x)
+        # and each sentence is one line here, its page's margin line numbers gone
+        assert not any(re.fullmatch(r"[0-9０-９ ]+", x) for x in r.text.splitlines()), path.name
+    lines = docs[TRADEMARK][0].text.splitlines()
+    assert "３　被告のため、この判決に対する上告及び上告受理申立てのための付加期間を３０日と定める。" in lines
+    crim = docs[CRIMINAL][0].text.splitlines()
+    assert crim[0] == "宣告日　令和６年３月２７日" and crim[-1] == "（別表は掲載を省略）"
+    assert "被告人を懲役１０月に処する。" in crim and "裁判官岩竹　遼" in crim
+    assert docs[CRIMINAL][0].unread == {"page_furniture": 3}                 # the page numbers 1-3
+    # "- 1 -", "- 2 -" and the margin line numbers: every character dropped is counted
+    assert docs[TRADEMARK][0].unread == {"page_furniture": raw_minus_furniture(TRADEMARK)[1]}
 
 
 def test_vertical_text_in_reading_order(docs):
