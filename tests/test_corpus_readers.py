@@ -101,6 +101,30 @@ def test_egov_law_keeps_article_structure():
     assert lines[-2:] == ["附則", "この法律は、令和七年四月一日から施行する。"]
 
 
+def test_egov_schema_corners_no_real_sample_shows(tmp_path):
+    """Schema-valid shapes a sweep of 13 real laws never met: text after a leading <Line>/<Sup>
+    in a table cell or an EnactStatement, and a new table of contents inside an amendment (the
+    amending text itself, unlike the law's own TOC, which repeats its titles)."""
+    law = ("<Law Era='Reiwa' Year='6' Num='1' LawType='Act' Lang='ja'><LawNum>令和六年法律第一号</LawNum><LawBody>"
+           "<LawTitle>試験法</LawTitle><TOC><TOCLabel>目次</TOCLabel></TOC>"
+           "<EnactStatement><Sup>注</Sup>この法律を公布する。</EnactStatement>"
+           "<MainProvision><Paragraph Num='1'><ParagraphNum/><ParagraphSentence><Sentence>本則。</Sentence>"
+           "</ParagraphSentence></Paragraph></MainProvision>"
+           "<SupplProvision><AmendProvision><AmendProvisionSentence><Sentence>目次を次のように改める。</Sentence>"
+           "</AmendProvisionSentence><NewProvision><TOC><TOCChapter Num='1'><ChapterTitle>第一章　総則</ChapterTitle>"
+           "<ArticleRange>（第一条）</ArticleRange></TOCChapter></TOC></NewProvision></AmendProvision>"
+           "<TableStruct><Table><TableRow><TableColumn><Line>傍線</Line>の後の文字</TableColumn>"
+           "<TableColumn><Ruby>漢<Rt>かん</Rt></Ruby><Sub>2</Sub></TableColumn></TableRow></Table></TableStruct>"
+           "</SupplProvision></LawBody></Law>")
+    f = tmp_path / "law.xml"
+    f.write_text(law, encoding="utf-8")
+    (r,) = recs("egov_xml", f)
+    lines = r.text.split("\n")
+    assert "注この法律を公布する。" in lines
+    assert lines[-4:] == ["目次を次のように改める。", "第一章\u3000総則", "（第一条）", "傍線の後の文字\u3000漢2"]
+    assert r.unread == {"toc": 2, "ruby": 2}          # the law's own 目次 label, the reading かん
+
+
 def test_squad_jsquad_contexts():
     rs = recs("squad", jglue_dir() / "jsquad-v1.3-valid.json")
     data = json.loads((jglue_dir() / "jsquad-v1.3-valid.json").read_text())

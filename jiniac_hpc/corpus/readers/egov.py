@@ -21,8 +21,10 @@ their own lines ("第一章　総則", "（目的）"), a numbered provision as 
 sentence joined by a full-width space, a table row as its cells joined by a full-width space,
 appended tables/styles/forms (title with its 関係 note, then their content), EnactStatement,
 Preamble and Remarks where they stand, and each 附則 label (with its amending law number) before
-its own provisions. Not written, counted as unread: the ``TOC`` (it repeats the titles) and the
-``<Rt>`` ruby readings (the base text stays). Metadata: law_num, law_title, era, year,
+its own provisions. Not written, counted as unread: the ``TOC`` (it repeats the titles; a TOC
+inside an amendment's ``NewProvision`` is the amending text and is written) and the ``<Rt>`` ruby
+readings (the base text stays). An element whose text sits around inline children
+(``<Line>傍線</Line>の後``) is one run of text, whatever comes first. Metadata: law_num, law_title, era, year,
 law_type, promulgation_date.
 """
 from __future__ import annotations
@@ -52,9 +54,10 @@ LAW_PARTS = {"LawBody", "MainProvision", "Part", "Chapter", "Section", "Subsecti
 class _Law:
     """Lines of one law, and the characters deliberately not written."""
 
-    def __init__(self):
+    def __init__(self, amending: bool = False):
         self.lines: list[str] = []
         self.unread: dict[str, int] = {}
+        self.amending = amending      # inside a NewProvision: a TOC there is new text, not a repeat
 
     def skip(self, reason: str, el) -> None:
         self.unread[reason] = self.unread.get(reason, 0) + sum(len(t) for t in el.itertext())
@@ -84,7 +87,7 @@ class _Law:
         """Everything an element holds as one string (lines joined by a full-width space)."""
         if _is_inline(el):
             return self.inline(el).strip()
-        sub = _Law()
+        sub = _Law(self.amending)
         sub.block(el)
         for k, v in sub.unread.items():
             self.unread[k] = self.unread.get(k, 0) + v
@@ -97,8 +100,15 @@ class _Law:
 
     def block(self, el, prefix: str = "") -> None:
         tag = el.tag
-        if tag == "TOC":
+        if tag == "TOC" and not self.amending:
             self.skip("toc", el)
+            return
+        if tag == "NewProvision" and not self.amending:
+            self.amending = True
+            try:
+                self.block(el, prefix)
+            finally:
+                self.amending = False
             return
         if tag in ("TableRow", "TableHeaderRow"):
             self.emit(SEP.join(self.text_of(c) for c in el))
@@ -139,12 +149,13 @@ class _Law:
 
 
 def _is_inline(el) -> bool:
-    """Mixed content (text beside ruby/sup/sub) or a leaf: read as one run of text."""
+    """Mixed content (text beside ruby/sup/sub/line, before or after them), inline children
+    only, or a leaf: read as one run of text."""
     if el.tag in INLINE or el.tag == "Sentence":
         return True
-    if (el.text or "").strip():
+    if (el.text or "").strip() or any((c.tail or "").strip() for c in el):
         return True
-    return len(el) == 0
+    return all(c.tag in INLINE for c in el)
 
 
 def law_meta(law, title: str, num: str, info: Optional[dict] = None) -> dict:
