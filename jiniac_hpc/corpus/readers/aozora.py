@@ -4,26 +4,35 @@
 
 What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annotation/):
 
-- title/author header, the 【テキスト中に現れる記号について】 block and the footer (from the first
-  line starting ``底本：``, ``翻訳の底本：``, ``入力：``, ``校正：``, ``青空文庫作成ファイル`` or
-  ``青空文庫収録ファイル``, or ``［＃本文終わり］``) are dropped: ``unread['boilerplate']``;
+- title/author header, the blocks before the work (【テキスト中に現れる記号について】, ［表記について］,
+  ［収録作品］), between rules of dashes or ``=`` or ending at a blank line (a rule after the header
+  whose lines hold no such block is a separator that ends the header, and only it is dropped), and
+  the footer (from the first line starting
+  ``底本：`` or ``翻訳の底本：``, also glued to a rule ``====…底本：``, ``入力：``, ``(テキスト)入力者：``,
+  ``校正(者)：``, ``青空文庫作成ファイル`` or ``青空文庫収録ファイル``, or ``［＃本文終わり］``; where
+  the credits come first, the ・-list of notes before them that names the 底本 too) are dropped:
+  ``unread['boilerplate']``;
 - ``※［＃…］`` gaiji notes become the character: a ``U+XXXX``/``UCS-XXXX`` code, else a JIS X 0213
   plane-row-cell code (``第3水準1-84-77``, ``第4水準2-15-94``, or bare ``1-2-22`` for non-kanji),
-  decoded with Python's ``euc_jis_2004`` codec. A note with neither (the character exists in no
+  decoded with Python's ``euc_jis_2004`` codec. The code is looked for outside the note's quoted
+  descriptions and readings (「…」), which may follow it, and then, labelled ``第N水準``, anywhere; A note with neither (the character exists in no
   character set; the note gives the base text's page and line) becomes ``〓`` (GETA MARK), counted in
   ``unread['placeholder']``;
+- a rule of dashes or ``=`` inside the work (a section break) is dropped: ``unread['markup']``;
 - every other ``［＃…］`` note (nested notes included, matched bracket by bracket) is dropped, the
   text it annotates is kept: ``unread['markup']``;
 - ruby ``《…》`` and the ruby start mark ``｜`` are dropped: the reading in ``unread['ruby']``, the
   brackets and ``｜`` in ``unread['markup']``; ruby on a gaiji stays a dropped reading;
 - accent decomposition ``〔e'tiquette〕`` becomes ``étiquette`` per Aozora's accent table (the
   brackets and marks in ``unread['markup']``); ``〔…〕`` with no accent pair is an ordinary bracket
-  and kept; the くの字点 ``／＼`` / ``／″＼`` becomes ``〳〵`` / ``〴〵``.
+  and kept (its closing 〕 is matched past notes inside it); the くの字点 ``／＼`` / ``／″＼`` becomes ``〳〵`` / ``〴〵``.
 
 For every work, (characters of the decoded file, newlines aside) == (characters emitted, newlines
 aside) + unread markup + ruby + boilerplate; ``placeholder`` counts the ``〓`` among those emitted.
-Not NFKC-normalised (recipe: normalize none). A file that is not decodable, is binary (a PDF), or
-has no Aozora footer is a bad-input record naming the reason.
+Not NFKC-normalised (recipe: normalize none). Shift_JIS files are read as cp932 (Windows' superset:
+①, ～); a line cp932 cannot read is read as Shift_JIS-2004 (JIS X 0213, the set Aozora's notes
+cite), and the number of such lines is ``meta['jis_x0213_lines']``. A file that is not decodable
+either way, is binary (a PDF), or has no Aozora footer is a bad-input record naming the reason.
 """
 from __future__ import annotations
 
@@ -37,8 +46,14 @@ from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, open_binary
 
 PLACEHOLDER = "〓"   # Aozora's own stand-in for a character no character set has
-_RULE = re.compile(r"^-{20,}\s*$")
-_FOOTER = re.compile(r"^(?:(?:翻訳の)?底本[：:]|入力[：:]|校正[：:]|青空文庫(?:作成|収録)ファイル|［＃本文終わり］)")
+_RULE = re.compile(r"^(-{8,}|={8,})\s*$")
+# a block between two rules that explains the notation: 【テキスト中に現れる記号について】, 《》：ルビ, ...
+_NOTATION = re.compile(r"^\s*(【テキスト中に現れる記号について】|(《》|｜|［＃］|〔〕|／＼|※)[：:])")
+_BLOCK = re.compile(r"^(［表記について］|［収録作品］|●収録作品|●表記について)")
+_FOOTER = re.compile(r"^(?:[=＝]{8,})?(?:(?:翻訳の)?底本[：:]|入力[：:]|(?:テキスト)?入力者[：:]|校正者?[：:]"
+                     r"|青空文庫(?:作成|収録)ファイル|［＃本文終わり］)")
+_QUOTED = re.compile(r"「[^「」]*」")
+_LEVEL = re.compile(r"第[34３４]水準\s*([12])-(\d{1,2})-(\d{1,2})(?!\d)")
 _UCS = re.compile(r"(?:U\+|UCS-)([0-9A-Fa-f]{4,6})(?![0-9A-Fa-f])")
 _JIS = re.compile(r"(?<![\d-])([12])-(\d{1,2})-(\d{1,2})(?![\d-])")
 _SPECIAL = re.compile("[※［《｜〔／]")
@@ -74,13 +89,17 @@ def jis_x0213(plane: int, row: int, cell: int) -> Optional[str]:
 
 def gaiji_char(note: str) -> Optional[str]:
     """The character a gaiji note (the text between ``※［＃`` and ``］``) stands for, or None.
-    The code is looked for after the quoted description (「…」), so a description cannot supply it."""
-    tail = note[note.rfind("」") + 1:] if note.startswith("「") else note
-    m = _UCS.search(tail)
+    The code is looked for outside the quoted parts (「description」, 読みは「…」, nested quotes
+    peeled from the inside), so a description cannot supply it; then, where a stray or missing
+    」 hides it, a code labelled 第3/第4水準 anywhere in the note."""
+    bare, prev = note, None
+    while bare != prev:
+        prev, bare = bare, _QUOTED.sub("", bare)
+    m = _UCS.search(bare)
     if m:
         cp = int(m.group(1), 16)
         return chr(cp) if cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF else None
-    m = _JIS.search(tail)
+    m = _JIS.search(bare) or _LEVEL.search(note)
     return jis_x0213(*map(int, m.groups())) if m else None
 
 
@@ -115,8 +134,8 @@ def _note_end(line: str, i: int) -> int:
     return -1
 
 
-def _ruby_end(line: str, i: int) -> int:
-    """Index after the 》 closing the 《 at ``i``, skipping notes inside the reading, or -1."""
+def _close_end(line: str, i: int, close: str) -> int:
+    """Index after the ``close`` (》 or 〕) that closes the bracket at ``i``, skipping notes inside, or -1."""
     j = i + 1
     while j < len(line):
         if line.startswith("［＃", j):
@@ -124,7 +143,7 @@ def _ruby_end(line: str, i: int) -> int:
             if k < 0:
                 return -1
             j = k
-        elif line[j] == "》":
+        elif line[j] == close:
             return j + 1
         else:
             j += 1
@@ -162,7 +181,7 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
             i = j
             continue
         if c == "《":
-            j = _ruby_end(line, i)
+            j = _close_end(line, i, "》")
             if j > 0:
                 unread["ruby"] += j - i - 2
                 unread["markup"] += 2
@@ -173,7 +192,7 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
             i += 1
             continue
         if c == "〔":
-            j = line.find("〕", i)
+            j = _close_end(line, i, "〕") - 1
             conv = accent_decompose(line[i + 1:j]) if j > 0 else None
             if conv is not None:
                 unread["markup"] += (j - i - 1) - len(conv) + 2
@@ -194,30 +213,95 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
     return "".join(out)
 
 
+def _clean_line(line: str, unread: Counter) -> str:
+    if _RULE.match(line):            # a section break drawn in dashes: layout, not text
+        unread["markup"] += len(line)
+        return ""
+    return aozora_clean(line, unread)
+
+
+def _author_alone(lines: list[str], k: int) -> bool:
+    """Line ``k`` is an author's name set apart by blank lines under a one-line title: short, not
+    indented, no punctuation of a sentence."""
+    return (k + 1 < len(lines) and not lines[k - 1].strip() and not lines[k + 1].strip()
+            and 0 < len(lines[k]) <= 15 and not lines[k][0].isspace() and not re.search("[。、「」！？…]", lines[k]))
+
+
+def _footer_start(lines: list[str], start: int) -> Optional[int]:
+    """Index of the first footer line, or None. Where the footer opens with the input/proofreading
+    credits, a list of notes just before them that names the 底本 (「・…を底本とした。」) is footer
+    too (a translator's afterword that mentions its 底本 in prose is not: it is the file's text)."""
+    end = next((k for k in range(start, len(lines)) if _FOOTER.match(lines[k])), None)
+    if end is None or "底本" in lines[end]:
+        return end
+    k = end
+    while k > start and not lines[k - 1].strip():
+        k -= 1
+    top = k
+    while top > start and lines[top - 1].strip():
+        top -= 1
+    notes = lines[top:k]        # 「・…を底本とした。」「・旧かなづかいは…改めた。」: the input notes' form
+    # ・ lines (continued indented), under a short heading such as 入力者注 or not
+    head = 0 if notes[0].startswith(("・", "●")) else 1 if len(notes[0]) <= 10 else len(notes)
+    listed = head < len(notes) and notes[head].startswith(("・", "●")) and all(
+        x.startswith(("・", "●", "\u3000", " ")) for x in notes[head:])
+    return top if listed and any("底本" in x for x in notes) else end
+
+
 def _body_start(lines: list[str]) -> int:
-    """Index of the first body line: after the title/author block and the 記号 block, if any."""
-    i = 0
-    while i < len(lines) and (lines[i].strip() or i == 0):   # title, subtitle, author (, translator)
-        if _RULE.match(lines[i]):
-            break
+    """Index of the first body line: after the title/author lines and the blocks Aozora puts
+    before a work (the 記号 block, ［表記について］, ［収録作品］), each between rules or ending at
+    a blank line or a rule.
+
+    A rule under the header opens a block only if the lines up to the next rule are such a block;
+    otherwise it is a separator that ends the header (a collection's first poem or story follows
+    it, and the next rule may be a section break far into the work)."""
+    n, i = len(lines), 0
+    while i < n and not lines[i].strip():
         i += 1
-    while i < len(lines) and not lines[i].strip():
+    while i < n and lines[i].strip() and not _RULE.match(lines[i]):   # title, author, translator
         i += 1
-    if i < len(lines) and _RULE.match(lines[i]):
-        close = next((k for k in range(i + 1, len(lines)) if _RULE.match(lines[k])), None)
-        if close is not None:
+    if i == 1 and _author_alone(lines, 2):    # 「時間」, a blank line, 「横光利一」, a blank line
+        i = 3
+    while True:
+        while i < n and not lines[i].strip():
+            i += 1
+        if i < n and _RULE.match(lines[i]):
+            close = next((k for k in range(i + 1, min(i + 200, n)) if _RULE.match(lines[k])), None)
+            if close is None or not any(_NOTATION.match(x) or _BLOCK.match(x) for x in lines[i + 1:close]):
+                return i + 1
             i = close + 1
-    return i
+        elif i < n and _BLOCK.match(lines[i]):
+            while i < n and lines[i].strip() and not _RULE.match(lines[i]):
+                i += 1
+            i += int(i < n and bool(_RULE.match(lines[i])))
+        else:
+            return i
 
 
-def _decode(data: bytes, encoding: str) -> str:
+def _decode(data: bytes, encoding: str) -> tuple[str, int]:
+    """(text, lines read as Shift_JIS-2004 because cp932 could not read them)."""
     if encoding == "auto":
         try:
-            return data.decode("utf-8-sig")
+            return data.decode("utf-8-sig"), 0
         except UnicodeDecodeError:
             encoding = "cp932"
-    # cp932: Aozora files are Shift_JIS in the Windows superset (①, ～)
-    return data.decode("cp932" if encoding in ("shift_jis", "cp932") else encoding)
+    if encoding not in ("shift_jis", "cp932"):
+        return data.decode(encoding), 0
+    try:
+        return data.decode("cp932"), 0   # Aozora files are Shift_JIS in the Windows superset (①, ～)
+    except UnicodeDecodeError as first:
+        lines, n = [], 0
+        for raw in data.split(b"\n"):
+            try:
+                lines.append(raw.decode("cp932"))
+            except UnicodeDecodeError:
+                try:
+                    lines.append(raw.decode("shift_jis_2004"))
+                except UnicodeDecodeError:
+                    raise first from None
+                n += 1
+        return "\n".join(lines), n
 
 
 def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
@@ -233,19 +317,20 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         yield Record(1, None, f"{kind}, not an Aozora Bunko text", size)
         return
     try:
-        text = _decode(data, src.encoding)
+        text, x0213 = _decode(data, src.encoding)
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         yield Record(1, None, f"undecodable text ({e.encoding}) at line {line}: {e.reason}", size)
         return
     lines = text.splitlines()
     start = _body_start(lines)
-    end = next((k for k in range(start, len(lines)) if _FOOTER.match(lines[k])), None)
+    end = _footer_start(lines, start)
     if end is None:
         yield Record(1, None, "no Aozora footer (底本：, 入力：, 校正：, ［＃本文終わり］ or 青空文庫作成ファイル); "
                               "not an Aozora Bunko text", size)
         return
     unread: Counter = Counter()
     unread["boilerplate"] = sum(len(x) for x in lines[:start]) + sum(len(x) for x in lines[end:])
-    body = "\n".join(aozora_clean(x, unread) for x in lines[start:end]).strip("\n")
-    yield Record(1, body, None, size, unread={k: v for k, v in unread.items() if v})
+    body = "\n".join(_clean_line(x, unread) for x in lines[start:end]).strip("\n")
+    yield Record(1, body, None, size, meta={"jis_x0213_lines": x0213} if x0213 else {},
+                 unread={k: v for k, v in unread.items() if v})
