@@ -181,6 +181,13 @@ def test_headers_and_footers_of_other_forms():
     assert recs(R / "aozora_455_ruby_1471.txt")[0].text.startswith("　ハックニー馬［※１］のしっぽ")
 
 
+def test_credits_right_under_the_header_give_an_empty_work(tmp_path):
+    f = tmp_path / "x.txt"
+    f.write_bytes("題名\n作者\n\nテキスト入力者：某\n".encode("cp932"))
+    (r,) = recs(f)
+    assert r.text == "" and r.error is None and r.unread == {"boilerplate": len("題名作者テキスト入力者：某")}
+
+
 def test_gaiji_code_after_quoted_text_and_accent_bracket_around_a_note():
     raw = (R / "aozora_1328_ruby.txt").read_bytes().decode("cp932")
     notes = re.findall(r"※［＃(.*?)］", raw)

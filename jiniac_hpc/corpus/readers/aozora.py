@@ -241,6 +241,8 @@ def _footer_start(lines: list[str], start: int) -> Optional[int]:
     while top > start and lines[top - 1].strip():
         top -= 1
     notes = lines[top:k]        # 「・…を底本とした。」「・旧かなづかいは…改めた。」: the input notes' form
+    if not notes:
+        return end
     # ・ lines (continued indented), under a short heading such as 入力者注 or not
     head = 0 if notes[0].startswith(("・", "●")) else 1 if len(notes[0]) <= 10 else len(notes)
     listed = head < len(notes) and notes[head].startswith(("・", "●")) and all(
