@@ -15,9 +15,9 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
 - ``※［＃…］`` gaiji notes become the character: a ``U+XXXX``/``UCS-XXXX`` code, else a JIS X 0213
   plane-row-cell code (``第3水準1-84-77``, ``第4水準2-15-94``, or bare ``1-2-22`` for non-kanji),
   decoded with Python's ``euc_jis_2004`` codec. The code is looked for outside the note's quoted
-  descriptions and readings (「…」), which may follow it, and then, labelled ``第N水準``, anywhere; A note with neither (the character exists in no
-  character set; the note gives the base text's page and line) becomes ``〓`` (GETA MARK), counted in
-  ``unread['placeholder']``;
+  descriptions and readings (「…」), which may follow it, and then, labelled ``第N水準``, anywhere.
+  A note with neither (the character exists in no character set; the note gives the base text's
+  page and line) becomes ``〓`` (GETA MARK), counted in ``unread['placeholder']``;
 - a rule of dashes or ``=`` inside the work (a section break) is dropped: ``unread['markup']``;
 - every other ``［＃…］`` note (nested notes included, matched bracket by bracket) is dropped, the
   text it annotates is kept: ``unread['markup']``;
@@ -25,7 +25,8 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   brackets and ``｜`` in ``unread['markup']``; ruby on a gaiji stays a dropped reading;
 - accent decomposition ``〔e'tiquette〕`` becomes ``étiquette`` per Aozora's accent table (the
   brackets and marks in ``unread['markup']``); ``〔…〕`` with no accent pair is an ordinary bracket
-  and kept (its closing 〕 is matched past notes inside it); the くの字点 ``／＼`` / ``／″＼`` becomes ``〳〵`` / ``〴〵``.
+  and kept (its closing 〕 is matched past notes inside it); the くの字点 ``／＼`` / ``／″＼`` becomes
+  ``〳〵`` / ``〴〵``.
 
 For every work, (characters of the decoded file, newlines aside) == (characters emitted, newlines
 aside) + unread markup + ruby + boilerplate; ``placeholder`` counts the ``〓`` among those emitted.

@@ -77,29 +77,30 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
 
 
 def _decode(raw: bytes, encoding: str) -> tuple[str, str]:
-    """(text, codec); raises ``UnicodeDecodeError`` of the last codec tried when none reads it."""
+    """(text, codec); raises ``UnicodeDecodeError`` (naming every codec tried) when none reads it."""
     if encoding != "auto":
         enc = {"shift_jis": "cp932", "utf-8": "utf-8-sig"}.get(encoding, encoding)
         return raw.decode(enc), enc
     declared = _DECLARED.search(raw[:1 << 14])
     name = _codec(declared.group(1).decode("ascii")) if declared else None
-    tried = ([name] if name else []) + ["utf-8-sig", "cp1252"]
-    for n, enc in enumerate(tried):
+    tried = list(dict.fromkeys(([name] if name else []) + ["utf-8-sig", "cp1252"]))   # each codec once
+    for enc in tried:
         try:
             return raw.decode(enc), enc
         except UnicodeDecodeError as e:
-            if n == len(tried) - 1:
-                raise UnicodeDecodeError("/".join(tried), e.object, e.start, e.end, e.reason) from None
-    raise AssertionError("unreachable")
+            last = e
+    raise UnicodeDecodeError("/".join(tried), last.object, last.start, last.end, last.reason)
 
 
 def _codec(declared: str) -> Optional[str]:
-    """Python's codec for a PG header's "Character set encoding" (ASCII is read as UTF-8, its superset)."""
-    name = {"iso latin-1": "latin-1", "ascii": "utf-8-sig", "us-ascii": "utf-8-sig"}.get(declared.lower(), declared)
+    """Python's codec for a PG header's "Character set encoding" (UTF-8 with or without a BOM; ASCII
+    read as UTF-8, its superset), or None for a name Python does not know."""
+    name = {"iso latin-1": "latin-1", "ascii": "utf-8", "us-ascii": "utf-8"}.get(declared.lower(), declared)
     try:
-        return codecs.lookup(name).name if name != "utf-8-sig" else name
+        name = codecs.lookup(name).name
     except LookupError:
         return None
+    return "utf-8-sig" if name == "utf-8" else name
 
 
 def _lead(body: list[str]) -> int:
