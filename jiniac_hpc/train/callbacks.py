@@ -164,13 +164,21 @@ class TensorBoardScalars(TrainerCallback):
         w = self._open(state)
         if w is None or not logs:
             return control
+        from tensorboard.compat.proto.summary_pb2 import Summary
+
+        values = []
         for key, value in logs.items():
             if key in self.skip or not isinstance(value, (int, float)) or isinstance(value, bool):
                 continue
             tag = HF_TAGS.get(key, key if "/" in key else None)
             if tag is None:
                 continue
-            w.add_scalar(tag, float(value) if math.isfinite(float(value)) else float("nan"), state.global_step)
+            v = float(value)
+            values.append(Summary.Value(tag=tag, simple_value=v if math.isfinite(v) else float("nan")))
+        # One event holding every scalar of this log, as add_scalar would write them one event
+        # each: the event framing (and its pure-Python CRC) is the writer's cost, ~10x less so.
+        if values:
+            w.file_writer.add_summary(Summary(value=values), state.global_step)
         return control
 
     def on_save(self, args, state, control, **kw):
