@@ -81,7 +81,8 @@ class SourceConfig:
     name: str = field(doc="Source name: output/<name>/, ids and report rows. [a-z0-9_-].")
     reader: str = field(doc=f"How to read the files: one of {list(READERS)}.")
     paths: list[str] = field(doc="Files, folders (hf_disk) or globs; relative to the repo root, or "
-                                 "'jglue:<file>' / 'shared:<path>' for the shared data folder.")
+                                 "'jglue:<file>' / 'shared:<path>' for the shared data folder. A .zip archive "
+                                 "is read file by file (each file in it is an input, 'archive.zip::member').")
     lang: str = field("ja", doc=f"Language of the source: one of {list(LANGS)}.")
     text_field: str = field("text", doc="jsonl/parquet/hf_disk: the column holding the text.")
     encoding: str = field("auto", doc="aozora/text/gutenberg: 'auto' (aozora/text: UTF-8, else Shift_JIS/cp932; "

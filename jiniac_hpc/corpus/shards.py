@@ -15,11 +15,12 @@ Layout of ``logs/corpus/<run>/``::
     stats.json, report.md                    the report
     completions/<step>/<task>.json           the executor's markers; a task's stats are its result
 
-One array task per input file (one Arrow file for a ``datasets`` folder): big sources come
-pre-sharded (CulturaX parquet, SlimPajama chunks), so no byte-range splitting is needed and a
-shard's records have a stable order (ids ``<src>-<shard>-<position>``). Every file is written
-through :mod:`jiniac_hpc.fileio` (temp file + rename) and the marker comes only after the task
-returned, so a killed task leaves at most a temp file, which the rerun of that task removes.
+One array task per input file (one Arrow file for a ``datasets`` folder; one file of a ZIP
+archive, named ``archive.zip::member``): big sources come pre-sharded (CulturaX parquet,
+SlimPajama chunks), so no byte-range splitting is needed and a shard's records have a stable
+order (ids ``<src>-<shard>-<position>``). Every file is written through :mod:`jiniac_hpc.fileio`
+(temp file + rename) and the marker comes only after the task returned, so a killed task leaves
+at most a temp file, which the rerun of that task removes.
 """
 from __future__ import annotations
 
@@ -76,6 +77,8 @@ def expand_inputs(cfg: CorpusConfig) -> list[Shard]:
                 elif os.path.isdir(f):
                     raise ConfigError(f"sources[{i}].paths[{j}] ({src.name}): {f} is a folder; "
                                       f"reader {src.reader!r} reads files (use a glob like '{p}/*.jsonl')")
+                elif f.lower().endswith(".zip") and src.reader not in ("parquet", "hf_disk"):
+                    files += _archive_files(f)
                 else:
                     files.append(f)
         seen: set[str] = set()
@@ -84,6 +87,19 @@ def expand_inputs(cfg: CorpusConfig) -> list[Shard]:
                 seen.add(f)
                 shards.append(Shard(len(shards), src.name, len(seen) - 1, f))
     return shards
+
+
+def _archive_files(path: str) -> list[str]:
+    """Each file of a ZIP archive as an input of its own (``a.zip::dir/b.txt``); an archive that
+    cannot be opened stays one input, which its task reports as bad input."""
+    import zipfile
+
+    from jiniac_hpc.corpus.readers import zip_members
+
+    try:
+        return zip_members(path) or [path]
+    except (zipfile.BadZipFile, OSError):
+        return [path]
 
 
 def load_manifest(run_dir: Path) -> list[Shard]:

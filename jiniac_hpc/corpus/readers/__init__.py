@@ -14,12 +14,14 @@ naming the reason: :func:`read` turns any exception a reader raises into that re
 """
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Iterator
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.aozora import read_aozora
-from jiniac_hpc.corpus.readers.base import BadInput, Record, open_binary, open_text
+from jiniac_hpc.corpus.readers.base import (IMAGE_MAGIC, BadInput, Record, archive_member, open_binary, open_text,
+                                            zip_members)
 from jiniac_hpc.corpus.readers.diet import read_diet
 from jiniac_hpc.corpus.readers.egov import read_egov_xml
 from jiniac_hpc.corpus.readers.gutenberg import read_gutenberg
@@ -28,7 +30,8 @@ from jiniac_hpc.corpus.readers.pdf import read_pdf
 from jiniac_hpc.corpus.readers.tabular import hf_disk_files, read_arrow, read_jsonl, read_parquet
 from jiniac_hpc.corpus.readers.text import read_text
 
-__all__ = ["Record", "READER_FUNCS", "read", "hf_disk_files", "iter_json_array", "open_binary", "open_text"]
+__all__ = ["Record", "READER_FUNCS", "read", "hf_disk_files", "iter_json_array", "open_binary", "open_text",
+           "zip_members"]
 
 READER_FUNCS = {"jsonl": read_jsonl, "parquet": read_parquet, "hf_disk": read_arrow, "aozora": read_aozora,
                 "diet": read_diet, "egov_xml": read_egov_xml, "squad": read_squad, "text": read_text,
@@ -37,9 +40,22 @@ READER_FUNCS = {"jsonl": read_jsonl, "parquet": read_parquet, "hf_disk": read_ar
 
 def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """Records of one input shard with the source's reader; a reader's exception ends the file with
-    a bad-input record (position after the last record) instead of failing the task."""
+    a bad-input record (position after the last record) instead of failing the task.
+
+    A file inside a ZIP archive (``books.zip::a.txt``) is read like a file of its own; an image in
+    an archive (Aozora Bunko ships a work's illustrations in its ZIP) is one document dropped as
+    ``image`` (its bytes count in the input, no text). An archive the manifest could not open is
+    one bad-input record."""
     pos = 0
     try:
+        if str(path).lower().endswith(".zip") and archive_member(path) is None:
+            zipfile.ZipFile(path).close()      # raises why the manifest could not list it
+            raise BadInput("a ZIP archive is read file by file: list it in the manifest (expand_inputs)")
+        if archive_member(path) is not None:
+            with open_binary(path) as fh:
+                if fh.read(8).startswith(IMAGE_MAGIC):
+                    yield Record(1, None, skip="image")
+                    return
         for rec in READER_FUNCS[src.reader](path, src, limit):
             pos = rec.pos
             yield rec

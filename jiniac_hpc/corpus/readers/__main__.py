@@ -1,4 +1,4 @@
-"""Print the records a reader makes of one file.
+"""Print the records a reader makes of one file (of each file, for a ZIP archive).
 
     python -m jiniac_hpc.corpus.readers READER FILE [TEXT_FIELD]
 """
@@ -6,10 +6,12 @@ import sys
 from pathlib import Path
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.readers import read, zip_members
 
 if __name__ == "__main__":
     s = SourceConfig(name="cli", reader=sys.argv[1], paths=[sys.argv[2]],
                      text_field=sys.argv[3] if len(sys.argv) > 3 else "text")
-    for r in read(Path(sys.argv[2]), s, 8_000_000):
-        print(r.pos, repr(r.text[:80]) if r.text else r.error)
+    path = sys.argv[2]
+    for f in zip_members(path) if path.lower().endswith(".zip") else [path]:
+        for r in read(Path(f), s, 8_000_000):
+            print(f"{f}:{r.pos}", repr(r.text[:80]) if r.text else r.error or f"dropped: {r.skip}")

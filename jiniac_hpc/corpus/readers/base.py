@@ -7,9 +7,11 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterator, Optional
+from typing import IO, Iterator, Optional, Union
 
 
 @dataclass
@@ -59,8 +61,32 @@ def count_raw(path: Path) -> int:
     return n
 
 
+#: ``books.zip::dir/work.txt``: a file inside a ZIP archive (how Aozora Bunko and the e-Gov bulk
+#: download ship their texts). The corpus manifest lists each file of an archive as its own input.
+MEMBER_SEP = "::"
+_MEMBER = re.compile(r"^(.+?\.zip)::(.+)$", re.I | re.S)
+IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+
+
+def archive_member(path: Union[str, Path]) -> Optional[tuple[str, str]]:
+    """``(archive, member)`` for a path naming a file inside a ZIP archive, else None."""
+    m = _MEMBER.match(str(path))
+    return (m.group(1), m.group(2)) if m else None
+
+
+def zip_members(path: Union[str, Path]) -> list[str]:
+    """``archive::member`` of every file in the ZIP archive at ``path``, in archive order (folders
+    are left out). Raises ``zipfile.BadZipFile`` for a file that is not a readable archive."""
+    with zipfile.ZipFile(path) as zf:
+        return [f"{path}{MEMBER_SEP}{i.filename}" for i in zf.infolist() if not i.is_dir()]
+
+
 def open_binary(path: Path) -> IO[bytes]:
-    """A binary stream, decompressing .gz / .zst on the fly."""
+    """A binary stream, decompressing .gz / .zst / a ZIP archive's member on the fly."""
+    member = archive_member(path)
+    if member is not None:
+        # The member's stream keeps the archive open until it is closed (zipfile counts references).
+        return zipfile.ZipFile(member[0]).open(member[1])
     if path.suffix == ".gz":
         return gzip.open(path, "rb")
     if path.suffix == ".zst":

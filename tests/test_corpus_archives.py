@@ -1,0 +1,97 @@
+"""ZIP archives as inputs: each file of an archive is read as a file of its own.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_archives.py
+
+Aozora Bunko publishes each work as a ZIP holding the Shift_JIS text (and, for some works, the
+illustrations); the e-Gov bulk download is a ZIP of one folder per law; Project Gutenberg's
+1990s files came zipped. The archives here are built in the test from the real samples under
+tests/assets/corpus/real (SOURCES.md), as those distributions pack them: what the reader makes of
+a member must equal what it makes of the same file unpacked, and every byte in the archives is
+counted in the report.
+"""
+import json
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+from jiniac_hpc import fileio
+from jiniac_hpc.config import from_dict
+from jiniac_hpc.corpus import shards as sh
+from jiniac_hpc.corpus.config import CorpusConfig, SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.stage import run_inline
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+AOZORA = R / "aozora_395_ruby.txt"
+GUTENBERG = R / "gutenberg_wssnt10_1997.txt"
+LAWS = [R / "egov_405AC0000000088.xml", R / "egov_129AC0000000089_minpo_trimmed.xml"]
+
+
+def png_1x1() -> bytes:
+    """A valid one-pixel PNG (an Aozora work's illustration stands in for any image)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
+
+
+def texts(reader: str, path) -> list:
+    src = SourceConfig(name="t", reader=reader, paths=[str(path)])
+    return [(r.text, r.error, r.skip, r.unread) for r in read(Path(path), src, 8_000_000)]
+
+
+def build(tmp: Path):
+    aozora = tmp / "395_ruby_2467.zip"      # Aozora's name: <work>_ruby_<file id>.zip
+    with zipfile.ZipFile(aozora, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("395_ruby.txt", AOZORA.read_bytes())
+        z.writestr("fig395_01.png", png_1x1())
+    laws = tmp / "all_xml.zip"              # e-Gov bulk: a folder per law revision
+    with zipfile.ZipFile(laws, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in LAWS:
+            z.writestr(f"{p.stem}/{p.name}", p.read_bytes())
+    gutenberg = tmp / "wssnt10.zip"
+    with zipfile.ZipFile(gutenberg, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("wssnt10.txt", GUTENBERG.read_bytes())
+    (tmp / "broken.zip").write_bytes(b"PK\x03\x04 this archive was cut off")
+    return aozora, laws, gutenberg
+
+
+def test_a_member_reads_as_the_unpacked_file(tmp_path):
+    aozora, laws, gutenberg = build(tmp_path)
+    assert texts("aozora", f"{aozora}::395_ruby.txt") == texts("aozora", AOZORA)
+    assert texts("gutenberg", f"{gutenberg}::wssnt10.txt") == texts("gutenberg", GUTENBERG)
+    for p in LAWS:
+        assert texts("egov_xml", f"{laws}::{p.stem}/{p.name}") == texts("egov_xml", p)
+    assert texts("aozora", f"{aozora}::fig395_01.png") == [(None, None, "image", {})]
+
+
+def test_corpus_stage_reads_archives_file_by_file_and_counts_every_byte(tmp_path):
+    aozora, laws, gutenberg = build(tmp_path)
+    broken = tmp_path / "broken.zip"
+    srcs = [{"name": "aozora", "reader": "aozora", "lang": "ja", "paths": [str(tmp_path / "3*.zip"), str(broken)]},
+            {"name": "laws", "reader": "egov_xml", "lang": "ja", "paths": [str(laws)]},
+            {"name": "books", "reader": "gutenberg", "lang": "en", "paths": [str(gutenberg)]}]
+    cfg = from_dict(CorpusConfig, {"sources": srcs, "filters": {"min_chars": 1}})
+    assert [(s.source, s.index, s.path) for s in sh.expand_inputs(cfg)] == [
+        ("aozora", 0, f"{aozora}::395_ruby.txt"), ("aozora", 1, f"{aozora}::fig395_01.png"), ("aozora", 2, str(broken)),
+        ("laws", 0, f"{laws}::{LAWS[0].stem}/{LAWS[0].name}"), ("laws", 1, f"{laws}::{LAWS[1].stem}/{LAWS[1].name}"),
+        ("books", 0, f"{gutenberg}::wssnt10.txt")]
+    run = tmp_path / "run"
+    run_inline(cfg, run)
+    stats = json.loads((run / "stats.json").read_text())["sources"]
+    a = stats["aozora"]
+    assert a["bytes_in"] == AOZORA.stat().st_size + len(png_1x1()) + broken.stat().st_size   # decompressed
+    assert a["docs_in"] == 3 and a["docs_out"] == 1 and a["removed"]["image"] == {"docs": 1, "chars": 0}
+    assert a["bad_input"] == [f"{broken}:1: unreadable as aozora: BadZipFile: File is not a zip file"]
+    assert stats["laws"]["docs_in"] == stats["laws"]["docs_out"] == 2
+    assert stats["laws"]["bytes_in"] == sum(p.stat().st_size for p in LAWS)
+    assert stats["books"]["docs_out"] == 1 and stats["books"]["bytes_in"] == GUTENBERG.stat().st_size
+    for name, r in stats.items():
+        assert r["docs_in"] == r["docs_out"] + sum(v["docs"] for v in r["removed"].values()), name
+        assert r["chars_read"] == r["chars_in"] + sum(r["unread"].values()), name
+    direct = texts("aozora", AOZORA)[0]
+    assert a["chars_read"] == len(direct[0]) + sum(direct[3].values())
+    (work,) = [d for f in sorted((run / "output" / "aozora").glob("*.jsonl.zst")) for d in fileio.read_jsonl(f)]
+    assert "海を越えて、人人は向うに「ある」ことを信じてゐる。" in work["text"]
