@@ -46,6 +46,10 @@ class ClusterProfile:
     srun_args: list[str] = field(default_factory=list, doc="Extra arguments for srun (e.g. --cpu-bind=none).")
     signal_delay_s: int = field(120, doc="USR2 is sent this long before the time limit, to checkpoint.")
     peak_tflops: float = field(0.0, doc="Peak bf16 dense TFLOP/s of one device, for MFU (H100 SXM: 989).")
+    max_array_size: Optional[int] = field(None, doc="Most tasks one job array may have here; a stage with more "
+                                                    "goes in several arrays. None: Slurm's MaxArraySize "
+                                                    "(scontrol show config). Set it lower where a QoS caps "
+                                                    "the jobs a user may submit.")
     python: Optional[str] = field(None, doc="Python on the compute nodes; None: the interpreter that submits "
                                             "(right when login and compute nodes share the venv).")
 
@@ -56,6 +60,7 @@ class ClusterProfile:
         check(self.time_min >= 1, "time_min", "must be >= 1")
         check(self.signal_delay_s >= 0, "signal_delay_s", "must be >= 0")
         check(self.peak_tflops >= 0, "peak_tflops", "must be >= 0")
+        check(self.max_array_size is None or self.max_array_size >= 1, "max_array_size", "must be >= 1")
         check("{n}" in self.gres_template, "gres_template", "must contain {n}")
         for k in self.sbatch_extra:
             check(k not in ("nodes", "ntasks-per-node", "gres", "gpus-per-node", "array", "dependency"),

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cloudpickle
@@ -20,6 +21,7 @@ from submitit.helpers import DelayedSubmission as call
 
 from jiniac_hpc.cluster import JobConfig, load_cluster
 from jiniac_hpc.launch.backend import Submission, wait_all
+from jiniac_hpc.launch.preflight import max_array_size
 from jiniac_hpc.launch.slurm import SlurmBackend
 
 # Jobs unpickle these functions on the compute node, where this test module is not importable.
@@ -69,6 +71,25 @@ def test_array_of_four(slurm_cluster, logs_dir):
     assert len({j.job_id.split("_")[0] for j in jobs}) == 1  # one array job
     assert wait_all(jobs, WAIT) == [1, 4, 9, 16]
     assert "#SBATCH --array=0-3%2" in Path(jobs[0].paths.submission_file).read_text()
+
+
+def test_the_site_reports_its_max_array_size(slurm_cluster):
+    # the test cluster's slurm.conf leaves MaxArraySize at Slurm's default
+    assert max_array_size() == 1001
+
+
+def test_more_tasks_than_one_array_may_have_go_in_several(slurm_cluster, logs_dir):
+    cluster = replace(load_cluster(slurm_cluster), max_array_size=2)   # as a site with MaxArraySize=2
+    sub = Submission("big", JobConfig(time_min=60, array_parallelism=4), logs_dir / "big", array=True)
+    jobs = SlurmBackend(cluster).submit(sub, [call(square, x) for x in range(5)])
+    arrays = list(dict.fromkeys(j.job_id.split("_")[0] for j in jobs))
+    assert len(arrays) == 3 and [j.job_id for j in jobs] == [f"{a}_{i}" for a, n in zip(arrays, (2, 2, 1))
+                                                            for i in range(n)]
+    assert wait_all(jobs, WAIT) == [0, 1, 4, 9, 16]      # every call ran once, in order
+    scripts = [Path(j.paths.submission_file).read_text() for j in jobs if j.job_id.endswith("_0")]
+    # the throttle (4 at once) is shared: 4 // 3 arrays = 1 each
+    assert ["#SBATCH --array=0-1%1" in scripts[0], "#SBATCH --array=0-1%1" in scripts[1],
+            "#SBATCH --array=0-0%1" in scripts[2]] == [True] * 3
 
 
 def test_dependency_chain(slurm_cluster, logs_dir):

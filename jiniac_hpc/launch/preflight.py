@@ -113,6 +113,20 @@ def check_request(req: Request, partition: str, nodes: list[NodeInfo]) -> None:
                       f"GPUs and {req.mem or 'any'} memory, {req.nodes} requested: lower {req.key('nodes')}")
 
 
+SLURM_MAX_ARRAY_SIZE = 1001   # Slurm's default MaxArraySize: array indices 0..1000
+
+
+def max_array_size() -> int:
+    """The site's MaxArraySize (an array's indices run from 0 to MaxArraySize - 1), from
+    ``scontrol show config``; Slurm's default when it cannot be read."""
+    try:
+        r = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return SLURM_MAX_ARRAY_SIZE
+    m = re.search(r"^MaxArraySize\s*=\s*(\d+)", r.stdout, re.M)
+    return int(m.group(1)) if m and int(m.group(1)) > 0 else SLURM_MAX_ARRAY_SIZE
+
+
 def preflight(req: Request, partition: Optional[str]) -> None:
     """Check ``req`` against the live partition (sinfo); raises ConfigError when it can never run."""
     name, nodes = partition_nodes(partition)

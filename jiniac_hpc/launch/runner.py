@@ -137,7 +137,8 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
         jobs = prev_jobs = res.jobs[step.name] = backend.submit(sub, calls)
         add_jobs(run_dir, stage=stage, step=step.name, job_ids=[j.job_id for j in jobs], tasks=todo,
                  cluster=prof.name, folder=str(jobs[0].paths.folder))
-        print(f"[{stage}] step {step.name}: submitted job {jobs[0].job_id.split('_')[0]}"
+        arrays = ", ".join(dict.fromkeys(j.job_id.split("_")[0] for j in jobs))   # several past MaxArraySize
+        print(f"[{stage}] step {step.name}: submitted job {arrays}"
               f" ({len(jobs)} task(s){', after ' + sub.dependency if sub.dependency else ''})", file=out)
     if not dry_run:
         print(f"run directory: {rel(res.run_dir)}", file=out)

@@ -27,7 +27,7 @@ from submitit.core.utils import JobPaths
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.job.step import write_submitted
 from jiniac_hpc.launch.backend import Backend, Submission
-from jiniac_hpc.launch.preflight import Request, preflight
+from jiniac_hpc.launch.preflight import Request, max_array_size, preflight
 from jiniac_hpc.launch.sbatch import build_spec, render_sbatch
 from jiniac_hpc.paths import logs_root, rel
 
@@ -46,13 +46,15 @@ class SlurmBackend(Backend):
         ids = sorted({j.job_id.split("_")[0] for j in jobs})
         return "afterok:" + ":".join(ids) if ids else None
 
-    def spec(self, sub: Submission, size: int = 1):
+    def spec(self, sub: Submission, size: int = 1, throttle: Optional[int] = None):
+        """The job's spec; an array of ``size`` tasks, at most ``throttle`` (default: the job's
+        ``array_parallelism``) at once."""
         spec = build_spec(job_name=sub.name, job=sub.job, cluster=self.cluster, log_dir=rel(sub.folder),
                           command=sub.command or submitit_command(self.cluster.python_cmd, sub.folder),
                           dependency=sub.dependency, batch_log_dir=rel(logs_root()))
         if not sub.array:
             return spec
-        return spec.with_(array=f"0-{size - 1}%{min(size, sub.job.array_parallelism)}",
+        return spec.with_(array=f"0-{size - 1}%{min(size, throttle or sub.job.array_parallelism)}",
                           output=spec.output.replace("%j", "%A_%a"), error=spec.error.replace("%j", "%A_%a"))
 
     def render(self, sub: Submission, size: int = 1) -> str:
@@ -60,9 +62,30 @@ class SlurmBackend(Backend):
         return render_sbatch(self.spec(sub, size))
 
     def submit(self, sub: Submission, calls: Sequence[Any]) -> list[core.Job]:
+        """One job, or the array of ``calls``; more calls than the site lets one array have
+        (:func:`~jiniac_hpc.launch.preflight.max_array_size`, or the profile's ``max_array_size``)
+        go in several arrays, which share the throttle. If one of them is refused, the ones
+        already queued are cancelled, so a stage is queued whole or not at all."""
         if len(calls) != 1 and not sub.array:
             raise ValueError(f"{sub.name}: {len(calls)} calls need an array submission")
-        spec = self.spec(sub, len(calls))
+        if not sub.array:
+            return self._sbatch(sub, calls, self.spec(sub))
+        limit = self.cluster.max_array_size or max_array_size()
+        chunks = [calls[i:i + limit] for i in range(0, len(calls), limit)]
+        throttle = max(1, sub.job.array_parallelism // len(chunks))
+        jobs: list[core.Job] = []
+        try:
+            for chunk in chunks:
+                jobs += self._sbatch(sub, chunk, self.spec(sub, len(chunk), throttle))
+        except ConfigError:
+            ids = sorted({j.job_id.split("_")[0] for j in jobs})
+            if ids:
+                subprocess.run(["scancel", *ids], capture_output=True, timeout=60)
+            raise
+        return jobs
+
+    def _sbatch(self, sub: Submission, calls: Sequence[Any], spec) -> list[core.Job]:
+        """sbatch ``spec`` with ``calls`` pickled where its job (or array tasks 0..n-1) load them."""
         folder = Path(sub.folder)
         folder.mkdir(parents=True, exist_ok=True)
         logs_root().mkdir(parents=True, exist_ok=True)   # the batch step's own log goes there
