@@ -25,7 +25,8 @@ READER_DOCS = {
     "jsonl": ("JSON Lines (plain, .gz, .zst): one document a line, the text_field string.", ["text_field"]),
     "parquet": ("Parquet: one document a row, the text_field column.", ["text_field"]),
     "hf_disk": ("A datasets save_to_disk folder (one shard an Arrow file): one document a row.", ["text_field"]),
-    "aozora": ("Aozora Bunko text (Shift_JIS or UTF-8): one work a file; header, 記号 notes, ruby, ［＃…］ "
+    "aozora": ("Aozora Bunko text or its XHTML page (Shift_JIS or UTF-8): one work a file; header, 記号 notes, "
+               "ruby, ［＃…］ "
                "annotations and the whole footer (底本/入力/校正/青空文庫作成ファイル) dropped; gaiji notes become "
                "their character (JIS X 0213 or U+ code, 〓 without one); accent notation decomposed.",
                ["encoding", "normalize"]),

@@ -1,5 +1,9 @@
 """Aozora Bunko text reader: one work per file, Aozora's markup turned into plain text.
 
+A file that is the work's XHTML page instead is read by :mod:`~jiniac_hpc.corpus.readers.aozora_html`
+(the same text comes out); the gaiji and accent notation both forms share is in
+:mod:`~jiniac_hpc.corpus.readers.aozora_gaiji`.
+
     python -m jiniac_hpc.corpus.readers aozora tests/assets/corpus/real/aozora_52944_txt_42720.txt
 
 What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annotation/):
@@ -38,87 +42,24 @@ either way, is binary (a PDF), or has no Aozora footer is a bad-input record nam
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers.aozora_gaiji import ACCENTS, PLACEHOLDER, accent_decompose, gaiji_char, jis_x0213
+from jiniac_hpc.corpus.readers.aozora_html import html_work, is_html
 from jiniac_hpc.corpus.readers.base import Record, open_binary
 
-PLACEHOLDER = "〓"   # Aozora's own stand-in for a character no character set has
+__all__ = ["ACCENTS", "PLACEHOLDER", "accent_decompose", "aozora_clean", "gaiji_char", "jis_x0213", "read_aozora"]
+
 _RULE = re.compile(r"^(-{8,}|={8,})\s*$")
 # a block between two rules that explains the notation: 【テキスト中に現れる記号について】, 《》：ルビ, ...
 _NOTATION = re.compile(r"^\s*(【テキスト中に現れる記号について】|(《》|｜|［＃］|〔〕|／＼|※)[：:])")
 _BLOCK = re.compile(r"^(［表記について］|［収録作品］|●収録作品|●表記について)")
 _FOOTER = re.compile(r"^(?:[=＝]{8,})?(?:(?:翻訳の)?底本[：:]|入力[：:]|(?:テキスト)?入力者[：:]|校正者?[：:]"
                      r"|青空文庫(?:作成|収録)ファイル|［＃本文終わり］)")
-_QUOTED = re.compile(r"「[^「」]*」")
-_LEVEL = re.compile(r"第[34３４]水準\s*([12])-(\d{1,2})-(\d{1,2})(?!\d)")
-_UCS = re.compile(r"(?:U\+|UCS-)([0-9A-Fa-f]{4,6})(?![0-9A-Fa-f])")
-_JIS = re.compile(r"(?<![\d-])([12])-(\d{1,2})-(\d{1,2})(?![\d-])")
 _SPECIAL = re.compile("[※［《｜〔／]")
-
-
-def _accent_table() -> dict[str, str]:
-    """Aozora's accent decomposition: letter + mark -> accented letter (the marks of
-    https://www.aozora.gr.jp/annotation/external_character.html#accent; every result is a letter of
-    JIS X 0213 plane 1 rows 9 and 11, which is where Aozora's converter looks them up)."""
-    marks = {"`": ("\u0300", "AEIOUaeiou"), "'": ("\u0301", "AEIOUYaeiouy"), "^": ("\u0302", "AEIOUaeiou"),
-             "~": ("\u0303", "ANOano"), ":": ("\u0308", "AEIOUaeiouy"), "&": ("\u030a", "Aa"),
-             "_": ("\u0304", "AEIOUaeiou"), ",": ("\u0327", "Cc")}
-    table = {b + m: unicodedata.normalize("NFC", b + comb) for m, (comb, bases) in marks.items() for b in bases}
-    table.update({"AE&": "Æ", "ae&": "æ", "OE&": "Œ", "oe&": "œ", "s&": "ß", "O/": "Ø", "o/": "ø",
-                  "!@": "¡", "?@": "¿"})
-    return table
-
-
-ACCENTS = _accent_table()
-
-
-def jis_x0213(plane: int, row: int, cell: int) -> Optional[str]:
-    """The character at JIS X 0213 plane-row-cell (men-ku-ten), or None if the code is unassigned.
-    EUC-JIS-2004 stores plane 1 as bytes (0xA0+row, 0xA0+cell) and plane 2 behind an SS3 (0x8F)."""
-    if plane not in (1, 2) or not (1 <= row <= 94 and 1 <= cell <= 94):
-        return None
-    raw = bytes([0xA0 + row, 0xA0 + cell])
-    try:
-        return (b"\x8f" + raw if plane == 2 else raw).decode("euc_jis_2004")
-    except UnicodeDecodeError:
-        return None
-
-
-def gaiji_char(note: str) -> Optional[str]:
-    """The character a gaiji note (the text between ``※［＃`` and ``］``) stands for, or None.
-    The code is looked for outside the quoted parts (「description」, 読みは「…」, nested quotes
-    peeled from the inside), so a description cannot supply it; then, where a stray or missing
-    」 hides it, a code labelled 第3/第4水準 anywhere in the note."""
-    bare, prev = note, None
-    while bare != prev:
-        prev, bare = bare, _QUOTED.sub("", bare)
-    m = _UCS.search(bare)
-    if m:
-        cp = int(m.group(1), 16)
-        return chr(cp) if cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF else None
-    m = _JIS.search(bare) or _LEVEL.search(note)
-    return jis_x0213(*map(int, m.groups())) if m else None
-
-
-def accent_decompose(span: str) -> Optional[str]:
-    """``span`` (inside 〔〕) with its accent pairs composed, or None if it has none."""
-    out, i, hit = [], 0, False
-    while i < len(span):
-        for k in (3, 2):
-            rep = ACCENTS.get(span[i:i + k])
-            if rep:
-                out.append(rep)
-                i += k
-                hit = True
-                break
-        else:
-            out.append(span[i])
-            i += 1
-    return "".join(out) if hit else None
 
 
 def _note_end(line: str, i: int) -> int:
@@ -324,6 +265,14 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         yield Record(1, None, f"undecodable text ({e.encoding}) at line {line}: {e.reason}", size)
+        return
+    if is_html(text):
+        body, unread = html_work(text)
+        if body is None:
+            yield Record(1, None, "XHTML without Aozora's <div class=\"main_text\">; not an Aozora Bunko page", size)
+        else:
+            yield Record(1, body, None, size, meta={"jis_x0213_lines": x0213} if x0213 else {},
+                         unread={k: v for k, v in unread.items() if v})
         return
     lines = text.splitlines()
     start = _body_start(lines)

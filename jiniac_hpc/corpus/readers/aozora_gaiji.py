@@ -1,0 +1,94 @@
+"""Aozora Bunko's gaiji and accent notation, shared by the text and XHTML forms of a work.
+
+    python -m pytest tests/test_corpus_aozora.py -k gaiji
+
+A gaiji (a character outside Shift_JIS) is given by a note: a ``U+XXXX``/``UCS-XXXX`` code, or a
+JIS X 0213 plane-row-cell code (``第3水準1-84-77``, ``第4水準2-15-94``, bare ``1-2-22`` for
+non-kanji), decoded with Python's ``euc_jis_2004`` codec; the XHTML form names the same code in
+its image's file name (``gaiji/1-84/1-84-77.png``). A note with neither stands for a character no
+set has, written ``〓`` (GETA MARK). Accented Latin letters are written ``〔e'tiquette〕`` in the
+text form (:func:`accent_decompose`) and as images of JIS X 0213 row 9/11 letters in the XHTML.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Optional
+
+PLACEHOLDER = "〓"   # Aozora's own stand-in for a character no character set has
+
+_QUOTED = re.compile(r"「[^「」]*」")
+_LEVEL = re.compile(r"第[34３４]水準\s*([12])-(\d{1,2})-(\d{1,2})(?!\d)")
+_UCS = re.compile(r"(?:U\+|UCS-)([0-9A-Fa-f]{4,6})(?![0-9A-Fa-f])")
+_JIS = re.compile(r"(?<![\d-])([12])-(\d{1,2})-(\d{1,2})(?![\d-])")
+
+
+def _accent_table() -> dict[str, str]:
+    """Aozora's accent decomposition: letter + mark -> accented letter (the marks of
+    https://www.aozora.gr.jp/annotation/external_character.html#accent; every result is a letter of
+    JIS X 0213 plane 1 rows 9 and 11, which is where Aozora's converter looks them up)."""
+    marks = {"`": ("\u0300", "AEIOUaeiou"), "'": ("\u0301", "AEIOUYaeiouy"), "^": ("\u0302", "AEIOUaeiou"),
+             "~": ("\u0303", "ANOano"), ":": ("\u0308", "AEIOUaeiouy"), "&": ("\u030a", "Aa"),
+             "_": ("\u0304", "AEIOUaeiou"), ",": ("\u0327", "Cc")}
+    table = {b + m: unicodedata.normalize("NFC", b + comb) for m, (comb, bases) in marks.items() for b in bases}
+    table.update({"AE&": "Æ", "ae&": "æ", "OE&": "Œ", "oe&": "œ", "s&": "ß", "O/": "Ø", "o/": "ø",
+                  "!@": "¡", "?@": "¿"})
+    return table
+
+
+ACCENTS = _accent_table()
+
+
+def jis_x0213(plane: int, row: int, cell: int) -> Optional[str]:
+    """The character at JIS X 0213 plane-row-cell (men-ku-ten), or None if the code is unassigned.
+    EUC-JIS-2004 stores plane 1 as bytes (0xA0+row, 0xA0+cell) and plane 2 behind an SS3 (0x8F)."""
+    if plane not in (1, 2) or not (1 <= row <= 94 and 1 <= cell <= 94):
+        return None
+    raw = bytes([0xA0 + row, 0xA0 + cell])
+    try:
+        return (b"\x8f" + raw if plane == 2 else raw).decode("euc_jis_2004")
+    except UnicodeDecodeError:
+        return None
+
+
+def gaiji_char(note: str) -> Optional[str]:
+    """The character a gaiji note (the text between ``※［＃`` and ``］``) stands for, or None.
+    The code is looked for outside the quoted parts (「description」, 読みは「…」, nested quotes
+    peeled from the inside), so a description cannot supply it; then, where a stray or missing
+    」 hides it, a code labelled 第3/第4水準 anywhere in the note."""
+    bare, prev = note, None
+    while bare != prev:
+        prev, bare = bare, _QUOTED.sub("", bare)
+    m = _UCS.search(bare)
+    if m:
+        cp = int(m.group(1), 16)
+        return chr(cp) if cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF else None
+    m = _JIS.search(bare) or _LEVEL.search(note)
+    return jis_x0213(*map(int, m.groups())) if m else None
+
+
+_IMAGE = re.compile(r"gaiji/(?:\d-\d{2}/)?([12])-(\d{2})-(\d{2})\.png$")
+
+
+def gaiji_image_char(src: str) -> Optional[str]:
+    """The character of a gaiji or accented-letter image of Aozora's XHTML
+    (``../../../gaiji/1-09/1-09-63.png`` is JIS X 0213 1-9-63, é), or None."""
+    m = _IMAGE.search(src)
+    return jis_x0213(*map(int, m.groups())) if m else None
+
+
+def accent_decompose(span: str) -> Optional[str]:
+    """``span`` (inside 〔〕) with its accent pairs composed, or None if it has none."""
+    out, i, hit = [], 0, False
+    while i < len(span):
+        for k in (3, 2):
+            rep = ACCENTS.get(span[i:i + k])
+            if rep:
+                out.append(rep)
+                i += k
+                hit = True
+                break
+        else:
+            out.append(span[i])
+            i += 1
+    return "".join(out) if hit else None

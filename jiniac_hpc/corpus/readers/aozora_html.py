@@ -1,0 +1,181 @@
+"""Aozora Bunko's XHTML form of a work (``cards/*/files/*.html``), read by the ``aozora`` reader.
+
+    python -m jiniac_hpc.corpus.readers aozora tests/assets/corpus/real/aozora_112_15227.html
+
+Aozora publishes every work twice: the annotated text (``*_ruby_*.zip``) and the XHTML that its
+converter, aozora2html, makes of it. The XHTML carries the same notation as markup, so the same
+things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.readers.aozora`):
+
+- the work is ``<div class="main_text">``; everything outside it (the title/author
+  ``metadata``, ``bibliographical_information`` with 底本/入力/校正, ``notation_notes``, the
+  card link, ``<head>``) is ``unread['boilerplate']``;
+- ``<br />`` and block elements (``div``, headings) end a line; the line breaks of the file
+  itself are layout and, like the text form's, not counted;
+- ``<img class="gaiji">`` is its character: the code in its ``alt`` (``※(「…」、第3水準1-87-25)``),
+  else the JIS X 0213 code its image file is named after (accented letters and 濁点付き片仮名
+  name only that), else ``〓`` (``unread['placeholder']``); the rest of the ``alt`` is markup;
+- a ``※`` followed by a ``<span class="notes">［＃…、U+98C0、…］</span>`` is a gaiji that
+  JIS X 0213 lacks: its character (or ``〓``), the note is markup;
+- other ``notes`` spans (［＃…］), ``<rp>`` brackets, 返り点 ``<sub class="kaeriten">``, 送り仮名
+  ``<sup class="okurigana">`` and the ``alt`` of illustrations are ``unread['markup']``; ruby
+  readings ``<rt>`` are ``unread['ruby']``, the base text ``<rb>`` is kept; emphasis, captions
+  and headings keep their text; くの字点 ``／＼`` / ``／″＼`` become ``〳〵`` / ``〴〵``.
+
+The same sum holds as for the text form: characters of the file's text and ``alt`` values,
+line breaks aside, == characters emitted, line breaks aside, + unread markup, ruby and
+boilerplate.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from html.parser import HTMLParser
+from typing import Optional
+
+from jiniac_hpc.corpus.readers.aozora_gaiji import PLACEHOLDER, gaiji_char, gaiji_image_char
+
+_HTML_START = re.compile(r"^\ufeff?\s*(<\?xml[^>]*>\s*)?(<!doctype\s+html|<html)", re.I)
+_BLOCKS = {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "ul", "ol", "hr"}
+_DROPPED = {"rp": "markup", "rt": "ruby", "script": "markup", "style": "markup"}
+
+
+def is_html(text: str) -> bool:
+    """True for the XHTML form (an XML declaration or doctype, then ``<html``)."""
+    return bool(_HTML_START.match(text[:512]))
+
+
+class _Work(HTMLParser):
+    """Collects the text of ``div.main_text`` and counts everything else (see the module doc)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.unread: Counter = Counter()
+        self.depth = 0            # open divs of main_text, itself included; 0: outside the work
+        self.seen_main = False
+        self.skip: list[tuple[str, str]] = []   # open elements whose text is not emitted: (tag, reason)
+        self.note: Optional[list[str]] = None   # text of the open notes span
+        self.kome = False          # the last thing emitted was a ※ from the text (a gaiji note may follow)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _emit(self, s: str) -> None:
+        self.out.append(s)
+        self.kome = s.endswith("※")
+
+    def _newline(self) -> None:
+        if self.out and not self.out[-1].endswith("\n"):
+            self.out.append("\n")
+        self.kome = False
+
+    # -- parser events ------------------------------------------------------------------------
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        classes = set((a.get("class") or "").split())
+        if self.depth == 0:
+            if tag == "div" and "main_text" in classes and not self.seen_main:
+                self.depth, self.seen_main = 1, True
+            elif tag == "img" and a.get("alt"):
+                self.unread["boilerplate"] += len(a["alt"])
+            return
+        if tag == "div":
+            self.depth += 1
+        if self.skip:
+            self.skip.append((tag, self.skip[-1][1]))
+            if tag == "img" and a.get("alt"):
+                self.unread[self.skip[-1][1]] += len(a["alt"])
+            return
+        if tag == "span" and "notes" in classes:
+            self.note = []
+            return
+        if tag in _DROPPED or (tag == "sub" and "kaeriten" in classes) or (tag == "sup" and "okurigana" in classes):
+            self.skip.append((tag, _DROPPED.get(tag, "markup")))
+            return
+        if tag == "br":
+            self.out.append("\n")
+            self.kome = False
+        elif tag in _BLOCKS:
+            self._newline()
+        elif tag == "img":
+            self._image(a, classes)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in ("br", "img", "hr"):
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if self.depth == 0:
+            return
+        if self.skip:
+            if self.skip[-1][0] == tag:
+                self.skip.pop()
+            if tag == "div":
+                self.depth -= 1
+            return
+        if tag == "span" and self.note is not None:
+            self._end_note("".join(self.note))
+            self.note = None
+            return
+        if tag == "div":
+            self.depth -= 1
+            self._newline()
+        elif tag in _BLOCKS:
+            self._newline()
+
+    def handle_data(self, data):
+        text = data.replace("\r", "").replace("\n", "")
+        if not text:
+            return
+        if self.depth == 0:
+            self.unread["boilerplate"] += len(text)
+        elif self.skip:
+            self.unread[self.skip[-1][1]] += len(text)
+        elif self.note is not None:
+            self.note.append(text)
+        else:
+            self._emit(text)
+
+    # -- gaiji --------------------------------------------------------------------------------
+    def _image(self, a: dict, classes: set) -> None:
+        alt = a.get("alt") or ""
+        if "gaiji" not in classes:       # an illustration: its alt text is a caption of the image
+            self.unread["markup"] += len(alt)
+            return
+        name = alt[2:-1] if alt.startswith("※(") and alt.endswith(")") else alt
+        ch = gaiji_char(name) or gaiji_image_char(a.get("src") or "")
+        if ch is None:
+            ch = PLACEHOLDER
+            self.unread["placeholder"] += 1
+        self.unread["markup"] += len(alt) - len(ch)
+        self._emit(ch)
+
+    def _end_note(self, note: str) -> None:
+        """A notes span just closed: a gaiji if a ※ came right before it, else a dropped note."""
+        if self.kome and note.startswith("［＃") and note.endswith("］"):
+            ch = gaiji_char(note[2:-1])
+            if ch is None:
+                ch = PLACEHOLDER
+                self.unread["placeholder"] += 1
+            last = self.out[-1]
+            self.out[-1] = last[:-1] + ch          # the ※ becomes the character
+            self.unread["markup"] += len(note) + 1 - len(ch)
+        else:
+            self.unread["markup"] += len(note)
+        self.kome = False
+
+
+def html_work(text: str) -> tuple[Optional[str], Counter]:
+    """(the work's text, what was not emitted by reason) of an XHTML page; text None when the
+    page has no ``div.main_text`` (then every character is counted as boilerplate)."""
+    p = _Work()
+    p.feed(text)
+    p.close()
+    if not p.seen_main:
+        return None, p.unread
+    body = "".join(p.out)
+    for kunoji, mark in (("／″＼", "〴〵"), ("／＼", "〳〵")):
+        n = body.count(kunoji)
+        if n:
+            body = body.replace(kunoji, mark)
+            p.unread["markup"] += n * (len(kunoji) - len(mark))
+    return body.strip("\n"), p.unread

@@ -1,0 +1,98 @@
+"""The ``aozora`` reader on Aozora Bunko's XHTML pages: the same work as from its text file.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_aozora_html.py
+
+The two real pages (tests/assets/corpus/real/SOURCES.md) are the XHTML that Aozora's converter
+made of two works whose text files are also samples here; the reader must give the same text
+from both forms, and account for every character of the page. Markup the pages lack is tested
+on snippets written as aozora2html's tag templates write them.
+"""
+import html
+import re
+from pathlib import Path
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.readers.aozora_html import html_work, is_html
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+PAIRS = [(R / "aozora_112_15227.html", R / "aozora_112_ruby_3165.txt"),
+         (R / "aozora_52944_42917.html", R / "aozora_52944_txt_42720.txt")]
+
+
+def one(path):
+    (rec,) = read(Path(path), SourceConfig(name="t", reader="aozora", paths=[str(path)]), 8_000_000)
+    return rec
+
+
+def page_chars(raw: str) -> int:
+    """Characters of a page's text and alt values, line breaks aside, counted without the reader:
+    comments out, tags out (their alt values counted), entities decoded."""
+    raw = re.sub(r"<!--.*?-->", "", raw, flags=re.S)
+    alts = sum(len(html.unescape(a)) for a in re.findall(r'\balt="([^"]*)"', raw))
+    text = html.unescape(re.sub(r"<[^>]*>", "", raw))
+    return len(text.replace("\r", "").replace("\n", "")) + alts
+
+
+def test_a_page_gives_the_text_of_the_works_text_file():
+    for page, txt in PAIRS:
+        a, b = one(page), one(txt)
+        assert a.error is None and a.text == b.text, page.name
+        assert a.unread.get("ruby", 0) == b.unread.get("ruby", 0), page.name   # the same readings dropped
+
+
+def test_every_character_of_a_page_is_accounted_for():
+    for page, _ in PAIRS:
+        rec = one(page)
+        raw = page.read_bytes().decode("cp932")
+        counted = len(rec.text.replace("\n", "")) + sum(v for k, v in rec.unread.items() if k != "placeholder")
+        assert counted == page_chars(raw), page.name
+        assert rec.unread["boilerplate"] > 400          # title, 底本/入力/校正, 表記について
+
+
+def test_gaiji_accents_and_notes_on_the_real_pages():
+    noro = one(R / "aozora_112_15227.html").text
+    assert "繁雑な日本の étiquette も" in noro and noro.count("étranger") == 2    # gaiji/1-09/1-09-63.png
+    assert "のろまにんぎょう" not in noro and "（" + "のろま" not in noro             # <rt>, <rp> dropped
+    assert noro.endswith("（大正五年七月十八日）") and "底本" not in noro and "野呂松人形\n" not in noro[:6]
+    tazan = one(R / "aozora_52944_42917.html").text
+    assert tazan.startswith("濹上子晩酌シテ")                      # 第3水準1-87-25 from the alt text
+    assert "傖父" in tazan                                       # 第4水準2-1-77
+    assert "然\u98c0然" in tazan                                  # ※ + notes span with U+98C0
+    assert not re.search("[※［＃］<>]", tazan) and "入力：" not in tazan
+
+
+SNIPPET = ('<?xml version="1.0" encoding="Shift_JIS"?>\n<html xmlns="http://www.w3.org/1999/xhtml">\n<body>\n'
+           '<div class="metadata">\n<h1 class="title">題</h1>\n<h2 class="author">著者</h2>\n</div>\n'
+           '<div class="main_text"><br />\n'
+           '<h3 class="o-midashi"><a class="midashi_anchor" id="midashi10">第一章</a></h3>\n'
+           '学而<sub class="kaeriten">一</sub>時習<sup class="okurigana">ス</sup>之<br />\n'
+           '<img class="illustration" width="200" height="300" src="fig1_01.png" alt="挿絵（fig1_01.png）" />'
+           '<span class="caption">図一</span><br />\n'
+           '<img src="../../../gaiji/1-07/1-07-82.png" alt="※(濁点付き片仮名「ワ」、1-07-82)" class="gaiji" />'
+           'イン、<img src="../../../gaiji/others/x.png" alt="※(「口＋世」)" class="gaiji" />、'
+           'いろ／＼、しみ／″＼<span class="notes">［＃「しみ」に傍点］</span><br />\n'
+           '<div class="jisage_2" style="margin-left: 2em">字下げの行<br />\n</div>\n'
+           '</div>\n<div class="bibliographical_information">\n底本：「某」<br />\n入力：某<br />\n</div>\n'
+           '</body>\n</html>\n')
+
+
+def test_markup_of_aozora2html_templates():
+    assert is_html(SNIPPET) and not is_html("底本：「<html>」")
+    text, unread = html_work(SNIPPET)
+    assert text == "第一章\n学而時習之\n図一\nヷイン、〓、いろ〳〵、しみ〴〵\n字下げの行"
+    assert unread["placeholder"] == 1
+    assert unread["boilerplate"] == len("題著者底本：「某」入力：某")
+    assert counted_equal(SNIPPET, text, unread)
+
+
+def counted_equal(raw, text, unread) -> bool:
+    return len(text.replace("\n", "")) + sum(v for k, v in unread.items() if k != "placeholder") == page_chars(raw)
+
+
+def test_a_page_without_main_text_is_bad_input(tmp_path):
+    p = tmp_path / "index.html"
+    p.write_bytes('<?xml version="1.0"?>\n<html><body><p>作家別作品リスト</p></body></html>\n'.encode("cp932"))
+    rec = one(p)
+    assert rec.text is None and "main_text" in rec.error
