@@ -1,10 +1,10 @@
 """Aozora Bunko text reader: one work per file, Aozora's markup turned into plain text.
 
+    python -m jiniac_hpc.corpus.readers aozora tests/assets/corpus/real/aozora_52944_txt_42720.txt
+
 A file that is the work's XHTML page instead is read by :mod:`~jiniac_hpc.corpus.readers.aozora_html`
 (the same text comes out); the gaiji and accent notation both forms share is in
 :mod:`~jiniac_hpc.corpus.readers.aozora_gaiji`.
-
-    python -m jiniac_hpc.corpus.readers aozora tests/assets/corpus/real/aozora_52944_txt_42720.txt
 
 What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annotation/):
 
