@@ -4,6 +4,7 @@
 """
 import io
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,47 @@ def test_egov_schema_corners_no_real_sample_shows(tmp_path):
     assert "注この法律を公布する。" in lines
     assert lines[-4:] == ["目次を次のように改める。", "第一章\u3000総則", "（第一条）", "傍線の後の文字\u3000漢2"]
     assert r.unread == {"toc": 2, "ruby": 2}          # the law's own 目次 label, the reading かん
+
+
+# The QuoteStruct of 電波法 附則第十六項 (two items, the second with イ/ロ subitems), e-Gov markup as
+# a detectVariableReferences test of yamachig/Lawtext embeds it in its law text;
+# the law around it is written here.
+DENPA_QUOTE = (
+    "<QuoteStruct><Item Num=\"12_4\"><ItemTitle>十二の四</ItemTitle><ItemSentence><Sentence>大規模な自然災害が発生した場合"
+    "においても、地上基幹放送又は移動受信用地上基幹放送の業務に用いられる電気通信設備の損壊又は故障により当該業務に著しい支障を"
+    "及ぼさないようにするために行われる当該電気通信設備（当該電気通信設備と一体として設置される総務省令で定める附属設備並びに"
+    "当該電気通信設備及び当該附属設備を設置するために必要な工作物を含む。）の整備（放送法第百十一条第一項の総務省令で定める技術"
+    "基準又は同法第百二十一条第一項の総務省令で定める技術基準に適合させるために行われるものを除く。）のための補助金の交付"
+    "</Sentence></ItemSentence></Item><Item Num=\"12_5\"><ItemTitle>十二の五</ItemTitle><ItemSentence><Sentence>電波法及び"
+    "電気通信事業法の一部を改正する法律（平成二十九年法律第二十七号）附則第一条第一号に掲げる規定の施行の日の前日（以下この号に"
+    "おいて「基準日」という。）において設置されているイに掲げる衛星基幹放送（放送法第二条第十三号の衛星基幹放送をいう。以下この"
+    "号において同じ。）の受信を目的とする受信設備（基準日において第三章に定める技術基準に適合していないものを除き、増幅器及び配線"
+    "並びに分配器、接続子その他の配線のために必要な器具に限る。）であつて、ロに掲げる衛星基幹放送の電波を受けるための空中線を接続"
+    "した場合に当該技術基準に適合しないこととなるものについて、当該技術基準に適合させるために行われる改修のための補助金の交付"
+    "その他の必要な援助</Sentence></ItemSentence><Subitem1 Num=\"1\"><Subitem1Title>イ</Subitem1Title><Subitem1Sentence>"
+    "<Sentence>基準日において行われている衛星基幹放送であつて、基準日の翌日以後引き続き行われるもの（実験等無線局を用いて行われる"
+    "ものを除く。）</Sentence></Subitem1Sentence></Subitem1><Subitem1 Num=\"2\"><Subitem1Title>ロ</Subitem1Title>"
+    "<Subitem1Sentence><Sentence>基準日の翌日以後にイに掲げる衛星基幹放送と同時に行われる衛星基幹放送であつて、イに掲げる衛星"
+    "基幹放送に使用される電波と周波数が同一で、かつ、電界の回転の方向が反対である電波を使用して行われるもの</Sentence>"
+    "</Subitem1Sentence></Subitem1></Item></QuoteStruct>")
+
+
+def test_egov_quoted_items_keep_their_titles_apart(tmp_path):
+    law = ("<Law Era='Showa' Year='25' Num='131' LawType='Act' Lang='ja'><LawNum>昭和二十五年法律第百三十一号</LawNum>"
+           "<LawBody><LawTitle>電波法</LawTitle><MainProvision><Paragraph Num='1'><ParagraphNum/><ParagraphSentence>"
+           "<Sentence>本則。</Sentence></ParagraphSentence></Paragraph></MainProvision><SupplProvision Extract='true'>"
+           "<Paragraph Num='16'><ParagraphNum>１６</ParagraphNum><ParagraphSentence><Sentence>同項中「補助金の交付」"
+           f"とあるのは、「{DENPA_QUOTE}」とする。</Sentence></ParagraphSentence></Paragraph></SupplProvision></LawBody></Law>")
+    f = tmp_path / "denpa.xml"
+    f.write_text(law, encoding="utf-8")
+    (r,) = recs("egov_xml", f)
+    line = r.text.split("\n")[-1]
+    assert line.startswith("１６\u3000同項中「補助金の交付」とあるのは、「十二の四\u3000大規模な自然災害")
+    assert "のための補助金の交付\u3000十二の五\u3000電波法及び" in line
+    assert "必要な援助\u3000イ\u3000基準日において" in line and "除く。）\u3000ロ\u3000基準日の翌日" in line
+    assert line.endswith("反対である電波を使用して行われるもの」とする。")
+    quoted = "".join(ET.fromstring(DENPA_QUOTE).itertext())
+    assert line.replace("\u3000", "").count(quoted) == 1            # every character, in order
 
 
 def test_squad_jsquad_contexts():

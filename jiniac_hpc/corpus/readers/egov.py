@@ -65,6 +65,8 @@ class _Law:
     # --- inline text ------------------------------------------------------------------------
     def inline(self, el) -> str:
         """The text of ``el`` with ruby readings left out (and counted)."""
+        if el.tag == "QuoteStruct" and any(c.tag not in INLINE and c.tag != "Sentence" for c in el):
+            return self.quote(el)
         out = [el.text or ""]
         for c in el:
             if c.tag == "Rt":
@@ -73,6 +75,16 @@ class _Law:
                 out.append(self.inline(c))
             out.append(c.tail or "")
         return "".join(out)
+
+    def quote(self, el) -> str:
+        """A QuoteStruct that quotes structure (items with their titles, a table, paragraphs), as an
+        amendment's 「…」とあるのは「…」 does: each part its own run, joined by a full-width space
+        (run together, 十二の四 would glue to its sentence and one item to the next)."""
+        parts = [(el.text or "").strip()]
+        for c in el:
+            parts.append(self.inline(c).strip() if c.tag in INLINE or c.tag == "Sentence" else self.text_of(c))
+            parts.append((c.tail or "").strip())
+        return SEP.join(p for p in parts if p)
 
     def sentences(self, el) -> str:
         """A *Sentence container: its Sentences run together; Columns joined by a full-width space."""
