@@ -232,3 +232,20 @@ def test_thresholds_are_config():
     assert s.filter_config(FilterConfig(min_chars=20)).min_chars == 5
     with pytest.raises(ValueError, match="thresholds: unknown threshold"):
         src(thresholds={"min_char": 5})
+
+
+def test_markup_is_not_plain_text(tmp_path):
+    """An HTML page given to the text or gutenberg reader is a bad-input record, not tags in the corpus."""
+    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><title>The Project Gutenberg eBook of X</title></head><body>\n"
+            "<section id=\"pg-header\"><div>*** START OF THE PROJECT GUTENBERG EBOOK X ***</div></section>\n"
+            "<p>It was a <i>dark</i> night.</p></body></html>\n")
+    for name, data in (("pg.html", page.encode()), ("law.xml", "\ufeff<?xml version='1.0'?><Law/>".encode())):
+        f = tmp_path / name
+        f.write_bytes(data)
+        (t,) = recs("text", f)
+        assert t.text is None and "XML/HTML document" in t.error, name
+    (g,) = recs("gutenberg", tmp_path / "pg.html")
+    assert g.text is None and "plain-text edition" in g.error
+    plain = tmp_path / "note.txt"
+    plain.write_text("<3 is a heart, and <html> is a tag name.\n")
+    assert [r.text for r in recs("text", plain)] == ["<3 is a heart, and <html> is a tag name."]

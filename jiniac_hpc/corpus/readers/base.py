@@ -52,6 +52,15 @@ def sniff_binary(head: bytes) -> Optional[str]:
     return None
 
 
+_MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml\b|<!doctype\s+html|<html\b)", re.I)
+
+
+def sniff_markup(head: bytes) -> Optional[str]:
+    """Why ``head`` is an XML/HTML document rather than plain text (its tags would become
+    text), or None."""
+    return "an XML/HTML document (its markup would be read as text)" if _MARKUP.match(head[:1024]) else None
+
+
 def count_raw(path: Path) -> int:
     """Decompressed bytes of ``path`` (the raw input a reader sees), streamed in 1 MiB reads."""
     n = 0
@@ -135,10 +144,11 @@ def _checked(n: int, text, limit: int) -> Record:
 
 def open_text(path: Path, encoding: str) -> IO[str]:
     """A text stream; 'auto' tries UTF-8 on the first 64 KiB and falls back to cp932 (Shift_JIS).
-    Raises :class:`BadInput` for a binary file (PDF, ZIP, NUL bytes), which no text codec reads."""
+    Raises :class:`BadInput` for a binary file (PDF, ZIP, NUL bytes), which no text codec reads,
+    and for an XML/HTML document, whose tags a plain-text reader would keep as text."""
     with open_binary(path) as fh:
         head = fh.read(1 << 16)
-    why = sniff_binary(head)
+    why = sniff_binary(head) or sniff_markup(head)
     if why:
         raise BadInput(why)
     if encoding == "auto":

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import BadInput, Record, open_binary, sniff_binary
+from jiniac_hpc.corpus.readers.base import BadInput, Record, open_binary, sniff_binary, sniff_markup
 
 _START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)"
                     r"|^\s*\*END\*?\s*THE SMALL PRINT", re.I)
@@ -55,6 +55,9 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     why = sniff_binary(raw[:1 << 16])
     if why:
         raise BadInput(why)
+    if sniff_markup(raw):
+        raise BadInput("an HTML page (Project Gutenberg's HTML edition?): this reader reads the plain-text "
+                       "edition (.txt)")
     try:
         text, encoding = _decode(raw, src.encoding)
     except UnicodeDecodeError as e:
