@@ -266,14 +266,17 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         line = data[:e.start].count(b"\n") + 1
         yield Record(1, None, f"undecodable text ({e.encoding}) at line {line}: {e.reason}", size)
         return
+    unread: Counter = Counter()
     if is_html(text):
-        body, unread = html_work(text)
+        body, unread, whole_page = html_work(text)
         if body is None:
-            yield Record(1, None, "XHTML without Aozora's <div class=\"main_text\">; not an Aozora Bunko page", size)
-        else:
+            yield Record(1, None, "HTML without a <body>; not an Aozora Bunko page", size)
+            return
+        if not whole_page:
             yield Record(1, body, None, size, meta={"jis_x0213_lines": x0213} if x0213 else {},
                          unread={k: v for k, v in unread.items() if v})
-        return
+            return
+        text = body      # an old page: its lines hold the header and footer, as a text file's do
     lines = text.splitlines()
     start = _body_start(lines)
     end = _footer_start(lines, start)
@@ -281,8 +284,7 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         yield Record(1, None, "no Aozora footer (底本：, 入力：, 校正：, ［＃本文終わり］ or 青空文庫作成ファイル); "
                               "not an Aozora Bunko text", size)
         return
-    unread: Counter = Counter()
-    unread["boilerplate"] = sum(len(x) for x in lines[:start]) + sum(len(x) for x in lines[end:])
+    unread["boilerplate"] += sum(len(x) for x in lines[:start]) + sum(len(x) for x in lines[end:])
     body = "\n".join(_clean_line(x, unread) for x in lines[start:end]).strip("\n")
     yield Record(1, body, None, size, meta={"jis_x0213_lines": x0213} if x0213 else {},
                  unread={k: v for k, v in unread.items() if v})

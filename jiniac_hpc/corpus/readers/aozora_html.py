@@ -19,7 +19,13 @@ things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.reade
 - other ``notes`` spans (［＃…］), ``<rp>`` brackets, 返り点 ``<sub class="kaeriten">``, 送り仮名
   ``<sup class="okurigana">`` and the ``alt`` of illustrations are ``unread['markup']``; ruby
   readings ``<rt>`` are ``unread['ruby']``, the base text ``<rb>`` is kept; emphasis, captions
-  and headings keep their text; くの字点 ``／＼`` / ``／″＼`` become ``〳〵`` / ``〴〵``.
+  and headings keep their text (a 同行見出し, class ``dogyo-*``, on the line of the text after
+  it); くの字点 ``／＼`` / ``／″＼`` become ``〳〵`` / ``〴〵``;
+- 割り注 ``<span class="warichu">（…）</span>``: the brackets aozora2html adds inside the span are
+  markup; a ``chitsuki`` div opened mid-line (［＃地付き］ after text) continues that line;
+- a page from before aozora2html (upper-case HTML, no ``main_text``: title, work and 底本
+  footer all in ``<body>``) is turned into lines the same way, and the reader then finds its
+  header and footer as in a text file.
 
 The same sum holds as for the text form: characters of the file's text and ``alt`` values,
 line breaks aside, == characters emitted, line breaks aside, + unread markup, ruby and
@@ -47,8 +53,9 @@ def is_html(text: str) -> bool:
 class _Work(HTMLParser):
     """Collects the text of ``div.main_text`` and counts everything else (see the module doc)."""
 
-    def __init__(self):
+    def __init__(self, container: str = "main_text"):
         super().__init__(convert_charrefs=True)
+        self.container = container  # "main_text" (the div), or "body" for pages that predate it
         self.out: list[str] = []
         self.unread: Counter = Counter()
         self.depth = 0            # open divs of main_text, itself included; 0: outside the work
@@ -56,6 +63,8 @@ class _Work(HTMLParser):
         self.skip: list[tuple[str, str]] = []   # open elements whose text is not emitted: (tag, reason)
         self.note: Optional[list[str]] = None   # text of the open notes span
         self.kome = False          # the last thing emitted was a ※ from the text (a gaiji note may follow)
+        self.spans: list[tuple[bool, int]] = []   # open spans of the work: (a 割り注?, where its text starts)
+        self.heads: list[bool] = []                # open headings: a 同行見出し (on the line of the text after it)?
 
     # -- helpers ------------------------------------------------------------------------------
     def _emit(self, s: str) -> None:
@@ -72,7 +81,8 @@ class _Work(HTMLParser):
         a = dict(attrs)
         classes = set((a.get("class") or "").split())
         if self.depth == 0:
-            if tag == "div" and "main_text" in classes and not self.seen_main:
+            if not self.seen_main and ((tag == "div" and "main_text" in classes and self.container == "main_text")
+                                       or (tag == "body" and self.container == "body")):
                 self.depth, self.seen_main = 1, True
             elif tag == "img" and a.get("alt"):
                 self.unread["boilerplate"] += len(a["alt"])
@@ -87,12 +97,21 @@ class _Work(HTMLParser):
         if tag == "span" and "notes" in classes:
             self.note = []
             return
+        if tag == "span":
+            self.spans.append(("warichu" in classes, len(self.out)))
+            return
         if tag in _DROPPED or (tag == "sub" and "kaeriten" in classes) or (tag == "sup" and "okurigana" in classes):
             self.skip.append((tag, _DROPPED.get(tag, "markup")))
             return
         if tag == "br":
             self.out.append("\n")
             self.kome = False
+        elif re.fullmatch(r"h[1-6]", tag):
+            self.heads.append(any(c.startswith("dogyo") for c in classes))
+            if not self.heads[-1]:
+                self._newline()
+        elif tag == "div" and any(c.startswith("chitsuki") for c in classes):
+            self.kome = False      # ［＃地付き］ mid-line: the rest of the line, set flush right
         elif tag in _BLOCKS:
             self._newline()
         elif tag == "img":
@@ -106,6 +125,9 @@ class _Work(HTMLParser):
     def handle_endtag(self, tag):
         if self.depth == 0:
             return
+        if tag == "body" and self.container == "body":
+            self.depth = 0
+            return
         if self.skip:
             if self.skip[-1][0] == tag:
                 self.skip.pop()
@@ -116,9 +138,17 @@ class _Work(HTMLParser):
             self._end_note("".join(self.note))
             self.note = None
             return
+        if tag == "span" and self.spans:
+            warichu, start = self.spans.pop()
+            if warichu:
+                self._end_warichu(start)
+            return
         if tag == "div":
             self.depth -= 1
             self._newline()
+        elif re.fullmatch(r"h[1-6]", tag):
+            if not (self.heads and self.heads.pop()):
+                self._newline()
         elif tag in _BLOCKS:
             self._newline()
 
@@ -149,6 +179,18 @@ class _Work(HTMLParser):
         self.unread["markup"] += len(alt) - len(ch)
         self._emit(ch)
 
+    def _end_warichu(self, start: int) -> None:
+        """A 割り注 closed: the （ and ） aozora2html puts inside its span (``apply_warichu``: the
+        source's own brackets stay outside it) are markup."""
+        text = "".join(self.out[start:])
+        if text.startswith("（"):
+            text = text[1:]
+            self.unread["markup"] += 1
+        if text.endswith("）"):
+            text = text[:-1]
+            self.unread["markup"] += 1
+        self.out[start:] = [text]
+
     def _end_note(self, note: str) -> None:
         """A notes span just closed: a gaiji if a ※ came right before it, else a dropped note."""
         if self.kome and note.startswith("［＃") and note.endswith("］"):
@@ -164,18 +206,26 @@ class _Work(HTMLParser):
         self.kome = False
 
 
-def html_work(text: str) -> tuple[Optional[str], Counter]:
-    """(the work's text, what was not emitted by reason) of an XHTML page; text None when the
-    page has no ``div.main_text`` (then every character is counted as boilerplate)."""
+def html_work(text: str) -> tuple[Optional[str], Counter, bool]:
+    """(the work's text, what was not emitted by reason, whole page) of an XHTML page.
+
+    A page without ``div.main_text`` (Aozora's pages from before aozora2html, upper-case HTML
+    with the title, the work and the 底本 footer all in ``<body>``) gives the text of its whole
+    body, and ``whole page`` True: the caller then finds the header and footer in it as in a
+    text file. Text None: not even a ``<body>`` (every character counted as boilerplate)."""
     p = _Work()
     p.feed(text)
     p.close()
     if not p.seen_main:
-        return None, p.unread
+        p = _Work(container="body")
+        p.feed(text)
+        p.close()
+        if not p.seen_main:
+            return None, p.unread, True
     body = "".join(p.out)
     for kunoji, mark in (("／″＼", "〴〵"), ("／＼", "〳〵")):
         n = body.count(kunoji)
         if n:
             body = body.replace(kunoji, mark)
             p.unread["markup"] += n * (len(kunoji) - len(mark))
-    return body.strip("\n"), p.unread
+    return body.strip("\n"), p.unread, p.container == "body"
