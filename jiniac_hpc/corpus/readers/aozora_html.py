@@ -43,6 +43,7 @@ from jiniac_hpc.corpus.readers.aozora_gaiji import PLACEHOLDER, gaiji_char, gaij
 _HTML_START = re.compile(r"^\ufeff?\s*(<\?xml[^>]*>\s*)?(<!doctype\s+html|<html)", re.I)
 _BLOCKS = {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "ul", "ol", "hr"}
 _DROPPED = {"rp": "markup", "rt": "ruby", "script": "markup", "style": "markup"}
+_VOID = {"br", "img", "hr", "meta", "link", "input", "wbr"}
 
 
 def is_html(text: str) -> bool:
@@ -90,9 +91,10 @@ class _Work(HTMLParser):
         if tag == "div":
             self.depth += 1
         if self.skip:
-            self.skip.append((tag, self.skip[-1][1]))
             if tag == "img" and a.get("alt"):
                 self.unread[self.skip[-1][1]] += len(a["alt"])
+            if tag not in _VOID:       # no end tag will pop it
+                self.skip.append((tag, self.skip[-1][1]))
             return
         if tag == "span" and "notes" in classes:
             self.note = []
@@ -119,7 +121,7 @@ class _Work(HTMLParser):
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
-        if tag not in ("br", "img", "hr"):
+        if tag not in _VOID:
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
