@@ -5,6 +5,7 @@
 import json
 import re
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,11 @@ def test_nested_notes_and_placeholder():
     assert aozora_clean("本文［＃「本文《ほんぶん》」に傍点］続き") == "本文続き"          # ruby inside a note
     assert aozora_clean("字《じ※［＃「てへん＋劣」、第3水準1-84-77］》と") == "字と"        # a note inside ruby
     assert aozora_clean("閉じない［＃注記") == "閉じない注記"                              # no ］: opener dropped
+    # a 割り注's two halves kept apart (a real line; ［＃改行］ is in 43 works of aozorabunko_text)
+    unread = Counter()
+    assert aozora_clean("（［＃割り注］皇紀九四五［＃改行］西暦二八五［＃割り注終わり］）", unread) == \
+        "（皇紀九四五\u3000西暦二八五）"
+    assert unread["markup"] == len("［＃割り注］［＃改行］［＃割り注終わり］") - 1
 
 
 def test_accent_decomposition():

@@ -75,7 +75,8 @@ SNIPPET = ('<?xml version="1.0" encoding="Shift_JIS"?>\n<html xmlns="http://www.
            'イン、<img src="../../../gaiji/others/x.png" alt="※(「口＋世」)" class="gaiji" />、'
            'いろ／＼、しみ／″＼<span class="notes">［＃「しみ」に傍点］</span><br />\n'
            '<div class="jisage_2" style="margin-left: 2em">字下げの行<br />\n</div>\n'
-           '唯御送り<span class="warichu">（但万国公法。）</span>難有、注<span class="warichu">（割注）</span>）<br />\n'
+           '唯御送り<span class="warichu">（但万国公法。）</span>難有、注<span class="warichu">（割注）</span>）'
+           '<span class="warichu">（皇紀九四五<span class="notes">［＃改行］</span>西暦二八五）</span><br />\n'
            '秋山先生<div class="chitsuki_0" style="text-align:right; margin-right: 0em">才谷</div>\n'
            '<ruby><rb>振</rb><rp>（</rp><rt>ふ<img src="../../../gaiji/1-02/1-02-22.png" alt="※(「ゝ」、1-2-22)" class="gaiji" /></rt>'
            '<rp>）</rp></ruby>仮名の後<br />\n'
@@ -91,7 +92,7 @@ def test_markup_of_aozora2html_templates():
     # 割り注: the brackets aozora2html adds inside the span are markup, a bracket of the source outside
     # it stays; 地付き mid-line continues the line, as ［＃地付き］ does in the text form, and so does
     # the text after a 同行見出し
-    assert text == "第一章\n学而時習之\n図一\nヷイン、〓、いろ〳〵、しみ〴〵\n字下げの行\n唯御送り但万国公法。難有、注割注）\n秋山先生才谷\n振仮名の後\n痴人の懺悔　本文"
+    assert text == "第一章\n学而時習之\n図一\nヷイン、〓、いろ〳〵、しみ〴〵\n字下げの行\n唯御送り但万国公法。難有、注割注）皇紀九四五\u3000西暦二八五\n秋山先生才谷\n振仮名の後\n痴人の懺悔　本文"
     assert unread["placeholder"] == 1
     assert unread["boilerplate"] == len("題著者底本：「某」入力：某")
     assert counted_equal(SNIPPET, text, unread)

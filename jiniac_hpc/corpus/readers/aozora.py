@@ -24,7 +24,8 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   page and line) becomes ``〓`` (GETA MARK), counted in ``unread['placeholder']``;
 - a rule of dashes or ``=`` inside the work (a section break) is dropped: ``unread['markup']``;
 - every other ``［＃…］`` note (nested notes included, matched bracket by bracket) is dropped, the
-  text it annotates is kept: ``unread['markup']``;
+  text it annotates is kept: ``unread['markup']``; ``［＃改行］`` (a break inside a line, mostly
+  between a 割り注's two halves) becomes a full-width space;
 - ruby ``《…》`` and the ruby start mark ``｜`` are dropped: the reading in ``unread['ruby']``, the
   brackets and ``｜`` in ``unread['markup']``; ruby on a gaiji stays a dropped reading;
 - accent decomposition ``〔e'tiquette〕`` becomes ``étiquette`` per Aozora's accent table (the
@@ -47,7 +48,8 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.aozora_gaiji import ACCENTS, PLACEHOLDER, accent_decompose, gaiji_char, jis_x0213
+from jiniac_hpc.corpus.readers.aozora_gaiji import (ACCENTS, BREAK, BREAK_NOTE, PLACEHOLDER, accent_decompose, gaiji_char,
+                                                    jis_x0213)
 from jiniac_hpc.corpus.readers.aozora_html import html_work, is_html
 from jiniac_hpc.corpus.readers.base import Record, open_binary
 
@@ -119,6 +121,9 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
         if c == "［" and line.startswith("＃", i + 1):
             j = _note_end(line, i)
             j = j if j > 0 else i + 2    # an unclosed note: drop its opener, keep the text
+            if line.startswith(BREAK_NOTE, i):   # the two halves of a 割り注 would run together
+                out.append(BREAK)
+                unread["markup"] -= len(BREAK)
             unread["markup"] += j - i
             i = j
             continue

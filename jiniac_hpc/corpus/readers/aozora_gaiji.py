@@ -1,4 +1,4 @@
-"""Aozora Bunko's gaiji and accent notation, shared by the text and XHTML forms of a work.
+"""Aozora Bunko's gaiji and accent notation (and the 改行 note), shared by the text and XHTML forms.
 
     python -m pytest tests/test_corpus_aozora.py -k gaiji
 
@@ -16,6 +16,7 @@ import unicodedata
 from typing import Optional
 
 PLACEHOLDER = "〓"   # Aozora's own stand-in for a character no character set has
+BREAK_NOTE, BREAK = "［＃改行］", "\u3000"   # a break inside a line (mostly a 割り注's): a full-width space
 
 _QUOTED = re.compile(r"「[^「」]*」")
 _LEVEL = re.compile(r"第[34３４]水準\s*([12])-(\d{1,2})-(\d{1,2})(?!\d)")

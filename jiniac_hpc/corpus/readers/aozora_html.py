@@ -38,7 +38,7 @@ from collections import Counter
 from html.parser import HTMLParser
 from typing import Optional
 
-from jiniac_hpc.corpus.readers.aozora_gaiji import PLACEHOLDER, gaiji_char, gaiji_image_char
+from jiniac_hpc.corpus.readers.aozora_gaiji import BREAK, BREAK_NOTE, PLACEHOLDER, gaiji_char, gaiji_image_char
 
 _HTML_START = re.compile(r"^\ufeff?\s*(<\?xml[^>]*>\s*)?(<!doctype\s+html|<html)", re.I)
 _BLOCKS = {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "ul", "ol", "hr"}
@@ -203,6 +203,9 @@ class _Work(HTMLParser):
             last = self.out[-1]
             self.out[-1] = last[:-1] + ch          # the ※ becomes the character
             self.unread["markup"] += len(note) + 1 - len(ch)
+        elif note == BREAK_NOTE:            # as the text form: the halves of a 割り注 kept apart
+            self._emit(BREAK)
+            self.unread["markup"] += len(note) - len(BREAK)
         else:
             self.unread["markup"] += len(note)
         self.kome = False
