@@ -58,7 +58,8 @@ class SlurmBackend(Backend):
                           output=spec.output.replace("%j", "%A_%a"), error=spec.error.replace("%j", "%A_%a"))
 
     def render(self, sub: Submission, size: int = 1) -> str:
-        """The exact script :meth:`submit` sends for ``size`` calls."""
+        """The exact script :meth:`submit` sends for ``size`` calls (more than the site's
+        MaxArraySize go as several such scripts, each of at most that many tasks)."""
         return render_sbatch(self.spec(sub, size))
 
     def submit(self, sub: Submission, calls: Sequence[Any]) -> list[core.Job]:
