@@ -44,8 +44,9 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
 
     A file inside a ZIP archive (``books.zip::a.txt``) is read like a file of its own; an image in
     an archive (Aozora Bunko ships a work's illustrations in its ZIP) is one document dropped as
-    ``image`` (its bytes count in the input, no text). An archive the manifest could not open is
-    one bad-input record."""
+    ``image``, and a PDF in an archive read by another reader (the e-Gov bulk download holds the
+    PDFs of some appendices beside the XML) one dropped as ``pdf`` (their bytes count in the
+    input, no text). An archive the manifest could not open is one bad-input record."""
     pos = 0
     try:
         if str(path).lower().endswith(".zip") and archive_member(path) is None:
@@ -53,9 +54,11 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             raise BadInput("a ZIP archive is read file by file: list it in the manifest (expand_inputs)")
         if archive_member(path) is not None:
             with open_binary(path) as fh:
-                if fh.read(8).startswith(IMAGE_MAGIC):
-                    yield Record(1, None, skip="image")
-                    return
+                head = fh.read(8)
+            kind = "image" if head.startswith(IMAGE_MAGIC) else "pdf" if head.startswith(b"%PDF-") else None
+            if kind and not (kind == "pdf" and src.reader == "pdf"):
+                yield Record(1, None, skip=kind)
+                return
         for rec in READER_FUNCS[src.reader](path, src, limit):
             pos = rec.pos
             yield rec
