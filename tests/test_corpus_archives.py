@@ -67,6 +67,10 @@ def test_a_member_reads_as_the_unpacked_file(tmp_path):
     for p in LAWS:
         assert texts("egov_xml", f"{laws}::{p.stem}/{p.name}") == texts("egov_xml", p)
     assert texts("aozora", f"{aozora}::fig395_01.png") == [(None, None, "image", {})]
+    empty = tmp_path / "empty.zip"
+    zipfile.ZipFile(empty, "w").close()
+    assert sh._archive_files(str(empty)) == [str(empty)]          # kept whole, so its task reports it
+    assert texts("aozora", empty) == [(None, "unreadable as aozora: a ZIP archive with no files in it", None, {})]
 
 
 def test_corpus_stage_reads_archives_file_by_file_and_counts_every_byte(tmp_path):

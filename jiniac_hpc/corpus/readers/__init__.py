@@ -49,10 +49,11 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     input, no text). An archive the manifest could not open is one bad-input record."""
     pos = 0
     try:
-        if str(path).lower().endswith(".zip") and archive_member(path) is None:
-            zipfile.ZipFile(path).close()      # raises why the manifest could not list it
-            raise BadInput("a ZIP archive is read file by file: list it in the manifest (expand_inputs)")
-        if archive_member(path) is not None:
+        member = archive_member(path)
+        if member is None and str(path).lower().endswith(".zip"):
+            zipfile.ZipFile(path).close()      # raises why the manifest could not list its files
+            raise BadInput("a ZIP archive with no files in it")   # the one archive the manifest keeps whole
+        if member is not None:
             with open_binary(path) as fh:
                 head = fh.read(8)
             kind = "image" if head.startswith(IMAGE_MAGIC) else "pdf" if head.startswith(b"%PDF-") else None

@@ -48,8 +48,8 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.aozora_gaiji import (ACCENTS, BREAK, BREAK_NOTE, PLACEHOLDER, accent_decompose, gaiji_char,
-                                                    jis_x0213)
+from jiniac_hpc.corpus.readers.aozora_gaiji import (ACCENTS, BREAK, BREAK_NOTE, PLACEHOLDER, accent_decompose,
+                                                    char_or_placeholder, gaiji_char, jis_x0213)
 from jiniac_hpc.corpus.readers.aozora_html import html_work, is_html
 from jiniac_hpc.corpus.readers.base import Record, open_binary
 
@@ -110,10 +110,7 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
         if c == "※" and line.startswith("［＃", i + 1):
             j = _note_end(line, i + 1)
             if j > 0:
-                ch = gaiji_char(line[i + 3:j - 1])
-                if ch is None:
-                    ch = PLACEHOLDER
-                    unread["placeholder"] += 1
+                ch = char_or_placeholder(gaiji_char(line[i + 3:j - 1]), unread)
                 out.append(ch)
                 unread["markup"] += (j - i) - len(ch)
                 i = j

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from typing import Optional
 
 PLACEHOLDER = "〓"   # Aozora's own stand-in for a character no character set has
@@ -76,6 +77,14 @@ def gaiji_image_char(src: str) -> Optional[str]:
     (``../../../gaiji/1-09/1-09-63.png`` is JIS X 0213 1-9-63, é), or None."""
     m = _IMAGE.search(src)
     return jis_x0213(*map(int, m.groups())) if m else None
+
+
+def char_or_placeholder(ch: Optional[str], unread: Counter) -> str:
+    """``ch``, or ``〓`` for a gaiji whose note names no code (counted in ``unread['placeholder']``)."""
+    if ch is None:
+        unread["placeholder"] += 1
+        return PLACEHOLDER
+    return ch
 
 
 def accent_decompose(span: str) -> Optional[str]:

@@ -38,7 +38,7 @@ from collections import Counter
 from html.parser import HTMLParser
 from typing import Optional
 
-from jiniac_hpc.corpus.readers.aozora_gaiji import BREAK, BREAK_NOTE, PLACEHOLDER, gaiji_char, gaiji_image_char
+from jiniac_hpc.corpus.readers.aozora_gaiji import BREAK, BREAK_NOTE, char_or_placeholder, gaiji_char, gaiji_image_char
 
 _HTML_START = re.compile(r"^\ufeff?\s*(<\?xml[^>]*>\s*)?(<!doctype\s+html|<html)", re.I)
 _BLOCKS = {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "ul", "ol", "hr"}
@@ -174,10 +174,7 @@ class _Work(HTMLParser):
             self.unread["markup"] += len(alt)
             return
         name = alt[2:-1] if alt.startswith("※(") and alt.endswith(")") else alt
-        ch = gaiji_char(name) or gaiji_image_char(a.get("src") or "")
-        if ch is None:
-            ch = PLACEHOLDER
-            self.unread["placeholder"] += 1
+        ch = char_or_placeholder(gaiji_char(name) or gaiji_image_char(a.get("src") or ""), self.unread)
         self.unread["markup"] += len(alt) - len(ch)
         self._emit(ch)
 
@@ -196,10 +193,7 @@ class _Work(HTMLParser):
     def _end_note(self, note: str) -> None:
         """A notes span just closed: a gaiji if a ※ came right before it, else a dropped note."""
         if self.kome and note.startswith("［＃") and note.endswith("］"):
-            ch = gaiji_char(note[2:-1])
-            if ch is None:
-                ch = PLACEHOLDER
-                self.unread["placeholder"] += 1
+            ch = char_or_placeholder(gaiji_char(note[2:-1]), self.unread)
             last = self.out[-1]
             self.out[-1] = last[:-1] + ch          # the ※ becomes the character
             self.unread["markup"] += len(note) + 1 - len(ch)

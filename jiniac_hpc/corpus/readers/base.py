@@ -39,7 +39,8 @@ class BadInput(ValueError):
 
 
 BINARY_MAGIC = {b"%PDF-": "a PDF", b"PK\x03\x04": "a ZIP/Office file", b"\x89PNG": "a PNG image",
-                b"\xff\xd8\xff": "a JPEG image", b"PAR1": "a Parquet file", b"\x7fELF": "an executable"}
+                b"\xff\xd8\xff": "a JPEG image", b"GIF87a": "a GIF image", b"GIF89a": "a GIF image",
+                b"PAR1": "a Parquet file", b"\x7fELF": "an executable"}
 
 
 def sniff_binary(head: bytes) -> Optional[str]:
@@ -74,7 +75,7 @@ def count_raw(path: Path) -> int:
 #: download ship their texts). The corpus manifest lists each file of an archive as its own input.
 MEMBER_SEP = "::"
 _MEMBER = re.compile(r"^(.+?\.zip)::(.+)$", re.I | re.S)
-IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+IMAGE_MAGIC = tuple(m for m, what in BINARY_MAGIC.items() if what.endswith(" image"))
 
 
 def archive_member(path: Union[str, Path]) -> Optional[tuple[str, str]]:

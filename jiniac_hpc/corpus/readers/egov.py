@@ -82,7 +82,7 @@ class _Law:
         (run together, 十二の四 would glue to its sentence and one item to the next)."""
         parts = [(el.text or "").strip()]
         for c in el:
-            parts.append(self.inline(c).strip() if c.tag in INLINE or c.tag == "Sentence" else self.text_of(c))
+            parts.append(self.text_of(c))
             parts.append((c.tail or "").strip())
         return SEP.join(p for p in parts if p)
 
