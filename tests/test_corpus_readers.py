@@ -235,7 +235,8 @@ def test_thresholds_are_config():
 
 
 def test_markup_is_not_plain_text(tmp_path):
-    """An HTML page given to the text or gutenberg reader is a bad-input record, not tags in the corpus."""
+    """An HTML page given to the text reader is a bad-input record, not tags in the corpus; the
+    gutenberg reader reads PG's HTML edition as a page (tests/test_corpus_gutenberg_html.py)."""
     page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><title>The Project Gutenberg eBook of X</title></head><body>\n"
             "<section id=\"pg-header\"><div>*** START OF THE PROJECT GUTENBERG EBOOK X ***</div></section>\n"
             "<p>It was a <i>dark</i> night.</p></body></html>\n")
@@ -245,7 +246,7 @@ def test_markup_is_not_plain_text(tmp_path):
         (t,) = recs("text", f)
         assert t.text is None and "XML/HTML document" in t.error, name
     (g,) = recs("gutenberg", tmp_path / "pg.html")
-    assert g.text is None and "plain-text edition" in g.error
+    assert g.text == "It was a dark night." and g.meta["edition"] == "html"
     plain = tmp_path / "note.txt"
     plain.write_text("<3 is a heart, and <html> is a tag name.\n")
     assert [r.text for r in recs("text", plain)] == ["<3 is a heart, and <html> is a tag name."]

@@ -40,8 +40,9 @@ READER_DOCS = {
     "squad": ("SQuAD-style JSON (JSQuAD): one document a data[].paragraphs[].context.", []),
     "text": ("Plain text (UTF-8 or Shift_JIS; a binary file such as a PDF is bad input): one document a file, "
              "blank-line block or line.", ["encoding", "doc_sep"]),
-    "gutenberg": ("Project Gutenberg plain text of every era: one document a book; PG header, credits, repeated "
-                  "title block and licence dropped as boilerplate.", ["encoding"]),
+    "gutenberg": ("Project Gutenberg plain text of every era, or its HTML edition (NNNN-h.htm, pgNNNN-images.html): "
+                  "one document a book; PG header, credits, repeated title block and licence dropped as "
+                  "boilerplate, a page's printed page numbers as pagenum.", ["encoding"]),
     "pdf": ("PDF (pdfminer.six; horizontal and vertical Japanese): one document a file; page numbers, running "
             "headers/footers and margin line numbers dropped; letter-spaced names and lines broken inside a "
             "sentence joined.", []),
@@ -87,7 +88,7 @@ class SourceConfig:
     lang: str = field("ja", doc=f"Language of the source: one of {list(LANGS)}.")
     text_field: str = field("text", doc="jsonl/parquet/hf_disk: the column holding the text.")
     encoding: str = field("auto", doc="aozora/text/gutenberg: 'auto' (aozora/text: UTF-8, else Shift_JIS/cp932; "
-                                      "gutenberg: the header's declared encoding, else UTF-8, else cp1252), or one of "
+                                      "gutenberg: the header's or page's declared encoding, else UTF-8, else cp1252), or one of "
                                       "'utf-8', 'cp932', 'shift_jis', 'cp1252', 'latin-1'.")
     doc_sep: Literal["file", "blank_line", "line"] = field(
         "blank_line", doc="text reader: one document per file, per blank-line block, or per line.")

@@ -1,8 +1,10 @@
-"""Project Gutenberg plain-text reader: the work without PG's header, credits and licence.
+"""Project Gutenberg reader: the work without PG's header, credits and licence.
 
     python -m jiniac_hpc.corpus.readers gutenberg tests/assets/corpus/real/gutenberg_pg1080.txt
 
-One document per file: the lines between the start marker and the end of the work. Everything
+Reads the plain-text edition and the HTML edition (a page is first turned into lines by
+:mod:`jiniac_hpc.corpus.readers.gutenberg_html`; its counts are of non-whitespace characters,
+and the record's ``edition`` says which was read). One document per file: the lines between the start marker and the end of the work. Everything
 else is Project Gutenberg's own text, counted as unread ``boilerplate``. The markers of every
 era of PG files are recognised:
 
@@ -20,7 +22,8 @@ The first paragraph that is neither starts the work.
 ``encoding: auto`` reads what the header declares ("Character set encoding: ISO-8859-1"),
 else UTF-8, else Windows-1252 (PG's older files are Latin-1 or ASCII with stray Windows
 characters; a Japanese codec would turn them into kanji); bytes none of these reads are a
-bad-input reject that names the line. A file with no start marker is not a
+bad-input reject that names the line; a page's declared charset counts first, ISO-8859-1
+read as Windows-1252 as browsers do. A file with no start marker is not a
 Project Gutenberg text: a bad-input reject (read it with the ``text`` reader).
 """
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import BadInput, Record, open_binary, sniff_binary, sniff_markup
+from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace, page_lines
 
 _START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)"
                     r"|^\s*\*END\*?\s*THE SMALL PRINT", re.I)
@@ -42,6 +46,9 @@ _CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned by|Transcribed by|E-
                      r"|This e-?(text|book) (was|is)\b)", re.I)
 _PG_TALK = re.compile(r"Project Gutenberg|\bE-?texts?\b", re.I)
 _DECLARED = re.compile(rb"^Character set encoding:\s*([A-Za-z0-9_ -]+?)\s*$", re.M | re.I)
+# charset labels a browser reads as Windows-1252 (the WHATWG Encoding Standard's list, in part)
+_WEB_LATIN = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "iso-ir-100", "cp819",
+              "windows-1252", "cp1252", "x-cp1252"}
 _LEAD_PARAGRAPHS = 12     # look no further for PG's credits than this many paragraphs
 
 
@@ -55,38 +62,48 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     why = sniff_binary(raw[:1 << 16])
     if why:
         raise BadInput(why)
-    if sniff_markup(raw):
-        raise BadInput("an HTML page (Project Gutenberg's HTML edition?): this reader reads the plain-text "
-                       "edition (.txt)")
+    html = sniff_markup(raw) is not None
     try:
-        text, encoding = _decode(raw, src.encoding)
+        text, encoding = _decode(raw, src.encoding, html)
     except UnicodeDecodeError as e:
         line = raw[:e.start].count(b"\n") + 1
         yield Record(1, None, f"undecodable text ({e.encoding}) near line {line}: {e.reason}")
         return
-    lines = text.splitlines()
+    if html:   # HTML edition: counts are of non-whitespace characters (see gutenberg_html)
+        lines, unread, _ = page_lines(text)
+        size = nonspace
+    else:      # line ends are not counted
+        lines, unread, size = text.splitlines(), {}, len
     start = next((i for i, x in enumerate(lines) if _START.match(x)), None)
     if start is None:
         yield Record(1, None, "no '*** START OF THE PROJECT GUTENBERG EBOOK' marker: not a Project Gutenberg "
-                              "text (read it with the text reader)")
+                              f"{'page' if html else 'text'} (read it with the text reader)")
         return
     end = next((i for i in range(start + 1, len(lines)) if _END.match(lines[i])), len(lines))
     body = lines[start + 1:end]
     body = body[_lead(body):]
     work = "\n".join(body).strip("\n")
-    boiler = sum(map(len, lines)) - sum(map(len, body))   # characters, line ends not counted
-    yield Record(1, work, None, len(raw), meta={"encoding": encoding.replace("utf-8-sig", "utf-8")},
-                 unread={"boilerplate": boiler})
+    unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body))
+    meta = {"encoding": encoding.replace("utf-8-sig", "utf-8"), "edition": "html" if html else "text"}
+    yield Record(1, work, None, len(raw), meta=meta, unread=unread)
 
 
-def _decode(raw: bytes, encoding: str) -> tuple[str, str]:
-    """(text, codec); raises ``UnicodeDecodeError`` (naming every codec tried) when none reads it."""
+def _decode(raw: bytes, encoding: str, html: bool = False) -> tuple[str, str]:
+    """(text, codec); raises ``UnicodeDecodeError`` (naming every codec tried) when none reads it.
+
+    A page's declared charset is read as browsers read it: ISO-8859-1 (and ASCII) as
+    Windows-1252, its superset, which PG's hand-made pages often need."""
     if encoding != "auto":
         enc = {"shift_jis": "cp932", "utf-8": "utf-8-sig"}.get(encoding, encoding)
         return raw.decode(enc), enc
-    declared = _DECLARED.search(raw[:1 << 14])
-    name = _codec(declared.group(1).decode("ascii")) if declared else None
-    tried = list(dict.fromkeys(([name] if name else []) + ["utf-8-sig", "cp1252"]))   # each codec once
+    declared = declared_charset(raw) if html else None
+    if declared is None:
+        m = _DECLARED.search(raw[:1 << 14])
+        declared = m.group(1).decode("ascii") if m else None
+    name = _codec(declared) if declared else None
+    latin = html and declared is not None and declared.lower().replace("_", "-") in _WEB_LATIN
+    first = ["cp1252", "latin-1"] if latin else [name] if name else []
+    tried = list(dict.fromkeys(first + ["utf-8-sig", "cp1252"]))   # each codec once
     for enc in tried:
         try:
             return raw.decode(enc), enc

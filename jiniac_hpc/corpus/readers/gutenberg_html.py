@@ -1,0 +1,159 @@
+"""Project Gutenberg's HTML edition (``NNNN-h.htm``, ``pgNNNN-images.html``), read by the ``gutenberg`` reader.
+
+    python -m jiniac_hpc.corpus.readers gutenberg tests/assets/corpus/real/gutenberg_17773-h.htm
+
+PG publishes most books as HTML beside the plain text, and some only as HTML. A page is turned
+into lines the way the plain-text edition lays a book out, and the ``gutenberg`` reader then finds
+PG's start/end markers, credits and licence in those lines as in a text file: PG puts them in
+the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-header`` and
+``section#pg-footer`` in the pages ebookmaker makes).
+
+- a block element (``p``, ``div``, headings, ``blockquote``, list items, table rows, ...) is a
+  paragraph of its own, set off by an empty line; ``<br>`` ends a line (a poem's lines), and a
+  second one (``<br><br>``, how many pages set stanzas apart) is an empty line;
+- outside ``<pre>``, runs of whitespace, the page's own line breaks and indentation included,
+  are one space (HTML's rule); in ``<pre>`` the lines are kept as they are;
+- in a poem (a ``div`` of class ``poem`` or ``stanza``, PG's markup for verse), each ``p`` or
+  ``div`` inside is a line, and each stanza a paragraph;
+- the cells of a table row are joined by a space;
+- page numbers (``<span class="pagenum">[Pg 12]</span>``, the printed book's pages) are
+  ``unread['pagenum']``: the plain-text edition does not have them;
+- ``<head>`` (title, style sheets), ``<script>`` and ``<style>`` are ``unread['markup']``; the
+  ``alt`` text of images (an illustration's caption, or a heading set as an image) is
+  ``unread['alt']``: a description of a picture, not the book's running text.
+
+What is counted: every non-whitespace character of the page's text (character references
+decoded) and of its ``alt`` attributes is either in a line or in ``unread``; whitespace is not
+counted, since HTML itself does not keep it.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from html.parser import HTMLParser
+from typing import Optional
+
+_BLOCKS = {"address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "div", "dl", "dt",
+           "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li",
+           "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "tfoot", "thead", "tr", "ul"}
+_CELLS = {"td", "th"}
+_VERSE = {"poem", "stanza", "verse", "poetry"}   # a <div> of these classes holds verse: its <p>s are lines
+_DROPPED = {"head": "markup", "script": "markup", "style": "markup", "noscript": "markup"}
+_VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "param", "source"}
+_PAGENUM = re.compile(r"^page-?(num|no|number)$", re.I)   # class tokens PG's producers use for page numbers
+_CHARSET = re.compile(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9_.:-]+)|<meta[^>]*charset=["']?([A-Za-z0-9_.:-]+)""",
+                      re.I)
+
+
+def nonspace(s: str) -> int:
+    """Characters of ``s`` that are not whitespace (what the page's counts add up)."""
+    return len(s) - sum(1 for c in s if c.isspace())
+
+
+def declared_charset(raw: bytes) -> Optional[str]:
+    """The encoding the page declares (XML declaration or ``<meta charset>``), or None."""
+    m = _CHARSET.search(raw[:4096])
+    return (m.group(1) or m.group(2)).decode("ascii") if m else None
+
+
+class _Page(HTMLParser):
+    """Lines of a page's text and the unread counts (see the module doc)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.cur: list[str] = []
+        self.pre = 0                             # open <pre> elements
+        self.skip: list[tuple[str, str]] = []    # open elements whose text is not kept: (tag, reason)
+        self.unread: Counter = Counter()
+        self.total = 0                           # non-whitespace characters of text and alt
+        self.divs = 0                            # open <div>s
+        self.verse_at: Optional[int] = None      # the depth of the open poem/stanza <div>, if any
+
+    def _line(self) -> None:
+        text = "".join(self.cur)
+        self.cur = []
+        text = text.rstrip() if self.pre else " ".join(text.split())
+        if text or self.pre:
+            self.lines.append(text)
+
+    def _block(self) -> None:
+        self._line()
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("alt"):
+            n = nonspace(a["alt"])
+            self.total += n
+            self.unread["alt"] += n
+        if tag == "body" and self.skip and self.skip[0][0] == "head":
+            self.skip.clear()     # HTML 4 lets a page leave </head> out
+        if self.skip:
+            if tag not in _VOID and tag == self.skip[-1][0]:
+                self.skip.append((tag, self.skip[-1][1]))   # same tag nested: its end must not end the skip
+            return
+        reason = _DROPPED.get(tag)
+        if reason is None and any(_PAGENUM.match(c) for c in (a.get("class") or "").split()):
+            reason = "pagenum"
+        if reason and tag not in _VOID:
+            self.skip.append((tag, reason))
+            return
+        classes = set((a.get("class") or "").lower().split())
+        if tag == "div":
+            self.divs += 1
+            if classes & _VERSE and self.verse_at is None:
+                self.verse_at = self.divs
+        if tag in _BLOCKS:
+            in_stanza = self.verse_at is not None and not classes & _VERSE
+            self._line() if in_stanza else self._block()   # in a poem, a <p> or <div> is a line
+            self.pre += tag == "pre"
+        elif tag == "br":   # <br> on an empty line (<br><br>) sets paragraphs apart, as a blank line does
+            self._line() if self.pre or "".join(self.cur).strip() else self._block()
+        elif tag in _CELLS and self.cur:
+            self.cur.append(" ")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)    # <br/>, <img/>: no end tag to wait for
+
+    def handle_endtag(self, tag):
+        if self.skip:
+            if tag == self.skip[-1][0]:
+                self.skip.pop()
+            return
+        if tag in _BLOCKS:
+            self._line() if self.verse_at is not None and self.verse_at < self.divs else self._block()
+            self.pre -= tag == "pre" and self.pre > 0
+        if tag == "div" and self.divs:
+            if self.verse_at == self.divs:
+                self.verse_at = None
+            self.divs -= 1
+
+    def handle_data(self, data):
+        n = nonspace(data)
+        self.total += n
+        if self.skip:
+            self.unread[self.skip[-1][1]] += n
+            return
+        if self.pre:
+            first, *rest = data.split("\n")
+            self.cur.append(first)
+            for part in rest:
+                self._line()
+                self.cur.append(part)
+        else:
+            self.cur.append(data)
+
+    def result(self) -> list[str]:
+        self.close()
+        self._line()
+        return self.lines
+
+
+def page_lines(text: str) -> tuple[list[str], dict[str, int], int]:
+    """(lines of the page, unread counts, non-whitespace characters of the page's text and alt)."""
+    page = _Page()
+    page.feed(text)
+    lines = page.result()
+    return lines, {k: v for k, v in page.unread.items() if v}, page.total

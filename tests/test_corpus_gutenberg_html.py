@@ -1,0 +1,124 @@
+"""The gutenberg reader on Project Gutenberg's HTML edition: real pages of both generations.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_gutenberg_html.py
+
+Real files (tests/assets/corpus/real/SOURCES.md): a hand-made XHTML page with its plain-text
+edition (#17773, songs: the header and licence in ``<pre>``, stanzas set apart by ``<br><br>``),
+a page with printed page numbers and verse as one ``<p>`` a line (#18131), and an ebookmaker page
+of 2024 (#11, ``section#pg-header``/``#pg-footer``; chapters II-XI cut). What the reader keeps is
+checked against the text edition and against the page's own paragraphs, taken out here with
+plain regular expressions, not the reader's parser.
+"""
+import html
+import json
+import re
+import zipfile
+from pathlib import Path
+
+from jiniac_hpc.config import from_dict
+from jiniac_hpc.corpus.config import CorpusConfig, SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.stage import run_inline
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+SONGS_HTML, SONGS_TXT = R / "gutenberg_17773-h.htm", R / "gutenberg_17773.txt"
+PLAY = R / "gutenberg_18131-h.htm"
+ALICE = R / "gutenberg_pg11-images_trimmed.html"
+PG_TEXT = ("Gutenberg", "START OF", "END OF", "License", "LICENSE", "eBook", "<", "&amp;", "&mdash;")
+
+
+def recs(path):
+    return list(read(Path(path), SourceConfig(name="t", reader="gutenberg", paths=[str(path)], lang="en"), 1 << 24))
+
+
+def words(s: str) -> list[str]:
+    return re.findall(r"[^\W_]+", s)
+
+
+def nonspace(s: str) -> int:
+    return len(re.sub(r"\s", "", s))
+
+
+def page_text(raw: str) -> tuple[str, str]:
+    """(the text of <body>, the alt texts): tags and comments cut out, entities decoded."""
+    body = raw[raw.index("<body"):]
+    alts = " ".join(html.unescape(a) for a in re.findall(r'\balt="([^"]*)"', body))
+    body = re.sub(r"<!--.*?-->", "", body, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]*>", "", body)), alts
+
+
+def test_html_edition_has_the_text_editions_songs_and_counts_every_character():
+    (h,) = recs(SONGS_HTML)
+    (t,) = recs(SONGS_TXT)
+    assert h.error is None and h.meta == {"encoding": "cp1252", "edition": "html"}
+    for leak in PG_TEXT:
+        assert leak not in h.text, leak
+    # Every stanza and chorus of the text edition (4+ lines) is, word for word, a paragraph of the
+    # HTML edition (which numbers its stanzas: "2. Oh child, ...").
+    stanzas = [words(p) for p in t.text.split("\n\n") if p.strip().count("\n") >= 3]
+    paragraphs = [words(p) for p in h.text.split("\n\n")]
+    assert len(stanzas) == 19
+    for s in stanzas:
+        assert any(p[-len(s):] == s and len(p) - len(s) <= 1 for p in paragraphs), " ".join(s[:8])
+    assert "Hallelu—there's a lot of work to do" in h.text            # &mdash; decoded
+    # Every non-blank character of the page's body text and alt texts is kept or counted unread;
+    # the rest of unread['markup'] is the <head> (title and style sheet).
+    raw = SONGS_HTML.read_text(encoding="cp1252")
+    body, alts = page_text(raw)
+    head = "".join(m[1] for m in re.findall(r"<(title|style)[^>]*>(.*?)</\1>", raw[:raw.index("<body")], re.S))
+    assert h.unread["markup"] == nonspace(head)
+    assert nonspace(h.text) + sum(h.unread.values()) == nonspace(body) + nonspace(alts) + nonspace(head)
+    assert h.unread["alt"] == nonspace(alts) > 0
+
+
+def test_page_numbers_and_verse_written_one_paragraph_a_line():
+    (r,) = recs(PLAY)
+    raw = PLAY.read_text(encoding="cp1252")
+    pagenums = re.findall(r'<span class="pagenum">(.*?)</span>', raw)
+    assert len(pagenums) == 74
+    assert "[pg " not in r.text and r.unread["pagenum"] == sum(nonspace(html.unescape(re.sub(r"<[^>]*>", "", p)))
+                                                                for p in pagenums)
+    # A stanza of <p class="i2"> lines is one paragraph of lines, not a paragraph per line.
+    assert ("The golden thread is spun,\nThe Knight has won his bride,\nAnd now our task is done,\n"
+            "We may no longer bide.") in r.text
+    assert r.text.startswith("[Transcriber's Note: The songs in this book") and r.text.endswith("Curtain.")
+    for leak in PG_TEXT:
+        assert leak not in r.text, leak
+
+
+def test_ebookmaker_page_drops_pg_header_and_footer_sections():
+    (r,) = recs(ALICE)
+    assert r.error is None and r.meta == {"encoding": "utf-8", "edition": "html"}
+    assert r.text.startswith("Alice’s Adventures in Wonderland\n\nby Lewis Carroll\n\nTHE MILLENNIUM FULCRUM EDITION 3.0")
+    assert "CHAPTER I.\nDown the Rabbit-Hole" in r.text
+    assert r.text.endswith("remembering her own child-life, and the happy summer days.\n\nTHE END")
+    for leak in PG_TEXT + ("Release date", "Credits", "Most recently updated"):
+        assert leak not in r.text, leak
+    raw = ALICE.read_text(encoding="utf-8")
+    # every paragraph of the page's chapter I, whitespace squeezed, is a paragraph of the work
+    chapter = raw[raw.index('<div class="chapter">'):raw.index("</div><!--end chapter-->")]
+    paras = [" ".join(html.unescape(re.sub(r"<[^>]*>", "", p)).split())
+             for p in re.findall(r"<p>(.*?)</p>", chapter, flags=re.S)]
+    assert len(paras) == 24
+    work = set(r.text.split("\n\n"))
+    assert [p for p in paras if p not in work] == []
+    header = raw[raw.index('<section class="pg-boilerplate pgheader" id="pg-header"'):raw.index("</section>")]
+    footer = raw[raw.index('<section class="pg-boilerplate pgheader" id="pg-footer"'):]
+    assert r.unread["boilerplate"] == nonspace(page_text("<body>" + header)[0] + page_text("<body>" + footer)[0])
+
+
+def test_pg_html_zip_through_the_corpus_stage(tmp_path):
+    """PG ships an HTML edition as NNNN-h.zip: the page and its images in one folder."""
+    z = tmp_path / "17773-h.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as f:
+        f.writestr("17773-h/17773-h.htm", SONGS_HTML.read_bytes())
+        f.writestr("17773-h/images/cover.jpg", b"\xff\xd8\xff\xe0 a JPEG stands in for the page's images")
+    cfg = from_dict(CorpusConfig, {"sources": [{"name": "pg", "reader": "gutenberg", "lang": "en", "paths": [str(z)]}],
+                                   "filters": {"min_chars": 1}})
+    run_inline(cfg, tmp_path / "run")
+    s = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["pg"]
+    assert s["docs_in"] == 2 and s["docs_out"] == 1 and s["removed"]["image"]["docs"] == 1
+    assert s["bytes_in"] == SONGS_HTML.stat().st_size + len(b"\xff\xd8\xff\xe0 a JPEG stands in for the page's images")
+    (direct,) = recs(SONGS_HTML)
+    assert s["unread"] == direct.unread and s["chars_read"] == s["chars_in"] + sum(s["unread"].values())
