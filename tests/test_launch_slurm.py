@@ -22,7 +22,7 @@ from submitit.helpers import DelayedSubmission as call
 from jiniac_hpc.cluster import JobConfig, load_cluster
 from jiniac_hpc.launch.backend import Submission, wait_all
 from jiniac_hpc.launch.preflight import max_array_size
-from jiniac_hpc.launch.slurm import SlurmBackend
+from jiniac_hpc.launch.slurm import ARRAY_SEPARATOR, SlurmBackend
 
 # Jobs unpickle these functions on the compute node, where this test module is not importable.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -90,6 +90,9 @@ def test_more_tasks_than_one_array_may_have_go_in_several(slurm_cluster, logs_di
     # the throttle (4 at once) is shared: 4 // 3 arrays = 1 each
     assert ["#SBATCH --array=0-1%1" in scripts[0], "#SBATCH --array=0-1%1" in scripts[1],
             "#SBATCH --array=0-0%1" in scripts[2]] == [True] * 3
+    # a dry run shows the same three scripts
+    dry = SlurmBackend(cluster).render(sub, 5)
+    assert dry == scripts[0] + "".join(ARRAY_SEPARATOR.format(k=k, n=3) + s for k, s in ((2, scripts[1]), (3, scripts[2])))
 
 
 def test_dependency_chain(slurm_cluster, logs_dir):

@@ -143,3 +143,22 @@ def test_gpu_array_tasks_take_one_gpu_each():
     with pytest.raises(ValueError, match="exceeds"):
         build_spec(job_name="gen", job=JobConfig(gpus=True, gpus_per_task=2, tasks_per_node=8), cluster=cluster,
                    command="true", log_dir="logs")
+
+
+def test_dry_run_of_a_step_larger_than_one_array_shows_each_array():
+    """Past the site's MaxArraySize a step goes in several arrays (tested against Slurm in
+    tests/test_launch_slurm.py); its dry run shows each one's script, not one that sbatch refuses."""
+    from dataclasses import replace
+
+    from jiniac_hpc.launch.backend import Submission
+    from jiniac_hpc.launch.slurm import ARRAY_SEPARATOR, SlurmBackend
+
+    backend = SlurmBackend(replace(load_cluster("local-slurm"), max_array_size=1000))
+    sub = Submission("corpus-clean", JobConfig(array_parallelism=8), Path("logs/x"), array=True)
+    assert backend.array_sizes(2500) == [1000, 1000, 500] and backend.array_sizes(1000) == [1000]
+    text = backend.render(sub, 2500)
+    scripts = text.split(ARRAY_SEPARATOR.format(k=2, n=3))
+    scripts = scripts[:1] + scripts[1].split(ARRAY_SEPARATOR.format(k=3, n=3))
+    assert [re.findall(r"#SBATCH --array=(\S+)", s) for s in scripts] == [["0-999%2"], ["0-999%2"], ["0-499%2"]]
+    assert all(s.startswith("#!/bin/bash") for s in scripts)
+    assert backend.render(sub, 1000).count("#!/bin/bash") == 1 and "--array=0-999%8" in backend.render(sub, 1000)

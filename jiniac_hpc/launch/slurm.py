@@ -32,6 +32,10 @@ from jiniac_hpc.launch.sbatch import build_spec, render_sbatch
 from jiniac_hpc.paths import logs_root, rel
 
 
+#: the line before each further array's script in a dry run of a step too large for one array
+ARRAY_SEPARATOR = "\n# ---- array {k} of {n} of this step (the site's MaxArraySize): a script of its own ----\n"
+
+
 def submitit_command(python: str, folder: Path | str) -> str:
     """submitit's own entry line: unpickle and run the job in ``folder``."""
     return f"{python} -u -m submitit.core._submit {rel(folder)}"
@@ -57,27 +61,39 @@ class SlurmBackend(Backend):
         return spec.with_(array=f"0-{size - 1}%{min(size, throttle or sub.job.array_parallelism)}",
                           output=spec.output.replace("%j", "%A_%a"), error=spec.error.replace("%j", "%A_%a"))
 
+    def array_sizes(self, size: int) -> list[int]:
+        """The arrays ``size`` tasks go in: as many as the site's MaxArraySize
+        (:func:`~jiniac_hpc.launch.preflight.max_array_size`, or the profile's ``max_array_size``)
+        allows each to have, in order."""
+        limit = self.cluster.max_array_size or max_array_size()
+        return [min(limit, size - i) for i in range(0, size, limit)] or [size]
+
     def render(self, sub: Submission, size: int = 1) -> str:
-        """The exact script :meth:`submit` sends for ``size`` calls (more than the site's
-        MaxArraySize go as several such scripts, each of at most that many tasks)."""
-        return render_sbatch(self.spec(sub, size))
+        """The exact script :meth:`submit` sends for ``size`` calls; for more calls than one array
+        may have, each array's script, the second and later each after an ``ARRAY_SEPARATOR`` line."""
+        if not sub.array:
+            return render_sbatch(self.spec(sub, size))
+        sizes = self.array_sizes(size)
+        throttle = max(1, sub.job.array_parallelism // len(sizes))
+        return "".join((ARRAY_SEPARATOR.format(k=k + 1, n=len(sizes)) if k else "")
+                       + render_sbatch(self.spec(sub, n, throttle)) for k, n in enumerate(sizes))
 
     def submit(self, sub: Submission, calls: Sequence[Any]) -> list[core.Job]:
         """One job, or the array of ``calls``; more calls than the site lets one array have
-        (:func:`~jiniac_hpc.launch.preflight.max_array_size`, or the profile's ``max_array_size``)
-        go in several arrays, which share the throttle. If one of them is refused, the ones
-        already queued are cancelled, so a stage is queued whole or not at all."""
+        (:meth:`array_sizes`) go in several arrays, which share the throttle. If one of them is
+        refused, the ones already queued are cancelled, so a stage is queued whole or not at all."""
         if len(calls) != 1 and not sub.array:
             raise ValueError(f"{sub.name}: {len(calls)} calls need an array submission")
         if not sub.array:
             return self._sbatch(sub, calls, self.spec(sub))
-        limit = self.cluster.max_array_size or max_array_size()
-        chunks = [calls[i:i + limit] for i in range(0, len(calls), limit)]
-        throttle = max(1, sub.job.array_parallelism // len(chunks))
+        sizes = self.array_sizes(len(calls))
+        throttle = max(1, sub.job.array_parallelism // len(sizes))
         jobs: list[core.Job] = []
         try:
-            for chunk in chunks:
-                jobs += self._sbatch(sub, chunk, self.spec(sub, len(chunk), throttle))
+            start = 0
+            for n in sizes:
+                jobs += self._sbatch(sub, calls[start:start + n], self.spec(sub, n, throttle))
+                start += n
         except ConfigError:
             ids = sorted({j.job_id.split("_")[0] for j in jobs})
             if ids:
