@@ -34,6 +34,8 @@ SAMPLES = {
                                        ASSETS / "diet_speech.json"], {"keep_procedural": True}),
     "gutenberg (2012, 1997 files)": ("gutenberg", [REAL / "gutenberg_pg1080.txt", REAL / "gutenberg_wssnt10_1997.txt"],
                                      {"lang": "en"}),
+    "gutenberg (HTML pages)": ("gutenberg", [REAL / "gutenberg_17773-h.htm", REAL / "gutenberg_18131-h.htm",
+                                             REAL / "gutenberg_pg11-images_trimmed.html"], {"lang": "en"}),
     "aozora (real, gaiji)": ("aozora", sorted(REAL.glob("aozora_*.txt")), {"normalize": "none"}),
     "pdf (ruling, vertical)": ("pdf", [REAL / "hanrei_091743_trimmed.pdf", REAL / "pdfminer_jo_vertical.pdf",
                                        REAL / "pdfminer_kampo_vertical.pdf"], {}),
