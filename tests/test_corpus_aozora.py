@@ -123,6 +123,16 @@ def test_nested_notes_and_placeholder():
     assert aozora_clean("（［＃割り注］皇紀九四五［＃改行］西暦二八五［＃割り注終わり］）", unread) == \
         "（皇紀九四五\u3000西暦二八五）"
     assert unread["markup"] == len("［＃割り注］［＃改行］［＃割り注終わり］") - 1
+    # Gaiji notes whose ＃ the inputter left out, as they stand in real files of aozorabunko_text:
+    # 371_ruby.txt (森鴎外), 46158_ruby_47185.txt, 1704_ruby_6918.txt. A code is read as with ＃, a
+    # note with only the base text's page becomes 〓; a ［ after ※ that is no such note stays text.
+    line = "　予は座について一通り久※［「※」は「さんずい＋闊」、第4水準2-79-45、73-12］《きゅうかつ》の挨拶をするつもり"
+    assert aozora_clean(line) == "　予は座について一通り久" + jis_x0213(2, 79, 45) + "の挨拶をするつもり"
+    assert aozora_clean("「この畜生！　畜生！　畜生※［感嘆符二つ、1-8-75］」") == "「この畜生！　畜生！　畜生‼」"
+    unread = Counter()
+    line = "入口は西にあって、墓は※［横線に長い縦線四本の記号、上巻-241-12］形に並んで居る。"
+    assert aozora_clean(line, unread) == "入口は西にあって、墓は〓形に並んで居る。" and unread["placeholder"] == 1
+    assert aozora_clean("※［注意］を見よ") == "※［注意］を見よ"
 
 
 def test_accent_decomposition():
