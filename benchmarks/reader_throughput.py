@@ -36,6 +36,7 @@ SAMPLES = {
                                      {"lang": "en"}),
     "gutenberg (HTML pages)": ("gutenberg", [REAL / "gutenberg_17773-h.htm", REAL / "gutenberg_18131-h.htm",
                                              REAL / "gutenberg_pg11-images_trimmed.html"], {"lang": "en"}),
+    "gutenberg (EPUB)": ("gutenberg", [REAL / "gutenberg_pg1064-images-3.epub"], {"lang": "en"}),
     "aozora (real, gaiji)": ("aozora", sorted(REAL.glob("aozora_*.txt")), {"normalize": "none"}),
     "pdf (ruling, vertical)": ("pdf", [REAL / "hanrei_091743_trimmed.pdf", REAL / "pdfminer_jo_vertical.pdf",
                                        REAL / "pdfminer_kampo_vertical.pdf"], {}),

@@ -1,11 +1,12 @@
-"""The gutenberg reader on Project Gutenberg's HTML edition: real pages of both generations.
+"""The gutenberg reader on Project Gutenberg's HTML and EPUB editions: real files of both generations.
 
     PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_gutenberg_html.py
 
 Real files (tests/assets/corpus/real/SOURCES.md): a hand-made XHTML page with its plain-text
 edition (#17773, songs: the header and licence in ``<pre>``, stanzas set apart by ``<br><br>``),
 a page with printed page numbers and verse as one ``<p>`` a line (#18131), and an ebookmaker page
-of 2024 (#11, ``section#pg-header``/``#pg-footer``; chapters II-XI cut). What the reader keeps is
+of 2024 (#11, ``section#pg-header``/``#pg-footer``; chapters II-XI cut), and ebookmaker's EPUB 3 of
+#1064 (header, story and footer as three documents of the spine). What the reader keeps is
 checked against the text edition and against the page's own paragraphs, taken out here with
 plain regular expressions, not the reader's parser.
 """
@@ -25,6 +26,7 @@ R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
 SONGS_HTML, SONGS_TXT = R / "gutenberg_17773-h.htm", R / "gutenberg_17773.txt"
 PLAY = R / "gutenberg_18131-h.htm"
 ALICE = R / "gutenberg_pg11-images_trimmed.html"
+EPUB = R / "gutenberg_pg1064-images-3.epub"
 PG_TEXT = ("Gutenberg", "START OF", "END OF", "License", "LICENSE", "eBook", "<", "&amp;", "&mdash;")
 
 
@@ -122,3 +124,45 @@ def test_pg_html_zip_through_the_corpus_stage(tmp_path):
     assert s["bytes_in"] == SONGS_HTML.stat().st_size + len(b"\xff\xd8\xff\xe0 a JPEG stands in for the page's images")
     (direct,) = recs(SONGS_HTML)
     assert s["unread"] == direct.unread and s["chars_read"] == s["chars_in"] + sum(s["unread"].values())
+
+
+def test_epub_reads_the_spine_documents_in_order():
+    (r,) = recs(EPUB)
+    assert r.error is None and r.meta == {"encoding": "utf-8", "edition": "epub"}
+    assert r.text.startswith("The Masque of the Red Death\n\nby Edgar Allan Poe\n\nThe “Red Death” had long devastated")
+    assert r.text.endswith("And Darkness and Decay and the Red Death held illimitable dominion over all.")
+    for leak in PG_TEXT + ("Release date", "Credits"):
+        assert leak not in r.text, leak
+    with zipfile.ZipFile(EPUB) as z:
+        docs = {n: z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xhtml")}
+    header, story, footer = (docs[f"OEBPS/6368134487431172322_1064-h-{i}.htm.xhtml"] for i in range(3))
+    # every paragraph of the story's document, in order, is a paragraph of the work
+    paras = [" ".join(html.unescape(re.sub(r"<[^>]*>", "", p)).split()) for p in re.findall(r"<p>(.*?)</p>", story, re.S)]
+    assert len(paras) == 14
+    work = r.text.split("\n\n")
+    assert sorted(work.index(p) for p in paras) == [work.index(p) for p in paras]
+    # the boilerplate is the header and footer sections, character for character
+    pg = [d[d.index("<section"):d.index("</section>")] for d in (header, footer)]
+    assert r.unread["boilerplate"] == sum(nonspace(page_text("<body>" + d)[0]) for d in pg)
+
+
+def test_broken_epub_names_what_is_missing(tmp_path):
+    bad = tmp_path / "pg1064.epub"
+    with zipfile.ZipFile(EPUB) as z, zipfile.ZipFile(bad, "w") as out:
+        for i in z.infolist():
+            if not i.filename.endswith("1064-h-1.htm.xhtml"):      # the story's document is lost
+                out.writestr(i, z.read(i.filename))
+    (r,) = recs(bad)
+    assert r.text is None and "spine item 'item5' of OEBPS/content.opf" in r.error and "1064-h-1.htm.xhtml" in r.error
+    src = SourceConfig(name="t", reader="text", paths=[str(EPUB)], lang="en")
+    (t,) = read(EPUB, src, 1 << 24)
+    assert t.text is None and "an EPUB book" in t.error          # other readers still refuse the archive
+
+
+def test_epub_through_the_corpus_stage(tmp_path):
+    cfg = from_dict(CorpusConfig, {"sources": [{"name": "pg", "reader": "gutenberg", "lang": "en",
+                                                "paths": [str(EPUB)]}], "filters": {"min_chars": 1}})
+    run_inline(cfg, tmp_path / "run")
+    s = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["pg"]
+    assert s["docs_in"] == s["docs_out"] == 1 and s["bytes_in"] == EPUB.stat().st_size
+    assert s["chars_read"] == s["chars_in"] + sum(s["unread"].values())

@@ -40,7 +40,7 @@ READER_DOCS = {
     "squad": ("SQuAD-style JSON (JSQuAD): one document a data[].paragraphs[].context.", []),
     "text": ("Plain text (UTF-8 or Shift_JIS; a binary file such as a PDF is bad input): one document a file, "
              "blank-line block or line.", ["encoding", "doc_sep"]),
-    "gutenberg": ("Project Gutenberg plain text of every era, or its HTML edition (NNNN-h.htm, pgNNNN-images.html): "
+    "gutenberg": ("Project Gutenberg plain text of every era, its HTML edition (NNNN-h.htm, pgNNNN-images.html) or EPUB: "
                   "one document a book; PG header, credits, repeated title block and licence dropped as "
                   "boilerplate, a page's printed page numbers as pagenum.", ["encoding"]),
     "pdf": ("PDF (pdfminer.six; horizontal and vertical Japanese): one document a file; page numbers, running "

@@ -43,8 +43,16 @@ BINARY_MAGIC = {b"%PDF-": "a PDF", b"PK\x03\x04": "a ZIP/Office file", b"\x89PNG
                 b"PAR1": "a Parquet file", b"\x7fELF": "an executable"}
 
 
+def is_epub(head: bytes) -> bool:
+    """An EPUB book: a ZIP archive whose first file is ``mimetype`` (the format requires it first,
+    stored uncompressed) saying ``application/epub+zip``."""
+    return head.startswith(b"PK\x03\x04") and head[30:38] == b"mimetype" and b"application/epub+zip" in head[38:100]
+
+
 def sniff_binary(head: bytes) -> Optional[str]:
     """Why ``head`` (the first bytes of a decompressed file) is not text, or None if it may be."""
+    if is_epub(head):
+        return "binary input: an EPUB book (the gutenberg reader reads Project Gutenberg's), not text"
     for magic, what in BINARY_MAGIC.items():
         if head.startswith(magic):
             return f"binary input: {what}, not text"

@@ -2,9 +2,10 @@
 
     python -m jiniac_hpc.corpus.readers gutenberg tests/assets/corpus/real/gutenberg_pg1080.txt
 
-Reads the plain-text edition and the HTML edition (a page is first turned into lines by
-:mod:`jiniac_hpc.corpus.readers.gutenberg_html`; its counts are of non-whitespace characters,
-and the record's ``edition`` says which was read). One document per file: the lines between the start marker and the end of the work. Everything
+Reads the plain-text edition, the HTML edition (a page is first turned into lines by
+:mod:`jiniac_hpc.corpus.readers.gutenberg_html`) and the EPUB (its spine documents in reading
+order, :mod:`jiniac_hpc.corpus.readers.epub`, each read as a page); a page's counts are of
+non-whitespace characters, and the record's ``edition`` says which was read. One document per file: the lines between the start marker and the end of the work. Everything
 else is Project Gutenberg's own text, counted as unread ``boilerplate``. The markers of every
 era of PG files are recognised:
 
@@ -30,11 +31,13 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import BadInput, Record, open_binary, sniff_binary, sniff_markup
+from jiniac_hpc.corpus.readers.base import BadInput, Record, is_epub, open_binary, sniff_binary, sniff_markup
+from jiniac_hpc.corpus.readers.epub import spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace, page_lines
 
 _START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)"
@@ -60,32 +63,49 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
         yield Record(1, None, f"book larger than max_record_bytes={limit}")
         return
     why = sniff_binary(raw[:1 << 16])
-    if why:
+    edition = "epub" if why and is_epub(raw) else "html" if not why and sniff_markup(raw) else "text"
+    if why and edition != "epub":
         raise BadInput(why)
-    html = sniff_markup(raw) is not None
     try:
-        text, encoding = _decode(raw, src.encoding, html)
+        lines, unread, encoding = _lines(raw, src.encoding, edition)
     except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b"\n") + 1
+        line = e.object[:e.start].count(b"\n") + 1
         yield Record(1, None, f"undecodable text ({e.encoding}) near line {line}: {e.reason}")
         return
-    if html:   # HTML edition: counts are of non-whitespace characters (see gutenberg_html)
-        lines, unread, _ = page_lines(text)
-        size = nonspace
-    else:      # line ends are not counted
-        lines, unread, size = text.splitlines(), {}, len
+    size = len if edition == "text" else nonspace   # a page's whitespace is not counted (see gutenberg_html)
     start = next((i for i, x in enumerate(lines) if _START.match(x)), None)
     if start is None:
         yield Record(1, None, "no '*** START OF THE PROJECT GUTENBERG EBOOK' marker: not a Project Gutenberg "
-                              f"{'page' if html else 'text'} (read it with the text reader)")
+                              f"{'text' if edition == 'text' else edition} (read it with the text reader)")
         return
     end = next((i for i in range(start + 1, len(lines)) if _END.match(lines[i])), len(lines))
     body = lines[start + 1:end]
     body = body[_lead(body):]
     work = "\n".join(body).strip("\n")
     unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body))
-    meta = {"encoding": encoding.replace("utf-8-sig", "utf-8"), "edition": "html" if html else "text"}
+    meta = {"encoding": encoding.replace("utf-8-sig", "utf-8"), "edition": edition}
     yield Record(1, work, None, len(raw), meta=meta, unread=unread)
+
+
+def _lines(raw: bytes, encoding: str, edition: str) -> tuple[list[str], dict[str, int], str]:
+    """(lines, unread counts, codec) of a text file, a page, or an EPUB's spine documents in order
+    (each set off from the next by an empty line). Raises ``UnicodeDecodeError``."""
+    if edition == "text":     # line ends are not counted
+        text, codec = _decode(raw, encoding)
+        return text.splitlines(), {}, codec
+    if edition == "html":
+        text, codec = _decode(raw, encoding, html=True)
+        return *page_lines(text)[:2], codec
+    lines: list[str] = []
+    unread: Counter = Counter()
+    codecs_used = []
+    for _, doc in spine_documents(raw):
+        text, codec = _decode(doc, encoding, html=True)
+        doc_lines, doc_unread, _ = page_lines(text)
+        lines += ([""] if lines and lines[-1] and doc_lines and doc_lines[0] else []) + doc_lines
+        unread.update(doc_unread)
+        codecs_used.append(codec)
+    return lines, dict(unread), "/".join(dict.fromkeys(codecs_used))
 
 
 def _decode(raw: bytes, encoding: str, html: bool = False) -> tuple[str, str]:
