@@ -166,3 +166,16 @@ def test_epub_through_the_corpus_stage(tmp_path):
     s = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["pg"]
     assert s["docs_in"] == s["docs_out"] == 1 and s["bytes_in"] == EPUB.stat().st_size
     assert s["chars_read"] == s["chars_in"] + sum(s["unread"].values())
+
+
+def test_verse_markup_without_and_with_a_poem_wrapper():
+    """PG's producers write a stanza as div.stanza alone or inside div.poem, its lines as <p>,
+    <div class="line"> or <span> + <br>: lines stay lines, stanzas paragraphs, text after the poem prose."""
+    from jiniac_hpc.corpus.readers.gutenberg_html import page_lines
+
+    bare = '<div class="stanza"><p>a</p><p>b</p></div><p>c</p><p>d</p>'
+    assert page_lines(bare)[0] == ["a", "b", "", "c", "", "d", ""]
+    nested = ('<div class="poem"><div class="stanza"><p>a</p><p>b</p></div><div class="stanza"><div class="line">c'
+              '</div><div class="line">d</div></div><div class="stanza"><span class="i0">e<br /></span><span>f'
+              '<br /></span></div></div><p>g</p>')
+    assert page_lines(nested)[0] == ["a", "b", "", "c", "d", "", "e", "f", "", "g", ""]

@@ -67,8 +67,7 @@ class _Page(HTMLParser):
         self.skip: list[tuple[str, str]] = []    # open elements whose text is not kept: (tag, reason)
         self.unread: Counter = Counter()
         self.total = 0                           # non-whitespace characters of text and alt
-        self.divs = 0                            # open <div>s
-        self.verse_at: Optional[int] = None      # the depth of the open poem/stanza <div>, if any
+        self.divs: list[bool] = []               # open <div>s: is it a poem/stanza?
 
     def _line(self) -> None:
         text = "".join(self.cur)
@@ -101,14 +100,13 @@ class _Page(HTMLParser):
             self.skip.append((tag, reason))
             return
         classes = set((a.get("class") or "").lower().split())
-        if tag == "div":
-            self.divs += 1
-            if classes & _VERSE and self.verse_at is None:
-                self.verse_at = self.divs
+        verse = bool(classes & _VERSE)
         if tag in _BLOCKS:
-            in_stanza = self.verse_at is not None and not classes & _VERSE
+            in_stanza = any(self.divs) and not verse
             self._line() if in_stanza else self._block()   # in a poem, a <p> or <div> is a line
             self.pre += tag == "pre"
+            if tag == "div":
+                self.divs.append(verse)
         elif tag == "br":   # <br> on an empty line (<br><br>) sets paragraphs apart, as a blank line does
             self._line() if self.pre or "".join(self.cur).strip() else self._block()
         elif tag in _CELLS and self.cur:
@@ -123,12 +121,9 @@ class _Page(HTMLParser):
                 self.skip.pop()
             return
         if tag in _BLOCKS:
-            self._line() if self.verse_at is not None and self.verse_at < self.divs else self._block()
+            verse = self.divs.pop() if tag == "div" and self.divs else False
+            self._line() if any(self.divs) and not verse else self._block()   # a stanza ends a paragraph
             self.pre -= tag == "pre" and self.pre > 0
-        if tag == "div" and self.divs:
-            if self.verse_at == self.divs:
-                self.verse_at = None
-            self.divs -= 1
 
     def handle_data(self, data):
         n = nonspace(data)
