@@ -179,3 +179,6 @@ def test_verse_markup_without_and_with_a_poem_wrapper():
               '</div><div class="line">d</div></div><div class="stanza"><span class="i0">e<br /></span><span>f'
               '<br /></span></div></div><p>g</p>')
     assert page_lines(nested)[0] == ["a", "b", "", "c", "d", "", "e", "f", "", "g", ""]
+    # XHTML's self-closing <div/> (ebookmaker writes one after the PG header) opens and closes at once
+    assert page_lines('<div class="poem"><div/><p>a</p><p>b</p></div><p>c</p><p>d</p>')[0] == ["a", "b", "", "c", "",
+                                                                                              "d", ""]

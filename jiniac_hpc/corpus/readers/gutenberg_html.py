@@ -112,9 +112,6 @@ class _Page(HTMLParser):
         elif tag in _CELLS and self.cur:
             self.cur.append(" ")
 
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)    # <br/>, <img/>: no end tag to wait for
-
     def handle_endtag(self, tag):
         if self.skip:
             if tag == self.skip[-1][0]:
