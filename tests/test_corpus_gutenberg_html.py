@@ -6,7 +6,10 @@ Real files (tests/assets/corpus/real/SOURCES.md): a hand-made XHTML page with it
 edition (#17773, songs: the header and licence in ``<pre>``, stanzas set apart by ``<br><br>``),
 a page with printed page numbers and verse as one ``<p>`` a line (#18131), and an ebookmaker page
 of 2024 (#11, ``section#pg-header``/``#pg-footer``; chapters II-XI cut), and ebookmaker's EPUB 3 of
-#1064 (header, story and footer as three documents of the spine). What the reader keeps is
+#1064 (header, story and footer as three documents of the spine); for the apparatus producers add,
+#31894 (note numbers glued to words) with its text edition, #921 (a transcriber's credit) in both
+editions, and the EPUBs of #23042 (verse line numbers) and #39287 (ruby, in Japanese); other
+producers' markup as real lines quoted in the tests. What the reader keeps is
 checked against the text edition and against the page's own paragraphs, taken out here with
 plain regular expressions, not the reader's parser.
 """
@@ -45,7 +48,7 @@ def nonspace(s: str) -> int:
 def page_text(raw: str) -> tuple[str, str]:
     """(the text of <body>, the alt texts): tags and comments cut out, entities decoded."""
     body = raw[raw.index("<body"):]
-    alts = " ".join(html.unescape(a) for a in re.findall(r'\balt="([^"]*)"', body))
+    alts = " ".join(html.unescape(a) for a in re.findall(r'\balt\s*=\s*"([^"]*)"', body))
     body = re.sub(r"<!--.*?-->", "", body, flags=re.S)
     return html.unescape(re.sub(r"<[^>]*>", "", body)), alts
 
@@ -182,3 +185,117 @@ def test_verse_markup_without_and_with_a_poem_wrapper():
     # XHTML's self-closing <div/> (ebookmaker writes one after the PG header) opens and closes at once
     assert page_lines('<div class="poem"><div/><p>a</p><p>b</p></div><p>c</p><p>d</p>')[0] == ["a", "b", "", "c", "",
                                                                                               "d", ""]
+
+
+# ---- the apparatus producers add: note numbers, line numbers, page numbers, ruby, credits ----------
+
+LATIN, LATIN_TXT = R / "gutenberg_31894-h.htm", R / "gutenberg_31894-0.txt"
+TEMPEST = R / "gutenberg_pg23042-images-3.epub"
+AGONY_JA = R / "gutenberg_pg39287-images-3.epub"
+PROFUNDIS, PROFUNDIS_TXT = R / "gutenberg_921-h.htm", R / "gutenberg_921.txt"
+
+
+def epub_docs(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xhtml"))
+
+
+def test_footnote_numbers_glued_to_words_are_counted_not_kept():
+    """#31894 links its notes as nuces<a class="tag" href="#note1">1</a>; the text edition writes
+    nuces[1]. The number goes to unread['noteref'] instead of making the word "nuces1"."""
+    (h,) = recs(LATIN)
+    (t,) = recs(LATIN_TXT)
+    refs = re.findall(r"([^\W\d_]+)_?[.,!]?\[(\d+)\]", t.text)     # _nuces_[1], lesson.[2], Johnston,[7]
+    assert len(refs) == 7
+    for word, n in refs:
+        assert re.search(rf"{word}[.,!;)]*\s", h.text), word        # "nuces; one", "lesson.) Pergite"
+        assert not re.search(rf"{word}[.,!;)]*{n}", h.text), word + n
+    assert h.unread["noteref"] == sum(len(n) for _, n in refs)
+    raw = LATIN.read_text(encoding="utf-8")
+    body, alts = page_text(raw)
+    head = "".join(m[1] for m in re.findall(r"<(title|style)[^>]*>(.*?)</\1>", raw[:raw.index("<body")], re.S))
+    assert nonspace(h.text) + sum(h.unread.values()) == nonspace(body) + nonspace(alts) + nonspace(head)
+
+
+def test_verse_line_numbers_are_counted_not_kept():
+    """The Tempest (#23042, EPUB) numbers every tenth line: <span class="linenum">10</span>."""
+    (r,) = recs(TEMPEST)
+    docs = epub_docs(TEMPEST)
+    nums = re.findall(r'<span class="linenum">(.*?)</span>', docs)
+    assert len(nums) > 200
+    assert r.unread["linenum"] == sum(nonspace(html.unescape(re.sub(r"<[^>]*>", "", n))) for n in nums)
+    assert "Boats. I pray now, keep below." in r.text and "10 Boats." not in r.text
+    assert not re.search(r"[^\W\d_][,;:.!?]?(10|20|30|40|50)$", r.text, re.M)   # no "ground,10" line ends
+
+
+def test_ruby_readings_are_counted_and_header_fields_dropped():
+    """A Japanese translation (#39287, EPUB): <ruby><rb>…</rb><rt>アップ・トゥー・ユー</rt></ruby>; the
+    work starts after the header's "Title: …" / "Translator: …" fields, repeated after the start marker."""
+    (r,) = recs(AGONY_JA)
+    rts = re.findall(r"<rt>(.*?)</rt>", epub_docs(AGONY_JA))
+    assert rts and r.unread["ruby"] == sum(nonspace(x) for x in rts)
+    assert "あなたにかかっているのです。" in r.text and "アップ・トゥー・ユー" not in r.text
+    assert r.text.startswith("苦悶の欄\n\nアール・デア・ビガーズ\n\n第一章\n\n二年前の七月")
+    assert "Title:" not in r.text and "Translator:" not in r.text
+
+
+def test_transcribers_credit_dropped_from_both_editions():
+    """De Profundis (#921): "Transcribed from the 1913 Methuen & Co. edition by David Price, email …"
+    opens the work in the text edition and in the HTML page."""
+    (h,) = recs(PROFUNDIS)
+    (t,) = recs(PROFUNDIS_TXT)
+    for r in (h, t):
+        assert r.text.startswith("DE PROFUNDIS\n\n") and "David Price" not in r.text and "pglaf" not in r.text
+    assert words(h.text)[:1400] == words(t.text)[:1400]     # (then the page spells flâneur, the text flaneur)
+
+
+def test_page_number_markup_of_other_producers():
+    """Real markup (ebookmaker EPUBs of #38326, #55201, #46976; a <pre> of the hand-made pages)."""
+    from jiniac_hpc.corpus.readers.gutenberg_html import page_lines
+
+    lines, unread, _ = page_lines('<p>and death, <span class="tei tei-pb" id="page408">[pg 408]</span>the rest</p>')
+    assert lines[0] == "and death, the rest" and unread == {"pagenum": 7}
+    lines, unread, _ = page_lines('<p>much as they imagine—<span class="stpagenum"><a href="x.xhtml#stpage330A" '
+                                  'class="pginternal">330</a></span>as Themistocles replied</p>')
+    assert lines[0] == "much as they imagine—as Themistocles replied" and unread == {"pagenum": 3}
+    lines, unread, _ = page_lines('<td class="tdl"><p class="indent"><span class="pagenum3"><a id="Page_xi">xi</a>'
+                                  '</span>XXX. Capture of Aornus.</p></td>')
+    assert lines[0] == "XXX. Capture of Aornus." and unread == {"pagenum": 2}
+    # HTML drops the newline right after <pre>; a note number after "[" or a space stays
+    assert page_lines("<pre>\nline one\n</pre>")[0][0] == "line one"
+    lines, unread, _ = page_lines('<p>not quite."[<a href="#fn1">1</a>] This; Boese, Thomas, '
+                                  '<a href="x.xhtml#Footnote_6_5" class="pginternal">15</a>.</p>')
+    assert lines[0] == 'not quite."[1] This; Boese, Thomas, 15.' and unread == {}
+    # <rt> may leave its end tag out (HTML): the next <rt> or </ruby> ends it
+    lines, unread, _ = page_lines("<p><ruby>漢<rt>かん<rb>字<rt>じ</ruby>です</p>")
+    assert lines[0] == "漢字です" and unread == {"ruby": 3}
+
+
+def test_credits_over_two_paragraphs_dp_canada_header_and_colophon(tmp_path):
+    """Real markup after the start marker (#3420, #5402, #67138) and before the end (#10676)."""
+    start, end = "<p>*** START OF THE PROJECT GUTENBERG EBOOK X ***</p>", "<p>*** END OF THE PROJECT GUTENBERG EBOOK X ***</p>"
+
+    def work(body: str) -> str:
+        p = tmp_path / "pg.html"
+        p.write_text(f"<html><body>{start}{body}{end}</body></html>", encoding="utf-8")
+        (r,) = recs(p)
+        return r.text
+
+    assert work('<p id="id00000">This etext was produced by</p><p id="id00001" style="margin-top: 5em">Amy E Zelmer '
+                '&lt;a.zelmer@cqu.edu.au&gt;<br/>Col Choat &lt;CChoat@sanderson.net.au&gt;</p><p>A VINDICATION</p>'
+                ) == "A VINDICATION"
+    assert work('<p id="id00000">Produced by Juliet Sutherland, Charles Franks and the</p><p style="margin-top: 4em">'
+                'Online Distributed Proofreading Team</p><p>1811 DICTIONARY OF THE VULGAR TONGUE.</p>'
+                ) == "1811 DICTIONARY OF THE VULGAR TONGUE."
+    assert work('<p class="pindent"><span class="bold">* A Distributed Proofreaders Canada eBook *</span></p>'
+                '<p class="pindent">This ebook is made available at no cost and with very few restrictions.</p>'
+                '<p class="pindent">This work is in the Canadian public domain, but may be under copyright in some '
+                'countries.</p><div class="lgl"><p class="line0"><span class="it">Title:</span> The Sun Also Rises</p>'
+                '<p class="line0"><span class="it">Author:</span> Ernest Hemingway (1899-1961)</p></div>'
+                '<p>Faded Page eBook #20150622</p><p>This ebook was produced by: Marcia Brooks, Al Haines</p>'
+                '<p>ERNEST</p><p>HEMINGWAY</p>') == "ERNEST\n\nHEMINGWAY"
+    assert work('<p>the levying of blackmail.</p><h2 class="main">Colophon</h2><h3 class="main">Availability</h3>'
+                '<p class="first">This eBook is for the use of anyone anywhere at no cost</p><h3>Metadata</h3>'
+                '<p>Title: The Reign of Greed</p>') == "the levying of blackmail."
+    # a chapter of the work called "Colophon" (no "Availability" after it) stays
+    assert work("<p>text</p><h2>Colophon</h2><p>The printer's note.</p>") == "text\n\nColophon\n\nThe printer's note."

@@ -16,9 +16,15 @@ era of PG files are recognised:
   Gutenberg('s) …`` line before it, which is all that older files have.
 
 After the start marker, leading paragraphs that are PG's and not the work are dropped too: the
-"Produced by …"/"This etext was prepared by …" credits and, in older files, the title line
-repeated from the header ("*******The Project Gutenberg Etext of …******", "#2 in our series …").
-The first paragraph that is neither starts the work.
+"Produced by …"/"This etext was prepared by …"/"Transcribed from the … edition by …"/"HTML file
+produced by …" credits (and the paragraph after a credit that ends in "by", "and" or a comma,
+where the names went), notes such as "There is an illustrated edition of this title …", the
+header of a book reissued from Distributed Proofreaders Canada (its licence, its "Title: …"
+fields) and, in older files, the title line repeated from the header ("*******The Project
+Gutenberg Etext of …******", "#2 in our series …"). The first paragraph that is none of these
+starts the work. At the end, the colophon of the books Jeroen Hellingman's tools made (a
+"Colophon" heading, then "Availability": licence, metadata, revision history, corrections) is
+PG's too.
 
 ``encoding: auto`` reads what the header declares ("Character set encoding: ISO-8859-1"),
 else UTF-8, else Windows-1252 (PG's older files are Latin-1 or ASCII with stray Windows
@@ -45,9 +51,16 @@ _START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BO
 _END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
                   r"|^\s*(The )?End of (the |this )?Project Gutenberg", re.I)
 # A leading paragraph that is PG's: a credit, or any mention of PG or of the "etext" itself.
-_CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned by|Transcribed by|E-?text (prepared|produced|scanned) by"
-                     r"|This e-?(text|book) (was|is)\b)", re.I)
-_PG_TALK = re.compile(r"Project Gutenberg|\bE-?texts?\b", re.I)
+_CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned by|Transcribed (by|from)\b"
+                     r"|E-?text (prepared|produced|scanned) by|(Text|HTML) (file|version|edition)s? (was )?produced by"
+                     r"|This e-?(text|book) (was|is)\b|There is an illustrated edition of this title"
+                     r"|\*?\s*A Distributed Proofreaders Canada e-?book)", re.I)
+_PG_TALK = re.compile(r"Project Gutenberg|\bE-?texts?\b|Distributed Proofread|pgdp(canada)?\.net|\bFaded Page\b"
+                      r"|\bpublic domain\b", re.I)
+# a header field line ("Title: …", "Date first posted: …") as PG's and DP Canada's headers have them
+_FIELD = re.compile(r"^\s*(Title|Author|Translator|Illustrator|Editor|Language|Credits|Release date|Date of first "
+                    r"publication|Date first posted|Date last updated|Character set encoding)\s*:", re.I)
+_CONTINUED = re.compile(r"(\bby|\band( the)?|&|,)\s*$", re.I)   # a credit that goes on in the next paragraph
 _DECLARED = re.compile(rb"^Character set encoding:\s*([A-Za-z0-9_ -]+?)\s*$", re.M | re.I)
 # charset labels a browser reads as Windows-1252 (the WHATWG Encoding Standard's list, in part)
 _WEB_LATIN = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "iso-ir-100", "cp819",
@@ -80,7 +93,7 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
         return
     end = next((i for i in range(start + 1, len(lines)) if _END.match(lines[i])), len(lines))
     body = lines[start + 1:end]
-    body = body[_lead(body):]
+    body = body[_lead(body):_colophon(body)]
     work = "\n".join(body).strip("\n")
     unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body))
     meta = {"encoding": encoding.replace("utf-8-sig", "utf-8"), "edition": edition}
@@ -146,7 +159,7 @@ def _codec(declared: str) -> Optional[str]:
 def _lead(body: list[str]) -> int:
     """How many leading lines of ``body`` are PG's (credits, a repeated title block): whole
     paragraphs, up to the first one that is the work's."""
-    i, seen = 0, 0
+    i, seen, continued = 0, 0, False
     while i < len(body) and seen < _LEAD_PARAGRAPHS:
         while i < len(body) and not body[i].strip():
             i += 1
@@ -154,7 +167,20 @@ def _lead(body: list[str]) -> int:
         while j < len(body) and body[j].strip():
             j += 1
         para = body[i:j]
-        if not para or not (_CREDIT.match(para[0]) or any(_PG_TALK.search(x) for x in para)):
+        if not para or not (continued or _CREDIT.match(para[0]) or all(_FIELD.match(x) for x in para)
+                            or any(_PG_TALK.search(x) for x in para)):
             return i
+        continued = bool(_CREDIT.match(para[0]) and _CONTINUED.search(para[-1]))
         i, seen = j, seen + 1
     return i
+
+
+def _colophon(body: list[str]) -> int:
+    """Where the trailing colophon of Hellingman's books starts in ``body`` (``len(body)`` if none):
+    the last "Colophon" line whose next non-empty line is "Availability"."""
+    for i in range(len(body) - 1, -1, -1):
+        if body[i].strip() == "Colophon":
+            nxt = next((x.strip() for x in body[i + 1:] if x.strip()), "")
+            if nxt == "Availability":
+                return i
+    return len(body)

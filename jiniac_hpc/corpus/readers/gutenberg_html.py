@@ -16,8 +16,18 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
 - in a poem (a ``div`` of class ``poem`` or ``stanza``, PG's markup for verse), each ``p`` or
   ``div`` inside is a line, and each stanza a paragraph;
 - the cells of a table row are joined by a space;
-- page numbers (``<span class="pagenum">[Pg 12]</span>``, the printed book's pages) are
+- page numbers (``<span class="pagenum">[Pg 12]</span>``, the printed book's pages; also the
+  producers' variants ``stpagenum``, ``pagenum3``, ``page-no`` and ebookmaker's TEI ``tei-pb``) are
   ``unread['pagenum']``: the plain-text edition does not have them;
+- a poem's or play's line numbers (``<span class="linenum">10</span>``, glued to the line's last
+  word once markup is gone) are ``unread['linenum']``;
+- a footnote's number glued to the word before it, when its link (``illumines<a class="tag"
+  href="#note_2">2</a>``, to a ``note``, ``fn`` or ``foot`` anchor, or of class
+  ``tag``/``fnanchor``/``noteref``) holds it without the brackets the text edition writes
+  (``[2]``), is ``unread['noteref']``: kept, it would make a new word ("illumines2"); a bracketed
+  ``[2]``, and a number after a space (an index entry's, a note's own), stay;
+- ruby readings (``<rt>``, and the ``<rp>`` brackets around them) are ``unread['ruby']``: the
+  base text stays, as in the ``aozora`` reader;
 - ``<head>`` (title, style sheets), ``<script>`` and ``<style>`` are ``unread['markup']``; the
   ``alt`` text of images (an illustration's caption, or a heading set as an image) is
   ``unread['alt']``: a description of a picture, not the book's running text.
@@ -40,7 +50,14 @@ _CELLS = {"td", "th"}
 _VERSE = {"poem", "stanza", "verse", "poetry"}   # a <div> of these classes holds verse: its <p>s are lines
 _DROPPED = {"head": "markup", "script": "markup", "style": "markup", "noscript": "markup"}
 _VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "param", "source"}
-_PAGENUM = re.compile(r"^page-?(num|no|number)$", re.I)   # class tokens PG's producers use for page numbers
+# class tokens PG's producers use for page numbers (pagenum, stpagenum, pagenum3, page-no, TEI's tei-pb)
+# and for verse line numbers (linenum, lineno, line-number)
+_PAGENUM = re.compile(r"^([a-z]*page-?(num|no|number)[a-z0-9]*|tei-pb)$", re.I)
+_LINENUM = re.compile(r"^line-?(num|no|nr|number)[a-z0-9]*$", re.I)
+_RUBY = {"rt": "ruby", "rp": "ruby"}
+_NOTE_CLASS = {"tag", "fnanchor", "noteref", "footnote-ref", "fnref"}
+_NOTE_TARGET = re.compile(r"#.*(note|fn|foot)", re.I)
+_NOTE_MARK = re.compile(r"^(\d{1,3}[a-z]?|[a-z]|[ivxl]{1,6}|[*†‡§¶]{1,3})$")   # "2", "12a", "b", "iv", "*"
 _CHARSET = re.compile(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9_.:-]+)|<meta[^>]*charset=["']?([A-Za-z0-9_.:-]+)""",
                       re.I)
 
@@ -68,10 +85,15 @@ class _Page(HTMLParser):
         self.unread: Counter = Counter()
         self.total = 0                           # non-whitespace characters of text and alt
         self.divs: list[bool] = []               # open <div>s: is it a poem/stanza?
+        self.breaks = 0                          # line ends so far
+        self.note: Optional[tuple[int, int, int]] = None   # an open footnote link: (breaks, cur, depth)
+        self.depth = 0                           # open <a> elements
+        self.pre_start = False                   # right after <pre>: HTML drops a newline here
 
     def _line(self) -> None:
         text = "".join(self.cur)
         self.cur = []
+        self.breaks += 1
         text = text.rstrip() if self.pre else " ".join(text.split())
         if text or self.pre:
             self.lines.append(text)
@@ -82,6 +104,7 @@ class _Page(HTMLParser):
             self.lines.append("")
 
     def handle_starttag(self, tag, attrs):
+        self.pre_start = tag == "pre"
         a = dict(attrs)
         if a.get("alt"):
             n = nonspace(a["alt"])
@@ -89,17 +112,27 @@ class _Page(HTMLParser):
             self.unread["alt"] += n
         if tag == "body" and self.skip and self.skip[0][0] == "head":
             self.skip.clear()     # HTML 4 lets a page leave </head> out
+        if self.skip and self.skip[-1][0] in _RUBY and tag in ("rt", "rp", "rb"):
+            self.skip.pop()       # HTML lets <rt>/<rp> leave their end tag out before the next one
         if self.skip:
             if tag not in _VOID and tag == self.skip[-1][0]:
                 self.skip.append((tag, self.skip[-1][1]))   # same tag nested: its end must not end the skip
             return
-        reason = _DROPPED.get(tag)
-        if reason is None and any(_PAGENUM.match(c) for c in (a.get("class") or "").split()):
+        classes = set((a.get("class") or "").lower().split())
+        reason = _DROPPED.get(tag) or _RUBY.get(tag)
+        if reason is None and any(_PAGENUM.match(c) for c in classes):
             reason = "pagenum"
+        if reason is None and any(_LINENUM.match(c) for c in classes):
+            reason = "linenum"
         if reason and tag not in _VOID:
             self.skip.append((tag, reason))
             return
-        classes = set((a.get("class") or "").lower().split())
+        if tag == "a":
+            self.depth += 1
+            before = "".join(self.cur)[-1:]
+            glued = before != "" and not before.isspace() and before not in "[({"
+            if self.note is None and glued and (classes & _NOTE_CLASS or _NOTE_TARGET.search(a.get("href") or "")):
+                self.note = (self.breaks, len(self.cur), self.depth)
         verse = bool(classes & _VERSE)
         if tag in _BLOCKS:
             in_stanza = any(self.divs) and not verse
@@ -113,18 +146,39 @@ class _Page(HTMLParser):
             self.cur.append(" ")
 
     def handle_endtag(self, tag):
+        self.pre_start = False
+        if self.skip and self.skip[-1][0] in _RUBY and tag == "ruby":
+            self.skip.pop()       # </ruby> ends an <rt> or <rp> left open
         if self.skip:
             if tag == self.skip[-1][0]:
                 self.skip.pop()
             return
+        if tag == "a" and self.depth:
+            if self.note and self.note[2] == self.depth:
+                self._end_note()
+            self.depth -= 1
         if tag in _BLOCKS:
             verse = self.divs.pop() if tag == "div" and self.divs else False
             self._line() if any(self.divs) and not verse else self._block()   # a stanza ends a paragraph
             self.pre -= tag == "pre" and self.pre > 0
 
+    def _end_note(self) -> None:
+        """A footnote link ends: a bare number in it (no brackets) is unread['noteref']."""
+        breaks, cur, _ = self.note
+        self.note = None
+        if breaks != self.breaks:
+            return                # a line ended inside the link: not a note number
+        mark = "".join(self.cur[cur:])
+        if _NOTE_MARK.match(mark.strip()):
+            self.unread["noteref"] += nonspace(mark)
+            del self.cur[cur:]
+
     def handle_data(self, data):
         n = nonspace(data)
         self.total += n
+        if self.pre_start and data:
+            self.pre_start = False
+            data = data[1:] if data.startswith("\n") else data[2:] if data.startswith("\r\n") else data
         if self.skip:
             self.unread[self.skip[-1][1]] += n
             return
