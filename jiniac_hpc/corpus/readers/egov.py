@@ -24,8 +24,14 @@ Preamble and Remarks where they stand, and each 附則 label (with its amending 
 its own provisions. Not written, counted as unread: the ``TOC`` (it repeats the titles; a TOC
 inside an amendment's ``NewProvision`` is the amending text and is written) and the ``<Rt>`` ruby
 readings (the base text stays). An element whose text sits around inline children
-(``<Line>傍線</Line>の後``) is one run of text, whatever comes first. Metadata: law_num, law_title, era, year,
-law_type, promulgation_date.
+(``<Line>傍線</Line>の後``) is one run of text, whatever comes first; the line breaks and
+indentation of pretty-printed XML inside such a run are layout, not text (dropped between two
+Japanese characters, one space elsewhere). Sentences that follow one another run together after
+a 。 (本文 and ただし書), and are set apart by a full-width space otherwise: a table cell or a
+note that holds a line per Sentence ("（一）　二塩化カルボニル", "（二）　塩化シアン"), or an old
+law written without 。 (之ヲ削除ス　但シ…). An ``ArithFormula`` holding structure (a list of
+formulas, their Sentences, a note) is read as parts set apart the same way, like a quoted
+structure. Metadata: law_num, law_title, era, year, law_type, promulgation_date.
 """
 from __future__ import annotations
 
@@ -33,6 +39,7 @@ import base64
 import binascii
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterator, Optional
@@ -46,6 +53,7 @@ ERA_START = {"Meiji": 1867, "Taisho": 1911, "Showa": 1925, "Heisei": 1988, "Reiw
 # elements whose text is read inline (inside a sentence or a heading), not as blocks
 INLINE = {"Ruby", "Rt", "Sup", "Sub", "Line", "QuoteStruct", "ArithFormula"}
 # the roots an XML file holding a part of a law (what an elm= request returns) may have
+_LAYOUT = re.compile(r"[ \t\r]*\n[ \t\r\n]*")   # a line break of pretty-printed XML and the indentation around it
 LAW_PARTS = {"LawBody", "MainProvision", "Part", "Chapter", "Section", "Subsection", "Division", "Article",
              "Paragraph", "Item", "SupplProvision", "AppdxTable", "AppdxStyle", "AppdxNote", "AppdxFormat",
              "AppdxFig", "Appdx", "TableStruct", "Preamble", "EnactStatement"}
@@ -60,21 +68,27 @@ class _Law:
         self.amending = amending      # inside a NewProvision: a TOC there is new text, not a repeat
 
     def skip(self, reason: str, el) -> None:
-        self.unread[reason] = self.unread.get(reason, 0) + sum(len(t) for t in el.itertext())
+        n = sum(len(t) for t in el.itertext())
+        if n:                         # an empty <Rt/> is no unread text
+            self.unread[reason] = self.unread.get(reason, 0) + n
 
     # --- inline text ------------------------------------------------------------------------
     def inline(self, el) -> str:
         """The text of ``el`` with ruby readings left out (and counted)."""
         if el.tag == "QuoteStruct" and any(c.tag not in INLINE and c.tag != "Sentence" for c in el):
             return self.quote(el)
-        out = [el.text or ""]
+        if el.tag == "ArithFormula" and any(c.tag not in INLINE and c.tag != "Fig" for c in el):
+            return self.quote(el)     # a formula written as a list, sentences or notes: parts, not one run
+        out = el.text or ""
         for c in el:
             if c.tag == "Rt":
                 self.skip("ruby", c)
+            elif c.tag == "Sentence":
+                out = glue(out, self.inline(c).strip())
             else:
-                out.append(self.inline(c))
-            out.append(c.tail or "")
-        return "".join(out)
+                out += self.inline(c)
+            out += c.tail or ""
+        return _LAYOUT.sub(_layout, out)
 
     def quote(self, el) -> str:
         """A QuoteStruct that quotes structure (items with their titles, a table, paragraphs), as an
@@ -91,9 +105,10 @@ class _Law:
         cols = [c for c in el if c.tag == "Column"]
         if cols:
             return SEP.join(self.sentences(c) for c in cols)
-        parts = [self.inline(c).strip() if c.tag == "Sentence" else self.text_of(c) for c in el]
-        direct = (el.text or "").strip()
-        return direct + "".join(parts)
+        out = _LAYOUT.sub(_layout, (el.text or "").strip())
+        for c in el:
+            out = glue(out, self.inline(c).strip() if c.tag == "Sentence" else self.text_of(c))
+        return out
 
     def text_of(self, el) -> str:
         """Everything an element holds as one string (lines joined by a full-width space)."""
@@ -135,7 +150,7 @@ class _Law:
                 self.emit(self.inline(c))                       # （目的）: a line of its own
             elif ctag.endswith("Sentence") and not rest:       # Sentence, ParagraphSentence, ItemSentence, ...
                 text = self.sentences(c) if ctag != "Sentence" else self.inline(c).strip()
-                body = text if body is None else body + text
+                body = text if body is None else glue(body, text)
             elif ctag.endswith(("Title", "Num", "Label")) and not rest and ctag != "LawNum":
                 heads.append(self.inline(c).strip())
             else:
@@ -158,6 +173,23 @@ class _Law:
             self.emit(head)
         for i, c in enumerate(rest):
             self.block(c, prefix if i == 0 else "")
+
+
+def glue(a: str, b: str) -> str:
+    """Two sentences in a row: run together after a 。, else set apart by a full-width space."""
+    if not a.strip() or not b:
+        return a + b
+    a = a.rstrip()
+    return a + b if a.endswith("。") else a + SEP + b
+
+
+def _layout(m: re.Match) -> str:
+    """A layout line break (and its indentation) inside a run of text: nothing between two
+    Japanese characters, one space where a Latin letter or digit is on either side."""
+    s, i, j = m.string, m.start(), m.end()
+    if i == 0 or j == len(s):
+        return ""
+    return " " if s[i - 1].isascii() or s[j].isascii() else ""
 
 
 def _is_inline(el) -> bool:

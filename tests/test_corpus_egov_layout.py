@@ -1,0 +1,113 @@
+"""The egov_xml reader's line layout on real laws: sentences set apart, formulas as parts, XML indentation not text.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_egov_layout.py
+
+Real files (tests/assets/corpus/real/SOURCES.md): an API v1 response of 化学兵器禁止法施行令 (a table
+cell with one Sentence a line), and two laws of the 2021 bulk download, pretty-printed as it was
+then: 海洋生物資源の保存及び管理に関する法律施行規則 (付録 formulas written as a List of Sentences)
+and an 外務省令 with ruby inside a sentence. Every law's text nodes must come out, each once, in
+order (checked with plain ElementTree here, not the reader's code), and pretty-printing must not
+change the output.
+"""
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+KAGAKU = R / "egov_api_v1_407CO0000000192_kagaku.xml"
+ARITH = R / "egov_2021_408M50000200031_arith.xml"
+RUBY = R / "egov_2021_327M50000020006_ruby.xml"
+BULK = R / "egov_405AC0000000088.xml"
+SEP = "\u3000"
+
+
+def law_text(path: Path) -> str:
+    (r,) = read(path, SourceConfig(name="t", reader="egov_xml", paths=[str(path)], lang="ja"), 1 << 24)
+    assert r.error is None
+    return r.text
+
+
+def compact(src: Path, dst: Path) -> Path:
+    """The same law without the whitespace-only text pretty-printing adds (as API v2's JSON tree has it)."""
+    tree = ET.parse(src)
+    for el in tree.iter():
+        if el.text is not None and not el.text.strip():
+            el.text = None
+        if el.tail is not None and not el.tail.strip():
+            el.tail = None
+    tree.write(dst, encoding="utf-8", xml_declaration=True)
+    return dst
+
+
+def pieces(el, out: list) -> list:
+    """Text nodes in document order, without the TOC and ruby readings (what the reader must keep)."""
+    if el.tag in ("TOC", "Rt"):
+        return out
+    out.append(el.text or "")
+    for c in el:
+        pieces(c, out)
+        out.append(c.tail or "")           # a skipped element's tail is still text
+    return out
+
+
+def labels(law) -> int:
+    """Characters the reader adds: 附則 where the label is missing, （amending law number）, 抄."""
+    n = 0
+    for sp in law.iter("SupplProvision"):
+        n += 2 * (sp.find("SupplProvisionLabel") is None) + (len(sp.get("AmendLawNum")) + 2 if sp.get("AmendLawNum")
+                                                              else 0) + (sp.get("Extract") == "true")
+    return n
+
+
+@pytest.mark.parametrize("path", [KAGAKU, ARITH, RUBY, BULK], ids=["api_v1_table", "arith", "ruby", "bulk"])
+def test_every_text_node_once_in_order_and_indentation_is_not_text(path, tmp_path):
+    text = law_text(path)
+    law = next(ET.parse(path).getroot().iter("Law"))
+    title, num = law.find("LawBody/LawTitle"), law.find("LawNum")
+    body = [p for p in pieces(law, []) if p.strip()]
+    head = [p for p in pieces(title, []) + pieces(num, []) if p.strip()]
+    flat = re.sub(r"\s", "", text)
+    squeeze = lambda parts: [re.sub(r"\s", "", p) for p in parts]
+    assert flat.startswith("".join(squeeze(head)))       # the title, then the number
+    pos = 0
+    for n in squeeze(body):
+        if n in squeeze(head) and pos == 0:
+            continue
+        at = flat.find(n, pos)
+        assert at >= 0, n
+        pos = at + len(n)
+    # each once: nothing but the labels the reader adds
+    assert len(flat) == sum(map(len, squeeze(body))) + labels(law)
+    # a line is never broken or indented by the XML's layout
+    assert all(line == line.strip() and line for line in text.split("\n"))
+    assert law_text(compact(path, tmp_path / path.name)) == text
+
+
+def test_sentences_of_a_table_cell_are_set_apart():
+    """化学兵器禁止法施行令 別表: one cell lists the chemicals, one Sentence each."""
+    text = law_text(KAGAKU)
+    cell = next(c for c in ET.parse(KAGAKU).getroot().iter("TableColumn") if "ホスゲン" in "".join(c.itertext()))
+    sentences = [s.text.strip() for s in cell.findall("Sentence")]
+    assert sentences[:2] == ["（一）　二塩化カルボニル（別名ホスゲン）", "（二）　塩化シアン"]
+    assert SEP.join(sentences) in text
+    assert "（別名ホスゲン）（二）" not in text
+
+
+def test_a_formula_written_as_a_list_reads_as_parts():
+    """付録第一: <ArithFormula><List><ListSentence><Sentence>第一号算式</Sentence>… with Sublist1s
+    holding 1／Ａ and "Ａは、…": before, 第一号算式１／ＡＡは、… ran into one another."""
+    text = law_text(ARITH)
+    assert "第一号算式　１／Ａ　Ａは、当該大臣管理量又は知事管理量に係る採捕を行う者のすべての数とする。　第二号算式" in text
+    assert "１／ＡＡは" not in text
+
+
+def test_ruby_inside_a_pretty_printed_sentence_stays_on_its_line():
+    """外交史料編<Ruby>さ<Rt>ヽ</Rt>⏎</Ruby>⏎<Ruby>ん<Rt>ヽ</Rt>⏎</Ruby>関係の事務: one line."""
+    text = law_text(RUBY)
+    assert "四　外交史料編さん関係の事務に従事する者" in text.split("\n")
