@@ -7,7 +7,8 @@ Shapes read (``recordPacking=json`` unless noted):
 - the ``speech`` endpoint: ``{"numberOfRecords": …, "speechRecord": [{…speech and meeting fields…}]}``;
 - the ``meeting`` endpoint: ``{"meetingRecord": [{…meeting fields…, "speechRecord": [{…}]}]}``; the
   meeting's date, house and name are carried into each of its speeches;
-- JSON Lines whose lines are speech records (or whole responses);
+- JSON Lines whose lines are speech records (or whole responses); a file of one line is a
+  response (the API sends it on one line), read record by record however long it is;
 - a JSON array of responses (pages saved one after another), or of speech records;
 - the XML the API returns without ``recordPacking`` (``<data><records><record><recordData>…``).
 
@@ -15,7 +16,8 @@ A ``meeting_list`` page (speech records without a ``speech`` text), an API error
 (``{"message": …}``) and JSON of any other shape are bad input with the reason; so is a speech
 record without a ``speech`` string. Procedural records (the meeting header, speechOrder 0 /
 会議録情報, and speeches by the chair positions in ``drop_roles``) are dropped as
-``procedural`` unless ``keep_procedural`` is set. The "○議長（…君）　" heading of a speech is not
+``procedural`` unless ``keep_procedural`` is set (a heading such as the 衆議院's "○加藤委員長　"
+that ends in one of them counts too). The "○議長（…君）　" heading of a speech is not
 part of the document (the speaker is in the metadata); its characters, and the CRs of the API's
 CRLF line ends, are counted as unread.
 """
@@ -31,7 +33,10 @@ from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, iter_lines, open_binary
 from jiniac_hpc.corpus.readers.jsondoc import TooLarge, first_char, iter_json_array, iter_json_list
 
-_SPEAKER_HEAD = re.compile(r"^○(?P<title>[^（(\s]+)(?:[（(](?P<name>[^）)]*)[）)])?[\s\u3000]*")
+# "○議長（額賀福志郎君）　", "○井林委員　", and the 衆議院's "○吉川（元）委員　" (a name told apart from
+# a namesake's, then the role): the role after the brackets is part of the heading when a space ends it
+_SPEAKER_HEAD = re.compile(r"^○(?P<title>[^（(\s]+)(?:[（(](?P<name>[^）)]*)[）)]"
+                           r"(?P<role>[^\s\u3000（()）]{1,12}(?=[\s\u3000]))?)?[\s\u3000]*")
 META_KEYS = ("speechID", "speechOrder", "speaker", "speakerGroup", "speakerPosition", "speakerRole", "date",
              "session", "nameOfHouse", "nameOfMeeting", "issue", "speechURL")
 MEETING_KEYS = ("issueID", "session", "nameOfHouse", "nameOfMeeting", "issue", "date", "meetingURL")
@@ -61,13 +66,16 @@ class _Reader:
             unread["line_endings"] = body.count("\r")
             body = body.replace("\r\n", "\n").replace("\r", "\n")
         head = _SPEAKER_HEAD.match(body)
-        title = head.group("title") if head else ""
+        titles = [head.group("title"), head.group("role") or ""] if head else []
         if head:
             unread["speaker_heading"] = head.end()
             body = body[head.end():]
-        roles = {sp.get("speakerPosition") or "", sp.get("speakerRole") or "", title}
+        roles = {sp.get("speakerPosition") or "", sp.get("speakerRole") or ""}
+        # the 衆議院 heads a chair's speech with name and post in one word ("○加藤委員長　"), with no
+        # speakerPosition: a heading that ends in a chair position counts as that position
         procedural = (str(sp.get("speechOrder", "")) == "0" or sp.get("speaker") == HEADER_SPEAKER
-                      or bool(roles & set(self.src.drop_roles)))
+                      or bool(roles & set(self.src.drop_roles))
+                      or any(t.endswith(role) for t in titles if t for role in self.src.drop_roles))
         skip = "procedural" if procedural and not self.src.keep_procedural else None
         return Record(self.n, body, None, skip=skip, meta=meta, unread=unread)
 
@@ -133,8 +141,8 @@ def _is_json_lines(path: Path, limit: int) -> bool:
     """True if the first line is a whole JSON value (JSON Lines, or a one-line response)."""
     with open_binary(path) as fh:
         for _, raw, _ in iter_lines(fh, limit):
-            if raw is None:
-                return True          # a first line over the limit: only JSON Lines can go on after it
+            if raw is None:          # a first line over the limit: JSON Lines if more lines follow,
+                return _more_lines(fh, limit)   # else one large response on one line, as the API sends it
             if not raw.strip():
                 return False
             try:
@@ -143,6 +151,11 @@ def _is_json_lines(path: Path, limit: int) -> bool:
             except (UnicodeDecodeError, json.JSONDecodeError):
                 return False
     return False
+
+
+def _more_lines(fh, limit: int) -> bool:
+    """Whether a non-blank line follows in ``fh`` (read on from where iter_lines stopped)."""
+    return any(raw is None or raw.strip() for _, raw, _ in iter_lines(fh, limit))
 
 
 def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
