@@ -473,7 +473,7 @@ BAD = {
 }
 CASES = [("diet", "unknown.json", "not a Kokkai response"), ("diet", "array.json", "not a Kokkai response"),
          ("diet", "undecodable.bin", ""), ("diet", "unknown.xml", "no speech records"),
-         ("diet", "kokkai_meeting_list_api.json", "meeting_list"), ("diet", "kokkai_api_error.json", "19011"),
+         ("diet", "kokkai_meeting_list_api.json", "meeting_list"), ("diet", "kokkai_api_error.json", "(19011)検索条件の入力に誤りがあります。 ((0) (19026)speechID:"),
          ("diet", "kokkai_meeting_list_api_untrimmed.json", "meeting_list"),
          ("diet", "not_text_back.pdf", ""),
          ("egov_xml", "unknown.xml", "no <Law>"), ("egov_xml", "truncated.xml", "XML error"),

@@ -110,8 +110,10 @@ class _Reader:
 def describe(obj) -> str:
     """What a value that is not a Kokkai response is, for the bad-input reason."""
     if isinstance(obj, dict):
-        if "message" in obj:
-            return f"an API error response: {str(obj['message'])[:200]}"
+        if "message" in obj:    # 19011 says only "input error"; its details name the parameter
+            details = obj.get("details")
+            more = "; ".join(map(str, details)) if isinstance(details, list) else str(details or "")
+            return f"an API error response: {str(obj['message'])[:200]}" + (f" ({more[:300]})" if more else "")
         if obj.get("numberOfRecords") == 0:
             return "a response with numberOfRecords 0 (no hits)"
         return f"an object with keys {sorted(obj)[:8]}"
