@@ -162,3 +162,49 @@ def test_bad_input_becomes_reject(tmp_path):
         rs = recs(path)
         assert len(rs) == 1 and rs[0].text is None, path.name       # read = kept + rejected
         assert cases[path.name] in rs[0].error, rs[0].error
+
+
+POSTS = R / "hanrei_087071.pdf"                      # 大阪地裁, defamation by posts, whole; 別紙 lists the posts
+LISTS = R / "hanrei_092900_p21-22_trimmed.pdf"       # the trademark case's pages 21-22: 以上, then 別紙
+UNMAPPED = R / "kanpo_20260219g000350002_fffd.pdf"   # 官報 号外, every glyph mapped to U+FFFD
+
+
+def test_stray_vertical_glyph_does_not_scramble_a_page():
+    """pdfminer takes the 掲 of 掲示板タイトル (#87071, page 16) and the １ of an item (#92900, page 21)
+    for vertical lines; its box order then put a page's bottom before its top ("示板タイトル",
+    "１４　登録日")."""
+    (r,) = recs(POSTS)
+    lines = r.text.splitlines()
+    i = lines.index("（別紙）")
+    assert lines[i - 1] == "裁判官　道垣内　正大"
+    assert lines[i + 1:i + 7] == ["投稿記事目録", "掲示板タイトル　ａ", "投稿時のアカウント表示名　Ｃ",
+                                  "投稿年月日　平成２７年５月１８日", "投稿内容", "１　午前９時１５分"]
+    items = [x for x in lines[i:] if re.fullmatch(r"[０-９]+　午[前後][０-９]+時[０-９]+分", x)]
+    assert [x.split("　")[0] for x in items] == [str(n).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+                                                  for n in range(1, len(items) + 1)] and len(items) > 20
+    ref, _ = raw_minus_furniture(POSTS)
+    got = re.sub(r"\s", "", r.text)
+    assert sum((Counter(ref) & Counter(got)).values()) / len(ref) >= 0.995
+    (t,) = recs(LISTS)
+    head = t.text.splitlines()[:7]
+    assert head == ["（別紙）", "登録商標目録", "１　登録番号：商標登録第６３７１６９５号",
+                    "２　出願日：令和２年３月１１日（以下「本件出願日」という。）",
+                    "３　登録査定日：令和３年３月８日（以下「本件査定日」という。）", "４　登録日：令和３年４月１日",
+                    "５　商標の構成："]
+
+
+def test_right_aligned_closing_line_is_not_joined_to_the_next_page():
+    """以上 closes a 別紙 at the right edge: it reaches the far edge but is not a line of prose."""
+    (t,) = recs(LISTS)
+    lines = t.text.splitlines()
+    assert "以上" in lines and lines[lines.index("以上") + 1] == "（別紙）"
+    assert "以上（別紙）" not in t.text
+
+
+def test_glyphs_mapped_to_replacement_character_count_as_unmapped():
+    """cairo wrote this 官報 page with a ToUnicode map that sends every glyph to U+FFFD: no text."""
+    (r,) = recs(UNMAPPED)
+    assert r.text is None and re.fullmatch(r"(\d+) of (\d+) glyphs lack a Unicode mapping", r.error)
+    n, total = map(int, re.findall(r"\d+", r.error))
+    raw = extract_text(str(UNMAPPED), laparams=LAParams(**LAPARAMS))
+    assert n == raw.count("\ufffd") and n > 0.9 * total

@@ -16,13 +16,18 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   and a gap clearly wider than its neighbour (a field break) becomes one ``　``; elsewhere a gap under
   half a glyph is a layout artefact and goes, a wider one becomes ``　``. Other gaps become one space
   (whitespace is not counted as content);
-- vertical pages are read tier (段) by tier, columns right to left (``_vertical_order``);
+- vertical pages are read tier (段) by tier, columns right to left (``_vertical_order``); a
+  horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
+  (``_horizontal_order``);
 - a line that reaches the text block's far edge (the right edge where nine in ten of the document's
-  horizontal lines end; for vertical text, the bottom edge of its tier) and does not end a sentence is joined with the next one,
+  horizontal lines end; for vertical text, the bottom edge of its tier) and does not end a sentence is joined with the next one
+  (a horizontal line only if it also starts in the left half of the block: a right-aligned 「以上」 is not prose;
+  and not with a next line that starts a numbered item, "８　午前…", "(4)", "第４　"),
   across pages too, in documents where at least a fifth of the lines reach that edge and sentences
   end at least once every five lines (justified prose: a poem's long line stays a line);
-- glyphs without a Unicode mapping (``(cid:N)``) are dropped and counted in
-  ``unread['unmapped_glyph']``; a document that is mostly such glyphs is rejected.
+- glyphs without a Unicode mapping (``(cid:N)``, or U+FFFD where the font's ToUnicode map says
+  so) are dropped and counted in ``unread['unmapped_glyph']``; a document that is mostly such
+  glyphs is rejected.
 
 A file that is not a PDF, cannot be parsed (broken, encrypted) or has no extractable text (a scan)
 becomes a bad-input record with the reason. ``nbytes`` is the file's size.
@@ -46,9 +51,13 @@ from jiniac_hpc.corpus.readers.base import Record, open_binary
 LAPARAMS = dict(detect_vertical=True, char_margin=12.0)
 BAND = 0.1                   # top/bottom share of the page where page numbers and running heads live
 _PAGENO = re.compile(r"^[-－‐–—(（\[［]?\s*[0-9０-９]{1,4}\s*(?:/\s*[0-9]{1,4})?\s*[-－‐–—)）\]］]?$")
-_CID = re.compile(r"\(cid:\d+\)")
+# a glyph pdfminer cannot map: "(cid:N)" with no ToUnicode entry, U+FFFD where the font's ToUnicode
+# maps it to the replacement character (cairo's output does that for every glyph of some fonts)
+_CID = re.compile(r"\(cid:\d+\)|\ufffd")
 _SENTENCE_END = tuple("。．.！？!?")
 _ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")
+# a numbered item or heading starts its own line ("８　午前１２時６分", "(4) したがって", "第４　結論")
+_ITEM = re.compile(r"^([0-9０-９]{1,3}|[（(][0-9０-９]{1,3}[）)]|第[0-9０-９一二三四五六七八九十]{1,3})[\s\u3000]")
 _KANA_KANJI = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 
 
@@ -137,7 +146,30 @@ def _page_lines(page) -> tuple[list[_Line], int]:
                          min(c.x0 for c in glyphs), max(c.x1 for c in glyphs)))
     if sum(len(x.text) for x in out if x.vertical) > sum(len(x.text) for x in out if not x.vertical):
         out = _vertical_order(out)
+    elif any(x.vertical for x in out):
+        out = _horizontal_order(out)
     return out, dropped
+
+
+def _horizontal_order(lines: list[_Line]) -> list[_Line]:
+    """A horizontal page on which pdfminer took a glyph or two for a vertical line (the 掲 of
+    掲示板タイトル): that box upsets pdfminer's box order, which then puts the page's end before
+    its top. The glyphs go back to the start of the line they sit before, and a page of one column
+    is read top to bottom (a page of several keeps pdfminer's order, which follows its columns)."""
+    horiz = [replace(x) for x in lines if not x.vertical]
+    for v in (x for x in lines if x.vertical):
+        host = None
+        if len(v.text.strip()) <= 2:
+            host = next((h for h in horiz if -0.5 * v.size <= h.left - v.right < 1.5 * v.size
+                         and abs(h.bottom - v.end) < 0.6 * v.size), None)
+        if host:
+            gap = "\u3000" if host.left - v.right > 0.5 * v.size else ""     # "１　登録番号", "掲示板"
+            host.text, host.left = v.text.strip() + gap + host.text, v.left
+        else:
+            horiz.append(replace(v, vertical=False, top=v.top, bottom=v.end))
+    columns = any(min(a.top, b.top) - max(a.bottom, b.bottom) > 0.5 * min(a.size, b.size)
+                  and (a.right < b.left or b.right < a.left) for i, a in enumerate(horiz) for b in horiz[i + 1:])
+    return horiz if columns else sorted(horiz, key=lambda x: -x.top)
 
 
 def _vertical_order(lines: list[_Line]) -> list[_Line]:
@@ -209,11 +241,14 @@ def pdf_text(path: Path) -> tuple[str, Counter]:
         ends = sorted((-ln.end if v else ln.end) for ln in body if ln.vertical == v)
         if ends:
             far[v] = ends[int(0.9 * (len(ends) - 1))]
+    lefts = sorted(ln.left for ln in body if not ln.vertical)
+    near = lefts[int(0.1 * (len(lefts) - 1))] if lefts else 0.0     # the block's left edge
 
     def full(ln: _Line) -> bool:
         if ln.vertical:
             return ln.end <= (-far[True] if ln.edge is None else ln.edge) + 1.5 * ln.size
-        return ln.end >= far[False] - 1.5 * ln.size
+        # a prose line spans the block: a short right-aligned line (以上, a date, a signature) does not
+        return ln.end >= far[False] - 1.5 * ln.size and ln.left <= (near + far[False]) / 2
 
     # justified prose, not verse or a list: a fifth of the lines are full and there are sentences
     n_ends = sum(len(_ENDS.findall(ln.text)) for ln in body)
@@ -228,7 +263,7 @@ def pdf_text(path: Path) -> tuple[str, Counter]:
             text = _CID.sub("", text)
         if not text:
             continue
-        if joining and paragraphs:
+        if joining and paragraphs and not _ITEM.match(text):
             prev = paragraphs[-1]
             paragraphs[-1] = prev + ("" if _wide(prev[-1]) or _wide(text[0]) else " ") + text
         else:
