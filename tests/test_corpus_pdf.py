@@ -143,6 +143,10 @@ def test_running_heads_and_page_numbers():
     # the head repeats in the top band on 3 of 4 pages: dropped there, kept mid-page; every page number goes
     assert kept == ["判決", "本文0。", head, "本文1。", head, "本文2。", head, "本文3。", head]
     assert unread["page_furniture"] == 3 * len(head.replace("\u3000", "")) + 4 * 3
+    # a note under a table that every page repeats (気象庁's GRIB2 manual) is a sentence, not furniture
+    note = "（注）値が「ｍｉｓｓｉｎｇ」の場合、そのデータは全ビット１の値をとる。"
+    pages = [([line(f"本文{i}。", 600), line(note, 60)], 842.0) for i in range(4)]
+    assert [x.text for x in drop_furniture(pages, Counter())] == [t for i in range(4) for t in (f"本文{i}。", note)]
 
 
 def test_bad_input_becomes_reject(tmp_path):

@@ -10,7 +10,7 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   number, a multiple of 5, outside the text block's left/right edge, as court rulings print every
   five lines), page numbers (a number alone, possibly dashed or bracketed, in the top or bottom tenth
   of the page) and running headers/footers (a line in those bands that repeats, digits aside, on at
-  least half of the pages, and on two or more);
+  least half of the pages, and on two or more; not a sentence ending in 。);
 - gaps between two Japanese (wide) characters are measured: in letter-spaced lines
   (``裁 判 長 裁 判 官　山 田 太 郎``, mostly one-character words) the letters of a field are joined
   and a gap clearly wider than its neighbour (a field break) becomes one ``　``; elsewhere a gap under
@@ -213,7 +213,9 @@ def drop_furniture(pages: list[tuple[list[_Line], float]], unread: Counter) -> l
     def in_band(ln: _Line, height: float) -> bool:
         return ln.bottom <= BAND * height or ln.top >= (1 - BAND) * height
 
-    seen = Counter(k for lines, h in pages for k in {_furniture_key(ln.text) for ln in lines if in_band(ln, h)})
+    # a sentence (ending in 。) is text even when a page repeats it at its foot, as a table's note
+    seen = Counter(k for lines, h in pages for k in {_furniture_key(ln.text) for ln in lines
+                                                      if in_band(ln, h) and not ln.text.rstrip().endswith("。")})
     running = {k for k, n in seen.items() if k and n >= 2 and 2 * n >= len(pages)}
     body = []
     for lines, height in pages:
