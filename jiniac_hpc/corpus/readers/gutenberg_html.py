@@ -129,7 +129,7 @@ class _Page(HTMLParser):
             return
         if tag == "a":
             self.depth += 1
-            before = "".join(self.cur)[-1:]
+            before = next((p[-1] for p in reversed(self.cur) if p), "")   # the last character so far
             glued = before != "" and not before.isspace() and before not in "[({"
             if self.note is None and glued and (classes & _NOTE_CLASS or _NOTE_TARGET.search(a.get("href") or "")):
                 self.note = (self.breaks, len(self.cur), self.depth)
