@@ -115,3 +115,19 @@ def test_bytes_no_western_codec_reads_are_a_reject_naming_the_line(tmp_path):
     assert r.text is None and "undecodable" in r.error and "line 3" in r.error, r.error
     (r,) = recs(f, encoding="latin-1")    # the user's explicit choice reads every byte
     assert r.text.startswith("line two")
+
+
+def test_german_book_from_projekt_gutenberg_de():
+    """#2229, Goethe's Faust I (ISO-8859-1, CRLF): after the start marker, PG's credit and the
+    German Gutenberg Projekt's note (in German and English); at the end, the German closing line
+    "Ende dieses Projekt Gutenberg Etextes …" before PG's licence."""
+    path = R / "gutenberg_2229-8_german.txt"
+    (r,) = recs(path)
+    raw = path.read_bytes().decode("latin-1").replace("\r\n", "\n")
+    assert r.meta["encoding"] == "iso8859-1"
+    assert r.text.startswith("  Faust: Der Tragödie erster Teil\n\n  Johann Wolfgang von Goethe\n\n\n  Zueignung.")
+    assert r.text.endswith("(Verschwindet mit Faust.)\n\n  STIMME (von innen, verhallend):\n  Heinrich!  Heinrich!")
+    for leak in ("Gutenberg", "gutenberg.aol.de", "Produced by", "Ende dieses"):
+        assert leak not in r.text, leak
+    # everything else is counted: the file's characters less its CRs are the work plus the boilerplate
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len(raw.replace("\n", ""))

@@ -13,7 +13,8 @@ era of PG files are recognised:
   the 1990s-2001 licence at the top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL
   PRINT!`` in 2001 files);
 * end: ``*** END OF THE (THIS) PROJECT GUTENBERG …``, or the ``(The) End of (the|this) Project
-  Gutenberg('s) …`` line before it, which is all that older files have.
+  Gutenberg('s) …`` line before it, which is all that older files have (in the German books
+  Projekt Gutenberg-DE gave PG: ``Ende dieses Projekt Gutenberg Etextes …``).
 
 After the start marker, leading paragraphs that are PG's and not the work are dropped too: the
 "Produced by …"/"This etext was prepared by …"/"Transcribed from the … edition by …"/"HTML file
@@ -49,13 +50,13 @@ from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace,
 _START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)"
                     r"|^\s*\*END\*?\s*THE SMALL PRINT", re.I)
 _END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
-                  r"|^\s*(The )?End of (the |this )?Project Gutenberg", re.I)
+                  r"|^\s*(The )?End of (the |this )?Project Gutenberg|^\s*Ende dieses Projekt Gutenberg", re.I)
 # A leading paragraph that is PG's: a credit, or any mention of PG or of the "etext" itself.
 _CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned by|Transcribed (by|from)\b"
                      r"|E-?text (prepared|produced|scanned) by|(Text|HTML) (file|version|edition)s? (was )?produced by"
                      r"|This e-?(text|book) (was|is)\b|There is an illustrated edition of this title"
                      r"|\*?\s*A Distributed Proofreaders Canada e-?book)", re.I)
-_PG_TALK = re.compile(r"Project Gutenberg|\bE-?texts?\b|Distributed Proofread|pgdp(canada)?\.net|\bFaded Page\b"
+_PG_TALK = re.compile(r"Project Gutenberg|Projekt Gutenberg|Gutenberg[ -]Projekt|\bE-?texts?\b|Distributed Proofread|pgdp(canada)?\.net|\bFaded Page\b"
                       r"|\bpublic domain\b", re.I)
 # a header field line ("Title: …", "Date first posted: …") as PG's and DP Canada's headers have them
 _FIELD = re.compile(r"^\s*(Title|Author|Translator|Illustrator|Editor|Language|Credits|Release date|Date of first "
