@@ -52,8 +52,8 @@ SEP = "\u3000"
 ERA_START = {"Meiji": 1867, "Taisho": 1911, "Showa": 1925, "Heisei": 1988, "Reiwa": 2018}
 # elements whose text is read inline (inside a sentence or a heading), not as blocks
 INLINE = {"Ruby", "Rt", "Sup", "Sub", "Line", "QuoteStruct", "ArithFormula"}
-# the roots an XML file holding a part of a law (what an elm= request returns) may have
 _LAYOUT = re.compile(r"[ \t\r]*\n[ \t\r\n]*")   # a line break of pretty-printed XML and the indentation around it
+# the roots an XML file holding a part of a law (what an elm= request returns) may have
 LAW_PARTS = {"LawBody", "MainProvision", "Part", "Chapter", "Section", "Subsection", "Division", "Article",
              "Paragraph", "Item", "SupplProvision", "AppdxTable", "AppdxStyle", "AppdxNote", "AppdxFormat",
              "AppdxFig", "Appdx", "TableStruct", "Preamble", "EnactStatement"}
@@ -74,7 +74,12 @@ class _Law:
 
     # --- inline text ------------------------------------------------------------------------
     def inline(self, el) -> str:
-        """The text of ``el`` with ruby readings left out (and counted)."""
+        """The text of ``el`` with ruby readings left out (and counted), layout line breaks gone."""
+        return _LAYOUT.sub(_layout, self._run(el))
+
+    def _run(self, el) -> str:
+        """:meth:`inline` before the layout is squeezed: once, over the whole run, so that each
+        line break is judged by the characters on both sides of it."""
         if el.tag == "QuoteStruct" and any(c.tag not in INLINE and c.tag != "Sentence" for c in el):
             return self.quote(el)
         if el.tag == "ArithFormula" and any(c.tag not in INLINE and c.tag != "Fig" for c in el):
@@ -84,11 +89,11 @@ class _Law:
             if c.tag == "Rt":
                 self.skip("ruby", c)
             elif c.tag == "Sentence":
-                out = glue(out, self.inline(c).strip())
+                out = glue(out, self._run(c).strip())
             else:
-                out += self.inline(c)
+                out += self._run(c)
             out += c.tail or ""
-        return _LAYOUT.sub(_layout, out)
+        return out
 
     def quote(self, el) -> str:
         """A QuoteStruct that quotes structure (items with their titles, a table, paragraphs), as an
