@@ -5,9 +5,10 @@
 Reads the plain-text edition, the HTML edition (a page is first turned into lines by
 :mod:`jiniac_hpc.corpus.readers.gutenberg_html`) and the EPUB (its spine documents in reading
 order, :mod:`jiniac_hpc.corpus.readers.epub`, each read as a page); a page's counts are of
-non-whitespace characters, and the record's ``edition`` says which was read. One document per file: the lines between the start marker and the end of the work. Everything
-else is Project Gutenberg's own text, counted as unread ``boilerplate``. The markers of every
-era of PG files are recognised:
+non-whitespace characters, and the record's ``edition`` says which was read. One document per
+file: the lines between the start marker and the end of the work. Everything else is Project
+Gutenberg's own text, counted as unread ``boilerplate``. The markers of every era of PG files are
+recognised:
 
 * start: ``*** START OF THE (THIS) PROJECT GUTENBERG EBOOK|ETEXT …`` (2002 on), or the end of
   the 1990s-2001 licence at the top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL
@@ -56,8 +57,8 @@ _CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned by|Transcribed (by|f
                      r"|E-?text (prepared|produced|scanned) by|(Text|HTML) (file|version|edition)s? (was )?produced by"
                      r"|This e-?(text|book) (was|is)\b|There is an illustrated edition of this title"
                      r"|\*?\s*A Distributed Proofreaders Canada e-?book)", re.I)
-_PG_TALK = re.compile(r"Project Gutenberg|Projekt Gutenberg|Gutenberg[ -]Projekt|\bE-?texts?\b|Distributed Proofread|pgdp(canada)?\.net|\bFaded Page\b"
-                      r"|\bpublic domain\b", re.I)
+_PG_TALK = re.compile(r"Project Gutenberg|Projekt Gutenberg|Gutenberg[ -]Projekt|\bE-?texts?\b|Distributed Proofread"
+                      r"|pgdp(canada)?\.net|\bFaded Page\b|\bpublic domain\b", re.I)
 # a header field line ("Title: …", "Date first posted: …") as PG's and DP Canada's headers have them
 _FIELD = re.compile(r"^\s*(Title|Author|Translator|Illustrator|Editor|Language|Credits|Release date|Date of first "
                     r"publication|Date first posted|Date last updated|Character set encoding)\s*:", re.I)
@@ -158,8 +159,9 @@ def _codec(declared: str) -> Optional[str]:
 
 
 def _lead(body: list[str]) -> int:
-    """How many leading lines of ``body`` are PG's (credits, a repeated title block): whole
-    paragraphs, up to the first one that is the work's."""
+    """How many leading lines of ``body`` are PG's (credits and the paragraph a credit runs on
+    into, header fields, a repeated title block): whole paragraphs, up to the first one that is the
+    work's."""
     i, seen, continued = 0, 0, False
     while i < len(body) and seen < _LEAD_PARAGRAPHS:
         while i < len(body) and not body[i].strip():
@@ -168,10 +170,11 @@ def _lead(body: list[str]) -> int:
         while j < len(body) and body[j].strip():
             j += 1
         para = body[i:j]
-        if not para or not (continued or _CREDIT.match(para[0]) or all(_FIELD.match(x) for x in para)
+        credit = bool(para) and bool(_CREDIT.match(para[0]))
+        if not para or not (continued or credit or all(_FIELD.match(x) for x in para)
                             or any(_PG_TALK.search(x) for x in para)):
             return i
-        continued = bool(_CREDIT.match(para[0]) and _CONTINUED.search(para[-1]))
+        continued = credit and bool(_CONTINUED.search(para[-1]))
         i, seen = j, seen + 1
     return i
 

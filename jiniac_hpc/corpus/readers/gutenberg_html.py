@@ -48,13 +48,13 @@ _BLOCKS = {"address", "article", "aside", "blockquote", "body", "caption", "cent
            "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "tfoot", "thead", "tr", "ul"}
 _CELLS = {"td", "th"}
 _VERSE = {"poem", "stanza", "verse", "poetry"}   # a <div> of these classes holds verse: its <p>s are lines
-_DROPPED = {"head": "markup", "script": "markup", "style": "markup", "noscript": "markup"}
+_DROPPED = {"head": "markup", "script": "markup", "style": "markup", "noscript": "markup", "rt": "ruby", "rp": "ruby"}
 _VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "param", "source"}
 # class tokens PG's producers use for page numbers (pagenum, stpagenum, pagenum3, page-no, TEI's tei-pb)
 # and for verse line numbers (linenum, lineno, line-number)
 _PAGENUM = re.compile(r"^([a-z]*page-?(num|no|number)[a-z0-9]*|tei-pb)$", re.I)
 _LINENUM = re.compile(r"^line-?(num|no|nr|number)[a-z0-9]*$", re.I)
-_RUBY = {"rt": "ruby", "rp": "ruby"}
+_RUBY = ("rt", "rp")     # a ruby reading and its brackets, whose end tags HTML lets a page leave out
 _NOTE_CLASS = {"tag", "fnanchor", "noteref", "footnote-ref", "fnref"}
 _NOTE_TARGET = re.compile(r"#.*(note|fn|foot)", re.I)
 _NOTE_MARK = re.compile(r"^(\d{1,3}[a-z]?|[a-z]|[ivxl]{1,6}|[*†‡§¶]{1,3})$")   # "2", "12a", "b", "iv", "*"
@@ -119,7 +119,7 @@ class _Page(HTMLParser):
                 self.skip.append((tag, self.skip[-1][1]))   # same tag nested: its end must not end the skip
             return
         classes = set((a.get("class") or "").lower().split())
-        reason = _DROPPED.get(tag) or _RUBY.get(tag)
+        reason = _DROPPED.get(tag)
         if reason is None and any(_PAGENUM.match(c) for c in classes):
             reason = "pagenum"
         if reason is None and any(_LINENUM.match(c) for c in classes):
