@@ -20,9 +20,10 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
   (``_horizontal_order``);
 - a line that reaches the text block's far edge (the right edge where nine in ten of the document's
-  horizontal lines end; for vertical text, the bottom edge of its tier) and does not end a sentence is joined with the next one
-  (a horizontal line only if it also starts in the left half of the block: a right-aligned 「以上」 is not prose;
-  and not with a next line that starts a numbered item, "８　午前…", "(4)", "第４　"),
+  horizontal lines end; for vertical text, the bottom edge of its tier) and does not end a sentence
+  is joined with the next one (a horizontal line only if it also starts in the left half of the
+  block: a right-aligned 「以上」 is not prose; and not with a next line that starts a numbered
+  item, "８　午前…", "(4)", "第４　"),
   across pages too, in documents where at least a fifth of the lines reach that edge and sentences
   end at least once every five lines (justified prose: a poem's long line stays a line);
 - glyphs without a Unicode mapping (``(cid:N)``, or U+FFFD where the font's ToUnicode map says
@@ -166,7 +167,7 @@ def _horizontal_order(lines: list[_Line]) -> list[_Line]:
             gap = "\u3000" if host.left - v.right > 0.5 * v.size else ""     # "１　登録番号", "掲示板"
             host.text, host.left = v.text.strip() + gap + host.text, v.left
         else:
-            horiz.append(replace(v, vertical=False, top=v.top, bottom=v.end))
+            horiz.append(replace(v, vertical=False, bottom=v.end))
     columns = any(min(a.top, b.top) - max(a.bottom, b.bottom) > 0.5 * min(a.size, b.size)
                   and (a.right < b.left or b.right < a.left) for i, a in enumerate(horiz) for b in horiz[i + 1:])
     return horiz if columns else sorted(horiz, key=lambda x: -x.top)
