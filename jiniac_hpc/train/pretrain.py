@@ -173,7 +173,9 @@ def train_task(cfg: PretrainConfig, ctx: TaskContext) -> dict:
 
     set_seed(t.seed)
     model_dtype = "float32" if t.precision == "fp32" else cfg.model.dtype
-    model = build_model(cfg.model, dtype=model_dtype)
+    # Built on the rank's device: random initialisation of billions of weights takes minutes on the
+    # CPU (normal_ runs on one core there), a moment on a GPU.
+    model = build_model(cfg.model, dtype=model_dtype, device=run.device)
     if t.gradient_checkpointing:
         model.gradient_checkpointing_enable()
     seq_len = train_ds.seq_len

@@ -86,6 +86,8 @@ class TrainingRun:
         if deepspeed:
             single_process_env()   # DeepSpeed needs a process group even for one process
         self.rank, self.world, local_world = dist_env()
+        # The GPU HF and DeepSpeed give this rank (they read LOCAL_RANK too).
+        self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0))) if self.cuda else torch.device("cpu")
         if not self.cuda:   # ranks share the cores; torchrun sets OMP_NUM_THREADS=1, submitit does not
             threads = os.environ.get("OMP_NUM_THREADS")
             torch.set_num_threads(int(threads) if threads else max(1, (os.cpu_count() or 1) // local_world))
