@@ -12,14 +12,17 @@
 2. **Pretraining**: ``jobs/pretrain.py --recipe jiniac-5b --cluster local`` (all 9 layers, seq 4096,
    micro-batch 2, bf16, one GPU, DeepSpeed ZeRO-1 as the recipe) for 30 steps on real tokens (the
    committed fixture ``tests/assets/pretrain_seq4096``, JGLUE text), with ``torch.compile`` off and
-   on. Tokens/s, TFLOP/s and MFU are computed here from the TensorBoard event wall times of steps
+   on, and on again with 8 micro-batches per optimizer step (``--runs off,on,on:8``): with one
+   micro-batch a step, the optimizer's pass over all 5B parameters' fp32 states follows every
+   8,192 tokens, so that run shows the rate with the update amortised as in a real run. Tokens/s, TFLOP/s and MFU are computed here from the TensorBoard event wall times of steps
    10 -> 30 and :func:`jiniac_hpc.model.flops.flops_per_token`, next to the trainer's own
    ``perf/tokens_per_s`` / ``perf/tflops_per_device`` of the same steps read back with tensorboard's
    ``EventAccumulator``. MFU uses the published bf16 dense peak of the detected GPU
    (:data:`jiniac_hpc.model.roofline.GPUS`). On a GPU with less than 120 GiB, ZeRO-1's fp32 master
    weights and Adam states of 5B parameters (~80 GB) do not fit; the check then trains without
    DeepSpeed (bf16 AdamW states) and says so. The runs write no checkpoint (``train.save_final=false``)
-   and log under a temporary ``JINIAC_LOGS``.
+   and log under a temporary ``JINIAC_LOGS`` (``--keep-logs DIR`` keeps them); a run past
+   ``--pretrain-timeout`` is killed with the processes it started and reported as failed.
 
 Each part prints its rows as it finishes; a part that fails prints its error in its row and the
 check goes on. ``--tiny``: a 2-layer toy model, 4 steps, fp32, 1 CPU rank without DeepSpeed.
@@ -29,6 +32,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -135,10 +139,21 @@ def moe_layer_rows(a) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def pretrain_overrides(a, compile_on: bool, deepspeed: bool) -> list[str]:
+def parse_runs(spec: str) -> list[tuple[bool, int]]:
+    """``--runs off,on,on:8`` -> [(compile, micro-batches per optimizer step)]."""
+    runs = []
+    for item in filter(None, (x.strip() for x in spec.split(","))):
+        mode, _, accum = item.partition(":")
+        if mode not in ("off", "on") or not (accum or "1").isdigit() or int(accum or 1) < 1:
+            raise SystemExit(f"--runs: {item!r} is not off|on[:N] (N micro-batches per optimizer step)")
+        runs.append((mode == "on", int(accum or 1)))
+    return runs
+
+
+def pretrain_overrides(a, compile_on: bool, deepspeed: bool, accum: int = 1) -> list[str]:
     ov = [f"data.index={FIXTURE}", "data.eval_samples=0", "plan.seed=0",
           'plan.stages=[{name: check, sources: {"*": 1.0}, tokens: null}]', "schedule.warmup_steps=10",
-          f"train.global_batch_size={a.micro_batch}", f"train.micro_batch_size={a.micro_batch}",
+          f"train.global_batch_size={a.micro_batch * accum}", f"train.micro_batch_size={a.micro_batch}",
           f"train.max_steps={a.steps}", f"train.log_every={a.log_every}", "train.eval_every=0",
           "train.save_every=1000000", "train.save_final=false", f"train.torch_compile={str(compile_on).lower()}",
           f"train.deepspeed={str(deepspeed).lower()}", "job.nodes=1", "job.tasks_per_node=1",
@@ -157,19 +172,29 @@ def read_tb(run_dir: Path) -> dict:
     return {t: [(e.step, e.wall_time, e.value) for e in acc.Scalars(t)] for t in acc.Tags().get("scalars", [])}
 
 
-def pretrain_row(a, compile_on: bool, deepspeed: bool, logs: Path) -> str:
-    name = f"gpu-check-compile-{'on' if compile_on else 'off'}"
+def pretrain_row(a, compile_on: bool, deepspeed: bool, logs: Path, accum: int = 1) -> str:
+    name = f"gpu-check-compile-{'on' if compile_on else 'off'}-accum-{accum}"
     cmd = [sys.executable, str(REPO / "jobs" / "pretrain.py"), "--recipe", "jiniac-5b", "--cluster", "local",
            "--run-name", name]
-    for o in pretrain_overrides(a, compile_on, deepspeed):
+    for o in pretrain_overrides(a, compile_on, deepspeed, accum):
         cmd += ["--set", o]
     env = dict(os.environ, JINIAC_LOGS=str(logs), PYTHONPATH=f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     if a.device == "cuda":
         env["CUDA_VISIBLE_DEVICES"] = env.get("CUDA_VISIBLE_DEVICES", "0").split(",")[0]   # one GPU, one rank
     t = time.perf_counter()
-    r = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=a.pretrain_timeout)
+    label = f"  {('on' if compile_on else 'off') + (f' x{accum}' if accum > 1 else ''):<9}"
+    # Its own process group: on timeout the launcher and the training process it started both go,
+    # so the next run gets the whole GPU.
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=a.pretrain_timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return f"{label}FAILED: no result within --pretrain-timeout {a.pretrain_timeout} s"
+    r = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
     wall = time.perf_counter() - t
-    label = f"  {'on' if compile_on else 'off':<9}"
     run_dir = logs / "pretrain" / name
     tb = read_tb(run_dir) if (run_dir / "tensorboard").exists() else {}
     losses = tb.get("train/loss", [])
@@ -180,7 +205,7 @@ def pretrain_row(a, compile_on: bool, deepspeed: bool, logs: Path) -> str:
     seq = 4096
     fpt = flops_per_token(cfg, seq)
     (s0, w0, _), (s1, w1, _) = losses[0] if len(losses) < 2 else losses[-2], losses[-1]
-    tps = (s1 - s0) * a.micro_batch * seq / max(w1 - w0, 1e-9)       # steps after the first log: warm
+    tps = (s1 - s0) * accum * a.micro_batch * seq / max(w1 - w0, 1e-9)       # steps after the first log: warm
     tflops = tps * fpt / 1e12
     tb_tps = tb["perf/tokens_per_s"][-1][2]
     tb_tflops = tb["perf/tflops_per_device"][-1][2]
@@ -196,11 +221,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--tiny", action="store_true", help="toy sizes on CPU (the test)")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--steps", type=int, default=30)
-    ap.add_argument("--compile", default="off,on", help="pretraining runs: torch.compile off, on, or off,on")
+    ap.add_argument("--runs", default="off,on,on:8", help="pretraining runs: torch.compile off|on, each with "
+                    ":N micro-batches per optimizer step (default 1)")
     ap.add_argument("--skip-layer", action="store_true")
     ap.add_argument("--skip-pretrain", action="store_true")
-    ap.add_argument("--pretrain-timeout", type=int, default=300)
+    ap.add_argument("--pretrain-timeout", type=int, default=300, help="seconds for each pretraining run")
+    ap.add_argument("--keep-logs", metavar="DIR", help="write the runs' directories (job logs, TensorBoard) here "
+                    "instead of a temporary directory")
     a = ap.parse_args(argv)
+    runs = parse_runs(a.runs)                            # a typo fails here, not after the layer timings
     a.device = "cpu" if a.tiny or not torch.cuda.is_available() else "cuda"
     full = load_model_recipe("jiniac-5b")
     a.hidden, a.moe_inter, a.experts, a.top_k = (full.hidden_size, full.moe_intermediate_size,
@@ -225,13 +254,14 @@ def main(argv: list[str] | None = None) -> None:
         layers = 2 if a.tiny else full.num_hidden_layers
         print(f"pretraining: jobs/pretrain.py --recipe jiniac-5b --cluster local, {layers} layers, seq 4096, "
               f"micro-batch {a.micro_batch}, {'fp32' if a.tiny else 'bf16'}, 1 {'GPU' if a.device == 'cuda' else 'CPU rank'}, "
-              f"{'DeepSpeed ZeRO-1' if deepspeed else 'no DeepSpeed'}, {a.steps} steps; rates over steps "
-              f"{a.steps - a.log_every}->{a.steps}", flush=True)
+              f"{'DeepSpeed ZeRO-1' if deepspeed else 'no DeepSpeed'}, {a.steps} optimizer steps (xN: N micro-batches "
+              f"each); rates over steps {a.steps - a.log_every}->{a.steps}", flush=True)
         print(f"  {'compile':<9}{'tokens/s':>10}{'TFLOP/s':>9}{'MFU':>7} |{'TB tok/s':>10}{'TB TF/s':>9}{'TB MFU':>7} |"
               f"{'loss first -> last':>21}{'wall s':>7}", flush=True)
-        with tempfile.TemporaryDirectory(prefix="gpu-check-") as logs:
-            for c in a.compile.split(","):
-                print(pretrain_row(a, c == "on", deepspeed, Path(logs)), flush=True)
+        with tempfile.TemporaryDirectory(prefix="gpu-check-") as tmp:
+            logs = Path(a.keep_logs or tmp)
+            for compile_on, accum in runs:
+                print(pretrain_row(a, compile_on, deepspeed, logs, accum), flush=True)
 
 
 if __name__ == "__main__":

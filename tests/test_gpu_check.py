@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_gpu_check_tiny_runs_end_to_end_on_cpu():
     env = dict(os.environ, PYTHONPATH=f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--tiny", "--compile", "off"],
+    r = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--tiny", "--runs", "off,off:2"],
                        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     out = r.stdout
     assert r.returncode == 0, r.stderr[-3000:]
@@ -33,6 +33,11 @@ def test_gpu_check_tiny_runs_end_to_end_on_cpu():
     ours, tb = float(row[1].replace(",", "")), float(row[3].replace(",", ""))
     assert ours > 0 and abs(ours - tb) / tb < 0.25, out      # two clocks over the same steps
     assert 0 < float(row[6]) < 20 and 0 < float(row[5]) < 20
+    # two micro-batches per optimizer step: tokens/s counts both, as TensorBoard's does
+    acc = re.search(r"^  off x2\s+([\d,]+)\s+[\d.]+\s+-\s+\|\s+([\d,]+)", out, re.M)
+    assert acc, out
+    ours, tb = float(acc[1].replace(",", "")), float(acc[2].replace(",", ""))
+    assert abs(ours - tb) / tb < 0.25, out
 
 
 def test_local_launcher_hands_a_gpu_stage_the_visible_gpus(monkeypatch, tmp_path):
