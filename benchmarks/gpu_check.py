@@ -14,8 +14,8 @@
    committed fixture ``tests/assets/pretrain_seq4096``, JGLUE text), with ``torch.compile`` off and
    on, and on again with 8 micro-batches per optimizer step (``--runs off,on,on:8``): with one
    micro-batch a step, the optimizer's pass over all 5B parameters' fp32 states follows every
-   8,192 tokens, so that run shows the rate with the update amortised as in a real run. Tokens/s, TFLOP/s and MFU are computed here from the TensorBoard event wall times of steps
-   10 -> 30 and :func:`jiniac_hpc.model.flops.flops_per_token`, next to the trainer's own
+   8,192 tokens, so that run shows the rate with the update amortised as in a real run. Tokens/s,
+   TFLOP/s and MFU are computed here from the TensorBoard event wall times of steps 10 -> 30 and :func:`jiniac_hpc.model.flops.flops_per_token`, next to the trainer's own
    ``perf/tokens_per_s`` / ``perf/tflops_per_device`` of the same steps read back with tensorboard's
    ``EventAccumulator``. MFU uses the published bf16 dense peak of the detected GPU
    (:data:`jiniac_hpc.model.roofline.GPUS`). On a GPU with less than 120 GiB, ZeRO-1's fp32 master
@@ -23,9 +23,13 @@
    DeepSpeed (bf16 AdamW states) and says so. The runs write no checkpoint (``train.save_final=false``)
    and log under a temporary ``JINIAC_LOGS`` (``--keep-logs DIR`` keeps them); a run past
    ``--pretrain-timeout`` is killed with the processes it started and reported as failed.
+3. **One step by phase**: the same model and DeepSpeed config built in this process, one micro-batch
+   of the fixture's tokens, with forward, backward and optimizer step each timed alone; their sum
+   against the pretraining rows shows what the Trainer, loader and logging add around them.
 
 Each part prints its rows as it finishes; a part that fails prints its error in its row and the
-check goes on. ``--tiny``: a 2-layer toy model, 4 steps, fp32, 1 CPU rank without DeepSpeed.
+check goes on. ``--tiny``: a 2-layer toy model, 4 steps, fp32, 1 CPU rank without DeepSpeed (part 3
+with DeepSpeed on CPU, so its GPU code path runs in the test).
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ import argparse
 import datetime
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -216,6 +221,86 @@ def pretrain_row(a, compile_on: bool, deepspeed: bool, logs: Path, accum: int = 
             f"{losses[0][2]:>7.2f} -> {losses[-1][2]:<6.2f}{wall:>7.0f}")
 
 
+# ---------------------------------------------------------------------------------------------
+# 3. one training step, phase by phase
+# ---------------------------------------------------------------------------------------------
+
+
+def breakdown_rows(a, deepspeed: bool) -> list[str]:
+    """Forward, backward and optimizer step of one micro-batch, each timed alone (synchronised).
+
+    The model, precision, gradient checkpointing and DeepSpeed config are the pretraining run's
+    (:func:`jiniac_hpc.train.run.deepspeed_config`, fused AdamW as the Trainer picks on a GPU), built
+    here in-process so each phase can be fenced; the sum against the pretraining rows' step time
+    is what the Trainer, data loader and logging add."""
+    from jiniac_hpc.data.dataset import PackedDataset
+    from jiniac_hpc.model import build_model
+    from jiniac_hpc.train.run import deepspeed_config
+
+    cuda = a.device.startswith("cuda")
+    cfg = load_model_recipe("jiniac-5b", TINY_MODEL if a.tiny else [])
+    model = build_model(cfg, dtype="float32" if a.tiny else "bfloat16", device=a.device)
+    model.gradient_checkpointing_enable()
+    model.train()
+    data = PackedDataset(FIXTURE, "train")
+    batch = {k: torch.stack([data[i][k] for i in range(a.micro_batch)]).to(a.device) for k in ("input_ids", "labels")}
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=cuda)
+    if deepspeed:
+        if not cuda:
+            os.environ.setdefault("DS_ACCELERATOR", "cpu")
+        import deepspeed as ds
+
+        from jiniac_hpc.job.distributed import single_process_env
+
+        single_process_env()
+        if not torch.distributed.is_initialized():     # on CPU through gloo, as the tests' DeepSpeed runs
+            torch.distributed.init_process_group("nccl" if cuda else "gloo")
+        conf = deepspeed_config(1, "fp32" if a.tiny else "bf16", cuda, global_batch=a.micro_batch,
+                                micro_batch=a.micro_batch, grad_accum=1, grad_clip=1.0)
+        engine, *_ = ds.initialize(model=model, optimizer=opt, config=conf)
+        forward, backward, step = (lambda: engine(**batch).loss), engine.backward, engine.step
+    else:
+        def forward():
+            return model(**batch).loss
+
+        def backward(loss):
+            loss.backward()
+
+        def step():
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+
+    phases: dict[str, list[float]] = {"forward": [], "backward": [], "optimizer step": []}
+    for rnd in range(a.rounds + 1):                       # round 0: warm-up (optimizer states, kernels)
+        sync(a.device)
+        t0 = time.perf_counter()
+        loss = forward()
+        sync(a.device)
+        t1 = time.perf_counter()
+        backward(loss)
+        sync(a.device)
+        t2 = time.perf_counter()
+        step()
+        sync(a.device)
+        t3 = time.perf_counter()
+        if rnd:
+            for name, dt in zip(phases, (t1 - t0, t2 - t1, t3 - t2)):
+                phases[name].append(dt * 1e3)
+    total = [sum(ts) for ts in zip(*phases.values())]
+    tokens = a.micro_batch * 4096
+    tflops = tokens * flops_per_token(cfg, 4096) / (min(total) / 1e3) / 1e12
+    peak = GPUS[a.gpu][0] / 1e12 if a.gpu else None
+    rows = [f"one step by phase: micro-batch {a.micro_batch} x 4096 real tokens, compile off, gradient checkpointing, "
+            f"{'DeepSpeed ZeRO-1 engine' if deepspeed else 'plain AdamW'}; ms min-max over {a.rounds} rounds"]
+    share = {name: statistics.median(ts) / statistics.median(total) for name, ts in phases.items()}
+    for name, ts in phases.items():
+        rows.append(f"  {name:<16}{f'{min(ts):.1f}-{max(ts):.1f}':>16}{share[name]:>7.0%}")
+    rows.append(f"  {'total':<16}{f'{min(total):.1f}-{max(total):.1f}':>16}   best: {tokens / (min(total) / 1e3):,.0f} "
+                f"tokens/s, {tflops:.1f} TFLOP/s" + (f", MFU {tflops / peak:.1%}" if peak else ""))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tiny", action="store_true", help="toy sizes on CPU (the test)")
@@ -225,6 +310,7 @@ def main(argv: list[str] | None = None) -> None:
                     ":N micro-batches per optimizer step (default 1)")
     ap.add_argument("--skip-layer", action="store_true")
     ap.add_argument("--skip-pretrain", action="store_true")
+    ap.add_argument("--skip-breakdown", action="store_true")
     ap.add_argument("--pretrain-timeout", type=int, default=300, help="seconds for each pretraining run")
     ap.add_argument("--keep-logs", metavar="DIR", help="write the runs' directories (job logs, TensorBoard) here "
                     "instead of a temporary directory")
@@ -262,6 +348,12 @@ def main(argv: list[str] | None = None) -> None:
             logs = Path(a.keep_logs or tmp)
             for compile_on, accum in runs:
                 print(pretrain_row(a, compile_on, deepspeed, logs, accum), flush=True)
+    if not a.skip_breakdown:     # last: in-process, it holds the GPU's memory until the check ends
+        try:
+            # --tiny takes DeepSpeed's path on CPU too, so the test covers the GPU's code
+            print("\n".join(breakdown_rows(a, deepspeed or a.tiny)), flush=True)
+        except Exception as e:
+            print(f"one step by phase: FAILED {type(e).__name__}: {str(e).splitlines()[0][:110]}", flush=True)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,12 @@ def test_gpu_check_tiny_runs_end_to_end_on_cpu():
     assert acc, out
     ours, tb = float(acc[1].replace(",", "")), float(acc[2].replace(",", ""))
     assert abs(ours - tb) / tb < 0.25, out
+    # one step by phase, through the DeepSpeed engine: each phase timed, the shares add up
+    assert "DeepSpeed ZeRO-1 engine" in out, out
+    shares = [int(re.search(rf"^  {name}\s+[\d.]+-[\d.]+\s+(\d+)%", out, re.M)[1])
+              for name in ("forward", "backward", "optimizer step")]
+    assert 97 <= sum(shares) <= 103 and shares[1] > 0, out
+    assert re.search(r"^  total\s+[\d.]+-[\d.]+\s+best: [\d,]+ tokens/s", out, re.M), out
 
 
 def test_local_launcher_hands_a_gpu_stage_the_visible_gpus(monkeypatch, tmp_path):
