@@ -11,18 +11,19 @@
    :mod:`jiniac_hpc.model.roofline` for comparison.
 2. **Pretraining**: ``jobs/pretrain.py --recipe jiniac-5b --cluster local`` (all 9 layers, seq 4096,
    micro-batch 2, bf16, one GPU, DeepSpeed ZeRO-1 as the recipe) for 30 steps on real tokens (the
-   committed fixture ``tests/assets/pretrain_seq4096``, JGLUE text), with ``torch.compile`` off and
-   on, and on again with 8 micro-batches per optimizer step (``--runs off,on,on:8``): with one
-   micro-batch a step, the optimizer's pass over all 5B parameters' fp32 states follows every
-   8,192 tokens, so that run shows the rate with the update amortised as in a real run. Tokens/s,
-   TFLOP/s and MFU are computed here from the TensorBoard event wall times of steps 10 -> 30 and :func:`jiniac_hpc.model.flops.flops_per_token`, next to the trainer's own
-   ``perf/tokens_per_s`` / ``perf/tflops_per_device`` of the same steps read back with tensorboard's
-   ``EventAccumulator``. MFU uses the published bf16 dense peak of the detected GPU
-   (:data:`jiniac_hpc.model.roofline.GPUS`). On a GPU with less than 120 GiB, ZeRO-1's fp32 master
-   weights and Adam states of 5B parameters (~80 GB) do not fit; the check then trains without
-   DeepSpeed (bf16 AdamW states) and says so. The runs write no checkpoint (``train.save_final=false``)
-   and log under a temporary ``JINIAC_LOGS`` (``--keep-logs DIR`` keeps them); a run past
-   ``--pretrain-timeout`` is killed with the processes it started and reported as failed.
+   committed fixture ``tests/assets/pretrain_seq4096``, JGLUE text), with ``torch.compile`` off and on,
+   and on again with 8 micro-batches per optimizer step (``--runs off,on,on:8``): with one micro-batch
+   a step, the optimizer's pass over all 5B parameters' fp32 states follows every 8,192 tokens, so that
+   run shows the rate with the update amortised as in a real run. Tokens/s, TFLOP/s and MFU are
+   computed here from the TensorBoard event wall times of steps 10 -> 30 and
+   :func:`jiniac_hpc.model.flops.flops_per_token`, next to the trainer's own ``perf/tokens_per_s`` /
+   ``perf/tflops_per_device`` of the same steps read back with tensorboard's ``EventAccumulator``. MFU
+   uses the published bf16 dense peak of the detected GPU (:data:`jiniac_hpc.model.roofline.GPUS`). On
+   a GPU with less than 120 GiB, ZeRO-1's fp32 master weights and Adam states of 5B parameters (~80 GB)
+   do not fit; the check then trains without DeepSpeed (bf16 AdamW states) and says so. The runs write
+   no checkpoint (``train.save_final=false``) and log under a temporary ``JINIAC_LOGS``
+   (``--keep-logs DIR`` keeps them); a run past ``--pretrain-timeout`` is killed with the processes it
+   started and reported as failed.
 3. **One step by phase**: the same model and DeepSpeed config built in this process, one micro-batch
    of the fixture's tokens, with forward, backward and optimizer step each timed alone; their sum
    against the pretraining rows shows what the Trainer, loader and logging add around them.
