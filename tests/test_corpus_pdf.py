@@ -208,7 +208,35 @@ def test_right_aligned_closing_line_is_not_joined_to_the_next_page():
 def test_glyphs_mapped_to_replacement_character_count_as_unmapped():
     """cairo wrote this 官報 page with a ToUnicode map that sends every glyph to U+FFFD: no text."""
     (r,) = recs(UNMAPPED)
-    assert r.text is None and re.fullmatch(r"(\d+) of (\d+) glyphs lack a Unicode mapping", r.error)
-    n, total = map(int, re.findall(r"\d+", r.error))
+    # the page's few other glyphs are private-use codes, no characters either
+    m = re.fullmatch(r"no text: all (\d+) glyphs lack a Unicode mapping \((\d+) of them private-use codes\)", r.error)
+    assert r.text is None and m, r.error
+    total, pua = map(int, m.groups())
     raw = extract_text(str(UNMAPPED), laparams=LAParams(**LAPARAMS))
-    assert n == raw.count("\ufffd") and n > 0.9 * total
+    assert total - pua == raw.count("\ufffd") > 0.9 * total
+    assert pua == len(re.findall("[\ue000-\uf8ff]", raw)) > 0
+
+
+FORM = R / "hanrei_089351_fpdf17.pdf"   # 最高裁 決定 (2020) by FPDF 1.7: the page is one form XObject
+PUA = R / "hanrei_081840_pua.pdf"       # 最高裁 判決 (PDF of 2011) by ESP Ghostscript: "(1)" written as U+E001
+
+
+def test_page_drawn_as_one_form_xobject_is_read():
+    """FPDF 1.7 draws each page as one form XObject, which pdfminer gives as a figure: its text had
+    been left unread and the ruling rejected as a scan."""
+    (r,) = recs(FORM)
+    assert r.error is None, r.error
+    assert r.text.splitlines()[1:4] == ["令和２年３月２３日　第三小法廷決定", "主文", "本件抗告を棄却する。"]
+    ref, _ = raw_minus_furniture(FORM)
+    got = re.sub(r"\s", "", r.text)
+    assert len(ref) > 200 and LCSseq.similarity(ref, got) / len(ref) >= 0.995
+
+
+def test_private_use_glyphs_are_dropped_and_counted():
+    """A font's own code points carry no character: they leave the text, each one counted."""
+    (r,) = recs(PUA)
+    raw = extract_text(str(PUA), laparams=LAParams(**LAPARAMS))
+    pua = re.findall("[\ue000-\uf8ff]", raw)
+    assert len(pua) > 5 and r.unread["private_use_glyph"] == len(pua)
+    assert not re.search("[\ue000-\uf8ff]", r.text)
+    assert any(x.startswith("Ｂは，被上告人との間で，平成１５年２月１４日") for x in r.text.splitlines())

@@ -27,8 +27,11 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   across pages too, in documents where at least a fifth of the lines reach that edge and sentences
   end at least once every five lines (justified prose: a poem's long line stays a line);
 - glyphs without a Unicode mapping (``(cid:N)``, or U+FFFD where the font's ToUnicode map says
-  so) are dropped and counted in ``unread['unmapped_glyph']``; a document that is mostly such
-  glyphs is rejected.
+  so) are dropped and counted in ``unread['unmapped_glyph']``, private-use code points (a font's
+  own numbering: ESP Ghostscript writes a ruling's "(1)" as U+E001) in
+  ``unread['private_use_glyph']``; a document that is mostly the two is rejected;
+- text inside figures is read as page text (FPDF 1.7 draws each page of a ruling as one form
+  XObject; a chart's labels are text too).
 
 A file that is not a PDF, cannot be parsed (broken, encrypted) or has no extractable text (a scan)
 becomes a bad-input record with the reason. ``nbytes`` is the file's size.
@@ -43,18 +46,21 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTChar, LTTextContainer, LTTextLine, LTTextLineVertical
+from pdfminer.layout import LAParams, LTChar, LTFigure, LTTextContainer, LTTextLine, LTTextLineVertical
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, open_binary
 
-# char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines
-LAPARAMS = dict(detect_vertical=True, char_margin=12.0)
+# char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines.
+# all_texts: text inside figures is laid out too (FPDF 1.7 draws each page as one form XObject)
+LAPARAMS = dict(detect_vertical=True, char_margin=12.0, all_texts=True)
 BAND = 0.1                   # top/bottom share of the page where page numbers and running heads live
 _PAGENO = re.compile(r"^[-－‐–—(（\[［]?\s*[0-9０-９]{1,4}\s*(?:/\s*[0-9]{1,4})?\s*[-－‐–—)）\]］]?$")
 # a glyph pdfminer cannot map: "(cid:N)" with no ToUnicode entry, U+FFFD where the font's ToUnicode
 # maps it to the replacement character (cairo's output does that for every glyph of some fonts)
 _CID = re.compile(r"\(cid:\d+\)|\ufffd")
+# a private-use code point: a font's own glyph numbering, no character ("(1)" drawn as U+E001)
+_PUA = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
 _SENTENCE_END = tuple("。．.！？!?")
 _ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")
 # a numbered item or heading starts its own line ("８　午前１２時６分", "(4) したがって", "第４　結論")
@@ -98,9 +104,20 @@ def unspace(words: list[str], gaps: list[float]) -> str:
     return "".join(out)
 
 
+def _text_lines(container) -> list[LTTextLine]:
+    """The text lines of a page or figure in pdfminer's order, those of figures in it included."""
+    lines = []
+    for item in container:
+        if isinstance(item, LTFigure):
+            lines += _text_lines(item)
+        elif isinstance(item, LTTextContainer):
+            lines += [ln for ln in item if isinstance(ln, LTTextLine)]
+    return lines
+
+
 def _page_lines(page) -> tuple[list[_Line], int]:
     """The page's text lines in pdfminer's reading order, margin line numbers taken out."""
-    lines = [ln for box in page if isinstance(box, LTTextContainer) for ln in box if isinstance(ln, LTTextLine)]
+    lines = _text_lines(page)
     body = [c for ln in lines if not isinstance(ln, LTTextLineVertical)
             for c in ln if isinstance(c, LTChar) and not c.get_text().isspace() and not c.get_text().isdigit()]
     left = min((c.x0 for c in body), default=0.0)
@@ -264,6 +281,10 @@ def pdf_text(path: Path) -> tuple[str, Counter]:
         if n_cid:
             unread["unmapped_glyph"] += n_cid
             text = _CID.sub("", text)
+        n_pua = len(_PUA.findall(text))
+        if n_pua:
+            unread["private_use_glyph"] += n_pua
+            text = _PUA.sub("", text).strip()
         if not text:
             continue
         if joining and paragraphs and not _ITEM.match(text):
@@ -291,15 +312,15 @@ def read_pdf(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         yield Record(1, None, f"{why} PDF: {kind}: {str(e)[:200]}".rstrip(": "), size)
         return
     n_glyphs = len(re.sub(r"\s", "", text))
+    bad, pua = unread["unmapped_glyph"] + unread["private_use_glyph"], unread["private_use_glyph"]
+    of_them = f" ({pua} of them private-use codes)" if pua else ""
     if n_glyphs == 0:
-        reason = "no extractable text (a scanned image?)"
-        if unread["unmapped_glyph"]:
-            reason = f"no text: all {unread['unmapped_glyph']} glyphs lack a Unicode mapping"
+        reason = f"no text: all {bad} glyphs lack a Unicode mapping{of_them}" if bad else \
+            "no extractable text (a scanned image?)"
         yield Record(1, None, reason, size)
         return
-    if unread["unmapped_glyph"] > n_glyphs:
-        yield Record(1, None, f"{unread['unmapped_glyph']} of {unread['unmapped_glyph'] + n_glyphs} glyphs "
-                              "lack a Unicode mapping", size)
+    if bad > n_glyphs:
+        yield Record(1, None, f"{bad} of {bad + n_glyphs} glyphs lack a Unicode mapping{of_them}", size)
         return
     if len(text.encode("utf-8")) > limit:
         yield Record(1, None, f"document text larger than max_record_bytes={limit}", size)
