@@ -240,3 +240,32 @@ def test_private_use_glyphs_are_dropped_and_counted():
     assert len(pua) > 5 and r.unread["private_use_glyph"] == len(pua)
     assert not re.search("[\ue000-\uf8ff]", r.text)
     assert any(x.startswith("Ｂは，被上告人との間で，平成１５年２月１４日") for x in r.text.splitlines())
+
+
+OPERATIVE = R / "hanrei_034907.pdf"           # 最高裁 判決: a 主文 set narrower than the body; 別紙 items イ, ウ
+LONG = R / "hanrei_081812.pdf"                # 最高裁 判決: sentences of five lines and more
+SIGNED = R / "hanrei_050242.pdf"              # 最高裁 判決: judges' names letter-spaced to one width
+TABLE = R / "hanrei_091112_p8_trimmed.pdf"    # 最高裁 判決, page 8: an indented table whose rows end at one place
+
+
+def test_wrapped_lines_of_an_indented_block_and_long_sentences_are_joined():
+    """A 主文 narrower than the body never reaches the body's edge, and a ruling whose sentences run
+    past five lines was not taken for prose: both had kept the page's line breaks mid-word."""
+    lines = recs(OPERATIVE)[0].text.splitlines()
+    assert lines[1:3] == ["１　原判決のうち，上告人らの不法行為に基づく損害賠償請求に関する部分を破棄する。",
+                          "２　前項の部分につき，本件を福岡高等裁判所に差し戻す。"]
+    # an item in kana starts its own line
+    i = lines.index("イ　Ａ棟北側共用廊下及び南側バルコニーの建物と直交したひび割れ")
+    assert lines[i + 1] == "ウ　Ａ棟１階駐車場ピロティのはり及び壁のひび割れ"
+    long = recs(LONG)[0].text.splitlines()
+    assert "い。" not in long
+    assert any(x.startswith("被告人Ｂの弁護人小松初男") and x.endswith("上告理由に当たらない。") for x in long)
+
+
+def test_lines_that_end_at_one_place_but_are_not_wrapped_prose_stay_lines():
+    """Letter-spaced signatures and a table's rows are as wide as a block and end together: they are
+    not one sentence."""
+    assert recs(SIGNED)[0].text.splitlines()[-3:] == ["裁判官横井大三", "裁判官寺田治郎", "裁判官　木戸口　久治"]
+    rows = [x for x in recs(TABLE)[0].text.splitlines() if "１２月期　" in x]
+    assert [x[:9] for x in rows] == [f"平成２{d}年１２月期" for d in "０１２３４"]
+    assert all(x.endswith("円") for x in rows)

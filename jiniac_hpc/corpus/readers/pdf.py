@@ -23,9 +23,11 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   horizontal lines end; for vertical text, the bottom edge of its tier) and does not end a sentence
   is joined with the next one (a horizontal line only if it also starts in the left half of the
   block: a right-aligned 「以上」 is not prose; and not with a next line that starts a numbered
-  item, "８　午前…", "(4)", "第４　"),
+  item, "８　午前…", "(4)", "第４　", "イ　", "(ｳ)"),
   across pages too, in documents where at least a fifth of the lines reach that edge and sentences
-  end at least once every five lines (justified prose: a poem's long line stays a line);
+  end at least once every ten lines (justified prose: a poem's long line stays a line); so is a line
+  that reaches the right edge of an indented block narrower than the body (a ruling's 主文), where
+  another line of the block ends too (``_block_full``);
 - glyphs without a Unicode mapping (``(cid:N)``, or U+FFFD where the font's ToUnicode map says
   so) are dropped and counted in ``unread['unmapped_glyph']``, private-use code points (a font's
   own numbering: ESP Ghostscript writes a ruling's "(1)" as U+E001) in
@@ -64,7 +66,8 @@ _PUA = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
 _SENTENCE_END = tuple("。．.！？!?")
 _ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")
 # a numbered item or heading starts its own line ("８　午前１２時６分", "(4) したがって", "第４　結論")
-_ITEM = re.compile(r"^([0-9０-９]{1,3}|[（(][0-9０-９]{1,3}[）)]|第[0-9０-９一二三四五六七八九十]{1,3})[\s\u3000]")
+_ITEM = re.compile(r"^([0-9０-９]{1,3}|[（(][0-9０-９]{1,3}[）)]|第[0-9０-９一二三四五六七八九十]{1,3}"
+                   r"|[ア-ン]|[（(][ア-ンｱ-ﾝ][）)])[\s\u3000]")     # and "イ　", "(ｳ) ": items in kana
 _KANA_KANJI = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 
 
@@ -270,12 +273,13 @@ def pdf_text(path: Path) -> tuple[str, Counter]:
         # a prose line spans the block: a short right-aligned line (以上, a date, a signature) does not
         return ln.end >= far[False] - 1.5 * ln.size and ln.left <= (near + far[False]) / 2
 
-    # justified prose, not verse or a list: a fifth of the lines are full and there are sentences
+    # justified prose, not verse or a list: a fifth of the lines are full and sentences end (a
+    # ruling's sentences run to five lines and more)
     n_ends = sum(len(_ENDS.findall(ln.text)) for ln in body)
-    prose = 5 * sum(map(full, body)) >= len(body) and 5 * n_ends >= len(body)
+    prose = 5 * sum(map(full, body)) >= len(body) and 10 * n_ends >= len(body)
     paragraphs: list[str] = []
     joining = False
-    for ln in body:
+    for i, ln in enumerate(body):
         text = ln.text
         n_cid = len(_CID.findall(text))
         if n_cid:
@@ -292,8 +296,38 @@ def pdf_text(path: Path) -> tuple[str, Counter]:
             paragraphs[-1] = prev + ("" if _wide(prev[-1]) or _wide(text[0]) else " ") + text
         else:
             paragraphs.append(text)
-        joining = prose and full(ln) and not text.endswith(_SENTENCE_END)
+        joining = prose and (full(ln) or _block_full(body, i, far[False] - near)) \
+            and not text.endswith(_SENTENCE_END)
     return "\n".join(paragraphs), unread
+
+
+def _block_full(body: list[_Line], i: int, width: float) -> bool:
+    """A horizontal line that reaches the right edge of an indented block narrower than the body
+    (a ruling's 主文: "２　前項の部分につき，本件を福岡高等裁判所に差し戻" / "す。"): a line of the
+    block (starting within three glyphs of it) among the three before or after ends where it ends,
+    none ends further right, the line spans at least half the body's width (a list's short entries
+    of one length do not) set solid, a glyph a glyph's width (letter-spaced names spread to one
+    width, "裁 判 官　横 井 大 三", are not wrapped prose), and the lines from it on that reach that
+    edge are followed by a shorter one that ends a sentence or a quotation."""
+    ln = body[i]
+    if ln.vertical or ln.end - ln.left < 0.5 * width or ln.end - ln.left > 1.1 * ln.size * len(ln.text):
+        return False
+    block = [x for x in body[max(0, i - 3):i + 4]
+             if x is not ln and not x.vertical and abs(x.left - ln.left) <= 3 * ln.size]
+    if not (any(abs(x.end - ln.end) <= 0.5 * ln.size for x in block)
+            and all(x.end <= ln.end + 0.5 * ln.size for x in block)):
+        return False
+    # and the wrapped item ends a sentence or a quotation on a shorter line: rows of a table or a
+    # heading's lines that end at one place ("平成２０年１２月期　１０億…円") are not one sentence
+    def in_block(x: _Line) -> bool:
+        return not x.vertical and abs(x.left - ln.left) <= 3 * ln.size
+
+    j = i + 1     # (a line may overhang the edge by a glyph: a comma hung in the margin)
+    while j < len(body) and j <= i + 40 and in_block(body[j]) \
+            and ln.end - 0.5 * ln.size <= body[j].end <= ln.end + 1.5 * ln.size:
+        j += 1
+    return (j < len(body) and in_block(body[j]) and body[j].end < ln.end - 0.5 * ln.size
+            and body[j].text.rstrip().endswith(_SENTENCE_END + ("」",)))
 
 
 def read_pdf(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
