@@ -269,3 +269,14 @@ def test_lines_that_end_at_one_place_but_are_not_wrapped_prose_stay_lines():
     rows = [x for x in recs(TABLE)[0].text.splitlines() if "１２月期　" in x]
     assert [x[:9] for x in rows] == [f"平成２{d}年１２月期" for d in "０１２３４"]
     assert all(x.endswith("円") for x in rows)
+
+
+def test_subscripts_stay_with_the_name_they_follow():
+    """The parties' subscripts (Ｙ₁, Ｙ₂, half size) are drawn after their line: pdfminer had put them at
+    the line's end ("…とい２　２") or on a line of their own ("１　１") between two lines of text."""
+    text = recs(OPERATIVE)[0].text
+    assert "工事監理をしたＹ１（以下「Ｙ１」という。）に対しては，不法行為に基づく" in text
+    assert "その施工をしたＹ２（以下「Ｙ２」という。）に対しては" in text
+    assert not [x for x in text.splitlines() if re.fullmatch(r"[０-９\s\u3000]+", x)]
+    ref, _ = raw_minus_furniture(OPERATIVE)          # nothing lost on the way
+    assert Counter(re.sub(r"\s", "", text)) == Counter(ref)

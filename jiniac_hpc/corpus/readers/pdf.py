@@ -16,6 +16,9 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   and a gap clearly wider than its neighbour (a field break) becomes one ``　``; elsewhere a gap under
   half a glyph is a layout artefact and goes, a wider one becomes ``　``. Other gaps become one space
   (whitespace is not counted as content);
+- a small glyph that pdfminer put at a line's end or on a line of its own (a party's subscript,
+  "Ｙ₁", drawn after its line) goes back after the glyph it follows in the line that holds it
+  (``_with_subscripts``);
 - vertical pages are read tier (段) by tier, columns right to left (``_vertical_order``); a
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
   (``_horizontal_order``);
@@ -118,17 +121,67 @@ def _text_lines(container) -> list[LTTextLine]:
     return lines
 
 
+def _with_subscripts(lines: list[LTTextLine]) -> list[tuple[LTTextLine, list]]:
+    """Each line with its glyphs (and pdfminer's inserted spaces), small glyphs put where they sit.
+
+    A subscript or superscript (a ruling's party "Ｙ₁", drawn at half size) is often drawn after
+    its line, so pdfminer puts it at the line's end ("…とい２　２") or makes a line of its own
+    ("１　１") between two lines. Each such glyph goes into the line whose height holds its middle,
+    after the glyph it follows on that line. Ruby above a line and small type of its own (a caption,
+    a chart's labels) are not within a line's height and stay as they are."""
+    placed = [(ln, [c for c in ln if c.get_text() != "\n"]) for ln in lines]
+    horizontal = [(ln, items) for ln, items in placed if not isinstance(ln, LTTextLineVertical)]
+    sizes = sorted(c.size for _, items in horizontal for c in items if isinstance(c, LTChar))
+    if not sizes:
+        return placed
+    small = 0.7 * sizes[len(sizes) // 2]
+
+    def glyphs(items: list) -> list[LTChar]:
+        return [c for c in items if isinstance(c, LTChar) and not c.get_text().isspace()]
+
+    def is_small(c) -> bool:
+        return c.size <= small
+
+    def behind(gs: list[LTChar]) -> bool:
+        """A small glyph left of a glyph before it: drawn after its line."""
+        right = float("-inf")
+        for g in gs:
+            if is_small(g) and g.x0 < right - 1:
+                return True
+            right = max(right, g.x1)
+        return False
+
+    strays: list[tuple[LTChar, list]] = []         # (glyph, the items of the line it came from)
+    for ln, items in horizontal:
+        gs = glyphs(items)
+        if gs and all(map(is_small, gs)):                                    # a line of its own
+            strays += [(g, items) for g in gs]
+        elif behind(gs):
+            strays += [(g, items) for g in gs if is_small(g)]
+    if not strays:
+        return placed
+    hosts = [(ln, items) for ln, items in horizontal if not all(map(is_small, glyphs(items)))]
+    for g, own in strays:
+        items = next((items for ln, items in hosts
+                      if ln.x0 - 1 <= g.x0 <= ln.x1 + 1 and ln.y0 <= (g.y0 + g.y1) / 2 <= ln.y1), None)
+        if items is None:          # a caption, a chart's labels, a footnote in small type: as it is
+            continue
+        own.remove(g)
+        at = max((k + 1 for k, c in enumerate(items) if isinstance(c, LTChar) and c.x0 <= g.x0), default=0)
+        items.insert(at, g)
+    return [(ln, items) for ln, items in placed if glyphs(items)]
+
+
 def _page_lines(page) -> tuple[list[_Line], int]:
     """The page's text lines in pdfminer's reading order, margin line numbers taken out."""
-    lines = _text_lines(page)
-    body = [c for ln in lines if not isinstance(ln, LTTextLineVertical)
-            for c in ln if isinstance(c, LTChar) and not c.get_text().isspace() and not c.get_text().isdigit()]
+    placed = _with_subscripts(_text_lines(page))
+    body = [c for ln, items in placed if not isinstance(ln, LTTextLineVertical)
+            for c in items if isinstance(c, LTChar) and not c.get_text().isspace() and not c.get_text().isdigit()]
     left = min((c.x0 for c in body), default=0.0)
     right = max((c.x1 for c in body), default=page.width)
     out, dropped = [], 0
-    for ln in lines:
+    for ln, items in placed:
         vertical = isinstance(ln, LTTextLineVertical)
-        items = [c for c in ln if c.get_text() != "\n"]
         keep = [True] * len(items)
         if not vertical:   # margin line numbers: a run of ASCII digits wholly outside [left, right]
             i = 0
