@@ -280,3 +280,12 @@ def test_subscripts_stay_with_the_name_they_follow():
     assert not [x for x in text.splitlines() if re.fullmatch(r"[０-９\s\u3000]+", x)]
     ref, _ = raw_minus_furniture(OPERATIVE)          # nothing lost on the way
     assert Counter(re.sub(r"\s", "", text)) == Counter(ref)
+
+
+def test_subscript_stacked_on_the_next_line_start():
+    """pdfminer made one vertical line of a subscript "１" and the 上 that starts the next line: the 上
+    had been left out of its line ("告人らは，同年７月５日") and "１　上" set down later on the page."""
+    lines = recs(R / "hanrei_080667.pdf")[0].text.splitlines()
+    assert any(x.endswith("上告人Ｙ１において，上記書面に記載された条項の一部につき修正を求めた。") for x in lines)
+    assert any(x.startswith("上告人らは，同年７月５日，Ａから，上告人Ｙ１の求めに応じて") for x in lines)
+    assert "１　上" not in lines

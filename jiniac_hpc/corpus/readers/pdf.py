@@ -152,9 +152,13 @@ def _with_subscripts(lines: list[LTTextLine]) -> list[tuple[LTTextLine, list]]:
         return False
 
     strays: list[tuple[LTChar, list]] = []         # (glyph, the items of the line it came from)
-    for ln, items in horizontal:
+    for ln, items in placed:
         gs = glyphs(items)
-        if gs and all(map(is_small, gs)):                                    # a line of its own
+        if isinstance(ln, LTTextLineVertical):
+            # pdfminer may stack a subscript on the first glyph of the next line ("１" over "上")
+            if len(gs) <= 3 and any(map(is_small, gs)) and not all(map(is_small, gs)):
+                strays += [(g, items) for g in gs if is_small(g)]
+        elif gs and all(map(is_small, gs)):                                  # a line of its own
             strays += [(g, items) for g in gs]
         elif behind(gs):
             strays += [(g, items) for g in gs if is_small(g)]
