@@ -257,6 +257,9 @@ def test_wrapped_lines_of_an_indented_block_and_long_sentences_are_joined():
     # an item in kana starts its own line
     i = lines.index("イ　Ａ棟北側共用廊下及び南側バルコニーの建物と直交したひび割れ")
     assert lines[i + 1] == "ウ　Ａ棟１階駐車場ピロティのはり及び壁のひび割れ"
+    # an item wrapped a glyph short of the block's edge, which the next item reaches
+    assert recs(R / "hanrei_081170.pdf")[0].text.splitlines()[1] == \
+        "１　原判決中，二男Ａの監護費用の分担に関する部分を破棄し，同部分につき第１審判決を取り消す。"
     long = recs(LONG)[0].text.splitlines()
     assert "い。" not in long
     assert any(x.startswith("被告人Ｂの弁護人小松初男") and x.endswith("上告理由に当たらない。") for x in long)

@@ -360,31 +360,35 @@ def pdf_text(path: Path) -> tuple[str, Counter]:
 
 def _block_full(body: list[_Line], i: int, width: float) -> bool:
     """A horizontal line that reaches the right edge of an indented block narrower than the body
-    (a ruling's 主文: "２　前項の部分につき，本件を福岡高等裁判所に差し戻" / "す。"): a line of the
-    block (starting within three glyphs of it) among the three before or after ends where it ends,
-    none ends further right, the line spans at least half the body's width (a list's short entries
-    of one length do not) set solid, a glyph a glyph's width (letter-spaced names spread to one
-    width, "裁 判 官　横 井 大 三", are not wrapped prose), and the lines from it on that reach that
-    edge are followed by a shorter one that ends a sentence or a quotation."""
+    (a ruling's 主文: "２　前項の部分につき，本件を福岡高等裁判所に差し戻" / "す。").
+
+    The block is the lines among the three before and after that start within three glyphs of
+    it; its edge is where the longest of them ends, and the line and another one end within a
+    glyph and a half of it. The line spans at least half the body's width (a list's short entries
+    do not), set solid, a glyph a glyph's width (letter-spaced names spread to one width,
+    "裁 判 官　横 井 大 三", are not wrapped prose), and the lines after it reach the edge until one
+    ends a sentence or a quotation: rows of a table or a heading's lines that end at one place
+    ("平成２０年１２月期　１０億…円") are not one sentence."""
     ln = body[i]
     if ln.vertical or ln.end - ln.left < 0.5 * width or ln.end - ln.left > 1.1 * ln.size * len(ln.text):
         return False
-    block = [x for x in body[max(0, i - 3):i + 4]
-             if x is not ln and not x.vertical and abs(x.left - ln.left) <= 3 * ln.size]
-    if not (any(abs(x.end - ln.end) <= 0.5 * ln.size for x in block)
-            and all(x.end <= ln.end + 0.5 * ln.size for x in block)):
-        return False
-    # and the wrapped item ends a sentence or a quotation on a shorter line: rows of a table or a
-    # heading's lines that end at one place ("平成２０年１２月期　１０億…円") are not one sentence
+
     def in_block(x: _Line) -> bool:
         return not x.vertical and abs(x.left - ln.left) <= 3 * ln.size
 
-    j = i + 1     # (a line may overhang the edge by a glyph: a comma hung in the margin)
-    while j < len(body) and j <= i + 40 and in_block(body[j]) \
-            and ln.end - 0.5 * ln.size <= body[j].end <= ln.end + 1.5 * ln.size:
-        j += 1
-    return (j < len(body) and in_block(body[j]) and body[j].end < ln.end - 0.5 * ln.size
-            and body[j].text.rstrip().endswith(_SENTENCE_END + ("」",)))
+    block = [x for x in body[max(0, i - 3):i + 4] if x is not ln and in_block(x)]
+    edge = max([ln.end] + [x.end for x in block])
+    reach = edge - 1.5 * ln.size
+    if ln.end < reach or not any(x.end >= reach for x in block):
+        return False
+    for x in body[i + 1:i + 41]:      # (a line may overhang the edge by a glyph: a comma in the margin)
+        if not in_block(x) or x.end > edge + 1.5 * ln.size:
+            return False
+        if x.text.rstrip().endswith(_SENTENCE_END + ("」",)):
+            return True
+        if x.end < reach:
+            return False
+    return False
 
 
 def read_pdf(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
