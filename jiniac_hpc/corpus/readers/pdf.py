@@ -30,7 +30,7 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   across pages too, in documents where at least a fifth of the lines reach that edge and sentences
   end at least once every ten lines (justified prose: a poem's long line stays a line); so is a line
   that reaches the right edge of an indented block narrower than the body (a ruling's 主文), where
-  another line of the block ends too (``_block_full``);
+  another line of the block ends too and the item goes on to end a sentence (``_block_full``);
 - glyphs without a Unicode mapping (``(cid:N)``, or U+FFFD where the font's ToUnicode map says
   so) are dropped and counted in ``unread['unmapped_glyph']``, private-use code points (a font's
   own numbering: ESP Ghostscript writes a ruling's "(1)" as U+E001) in
