@@ -125,8 +125,9 @@ def _with_subscripts(lines: list[LTTextLine]) -> list[tuple[LTTextLine, list]]:
     """Each line with its glyphs (and pdfminer's inserted spaces), small glyphs put where they sit.
 
     A subscript or superscript (a ruling's party "Ｙ₁", drawn at half size) is often drawn after
-    its line, so pdfminer puts it at the line's end ("…とい２　２") or makes a line of its own
-    ("１　１") between two lines. Each such glyph goes into the line whose height holds its middle,
+    its line, so pdfminer puts it at the line's end ("…とい２　２"), makes a line of its own
+    ("１　１") between two lines, or stacks it on the first glyph of the next line into a short
+    vertical line ("１" over "上"). Each such glyph goes into the line whose height holds its middle,
     after the glyph it follows on that line. Ruby above a line and small type of its own (a caption,
     a chart's labels) are not within a line's height and stay as they are."""
     placed = [(ln, [c for c in ln if c.get_text() != "\n"]) for ln in lines]
