@@ -174,7 +174,7 @@ def _with_subscripts(lines: list[LTTextLine]) -> list[tuple[LTTextLine, list]]:
         own.remove(g)
         at = max((k + 1 for k, c in enumerate(items) if isinstance(c, LTChar) and c.x0 <= g.x0), default=0)
         items.insert(at, g)
-    return [(ln, items) for ln, items in placed if glyphs(items)]
+    return placed        # a line left without glyphs is skipped by _page_lines like any empty line
 
 
 def _page_lines(page) -> tuple[list[_Line], int]:
@@ -354,8 +354,8 @@ def pdf_text(path: Path) -> tuple[str, Counter]:
             paragraphs[-1] = prev + ("" if _wide(prev[-1]) or _wide(text[0]) else " ") + text
         else:
             paragraphs.append(text)
-        joining = prose and (full(ln) or _block_full(body, i, far[False] - near)) \
-            and not text.endswith(_SENTENCE_END)
+        joining = prose and not text.endswith(_SENTENCE_END) \
+            and (full(ln) or _block_full(body, i, far[False] - near))
     return "\n".join(paragraphs), unread
 
 
