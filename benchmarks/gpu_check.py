@@ -289,10 +289,11 @@ def breakdown_rows(a, deepspeed: bool) -> list[str]:
             for name, dt in zip(phases, (t1 - t0, t2 - t1, t3 - t2)):
                 phases[name].append(dt * 1e3)
     total = [sum(ts) for ts in zip(*phases.values())]
-    tokens = a.micro_batch * 4096
-    tflops = tokens * flops_per_token(cfg, 4096) / (min(total) / 1e3) / 1e12
+    seq = batch["input_ids"].shape[1]
+    tokens = a.micro_batch * seq
+    tflops = tokens * flops_per_token(cfg, seq) / (min(total) / 1e3) / 1e12
     peak = GPUS[a.gpu][0] / 1e12 if a.gpu else None
-    rows = [f"one step by phase: micro-batch {a.micro_batch} x 4096 real tokens, compile off, gradient checkpointing, "
+    rows = [f"one step by phase: micro-batch {a.micro_batch} x {seq} real tokens, compile off, gradient checkpointing, "
             f"{'DeepSpeed ZeRO-1 engine' if deepspeed else 'plain AdamW'}; ms min-max over {a.rounds} rounds"]
     share = {name: statistics.median(ts) / statistics.median(total) for name, ts in phases.items()}
     for name, ts in phases.items():
