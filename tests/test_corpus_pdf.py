@@ -14,7 +14,7 @@ from rapidfuzz.distance import LCSseq
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers import read
-from jiniac_hpc.corpus.readers.pdf import LAPARAMS, _Line, drop_furniture, unspace
+from jiniac_hpc.corpus.readers.pdf import LAPARAMS, _Line, drop_furniture, join_lines, unspace
 from jiniac_hpc.paths import REPO_ROOT
 
 R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
@@ -292,3 +292,40 @@ def test_subscript_stacked_on_the_next_line_start():
     assert any(x.endswith("上告人Ｙ１において，上記書面に記載された条項の一部につき修正を求めた。") for x in lines)
     assert any(x.startswith("上告人らは，同年７月５日，Ａから，上告人Ｙ１の求めに応じて") for x in lines)
     assert "１　上" not in lines
+
+
+KANPO = R / "kanpo_20250703c00122_p2-3_trimmed.pdf"   # 官報 号外政府調達: four columns of prose a page
+
+
+def test_lines_wrapped_in_columns_of_prose_are_joined():
+    """A 官報 page sets its notices in four columns: a line reaches its own column's edge, never the
+    page's, so every line had stayed a line, broken mid-word ("…会計令第70条の規定に該当し" / "ない者")."""
+    (r,) = recs(KANPO)
+    lines = r.text.splitlines()
+    assert "予算決算及び会計令第70条の規定に該当しない者であること。なお、未成年者、被保佐人、被補助人であって、" \
+           "契約締結のために必要な同意を得ている者は、同条中、特別な理由がある場合に該当する。" in lines
+    # from the foot of one column to the head of the next
+    assert any("送検され、行政処分を受け、又は行政指導（行政機関から公表されたものに限る。）を受けた者にあっては、" in x
+               for x in lines)
+    assert lines.count("２\u3000競争参加資格") == 2          # a heading stays a line
+    assert r.unread["private_use_glyph"] > 100             # the item numbers (1), (2) are the font's own codes
+    # nothing lost on the way: the library's own text, less those codes, and no page furniture here
+    raw = re.sub(r"\s", "", extract_text(str(KANPO), laparams=LAParams(**LAPARAMS)))
+    assert "page_furniture" not in r.unread and r.unread["private_use_glyph"] == len(re.findall("[\ue000-\uf8ff]", raw))
+    assert Counter(re.sub(r"\s", "", r.text)) == Counter(re.sub("[\ue000-\uf8ff]", "", raw))
+
+
+def test_a_line_in_another_size_does_not_go_on_the_sentence():
+    """A heading that reaches the edge, then its paragraph (sizes and edges as measured on a page of
+    MLIT's white paper, set by InDesign): the heading had been glued to the paragraph's first words."""
+    def line(text, size, left, end):
+        return _Line(text, False, 0.0, 0.0, end, size, left, end)
+
+    body = [line("国土交通分野における担い手不足等に", 19.8, 243.8, 564.5),
+            line("よるサービスの供給制約の現状と課題", 19.8, 243.3, 564.1),
+            line("第１章では、担い手不足等によるサービスの供給制約の現状と課題、我が国における施策の動向", 10.6, 107.0, 574.7),
+            line("や国土交通分野において期待される取組について取り上げる。", 10.6, 96.4, 351.5)]
+    assert join_lines(body, Counter()).splitlines() == [
+        "国土交通分野における担い手不足等によるサービスの供給制約の現状と課題",
+        "第１章では、担い手不足等によるサービスの供給制約の現状と課題、我が国における施策の動向"
+        "や国土交通分野において期待される取組について取り上げる。"]

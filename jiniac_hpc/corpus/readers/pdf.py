@@ -23,10 +23,12 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
   (``_horizontal_order``);
 - a line that reaches the text block's far edge (the right edge where nine in ten of the document's
-  horizontal lines end; for vertical text, the bottom edge of its tier) and does not end a sentence
+  horizontal lines end; on a page set in columns of prose, as the 官報 is, its column's right edge,
+  ``_prose_columns``; for vertical text, the bottom edge of its tier) and does not end a sentence
   is joined with the next one (a horizontal line only if it also starts in the left half of the
   block: a right-aligned 「以上」 is not prose; and not with a next line that starts a numbered
-  item, "８　午前…", "(4)", "第４　", "イ　", "(ｳ)"),
+  item, "８　午前…", "(4)", "第４　", "イ　", "(ｳ)", or one set in another size: a heading
+  before its paragraph, a footnote after a page's last line),
   across pages too, in documents where at least a fifth of the lines reach that edge and sentences
   end at least once every ten lines (justified prose: a poem's long line stays a line); so is a line
   that reaches the right edge of an indented block narrower than the body (a ruling's 主文), where
@@ -85,6 +87,7 @@ class _Line:
     left: float              # x0 and x1 of the glyphs
     right: float
     edge: Optional[float] = None   # vertical text: the bottom edge of this line's tier (段)
+    column: Optional[tuple[float, float]] = None   # a prose column's left and right edges (multi-column page)
 
 
 def _wide(c: str) -> bool:
@@ -283,6 +286,48 @@ def _vertical_order(lines: list[_Line]) -> list[_Line]:
     return [x for tier in tiers for x in sorted(tier, key=lambda x: -x.right)] + rest
 
 
+def _prose_columns(lines: list[_Line]) -> None:
+    """Sets ``column`` on the horizontal lines of a page set in columns of prose (a 官報 page has
+    four, a paper two): their far edge is where their own column ends, not the page's.
+
+    A column's right edge is where a tenth of the page's lines (five at least) end within a
+    quarter glyph of each other, as justified lines do; it is a gutter when lines start to its
+    right and no more than one line in eight runs over it (a title over the columns may). A
+    column counts when it holds five lines or more, ten glyphs wide, that end a sentence at least
+    once every ten lines: a list, or a table's cells side by side, is not prose and keeps the
+    document's edges."""
+    horiz = [x for x in lines if not x.vertical]
+    if len(horiz) < 10:
+        return
+    size = sorted(x.size for x in horiz)[len(horiz) // 2]
+    ends = sorted(x.end for x in horiz)
+    groups: list[list[float]] = []
+    for e in ends:
+        if groups and e - groups[-1][0] <= 0.25 * size:
+            groups[-1].append(e)
+        else:
+            groups.append([e])
+    gutters = []
+    for g in groups:
+        e = g[len(g) // 2]
+        if len(g) >= max(5, len(horiz) / 10) and any(x.left > e for x in horiz) \
+                and 8 * sum(1 for x in horiz if x.left < e - size and x.right > e + size) <= len(horiz):
+            gutters.append(e)
+    columns = []
+    for lo, hi in zip([-1.0] + gutters, gutters + [max(ends) + 1.0]):
+        members = [x for x in horiz if x.left > lo and x.right <= hi + 1.5 * size]
+        if len(members) >= 5 and hi - min(x.left for x in members) >= 10 * size \
+                and 10 * sum(len(_ENDS.findall(x.text)) for x in members) >= len(members):
+            columns.append(members)
+    if len(columns) < 2:
+        return
+    for members in columns:
+        ends, lefts = sorted(x.end for x in members), sorted(x.left for x in members)
+        edges = (lefts[int(0.1 * (len(lefts) - 1))], ends[int(0.9 * (len(ends) - 1))])
+        for x in members:
+            x.column = edges
+
+
 def _furniture_key(text: str) -> str:
     return re.sub(r"[0-9０-９]+", "#", re.sub(r"\s", "", text))
 
@@ -313,9 +358,15 @@ def pdf_text(path: Path) -> tuple[str, Counter]:
     for page in extract_pages(str(path), laparams=LAParams(**LAPARAMS)):
         lines, dropped = _page_lines(page)
         unread["page_furniture"] += dropped
+        _prose_columns(lines)
         pages.append((lines, page.height))
+    return join_lines(drop_furniture(pages, unread), unread), unread
 
-    body = drop_furniture(pages, unread)
+
+def join_lines(body: list[_Line], unread: Counter) -> str:
+    """The document text from its lines in reading order: a line broken at the block's (or its
+    column's) edge goes on with the next one, see the module docstring; unmapped and private-use
+    glyphs are dropped and counted in ``unread``."""
     # the text block's far edge, per writing direction: where most full lines of the document end
     far = {}
     for v in (False, True):
@@ -328,15 +379,17 @@ def pdf_text(path: Path) -> tuple[str, Counter]:
     def full(ln: _Line) -> bool:
         if ln.vertical:
             return ln.end <= (-far[True] if ln.edge is None else ln.edge) + 1.5 * ln.size
-        # a prose line spans the block: a short right-aligned line (以上, a date, a signature) does not
-        return ln.end >= far[False] - 1.5 * ln.size and ln.left <= (near + far[False]) / 2
+        # a prose line spans the block (or its column): a short right-aligned line (以上, a date, a
+        # signature) does not
+        left, right = ln.column or (near, far[False])
+        return ln.end >= right - 1.5 * ln.size and ln.left <= (left + right) / 2
 
     # justified prose, not verse or a list: a fifth of the lines are full and sentences end (a
     # ruling's sentences run to five lines and more)
     n_ends = sum(len(_ENDS.findall(ln.text)) for ln in body)
     prose = 5 * sum(map(full, body)) >= len(body) and 10 * n_ends >= len(body)
     paragraphs: list[str] = []
-    joining = False
+    joining, last = False, None
     for i, ln in enumerate(body):
         text = ln.text
         n_cid = len(_CID.findall(text))
@@ -349,14 +402,16 @@ def pdf_text(path: Path) -> tuple[str, Counter]:
             text = _PUA.sub("", text).strip()
         if not text:
             continue
-        if joining and paragraphs and not _ITEM.match(text):
+        # (a line set in another size does not go on the sentence: a heading, a footnote)
+        if joining and not _ITEM.match(text) and abs(ln.size - last.size) <= 0.15 * ln.size:
             prev = paragraphs[-1]
             paragraphs[-1] = prev + ("" if _wide(prev[-1]) or _wide(text[0]) else " ") + text
         else:
             paragraphs.append(text)
         joining = prose and not text.endswith(_SENTENCE_END) \
-            and (full(ln) or _block_full(body, i, far[False] - near))
-    return "\n".join(paragraphs), unread
+            and (full(ln) or _block_full(body, i, far.get(False, near) - near))
+        last = ln
+    return "\n".join(paragraphs)
 
 
 def _block_full(body: list[_Line], i: int, width: float) -> bool:
