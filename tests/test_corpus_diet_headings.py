@@ -69,3 +69,62 @@ def test_a_response_on_one_line_longer_than_the_limit_is_read_record_by_record(t
                   + json.dumps(sp[-1], ensure_ascii=False) + "\n", encoding="utf-8")
     rs = recs(jl, limit=limit, keep_procedural=True)
     assert "exceeds max_record_bytes" in rs[0].error and rs[-1].text == pretty[-1].text
+
+
+def test_meeting_fields_after_the_speeches_reach_every_speech():
+    """The XML form puts a meeting's meetingURL after its speechRecords: it had been lost for all of them;
+    empty fields are left out and numbers are numbers, as the JSON form gives them."""
+    rs = recs(SHUGIIN_1947)
+    assert len({r.meta["meetingURL"] for r in rs}) == 2      # two meetings, each speech with its own
+    assert all(r.meta["meetingURL"] == "https://kokkai.ndl.go.jp/txt/" + r.meta["speechID"].split("_")[0] for r in rs)
+    assert all(isinstance(r.meta["speechOrder"], int) and "speakerRole" not in r.meta for r in rs)
+
+
+OLD_API = R / "kokkai_old_api_speech_result.json"
+SANGIIN_2025 = R / "kokkai_harvester_sangiin_20250801_trimmed.jsonl"
+
+
+def test_a_page_of_the_api_before_2_0_is_read():
+    """The old API's page (its XML as JSON: data.records.record[].recordData.speechRecord, numbers as
+    strings) had been rejected as an unknown object."""
+    raw = json.loads(OLD_API.read_text(encoding="utf-8"))["data"]["records"]["record"]
+    rs = recs(OLD_API)
+    assert len(rs) == len(raw) == 5 and all(r.error is None and r.skip is None for r in rs)
+    for r, rec in zip(rs, raw):
+        sp = rec["recordData"]["speechRecord"]
+        assert sp["speech"].endswith(r.text) and sp["speech"][:len(sp["speech"]) - len(r.text)].startswith("○")
+        assert r.meta["speechOrder"] == int(sp["speechOrder"]) and r.meta["date"] == sp["date"]
+
+
+def test_a_chair_speaking_as_a_member_is_kept():
+    """The 参議院's newly elected 議長 thanks the House under his own name ("○関口昌一君　"): a member's
+    speech, though speakerPosition says 議長; his speech from the chair is procedural."""
+    raw = [json.loads(x) for x in SANGIIN_2025.read_text(encoding="utf-8").splitlines()]
+    rs = {r.meta["speechID"]: r for r in recs(SANGIIN_2025)}
+    assert rs["121815254X00120250801_001"].skip == "procedural"      # ○議長（関口昌一君）
+    own = rs["121815254X00120250801_010"]
+    assert own.skip is None and own.text.startswith("一言御挨拶を申し上げます。")
+    assert raw[-1]["speech"].replace("\r\n", "\n").endswith(own.text)
+
+
+def test_a_heading_with_no_space_after_it_leaves_the_text_whole(tmp_path):
+    """A harvester that took the spaces out ("○議長（関口昌一君）第二百…", "○関口昌一君一言…"): no heading can be
+    told from the speech, so nothing is cut (it had cut whole speeches, up to their first space)."""
+    lines = []
+    for x in SANGIIN_2025.read_text(encoding="utf-8").splitlines():
+        sp = json.loads(x)
+        sp["speech"] = re.sub(r"\s", "", sp["speech"])
+        lines.append(json.dumps(sp, ensure_ascii=False))
+    f = tmp_path / "squeezed.jsonl"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for r, x in zip(recs(f), lines):
+        assert r.text == json.loads(x)["speech"] and "speaker_heading" not in r.unread
+
+
+def test_a_harvesters_own_shape_is_rejected_with_where_its_texts_are(tmp_path):
+    f = tmp_path / "harvested.json"     # the shape of open-politicians-jp/gijiroku-search's pages
+    f.write_text(json.dumps({"metadata": {"period": "2025-01"}, "data": [
+        {"id": "121705261X00120250130_001", "house": "衆議院", "text": "これより会議を開きます。"}]},
+        ensure_ascii=False), encoding="utf-8")
+    (r,) = recs(f)
+    assert "'data (list)'" in r.error and "texts at 'data[].text'" in r.error and "JSON Lines" in r.error

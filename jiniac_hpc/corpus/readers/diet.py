@@ -10,16 +10,22 @@ Shapes read (``recordPacking=json`` unless noted):
 - JSON Lines whose lines are speech records (or whole responses); a file of one line is a
   response (the API sends it on one line), read record by record however long it is;
 - a JSON array of responses (pages saved one after another), or of speech records;
-- the XML the API returns without ``recordPacking`` (``<data><records><record><recordData>…``).
+- the XML the API returns without ``recordPacking`` (``<data><records><record><recordData>…``;
+  a meeting's fields reach its speeches though some, meetingURL, follow them; empty fields are left
+  out and numbers are numbers, as in the JSON form), and pages of the API before its version 2.0
+  saved as JSON (``{"data": {"records": {"record": [{"recordData": {"speechRecord": …}}]}}}``).
 
 A ``meeting_list`` page (speech records without a ``speech`` text), an API error
-(``{"message": …}``) and JSON of any other shape are bad input with the reason; so is a speech
-record without a ``speech`` string. Procedural records (the meeting header, speechOrder 0 /
+(``{"message": …}``) and JSON of any other shape are bad input with the reason (for a harvester's
+own shape, where its texts are: "texts at 'speeches[].speech'"); so is a speech record without a
+``speech`` string. Procedural records (the meeting header, speechOrder 0 /
 会議録情報, and speeches by the chair positions in ``drop_roles``) are dropped as
 ``procedural`` unless ``keep_procedural`` is set (a heading such as the 衆議院's "○加藤委員長　"
-that ends in one of them counts too). The "○議長（…君）　" heading of a speech is not
-part of the document (the speaker is in the metadata); its characters, and the CRs of the API's
-CRLF line ends, are counted as unread.
+that ends in one of them counts too; a heading of a name alone, "○関口昌一君　", is a member's own
+speech whatever the speakerPosition). The "○議長（…君）　" heading of a speech is not part of the
+document (the speaker is in the metadata); its characters, and the CRs of the API's CRLF line ends,
+are counted as unread. A heading is short and followed by a space: where a harvester took the
+spaces out, the text stays whole.
 """
 from __future__ import annotations
 
@@ -34,9 +40,11 @@ from jiniac_hpc.corpus.readers.base import Record, iter_lines, open_binary
 from jiniac_hpc.corpus.readers.jsondoc import TooLarge, first_char, iter_json_array, iter_json_list
 
 # "○議長（額賀福志郎君）　", "○井林委員　", and the 衆議院's "○吉川（元）委員　" (a name told apart from
-# a namesake's, then the role): the role after the brackets is part of the heading when a space ends it
-_SPEAKER_HEAD = re.compile(r"^○(?P<title>[^（(\s]+)(?:[（(](?P<name>[^）)]*)[）)]"
-                           r"(?P<role>[^\s\u3000（()）]{1,12}(?=[\s\u3000]))?)?[\s\u3000]*")
+# a namesake's, then the role): the role after the brackets is part of the heading when a space ends it.
+# A heading is short and a space (or the end) follows it: in a text whose spaces a harvester took out
+# ("○安住委員長これより会議を開きます。…") no heading can be told apart, and the text stays whole.
+_SPEAKER_HEAD = re.compile(r"^○(?P<title>[^（(\s。、]{1,24})(?:[（(](?P<name>[^）)。]{0,40})[）)]"
+                           r"(?P<role>[^\s（()）。]{1,12}(?=\s))?)?(?=\s|$)\s*")
 META_KEYS = ("speechID", "speechOrder", "speaker", "speakerGroup", "speakerPosition", "speakerRole", "date",
              "session", "nameOfHouse", "nameOfMeeting", "issue", "speechURL")
 MEETING_KEYS = ("issueID", "session", "nameOfHouse", "nameOfMeeting", "issue", "date", "meetingURL")
@@ -71,6 +79,10 @@ class _Reader:
             unread["speaker_heading"] = head.end()
             body = body[head.end():]
         roles = {sp.get("speakerPosition") or "", sp.get("speakerRole") or ""}
+        # the 参議院 heads a member's own speech with the name alone ("○関口昌一君　"): the 議長 who thanks
+        # the House after his election speaks as a member, whatever his speakerPosition says
+        if head and head.group("name") is None and head.group("title").endswith("君"):
+            roles = set()
         # the 衆議院 heads a chair's speech with name and post in one word ("○加藤委員長　"), with no
         # speakerPosition: a heading that ends in a chair position counts as that position
         procedural = (str(sp.get("speechOrder", "")) == "0" or sp.get("speaker") == HEADER_SPEAKER
@@ -90,6 +102,17 @@ class _Reader:
                 self.notes.append("a response with no records")
         elif isinstance(obj, dict) and "speech" in obj:
             yield self.speech(obj)
+        elif _old_api_records(obj) is not None:
+            for rec in _old_api_records(obj):
+                data = rec.get("recordData") if isinstance(rec, dict) else None
+                data = data if isinstance(data, dict) else {}
+                if isinstance(data.get("meetingRecord"), dict):
+                    m = _typed(data["meetingRecord"])
+                    yield from self.meeting({**m, "speechRecord": [_typed(sp) if isinstance(sp, dict) else sp
+                                                                   for sp in _as_list(m.get("speechRecord"))]})
+                else:
+                    for sp in _as_list(data.get("speechRecord")):
+                        yield self.speech(_typed(sp) if isinstance(sp, dict) else sp)
         else:   # an error page among good ones must not vanish: a reject of its own
             self.n += 1
             yield Record(self.n, None, f"not a Kokkai response or speech record: {describe(obj)}")
@@ -116,8 +139,42 @@ def describe(obj) -> str:
             return f"an API error response: {str(obj['message'])[:200]}" + (f" ({more[:300]})" if more else "")
         if obj.get("numberOfRecords") == 0:
             return "a response with numberOfRecords 0 (no hits)"
-        return f"an object with keys {sorted(obj)[:8]}"
+        keys = [f"{k[:40]} (list)" if isinstance(v, list) else k[:40] for k, v in sorted(obj.items())]
+        found = _texts_at(obj)
+        hint = (f"; texts at '{found}': a harvester's own shape, not the API's (write its records as JSON "
+                "Lines with the API's field names: speech, speaker, date, nameOfHouse, nameOfMeeting)"
+                if found else "")
+        return f"an object with keys {keys[:12]}{' …' if len(keys) > 12 else ''}{hint}"
     return f"a JSON {type(obj).__name__}"
+
+
+def _texts_at(obj, path: str = "", depth: int = 3) -> Optional[str]:
+    """Where, two or three levels down, a list of objects holds speech texts ("speeches[].speech")."""
+    if depth == 0:
+        return None
+    if isinstance(obj, list):
+        first = next((x for x in obj if isinstance(x, dict)), None)
+        field = first and next((k for k in ("speech", "text", "content", "body")
+                                if isinstance(first.get(k), str)), None)
+        return f"{path}[].{field}" if field else _texts_at(first, path + "[]", depth - 1) if first else None
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            found = isinstance(v, (list, dict)) and _texts_at(v, f"{path}.{k}" if path else k, depth - 1)
+            if found:
+                return found
+    return None
+
+
+def _old_api_records(obj) -> Optional[list]:
+    """The records of a page of the API before its 2.0 version (its XML as JSON, numbers as strings):
+    ``{"data": {"records": {"record": [{"recordData": {"speechRecord": {…}}}]}}}``."""
+    data = obj.get("data") if isinstance(obj, dict) else None
+    records = data.get("records") if isinstance(data, dict) else None
+    return _as_list(records.get("record")) if isinstance(records, dict) and "record" in records else None
+
+
+def _as_list(x) -> list:
+    return x if isinstance(x, list) else [] if x is None else [x]
 
 
 def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
@@ -176,7 +233,9 @@ def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
             r.n += 1
             yield Record(r.n, None, f"unreadable JSON after record {r.n - 1}: {e}")
             return
-    if r.n == 0:
+    if r.n == 0 and _old_api_records(others) is not None:
+        yield from r.response(others)
+    elif r.n == 0:
         r.notes.append(describe(others))
 
 
@@ -216,6 +275,7 @@ def _read_xml(path: Path, r: _Reader) -> Iterator[Record]:
     import xml.etree.ElementTree as ET
 
     meeting: dict = {}
+    speeches: list[dict] = []
     depth_meeting = None
     try:
         with open_binary(path) as fh:
@@ -228,18 +288,36 @@ def _read_xml(path: Path, r: _Reader) -> Iterator[Record]:
                     continue
                 stack.pop()
                 if el.tag == "speechRecord":
-                    sp = {c.tag: (c.text or "") for c in el}
-                    if "speechOrder" in sp:
-                        sp["speechOrder"] = sp["speechOrder"].strip()
-                    yield r.speech(sp, meeting or None)
+                    sp = _xml_fields(el)
+                    if depth_meeting is None:
+                        yield r.speech(sp)
+                    else:     # the meeting's own fields may follow its speeches (meetingURL does)
+                        speeches.append(sp)
                     el.clear()
                 elif depth_meeting is not None and len(stack) == depth_meeting and el.tag in MEETING_KEYS:
                     meeting[el.tag] = el.text or ""
                 elif el.tag == "meetingRecord":
-                    meeting, depth_meeting = {}, None
+                    meeting = {k: v for k, v in _typed(meeting).items() if v != ""}
+                    for sp in speeches:
+                        yield r.speech(sp, meeting)
+                    meeting, depth_meeting, speeches = {}, None, []
                     el.clear()
                 elif el.tag == "message" and r.n == 0:
                     r.notes.append(f"an API error response: {(el.text or '').strip()[:200]}")
     except ET.ParseError as e:
+        for sp in speeches:        # a file cut off inside a meeting: the speeches read so far count
+            yield r.speech(sp, {k: v for k, v in _typed(meeting).items() if v != ""})
         r.n += 1
         yield Record(r.n, None, f"XML error: {e}")
+
+
+def _xml_fields(el) -> dict:
+    """A speech record's child elements as the JSON form has them: empty fields left out (JSON
+    gives null), numbers as numbers; ``speech`` always there."""
+    sp = {c.tag: (c.text or "") for c in el}
+    return {k: v for k, v in _typed(sp).items() if v != "" or k == "speech"}
+
+
+def _typed(fields: dict) -> dict:
+    return {k: int(v.strip()) if k in ("speechOrder", "session") and v.strip().isdigit() else v
+            for k, v in fields.items()}
