@@ -235,7 +235,8 @@ def test_ruby_readings_are_counted_and_header_fields_dropped():
     rts = re.findall(r"<rt>(.*?)</rt>", epub_docs(AGONY_JA))
     assert rts and r.unread["ruby"] == sum(nonspace(x) for x in rts)
     assert "あなたにかかっているのです。" in r.text and "アップ・トゥー・ユー" not in r.text
-    assert r.text.startswith("苦悶の欄\n\nアール・デア・ビガーズ\n\n第一章\n\n二年前の七月")
+    # the paragraph keeps its ideographic-space indent: U+3000 is text to HTML, not collapsible whitespace
+    assert r.text.startswith("苦悶の欄\n\nアール・デア・ビガーズ\n\n第一章\n\n\u3000二年前の七月")
     assert "Title:" not in r.text and "Translator:" not in r.text
 
 

@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import codecs
 import gzip
 import io
 import re
@@ -12,6 +11,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator, Optional, Union
+
+from jiniac_hpc.corpus.readers.charsets import guess_codec
 
 
 @dataclass
@@ -152,7 +153,8 @@ def _checked(n: int, text, limit: int) -> Record:
 
 
 def open_text(path: Path, encoding: str) -> IO[str]:
-    """A text stream; 'auto' tries UTF-8 on the first 64 KiB and falls back to cp932 (Shift_JIS).
+    """A text stream; 'auto' reads the first 64 KiB to choose among UTF-8, ISO-2022-JP, cp932
+    (Shift_JIS) and EUC-JIS-2004 (:func:`charsets.guess_codec`).
     Raises :class:`BadInput` for a binary file (PDF, ZIP, NUL bytes), which no text codec reads,
     and for an XML/HTML document, whose tags a plain-text reader would keep as text."""
     with open_binary(path) as fh:
@@ -161,11 +163,7 @@ def open_text(path: Path, encoding: str) -> IO[str]:
     if why:
         raise BadInput(why)
     if encoding == "auto":
-        try:
-            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-            encoding = "utf-8-sig"
-        except UnicodeDecodeError:
-            encoding = "cp932"
+        encoding = guess_codec(head)
     elif encoding == "shift_jis":
         encoding = "cp932"   # Aozora files use the Windows superset (①, ～)
     return io.TextIOWrapper(open_binary(path), encoding=encoding, errors="strict", newline=None)

@@ -28,22 +28,23 @@ starts the work. At the end, the colophon of the books Jeroen Hellingman's tools
 "Colophon" heading, then "Availability": licence, metadata, revision history, corrections) is
 PG's too.
 
-``encoding: auto`` reads what the header declares ("Character set encoding: ISO-8859-1"),
-else UTF-8, else Windows-1252 (PG's older files are Latin-1 or ASCII with stray Windows
-characters; a Japanese codec would turn them into kanji); bytes none of these reads are a
-bad-input reject that names the line; a page's declared charset counts first, ISO-8859-1
-read as Windows-1252 as browsers do. A file with no start marker is not a
-Project Gutenberg text: a bad-input reject (read it with the ``text`` reader).
+``encoding: auto`` reads what the page's ``<meta>`` or the header declares ("Character set
+encoding: EUC-JP") as browsers read it, else guesses without ever turning a CJK book into Latin
+mojibake (:mod:`jiniac_hpc.corpus.readers.charsets`): bytes no codec reads are a bad-input reject
+that names the line, a few stray bytes in a UTF-8 file are dropped and counted as
+``undecodable_byte``. A file with no start marker is not a Project Gutenberg text: a bad-input
+reject (read it with the ``text`` reader).
 """
 from __future__ import annotations
 
-import codecs
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers import charsets
+from jiniac_hpc.corpus.readers.aozora import aozora_clean
 from jiniac_hpc.corpus.readers.base import BadInput, Record, is_epub, open_binary, sniff_binary, sniff_markup
 from jiniac_hpc.corpus.readers.epub import spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace, page_lines
@@ -56,6 +57,7 @@ _END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
 _CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned by|Transcribed (by|from)\b"
                      r"|E-?text (prepared|produced|scanned) by|(Text|HTML) (file|version|edition)s? (was )?produced by"
                      r"|This e-?(text|book) (was|is)\b|There is an illustrated edition of this title"
+                     r"|\[This (e-?)?text (uses|is intended for)\b"
                      r"|\*?\s*A Distributed Proofreaders Canada e-?book)", re.I)
 _PG_TALK = re.compile(r"Project Gutenberg|Projekt Gutenberg|Gutenberg[ -]Projekt|\bE-?texts?\b|Distributed Proofread"
                       r"|pgdp(canada)?\.net|\bFaded Page\b|\bpublic domain\b", re.I)
@@ -64,9 +66,9 @@ _FIELD = re.compile(r"^\s*(Title|Author|Translator|Illustrator|Editor|Language|C
                     r"publication|Date first posted|Date last updated|Character set encoding)\s*:", re.I)
 _CONTINUED = re.compile(r"(\bby|\band( the)?|&|,)\s*$", re.I)   # a credit that goes on in the next paragraph
 _DECLARED = re.compile(rb"^Character set encoding:\s*([A-Za-z0-9_ -]+?)\s*$", re.M | re.I)
-# charset labels a browser reads as Windows-1252 (the WHATWG Encoding Standard's list, in part)
-_WEB_LATIN = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "iso-ir-100", "cp819",
-              "windows-1252", "cp1252", "x-cp1252"}
+# the notation block at the head of PG's Japanese books (林清俊's translations): "《...》 shows ruby"
+_NOTES = re.compile(r"^\s*(Notes on the signs in the text|【テキスト中に現れる記号について】)")
+_RULE = re.compile(r"^\s*[-－─━=]{10,}\s*$")
 _LEAD_PARAGRAPHS = 12     # look no further for PG's credits than this many paragraphs
 
 
@@ -96,66 +98,50 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     end = next((i for i in range(start + 1, len(lines)) if _END.match(lines[i])), len(lines))
     body = lines[start + 1:end]
     body = body[_lead(body):_colophon(body)]
-    work = "\n".join(body).strip("\n")
     unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body))
+    if edition == "text" and charsets.language(raw) == "japanese" and any("《" in x for x in body):
+        notation: Counter = Counter()       # Aozora's, in PG's Japanese books: 帳《とばり》, ｜雲形線…《…》
+        body = [aozora_clean(x, notation) for x in body]
+        unread.update(notation)
+    work = "\n".join(body).strip("\n")
     meta = {"encoding": encoding.replace("utf-8-sig", "utf-8"), "edition": edition}
-    yield Record(1, work, None, len(raw), meta=meta, unread=unread)
+    yield Record(1, work, None, len(raw), meta=meta, unread={k: v for k, v in unread.items() if v})
 
 
 def _lines(raw: bytes, encoding: str, edition: str) -> tuple[list[str], dict[str, int], str]:
     """(lines, unread counts, codec) of a text file, a page, or an EPUB's spine documents in order
     (each set off from the next by an empty line). Raises ``UnicodeDecodeError``."""
     if edition == "text":     # line ends are not counted
-        text, codec = _decode(raw, encoding)
-        return text.splitlines(), {}, codec
+        text, codec, dropped = _decode(raw, encoding)
+        return text.splitlines(), {"undecodable_byte": dropped}, codec
     if edition == "html":
-        text, codec = _decode(raw, encoding, html=True)
-        return *page_lines(text)[:2], codec
+        text, codec, dropped = _decode(raw, encoding, html=True)
+        lines, unread, _ = page_lines(text)
+        return lines, {**unread, "undecodable_byte": dropped}, codec
     lines: list[str] = []
     unread: Counter = Counter()
     codecs_used = []
     for _, doc in spine_documents(raw):
-        text, codec = _decode(doc, encoding, html=True)
+        text, codec, dropped = _decode(doc, encoding, html=True)
         doc_lines, doc_unread, _ = page_lines(text)
         lines += ([""] if lines and lines[-1] and doc_lines and doc_lines[0] else []) + doc_lines
         unread.update(doc_unread)
+        unread["undecodable_byte"] += dropped
         codecs_used.append(codec)
     return lines, dict(unread), "/".join(dict.fromkeys(codecs_used))
 
 
-def _decode(raw: bytes, encoding: str, html: bool = False) -> tuple[str, str]:
-    """(text, codec); raises ``UnicodeDecodeError`` (naming every codec tried) when none reads it.
-
-    A page's declared charset is read as browsers read it: ISO-8859-1 (and ASCII) as
-    Windows-1252, its superset, which PG's hand-made pages often need."""
-    if encoding != "auto":
+def _decode(raw: bytes, encoding: str, html: bool = False) -> tuple[str, str, int]:
+    """(text, codec, stray bytes dropped): the encoding the source config names, else what the page's
+    ``<meta>`` or the header declares, read as :mod:`charsets` says. Raises ``UnicodeDecodeError``."""
+    if encoding != "auto":     # the user's own choice, as written (latin-1 reads every byte)
         enc = {"shift_jis": "cp932", "utf-8": "utf-8-sig"}.get(encoding, encoding)
-        return raw.decode(enc), enc
+        return raw.decode(enc), enc, 0
     declared = declared_charset(raw) if html else None
     if declared is None:
         m = _DECLARED.search(raw[:1 << 14])
         declared = m.group(1).decode("ascii") if m else None
-    name = _codec(declared) if declared else None
-    latin = html and declared is not None and declared.lower().replace("_", "-") in _WEB_LATIN
-    first = ["cp1252", "latin-1"] if latin else [name] if name else []
-    tried = list(dict.fromkeys(first + ["utf-8-sig", "cp1252"]))   # each codec once
-    for enc in tried:
-        try:
-            return raw.decode(enc), enc
-        except UnicodeDecodeError as e:
-            last = e
-    raise UnicodeDecodeError("/".join(tried), last.object, last.start, last.end, last.reason)
-
-
-def _codec(declared: str) -> Optional[str]:
-    """Python's codec for a PG header's "Character set encoding" (UTF-8 with or without a BOM; ASCII
-    read as UTF-8, its superset), or None for a name Python does not know."""
-    name = {"iso latin-1": "latin-1", "ascii": "utf-8", "us-ascii": "utf-8"}.get(declared.lower(), declared)
-    try:
-        name = codecs.lookup(name).name
-    except LookupError:
-        return None
-    return "utf-8-sig" if name == "utf-8" else name
+    return charsets.decode(raw, declared, charsets.language(raw))
 
 
 def _lead(body: list[str]) -> int:
@@ -170,6 +156,11 @@ def _lead(body: list[str]) -> int:
         while j < len(body) and body[j].strip():
             j += 1
         para = body[i:j]
+        if para and _RULE.match(para[0]) and len(para) > 1 and _NOTES.match(para[1]):
+            k = next((k for k in range(i + 2, len(body)) if _RULE.match(body[k])), None)
+            if k is not None:        # the notation block of PG's Japanese books, rule to rule
+                i, seen = k + 1, seen + 1
+                continue
         credit = bool(para) and bool(_CREDIT.match(para[0]))
         if not para or not (continued or credit or all(_FIELD.match(x) for x in para)
                             or any(_PG_TALK.search(x) for x in para)):

@@ -11,8 +11,9 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
 - a block element (``p``, ``div``, headings, ``blockquote``, list items, table rows, ...) is a
   paragraph of its own, set off by an empty line; ``<br>`` ends a line (a poem's lines), and a
   second one (``<br><br>``, how many pages set stanzas apart) is an empty line;
-- outside ``<pre>``, runs of whitespace, the page's own line breaks and indentation included,
-  are one space (HTML's rule); in ``<pre>`` the lines are kept as they are;
+- outside ``<pre>``, runs of ASCII whitespace, the page's own line breaks and indentation
+  included, are one space (HTML's rule), or nothing where a line break falls between two Chinese or
+  Japanese characters (``collapse``); in ``<pre>`` the lines are kept as they are;
 - in a poem (a ``div`` of class ``poem`` or ``stanza``, PG's markup for verse), each ``p`` or
   ``div`` inside is a line, and each stanza a paragraph;
 - the cells of a table row are joined by a space;
@@ -39,6 +40,7 @@ counted, since HTML itself does not keep it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from html.parser import HTMLParser
 from typing import Optional
@@ -58,6 +60,7 @@ _RUBY = ("rt", "rp")     # a ruby reading and its brackets, whose end tags HTML 
 _NOTE_CLASS = {"tag", "fnanchor", "noteref", "footnote-ref", "fnref"}
 _NOTE_TARGET = re.compile(r"#.*(note|fn|foot)", re.I)
 _NOTE_MARK = re.compile(r"^(\d{1,3}[a-z]?|[a-z]|[ivxl]{1,6}|[*†‡§¶]{1,3})$")   # "2", "12a", "b", "iv", "*"
+_ASCII_SPACE = re.compile(r"[ \t\n\r\f]+")
 _CHARSET = re.compile(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9_.:-]+)|<meta[^>]*charset=["']?([A-Za-z0-9_.:-]+)""",
                       re.I)
 
@@ -65,6 +68,22 @@ _CHARSET = re.compile(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9_.:-]+)|<meta[^>]*
 def nonspace(s: str) -> int:
     """Characters of ``s`` that are not whitespace (what the page's counts add up)."""
     return len("".join(s.split()))     # str.split() splits at exactly the characters str.isspace() names
+
+
+def collapse(text: str) -> str:
+    """HTML's white-space rule outside ``<pre>``: a run of ASCII whitespace is one space (U+3000 and
+    no-break spaces are text), and a run that holds a line break between two East Asian wide
+    characters is nothing (CSS Text 3's segment break rule: a Chinese or Japanese page wraps its
+    source lines anywhere in a sentence, "寅⏎、卯")."""
+    def one(m: re.Match) -> str:
+        a, b = text[m.start() - 1:m.start()], text[m.end():m.end() + 1]
+        wide = a and b and "\n" in m.group() and all(_wide(c) for c in a + b)
+        return "" if wide else " "
+    return _ASCII_SPACE.sub(one, text).strip(" \t\n\r\f")
+
+
+def _wide(c: str) -> bool:
+    return unicodedata.east_asian_width(c) in "FWH" and not "\uac00" <= c <= "\ud7a3"   # Hangul keeps its spaces
 
 
 def declared_charset(raw: bytes) -> Optional[str]:
@@ -94,7 +113,7 @@ class _Page(HTMLParser):
         text = "".join(self.cur)
         self.cur = []
         self.breaks += 1
-        text = text.rstrip() if self.pre else " ".join(text.split())
+        text = text.rstrip() if self.pre else collapse(text)
         if text or self.pre:
             self.lines.append(text)
 

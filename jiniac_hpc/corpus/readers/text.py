@@ -40,8 +40,9 @@ def read_text(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                     continue
                 buf.append(line)
         except UnicodeDecodeError as e:
+            guessed = "; encoding auto chose it: set the source's encoding" if src.encoding == "auto" else ""
             yield Record(i + 1, None, f"undecodable text ({fh.encoding}) near line {i + 1}: {e.reason}; "
-                                      "rest of the file skipped")
+                                      f"rest of the file skipped{guessed}")
             return
     rec = flush(start)
     if rec:

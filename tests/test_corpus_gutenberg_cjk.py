@@ -1,0 +1,125 @@
+"""The gutenberg reader on Japanese and Chinese books: legacy encodings, Aozora-style ruby, CJK line breaks in HTML.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_gutenberg_cjk.py
+
+Real texts (tests/assets/corpus/real/SOURCES.md): golang/text's encoding test data, PG #1982
+(芥川龍之介「羅生門」) in EUC-JP, Shift_JIS, ISO-2022-JP and UTF-8 and PG #23864 (孫子兵法) in Big5
+and UTF-8, each a byte-exact re-encoding of the same text; an excerpt of PG #35018 (a Japanese
+translation with Aozora-style ruby). PG's own header is written around golang's bodies here, in
+the 2011 form those books had, declaring (or not) the encoding.
+"""
+import re
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.readers.charsets import codec_for, decode
+from jiniac_hpc.corpus.readers.gutenberg_html import collapse
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+
+
+def recs(path: Path, **kw):
+    return list(read(path, SourceConfig(name="t", reader="gutenberg", paths=[str(path)], **kw), 1 << 24))
+
+
+def body(name: str) -> bytes:
+    """golang's file less its three-line note ("This file was derived from <PG's URL>", "--------")."""
+    return (R / name).read_bytes().split(b"--------\n", 1)[1]
+
+
+def pg_book(tmp_path, raw_body: bytes, declared, language) -> Path:
+    head = "The Project Gutenberg EBook of X\n\nTitle: X\n\n" + (f"Language: {language}\n\n" if language else "") \
+        + (f"Character set encoding: {declared}\n\n" if declared else "") + "*** START OF THIS PROJECT GUTENBERG EBOOK X ***\n\n"
+    f = tmp_path / "book.txt"
+    f.write_bytes(head.encode("ascii") + raw_body + b"\n*** END OF THIS PROJECT GUTENBERG EBOOK X ***\n")
+    return f
+
+
+@pytest.mark.parametrize("name,declared,language,codec", [
+    ("golang_rashomon-euc-jp.txt", "EUC-JP", "Japanese", "euc_jis_2004"),
+    ("golang_rashomon-euc-jp.txt", None, "Japanese", "euc_jis_2004"),
+    ("golang_rashomon-shift-jis.txt", "Shift_JIS", "Japanese", "cp932"),
+    ("golang_rashomon-shift-jis.txt", None, "Japanese", "cp932"),
+    ("golang_rashomon-iso-2022-jp.txt", "ISO-2022-JP", "Japanese", "iso2022_jp_2"),
+    ("golang_rashomon-iso-2022-jp.txt", None, None, "iso2022_jp_2"),        # its escapes tell
+    ("golang_sunzi-bingfa-traditional-big5.txt", "Big5", "Chinese", "cp950"),   # 裏 is ETEN's F9D8: not in strict big5
+    ("golang_sunzi-bingfa-traditional-big5.txt", None, "Chinese", "cp950")])
+def test_legacy_cjk_books_read_as_browsers_read_them(tmp_path, name, declared, language, codec):
+    """Such a book had been read as Windows-1252 (EUC-JP, Big5, ISO-2022-JP: mojibake, no error) or
+    rejected (Big5 with ETEN's characters) and would have been dropped by the language filter."""
+    ref = "golang_sunzi-bingfa-traditional-utf-8.txt" if "sunzi" in name else "golang_rashomon-utf-8.txt"
+    (r,) = recs(pg_book(tmp_path, body(name), declared, language))
+    assert r.error is None and r.meta["encoding"] == codec
+    assert r.text == body(ref).decode("utf-8").strip("\n")
+
+
+def test_a_cjk_book_that_declares_nothing_is_an_error_not_latin_mojibake(tmp_path):
+    (r,) = recs(pg_book(tmp_path, body("golang_sunzi-bingfa-traditional-big5.txt"), None, None))
+    assert r.text is None and "undecodable text" in r.error and "no encoding declared" in r.error
+
+
+def test_declared_labels_and_their_mistakes():
+    assert [codec_for(x) for x in ("Shift_JIS", "x-euc-jp", "GB2312", "Latin-4", "ISO-8859-1", "no-such")] == \
+        ["cp932", "euc_jis_2004", "gb18030", "iso8859_4", "cp1252", None]
+    assert decode("羅生門①".encode("euc_jis_2004"), "EUC-JP")[0] == "羅生門①"      # NEC's ① at JIS X 0213's place
+    # a book declared ISO-8859-1 that is UTF-8 (a label left from an older edition)
+    assert decode("Émile était là — « Où ? »".encode("utf-8"), "ISO-8859-1")[:2] == ("Émile était là — « Où ? »", "utf-8")
+    # declared UTF-8: a stray Latin-1 byte is dropped and counted; a Latin file with no UTF-8 sequence is Latin
+    assert decode("CHAPITRE I. Émile".encode("utf-8").replace(b"I.", b"I.\xe9"), "UTF-8") == \
+        ("CHAPITRE I. Émile", "utf-8-sig", 1)
+    latin = "CHAPITRE I\n\nÉmile était là, près du château; « Où est-il ? » - il rêvait."
+    assert decode(latin.encode("latin-1"), "UTF-8")[:2] == (latin, "cp1252")
+    with pytest.raises(UnicodeDecodeError, match="declared UTF-8"):
+        decode(bytes(range(0x80, 0xC0)) * 2 + "é".encode("utf-8"), "UTF-8")
+
+
+def test_japanese_book_with_aozora_ruby_and_its_notation_block():
+    """PG's Japanese translations (#35018) mark ruby as Aozora does (帳《とばり》) and explain it in a block
+    between two rules at the head: the readings had stayed in the text, the block at the work's start."""
+    path = R / "gutenberg_35018-0_excerpt.txt"
+    (r,) = recs(path)
+    assert r.text.startswith("\u3000プロローグ\n\n\u3000鉄道駅舎、教育施設")
+    assert "革の帳を横に押しやって" in r.text and "《" not in r.text and "Notes on the signs" not in r.text
+    assert r.unread["ruby"] == len("とばり")
+    raw = path.read_text(encoding="utf-8")
+    assert len(re.sub("\n", "", raw)) == len(re.sub("\n", "", r.text)) + sum(r.unread.values())
+
+
+def test_cjk_line_breaks_in_a_page_are_not_spaces():
+    """A Chinese EPUB's <p> (PG #23962, 西遊記, as ebookmaker wrote it) wraps its source lines inside the
+    sentence: each break had become a space ("丑、寅 、卯", 18,722 in that book). U+3000 is text."""
+    src = ("蓋聞天地之數，有十二萬九千六百歲為一元。將一元分為十二會，乃子、丑、寅\n、卯、辰、巳、午、未、申、酉、戌、亥"
+           "之十二支也。每會該一萬八百歲。且就\n一日而論：子時得陽氣")
+    assert collapse(src) == src.replace("\n", "")
+    assert collapse("\u3000プロローグ\n\n") == "\u3000プロローグ"
+    assert collapse("The Agony Column (1916年\u3000The Bobbs-Merrill\n  Company)") == \
+        "The Agony Column (1916年\u3000The Bobbs-Merrill Company)"
+    assert collapse("日本語\nand English") == "日本語 and English"
+
+
+def test_transcribers_encoding_notes_are_not_the_work(tmp_path):
+    """#31963's two editions open with a note on their own encoding (quoted from the real files)."""
+    for note in ("[This text uses UTF-8 (Unicode) file encoding. If the apostrophes and\nquotation marks in this "
+                 "paragraph appear as garbage, make sure your\ntext reader’s “character set” or “file encoding” is "
+                 "set to Unicode\n(UTF-8).]",
+                 "[This text is intended for users whose text readers cannot use the\n\"real\" (Unicode/UTF-8) "
+                 "version of the file.]"):
+        f = tmp_path / "b.txt"
+        f.write_text("*** START OF THIS PROJECT GUTENBERG EBOOK X ***\n\n" + note + "\n\nPRICE 65 CENTS\n\n"
+                     "*** END OF THIS PROJECT GUTENBERG EBOOK X ***\n", encoding="utf-8")
+        assert recs(f)[0].text == "PRICE 65 CENTS"
+
+
+@pytest.mark.parametrize("name", ["golang_rashomon-euc-jp.txt", "golang_rashomon-iso-2022-jp.txt",
+                                  "golang_rashomon-shift-jis.txt"])
+def test_the_text_readers_auto_encoding_reads_japanese_legacy_encodings(name):
+    """``encoding: auto`` of the text reader had tried UTF-8 then cp932 only: EUC-JP was rejected at line
+    1 as cp932, and ISO-2022-JP passed as UTF-8 with its escape codes in the text."""
+    src = SourceConfig(name="t", reader="text", paths=[str(R / name)])
+    got = "\n\n".join(r.text for r in read(R / name, src, 1 << 24))
+    ref = "\n\n".join(r.text for r in read(R / "golang_rashomon-utf-8.txt", src, 1 << 24))
+    assert "\x1b" not in got and got == ref
