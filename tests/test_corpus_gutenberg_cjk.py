@@ -123,3 +123,16 @@ def test_the_text_readers_auto_encoding_reads_japanese_legacy_encodings(name):
     got = "\n\n".join(r.text for r in read(R / name, src, 1 << 24))
     ref = "\n\n".join(r.text for r in read(R / "golang_rashomon-utf-8.txt", src, 1 << 24))
     assert "\x1b" not in got and got == ref
+
+
+def test_a_mirror_that_cut_the_header_off_is_read_from_the_files_start(tmp_path):
+    """gutenbergbooks/23864 keeps PG's #23864 as the work and PG's end line (quoted), no header: every
+    book of such a mirror had been rejected for want of a start marker."""
+    work = body("golang_sunzi-bingfa-traditional-utf-8.txt").decode("utf-8").strip("\n")
+    f = tmp_path / "23864-0.txt"
+    f.write_text("\n" + work + "\n\n\n\nEnd of the Project Gutenberg EBook of Sun zi bing fa, by Wu Sun\n",
+                 encoding="utf-8")
+    (r,) = recs(f)
+    assert r.text == work
+    f.write_text(work + "\n", encoding="utf-8")       # neither marker: not known to be PG's
+    assert "no '*** START OF" in recs(f)[0].error
