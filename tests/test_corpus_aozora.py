@@ -221,3 +221,11 @@ def test_a_line_cp932_cannot_read_is_read_as_jis_x0213():
     Before, the whole 121 KB work was a reject."""
     (r,) = recs(R / "aozora_1872_ruby_trimmed.txt")
     assert r.error is None and r.meta == {"jis_x0213_lines": 1} and "ニシテ、栱アル者ハ" in r.text
+
+
+def test_a_bar_that_starts_no_ruby_is_text():
+    """｜ marks where a ruby's base starts; a ｜ with no 《…》 after it on its line is drawn text (a box in
+    夢野久作's 47288: "　│　針助の家の中　｜"), and had been dropped as markup."""
+    unread = Counter()
+    assert aozora_clean("　│　針助の家の中　｜", unread) == "　│　針助の家の中　｜" and not unread
+    assert aozora_clean("｜雲形線《バーリイ》の楯", unread) == "雲形線の楯" and unread == {"ruby": 4, "markup": 3}

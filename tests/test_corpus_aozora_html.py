@@ -2,8 +2,8 @@
 
     PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_aozora_html.py
 
-The two real pages (tests/assets/corpus/real/SOURCES.md) are the XHTML that Aozora's converter
-made of two works whose text files are also samples here; the reader must give the same text
+The real pages (tests/assets/corpus/real/SOURCES.md) are the XHTML that Aozora's converter
+made of works whose text files are also samples here (one made here by aozora2html itself); the reader must give the same text
 from both forms, and account for every character of the page. Markup the pages lack is tested
 on snippets written as aozora2html's tag templates write them.
 """
@@ -19,7 +19,15 @@ from jiniac_hpc.paths import REPO_ROOT
 R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
 PAIRS = [(R / "aozora_112_15227.html", R / "aozora_112_ruby_3165.txt"),
          (R / "aozora_52944_42917.html", R / "aozora_52944_txt_42720.txt"),
-         (R / "aozora_443_old.html", R / "aozora_443_txt.txt")]        # the layout before aozora2html
+         (R / "aozora_443_old.html", R / "aozora_443_txt.txt"),        # the layout before aozora2html
+         # a note inside a note (［＃「白よ、［＃「白よ、」…］」は底本では…］): its text had leaked into the work
+         (R / "aozora_60993_76052_nested_note.html", R / "aozora_60993_ruby_76016.txt"),
+         # a gaiji image inside a note (［＃「<img 1-84-91>でゝ」はママ］): its character had gone into the work
+         (R / "aozora_58455_69962_image_in_note.html", R / "aozora_58455_txt_69909.txt"),
+         # a page of 2000 marks ruby as <!R>城（しろ）: the readings had stayed in the text
+         (R / "aozora_1077_old_ruby.html", R / "aozora_1077_ruby.txt"),
+         # aozora2html puts the note of a gaiji in a ruby base after the ruby (<rb>※法</rb>…<span notes>)
+         (R / "aozora2html_53960_ruby_57549_gaiji_in_ruby.html", R / "aozora_53960_ruby_57549.txt")]
 
 
 def one(path):
@@ -39,8 +47,13 @@ def page_chars(raw: str) -> int:
 def test_a_page_gives_the_text_of_the_works_text_file():
     for page, txt in PAIRS:
         a, b = one(page), one(txt)
-        assert a.error is None and a.text == b.text, page.name
-        assert a.unread.get("ruby", 0) == b.unread.get("ruby", 0), page.name   # the same readings dropped
+        assert a.error is None, page.name
+        if page.name.startswith("aozora2html_"):   # made here: blank lines of the text file are not in a page
+            assert [x for x in a.text.split("\n") if x] == [x for x in b.text.split("\n") if x], page.name
+        else:
+            assert a.text == b.text, page.name
+        if "old" not in page.name:     # (a page of 2000 was typed apart from its text file: ruby of its own)
+            assert a.unread.get("ruby", 0) == b.unread.get("ruby", 0), page.name   # the same readings dropped
 
 
 def test_every_character_of_a_page_is_accounted_for():
@@ -109,3 +122,16 @@ def test_a_page_that_is_not_a_work_is_bad_input(tmp_path):
     assert rec.text is None and "no Aozora footer" in rec.error
     p.write_bytes(b'<html><head><title>x</title></head></html>')
     assert "without a <body>" in one(p).error
+
+
+def test_a_main_text_left_open_ends_at_the_bibliographical_information(tmp_path):
+    """aozora2html left a <div> of main_text unclosed in a few pages (43672): the 底本/入力 footer and the
+    表記について notes had been read as the work."""
+    page = tmp_path / "p.html"
+    page.write_bytes(('<?xml version="1.0" encoding="Shift_JIS"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
+                      '<body>\n<div class="main_text"><br />\n本文。<br />\n<div class="jisage_2">字下げの行<br />\n'
+                      '</div>\n<div class="jisage_4">閉じられない<br />\n</div>\n<div class="bibliographical_information">'
+                      '\n<hr />\n<br />\n底本：「全集」<br />\n入力：某<br />\n</div>\n<div class="notation_notes">'
+                      '●表記について<br />\n</div>\n</body></html>\n').encode("cp932"))
+    rec = one(page)
+    assert rec.text == "本文。\n字下げの行\n閉じられない" and rec.unread["boilerplate"] > len("底本：「全集」入力：某")

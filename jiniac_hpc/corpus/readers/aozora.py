@@ -28,7 +28,8 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
 - every other ``［＃…］`` note (nested notes included, matched bracket by bracket) is dropped, the
   text it annotates is kept: ``unread['markup']``; ``［＃改行］`` (a break inside a line, mostly
   between a 割り注's two halves) becomes a full-width space;
-- ruby ``《…》`` and the ruby start mark ``｜`` are dropped: the reading in ``unread['ruby']``, the
+- ruby ``《…》`` and the ruby start mark ``｜`` (a ｜ with a ``《`` after it on its line; a bar drawn in a
+  table is text) are dropped: the reading in ``unread['ruby']``, the
   brackets and ``｜`` in ``unread['markup']``; ruby on a gaiji stays a dropped reading;
 - accent decomposition ``〔e'tiquette〕`` becomes ``étiquette`` per Aozora's accent table (the
   brackets and marks in ``unread['markup']``); ``〔…〕`` with no accent pair is an ordinary bracket
@@ -137,7 +138,7 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
                 unread["markup"] += 2
                 i = j
                 continue
-        if c == "｜":
+        if c == "｜" and "《" in line[i + 1:]:   # starts a ruby's base; else a drawn bar (│ ｜ tables) is text
             unread["markup"] += 1
             i += 1
             continue

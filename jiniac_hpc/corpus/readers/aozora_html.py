@@ -15,7 +15,10 @@ things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.reade
   else the JIS X 0213 code its image file is named after (accented letters and 濁点付き片仮名
   name only that), else ``〓`` (``unread['placeholder']``); the rest of the ``alt`` is markup;
 - a ``※`` followed by a ``<span class="notes">［＃…、U+98C0、…］</span>`` is a gaiji that
-  JIS X 0213 lacks: its character (or ``〓``), the note is markup;
+  JIS X 0213 lacks: its character (or ``〓``), the note is markup; in a ruby's base aozora2html
+  puts the notes after the ruby (``<rb>※法</rb>…</ruby><span class="notes">``): they go to the
+  base's ``※``s in order. A note inside a note is one note, and an image inside a note (a gaiji
+  quoted in ［＃「…」はママ］) is part of it: markup;
 - other ``notes`` spans (［＃…］), ``<rp>`` brackets, 返り点 ``<sub class="kaeriten">``, 送り仮名
   ``<sup class="okurigana">`` and the ``alt`` of illustrations are ``unread['markup']``; ruby
   readings ``<rt>`` are ``unread['ruby']``, the base text ``<rb>`` is kept; emphasis, captions
@@ -23,9 +26,11 @@ things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.reade
   it); くの字点 ``／＼`` / ``／″＼`` become ``〳〵`` / ``〴〵``;
 - 割り注 ``<span class="warichu">（…）</span>``: the brackets aozora2html adds inside the span are
   markup; a ``chitsuki`` div opened mid-line (［＃地付き］ after text) continues that line;
+- the work ends at ``div.bibliographical_information`` or ``div.notation_notes`` even where
+  aozora2html left a div of ``main_text`` open;
 - a page from before aozora2html (upper-case HTML, no ``main_text``: title, work and 底本
   footer all in ``<body>``) is turned into lines the same way, and the reader then finds its
-  header and footer as in a text file.
+  header and footer as in a text file; its ruby, ``<!R>城（しろ）``, is ``unread['ruby']``.
 
 The same sum holds as for the text form: characters of the file's text and ``alt`` values,
 line breaks aside, == characters emitted, line breaks aside, + unread markup, ruby and
@@ -44,6 +49,10 @@ _HTML_START = re.compile(r"^\ufeff?\s*(<\?xml[^>]*>\s*)?(<!doctype\s+html|<html)
 _BLOCKS = {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "ul", "ol", "hr"}
 _DROPPED = {"rp": "markup", "rt": "ruby", "script": "markup", "style": "markup"}
 _VOID = {"br", "img", "hr", "meta", "link", "input", "wbr"}
+# a gaiji's description, ［＃「てへん＋參」、10-下段-6］, ［＃「圖」の「回」に代えて「…」、466-8］ (not a note
+# on the text: ［＃「…」はママ］, ［＃「…」は底本では「…」］, ［＃「…」に「ママ」の注記］)
+_GAIJI_NOTE = re.compile(r"^［＃「(?!.*(?:」は|」に「|注記)).*」(、[^「」］]*)?］$")
+_AFTER_WORK = {"bibliographical_information", "notation_notes"}   # divs that follow main_text
 
 
 def is_html(text: str) -> bool:
@@ -63,14 +72,37 @@ class _Work(HTMLParser):
         self.seen_main = False
         self.skip: list[tuple[str, str]] = []   # open elements whose text is not emitted: (tag, reason)
         self.note: Optional[list[str]] = None   # text of the open notes span
+        self.note_spans = 0        # spans open inside it (a note inside a note: ［＃「…［＃…］…」は底本では…］)
         self.kome = False          # the last thing emitted was a ※ from the text (a gaiji note may follow)
+        self.ruby_kome: list[list[int]] = []    # ※s of the ruby base just closed: [out index, offset]
+        self.in_rb = False
+        self.old_ruby = False      # a pre-aozora2html page's <!R> mark: a （reading） follows the base
         self.spans: list[tuple[bool, int]] = []   # open spans of the work: (a 割り注?, where its text starts)
         self.heads: list[bool] = []                # open headings: a 同行見出し (on the line of the text after it)?
 
     # -- helpers ------------------------------------------------------------------------------
     def _emit(self, s: str) -> None:
+        if self.old_ruby:
+            s = self._old_ruby(s)
+        if not self.in_rb:        # text after a ruby: no gaiji note for its base's ※ follows now
+            self.ruby_kome = []
+        self.ruby_kome += [[len(self.out), i] for i, c in enumerate(s) if c == "※" and self.in_rb]
         self.out.append(s)
         self.kome = s.endswith("※")
+
+    def _old_ruby(self, s: str) -> str:
+        """The first （…） after a <!R> mark is the reading of the word before it (城（しろ）)."""
+        m = re.search(r"（[^（）]*）", s)
+        if m is None:
+            return s
+        self.old_ruby = False
+        self.unread["ruby"] += len(m.group()) - 2
+        self.unread["markup"] += 2
+        return s[:m.start()] + s[m.end():]
+
+    def handle_comment(self, data):
+        if self.depth and data.strip() in ("R", "r"):
+            self.old_ruby = True
 
     def _newline(self) -> None:
         if self.out and not self.out[-1].endswith("\n"):
@@ -90,6 +122,15 @@ class _Work(HTMLParser):
             return
         if tag == "div":
             self.depth += 1
+            if classes & _AFTER_WORK or a.get("id") == "card":   # a div main_text left open ends here
+                self.depth = 0
+                return
+        if self.note is not None:       # inside a note: a nested span, or an image whose alt is the note's
+            if tag == "span":
+                self.note_spans += 1
+            elif tag == "img":
+                self.unread["markup"] += len(a.get("alt") or "")
+            return
         if self.skip:
             if tag == "img" and a.get("alt"):
                 self.unread[self.skip[-1][1]] += len(a["alt"])
@@ -102,6 +143,8 @@ class _Work(HTMLParser):
         if tag == "span":
             self.spans.append(("warichu" in classes, len(self.out)))
             return
+        if tag == "rb":
+            self.in_rb, self.ruby_kome = True, []
         if tag in _DROPPED or (tag == "sub" and "kaeriten" in classes) or (tag == "sup" and "okurigana" in classes):
             self.skip.append((tag, _DROPPED.get(tag, "markup")))
             return
@@ -136,10 +179,17 @@ class _Work(HTMLParser):
             if tag == "div":
                 self.depth -= 1
             return
+        if tag == "span" and self.note is not None and self.note_spans:
+            self.note_spans -= 1
+            return
         if tag == "span" and self.note is not None:
             self._end_note("".join(self.note))
             self.note = None
             return
+        if self.note is not None:
+            return
+        if tag == "rb":
+            self.in_rb = False
         if tag == "span" and self.spans:
             warichu, start = self.spans.pop()
             if warichu:
@@ -191,8 +241,21 @@ class _Work(HTMLParser):
         self.out[start:] = [text]
 
     def _end_note(self, note: str) -> None:
-        """A notes span just closed: a gaiji if a ※ came right before it, else a dropped note."""
-        if self.kome and note.startswith("［＃") and note.endswith("］"):
+        """A notes span just closed: a gaiji if a ※ came right before it (or in the base of the ruby
+        just before it), else a dropped note."""
+        gaiji = note.startswith("［＃") and note.endswith("］")
+        i, at = self.ruby_kome[0] if self.ruby_kome else (len(self.out), 0)
+        if self.out[i:] and self.out[i][at:at + 1] == "※" and _GAIJI_NOTE.match(note):
+            # aozora2html puts the notes of a ruby base's gaiji after the ruby (<rb>※法</rb>…): in order
+            self.ruby_kome.pop(0)
+            ch = char_or_placeholder(gaiji_char(note[2:-1]), self.unread)
+            self.out[i] = self.out[i][:at] + ch + self.out[i][at + 1:]
+            for k in self.ruby_kome:
+                k[1] += len(ch) - 1 if k[0] == i else 0
+            self.unread["markup"] += len(note) + 1 - len(ch)
+            self.kome = False
+            return
+        if self.kome and gaiji:
             ch = char_or_placeholder(gaiji_char(note[2:-1]), self.unread)
             last = self.out[-1]
             self.out[-1] = last[:-1] + ch          # the ※ becomes the character
