@@ -38,13 +38,21 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   own numbering: ESP Ghostscript writes a ruling's "(1)" as U+E001) in
   ``unread['private_use_glyph']``; a document that is mostly the two is rejected;
 - text inside figures is read as page text (FPDF 1.7 draws each page of a ruling as one form
-  XObject; a chart's labels are text too).
+  XObject; a chart's labels are text too), and so are lines pdfminer leaves outside every box:
+  cairo's vertical text, each glyph a line of no width, is read as vertical text;
+- what a reader of the page does not see is dropped and counted: glyphs outside the crop box
+  (``unread['off_page']``: an InDesign spread's other page, slug lines) and a glyph drawn again on
+  itself (``unread['overprint']``: bold or shadow made by drawing text twice); control characters
+  (an OCR layer's NULs) are ``unread['control_char']``;
+- Kangxi radicals a font maps its ideographs to (⽉ for 月) and the presentation forms of vertical
+  text (︒, ︵) become their characters (``_FORMS``).
 
 A file that is not a PDF, cannot be parsed (broken, encrypted) or has no extractable text (a scan)
 becomes a bad-input record with the reason. ``nbytes`` is the file's size.
 """
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from collections import Counter
@@ -52,11 +60,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator, Optional
 
-from pdfminer.high_level import extract_pages
-from pdfminer.layout import LAParams, LTChar, LTFigure, LTTextContainer, LTTextLine, LTTextLineVertical
+from pdfminer.converter import PDFPageAggregator
+from pdfminer.layout import LAParams, LTChar, LTFigure, LTPage, LTTextContainer, LTTextLine, LTTextLineVertical
+from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+from pdfminer.pdfpage import PDFPage
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import Record, open_binary
+from jiniac_hpc.corpus.readers.base import Record, archive_member, open_binary
 
 # char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines.
 # all_texts: text inside figures is laid out too (FPDF 1.7 draws each page as one form XObject)
@@ -74,6 +84,25 @@ _ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")
 _ITEM = re.compile(r"^([0-9０-９]{1,3}|[（(][0-9０-９]{1,3}[）)]|第[0-9０-９一二三四五六七八九十]{1,3}"
                    r"|[ア-ン]|[（(][ア-ンｱ-ﾝ][）)])[\s\u3000]")     # and "イ　", "(ｳ) ": items in kana
 _KANA_KANJI = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+
+
+def _forms_table() -> dict[int, str]:
+    """Characters a font's ToUnicode map gives in a form the text does not mean: Kangxi radicals for
+    the ideographs they look like (⽉ for 月, ⽇ for 日: Word's and PowerPoint's fonts), and the
+    presentation forms of vertical text (︒ ︑ ﹁ ︵) for their characters, full-width as in
+    Japanese text (︵ is （, not "(")."""
+    table = {}
+    for cp in [*range(0x2F00, 0x2FD6), *range(0xFE10, 0xFE1A), *range(0xFE30, 0xFE49)]:
+        n = unicodedata.normalize("NFKC", chr(cp))
+        n = "…" if n == "..." else chr(ord(n) + 0xFEE0) if len(n) == 1 and "!" <= n <= "~" else n
+        if n != chr(cp):
+            table[cp] = n
+    return table
+
+
+_FORMS = _forms_table()
+# control characters (an OCR layer's NULs, a chart's DELs): no text, dropped and counted
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -119,6 +148,8 @@ def _text_lines(container) -> list[LTTextLine]:
     for item in container:
         if isinstance(item, LTFigure):
             lines += _text_lines(item)
+        elif isinstance(item, LTTextLine):      # a line pdfminer left out of every box (zero-width glyphs)
+            lines.append(item)
         elif isinstance(item, LTTextContainer):
             lines += [ln for ln in item if isinstance(ln, LTTextLine)]
     return lines
@@ -180,9 +211,35 @@ def _with_subscripts(lines: list[LTTextLine]) -> list[tuple[LTTextLine, list]]:
     return placed        # a line left without glyphs is skipped by _page_lines like any empty line
 
 
-def _page_lines(page) -> tuple[list[_Line], int]:
-    """The page's text lines in pdfminer's reading order, margin line numbers taken out."""
-    placed = _with_subscripts(_text_lines(page))
+def _visible(lines: list[LTTextLine], box: Optional[tuple[float, float, float, float]],
+             unread: Counter) -> list[LTTextLine]:
+    """The lines with what a reader of the page does not see taken out of them, and counted: a glyph
+    whose middle lies outside the page's crop box (``off_page``: an InDesign spread's other page,
+    printer's slug lines), and a glyph drawn again within a sixth of its size of the same glyph
+    (``overprint``: bold or shadow made by drawing the text twice)."""
+    seen: dict[str, list[tuple[float, float]]] = {}
+    for ln in lines:
+        keep = []
+        for c in ln:
+            if isinstance(c, LTChar) and not c.get_text().isspace():
+                x, y, tol = (c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2, c.size / 6
+                if box and not (box[0] - 1 <= x <= box[2] + 1 and box[1] - 1 <= y <= box[3] + 1):
+                    unread["off_page"] += len(c.get_text())
+                    continue
+                at = seen.setdefault(c.get_text(), [])     # (unmapped glyphs all read alike: not compared)
+                if not _CID.fullmatch(c.get_text()) and any(abs(x - u) <= tol and abs(y - v) <= tol for u, v in at):
+                    unread["overprint"] += len(c.get_text())
+                    continue
+                at.append((x, y))
+            keep.append(c)
+        ln._objs = keep      # pdfminer's own list of the line's glyphs
+    return lines
+
+
+def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, float]] = None) -> list[_Line]:
+    """The page's text lines in pdfminer's reading order, margin line numbers taken out (counted as
+    ``page_furniture``), glyphs off the page or drawn twice taken out (:func:`_visible`)."""
+    placed = _with_subscripts(_visible(_text_lines(page), box, unread))
     body = [c for ln, items in placed if not isinstance(ln, LTTextLineVertical)
             for c in items if isinstance(c, LTChar) and not c.get_text().isspace() and not c.get_text().isdigit()]
     left = min((c.x0 for c in body), default=0.0)
@@ -206,8 +263,12 @@ def _page_lines(page) -> tuple[list[_Line], int]:
         glyphs = [c for c in kept if isinstance(c, LTChar) and not c.get_text().isspace()]
         if not glyphs:
             continue
+        # a glyph with no advance across the line is set vertically (cairo's vertical text: every glyph
+        # a one-glyph horizontal line of width 0, outside any box)
+        stacked = not vertical and all(c.width == 0 for c in glyphs)
+        vertical = vertical or stacked
         last = glyphs[-1]
-        size = max((c.width if vertical else c.height) for c in glyphs)
+        size = max((c.height if stacked else c.width if vertical else c.height) for c in glyphs)
         words: list[str] = [""]
         gaps: list[float] = []
         prev = None
@@ -224,13 +285,15 @@ def _page_lines(page) -> tuple[list[_Line], int]:
         if not words[-1]:
             words.pop()
             gaps.pop()
-        out.append(_Line(unspace(words, gaps), vertical, ln.y1, ln.y0, last.y0 if vertical else last.x1, size,
-                         min(c.x0 for c in glyphs), max(c.x1 for c in glyphs)))
+        half = size / 2 if stacked else 0.0
+        out.append(_Line(unspace(words, gaps).translate(_FORMS), vertical, ln.y1, ln.y0, last.y0 if vertical else last.x1, size,
+                         min(c.x0 for c in glyphs) - half, max(c.x1 for c in glyphs) + half))
     if sum(len(x.text) for x in out if x.vertical) > sum(len(x.text) for x in out if not x.vertical):
         out = _vertical_order(out)
     elif any(x.vertical for x in out):
         out = _horizontal_order(out)
-    return out, dropped
+    unread["page_furniture"] += dropped
+    return out
 
 
 def _horizontal_order(lines: list[_Line]) -> list[_Line]:
@@ -355,12 +418,26 @@ def pdf_text(path: Path) -> tuple[str, Counter]:
     """The document text of a PDF and what was left out, by reason. Raises on unreadable PDFs."""
     unread: Counter = Counter()
     pages = []   # (lines, page height)
-    for page in extract_pages(str(path), laparams=LAParams(**LAPARAMS)):
-        lines, dropped = _page_lines(page)
-        unread["page_furniture"] += dropped
+    for page, box in _pages(path):
+        lines = _page_lines(page, unread, box)
         _prose_columns(lines)
         pages.append((lines, page.height))
     return join_lines(drop_furniture(pages, unread), unread), unread
+
+
+def _pages(path: Path) -> Iterator[tuple[LTPage, Optional[tuple[float, float, float, float]]]]:
+    """pdfminer's layout of each page (as ``extract_pages`` gives it) with the page's crop box in the
+    layout's coordinates (None on a rotated page, whose layout pdfminer turns)."""
+    resources = PDFResourceManager()
+    device = PDFPageAggregator(resources, laparams=LAParams(**LAPARAMS))
+    interpreter = PDFPageInterpreter(resources, device)
+    with (open(path, "rb") if archive_member(path) is None else io.BytesIO(open_binary(path).read())) as fh:
+        for page in PDFPage.get_pages(fh):       # (pdfminer seeks: an archive's member is read whole)
+            interpreter.process_page(page)
+            mx, my = page.mediabox[0], page.mediabox[1]       # pdfminer puts the media box's corner at 0, 0
+            crop = page.cropbox or page.mediabox
+            box = None if page.rotate % 360 else (crop[0] - mx, crop[1] - my, crop[2] - mx, crop[3] - my)
+            yield device.get_result(), box
 
 
 def join_lines(body: list[_Line], unread: Counter) -> str:
@@ -400,7 +477,11 @@ def join_lines(body: list[_Line], unread: Counter) -> str:
         if n_pua:
             unread["private_use_glyph"] += n_pua
             text = _PUA.sub("", text).strip()
-        if not text:
+        n_control = len(_CONTROL.findall(text))
+        if n_control:
+            unread["control_char"] += n_control
+            text = _CONTROL.sub("", text).strip()
+        if not text.strip():      # (a line of unmapped glyphs and the spaces between them)
             continue
         # (a line set in another size does not go on the sentence: a heading, a footnote)
         if joining and not _ITEM.match(text) and abs(ln.size - last.size) <= 0.15 * ln.size:
