@@ -128,3 +128,11 @@ def test_a_harvesters_own_shape_is_rejected_with_where_its_texts_are(tmp_path):
         ensure_ascii=False), encoding="utf-8")
     (r,) = recs(f)
     assert "'data (list)'" in r.error and "texts at 'data[].text'" in r.error and "JSON Lines" in r.error
+
+
+def test_crlf_saved_again_by_windows_is_one_line_break(tmp_path):
+    """The API's CRLF line ends, written by a Windows text-mode save, become CR CR LF (a real saved
+    response in GasakiSAW/kokkai-ai has 49): the XML parser would read each as two line breaks."""
+    f = tmp_path / "saved.xml"
+    f.write_bytes(SHUGIIN_1947.read_bytes().replace(b"\n", b"\r\r\n"))
+    assert [r.text for r in recs(f)] == [r.text for r in recs(SHUGIIN_1947)]

@@ -13,7 +13,8 @@ Shapes read (``recordPacking=json`` unless noted):
 - the XML the API returns without ``recordPacking`` (``<data><records><record><recordData>…``;
   a meeting's fields reach its speeches though some, meetingURL, follow them; empty fields are left
   out and numbers are numbers, as in the JSON form), and pages of the API before its version 2.0
-  saved as JSON (``{"data": {"records": {"record": [{"recordData": {"speechRecord": …}}]}}}``).
+  saved as JSON (``{"data": {"records": {"record": [{"recordData": {"speechRecord": …}}]}}}``); CR CR LF
+  (the API's CRLF saved again in text mode on Windows) is one line end.
 
 A ``meeting_list`` page (speech records without a ``speech`` text), an API error
 (``{"message": …}``) and JSON of any other shape are bad input with the reason (for a harvester's
@@ -280,7 +281,7 @@ def _read_xml(path: Path, r: _Reader) -> Iterator[Record]:
     try:
         with open_binary(path) as fh:
             stack = []
-            for event, el in ET.iterparse(fh, events=("start", "end")):
+            for event, el in ET.iterparse(_OneCR(fh), events=("start", "end")):
                 if event == "start":
                     stack.append(el.tag)
                     if el.tag == "meetingRecord":
@@ -321,3 +322,20 @@ def _xml_fields(el) -> dict:
 def _typed(fields: dict) -> dict:
     return {k: int(v.strip()) if k in ("speechOrder", "session") and v.strip().isdigit() else v
             for k, v in fields.items()}
+
+
+class _OneCR:
+    """A byte stream with CR CR LF read as CR LF: the API's CRLF line ends saved by a Windows text-mode
+    write, which an XML parser would turn into two line breaks."""
+
+    def __init__(self, fh):
+        self.fh = fh
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.fh.read(n)
+        while data.endswith(b"\r"):             # a CR run cut at the chunk's end: read on to see what follows
+            more = self.fh.read(1)
+            if not more:
+                break
+            data += more
+        return data.replace(b"\r\r\n", b"\r\n")
