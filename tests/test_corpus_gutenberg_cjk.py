@@ -33,7 +33,8 @@ def body(name: str) -> bytes:
 
 def pg_book(tmp_path, raw_body: bytes, declared, language) -> Path:
     head = "The Project Gutenberg EBook of X\n\nTitle: X\n\n" + (f"Language: {language}\n\n" if language else "") \
-        + (f"Character set encoding: {declared}\n\n" if declared else "") + "*** START OF THIS PROJECT GUTENBERG EBOOK X ***\n\n"
+        + (f"Character set encoding: {declared}\n\n" if declared else "") \
+        + "*** START OF THIS PROJECT GUTENBERG EBOOK X ***\n\n"
     f = tmp_path / "book.txt"
     f.write_bytes(head.encode("ascii") + raw_body + b"\n*** END OF THIS PROJECT GUTENBERG EBOOK X ***\n")
     return f
@@ -67,7 +68,8 @@ def test_declared_labels_and_their_mistakes():
         ["cp932", "euc_jis_2004", "gb18030", "iso8859_4", "cp1252", None]
     assert decode("羅生門①".encode("euc_jis_2004"), "EUC-JP")[0] == "羅生門①"      # NEC's ① at JIS X 0213's place
     # a book declared ISO-8859-1 that is UTF-8 (a label left from an older edition)
-    assert decode("Émile était là — « Où ? »".encode("utf-8"), "ISO-8859-1")[:2] == ("Émile était là — « Où ? »", "utf-8")
+    french = "Émile était là — « Où ? »"
+    assert decode(french.encode("utf-8"), "ISO-8859-1")[:2] == (french, "utf-8")
     # declared UTF-8: a stray Latin-1 byte is dropped and counted; a Latin file with no UTF-8 sequence is Latin
     assert decode("CHAPITRE I. Émile".encode("utf-8").replace(b"I.", b"I.\xe9"), "UTF-8") == \
         ("CHAPITRE I. Émile", "utf-8-sig", 1)
