@@ -15,7 +15,8 @@ from rapidfuzz.distance import LCSseq
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers import read
-from jiniac_hpc.corpus.readers.pdf import _FORMS, LAPARAMS, _Line, drop_furniture, join_lines, unspace
+from jiniac_hpc.corpus.readers.pdf import LAPARAMS, _Line, drop_furniture, join_lines, unspace
+from jiniac_hpc.corpus.readers.pdf_glyphs import FORMS
 from jiniac_hpc.paths import REPO_ROOT
 
 R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
@@ -351,7 +352,7 @@ def test_radicals_and_vertical_forms_are_their_characters():
     assert "財務省（令和５年３月 31 日時点）" in r.text and not re.search("[\u2f00-\u2fd5]", r.text)
     assert "\u2f49" in extract_text(str(KANGXI))                     # the font's own map says ⽉
     line = _Line("吾輩は猫である︒名前はまだ無い︒︵仮︶\x00", True, 0.0, 0.0, 0.0, 10.0, 0.0, 10.0)
-    assert join_lines([replace(line, text=line.text.translate(_FORMS))], unread := Counter()) == \
+    assert join_lines([replace(line, text=line.text.translate(FORMS))], unread := Counter()) == \
         "吾輩は猫である。名前はまだ無い。（仮）" and unread["control_char"] == 1
 
 
@@ -378,3 +379,17 @@ def test_text_drawn_twice_and_text_off_the_page_are_not_read_twice(tmp_path):
     (r,) = recs(tmp_path / "p.pdf")
     assert r.text == "Bold by drawing twice.\nSeen on the page."
     assert r.unread["overprint"] == len("Boldbydrawingtwice.") and r.unread["off_page"] == len("Sluglineoffthepage.")
+
+
+TWO_WIDTHS = R / "jpo_criteria_04_9900bm_two_widths.pdf"   # 特許庁 審査基準: pages set to two widths
+
+
+def test_a_document_whose_pages_end_at_two_widths_joins_the_narrower_pages_lines():
+    """Most of this guideline's lines end at 495 pt, a statute quoted on its last page at 524: the 90th
+    percentile of line ends fell on the wider edge, a fifth of the lines were not 'full', and no line of
+    the document was joined ("…補正をすることが" / "できる。ただし、…")."""
+    lines = recs(TWO_WIDTHS)[0].text.splitlines()
+    assert "できる。ただし、第五十条の規定による通知を受けた後は、次に掲げる場合に限り、補正をすることができる。" in lines
+    assert "二　拒絶理由通知を受けた後第四十八条の七の規定による通知を受けた場合において、同条の規定により指定された" \
+           "期間内にするとき。" in lines
+    assert "HB4101" in lines           # a margin label in smaller type stays a line of its own

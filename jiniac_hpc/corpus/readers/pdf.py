@@ -18,12 +18,13 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   (whitespace is not counted as content);
 - a small glyph that pdfminer put at a line's end or on a line of its own (a party's subscript,
   "Ｙ₁", drawn after its line) goes back after the glyph it follows in the line that holds it
-  (``_with_subscripts``);
+  (:func:`pdf_glyphs.with_subscripts`);
 - vertical pages are read tier (段) by tier, columns right to left (``_vertical_order``); a
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
   (``_horizontal_order``);
 - a line that reaches the text block's far edge (the right edge where nine in ten of the document's
-  horizontal lines end; on a page set in columns of prose, as the 官報 is, its column's right edge,
+  horizontal lines end, or where a fifth of them end together clearly short of that: pages set to
+  two widths, ``_justified_edge``; on a page set in columns of prose, as the 官報 is, its column's right edge,
   ``_prose_columns``; for vertical text, the bottom edge of its tier) and does not end a sentence
   is joined with the next one (a horizontal line only if it also starts in the left half of the
   block: a right-aligned 「以上」 is not prose; and not with a next line that starts a numbered
@@ -45,7 +46,7 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   itself (``unread['overprint']``: bold or shadow made by drawing text twice); control characters
   (an OCR layer's NULs) are ``unread['control_char']``;
 - Kangxi radicals a font maps its ideographs to (⽉ for 月) and the presentation forms of vertical
-  text (︒, ︵) become their characters (``_FORMS``).
+  text (︒, ︵) become their characters (:data:`pdf_glyphs.FORMS`).
 
 A file that is not a PDF, cannot be parsed (broken, encrypted) or has no extractable text (a scan)
 becomes a bad-input record with the reason. ``nbytes`` is the file's size.
@@ -61,48 +62,26 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from pdfminer.converter import PDFPageAggregator
-from pdfminer.layout import LAParams, LTChar, LTFigure, LTPage, LTTextContainer, LTTextLine, LTTextLineVertical
+from pdfminer.layout import LAParams, LTChar, LTPage, LTTextLineVertical
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, archive_member, open_binary
+from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, text_lines, visible,
+                                                  with_subscripts)
 
 # char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines.
 # all_texts: text inside figures is laid out too (FPDF 1.7 draws each page as one form XObject)
 LAPARAMS = dict(detect_vertical=True, char_margin=12.0, all_texts=True)
 BAND = 0.1                   # top/bottom share of the page where page numbers and running heads live
 _PAGENO = re.compile(r"^[-－‐–—(（\[［]?\s*[0-9０-９]{1,4}\s*(?:/\s*[0-9]{1,4})?\s*[-－‐–—)）\]］]?$")
-# a glyph pdfminer cannot map: "(cid:N)" with no ToUnicode entry, U+FFFD where the font's ToUnicode
-# maps it to the replacement character (cairo's output does that for every glyph of some fonts)
-_CID = re.compile(r"\(cid:\d+\)|\ufffd")
-# a private-use code point: a font's own glyph numbering, no character ("(1)" drawn as U+E001)
-_PUA = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
 _SENTENCE_END = tuple("。．.！？!?")
 _ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")
 # a numbered item or heading starts its own line ("８　午前１２時６分", "(4) したがって", "第４　結論")
 _ITEM = re.compile(r"^([0-9０-９]{1,3}|[（(][0-9０-９]{1,3}[）)]|第[0-9０-９一二三四五六七八九十]{1,3}"
                    r"|[ア-ン]|[（(][ア-ンｱ-ﾝ][）)])[\s\u3000]")     # and "イ　", "(ｳ) ": items in kana
 _KANA_KANJI = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
-
-
-def _forms_table() -> dict[int, str]:
-    """Characters a font's ToUnicode map gives in a form the text does not mean: Kangxi radicals for
-    the ideographs they look like (⽉ for 月, ⽇ for 日: Word's and PowerPoint's fonts), and the
-    presentation forms of vertical text (︒ ︑ ﹁ ︵) for their characters, full-width as in
-    Japanese text (︵ is （, not "(")."""
-    table = {}
-    for cp in [*range(0x2F00, 0x2FD6), *range(0xFE10, 0xFE1A), *range(0xFE30, 0xFE49)]:
-        n = unicodedata.normalize("NFKC", chr(cp))
-        n = "…" if n == "..." else chr(ord(n) + 0xFEE0) if len(n) == 1 and "!" <= n <= "~" else n
-        if n != chr(cp):
-            table[cp] = n
-    return table
-
-
-_FORMS = _forms_table()
-# control characters (an OCR layer's NULs, a chart's DELs): no text, dropped and counted
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -142,104 +121,10 @@ def unspace(words: list[str], gaps: list[float]) -> str:
     return "".join(out)
 
 
-def _text_lines(container) -> list[LTTextLine]:
-    """The text lines of a page or figure in pdfminer's order, those of figures in it included."""
-    lines = []
-    for item in container:
-        if isinstance(item, LTFigure):
-            lines += _text_lines(item)
-        elif isinstance(item, LTTextLine):      # a line pdfminer left out of every box (zero-width glyphs)
-            lines.append(item)
-        elif isinstance(item, LTTextContainer):
-            lines += [ln for ln in item if isinstance(ln, LTTextLine)]
-    return lines
-
-
-def _with_subscripts(lines: list[LTTextLine]) -> list[tuple[LTTextLine, list]]:
-    """Each line with its glyphs (and pdfminer's inserted spaces), small glyphs put where they sit.
-
-    A subscript or superscript (a ruling's party "Ｙ₁", drawn at half size) is often drawn after
-    its line, so pdfminer puts it at the line's end ("…とい２　２"), makes a line of its own
-    ("１　１") between two lines, or stacks it on the first glyph of the next line into a short
-    vertical line ("１" over "上"). Each such glyph goes into the line whose height holds its middle,
-    after the glyph it follows on that line. Ruby above a line and small type of its own (a caption,
-    a chart's labels) are not within a line's height and stay as they are."""
-    placed = [(ln, [c for c in ln if c.get_text() != "\n"]) for ln in lines]
-    horizontal = [(ln, items) for ln, items in placed if not isinstance(ln, LTTextLineVertical)]
-    sizes = sorted(c.size for _, items in horizontal for c in items if isinstance(c, LTChar))
-    if not sizes:
-        return placed
-    small = 0.7 * sizes[len(sizes) // 2]
-
-    def glyphs(items: list) -> list[LTChar]:
-        return [c for c in items if isinstance(c, LTChar) and not c.get_text().isspace()]
-
-    def is_small(c) -> bool:
-        return c.size <= small
-
-    def behind(gs: list[LTChar]) -> bool:
-        """A small glyph left of a glyph before it: drawn after its line."""
-        right = float("-inf")
-        for g in gs:
-            if is_small(g) and g.x0 < right - 1:
-                return True
-            right = max(right, g.x1)
-        return False
-
-    strays: list[tuple[LTChar, list]] = []         # (glyph, the items of the line it came from)
-    for ln, items in placed:
-        gs = glyphs(items)
-        if isinstance(ln, LTTextLineVertical):
-            # pdfminer may stack a subscript on the first glyph of the next line ("１" over "上")
-            if len(gs) <= 3 and any(map(is_small, gs)) and not all(map(is_small, gs)):
-                strays += [(g, items) for g in gs if is_small(g)]
-        elif gs and all(map(is_small, gs)):                                  # a line of its own
-            strays += [(g, items) for g in gs]
-        elif behind(gs):
-            strays += [(g, items) for g in gs if is_small(g)]
-    if not strays:
-        return placed
-    hosts = [(ln, items) for ln, items in horizontal if not all(map(is_small, glyphs(items)))]
-    for g, own in strays:
-        items = next((items for ln, items in hosts
-                      if ln.x0 - 1 <= g.x0 <= ln.x1 + 1 and ln.y0 <= (g.y0 + g.y1) / 2 <= ln.y1), None)
-        if items is None:          # a caption, a chart's labels, a footnote in small type: as it is
-            continue
-        own.remove(g)
-        at = max((k + 1 for k, c in enumerate(items) if isinstance(c, LTChar) and c.x0 <= g.x0), default=0)
-        items.insert(at, g)
-    return placed        # a line left without glyphs is skipped by _page_lines like any empty line
-
-
-def _visible(lines: list[LTTextLine], box: Optional[tuple[float, float, float, float]],
-             unread: Counter) -> list[LTTextLine]:
-    """The lines with what a reader of the page does not see taken out of them, and counted: a glyph
-    whose middle lies outside the page's crop box (``off_page``: an InDesign spread's other page,
-    printer's slug lines), and a glyph drawn again within a sixth of its size of the same glyph
-    (``overprint``: bold or shadow made by drawing the text twice)."""
-    seen: dict[str, list[tuple[float, float]]] = {}
-    for ln in lines:
-        keep = []
-        for c in ln:
-            if isinstance(c, LTChar) and not c.get_text().isspace():
-                x, y, tol = (c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2, c.size / 6
-                if box and not (box[0] - 1 <= x <= box[2] + 1 and box[1] - 1 <= y <= box[3] + 1):
-                    unread["off_page"] += len(c.get_text())
-                    continue
-                at = seen.setdefault(c.get_text(), [])     # (unmapped glyphs all read alike: not compared)
-                if not _CID.fullmatch(c.get_text()) and any(abs(x - u) <= tol and abs(y - v) <= tol for u, v in at):
-                    unread["overprint"] += len(c.get_text())
-                    continue
-                at.append((x, y))
-            keep.append(c)
-        ln._objs = keep      # pdfminer's own list of the line's glyphs
-    return lines
-
-
 def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, float]] = None) -> list[_Line]:
     """The page's text lines in pdfminer's reading order, margin line numbers taken out (counted as
-    ``page_furniture``), glyphs off the page or drawn twice taken out (:func:`_visible`)."""
-    placed = _with_subscripts(_visible(_text_lines(page), box, unread))
+    ``page_furniture``), glyphs off the page or drawn twice taken out (:func:`visible`)."""
+    placed = with_subscripts(visible(text_lines(page), box, unread))
     body = [c for ln, items in placed if not isinstance(ln, LTTextLineVertical)
             for c in items if isinstance(c, LTChar) and not c.get_text().isspace() and not c.get_text().isdigit()]
     left = min((c.x0 for c in body), default=0.0)
@@ -286,7 +171,8 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
             words.pop()
             gaps.pop()
         half = size / 2 if stacked else 0.0
-        out.append(_Line(unspace(words, gaps).translate(_FORMS), vertical, ln.y1, ln.y0, last.y0 if vertical else last.x1, size,
+        out.append(_Line(unspace(words, gaps).translate(FORMS), vertical, ln.y1, ln.y0,
+                         last.y0 if vertical else last.x1, size,
                          min(c.x0 for c in glyphs) - half, max(c.x1 for c in glyphs) + half))
     if sum(len(x.text) for x in out if x.vertical) > sum(len(x.text) for x in out if not x.vertical):
         out = _vertical_order(out)
@@ -450,6 +336,8 @@ def join_lines(body: list[_Line], unread: Counter) -> str:
         ends = sorted((-ln.end if v else ln.end) for ln in body if ln.vertical == v)
         if ends:
             far[v] = ends[int(0.9 * (len(ends) - 1))]
+    if False in far:       # where most justified lines end, if that is clearly short of the 90th percentile
+        far[False] = min(far[False], _justified_edge([ln for ln in body if not ln.vertical]) or far[False])
     lefts = sorted(ln.left for ln in body if not ln.vertical)
     near = lefts[int(0.1 * (len(lefts) - 1))] if lefts else 0.0     # the block's left edge
 
@@ -469,18 +357,18 @@ def join_lines(body: list[_Line], unread: Counter) -> str:
     joining, last = False, None
     for i, ln in enumerate(body):
         text = ln.text
-        n_cid = len(_CID.findall(text))
+        n_cid = len(CID.findall(text))
         if n_cid:
             unread["unmapped_glyph"] += n_cid
-            text = _CID.sub("", text)
-        n_pua = len(_PUA.findall(text))
+            text = CID.sub("", text)
+        n_pua = len(PUA.findall(text))
         if n_pua:
             unread["private_use_glyph"] += n_pua
-            text = _PUA.sub("", text).strip()
-        n_control = len(_CONTROL.findall(text))
+            text = PUA.sub("", text).strip()
+        n_control = len(CONTROL.findall(text))
         if n_control:
             unread["control_char"] += n_control
-            text = _CONTROL.sub("", text).strip()
+            text = CONTROL.sub("", text).strip()
         if not text.strip():      # (a line of unmapped glyphs and the spaces between them)
             continue
         # (a line set in another size does not go on the sentence: a heading, a footnote)
@@ -493,6 +381,27 @@ def join_lines(body: list[_Line], unread: Counter) -> str:
             and (full(ln) or _block_full(body, i, far.get(False, near) - near))
         last = ln
     return "\n".join(paragraphs)
+
+
+def _justified_edge(lines: list[_Line]) -> Optional[float]:
+    """The right edge where a fifth or more of the solid-set lines end within half a glyph of each
+    other, if that lies more than a glyph and a half short of where nine in ten lines end: a document
+    whose pages are set to two widths (a patent office's guideline: most pages end at 495 pt, a few
+    at 524), where the 90th percentile would leave the narrower pages' lines never full."""
+    solid = sorted((x.end, x.size) for x in lines if x.end - x.left <= 1.1 * x.size * len(x.text))
+    if len(solid) < 30:        # a short notice's few lines say little about its edges
+        return None
+    best, start = (0, None), 0
+    for i, (end, size) in enumerate(solid):
+        while solid[start][0] < end - 0.5 * size:
+            start += 1
+        if i + 1 - start > best[0]:
+            best = (i + 1 - start, end)
+    count, edge = best
+    ends = sorted(x.end for x in lines)
+    p90 = ends[int(0.9 * (len(ends) - 1))]
+    size = sorted(x.size for x in lines)[len(lines) // 2]
+    return edge if 5 * count >= len(lines) and edge < p90 - 1.5 * size else None
 
 
 def _block_full(body: list[_Line], i: int, width: float) -> bool:

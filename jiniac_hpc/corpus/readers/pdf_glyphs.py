@@ -1,0 +1,137 @@
+"""What pdfminer's glyphs say, before the PDF reader lays them out in lines (:mod:`.pdf`).
+
+    python -m jiniac_hpc.corpus.readers pdf tests/assets/corpus/real/hanrei_034907.pdf
+
+- ``text_lines``: the text lines of a page, those inside figures and those pdfminer left outside
+  every box included;
+- ``visible``: glyphs off the page or drawn twice taken out, and counted;
+- ``with_subscripts``: a small glyph drawn after its line put back where it sits;
+- ``FORMS``: characters fonts give in a form the text does not mean (Kangxi radicals, vertical
+  presentation forms), and ``CID``/``PUA``/``CONTROL``: glyphs with no character.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from typing import Optional
+
+from pdfminer.layout import LTChar, LTFigure, LTTextContainer, LTTextLine, LTTextLineVertical
+
+# a glyph pdfminer cannot map: "(cid:N)" with no ToUnicode entry, U+FFFD where the font's ToUnicode
+# maps it to the replacement character (cairo's output does that for every glyph of some fonts)
+CID = re.compile(r"\(cid:\d+\)|\ufffd")
+# a private-use code point: a font's own glyph numbering, no character ("(1)" drawn as U+E001)
+PUA = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
+def _forms_table() -> dict[int, str]:
+    """Characters a font's ToUnicode map gives in a form the text does not mean: Kangxi radicals for
+    the ideographs they look like (⽉ for 月, ⽇ for 日: Word's and PowerPoint's fonts), and the
+    presentation forms of vertical text (︒ ︑ ﹁ ︵) for their characters, full-width as in
+    Japanese text (︵ is （, not "(")."""
+    table = {}
+    for cp in [*range(0x2F00, 0x2FD6), *range(0xFE10, 0xFE1A), *range(0xFE30, 0xFE49)]:
+        n = unicodedata.normalize("NFKC", chr(cp))
+        n = "…" if n == "..." else chr(ord(n) + 0xFEE0) if len(n) == 1 and "!" <= n <= "~" else n
+        if n != chr(cp):
+            table[cp] = n
+    return table
+
+
+FORMS = _forms_table()
+# control characters (an OCR layer's NULs, a chart's DELs): no text, dropped and counted
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def text_lines(container) -> list[LTTextLine]:
+    """The text lines of a page or figure in pdfminer's order, those of figures in it included."""
+    lines = []
+    for item in container:
+        if isinstance(item, LTFigure):
+            lines += text_lines(item)
+        elif isinstance(item, LTTextLine):      # a line pdfminer left out of every box (zero-width glyphs)
+            lines.append(item)
+        elif isinstance(item, LTTextContainer):
+            lines += [ln for ln in item if isinstance(ln, LTTextLine)]
+    return lines
+
+
+def with_subscripts(lines: list[LTTextLine]) -> list[tuple[LTTextLine, list]]:
+    """Each line with its glyphs (and pdfminer's inserted spaces), small glyphs put where they sit.
+
+    A subscript or superscript (a ruling's party "Ｙ₁", drawn at half size) is often drawn after
+    its line, so pdfminer puts it at the line's end ("…とい２　２"), makes a line of its own
+    ("１　１") between two lines, or stacks it on the first glyph of the next line into a short
+    vertical line ("１" over "上"). Each such glyph goes into the line whose height holds its middle,
+    after the glyph it follows on that line. Ruby above a line and small type of its own (a caption,
+    a chart's labels) are not within a line's height and stay as they are."""
+    placed = [(ln, [c for c in ln if c.get_text() != "\n"]) for ln in lines]
+    horizontal = [(ln, items) for ln, items in placed if not isinstance(ln, LTTextLineVertical)]
+    sizes = sorted(c.size for _, items in horizontal for c in items if isinstance(c, LTChar))
+    if not sizes:
+        return placed
+    small = 0.7 * sizes[len(sizes) // 2]
+
+    def glyphs(items: list) -> list[LTChar]:
+        return [c for c in items if isinstance(c, LTChar) and not c.get_text().isspace()]
+
+    def is_small(c) -> bool:
+        return c.size <= small
+
+    def behind(gs: list[LTChar]) -> bool:
+        """A small glyph left of a glyph before it: drawn after its line."""
+        right = float("-inf")
+        for g in gs:
+            if is_small(g) and g.x0 < right - 1:
+                return True
+            right = max(right, g.x1)
+        return False
+
+    strays: list[tuple[LTChar, list]] = []         # (glyph, the items of the line it came from)
+    for ln, items in placed:
+        gs = glyphs(items)
+        if isinstance(ln, LTTextLineVertical):
+            # pdfminer may stack a subscript on the first glyph of the next line ("１" over "上")
+            if len(gs) <= 3 and any(map(is_small, gs)) and not all(map(is_small, gs)):
+                strays += [(g, items) for g in gs if is_small(g)]
+        elif gs and all(map(is_small, gs)):                                  # a line of its own
+            strays += [(g, items) for g in gs]
+        elif behind(gs):
+            strays += [(g, items) for g in gs if is_small(g)]
+    if not strays:
+        return placed
+    hosts = [(ln, items) for ln, items in horizontal if not all(map(is_small, glyphs(items)))]
+    for g, own in strays:
+        items = next((items for ln, items in hosts
+                      if ln.x0 - 1 <= g.x0 <= ln.x1 + 1 and ln.y0 <= (g.y0 + g.y1) / 2 <= ln.y1), None)
+        if items is None:          # a caption, a chart's labels, a footnote in small type: as it is
+            continue
+        own.remove(g)
+        at = max((k + 1 for k, c in enumerate(items) if isinstance(c, LTChar) and c.x0 <= g.x0), default=0)
+        items.insert(at, g)
+    return placed        # a line left without glyphs is skipped by _page_lines like any empty line
+
+
+def visible(lines: list[LTTextLine], box: Optional[tuple[float, float, float, float]],
+             unread: Counter) -> list[LTTextLine]:
+    """The lines with what a reader of the page does not see taken out of them, and counted: a glyph
+    whose middle lies outside the page's crop box (``off_page``: an InDesign spread's other page,
+    printer's slug lines), and a glyph drawn again within a sixth of its size of the same glyph
+    (``overprint``: bold or shadow made by drawing the text twice)."""
+    seen: dict[str, list[tuple[float, float]]] = {}
+    for ln in lines:
+        keep = []
+        for c in ln:
+            if isinstance(c, LTChar) and not c.get_text().isspace():
+                x, y, tol = (c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2, c.size / 6
+                if box and not (box[0] - 1 <= x <= box[2] + 1 and box[1] - 1 <= y <= box[3] + 1):
+                    unread["off_page"] += len(c.get_text())
+                    continue
+                at = seen.setdefault(c.get_text(), [])     # (unmapped glyphs all read alike: not compared)
+                if not CID.fullmatch(c.get_text()) \
+                        and any(abs(x - u) <= tol and abs(y - v) <= tol for u, v in at):
+                    unread["overprint"] += len(c.get_text())
+                    continue
+                at.append((x, y))
+            keep.append(c)
+        ln._objs = keep      # pdfminer's own list of the line's glyphs
+    return lines
