@@ -94,7 +94,11 @@ def render_sbatch(spec: SbatchSpec) -> str:
     if spec.setup:
         lines += ["", "# setup (from the cluster profile)"] + list(spec.setup)
     q = (lambda x: f'"{x}"') if spec.shell_paths else shlex.quote
-    lines += ["", "export SUBMITIT_EXECUTOR=slurm", f"mkdir -p {q(spec.log_dir)}"]
+    lines += ["", "export SUBMITIT_EXECUTOR=slurm",
+              # srun of Slurm 22.05 on does not take the job's --cpus-per-task (SchedMD's release notes):
+              # without this each task of a step may get one core, its data workers and threads with it
+              'export SRUN_CPUS_PER_TASK="${SLURM_CPUS_PER_TASK:-1}"',
+              f"mkdir -p {q(spec.log_dir)}"]
     for k, v in spec.env:
         lines.append(f"export {k}={shlex.quote(v)}")
     srun = ["srun", "--unbuffered", "--output", q(spec.output), "--error", q(spec.error),
