@@ -23,6 +23,8 @@ from pdfminer.layout import LTChar, LTFigure, LTTextContainer, LTTextLine, LTTex
 CID = re.compile(r"\(cid:\d+\)|\ufffd")
 # a private-use code point: a font's own glyph numbering, no character ("(1)" drawn as U+E001)
 PUA = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
+
+
 def _forms_table() -> dict[int, str]:
     """Characters a font's ToUnicode map gives in a form the text does not mean: Kangxi radicals for
     the ideographs they look like (⽉ for 月, ⽇ for 日: Word's and PowerPoint's fonts), and the
