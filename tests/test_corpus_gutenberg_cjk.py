@@ -138,3 +138,17 @@ def test_a_mirror_that_cut_the_header_off_is_read_from_the_files_start(tmp_path)
     assert r.text == work
     f.write_text(work + "\n", encoding="utf-8")       # neither marker: not known to be PG's
     assert "no '*** START OF" in recs(f)[0].error
+
+
+def test_a_pages_charset_after_a_long_style_sheet_is_read(tmp_path):
+    """Hand-made pages put their style sheet first: a <meta charset> past the first 4 KiB had not been
+    seen, and an EUC-JP page with no Language field was then an undeclared, undecodable file."""
+    text = body("golang_rashomon-utf-8.txt").decode("utf-8").strip("\n")
+    page = ("<html><head><style>\n" + "p { margin: 0 }\n" * 400 + "</style>\n"
+            '<meta http-equiv="Content-Type" content="text/html; charset=EUC-JP"></head><body>\n'
+            "<p>*** START OF THIS PROJECT GUTENBERG EBOOK X ***</p>\n<pre>" + text + "</pre>\n"
+            "<p>*** END OF THIS PROJECT GUTENBERG EBOOK X ***</p></body></html>\n")
+    f = tmp_path / "x-h.htm"
+    f.write_bytes(page.encode("euc_jis_2004"))
+    (r,) = recs(f)
+    assert r.error is None and r.meta["encoding"] == "euc_jis_2004" and r.text.startswith("羅生門")
