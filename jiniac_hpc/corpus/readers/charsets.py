@@ -33,10 +33,10 @@ _ALIASES = {"windows-31j": "cp932", "x-sjis": "cp932", "csshiftjis": "cp932", "x
 _SUPERSET = {"shift_jis": "cp932", "euc_jp": "euc_jis_2004", "big5": "cp950", "gb2312": "gb18030",
              "gbk": "gb18030", "euc_kr": "cp949", "latin_1": "cp1252", "iso8859_1": "cp1252",
              "ascii": "cp1252", "iso2022_jp": "iso2022_jp_2", "utf_8": "utf-8-sig"}
-_LATIN = {"cp1252", "latin-1"}
 _LANGUAGE_CODECS = {"japanese": ("euc_jis_2004", "cp932"), "chinese": ("cp950", "gb18030"), "korean": ("cp949",)}
 _LANGUAGE = re.compile(rb"^Language:\s*([A-Za-z]+)", re.M | re.I)
 UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_HIGH = bytes(range(0x80, 0x100))
 
 
 def codec_for(label: str) -> Optional[str]:
@@ -63,26 +63,35 @@ def decode(raw: bytes, declared: Optional[str], lang: Optional[str] = None) -> t
     """(text, codec, stray bytes dropped) of ``raw``; see the module docstring. Raises
     ``UnicodeDecodeError`` with the failing codec's position."""
     name = codec_for(declared) if declared else None
-    if name in _LATIN or name == "cp1252":
+    if name == "cp1252":                          # every Latin label (ISO-8859-1, ASCII) reads as cp1252
         text = _utf8_if_non_ascii(raw)
         if text is not None:
             return text, "utf-8", 0
-        return _first(raw, ["cp1252", "latin-1"])
+        return _first(raw, ["cp1252", "latin-1"], f"declared {declared}")
     if name == "utf-8-sig":
-        if not UTF8_SEQUENCE.search(raw) and 5 * sum(1 for b in raw if b > 0x7F) < len(raw):
-            return _first(raw, ["utf-8-sig", "cp1252"])     # a Latin file that says UTF-8: not one UTF-8 sequence
+        if not UTF8_SEQUENCE.search(raw) and _mostly_ascii(raw):     # a Latin file that says UTF-8
+            return _first(raw, ["utf-8-sig", "cp1252"], f"declared {declared}, not one UTF-8 sequence")
         return _utf8_with_strays(raw)
     if name:
         return raw.decode(name), name, 0
     tried = ["utf-8-sig"] + (["iso2022_jp_2"] if b"\x1b$" in raw else [])
     tried += list(_LANGUAGE_CODECS.get(lang or "", ()))
-    high = sum(1 for b in raw if b > 0x7F)
-    if 5 * high < len(raw):                       # mostly ASCII: a Latin text with stray Windows characters
+    if _mostly_ascii(raw):                        # a Latin text with stray Windows characters
         tried.append("cp1252")
-    return _first(raw, tried)
+    return _first(raw, tried, "no encoding declared")
 
 
-def _first(raw: bytes, tried: list[str]) -> tuple[str, str, int]:
+def _high_bytes(raw: bytes) -> int:
+    """How many bytes of ``raw`` are above 0x7F (counted in C: a book is megabytes)."""
+    return len(raw) - len(raw.translate(None, _HIGH))
+
+
+def _mostly_ascii(raw: bytes) -> bool:
+    """Fewer than a fifth of the bytes above 0x7F: Latin text, not a CJK one."""
+    return 5 * _high_bytes(raw) < len(raw)
+
+
+def _first(raw: bytes, tried: list[str], why: str) -> tuple[str, str, int]:
     failures = []
     for enc in tried:
         try:
@@ -94,11 +103,11 @@ def _first(raw: bytes, tried: list[str]) -> tuple[str, str, int]:
             return text, enc, 0
     first = failures[0] if failures else UnicodeDecodeError(tried[-1], raw, 0, 1, "ISO-2022 escapes left in it")
     raise UnicodeDecodeError("/".join(tried), raw, first.start, first.end,
-                             f"{first.reason} (as {tried[0]}; no encoding declared)")
+                             f"{first.reason} (as {tried[0]}; {why})")
 
 
 def _utf8_if_non_ascii(raw: bytes) -> Optional[str]:
-    if not any(b > 0x7F for b in raw):
+    if not _high_bytes(raw):
         return None
     try:
         return raw.decode("utf-8-sig")
@@ -136,6 +145,6 @@ def guess_codec(head: bytes) -> str:
             continue
         if "\x1b" not in text:      # an ISO-2022 escape read as a control character is not text
             return enc
-    high = sum(1 for b in head if b > 0x7F)
+    high = _high_bytes(head)
     in_utf8 = sum(map(len, UTF8_SEQUENCE.findall(head)))
     return "utf-8-sig" if high and in_utf8 >= 0.9 * high else "cp932"
