@@ -103,17 +103,16 @@ class _Reader:
                 self.notes.append("a response with no records")
         elif isinstance(obj, dict) and "speech" in obj:
             yield self.speech(obj)
-        elif _old_api_records(obj) is not None:
-            for rec in _old_api_records(obj):
+        elif (records := _old_api_records(obj)) is not None:
+            for rec in records:
                 data = rec.get("recordData") if isinstance(rec, dict) else None
                 data = data if isinstance(data, dict) else {}
                 if isinstance(data.get("meetingRecord"), dict):
                     m = _typed(data["meetingRecord"])
-                    yield from self.meeting({**m, "speechRecord": [_typed(sp) if isinstance(sp, dict) else sp
-                                                                   for sp in _as_list(m.get("speechRecord"))]})
+                    yield from self.meeting({**m, "speechRecord": list(map(_typed, _as_list(m.get("speechRecord"))))})
                 else:
                     for sp in _as_list(data.get("speechRecord")):
-                        yield self.speech(_typed(sp) if isinstance(sp, dict) else sp)
+                        yield self.speech(_typed(sp))
         else:   # an error page among good ones must not vanish: a reject of its own
             self.n += 1
             yield Record(self.n, None, f"not a Kokkai response or speech record: {describe(obj)}")
@@ -289,7 +288,7 @@ def _read_xml(path: Path, r: _Reader) -> Iterator[Record]:
                     continue
                 stack.pop()
                 if el.tag == "speechRecord":
-                    sp = _xml_fields(el)
+                    sp = _json_like({c.tag: (c.text or "") for c in el}, keep=("speech",))
                     if depth_meeting is None:
                         yield r.speech(sp)
                     else:     # the meeting's own fields may follow its speeches (meetingURL does)
@@ -298,7 +297,7 @@ def _read_xml(path: Path, r: _Reader) -> Iterator[Record]:
                 elif depth_meeting is not None and len(stack) == depth_meeting and el.tag in MEETING_KEYS:
                     meeting[el.tag] = el.text or ""
                 elif el.tag == "meetingRecord":
-                    meeting = {k: v for k, v in _typed(meeting).items() if v != ""}
+                    meeting = _json_like(meeting)
                     for sp in speeches:
                         yield r.speech(sp, meeting)
                     meeting, depth_meeting, speeches = {}, None, []
@@ -307,19 +306,22 @@ def _read_xml(path: Path, r: _Reader) -> Iterator[Record]:
                     r.notes.append(f"an API error response: {(el.text or '').strip()[:200]}")
     except ET.ParseError as e:
         for sp in speeches:        # a file cut off inside a meeting: the speeches read so far count
-            yield r.speech(sp, {k: v for k, v in _typed(meeting).items() if v != ""})
+            yield r.speech(sp, _json_like(meeting))
         r.n += 1
         yield Record(r.n, None, f"XML error: {e}")
 
 
-def _xml_fields(el) -> dict:
-    """A speech record's child elements as the JSON form has them: empty fields left out (JSON
-    gives null), numbers as numbers; ``speech`` always there."""
-    sp = {c.tag: (c.text or "") for c in el}
-    return {k: v for k, v in _typed(sp).items() if v != "" or k == "speech"}
+def _json_like(fields: dict, keep: tuple[str, ...] = ()) -> dict:
+    """XML fields (a speech record's or a meeting's child elements) as the JSON form has them: empty
+    fields left out (JSON gives null) but those in ``keep``, numbers as numbers."""
+    return {k: v for k, v in _typed(fields).items() if v != "" or k in keep}
 
 
-def _typed(fields: dict) -> dict:
+def _typed(fields):
+    """speechOrder and session as numbers, as the JSON form has them (the XML and the old API give
+    strings); anything but an object is returned as it is, for the reader to report."""
+    if not isinstance(fields, dict):
+        return fields
     return {k: int(v.strip()) if k in ("speechOrder", "session") and v.strip().isdigit() else v
             for k, v in fields.items()}
 
