@@ -84,9 +84,10 @@ class _Work(HTMLParser):
     def _emit(self, s: str) -> None:
         if self.old_ruby:
             s = self._old_ruby(s)
-        if not self.in_rb:        # text after a ruby: no gaiji note for its base's ※ follows now
+        if self.in_rb:
+            self.ruby_kome += [[len(self.out), i] for i, c in enumerate(s) if c == "※"]
+        else:                     # text after a ruby: no gaiji note for its base's ※ follows now
             self.ruby_kome = []
-        self.ruby_kome += [[len(self.out), i] for i, c in enumerate(s) if c == "※" and self.in_rb]
         self.out.append(s)
         self.kome = s.endswith("※")
 
@@ -179,14 +180,12 @@ class _Work(HTMLParser):
             if tag == "div":
                 self.depth -= 1
             return
-        if tag == "span" and self.note is not None and self.note_spans:
-            self.note_spans -= 1
-            return
-        if tag == "span" and self.note is not None:
-            self._end_note("".join(self.note))
-            self.note = None
-            return
         if self.note is not None:
+            if tag == "span" and self.note_spans:
+                self.note_spans -= 1
+            elif tag == "span":
+                self._end_note("".join(self.note))
+                self.note = None
             return
         if tag == "rb":
             self.in_rb = False
@@ -243,22 +242,21 @@ class _Work(HTMLParser):
     def _end_note(self, note: str) -> None:
         """A notes span just closed: a gaiji if a ※ came right before it (or in the base of the ruby
         just before it), else a dropped note."""
-        gaiji = note.startswith("［＃") and note.endswith("］")
         i, at = self.ruby_kome[0] if self.ruby_kome else (len(self.out), 0)
         if self.out[i:] and self.out[i][at:at + 1] == "※" and _GAIJI_NOTE.match(note):
             # aozora2html puts the notes of a ruby base's gaiji after the ruby (<rb>※法</rb>…): in order
             self.ruby_kome.pop(0)
+            kome = (i, at)
+        elif self.kome and note.startswith("［＃") and note.endswith("］"):
+            kome = (len(self.out) - 1, len(self.out[-1]) - 1)      # the ※ just emitted
+        else:
+            kome = None
+        if kome:                            # the ※ becomes the character
+            i, at = kome
             ch = char_or_placeholder(gaiji_char(note[2:-1]), self.unread)
             self.out[i] = self.out[i][:at] + ch + self.out[i][at + 1:]
-            for k in self.ruby_kome:
-                k[1] += len(ch) - 1 if k[0] == i else 0
-            self.unread["markup"] += len(note) + 1 - len(ch)
-            self.kome = False
-            return
-        if self.kome and gaiji:
-            ch = char_or_placeholder(gaiji_char(note[2:-1]), self.unread)
-            last = self.out[-1]
-            self.out[-1] = last[:-1] + ch          # the ※ becomes the character
+            for k in self.ruby_kome:        # the base's later ※s move with it
+                k[1] += len(ch) - 1 if k[0] == i and k[1] > at else 0
             self.unread["markup"] += len(note) + 1 - len(ch)
         elif note == BREAK_NOTE:            # as the text form: the halves of a 割り注 kept apart
             self._emit(BREAK)
