@@ -81,6 +81,8 @@ _ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")
 # a numbered item or heading starts its own line ("８　午前１２時６分", "(4) したがって", "第４　結論")
 _ITEM = re.compile(r"^([0-9０-９]{1,3}|[（(][0-9０-９]{1,3}[）)]|第[0-9０-９一二三四五六七八九十]{1,3}"
                    r"|[ア-ン]|[（(][ア-ンｱ-ﾝ][）)])[\s\u3000]")     # and "イ　", "(ｳ) ": items in kana
+# glyphs that carry no character, dropped and counted (reason), the line stripped after (strip)
+_NO_CHARACTER = ((CID, "unmapped_glyph", False), (PUA, "private_use_glyph", True), (CONTROL, "control_char", True))
 _KANA_KANJI = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 
 
@@ -337,7 +339,7 @@ def join_lines(body: list[_Line], unread: Counter) -> str:
         if ends:
             far[v] = ends[int(0.9 * (len(ends) - 1))]
     if False in far:       # where most justified lines end, if that is clearly short of the 90th percentile
-        far[False] = min(far[False], _justified_edge([ln for ln in body if not ln.vertical]) or far[False])
+        far[False] = _justified_edge([ln for ln in body if not ln.vertical], far[False]) or far[False]
     lefts = sorted(ln.left for ln in body if not ln.vertical)
     near = lefts[int(0.1 * (len(lefts) - 1))] if lefts else 0.0     # the block's left edge
 
@@ -357,18 +359,11 @@ def join_lines(body: list[_Line], unread: Counter) -> str:
     joining, last = False, None
     for i, ln in enumerate(body):
         text = ln.text
-        n_cid = len(CID.findall(text))
-        if n_cid:
-            unread["unmapped_glyph"] += n_cid
-            text = CID.sub("", text)
-        n_pua = len(PUA.findall(text))
-        if n_pua:
-            unread["private_use_glyph"] += n_pua
-            text = PUA.sub("", text).strip()
-        n_control = len(CONTROL.findall(text))
-        if n_control:
-            unread["control_char"] += n_control
-            text = CONTROL.sub("", text).strip()
+        for pattern, reason, strip in _NO_CHARACTER:
+            text, n = pattern.subn("", text)
+            if n:
+                unread[reason] += n
+                text = text.strip() if strip else text
         if not text.strip():      # (a line of unmapped glyphs and the spaces between them)
             continue
         # (a line set in another size does not go on the sentence: a heading, a footnote)
@@ -383,11 +378,11 @@ def join_lines(body: list[_Line], unread: Counter) -> str:
     return "\n".join(paragraphs)
 
 
-def _justified_edge(lines: list[_Line]) -> Optional[float]:
+def _justified_edge(lines: list[_Line], p90: float) -> Optional[float]:
     """The right edge where a fifth or more of the solid-set lines end within half a glyph of each
-    other, if that lies more than a glyph and a half short of where nine in ten lines end: a document
-    whose pages are set to two widths (a patent office's guideline: most pages end at 495 pt, a few
-    at 524), where the 90th percentile would leave the narrower pages' lines never full."""
+    other, if that lies more than a glyph and a half short of ``p90``, where nine in ten lines end:
+    a document whose pages are set to two widths (a patent office's guideline: most pages end at
+    495 pt, a few at 524), where the 90th percentile would leave the narrower pages' lines never full."""
     solid = sorted((x.end, x.size) for x in lines if x.end - x.left <= 1.1 * x.size * len(x.text))
     if len(solid) < 30:        # a short notice's few lines say little about its edges
         return None
@@ -398,8 +393,6 @@ def _justified_edge(lines: list[_Line]) -> Optional[float]:
         if i + 1 - start > best[0]:
             best = (i + 1 - start, end)
     count, edge = best
-    ends = sorted(x.end for x in lines)
-    p90 = ends[int(0.9 * (len(ends) - 1))]
     size = sorted(x.size for x in lines)[len(lines) // 2]
     return edge if 5 * count >= len(lines) and edge < p90 - 1.5 * size else None
 
