@@ -136,3 +136,31 @@ def test_crlf_saved_again_by_windows_is_one_line_break(tmp_path):
     f = tmp_path / "saved.xml"
     f.write_bytes(SHUGIIN_1947.read_bytes().replace(b"\n", b"\r\r\n"))
     assert [r.text for r in recs(f)] == [r.text for r in recs(SHUGIIN_1947)]
+
+
+def test_the_size_limit_counts_bytes_in_every_form(tmp_path):
+    """max_record_bytes is in bytes, as in every reader: a speech record of the untrimmed response
+    whose JSON has fewer characters than the limit but more UTF-8 bytes is too large in a whole
+    response, an array of speech records and the XML form alike, as it is as a line of JSON Lines (the
+    JSON forms had counted characters, and the XML form had no limit)."""
+    resp = json.loads((R / "kokkai_speech_api_untrimmed.json").read_text(encoding="utf-8"))
+    sp = max(resp["speechRecord"], key=lambda x: len(x["speech"]))
+    text = json.dumps(sp, ensure_ascii=False)
+    limit = (len(text) + len(text.encode())) // 2
+    assert len(text) < limit < len(sp["speech"].encode())
+    forms = {"resp.json": json.dumps(resp, ensure_ascii=False, indent=1),
+             "records.json": json.dumps(resp["speechRecord"], ensure_ascii=False, indent=1),
+             "speeches.jsonl": "\n".join(json.dumps(x, ensure_ascii=False) for x in resp["speechRecord"]) + "\n",
+             "speeches.xml": "<data><records>" + "".join(
+                 "<record><recordData><speechRecord>" + "".join(f"<{k}>{v}</{k}>" for k, v in x.items()
+                                                               if v is not None and k != "speech")
+                 + f"<speech>{x['speech']}</speech></speechRecord></recordData></record>"
+                 for x in resp["speechRecord"]) + "</records></data>"}
+    for name, body in forms.items():
+        f = tmp_path / name
+        f.write_text(body, encoding="utf-8")
+        rs = recs(f, limit=limit, keep_procedural=True)
+        big = [r for r in rs if r.error]
+        assert len(rs) == 2 and len(big) == 1 and "bytes exceeds max_record_bytes" in big[0].error, name
+        assert [r.meta["speechID"] for r in rs if not r.error] == [x["speechID"] for x in resp["speechRecord"]
+                                                                   if x is not sp], name

@@ -27,6 +27,10 @@ speech whatever the speakerPosition). The "○議長（…君）　" heading of 
 document (the speaker is in the metadata); its characters, and the CRs of the API's CRLF line ends,
 are counted as unread. A heading is short and followed by a space: where a harvester took the
 spaces out, the text stays whole.
+
+``max_record_bytes`` counts UTF-8 bytes, as in every reader: a line of JSON Lines, an element of a
+JSON document's ``speechRecord``/``meetingRecord`` list or top-level array (its JSON text as in the
+file), and a speech of the XML form; a record over it is bad input with its size.
 """
 from __future__ import annotations
 
@@ -60,6 +64,8 @@ class _Reader:
 
     def speech(self, sp, meeting: Optional[dict] = None) -> Record:
         self.n += 1
+        if isinstance(sp, TooLarge):     # (the XML form's: the JSON forms' are told apart before)
+            return Record(self.n, None, f"speech of {int(sp)} bytes exceeds max_record_bytes")
         if not isinstance(sp, dict):
             return Record(self.n, None, f"speech record is {type(sp).__name__}, not an object")
         if not isinstance(sp.get("speech"), str):
@@ -120,7 +126,7 @@ class _Reader:
     def meeting(self, m) -> Iterator[Record]:
         if isinstance(m, TooLarge):
             self.n += 1
-            yield Record(self.n, None, f"meetingRecord of {int(m)} characters exceeds max_record_bytes")
+            yield Record(self.n, None, f"meetingRecord of {int(m)} bytes exceeds max_record_bytes")
             return
         if not isinstance(m, dict) or not isinstance(m.get("speechRecord"), list):
             self.n += 1
@@ -182,7 +188,7 @@ def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     r = _Reader(src)
     first = first_char(path)
     if first == "<":
-        yield from _read_xml(path, r)
+        yield from _read_xml(path, r, limit)
     elif first == "[":
         yield from _read_array(path, r, limit)
     elif first == "{" and _is_json_lines(path, limit):
@@ -224,7 +230,7 @@ def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
             for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others):
                 if isinstance(obj, TooLarge):
                     r.n += 1
-                    yield Record(r.n, None, f"{key} of {int(obj)} characters exceeds max_record_bytes={limit}")
+                    yield Record(r.n, None, f"{key} of {int(obj)} bytes exceeds max_record_bytes={limit}")
                 elif key == "meetingRecord":
                     yield from r.meeting(obj)
                 else:
@@ -245,7 +251,7 @@ def _read_array(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
             for i, obj in enumerate(iter_json_list(fh, limit)):
                 if isinstance(obj, TooLarge):
                     r.n += 1
-                    yield Record(r.n, None, f"array element {i} of {int(obj)} characters exceeds max_record_bytes")
+                    yield Record(r.n, None, f"array element {i} of {int(obj)} bytes exceeds max_record_bytes={limit}")
                 else:
                     yield from r.response(obj)
         except (ValueError, UnicodeDecodeError) as e:
@@ -269,9 +275,9 @@ def _read_lines(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
             yield from r.response(obj)
 
 
-def _read_xml(path: Path, r: _Reader) -> Iterator[Record]:
+def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
     """The API's XML form: each <speechRecord> (inside a <meetingRecord> for the meeting endpoint)
-    has one child element a field."""
+    has one child element a field; a speech over ``limit`` UTF-8 bytes is bad input."""
     import xml.etree.ElementTree as ET
 
     meeting: dict = {}
@@ -289,6 +295,8 @@ def _read_xml(path: Path, r: _Reader) -> Iterator[Record]:
                 stack.pop()
                 if el.tag == "speechRecord":
                     sp = _json_like({c.tag: (c.text or "") for c in el}, keep=("speech",))
+                    if len(sp["speech"]) * 4 > limit and (size := len(sp["speech"].encode("utf-8"))) > limit:
+                        sp = TooLarge(size)
                     if depth_meeting is None:
                         yield r.speech(sp)
                     else:     # the meeting's own fields may follow its speeches (meetingURL does)

@@ -58,7 +58,19 @@ class _Stream:
 
 
 class TooLarge(int):
-    """Stands in for an array element larger than the limit (its size in characters)."""
+    """Stands in for an array element larger than the limit (its size in UTF-8 bytes)."""
+
+
+def _sized(s: _Stream, start: int, obj, limit: int):
+    """``obj``, or :class:`TooLarge` if its JSON text ``s.buf[start:s.i]`` is over ``limit`` bytes.
+
+    The limit is ``max_record_bytes``, in bytes as every reader counts it (a JSON line, a book, a
+    table cell): a Japanese character is three bytes in UTF-8, so counting characters would let a
+    record three times the limit through. A text of at most limit/4 characters is not encoded."""
+    if (s.i - start) * 4 <= limit:
+        return obj
+    size = len(s.buf[start:s.i].encode("utf-8", "surrogatepass"))
+    return TooLarge(size) if size > limit else obj
 
 
 def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
@@ -67,7 +79,7 @@ def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
 
     Other top-level values are decoded and dropped (or stored in ``others``, so a caller can tell
     an error response or an unknown shape from an empty one); one array element is in memory at a
-    time. An element larger than ``limit`` characters is yielded as :class:`TooLarge` (and skipped).
+    time. An element larger than ``limit`` UTF-8 bytes is yielded as :class:`TooLarge` (and skipped).
     """
     s = _Stream(fh)
     s.expect("{", "at the start of the document")
@@ -79,7 +91,7 @@ def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
             while s.peek() != "]":
                 start = s.i
                 obj = s.value(limit)
-                yield key, (TooLarge(s.i - start) if s.i - start > limit else obj)
+                yield key, _sized(s, start, obj, limit)
                 if s.peek() == ",":
                     s.i += 1
             s.i += 1
@@ -106,7 +118,7 @@ def _end(s: _Stream, close: str) -> None:
 
 def iter_json_list(fh: IO[str], limit: int) -> Iterator[object]:
     """Yield each element of a top-level JSON array, one in memory at a time (:class:`TooLarge` if
-    larger than ``limit`` characters)."""
+    larger than ``limit`` UTF-8 bytes)."""
     s = _Stream(fh)
     s.expect("[", "at the start of the document")
     while s.peek() != "]":
@@ -114,7 +126,7 @@ def iter_json_list(fh: IO[str], limit: int) -> Iterator[object]:
             raise ValueError("the document ends before its closing ']'")
         start = s.i
         obj = s.value(limit)
-        yield TooLarge(s.i - start) if s.i - start > limit else obj
+        yield _sized(s, start, obj, limit)
         if s.peek() == ",":
             s.i += 1
     _end(s, "]")
@@ -151,7 +163,7 @@ def read_squad(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             return
         if isinstance(article, TooLarge):
             n += 1
-            yield Record(n, None, f"article {i} of {int(article)} characters exceeds max_record_bytes={limit}")
+            yield Record(n, None, f"article {i} of {int(article)} bytes exceeds max_record_bytes={limit}")
             continue
         paras = article.get("paragraphs") if isinstance(article, dict) else None
         if not isinstance(paras, list):
