@@ -164,3 +164,14 @@ def test_the_size_limit_counts_bytes_in_every_form(tmp_path):
         assert len(rs) == 2 and len(big) == 1 and "bytes exceeds max_record_bytes" in big[0].error, name
         assert [r.meta["speechID"] for r in rs if not r.error] == [x["speechID"] for x in resp["speechRecord"]
                                                                    if x is not sp], name
+
+
+def test_a_record_without_date_house_or_meeting_says_so():
+    """kokkai_analysis saved the 参議院's speech records without their meeting's fields: each speech
+    is kept whole, and its metadata lists the fields it lacks; no record of the API lacks them."""
+    rs = recs(SANGIIN_2025, keep_procedural=True)
+    assert len(rs) == 4 and all(r.text and r.meta["missing"] == ["date", "nameOfHouse", "nameOfMeeting"] for r in rs)
+    for name in ("kokkai_speech_api_untrimmed.json", "kokkai_meeting_api_1947_shugiin.xml",
+                 "kokkai_old_api_speech_result.json", "kokkai_pages.json", "kokkai_speeches.jsonl"):
+        rs = recs(R / name, keep_procedural=True)
+        assert rs and all(r.error is None and "missing" not in r.meta for r in rs), name

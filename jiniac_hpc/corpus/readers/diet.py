@@ -28,6 +28,12 @@ document (the speaker is in the metadata); its characters, and the CRs of the AP
 are counted as unread. A heading is short and followed by a space: where a harvester took the
 spaces out, the text stays whole.
 
+A speech record without the date, house or meeting name (a harvester's JSON Lines of the speech
+records it took from meeting responses, whose fields it left behind) is kept, its text being whole,
+and its metadata lists what is absent, ``"missing": ["date", "nameOfHouse", "nameOfMeeting"]``, so
+that such a document is told from a dated one in the output; the reader does not guess the fields
+(from the speechID, say).
+
 ``max_record_bytes`` counts UTF-8 bytes, as in every reader: a line of JSON Lines, an element of a
 JSON document's ``speechRecord``/``meetingRecord`` list or top-level array (its JSON text as in the
 file), and a speech of the XML form; a record over it is bad input with its size.
@@ -54,6 +60,9 @@ META_KEYS = ("speechID", "speechOrder", "speaker", "speakerGroup", "speakerPosit
              "session", "nameOfHouse", "nameOfMeeting", "issue", "speechURL")
 MEETING_KEYS = ("issueID", "session", "nameOfHouse", "nameOfMeeting", "issue", "date", "meetingURL")
 HEADER_SPEAKER = "会議録情報"
+#: where and when a speech was made: every record of the API has them (a speech endpoint's record,
+#: or a meeting's); a harvester's own records may not
+WHERE_KEYS = ("date", "nameOfHouse", "nameOfMeeting")
 
 
 class _Reader:
@@ -75,6 +84,8 @@ class _Reader:
             return Record(self.n, None, "speech record without a 'speech' string")
         meta = {k: meeting[k] for k in MEETING_KEYS if meeting and meeting.get(k) is not None}
         meta.update({k: sp[k] for k in META_KEYS if sp.get(k) is not None})
+        if missing := [k for k in WHERE_KEYS if not meta.get(k)]:
+            meta["missing"] = missing
         body = sp["speech"]
         unread = {}
         if "\r" in body:
