@@ -175,3 +175,38 @@ def test_a_record_without_date_house_or_meeting_says_so():
                  "kokkai_old_api_speech_result.json", "kokkai_pages.json", "kokkai_speeches.jsonl"):
         rs = recs(R / name, keep_procedural=True)
         assert rs and all(r.error is None and "missing" not in r.meta for r in rs), name
+
+
+def test_a_first_page_with_more_to_fetch_gives_all_its_text():
+    """A real first page of 68 hits (nextRecordPosition 31): its 30 speeches, every character of their
+    ``speech`` fields read as text or counted unread (heading, CRs), each with its meeting's fields."""
+    page = R / "kokkai_speech_api_page1_of_68.json"
+    doc = json.loads(page.read_text(encoding="utf-8"))
+    assert (doc["numberOfRecords"], doc["numberOfReturn"], doc["nextRecordPosition"]) == (68, 30, 31)
+    rs = recs(page, keep_procedural=True)
+    assert len(rs) == 30 and all(r.error is None and "missing" not in r.meta for r in rs)
+    for r, sp in zip(rs, doc["speechRecord"]):
+        assert len(r.text) + sum(r.unread.values()) == len(sp["speech"]) and r.meta["speechID"] == sp["speechID"]
+
+
+def test_an_api_error_a_page_with_no_hits_and_a_meeting_list_each_say_what_they_are(tmp_path):
+    """Real error responses (HTTP 400) in XML and indented JSON, with and without details: one reject
+    naming the file as an API error with its code and details. A page with no hits (the JSON and XML
+    forms constructed here) and a meeting_list page (the 1947 meeting with its <speech> fields taken
+    out) say so in one line, one reject for each meeting rather than one for each of its speeches."""
+    for name, code in (("kokkai_api_error_19011_19028.xml", "(19011)検索条件の入力に誤りがあります。 ((0) (19028)speakerRole:"),
+                       ("kokkai_api_error_19011_19028_indented.json", "(19011)検索条件の入力に誤りがあります。 ((0) (19028)"),
+                       ("kokkai_api_error_19007.xml", "(19007)検索条件を指定してください。")):
+        (r,) = recs(R / name)
+        assert r.error.startswith("an API error response, not speeches: ") and code in r.error, r.error
+    (tmp_path / "none.json").write_text('{"numberOfRecords":0,"numberOfReturn":0,"startRecord":1}')
+    (tmp_path / "none.xml").write_text("<data><numberOfRecords>0</numberOfRecords></data>")
+    for name in ("none.json", "none.xml"):
+        (r,) = recs(tmp_path / name)
+        assert r.error == "a response with no records (numberOfRecords 0: the search had no hits)"
+    listed = tmp_path / "meeting_list.xml"
+    listed.write_text(re.sub(r"<speech>.*?</speech>", "", SHUGIIN_1947.read_text(encoding="utf-8"), flags=re.S),
+                      encoding="utf-8")
+    rs = recs(listed)
+    assert len(rs) == 2 and all("a meeting_list response holds no speech text" in r.error for r in rs)
+    assert "lists 63 speeches" in rs[0].error

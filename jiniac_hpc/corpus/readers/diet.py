@@ -16,10 +16,13 @@ Shapes read (``recordPacking=json`` unless noted):
   saved as JSON (``{"data": {"records": {"record": [{"recordData": {"speechRecord": …}}]}}}``); CR CR LF
   (the API's CRLF saved again in text mode on Windows) is one line end.
 
-A ``meeting_list`` page (speech records without a ``speech`` text), an API error
-(``{"message": …}``) and JSON of any other shape are bad input with the reason (for a harvester's
-own shape, where its texts are: "texts at 'speeches[].speech'"); so is a speech record without a
-``speech`` string. Procedural records (the meeting header, speechOrder 0 /
+Pages without text are bad input, each with a one-line reason that says what the file is: a
+``meeting_list`` page (speech entries without a ``speech`` text; one reject a meeting), an API error
+(HTTP 400: ``{"message": …, "details": […]}``, or in XML ``<diagnostics><diagnostic><message>``; the
+reason gives the code and details), a page with no records (``numberOfRecords`` 0), and JSON of any
+other shape (for a harvester's own shape, where its texts are: "texts at 'speeches[].speech'"); so
+is a speech record without a ``speech`` string. A page with more to fetch (``nextRecordPosition``)
+is read whole: the pages after it are other files. Procedural records (the meeting header, speechOrder 0 /
 会議録情報, and speeches by the chair positions in ``drop_roles``) are dropped as
 ``procedural`` unless ``keep_procedural`` is set (a heading such as the 衆議院's "○加藤委員長　"
 that ends in one of them counts too; a heading of a name alone, "○関口昌一君　", is a member's own
@@ -60,6 +63,7 @@ META_KEYS = ("speechID", "speechOrder", "speaker", "speakerGroup", "speakerPosit
              "session", "nameOfHouse", "nameOfMeeting", "issue", "speechURL")
 MEETING_KEYS = ("issueID", "session", "nameOfHouse", "nameOfMeeting", "issue", "date", "meetingURL")
 HEADER_SPEAKER = "会議録情報"
+MEETING_LIST = "a meeting_list response holds no speech text (use the meeting or speech endpoint)"
 #: where and when a speech was made: every record of the API has them (a speech endpoint's record,
 #: or a meeting's); a harvester's own records may not
 WHERE_KEYS = ("date", "nameOfHouse", "nameOfMeeting")
@@ -79,8 +83,8 @@ class _Reader:
             return Record(self.n, None, f"speech record is {type(sp).__name__}, not an object")
         if not isinstance(sp.get("speech"), str):
             if "speechID" in sp and "speech" not in sp:
-                return Record(self.n, None, "speech record without 'speech' text (a meeting_list page? "
-                                            "fetch the meeting or speech endpoint)")
+                return Record(self.n, None, f"speech record {str(sp['speechID'])[:40]} has no 'speech' text: "
+                                            + MEETING_LIST)
             return Record(self.n, None, "speech record without a 'speech' string")
         meta = {k: meeting[k] for k in MEETING_KEYS if meeting and meeting.get(k) is not None}
         meta.update({k: sp[k] for k in META_KEYS if sp.get(k) is not None})
@@ -111,13 +115,13 @@ class _Reader:
 
     def response(self, obj) -> Iterator[Record]:
         """Records of one decoded value: a whole response, or a single speech record."""
-        if isinstance(obj, dict) and ("speechRecord" in obj or "meetingRecord" in obj):
+        if isinstance(obj, dict) and ("speechRecord" in obj or "meetingRecord" in obj or "numberOfRecords" in obj):
             for sp in obj.get("speechRecord") or []:
                 yield self.speech(sp)
             for m in obj.get("meetingRecord") or []:
                 yield from self.meeting(m)
             if not obj.get("speechRecord") and not obj.get("meetingRecord"):
-                self.notes.append("a response with no records")
+                self.notes.append(no_records(obj.get("numberOfRecords")))
         elif isinstance(obj, dict) and "speech" in obj:
             yield self.speech(obj)
         elif (records := _old_api_records(obj)) is not None:
@@ -132,7 +136,8 @@ class _Reader:
                         yield self.speech(_typed(sp))
         else:   # an error page among good ones must not vanish: a reject of its own
             self.n += 1
-            yield Record(self.n, None, f"not a Kokkai response or speech record: {describe(obj)}")
+            api = isinstance(obj, dict) and "message" in obj     # (an API error says what it is)
+            yield Record(self.n, None, describe(obj) if api else f"not a Kokkai response or speech record: {describe(obj)}")
 
     def meeting(self, m) -> Iterator[Record]:
         if isinstance(m, TooLarge):
@@ -143,6 +148,12 @@ class _Reader:
             self.n += 1
             yield Record(self.n, None, "meetingRecord without a speechRecord list")
             return
+        entries = m["speechRecord"]
+        if entries and all(isinstance(sp, dict) and "speechID" in sp and "speech" not in sp for sp in entries):
+            self.n += 1      # one reject for the meeting, not one for each of its speeches
+            yield Record(self.n, None, f"meeting {str(m.get('issueID', ''))[:40]} lists {len(entries)} speeches "
+                                       f"without their text: {MEETING_LIST}")
+            return
         for sp in m["speechRecord"]:
             yield self.speech(sp, m)
 
@@ -152,10 +163,9 @@ def describe(obj) -> str:
     if isinstance(obj, dict):
         if "message" in obj:    # 19011 says only "input error"; its details name the parameter
             details = obj.get("details")
-            more = "; ".join(map(str, details)) if isinstance(details, list) else str(details or "")
-            return f"an API error response: {str(obj['message'])[:200]}" + (f" ({more[:300]})" if more else "")
-        if obj.get("numberOfRecords") == 0:
-            return "a response with numberOfRecords 0 (no hits)"
+            return api_error(obj["message"], details if isinstance(details, list) else [details or ""])
+        if "numberOfRecords" in obj:
+            return no_records(obj["numberOfRecords"])
         keys = [f"{k[:40]} (list)" if isinstance(v, list) else k[:40] for k, v in sorted(obj.items())]
         found = _texts_at(obj)
         hint = (f"; texts at '{found}': a harvester's own shape, not the API's (write its records as JSON "
@@ -163,6 +173,22 @@ def describe(obj) -> str:
                 if found else "")
         return f"an object with keys {keys[:12]}{' …' if len(keys) > 12 else ''}{hint}"
     return f"a JSON {type(obj).__name__}"
+
+
+def api_error(message, details: list) -> str:
+    """The reason for an API error response (HTTP 400), in JSON ``{"message": …, "details": […]}`` or in
+    XML ``<diagnostics><diagnostic><message>…</message><details>…</details>``: what the file is, the
+    message with its error code, and the details, which name the parameter (19007 has none)."""
+    more = "; ".join(str(d).strip() for d in details if str(d).strip())
+    return (f"an API error response, not speeches: {str(message).strip()[:200]}"
+            + (f" ({more[:300]})" if more else ""))
+
+
+def no_records(number) -> str:
+    """The reason for a response with no records: the search had no hits, or the page is past its end."""
+    if str(number).strip() == "0":
+        return "a response with no records (numberOfRecords 0: the search had no hits)"
+    return f"a response with no records (numberOfRecords {str(number)[:20]}: startRecord past the last one?)"
 
 
 def _texts_at(obj, path: str = "", depth: int = 3) -> Optional[str]:
@@ -208,9 +234,11 @@ def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         yield from _read_object(path, r, limit)
     else:
         r.notes.append("not JSON or XML" if first else "an empty file")
-    if r.n == 0:
-        yield Record(1, None, "no speech records: " + ("; ".join(dict.fromkeys(r.notes)) or "empty response")
-                     + " (expected a Kokkai API speech or meeting response)")
+    if r.n == 0:     # an API error or an empty page is the API's own answer: it needs no hint
+        why = "; ".join(dict.fromkeys(r.notes)) or "empty response"
+        own = r.notes and all(n.startswith(("an API error", "a response with no records")) for n in r.notes)
+        yield Record(1, None, why if own else f"no speech records: {why} (expected a Kokkai API speech or "
+                                              "meeting response)")
 
 
 def _is_json_lines(path: Path, limit: int) -> bool:
@@ -293,7 +321,7 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
 
     meeting: dict = {}
     speeches: list[dict] = []
-    depth_meeting = None
+    depth_meeting = number = None
     try:
         with open_binary(path) as fh:
             stack = []
@@ -306,7 +334,8 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
                 stack.pop()
                 if el.tag == "speechRecord":
                     sp = _json_like({c.tag: (c.text or "") for c in el}, keep=("speech",))
-                    if len(sp["speech"]) * 4 > limit and (size := len(sp["speech"].encode("utf-8"))) > limit:
+                    body = sp.get("speech") or ""      # (a meeting_list entry has none)
+                    if len(body) * 4 > limit and (size := len(body.encode("utf-8"))) > limit:
                         sp = TooLarge(size)
                     if depth_meeting is None:
                         yield r.speech(sp)
@@ -316,13 +345,17 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
                 elif depth_meeting is not None and len(stack) == depth_meeting and el.tag in MEETING_KEYS:
                     meeting[el.tag] = el.text or ""
                 elif el.tag == "meetingRecord":
-                    meeting = _json_like(meeting)
-                    for sp in speeches:
-                        yield r.speech(sp, meeting)
+                    yield from r.meeting({**_json_like(meeting), "speechRecord": speeches})
                     meeting, depth_meeting, speeches = {}, None, []
                     el.clear()
-                elif el.tag == "message" and r.n == 0:
-                    r.notes.append(f"an API error response: {(el.text or '').strip()[:200]}")
+                elif el.tag == "diagnostic":    # an API error: <diagnostics><diagnostic><message>, <details>
+                    r.notes.append(api_error(el.findtext("message") or "", [d.text or "" for d in el.iter("details")]))
+                elif el.tag == "message" and "diagnostic" not in stack and r.n == 0:
+                    r.notes.append(api_error(el.text or "", []))
+                elif el.tag == "numberOfRecords" and len(stack) == 1:
+                    number = el.text or ""
+        if r.n == 0 and number is not None and not r.notes:
+            r.notes.append(no_records(number))
     except ET.ParseError as e:
         for sp in speeches:        # a file cut off inside a meeting: the speeches read so far count
             yield r.speech(sp, _json_like(meeting))
