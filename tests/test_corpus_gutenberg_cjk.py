@@ -15,7 +15,7 @@ import pytest
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers import read
-from jiniac_hpc.corpus.readers.charsets import codec_for, decode
+from jiniac_hpc.corpus.readers.charsets import codec_for, decode, guess_codec, is_hz
 from jiniac_hpc.corpus.readers.gutenberg_html import collapse
 from jiniac_hpc.paths import REPO_ROOT
 
@@ -48,11 +48,13 @@ def pg_book(tmp_path, raw_body: bytes, declared, language) -> Path:
     ("golang_rashomon-iso-2022-jp.txt", "ISO-2022-JP", "Japanese", "iso2022_jp_2"),
     ("golang_rashomon-iso-2022-jp.txt", None, None, "iso2022_jp_2"),        # its escapes tell
     ("golang_sunzi-bingfa-traditional-big5.txt", "Big5", "Chinese", "cp950"),   # 裏 is ETEN's F9D8: not in strict big5
-    ("golang_sunzi-bingfa-traditional-big5.txt", None, "Chinese", "cp950")])
+    ("golang_sunzi-bingfa-traditional-big5.txt", None, "Chinese", "cp950"),
+    ("golang_sunzi-bingfa-gb-levels-1-and-2-hz-gb2312.txt", "HZ-GB-2312", "Chinese", "hz"),
+    ("golang_sunzi-bingfa-gb-levels-1-and-2-hz-gb2312.txt", None, None, "hz")])    # its escapes tell
 def test_legacy_cjk_books_read_as_browsers_read_them(tmp_path, name, declared, language, codec):
     """Such a book had been read as Windows-1252 (EUC-JP, Big5, ISO-2022-JP: mojibake, no error) or
     rejected (Big5 with ETEN's characters) and would have been dropped by the language filter."""
-    ref = "golang_sunzi-bingfa-traditional-utf-8.txt" if "sunzi" in name else "golang_rashomon-utf-8.txt"
+    ref = re.sub(r"-(euc-jp|shift-jis|iso-2022-jp|big5|hz-gb2312)\.txt$", "-utf-8.txt", name)
     (r,) = recs(pg_book(tmp_path, body(name), declared, language))
     assert r.error is None and r.meta["encoding"] == codec
     assert r.text == body(ref).decode("utf-8").strip("\n")
@@ -152,3 +154,22 @@ def test_a_pages_charset_after_a_long_style_sheet_is_read(tmp_path):
     f.write_bytes(page.encode("euc_jis_2004"))
     (r,) = recs(f)
     assert r.error is None and r.meta["encoding"] == "euc_jis_2004" and r.text.startswith("羅生門")
+
+
+HZ = "golang_sunzi-bingfa-gb-levels-1-and-2-hz-gb2312.txt"
+
+
+def test_undeclared_hz_is_told_by_its_escapes_not_english_with_a_tilde_brace():
+    """HZ is 7-bit: UTF-8 and ASCII had read 孫子兵法 as "~{J<<F5ZR;~}", with no error. The text reader's
+    ``encoding: auto`` reads it too. English with a "~{" (the forms below are from real code and
+    TeX; none closes a run of GB2312 pairs) and the English books here are not HZ."""
+    src = SourceConfig(name="t", reader="text", paths=[str(R / HZ)])
+    got = [r.text for r in read(R / HZ, src, 1 << 24)]
+    assert got == [r.text for r in read(R / HZ.replace("hz-gb2312", "utf-8"), src, 1 << 24)] and "~{" not in got[2]
+    assert guess_codec((R / HZ).read_bytes()[:5000]) == "hz"        # a head cut inside a run
+    assert is_hz(b"This sentence is in ASCII.\nThe next sentence is in GB.~{<:Ky2;S{#,NpJ)l6HK!#~}Bye.\n")
+    for text in (b"Merged 12 segments into 3 chunks (~{chunk_size} segs/chunk)\n", b"see Fig.~{\\ref{a}} and ~{\\em x}\n",
+                 b"http://example.edu/~{user}/index.html ~}\n", b"a ~{ab~} b\n", b"~~{J<<F5ZR;~~}\n"):
+        assert not is_hz(text), text
+    for book in R.glob("gutenberg_*.txt"):
+        assert not is_hz(book.read_bytes()), book.name

@@ -153,8 +153,8 @@ def _checked(n: int, text, limit: int) -> Record:
 
 
 def open_text(path: Path, encoding: str) -> IO[str]:
-    """A text stream; 'auto' reads the first 64 KiB to choose among UTF-8, ISO-2022-JP, cp932
-    (Shift_JIS) and EUC-JIS-2004 (:func:`charsets.guess_codec`).
+    """A text stream; 'auto' reads the first 64 KiB to choose among HZ (told by its escapes), UTF-8,
+    ISO-2022-JP, cp932 (Shift_JIS) and EUC-JIS-2004 (:func:`charsets.guess_codec`).
     Raises :class:`BadInput` for a binary file (PDF, ZIP, NUL bytes), which no text codec reads,
     and for an XML/HTML document, whose tags a plain-text reader would keep as text."""
     with open_binary(path) as fh:

@@ -16,7 +16,8 @@ declare an encoding in their header ("Character set encoding: EUC-JP") or their 
 - a declared codec that fails is an error at its own failure (the line a user must look at), except
   a UTF-8 file with a few stray bytes (at most ``STRAY_BYTES`` invalid sequences: those are dropped
   and counted) or one without a single UTF-8 sequence, mostly ASCII (a Latin file: Windows-1252);
-- undeclared: UTF-8; then ISO-2022-JP if the bytes hold its escapes; then the codecs of the book's
+- undeclared: HZ if the bytes are HZ's (:func:`is_hz`: 7-bit, so UTF-8 and ASCII would read them as
+  "~{J<<F5ZR;~}"); UTF-8; then ISO-2022-JP if the bytes hold its escapes; then the codecs of the book's
   language ("Language: Japanese"); then Windows-1252, but only for text that is mostly ASCII: a
   file with a fifth of its bytes above 0x7F and no codec that reads it is an error, not cp1252.
 """
@@ -37,6 +38,9 @@ _LANGUAGE_CODECS = {"japanese": ("euc_jis_2004", "cp932"), "chinese": ("cp950", 
 _LANGUAGE = re.compile(rb"^Language:\s*([A-Za-z]+)", re.M | re.I)
 UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _HIGH = bytes(range(0x80, 0x100))
+# HZ (RFC 1843): GB2312's two-byte codes, each byte 0x21-0x7E (a first byte at most 0x77), between ~{ and ~}
+_HZ_RUN = re.compile(rb"~\{((?:[\x21-\x77][\x21-\x7e])*)~\}")
+HZ_MIN_RUNS, HZ_MIN_CHARS = 1, 4
 
 
 def codec_for(label: str) -> Optional[str]:
@@ -74,11 +78,29 @@ def decode(raw: bytes, declared: Optional[str], lang: Optional[str] = None) -> t
         return _utf8_with_strays(raw)
     if name:
         return raw.decode(name), name, 0
-    tried = ["utf-8-sig"] + (["iso2022_jp_2"] if b"\x1b$" in raw else [])
+    tried = (["hz"] if is_hz(raw) else []) + ["utf-8-sig"] + (["iso2022_jp_2"] if b"\x1b$" in raw else [])
     tried += list(_LANGUAGE_CODECS.get(lang or "", ()))
     if _mostly_ascii(raw):                        # a Latin text with stray Windows characters
         tried.append("cp1252")
     return _first(raw, tried, "no encoding declared")
+
+
+def is_hz(raw: bytes) -> bool:
+    """Whether ``raw`` is HZ-encoded Chinese (7-bit: pure ASCII to any other test), told by its escape
+    structure: every ``~{`` (but an escaped ``~~{``) opens a run of GB2312 byte pairs closed by ``~}`` on
+    its line, there are at least ``HZ_MIN_RUNS`` runs holding ``HZ_MIN_CHARS`` characters, and HZ's codec
+    reads the whole. English with a "~{" (a TeX macro, a URL's ~) has no such closed runs of pairs."""
+    if b"~{" not in raw or _high_bytes(raw):
+        return False
+    runs = _HZ_RUN.findall(raw)
+    if (len(runs) < HZ_MIN_RUNS or raw.count(b"~{") - raw.count(b"~~{") != len(runs)
+            or sum(map(len, runs)) < 2 * HZ_MIN_CHARS):
+        return False
+    try:
+        codecs.getincrementaldecoder("hz")().decode(raw, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _high_bytes(raw: bytes) -> int:
@@ -134,9 +156,12 @@ def _utf8_with_strays(raw: bytes) -> tuple[str, str, int]:
 
 
 def guess_codec(head: bytes) -> str:
-    """The first of UTF-8, ISO-2022-JP (if its escapes are there), cp932 and EUC-JIS-2004 that reads
-    ``head`` (a file's first 64 KiB); none: UTF-8 if nine in ten of its non-ASCII bytes are UTF-8
-    sequences (a stray byte, which the reader reports at its line), else cp932."""
+    """HZ if ``head`` (a file's first 64 KiB, up to its last line end, where a run may be cut) is HZ's;
+    else the first of UTF-8, ISO-2022-JP (if its escapes are there), cp932 and EUC-JIS-2004 that reads
+    it; none: UTF-8 if nine in ten of its non-ASCII bytes are UTF-8 sequences (a stray byte, which the
+    reader reports at its line), else cp932."""
+    if is_hz(head[:head.rfind(b"\n") + 1] or head):
+        return "hz"
     tried = ["utf-8-sig"] + (["iso2022_jp_2"] if b"\x1b$" in head else []) + ["cp932", "euc_jis_2004"]
     for enc in tried:
         try:
