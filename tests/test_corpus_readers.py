@@ -12,7 +12,7 @@ import pytest
 from jiniac_hpc.corpus.config import FilterConfig, SourceConfig
 from jiniac_hpc.corpus.filters import clean, reject_reason
 from jiniac_hpc.corpus.readers import read
-from jiniac_hpc.corpus.readers.jsondoc import TooLarge, iter_json_array
+from jiniac_hpc.corpus.readers.jsondoc import TooLarge, iter_json_array, iter_json_list
 from jiniac_hpc.paths import REPO_ROOT, jglue_dir
 
 A = REPO_ROOT / "tests" / "assets" / "corpus"
@@ -189,6 +189,15 @@ def test_json_array_stream_one_element_at_a_time():
     big = json.dumps({"items": [{"k": 0}, {"k": 1, "s": "x" * 5000}, {"k": 2}]})
     got = [obj for _, obj in iter_json_array(io.StringIO(big), ("items",), limit=1000)]
     assert got[0] == {"k": 0} and isinstance(got[1], TooLarge) and got[1] > 5000 and got[2] == {"k": 2}
+    # one larger than the buffer is skipped without decoding (brackets and escaped quotes in its strings
+    # do not end it early), and measured in UTF-8 bytes as the file has them (it had ended the file)
+    huge = {"k": 1, "s": "あ]}\\\"x{[" * 30_000, "n": [[{"t": "\\"}]] * 1000}
+    text = json.dumps({"items": [{"k": 0}, huge, {"k": 2}], "z": 3}, ensure_ascii=False)
+    others: dict = {}
+    got = [obj for _, obj in iter_json_array(io.StringIO(text), ("items",), 100_000, others)]
+    assert got[0] == {"k": 0} and got[2] == {"k": 2} and others == {"z": 3} and isinstance(got[1], TooLarge)
+    assert got[1] == len(json.dumps(huge, ensure_ascii=False).encode())
+    assert [x for x in iter_json_list(io.StringIO(json.dumps([huge, 7])), 100_000)][1] == 7
     # one that cannot be decoded within the limit (unterminated) ends the stream with an error
     with pytest.raises(ValueError, match="larger than max_record_bytes"):
         list(iter_json_array(io.StringIO('{"items": [{"s": "' + "x" * 200_000), ("items",), limit=1000))

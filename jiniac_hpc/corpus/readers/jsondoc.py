@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import IO, Iterator, Optional
 
@@ -10,11 +11,17 @@ from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, _field, open_binary
 
 
+_OUTSIDE, _IN_STRING = re.compile(r'["\[\]{}]'), re.compile(r'["\\]')
+
+
 class _Stream:
-    """A text buffer over a file that refills on demand (for raw_decode of one element at a time)."""
+    """A text buffer over a file that refills on demand (for raw_decode of one element at a time).
+
+    ``size`` is the last value's size in UTF-8 bytes, as in the file (taken while its text is in the
+    buffer: a refill drops what is before ``i``); exact when over a quarter of the limit."""
 
     def __init__(self, fh: IO[str], chunk: int = 1 << 16):
-        self.fh, self.chunk, self.buf, self.i, self.eof = fh, chunk, "", 0, False
+        self.fh, self.chunk, self.buf, self.i, self.eof, self.size = fh, chunk, "", 0, False, 0
 
     def fill(self) -> bool:
         if self.eof:
@@ -48,29 +55,54 @@ class _Stream:
                 obj, end = dec.raw_decode(self.buf, self.i)
                 if end == len(self.buf) and not self.eof and self.buf[self.i] not in "[{\"":
                     raise json.JSONDecodeError("number may continue", self.buf, end)
+                n = end - self.i
+                self.size = n if 4 * n <= limit else len(self.buf[self.i:end].encode("utf-8", "surrogatepass"))
                 self.i = end
                 return obj
             except json.JSONDecodeError:
-                if len(self.buf) - self.i > limit:
+                if len(self.buf) - self.i > limit:     # (characters: its bytes are more still)
+                    if self.buf[self.i] in "[{\"":
+                        return TooLarge(self.skip())
                     raise ValueError(f"a JSON value larger than max_record_bytes={limit}") from None
                 if not self.fill():
                     raise
+
+    def skip(self) -> int:
+        """Consume the array, object or string at ``i``, too large to decode, keeping only how deep in
+        brackets and whether in a string the scan is (so the elements after it are read); its UTF-8 bytes."""
+        size, depth, in_str, j = 0, 0, False, self.i
+        while True:
+            while (m := (_IN_STRING if in_str else _OUTSIDE).search(self.buf, j)) is not None:
+                c, j = m.group(), m.end()
+                if c == "\\":
+                    j += 1                    # the escaped character (maybe the next chunk's first)
+                elif c == '"':
+                    in_str = not in_str
+                else:
+                    depth += 1 if c in "[{" else -1
+                if depth == 0 and not in_str and c != "\\":
+                    size += len(self.buf[self.i:j].encode("utf-8", "surrogatepass"))
+                    self.i = j
+                    return size
+            carry = max(j - len(self.buf), 0)
+            size += len(self.buf[self.i:].encode("utf-8", "surrogatepass")) + carry
+            self.i = len(self.buf)
+            if not self.fill():
+                raise ValueError("the document ends inside a value larger than max_record_bytes")
+            j = carry
 
 
 class TooLarge(int):
     """Stands in for an array element larger than the limit (its size in UTF-8 bytes)."""
 
 
-def _sized(s: _Stream, start: int, obj, limit: int):
-    """``obj``, or :class:`TooLarge` if its JSON text ``s.buf[start:s.i]`` is over ``limit`` bytes.
+def _sized(s: _Stream, obj, limit: int):
+    """``obj``, or :class:`TooLarge` if its JSON text was over ``limit`` bytes (``s.size``).
 
     The limit is ``max_record_bytes``, in bytes as every reader counts it (a JSON line, a book, a
     table cell): a Japanese character is three bytes in UTF-8, so counting characters would let a
-    record three times the limit through. A text of at most limit/4 characters is not encoded."""
-    if (s.i - start) * 4 <= limit:
-        return obj
-    size = len(s.buf[start:s.i].encode("utf-8", "surrogatepass"))
-    return TooLarge(size) if size > limit else obj
+    record three times the limit through."""
+    return obj if isinstance(obj, TooLarge) or s.size <= limit else TooLarge(s.size)
 
 
 def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
@@ -89,9 +121,7 @@ def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
         if key in keys and s.peek() == "[":
             s.i += 1
             while s.peek() != "]":
-                start = s.i
-                obj = s.value(limit)
-                yield key, _sized(s, start, obj, limit)
+                yield key, _sized(s, s.value(limit), limit)
                 if s.peek() == ",":
                     s.i += 1
             s.i += 1
@@ -124,9 +154,7 @@ def iter_json_list(fh: IO[str], limit: int) -> Iterator[object]:
     while s.peek() != "]":
         if s.peek() == "":
             raise ValueError("the document ends before its closing ']'")
-        start = s.i
-        obj = s.value(limit)
-        yield _sized(s, start, obj, limit)
+        yield _sized(s, s.value(limit), limit)
         if s.peek() == ",":
             s.i += 1
     _end(s, "]")
