@@ -72,11 +72,15 @@ def sniff_markup(head: bytes) -> Optional[str]:
 
 
 def count_raw(path: Path) -> int:
-    """Decompressed bytes of ``path`` (the raw input a reader sees), streamed in 1 MiB reads."""
+    """Decompressed bytes of ``path`` (the raw input a reader sees), streamed in 1 MiB reads; for a
+    stream that is cut short or corrupt, the bytes before the fault (the reader reports the fault)."""
     n = 0
-    with open_binary(path) as fh:
-        while chunk := fh.read(1 << 20):
-            n += len(chunk)
+    try:
+        with open_binary(path) as fh:
+            while chunk := fh.read(1 << 20):
+                n += len(chunk)
+    except Exception:  # noqa: BLE001 - a cut or corrupt stream: its reader reads the same bytes and says why
+        pass
     return n
 
 
@@ -109,10 +113,86 @@ def open_binary(path: Path) -> IO[bytes]:
     if path.suffix == ".gz":
         return gzip.open(path, "rb")
     if path.suffix == ".zst":
+        return io.BufferedReader(_ZstdFile(path))
+    return open(path, "rb")
+
+
+ZSTD_MAGIC, SKIPPABLE_MAGIC = 0xFD2FB528, 0x184D2A50   # skippable frames: 0x184D2A50..0x184D2A5F
+
+
+def zstd_fault(fh: IO[bytes]) -> Optional[str]:
+    """Why the .zst file ``fh`` cannot be read whole, or None: not zstd at all, or a frame that runs
+    past the end of the file (a cut download: the decompressor would end quietly at the cut). Walks
+    the frame and block headers only (RFC 8878), without decompressing."""
+    size, pos = fh.seek(0, 2), 0
+    while pos < size:
+        start = pos
+        fh.seek(pos)
+        head = fh.read(5)
+        magic = int.from_bytes(head[:4], "little")
+        if len(head) >= 4 and magic & 0xFFFFFFF0 == SKIPPABLE_MAGIC:
+            fh.seek(pos + 4)
+            n = fh.read(4)
+            pos += 8 + int.from_bytes(n, "little") if len(n) == 4 else size + 1
+        elif len(head) >= 4 and magic == ZSTD_MAGIC:
+            if len(head) < 5:
+                return _cut(start, size)
+            fhd = head[4]
+            single, checksum, fcs = (fhd >> 5) & 1, (fhd >> 2) & 1, fhd >> 6
+            pos += 5 + (1 - single) + (0, 1, 2, 4)[fhd & 3] + ((single, 2, 4, 8)[fcs])
+            last = 0
+            while not last:
+                fh.seek(pos)
+                b = fh.read(3)
+                if len(b) < 3:
+                    return _cut(start, size)
+                v = int.from_bytes(b, "little")
+                last, kind = v & 1, (v >> 1) & 3
+                pos += 3 + (1 if kind == 1 else v >> 3)    # an RLE block stores one byte
+            pos += 4 * checksum
+        elif start == 0:
+            return f"not zstd-compressed (it starts with {head!r}), though named .zst"
+        else:
+            return None   # not a frame: the decompressor says what is wrong there
+    return _cut(start, size) if pos > size else None
+
+
+def _cut(start: int, size: int) -> str:
+    return (f"the .zst file is cut short: its frame at byte {start} runs past the end of the file "
+            f"({size} bytes); the text after the last whole line is lost")
+
+
+class _ZstdFile(io.RawIOBase):
+    """The decompressed bytes of every frame of a .zst file; checked first (:func:`zstd_fault`), and
+    a file that is cut short raises :class:`BadInput` after the bytes that could be read."""
+
+    def __init__(self, path: Path):
         import zstandard
 
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True))
-    return open(path, "rb")
+        self._raw = open(path, "rb")
+        try:
+            self._fault = zstd_fault(self._raw)
+            if self._fault and self._fault.startswith("not zstd"):
+                raise BadInput(self._fault)
+            self._raw.seek(0)
+            self._zst = zstandard.ZstdDecompressor().stream_reader(self._raw, read_across_frames=True)
+        except BaseException:
+            self._raw.close()
+            raise
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self._zst.readinto(b)
+        if n == 0 and self._fault:
+            raise BadInput(self._fault)
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
 
 
 def iter_lines(fh: IO[bytes], limit: int) -> Iterator[tuple[int, Optional[bytes], int]]:

@@ -1,0 +1,40 @@
+"""Record-per-row readers (JSON Lines .zst/.gz, Parquet, ``datasets`` folders) on real files in their
+native formats (tests/assets/corpus/real/, listed in SOURCES.md): every row comes out as a record or
+a rejected record with its reason, and a broken file says what is wrong with it.
+
+    .venv/bin/python -m pytest tests/test_corpus_rows_real.py -q
+"""
+import json
+from pathlib import Path
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.readers.base import count_raw
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+
+
+def recs(reader, path, limit=8_000_000, **kw):
+    src = SourceConfig(name="t", reader=reader, paths=[str(path)], **kw)
+    return list(read(Path(path), src, limit))
+
+
+def test_real_zst_whole_and_cut_short(tmp_path):
+    (r,) = recs("jsonl", R / "dolma_test.jsonl.zst", text_field="message")
+    assert r.text == "this is a test"
+    assert count_raw(R / "dolma_test.jsonl.zst") == 29
+    data = (R / "dolma_test.jsonl.zst").read_bytes()
+    for cut in (30, 38, len(data) - 1):   # in the block, in the checksum: the decompressor ends quietly there
+        p = tmp_path / "cut.jsonl.zst"
+        p.write_bytes(data[:cut])
+        rs = recs("jsonl", p, text_field="message")
+        assert [r.text for r in rs] == [None], cut
+        assert "cut short" in rs[0].error and f"({cut} bytes)" in rs[0].error, rs[0].error
+
+
+def test_real_plain_jsonl_named_zst_is_one_clear_error():
+    p = R / "dolma_cc_plain_named_zst_trimmed.jsonl.zst"
+    (r,) = recs("jsonl", p)
+    assert r.pos == 1 and "not zstd-compressed" in r.error and "{\"id\"" in r.error, r.error
+    assert count_raw(p) == 0     # the stage's byte count does not fail the task: the reader reports it
