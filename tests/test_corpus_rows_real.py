@@ -38,3 +38,18 @@ def test_real_plain_jsonl_named_zst_is_one_clear_error():
     (r,) = recs("jsonl", p)
     assert r.pos == 1 and "not zstd-compressed" in r.error and "{\"id\"" in r.error, r.error
     assert count_raw(p) == 0     # the stage's byte count does not fail the task: the reader reports it
+
+
+def test_real_parquet_text_in_binary_column():
+    """parquet-mr wrote TPC-H ``nation``'s strings as BYTE_ARRAY with no UTF8 annotation: pyarrow
+    gives bytes, which are the text, not 25 rejects."""
+    import pyarrow.parquet as pq
+
+    p = R / "parquet_testing_nation.dict-malformed.parquet"
+    for col in ("name", "comment_col"):
+        expected = [b.decode() for b in pq.read_table(p, columns=[col]).column(0).to_pylist()]
+        rs = recs("parquet", p, text_field=col)
+        assert [r.text for r in rs] == expected and len(rs) == 25
+        assert [r.pos for r in rs] == list(range(1, 26))
+    assert recs("parquet", p, text_field="name")[0].text == "ALGERIA"
+
