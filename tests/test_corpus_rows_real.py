@@ -53,3 +53,14 @@ def test_real_parquet_text_in_binary_column():
         assert [r.pos for r in rs] == list(range(1, 26))
     assert recs("parquet", p, text_field="name")[0].text == "ALGERIA"
 
+
+def test_real_parquet_bad_row_group_reported_and_rest_read():
+    """Row group 1 of 2 of column ``large_binary`` cannot be decoded: its 3 rows are one reject
+    naming them, and the 2 rows of row group 2 still come out."""
+    p = R / "parquet_testing_ARROW-GH-41321.parquet"
+    rs = recs("parquet", p, text_field="large_binary")
+    assert [(r.pos, r.text) for r in rs[1:]] == [(4, "\x00\x01"), (5, "\x00\x01")]
+    assert rs[0].pos == 1 and rs[0].text is None
+    assert rs[0].error.startswith("rows 1-3 (3 rows) of row group 1 of 2 unreadable: OSError:"), rs[0].error
+    rs = recs("parquet", p, text_field="string")    # a readable column of the same file: all 5 rows
+    assert [r.text for r in rs] == ["abcd", "", None, "c", "d"] and "NoneType" in rs[2].error

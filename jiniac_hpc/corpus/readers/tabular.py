@@ -32,16 +32,28 @@ def read_jsonl(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
 
 
 def read_parquet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
+    """The text column row by row (``pos`` is the row number), one row group at a time: a row group
+    that cannot be decoded, or that gives fewer rows than the file's metadata says it holds, is one
+    bad-input record naming its rows and how many, and the row groups after it are read."""
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(path)
     if src.text_field not in pf.schema_arrow.names:
         raise BadInput(f"no column {src.text_field!r} (text_field); columns: {pf.schema_arrow.names}")
-    n = 0
-    for batch in pf.iter_batches(batch_size=1024, columns=[src.text_field]):
-        for text in batch.column(0).to_pylist():
-            n += 1
-            yield _checked(n, text, limit)
+    start, groups = 0, pf.num_row_groups
+    for g in range(groups):
+        rows, got, why = pf.metadata.row_group(g).num_rows, 0, "it gave fewer rows than the metadata says"
+        try:
+            for batch in pf.iter_batches(batch_size=1024, row_groups=[g], columns=[src.text_field]):
+                for text in batch.column(0).to_pylist():
+                    got += 1
+                    yield _checked(start + got, text, limit)
+        except Exception as e:  # noqa: BLE001 - a corrupt page: report its row group's rows, read on
+            why = f"{type(e).__name__}: {e}".strip().replace("\n", " ")
+        if got < rows:
+            yield Record(start + got + 1, None, f"rows {start + got + 1}-{start + rows} ({rows - got} rows) of row "
+                                                f"group {g + 1} of {groups} unreadable: {why}")
+        start += max(rows, got)
 
 
 def hf_disk_files(folder: Path) -> list[Path]:
