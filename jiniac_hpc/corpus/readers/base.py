@@ -220,7 +220,15 @@ def _field(n: int, obj, key: str, size: int) -> Record:
     text = obj[key]
     if not isinstance(text, str):
         return Record(n, None, f"field {key!r} is {type(text).__name__}, not a string", size)
+    if _SURROGATE.search(text):   # ``"\\ud83d"`` alone: JSON allows it, UTF-8 (the output) has no such character
+        kept = _SURROGATE.sub("", text)
+        return Record(n, kept, None, size, unread={"lone_surrogate": len(text) - len(kept)})
     return Record(n, text, None, size)
+
+
+#: half of a UTF-16 surrogate pair; ``json.loads`` joins an escaped pair into one character, so a
+#: surrogate left in its result stood alone (a text cut in the middle of an emoji)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _checked(n: int, text, limit: int) -> Record:
