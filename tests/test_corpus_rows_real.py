@@ -77,3 +77,18 @@ def test_jsonl_lone_surrogate_dropped_and_counted(tmp_path):
     assert [r.text for r in rs] == ["絵文字", "対😀に"] and [r.unread for r in rs] == [{"lone_surrogate": 1}] * 2
     for r in rs:
         r.text.encode("utf-8")
+
+
+def test_real_save_to_disk_folder_every_row():
+    """A folder ``datasets`` saved (state.json listing one Arrow stream file, 10 rows of ELYZA-tasks-100,
+    Japanese): each column read as the text field gives every row, as ``load_from_disk`` does."""
+    import datasets
+
+    from jiniac_hpc.corpus.readers import hf_disk_files
+
+    d = R / "hf_disk_elyza_tasks_100_slice10"
+    ds = datasets.load_from_disk(str(d))
+    for col in ("input", "output", "eval_aspect"):
+        rs = [r for f in hf_disk_files(d) for r in recs("hf_disk", f, text_field=col)]
+        assert [r.text for r in rs] == ds[col] and len(rs) == 10
+    assert ds["input"][0] == "仕事の熱意を取り戻すためのアイデアを5つ挙げてください。"
