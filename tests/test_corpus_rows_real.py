@@ -92,3 +92,24 @@ def test_real_save_to_disk_folder_every_row():
         rs = [r for f in hf_disk_files(d) for r in recs("hf_disk", f, text_field=col)]
         assert [r.text for r in rs] == ds[col] and len(rs) == 10
     assert ds["input"][0] == "仕事の熱意を取り戻すためのアイデアを5つ挙げてください。"
+
+
+def test_indented_json_document_given_to_jsonl_is_one_clear_error():
+    """A real Kokkai API dump (an indented JSON array of pages) read as JSON Lines had given 192
+    'broken JSON' rejects, one a line; it is one bad-input record saying what the file is."""
+    (r,) = recs("jsonl", R / "kokkai_pages.json")
+    assert r.pos == 1 and "lone '['" in r.error and "not JSON Lines" in r.error, r.error
+
+
+def test_jsonl_bom_and_array_line(tmp_path):
+    """A BOM before the first line (as Windows editors save): the first record is read, not rejected as
+    broken JSON. A line that is an array says so and how many values it holds. (No public JSON Lines
+    file with a BOM was found: the BOM is put before dolma's real line here.)"""
+    import zstandard
+
+    line = zstandard.ZstdDecompressor().decompress((R / "dolma_test.jsonl.zst").read_bytes())
+    p = tmp_path / "bom.jsonl"
+    p.write_bytes(b"\xef\xbb\xbf" + line + b"\n" + b'[{"message": "a"}, {"message": "b"}]\n' + line)
+    rs = recs("jsonl", p, text_field="message")
+    assert [r.text for r in rs] == ["this is a test", None, "this is a test"]
+    assert rs[1].error.startswith("a JSON array of 2 values, not an object"), rs[1].error

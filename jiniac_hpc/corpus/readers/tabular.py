@@ -10,13 +10,25 @@ from jiniac_hpc.corpus.readers.base import BadInput, Record, _checked, _field, i
 
 
 def read_jsonl(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
+    """One JSON object a line. A UTF-8 BOM before the first line (Windows tools write one) is not
+    part of the JSON; a line holding a JSON array is rejected saying how many values it holds, and a
+    file whose first line is a lone ``[`` or ``{`` (an indented JSON document, not JSON Lines) ends in
+    one bad-input record saying so rather than a reject for each of its lines."""
+    first = True
     with open_binary(path) as fh:
         for n, raw, size in iter_lines(fh, limit):
+            if n == 1 and raw is not None and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
             if raw is None:
                 yield Record(n, None, f"record of {size} bytes exceeds max_record_bytes={limit}", size)
+                first = False
                 continue
             if not raw.strip():
                 continue  # blank lines are not records
+            if first and raw.strip() in (b"[", b"{"):
+                raise BadInput(f"line {n} is a lone {raw.strip().decode()!r}: an indented JSON document, not JSON "
+                               "Lines (one object a line)")
+            first = False
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as e:
@@ -27,6 +39,10 @@ def read_jsonl(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             except json.JSONDecodeError as e:
                 # e.msg may end in "at" ("Unterminated string starting at"): the column follows a colon
                 yield Record(n, None, f"broken JSON: {e.msg}: column {e.colno}", size)
+                continue
+            if isinstance(obj, list):
+                yield Record(n, None, f"a JSON array of {len(obj)} values, not an object (JSON Lines holds "
+                                      "one object a line)", size)
                 continue
             yield _field(n, obj, src.text_field, size)
 
