@@ -113,3 +113,16 @@ def test_jsonl_bom_and_array_line(tmp_path):
     rs = recs("jsonl", p, text_field="message")
     assert [r.text for r in rs] == ["this is a test", None, "this is a test"]
     assert rs[1].error.startswith("a JSON array of 2 values, not an object"), rs[1].error
+
+
+def test_real_zstd_parquet_raw_bytes_are_its_uncompressed_size():
+    """The stage's bytes_in is the decompressed input: for this real zstd-paged Parquet file (3,072
+    bytes) it had been the file's size, less than the 23,537 characters of text it holds."""
+    import pyarrow.parquet as pq
+
+    p = R / "parquet_testing_delta_length_byte_array.parquet"
+    rs = recs("parquet", p, text_field="FRUIT")
+    expected = pq.read_table(p).column("FRUIT").to_pylist()
+    assert [r.text for r in rs] == expected and len(rs) == 1000
+    text_bytes = sum(len(t.encode()) for t in expected)
+    assert p.stat().st_size < text_bytes <= count_raw(p)

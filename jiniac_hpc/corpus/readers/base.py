@@ -73,8 +73,16 @@ def sniff_markup(head: bytes) -> Optional[str]:
 
 def count_raw(path: Path) -> int:
     """Decompressed bytes of ``path`` (the raw input a reader sees), streamed in 1 MiB reads; for a
-    stream that is cut short or corrupt, the bytes before the fault (the reader reports the fault)."""
+    stream that is cut short or corrupt, the bytes before the fault (the reader reports the fault).
+    A Parquet file's pages are compressed inside it (zstd, snappy, gzip): its size is the sum of its
+    column chunks' uncompressed sizes, from the footer, as the file's own size can be a fraction
+    of the text it holds."""
     n = 0
+    if archive_member(path) is None and path.is_file():
+        with open(path, "rb") as fh:
+            parquet = fh.read(4) == b"PAR1"
+        if parquet:
+            return _parquet_raw(path)
     try:
         with open_binary(path) as fh:
             while chunk := fh.read(1 << 20):
@@ -82,6 +90,17 @@ def count_raw(path: Path) -> int:
     except Exception:  # noqa: BLE001 - a cut or corrupt stream: its reader reads the same bytes and says why
         pass
     return n
+
+
+def _parquet_raw(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception:  # noqa: BLE001 - an unreadable footer: the reader reports it
+        return path.stat().st_size
+    return sum(meta.row_group(g).column(c).total_uncompressed_size
+               for g in range(meta.num_row_groups) for c in range(meta.num_columns))
 
 
 #: ``books.zip::dir/work.txt``: a file inside a ZIP archive (how Aozora Bunko and the e-Gov bulk
