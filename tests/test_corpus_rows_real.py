@@ -126,3 +126,23 @@ def test_real_zstd_parquet_raw_bytes_are_its_uncompressed_size():
     assert [r.text for r in rs] == expected and len(rs) == 1000
     text_bytes = sum(len(t.encode()) for t in expected)
     assert p.stat().st_size < text_bytes <= count_raw(p)
+
+
+def test_string_column_with_bytes_not_utf8_rejects_only_that_row(tmp_path):
+    """Parquet writers need not check that a string column is UTF-8, and pyarrow's ``to_pylist`` fails
+    on the first value that is not, for the whole batch: the row group's other rows were lost. Now
+    only that row is rejected, in Parquet and in a datasets Arrow file. (No public file with such a
+    value was found: pyarrow writes one here from unchecked buffers.)"""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    raw = pa.array(["京都".encode(), b"bad\xff\xfe", "大阪".encode()], pa.binary())
+    col = pa.Array.from_buffers(pa.string(), 3, raw.buffers())
+    table = pa.table({"text": col})
+    pq.write_table(table, tmp_path / "bad.parquet", compression="zstd")
+    with pa.OSFile(str(tmp_path / "bad.arrow"), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    for reader, name in (("parquet", "bad.parquet"), ("hf_disk", "bad.arrow")):
+        rs = recs(reader, tmp_path / name)
+        assert [r.text for r in rs] == ["京都", None, "大阪"], (reader, rs)
+        assert rs[1].pos == 2 and rs[1].error == "invalid UTF-8 at byte 3"

@@ -253,14 +253,15 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _checked(n: int, text, limit: int) -> Record:
     """A Parquet or Arrow value as a record. Bytes (a Parquet BYTE_ARRAY column written without the
     UTF8 annotation, as Impala and parquet-mr's Hive/Thrift writers do, or a binary Arrow column)
-    are text in UTF-8; a value that is not valid UTF-8 is rejected with the byte it fails at."""
+    are text in UTF-8 (so is a string column's value that is not UTF-8, which comes as bytes); a
+    value that is not valid UTF-8 is rejected with the byte it fails at."""
     if isinstance(text, bytes):
         if len(text) > limit:
             return Record(n, None, f"record of {len(text)} bytes exceeds max_record_bytes={limit}", len(text))
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as e:
-            return Record(n, None, f"invalid UTF-8 at byte {e.start} (a binary value)", len(text))
+            return Record(n, None, f"invalid UTF-8 at byte {e.start}", len(text))
     if not isinstance(text, str):
         return Record(n, None, f"value is {type(text).__name__}, not a string")
     size = len(text.encode("utf-8", "surrogatepass"))

@@ -61,14 +61,14 @@ def read_parquet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         rows, got, why = pf.metadata.row_group(g).num_rows, 0, "it gave fewer rows than the metadata says"
         try:
             for batch in pf.iter_batches(batch_size=1024, row_groups=[g], columns=[src.text_field]):
-                for text in batch.column(0).to_pylist():
+                for text in _values(batch.column(0)):
                     got += 1
                     yield _checked(start + got, text, limit)
         except Exception as e:  # noqa: BLE001 - a corrupt page: report its row group's rows, read on
             why = f"{type(e).__name__}: {e}".strip().replace("\n", " ")
         if got < rows:
-            yield Record(start + got + 1, None, f"rows {start + got + 1}-{start + rows} ({rows - got} rows) of row "
-                                                f"group {g + 1} of {groups} unreadable: {why}")
+            lost = f"rows {start + got + 1}-{start + rows} ({rows - got} rows)" if rows - got > 1 else f"row {start + rows}"
+            yield Record(start + got + 1, None, f"{lost} of row group {g + 1} of {groups} unreadable: {why}")
         start += max(rows, got)
 
 
@@ -92,8 +92,21 @@ def read_arrow(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             raise BadInput(f"no column {src.text_field!r} (text_field); columns: {reader.schema.names}")
         n = 0
         for batch in reader:
-            for text in batch.column(src.text_field).to_pylist():
+            for text in _values(batch.column(src.text_field)):
                 n += 1
                 yield _checked(n, text, limit)
 
 
+def _values(col) -> list:
+    """The Python values of an Arrow text column. A string column may hold bytes that are not UTF-8
+    (Parquet writers need not check them); ``to_pylist`` then fails for the whole batch, so the
+    batch is read again as bytes and :func:`_checked` rejects just the rows that are not UTF-8."""
+    try:
+        return col.to_pylist()
+    except UnicodeDecodeError:
+        import pyarrow as pa
+
+        if pa.types.is_dictionary(col.type):
+            col = col.dictionary_decode()
+        kind = {pa.large_string(): pa.large_binary(), pa.string_view(): pa.binary_view()}.get(col.type, pa.binary())
+        return col.view(kind).to_pylist()
