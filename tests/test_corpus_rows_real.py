@@ -146,3 +146,24 @@ def test_string_column_with_bytes_not_utf8_rejects_only_that_row(tmp_path):
         rs = recs(reader, tmp_path / name)
         assert [r.text for r in rs] == ["京都", None, "大阪"], (reader, rs)
         assert rs[1].pos == 2 and rs[1].error == "invalid UTF-8 at byte 3"
+
+
+def test_real_arrow_ipc_file_and_stream_give_the_same_rows():
+    """Arrow's integration data, the same table as an IPC stream (what datasets writes) and as an IPC
+    file (``ARROW1``, what ``ipc.new_file``/Feather write): both are read, row for row; the file had
+    been one 'unreadable' record."""
+    import pyarrow as pa
+
+    f = R / "arrow_testing_generated_primitive_large_offsets.arrow_file"
+    s = R / "arrow_testing_generated_primitive_large_offsets.stream"
+    expected = pa.ipc.open_file(str(f)).read_all()
+    for col in ("largeutf8_nullable", "largeutf8_nonnullable"):
+        want = expected.column(col).to_pylist()
+        for p in (f, s):
+            rs = recs("hf_disk", p, text_field=col)
+            assert [r.text for r in rs] == want and len(rs) == 37 and [r.pos for r in rs] == list(range(1, 38))
+            assert all(r.error == "value is NoneType, not a string" for r in rs if r.text is None)
+    # random bytes: each row is its UTF-8 text or an invalid-UTF-8 reject, the same from both forms
+    rows = [[(r.text, r.error) for r in recs("hf_disk", p, text_field="largebinary_nonnullable")] for p in (f, s)]
+    assert rows[0] == rows[1] and len(rows[0]) == 37
+    assert all(t is not None or e.startswith("invalid UTF-8 at byte") for t, e in rows[0])

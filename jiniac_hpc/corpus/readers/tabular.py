@@ -83,15 +83,24 @@ def hf_disk_files(folder: Path) -> list[Path]:
 
 
 def read_arrow(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
-    """One Arrow stream file of a saved ``datasets`` dataset, memory-mapped, batch by batch."""
+    """One Arrow stream file of a saved ``datasets`` dataset, memory-mapped, batch by batch. An Arrow
+    IPC *file* (``ARROW1`` magic, random access: what ``pyarrow.ipc.new_file`` and Feather 2 write) is
+    read too, its batches in order (read as a stream, it had failed with a bad metadata length)."""
     import pyarrow as pa
 
     with pa.memory_map(str(path)) as mm:
-        reader = pa.ipc.open_stream(mm)
-        if src.text_field not in reader.schema.names:
-            raise BadInput(f"no column {src.text_field!r} (text_field); columns: {reader.schema.names}")
+        if mm.read(6) == b"ARROW1":
+            file_reader = pa.ipc.open_file(mm)
+            schema = file_reader.schema
+            batches = (file_reader.get_batch(i) for i in range(file_reader.num_record_batches))
+        else:
+            mm.seek(0)
+            stream = pa.ipc.open_stream(mm)
+            schema, batches = stream.schema, stream
+        if src.text_field not in schema.names:
+            raise BadInput(f"no column {src.text_field!r} (text_field); columns: {schema.names}")
         n = 0
-        for batch in reader:
+        for batch in batches:
             for text in _values(batch.column(src.text_field)):
                 n += 1
                 yield _checked(n, text, limit)
