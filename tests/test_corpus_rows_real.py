@@ -167,3 +167,17 @@ def test_real_arrow_ipc_file_and_stream_give_the_same_rows():
     rows = [[(r.text, r.error) for r in recs("hf_disk", p, text_field="largebinary_nonnullable")] for p in (f, s)]
     assert rows[0] == rows[1] and len(rows[0]) == 37
     assert all(t is not None or e.startswith("invalid UTF-8 at byte") for t, e in rows[0])
+
+
+def test_real_arrow_stream_cut_between_batches(tmp_path):
+    """pyarrow reads a stream cut between two batches as a shorter stream: the real file cut after its
+    first batch gave 17 of 37 rows and no error. The missing end-of-stream marker is now reported
+    after the rows that are there."""
+    data = (R / "arrow_testing_generated_primitive_large_offsets.stream").read_bytes()
+    p = tmp_path / "data-00000-of-00001.arrow"
+    p.write_bytes(data[:1664])     # the end of the first record batch message
+    rs = recs("hf_disk", p, text_field="largeutf8_nonnullable")
+    assert len(rs) == 18 and all(r.text is not None for r in rs[:17])
+    assert rs[17].pos == 18 and "without its end-of-stream marker, after row 17" in rs[17].error, rs[17].error
+    p.write_bytes(data)
+    assert len([r for r in recs("hf_disk", p, text_field="largeutf8_nonnullable") if r.error]) == 0

@@ -89,7 +89,8 @@ def read_arrow(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     import pyarrow as pa
 
     with pa.memory_map(str(path)) as mm:
-        if mm.read(6) == b"ARROW1":
+        head = mm.read(6)
+        if head == b"ARROW1":
             file_reader = pa.ipc.open_file(mm)
             schema = file_reader.schema
             batches = (file_reader.get_batch(i) for i in range(file_reader.num_record_batches))
@@ -104,6 +105,17 @@ def read_arrow(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             for text in _values(batch.column(src.text_field)):
                 n += 1
                 yield _checked(n, text, limit)
+        # pyarrow takes the end of the bytes for the end of a stream: a file cut between two batches
+        # reads as a shorter one. A stream since Arrow 0.15 (all datasets write) ends with a marker.
+        size = mm.size()
+        mm.seek(max(size - 8, 0))
+        if head.startswith(_CONTINUATION) and mm.read(8) != _EOS:
+            raise BadInput(f"the Arrow stream ends without its end-of-stream marker, after row {n}: the file "
+                           f"({size} bytes) is cut short or its writer was not closed; rows after it are lost")
+
+
+_CONTINUATION = b"\xff\xff\xff\xff"
+_EOS = _CONTINUATION + b"\x00\x00\x00\x00"
 
 
 def _values(col) -> list:
