@@ -67,7 +67,8 @@ def read_parquet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         except Exception as e:  # noqa: BLE001 - a corrupt page: report its row group's rows, read on
             why = f"{type(e).__name__}: {e}".strip().replace("\n", " ")
         if got < rows:
-            lost = f"rows {start + got + 1}-{start + rows} ({rows - got} rows)" if rows - got > 1 else f"row {start + rows}"
+            a, b = start + got + 1, start + rows
+            lost = f"rows {a}-{b} ({b - a + 1} rows)" if b > a else f"row {b}"
             yield Record(start + got + 1, None, f"{lost} of row group {g + 1} of {groups} unreadable: {why}")
         start += max(rows, got)
 
