@@ -181,3 +181,36 @@ def test_real_arrow_stream_cut_between_batches(tmp_path):
     assert rs[17].pos == 18 and "without its end-of-stream marker, after row 17" in rs[17].error, rs[17].error
     p.write_bytes(data)
     assert len([r for r in recs("hf_disk", p, text_field="largeutf8_nonnullable") if r.error]) == 0
+
+
+def test_corpus_stage_on_real_row_files_counts_every_row(tmp_path):
+    """The stage on these files: no task fails (a lone surrogate, a .zst that is not zstd and a cut
+    .zst had failed theirs), every document in is out or removed under a reason, and a Parquet
+    file's bytes_in is its uncompressed size."""
+    import json
+
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.corpus.config import CorpusConfig
+    from jiniac_hpc.corpus.stage import run_inline
+
+    cut = tmp_path / "cut.jsonl.zst"
+    cut.write_bytes((R / "dolma_test.jsonl.zst").read_bytes()[:30])
+    lone = tmp_path / "lone.jsonl"
+    lone.write_text('{"text": "途中で切れた絵文字\\ud83d"}\n', encoding="utf-8")
+    srcs = [{"name": "web", "reader": "jsonl", "lang": "ja", "filters": [],
+             "paths": [str(cut), str(lone), str(R / "dolma_cc_plain_named_zst_trimmed.jsonl.zst")]},
+            {"name": "pq", "reader": "parquet", "lang": "en", "filters": [], "text_field": "FRUIT",
+             "paths": [str(R / "parquet_testing_delta_length_byte_array.parquet")]},
+            {"name": "wiki", "reader": "hf_disk", "lang": "ja", "filters": [], "text_field": "output",
+             "paths": [str(R / "hf_disk_elyza_tasks_100_slice10")]}]
+    cfg = from_dict(CorpusConfig, {"sources": srcs, "filters": {"min_chars": 1}})
+    run_inline(cfg, tmp_path / "run")
+    stats = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]
+    for name, r in stats.items():
+        assert r["docs_in"] == r["docs_out"] + sum(v["docs"] for v in r["removed"].values()), name
+        assert r["chars_read"] == r["chars_in"] + sum(r["unread"].values()), name
+    web = stats["web"]
+    assert web["unread"] == {"lone_surrogate": 1} and web["bad_input_count"] == 2
+    assert any("cut short" in b for b in web["bad_input"]) and any("not zstd" in b for b in web["bad_input"])
+    assert stats["pq"]["docs_in"] == 1000 and stats["pq"]["bytes_in"] >= stats["pq"]["chars_read"]
+    assert stats["wiki"]["docs_in"] == 10
