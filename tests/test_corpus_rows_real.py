@@ -214,3 +214,19 @@ def test_corpus_stage_on_real_row_files_counts_every_row(tmp_path):
     assert any("cut short" in b for b in web["bad_input"]) and any("not zstd" in b for b in web["bad_input"])
     assert stats["pq"]["docs_in"] == 1000 and stats["pq"]["bytes_in"] >= stats["pq"]["chars_read"]
     assert stats["wiki"]["docs_in"] == 10
+
+
+def test_hf_disk_folder_with_another_state_json_is_a_config_error(tmp_path):
+    """A folder whose state.json is some other program's (a trading bot's, a trainer's) had failed the
+    manifest with a bare KeyError '_data_files'; an empty list had given the source no input at all."""
+    import pytest
+
+    from jiniac_hpc.config import ConfigError, from_dict
+    from jiniac_hpc.corpus import shards as sh
+    from jiniac_hpc.corpus.config import CorpusConfig
+
+    for state in ('{"account_a": {"name": "M1", "trades": []}}', '{"_data_files": []}', "not json"):
+        (tmp_path / "state.json").write_text(state)
+        cfg = from_dict(CorpusConfig, {"sources": [{"name": "w", "reader": "hf_disk", "paths": [str(tmp_path)]}]})
+        with pytest.raises(ConfigError, match=r"sources\[0\]\.paths\[0\] \(w\): .*state.json: not the state.json of"):
+            sh.expand_inputs(cfg)

@@ -79,8 +79,14 @@ def hf_disk_files(folder: Path) -> list[Path]:
     if not state.exists():
         raise ValueError(f"{folder}: not a datasets save_to_disk folder (no state.json); a DatasetDict "
                          "folder holds one such folder per split: list the split folder")
-    files = json.loads(state.read_text())["_data_files"]
-    return [folder / f["filename"] for f in files]
+    try:
+        files = [folder / f["filename"] for f in json.loads(state.read_text())["_data_files"]]
+    except (ValueError, KeyError, TypeError):
+        files = []
+    if not files:   # datasets writes one Arrow file even for no rows
+        raise ValueError(f"{state}: not the state.json of a datasets save_to_disk folder (it lists no "
+                         "_data_files with a filename)")
+    return files
 
 
 def read_arrow(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
