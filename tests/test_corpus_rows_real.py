@@ -184,11 +184,9 @@ def test_real_arrow_stream_cut_between_batches(tmp_path):
 
 
 def test_corpus_stage_on_real_row_files_counts_every_row(tmp_path):
-    """The stage on these files: no task fails (a lone surrogate, a .zst that is not zstd and a cut
-    .zst had failed theirs), every document in is out or removed under a reason, and a Parquet
-    file's bytes_in is its uncompressed size."""
-    import json
-
+    """The stage on these files: no task fails (a lone surrogate and a .zst that is not zstd had failed
+    theirs; a cut .zst had given no document and no error), every document in is out or removed under
+    a reason, and a Parquet file's bytes_in is its uncompressed size."""
     from jiniac_hpc.config import from_dict
     from jiniac_hpc.corpus.config import CorpusConfig
     from jiniac_hpc.corpus.stage import run_inline
