@@ -112,7 +112,7 @@ def test_jsonl_bom_and_array_line(tmp_path):
     p.write_bytes(b"\xef\xbb\xbf" + line + b"\n" + b'[{"message": "a"}, {"message": "b"}]\n' + line)
     rs = recs("jsonl", p, text_field="message")
     assert [r.text for r in rs] == ["this is a test", None, "this is a test"]
-    assert rs[1].error.startswith("a JSON array of 2 values, not an object"), rs[1].error
+    assert rs[1].error.startswith("no field 'message': the line is a JSON array of 2 values, not an object")
 
 
 def test_real_zstd_parquet_raw_bytes_are_its_uncompressed_size():

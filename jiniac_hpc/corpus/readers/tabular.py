@@ -41,8 +41,8 @@ def read_jsonl(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                 yield Record(n, None, f"broken JSON: {e.msg}: column {e.colno}", size)
                 continue
             if isinstance(obj, list):
-                yield Record(n, None, f"a JSON array of {len(obj)} values, not an object (JSON Lines holds "
-                                      "one object a line)", size)
+                yield Record(n, None, f"no field {src.text_field!r}: the line is a JSON array of {len(obj)} "
+                                      "values, not an object (JSON Lines holds one object a line)", size)
                 continue
             yield _field(n, obj, src.text_field, size)
 
