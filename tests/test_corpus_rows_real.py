@@ -228,3 +228,23 @@ def test_hf_disk_folder_with_another_state_json_is_a_config_error(tmp_path):
         cfg = from_dict(CorpusConfig, {"sources": [{"name": "w", "reader": "hf_disk", "paths": [str(tmp_path)]}]})
         with pytest.raises(ConfigError, match=r"sources\[0\]\.paths\[0\] \(w\): .*state.json: not the state.json of"):
             sh.expand_inputs(cfg)
+
+
+def test_hf_disk_folder_saved_with_an_indices_mapping_is_a_config_error(tmp_path):
+    """datasets 1.x saved a ``select``/``shuffle``/``filter`` result as the whole table and an
+    ``indices.arrow`` of row numbers; reading the table alone would take rows the dataset does not
+    hold. (No such folder was found in a public repository: the state.json is written here in the
+    form datasets 1.x's save_to_disk gave it.)"""
+    import pytest
+
+    from jiniac_hpc.corpus.readers import hf_disk_files
+
+    (tmp_path / "state.json").write_text(json.dumps({
+        "_data_files": [{"filename": "dataset.arrow"}], "_indices_data_files": [{"filename": "indices.arrow"}],
+        "_fingerprint": "0a1b2c3d4e5f6a7b", "_format_columns": None, "_format_kwargs": {}, "_format_type": None,
+        "_output_all_columns": False, "_split": "train"}))
+    with pytest.raises(ValueError, match="indices mapping"):
+        hf_disk_files(tmp_path)
+    (tmp_path / "state.json").write_text(json.dumps({"_data_files": [{"filename": "dataset.arrow"}],
+                                                     "_indices_data_files": None}))
+    assert hf_disk_files(tmp_path) == [tmp_path / "dataset.arrow"]

@@ -80,9 +80,14 @@ def hf_disk_files(folder: Path) -> list[Path]:
         raise ValueError(f"{folder}: not a datasets save_to_disk folder (no state.json); a DatasetDict "
                          "folder holds one such folder per split: list the split folder")
     try:
-        files = [folder / f["filename"] for f in json.loads(state.read_text())["_data_files"]]
+        meta = json.loads(state.read_text())
+        files = [folder / f["filename"] for f in meta["_data_files"]]
     except (ValueError, KeyError, TypeError):
-        files = []
+        meta, files = {}, []
+    if meta.get("_indices_data_files"):
+        # datasets 1.x saved a select/shuffle/filter result as the whole table plus the row numbers
+        raise ValueError(f"{state}: the dataset was saved with an indices mapping (_indices_data_files): its "
+                         "Arrow files hold rows it does not; save it again after dataset.flatten_indices()")
     if not files:   # datasets writes one Arrow file even for no rows
         raise ValueError(f"{state}: not the state.json of a datasets save_to_disk folder (it lists no "
                          "_data_files with a filename)")
