@@ -79,6 +79,21 @@ def test_jsonl_lone_surrogate_dropped_and_counted(tmp_path):
         r.text.encode("utf-8")
 
 
+def test_lone_surrogate_dropped_by_every_json_reader(tmp_path):
+    """The guard is in ``read`` itself, so the readers that decode JSON their own way (the Diet API,
+    JSON documents) drop and count a lone surrogate too: a real Diet speech record, its text cut
+    inside an emoji's escape."""
+    line = (R / "kokkai_harvester_sangiin_20250801_trimmed.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    rec = json.loads(line)
+    speech = rec["speech"]
+    rec["speech"] = speech[:40] + "\ud83d" + speech[40:]     # (in the speech, after its heading)
+    p = tmp_path / "cut.jsonl"
+    p.write_text(json.dumps(rec, ensure_ascii=True) + "\n", encoding="utf-8")
+    (r,) = recs("diet", p)
+    assert r.unread.get("lone_surrogate") == 1 and "\ud83d" not in r.text
+    r.text.encode("utf-8")
+
+
 def test_real_save_to_disk_folder_every_row():
     """A folder ``datasets`` saved (state.json listing one Arrow stream file, 10 rows of ELYZA-tasks-100,
     Japanese): each column read as the text field gives every row, as ``load_from_disk`` does."""

@@ -21,7 +21,7 @@ from typing import Iterator
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.aozora import read_aozora
 from jiniac_hpc.corpus.readers.base import (IMAGE_MAGIC, BadInput, Record, archive_member, open_binary, open_text,
-                                            zip_members)
+                                            without_lone_surrogates, zip_members)
 from jiniac_hpc.corpus.readers.diet import read_diet
 from jiniac_hpc.corpus.readers.egov import read_egov_xml
 from jiniac_hpc.corpus.readers.gutenberg import read_gutenberg
@@ -62,7 +62,7 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                 return
         for rec in READER_FUNCS[src.reader](path, src, limit):
             pos = rec.pos
-            yield rec
+            yield without_lone_surrogates(rec)
     except Exception as e:  # noqa: BLE001 - any unreadable input is reported, never a crash
         why = str(e) if isinstance(e, BadInput) else f"{type(e).__name__}: {e}"
         yield Record(pos + 1, None, f"unreadable as {src.reader}: {why}")

@@ -8,7 +8,7 @@ import gzip
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Iterator, Optional, Union
 
@@ -239,15 +239,24 @@ def _field(n: int, obj, key: str, size: int) -> Record:
     text = obj[key]
     if not isinstance(text, str):
         return Record(n, None, f"field {key!r} is {type(text).__name__}, not a string", size)
-    if _SURROGATE.search(text):   # ``"\\ud83d"`` alone: JSON allows it, UTF-8 (the output) has no such character
-        kept = _SURROGATE.sub("", text)
-        return Record(n, kept, None, size, unread={"lone_surrogate": len(text) - len(kept)})
     return Record(n, text, None, size)
 
 
 #: half of a UTF-16 surrogate pair; ``json.loads`` joins an escaped pair into one character, so a
 #: surrogate left in its result stood alone (a text cut in the middle of an emoji)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(rec: Record) -> Record:
+    """``rec`` with the lone UTF-16 surrogates of its text dropped and counted (unread:
+    ``lone_surrogate``). JSON may escape one (``"\\ud83d"`` alone), and every reader that decodes
+    JSON (JSON Lines, the Diet API, e-Gov's API, JSON documents) keeps it; UTF-8, the output's
+    encoding, has no such character, so writing the document would fail the task."""
+    if rec.text is None or not _SURROGATE.search(rec.text):
+        return rec
+    kept = _SURROGATE.sub("", rec.text)
+    unread = {**rec.unread, "lone_surrogate": rec.unread.get("lone_surrogate", 0) + len(rec.text) - len(kept)}
+    return replace(rec, text=kept, unread=unread)
 
 
 def _checked(n: int, text, limit: int) -> Record:
