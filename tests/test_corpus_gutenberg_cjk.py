@@ -15,7 +15,7 @@ import pytest
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers import read
-from jiniac_hpc.corpus.readers.charsets import codec_for, decode, guess_codec, is_hz
+from jiniac_hpc.corpus.readers.charsets import codec_for, decode, guess_codec, is_hz, wide_unicode
 from jiniac_hpc.corpus.readers.gutenberg_html import collapse
 from jiniac_hpc.paths import REPO_ROOT
 
@@ -173,3 +173,41 @@ def test_undeclared_hz_is_told_by_its_escapes_not_english_with_a_tilde_brace():
         assert not is_hz(text), text
     for book in R.glob("gutenberg_*.txt"):
         assert not is_hz(book.read_bytes()), book.name
+
+
+@pytest.mark.parametrize("name,codec", [("golang_candide-utf-16le_trimmed.txt", "utf-16-le"),
+                                        ("golang_candide-utf-32be_trimmed.txt", "utf-32-be")])
+def test_the_text_readers_auto_encoding_reads_utf16_and_utf32(tmp_path, name, codec):
+    """UTF-16 and UTF-32 without a byte order mark (golang/text's real files) had been rejected as
+    "binary input: NUL bytes"; they are told by where their NUL bytes are, and read whole."""
+    src = SourceConfig(name="t", reader="text", paths=[str(R / name)])
+    raw = (R / name).read_bytes()
+    assert wide_unicode(raw) == codec
+    got = [r.text for r in read(R / name, src, 1 << 24)]
+    utf8 = tmp_path / "utf8.txt"
+    utf8.write_bytes(raw.decode(codec).encode("utf-8"))
+    assert all(t is not None for t in got) and got == [r.text for r in read(utf8, src, 1 << 24)]
+    assert got[0].startswith("This file was derived from") and "généalogique" in got[-1]
+
+
+def test_utf16_with_a_byte_order_mark_and_what_is_not_utf16(tmp_path):
+    """Windows Notepad's "Unicode" (UTF-16 LE after a BOM) and UTF-16 BE with one: read by the BOM,
+    whatever the text (a Japanese text has few NUL bytes). Japanese UTF-16 *without* a BOM cannot be
+    told so; it stays an error, not mojibake. No binary or text file of the real samples here is
+    taken for UTF-16/32. (Written here from golang/text's real 羅生門: no public UTF-16 Japanese file
+    with a BOM was found.)"""
+    text = (R / "golang_rashomon-utf-8.txt").read_text(encoding="utf-8")
+    src = SourceConfig(name="t", reader="text", paths=["x"])
+    ref = [r.text for r in read(R / "golang_rashomon-utf-8.txt", src, 1 << 24)]
+    for codec in ("utf-16-le", "utf-16-be"):
+        bom = "\ufeff".encode(codec)
+        f = tmp_path / f"{codec}.txt"
+        f.write_bytes(bom + text.replace("\n", "\r\n").encode(codec))
+        assert [r.text for r in read(f, src, 1 << 24)] == ref, codec
+    f = tmp_path / "nobom.txt"
+    f.write_bytes(text.encode("utf-16-le"))
+    (r,) = read(f, src, 1 << 24)
+    assert r.text is None and "NUL bytes" in r.error
+    for p in R.iterdir():
+        if p.is_file() and "utf-16" not in p.name and "utf-32" not in p.name:
+            assert wide_unicode(p.read_bytes()[:1 << 16]) is None, p.name

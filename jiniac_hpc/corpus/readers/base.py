@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import re
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Iterator, Optional, Union
 
-from jiniac_hpc.corpus.readers.charsets import guess_codec
+from jiniac_hpc.corpus.readers.charsets import guess_codec, wide_unicode
 
 
 @dataclass
@@ -50,14 +51,15 @@ def is_epub(head: bytes) -> bool:
     return head.startswith(b"PK\x03\x04") and head[30:38] == b"mimetype" and b"application/epub+zip" in head[38:100]
 
 
-def sniff_binary(head: bytes) -> Optional[str]:
-    """Why ``head`` (the first bytes of a decompressed file) is not text, or None if it may be."""
+def sniff_binary(head: bytes, nul_is_binary: bool = True) -> Optional[str]:
+    """Why ``head`` (the first bytes of a decompressed file) is not text, or None if it may be
+    (``nul_is_binary=False`` for UTF-16 and UTF-32, where NUL bytes are text)."""
     if is_epub(head):
         return "binary input: an EPUB book (the gutenberg reader reads Project Gutenberg's), not text"
     for magic, what in BINARY_MAGIC.items():
         if head.startswith(magic):
             return f"binary input: {what}, not text"
-    if b"\x00" in head:
+    if nul_is_binary and b"\x00" in head:
         return "binary input: NUL bytes, not text"
     return None
 
@@ -280,17 +282,22 @@ def _checked(n: int, text, limit: int) -> Record:
 
 
 def open_text(path: Path, encoding: str) -> IO[str]:
-    """A text stream; 'auto' reads the first 64 KiB to choose among HZ (told by its escapes), UTF-8,
-    ISO-2022-JP, cp932 (Shift_JIS) and EUC-JIS-2004 (:func:`charsets.guess_codec`).
+    """A text stream; 'auto' reads the first 64 KiB to choose among UTF-16 and UTF-32 (told by a byte
+    order mark or where the NUL bytes are: :func:`charsets.wide_unicode`), HZ (told by its escapes),
+    UTF-8, ISO-2022-JP, cp932 (Shift_JIS) and EUC-JIS-2004 (:func:`charsets.guess_codec`).
     Raises :class:`BadInput` for a binary file (PDF, ZIP, NUL bytes), which no text codec reads,
     and for an XML/HTML document, whose tags a plain-text reader would keep as text."""
     with open_binary(path) as fh:
         head = fh.read(1 << 16)
-    why = sniff_binary(head) or sniff_markup(head)
+    wide = wide_unicode(head) if encoding == "auto" else None
+    if wide is None and encoding != "auto" and codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        wide = encoding
+    # (UTF-16/32: NUL bytes are text, and markup is not in bytes an ASCII test could see)
+    why = sniff_binary(head, nul_is_binary=wide is None) or (None if wide else sniff_markup(head))
     if why:
         raise BadInput(why)
     if encoding == "auto":
-        encoding = guess_codec(head)
+        encoding = wide or guess_codec(head)
     elif encoding == "shift_jis":
         encoding = "cp932"   # Aozora files use the Windows superset (①, ～)
     return io.TextIOWrapper(open_binary(path), encoding=encoding, errors="strict", newline=None)

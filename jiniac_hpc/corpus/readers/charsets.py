@@ -155,11 +155,42 @@ def _utf8_with_strays(raw: bytes) -> tuple[str, str, int]:
             pos += e.end
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))      # (UTF-32 LE's begins with UTF-16 LE's: it is looked at first)
+
+
+def wide_unicode(head: bytes) -> Optional[str]:
+    """The codec of a UTF-16 or UTF-32 file (Windows Notepad's "Unicode" is UTF-16 LE), or None:
+    told by its byte order mark, or, without one, by where its NUL bytes are: the high bytes of
+    ASCII characters, at the same place in every 2- or 4-byte unit, and nowhere else (a UTF-16 text
+    of mostly kana has few; it is not taken for one). The codec must read ``head`` (cut to whole
+    units) with no NUL character."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    zeros = [head[k::4].count(0) / max(len(head[k::4]), 1) for k in range(4)]
+    if max(zeros) < 0.3:
+        return None
+    pattern = tuple(z >= 0.3 for z in zeros)
+    low = tuple(z <= 0.01 for z in zeros)
+    found = {(False, True, False, True): "utf-16-le", (True, False, True, False): "utf-16-be",
+             (False, True, True, True): "utf-32-le", (True, True, True, False): "utf-32-be"}.get(pattern)
+    if found is None or any(not p and not q for p, q in zip(pattern, low)):
+        return None
+    unit = 2 if "16" in found else 4
+    try:
+        text = codecs.decode(head[:len(head) // unit * unit], found)
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else found
+
+
 def guess_codec(head: bytes) -> str:
     """HZ if ``head`` (a file's first 64 KiB, up to its last line end, where a run may be cut) is HZ's;
     else the first of UTF-8, ISO-2022-JP (if its escapes are there), cp932 and EUC-JIS-2004 that reads
     it; none: UTF-8 if nine in ten of its non-ASCII bytes are UTF-8 sequences (a stray byte, which the
-    reader reports at its line), else cp932."""
+    reader reports at its line), else cp932. (UTF-16 and UTF-32 are told first, by
+    :func:`wide_unicode`, where the file's NUL bytes are looked at.)"""
     if is_hz(head[:head.rfind(b"\n") + 1] or head):
         return "hz"
     tried = ["utf-8-sig"] + (["iso2022_jp_2"] if b"\x1b$" in head else []) + ["cp932", "euc_jis_2004"]
