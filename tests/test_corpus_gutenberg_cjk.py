@@ -204,6 +204,8 @@ def test_utf16_with_a_byte_order_mark_and_what_is_not_utf16(tmp_path):
         f = tmp_path / f"{codec}.txt"
         f.write_bytes(bom + text.replace("\n", "\r\n").encode(codec))
         assert [r.text for r in read(f, src, 1 << 24)] == ref, codec
+        declared = SourceConfig(name="t", reader="text", paths=["x"], encoding="utf-16")
+        assert [r.text for r in read(f, declared, 1 << 24)] == ref, codec
     f = tmp_path / "nobom.txt"
     f.write_bytes(text.encode("utf-16-le"))
     (r,) = read(f, src, 1 << 24)

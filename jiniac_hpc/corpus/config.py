@@ -38,7 +38,7 @@ READER_DOCS = {
                  "title, table cell and appendix in reading order; TOC and ruby readings dropped; "
                  "LawNum/LawTitle/era date as metadata.", []),
     "squad": ("SQuAD-style JSON (JSQuAD): one document a data[].paragraphs[].context.", []),
-    "text": ("Plain text (UTF-8 or Shift_JIS; a binary file such as a PDF is bad input): one document a file, "
+    "text": ("Plain text (UTF-8, Shift_JIS, EUC-JP, ISO-2022-JP, HZ, UTF-16/32; a binary file such as a PDF is bad input): one document a file, "
              "blank-line block or line.", ["encoding", "doc_sep"]),
     "gutenberg": ("Project Gutenberg plain text of every era, its HTML edition (NNNN-h.htm, pgNNNN-images.html) or EPUB: "
                   "one document a book; PG header, credits, repeated title block and licence dropped as "
@@ -49,7 +49,7 @@ READER_DOCS = {
             "sentence joined.", []),
 }
 LANGS = ("ja", "en", "hi")
-ENCODINGS = ("auto", "utf-8", "cp932", "shift_jis", "cp1252", "latin-1")
+ENCODINGS = ("auto", "utf-8", "cp932", "shift_jis", "cp1252", "latin-1", "utf-16", "utf-32")
 FILTERS = ("length", "lang", "ja_ratio", "symbols", "repeated_lines")
 PII_TYPES = ("email", "ip", "card", "mynumber", "phone", "address", "person")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -88,9 +88,11 @@ class SourceConfig:
                                  "is read file by file (each file in it is an input, 'archive.zip::member').")
     lang: str = field("ja", doc=f"Language of the source: one of {list(LANGS)}.")
     text_field: str = field("text", doc="jsonl/parquet/hf_disk: the column holding the text.")
-    encoding: str = field("auto", doc="aozora/text/gutenberg: 'auto' (aozora/text: UTF-8, else Shift_JIS/cp932; "
-                                      "gutenberg: the header's or page's declared encoding, else UTF-8, else cp1252), or one of "
-                                      "'utf-8', 'cp932', 'shift_jis', 'cp1252', 'latin-1'.")
+    encoding: str = field("auto", doc="aozora/text/gutenberg: 'auto' (text: UTF-16/32, HZ, UTF-8, ISO-2022-JP, "
+                                      "Shift_JIS/cp932 or EUC-JP, told from the first 64 KiB; aozora: UTF-8, else "
+                                      "Shift_JIS/cp932; gutenberg: the header's or page's declared encoding, else a "
+                                      "guess), or one of 'utf-8', 'cp932', 'shift_jis', 'cp1252', 'latin-1', 'utf-16' "
+                                      "(a BOM tells the byte order), 'utf-32'.")
     doc_sep: Literal["file", "blank_line", "line"] = field(
         "blank_line", doc="text reader: one document per file, per blank-line block, or per line.")
     drop_roles: list[str] = field(
