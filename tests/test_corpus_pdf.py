@@ -393,3 +393,43 @@ def test_a_document_whose_pages_end_at_two_widths_joins_the_narrower_pages_lines
     assert "二　拒絶理由通知を受けた後第四十八条の七の規定による通知を受けた場合において、同条の規定により指定された" \
            "期間内にするとき。" in lines
     assert "HB4101" in lines           # a margin label in smaller type stays a line of its own
+
+
+OCR_SCAN = R / "netinfo_ocr_acrobat9_p1_trimmed.pdf"    # a scanned paper, Acrobat 9's OCR layer (render mode 3)
+
+
+def test_an_ocr_layer_is_read_and_marked_on_the_record():
+    """A scanned page whose text is Acrobat's OCR, drawn invisibly over the page image: the text is
+    kept, and the record says all of it is an OCR layer (a machine's guess: "Qllantificatioll")."""
+    (r,) = recs(OCR_SCAN)
+    assert r.error is None and r.text.startswith("数量化理論Ⅰ類の方法とその適用例\n")
+    assert "Qllantificatioll" in r.text                                   # what OCR makes of a page
+    assert r.meta == {"ocr_layer_pages": 1, "ocr_layer_chars": len(re.sub(r"\s", "", r.text))}
+
+
+def test_born_digital_pdfs_are_not_marked_as_ocr():
+    """No sample made from text (Word, FPDF, Ghostscript, cairo, LaTeX, InDesign) carries the mark."""
+    for path in sorted(R.glob("*.pdf")):
+        if path != OCR_SCAN:
+            assert not any(r.meta for r in recs(path)), path.name
+
+
+def test_text_under_an_image_is_an_ocr_layer_and_text_over_it_is_not(tmp_path):
+    """PDFs drawn here with matplotlib: a page-sized image with a line drawn before it (hidden under
+    it, as some scanners write their OCR text) and a line drawn after it (a slide's text on its
+    background picture)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    with matplotlib.rc_context({"pdf.fonttype": 42}):
+        fig = plt.figure(figsize=(4, 3))
+        fig.figimage(np.full((300, 400), 0.9), cmap="gray", vmin=0, vmax=1, zorder=1, resize=True)
+        fig.text(0.05, 0.6, "Under the scan.", fontsize=12, zorder=0)
+        fig.text(0.05, 0.3, "Over the picture.", fontsize=12, zorder=2)
+        fig.savefig(tmp_path / "p.pdf", dpi=100)
+        plt.close(fig)
+    (r,) = recs(tmp_path / "p.pdf")
+    assert r.text.splitlines() == ["Under the scan.", "Over the picture."]
+    assert r.meta == {"ocr_layer_pages": 1, "ocr_layer_chars": len("Underthescan.")}

@@ -48,8 +48,15 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
 - Kangxi radicals a font maps its ideographs to (⽉ for 月) and the presentation forms of vertical
   text (︒, ︵) become their characters (:data:`pdf_glyphs.FORMS`).
 
-A file that is not a PDF, cannot be parsed (broken, encrypted) or has no extractable text (a scan)
-becomes a bad-input record with the reason. ``nbytes`` is the file's size.
+A scanned page's OCR layer (text a recogniser wrote on the page image, drawn invisibly, or under
+the image, as ocrmypdf, Tesseract and Acrobat write it: :func:`pdf_glyphs.hidden_glyphs`) is read
+like other text but is a machine's guess at the page, often noisy: the record's ``meta`` says how
+much of it there is, ``ocr_layer_pages`` (pages with such lines) and ``ocr_layer_chars`` (the
+non-space characters of those lines in the text), so a corpus can keep, weigh or drop such
+documents; born-digital text has no such keys.
+
+A file that is not a PDF, cannot be parsed (broken, encrypted) or has no extractable text (a scan
+without an OCR layer) becomes a bad-input record with the reason. ``nbytes`` is the file's size.
 """
 from __future__ import annotations
 
@@ -61,15 +68,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator, Optional
 
-from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LAParams, LTChar, LTPage, LTTextLineVertical
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, archive_member, open_binary
-from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, text_lines, visible,
-                                                  with_subscripts)
+from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, Aggregator, hidden_glyphs, text_lines,
+                                                  visible, with_subscripts)
 
 # char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines.
 # all_texts: text inside figures is laid out too (FPDF 1.7 draws each page as one form XObject)
@@ -98,6 +104,7 @@ class _Line:
     right: float
     edge: Optional[float] = None   # vertical text: the bottom edge of this line's tier (段)
     column: Optional[tuple[float, float]] = None   # a prose column's left and right edges (multi-column page)
+    ocr: bool = False        # most of its glyphs are a scan's OCR layer (pdf_glyphs.hidden_glyphs)
 
 
 def _wide(c: str) -> bool:
@@ -126,6 +133,7 @@ def unspace(words: list[str], gaps: list[float]) -> str:
 def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, float]] = None) -> list[_Line]:
     """The page's text lines in pdfminer's reading order, margin line numbers taken out (counted as
     ``page_furniture``), glyphs off the page or drawn twice taken out (:func:`visible`)."""
+    hidden = hidden_glyphs(page)
     placed = with_subscripts(visible(text_lines(page), box, unread))
     body = [c for ln, items in placed if not isinstance(ln, LTTextLineVertical)
             for c in items if isinstance(c, LTChar) and not c.get_text().isspace() and not c.get_text().isdigit()]
@@ -175,7 +183,8 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
         half = size / 2 if stacked else 0.0
         out.append(_Line(unspace(words, gaps).translate(FORMS), vertical, ln.y1, ln.y0,
                          last.y0 if vertical else last.x1, size,
-                         min(c.x0 for c in glyphs) - half, max(c.x1 for c in glyphs) + half))
+                         min(c.x0 for c in glyphs) - half, max(c.x1 for c in glyphs) + half,
+                         ocr=2 * sum(id(c) in hidden for c in glyphs) > len(glyphs)))
     if sum(len(x.text) for x in out if x.vertical) > sum(len(x.text) for x in out if not x.vertical):
         out = _vertical_order(out)
     elif any(x.vertical for x in out):
@@ -302,22 +311,25 @@ def drop_furniture(pages: list[tuple[list[_Line], float]], unread: Counter) -> l
     return body
 
 
-def pdf_text(path: Path) -> tuple[str, Counter]:
-    """The document text of a PDF and what was left out, by reason. Raises on unreadable PDFs."""
+def pdf_text(path: Path) -> tuple[str, Counter, Counter]:
+    """The document text of a PDF, what was left out, by reason, and how much of the text is a
+    scan's OCR layer (``ocr_layer_pages``, ``ocr_layer_chars``). Raises on unreadable PDFs."""
     unread: Counter = Counter()
+    ocr: Counter = Counter()
     pages = []   # (lines, page height)
     for page, box in _pages(path):
         lines = _page_lines(page, unread, box)
         _prose_columns(lines)
         pages.append((lines, page.height))
-    return join_lines(drop_furniture(pages, unread), unread), unread
+        ocr["ocr_layer_pages"] += any(x.ocr for x in lines)
+    return join_lines(drop_furniture(pages, unread), unread, ocr), unread, ocr
 
 
 def _pages(path: Path) -> Iterator[tuple[LTPage, Optional[tuple[float, float, float, float]]]]:
     """pdfminer's layout of each page (as ``extract_pages`` gives it) with the page's crop box in the
     layout's coordinates (None on a rotated page, whose layout pdfminer turns)."""
     resources = PDFResourceManager()
-    device = PDFPageAggregator(resources, laparams=LAParams(**LAPARAMS))
+    device = Aggregator(resources, laparams=LAParams(**LAPARAMS))
     interpreter = PDFPageInterpreter(resources, device)
     with (open(path, "rb") if archive_member(path) is None else io.BytesIO(open_binary(path).read())) as fh:
         for page in PDFPage.get_pages(fh):       # (pdfminer seeks: an archive's member is read whole)
@@ -328,10 +340,11 @@ def _pages(path: Path) -> Iterator[tuple[LTPage, Optional[tuple[float, float, fl
             yield device.get_result(), box
 
 
-def join_lines(body: list[_Line], unread: Counter) -> str:
+def join_lines(body: list[_Line], unread: Counter, ocr: Optional[Counter] = None) -> str:
     """The document text from its lines in reading order: a line broken at the block's (or its
     column's) edge goes on with the next one, see the module docstring; unmapped and private-use
-    glyphs are dropped and counted in ``unread``."""
+    glyphs are dropped and counted in ``unread``, the characters an OCR layer's lines put in the
+    text in ``ocr['ocr_layer_chars']``."""
     # the text block's far edge, per writing direction: where most full lines of the document end
     far = {}
     for v in (False, True):
@@ -366,6 +379,8 @@ def join_lines(body: list[_Line], unread: Counter) -> str:
                 text = text.strip() if strip else text
         if not text.strip():      # (a line of unmapped glyphs and the spaces between them)
             continue
+        if ln.ocr and ocr is not None:
+            ocr["ocr_layer_chars"] += len(re.sub(r"\s", "", text))
         # (a line set in another size does not go on the sentence: a heading, a footnote)
         if joining and not _ITEM.match(text) and abs(ln.size - last.size) <= 0.15 * ln.size:
             prev = paragraphs[-1]
@@ -439,7 +454,7 @@ def read_pdf(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         yield Record(1, None, "not a PDF (no %PDF- header in the first 1024 bytes)", size)
         return
     try:
-        text, unread = pdf_text(path)
+        text, unread, ocr = pdf_text(path)
     except Exception as e:   # pdfminer raises its own syntax, encryption and EOF errors, and others
         kind = type(e).__name__
         why = "encrypted (a password is needed)" if "Password" in kind or "Encrypt" in kind else "unreadable"
@@ -459,4 +474,5 @@ def read_pdf(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     if len(text.encode("utf-8")) > limit:
         yield Record(1, None, f"document text larger than max_record_bytes={limit}", size)
         return
-    yield Record(1, text, None, size, unread={k: v for k, v in unread.items() if v})
+    yield Record(1, text, None, size, meta={k: v for k, v in ocr.items() if v},
+                 unread={k: v for k, v in unread.items() if v})
