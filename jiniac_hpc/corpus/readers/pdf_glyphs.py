@@ -5,7 +5,7 @@
 - ``text_lines``: the text lines of a page, those inside figures and those pdfminer left outside
   every box included;
 - ``visible``: glyphs off the page or drawn twice taken out, and counted;
-- ``Aggregator`` and ``hidden_glyphs``: the glyphs of an OCR layer, text a scanned page carries
+- ``Aggregator`` and ``hidden_glyphs``: the glyphs of an OCR layer, the text a scanned page carries
   that its reader does not see;
 - ``with_subscripts``: a small glyph drawn after its line put back where it sits;
 - ``FORMS``: characters fonts give in a form the text does not mean (Kangxi radicals, vertical
@@ -171,9 +171,12 @@ class Aggregator(PDFPageAggregator):
 
 
 def hidden_glyphs(page: LTPage) -> set[int]:
-    """The ids of the glyphs of a scanned page's OCR layer: on a page that images cover at least
-    half of (a scan, in one image or in strips), the glyphs drawn invisibly or under an image drawn
-    after them. Invisible text on a page without a scan is not taken for OCR."""
+    """The ids of the glyphs of a scanned page's OCR layer: on a page that carries a scan (an opaque
+    image the size of the page), the glyphs drawn invisibly or drawn before the scan, under it.
+
+    A picture that does not fill the page (a photo on a slide, which may overflow the page, its
+    clip unknown to pdfminer) or that has a transparency mask (a slide's overlay) hides nothing,
+    and invisible text on a page without a scan is not taken for OCR."""
     images: list[LTImage] = []
     glyphs: list[LTChar] = []
 
@@ -187,14 +190,12 @@ def hidden_glyphs(page: LTPage) -> set[int]:
                 walk(item)
 
     walk(page)
-    area = sum(max(0.0, min(im.x1, page.x1) - max(im.x0, page.x0)) * max(0.0, min(im.y1, page.y1) - max(im.y0, page.y0))
-               for im in images)
-    if not glyphs or 2 * area < page.width * page.height:
+    tol = 0.02 * max(page.width, page.height)
+    scans = [im for im in images
+             if not any(k in im.stream.attrs for k in ("SMask", "Mask", "ImageMask"))
+             and im.x0 >= page.x0 - tol and im.y0 >= page.y0 - tol and im.x1 <= page.x1 + tol and im.y1 <= page.y1 + tol
+             and im.width * im.height >= 0.9 * page.width * page.height]
+    if not scans:
         return set()
-
-    def under(c: LTChar) -> bool:
-        x, y = (c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2
-        return any(getattr(im, "order", -1) > getattr(c, "order", -1) and im.x0 <= x <= im.x1 and im.y0 <= y <= im.y1
-                   for im in images)
-
-    return {id(c) for c in glyphs if getattr(c, "invisible", False) or under(c)}
+    last = max(getattr(im, "order", -1) for im in scans)
+    return {id(c) for c in glyphs if getattr(c, "invisible", False) or getattr(c, "order", last) < last}
