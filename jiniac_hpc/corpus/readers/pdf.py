@@ -28,10 +28,13 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   ``_prose_columns``; for vertical text, the bottom edge of its tier) and does not end a sentence
   is joined with the next one (a horizontal line only if it also starts in the left half of the
   block: a right-aligned 「以上」 is not prose; and not with a next line that starts a numbered
-  item, "８　午前…", "(4)", "第４　", "イ　", "(ｳ)", or one set in another size: a heading
-  before its paragraph, a footnote after a page's last line),
+  item, "８　午前…", "(4)", "第４　", "八　", "イ　", "(ｳ)", or one set in another size: a heading
+  before its paragraph, a footnote after a page's last line; nor a table of contents' entry, its
+  dot leader and page, or a table's row of figures, ``_complete``),
   across pages too, in documents where at least a fifth of the lines reach that edge and sentences
-  end at least once every ten lines (justified prose: a poem's long line stays a line); so is a line
+  end at least once every ten lines (justified prose: a poem's long line stays a line), or, failing
+  that, where the lines of the line's own size do (a statute's articles, with an appendix of forms
+  in another size that hold more lines, all short: ``_prose_sizes``); so is a line
   that reaches the right edge of an indented block narrower than the body (a ruling's 主文), where
   another line of the block ends too and the item goes on to end a sentence (``_block_full``);
 - glyphs without a Unicode mapping (``(cid:N)``, or U+FFFD where the font's ToUnicode map says
@@ -63,10 +66,11 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from pdfminer.layout import LAParams, LTChar, LTPage, LTTextLineVertical
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
@@ -84,9 +88,15 @@ BAND = 0.1                   # top/bottom share of the page where page numbers a
 _PAGENO = re.compile(r"^[-－‐–—(（\[［]?\s*[0-9０-９]{1,4}\s*(?:/\s*[0-9]{1,4})?\s*[-－‐–—)）\]］]?$")
 _SENTENCE_END = tuple("。．.！？!?")
 _ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")
-# a numbered item or heading starts its own line ("８　午前１２時６分", "(4) したがって", "第４　結論")
-_ITEM = re.compile(r"^([0-9０-９]{1,3}|[（(][0-9０-９]{1,3}[）)]|第[0-9０-９一二三四五六七八九十]{1,3}"
+# a numbered item or heading starts its own line ("８　午前１２時６分", "(4) したがって", "第４　結論",
+# a statute's "八　法第…")
+_ITEM = re.compile(r"^([0-9０-９]{1,3}|[一二三四五六七八九十百]{1,4}|[（(][0-9０-９]{1,3}[）)]|第[0-9０-９一二三四五六七八九十]{1,3}"
                    r"|[ア-ン]|[（(][ア-ンｱ-ﾝ][）)])[\s\u3000]")     # and "イ　", "(ｳ) ": items in kana
+# lines that are complete though they reach the edge: a table of contents' entry (a dot leader, then
+# the page: "２．調査概要 ........ 1", "（２）旅行前支出 ･････ 14", "2-1. … - 3 -") and a table's row
+# of figures ("世帯年収（平均：万円） 614 589 598 604 628")
+_TOC_ENTRY = re.compile(r"[.．･・…‥]{4,}\s*[-－]?\s*[0-9０-９ivxIVX]{1,4}\s*[-－]?\s*$")
+_FIGURE = re.compile(r"^[-+−▲△(（]?[0-9０-９][0-9０-９,，.．]*[%％)）]?$|^[…―－-]$")
 # glyphs that carry no character, dropped and counted (reason), the line stripped after (strip)
 _NO_CHARACTER = ((CID, "unmapped_glyph", False), (PUA, "private_use_glyph", True), (CONTROL, "control_char", True))
 _KANA_KANJI = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
@@ -364,10 +374,7 @@ def join_lines(body: list[_Line], unread: Counter, ocr: Optional[Counter] = None
         left, right = ln.column or (near, far[False])
         return ln.end >= right - 1.5 * ln.size and ln.left <= (left + right) / 2
 
-    # justified prose, not verse or a list: a fifth of the lines are full and sentences end (a
-    # ruling's sentences run to five lines and more)
-    n_ends = sum(len(_ENDS.findall(ln.text)) for ln in body)
-    prose = 5 * sum(map(full, body)) >= len(body) and 10 * n_ends >= len(body)
+    prose = _prose_sizes(body, full)
     paragraphs: list[str] = []
     joining, last = False, None
     for i, ln in enumerate(body):
@@ -387,10 +394,43 @@ def join_lines(body: list[_Line], unread: Counter, ocr: Optional[Counter] = None
             paragraphs[-1] = prev + ("" if _wide(prev[-1]) or _wide(text[0]) else " ") + text
         else:
             paragraphs.append(text)
-        joining = prose and not text.endswith(_SENTENCE_END) \
+        joining = prose(ln.size) and not text.endswith(_SENTENCE_END) and not _complete(text) \
             and (full(ln) or _block_full(body, i, far.get(False, near) - near))
         last = ln
     return "\n".join(paragraphs)
+
+
+def _complete(text: str) -> bool:
+    """A line that does not go on in the next one, though it may reach the block's edge: a table
+    of contents' entry, or a table's row: three figures or more, two thirds of its words or more."""
+    words = text.split()
+    figures = sum(1 for w in words if _FIGURE.match(w))
+    return bool(_TOC_ENTRY.search(text)) or (figures >= 3 and 3 * figures >= 2 * len(words))
+
+
+def _prose_sizes(body: list[_Line], full) -> Callable[[float], bool]:
+    """Whether lines set in a size are justified prose, not verse or a list: a fifth of the lines
+    are full and sentences end at least once every ten lines (a ruling's sentences run to five lines
+    and more). The document's lines are taken together, and if they fail, the lines of each size
+    (within a tenth) alone: a statute's articles set in one size pass, though the forms of its
+    appendix (様式), set in another, hold more lines, all of them short."""
+    def passes(lines: int, n_full: int, n_ends: int) -> bool:
+        return 5 * n_full >= lines and 10 * n_ends >= lines
+
+    stats = sorted((ln.size, full(ln), len(_ENDS.findall(ln.text))) for ln in body)
+    if passes(len(stats), sum(x[1] for x in stats), sum(x[2] for x in stats)):
+        return lambda size: True
+    sizes = [x[0] for x in stats]
+    fulls, ends = [0], [0]         # running counts over the lines sorted by size
+    for _, f, e in stats:
+        fulls.append(fulls[-1] + f)
+        ends.append(ends[-1] + e)
+    prose = set()
+    for size in set(sizes):
+        lo, hi = bisect_left(sizes, 0.9 * size), bisect_right(sizes, 1.1 * size)
+        if passes(hi - lo, fulls[hi] - fulls[lo], ends[hi] - ends[lo]):
+            prose.add(size)
+    return lambda size: size in prose
 
 
 def _justified_edge(lines: list[_Line], p90: float) -> Optional[float]:
