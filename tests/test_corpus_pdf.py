@@ -131,6 +131,10 @@ def test_unspace_measured_gaps():
     assert unspace(list("裁判長裁判官山田太郎"), [0.5] * 5 + [2.0] + [0.5] * 3) == "裁判長裁判官　山田太郎"
     assert unspace(["内閣は、", "道路交通法"], [0.1]) == "内閣は、道路交通法"   # an artefact gap goes
     assert unspace(["第１", "請求"], [1.08]) == "第１　請求" and unspace(["(1)", "当事者"], [1.0]) == "(1) 当事者"
+    assert unspace(list("２０２４年７月２日"), [1.0] * 8) == "２０２４年７月２日"         # a date spaced out
+    assert unspace(["リスク管理", "５", "５"], [1.0, 1.0]) == "リスク管理　５　５"        # a table's row
+    assert unspace(["期間前", "２", "45,300", "円", "70,727", "円"], [1.5, 1.0, 0.3, 1.0, 0.3]) == \
+        "期間前　２ 45,300 円 70,727 円"
 
 
 def test_running_heads_and_page_numbers():

@@ -12,10 +12,10 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   of the page) and running headers/footers (a line in those bands that repeats, digits aside, on at
   least half of the pages, and on two or more; not a sentence ending in 。);
 - gaps between two Japanese (wide) characters are measured: in letter-spaced lines
-  (``裁 判 長 裁 判 官　山 田 太 郎``, mostly one-character words) the letters of a field are joined
-  and a gap clearly wider than its neighbour (a field break) becomes one ``　``; elsewhere a gap under
-  half a glyph is a layout artefact and goes, a wider one becomes ``　``. Other gaps become one space
-  (whitespace is not counted as content);
+  (``裁 判 長 裁 判 官　山 田 太 郎``, a date ``２ ０ ２ ４ 年 ７ 月``: mostly one-character words) the
+  letters of a field are joined and a gap clearly wider than its neighbour (a field break) becomes
+  one ``　``; elsewhere a gap under half a glyph is a layout artefact and goes, a wider one becomes
+  ``　``. Other gaps become one space (whitespace is not counted as content);
 - a small glyph that pdfminer put at a line's end or on a line of its own (a party's subscript,
   "Ｙ₁", drawn after its line) goes back after the glyph it follows in the line that holds it
   (:func:`pdf_glyphs.with_subscripts`);
@@ -124,7 +124,11 @@ def _wide(c: str) -> bool:
 def unspace(words: list[str], gaps: list[float]) -> str:
     """One line from its words and the gaps between them (in glyph sizes); see the module docstring."""
     singles = sum(1 for w in words if len(w) == 1 and _KANA_KANJI.match(w))
-    spaced = singles >= 2 and 2 * singles >= len(words)
+    # a date spaced out, "２　０　２　４　年　７　月　２　日": its full-width digits count too, three
+    # or more of them with two kana or kanji alone (not a table's row: "リスク管理　５　５",
+    # "期間前　２ 45,300 円 70,727 円")
+    digits = sum(1 for w in words if len(w) == 1 and "０" <= w <= "９")
+    spaced = singles >= 2 and 2 * (singles + (digits if digits >= 3 else 0)) >= len(words)
     # in a letter-spaced line, a field break is a gap clearly wider than a neighbouring gap; the
     # letters of one field share one spacing (同 訴 訟 代 理 人…士 <break> 重 冨 貴 光)
     breaks = [any(gap > 1.3 * gaps[j] + 0.2 for j in (i - 1, i + 1) if 0 <= j < len(gaps))
