@@ -131,6 +131,10 @@ def test_unspace_measured_gaps():
     assert unspace(list("裁判長裁判官山田太郎"), [0.5] * 5 + [2.0] + [0.5] * 3) == "裁判長裁判官　山田太郎"
     assert unspace(["内閣は、", "道路交通法"], [0.1]) == "内閣は、道路交通法"   # an artefact gap goes
     assert unspace(["第１", "請求"], [1.08]) == "第１　請求" and unspace(["(1)", "当事者"], [1.0]) == "(1) 当事者"
+    assert unspace(list("２０２４年７月２日"), [1.0] * 8) == "２０２４年７月２日"         # a date spaced out
+    assert unspace(["リスク管理", "５", "５"], [1.0, 1.0]) == "リスク管理　５　５"        # a table's row
+    assert unspace(["期間前", "２", "45,300", "円", "70,727", "円"], [1.5, 1.0, 0.3, 1.0, 0.3]) == \
+        "期間前　２ 45,300 円 70,727 円"
 
 
 def test_running_heads_and_page_numbers():
@@ -393,3 +397,78 @@ def test_a_document_whose_pages_end_at_two_widths_joins_the_narrower_pages_lines
     assert "二　拒絶理由通知を受けた後第四十八条の七の規定による通知を受けた場合において、同条の規定により指定された" \
            "期間内にするとき。" in lines
     assert "HB4101" in lines           # a margin label in smaller type stays a line of its own
+
+
+OCR_SCAN = R / "netinfo_ocr_acrobat9_p1_trimmed.pdf"    # a scanned paper, Acrobat 9's OCR layer (render mode 3)
+
+
+def test_an_ocr_layer_is_read_and_marked_on_the_record():
+    """A scanned page whose text is Acrobat's OCR, drawn invisibly over the page image: the text is
+    kept, and the record says all of it is an OCR layer (a machine's guess: "Qllantificatioll")."""
+    (r,) = recs(OCR_SCAN)
+    assert r.error is None and r.text.startswith("数量化理論Ⅰ類の方法とその適用例\n")
+    assert "Qllantificatioll" in r.text                                   # what OCR makes of a page
+    assert r.meta == {"ocr_layer_pages": 1, "ocr_layer_chars": len(re.sub(r"\s", "", r.text))}
+
+
+def test_born_digital_pdfs_are_not_marked_as_ocr():
+    """No sample made from text (Word, FPDF, Ghostscript, cairo, LaTeX, InDesign) carries the mark."""
+    for path in sorted(R.glob("*.pdf")):
+        if path != OCR_SCAN:
+            assert not any(r.meta for r in recs(path)), path.name
+
+
+def test_text_under_an_image_is_an_ocr_layer_and_text_over_it_is_not(tmp_path):
+    """PDFs drawn here with matplotlib: a page-sized image with a line drawn before it (hidden under
+    it, as some scanners write their OCR text) and a line drawn after it (a slide's text on its
+    background picture)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    with matplotlib.rc_context({"pdf.fonttype": 42}):
+        fig = plt.figure(figsize=(4, 3))
+        fig.figimage(np.full((300, 400), 0.9), cmap="gray", vmin=0, vmax=1, zorder=1, resize=True)
+        fig.text(0.05, 0.6, "Under the scan.", fontsize=12, zorder=0)
+        fig.text(0.05, 0.3, "Over the picture.", fontsize=12, zorder=2)
+        fig.savefig(tmp_path / "p.pdf", dpi=100)
+        plt.close(fig)
+    (r,) = recs(tmp_path / "p.pdf")
+    assert r.text.splitlines() == ["Under the scan.", "Over the picture."]
+    assert r.meta == {"ocr_layer_pages": 1, "ocr_layer_chars": len("Underthescan.")}
+
+
+STATUTE_FORMS = R / "egov_fueiho_kisoku_p29_48_50_trimmed.pdf"   # a statute's 附則 page and two pages of its 様式
+
+
+def test_a_statute_whose_forms_outnumber_its_full_lines_joins_its_wrapped_lines():
+    """Fewer than a fifth of this statute's lines reach the edge: the forms of its appendix, set in
+    9 pt, hold more lines than its 8 pt provisions, all of them short. The provisions alone are
+    prose, and their wrapped lines are joined; the forms' cells and a provision's items stay lines."""
+    lines = recs(STATUTE_FORMS)[0].text.splitlines()
+    assert "この規則は、金融商品取引法等の一部を改正する法律（平成二十一年法律第五十八号）の施行の日" \
+           "（平成二十二年四月一日）から施行する。" in lines
+    assert "附　則（平成二二年七月九日国家公安委員会規則第四号）" in lines
+    assert "一略" in lines and any(x.startswith("二　第一条中警備業の要件に関する規則第二条") for x in lines)
+    assert ["合併後消滅する風俗営", "業者又は特定遊興飲食", "店営業者たる法人の名称"] == \
+        lines[lines.index("合併後消滅する風俗営"):lines.index("合併後消滅する風俗営") + 3]
+
+
+def test_a_statute_s_items_and_a_table_of_contents_stay_lines():
+    """A statute's item "八　法第…" starts its own line like "８　" does; a table of contents' entry
+    (a dot leader, then the page) and a table's row of figures reach the edge but do not go on."""
+    def line(text, top, end=540.0):
+        return _Line(text, False, top, top - 10.5, end, 10.5, 50.0, end)
+
+    body = [line("第一条　この規則は、次に掲げる届出書を提出する場合に適用するものとし、その届出書は次のとお", 800),
+            line("りとする。", 785, 105.0),
+            line("七　法第二十七条第二項に規定する届出書のうち、営業の廃止又は変更に係るもの", 770),
+            line("八　法第三十一条の七第一項に規定する届出書", 755, 280.0),
+            line("２．調査概要 ........................................ 1", 740),
+            line("３．調査項目 ........................................ 2", 725),
+            line("世帯年収（平均：万円） 614 589 598 604 628", 710),
+            line("家族人数３人以下の割合（％） 57.7 58.8 62.6 71.6 64.9", 695)]
+    assert join_lines(body, Counter()).splitlines() == [
+        "第一条　この規則は、次に掲げる届出書を提出する場合に適用するものとし、その届出書は次のとおりとする。",
+        *(x.text for x in body[2:])]

@@ -12,10 +12,10 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   of the page) and running headers/footers (a line in those bands that repeats, digits aside, on at
   least half of the pages, and on two or more; not a sentence ending in 。);
 - gaps between two Japanese (wide) characters are measured: in letter-spaced lines
-  (``裁 判 長 裁 判 官　山 田 太 郎``, mostly one-character words) the letters of a field are joined
-  and a gap clearly wider than its neighbour (a field break) becomes one ``　``; elsewhere a gap under
-  half a glyph is a layout artefact and goes, a wider one becomes ``　``. Other gaps become one space
-  (whitespace is not counted as content);
+  (``裁 判 長 裁 判 官　山 田 太 郎``, a date ``２ ０ ２ ４ 年 ７ 月``: mostly one-character words) the
+  letters of a field are joined and a gap clearly wider than its neighbour (a field break) becomes
+  one ``　``; elsewhere a gap under half a glyph is a layout artefact and goes, a wider one becomes
+  ``　``. Other gaps become one space (whitespace is not counted as content);
 - a small glyph that pdfminer put at a line's end or on a line of its own (a party's subscript,
   "Ｙ₁", drawn after its line) goes back after the glyph it follows in the line that holds it
   (:func:`pdf_glyphs.with_subscripts`);
@@ -28,10 +28,13 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   ``_prose_columns``; for vertical text, the bottom edge of its tier) and does not end a sentence
   is joined with the next one (a horizontal line only if it also starts in the left half of the
   block: a right-aligned 「以上」 is not prose; and not with a next line that starts a numbered
-  item, "８　午前…", "(4)", "第４　", "イ　", "(ｳ)", or one set in another size: a heading
-  before its paragraph, a footnote after a page's last line),
+  item, "８　午前…", "(4)", "第４　", "八　", "イ　", "(ｳ)", or one set in another size: a heading
+  before its paragraph, a footnote after a page's last line; nor a table of contents' entry, its
+  dot leader and page, or a table's row of figures, ``_complete``),
   across pages too, in documents where at least a fifth of the lines reach that edge and sentences
-  end at least once every ten lines (justified prose: a poem's long line stays a line); so is a line
+  end at least once every ten lines (justified prose: a poem's long line stays a line), or, failing
+  that, where the lines of the line's own size do (a statute's articles, with an appendix of forms
+  in another size that hold more lines, all short: ``_prose_sizes``); so is a line
   that reaches the right edge of an indented block narrower than the body (a ruling's 主文), where
   another line of the block ends too and the item goes on to end a sentence (``_block_full``);
 - glyphs without a Unicode mapping (``(cid:N)``, or U+FFFD where the font's ToUnicode map says
@@ -48,28 +51,35 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
 - Kangxi radicals a font maps its ideographs to (⽉ for 月) and the presentation forms of vertical
   text (︒, ︵) become their characters (:data:`pdf_glyphs.FORMS`).
 
-A file that is not a PDF, cannot be parsed (broken, encrypted) or has no extractable text (a scan)
-becomes a bad-input record with the reason. ``nbytes`` is the file's size.
+A scanned page's OCR layer (text a recogniser wrote on the page image, drawn invisibly, or under
+the image, as ocrmypdf, Tesseract and Acrobat write it: :func:`pdf_glyphs.hidden_glyphs`) is read
+like other text but is a machine's guess at the page, often noisy: the record's ``meta`` says how
+much of it there is, ``ocr_layer_pages`` (pages with such lines) and ``ocr_layer_chars`` (the
+non-space characters of those lines in the text), so a corpus can keep, weigh or drop such
+documents; born-digital text has no such keys.
+
+A file that is not a PDF, cannot be parsed (broken, encrypted) or has no extractable text (a scan
+without an OCR layer) becomes a bad-input record with the reason. ``nbytes`` is the file's size.
 """
 from __future__ import annotations
 
 import io
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
-from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LAParams, LTChar, LTPage, LTTextLineVertical
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, archive_member, open_binary
-from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, text_lines, visible,
-                                                  with_subscripts)
+from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, Aggregator, hidden_glyphs, text_lines,
+                                                  visible, with_subscripts)
 
 # char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines.
 # all_texts: text inside figures is laid out too (FPDF 1.7 draws each page as one form XObject)
@@ -78,9 +88,15 @@ BAND = 0.1                   # top/bottom share of the page where page numbers a
 _PAGENO = re.compile(r"^[-－‐–—(（\[［]?\s*[0-9０-９]{1,4}\s*(?:/\s*[0-9]{1,4})?\s*[-－‐–—)）\]］]?$")
 _SENTENCE_END = tuple("。．.！？!?")
 _ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")
-# a numbered item or heading starts its own line ("８　午前１２時６分", "(4) したがって", "第４　結論")
-_ITEM = re.compile(r"^([0-9０-９]{1,3}|[（(][0-9０-９]{1,3}[）)]|第[0-9０-９一二三四五六七八九十]{1,3}"
+# a numbered item or heading starts its own line ("８　午前１２時６分", "(4) したがって", "第４　結論",
+# a statute's "八　法第…")
+_ITEM = re.compile(r"^([0-9０-９]{1,3}|[一二三四五六七八九十百]{1,4}|[（(][0-9０-９]{1,3}[）)]|第[0-9０-９一二三四五六七八九十]{1,3}"
                    r"|[ア-ン]|[（(][ア-ンｱ-ﾝ][）)])[\s\u3000]")     # and "イ　", "(ｳ) ": items in kana
+# lines that are complete though they reach the edge: a table of contents' entry (a dot leader, then
+# the page: "２．調査概要 ........ 1", "（２）旅行前支出 ･････ 14", "2-1. … - 3 -") and a table's row
+# of figures ("世帯年収（平均：万円） 614 589 598 604 628")
+_TOC_ENTRY = re.compile(r"[.．･・…‥]{4,}\s*[-－]?\s*[0-9０-９ivxIVX]{1,4}\s*[-－]?\s*$")
+_FIGURE = re.compile(r"^[-+−▲△(（]?[0-9０-９][0-9０-９,，.．]*[%％)）]?$|^[…―－-]$")
 # glyphs that carry no character, dropped and counted (reason), the line stripped after (strip)
 _NO_CHARACTER = ((CID, "unmapped_glyph", False), (PUA, "private_use_glyph", True), (CONTROL, "control_char", True))
 _KANA_KANJI = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
@@ -98,6 +114,7 @@ class _Line:
     right: float
     edge: Optional[float] = None   # vertical text: the bottom edge of this line's tier (段)
     column: Optional[tuple[float, float]] = None   # a prose column's left and right edges (multi-column page)
+    ocr: bool = False        # most of its glyphs are a scan's OCR layer (pdf_glyphs.hidden_glyphs)
 
 
 def _wide(c: str) -> bool:
@@ -107,7 +124,11 @@ def _wide(c: str) -> bool:
 def unspace(words: list[str], gaps: list[float]) -> str:
     """One line from its words and the gaps between them (in glyph sizes); see the module docstring."""
     singles = sum(1 for w in words if len(w) == 1 and _KANA_KANJI.match(w))
-    spaced = singles >= 2 and 2 * singles >= len(words)
+    # a date spaced out, "２　０　２　４　年　７　月　２　日": its full-width digits count too, three
+    # or more of them with two kana or kanji alone (not a table's row: "リスク管理　５　５",
+    # "期間前　２ 45,300 円 70,727 円")
+    digits = sum(1 for w in words if len(w) == 1 and "０" <= w <= "９")
+    spaced = singles >= 2 and 2 * (singles + (digits if digits >= 3 else 0)) >= len(words)
     # in a letter-spaced line, a field break is a gap clearly wider than a neighbouring gap; the
     # letters of one field share one spacing (同 訴 訟 代 理 人…士 <break> 重 冨 貴 光)
     breaks = [any(gap > 1.3 * gaps[j] + 0.2 for j in (i - 1, i + 1) if 0 <= j < len(gaps))
@@ -126,6 +147,7 @@ def unspace(words: list[str], gaps: list[float]) -> str:
 def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, float]] = None) -> list[_Line]:
     """The page's text lines in pdfminer's reading order, margin line numbers taken out (counted as
     ``page_furniture``), glyphs off the page or drawn twice taken out (:func:`visible`)."""
+    hidden = hidden_glyphs(page)
     placed = with_subscripts(visible(text_lines(page), box, unread))
     body = [c for ln, items in placed if not isinstance(ln, LTTextLineVertical)
             for c in items if isinstance(c, LTChar) and not c.get_text().isspace() and not c.get_text().isdigit()]
@@ -175,7 +197,8 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
         half = size / 2 if stacked else 0.0
         out.append(_Line(unspace(words, gaps).translate(FORMS), vertical, ln.y1, ln.y0,
                          last.y0 if vertical else last.x1, size,
-                         min(c.x0 for c in glyphs) - half, max(c.x1 for c in glyphs) + half))
+                         min(c.x0 for c in glyphs) - half, max(c.x1 for c in glyphs) + half,
+                         ocr=2 * sum(id(c) in hidden for c in glyphs) > len(glyphs)))
     if sum(len(x.text) for x in out if x.vertical) > sum(len(x.text) for x in out if not x.vertical):
         out = _vertical_order(out)
     elif any(x.vertical for x in out):
@@ -302,22 +325,25 @@ def drop_furniture(pages: list[tuple[list[_Line], float]], unread: Counter) -> l
     return body
 
 
-def pdf_text(path: Path) -> tuple[str, Counter]:
-    """The document text of a PDF and what was left out, by reason. Raises on unreadable PDFs."""
+def pdf_text(path: Path) -> tuple[str, Counter, Counter]:
+    """The document text of a PDF, what was left out, by reason, and how much of the text is a
+    scan's OCR layer (``ocr_layer_pages``, ``ocr_layer_chars``). Raises on unreadable PDFs."""
     unread: Counter = Counter()
+    ocr: Counter = Counter()
     pages = []   # (lines, page height)
     for page, box in _pages(path):
         lines = _page_lines(page, unread, box)
         _prose_columns(lines)
         pages.append((lines, page.height))
-    return join_lines(drop_furniture(pages, unread), unread), unread
+        ocr["ocr_layer_pages"] += any(x.ocr for x in lines)
+    return join_lines(drop_furniture(pages, unread), unread, ocr), unread, ocr
 
 
 def _pages(path: Path) -> Iterator[tuple[LTPage, Optional[tuple[float, float, float, float]]]]:
     """pdfminer's layout of each page (as ``extract_pages`` gives it) with the page's crop box in the
     layout's coordinates (None on a rotated page, whose layout pdfminer turns)."""
     resources = PDFResourceManager()
-    device = PDFPageAggregator(resources, laparams=LAParams(**LAPARAMS))
+    device = Aggregator(resources, laparams=LAParams(**LAPARAMS))
     interpreter = PDFPageInterpreter(resources, device)
     with (open(path, "rb") if archive_member(path) is None else io.BytesIO(open_binary(path).read())) as fh:
         for page in PDFPage.get_pages(fh):       # (pdfminer seeks: an archive's member is read whole)
@@ -328,10 +354,11 @@ def _pages(path: Path) -> Iterator[tuple[LTPage, Optional[tuple[float, float, fl
             yield device.get_result(), box
 
 
-def join_lines(body: list[_Line], unread: Counter) -> str:
+def join_lines(body: list[_Line], unread: Counter, ocr: Optional[Counter] = None) -> str:
     """The document text from its lines in reading order: a line broken at the block's (or its
     column's) edge goes on with the next one, see the module docstring; unmapped and private-use
-    glyphs are dropped and counted in ``unread``."""
+    glyphs are dropped and counted in ``unread``, the characters an OCR layer's lines put in the
+    text in ``ocr['ocr_layer_chars']``."""
     # the text block's far edge, per writing direction: where most full lines of the document end
     far = {}
     for v in (False, True):
@@ -351,10 +378,7 @@ def join_lines(body: list[_Line], unread: Counter) -> str:
         left, right = ln.column or (near, far[False])
         return ln.end >= right - 1.5 * ln.size and ln.left <= (left + right) / 2
 
-    # justified prose, not verse or a list: a fifth of the lines are full and sentences end (a
-    # ruling's sentences run to five lines and more)
-    n_ends = sum(len(_ENDS.findall(ln.text)) for ln in body)
-    prose = 5 * sum(map(full, body)) >= len(body) and 10 * n_ends >= len(body)
+    prose = _prose_sizes(body, full)
     paragraphs: list[str] = []
     joining, last = False, None
     for i, ln in enumerate(body):
@@ -366,16 +390,51 @@ def join_lines(body: list[_Line], unread: Counter) -> str:
                 text = text.strip() if strip else text
         if not text.strip():      # (a line of unmapped glyphs and the spaces between them)
             continue
+        if ln.ocr and ocr is not None:
+            ocr["ocr_layer_chars"] += len(re.sub(r"\s", "", text))
         # (a line set in another size does not go on the sentence: a heading, a footnote)
         if joining and not _ITEM.match(text) and abs(ln.size - last.size) <= 0.15 * ln.size:
             prev = paragraphs[-1]
             paragraphs[-1] = prev + ("" if _wide(prev[-1]) or _wide(text[0]) else " ") + text
         else:
             paragraphs.append(text)
-        joining = prose and not text.endswith(_SENTENCE_END) \
+        joining = prose(ln.size) and not text.endswith(_SENTENCE_END) and not _complete(text) \
             and (full(ln) or _block_full(body, i, far.get(False, near) - near))
         last = ln
     return "\n".join(paragraphs)
+
+
+def _complete(text: str) -> bool:
+    """A line that does not go on in the next one, though it may reach the block's edge: a table
+    of contents' entry, or a table's row: three figures or more, two thirds of its words or more."""
+    words = text.split()
+    figures = sum(1 for w in words if _FIGURE.match(w))
+    return bool(_TOC_ENTRY.search(text)) or (figures >= 3 and 3 * figures >= 2 * len(words))
+
+
+def _prose_sizes(body: list[_Line], full) -> Callable[[float], bool]:
+    """Whether lines set in a size are justified prose, not verse or a list: a fifth of the lines
+    are full and sentences end at least once every ten lines (a ruling's sentences run to five lines
+    and more). The document's lines are taken together, and if they fail, the lines of each size
+    (within a tenth) alone: a statute's articles set in one size pass, though the forms of its
+    appendix (様式), set in another, hold more lines, all of them short."""
+    def passes(lines: int, n_full: int, n_ends: int) -> bool:
+        return 5 * n_full >= lines and 10 * n_ends >= lines
+
+    stats = sorted((ln.size, full(ln), len(_ENDS.findall(ln.text))) for ln in body)
+    if passes(len(stats), sum(x[1] for x in stats), sum(x[2] for x in stats)):
+        return lambda size: True
+    sizes = [x[0] for x in stats]
+    fulls, ends = [0], [0]         # running counts over the lines sorted by size
+    for _, f, e in stats:
+        fulls.append(fulls[-1] + f)
+        ends.append(ends[-1] + e)
+    prose = set()
+    for size in set(sizes):
+        lo, hi = bisect_left(sizes, 0.9 * size), bisect_right(sizes, 1.1 * size)
+        if passes(hi - lo, fulls[hi] - fulls[lo], ends[hi] - ends[lo]):
+            prose.add(size)
+    return lambda size: size in prose
 
 
 def _justified_edge(lines: list[_Line], p90: float) -> Optional[float]:
@@ -439,7 +498,7 @@ def read_pdf(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         yield Record(1, None, "not a PDF (no %PDF- header in the first 1024 bytes)", size)
         return
     try:
-        text, unread = pdf_text(path)
+        text, unread, ocr = pdf_text(path)
     except Exception as e:   # pdfminer raises its own syntax, encryption and EOF errors, and others
         kind = type(e).__name__
         why = "encrypted (a password is needed)" if "Password" in kind or "Encrypt" in kind else "unreadable"
@@ -459,4 +518,5 @@ def read_pdf(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     if len(text.encode("utf-8")) > limit:
         yield Record(1, None, f"document text larger than max_record_bytes={limit}", size)
         return
-    yield Record(1, text, None, size, unread={k: v for k, v in unread.items() if v})
+    yield Record(1, text, None, size, meta={k: v for k, v in ocr.items() if v},
+                 unread={k: v for k, v in unread.items() if v})

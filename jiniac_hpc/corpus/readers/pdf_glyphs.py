@@ -5,6 +5,8 @@
 - ``text_lines``: the text lines of a page, those inside figures and those pdfminer left outside
   every box included;
 - ``visible``: glyphs off the page or drawn twice taken out, and counted;
+- ``Aggregator`` and ``hidden_glyphs``: the glyphs of an OCR layer, the text a scanned page carries
+  that its reader does not see;
 - ``with_subscripts``: a small glyph drawn after its line put back where it sits;
 - ``FORMS``: characters fonts give in a form the text does not mean (Kangxi radicals, vertical
   presentation forms), and ``CID``/``PUA``/``CONTROL``: glyphs with no character.
@@ -16,7 +18,8 @@ import unicodedata
 from collections import Counter
 from typing import Optional
 
-from pdfminer.layout import LTChar, LTFigure, LTTextContainer, LTTextLine, LTTextLineVertical
+from pdfminer.converter import PDFPageAggregator
+from pdfminer.layout import LTChar, LTFigure, LTImage, LTPage, LTTextContainer, LTTextLine, LTTextLineVertical
 
 # a glyph pdfminer cannot map: "(cid:N)" with no ToUnicode entry, U+FFFD where the font's ToUnicode
 # maps it to the replacement character (cairo's output does that for every glyph of some fonts)
@@ -137,3 +140,62 @@ def visible(lines: list[LTTextLine], box: Optional[tuple[float, float, float, fl
             keep.append(c)
         ln._objs = keep      # pdfminer's own list of the line's glyphs
     return lines
+
+
+class Aggregator(PDFPageAggregator):
+    """pdfminer's page aggregator, noting on each glyph what its layout forgets: ``invisible``, the
+    glyph is drawn in text render mode 3 (neither filled nor stroked, as ocrmypdf, Tesseract and
+    Acrobat write the text they recognised on a scan), and on glyphs and images alike ``order``,
+    their place in the drawing order (a glyph drawn before an image that covers it is not seen)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._mode, self._order = 0, 0
+
+    def render_string(self, textstate, seq, ncs, graphicstate) -> None:
+        self._mode = textstate.render
+        super().render_string(textstate, seq, ncs, graphicstate)
+
+    def render_char(self, *args) -> float:
+        adv = super().render_char(*args)
+        self._mark(self.cur_item._objs[-1]).invisible = self._mode == 3
+        return adv
+
+    def render_image(self, name, stream) -> None:
+        super().render_image(name, stream)
+        self._mark(self.cur_item._objs[-1])
+
+    def _mark(self, item):
+        item.order, self._order = self._order, self._order + 1
+        return item
+
+
+def hidden_glyphs(page: LTPage) -> set[int]:
+    """The ids of the glyphs of a scanned page's OCR layer: on a page that carries a scan (an opaque
+    image the size of the page), the glyphs drawn invisibly or drawn before the scan, under it.
+
+    A picture that does not fill the page (a photo on a slide, which may overflow the page, its
+    clip unknown to pdfminer) or that has a transparency mask (a slide's overlay) hides nothing,
+    and invisible text on a page without a scan is not taken for OCR."""
+    images: list[LTImage] = []
+    glyphs: list[LTChar] = []
+
+    def walk(container) -> None:
+        for item in container:
+            if isinstance(item, LTImage):
+                images.append(item)
+            elif isinstance(item, LTChar):
+                glyphs.append(item)
+            elif isinstance(item, (LTFigure, LTTextContainer)):
+                walk(item)
+
+    walk(page)
+    tol = 0.02 * max(page.width, page.height)
+    scans = [im for im in images
+             if not any(k in im.stream.attrs for k in ("SMask", "Mask", "ImageMask"))
+             and im.x0 >= page.x0 - tol and im.y0 >= page.y0 - tol and im.x1 <= page.x1 + tol and im.y1 <= page.y1 + tol
+             and im.width * im.height >= 0.9 * page.width * page.height]
+    if not scans:
+        return set()
+    last = max(getattr(im, "order", -1) for im in scans)
+    return {id(c) for c in glyphs if getattr(c, "invisible", False) or getattr(c, "order", last) < last}
