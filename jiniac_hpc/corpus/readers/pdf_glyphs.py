@@ -18,6 +18,7 @@ import unicodedata
 from collections import Counter
 from typing import Optional
 
+from pdfminer import layout as _layout
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTChar, LTFigure, LTImage, LTPage, LTTextContainer, LTTextLine, LTTextLineVertical
 
@@ -168,6 +169,20 @@ class Aggregator(PDFPageAggregator):
     def _mark(self, item):
         item.order, self._order = self._order, self._order + 1
         return item
+
+    def end_page(self, page) -> None:
+        # The page's layout analysis runs here. pdfminer groups text boxes closest pair first and
+        # breaks ties between equal distances by id(), an object's memory address: the same file
+        # read twice in one process (or after other files) could come out with its boxes in
+        # another order. During the analysis pdfminer's module sees, under the name ``id``, a
+        # number given to each object when first asked for, in the order its loops ask: the
+        # order the boxes were built in, so ties go the same way in every run.
+        numbers: dict = {}
+        _layout.id = lambda obj: numbers.setdefault(obj, len(numbers))
+        try:
+            super().end_page(page)
+        finally:
+            del _layout.id
 
 
 def hidden_glyphs(page: LTPage) -> set[int]:
