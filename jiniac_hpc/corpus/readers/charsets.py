@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from typing import Optional
 
 STRAY_BYTES = 8          # invalid UTF-8 sequences dropped (and counted) in a file that says UTF-8
@@ -167,7 +168,8 @@ def wide_unicode(head: bytes) -> Optional[str]:
     units) with no NUL character."""
     for bom, name in _BOMS:
         if head.startswith(bom):
-            return name
+            unit = 4 if "32" in name else 2
+            return name if _plausible(head[:len(head) // unit * unit], name) else None
     zeros = [head[k::4].count(0) / max(len(head[k::4]), 1) for k in range(4)]
     if max(zeros) < 0.3:
         return None
@@ -178,11 +180,24 @@ def wide_unicode(head: bytes) -> Optional[str]:
     if found is None or any(not p and not q for p, q in zip(pattern, low)):
         return None
     unit = 2 if "16" in found else 4
+    return found if _plausible(head[:len(head) // unit * unit], found) else None
+
+
+def _plausible(head: bytes, codec: str) -> bool:
+    """Whether ``head`` reads as text in ``codec``: strictly, with no control character but line
+    ends and tabs, no byte order mark past the first (bytes of another kind read two at a time
+    make one), and almost nothing unassigned or private (any two bytes are some UTF-16 unit)."""
     try:
-        text = codecs.decode(head[:len(head) // unit * unit], found)
+        text = codecs.decode(head, codec).lstrip("\ufeff")
     except UnicodeDecodeError:
-        return None
-    return None if "\x00" in text else found
+        return False
+    if _CONTROL.search(text):
+        return False
+    odd = sum(unicodedata.category(c) in ("Cn", "Co") for c in text)
+    return odd <= len(text) / 100
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufeff\ufffe\uffff]")
 
 
 def guess_codec(head: bytes) -> str:
