@@ -26,6 +26,8 @@ PAIRS = [(R / "aozora_112_15227.html", R / "aozora_112_ruby_3165.txt"),
          (R / "aozora_58455_69962_image_in_note.html", R / "aozora_58455_txt_69909.txt"),
          # a page of 2000 marks ruby as <!R>城（しろ）: the readings had stayed in the text
          (R / "aozora_1077_old_ruby.html", R / "aozora_1077_ruby.txt"),
+         # a page of 2000 writes a gaiji as a bare ※ (正※知) and gives it only in the ●表記について table
+         (R / "aozora_1116_old_gaiji_table.html", R / "aozora_1116_ruby.txt"),
          # aozora2html puts the note of a gaiji in a ruby base after the ruby (<rb>※法</rb>…<span notes>)
          (R / "aozora2html_53960_ruby_57549_gaiji_in_ruby.html", R / "aozora_53960_ruby_57549.txt")]
 
@@ -75,6 +77,18 @@ def test_gaiji_accents_and_notes_on_the_real_pages():
     assert "傖父" in tazan                                       # 第4水準2-1-77
     assert "然\u98c0然" in tazan                                  # ※ + notes span with U+98C0
     assert not re.search("[※［＃］<>]", tazan) and "入力：" not in tazan
+
+
+def test_an_old_pages_gaiji_given_only_in_its_notation_table():
+    text = one(R / "aozora_1116_old_gaiji_table.html").text      # 第3水準1-84-34 and gaiji0213/060/1_84_34.gif
+    assert "※" not in text and text.count("正徧知") == 13 and text.count("如来正徧知") == 2
+    # a row with the image only gives its character; a row with no code gives 〓, counted
+    page = ('<HTML><BODY>\n<H1>題</H1>\n<H2>著者</H2>\n<BR>\n正※知を見た。畑※の※。<BR>\n<HR>\n底本：「本」<BR>\n'
+            '入力：某<BR>\n<HR>\n●表記について<BR>\n<TABLE>\n<TR><TD>\n\t正※知（しょうへんち）\n</TD><TD>\n'
+            '\t<IMG SRC="../../../gaiji0213/060/1_84_34.gif">\n</TD></TR>\n<TR><TD>\n\t畑※\n</TD><TD>\n\t不明\n</TD></TR>\n'
+            '</TABLE>\n</BODY></HTML>\n')
+    body, unread, whole = html_work(page)
+    assert whole and "正徧知を見た。畑〓の※。" in body and unread["placeholder"] == 1
 
 
 SNIPPET = ('<?xml version="1.0" encoding="Shift_JIS"?>\n<html xmlns="http://www.w3.org/1999/xhtml">\n<body>\n'

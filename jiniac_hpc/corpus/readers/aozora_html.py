@@ -30,7 +30,10 @@ things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.reade
   aozora2html left a div of ``main_text`` open;
 - a page from before aozora2html (upper-case HTML, no ``main_text``: title, work and 底本
   footer all in ``<body>``) is turned into lines the same way, and the reader then finds its
-  header and footer as in a text file; its ruby, ``<!R>城（しろ）``, is ``unread['ruby']``.
+  header and footer as in a text file; its ruby, ``<!R>城（しろ）``, is ``unread['ruby']``; its
+  gaiji, a bare ``※`` in the work, gets the character that the ``●表記について`` table after the
+  footer gives for the words it is in (:func:`_table_gaiji`), and an ``<img>`` of a gaiji
+  (``gaiji0213/060/1_84_34.gif``, no ``class``) is its character, as in a newer page.
 
 The same sum holds as for the text form: characters of the file's text and ``alt`` values,
 line breaks aside, == characters emitted, line breaks aside, + unread markup, ruby and
@@ -43,7 +46,8 @@ from collections import Counter
 from html.parser import HTMLParser
 from typing import Optional
 
-from jiniac_hpc.corpus.readers.aozora_gaiji import BREAK, BREAK_NOTE, char_or_placeholder, gaiji_char, gaiji_image_char
+from jiniac_hpc.corpus.readers.aozora_gaiji import (BREAK, BREAK_NOTE, PLACEHOLDER, char_or_placeholder, gaiji_char,
+                                                    gaiji_image_char)
 
 _HTML_START = re.compile(r"^\ufeff?\s*(<\?xml[^>]*>\s*)?(<!doctype\s+html|<html)", re.I)
 _BLOCKS = {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "ul", "ol", "hr"}
@@ -219,8 +223,8 @@ class _Work(HTMLParser):
     # -- gaiji --------------------------------------------------------------------------------
     def _image(self, a: dict, classes: set) -> None:
         alt = a.get("alt") or ""
-        if "gaiji" not in classes:       # an illustration: its alt text is a caption of the image
-            self.unread["markup"] += len(alt)
+        if "gaiji" not in classes and not gaiji_image_char(a.get("src") or ""):
+            self.unread["markup"] += len(alt)      # an illustration: its alt text is a caption of the image
             return
         name = alt[2:-1] if alt.startswith("※(") and alt.endswith(")") else alt
         ch = char_or_placeholder(gaiji_char(name) or gaiji_image_char(a.get("src") or ""), self.unread)
@@ -266,6 +270,41 @@ class _Work(HTMLParser):
         self.kome = False
 
 
+_NOTATION_TABLE = re.compile(r"^●?表記について", re.M)
+
+
+def _table_gaiji(body: str, unread: Counter) -> str:
+    """A page from before aozora2html writes a gaiji as a bare ``※`` in the work (``正※知``, linked
+    to ``#gaiji``) and gives the character only in the ``●表記について`` table after the 底本
+    footer: a row of the words it occurs in (``正※知（しょうへんち）``, one a line, reading after
+    them) and a cell with its image (``gaiji0213/060/1_84_34.gif``) and code (``第3水準1-84-34``).
+    Each such word in the work gets the character in place of its ``※`` (a word the table gives no
+    code for gets ``〓``, ``unread['placeholder']``); a ``※`` in no listed word stays a ``※``."""
+    m = _NOTATION_TABLE.search(body)
+    if m is None:
+        return body
+    chars: dict[str, Optional[str]] = {}
+    words: list[str] = []
+    for item in re.split(r"\s+", body[m.end():]):      # the cells' lines are indented: one item each
+        if "※" in item:
+            words.append(re.sub(r"（[^（）]*）$", "", item))
+        elif words and item:
+            # the code cell: 第3水準1-84-34, or the character its image gave
+            ch = gaiji_char(item) or (item if len(item) == 1 else None)
+            chars.update((w, ch) for w in words)
+            words = []
+    chars.update((w, None) for w in words)        # words with no code after them
+    work = body[:m.start()]
+    for word in sorted(chars, key=len, reverse=True):     # 如来正※知 before 正※知
+        n = work.count(word)
+        if n and word != "※":
+            new = word.replace("※", chars[word] or PLACEHOLDER)
+            unread["placeholder"] += n * word.count("※") * (chars[word] is None)
+            work = work.replace(word, new)
+            unread["markup"] += n * (len(word) - len(new))
+    return work + body[m.start():]
+
+
 def html_work(text: str) -> tuple[Optional[str], Counter, bool]:
     """(the work's text, what was not emitted by reason, whole page) of an XHTML page.
 
@@ -283,6 +322,8 @@ def html_work(text: str) -> tuple[Optional[str], Counter, bool]:
         if not p.seen_main:
             return None, p.unread, True
     body = "".join(p.out)
+    if p.container == "body":
+        body = _table_gaiji(body, p.unread)
     for kunoji, mark in (("／″＼", "〴〵"), ("／＼", "〳〵")):
         n = body.count(kunoji)
         if n:
