@@ -11,6 +11,7 @@ counted in the report.
 """
 import json
 import struct
+import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -149,3 +150,22 @@ def test_a_member_name_that_path_folds_still_opens(tmp_path):
         z.writestr("a//b.txt", AOZORA.read_bytes())
     (member,) = sh._archive_files(str(zpath))
     assert texts("aozora", member) == texts("aozora", AOZORA)
+
+
+def test_an_archive_whose_member_names_cannot_be_told_apart_is_one_bad_input(tmp_path):
+    # two files of one name: only the last could be opened by name, the other would have gone unseen
+    twice = tmp_path / "twice.zip"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                      # zipfile warns of the duplicate name
+        with zipfile.ZipFile(twice, "w") as z:
+            z.writestr("395_ruby.txt", AOZORA.read_bytes())
+            z.writestr("395_ruby.txt", AOZORA.read_bytes()[:100])
+    # a name flagged UTF-8 whose bytes are not UTF-8 (zipfile raised UnicodeDecodeError out of the manifest)
+    bad = tmp_path / "bad_utf8.zip"
+    with zipfile.ZipFile(bad, "w") as z:
+        z.writestr("é.txt", AOZORA.read_bytes())
+    bad.write_bytes(bad.read_bytes().replace("é.txt".encode(), b"\xff\xff.txt"))
+    for path, why in ((twice, "1 name(s) given to more than one member: '395_ruby.txt'"),
+                      (bad, "a member name flagged UTF-8 is not UTF-8 (invalid start byte at byte 0)")):
+        assert sh._archive_files(str(path)) == [str(path)]
+        assert texts("aozora", path) == [(None, f"unreadable as aozora: BadZipFile: {why}", None, {})]

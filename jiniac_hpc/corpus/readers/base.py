@@ -8,6 +8,7 @@ import gzip
 import io
 import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Iterator, Optional, Union
@@ -104,15 +105,24 @@ def open_zip(path: Union[str, Path]) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path, metadata_encoding="cp932")
     except UnicodeDecodeError:
+        pass
+    try:
         return zipfile.ZipFile(path)
+    except UnicodeDecodeError as e:     # a name flagged UTF-8 that is not
+        raise zipfile.BadZipFile(f"a member name flagged UTF-8 is not UTF-8 ({e.reason} at byte {e.start})") from None
 
 
 def zip_members(path: Union[str, Path]) -> list[str]:
     """``archive::member`` of every file in the ZIP archive at ``path``, in archive order (folders
     are left out; names as :func:`open_zip` reads them). Raises ``zipfile.BadZipFile`` for a file
-    that is not a readable archive."""
+    that is not a readable archive, and for one with two files of one name (only the last of them
+    could be opened by name: the archive is reported whole rather than one of them lost unseen)."""
     with open_zip(path) as zf:
-        return [f"{path}{MEMBER_SEP}{i.filename}" for i in zf.infolist() if not i.is_dir()]
+        names = [i.filename for i in zf.infolist() if not i.is_dir()]
+    twice = sorted(n for n, k in Counter(names).items() if k > 1)
+    if twice:
+        raise zipfile.BadZipFile(f"{len(twice)} name(s) given to more than one member: {twice[0]!r}")
+    return [f"{path}{MEMBER_SEP}{n}" for n in names]
 
 
 def _member_info(zf: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
