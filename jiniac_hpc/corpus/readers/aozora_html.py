@@ -17,8 +17,11 @@ things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.reade
 - a ``※`` followed by a ``<span class="notes">［＃…、U+98C0、…］</span>`` is a gaiji that
   JIS X 0213 lacks: its character (or ``〓``), the note is markup; in a ruby's base aozora2html
   puts the notes after the ruby (``<rb>※法</rb>…</ruby><span class="notes">``): they go to the
-  base's ``※``s in order. A note inside a note is one note, and an image inside a note (a gaiji
-  quoted in ［＃「…」はママ］) is part of it: markup;
+  base's ``※``s in order (a ``※`` before a note whose ``＃`` the inputter left out,
+  ``［「虚／八」、…、498-15］``, is a gaiji too, as in the text form). A gaiji's description with
+  no ``※`` before it (``［＃「麾－毛」、42-8］``: aozora2html leaves the ``※`` out in a ruby base
+  or an emphasis) is ``〓``, unless it follows the note of a gaiji just read. A note inside a note
+  is one note, and an image inside a note (a gaiji quoted in ［＃「…」はママ］) is part of it: markup;
 - other ``notes`` spans (［＃…］), ``<rp>`` brackets, 返り点 ``<sub class="kaeriten">``, 送り仮名
   ``<sup class="okurigana">`` and the ``alt`` of illustrations are ``unread['markup']``; ruby
   readings ``<rt>`` are ``unread['ruby']``, the base text ``<rb>`` is kept; emphasis, captions
@@ -55,7 +58,10 @@ _DROPPED = {"rp": "markup", "rt": "ruby", "script": "markup", "style": "markup"}
 _VOID = {"br", "img", "hr", "meta", "link", "input", "wbr"}
 # a gaiji's description, ［＃「てへん＋參」、10-下段-6］, ［＃「圖」の「回」に代えて「…」、466-8］ (not a note
 # on the text: ［＃「…」はママ］, ［＃「…」は底本では「…」］, ［＃「…」に「ママ」の注記］)
-_GAIJI_NOTE = re.compile(r"^［＃「(?!.*(?:」は|」に「|注記)).*」(、[^「」］]*)?］$")
+# (also 「※」は底本では「はばへん＋白」, and a description whose 」 the inputter left out: ［＃「虫＋（…）、146-7］)
+_GAIJI_NOTE = re.compile(r"^［＃「(?:※」は|(?!.*(?:」は|」に「|注記)).*」(、[^「」］]*)?］$|[^「」］]*、[^「」］]*\d-[^「」］]*］$)")
+# a description ending in the base text's page and line (［＃「麾－毛」、42-8］): a gaiji's, not a note on the text
+_PAGE_REF = re.compile(r"、[^、「」］]*\d+-[^、「」］]*］$")
 _AFTER_WORK = {"bibliographical_information", "notation_notes"}   # divs that follow main_text
 
 
@@ -83,6 +89,7 @@ class _Work(HTMLParser):
         self.old_ruby = False      # a pre-aozora2html page's <!R> mark: a （reading） follows the base
         self.spans: list[tuple[bool, int]] = []   # open spans of the work: (a 割り注?, where its text starts)
         self.heads: list[bool] = []                # open headings: a 同行見出し (on the line of the text after it)?
+        self.gaiji_note = False    # the last thing was a note that made a ※ its character (大※［＃傍点］［＃「…」、232-1］)
 
     # -- helpers ------------------------------------------------------------------------------
     def _emit(self, s: str) -> None:
@@ -94,6 +101,7 @@ class _Work(HTMLParser):
             self.ruby_kome = []
         self.out.append(s)
         self.kome = s.endswith("※")
+        self.gaiji_note = False
 
     def _old_ruby(self, s: str) -> str:
         """The first （…） after a <!R> mark is the reading of the word before it (城（しろ）)."""
@@ -112,7 +120,7 @@ class _Work(HTMLParser):
     def _newline(self) -> None:
         if self.out and not self.out[-1].endswith("\n"):
             self.out.append("\n")
-        self.kome = False
+        self.kome = self.gaiji_note = False
 
     # -- parser events ------------------------------------------------------------------------
     def handle_starttag(self, tag, attrs):
@@ -251,17 +259,26 @@ class _Work(HTMLParser):
             # aozora2html puts the notes of a ruby base's gaiji after the ruby (<rb>※法</rb>…): in order
             self.ruby_kome.pop(0)
             kome = (i, at)
-        elif self.kome and note.startswith("［＃") and note.endswith("］"):
-            kome = (len(self.out) - 1, len(self.out[-1]) - 1)      # the ※ just emitted
+        elif self.kome and note.endswith("］") and (note.startswith("［＃") or _PAGE_REF.search(note)):
+            kome = (len(self.out) - 1, len(self.out[-1]) - 1)      # the ※ just emitted (［「…」、…、498-15］: no ＃)
         else:
             kome = None
         if kome:                            # the ※ becomes the character
             i, at = kome
-            ch = char_or_placeholder(gaiji_char(note[2:-1]), self.unread)
+            ch = char_or_placeholder(gaiji_char(note[1 + note.startswith("［＃"):-1]), self.unread)
             self.out[i] = self.out[i][:at] + ch + self.out[i][at + 1:]
             for k in self.ruby_kome:        # the base's later ※s move with it
                 k[1] += len(ch) - 1 if k[0] == i and k[1] > at else 0
             self.unread["markup"] += len(note) + 1 - len(ch)
+            self.kome = False
+            self.gaiji_note = True         # a note right after this one describes the same gaiji
+            return
+        if _GAIJI_NOTE.match(note) and _PAGE_REF.search(note) and not self.gaiji_note:
+            # a gaiji with no code whose ※ aozora2html left out (in a ruby base or an emphasis: <rb><span
+            # class="notes">［＃「飮のへん＋旨」、341-5］</span></rb>): 〓, as from the text form
+            ch = char_or_placeholder(gaiji_char(note[2:-1]), self.unread)
+            self._emit(ch)
+            self.unread["markup"] += len(note) - len(ch)
         elif note == BREAK_NOTE:            # as the text form: the halves of a 割り注 kept apart
             self._emit(BREAK)
             self.unread["markup"] += len(note) - len(BREAK)
