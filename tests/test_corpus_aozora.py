@@ -62,7 +62,7 @@ def independent_body(raw: bytes, name: str = "") -> str:
                    if re.match(r"(翻訳の)?底本：|入力：|［＃本文終わり］", lines[i]))
     body = "\n".join(x for x in lines[start:end] if not re.fullmatch(r"-{8,}|={8,}", x.strip()))
     while True:
-        shorter = re.sub(r"※?［＃[^［］]*］", "", body)
+        shorter = re.sub(r"※?(?:［＃[^［］]*］|【＃[^【】]*】)", "", body)     # (【＃…】: 1755_ruby.txt's notes)
         if shorter == body:
             break
         body = shorter
@@ -229,3 +229,17 @@ def test_a_bar_that_starts_no_ruby_is_text():
     unread = Counter()
     assert aozora_clean("　│　針助の家の中　｜", unread) == "　│　針助の家の中　｜" and not unread
     assert aozora_clean("｜雲形線《バーリイ》の楯", unread) == "雲形線の楯" and unread == {"ruby": 4, "markup": 3}
+
+
+def test_a_file_that_declares_its_notes_as_brackets_of_another_kind():
+    # 西田幾多郎「絶対矛盾的自己同一」(2001): its 記号 block declares 【＃】：入力者注, and one gaiji has its ruby
+    # before the note (益※《ますます》【＃「※」は二の字点、第3水準1-2-22、66-4】明): the ※s had stayed, the notes leaked
+    (rec,) = recs(R / "aozora_1755_ruby_trimmed.txt")
+    assert "益〻明となる" in rec.text and "即心是仏の宗教である。儞祇今聴法者、不是儞四大" in rec.text
+    assert "【＃" not in rec.text and "※" not in rec.text and "字下げ" not in rec.text
+    unread = Counter()       # ※《reading》［＃…］: the reading is ruby, the rest markup; no code gives 〓
+    line = "琅※《かん》［＃「※」は「王へん」に「干」、第3水準1-87-83、P61-下段5首目］の亭"     # 2165_ruby_4942.txt
+    assert aozora_clean(line, unread) == "琅玕の亭" and unread["ruby"] == 2
+    assert len(line) == len("琅玕の亭") + unread["ruby"] + unread["markup"]
+    assert aozora_clean("a※《よみ》［＃「※」は「木＋余」、61-5］b", unread) == "a〓b" and unread["placeholder"] == 1
+    assert aozora_clean("※《こめ》は米", Counter()) == "※は米"     # no note after the ruby: the ※ is text

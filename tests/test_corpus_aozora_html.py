@@ -26,6 +26,8 @@ PAIRS = [(R / "aozora_112_15227.html", R / "aozora_112_ruby_3165.txt"),
          (R / "aozora_58455_69962_image_in_note.html", R / "aozora_58455_txt_69909.txt"),
          # a page of 2000 marks ruby as <!R>城（しろ）: the readings had stayed in the text
          (R / "aozora_1077_old_ruby.html", R / "aozora_1077_ruby.txt"),
+         # a page of 2000 writes a gaiji as a bare ※ (正※知) and gives it only in the ●表記について table
+         (R / "aozora_1116_old_gaiji_table.html", R / "aozora_1116_ruby.txt"),
          # aozora2html puts the note of a gaiji in a ruby base after the ruby (<rb>※法</rb>…<span notes>)
          (R / "aozora2html_53960_ruby_57549_gaiji_in_ruby.html", R / "aozora_53960_ruby_57549.txt")]
 
@@ -75,6 +77,18 @@ def test_gaiji_accents_and_notes_on_the_real_pages():
     assert "傖父" in tazan                                       # 第4水準2-1-77
     assert "然\u98c0然" in tazan                                  # ※ + notes span with U+98C0
     assert not re.search("[※［＃］<>]", tazan) and "入力：" not in tazan
+
+
+def test_an_old_pages_gaiji_given_only_in_its_notation_table():
+    text = one(R / "aozora_1116_old_gaiji_table.html").text      # 第3水準1-84-34 and gaiji0213/060/1_84_34.gif
+    assert "※" not in text and text.count("正徧知") == 13 and text.count("如来正徧知") == 2
+    # a row with the image only gives its character; a row with no code gives 〓, counted
+    page = ('<HTML><BODY>\n<H1>題</H1>\n<H2>著者</H2>\n<BR>\n正※知を見た。畑※の※。<BR>\n<HR>\n底本：「本」<BR>\n'
+            '入力：某<BR>\n<HR>\n●表記について<BR>\n<TABLE>\n<TR><TD>\n\t正※知（しょうへんち）\n</TD><TD>\n'
+            '\t<IMG SRC="../../../gaiji0213/060/1_84_34.gif">\n</TD></TR>\n<TR><TD>\n\t畑※\n</TD><TD>\n\t不明\n</TD></TR>\n'
+            '</TABLE>\n</BODY></HTML>\n')
+    body, unread, whole = html_work(page)
+    assert whole and "正徧知を見た。畑〓の※。" in body and unread["placeholder"] == 1
 
 
 SNIPPET = ('<?xml version="1.0" encoding="Shift_JIS"?>\n<html xmlns="http://www.w3.org/1999/xhtml">\n<body>\n'
@@ -135,3 +149,33 @@ def test_a_main_text_left_open_ends_at_the_bibliographical_information(tmp_path)
                       '●表記について<br />\n</div>\n</body></html>\n').encode("cp932"))
     rec = one(page)
     assert rec.text == "本文。\n字下げの行\n閉じられない" and rec.unread["boilerplate"] > len("底本：「全集」入力：某")
+
+
+def test_gaiji_notes_with_no_code_in_aozora2htmls_odd_places():
+    # lines of the pages aozora2html (commit 9ca5395, as in SOURCES.md) makes of these works' text files
+    # (aozorahack/aozorabunko_text 0984f7dc): the text form gives 〓 (counted) for each of these gaiji; the
+    # page had kept a bare ※ or lost the character unseen
+    page = lambda body: SNIPPET.split('<div class="main_text">')[0] + f'<div class="main_text">{body}<br />\n</div>\n</body></html>\n'
+    cases = [  # 1632_ruby_8121: a description whose 」 the inputter left out, after a ruby on the gaiji
+        ('白い<ruby><rb>※蛇</rb><rp>（</rp><rt>うわばみ</rt><rp>）</rp></ruby><span class="notes">'
+         '［＃「虫＋（くさかんむり／天／廾）、146-7］</span>がいて', "白い〓蛇がいて"),
+        # 835_ruby: a description in the form 「※」は底本では…
+        ('白い<ruby><rb>※子</rb><rp>（</rp><rt>ハンケチ</rt><rp>）</rp></ruby><span class="notes">'
+         '［＃「※」は底本では「はばへん＋白」、179-5］</span>で顔を', "白い〓子で顔を"),
+        # 48313_ruby_33405 and 1897_ruby_18490: aozora2html left the ※ out (in a ruby base, in an emphasis)
+        ('卯の花<ruby><rb><span class="notes">［＃「飮のへん＋旨」、341-5］</span></rb><rp>（</rp><rt>マヽ</rt>'
+         '<rp>）</rp></ruby>はうまかつた', "卯の花〓はうまかつた"),
+        ('<em class="white_circle"><span class="notes">［＃「麾－毛」、42-8］</span></em>の字', "〓の字"),
+        # 4644_ruby_15596 and 1704_ruby_6918: a note whose ＃ the inputter left out, as the text form reads it
+        ('子※<span class="notes">［「虚／八」、よみは「きょ」、498-15］</span>が編する', "子〓が編する"),
+        ('墓は※<span class="notes">［横線に長い縦線四本の記号、上巻-241-12］</span>形に', "墓は〓形に"),
+        # 1104_ruby_4554: the gaiji's description after a note on the text: one gaiji, as from the text form
+        ('大※<span class="notes">［＃「大※」に傍点］</span><span class="notes">［＃「郷－即のへん」、232-1］</span>だけ',
+         "大〓だけ"),
+        # notes on the text stay markup
+        ('彼<span class="notes">［＃「彼」に傍点］</span>は<span class="notes">［＃「は」は底本では「わ」、3-4］</span>',
+         "彼は")]
+    for body, want in cases:
+        text, unread, _ = html_work(page(body))
+        assert text == want, body
+        assert unread["placeholder"] == want.count("〓") and counted_equal(page(body), text, unread)

@@ -11,6 +11,7 @@ counted in the report.
 """
 import json
 import struct
+import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -102,3 +103,69 @@ def test_corpus_stage_reads_archives_file_by_file_and_counts_every_byte(tmp_path
     assert a["chars_read"] == len(direct[0]) + sum(direct[3].values())
     (work,) = [d for f in sorted((run / "output" / "aozora").glob("*.jsonl.zst")) for d in fileio.read_jsonl(f)]
     assert "海を越えて、人人は向うに「ある」ことを信じてゐる。" in work["text"]
+
+
+CP932_NAMES = R / "zip_7z1900_cp932_names.zip"   # made by 7-Zip 19.00 with -mcp=932 (SOURCES.md)
+
+
+def test_member_names_without_the_utf8_flag_are_read_as_cp932():
+    # 7-Zip 19.00 wrote the names cp932 can hold in cp932 (no UTF-8 flag), the others in UTF-8 (flagged);
+    # zipfile's default cp437 made こんにちは世界.txt 'é▒é±é╔é┐é═ÉóèE.txt' in every path, id and report
+    names = ["HelloWorld.txt", "©®™★♦♣♥♠€£￥✓♫.txt", "こんにちは世界.txt", "你好世界.txt"]
+    assert sh._archive_files(str(CP932_NAMES)) == [f"{CP932_NAMES}::{n}" for n in names]
+    for n in names:      # each member opens under its decoded name (the files are empty: no Aozora text)
+        (r,) = texts("aozora", f"{CP932_NAMES}::{n}")
+        assert r[1].startswith("no Aozora footer"), r
+
+
+def cp932_named(path: Path, members: dict) -> Path:
+    """An archive whose member names are cp932 bytes without the UTF-8 flag, as Windows tools wrote
+    Aozora's older ZIPs (zipfile writes non-ASCII names only as flagged UTF-8, so an ASCII stand-in of
+    the same byte length is written and its bytes replaced in the local and central headers)."""
+    raws = [name.encode("cp932") for name in members]
+    stand_ins = [b"%0*d" % (len(raw), k) for k, raw in enumerate(raws)]     # unique, same length
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for stand_in, data in zip(stand_ins, members.values()):
+            z.writestr(stand_in.decode(), data)
+    data = path.read_bytes()
+    for stand_in, raw in zip(stand_ins, raws):
+        assert data.count(stand_in) == 2
+        data = data.replace(stand_in, raw)
+    path.write_bytes(data)
+    return path
+
+
+def test_an_old_aozora_zip_with_a_folder_cp932_names_and_an_image(tmp_path):
+    work = "田舎の時計/田舎の時計.txt"
+    zpath = cp932_named(tmp_path / "395_ruby_2467.zip", {work: AOZORA.read_bytes(), "田舎の時計/挿絵.png": png_1x1()})
+    assert [i.flag_bits & 0x800 for i in zipfile.ZipFile(zpath).infolist()] == [0, 0]    # no UTF-8 flag
+    assert sh._archive_files(str(zpath)) == [f"{zpath}::{work}", f"{zpath}::田舎の時計/挿絵.png"]
+    assert texts("aozora", f"{zpath}::{work}") == texts("aozora", AOZORA)
+    assert texts("aozora", f"{zpath}::田舎の時計/挿絵.png") == [(None, None, "image", {})]
+
+
+def test_a_member_name_that_path_folds_still_opens(tmp_path):
+    zpath = tmp_path / "w.zip"      # Path("w.zip::a//b.txt") is "w.zip::a/b.txt": the member is found by path
+    with zipfile.ZipFile(zpath, "w") as z:
+        z.writestr("a//b.txt", AOZORA.read_bytes())
+    (member,) = sh._archive_files(str(zpath))
+    assert texts("aozora", member) == texts("aozora", AOZORA)
+
+
+def test_an_archive_whose_member_names_cannot_be_told_apart_is_one_bad_input(tmp_path):
+    # two files of one name: only the last could be opened by name, the other would have gone unseen
+    twice = tmp_path / "twice.zip"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                      # zipfile warns of the duplicate name
+        with zipfile.ZipFile(twice, "w") as z:
+            z.writestr("395_ruby.txt", AOZORA.read_bytes())
+            z.writestr("395_ruby.txt", AOZORA.read_bytes()[:100])
+    # a name flagged UTF-8 whose bytes are not UTF-8 (zipfile raised UnicodeDecodeError out of the manifest)
+    bad = tmp_path / "bad_utf8.zip"
+    with zipfile.ZipFile(bad, "w") as z:
+        z.writestr("é.txt", AOZORA.read_bytes())
+    bad.write_bytes(bad.read_bytes().replace("é.txt".encode(), b"\xff\xff.txt"))
+    for path, why in ((twice, "1 name(s) given to more than one member: '395_ruby.txt'"),
+                      (bad, "a member name flagged UTF-8 is not UTF-8 (invalid start byte at byte 0)")):
+        assert sh._archive_files(str(path)) == [str(path)]
+        assert texts("aozora", path) == [(None, f"unreadable as aozora: BadZipFile: {why}", None, {})]

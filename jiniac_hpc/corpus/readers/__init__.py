@@ -14,7 +14,6 @@ naming the reason: :func:`read` turns any exception a reader raises into that re
 """
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 from typing import Iterator
 
@@ -46,12 +45,13 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     an archive (Aozora Bunko ships a work's illustrations in its ZIP) is one document dropped as
     ``image``, and a PDF in an archive read by another reader (the e-Gov bulk download holds the
     PDFs of some appendices beside the XML) one dropped as ``pdf`` (their bytes count in the
-    input, no text). An archive the manifest could not open is one bad-input record."""
+    input, no text). An archive the manifest could not open, or whose files it could not tell apart
+    (two of one name, a name flagged UTF-8 that is not), is one bad-input record."""
     pos = 0
     try:
         member = archive_member(path)
         if member is None and str(path).lower().endswith(".zip"):
-            zipfile.ZipFile(path).close()      # raises why the manifest could not list its files
+            zip_members(path)                  # raises why the manifest could not list its files
             raise BadInput("a ZIP archive with no files in it")   # the one archive the manifest keeps whole
         if member is not None:
             with open_binary(path) as fh:

@@ -20,13 +20,15 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   plane-row-cell code (``第3水準1-84-77``, ``第4水準2-15-94``, or bare ``1-2-22`` for non-kanji),
   decoded with Python's ``euc_jis_2004`` codec. The code is looked for outside the note's quoted
   descriptions and readings (「…」), which may follow it, and then, labelled ``第N水準``, anywhere.
-  A note with neither (the character exists in no character set; the note gives the base text's
+  A ruby the inputter put between the ``※`` and its note (``※《ますます》［＃「※」は二の字点、…］``)
+  is dropped as any ruby on a gaiji is. A note with neither (the character exists in no character set; the note gives the base text's
   page and line) becomes ``〓`` (GETA MARK), counted in ``unread['placeholder']``. A note whose
   ``＃`` the inputter left out (``※［「…」、第4水準2-79-45、73-12］``) is read the same when it holds
   a 水準 code or ends in the page-line reference;
 - a rule of dashes or ``=`` inside the work (a section break) is dropped: ``unread['markup']``;
 - every other ``［＃…］`` note (nested notes included, matched bracket by bracket) is dropped, the
-  text it annotates is kept: ``unread['markup']``; ``［＃改行］`` (a break inside a line, mostly
+  text it annotates is kept: ``unread['markup']``; a file whose 記号 block declares ``【＃】`` for
+  its notes has them read as ``［＃…］``; ``［＃改行］`` (a break inside a line, mostly
   between a 割り注's two halves) becomes a full-width space;
 - ruby ``《…》`` and the ruby start mark ``｜`` (a ｜ with a ``《`` after it on its line; a bar drawn in a
   table is text) are dropped: the reading in ``unread['ruby']``, the
@@ -65,6 +67,8 @@ _BLOCK = re.compile(r"^(［表記について］|［収録作品］|●収録作
 _FOOTER = re.compile(r"^(?:[=＝]{8,})?(?:(?:翻訳の)?底本[：:]|入力[：:]|(?:テキスト)?入力者[：:]|校正者?[：:]"
                      r"|青空文庫(?:作成|収録)ファイル|［＃本文終わり］)")
 _SPECIAL = re.compile("[※［《｜〔／]")
+# an early file whose 記号 block declares 【＃】：入力者注 writes its notes 【＃…】 (1755_ruby.txt)
+_ALT_NOTE = re.compile(r"【＃([^【】]*)】")
 # The body of a gaiji note whose ＃ the inputter left out (※［「さんずい＋闊」、第4水準2-79-45、73-12］, a few
 # dozen of Aozora's 17k files): a 水準 code, or the closing page-line reference or JIS code.
 _GAIJI_BODY = re.compile(r"水準|、(?:[上中下]巻-)?\d+-(?:[左右]-)?\d+(?:-\d+)?$")
@@ -120,6 +124,17 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
                 ch = char_or_placeholder(gaiji_char(line[i + 2 + sharp:j - 1]), unread)
                 out.append(ch)
                 unread["markup"] += (j - i) - len(ch)
+                i = j
+                continue
+        if c == "※" and line.startswith("《", i + 1):    # ※《reading》［＃…］: a few files put the ruby first
+            k = _close_end(line, i + 1, "》")
+            j = _note_end(line, k) if k > 0 and line.startswith("［＃", k) else -1
+            note = line[k + 2:j - 1]
+            if j > 0 and (gaiji_char(note) or note.startswith("「※」は")):
+                ch = char_or_placeholder(gaiji_char(note), unread)
+                out.append(ch)
+                unread["ruby"] += k - i - 3
+                unread["markup"] += 2 + (j - k) + 1 - len(ch)
                 i = j
                 continue
         if c == "［" and line.startswith("＃", i + 1):
@@ -289,6 +304,8 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     lines = text.splitlines()
     start = _body_start(lines)
     end = _footer_start(lines, start)
+    if end is not None and any(x.startswith("【＃】") for x in lines[:start]):   # its notes are 【＃…】
+        lines[start:end] = [_ALT_NOTE.sub(r"［＃\1］", x) for x in lines[start:end]]
     if end is None:
         yield Record(1, None, "no Aozora footer (底本：, 入力：, 校正：, ［＃本文終わり］ or 青空文庫作成ファイル); "
                               "not an Aozora Bunko text", size)

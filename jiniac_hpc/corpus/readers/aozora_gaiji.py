@@ -69,14 +69,15 @@ def gaiji_char(note: str) -> Optional[str]:
     return jis_x0213(*map(int, m.groups())) if m else None
 
 
-_IMAGE = re.compile(r"gaiji/(?:\d-\d{2}/)?([12])-(\d{2})-(\d{2})\.png$")
+_IMAGE = re.compile(r"gaiji/(?:\d-\d{2}/)?([12])-(\d{2})-(\d{2})\.png$|gaiji0213/\d{3}/([12])_(\d{1,2})_(\d{1,2})\.gif$")
 
 
 def gaiji_image_char(src: str) -> Optional[str]:
     """The character of a gaiji or accented-letter image of Aozora's XHTML
-    (``../../../gaiji/1-09/1-09-63.png`` is JIS X 0213 1-9-63, é), or None."""
+    (``../../../gaiji/1-09/1-09-63.png`` is JIS X 0213 1-9-63, é; the pages from before aozora2html
+    name it ``../../../gaiji0213/060/1_84_34.gif``), or None."""
     m = _IMAGE.search(src)
-    return jis_x0213(*map(int, m.groups())) if m else None
+    return jis_x0213(*map(int, filter(None, m.groups()))) if m else None
 
 
 def char_or_placeholder(ch: Optional[str], unread: Counter) -> str:

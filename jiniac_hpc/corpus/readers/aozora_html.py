@@ -17,8 +17,11 @@ things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.reade
 - a ``※`` followed by a ``<span class="notes">［＃…、U+98C0、…］</span>`` is a gaiji that
   JIS X 0213 lacks: its character (or ``〓``), the note is markup; in a ruby's base aozora2html
   puts the notes after the ruby (``<rb>※法</rb>…</ruby><span class="notes">``): they go to the
-  base's ``※``s in order. A note inside a note is one note, and an image inside a note (a gaiji
-  quoted in ［＃「…」はママ］) is part of it: markup;
+  base's ``※``s in order (a ``※`` before a note whose ``＃`` the inputter left out,
+  ``［「虚／八」、…、498-15］``, is a gaiji too, as in the text form). A gaiji's description with
+  no ``※`` before it (``［＃「麾－毛」、42-8］``: aozora2html leaves the ``※`` out in a ruby base
+  or an emphasis) is ``〓``, unless it follows the note of a gaiji just read. A note inside a note
+  is one note, and an image inside a note (a gaiji quoted in ［＃「…」はママ］) is part of it: markup;
 - other ``notes`` spans (［＃…］), ``<rp>`` brackets, 返り点 ``<sub class="kaeriten">``, 送り仮名
   ``<sup class="okurigana">`` and the ``alt`` of illustrations are ``unread['markup']``; ruby
   readings ``<rt>`` are ``unread['ruby']``, the base text ``<rb>`` is kept; emphasis, captions
@@ -30,7 +33,10 @@ things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.reade
   aozora2html left a div of ``main_text`` open;
 - a page from before aozora2html (upper-case HTML, no ``main_text``: title, work and 底本
   footer all in ``<body>``) is turned into lines the same way, and the reader then finds its
-  header and footer as in a text file; its ruby, ``<!R>城（しろ）``, is ``unread['ruby']``.
+  header and footer as in a text file; its ruby, ``<!R>城（しろ）``, is ``unread['ruby']``; its
+  gaiji, a bare ``※`` in the work, gets the character that the ``●表記について`` table after the
+  footer gives for the words it is in (:func:`_table_gaiji`), and an ``<img>`` of a gaiji
+  (``gaiji0213/060/1_84_34.gif``, no ``class``) is its character, as in a newer page.
 
 The same sum holds as for the text form: characters of the file's text and ``alt`` values,
 line breaks aside, == characters emitted, line breaks aside, + unread markup, ruby and
@@ -43,7 +49,8 @@ from collections import Counter
 from html.parser import HTMLParser
 from typing import Optional
 
-from jiniac_hpc.corpus.readers.aozora_gaiji import BREAK, BREAK_NOTE, char_or_placeholder, gaiji_char, gaiji_image_char
+from jiniac_hpc.corpus.readers.aozora_gaiji import (BREAK, BREAK_NOTE, PLACEHOLDER, char_or_placeholder, gaiji_char,
+                                                    gaiji_image_char)
 
 _HTML_START = re.compile(r"^\ufeff?\s*(<\?xml[^>]*>\s*)?(<!doctype\s+html|<html)", re.I)
 _BLOCKS = {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "ul", "ol", "hr"}
@@ -51,7 +58,10 @@ _DROPPED = {"rp": "markup", "rt": "ruby", "script": "markup", "style": "markup"}
 _VOID = {"br", "img", "hr", "meta", "link", "input", "wbr"}
 # a gaiji's description, ［＃「てへん＋參」、10-下段-6］, ［＃「圖」の「回」に代えて「…」、466-8］ (not a note
 # on the text: ［＃「…」はママ］, ［＃「…」は底本では「…」］, ［＃「…」に「ママ」の注記］)
-_GAIJI_NOTE = re.compile(r"^［＃「(?!.*(?:」は|」に「|注記)).*」(、[^「」］]*)?］$")
+# (also 「※」は底本では「はばへん＋白」, and a description whose 」 the inputter left out: ［＃「虫＋（…）、146-7］)
+_GAIJI_NOTE = re.compile(r"^［＃「(?:※」は|(?!.*(?:」は|」に「|注記)).*」(、[^「」］]*)?］$|[^「」］]*、[^「」］]*\d-[^「」］]*］$)")
+# a description ending in the base text's page and line (［＃「麾－毛」、42-8］): a gaiji's, not a note on the text
+_PAGE_REF = re.compile(r"、[^、「」］]*\d+-[^、「」］]*］$")
 _AFTER_WORK = {"bibliographical_information", "notation_notes"}   # divs that follow main_text
 
 
@@ -79,6 +89,7 @@ class _Work(HTMLParser):
         self.old_ruby = False      # a pre-aozora2html page's <!R> mark: a （reading） follows the base
         self.spans: list[tuple[bool, int]] = []   # open spans of the work: (a 割り注?, where its text starts)
         self.heads: list[bool] = []                # open headings: a 同行見出し (on the line of the text after it)?
+        self.gaiji_note = False    # the last thing was a note that made a ※ its character (大※［＃傍点］［＃「…」、232-1］)
 
     # -- helpers ------------------------------------------------------------------------------
     def _emit(self, s: str) -> None:
@@ -90,6 +101,7 @@ class _Work(HTMLParser):
             self.ruby_kome = []
         self.out.append(s)
         self.kome = s.endswith("※")
+        self.gaiji_note = False
 
     def _old_ruby(self, s: str) -> str:
         """The first （…） after a <!R> mark is the reading of the word before it (城（しろ）)."""
@@ -108,7 +120,7 @@ class _Work(HTMLParser):
     def _newline(self) -> None:
         if self.out and not self.out[-1].endswith("\n"):
             self.out.append("\n")
-        self.kome = False
+        self.kome = self.gaiji_note = False
 
     # -- parser events ------------------------------------------------------------------------
     def handle_starttag(self, tag, attrs):
@@ -219,8 +231,8 @@ class _Work(HTMLParser):
     # -- gaiji --------------------------------------------------------------------------------
     def _image(self, a: dict, classes: set) -> None:
         alt = a.get("alt") or ""
-        if "gaiji" not in classes:       # an illustration: its alt text is a caption of the image
-            self.unread["markup"] += len(alt)
+        if "gaiji" not in classes and not gaiji_image_char(a.get("src") or ""):
+            self.unread["markup"] += len(alt)      # an illustration: its alt text is a caption of the image
             return
         name = alt[2:-1] if alt.startswith("※(") and alt.endswith(")") else alt
         ch = char_or_placeholder(gaiji_char(name) or gaiji_image_char(a.get("src") or ""), self.unread)
@@ -247,23 +259,67 @@ class _Work(HTMLParser):
             # aozora2html puts the notes of a ruby base's gaiji after the ruby (<rb>※法</rb>…): in order
             self.ruby_kome.pop(0)
             kome = (i, at)
-        elif self.kome and note.startswith("［＃") and note.endswith("］"):
-            kome = (len(self.out) - 1, len(self.out[-1]) - 1)      # the ※ just emitted
+        elif self.kome and note.endswith("］") and (note.startswith("［＃") or _PAGE_REF.search(note)):
+            kome = (len(self.out) - 1, len(self.out[-1]) - 1)      # the ※ just emitted (［「…」、…、498-15］: no ＃)
         else:
             kome = None
         if kome:                            # the ※ becomes the character
             i, at = kome
-            ch = char_or_placeholder(gaiji_char(note[2:-1]), self.unread)
+            ch = char_or_placeholder(gaiji_char(note[1 + note.startswith("［＃"):-1]), self.unread)
             self.out[i] = self.out[i][:at] + ch + self.out[i][at + 1:]
             for k in self.ruby_kome:        # the base's later ※s move with it
                 k[1] += len(ch) - 1 if k[0] == i and k[1] > at else 0
             self.unread["markup"] += len(note) + 1 - len(ch)
+            self.kome = False
+            self.gaiji_note = True         # a note right after this one describes the same gaiji
+            return
+        if _GAIJI_NOTE.match(note) and _PAGE_REF.search(note) and not self.gaiji_note:
+            # a gaiji with no code whose ※ aozora2html left out (in a ruby base or an emphasis: <rb><span
+            # class="notes">［＃「飮のへん＋旨」、341-5］</span></rb>): 〓, as from the text form
+            ch = char_or_placeholder(gaiji_char(note[2:-1]), self.unread)
+            self._emit(ch)
+            self.unread["markup"] += len(note) - len(ch)
         elif note == BREAK_NOTE:            # as the text form: the halves of a 割り注 kept apart
             self._emit(BREAK)
             self.unread["markup"] += len(note) - len(BREAK)
         else:
             self.unread["markup"] += len(note)
         self.kome = False
+
+
+_NOTATION_TABLE = re.compile(r"^●?表記について", re.M)
+
+
+def _table_gaiji(body: str, unread: Counter) -> str:
+    """A page from before aozora2html writes a gaiji as a bare ``※`` in the work (``正※知``, linked
+    to ``#gaiji``) and gives the character only in the ``●表記について`` table after the 底本
+    footer: a row of the words it occurs in (``正※知（しょうへんち）``, one a line, reading after
+    them) and a cell with its image (``gaiji0213/060/1_84_34.gif``) and code (``第3水準1-84-34``).
+    Each such word in the work gets the character in place of its ``※`` (a word the table gives no
+    code for gets ``〓``, ``unread['placeholder']``); a ``※`` in no listed word stays a ``※``."""
+    m = _NOTATION_TABLE.search(body)
+    if m is None:
+        return body
+    chars: dict[str, Optional[str]] = {}
+    words: list[str] = []
+    for item in re.split(r"\s+", body[m.end():]):      # the cells' lines are indented: one item each
+        if "※" in item:
+            words.append(re.sub(r"（[^（）]*）$", "", item))
+        elif words and item:
+            # the code cell: 第3水準1-84-34, or the character its image gave
+            ch = gaiji_char(item) or (item if len(item) == 1 else None)
+            chars.update((w, ch) for w in words)
+            words = []
+    chars.update((w, None) for w in words)        # words with no code after them
+    work = body[:m.start()]
+    for word in sorted(chars, key=len, reverse=True):     # 如来正※知 before 正※知
+        n = work.count(word)
+        if n and word != "※":
+            new = word.replace("※", chars[word] or PLACEHOLDER)
+            unread["placeholder"] += n * word.count("※") * (chars[word] is None)
+            work = work.replace(word, new)
+            unread["markup"] += n * (len(word) - len(new))
+    return work + body[m.start():]
 
 
 def html_work(text: str) -> tuple[Optional[str], Counter, bool]:
@@ -283,6 +339,8 @@ def html_work(text: str) -> tuple[Optional[str], Counter, bool]:
         if not p.seen_main:
             return None, p.unread, True
     body = "".join(p.out)
+    if p.container == "body":
+        body = _table_gaiji(body, p.unread)
     for kunoji, mark in (("／″＼", "〴〵"), ("／＼", "〳〵")):
         n = body.count(kunoji)
         if n:

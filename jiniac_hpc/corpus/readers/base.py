@@ -9,8 +9,9 @@ import gzip
 import io
 import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Iterator, Optional, Union
 
 from jiniac_hpc.corpus.readers.charsets import guess_codec, wide_unicode
@@ -118,11 +119,47 @@ def archive_member(path: Union[str, Path]) -> Optional[tuple[str, str]]:
     return (m.group(1), m.group(2)) if m else None
 
 
+def open_zip(path: Union[str, Path]) -> zipfile.ZipFile:
+    """The ZIP archive at ``path``, its member names read as cp932 where they lack the UTF-8 flag.
+
+    ZIP names are UTF-8 only when flagged; the rest are in the code page of the machine that made
+    the archive, which for Aozora Bunko's ZIPs and other Japanese archives is cp932 (Windows'
+    Shift_JIS): read as the format's default cp437, ``こんにちは世界.txt`` would become
+    ``é▒é±é╔é┐é═ÉóèE.txt`` in every path, id and report. An archive whose unflagged names are not
+    all cp932 keeps cp437 for them (every byte still maps to a character, the names stay unique)."""
+    try:
+        return zipfile.ZipFile(path, metadata_encoding="cp932")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return zipfile.ZipFile(path)
+    except UnicodeDecodeError as e:     # a name flagged UTF-8 that is not
+        raise zipfile.BadZipFile(f"a member name flagged UTF-8 is not UTF-8 ({e.reason} at byte {e.start})") from None
+
+
 def zip_members(path: Union[str, Path]) -> list[str]:
     """``archive::member`` of every file in the ZIP archive at ``path``, in archive order (folders
-    are left out). Raises ``zipfile.BadZipFile`` for a file that is not a readable archive."""
-    with zipfile.ZipFile(path) as zf:
-        return [f"{path}{MEMBER_SEP}{i.filename}" for i in zf.infolist() if not i.is_dir()]
+    are left out; names as :func:`open_zip` reads them). Raises ``zipfile.BadZipFile`` for a file
+    that is not a readable archive, and for one with two files of one name (only the last of them
+    could be opened by name: the archive is reported whole rather than one of them lost unseen)."""
+    with open_zip(path) as zf:
+        names = [i.filename for i in zf.infolist() if not i.is_dir()]
+    twice = sorted(n for n, k in Counter(names).items() if k > 1)
+    if twice:
+        raise zipfile.BadZipFile(f"{len(twice)} name(s) given to more than one member: {twice[0]!r}")
+    return [f"{path}{MEMBER_SEP}{n}" for n in names]
+
+
+def _member_info(zf: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
+    """The member ``name`` names; ``Path`` folds ``a//b.txt`` and ``a/./b.txt`` to ``a/b.txt``, so a
+    name not found as it is is matched as a path (if one member only matches)."""
+    try:
+        return zf.getinfo(name)
+    except KeyError:
+        hits = [i for i in zf.infolist() if not i.is_dir() and PurePosixPath(i.filename) == PurePosixPath(name)]
+        if len(hits) != 1:
+            raise
+        return hits[0]
 
 
 def open_binary(path: Path) -> IO[bytes]:
@@ -130,7 +167,8 @@ def open_binary(path: Path) -> IO[bytes]:
     member = archive_member(path)
     if member is not None:
         # The member's stream keeps the archive open until it is closed (zipfile counts references).
-        return zipfile.ZipFile(member[0]).open(member[1])
+        zf = open_zip(member[0])
+        return zf.open(_member_info(zf, member[1]))
     if path.suffix == ".gz":
         return gzip.open(path, "rb")
     if path.suffix == ".zst":
