@@ -201,7 +201,8 @@ def test_real_arrow_stream_cut_between_batches(tmp_path):
 def test_corpus_stage_on_real_row_files_counts_every_row(tmp_path):
     """The stage on these files: no task fails (a lone surrogate and a .zst that is not zstd had failed
     theirs; a cut .zst had given no document and no error), every document in is out or removed under
-    a reason, and a Parquet file's bytes_in is its uncompressed size."""
+    a reason (the rows of a corrupt Parquet row group, one message, counted as rows), and a Parquet
+    file's bytes_in is its uncompressed size."""
     from jiniac_hpc.config import from_dict
     from jiniac_hpc.corpus.config import CorpusConfig
     from jiniac_hpc.corpus.stage import run_inline
@@ -215,7 +216,9 @@ def test_corpus_stage_on_real_row_files_counts_every_row(tmp_path):
             {"name": "pq", "reader": "parquet", "lang": "en", "filters": [], "text_field": "FRUIT",
              "paths": [str(R / "parquet_testing_delta_length_byte_array.parquet")]},
             {"name": "wiki", "reader": "hf_disk", "lang": "ja", "filters": [], "text_field": "output",
-             "paths": [str(R / "hf_disk_elyza_tasks_100_slice10")]}]
+             "paths": [str(R / "hf_disk_elyza_tasks_100_slice10")]},
+            {"name": "corrupt", "reader": "parquet", "lang": "en", "filters": [], "text_field": "large_binary",
+             "paths": [str(R / "parquet_testing_ARROW-GH-41321.parquet")]}]
     cfg = from_dict(CorpusConfig, {"sources": srcs, "filters": {"min_chars": 1}})
     run_inline(cfg, tmp_path / "run")
     stats = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]
@@ -227,6 +230,10 @@ def test_corpus_stage_on_real_row_files_counts_every_row(tmp_path):
     assert any("cut short" in b for b in web["bad_input"]) and any("not zstd" in b for b in web["bad_input"])
     assert stats["pq"]["docs_in"] == 1000 and stats["pq"]["bytes_in"] >= stats["pq"]["chars_read"]
     assert stats["wiki"]["docs_in"] == 10
+    # the corrupt row group is one bad-input message for its 3 rows: 5 rows in (the other 2, "\x00\x01",
+    # are removed by the filters as empty after cleaning)
+    bad = stats["corrupt"]
+    assert (bad["docs_in"], bad["removed"]["bad_input"]["docs"], bad["bad_input_count"]) == (5, 3, 1)
 
 
 def test_hf_disk_folder_with_another_state_json_is_a_config_error(tmp_path):

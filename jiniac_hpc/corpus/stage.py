@@ -80,8 +80,8 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
              "bytes_in": raw_bytes, "chars_read": 0, "unread": Counter(), "removed": {}, "pii": Counter(),
              "pii_docs": 0, "bad_input": [], "bad_input_count": 0, "docs_out": 0, "chars_out": 0}
 
-    def bad(pos: int, error: str) -> None:
-        _add(stats["removed"], "bad_input", 1, 0)
+    def bad(pos: int, error: str, docs: int = 1) -> None:
+        _add(stats["removed"], "bad_input", docs, 0)
         stats["bad_input_count"] += 1
         where = f"{shard.path}:{pos}"
         if len(stats["bad_input"]) < 100:
@@ -91,13 +91,13 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
 
     with fileio.JsonlWriter(out_path, cfg.zstd_level) as out, fileio.JsonlWriter(rej_path, cfg.zstd_level) as rej:
         for rec in read(Path(shard.path), src, cfg.max_record_bytes):
-            stats["docs_in"] += 1
+            stats["docs_in"] += rec.docs
             stats["unread"].update(rec.unread)
             stats["chars_read"] += sum(rec.unread.values()) + len(rec.text or "")
             rid = doc_id(shard, rec.pos)
             if rec.text is None:
                 if rec.error or not rec.skip:
-                    bad(rec.pos, rec.error or "reader gave no text")
+                    bad(rec.pos, rec.error or "reader gave no text", rec.docs)
                 else:
                     _add(stats["removed"], rec.skip, 1, 0)
                     rej.write({"id": rid, "reason": rec.skip})

@@ -35,6 +35,7 @@ class Record:
     skip: Optional[str] = None    # dropped on purpose by the reader (counted under this reason)
     meta: dict = field(default_factory=dict)              # source metadata carried into the output
     unread: dict[str, int] = field(default_factory=dict)  # reason -> characters not emitted
+    docs: int = 1     # input documents it stands for: a bad-input record for k unreadable rows, k
 
 
 class BadInput(ValueError):

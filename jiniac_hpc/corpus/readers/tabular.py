@@ -69,7 +69,8 @@ def read_parquet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         if got < rows:
             a, b = start + got + 1, start + rows
             lost = f"rows {a}-{b} ({b - a + 1} rows)" if b > a else f"row {b}"
-            yield Record(start + got + 1, None, f"{lost} of row group {g + 1} of {groups} unreadable: {why}")
+            yield Record(start + got + 1, None, f"{lost} of row group {g + 1} of {groups} unreadable: {why}",
+                         docs=b - a + 1)
         start += max(rows, got)
 
 
