@@ -87,11 +87,13 @@ def test_lone_surrogate_dropped_by_every_json_reader(tmp_path):
     rec = json.loads(line)
     speech = rec["speech"]
     rec["speech"] = speech[:40] + "\ud83d" + speech[40:]     # (in the speech, after its heading)
+    rec["speaker"] += "\udc00"                                 # and in the metadata
     p = tmp_path / "cut.jsonl"
     p.write_text(json.dumps(rec, ensure_ascii=True) + "\n", encoding="utf-8")
     (r,) = recs("diet", p)
     assert r.unread.get("lone_surrogate") == 1 and "\ud83d" not in r.text
     r.text.encode("utf-8")
+    json.dumps(r.meta, ensure_ascii=False).encode("utf-8")
 
 
 def test_real_save_to_disk_folder_every_row():

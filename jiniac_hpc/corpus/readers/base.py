@@ -292,7 +292,10 @@ def without_lone_surrogates(rec: Record) -> Record:
     """``rec`` with the lone UTF-16 surrogates of its text dropped and counted (unread:
     ``lone_surrogate``). JSON may escape one (``"\\ud83d"`` alone), and every reader that decodes
     JSON (JSON Lines, the Diet API, e-Gov's API, JSON documents) keeps it; UTF-8, the output's
-    encoding, has no such character, so writing the document would fail the task."""
+    encoding, has no such character, so writing the document would fail the task. A string of the
+    metadata (a speaker's name) loses its surrogates too (metadata is not counted as text)."""
+    if any(isinstance(v, str) and _SURROGATE.search(v) for v in rec.meta.values()):
+        rec = replace(rec, meta={k: _SURROGATE.sub("", v) if isinstance(v, str) else v for k, v in rec.meta.items()})
     if rec.text is None or not _SURROGATE.search(rec.text):
         return rec
     kept = _SURROGATE.sub("", rec.text)
