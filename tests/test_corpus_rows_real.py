@@ -203,8 +203,9 @@ def test_real_arrow_stream_cut_between_batches(tmp_path):
 def test_corpus_stage_on_real_row_files_counts_every_row(tmp_path):
     """The stage on these files: no task fails (a lone surrogate and a .zst that is not zstd had failed
     theirs; a cut .zst had given no document and no error), every document in is out or removed under
-    a reason (the rows of a corrupt Parquet row group, one message, counted as rows), and a Parquet
-    file's bytes_in is its uncompressed size."""
+    a reason (the rows of a corrupt Parquet row group, one message, counted as rows), a Parquet
+    file's bytes_in is its uncompressed size, and the documents a reader flags (a scan's OCR layer, Diet
+    records without their meeting) are counted in stats.json and report.md."""
     from jiniac_hpc.config import from_dict
     from jiniac_hpc.corpus.config import CorpusConfig
     from jiniac_hpc.corpus.stage import run_inline
@@ -220,7 +221,12 @@ def test_corpus_stage_on_real_row_files_counts_every_row(tmp_path):
             {"name": "wiki", "reader": "hf_disk", "lang": "ja", "filters": [], "text_field": "output",
              "paths": [str(R / "hf_disk_elyza_tasks_100_slice10")]},
             {"name": "corrupt", "reader": "parquet", "lang": "en", "filters": [], "text_field": "large_binary",
-             "paths": [str(R / "parquet_testing_ARROW-GH-41321.parquet")]}]
+             "paths": [str(R / "parquet_testing_ARROW-GH-41321.parquet")]},
+            # documents kept with a flag the report counts: an OCR layer, Diet records without their meeting
+            {"name": "scan", "reader": "pdf", "lang": "en", "filters": [],
+             "paths": [str(R / "pdfjs_issue5747_scan_ocr.pdf"), str(R / "hanrei_089351_fpdf17.pdf")]},
+            {"name": "diet", "reader": "diet", "lang": "ja", "filters": [],
+             "paths": [str(R / "kokkai_harvester_sangiin_20250801_trimmed.jsonl"), str(R / "kokkai_speech_api.json")]}]
     cfg = from_dict(CorpusConfig, {"sources": srcs, "filters": {"min_chars": 1}})
     run_inline(cfg, tmp_path / "run")
     stats = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]
@@ -236,6 +242,10 @@ def test_corpus_stage_on_real_row_files_counts_every_row(tmp_path):
     # are removed by the filters as empty after cleaning)
     bad = stats["corrupt"]
     assert (bad["docs_in"], bad["removed"]["bad_input"]["docs"], bad["bad_input_count"]) == (5, 3, 1)
+    assert stats["scan"]["flagged"] == {"ocr_layer": 1} and stats["scan"]["docs_in"] == 2
+    assert stats["diet"]["flagged"] == {"missing_metadata": 4} and stats["diet"]["docs_in"] > 4
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "- scan: ocr_layer 1" in report and "- diet: missing_metadata 4" in report
 
 
 def test_hf_disk_folder_with_another_state_json_is_a_config_error(tmp_path):

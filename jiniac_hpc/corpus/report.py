@@ -40,7 +40,7 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
         per[s.name] = {"lang": s.lang, "reader": s.reader, "pii_policy": list(s.pii), "dedup": s.dedup,
                        "shards": 0, "docs_in": 0, "chars_in": 0, "bytes_in": 0, "chars_read": 0, "unread": {},
                        "docs_out": 0, "chars_out": 0, "bytes_out": 0, "removed": {}, "pii": {}, "pii_docs": 0,
-                       "bad_input_count": 0, "bad_input": []}
+                       "bad_input_count": 0, "bad_input": [], "flagged": {}}
     for shard in sh.load_manifest(run_dir):
         p = fileio.result(run_dir, "prepare", shard.task)
         w = fileio.result(run_dir, "write", shard.task)
@@ -52,7 +52,7 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
             r[k] += w[k]
         r["chars_read"] += p.get("chars_read", p["chars_in"])
         r["bad_input"] += p["bad_input"]
-        for key in ("pii", "unread"):
+        for key in ("pii", "unread", "flagged"):
             for k, v in p.get(key, {}).items():
                 r[key][k] = r[key].get(k, 0) + v
         _merge_removed(r["removed"], p["removed"])
@@ -64,6 +64,7 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
         r["removed"] = {k: r["removed"][k] for k in sorted(r["removed"])}
         r["pii"] = dict(sorted(r["pii"].items()))
         r["unread"] = dict(sorted(r["unread"].items()))
+        r["flagged"] = dict(sorted(r["flagged"].items()))
         dedup_in = r["docs_out"] + sum(r["removed"].get(k, {"docs": 0})["docs"] for k in DEDUP_REASONS)
         dups = sum(r["removed"].get(k, {"docs": 0})["docs"] for k in ("exact_dup", "near_dup"))
         r["duplicate_rate"] = round(dups / dedup_in, 6) if dedup_in else 0.0
@@ -129,6 +130,12 @@ def render(cfg: CorpusConfig, stats: dict) -> str:
         removed = ", ".join(f"{k} {_fmt(v['chars'])}" for k, v in r["removed"].items() if v["chars"]) or "-"
         lines.append(f"| {s.name} | {s.reader} | {_fmt(r['bytes_in'])} | {_fmt(r['chars_read'])} | {unread} | "
                      f"{_fmt(r['chars_in'])} | {_fmt(r['chars_out'])} | {removed} |")
+    flagged = [(s.name, stats["sources"][s.name].get("flagged", {})) for s in cfg.sources]
+    if any(f for _, f in flagged):
+        lines += ["", "## Documents the reader flagged (of those read, before the filters)", "",
+                  "ocr_layer: PDF text from a scanned page's OCR layer; missing_metadata: a Diet record "
+                  "without its date, house or meeting name.", ""]
+        lines += [f"- {name}: " + ", ".join(f"{k} {v}" for k, v in f.items()) for name, f in flagged if f]
     bad = [(s.name, x) for s in cfg.sources for x in stats["sources"][s.name]["bad_input"]]
     if bad:
         lines += ["", "## Bad input (first 100 a shard)", ""] + [f"- {name}: `{x}`" for name, x in bad]

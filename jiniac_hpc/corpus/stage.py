@@ -46,6 +46,12 @@ def plan(cfg: CorpusConfig, run_dir: Path) -> list[Step]:
     ]
 
 
+#: metadata a reader sets on a document whose text is less sure than the rest: the report counts
+#: the documents that carry it, by flag (their text is kept: the user decides)
+FLAGS = {"ocr_layer_pages": "ocr_layer",          # PDF: text of a scanned page's OCR layer
+         "missing": "missing_metadata"}           # Diet: a record without its date, house or meeting
+
+
 def doc_id(shard: sh.Shard, pos: int) -> str:
     return f"{shard.source}-{shard.stem}-{pos:07d}"
 
@@ -78,7 +84,8 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     raw_bytes = count_raw(Path(shard.path))
     stats = {"source": src.name, "shard": shard.index, "input": shard.path, "docs_in": 0, "chars_in": 0,
              "bytes_in": raw_bytes, "chars_read": 0, "unread": Counter(), "removed": {}, "pii": Counter(),
-             "pii_docs": 0, "bad_input": [], "bad_input_count": 0, "docs_out": 0, "chars_out": 0}
+             "pii_docs": 0, "bad_input": [], "bad_input_count": 0, "docs_out": 0, "chars_out": 0,
+             "flagged": Counter()}
 
     def bad(pos: int, error: str, docs: int = 1) -> None:
         _add(stats["removed"], "bad_input", docs, 0)
@@ -103,6 +110,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
                     rej.write({"id": rid, "reason": rec.skip})
                 continue
             stats["chars_in"] += len(rec.text)
+            stats["flagged"].update(flag for key, flag in FLAGS.items() if rec.meta.get(key))
             # a record's speaker (Kokkai ``meta['speaker']``) is a name known to be in its text
             known = [rec.meta.get("speaker") or ""]
             if rec.skip:   # a whole document the reader drops on purpose (e.g. procedural speeches)
@@ -136,6 +144,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
             bad(1, f"no documents from a non-empty file ({raw_bytes} bytes) with reader {src.reader!r}")
     stats["pii"] = dict(sorted(stats["pii"].items()))
     stats["unread"] = dict(sorted(stats["unread"].items()))
+    stats["flagged"] = dict(sorted(stats["flagged"].items()))
     print(f"[prepare] {src.name}/{shard.stem}: {stats['docs_in']} in, {stats['docs_out']} kept, "
           f"{stats['bad_input_count']} bad input, {time.time() - t0:.1f}s", flush=True)
     return stats   # the executor's marker keeps it: the report adds these up
