@@ -9,6 +9,7 @@ tokenize stage (:mod:`jiniac_hpc.train.fixtures`).
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -256,6 +257,16 @@ def test_nan_relaunch_finishes_the_plan(straight, index, tmp_path, monkeypatch):
     assert ckpt.read_meta(final)["samples_seen"] == end * 8
     assert fileio.read_marker(run, "train", 0)["result"] == out[0]                  # the executor's completion marker
     assert launch("pretrain", "debug", cluster="local", overrides=ov, run_name="nan").skipped == ["train"]
+    # Launched again with another model: stopped at plan time, on the login node (not in the job, after
+    # the queue, loading checkpoints of the wrong shape); with another LR: nothing runs, and config.yaml
+    # keeps saying what ran, with a note that the change applies to nothing.
+    saved = (run / "config.yaml").read_text()
+    with pytest.raises(ConfigError, match=r"holds checkpoints of another model \(model.hidden_size 64 -> 32"):
+        launch("pretrain", "debug", cluster="local", overrides=ov + ["model.hidden_size=32"], run_name="nan")
+    out = io.StringIO()
+    assert launch("pretrain", "debug", cluster="local", overrides=ov + ["schedule.lr=5e-4"], run_name="nan",
+                  out=out).skipped == ["train"]
+    assert "apply to nothing: schedule.lr" in out.getvalue() and (run / "config.yaml").read_text() == saved
 
     loss, tokens = scalars(run, "train/loss"), scalars(run, "data/tokens_seen")
     assert sorted(loss) == sorted(tokens) == list(range(1, end + 1))                # no gap, no repeat

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+import yaml
+
 from jiniac_hpc import fileio
 from jiniac_hpc.cluster import ClusterProfile, JobConfig, clusters_dir, resolve_cluster
 from jiniac_hpc.config import ConfigError, dump_yaml, recipe_path, to_dict
@@ -113,7 +115,10 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
         for step in steps:   # every step before the first submission: a DAG must not stop half-submitted
             if step.missing:
                 backend.check(request_for(step.job or cfg.job, prof, step, stage, recipe))
-        dump_yaml(cfg, run_dir / "config.yaml")
+        if any(step.missing for step in steps):
+            dump_yaml(cfg, run_dir / "config.yaml")
+        else:                # config.yaml keeps saying what ran
+            _note_unused_changes(stage, cfg, run_dir, out)
     cfg_data, prev_jobs = to_dict(cfg), []
     for step in steps:
         todo = step.missing
@@ -148,6 +153,31 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
         if follow:
             print(follow, file=out)
     return res
+
+
+def _note_unused_changes(stage: str, cfg: Any, run_dir: Path, out) -> None:
+    """Say so when a complete run is launched again with another config: nothing runs, so the
+    changes apply to nothing (a new run name would run them)."""
+    saved = run_dir / "config.yaml"
+    if not saved.exists():
+        return
+    old, new = _flat(yaml.safe_load(saved.read_text()) or {}), _flat(to_dict(cfg))
+    diff = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k) and not k.startswith("job.")]
+    if diff:
+        print(f"[{stage}] note: the run is complete; {rel(saved)} keeps the config it ran with. These changes "
+              f"apply to nothing: {', '.join(diff[:6])}{' ...' if len(diff) > 6 else ''} (use --run-name NAME "
+              f"for a new run)", file=out)
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}`` (lists stay values)."""
+    out: dict = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
 
 
 def request_for(job: JobConfig, prof: ClusterProfile, step: Step, stage: str, recipe: str) -> Request:

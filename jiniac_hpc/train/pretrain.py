@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Optional
 
 from jiniac_hpc.config import ConfigError
-from jiniac_hpc.paths import resolve_path
+from jiniac_hpc.paths import rel, resolve_path
 from jiniac_hpc.stages import Step, TaskContext
 from jiniac_hpc.train import checkpoint as ckpt
 from jiniac_hpc.train.config import PretrainConfig
@@ -118,12 +118,36 @@ def plan(cfg: PretrainConfig, run_dir: Path) -> list[Step]:
     found = resume_point(cfg, run_dir, warn=notes.append)
     for note in notes:   # e.g. a corrupt newest checkpoint: say so here, not only in the job log
         print(f"[pretrain] warning: {note}; the job resumes from {found or 'scratch'}", file=sys.stderr, flush=True)
+    if found is not None and Path(found).parent == Path(run_dir) / ckpt.CHECKPOINTS:
+        check_same_model(cfg, Path(run_dir))
     at = ckpt.read_meta(found)["step"] if found else 0
     k = cfg.stage_index()
     if k is not None and at < spans[k].start:
         raise ConfigError(f"train.stage: stage {k} ({spans[k].name}) starts at step {spans[k].start}, but the newest "
                           f"checkpoint is at step {at}; run stage {k - 1} first (or set train.init_from)")
     return [Step("train", "jiniac_hpc.train.pretrain:train_task", tasks=1, distributed=True, done=[at >= end])]
+
+
+def check_same_model(cfg: PretrainConfig, run_dir: Path) -> None:
+    """A run resumes from its own checkpoints: its ``model`` section must be the one they hold (the
+    run's ``config.yaml``). Else the job would fail loading them, after its wait in the queue, or a
+    finished run would be skipped while its config said it was another model. Checked at plan
+    time, on the login node; other keys (the LR, the stage, resources) may change on a resume."""
+    import yaml
+
+    from jiniac_hpc.config import to_dict
+
+    saved = run_dir / "config.yaml"
+    old = (yaml.safe_load(saved.read_text()) or {}).get("model") if saved.exists() else None
+    new = to_dict(cfg.model)
+    if not isinstance(old, dict):
+        return
+    diff = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    if diff:
+        shown = ", ".join(f"model.{k} {old.get(k)!r} -> {new.get(k)!r}" for k in diff[:4])
+        raise ConfigError(f"model: {rel(run_dir)} holds checkpoints of another model ({shown}{', ...' if len(diff) > 4 else ''}"
+                          f"; its config.yaml); train this one under its own run name (--run-name NAME), or remove "
+                          f"{rel(run_dir)} to start it over")
 
 
 # ---------------------------------------------------------------------------------------------
