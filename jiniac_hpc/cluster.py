@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -140,13 +141,23 @@ def load_cluster(name: str) -> ClusterProfile:
 
 def slurm_available() -> bool:
     """True when sbatch exists and the controller answers (a login node, or the test cluster)."""
+    return slurm_probe() is None
+
+
+def slurm_probe() -> Optional[str]:
+    """None when sbatch exists and the controller answers; else why not ("" when Slurm's commands
+    are not installed: a laptop or a plain server, nothing to say)."""
     if shutil.which("sbatch") is None or shutil.which("sinfo") is None:
-        return False
+        return ""
     try:
         r = subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, timeout=10, text=True)
-    except (subprocess.TimeoutExpired, OSError):
-        return False
-    return r.returncode == 0 and bool(r.stdout.strip())
+    except subprocess.TimeoutExpired:
+        return "sinfo did not answer within 10 s"
+    except OSError as e:
+        return f"sinfo failed: {e}"
+    if r.returncode != 0:
+        return "sinfo: " + (r.stderr.strip().splitlines() or [f"exit status {r.returncode}"])[-1]
+    return None if r.stdout.strip() else "sinfo lists no partition"
 
 
 def resolve_cluster(name: Optional[str]) -> ClusterProfile:
@@ -157,7 +168,11 @@ def resolve_cluster(name: Optional[str]) -> ClusterProfile:
     name = name or os.environ.get("JINIAC_CLUSTER")
     if name:
         return load_cluster(name)
-    if not slurm_available():
+    why = slurm_probe()
+    if why is not None:
+        if why:    # Slurm is installed here but not answering: say why this runs locally
+            print(f"note: {why}; running on this machine (profile 'local'; --cluster NAME to choose)",
+                  file=sys.stderr)
         return load_cluster("local")
     raise ConfigError("Slurm is available but no cluster profile was chosen: pass --cluster NAME "
                       f"or set JINIAC_CLUSTER (profiles: {list_clusters()})")

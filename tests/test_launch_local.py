@@ -243,3 +243,28 @@ def test_login_node_says_when_the_newest_checkpoint_is_corrupt(logs_dir, tmp_pat
     assert "step-00000010" in line and "SHA-256 (corrupt)" in line, line
     assert line.endswith(f"the job resumes from {root / 'step-00000005'}"), line
     assert r.stdout.startswith("# local: 1 task(s)")
+
+
+def test_a_slurm_controller_that_does_not_answer_is_named_as_the_reason(tmp_path, monkeypatch, capsys):
+    """Slurm installed, its controller down (real sinfo against a config whose controller port nobody
+    listens on): without --cluster the launcher runs here and says why, and a Slurm profile's check
+    says Slurm did not answer (it had said the partition 'does not exist here')."""
+    import shutil
+
+    import pytest
+
+    from jiniac_hpc.cluster import resolve_cluster
+    from jiniac_hpc.config import ConfigError
+    from jiniac_hpc.launch.preflight import partition_nodes
+
+    if shutil.which("sinfo") is None or shutil.which("sbatch") is None:
+        pytest.skip("Slurm's commands are not installed here")
+    conf = tmp_path / "slurm.conf"
+    conf.write_text("ClusterName=gone\nSlurmctldHost=localhost\nSlurmctldPort=9\nNodeName=localhost CPUs=1\n"
+                    "PartitionName=gpu Nodes=localhost\n")
+    monkeypatch.setenv("SLURM_CONF", str(conf))
+    monkeypatch.delenv("JINIAC_CLUSTER", raising=False)
+    assert resolve_cluster(None).name == "local"
+    assert re.search(r"note: sinfo: .*contact slurm controller.*; running on this machine", capsys.readouterr().err)
+    with pytest.raises(ConfigError, match=r"Slurm did not answer \(sinfo: .*contact slurm controller"):
+        partition_nodes("gpu")

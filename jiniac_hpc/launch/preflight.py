@@ -69,6 +69,10 @@ def partition_nodes(partition: Optional[str]) -> tuple[str, list[NodeInfo]]:
         r = subprocess.run(args, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise ConfigError(f"cannot ask Slurm about the partition ({e})") from None
+    if r.returncode != 0:    # no controller: the partition may well exist, Slurm cannot say
+        why = (r.stderr.strip().splitlines() or [f"exit status {r.returncode}"])[-1]
+        raise ConfigError(f"Slurm did not answer (sinfo: {why}); submit where its controller answers, "
+                          "or run here with --cluster local")
     nodes, name = [], partition
     for line in r.stdout.splitlines():
         f = line.split("|")
