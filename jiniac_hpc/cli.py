@@ -21,6 +21,8 @@ from pathlib import Path
 import click
 
 from jiniac_hpc.config import ConfigError
+from jiniac_hpc.errors import TaskFailed
+from jiniac_hpc.paths import rel, run_dir_for
 from jiniac_hpc.stages import ALIASES, STAGES
 
 STAGE_OPTIONS = [
@@ -56,6 +58,9 @@ def _stage_command(stage_name: str):
                          dry_run=dry_run)
         except (ConfigError, FileNotFoundError, NotImplementedError) as e:
             raise click.ClickException(str(e)) from None
+        except TaskFailed as e:     # the task's own error, not the launcher's traceback around it
+            raise click.ClickException(f"{stage_name} failed: {e.summary}\n  (the task's traceback: {rel(e.log)}; "
+                                       f"jiniac status {rel(run_dir_for(stage_name, run_name or Path(str(recipe)).stem))})") from None
         if wait and res.jobs:   # local jobs are finished already
             res.wait()
             click.echo(f"[{stage_name}] all jobs finished")
@@ -145,6 +150,8 @@ def pipeline(recipe, cluster, start, until, overrides):
         run_pipeline(recipe, cluster=cluster, start=start, until=until, overrides=list(overrides))
     except (ConfigError, FileNotFoundError, NotImplementedError, ValueError) as e:
         raise click.ClickException(str(e)) from None
+    except TaskFailed as e:
+        raise click.ClickException(f"a stage failed: {e.summary}\n  (the task's traceback: {rel(e.log)})") from None
 
 
 @cli.command()

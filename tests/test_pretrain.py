@@ -21,6 +21,7 @@ import pytest
 
 from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError, load_recipe
+from jiniac_hpc.errors import TaskFailed
 from jiniac_hpc.train import checkpoint as ckpt
 from jiniac_hpc.train.config import PretrainConfig
 from jiniac_hpc.train.schedule import lr_at, ramp_windows
@@ -237,6 +238,11 @@ def test_nan_relaunch_finishes_the_plan(straight, index, tmp_path, monkeypatch):
     with pytest.raises(Exception) as err:
         launch("pretrain", "debug", cluster="local", overrides=ov + [f"train.inject_nan_at_step={k}"], run_name="nan")
     text = _failure_text(run, err.value)
+    # what the command line prints: the task's own error and where its traceback is, not the launcher's
+    # traceback around it; and the run records the failed job, so `jiniac status` shows it
+    assert isinstance(err.value, TaskFailed) and err.value.log.endswith(".err"), type(err.value)
+    assert re.match(r"\S*NonFiniteError: non-finite loss at global step 8 ", err.value.summary), err.value.summary
+    assert json.loads((run / "jobs.json").read_text())
     m = re.search(r"non-finite loss at global step 8 \(stage 'mix'\); batch sources: .*?\(sample indices \[([\d, ]+)\]\)\. "
                   r"Last good state saved: (\S+) \(global step 7, 56 samples seen", text)
     assert m, text[-3000:]

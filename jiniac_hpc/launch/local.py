@@ -23,6 +23,7 @@ from submitit.core import core
 from submitit.core.utils import DelayedSubmission
 from tqdm import tqdm
 
+from jiniac_hpc.errors import TaskFailed
 from jiniac_hpc.launch.backend import Backend, Submission
 
 
@@ -82,7 +83,13 @@ class LocalBackend(Backend):
                     bar.update(rec["step"] - bar.n)
                     last = rec
             time.sleep(0.3)
-        results = [r for j in jobs for r in j.results()]   # raises with the task's traceback if a task failed
+        try:
+            results = [r for j in jobs for r in j.results()]
+        except Exception as e:  # noqa: BLE001 - submitit's FailedJobError holds the task's traceback
+            if bar is not None:
+                bar.close()
+            failed = next((j for j in jobs if j.state not in ("DONE", "COMPLETED")), jobs[-1])
+            raise TaskFailed(str(e), jobs, str(failed.paths.stderr)) from None
         rec = _read_progress(progress, started) if progress else {}
         if bar is None:
             # A job can log its steps and exit between two polls: its record is read only now. A

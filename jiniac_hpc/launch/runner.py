@@ -30,6 +30,7 @@ import yaml
 from jiniac_hpc import fileio
 from jiniac_hpc.cluster import ClusterProfile, JobConfig, clusters_dir, resolve_cluster
 from jiniac_hpc.config import ConfigError, dump_yaml, recipe_path, to_dict
+from jiniac_hpc.errors import TaskFailed
 from jiniac_hpc.job.records import add_jobs
 from jiniac_hpc.job.step import StepJob
 from jiniac_hpc.launch.backend import Backend, Submission, wait_all
@@ -139,7 +140,12 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
             continue
         calls = [StepJob(stage, cfg_data, str(run_dir), step.name, step.fn, i, step.tasks, to_dict(prof))
                  for i in todo]
-        jobs = prev_jobs = res.jobs[step.name] = backend.submit(sub, calls)
+        try:
+            jobs = prev_jobs = res.jobs[step.name] = backend.submit(sub, calls)
+        except TaskFailed as e:   # (a local run) the failed jobs are the run's record too: status shows them
+            add_jobs(run_dir, stage=stage, step=step.name, job_ids=[j.job_id for j in e.jobs], tasks=todo,
+                     cluster=prof.name, folder=str(e.jobs[0].paths.folder))
+            raise
         add_jobs(run_dir, stage=stage, step=step.name, job_ids=[j.job_id for j in jobs], tasks=todo,
                  cluster=prof.name, folder=str(jobs[0].paths.folder))
         arrays = ", ".join(dict.fromkeys(j.job_id.split("_")[0] for j in jobs))   # several past MaxArraySize
