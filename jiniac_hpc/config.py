@@ -155,7 +155,12 @@ def apply_overrides(data: dict, prov: dict, overrides: list[str] | None) -> None
 
 
 def _where(prov: dict, key: str) -> str:
-    """The file (or ``--set``) that set ``key``, or the nearest enclosing section or list."""
+    """The file (or ``--set``) that set ``key`` (or a key under it: ``--set schedul.lr=...`` sets the
+    unknown section ``schedul``), or the nearest enclosing section or list."""
+    if key not in prov:
+        under = [o for k, o in prov.items() if k.startswith((key + ".", key + "["))]
+        if under:
+            return under[-1]
     while key not in prov:
         if key.endswith("]"):
             key = key[: key.rfind("[")]

@@ -51,6 +51,9 @@ def test_bad_override_names_set():
     with pytest.raises(ConfigError) as e:
         load("child.yaml", ["job.gpuz=1"])
     assert "job.gpuz" in str(e.value) and "--set" in str(e.value)
+    with pytest.raises(ConfigError) as e:      # a misspelt section: --set set a key under it
+        load("child.yaml", ["jbo.nodes=1"])
+    assert str(e.value).startswith("unknown key jbo (from --set)"), str(e.value)
 
 
 def test_override_values_are_typed():
