@@ -259,3 +259,20 @@ def test_markup_is_not_plain_text(tmp_path):
     plain = tmp_path / "note.txt"
     plain.write_text("<3 is a heart, and <html> is a tag name.\n")
     assert [r.text for r in recs("text", plain)] == ["<3 is a heart, and <html> is a tag name."]
+
+
+def test_the_readers_command_line_prints_records_and_says_what_is_wrong(capsys):
+    """``python -m jiniac_hpc.corpus.readers READER FILE``: a record a line; no arguments or an unknown
+    reader is a usage error naming it (they had been IndexError and ValueError tracebacks)."""
+    import pytest
+
+    from jiniac_hpc.corpus.readers.__main__ import main
+    from jiniac_hpc.paths import REPO_ROOT
+
+    f = REPO_ROOT / "tests" / "assets" / "corpus" / "real" / "aozora_1077_ruby.txt"
+    assert main(["aozora", str(f)]) == 0
+    assert capsys.readouterr().out.startswith(f"{f}:1 '")
+    for argv, said in (([], "the following arguments are required: reader, file"), (["aozra", str(f)], "'aozra'")):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 2 and said in capsys.readouterr().err

@@ -1,23 +1,37 @@
 """Print the records a reader makes of one file (of each file, for a ZIP archive).
 
     python -m jiniac_hpc.corpus.readers READER FILE [TEXT_FIELD]
+    python -m jiniac_hpc.corpus.readers aozora tests/assets/corpus/real/aozora_1077_ruby.txt
 """
-import sys
+import argparse
 import zipfile
 from pathlib import Path
 
-from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.config import ConfigError
+from jiniac_hpc.corpus.config import READERS, SourceConfig
 from jiniac_hpc.corpus.readers import read, zip_members
 
-if __name__ == "__main__":
-    s = SourceConfig(name="cli", reader=sys.argv[1], paths=[sys.argv[2]],
-                     text_field=sys.argv[3] if len(sys.argv) > 3 else "text")
-    path = sys.argv[2]
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m jiniac_hpc.corpus.readers", description=__doc__.split("\n")[0])
+    ap.add_argument("reader", help=f"one of {sorted(READERS)}")
+    ap.add_argument("file")
+    ap.add_argument("text_field", nargs="?", default="text", help="jsonl/parquet/hf_disk: the text column")
+    a = ap.parse_args(argv)
+    try:
+        s = SourceConfig(name="cli", reader=a.reader, paths=[a.file], text_field=a.text_field)
+    except (ConfigError, ValueError) as e:
+        ap.error(str(e))
     # (a ZIP archive that cannot be listed, or one with no files, is one bad-input record, as in a run)
     try:
-        members = zip_members(path) if path.lower().endswith(".zip") and zipfile.is_zipfile(path) else []
+        members = zip_members(a.file) if a.file.lower().endswith(".zip") and zipfile.is_zipfile(a.file) else []
     except zipfile.BadZipFile:
         members = []
-    for f in members or [path]:
+    for f in members or [a.file]:
         for r in read(Path(f), s, 8_000_000):
             print(f"{f}:{r.pos}", repr(r.text[:80]) if r.text else r.error or f"dropped: {r.skip}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
