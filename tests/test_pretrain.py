@@ -273,6 +273,8 @@ def test_nan_relaunch_finishes_the_plan(straight, index, tmp_path, monkeypatch):
     assert launch("pretrain", "debug", cluster="local", overrides=ov + ["schedule.lr=5e-4"], run_name="nan",
                   out=out).skipped == ["train"]
     assert "apply to nothing: schedule.lr" in out.getvalue() and (run / "config.yaml").read_text() == saved
+    res = launch("pretrain", "debug", cluster="local", overrides=ov, run_name="nan", dry_run=True)
+    assert res.scripts == {} and res.skipped == ["train"]          # (stderr says the run is complete)
 
     loss, tokens = scalars(run, "train/loss"), scalars(run, "data/tokens_seen")
     assert sorted(loss) == sorted(tokens) == list(range(1, end + 1))                # no gap, no repeat

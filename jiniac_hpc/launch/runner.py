@@ -151,6 +151,9 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
         arrays = ", ".join(dict.fromkeys(j.job_id.split("_")[0] for j in jobs))   # several past MaxArraySize
         print(f"[{stage}] step {step.name}: submitted job {arrays}"
               f" ({len(jobs)} task(s){', after ' + sub.dependency if sub.dependency else ''})", file=out)
+    if dry_run and not res.scripts:
+        print(f"[{stage}] nothing to submit: {rel(run_dir)} is complete (--run-name NAME shows a new run's "
+              "script)", file=sys.stderr)
     if not dry_run:
         print(f"run directory: {rel(res.run_dir)}", file=out)
         for name, jobs in res.jobs.items():
