@@ -224,6 +224,8 @@ def test_rescore_errors_name_file_line_and_key(result, tmp_path):
     assert res.exit_code != 0 and f"predictions.jsonl:2: {first['task']} id 'nope' is not in" in res.output
     res = _invoke(["eval", "rescore", str(bad), "--gold", str(tmp_path / "predictions.jsonl")])
     assert res.exit_code != 0 and "does not say its task; pass TASK=FILE" in res.output
+    res = _invoke(["eval", "rescore", str(bad), "--gold", str(tmp_path / "no" / "jglue")])   # a folder not there
+    assert res.exit_code != 0 and "jglue: no such file or folder" in res.output, res.output
     bad.write_text('{"task": "jnli", "raw": "x"}\n')
     res = _invoke(["eval", "rescore", str(bad), "--gold", gold])
     assert res.exit_code != 0 and "predictions.jsonl:1: missing key(s) ['id']" in res.output

@@ -41,6 +41,8 @@ def gold_files(specs: Sequence[str]) -> dict[str, Path]:
             found = {t: Path(spec) / f for t, f in DEFAULT_FILES.items() if (Path(spec) / f).is_file()}
             if not found:
                 raise ConfigError(f"--gold {spec}: no JGLUE file of the default names {sorted(DEFAULT_FILES.values())}")
+        elif not Path(spec).exists():
+            raise ConfigError(f"--gold {spec}: no such file or folder (from {Path.cwd()})")
         else:
             found = {_task_of(Path(spec)): Path(spec)}
         for t, p in found.items():
