@@ -190,7 +190,7 @@ def tb(run, port):
 
 
 @cli.command()
-@click.argument("stage", type=click.Choice(sorted(STAGES)))
+@click.argument("stage", type=click.Choice(sorted([*STAGES, *ALIASES])))
 def explain(stage):
     """Every config key of STAGE's recipes, with its type and documentation."""
     from jiniac_hpc.config import describe

@@ -54,7 +54,7 @@ def template_text(stage: str, recipe: str = "debug", overrides: Optional[list[st
     overrides = list(overrides or [])
     st = get_stage(stage)
     if st.job_step is None:
-        raise ValueError(f"stage {stage!r} is not one job; submit it with jobs/{stage.replace('-', '_')}.py")
+        raise ValueError(f"stage {stage!r} is not one job; submit it with jobs/{st.name.replace('-', '_')}.py")
     cfg, prof = load_config(stage, recipe, overrides), resolve_cluster(cluster)
     job: JobConfig = cfg.job
     python = prof.python or '"${JINIAC_PYTHON:-.venv/bin/python}"'
