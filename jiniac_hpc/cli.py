@@ -206,13 +206,13 @@ def explain(stage):
 @cli.command()
 @click.argument("recipe", default="debug")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a pretrain recipe key.")
-@click.option("--png", default=None, help="Where to write the LR curve (default: <recipe>-lr.png here).")
+@click.option("--png", default=None, help="Where to write the LR curve (default: logs/plan/<recipe>-lr.png).")
 def plan(recipe, overrides, png):
     """The pretraining plan of RECIPE: stages, token budgets, steps, and a PNG of the LR over the whole plan."""
-    from jiniac_hpc.train.plan_cli import print_plan
+    from jiniac_hpc.train.plan_cli import default_png, print_plan
 
     try:
-        print_plan(recipe, list(overrides), png or f"{Path(recipe).stem}-lr.png")
+        print_plan(recipe, list(overrides), png or default_png(recipe))
     except (ConfigError, FileNotFoundError) as e:
         raise click.ClickException(str(e)) from None
 

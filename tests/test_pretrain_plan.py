@@ -41,6 +41,21 @@ def test_print_plan_and_png(tmp_path):
     assert (tmp_path / "lr.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_jiniac_plan_writes_its_png_with_the_run_outputs(tmp_path, monkeypatch):
+    """``jiniac plan`` without --png writes logs/plan/<recipe>-lr.png (it wrote debug-lr.png into the
+    working directory: a checkout's root, as an untracked file)."""
+    from click.testing import CliRunner
+
+    from jiniac_hpc.cli import cli
+
+    index = fake_index(tmp_path, ["a", "b"])
+    monkeypatch.setenv("JINIAC_LOGS", str(tmp_path / "logs"))
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(cli, ["plan", "debug", "--set", f"data.index={index}", "--set", "model.vocab_size=2000"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "logs" / "plan" / "debug-lr.png").is_file() and not list(tmp_path.glob("*.png"))
+
+
 def test_jiniac_5b_recipe_lr_drop_is_a_ramp(tmp_path):
     index = fake_index(tmp_path, JINIAC_SOURCES, seqs=600_000, seq_len=4096, vocab=59529)
     cfg = load_recipe("pretrain", PretrainConfig, "jiniac-5b", [f"data.index={index}"])

@@ -1,6 +1,6 @@
 """``jiniac plan RECIPE``: the curriculum's stages with token budgets and steps, and the LR curve.
 
-    jiniac plan debug --set data.index=/tmp/jpd/pretokenize/index.json      # prints; writes lr.png
+    jiniac plan debug --set data.index=/tmp/jpd/pretokenize/index.json      # prints; writes logs/plan/debug-lr.png
     python -m jiniac_hpc.train.plan_cli debug [--png lr.png] [--set k=v ...]
 
 Login-node code: reads the data index (for ``tokens: null`` stages, "all of it") and the
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 from jiniac_hpc.config import load_recipe
+from jiniac_hpc.paths import logs_root
 from jiniac_hpc.train.config import PretrainConfig
 from jiniac_hpc.train.schedule import lr_curve
 
@@ -35,6 +36,12 @@ def describe_plan(cfg: PretrainConfig) -> tuple[list[dict], list[float]]:
     return rows, lr_curve(spans, cfg.schedule)
 
 
+def default_png(recipe: str) -> Path:
+    """``logs/plan/<recipe>-lr.png`` (under ``$JINIAC_LOGS``): with run outputs, not in the working
+    directory (a checkout's root)."""
+    return logs_root() / "plan" / f"{Path(recipe).stem}-lr.png"
+
+
 def print_plan(recipe: str, overrides: Optional[list[str]] = None, out_png: Optional[str | Path] = "lr.png",
                out=sys.stdout) -> list[dict]:
     """Print the plan of a ``pretrain`` recipe and write the LR PNG (``None``: no PNG)."""
@@ -51,6 +58,7 @@ def print_plan(recipe: str, overrides: Optional[list[str]] = None, out_png: Opti
         print(f"{i:>2}  {r['stage']:24s} {r['first_step']:>7d}-{r['end_step']:<7d} {r['steps']:>7d} "
               f"{r['tokens']:>14,} {budget:>14s} {r['peak_lr']:>9.3g}  {r['sources']}", file=out)
     if out_png is not None and lrs:
+        Path(out_png).parent.mkdir(parents=True, exist_ok=True)
         write_png(rows, lrs, Path(out_png), title=f"pretrain/{recipe}: {s.kind}")
         print(f"LR curve: {out_png}", file=out)
     return rows
@@ -81,10 +89,10 @@ def write_png(rows: list[dict], lrs: list[float], path: Path, title: str = "") -
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("recipe")
-    ap.add_argument("--png", default="lr.png")
+    ap.add_argument("--png", default=None, help="default: logs/plan/<recipe>-lr.png")
     ap.add_argument("--set", dest="overrides", action="append", default=[])
     a = ap.parse_args(argv)
-    print_plan(a.recipe, a.overrides, a.png)
+    print_plan(a.recipe, a.overrides, a.png or default_png(a.recipe))
     return 0
 
 
