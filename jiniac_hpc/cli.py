@@ -22,7 +22,7 @@ import click
 
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.errors import TaskFailed
-from jiniac_hpc.paths import rel, run_dir_for
+from jiniac_hpc.paths import rel
 from jiniac_hpc.stages import ALIASES, STAGES
 
 STAGE_OPTIONS = [
@@ -60,7 +60,7 @@ def _stage_command(stage_name: str):
             raise click.ClickException(str(e)) from None
         except TaskFailed as e:     # the task's own error, not the launcher's traceback around it
             raise click.ClickException(f"{stage_name} failed: {e.summary}\n  (the task's traceback: {rel(e.log)}; "
-                                       f"jiniac status {rel(run_dir_for(stage_name, run_name or Path(str(recipe)).stem))})") from None
+                                       f"jiniac status {rel(e.run_dir)})") from None
         if wait and res.jobs:   # local jobs are finished already
             res.wait()
             click.echo(f"[{stage_name}] all jobs finished")

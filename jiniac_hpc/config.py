@@ -285,6 +285,26 @@ def dump_yaml(cfg: Any, path: Path) -> None:
     fileio.atomic_write(path, yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True))
 
 
+def changed_keys(cfg: Any, saved: Path) -> dict[str, tuple[Any, Any]]:
+    """``{dotted key: (saved value, value in cfg)}`` for every key where ``cfg`` differs from the
+    config :func:`dump_yaml` wrote to ``saved`` (a missing key is None); {} without that file."""
+    if not saved.exists():
+        return {}
+    old, new = _flat(yaml.safe_load(saved.read_text()) or {}), _flat(to_dict(cfg))
+    return {k: (old.get(k), new.get(k)) for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)}
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}`` (lists stay values)."""
+    out: dict = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
 def _inner_dataclass(tp) -> tuple[str, type] | None:
     """('[]', X) for list[X], ('.<key>', X) for dict[str, X], ('', X) for Optional[X], X a dataclass."""
     origin, args = get_origin(tp), get_args(tp)

@@ -21,3 +21,4 @@ class TaskFailed(RuntimeError):
                   and ln.split(":")[0].endswith(("Error", "Exception", "Interrupt", "Exit"))]
         self.summary = (errors or lines or ["(no message)"])[-1]
         self.jobs, self.log = jobs, log
+        self.run_dir = None      # set by the launcher, which knows it

@@ -25,11 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
-
 from jiniac_hpc import fileio
 from jiniac_hpc.cluster import ClusterProfile, JobConfig, clusters_dir, resolve_cluster
-from jiniac_hpc.config import ConfigError, dump_yaml, recipe_path, to_dict
+from jiniac_hpc.config import ConfigError, changed_keys, dump_yaml, recipe_path, to_dict
 from jiniac_hpc.errors import TaskFailed
 from jiniac_hpc.job.records import add_jobs
 from jiniac_hpc.job.step import StepJob
@@ -145,6 +143,7 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
         except TaskFailed as e:   # (a local run) the failed jobs are the run's record too: status shows them
             add_jobs(run_dir, stage=stage, step=step.name, job_ids=[j.job_id for j in e.jobs], tasks=todo,
                      cluster=prof.name, folder=str(e.jobs[0].paths.folder))
+            e.run_dir = run_dir
             raise
         add_jobs(run_dir, stage=stage, step=step.name, job_ids=[j.job_id for j in jobs], tasks=todo,
                  cluster=prof.name, folder=str(jobs[0].paths.folder))
@@ -168,25 +167,11 @@ def _note_unused_changes(stage: str, cfg: Any, run_dir: Path, out) -> None:
     """Say so when a complete run is launched again with another config: nothing runs, so the
     changes apply to nothing (a new run name would run them)."""
     saved = run_dir / "config.yaml"
-    if not saved.exists():
-        return
-    old, new = _flat(yaml.safe_load(saved.read_text()) or {}), _flat(to_dict(cfg))
-    diff = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k) and not k.startswith("job.")]
+    diff = [k for k in changed_keys(cfg, saved) if not k.startswith("job.")]
     if diff:
         print(f"[{stage}] note: the run is complete; {rel(saved)} keeps the config it ran with. These changes "
               f"apply to nothing: {', '.join(diff[:6])}{' ...' if len(diff) > 6 else ''} (use --run-name NAME "
               f"for a new run)", file=out)
-
-
-def _flat(d: dict, prefix: str = "") -> dict:
-    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}`` (lists stay values)."""
-    out: dict = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
 
 
 def request_for(job: JobConfig, prof: ClusterProfile, step: Step, stage: str, recipe: str) -> Request:

@@ -41,7 +41,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from jiniac_hpc.config import ConfigError
+from jiniac_hpc.config import ConfigError, changed_keys
 from jiniac_hpc.paths import rel, resolve_path
 from jiniac_hpc.stages import Step, TaskContext
 from jiniac_hpc.train import checkpoint as ckpt
@@ -133,18 +133,10 @@ def check_same_model(cfg: PretrainConfig, run_dir: Path) -> None:
     run's ``config.yaml``). Else the job would fail loading them, after its wait in the queue, or a
     finished run would be skipped while its config said it was another model. Checked at plan
     time, on the login node; other keys (the LR, the stage, resources) may change on a resume."""
-    import yaml
-
-    from jiniac_hpc.config import to_dict
-
-    saved = run_dir / "config.yaml"
-    old = (yaml.safe_load(saved.read_text()) or {}).get("model") if saved.exists() else None
-    new = to_dict(cfg.model)
-    if not isinstance(old, dict):
-        return
-    diff = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    changes = changed_keys(cfg, run_dir / "config.yaml")
+    diff = [k for k in changes if k.startswith("model.")]
     if diff:
-        shown = ", ".join(f"model.{k} {old.get(k)!r} -> {new.get(k)!r}" for k in diff[:4])
+        shown = ", ".join(f"{k} {changes[k][0]!r} -> {changes[k][1]!r}" for k in diff[:4])
         raise ConfigError(f"model: {rel(run_dir)} holds checkpoints of another model ({shown}{', ...' if len(diff) > 4 else ''}"
                           f"; its config.yaml); train this one under its own run name (--run-name NAME), or remove "
                           f"{rel(run_dir)} to start it over")
