@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import codecs
 import gzip
 import io
 import re
@@ -332,7 +331,7 @@ def open_text(path: Path, encoding: str) -> IO[str]:
     with open_binary(path) as fh:
         head = fh.read(1 << 16)
     wide = wide_unicode(head) if encoding == "auto" else None
-    if wide is None and encoding != "auto" and codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+    if encoding in ("utf-16", "utf-32"):
         wide = encoding
     # (UTF-16/32: NUL bytes are text, and markup is not in bytes an ASCII test could see)
     why = sniff_binary(head, nul_is_binary=wide is None) or (None if wide else sniff_markup(head))

@@ -168,8 +168,7 @@ def wide_unicode(head: bytes) -> Optional[str]:
     units) with no NUL character."""
     for bom, name in _BOMS:
         if head.startswith(bom):
-            unit = 4 if "32" in name else 2
-            return name if _plausible(head[:len(head) // unit * unit], name) else None
+            return name if _plausible(head, name) else None
     zeros = [head[k::4].count(0) / max(len(head[k::4]), 1) for k in range(4)]
     if max(zeros) < 0.3:
         return None
@@ -179,16 +178,17 @@ def wide_unicode(head: bytes) -> Optional[str]:
              (False, True, True, True): "utf-32-le", (True, True, True, False): "utf-32-be"}.get(pattern)
     if found is None or any(not p and not q for p, q in zip(pattern, low)):
         return None
-    unit = 2 if "16" in found else 4
-    return found if _plausible(head[:len(head) // unit * unit], found) else None
+    return found if _plausible(head, found) else None
 
 
 def _plausible(head: bytes, codec: str) -> bool:
-    """Whether ``head`` reads as text in ``codec``: strictly, with no control character but line
-    ends and tabs, no byte order mark past the first (bytes of another kind read two at a time
-    make one), and almost nothing unassigned or private (any two bytes are some UTF-16 unit)."""
+    """Whether ``head`` (cut to whole code units) reads as text in ``codec``: strictly, with no control
+    character but line ends and tabs, no byte order mark past the first (bytes of another kind read
+    two at a time make one), and almost nothing unassigned or private (any two bytes are some UTF-16
+    unit)."""
+    unit = 4 if "32" in codec else 2
     try:
-        text = codecs.decode(head, codec).lstrip("\ufeff")
+        text = codecs.decode(head[:len(head) // unit * unit], codec).lstrip("\ufeff")
     except UnicodeDecodeError:
         return False
     if _CONTROL.search(text):
