@@ -19,6 +19,7 @@ from pathlib import Path
 from jiniac_hpc import fileio
 from jiniac_hpc.corpus import shards as sh
 from jiniac_hpc.corpus.config import CorpusConfig
+from jiniac_hpc.corpus.stage import FLAGS
 from jiniac_hpc.stages import TaskContext
 
 DOC_REASONS = ("bad_input", "procedural", "empty", "too_short", "too_long", "lang", "ja_ratio", "symbols",
@@ -133,8 +134,7 @@ def render(cfg: CorpusConfig, stats: dict) -> str:
     flagged = [(s.name, stats["sources"][s.name].get("flagged", {})) for s in cfg.sources]
     if any(f for _, f in flagged):
         lines += ["", "## Documents the reader flagged (of those read, before the filters)", "",
-                  "ocr_layer: PDF text from a scanned page's OCR layer; missing_metadata: a Diet record "
-                  "without its date, house or meeting name.", ""]
+                  "; ".join(f"{flag}: {meaning}" for flag, meaning in FLAGS.values()) + ".", ""]
         lines += [f"- {name}: " + ", ".join(f"{k} {v}" for k, v in f.items()) for name, f in flagged if f]
     bad = [(s.name, x) for s in cfg.sources for x in stats["sources"][s.name]["bad_input"]]
     if bad:

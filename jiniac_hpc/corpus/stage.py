@@ -46,10 +46,10 @@ def plan(cfg: CorpusConfig, run_dir: Path) -> list[Step]:
     ]
 
 
-#: metadata a reader sets on a document whose text is less sure than the rest: the report counts
-#: the documents that carry it, by flag (their text is kept: the user decides)
-FLAGS = {"ocr_layer_pages": "ocr_layer",          # PDF: text of a scanned page's OCR layer
-         "missing": "missing_metadata"}           # Diet: a record without its date, house or meeting
+#: metadata a reader sets on a document whose text is less sure than the rest -> (flag, meaning):
+#: the report counts the documents that carry it, by flag (their text is kept: the user decides)
+FLAGS = {"ocr_layer_pages": ("ocr_layer", "PDF text from a scanned page's OCR layer"),
+         "missing": ("missing_metadata", "a Diet record without its date, house or meeting name")}
 
 
 def doc_id(shard: sh.Shard, pos: int) -> str:
@@ -110,7 +110,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
                     rej.write({"id": rid, "reason": rec.skip})
                 continue
             stats["chars_in"] += len(rec.text)
-            stats["flagged"].update(flag for key, flag in FLAGS.items() if rec.meta.get(key))
+            stats["flagged"].update(flag for key, (flag, _) in FLAGS.items() if rec.meta.get(key))
             # a record's speaker (Kokkai ``meta['speaker']``) is a name known to be in its text
             known = [rec.meta.get("speaker") or ""]
             if rec.skip:   # a whole document the reader drops on purpose (e.g. procedural speeches)
