@@ -156,8 +156,13 @@ def slurm_probe() -> Optional[str]:
     except OSError as e:
         return f"sinfo failed: {e}"
     if r.returncode != 0:
-        return "sinfo: " + (r.stderr.strip().splitlines() or [f"exit status {r.returncode}"])[-1]
+        return "sinfo: " + failure_line(r)
     return None if r.stdout.strip() else "sinfo lists no partition"
+
+
+def failure_line(r: subprocess.CompletedProcess) -> str:
+    """What a failed Slurm command said: its last stderr line, else its exit status."""
+    return (r.stderr.strip().splitlines() or [f"exit status {r.returncode}"])[-1]
 
 
 def resolve_cluster(name: Optional[str]) -> ClusterProfile:

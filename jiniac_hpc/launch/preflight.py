@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Optional
 
+from jiniac_hpc.cluster import failure_line
 from jiniac_hpc.config import ConfigError
 
 
@@ -70,8 +71,7 @@ def partition_nodes(partition: Optional[str]) -> tuple[str, list[NodeInfo]]:
     except (OSError, subprocess.TimeoutExpired) as e:
         raise ConfigError(f"cannot ask Slurm about the partition ({e})") from None
     if r.returncode != 0:    # no controller: the partition may well exist, Slurm cannot say
-        why = (r.stderr.strip().splitlines() or [f"exit status {r.returncode}"])[-1]
-        raise ConfigError(f"Slurm did not answer (sinfo: {why}); submit where its controller answers, "
+        raise ConfigError(f"Slurm did not answer (sinfo: {failure_line(r)}); submit where its controller answers, "
                           "or run here with --cluster local")
     nodes, name = [], partition
     for line in r.stdout.splitlines():
