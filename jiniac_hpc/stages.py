@@ -36,6 +36,9 @@ class Stage:
     # Stages that are one distributed job name that step here, so `--dry-run` can render the
     # script (and the templates can exist) before the stage's inputs do.
     job_step: Optional[str] = None
+    # "module:function" (run_dir) -> a one-line outcome of a finished run, printed when the run
+    # ended inside the launching command (the local backend); None: the logs say it
+    verdict: Optional[str] = None
 
 
 @dataclass
@@ -104,7 +107,8 @@ STAGES: dict[str, Stage] = {s.name: s for s in [
     Stage("eval", "jiniac_hpc.eval.config:EvalConfig", "jiniac_hpc.eval.stage:plan",
           "jaster-style JGLUE scores, Japanese MT-bench and the response-language test."),
     Stage("selftest", "jiniac_hpc.launch.selftest:SelfTestConfig", "jiniac_hpc.launch.selftest:plan",
-          "Launcher fire drill: an array, a dependent step and a distributed step that check their env."),
+          "Launcher fire drill: an array, a dependent step and a distributed step that check their env.",
+          verdict="jiniac_hpc.launch.selftest:verdict"),
 ]}
 
 

@@ -17,11 +17,22 @@ from conftest import REPO, run_cli
 
 
 def test_selftest_runs_locally_and_relaunch_skips(logs_dir):
-    res = launch("selftest", "debug", cluster="local", run_name="a")
+    import io
+
+    buf = io.StringIO()
+    res = launch("selftest", "debug", cluster="local", run_name="a", out=buf)
     assert json.loads((res.run_dir / "selftest" / "summary.json").read_text())["ok"] is True
     assert (res.run_dir / "config.yaml").exists()
-    again = launch("selftest", "debug", cluster="local", run_name="a")
+    # the run ended inside the command: its last line says how it went
+    assert buf.getvalue().splitlines()[-1].startswith("[selftest] ok: 4 array task(s) ran, 2 rank(s)"), buf.getvalue()
+    buf = io.StringIO()
+    again = launch("selftest", "debug", cluster="local", run_name="a", out=buf)
     assert again.skipped == ["probe", "rendezvous", "summary"] and not again.jobs
+    assert "[selftest] ok:" in buf.getvalue().splitlines()[-1]          # a complete run says it too
+    from jiniac_hpc.launch.selftest import verdict
+
+    summary = json.loads((res.run_dir / "selftest" / "summary.json").read_text())
+    assert verdict(res.run_dir).endswith(f"on {', '.join(summary['hosts'])}")
 
     # lose one array task's marker: only that task (and the steps after it) run again
     assert fileio.result(res.run_dir, "probe", 2)["task"] == 2
@@ -55,6 +66,9 @@ def test_status_shows_jobs_of_a_run(logs_dir):
     assert r.returncode == 0, r.stderr
     lines = [ln for ln in r.stdout.splitlines() if "selftest/" in ln and "COMPLETED" in ln]
     assert {ln.split()[0] for ln in lines} == {"selftest/probe", "selftest/rendezvous", "selftest/summary"}
+    assert len({ln.index(" COMPLETED") for ln in lines}) == 1, r.stdout    # one column, whatever the step name
+    for ln in lines:   # elapsed as sacct prints it; the detail is the job's own line, not submitit's
+        assert re.search(r"COMPLETED +\d\d:\d\d:\d\d  \[(jiniac\] rank 0/|selftest\] ok: )", ln), ln
 
 
 def test_tb_serves_on_localhost_and_prints_ssh_line(logs_dir):

@@ -37,7 +37,7 @@ from jiniac_hpc.launch.preflight import Request
 from jiniac_hpc.launch.slurm import SlurmBackend
 from jiniac_hpc.launch.status import PROGRESS
 from jiniac_hpc.paths import rel, run_dir_for
-from jiniac_hpc.stages import Step, get_stage, load_config, plan_function
+from jiniac_hpc.stages import Step, get_stage, load_config, load_symbol, plan_function
 
 BACKENDS = {"local": LocalBackend, "slurm": SlurmBackend}
 
@@ -160,6 +160,8 @@ def launch(stage: str, recipe: str = "debug", *, overrides: list[str] | None = N
         follow = backend.follow(res.run_dir, next(iter(res.jobs.values()))) if res.jobs else ""
         if follow:
             print(follow, file=out)
+        elif get_stage(stage).verdict:   # the run ended here, or was complete already: say how it went
+            print(load_symbol(get_stage(stage).verdict)(res.run_dir), file=out)
     return res
 
 

@@ -84,4 +84,15 @@ def summary(cfg: SelfTestConfig, ctx: TaskContext) -> dict:
     fileio.write_json(_out(ctx.run_dir, "summary"), out, sort_keys=True)
     if not ok:
         raise RuntimeError(f"selftest failed: {out}")
+    print(verdict(ctx.run_dir), flush=True)   # the job's log says it too (on Slurm nobody is watching)
     return out
+
+
+def verdict(run_dir: Path) -> str:
+    """The drill's outcome in one line, from ``selftest/summary.json``."""
+    path = _out(run_dir, "summary")
+    if not path.exists():
+        return f"[selftest] no verdict: {path} was not written (see the jobs' logs: jiniac status {run_dir})"
+    s = fileio.read_json(path)
+    return (f"[selftest] {'ok' if s['ok'] else 'FAILED'}: {s['probes']} array task(s) ran, "
+            f"{s['world_size']} rank(s) rendezvoused and all-reduced on {', '.join(s['hosts'])}")

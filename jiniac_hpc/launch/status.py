@@ -18,7 +18,9 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -98,8 +100,12 @@ def slurm_states(job_ids: list[str]) -> dict[str, tuple[str, str, str]]:
     return out
 
 
-#: Log lines that say nothing about progress: tqdm redraws, Python warnings and their source lines.
-NOISE = re.compile(r"\r|\d+%\|| it/s\]|s/it\]|[A-Za-z]*Warning\b|warnings\.warn|^\s+(warn|warnings)\(|^\s*$")
+#: Log lines that say nothing about progress: tqdm redraws, Python warnings and their source lines,
+#: submitit's own start/finish lines (the state column says the same; its ERROR lines stay).
+NOISE = re.compile(r"\r|\d+%\|| it/s\]|s/it\]|[A-Za-z]*Warning\b|warnings\.warn|^\s+(warn|warnings)\(|^\s*$"
+                   r"|^submitit INFO \(")
+#: The time stamp submitit puts on its first log line when a task starts.
+SUBMITIT_TIME = re.compile(r"^submitit \w+ \((\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})\)")
 STEP_LINE = re.compile(r"\[jiniac\] (step \d+/\d+ loss \S+)")
 FAILED = ("FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE")
 
@@ -133,6 +139,27 @@ def last_step(folder: Path, job_id: str) -> str:
     return ""
 
 
+def clock(seconds: float) -> str:
+    """``[D-]HH:MM:SS``, as sacct prints Elapsed, so local and Slurm rows read alike."""
+    s = max(0, int(seconds))
+    d, s = divmod(s, 86400)
+    text = f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    return f"{d}-{text}" if d else text
+
+
+def _local_elapsed(folder: Path, job_id: str) -> str:
+    """A local task's run time: from submitit's first log line to its result file (or to now,
+    while it runs). Empty before the task has started."""
+    lines = _log_lines(folder / f"{job_id}_0_log.out")
+    m = SUBMITIT_TIME.match(lines[0]) if lines else None
+    if not m:
+        return ""
+    start = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").timestamp() + int(m.group(2)) / 1000
+    res = folder / f"{job_id}_0_result.pkl"
+    end = res.stat().st_mtime if res.exists() else time.time()
+    return clock(end - start)
+
+
 def _local_state(folder: Path, job_id: str) -> str:
     res = folder / f"{job_id}_0_result.pkl"
     if not res.exists():
@@ -153,7 +180,7 @@ def rows_for(run_dir: Path) -> list[JobRow]:
         folder = Path(r["folder"])
         for jid in r["job_ids"]:
             if r["cluster"] == "local":
-                state, elapsed, reason = _local_state(folder, jid), "", ""
+                state, elapsed, reason = _local_state(folder, jid), _local_elapsed(folder, jid), ""
             else:
                 state, elapsed, reason = states.get(jid, ("UNKNOWN", "", ""))
             last = last_log_line(folder, jid, failed=state.startswith(FAILED))
@@ -186,7 +213,7 @@ def print_status(run_dirs: list[Path], out=sys.stdout) -> list[JobRow]:
         for row in rows:
             state = f"{row.state} ({row.reason})" if row.reason else row.state
             detail = " | ".join(x for x in (row.progress, row.last_line) if x)
-            print(f"  {row.stage}/{row.step:<12s} {row.job_id:<12s} {state:<24s} {row.elapsed:>10s}  {detail}",
+            print(f"  {row.stage + '/' + row.step:<26s} {row.job_id:<12s} {state:<24s} {row.elapsed:>10s}  {detail}",
                   file=out)
     return all_rows
 
