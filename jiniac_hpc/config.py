@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 import types
 import typing
 from pathlib import Path
@@ -133,20 +134,58 @@ def parse_override(item: str) -> tuple[str, Any]:
     return key, value
 
 
+#: One step of an override's key: a name, then any list indices (``sources[0]``, ``x[1][2]``).
+_KEY_PART = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
+
+
+def _key_steps(item: str, key: str) -> list[str | int]:
+    """``'sources[0].paths'`` -> ``['sources', 0, 'paths']``: the keys an error names can be set."""
+    steps: list[str | int] = []
+    for part in key.split("."):
+        m = _KEY_PART.match(part)
+        if not m:
+            raise ConfigError(f"--set {item}: cannot read key part {part!r} (write a.b, or a[0].b for a list entry)")
+        steps.append(m.group(1))
+        steps += [int(i) for i in re.findall(r"\d+", m.group(2))]
+    return steps
+
+
 def apply_overrides(data: dict, prov: dict, overrides: list[str] | None) -> None:
     for item in overrides or []:
         key, value = parse_override(item)
-        node = data
-        parts = key.split(".")
-        for p in parts[:-1]:
-            nxt = node.get(p)
-            if nxt is None:
-                nxt = node[p] = {}
-            if not isinstance(nxt, dict):
-                raise ConfigError(f"--set {item}: {p!r} is not a section")
-            node = nxt
-        node[parts[-1]] = value
-        _mark(prov, key, value, "--set")
+        steps = _key_steps(item, key)
+        node: Any = data
+        for i, step in enumerate(steps):
+            _check_step(item, node, step, steps[:i])
+            if i == len(steps) - 1:
+                node[step] = value
+            else:
+                if isinstance(step, str) and node.get(step) is None:   # a new section: a typo is named
+                    node[step] = [] if isinstance(steps[i + 1], int) else {}   # when the config is built
+                node = node[step]
+        _mark(prov, _key_text(steps), value, "--set")
+
+
+def _check_step(item: str, node: Any, step: str | int, before: list[str | int]) -> None:
+    """Can ``step`` be taken from ``node`` (reached by ``before``)? Else one line naming the key."""
+    where = _key_text(before)
+    if isinstance(step, int):
+        if not isinstance(node, list):
+            raise ConfigError(f"--set {item}: {where} is not a list")
+        if step >= len(node):
+            raise ConfigError(f"--set {item}: {where} has {len(node)} entries; there is no [{step}]")
+    elif isinstance(node, list):
+        raise ConfigError(f"--set {item}: {where} is a list; name an entry, e.g. {where}[0].{step}")
+    elif not isinstance(node, dict):
+        raise ConfigError(f"--set {item}: {where} is a value, not a section")
+
+
+def _key_text(steps: list[str | int]) -> str:
+    """``['sources', 0, 'paths']`` -> ``'sources[0].paths'``, as errors name keys."""
+    out = ""
+    for s in steps:
+        out += f"[{s}]" if isinstance(s, int) else (f".{s}" if out else s)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -56,6 +56,28 @@ def test_bad_override_names_set():
     assert str(e.value).startswith("unknown key jbo (from --set)"), str(e.value)
 
 
+def test_override_reaches_list_entries_as_errors_name_them():
+    from jiniac_hpc.config import load_raw
+    from jiniac_hpc.corpus.config import CorpusConfig
+
+    data, _ = load_raw("corpus", "debug")
+    name0, n = data["sources"][0]["name"], len(data["sources"])
+    cfg = load_recipe("corpus", CorpusConfig, "debug", ["sources[0].paths=[a.txt, b.txt]",
+                                                        "sources[0].paths[1]=c.txt", "sources[1].lang=en"])
+    assert [str(p) for p in cfg.sources[0].paths] == ["a.txt", "c.txt"] and cfg.sources[0].name == name0
+    assert cfg.sources[1].lang == "en"
+    with pytest.raises(ConfigError, match=r"unknown key sources\[0\]\.pathz \(from --set\)"):
+        load_recipe("corpus", CorpusConfig, "debug", ["sources[0].pathz=x"])
+    with pytest.raises(ConfigError, match=rf"sources has {n} entries; there is no \[{n}\]"):
+        load_recipe("corpus", CorpusConfig, "debug", [f"sources[{n}].lang=en"])
+    with pytest.raises(ConfigError, match=r"sources is a list; name an entry, e\.g\. sources\[0\]\.lang"):
+        load_recipe("corpus", CorpusConfig, "debug", ["sources.lang=en"])
+    with pytest.raises(ConfigError, match=r"job is not a list"):
+        load_recipe("corpus", CorpusConfig, "debug", ["job[0]=1"])
+    with pytest.raises(ConfigError, match=r"cannot read key part 'sources\[0\]lang'"):
+        load_recipe("corpus", CorpusConfig, "debug", ["sources[0]lang=en"])
+
+
 def test_override_values_are_typed():
     assert parse_override("train.lr=1e-4") == ("train.lr", 1e-4)
     assert parse_override("a=3") == ("a", 3)
