@@ -7,9 +7,12 @@ Shapes read (``recordPacking=json`` unless noted):
 - the ``speech`` endpoint: ``{"numberOfRecords": …, "speechRecord": [{…speech and meeting fields…}]}``;
 - the ``meeting`` endpoint: ``{"meetingRecord": [{…meeting fields…, "speechRecord": [{…}]}]}``; the
   meeting's date, house and name are carried into each of its speeches;
-- JSON Lines whose lines are speech records (or whole responses); a file of one line is a
+- JSON Lines whose lines are speech records, meeting records or whole responses; a file of one line is a
   response (the API sends it on one line), read record by record however long it is;
-- a JSON array of responses (pages saved one after another), or of speech records;
+- a JSON array of responses (pages saved one after another), of meeting records or of speech records;
+- a meeting record saved alone (a response's ``meetingRecord`` element, its fields before its
+  ``speechRecord`` list, as the API orders them), or a speech record saved alone, indented or not:
+  a meeting record's fields reach its speeches, in every form, as in a response;
 - the XML the API returns without ``recordPacking`` (``<data><records><record><recordData>…``;
   a meeting's fields reach its speeches though some, meetingURL, follow them; empty fields are left
   out and numbers are numbers, as in the JSON form), and pages of the API before its version 2.0
@@ -39,7 +42,8 @@ that such a document is told from a dated one in the output; the reader does not
 
 ``max_record_bytes`` counts UTF-8 bytes, as in every reader: a line of JSON Lines, an element of a
 JSON document's ``speechRecord``/``meetingRecord`` list or top-level array (its JSON text as in the
-file), and a speech of the XML form; a record over it is bad input with its size.
+file), a speech of the XML form and the speech of a speech record saved alone; a record over it is bad
+input with its size.
 """
 from __future__ import annotations
 
@@ -81,6 +85,8 @@ class _Reader:
             return Record(self.n, None, f"speech of {int(sp)} bytes exceeds max_record_bytes")
         if not isinstance(sp, dict):
             return Record(self.n, None, f"speech record is {type(sp).__name__}, not an object")
+        if isinstance(sp.get("speech"), TooLarge):     # (a speech record saved alone, its text over the limit)
+            return Record(self.n, None, f"speech of {int(sp['speech'])} bytes exceeds max_record_bytes")
         if not isinstance(sp.get("speech"), str):
             if "speechID" in sp and "speech" not in sp:
                 return Record(self.n, None, f"speech record {str(sp['speechID'])[:40]} has no 'speech' text: "
@@ -114,8 +120,10 @@ class _Reader:
         return Record(self.n, body, None, skip=skip, meta=meta, unread=unread)
 
     def response(self, obj) -> Iterator[Record]:
-        """Records of one decoded value: a whole response, or a single speech record."""
-        if isinstance(obj, dict) and ("speechRecord" in obj or "meetingRecord" in obj or "numberOfRecords" in obj):
+        """Records of one decoded value: a whole response, a meeting record, or a single speech record."""
+        if is_meeting(obj):
+            yield from self.meeting(obj)
+        elif isinstance(obj, dict) and ("speechRecord" in obj or "meetingRecord" in obj or "numberOfRecords" in obj):
             for sp in obj.get("speechRecord") or []:
                 yield self.speech(sp)
             for m in obj.get("meetingRecord") or []:
@@ -156,6 +164,15 @@ class _Reader:
             return
         for sp in m["speechRecord"]:
             yield self.speech(sp, m)
+
+
+def is_meeting(obj) -> bool:
+    """A meeting record on its own (an element of a response's ``meetingRecord``, saved alone, as a line
+    of JSON Lines or in an array): its speechRecord list beside the meeting's own fields, and no
+    response fields around it."""
+    return (isinstance(obj, dict) and isinstance(obj.get("speechRecord"), list)
+            and not any(k in obj for k in ("numberOfRecords", "meetingRecord"))
+            and any(k in obj for k in MEETING_KEYS))
 
 
 def describe(obj) -> str:
@@ -263,11 +280,19 @@ def _more_lines(fh, limit: int) -> bool:
 
 
 def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
+    """A response (its records streamed one at a time), a meeting record saved alone (its fields
+    come before its speechRecord list, as the API orders them: its speeches are held until the fields
+    after the list, meetingURL, are read) or a speech record saved alone."""
     others: dict = {}
+    held: Optional[list] = None       # the speeches of a meeting record saved alone
     with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
         try:
             for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others):
-                if isinstance(obj, TooLarge):
+                if held is None and key == "speechRecord" and is_meeting({**others, key: []}):
+                    held = []
+                if held is not None and key == "speechRecord":
+                    held.append(obj)
+                elif isinstance(obj, TooLarge):
                     r.n += 1
                     yield Record(r.n, None, f"{key} of {int(obj)} bytes exceeds max_record_bytes={limit}")
                 elif key == "meetingRecord":
@@ -275,10 +300,15 @@ def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
                 else:
                     yield r.speech(obj)
         except (ValueError, UnicodeDecodeError) as e:
+            yield from r.meeting({**others, "speechRecord": held}) if held else ()
             r.n += 1
             yield Record(r.n, None, f"unreadable JSON after record {r.n - 1}: {e}")
             return
-    if r.n == 0 and _old_api_records(others) is not None:
+    if held is not None:
+        yield from r.meeting({**others, "speechRecord": held})
+    elif r.n == 0 and (_old_api_records(others) is not None or "speech" in others):
+        if isinstance(others.get("speech"), str):      # the one speech is the record max_record_bytes limits
+            others["speech"] = _sized(others["speech"], limit)
         yield from r.response(others)
     elif r.n == 0:
         r.notes.append(describe(others))
@@ -334,9 +364,8 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
                 stack.pop()
                 if el.tag == "speechRecord":
                     sp = _json_like({c.tag: (c.text or "") for c in el}, keep=("speech",))
-                    body = sp.get("speech") or ""      # (a meeting_list entry has none)
-                    if len(body) * 4 > limit and (size := len(body.encode("utf-8"))) > limit:
-                        sp = TooLarge(size)
+                    if isinstance(body := _sized(sp.get("speech") or "", limit), TooLarge):   # (a meeting_list
+                        sp = body                                                              # entry has none)
                     if depth_meeting is None:
                         yield r.speech(sp)
                     else:     # the meeting's own fields may follow its speeches (meetingURL does)
@@ -361,6 +390,13 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
             yield r.speech(sp, _json_like(meeting))
         r.n += 1
         yield Record(r.n, None, f"XML error: {e}")
+
+
+def _sized(text: str, limit: int):
+    """``text``, or :class:`TooLarge` (its size) if it is over ``limit`` UTF-8 bytes."""
+    if len(text) * 4 > limit and (size := len(text.encode("utf-8", "surrogatepass"))) > limit:
+        return TooLarge(size)
+    return text
 
 
 def _json_like(fields: dict, keep: tuple[str, ...] = ()) -> dict:

@@ -1,0 +1,81 @@
+"""The diet reader on the API's records saved alone: a meeting record or a speech record, the way a harvester keeps them.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_diet_saved.py
+
+Real files (tests/assets/corpus/real/SOURCES.md): the meeting responses of the 国会 and the 帝国議会
+APIs, the untrimmed meeting_list response and the untrimmed speech response. A harvester that
+fetches the meeting endpoint often keeps ``data["meetingRecord"]`` (one file a meeting, an array of
+them, or one a line), and one that fetches speeches may keep each ``speechRecord`` in a file of its
+own, indented; those forms are written here from the real responses, and what the reader makes of
+them is checked against what it makes of the response itself.
+"""
+import json
+
+import pytest
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+MEETINGS = ["kokkai_meeting_api.json", "teikoku_meeting_api.json"]
+
+
+def recs(path, limit=1 << 24, **kw):
+    return list(read(path, SourceConfig(name="t", reader="diet", paths=[str(path)], lang="ja", **kw), limit))
+
+
+def saved_forms(tmp_path, records: list) -> dict:
+    """The records as a harvester saves them: each in an indented file, all in an array, one a line."""
+    forms = {f"alone_{i}.json": json.dumps(m, ensure_ascii=False, indent=2) for i, m in enumerate(records)}
+    forms["array.json"] = json.dumps(records, ensure_ascii=False, indent=1)
+    forms["lines.jsonl"] = "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in records)
+    for name, text in forms.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return {name: tmp_path / name for name in forms}
+
+
+@pytest.mark.parametrize("name", MEETINGS)
+def test_a_meeting_record_saved_alone_gives_its_fields_to_its_speeches(tmp_path, name):
+    """A meetingRecord without the response around it had been read as a response: its speeches lost
+    the meeting's date, house, name, issueID and meetingURL, and were flagged as missing them."""
+    meetings = json.loads((R / name).read_text(encoding="utf-8"))["meetingRecord"]
+    whole = recs(R / name, keep_procedural=True)
+    assert whole and all(r.error is None and "missing" not in r.meta for r in whole)
+    for form, path in saved_forms(tmp_path, meetings).items():
+        rs = recs(path, keep_procedural=True)
+        listed = [meetings[int(form[6])]] if form.startswith("alone_") else meetings
+        want = [r for r in whole if r.meta["issueID"] in {m["issueID"] for m in listed}]
+        assert len(want) == sum(len(m["speechRecord"]) for m in listed)
+        assert [(r.text, r.meta, r.unread, r.skip) for r in rs] == [(r.text, r.meta, r.unread, r.skip)
+                                                                    for r in want], form
+
+
+def test_a_meeting_list_record_saved_alone_is_one_reject_a_meeting(tmp_path):
+    """meeting_list records kept without the response: one reject for each meeting, saying what it is
+    (not one for each of its speeches)."""
+    meetings = json.loads((R / "kokkai_meeting_list_api_untrimmed.json").read_text(encoding="utf-8"))["meetingRecord"]
+    assert [len(m["speechRecord"]) for m in meetings] == [4, 9]
+    for form, path in saved_forms(tmp_path, meetings).items():
+        rs = recs(path)
+        listed = [meetings[int(form[6])]] if form.startswith("alone_") else meetings
+        assert len(rs) == len(listed) and all("a meeting_list response holds no speech text" in r.error
+                                              for r in rs), form
+        for r, m in zip(rs, listed):
+            assert f"meeting {m['issueID']} lists {len(m['speechRecord'])} speeches" in r.error, form
+
+
+def test_a_speech_record_saved_alone_in_indented_json_is_read(tmp_path):
+    """A speech record in a file of its own, indented, had been rejected as an unknown object (its text
+    lost) though the same record on one line was read; over the limit, it is too large, with its size."""
+    resp = R / "kokkai_speech_api_untrimmed.json"
+    sps = json.loads(resp.read_text(encoding="utf-8"))["speechRecord"]
+    whole = recs(resp, keep_procedural=True)
+    paths = saved_forms(tmp_path, sps)
+    for i, r in enumerate(whole):
+        (got,) = recs(paths[f"alone_{i}.json"], keep_procedural=True)
+        assert (got.text, got.meta, got.unread) == (r.text, r.meta, r.unread)
+    big = max(range(len(sps)), key=lambda i: len(sps[i]["speech"].encode()))
+    limit = len(sps[big]["speech"].encode()) - 1
+    (r,) = recs(paths[f"alone_{big}.json"], limit=limit)
+    assert r.text is None and "exceeds max_record_bytes" in r.error
