@@ -79,3 +79,15 @@ def test_a_speech_record_saved_alone_in_indented_json_is_read(tmp_path):
     limit = len(sps[big]["speech"].encode()) - 1
     (r,) = recs(paths[f"alone_{big}.json"], limit=limit)
     assert r.text is None and "exceeds max_record_bytes" in r.error
+
+
+def test_json_lines_after_a_blank_first_line_are_json_lines(tmp_path):
+    """kokkai_analysis's speech records with a blank line before them (a harvester that writes "\\n"
+    before each record): the file had been read as one JSON document, its first record kept and the
+    rest one reject that said to save them as JSON Lines, which they were."""
+    lines = R / "kokkai_harvester_sangiin_20250801_trimmed.jsonl"
+    f = tmp_path / "speeches.jsonl"
+    f.write_bytes(b"\n" + lines.read_bytes().replace(b"\n", b"\n\n"))
+    want = recs(lines, keep_procedural=True)
+    rs = recs(f, keep_procedural=True)
+    assert len(want) == 4 and [(r.text, r.meta, r.error) for r in rs] == [(r.text, r.meta, r.error) for r in want]

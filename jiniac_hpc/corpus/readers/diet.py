@@ -259,13 +259,13 @@ def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
 
 
 def _is_json_lines(path: Path, limit: int) -> bool:
-    """True if the first line is a whole JSON value (JSON Lines, or a one-line response)."""
+    """True if the first line that is not blank is a whole JSON value (JSON Lines, or a one-line response)."""
     with open_binary(path) as fh:
         for _, raw, _ in iter_lines(fh, limit):
             if raw is None:          # a first line over the limit: JSON Lines if more lines follow,
                 return _more_lines(fh, limit)   # else one large response on one line, as the API sends it
-            if not raw.strip():
-                return False
+            if not raw.strip():      # (a harvester that writes "\n" before each record leaves one first)
+                continue
             try:
                 json.loads(raw.decode("utf-8-sig"))
                 return True
