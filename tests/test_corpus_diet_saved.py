@@ -91,3 +91,22 @@ def test_json_lines_after_a_blank_first_line_are_json_lines(tmp_path):
     want = recs(lines, keep_procedural=True)
     rs = recs(f, keep_procedural=True)
     assert len(want) == 4 and [(r.text, r.meta, r.error) for r in rs] == [(r.text, r.meta, r.error) for r in want]
+
+
+def test_pages_appended_to_one_file_are_each_read(tmp_path):
+    """Pages fetched in turn and appended to one file (``curl … >> pages.json``): the real first page of
+    68 hits, the untrimmed response and the API's error body, indented as saved and minified on one line
+    as the API sends them. Every page is read (the pages after the first had been one reject, "more
+    JSON after"), and the error page is a reject of its own that says what it is."""
+    names = ["kokkai_speech_api_page1_of_68.json", "kokkai_speech_api_untrimmed.json", "kokkai_api_error.json"]
+    docs = [json.loads((R / n).read_text(encoding="utf-8")) for n in names]
+    want = [r for n in names[:2] for r in recs(R / n, keep_procedural=True)]
+    assert len(want) == 32
+    appended = {"indented.json": b"\n".join((R / n).read_bytes().rstrip() for n in names) + b"\n",
+                "minified.json": "".join(json.dumps(d, ensure_ascii=False) for d in docs).encode()}
+    for name, data in appended.items():
+        (tmp_path / name).write_bytes(data)
+        rs = recs(tmp_path / name, keep_procedural=True)
+        assert [(r.text, r.meta, r.unread) for r in rs[:-1]] == [(r.text, r.meta, r.unread) for r in want], name
+        assert rs[-1].text is None and rs[-1].error.startswith("an API error response, not speeches: (19011)")
+        assert [r.pos for r in rs] == list(range(1, 34)), name

@@ -25,7 +25,9 @@ Pages without text are bad input, each with a one-line reason that says what the
 reason gives the code and details), a page with no records (``numberOfRecords`` 0), and JSON of any
 other shape (for a harvester's own shape, where its texts are: "texts at 'speeches[].speech'"); so
 is a speech record without a ``speech`` string. A page with more to fetch (``nextRecordPosition``)
-is read whole: the pages after it are other files. Procedural records (the meeting header, speechOrder 0 /
+is read whole: the pages after it are other files, or follow it in the same one (responses written one
+after another, indented or each on one line: each is read in turn, and one that gives no speech, an API
+error appended to good pages, is a reject of its own). Procedural records (the meeting header, speechOrder 0 /
 会議録情報, and speeches by the chair positions in ``drop_roles``) are dropped as
 ``procedural`` unless ``keep_procedural`` is set (a heading such as the 衆議院's "○加藤委員長　"
 that ends in one of them counts too; a heading of a name alone, "○関口昌一君　", is a member's own
@@ -55,7 +57,8 @@ from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, iter_lines, open_binary
-from jiniac_hpc.corpus.readers.jsondoc import TooLarge, first_char, iter_json_array, iter_json_list
+from jiniac_hpc.corpus.readers.jsondoc import (NEXT_DOCUMENT, TooLarge, first_char, iter_json_array,
+                                               iter_json_list)
 
 # "○議長（額賀福志郎君）　", "○井林委員　", and the 衆議院's "○吉川（元）委員　" (a name told apart from
 # a namesake's, then the role): the role after the brackets is part of the heading when a space ends it.
@@ -282,12 +285,19 @@ def _more_lines(fh, limit: int) -> bool:
 def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
     """A response (its records streamed one at a time), a meeting record saved alone (its fields
     come before its speechRecord list, as the API orders them: its speeches are held until the fields
-    after the list, meetingURL, are read) or a speech record saved alone."""
+    after the list, meetingURL, are read) or a speech record saved alone; several of them one after
+    another (pages appended to one file, ``curl … >> pages.json``) are read in turn."""
     others: dict = {}
     held: Optional[list] = None       # the speeches of a meeting record saved alone
+    first = 0                         # records before this document
     with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
         try:
-            for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others):
+            for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others, several=True):
+                if (key, obj) == NEXT_DOCUMENT:
+                    yield from _document_end(r, others, held, first, limit, more=True)
+                    others.clear()
+                    held, first = None, r.n
+                    continue
                 if held is None and key == "speechRecord" and is_meeting({**others, key: []}):
                     held = []
                 if held is not None and key == "speechRecord":
@@ -304,13 +314,25 @@ def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
             r.n += 1
             yield Record(r.n, None, f"unreadable JSON after record {r.n - 1}: {e}")
             return
+    yield from _document_end(r, others, held, first, limit, more=first > 0)
+
+
+def _document_end(r: _Reader, others: dict, held: Optional[list], first: int, limit: int,
+                  more: bool) -> Iterator[Record]:
+    """What one JSON document of the file gives once it is read whole: a meeting record's held speeches,
+    the speech of a speech record saved alone, or, where it gave no record, why. When other documents
+    share the file (``more``), that is a reject of its own (an API error page appended to good ones),
+    else a note for the one reject of the file."""
     if held is not None:
         yield from r.meeting({**others, "speechRecord": held})
-    elif r.n == 0 and (_old_api_records(others) is not None or "speech" in others):
+    elif r.n == first and (_old_api_records(others) is not None or "speech" in others):
         if isinstance(others.get("speech"), str):      # the one speech is the record max_record_bytes limits
             others["speech"] = _sized(others["speech"], limit)
         yield from r.response(others)
-    elif r.n == 0:
+    elif r.n == first and more:
+        r.n += 1
+        yield Record(r.n, None, describe(others))
+    elif r.n == first:
         r.notes.append(describe(others))
 
 
