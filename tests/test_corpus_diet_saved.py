@@ -110,3 +110,21 @@ def test_pages_appended_to_one_file_are_each_read(tmp_path):
         assert [(r.text, r.meta, r.unread) for r in rs[:-1]] == [(r.text, r.meta, r.unread) for r in want], name
         assert rs[-1].text is None and rs[-1].error.startswith("an API error response, not speeches: (19011)")
         assert [r.pos for r in rs] == list(range(1, 34)), name
+
+
+@pytest.mark.parametrize("name", ["kokkai_speech_api_page1_of_68.json", "kokkai_harvester_sangiin_20250801_trimmed.jsonl",
+                                  "kokkai_meeting_api_1947_shugiin.xml", "kokkai_api_error.json"])
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
+def test_a_response_saved_as_windows_unicode_is_read(tmp_path, name, codec):
+    """A response saved by Windows PowerShell (``>`` and ``Out-File`` write "Unicode": UTF-16 with its
+    byte order mark) had been "not JSON or XML", every speech lost: each form reads as its UTF-8 self.
+    (UTF-32 XML, which the XML parser cannot read, stays an XML error.)"""
+    f = tmp_path / name
+    f.write_bytes((R / name).read_text(encoding="utf-8").encode(codec))
+    rs = recs(f, keep_procedural=True)
+    if codec == "utf-32" and name.endswith(".xml"):
+        assert len(rs) == 1 and rs[0].error.startswith("XML error")
+        return
+    want = recs(R / name, keep_procedural=True)
+    assert want and [(r.text, r.meta, r.unread, r.error) for r in rs] == [(r.text, r.meta, r.unread, r.error)
+                                                                         for r in want]

@@ -19,6 +19,9 @@ Shapes read (``recordPacking=json`` unless noted):
   saved as JSON (``{"data": {"records": {"record": [{"recordData": {"speechRecord": …}}]}}}``); CR CR LF
   (the API's CRLF saved again in text mode on Windows) is one line end.
 
+Any of them may be saved in UTF-16 or UTF-32 with a byte order mark (Windows PowerShell's "Unicode",
+what its ``>`` writes): read as the UTF-8 it was (the XML parser reads UTF-16 itself, not UTF-32).
+
 Pages without text are bad input, each with a one-line reason that says what the file is: a
 ``meeting_list`` page (speech entries without a ``speech`` text; one reject a meeting), an API error
 (HTTP 400: ``{"message": …, "details": […]}``, or in XML ``<diagnostics><diagnostic><message>``; the
@@ -53,12 +56,12 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import IO, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, iter_lines, open_binary
-from jiniac_hpc.corpus.readers.jsondoc import (NEXT_DOCUMENT, TooLarge, first_char, iter_json_array,
-                                               iter_json_list)
+from jiniac_hpc.corpus.readers.charsets import wide_unicode
+from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, TooLarge, iter_json_array, iter_json_list
 
 # "○議長（額賀福志郎君）　", "○井林委員　", and the 衆議院's "○吉川（元）委員　" (a name told apart from
 # a namesake's, then the role): the role after the brackets is part of the heading when a space ends it.
@@ -79,8 +82,8 @@ WHERE_KEYS = ("date", "nameOfHouse", "nameOfMeeting")
 class _Reader:
     """Turns speech records (from any shape) into numbered Records; remembers why none came."""
 
-    def __init__(self, src: SourceConfig):
-        self.src, self.n, self.notes = src, 0, []
+    def __init__(self, src: SourceConfig, wide: Optional[str] = None):
+        self.src, self.n, self.notes, self.wide = src, 0, [], wide
 
     def speech(self, sp, meeting: Optional[dict] = None) -> Record:
         self.n += 1
@@ -242,13 +245,15 @@ def _as_list(x) -> list:
 
 def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """国会会議録 API output in any of the shapes above: one record per speech record."""
-    r = _Reader(src)
-    first = first_char(path)
+    with open_binary(path) as fh:
+        r = _Reader(src, wide_unicode(fh.read(1 << 16)))
+    with _open(path, r) as fh:
+        first = fh.read(1 << 12).decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
     if first == "<":
         yield from _read_xml(path, r, limit)
     elif first == "[":
         yield from _read_array(path, r, limit)
-    elif first == "{" and _is_json_lines(path, limit):
+    elif first == "{" and _is_json_lines(path, r, limit):
         yield from _read_lines(path, r, limit)
     elif first == "{":
         yield from _read_object(path, r, limit)
@@ -261,9 +266,9 @@ def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                                               "meeting response)")
 
 
-def _is_json_lines(path: Path, limit: int) -> bool:
+def _is_json_lines(path: Path, r: _Reader, limit: int) -> bool:
     """True if the first line that is not blank is a whole JSON value (JSON Lines, or a one-line response)."""
-    with open_binary(path) as fh:
+    with _open(path, r) as fh:
         for _, raw, _ in iter_lines(fh, limit):
             if raw is None:          # a first line over the limit: JSON Lines if more lines follow,
                 return _more_lines(fh, limit)   # else one large response on one line, as the API sends it
@@ -290,7 +295,7 @@ def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
     others: dict = {}
     held: Optional[list] = None       # the speeches of a meeting record saved alone
     first = 0                         # records before this document
-    with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
+    with _open(path, r) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
         try:
             for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others, several=True):
                 if (key, obj) == NEXT_DOCUMENT:
@@ -337,7 +342,7 @@ def _document_end(r: _Reader, others: dict, held: Optional[list], first: int, li
 
 
 def _read_array(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
-    with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
+    with _open(path, r) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
         try:
             for i, obj in enumerate(iter_json_list(fh, limit)):
                 if isinstance(obj, TooLarge):
@@ -351,7 +356,7 @@ def _read_array(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
 
 
 def _read_lines(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
-    with open_binary(path) as fh:
+    with _open(path, r) as fh:
         for line_no, raw, size in iter_lines(fh, limit):
             if raw is not None and not raw.strip():
                 continue
@@ -434,6 +439,39 @@ def _typed(fields):
         return fields
     return {k: int(v.strip()) if k in ("speechOrder", "session") and v.strip().isdigit() else v
             for k, v in fields.items()}
+
+
+def _open(path: Path, r: _Reader) -> IO[bytes]:
+    """The file's bytes in UTF-8, which every JSON form here parses: a UTF-16 or UTF-32 file (a response
+    saved by Windows PowerShell's ``>`` or ``Out-File``, "Unicode") is transcoded as it is read. (The XML
+    form is given its own bytes: the parser reads UTF-16 by its byte order mark or declaration.)"""
+    fh = open_binary(path)
+    return io.BufferedReader(_Utf8(fh, r.wide)) if r.wide else fh
+
+
+class _Utf8(io.RawIOBase):
+    """A UTF-16 or UTF-32 byte stream read as UTF-8 (a character that is not in ``codec`` raises
+    UnicodeDecodeError, which the reader reports with the file)."""
+
+    def __init__(self, fh: IO[bytes], codec: str):
+        self.text, self.pending = io.TextIOWrapper(fh, encoding=codec, errors="strict", newline=""), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self.pending:
+            chunk = self.text.read(1 << 16)
+            if not chunk:
+                return 0
+            self.pending = chunk.encode("utf-8", "surrogatepass")
+        n = min(len(b), len(self.pending))
+        b[:n], self.pending = self.pending[:n], self.pending[n:]
+        return n
+
+    def close(self) -> None:
+        self.text.close()
+        super().close()
 
 
 class _OneCR:
