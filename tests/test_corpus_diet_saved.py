@@ -128,3 +128,20 @@ def test_a_response_saved_as_windows_unicode_is_read(tmp_path, name, codec):
     want = recs(R / name, keep_procedural=True)
     assert want and [(r.text, r.meta, r.unread, r.error) for r in rs] == [(r.text, r.meta, r.unread, r.error)
                                                                          for r in want]
+
+
+def test_xml_pages_appended_to_one_file_are_each_read(tmp_path):
+    """The API's XML (no declaration) appended page after page: the real error body of 19007 first, the
+    参議院 2023 page, the 衆議院 1947 page, the 19011 error body last. Both pages' speeches are read (all
+    after the first page had been one "XML error: junk after document element"), and each error page is
+    a reject of its own naming its code."""
+    names = ["kokkai_api_error_19007.xml", "kokkai_meeting_api_2023_sangiin_page1_trimmed.xml",
+             "kokkai_meeting_api_1947_shugiin.xml", "kokkai_api_error_19011_19028.xml"]
+    f = tmp_path / "pages.xml"
+    f.write_bytes(b"\n".join((R / n).read_bytes() for n in names))
+    want = [r for n in names[1:3] for r in recs(R / n, keep_procedural=True)]
+    rs = recs(f, keep_procedural=True)
+    assert len(want) == 13 + 69 and [r.pos for r in rs] == list(range(1, len(want) + 3))
+    assert [(r.text, r.meta, r.unread) for r in rs[1:-1]] == [(r.text, r.meta, r.unread) for r in want]
+    assert rs[0].text is None and rs[0].error.startswith("an API error response, not speeches: (19007)")
+    assert rs[-1].text is None and "(19011)" in rs[-1].error and "(19028)speakerRole" in rs[-1].error

@@ -29,8 +29,8 @@ reason gives the code and details), a page with no records (``numberOfRecords`` 
 other shape (for a harvester's own shape, where its texts are: "texts at 'speeches[].speech'"); so
 is a speech record without a ``speech`` string. A page with more to fetch (``nextRecordPosition``)
 is read whole: the pages after it are other files, or follow it in the same one (responses written one
-after another, indented or each on one line: each is read in turn, and one that gives no speech, an API
-error appended to good pages, is a reject of its own). Procedural records (the meeting header, speechOrder 0 /
+after another, JSON indented or each on one line, or the API's XML: each is read in turn, and one that
+gives no speech, an API error appended to good pages, is a reject of its own). Procedural records (the meeting header, speechOrder 0 /
 会議録情報, and speeches by the chair positions in ``drop_roles``) are dropped as
 ``procedural`` unless ``keep_procedural`` is set (a heading such as the 衆議院's "○加藤委員長　"
 that ends in one of them counts too; a heading of a name alone, "○関口昌一君　", is a member's own
@@ -373,20 +373,31 @@ def _read_lines(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
 
 def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
     """The API's XML form: each <speechRecord> (inside a <meetingRecord> for the meeting endpoint)
-    has one child element a field; a speech over ``limit`` UTF-8 bytes is bad input."""
+    has one child element a field; a speech over ``limit`` UTF-8 bytes is bad input. Pages appended to
+    one file (``curl … >> pages.xml``; the API's XML has no declaration) are read as the children of a
+    root the reader adds; a page after the first that gives no speech is a reject of its own."""
     import xml.etree.ElementTree as ET
 
     meeting: dict = {}
     speeches: list[dict] = []
     depth_meeting = number = None
+    with open_binary(path) as fh:
+        head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    top = 0 if r.wide or head.startswith((b"<?xml", b"<!")) else 1     # the depth of a page's root
+    pages, start, why = 0, 0, []       # pages begun; records before this page; why this page gave none
     try:
         with open_binary(path) as fh:
             stack = []
-            for event, el in ET.iterparse(_OneCR(fh), events=("start", "end")):
+            for event, el in ET.iterparse(_OneCR(fh, wrap=top == 1), events=("start", "end")):
                 if event == "start":
                     stack.append(el.tag)
                     if el.tag == "meetingRecord":
                         meeting, depth_meeting = {}, len(stack)
+                    elif len(stack) == top + 1:      # a page begins
+                        pages, start, why, number = pages + 1, r.n, [], None
+                        if pages == 2 and r.n == 0:  # the first page gave nothing: a reject of its own
+                            r.n, start = 1, 1
+                            yield Record(1, None, "; ".join(r.notes) or "an XML page with no speech records")
                     continue
                 stack.pop()
                 if el.tag == "speechRecord":
@@ -405,13 +416,18 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
                     meeting, depth_meeting, speeches = {}, None, []
                     el.clear()
                 elif el.tag == "diagnostic":    # an API error: <diagnostics><diagnostic><message>, <details>
-                    r.notes.append(api_error(el.findtext("message") or "", [d.text or "" for d in el.iter("details")]))
-                elif el.tag == "message" and "diagnostic" not in stack and r.n == 0:
-                    r.notes.append(api_error(el.text or "", []))
-                elif el.tag == "numberOfRecords" and len(stack) == 1:
+                    why.append(api_error(el.findtext("message") or "", [d.text or "" for d in el.iter("details")]))
+                elif el.tag == "message" and "diagnostic" not in stack and r.n == start:
+                    why.append(api_error(el.text or "", []))
+                elif el.tag == "numberOfRecords" and len(stack) == top + 1:
                     number = el.text or ""
-        if r.n == 0 and number is not None and not r.notes:
-            r.notes.append(no_records(number))
+                elif len(stack) == top and r.n == start:      # a page that gave no record ends
+                    why = why or ([no_records(number)] if number is not None else [])
+                    if pages == 1:
+                        r.notes += why
+                    else:
+                        r.n += 1
+                        yield Record(r.n, None, "; ".join(why) or "an XML page with no speech records")
     except ET.ParseError as e:
         for sp in speeches:        # a file cut off inside a meeting: the speeches read so far count
             yield r.speech(sp, _json_like(meeting))
@@ -476,13 +492,20 @@ class _Utf8(io.RawIOBase):
 
 class _OneCR:
     """A byte stream with CR CR LF read as CR LF: the API's CRLF line ends saved by a Windows text-mode
-    write, which an XML parser would turn into two line breaks."""
+    write, which an XML parser would turn into two line breaks. With ``wrap``, between ``<pages>`` and
+    ``</pages>``, so that pages appended to one file are one document."""
 
-    def __init__(self, fh):
-        self.fh = fh
+    def __init__(self, fh, wrap: bool = False):
+        self.fh, self.before, self.after = fh, b"<pages>" if wrap else b"", b"</pages>" if wrap else b""
 
     def read(self, n: int = -1) -> bytes:
+        if self.before:
+            data, self.before = self.before, b""
+            return data
         data = self.fh.read(n)
+        if not data:
+            data, self.after = self.after, b""
+            return data
         while data.endswith(b"\r"):             # a CR run cut at the chunk's end: read on to see what follows
             more = self.fh.read(1)
             if not more:
