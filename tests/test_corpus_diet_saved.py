@@ -1,13 +1,15 @@
-"""The diet reader on the API's records saved alone: a meeting record or a speech record, the way a harvester keeps them.
+"""The diet reader on the API's output as people save it: records alone, pages appended, Windows encodings.
 
     PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_diet_saved.py
 
 Real files (tests/assets/corpus/real/SOURCES.md): the meeting responses of the 国会 and the 帝国議会
-APIs, the untrimmed meeting_list response and the untrimmed speech response. A harvester that
-fetches the meeting endpoint often keeps ``data["meetingRecord"]`` (one file a meeting, an array of
-them, or one a line), and one that fetches speeches may keep each ``speechRecord`` in a file of its
-own, indented; those forms are written here from the real responses, and what the reader makes of
-them is checked against what it makes of the response itself.
+APIs, the untrimmed meeting_list and speech responses, a first page of 68 hits, the XML pages of 1947
+and 2023, the API's error bodies and kokkai_analysis's JSON Lines. A harvester that fetches the meeting
+endpoint often keeps ``data["meetingRecord"]`` (one file a meeting, an array of them, or one a line);
+one that fetches speeches may keep each ``speechRecord`` in a file of its own, indented; a shell loop
+appends pages to one file (``curl … >> pages.json``); Windows PowerShell saves in UTF-16. Those forms
+are written here from the real files, and what the reader makes of them is checked against what it
+makes of the files themselves.
 """
 import json
 
