@@ -1,4 +1,4 @@
-"""The diet reader on a real 衆議院 meeting response: its speaker headings, chair speeches, and a response saved on one line.
+"""The diet reader on real meeting responses in XML (衆議院 1947, 参議院 2023): speaker headings, chair speeches, a response saved on one line.
 
     PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_diet_headings.py
 
@@ -12,8 +12,10 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.config import from_dict
+from jiniac_hpc.corpus.config import CorpusConfig, SourceConfig
 from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.stage import run_inline
 from jiniac_hpc.paths import REPO_ROOT
 
 R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
@@ -210,3 +212,29 @@ def test_an_api_error_a_page_with_no_hits_and_a_meeting_list_each_say_what_they_
     rs = recs(listed)
     assert len(rs) == 2 and all("a meeting_list response holds no speech text" in r.error for r in rs)
     assert "lists 63 speeches" in rs[0].error
+
+
+SANGIIN_2023 = R / "kokkai_meeting_api_2023_sangiin_page1_trimmed.xml"
+
+
+def test_a_sangiin_plenary_page_in_xml_is_read_whole(tmp_path):
+    """The first page (nextRecordPosition 4 of 259) of the meeting endpoint's XML, its first meeting: the
+    参議院's 本会議 of 2023-12-06. The committee chairs report under their own names ("○北村経夫君　"),
+    speeches kept; the 議長's and the 会議録情報 header are procedural. Through the stage every character of
+    the <speech> fields is read: written, or counted as the heading or as a procedural record."""
+    raw = speeches(SANGIIN_2023)
+    root = ET.parse(SANGIIN_2023).getroot()
+    assert (root.findtext("numberOfRecords"), root.findtext("nextRecordPosition")) == ("259", "4")
+    rs = recs(SANGIIN_2023)
+    assert len(rs) == len(raw) == 13 and all(r.error is None and "missing" not in r.meta for r in rs)
+    kept = [r for r in rs if r.skip is None]
+    assert [r.meta["speaker"] for r in kept] == ["北村経夫", "大野泰正", "比嘉奈津美"]
+    assert all(r.text.startswith("ただいま議題となりました") and raw[r.meta["speechID"]].endswith(r.text) for r in kept)
+    assert all(r.meta["speechOrder"] == 0 or r.meta["speakerPosition"] == "議長" for r in rs if r.skip)
+    assert all(r.meta["meetingURL"].endswith("121215254X00920231206") and r.meta["date"] == "2023-12-06" for r in rs)
+    cfg = from_dict(CorpusConfig, {"sources": [{"name": "diet", "reader": "diet", "paths": [str(SANGIIN_2023)]}],
+                                   "filters": {"min_chars": 1}})
+    run_inline(cfg, tmp_path / "run")
+    st = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["diet"]
+    assert st["docs_in"] == 13 and st["removed"]["procedural"]["docs"] == 10 and st["docs_out"] == 3
+    assert st["chars_read"] == sum(map(len, raw.values())) == st["chars_in"] + sum(st["unread"].values())

@@ -504,7 +504,10 @@ def bad_dir(tmp_path_factory):
 
 
 def test_appended_pages_are_not_lost_silently(bad_dir, tmp_path):
-    rs = recs("diet", bad_dir / "two_pages.json")
+    rs = recs("diet", bad_dir / "two_pages.json")          # both pages read (tests/test_corpus_diet_saved.py)
+    assert len(rs) == 2 and all(r.text for r in rs) and rs[0].meta == rs[1].meta
+    (tmp_path / "tail.json").write_bytes((R / "kokkai_speech_api.json").read_bytes() + b"]")
+    rs = recs("diet", tmp_path / "tail.json")           # what is after the page and not a page: a reject
     assert rs[0].text and rs[-1].text is None and "more JSON after" in rs[-1].error
     pages = json.loads((R / "kokkai_pages.json").read_text(encoding="utf-8"))
     (tmp_path / "p.json").write_text(json.dumps(pages[:1] + [{"message": "(19007)検索条件を指定してください。"}]),

@@ -7,14 +7,20 @@ Shapes read (``recordPacking=json`` unless noted):
 - the ``speech`` endpoint: ``{"numberOfRecords": …, "speechRecord": [{…speech and meeting fields…}]}``;
 - the ``meeting`` endpoint: ``{"meetingRecord": [{…meeting fields…, "speechRecord": [{…}]}]}``; the
   meeting's date, house and name are carried into each of its speeches;
-- JSON Lines whose lines are speech records (or whole responses); a file of one line is a
+- JSON Lines whose lines are speech records, meeting records or whole responses; a file of one line is a
   response (the API sends it on one line), read record by record however long it is;
-- a JSON array of responses (pages saved one after another), or of speech records;
+- a JSON array of responses (pages saved one after another), of meeting records or of speech records;
+- a meeting record saved alone (a response's ``meetingRecord`` element, its fields before its
+  ``speechRecord`` list, as the API orders them), or a speech record saved alone, indented or not:
+  a meeting record's fields reach its speeches, in every form, as in a response;
 - the XML the API returns without ``recordPacking`` (``<data><records><record><recordData>…``;
   a meeting's fields reach its speeches though some, meetingURL, follow them; empty fields are left
   out and numbers are numbers, as in the JSON form), and pages of the API before its version 2.0
   saved as JSON (``{"data": {"records": {"record": [{"recordData": {"speechRecord": …}}]}}}``); CR CR LF
   (the API's CRLF saved again in text mode on Windows) is one line end.
+
+Any of them may be saved in UTF-16 or UTF-32 with a byte order mark (Windows PowerShell's "Unicode",
+what its ``>`` writes): read as the UTF-8 it was (the XML parser reads UTF-16 itself, not UTF-32).
 
 Pages without text are bad input, each with a one-line reason that says what the file is: a
 ``meeting_list`` page (speech entries without a ``speech`` text; one reject a meeting), an API error
@@ -22,7 +28,9 @@ Pages without text are bad input, each with a one-line reason that says what the
 reason gives the code and details), a page with no records (``numberOfRecords`` 0), and JSON of any
 other shape (for a harvester's own shape, where its texts are: "texts at 'speeches[].speech'"); so
 is a speech record without a ``speech`` string. A page with more to fetch (``nextRecordPosition``)
-is read whole: the pages after it are other files. Procedural records (the meeting header, speechOrder 0 /
+is read whole: the pages after it are other files, or follow it in the same one (responses written one
+after another, JSON indented or each on one line, or the API's XML: each is read in turn, and one that
+gives no speech, an API error appended to good pages, is a reject of its own). Procedural records (the meeting header, speechOrder 0 /
 会議録情報, and speeches by the chair positions in ``drop_roles``) are dropped as
 ``procedural`` unless ``keep_procedural`` is set (a heading such as the 衆議院's "○加藤委員長　"
 that ends in one of them counts too; a heading of a name alone, "○関口昌一君　", is a member's own
@@ -39,7 +47,8 @@ that such a document is told from a dated one in the output; the reader does not
 
 ``max_record_bytes`` counts UTF-8 bytes, as in every reader: a line of JSON Lines, an element of a
 JSON document's ``speechRecord``/``meetingRecord`` list or top-level array (its JSON text as in the
-file), and a speech of the XML form; a record over it is bad input with its size.
+file), a speech of the XML form and the speech of a speech record saved alone; a record over it is bad
+input with its size.
 """
 from __future__ import annotations
 
@@ -47,11 +56,12 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import IO, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, iter_lines, open_binary
-from jiniac_hpc.corpus.readers.jsondoc import TooLarge, first_char, iter_json_array, iter_json_list
+from jiniac_hpc.corpus.readers.charsets import wide_unicode
+from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, TooLarge, iter_json_array, iter_json_list
 
 # "○議長（額賀福志郎君）　", "○井林委員　", and the 衆議院's "○吉川（元）委員　" (a name told apart from
 # a namesake's, then the role): the role after the brackets is part of the heading when a space ends it.
@@ -72,8 +82,8 @@ WHERE_KEYS = ("date", "nameOfHouse", "nameOfMeeting")
 class _Reader:
     """Turns speech records (from any shape) into numbered Records; remembers why none came."""
 
-    def __init__(self, src: SourceConfig):
-        self.src, self.n, self.notes = src, 0, []
+    def __init__(self, src: SourceConfig, wide: Optional[str] = None):
+        self.src, self.n, self.notes, self.wide = src, 0, [], wide
 
     def speech(self, sp, meeting: Optional[dict] = None) -> Record:
         self.n += 1
@@ -81,6 +91,8 @@ class _Reader:
             return Record(self.n, None, f"speech of {int(sp)} bytes exceeds max_record_bytes")
         if not isinstance(sp, dict):
             return Record(self.n, None, f"speech record is {type(sp).__name__}, not an object")
+        if isinstance(sp.get("speech"), TooLarge):     # (a speech record saved alone, its text over the limit)
+            return Record(self.n, None, f"speech of {int(sp['speech'])} bytes exceeds max_record_bytes")
         if not isinstance(sp.get("speech"), str):
             if "speechID" in sp and "speech" not in sp:
                 return Record(self.n, None, f"speech record {str(sp['speechID'])[:40]} has no 'speech' text: "
@@ -114,8 +126,10 @@ class _Reader:
         return Record(self.n, body, None, skip=skip, meta=meta, unread=unread)
 
     def response(self, obj) -> Iterator[Record]:
-        """Records of one decoded value: a whole response, or a single speech record."""
-        if isinstance(obj, dict) and ("speechRecord" in obj or "meetingRecord" in obj or "numberOfRecords" in obj):
+        """Records of one decoded value: a whole response, a meeting record, or a single speech record."""
+        if is_meeting(obj):
+            yield from self.meeting(obj)
+        elif isinstance(obj, dict) and ("speechRecord" in obj or "meetingRecord" in obj or "numberOfRecords" in obj):
             for sp in obj.get("speechRecord") or []:
                 yield self.speech(sp)
             for m in obj.get("meetingRecord") or []:
@@ -156,6 +170,15 @@ class _Reader:
             return
         for sp in m["speechRecord"]:
             yield self.speech(sp, m)
+
+
+def is_meeting(obj) -> bool:
+    """A meeting record on its own (an element of a response's ``meetingRecord``, saved alone, as a line
+    of JSON Lines or in an array): its speechRecord list beside the meeting's own fields, and no
+    response fields around it."""
+    return (isinstance(obj, dict) and isinstance(obj.get("speechRecord"), list)
+            and not any(k in obj for k in ("numberOfRecords", "meetingRecord"))
+            and any(k in obj for k in MEETING_KEYS))
 
 
 def describe(obj) -> str:
@@ -222,13 +245,15 @@ def _as_list(x) -> list:
 
 def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """国会会議録 API output in any of the shapes above: one record per speech record."""
-    r = _Reader(src)
-    first = first_char(path)
+    with open_binary(path) as fh:
+        r = _Reader(src, wide_unicode(fh.read(1 << 16)))
+    with _open(path, r) as fh:
+        first = fh.read(1 << 12).decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
     if first == "<":
         yield from _read_xml(path, r, limit)
     elif first == "[":
         yield from _read_array(path, r, limit)
-    elif first == "{" and _is_json_lines(path, limit):
+    elif first == "{" and _is_json_lines(path, r, limit):
         yield from _read_lines(path, r, limit)
     elif first == "{":
         yield from _read_object(path, r, limit)
@@ -241,14 +266,14 @@ def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                                               "meeting response)")
 
 
-def _is_json_lines(path: Path, limit: int) -> bool:
-    """True if the first line is a whole JSON value (JSON Lines, or a one-line response)."""
-    with open_binary(path) as fh:
+def _is_json_lines(path: Path, r: _Reader, limit: int) -> bool:
+    """True if the first line that is not blank is a whole JSON value (JSON Lines, or a one-line response)."""
+    with _open(path, r) as fh:
         for _, raw, _ in iter_lines(fh, limit):
             if raw is None:          # a first line over the limit: JSON Lines if more lines follow,
                 return _more_lines(fh, limit)   # else one large response on one line, as the API sends it
-            if not raw.strip():
-                return False
+            if not raw.strip():      # (a harvester that writes "\n" before each record leaves one first)
+                continue
             try:
                 json.loads(raw.decode("utf-8-sig"))
                 return True
@@ -263,11 +288,26 @@ def _more_lines(fh, limit: int) -> bool:
 
 
 def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
+    """A response (its records streamed one at a time), a meeting record saved alone (its fields
+    come before its speechRecord list, as the API orders them: its speeches are held until the fields
+    after the list, meetingURL, are read) or a speech record saved alone; several of them one after
+    another (pages appended to one file, ``curl … >> pages.json``) are read in turn."""
     others: dict = {}
-    with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
+    held: Optional[list] = None       # the speeches of a meeting record saved alone
+    first = 0                         # records before this document
+    with _open(path, r) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
         try:
-            for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others):
-                if isinstance(obj, TooLarge):
+            for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others, several=True):
+                if (key, obj) == NEXT_DOCUMENT:
+                    yield from _document_end(r, others, held, first, limit, more=True)
+                    others.clear()
+                    held, first = None, r.n
+                    continue
+                if held is None and key == "speechRecord" and is_meeting({**others, key: []}):
+                    held = []
+                if held is not None and key == "speechRecord":
+                    held.append(obj)
+                elif isinstance(obj, TooLarge):
                     r.n += 1
                     yield Record(r.n, None, f"{key} of {int(obj)} bytes exceeds max_record_bytes={limit}")
                 elif key == "meetingRecord":
@@ -275,17 +315,34 @@ def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
                 else:
                     yield r.speech(obj)
         except (ValueError, UnicodeDecodeError) as e:
+            yield from r.meeting({**others, "speechRecord": held}) if held else ()
             r.n += 1
             yield Record(r.n, None, f"unreadable JSON after record {r.n - 1}: {e}")
             return
-    if r.n == 0 and _old_api_records(others) is not None:
+    yield from _document_end(r, others, held, first, limit, more=first > 0)
+
+
+def _document_end(r: _Reader, others: dict, held: Optional[list], first: int, limit: int,
+                  more: bool) -> Iterator[Record]:
+    """What one JSON document of the file gives once it is read whole: a meeting record's held speeches,
+    the speech of a speech record saved alone, or, where it gave no record, why. When other documents
+    share the file (``more``), that is a reject of its own (an API error page appended to good ones),
+    else a note for the one reject of the file."""
+    if held is not None:
+        yield from r.meeting({**others, "speechRecord": held})
+    elif r.n == first and (_old_api_records(others) is not None or "speech" in others):
+        if isinstance(others.get("speech"), str):      # the one speech is the record max_record_bytes limits
+            others["speech"] = _sized(others["speech"], limit)
         yield from r.response(others)
-    elif r.n == 0:
+    elif r.n == first and more:
+        r.n += 1
+        yield Record(r.n, None, describe(others))
+    elif r.n == first:
         r.notes.append(describe(others))
 
 
 def _read_array(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
-    with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
+    with _open(path, r) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
         try:
             for i, obj in enumerate(iter_json_list(fh, limit)):
                 if isinstance(obj, TooLarge):
@@ -299,7 +356,7 @@ def _read_array(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
 
 
 def _read_lines(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
-    with open_binary(path) as fh:
+    with _open(path, r) as fh:
         for line_no, raw, size in iter_lines(fh, limit):
             if raw is not None and not raw.strip():
                 continue
@@ -316,27 +373,37 @@ def _read_lines(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
 
 def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
     """The API's XML form: each <speechRecord> (inside a <meetingRecord> for the meeting endpoint)
-    has one child element a field; a speech over ``limit`` UTF-8 bytes is bad input."""
+    has one child element a field; a speech over ``limit`` UTF-8 bytes is bad input. Pages appended to
+    one file (``curl … >> pages.xml``; the API's XML has no declaration) are read as the children of a
+    root the reader adds; a page after the first that gives no speech is a reject of its own."""
     import xml.etree.ElementTree as ET
 
     meeting: dict = {}
     speeches: list[dict] = []
     depth_meeting = number = None
+    with open_binary(path) as fh:
+        head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    top = 0 if r.wide or head.startswith((b"<?xml", b"<!")) else 1     # the depth of a page's root
+    pages, start, why = 0, 0, []       # pages begun; records before this page; why this page gave none
     try:
         with open_binary(path) as fh:
             stack = []
-            for event, el in ET.iterparse(_OneCR(fh), events=("start", "end")):
+            for event, el in ET.iterparse(_OneCR(fh, wrap=top == 1), events=("start", "end")):
                 if event == "start":
                     stack.append(el.tag)
                     if el.tag == "meetingRecord":
                         meeting, depth_meeting = {}, len(stack)
+                    elif len(stack) == top + 1:      # a page begins
+                        pages, start, why, number = pages + 1, r.n, [], None
+                        if pages == 2 and r.n == 0:  # the first page gave nothing: a reject of its own
+                            r.n, start = 1, 1
+                            yield Record(1, None, "; ".join(r.notes) or "an XML page with no speech records")
                     continue
                 stack.pop()
                 if el.tag == "speechRecord":
                     sp = _json_like({c.tag: (c.text or "") for c in el}, keep=("speech",))
-                    body = sp.get("speech") or ""      # (a meeting_list entry has none)
-                    if len(body) * 4 > limit and (size := len(body.encode("utf-8"))) > limit:
-                        sp = TooLarge(size)
+                    if isinstance(body := _sized(sp.get("speech") or "", limit), TooLarge):   # (a meeting_list
+                        sp = body                                                              # entry has none)
                     if depth_meeting is None:
                         yield r.speech(sp)
                     else:     # the meeting's own fields may follow its speeches (meetingURL does)
@@ -349,18 +416,30 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
                     meeting, depth_meeting, speeches = {}, None, []
                     el.clear()
                 elif el.tag == "diagnostic":    # an API error: <diagnostics><diagnostic><message>, <details>
-                    r.notes.append(api_error(el.findtext("message") or "", [d.text or "" for d in el.iter("details")]))
-                elif el.tag == "message" and "diagnostic" not in stack and r.n == 0:
-                    r.notes.append(api_error(el.text or "", []))
-                elif el.tag == "numberOfRecords" and len(stack) == 1:
+                    why.append(api_error(el.findtext("message") or "", [d.text or "" for d in el.iter("details")]))
+                elif el.tag == "message" and "diagnostic" not in stack and r.n == start:
+                    why.append(api_error(el.text or "", []))
+                elif el.tag == "numberOfRecords" and len(stack) == top + 1:
                     number = el.text or ""
-        if r.n == 0 and number is not None and not r.notes:
-            r.notes.append(no_records(number))
+                elif len(stack) == top and r.n == start:      # a page that gave no record ends
+                    why = why or ([no_records(number)] if number is not None else [])
+                    if pages == 1:
+                        r.notes += why
+                    else:
+                        r.n += 1
+                        yield Record(r.n, None, "; ".join(why) or "an XML page with no speech records")
     except ET.ParseError as e:
         for sp in speeches:        # a file cut off inside a meeting: the speeches read so far count
             yield r.speech(sp, _json_like(meeting))
         r.n += 1
         yield Record(r.n, None, f"XML error: {e}")
+
+
+def _sized(text: str, limit: int):
+    """``text``, or :class:`TooLarge` (its size) if it is over ``limit`` UTF-8 bytes."""
+    if len(text) * 4 > limit and (size := len(text.encode("utf-8", "surrogatepass"))) > limit:
+        return TooLarge(size)
+    return text
 
 
 def _json_like(fields: dict, keep: tuple[str, ...] = ()) -> dict:
@@ -378,15 +457,55 @@ def _typed(fields):
             for k, v in fields.items()}
 
 
+def _open(path: Path, r: _Reader) -> IO[bytes]:
+    """The file's bytes in UTF-8, which every JSON form here parses: a UTF-16 or UTF-32 file (a response
+    saved by Windows PowerShell's ``>`` or ``Out-File``, "Unicode") is transcoded as it is read. (The XML
+    form is given its own bytes: the parser reads UTF-16 by its byte order mark or declaration.)"""
+    fh = open_binary(path)
+    return io.BufferedReader(_Utf8(fh, r.wide)) if r.wide else fh
+
+
+class _Utf8(io.RawIOBase):
+    """A UTF-16 or UTF-32 byte stream read as UTF-8 (a character that is not in ``codec`` raises
+    UnicodeDecodeError, which the reader reports with the file)."""
+
+    def __init__(self, fh: IO[bytes], codec: str):
+        self.text, self.pending = io.TextIOWrapper(fh, encoding=codec, errors="strict", newline=""), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self.pending:
+            chunk = self.text.read(1 << 16)
+            if not chunk:
+                return 0
+            self.pending = chunk.encode("utf-8", "surrogatepass")
+        n = min(len(b), len(self.pending))
+        b[:n], self.pending = self.pending[:n], self.pending[n:]
+        return n
+
+    def close(self) -> None:
+        self.text.close()
+        super().close()
+
+
 class _OneCR:
     """A byte stream with CR CR LF read as CR LF: the API's CRLF line ends saved by a Windows text-mode
-    write, which an XML parser would turn into two line breaks."""
+    write, which an XML parser would turn into two line breaks. With ``wrap``, between ``<pages>`` and
+    ``</pages>``, so that pages appended to one file are one document."""
 
-    def __init__(self, fh):
-        self.fh = fh
+    def __init__(self, fh, wrap: bool = False):
+        self.fh, self.before, self.after = fh, b"<pages>" if wrap else b"", b"</pages>" if wrap else b""
 
     def read(self, n: int = -1) -> bytes:
+        if self.before:
+            data, self.before = self.before, b""
+            return data
         data = self.fh.read(n)
+        if not data:
+            data, self.after = self.after, b""
+            return data
         while data.endswith(b"\r"):             # a CR run cut at the chunk's end: read on to see what follows
             more = self.fh.read(1)
             if not more:

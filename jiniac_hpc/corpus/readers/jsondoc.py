@@ -105,16 +105,36 @@ def _sized(s: _Stream, obj, limit: int):
     return obj if isinstance(obj, TooLarge) or s.size <= limit else TooLarge(s.size)
 
 
+#: what :func:`iter_json_array` yields between two JSON objects of one file (``several``)
+NEXT_DOCUMENT = ("", None)
+
+
 def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
-                    others: Optional[dict] = None) -> Iterator[tuple[str, object]]:
+                    others: Optional[dict] = None, several: bool = False) -> Iterator[tuple[str, object]]:
     """Yield (key, element) for each element of the top-level arrays named ``keys`` in a JSON object.
 
     Other top-level values are decoded and dropped (or stored in ``others``, so a caller can tell
     an error response or an unknown shape from an empty one); one array element is in memory at a
     time. An element larger than ``limit`` UTF-8 bytes is yielded as :class:`TooLarge` (and skipped).
+    With ``several``, objects written one after another (pages appended to one file) are read in
+    turn, :data:`NEXT_DOCUMENT` yielded between two (the caller takes the first one's ``others``, then
+    empties it); anything else after the object is an error.
     """
     s = _Stream(fh)
     s.expect("{", "at the start of the document")
+    while True:
+        yield from _object_arrays(s, keys, limit, others)
+        s.i += 1                                    # (its closing brace)
+        if not several or s.peek() != "{":
+            break
+        yield NEXT_DOCUMENT
+        s.i += 1
+    _nothing_after(s, "}")
+
+
+def _object_arrays(s: _Stream, keys: tuple[str, ...], limit: int,
+                   others: Optional[dict]) -> Iterator[tuple[str, object]]:
+    """The members of one object whose opening brace is read, up to its closing brace (``s.i`` on it)."""
     while s.peek() != "}":
         key = s.value(limit)
         s.expect(":", f"after key {key!r}")
@@ -135,12 +155,15 @@ def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
             raise ValueError(f"expected ',' or '}}' after key {key!r}, found {s.peek()!r}")
         if s.peek() == "":
             raise ValueError("the document ends before its closing '}'")
-    _end(s, "}")
 
 
 def _end(s: _Stream, close: str) -> None:
     """Consume the closing bracket; anything after it would otherwise be lost without a word."""
     s.i += 1
+    _nothing_after(s, close)
+
+
+def _nothing_after(s: _Stream, close: str) -> None:
     if s.peek() != "":
         raise ValueError(f"more JSON after the top-level value's closing {close!r} (several documents in one "
                          "file? save pages as one JSON array or as JSON Lines)")
