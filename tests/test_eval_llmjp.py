@@ -291,3 +291,26 @@ def test_zero_shot_holds_nothing_out():
     shots, scored, info = jaster.split("jsts", samples, cfg, seed=0)
     assert shots == [] and scored == samples and info["pool_removed"] == 0
     assert jaster.build_prompt("jsts", [], samples[0]).count("### 入力:") == 1
+
+
+# ------------------------------------------------------------------ llm-jp-eval's own numbers
+
+
+def test_rescored_predictions_equal_llm_jp_evals_recorded_scores(capsys):
+    """The floats llm-jp-eval v1.3.0 computed on the same predictions with its pinned packages (see
+    tests/assets/eval/llm_jp_eval_1.3.0/SOURCE.md): equal to the last bit, not approximately. Its
+    char_f1 and category means are ``statistics.mean`` (exact, rounded once; a plain float sum is
+    off in the last bits) and its Pearson r is scipy 1.12's."""
+    from jiniac_hpc.eval.rescore import rescore_file
+
+    folder = REPO_ROOT / "tests" / "assets" / "eval" / "llm_jp_eval_1.3.0"
+    recorded = json.loads((folder / "scores.json").read_text(encoding="utf-8"))
+    ref = recorded["score_results"]
+    ours = rescore_file(folder / "predictions.jsonl", [str(jglue_dir())])["jaster"]
+    got = {f"{t}_{m}": v for t, ms in ours["tasks"].items() for m, v in ms.items() if m not in ("n", "truncated")}
+    got.update(ours["categories"])
+    got["AVG"] = ours["AVG_llm_jp_eval_9"]
+    want = {k: ref[k] for k in got}
+    assert got == want
+    assert {k: f"{v:.4f}" for k, v in got.items()} == {k: recorded["printed"][k] for k in got}
+    assert ours["tasks"]["jsquad"]["n"] == 400 and ours["tasks"]["jsts"]["n"] == 400
