@@ -128,6 +128,49 @@ def test_table_equals_show_result(recorded, tmp_path):
     assert t2[LATER_PROMPT_MODEL]["turn1"] != t[LATER_PROMPT_MODEL]["turn1"]
 
 
+class ReplayJudge:
+    """Answers each request with GPT-4's recorded judgment of it; the first ask of ``silent`` questions
+    gets a judgment without a rating instead (FastChat parses that as -1)."""
+
+    name = "gpt-4"
+
+    def __init__(self, by_prompt: dict[str, str], silent: set):
+        self.by_prompt, self.silent, self.asks = by_prompt, silent, []
+
+    def complete(self, messages, temperature):
+        qid, text = self.by_prompt[messages[1]["content"]]
+        self.asks.append(qid)
+        return "回答は質問に答えていますが、評価は控えます。" if qid in self.silent and self.asks.count(qid) == 1 else text
+
+
+def test_default_grading_of_a_judgment_without_rating_equals_fastchat(recorded, tmp_path):
+    """Replaying the recorded judgments of one model, one of them first without a rating: FastChat asks
+    once, records -1 and show_result leaves it out; the default run must print that very AVG."""
+    model = LATER_PROMPT_MODEL                           # judged with the bundled prompt wording
+    questions = load_questions(ERA / "question.jsonl")
+    refs = load_references(ERA / "reference_answer" / "gpt-4.jsonl")
+    answers = {int(a["question_id"]): a["choices"][0]["turns"] for a in _lines(SHARED / "model_answer" / f"{model}.jsonl")}
+    mine = {int(j["question_id"]): j for j in recorded if j["model"] == model}
+    prompts = load_judge_prompts([BUNDLED_MTBENCH / "judge_ja_prompts.jsonl"])
+    by_prompt = {request(prompts, q, answers[q["question_id"]], 1, refs)[1][1]["content"]:
+                 (q["question_id"], mine[q["question_id"]]["judgment"]) for q in questions}
+    out = tmp_path / "mt"
+    write_jsonl(out / "answers.jsonl", [{"question_id": q["question_id"], "category": q["category"], "model": model,
+                                         "turns": answers[q["question_id"]]} for q in questions])
+    cfg = MTBenchConfig(questions=str(ERA / "question.jsonl"), references=str(ERA / "reference_answer" / "gpt-4.jsonl"))
+    judge = ReplayJudge(by_prompt, silent={11})
+    judge_answers(cfg, judge, out, questions)
+    assert len(judge.asks) == 80                          # one ask per question, as FastChat
+    edited = [dict(j, score=-1) if int(j["question_id"]) == 11 else j for j in recorded if j["model"] == model]
+    write_jsonl(tmp_path / "fastchat.jsonl", edited)
+    s = summarize(out, questions)
+    assert s["n_unparsable"] == 1 and s["n_judged"] == 79
+    assert s["AVG"] == _mean_by_model(edited)[model] != _mean_by_model(recorded)[model]
+    for m, v in _show_result_single(tmp_path / "fastchat.jsonl").items():
+        assert s["AVG"] == v
+    assert table(load_judgments(out / "judgments.jsonl"))[model]["turn1"] == s["AVG"]
+
+
 def test_table_both_turns_and_bad_lines(tmp_path):
     rows = [{"model": "a", "turn": 1, "score": 8}, {"model": "a", "turn": 2, "score": 4},
             {"model": "a", "turn": 2, "score": None}, {"model": "b", "turn": 1, "score": 6}]
