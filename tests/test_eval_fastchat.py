@@ -171,6 +171,24 @@ def test_default_grading_of_a_judgment_without_rating_equals_fastchat(recorded, 
     assert table(load_judgments(out / "judgments.jsonl"))[model]["turn1"] == s["AVG"]
 
 
+def test_summary_counts_only_the_judged_turns(recorded, tmp_path):
+    """A folder that also holds second-turn judgments (judged earlier with turns [1, 2]): with the
+    default turns [1] the AVG is show_result's first-turn mean (japanese_mt_bench shows no other)."""
+    model = LATER_PROMPT_MODEL
+    questions = load_questions(ERA / "question.jsonl")
+    cats = {q["question_id"]: q["category"] for q in questions}
+    mine = [j for j in recorded if j["model"] == model]
+    ours = [{**j, "question_id": int(j["question_id"]), "category": cats[int(j["question_id"])], "attempts": 1}
+            for j in mine]
+    earlier = [dict(j, turn=2, score=10) for j in ours]              # turn-2 lines of an earlier run
+    write_jsonl(tmp_path / "mt" / "judgments.jsonl", ours + earlier)
+    write_jsonl(tmp_path / "fastchat.jsonl", mine)
+    s = summarize(tmp_path / "mt", questions, MTBenchConfig().judge.turns)
+    assert s["AVG"] == _show_result_single(tmp_path / "fastchat.jsonl")[model] == _mean_by_model(mine)[model]
+    assert s["n_judged"] == 80 and s["turns"] == {"1": s["AVG"]}
+    assert summarize(tmp_path / "mt", questions, [1, 2])["n_judged"] == 160
+
+
 def test_table_both_turns_and_bad_lines(tmp_path):
     rows = [{"model": "a", "turn": 1, "score": 8}, {"model": "a", "turn": 2, "score": 4},
             {"model": "a", "turn": 2, "score": None}, {"model": "b", "turn": 1, "score": 6}]
