@@ -149,7 +149,8 @@ def test_default_grading_of_a_judgment_without_rating_equals_fastchat(recorded, 
     model = LATER_PROMPT_MODEL                           # judged with the bundled prompt wording
     questions = load_questions(ERA / "question.jsonl")
     refs = load_references(ERA / "reference_answer" / "gpt-4.jsonl")
-    answers = {int(a["question_id"]): a["choices"][0]["turns"] for a in _lines(SHARED / "model_answer" / f"{model}.jsonl")}
+    answer_file = SHARED / "model_answer" / f"{model}.jsonl"
+    answers = {int(a["question_id"]): a["choices"][0]["turns"] for a in _lines(answer_file)}
     mine = {int(j["question_id"]): j for j in recorded if j["model"] == model}
     prompts = load_judge_prompts([BUNDLED_MTBENCH / "judge_ja_prompts.jsonl"])
     by_prompt = {request(prompts, q, answers[q["question_id"]], 1, refs)[1][1]["content"]:
@@ -157,7 +158,8 @@ def test_default_grading_of_a_judgment_without_rating_equals_fastchat(recorded, 
     out = tmp_path / "mt"
     write_jsonl(out / "answers.jsonl", [{"question_id": q["question_id"], "category": q["category"], "model": model,
                                          "turns": answers[q["question_id"]]} for q in questions])
-    cfg = MTBenchConfig(questions=str(ERA / "question.jsonl"), references=str(ERA / "reference_answer" / "gpt-4.jsonl"))
+    cfg = MTBenchConfig(questions=str(ERA / "question.jsonl"),
+                        references=str(ERA / "reference_answer" / "gpt-4.jsonl"))
     judge = ReplayJudge(by_prompt, silent={11})
     judge_answers(cfg, judge, out, questions)
     assert len(judge.asks) == 80                          # one ask per question, as FastChat

@@ -1,6 +1,6 @@
 """Record llm-jp-eval v1.3.0's own scores of a fixed set of JGLUE predictions, with its pinned packages.
 
-    .venv/bin/pip install --target /tmp/ljp "scipy==1.12.0" "numpy==1.26.4" "scikit-learn==1.3.2" \\
+    .venv/bin/pip install --target /tmp/ljp "scipy==1.12.0" "numpy==1.26.4" "scikit-learn==1.4.1.post1" \\
         "fuzzywuzzy==0.18.0" "python-Levenshtein==0.21.1"
     PYTHONPATH=/tmp/ljp .venv/bin/python tests/golden/make_llm_jp_eval_scores.py [JGLUE_DIR]
 
@@ -10,7 +10,7 @@ with a fixed seed, as a model might answer: the gold, the gold in brackets or wi
 of the passage, another label, a score with a unit, nothing) and ``scores.json``: the numbers
 llm-jp-eval v1.3.0 computes for them, by the definitions in its ``src/llm_jp_eval/utils.py``
 (swallow-llm/swallow-evaluation@78de0dba5324f9539b824cc1a4f08b9c4b8c181d, ``llm-jp-eval/``), run
-on the versions its lock file pins (scipy 1.12.0, scikit-learn 1.3.2, fuzzywuzzy 0.18.0 with
+on the versions its lock file pins (scipy 1.12.0, scikit-learn 1.4.1.post1, fuzzywuzzy 0.18.0 with
 python-Levenshtein 0.21.1):
 
 - answer ``NFKC(raw.split("\\n\\n")[0])``, gold ``NFKC(gold)``;
@@ -44,7 +44,7 @@ from fuzzywuzzy import fuzz
 from scipy.stats import pearsonr, spearmanr
 from sklearn.metrics import accuracy_score
 
-PINNED = {"scipy": "1.12.0", "scikit-learn": "1.3.2", "fuzzywuzzy": "0.18.0", "python-Levenshtein": "0.21.1"}
+PINNED = {"scipy": "1.12.0", "scikit-learn": "1.4.1.post1", "fuzzywuzzy": "0.18.0", "python-Levenshtein": "0.21.1"}
 HAVE = {"scipy": scipy.__version__, "scikit-learn": sklearn.__version__, "fuzzywuzzy": fuzzywuzzy.__version__,
         "python-Levenshtein": Levenshtein.__version__}
 assert HAVE == PINNED, f"install llm-jp-eval v1.3.0's pinned versions {PINNED}; have {HAVE}"
