@@ -105,10 +105,10 @@ def test_table_equals_show_result(recorded, tmp_path):
     expect = _mean_by_model(recorded)
     assert set(t) == set(expect) and len(t) == 3
     for m, r in t.items():
-        assert r["turn1"] == pytest.approx(expect[m], abs=1e-12) == r["average"]
+        assert r["turn1"] == expect[m] == r["average"]
         assert r["turn2"] is None and r["n"]["turn1"] == 80 and r["n_unparsable"] == 0
     for m, v in _show_result_single(JUDGMENTS).items():
-        assert t[m]["turn1"] == pytest.approx(v, abs=1e-12)
+        assert t[m]["turn1"] == v
     text = format_table(t)
     assert text.startswith("########## First turn ##########") and "Second turn" not in text
     rows = [ln.split()[0] for ln in text.splitlines()[2:]]
@@ -123,9 +123,72 @@ def test_table_equals_show_result(recorded, tmp_path):
     write_jsonl(tmp_path / "edited.jsonl", edited)
     t2 = table(load_judgments(folder))
     for m, v in _show_result_single(tmp_path / "edited.jsonl").items():
-        assert t2[m]["turn1"] == pytest.approx(v, abs=1e-12) == pytest.approx(_mean_by_model(edited)[m], abs=1e-12)
+        assert t2[m]["turn1"] == v == _mean_by_model(edited)[m]
         assert t2[m]["n_unparsable"] == 3 and t2[m]["n"]["turn1"] == 77
     assert t2[LATER_PROMPT_MODEL]["turn1"] != t[LATER_PROMPT_MODEL]["turn1"]
+
+
+class ReplayJudge:
+    """Answers each request with GPT-4's recorded judgment of it; the first ask of ``silent`` questions
+    gets a judgment without a rating instead (FastChat parses that as -1)."""
+
+    name = "gpt-4"
+
+    def __init__(self, by_prompt: dict[str, str], silent: set):
+        self.by_prompt, self.silent, self.asks = by_prompt, silent, []
+
+    def complete(self, messages, temperature):
+        qid, text = self.by_prompt[messages[1]["content"]]
+        self.asks.append(qid)
+        return "回答は質問に答えていますが、評価は控えます。" if qid in self.silent and self.asks.count(qid) == 1 else text
+
+
+def test_default_grading_of_a_judgment_without_rating_equals_fastchat(recorded, tmp_path):
+    """Replaying the recorded judgments of one model, one of them first without a rating: FastChat asks
+    once, records -1 and show_result leaves it out; the default run must print that very AVG."""
+    model = LATER_PROMPT_MODEL                           # judged with the bundled prompt wording
+    questions = load_questions(ERA / "question.jsonl")
+    refs = load_references(ERA / "reference_answer" / "gpt-4.jsonl")
+    answer_file = SHARED / "model_answer" / f"{model}.jsonl"
+    answers = {int(a["question_id"]): a["choices"][0]["turns"] for a in _lines(answer_file)}
+    mine = {int(j["question_id"]): j for j in recorded if j["model"] == model}
+    prompts = load_judge_prompts([BUNDLED_MTBENCH / "judge_ja_prompts.jsonl"])
+    by_prompt = {request(prompts, q, answers[q["question_id"]], 1, refs)[1][1]["content"]:
+                 (q["question_id"], mine[q["question_id"]]["judgment"]) for q in questions}
+    out = tmp_path / "mt"
+    write_jsonl(out / "answers.jsonl", [{"question_id": q["question_id"], "category": q["category"], "model": model,
+                                         "turns": answers[q["question_id"]]} for q in questions])
+    cfg = MTBenchConfig(questions=str(ERA / "question.jsonl"),
+                        references=str(ERA / "reference_answer" / "gpt-4.jsonl"))
+    judge = ReplayJudge(by_prompt, silent={11})
+    judge_answers(cfg, judge, out, questions)
+    assert len(judge.asks) == 80                          # one ask per question, as FastChat
+    edited = [dict(j, score=-1) if int(j["question_id"]) == 11 else j for j in recorded if j["model"] == model]
+    write_jsonl(tmp_path / "fastchat.jsonl", edited)
+    s = summarize(out, questions)
+    assert s["n_unparsable"] == 1 and s["n_judged"] == 79
+    assert s["AVG"] == _mean_by_model(edited)[model] != _mean_by_model(recorded)[model]
+    for m, v in _show_result_single(tmp_path / "fastchat.jsonl").items():
+        assert s["AVG"] == v
+    assert table(load_judgments(out / "judgments.jsonl"))[model]["turn1"] == s["AVG"]
+
+
+def test_summary_counts_only_the_judged_turns(recorded, tmp_path):
+    """A folder that also holds second-turn judgments (judged earlier with turns [1, 2]): with the
+    default turns [1] the AVG is show_result's first-turn mean (japanese_mt_bench shows no other)."""
+    model = LATER_PROMPT_MODEL
+    questions = load_questions(ERA / "question.jsonl")
+    cats = {q["question_id"]: q["category"] for q in questions}
+    mine = [j for j in recorded if j["model"] == model]
+    ours = [{**j, "question_id": int(j["question_id"]), "category": cats[int(j["question_id"])], "attempts": 1}
+            for j in mine]
+    earlier = [dict(j, turn=2, score=10) for j in ours]              # turn-2 lines of an earlier run
+    write_jsonl(tmp_path / "mt" / "judgments.jsonl", ours + earlier)
+    write_jsonl(tmp_path / "fastchat.jsonl", mine)
+    s = summarize(tmp_path / "mt", questions, MTBenchConfig().judge.turns)
+    assert s["AVG"] == _show_result_single(tmp_path / "fastchat.jsonl")[model] == _mean_by_model(mine)[model]
+    assert s["n_judged"] == 80 and s["turns"] == {"1": s["AVG"]}
+    assert summarize(tmp_path / "mt", questions, [1, 2])["n_judged"] == 160
 
 
 def test_table_both_turns_and_bad_lines(tmp_path):

@@ -291,3 +291,94 @@ def test_zero_shot_holds_nothing_out():
     shots, scored, info = jaster.split("jsts", samples, cfg, seed=0)
     assert shots == [] and scored == samples and info["pool_removed"] == 0
     assert jaster.build_prompt("jsts", [], samples[0]).count("### 入力:") == 1
+
+
+# ------------------------------------------------------------------ llm-jp-eval's own numbers
+
+
+def test_rescored_predictions_equal_llm_jp_evals_recorded_scores(capsys):
+    """The floats llm-jp-eval v1.3.0 computed on the same predictions with its pinned packages (see
+    tests/assets/eval/llm_jp_eval_1.3.0/SOURCE.md): equal to the last bit, not approximately. Its
+    char_f1 and category means are ``statistics.mean`` (exact, rounded once; a plain float sum is
+    off in the last bits) and its Pearson r is scipy 1.12's."""
+    from jiniac_hpc.eval.rescore import rescore_file
+
+    folder = REPO_ROOT / "tests" / "assets" / "eval" / "llm_jp_eval_1.3.0"
+    recorded = json.loads((folder / "scores.json").read_text(encoding="utf-8"))
+    ref = recorded["score_results"]
+    ours = rescore_file(folder / "predictions.jsonl", [str(jglue_dir())])["jaster"]
+    got = {f"{t}_{m}": v for t, ms in ours["tasks"].items() for m, v in ms.items() if m not in ("n", "truncated")}
+    got.update(ours["categories"])
+    got["AVG"] = ours["AVG_llm_jp_eval_9"]
+    want = {k: ref[k] for k in got}
+    assert got == want
+    assert {k: f"{v:.4f}" for k, v in got.items()} == {k: recorded["printed"][k] for k in got}
+    assert ours["tasks"]["jsquad"]["n"] == 400 and ours["tasks"]["jsts"]["n"] == 400
+
+
+# ------------------------------------------------------------------ generation as llm-jp-eval's pipeline
+
+
+@pytest.fixture(scope="module")
+def llama_style(tmp_path_factory):
+    """A tiny random model whose tokenizer is built like Llama-2's tokenizer.json (what transformers'
+    LlamaConverter writes): '▁' prepended and for every space, byte-fallback BPE, '<s>' added by the
+    post-processor, and a decoder that drops one leading space (Replace, ByteFallback, Fuse, Strip)."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    from jiniac_hpc.eval.generate import Generator
+    from jiniac_hpc.eval.tiny import SPECIALS, build_model
+
+    pieces = SPECIALS + ["▁"] + [chr(c) for c in range(33, 127)] + [f"<0x{b:02X}>" for b in range(256)]
+    tok = Tokenizer(models.BPE({p: i for i, p in enumerate(pieces)}, [], unk_token="<unk>", byte_fallback=True,
+                               fuse_unk=True))
+    tok.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+    tok.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                     decoders.Strip(" ", 1, 0)])
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
+    out = tmp_path_factory.mktemp("llama_style") / "model"
+    hf = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", bos_token="<s>", eos_token="</s>",
+                                 pad_token="<pad>")
+    hf.save_pretrained(str(out))
+    build_model(out, len(hf))
+    return Generator(out, device="cpu", dtype="float32")
+
+
+def test_jaster_generates_as_transformers_4_38_pipeline_does(llama_style):
+    """llm-jp-eval v1.3.0 generates through transformers' text-generation pipeline (4.38.2 in its lock
+    file): the prompt tokenised with add_special_tokens=False (no BOS), stop at eos, and the text is
+    decode(prompt + new)[len(decode(prompt)):] with skip_special_tokens and clean_up_tokenization_spaces."""
+    import torch
+
+    gen, tok = llama_style, llama_style.tokenizer
+    prompts = ["### 入力:\n前提：a\n仮説：b\n\n### 応答:\n", "### 応答:\n"]
+    got = gen.generate(prompts, 6, as_pipeline=True)
+    for p, text in zip(prompts, got):
+        ids = tok(p, add_special_tokens=False)["input_ids"]
+        assert ids[0] != tok.bos_token_id and tok(p)["input_ids"][0] == tok.bos_token_id
+        out = gen.model.generate(torch.tensor([ids]), max_new_tokens=6, do_sample=False,
+                                 eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)[0].tolist()
+        full = tok.decode(out, skip_special_tokens=True, clean_up_tokenization_spaces=True)
+        assert text == full[len(tok.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=True)):]
+    # a completion whose first token is '▁neutral' keeps its space there: llm-jp-eval's exact match is 0
+    prompt_ids = tok(prompts[1], add_special_tokens=False)["input_ids"]
+    new_ids = tok(" neutral", add_special_tokens=False)["input_ids"][1:] + [tok.eos_token_id, tok.pad_token_id]
+    assert tok.convert_ids_to_tokens(new_ids[:2]) == ["▁", "n"]
+    assert tok.decode(new_ids, skip_special_tokens=True) == "neutral"        # the new ids alone lose it
+    answer = gen.pipeline_text(prompt_ids, new_ids)
+    assert answer == " neutral" and M.exact_match(M.postprocess(answer), "neutral") == 0.0
+
+
+def test_jaster_run_asks_for_pipeline_generation():
+    class Recorder:
+        def __init__(self):
+            self.kwargs = []
+
+        def generate(self, prompts, max_new_tokens, **kw):
+            self.kwargs.append(kw)
+            return ["0"] * len(prompts)
+
+    rec = Recorder()
+    jaster.run(JasterConfig(tasks=["jcommonsenseqa"], limit=2), rec, seed=0)
+    assert rec.kwargs == [{"as_pipeline": True}]

@@ -98,9 +98,10 @@ class JudgeConfig:
                              "gen_judgment.py and show_result.py --bench-name japanese_mt_bench (first turn only); "
                              "[1, 2]: also the second turn, averaged in like lm-sys MT-bench.")
     max_tokens: int = field(2048, doc="Generation limit of one judgement (FastChat sends 2048 to OpenAI judges).")
-    max_retries: int = field(2, doc="Re-asks when a judgement has no parsable rating (FastChat's [[N]], then [N]); "
-                                    "after that the turn is recorded as unparsable and left out of the averages, "
-                                    "like FastChat's -1.")
+    max_retries: int = field(0, doc="Re-asks when a judgement has no parsable rating (FastChat's [[N]], then [N]). "
+                                    "0, as FastChat: that turn is recorded as unparsable and left out of the "
+                                    "averages like FastChat's -1, so AVG is show_result's. More re-asks can turn "
+                                    "it into a rating FastChat would not have, and AVG then differs from FastChat's.")
     retry_temperature: float = field(0.7, doc="Temperature of the re-asks (the first ask is greedy), so a retry can "
                                               "differ from the unparsable answer.")
     http_retries: int = field(2, doc="Re-sends after HTTP 429/5xx or a dropped or cut-short connection, with "

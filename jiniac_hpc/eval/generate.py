@@ -77,14 +77,14 @@ class Generator:
         return "\n\n".join(parts) + "\n\n### 応答:\n"
 
     # ------------------------------------------------------------------ generation
-    def _encode(self, prompts: Sequence[str], max_new_tokens: int) -> list[list[int]]:
+    def _encode(self, prompts: Sequence[str], max_new_tokens: int, specials: bool = True) -> list[list[int]]:
         limit = self.max_prompt_tokens or max(16, self.window - max_new_tokens)
         out = []
         self.last_truncated = []    # per prompt of the latest call, for per-sample records
         bos = self.tokenizer.bos_token
         for p in prompts:
             # a chat template that writes <s> itself must not get a second one from the tokenizer
-            ids = self.tokenizer(p, add_special_tokens=not (bos and p.startswith(bos)))["input_ids"]
+            ids = self.tokenizer(p, add_special_tokens=specials and not (bos and p.startswith(bos)))["input_ids"]
             self.last_truncated.append(len(ids) > limit)
             if len(ids) > limit:
                 ids = ids[-limit:]
@@ -93,12 +93,28 @@ class Generator:
         return out
 
     def generate(self, prompts: Sequence[str], max_new_tokens: int, *, temperature: float = 0.0, seed: int = 0,
-                 batch_size: Optional[int] = None) -> list[str]:
-        """Completions of ``prompts`` in their order. temperature 0 = greedy."""
+                 batch_size: Optional[int] = None, as_pipeline: bool = False) -> list[str]:
+        """Completions of ``prompts`` in their order. temperature 0 = greedy.
+
+        ``as_pipeline``: as transformers' text-generation pipeline does it in 4.38.2, the version
+        llm-jp-eval v1.3.0 pins (``preprocess`` / ``postprocess``): the prompt is tokenised without
+        special tokens (no BOS), generation stops at eos only, and the completion is the whole
+        sequence decoded (special tokens skipped, ``clean_up_tokenization_spaces=True``) minus the
+        length of the prompt decoded the same way. Decoding the new ids alone can differ: a
+        SentencePiece decoder drops the leading space of its first token."""
         sampling = dict(do_sample=True, temperature=temperature, top_p=1.0, top_k=0) if temperature > 0 else {}
-        return generate(self.model, self.tokenizer, self._encode(prompts, max_new_tokens), max_new_tokens,
-                        batch_size=batch_size or self.batch_size, stop_ids=self.stop_ids,
-                        seed=seed if temperature > 0 else None, **sampling)
+        return generate(self.model, self.tokenizer, self._encode(prompts, max_new_tokens, specials=not as_pipeline),
+                        max_new_tokens, batch_size=batch_size or self.batch_size,
+                        stop_ids=[self.tokenizer.eos_token_id] if as_pipeline else self.stop_ids,
+                        seed=seed if temperature > 0 else None, decode=self.pipeline_text if as_pipeline else None,
+                        **sampling)
+
+    def pipeline_text(self, prompt_ids: Sequence[int], new_ids: list[int]) -> str:
+        """The completion text transformers 4.38.2's text-generation pipeline returns for these ids."""
+        def text(ids: Sequence[int]) -> str:
+            return self.tokenizer.decode(list(ids), skip_special_tokens=True, clean_up_tokenization_spaces=True)
+
+        return text(list(prompt_ids) + list(new_ids))[len(text(prompt_ids)):]
 
     def close(self) -> None:
         """Free the weights (before a local judge model is loaded on the same GPU)."""

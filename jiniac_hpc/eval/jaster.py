@@ -13,7 +13,10 @@ template)::
     \\n\\n### 入力:\\n<shot input>\\n\\n### 応答:\\n<shot output>      (per shot)
     \\n\\n### 入力:\\n<input>\\n\\n### 応答:\\n
 
-Metrics and the category average: :mod:`jiniac_hpc.eval.metrics`.
+Generation as llm-jp-eval's (transformers 4.38.2's text-generation pipeline, greedy): the prompt
+tokenised without special tokens, so no BOS; stop at eos only; the completion is the whole
+sequence decoded minus the decoded prompt (:meth:`jiniac_hpc.eval.generate.Generator.generate`,
+``as_pipeline``). Metrics and the category average: :mod:`jiniac_hpc.eval.metrics`.
 
 Few-shots. llm-jp-eval takes them from its train split: the JGLUE train file shuffled with
 ``random.seed(42)``, the first 90% kept, the first k used. Where the recipe names a train file
@@ -259,7 +262,7 @@ def run(cfg: JasterConfig, generator, seed: int) -> tuple[list[dict], dict]:
         if not scored:
             raise ConfigError(f"jaster.fewshot_pool: {task} has {len(samples)} samples, all held out for few-shot")
         prompts = [build_prompt(task, shots, s) for s in scored]
-        raw = generator.generate(prompts, cfg.max_new(task))
+        raw = generator.generate(prompts, cfg.max_new(task), as_pipeline=True)
         cut = list(getattr(generator, "last_truncated", None) or [False] * len(raw))
         preds = [M.postprocess(r) for r in raw]
         golds = [M.normalize(s.output) for s in scored]

@@ -9,11 +9,13 @@ Stability-AI/FastChat ``jp-stable`` (commit e37eb28) ``fastchat/llm_judge/common
 (``one_score_pattern_backup``); the first ask is greedy (temperature 0) and the OpenAI request
 carries ``max_tokens`` 2048 and ``n`` 1, as ``chat_compeletion_openai`` sends them.
 
-Where we knowingly differ, on failures only: FastChat records a judgement without a rating as
--1; we ask again (up to ``max_retries``, at ``retry_temperature`` so the retry can differ) and
-record ``None`` (counted as unparsable, left out of the averages like FastChat's -1) only if no
-ask parses. FastChat retries any API error 16 times and then records ``$ERROR$`` as the
-judgement; here HTTP errors, dropped or truncated connections and malformed bodies are *not*
+A judgement without a rating is recorded as ``None`` (counted as unparsable and left out of the
+averages, like FastChat's -1). By default it is not asked again, as in FastChat; with
+``max_retries`` > 0 we ask again at ``retry_temperature`` (so the retry can differ), and the
+average can then include ratings FastChat would not have.
+
+Where we knowingly differ, on failures only: FastChat retries any API error 16 times and then
+records ``$ERROR$`` as the judgement; here HTTP errors, dropped or truncated connections and malformed bodies are *not*
 judged answers: after ``http_retries`` re-sends they raise :class:`JudgeError`, which stops the
 run, keeping what was judged so far.
 """

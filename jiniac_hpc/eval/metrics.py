@@ -21,10 +21,16 @@ Its lock file pins fuzzywuzzy 0.18.0 with python-Levenshtein 0.21.1.
   ``token_sort_ratio`` see what fuzzywuzzy sees (rapidfuzz's own ``default_process`` differs: it
   turns ``_`` into a space and keeps Latin-1 letters).
 - JSTS: the answer keeps only ``[0-9.]`` before ``float()`` (``"3.5点"`` -> 3.5, ``"-1"`` -> 1.0);
-  an answer that still does not parse is -2.0. Pearson and Spearman come from scipy; NaN -> 0.0.
+  an answer that still does not parse is -2.0. Spearman comes from scipy; Pearson is computed
+  as the pinned scipy 1.12.0 ``pearsonr`` computes it (:func:`pearson`: later scipy versions
+  round differently in the last bits); NaN -> 0.0.
+- Means: char_f1 per task, the categories and AVG are Python's ``statistics.mean`` (the exact
+  mean, rounded once), which :func:`mean` is; a plain float sum differs in the last bits.
+  exact_match is sklearn's ``accuracy_score``, the same number for 0/1 values.
 - Categories (``post_process_score_results``): a category is the mean of its metrics that ran;
   llm-jp-eval's AVG is the mean over all nine categories, a category without a run task
-  counting 0.0. JSTS is in no category, so it never enters AVG.
+  counting 0.0. JSTS is in no category, so it never enters AVG. It prints every value as
+  ``f"{v:.4f}"``; scores.json keeps the unrounded floats.
 
 Where this module knowingly differs: fewer than two JSTS samples give 0.0 (scipy raises
 there); and, because this suite runs only JGLUE, ``AVG`` here is the mean over the categories
@@ -34,6 +40,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 import unicodedata
 import warnings
 from typing import Iterable, Optional, Sequence
@@ -100,32 +107,51 @@ def parse_float(text: str) -> float:
         return UNPARSABLE_FLOAT
 
 
-def _correlation(name: str, xs: Sequence[float], ys: Sequence[float]) -> float:
+def _check_pair(name: str, xs: Sequence[float], ys: Sequence[float]) -> bool:
+    """False where llm-jp-eval's scipy would raise (fewer than two samples): the score is then 0.0."""
     if len(xs) != len(ys):
         raise ValueError(f"{name}: {len(xs)} predictions for {len(ys)} golds")
-    if len(xs) < 2:
-        return 0.0               # scipy raises here; llm-jp-eval never scores fewer than 2
+    return len(xs) >= 2
+
+
+def pearson(preds: Sequence[float], golds: Sequence[float]) -> float:
+    """Pearson r of golds and parsed predictions as scipy 1.12.0's ``pearsonr(golds, preds)`` computes it.
+
+    Constant input is NaN there, 0.0 here as in llm-jp-eval; two samples give the product of the
+    signs of the two differences; otherwise the dot product of the two centred vectors, each
+    divided by its norm (``scipy.linalg.norm``, BLAS nrm2), clipped to [-1, 1]. The order of these
+    roundings is what makes the last bits equal to the recorded llm-jp-eval numbers."""
+    if not _check_pair("pearson", preds, golds):
+        return 0.0
+    import numpy as np
+    from scipy import linalg
+
+    x, y = np.asarray(golds, dtype=np.float64), np.asarray(preds, dtype=np.float64)
+    if (x == x[0]).all() or (y == y[0]).all():
+        return 0.0
+    if len(x) == 2:
+        return float(np.sign(x[1] - x[0]) * np.sign(y[1] - y[0]))
+    xm, ym = x - x.mean(), y - y.mean()
+    r = float(np.dot(xm / linalg.norm(xm), ym / linalg.norm(ym)))
+    return max(min(r, 1.0), -1.0)
+
+
+def spearman(preds: Sequence[float], golds: Sequence[float]) -> float:
+    """Spearman rho, scipy's ``spearmanr(golds, preds)``; NaN (constant input) -> 0.0."""
+    if not _check_pair("spearman", preds, golds):
+        return 0.0
     from scipy import stats
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")    # constant input: scipy warns and returns NaN
-        r = float((stats.pearsonr if name == "pearson" else stats.spearmanr)(ys, xs)[0])
+        r = float(stats.spearmanr(golds, preds)[0])
     return 0.0 if math.isnan(r) else r
 
 
-def pearson(preds: Sequence[float], golds: Sequence[float]) -> float:
-    """Pearson r of parsed predictions against golds; NaN (e.g. constant predictions) -> 0.0."""
-    return _correlation("pearson", preds, golds)
-
-
-def spearman(preds: Sequence[float], golds: Sequence[float]) -> float:
-    """Spearman rho; NaN -> 0.0, as :func:`pearson`."""
-    return _correlation("spearman", preds, golds)
-
-
 def mean(xs: Iterable[float]) -> float:
+    """``statistics.mean`` as a float (0.0 for nothing): llm-jp-eval's mean, exact and rounded once."""
     xs = list(xs)
-    return sum(xs) / len(xs) if xs else 0.0
+    return float(statistics.mean(xs)) if xs else 0.0
 
 
 def category_scores(task_metrics: dict[str, dict[str, float]], categories: dict[str, list[str]]
@@ -164,7 +190,7 @@ def average(task_metrics: dict[str, dict[str, float]], categories: dict[str, lis
     in_some = {k.split("/")[0] for keys in categories.values() for k in keys}
     return {"categories": cats, "AVG": mean(cats.values()) if cats else None, "avg_covers": covers,
             "not_averaged": sorted(t for t in task_metrics if t not in in_some),
-            "AVG_llm_jp_eval_9": sum(full.values()) / len(LLM_JP_EVAL_CATEGORIES)}
+            "AVG_llm_jp_eval_9": mean(full.get(c, 0.0) for c in LLM_JP_EVAL_CATEGORIES)}
 
 
 def _example(pred: str, gold: str) -> str:

@@ -26,7 +26,7 @@ import argparse
 import json
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from jiniac_hpc.eval.config import MTBenchConfig
 from jiniac_hpc.eval.judge import Judge, grade
@@ -88,10 +88,13 @@ def judge_answers(cfg: MTBenchConfig, judge: Judge, out_dir: Path, questions: li
                                  **res, "tstamp": time.time()}])
 
 
-def summarize(out_dir: Path, questions: list[dict]) -> dict:
-    """AVG (FastChat show_result: mean score over the judged turns with a rating), per category and turn."""
+def summarize(out_dir: Path, questions: list[dict], turns: Sequence[int] = (1, 2)) -> dict:
+    """AVG (FastChat show_result: mean score over the judged turns with a rating), per category and turn.
+
+    Only the judgments of ``questions`` and ``turns`` count: a folder judged earlier with other
+    turns must not change the number (show_result for japanese_mt_bench reads the first turn only)."""
     qids = {q["question_id"] for q in questions}
-    js = [j for j in read_log(out_dir / "judgments.jsonl") if j["question_id"] in qids]
+    js = [j for j in read_log(out_dir / "judgments.jsonl") if j["question_id"] in qids and j["turn"] in turns]
     ok = [j for j in js if j["score"] is not None]
     cats: dict[str, list[float]] = {}
     turns: dict[str, list[float]] = {}
@@ -125,7 +128,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     judge = make_judge(cfg.judge)
     if judge is not None:
         judge_answers(cfg, judge, out, qs)
-        print(json.dumps(summarize(out, qs), indent=1, ensure_ascii=False))
+        print(json.dumps(summarize(out, qs, cfg.judge.turns), indent=1, ensure_ascii=False))
 
 
 if __name__ == "__main__":

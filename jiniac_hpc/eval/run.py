@@ -74,7 +74,7 @@ def evaluate(cfg: EvalConfig, model_dir: Path, out_dir: Path, tb_dir: Optional[P
             gen.close()   # one GPU: the judge's weights replace the candidate's
         judge = make_judge(cfg.mtbench.judge, cfg.device, cfg.dtype)
         mtbench.judge_answers(cfg.mtbench, judge, out_dir / "mtbench", questions)
-        scores["mtbench"] = mtbench.summarize(out_dir / "mtbench", questions)
+        scores["mtbench"] = mtbench.summarize(out_dir / "mtbench", questions, cfg.mtbench.judge.turns)
         fileio.write_json(out_dir / "scores.json", scores)
     if tb_dir is not None:
         log_tensorboard(tb_dir, scalars(scores), step)

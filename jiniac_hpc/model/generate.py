@@ -10,16 +10,21 @@ owns padding, masks, seeding and decoding.
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import torch
+
+# (prompt ids, generated ids incl. any padding after the stop) -> completion text
+Decode = Callable[[Sequence[int], list[int]], str]
 
 
 @torch.no_grad()
 def generate(model, tokenizer, prompts: Sequence[Sequence[int]], max_new_tokens: int, *, batch_size: int = 16,
-             stop_ids: Optional[list[int]] = None, seed: Optional[int] = None, **sampling) -> list[str]:
+             stop_ids: Optional[list[int]] = None, seed: Optional[int] = None, decode: Optional[Decode] = None,
+             **sampling) -> list[str]:
     """Completions of the token-id ``prompts``, in their order, decoded without special tokens.
 
+    ``decode``: how a row becomes text (default: the generated ids alone, special tokens skipped);
     ``stop_ids``: end generation at any of these ids (default: the model's generation config);
     ``sampling``: ``model.generate`` keywords (``do_sample``, ``temperature``, ``top_p``, ...), greedy
     when empty; ``seed``: ``torch.manual_seed(seed + b)`` before the batch starting at sorted index
@@ -46,6 +51,7 @@ def generate(model, tokenizer, prompts: Sequence[Sequence[int]], max_new_tokens:
                              pad_token_id=pad, **kw)
         new = out[:, width:].cpu()
         for row, i in enumerate(idx):
-            results[i] = tokenizer.decode(new[row], skip_special_tokens=True)
+            ids = new[row].tolist()
+            results[i] = decode(prompts[i], ids) if decode else tokenizer.decode(ids, skip_special_tokens=True)
     return results  # type: ignore[return-value]
 
