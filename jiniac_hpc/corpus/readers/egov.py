@@ -16,7 +16,8 @@ Forms read:
   v1's ``articles`` returns it (``DataRoot/ApplData/LawContents``): one document of that part.
 
 Every text-bearing element is written, in document order, as lines: titles and captions on
-their own lines ("第一章　総則", "（目的）"), a numbered provision as "number　sentence"
+their own lines ("第一章　総則", "（目的）"; a caption that follows its article number, as in some laws
+of 1947, stays after it: "第一条（免官）　…"), a numbered provision as "number　sentence"
 ("第一条　…", "２　…", "一　…", "イ　…" for Item and Subitem1..10 alike), the ``Column``s of one
 sentence joined by a full-width space, a table row as its cells joined by a full-width space,
 appended tables/styles/forms (title with its 関係 note, then their content), EnactStatement,
@@ -151,7 +152,9 @@ class _Law:
         heads, body, rest = [], None, []
         for c in el:
             ctag = c.tag
-            if ctag.endswith("Caption"):
+            if ctag.endswith("Caption") and heads and body is None and not rest:
+                heads.append(self.inline(c).strip())            # 第一条（免官）: after the number, as written
+            elif ctag.endswith("Caption"):
                 self.emit(self.inline(c))                       # （目的）: a line of its own
             elif ctag.endswith("Sentence") and not rest:       # Sentence, ParagraphSentence, ItemSentence, ...
                 text = self.sentences(c) if ctag != "Sentence" else self.inline(c).strip()
