@@ -5,7 +5,8 @@
 Real files (tests/assets/corpus/real/SOURCES.md): an API v1 response of 化学兵器禁止法施行令 (a table
 cell with one Sentence a line), and two laws of the 2021 bulk download, pretty-printed as it was
 then: 海洋生物資源の保存及び管理に関する法律施行規則 (付録 formulas written as a List of Sentences)
-and an 外務省令 with ruby inside a sentence. Every law's text nodes must come out, each once, in
+an 外務省令 with ruby inside a sentence, 裁判官分限法, whose captions follow their article
+numbers (第一条（免官）), and 母体保護法施行規則, whose deleted forms read 様式第十一号　削除. Every law's text nodes must come out, each once, in
 order (checked with plain ElementTree here, not the reader's code), and pretty-printing must not
 change the output.
 """
@@ -24,6 +25,8 @@ KAGAKU = R / "egov_api_v1_407CO0000000192_kagaku.xml"
 ARITH = R / "egov_2021_408M50000200031_arith.xml"
 RUBY = R / "egov_2021_327M50000020006_ruby.xml"
 BULK = R / "egov_405AC0000000088.xml"
+CAPTION_AFTER = R / "egov_2021_322AC0000000127_caption_after_title.xml"
+STYLE_DELETED = R / "egov_2021_327M50000100032_appdx_style_deleted.xml"
 SEP = "\u3000"
 
 
@@ -65,7 +68,8 @@ def labels(law) -> int:
     return n
 
 
-@pytest.mark.parametrize("path", [KAGAKU, ARITH, RUBY, BULK], ids=["api_v1_table", "arith", "ruby", "bulk"])
+@pytest.mark.parametrize("path", [KAGAKU, ARITH, RUBY, BULK, CAPTION_AFTER, STYLE_DELETED],
+                         ids=["api_v1_table", "arith", "ruby", "bulk", "caption_after_title", "style_deleted"])
 def test_every_text_node_once_in_order_and_indentation_is_not_text(path, tmp_path):
     text = law_text(path)
     law = next(ET.parse(path).getroot().iter("Law"))
@@ -111,3 +115,24 @@ def test_ruby_inside_a_pretty_printed_sentence_stays_on_its_line():
     """外交史料編<Ruby>さ<Rt>ヽ</Rt>⏎</Ruby>⏎<Ruby>ん<Rt>ヽ</Rt>⏎</Ruby>関係の事務: one line."""
     text = law_text(RUBY)
     assert "四　外交史料編さん関係の事務に従事する者" in text.split("\n")
+
+
+def test_a_caption_after_its_article_number_stays_after_it():
+    """裁判官分限法 (as 裁判所法 and other laws of 1947) writes <ArticleTitle>第一条</ArticleTitle>
+    <ArticleCaption>（免官）</ArticleCaption>: the caption follows the number, in the line that holds it
+    (before, it was moved onto a line of its own above 第一条)."""
+    lines = law_text(CAPTION_AFTER).split("\n")
+    assert lines[2].startswith("第一条（免官）　裁判官は、回復の困難な心身の故障のために")
+    assert "第二条（懲戒）　裁判官の懲戒は、戒告又は一万円以下の過料とする。" in lines
+    assert "（免官）" not in lines and "○２　前項の願出は、最高裁判所を経てこれをしなければならない。" in lines
+
+
+def test_a_space_the_law_writes_between_title_and_related_article_stays():
+    """母体保護法施行規則: <AppdxStyleTitle>別記様式第十一号</AppdxStyleTitle><RelatedArticleNum>　削除
+    </RelatedArticleNum>. The full-width space is the law's own (e-Gov prints 別記様式第十一号　削除), not
+    layout: before, it was stripped and the two ran together as 別記様式第十一号削除."""
+    lines = law_text(STYLE_DELETED).split("\n")
+    assert "別記様式第一号から別記様式第六号まで　削除" in lines and "別記様式第十一号　削除" in lines
+    assert lines.count("別記様式第十二号　（一）（第二十七条関係）") == 1
+    assert "別記様式第十号（一）（第十条関係）" in lines and "別表（第十七条関係）" in lines     # no space written, none added
+    assert not any(line.endswith("削除") and "　削除" not in line for line in lines)

@@ -16,10 +16,12 @@ Forms read:
   v1's ``articles`` returns it (``DataRoot/ApplData/LawContents``): one document of that part.
 
 Every text-bearing element is written, in document order, as lines: titles and captions on
-their own lines ("第一章　総則", "（目的）"), a numbered provision as "number　sentence"
+their own lines ("第一章　総則", "（目的）"; a caption that follows its article number, as in some laws
+of 1947, stays after it: "第一条（免官）　…"), a numbered provision as "number　sentence"
 ("第一条　…", "２　…", "一　…", "イ　…" for Item and Subitem1..10 alike), the ``Column``s of one
 sentence joined by a full-width space, a table row as its cells joined by a full-width space,
-appended tables/styles/forms (title with its 関係 note, then their content), EnactStatement,
+appended tables/styles/forms (title with its 関係 note, spaced as the law spaces them:
+"様式第十一号　削除", "別表（第二条関係）"; then their content), EnactStatement,
 Preamble and Remarks where they stand, and each 附則 label (with its amending law number) before
 its own provisions. Not written, counted as unread: the ``TOC`` (it repeats the titles; a TOC
 inside an amendment's ``NewProvision`` is the amending text and is written) and the ``<Rt>`` ruby
@@ -151,16 +153,18 @@ class _Law:
         heads, body, rest = [], None, []
         for c in el:
             ctag = c.tag
-            if ctag.endswith("Caption"):
+            if ctag.endswith("Caption") and heads and body is None and not rest:
+                heads.append(self.inline(c).strip())            # 第一条（免官）: after the number, as written
+            elif ctag.endswith("Caption"):
                 self.emit(self.inline(c))                       # （目的）: a line of its own
             elif ctag.endswith("Sentence") and not rest:       # Sentence, ParagraphSentence, ItemSentence, ...
                 text = self.sentences(c) if ctag != "Sentence" else self.inline(c).strip()
                 body = text if body is None else glue(body, text)
             elif ctag.endswith(("Title", "Num", "Label")) and not rest and ctag != "LawNum":
-                heads.append(self.inline(c).strip())
+                heads.append(self.inline(c).strip(" \t\r\n"))    # 様式第十一号 +"　削除": the law's own space
             else:
                 rest.append(c)
-        head = "".join(heads)
+        head = "".join(heads).strip()
         if tag == "SupplProvision" and not head:
             head = "附則"                                         # the label is optional in the schema
         if tag == "SupplProvision" and el.get("AmendLawNum"):
