@@ -29,6 +29,7 @@ AOZORA = R / "aozora_395_ruby.txt"
 GUTENBERG = R / "gutenberg_wssnt10_1997.txt"
 LAWS = [R / "egov_405AC0000000088.xml", R / "egov_129AC0000000089_minpo_trimmed.xml"]
 PDF = R / "hanrei_092891.pdf"
+DOCX = R / "python_docx_doc-default.docx"
 
 
 def png_1x1() -> bytes:
@@ -54,6 +55,7 @@ def build(tmp: Path):
         for p in LAWS:
             z.writestr(f"{p.stem}/{p.name}", p.read_bytes())
         z.writestr(f"{LAWS[0].stem}/pict/appdx1.pdf", PDF.read_bytes())     # an appendix as a PDF
+        z.writestr(f"{LAWS[1].stem}/pict/appdx2.docx", DOCX.read_bytes())   # and one in Word
     gutenberg = tmp / "wssnt10.zip"
     with zipfile.ZipFile(gutenberg, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("wssnt10.txt", GUTENBERG.read_bytes())
@@ -84,7 +86,7 @@ def test_corpus_stage_reads_archives_file_by_file_and_counts_every_byte(tmp_path
     assert [(s.source, s.index, s.path) for s in sh.expand_inputs(cfg)] == [
         ("aozora", 0, f"{aozora}::395_ruby.txt"), ("aozora", 1, f"{aozora}::fig395_01.png"), ("aozora", 2, str(broken)),
         ("laws", 0, f"{laws}::{LAWS[0].stem}/{LAWS[0].name}"), ("laws", 1, f"{laws}::{LAWS[1].stem}/{LAWS[1].name}"),
-        ("laws", 2, f"{laws}::{LAWS[0].stem}/pict/appdx1.pdf"),
+        ("laws", 2, f"{laws}::{LAWS[0].stem}/pict/appdx1.pdf"), ("laws", 3, f"{laws}::{LAWS[1].stem}/pict/appdx2.docx"),
         ("books", 0, f"{gutenberg}::wssnt10.txt")]
     run = tmp_path / "run"
     run_inline(cfg, run)
@@ -94,7 +96,8 @@ def test_corpus_stage_reads_archives_file_by_file_and_counts_every_byte(tmp_path
     assert a["docs_in"] == 3 and a["docs_out"] == 1 and a["removed"]["image"] == {"docs": 1, "chars": 0}
     assert a["bad_input"] == [f"{broken}:1: unreadable as aozora: BadZipFile: File is not a zip file"]
     assert stats["laws"]["docs_out"] == 2 and stats["laws"]["removed"]["pdf"] == {"docs": 1, "chars": 0}
-    assert stats["laws"]["bytes_in"] == sum(p.stat().st_size for p in LAWS) + PDF.stat().st_size
+    assert stats["laws"]["removed"]["office"] == {"docs": 1, "chars": 0} and not stats["laws"].get("bad_input")
+    assert stats["laws"]["bytes_in"] == sum(p.stat().st_size for p in (*LAWS, PDF, DOCX))
     assert stats["books"]["docs_out"] == 1 and stats["books"]["bytes_in"] == GUTENBERG.stat().st_size
     for name, r in stats.items():
         assert r["docs_in"] == r["docs_out"] + sum(v["docs"] for v in r["removed"].values()), name

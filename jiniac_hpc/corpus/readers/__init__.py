@@ -37,6 +37,12 @@ READER_FUNCS = {"jsonl": read_jsonl, "parquet": read_parquet, "hf_disk": read_ar
                 "gutenberg": read_gutenberg, "pdf": read_pdf}
 
 
+#: Word, Excel and PowerPoint files (Office Open XML is a ZIP; the older formats are OLE2 compound
+#: files): an e-Gov law's appendix may be one, beside the law's XML in the bulk download
+OFFICE_SUFFIXES = (".docx", ".xlsx", ".pptx", ".doc", ".xls", ".ppt")
+OFFICE_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
 def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """Records of one input shard with the source's reader; a reader's exception ends the file with
     a bad-input record (position after the last record) instead of failing the task.
@@ -44,8 +50,8 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     A file inside a ZIP archive (``books.zip::a.txt``) is read like a file of its own; an image in
     an archive (Aozora Bunko ships a work's illustrations in its ZIP) is one document dropped as
     ``image``, and a PDF in an archive read by another reader (the e-Gov bulk download holds the
-    PDFs of some appendices beside the XML) one dropped as ``pdf`` (their bytes count in the
-    input, no text). An archive the manifest could not open, or whose files it could not tell apart
+    PDFs of some appendices beside the XML) one dropped as ``pdf``, a Word, Excel or PowerPoint
+    file (an appendix too) one dropped as ``office`` (their bytes count in the input, no text). An archive the manifest could not open, or whose files it could not tell apart
     (two of one name, a name flagged UTF-8 that is not), is one bad-input record."""
     pos = 0
     try:
@@ -56,7 +62,9 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         if member is not None:
             with open_binary(path) as fh:
                 head = fh.read(8)
-            kind = "image" if head.startswith(IMAGE_MAGIC) else "pdf" if head.startswith(b"%PDF-") else None
+            kind = ("image" if head.startswith(IMAGE_MAGIC) else "pdf" if head.startswith(b"%PDF-")
+                    else "office" if member[1].lower().endswith(OFFICE_SUFFIXES) and head.startswith(OFFICE_MAGIC)
+                    else None)
             if kind and not (kind == "pdf" and src.reader == "pdf"):
                 yield Record(1, None, skip=kind)
                 return
