@@ -10,21 +10,25 @@ file: the lines between the start marker and the end of the work. Everything els
 Gutenberg's own text, counted as unread ``boilerplate``. The markers of every era of PG files are
 recognised:
 
-* start: ``*** START OF THE (THIS) PROJECT GUTENBERG EBOOK|ETEXT …`` (2002 on), or the end of
-  the 1990s-2001 licence at the top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL
-  PRINT!`` in 2001 files);
+* start: ``*** START OF THE (THIS) PROJECT GUTENBERG EBOOK|ETEXT …`` (2002 on; a marker whose
+  closing ``***`` is on the next line ends there), or the end of the 1990s-2001 licence at the
+  top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL PRINT!`` in 2001 files);
 * end: ``*** END OF THE (THIS) PROJECT GUTENBERG …``, or the ``(The) End of (the|this) Project
   Gutenberg('s) …`` line before it, which is all that older files have (in the German books
-  Projekt Gutenberg-DE gave PG: ``Ende dieses Projekt Gutenberg Etextes …``).
+  Projekt Gutenberg-DE gave PG: ``Ende dieses Projekt Gutenberg Etextes …``), or, in the 2002-2003
+  files that moved the licence to the end and may have no end line before it, the first line of
+  that trailing part: ``******This file should be named …******`` (with the "The Project
+  Gutenberg Etext of …" title lines just above it) or ``***START**THE SMALL PRINT!…``.
 
 After the start marker, leading paragraphs that are PG's and not the work are dropped too: the
-"Produced by …"/"This etext was prepared by …"/"Transcribed from the … edition by …"/"HTML file
-produced by …" credits (and the paragraph after a credit that ends in "by", "and" or a comma,
-where the names went), notes such as "There is an illustrated edition of this title …", the
-header of a book reissued from Distributed Proofreaders Canada (its licence, its "Title: …"
-fields) and, in older files, the title line repeated from the header ("*******The Project
-Gutenberg Etext of …******", "#2 in our series …"). The first paragraph that is none of these
-starts the work. At the end, the colophon of the books Jeroen Hellingman's tools made (a
+"Produced by …"/"This etext was prepared by …"/"Scanned and proofread by …"/"Transcribed from the …
+edition by …"/"HTML file produced by …" credits (and the paragraph after a credit that ends in
+"by", "and" or a comma, where the names went), notes such as "There is an illustrated edition of
+this title …", the header of a book reissued from Distributed Proofreaders Canada (its licence,
+its "Title: …" fields), the producer's thanks to the Bibliothèque nationale de France (in English,
+then in French) and, in older files, the title line repeated from the header ("*******The Project
+Gutenberg Etext of …******", "#2 in our series …") and an ornament such as "***" after it. The
+first paragraph that is none of these starts the work. At the end, the colophon of the books Jeroen Hellingman's tools made (a
 "Colophon" heading, then "Availability": licence, metadata, revision history, corrections) is
 PG's too.
 
@@ -53,13 +57,18 @@ from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace,
 _START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)"
                     r"|^\s*\*END\*?\s*THE SMALL PRINT", re.I)
 _END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
-                  r"|^\s*(The )?End of (the |this )?Project Gutenberg|^\s*Ende dieses Projekt Gutenberg", re.I)
+                  r"|^\s*(The )?End of (the |this )?Project Gutenberg|^\s*Ende dieses Projekt Gutenberg"
+                  r"|^\s*\*+\s*This file should be named|^\s*\*+\s*START\*+\s*THE SMALL PRINT", re.I)
+# the title lines PG's trailing part opens with where it has no end line ("The Project Gutenberg Etext of …",
+# "by …", then "******This file should be named …******")
+_TITLE = re.compile(r"^\s*\**\s*(The )?Project Gutenberg('s)? E-?(text|book) of\b", re.I)
 # A leading paragraph that is PG's: a credit, or any mention of PG or of the "etext" itself.
-_CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned by|Transcribed (by|from)\b"
+_CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned (and proof-?read )?by|Transcribed (by|from)\b"
                      r"|E-?text (prepared|produced|scanned) by|(Text|HTML) (file|version|edition)s? (was )?produced by"
                      r"|This e-?(text|book) (was|is)\b|There is an illustrated edition of this title"
                      r"|\[This (e-?)?text (uses|is intended for)\b"
-                     r"|\*?\s*A Distributed Proofreaders Canada e-?book)", re.I)
+                     r"|\*?\s*A Distributed Proofreaders Canada e-?book"
+                     r"|Nous remercions la Biblioth[eè]que [Nn]ationale)", re.I)   # the thanks to Gallica, in French
 _PG_TALK = re.compile(r"Project Gutenberg|Projekt Gutenberg|Gutenberg[ -]Projekt|\bE-?texts?\b|Distributed Proofread"
                       r"|pgdp(canada)?\.net|\bFaded Page\b|\bpublic domain\b", re.I)
 # a header field line ("Title: …", "Date first posted: …") as PG's and DP Canada's headers have them
@@ -99,7 +108,8 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
         yield Record(1, None, "no '*** START OF THE PROJECT GUTENBERG EBOOK' marker: not a Project Gutenberg "
                               f"{'text' if edition == 'text' else edition} (read it with the text reader)")
         return
-    end = next((i for i in range(start + 1, len(lines)) if _END.match(lines[i])), len(lines))
+    start += _wrapped(lines, start)
+    end = _title_above(lines, next((i for i in range(start + 1, len(lines)) if _END.match(lines[i])), len(lines)))
     body = lines[start + 1:end]
     body = body[_lead(body):_colophon(body)]
     unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body))
@@ -148,6 +158,24 @@ def _decode(raw: bytes, encoding: str, html: bool = False) -> tuple[str, str, in
     return charsets.decode(raw, declared, charsets.language(raw))
 
 
+def _wrapped(lines: list[str], start: int) -> int:
+    """1 if the start marker at ``start`` runs on into the next line (``*** START OF THIS PROJECT
+    GUTENBERG EBOOK`` / ``THE STRANGE CASE OF DR. JEKYLL AND MR. HYDE ***``), else 0."""
+    if start < 0 or not lines[start].lstrip().startswith("***") or lines[start].rstrip().endswith("***"):
+        return 0
+    nxt = lines[start + 1].rstrip() if start + 1 < len(lines) else ""
+    return int(nxt.endswith("***") and not nxt.lstrip().startswith("*"))
+
+
+def _title_above(lines: list[str], end: int) -> int:
+    """Where PG's trailing part starts, given its first marker line ``end``: a title line ("The
+    Project Gutenberg Etext of …") among the two lines just above it starts it instead."""
+    for k in (end - 1, end - 2):
+        if 0 <= k < len(lines) and lines[k].strip() and _TITLE.match(lines[k]):
+            return k
+    return end
+
+
 def _lead(body: list[str]) -> int:
     """How many leading lines of ``body`` are PG's (credits and the paragraph a credit runs on
     into, header fields, a repeated title block): whole paragraphs, up to the first one that is the
@@ -166,7 +194,8 @@ def _lead(body: list[str]) -> int:
                 i, seen = k + 1, seen + 1
                 continue
         credit = bool(para) and bool(_CREDIT.match(para[0]))
-        if not para or not (continued or credit or all(_FIELD.match(x) for x in para)
+        ornament = seen > 0 and not any(c.isalnum() for x in para for c in x)   # "***" after PG's title block
+        if not para or not (continued or credit or ornament or all(_FIELD.match(x) for x in para)
                             or any(_PG_TALK.search(x) for x in para)):
             return i
         continued = credit and bool(_CONTINUED.search(para[-1]))
