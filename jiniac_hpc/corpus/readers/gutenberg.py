@@ -37,8 +37,9 @@ encoding: EUC-JP") as browsers read it, else guesses without ever turning a CJK 
 mojibake (:mod:`jiniac_hpc.corpus.readers.charsets`): bytes no codec reads are a bad-input reject
 that names the line, a few stray bytes in a UTF-8 file are dropped and counted as
 ``undecodable_byte``. A file with no start marker is not a Project Gutenberg text: a bad-input
-reject (read it with the ``text`` reader), unless PG's end line is among its last lines (a mirror
-that cut the header off and kept the rest: the work starts at the file's start).
+reject (read it with the ``text`` reader), unless PG's end line is among its last lines or it ends
+in Hellingman's colophon (a mirror that cut the header off and kept the rest: the work starts at
+the file's start).
 """
 from __future__ import annotations
 
@@ -79,6 +80,8 @@ _DECLARED = re.compile(rb"^Character set encoding:\s*([A-Za-z0-9_ -]+?)\s*$", re
 # the notation block at the head of PG's Japanese books (林清俊's translations): "《...》 shows ruby"
 _NOTES = re.compile(r"^\s*(Notes on the signs in the text|【テキスト中に現れる記号について】)")
 _RULE = re.compile(r"^\s*[-－─━=]{10,}\s*$")
+_COLOPHON = {"Colophon", "Colofon", "Colofón", "Kolophon"}
+_LICENCE = re.compile(r"This e-?book is for the use of anyone anywhere", re.I)   # the colophon's "Availability"
 _TAIL_LINES = 400         # PG's end line and licence after it: a file with no start marker ends so
 _LEAD_PARAGRAPHS = 12     # look no further for PG's credits than this many paragraphs
 
@@ -102,8 +105,8 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
         return
     size = len if edition == "text" else nonspace   # a page's whitespace is not counted (see gutenberg_html)
     start = next((i for i, x in enumerate(lines) if _START.match(x)), None)
-    if start is None and any(_END.match(x) for x in lines[-_TAIL_LINES:]):
-        start = -1     # a mirror that cut PG's header off (gutenbergbooks/*) but kept its end line
+    if start is None and (any(_END.match(x) for x in lines[-_TAIL_LINES:]) or _colophon(lines) < len(lines)):
+        start = -1     # a mirror that cut PG's header off (gutenbergbooks/*) but kept its end line or colophon
     if start is None:
         yield Record(1, None, "no '*** START OF THE PROJECT GUTENBERG EBOOK' marker: not a Project Gutenberg "
                               f"{'text' if edition == 'text' else edition} (read it with the text reader)")
@@ -205,10 +208,13 @@ def _lead(body: list[str]) -> int:
 
 def _colophon(body: list[str]) -> int:
     """Where the trailing colophon of Hellingman's books starts in ``body`` (``len(body)`` if none):
-    the last "Colophon" line whose next non-empty line is "Availability"."""
+    the last "Colophon" heading (in the book's language: "Colofon", "Colofón") whose next non-empty
+    line is "Availability", or another short heading ("Disponibilidad") and then PG's licence
+    sentence."""
     for i in range(len(body) - 1, -1, -1):
-        if body[i].strip() == "Colophon":
-            nxt = next((x.strip() for x in body[i + 1:] if x.strip()), "")
-            if nxt == "Availability":
+        if body[i].strip() in _COLOPHON:
+            nxt = [x.strip() for x in body[i + 1:i + 12] if x.strip()][:2]
+            if nxt[:1] == ["Availability"] or (
+                    len(nxt) == 2 and len(nxt[0]) <= 30 and _LICENCE.match(nxt[1])):
                 return i
     return len(body)
