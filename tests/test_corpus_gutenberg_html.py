@@ -317,3 +317,17 @@ def test_headerless_page_whose_colophon_is_in_spanish():
     body, _ = page_text(path.read_text(encoding="ascii"))
     colophon = body[body.index("Colofón"):]
     assert r.unread["boilerplate"] == nonspace(colophon)     # the colophon, no more and no less
+
+
+def test_epub_whose_work_follows_the_1993_small_print_under_the_modern_marker():
+    """#1, *The Declaration of Independence* (EPUB 3 of 2024): under "*** START OF THE PROJECT
+    GUTENBERG EBOOK …" the 1993 file's header is kept whole, its "***START**THE SMALL PRINT!**…"
+    licence ending "*END*THE SMALL PRINT! … *END*", and only then the work. The licence is not the
+    work, and the Small Print's first line is no end of it."""
+    (r,) = recs(R / "gutenberg_pg1-images-3_no_images.epub")
+    assert r.meta["edition"] == "epub"
+    for kept in ("When in the Course of human events", "We hold these truths to be self-evident",
+                 "Congress shall make no law respecting an establishment of religion"):
+        assert kept in r.text, kept
+    for leak in ("SMALL PRINT", "Plain Vanilla", "Charles B. Kramer", "START OF", "END OF"):
+        assert leak not in r.text, leak

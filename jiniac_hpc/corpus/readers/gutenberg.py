@@ -12,7 +12,8 @@ recognised:
 
 * start: ``*** START OF THE (THIS) PROJECT GUTENBERG EBOOK|ETEXT …`` (2002 on; a marker whose
   closing ``***`` is on the next line ends there), or the end of the 1990s-2001 licence at the
-  top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL PRINT!`` in 2001 files);
+  top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL PRINT!`` in 2001 files), which also
+  ends PG's part where a modern marker is followed by the old header and licence (#1);
 * end: ``*** END OF THE (THIS) PROJECT GUTENBERG …``, or the ``(The) End of (the|this) Project
   Gutenberg('s) …`` line before it, which is all that older files have (in the German books
   Projekt Gutenberg-DE gave PG: ``Ende dieses Projekt Gutenberg Etextes …``), or, in the 2002-2003
@@ -55,8 +56,9 @@ from jiniac_hpc.corpus.readers.base import BadInput, Record, is_epub, open_binar
 from jiniac_hpc.corpus.readers.epub import spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace, page_lines
 
-_START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)"
-                    r"|^\s*\*END\*?\s*THE SMALL PRINT", re.I)
+_SMALL_PRINT_END = re.compile(r"^\s*\*END\*?\s*THE SMALL PRINT", re.I)
+_START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)|" + _SMALL_PRINT_END.pattern,
+                    re.I)
 _END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
                   r"|^\s*(The )?End of (the |this )?Project Gutenberg|^\s*Ende dieses Projekt Gutenberg"
                   r"|^\s*\*+\s*This file should be named|^\s*\*+\s*START\*+\s*THE SMALL PRINT", re.I)
@@ -111,7 +113,7 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
         yield Record(1, None, "no '*** START OF THE PROJECT GUTENBERG EBOOK' marker: not a Project Gutenberg "
                               f"{'text' if edition == 'text' else edition} (read it with the text reader)")
         return
-    start += _wrapped(lines, start)
+    start = _past_small_print(lines, start + _wrapped(lines, start))
     end = _title_above(lines, next((i for i in range(start + 1, len(lines)) if _END.match(lines[i])), len(lines)))
     body = lines[start + 1:end]
     body = body[_lead(body):_colophon(body)]
@@ -168,6 +170,18 @@ def _wrapped(lines: list[str], start: int) -> int:
         return 0
     nxt = lines[start + 1].rstrip() if start + 1 < len(lines) else ""
     return int(nxt.endswith("***") and not nxt.lstrip().startswith("*"))
+
+
+def _past_small_print(lines: list[str], start: int) -> int:
+    """``start``, or the 1990s licence's last line ``*END*THE SMALL PRINT! …*END*`` after it where
+    the work follows that licence (#1, whose 2024 edition kept the 1993 header and Small Print under
+    the modern start marker). A Small Print at the end of the file (2002 files) is followed by
+    nothing but PG's end line, and is left to the end search."""
+    ends = [i for i in range(start + 1, len(lines)) if _SMALL_PRINT_END.match(lines[i])]
+    if not ends:
+        return start
+    after = next((i for i in range(ends[-1] + 1, len(lines)) if _END.match(lines[i])), len(lines))
+    return ends[-1] if any(x.strip() for x in lines[ends[-1] + 1:after]) else start
 
 
 def _title_above(lines: list[str], end: int) -> int:
