@@ -173,15 +173,16 @@ def _wrapped(lines: list[str], start: int) -> int:
 
 
 def _past_small_print(lines: list[str], start: int) -> int:
-    """``start``, or the 1990s licence's last line ``*END*THE SMALL PRINT! …*END*`` after it where
-    the work follows that licence (#1, whose 2024 edition kept the 1993 header and Small Print under
-    the modern start marker). A Small Print at the end of the file (2002 files) is followed by
-    nothing but PG's end line, and is left to the end search."""
-    ends = [i for i in range(start + 1, len(lines)) if _SMALL_PRINT_END.match(lines[i])]
-    if not ends:
-        return start
-    after = next((i for i in range(ends[-1] + 1, len(lines)) if _END.match(lines[i])), len(lines))
-    return ends[-1] if any(x.strip() for x in lines[ends[-1] + 1:after]) else start
+    """``start``, or the first 1990s licence end ``*END*THE SMALL PRINT! …*END*`` after it that the
+    work follows (#1, whose 2024 edition kept the 1993 header and Small Print under the modern start
+    marker). A Small Print at the end of the file (2002 files) is followed by nothing but PG's end
+    line, and is left to the end search."""
+    for k in range(start + 1, len(lines)):
+        if _SMALL_PRINT_END.match(lines[k]):
+            after = next((i for i in range(k + 1, len(lines)) if _END.match(lines[i])), len(lines))
+            if any(x.strip() for x in lines[k + 1:after]):
+                return k
+    return start
 
 
 def _title_above(lines: list[str], end: int) -> int:
