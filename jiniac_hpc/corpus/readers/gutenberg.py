@@ -13,7 +13,8 @@ recognised:
 * start: ``*** START OF THE (THIS) PROJECT GUTENBERG EBOOK|ETEXT …`` (2002 on; a marker whose
   closing ``***`` is on the next line ends there), or the end of the 1990s-2001 licence at the
   top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL PRINT!`` in 2001 files), which also
-  ends PG's part where a modern marker is followed by the old header and licence (#1);
+  ends PG's part where a modern marker is followed by the old header and licence (the 2024
+  edition of PG's first ebook);
 * end: ``*** END OF THE (THIS) PROJECT GUTENBERG …``, or the ``(The) End of (the|this) Project
   Gutenberg('s) …`` line before it, which is all that older files have (in the German books
   Projekt Gutenberg-DE gave PG: ``Ende dieses Projekt Gutenberg Etextes …``), or, in the 2002-2003
@@ -29,8 +30,9 @@ this title …", the header of a book reissued from Distributed Proofreaders Can
 its "Title: …" fields), the producer's thanks to the Bibliothèque nationale de France (in English,
 then in French) and, in older files, the title line repeated from the header ("*******The Project
 Gutenberg Etext of …******", "#2 in our series …") and an ornament such as "***" after it. The
-first paragraph that is none of these starts the work. At the end, the colophon of the books Jeroen Hellingman's tools made (a
-"Colophon" heading, then "Availability": licence, metadata, revision history, corrections) is
+first paragraph that is none of these starts the work. At the end, the colophon of the books
+Jeroen Hellingman's tools made (a "Colophon" heading, then "Availability": licence, metadata,
+revision history, corrections; headed in the book's language too, "Colofón", "Disponibilidad") is
 PG's too.
 
 ``encoding: auto`` reads what the page's ``<meta>`` or the header declares ("Character set
@@ -174,8 +176,8 @@ def _wrapped(lines: list[str], start: int) -> int:
 
 def _past_small_print(lines: list[str], start: int) -> int:
     """``start``, or the first 1990s licence end ``*END*THE SMALL PRINT! …*END*`` after it that the
-    work follows (#1, whose 2024 edition kept the 1993 header and Small Print under the modern start
-    marker). A Small Print at the end of the file (2002 files) is followed by nothing but PG's end
+    work follows (PG's first ebook, whose 2024 edition kept the 1993 header and Small Print under the
+    modern start marker). A Small Print at the end of the file (2002 files) is followed by nothing but PG's end
     line, and is left to the end search."""
     for k in range(start + 1, len(lines)):
         if _SMALL_PRINT_END.match(lines[k]):
