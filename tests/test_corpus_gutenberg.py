@@ -188,3 +188,18 @@ def test_scanned_and_proofread_credit():
     assert r.text.startswith("PERSONAL NARRATIVE OF A PILGRIMAGE TO AL-MADINAH & MECCAH\n\nBY\n")
     assert r.text.endswith("Zuyud schismatics, ii. 6")
     assert "Scanned" not in r.text
+
+
+def test_double_star_small_print_end_and_volunteer_credits_of_1993():
+    """frank14.txt, *Frankenstein* as revised in 2004 (ASCII, CRLF): the header's Small Print ends
+    "**END THE SMALL PRINT! …*END**" (two stars), and the header also holds "******This file should be
+    named frank14.txt …" and "***START**THE SMALL PRINT!…", which end no work here; after the licence,
+    the volunteers' 1993 notes of who scanned and proofread which chapters, then the work."""
+    path = R / "gutenberg_frank14_2004_double_star_small_print_trimmed.txt"
+    raw = path.read_bytes().decode("ascii")
+    (r,) = recs(path)
+    assert r.text.startswith("Frankenstein, or the Modern Prometheus\nby Mary Wollstonecraft (Godwin) Shelley")
+    assert r.text.endswith("He was soon borne away by the waves and\nlost in darkness and distance.")
+    for leak in ("SMALL PRINT", "Gutenberg", "Etext", "scanned by", "Proofread by"):
+        assert leak not in r.text, leak
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))

@@ -25,7 +25,8 @@ recognised:
 After the start marker, leading paragraphs that are PG's and not the work are dropped too: the
 "Produced by …"/"This etext was prepared by …"/"Scanned and proofread by …"/"Transcribed from the …
 edition by …"/"HTML file produced by …" credits (and the paragraph after a credit that ends in
-"by", "and" or a comma, where the names went), notes such as "There is an illustrated edition of
+"by", "and" or a comma, where the names went; a paragraph naming who scanned, proofread or typed
+what, twice or more, is a credit too), notes such as "There is an illustrated edition of
 this title …", the header of a book reissued from Distributed Proofreaders Canada (its licence,
 its "Title: …" fields), the producer's thanks to the Bibliothèque nationale de France (in English,
 then in French) and, in older files, the title line repeated from the header ("*******The Project
@@ -58,12 +59,14 @@ from jiniac_hpc.corpus.readers.base import BadInput, Record, is_epub, open_binar
 from jiniac_hpc.corpus.readers.epub import spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace, page_lines
 
-_SMALL_PRINT_END = re.compile(r"^\s*\*END\*?\s*THE SMALL PRINT", re.I)
+_SMALL_PRINT_END = re.compile(r"^\s*\*+\s*END\*?\s*THE SMALL PRINT", re.I)   # *END*THE, *END THE, **END THE
 _START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)|" + _SMALL_PRINT_END.pattern,
                     re.I)
 _END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
-                  r"|^\s*(The )?End of (the |this )?Project Gutenberg|^\s*Ende dieses Projekt Gutenberg"
-                  r"|^\s*\*+\s*This file should be named|^\s*\*+\s*START\*+\s*THE SMALL PRINT", re.I)
+                  r"|^\s*(The )?End of (the |this )?Project Gutenberg|^\s*Ende dieses Projekt Gutenberg", re.I)
+# the first line of a licence trailer with no end line before it: an end only after a start marker (the
+# same lines stand in a header, which a file with no start marker may still have)
+_TRAILER = re.compile(r"^\s*\*+\s*This file should be named|^\s*\*+\s*START\*+\s*THE SMALL PRINT", re.I)
 # the title lines PG's trailing part opens with where it has no end line ("The Project Gutenberg Etext of …",
 # "by …", then "******This file should be named …******")
 _TITLE = re.compile(r"^\s*\**\s*(The )?Project Gutenberg('s)? E-?(text|book) of\b", re.I)
@@ -74,6 +77,9 @@ _CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned (and proof-?read )?b
                      r"|\[This (e-?)?text (uses|is intended for)\b"
                      r"|\*?\s*A Distributed Proofreaders Canada e-?book"
                      r"|Nous remercions la Biblioth[eè]que [Nn]ationale)", re.I)   # the thanks to Gallica, in French
+# the volunteers' own credits of the early 1990s, written as notes ("[Chapters 1-6: mostly scanned by …,
+# proofread, partially typed …"): two or more of these in one paragraph make it a credit
+_CREDIT_PHRASE = re.compile(r"\b(scanned|proof-?read|re-?proofed|proofed|typed|digitized)( and [a-z-]+)? by\b", re.I)
 _PG_TALK = re.compile(r"Project Gutenberg|Projekt Gutenberg|Gutenberg[ -]Projekt|\bE-?texts?\b|Distributed Proofread"
                       r"|pgdp(canada)?\.net|\bFaded Page\b|\bpublic domain\b", re.I)
 # a header field line ("Title: …", "Date first posted: …") as PG's and DP Canada's headers have them
@@ -116,7 +122,9 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
                               f"{'text' if edition == 'text' else edition} (read it with the text reader)")
         return
     start = _past_small_print(lines, start + _wrapped(lines, start))
-    end = _title_above(lines, next((i for i in range(start + 1, len(lines)) if _END.match(lines[i])), len(lines)))
+    end = next((i for i in range(start + 1, len(lines))
+                if _END.match(lines[i]) or (start >= 0 and _TRAILER.match(lines[i]))), len(lines))
+    end = _title_above(lines, end)
     body = lines[start + 1:end]
     body = body[_lead(body):_colophon(body)]
     unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body))
@@ -213,7 +221,7 @@ def _lead(body: list[str]) -> int:
             if k is not None:        # the notation block of PG's Japanese books, rule to rule
                 i, seen = k + 1, seen + 1
                 continue
-        credit = bool(para) and bool(_CREDIT.match(para[0]))
+        credit = bool(para) and (bool(_CREDIT.match(para[0])) or len(_CREDIT_PHRASE.findall(" ".join(para))) >= 2)
         ornament = seen > 0 and not any(c.isalnum() for x in para for c in x)   # "***" after PG's title block
         if not para or not (continued or credit or ornament or all(_FIELD.match(x) for x in para)
                             or any(_PG_TALK.search(x) for x in para)):
