@@ -32,7 +32,10 @@ ANCHORS = {"aozora_652_ruby.txt": ("漂泊詩集", "底本："),              # 
            "aozora_906_ruby.txt": ("　私達を養っていてくれた", "・河出書房新社"),   # author apart; credits-only footer
            "aozora_764_ruby.txt": ("　　上", "底本："),                # short rules
            "aozora_455_ruby_1471.txt": ("　ハックニー馬", "底本："),    # ［表記について］ closed by a rule
-           "aozora_1328_ruby.txt": ("【やきものの歴史】", "底本：")}
+           "aozora_1328_ruby.txt": ("【やきものの歴史】", "底本："),
+           "aozora_24456_ruby_11349_teihon_shoshutsu.txt": ("誰も知つた", "底本・初出："),  # the footer's rarer heads
+           "aozora_43035_ruby_16997_teihon.txt": ("　青みどろ", "定本："),
+           "aozora_kantou_syogo_sagyou_rireki.txt": ('"Not till', "作業履歴：")}
 
 
 def decode(raw: bytes) -> str:
@@ -49,7 +52,7 @@ def decode(raw: bytes) -> str:
 def independent_body(raw: bytes, name: str = "") -> str:
     """A deliberately simple extraction: header up to the second rule (else the first blank line),
     footer from the first 底本/入力/［＃本文終わり］ line (or the ANCHORS read by eye), rules of
-    dashes dropped, notes removed innermost first, ruby removed."""
+    dashes dropped, notes removed innermost first, ruby removed, くの字点 ／＼ written 〳〵."""
     lines = decode(raw).splitlines()
     if name in ANCHORS:
         first, foot = ANCHORS[name]
@@ -66,6 +69,7 @@ def independent_body(raw: bytes, name: str = "") -> str:
         if shorter == body:
             break
         body = shorter
+    body = body.replace("／″＼", "〴〵").replace("／＼", "〳〵")     # くの字点, voiced and not
     return re.sub(r"《[^》]*》", "", body).replace("｜", "").replace("〔", "").replace("〕", "")
 
 
@@ -195,6 +199,12 @@ def test_headers_and_footers_of_other_forms():
     assert "底本とした" not in r.text and "入力者" not in r.text
     assert recs(R / "aozora_764_ruby.txt")[0].text.startswith("　　上\n\n　うと〳〵したと思ふうちに")
     assert recs(R / "aozora_455_ruby_1471.txt")[0].text.startswith("　ハックニー馬［※１］のしっぽ")
+    # the footer's first block opens 「底本・初出：」 or 「定本：」 (入力： below it), or 「作業履歴：」 (底本： below)
+    for name, last in (("aozora_24456_ruby_11349_teihon_shoshutsu.txt", "獨逸童話其他に多く見えて、歐亞諸邦に瀰漫した譚である。（南方熊楠）"),
+                       ("aozora_43035_ruby_16997_teihon.txt", "桂子それ自身が一つの大きな花体となつて佇つてゐるのであつた。"),
+                       ("aozora_kantou_syogo_sagyou_rireki.txt", "モデルに累を及ぼしたくないから一言します。\n　　　一九一九　五月十一日")):
+        (r,) = recs(R / name)
+        assert r.text.endswith(last), name
 
 
 def test_credits_right_under_the_header_give_an_empty_work(tmp_path):

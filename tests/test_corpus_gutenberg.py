@@ -131,3 +131,75 @@ def test_german_book_from_projekt_gutenberg_de():
         assert leak not in r.text, leak
     # everything else is counted: the file's characters less its CRs are the work plus the boilerplate
     assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len(raw.replace("\n", ""))
+
+
+def squeezed(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def test_a_start_marker_wrapped_onto_the_next_line():
+    """#43, *Dr. Jekyll and Mr. Hyde* (UTF-8, CRLF): "*** START OF THIS PROJECT GUTENBERG EBOOK" /
+    "THE STRANGE CASE OF DR. JEKYLL AND MR. HYDE ***", the marker's second half on a line of its own,
+    then PG's "Produced by" credit; the work starts at its own title."""
+    path = R / "gutenberg_43-0_wrapped_marker_trimmed.txt"
+    raw = path.read_bytes().decode("utf-8")
+    (r,) = recs(path)
+    assert r.text.startswith("The Strange Case Of Dr. Jekyll And Mr. Hyde\n\nby Robert Louis Stevenson")
+    assert r.text.endswith("I bring the life of that unhappy Henry Jekyll to an end.")
+    for leak in ("***", "Produced by", "Gutenberg"):
+        assert leak not in r.text, leak
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))
+
+
+def test_pg_trailer_with_no_end_line_before_the_small_print():
+    """#4657, Burton's *Pilgrimage to Al-Madinah* (2002, UTF-8 with BOM, CRLF): no "*** END" line;
+    the work's last line "END OF VOLUME I." runs straight into PG's trailing part ("The Project
+    Gutenberg Etext of …", "by …", "******This file should be named pnpa110.txt …******", PG's
+    notes, "***START**THE SMALL PRINT!**…", the licence), and the only "End of The Project Gutenberg
+    Etext" line is the file's last. The trailer is boilerplate, not the work."""
+    path = R / "gutenberg_pg4657_trailer_no_end_line_trimmed.txt"
+    raw = path.read_bytes().decode("utf-8-sig")
+    (r,) = recs(path)
+    lines = raw.splitlines()
+    first = lines.index("PERSONAL NARRATIVE OF A PILGRIMAGE TO AL-MADINAH & MECCAH")
+    last = lines.index("END OF VOLUME I.")
+    assert squeezed(r.text) == squeezed("".join(lines[first:last + 1]))
+    for leak in ("SMALL PRINT", "Gutenberg", "should be named", "Michael S. Hart"):
+        assert leak not in r.text, leak
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(lines))
+
+
+def test_leading_ornament_and_the_french_thanks_to_the_bnf_are_pgs():
+    """#4650, Voltaire's *Candide* (French, UTF-8 with BOM): after the start marker, the old title
+    block ("The Project Gutenberg Etext of Candide", "(#6 in our series …)"), a "***" line, the credit,
+    and the producer's thanks to the Bibliothèque nationale in English and then in French; the work
+    starts at its title page ("OEUVRES / DE / VOLTAIRE.")."""
+    path = R / "gutenberg_4650-8_candide_trimmed.txt"
+    (r,) = recs(path)
+    assert r.text.startswith("                                OEUVRES\n\n                                  DE\n")
+    assert r.text.endswith("FIN DE CANDIDE.")
+    for leak in ("***", "Produced by", "remercions", "gallica", "Gutenberg"):
+        assert leak not in r.text, leak
+
+
+def test_scanned_and_proofread_credit():
+    """#4658 (2002, UTF-8 with BOM): the credit is "Scanned and proofread by …", PG's as "Produced by" is."""
+    (r,) = recs(R / "gutenberg_pg4658_scanned_credit_trimmed.txt")
+    assert r.text.startswith("PERSONAL NARRATIVE OF A PILGRIMAGE TO AL-MADINAH & MECCAH\n\nBY\n")
+    assert r.text.endswith("Zuyud schismatics, ii. 6")
+    assert "Scanned" not in r.text
+
+
+def test_double_star_small_print_end_and_volunteer_credits_of_1993():
+    """frank14.txt, *Frankenstein* as revised in 2004 (ASCII, CRLF): the header's Small Print ends
+    "**END THE SMALL PRINT! …*END**" (two stars), and the header also holds "******This file should be
+    named frank14.txt …" and "***START**THE SMALL PRINT!…", which end no work here; after the licence,
+    the volunteers' 1993 notes of who scanned and proofread which chapters, then the work."""
+    path = R / "gutenberg_frank14_2004_double_star_small_print_trimmed.txt"
+    raw = path.read_bytes().decode("ascii")
+    (r,) = recs(path)
+    assert r.text.startswith("Frankenstein, or the Modern Prometheus\nby Mary Wollstonecraft (Godwin) Shelley")
+    assert r.text.endswith("He was soon borne away by the waves and\nlost in darkness and distance.")
+    for leak in ("SMALL PRINT", "Gutenberg", "Etext", "scanned by", "Proofread by"):
+        assert leak not in r.text, leak
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))

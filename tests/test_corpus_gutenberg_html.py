@@ -300,3 +300,34 @@ def test_credits_over_two_paragraphs_dp_canada_header_and_colophon(tmp_path):
                 '<p>Title: The Reign of Greed</p>') == "the levying of blackmail."
     # a chapter of the work called "Colophon" (no "Availability" after it) stays
     assert work("<p>text</p><h2>Colophon</h2><p>The printer's note.</p>") == "text\n\nColophon\n\nThe printer's note."
+
+
+def test_headerless_page_whose_colophon_is_in_spanish():
+    """#20738, Calderón's *Diccionario Ingles-Español-Tagalog* (2007), the HTML edition as the
+    gutenbergbooks mirror holds it: no PG header or end line at all, the licence only in the
+    colophon Hellingman's tools wrote in the book's language ("Colofón", "Disponibilidad", then PG's
+    "This eBook is for the use of anyone anywhere …"). The page is PG's; the colophon is not the work."""
+    path = R / "gutenberg_20738-h_colophon_es_trimmed.html"
+    (r,) = recs(path)
+    assert r.error is None and r.meta["edition"] == "html"
+    assert r.text.startswith("Diccionario\n\nIngles-Español-Tagalog")
+    assert r.text.endswith("Zymology, n. [zaimólodchi]\nZimología.\nAng kaalaman sa pagpapahilab.")
+    for leak in ("Colof", "Disponibilidad", "Gutenberg", "Hellingman", "Correcciones", "Ubicación"):
+        assert leak not in r.text, leak
+    body, _ = page_text(path.read_text(encoding="ascii"))
+    colophon = body[body.index("Colofón"):]
+    assert r.unread["boilerplate"] == nonspace(colophon)     # the colophon, no more and no less
+
+
+def test_epub_whose_work_follows_the_1993_small_print_under_the_modern_marker():
+    """#1, *The Declaration of Independence* (EPUB 3 of 2024): under "*** START OF THE PROJECT
+    GUTENBERG EBOOK …" the 1993 file's header is kept whole, its "***START**THE SMALL PRINT!**…"
+    licence ending "*END*THE SMALL PRINT! … *END*", and only then the work. The licence is not the
+    work, and the Small Print's first line is no end of it."""
+    (r,) = recs(R / "gutenberg_pg1-images-3_no_images.epub")
+    assert r.meta["edition"] == "epub"
+    for kept in ("When in the Course of human events", "We hold these truths to be self-evident",
+                 "Congress shall make no law respecting an establishment of religion"):
+        assert kept in r.text, kept
+    for leak in ("SMALL PRINT", "Plain Vanilla", "Charles B. Kramer", "START OF", "END OF"):
+        assert leak not in r.text, leak

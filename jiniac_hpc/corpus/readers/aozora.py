@@ -13,7 +13,8 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   whose lines hold no such block is a separator that ends the header, and only it is dropped), and
   the footer (from the first line starting
   ``底本：`` or ``翻訳の底本：``, also glued to a rule ``====…底本：``, ``入力：``, ``(テキスト)入力者：``,
-  ``校正(者)：``, ``青空文庫作成ファイル`` or ``青空文庫収録ファイル``, or ``［＃本文終わり］``; where
+  ``校正(者)：``, ``青空文庫作成ファイル`` or ``青空文庫収録ファイル``, or ``［＃本文終わり］``; the
+  block just above it when that opens ``底本・初出：``, ``定本：`` or ``作業履歴：``; where
   the credits come first, the ・-list of notes before them that names the 底本 too) are dropped:
   ``unread['boilerplate']``;
 - ``※［＃…］`` gaiji notes become the character: a ``U+XXXX``/``UCS-XXXX`` code, else a JIS X 0213
@@ -66,6 +67,9 @@ _NOTATION = re.compile(r"^\s*(【テキスト中に現れる記号について�
 _BLOCK = re.compile(r"^(［表記について］|［収録作品］|●収録作品|●表記について)")
 _FOOTER = re.compile(r"^(?:[=＝]{8,})?(?:(?:翻訳の)?底本[：:]|入力[：:]|(?:テキスト)?入力者[：:]|校正者?[：:]"
                      r"|青空文庫(?:作成|収録)ファイル|［＃本文終わり］)")
+# rarer heads of the footer's first block, taken as footer only just above a line _FOOTER matches:
+# 「底本・初出：…」「定本：…」 above 入力：, 「作業履歴：…」 (how the text was modernised) above 底本：
+_FOOTER_ABOVE = re.compile(r"^(?:底本・初出|定本|作業履歴)[：:]")
 _SPECIAL = re.compile("[※［《｜〔／]")
 # an early file whose 記号 block declares 【＃】：入力者注 writes its notes 【＃…】 (1755_ruby.txt)
 _ALT_NOTE = re.compile(r"【＃([^【】]*)】")
@@ -194,11 +198,12 @@ def _author_alone(lines: list[str], k: int) -> bool:
 
 
 def _footer_start(lines: list[str], start: int) -> Optional[int]:
-    """Index of the first footer line, or None. Where the footer opens with the input/proofreading
-    credits, a list of notes just before them that names the 底本 (「・…を底本とした。」) is footer
-    too (a translator's afterword that mentions its 底本 in prose is not: it is the file's text)."""
+    """Index of the first footer line, or None. The block just above that line is footer too when it
+    opens 「底本・初出：」「定本：」 or 「作業履歴：」; where the footer opens with the input/proofreading
+    credits, so is a list of notes just before them that names the 底本 (「・…を底本とした。」; a
+    translator's afterword that mentions its 底本 in prose is not: it is the file's text)."""
     end = next((k for k in range(start, len(lines)) if _FOOTER.match(lines[k])), None)
-    if end is None or "底本" in lines[end]:
+    if end is None:
         return end
     k = end
     while k > start and not lines[k - 1].strip():
@@ -207,7 +212,9 @@ def _footer_start(lines: list[str], start: int) -> Optional[int]:
     while top > start and lines[top - 1].strip():
         top -= 1
     notes = lines[top:k]        # 「・…を底本とした。」「・旧かなづかいは…改めた。」: the input notes' form
-    if not notes:
+    if notes and _FOOTER_ABOVE.match(notes[0]):
+        return top
+    if not notes or "底本" in lines[end]:
         return end
     # ・ lines (continued indented), under a short heading such as 入力者注 or not
     head = 0 if notes[0].startswith(("・", "●")) else 1 if len(notes[0]) <= 10 else len(notes)

@@ -10,22 +10,30 @@ file: the lines between the start marker and the end of the work. Everything els
 Gutenberg's own text, counted as unread ``boilerplate``. The markers of every era of PG files are
 recognised:
 
-* start: ``*** START OF THE (THIS) PROJECT GUTENBERG EBOOK|ETEXT …`` (2002 on), or the end of
-  the 1990s-2001 licence at the top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL
-  PRINT!`` in 2001 files);
+* start: ``*** START OF THE (THIS) PROJECT GUTENBERG EBOOK|ETEXT …`` (2002 on; a marker whose
+  closing ``***`` is on the next line ends there), or the end of the 1990s-2001 licence at the
+  top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL PRINT!`` in 2001 files), which also
+  ends PG's part where a modern marker is followed by the old header and licence (the 2024
+  edition of PG's first ebook);
 * end: ``*** END OF THE (THIS) PROJECT GUTENBERG …``, or the ``(The) End of (the|this) Project
   Gutenberg('s) …`` line before it, which is all that older files have (in the German books
-  Projekt Gutenberg-DE gave PG: ``Ende dieses Projekt Gutenberg Etextes …``).
+  Projekt Gutenberg-DE gave PG: ``Ende dieses Projekt Gutenberg Etextes …``), or, in the 2002-2003
+  files that moved the licence to the end and may have no end line before it, the first line of
+  that trailing part: ``******This file should be named …******`` (with the "The Project
+  Gutenberg Etext of …" title lines just above it) or ``***START**THE SMALL PRINT!…``.
 
 After the start marker, leading paragraphs that are PG's and not the work are dropped too: the
-"Produced by …"/"This etext was prepared by …"/"Transcribed from the … edition by …"/"HTML file
-produced by …" credits (and the paragraph after a credit that ends in "by", "and" or a comma,
-where the names went), notes such as "There is an illustrated edition of this title …", the
-header of a book reissued from Distributed Proofreaders Canada (its licence, its "Title: …"
-fields) and, in older files, the title line repeated from the header ("*******The Project
-Gutenberg Etext of …******", "#2 in our series …"). The first paragraph that is none of these
-starts the work. At the end, the colophon of the books Jeroen Hellingman's tools made (a
-"Colophon" heading, then "Availability": licence, metadata, revision history, corrections) is
+"Produced by …"/"This etext was prepared by …"/"Scanned and proofread by …"/"Transcribed from the …
+edition by …"/"HTML file produced by …" credits (and the paragraph after a credit that ends in
+"by", "and" or a comma, where the names went; a paragraph naming who scanned, proofread or typed
+what, twice or more, is a credit too), notes such as "There is an illustrated edition of
+this title …", the header of a book reissued from Distributed Proofreaders Canada (its licence,
+its "Title: …" fields), the producer's thanks to the Bibliothèque nationale de France (in English,
+then in French) and, in older files, the title line repeated from the header ("*******The Project
+Gutenberg Etext of …******", "#2 in our series …") and an ornament such as "***" after it. The
+first paragraph that is none of these starts the work. At the end, the colophon of the books
+Jeroen Hellingman's tools made (a "Colophon" heading, then "Availability": licence, metadata,
+revision history, corrections; headed in the book's language too, "Colofón", "Disponibilidad") is
 PG's too.
 
 ``encoding: auto`` reads what the page's ``<meta>`` or the header declares ("Character set
@@ -33,8 +41,9 @@ encoding: EUC-JP") as browsers read it, else guesses without ever turning a CJK 
 mojibake (:mod:`jiniac_hpc.corpus.readers.charsets`): bytes no codec reads are a bad-input reject
 that names the line, a few stray bytes in a UTF-8 file are dropped and counted as
 ``undecodable_byte``. A file with no start marker is not a Project Gutenberg text: a bad-input
-reject (read it with the ``text`` reader), unless PG's end line is among its last lines (a mirror
-that cut the header off and kept the rest: the work starts at the file's start).
+reject (read it with the ``text`` reader), unless PG's end line is among its last lines or it ends
+in Hellingman's colophon (a mirror that cut the header off and kept the rest: the work starts at
+the file's start).
 """
 from __future__ import annotations
 
@@ -50,16 +59,27 @@ from jiniac_hpc.corpus.readers.base import BadInput, Record, is_epub, open_binar
 from jiniac_hpc.corpus.readers.epub import spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace, page_lines
 
-_START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)"
-                    r"|^\s*\*END\*?\s*THE SMALL PRINT", re.I)
+_SMALL_PRINT_END = re.compile(r"^\s*\*+\s*END\*?\s*THE SMALL PRINT", re.I)   # *END*THE, *END THE, **END THE
+_START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)|" + _SMALL_PRINT_END.pattern,
+                    re.I)
 _END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
                   r"|^\s*(The )?End of (the |this )?Project Gutenberg|^\s*Ende dieses Projekt Gutenberg", re.I)
+# the first line of a licence trailer with no end line before it: an end only after a start marker (the
+# same lines stand in a header, which a file with no start marker may still have)
+_TRAILER = re.compile(r"^\s*\*+\s*This file should be named|^\s*\*+\s*START\*+\s*THE SMALL PRINT", re.I)
+# the title lines PG's trailing part opens with where it has no end line ("The Project Gutenberg Etext of …",
+# "by …", then "******This file should be named …******")
+_TITLE = re.compile(r"^\s*\**\s*(The )?Project Gutenberg('s)? E-?(text|book) of\b", re.I)
 # A leading paragraph that is PG's: a credit, or any mention of PG or of the "etext" itself.
-_CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned by|Transcribed (by|from)\b"
+_CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned (and proof-?read )?by|Transcribed (by|from)\b"
                      r"|E-?text (prepared|produced|scanned) by|(Text|HTML) (file|version|edition)s? (was )?produced by"
                      r"|This e-?(text|book) (was|is)\b|There is an illustrated edition of this title"
                      r"|\[This (e-?)?text (uses|is intended for)\b"
-                     r"|\*?\s*A Distributed Proofreaders Canada e-?book)", re.I)
+                     r"|\*?\s*A Distributed Proofreaders Canada e-?book"
+                     r"|Nous remercions la Biblioth[eè]que [Nn]ationale)", re.I)   # the thanks to Gallica, in French
+# the volunteers' own credits of the early 1990s, written as notes ("[Chapters 1-6: mostly scanned by …,
+# proofread, partially typed …"): two or more of these in one paragraph make it a credit
+_CREDIT_PHRASE = re.compile(r"\b(scanned|proof-?read|re-?proofed|proofed|typed|digitized)( and [a-z-]+)? by\b", re.I)
 _PG_TALK = re.compile(r"Project Gutenberg|Projekt Gutenberg|Gutenberg[ -]Projekt|\bE-?texts?\b|Distributed Proofread"
                       r"|pgdp(canada)?\.net|\bFaded Page\b|\bpublic domain\b", re.I)
 # a header field line ("Title: …", "Date first posted: …") as PG's and DP Canada's headers have them
@@ -70,6 +90,8 @@ _DECLARED = re.compile(rb"^Character set encoding:\s*([A-Za-z0-9_ -]+?)\s*$", re
 # the notation block at the head of PG's Japanese books (林清俊's translations): "《...》 shows ruby"
 _NOTES = re.compile(r"^\s*(Notes on the signs in the text|【テキスト中に現れる記号について】)")
 _RULE = re.compile(r"^\s*[-－─━=]{10,}\s*$")
+_COLOPHON = {"Colophon", "Colofon", "Colofón", "Kolophon"}
+_LICENCE = re.compile(r"This e-?book is for the use of anyone anywhere", re.I)   # the colophon's "Availability"
 _TAIL_LINES = 400         # PG's end line and licence after it: a file with no start marker ends so
 _LEAD_PARAGRAPHS = 12     # look no further for PG's credits than this many paragraphs
 
@@ -93,13 +115,16 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
         return
     size = len if edition == "text" else nonspace   # a page's whitespace is not counted (see gutenberg_html)
     start = next((i for i, x in enumerate(lines) if _START.match(x)), None)
-    if start is None and any(_END.match(x) for x in lines[-_TAIL_LINES:]):
-        start = -1     # a mirror that cut PG's header off (gutenbergbooks/*) but kept its end line
+    if start is None and (any(_END.match(x) for x in lines[-_TAIL_LINES:]) or _colophon(lines) < len(lines)):
+        start = -1     # a mirror that cut PG's header off (gutenbergbooks/*) but kept its end line or colophon
     if start is None:
         yield Record(1, None, "no '*** START OF THE PROJECT GUTENBERG EBOOK' marker: not a Project Gutenberg "
                               f"{'text' if edition == 'text' else edition} (read it with the text reader)")
         return
-    end = next((i for i in range(start + 1, len(lines)) if _END.match(lines[i])), len(lines))
+    start = _past_small_print(lines, start + _wrapped(lines, start))
+    end = next((i for i in range(start + 1, len(lines))
+                if _END.match(lines[i]) or (start >= 0 and _TRAILER.match(lines[i]))), len(lines))
+    end = _title_above(lines, end)
     body = lines[start + 1:end]
     body = body[_lead(body):_colophon(body)]
     unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body))
@@ -148,6 +173,37 @@ def _decode(raw: bytes, encoding: str, html: bool = False) -> tuple[str, str, in
     return charsets.decode(raw, declared, charsets.language(raw))
 
 
+def _wrapped(lines: list[str], start: int) -> int:
+    """1 if the start marker at ``start`` runs on into the next line (``*** START OF THIS PROJECT
+    GUTENBERG EBOOK`` / ``THE STRANGE CASE OF DR. JEKYLL AND MR. HYDE ***``), else 0."""
+    if start < 0 or not lines[start].lstrip().startswith("***") or lines[start].rstrip().endswith("***"):
+        return 0
+    nxt = lines[start + 1].rstrip() if start + 1 < len(lines) else ""
+    return int(nxt.endswith("***") and not nxt.lstrip().startswith("*"))
+
+
+def _past_small_print(lines: list[str], start: int) -> int:
+    """``start``, or the first 1990s licence end ``*END*THE SMALL PRINT! …*END*`` after it that the
+    work follows (PG's first ebook, whose 2024 edition kept the 1993 header and Small Print under the
+    modern start marker). A Small Print at the end of the file (2002 files) is followed by nothing but PG's end
+    line, and is left to the end search."""
+    for k in range(start + 1, len(lines)):
+        if _SMALL_PRINT_END.match(lines[k]):
+            after = next((i for i in range(k + 1, len(lines)) if _END.match(lines[i])), len(lines))
+            if any(x.strip() for x in lines[k + 1:after]):
+                return k
+    return start
+
+
+def _title_above(lines: list[str], end: int) -> int:
+    """Where PG's trailing part starts, given its first marker line ``end``: a title line ("The
+    Project Gutenberg Etext of …") among the two lines just above it starts it instead."""
+    for k in (end - 1, end - 2):
+        if 0 <= k < len(lines) and lines[k].strip() and _TITLE.match(lines[k]):
+            return k
+    return end
+
+
 def _lead(body: list[str]) -> int:
     """How many leading lines of ``body`` are PG's (credits and the paragraph a credit runs on
     into, header fields, a repeated title block): whole paragraphs, up to the first one that is the
@@ -165,8 +221,9 @@ def _lead(body: list[str]) -> int:
             if k is not None:        # the notation block of PG's Japanese books, rule to rule
                 i, seen = k + 1, seen + 1
                 continue
-        credit = bool(para) and bool(_CREDIT.match(para[0]))
-        if not para or not (continued or credit or all(_FIELD.match(x) for x in para)
+        credit = bool(para) and (bool(_CREDIT.match(para[0])) or len(_CREDIT_PHRASE.findall(" ".join(para))) >= 2)
+        ornament = seen > 0 and not any(c.isalnum() for x in para for c in x)   # "***" after PG's title block
+        if not para or not (continued or credit or ornament or all(_FIELD.match(x) for x in para)
                             or any(_PG_TALK.search(x) for x in para)):
             return i
         continued = credit and bool(_CONTINUED.search(para[-1]))
@@ -176,10 +233,13 @@ def _lead(body: list[str]) -> int:
 
 def _colophon(body: list[str]) -> int:
     """Where the trailing colophon of Hellingman's books starts in ``body`` (``len(body)`` if none):
-    the last "Colophon" line whose next non-empty line is "Availability"."""
+    the last "Colophon" heading (in the book's language: "Colofon", "Colofón") whose next non-empty
+    line is "Availability", or another short heading ("Disponibilidad") and then PG's licence
+    sentence."""
     for i in range(len(body) - 1, -1, -1):
-        if body[i].strip() == "Colophon":
-            nxt = next((x.strip() for x in body[i + 1:] if x.strip()), "")
-            if nxt == "Availability":
+        if body[i].strip() in _COLOPHON:
+            nxt = [x.strip() for x in body[i + 1:i + 12] if x.strip()][:2]
+            if nxt[:1] == ["Availability"] or (
+                    len(nxt) == 2 and len(nxt[0]) <= 30 and _LICENCE.match(nxt[1])):
                 return i
     return len(body)
