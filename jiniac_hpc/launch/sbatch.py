@@ -32,8 +32,9 @@ class SbatchSpec:
     output: str                      # each task's stdout (srun), in the run's submitit folder
     error: str
     log_dir: str = "."               # that folder: the script creates it before srun
-    batch_log_dir: str = "."         # the batch step's own log: an existing folder (Slurm opens it before
-                                     # the script runs, so it must not be a folder the script creates)
+    batch_log_dir: Optional[str] = "."   # the batch step's own log: an existing folder (Slurm opens it
+                                         # before the script runs, so it must not be one the script creates);
+                                         # None: Slurm's default, slurm-<id>.out where sbatch was run
     nodes: int = 1
     ntasks_per_node: int = 1
     cpus_per_task: int = 1
@@ -81,9 +82,10 @@ def render_sbatch(spec: SbatchSpec) -> str:
         ("dependency", spec.dependency),
         # a failed or cancelled upstream job cancels this one instead of leaving it pending forever
         ("kill-on-invalid-dep", "yes" if spec.dependency else None),
-        ("output", f"{spec.batch_log_dir}/%x-{'%A_%a' if spec.array else '%j'}.batch.out"),
-        ("error", f"{spec.batch_log_dir}/%x-{'%A_%a' if spec.array else '%j'}.batch.err"),
     ]
+    if spec.batch_log_dir is not None:
+        d += [("output", f"{spec.batch_log_dir}/%x-{'%A_%a' if spec.array else '%j'}.batch.out"),
+              ("error", f"{spec.batch_log_dir}/%x-{'%A_%a' if spec.array else '%j'}.batch.err")]
     lines = ["#!/bin/bash", "# Rendered by jiniac_hpc.launch.sbatch.render_sbatch; do not edit by hand.", ""]
     for k, v in list(d) + list(spec.extra):
         if v is None:
@@ -103,13 +105,17 @@ def render_sbatch(spec: SbatchSpec) -> str:
         lines.append(f"export {k}={shlex.quote(v)}")
     srun = ["srun", "--unbuffered", "--output", q(spec.output), "--error", q(spec.error),
             *(shlex.quote(a) for a in spec.srun_args)]
-    batch_log = f'{q(spec.batch_log_dir)}/"$SLURM_JOB_NAME-${{id:-$SLURM_JOB_ID}}".batch'
+    if spec.batch_log_dir is None:   # Slurm's default name; the prelude went to the submit directory
+        batch_logs = '"slurm-${id:-$SLURM_JOB_ID}.out"'
+    else:
+        batch_log = f'{q(spec.batch_log_dir)}/"$SLURM_JOB_NAME-${{id:-$SLURM_JOB_ID}}".batch'
+        batch_logs = f"{batch_log}.out {batch_log}.err"
     lines += ["", "# one task per GPU (or per array element); each runs the same entry point",
               " ".join(srun) + " " + spec.command,
               "rc=$?",
               "# the batch step's own log holds only what the lines above printed: drop it when empty",
               "id=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID}",
-              f"for f in {batch_log}.out {batch_log}.err; do [ -s \"$f\" ] || rm -f \"$f\"; done",
+              f"for f in {batch_logs}; do [ -s \"$f\" ] || rm -f \"$f\"; done",
               "exit $rc", ""]
     return "\n".join(lines)
 
@@ -127,7 +133,7 @@ def _mem_share(mem: str, part: int, whole: int) -> str:
 
 
 def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, command: str, log_dir: str,
-               array: Optional[str] = None, dependency: Optional[str] = None, batch_log_dir: str = "logs") -> SbatchSpec:
+               array: Optional[str] = None, dependency: Optional[str] = None, batch_log_dir: Optional[str] = "logs") -> SbatchSpec:
     """(stage job resources, cluster profile) -> spec. Node and GPU counts are decided here only."""
     tasks = job.tasks_for(cluster)
     gpus = job.gpus_for(cluster)

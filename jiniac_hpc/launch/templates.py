@@ -73,7 +73,8 @@ def template_text(stage: str, recipe: str = "debug", overrides: Optional[list[st
     )
     spec = build_spec(job_name=f"{stage}-{name}", job=job, cluster=prof,
                       command=f"{python} -u -m jiniac_hpc.job.direct " + " ".join(args),
-                      log_dir="$DIR", batch_log_dir="logs")
+                      log_dir="$DIR", batch_log_dir=None)   # logs/ exists only in the checkout: submitted
+    # from anywhere else, Slurm could not open it and the job failed unseen (JobLaunchFailure)
     return render_sbatch(spec.with_(prelude=prelude, shell_paths=True))
 
 
