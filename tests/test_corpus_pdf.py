@@ -489,3 +489,16 @@ def test_the_same_pdf_reads_the_same_whatever_was_read_before():
         junk.append([bytearray(rng.randint(1, 300)) for _ in range(rng.randint(100, 30000))])
         del junk[0][::2]
     assert len(texts) == 1 and "（平成４年１１月２" in r.text
+
+
+WHITE_PAPER = R / "mlit_hakusho_r07_p3_collection_cids.pdf"   # 国土交通白書 2025, one page (InDesign)
+
+
+def test_glyphs_missing_from_the_tounicode_map_are_read_from_the_font_s_character_collection():
+    """InDesign wrote ToUnicode maps that leave out the glyphs of this white paper's footnotes and
+    captions; its fonts are CID-keyed Adobe-Japan1 fonts, whose CIDs name their characters (the PDF
+    standard's fallback for such fonts). They are read, not dropped as unmapped glyphs."""
+    (r,) = recs(WHITE_PAPER)
+    assert "注 4 建設作業現場等で作業に従事する者をいう。" in r.text
+    assert "（建設業における時間外労働規制）" in r.text
+    assert r.unread.get("unmapped_glyph", 0) == 0

@@ -37,8 +37,10 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   in another size that hold more lines, all short: ``_prose_sizes``); so is a line
   that reaches the right edge of an indented block narrower than the body (a ruling's 主文), where
   another line of the block ends too and the item goes on to end a sentence (``_block_full``);
-- glyphs without a Unicode mapping (``(cid:N)``, or U+FFFD where the font's ToUnicode map says
-  so) are dropped and counted in ``unread['unmapped_glyph']``, private-use code points (a font's
+- a glyph its font's ToUnicode map leaves out is read from the font's character collection where its
+  CID names a character (a CID-keyed Adobe-Japan1 font: an InDesign white paper's footnotes,
+  :class:`pdf_glyphs.Aggregator`); glyphs without a Unicode mapping even so (``(cid:N)``, or U+FFFD
+  where the font's ToUnicode map says so) are dropped and counted in ``unread['unmapped_glyph']``, private-use code points (a font's
   own numbering: ESP Ghostscript writes a ruling's "(1)" as U+E001) in
   ``unread['private_use_glyph']``; a document that is mostly the two is rejected;
 - text inside figures is read as page text (FPDF 1.7 draws each page of a ruling as one form
