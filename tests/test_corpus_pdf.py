@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from pdfminer.high_level import extract_text
-from pdfminer.layout import LAParams
+from pdfminer.layout import LAParams, LTChar, LTContainer
 from rapidfuzz.distance import LCSseq
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers import read
-from jiniac_hpc.corpus.readers.pdf import LAPARAMS, _Line, drop_furniture, join_lines, unspace
+from jiniac_hpc.corpus.readers.pdf import LAPARAMS, _Line, _pages, drop_furniture, join_lines, unspace
 from jiniac_hpc.corpus.readers.pdf_glyphs import FORMS
 from jiniac_hpc.paths import REPO_ROOT
 
@@ -502,3 +502,21 @@ def test_glyphs_missing_from_the_tounicode_map_are_read_from_the_font_s_characte
     assert "注 4 建設作業現場等で作業に従事する者をいう。" in r.text
     assert "（建設業における時間外労働規制）" in r.text
     assert r.unread.get("unmapped_glyph", 0) == 0
+
+
+def _glyphs(container) -> int:
+    return sum(_glyphs(x) if isinstance(x, LTContainer) else
+               isinstance(x, LTChar) and not x.get_text().isspace() for x in container)
+
+
+NO_TEXT = {"kanpo_20260219g000350002_fffd.pdf", "not_text_back.pdf", "pdfminer_encrypted_aes256.pdf"}   # bad input
+
+
+@pytest.mark.parametrize("path", sorted(p for p in R.glob("*.pdf") if p.name not in NO_TEXT), ids=lambda p: p.stem)
+def test_every_glyph_is_text_or_a_counted_removal(path):
+    """Each glyph the reader's pdfminer set-up lays out is one character of the text or one count of a
+    named removal, none counted twice. A Ghostscript ruling draws its page numbers in glyphs with no
+    Unicode mapping, which pdfminer writes "(cid:2)": seven characters, one glyph."""
+    (r,) = recs(path)
+    glyphs = sum(_glyphs(page) for page, _ in _pages(path))
+    assert len(re.sub(r"\s", "", r.text)) + sum(r.unread.values()) == glyphs

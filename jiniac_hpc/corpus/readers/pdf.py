@@ -321,7 +321,8 @@ def drop_furniture(pages: list[tuple[list[_Line], float]], unread: Counter) -> l
     for lines, height in pages:
         for ln in lines:
             if in_band(ln, height) and (_PAGENO.match(ln.text.strip()) or _furniture_key(ln.text) in running):
-                unread["page_furniture"] += len(re.sub(r"\s", "", ln.text))
+                # (a glyph without a Unicode mapping, "(cid:2)", is one glyph: a page number so drawn)
+                unread["page_furniture"] += len(re.sub(r"\s", "", CID.sub("#", ln.text)))
             else:
                 body.append(ln)
     return body
