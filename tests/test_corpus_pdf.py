@@ -520,3 +520,18 @@ def test_every_glyph_is_text_or_a_counted_removal(path):
     (r,) = recs(path)
     glyphs = sum(_glyphs(page) for page, _ in _pages(path))
     assert len(re.sub(r"\s", "", r.text)) + sum(r.unread.values()) == glyphs
+
+
+RUBY = R / "mhlw_kokuji_shinryo_chusha_p2_ruby_trimmed.pdf"   # 診療報酬の算定方法 (告示), 第６部 注射, 一太郎
+
+
+def test_ruby_over_a_line_is_dropped_and_counted():
+    """一太郎 sets ruby (くう over 腔, しよう over 漿) in half-size kana just above its line; pdfminer makes
+    each a line of its own, which broke its sentence ("…又は腹", "くう", "腔内に…"). The readings are
+    left out and counted as ``ruby``, as the Aozora readers count theirs, and the sentence reads on."""
+    (r,) = recs(RUBY)
+    lines = r.text.splitlines()
+    assert "注　皮下植込型カテーテルアクセス等を用いて抗悪性腫瘍剤を動脈内、静脈内又は腹腔内に局所持続注入した" \
+           "場合に算定する。" in lines
+    assert not {"くう", "しよう"} & set(lines) and "血漿成分製剤加算" in r.text
+    assert r.unread["ruby"] == 2 + 3 * 4             # くう once, しよう four times

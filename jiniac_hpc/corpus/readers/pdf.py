@@ -19,6 +19,8 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
 - a small glyph that pdfminer put at a line's end or on a line of its own (a party's subscript,
   "Ｙ₁", drawn after its line) goes back after the glyph it follows in the line that holds it
   (:func:`pdf_glyphs.with_subscripts`);
+- ruby set above a line (一太郎's くう over 腔), which pdfminer makes a line of its own that breaks
+  the sentence, is dropped and counted in ``unread['ruby']`` (:func:`pdf_glyphs.without_ruby`);
 - vertical pages are read tier (段) by tier, columns right to left (``_vertical_order``); a
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
   (``_horizontal_order``);
@@ -81,7 +83,7 @@ from pdfminer.pdfpage import PDFPage
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, archive_member, open_binary
 from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, Aggregator, hidden_glyphs, text_lines,
-                                                  visible, with_subscripts)
+                                                  visible, with_subscripts, without_ruby)
 
 # char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines.
 # all_texts: text inside figures is laid out too (FPDF 1.7 draws each page as one form XObject)
@@ -150,7 +152,7 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
     """The page's text lines in pdfminer's reading order, margin line numbers taken out (counted as
     ``page_furniture``), glyphs off the page or drawn twice taken out (:func:`visible`)."""
     hidden = hidden_glyphs(page)
-    placed = with_subscripts(visible(text_lines(page), box, unread))
+    placed = without_ruby(with_subscripts(visible(text_lines(page), box, unread)), unread)
     body = [c for ln, items in placed if not isinstance(ln, LTTextLineVertical)
             for c in items if isinstance(c, LTChar) and not c.get_text().isspace() and not c.get_text().isdigit()]
     left = min((c.x0 for c in body), default=0.0)

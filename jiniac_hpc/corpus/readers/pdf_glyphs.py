@@ -9,6 +9,7 @@
   that its reader does not see; ``Aggregator`` also reads a glyph its font's ToUnicode map leaves out
   from the font's character collection (Adobe-Japan1 …), where its CID names the character;
 - ``with_subscripts``: a small glyph drawn after its line put back where it sits;
+- ``without_ruby``: ruby set above a line taken out, and counted;
 - ``FORMS``: characters fonts give in a form the text does not mean (Kangxi radicals, vertical
   presentation forms), and ``CID``/``PUA``/``CONTROL``: glyphs with no character.
 """
@@ -118,6 +119,33 @@ def with_subscripts(lines: list[LTTextLine]) -> list[tuple[LTTextLine, list]]:
         at = max((k + 1 for k, c in enumerate(items) if isinstance(c, LTChar) and c.x0 <= g.x0), default=0)
         items.insert(at, g)
     return placed        # a line left without glyphs is skipped by _page_lines like any empty line
+
+
+_KANA = re.compile("[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe]+")
+
+
+def without_ruby(placed: list[tuple[LTTextLine, list]], unread: Counter) -> list[tuple[LTTextLine, list]]:
+    """The lines less those that are ruby, counted in ``unread['ruby']``: a horizontal line of kana
+    alone, set at most six tenths the size of the line it sits on, its foot within a third of its
+    own size of that line's top and within that line's width (一太郎 sets くう over 腔 this way;
+    pdfminer makes such a reading a line of its own, between the line and the one before). A
+    reading is a reading aid, not text, as the Aozora readers treat theirs."""
+    def sizes(items: list) -> list[float]:
+        return [c.size for c in items if isinstance(c, LTChar) and not c.get_text().isspace()]
+
+    horizontal = [(ln, items, sizes(items)) for ln, items in placed
+                  if not isinstance(ln, LTTextLineVertical) and sizes(items)]
+    ruby = set()
+    for ln, items, sz in horizontal:
+        text = "".join(c.get_text() for c in items if isinstance(c, LTChar)).replace(" ", "")
+        if not _KANA.fullmatch(text):
+            continue
+        rs = max(sz)
+        if any(h is not ln and sorted(hs)[len(hs) // 2] * 0.6 >= rs and abs(ln.y0 - h.y1) <= rs / 3
+               and h.x0 - rs <= ln.x0 and ln.x1 <= h.x1 + rs for h, _, hs in horizontal):
+            ruby.add(id(ln))
+            unread["ruby"] += len(sz)
+    return [(ln, items) for ln, items in placed if id(ln) not in ruby]
 
 
 def visible(lines: list[LTTextLine], box: Optional[tuple[float, float, float, float]],
