@@ -143,7 +143,7 @@ def test_running_heads_and_page_numbers():
 
     head = "令和５年（ワ）第１２３号　損害賠償請求事件"
     pages = [([line("判決" if i == 0 else head, 800), line(f"本文{i}。", 600), line(head, 400),
-               line(f"- {i + 1} -", 40)], 842.0) for i in range(4)]
+               line(f"- {i + 1} -", 40)], 595.0, 842.0) for i in range(4)]
     unread = Counter()
     kept = [x.text for x in drop_furniture(pages, unread)]
     # the head repeats in the top band on 3 of 4 pages: dropped there, kept mid-page; every page number goes
@@ -151,7 +151,7 @@ def test_running_heads_and_page_numbers():
     assert unread["page_furniture"] == 3 * len(head.replace("\u3000", "")) + 4 * 3
     # a note under a table that every page repeats (気象庁's GRIB2 manual) is a sentence, not furniture
     note = "（注）値が「ｍｉｓｓｉｎｇ」の場合、そのデータは全ビット１の値をとる。"
-    pages = [([line(f"本文{i}。", 600), line(note, 60)], 842.0) for i in range(4)]
+    pages = [([line(f"本文{i}。", 600), line(note, 60)], 595.0, 842.0) for i in range(4)]
     assert [x.text for x in drop_furniture(pages, Counter())] == [t for i in range(4) for t in (f"本文{i}。", note)]
 
 
@@ -315,10 +315,14 @@ def test_lines_wrapped_in_columns_of_prose_are_joined():
                for x in lines)
     assert lines.count("２\u3000競争参加資格") == 2          # a heading stays a line
     assert r.unread["private_use_glyph"] > 100             # the item numbers (1), (2) are the font's own codes
-    # nothing lost on the way: the library's own text, less those codes, and no page furniture here
+    # nothing lost on the way: the library's own text, less those codes and the running head that
+    # each page prints down its left margin ("官報", "令和７年７月３日木曜日", "(号外政府調達第１２２号)",
+    # its figures in the font's own codes too), counted as page furniture
     raw = re.sub(r"\s", "", extract_text(str(KANPO), laparams=LAParams(**LAPARAMS)))
-    assert "page_furniture" not in r.unread and r.unread["private_use_glyph"] == len(re.findall("[\ue000-\uf8ff]", raw))
-    assert Counter(re.sub(r"\s", "", r.text)) == Counter(re.sub("[\ue000-\uf8ff]", "", raw))
+    head = "官報令和年月日木曜日(号外政府調達第号)"
+    assert r.unread["page_furniture"] == 2 * (len(head) + 6)
+    assert r.unread["private_use_glyph"] == len(re.findall("[\ue000-\uf8ff]", raw)) - 2 * 6
+    assert Counter(re.sub(r"\s", "", r.text)) + Counter(head * 2) == Counter(re.sub("[\ue000-\uf8ff]", "", raw))
 
 
 def test_a_line_in_another_size_does_not_go_on_the_sentence():
@@ -491,7 +495,7 @@ def test_the_same_pdf_reads_the_same_whatever_was_read_before():
     assert len(texts) == 1 and "（平成４年１１月２" in r.text
 
 
-WHITE_PAPER = R / "mlit_hakusho_r07_p3_collection_cids.pdf"   # 国土交通白書 2025, one page (InDesign)
+WHITE_PAPER = R / "mlit_hakusho_r07_p3-4_trimmed.pdf"   # 国土交通白書 2025, two pages (InDesign)
 
 
 def test_glyphs_missing_from_the_tounicode_map_are_read_from_the_font_s_character_collection():
@@ -535,3 +539,15 @@ def test_ruby_over_a_line_is_dropped_and_counted():
            "場合に算定する。" in lines
     assert not {"くう", "しよう"} & set(lines) and "血漿成分製剤加算" in r.text
     assert r.unread["ruby"] == 2 + 3 * 4             # くう once, しよう four times
+
+
+def test_a_label_repeated_in_the_side_margin_of_every_page_is_furniture():
+    """The white paper prints its chapter's title down the outer margin of every page, with the
+    part's number "Ⅰ" in a tab (left on odd pages, right on even ones): running furniture like a
+    header, dropped and counted, not a line of text on every page."""
+    (r,) = recs(WHITE_PAPER)
+    title = "第1章　国土交通分野における担い手不足等によるサービスの供給制約の現状と課題"
+    assert title not in r.text and "Ⅰ" not in r.text.splitlines()
+    assert "第1節　担い手不足等によるサービスの供給制約" not in r.text          # (the running head, as before)
+    # on each page: the running head (21), the title (37), the tab (1), "国土交通白書 2025" and the page (11)
+    assert r.unread["page_furniture"] == 2 * (21 + 37 + 1 + 11)

@@ -9,8 +9,9 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
 - page furniture is dropped and counted in ``unread['page_furniture']``: margin line numbers (a
   number, a multiple of 5, outside the text block's left/right edge, as court rulings print every
   five lines), page numbers (a number alone, possibly dashed or bracketed, in the top or bottom tenth
-  of the page) and running headers/footers (a line in those bands that repeats, digits aside, on at
-  least half of the pages, and on two or more; not a sentence ending in 。);
+  of the page) and running headers/footers (a line in those bands, or wholly in the left or right
+  tenth of the page, as a white paper's chapter title down its outer margin, that repeats, digits
+  aside, on at least half of the pages, and on two or more; not a sentence ending in 。);
 - gaps between two Japanese (wide) characters are measured: in letter-spaced lines
   (``裁 判 長 裁 判 官　山 田 太 郎``, a date ``２ ０ ２ ４ 年 ７ 月``: mostly one-character words) the
   letters of a field are joined and a gap clearly wider than its neighbour (a field break) becomes
@@ -310,19 +311,28 @@ def _furniture_key(text: str) -> str:
     return re.sub(r"[0-9０-９]+", "#", re.sub(r"\s", "", text))
 
 
-def drop_furniture(pages: list[tuple[list[_Line], float]], unread: Counter) -> list[_Line]:
-    """The lines of all pages, less page numbers and running headers/footers (counted in ``unread``)."""
+def drop_furniture(pages: list[tuple[list[_Line], float, float]], unread: Counter) -> list[_Line]:
+    """The lines of all pages (each with the page's width and height), less page numbers and running
+    headers, footers and side labels (counted in ``unread``)."""
     def in_band(ln: _Line, height: float) -> bool:
         return ln.bottom <= BAND * height or ln.top >= (1 - BAND) * height
 
+    def in_margin(ln: _Line, width: float) -> bool:    # wholly in the left or right tenth: a side label
+        return ln.right <= BAND * width or ln.left >= (1 - BAND) * width
+
+    def edge(ln: _Line, width: float, height: float) -> bool:
+        return in_band(ln, height) or in_margin(ln, width)
+
     # a sentence (ending in 。) is text even when a page repeats it at its foot, as a table's note
-    seen = Counter(k for lines, h in pages for k in {_furniture_key(ln.text) for ln in lines
-                                                      if in_band(ln, h) and not ln.text.rstrip().endswith("。")})
+    seen = Counter(k for lines, w, h in pages for k in {_furniture_key(ln.text) for ln in lines
+                                                         if edge(ln, w, h) and not ln.text.rstrip().endswith("。")})
     running = {k for k, n in seen.items() if k and n >= 2 and 2 * n >= len(pages)}
     body = []
-    for lines, height in pages:
+    for lines, width, height in pages:
         for ln in lines:
-            if in_band(ln, height) and (_PAGENO.match(ln.text.strip()) or _furniture_key(ln.text) in running):
+            # (a page number counts in the top and bottom bands only: a figure in the margin is not one)
+            if (in_band(ln, height) and _PAGENO.match(ln.text.strip())) \
+                    or (edge(ln, width, height) and _furniture_key(ln.text) in running):
                 # (a glyph without a Unicode mapping, "(cid:2)", is one glyph: a page number so drawn)
                 unread["page_furniture"] += len(re.sub(r"\s", "", CID.sub("#", ln.text)))
             else:
@@ -335,11 +345,11 @@ def pdf_text(path: Path) -> tuple[str, Counter, Counter]:
     scan's OCR layer (``ocr_layer_pages``, ``ocr_layer_chars``). Raises on unreadable PDFs."""
     unread: Counter = Counter()
     ocr: Counter = Counter()
-    pages = []   # (lines, page height)
+    pages = []   # (lines, page width, page height)
     for page, box in _pages(path):
         lines = _page_lines(page, unread, box)
         _prose_columns(lines)
-        pages.append((lines, page.height))
+        pages.append((lines, page.width, page.height))
         ocr["ocr_layer_pages"] += any(x.ocr for x in lines)
     return join_lines(drop_furniture(pages, unread), unread, ocr), unread, ocr
 
