@@ -551,3 +551,27 @@ def test_a_label_repeated_in_the_side_margin_of_every_page_is_furniture():
     assert "第1節　担い手不足等によるサービスの供給制約" not in r.text          # (the running head, as before)
     # on each page: the running head (21), the title (37), the tab (1), "国土交通白書 2025" and the page (11)
     assert r.unread["page_furniture"] == 2 * (21 + 37 + 1 + 11)
+
+
+THESIS = R / "kut_thesis_platex_p3_5_6_trimmed.pdf"     # a pLaTeX (jlreq) thesis template, dvipdfmx
+
+
+def test_roman_page_numbers_and_a_running_head_beside_the_page_number_are_furniture():
+    """LaTeX numbers the front matter i, ii, …, and heads each page with its page number on the
+    outer side and the chapter (left pages) or section (right pages) on the inner side, one line:
+    the head names a section that pages further on may not share, so it does not repeat on half the
+    pages; it stands beside the page number, which marks it as the page's head. It is dropped and
+    counted with the number; the section's own heading stays ("1.4 フォントの指定" once, not twice)."""
+    (r,) = recs(THESIS)
+    lines = r.text.splitlines()
+    assert "ii" not in lines and "第 1 章 main pLaTeX.tex の設定" not in lines
+    assert lines.count("1.4 フォントの指定") == 1 and "1.3 ヘッダー・フッターの設定" in lines
+    # "ii"; "2", "第1章mainpLaTeX.texの設定"; "1.4フォントの指定", "3"
+    assert r.unread["page_furniture"] == 2 + 1 + 20 + 10 + 1
+
+
+def test_the_page_a_dot_leader_points_to_is_not_a_margin_line_number():
+    """A table of contents' page numbers stand right of the text block, past the dot leader; those
+    that are multiples of 5 ("・・・ 5", "・・・ 10") had been taken for a ruling's margin line numbers."""
+    lines = recs(THESIS)[0].text.splitlines()
+    assert sum(x.endswith("・ 5") for x in lines) == 1 and sum(x.endswith("・ 10") for x in lines) == 2

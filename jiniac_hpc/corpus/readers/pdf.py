@@ -8,8 +8,9 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
 
 - page furniture is dropped and counted in ``unread['page_furniture']``: margin line numbers (a
   number, a multiple of 5, outside the text block's left/right edge, as court rulings print every
-  five lines), page numbers (a number alone, possibly dashed or bracketed, in the top or bottom tenth
-  of the page) and running headers/footers (a line in those bands, or wholly in the left or right
+  five lines), page numbers (a number alone, possibly dashed or bracketed, or a small roman one, in
+  the top or bottom tenth of the page) with what stands on one line with them there (LaTeX's head:
+  the page number, then the chapter's or section's title) and running headers/footers (a line in those bands, or wholly in the left or right
   tenth of the page, as a white paper's chapter title down its outer margin, that repeats, digits
   aside, on at least half of the pages, and on two or more; not a sentence ending in 。);
 - gaps between two Japanese (wide) characters are measured: in letter-spaced lines
@@ -90,7 +91,9 @@ from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, Aggr
 # all_texts: text inside figures is laid out too (FPDF 1.7 draws each page as one form XObject)
 LAPARAMS = dict(detect_vertical=True, char_margin=12.0, all_texts=True)
 BAND = 0.1                   # top/bottom share of the page where page numbers and running heads live
-_PAGENO = re.compile(r"^[-－‐–—(（\[［]?\s*[0-9０-９]{1,4}\s*(?:/\s*[0-9]{1,4})?\s*[-－‐–—)）\]］]?$")
+# a page number: "12", "- 3 -", "（4）", "5 / 20", and the front matter's roman "iv" (LaTeX's)
+_PAGENO = re.compile(r"^[-－‐–—(（\[［]?\s*(?:[0-9０-９]{1,4}\s*(?:/\s*[0-9]{1,4})?|(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3}))"
+                     r"\s*[-－‐–—)）\]］]?$")
 _SENTENCE_END = tuple("。．.！？!?")
 _ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")
 # a numbered item or heading starts its own line ("８　午前１２時６分", "(4) したがって", "第４　結論",
@@ -100,7 +103,8 @@ _ITEM = re.compile(r"^([0-9０-９]{1,3}|[一二三四五六七八九十百]{1,4
 # lines that are complete though they reach the edge: a table of contents' entry (a dot leader, then
 # the page: "２．調査概要 ........ 1", "（２）旅行前支出 ･････ 14", "2-1. … - 3 -") and a table's row
 # of figures ("世帯年収（平均：万円） 614 589 598 604 628")
-_TOC_ENTRY = re.compile(r"[.．･・…‥]{4,}\s*[-－]?\s*[0-9０-９ivxIVX]{1,4}\s*[-－]?\s*$")
+_LEADER = ".．･・…‥"
+_TOC_ENTRY = re.compile(rf"[{_LEADER}]{{4,}}\s*[-－]?\s*[0-9０-９ivxIVX]{{1,4}}\s*[-－]?\s*$")
 _FIGURE = re.compile(r"^[-+−▲△(（]?[0-9０-９][0-9０-９,，.．]*[%％)）]?$|^[…―－-]$")
 # glyphs that carry no character, dropped and counted (reason), the line stripped after (strip)
 _NO_CHARACTER = ((CID, "unmapped_glyph", False), (PUA, "private_use_glyph", True), (CONTROL, "control_char", True))
@@ -168,7 +172,11 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
                 j = i
                 while j < len(items) and isinstance(items[j], LTChar) and items[j].get_text() in "0123456789":
                     j += 1
+                # (not the page a table of contents' dot leader points to, "…・・・ 10"; a ruling's
+                # sentence that ends in "．" before its line number is no leader)
+                before = "".join(c.get_text() for c in items[:i] if not c.get_text().isspace())[-3:]
                 if j > i and j - i <= 3 and int("".join(c.get_text() for c in items[i:j])) % 5 == 0 \
+                        and not (len(before) == 3 and all(c in _LEADER for c in before)) \
                         and all(c.x1 <= left + 0.5 or c.x0 >= right - 0.5 for c in items[i:j]):
                     keep[i:j] = [False] * (j - i)
                     dropped += j - i
@@ -329,10 +337,14 @@ def drop_furniture(pages: list[tuple[list[_Line], float, float]], unread: Counte
     running = {k for k, n in seen.items() if k and n >= 2 and 2 * n >= len(pages)}
     body = []
     for lines, width, height in pages:
+        # (a page number counts in the top and bottom bands only: a figure in the margin is not one)
+        numbers = [ln for ln in lines if in_band(ln, height) and _PAGENO.match(ln.text.strip())]
+
+        def beside_number(ln: _Line) -> bool:     # a head set on one line with the page number (LaTeX's)
+            return in_band(ln, height) and any(n.bottom <= (ln.top + ln.bottom) / 2 <= n.top for n in numbers)
+
         for ln in lines:
-            # (a page number counts in the top and bottom bands only: a figure in the margin is not one)
-            if (in_band(ln, height) and _PAGENO.match(ln.text.strip())) \
-                    or (edge(ln, width, height) and _furniture_key(ln.text) in running):
+            if beside_number(ln) or (edge(ln, width, height) and _furniture_key(ln.text) in running):
                 # (a glyph without a Unicode mapping, "(cid:2)", is one glyph: a page number so drawn)
                 unread["page_furniture"] += len(re.sub(r"\s", "", CID.sub("#", ln.text)))
             else:
