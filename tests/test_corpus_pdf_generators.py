@@ -1,0 +1,95 @@
+"""PDF reader on real PDFs from generators other than the courts' (test_corpus_pdf.py has the rulings):
+an InDesign white paper, an 一太郎 ministry notice, a pLaTeX thesis; and, on every real sample, that
+each glyph is text or one count of a named removal.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_pdf_generators.py
+"""
+import re
+
+import pytest
+from pdfminer.layout import LTChar, LTContainer
+
+from jiniac_hpc.corpus.readers.pdf import _pages
+from test_corpus_pdf import R, recs
+
+
+WHITE_PAPER = R / "mlit_hakusho_r07_p3-4_trimmed.pdf"   # 国土交通白書 2025, two pages (InDesign)
+
+
+def test_glyphs_missing_from_the_tounicode_map_are_read_from_the_font_s_character_collection():
+    """InDesign wrote ToUnicode maps that leave out the glyphs of this white paper's footnotes and
+    captions; its fonts are CID-keyed Adobe-Japan1 fonts, whose CIDs name their characters (the PDF
+    standard's fallback for such fonts). They are read, not dropped as unmapped glyphs."""
+    (r,) = recs(WHITE_PAPER)
+    assert "注 4 建設作業現場等で作業に従事する者をいう。" in r.text
+    assert "（建設業における時間外労働規制）" in r.text
+    assert r.unread.get("unmapped_glyph", 0) == 0
+
+
+def _glyphs(container) -> int:
+    return sum(_glyphs(x) if isinstance(x, LTContainer) else
+               isinstance(x, LTChar) and not x.get_text().isspace() for x in container)
+
+
+NO_TEXT = {"kanpo_20260219g000350002_fffd.pdf", "not_text_back.pdf", "pdfminer_encrypted_aes256.pdf"}   # bad input
+
+
+@pytest.mark.parametrize("path", sorted(p for p in R.glob("*.pdf") if p.name not in NO_TEXT), ids=lambda p: p.stem)
+def test_every_glyph_is_text_or_a_counted_removal(path):
+    """Each glyph the reader's pdfminer set-up lays out is one character of the text or one count of a
+    named removal, none counted twice. A Ghostscript ruling draws its page numbers in glyphs with no
+    Unicode mapping, which pdfminer writes "(cid:2)": seven characters, one glyph."""
+    (r,) = recs(path)
+    glyphs = sum(_glyphs(page) for page, _ in _pages(path))
+    assert len(re.sub(r"\s", "", r.text)) + sum(r.unread.values()) == glyphs
+
+
+RUBY = R / "mhlw_kokuji_shinryo_chusha_p2_ruby_trimmed.pdf"   # 診療報酬の算定方法 (告示), 第６部 注射, 一太郎
+
+
+def test_ruby_over_a_line_is_dropped_and_counted():
+    """一太郎 sets ruby (くう over 腔, しよう over 漿) in half-size kana just above its line; pdfminer makes
+    each a line of its own, which broke its sentence ("…又は腹", "くう", "腔内に…"). The readings are
+    left out and counted as ``ruby``, as the Aozora readers count theirs, and the sentence reads on."""
+    (r,) = recs(RUBY)
+    lines = r.text.splitlines()
+    assert "注　皮下植込型カテーテルアクセス等を用いて抗悪性腫瘍剤を動脈内、静脈内又は腹腔内に局所持続注入した" \
+           "場合に算定する。" in lines
+    assert not {"くう", "しよう"} & set(lines) and "血漿成分製剤加算" in r.text
+    assert r.unread["ruby"] == 2 + 3 * 4             # くう once, しよう four times
+
+
+def test_a_label_repeated_in_the_side_margin_of_every_page_is_furniture():
+    """The white paper prints its chapter's title down the outer margin of every page, with the
+    part's number "Ⅰ" in a tab (left on odd pages, right on even ones): running furniture like a
+    header, dropped and counted, not a line of text on every page."""
+    (r,) = recs(WHITE_PAPER)
+    title = "第1章　国土交通分野における担い手不足等によるサービスの供給制約の現状と課題"
+    assert title not in r.text and "Ⅰ" not in r.text.splitlines()
+    assert "第1節　担い手不足等によるサービスの供給制約" not in r.text          # (the running head, as before)
+    # on each page: the running head (21), the title (37), the tab (1), "国土交通白書 2025" and the page (11)
+    assert r.unread["page_furniture"] == 2 * (21 + 37 + 1 + 11)
+
+
+THESIS = R / "kut_thesis_platex_p3_5_6_trimmed.pdf"     # a pLaTeX (jlreq) thesis template, dvipdfmx
+
+
+def test_roman_page_numbers_and_a_running_head_beside_the_page_number_are_furniture():
+    """LaTeX numbers the front matter i, ii, …, and heads each page with its page number on the
+    outer side and the chapter (left pages) or section (right pages) on the inner side, one line:
+    the head names a section that pages further on may not share, so it does not repeat on half the
+    pages; it stands beside the page number, which marks it as the page's head. It is dropped and
+    counted with the number; the section's own heading stays ("1.4 フォントの指定" once, not twice)."""
+    (r,) = recs(THESIS)
+    lines = r.text.splitlines()
+    assert "ii" not in lines and "第 1 章 main pLaTeX.tex の設定" not in lines
+    assert lines.count("1.4 フォントの指定") == 1 and "1.3 ヘッダー・フッターの設定" in lines
+    # "ii"; "2", "第1章mainpLaTeX.texの設定"; "1.4フォントの指定", "3"
+    assert r.unread["page_furniture"] == 2 + 1 + 20 + 10 + 1
+
+
+def test_the_page_a_dot_leader_points_to_is_not_a_margin_line_number():
+    """A table of contents' page numbers stand right of the text block, past the dot leader; those
+    that are multiples of 5 ("・・・ 5", "・・・ 10") had been taken for a ruling's margin line numbers."""
+    lines = recs(THESIS)[0].text.splitlines()
+    assert sum(x.endswith("・ 5") for x in lines) == 1 and sum(x.endswith("・ 10") for x in lines) == 2
