@@ -314,6 +314,8 @@ def test_lines_wrapped_in_columns_of_prose_are_joined():
     assert any("送検され、行政処分を受け、又は行政指導（行政機関から公表されたものに限る。）を受けた者にあっては、" in x
                for x in lines)
     assert lines.count("２\u3000競争参加資格") == 2          # a heading stays a line
+    # pdfminer gave the foot of one column, then the head of the next notice beside it: read in column order
+    assert "暴力団が実質的に経営を支配する者又はこれに準ずる者でないこと。" in lines
     assert r.unread["private_use_glyph"] > 100             # the item numbers (1), (2) are the font's own codes
     # nothing lost on the way: the library's own text, less those codes and the running head that
     # each page prints down its left margin ("官報", "令和７年７月３日木曜日", "(号外政府調達第１２２号)",

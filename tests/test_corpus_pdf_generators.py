@@ -93,3 +93,20 @@ def test_the_page_a_dot_leader_points_to_is_not_a_margin_line_number():
     that are multiples of 5 ("・・・ 5", "・・・ 10") had been taken for a ruling's margin line numbers."""
     lines = recs(THESIS)[0].text.splitlines()
     assert sum(x.endswith("・ 5") for x in lines) == 1 and sum(x.endswith("・ 10") for x in lines) == 2
+
+
+INTERVIEW = R / "mlit_hakusho_r07_p6_interview_two_columns_trimmed.pdf"   # the same white paper, page 6
+
+
+def test_two_columns_that_pdfminer_interleaves_are_read_column_by_column():
+    """An interview set in two columns in a box: pdfminer gives its lines left, right, left, right,
+    and a line that reached its column's edge went on with the other column's line beside it
+    ("…労働時間短" + "1. 物流「2024 年問題」の現在地"). The left column is read, then the right."""
+    (r,) = recs(INTERVIEW)
+    lines = r.text.splitlines()
+    assert "コスト増加分の価格転嫁のハードルが高く、労働時間短縮への解決策を実行に移せていないのが現状である。" in r.text
+    assert "1. 物流「2024 年問題」の現在地" in lines and "①トラック運転手の長時間労働の背景にあるもの" in lines
+    left = lines.index("1. 物流「2024 年問題」の現在地")
+    assert lines.index("2. 賃金・価格転嫁、物流効率化について") > left      # the right column comes after
+    assert any(x.startswith("労使関係、女性労働がご専門で、国土交通省の「持続可能な物流の実現に向けた検討会」等の委員であり、")
+               and x.endswith("お話を伺った。") for x in lines)

@@ -23,6 +23,8 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   (:func:`pdf_glyphs.with_subscripts`);
 - ruby set above a line (一太郎's くう over 腔), which pdfminer makes a line of its own that breaks
   the sentence, is dropped and counted in ``unread['ruby']`` (:func:`pdf_glyphs.without_ruby`);
+- a page set in columns of prose (``_prose_columns``) is read column by column where pdfminer gave
+  the columns' lines side by side, left, right, left (``_column_order``);
 - vertical pages are read tier (段) by tier, columns right to left (``_vertical_order``); a
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
   (``_horizontal_order``);
@@ -315,6 +317,24 @@ def _prose_columns(lines: list[_Line]) -> None:
             x.column = edges
 
 
+def _column_order(lines: list[_Line]) -> list[_Line]:
+    """The page's lines with each run of prose-column lines (``_prose_columns``: lines of no
+    column, a title over the columns, end a run) read column by column, left to right, each
+    column in pdfminer's order: pdfminer may give two columns in a box line by line, left, right,
+    left (a white paper's interview)."""
+    out: list[_Line] = []
+    run: list[_Line] = []
+    for x in [*lines, None]:
+        if x is not None and x.column:
+            run.append(x)
+            continue
+        out += sorted(run, key=lambda y: y.column[0])    # (stable: each column keeps its order)
+        run = []
+        if x is not None:
+            out.append(x)
+    return out
+
+
 def _furniture_key(text: str) -> str:
     return re.sub(r"[0-9０-９]+", "#", re.sub(r"\s", "", text))
 
@@ -361,6 +381,7 @@ def pdf_text(path: Path) -> tuple[str, Counter, Counter]:
     for page, box in _pages(path):
         lines = _page_lines(page, unread, box)
         _prose_columns(lines)
+        lines = _column_order(lines)
         pages.append((lines, page.width, page.height))
         ocr["ocr_layer_pages"] += any(x.ocr for x in lines)
     return join_lines(drop_furniture(pages, unread), unread, ocr), unread, ocr
