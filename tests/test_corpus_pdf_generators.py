@@ -110,3 +110,15 @@ def test_two_columns_that_pdfminer_interleaves_are_read_column_by_column():
     assert lines.index("2. 賃金・価格転嫁、物流効率化について") > left      # the right column comes after
     assert any(x.startswith("労使関係、女性労働がご専門で、国土交通省の「持続可能な物流の実現に向けた検討会」等の委員であり、")
                and x.endswith("お話を伺った。") for x in lines)
+
+
+def test_a_numbered_note_starts_its_own_line():
+    """The interview's last column line runs on to the next page; the note under it, set in the same
+    size ("注 10 本白書掲載のインタビューは、…"), is not its sentence's next line; nor is a 告示's
+    note ("注１　…") the next line of the item above it."""
+    lines = recs(INTERVIEW)[0].text.splitlines()
+    assert any(x.startswith("注 10 本白書掲載のインタビューは、2025 年２月〜３月") for x in lines)
+    assert any(x.endswith("物流関連２法の公布は、荷主も規制的措置の対象に") for x in lines)
+    # the 告示's notes under an item and its points, "… 49点" / "注１　点滴に係る…"
+    lines = recs(RUBY)[0].text.splitlines()
+    assert "３　その他の場合（入院中の患者以外の患者に限る。） 49点" in lines and "注１　点滴に係る管理に要する費用を含む。" in lines

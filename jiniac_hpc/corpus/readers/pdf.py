@@ -99,9 +99,9 @@ _PAGENO = re.compile(r"^[-－‐–—(（\[［]?\s*(?:[0-9０-９]{1,4}\s*(?:/\
 _SENTENCE_END = tuple("。．.！？!?")
 _ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")
 # a numbered item or heading starts its own line ("８　午前１２時６分", "(4) したがって", "第４　結論",
-# a statute's "八　法第…")
+# a statute's "八　法第…"), and so does a note ("注 10 本白書掲載の…", "注１　入院中の…")
 _ITEM = re.compile(r"^([0-9０-９]{1,3}|[一二三四五六七八九十百]{1,4}|[（(][0-9０-９]{1,3}[）)]|第[0-9０-９一二三四五六七八九十]{1,3}"
-                   r"|[ア-ン]|[（(][ア-ンｱ-ﾝ][）)])[\s\u3000]")     # and "イ　", "(ｳ) ": items in kana
+                   r"|[ア-ン]|[（(][ア-ンｱ-ﾝ][）)]|注\s?[0-9０-９]{0,3})[\s\u3000]")   # "イ　", "(ｳ) "; a note, "注 10 "
 # lines that are complete though they reach the edge: a table of contents' entry (a dot leader, then
 # the page: "２．調査概要 ........ 1", "（２）旅行前支出 ･････ 14", "2-1. … - 3 -") and a table's row
 # of figures ("世帯年収（平均：万円） 614 589 598 604 628")
