@@ -495,3 +495,11 @@ def test_the_same_pdf_reads_the_same_whatever_was_read_before():
         junk.append([bytearray(rng.randint(1, 300)) for _ in range(rng.randint(100, 30000))])
         del junk[0][::2]
     assert len(texts) == 1 and "（平成４年１１月２" in r.text
+
+
+def test_a_line_broken_after_a_decimal_point_goes_on():
+    """A ruling's line that ends "…ヘマトクリット値もそれぞれ１４．" breaks the figure 14.8, not a
+    sentence: a full-width full stop after a figure, with a figure opening the next line, is a decimal
+    point, and the line goes on ("１４．８，１３．９と低下した。")."""
+    (r,) = recs(R / "hanrei_033792_decimal_wrap.pdf")
+    assert "ヘマトクリット値もそれぞれ１４．８，１３．９と低下した。" in r.text

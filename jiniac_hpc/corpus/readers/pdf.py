@@ -32,7 +32,8 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   horizontal lines end, or where a fifth of them end together clearly short of that: pages set to
   two widths, ``_justified_edge``; on a page set in columns of prose, as the 官報 is, its column's right edge,
   ``_prose_columns``; for vertical text, the bottom edge of its tier) and does not end a sentence
-  is joined with the next one (a horizontal line only if it also starts in the left half of the
+  is joined with the next one (and so is one that ends in a decimal point, "１４．", before a figure;
+  a horizontal line only if it also starts in the left half of the
   block: a right-aligned 「以上」 is not prose; and not with a next line that starts a numbered
   item, "８　午前…", "(4)", "第４　", "八　", "イ　", "(ｳ)", or one set in another size: a heading
   before its paragraph, a footnote after a page's last line; nor a table of contents' entry, its
@@ -98,6 +99,8 @@ _PAGENO = re.compile(r"^[-－‐–—(（\[［]?\s*(?:[0-9０-９]{1,4}\s*(?:/\
                      r"\s*[-－‐–—)）\]］]?$")
 _SENTENCE_END = tuple("。．.！？!?")
 _ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")
+_DIGITS = "0123456789０１２３４５６７８９"
+_DECIMAL = re.compile(r"[0-9０-９][.．]$")
 # a numbered item or heading starts its own line ("８　午前１２時６分", "(4) したがって", "第４　結論",
 # a statute's "八　法第…"), and so does a note ("注 10 本白書掲載の…", "注１　入院中の…")
 _ITEM = re.compile(r"^([0-9０-９]{1,3}|[一二三四五六七八九十百]{1,4}|[（(][0-9０-９]{1,3}[）)]|第[0-9０-９一二三四五六七八九十]{1,3}"
@@ -446,7 +449,9 @@ def join_lines(body: list[_Line], unread: Counter, ocr: Optional[Counter] = None
             paragraphs[-1] = prev + ("" if _wide(prev[-1]) or _wide(text[0]) else " ") + text
         else:
             paragraphs.append(text)
-        joining = prose(ln.size) and not text.endswith(_SENTENCE_END) and not _complete(text) \
+        # (a full stop after a figure, a figure opening the next line: a decimal point, "１４．" / "８，")
+        decimal = _DECIMAL.search(text) and i + 1 < len(body) and body[i + 1].text[:1] in _DIGITS
+        joining = prose(ln.size) and (decimal or not text.endswith(_SENTENCE_END)) and not _complete(text) \
             and (full(ln) or _block_full(body, i, far.get(False, near) - near))
         last = ln
     return "\n".join(paragraphs)
