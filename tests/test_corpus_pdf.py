@@ -503,3 +503,14 @@ def test_a_line_broken_after_a_decimal_point_goes_on():
     point, and the line goes on ("１４．８，１３．９と低下した。")."""
     (r,) = recs(R / "hanrei_033792_decimal_wrap.pdf")
     assert "ヘマトクリット値もそれぞれ１４．８，１３．９と低下した。" in r.text
+
+
+def test_a_one_page_decision_whose_few_full_lines_hold_most_of_its_text_is_prose():
+    """A 昭和 decision of one page (FPDF 1.6): three of its sixteen lines reach the edge, fewer than
+    a fifth (the others are 主文, 理由, the date, the court and five judges' names), but they hold most
+    of its text; its wrapped sentence is joined."""
+    (r,) = recs(R / "hanrei_075040_fpdf16_one_page.pdf")
+    assert "弁護人宮林敏雄の上告趣意（後記）は、憲法違反を主張するけれどもその実質は、刑訴四一一条に該当する事由" \
+           "のあることを主張するに帰するのであつて上告適法の理由にならない。また記録を精査しても同四一一条を適用す" \
+           "べきものとは認められない。" in r.text.splitlines()
+    assert "裁判官栗山　茂" in r.text.splitlines()                      # the names stay lines

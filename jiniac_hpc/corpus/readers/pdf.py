@@ -38,7 +38,8 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   "八　", "イ　", "(ｳ)", or a note, "注１　", or one set in another size: a heading
   before its paragraph, a footnote after a page's last line; nor a table of contents' entry, its
   dot leader and page, or a table's row of figures, ``_complete``),
-  across pages too, in documents where at least a fifth of the lines reach that edge and sentences
+  across pages too, in documents where at least a fifth of the lines (or of their characters: a
+  one-page decision's few full lines among its headings and names) reach that edge and sentences
   end at least once every ten lines (justified prose: a poem's long line stays a line), or, failing
   that, where the lines of the line's own size do (a statute's articles, with an appendix of forms
   in another size that hold more lines, all short: ``_prose_sizes``); so is a line
@@ -466,26 +467,31 @@ def _complete(text: str) -> bool:
 
 
 def _prose_sizes(body: list[_Line], full) -> Callable[[float], bool]:
-    """Whether lines set in a size are justified prose, not verse or a list: a fifth of the lines
-    are full and sentences end at least once every ten lines (a ruling's sentences run to five lines
-    and more). The document's lines are taken together, and if they fail, the lines of each size
-    (within a tenth) alone: a statute's articles set in one size pass, though the forms of its
-    appendix (様式), set in another, hold more lines, all of them short."""
-    def passes(lines: int, n_full: int, n_ends: int) -> bool:
-        return 5 * n_full >= lines and 10 * n_ends >= lines
+    """Whether lines set in a size are justified prose, not verse or a list: a fifth of the lines,
+    or of their characters, are in full lines and sentences end at least once every ten lines (a
+    ruling's sentences run to five lines and more; a one-page decision's few full lines hold most of
+    its text, among its headings and signatures). The document's lines are taken together, and if
+    they fail, the lines of each size (within a tenth) alone: a statute's articles set in one size
+    pass, though the forms of its appendix (様式), set in another, hold more lines, all of them short."""
+    def passes(lines: int, chars: int, n_full: int, full_chars: int, n_ends: int) -> bool:
+        return (5 * n_full >= lines or 5 * full_chars >= chars) and 10 * n_ends >= lines
 
-    stats = sorted((ln.size, full(ln), len(_ENDS.findall(ln.text))) for ln in body)
-    if passes(len(stats), sum(x[1] for x in stats), sum(x[2] for x in stats)):
+    stats = sorted((ln.size, full(ln), len(_ENDS.findall(ln.text)), len(ln.text)) for ln in body)
+    if passes(len(stats), sum(x[3] for x in stats), sum(x[1] for x in stats), sum(x[1] * x[3] for x in stats),
+              sum(x[2] for x in stats)):
         return lambda size: True
     sizes = [x[0] for x in stats]
-    fulls, ends = [0], [0]         # running counts over the lines sorted by size
-    for _, f, e in stats:
+    fulls, ends, chars, full_chars = [0], [0], [0], [0]       # running counts over the lines sorted by size
+    for _, f, e, n in stats:
         fulls.append(fulls[-1] + f)
         ends.append(ends[-1] + e)
+        chars.append(chars[-1] + n)
+        full_chars.append(full_chars[-1] + f * n)
     prose = set()
     for size in set(sizes):
         lo, hi = bisect_left(sizes, 0.9 * size), bisect_right(sizes, 1.1 * size)
-        if passes(hi - lo, fulls[hi] - fulls[lo], ends[hi] - ends[lo]):
+        if passes(hi - lo, chars[hi] - chars[lo], fulls[hi] - fulls[lo], full_chars[hi] - full_chars[lo],
+                  ends[hi] - ends[lo]):
             prose.add(size)
     return lambda size: size in prose
 
