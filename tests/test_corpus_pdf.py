@@ -15,7 +15,8 @@ from rapidfuzz.distance import LCSseq
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers import read
-from jiniac_hpc.corpus.readers.pdf import LAPARAMS, _Line, drop_furniture, join_lines, unspace
+from jiniac_hpc.corpus.readers.pdf import LAPARAMS, drop_furniture, join_lines, unspace
+from jiniac_hpc.corpus.readers.pdf_order import Line
 from jiniac_hpc.corpus.readers.pdf_glyphs import FORMS
 from jiniac_hpc.paths import REPO_ROOT
 
@@ -139,7 +140,7 @@ def test_unspace_measured_gaps():
 
 def test_running_heads_and_page_numbers():
     def line(text, top):   # a horizontal line on an A4 page (842 pt high), 12 pt glyphs
-        return _Line(text, False, top, top - 12, 500.0, 12.0, 85.0, 500.0)
+        return Line(text, False, top, top - 12, 500.0, 12.0, 85.0, 500.0)
 
     head = "令和５年（ワ）第１２３号　損害賠償請求事件"
     pages = [([line("判決" if i == 0 else head, 800), line(f"本文{i}。", 600), line(head, 400),
@@ -331,7 +332,7 @@ def test_a_line_in_another_size_does_not_go_on_the_sentence():
     """A heading that reaches the edge, then its paragraph (sizes and edges as measured on a page of
     MLIT's white paper, set by InDesign): the heading had been glued to the paragraph's first words."""
     def line(text, size, left, end):
-        return _Line(text, False, 0.0, 0.0, end, size, left, end)
+        return Line(text, False, 0.0, 0.0, end, size, left, end)
 
     body = [line("国土交通分野における担い手不足等に", 19.8, 243.8, 564.5),
             line("よるサービスの供給制約の現状と課題", 19.8, 243.3, 564.1),
@@ -361,7 +362,7 @@ def test_radicals_and_vertical_forms_are_their_characters():
     (r,) = recs(KANGXI)
     assert "財務省（令和５年３月 31 日時点）" in r.text and not re.search("[\u2f00-\u2fd5]", r.text)
     assert "\u2f49" in extract_text(str(KANGXI))                     # the font's own map says ⽉
-    line = _Line("吾輩は猫である︒名前はまだ無い︒︵仮︶\x00", True, 0.0, 0.0, 0.0, 10.0, 0.0, 10.0)
+    line = Line("吾輩は猫である︒名前はまだ無い︒︵仮︶\x00", True, 0.0, 0.0, 0.0, 10.0, 0.0, 10.0)
     assert join_lines([replace(line, text=line.text.translate(FORMS))], unread := Counter()) == \
         "吾輩は猫である。名前はまだ無い。（仮）" and unread["control_char"] == 1
 
@@ -465,7 +466,7 @@ def test_a_statute_s_items_and_a_table_of_contents_stay_lines():
     """A statute's item "八　法第…" starts its own line like "８　" does; a table of contents' entry
     (a dot leader, then the page) and a table's row of figures reach the edge but do not go on."""
     def line(text, top, end=540.0):
-        return _Line(text, False, top, top - 10.5, end, 10.5, 50.0, end)
+        return Line(text, False, top, top - 10.5, end, 10.5, 50.0, end)
 
     body = [line("第一条　この規則は、次に掲げる届出書を提出する場合に適用するものとし、その届出書は次のとお", 800),
             line("りとする。", 785, 105.0),
