@@ -122,3 +122,24 @@ def test_a_numbered_note_starts_its_own_line():
     # the 告示's notes under an item and its points, "… 49点" / "注１　点滴に係る…"
     lines = recs(RUBY)[0].text.splitlines()
     assert "３　その他の場合（入院中の患者以外の患者に限る。） 49点" in lines and "注１　点滴に係る管理に要する費用を含む。" in lines
+
+
+def test_a_paragraph_set_narrow_beside_a_figure_is_joined():
+    """The white paper sets a paragraph in half the page's width beside its chart (a picture, no
+    text): its lines end together well short of the page's edge and had each stayed a line."""
+    lines = recs(WHITE_PAPER)[0].text.splitlines()
+    assert "2023 年（令和５年）における建設業生産労働者注 4 の年間平均賃金は 432 万円と、全産業労働者の年間平均" \
+           "賃金 508 万円（非正規除く）より低くなっており注 5、今後も必要とされる技能や厳しい労働環境に相応しい、" \
+           "賃金の引上げ（以下、「賃上げ」）に取り組む必要がある。" in lines
+
+
+def test_two_narrow_columns_beside_each_other_are_read_one_after_the_other():
+    """A column (コラム) set in two narrow columns that pdfminer interleaves, with no prose across the
+    page to make them columns of the page: the left block ends short of the page's edge, the lines
+    beside it end together too and end sentences, so it is a column of its own, read after it."""
+    lines = recs(R / "mlit_hakusho_r07_p25_column_beside_trimmed.pdf")[0].text.splitlines()
+    assert "トラックドライバーの担い手不足が深刻化する一方で、近年、多様化するライフスタイルとともに電子商取引" \
+           "（以下、「EC」）が急速に拡大している。2023 年度には、EC 市場が全体で 24.8 兆円規模、物販系分野で" \
+           " 14.6 兆円規模となっている。また、EC の拡大に伴い、宅配便の取扱個数は約 50 億個であった。" in lines
+    assert "2024 年 10 月の宅配便再配達率は約 10.2％で前年同月（約 11.1％）と比べて約 0.9％減、2024 年４月" \
+           "（約10.4％）と比べて約 0.2％減となった。" in lines

@@ -23,8 +23,10 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   (:func:`pdf_glyphs.with_subscripts`);
 - ruby set above a line (一太郎's くう over 腔), which pdfminer makes a line of its own that breaks
   the sentence, is dropped and counted in ``unread['ruby']`` (:func:`pdf_glyphs.without_ruby`);
-- a page set in columns of prose (:func:`pdf_order.prose_columns`) is read column by column where
-  pdfminer gave the columns' lines side by side, left, right, left (:func:`pdf_order.column_order`);
+- a page set in columns of prose (:func:`pdf_order.prose_columns`), or with a block of prose set
+  narrower than the page beside a figure, is read column by column where pdfminer gave the
+  columns' lines side by side, left, right, left (:func:`pdf_order.column_order`), and a line
+  that reaches its column's or block's edge goes on;
 - vertical pages are read tier (段) by tier, columns right to left (:func:`pdf_order.vertical_order`); a
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
   (:func:`pdf_order.horizontal_order`);

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")      # a sentence's end
+_FULL_STOP = re.compile(r"(?<![0-9０-９])[。．]|[！？]")   # a Japanese sentence's end, not "２．" numbering
 
 
 @dataclass
@@ -91,7 +92,8 @@ def prose_columns(lines: list[Line]) -> None:
     right and no more than one line in eight runs over it (a title over the columns may). A
     column counts when it holds five lines or more, ten glyphs wide, that end a sentence at least
     once every ten lines: a list, or a table's cells side by side, is not prose and keeps the
-    document's edges."""
+    document's edges. A page with fewer than two such columns may hold blocks of prose beside a
+    figure (:func:`_beside`), set the same way."""
     horiz = [x for x in lines if not x.vertical]
     if len(horiz) < 10:
         return
@@ -112,16 +114,72 @@ def prose_columns(lines: list[Line]) -> None:
     columns = []
     for lo, hi in zip([-1.0] + gutters, gutters + [max(ends) + 1.0]):
         members = [x for x in horiz if x.left > lo and x.right <= hi + 1.5 * size]
-        if len(members) >= 5 and hi - min(x.left for x in members) >= 10 * size \
-                and 10 * sum(len(ENDS.findall(x.text)) for x in members) >= len(members):
+        if len(members) >= 5 and hi - min(x.left for x in members) >= 10 * size and _is_prose(members):
             columns.append(members)
     if len(columns) < 2:
-        return
+        columns = _beside(horiz, groups, size)
     for members in columns:
         ends, lefts = sorted(x.end for x in members), sorted(x.left for x in members)
         edges = (lefts[int(0.1 * (len(lefts) - 1))], ends[int(0.9 * (len(ends) - 1))])
         for x in members:
             x.column = edges
+
+
+def _is_prose(members: list[Line]) -> bool:
+    return 10 * sum(len(ENDS.findall(x.text)) for x in members) >= len(members)
+
+
+def _beside(horiz: list[Line], groups: list[list[float]], size: float) -> list[list[Line]]:
+    """Blocks of prose set narrower than the page beside a figure or side notes (a white paper's
+    paragraph beside its chart, a manual's text beside a box of references): four lines or more,
+    one above the other, ten glyphs wide or more from one left edge, that end within a quarter glyph
+    of one place five glyphs or more short of where the page's longest lines end, with no line
+    running over that place between the first and the last of them (the figure is often a picture,
+    no text). The block is those lines and the one under them (a paragraph's short last line) that
+    start at that left edge, if they end sentences (a "。" at least once every ten lines: a table
+    of contents' "２．" is no sentence). Prose beside the block, three lines or more of it ending
+    together, is a column of its own, read after it (pdfminer may interleave the two); if there are
+    long lines beside it that are not such a column, or four to its left, the block is left as it is."""
+    blocks = []
+    far = max(x.end for x in horiz)
+    for g in (g for g in groups if len(g) >= 4):
+        e = g[len(g) // 2]
+        at = sorted((x for x in horiz if abs(x.end - e) <= 0.25 * size and e - x.left >= 10 * size),
+                    key=lambda x: -x.top)
+        for run in (r for r in _stretches(at) if len(r) >= 4):
+            left = min(x.left for x in run)
+            band = [x for x in horiz if run[-1].bottom - 1.5 * size < x.top and x.bottom < run[0].top]
+            members = [x for x in band if left - size <= x.left < e and x.right <= e + 1.5 * size]
+            if e >= far - 5 * size or any(x.left < e - size and x.right > e + size for x in band) \
+                    or not _sentences(members) or _long(x for x in band if x.right < left - size) >= 4:
+                continue    # (text to its left: a column beside, found from that column's own lines)
+            beside = [x for x in band if x.left > e]
+            edge = max((x.end for x in beside), default=0.0)
+            if sum(abs(x.end - edge) <= 0.5 * size for x in beside) >= 3 and _sentences(beside):
+                blocks += [members, beside]
+            elif _long(beside) < 2:   # (else: text beside, its order unsure)
+                blocks.append(members)
+    return blocks
+
+
+def _long(lines) -> int:
+    """How many of the lines are ten glyphs long or more."""
+    return sum(x.end - x.left >= 10 * x.size for x in lines)
+
+
+def _stretches(lines: list[Line]) -> list[list[Line]]:
+    """Lines (top to bottom) cut where one is more than a line's spacing below the one before."""
+    runs: list[list[Line]] = []
+    for x in lines:
+        if runs and runs[-1][-1].bottom - x.top <= 1.5 * x.size:
+            runs[-1].append(x)
+        else:
+            runs.append([x])
+    return runs
+
+
+def _sentences(lines: list[Line]) -> bool:
+    return 10 * sum(len(_FULL_STOP.findall(x.text)) for x in lines) >= len(lines)
 
 
 def column_order(lines: list[Line]) -> list[Line]:
