@@ -15,7 +15,8 @@ from rapidfuzz.distance import LCSseq
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers import read
-from jiniac_hpc.corpus.readers.pdf import LAPARAMS, _Line, drop_furniture, join_lines, unspace
+from jiniac_hpc.corpus.readers.pdf import LAPARAMS, drop_furniture, join_lines, unspace
+from jiniac_hpc.corpus.readers.pdf_order import Line
 from jiniac_hpc.corpus.readers.pdf_glyphs import FORMS
 from jiniac_hpc.paths import REPO_ROOT
 
@@ -139,11 +140,11 @@ def test_unspace_measured_gaps():
 
 def test_running_heads_and_page_numbers():
     def line(text, top):   # a horizontal line on an A4 page (842 pt high), 12 pt glyphs
-        return _Line(text, False, top, top - 12, 500.0, 12.0, 85.0, 500.0)
+        return Line(text, False, top, top - 12, 500.0, 12.0, 85.0, 500.0)
 
     head = "令和５年（ワ）第１２３号　損害賠償請求事件"
     pages = [([line("判決" if i == 0 else head, 800), line(f"本文{i}。", 600), line(head, 400),
-               line(f"- {i + 1} -", 40)], 842.0) for i in range(4)]
+               line(f"- {i + 1} -", 40)], 595.0, 842.0) for i in range(4)]
     unread = Counter()
     kept = [x.text for x in drop_furniture(pages, unread)]
     # the head repeats in the top band on 3 of 4 pages: dropped there, kept mid-page; every page number goes
@@ -151,7 +152,7 @@ def test_running_heads_and_page_numbers():
     assert unread["page_furniture"] == 3 * len(head.replace("\u3000", "")) + 4 * 3
     # a note under a table that every page repeats (気象庁's GRIB2 manual) is a sentence, not furniture
     note = "（注）値が「ｍｉｓｓｉｎｇ」の場合、そのデータは全ビット１の値をとる。"
-    pages = [([line(f"本文{i}。", 600), line(note, 60)], 842.0) for i in range(4)]
+    pages = [([line(f"本文{i}。", 600), line(note, 60)], 595.0, 842.0) for i in range(4)]
     assert [x.text for x in drop_furniture(pages, Counter())] == [t for i in range(4) for t in (f"本文{i}。", note)]
 
 
@@ -314,18 +315,24 @@ def test_lines_wrapped_in_columns_of_prose_are_joined():
     assert any("送検され、行政処分を受け、又は行政指導（行政機関から公表されたものに限る。）を受けた者にあっては、" in x
                for x in lines)
     assert lines.count("２\u3000競争参加資格") == 2          # a heading stays a line
+    # pdfminer gave the foot of one column, then the head of the next notice beside it: read in column order
+    assert "暴力団が実質的に経営を支配する者又はこれに準ずる者でないこと。" in lines
     assert r.unread["private_use_glyph"] > 100             # the item numbers (1), (2) are the font's own codes
-    # nothing lost on the way: the library's own text, less those codes, and no page furniture here
+    # nothing lost on the way: the library's own text, less those codes and the running head that
+    # each page prints down its left margin ("官報", "令和７年７月３日木曜日", "(号外政府調達第１２２号)",
+    # its figures in the font's own codes too), counted as page furniture
     raw = re.sub(r"\s", "", extract_text(str(KANPO), laparams=LAParams(**LAPARAMS)))
-    assert "page_furniture" not in r.unread and r.unread["private_use_glyph"] == len(re.findall("[\ue000-\uf8ff]", raw))
-    assert Counter(re.sub(r"\s", "", r.text)) == Counter(re.sub("[\ue000-\uf8ff]", "", raw))
+    head = "官報令和年月日木曜日(号外政府調達第号)"
+    assert r.unread["page_furniture"] == 2 * (len(head) + 6)
+    assert r.unread["private_use_glyph"] == len(re.findall("[\ue000-\uf8ff]", raw)) - 2 * 6
+    assert Counter(re.sub(r"\s", "", r.text)) + Counter(head * 2) == Counter(re.sub("[\ue000-\uf8ff]", "", raw))
 
 
 def test_a_line_in_another_size_does_not_go_on_the_sentence():
     """A heading that reaches the edge, then its paragraph (sizes and edges as measured on a page of
     MLIT's white paper, set by InDesign): the heading had been glued to the paragraph's first words."""
     def line(text, size, left, end):
-        return _Line(text, False, 0.0, 0.0, end, size, left, end)
+        return Line(text, False, 0.0, 0.0, end, size, left, end)
 
     body = [line("国土交通分野における担い手不足等に", 19.8, 243.8, 564.5),
             line("よるサービスの供給制約の現状と課題", 19.8, 243.3, 564.1),
@@ -355,7 +362,7 @@ def test_radicals_and_vertical_forms_are_their_characters():
     (r,) = recs(KANGXI)
     assert "財務省（令和５年３月 31 日時点）" in r.text and not re.search("[\u2f00-\u2fd5]", r.text)
     assert "\u2f49" in extract_text(str(KANGXI))                     # the font's own map says ⽉
-    line = _Line("吾輩は猫である︒名前はまだ無い︒︵仮︶\x00", True, 0.0, 0.0, 0.0, 10.0, 0.0, 10.0)
+    line = Line("吾輩は猫である︒名前はまだ無い︒︵仮︶\x00", True, 0.0, 0.0, 0.0, 10.0, 0.0, 10.0)
     assert join_lines([replace(line, text=line.text.translate(FORMS))], unread := Counter()) == \
         "吾輩は猫である。名前はまだ無い。（仮）" and unread["control_char"] == 1
 
@@ -459,7 +466,7 @@ def test_a_statute_s_items_and_a_table_of_contents_stay_lines():
     """A statute's item "八　法第…" starts its own line like "８　" does; a table of contents' entry
     (a dot leader, then the page) and a table's row of figures reach the edge but do not go on."""
     def line(text, top, end=540.0):
-        return _Line(text, False, top, top - 10.5, end, 10.5, 50.0, end)
+        return Line(text, False, top, top - 10.5, end, 10.5, 50.0, end)
 
     body = [line("第一条　この規則は、次に掲げる届出書を提出する場合に適用するものとし、その届出書は次のとお", 800),
             line("りとする。", 785, 105.0),
@@ -489,3 +496,22 @@ def test_the_same_pdf_reads_the_same_whatever_was_read_before():
         junk.append([bytearray(rng.randint(1, 300)) for _ in range(rng.randint(100, 30000))])
         del junk[0][::2]
     assert len(texts) == 1 and "（平成４年１１月２" in r.text
+
+
+def test_a_line_broken_after_a_decimal_point_goes_on():
+    """A ruling's line that ends "…ヘマトクリット値もそれぞれ１４．" breaks the figure 14.8, not a
+    sentence: a full-width full stop after a figure, with a figure opening the next line, is a decimal
+    point, and the line goes on ("１４．８，１３．９と低下した。")."""
+    (r,) = recs(R / "hanrei_033792_decimal_wrap.pdf")
+    assert "ヘマトクリット値もそれぞれ１４．８，１３．９と低下した。" in r.text
+
+
+def test_a_one_page_decision_whose_few_full_lines_hold_most_of_its_text_is_prose():
+    """A 昭和 decision of one page (FPDF 1.6): three of its sixteen lines reach the edge, fewer than
+    a fifth (the others are 主文, 理由, the date, the court and five judges' names), but they hold most
+    of its text; its wrapped sentence is joined."""
+    (r,) = recs(R / "hanrei_075040_fpdf16_one_page.pdf")
+    assert "弁護人宮林敏雄の上告趣意（後記）は、憲法違反を主張するけれどもその実質は、刑訴四一一条に該当する事由" \
+           "のあることを主張するに帰するのであつて上告適法の理由にならない。また記録を精査しても同四一一条を適用す" \
+           "べきものとは認められない。" in r.text.splitlines()
+    assert "裁判官栗山　茂" in r.text.splitlines()                      # the names stay lines

@@ -8,9 +8,11 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
 
 - page furniture is dropped and counted in ``unread['page_furniture']``: margin line numbers (a
   number, a multiple of 5, outside the text block's left/right edge, as court rulings print every
-  five lines), page numbers (a number alone, possibly dashed or bracketed, in the top or bottom tenth
-  of the page) and running headers/footers (a line in those bands that repeats, digits aside, on at
-  least half of the pages, and on two or more; not a sentence ending in 。);
+  five lines), page numbers (a number alone, possibly dashed or bracketed, or a small roman one, in
+  the top or bottom tenth of the page) with what stands on one line with them there (LaTeX's head:
+  the page number, then the chapter's or section's title) and running headers/footers (a line in those bands, or wholly in the left or right
+  tenth of the page, as a white paper's chapter title down its outer margin, that repeats, digits
+  aside, on at least half of the pages, and on two or more; not a sentence ending in 。);
 - gaps between two Japanese (wide) characters are measured: in letter-spaced lines
   (``裁 判 長 裁 判 官　山 田 太 郎``, a date ``２ ０ ２ ４ 年 ７ 月``: mostly one-character words) the
   letters of a field are joined and a gap clearly wider than its neighbour (a field break) becomes
@@ -19,26 +21,36 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
 - a small glyph that pdfminer put at a line's end or on a line of its own (a party's subscript,
   "Ｙ₁", drawn after its line) goes back after the glyph it follows in the line that holds it
   (:func:`pdf_glyphs.with_subscripts`);
-- vertical pages are read tier (段) by tier, columns right to left (``_vertical_order``); a
+- ruby set above a line (一太郎's くう over 腔), which pdfminer makes a line of its own that breaks
+  the sentence, is dropped and counted in ``unread['ruby']`` (:func:`pdf_glyphs.without_ruby`);
+- a page set in columns of prose (:func:`pdf_order.prose_columns`), or with a block of prose set
+  narrower than the page beside a figure, is read column by column where pdfminer gave the
+  columns' lines side by side, left, right, left (:func:`pdf_order.column_order`), and a line
+  that reaches its column's or block's edge goes on;
+- vertical pages are read tier (段) by tier, columns right to left (:func:`pdf_order.vertical_order`); a
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
-  (``_horizontal_order``);
+  (:func:`pdf_order.horizontal_order`);
 - a line that reaches the text block's far edge (the right edge where nine in ten of the document's
   horizontal lines end, or where a fifth of them end together clearly short of that: pages set to
-  two widths, ``_justified_edge``; on a page set in columns of prose, as the 官報 is, its column's right edge,
-  ``_prose_columns``; for vertical text, the bottom edge of its tier) and does not end a sentence
-  is joined with the next one (a horizontal line only if it also starts in the left half of the
-  block: a right-aligned 「以上」 is not prose; and not with a next line that starts a numbered
-  item, "８　午前…", "(4)", "第４　", "八　", "イ　", "(ｳ)", or one set in another size: a heading
+  two widths, ``_justified_edge``; on a page set in columns of prose, as the 官報 is, its column's
+  right edge; for vertical text, the bottom edge of its tier) and does not end a sentence
+  is joined with the next one (so is one that ends in a decimal point, "１４．", before a figure; a
+  horizontal line only if it also starts in the left half of the block: a right-aligned 「以上」 is
+  not prose; and not with a next line that starts a numbered item, "８　午前…", "(4)", "第４　",
+  "八　", "イ　", "(ｳ)", or a note, "注１　", or one set in another size: a heading
   before its paragraph, a footnote after a page's last line; nor a table of contents' entry, its
   dot leader and page, or a table's row of figures, ``_complete``),
-  across pages too, in documents where at least a fifth of the lines reach that edge and sentences
+  across pages too, in documents where at least a fifth of the lines (or of their characters: a
+  one-page decision's few full lines among its headings and names) reach that edge and sentences
   end at least once every ten lines (justified prose: a poem's long line stays a line), or, failing
   that, where the lines of the line's own size do (a statute's articles, with an appendix of forms
   in another size that hold more lines, all short: ``_prose_sizes``); so is a line
   that reaches the right edge of an indented block narrower than the body (a ruling's 主文), where
   another line of the block ends too and the item goes on to end a sentence (``_block_full``);
-- glyphs without a Unicode mapping (``(cid:N)``, or U+FFFD where the font's ToUnicode map says
-  so) are dropped and counted in ``unread['unmapped_glyph']``, private-use code points (a font's
+- a glyph its font's ToUnicode map leaves out is read from the font's character collection where its
+  CID names a character (a CID-keyed Adobe-Japan1 font: an InDesign white paper's footnotes,
+  :class:`pdf_glyphs.Aggregator`); glyphs without a Unicode mapping even so (``(cid:N)``, or U+FFFD
+  where the font's ToUnicode map says so) are dropped and counted in ``unread['unmapped_glyph']``, private-use code points (a font's
   own numbering: ESP Ghostscript writes a ruling's "(1)" as U+E001) in
   ``unread['private_use_glyph']``; a document that is mostly the two is rejected;
 - text inside figures is read as page text (FPDF 1.7 draws each page of a ruling as one form
@@ -68,7 +80,6 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
@@ -79,42 +90,33 @@ from pdfminer.pdfpage import PDFPage
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, archive_member, open_binary
 from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, Aggregator, hidden_glyphs, text_lines,
-                                                  visible, with_subscripts)
+                                                  visible, with_subscripts, without_ruby)
+from jiniac_hpc.corpus.readers.pdf_order import (ENDS, Line, column_order, horizontal_order, prose_columns,
+                                                 vertical_order)
 
 # char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines.
 # all_texts: text inside figures is laid out too (FPDF 1.7 draws each page as one form XObject)
 LAPARAMS = dict(detect_vertical=True, char_margin=12.0, all_texts=True)
 BAND = 0.1                   # top/bottom share of the page where page numbers and running heads live
-_PAGENO = re.compile(r"^[-－‐–—(（\[［]?\s*[0-9０-９]{1,4}\s*(?:/\s*[0-9]{1,4})?\s*[-－‐–—)）\]］]?$")
+# a page number: "12", "- 3 -", "（4）", "5 / 20", and the front matter's roman "iv" (LaTeX's)
+_PAGENO = re.compile(r"^[-－‐–—(（\[［]?\s*(?:[0-9０-９]{1,4}\s*(?:/\s*[0-9]{1,4})?|(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3}))"
+                     r"\s*[-－‐–—)）\]］]?$")
 _SENTENCE_END = tuple("。．.！？!?")
-_ENDS = re.compile(r"[。．！？]|[.!?](?:\s|$)")
+_DIGITS = "0123456789０１２３４５６７８９"
+_DECIMAL = re.compile(r"[0-9０-９][.．]$")
 # a numbered item or heading starts its own line ("８　午前１２時６分", "(4) したがって", "第４　結論",
-# a statute's "八　法第…")
+# a statute's "八　法第…"), and so does a note ("注 10 本白書掲載の…", "注１　入院中の…")
 _ITEM = re.compile(r"^([0-9０-９]{1,3}|[一二三四五六七八九十百]{1,4}|[（(][0-9０-９]{1,3}[）)]|第[0-9０-９一二三四五六七八九十]{1,3}"
-                   r"|[ア-ン]|[（(][ア-ンｱ-ﾝ][）)])[\s\u3000]")     # and "イ　", "(ｳ) ": items in kana
+                   r"|[ア-ン]|[（(][ア-ンｱ-ﾝ][）)]|注\s?[0-9０-９]{0,3})[\s\u3000]")   # "イ　", "(ｳ) "; a note, "注 10 "
 # lines that are complete though they reach the edge: a table of contents' entry (a dot leader, then
 # the page: "２．調査概要 ........ 1", "（２）旅行前支出 ･････ 14", "2-1. … - 3 -") and a table's row
 # of figures ("世帯年収（平均：万円） 614 589 598 604 628")
-_TOC_ENTRY = re.compile(r"[.．･・…‥]{4,}\s*[-－]?\s*[0-9０-９ivxIVX]{1,4}\s*[-－]?\s*$")
+_LEADER = ".．･・…‥"
+_TOC_ENTRY = re.compile(rf"[{_LEADER}]{{4,}}\s*[-－]?\s*[0-9０-９ivxIVX]{{1,4}}\s*[-－]?\s*$")
 _FIGURE = re.compile(r"^[-+−▲△(（]?[0-9０-９][0-9０-９,，.．]*[%％)）]?$|^[…―－-]$")
 # glyphs that carry no character, dropped and counted (reason), the line stripped after (strip)
 _NO_CHARACTER = ((CID, "unmapped_glyph", False), (PUA, "private_use_glyph", True), (CONTROL, "control_char", True))
 _KANA_KANJI = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
-
-
-@dataclass
-class _Line:
-    text: str
-    vertical: bool
-    top: float               # bbox y1 (pdf y grows upwards)
-    bottom: float            # bbox y0
-    end: float               # x1 of the last glyph (horizontal) or y0 of the last glyph (vertical)
-    size: float              # glyph size across the line
-    left: float              # x0 and x1 of the glyphs
-    right: float
-    edge: Optional[float] = None   # vertical text: the bottom edge of this line's tier (段)
-    column: Optional[tuple[float, float]] = None   # a prose column's left and right edges (multi-column page)
-    ocr: bool = False        # most of its glyphs are a scan's OCR layer (pdf_glyphs.hidden_glyphs)
 
 
 def _wide(c: str) -> bool:
@@ -144,11 +146,11 @@ def unspace(words: list[str], gaps: list[float]) -> str:
     return "".join(out)
 
 
-def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, float]] = None) -> list[_Line]:
+def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, float]] = None) -> list[Line]:
     """The page's text lines in pdfminer's reading order, margin line numbers taken out (counted as
     ``page_furniture``), glyphs off the page or drawn twice taken out (:func:`visible`)."""
     hidden = hidden_glyphs(page)
-    placed = with_subscripts(visible(text_lines(page), box, unread))
+    placed = without_ruby(with_subscripts(visible(text_lines(page), box, unread)), unread)
     body = [c for ln, items in placed if not isinstance(ln, LTTextLineVertical)
             for c in items if isinstance(c, LTChar) and not c.get_text().isspace() and not c.get_text().isdigit()]
     left = min((c.x0 for c in body), default=0.0)
@@ -163,7 +165,11 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
                 j = i
                 while j < len(items) and isinstance(items[j], LTChar) and items[j].get_text() in "0123456789":
                     j += 1
+                # (not the page a table of contents' dot leader points to, "…・・・ 10"; a ruling's
+                # sentence that ends in "．" before its line number is no leader)
+                before = "".join(c.get_text() for c in items[:i] if not c.get_text().isspace())[-3:]
                 if j > i and j - i <= 3 and int("".join(c.get_text() for c in items[i:j])) % 5 == 0 \
+                        and not (len(before) == 3 and all(c in _LEADER for c in before)) \
                         and all(c.x1 <= left + 0.5 or c.x0 >= right - 0.5 for c in items[i:j]):
                     keep[i:j] = [False] * (j - i)
                     dropped += j - i
@@ -195,131 +201,50 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
             words.pop()
             gaps.pop()
         half = size / 2 if stacked else 0.0
-        out.append(_Line(unspace(words, gaps).translate(FORMS), vertical, ln.y1, ln.y0,
+        out.append(Line(unspace(words, gaps).translate(FORMS), vertical, ln.y1, ln.y0,
                          last.y0 if vertical else last.x1, size,
                          min(c.x0 for c in glyphs) - half, max(c.x1 for c in glyphs) + half,
                          ocr=2 * sum(id(c) in hidden for c in glyphs) > len(glyphs)))
     if sum(len(x.text) for x in out if x.vertical) > sum(len(x.text) for x in out if not x.vertical):
-        out = _vertical_order(out)
+        out = vertical_order(out)
     elif any(x.vertical for x in out):
-        out = _horizontal_order(out)
+        out = horizontal_order(out)
     unread["page_furniture"] += dropped
     return out
-
-
-def _horizontal_order(lines: list[_Line]) -> list[_Line]:
-    """A horizontal page on which pdfminer took a glyph or two for a vertical line (the 掲 of
-    掲示板タイトル): that box upsets pdfminer's box order, which then puts the page's end before
-    its top. The glyphs go back to the start of the line they sit before, and a page of one column
-    is read top to bottom (a page of several keeps pdfminer's order, which follows its columns)."""
-    horiz = [replace(x) for x in lines if not x.vertical]
-    for v in (x for x in lines if x.vertical):
-        host = None
-        if len(v.text.strip()) <= 2:
-            host = next((h for h in horiz if -0.5 * v.size <= h.left - v.right < 1.5 * v.size
-                         and abs(h.bottom - v.end) < 0.6 * v.size), None)
-        if host:
-            gap = "\u3000" if host.left - v.right > 0.5 * v.size else ""     # "１　登録番号", "掲示板"
-            host.text, host.left = v.text.strip() + gap + host.text, v.left
-        else:
-            horiz.append(replace(v, vertical=False, bottom=v.end))
-    columns = any(min(a.top, b.top) - max(a.bottom, b.bottom) > 0.5 * min(a.size, b.size)
-                  and (a.right < b.left or b.right < a.left) for i, a in enumerate(horiz) for b in horiz[i + 1:])
-    return horiz if columns else sorted(horiz, key=lambda x: -x.top)
-
-
-def _vertical_order(lines: list[_Line]) -> list[_Line]:
-    """Reading order of a vertical page: tiers (段) top to bottom, columns right to left in each,
-    then the horizontal lines. pdfminer orders text boxes, which interleaves tiers; and it may take
-    the first glyph of a column for a one-glyph horizontal line, which is glued back here."""
-    cols = [replace(x, vertical=True, end=x.bottom) if not x.vertical and len(x.text) == 1 else x
-            for x in lines]
-    rest = [x for x in cols if not x.vertical]
-    merged: list[_Line] = []
-    for ln in sorted((x for x in cols if x.vertical), key=lambda x: -x.top):
-        host = next((m for m in merged if min(m.right, ln.right) - max(m.left, ln.left) > 0.5 * ln.size
-                     and -0.5 * ln.size <= m.bottom - ln.top < ln.size), None)
-        if host:
-            host.text += ln.text
-            host.bottom, host.end = ln.bottom, ln.end
-        else:
-            merged.append(replace(ln))
-    tiers: list[list[_Line]] = []
-    bottom = 0.0
-    for ln in sorted(merged, key=lambda x: -x.top):
-        if tiers and ln.top > bottom:     # starts above the current tier's lowest point: same tier
-            tiers[-1].append(ln)
-            bottom = min(bottom, ln.bottom)
-        else:
-            tiers.append([ln])
-            bottom = ln.bottom
-    for tier in (t for t in tiers if len(t) >= 3):   # where the tier's long (full) lines end
-        ends = sorted(x.end for x in tier)
-        for x in tier:
-            x.edge = ends[int(0.1 * (len(ends) - 1))]
-    return [x for tier in tiers for x in sorted(tier, key=lambda x: -x.right)] + rest
-
-
-def _prose_columns(lines: list[_Line]) -> None:
-    """Sets ``column`` on the horizontal lines of a page set in columns of prose (a 官報 page has
-    four, a paper two): their far edge is where their own column ends, not the page's.
-
-    A column's right edge is where a tenth of the page's lines (five at least) end within a
-    quarter glyph of each other, as justified lines do; it is a gutter when lines start to its
-    right and no more than one line in eight runs over it (a title over the columns may). A
-    column counts when it holds five lines or more, ten glyphs wide, that end a sentence at least
-    once every ten lines: a list, or a table's cells side by side, is not prose and keeps the
-    document's edges."""
-    horiz = [x for x in lines if not x.vertical]
-    if len(horiz) < 10:
-        return
-    size = sorted(x.size for x in horiz)[len(horiz) // 2]
-    ends = sorted(x.end for x in horiz)
-    groups: list[list[float]] = []
-    for e in ends:
-        if groups and e - groups[-1][0] <= 0.25 * size:
-            groups[-1].append(e)
-        else:
-            groups.append([e])
-    gutters = []
-    for g in groups:
-        e = g[len(g) // 2]
-        if len(g) >= max(5, len(horiz) / 10) and any(x.left > e for x in horiz) \
-                and 8 * sum(1 for x in horiz if x.left < e - size and x.right > e + size) <= len(horiz):
-            gutters.append(e)
-    columns = []
-    for lo, hi in zip([-1.0] + gutters, gutters + [max(ends) + 1.0]):
-        members = [x for x in horiz if x.left > lo and x.right <= hi + 1.5 * size]
-        if len(members) >= 5 and hi - min(x.left for x in members) >= 10 * size \
-                and 10 * sum(len(_ENDS.findall(x.text)) for x in members) >= len(members):
-            columns.append(members)
-    if len(columns) < 2:
-        return
-    for members in columns:
-        ends, lefts = sorted(x.end for x in members), sorted(x.left for x in members)
-        edges = (lefts[int(0.1 * (len(lefts) - 1))], ends[int(0.9 * (len(ends) - 1))])
-        for x in members:
-            x.column = edges
 
 
 def _furniture_key(text: str) -> str:
     return re.sub(r"[0-9０-９]+", "#", re.sub(r"\s", "", text))
 
 
-def drop_furniture(pages: list[tuple[list[_Line], float]], unread: Counter) -> list[_Line]:
-    """The lines of all pages, less page numbers and running headers/footers (counted in ``unread``)."""
-    def in_band(ln: _Line, height: float) -> bool:
+def drop_furniture(pages: list[tuple[list[Line], float, float]], unread: Counter) -> list[Line]:
+    """The lines of all pages (each with the page's width and height), less page numbers and running
+    headers, footers and side labels (counted in ``unread``)."""
+    def in_band(ln: Line, height: float) -> bool:
         return ln.bottom <= BAND * height or ln.top >= (1 - BAND) * height
 
+    def in_margin(ln: Line, width: float) -> bool:    # wholly in the left or right tenth: a side label
+        return ln.right <= BAND * width or ln.left >= (1 - BAND) * width
+
+    def edge(ln: Line, width: float, height: float) -> bool:
+        return in_band(ln, height) or in_margin(ln, width)
+
     # a sentence (ending in 。) is text even when a page repeats it at its foot, as a table's note
-    seen = Counter(k for lines, h in pages for k in {_furniture_key(ln.text) for ln in lines
-                                                      if in_band(ln, h) and not ln.text.rstrip().endswith("。")})
+    seen = Counter(k for lines, w, h in pages for k in {_furniture_key(ln.text) for ln in lines
+                                                         if edge(ln, w, h) and not ln.text.rstrip().endswith("。")})
     running = {k for k, n in seen.items() if k and n >= 2 and 2 * n >= len(pages)}
     body = []
-    for lines, height in pages:
+    for lines, width, height in pages:
+        # (a page number counts in the top and bottom bands only: a figure in the margin is not one)
+        numbers = [ln for ln in lines if in_band(ln, height) and _PAGENO.match(ln.text.strip())]
+
+        def beside_number(ln: Line) -> bool:     # a head set on one line with the page number (LaTeX's)
+            return in_band(ln, height) and any(n.bottom <= (ln.top + ln.bottom) / 2 <= n.top for n in numbers)
+
         for ln in lines:
-            if in_band(ln, height) and (_PAGENO.match(ln.text.strip()) or _furniture_key(ln.text) in running):
-                unread["page_furniture"] += len(re.sub(r"\s", "", ln.text))
+            if beside_number(ln) or (edge(ln, width, height) and _furniture_key(ln.text) in running):
+                # (a glyph without a Unicode mapping, "(cid:2)", is one glyph: a page number so drawn)
+                unread["page_furniture"] += len(re.sub(r"\s", "", CID.sub("#", ln.text)))
             else:
                 body.append(ln)
     return body
@@ -330,11 +255,12 @@ def pdf_text(path: Path) -> tuple[str, Counter, Counter]:
     scan's OCR layer (``ocr_layer_pages``, ``ocr_layer_chars``). Raises on unreadable PDFs."""
     unread: Counter = Counter()
     ocr: Counter = Counter()
-    pages = []   # (lines, page height)
+    pages = []   # (lines, page width, page height)
     for page, box in _pages(path):
         lines = _page_lines(page, unread, box)
-        _prose_columns(lines)
-        pages.append((lines, page.height))
+        prose_columns(lines)
+        lines = column_order(lines)
+        pages.append((lines, page.width, page.height))
         ocr["ocr_layer_pages"] += any(x.ocr for x in lines)
     return join_lines(drop_furniture(pages, unread), unread, ocr), unread, ocr
 
@@ -354,7 +280,7 @@ def _pages(path: Path) -> Iterator[tuple[LTPage, Optional[tuple[float, float, fl
             yield device.get_result(), box
 
 
-def join_lines(body: list[_Line], unread: Counter, ocr: Optional[Counter] = None) -> str:
+def join_lines(body: list[Line], unread: Counter, ocr: Optional[Counter] = None) -> str:
     """The document text from its lines in reading order: a line broken at the block's (or its
     column's) edge goes on with the next one, see the module docstring; unmapped and private-use
     glyphs are dropped and counted in ``unread``, the characters an OCR layer's lines put in the
@@ -370,7 +296,7 @@ def join_lines(body: list[_Line], unread: Counter, ocr: Optional[Counter] = None
     lefts = sorted(ln.left for ln in body if not ln.vertical)
     near = lefts[int(0.1 * (len(lefts) - 1))] if lefts else 0.0     # the block's left edge
 
-    def full(ln: _Line) -> bool:
+    def full(ln: Line) -> bool:
         if ln.vertical:
             return ln.end <= (-far[True] if ln.edge is None else ln.edge) + 1.5 * ln.size
         # a prose line spans the block (or its column): a short right-aligned line (以上, a date, a
@@ -398,7 +324,9 @@ def join_lines(body: list[_Line], unread: Counter, ocr: Optional[Counter] = None
             paragraphs[-1] = prev + ("" if _wide(prev[-1]) or _wide(text[0]) else " ") + text
         else:
             paragraphs.append(text)
-        joining = prose(ln.size) and not text.endswith(_SENTENCE_END) and not _complete(text) \
+        # (a full stop after a figure, a figure opening the next line: a decimal point, "１４．" / "８，")
+        decimal = _DECIMAL.search(text) and i + 1 < len(body) and body[i + 1].text[:1] in _DIGITS
+        joining = prose(ln.size) and (decimal or not text.endswith(_SENTENCE_END)) and not _complete(text) \
             and (full(ln) or _block_full(body, i, far.get(False, near) - near))
         last = ln
     return "\n".join(paragraphs)
@@ -412,32 +340,37 @@ def _complete(text: str) -> bool:
     return bool(_TOC_ENTRY.search(text)) or (figures >= 3 and 3 * figures >= 2 * len(words))
 
 
-def _prose_sizes(body: list[_Line], full) -> Callable[[float], bool]:
-    """Whether lines set in a size are justified prose, not verse or a list: a fifth of the lines
-    are full and sentences end at least once every ten lines (a ruling's sentences run to five lines
-    and more). The document's lines are taken together, and if they fail, the lines of each size
-    (within a tenth) alone: a statute's articles set in one size pass, though the forms of its
-    appendix (様式), set in another, hold more lines, all of them short."""
-    def passes(lines: int, n_full: int, n_ends: int) -> bool:
-        return 5 * n_full >= lines and 10 * n_ends >= lines
+def _prose_sizes(body: list[Line], full) -> Callable[[float], bool]:
+    """Whether lines set in a size are justified prose, not verse or a list: a fifth of the lines,
+    or of their characters, are in full lines and sentences end at least once every ten lines (a
+    ruling's sentences run to five lines and more; a one-page decision's few full lines hold most of
+    its text, among its headings and signatures). The document's lines are taken together, and if
+    they fail, the lines of each size (within a tenth) alone: a statute's articles set in one size
+    pass, though the forms of its appendix (様式), set in another, hold more lines, all of them short."""
+    def passes(lines: int, chars: int, n_full: int, full_chars: int, n_ends: int) -> bool:
+        return (5 * n_full >= lines or 5 * full_chars >= chars) and 10 * n_ends >= lines
 
-    stats = sorted((ln.size, full(ln), len(_ENDS.findall(ln.text))) for ln in body)
-    if passes(len(stats), sum(x[1] for x in stats), sum(x[2] for x in stats)):
+    stats = sorted((ln.size, full(ln), len(ENDS.findall(ln.text)), len(ln.text)) for ln in body)
+    if passes(len(stats), sum(x[3] for x in stats), sum(x[1] for x in stats), sum(x[1] * x[3] for x in stats),
+              sum(x[2] for x in stats)):
         return lambda size: True
     sizes = [x[0] for x in stats]
-    fulls, ends = [0], [0]         # running counts over the lines sorted by size
-    for _, f, e in stats:
+    fulls, ends, chars, full_chars = [0], [0], [0], [0]       # running counts over the lines sorted by size
+    for _, f, e, n in stats:
         fulls.append(fulls[-1] + f)
         ends.append(ends[-1] + e)
+        chars.append(chars[-1] + n)
+        full_chars.append(full_chars[-1] + f * n)
     prose = set()
     for size in set(sizes):
         lo, hi = bisect_left(sizes, 0.9 * size), bisect_right(sizes, 1.1 * size)
-        if passes(hi - lo, fulls[hi] - fulls[lo], ends[hi] - ends[lo]):
+        if passes(hi - lo, chars[hi] - chars[lo], fulls[hi] - fulls[lo], full_chars[hi] - full_chars[lo],
+                  ends[hi] - ends[lo]):
             prose.add(size)
     return lambda size: size in prose
 
 
-def _justified_edge(lines: list[_Line], p90: float) -> Optional[float]:
+def _justified_edge(lines: list[Line], p90: float) -> Optional[float]:
     """The right edge where a fifth or more of the solid-set lines end within half a glyph of each
     other, if that lies more than a glyph and a half short of ``p90``, where nine in ten lines end:
     a document whose pages are set to two widths (a patent office's guideline: most pages end at
@@ -456,7 +389,7 @@ def _justified_edge(lines: list[_Line], p90: float) -> Optional[float]:
     return edge if 5 * count >= len(lines) and edge < p90 - 1.5 * size else None
 
 
-def _block_full(body: list[_Line], i: int, width: float) -> bool:
+def _block_full(body: list[Line], i: int, width: float) -> bool:
     """A horizontal line that reaches the right edge of an indented block narrower than the body
     (a ruling's 主文: "２　前項の部分につき，本件を福岡高等裁判所に差し戻" / "す。").
 
@@ -471,7 +404,7 @@ def _block_full(body: list[_Line], i: int, width: float) -> bool:
     if ln.vertical or ln.end - ln.left < 0.5 * width or ln.end - ln.left > 1.1 * ln.size * len(ln.text):
         return False
 
-    def in_block(x: _Line) -> bool:
+    def in_block(x: Line) -> bool:
         return not x.vertical and abs(x.left - ln.left) <= 3 * ln.size
 
     block = [x for x in body[max(0, i - 3):i + 4] if x is not ln and in_block(x)]

@@ -6,8 +6,10 @@
   every box included;
 - ``visible``: glyphs off the page or drawn twice taken out, and counted;
 - ``Aggregator`` and ``hidden_glyphs``: the glyphs of an OCR layer, the text a scanned page carries
-  that its reader does not see;
+  that its reader does not see; ``Aggregator`` also reads a glyph its font's ToUnicode map leaves out
+  from the font's character collection (Adobe-Japan1 …), where its CID names the character;
 - ``with_subscripts``: a small glyph drawn after its line put back where it sits;
+- ``without_ruby``: ruby set above a line taken out, and counted;
 - ``FORMS``: characters fonts give in a form the text does not mean (Kangxi radicals, vertical
   presentation forms), and ``CID``/``PUA``/``CONTROL``: glyphs with no character.
 """
@@ -19,7 +21,9 @@ from collections import Counter
 from typing import Optional
 
 from pdfminer import layout as _layout
+from pdfminer.cmapdb import CMapDB
 from pdfminer.converter import PDFPageAggregator
+from pdfminer.pdffont import PDFCIDFont
 from pdfminer.layout import LTChar, LTFigure, LTImage, LTPage, LTTextContainer, LTTextLine, LTTextLineVertical
 
 # a glyph pdfminer cannot map: "(cid:N)" with no ToUnicode entry, U+FFFD where the font's ToUnicode
@@ -117,6 +121,33 @@ def with_subscripts(lines: list[LTTextLine]) -> list[tuple[LTTextLine, list]]:
     return placed        # a line left without glyphs is skipped by _page_lines like any empty line
 
 
+_KANA = re.compile("[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe]+")
+
+
+def without_ruby(placed: list[tuple[LTTextLine, list]], unread: Counter) -> list[tuple[LTTextLine, list]]:
+    """The lines less those that are ruby, counted in ``unread['ruby']``: a horizontal line of kana
+    alone, set at most six tenths the size of the line it sits on, its foot within a third of its
+    own size of that line's top and within that line's width (一太郎 sets くう over 腔 this way;
+    pdfminer makes such a reading a line of its own, between the line and the one before). A
+    reading is a reading aid, not text, as the Aozora readers treat theirs."""
+    def sizes(items: list) -> list[float]:
+        return [c.size for c in items if isinstance(c, LTChar) and not c.get_text().isspace()]
+
+    horizontal = [(ln, items, sizes(items)) for ln, items in placed
+                  if not isinstance(ln, LTTextLineVertical) and sizes(items)]
+    ruby = set()
+    for ln, items, sz in horizontal:
+        text = "".join(c.get_text() for c in items if isinstance(c, LTChar)).replace(" ", "")
+        if not _KANA.fullmatch(text):
+            continue
+        rs = max(sz)
+        if any(h is not ln and sorted(hs)[len(hs) // 2] * 0.6 >= rs and abs(ln.y0 - h.y1) <= rs / 3
+               and h.x0 - rs <= ln.x0 and ln.x1 <= h.x1 + rs for h, _, hs in horizontal):
+            ruby.add(id(ln))
+            unread["ruby"] += len(sz)
+    return [(ln, items) for ln, items in placed if id(ln) not in ruby]
+
+
 def visible(lines: list[LTTextLine], box: Optional[tuple[float, float, float, float]],
              unread: Counter) -> list[LTTextLine]:
     """The lines with what a reader of the page does not see taken out of them, and counted: a glyph
@@ -143,11 +174,21 @@ def visible(lines: list[LTTextLine], box: Optional[tuple[float, float, float, fl
     return lines
 
 
+# character collections whose CIDs name characters (pdfminer ships their CID-to-Unicode maps)
+_COLLECTIONS = ("Adobe-Japan1", "Adobe-GB1", "Adobe-CNS1", "Adobe-Korea1")
+
+
 class Aggregator(PDFPageAggregator):
     """pdfminer's page aggregator, noting on each glyph what its layout forgets: ``invisible``, the
     glyph is drawn in text render mode 3 (neither filled nor stroked, as ocrmypdf, Tesseract and
     Acrobat write the text they recognised on a scan), and on glyphs and images alike ``order``,
-    their place in the drawing order (a glyph drawn before an image that covers it is not seen)."""
+    their place in the drawing order (a glyph drawn before an image that covers it is not seen).
+
+    A glyph of a CID-keyed font that its ToUnicode map leaves out (InDesign's maps miss the glyphs of
+    a white paper's footnotes and captions) is read from the font's character collection, as the PDF
+    standard reads a font without such a map (ISO 32000 9.10.2): a CID of Adobe-Japan1 names one
+    character. Only for fonts whose glyphs are looked up by CID (CFF or not embedded): in an embedded
+    TrueType font the CID is a glyph index, whatever collection the font claims."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -161,6 +202,14 @@ class Aggregator(PDFPageAggregator):
         adv = super().render_char(*args)
         self._mark(self.cur_item._objs[-1]).invisible = self._mode == 3
         return adv
+
+    def handle_undefined_char(self, font, cid: int) -> str:
+        if isinstance(font, PDFCIDFont) and font.cidcoding in _COLLECTIONS and "FontFile2" not in font.descriptor:
+            try:
+                return CMapDB.get_unicode_map(font.cidcoding, font.vertical).get_unichr(cid)
+            except (KeyError, CMapDB.CMapNotFound):
+                pass
+        return super().handle_undefined_char(font, cid)
 
     def render_image(self, name, stream) -> None:
         super().render_image(name, stream)
