@@ -39,6 +39,10 @@ class JasterConfig:
                                         "inside data_dir). Where one is named, the shots are llm-jp-eval's: the "
                                         "train file shuffled with random.seed(42), its first 90% kept, the first "
                                         "num_fewshots taken; every validation sample is scored.")
+    prepared_dir: Optional[str] = field(None, doc="llm-jp-eval's prepared folder evaluation/<split> (from its "
+                                        "preprocess_dataset.py): <task>.json gives the samples, instruction and "
+                                        "output_length, ../train/<task>.json the shots (its first num_fewshots "
+                                        "samples). Replaces data_dir, files and train_files.")
     num_fewshots: int = field(4, doc="k: few-shot examples in every prompt (llm-jp-eval's default is 4).")
     fewshot_pool: int = field(32, doc="Tasks without a train file: validation samples held out as the few-shot "
                                       "pool (never scored). The pool is the first groups (a JSQuAD group is an "
@@ -63,6 +67,8 @@ class JasterConfig:
                 check(t in JGLUE_TASKS, key, f"unknown task {t!r}; known: {list(JGLUE_TASKS)}")
         check(all(v >= 1 for v in self.max_new_tokens.values()), "max_new_tokens", "every limit must be >= 1")
         check(self.num_fewshots >= 0, "num_fewshots", "must be >= 0")
+        check(not (self.prepared_dir and (self.files or self.train_files)), "prepared_dir",
+              "names llm-jp-eval's prepared files; leave files and train_files empty")
         check(self.fewshot_pool >= self.num_fewshots, "fewshot_pool", "must be >= num_fewshots")
         check(self.limit is None or self.limit >= 1, "limit", "must be >= 1 or null")
         for cat, metrics in self.categories.items():

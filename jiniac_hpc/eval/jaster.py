@@ -7,7 +7,9 @@ swallow-llm/swallow-evaluation commit 78de0dba5324f9539b824cc1a4f08b9c4b8c181d:
 ``llm-jp-eval/src/llm_jp_eval/datasets/{jcommonsenseqa,jnli,jsquad,jsts}.py`` (instruction
 texts word for word, output_length 1/3/25/3, the ``Sample`` inputs and outputs; JSQuAD's gold is
 the first answer) and ``utils.py`` ``get_evaluation_prompt`` (the prompt without a custom
-template)::
+template). The prompts equal those its own code builds, byte for byte
+(``tests/test_eval_prepared.py``). Its builders download JGLUE v1.1; the default files here are
+v1.3, whose JNLI validation golds differ in 29 labels (README)::
 
     <header>\\n\\n### 指示:\\n<instruction>
     \\n\\n### 入力:\\n<shot input>\\n\\n### 応答:\\n<shot output>      (per shot)
@@ -27,6 +29,11 @@ an article, else one sample), the groups permuted with ``seed``, and the first g
 k shots are the first sample of each of its first k groups, so no two shots share an article.
 How many validation items the pool removed is printed and stored under ``fewshots``. Zero-shot
 (``num_fewshots: 0``) holds nothing out.
+
+llm-jp-eval's own prepared files (``jaster.prepared_dir``, its ``evaluation/<split>`` folder) are
+read instead where named (:mod:`jiniac_hpc.eval.prepared`): the samples, instruction and
+output_length come from ``<task>.json``, the shots are the first k samples of
+``../train/<task>.json``, as its evaluator does.
 """
 from __future__ import annotations
 
@@ -40,6 +47,7 @@ from typing import Callable, Optional
 from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.eval import metrics as M
+from jiniac_hpc.eval import prepared
 from jiniac_hpc.eval.config import JasterConfig
 from jiniac_hpc.paths import jglue_dir, resolve_path
 from jiniac_hpc.tokenizer.inputs import jsquad_articles
@@ -127,11 +135,24 @@ LOADERS: dict[str, Callable[[Path], list[Sample]]] = {
 }
 
 
+def _from_prepared(task: str, p: prepared.Prepared) -> list[Sample]:
+    return [Sample(f"{task}-{i}", inp, out, f"{task}-{i}") for i, (inp, out) in enumerate(p.samples)]
+
+
+def load_samples(task: str, path: Path) -> list[Sample]:
+    """A task's samples from a JGLUE file, or from an llm-jp-eval prepared file (ids ``<task>-<index>``)."""
+    if prepared.is_prepared(path):
+        return _from_prepared(task, prepared.read(path, task))
+    return LOADERS[task](path)
+
+
 def _base(cfg: JasterConfig) -> Path:
     return resolve_path(cfg.data_dir) if cfg.data_dir else jglue_dir()
 
 
 def data_path(cfg: JasterConfig, task: str) -> Path:
+    if cfg.prepared_dir:
+        return prepared.task_file(resolve_path(cfg.prepared_dir), task)
     return _base(cfg) / cfg.file_of(task)
 
 
@@ -145,6 +166,16 @@ def train_path(cfg: JasterConfig, task: str) -> Optional[Path]:
 
 def check_inputs(cfg: JasterConfig) -> None:
     """Login-node check: every task's file exists (the error names the config key)."""
+    if cfg.prepared_dir:
+        for t in cfg.tasks:
+            p = data_path(cfg, t)
+            if not p.is_file():
+                raise ConfigError(f"jaster.prepared_dir: {p} does not exist")
+            prepared.read(p, t)
+            tp = prepared.train_file(p.parent, t)
+            if cfg.num_fewshots and not tp.is_file():
+                raise ConfigError(f"jaster.prepared_dir: {tp} (the few-shots of {t}) does not exist")
+        return
     for t in cfg.tasks:
         p = data_path(cfg, t)
         if not p.is_file():
@@ -194,6 +225,14 @@ def split(task: str, samples: list[Sample], cfg: JasterConfig, seed: int) -> tup
     tp = train_path(cfg, task)
     if cfg.num_fewshots == 0:
         shots, scored, info = [], samples, {"source": "none (zero-shot)", "pool_removed": 0}
+    elif cfg.prepared_dir:
+        tp = prepared.train_file(data_path(cfg, task).parent, task)
+        if not tp.is_file():
+            raise ConfigError(f"jaster.prepared_dir: {tp} (the few-shots of {task}) does not exist")
+        pool = _from_prepared(task, prepared.read(tp, task))
+        if len(pool) < cfg.num_fewshots:
+            raise ConfigError(f"{tp}: {len(pool)} samples, num_fewshots is {cfg.num_fewshots}")
+        shots, scored, info = pool[:cfg.num_fewshots], samples, {"source": str(tp), "pool_removed": 0}
     elif tp is not None:
         shots = train_shots(LOADERS[task](tp), cfg.num_fewshots, f"jaster.train_files.{task} ({tp})")
         scored, info = samples, {"source": str(tp), "pool_removed": 0}
@@ -209,8 +248,9 @@ def split(task: str, samples: list[Sample], cfg: JasterConfig, seed: int) -> tup
     return shots, scored, info
 
 
-def build_prompt(task: str, shots: list[Sample], sample: Sample) -> str:
-    text = f"{HEADER}\n\n### 指示:\n{INSTRUCTIONS[task]}"
+def build_prompt(task: str, shots: list[Sample], sample: Sample, instruction: Optional[str] = None) -> str:
+    """llm-jp-eval's prompt; ``instruction`` replaces the task's own (a prepared file's)."""
+    text = f"{HEADER}\n\n### 指示:\n{INSTRUCTIONS[task] if instruction is None else instruction}"
     for s in shots:
         text += f"\n\n### 入力:\n{s.input}\n\n### 応答:\n{s.output}"
     return text + f"\n\n### 入力:\n{sample.input}\n\n### 応答:\n"
@@ -257,12 +297,19 @@ def run(cfg: JasterConfig, generator, seed: int) -> tuple[list[dict], dict]:
     per_task: dict[str, dict[str, float]] = {}
     fewshots: dict[str, dict] = {}
     for task in cfg.tasks:
-        samples = LOADERS[task](data_path(cfg, task))
+        path = data_path(cfg, task)
+        instruction, max_new = None, cfg.max_new(task)
+        if cfg.prepared_dir:
+            prep = prepared.read(path, task)
+            samples, instruction = _from_prepared(task, prep), prep.instruction
+            max_new = cfg.max_new_tokens.get(task, prep.output_length)      # output_length, as llm-jp-eval
+        else:
+            samples = LOADERS[task](path)
         shots, scored, fewshots[task] = split(task, samples, cfg, seed)
         if not scored:
             raise ConfigError(f"jaster.fewshot_pool: {task} has {len(samples)} samples, all held out for few-shot")
-        prompts = [build_prompt(task, shots, s) for s in scored]
-        raw = generator.generate(prompts, cfg.max_new(task), as_pipeline=True)
+        prompts = [build_prompt(task, shots, s, instruction) for s in scored]
+        raw = generator.generate(prompts, max_new, as_pipeline=True)
         cut = list(getattr(generator, "last_truncated", None) or [False] * len(raw))
         preds = [M.postprocess(r) for r in raw]
         golds = [M.normalize(s.output) for s in scored]

@@ -4,7 +4,8 @@
     python -m jiniac_hpc.eval.rescore PREDICTIONS --gold jnli=jnli-v1.3-valid.json [--out rescored.json]
 
 ``--gold`` (repeatable) is a JGLUE file whose name starts with its task (``jnli-v1.3-valid.json``),
-``TASK=FILE`` for any other name, or a folder holding the default JGLUE file names. Every
+``TASK=FILE`` for any other name (also an llm-jp-eval prepared ``<task>.json``, ids
+``<task>-<index>``), or a folder holding the default JGLUE file names. Every
 prediction line needs ``task``, ``id`` and ``raw`` (the generation; ``prediction`` is used when
 there is no ``raw``); its gold is taken from the gold file by id, whatever the line says. The
 metrics are :func:`jiniac_hpc.eval.jaster.rescore`'s, so a run's own predictions.jsonl gives back
@@ -68,7 +69,7 @@ def rescore_file(predictions: Path, gold_specs: Sequence[str],
                  categories: Optional[dict[str, list[str]]] = None) -> dict:
     """{'predictions', 'gold', 'jaster'}; prints what the gold files hold that was not predicted."""
     files = gold_files(gold_specs)
-    golds = {t: {s.id: s.output for s in jaster.LOADERS[t](p)} for t, p in files.items()}
+    golds = {t: {s.id: s.output for s in jaster.load_samples(t, p)} for t, p in files.items()}
     records, seen = [], set()
     for n, r in read_predictions(predictions):
         task, sid = r["task"], str(r["id"])
