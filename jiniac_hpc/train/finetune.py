@@ -155,7 +155,7 @@ def finetune(run, kind: str, cfg, model, tok, train_ds, eval_ds, *, extra_args: 
         per_device_train_batch_size=t.micro_batch_size, gradient_accumulation_steps=t.grad_accum,
         num_train_epochs=t.epochs, max_steps=t.max_steps, learning_rate=t.lr, lr_scheduler_type=t.lr_scheduler,
         warmup_steps=t.warmup_ratio, weight_decay=t.weight_decay, max_grad_norm=t.max_grad_norm,
-        gradient_checkpointing=t.gradient_checkpointing, logging_steps=t.logging_steps, logging_first_step=True,
+        activation_checkpointing=t.gradient_checkpointing, logging_steps=t.logging_steps, logging_first_step=True,
         eval_steps=(t.eval_steps or t.save_steps) if eval_ds is not None else None, seed=t.seed, data_seed=t.seed,
         **(extra_args or {}))
     trainer = run.trainer(
