@@ -162,3 +162,12 @@ def test_model_list_naming_a_model_without_judgments_is_an_error():
     assert ok.exit_code == 0 and "Qwen__Qwen2-7B-Instruct" in ok.output
     res = CliRunner().invoke(cli, ["eval", "mtbench-table", str(path), "--model-list", "Qwen2-7B-Instruct"])
     assert res.exit_code != 0 and "no judgments of ['Qwen2-7B-Instruct']" in res.output
+
+
+def test_windows_line_endings_read_the_same(tmp_path):
+    """jp-stable's text-mode append writes CRLF on Windows; the table is the same as from the LF file."""
+    src = SHISA / "shisa-bad-7b-v1__1turn.jsonl"
+    crlf = tmp_path / src.name
+    crlf.write_bytes(src.read_bytes().replace(b"\n", b"\r\n"))
+    assert table(load_judgments(crlf)) == table(load_judgments(src))
+    assert _show_result([crlf]) == _show_result([src])
