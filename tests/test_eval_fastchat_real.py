@@ -171,3 +171,45 @@ def test_windows_line_endings_read_the_same(tmp_path):
     crlf.write_bytes(src.read_bytes().replace(b"\n", b"\r\n"))
     assert table(load_judgments(crlf)) == table(load_judgments(src))
     assert _show_result([crlf]) == _show_result([src])
+
+
+class _Replay:
+    """A judge answering each request with the judgment GPT-4 recorded for that very user_prompt."""
+
+    name = "gpt-4"
+
+    def __init__(self, recorded: list[dict]):
+        self.by_prompt = {j["user_prompt"]: j["judgment"] for j in recorded}
+        self.asks = 0
+
+    def complete(self, messages, temperature):
+        self.asks += 1
+        return self.by_prompt[messages[1]["content"]]
+
+
+def test_judging_both_turns_of_real_answers_gives_show_results_numbers(tmp_path):
+    """Our grading phase with turns [1, 2] on ELYZA's real answers, the judge replaying GPT-4's recorded
+    judgments: one ask per (question, turn), and AVG, first- and second-turn means equal show_result's
+    on the recorded file."""
+    from jiniac_hpc.eval.config import JudgeConfig, MTBenchConfig
+    from jiniac_hpc.eval.mtbench import judge_answers, summarize
+    from jiniac_hpc.fileio import write_jsonl
+
+    recorded_file = ELYZA / "model_judgment" / "gpt-4_single.jsonl"
+    questions = load_questions(ELYZA / "question.jsonl")
+    model = "ELYZA-japanese-Llama-2-7b-fast-instruct"
+    answers = {a["question_id"]: a["choices"][0]["turns"] for a in _lines(ELYZA / "model_answer" / f"{model}.jsonl")}
+    out = tmp_path / "mtbench"
+    write_jsonl(out / "answers.jsonl", [{"question_id": q["question_id"], "category": q["category"], "model": model,
+                                         "turns": answers[q["question_id"]]} for q in questions])
+    cfg = MTBenchConfig(questions=str(ELYZA / "question.jsonl"),
+                        references=str(ELYZA / "reference_answer" / "gpt-4.jsonl"),
+                        judge=JudgeConfig(prompts=[str(ELYZA / "judge_prompts.jsonl")], turns=[1, 2]))
+    judge = _Replay(_lines(recorded_file))
+    judge_answers(cfg, judge, out, questions)
+    assert judge.asks == 6
+    s = summarize(out, questions, [1, 2])
+    expect = _show_result([recorded_file])[model]
+    assert (s["AVG"], s["turns"]["1"], s["turns"]["2"]) == pytest.approx(
+        (expect["average"], expect["turn1"], expect["turn2"]), rel=1e-12)
+    assert table(load_judgments(out / "judgments.jsonl"))[model]["average"] == pytest.approx(expect["average"])
