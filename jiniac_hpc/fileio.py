@@ -117,40 +117,52 @@ def atomic_dir(path: Union[str, Path]) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def open_text(path: Union[str, Path], errors: str = "strict") -> io.TextIOBase:
-    """Open a text file for reading as UTF-8, decompressing ``.zst`` on the fly."""
+def open_bytes(path: Union[str, Path]) -> IO[bytes]:
+    """Open a file for reading as bytes, decompressing ``.zst`` on the fly."""
     path = Path(path)
     if path.suffix == ".zst":
         import zstandard
 
-        raw = zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
-        return io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", errors=errors)
-    return open(path, encoding="utf-8", errors=errors)
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True))
+    return open(path, "rb")
+
+
+def open_text(path: Union[str, Path], errors: str = "strict") -> io.TextIOBase:
+    """Open a text file for reading as UTF-8, decompressing ``.zst`` on the fly."""
+    return io.TextIOWrapper(open_bytes(path), encoding="utf-8", errors=errors)
 
 
 def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Optional[str] = None,
                torn_tail: bool = False, keep_bad: bool = False, errors: str = "strict") -> Iterator[Any]:
     """The JSON objects of a JSON Lines file (``.zst`` or plain), skipping blank lines.
 
-    ``numbered=True`` yields ``(line_number, object)``. A line that is not JSON, or with
-    ``text_key`` not an object with a string under that key, raises :class:`JsonlError`
-    naming ``file:line``; ``keep_bad=True`` yields that error in its place and reads on (a
-    reader that reports every bad line). ``torn_tail=True`` (append-only logs) drops a bad
-    *last* line: the append a killed job did not finish. ``errors`` is the UTF-8 decoder's.
+    ``numbered=True`` yields ``(line_number, object)``. A line that is not JSON (or, with
+    ``errors="strict"``, not UTF-8), or with ``text_key`` not an object with a string under
+    that key, raises :class:`JsonlError` naming ``file:line``; ``keep_bad=True`` yields that
+    error in its place and reads on (a reader that reports every bad line). ``torn_tail=True``
+    (append-only logs) drops a bad *last* line: the append a killed job did not finish (cut in
+    the middle of a character, too). ``errors`` is the UTF-8 decoder's.
     """
-    with open_text(path, errors) as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+    # Bytes line by line, each decoded alone: a line that is not UTF-8 (a cp932 file, say) is
+    # named by its number, which a text reader decoding a chunk ahead cannot tell.
+    with open_bytes(path) as fh:
+        for n, raw in enumerate(fh, 1):
+            bad = obj = None
             try:
+                line = raw.decode("utf-8", errors)
+                if not line.strip():
+                    continue
                 obj = json.loads(line)
+            except UnicodeDecodeError as e:
+                bad = f"not UTF-8 ({e.reason} at byte {e.start + 1} of the line): save the file as UTF-8"
             except json.JSONDecodeError as e:
+                bad = f"invalid JSON ({e.msg}: column {e.colno})"
+            if bad is not None:
                 if torn_tail and not any(rest.strip() for rest in fh):
                     return
-                obj = JsonlError(path, n, f"invalid JSON ({e.msg}: column {e.colno})")
-            else:
-                if text_key is not None and not (isinstance(obj, dict) and isinstance(obj.get(text_key), str)):
-                    obj = JsonlError(path, n, f"expected an object with a string {text_key!r}")
+                obj = JsonlError(path, n, bad)
+            elif text_key is not None and not (isinstance(obj, dict) and isinstance(obj.get(text_key), str)):
+                obj = JsonlError(path, n, f"expected an object with a string {text_key!r}")
             if isinstance(obj, JsonlError) and not keep_bad:
                 raise obj
             yield (n, obj) if numbered else obj

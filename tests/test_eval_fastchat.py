@@ -196,7 +196,7 @@ def test_table_both_turns_and_bad_lines(tmp_path):
             {"model": "a", "turn": 2, "score": None}, {"model": "b", "turn": 1, "score": 6}]
     t = table(rows)
     assert t["a"] == {"turn1": 8.0, "turn2": 4.0, "average": 6.0, "n": {"turn1": 1, "turn2": 1, "average": 2},
-                      "n_unparsable": 1}
+                      "left_out": {"turn1": 0, "turn2": 1, "average": 1}, "n_unparsable": 1}
     assert "########## Average ##########" in format_table(t)
     bad = tmp_path / "j.jsonl"
     bad.write_text('{"model": "a", "turn": 1, "score": 8}\n{"model": "a", "turn": 1}\n')

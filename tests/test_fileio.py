@@ -114,3 +114,28 @@ def test_torn_tail_and_text_key(tmp_path):
     docs.write_text('{"text": "a"}\n{"text": 5}\n', encoding="utf-8")
     with pytest.raises(fileio.JsonlError, match=r"docs\.jsonl:2: expected an object with a string 'text'"):
         list(fileio.read_jsonl(docs, text_key="text"))
+
+
+def test_lines_that_are_not_utf8_are_named(tmp_path):
+    """A real Japanese answer line (FastChat's ELYZA answers, tests/assets/eval/fastchat_real): written
+    as cp932 in the middle of a file, cut in the middle of a character as the last line of a log."""
+    from jiniac_hpc.paths import REPO_ROOT
+
+    real = REPO_ROOT / "tests/assets/eval/fastchat_real/lmsys_japanese_elyza/question.jsonl"
+    lines = real.read_bytes().splitlines(keepends=True)
+    text = lines[1].decode("utf-8")
+    assert not text.isascii()
+    mixed = tmp_path / "mixed.jsonl.zst"                       # 3000 good lines first: past a decode chunk
+    mixed.write_bytes(zstandard.ZstdCompressor().compress(lines[0] * 3000 + text.encode("cp932") + lines[2]))
+    with pytest.raises(fileio.JsonlError, match=r"mixed\.jsonl\.zst:3001: not UTF-8 \(invalid start byte"):
+        list(fileio.read_jsonl(mixed))
+    kept = list(fileio.read_jsonl(mixed, numbered=True, keep_bad=True))
+    assert len(kept) == 3002 and isinstance(kept[3000][1], fileio.JsonlError)
+    assert kept[3001] == (3002, json.loads(lines[2]))                # read on past it
+    assert list(fileio.read_jsonl(mixed, errors="replace"))[3000]["turns"]
+    log = tmp_path / "answers.jsonl"
+    cut = lines[1][:lines[1].index("。".encode()) + 1]                 # killed mid-append, mid-character
+    log.write_bytes(lines[0] + cut)
+    assert list(fileio.read_jsonl(log, torn_tail=True)) == [json.loads(lines[0])]
+    with pytest.raises(fileio.JsonlError, match=r"answers\.jsonl:2: not UTF-8 \(unexpected end of data"):
+        list(fileio.read_jsonl(log))

@@ -11,7 +11,11 @@ is -1, then per model the mean score of the first turn, of the second turn, and 
 file has second-turn judgments. The input is FastChat's ``model_judgment/<judge>_single.jsonl``,
 jp-stable's per-model folder of ``<model>__<turn>turn.jsonl`` files (what its
 ``play_a_match_single`` writes), or our ``judgments.jsonl`` (an unparsable rating there is
-``null``, left out like -1). We also count the left-out judgments per model.
+``null``, left out like -1). We also count the left-out judgments of each model in each section,
+and show a model that has judgments there but no rating (show_result drops it without a word).
+Every line counts, as in show_result, a question judged twice too. An empty file, a line that is
+not UTF-8 JSON or lacks model/score/turn, and a ``--model-list`` model without judgments are one
+error line naming the file and line (or the model).
 """
 from __future__ import annotations
 
@@ -23,46 +27,67 @@ from typing import Optional, Sequence
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.eval.mtbench_data import jsonl_lines
 
-UNPARSABLE = (-1, None)   # FastChat's failed rating, and ours
+UNPARSABLE = (-1, None)   # FastChat's failed rating (and failed API call, judgment "$ERROR$"), and ours
+SECTIONS = (("First turn", "turn1"), ("Second turn", "turn2"), ("Average", "average"))
 
 
 def load_judgments(path: Path) -> list[dict]:
-    """The judgment lines of a file, or of every ``*.jsonl`` in a folder (sorted); errors name file and line."""
+    """The judgment lines of a file, or of every ``*.jsonl`` in a folder (sorted); errors name file and line.
+
+    Every line counts, repeated (question, model, turn) lines too: show_result reads them all
+    (a judged-again model's file holds both rounds). No judgment at all is an error, as it is
+    for show_result, not an empty table."""
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
     if not files or not files[0].is_file():
         raise ConfigError(f"{path}: no judgments file (a FastChat *_single.jsonl, or a folder of *.jsonl)")
     out = []
     for f in files:
         for n, j in jsonl_lines(f, "judgments"):
+            if not isinstance(j, dict):
+                raise ConfigError(f"{f}:{n}: a judgment is a JSON object, this line is a {type(j).__name__}")
             missing = [k for k in ("model", "score", "turn") if k not in j]
             if missing:
                 raise ConfigError(f"{f}:{n}: judgment lacks {missing} (a single-answer judgment has model, "
                                   f"score, turn; pairwise files are not supported)")
-            if j["score"] not in UNPARSABLE and not isinstance(j["score"], (int, float)):
+            if j["score"] not in UNPARSABLE and (isinstance(j["score"], bool) or
+                                                 not isinstance(j["score"], (int, float))):
                 raise ConfigError(f"{f}:{n}: score {j['score']!r} is not a number")
+            if isinstance(j["turn"], bool) or not isinstance(j["turn"], int):
+                raise ConfigError(f"{f}:{n}: turn {j['turn']!r} is not a turn number (1 or 2)")
             out.append(j)
+    if not out:
+        raise ConfigError(f"{path}: no judgment lines in {', '.join(str(f) for f in files)}")
     return out
 
 
 def table(judgments: Sequence[dict], models: Optional[Sequence[str]] = None) -> dict[str, dict]:
     """model -> {"turn1", "turn2", "average": mean score or None, "n": {same keys: rated judgments},
-    "n_unparsable": left-out judgments}."""
+    "left_out": {same keys: judgments without a rating}, "n_unparsable": left out in all}.
+
+    A model whose judgments all lack a rating (every API call failed, say) keeps its row, with
+    no score; show_result has no row for it. ``models`` naming a model without judgments is an
+    error, not a row that is silently missing."""
     rows: dict[str, dict] = {}
     for j in judgments:
         if models is not None and j["model"] not in models:
             continue
-        r = rows.setdefault(j["model"], {"scores": {1: [], 2: []}, "n_unparsable": 0})
+        r = rows.setdefault(j["model"], {"scores": {1: [], 2: []}, "left_out": {1: 0, 2: 0}})
         if j["score"] in UNPARSABLE:
-            r["n_unparsable"] += 1
+            r["left_out"][j["turn"]] = r["left_out"].get(j["turn"], 0) + 1
         else:
-            r["scores"].setdefault(int(j["turn"]), []).append(float(j["score"]))
+            r["scores"].setdefault(j["turn"], []).append(float(j["score"]))
+    absent = [m for m in models or () if m not in rows]
+    if absent:
+        raise ConfigError(f"--model-list: no judgments of {absent} (the judgments have "
+                          f"{sorted({j['model'] for j in judgments})})")
     out = {}
     for model, r in rows.items():
-        by_turn = r["scores"]
+        by_turn, lo = r["scores"], r["left_out"]
         every = [s for v in by_turn.values() for s in v]
         out[model] = {"turn1": _mean(by_turn[1]), "turn2": _mean(by_turn[2]), "average": _mean(every),
                       "n": {"turn1": len(by_turn[1]), "turn2": len(by_turn[2]), "average": len(every)},
-                      "n_unparsable": r["n_unparsable"]}
+                      "left_out": {"turn1": lo[1], "turn2": lo[2], "average": sum(lo.values())},
+                      "n_unparsable": sum(lo.values())}
     return out
 
 
@@ -71,15 +96,16 @@ def _mean(v: list[float]) -> Optional[float]:
 
 
 def format_table(t: dict[str, dict]) -> str:
-    """The sections show_result prints (first turn; with second-turn judgments also second turn and average)."""
-    sections = [("First turn", "turn1")]
-    if any(r["turn2"] is not None for r in t.values()):
-        sections += [("Second turn", "turn2"), ("Average", "average")]
+    """The sections show_result prints (first turn; with second-turn judgments also second turn and
+    average), best first; a model with judgments in a section but no rating there shows ``-``."""
+    sections = SECTIONS if any(r["n"]["turn2"] or r["left_out"]["turn2"] for r in t.values()) else SECTIONS[:1]
     lines = []
     for title, key in sections:
         rated = sorted(((m, r) for m, r in t.items() if r[key] is not None), key=lambda mr: -mr[1][key])
+        unrated = [(m, r) for m, r in t.items() if r[key] is None and r["left_out"][key]]
         lines += ["", f"########## {title} ##########", f"{'model':48s} {'score':>9s} {'n':>5s} {'unparsable':>10s}"]
-        lines += [f"{m:48s} {r[key]:9.6f} {r['n'][key]:5d} {r['n_unparsable']:10d}" for m, r in rated]
+        lines += [f"{m:48s} {r[key]:9.6f} {r['n'][key]:5d} {r['left_out'][key]:10d}" for m, r in rated]
+        lines += [f"{m:48s} {'-':>9s} {0:5d} {r['left_out'][key]:10d}" for m, r in unrated]
     return "\n".join(lines).lstrip("\n")
 
 
