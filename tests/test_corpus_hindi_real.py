@@ -2,10 +2,11 @@
 
     PYTHONPATH=$PWD .venv/bin/python -m pytest tests/test_corpus_hindi_real.py -q
 
-The sample (tests/assets/corpus/real/xquad_hi_trimmed.json, see SOURCES.md) holds precomposed
+The XQuAD sample (tests/assets/corpus/real/xquad_hi_trimmed.json, see SOURCES.md) holds precomposed
 nukta letters (U+0958-U+095F, which NFKC splits into letter + U+093C), a vulgar fraction
 ("8 ½ इंच", which NFKC writes 1⁄2), Latin ("मार्क II"), ZERO WIDTH SPACE and a BOM inside the
-text. The source is configured as jiniac-phase1's ``hindi`` source (its character allowlist).
+text; the Rigveda sample (1.1.1-3 with their udatta/anudatta accents) is the Sanskrit a Hindi text
+quotes. The source is configured as jiniac-phase1's ``hindi`` source (its character allowlist).
 """
 import json
 import unicodedata
@@ -15,7 +16,7 @@ import regex
 
 from jiniac_hpc.config import from_dict, load_recipe, to_dict
 from jiniac_hpc.corpus.config import CorpusConfig
-from jiniac_hpc.corpus.filters import clean, clean_counts
+from jiniac_hpc.corpus.filters import class_counts, clean, clean_counts
 from jiniac_hpc.corpus.stage import run_inline
 
 SAMPLE = Path(__file__).parent / "assets/corpus/real/xquad_hi_trimmed.json"
@@ -64,3 +65,21 @@ def test_stage_report_names_every_removed_character(tmp_path):
     assert removed["cleanup_control"] == 3 and removed["cleanup_char_allowlist"] == 2
     assert removed["cleanup_nfkc"] < 0 and "cleanup" not in removed
     assert r["chars_in"] == r["chars_out"] + sum(removed.values())
+
+
+def vedic_verses() -> list[str]:
+    data = json.loads((SAMPLE.parent / "rigveda_samhita_1_1_1-3_trimmed.json").read_text(encoding="utf-8"))
+    return [v["samh_dev_acc"] for v in data.values()]
+
+
+def test_vedic_accents_of_a_sanskrit_quote_are_kept():
+    # udatta U+0951 and anudatta U+0952 are Script=Inherited: '\p{Devanagari}' (Script) removed them
+    for verse in vedic_verses():
+        assert "\u0951" in verse and "\u0952" in verse
+        assert clean(verse, PHASE1) == verse, verse
+
+
+def test_vedic_accents_count_as_devanagari_for_the_language_filter():
+    for verse in vedic_verses():
+        c = class_counts(verse)
+        assert c["hi"] == c["letter"], verse            # every letter and mark of the verse is Devanagari

@@ -32,7 +32,10 @@ _LETTER = regex.compile(r"[\p{L}\p{M}]")  # marks too: Devanagari vowel signs ar
 _SCRIPT = {
     "ja": regex.compile(r"[\p{Hiragana}\p{Katakana}\p{Han}ー]"),
     "en": regex.compile(r"\p{Latin}"),
-    "hi": regex.compile(r"\p{Devanagari}"),
+    # the letters and marks of Devanagari text: Script_Extensions, since the Vedic accents
+    # U+0951/U+0952 and the Vedic Extensions are Script=Inherited (letters only, like the
+    # ratio's denominator: Devanagari digits and ॰ are not letters)
+    "hi": regex.compile(r"[\p{scx=Devanagari}&&[\p{L}\p{M}]]", regex.V1),
 }
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}ー]")
 _NONSPACE = regex.compile(r"\S")
@@ -42,7 +45,7 @@ _SYMBOL = regex.compile(r"[\p{S}\p{P}--[、。，．・「」『』（）()\[\]�
 
 @lru_cache(maxsize=16)
 def _allow_remover(allow: str):
-    # '[\p{Devanagari}...]' -> '[^\s\p{Devanagari}...]': whitespace is always kept.
+    # '[\p{scx=Devanagari}...]' -> '[^\s\p{scx=Devanagari}...]': whitespace is always kept.
     # (runs, so that a run between two digits can become one space: see _between_digits)
     return regex.compile("[^\\s" + allow[1:] + "+" if allow.startswith("[") and not allow.startswith("[^")
                          else f"(?:(?!{allow}|\\s).)+", regex.V0)
