@@ -83,3 +83,12 @@ def test_vedic_accents_count_as_devanagari_for_the_language_filter():
     for verse in vedic_verses():
         c = class_counts(verse)
         assert c["hi"] == c["letter"], verse            # every letter and mark of the verse is Devanagari
+
+
+def test_a_removed_english_word_leaves_no_double_space():
+    # XQuAD's "Force": "है। GR में", "अतिरिक्त ct आयाम": the allowlist drops the Latin word; its
+    # two spaces became a double space the source text never had
+    data = json.loads((SAMPLE.parent / "xquad_hi_force_trimmed.json").read_text(encoding="utf-8"))
+    for p in data["data"][0]["paragraphs"]:
+        out = clean(p["context"], PHASE1)
+        assert "  " not in out and ("GR" not in p["context"] or "है। में," in out), out

@@ -46,9 +46,9 @@ _SYMBOL = regex.compile(r"[\p{S}\p{P}--[、。，．・「」『』（）()\[\]�
 @lru_cache(maxsize=16)
 def _allow_remover(allow: str):
     # '[\p{scx=Devanagari}...]' -> '[^\s\p{scx=Devanagari}...]': whitespace is always kept.
-    # (runs, so that a run between two digits can become one space: see _between_digits)
-    return regex.compile("[^\\s" + allow[1:] + "+" if allow.startswith("[") and not allow.startswith("[^")
-                         else f"(?:(?!{allow}|\\s).)+", regex.V0)
+    # Runs, each with the space before it if there is one: see _removed_run.
+    return regex.compile(" ?[^\\s" + allow[1:] + "+" if allow.startswith("[") and not allow.startswith("[^")
+                         else f" ?(?:(?!{allow}|\\s).)+", regex.V0)
 
 
 # Full-width ASCII (Ａ, （, ？, ２ ...) and the ideographic space: most of what Japanese text needs
@@ -79,12 +79,19 @@ def nfkc(text: str) -> str:
                      for line in text.split("\n"))
 
 
-def _between_digits(m) -> str:
+def _removed_run(m) -> str:
+    """What a run of characters outside the allowlist (matched with the space before it, if
+    any) leaves behind."""
+    s, i, j = m.string, m.start(), m.end()
+    after = s[j] if j < len(s) else "\n"
+    if s[i] == " ":
+        # a whole word between spaces ("है। GR में"): drop it with one of its spaces, else
+        # every removed English word would leave a double space in the Hindi text
+        return "" if after.isspace() else " "
     # Removing a run that sits between two digits would join two numbers into another one
     # (NFKC turns ½ into 1⁄2, so "8 ½" became "8 12"; "10×20" became "1020"): such a run
     # becomes one space instead, and NFKC's fraction slash the plain slash (a P* character).
-    s, i, j = m.string, m.start(), m.end()
-    if 0 < i and j < len(s) and s[i - 1].isdecimal() and s[j].isdecimal():
+    if i > 0 and s[i - 1].isdecimal() and after.isdecimal():
         return "/" if m.group() == "\u2044" else " "
     return ""
 
@@ -104,7 +111,7 @@ def clean_counts(text: str, src: SourceConfig) -> tuple[str, dict[str, int]]:
     text = step("whitespace", text, text.replace("\r\n", "\n").replace("\r", "\n"))
     text = step("control", text, _CONTROL.sub("", text))
     if src.char_allowlist:
-        text = step("char_allowlist", text, _allow_remover(src.char_allowlist).sub(_between_digits, text))
+        text = step("char_allowlist", text, _allow_remover(src.char_allowlist).sub(_removed_run, text))
     # (the substring tests are a memchr-speed scan; most documents need neither regex)
     if " \n" in text or "\t\n" in text or "\u3000\n" in text or text.endswith((" ", "\t", "\u3000")):
         text = step("whitespace", text, _TRAIL.sub("", text))
