@@ -104,7 +104,9 @@ class SourceConfig:
     normalize: Literal["nfkc", "none"] = field("nfkc", doc="Unicode normalisation ('none' for Aozora Bunko).")
     char_allowlist: Optional[str] = field(
         None, doc="A regex character class ('regex' module syntax); characters outside it are removed "
-                  r"(the Hindi 'unwanted characters' cleanup), e.g. '[\p{Devanagari}\p{Common}\u200c\u200d]'.")
+                  r"(the Hindi 'unwanted characters' cleanup), e.g. '[\p{scx=Devanagari}\p{Common}\u200c\u200d]' "
+                  "(scx, Script_Extensions, also holds the Vedic accents U+0951/U+0952 and the Vedic "
+                  "Extensions that Script=Devanagari leaves out).")
     filters: list[str] = field(default_factory=lambda: list(FILTERS),
                                doc=f"Filters to apply, subset of {list(FILTERS)} (ja_ratio only for ja).")
     thresholds: dict[str, float] = field(default_factory=dict,

@@ -4,7 +4,9 @@
 
 ``clean`` returns the text the rest of the pipeline sees (NFKC unless the source says
 ``none``, control characters removed, optional per-source character allowlist, trailing
-spaces and runs of blank lines trimmed). ``reject_reason`` returns the name of the first filter
+spaces and runs of blank lines trimmed); ``clean_counts`` also says how many characters each
+of those steps took away (``nfkc`` is negative where normalising made the text longer: NFKC
+splits Hindi's precomposed nukta letters क़ ख़ ग़ ज़ ड़ ढ़ फ़ य़ into letter + U+093C). ``reject_reason`` returns the name of the first filter
 that rejects the document, or None. All thresholds come from :class:`FilterConfig`.
 """
 from __future__ import annotations
@@ -30,7 +32,10 @@ _LETTER = regex.compile(r"[\p{L}\p{M}]")  # marks too: Devanagari vowel signs ar
 _SCRIPT = {
     "ja": regex.compile(r"[\p{Hiragana}\p{Katakana}\p{Han}ー]"),
     "en": regex.compile(r"\p{Latin}"),
-    "hi": regex.compile(r"\p{Devanagari}"),
+    # the letters and marks of Devanagari text: Script_Extensions, since the Vedic accents
+    # U+0951/U+0952 and the Vedic Extensions are Script=Inherited (letters only, like the
+    # ratio's denominator: Devanagari digits and ॰ are not letters)
+    "hi": regex.compile(r"[\p{scx=Devanagari}&&[\p{L}\p{M}]]", regex.V1),
 }
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}ー]")
 _NONSPACE = regex.compile(r"\S")
@@ -40,9 +45,10 @@ _SYMBOL = regex.compile(r"[\p{S}\p{P}--[、。，．・「」『』（）()\[\]�
 
 @lru_cache(maxsize=16)
 def _allow_remover(allow: str):
-    # '[\p{Devanagari}...]' -> '[^\s\p{Devanagari}...]': whitespace is always kept.
-    return regex.compile("[^\\s" + allow[1:] if allow.startswith("[") and not allow.startswith("[^")
-                         else f"(?!{allow}|\\s).", regex.V0)
+    # '[\p{scx=Devanagari}...]' -> '[^\s\p{scx=Devanagari}...]': whitespace is always kept.
+    # Runs, each with the space before it if there is one: see _removed_run.
+    return regex.compile(" ?[^\\s" + allow[1:] + "+" if allow.startswith("[") and not allow.startswith("[^")
+                         else f" ?(?:(?!{allow}|\\s).)+", regex.V0)
 
 
 # Full-width ASCII (Ａ, （, ？, ２ ...) and the ideographic space: most of what Japanese text needs
@@ -73,19 +79,49 @@ def nfkc(text: str) -> str:
                      for line in text.split("\n"))
 
 
-def clean(text: str, src: SourceConfig) -> str:
+def _removed_run(m) -> str:
+    """What a run of characters outside the allowlist (matched with the space before it, if
+    any) leaves behind."""
+    s, i, j = m.string, m.start(), m.end()
+    after = s[j] if j < len(s) else "\n"
+    if s[i] == " ":
+        # a whole word between spaces ("है। GR में"): drop it with one of its spaces, else
+        # every removed English word would leave a double space in the Hindi text
+        return "" if after.isspace() else " "
+    # Removing a run that sits between two digits would join two numbers into another one
+    # (NFKC turns ½ into 1⁄2, so "8 ½" became "8 12"; "10×20" became "1020"): such a run
+    # becomes one space instead, and NFKC's fraction slash the plain slash (a P* character).
+    if i > 0 and s[i - 1].isdecimal() and after.isdecimal():
+        return "/" if m.group() == "\u2044" else " "
+    return ""
+
+
+def clean_counts(text: str, src: SourceConfig) -> tuple[str, dict[str, int]]:
+    """``clean``'s text and the characters each step took away: ``{"nfkc", "control",
+    "char_allowlist", "whitespace"}`` (they add up to ``len(text) - len(result)``)."""
+    removed = {}
+
+    def step(name: str, before: str, after: str) -> str:
+        if len(before) != len(after):
+            removed[name] = removed.get(name, 0) + len(before) - len(after)
+        return after
+
     if src.normalize == "nfkc":
-        text = nfkc(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
+        text = step("nfkc", text, nfkc(text))
+    text = step("whitespace", text, text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = step("control", text, _CONTROL.sub("", text))
     if src.char_allowlist:
-        text = _allow_remover(src.char_allowlist).sub("", text)
+        text = step("char_allowlist", text, _allow_remover(src.char_allowlist).sub(_removed_run, text))
     # (the substring tests are a memchr-speed scan; most documents need neither regex)
     if " \n" in text or "\t\n" in text or "\u3000\n" in text or text.endswith((" ", "\t", "\u3000")):
-        text = _TRAIL.sub("", text)
+        text = step("whitespace", text, _TRAIL.sub("", text))
     if "\n\n\n" in text:
-        text = _BLANKS.sub("\n\n", text)
-    return text.strip()
+        text = step("whitespace", text, _BLANKS.sub("\n\n", text))
+    return step("whitespace", text, text.strip()), removed
+
+
+def clean(text: str, src: SourceConfig) -> str:
+    return clean_counts(text, src)[0]
 
 
 # Character classes as bit flags in one lookup table over the BMP, so a document's class counts

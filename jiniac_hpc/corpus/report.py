@@ -8,8 +8,8 @@ the raw input: raw bytes read -> characters read -> unread by the reader (by rea
 ruby, toc, boilerplate, ...) -> characters into the filters -> kept + removed (by reason). The
 numbers add up by construction and are checked here before writing: ``docs_in = docs_out +
 sum(removed docs)``, ``chars_read = chars_in + sum(unread)`` and ``chars_in = chars_out +
-sum(removed chars)`` (character changes made by cleanup and by PII placeholders are listed as
-removals with 0 documents). No timestamps: reruns are identical.
+sum(removed chars)`` (character changes made by each cleanup step and by PII placeholders are
+listed as removals with 0 documents). No timestamps: reruns are identical.
 """
 from __future__ import annotations
 
@@ -140,6 +140,8 @@ def render(cfg: CorpusConfig, stats: dict) -> str:
     if bad:
         lines += ["", "## Bad input (first 100 a shard)", ""] + [f"- {name}: `{x}`" for name, x in bad]
     lines += ["", "Chars read = chars into filters + unread; chars into filters = chars kept + removed. "
+              "Cleanup is counted per step (cleanup_nfkc is negative where NFKC made the text longer, "
+              "e.g. a precomposed nukta letter split into letter + nukta). "
               "Raw bytes are the decompressed input files (markup, encoding and line ends included).",
               "", "Token estimate: output characters / chars_per_token "
               f"({', '.join(f'{k} {v}' for k, v in cfg.chars_per_token.items())}). "

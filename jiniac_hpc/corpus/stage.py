@@ -6,7 +6,7 @@
 Steps (each depends on the one before, afterok):
 
 1. ``prepare``    array, one task per input shard: read, clean (NFKC, control characters,
-                  allowlist), filter, replace PII -> work/clean + rejects.
+                  allowlist; counted per step), filter, replace PII -> work/clean + rejects.
 2. ``signatures`` array: exact hash, sizes and MinHash signatures of every kept document.
 3. ``buckets``    single: LSH bands -> candidate duplicate pairs (plus exact-hash pairs).
 4. ``clusters``   single: connected components; the first document (recipe source order,
@@ -69,7 +69,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     file, ``chars_read`` the characters of text-bearing content the reader saw (what it emitted
     plus what it deliberately left ``unread``, by reason), ``chars_in`` what it emitted.
     """
-    from jiniac_hpc.corpus.filters import clean, reject_reason
+    from jiniac_hpc.corpus.filters import clean_counts, reject_reason
     from jiniac_hpc.corpus.pii import scrub_pii_counts
     from jiniac_hpc.corpus.readers import read
     from jiniac_hpc.corpus.readers.base import count_raw
@@ -118,8 +118,12 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
                 text = scrub_pii_counts(rec.text, src.pii, known_names=known)[0] if src.pii else rec.text
                 rej.write({"id": rid, "reason": rec.skip, **({"text": text} if cfg.rejects_text else {})})
                 continue
-            text = clean(rec.text, src)
-            _add(stats["removed"], "cleanup", 0, len(rec.text) - len(text))
+            # each cleanup step under its own reason (cleanup_nfkc, cleanup_control,
+            # cleanup_char_allowlist, cleanup_whitespace): a net figure would let NFKC's longer
+            # text (Hindi nukta letters) hide the characters the allowlist removed
+            text, steps = clean_counts(rec.text, src)
+            for step, n in steps.items():
+                _add(stats["removed"], f"cleanup_{step}", 0, n)
             reason = reject_reason(text, src.lang, src.filters, th)
             if reason is None and src.pii:
                 scrubbed, counts = scrub_pii_counts(text, src.pii, known_names=known)
