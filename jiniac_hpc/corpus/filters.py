@@ -6,8 +6,9 @@
 ``none``, control characters removed, optional per-source character allowlist, trailing
 spaces and runs of blank lines trimmed); ``clean_counts`` also says how many characters each
 of those steps took away (``nfkc`` is negative where normalising made the text longer: NFKC
-splits Hindi's precomposed nukta letters क़ ख़ ग़ ज़ ड़ ढ़ फ़ य़ into letter + U+093C). ``reject_reason`` returns the name of the first filter
-that rejects the document, or None. All thresholds come from :class:`FilterConfig`.
+splits Hindi's precomposed nukta letters क़ ख़ ग़ ज़ ड़ ढ़ फ़ य़ into letter + U+093C).
+``reject_reason`` returns the name of the first filter that rejects the document, or None. All
+thresholds come from :class:`FilterConfig`.
 """
 from __future__ import annotations
 
