@@ -3,7 +3,8 @@
 The real ``config.json`` must load unchanged and be written back with every key it had; a tiny
 model with its structure (dense first layer, MoE every layer after, 2 shared experts, top-6) must
 save exactly the tensor names of the published layout, layer by layer, and load a state dict so
-named with nothing missing or unexpected.
+named with nothing missing or unexpected, give the logits of the repo's reference forward
+(tests/test_model.py), and load from shards that split a layer's experts across files.
 
     pytest tests/test_model_real.py
 """
@@ -103,3 +104,48 @@ def test_state_dict_named_as_published_loads_with_nothing_missing_or_unexpected(
     e = c["n_routed_experts"] - 1
     assert torch.equal(sd["model.layers.3.mlp.experts.down_proj"][e],
                        tensors[f"model.layers.3.mlp.experts.{e}.down_proj.weight"].float())
+
+
+def test_tiny_model_with_real_structure_matches_the_reference_forward(tmp_path):
+    from tests.test_model import ref_forward
+
+    tiny_real_config(tmp_path)
+    torch.manual_seed(0)
+    model = DeepseekMoeForCausalLM(DeepseekMoeConfig.from_pretrained(tmp_path)).float().eval()
+    with torch.no_grad():   # sharper routing than the init, so the top-6 choice matters
+        for i in model.config.moe_layers:
+            model.model.layers[i].mlp.gate.weight.normal_(0, 0.5)
+    ids = torch.randint(0, 64, (2, 9), generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        ref_logits, _ = ref_forward(model, ids)
+        assert (model(input_ids=ids).logits - ref_logits).abs().max().item() <= 1e-4
+
+
+def test_sharded_checkpoint_with_experts_split_across_files_loads(tmp_path):
+    """The published checkpoint is 7 shards whose weight_map puts a layer's experts in more than
+    one file; an expert's gate/up/down in different shards must still fuse."""
+    c = tiny_real_config(tmp_path)
+    torch.manual_seed(0)
+    model = DeepseekMoeForCausalLM(DeepseekMoeConfig.from_pretrained(tmp_path)).eval()
+    model.save_pretrained(tmp_path / "one")
+    tensors = load_file(str(tmp_path / "one" / "model.safetensors"))
+    shards: dict[str, dict] = {}
+    for i, name in enumerate(sorted(tensors)):
+        shards.setdefault(f"model-{i % 3 + 1:05d}-of-00003.safetensors", {})[name] = tensors[name]
+    d = tmp_path / "sharded"
+    d.mkdir()
+    for f, ts in shards.items():
+        save_file(ts, str(d / f), metadata={"format": "pt"})
+    weight_map = {n: f for f, ts in shards.items() for n in ts}
+    (d / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": weight_map}))
+    (d / "config.json").write_text((tmp_path / "one" / "config.json").read_text())
+    register()
+    from transformers import AutoModelForCausalLM
+
+    loaded = AutoModelForCausalLM.from_pretrained(d, dtype=torch.float32).eval()
+    ids = torch.randint(0, 64, (2, 9), generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        assert torch.equal(model(input_ids=ids).logits, loaded(input_ids=ids).logits)
+    loaded.save_pretrained(tmp_path / "resharded", max_shard_size="20KB")
+    index = json.loads((tmp_path / "resharded" / "model.safetensors.index.json").read_text())
+    assert set(index["weight_map"]) == published_names(c)
