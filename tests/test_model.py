@@ -91,7 +91,7 @@ def ref_moe(xb, sd, p, cfg):
             x = xb[b, t]
             s = (sd[p + "gate.weight"] @ x).softmax(-1)
             w, idx = s.topk(K)
-            if cfg.norm_topk_prob:
+            if K > 1 and cfg.norm_topk_prob:     # the published rule: top-1 keeps its raw score
                 w = w / w.sum()
             for weight, e in zip(w.tolist(), idx.tolist()):
                 out[b, t] += weight * ref_mlp(x[None], sd, f"{p}experts.{e}.")[0]

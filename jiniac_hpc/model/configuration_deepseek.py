@@ -4,7 +4,8 @@ It reads and writes the same ``config.json`` keys as the reference ``DeepseekCon
 deepseek-ai/deepseek-moe-16b-base (and the JINIAC 5B release), so their checkpoints load without
 ``trust_remote_code`` and ours load in the reference code. Two additions the reference ignores:
 ``moe_implementation`` (how routed experts are dispatched, see :mod:`jiniac_hpc.model.moe`) and the
-transformers-5 ``rope_parameters`` dict; ``rope_theta``/``rope_scaling`` are still written for it.
+transformers-5 ``rope_parameters`` dict; ``rope_theta``/``rope_scaling`` are still written for it,
+as is ``torch_dtype`` beside transformers-5's ``dtype``.
 
 ``moe_implementation`` is the single source of truth for transformers' experts switch: the config's
 ``_experts_implementation`` (what ``use_experts_implementation`` dispatches on, and what
@@ -104,6 +105,17 @@ class DeepseekMoeConfig(PretrainedConfig):
             raise ValueError(f"DeepseekMoeConfig: experts implementation {value!r} is not one of {sorted(ours)}")
         self.moe_implementation = ours[value]
 
+    # -- `torch_dtype`, the reference config's name for `dtype` ------------------------------------
+    # transformers 5 deprecates it with a warning on every access, and its to_diff_dict reads every
+    # key to_dict writes (save_pretrained would warn each time); here it is a plain alias.
+    @property
+    def torch_dtype(self):
+        return self.dtype
+
+    @torch_dtype.setter
+    def torch_dtype(self, value) -> None:
+        self.dtype = value
+
     # -- the reference rule for where MoE layers sit ----------------------------------------------
     def is_moe_layer(self, layer_idx: int) -> bool:
         return (self.n_routed_experts is not None and layer_idx >= self.first_k_dense_replace
@@ -125,6 +137,10 @@ class DeepseekMoeConfig(PretrainedConfig):
         else:
             scaling["type"] = scaling["rope_type"]
             out["rope_scaling"] = scaling
+        # transformers 5 writes the weights' dtype as `dtype`; the reference code (transformers 4.36,
+        # as pinned by the published checkpoints) reads only `torch_dtype`, so write both.
+        if out.get("dtype") is not None:
+            out["torch_dtype"] = out["dtype"]
         return out
 
 
