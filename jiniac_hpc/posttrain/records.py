@@ -3,7 +3,8 @@
     from jiniac_hpc.posttrain.records import read_sft_source, read_pairs
     examples, bad = read_sft_source(source_cfg, markers=fmt.markers)
 
-A source is a JSONL file, a folder of ``*.jsonl`` files, or a folder written by
+A source is a JSONL file, a ``.json`` file holding one JSON array of records (the line given
+for a record is the line it starts on), a folder of such files, or a folder written by
 ``datasets.Dataset.save_to_disk`` (rows count as "lines", 1-based). Every record becomes a
 normalised :class:`Example` or a :class:`BadRecord` (``file:line: reason``); nothing here
 raises on bad data, so one broken line never stops a job. What to do with bad records
@@ -14,10 +15,13 @@ SFT record forms (``format: auto`` decides by the keys of each record):
 - ``instruction``: ``{"instruction", "input"?, "output"}`` -> llm-jp template prompt, output;
 - ``chat``: ``{"messages": [{"role", "content"}, ...]}`` -> loss on every assistant turn;
 - ``prompt_completion``: ``{"prompt", "completion"}`` -> raw prompt, completion;
-- ``math``: ``{"question", "answer", "level"}`` -> :mod:`.mathfmt`, then as instruction.
+- ``math``: ``{"question", "answer", "level"}`` -> :mod:`.mathfmt`, then as instruction;
+- ``sharegpt``: ``{"conversations": [{"from", "value"}, ...]}`` -> as chat (:mod:`.native`);
+- ``dolly``: ``{"instruction", "context", "response"}`` -> as instruction (context is the input).
 
 DPO pairs: ``{"prompt" | "messages" | "instruction"+"input", "chosen", "rejected"}``; the prompt
-is rendered like SFT prompts (see :func:`prompt_of`).
+is rendered like SFT prompts (see :func:`prompt_of`). Answers given as messages (TRL's
+conversational form, UltraFeedback-binarized, ShareGPT pairs) are mapped by :mod:`.native`.
 """
 from __future__ import annotations
 
@@ -28,9 +32,10 @@ from typing import Any, Iterator, Optional
 from jiniac_hpc import fileio
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_record
+from jiniac_hpc.posttrain.native import pair_record, read_json_array, sft_record
 from jiniac_hpc.posttrain.templates import check_messages, render_instruction
 
-FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math")
+FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly")
 
 
 @dataclass
@@ -65,11 +70,11 @@ def is_datasets_dir(p: Path) -> bool:
 
 
 def data_files(path: Path) -> list[Path]:
-    """The JSONL files of a source path (a file, or a folder of ``*.jsonl``)."""
+    """The record files of a source path (a file, or a folder of ``*.jsonl`` / ``*.json``)."""
     if path.is_file():
         return [path]
     if path.is_dir():
-        return sorted(path.glob("*.jsonl"))
+        return sorted(p for p in path.iterdir() if p.is_file() and p.suffix in (".jsonl", ".json"))
     return []
 
 
@@ -79,7 +84,8 @@ def check_data_path(path: str, key: str, hint: str = "") -> None:
 
     p = resolve_path(path)
     if not (is_datasets_dir(p) or data_files(p)):
-        raise ConfigError(f"{key}: {path} is not a JSONL file, a folder of *.jsonl or a datasets folder{hint}")
+        raise ConfigError(f"{key}: {path} is not a JSONL or JSON-array file, a folder of *.jsonl / *.json or a "
+                          f"datasets folder{hint}")
 
 
 def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
@@ -96,16 +102,31 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
         return
     files = data_files(p)
     if not files:
-        yield str(p), 0, BadRecord(str(p), 0, "no such file, or a folder without *.jsonl files")
+        yield str(p), 0, BadRecord(str(p), 0, "no such file, or a folder without *.jsonl / *.json files")
         return
     # A bad line is a BadRecord (reported with file:line), and the rest is still read.
     for f in files:
+        if f.suffix == ".json" and _starts_with_bracket(f):
+            for n, obj in read_json_array(f):
+                if isinstance(obj, ValueError):
+                    obj = BadRecord(str(f), n, str(obj))
+                elif not isinstance(obj, dict):
+                    obj = BadRecord(str(f), n, f"expected a JSON object, got {type(obj).__name__}")
+                yield str(f), n, obj
+            continue
         for n, obj in fileio.read_jsonl(f, numbered=True, keep_bad=True, errors="replace"):
             if isinstance(obj, fileio.JsonlError):
                 obj = BadRecord(str(f), n, obj.reason)
             elif not isinstance(obj, dict):
                 obj = BadRecord(str(f), n, f"expected a JSON object, got {type(obj).__name__}")
             yield str(f), n, obj
+
+
+def _starts_with_bracket(f: Path) -> bool:
+    """A ``.json`` file holding one array (else it is read as JSON Lines, as some tools save)."""
+    with open(f, "rb") as fh:
+        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"[")
 
 
 def detect_format(obj: dict) -> Optional[str]:
@@ -136,10 +157,16 @@ def to_example(obj: dict, fmt: str, file: str, line: int, source: str, *, marker
                math: Optional[MathFormatConfig] = None) -> Example | BadRecord:
     """One parsed record -> Example, or BadRecord with the reason."""
     bad = lambda reason: BadRecord(file, line, reason, source)  # noqa: E731
+    obj, err = sft_record(obj, fmt)
+    if err:
+        return bad(err)
+    if fmt in ("sharegpt", "dolly"):
+        fmt = "auto"
     kind = detect_format(obj) if fmt == "auto" else fmt
     if kind is None:
         return bad(f"cannot tell the record's format from its keys {sorted(obj)[:6]}; expected "
-                   "instruction/output, messages, prompt/completion or question/answer")
+                   "instruction/output, messages, conversations, instruction/response, prompt/completion or "
+                   "question/answer")
     if kind == "math":
         try:
             ins, out = format_record(obj, math or MathFormatConfig())
@@ -240,8 +267,10 @@ def read_pairs_rows(rows, style: str, *, need_rejected: bool = True, source: str
         if isinstance(obj, BadRecord):
             yield obj
             continue
-        chosen = None
-        prompt, err = prompt_of(obj, style)
+        chosen = prompt = None
+        obj, err = pair_record(obj)
+        if not err:
+            prompt, err = prompt_of(obj, style)
         if not err:
             chosen, err = _str_field(obj, "chosen")
             if err and "empty" in err:

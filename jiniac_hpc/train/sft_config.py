@@ -22,8 +22,10 @@ class SFTSource:
 
     path: str = field(doc="A JSONL file, a folder of *.jsonl, or a datasets.save_to_disk folder "
                           "(relative to the repository root, or absolute).")
-    format: Literal["auto", "instruction", "chat", "prompt_completion", "math"] = field(
-        "auto", doc="Record form; 'auto' decides per record from its keys (see jiniac_hpc.posttrain.records).")
+    format: Literal["auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly"] = field(
+        "auto", doc="Record form; 'auto' decides per record from its keys (see jiniac_hpc.posttrain.records); "
+                    "'sharegpt' (conversations of from/value) and 'dolly' (instruction/context/response) "
+                    "are mapped to chat and instruction records.")
     weight: float = field(1.0, doc="Mixture weight: the source contributes round(weight * examples); 1 = once, "
                                    "2 = twice, 0.5 = a random half.")
     name: Optional[str] = field(None, doc="Name in reports; default: the file or folder name.")
