@@ -101,3 +101,53 @@ def test_sharegpt_preference_pairs_keep_system_and_history(tok):
         for t in r["conversations"]:
             assert t["value"] in prompt
         assert answer_text(tok, ex, ex.meta["rejected"]) == r["rejected"]["value"] + "<|end|></s>"
+
+
+def test_dolly_context_is_the_input():
+    # databricks-dolly-15k.jsonl: instruction / context (often empty) / response / category.
+    path = REAL / "databricks_dolly_15k.jsonl"
+    rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines()]
+    good, bad = read_examples(str(path), "auto", "dolly", markers=MARKERS)
+    assert bad == [] and len(good) == len(rows) == 4
+    for ex, r in zip(good, rows):
+        assert ex.prompt == render_instruction(r["instruction"], r["context"]) and ex.completion == r["response"]
+    assert "### 入力:\n" + rows[0]["context"] + "\n" in good[0].prompt and "### 入力" not in good[1].prompt
+    assert [e.prompt for e in read_examples(str(path), "dolly", "d", markers=MARKERS)[0]] == [e.prompt for e in good]
+
+
+def test_tool_call_turns_are_named_not_dropped():
+    # LLaMA-Factory's glaive_toolcall_en_demo.json: function_call / observation turns and a
+    # "tools" column; such a record is reported, the plain ones (tools "[]") are kept whole.
+    rows = _array("glaive_toolcall_en_demo.json")
+    good, bad = read_examples(str(REAL / "glaive_toolcall_en_demo.json"), "auto", "g", markers=MARKERS)
+    starts = _starts("glaive_toolcall_en_demo.json")
+    assert [(b.line, b.reason) for b in bad] == [
+        (starts[0], "field 'tools' holds tool definitions, which the chat template cannot render")]
+    assert [e.line for e in good] == starts[1:]
+    for ex, r in zip(good, rows[1:]):
+        assert ex.messages == _turns(r["conversations"])
+    del rows[0]["tools"]
+    from jiniac_hpc.posttrain.records import to_example
+
+    why = to_example(rows[0], "auto", "f", 2, "g", markers=MARKERS)
+    assert "conversations[3].from is 'function_call'" in why.reason
+
+
+def test_ultrafeedback_binarized_answers_as_messages(tok):
+    # HuggingFaceH4/ultrafeedback_binarized train_prefs row 0 as one JSON object: "prompt" a
+    # string, "chosen"/"rejected" whole conversations, "messages" the chosen conversation.
+    from jiniac_hpc.posttrain.pairs import answer_text, render_prompt
+
+    path = REAL / "ultrafeedback_binarized_row0.json"
+    row = json.loads(path.read_text(encoding="utf-8"))
+    good, bad = read_pairs(str(path), "chat")
+    assert bad == [] and len(good) == 1 and good[0].line == 1
+    ex = good[0]
+    assert ex.messages == [{"role": "user", "content": row["prompt"]}]
+    assert ex.completion == row["chosen"][1]["content"] and ex.meta["rejected"] == row["rejected"][1]["content"]
+    prompt = render_prompt(tok, ex, add_bos=False)
+    assert prompt == "<|user|>\n" + row["prompt"] + "<|end|>\n<|assistant|>\n"
+    assert answer_text(tok, ex, ex.completion) == row["chosen"][1]["content"] + "<|end|></s>"
+    # With a string prompt style the answers still come out of the message lists.
+    inst, _ = read_pairs(str(path), "instruction")
+    assert inst[0].completion == ex.completion

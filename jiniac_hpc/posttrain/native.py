@@ -1,6 +1,6 @@
 """Native public data layouts -> the record shapes :mod:`.records` trains on.
 
-    from jiniac_hpc.posttrain.native import read_json_array, sft_record, pair_record
+    from jiniac_hpc.posttrain.native import read_json_file, sft_record, pair_record
     obj, err = sft_record(row, "auto")      # ShareGPT / Dolly rows -> messages / instruction rows
 
 Post-training data is usually brought as downloaded, not converted by hand. This module maps
@@ -18,7 +18,7 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
   and LLaMA-Factory's ShareGPT pairs (``conversations`` + ``chosen``/``rejected`` turns).
 
 A file ending in ``.json`` may hold one JSON array of records (Alpaca, LLaMA-Factory and FastChat
-ship them so); :func:`read_json_array` yields each element with the line it starts on.
+ship them so) or one record; :func:`read_json_file` yields each with the line it starts on.
 """
 from __future__ import annotations
 
@@ -32,23 +32,29 @@ SPEAKERS = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "a
             "chatgpt": "assistant", "bard": "assistant", "bing": "assistant", "system": "system"}
 
 
-def read_json_array(path: Path) -> Iterator[tuple[int, Any]]:
-    """(1-based line where the element starts, element) of a file holding one JSON array.
+def read_json_file(path: Path) -> Optional[Iterator[tuple[int, Any]]]:
+    """(1-based line where a record starts, record) of a ``.json`` file holding one JSON array of
+    records or one JSON object (a single record); None when the file is JSON Lines.
 
-    Yields ``(line, ValueError)`` once and stops when the file is not a JSON array (the error
-    names the line and column), so the caller reports it as a bad record of that file.
+    A broken array yields ``(line, ValueError)`` naming the line and column, then stops.
     """
+    raw = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        yield 1, ValueError(f"not UTF-8 ({e.reason} at byte {e.start + 1}): save the file as UTF-8")
-        return
+        return iter([(1, ValueError(f"not UTF-8 ({e.reason} at byte {e.start + 1}): save the file as UTF-8"))])
+    body = text.lstrip()
+    if body.startswith("["):
+        return _array_items(text, len(text) - len(body) + 1)
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError:
+        return None  # more than one value: JSON Lines under a .json name, as some tools save
+    return iter([(text.count("\n", 0, len(text) - len(body)) + 1, obj)])
+
+
+def _array_items(text: str, i: int) -> Iterator[tuple[int, Any]]:
     dec = json.JSONDecoder()
-    i = len(text) - len(text.lstrip())
-    if not text.startswith("[", i):
-        yield 1, ValueError("a .json file must hold one JSON array of records (or be JSON Lines)")
-        return
-    i += 1
     line = lambda pos: text.count("\n", 0, pos) + 1  # noqa: E731
     expect_value = True
     while True:
@@ -112,6 +118,10 @@ def is_dolly(obj: dict) -> bool:
 
 def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:
     """A ShareGPT or Dolly row as a ``messages`` / ``instruction`` row; other rows unchanged."""
+    if obj.get("tools") not in (None, "", "[]", []):
+        # Tool definitions would be dropped from the rendered text, and the answers that call
+        # those tools trained without them: reject rather than train on half the context.
+        return None, "field 'tools' holds tool definitions, which the chat template cannot render"
     if fmt == "sharegpt" or (fmt == "auto" and is_sharegpt(obj)):
         msgs, err = _turns(obj.get("conversations"), "conversations")
         if not err:

@@ -3,8 +3,8 @@
     from jiniac_hpc.posttrain.records import read_sft_source, read_pairs
     examples, bad = read_sft_source(source_cfg, markers=fmt.markers)
 
-A source is a JSONL file, a ``.json`` file holding one JSON array of records (the line given
-for a record is the line it starts on), a folder of such files, or a folder written by
+A source is a JSONL file, a ``.json`` file holding one JSON array of records or one record
+(the line given for a record is the line it starts on), a folder of such files, or a folder written by
 ``datasets.Dataset.save_to_disk`` (rows count as "lines", 1-based). Every record becomes a
 normalised :class:`Example` or a :class:`BadRecord` (``file:line: reason``); nothing here
 raises on bad data, so one broken line never stops a job. What to do with bad records
@@ -32,7 +32,7 @@ from typing import Any, Iterator, Optional
 from jiniac_hpc import fileio
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_record
-from jiniac_hpc.posttrain.native import pair_record, read_json_array, sft_record
+from jiniac_hpc.posttrain.native import pair_record, read_json_file, sft_record
 from jiniac_hpc.posttrain.templates import check_messages, render_instruction
 
 FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly")
@@ -106,8 +106,9 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
         return
     # A bad line is a BadRecord (reported with file:line), and the rest is still read.
     for f in files:
-        if f.suffix == ".json" and _starts_with_bracket(f):
-            for n, obj in read_json_array(f):
+        records = read_json_file(f) if f.suffix == ".json" else None
+        if records is not None:
+            for n, obj in records:
                 if isinstance(obj, ValueError):
                     obj = BadRecord(str(f), n, str(obj))
                 elif not isinstance(obj, dict):
@@ -120,13 +121,6 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
             elif not isinstance(obj, dict):
                 obj = BadRecord(str(f), n, f"expected a JSON object, got {type(obj).__name__}")
             yield str(f), n, obj
-
-
-def _starts_with_bracket(f: Path) -> bool:
-    """A ``.json`` file holding one array (else it is read as JSON Lines, as some tools save)."""
-    with open(f, "rb") as fh:
-        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"[")
 
 
 def detect_format(obj: dict) -> Optional[str]:
