@@ -151,3 +151,12 @@ def test_ultrafeedback_binarized_answers_as_messages(tok):
     # With a string prompt style the answers still come out of the message lists.
     inst, _ = read_pairs(str(path), "instruction")
     assert inst[0].completion == ex.completion
+
+
+def test_a_file_not_in_utf8_is_named_per_line_not_read_as_replacement_characters():
+    # LLaMA-Factory's alpaca_zh_demo records saved as GB18030 (as a Windows tool exports them):
+    # each line is a bad record saying to save as UTF-8, never text full of U+FFFD.
+    path = REAL / "alpaca_zh_demo_gb18030.jsonl"
+    good, bad = read_examples(str(path), "auto", "zh", markers=MARKERS)
+    assert good == [] and [b.line for b in bad] == [1, 2, 3]
+    assert all("not UTF-8" in b.reason and "save the file as UTF-8" in b.reason for b in bad)

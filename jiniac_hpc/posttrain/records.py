@@ -115,7 +115,7 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
                     obj = BadRecord(str(f), n, f"expected a JSON object, got {type(obj).__name__}")
                 yield str(f), n, obj
             continue
-        for n, obj in fileio.read_jsonl(f, numbered=True, keep_bad=True, errors="replace"):
+        for n, obj in fileio.read_jsonl(f, numbered=True, keep_bad=True):
             if isinstance(obj, fileio.JsonlError):
                 obj = BadRecord(str(f), n, obj.reason)
             elif not isinstance(obj, dict):
