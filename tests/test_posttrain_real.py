@@ -160,3 +160,11 @@ def test_a_file_not_in_utf8_is_named_per_line_not_read_as_replacement_characters
     good, bad = read_examples(str(path), "auto", "zh", markers=MARKERS)
     assert good == [] and [b.line for b in bad] == [1, 2, 3]
     assert all("not UTF-8" in b.reason and "save the file as UTF-8" in b.reason for b in bad)
+
+
+def test_dpo_data_counts_records_of_a_json_array_not_lines():
+    # The dpo-data array is sized by count_rows; a pretty-printed array spans many lines a record.
+    from jiniac_hpc.train.dpo_data import count_rows
+
+    assert count_rows([REAL / "dpo_en_demo.json"]) == len(_array("dpo_en_demo.json")) == 6
+    assert count_rows([REAL / "openai_toy_chat_fine_tuning.jsonl"]) == 4
