@@ -168,3 +168,46 @@ def test_dpo_data_counts_records_of_a_json_array_not_lines():
 
     assert count_rows([REAL / "dpo_en_demo.json"]) == len(_array("dpo_en_demo.json")) == 6
     assert count_rows([REAL / "openai_toy_chat_fine_tuning.jsonl"]) == 4
+
+
+def _tok_with(template: str):
+    from jiniac_hpc.posttrain.encode import load_tokenizer
+
+    return load_tokenizer(str(debug_assets.cached("llama")), str(REAL / template), ChatFormat())
+
+
+def test_a_template_that_refuses_system_turns_gives_bad_records_not_a_crash(tmp_path):
+    # Mistral-7B-Instruct-v0.2's template raise_exception()s on a system turn; the OpenAI file's
+    # records 1-2 have one. The run reports them by line and trains on record 3.
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.posttrain.encode import build_sft_dataset
+    from jiniac_hpc.train.sft_config import SFTDataConfig
+
+    tok = _tok_with("mistral_7b_instruct_v0.2.jinja")
+    cfg = from_dict(SFTDataConfig, {"sources": [{"path": str(REAL / "openai_toy_chat_fine_tuning.jsonl")}],
+                                    "max_length": 512, "max_bad_fraction": 1.0})
+    train, _, report = build_sft_dataset(cfg, tok, tmp_path)
+    assert len(train) == 1
+    bad = {b["line"]: b["reason"] for b in report["bad_records"]}
+    assert sorted(bad) == [1, 2, 4]
+    assert "the chat template refuses this conversation (Conversation roles must alternate" in bad[1]
+    assert json.loads((tmp_path / "data_report.json").read_text())["sources"]["openai_toy_chat_fine_tuning"][
+        "kept"] == 1
+
+
+def test_a_template_that_drops_system_turns_is_caught(tmp_path):
+    # Phi-3-mini's original template renders no system turn: those records would train
+    # without their system prompt. SFT and DPO both report them by line.
+    from jiniac_hpc.posttrain.encode import encode
+    from jiniac_hpc.posttrain.pairs import render_prompt
+
+    tok = _tok_with("phi3_mini.jinja")
+    good, _ = read_examples(str(REAL / "openai_toy_chat_fine_tuning.jsonl"), "auto", "oa", markers=MARKERS)
+    why = {ex.line: encode(tok, ex, max_length=512, add_bos=True) for ex in good}
+    assert why[1] == why[2] == ("the chat template drops or rewrites messages[0] (system); use chat_template: "
+                                "builtin or a template that renders every turn")
+    assert isinstance(why[3], dict)
+    pairs, _ = read_pairs(str(REAL / "dpo_en_demo.json"), "chat")
+    with pytest.raises(ValueError, match=r"drops or rewrites messages\[0\] \(system\)"):
+        render_prompt(tok, pairs[1], add_bos=True)
+    assert "Angela" in render_prompt(tok, pairs[0], add_bos=True)

@@ -21,7 +21,8 @@ from typing import Optional
 
 from jiniac_hpc.fileio import write_json
 from jiniac_hpc.posttrain.records import BadRecord, Example, read_examples
-from jiniac_hpc.posttrain.templates import ChatFormat, assistant_spans, builtin_chat_template
+from jiniac_hpc.posttrain.templates import (ChatFormat, apply_template, assistant_spans, builtin_chat_template,
+                                            check_rendered)
 
 IGNORE = -100
 
@@ -66,8 +67,9 @@ def render(tok, ex: Example) -> tuple[str, list[tuple[int, int]]]:
     """(text, loss spans) of an example; the response span includes the eos."""
     if ex.messages is not None:
         def r(msgs, add_generation_prompt=False):
-            return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=add_generation_prompt)
+            return apply_template(tok, msgs, add_generation_prompt=add_generation_prompt)
         text, spans = assistant_spans(r, ex.messages)
+        check_rendered(text, ex.messages)
         return text, [_cut_after_eos(text, s, e, tok.eos_token) for s, e in spans]
     text = ex.prompt + ex.completion + tok.eos_token
     return text, [(len(ex.prompt), len(text))]

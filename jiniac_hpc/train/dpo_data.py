@@ -104,7 +104,11 @@ def generate(cfg: DPODataConfig, ctx: TaskContext) -> dict:
         if isinstance(ex, BadRecord):
             results.append({"file": ex.file, "line": ex.line, "bad": ex.reason})
             continue
-        prompt = render_prompt(tok, ex, cfg.add_bos)
+        try:
+            prompt = render_prompt(tok, ex, cfg.add_bos)
+        except ValueError as e:  # the chat template refuses or drops a turn: a bad input record
+            results.append({"file": ex.file, "line": ex.line, "bad": str(e)})
+            continue
         n = prompt_tokens(tok, prompt)
         if n > cfg.max_prompt_length:
             results.append({"file": ex.file, "line": ex.line, "bad": f"prompt longer than max_prompt_length: "
