@@ -118,8 +118,12 @@ def atomic_dir(path: Union[str, Path]) -> Iterator[Path]:
 
 
 def open_bytes(path: Union[str, Path]) -> IO[bytes]:
-    """Open a file for reading as bytes, decompressing ``.zst`` on the fly."""
+    """Open a file for reading as bytes, decompressing ``.zst`` and ``.gz`` on the fly."""
     path = Path(path)
+    if path.suffix == ".gz":  # HH-RLHF and many Hub exports ship .jsonl.gz
+        import gzip
+
+        return io.BufferedReader(gzip.open(path, "rb"))
     if path.suffix == ".zst":
         import zstandard
 
@@ -128,7 +132,7 @@ def open_bytes(path: Union[str, Path]) -> IO[bytes]:
 
 
 def open_text(path: Union[str, Path], errors: str = "strict") -> io.TextIOBase:
-    """Open a text file for reading as UTF-8, decompressing ``.zst`` on the fly."""
+    """Open a text file for reading as UTF-8, decompressing ``.zst`` and ``.gz`` on the fly."""
     return io.TextIOWrapper(open_bytes(path), encoding="utf-8", errors=errors)
 
 

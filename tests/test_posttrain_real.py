@@ -211,3 +211,20 @@ def test_a_template_that_drops_system_turns_is_caught(tmp_path):
     with pytest.raises(ValueError, match=r"drops or rewrites messages\[0\] \(system\)"):
         render_prompt(tok, pairs[1], add_bos=True)
     assert "Angela" in render_prompt(tok, pairs[0], add_bos=True)
+
+
+def test_gzipped_jsonl_is_read_and_parquet_is_refused_with_one_line(tmp_path):
+    # Hub exports ship .jsonl.gz (HH-RLHF) and .parquet; a gzip file was read as lines of
+    # compressed bytes, a Parquet file as one bad "line" after another.
+    from jiniac_hpc.config import ConfigError
+    from jiniac_hpc.posttrain.records import check_data_path
+
+    plain, _ = read_examples(str(REAL / "databricks_dolly_15k.jsonl"), "auto", "d", markers=MARKERS)
+    gz, bad = read_examples(str(REAL / "databricks_dolly_15k.jsonl.gz"), "auto", "d", markers=MARKERS)
+    assert bad == [] and [(e.line, e.prompt, e.completion) for e in gz] == [(e.line, e.prompt, e.completion)
+                                                                            for e in plain]
+    pq = Path(__file__).parent / "assets" / "corpus" / "real" / "parquet_testing_nation.dict-malformed.parquet"
+    good, bad = read_examples(str(pq), "auto", "pq", markers=MARKERS)
+    assert good == [] and len(bad) == 1 and ".parquet files are not read here" in bad[0].reason
+    with pytest.raises(ConfigError, match=r"data.sources\[0\].path: .*\.parquet files are not read here"):
+        check_data_path(str(pq), "data.sources[0].path")

@@ -69,13 +69,29 @@ def is_datasets_dir(p: Path) -> bool:
     return p.is_dir() and ((p / "dataset_info.json").exists() or (p / "state.json").exists())
 
 
+# Files a folder source reads; a file named directly is read as JSON Lines unless it is a JSON
+# array (.json) or in a table format named in NOT_READ.
+RECORD_FILES = (".jsonl", ".json", ".jsonl.gz", ".jsonl.zst")
+NOT_READ = (".parquet", ".arrow", ".csv", ".tsv", ".xlsx")
+
+
 def data_files(path: Path) -> list[Path]:
-    """The record files of a source path (a file, or a folder of ``*.jsonl`` / ``*.json``)."""
+    """The record files of a source path (a file, or a folder of ``*.jsonl`` / ``*.json`` /
+    ``*.jsonl.gz`` / ``*.jsonl.zst``)."""
     if path.is_file():
         return [path]
     if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.is_file() and p.suffix in (".jsonl", ".json"))
+        return sorted(p for p in path.iterdir() if p.is_file() and p.name.endswith(RECORD_FILES))
     return []
+
+
+def not_read_reason(f: Path) -> str:
+    """Why ``f`` cannot be read as records ("" when it can)."""
+    if f.suffix.lower() not in NOT_READ:
+        return ""
+    return (f"{f.suffix} files are not read here: convert to JSON Lines, or to a datasets folder "
+            f"(datasets.Dataset.from_{'parquet' if f.suffix.lower() == '.parquet' else 'csv'}(...)"
+            ".save_to_disk(...))")
 
 
 def check_data_path(path: str, key: str, hint: str = "") -> None:
@@ -83,6 +99,9 @@ def check_data_path(path: str, key: str, hint: str = "") -> None:
     from jiniac_hpc.config import ConfigError
 
     p = resolve_path(path)
+    why = next((w for w in map(not_read_reason, data_files(p)) if w), "")
+    if why:
+        raise ConfigError(f"{key}: {path}: {why}")
     if not (is_datasets_dir(p) or data_files(p)):
         raise ConfigError(f"{key}: {path} is not a JSONL or JSON-array file, a folder of *.jsonl / *.json or a "
                           f"datasets folder{hint}")
@@ -106,6 +125,9 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
         return
     # A bad line is a BadRecord (reported with file:line), and the rest is still read.
     for f in files:
+        if not_read_reason(f):
+            yield str(f), 0, BadRecord(str(f), 0, not_read_reason(f))
+            continue
         records = read_json_file(f) if f.suffix == ".json" else None
         if records is not None:
             for n, obj in records:
