@@ -12,6 +12,8 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
   too. A turn whose speaker is none of those (``function_call``, ``observation``...) is an error
   naming the turn, never dropped.
 - Dolly (databricks-dolly-15k): ``{"instruction", "context", "response", "category"}``.
+- A row whose ``tools`` column holds tool definitions (glaive / Hermes function calling) is an
+  error: the chat template would render the answers without the tools they call.
 - Preference pairs whose answers are messages rather than strings: TRL's conversational form
   (``prompt`` messages, ``chosen``/``rejected`` a list holding the assistant message),
   UltraFeedback-binarized (``chosen``/``rejected`` whole conversations ending with the answer),

@@ -1,11 +1,11 @@
 """Reading post-training records, with every bad one reported by file and line.
 
-    from jiniac_hpc.posttrain.records import read_sft_source, read_pairs
-    examples, bad = read_sft_source(source_cfg, markers=fmt.markers)
+    from jiniac_hpc.posttrain.records import read_examples, read_pairs
+    examples, bad = read_examples(path, "auto", name, markers=fmt.markers)
 
-A source is a JSONL file, a ``.json`` file holding one JSON array of records or one record
-(the line given for a record is the line it starts on), a folder of such files, or a folder written by
-``datasets.Dataset.save_to_disk`` (rows count as "lines", 1-based). Every record becomes a
+A source is a JSONL file (plain, ``.gz`` or ``.zst``), a ``.json`` file holding one JSON array of
+records or one record (the line given for a record is the line it starts on), a folder of such
+files, or a folder written by ``datasets.Dataset.save_to_disk`` (rows count as "lines", 1-based). Every record becomes a
 normalised :class:`Example` or a :class:`BadRecord` (``file:line: reason``); nothing here
 raises on bad data, so one broken line never stops a job. What to do with bad records
 (skip and report, or reject the run) is the caller's choice (``data.on_bad_record``).
