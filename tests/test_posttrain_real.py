@@ -228,3 +228,20 @@ def test_gzipped_jsonl_is_read_and_parquet_is_refused_with_one_line(tmp_path):
     assert good == [] and len(bad) == 1 and ".parquet files are not read here" in bad[0].reason
     with pytest.raises(ConfigError, match=r"data.sources\[0\].path: .*\.parquet files are not read here"):
         check_data_path(str(pq), "data.sources[0].path")
+
+
+def test_llm_jp_sft_text_rows_split_at_the_response_line(tok):
+    # llm-jp-sft's data/example.jsonl: {"text"} already in the llm-jp template; the answer after
+    # "### 応答:\n" carries the loss, and the trained text is the row's text, unchanged, plus eos.
+    from jiniac_hpc.posttrain.encode import encode
+
+    path = REAL / "llm_jp_sft_example.jsonl"
+    rows = [json.loads(l)["text"] for l in path.read_text(encoding="utf-8").splitlines()]
+    good, bad = read_examples(str(path), "auto", "llmjp", markers=MARKERS)
+    assert bad == [] and len(good) == len(rows) == 15
+    for ex, text in zip(good, rows):
+        assert ex.prompt + ex.completion == text and ex.prompt.endswith("### 応答:\n")
+        enc = encode(tok, ex, max_length=512, add_bos=False)
+        assert tok.decode(enc["input_ids"]) == text + "</s>"
+        assert tok.decode([t for t, l in zip(enc["input_ids"], enc["labels"]) if l != -100]) == ex.completion + "</s>"
+    assert good[0].prompt == render_instruction("日本で一番高い山は？") and good[0].completion == "富士山"

@@ -12,6 +12,8 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
   too. A turn whose speaker is none of those (``function_call``, ``observation``...) is an error
   naming the turn, never dropped.
 - Dolly (databricks-dolly-15k): ``{"instruction", "context", "response", "category"}``.
+- llm-jp-sft's pre-rendered rows: ``{"text": "...### 応答:\n<answer>"}``; the answer (what carries
+  loss there too) is what follows the last ``### 応答:\n``, the rest is the prompt, as written.
 - A row whose ``tools`` column holds tool definitions (glaive / Hermes function calling) is an
   error: the chat template would render the answers without the tools they call.
 - Preference pairs whose answers are messages rather than strings: TRL's conversational form
@@ -118,8 +120,28 @@ def is_dolly(obj: dict) -> bool:
     return "instruction" in obj and "response" in obj and "output" not in obj
 
 
+RESPONSE_MARK = "### 応答:\n"  # where the answer starts in the llm-jp template
+
+
+def _llm_jp_text(obj: dict) -> tuple[Optional[dict], str]:
+    text = obj.get("text")
+    if not isinstance(text, str):
+        return None, "field 'text' must be a string"
+    at = text.rfind(RESPONSE_MARK)
+    if at < 0:
+        return None, (f"field 'text' has no {RESPONSE_MARK.strip()!r} line to tell the prompt from the answer "
+                      "(llm-jp-sft text rows need it)")
+    cut = at + len(RESPONSE_MARK)
+    return {"prompt": text[:cut], "completion": text[cut:]}, ""
+
+
+def is_llm_jp_text(obj: dict) -> bool:
+    return set(obj) == {"text"}
+
+
 def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:
-    """A ShareGPT or Dolly row as a ``messages`` / ``instruction`` row; other rows unchanged."""
+    """A ShareGPT, Dolly or llm-jp-sft text row as a ``messages`` / ``instruction`` /
+    ``prompt``+``completion`` row; other rows unchanged."""
     if obj.get("tools") not in (None, "", "[]", []):
         # Tool definitions would be dropped from the rendered text, and the answers that call
         # those tools trained without them: reject rather than train on half the context.
@@ -129,6 +151,8 @@ def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:
         if not err:
             msgs, err = _with_system(obj, msgs)
         return (None, err) if err else ({"messages": msgs}, "")
+    if fmt == "llm_jp_text" or (fmt == "auto" and is_llm_jp_text(obj)):
+        return _llm_jp_text(obj)
     if fmt == "dolly" or (fmt == "auto" and is_dolly(obj)):
         ctx = obj.get("context")
         if ctx is not None and not isinstance(ctx, str):

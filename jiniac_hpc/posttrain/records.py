@@ -17,7 +17,9 @@ SFT record forms (``format: auto`` decides by the keys of each record):
 - ``prompt_completion``: ``{"prompt", "completion"}`` -> raw prompt, completion;
 - ``math``: ``{"question", "answer", "level"}`` -> :mod:`.mathfmt`, then as instruction;
 - ``sharegpt``: ``{"conversations": [{"from", "value"}, ...]}`` -> as chat (:mod:`.native`);
-- ``dolly``: ``{"instruction", "context", "response"}`` -> as instruction (context is the input).
+- ``dolly``: ``{"instruction", "context", "response"}`` -> as instruction (context is the input);
+- ``llm_jp_text``: ``{"text"}`` already in the llm-jp template -> prompt / completion split at the
+  last ``### 応答:`` line (llm-jp-sft's data format).
 
 DPO pairs: ``{"prompt" | "messages" | "instruction"+"input", "chosen", "rejected"}``; the prompt
 is rendered like SFT prompts (see :func:`prompt_of`). Answers given as messages (TRL's
@@ -35,7 +37,7 @@ from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_rec
 from jiniac_hpc.posttrain.native import pair_record, read_json_file, sft_record
 from jiniac_hpc.posttrain.templates import check_messages, render_instruction
 
-FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly")
+FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly", "llm_jp_text")
 
 
 @dataclass
@@ -176,12 +178,12 @@ def to_example(obj: dict, fmt: str, file: str, line: int, source: str, *, marker
     obj, err = sft_record(obj, fmt)
     if err:
         return bad(err)
-    if fmt in ("sharegpt", "dolly"):
+    if fmt in ("sharegpt", "dolly", "llm_jp_text"):
         fmt = "auto"
     kind = detect_format(obj) if fmt == "auto" else fmt
     if kind is None:
         return bad(f"cannot tell the record's format from its keys {sorted(obj)[:6]}; expected "
-                   "instruction/output, messages, conversations, instruction/response, prompt/completion or "
+                   "instruction/output, messages, conversations, instruction/response, text, prompt/completion or "
                    "question/answer")
     if kind == "math":
         try:
