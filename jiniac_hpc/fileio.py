@@ -153,7 +153,9 @@ def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Opti
         for n, raw in enumerate(fh, 1):
             bad = obj = None
             try:
-                line = raw.decode("utf-8", errors)
+                # A UTF-8 byte-order mark opens the first line of files saved by Windows tools
+                # (Azure OpenAI even requires one): it is not part of the JSON.
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8", errors)
                 if not line.strip():
                     continue
                 obj = json.loads(line)

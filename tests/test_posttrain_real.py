@@ -245,3 +245,21 @@ def test_llm_jp_sft_text_rows_split_at_the_response_line(tok):
         assert tok.decode(enc["input_ids"]) == text + "</s>"
         assert tok.decode([t for t, l in zip(enc["input_ids"], enc["labels"]) if l != -100]) == ex.completion + "</s>"
     assert good[0].prompt == render_instruction("日本で一番高い山は？") and good[0].completion == "富士山"
+
+
+def test_openai_weight_zero_turns_carry_no_loss_and_a_bom_is_not_a_bad_line(tok):
+    # The Azure OpenAI fine-tuning page's multi-turn example (saved, as that page requires, as
+    # UTF-8 with a byte-order mark): "weight": 0 answers stay in the text but are not trained on.
+    from jiniac_hpc.posttrain.encode import encode
+
+    path = REAL / "azure_openai_weight_bom.jsonl"
+    rows = [json.loads(l) for l in path.read_text(encoding="utf-8-sig").splitlines()]
+    good, bad = read_examples(str(path), "auto", "az", markers=MARKERS)
+    assert bad == [] and [e.line for e in good] == [1, 2, 3]
+    for ex, r in zip(good, rows):
+        enc = encode(tok, ex, max_length=512, add_bos=False)
+        text = tok.decode(enc["input_ids"])
+        assert all(m["content"] in text for m in r["messages"])
+        loss = tok.decode([t for t, l in zip(enc["input_ids"], enc["labels"]) if l != -100])
+        assert loss == "".join(m["content"] + "<|end|></s>" for m in r["messages"]
+                               if m["role"] == "assistant" and m["weight"] == 1)

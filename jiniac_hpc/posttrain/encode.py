@@ -64,13 +64,15 @@ def check_markers(tok, markers: list[str]) -> None:
 
 
 def render(tok, ex: Example) -> tuple[str, list[tuple[int, int]]]:
-    """(text, loss spans) of an example; the response span includes the eos."""
+    """(text, loss spans) of an example; the response span includes the eos. An assistant turn
+    with ``"weight": 0`` is in the text but carries no loss."""
     if ex.messages is not None:
         def r(msgs, add_generation_prompt=False):
             return apply_template(tok, msgs, add_generation_prompt=add_generation_prompt)
         text, spans = assistant_spans(r, ex.messages)
         check_rendered(text, ex.messages)
-        return text, [_cut_after_eos(text, s, e, tok.eos_token) for s, e in spans]
+        weights = [m.get("weight", 1) for m in ex.messages if m["role"] == "assistant"]
+        return text, [_cut_after_eos(text, s, e, tok.eos_token) for (s, e), w in zip(spans, weights) if w]
     text = ex.prompt + ex.completion + tok.eos_token
     return text, [(len(ex.prompt), len(text))]
 

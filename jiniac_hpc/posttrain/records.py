@@ -214,7 +214,14 @@ def to_example(obj: dict, fmt: str, file: str, line: int, source: str, *, marker
         why = check_messages(obj.get("messages"), markers)
         if why:
             return bad(why)
-        msgs = [{"role": m["role"], "content": m["content"]} for m in obj["messages"]]
+        msgs = []
+        for i, m in enumerate(obj["messages"]):
+            # OpenAI's fine-tuning format: "weight": 0 on an assistant turn keeps it as context
+            # but trains nothing on it (encode.render leaves it out of the loss spans).
+            if "weight" in m and not (m["role"] == "assistant" and m["weight"] in (0, 1)):
+                return bad(f"messages[{i}].weight must be 0 or 1, on an assistant turn")
+            msgs.append({"role": m["role"], "content": m["content"], **({"weight": m["weight"]} if "weight" in m
+                                                                           else {})})
         return Example(source, file, line, messages=msgs)
     return bad(f"unknown format {kind!r}")
 
