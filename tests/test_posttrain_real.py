@@ -263,3 +263,14 @@ def test_openai_weight_zero_turns_carry_no_loss_and_a_bom_is_not_a_bad_line(tok)
         loss = tok.decode([t for t, l in zip(enc["input_ids"], enc["labels"]) if l != -100])
         assert loss == "".join(m["content"] + "<|end|></s>" for m in r["messages"]
                                if m["role"] == "assistant" and m["weight"] == 1)
+
+
+def test_weight_read_back_from_a_datasets_folder(tmp_path):
+    # save_to_disk fills "weight": None into the turns that lack it; None means "no weight".
+    import datasets
+
+    path = REAL / "azure_openai_weight_bom.jsonl"
+    rows = [json.loads(l) for l in path.read_text(encoding="utf-8-sig").splitlines()]
+    datasets.Dataset.from_list(rows).save_to_disk(str(tmp_path / "ds"))
+    good, bad = read_examples(str(tmp_path / "ds"), "auto", "az", markers=MARKERS)
+    assert bad == [] and [m.get("weight") for m in good[0].messages] == [None, None, 0, None, 1]

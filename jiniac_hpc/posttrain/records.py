@@ -218,10 +218,11 @@ def to_example(obj: dict, fmt: str, file: str, line: int, source: str, *, marker
         for i, m in enumerate(obj["messages"]):
             # OpenAI's fine-tuning format: "weight": 0 on an assistant turn keeps it as context
             # but trains nothing on it (encode.render leaves it out of the loss spans).
-            if "weight" in m and not (m["role"] == "assistant" and m["weight"] in (0, 1)):
+            # (None: a datasets folder fills the key in on turns that lack it.)
+            w = m.get("weight")
+            if w is not None and not (m["role"] == "assistant" and w in (0, 1)):
                 return bad(f"messages[{i}].weight must be 0 or 1, on an assistant turn")
-            msgs.append({"role": m["role"], "content": m["content"], **({"weight": m["weight"]} if "weight" in m
-                                                                           else {})})
+            msgs.append({"role": m["role"], "content": m["content"], **({"weight": w} if w is not None else {})})
         return Example(source, file, line, messages=msgs)
     return bad(f"unknown format {kind!r}")
 
