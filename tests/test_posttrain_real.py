@@ -274,3 +274,22 @@ def test_weight_read_back_from_a_datasets_folder(tmp_path):
     datasets.Dataset.from_list(rows).save_to_disk(str(tmp_path / "ds"))
     good, bad = read_examples(str(tmp_path / "ds"), "auto", "az", markers=MARKERS)
     assert bad == [] and [m.get("weight") for m in good[0].messages] == [None, None, 0, None, 1]
+
+
+def test_examples_cut_at_max_length_are_counted(tok, tmp_path):
+    # alpaca_en_demo's answers run to 1,600 tokens: with max_length 300 they keep their start and
+    # are counted as cut (a prompt that alone reaches 300 tokens is a bad record instead).
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.posttrain.encode import build_sft_dataset
+    from jiniac_hpc.train.sft_config import SFTDataConfig
+
+    n = lambda text: len(tok(text, add_special_tokens=False)["input_ids"]) + 1  # noqa: E731  (+ bos)
+    sizes = [(n(render_instruction(r["instruction"], r["input"])),
+              n(render_instruction(r["instruction"], r["input"]) + r["output"] + "</s>"))
+             for r in _array("alpaca_en_demo.json")]
+    cut = sum(p < 300 < t for p, t in sizes)
+    cfg = from_dict(SFTDataConfig, {"sources": [{"path": str(REAL / "alpaca_en_demo.json")}], "max_length": 300})
+    train, _, report = build_sft_dataset(cfg, tok, tmp_path)
+    src = report["sources"]["alpaca_en_demo"]
+    assert cut >= 2 and src["truncated"] == cut and src["kept"] == len(train) == sum(p < 300 for p, _ in sizes)
+    assert json.loads((tmp_path / "data_report.json").read_text())["sources"]["alpaca_en_demo"]["truncated"] == cut
