@@ -118,8 +118,12 @@ def atomic_dir(path: Union[str, Path]) -> Iterator[Path]:
 
 
 def open_bytes(path: Union[str, Path]) -> IO[bytes]:
-    """Open a file for reading as bytes, decompressing ``.zst`` on the fly."""
+    """Open a file for reading as bytes, decompressing ``.zst`` and ``.gz`` on the fly."""
     path = Path(path)
+    if path.suffix == ".gz":  # HH-RLHF and many Hub exports ship .jsonl.gz
+        import gzip
+
+        return io.BufferedReader(gzip.open(path, "rb"))
     if path.suffix == ".zst":
         import zstandard
 
@@ -128,7 +132,7 @@ def open_bytes(path: Union[str, Path]) -> IO[bytes]:
 
 
 def open_text(path: Union[str, Path], errors: str = "strict") -> io.TextIOBase:
-    """Open a text file for reading as UTF-8, decompressing ``.zst`` on the fly."""
+    """Open a text file for reading as UTF-8, decompressing ``.zst`` and ``.gz`` on the fly."""
     return io.TextIOWrapper(open_bytes(path), encoding="utf-8", errors=errors)
 
 
@@ -149,7 +153,9 @@ def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Opti
         for n, raw in enumerate(fh, 1):
             bad = obj = None
             try:
-                line = raw.decode("utf-8", errors)
+                # A UTF-8 byte-order mark opens the first line of files saved by Windows tools
+                # (Azure OpenAI even requires one): it is not part of the JSON.
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8", errors)
                 if not line.strip():
                     continue
                 obj = json.loads(line)

@@ -21,7 +21,8 @@ from typing import Optional
 
 from jiniac_hpc.fileio import write_json
 from jiniac_hpc.posttrain.records import BadRecord, Example, read_examples
-from jiniac_hpc.posttrain.templates import ChatFormat, assistant_spans, builtin_chat_template
+from jiniac_hpc.posttrain.templates import (ChatFormat, apply_template, assistant_spans, builtin_chat_template,
+                                            check_rendered)
 
 IGNORE = -100
 
@@ -63,12 +64,15 @@ def check_markers(tok, markers: list[str]) -> None:
 
 
 def render(tok, ex: Example) -> tuple[str, list[tuple[int, int]]]:
-    """(text, loss spans) of an example; the response span includes the eos."""
+    """(text, loss spans) of an example; the response span includes the eos. An assistant turn
+    with ``"weight": 0`` is in the text but carries no loss."""
     if ex.messages is not None:
         def r(msgs, add_generation_prompt=False):
-            return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=add_generation_prompt)
+            return apply_template(tok, msgs, add_generation_prompt=add_generation_prompt)
         text, spans = assistant_spans(r, ex.messages)
-        return text, [_cut_after_eos(text, s, e, tok.eos_token) for s, e in spans]
+        check_rendered(text, ex.messages)
+        weights = [m.get("weight", 1) for m in ex.messages if m["role"] == "assistant"]
+        return text, [_cut_after_eos(text, s, e, tok.eos_token) for (s, e), w in zip(spans, weights) if w]
     text = ex.prompt + ex.completion + tok.eos_token
     return text, [(len(ex.prompt), len(text))]
 
@@ -79,8 +83,12 @@ def _cut_after_eos(text: str, s: int, e: int, eos: str) -> tuple[int, int]:
     return (s, i + len(eos)) if i >= 0 and not text[i + len(eos):e].strip() else (s, e)
 
 
-def encode(tok, ex: Example, *, max_length: int, add_bos: bool) -> dict | str:
-    """``{"input_ids", "labels"}`` or the reason the example cannot be used."""
+def encode(tok, ex: Example, *, max_length: int, add_bos: bool, stats: Optional[dict] = None) -> dict | str:
+    """``{"input_ids", "labels"}`` or the reason the example cannot be used.
+
+    A sequence longer than ``max_length`` keeps its start; ``stats["truncated"]`` counts those
+    (the cut end of the answer carries no loss, so the report says how many were cut).
+    """
     try:
         text, spans = render(tok, ex)
     except ValueError as e:
@@ -95,6 +103,8 @@ def encode(tok, ex: Example, *, max_length: int, add_bos: bool) -> dict | str:
         return "empty response: no response tokens after tokenization"
     if first >= max_length:
         return f"prompt longer than max_length: the prompt is {first} tokens, max_length is {max_length}"
+    if stats is not None and len(ids) > max_length:
+        stats["truncated"] = stats.get("truncated", 0) + 1
     return {"input_ids": ids[:max_length], "labels": labels[:max_length]}
 
 
@@ -136,8 +146,8 @@ def report_bad(bad: list[BadRecord], on_bad: str, total: int, max_bad_fraction: 
 def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool = True):
     """(train Dataset, eval Dataset or None, report dict) from ``data_cfg`` (an SFTDataConfig).
 
-    Writes ``<run_dir>/data_report.json``: per source the records read, bad, kept and used in
-    the mixture, and every bad record with file, line and reason.
+    Writes ``<run_dir>/data_report.json``: per source the records read, bad, kept, cut at
+    ``max_length`` and used in the mixture, and every bad record with file, line and reason.
     """
     import datasets
     from jiniac_hpc.paths import resolve_path
@@ -149,9 +159,9 @@ def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
         exs, bad = read_examples(str(resolve_path(src.path)), src.format, name, markers=data_cfg.chat.markers,
                                  math=src.math, limit=src.max_examples)
         read = len(exs) + len(bad)
-        enc = []
+        enc, stats = [], {"truncated": 0}
         for ex in exs:
-            r = encode(tok, ex, max_length=data_cfg.max_length, add_bos=data_cfg.add_bos)
+            r = encode(tok, ex, max_length=data_cfg.max_length, add_bos=data_cfg.add_bos, stats=stats)
             if isinstance(r, str):
                 bad.append(BadRecord(ex.file, ex.line, r, name))
             else:
@@ -159,7 +169,11 @@ def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
         total += read
         bad_all += bad
         parts.append((name, src.weight, enc))
-        report["sources"][name] = {"path": src.path, "read": read, "bad": len(bad), "kept": len(enc)}
+        report["sources"][name] = {"path": src.path, "read": read, "bad": len(bad), "kept": len(enc),
+                                   "truncated": stats["truncated"]}
+        if stats["truncated"] and is_main:
+            print(f"[jiniac] {name}: {stats['truncated']} of {len(enc)} SFT examples are longer than "
+                  f"data.max_length={data_cfg.max_length} and were cut at it", file=sys.stderr, flush=True)
     report["bad_records"] = [b.to_dict() for b in bad_all]
     if run_dir is not None and is_main:
         write_json(Path(run_dir) / "data_report.json", report)

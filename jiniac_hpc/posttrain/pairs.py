@@ -19,6 +19,7 @@ from typing import Optional
 from jiniac_hpc.fileio import write_json
 from jiniac_hpc.posttrain.encode import report_bad
 from jiniac_hpc.posttrain.records import BadRecord, Example, read_pairs
+from jiniac_hpc.posttrain.templates import apply_template, check_rendered
 
 
 def adds_bos(tok) -> bool:
@@ -30,12 +31,15 @@ def adds_bos(tok) -> bool:
 def render_prompt(tok, ex: Example, add_bos: bool, *, tokenizer_adds_special: bool = False) -> str:
     """The prompt text the model continues, with bos exactly once in the resulting ids.
 
+    ValueError (a bad record) when the chat template refuses or drops a turn of the prompt.
+
     ``tokenizer_adds_special``: the text will be tokenized with ``add_special_tokens=True``
     (TRL's DPO does), so a tokenizer that puts bos first by itself gets none in the text. A chat
     template may write ``{{ bos_token }}`` itself; it is normalised away first.
     """
     if ex.messages is not None:
-        text = tok.apply_chat_template(ex.messages, tokenize=False, add_generation_prompt=True)
+        text = apply_template(tok, ex.messages, add_generation_prompt=True)
+        check_rendered(text, ex.messages)
     else:
         text = ex.prompt
     bos = tok.bos_token
@@ -50,8 +54,8 @@ def answer_text(tok, ex: Example, answer: str) -> str:
     """``answer`` followed by what ends an assistant turn for this example's template."""
     if ex.messages is None:
         return answer + tok.eos_token
-    before = tok.apply_chat_template(ex.messages, tokenize=False, add_generation_prompt=True)
-    full = tok.apply_chat_template(ex.messages + [{"role": "assistant", "content": answer}], tokenize=False)
+    before = apply_template(tok, ex.messages, add_generation_prompt=True)
+    full = apply_template(tok, ex.messages + [{"role": "assistant", "content": answer}])
     if not full.startswith(before):
         raise ValueError("the chat template does not render the prompt as a prefix of prompt + answer")
     seg = full[len(before):]

@@ -1,10 +1,11 @@
 """Reading post-training records, with every bad one reported by file and line.
 
-    from jiniac_hpc.posttrain.records import read_sft_source, read_pairs
-    examples, bad = read_sft_source(source_cfg, markers=fmt.markers)
+    from jiniac_hpc.posttrain.records import read_examples, read_pairs
+    examples, bad = read_examples(path, "auto", name, markers=fmt.markers)
 
-A source is a JSONL file, a folder of ``*.jsonl`` files, or a folder written by
-``datasets.Dataset.save_to_disk`` (rows count as "lines", 1-based). Every record becomes a
+A source is a JSONL file (plain, ``.gz`` or ``.zst``), a ``.json`` file holding one JSON array of
+records or one record (the line given for a record is the line it starts on), a folder of such
+files, or a folder written by ``datasets.Dataset.save_to_disk`` (rows count as "lines", 1-based). Every record becomes a
 normalised :class:`Example` or a :class:`BadRecord` (``file:line: reason``); nothing here
 raises on bad data, so one broken line never stops a job. What to do with bad records
 (skip and report, or reject the run) is the caller's choice (``data.on_bad_record``).
@@ -14,10 +15,15 @@ SFT record forms (``format: auto`` decides by the keys of each record):
 - ``instruction``: ``{"instruction", "input"?, "output"}`` -> llm-jp template prompt, output;
 - ``chat``: ``{"messages": [{"role", "content"}, ...]}`` -> loss on every assistant turn;
 - ``prompt_completion``: ``{"prompt", "completion"}`` -> raw prompt, completion;
-- ``math``: ``{"question", "answer", "level"}`` -> :mod:`.mathfmt`, then as instruction.
+- ``math``: ``{"question", "answer", "level"}`` -> :mod:`.mathfmt`, then as instruction;
+- ``sharegpt``: ``{"conversations": [{"from", "value"}, ...]}`` -> as chat (:mod:`.native`);
+- ``dolly``: ``{"instruction", "context", "response"}`` -> as instruction (context is the input);
+- ``llm_jp_text``: ``{"text"}`` already in the llm-jp template -> prompt / completion split at the
+  last ``### 応答:`` line (llm-jp-sft's data format).
 
 DPO pairs: ``{"prompt" | "messages" | "instruction"+"input", "chosen", "rejected"}``; the prompt
-is rendered like SFT prompts (see :func:`prompt_of`).
+is rendered like SFT prompts (see :func:`prompt_of`). Answers given as messages (TRL's
+conversational form, UltraFeedback-binarized, ShareGPT pairs) are mapped by :mod:`.native`.
 """
 from __future__ import annotations
 
@@ -28,9 +34,10 @@ from typing import Any, Iterator, Optional
 from jiniac_hpc import fileio
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_record
+from jiniac_hpc.posttrain.native import pair_record, read_json_file, sft_record
 from jiniac_hpc.posttrain.templates import check_messages, render_instruction
 
-FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math")
+FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly", "llm_jp_text")
 
 
 @dataclass
@@ -64,13 +71,29 @@ def is_datasets_dir(p: Path) -> bool:
     return p.is_dir() and ((p / "dataset_info.json").exists() or (p / "state.json").exists())
 
 
+# Files a folder source reads; a file named directly is read as JSON Lines unless it is a JSON
+# array (.json) or in a table format named in NOT_READ.
+RECORD_FILES = (".jsonl", ".json", ".jsonl.gz", ".jsonl.zst")
+NOT_READ = (".parquet", ".arrow", ".csv", ".tsv", ".xlsx")
+
+
 def data_files(path: Path) -> list[Path]:
-    """The JSONL files of a source path (a file, or a folder of ``*.jsonl``)."""
+    """The record files of a source path (a file, or a folder of ``*.jsonl`` / ``*.json`` /
+    ``*.jsonl.gz`` / ``*.jsonl.zst``)."""
     if path.is_file():
         return [path]
     if path.is_dir():
-        return sorted(path.glob("*.jsonl"))
+        return sorted(p for p in path.iterdir() if p.is_file() and p.name.endswith(RECORD_FILES))
     return []
+
+
+def not_read_reason(f: Path) -> str:
+    """Why ``f`` cannot be read as records ("" when it can)."""
+    if f.suffix.lower() not in NOT_READ:
+        return ""
+    return (f"{f.suffix} files are not read here: convert to JSON Lines, or to a datasets folder "
+            f"(datasets.Dataset.from_{'parquet' if f.suffix.lower() == '.parquet' else 'csv'}(...)"
+            ".save_to_disk(...))")
 
 
 def check_data_path(path: str, key: str, hint: str = "") -> None:
@@ -78,8 +101,12 @@ def check_data_path(path: str, key: str, hint: str = "") -> None:
     from jiniac_hpc.config import ConfigError
 
     p = resolve_path(path)
+    why = next((w for w in map(not_read_reason, data_files(p)) if w), "")
+    if why:
+        raise ConfigError(f"{key}: {path}: {why}")
     if not (is_datasets_dir(p) or data_files(p)):
-        raise ConfigError(f"{key}: {path} is not a JSONL file, a folder of *.jsonl or a datasets folder{hint}")
+        raise ConfigError(f"{key}: {path} is not a JSONL or JSON-array file, a folder of *.jsonl / *.json or a "
+                          f"datasets folder{hint}")
 
 
 def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
@@ -96,11 +123,23 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
         return
     files = data_files(p)
     if not files:
-        yield str(p), 0, BadRecord(str(p), 0, "no such file, or a folder without *.jsonl files")
+        yield str(p), 0, BadRecord(str(p), 0, "no such file, or a folder without *.jsonl / *.json files")
         return
     # A bad line is a BadRecord (reported with file:line), and the rest is still read.
     for f in files:
-        for n, obj in fileio.read_jsonl(f, numbered=True, keep_bad=True, errors="replace"):
+        if not_read_reason(f):
+            yield str(f), 0, BadRecord(str(f), 0, not_read_reason(f))
+            continue
+        records = read_json_file(f) if f.suffix == ".json" else None
+        if records is not None:
+            for n, obj in records:
+                if isinstance(obj, ValueError):
+                    obj = BadRecord(str(f), n, str(obj))
+                elif not isinstance(obj, dict):
+                    obj = BadRecord(str(f), n, f"expected a JSON object, got {type(obj).__name__}")
+                yield str(f), n, obj
+            continue
+        for n, obj in fileio.read_jsonl(f, numbered=True, keep_bad=True):
             if isinstance(obj, fileio.JsonlError):
                 obj = BadRecord(str(f), n, obj.reason)
             elif not isinstance(obj, dict):
@@ -136,10 +175,16 @@ def to_example(obj: dict, fmt: str, file: str, line: int, source: str, *, marker
                math: Optional[MathFormatConfig] = None) -> Example | BadRecord:
     """One parsed record -> Example, or BadRecord with the reason."""
     bad = lambda reason: BadRecord(file, line, reason, source)  # noqa: E731
+    obj, err = sft_record(obj, fmt)
+    if err:
+        return bad(err)
+    if fmt in ("sharegpt", "dolly", "llm_jp_text"):
+        fmt = "auto"
     kind = detect_format(obj) if fmt == "auto" else fmt
     if kind is None:
         return bad(f"cannot tell the record's format from its keys {sorted(obj)[:6]}; expected "
-                   "instruction/output, messages, prompt/completion or question/answer")
+                   "instruction/output, messages, conversations, instruction/response, text, prompt/completion or "
+                   "question/answer")
     if kind == "math":
         try:
             ins, out = format_record(obj, math or MathFormatConfig())
@@ -169,7 +214,15 @@ def to_example(obj: dict, fmt: str, file: str, line: int, source: str, *, marker
         why = check_messages(obj.get("messages"), markers)
         if why:
             return bad(why)
-        msgs = [{"role": m["role"], "content": m["content"]} for m in obj["messages"]]
+        msgs = []
+        for i, m in enumerate(obj["messages"]):
+            # OpenAI's fine-tuning format: "weight": 0 on an assistant turn keeps it as context
+            # but trains nothing on it (encode.render leaves it out of the loss spans).
+            # (None: a datasets folder fills the key in on turns that lack it.)
+            w = m.get("weight")
+            if w is not None and not (m["role"] == "assistant" and w in (0, 1)):
+                return bad(f"messages[{i}].weight must be 0 or 1, on an assistant turn")
+            msgs.append({"role": m["role"], "content": m["content"], **({"weight": w} if w is not None else {})})
         return Example(source, file, line, messages=msgs)
     return bad(f"unknown format {kind!r}")
 
@@ -240,8 +293,10 @@ def read_pairs_rows(rows, style: str, *, need_rejected: bool = True, source: str
         if isinstance(obj, BadRecord):
             yield obj
             continue
-        chosen = None
-        prompt, err = prompt_of(obj, style)
+        chosen = prompt = None
+        obj, err = pair_record(obj)
+        if not err:
+            prompt, err = prompt_of(obj, style)
         if not err:
             chosen, err = _str_field(obj, "chosen")
             if err and "empty" in err:

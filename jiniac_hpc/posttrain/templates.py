@@ -36,6 +36,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from jinja2 import TemplateError
+
 from jiniac_hpc.config import check, field
 
 INSTRUCTION_HEAD_WITH_INPUT = ("以下は、タスクを説明する指示と、文脈のある入力の組み合わせです。"
@@ -136,6 +138,32 @@ def check_messages(messages, markers: list[str]) -> Optional[str]:
 
 
 Render = Callable[..., str]  # render(messages, add_generation_prompt=False) -> str
+
+
+def apply_template(tok, messages: list[dict], *, add_generation_prompt: bool = False) -> str:
+    """``tok``'s chat template on ``messages``; a template that refuses them (``raise_exception``,
+    as Mistral's does for a system turn) raises ValueError with its message, a bad record."""
+    try:
+        return tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
+    except TemplateError as e:
+        raise ValueError(f"the chat template refuses this conversation ({e}); use chat_template: builtin "
+                         "or a template that renders every role") from e
+
+
+def check_rendered(text: str, messages: list[dict]) -> None:
+    """ValueError unless every message's text is in ``text``, in order.
+
+    Some real templates drop a role without a word (Phi-3-mini's renders no system turn), so a
+    conversation would train without its system prompt. Surrounding whitespace may be trimmed.
+    """
+    pos = 0
+    for i, m in enumerate(messages):
+        body = m["content"].strip()
+        at = text.find(body, pos)
+        if at < 0:
+            raise ValueError(f"the chat template drops or rewrites messages[{i}] ({m['role']}); use "
+                             "chat_template: builtin or a template that renders every turn")
+        pos = at + len(body)
 
 
 def assistant_spans(render: Render, messages: list[dict]) -> tuple[str, list[tuple[int, int]]]:

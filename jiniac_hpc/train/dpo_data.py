@@ -34,14 +34,20 @@ def _prompt_files(cfg: DPODataConfig) -> list[Path]:
 
     files = data_files(resolve_path(cfg.prompts))
     if not files:
-        raise ConfigError(f"prompts: {cfg.prompts} is not a JSONL file or a folder of *.jsonl")
+        raise ConfigError(f"prompts: {cfg.prompts} is not a JSONL / JSON-array file or a folder of *.jsonl / *.json")
     return files
 
 
 def count_rows(files: list[Path]) -> int:
-    """Non-empty lines: the row numbering every task and the merge agree on."""
+    """Records (non-empty lines of JSONL, elements of a JSON array): the row numbering every
+    task and the merge agree on."""
+    from jiniac_hpc.posttrain.records import iter_rows
+
     n = 0
     for f in files:
+        if f.suffix == ".json":  # a JSON array spans many lines a record
+            n += sum(1 for _ in iter_rows(f))
+            continue
         with open(f, "rb") as fh:
             n += sum(1 for line in fh if line.strip())
     return n
@@ -98,7 +104,11 @@ def generate(cfg: DPODataConfig, ctx: TaskContext) -> dict:
         if isinstance(ex, BadRecord):
             results.append({"file": ex.file, "line": ex.line, "bad": ex.reason})
             continue
-        prompt = render_prompt(tok, ex, cfg.add_bos)
+        try:
+            prompt = render_prompt(tok, ex, cfg.add_bos)
+        except ValueError as e:  # the chat template refuses or drops a turn: a bad input record
+            results.append({"file": ex.file, "line": ex.line, "bad": str(e)})
+            continue
         n = prompt_tokens(tok, prompt)
         if n > cfg.max_prompt_length:
             results.append({"file": ex.file, "line": ex.line, "bad": f"prompt longer than max_prompt_length: "

@@ -20,10 +20,15 @@ from jiniac_hpc.posttrain.templates import ChatFormat
 class SFTSource:
     """One source of the SFT mixture."""
 
-    path: str = field(doc="A JSONL file, a folder of *.jsonl, or a datasets.save_to_disk folder "
+    path: str = field(doc="A JSONL file (.jsonl, .jsonl.gz, .jsonl.zst), a .json file of one JSON array, a folder "
+                          "of those, or a datasets.save_to_disk folder (Parquet/CSV: convert first) "
                           "(relative to the repository root, or absolute).")
-    format: Literal["auto", "instruction", "chat", "prompt_completion", "math"] = field(
-        "auto", doc="Record form; 'auto' decides per record from its keys (see jiniac_hpc.posttrain.records).")
+    format: Literal["auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly",
+                    "llm_jp_text"] = field(
+        "auto", doc="Record form; 'auto' decides per record from its keys (see jiniac_hpc.posttrain.records); "
+                    "'sharegpt' (conversations of from/value), 'dolly' (instruction/context/response) and "
+                    "'llm_jp_text' (llm-jp-sft's {text}, answer after the last '### 応答:') are mapped to chat, "
+                    "instruction and prompt/completion records.")
     weight: float = field(1.0, doc="Mixture weight: the source contributes round(weight * examples); 1 = once, "
                                    "2 = twice, 0.5 = a random half.")
     name: Optional[str] = field(None, doc="Name in reports; default: the file or folder name.")

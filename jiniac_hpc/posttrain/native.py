@@ -1,0 +1,213 @@
+"""Native public data layouts -> the record shapes :mod:`.records` trains on.
+
+    from jiniac_hpc.posttrain.native import read_json_file, sft_record, pair_record
+    obj, err = sft_record(row, "auto")      # ShareGPT / Dolly rows -> messages / instruction rows
+
+Post-training data is usually brought as downloaded, not converted by hand. This module maps
+the common layouts onto the two shapes the SFT and DPO readers know (``instruction``/``input``/
+``output`` and ``messages`` of ``role``/``content``), changing no text:
+
+- ShareGPT (FastChat, LLaMA-Factory ``formatting: sharegpt``): ``{"conversations": [{"from":
+  "human"|"gpt"|"system", "value"}...], "system"?}``; ``conversations`` of ``role``/``content``
+  too. A turn whose speaker is none of those (``function_call``, ``observation``...) is an error
+  naming the turn, never dropped.
+- Dolly (databricks-dolly-15k): ``{"instruction", "context", "response", "category"}``.
+- llm-jp-sft's pre-rendered rows: ``{"text": "...### 応答:\n<answer>"}``; the answer (what carries
+  loss there too) is what follows the last ``### 応答:\n``, the rest is the prompt, as written.
+- A row whose ``tools`` column holds tool definitions (glaive / Hermes function calling) is an
+  error: the chat template would render the answers without the tools they call.
+- Preference pairs whose answers are messages rather than strings: TRL's conversational form
+  (``prompt`` messages, ``chosen``/``rejected`` a list holding the assistant message),
+  UltraFeedback-binarized (``chosen``/``rejected`` whole conversations ending with the answer),
+  and LLaMA-Factory's ShareGPT pairs (``conversations`` + ``chosen``/``rejected`` turns).
+
+A file ending in ``.json`` may hold one JSON array of records (Alpaca, LLaMA-Factory and FastChat
+ship them so) or one record; :func:`read_json_file` yields each with the line it starts on.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+# ShareGPT speaker names -> chat roles (FastChat's human/gpt; "user"/"assistant" as some exports
+# write them; LLaMA-Factory's observation/function turns are tool turns, which we do not train).
+SPEAKERS = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
+            "chatgpt": "assistant", "bard": "assistant", "bing": "assistant", "system": "system"}
+
+
+def read_json_file(path: Path) -> Optional[Iterator[tuple[int, Any]]]:
+    """(1-based line where a record starts, record) of a ``.json`` file holding one JSON array of
+    records or one JSON object (a single record); None when the file is JSON Lines.
+
+    A broken array yields ``(line, ValueError)`` naming the line and column, then stops.
+    """
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        return iter([(1, ValueError(f"not UTF-8 ({e.reason} at byte {e.start + 1}): save the file as UTF-8"))])
+    body = text.lstrip()
+    if body.startswith("["):
+        return _array_items(text, len(text) - len(body) + 1)
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError:
+        return None  # more than one value: JSON Lines under a .json name, as some tools save
+    return iter([(text.count("\n", 0, len(text) - len(body)) + 1, obj)])
+
+
+def _array_items(text: str, i: int) -> Iterator[tuple[int, Any]]:
+    dec = json.JSONDecoder()
+    line = lambda pos: text.count("\n", 0, pos) + 1  # noqa: E731
+    expect_value = True
+    while True:
+        while i < len(text) and text[i] in " \t\r\n":
+            i += 1
+        if i < len(text) and text[i] == "]":
+            return
+        if i < len(text) and text[i] == "," and not expect_value:
+            i += 1
+            expect_value = True
+            continue
+        try:
+            obj, end = dec.raw_decode(text, i)
+        except json.JSONDecodeError as e:
+            yield line(i), ValueError(f"invalid JSON ({e.msg}: line {e.lineno} column {e.colno}); "
+                                      "the rest of the file is not read")
+            return
+        yield line(i), obj
+        i, expect_value = end, False
+
+
+def _turns(conv: Any, key: str) -> tuple[Optional[list], str]:
+    """ShareGPT turns (from/value or role/content) -> messages, or the reason they cannot be."""
+    if not isinstance(conv, list) or not conv:
+        return None, f"{key!r} must be a non-empty list of turns"
+    out = []
+    for i, t in enumerate(conv):
+        if not isinstance(t, dict):
+            return None, f"{key}[{i}] must be an object"
+        who_key, text_key = ("from", "value") if "from" in t else ("role", "content")
+        who, text = t.get(who_key), t.get(text_key)
+        role = SPEAKERS.get(who.lower()) if isinstance(who, str) else None
+        if role is None:
+            return None, (f"{key}[{i}].{who_key} is {who!r}; known speakers: {sorted(SPEAKERS)} "
+                          "(tool or function turns cannot be trained on here)")
+        if not isinstance(text, str):
+            return None, f"{key}[{i}].{text_key} must be a string"
+        out.append({"role": role, "content": text})
+    return out, ""
+
+
+def _with_system(obj: dict, msgs: list) -> tuple[list, str]:
+    """A top-level ``system`` string (LLaMA-Factory's sharegpt column) becomes the first turn."""
+    system = obj.get("system")
+    if system is None or system == "":
+        return msgs, ""
+    if not isinstance(system, str):
+        return msgs, "field 'system' must be a string"
+    if msgs and msgs[0]["role"] == "system":
+        return msgs, "both a 'system' field and a system turn"
+    return [{"role": "system", "content": system}] + msgs, ""
+
+
+def is_sharegpt(obj: dict) -> bool:
+    return "conversations" in obj and "messages" not in obj
+
+
+def is_dolly(obj: dict) -> bool:
+    return "instruction" in obj and "response" in obj and "output" not in obj
+
+
+RESPONSE_MARK = "### 応答:\n"  # where the answer starts in the llm-jp template
+
+
+def _llm_jp_text(obj: dict) -> tuple[Optional[dict], str]:
+    text = obj.get("text")
+    if not isinstance(text, str):
+        return None, "field 'text' must be a string"
+    at = text.rfind(RESPONSE_MARK)
+    if at < 0:
+        return None, (f"field 'text' has no {RESPONSE_MARK.strip()!r} line to tell the prompt from the answer "
+                      "(llm-jp-sft text rows need it)")
+    cut = at + len(RESPONSE_MARK)
+    return {"prompt": text[:cut], "completion": text[cut:]}, ""
+
+
+def is_llm_jp_text(obj: dict) -> bool:
+    return set(obj) == {"text"}
+
+
+def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:
+    """A ShareGPT, Dolly or llm-jp-sft text row as a ``messages`` / ``instruction`` /
+    ``prompt``+``completion`` row; other rows unchanged."""
+    if obj.get("tools") not in (None, "", "[]", []):
+        # Tool definitions would be dropped from the rendered text, and the answers that call
+        # those tools trained without them: reject rather than train on half the context.
+        return None, "field 'tools' holds tool definitions, which the chat template cannot render"
+    if fmt == "sharegpt" or (fmt == "auto" and is_sharegpt(obj)):
+        msgs, err = _turns(obj.get("conversations"), "conversations")
+        if not err:
+            msgs, err = _with_system(obj, msgs)
+        return (None, err) if err else ({"messages": msgs}, "")
+    if fmt == "llm_jp_text" or (fmt == "auto" and is_llm_jp_text(obj)):
+        return _llm_jp_text(obj)
+    if fmt == "dolly" or (fmt == "auto" and is_dolly(obj)):
+        ctx = obj.get("context")
+        if ctx is not None and not isinstance(ctx, str):
+            return None, "field 'context' must be a string"
+        return {"instruction": obj.get("instruction"), "input": ctx or "", "output": obj.get("response")}, ""
+    return obj, ""
+
+
+def _answer(side: str, v: Any) -> tuple[Optional[str], Optional[list], str]:
+    """(answer text, the turns before it, error) of a chosen/rejected value given as messages."""
+    if isinstance(v, dict):  # one turn: {"from": "gpt", "value"} or {"role": "assistant", "content"}
+        v = [v]
+    msgs, err = _turns(v, side)
+    if err:
+        return None, None, err
+    if msgs[-1]["role"] != "assistant":
+        return None, None, f"the last turn of {side!r} must be the assistant's answer"
+    return msgs[-1]["content"], msgs[:-1], ""
+
+
+def pair_record(obj: dict) -> tuple[Optional[dict], str]:
+    """A preference row with message-valued answers as ``{messages|prompt.., chosen, rejected}``
+    with string answers; rows whose answers are strings are returned unchanged."""
+    if isinstance(obj.get("chosen"), str) and isinstance(obj.get("rejected", ""), str):
+        if is_sharegpt(obj):
+            msgs, err = _turns(obj["conversations"], "conversations")
+            if not err:
+                msgs, err = _with_system(obj, msgs)
+            return (None, err) if err else ({**obj, "messages": msgs}, "")
+        return obj, ""
+    out = {k: v for k, v in obj.items() if k not in ("chosen", "rejected", "conversations")}
+    before = {}
+    for side in ("chosen", "rejected"):
+        if side not in obj:
+            continue
+        text, prior, err = _answer(side, obj[side])
+        if err:
+            return None, err
+        out[side], before[side] = text, prior
+    if is_sharegpt(obj):
+        prompt, err = _turns(obj["conversations"], "conversations")
+    elif isinstance(obj.get("prompt"), list):
+        prompt, err = _turns(obj["prompt"], "prompt")
+    elif before.get("chosen"):
+        # Implicit prompt (UltraFeedback-binarized, TRL): the turns before each answer; both
+        # sides must share them, else the pair compares answers to different questions.
+        prompt, err = before["chosen"], ""
+        if "rejected" in before and before["rejected"] != prompt:
+            err = "'chosen' and 'rejected' differ before their last turn (not the same prompt)"
+    else:
+        return (None, "missing the prompt: no 'prompt', 'messages' or 'conversations', and 'chosen' holds "
+                      "only the answer") if not ({"prompt", "messages", "instruction"} & set(obj)) else (out, "")
+    if not err:
+        prompt, err = _with_system(obj, prompt)
+    if err:
+        return None, err
+    out.pop("prompt", None)
+    return {**out, "messages": prompt}, ""

@@ -1,0 +1,295 @@
+"""SFT and DPO readers on real public data files in their native layouts.
+
+    pytest tests/test_posttrain_real.py
+
+The samples under tests/assets/posttrain/real/ are copied byte for byte (or trimmed at a record
+boundary) from public repositories; SOURCES.md names each. Every record must come out with its
+text unchanged (no turn, system prompt or empty input lost) or be reported with file and line.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.posttrain import debug_assets
+from jiniac_hpc.posttrain.records import read_examples, read_pairs
+from jiniac_hpc.posttrain.templates import ChatFormat, render_instruction
+
+REAL = Path(__file__).parent / "assets" / "posttrain" / "real"
+MARKERS = ChatFormat().markers
+SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system"}
+
+
+@pytest.fixture(scope="module")
+def tok():
+    from jiniac_hpc.posttrain.encode import load_tokenizer
+
+    return load_tokenizer(str(debug_assets.cached("llama")), "auto", ChatFormat())
+
+
+def _array(name: str) -> list:
+    return json.loads((REAL / name).read_text(encoding="utf-8"))
+
+
+def _starts(name: str) -> list[int]:
+    """Lines where the top-level array elements start (2-space indent, as the files are written)."""
+    return [i for i, l in enumerate((REAL / name).read_text(encoding="utf-8").splitlines(), 1) if l == "  {"]
+
+
+def _turns(conv: list) -> list[dict]:
+    return [{"role": SHAREGPT_ROLES[t["from"]], "content": t["value"]} for t in conv]
+
+
+def test_alpaca_json_array_every_record_with_its_line():
+    # LLaMA-Factory's alpaca_en_demo.json: one pretty-printed JSON array; empty and filled "input".
+    rows = _array("alpaca_en_demo.json")
+    good, bad = read_examples(str(REAL / "alpaca_en_demo.json"), "auto", "alpaca", markers=MARKERS)
+    assert bad == [] and len(good) == len(rows) == 6
+    assert [e.line for e in good] == _starts("alpaca_en_demo.json")
+    for ex, r in zip(good, rows):
+        assert ex.prompt == render_instruction(r["instruction"], r["input"]) and ex.completion == r["output"]
+    assert any(r["input"] for r in rows) and any(not r["input"] for r in rows)
+
+
+def test_sharegpt_conversations_become_chat_with_every_turn(tok):
+    from jiniac_hpc.posttrain.encode import encode
+
+    rows = _array("fastchat_dummy_conversation.json")
+    good, bad = read_examples(str(REAL / "fastchat_dummy_conversation.json"), "auto", "fc", markers=MARKERS)
+    assert bad == [] and len(good) == len(rows) == 4
+    assert [e.line for e in good] == _starts("fastchat_dummy_conversation.json")
+    for ex, r in zip(good, rows):
+        assert ex.messages == _turns(r["conversations"])
+        enc = encode(tok, ex, max_length=4096, add_bos=False)
+        text = tok.decode(enc["input_ids"])
+        for t in r["conversations"]:
+            assert t["value"] in text
+        loss = tok.decode([t for t, l in zip(enc["input_ids"], enc["labels"]) if l != -100])
+        assert loss == "".join(t["value"] + "<|end|></s>" for t in r["conversations"] if t["from"] == "gpt")
+    # The explicit format key reads the same file the same way.
+    again, _ = read_examples(str(REAL / "fastchat_dummy_conversation.json"), "sharegpt", "fc", markers=MARKERS)
+    assert [e.messages for e in again] == [e.messages for e in good]
+
+
+def test_openai_messages_with_system_turns():
+    # OpenAI cookbook's toy chat file: system turns kept; a record with no user turn is named.
+    good, bad = read_examples(str(REAL / "openai_toy_chat_fine_tuning.jsonl"), "auto", "oa", markers=MARKERS)
+    rows = [json.loads(l) for l in (REAL / "openai_toy_chat_fine_tuning.jsonl").read_text().splitlines()]
+    assert [e.line for e in good] == [1, 2, 3]
+    for ex in good:
+        assert ex.messages == rows[ex.line - 1]["messages"]
+    assert [(b.line, b.reason) for b in bad] == [
+        (4, "the conversation must start with a user turn (after an optional system turn)")]
+
+
+def test_sharegpt_preference_pairs_keep_system_and_history(tok):
+    # LLaMA-Factory's dpo_en_demo.json: conversations + chosen/rejected {from, value} turns.
+    from jiniac_hpc.posttrain.pairs import answer_text, render_prompt
+
+    rows = _array("dpo_en_demo.json")
+    good, bad = read_pairs(str(REAL / "dpo_en_demo.json"), "chat")
+    assert bad == [] and len(good) == len(rows) == 6
+    assert [e.line for e in good] == _starts("dpo_en_demo.json")
+    assert any(r["conversations"][0]["from"] == "system" for r in rows)
+    assert any(len(r["conversations"]) > 1 and r["conversations"][0]["from"] == "human" for r in rows)
+    for ex, r in zip(good, rows):
+        assert ex.messages == _turns(r["conversations"])
+        assert ex.completion == r["chosen"]["value"] and ex.meta["rejected"] == r["rejected"]["value"]
+        prompt = render_prompt(tok, ex, add_bos=False)
+        for t in r["conversations"]:
+            assert t["value"] in prompt
+        assert answer_text(tok, ex, ex.meta["rejected"]) == r["rejected"]["value"] + "<|end|></s>"
+
+
+def test_dolly_context_is_the_input():
+    # databricks-dolly-15k.jsonl: instruction / context (often empty) / response / category.
+    path = REAL / "databricks_dolly_15k.jsonl"
+    rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines()]
+    good, bad = read_examples(str(path), "auto", "dolly", markers=MARKERS)
+    assert bad == [] and len(good) == len(rows) == 4
+    for ex, r in zip(good, rows):
+        assert ex.prompt == render_instruction(r["instruction"], r["context"]) and ex.completion == r["response"]
+    assert "### 入力:\n" + rows[0]["context"] + "\n" in good[0].prompt and "### 入力" not in good[1].prompt
+    assert [e.prompt for e in read_examples(str(path), "dolly", "d", markers=MARKERS)[0]] == [e.prompt for e in good]
+
+
+def test_tool_call_turns_are_named_not_dropped():
+    # LLaMA-Factory's glaive_toolcall_en_demo.json: function_call / observation turns and a
+    # "tools" column; such a record is reported, the plain ones (tools "[]") are kept whole.
+    rows = _array("glaive_toolcall_en_demo.json")
+    good, bad = read_examples(str(REAL / "glaive_toolcall_en_demo.json"), "auto", "g", markers=MARKERS)
+    starts = _starts("glaive_toolcall_en_demo.json")
+    assert [(b.line, b.reason) for b in bad] == [
+        (starts[0], "field 'tools' holds tool definitions, which the chat template cannot render")]
+    assert [e.line for e in good] == starts[1:]
+    for ex, r in zip(good, rows[1:]):
+        assert ex.messages == _turns(r["conversations"])
+    del rows[0]["tools"]
+    from jiniac_hpc.posttrain.records import to_example
+
+    why = to_example(rows[0], "auto", "f", 2, "g", markers=MARKERS)
+    assert "conversations[3].from is 'function_call'" in why.reason
+
+
+def test_ultrafeedback_binarized_answers_as_messages(tok):
+    # HuggingFaceH4/ultrafeedback_binarized train_prefs row 0 as one JSON object: "prompt" a
+    # string, "chosen"/"rejected" whole conversations, "messages" the chosen conversation.
+    from jiniac_hpc.posttrain.pairs import answer_text, render_prompt
+
+    path = REAL / "ultrafeedback_binarized_row0.json"
+    row = json.loads(path.read_text(encoding="utf-8"))
+    good, bad = read_pairs(str(path), "chat")
+    assert bad == [] and len(good) == 1 and good[0].line == 1
+    ex = good[0]
+    assert ex.messages == [{"role": "user", "content": row["prompt"]}]
+    assert ex.completion == row["chosen"][1]["content"] and ex.meta["rejected"] == row["rejected"][1]["content"]
+    prompt = render_prompt(tok, ex, add_bos=False)
+    assert prompt == "<|user|>\n" + row["prompt"] + "<|end|>\n<|assistant|>\n"
+    assert answer_text(tok, ex, ex.completion) == row["chosen"][1]["content"] + "<|end|></s>"
+    # With a string prompt style the answers still come out of the message lists.
+    inst, _ = read_pairs(str(path), "instruction")
+    assert inst[0].completion == ex.completion
+
+
+def test_a_file_not_in_utf8_is_named_per_line_not_read_as_replacement_characters():
+    # LLaMA-Factory's alpaca_zh_demo records saved as GB18030 (as a Windows tool exports them):
+    # each line is a bad record saying to save as UTF-8, never text full of U+FFFD.
+    path = REAL / "alpaca_zh_demo_gb18030.jsonl"
+    good, bad = read_examples(str(path), "auto", "zh", markers=MARKERS)
+    assert good == [] and [b.line for b in bad] == [1, 2, 3]
+    assert all("not UTF-8" in b.reason and "save the file as UTF-8" in b.reason for b in bad)
+
+
+def test_dpo_data_counts_records_of_a_json_array_not_lines():
+    # The dpo-data array is sized by count_rows; a pretty-printed array spans many lines a record.
+    from jiniac_hpc.train.dpo_data import count_rows
+
+    assert count_rows([REAL / "dpo_en_demo.json"]) == len(_array("dpo_en_demo.json")) == 6
+    assert count_rows([REAL / "openai_toy_chat_fine_tuning.jsonl"]) == 4
+
+
+def _tok_with(template: str):
+    from jiniac_hpc.posttrain.encode import load_tokenizer
+
+    return load_tokenizer(str(debug_assets.cached("llama")), str(REAL / template), ChatFormat())
+
+
+def test_a_template_that_refuses_system_turns_gives_bad_records_not_a_crash(tmp_path):
+    # Mistral-7B-Instruct-v0.2's template raise_exception()s on a system turn; the OpenAI file's
+    # records 1-2 have one. The run reports them by line and trains on record 3.
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.posttrain.encode import build_sft_dataset
+    from jiniac_hpc.train.sft_config import SFTDataConfig
+
+    tok = _tok_with("mistral_7b_instruct_v0.2.jinja")
+    cfg = from_dict(SFTDataConfig, {"sources": [{"path": str(REAL / "openai_toy_chat_fine_tuning.jsonl")}],
+                                    "max_length": 512, "max_bad_fraction": 1.0})
+    train, _, report = build_sft_dataset(cfg, tok, tmp_path)
+    assert len(train) == 1
+    bad = {b["line"]: b["reason"] for b in report["bad_records"]}
+    assert sorted(bad) == [1, 2, 4]
+    assert "the chat template refuses this conversation (Conversation roles must alternate" in bad[1]
+    assert json.loads((tmp_path / "data_report.json").read_text())["sources"]["openai_toy_chat_fine_tuning"][
+        "kept"] == 1
+
+
+def test_a_template_that_drops_system_turns_is_caught(tmp_path):
+    # Phi-3-mini's original template renders no system turn: those records would train
+    # without their system prompt. SFT and DPO both report them by line.
+    from jiniac_hpc.posttrain.encode import encode
+    from jiniac_hpc.posttrain.pairs import render_prompt
+
+    tok = _tok_with("phi3_mini.jinja")
+    good, _ = read_examples(str(REAL / "openai_toy_chat_fine_tuning.jsonl"), "auto", "oa", markers=MARKERS)
+    why = {ex.line: encode(tok, ex, max_length=512, add_bos=True) for ex in good}
+    assert why[1] == why[2] == ("the chat template drops or rewrites messages[0] (system); use chat_template: "
+                                "builtin or a template that renders every turn")
+    assert isinstance(why[3], dict)
+    pairs, _ = read_pairs(str(REAL / "dpo_en_demo.json"), "chat")
+    with pytest.raises(ValueError, match=r"drops or rewrites messages\[0\] \(system\)"):
+        render_prompt(tok, pairs[1], add_bos=True)
+    assert "Angela" in render_prompt(tok, pairs[0], add_bos=True)
+
+
+def test_gzipped_jsonl_is_read_and_parquet_is_refused_with_one_line(tmp_path):
+    # Hub exports ship .jsonl.gz (HH-RLHF) and .parquet; a gzip file was read as lines of
+    # compressed bytes, a Parquet file as one bad "line" after another.
+    from jiniac_hpc.config import ConfigError
+    from jiniac_hpc.posttrain.records import check_data_path
+
+    plain, _ = read_examples(str(REAL / "databricks_dolly_15k.jsonl"), "auto", "d", markers=MARKERS)
+    gz, bad = read_examples(str(REAL / "databricks_dolly_15k.jsonl.gz"), "auto", "d", markers=MARKERS)
+    assert bad == [] and [(e.line, e.prompt, e.completion) for e in gz] == [(e.line, e.prompt, e.completion)
+                                                                            for e in plain]
+    pq = Path(__file__).parent / "assets" / "corpus" / "real" / "parquet_testing_nation.dict-malformed.parquet"
+    good, bad = read_examples(str(pq), "auto", "pq", markers=MARKERS)
+    assert good == [] and len(bad) == 1 and ".parquet files are not read here" in bad[0].reason
+    with pytest.raises(ConfigError, match=r"data.sources\[0\].path: .*\.parquet files are not read here"):
+        check_data_path(str(pq), "data.sources[0].path")
+
+
+def test_llm_jp_sft_text_rows_split_at_the_response_line(tok):
+    # llm-jp-sft's data/example.jsonl: {"text"} already in the llm-jp template; the answer after
+    # "### 応答:\n" carries the loss, and the trained text is the row's text, unchanged, plus eos.
+    from jiniac_hpc.posttrain.encode import encode
+
+    path = REAL / "llm_jp_sft_example.jsonl"
+    rows = [json.loads(l)["text"] for l in path.read_text(encoding="utf-8").splitlines()]
+    good, bad = read_examples(str(path), "auto", "llmjp", markers=MARKERS)
+    assert bad == [] and len(good) == len(rows) == 15
+    for ex, text in zip(good, rows):
+        assert ex.prompt + ex.completion == text and ex.prompt.endswith("### 応答:\n")
+        enc = encode(tok, ex, max_length=512, add_bos=False)
+        assert tok.decode(enc["input_ids"]) == text + "</s>"
+        assert tok.decode([t for t, l in zip(enc["input_ids"], enc["labels"]) if l != -100]) == ex.completion + "</s>"
+    assert good[0].prompt == render_instruction("日本で一番高い山は？") and good[0].completion == "富士山"
+
+
+def test_openai_weight_zero_turns_carry_no_loss_and_a_bom_is_not_a_bad_line(tok):
+    # The Azure OpenAI fine-tuning page's multi-turn example (saved, as that page requires, as
+    # UTF-8 with a byte-order mark): "weight": 0 answers stay in the text but are not trained on.
+    from jiniac_hpc.posttrain.encode import encode
+
+    path = REAL / "azure_openai_weight_bom.jsonl"
+    rows = [json.loads(l) for l in path.read_text(encoding="utf-8-sig").splitlines()]
+    good, bad = read_examples(str(path), "auto", "az", markers=MARKERS)
+    assert bad == [] and [e.line for e in good] == [1, 2, 3]
+    for ex, r in zip(good, rows):
+        enc = encode(tok, ex, max_length=512, add_bos=False)
+        text = tok.decode(enc["input_ids"])
+        assert all(m["content"] in text for m in r["messages"])
+        loss = tok.decode([t for t, l in zip(enc["input_ids"], enc["labels"]) if l != -100])
+        assert loss == "".join(m["content"] + "<|end|></s>" for m in r["messages"]
+                               if m["role"] == "assistant" and m["weight"] == 1)
+
+
+def test_weight_read_back_from_a_datasets_folder(tmp_path):
+    # save_to_disk fills "weight": None into the turns that lack it; None means "no weight".
+    import datasets
+
+    path = REAL / "azure_openai_weight_bom.jsonl"
+    rows = [json.loads(l) for l in path.read_text(encoding="utf-8-sig").splitlines()]
+    datasets.Dataset.from_list(rows).save_to_disk(str(tmp_path / "ds"))
+    good, bad = read_examples(str(tmp_path / "ds"), "auto", "az", markers=MARKERS)
+    assert bad == [] and [m.get("weight") for m in good[0].messages] == [None, None, 0, None, 1]
+
+
+def test_examples_cut_at_max_length_are_counted(tok, tmp_path):
+    # alpaca_en_demo's answers run to 1,600 tokens: with max_length 300 they keep their start and
+    # are counted as cut (a prompt that alone reaches 300 tokens is a bad record instead).
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.posttrain.encode import build_sft_dataset
+    from jiniac_hpc.train.sft_config import SFTDataConfig
+
+    n = lambda text: len(tok(text, add_special_tokens=False)["input_ids"]) + 1  # noqa: E731  (+ bos)
+    sizes = [(n(render_instruction(r["instruction"], r["input"])),
+              n(render_instruction(r["instruction"], r["input"]) + r["output"] + "</s>"))
+             for r in _array("alpaca_en_demo.json")]
+    cut = sum(p < 300 < t for p, t in sizes)
+    cfg = from_dict(SFTDataConfig, {"sources": [{"path": str(REAL / "alpaca_en_demo.json")}], "max_length": 300})
+    train, _, report = build_sft_dataset(cfg, tok, tmp_path)
+    src = report["sources"]["alpaca_en_demo"]
+    assert cut >= 2 and src["truncated"] == cut and src["kept"] == len(train) == sum(p < 300 for p, _ in sizes)
+    assert json.loads((tmp_path / "data_report.json").read_text())["sources"]["alpaca_en_demo"]["truncated"] == cut
