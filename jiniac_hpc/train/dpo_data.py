@@ -32,7 +32,10 @@ from jiniac_hpc.train.dpo_config import DPODataConfig
 def _prompt_files(cfg: DPODataConfig) -> list[Path]:
     from jiniac_hpc.posttrain.records import data_files
 
-    files = data_files(resolve_path(cfg.prompts))
+    path = resolve_path(cfg.prompts)
+    if not path.exists():
+        raise ConfigError(f"prompts: {cfg.prompts} does not exist (resolved: {path})")
+    files = data_files(path)
     if not files:
         raise ConfigError(f"prompts: {cfg.prompts} is not a JSONL / JSON-array file or a folder of *.jsonl / *.json")
     return files
