@@ -51,8 +51,9 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     an archive (Aozora Bunko ships a work's illustrations in its ZIP) is one document dropped as
     ``image``, and a PDF in an archive read by another reader (the e-Gov bulk download holds the
     PDFs of some appendices beside the XML) one dropped as ``pdf``, a Word, Excel or PowerPoint
-    file (an appendix too) one dropped as ``office`` (their bytes count in the input, no text). An archive the manifest could not open, or whose files it could not tell apart
-    (two of one name, a name flagged UTF-8 that is not), is one bad-input record."""
+    file (an appendix too) one dropped as ``office`` (their bytes count in the input, no text). An
+    archive the manifest could not open, or whose files it could not tell apart (two of one name, a
+    name flagged UTF-8 that is not), is one bad-input record."""
     pos = 0
     try:
         member = archive_member(path)
