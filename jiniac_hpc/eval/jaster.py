@@ -164,6 +164,14 @@ def train_path(cfg: JasterConfig, task: str) -> Optional[Path]:
     return inside if inside.is_file() else resolve_path(name)
 
 
+def _prepared_train(cfg: JasterConfig, task: str) -> Path:
+    """The prepared train file a task's few-shots come from; a ConfigError naming it if it is missing."""
+    tp = prepared.train_file(data_path(cfg, task).parent, task)
+    if not tp.is_file():
+        raise ConfigError(f"jaster.prepared_dir: {tp} (the few-shots of {task}) does not exist")
+    return tp
+
+
 def check_inputs(cfg: JasterConfig) -> None:
     """Login-node check: every task's file exists (the error names the config key)."""
     if cfg.prepared_dir:
@@ -172,9 +180,8 @@ def check_inputs(cfg: JasterConfig) -> None:
             if not p.is_file():
                 raise ConfigError(f"jaster.prepared_dir: {p} does not exist")
             prepared.read(p, t)
-            tp = prepared.train_file(p.parent, t)
-            if cfg.num_fewshots and not tp.is_file():
-                raise ConfigError(f"jaster.prepared_dir: {tp} (the few-shots of {t}) does not exist")
+            if cfg.num_fewshots:
+                _prepared_train(cfg, t)
         return
     for t in cfg.tasks:
         p = data_path(cfg, t)
@@ -226,9 +233,7 @@ def split(task: str, samples: list[Sample], cfg: JasterConfig, seed: int) -> tup
     if cfg.num_fewshots == 0:
         shots, scored, info = [], samples, {"source": "none (zero-shot)", "pool_removed": 0}
     elif cfg.prepared_dir:
-        tp = prepared.train_file(data_path(cfg, task).parent, task)
-        if not tp.is_file():
-            raise ConfigError(f"jaster.prepared_dir: {tp} (the few-shots of {task}) does not exist")
+        tp = _prepared_train(cfg, task)
         pool = _from_prepared(task, prepared.read(tp, task))
         if len(pool) < cfg.num_fewshots:
             raise ConfigError(f"{tp}: {len(pool)} samples, num_fewshots is {cfg.num_fewshots}")
