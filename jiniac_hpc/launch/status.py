@@ -150,8 +150,12 @@ def clock(seconds: float) -> str:
 def _local_elapsed(folder: Path, job_id: str) -> str:
     """A local task's run time: from submitit's first log line to its result file (or to now,
     while it runs). Empty before the task has started."""
-    lines = _log_lines(folder / f"{job_id}_0_log.out")
-    m = SUBMITIT_TIME.match(lines[0]) if lines else None
+    try:
+        with open(folder / f"{job_id}_0_log.out", errors="replace") as fh:
+            first = fh.readline()     # (only the first line: a training log can be long)
+    except OSError:
+        return ""
+    m = SUBMITIT_TIME.match(first)
     if not m:
         return ""
     start = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").timestamp() + int(m.group(2)) / 1000
