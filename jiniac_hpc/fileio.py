@@ -123,7 +123,7 @@ def open_bytes(path: Union[str, Path]) -> IO[bytes]:
     if path.suffix == ".gz":  # HH-RLHF and many Hub exports ship .jsonl.gz
         import gzip
 
-        return io.BufferedReader(gzip.open(path, "rb"))
+        return gzip.open(path, "rb")      # (a GzipFile is buffered already)
     if path.suffix == ".zst":
         import zstandard
 

@@ -5,10 +5,10 @@
 
 A source is a JSONL file (plain, ``.gz`` or ``.zst``), a ``.json`` file holding one JSON array of
 records or one record (the line given for a record is the line it starts on), a folder of such
-files, or a folder written by ``datasets.Dataset.save_to_disk`` (rows count as "lines", 1-based). Every record becomes a
-normalised :class:`Example` or a :class:`BadRecord` (``file:line: reason``); nothing here
-raises on bad data, so one broken line never stops a job. What to do with bad records
-(skip and report, or reject the run) is the caller's choice (``data.on_bad_record``).
+files, or a folder written by ``datasets.Dataset.save_to_disk`` (rows count as "lines", 1-based).
+Every record becomes a normalised :class:`Example` or a :class:`BadRecord` (``file:line:
+reason``); nothing here raises on bad data, so one broken line never stops a job. What to do with
+bad records (skip and report, or reject the run) is the caller's choice (``data.on_bad_record``).
 
 SFT record forms (``format: auto`` decides by the keys of each record):
 
@@ -101,10 +101,11 @@ def check_data_path(path: str, key: str, hint: str = "") -> None:
     from jiniac_hpc.config import ConfigError
 
     p = resolve_path(path)
-    why = next((w for w in map(not_read_reason, data_files(p)) if w), "")
+    files = data_files(p)
+    why = next((w for w in map(not_read_reason, files) if w), "")
     if why:
         raise ConfigError(f"{key}: {path}: {why}")
-    if not (is_datasets_dir(p) or data_files(p)):
+    if not (is_datasets_dir(p) or files):
         raise ConfigError(f"{key}: {path} is not a JSONL or JSON-array file, a folder of *.jsonl / *.json or a "
                           f"datasets folder{hint}")
 
@@ -127,8 +128,9 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
         return
     # A bad line is a BadRecord (reported with file:line), and the rest is still read.
     for f in files:
-        if not_read_reason(f):
-            yield str(f), 0, BadRecord(str(f), 0, not_read_reason(f))
+        why = not_read_reason(f)
+        if why:
+            yield str(f), 0, BadRecord(str(f), 0, why)
             continue
         records = read_json_file(f) if f.suffix == ".json" else None
         if records is not None:
