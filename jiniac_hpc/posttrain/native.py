@@ -30,6 +30,8 @@ import json
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from jiniac_hpc.posttrain.templates import RESPONSE_MARK
+
 # ShareGPT speaker names -> chat roles (FastChat's human/gpt; "user"/"assistant" as some exports
 # write them; LLaMA-Factory's observation/function turns are tool turns, which we do not train).
 SPEAKERS = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
@@ -112,6 +114,12 @@ def _with_system(obj: dict, msgs: list) -> tuple[list, str]:
     return [{"role": "system", "content": system}] + msgs, ""
 
 
+def _sharegpt_messages(obj: dict) -> tuple[Optional[list], str]:
+    """A ShareGPT row's ``conversations`` (and top-level ``system``) as messages, or why not."""
+    msgs, err = _turns(obj.get("conversations"), "conversations")
+    return (None, err) if err else _with_system(obj, msgs)
+
+
 def is_sharegpt(obj: dict) -> bool:
     return "conversations" in obj and "messages" not in obj
 
@@ -120,7 +128,6 @@ def is_dolly(obj: dict) -> bool:
     return "instruction" in obj and "response" in obj and "output" not in obj
 
 
-RESPONSE_MARK = "### 応答:\n"  # where the answer starts in the llm-jp template
 
 
 def _llm_jp_text(obj: dict) -> tuple[Optional[dict], str]:
@@ -147,9 +154,7 @@ def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:
         # those tools trained without them: reject rather than train on half the context.
         return None, "field 'tools' holds tool definitions, which the chat template cannot render"
     if fmt == "sharegpt" or (fmt == "auto" and is_sharegpt(obj)):
-        msgs, err = _turns(obj.get("conversations"), "conversations")
-        if not err:
-            msgs, err = _with_system(obj, msgs)
+        msgs, err = _sharegpt_messages(obj)
         return (None, err) if err else ({"messages": msgs}, "")
     if fmt == "llm_jp_text" or (fmt == "auto" and is_llm_jp_text(obj)):
         return _llm_jp_text(obj)
@@ -178,9 +183,7 @@ def pair_record(obj: dict) -> tuple[Optional[dict], str]:
     with string answers; rows whose answers are strings are returned unchanged."""
     if isinstance(obj.get("chosen"), str) and isinstance(obj.get("rejected", ""), str):
         if is_sharegpt(obj):
-            msgs, err = _turns(obj["conversations"], "conversations")
-            if not err:
-                msgs, err = _with_system(obj, msgs)
+            msgs, err = _sharegpt_messages(obj)
             return (None, err) if err else ({**obj, "messages": msgs}, "")
         return obj, ""
     out = {k: v for k, v in obj.items() if k not in ("chosen", "rejected", "conversations")}

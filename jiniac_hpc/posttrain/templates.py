@@ -44,14 +44,15 @@ INSTRUCTION_HEAD_WITH_INPUT = ("以下は、タスクを説明する指示と、
                                "要求を適切に満たす応答を書きなさい。")
 INSTRUCTION_HEAD = "以下は、タスクを説明する指示です。要求を適切に満たす応答を書きなさい。"
 ROLES = ("system", "user", "assistant")
+RESPONSE_MARK = "### 応答:\n"   # the llm-jp template's last line: the response starts after it
 
 
 def render_instruction(instruction: str, input: str = "") -> str:
     """The llm-jp prompt, ending right where the response starts (after ``### 応答:\\n``)."""
     if input:
         return (f"{INSTRUCTION_HEAD_WITH_INPUT}\n\n### 指示:\n{instruction}\n\n"
-                f"### 入力:\n{input}\n\n### 応答:\n")
-    return f"{INSTRUCTION_HEAD}\n\n### 指示:\n{instruction}\n\n### 応答:\n"
+                f"### 入力:\n{input}\n\n{RESPONSE_MARK}")
+    return f"{INSTRUCTION_HEAD}\n\n### 指示:\n{instruction}\n\n{RESPONSE_MARK}"
 
 
 @dataclass
