@@ -1,4 +1,4 @@
-"""The merged tokenizer: vocabulary layout, exact round trips, HF == sentencepiece ids, chat template.
+"""The merged tokenizer: vocabulary layout, round trips, NFKC at the door, HF == sentencepiece ids, chat template.
 
     .venv/bin/python -m pytest tests/test_tokenizer_model.py -q
 
@@ -26,15 +26,26 @@ SMALL = str(REPO / "tests/assets/tokenizer/small.yaml")
 HYP = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def _build(run: Path, **overrides):
     cfg = load_recipe("tokenizer", TokenizerConfig, SMALL)
-    run = tmp_path_factory.mktemp("tok") / "small"
+    for key, value in overrides.items():
+        setattr(cfg, key, value)
     prof = load_cluster("local")
     for i in range(len(cfg.languages)):
         train_language(cfg, TaskContext("tokenizer", "train", run, i, len(cfg.languages), prof))
     merge_step(cfg, TaskContext("tokenizer", "merge", run, 0, 1, prof))
     return cfg, run
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("tok") / "small")
+
+
+@pytest.fixture(scope="module")
+def norm(built):
+    normalize = spmodel.normalizer(spmodel.load_proto(built[1] / "tokenizer.model"))
+    return lambda text: normalize(text)   # (hypothesis prints a failing example's arguments)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +94,8 @@ def test_layout(built, sp):
     assert (sp.unk_id(), sp.bos_id(), sp.eos_id(), sp.pad_id()) == (0, 1, 2, 3)
     assert all(c in pieces for c in spmodel.REQUIRED)
     nspec = proto.normalizer_spec
-    assert nspec.name == "identity" and not nspec.add_dummy_prefix and not nspec.remove_extra_whitespaces
+    assert nspec.name == cfg.normalization == "nfkc" and nspec.precompiled_charsmap
+    assert not nspec.add_dummy_prefix and not nspec.remove_extra_whitespaces
 
 
 def test_merge_counts_and_ja_pieces_unprefixed(built):
@@ -106,17 +118,48 @@ def test_markers_are_single_tokens(sp, hf):
 
 @HYP
 @given(TEXT)
-def test_sentencepiece_round_trip(sp, text):
-    assert sp.decode(sp.encode(text)) == text
+def test_sentencepiece_round_trip(sp, norm, text):
+    assert sp.decode(sp.encode(text)) == norm(text)
 
 
 @HYP
 @given(TEXT)
-def test_hf_ids_equal_sentencepiece_and_round_trip(sp, hf, text):
+def test_hf_ids_equal_sentencepiece_and_round_trip(sp, hf, norm, text):
     ids = hf(text, add_special_tokens=False)["input_ids"]
-    assert hf.decode(ids) == text
+    assert hf.decode(ids) == norm(text)
     if not any(c in text for c in CONTROL):
         assert ids == sp.encode(text)
+
+
+# Text as SFT data, MT-bench questions and jaster prompts write it, and as the NFKC corpus has it.
+FORMS = [("日本の首都はどこですか？", "日本の首都はどこですか?"), ("（東京）！", "(東京)!"), ("１２３．５％", "123.5%"),
+         ("日本\u3000東京", "日本 東京"), ("ｶﾞｲﾄﾞ", "ガイド"), ("\u095c\u0958", "\u0921\u093c\u0915\u093c"), ("①…ｍｇ", "1...mg")]
+
+
+def test_text_meets_the_tokenizer_as_the_corpus_wrote_it(sp, hf):
+    """The corpus stage NFKC-normalises by default, so the tokenizer never learnt ？（）！１ and
+    would give them byte pieces; the tokenizer's own normalisation gives them the corpus's pieces,
+    in sentencepiece, in the HF folder and in its offsets (SFT's loss spans)."""
+    byte = {i for i in range(sp.get_piece_size()) if sp.is_byte(i)}
+    for raw, corpus in FORMS:
+        assert sp.encode(raw) == sp.encode(corpus), raw
+        assert hf(raw, add_special_tokens=False)["input_ids"] == sp.encode(corpus), raw
+        assert not byte & set(sp.encode(raw)), raw
+    enc = hf("質問：何？", add_special_tokens=False, return_offsets_mapping=True)
+    assert enc["offset_mapping"][-1] == (4, 5)                 # offsets index the raw text
+
+
+def test_identity_normalisation_round_trips_exactly(tmp_path):
+    """``normalization: identity`` (llm-jp-tokenizer v2) keeps every character: exact round trip,
+    and the full-width forms are not the corpus's pieces."""
+    cfg, run = _build(tmp_path / "identity", normalization="identity", baseline=False)
+    proto = spmodel.load_proto(run / "tokenizer.model")
+    assert proto.normalizer_spec.name == "identity" and not proto.normalizer_spec.precompiled_charsmap
+    sp = spmodel.processor(proto)
+    for raw, corpus in FORMS:
+        assert sp.decode(sp.encode(raw)) == raw and sp.encode(raw) != sp.encode(corpus)
+    rep = json.loads((run / "report.json").read_text())
+    assert rep["normalization"]["docs_changed"] == 0 and rep["roundtrip"]["failures"] == 0
 
 
 def _runs(seed: int) -> list[str]:
@@ -209,5 +252,8 @@ def test_report_has_every_section(built):
     for key in ("thinned", "not_thinned", "final", "baseline"):
         assert th[key]["tokens"] > 0 and 0.0 <= th[key]["split_rate"] <= 1.0
     assert rep["hf_check"]["mismatches"] == 0 and rep["roundtrip"]["failures"] == 0
+    nz = rep["normalization"]   # JSQuAD is raw Wikipedia text: NFKC changes some of it
+    assert nz["rule"] == "nfkc" and 0 < nz["docs_changed"] <= nz["docs"] and nz["chars_changed"] > 0
+    assert "normalisation `nfkc` changes" in md
     assert rep["baseline"]["vocab"] == rep["vocab"]["size"]
     assert all((run / "langs" / lg.name / "sp.model").exists() for lg in cfg.languages)

@@ -57,6 +57,10 @@ def test_local_launch_relaunch_and_partial_rerun(logs_dir):
     train, merge = plan(changed, run)
     assert train.missing == [3] and merge.missing == [0]
     assert plan(cfg, run)[0].missing == []
+    # Another normalisation retrains every language: the merged model keeps one table for all.
+    data = to_dict(cfg)
+    data["normalization"] = "identity"
+    assert plan(from_dict(TokenizerConfig, data), run)[0].missing == [0, 1, 2, 3]
 
 
 @pytest.mark.slurm

@@ -165,6 +165,12 @@ class TokenizerConfig:
     baseline: bool = field(True, doc="Train one sentencepiece model on the mixed sample with the same total "
                                      "vocabulary, and compare it in report.md.")
     model_max_length: int = field(4096, doc="HF tokenizer model_max_length (the context length).")
+    normalization: Literal["nfkc", "identity"] = field(
+        "nfkc", doc="Unicode normalisation done by the tokenizer itself at encode time: sentencepiece's 'nfkc' "
+                    "rule, and in the HF folder a Precompiled normaliser with the same table, so SFT/DPO data, "
+                    "evaluation prompts and outside tools (llm-jp-eval, FastChat, vLLM) meet text as the corpus "
+                    "stage's default normalize: nfkc wrote it. 'identity': llm-jp-tokenizer v2's exact round "
+                    "trip, where full-width ？（）！１ (absent from an NFKC corpus) fall back to bytes.")
     seed: int = field(1234, doc="Seed of sampling, held-out split and thinning.")
     check_inputs: bool = field(True, doc="Fail at plan time when an input glob matches nothing; false when "
                                          "an upstream stage of the same pipeline will write the inputs.")

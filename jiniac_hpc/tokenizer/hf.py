@@ -5,7 +5,8 @@
 The folder loads offline with ``transformers.AutoTokenizer.from_pretrained(path)`` as a fast
 tokenizer, built here with the ``tokenizers`` library (light to import, so the merge job
 does not pay for transformers): a Unigram model over the same pieces and scores with byte
-fallback, spaces replaced by "▁" (no dummy prefix), and user-defined symbols as added tokens.
+fallback, NFKC when the sentencepiece model normalises with its ``nfkc`` table, then spaces
+replaced by "▁" (no dummy prefix), and user-defined symbols as added tokens.
 
 Two deliberate details make its ids equal sentencepiece's:
 - BYTE, CONTROL, UNKNOWN and USER_DEFINED pieces get a very low score in tokenizer.json.
@@ -68,7 +69,14 @@ def build_tokenizer(proto, special: SpecialTokensConfig):
         else:
             vocab.append((p.piece, NEVER))
     tok = Tokenizer(models.Unigram(vocab, unk_id=0, byte_fallback=True))
-    tok.normalizer = normalizers.Replace(" ", WS)
+    space = normalizers.Replace(" ", WS)
+    # NFKC itself, not tokenizers' Precompiled reading of sentencepiece's table: Precompiled works
+    # one grapheme at a time, and drops the rest of a grapheme whose first character it maps
+    # ("\xa0" + U+0900 -> " ") and leaves "ｶﾞ" decomposed ("カ" + U+3099).
+    rule = proto.normalizer_spec.name
+    if rule not in ("identity", "nfkc"):
+        raise ValueError(f"HF export: sentencepiece normalization {rule!r} has no HF equivalent here")
+    tok.normalizer = normalizers.Sequence([normalizers.NFKC(), space]) if rule == "nfkc" else space
     tok.decoder = decoders.Sequence([decoders.Replace(WS, " "), decoders.ByteFallback(), decoders.Fuse()])
     # Specials first (chat markers are special too: skip_special_tokens drops them), then the
     # other user-defined symbols as plain added tokens; normalized=False: matched on raw text.

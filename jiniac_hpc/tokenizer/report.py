@@ -112,8 +112,13 @@ def render(rep: dict) -> str:
     out += ["", "## Checks", "",
             f"- HF `tokenizers` ids == sentencepiece ids on {hf['texts']} texts (held-out lines + probes): "
             f"{hf['mismatches']} mismatches" + (f" (first: {hf['first']!r})" if hf["mismatches"] else "") + ".",
-            f"- sentencepiece `decode(encode(doc)) == doc` on {rep['roundtrip']['docs']} held-out documents: "
-            f"{rep['roundtrip']['failures']} failures.", ""]
+            f"- sentencepiece `decode(encode(doc)) == normalize(doc)` on {rep['roundtrip']['docs']} held-out "
+            f"documents: {rep['roundtrip']['failures']} failures."]
+    nz = rep.get("normalization")
+    if nz:   # what the tokenizer's own normalisation does to the held-out text
+        out.append(f"- normalisation `{nz['rule']}` changes {nz['docs_changed']} of {nz['docs']} held-out documents "
+                   f"({nz['chars_changed']} characters, e.g. full-width ？ to ?): they decode normalised.")
+    out.append("")
     return "\n".join(out)
 
 

@@ -63,10 +63,16 @@ def merge_step(cfg: TokenizerConfig, ctx) -> dict:
     run = Path(ctx.run_dir)
     special = cfg.special_tokens
     protos = [spmodel.load_proto(lang_dir(run, lg.name) / "sp.model") for lg in cfg.languages]
+    for lg, p in zip(cfg.languages, protos):   # the merged model keeps protos[0]'s table: all must share it
+        if p.normalizer_spec.name != cfg.normalization:
+            raise RuntimeError(f"tokenizer {lg.name}: {lang_dir(run, lg.name) / 'sp.model'} was trained with "
+                               f"normalization {p.normalizer_spec.name!r}, the recipe says {cfg.normalization!r}")
     merged = spmodel.merge(special, [(lg.name, p, lg.strip_prefix) for lg, p in zip(cfg.languages, protos)])
 
-    em_lines = [ln for lg in cfg.languages for ln in _head_lines(lang_dir(run, lg.name) / "raw.txt",
-                                                                 cfg.em.sample_chars)]
+    # raw.txt is the sample as read; EM segments it as the model will, after normalisation
+    norm = spmodel.normalizer(protos[0])
+    em_lines = [norm(ln) for lg in cfg.languages for ln in _head_lines(lang_dir(run, lg.name) / "raw.txt",
+                                                                       cfg.em.sample_chars)]
     history: list[dict] = []
     own_scores = dict(zip(merged.pieces, merged.scores))
     if cfg.em.iterations > 0:
@@ -104,7 +110,7 @@ def _train_baseline(cfg: TokenizerConfig, run: Path, size: int, ctx):
     with mixed.open("w", encoding="utf-8") as f:
         for lg in cfg.languages:
             f.write((lang_dir(run, lg.name) / "raw.txt").read_text(encoding="utf-8"))
-    args = trainer_args(cfg.languages[0], threads_for(cfg, ctx))
+    args = trainer_args(cfg.languages[0], threads_for(cfg, ctx), cfg.normalization)
     args.update(vocab_size=size, max_sentencepiece_length=max(lg.max_piece_length for lg in cfg.languages),
                 character_coverage=min(lg.character_coverage for lg in cfg.languages),
                 user_defined_symbols=[spmodel.escape(t) for t in cfg.special_tokens.user_symbols],
@@ -159,7 +165,9 @@ def report(cfg: TokenizerConfig, run: Path, proto, merged, baseline, history, em
     probes = PROBES + [t for t in cfg.special_tokens.user_symbols]
     texts = [ln for d in all_docs for ln in d.split("\n")] + all_docs + probes
     bad = hf.compare(proto, tok, texts)
-    rt_fail = sum(sp.decode(sp.encode(d)) != d for d in all_docs + probes)
+    norm = spmodel.normalizer(proto)
+    rt_fail = sum(sp.decode(sp.encode(d)) != norm(d) for d in all_docs + probes)
+    changed = [d for d in all_docs if norm(d) != d]
     counts = {"special": len(cfg.special_tokens.core), "user_defined": len(cfg.special_tokens.user_symbols),
               "bytes": len(spmodel.BYTES), "normal": len(merged.pieces)}
     return {
@@ -173,7 +181,19 @@ def report(cfg: TokenizerConfig, run: Path, proto, merged, baseline, history, em
         "thinning": thinning,
         "hf_check": {"texts": len(texts), "mismatches": len(bad), "first": bad[0] if bad else None},
         "roundtrip": {"docs": len(all_docs) + len(probes), "failures": rt_fail},
+        # how much of the held-out text the tokenizer's own normalisation changes (decode gives it back so)
+        "normalization": {"rule": proto.normalizer_spec.name, "docs": len(all_docs), "docs_changed": len(changed),
+                          "chars_changed": _chars_changed(changed, norm)},
     }
+
+
+def _chars_changed(docs: list[str], norm) -> int:
+    """Characters of ``docs`` that the normaliser maps to something else on their own (full-width
+    ？ → ?; a combining mark that composes with the character before it is not counted)."""
+    from collections import Counter
+
+    counts = Counter(c for d in docs for c in d)
+    return sum(n for c, n in counts.items() if norm(c) != c)
 
 
 # Probe strings checked at every merge besides the held-out text (the tests check many more).

@@ -14,10 +14,12 @@ The task returns its stats with the language config's digest (:func:`lang_digest
 executor keeps them in ``completions/train/<task>.json``, and the stage's plan retrains only
 the languages whose digest changed.
 
-Settings (llm-jp-tokenizer v2): unigram, identity normalisation, byte fallback, split digits,
-"\\n" as a user-defined symbol, max piece length from the recipe (ja 8, en/code 16), no dummy
-prefix and no whitespace folding (so text round-trips exactly), and for ja a MeCab pre-split
-(see :mod:`jiniac_hpc.tokenizer.unidic`).
+Settings (llm-jp-tokenizer v2): unigram, byte fallback, split digits, "\\n" as a user-defined
+symbol, max piece length from the recipe (ja 8, en/code 16), no dummy prefix and no whitespace
+folding, and for ja a MeCab pre-split (see :mod:`jiniac_hpc.tokenizer.unidic`). Normalisation is
+the recipe's ``normalization``: sentencepiece's ``nfkc`` rule by default (the model then carries
+its table, and the merged tokenizer normalises every text it encodes the way the corpus stage
+wrote the corpus), or llm-jp v2's identity, under which text round-trips exactly.
 """
 from __future__ import annotations
 
@@ -35,17 +37,17 @@ def lang_dir(run_dir: Path, name: str) -> Path:
 
 
 def lang_digest(cfg: TokenizerConfig, lang: LanguageConfig) -> str:
-    return f"{lang.digest()}-{cfg.seed}"
+    return f"{lang.digest()}-{cfg.seed}-{cfg.normalization}"
 
 
-def trainer_args(lang: LanguageConfig, threads: int) -> dict:
+def trainer_args(lang: LanguageConfig, threads: int, normalization: str) -> dict:
     """SentencePieceTrainer options of one language (also used for the baseline)."""
     args = dict(
         model_type="unigram",
         vocab_size=lang.vocab_size,
         max_sentencepiece_length=lang.max_piece_length,
         character_coverage=lang.character_coverage,
-        normalization_rule_name="identity",
+        normalization_rule_name=normalization,   # every language the same: the merge keeps one table
         remove_extra_whitespaces=False,
         add_dummy_prefix=False,
         byte_fallback=True,
@@ -87,7 +89,7 @@ def train_language(cfg: TokenizerConfig, ctx) -> dict:
     write_docs(out / "heldout.jsonl", sample.heldout)
     lines = [ln for doc in sample.train for ln in training_lines(doc)]
     raw_chars = write_lines(out / "raw.txt", iter(lines))
-    args = trainer_args(lang, threads_for(cfg, ctx))
+    args = trainer_args(lang, threads_for(cfg, ctx), cfg.normalization)
     stats: dict = {"lang": lang.name, "docs_read": sample.docs_read, "train_docs": len(sample.train),
                    "train_chars": raw_chars, "train_lines": len(lines), "heldout_docs": len(sample.heldout),
                    "heldout_chars": sample.heldout_chars}
