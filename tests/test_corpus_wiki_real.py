@@ -1,0 +1,167 @@
+"""Wikipedia as people keep it on disk: wikiextractor's <doc> output (plain and compressed) and raw
+MediaWiki XML dumps, on real files (tests/assets/corpus/real/, listed in SOURCES.md).
+
+    .venv/bin/python -m pytest tests/test_corpus_wiki_real.py -q
+"""
+import bz2
+import gzip
+import json
+import lzma
+import re
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc import fileio
+from jiniac_hpc.corpus.config import CorpusConfig, SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.readers.base import count_raw
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+VI = R / "wikiextractor_viwiki_wiki_00_trimmed"      # wikiextractor 3.0 (--html-safe escapes)
+EN = R / "wikiextractor_enwiki_wiki_00_trimmed"      # another run: url="?curid=N" (no site base)
+DUMPS = [R / "mediawiki_viwiki_pages_articles_trimmed.xml", R / "mediawiki_mwxml_dump.xml"]
+HEADER = re.compile(r'^<doc id="([^"]*)" url="[^"]*" title="(.*)">$', re.M)
+COMPRESS = {".bz2": bz2.compress, ".xz": lzma.compress, ".gz": gzip.compress}
+
+
+def recs(reader, path, limit=8_000_000, **kw):
+    src = SourceConfig(name="t", reader=reader, paths=[str(path)], **kw)
+    return list(read(Path(path), src, limit))
+
+
+def _articles(path):
+    """(page id, title) of every <doc> header of a file, from its bytes."""
+    return HEADER.findall(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", [VI, EN], ids=["viwiki", "enwiki"])
+def test_wikiextractor_doc_file_is_one_document_an_article(path):
+    rs = recs("wikiextractor", path)
+    heads = _articles(path)
+    assert len(rs) == len(heads) and all(r.error is None for r in rs)
+    assert [(r.meta["page_id"], r.meta["title"]) for r in rs] == heads
+    texts = [r.text for r in rs if r.text is not None]
+    assert texts and not any("<doc " in t or "</doc>" in t for t in texts)
+    # an article is its text only: the title line the header repeats is metadata, counted unread
+    assert all(not t.startswith(r.meta["title"] + "\n") for r, t in zip(rs, texts) if r.text)
+    assert all(r.unread["title"] == len(r.meta["title"]) for r in rs)
+    # an article with no text (a redirect-like stub) is dropped under its own reason, not a blank document
+    empty = [r for r in rs if r.text is None]
+    assert empty and all(r.skip == "empty_article" for r in empty)
+    # every character of every non-blank line is kept or counted unread (markup, title)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    seen = sum(sum(r.unread.values()) + sum(len(x) for x in (r.text or "").split("\n") if x.strip()) for r in rs)
+    assert seen == sum(len(x) for x in lines if x.strip())
+
+
+def test_wikiextractor_escapes_are_decoded():
+    # --html-safe wrote '&amp;' and '&lt;templatestyles ... /&gt;'; the article had '&' and '<', '>'
+    vi = {r.meta["title"]: r for r in recs("wikiextractor", VI)}
+    assert vi["Trang Chính"].text.startswith('<templatestyles src="Wiki2021/styles.css" />__NOEDITSECTION__')
+    en = " ".join(r.text for r in recs("wikiextractor", EN) if r.text)
+    assert "Jammu & Kashmir" in en and "&amp;" not in en
+
+
+@pytest.mark.parametrize("path", [VI, EN], ids=["viwiki", "enwiki"])
+def test_text_reader_refuses_wikiextractor_output_naming_the_reader(path):
+    # it had kept '<doc id=... title=...>' and '</doc>' lines as text and merged articles into blocks
+    (r,) = recs("text", path)
+    assert r.text is None and "wikiextractor" in r.error and "reader 'wikiextractor'" in r.error, r.error
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESS))
+def test_compressed_wikiextractor_output_reads_as_the_plain_file(tmp_path, suffix):
+    # wikiextractor --compress writes wiki_00.bz2; a .bz2 had been refused as 'binary input: NUL bytes'
+    plain = [(r.pos, r.text, r.skip, r.meta) for r in recs("wikiextractor", VI)]
+    p = tmp_path / f"wiki_00{suffix}"
+    p.write_bytes(COMPRESS[suffix](VI.read_bytes()))
+    assert [(r.pos, r.text, r.skip, r.meta) for r in recs("wikiextractor", p)] == plain
+    assert count_raw(p) == VI.stat().st_size           # the stage's bytes_in: the decompressed bytes
+    unnamed = tmp_path / "wiki_01"                     # compressed, named without its suffix
+    unnamed.write_bytes(p.read_bytes())
+    assert [(r.pos, r.text, r.skip, r.meta) for r in recs("wikiextractor", unnamed)] == plain
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESS))
+def test_every_text_reader_reads_bz2_xz_gz(tmp_path, suffix):
+    src = R / "aozora_1077_ruby.txt"
+    p = tmp_path / f"work.txt{suffix}"
+    p.write_bytes(COMPRESS[suffix](src.read_bytes()))
+    for reader in ("text", "aozora"):
+        assert [r.text for r in recs(reader, p)] == [r.text for r in recs(reader, src)]
+    rows = tmp_path / f"rows.jsonl{suffix}"
+    rows.write_bytes(COMPRESS[suffix]((R / "kokkai_harvester_sangiin_20250801_trimmed.jsonl").read_bytes()))
+    assert [r.text for r in recs("jsonl", rows, text_field="speech")] == \
+        [r.text for r in recs("jsonl", R / "kokkai_harvester_sangiin_20250801_trimmed.jsonl", text_field="speech")]
+    assert [x["speech"] for x in fileio.read_jsonl(rows)][:3] == [r.text for r in recs("jsonl", rows,
+                                                                                        text_field="speech")][:3]
+
+
+def test_misnamed_and_cut_compressed_files_are_one_clear_line(tmp_path):
+    fake = tmp_path / "wiki_00.bz2"          # plain text under a .bz2 name
+    fake.write_bytes(VI.read_bytes())
+    (r,) = recs("wikiextractor", fake)
+    assert r.text is None and str(fake) in r.error and "not bz2-compressed" in r.error, r.error
+    rows = tmp_path / "x.jsonl.gz"
+    rows.write_text("{}\n")
+    with pytest.raises(fileio.CompressionError, match="x.jsonl.gz: named .gz but not gz-compressed"):
+        list(fileio.read_jsonl(rows))
+    data = bz2.compress(VI.read_bytes())
+    cut = tmp_path / "cut.bz2"
+    cut.write_bytes(data[:len(data) * 2 // 3])
+    rs = recs("wikiextractor", cut)
+    assert rs[-1].text is None and "cut short" in rs[-1].error, rs[-1].error
+    assert [r.meta["title"] for r in rs[:-1]] == [t for _, t in _articles(VI)][:len(rs) - 1]
+
+
+@pytest.mark.parametrize("dump", DUMPS, ids=["viwiki", "mwxml"])
+@pytest.mark.parametrize("reader", ["text", "wikiextractor"])
+def test_mediawiki_dump_is_refused_saying_to_run_wikiextractor(tmp_path, dump, reader):
+    # the text reader had emitted the dump's wikitext ('==Nhiệm vụ==', '[[Hoa Kỳ]]') as documents
+    for p in (dump, tmp_path / (dump.name + ".bz2")):
+        if p.suffix == ".bz2":
+            p.write_bytes(bz2.compress(dump.read_bytes()))     # as Wikimedia ships it
+        (r,) = recs(reader, p)
+        assert r.text is None and "MediaWiki XML dump" in r.error and "wikiextractor" in r.error, r.error
+
+
+def test_wikiextractor_reader_refuses_other_files():
+    (r,) = recs("wikiextractor", R / "kokkai_harvester_sangiin_20250801_trimmed.jsonl")
+    assert "JSON" in r.error and "reader 'jsonl'" in r.error, r.error
+    (r,) = recs("wikiextractor", R / "aozora_1077_ruby.txt")
+    assert "not wikiextractor <doc> output" in r.error or "UTF-8" in r.error, r.error
+
+
+def test_wikiextractor_doc_without_its_end_and_stray_text_are_counted(tmp_path):
+    lines = VI.read_text(encoding="utf-8").split("\n")
+    ends = [i for i, x in enumerate(lines) if x == "</doc>"]
+    p = tmp_path / "wiki_00"
+    # the second article's </doc> lost (two files joined badly), a stray line after the last article
+    p.write_text("\n".join(lines[:ends[1]] + lines[ends[1] + 1:]) + "stray line\n", encoding="utf-8")
+    rs = recs("wikiextractor", p)
+    bad = [r for r in rs if r.error]
+    assert len(rs) == len(_articles(VI)) + 1 and len(bad) == 2, [r.error for r in bad]
+    assert "has no </doc>" in bad[0].error and bad[0].meta["title"] == "Trang Chính"
+    assert "outside every <doc>" in bad[1].error
+
+
+def test_corpus_stage_on_wikiextractor_output_accounts_every_article(tmp_path):
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.corpus.stage import run_inline
+
+    bz = tmp_path / "wiki_00.bz2"
+    bz.write_bytes(bz2.compress(EN.read_bytes()))
+    srcs = [{"name": "wiki", "reader": "wikiextractor", "lang": "en", "filters": [], "paths": [str(VI), str(bz)]}]
+    cfg = from_dict(CorpusConfig, {"sources": srcs, "filters": {"min_chars": 1}})
+    run_inline(cfg, tmp_path / "run")
+    r = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["wiki"]
+    assert r["docs_in"] == len(_articles(VI)) + len(_articles(EN))
+    assert r["docs_in"] == r["docs_out"] + sum(v["docs"] for v in r["removed"].values())
+    assert r["chars_read"] == r["chars_in"] + sum(r["unread"].values())
+    assert set(r["unread"]) == {"markup", "title"} and r["removed"]["empty_article"]["docs"] > 0
+    assert r["bytes_in"] == VI.stat().st_size + EN.stat().st_size and not r["bad_input"]
+    out = [json.loads(x) for f in sorted((tmp_path / "run" / "output" / "wiki").glob("*.jsonl.zst"))
+           for x in fileio.open_text(f)]
+    assert {o["meta"]["title"] for o in out} >= {"Internet Society", "Jarred Shaw"}
