@@ -8,6 +8,7 @@ import gzip
 import json
 import lzma
 import re
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,12 @@ def test_misnamed_and_cut_compressed_files_are_one_clear_line(tmp_path):
     rows.write_text("{}\n")
     with pytest.raises(fileio.CompressionError, match="x.jsonl.gz: named .gz but not gz-compressed"):
         list(fileio.read_jsonl(rows))
+    tar = tmp_path / "text.tar.bz2"          # a folder of wikiextractor output packed whole
+    with tarfile.open(tar, "w:bz2") as tf:
+        tf.add(VI, arcname="AA/wiki_00")
+    for reader in ("text", "wikiextractor"):
+        (r,) = recs(reader, tar)
+        assert "a tar archive (unpack it first)" in r.error, r.error
     data = bz2.compress(VI.read_bytes())
     cut = tmp_path / "cut.bz2"
     cut.write_bytes(data[:len(data) * 2 // 3])
@@ -165,3 +172,19 @@ def test_corpus_stage_on_wikiextractor_output_accounts_every_article(tmp_path):
     out = [json.loads(x) for f in sorted((tmp_path / "run" / "output" / "wiki").glob("*.jsonl.zst"))
            for x in fileio.open_text(f)]
     assert {o["meta"]["title"] for o in out} >= {"Internet Society", "Jarred Shaw"}
+
+
+def test_header_variants_and_quoted_titles(tmp_path):
+    # cirrus-extract writes language="" revision="" after the title; a title is written unescaped,
+    # quotes and all (enwiki has '"Weird Al" Yankovic'); the header's title line follows it
+    text = EN.read_text(encoding="utf-8").replace('title="Jarred Shaw">\nJarred Shaw\n',
+                                                  'title=""Jarred" Shaw">\n"Jarred" Shaw\n')
+    text = re.sub(r'^(<doc id="[^"]*" url="[^"]*" title=".*")>$', r'\1 language="en" revision="1">', text, flags=re.M)
+    p = tmp_path / "wiki_00"
+    p.write_text(text, encoding="utf-8")
+    rs = recs("wikiextractor", p)
+    assert len(rs) == len(_articles(EN)) and not any(r.error for r in rs)
+    shaw = next(r for r in rs if r.meta["page_id"] == "56564559")
+    assert shaw.meta == {"title": '"Jarred" Shaw', "page_id": "56564559", "url": "?curid=56564559",
+                         "language": "en", "revision": "1"}
+    assert shaw.text.startswith("Jarred Shaw (born") and shaw.unread["title"] == len('"Jarred" Shaw')

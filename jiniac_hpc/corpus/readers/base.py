@@ -71,8 +71,11 @@ _MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml\b|<!doctype\s+html|<html\
 #: the root element of a MediaWiki XML dump (``jawiki-latest-pages-articles.xml``, Special:Export),
 #: after an optional XML declaration
 _MEDIAWIKI = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?<mediawiki[\s>]")
-#: the first line of wikiextractor's <doc> output: ``<doc id="5" url="...?curid=5" title="...">``
-WIKIEXTRACTOR_DOC = re.compile(r'^<doc id="([^"]*)"(?: revid="([^"]*)")? url="([^"]*)" title="(.*)">$')
+#: the first line of wikiextractor's <doc> output: ``<doc id="5" url="...?curid=5" title="...">`` (some
+#: versions add revid="..."; cirrus-extract adds language="..." revision="..."); a title is written
+#: as it is, quotes and all (``"Weird Al" Yankovic``)
+WIKIEXTRACTOR_DOC = re.compile(r'^<doc id="([^"]*)"((?: [a-z_]+=".*?")*)>$')
+WIKIEXTRACTOR_ATTR = re.compile(r' ([a-z_]+)="(.*?)"(?= [a-z_]+="|$)')
 MEDIAWIKI_DUMP = ("a MediaWiki XML dump (wikitext inside <page><revision><text>, whose markup would be read as "
                   "text): extract its articles with wikiextractor first (python -m wikiextractor.WikiExtractor "
                   "DUMP -o OUT) and read OUT/*/wiki_* with reader 'wikiextractor' (or, with --json, 'jsonl')")

@@ -14,9 +14,10 @@ each a run of articles written as::
 
 One ``<doc>`` block is one document (``pos`` is its ``<doc`` line). Its text is the article, the
 lines wikiextractor ``--json`` writes in a row's ``text`` (read that form with the ``jsonl``
-reader), without the title, the blank lines that end it and the escapes below. The title, the page id,
-the URL (and a revid, where the version writes one) go to the record's metadata; the title line
-is counted unread as ``title``, the ``<doc ...>`` and ``</doc>`` lines as ``markup``.
+reader), without the title, the blank lines that end it and the escapes below. The title, the
+page id, the URL (and the revid, language or revision that some versions and cirrus-extract add)
+go to the record's metadata; the title line is counted unread as ``title``, the ``<doc ...>`` and
+``</doc>`` lines as ``markup``.
 
 wikiextractor escapes ``<``, ``>`` and ``&`` in the article (``&lt;``, ``&gt;``, ``&amp;``:
 ``--html-safe``, on by default since 3.0) so that no article line can close its <doc> block; the
@@ -42,8 +43,8 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import (MEDIAWIKI_DUMP, WIKIEXTRACTOR_DOC, BadInput, Record, iter_lines,
-                                            open_binary, sniff_binary, sniff_markup)
+from jiniac_hpc.corpus.readers.base import (MEDIAWIKI_DUMP, WIKIEXTRACTOR_ATTR, WIKIEXTRACTOR_DOC, BadInput,
+                                            Record, iter_lines, open_binary, sniff_binary, sniff_markup)
 
 _ENTITY = re.compile(r"&(lt|gt|amp);")
 _CHAR = {"lt": "<", "gt": ">", "amp": "&"}
@@ -54,9 +55,8 @@ class _Doc:
 
     def __init__(self, pos: int, header: str, m: re.Match):
         self.pos = pos
-        self.meta = {"title": m.group(4), "page_id": m.group(1), "url": m.group(3)}
-        if m.group(2) is not None:
-            self.meta["revid"] = m.group(2)
+        attrs = dict(WIKIEXTRACTOR_ATTR.findall(m.group(2)))
+        self.meta = {"title": attrs.pop("title", ""), "page_id": m.group(1), **attrs}
         self.lines: list[str] = []
         self.unread = {"markup": len(header)}
         self.size = 0
