@@ -66,9 +66,10 @@ def test_wikiextractor_escapes_are_decoded():
 
 
 @pytest.mark.parametrize("path", [VI, EN], ids=["viwiki", "enwiki"])
-def test_text_reader_refuses_wikiextractor_output_naming_the_reader(path):
-    # it had kept '<doc id=... title=...>' and '</doc>' lines as text and merged articles into blocks
-    (r,) = recs("text", path)
+@pytest.mark.parametrize("reader", ["text", "gutenberg"])
+def test_text_readers_refuse_wikiextractor_output_naming_the_reader(path, reader):
+    # text had kept '<doc id=... title=...>' and '</doc>' lines as text and merged articles into blocks
+    (r,) = recs(reader, path)
     assert r.text is None and "wikiextractor" in r.error and "reader 'wikiextractor'" in r.error, r.error
 
 
@@ -124,7 +125,7 @@ def test_misnamed_and_cut_compressed_files_are_one_clear_line(tmp_path):
 
 
 @pytest.mark.parametrize("dump", DUMPS, ids=["viwiki", "mwxml"])
-@pytest.mark.parametrize("reader", ["text", "wikiextractor"])
+@pytest.mark.parametrize("reader", ["text", "wikiextractor", "gutenberg"])
 def test_mediawiki_dump_is_refused_saying_to_run_wikiextractor(tmp_path, dump, reader):
     # the text reader had emitted the dump's wikitext ('==Nhiệm vụ==', '[[Hoa Kỳ]]') as documents
     for p in (dump, tmp_path / (dump.name + ".bz2")):

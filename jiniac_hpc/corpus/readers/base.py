@@ -81,16 +81,23 @@ MEDIAWIKI_DUMP = ("a MediaWiki XML dump (wikitext inside <page><revision><text>,
                   "DUMP -o OUT) and read OUT/*/wiki_* with reader 'wikiextractor' (or, with --json, 'jsonl')")
 
 
-def sniff_markup(head: bytes) -> Optional[str]:
-    """Why ``head`` is a markup document rather than plain text (its tags would become text), or
-    None: a MediaWiki XML dump or wikiextractor's <doc> output (each said so, with what to do), or
-    another XML/HTML document."""
+def sniff_wiki(head: bytes) -> Optional[str]:
+    """Why ``head`` is Wikipedia in a form no plain-text reader may read, saying what to do, or
+    None: a MediaWiki XML dump (wikitext) or wikiextractor's <doc> output (tags between articles)."""
     if _MEDIAWIKI.match(head[:1024]):
         return MEDIAWIKI_DUMP
     first = head[:4096].lstrip(b"\xef\xbb\xbf").lstrip().split(b"\n", 1)[0].rstrip(b"\r")
     if WIKIEXTRACTOR_DOC.match(first.decode("utf-8", "replace")):
         return ("wikiextractor <doc> output (its <doc>/</doc> lines would be read as text and articles merged): "
                 "read it with reader 'wikiextractor'")
+    return None
+
+
+def sniff_markup(head: bytes) -> Optional[str]:
+    """Why ``head`` is a markup document rather than plain text (its tags would become text), or
+    None: :func:`sniff_wiki`'s two forms of Wikipedia, or another XML/HTML document."""
+    if why := sniff_wiki(head):
+        return why
     return "an XML/HTML document (its markup would be read as text)" if _MARKUP.match(head[:1024]) else None
 
 

@@ -44,7 +44,7 @@ from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import (MEDIAWIKI_DUMP, WIKIEXTRACTOR_ATTR, WIKIEXTRACTOR_DOC, BadInput,
-                                            Record, iter_lines, open_binary, sniff_binary, sniff_markup)
+                                            Record, iter_lines, open_binary, sniff_binary, sniff_wiki)
 
 _ENTITY = re.compile(r"&(lt|gt|amp);")
 _CHAR = {"lt": "<", "gt": ">", "amp": "&"}
@@ -101,7 +101,7 @@ def read_wikiextractor(path: Path, src: SourceConfig, limit: int) -> Iterator[Re
     """One record per <doc> block of a wikiextractor output file (see the module docstring)."""
     with open_binary(path) as fh:
         head = fh.read(1 << 16)
-    why = sniff_binary(head) or (MEDIAWIKI_DUMP if sniff_markup(head) == MEDIAWIKI_DUMP else None)
+    why = sniff_binary(head) or (MEDIAWIKI_DUMP if sniff_wiki(head) == MEDIAWIKI_DUMP else None)
     if why:
         raise BadInput(why)
     doc: Optional[_Doc] = None
