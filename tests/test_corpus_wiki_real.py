@@ -84,6 +84,10 @@ def test_compressed_wikiextractor_output_reads_as_the_plain_file(tmp_path, suffi
     unnamed = tmp_path / "wiki_01"                     # compressed, named without its suffix
     unnamed.write_bytes(p.read_bytes())
     assert [(r.pos, r.text, r.skip, r.meta) for r in recs("wikiextractor", unnamed)] == plain
+    # streams one after another (pbzip2, pigz, Wikimedia's multistream dumps), cut inside an article
+    data = VI.read_bytes()
+    p.write_bytes(COMPRESS[suffix](data[:len(data) // 2]) + COMPRESS[suffix](data[len(data) // 2:]))
+    assert [(r.pos, r.text, r.skip, r.meta) for r in recs("wikiextractor", p)] == plain
 
 
 @pytest.mark.parametrize("suffix", sorted(COMPRESS))
@@ -189,3 +193,20 @@ def test_header_variants_and_quoted_titles(tmp_path):
     assert shaw.meta == {"title": '"Jarred" Shaw', "page_id": "56564559", "url": "?curid=56564559",
                          "language": "en", "revision": "1"}
     assert shaw.text.startswith("Jarred Shaw (born") and shaw.unread["title"] == len('"Jarred" Shaw')
+
+
+def test_links_option_tags_are_dropped_and_their_anchor_text_kept(tmp_path):
+    # wikiextractor --links writes '<a href="urlencoded title">anchor</a>' (html-escaped like the rest)
+    # around each link; here two of the enwiki sample's phrases wrapped as that code writes them
+    src = EN.read_text(encoding="utf-8")
+    assert "Santa Cruz Warriors" in src and "NBA Development League Draft" in src
+    linked = (src.replace("Santa Cruz Warriors",
+                          '&lt;a href="Santa%20Cruz%20Warriors"&gt;Santa Cruz Warriors&lt;/a&gt;')
+              .replace("NBA Development League Draft", '&lt;a href="2015%20NBA%20Development%20League%20Draft"&gt;'
+                                                       'NBA Development League Draft&lt;/a&gt;'))
+    p = tmp_path / "wiki_00"
+    p.write_text(linked, encoding="utf-8")
+    plain, links = recs("wikiextractor", EN), recs("wikiextractor", p)
+    assert [r.text for r in links] == [r.text for r in plain]
+    added = len(linked) - len(src)
+    assert sum(r.unread["markup"] for r in links) - sum(r.unread["markup"] for r in plain) == added

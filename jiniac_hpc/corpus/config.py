@@ -51,9 +51,10 @@ READER_DOCS = {
             "headers/footers and margin line numbers dropped; letter-spaced names and lines broken inside a "
             "sentence joined.", []),
     "wikiextractor": ("wikiextractor's <doc> output (OUT/AA/wiki_00, UTF-8): one document an article (the lines "
-                      "its --json form writes in 'text', &lt; &gt; &amp; decoded); title, page id and URL as "
-                      "metadata (the repeated title line counted unread); empty articles dropped (empty_article). "
-                      "A MediaWiki XML dump is bad input: run wikiextractor on it first.", []),
+                      "its --json form writes in 'text', &lt; &gt; &amp; decoded, --links' <a> tags dropped); "
+                      "title, page id and URL as metadata (the repeated title line counted unread); empty articles "
+                      "dropped (empty_article). A MediaWiki XML dump is bad input: run wikiextractor on it first.",
+                      []),
 }
 #: what every reader says once, after the list (``jiniac explain corpus``)
 COMPRESSION_NOTE = ("Every reader but parquet, hf_disk and pdf reads its files gzip-, bzip2-, xz- or "

@@ -24,7 +24,8 @@ wikiextractor escapes ``<``, ``>`` and ``&`` in the article (``&lt;``, ``&gt;``,
 reader turns these three back (the characters they lose are ``markup``). Older versions wrote the
 article unescaped; there, the three entities can hardly occur, as wikiextractor decodes every
 entity of the wikitext itself (only a wikitext ``&amp;lt;`` leaves one). The title is never
-escaped, in the header or on its line.
+escaped, in the header or on its line. Output made with ``--links`` wraps each link's anchor text
+in ``<a href="...">`` ... ``</a>``: the tags are dropped (``markup``), the anchor text kept.
 
 An article with no text (a redirect, a list or a disambiguation page whose content wikiextractor
 dropped) is one document dropped as ``empty_article``. A file that is not this format is one
@@ -48,6 +49,8 @@ from jiniac_hpc.corpus.readers.base import (MEDIAWIKI_DUMP, WIKIEXTRACTOR_ATTR, 
 
 _ENTITY = re.compile(r"&(lt|gt|amp);")
 _CHAR = {"lt": "<", "gt": ">", "amp": "&"}
+#: the link tags ``--links`` writes around an anchor text (``<a href="Tokyo%20Tower">東京タワー</a>``)
+_LINK = re.compile(r'<a href="[^"<>]*">|</a>')
 
 
 class _Doc:
@@ -73,7 +76,7 @@ class _Doc:
             self.error = f"article larger than max_record_bytes={limit} (line {n})"
             self.lines = []
             return
-        kept = _ENTITY.sub(lambda e: _CHAR[e.group(1)], line)
+        kept = _LINK.sub("", _ENTITY.sub(lambda e: _CHAR[e.group(1)], line))
         if len(kept) != len(line):
             self.unread["markup"] += len(line) - len(kept)
         self.lines.append(kept)
