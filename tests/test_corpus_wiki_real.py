@@ -21,6 +21,7 @@ from jiniac_hpc.paths import REPO_ROOT
 
 R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
 VI = R / "wikiextractor_viwiki_wiki_00_trimmed"      # wikiextractor 3.0 (--html-safe escapes)
+ZH = R / "wikiextractor_json_zhwiki_wiki_00_trimmed"  # --json of a version before 3.0: the title in 'text'
 EN = R / "wikiextractor_enwiki_wiki_00_trimmed"      # another run: url="?curid=N" (no site base)
 DUMPS = [R / "mediawiki_viwiki_pages_articles_trimmed.xml", R / "mediawiki_mwxml_dump.xml"]
 HEADER = re.compile(r'^<doc id="([^"]*)" url="[^"]*" title="(.*)">$', re.M)
@@ -139,9 +140,36 @@ def test_mediawiki_dump_is_refused_saying_to_run_wikiextractor(tmp_path, dump, r
         assert r.text is None and "MediaWiki XML dump" in r.error and "wikiextractor" in r.error, r.error
 
 
+def test_wikiextractor_json_rows_are_read_as_the_doc_form():
+    rows = [json.loads(x) for x in ZH.read_text(encoding="utf-8").splitlines()]
+    rs = recs("wikiextractor", ZH)
+    assert [(r.pos, r.meta["page_id"], r.meta["title"], r.meta["url"]) for r in rs] == \
+        [(i, x["id"], x["title"], x["url"]) for i, x in enumerate(rows, 1)]
+    # this version repeats the title as the first line of 'text': metadata, counted as in a <doc> block
+    assert all(r.text and not r.text.startswith(x["title"] + "\n") and r.unread == {"title": len(x["title"])}
+               for r, x in zip(rs, rows))
+    assert all(x["text"].strip().endswith(r.text.strip().split("\n")[-1]) for r, x in zip(rs, rows))
+    # the jsonl reader reads the same file, keeping each 'text' as it is, title line included
+    assert [r.text for r in recs("jsonl", ZH)] == [x["text"] for x in rows]
+
+
+def test_doc_and_json_forms_of_one_dump_give_the_same_documents(tmp_path):
+    # the --json form of the viwiki sample, as wikiextractor 3.0's Extractor.extract writes it from the
+    # same article lines: {"id", "revid", "url", "title", "text": the lines joined, escaped alike}
+    blocks = re.findall(r'^<doc id="([^"]*)" url="([^"]*)" title="(.*)">\n(.*?)\n\n((?:.*\n)*?)\n</doc>$',
+                        VI.read_text(encoding="utf-8"), flags=re.M)
+    assert len(blocks) == len(_articles(VI))
+    p = tmp_path / "wiki_00"
+    p.write_text("".join(json.dumps({"id": i, "revid": "", "url": u, "title": t, "text": body.rstrip("\n")}) + "\n"
+                         for i, u, t, _, body in blocks), encoding="utf-8")
+    doc, rows = recs("wikiextractor", VI), recs("wikiextractor", p)
+    assert [(r.text, r.skip, r.meta["title"], r.meta["page_id"]) for r in rows] == \
+        [(r.text, r.skip, r.meta["title"], r.meta["page_id"]) for r in doc]
+
+
 def test_wikiextractor_reader_refuses_other_files():
     (r,) = recs("wikiextractor", R / "kokkai_harvester_sangiin_20250801_trimmed.jsonl")
-    assert "JSON" in r.error and "reader 'jsonl'" in r.error, r.error
+    assert "not a wikiextractor --json row" in r.error and "reader 'jsonl'" in r.error, r.error
     (r,) = recs("wikiextractor", R / "aozora_1077_ruby.txt")
     assert "not wikiextractor <doc> output" in r.error or "UTF-8" in r.error, r.error
 
@@ -165,18 +193,19 @@ def test_corpus_stage_on_wikiextractor_output_accounts_every_article(tmp_path):
 
     bz = tmp_path / "wiki_00.bz2"
     bz.write_bytes(bz2.compress(EN.read_bytes()))
-    srcs = [{"name": "wiki", "reader": "wikiextractor", "lang": "en", "filters": [], "paths": [str(VI), str(bz)]}]
+    srcs = [{"name": "wiki", "reader": "wikiextractor", "lang": "en", "filters": [],
+             "paths": [str(VI), str(bz), str(ZH)]}]
     cfg = from_dict(CorpusConfig, {"sources": srcs, "filters": {"min_chars": 1}})
     run_inline(cfg, tmp_path / "run")
     r = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["wiki"]
-    assert r["docs_in"] == len(_articles(VI)) + len(_articles(EN))
+    assert r["docs_in"] == len(_articles(VI)) + len(_articles(EN)) + len(ZH.read_text(encoding="utf-8").splitlines())
     assert r["docs_in"] == r["docs_out"] + sum(v["docs"] for v in r["removed"].values())
     assert r["chars_read"] == r["chars_in"] + sum(r["unread"].values())
     assert set(r["unread"]) == {"markup", "title"} and r["removed"]["empty_article"]["docs"] > 0
-    assert r["bytes_in"] == VI.stat().st_size + EN.stat().st_size and not r["bad_input"]
+    assert r["bytes_in"] == VI.stat().st_size + EN.stat().st_size + ZH.stat().st_size and not r["bad_input"]
     out = [json.loads(x) for f in sorted((tmp_path / "run" / "output" / "wiki").glob("*.jsonl.zst"))
            for x in fileio.open_text(f)]
-    assert {o["meta"]["title"] for o in out} >= {"Internet Society", "Jarred Shaw"}
+    assert {o["meta"]["title"] for o in out} >= {"Internet Society", "Jarred Shaw", "萬民福音部"}
 
 
 def test_header_variants_and_quoted_titles(tmp_path):

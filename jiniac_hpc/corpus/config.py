@@ -23,8 +23,9 @@ READERS = ("jsonl", "parquet", "hf_disk", "aozora", "diet", "egov_xml", "squad",
            "wikiextractor")
 # reader -> (what it reads, and what it keeps and drops; the SourceConfig keys it uses)
 READER_DOCS = {
-    "jsonl": ("JSON Lines: one document a line, the text_field string (wikiextractor --json: 'text', the "
-              "title in its own field).", ["text_field"]),
+    "jsonl": ("JSON Lines: one document a line, the text_field string as it is (for wikiextractor --json "
+              "output, reader wikiextractor also decodes its escapes and keeps the title as metadata).",
+              ["text_field"]),
     "parquet": ("Parquet: one document a row, the text_field column.", ["text_field"]),
     "hf_disk": ("A datasets save_to_disk folder (one shard an Arrow file): one document a row.", ["text_field"]),
     "aozora": ("Aozora Bunko text or its XHTML page (Shift_JIS or UTF-8): one work a file; header, 記号 notes, "
@@ -50,11 +51,11 @@ READER_DOCS = {
     "pdf": ("PDF (pdfminer.six; horizontal and vertical Japanese): one document a file; page numbers, running "
             "headers/footers and margin line numbers dropped; letter-spaced names and lines broken inside a "
             "sentence joined.", []),
-    "wikiextractor": ("wikiextractor's <doc> output (OUT/AA/wiki_00, UTF-8): one document an article (the lines "
-                      "its --json form writes in 'text', &lt; &gt; &amp; decoded, --links' <a> tags dropped); "
-                      "title, page id and URL as metadata (the repeated title line counted unread); empty articles "
-                      "dropped (empty_article). A MediaWiki XML dump is bad input: run wikiextractor on it first.",
-                      []),
+    "wikiextractor": ("wikiextractor's output, <doc> blocks (OUT/AA/wiki_00, UTF-8) or --json rows: one document "
+                      "an article, &lt; &gt; &amp; decoded, --links' <a> tags dropped; title, page id and URL as "
+                      "metadata (the title line the header or an old --json text repeats counted unread); empty "
+                      "articles dropped (empty_article). A MediaWiki XML dump is bad input: run wikiextractor on "
+                      "it first.", []),
 }
 #: what every reader says once, after the list (``jiniac explain corpus``)
 COMPRESSION_NOTE = ("Every reader but parquet, hf_disk and pdf reads its files gzip-, bzip2-, xz- or "

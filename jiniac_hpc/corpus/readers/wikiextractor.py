@@ -1,4 +1,4 @@
-"""wikiextractor reader: Wikipedia articles from wikiextractor's default <doc> output, one document each.
+"""wikiextractor reader: Wikipedia articles from wikiextractor's output (<doc> or --json), one document each.
 
     python -m jiniac_hpc.corpus.readers wikiextractor text/AA/wiki_00      # or wiki_00.bz2 (--compress)
 
@@ -12,12 +12,18 @@ each a run of articles written as::
                                         <- a blank line
     </doc>
 
-One ``<doc>`` block is one document (``pos`` is its ``<doc`` line). Its text is the article, the
-lines wikiextractor ``--json`` writes in a row's ``text`` (read that form with the ``jsonl``
-reader), without the title, the blank lines that end it and the escapes below. The title, the
-page id, the URL (and the revid, language or revision that some versions and cirrus-extract add)
-go to the record's metadata; the title line is counted unread as ``title``, the ``<doc ...>`` and
-``</doc>`` lines as ``markup``.
+One ``<doc>`` block is one document (``pos`` is its ``<doc`` line). Its text is the article without
+the title, the blank lines that end it and the escapes below. The title, the page id, the URL (and
+the revid, language or revision that some versions and cirrus-extract add) go to the record's
+metadata; the title line is counted unread as ``title``, the ``<doc ...>`` and ``</doc>`` lines as
+``markup``.
+
+A file whose first line is a JSON object is ``--json`` output (``{"id", "revid", "url", "title",
+"text"}`` a line) and is read the same way, one document a row: the same article text and
+metadata as the <doc> form of the same dump. Versions before 3.0 repeat the title as the first
+line of ``text`` (counted ``title``, as in a <doc> block); 3.0 does not, and escapes the text as
+below. The row's other fields are not counted as text (as the ``jsonl`` reader, which reads these
+files too, keeping ``text`` as it is).
 
 wikiextractor escapes ``<``, ``>`` and ``&`` in the article (``&lt;``, ``&gt;``, ``&amp;``:
 ``--html-safe``, on by default since 3.0) so that no article line can close its <doc> block; the
@@ -31,14 +37,16 @@ An article with no text (a redirect, a list or a disambiguation page whose conte
 dropped) is one document dropped as ``empty_article``. A file that is not this format is one
 bad-input record saying what it is: a MediaWiki XML dump (which this reader does not expand:
 wikiextractor's template expansion and markup cleaning are the tool's whole job, and a partial
-copy of it would leave wiki markup in the corpus), JSON Lines (wikiextractor ``--json``: the
-``jsonl`` reader reads it), or other text. Inside the format, a line that is not UTF-8 or an article
+copy of it would leave wiki markup in the corpus), JSON Lines whose first row has no string
+``title`` and ``text``, or other text. A later row that is not JSON, or not such an object, is a
+bad-input record naming its line. Inside a <doc> file, a line that is not UTF-8 or an article
 larger than ``max_record_bytes`` rejects that article, a ``<doc>`` block without its ``</doc>`` (a
 file cut short, or two files joined) is bad input naming its line, and text outside every block is
 one bad-input record naming its lines.
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Iterator, Optional
@@ -56,14 +64,18 @@ _LINK = re.compile(r'<a href="[^"<>]*">|</a>')
 class _Doc:
     """The <doc> block being read: its header's fields, its lines so far and what it did not keep."""
 
-    def __init__(self, pos: int, header: str, m: re.Match):
+    def __init__(self, pos: int, meta: dict, markup: int):
         self.pos = pos
-        attrs = dict(WIKIEXTRACTOR_ATTR.findall(m.group(2)))
-        self.meta = {"title": attrs.pop("title", ""), "page_id": m.group(1), **attrs}
+        self.meta = meta
         self.lines: list[str] = []
-        self.unread = {"markup": len(header)}
+        self.unread = {"markup": markup}
         self.size = 0
         self.error: Optional[str] = None
+
+    @classmethod
+    def from_header(cls, pos: int, header: str, m: re.Match) -> "_Doc":
+        attrs = dict(WIKIEXTRACTOR_ATTR.findall(m.group(2)))
+        return cls(pos, {"title": attrs.pop("title", ""), "page_id": m.group(1), **attrs}, len(header))
 
     def add(self, n: int, line: str, nbytes: int, limit: int) -> None:
         if self.error:
@@ -83,6 +95,7 @@ class _Doc:
 
     def record(self, footer: str = "", why: Optional[str] = None) -> Record:
         self.unread["markup"] += len(footer)
+        self.unread = {k: v for k, v in self.unread.items() if v}
         if why or self.error:
             return Record(self.pos, None, why or self.error, self.size, meta=self.meta, unread=self.unread)
         # the blank line after the title, and the blank (or all-space) lines that end an article
@@ -93,11 +106,20 @@ class _Doc:
         return Record(self.pos, text, None, self.size, meta=self.meta, unread=self.unread)
 
 
-def _not_this_format(n: int, line: str) -> str:
-    if line.startswith("{"):
-        return (f"line {n} is a JSON object, not <doc id=...>: JSON Lines (wikiextractor --json writes them): "
-                "read it with reader 'jsonl'")
-    return f"not wikiextractor <doc> output: line {n} is not '<doc id=\"...\" url=\"...\" title=\"...\">'"
+def _json_record(n: int, line: str, size: int, limit: int) -> Record:
+    """One line of ``--json`` output as the article it holds, read as a <doc> block's lines are."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        return Record(n, None, f"broken JSON: {e.msg}: column {e.colno}", size)
+    if not (isinstance(obj, dict) and isinstance(obj.get("text"), str) and isinstance(obj.get("title"), str)):
+        return Record(n, None, "not a wikiextractor --json row (an object with string 'title' and 'text')", size)
+    meta = {"title": obj["title"], "page_id": str(obj.get("id", "")),
+            **{k: str(obj[k]) for k in ("url", "revid") if obj.get(k) is not None}}
+    doc = _Doc(n, meta, 0)     # (the row's other fields are not text: as the jsonl reader, not counted)
+    for x in obj["text"].split("\n"):
+        doc.add(n, x, len(x.encode("utf-8", "surrogatepass")) + 1, limit)
+    return doc.record()
 
 
 def read_wikiextractor(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
@@ -109,6 +131,7 @@ def read_wikiextractor(path: Path, src: SourceConfig, limit: int) -> Iterator[Re
         raise BadInput(why)
     doc: Optional[_Doc] = None
     seen = False                   # a <doc> line was read: the file is this format
+    rows = False                   # the file is --json output: one article a line
     stray: list[int] = []          # line numbers of text outside every block
     with open_binary(path) as fh:
         for n, raw, size in iter_lines(fh, limit):
@@ -119,6 +142,14 @@ def read_wikiextractor(path: Path, src: SourceConfig, limit: int) -> Iterator[Re
                     line, bad = raw.decode("utf-8-sig" if n == 1 else "utf-8").rstrip("\r\n"), None
                 except UnicodeDecodeError as e:
                     line, bad = "", f"invalid UTF-8 at byte {e.start + 1} of line {n}"
+            if rows or (not seen and line.startswith("{")):
+                if bad or line.strip():
+                    rec = Record(n, None, bad, size) if bad else _json_record(n, line, size, limit)
+                    if not rows and rec.error:     # the first row says whether the file is --json output
+                        raise BadInput(f"line {n}: {rec.error}: read other JSON Lines with reader 'jsonl'")
+                    rows = True
+                    yield rec
+                continue
             m = WIKIEXTRACTOR_DOC.match(line)
             if m:
                 if doc is not None:
@@ -126,7 +157,7 @@ def read_wikiextractor(path: Path, src: SourceConfig, limit: int) -> Iterator[Re
                 if stray:
                     yield _stray(stray)
                     stray = []
-                doc, seen = _Doc(n, line, m), True
+                doc, seen = _Doc.from_header(n, line, m), True
             elif doc is not None and line == "</doc>":
                 yield doc.record(footer=line)
                 doc = None
@@ -136,7 +167,8 @@ def read_wikiextractor(path: Path, src: SourceConfig, limit: int) -> Iterator[Re
                 doc.add(n, line, size, limit)
             elif bad or line.strip():
                 if not seen:
-                    raise BadInput(bad or _not_this_format(n, line))
+                    raise BadInput(bad or f"not wikiextractor output: line {n} is neither '<doc id=\"...\" "
+                                          "url=\"...\" title=\"...\">' nor a JSON object (--json)")
                 stray.append(n)
     if doc is not None:
         yield doc.record(why=f"<doc> block of line {doc.pos} has no </doc>: the file is cut short")
