@@ -42,6 +42,8 @@ SAMPLES = {
                                        REAL / "pdfminer_kampo_vertical.pdf"], {}),
     "jsonl": ("jsonl", [ASSETS / "web.jsonl"], {}),
     "text": ("text", [ASSETS / "english.txt"], {"lang": "en"}),
+    "wikiextractor (<doc> files)": ("wikiextractor", [REAL / "wikiextractor_viwiki_wiki_00_trimmed",
+                                                      REAL / "wikiextractor_enwiki_wiki_00_trimmed"], {"lang": "en"}),
 }
 
 

@@ -1,11 +1,11 @@
-"""Files: the one place for atomic writes, JSON Lines (plain or zstd) and completion markers.
+"""Files: the one place for atomic writes, JSON Lines (plain or compressed) and completion markers.
 
 Every stage writes through these helpers, so a killed task never leaves a half-written file
 under its final name, and "is this task done?" has one answer:
 
     from jiniac_hpc import fileio
     fileio.write_json(run_dir / "stats.json", stats)            # temp file + rename
-    for n, row in fileio.read_jsonl(path, numbered=True): ...   # .zst or plain; errors name file:line
+    for n, row in fileio.read_jsonl(path, numbered=True): ...   # plain, .gz/.bz2/.xz/.zst; errors name file:line
     fileio.write_jsonl(out / "pairs.jsonl", rows)               # atomic; .zst compresses
     with fileio.JsonlWriter(out / "big.jsonl.zst") as w:        # the same, streamed row by row
         w.write(row)
@@ -117,14 +117,61 @@ def atomic_dir(path: Union[str, Path]) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def open_bytes(path: Union[str, Path]) -> IO[bytes]:
-    """Open a file for reading as bytes, decompressing ``.zst`` and ``.gz`` on the fly."""
+#: compressed streams told by their first bytes -> (name, suffix); a file named with one of these
+#: suffixes must start with its magic, and a file named otherwise that starts with one is that stream
+#: (wikiextractor --compress writes ``wiki_00.bz2``; a download saved under another name keeps its
+#: bytes): the decompressed text is what is read, never the compressed bytes as text
+COMPRESSED = {b"\x1f\x8b": ("gzip", ".gz"), b"BZh": ("bzip2", ".bz2"), b"\xfd7zXZ\x00": ("xz", ".xz"),
+              b"\x28\xb5\x2f\xfd": ("zstd", ".zst")}
+_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+
+
+class CompressionError(ConfigError):
+    """A file whose name says one compression and whose bytes say another (or none); the message
+    names the file."""
+
+
+def compression(path: Union[str, Path]) -> Optional[str]:
+    """How ``path`` is compressed: ``".gz"``, ``".bz2"``, ``".xz"``, ``".zst"`` or None (plain).
+
+    The suffix (any case) decides, and the file's first bytes must agree with it; a file with no
+    such suffix is told by those bytes. Raises :class:`CompressionError` for a file named ``.bz2``
+    (say) that is not bzip2: reading its bytes as text, or failing deep in the decompressor, would
+    say less. An empty file is plain."""
     path = Path(path)
-    if path.suffix == ".gz":  # HH-RLHF and many Hub exports ship .jsonl.gz
+    with open(path, "rb") as fh:
+        head = fh.read(6)
+    found = next((v for magic, v in COMPRESSED.items() if head.startswith(magic)), None)
+    if found and found[0] == "bzip2" and (len(head) < 4 or head[3:4] not in b"123456789"):
+        found = None        # "BZh" then the block size 1-9: text that starts "BZh" is not bzip2
+    if len(head) >= 4 and int.from_bytes(head[:4], "little") & 0xFFFFFFF0 == 0x184D2A50:
+        found = COMPRESSED[b"\x28\xb5\x2f\xfd"]   # a zstd skippable frame (metadata) may come first
+    named = path.suffix.lower() if path.suffix.lower() in _SUFFIXES else None
+    if named is None:
+        return found[1] if found else None
+    if head and (found is None or found[1] != named):
+        raise CompressionError(f"{path}: named {path.suffix} but not {named[1:]}-compressed (it starts with "
+                               f"{head[:4]!r}{', ' + found[0] + ' data' if found else ''})")
+    return named
+
+
+def open_bytes(path: Union[str, Path]) -> IO[bytes]:
+    """Open a file for reading as bytes, decompressing gzip, bzip2, xz and zstd on the fly (told
+    by :func:`compression`)."""
+    kind = compression(path)
+    if kind == ".gz":     # HH-RLHF and many Hub exports ship .jsonl.gz
         import gzip
 
-        return gzip.open(path, "rb")      # (a GzipFile is buffered already)
-    if path.suffix == ".zst":
+        return gzip.open(path, "rb")      # (a GzipFile is buffered already; so are BZ2File and LZMAFile)
+    if kind == ".bz2":    # wikiextractor --compress, Wikimedia's own dumps
+        import bz2
+
+        return bz2.open(path, "rb")
+    if kind == ".xz":
+        import lzma
+
+        return lzma.open(path, "rb")
+    if kind == ".zst":
         import zstandard
 
         return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True))
@@ -132,13 +179,13 @@ def open_bytes(path: Union[str, Path]) -> IO[bytes]:
 
 
 def open_text(path: Union[str, Path], errors: str = "strict") -> io.TextIOBase:
-    """Open a text file for reading as UTF-8, decompressing ``.zst`` and ``.gz`` on the fly."""
+    """Open a text file for reading as UTF-8, decompressing it on the fly (:func:`open_bytes`)."""
     return io.TextIOWrapper(open_bytes(path), encoding="utf-8", errors=errors)
 
 
 def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Optional[str] = None,
                torn_tail: bool = False, keep_bad: bool = False, errors: str = "strict") -> Iterator[Any]:
-    """The JSON objects of a JSON Lines file (``.zst`` or plain), skipping blank lines.
+    """The JSON objects of a JSON Lines file (plain or compressed: :func:`open_bytes`), skipping blank lines.
 
     ``numbered=True`` yields ``(line_number, object)``. A line that is not JSON (or, with
     ``errors="strict"``, not UTF-8), or with ``text_key`` not an object with a string under

@@ -223,6 +223,15 @@ def test_gzipped_jsonl_is_read_and_parquet_is_refused_with_one_line(tmp_path):
     gz, bad = read_examples(str(REAL / "databricks_dolly_15k.jsonl.gz"), "auto", "d", markers=MARKERS)
     assert bad == [] and [(e.line, e.prompt, e.completion) for e in gz] == [(e.line, e.prompt, e.completion)
                                                                             for e in plain]
+    # the same rows bzip2- and xz-compressed, in a folder beside the plain file: each file read once
+    import bz2
+    import lzma
+
+    (tmp_path / "d").mkdir()
+    for name, pack in (("a.jsonl.bz2", bz2.compress), ("b.jsonl.xz", lzma.compress)):
+        (tmp_path / "d" / name).write_bytes(pack((REAL / "databricks_dolly_15k.jsonl").read_bytes()))
+    both, bad = read_examples(str(tmp_path / "d"), "auto", "d", markers=MARKERS)
+    assert bad == [] and [(e.prompt, e.completion) for e in both] == [(e.prompt, e.completion) for e in plain] * 2
     pq = Path(__file__).parent / "assets" / "corpus" / "real" / "parquet_testing_nation.dict-malformed.parquet"
     good, bad = read_examples(str(pq), "auto", "pq", markers=MARKERS)
     assert good == [] and len(bad) == 1 and ".parquet files are not read here" in bad[0].reason

@@ -19,10 +19,13 @@ from typing import Literal, Optional
 from jiniac_hpc.config import check, field
 from jiniac_hpc.cluster import JobConfig
 
-READERS = ("jsonl", "parquet", "hf_disk", "aozora", "diet", "egov_xml", "squad", "text", "gutenberg", "pdf")
+READERS = ("jsonl", "parquet", "hf_disk", "aozora", "diet", "egov_xml", "squad", "text", "gutenberg", "pdf",
+           "wikiextractor")
 # reader -> (what it reads, and what it keeps and drops; the SourceConfig keys it uses)
 READER_DOCS = {
-    "jsonl": ("JSON Lines (plain, .gz, .zst): one document a line, the text_field string.", ["text_field"]),
+    "jsonl": ("JSON Lines: one document a line, the text_field string as it is (for wikiextractor --json "
+              "output, reader wikiextractor also decodes its escapes and keeps the title as metadata).",
+              ["text_field"]),
     "parquet": ("Parquet: one document a row, the text_field column.", ["text_field"]),
     "hf_disk": ("A datasets save_to_disk folder (one shard an Arrow file): one document a row.", ["text_field"]),
     "aozora": ("Aozora Bunko text or its XHTML page (Shift_JIS or UTF-8): one work a file; header, 記号 notes, "
@@ -38,8 +41,9 @@ READER_DOCS = {
                  "title, table cell and appendix in reading order; TOC and ruby readings dropped; "
                  "LawNum/LawTitle/era date as metadata.", []),
     "squad": ("SQuAD-style JSON (JSQuAD): one document a data[].paragraphs[].context.", []),
-    "text": ("Plain text (UTF-8, Shift_JIS, EUC-JP, ISO-2022-JP, HZ, UTF-16/32; a binary file such as a PDF is bad input): one document a file, "
-             "blank-line block or line.", ["encoding", "doc_sep"]),
+    "text": ("Plain text (UTF-8, Shift_JIS, EUC-JP, ISO-2022-JP, HZ, UTF-16/32; a binary file such as a PDF, "
+             "an XML/HTML document, a MediaWiki dump or wikiextractor <doc> output is bad input): one document a "
+             "file, blank-line block or line.", ["encoding", "doc_sep"]),
     "gutenberg": ("Project Gutenberg plain text of every era, its HTML edition (NNNN-h.htm, pgNNNN-images.html) or EPUB: "
                   "one document a book; PG header, credits, repeated title block and licence dropped as "
                   "boilerplate; in a page, printed page numbers (pagenum), verse line numbers (linenum), note "
@@ -47,7 +51,17 @@ READER_DOCS = {
     "pdf": ("PDF (pdfminer.six; horizontal and vertical Japanese): one document a file; page numbers, running "
             "headers/footers and margin line numbers dropped; letter-spaced names and lines broken inside a "
             "sentence joined.", []),
+    "wikiextractor": ("wikiextractor's output, <doc> blocks (OUT/AA/wiki_00, UTF-8) or --json rows: one document "
+                      "an article, &lt; &gt; &amp; decoded, --links' <a> tags dropped; title, page id and URL as "
+                      "metadata (the title line the header or an old --json text repeats counted unread); empty "
+                      "articles dropped (empty_article). A MediaWiki XML dump is bad input: run wikiextractor on "
+                      "it first.", []),
 }
+#: what every reader says once, after the list (``jiniac explain corpus``)
+COMPRESSION_NOTE = ("Every reader but parquet, hf_disk and pdf reads its files gzip-, bzip2-, xz- or "
+                    "zstd-compressed too (wiki_00.bz2, x.jsonl.gz, ...), told by the name and the first bytes; "
+                    "a file named .bz2 (say) that is not bzip2, or a compressed file cut short, is one bad-input "
+                    "record naming it.")
 LANGS = ("ja", "en", "hi")
 ENCODINGS = ("auto", "utf-8", "cp932", "shift_jis", "cp1252", "latin-1", "utf-16", "utf-32")
 FILTERS = ("length", "lang", "ja_ratio", "symbols", "repeated_lines")
@@ -191,7 +205,7 @@ class CorpusConfig:
         for name in READERS:
             what, opts = READER_DOCS.get(name, ("", []))
             lines.append(f"  {name:10s} {what}" + (f" Options: {', '.join(opts)}." if opts else ""))
-        return lines
+        return lines + [f"  {COMPRESSION_NOTE}"]
 
     def __post_init__(self):
         check(bool(self.sources), "sources", "list at least one source")

@@ -73,13 +73,13 @@ def is_datasets_dir(p: Path) -> bool:
 
 # Files a folder source reads; a file named directly is read as JSON Lines unless it is a JSON
 # array (.json) or in a table format named in NOT_READ.
-RECORD_FILES = (".jsonl", ".json", ".jsonl.gz", ".jsonl.zst")
+RECORD_FILES = (".jsonl", ".json", ".jsonl.gz", ".jsonl.bz2", ".jsonl.xz", ".jsonl.zst")
 NOT_READ = (".parquet", ".arrow", ".csv", ".tsv", ".xlsx")
 
 
 def data_files(path: Path) -> list[Path]:
     """The record files of a source path (a file, or a folder of ``*.jsonl`` / ``*.json`` /
-    ``*.jsonl.gz`` / ``*.jsonl.zst``)."""
+    ``*.jsonl.gz`` / ``.bz2`` / ``.xz`` / ``.zst``)."""
     if path.is_file():
         return [path]
     if path.is_dir():

@@ -5,7 +5,9 @@
 Every reader is a generator over one file (or one Arrow file of a ``datasets`` folder) that
 holds at most one record in memory: JSONL/Parquet/Arrow go record by record, JSON documents
 (Diet API pages, SQuAD-style files) are decoded one array element at a time by
-:func:`iter_json_array`, e-Gov XML with ``iterparse``, Aozora and text line by line. A record
+:func:`iter_json_array`, e-Gov XML with ``iterparse``, Aozora, text and wikiextractor output line
+by line. Every reader opens files through :func:`open_binary`, so each reads them gzip-, bzip2-,
+xz- or zstd-compressed as well (told by the name and the first bytes). A record
 that cannot be read (invalid UTF-8, broken JSON, missing field, larger than
 ``max_record_bytes``) is yielded as ``Record(text=None, error=...)`` with its line (or element
 index), so the caller reports it and reads on. A file a reader cannot read at all (a PDF given
@@ -28,13 +30,15 @@ from jiniac_hpc.corpus.readers.jsondoc import iter_json_array, read_squad
 from jiniac_hpc.corpus.readers.pdf import read_pdf
 from jiniac_hpc.corpus.readers.tabular import hf_disk_files, read_arrow, read_jsonl, read_parquet
 from jiniac_hpc.corpus.readers.text import read_text
+from jiniac_hpc.corpus.readers.wikiextractor import read_wikiextractor
+from jiniac_hpc.fileio import CompressionError
 
 __all__ = ["Record", "READER_FUNCS", "read", "hf_disk_files", "iter_json_array", "open_binary", "open_text",
            "zip_members"]
 
 READER_FUNCS = {"jsonl": read_jsonl, "parquet": read_parquet, "hf_disk": read_arrow, "aozora": read_aozora,
                 "diet": read_diet, "egov_xml": read_egov_xml, "squad": read_squad, "text": read_text,
-                "gutenberg": read_gutenberg, "pdf": read_pdf}
+                "gutenberg": read_gutenberg, "pdf": read_pdf, "wikiextractor": read_wikiextractor}
 
 
 #: Word, Excel and PowerPoint files (Office Open XML is a ZIP; the older formats are OLE2 compound
@@ -72,6 +76,9 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         for rec in READER_FUNCS[src.reader](path, src, limit):
             pos = rec.pos
             yield without_lone_surrogates(rec)
+    except EOFError as e:   # gzip, bzip2 and xz streams that end before their end marker
+        yield Record(pos + 1, None, f"unreadable as {src.reader}: the compressed file is cut short ({e}); "
+                                    "the text after the last document read is lost")
     except Exception as e:  # noqa: BLE001 - any unreadable input is reported, never a crash
-        why = str(e) if isinstance(e, BadInput) else f"{type(e).__name__}: {e}"
+        why = str(e) if isinstance(e, (BadInput, CompressionError)) else f"{type(e).__name__}: {e}"
         yield Record(pos + 1, None, f"unreadable as {src.reader}: {why}")

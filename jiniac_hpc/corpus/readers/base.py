@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import gzip
 import io
 import re
 import zipfile
@@ -13,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import IO, Iterator, Optional, Union
 
+from jiniac_hpc import fileio
 from jiniac_hpc.corpus.readers.charsets import guess_codec, wide_unicode
 
 
@@ -60,17 +60,44 @@ def sniff_binary(head: bytes, nul_is_binary: bool = True) -> Optional[str]:
     for magic, what in BINARY_MAGIC.items():
         if head.startswith(magic):
             return f"binary input: {what}, not text"
+    if head[257:262] == b"ustar":
+        return "binary input: a tar archive (unpack it first), not text"
     if nul_is_binary and b"\x00" in head:
         return "binary input: NUL bytes, not text"
     return None
 
 
 _MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml\b|<!doctype\s+html|<html\b)", re.I)
+#: the root element of a MediaWiki XML dump (``jawiki-latest-pages-articles.xml``, Special:Export),
+#: after an optional XML declaration
+_MEDIAWIKI = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?<mediawiki[\s>]")
+#: the first line of wikiextractor's <doc> output: ``<doc id="5" url="...?curid=5" title="...">`` (some
+#: versions add revid="..."; cirrus-extract adds language="..." revision="..."); a title is written
+#: as it is, quotes and all (``"Weird Al" Yankovic``)
+WIKIEXTRACTOR_DOC = re.compile(r'^<doc id="([^"]*)"((?: [a-z_]+=".*?")*)>$')
+WIKIEXTRACTOR_ATTR = re.compile(r' ([a-z_]+)="(.*?)"(?= [a-z_]+="|$)')
+MEDIAWIKI_DUMP = ("a MediaWiki XML dump (wikitext inside <page><revision><text>, whose markup would be read as "
+                  "text): extract its articles with wikiextractor first (python -m wikiextractor.WikiExtractor "
+                  "DUMP -o OUT) and read OUT/*/wiki_* with reader 'wikiextractor' (or, with --json, 'jsonl')")
+
+
+def sniff_wiki(head: bytes) -> Optional[str]:
+    """Why ``head`` is Wikipedia in a form no plain-text reader may read, saying what to do, or
+    None: a MediaWiki XML dump (wikitext) or wikiextractor's <doc> output (tags between articles)."""
+    if _MEDIAWIKI.match(head[:1024]):
+        return MEDIAWIKI_DUMP
+    first = head[:4096].lstrip(b"\xef\xbb\xbf").lstrip().split(b"\n", 1)[0].rstrip(b"\r")
+    if WIKIEXTRACTOR_DOC.match(first.decode("utf-8", "replace")):
+        return ("wikiextractor <doc> output (its <doc>/</doc> lines would be read as text and articles merged): "
+                "read it with reader 'wikiextractor'")
+    return None
 
 
 def sniff_markup(head: bytes) -> Optional[str]:
-    """Why ``head`` is an XML/HTML document rather than plain text (its tags would become
-    text), or None."""
+    """Why ``head`` is a markup document rather than plain text (its tags would become text), or
+    None: :func:`sniff_wiki`'s two forms of Wikipedia, or another XML/HTML document."""
+    if why := sniff_wiki(head):
+        return why
     return "an XML/HTML document (its markup would be read as text)" if _MARKUP.match(head[:1024]) else None
 
 
@@ -163,17 +190,18 @@ def _member_info(zf: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
 
 
 def open_binary(path: Path) -> IO[bytes]:
-    """A binary stream, decompressing .gz / .zst / a ZIP archive's member on the fly."""
+    """A binary stream of a file or a ZIP archive's member, decompressing gzip, bzip2, xz and zstd
+    on the fly (told by the name and the first bytes: :func:`fileio.compression`; a file named
+    ``.bz2`` that is not bzip2 raises :class:`fileio.CompressionError` naming it). A compressed
+    stream cut short raises ``EOFError`` after the bytes before the cut (``.zst``: :class:`BadInput`)."""
     member = archive_member(path)
     if member is not None:
         # The member's stream keeps the archive open until it is closed (zipfile counts references).
         zf = open_zip(member[0])
         return zf.open(_member_info(zf, member[1]))
-    if path.suffix == ".gz":
-        return gzip.open(path, "rb")
-    if path.suffix == ".zst":
-        return io.BufferedReader(_ZstdFile(path))
-    return open(path, "rb")
+    if path.suffix.lower() == ".zst" or fileio.compression(path) == ".zst":
+        return io.BufferedReader(_ZstdFile(path))    # frames walked first: a cut file is said to be cut
+    return fileio.open_bytes(path)
 
 
 ZSTD_MAGIC, SKIPPABLE_MAGIC = 0xFD2FB528, 0x184D2A50   # skippable frames: 0x184D2A50..0x184D2A5F

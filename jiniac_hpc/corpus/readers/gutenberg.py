@@ -55,7 +55,8 @@ from typing import Iterator, Optional
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers import charsets
 from jiniac_hpc.corpus.readers.aozora import aozora_clean
-from jiniac_hpc.corpus.readers.base import BadInput, Record, is_epub, open_binary, sniff_binary, sniff_markup
+from jiniac_hpc.corpus.readers.base import (BadInput, Record, is_epub, open_binary, sniff_binary, sniff_markup,
+                                            sniff_wiki)
 from jiniac_hpc.corpus.readers.epub import spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace, page_lines
 
@@ -103,7 +104,7 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     if len(raw) > limit:
         yield Record(1, None, f"book larger than max_record_bytes={limit}")
         return
-    why = sniff_binary(raw[:1 << 16])
+    why = sniff_binary(raw[:1 << 16]) or sniff_wiki(raw[:1 << 16])   # (Wikipedia is said so, not taken for HTML)
     edition = "epub" if why and is_epub(raw) else "html" if not why and sniff_markup(raw) else "text"
     if why and edition != "epub":
         raise BadInput(why)
