@@ -1,0 +1,176 @@
+"""Web-corpus rows as users download them (OSCAR JSON Lines, Arrow/Parquet columns nested in structs or
+dictionary-encoded) through the ``jsonl``, ``parquet`` and ``hf_disk`` readers, on real files
+(tests/assets/corpus/real/, listed in SOURCES.md): every row's text comes out or is counted under a
+reason, and a wrong ``text_field`` is one message naming what the file holds, counted as its rows.
+
+    .venv/bin/python -m pytest tests/test_corpus_rows_web.py -q
+"""
+import json
+from pathlib import Path
+
+from test_corpus_rows_real import R, recs
+
+OSCAR = R / "oscar_io_data_part_7.jsonl"
+NESTED = R / "arrow_testing_generated_nested.stream"
+DICTS = R / "arrow_testing_generated_dictionary.stream"
+
+
+def oscar_rows():
+    return [json.loads(line) for line in OSCAR.read_text(encoding="utf-8").splitlines()]
+
+
+def test_real_oscar_wrong_text_field_is_one_record_naming_the_keys():
+    """OSCAR keeps its text in ``content``: with the default ``text`` field each of its lines had been a
+    bare "no field 'text'" reject, one message a line (a million for one shard). Now the lines in a row
+    are one bad-input record counted as all of them, naming the keys the lines do have."""
+    (r,) = recs("jsonl", OSCAR)
+    assert r.pos == 1 and r.docs == 3 and r.text is None
+    assert r.error == ("lines 1-3 (3 lines): no field 'text' (text_field); the object's keys: "
+                       "[content (string), warc_headers, metadata]"), r.error
+    assert r.nbytes == OSCAR.stat().st_size
+    rs = recs("jsonl", OSCAR, text_field="content")
+    assert [x.text for x in rs] == [d["content"] for d in oscar_rows()] and [x.pos for x in rs] == [1, 2, 3]
+
+
+def test_real_oscar_dotted_text_field_and_an_object_field():
+    """A dotted ``text_field`` names a field inside an object (``translation.ja``); naming the object
+    itself says which fields it has, once for the lines in a row."""
+    rs = recs("jsonl", OSCAR, text_field="metadata.identification.label")
+    assert [x.text for x in rs] == ["zh", "zh", "zh"]
+    (r,) = recs("jsonl", OSCAR, text_field="warc_headers")
+    assert r.docs == 3 and r.error.startswith("lines 1-3 (3 lines): field 'warc_headers' is an object, not a string "
+                                              "(its keys: [warc-date (string), "), r.error
+    assert "e.g. 'warc_headers.warc-date'" in r.error
+
+
+def test_real_oscar_null_and_list_text_counted_by_line(tmp_path):
+    """A line whose text is null, an array of strings or a number is a reject of its own line (the lines
+    around it come out); lines with other metadata holding NaN and Infinity are read."""
+    rows = oscar_rows()
+    lines = [json.dumps(rows[0], ensure_ascii=False),
+             json.dumps({**rows[1], "content": None}, ensure_ascii=False),
+             json.dumps({**rows[2], "content": rows[2]["content"].split("\n")}, ensure_ascii=False),
+             json.dumps({**rows[2], "harmful_pp": float("nan"), "tlsh": float("inf")}, ensure_ascii=False),
+             json.dumps({**rows[2], "content": 3.5}, ensure_ascii=False)]
+    assert "NaN" in lines[3] and "Infinity" in lines[3]
+    p = tmp_path / "mixed.jsonl"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rs = recs("jsonl", p, text_field="content")
+    assert [(x.pos, x.text) for x in rs if x.text] == [(1, rows[0]["content"]), (4, rows[2]["content"])]
+    errors = {x.pos: x.error for x in rs if x.text is None}
+    n_paras = len(rows[2]["content"].split("\n"))
+    assert n_paras == 10
+    assert errors == {2: "field 'content' is null, not a string",
+                      3: f"field 'content' is an array, not a string ({n_paras} values)",
+                      5: "field 'content' is a number, not a string"}, errors
+    assert sum(x.docs for x in rs) == 5
+
+
+def test_real_oscar_crlf_and_cut_last_line(tmp_path):
+    """CRLF line ends (a file passed through Windows) give the same texts. A download interrupted inside
+    the last line: the whole lines come out and the cut one is a reject that says the file may be cut
+    short there (it had been a bare 'broken JSON' or 'invalid UTF-8', as for a line broken by its writer)."""
+    data = OSCAR.read_bytes()
+    p = tmp_path / "crlf.jsonl"
+    p.write_bytes(data.replace(b"\n", b"\r\n"))
+    assert [x.text for x in recs("jsonl", p, text_field="content")] == [d["content"] for d in oscar_rows()]
+    last = data.rstrip(b"\n").rfind(b"\n") + 1
+    for cut in (last + 40, last + 41, len(data) - 5):   # inside the text (and a character), the metadata
+        p.write_bytes(data[:cut])
+        rs = recs("jsonl", p, text_field="content")
+        assert [x.text is not None for x in rs] == [True, True, False], cut
+        assert rs[2].pos == 3, cut
+        assert "the last line, with no newline: the file may be cut short" in rs[2].error, rs[2].error
+    p.write_bytes(data[:last] + b'{"content": "\xe6\x9c\xac"\n')     # a broken line that is not the last
+    p.write_bytes(p.read_bytes() + data[:last])
+    rs = recs("jsonl", p, text_field="content")
+    assert "cut short" not in rs[2].error
+
+
+def test_real_arrow_struct_field_and_wrong_columns():
+    """Arrow's integration table ``generated_nested``: the text of a struct's field, named with a dotted
+    ``text_field``, comes out row by row (a row whose struct is null is a null-value reject, not the
+    child's leftover value); naming the struct, a list column or no column is one record for all 17
+    rows saying what the file holds (it had been 17 rejects, or one record counted as one row)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = pa.ipc.open_stream(str(NESTED)).read_all()
+    want = pc.struct_field(table.column("struct_nullable").combine_chunks(), ["f2"]).to_pylist()
+    rs = recs("hf_disk", NESTED, text_field="struct_nullable.f2")
+    assert [x.text for x in rs] == want and len(rs) == 17 and None in want
+    cases = {"struct_nullable": "is a struct of fields ['f1', 'f2'], not text: a dotted text_field names the field "
+                                "holding the text, e.g. 'struct_nullable.f2'",
+             "list_nullable": "holds list<item: int32>, not text",
+             "text": "no column 'text' (text_field); columns: ['list_nullable', 'fixedsizelist_nullable', "
+                     "'struct_nullable']",
+             "struct_nullable.f3": "no field 'f3' in column 'struct_nullable'; fields: ['f1', 'f2']"}
+    for field, says in cases.items():
+        (r,) = recs("hf_disk", NESTED, text_field=field)
+        assert r.docs == 17 and says in r.error and r.error.endswith("; its 17 rows are not read"), (field, r.error)
+
+
+def test_real_parquet_struct_field_and_dictionary_columns(tmp_path):
+    """The same real tables written to Parquet (dictionary pages, the Arrow schema stored; the
+    dictionaries encoded again, as Parquet cannot write a null inside a dictionary): a struct's field
+    and a dictionary-encoded string column give every row; a dictionary of integers is one record for
+    all rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    nested = pa.ipc.open_stream(str(NESTED)).read_all()
+    dicts = pa.ipc.open_stream(str(DICTS)).read_all()
+    pq.write_table(nested, tmp_path / "nested.parquet")
+    pq.write_table(pa.table({c: pa.chunked_array([ch.dictionary_decode().dictionary_encode() for ch in dicts[c].chunks])
+                             for c in dicts.column_names}), tmp_path / "dicts.parquet")
+    assert [x.text for x in recs("parquet", tmp_path / "nested.parquet", text_field="struct_nullable.f2")] == \
+        [x.text for x in recs("hf_disk", NESTED, text_field="struct_nullable.f2")]
+    assert pa.types.is_dictionary(pq.ParquetFile(tmp_path / "dicts.parquet").schema_arrow.field("dict1").type)
+    for col in ("dict0", "dict1"):
+        want = dicts.column(col).to_pylist()
+        for reader, p in (("hf_disk", DICTS), ("parquet", tmp_path / "dicts.parquet")):
+            rs = recs(reader, p, text_field=col)
+            assert [x.text for x in rs] == want and len(rs) == 17, (reader, col)
+    for reader, p in (("hf_disk", DICTS), ("parquet", tmp_path / "dicts.parquet")):
+        (r,) = recs(reader, p, text_field="dict2")
+        assert r.docs == 17 and "int64" in r.error and "not text" in r.error, (reader, r.error)
+
+
+def test_stage_counts_a_wrong_text_field_as_every_row(tmp_path):
+    """In the stage, a wrong ``text_field`` is one bad-input line a file, and the report counts all
+    the file's rows in and removed (OSCAR lines, an Arrow file's rows)."""
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.corpus.config import CorpusConfig
+    from jiniac_hpc.corpus.stage import run_inline
+
+    srcs = [{"name": "oscar", "reader": "jsonl", "lang": "ja", "filters": [], "paths": [str(OSCAR)]},
+            {"name": "arrow", "reader": "hf_disk", "lang": "en", "filters": [], "text_field": "struct_nullable",
+             "paths": [str(NESTED)]}]
+    cfg = from_dict(CorpusConfig, {"sources": srcs, "filters": {"min_chars": 1}})
+    run_inline(cfg, tmp_path / "run")
+    stats = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]
+    for name, rows in (("oscar", 3), ("arrow", 17)):
+        s = stats[name]
+        assert (s["docs_in"], s["removed"]["bad_input"]["docs"], s["bad_input_count"]) == (rows, rows, 1), s
+        assert len(s["bad_input"]) == 1 and str(OSCAR if name == "oscar" else NESTED) in s["bad_input"][0]
+
+
+def test_datasetdict_folder_names_its_splits(tmp_path):
+    """A ``DatasetDict.save_to_disk`` folder (``dataset_dict.json`` and a folder a split) given as the
+    path: the error names its splits and the folder to list (the real ELYZA-tasks-100 ``test`` split)."""
+    import shutil
+
+    import pytest
+
+    from jiniac_hpc.config import ConfigError, from_dict
+    from jiniac_hpc.corpus import shards as sh
+    from jiniac_hpc.corpus.config import CorpusConfig
+
+    shutil.copytree(R / "hf_disk_elyza_tasks_100_slice10", tmp_path / "test")
+    (tmp_path / "dataset_dict.json").write_text('{"splits": ["test"]}')
+    cfg = from_dict(CorpusConfig, {"sources": [{"name": "w", "reader": "hf_disk", "paths": [str(tmp_path)]}]})
+    says = r"a DatasetDict of splits \['test'\]: list the split folder\(s\), e\.g\. .*/test"
+    with pytest.raises(ConfigError, match=says):
+        sh.expand_inputs(cfg)
+    cfg = from_dict(CorpusConfig, {"sources": [{"name": "w", "reader": "hf_disk", "paths": [str(tmp_path / "test")]}]})
+    assert [Path(s.path).name for s in sh.expand_inputs(cfg)] == ["data-00000-of-00001.arrow"]
