@@ -174,3 +174,37 @@ def test_datasetdict_folder_names_its_splits(tmp_path):
         sh.expand_inputs(cfg)
     cfg = from_dict(CorpusConfig, {"sources": [{"name": "w", "reader": "hf_disk", "paths": [str(tmp_path / "test")]}]})
     assert [Path(s.path).name for s in sh.expand_inputs(cfg)] == ["data-00000-of-00001.arrow"]
+
+
+def test_real_text_blocks_as_cc100_and_a_block_over_the_limit():
+    """The text reader's blank-line mode (CC-100's layout: a paragraph a line, a blank line after each
+    document) on a real Japanese text of three blocks: every character comes out in the blocks. A
+    block larger than max_record_bytes had been rejected up to the line that passed the limit, and
+    the block's last 60 lines came out as a document of their own (in 'file' mode, the file's
+    rest); it is now one reject for the whole block, its size in UTF-8 bytes."""
+    p = R / "golang_rashomon-utf-8.txt"
+    raw = p.read_text(encoding="utf-8")
+    rs = recs("text", p)
+    assert "\n\n".join(x.text for x in rs) == raw.strip("\n") and [x.pos for x in rs] == [1, 6, 8]
+    rs = recs("text", p, limit=4000)
+    assert [(x.pos, x.text is None) for x in rs] == [(1, False), (6, False), (8, True)]
+    body = "".join(line + "\n" for line in raw.split("\n")[7:178])
+    assert rs[2].nbytes == len(body.encode()) == 18018
+    assert rs[2].error == "document of 18018 bytes (lines 8-178) exceeds max_record_bytes=4000"
+    (r,) = recs("text", p, limit=4000, doc_sep="file")
+    assert r.text is None and r.error == f"document of {len(raw.encode())} bytes (lines 1-178) exceeds " \
+                                         "max_record_bytes=4000"
+
+
+def test_real_text_cut_inside_a_character_names_the_document_it_skips(tmp_path):
+    """The real text cut inside a character (a download broken off): the blocks before come out, and
+    the reject says that the block the cut is in is skipped from its first line (it had named only
+    the cut's line, 119, and 'the rest of the file', though lines 8-118 went with it)."""
+    p = tmp_path / "cut.txt"
+    p.write_bytes((R / "golang_rashomon-utf-8.txt").read_bytes()[:12001])
+    rs = recs("text", p, encoding="utf-8")
+    assert [(x.pos, x.text is None) for x in rs] == [(1, False), (6, False), (8, True)]
+    assert rs[2].error == ("undecodable text (utf-8) near line 119: unexpected end of data; the document from "
+                           "line 8 and the rest of the file skipped"), rs[2].error
+    (r,) = recs("text", p, encoding="utf-8", doc_sep="file")
+    assert r.pos == 1 and "the document from line 1 and the rest of the file skipped" in r.error
