@@ -8,7 +8,7 @@ reason, and a wrong ``text_field`` is one message naming what the file holds, co
 import json
 from pathlib import Path
 
-from test_corpus_rows_real import R, recs
+from test_corpus_rows_real import R, recs, rows
 
 OSCAR = R / "oscar_io_data_part_7.jsonl"
 NESTED = R / "arrow_testing_generated_nested.stream"
@@ -46,19 +46,19 @@ def test_real_oscar_dotted_text_field_and_an_object_field():
 def test_real_oscar_null_and_list_text_counted_by_line(tmp_path):
     """A line whose text is null, an array of strings or a number is a reject of its own line (the lines
     around it come out); lines with other metadata holding NaN and Infinity are read."""
-    rows = oscar_rows()
-    lines = [json.dumps(rows[0], ensure_ascii=False),
-             json.dumps({**rows[1], "content": None}, ensure_ascii=False),
-             json.dumps({**rows[2], "content": rows[2]["content"].split("\n")}, ensure_ascii=False),
-             json.dumps({**rows[2], "harmful_pp": float("nan"), "tlsh": float("inf")}, ensure_ascii=False),
-             json.dumps({**rows[2], "content": 3.5}, ensure_ascii=False)]
+    docs = oscar_rows()
+    lines = [json.dumps(docs[0], ensure_ascii=False),
+             json.dumps({**docs[1], "content": None}, ensure_ascii=False),
+             json.dumps({**docs[2], "content": docs[2]["content"].split("\n")}, ensure_ascii=False),
+             json.dumps({**docs[2], "harmful_pp": float("nan"), "tlsh": float("inf")}, ensure_ascii=False),
+             json.dumps({**docs[2], "content": 3.5}, ensure_ascii=False)]
     assert "NaN" in lines[3] and "Infinity" in lines[3]
     p = tmp_path / "mixed.jsonl"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     rs = recs("jsonl", p, text_field="content")
-    assert [(x.pos, x.text) for x in rs if x.text] == [(1, rows[0]["content"]), (4, rows[2]["content"])]
+    assert [(x.pos, x.text) for x in rs if x.text] == [(1, docs[0]["content"]), (4, docs[2]["content"])]
     errors = {x.pos: x.error for x in rs if x.text is None}
-    n_paras = len(rows[2]["content"].split("\n"))
+    n_paras = len(docs[2]["content"].split("\n"))
     assert n_paras == 10
     assert errors == {2: "field 'content' is null, not a string",
                       3: f"field 'content' is an array, not a string ({n_paras} values)",
@@ -91,14 +91,19 @@ def test_real_arrow_struct_field_and_wrong_columns():
     """Arrow's integration table ``generated_nested``: the text of a struct's field, named with a dotted
     ``text_field``, comes out row by row (a row whose struct is null is a null-value reject, not the
     child's leftover value); naming the struct, a list column or no column is one record for all 17
-    rows saying what the file holds (it had been 17 rejects, or one record counted as one row)."""
+    rows saying what the file holds (it had been 17 rejects, or one record counted as one row). Null
+    values in a row are one record counting them."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     table = pa.ipc.open_stream(str(NESTED)).read_all()
     want = pc.struct_field(table.column("struct_nullable").combine_chunks(), ["f2"]).to_pylist()
     rs = recs("hf_disk", NESTED, text_field="struct_nullable.f2")
-    assert [x.text for x in rs] == want and len(rs) == 17 and None in want
+    assert rows(rs) == list(enumerate(want, 1)) and len(want) == 17 and None in want
+    # nulls in a row are one record counting them (a null column had been a message a row)
+    assert [(x.pos, x.docs, x.error) for x in rs if x.docs > 1] == [
+        (5, 3, "rows 5-7 (3 rows): value is null, not a string"),
+        (14, 4, "rows 14-17 (4 rows): value is null, not a string")]
     cases = {"struct_nullable": "is a struct of fields ['f1', 'f2'], not text: a dotted text_field names the field "
                                 "holding the text, e.g. 'struct_nullable.f2'",
              "list_nullable": "holds list<item: int32>, not text",
@@ -123,14 +128,14 @@ def test_real_parquet_struct_field_and_dictionary_columns(tmp_path):
     pq.write_table(nested, tmp_path / "nested.parquet")
     pq.write_table(pa.table({c: pa.chunked_array([ch.dictionary_decode().dictionary_encode() for ch in dicts[c].chunks])
                              for c in dicts.column_names}), tmp_path / "dicts.parquet")
-    assert [x.text for x in recs("parquet", tmp_path / "nested.parquet", text_field="struct_nullable.f2")] == \
-        [x.text for x in recs("hf_disk", NESTED, text_field="struct_nullable.f2")]
+    assert rows(recs("parquet", tmp_path / "nested.parquet", text_field="struct_nullable.f2")) == \
+        rows(recs("hf_disk", NESTED, text_field="struct_nullable.f2"))
     assert pa.types.is_dictionary(pq.ParquetFile(tmp_path / "dicts.parquet").schema_arrow.field("dict1").type)
     for col in ("dict0", "dict1"):
         want = dicts.column(col).to_pylist()
         for reader, p in (("hf_disk", DICTS), ("parquet", tmp_path / "dicts.parquet")):
             rs = recs(reader, p, text_field=col)
-            assert [x.text for x in rs] == want and len(rs) == 17, (reader, col)
+            assert rows(rs) == list(enumerate(want, 1)) and len(want) == 17, (reader, col)
     for reader, p in (("hf_disk", DICTS), ("parquet", tmp_path / "dicts.parquet")):
         (r,) = recs(reader, p, text_field="dict2")
         assert r.docs == 17 and "int64" in r.error and "not text" in r.error, (reader, r.error)
@@ -149,9 +154,9 @@ def test_stage_counts_a_wrong_text_field_as_every_row(tmp_path):
     cfg = from_dict(CorpusConfig, {"sources": srcs, "filters": {"min_chars": 1}})
     run_inline(cfg, tmp_path / "run")
     stats = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]
-    for name, rows in (("oscar", 3), ("arrow", 17)):
+    for name, n in (("oscar", 3), ("arrow", 17)):
         s = stats[name]
-        assert (s["docs_in"], s["removed"]["bad_input"]["docs"], s["bad_input_count"]) == (rows, rows, 1), s
+        assert (s["docs_in"], s["removed"]["bad_input"]["docs"], s["bad_input_count"]) == (n, n, 1), s
         assert len(s["bad_input"]) == 1 and str(OSCAR if name == "oscar" else NESTED) in s["bad_input"][0]
 
 

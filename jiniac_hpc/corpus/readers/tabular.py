@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import BadInput, Record, _checked, iter_lines, open_binary
@@ -20,42 +20,50 @@ def read_jsonl(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     ``text_field``: OSCAR keeps its text in ``content``) are one bad-input record for all of them
     (``docs``), naming the first line's keys, not one message a line. A last line that breaks off
     (no newline, the JSON unfinished: an interrupted download) says so."""
-    run: Optional[list] = None     # [first line, last line, lines, bytes, why, detail]: lines in a row lacking text
+    yield from _merged(_jsonl_lines(path, src.text_field, limit), "lines")
+
+
+def _merged(items: Iterable[tuple[Record, Optional[str], str]], unit: str) -> Iterator[Record]:
+    """The records of ``items`` (record, why, detail); those in a row with the same ``why`` (a text
+    field missing or not a string: a wrong ``text_field``, a column of nulls) are one record counting
+    them all (``docs``), naming their first and last ``unit`` and the first one's ``detail``. A
+    reader's fault after them is raised once they are yielded (they stay counted)."""
+    run: Optional[list] = None     # [first record, last pos, how many, bytes, why, detail]
 
     def flush() -> Iterator[Record]:
         nonlocal run
         if run:
-            a, b, k, size, why, detail = run
-            where = f"lines {a}-{b} ({k} lines): " if k > 1 else ""
-            yield Record(a, None, f"{where}{why}{detail}", size, docs=k)
+            first, last, k, size, why, detail = run
+            where = f"{unit} {first.pos}-{last} ({k} {unit}): " if k > 1 else ""
+            yield Record(first.pos, None, f"{where}{why}{detail}", size, docs=k)
         run = None
 
     try:
-        for n, rec, why, detail in _jsonl_lines(path, src.text_field, limit):
+        for rec, why, detail in items:
             if why is not None and run and run[4] == why:
-                run[1:4] = [n, run[2] + 1, run[3] + rec.nbytes]
+                run[1:4] = [rec.pos, run[2] + 1, run[3] + rec.nbytes]
                 continue
             yield from flush()
             if why is not None:
-                run = [n, n, 1, rec.nbytes, why, detail]
+                run = [rec, rec.pos, 1, rec.nbytes, why, detail]
             else:
                 yield rec
     except Exception:
-        yield from flush()     # the lines before the fault are counted; the reader reports the fault
+        yield from flush()
         raise
     yield from flush()
 
 
-def _jsonl_lines(path: Path, key: str, limit: int) -> Iterator[tuple[int, Record, Optional[str], str]]:
-    """(line, record, why, detail) for each JSON line: ``why`` (with ``detail``, the line's own keys)
-    when the line is an object whose text field is missing or not a string, else None."""
+def _jsonl_lines(path: Path, key: str, limit: int) -> Iterator[tuple[Record, Optional[str], str]]:
+    """(record, why, detail) for each JSON line: ``why`` (with ``detail``, the line's own keys) when
+    the line is an object whose text field is missing or not a string, else None."""
     first = True
     with open_binary(path) as fh:
         for n, raw, size in iter_lines(fh, limit):
             if n == 1 and raw is not None and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if raw is None:
-                yield n, Record(n, None, f"record of {size} bytes exceeds max_record_bytes={limit}", size), None, ""
+                yield Record(n, None, f"record of {size} bytes exceeds max_record_bytes={limit}", size), None, ""
                 first = False
                 continue
             if not raw.strip():
@@ -68,21 +76,21 @@ def _jsonl_lines(path: Path, key: str, limit: int) -> Iterator[tuple[int, Record
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as e:
                 cut = _CUT if not raw.endswith(b"\n") and e.end == len(raw) else ""
-                yield n, Record(n, None, f"invalid UTF-8 at byte {e.start}{cut}", size), None, ""
+                yield Record(n, None, f"invalid UTF-8 at byte {e.start}{cut}", size), None, ""
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
                 # e.msg may end in "at" ("Unterminated string starting at"): the column follows a colon
                 cut = "" if raw.endswith(b"\n") else _CUT
-                yield n, Record(n, None, f"broken JSON: {e.msg}: column {e.colno}{cut}", size), None, ""
+                yield Record(n, None, f"broken JSON: {e.msg}: column {e.colno}{cut}", size), None, ""
                 continue
             if isinstance(obj, list):
-                yield n, Record(n, None, f"no field {key!r}: the line is a JSON array of {len(obj)} values, not an "
+                yield Record(n, None, f"no field {key!r}: the line is a JSON array of {len(obj)} values, not an "
                                          "object (JSON Lines holds one object a line)", size), None, ""
                 continue
             text, why, detail = _text_of(obj, key)
-            yield n, Record(n, text, None if why is None else why + detail, size), why, detail
+            yield Record(n, text, None if why is None else why + detail, size), why, detail
 
 
 #: a last line with no newline after it that is not whole: the file may break off inside it
@@ -128,7 +136,13 @@ def read_parquet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """The text column row by row (``pos`` is the row number; a dotted ``text_field`` names a field
     of a struct column, :func:`text_path`), one row group at a time: a row group
     that cannot be decoded, or that gives fewer rows than the file's metadata says it holds, is one
-    bad-input record naming its rows and how many, and the row groups after it are read."""
+    bad-input record naming its rows and how many, and the row groups after it are read. Null
+    values in a row are one record counting them (:func:`_merged`)."""
+    yield from _merged(((r, r.error if r.error == _NULL else None, "") for r in _parquet_rows(path, src, limit)),
+                       "rows")
+
+
+def _parquet_rows(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(path)
@@ -144,7 +158,7 @@ def read_parquet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             for batch in pf.iter_batches(batch_size=1024, row_groups=[g], columns=fields[:1]):
                 for text in _values(_column(batch, fields)):
                     got += 1
-                    yield _checked(start + got, text, limit)
+                    yield _row(start + got, text, limit)
         except Exception as e:  # noqa: BLE001 - a corrupt page: report its row group's rows, read on
             why = f"{type(e).__name__}: {e}".strip().replace("\n", " ")
         if got < rows:
@@ -195,7 +209,13 @@ def read_arrow(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """One Arrow stream file of a saved ``datasets`` dataset, memory-mapped, batch by batch. An Arrow
     IPC *file* (``ARROW1`` magic, random access: what ``pyarrow.ipc.new_file`` and Feather 2 write) is
     read too, its batches in order (read as a stream, it had failed with a bad metadata length). A
-    text field that no column holds as text is one bad-input record for all the file's rows."""
+    text field that no column holds as text is one bad-input record for all the file's rows; null
+    values in a row are one record counting them (:func:`_merged`)."""
+    yield from _merged(((r, r.error if r.error == _NULL else None, "") for r in _arrow_rows(path, src, limit)),
+                       "rows")
+
+
+def _arrow_rows(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     import pyarrow as pa
 
     with pa.memory_map(str(path)) as mm:
@@ -216,7 +236,7 @@ def read_arrow(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                 continue
             for text in _values(_column(batch, fields)):
                 n += 1
-                yield _checked(n, text, limit)
+                yield _row(n, text, limit)
         if why:
             yield Record(1, None, f"{why}; its {n} rows are not read", docs=max(n, 1))
         # pyarrow takes the end of the bytes for the end of a stream: a file cut between two batches
@@ -262,6 +282,15 @@ def text_path(schema, text_field: str) -> tuple[list[str], Optional[str]]:
         return [], (f"column {text_field!r} (text_field) is a struct of fields {names}, not text: a dotted "
                     f"text_field names the field holding the text, e.g. '{example}'")
     return [], f"column {text_field!r} (text_field) holds {typ}, not text (a string a row)"
+
+
+#: a row's value that is null (a text column's type is text: no other value is not a string)
+_NULL = "value is null, not a string"
+
+
+def _row(n: int, value, limit: int) -> Record:
+    """A Parquet or Arrow value as a record (:func:`_checked`; a null one says so)."""
+    return Record(n, None, _NULL) if value is None else _checked(n, value, limit)
 
 
 def _is_text(typ) -> bool:
