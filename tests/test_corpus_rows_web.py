@@ -213,3 +213,14 @@ def test_real_text_cut_inside_a_character_names_the_document_it_skips(tmp_path):
                            "line 8 and the rest of the file skipped"), rs[2].error
     (r,) = recs("text", p, encoding="utf-8", doc_sep="file")
     assert r.pos == 1 and "the document from line 1 and the rest of the file skipped" in r.error
+
+
+def test_real_files_that_are_not_arrow_given_to_hf_disk_say_what_they_are():
+    """hf_disk now takes an Arrow file itself, so a Parquet file, a folder's state.json or a JSON Lines
+    file can be named to it: each is one record saying what it is and which reader reads it (pyarrow's
+    own words had been 'Expected to read 827474256 metadata bytes')."""
+    for name, says in (("parquet_testing_delta_length_byte_array.parquet", "a Parquet file (the parquet reader"),
+                       ("hf_disk_elyza_tasks_100_slice10/state.json", "JSON (a save_to_disk folder's state.json"),
+                       (OSCAR.name, "JSON Lines: the jsonl reader")):
+        (r,) = recs("hf_disk", R / name)
+        assert r.error.startswith("unreadable as hf_disk: not an Arrow IPC stream or file: ") and says in r.error, r.error

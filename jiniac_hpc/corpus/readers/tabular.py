@@ -226,7 +226,10 @@ def _arrow_rows(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             batches = (file_reader.get_batch(i) for i in range(file_reader.num_record_batches))
         else:
             mm.seek(0)
-            stream = pa.ipc.open_stream(mm)
+            try:
+                stream = pa.ipc.open_stream(mm)
+            except pa.ArrowInvalid as e:    # (pyarrow's own words are a bad metadata length)
+                raise BadInput(_not_arrow(head, e)) from None
             schema, batches = stream.schema, stream
         fields, why = text_path(schema, src.text_field)
         n = 0
@@ -246,6 +249,16 @@ def _arrow_rows(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         if head.startswith(_CONTINUATION) and mm.read(8) != _EOS:
             raise BadInput(f"the Arrow stream ends without its end-of-stream marker, after row {n}: the file "
                            f"({size} bytes) is cut short or its writer was not closed; rows after it are lost")
+
+
+def _not_arrow(head: bytes, e: Exception) -> str:
+    """Why a file given to hf_disk is not an Arrow stream: what it looks like instead (a Parquet or
+    JSON file, a save_to_disk folder's state.json), and which reader reads it."""
+    what = ("a Parquet file (the parquet reader reads it)" if head.startswith(b"PAR1") else
+            "JSON (a save_to_disk folder's state.json or dataset_info.json? list the folder; JSON Lines: the "
+            "jsonl reader)" if head.lstrip()[:1] in (b"{", b"[") else f"it starts with {head!r}")
+    return f"not an Arrow IPC stream or file: {what}; hf_disk reads a datasets save_to_disk folder or its .arrow " \
+           f"files ({e})"
 
 
 _CONTINUATION = b"\xff\xff\xff\xff"
