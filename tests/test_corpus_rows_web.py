@@ -224,3 +224,27 @@ def test_real_files_that_are_not_arrow_given_to_hf_disk_say_what_they_are():
                        (OSCAR.name, "JSON Lines: the jsonl reader")):
         (r,) = recs("hf_disk", R / name)
         assert r.error.startswith("unreadable as hf_disk: not an Arrow IPC stream or file: ") and says in r.error, r.error
+
+
+def test_datasets_cache_folder_and_its_arrow_files(tmp_path):
+    """The ``datasets`` cache keeps a split's rows in ``<name>-<split>.arrow`` files with no state.json:
+    the folder named as the path says so and how to list them; the files listed (a glob) are read,
+    every row (the real ELYZA-tasks-100 Arrow stream under a cache file's name)."""
+    import shutil
+
+    import pytest
+
+    from jiniac_hpc.config import ConfigError, from_dict
+    from jiniac_hpc.corpus import shards as sh
+    from jiniac_hpc.corpus.config import CorpusConfig
+
+    shutil.copy(R / "hf_disk_elyza_tasks_100_slice10" / "data-00000-of-00001.arrow", tmp_path / "elyza-test.arrow")
+    cfg = from_dict(CorpusConfig, {"sources": [{"name": "w", "reader": "hf_disk", "paths": [str(tmp_path)]}]})
+    with pytest.raises(ConfigError, match=r"it holds 1 \.arrow file\(s\) \(elyza-test\.arrow, \.\.\.; the datasets "
+                                          r"cache keeps each split's rows in such files\): list those of the split"):
+        sh.expand_inputs(cfg)
+    cfg = from_dict(CorpusConfig, {"sources": [{"name": "w", "reader": "hf_disk", "text_field": "input",
+                                                "paths": [str(tmp_path / "*-test*.arrow")]}]})
+    (shard,) = sh.expand_inputs(cfg)
+    rs = recs("hf_disk", shard.path, text_field="input")
+    assert len(rs) == 10 and rs[0].text == "仕事の熱意を取り戻すためのアイデアを5つ挙げてください。"

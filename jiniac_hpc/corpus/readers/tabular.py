@@ -178,8 +178,11 @@ def hf_disk_files(folder: Path) -> list[Path]:
     state = folder / "state.json"
     if not state.exists():
         splits = _splits(folder / "dataset_dict.json")
+        arrows = sorted(x.name for x in folder.glob("*.arrow"))
         raise ValueError(f"{folder}: not a datasets save_to_disk folder (no state.json); " + (
             f"it is a DatasetDict of splits {splits}: list the split folder(s), e.g. {folder / splits[0]}" if splits
+            else f"it holds {len(arrows)} .arrow file(s) ({arrows[0]}, ...; the datasets cache keeps each split's "
+                 f"rows in such files): list those of the split, e.g. {folder / '*-train*.arrow'}" if arrows
             else "a DatasetDict folder holds one such folder per split: list the split folder"))
     try:
         meta = json.loads(state.read_text())
