@@ -1,4 +1,10 @@
-"""Record-per-row readers: JSON Lines (plain, .gz, .zst), Parquet and ``datasets`` Arrow folders."""
+"""Record-per-row readers: JSON Lines (plain, .gz, .zst), Parquet, and ``datasets`` Arrow folders and files.
+
+    python -m jiniac_hpc.corpus.readers jsonl FILE [TEXT_FIELD]      # also parquet, hf_disk
+
+The text is one field a row (``text_field``; a dotted name reads a field inside an object or a
+struct column). Rows without it are counted, those in a row as one record (:func:`_merged`).
+"""
 from __future__ import annotations
 
 import json
