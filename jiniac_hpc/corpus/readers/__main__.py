@@ -16,7 +16,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m jiniac_hpc.corpus.readers", description=__doc__.split("\n")[0])
     ap.add_argument("reader", help=f"one of {sorted(READERS)}")
     ap.add_argument("file")
-    ap.add_argument("text_field", nargs="?", default="text", help="jsonl/parquet/hf_disk: the text column (a dotted name: a field inside an object or struct)")
+    ap.add_argument("text_field", nargs="?", default="text",
+                    help="jsonl/parquet/hf_disk: the text column (a dotted name: a field inside an object or struct)")
     a = ap.parse_args(argv)
     try:
         s = SourceConfig(name="cli", reader=a.reader, paths=[a.file], text_field=a.text_field)
