@@ -248,3 +248,17 @@ def test_datasets_cache_folder_and_its_arrow_files(tmp_path):
     (shard,) = sh.expand_inputs(cfg)
     rs = recs("hf_disk", shard.path, text_field="input")
     assert len(rs) == 10 and rs[0].text == "仕事の熱意を取り戻すためのアイデアを5つ挙げてください。"
+
+
+def test_real_oscar_lines_saved_in_utf16_and_utf32(tmp_path):
+    """JSON Lines saved by Windows PowerShell 5 (``>``, ``Out-File``) are UTF-16 with a BOM and CRLF:
+    the real OSCAR lines so saved had given 'invalid UTF-8' and 'broken JSON' rejects, one a line.
+    They are read as UTF-16 (and UTF-32, with or without a BOM), the same texts as the UTF-8 file."""
+    text = OSCAR.read_text(encoding="utf-8")
+    want = [d["content"] for d in oscar_rows()]
+    for name, data in (("powershell.jsonl", text.replace("\n", "\r\n").encode("utf-16")),
+                       ("le.jsonl", text.encode("utf-16-le")), ("be.jsonl", text.encode("utf-16-be")),
+                       ("u32.jsonl", text.encode("utf-32")), ("u32le.jsonl", text.encode("utf-32-le"))):
+        (tmp_path / name).write_bytes(data)
+        rs = recs("jsonl", tmp_path / name, text_field="content")
+        assert [x.text for x in rs] == want and [x.pos for x in rs] == [1, 2, 3], name

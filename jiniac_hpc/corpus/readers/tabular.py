@@ -7,20 +7,24 @@ struct column). Rows without it are counted, those in a row as one record (:func
 """
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import IO, Iterable, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import BadInput, Record, _checked, iter_lines, open_binary
+from jiniac_hpc.corpus.readers.charsets import wide_unicode
 
 
 def read_jsonl(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """One JSON object a line, its text in ``text_field`` (a dotted name, ``translation.ja``, names a
     field inside an object). A UTF-8 BOM before the first line (Windows tools write one) is not
-    part of the JSON; a line holding a JSON array is rejected saying how many values it holds, and a
-    file whose first line is a lone ``[`` or ``{`` (an indented JSON document, not JSON Lines) ends in
-    one bad-input record saying so rather than a reject for each of its lines.
+    part of the JSON, and a file in UTF-16 or UTF-32 (what Windows PowerShell 5 saves) is read as
+    such (told by a byte order mark or where its NUL bytes are: :func:`charsets.wide_unicode`); a
+    line holding a JSON array is rejected saying how many values it holds, and a file whose first
+    line is a lone ``[`` or ``{`` (an indented JSON document, not JSON Lines) ends in one bad-input
+    record saying so rather than a reject for each of its lines.
 
     Lines in a row whose text field is missing or not a string for the same reason (a wrong
     ``text_field``: OSCAR keeps its text in ``content``) are one bad-input record for all of them
@@ -65,7 +69,8 @@ def _jsonl_lines(path: Path, key: str, limit: int) -> Iterator[tuple[Record, Opt
     the line is an object whose text field is missing or not a string, else None."""
     first = True
     with open_binary(path) as fh:
-        for n, raw, size in iter_lines(fh, limit):
+        wide = wide_unicode(fh.peek(1 << 12)[:1 << 12]) if hasattr(fh, "peek") else None
+        for n, raw, size in iter_lines(_Utf8Lines(fh, wide) if wide else fh, limit):
             if n == 1 and raw is not None and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if raw is None:
@@ -97,6 +102,17 @@ def _jsonl_lines(path: Path, key: str, limit: int) -> Iterator[tuple[Record, Opt
                 continue
             text, why, detail = _text_of(obj, key)
             yield Record(n, text, None if why is None else why + detail, size), why, detail
+
+
+class _Utf8Lines:
+    """A UTF-16/32 stream read a line at a time as UTF-8 bytes; lines end at LF alone (a JSON string
+    may hold U+2028, which ``str.splitlines`` would break a line at)."""
+
+    def __init__(self, raw: IO[bytes], encoding: str):
+        self._text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="\n")
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._text.readline(size).encode("utf-8", "surrogatepass")
 
 
 #: a last line with no newline after it that is not whole: the file may break off inside it
