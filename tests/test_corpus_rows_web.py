@@ -126,8 +126,9 @@ def test_real_parquet_struct_field_and_dictionary_columns(tmp_path):
     nested = pa.ipc.open_stream(str(NESTED)).read_all()
     dicts = pa.ipc.open_stream(str(DICTS)).read_all()
     pq.write_table(nested, tmp_path / "nested.parquet")
-    pq.write_table(pa.table({c: pa.chunked_array([ch.dictionary_decode().dictionary_encode() for ch in dicts[c].chunks])
-                             for c in dicts.column_names}), tmp_path / "dicts.parquet")
+    again = {c: pa.chunked_array([ch.dictionary_decode().dictionary_encode() for ch in dicts[c].chunks])
+             for c in dicts.column_names}
+    pq.write_table(pa.table(again), tmp_path / "dicts.parquet")
     assert rows(recs("parquet", tmp_path / "nested.parquet", text_field="struct_nullable.f2")) == \
         rows(recs("hf_disk", NESTED, text_field="struct_nullable.f2"))
     assert pa.types.is_dictionary(pq.ParquetFile(tmp_path / "dicts.parquet").schema_arrow.field("dict1").type)
@@ -177,7 +178,8 @@ def test_datasetdict_folder_names_its_splits(tmp_path):
     says = r"a DatasetDict of splits \['test'\]: list the split folder\(s\), e\.g\. .*/test"
     with pytest.raises(ConfigError, match=says):
         sh.expand_inputs(cfg)
-    cfg = from_dict(CorpusConfig, {"sources": [{"name": "w", "reader": "hf_disk", "paths": [str(tmp_path / "test")]}]})
+    src = {"name": "w", "reader": "hf_disk", "paths": [str(tmp_path / "test")]}
+    cfg = from_dict(CorpusConfig, {"sources": [src]})
     assert [Path(s.path).name for s in sh.expand_inputs(cfg)] == ["data-00000-of-00001.arrow"]
 
 
@@ -223,7 +225,8 @@ def test_real_files_that_are_not_arrow_given_to_hf_disk_say_what_they_are():
                        ("hf_disk_elyza_tasks_100_slice10/state.json", "JSON (a save_to_disk folder's state.json"),
                        (OSCAR.name, "JSON Lines: the jsonl reader")):
         (r,) = recs("hf_disk", R / name)
-        assert r.error.startswith("unreadable as hf_disk: not an Arrow IPC stream or file: ") and says in r.error, r.error
+        assert r.error.startswith("unreadable as hf_disk: not an Arrow IPC stream or file: "), r.error
+        assert says in r.error, r.error
 
 
 def test_datasets_cache_folder_and_its_arrow_files(tmp_path):
@@ -262,3 +265,18 @@ def test_real_oscar_lines_saved_in_utf16_and_utf32(tmp_path):
         (tmp_path / name).write_bytes(data)
         rs = recs("jsonl", tmp_path / name, text_field="content")
         assert [x.text for x in rs] == want and [x.pos for x in rs] == [1, 2, 3], name
+
+
+def test_readers_command_line_reads_a_save_to_disk_folder(capsys):
+    """``python -m jiniac_hpc.corpus.readers hf_disk FOLDER FIELD`` prints the rows of the folder's Arrow
+    files, as a run reads them (it had said only 'Expected file path, but ... is a directory'); a folder
+    that is not one says why."""
+    from jiniac_hpc.corpus.readers.__main__ import main
+
+    d = R / "hf_disk_elyza_tasks_100_slice10"
+    assert main(["hf_disk", str(d), "input"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    first = f"{d / 'data-00000-of-00001.arrow'}:1 '仕事の熱意を取り戻すためのアイデアを5つ挙げてください。'"
+    assert len(out) == 10 and out[0] == first
+    assert main(["hf_disk", str(R)]) == 1
+    assert "not a datasets save_to_disk folder (no state.json)" in capsys.readouterr().out
