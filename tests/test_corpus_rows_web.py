@@ -280,3 +280,12 @@ def test_readers_command_line_reads_a_save_to_disk_folder(capsys):
     assert len(out) == 10 and out[0] == first
     assert main(["hf_disk", str(R)]) == 1
     assert "not a datasets save_to_disk folder (no state.json)" in capsys.readouterr().out
+
+
+def test_real_rows_saved_as_one_json_array_count_as_their_rows(tmp_path):
+    """The OSCAR rows saved with ``json.dump(rows, f)`` (one line, a JSON array), given to the jsonl
+    reader: one record saying so, counted as the 3 documents it holds (it had counted as one)."""
+    p = tmp_path / "rows.json"
+    p.write_text(json.dumps(oscar_rows(), ensure_ascii=False), encoding="utf-8")
+    (r,) = recs("jsonl", p, text_field="content")
+    assert r.docs == 3 and r.error.startswith("no field 'content': the line is a JSON array of 3 values"), r.error

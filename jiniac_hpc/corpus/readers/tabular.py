@@ -96,9 +96,10 @@ def _jsonl_lines(path: Path, key: str, limit: int) -> Iterator[tuple[Record, Opt
                 cut = "" if raw.endswith(b"\n") else _CUT
                 yield Record(n, None, f"broken JSON: {e.msg}: column {e.colno}{cut}", size), None, ""
                 continue
-            if isinstance(obj, list):
+            if isinstance(obj, list):      # (its values are the documents it stands for, json.dump's list)
                 yield Record(n, None, f"no field {key!r}: the line is a JSON array of {len(obj)} values, not an "
-                                         "object (JSON Lines holds one object a line)", size), None, ""
+                                         "object (JSON Lines holds one object a line)", size, docs=max(len(obj), 1)), \
+                    None, ""
                 continue
             text, why, detail = _text_of(obj, key)
             yield Record(n, text, None if why is None else why + detail, size), why, detail
