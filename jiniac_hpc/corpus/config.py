@@ -27,7 +27,8 @@ READER_DOCS = {
               "output, reader wikiextractor also decodes its escapes and keeps the title as metadata).",
               ["text_field"]),
     "parquet": ("Parquet: one document a row, the text_field column.", ["text_field"]),
-    "hf_disk": ("A datasets save_to_disk folder (one shard an Arrow file): one document a row.", ["text_field"]),
+    "hf_disk": ("A datasets save_to_disk folder (one shard an Arrow file) or an Arrow file itself: one document a "
+                "row.", ["text_field"]),
     "aozora": ("Aozora Bunko text or its XHTML page (Shift_JIS or UTF-8): one work a file; header, 記号 notes, "
                "ruby, ［＃…］ "
                "annotations and the whole footer (底本/入力/校正/青空文庫作成ファイル) dropped; gaiji notes become "
@@ -101,7 +102,8 @@ class SourceConfig:
                                  "'jglue:<file>' / 'shared:<path>' for the shared data folder. A .zip archive "
                                  "is read file by file (each file in it is an input, 'archive.zip::member').")
     lang: str = field("ja", doc=f"Language of the source: one of {list(LANGS)}.")
-    text_field: str = field("text", doc="jsonl/parquet/hf_disk: the column holding the text.")
+    text_field: str = field("text", doc="jsonl/parquet/hf_disk: the column holding the text; a dotted name "
+                                        "('translation.ja') names a field inside an object or struct column.")
     encoding: str = field("auto", doc="aozora/text/gutenberg: 'auto' (text: UTF-16/32, HZ, UTF-8, ISO-2022-JP, "
                                       "Shift_JIS/cp932 or EUC-JP, told from the first 64 KiB; aozora: UTF-8, else "
                                       "Shift_JIS/cp932; gutenberg: the header's or page's declared encoding, else a "

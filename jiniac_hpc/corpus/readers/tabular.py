@@ -1,26 +1,80 @@
-"""Record-per-row readers: JSON Lines (plain, .gz, .zst), Parquet and ``datasets`` Arrow folders."""
+"""Record-per-row readers: JSON Lines (plain, .gz, .zst), Parquet, and ``datasets`` Arrow folders and files.
+
+    python -m jiniac_hpc.corpus.readers jsonl FILE [TEXT_FIELD]      # also parquet, hf_disk
+
+The text is one field a row (``text_field``; a dotted name reads a field inside an object or a
+struct column). Rows without it are counted, those in a row as one record (:func:`_merged`).
+"""
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Iterable, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import BadInput, Record, _checked, _field, iter_lines, open_binary
+from jiniac_hpc.corpus.readers.base import BadInput, Record, _checked, iter_lines, open_binary
+from jiniac_hpc.corpus.readers.charsets import wide_unicode
 
 
 def read_jsonl(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
-    """One JSON object a line. A UTF-8 BOM before the first line (Windows tools write one) is not
-    part of the JSON; a line holding a JSON array is rejected saying how many values it holds, and a
-    file whose first line is a lone ``[`` or ``{`` (an indented JSON document, not JSON Lines) ends in
-    one bad-input record saying so rather than a reject for each of its lines."""
+    """One JSON object a line, its text in ``text_field`` (a dotted name, ``translation.ja``, names a
+    field inside an object). A UTF-8 BOM before the first line (Windows tools write one) is not
+    part of the JSON, and a file in UTF-16 or UTF-32 (what Windows PowerShell 5 saves) is read as
+    such (told by a byte order mark or where its NUL bytes are: :func:`charsets.wide_unicode`); a
+    line holding a JSON array is rejected saying how many values it holds, and a file whose first
+    line is a lone ``[`` or ``{`` (an indented JSON document, not JSON Lines) ends in one bad-input
+    record saying so rather than a reject for each of its lines.
+
+    Lines in a row whose text field is missing or not a string for the same reason (a wrong
+    ``text_field``: OSCAR keeps its text in ``content``) are one bad-input record for all of them
+    (``docs``), naming the first line's keys, not one message a line. A last line that breaks off
+    (no newline, the JSON unfinished: an interrupted download) says so."""
+    yield from _merged(_jsonl_lines(path, src.text_field, limit), "lines")
+
+
+def _merged(items: Iterable[tuple[Record, Optional[str], str]], unit: str) -> Iterator[Record]:
+    """The records of ``items`` (record, why, detail); those in a row with the same ``why`` (a text
+    field missing or not a string: a wrong ``text_field``, a column of nulls) are one record counting
+    them all (``docs``), naming their first and last ``unit`` and the first one's ``detail``. A
+    reader's fault after them is raised once they are yielded (they stay counted)."""
+    run: Optional[list] = None     # [first record, last pos, how many, bytes, why, detail]
+
+    def flush() -> Iterator[Record]:
+        nonlocal run
+        if run:
+            first, last, k, size, why, detail = run
+            where = f"{unit} {first.pos}-{last} ({k} {unit}): " if k > 1 else ""
+            yield Record(first.pos, None, f"{where}{why}{detail}", size, docs=k)
+        run = None
+
+    try:
+        for rec, why, detail in items:
+            if why is not None and run and run[4] == why:
+                run[1:4] = [rec.pos, run[2] + 1, run[3] + rec.nbytes]
+                continue
+            yield from flush()
+            if why is not None:
+                run = [rec, rec.pos, 1, rec.nbytes, why, detail]
+            else:
+                yield rec
+    except Exception:
+        yield from flush()
+        raise
+    yield from flush()
+
+
+def _jsonl_lines(path: Path, key: str, limit: int) -> Iterator[tuple[Record, Optional[str], str]]:
+    """(record, why, detail) for each JSON line: ``why`` (with ``detail``, the line's own keys) when
+    the line is an object whose text field is missing or not a string, else None."""
     first = True
     with open_binary(path) as fh:
-        for n, raw, size in iter_lines(fh, limit):
+        wide = wide_unicode(fh.peek(1 << 12)[:1 << 12]) if hasattr(fh, "peek") else None
+        for n, raw, size in iter_lines(_Utf8Lines(fh, wide) if wide else fh, limit):
             if n == 1 and raw is not None and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if raw is None:
-                yield Record(n, None, f"record of {size} bytes exceeds max_record_bytes={limit}", size)
+                yield Record(n, None, f"record of {size} bytes exceeds max_record_bytes={limit}", size), None, ""
                 first = False
                 continue
             if not raw.strip():
@@ -32,38 +86,102 @@ def read_jsonl(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as e:
-                yield Record(n, None, f"invalid UTF-8 at byte {e.start}", size)
+                cut = _CUT if not raw.endswith(b"\n") and e.end == len(raw) else ""
+                yield Record(n, None, f"invalid UTF-8 at byte {e.start}{cut}", size), None, ""
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
                 # e.msg may end in "at" ("Unterminated string starting at"): the column follows a colon
-                yield Record(n, None, f"broken JSON: {e.msg}: column {e.colno}", size)
+                cut = "" if raw.endswith(b"\n") else _CUT
+                yield Record(n, None, f"broken JSON: {e.msg}: column {e.colno}{cut}", size), None, ""
                 continue
-            if isinstance(obj, list):
-                yield Record(n, None, f"no field {src.text_field!r}: the line is a JSON array of {len(obj)} "
-                                      "values, not an object (JSON Lines holds one object a line)", size)
+            if isinstance(obj, list):      # (its values are the documents it stands for, json.dump's list)
+                yield Record(n, None, f"no field {key!r}: the line is a JSON array of {len(obj)} values, not an "
+                                         "object (JSON Lines holds one object a line)", size, docs=max(len(obj), 1)), \
+                    None, ""
                 continue
-            yield _field(n, obj, src.text_field, size)
+            text, why, detail = _text_of(obj, key)
+            yield Record(n, text, None if why is None else why + detail, size), why, detail
+
+
+class _Utf8Lines:
+    """A UTF-16/32 stream read a line at a time as UTF-8 bytes; lines end at LF alone (a JSON string
+    may hold U+2028, which ``str.splitlines`` would break a line at)."""
+
+    def __init__(self, raw: IO[bytes], encoding: str):
+        self._text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="\n")
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._text.readline(size).encode("utf-8", "surrogatepass")
+
+
+#: a last line with no newline after it that is not whole: the file may break off inside it
+_CUT = "; it is the last line, with no newline: the file may be cut short (an interrupted download?)"
+_JSON_TYPE = {type(None): "null", bool: "a boolean", int: "a number", float: "a number", str: "a string",
+              list: "an array", dict: "an object"}
+
+
+def _text_of(obj, key: str) -> tuple[Optional[str], Optional[str], str]:
+    """(text, None, "") for an object whose field ``key`` is a string; else (None, why, detail):
+    ``why`` the same for every line with the same fault, ``detail`` this line's keys."""
+    if not isinstance(obj, dict):
+        return None, f"no field {key!r}: the line is {_JSON_TYPE.get(type(obj), 'a value')}, not an object", ""
+    found, value = key in obj, obj.get(key)
+    if not found and "." in key:        # a field inside an object: 'translation.ja'
+        found, value = True, obj
+        for part in key.split("."):
+            if not isinstance(value, dict) or part not in value:
+                found = False
+                break
+            value = value[part]
+    if not found:
+        return None, f"no field {key!r} (text_field)", f"; the object's keys: {_keys(obj)}"
+    if isinstance(value, str):
+        return value, None, ""
+    what = _JSON_TYPE.get(type(value), type(value).__name__)
+    if isinstance(value, dict):
+        return None, f"field {key!r} is an object, not a string", (
+            f" (its keys: {_keys(value)}; a dotted text_field names a field inside it, e.g. "
+            f"'{key}.{next((k for k, v in value.items() if isinstance(v, str)), next(iter(value), 'name'))}')")
+    if isinstance(value, list):
+        return None, f"field {key!r} is an array, not a string", f" ({len(value)} value{'s' * (len(value) != 1)})"
+    return None, f"field {key!r} is {what}, not a string", ""
+
+
+def _keys(obj: dict) -> str:
+    """The keys of ``obj`` (the first 12), each holding a string marked, for a message."""
+    keys = [f"{k} (string)" if isinstance(v, str) else str(k) for k, v in list(obj.items())[:12]]
+    return "[" + ", ".join(keys) + (", ...]" if len(obj) > 12 else "]")
 
 
 def read_parquet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
-    """The text column row by row (``pos`` is the row number), one row group at a time: a row group
+    """The text column row by row (``pos`` is the row number; a dotted ``text_field`` names a field
+    of a struct column, :func:`text_path`), one row group at a time: a row group
     that cannot be decoded, or that gives fewer rows than the file's metadata says it holds, is one
-    bad-input record naming its rows and how many, and the row groups after it are read."""
+    bad-input record naming its rows and how many, and the row groups after it are read. Null
+    values in a row are one record counting them (:func:`_merged`)."""
+    yield from _merged(((r, r.error if r.error == _NULL else None, "") for r in _parquet_rows(path, src, limit)),
+                       "rows")
+
+
+def _parquet_rows(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(path)
-    if src.text_field not in pf.schema_arrow.names:
-        raise BadInput(f"no column {src.text_field!r} (text_field); columns: {pf.schema_arrow.names}")
+    fields, why = text_path(pf.schema_arrow, src.text_field)
+    if why:
+        rows = pf.metadata.num_rows
+        yield Record(1, None, f"{why}; its {rows} rows are not read", docs=max(rows, 1))
+        return
     start, groups = 0, pf.num_row_groups
     for g in range(groups):
         rows, got, why = pf.metadata.row_group(g).num_rows, 0, "it gave fewer rows than the metadata says"
         try:
-            for batch in pf.iter_batches(batch_size=1024, row_groups=[g], columns=[src.text_field]):
-                for text in _values(batch.column(0)):
+            for batch in pf.iter_batches(batch_size=1024, row_groups=[g], columns=fields[:1]):
+                for text in _values(_column(batch, fields)):
                     got += 1
-                    yield _checked(start + got, text, limit)
+                    yield _row(start + got, text, limit)
         except Exception as e:  # noqa: BLE001 - a corrupt page: report its row group's rows, read on
             why = f"{type(e).__name__}: {e}".strip().replace("\n", " ")
         if got < rows:
@@ -75,11 +193,20 @@ def read_parquet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
 
 
 def hf_disk_files(folder: Path) -> list[Path]:
-    """The Arrow files of a ``datasets.Dataset.save_to_disk`` folder, from its ``state.json``."""
+    """The Arrow files of a ``datasets.Dataset.save_to_disk`` folder, from its ``state.json``; an
+    Arrow file named itself is its own one file (the ``datasets`` cache keeps a split's rows in such
+    files, ``<name>-train.arrow``, with no state.json beside them)."""
+    if folder.is_file():
+        return [folder]
     state = folder / "state.json"
     if not state.exists():
-        raise ValueError(f"{folder}: not a datasets save_to_disk folder (no state.json); a DatasetDict "
-                         "folder holds one such folder per split: list the split folder")
+        splits = _splits(folder / "dataset_dict.json")
+        arrows = sorted(x.name for x in folder.glob("*.arrow"))
+        raise ValueError(f"{folder}: not a datasets save_to_disk folder (no state.json); " + (
+            f"it is a DatasetDict of splits {splits}: list the split folder(s), e.g. {folder / splits[0]}" if splits
+            else f"it holds {len(arrows)} .arrow file(s) ({arrows[0]}, ...; the datasets cache keeps each split's "
+                 f"rows in such files): list those of the split, e.g. {folder / '*-train*.arrow'}" if arrows
+            else "a DatasetDict folder holds one such folder per split: list the split folder"))
     try:
         meta = json.loads(state.read_text())
         files = [folder / f["filename"] for f in meta["_data_files"]]
@@ -95,10 +222,26 @@ def hf_disk_files(folder: Path) -> list[Path]:
     return files
 
 
+def _splits(path: Path) -> list[str]:
+    """The split names a DatasetDict's ``dataset_dict.json`` lists (none if it is not one)."""
+    try:
+        splits = json.loads(path.read_text())["splits"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [str(x) for x in splits] if isinstance(splits, list) else []
+
+
 def read_arrow(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """One Arrow stream file of a saved ``datasets`` dataset, memory-mapped, batch by batch. An Arrow
     IPC *file* (``ARROW1`` magic, random access: what ``pyarrow.ipc.new_file`` and Feather 2 write) is
-    read too, its batches in order (read as a stream, it had failed with a bad metadata length)."""
+    read too, its batches in order (read as a stream, it had failed with a bad metadata length). A
+    text field that no column holds as text is one bad-input record for all the file's rows; null
+    values in a row are one record counting them (:func:`_merged`)."""
+    yield from _merged(((r, r.error if r.error == _NULL else None, "") for r in _arrow_rows(path, src, limit)),
+                       "rows")
+
+
+def _arrow_rows(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     import pyarrow as pa
 
     with pa.memory_map(str(path)) as mm:
@@ -109,15 +252,22 @@ def read_arrow(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             batches = (file_reader.get_batch(i) for i in range(file_reader.num_record_batches))
         else:
             mm.seek(0)
-            stream = pa.ipc.open_stream(mm)
+            try:
+                stream = pa.ipc.open_stream(mm)
+            except pa.ArrowInvalid as e:    # (pyarrow's own words are a bad metadata length)
+                raise BadInput(_not_arrow(head, e)) from None
             schema, batches = stream.schema, stream
-        if src.text_field not in schema.names:
-            raise BadInput(f"no column {src.text_field!r} (text_field); columns: {schema.names}")
+        fields, why = text_path(schema, src.text_field)
         n = 0
         for batch in batches:
-            for text in _values(batch.column(src.text_field)):
+            if why:          # (the rows are counted, not read)
+                n += batch.num_rows
+                continue
+            for text in _values(_column(batch, fields)):
                 n += 1
-                yield _checked(n, text, limit)
+                yield _row(n, text, limit)
+        if why:
+            yield Record(1, None, f"{why}; its {n} rows are not read", docs=max(n, 1))
         # pyarrow takes the end of the bytes for the end of a stream: a file cut between two batches
         # reads as a shorter one. A stream since Arrow 0.15 (all datasets write) ends with a marker.
         size = mm.size()
@@ -127,8 +277,82 @@ def read_arrow(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                            f"({size} bytes) is cut short or its writer was not closed; rows after it are lost")
 
 
+def _not_arrow(head: bytes, e: Exception) -> str:
+    """Why a file given to hf_disk is not an Arrow stream: what it looks like instead (a Parquet or
+    JSON file, a save_to_disk folder's state.json), and which reader reads it."""
+    what = ("a Parquet file (the parquet reader reads it)" if head.startswith(b"PAR1") else
+            "JSON (a save_to_disk folder's state.json or dataset_info.json? list the folder; JSON Lines: the "
+            "jsonl reader)" if head.lstrip()[:1] in (b"{", b"[") else f"it starts with {head!r}")
+    return f"not an Arrow IPC stream or file: {what}; hf_disk reads a datasets save_to_disk folder or its .arrow " \
+           f"files ({e})"
+
+
 _CONTINUATION = b"\xff\xff\xff\xff"
 _EOS = _CONTINUATION + b"\x00\x00\x00\x00"
+
+
+def text_path(schema, text_field: str) -> tuple[list[str], Optional[str]]:
+    """The column, and the fields inside its structs, that ``text_field`` names (a column's own name,
+    else a dotted path: ``translation.ja``), and None; or why no text column is named: the columns
+    there are, or what the column holds when it is not text (a struct: its fields, to name one)."""
+    import pyarrow as pa
+
+    if text_field in schema.names:
+        path, typ = [text_field], schema.field(text_field).type
+    else:
+        path, typ = [], pa.struct(list(schema))
+        for part in text_field.split("."):
+            if pa.types.is_dictionary(typ):
+                typ = typ.value_type
+            if not pa.types.is_struct(typ) or typ.get_field_index(part) < 0:
+                names = [f.name for f in typ] if pa.types.is_struct(typ) else []
+                where = f"in column {'.'.join(path)!r}" if path else "(text_field)"
+                return [], f"no {'field' if path else 'column'} {part!r} {where}; " + (
+                    f"{'fields' if path else 'columns'}: {names}" if names else f"it holds {typ}, not a struct")
+            path.append(part)
+            typ = typ.field(part).type
+    value = typ.value_type if pa.types.is_dictionary(typ) else typ
+    if _is_text(value):
+        return path, None
+    if pa.types.is_struct(value):
+        names = [f.name for f in value]
+        text = [f.name for f in value if _is_text(f.type.value_type if pa.types.is_dictionary(f.type) else f.type)]
+        example = f"{text_field}.{(text or names or ['name'])[0]}"
+        return [], (f"column {text_field!r} (text_field) is a struct of fields {names}, not text: a dotted "
+                    f"text_field names the field holding the text, e.g. '{example}'")
+    return [], f"column {text_field!r} (text_field) holds {typ}, not text (a string a row)"
+
+
+#: a row's value that is null (a text column's type is text: no other value is not a string)
+_NULL = "value is null, not a string"
+
+
+def _row(n: int, value, limit: int) -> Record:
+    """A Parquet or Arrow value as a record (:func:`_checked`; a null one says so)."""
+    return Record(n, None, _NULL) if value is None else _checked(n, value, limit)
+
+
+def _is_text(typ) -> bool:
+    """A string or binary Arrow type (binary is UTF-8 text too, :func:`_checked`), or null (no value)."""
+    import pyarrow as pa
+
+    t = pa.types
+    return any(test(typ) for test in (t.is_string, t.is_large_string, t.is_string_view, t.is_binary,
+                                      t.is_large_binary, t.is_binary_view, t.is_fixed_size_binary, t.is_null))
+
+
+def _column(batch, fields: list[str]):
+    """The array that ``fields`` (a column, then fields of its structs) names in ``batch``; a row whose
+    struct is null is null (``struct_field`` keeps the parent's nulls, which ``StructArray.field`` drops)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    col = batch.column(fields[0])
+    for name in fields[1:]:
+        if pa.types.is_dictionary(col.type):
+            col = col.dictionary_decode()
+        col = pc.struct_field(col, [name])
+    return col
 
 
 def _values(col) -> list:

@@ -9,12 +9,19 @@ from jiniac_hpc.corpus.readers.base import Record, _checked, open_text
 
 
 def read_text(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
-    """Plain text: one document per file, per blank-line-separated block, or per line."""
+    """Plain text: one document per file, per blank-line-separated block (CC-100's layout: a paragraph
+    a line, a blank line after each document), or per line. A document larger than ``limit`` UTF-8
+    bytes is one bad-input record for all its lines; the lines after the limit are not a document
+    of their own (a block's tail, a file's rest)."""
     buf: list[str] = []
     start = 1
     size = 0
+    over = False      # the document passed the limit: its lines are counted, not kept
 
-    def flush(pos: int) -> Optional[Record]:
+    def flush(pos: int, end: int) -> Optional[Record]:
+        if over:
+            return Record(pos, None, f"document of {size} bytes (lines {pos}-{end}) exceeds "
+                                     f"max_record_bytes={limit}", size)
         text = "\n".join(buf).strip("\n")
         return Record(pos, text, None, size) if text.strip() else None
 
@@ -28,22 +35,24 @@ def read_text(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                         yield _checked(i, line, limit)
                     continue
                 if src.doc_sep == "blank_line" and not line.strip():
-                    rec = flush(start)
+                    rec = flush(start, i - 1)
                     if rec:
                         yield rec
-                    buf, start, size = [], i + 1, 0
+                    buf, start, size, over = [], i + 1, 0, False
                     continue
-                size += len(line) + 1
+                size += len(line.encode("utf-8", "surrogatepass")) + 1
                 if size > limit:
-                    yield Record(start, None, f"document larger than max_record_bytes={limit} (line {i})", size)
-                    buf, size, start = [], 0, i + 1
-                    continue
-                buf.append(line)
+                    buf, over = [], True
+                if not over:
+                    buf.append(line)
         except UnicodeDecodeError as e:
             guessed = "; encoding auto chose it: set the source's encoding" if src.encoding == "auto" else ""
-            yield Record(i + 1, None, f"undecodable text ({fh.encoding}) near line {i + 1}: {e.reason}; "
-                                      f"rest of the file skipped{guessed}")
+            # (the document the undecodable line is in is skipped with it: its part read so far is no document)
+            held = buf or over
+            part = f"the document from line {start} and the " if held else ""
+            yield Record(start if held else i + 1, None, f"undecodable text ({fh.encoding}) near line {i + 1}: "
+                                                         f"{e.reason}; {part}rest of the file skipped{guessed}", size)
             return
-    rec = flush(start)
+    rec = flush(start, i)
     if rec:
         yield rec
