@@ -11,9 +11,11 @@ Chinese and Korean to a ``ja`` source, Marathi, Nepali, Sanskrit and Urdu to a `
 German, French, Spanish, Indonesian, Dutch, Portuguese and Italian to an ``en`` source, and each
 source's own language to it. Printed per (source, language): documents, the share the filters
 keep, and for the other languages the share they wrongly keep; then documents per second of
-``reject_detail`` over everything (CPU time of this process). Hindi that quotes Sanskrit (the
-Gita's verses each with its Hindi translation) is in the input too: it must be kept.
-``--script-only`` sets ``lang_word_margin`` to 0 (no function-word test).
+``reject_detail`` over everything (CPU time of this process). A Japanese web page with code
+(``react_ja_rendering_lists.md``, whole and by blank-line block) and Hindi that quotes Sanskrit
+(the Gita's verses each with its Hindi translation) are in the input too: they must be kept.
+``--script-only`` sets ``lang_word_margin`` to 0 (no function-word test); a Japanese text's Latin
+words still count one unit each, as the script test now counts them.
 """
 from __future__ import annotations
 
@@ -73,11 +75,19 @@ def gita_documents() -> dict[str, list[str]]:
             "hi+sa": [v + "\n" + h for v, h in zip(verses, hindi)]}
 
 
+def react_documents() -> list[str]:
+    """The Japanese React guide page (markdown with its code blocks) whole, then each of its
+    blank-line blocks that holds Japanese prose (a hiragana)."""
+    page = (REAL / "react_ja_rendering_lists.md").read_text(encoding="utf-8")
+    return [page] + [b.strip() for b in page.split("\n\n") if re.search("[ぁ-ゟ]", b)]
+
+
 def labelled() -> list[tuple[str, str, str, str]]:
     """(sample, language, source language, text) of every document."""
     out = [(f"udhr_{s}", lang, src, t) for s, (lang, src) in UDHR.items() for t in udhr_documents(s)]
     out += [(f"lingua_{lang}", lang, src, t) for lang, src in LINGUA.items() for t in lingua_documents(lang)]
     out += [("gita", lang, "hi", t) for lang, docs in gita_documents().items() for t in docs]
+    out += [("react_ja_md", "ja+code", "ja", t) for t in react_documents()]
     return out
 
 

@@ -42,6 +42,7 @@ _SCRIPT = {
     "hi": regex.compile(r"[\p{scx=Devanagari}&&[\p{L}\p{M}]]", regex.V1),
 }
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}ー]")
+_LATIN_WORD = regex.compile(r"\p{Latin}+")
 _NONSPACE = regex.compile(r"\S")
 # Symbols: Unicode S* and P*, except the sentence punctuation of ja / en / hi text.
 _SYMBOL = regex.compile(r"[\p{S}\p{P}--[、。，．・「」『』（）()\[\]【】！？!?,.;:：；'\"“”‘’\-—…।॥%]]", regex.V1)
@@ -173,6 +174,17 @@ def _ratio(n: int, d: int) -> float:
     return n / d if d else 0.0
 
 
+def _latin_as_words(text: str, c: dict[str, int]) -> dict[str, int]:
+    """``c`` with each run of Latin letters counted as one letter (and one non-space character).
+
+    A kanji or kana carries about as much as a Latin word: counted letter by letter, the English
+    names and code of a Japanese page outweigh its Japanese (JSQuAD's ドミニカ国 paragraph, a
+    Japanese React guide); counted word by word, they do not, while English text that quotes a
+    few Japanese words stays mostly Latin words."""
+    words = len(_LATIN_WORD.findall(text))
+    return dict(c, letter=c["letter"] - c["en"] + words, nonspace=c["nonspace"] - c["en"] + words)
+
+
 def reject_detail(text: str, lang: str, filters: list[str], th: FilterConfig) -> tuple[Optional[str], Optional[str]]:
     """``reject_reason``'s verdict and, for ``lang``, what the text is instead: ``script`` (too few
     letters of the source's script) or the language langid found (``mr``, ``ne``, ``sa``, ``de``, ...)."""
@@ -188,16 +200,23 @@ def reject_detail(text: str, lang: str, filters: list[str], th: FilterConfig) ->
         c = class_counts(text)
     if need_letters:
         own = c[lang]
+        words = None   # the counts with Latin words as units, computed only where a ja ratio falls short
         if "lang" in filters:
             if _ratio(own, c["letter"]) < th.lang_min_ratio:
-                return "lang", "script"
+                words = _latin_as_words(text, c) if lang == "ja" else None
+                if words is None or _ratio(own, words["letter"]) < th.lang_min_ratio:
+                    return "lang", "script"
             if th.lang_word_margin:
                 other = other_language(text, lang, th.lang_word_margin)
                 if other:
                     return "lang", other
         if "ja_ratio" in filters and lang == "ja":
-            if _ratio(own, c["nonspace"]) < th.ja_min_char_ratio or _ratio(c["kana"], own) < th.ja_min_kana_ratio:
+            if _ratio(c["kana"], own) < th.ja_min_kana_ratio:
                 return "ja_ratio", None
+            if _ratio(own, c["nonspace"]) < th.ja_min_char_ratio:
+                words = words or _latin_as_words(text, c)
+                if _ratio(own, words["nonspace"]) < th.ja_min_char_ratio:
+                    return "ja_ratio", None
     if "symbols" in filters:
         if _ratio(c["symbol"], c["nonspace"]) > th.max_symbol_ratio:
             return "symbols", None
