@@ -4,11 +4,12 @@
     python benchmarks/lang_filter.py --script-only   # the same for the script-ratio test alone
 
 The input is the real multilingual samples under tests/assets/corpus/real/ (see SOURCES.md): the
-Universal Declaration of Human Rights in 14 languages (``udhr_*.html``: one document an article,
+Universal Declaration of Human Rights in 20 languages (``udhr_*.html``: one document an article,
 the preamble one more) and Leipzig news/web sentences (``lingua_sentences_*``: three consecutive
 sentences a document). Each language is fed to the source language a user would find it in:
 Chinese and Korean to a ``ja`` source, Marathi, Nepali, Sanskrit and Urdu to a ``hi`` source,
-German, French, Spanish, Indonesian, Dutch, Portuguese and Italian to an ``en`` source, and each
+German, French, Spanish, Indonesian, Dutch, Portuguese, Italian, Polish, Turkish, Vietnamese,
+Swedish, Finnish and Swahili to an ``en`` source, and each
 source's own language to it. Printed per (source, language): documents, the share the filters
 keep, and for the other languages the share they wrongly keep; then documents per second of
 ``reject_detail`` over everything (CPU time of this process). A Japanese web page with code
@@ -37,7 +38,9 @@ REAL = ROOT / "tests" / "assets" / "corpus" / "real"
 # sample file stem -> (the language it is in, the source language a user would find it in)
 UDHR = {"jpn": ("ja", "ja"), "cmn_hans": ("zh-Hans", "ja"), "cmn_hant": ("zh-Hant", "ja"), "kor": ("ko", "ja"),
         "hin": ("hi", "hi"), "mar": ("mr", "hi"), "nep": ("ne", "hi"), "san": ("sa", "hi"), "urd": ("ur", "hi"),
-        "eng": ("en", "en"), "deu_1996": ("de", "en"), "fra": ("fr", "en"), "spa": ("es", "en"), "ind": ("id", "en")}
+        "eng": ("en", "en"), "deu_1996": ("de", "en"), "fra": ("fr", "en"), "spa": ("es", "en"), "ind": ("id", "en"),
+        "pol": ("pl", "en"), "tur": ("tr", "en"), "vie": ("vi", "en"), "swe": ("sv", "en"), "fin": ("fi", "en"),
+        "swh": ("sw", "en")}
 LINGUA = {"ja": "ja", "zh": "ja", "ko": "ja", "hi": "hi", "mr": "hi", "en": "en", "de": "en", "fr": "en",
           "es": "en", "id": "en", "nl": "en", "pt": "en", "it": "en"}
 FILTERS = ["lang", "ja_ratio"]

@@ -65,9 +65,10 @@ class FilterConfig:
                                            "(ja: where the letters fall short, each Latin word counts as one "
                                            "letter, as a kanji does: a Japanese page quoting code or English names).")
     lang_word_margin: float = field(2.0, doc="'lang' also rejects a hi document in Marathi, Nepali or Sanskrit and an "
-                                             "en document in German, French, Spanish, Portuguese, Italian, Dutch or "
-                                             "Indonesian: one whose function words of that language outnumber the "
-                                             "source language's this many times (corpus/langid.py); 0 keeps the "
+                                             "en document in another Latin-script language (German, French, Spanish, "
+                                             "Indonesian, Polish, Turkish, ...): one whose function words of that "
+                                             "language outnumber the source language's this many times, or (en) prose "
+                                             "with almost no English function words (corpus/langid.py); 0 keeps the "
                                              "script-ratio test alone.")
     ja_min_kana_ratio: float = field(0.05, doc="ja: share of kana among ja letters (tells Japanese from Chinese).")
     ja_min_char_ratio: float = field(0.3, doc="ja: share of Japanese characters among all non-space characters "

@@ -5,17 +5,21 @@
 
 The script-ratio test of :mod:`jiniac_hpc.corpus.filters` tells Japanese from English from Hindi,
 but not Hindi from Marathi, Nepali or Sanskrit (all Devanagari), nor English from German, French,
-Spanish, Portuguese, Italian, Dutch or Indonesian (all Latin script). ``other_language(text, lang)``
-does: it counts, in the first words of the document (and as many from its middle), the words of
-each language's short list of frequent function words (postpositions, copulas, articles,
-conjunctions), and names the language whose words outnumber those of ``lang`` by ``margin`` times.
+Spanish, Polish, Turkish or any other Latin-script language. ``other_language(text, lang)`` does:
+it counts, in the first words of the document (and as many from its middle), the words (and, for
+Devanagari, word endings) on each language's short list of frequent function words (postpositions,
+copulas, articles, conjunctions, case endings), and names the language whose words outnumber
+those of ``lang`` by ``margin`` times.
 A list holds only words that are rare in the other languages of its script (Hindi है / से / में,
 Marathi आहे / आणि / मध्ये, Nepali छ / लाई / पनि, Sanskrit च / इति / एव; English the / of / which,
 German der / und / nicht, ...). Text without such words (code, tables, lists of names, numbers)
-is never called another language: a document is rejected only on positive evidence.
+is not called another language; for English the one exception is prose that has almost none of
+English's function words and reads like another Latin-script language (``other_latin``, see
+``other_language``).
 
-The lists are plain data below, so a reader can check every word; no model file, nothing at run time
-but a split of at most ``2 * WINDOW`` characters and dict look-ups.
+The lists are plain data below, so a reader can check every word; no model file, nothing at run
+time but a split of at most ``2 * WINDOW`` characters and dict look-ups (and, for the rare English
+text with few English words, two regex counts over the same sample).
 """
 from __future__ import annotations
 
@@ -23,11 +27,22 @@ import sys
 from collections import Counter
 from typing import Optional
 
+import regex
+
 # characters of a document sampled: its start, and as much from its middle when it is long
 WINDOW = 1000
 _STRIP = " \t\n\r.,;:!?\"'()[]{}<>«»“”‘’„*#|/\\—–-…।॥॰0123456789०१२३४५६७८९"
 
-# Function words by language, grouped by the source language they could pass as.
+# en: another Latin-script language without a list (see other_language)
+OTHER_MIN_WORDS, EN_MIN_SHARE, MARKED_MIN_SHARE = 15, 0.08, 0.015
+PROSE_MIN_WORDS, PROSE_EN_MAX_SHARE, PROSE_MIN_LOWER = 30, 0.05, 0.8
+_LATIN = regex.compile(r"\p{Latin}")
+_MARKED = regex.compile(r"[\p{Latin}--[a-zA-Z]]", regex.V1)   # ä ł ş ő ệ ...: Latin letters beyond ASCII
+_LOWER_WORD = regex.compile(r"(?<!\S)\p{Ll}+[,.;:!?]?(?!\S)")   # a word of prose: lowercase letters
+
+# Function words by language, grouped by the source language they could pass as. No one-letter
+# words (Spanish y and a, Portuguese o, Italian e: English has a and I, code its variables, names
+# their initials) and none that English uses as often (in).
 WORDS = {
     "hi": {
         "hi": "है हैं का की के में से को और ने पर यह था थे थी नहीं भी लिए कि तो जो साथ गया किया रहा करने "
@@ -50,14 +65,21 @@ WORDS = {
               "wurde kann um zum zur dass",
         "fr": "le la les de des et est un une du que qui dans pour pas sur au avec il elle ce sont par plus "
               "ne se en son sa ses aux nous vous ont été cette mais ou comme leur toute tout",
-        "es": "a o el la los las de y que en es un una por con para del se no al lo como su más pero sus le "
+        "es": "el la los las de que en es un una por con para del se no al lo como su más pero sus le "
               "ha este esta son entre cuando muy sin sobre también fue hay ya toda todo",
-        "pt": "o a os as de do da dos das e que em no na um uma para com por não se mais ao pelo pela foi "
+        "pt": "os as de do da dos das que em no na um uma para com por não se mais ao pelo pela foi "
               "são como mas ou seu sua também está ser toda todo",
-        "it": "il lo la gli le di e che in un una per con non del della dei delle è sono da al alla si come "
+        "it": "il lo la gli le di che un una per con non del della dei delle è sono da al alla si come "
               "più ma anche questo questa nel nella essere ha stato ogni",
-        "nl": "de het een en van in is dat op te zijn met voor niet aan er om ook als bij door maar naar "
+        "nl": "de het een en van is dat op te zijn met voor niet aan er om ook als bij door maar naar "
               "wordt dan nog worden kan uit wel hij zij deze werd tot",
+        "sv": "och att det som är på av för med till den har inte ett jag vid också eller sina alla sig från",
+        "pl": "nie się jest że od za po jak dla przez ich jego lub oraz być ze jako tym tego może są już",
+        "vi": "và của là có được cho không những các một người này trong với để đã khi từ theo",
+        "sw": "na ya wa za kwa ni katika cha vya kama au hii hiyo huo yake yao kila kuwa ana",
+        "la": "et est cum ad sed quod ut qui quae enim autem atque etiam nec neque sunt esse iam nunc tamen ergo "
+              "mihi tibi sibi eius",
+        "tl": "ang ng mga sa na ay si ni nang kay ito iyon hindi para kung dahil siya sila kanilang bawat",
         "id": "yang dan di ini itu dengan untuk dari dalam tidak akan pada ke adalah juga ada oleh saya "
               "kami mereka sudah bisa atau karena sebagai telah dapat lebih hanya seperti setiap "
               "tersebut para kita harus",
@@ -101,18 +123,16 @@ def sample(text: str) -> str:
     return text[:WINDOW] + " " + text[mid:mid + WINDOW]
 
 
-def word_counts(text: str, lang: str) -> dict[str, int]:
-    """How many words of ``sample(text)`` are on each list of ``lang``'s group (``{}`` when ``lang``
-    has no neighbours listed)."""
-    if lang not in _INDEX:
-        return {}
+def _count(text: str, lang: str) -> tuple[dict[str, int], int, str]:
+    """(the words of ``sample(text)`` on each list of ``lang``'s group, the number of words, the sample)."""
     names, words, endings = _INDEX[lang]
     counts = [0] * len(names)
     s = sample(text)
     if lang == "en":
         s = s.lower()
+    split = s.split()
     # (Counter counts the words in C: the look-ups below run once a distinct word)
-    for w, n in Counter(s.split()).items():
+    for w, n in Counter(split).items():
         b = words.get(w)
         if b is None:
             w = w.strip(_STRIP)
@@ -123,19 +143,41 @@ def word_counts(text: str, lang: str) -> dict[str, int]:
             low = b & -b
             counts[low.bit_length() - 1] += n
             b ^= low
-    return dict(zip(names, counts))
+    return dict(zip(names, counts)), len(split), s
 
 
-def other_language(text: str, lang: str, margin: float = 2.0, min_words: int = 3) -> Optional[str]:
+def word_counts(text: str, lang: str) -> dict[str, int]:
+    """How many words of ``sample(text)`` are on each list of ``lang``'s group (``{}`` when ``lang``
+    has no neighbours listed)."""
+    return _count(text, lang)[0] if lang in _INDEX else {}
+
+
+def other_language(text: str, lang: str, margin: float = 2.0, min_words: int = 2) -> Optional[str]:
     """The language of ``lang``'s group whose function words in the sample outnumber ``lang``'s own
-    ``margin`` times (and number at least ``min_words``), else None."""
-    counts = word_counts(text, lang)
-    if not counts:
+    ``margin`` times (and number at least ``min_words``), else None.
+
+    For ``en`` also ``other_latin``: prose in a Latin-script language without a list (Turkish,
+    Finnish, Czech, Hungarian, Zulu, Somali, Basque, ...), told by few English function words
+    (English prose has about 40% of its words on the list) together with either many letters with
+    diacritics (under ``EN_MIN_SHARE`` English words of ``OTHER_MIN_WORDS`` or more, and
+    ``MARKED_MIN_SHARE`` of the Latin letters marked) or, in plain ASCII, words that are nearly all
+    lowercase letters (under ``PROSE_EN_MAX_SHARE`` English words of ``PROSE_MIN_WORDS`` or more,
+    and ``PROSE_MIN_LOWER`` of the words lowercase). Code, tables and lists of names, which also
+    have few English words, are plain ASCII and not lowercase prose."""
+    if lang not in _INDEX:
         return None
+    counts, n_words, s = _count(text, lang)
     own = counts.pop(lang)
     best = max(counts, key=counts.get)
-    n = counts[best]
-    return best if n >= min_words and n > margin * own else None
+    if counts[best] >= min_words and counts[best] > margin * own:
+        return best
+    if lang == "en" and n_words >= OTHER_MIN_WORDS and own < EN_MIN_SHARE * n_words:
+        if len(_MARKED.findall(s)) >= MARKED_MIN_SHARE * len(_LATIN.findall(s)):
+            return "other_latin"
+        if (n_words >= PROSE_MIN_WORDS and own < PROSE_EN_MAX_SHARE * n_words
+                and len(_LOWER_WORD.findall(sample(text))) >= PROSE_MIN_LOWER * n_words):
+            return "other_latin"
+    return None
 
 
 if __name__ == "__main__":
