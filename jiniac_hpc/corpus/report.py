@@ -2,7 +2,8 @@
 
     python -m jiniac_hpc.corpus.report logs/corpus/debug          # re-render from the task markers
 
-Per source: documents and characters in and out, documents removed by each filter, PII
+Per source: documents and characters in and out, documents removed by each filter (for
+``lang`` also what the text was instead: ``script`` or the language langid found), PII
 replacements by type, the duplicate rate and an estimate of tokens, and the loss accounting from
 the raw input: raw bytes read -> characters read -> unread by the reader (by reason: markup,
 ruby, toc, boilerplate, ...) -> characters into the filters -> kept + removed (by reason). The
