@@ -85,7 +85,8 @@ def test_latin_words_counted_by_the_table_equal_the_regex():
 
     rng = random.Random(2)
     alphabet = list("ab éÅあ日 Z\n𠮷-ｰ") + ["\U0001DF00"]   # (U+1DF00: a Latin letter beyond the BMP)
-    texts = MIXED + _jsquad(40) + ["".join(rng.choice(alphabet) for _ in range(rng.randrange(30))) for _ in range(3000)]
+    texts = MIXED + _jsquad(40)
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(30))) for _ in range(3000)]
     for t in texts:
         c = class_counts(t)
         runs = len(regex.findall(r"\p{Latin}+", t.replace("\U0001DF00", " ")))   # astral: counted as not Latin

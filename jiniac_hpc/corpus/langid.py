@@ -88,12 +88,12 @@ WORDS = {
 # Word endings, for the languages whose grammar sits in suffixes rather than separate words
 # (Marathi कायद्याच्या / अधिकाराचा, Sanskrit जनः / प्रत्येकमपि, Nepali व्यक्तिहरू / गरेको): the last
 # one to four characters of a word (an ending that ends in a shorter listed one adds nothing).
-# Hindi's are its oblique plurals (लोगों, बातें).
+# Hindi's are its oblique plurals (लोगों, बातें); Nepali's -न्छ / -र्छ, not -्छ, which Hindi's स्वच्छ ends in.
 ENDINGS = {
     "hi": {
         "hi": "ों ें ाएं ाएँ ियों ाओं",
         "mr": "च्या ाचा ाची ाचे ांना ांनी ळे ळा ळी ळ तील साठी पणे लेले लेला लेली ल्या णे ऊन",
-        "ne": "हरू हरु लाई ्छ ्छन् ेको ेका ियो िएको नेछ दैन ्दछ ्दै ँदै",
+        "ne": "हरू हरु लाई न्छ र्छ छन् ेको ेका ियो िएको नेछ दैन ्दछ ्दै ँदै",
         "sa": "ः स्य ानां ेषु ैः म् त् ऽपि मपि ेण",
     },
 }
