@@ -73,3 +73,21 @@ def test_clean_skips_the_whitespace_regexes_only_where_they_change_nothing():
     for t in texts:
         plain = t.replace("\r\n", "\n")
         assert clean(t, src) == _BLANKS.sub("\n\n", _TRAIL.sub("", plain)).strip(), repr(t)
+
+
+def test_latin_words_counted_by_the_table_equal_the_regex():
+    """The ja rescue counts runs of Latin letters with the class table; \\p{Latin}+ is the definition."""
+    import random
+
+    import regex
+
+    from jiniac_hpc.corpus.filters import _latin_as_words
+
+    rng = random.Random(2)
+    alphabet = list("ab éÅあ日 Z\n𠮷-ｰ") + ["\U0001DF00"]   # (U+1DF00: a Latin letter beyond the BMP)
+    texts = MIXED + _jsquad(40)
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(30))) for _ in range(3000)]
+    for t in texts:
+        c = class_counts(t)
+        runs = len(regex.findall(r"\p{Latin}+", t.replace("\U0001DF00", " ")))   # astral: counted as not Latin
+        assert _latin_as_words(t, c)["letter"] == c["letter"] - c["en"] + runs, repr(t)

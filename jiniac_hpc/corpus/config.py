@@ -76,9 +76,18 @@ class FilterConfig:
 
     min_chars: float = field(50, doc="Documents shorter than this (after cleaning) are rejected ('too_short').")
     max_chars: float = field(1_000_000, doc="Documents longer than this are rejected ('too_long').")
-    lang_min_ratio: float = field(0.5, doc="Share of letters in the source language's script(s), else 'lang'.")
+    lang_min_ratio: float = field(0.5, doc="Share of letters in the source language's script(s), else 'lang' "
+                                           "(ja: where the letters fall short, each Latin word counts as one "
+                                           "letter, as a kanji does: a Japanese page quoting code or English names).")
+    lang_word_margin: float = field(2.0, doc="'lang' also rejects a hi document in Marathi, Nepali or Sanskrit and an "
+                                             "en document in another Latin-script language (German, French, Spanish, "
+                                             "Indonesian, Polish, Turkish, ...): one whose function words of that "
+                                             "language outnumber the source language's this many times, or (en) prose "
+                                             "with almost no English function words (corpus/langid.py); 0 keeps the "
+                                             "script-ratio test alone.")
     ja_min_kana_ratio: float = field(0.05, doc="ja: share of kana among ja letters (tells Japanese from Chinese).")
-    ja_min_char_ratio: float = field(0.3, doc="ja: share of Japanese characters among all non-space characters.")
+    ja_min_char_ratio: float = field(0.3, doc="ja: share of Japanese characters among all non-space characters "
+                                              "(where it falls short, a Latin word counts as one character).")
     max_symbol_ratio: float = field(0.3, doc="Share of symbol characters (Unicode S*, and P* except ja/en/hi "
                                              "sentence punctuation) above which a document is rejected.")
     max_dup_line_ratio: float = field(0.3, doc="Share of non-empty lines repeating an earlier line of the document.")
@@ -90,6 +99,7 @@ class FilterConfig:
                   "max_dup_line_ratio"):
             v = getattr(self, k)
             check(0.0 <= v <= 1.0, k, f"must be a ratio in [0, 1], got {v}")
+        check(self.lang_word_margin >= 0, "lang_word_margin", f"must be >= 0 (0: off), got {self.lang_word_margin}")
 
 
 @dataclass

@@ -7,8 +7,10 @@
 spaces and runs of blank lines trimmed); ``clean_counts`` also says how many characters each
 of those steps took away (``nfkc`` is negative where normalising made the text longer: NFKC
 splits Hindi's precomposed nukta letters क़ ख़ ग़ ज़ ड़ ढ़ फ़ य़ into letter + U+093C).
-``reject_reason`` returns the name of the first filter that rejects the document, or None. All
-thresholds come from :class:`FilterConfig`.
+``reject_reason`` returns the name of the first filter that rejects the document, or None;
+``reject_detail`` also says why a document is not in the source's language: ``script`` (too few
+letters of its script) or the language :mod:`jiniac_hpc.corpus.langid` found it to be in (``mr``,
+``de``, ...). All thresholds come from :class:`FilterConfig`.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from typing import Optional
 import regex
 
 from jiniac_hpc.corpus.config import FilterConfig, SourceConfig
+from jiniac_hpc.corpus.langid import other_language
 
 # C0/C1 controls except \t \n, plus format characters that carry nothing in running text.
 # ZWNJ/ZWJ (U+200C/D) stay: they shape Devanagari conjuncts.
@@ -170,37 +173,74 @@ def _ratio(n: int, d: int) -> float:
     return n / d if d else 0.0
 
 
-def reject_reason(text: str, lang: str, filters: list[str], th: FilterConfig) -> Optional[str]:
-    """The first failing filter: too_short, too_long, lang, ja_ratio, symbols, repeated_lines."""
+def _latin_as_words(text: str, c: dict[str, int]) -> dict[str, int]:
+    """``c`` with each run of Latin letters counted as one letter (and one non-space character).
+
+    A kanji or kana carries about as much as a Latin word: counted letter by letter, the English
+    names and code of a Japanese page outweigh its Japanese (JSQuAD's ドミニカ国 paragraph, a
+    Japanese React guide); counted word by word, they do not, while English text that quotes a
+    few Japanese words stays mostly Latin words."""
+    import numpy as np
+
+    # runs of the class table's Latin flag (the same \p{Latin} as class "en"; astral code points,
+    # clipped to U+FFFF, count as not Latin): one numpy pass, where a regex scan of a long page
+    # cost several times the whole filter
+    table, _ = _class_table()
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    latin = (table[np.minimum(codes, 0xFFFF)] & _BIT["en"]) > 0
+    words = int(np.count_nonzero(latin[1:] & ~latin[:-1])) + int(latin[:1].sum())
+    return dict(c, letter=c["letter"] - c["en"] + words, nonspace=c["nonspace"] - c["en"] + words)
+
+
+def reject_detail(text: str, lang: str, filters: list[str], th: FilterConfig) -> tuple[Optional[str], Optional[str]]:
+    """``reject_reason``'s verdict and, for ``lang``, what the text is instead: ``script`` (too few
+    letters of the source's script) or the language langid found (``mr``, ``ne``, ``sa``, ``de``, ...)."""
     if not text:
-        return "empty"
+        return "empty", None
     if "length" in filters:
         if len(text) < th.min_chars:
-            return "too_short"
+            return "too_short", None
         if len(text) > th.max_chars:
-            return "too_long"
+            return "too_long", None
     need_letters = "lang" in filters or ("ja_ratio" in filters and lang == "ja")
     if need_letters or "symbols" in filters:
         c = class_counts(text)
     if need_letters:
-        letters, own = c["letter"], c[lang]
-        if "lang" in filters and _ratio(own, letters) < th.lang_min_ratio:
-            return "lang"
+        own = c[lang]
+        words = None   # the counts with Latin words as units, computed only where a ja ratio falls short
+        if "lang" in filters:
+            if _ratio(own, c["letter"]) < th.lang_min_ratio:
+                words = _latin_as_words(text, c) if lang == "ja" else None
+                if words is None or _ratio(own, words["letter"]) < th.lang_min_ratio:
+                    return "lang", "script"
+            if th.lang_word_margin:
+                other = other_language(text, lang, th.lang_word_margin)
+                if other:
+                    return "lang", other
         if "ja_ratio" in filters and lang == "ja":
-            if _ratio(own, c["nonspace"]) < th.ja_min_char_ratio or _ratio(c["kana"], own) < th.ja_min_kana_ratio:
-                return "ja_ratio"
+            if _ratio(c["kana"], own) < th.ja_min_kana_ratio:
+                return "ja_ratio", None
+            if _ratio(own, c["nonspace"]) < th.ja_min_char_ratio:
+                words = words or _latin_as_words(text, c)
+                if _ratio(own, words["nonspace"]) < th.ja_min_char_ratio:
+                    return "ja_ratio", None
     if "symbols" in filters:
         if _ratio(c["symbol"], c["nonspace"]) > th.max_symbol_ratio:
-            return "symbols"
+            return "symbols", None
     if "repeated_lines" in filters:
         lines = [x.strip() for x in text.split("\n") if x.strip()]
         if len(lines) >= 3 and _ratio(len(lines) - len(set(lines)), len(lines)) > th.max_dup_line_ratio:
-            return "repeated_lines"
-    return None
+            return "repeated_lines", None
+    return None, None
+
+
+def reject_reason(text: str, lang: str, filters: list[str], th: FilterConfig) -> Optional[str]:
+    """The first failing filter: empty, too_short, too_long, lang, ja_ratio, symbols, repeated_lines."""
+    return reject_detail(text, lang, filters, th)[0]
 
 
 if __name__ == "__main__":
     src = SourceConfig(name="cli", reader="text", paths=["-"], lang=sys.argv[1])
     t = clean(sys.argv[2], src)
     print(t)
-    print("reject:", reject_reason(t, src.lang, src.filters, FilterConfig(min_chars=1)))
+    print("reject:", *reject_detail(t, src.lang, src.filters, FilterConfig(min_chars=1)))

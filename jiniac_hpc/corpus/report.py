@@ -2,7 +2,8 @@
 
     python -m jiniac_hpc.corpus.report logs/corpus/debug          # re-render from the task markers
 
-Per source: documents and characters in and out, documents removed by each filter, PII
+Per source: documents and characters in and out, documents removed by each filter (for
+``lang`` also what the text was instead: ``script`` or the language langid found), PII
 replacements by type, the duplicate rate and an estimate of tokens, and the loss accounting from
 the raw input: raw bytes read -> characters read -> unread by the reader (by reason: markup,
 ruby, toc, boilerplate, ...) -> characters into the filters -> kept + removed (by reason). The
@@ -41,7 +42,7 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
         per[s.name] = {"lang": s.lang, "reader": s.reader, "pii_policy": list(s.pii), "dedup": s.dedup,
                        "shards": 0, "docs_in": 0, "chars_in": 0, "bytes_in": 0, "chars_read": 0, "unread": {},
                        "docs_out": 0, "chars_out": 0, "bytes_out": 0, "removed": {}, "pii": {}, "pii_docs": 0,
-                       "bad_input_count": 0, "bad_input": [], "flagged": {}}
+                       "bad_input_count": 0, "bad_input": [], "flagged": {}, "lang_found": {}}
     for shard in sh.load_manifest(run_dir):
         p = fileio.result(run_dir, "prepare", shard.task)
         w = fileio.result(run_dir, "write", shard.task)
@@ -53,7 +54,7 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
             r[k] += w[k]
         r["chars_read"] += p.get("chars_read", p["chars_in"])
         r["bad_input"] += p["bad_input"]
-        for key in ("pii", "unread", "flagged"):
+        for key in ("pii", "unread", "flagged", "lang_found"):
             for k, v in p.get(key, {}).items():
                 r[key][k] = r[key].get(k, 0) + v
         _merge_removed(r["removed"], p["removed"])
@@ -66,6 +67,7 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
         r["pii"] = dict(sorted(r["pii"].items()))
         r["unread"] = dict(sorted(r["unread"].items()))
         r["flagged"] = dict(sorted(r["flagged"].items()))
+        r["lang_found"] = dict(sorted(r["lang_found"].items()))
         dedup_in = r["docs_out"] + sum(r["removed"].get(k, {"docs": 0})["docs"] for k in DEDUP_REASONS)
         dups = sum(r["removed"].get(k, {"docs": 0})["docs"] for k in ("exact_dup", "near_dup"))
         r["duplicate_rate"] = round(dups / dedup_in, 6) if dedup_in else 0.0
@@ -122,6 +124,11 @@ def render(cfg: CorpusConfig, stats: dict) -> str:
     for s in cfg.sources:
         rm = stats["sources"][s.name]["removed"]
         lines.append(f"| {s.name} | " + " | ".join(str(rm.get(k, {"docs": 0})["docs"]) for k in DOC_REASONS) + " |")
+    found = [(s.name, stats["sources"][s.name].get("lang_found", {})) for s in cfg.sources]
+    if any(f for _, f in found):
+        lines += ["", "'lang' rejects by what the text is: script (too few letters of the source's script) or the "
+                  "language its function words say (corpus/langid.py).", ""]
+        lines += [f"- {name}: " + ", ".join(f"{k} {v}" for k, v in f.items()) for name, f in found if f]
     lines += ["", "## Loss accounting (raw input -> read -> kept)", "",
               "| source | reader | raw bytes read | chars read | unread by the reader | chars into filters | "
               "chars kept | chars removed |", "|---|---|---:|---:|---|---:|---:|---|"]

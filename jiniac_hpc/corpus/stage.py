@@ -69,7 +69,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     file, ``chars_read`` the characters of text-bearing content the reader saw (what it emitted
     plus what it deliberately left ``unread``, by reason), ``chars_in`` what it emitted.
     """
-    from jiniac_hpc.corpus.filters import clean_counts, reject_reason
+    from jiniac_hpc.corpus.filters import clean_counts, reject_detail
     from jiniac_hpc.corpus.pii import scrub_pii_counts
     from jiniac_hpc.corpus.readers import read
     from jiniac_hpc.corpus.readers.base import count_raw
@@ -85,7 +85,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     stats = {"source": src.name, "shard": shard.index, "input": shard.path, "docs_in": 0, "chars_in": 0,
              "bytes_in": raw_bytes, "chars_read": 0, "unread": Counter(), "removed": {}, "pii": Counter(),
              "pii_docs": 0, "bad_input": [], "bad_input_count": 0, "docs_out": 0, "chars_out": 0,
-             "flagged": Counter()}
+             "flagged": Counter(), "lang_found": Counter()}
 
     def bad(pos: int, error: str, docs: int = 1) -> None:
         _add(stats["removed"], "bad_input", docs, 0)
@@ -124,7 +124,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
             text, steps = clean_counts(rec.text, src)
             for step, n in steps.items():
                 _add(stats["removed"], f"cleanup_{step}", 0, n)
-            reason = reject_reason(text, src.lang, src.filters, th)
+            reason, detail = reject_detail(text, src.lang, src.filters, th)
             if reason is None and src.pii:
                 scrubbed, counts = scrub_pii_counts(text, src.pii, known_names=known)
                 if counts:
@@ -134,9 +134,12 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
                     text = scrubbed
             if reason is not None:
                 _add(stats["removed"], reason, 1, len(text))
+                if detail:   # 'lang': what the text is instead (script, or the language langid found)
+                    stats["lang_found"][detail] += 1
                 if cfg.rejects_text and src.pii:   # rejects of a PII source are scrubbed too
                     text = scrub_pii_counts(text, src.pii, known_names=known)[0]
-                rej.write({"id": rid, "reason": reason, **({"text": text} if cfg.rejects_text else {})})
+                rej.write({"id": rid, "reason": reason, **({"detail": detail} if detail else {}),
+                           **({"text": text} if cfg.rejects_text else {})})
                 continue
             out.write({"id": rid, "text": text, "source": src.name, "lang": src.lang,
                        **({"meta": rec.meta} if rec.meta else {})})
@@ -149,6 +152,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     stats["pii"] = dict(sorted(stats["pii"].items()))
     stats["unread"] = dict(sorted(stats["unread"].items()))
     stats["flagged"] = dict(sorted(stats["flagged"].items()))
+    stats["lang_found"] = dict(sorted(stats["lang_found"].items()))
     print(f"[prepare] {src.name}/{shard.stem}: {stats['docs_in']} in, {stats['docs_out']} kept, "
           f"{stats['bad_input_count']} bad input, {time.time() - t0:.1f}s", flush=True)
     return stats   # the executor's marker keeps it: the report adds these up
