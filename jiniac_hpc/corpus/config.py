@@ -32,7 +32,8 @@ READER_DOCS = {
                ["encoding", "normalize"]),
     "diet": ("Kokkai/Imperial Diet API output (speech or meeting endpoint JSON, JSON Lines, an array of pages, "
              "XML): one document a speech with speaker/date/house/meeting/URL metadata; speaker heading "
-             "dropped; procedural records dropped unless keep_procedural.", ["drop_roles", "keep_procedural"]),
+             "dropped; procedural records dropped unless keep_procedural; one copy of a speech (speechID) "
+             "across the source's files.", ["drop_roles", "keep_procedural", "one_copy_a_speech"]),
     "egov_xml": ("e-Gov law XML (bulk download), 法令API v2 law_data (JSON or XML) or a v1 articles response: "
                  "one document a law (or a part of a law saved alone, e.g. elm=), every sentence, "
                  "title, table cell and appendix in reading order; TOC and ruby readings dropped; "
@@ -101,6 +102,11 @@ class SourceConfig:
     keep_procedural: bool = field(
         False, doc="diet reader: keep procedural records (the meeting header, speechOrder 0 / 会議録情報, and "
                    "the drop_roles chair speeches) as documents; by default they are dropped as 'procedural'.")
+    one_copy_a_speech: bool = field(
+        True, doc="diet reader: a speech that arrives more than once (one speechID in overlapping harvests, a "
+                  "re-run page, a meeting and a speech response) is kept once, its first copy in source order "
+                  "(file, position); the others are dropped as 'speech_id_dup', whatever 'dedup' says. False "
+                  "keeps every copy.")
     normalize: Literal["nfkc", "none"] = field("nfkc", doc="Unicode normalisation ('none' for Aozora Bunko).")
     char_allowlist: Optional[str] = field(
         None, doc="A regex character class ('regex' module syntax); characters outside it are removed "

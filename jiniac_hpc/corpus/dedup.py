@@ -5,18 +5,22 @@
 Three steps of the corpus stage (see stage.py):
 
 * ``signatures`` (array): per clean shard, ``<stem>.meta.npy`` (exact 64-bit blake2b hash of the
-  normalised text, UTF-8 bytes, characters), ``<stem>.ids.json`` and, for ``dedup: minhash``
+  normalised text, UTF-8 bytes, characters), ``<stem>.ids.json``, for ``dedup: minhash``
   sources, ``<stem>.mh.npy`` = datasketch MinHash hash values over character n-gram shingles
-  (Japanese has no word boundaries; one seed for all shards, so signatures are comparable).
-* ``buckets`` (array): task 0 links documents with the same exact hash; task ``b + 1`` runs LSH
+  (Japanese has no word boundaries; one seed for all shards, so signatures are comparable), and
+  for a source whose records name themselves (the Diet's speechID, ``one_copy_a_speech``)
+  ``<stem>.keys.npy``, that name hashed with the source's (16 bytes; zeros for a record without one).
+* ``buckets`` (array): task 0 links documents with the same exact hash, and documents of one source
+  with the same key (whatever the source's ``dedup``: a speech harvested twice is one speech, its
+  two texts alike or not); task ``b + 1`` runs LSH
   band ``b``. (bands, rows) come from datasketch's own optimiser for the threshold (the same
   choice ``MinHashLSH`` makes); documents sharing a band key are linked to the first document of
   their bucket. With ``verify``, a near pair is kept only if its estimated Jaccard (share of
   equal hash values) reaches the threshold. Each task writes ``edges-<task>.npy``.
 * ``clusters`` (single): connected components (scipy); each cluster keeps its first document in
-  the global order (recipe source order, shard, position), the rest are ``exact_dup`` or
-  ``near_dup``. Then each source's ``budget_bytes``/``budget_tokens`` cuts the tail. Writes
-  ``drop/<src>/<stem>.json`` for every shard.
+  the global order (recipe source order, shard, position), the rest are ``speech_id_dup`` (the
+  keeper's key), ``exact_dup`` or ``near_dup``. Then each source's ``budget_bytes``/``budget_tokens``
+  cuts the tail. Writes ``drop/<src>/<stem>.json`` for every shard.
 
 Memory: a band task loads only its band's columns of every signature file (memory-mapped):
 rows x 8 bytes a document (about 100 MB per million documents at 128 permutations and threshold
@@ -28,15 +32,17 @@ from __future__ import annotations
 import hashlib
 import sys
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
 from jiniac_hpc import fileio
 from jiniac_hpc.corpus import shards as sh
-from jiniac_hpc.corpus.config import CorpusConfig, DedupConfig
+from jiniac_hpc.corpus.config import CorpusConfig, DedupConfig, SourceConfig
 from jiniac_hpc.stages import TaskContext
 
 META = np.dtype([("hash", "<u8"), ("nbytes", "<i8"), ("chars", "<i8")])
+KEY, NO_KEY = np.dtype("V16"), bytes(16)
 
 
 def shingles(text: str, n: int) -> list[bytes]:
@@ -60,6 +66,17 @@ def exact_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+def record_keys(src: SourceConfig, docs: list[dict]) -> Optional[np.ndarray]:
+    """The name each document's record has wherever it arrives, for a source that keeps one copy of
+    a record (the Diet reader's ``speechID``, with ``one_copy_a_speech``): 16 bytes of blake2b over
+    the source's name and the key, zeros for a document without one; None for other sources."""
+    if src.reader != "diet" or not src.one_copy_a_speech:
+        return None
+    keys = [hashlib.blake2b(f"{src.name}\0{sid}".encode("utf-8"), digest_size=16).digest()
+            if isinstance(sid := (d.get("meta") or {}).get("speechID"), str) and sid else NO_KEY for d in docs]
+    return np.frombuffer(b"".join(keys), KEY) if keys else np.zeros(0, KEY)
+
+
 def _save_npy(path: Path, arr: np.ndarray) -> None:
     with fileio.atomic_open(path) as fh:
         np.save(fh, arr, allow_pickle=False)
@@ -76,6 +93,8 @@ def signature_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     fileio.write_json(prefix.with_name(prefix.name + ".ids.json"), [d["id"] for d in docs], indent=None)
     if src.dedup == "minhash":
         _save_npy(prefix.with_name(prefix.name + ".mh.npy"), minhashes((d["text"] for d in docs), cfg.dedup))
+    if (keys := record_keys(src, docs)) is not None:
+        _save_npy(prefix.with_name(prefix.name + ".keys.npy"), keys)
     return {"docs": len(docs)}
 
 
@@ -93,7 +112,7 @@ def _first_of_group(keys: np.ndarray) -> np.ndarray:
 
 
 def _global_docs(cfg: CorpusConfig, run_dir: Path):
-    """Shards of sources with dedup enabled, each with its global document offset."""
+    """Every shard with its global document offset, its number of documents and its source's dedup mode."""
     dedup_src = {s.name: s.dedup for s in cfg.sources}
     out, offset = [], 0
     for s in sh.load_manifest(run_dir):
@@ -106,6 +125,20 @@ def _global_docs(cfg: CorpusConfig, run_dir: Path):
 def bucket_tasks(cfg: CorpusConfig) -> int:
     """Array size of the ``buckets`` step: the exact-hash task, plus one task per LSH band."""
     return 1 + (lsh_params(cfg.dedup)[0] if any(s.dedup == "minhash" for s in cfg.sources) else 0)
+
+
+def _keyed(cfg: CorpusConfig, run_dir: Path, shards) -> tuple[np.ndarray, np.ndarray]:
+    """(global index, key) of every document that has a record key (:func:`record_keys`)."""
+    keyed = {s.name for s in cfg.sources if record_keys(s, []) is not None}
+    idx, keys = [np.zeros(0, "<i8")], [np.zeros(0, KEY)]
+    for s, off, n, _ in shards:
+        if s.source in keyed and n:
+            p = sh.sig_prefix(run_dir, s)
+            k = np.load(p.with_name(p.name + ".keys.npy"))
+            has = np.flatnonzero(k != np.frombuffer(NO_KEY, KEY)[0])
+            idx.append(off + has)
+            keys.append(k[has])
+    return np.concatenate(idx), np.concatenate(keys)
 
 
 def edges_path(run_dir: Path, task: int) -> Path:
@@ -155,6 +188,10 @@ def buckets_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
             first = idx[_first_of_group(h)]
             e = np.stack([first, idx], 1)[first != idx]
         stats["exact_pairs"] = len(e)
+        kidx, keys = _keyed(cfg, ctx.run_dir, shards)
+        first = kidx[_first_of_group(keys)] if len(keys) else kidx
+        stats["key_pairs"] = int((first != kidx).sum())
+        e = np.concatenate([e, np.stack([first, kidx], 1)[first != kidx]])
     else:
         band_no = ctx.task - 1
         bands, rows = lsh_params(cfg.dedup)
@@ -204,8 +241,15 @@ def clusters_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
         dup = first != np.arange(total)
         keeper[dup] = first[dup]
         exact = meta["hash"][first] == meta["hash"]
-        reason[dup & exact] = "exact_dup"
-        reason[dup & ~exact] = "near_dup"
+        kidx, keys = _keyed(cfg, ctx.run_dir, shards)
+        kpos = np.full(total, -1, np.int64)
+        kpos[kidx] = np.arange(len(kidx))
+        own, kept = kpos, kpos[first]
+        same = (own >= 0) & (kept >= 0)
+        same[same] = keys[own[same]] == keys[kept[same]]
+        reason[dup & ~same & exact] = "exact_dup"
+        reason[dup & ~same & ~exact] = "near_dup"
+        reason[dup & same] = "speech_id_dup"
     # budgets: documents in order until the source's byte (or estimated token) budget is spent
     by_src = {s.name: s for s in cfg.sources}
     spent: dict[str, float] = {}
