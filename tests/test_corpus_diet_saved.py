@@ -147,3 +147,56 @@ def test_xml_pages_appended_to_one_file_are_each_read(tmp_path):
     assert [(r.text, r.meta, r.unread) for r in rs[1:-1]] == [(r.text, r.meta, r.unread) for r in want]
     assert rs[0].text is None and rs[0].error.startswith("an API error response, not speeches: (19007)")
     assert rs[-1].text is None and "(19011)" in rs[-1].error and "(19028)speakerRole" in rs[-1].error
+
+
+def meeting_json(xml_path) -> dict:
+    """The meeting endpoint's XML response in the API's JSON packing: its fields in the same order,
+    empty ones null, numbers as numbers (the API's JSON gives the XML's values so)."""
+    import xml.etree.ElementTree as ET
+
+    def value(el):
+        text = el.text or ""
+        return int(text) if el.tag in NUMBERS and text.isdigit() else text or None
+
+    def meeting(m) -> dict:
+        out: dict = {}
+        for el in m:     # (its speechRecord elements, one after another, are its speechRecord list)
+            if el.tag == "speechRecord":
+                out.setdefault("speechRecord", []).append({f.tag: value(f) for f in el})
+            else:
+                out[el.tag] = value(el)
+        return out
+
+    root = ET.parse(xml_path).getroot()
+    return {**{el.tag: value(el) for el in root if el.tag != "records"},
+            "meetingRecord": [meeting(m) for m in root.iter("meetingRecord")]}
+
+
+NUMBERS = ("numberOfRecords", "numberOfReturn", "startRecord", "nextRecordPosition", "searchObject", "session",
+           "speechOrder", "startPage")
+
+
+def test_a_meeting_over_max_record_bytes_is_read_speech_by_speech(tmp_path):
+    """The 1947 meeting response (63 speeches in 74 kB of text, and a meeting of 6) in the API's JSON
+    packing: a meetingRecord over max_record_bytes had been one reject, its 63 speeches lost. It is read
+    speech by speech, as the XML form is; a speech over the limit is one reject with its size."""
+    xml = R / "kokkai_meeting_api_1947_shugiin.xml"
+    f = tmp_path / "meeting.json"
+    f.write_text(json.dumps(meeting_json(xml), ensure_ascii=False, indent=2), encoding="utf-8")
+    want = recs(xml, keep_procedural=True)
+    sizes = [len(json.dumps(m, ensure_ascii=False, indent=2).encode()) for m in json.loads(f.read_text())["meetingRecord"]]
+    assert len(want) == 69 and sizes[0] > 80_000 and sizes[1] < 8_000
+    for limit in (1 << 24, 32_768):
+        rs = recs(f, limit=limit, keep_procedural=True)
+        assert [(r.text, r.meta, r.unread, r.skip) for r in rs] == [(r.text, r.meta, r.unread, r.skip) for r in want]
+    rs = recs(f, limit=8_192, keep_procedural=True)
+    (big,) = [i for i, r in enumerate(rs) if r.error]
+    assert rs[big].error.startswith("speech of ") and "exceeds max_record_bytes" in rs[big].error
+    assert len(want[big].text.encode()) > 8_192 and rs[:big] + rs[big + 1:] == want[:big] + want[big + 1:]
+    # cut in the middle of the meeting (a download that stopped): the speeches before the cut count
+    cut = tmp_path / "cut.json"
+    data = f.read_bytes()
+    cut.write_bytes(data[:data.rindex(b"\n", 0, len(data) // 2)])
+    rs = recs(cut, keep_procedural=True)
+    assert 10 < len(rs) - 1 < 63 and rs[-1].error.startswith("unreadable JSON after record")
+    assert [(r.pos, r.text, r.meta["date"]) for r in rs[:-1]] == [(r.pos, r.text, r.meta["date"]) for r in want[:len(rs) - 1]]

@@ -46,9 +46,13 @@ that such a document is told from a dated one in the output; the reader does not
 (from the speechID, say).
 
 ``max_record_bytes`` counts UTF-8 bytes, as in every reader: a line of JSON Lines, an element of a
-JSON document's ``speechRecord``/``meetingRecord`` list or top-level array (its JSON text as in the
-file), a speech of the XML form and the speech of a speech record saved alone; a record over it is bad
-input with its size.
+JSON document's ``speechRecord`` list or top-level array (its JSON text as in the file), a speech of
+the XML form and the speech of a speech record saved alone; a record over it is bad input with its
+size. A response's ``meetingRecord`` is read speech by speech, however large the meeting (a day of
+the 予算委員会 runs to hundreds of speeches): each of its speeches is a record under the limit (the
+meeting's speeches are held until the meeting's last field, meetingURL, as in the XML form). A meeting
+record that is itself a line of JSON Lines or an element of a top-level array is one record: over the
+limit, it is one reject that names its size.
 """
 from __future__ import annotations
 
@@ -61,7 +65,7 @@ from typing import IO, Iterator, Optional
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, iter_lines, open_binary
 from jiniac_hpc.corpus.readers.charsets import wide_unicode
-from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, TooLarge, iter_json_array, iter_json_list
+from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, Opened, TooLarge, iter_json_array, iter_json_list
 
 # "○議長（額賀福志郎君）　", "○井林委員　", and the 衆議院's "○吉川（元）委員　" (a name told apart from
 # a namesake's, then the role): the role after the brackets is part of the heading when a space ends it.
@@ -288,20 +292,31 @@ def _more_lines(fh, limit: int) -> bool:
 
 
 def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
-    """A response (its records streamed one at a time), a meeting record saved alone (its fields
+    """A response (its records streamed one at a time, a meeting's speech by speech, its speeches held
+    until its fields after them are read, as below), a meeting record saved alone (its fields
     come before its speechRecord list, as the API orders them: its speeches are held until the fields
     after the list, meetingURL, are read) or a speech record saved alone; several of them one after
     another (pages appended to one file, ``curl … >> pages.json``) are read in turn."""
     others: dict = {}
     held: Optional[list] = None       # the speeches of a meeting record saved alone
     first = 0                         # records before this document
+    meeting: Optional[Opened] = None  # a meetingRecord element being read (speech by speech), its speeches
+    speeches: list = []
     with _open(path, r) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
         try:
-            for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others, several=True):
+            for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others, several=True,
+                                            nested={"meetingRecord": "speechRecord"}):
                 if (key, obj) == NEXT_DOCUMENT:
                     yield from _document_end(r, others, held, first, limit, more=True)
                     others.clear()
                     held, first = None, r.n
+                    continue
+                if key == "meetingRecord.speechRecord":
+                    speeches.append(obj)
+                    continue
+                if isinstance(obj, Opened):           # a meeting opens, or closes
+                    yield from () if meeting is None else r.meeting(_with_speeches(meeting, speeches))
+                    meeting, speeches = (obj, []) if meeting is None else (None, [])
                     continue
                 if held is None and key == "speechRecord" and is_meeting({**others, key: []}):
                     held = []
@@ -314,12 +329,18 @@ def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
                     yield from r.meeting(obj)
                 else:
                     yield r.speech(obj)
-        except (ValueError, UnicodeDecodeError) as e:
+        except (ValueError, UnicodeDecodeError) as e:    # (the speeches read so far count)
             yield from r.meeting({**others, "speechRecord": held}) if held else ()
+            yield from r.meeting(_with_speeches(meeting, speeches)) if meeting is not None and speeches else ()
             r.n += 1
             yield Record(r.n, None, f"unreadable JSON after record {r.n - 1}: {e}")
             return
     yield from _document_end(r, others, held, first, limit, more=first > 0)
+
+
+def _with_speeches(meeting: Opened, speeches: list) -> dict:
+    """A meeting record read member by member, with the speeches of its speechRecord list (if it had one)."""
+    return {**meeting, "speechRecord": speeches} if isinstance(meeting.get("speechRecord"), list) else dict(meeting)
 
 
 def _document_end(r: _Reader, others: dict, held: Optional[list], first: int, limit: int,

@@ -109,13 +109,24 @@ def _sized(s: _Stream, obj, limit: int):
 NEXT_DOCUMENT = ("", None)
 
 
-def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
-                    others: Optional[dict] = None, several: bool = False) -> Iterator[tuple[str, object]]:
+class Opened(dict):
+    """An object element of a list that :func:`iter_json_array` reads member by member (``nested``):
+    yielded when it opens, its members filled in as they are read, and yielded again when it closes.
+    The elements of its own list come in between, one at a time; the list itself is a member only as
+    ``[]`` (so that a caller tells an empty or streamed list from a missing one)."""
+
+
+def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int, others: Optional[dict] = None,
+                    several: bool = False, nested: Optional[dict[str, str]] = None) -> Iterator[tuple[str, object]]:
     """Yield (key, element) for each element of the top-level arrays named ``keys`` in a JSON object.
 
     Other top-level values are decoded and dropped (or stored in ``others``, so a caller can tell
     an error response or an unknown shape from an empty one); one array element is in memory at a
     time. An element larger than ``limit`` UTF-8 bytes is yielded as :class:`TooLarge` (and skipped).
+    An object element of a list named in ``nested`` (``{"meetingRecord": "speechRecord"}``) is read
+    member by member instead, however large: (key, :class:`Opened`) when it opens and when it closes,
+    and between them (``key.inner``, element) for each element of its own ``inner`` list, each
+    element under the limit as above.
     With ``several``, objects written one after another (pages appended to one file) are read in
     turn, :data:`NEXT_DOCUMENT` yielded between two (the caller takes the first one's ``others``, then
     empties it); anything else after the object is an error.
@@ -123,7 +134,7 @@ def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
     s = _Stream(fh)
     s.expect("{", "at the start of the document")
     while True:
-        yield from _object_arrays(s, keys, limit, others)
+        yield from _object_arrays(s, keys, limit, others, nested or {})
         s.i += 1                                    # (its closing brace)
         if not several or s.peek() != "{":
             break
@@ -132,16 +143,27 @@ def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
     _nothing_after(s, "}")
 
 
-def _object_arrays(s: _Stream, keys: tuple[str, ...], limit: int,
-                   others: Optional[dict]) -> Iterator[tuple[str, object]]:
+def _object_arrays(s: _Stream, keys: tuple[str, ...], limit: int, others: Optional[dict],
+                   nested: dict[str, str]) -> Iterator[tuple[str, object]]:
     """The members of one object whose opening brace is read, up to its closing brace (``s.i`` on it)."""
     while s.peek() != "}":
         key = s.value(limit)
         s.expect(":", f"after key {key!r}")
         if key in keys and s.peek() == "[":
             s.i += 1
+            if isinstance(others, Opened):
+                others[key] = []
             while s.peek() != "]":
-                yield key, _sized(s, s.value(limit), limit)
+                if key in nested and s.peek() == "{":
+                    s.i += 1
+                    obj = Opened()
+                    yield key, obj
+                    inner = nested[key]
+                    yield from ((f"{key}.{inner}", x) for _, x in _object_arrays(s, (inner,), limit, obj, {}))
+                    s.i += 1
+                    yield key, obj
+                else:
+                    yield key, _sized(s, s.value(limit), limit)
                 if s.peek() == ",":
                     s.i += 1
             s.i += 1
