@@ -200,3 +200,24 @@ def test_a_meeting_over_max_record_bytes_is_read_speech_by_speech(tmp_path):
     rs = recs(cut, keep_procedural=True)
     assert 10 < len(rs) - 1 < 63 and rs[-1].error.startswith("unreadable JSON after record")
     assert [(r.pos, r.text, r.meta["date"]) for r in rs[:-1]] == [(r.pos, r.text, r.meta["date"]) for r in want[:len(rs) - 1]]
+
+
+def test_a_json_lines_page_over_max_record_bytes_is_read_speech_by_speech(tmp_path):
+    """Responses saved one a line (``f.write(json.dumps(page) + "\\n")``, Python's default ASCII
+    escapes): the 1947 meeting page, the API's error body, the untrimmed speech page. The meeting
+    page's line is over max_record_bytes: it had been one reject, its 69 speeches lost; it is read
+    again on its own, record by record, and the error line stays a reject of its own."""
+    pages = [meeting_json(R / "kokkai_meeting_api_1947_shugiin.xml"),
+             json.loads((R / "kokkai_api_error.json").read_text(encoding="utf-8")),
+             json.loads((R / "kokkai_speech_api_untrimmed.json").read_text(encoding="utf-8"))]
+    f = tmp_path / "pages.jsonl"
+    f.write_text("".join(json.dumps(p) + "\n" for p in pages), encoding="utf-8")
+    want = recs(R / "kokkai_meeting_api_1947_shugiin.xml", keep_procedural=True)
+    more = recs(R / "kokkai_speech_api_untrimmed.json", keep_procedural=True)
+    assert len(f.read_text().splitlines()[0]) > 100_000
+    for limit in (1 << 24, 32_768):
+        rs = recs(f, limit=limit, keep_procedural=True)
+        assert [(r.text, r.meta) for r in rs[:69]] == [(r.text, r.meta) for r in want], limit
+        assert rs[69].error.startswith("an API error response, not speeches: (19011)"), limit
+        assert [(r.text, r.meta) for r in rs[70:]] == [(r.text, r.meta) for r in more], limit
+        assert [r.pos for r in rs] == list(range(1, 73)), limit

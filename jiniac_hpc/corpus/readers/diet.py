@@ -50,9 +50,10 @@ JSON document's ``speechRecord`` list or top-level array (its JSON text as in th
 the XML form and the speech of a speech record saved alone; a record over it is bad input with its
 size. A response's ``meetingRecord`` is read speech by speech, however large the meeting (a day of
 the 予算委員会 runs to hundreds of speeches): each of its speeches is a record under the limit (the
-meeting's speeches are held until the meeting's last field, meetingURL, as in the XML form). A meeting
-record that is itself a line of JSON Lines or an element of a top-level array is one record: over the
-limit, it is one reject that names its size.
+meeting's speeches are held until the meeting's last field, meetingURL, as in the XML form), and so
+is a line of JSON Lines over the limit (a page of meetings written on one line: the line is read again
+on its own, as a file of one response). A meeting record or page that is an element of a top-level
+array is one record: over the limit, it is one reject that names its size.
 """
 from __future__ import annotations
 
@@ -291,18 +292,21 @@ def _more_lines(fh, limit: int) -> bool:
     return any(raw is None or raw.strip() for _, raw, _ in iter_lines(fh, limit))
 
 
-def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
+def _read_object(path: Path, r: _Reader, limit: int, line: Optional[tuple[int, int]] = None) -> Iterator[Record]:
     """A response (its records streamed one at a time, a meeting's speech by speech, its speeches held
     until its fields after them are read, as below), a meeting record saved alone (its fields
     come before its speechRecord list, as the API orders them: its speeches are held until the fields
     after the list, meetingURL, are read) or a speech record saved alone; several of them one after
-    another (pages appended to one file, ``curl … >> pages.json``) are read in turn."""
+    another (pages appended to one file, ``curl … >> pages.json``) are read in turn. With ``line``
+    (its first byte and its size), one line of JSON Lines over the limit, read the same way; one
+    that gives no speech is a reject of its own."""
     others: dict = {}
     held: Optional[list] = None       # the speeches of a meeting record saved alone
-    first = 0                         # records before this document
+    start = first = r.n               # records before this file (or line), and before this document
     meeting: Optional[Opened] = None  # a meetingRecord element being read (speech by speech), its speeches
     speeches: list = []
-    with _open(path, r) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
+    with _open(path, r) as raw, io.TextIOWrapper(io.BufferedReader(_Slice(raw, *line)) if line else raw,
+                                                 encoding="utf-8-sig", errors="strict") as fh:
         try:
             for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others, several=True,
                                             nested={"meetingRecord": "speechRecord"}):
@@ -335,7 +339,7 @@ def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
             r.n += 1
             yield Record(r.n, None, f"unreadable JSON after record {r.n - 1}: {e}")
             return
-    yield from _document_end(r, others, held, first, limit, more=first > 0)
+    yield from _document_end(r, others, held, first, limit, more=first > start or line is not None)
 
 
 def _with_speeches(meeting: Opened, speeches: list) -> dict:
@@ -377,13 +381,18 @@ def _read_array(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
 
 
 def _read_lines(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
+    """One value a line; a line over the limit (a page of the meeting endpoint, its meetings on one
+    line) is read again on its own, record by record, as a file of one response is."""
+    end = 0
     with _open(path, r) as fh:
         for line_no, raw, size in iter_lines(fh, limit):
+            end += size
             if raw is not None and not raw.strip():
                 continue
+            if raw is None:
+                yield from _read_object(path, r, limit, (end - size, size))
+                continue
             try:
-                if raw is None:
-                    raise ValueError(f"line of {size} bytes exceeds max_record_bytes={limit}")
                 obj = json.loads(raw.decode("utf-8-sig" if line_no == 1 else "utf-8"))
             except (ValueError, UnicodeDecodeError) as e:
                 r.n += 1
@@ -509,6 +518,24 @@ class _Utf8(io.RawIOBase):
     def close(self) -> None:
         self.text.close()
         super().close()
+
+
+class _Slice(io.RawIOBase):
+    """``size`` bytes of ``fh`` from byte ``start`` (read up to it: a compressed stream cannot seek)."""
+
+    def __init__(self, fh: IO[bytes], start: int, size: int):
+        self.fh, self.left = fh, size
+        while start > 0 and (chunk := fh.read(min(start, 1 << 20))):
+            start -= len(chunk)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        data = self.fh.read(min(len(b), self.left)) if self.left > 0 else b""
+        b[:len(data)] = data
+        self.left -= len(data)
+        return len(data)
 
 
 class _OneCR:
