@@ -31,9 +31,9 @@ READER_DOCS = {
                "their character (JIS X 0213 or U+ code, 〓 without one); accent notation decomposed.",
                ["encoding", "normalize"]),
     "diet": ("Kokkai/Imperial Diet API output (speech or meeting endpoint JSON, JSON Lines, an array of pages, "
-             "XML): one document a speech with speaker/date/house/meeting/URL metadata; speaker heading "
+             "XML) or a CSV/TSV table of speeches (column 'speech' or text_field): one document a speech with speaker/date/house/meeting/URL metadata; speaker heading "
              "dropped; procedural records dropped unless keep_procedural; one copy of a speech (speechID) "
-             "across the source's files.", ["drop_roles", "keep_procedural", "one_copy_a_speech"]),
+             "across the source's files.", ["drop_roles", "keep_procedural", "one_copy_a_speech", "text_field"]),
     "egov_xml": ("e-Gov law XML (bulk download), 法令API v2 law_data (JSON or XML) or a v1 articles response: "
                  "one document a law (or a part of a law saved alone, e.g. elm=), every sentence, "
                  "title, table cell and appendix in reading order; TOC and ruby readings dropped; "
@@ -88,7 +88,8 @@ class SourceConfig:
                                  "'jglue:<file>' / 'shared:<path>' for the shared data folder. A .zip archive "
                                  "is read file by file (each file in it is an input, 'archive.zip::member').")
     lang: str = field("ja", doc=f"Language of the source: one of {list(LANGS)}.")
-    text_field: str = field("text", doc="jsonl/parquet/hf_disk: the column holding the text.")
+    text_field: str = field("text", doc="jsonl/parquet/hf_disk: the column holding the text; diet: a table's "
+                                        "column of speeches when it has no 'speech' column.")
     encoding: str = field("auto", doc="aozora/text/gutenberg: 'auto' (text: UTF-16/32, HZ, UTF-8, ISO-2022-JP, "
                                       "Shift_JIS/cp932 or EUC-JP, told from the first 64 KiB; aozora: UTF-8, else "
                                       "Shift_JIS/cp932; gutenberg: the header's or page's declared encoding, else a "

@@ -342,3 +342,46 @@ def open_text(path: Path, encoding: str) -> IO[str]:
     elif encoding == "shift_jis":
         encoding = "cp932"   # Aozora files use the Windows superset (①, ～)
     return io.TextIOWrapper(open_binary(path), encoding=encoding, errors="strict", newline=None)
+
+
+class Utf8Stream(io.RawIOBase):
+    """A UTF-16 or UTF-32 byte stream read as UTF-8 (a character that is not in ``codec`` raises
+    UnicodeDecodeError, which the reader reports with the file)."""
+
+    def __init__(self, fh: IO[bytes], codec: str):
+        self.text, self.pending = io.TextIOWrapper(fh, encoding=codec, errors="strict", newline=""), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self.pending:
+            chunk = self.text.read(1 << 16)
+            if not chunk:
+                return 0
+            self.pending = chunk.encode("utf-8", "surrogatepass")
+        n = min(len(b), len(self.pending))
+        b[:n], self.pending = self.pending[:n], self.pending[n:]
+        return n
+
+    def close(self) -> None:
+        self.text.close()
+        super().close()
+
+
+class ByteSlice(io.RawIOBase):
+    """``size`` bytes of ``fh`` from byte ``start`` (read up to it: a compressed stream cannot seek)."""
+
+    def __init__(self, fh: IO[bytes], start: int, size: int):
+        self.fh, self.left = fh, size
+        while start > 0 and (chunk := fh.read(min(start, 1 << 20))):
+            start -= len(chunk)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        data = self.fh.read(min(len(b), self.left)) if self.left > 0 else b""
+        b[:len(data)] = data
+        self.left -= len(data)
+        return len(data)

@@ -13,6 +13,8 @@ Shapes read (``recordPacking=json`` unless noted):
 - a meeting record saved alone (a response's ``meetingRecord`` element, its fields before its
   ``speechRecord`` list, as the API orders them), or a speech record saved alone, indented or not:
   a meeting record's fields reach its speeches, in every form, as in a response;
+- a table of speeches, CSV or TSV (:mod:`diet_table`: its column ``speech``, or ``text_field``, a speech
+  a row; columns with the API's field names are the speech's fields);
 - the XML the API returns without ``recordPacking`` (``<data><records><record><recordData>…``;
   a meeting's fields reach its speeches though some, meetingURL, follow them; empty fields are left
   out and numbers are numbers, as in the JSON form), and pages of the API before its version 2.0
@@ -57,15 +59,18 @@ array is one record: over the limit, it is one reject that names its size.
 """
 from __future__ import annotations
 
+import csv
 import io
+import itertools
 import json
 import re
 from pathlib import Path
 from typing import IO, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import Record, iter_lines, open_binary
-from jiniac_hpc.corpus.readers.charsets import wide_unicode
+from jiniac_hpc.corpus.readers.base import ByteSlice, Record, Utf8Stream, iter_lines, open_binary
+from jiniac_hpc.corpus.readers.charsets import guess_codec, wide_unicode
+from jiniac_hpc.corpus.readers.diet_table import iter_table, longest_column, table_delimiter, text_column
 from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, Opened, TooLarge, iter_json_array, iter_json_list
 
 # "○議長（額賀福志郎君）　", "○井林委員　", and the 衆議院's "○吉川（元）委員　" (a name told apart from
@@ -253,8 +258,12 @@ def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     with open_binary(path) as fh:
         r = _Reader(src, wide_unicode(fh.read(1 << 16)))
     with _open(path, r) as fh:
-        first = fh.read(1 << 12).decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
-    if first == "<":
+        head = fh.read(1 << 16)
+    first = head[:1 << 12].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
+    codec = "utf-8-sig" if r.wide else guess_codec(head)
+    if first not in "<[{" and (delimiter := table_delimiter(head.decode(codec, "replace").lstrip("\ufeff"))):
+        yield from _read_table(path, r, limit, delimiter, codec)
+    elif first == "<":
         yield from _read_xml(path, r, limit)
     elif first == "[":
         yield from _read_array(path, r, limit)
@@ -305,7 +314,7 @@ def _read_object(path: Path, r: _Reader, limit: int, line: Optional[tuple[int, i
     start = first = r.n               # records before this file (or line), and before this document
     meeting: Optional[Opened] = None  # a meetingRecord element being read (speech by speech), its speeches
     speeches: list = []
-    with _open(path, r) as raw, io.TextIOWrapper(io.BufferedReader(_Slice(raw, *line)) if line else raw,
+    with _open(path, r) as raw, io.TextIOWrapper(io.BufferedReader(ByteSlice(raw, *line)) if line else raw,
                                                  encoding="utf-8-sig", errors="strict") as fh:
         try:
             for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others, several=True,
@@ -465,6 +474,36 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
         yield Record(r.n, None, f"XML error: {e}")
 
 
+def _read_table(path: Path, r: _Reader, limit: int, delimiter: str, codec: str) -> Iterator[Record]:
+    """A CSV or TSV table of speeches (:mod:`diet_table`): a speech record a row; a row that does not
+    have the header's number of cells (a delimiter in an unquoted text) is a reject of its own."""
+    fields = set(META_KEYS + MEETING_KEYS)
+    with _open(path, r) as raw, io.TextIOWrapper(raw, encoding=codec, errors="strict", newline="") as fh:
+        try:
+            rows = iter_table(fh, delimiter, limit)
+            for n, header, cells in rows:
+                if (column := text_column(header, r.src.text_field)) is None:
+                    first = [cells] + [c for _, _, c in itertools.islice(rows, 19)]
+                    longest = longest_column(header, first)
+                    r.notes.append(f"a table with columns {header[:12]} and no 'speech' column (nor text_field "
+                                   f"{r.src.text_field!r})" + (f": its texts seem to be in {longest!r}; set "
+                                                               f"text_field: {longest}" if longest else ""))
+                    return
+                size = sum(len(c.encode("utf-8", "surrogatepass")) for c in cells)
+                if len(cells) != len(header) or size > limit:
+                    r.n += 1
+                    yield Record(r.n, None, f"row {n} has {len(cells)} cells, the header {len(header)}"
+                                 if len(cells) != len(header) else f"row {n} of {size} bytes exceeds "
+                                                                   f"max_record_bytes={limit}")
+                else:
+                    row = dict(zip(header, cells))
+                    sp = _typed({k: v for k, v in row.items() if k in fields and v != ""})
+                    yield r.speech({**sp, "speech": row[column]})
+        except (csv.Error, UnicodeDecodeError) as e:
+            r.n += 1
+            yield Record(r.n, None, f"unreadable table after record {r.n - 1}: {e}")
+
+
 def _sized(text: str, limit: int):
     """``text``, or :class:`TooLarge` (its size) if it is over ``limit`` UTF-8 bytes."""
     if len(text) * 4 > limit and (size := len(text.encode("utf-8", "surrogatepass"))) > limit:
@@ -492,50 +531,7 @@ def _open(path: Path, r: _Reader) -> IO[bytes]:
     saved by Windows PowerShell's ``>`` or ``Out-File``, "Unicode") is transcoded as it is read. (The XML
     form is given its own bytes: the parser reads UTF-16 by its byte order mark or declaration.)"""
     fh = open_binary(path)
-    return io.BufferedReader(_Utf8(fh, r.wide)) if r.wide else fh
-
-
-class _Utf8(io.RawIOBase):
-    """A UTF-16 or UTF-32 byte stream read as UTF-8 (a character that is not in ``codec`` raises
-    UnicodeDecodeError, which the reader reports with the file)."""
-
-    def __init__(self, fh: IO[bytes], codec: str):
-        self.text, self.pending = io.TextIOWrapper(fh, encoding=codec, errors="strict", newline=""), b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        while not self.pending:
-            chunk = self.text.read(1 << 16)
-            if not chunk:
-                return 0
-            self.pending = chunk.encode("utf-8", "surrogatepass")
-        n = min(len(b), len(self.pending))
-        b[:n], self.pending = self.pending[:n], self.pending[n:]
-        return n
-
-    def close(self) -> None:
-        self.text.close()
-        super().close()
-
-
-class _Slice(io.RawIOBase):
-    """``size`` bytes of ``fh`` from byte ``start`` (read up to it: a compressed stream cannot seek)."""
-
-    def __init__(self, fh: IO[bytes], start: int, size: int):
-        self.fh, self.left = fh, size
-        while start > 0 and (chunk := fh.read(min(start, 1 << 20))):
-            start -= len(chunk)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        data = self.fh.read(min(len(b), self.left)) if self.left > 0 else b""
-        b[:len(data)] = data
-        self.left -= len(data)
-        return len(data)
+    return io.BufferedReader(Utf8Stream(fh, r.wide)) if r.wide else fh
 
 
 class _OneCR:
