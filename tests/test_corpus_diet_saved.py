@@ -202,22 +202,27 @@ def test_a_meeting_over_max_record_bytes_is_read_speech_by_speech(tmp_path):
     assert [(r.pos, r.text, r.meta["date"]) for r in rs[:-1]] == [(r.pos, r.text, r.meta["date"]) for r in want[:len(rs) - 1]]
 
 
-def test_a_json_lines_page_over_max_record_bytes_is_read_speech_by_speech(tmp_path):
-    """Responses saved one a line (``f.write(json.dumps(page) + "\\n")``, Python's default ASCII
-    escapes): the 1947 meeting page, the API's error body, the untrimmed speech page. The meeting
-    page's line is over max_record_bytes: it had been one reject, its 69 speeches lost; it is read
-    again on its own, record by record, and the error line stays a reject of its own."""
-    pages = [meeting_json(R / "kokkai_meeting_api_1947_shugiin.xml"),
-             json.loads((R / "kokkai_api_error.json").read_text(encoding="utf-8")),
+@pytest.mark.parametrize("form", ["pages.jsonl", "pages.json", "meetings.json"])
+def test_a_page_of_json_lines_or_an_array_over_max_record_bytes_is_read_speech_by_speech(tmp_path, form):
+    """Responses saved one a line (``f.write(json.dumps(page) + "\\n")``, Python's default ASCII escapes)
+    or as one JSON array: the 1947 meeting page, the API's error body, the untrimmed speech page; and
+    the 1947 page's two meeting records alone in an indented array. The meeting page (or meeting) is
+    over max_record_bytes: it had been one reject, its speeches lost; it is read again on its own,
+    record by record, and the error page stays a reject of its own."""
+    meeting = meeting_json(R / "kokkai_meeting_api_1947_shugiin.xml")
+    pages = [meeting, json.loads((R / "kokkai_api_error.json").read_text(encoding="utf-8")),
              json.loads((R / "kokkai_speech_api_untrimmed.json").read_text(encoding="utf-8"))]
-    f = tmp_path / "pages.jsonl"
-    f.write_text("".join(json.dumps(p) + "\n" for p in pages), encoding="utf-8")
+    f = tmp_path / form
+    f.write_text({"pages.jsonl": "".join(json.dumps(p) + "\n" for p in pages), "pages.json": json.dumps(pages),
+                  "meetings.json": json.dumps(meeting["meetingRecord"], ensure_ascii=False, indent=2)}[form],
+                 encoding="utf-8")
     want = recs(R / "kokkai_meeting_api_1947_shugiin.xml", keep_procedural=True)
-    more = recs(R / "kokkai_speech_api_untrimmed.json", keep_procedural=True)
-    assert len(f.read_text().splitlines()[0]) > 100_000
+    more = [] if form == "meetings.json" else recs(R / "kokkai_speech_api_untrimmed.json", keep_procedural=True)
+    assert len(json.dumps(meeting["meetingRecord"][0]).encode()) > 100_000
     for limit in (1 << 24, 32_768):
         rs = recs(f, limit=limit, keep_procedural=True)
         assert [(r.text, r.meta) for r in rs[:69]] == [(r.text, r.meta) for r in want], limit
-        assert rs[69].error.startswith("an API error response, not speeches: (19011)"), limit
-        assert [(r.text, r.meta) for r in rs[70:]] == [(r.text, r.meta) for r in more], limit
-        assert [r.pos for r in rs] == list(range(1, 73)), limit
+        if more:
+            assert rs[69].error.startswith("an API error response, not speeches: (19011)"), limit
+            assert [(r.text, r.meta) for r in rs[70:]] == [(r.text, r.meta) for r in more], limit
+        assert [r.pos for r in rs] == list(range(1, len(want) + len(more) + (2 if more else 1))), limit

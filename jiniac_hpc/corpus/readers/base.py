@@ -370,12 +370,17 @@ class Utf8Stream(io.RawIOBase):
 
 
 class ByteSlice(io.RawIOBase):
-    """``size`` bytes of ``fh`` from byte ``start`` (read up to it: a compressed stream cannot seek)."""
+    """``size`` bytes of ``fh`` from byte ``start`` (read up to it: a compressed stream cannot seek);
+    closing it closes ``fh``."""
 
     def __init__(self, fh: IO[bytes], start: int, size: int):
         self.fh, self.left = fh, size
         while start > 0 and (chunk := fh.read(min(start, 1 << 20))):
             start -= len(chunk)
+
+    def close(self) -> None:
+        self.fh.close()
+        super().close()
 
     def readable(self) -> bool:
         return True
@@ -385,3 +390,24 @@ class ByteSlice(io.RawIOBase):
         b[:len(data)] = data
         self.left -= len(data)
         return len(data)
+
+
+class CharSlice:
+    """The characters ``start`` to ``end`` of the text stream ``fh`` (read up to them), as ``read(n)``
+    gives them; a context manager that closes ``fh``."""
+
+    def __init__(self, fh: IO[str], start: int, end: int):
+        self.fh, self.left = fh, end - start
+        while start > 0 and (chunk := fh.read(min(start, 1 << 20))):
+            start -= len(chunk)
+
+    def read(self, n: int = -1) -> str:
+        data = self.fh.read(self.left if n < 0 else min(n, self.left)) if self.left > 0 else ""
+        self.left -= len(data)
+        return data
+
+    def __enter__(self) -> "CharSlice":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.fh.close()

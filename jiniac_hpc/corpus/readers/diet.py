@@ -53,9 +53,9 @@ the XML form and the speech of a speech record saved alone; a record over it is 
 size. A response's ``meetingRecord`` is read speech by speech, however large the meeting (a day of
 the 予算委員会 runs to hundreds of speeches): each of its speeches is a record under the limit (the
 meeting's speeches are held until the meeting's last field, meetingURL, as in the XML form), and so
-is a line of JSON Lines over the limit (a page of meetings written on one line: the line is read again
-on its own, as a file of one response). A meeting record or page that is an element of a top-level
-array is one record: over the limit, it is one reject that names its size.
+is a line of JSON Lines or an object of a top-level array over the limit (a page of meetings written
+on one line, pages or meeting records saved as an array: it is read again on its own, as a file of
+one response).
 """
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ from pathlib import Path
 from typing import IO, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import ByteSlice, Record, Utf8Stream, iter_lines, open_binary
+from jiniac_hpc.corpus.readers.base import ByteSlice, CharSlice, Record, Utf8Stream, iter_lines, open_binary
 from jiniac_hpc.corpus.readers.charsets import guess_codec, wide_unicode
 from jiniac_hpc.corpus.readers.diet_table import iter_table, longest_column, table_delimiter, text_column
 from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, Opened, TooLarge, iter_json_array, iter_json_list
@@ -301,21 +301,20 @@ def _more_lines(fh, limit: int) -> bool:
     return any(raw is None or raw.strip() for _, raw, _ in iter_lines(fh, limit))
 
 
-def _read_object(path: Path, r: _Reader, limit: int, line: Optional[tuple[int, int]] = None) -> Iterator[Record]:
+def _read_object(path: Path, r: _Reader, limit: int, part: Optional[tuple[str, int, int]] = None) -> Iterator[Record]:
     """A response (its records streamed one at a time, a meeting's speech by speech, its speeches held
     until its fields after them are read, as below), a meeting record saved alone (its fields
     come before its speechRecord list, as the API orders them: its speeches are held until the fields
     after the list, meetingURL, are read) or a speech record saved alone; several of them one after
-    another (pages appended to one file, ``curl … >> pages.json``) are read in turn. With ``line``
-    (its first byte and its size), one line of JSON Lines over the limit, read the same way; one
-    that gives no speech is a reject of its own."""
+    another (pages appended to one file, ``curl … >> pages.json``) are read in turn. With ``part``, a
+    part of the file over the limit read the same way (:func:`_text`: a line of JSON Lines, an object of
+    a top-level array); one that gives no speech is a reject of its own."""
     others: dict = {}
     held: Optional[list] = None       # the speeches of a meeting record saved alone
     start = first = r.n               # records before this file (or line), and before this document
     meeting: Optional[Opened] = None  # a meetingRecord element being read (speech by speech), its speeches
     speeches: list = []
-    with _open(path, r) as raw, io.TextIOWrapper(io.BufferedReader(ByteSlice(raw, *line)) if line else raw,
-                                                 encoding="utf-8-sig", errors="strict") as fh:
+    with _text(path, r, part) as fh:
         try:
             for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others, several=True,
                                             nested={"meetingRecord": "speechRecord"}):
@@ -348,7 +347,7 @@ def _read_object(path: Path, r: _Reader, limit: int, line: Optional[tuple[int, i
             r.n += 1
             yield Record(r.n, None, f"unreadable JSON after record {r.n - 1}: {e}")
             return
-    yield from _document_end(r, others, held, first, limit, more=first > start or line is not None)
+    yield from _document_end(r, others, held, first, limit, more=first > start or part is not None)
 
 
 def _with_speeches(meeting: Opened, speeches: list) -> dict:
@@ -379,7 +378,9 @@ def _read_array(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
     with _open(path, r) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
         try:
             for i, obj in enumerate(iter_json_list(fh, limit)):
-                if isinstance(obj, TooLarge):
+                if isinstance(obj, TooLarge) and obj.span:     # an object: read again member by member
+                    yield from _read_object(path, r, limit, ("chars", *obj.span))
+                elif isinstance(obj, TooLarge):
                     r.n += 1
                     yield Record(r.n, None, f"array element {i} of {int(obj)} bytes exceeds max_record_bytes={limit}")
                 else:
@@ -399,7 +400,7 @@ def _read_lines(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
             if raw is not None and not raw.strip():
                 continue
             if raw is None:
-                yield from _read_object(path, r, limit, (end - size, size))
+                yield from _read_object(path, r, limit, ("bytes", end - size, end))
                 continue
             try:
                 obj = json.loads(raw.decode("utf-8-sig" if line_no == 1 else "utf-8"))
@@ -524,6 +525,16 @@ def _typed(fields):
         return fields
     return {k: int(v.strip()) if k in ("speechOrder", "session") and v.strip().isdigit() else v
             for k, v in fields.items()}
+
+
+def _text(path: Path, r: _Reader, part: Optional[tuple[str, int, int]] = None):
+    """The file as UTF-8 text (:func:`_open`), or a part of it: ``("bytes", start, end)`` of the UTF-8
+    bytes (a line of JSON Lines), ``("chars", start, end)`` of the text (an element of an array)."""
+    raw = _open(path, r)
+    if part and part[0] == "bytes":
+        raw = io.BufferedReader(ByteSlice(raw, part[1], part[2] - part[1]))
+    fh = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict")
+    return CharSlice(fh, part[1], part[2]) if part and part[0] == "chars" else fh
 
 
 def _open(path: Path, r: _Reader) -> IO[bytes]:

@@ -22,6 +22,7 @@ class _Stream:
 
     def __init__(self, fh: IO[str], chunk: int = 1 << 16):
         self.fh, self.chunk, self.buf, self.i, self.eof, self.size = fh, chunk, "", 0, False, 0
+        self.base = self.start = 0          # characters of the stream before ``buf``; and before a value
 
     def fill(self) -> bool:
         if self.eof:
@@ -31,6 +32,7 @@ class _Stream:
         if not more:
             self.eof = True
             return False
+        self.base += self.i
         self.buf = self.buf[self.i:] + more
         self.i = 0
         return True
@@ -50,6 +52,7 @@ class _Stream:
     def value(self, limit: int):
         dec = json.JSONDecoder()
         self.peek()
+        self.start = self.base + self.i     # where the value begins in the stream (its ``span``)
         while True:
             try:
                 obj, end = dec.raw_decode(self.buf, self.i)
@@ -62,7 +65,10 @@ class _Stream:
             except json.JSONDecodeError:
                 if len(self.buf) - self.i > limit:     # (characters: its bytes are more still)
                     if self.buf[self.i] in "[{\"":
-                        return TooLarge(self.skip())
+                        brace = self.buf[self.i] == "{"
+                        big = TooLarge(self.skip())
+                        big.span = (self.start, self.base + self.i) if brace else None
+                        return big
                     raise ValueError(f"a JSON value larger than max_record_bytes={limit}") from None
                 if not self.fill():
                     raise
@@ -93,7 +99,11 @@ class _Stream:
 
 
 class TooLarge(int):
-    """Stands in for an array element larger than the limit (its size in UTF-8 bytes)."""
+    """Stands in for an array element larger than the limit (its size in UTF-8 bytes); an object's
+    ``span`` is where it is in the text stream (first character, end), for a caller to read it again
+    member by member."""
+
+    span: Optional[tuple[int, int]] = None
 
 
 def _sized(s: _Stream, obj, limit: int):
@@ -102,7 +112,11 @@ def _sized(s: _Stream, obj, limit: int):
     The limit is ``max_record_bytes``, in bytes as every reader counts it (a JSON line, a book, a
     table cell): a Japanese character is three bytes in UTF-8, so counting characters would let a
     record three times the limit through."""
-    return obj if isinstance(obj, TooLarge) or s.size <= limit else TooLarge(s.size)
+    if isinstance(obj, TooLarge) or s.size <= limit:
+        return obj
+    big = TooLarge(s.size)
+    big.span = (s.start, s.base + s.i) if isinstance(obj, dict) else None
+    return big
 
 
 #: what :func:`iter_json_array` yields between two JSON objects of one file (``several``)
