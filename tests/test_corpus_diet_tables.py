@@ -50,6 +50,18 @@ def test_a_harvesters_csv_of_speeches_is_read_a_speech_a_row():
                           "missing": ["nameOfHouse", "nameOfMeeting"]}
 
 
+def test_a_csv_saved_by_excel_is_read_as_its_utf8_self(tmp_path):
+    """The same CSV as Excel saves it: "CSV (comma delimited)" in cp932 with CRLF line ends, and
+    "CSV UTF-8" with a byte order mark."""
+    want = recs(GIJIROKU, keep_procedural=True)
+    text = GIJIROKU.read_text(encoding="utf-8")
+    for name, data in {"cp932.csv": text.replace("\n", "\r\n").encode("cp932"),
+                       "bom.csv": text.encode("utf-8-sig")}.items():
+        (tmp_path / name).write_bytes(data)
+        rs = recs(tmp_path / name, keep_procedural=True)
+        assert [(r.text, r.meta) for r in rs] == [(r.text, r.meta) for r in want], name
+
+
 def test_a_csv_whose_texts_are_under_another_name_says_which_column():
     """A study's CSV names its texts ``speech_text``: without text_field it is one reject that names its
     header and that column; with ``text_field: speech_text`` each row is a speech."""
@@ -93,3 +105,28 @@ def test_a_row_cut_short_is_a_reject_of_its_own(tmp_path):
     rs = recs(cut, keep_procedural=True)
     assert accounted(rs[:-1], column(GIJIROKU, "text")[:77])
     assert rs[-1].text is None and rs[-1].error == "row 78 has 5 cells, the header 6"
+
+
+def test_an_r_data_frame_of_a_meeting_page_reads_as_the_page_does(tmp_path):
+    """The kaigiroku R package turns a meeting page's XML into a data frame, a row a speech with its
+    meeting's fields beside the speech's (the API's names); R's write.csv quotes every cell and writes
+    the row names first. Written here from the real 1947 page, it gives the documents the XML gives,
+    each row's fields as a speech record's (the speech endpoint's records too have an issueID and a
+    meetingURL, which the reader leaves to the meeting form)."""
+    import xml.etree.ElementTree as ET
+
+    xml = R / "kokkai_meeting_api_1947_shugiin.xml"
+    rows = []
+    for m in ET.parse(xml).getroot().iter("meetingRecord"):
+        meeting = {el.tag: el.text or "" for el in m if el.tag != "speechRecord"}
+        rows += [{**meeting, **{f.tag: f.text or "" for f in sp}} for sp in m.iter("speechRecord")]
+    out = io.StringIO()
+    w = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    w.writerow([""] + list(rows[0]))
+    w.writerows([str(i + 1)] + list(row.values()) for i, row in enumerate(rows))
+    (tmp_path / "meeting.csv").write_text(out.getvalue(), encoding="utf-8")
+    want = recs(xml, keep_procedural=True)
+    rs = recs(tmp_path / "meeting.csv", keep_procedural=True)
+    meeting_only = ("issueID", "meetingURL")
+    assert len(want) == 69 and [(r.text, r.meta, r.unread, r.skip) for r in rs] == [
+        (r.text, {k: v for k, v in r.meta.items() if k not in meeting_only}, r.unread, r.skip) for r in want]
