@@ -226,3 +226,27 @@ def test_a_page_of_json_lines_or_an_array_over_max_record_bytes_is_read_speech_b
             assert rs[69].error.startswith("an API error response, not speeches: (19011)"), limit
             assert [(r.text, r.meta) for r in rs[70:]] == [(r.text, r.meta) for r in more], limit
         assert [r.pos for r in rs] == list(range(1, len(want) + len(more) + (2 if more else 1))), limit
+
+
+@pytest.mark.parametrize("form", ["page.json", "pages.json", "meeting.json"])
+def test_a_file_cut_inside_a_character_keeps_the_records_before_the_cut(tmp_path, form):
+    """A download that stopped cuts a UTF-8 file anywhere, most often inside a Japanese character
+    (three bytes): the page of 30 speeches cut in its last speech had given no speech at all (the text
+    decoder raised for its whole read, the file), one reject. The speeches before the cut are read,
+    then one reject says where the file broke; so in an array of pages and in a meeting response."""
+    page = (R / "kokkai_speech_api_page1_of_68.json").read_bytes()
+    meeting = json.dumps(meeting_json(R / "kokkai_meeting_api_1947_shugiin.xml"), ensure_ascii=False).encode()
+    data = {"page.json": page, "pages.json": b"[" + page + b",\n" + page + b"]",
+            "meeting.json": meeting}[form]
+    cut = len(data) - 300
+    while data[cut] & 0xC0 != 0x80:       # back to the middle of a character
+        cut -= 1
+    whole = tmp_path / ("whole_" + form)
+    whole.write_bytes(data)
+    (tmp_path / form).write_bytes(data[:cut])
+    want = recs(whole, keep_procedural=True)
+    rs = recs(tmp_path / form, keep_procedural=True)
+    assert len(rs) == len(want) and rs[-1].text is None and "can't decode byte" in rs[-1].error
+    after = ("meetingURL", "pdfURL")     # (a meeting's fields after its speeches are cut off with them)
+    assert [(r.text, {k: v for k, v in r.meta.items() if k not in after}) for r in rs[:-1]] == [
+        (r.text, {k: v for k, v in r.meta.items() if k not in after}) for r in want[:-1]]

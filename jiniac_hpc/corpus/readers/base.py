@@ -411,3 +411,54 @@ class CharSlice:
 
     def __exit__(self, *exc) -> None:
         self.fh.close()
+
+
+class Utf8Text:
+    """UTF-8 bytes read as text, ``read(n)`` as a text stream gives it (a leading byte order mark
+    dropped). An invalid or cut sequence raises UnicodeDecodeError once the text before it has been
+    read: a JSON document cut inside a character (a download that stopped) keeps every record before
+    the cut, where a TextIOWrapper raises for its whole last read (megabytes of records, unseen)."""
+
+    def __init__(self, fh: IO[bytes]):
+        self.fh, self.tail, self.error, self.first = fh, b"", None, True
+
+    def read(self, n: int = -1) -> str:
+        """Up to ``n`` characters (all if ``n`` < 0); "" at the end only."""
+        if self.error:
+            raise self.error
+        data = self.tail
+        while True:            # (bytes no more than n: n characters at most, as a text stream gives)
+            chunk = self.fh.read(-1 if n < 0 else max(n - len(data), 1))
+            data += chunk
+            if self.first and (len(data) >= 3 or not chunk):
+                data, self.first = data.removeprefix(b"\xef\xbb\xbf"), False
+            cut = _whole_utf8(data) if chunk else len(data)      # (at the end, all of it must decode)
+            if cut or not chunk:
+                break
+        data, self.tail = data[:cut], data[cut:]
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            self.error, self.tail = e, b""
+            if e.start == 0:
+                raise
+            return data[:e.start].decode("utf-8")
+
+    def close(self) -> None:
+        self.fh.close()
+
+    def __enter__(self) -> "Utf8Text":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _whole_utf8(data: bytes) -> int:
+    """Where the last whole UTF-8 sequence of ``data`` ends (a sequence cut by the read is left)."""
+    for back in range(1, min(4, len(data)) + 1):
+        b = data[-back]
+        if b & 0xC0 != 0x80:          # a lead byte (or ASCII): how long its sequence is
+            need = 1 if b < 0xC0 else 2 if b < 0xE0 else 3 if b < 0xF0 else 4
+            return len(data) - back if need > back else len(data)
+    return len(data)

@@ -64,11 +64,13 @@ import io
 import itertools
 import json
 import re
+import sys
 from pathlib import Path
 from typing import IO, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import ByteSlice, CharSlice, Record, Utf8Stream, iter_lines, open_binary
+from jiniac_hpc.corpus.readers.base import (ByteSlice, CharSlice, Record, Utf8Stream, Utf8Text, iter_lines,
+                                            open_binary)
 from jiniac_hpc.corpus.readers.charsets import guess_codec, wide_unicode
 from jiniac_hpc.corpus.readers.diet_table import iter_table, longest_column, table_delimiter, text_column
 from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, Opened, TooLarge, iter_json_array, iter_json_list
@@ -375,7 +377,7 @@ def _document_end(r: _Reader, others: dict, held: Optional[list], first: int, li
 
 
 def _read_array(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
-    with _open(path, r) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
+    with _text(path, r) as fh:
         try:
             for i, obj in enumerate(iter_json_list(fh, limit)):
                 if isinstance(obj, TooLarge) and obj.span:     # an object: read again member by member
@@ -386,6 +388,9 @@ def _read_array(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
                 else:
                     yield from r.response(obj)
         except (ValueError, UnicodeDecodeError) as e:
+            if (at := getattr(e, "object_at", None)) is not None:   # an object cut short: what it holds
+                yield from _read_object(path, r, limit, ("chars", at, sys.maxsize))   # before the cut
+                return
             r.n += 1
             yield Record(r.n, None, f"unreadable JSON array after record {r.n - 1}: {e}")
 
@@ -533,7 +538,7 @@ def _text(path: Path, r: _Reader, part: Optional[tuple[str, int, int]] = None):
     raw = _open(path, r)
     if part and part[0] == "bytes":
         raw = io.BufferedReader(ByteSlice(raw, part[1], part[2] - part[1]))
-    fh = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict")
+    fh = Utf8Text(raw)
     return CharSlice(fh, part[1], part[2]) if part and part[0] == "chars" else fh
 
 

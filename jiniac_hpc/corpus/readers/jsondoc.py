@@ -1,14 +1,13 @@
 """JSON documents decoded one top-level array element at a time, and the SQuAD-style reader."""
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
 from typing import IO, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import Record, _field, open_binary
+from jiniac_hpc.corpus.readers.base import Record, Utf8Text, _field, open_binary
 
 
 _OUTSIDE, _IN_STRING = re.compile(r'["\[\]{}]'), re.compile(r'["\\]')
@@ -50,9 +49,17 @@ class _Stream:
         self.i += 1
 
     def value(self, limit: int):
-        dec = json.JSONDecoder()
         self.peek()
         self.start = self.base + self.i     # where the value begins in the stream (its ``span``)
+        brace = self.buf[self.i:self.i + 1] == "{"
+        try:
+            return self._value(limit)
+        except (ValueError, UnicodeDecodeError) as e:   # an object the file ends in: where it began
+            e.object_at = self.start if brace else None
+            raise
+
+    def _value(self, limit: int):
+        dec = json.JSONDecoder()
         while True:
             try:
                 obj, end = dec.raw_decode(self.buf, self.i)
@@ -230,7 +237,7 @@ def _json_elements(path: Path, keys: tuple[str, ...], limit: int,
                    others: Optional[dict] = None) -> Iterator[tuple[int, str, object, Optional[str]]]:
     """Elements with their index; a decoding error ends the file with one error record."""
     n = 0
-    with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
+    with Utf8Text(open_binary(path)) as fh:
         try:
             for key, obj in iter_json_array(fh, keys, limit, others):
                 n += 1
