@@ -22,6 +22,10 @@ from jiniac_hpc.paths import REPO_ROOT
 R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
 CHINGIN = R / "kokkai_speech_api_chingin_first3_trimmed.json"
 ENERGY = R / "kokkai_speech_api_energy_policy_first4_trimmed.json"
+PAGE = R / "kokkai_speech_api_page1_of_68.json"
+#: a speech endpoint record's fields that a meeting response gives its meeting, not its speeches
+MEETING_FIELDS = ("issueID", "imageKind", "searchObject", "session", "nameOfHouse", "nameOfMeeting", "issue",
+                  "date", "closing", "meetingURL", "pdfURL")
 
 
 def run(tmp_path, name, paths, **src):
@@ -74,3 +78,21 @@ def test_a_speech_in_a_meeting_record_and_a_speech_record_is_one_document(tmp_pa
     assert all(d["id"].startswith("diet-00000-") for d in docs)
     assert stats["removed"]["speech_id_dup"]["docs"] == len(rejects) == 5
     assert all(r["id"].startswith("diet-00001-") for r in rejects)
+
+
+def test_the_copy_with_its_whole_metadata_is_the_one_kept(tmp_path):
+    """A harvest that kept a meeting response's speech records without the meeting's fields (as
+    kokkai_analysis's JSON Lines do), listed before the API's page of the same speeches: its copies
+    had been kept, flagged as missing their date, house and meeting, and the page's dropped. The page's
+    copies are kept; the harvest's are the second copies."""
+    sps = json.loads(PAGE.read_text(encoding="utf-8"))["speechRecord"]
+    harvest = tmp_path / "in" / "speeches.jsonl"
+    harvest.parent.mkdir()
+    harvest.write_text("".join(json.dumps({k: v for k, v in sp.items() if k not in MEETING_FIELDS},
+                                          ensure_ascii=False) + "\n" for sp in sps), encoding="utf-8")
+    stats, docs, rejects = run(tmp_path, "one", [harvest, PAGE])
+    assert len(docs) == stats["removed"]["speech_id_dup"]["docs"] == len(rejects) == 19
+    assert all(d["id"].startswith("diet-00001-") and "missing" not in d["meta"] for d in docs)
+    assert all(r["id"].startswith("diet-00000-") and r["duplicate_of"].startswith("diet-00001-") for r in rejects)
+    assert stats["flagged"] == {"missing_metadata": len(sps)}       # (counted as read, before dedup)
+    assert stats["removed"]["procedural"]["docs"] == 2 * (len(sps) - 19)

@@ -106,8 +106,8 @@ class SourceConfig:
     one_copy_a_speech: bool = field(
         True, doc="diet reader: a speech that arrives more than once (one speechID in overlapping harvests, a "
                   "re-run page, a meeting and a speech response) is kept once, its first copy in source order "
-                  "(file, position); the others are dropped as 'speech_id_dup', whatever 'dedup' says. False "
-                  "keeps every copy.")
+                  "(file, position) that has its date, house and meeting (a harvest's copy without them comes "
+                  "after); the others are dropped as 'speech_id_dup', whatever 'dedup' says. False keeps every copy.")
     normalize: Literal["nfkc", "none"] = field("nfkc", doc="Unicode normalisation ('none' for Aozora Bunko).")
     char_allowlist: Optional[str] = field(
         None, doc="A regex character class ('regex' module syntax); characters outside it are removed "

@@ -9,7 +9,8 @@ Three steps of the corpus stage (see stage.py):
   sources, ``<stem>.mh.npy`` = datasketch MinHash hash values over character n-gram shingles
   (Japanese has no word boundaries; one seed for all shards, so signatures are comparable), and
   for a source whose records name themselves (the Diet's speechID, ``one_copy_a_speech``)
-  ``<stem>.keys.npy``, that name hashed with the source's (16 bytes; zeros for a record without one).
+  ``<stem>.keys.npy``, that name hashed with the source's (16 bytes; zeros for a record without one)
+  and whether the document's metadata is whole (no ``missing`` fields).
 * ``buckets`` (array): task 0 links documents with the same exact hash, and documents of one source
   with the same key (whatever the source's ``dedup``: a speech harvested twice is one speech, its
   two texts alike or not); task ``b + 1`` runs LSH
@@ -18,8 +19,10 @@ Three steps of the corpus stage (see stage.py):
   their bucket. With ``verify``, a near pair is kept only if its estimated Jaccard (share of
   equal hash values) reaches the threshold. Each task writes ``edges-<task>.npy``.
 * ``clusters`` (single): connected components (scipy); each cluster keeps its first document in
-  the global order (recipe source order, shard, position), the rest are ``speech_id_dup`` (the
-  keeper's key), ``exact_dup`` or ``near_dup``. Then each source's ``budget_bytes``/``budget_tokens``
+  the global order (recipe source order, shard, position), but that a copy of a record with its
+  metadata whole comes before one without (a harvest that left a speech's date out is dropped for
+  the API's copy, wherever that is); the rest are ``speech_id_dup`` (the keeper's key), ``exact_dup``
+  or ``near_dup``. Then each source's ``budget_bytes``/``budget_tokens``
   cuts the tail. Writes ``drop/<src>/<stem>.json`` for every shard.
 
 Memory: a band task loads only its band's columns of every signature file (memory-mapped):
@@ -42,7 +45,7 @@ from jiniac_hpc.corpus.config import CorpusConfig, DedupConfig, SourceConfig
 from jiniac_hpc.stages import TaskContext
 
 META = np.dtype([("hash", "<u8"), ("nbytes", "<i8"), ("chars", "<i8")])
-KEY, NO_KEY = np.dtype("V16"), bytes(16)
+KEY, NO_KEY = np.dtype([("key", "V16"), ("whole", "?")]), bytes(16)
 
 
 def shingles(text: str, n: int) -> list[bytes]:
@@ -69,12 +72,17 @@ def exact_hash(text: str) -> int:
 def record_keys(src: SourceConfig, docs: list[dict]) -> Optional[np.ndarray]:
     """The name each document's record has wherever it arrives, for a source that keeps one copy of
     a record (the Diet reader's ``speechID``, with ``one_copy_a_speech``): 16 bytes of blake2b over
-    the source's name and the key, zeros for a document without one; None for other sources."""
+    the source's name and the key, zeros for a document without one, with whether its metadata is whole
+    (the reader lists none ``missing``); None for other sources."""
     if src.reader != "diet" or not src.one_copy_a_speech:
         return None
-    keys = [hashlib.blake2b(f"{src.name}\0{sid}".encode("utf-8"), digest_size=16).digest()
-            if isinstance(sid := (d.get("meta") or {}).get("speechID"), str) and sid else NO_KEY for d in docs]
-    return np.frombuffer(b"".join(keys), KEY) if keys else np.zeros(0, KEY)
+    out = np.zeros(len(docs), KEY)
+    for i, d in enumerate(docs):
+        meta = d.get("meta") or {}
+        if isinstance(sid := meta.get("speechID"), str) and sid:
+            out[i] = (hashlib.blake2b(f"{src.name}\0{sid}".encode("utf-8"), digest_size=16).digest(),
+                      not meta.get("missing"))
+    return out
 
 
 def _save_npy(path: Path, arr: np.ndarray) -> None:
@@ -111,6 +119,16 @@ def _first_of_group(keys: np.ndarray) -> np.ndarray:
     return first[inverse.reshape(-1)]
 
 
+def _least_of_group(label: np.ndarray, rank: tuple) -> np.ndarray:
+    """For each row, the least row with the same ``label`` (labels 0..k-1), rows ordered by the keys
+    of ``rank``, the last the most significant (as ``np.lexsort`` takes them)."""
+    order = np.lexsort(rank + (label,))
+    starts = np.r_[True, label[order][1:] != label[order][:-1]]
+    least = np.empty(label.max() + 1 if len(label) else 0, np.int64)
+    least[label[order][starts]] = order[starts]
+    return least[label]
+
+
 def _global_docs(cfg: CorpusConfig, run_dir: Path):
     """Every shard with its global document offset, its number of documents and its source's dedup mode."""
     dedup_src = {s.name: s.dedup for s in cfg.sources}
@@ -128,14 +146,14 @@ def bucket_tasks(cfg: CorpusConfig) -> int:
 
 
 def _keyed(cfg: CorpusConfig, run_dir: Path, shards) -> tuple[np.ndarray, np.ndarray]:
-    """(global index, key) of every document that has a record key (:func:`record_keys`)."""
+    """(global index, key and whether whole) of every document that has a record key (:func:`record_keys`)."""
     keyed = {s.name for s in cfg.sources if record_keys(s, []) is not None}
     idx, keys = [np.zeros(0, "<i8")], [np.zeros(0, KEY)]
     for s, off, n, _ in shards:
         if s.source in keyed and n:
             p = sh.sig_prefix(run_dir, s)
             k = np.load(p.with_name(p.name + ".keys.npy"))
-            has = np.flatnonzero(k != np.frombuffer(NO_KEY, KEY)[0])
+            has = np.flatnonzero(k["key"] != np.frombuffer(NO_KEY, "V16")[0])
             idx.append(off + has)
             keys.append(k[has])
     return np.concatenate(idx), np.concatenate(keys)
@@ -189,7 +207,7 @@ def buckets_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
             e = np.stack([first, idx], 1)[first != idx]
         stats["exact_pairs"] = len(e)
         kidx, keys = _keyed(cfg, ctx.run_dir, shards)
-        first = kidx[_first_of_group(keys)] if len(keys) else kidx
+        first = kidx[_first_of_group(keys["key"])] if len(keys) else kidx
         stats["key_pairs"] = int((first != kidx).sum())
         e = np.concatenate([e, np.stack([first, kidx], 1)[first != kidx]])
     else:
@@ -237,16 +255,22 @@ def clusters_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     if len(edges):
         g = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(total, total))
         _, label = connected_components(g, directed=False)
-        first = _first_of_group(label)           # lowest global index of each component
+        kidx, keys = _keyed(cfg, ctx.run_dir, shards)
+        # each component's first document, but that in its source a keyed copy without its whole
+        # metadata comes after the others
+        source = np.concatenate([np.full(n, [c.name for c in cfg.sources].index(s.source)) for s, _, n, _ in shards]
+                                + [np.zeros(0, np.int64)])
+        part = np.zeros(total, bool)
+        part[kidx[~keys["whole"]]] = True
+        first = _least_of_group(label, (np.arange(total), part, source))
         dup = first != np.arange(total)
         keeper[dup] = first[dup]
         exact = meta["hash"][first] == meta["hash"]
-        kidx, keys = _keyed(cfg, ctx.run_dir, shards)
         kpos = np.full(total, -1, np.int64)
         kpos[kidx] = np.arange(len(kidx))
         own, kept = kpos, kpos[first]
         same = (own >= 0) & (kept >= 0)
-        same[same] = keys[own[same]] == keys[kept[same]]
+        same[same] = keys["key"][own[same]] == keys["key"][kept[same]]
         reason[dup & ~same & exact] = "exact_dup"
         reason[dup & ~same & ~exact] = "near_dup"
         reason[dup & same] = "speech_id_dup"
