@@ -370,11 +370,14 @@ class Utf8Stream(io.RawIOBase):
 
 
 class ByteSlice(io.RawIOBase):
-    """``size`` bytes of ``fh`` from byte ``start`` (read up to it: a compressed stream cannot seek);
-    closing it closes ``fh``."""
+    """``size`` bytes of ``fh`` from byte ``start`` (sought in a plain file, read up to in a stream
+    that cannot seek: a compressed or transcoded one); closing it closes ``fh``."""
 
     def __init__(self, fh: IO[bytes], start: int, size: int):
         self.fh, self.left = fh, size
+        if fh.seekable() and not isinstance(fh, (gzip.GzipFile, zipfile.ZipExtFile)):
+            fh.seek(start)
+            start = 0
         while start > 0 and (chunk := fh.read(min(start, 1 << 20))):
             start -= len(chunk)
 
