@@ -147,3 +147,106 @@ def test_xml_pages_appended_to_one_file_are_each_read(tmp_path):
     assert [(r.text, r.meta, r.unread) for r in rs[1:-1]] == [(r.text, r.meta, r.unread) for r in want]
     assert rs[0].text is None and rs[0].error.startswith("an API error response, not speeches: (19007)")
     assert rs[-1].text is None and "(19011)" in rs[-1].error and "(19028)speakerRole" in rs[-1].error
+
+
+def meeting_json(xml_path) -> dict:
+    """The meeting endpoint's XML response in the API's JSON packing: its fields in the same order,
+    empty ones null, numbers as numbers (the API's JSON gives the XML's values so)."""
+    import xml.etree.ElementTree as ET
+
+    def value(el):
+        text = el.text or ""
+        return int(text) if el.tag in NUMBERS and text.isdigit() else text or None
+
+    def meeting(m) -> dict:
+        out: dict = {}
+        for el in m:     # (its speechRecord elements, one after another, are its speechRecord list)
+            if el.tag == "speechRecord":
+                out.setdefault("speechRecord", []).append({f.tag: value(f) for f in el})
+            else:
+                out[el.tag] = value(el)
+        return out
+
+    root = ET.parse(xml_path).getroot()
+    return {**{el.tag: value(el) for el in root if el.tag != "records"},
+            "meetingRecord": [meeting(m) for m in root.iter("meetingRecord")]}
+
+
+NUMBERS = ("numberOfRecords", "numberOfReturn", "startRecord", "nextRecordPosition", "searchObject", "session",
+           "speechOrder", "startPage")
+
+
+def test_a_meeting_over_max_record_bytes_is_read_speech_by_speech(tmp_path):
+    """The 1947 meeting response (63 speeches in 74 kB of text, and a meeting of 6) in the API's JSON
+    packing: a meetingRecord over max_record_bytes had been one reject, its 63 speeches lost. It is read
+    speech by speech, as the XML form is; a speech over the limit is one reject with its size."""
+    xml = R / "kokkai_meeting_api_1947_shugiin.xml"
+    f = tmp_path / "meeting.json"
+    f.write_text(json.dumps(meeting_json(xml), ensure_ascii=False, indent=2), encoding="utf-8")
+    want = recs(xml, keep_procedural=True)
+    sizes = [len(json.dumps(m, ensure_ascii=False, indent=2).encode()) for m in json.loads(f.read_text())["meetingRecord"]]
+    assert len(want) == 69 and sizes[0] > 80_000 and sizes[1] < 8_000
+    for limit in (1 << 24, 32_768):
+        rs = recs(f, limit=limit, keep_procedural=True)
+        assert [(r.text, r.meta, r.unread, r.skip) for r in rs] == [(r.text, r.meta, r.unread, r.skip) for r in want]
+    rs = recs(f, limit=8_192, keep_procedural=True)
+    (big,) = [i for i, r in enumerate(rs) if r.error]
+    assert rs[big].error.startswith("speech of ") and "exceeds max_record_bytes" in rs[big].error
+    assert len(want[big].text.encode()) > 8_192 and rs[:big] + rs[big + 1:] == want[:big] + want[big + 1:]
+    # cut in the middle of the meeting (a download that stopped): the speeches before the cut count
+    cut = tmp_path / "cut.json"
+    data = f.read_bytes()
+    cut.write_bytes(data[:data.rindex(b"\n", 0, len(data) // 2)])
+    rs = recs(cut, keep_procedural=True)
+    assert 10 < len(rs) - 1 < 63 and rs[-1].error.startswith("unreadable JSON after record")
+    assert [(r.pos, r.text, r.meta["date"]) for r in rs[:-1]] == [(r.pos, r.text, r.meta["date"]) for r in want[:len(rs) - 1]]
+
+
+@pytest.mark.parametrize("form", ["pages.jsonl", "pages.json", "meetings.json"])
+def test_a_page_of_json_lines_or_an_array_over_max_record_bytes_is_read_speech_by_speech(tmp_path, form):
+    """Responses saved one a line (``f.write(json.dumps(page) + "\\n")``, Python's default ASCII escapes)
+    or as one JSON array: the 1947 meeting page, the API's error body, the untrimmed speech page; and
+    the 1947 page's two meeting records alone in an indented array. The meeting page (or meeting) is
+    over max_record_bytes: it had been one reject, its speeches lost; it is read again on its own,
+    record by record, and the error page stays a reject of its own."""
+    meeting = meeting_json(R / "kokkai_meeting_api_1947_shugiin.xml")
+    pages = [meeting, json.loads((R / "kokkai_api_error.json").read_text(encoding="utf-8")),
+             json.loads((R / "kokkai_speech_api_untrimmed.json").read_text(encoding="utf-8"))]
+    f = tmp_path / form
+    f.write_text({"pages.jsonl": "".join(json.dumps(p) + "\n" for p in pages), "pages.json": json.dumps(pages),
+                  "meetings.json": json.dumps(meeting["meetingRecord"], ensure_ascii=False, indent=2)}[form],
+                 encoding="utf-8")
+    want = recs(R / "kokkai_meeting_api_1947_shugiin.xml", keep_procedural=True)
+    more = [] if form == "meetings.json" else recs(R / "kokkai_speech_api_untrimmed.json", keep_procedural=True)
+    assert len(json.dumps(meeting["meetingRecord"][0]).encode()) > 100_000
+    for limit in (1 << 24, 32_768):
+        rs = recs(f, limit=limit, keep_procedural=True)
+        assert [(r.text, r.meta) for r in rs[:69]] == [(r.text, r.meta) for r in want], limit
+        if more:
+            assert rs[69].error.startswith("an API error response, not speeches: (19011)"), limit
+            assert [(r.text, r.meta) for r in rs[70:]] == [(r.text, r.meta) for r in more], limit
+        assert [r.pos for r in rs] == list(range(1, len(want) + len(more) + (2 if more else 1))), limit
+
+
+@pytest.mark.parametrize("form", ["page.json", "pages.json", "meeting.json"])
+def test_a_file_cut_inside_a_character_keeps_the_records_before_the_cut(tmp_path, form):
+    """A download that stopped cuts a UTF-8 file anywhere, most often inside a Japanese character
+    (three bytes): the page of 30 speeches cut in its last speech had given no speech at all (the text
+    decoder raised for its whole read, the file), one reject. The speeches before the cut are read,
+    then one reject says where the file broke; so in an array of pages and in a meeting response."""
+    page = (R / "kokkai_speech_api_page1_of_68.json").read_bytes()
+    meeting = json.dumps(meeting_json(R / "kokkai_meeting_api_1947_shugiin.xml"), ensure_ascii=False).encode()
+    data = {"page.json": page, "pages.json": b"[" + page + b",\n" + page + b"]",
+            "meeting.json": meeting}[form]
+    cut = len(data) - 300
+    while data[cut] & 0xC0 != 0x80:       # back to the middle of a character
+        cut -= 1
+    whole = tmp_path / ("whole_" + form)
+    whole.write_bytes(data)
+    (tmp_path / form).write_bytes(data[:cut])
+    want = recs(whole, keep_procedural=True)
+    rs = recs(tmp_path / form, keep_procedural=True)
+    assert len(rs) == len(want) and rs[-1].text is None and "can't decode byte" in rs[-1].error
+    after = ("meetingURL", "pdfURL")     # (a meeting's fields after its speeches are cut off with them)
+    assert [(r.text, {k: v for k, v in r.meta.items() if k not in after}) for r in rs[:-1]] == [
+        (r.text, {k: v for k, v in r.meta.items() if k not in after}) for r in want[:-1]]

@@ -578,4 +578,4 @@ def test_explain_corpus_lists_source_keys_and_readers():
     readers = out.split("Readers (sources[].reader):")[1]
     for name in READERS:
         assert re.search(rf"^  {name}\s+\S", readers, re.M), name
-    assert "Options: drop_roles, keep_procedural." in readers
+    assert "Options: drop_roles, keep_procedural, one_copy_a_speech, text_field." in readers

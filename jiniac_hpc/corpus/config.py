@@ -35,8 +35,9 @@ READER_DOCS = {
                "their character (JIS X 0213 or U+ code, 〓 without one); accent notation decomposed.",
                ["encoding", "normalize"]),
     "diet": ("Kokkai/Imperial Diet API output (speech or meeting endpoint JSON, JSON Lines, an array of pages, "
-             "XML): one document a speech with speaker/date/house/meeting/URL metadata; speaker heading "
-             "dropped; procedural records dropped unless keep_procedural.", ["drop_roles", "keep_procedural"]),
+             "XML) or a CSV/TSV table of speeches (column 'speech' or text_field): one document a speech with speaker/date/house/meeting/URL metadata; speaker heading "
+             "dropped; procedural records dropped unless keep_procedural; one copy of a speech (speechID) "
+             "across the source's files.", ["drop_roles", "keep_procedural", "one_copy_a_speech", "text_field"]),
     "egov_xml": ("e-Gov law XML (bulk download), 法令API v2 law_data (JSON or XML) or a v1 articles response: "
                  "one document a law (or a part of a law saved alone, e.g. elm=), every sentence, "
                  "title, table cell and appendix in reading order; TOC and ruby readings dropped; "
@@ -113,7 +114,8 @@ class SourceConfig:
                                  "is read file by file (each file in it is an input, 'archive.zip::member').")
     lang: str = field("ja", doc=f"Language of the source: one of {list(LANGS)}.")
     text_field: str = field("text", doc="jsonl/parquet/hf_disk: the column holding the text; a dotted name "
-                                        "('translation.ja') names a field inside an object or struct column.")
+                                        "('translation.ja') names a field inside an object or struct column; diet: "
+                                        "a table's column of speeches when it has no 'speech' column.")
     encoding: str = field("auto", doc="aozora/text/gutenberg: 'auto' (text: UTF-16/32, HZ, UTF-8, ISO-2022-JP, "
                                       "Shift_JIS/cp932 or EUC-JP, told from the first 64 KiB; aozora: UTF-8, else "
                                       "Shift_JIS/cp932; gutenberg: the header's or page's declared encoding, else a "
@@ -127,6 +129,11 @@ class SourceConfig:
     keep_procedural: bool = field(
         False, doc="diet reader: keep procedural records (the meeting header, speechOrder 0 / 会議録情報, and "
                    "the drop_roles chair speeches) as documents; by default they are dropped as 'procedural'.")
+    one_copy_a_speech: bool = field(
+        True, doc="diet reader: a speech that arrives more than once (one speechID in overlapping harvests, a "
+                  "re-run page, a meeting and a speech response) is kept once, its first copy in source order "
+                  "(file, position) that has its date, house and meeting (a harvest's copy without them comes "
+                  "after); the others are dropped as 'speech_id_dup', whatever 'dedup' says. False keeps every copy.")
     normalize: Literal["nfkc", "none"] = field("nfkc", doc="Unicode normalisation ('none' for Aozora Bunko).")
     char_allowlist: Optional[str] = field(
         None, doc="A regex character class ('regex' module syntax); characters outside it are removed "

@@ -5,18 +5,25 @@
 Three steps of the corpus stage (see stage.py):
 
 * ``signatures`` (array): per clean shard, ``<stem>.meta.npy`` (exact 64-bit blake2b hash of the
-  normalised text, UTF-8 bytes, characters), ``<stem>.ids.json`` and, for ``dedup: minhash``
+  normalised text, UTF-8 bytes, characters), ``<stem>.ids.json``, for ``dedup: minhash``
   sources, ``<stem>.mh.npy`` = datasketch MinHash hash values over character n-gram shingles
-  (Japanese has no word boundaries; one seed for all shards, so signatures are comparable).
-* ``buckets`` (array): task 0 links documents with the same exact hash; task ``b + 1`` runs LSH
+  (Japanese has no word boundaries; one seed for all shards, so signatures are comparable), and
+  for a source whose records name themselves (the Diet's speechID, ``one_copy_a_speech``)
+  ``<stem>.keys.npy``, that name hashed with the source's (16 bytes; zeros for a record without one)
+  and whether the document's metadata is whole (no ``missing`` fields).
+* ``buckets`` (array): task 0 links documents with the same exact hash, and documents of one source
+  with the same key (whatever the source's ``dedup``: a speech harvested twice is one speech, its
+  two texts alike or not); task ``b + 1`` runs LSH
   band ``b``. (bands, rows) come from datasketch's own optimiser for the threshold (the same
   choice ``MinHashLSH`` makes); documents sharing a band key are linked to the first document of
   their bucket. With ``verify``, a near pair is kept only if its estimated Jaccard (share of
   equal hash values) reaches the threshold. Each task writes ``edges-<task>.npy``.
 * ``clusters`` (single): connected components (scipy); each cluster keeps its first document in
-  the global order (recipe source order, shard, position), the rest are ``exact_dup`` or
-  ``near_dup``. Then each source's ``budget_bytes``/``budget_tokens`` cuts the tail. Writes
-  ``drop/<src>/<stem>.json`` for every shard.
+  the global order (recipe source order, shard, position), but that a copy of a record with its
+  metadata whole comes before one without (a harvest that left a speech's date out is dropped for
+  the API's copy, wherever that is); the rest are ``speech_id_dup`` (the keeper's key), ``exact_dup``
+  or ``near_dup``. Then each source's ``budget_bytes``/``budget_tokens``
+  cuts the tail. Writes ``drop/<src>/<stem>.json`` for every shard.
 
 Memory: a band task loads only its band's columns of every signature file (memory-mapped):
 rows x 8 bytes a document (about 100 MB per million documents at 128 permutations and threshold
@@ -28,15 +35,17 @@ from __future__ import annotations
 import hashlib
 import sys
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
 from jiniac_hpc import fileio
 from jiniac_hpc.corpus import shards as sh
-from jiniac_hpc.corpus.config import CorpusConfig, DedupConfig
+from jiniac_hpc.corpus.config import CorpusConfig, DedupConfig, SourceConfig
 from jiniac_hpc.stages import TaskContext
 
 META = np.dtype([("hash", "<u8"), ("nbytes", "<i8"), ("chars", "<i8")])
+KEY, NO_KEY = np.dtype([("key", "V16"), ("whole", "?")]), bytes(16)
 
 
 def shingles(text: str, n: int) -> list[bytes]:
@@ -60,6 +69,22 @@ def exact_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+def record_keys(src: SourceConfig, docs: list[dict]) -> Optional[np.ndarray]:
+    """The name each document's record has wherever it arrives, for a source that keeps one copy of
+    a record (the Diet reader's ``speechID``, with ``one_copy_a_speech``): 16 bytes of blake2b over
+    the source's name and the key, zeros for a document without one, with whether its metadata is whole
+    (the reader lists none ``missing``); None for other sources."""
+    if src.reader != "diet" or not src.one_copy_a_speech:
+        return None
+    out = np.zeros(len(docs), KEY)
+    for i, d in enumerate(docs):
+        meta = d.get("meta") or {}
+        if isinstance(sid := meta.get("speechID"), str) and sid:
+            out[i] = (hashlib.blake2b(f"{src.name}\0{sid}".encode("utf-8"), digest_size=16).digest(),
+                      not meta.get("missing"))
+    return out
+
+
 def _save_npy(path: Path, arr: np.ndarray) -> None:
     with fileio.atomic_open(path) as fh:
         np.save(fh, arr, allow_pickle=False)
@@ -76,6 +101,8 @@ def signature_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     fileio.write_json(prefix.with_name(prefix.name + ".ids.json"), [d["id"] for d in docs], indent=None)
     if src.dedup == "minhash":
         _save_npy(prefix.with_name(prefix.name + ".mh.npy"), minhashes((d["text"] for d in docs), cfg.dedup))
+    if (keys := record_keys(src, docs)) is not None:
+        _save_npy(prefix.with_name(prefix.name + ".keys.npy"), keys)
     return {"docs": len(docs)}
 
 
@@ -92,8 +119,18 @@ def _first_of_group(keys: np.ndarray) -> np.ndarray:
     return first[inverse.reshape(-1)]
 
 
+def _least_of_group(label: np.ndarray, rank: tuple) -> np.ndarray:
+    """For each row, the least row with the same ``label`` (labels 0..k-1), rows ordered by the keys
+    of ``rank``, the last the most significant (as ``np.lexsort`` takes them)."""
+    order = np.lexsort(rank + (label,))
+    starts = np.r_[True, label[order][1:] != label[order][:-1]]
+    least = np.empty(label.max() + 1 if len(label) else 0, np.int64)
+    least[label[order][starts]] = order[starts]
+    return least[label]
+
+
 def _global_docs(cfg: CorpusConfig, run_dir: Path):
-    """Shards of sources with dedup enabled, each with its global document offset."""
+    """Every shard with its global document offset, its number of documents and its source's dedup mode."""
     dedup_src = {s.name: s.dedup for s in cfg.sources}
     out, offset = [], 0
     for s in sh.load_manifest(run_dir):
@@ -106,6 +143,20 @@ def _global_docs(cfg: CorpusConfig, run_dir: Path):
 def bucket_tasks(cfg: CorpusConfig) -> int:
     """Array size of the ``buckets`` step: the exact-hash task, plus one task per LSH band."""
     return 1 + (lsh_params(cfg.dedup)[0] if any(s.dedup == "minhash" for s in cfg.sources) else 0)
+
+
+def _keyed(cfg: CorpusConfig, run_dir: Path, shards) -> tuple[np.ndarray, np.ndarray]:
+    """(global index, key and whether whole) of every document that has a record key (:func:`record_keys`)."""
+    keyed = {s.name for s in cfg.sources if record_keys(s, []) is not None}
+    idx, keys = [np.zeros(0, "<i8")], [np.zeros(0, KEY)]
+    for s, off, n, _ in shards:
+        if s.source in keyed and n:
+            p = sh.sig_prefix(run_dir, s)
+            k = np.load(p.with_name(p.name + ".keys.npy"))
+            has = np.flatnonzero(k["key"] != np.frombuffer(NO_KEY, "V16")[0])
+            idx.append(off + has)
+            keys.append(k[has])
+    return np.concatenate(idx), np.concatenate(keys)
 
 
 def edges_path(run_dir: Path, task: int) -> Path:
@@ -155,6 +206,10 @@ def buckets_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
             first = idx[_first_of_group(h)]
             e = np.stack([first, idx], 1)[first != idx]
         stats["exact_pairs"] = len(e)
+        kidx, keys = _keyed(cfg, ctx.run_dir, shards)
+        first = kidx[_first_of_group(keys["key"])] if len(keys) else kidx
+        stats["key_pairs"] = int((first != kidx).sum())
+        e = np.concatenate([e, np.stack([first, kidx], 1)[first != kidx]])
     else:
         band_no = ctx.task - 1
         bands, rows = lsh_params(cfg.dedup)
@@ -200,12 +255,25 @@ def clusters_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     if len(edges):
         g = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(total, total))
         _, label = connected_components(g, directed=False)
-        first = _first_of_group(label)           # lowest global index of each component
+        kidx, keys = _keyed(cfg, ctx.run_dir, shards)
+        # each component's first document, but that in its source a keyed copy without its whole
+        # metadata comes after the others
+        source = np.concatenate([np.full(n, [c.name for c in cfg.sources].index(s.source)) for s, _, n, _ in shards]
+                                + [np.zeros(0, np.int64)])
+        part = np.zeros(total, bool)
+        part[kidx[~keys["whole"]]] = True
+        first = _least_of_group(label, (np.arange(total), part, source))
         dup = first != np.arange(total)
         keeper[dup] = first[dup]
         exact = meta["hash"][first] == meta["hash"]
-        reason[dup & exact] = "exact_dup"
-        reason[dup & ~exact] = "near_dup"
+        kpos = np.full(total, -1, np.int64)
+        kpos[kidx] = np.arange(len(kidx))
+        own, kept = kpos, kpos[first]
+        same = (own >= 0) & (kept >= 0)
+        same[same] = keys["key"][own[same]] == keys["key"][kept[same]]
+        reason[dup & ~same & exact] = "exact_dup"
+        reason[dup & ~same & ~exact] = "near_dup"
+        reason[dup & same] = "speech_id_dup"
     # budgets: documents in order until the source's byte (or estimated token) budget is spent
     by_src = {s.name: s for s in cfg.sources}
     spent: dict[str, float] = {}

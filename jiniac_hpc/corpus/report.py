@@ -24,8 +24,9 @@ from jiniac_hpc.corpus.stage import FLAGS
 from jiniac_hpc.stages import TaskContext
 
 DOC_REASONS = ("bad_input", "procedural", "empty", "too_short", "too_long", "lang", "ja_ratio", "symbols",
-               "repeated_lines", "exact_dup", "near_dup", "budget")
-DEDUP_REASONS = ("exact_dup", "near_dup", "budget")
+               "repeated_lines", "speech_id_dup", "exact_dup", "near_dup", "budget")
+DUP_REASONS = ("speech_id_dup", "exact_dup", "near_dup")
+DEDUP_REASONS = DUP_REASONS + ("budget",)
 
 
 def _merge_removed(dst: dict, src: dict) -> None:
@@ -69,7 +70,7 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
         r["flagged"] = dict(sorted(r["flagged"].items()))
         r["lang_found"] = dict(sorted(r["lang_found"].items()))
         dedup_in = r["docs_out"] + sum(r["removed"].get(k, {"docs": 0})["docs"] for k in DEDUP_REASONS)
-        dups = sum(r["removed"].get(k, {"docs": 0})["docs"] for k in ("exact_dup", "near_dup"))
+        dups = sum(r["removed"].get(k, {"docs": 0})["docs"] for k in DUP_REASONS)
         r["duplicate_rate"] = round(dups / dedup_in, 6) if dedup_in else 0.0
         r["tokens_est"] = int(round(r["chars_out"] / cfg.chars_per_token[r["lang"]]))
         check_balance(name, r)
@@ -109,6 +110,8 @@ def render(cfg: CorpusConfig, stats: dict) -> str:
             proc.append(f"keep {s.lang} only")
         if s.dedup != "none":
             proc.append("dedup" if s.dedup == "exact" else "dedup (MinHash)")
+        if s.reader == "diet" and s.one_copy_a_speech:
+            proc.append("one copy a speechID")
         if s.pii:
             proc.append("PII removal")
         if s.char_allowlist:
@@ -152,7 +155,8 @@ def render(cfg: CorpusConfig, stats: dict) -> str:
               "Raw bytes are the decompressed input files (markup, encoding and line ends included).",
               "", "Token estimate: output characters / chars_per_token "
               f"({', '.join(f'{k} {v}' for k, v in cfg.chars_per_token.items())}). "
-              "Duplicate rate: exact + near duplicates / documents entering dedup.", ""]
+              "Duplicate rate: second copies of a speech (speechID) + exact + near duplicates / documents "
+              "entering dedup.", ""]
     return "\n".join(lines)
 
 

@@ -370,3 +370,126 @@ def open_text(path: Path, encoding: str) -> IO[str]:
     elif encoding == "shift_jis":
         encoding = "cp932"   # Aozora files use the Windows superset (①, ～)
     return io.TextIOWrapper(open_binary(path), encoding=encoding, errors="strict", newline=None)
+
+
+class Utf8Stream(io.RawIOBase):
+    """A UTF-16 or UTF-32 byte stream read as UTF-8 (a character that is not in ``codec`` raises
+    UnicodeDecodeError, which the reader reports with the file)."""
+
+    def __init__(self, fh: IO[bytes], codec: str):
+        self.text, self.pending = io.TextIOWrapper(fh, encoding=codec, errors="strict", newline=""), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self.pending:
+            chunk = self.text.read(1 << 16)
+            if not chunk:
+                return 0
+            self.pending = chunk.encode("utf-8", "surrogatepass")
+        n = min(len(b), len(self.pending))
+        b[:n], self.pending = self.pending[:n], self.pending[n:]
+        return n
+
+    def close(self) -> None:
+        self.text.close()
+        super().close()
+
+
+class ByteSlice(io.RawIOBase):
+    """``size`` bytes of ``fh`` from byte ``start`` (sought in a plain file, read up to in a stream
+    that cannot seek: a compressed or transcoded one); closing it closes ``fh``."""
+
+    def __init__(self, fh: IO[bytes], start: int, size: int):
+        self.fh, self.left = fh, size
+        if fh.seekable() and not isinstance(fh, (gzip.GzipFile, zipfile.ZipExtFile)):
+            fh.seek(start)
+            start = 0
+        while start > 0 and (chunk := fh.read(min(start, 1 << 20))):
+            start -= len(chunk)
+
+    def close(self) -> None:
+        self.fh.close()
+        super().close()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        data = self.fh.read(min(len(b), self.left)) if self.left > 0 else b""
+        b[:len(data)] = data
+        self.left -= len(data)
+        return len(data)
+
+
+class CharSlice:
+    """The characters ``start`` to ``end`` of the text stream ``fh`` (read up to them), as ``read(n)``
+    gives them; a context manager that closes ``fh``."""
+
+    def __init__(self, fh: IO[str], start: int, end: int):
+        self.fh, self.left = fh, end - start
+        while start > 0 and (chunk := fh.read(min(start, 1 << 20))):
+            start -= len(chunk)
+
+    def read(self, n: int = -1) -> str:
+        data = self.fh.read(self.left if n < 0 else min(n, self.left)) if self.left > 0 else ""
+        self.left -= len(data)
+        return data
+
+    def __enter__(self) -> "CharSlice":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.fh.close()
+
+
+class Utf8Text:
+    """UTF-8 bytes read as text, ``read(n)`` as a text stream gives it (a leading byte order mark
+    dropped). An invalid or cut sequence raises UnicodeDecodeError once the text before it has been
+    read: a JSON document cut inside a character (a download that stopped) keeps every record before
+    the cut, where a TextIOWrapper raises for its whole last read (megabytes of records, unseen)."""
+
+    def __init__(self, fh: IO[bytes]):
+        self.fh, self.tail, self.error, self.first = fh, b"", None, True
+
+    def read(self, n: int = -1) -> str:
+        """Up to ``n`` characters (all if ``n`` < 0); "" at the end only."""
+        if self.error:
+            raise self.error
+        data = self.tail
+        while True:            # (bytes no more than n: n characters at most, as a text stream gives)
+            chunk = self.fh.read(-1 if n < 0 else max(n - len(data), 1))
+            data += chunk
+            if self.first and (len(data) >= 3 or not chunk):
+                data, self.first = data.removeprefix(b"\xef\xbb\xbf"), False
+            cut = _whole_utf8(data) if chunk else len(data)      # (at the end, all of it must decode)
+            if cut or not chunk:
+                break
+        data, self.tail = data[:cut], data[cut:]
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            self.error, self.tail = e, b""
+            if e.start == 0:
+                raise
+            return data[:e.start].decode("utf-8")
+
+    def close(self) -> None:
+        self.fh.close()
+
+    def __enter__(self) -> "Utf8Text":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _whole_utf8(data: bytes) -> int:
+    """Where the last whole UTF-8 sequence of ``data`` ends (a sequence cut by the read is left)."""
+    for back in range(1, min(4, len(data)) + 1):
+        b = data[-back]
+        if b & 0xC0 != 0x80:          # a lead byte (or ASCII): how long its sequence is
+            need = 1 if b < 0xC0 else 2 if b < 0xE0 else 3 if b < 0xF0 else 4
+            return len(data) - back if need > back else len(data)
+    return len(data)

@@ -13,6 +13,8 @@ Shapes read (``recordPacking=json`` unless noted):
 - a meeting record saved alone (a response's ``meetingRecord`` element, its fields before its
   ``speechRecord`` list, as the API orders them), or a speech record saved alone, indented or not:
   a meeting record's fields reach its speeches, in every form, as in a response;
+- a table of speeches, CSV or TSV (:mod:`diet_table`: its column ``speech``, or ``text_field``, a speech
+  a row; columns with the API's field names are the speech's fields);
 - the XML the API returns without ``recordPacking`` (``<data><records><record><recordData>…``;
   a meeting's fields reach its speeches though some, meetingURL, follow them; empty fields are left
   out and numbers are numbers, as in the JSON form), and pages of the API before its version 2.0
@@ -46,22 +48,32 @@ that such a document is told from a dated one in the output; the reader does not
 (from the speechID, say).
 
 ``max_record_bytes`` counts UTF-8 bytes, as in every reader: a line of JSON Lines, an element of a
-JSON document's ``speechRecord``/``meetingRecord`` list or top-level array (its JSON text as in the
-file), a speech of the XML form and the speech of a speech record saved alone; a record over it is bad
-input with its size.
+JSON document's ``speechRecord`` list or top-level array (its JSON text as in the file), a speech of
+the XML form and the speech of a speech record saved alone; a record over it is bad input with its
+size. A response's ``meetingRecord`` is read speech by speech, however large the meeting (a day of
+the 予算委員会 runs to hundreds of speeches): each of its speeches is a record under the limit (the
+meeting's speeches are held until the meeting's last field, meetingURL, as in the XML form), and so
+is a line of JSON Lines or an object of a top-level array over the limit (a page of meetings written
+on one line, pages or meeting records saved as an array: it is read again on its own, as a file of
+one response).
 """
 from __future__ import annotations
 
+import csv
 import io
+import itertools
 import json
 import re
+import sys
 from pathlib import Path
 from typing import IO, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import Record, iter_lines, open_binary
-from jiniac_hpc.corpus.readers.charsets import wide_unicode
-from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, TooLarge, iter_json_array, iter_json_list
+from jiniac_hpc.corpus.readers.base import (ByteSlice, CharSlice, Record, Utf8Stream, Utf8Text, iter_lines,
+                                            open_binary)
+from jiniac_hpc.corpus.readers.charsets import guess_codec, wide_unicode
+from jiniac_hpc.corpus.readers.diet_table import iter_table, longest_column, table_delimiter, text_column
+from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, Opened, TooLarge, iter_json_array, iter_json_list
 
 # "○議長（額賀福志郎君）　", "○井林委員　", and the 衆議院's "○吉川（元）委員　" (a name told apart from
 # a namesake's, then the role): the role after the brackets is part of the heading when a space ends it.
@@ -248,8 +260,12 @@ def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     with open_binary(path) as fh:
         r = _Reader(src, wide_unicode(fh.read(1 << 16)))
     with _open(path, r) as fh:
-        first = fh.read(1 << 12).decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
-    if first == "<":
+        head = fh.read(1 << 16)
+    first = head[:1 << 12].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
+    codec = "utf-8-sig" if r.wide else guess_codec(head)
+    if first not in "<[{" and (delimiter := table_delimiter(head.decode(codec, "replace").lstrip("\ufeff"))):
+        yield from _read_table(path, r, limit, delimiter, codec)
+    elif first == "<":
         yield from _read_xml(path, r, limit)
     elif first == "[":
         yield from _read_array(path, r, limit)
@@ -287,21 +303,34 @@ def _more_lines(fh, limit: int) -> bool:
     return any(raw is None or raw.strip() for _, raw, _ in iter_lines(fh, limit))
 
 
-def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
-    """A response (its records streamed one at a time), a meeting record saved alone (its fields
+def _read_object(path: Path, r: _Reader, limit: int, part: Optional[tuple[str, int, int]] = None) -> Iterator[Record]:
+    """A response (its records streamed one at a time, a meeting's speech by speech, its speeches held
+    until its fields after them are read, as below), a meeting record saved alone (its fields
     come before its speechRecord list, as the API orders them: its speeches are held until the fields
     after the list, meetingURL, are read) or a speech record saved alone; several of them one after
-    another (pages appended to one file, ``curl … >> pages.json``) are read in turn."""
+    another (pages appended to one file, ``curl … >> pages.json``) are read in turn. With ``part``, a
+    part of the file over the limit read the same way (:func:`_text`: a line of JSON Lines, an object of
+    a top-level array); one that gives no speech is a reject of its own."""
     others: dict = {}
     held: Optional[list] = None       # the speeches of a meeting record saved alone
-    first = 0                         # records before this document
-    with _open(path, r) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
+    start = first = r.n               # records before this file (or line), and before this document
+    meeting: Optional[Opened] = None  # a meetingRecord element being read (speech by speech), its speeches
+    speeches: list = []
+    with _text(path, r, part) as fh:
         try:
-            for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others, several=True):
+            for key, obj in iter_json_array(fh, ("speechRecord", "meetingRecord"), limit, others, several=True,
+                                            nested={"meetingRecord": "speechRecord"}):
                 if (key, obj) == NEXT_DOCUMENT:
                     yield from _document_end(r, others, held, first, limit, more=True)
                     others.clear()
                     held, first = None, r.n
+                    continue
+                if key == "meetingRecord.speechRecord":
+                    speeches.append(obj)
+                    continue
+                if isinstance(obj, Opened):           # a meeting opens, or closes
+                    yield from () if meeting is None else r.meeting(_with_speeches(meeting, speeches))
+                    meeting, speeches = (obj, []) if meeting is None else (None, [])
                     continue
                 if held is None and key == "speechRecord" and is_meeting({**others, key: []}):
                     held = []
@@ -314,12 +343,18 @@ def _read_object(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
                     yield from r.meeting(obj)
                 else:
                     yield r.speech(obj)
-        except (ValueError, UnicodeDecodeError) as e:
+        except (ValueError, UnicodeDecodeError) as e:    # (the speeches read so far count)
             yield from r.meeting({**others, "speechRecord": held}) if held else ()
+            yield from r.meeting(_with_speeches(meeting, speeches)) if meeting is not None and speeches else ()
             r.n += 1
             yield Record(r.n, None, f"unreadable JSON after record {r.n - 1}: {e}")
             return
-    yield from _document_end(r, others, held, first, limit, more=first > 0)
+    yield from _document_end(r, others, held, first, limit, more=first > start or part is not None)
+
+
+def _with_speeches(meeting: Opened, speeches: list) -> dict:
+    """A meeting record read member by member, with the speeches of its speechRecord list (if it had one)."""
+    return {**meeting, "speechRecord": speeches} if isinstance(meeting.get("speechRecord"), list) else dict(meeting)
 
 
 def _document_end(r: _Reader, others: dict, held: Optional[list], first: int, limit: int,
@@ -342,27 +377,37 @@ def _document_end(r: _Reader, others: dict, held: Optional[list], first: int, li
 
 
 def _read_array(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
-    with _open(path, r) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
+    with _text(path, r) as fh:
         try:
             for i, obj in enumerate(iter_json_list(fh, limit)):
-                if isinstance(obj, TooLarge):
+                if isinstance(obj, TooLarge) and obj.span:     # an object: read again member by member
+                    yield from _read_object(path, r, limit, ("chars", *obj.span))
+                elif isinstance(obj, TooLarge):
                     r.n += 1
                     yield Record(r.n, None, f"array element {i} of {int(obj)} bytes exceeds max_record_bytes={limit}")
                 else:
                     yield from r.response(obj)
         except (ValueError, UnicodeDecodeError) as e:
+            if (at := getattr(e, "object_at", None)) is not None:   # an object cut short: what it holds
+                yield from _read_object(path, r, limit, ("chars", at, sys.maxsize))   # before the cut
+                return
             r.n += 1
             yield Record(r.n, None, f"unreadable JSON array after record {r.n - 1}: {e}")
 
 
 def _read_lines(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
+    """One value a line; a line over the limit (a page of the meeting endpoint, its meetings on one
+    line) is read again on its own, record by record, as a file of one response is."""
+    end = 0
     with _open(path, r) as fh:
         for line_no, raw, size in iter_lines(fh, limit):
+            end += size
             if raw is not None and not raw.strip():
                 continue
+            if raw is None:
+                yield from _read_object(path, r, limit, ("bytes", end - size, end))
+                continue
             try:
-                if raw is None:
-                    raise ValueError(f"line of {size} bytes exceeds max_record_bytes={limit}")
                 obj = json.loads(raw.decode("utf-8-sig" if line_no == 1 else "utf-8"))
             except (ValueError, UnicodeDecodeError) as e:
                 r.n += 1
@@ -435,6 +480,36 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
         yield Record(r.n, None, f"XML error: {e}")
 
 
+def _read_table(path: Path, r: _Reader, limit: int, delimiter: str, codec: str) -> Iterator[Record]:
+    """A CSV or TSV table of speeches (:mod:`diet_table`): a speech record a row; a row that does not
+    have the header's number of cells (a delimiter in an unquoted text) is a reject of its own."""
+    fields = set(META_KEYS + MEETING_KEYS)
+    with _open(path, r) as raw, io.TextIOWrapper(raw, encoding=codec, errors="strict", newline="") as fh:
+        try:
+            rows = iter_table(fh, delimiter, limit)
+            for n, header, cells in rows:
+                if (column := text_column(header, r.src.text_field)) is None:
+                    first = [cells] + [c for _, _, c in itertools.islice(rows, 19)]
+                    longest = longest_column(header, first)
+                    r.notes.append(f"a table with columns {header[:12]} and no 'speech' column (nor text_field "
+                                   f"{r.src.text_field!r})" + (f": its texts seem to be in {longest!r}; set "
+                                                               f"text_field: {longest}" if longest else ""))
+                    return
+                size = sum(len(c.encode("utf-8", "surrogatepass")) for c in cells)
+                if len(cells) != len(header) or size > limit:
+                    r.n += 1
+                    yield Record(r.n, None, f"row {n} has {len(cells)} cells, the header {len(header)}"
+                                 if len(cells) != len(header) else f"row {n} of {size} bytes exceeds "
+                                                                   f"max_record_bytes={limit}")
+                else:
+                    row = dict(zip(header, cells))
+                    sp = _typed({k: v for k, v in row.items() if k in fields and v != ""})
+                    yield r.speech({**sp, "speech": row[column]})
+        except (csv.Error, UnicodeDecodeError) as e:
+            r.n += 1
+            yield Record(r.n, None, f"unreadable table after record {r.n - 1}: {e}")
+
+
 def _sized(text: str, limit: int):
     """``text``, or :class:`TooLarge` (its size) if it is over ``limit`` UTF-8 bytes."""
     if len(text) * 4 > limit and (size := len(text.encode("utf-8", "surrogatepass"))) > limit:
@@ -457,37 +532,22 @@ def _typed(fields):
             for k, v in fields.items()}
 
 
+def _text(path: Path, r: _Reader, part: Optional[tuple[str, int, int]] = None):
+    """The file as UTF-8 text (:func:`_open`), or a part of it: ``("bytes", start, end)`` of the UTF-8
+    bytes (a line of JSON Lines), ``("chars", start, end)`` of the text (an element of an array)."""
+    raw = _open(path, r)
+    if part and part[0] == "bytes":
+        raw = io.BufferedReader(ByteSlice(raw, part[1], part[2] - part[1]))
+    fh = Utf8Text(raw)
+    return CharSlice(fh, part[1], part[2]) if part and part[0] == "chars" else fh
+
+
 def _open(path: Path, r: _Reader) -> IO[bytes]:
     """The file's bytes in UTF-8, which every JSON form here parses: a UTF-16 or UTF-32 file (a response
     saved by Windows PowerShell's ``>`` or ``Out-File``, "Unicode") is transcoded as it is read. (The XML
     form is given its own bytes: the parser reads UTF-16 by its byte order mark or declaration.)"""
     fh = open_binary(path)
-    return io.BufferedReader(_Utf8(fh, r.wide)) if r.wide else fh
-
-
-class _Utf8(io.RawIOBase):
-    """A UTF-16 or UTF-32 byte stream read as UTF-8 (a character that is not in ``codec`` raises
-    UnicodeDecodeError, which the reader reports with the file)."""
-
-    def __init__(self, fh: IO[bytes], codec: str):
-        self.text, self.pending = io.TextIOWrapper(fh, encoding=codec, errors="strict", newline=""), b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        while not self.pending:
-            chunk = self.text.read(1 << 16)
-            if not chunk:
-                return 0
-            self.pending = chunk.encode("utf-8", "surrogatepass")
-        n = min(len(b), len(self.pending))
-        b[:n], self.pending = self.pending[:n], self.pending[n:]
-        return n
-
-    def close(self) -> None:
-        self.text.close()
-        super().close()
+    return io.BufferedReader(Utf8Stream(fh, r.wide)) if r.wide else fh
 
 
 class _OneCR:

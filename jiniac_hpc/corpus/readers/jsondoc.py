@@ -1,14 +1,13 @@
 """JSON documents decoded one top-level array element at a time, and the SQuAD-style reader."""
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
 from typing import IO, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import Record, _field, open_binary
+from jiniac_hpc.corpus.readers.base import Record, Utf8Text, _field, open_binary
 
 
 _OUTSIDE, _IN_STRING = re.compile(r'["\[\]{}]'), re.compile(r'["\\]')
@@ -22,6 +21,7 @@ class _Stream:
 
     def __init__(self, fh: IO[str], chunk: int = 1 << 16):
         self.fh, self.chunk, self.buf, self.i, self.eof, self.size = fh, chunk, "", 0, False, 0
+        self.base = self.start = 0          # characters of the stream before ``buf``; and before a value
 
     def fill(self) -> bool:
         if self.eof:
@@ -31,6 +31,7 @@ class _Stream:
         if not more:
             self.eof = True
             return False
+        self.base += self.i
         self.buf = self.buf[self.i:] + more
         self.i = 0
         return True
@@ -48,8 +49,17 @@ class _Stream:
         self.i += 1
 
     def value(self, limit: int):
-        dec = json.JSONDecoder()
         self.peek()
+        self.start = self.base + self.i     # where the value begins in the stream (its ``span``)
+        brace = self.buf[self.i:self.i + 1] == "{"
+        try:
+            return self._value(limit)
+        except (ValueError, UnicodeDecodeError) as e:   # an object the file ends in: where it began
+            e.object_at = self.start if brace else None
+            raise
+
+    def _value(self, limit: int):
+        dec = json.JSONDecoder()
         while True:
             try:
                 obj, end = dec.raw_decode(self.buf, self.i)
@@ -62,7 +72,10 @@ class _Stream:
             except json.JSONDecodeError:
                 if len(self.buf) - self.i > limit:     # (characters: its bytes are more still)
                     if self.buf[self.i] in "[{\"":
-                        return TooLarge(self.skip())
+                        brace = self.buf[self.i] == "{"
+                        big = TooLarge(self.skip())
+                        big.span = (self.start, self.base + self.i) if brace else None
+                        return big
                     raise ValueError(f"a JSON value larger than max_record_bytes={limit}") from None
                 if not self.fill():
                     raise
@@ -93,7 +106,11 @@ class _Stream:
 
 
 class TooLarge(int):
-    """Stands in for an array element larger than the limit (its size in UTF-8 bytes)."""
+    """Stands in for an array element larger than the limit (its size in UTF-8 bytes); an object's
+    ``span`` is where it is in the text stream (first character, end), for a caller to read it again
+    member by member."""
+
+    span: Optional[tuple[int, int]] = None
 
 
 def _sized(s: _Stream, obj, limit: int):
@@ -102,20 +119,35 @@ def _sized(s: _Stream, obj, limit: int):
     The limit is ``max_record_bytes``, in bytes as every reader counts it (a JSON line, a book, a
     table cell): a Japanese character is three bytes in UTF-8, so counting characters would let a
     record three times the limit through."""
-    return obj if isinstance(obj, TooLarge) or s.size <= limit else TooLarge(s.size)
+    if isinstance(obj, TooLarge) or s.size <= limit:
+        return obj
+    big = TooLarge(s.size)
+    big.span = (s.start, s.base + s.i) if isinstance(obj, dict) else None
+    return big
 
 
 #: what :func:`iter_json_array` yields between two JSON objects of one file (``several``)
 NEXT_DOCUMENT = ("", None)
 
 
-def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
-                    others: Optional[dict] = None, several: bool = False) -> Iterator[tuple[str, object]]:
+class Opened(dict):
+    """An object element of a list that :func:`iter_json_array` reads member by member (``nested``):
+    yielded when it opens, its members filled in as they are read, and yielded again when it closes.
+    The elements of its own list come in between, one at a time; the list itself is a member only as
+    ``[]`` (so that a caller tells an empty or streamed list from a missing one)."""
+
+
+def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int, others: Optional[dict] = None,
+                    several: bool = False, nested: Optional[dict[str, str]] = None) -> Iterator[tuple[str, object]]:
     """Yield (key, element) for each element of the top-level arrays named ``keys`` in a JSON object.
 
     Other top-level values are decoded and dropped (or stored in ``others``, so a caller can tell
     an error response or an unknown shape from an empty one); one array element is in memory at a
     time. An element larger than ``limit`` UTF-8 bytes is yielded as :class:`TooLarge` (and skipped).
+    An object element of a list named in ``nested`` (``{"meetingRecord": "speechRecord"}``) is read
+    member by member instead, however large: (key, :class:`Opened`) when it opens and when it closes,
+    and between them (``key.inner``, element) for each element of its own ``inner`` list, each
+    element under the limit as above.
     With ``several``, objects written one after another (pages appended to one file) are read in
     turn, :data:`NEXT_DOCUMENT` yielded between two (the caller takes the first one's ``others``, then
     empties it); anything else after the object is an error.
@@ -123,7 +155,7 @@ def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
     s = _Stream(fh)
     s.expect("{", "at the start of the document")
     while True:
-        yield from _object_arrays(s, keys, limit, others)
+        yield from _object_arrays(s, keys, limit, others, nested or {})
         s.i += 1                                    # (its closing brace)
         if not several or s.peek() != "{":
             break
@@ -132,16 +164,27 @@ def iter_json_array(fh: IO[str], keys: tuple[str, ...], limit: int,
     _nothing_after(s, "}")
 
 
-def _object_arrays(s: _Stream, keys: tuple[str, ...], limit: int,
-                   others: Optional[dict]) -> Iterator[tuple[str, object]]:
+def _object_arrays(s: _Stream, keys: tuple[str, ...], limit: int, others: Optional[dict],
+                   nested: dict[str, str]) -> Iterator[tuple[str, object]]:
     """The members of one object whose opening brace is read, up to its closing brace (``s.i`` on it)."""
     while s.peek() != "}":
         key = s.value(limit)
         s.expect(":", f"after key {key!r}")
         if key in keys and s.peek() == "[":
             s.i += 1
+            if isinstance(others, Opened):
+                others[key] = []
             while s.peek() != "]":
-                yield key, _sized(s, s.value(limit), limit)
+                if key in nested and s.peek() == "{":
+                    s.i += 1
+                    obj = Opened()
+                    yield key, obj
+                    inner = nested[key]
+                    yield from ((f"{key}.{inner}", x) for _, x in _object_arrays(s, (inner,), limit, obj, {}))
+                    s.i += 1
+                    yield key, obj
+                else:
+                    yield key, _sized(s, s.value(limit), limit)
                 if s.peek() == ",":
                     s.i += 1
             s.i += 1
@@ -194,7 +237,7 @@ def _json_elements(path: Path, keys: tuple[str, ...], limit: int,
                    others: Optional[dict] = None) -> Iterator[tuple[int, str, object, Optional[str]]]:
     """Elements with their index; a decoding error ends the file with one error record."""
     n = 0
-    with open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict") as fh:
+    with Utf8Text(open_binary(path)) as fh:
         try:
             for key, obj in iter_json_array(fh, keys, limit, others):
                 n += 1
