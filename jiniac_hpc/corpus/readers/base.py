@@ -4,7 +4,10 @@
 """
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
+import lzma
 import re
 import zipfile
 from collections import Counter
@@ -403,7 +406,7 @@ class ByteSlice(io.RawIOBase):
 
     def __init__(self, fh: IO[bytes], start: int, size: int):
         self.fh, self.left = fh, size
-        if fh.seekable() and not isinstance(fh, (gzip.GzipFile, zipfile.ZipExtFile)):
+        if fh.seekable() and not isinstance(fh, (gzip.GzipFile, bz2.BZ2File, lzma.LZMAFile, zipfile.ZipExtFile)):
             fh.seek(start)
             start = 0
         while start > 0 and (chunk := fh.read(min(start, 1 << 20))):
