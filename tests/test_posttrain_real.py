@@ -293,3 +293,32 @@ def test_examples_cut_at_max_length_are_counted(tok, tmp_path):
     src = report["sources"]["alpaca_en_demo"]
     assert cut >= 2 and src["truncated"] == cut and src["kept"] == len(train) == sum(p < 300 for p, _ in sizes)
     assert json.loads((tmp_path / "data_report.json").read_text())["sources"]["alpaca_en_demo"]["truncated"] == cut
+
+
+def _hh_text(msgs: list) -> str:
+    """Messages back to an HH-RLHF transcript (the check that no text was lost or changed)."""
+    return "".join(f"\n\n{'Human' if m['role'] == 'user' else 'Assistant'}: {m['content']}" for m in msgs)
+
+
+def test_hh_rlhf_transcripts_become_prompt_turns_and_answers(tok):
+    # Anthropic hh-rlhf harmless-base/test.jsonl lines 1-3, 87, 668 and 1951: "chosen"/"rejected"
+    # whole "\n\nHuman: ...\n\nAssistant: ..." transcripts, no prompt key. Line 87's chosen answer
+    # is empty; line 1951's two transcripts differ before the answer; line 668 has two Assistant
+    # turns in a row (kept as written).
+    from jiniac_hpc.posttrain.pairs import answer_text, render_prompt
+
+    path = REAL / "hh_rlhf_harmless_base_test.jsonl"
+    rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines()]
+    good, bad = read_pairs(str(path), "chat")
+    assert [e.line for e in good] == [1, 2, 3, 5]
+    assert [(b.line, b.reason) for b in bad] == [
+        (4, "empty response: field 'chosen' is empty"),
+        (6, "'chosen' and 'rejected' differ before their last turn (not the same prompt)")]
+    for ex in good:
+        r = rows[ex.line - 1]
+        assert _hh_text(ex.messages) + "\n\nAssistant: " + ex.completion == r["chosen"]
+        assert _hh_text(ex.messages) + "\n\nAssistant: " + ex.meta["rejected"] == r["rejected"]
+        prompt = render_prompt(tok, ex, add_bos=False)
+        assert prompt.startswith("<|user|>\n") and prompt.endswith("<|end|>\n<|assistant|>\n")
+        assert answer_text(tok, ex, ex.completion) == ex.completion + "<|end|></s>"
+    assert [m["role"] for m in good[3].messages][3:5] == ["assistant", "assistant"]

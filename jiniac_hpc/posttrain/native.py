@@ -20,6 +20,10 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
   (``prompt`` messages, ``chosen``/``rejected`` a list holding the assistant message),
   UltraFeedback-binarized (``chosen``/``rejected`` whole conversations ending with the answer),
   and LLaMA-Factory's ShareGPT pairs (``conversations`` + ``chosen``/``rejected`` turns).
+- Anthropic HH-RLHF pairs: ``chosen``/``rejected`` each a whole transcript of
+  ``\n\nHuman: ...\n\nAssistant: ...`` turns (and no prompt key); each becomes messages (the
+  one space after ``Human:`` / ``Assistant:`` is the separator, the rest is the turn's text) and
+  then as UltraFeedback: the prompt is the turns before the last, which both sides must share.
 
 A file ending in ``.json`` may hold one JSON array of records (Alpaca, LLaMA-Factory and FastChat
 ship them so) or one record; :func:`read_json_file` yields each with the line it starts on.
@@ -27,6 +31,7 @@ ship them so) or one record; :func:`read_json_file` yields each with the line it
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -36,6 +41,12 @@ from jiniac_hpc.posttrain.templates import RESPONSE_MARK
 # write them; LLaMA-Factory's observation/function turns are tool turns, which we do not train).
 SPEAKERS = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
             "chatgpt": "assistant", "bard": "assistant", "bing": "assistant", "system": "system"}
+
+
+# An HH-RLHF turn starts with a blank line and the speaker; the one space after the colon is the
+# separator (there is none after a turn left empty, as some transcripts' last answer is).
+HH_TURN = re.compile(r"\n\n(Human|Assistant): ?")
+HH_ROLES = {"Human": "user", "Assistant": "assistant"}
 
 
 def read_json_file(path: Path) -> Optional[Iterator[tuple[int, Any]]]:
@@ -100,6 +111,22 @@ def _turns(conv: Any, key: str) -> tuple[Optional[list], str]:
             return None, f"{key}[{i}].{text_key} must be a string"
         out.append({"role": role, "content": text})
     return out, ""
+
+
+def is_hh(obj: dict) -> bool:
+    """An Anthropic HH-RLHF pair: string transcripts, no prompt of its own."""
+    return (isinstance(obj.get("chosen"), str) and obj["chosen"].startswith("\n\nHuman:")
+            and not ({"prompt", "messages", "instruction", "conversations"} & set(obj)))
+
+
+def hh_messages(text: Any, key: str) -> tuple[Optional[list], str]:
+    """An HH-RLHF transcript (``\n\nHuman: ...\n\nAssistant: ...``) as messages, or why not."""
+    if not isinstance(text, str):
+        return None, f"field {key!r} must be a string transcript, like 'chosen'"
+    parts = HH_TURN.split(text)
+    if parts[0] or len(parts) < 3:
+        return None, f"field {key!r} does not start with a '\\n\\nHuman: ' turn (an HH-RLHF transcript)"
+    return [{"role": HH_ROLES[who], "content": body} for who, body in zip(parts[1::2], parts[2::2])], ""
 
 
 def _with_system(obj: dict, msgs: list) -> tuple[list, str]:
@@ -181,7 +208,15 @@ def _answer(side: str, v: Any) -> tuple[Optional[str], Optional[list], str]:
 def pair_record(obj: dict) -> tuple[Optional[dict], str]:
     """A preference row with message-valued answers as ``{messages|prompt.., chosen, rejected}``
     with string answers; rows whose answers are strings are returned unchanged."""
-    if isinstance(obj.get("chosen"), str) and isinstance(obj.get("rejected", ""), str):
+    if is_hh(obj):
+        sides = {}
+        for side in ("chosen", "rejected"):
+            if side in obj:
+                sides[side], err = hh_messages(obj[side], side)
+                if err:
+                    return None, err
+        obj = {**obj, **sides}
+    elif isinstance(obj.get("chosen"), str) and isinstance(obj.get("rejected", ""), str):
         if is_sharegpt(obj):
             msgs, err = _sharegpt_messages(obj)
             return (None, err) if err else ({**obj, "messages": msgs}, "")

@@ -23,7 +23,8 @@ SFT record forms (``format: auto`` decides by the keys of each record):
 
 DPO pairs: ``{"prompt" | "messages" | "instruction"+"input", "chosen", "rejected"}``; the prompt
 is rendered like SFT prompts (see :func:`prompt_of`). Answers given as messages (TRL's
-conversational form, UltraFeedback-binarized, ShareGPT pairs) are mapped by :mod:`.native`.
+conversational form, UltraFeedback-binarized, ShareGPT pairs) and Anthropic HH-RLHF transcripts
+are mapped by :mod:`.native`.
 """
 from __future__ import annotations
 
