@@ -170,6 +170,19 @@ def test_dpo_data_counts_records_of_a_json_array_not_lines():
     assert count_rows([REAL / "openai_toy_chat_fine_tuning.jsonl"]) == 4
 
 
+def test_dpo_data_counts_rows_of_parquet_csv_and_gzip_not_their_bytes_lines(tmp_path):
+    # Counting raw lines sized the array from compressed or binary bytes: prompts past the count
+    # were never generated.
+    import gzip
+
+    from jiniac_hpc.train.dpo_data import count_rows
+
+    (tmp_path / "hh.jsonl.gz").write_bytes(gzip.compress((REAL / "hh_rlhf_harmless_base_test.jsonl").read_bytes(),
+                                                         mtime=0))
+    assert count_rows([tmp_path / "hh.jsonl.gz"]) == 6
+    assert count_rows([REAL / "dpo_en_demo.parquet"]) == 6 and count_rows([REAL / "alpaca_en_demo.csv"]) == 6
+
+
 def _tok_with(template: str):
     from jiniac_hpc.posttrain.encode import load_tokenizer
 
@@ -213,21 +226,71 @@ def test_a_template_that_drops_system_turns_is_caught(tmp_path):
     assert "Angela" in render_prompt(tok, pairs[0], add_bos=True)
 
 
-def test_gzipped_jsonl_is_read_and_parquet_is_refused_with_one_line(tmp_path):
-    # Hub exports ship .jsonl.gz (HH-RLHF) and .parquet; a gzip file was read as lines of
-    # compressed bytes, a Parquet file as one bad "line" after another.
-    from jiniac_hpc.config import ConfigError
-    from jiniac_hpc.posttrain.records import check_data_path
-
+def test_gzipped_jsonl_is_read(tmp_path):
+    # Hub exports ship .jsonl.gz (HH-RLHF); a gzip file was read as lines of compressed bytes.
     plain, _ = read_examples(str(REAL / "databricks_dolly_15k.jsonl"), "auto", "d", markers=MARKERS)
     gz, bad = read_examples(str(REAL / "databricks_dolly_15k.jsonl.gz"), "auto", "d", markers=MARKERS)
     assert bad == [] and [(e.line, e.prompt, e.completion) for e in gz] == [(e.line, e.prompt, e.completion)
                                                                             for e in plain]
-    pq = Path(__file__).parent / "assets" / "corpus" / "real" / "parquet_testing_nation.dict-malformed.parquet"
-    good, bad = read_examples(str(pq), "auto", "pq", markers=MARKERS)
-    assert good == [] and len(bad) == 1 and ".parquet files are not read here" in bad[0].reason
-    with pytest.raises(ConfigError, match=r"data.sources\[0\].path: .*\.parquet files are not read here"):
-        check_data_path(str(pq), "data.sources[0].path")
+
+
+def _same(a, b) -> list:
+    return [(x.prompt, x.messages, x.completion, x.meta and x.meta.get("rejected")) for x in a] == [
+        (y.prompt, y.messages, y.completion, y.meta and y.meta.get("rejected")) for y in b]
+
+
+def test_parquet_files_read_like_their_json_nested_turns_included(tmp_path):
+    # The Hub serves datasets as Parquet: the same real records written by datasets' to_parquet
+    # (conversations a list of structs, chosen/rejected structs) read exactly as the JSON does,
+    # alone, in a folder of shards, and at the login-node check (they were refused before).
+    from jiniac_hpc.posttrain.records import check_data_path
+
+    for name in ("fastchat_dummy_conversation", "dpo_en_demo"):
+        check_data_path(str(REAL / f"{name}.parquet"), "data.path")
+    sft, bad = read_examples(str(REAL / "fastchat_dummy_conversation.parquet"), "auto", "fc", markers=MARKERS)
+    js, _ = read_examples(str(REAL / "fastchat_dummy_conversation.json"), "auto", "fc", markers=MARKERS)
+    assert bad == [] and [e.line for e in sft] == [1, 2, 3, 4] and _same(sft, js)
+    pairs, bad = read_pairs(str(REAL / "dpo_en_demo.parquet"), "chat")
+    js, _ = read_pairs(str(REAL / "dpo_en_demo.json"), "chat")
+    assert bad == [] and [e.line for e in pairs] == [1, 2, 3, 4, 5, 6] and _same(pairs, js)
+    shards = tmp_path / "data"
+    shards.mkdir()
+    (shards / "train-00000-of-00001.parquet").write_bytes((REAL / "dpo_en_demo.parquet").read_bytes())
+    assert _same(read_pairs(str(shards), "chat")[0], js)
+
+
+def test_csv_rows_with_quoted_multiline_cells_keep_their_text_and_start_line():
+    # alpaca_en_demo written as CSV (datasets' to_csv, as spreadsheets and Kaggle ship it): the
+    # outputs span many lines inside quotes; each record is named by the line it starts on.
+    import csv
+
+    path = REAL / "alpaca_en_demo.csv"
+    good, bad = read_examples(str(path), "auto", "csv", markers=MARKERS)
+    js, _ = read_examples(str(REAL / "alpaca_en_demo.json"), "auto", "a", markers=MARKERS)
+    assert bad == [] and _same(good, js)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for ex, r in zip(good, csv.DictReader(path.open(encoding="utf-8", newline=""))):
+        assert lines[ex.line - 1].lstrip('"').startswith(r["instruction"])
+    assert [e.line for e in good][0] == 2 and len(lines) > good[-1].line + 1
+
+
+def test_a_workbook_or_a_broken_table_is_one_clear_line(tmp_path):
+    # Excel workbooks stay refused (one line saying what to save instead); a CSV row with a cell
+    # too many, and a file that is not Parquet, are named, never dropped or read as junk.
+    from jiniac_hpc.config import ConfigError
+    from jiniac_hpc.posttrain.records import check_data_path
+
+    (tmp_path / "d.xlsx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(ConfigError, match=r"data.path: .*\.xlsx workbooks are not read here: save the sheet as CSV"):
+        check_data_path(str(tmp_path / "d.xlsx"), "data.path")
+    rows = (REAL / "alpaca_en_demo.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "d.csv").write_text(rows[0] + "a,b,c,d\n" + "".join(rows[1:]), encoding="utf-8")
+    good, bad = read_examples(str(tmp_path / "d.csv"), "auto", "d", markers=MARKERS)
+    assert len(good) == 6 and [(b.line, b.reason.split(";")[0]) for b in bad] == [
+        (2, "4 cells, the header has 3 columns (instruction, input, output)")]
+    (tmp_path / "x.parquet").write_bytes((REAL / "alpaca_en_demo.csv").read_bytes())
+    good, bad = read_examples(str(tmp_path / "x.parquet"), "auto", "x", markers=MARKERS)
+    assert good == [] and len(bad) == 1 and bad[0].reason.startswith("not a readable Parquet file")
 
 
 def test_llm_jp_sft_text_rows_split_at_the_response_line(tok):
