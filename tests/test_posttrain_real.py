@@ -385,3 +385,40 @@ def test_hh_rlhf_transcripts_become_prompt_turns_and_answers(tok):
         assert prompt.startswith("<|user|>\n") and prompt.endswith("<|end|>\n<|assistant|>\n")
         assert answer_text(tok, ex, ex.completion) == ex.completion + "<|end|></s>"
     assert [m["role"] for m in good[3].messages][3:5] == ["assistant", "assistant"]
+
+
+def test_dpo_pairs_trl_will_cut_at_max_length_are_counted_with_the_tokens_cut(tok, tmp_path):
+    # The HH-RLHF transcripts run to 1,400 tokens. With max_length 700, TRL's own tokenization and
+    # preference collator (keep_start) drop answer tokens of two pairs; the report says how many
+    # pairs and how many tokens, as TRL's completion masks count them. The pair whose prompt alone
+    # passes 700 is a bad record, as TRL would drop it.
+    from trl.trainer.dpo_trainer import DataCollatorForPreference
+
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.posttrain.pairs import build_dpo_dataset
+    from jiniac_hpc.train.dpo_config import DPODataSection
+
+    cfg = from_dict(DPODataSection, {"path": str(REAL / "hh_rlhf_harmless_base_test.jsonl"), "prompt_style": "chat",
+                                     "max_length": 700, "max_bad_fraction": 1.0})
+    train, _, report = build_dpo_dataset(cfg, tok, tmp_path)
+    assert sorted(b["line"] for b in report["bad_records"]) == [4, 5, 6] and len(train) == 3
+
+    def trl_ids(r):  # TRL's tokenize_fn for string pairs: prompt, prompt+answer, completion after the prefix
+        p = tok(r["prompt"])["input_ids"]
+        return {"prompt_ids": p, "chosen_ids": tok(r["prompt"] + r["chosen"])["input_ids"][len(p):],
+                "rejected_ids": tok(r["prompt"] + r["rejected"])["input_ids"][len(p):]}
+
+    lost = {"chosen": [], "rejected": []}
+    for r in train:
+        ex = [trl_ids(r)]
+        full = DataCollatorForPreference(pad_token_id=tok.pad_token_id)(ex)["completion_mask"].sum(dim=1)
+        kept = DataCollatorForPreference(pad_token_id=tok.pad_token_id, max_length=700)(ex)["completion_mask"].sum(
+            dim=1)
+        c, rj = (full - kept).tolist()
+        lost["chosen"].append(c)
+        lost["rejected"].append(rj)
+    assert sorted(zip(*lost.values())) == [(0, 0), (79, 185), (156, 1)]   # TRL's numbers (rows shuffled)
+    assert report["truncated"] == sum(1 for c, rj in zip(*lost.values()) if c or rj) == 2
+    assert report["truncated_tokens"] == {"chosen": sum(lost["chosen"]), "rejected": sum(lost["rejected"]),
+                                          "max": max(lost["chosen"] + lost["rejected"])}
+    assert json.loads((tmp_path / "data_report.json").read_text())["truncated"] == 2

@@ -28,7 +28,8 @@ class DPODataSection:
     path: str = field(doc="prompt/chosen/rejected records: a JSONL file, a .json array, a Parquet or CSV file, or a "
                           "folder of them, e.g. the dpo-data run's pairs.jsonl.")
     prompt_style: PromptStyle = field("instruction", doc=_STYLE_DOC)
-    max_length: int = field(1024, doc="Tokens of prompt + answer; a pair whose prompt alone is this long is bad data.")
+    max_length: int = field(1024, doc="Tokens of prompt + answer (TRL cuts longer ones, keeping the start; data_report.json "
+                                      "counts them); a pair whose prompt alone is this long is bad data.")
     add_bos: bool = field(True, doc="Start every prompt with the tokenizer's bos, as in SFT.")
     on_bad_record: Literal["skip", "error"] = field("skip", doc="'skip': report (file:line: reason) and go on; "
                                                                 "'error': stop before training.")
