@@ -162,6 +162,29 @@ def test_a_file_not_in_utf8_is_named_per_line_not_read_as_replacement_characters
     assert all("not UTF-8" in b.reason and "save the file as UTF-8" in b.reason for b in bad)
 
 
+def test_a_large_json_array_reads_in_linear_time_and_two_joined_arrays_are_named(tmp_path):
+    # Each record's line was counted from the file's start: 8,000 alpaca records (6 MB, a small
+    # JSON-array dataset) took seconds, an oasst1-89k-ja-sized one most of an hour. And a second
+    # array after the first's ']' (cat a.json b.json) was dropped without a word.
+    import time
+
+    from jiniac_hpc.posttrain.native import read_json_file
+
+    rows = _array("alpaca_en_demo.json")
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps((rows * 1334)[:8000], indent=2, ensure_ascii=False), encoding="utf-8")
+    t = time.perf_counter()
+    lines = [n for n, _ in read_json_file(big)]
+    assert time.perf_counter() - t < 2.0
+    assert len(lines) == 8000 and lines[:6] == _starts("alpaca_en_demo.json")
+    text = (REAL / "alpaca_en_demo.json").read_text(encoding="utf-8")
+    (tmp_path / "two.json").write_text(text + text, encoding="utf-8")
+    good, bad = read_examples(str(tmp_path / "two.json"), "auto", "a", markers=MARKERS)
+    close, second = text.rstrip().count("\n") + 1, text.count("\n") + 1   # "]\n" then the second "["
+    assert len(good) == 6 and [(b.line, b.reason.split(":")[0]) for b in bad] == [
+        (second, f"text after the JSON array's closing ']' (line {close}) at line {second}")]
+
+
 def test_dpo_data_counts_records_of_a_json_array_not_lines():
     # The dpo-data array is sized by count_rows; a pretty-printed array spans many lines a record.
     from jiniac_hpc.train.dpo_data import count_rows

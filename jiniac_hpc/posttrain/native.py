@@ -53,7 +53,14 @@ def read_json_file(path: Path) -> Optional[Iterator[tuple[int, Any]]]:
     """(1-based line where a record starts, record) of a ``.json`` file holding one JSON array of
     records or one JSON object (a single record); None when the file is JSON Lines.
 
-    A broken array yields ``(line, ValueError)`` naming the line and column, then stops.
+    A broken array yields ``(line, ValueError)`` naming the line and column, then stops; so does
+    text after the array's closing ``]`` (two arrays joined with ``cat``), which is never dropped.
+
+    Memory: the file's bytes and its decoded text are held at once (a JSON array has no record
+    boundary to stream at without a second parser), and the records are decoded one at a time as
+    they are asked for. That suits the JSON-array datasets in use, up to hundreds of MB; a file of
+    several GB should be JSON Lines (``jq -c '.[]' in.json > out.jsonl``), which is read a line at
+    a time. Time is linear in the file's size: the line numbers are counted as the reading goes.
     """
     raw = path.read_bytes()
     try:
@@ -72,12 +79,24 @@ def read_json_file(path: Path) -> Optional[Iterator[tuple[int, Any]]]:
 
 def _array_items(text: str, i: int) -> Iterator[tuple[int, Any]]:
     dec = json.JSONDecoder()
-    line = lambda pos: text.count("\n", 0, pos) + 1  # noqa: E731
+    seen = [0, 1]  # (position, its line): each stretch of text is counted once, not from the start
+
+    def line(pos: int) -> int:
+        seen[1] += text.count("\n", seen[0], pos)
+        seen[0] = pos
+        return seen[1]
+
     expect_value = True
     while True:
         while i < len(text) and text[i] in " \t\r\n":
             i += 1
         if i < len(text) and text[i] == "]":
+            rest = text[i + 1:].lstrip()
+            if rest:
+                close, at = line(i), line(len(text) - len(rest))  # in this order: line() only moves forward
+                yield at, ValueError(f"text after the JSON array's closing ']' (line {close}) at line {at}: one "
+                                     "array a file (two arrays joined? merge them, or write JSON Lines); the rest "
+                                     "of the file is not read")
             return
         if i < len(text) and text[i] == "," and not expect_value:
             i += 1
