@@ -14,6 +14,11 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
 - Dolly (databricks-dolly-15k): ``{"instruction", "context", "response", "category"}``.
 - llm-jp-sft's pre-rendered rows: ``{"text": "...### 応答:\n<answer>"}``; the answer (what carries
   loss there too) is what follows the last ``### 応答:\n``, the rest is the prompt, as written.
+- OpenAssistant exports: a conversation thread (``{"thread": [{"role": "prompter"|"assistant",
+  "text"}...]}``) becomes messages. A message row (one message of a tree linked by ``parent_id``,
+  as the Hub's oasst1/oasst2 files and kunishou/oasst1-89k-ja hold them) and a whole message tree
+  (``message_tree_id`` + ``prompt`` with nested ``replies``) are each one error saying so: which
+  path or ranked pair of a tree to train is a choice to make before, not a row to guess.
 - A row whose ``tools`` column holds tool definitions (glaive / Hermes function calling) is an
   error: the chat template would render the answers without the tools they call.
 - Preference pairs whose answers are messages rather than strings: TRL's conversational form
@@ -148,6 +153,35 @@ def hh_messages(text: Any, key: str) -> tuple[Optional[list], str]:
     return [{"role": HH_ROLES[who], "content": body} for who, body in zip(parts[1::2], parts[2::2])], ""
 
 
+OASST_ROLES = {"prompter": "user", "assistant": "assistant"}
+
+
+def oasst_reason(obj: dict) -> str:
+    """Why an OpenAssistant export row is not one training record ("" when it is no such row)."""
+    if "message_tree_id" in obj and isinstance(obj.get("prompt"), dict):
+        return ("an OpenAssistant message tree (a whole tree a row, branching at each ranked reply): choose the "
+                "conversations to train first (oasst's export of conversation threads, or a top-ranked path)")
+    if obj.get("role") in OASST_ROLES and "message_id" in obj and "parent_id" in obj:
+        return ("an OpenAssistant message row (one message of a tree, linked to its parent by parent_id): join the "
+                "messages into conversations first (e.g. kunishou/oasst1-chat-44k-ja holds oasst1-89k-ja so)")
+    return ""
+
+
+def _oasst_thread(thread: Any) -> tuple[Optional[list], str]:
+    """An OpenAssistant conversation thread (prompter/assistant messages) as messages, or why not."""
+    if not isinstance(thread, list) or not thread:
+        return None, "'thread' must be a non-empty list of messages"
+    out = []
+    for i, m in enumerate(thread):
+        role = OASST_ROLES.get(m.get("role")) if isinstance(m, dict) else None
+        if role is None:
+            return None, f"thread[{i}] must be a message whose role is 'prompter' or 'assistant'"
+        if not isinstance(m.get("text"), str):
+            return None, f"thread[{i}].text must be a string"
+        out.append({"role": role, "content": m["text"]})
+    return out, ""
+
+
 def _with_system(obj: dict, msgs: list) -> tuple[list, str]:
     """A top-level ``system`` string (LLaMA-Factory's sharegpt column) becomes the first turn."""
     system = obj.get("system")
@@ -193,12 +227,18 @@ def is_llm_jp_text(obj: dict) -> bool:
 
 
 def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:
-    """A ShareGPT, Dolly or llm-jp-sft text row as a ``messages`` / ``instruction`` /
-    ``prompt``+``completion`` row; other rows unchanged."""
+    """A ShareGPT, Dolly, llm-jp-sft text or OpenAssistant thread row as a ``messages`` /
+    ``instruction`` / ``prompt``+``completion`` row; other rows unchanged."""
     if obj.get("tools") not in (None, "", "[]", []):
         # Tool definitions would be dropped from the rendered text, and the answers that call
         # those tools trained without them: reject rather than train on half the context.
         return None, "field 'tools' holds tool definitions, which the chat template cannot render"
+    why = oasst_reason(obj)
+    if why:
+        return None, why
+    if fmt == "auto" and "thread" in obj and "messages" not in obj:
+        msgs, err = _oasst_thread(obj["thread"])
+        return (None, err) if err else ({"messages": msgs}, "")
     if fmt == "sharegpt" or (fmt == "auto" and is_sharegpt(obj)):
         msgs, err = _sharegpt_messages(obj)
         return (None, err) if err else ({"messages": msgs}, "")
@@ -227,6 +267,9 @@ def _answer(side: str, v: Any) -> tuple[Optional[str], Optional[list], str]:
 def pair_record(obj: dict) -> tuple[Optional[dict], str]:
     """A preference row with message-valued answers as ``{messages|prompt.., chosen, rejected}``
     with string answers; rows whose answers are strings are returned unchanged."""
+    why = oasst_reason(obj)
+    if why:
+        return None, why
     if is_hh(obj):
         sides = {}
         for side in ("chosen", "rejected"):
@@ -261,7 +304,8 @@ def pair_record(obj: dict) -> tuple[Optional[dict], str]:
             err = "'chosen' and 'rejected' differ before their last turn (not the same prompt)"
     else:
         return (None, "missing the prompt: no 'prompt', 'messages' or 'conversations', and 'chosen' holds "
-                      "only the answer") if not ({"prompt", "messages", "instruction"} & set(obj)) else (out, "")
+                      "only the answer") if "chosen" in obj and not ({"prompt", "messages", "instruction"} & set(obj)) \
+            else (out, "")
     if not err:
         prompt, err = _with_system(obj, prompt)
     if err:
