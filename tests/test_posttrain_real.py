@@ -463,3 +463,14 @@ def test_openassistant_threads_become_chat_and_message_rows_or_trees_are_named()
     assert reasons[3].startswith("an OpenAssistant message tree (a whole tree a row")
     _, bad = read_pairs(str(path), "chat")
     assert {b.line: b.reason for b in bad} == {**reasons, 2: "missing field 'prompt'"}
+
+
+def test_a_pandas_csv_with_its_unnamed_index_column_reads(tok):
+    # llm-jp-sft's example rows saved by pandas' DataFrame.to_csv with its defaults: a first column
+    # of row numbers under an empty header name. The file was refused whole (a column without a
+    # name), and with that column the {"text"} rows were no longer recognised as llm-jp text.
+    path = REAL / "llm_jp_sft_example_pandas.csv"
+    rows = [json.loads(l)["text"] for l in (REAL / "llm_jp_sft_example.jsonl").read_text(encoding="utf-8").splitlines()]
+    good, bad = read_examples(str(path), "auto", "pd", markers=MARKERS)
+    assert bad == [] and [e.prompt + e.completion for e in good] == rows
+    assert good[0].completion == "富士山"

@@ -14,6 +14,7 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
 - Dolly (databricks-dolly-15k): ``{"instruction", "context", "response", "category"}``.
 - llm-jp-sft's pre-rendered rows: ``{"text": "...### 応答:\n<answer>"}``; the answer (what carries
   loss there too) is what follows the last ``### 応答:\n``, the rest is the prompt, as written.
+  Columns beside ``text`` that no other form uses (a row index or id) do not change that.
 - OpenAssistant exports: a conversation thread (``{"thread": [{"role": "prompter"|"assistant",
   "text"}...]}``) becomes messages. A message row (one message of a tree linked by ``parent_id``,
   as the Hub's oasst1/oasst2 files and kunishou/oasst1-89k-ja hold them) and a whole message tree
@@ -222,8 +223,14 @@ def _llm_jp_text(obj: dict) -> tuple[Optional[dict], str]:
     return {"prompt": text[:cut], "completion": text[cut:]}, ""
 
 
+# Keys of the other record forms: a row with "text" and none of these is an llm-jp text row
+# (other columns, like the row index pandas or a Parquet export adds, are not part of it).
+OTHER_FORM_KEYS = {"messages", "conversations", "instruction", "input", "output", "response", "prompt",
+                   "completion", "question", "answer", "chosen", "rejected", "thread", "inputs", "targets"}
+
+
 def is_llm_jp_text(obj: dict) -> bool:
-    return set(obj) == {"text"}
+    return "text" in obj and not (OTHER_FORM_KEYS & set(obj))
 
 
 def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:

@@ -15,7 +15,8 @@ one ValueError naming its rows, and the row groups after it are read; a CSV row 
 not match the header is named by its line. Files are read a batch at a time, not whole.
 
 CSV cells are text: an empty cell is ``""`` and a column of lists (``messages``) cannot be
-written in CSV, so chat data must come as JSON Lines or Parquet.
+written in CSV, so chat data must come as JSON Lines or Parquet. A column without a name (the
+index pandas' ``to_csv`` writes first) is named ``Unnamed: <i>``, as pandas names it.
 """
 from __future__ import annotations
 
@@ -101,11 +102,13 @@ def _csv_rows(path: Path, delimiter: str) -> Iterator[tuple[int, Any]]:
                 if not cells:
                     continue  # a blank line is no record
                 if header is None:
-                    header = cells
-                    dup = sorted({c for c in cells if cells.count(c) > 1})
-                    if dup or "" in cells:
-                        yield at, ValueError(f"the header names columns {dup or ['']} twice or not at all; "
-                                             "the rest of the file is not read")
+                    # pandas' to_csv writes the DataFrame's index first, under an empty name: named as
+                    # pandas reads it back, so the column is neither refused nor lost.
+                    header = [c or f"Unnamed: {i}" for i, c in enumerate(cells)]
+                    dup = sorted({c for c in header if header.count(c) > 1})
+                    if dup:
+                        yield at, ValueError(f"the header names columns {dup} twice; the rest of the file is not "
+                                             "read")
                         return
                     continue
                 if len(cells) != len(header):
