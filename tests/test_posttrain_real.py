@@ -474,3 +474,33 @@ def test_a_pandas_csv_with_its_unnamed_index_column_reads(tok):
     good, bad = read_examples(str(path), "auto", "pd", markers=MARKERS)
     assert bad == [] and [e.prompt + e.completion for e in good] == rows
     assert good[0].completion == "富士山"
+
+
+def test_parquet_values_of_every_arrow_type_come_out_as_json_holds_them(tmp_path):
+    # dpo-data writes each record back as JSON: a Parquet row with a timestamp, decimal or binary
+    # column (pyarrow gives datetime, Decimal, bytes) stopped that write after the chunk was
+    # generated. apache/parquet-testing's ARROW-GH-41321.parquet holds a column of each Arrow type
+    # (its row group 2, less the two columns that cannot be decoded there); nation.dict-malformed
+    # holds strings as bytes without the UTF-8 mark, which are text.
+    import pyarrow.parquet as pq
+
+    from jiniac_hpc import fileio
+    from jiniac_hpc.posttrain.records import iter_rows
+
+    corpus = Path(__file__).parent / "assets" / "corpus" / "real"
+    every = corpus / "parquet_testing_ARROW-GH-41321.parquet"
+    assert [(n, o.reason.split(":")[0]) for _, n, o in iter_rows(every)] == [
+        (1, "rows 1-3 of row group 1 of 2 unreadable"), (4, "rows 4-5 of row group 2 of 2 unreadable")]
+    pf = pq.ParquetFile(every)
+    cols = [c for c in pf.schema_arrow.names if c not in ("fixed_size_list_float64", "map_float32")]
+    pq.write_table(pf.read_row_group(1, columns=cols), tmp_path / "types.parquet")
+    rows = [o for _, _, o in iter_rows(tmp_path / "types.parquet")]
+    assert len(rows) == 2 and all(isinstance(r, dict) and len(r) == 78 for r in rows)
+    fileio.write_jsonl(tmp_path / "back.jsonl", [{"record": r} for r in rows])
+    back = [json.loads(l)["record"] for l in (tmp_path / "back.jsonl").read_text().splitlines()]
+    assert back == rows
+    assert rows[0]["timestamp_ms_gmt_plus_2"] == "2019-01-01T14:00:00.500000+02:00"
+    assert (rows[0]["decimal128"], rows[1]["decimal128"]) == ("1234.567", "-1234.567")
+    assert rows[0]["binary"] == "\x00\x01" and rows[0]["time64_ns"] == "00:00:00"
+    nation = [o for _, _, o in iter_rows(corpus / "parquet_testing_nation.dict-malformed.parquet")]
+    assert len(nation) == 25 and nation[12]["name"] == "JAPAN" and isinstance(nation[12]["comment_col"], str)

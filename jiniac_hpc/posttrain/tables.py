@@ -14,6 +14,11 @@ may span lines). Nothing is skipped without a word: a Parquet row group that can
 one ValueError naming its rows, and the row groups after it are read; a CSV row whose cells do
 not match the header is named by its line. Files are read a batch at a time, not whole.
 
+Values come out as JSON would hold them, since records are written back as JSON (dpo-data writes
+each prompt's record beside its answers): a timestamp, date or time becomes its ISO 8601 text, a
+decimal its exact digits, a binary column's bytes their UTF-8 text (parquet-mr writes strings as
+bytes without the UTF-8 mark); bytes that are not UTF-8 make the row an error naming the column.
+
 CSV cells are text: an empty cell is ``""`` and a column of lists (``messages``) cannot be
 written in CSV, so chat data must come as JSON Lines or Parquet. A column without a name (the
 index pandas' ``to_csv`` writes first) is named ``Unnamed: <i>``, as pandas names it.
@@ -44,6 +49,31 @@ def _why(e: Exception) -> str:
     return f"{type(e).__name__}: {e}".strip().replace("\n", " ")
 
 
+def _plain(v: Any) -> Any:
+    """``v`` as JSON holds it (UnicodeDecodeError for bytes that are not UTF-8)."""
+    if v is None or isinstance(v, (str, bool, int, float)):
+        return v
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):  # a map column comes as (key, value) pairs
+        return [_plain(x) for x in v]
+    if isinstance(v, bytes):
+        return v.decode("utf-8")
+    if hasattr(v, "isoformat"):  # datetime, date, time
+        return v.isoformat()
+    return str(v)  # Decimal, timedelta: their exact text
+
+
+def _row(n: int, row: dict) -> tuple[int, Any]:
+    out = {}
+    for k, v in row.items():
+        try:
+            out[k] = _plain(v)
+        except UnicodeDecodeError as e:
+            return n, ValueError(f"column {k!r} holds bytes that are not UTF-8 text ({e.reason} at byte {e.start + 1})")
+    return n, out
+
+
 def _parquet_rows(path: Path) -> Iterator[tuple[int, Any]]:
     import pyarrow.parquet as pq
 
@@ -59,7 +89,7 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, Any]]:
             for batch in pf.iter_batches(batch_size=_BATCH, row_groups=[g]):
                 for row in batch.to_pylist():
                     got += 1
-                    yield start + got, row
+                    yield _row(start + got, row)
         except Exception as e:  # noqa: BLE001 - a corrupt page: name its row group's rows, read on
             why = _why(e)
         if got < rows:
@@ -84,7 +114,7 @@ def _arrow_rows(path: Path) -> Iterator[tuple[int, Any]]:
             for batch in batches:
                 for row in batch.to_pylist():
                     n += 1
-                    yield n, row
+                    yield _row(n, row)
     except Exception as e:  # noqa: BLE001 - a broken stream: the rows after n are not read
         yield n + 1, ValueError(f"not a readable Arrow file after row {n} ({_why(e)}); the rest of the file "
                                 "is not read")
