@@ -499,6 +499,12 @@ def test_parquet_values_of_every_arrow_type_come_out_as_json_holds_them(tmp_path
     fileio.write_jsonl(tmp_path / "back.jsonl", [{"record": r} for r in rows])
     back = [json.loads(l)["record"] for l in (tmp_path / "back.jsonl").read_text().splitlines()]
     assert back == rows
+    import datasets   # a save_to_disk folder of the same rows (datasets has no map type) reads the same
+
+    keep = [c for c in cols if not c.startswith("map_")]
+    pq.write_table(pf.read_row_group(1, columns=keep), tmp_path / "nomap.parquet")
+    datasets.Dataset.from_parquet(str(tmp_path / "nomap.parquet")).save_to_disk(str(tmp_path / "ds"))
+    assert [o for _, _, o in iter_rows(tmp_path / "ds")] == [{c: r[c] for c in keep} for r in rows]
     assert rows[0]["timestamp_ms_gmt_plus_2"] == "2019-01-01T14:00:00.500000+02:00"
     assert (rows[0]["decimal128"], rows[1]["decimal128"]) == ("1234.567", "-1234.567")
     assert rows[0]["binary"] == "\x00\x01" and rows[0]["time64_ns"] == "00:00:00"

@@ -38,7 +38,7 @@ from jiniac_hpc import fileio
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_record
 from jiniac_hpc.posttrain.native import pair_record, read_json_file, sft_record
-from jiniac_hpc.posttrain.tables import TABLE_FILES, table_rows
+from jiniac_hpc.posttrain.tables import TABLE_FILES, plain_row, table_rows
 from jiniac_hpc.posttrain.templates import check_messages, render_instruction
 
 FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly", "llm_jp_text")
@@ -122,7 +122,8 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
         if isinstance(ds, datasets.DatasetDict):
             ds = ds["train"]
         for i, row in enumerate(ds):
-            yield str(p), i + 1, dict(row)
+            n, obj = plain_row(i + 1, dict(row))
+            yield str(p), n, BadRecord(str(p), n, str(obj)) if isinstance(obj, ValueError) else obj
         return
     files = data_files(p)
     if not files:

@@ -1,6 +1,6 @@
 """Parquet, Arrow and CSV/TSV files as post-training rows: the files the Hugging Face Hub serves.
 
-    from jiniac_hpc.posttrain.tables import TABLE_FILES, table_rows
+    from jiniac_hpc.posttrain.tables import TABLE_FILES, plain_row, table_rows
     for n, row in table_rows(Path("data/train-00000-of-00001.parquet")):
         ...   # row: a dict, or a ValueError saying why rows n.. could not be read
 
@@ -64,7 +64,8 @@ def _plain(v: Any) -> Any:
     return str(v)  # Decimal, timedelta: their exact text
 
 
-def _row(n: int, row: dict) -> tuple[int, Any]:
+def plain_row(n: int, row: dict) -> tuple[int, Any]:
+    """(n, the row with every value as JSON holds it), or (n, ValueError naming the column)."""
     out = {}
     for k, v in row.items():
         try:
@@ -89,7 +90,7 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, Any]]:
             for batch in pf.iter_batches(batch_size=_BATCH, row_groups=[g]):
                 for row in batch.to_pylist():
                     got += 1
-                    yield _row(start + got, row)
+                    yield plain_row(start + got, row)
         except Exception as e:  # noqa: BLE001 - a corrupt page: name its row group's rows, read on
             why = _why(e)
         if got < rows:
@@ -114,7 +115,7 @@ def _arrow_rows(path: Path) -> Iterator[tuple[int, Any]]:
             for batch in batches:
                 for row in batch.to_pylist():
                     n += 1
-                    yield _row(n, row)
+                    yield plain_row(n, row)
     except Exception as e:  # noqa: BLE001 - a broken stream: the rows after n are not read
         yield n + 1, ValueError(f"not a readable Arrow file after row {n} ({_why(e)}); the rest of the file "
                                 "is not read")
