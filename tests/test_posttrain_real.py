@@ -408,6 +408,13 @@ def test_hh_rlhf_transcripts_become_prompt_turns_and_answers(tok):
         assert prompt.startswith("<|user|>\n") and prompt.endswith("<|end|>\n<|assistant|>\n")
         assert answer_text(tok, ex, ex.completion) == ex.completion + "<|end|></s>"
     assert [m["role"] for m in good[3].messages][3:5] == ["assistant", "assistant"]
+    # Given as an SFT source, a preference file says what it is (it was "cannot tell the format",
+    # and LLaMA-Factory's pairs "the last message must be the assistant's").
+    for name in ("hh_rlhf_harmless_base_test.jsonl", "dpo_en_demo.json"):
+        sft, bad = read_examples(str(REAL / name), "auto", "x", markers=MARKERS)
+        assert sft == [] and {b.reason for b in bad} == {
+            "a preference pair (chosen/rejected) is DPO data: give it to the dpo stage's data.path; an SFT source "
+            "holds one answer a prompt"}
 
 
 def test_dpo_pairs_trl_will_cut_at_max_length_are_counted_with_the_tokens_cut(tok, tmp_path):

@@ -243,6 +243,11 @@ def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:
     why = oasst_reason(obj)
     if why:
         return None, why
+    if "chosen" in obj and "rejected" in obj and "messages" not in obj:
+        # HH-RLHF, ShareGPT pairs...: read as SFT they were "cannot tell the format" or a conversation
+        # "not ending with the assistant's turn". (UltraFeedback rows carry "messages", the chosen side.)
+        return None, ("a preference pair (chosen/rejected) is DPO data: give it to the dpo stage's data.path; an "
+                      "SFT source holds one answer a prompt")
     if fmt == "auto" and "thread" in obj and "messages" not in obj:
         msgs, err = _oasst_thread(obj["thread"])
         return (None, err) if err else ({"messages": msgs}, "")
