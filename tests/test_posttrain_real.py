@@ -517,3 +517,21 @@ def test_parquet_values_of_every_arrow_type_come_out_as_json_holds_them(tmp_path
     assert rows[0]["binary"] == "\x00\x01" and rows[0]["time64_ns"] == "00:00:00"
     nation = [o for _, _, o in iter_rows(corpus / "parquet_testing_nation.dict-malformed.parquet")]
     assert len(nation) == 25 and nation[12]["name"] == "JAPAN" and isinstance(nation[12]["comment_col"], str)
+
+
+def test_openai_preference_rows_take_their_input_messages_as_the_prompt(tok):
+    # The Azure OpenAI DPO page's example line: {"input": {"messages"}, "preferred_output",
+    # "non_preferred_output"}; it was "missing field 'prompt'".
+    from jiniac_hpc.posttrain.pairs import render_prompt
+
+    path = REAL / "azure_openai_dpo_example.jsonl"
+    row = json.loads(path.read_text(encoding="utf-8"))
+    good, bad = read_pairs(str(path), "chat")
+    assert bad == [] and len(good) == 1
+    ex = good[0]
+    assert ex.messages == row["input"]["messages"]
+    assert ex.completion == row["preferred_output"][0]["content"]
+    assert ex.meta["rejected"] == row["non_preferred_output"][0]["content"]
+    assert render_prompt(tok, ex, add_bos=False).startswith("<|system|>\nYou are a chatbot assistant.")
+    sft, bad = read_examples(str(path), "auto", "x", markers=MARKERS)
+    assert sft == [] and bad[0].reason.startswith("a preference pair (chosen/rejected) is DPO data")

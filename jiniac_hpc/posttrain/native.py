@@ -26,6 +26,9 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
   (``prompt`` messages, ``chosen``/``rejected`` a list holding the assistant message),
   UltraFeedback-binarized (``chosen``/``rejected`` whole conversations ending with the answer),
   and LLaMA-Factory's ShareGPT pairs (``conversations`` + ``chosen``/``rejected`` turns).
+- OpenAI's preference fine-tuning rows: ``{"input": {"messages", "tools"?}, "preferred_output":
+  [assistant message], "non_preferred_output": [...]}``; the input messages are the prompt (tool
+  definitions are refused, as for SFT rows).
 - Anthropic HH-RLHF pairs: ``chosen``/``rejected`` each a whole transcript of
   ``\n\nHuman: ...\n\nAssistant: ...`` turns (and no prompt key); each becomes messages (the
   one space after ``Human:`` / ``Assistant:`` is the separator, the rest is the turn's text) and
@@ -243,7 +246,7 @@ def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:
     why = oasst_reason(obj)
     if why:
         return None, why
-    if "chosen" in obj and "rejected" in obj and "messages" not in obj:
+    if (("chosen" in obj and "rejected" in obj) or "preferred_output" in obj) and "messages" not in obj:
         # HH-RLHF, ShareGPT pairs...: read as SFT they were "cannot tell the format" or a conversation
         # "not ending with the assistant's turn". (UltraFeedback rows carry "messages", the chosen side.)
         return None, ("a preference pair (chosen/rejected) is DPO data: give it to the dpo stage's data.path; an "
@@ -282,6 +285,13 @@ def pair_record(obj: dict) -> tuple[Optional[dict], str]:
     why = oasst_reason(obj)
     if why:
         return None, why
+    if "preferred_output" in obj and isinstance(obj.get("input"), dict):
+        inp = obj["input"]
+        if inp.get("tools") not in (None, []):
+            return None, "field 'input.tools' holds tool definitions, which the chat template cannot render"
+        rest = {k: v for k, v in obj.items() if k not in ("input", "preferred_output", "non_preferred_output")}
+        obj = {**rest, "prompt": inp.get("messages"), "chosen": obj["preferred_output"],
+               **({"rejected": obj["non_preferred_output"]} if "non_preferred_output" in obj else {})}
     if is_hh(obj):
         sides = {}
         for side in ("chosen", "rejected"):
