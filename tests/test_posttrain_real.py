@@ -283,6 +283,7 @@ def test_examples_cut_at_max_length_are_counted(tok, tmp_path):
     train, _, report = build_sft_dataset(cfg, tok, tmp_path)
     src = report["sources"]["alpaca_en_demo"]
     assert cut >= 2 and src["truncated"] == cut and src["kept"] == len(train) == sum(p < 300 for p, _ in sizes)
+    assert src["truncated_tokens"] == sum(t - 300 for p, t in sizes if p < 300 < t)   # all past 300 is answer
     assert json.loads((tmp_path / "data_report.json").read_text())["sources"]["alpaca_en_demo"]["truncated"] == cut
 
 
