@@ -25,8 +25,9 @@ SFT record forms (``format: auto`` decides by the keys of each record):
 
 DPO pairs: ``{"prompt" | "messages" | "instruction"+"input", "chosen", "rejected"}``; the prompt
 is rendered like SFT prompts (see :func:`prompt_of`). Answers given as messages (TRL's
-conversational form, UltraFeedback-binarized, ShareGPT pairs) and Anthropic HH-RLHF transcripts
-are mapped by :mod:`.native`.
+conversational form, UltraFeedback-binarized, ShareGPT pairs), OpenAI preference rows and
+Anthropic HH-RLHF transcripts are mapped by :mod:`.native`, and so are OpenAssistant threads for
+SFT (OpenAssistant message rows and trees are named as such).
 """
 from __future__ import annotations
 
