@@ -394,3 +394,34 @@ def test_openai_preference_rows_take_their_input_messages_as_the_prompt(tok):
     assert render_prompt(tok, ex, add_bos=False).startswith("<|system|>\nYou are a chatbot assistant.")
     sft, bad = read_examples(str(path), "auto", "x", markers=MARKERS)
     assert sft == [] and bad[0].reason.startswith("a preference pair (chosen/rejected) is DPO data")
+
+
+def test_no_pair_kept_that_trl_drops_for_its_prompt_length_with_a_tokenizer_adding_bos(tmp_path):
+    # TRL drops, without a word, a pair whose prompt ids (tokenized with the special tokens) reach
+    # max_length. The prompt was measured without them: with a tokenizer that puts bos first
+    # itself, a prompt one token short by that count was kept, and TRL dropped it.
+    from transformers import AutoTokenizer
+    from trl.data_utils import common_prefix_length
+
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.posttrain.encode import install_chat_template
+    from jiniac_hpc.posttrain.pairs import build_dpo_dataset
+    from jiniac_hpc.train.dpo_config import DPODataSection
+
+    tok = AutoTokenizer.from_pretrained(str(debug_assets.cached("llama")), add_bos_token=True)
+    install_chat_template(tok, "builtin", ChatFormat())
+    assert tok("a")["input_ids"][0] == tok.bos_token_id
+
+    def trl_prompt_len(r):
+        p, c, rj = (tok(t)["input_ids"] for t in (r["prompt"], r["prompt"] + r["chosen"], r["prompt"] + r["rejected"]))
+        return min(common_prefix_length(p, c), common_prefix_length(p, rj))
+
+    path = str(REAL / "hh_rlhf_harmless_base_test.jsonl")
+    loose = from_dict(DPODataSection, {"path": path, "prompt_style": "chat", "max_length": 4096})
+    lengths = sorted(trl_prompt_len(r) for r in build_dpo_dataset(loose, tok, None)[0])
+    edge = lengths[1]    # max_length equal to the second-shortest prompt's TRL length: that pair must go
+    cfg = from_dict(DPODataSection, {"path": path, "prompt_style": "chat", "max_length": edge,
+                                     "max_bad_fraction": 1.0})
+    train, _, report = build_dpo_dataset(cfg, tok, tmp_path)
+    assert all(trl_prompt_len(r) < edge for r in train) and len(train) == 1
+    assert f"the prompt is {edge} tokens, max_length is {edge}" in " ".join(b["reason"] for b in report["bad_records"])

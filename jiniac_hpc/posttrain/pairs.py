@@ -11,9 +11,9 @@ template puts after an assistant turn (``<|end|></s>`` with the builtin template
 the template itself so that the two can never drift apart.
 
 TRL's DPO trainer later cuts every prompt + answer sequence at ``max_length`` tokens, keeping its
-start (and drops a pair whose prompt alone reaches it, which is a bad record here already). A cut
+start, and drops a pair whose prompt alone reaches it (a bad record here, counted the same way). A cut
 answer trains without its end, eos included, so the cut is counted where the pairs are built,
-measured the way TRL tokenizes (``tok(prompt + answer)``, special tokens added): the report's
+measured the way TRL tokenizes (:func:`trl_lengths`): the report's
 ``truncated`` (pairs with a side cut) and ``truncated_tokens`` (tokens cut from the chosen and the
 rejected answers in all, and the most from one answer), and one line on stderr.
 """
@@ -75,9 +75,13 @@ def prompt_tokens(tok, text: str) -> int:
     return len(tok(text, add_special_tokens=False)["input_ids"])
 
 
-def cut_tokens(tok, prompt: str, answer: str, max_length: int) -> int:
-    """Tokens of ``answer`` that TRL's ``max_length`` cut drops (it keeps the sequence's start)."""
-    return max(0, len(tok(prompt + answer)["input_ids"]) - max_length)
+def trl_lengths(tok, prompt: str, chosen: str, rejected: str) -> tuple[int, int, int]:
+    """(prompt, prompt + chosen, prompt + rejected) token counts as TRL's DPO trainer has them:
+    each text tokenized whole with the special tokens, the prompt ending where the prompt's ids
+    stop being a prefix of both sequences (tokens may merge across the boundary)."""
+    p, c, r = (tok(t)["input_ids"] for t in (prompt, prompt + chosen, prompt + rejected))
+    common = lambda a, b: next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))  # noqa: E731
+    return min(len(p), common(p, c), common(p, r)), len(c), len(r)
 
 
 def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool = True):
@@ -97,13 +101,12 @@ def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
         except ValueError as e:
             bad.append(BadRecord(ex.file, ex.line, str(e), ex.source))
             continue
-        n = prompt_tokens(tok, prompt)
-        if n >= data_cfg.max_length:
+        n, n_chosen, n_rejected = trl_lengths(tok, prompt, chosen, rejected)
+        if n >= data_cfg.max_length:  # TRL drops such a pair without a word
             bad.append(BadRecord(ex.file, ex.line, f"prompt longer than max_length: the prompt is {n} tokens, "
                                                    f"max_length is {data_cfg.max_length}", ex.source))
             continue
-        lost = {side: cut_tokens(tok, prompt, text, data_cfg.max_length)
-                for side, text in (("chosen", chosen), ("rejected", rejected))}
+        lost = {"chosen": max(0, n_chosen - data_cfg.max_length), "rejected": max(0, n_rejected - data_cfg.max_length)}
         if any(lost.values()):
             n_cut += 1
             for side, k in lost.items():
