@@ -10,6 +10,7 @@ or be reported with file and row.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,22 @@ def test_parquet_values_of_every_arrow_type_come_out_as_json_holds_them(tmp_path
     assert rows[0]["binary"] == "\x00\x01" and rows[0]["time64_ns"] == "00:00:00"
     nation = [o for _, _, o in iter_rows(corpus / "parquet_testing_nation.dict-malformed.parquet")]
     assert len(nation) == 25 and nation[12]["name"] == "JAPAN" and isinstance(nation[12]["comment_col"], str)
+
+
+def test_arrow_files_stream_or_ipc_read_the_same_and_random_bytes_are_named(tmp_path):
+    # apache/arrow-testing's integration table (37 rows in 2 batches) as an IPC file and as an IPC
+    # stream (what datasets writes), saved under a .arrow name: both read row by row alike; a row
+    # whose random bytes are not UTF-8 is named, the others read as text.
+    from jiniac_hpc.posttrain.records import BadRecord, iter_rows
+
+    corpus = Path(__file__).parent / "assets" / "corpus" / "real"
+    got = []
+    for kind in ("arrow_file", "stream"):
+        f = tmp_path / f"{kind}.arrow"
+        f.write_bytes((corpus / f"arrow_testing_generated_primitive_large_offsets.{kind}").read_bytes())
+        got.append([(n, o.reason if isinstance(o, BadRecord) else o) for _, n, o in iter_rows(f)])
+    assert got[0] == got[1] and [n for n, _ in got[0]] == list(range(1, 38))
+    bad = [r for _, r in got[0] if isinstance(r, str)]
+    assert len(bad) == 30 and all(re.match(r"column 'largebinary_(non)?nullable' holds bytes that are not UTF-8", r)
+                                  for r in bad)
+    assert all(v is None or isinstance(v, str) for _, r in got[0] if isinstance(r, dict) for v in r.values())
