@@ -358,6 +358,22 @@ def test_dpo_pairs_trl_will_cut_at_max_length_are_counted_with_the_tokens_cut(to
     assert report["truncated_tokens"] == {"chosen": sum(lost["chosen"]), "rejected": sum(lost["rejected"]),
                                           "max": max(lost["chosen"] + lost["rejected"])}
     assert json.loads((tmp_path / "data_report.json").read_text())["truncated"] == 2
+    assert (report["read"], report["bad"], report["kept"]) == (6, 3, 3)   # 6 lines, each counted once
+
+
+def test_dpo_bad_share_counts_each_record_once(tok):
+    # A pair that fails after reading (prompt too long, template refusal) was counted as read a
+    # second time, so the bad share looked smaller: 5 of the 6 hh-rlhf pairs bad at max_length 300
+    # read as 5 of 9, under max_bad_fraction 0.6, and training went on with 1 pair.
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.posttrain.encode import DataError
+    from jiniac_hpc.posttrain.pairs import build_dpo_dataset
+    from jiniac_hpc.train.dpo_config import DPODataSection
+
+    cfg = from_dict(DPODataSection, {"path": str(REAL / "hh_rlhf_harmless_base_test.jsonl"), "prompt_style": "chat",
+                                     "max_length": 300, "max_bad_fraction": 0.6})
+    with pytest.raises(DataError, match=r"5 of 6 DPO records are bad, more than data.max_bad_fraction=0.6"):
+        build_dpo_dataset(cfg, tok, None)
 
 
 def test_openassistant_threads_become_chat_and_message_rows_or_trees_are_named():

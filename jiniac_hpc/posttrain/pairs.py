@@ -91,6 +91,7 @@ def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
     from jiniac_hpc.paths import resolve_path
 
     exs, bad = read_pairs(str(resolve_path(data_cfg.path)), data_cfg.prompt_style)
+    read = len(exs) + len(bad)  # before the pairs that fail below join ``bad``: each record counts once
     rows = []
     cut = {"chosen": 0, "rejected": 0, "max": 0}
     n_cut = 0
@@ -113,7 +114,7 @@ def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
                 cut[side] += k
             cut["max"] = max(cut["max"], *lost.values())
         rows.append({"prompt": prompt, "chosen": chosen, "rejected": rejected})
-    report = {"path": data_cfg.path, "read": len(exs) + len(bad), "bad": len(bad), "kept": len(rows),
+    report = {"path": data_cfg.path, "read": read, "bad": len(bad), "kept": len(rows),
               "truncated": n_cut, "truncated_tokens": cut, "bad_records": [b.to_dict() for b in bad]}
     if n_cut and is_main:
         print(f"[jiniac] DPO: {n_cut} of {len(rows)} pairs are longer than data.max_length={data_cfg.max_length} "
