@@ -213,12 +213,8 @@ def test_a_template_that_drops_system_turns_is_caught(tmp_path):
     assert "Angela" in render_prompt(tok, pairs[0], add_bos=True)
 
 
-def test_gzipped_jsonl_is_read_and_parquet_is_refused_with_one_line(tmp_path):
-    # Hub exports ship .jsonl.gz (HH-RLHF) and .parquet; a gzip file was read as lines of
-    # compressed bytes, a Parquet file as one bad "line" after another.
-    from jiniac_hpc.config import ConfigError
-    from jiniac_hpc.posttrain.records import check_data_path
-
+def test_gzipped_jsonl_is_read(tmp_path):
+    # Hub exports ship .jsonl.gz (HH-RLHF); a gzip file was read as lines of compressed bytes.
     plain, _ = read_examples(str(REAL / "databricks_dolly_15k.jsonl"), "auto", "d", markers=MARKERS)
     gz, bad = read_examples(str(REAL / "databricks_dolly_15k.jsonl.gz"), "auto", "d", markers=MARKERS)
     assert bad == [] and [(e.line, e.prompt, e.completion) for e in gz] == [(e.line, e.prompt, e.completion)
@@ -232,11 +228,6 @@ def test_gzipped_jsonl_is_read_and_parquet_is_refused_with_one_line(tmp_path):
         (tmp_path / "d" / name).write_bytes(pack((REAL / "databricks_dolly_15k.jsonl").read_bytes()))
     both, bad = read_examples(str(tmp_path / "d"), "auto", "d", markers=MARKERS)
     assert bad == [] and [(e.prompt, e.completion) for e in both] == [(e.prompt, e.completion) for e in plain] * 2
-    pq = Path(__file__).parent / "assets" / "corpus" / "real" / "parquet_testing_nation.dict-malformed.parquet"
-    good, bad = read_examples(str(pq), "auto", "pq", markers=MARKERS)
-    assert good == [] and len(bad) == 1 and ".parquet files are not read here" in bad[0].reason
-    with pytest.raises(ConfigError, match=r"data.sources\[0\].path: .*\.parquet files are not read here"):
-        check_data_path(str(pq), "data.sources[0].path")
 
 
 def test_llm_jp_sft_text_rows_split_at_the_response_line(tok):
@@ -301,4 +292,161 @@ def test_examples_cut_at_max_length_are_counted(tok, tmp_path):
     train, _, report = build_sft_dataset(cfg, tok, tmp_path)
     src = report["sources"]["alpaca_en_demo"]
     assert cut >= 2 and src["truncated"] == cut and src["kept"] == len(train) == sum(p < 300 for p, _ in sizes)
+    assert src["truncated_tokens"] == sum(t - 300 for p, t in sizes if p < 300 < t)   # all past 300 is answer
     assert json.loads((tmp_path / "data_report.json").read_text())["sources"]["alpaca_en_demo"]["truncated"] == cut
+
+
+def _hh_text(msgs: list) -> str:
+    """Messages back to an HH-RLHF transcript (the check that no text was lost or changed)."""
+    return "".join(f"\n\n{'Human' if m['role'] == 'user' else 'Assistant'}: {m['content']}" for m in msgs)
+
+
+def test_hh_rlhf_transcripts_become_prompt_turns_and_answers(tok):
+    # Anthropic hh-rlhf harmless-base/test.jsonl lines 1-3, 87, 668 and 1951: "chosen"/"rejected"
+    # whole "\n\nHuman: ...\n\nAssistant: ..." transcripts, no prompt key. Line 87's chosen answer
+    # is empty; line 1951's two transcripts differ before the answer; line 668 has two Assistant
+    # turns in a row (kept as written).
+    from jiniac_hpc.posttrain.pairs import answer_text, render_prompt
+
+    path = REAL / "hh_rlhf_harmless_base_test.jsonl"
+    rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines()]
+    good, bad = read_pairs(str(path), "chat")
+    assert [e.line for e in good] == [1, 2, 3, 5]
+    assert [(b.line, b.reason) for b in bad] == [
+        (4, "empty response: field 'chosen' is empty"),
+        (6, "'chosen' and 'rejected' differ before their last turn (not the same prompt)")]
+    for ex in good:
+        r = rows[ex.line - 1]
+        assert _hh_text(ex.messages) + "\n\nAssistant: " + ex.completion == r["chosen"]
+        assert _hh_text(ex.messages) + "\n\nAssistant: " + ex.meta["rejected"] == r["rejected"]
+        prompt = render_prompt(tok, ex, add_bos=False)
+        assert prompt.startswith("<|user|>\n") and prompt.endswith("<|end|>\n<|assistant|>\n")
+        assert answer_text(tok, ex, ex.completion) == ex.completion + "<|end|></s>"
+    assert [m["role"] for m in good[3].messages][3:5] == ["assistant", "assistant"]
+    # Given as an SFT source, a preference file says what it is (it was "cannot tell the format",
+    # and LLaMA-Factory's pairs "the last message must be the assistant's").
+    for name in ("hh_rlhf_harmless_base_test.jsonl", "dpo_en_demo.json"):
+        sft, bad = read_examples(str(REAL / name), "auto", "x", markers=MARKERS)
+        assert sft == [] and {b.reason for b in bad} == {
+            "a preference pair (chosen/rejected) is DPO data: give it to the dpo stage's data.path; an SFT source "
+            "holds one answer a prompt"}
+
+
+def test_dpo_pairs_trl_will_cut_at_max_length_are_counted_with_the_tokens_cut(tok, tmp_path):
+    # The HH-RLHF transcripts run to 1,400 tokens. With max_length 700, TRL's own tokenization and
+    # preference collator (keep_start) drop answer tokens of two pairs; the report says how many
+    # pairs and how many tokens, as TRL's completion masks count them. The pair whose prompt alone
+    # passes 700 is a bad record, as TRL would drop it.
+    from trl.trainer.dpo_trainer import DataCollatorForPreference
+
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.posttrain.pairs import build_dpo_dataset
+    from jiniac_hpc.train.dpo_config import DPODataSection
+
+    cfg = from_dict(DPODataSection, {"path": str(REAL / "hh_rlhf_harmless_base_test.jsonl"), "prompt_style": "chat",
+                                     "max_length": 700, "max_bad_fraction": 1.0})
+    train, _, report = build_dpo_dataset(cfg, tok, tmp_path)
+    assert sorted(b["line"] for b in report["bad_records"]) == [4, 5, 6] and len(train) == 3
+
+    def trl_ids(r):  # TRL's tokenize_fn for string pairs: prompt, prompt+answer, completion after the prefix
+        p = tok(r["prompt"])["input_ids"]
+        return {"prompt_ids": p, "chosen_ids": tok(r["prompt"] + r["chosen"])["input_ids"][len(p):],
+                "rejected_ids": tok(r["prompt"] + r["rejected"])["input_ids"][len(p):]}
+
+    lost = {"chosen": [], "rejected": []}
+    for r in train:
+        ex = [trl_ids(r)]
+        full = DataCollatorForPreference(pad_token_id=tok.pad_token_id)(ex)["completion_mask"].sum(dim=1)
+        kept = DataCollatorForPreference(pad_token_id=tok.pad_token_id, max_length=700)(ex)["completion_mask"].sum(
+            dim=1)
+        c, rj = (full - kept).tolist()
+        lost["chosen"].append(c)
+        lost["rejected"].append(rj)
+    assert sorted(zip(*lost.values())) == [(0, 0), (79, 185), (156, 1)]   # TRL's numbers (rows shuffled)
+    assert report["truncated"] == sum(1 for c, rj in zip(*lost.values()) if c or rj) == 2
+    assert report["truncated_tokens"] == {"chosen": sum(lost["chosen"]), "rejected": sum(lost["rejected"]),
+                                          "max": max(lost["chosen"] + lost["rejected"])}
+    assert json.loads((tmp_path / "data_report.json").read_text())["truncated"] == 2
+    assert (report["read"], report["bad"], report["kept"]) == (6, 3, 3)   # 6 lines, each counted once
+
+
+def test_dpo_bad_share_counts_each_record_once(tok):
+    # A pair that fails after reading (prompt too long, template refusal) was counted as read a
+    # second time, so the bad share looked smaller: 5 of the 6 hh-rlhf pairs bad at max_length 300
+    # read as 5 of 9, under max_bad_fraction 0.6, and training went on with 1 pair.
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.posttrain.encode import DataError
+    from jiniac_hpc.posttrain.pairs import build_dpo_dataset
+    from jiniac_hpc.train.dpo_config import DPODataSection
+
+    cfg = from_dict(DPODataSection, {"path": str(REAL / "hh_rlhf_harmless_base_test.jsonl"), "prompt_style": "chat",
+                                     "max_length": 300, "max_bad_fraction": 0.6})
+    with pytest.raises(DataError, match=r"5 of 6 DPO records are bad, more than data.max_bad_fraction=0.6"):
+        build_dpo_dataset(cfg, tok, None)
+
+
+def test_openassistant_threads_become_chat_and_message_rows_or_trees_are_named():
+    # The three export forms oasst-data's README shows: a message row (one message of a tree, as
+    # the Hub's oasst1/oasst2 files hold them), a conversation thread, a whole message tree. The
+    # thread trains as it is; the other two say what they are instead of "cannot tell the format"
+    # or "field 'prompt' must be a string, got dict".
+    path = REAL / "oasst_export_examples.jsonl"
+    rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines()]
+    good, bad = read_examples(str(path), "auto", "oasst", markers=MARKERS)
+    assert [e.line for e in good] == [2]
+    assert good[0].messages == [{"role": {"prompter": "user"}.get(m["role"], "assistant"), "content": m["text"]}
+                                for m in rows[1]["thread"]]
+    reasons = {b.line: b.reason for b in bad}
+    assert reasons[1].startswith("an OpenAssistant message row (one message of a tree")
+    assert reasons[3].startswith("an OpenAssistant message tree (a whole tree a row")
+    _, bad = read_pairs(str(path), "chat")
+    assert {b.line: b.reason for b in bad} == {**reasons, 2: "missing field 'prompt'"}
+
+
+def test_openai_preference_rows_take_their_input_messages_as_the_prompt(tok):
+    # The Azure OpenAI DPO page's example line: {"input": {"messages"}, "preferred_output",
+    # "non_preferred_output"}; it was "missing field 'prompt'".
+    from jiniac_hpc.posttrain.pairs import render_prompt
+
+    path = REAL / "azure_openai_dpo_example.jsonl"
+    row = json.loads(path.read_text(encoding="utf-8"))
+    good, bad = read_pairs(str(path), "chat")
+    assert bad == [] and len(good) == 1
+    ex = good[0]
+    assert ex.messages == row["input"]["messages"]
+    assert ex.completion == row["preferred_output"][0]["content"]
+    assert ex.meta["rejected"] == row["non_preferred_output"][0]["content"]
+    assert render_prompt(tok, ex, add_bos=False).startswith("<|system|>\nYou are a chatbot assistant.")
+    sft, bad = read_examples(str(path), "auto", "x", markers=MARKERS)
+    assert sft == [] and bad[0].reason.startswith("a preference pair (chosen/rejected) is DPO data")
+
+
+def test_no_pair_kept_that_trl_drops_for_its_prompt_length_with_a_tokenizer_adding_bos(tmp_path):
+    # TRL drops, without a word, a pair whose prompt ids (tokenized with the special tokens) reach
+    # max_length. The prompt was measured without them: with a tokenizer that puts bos first
+    # itself, a prompt one token short by that count was kept, and TRL dropped it.
+    from transformers import AutoTokenizer
+    from trl.data_utils import common_prefix_length
+
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.posttrain.encode import install_chat_template
+    from jiniac_hpc.posttrain.pairs import build_dpo_dataset
+    from jiniac_hpc.train.dpo_config import DPODataSection
+
+    tok = AutoTokenizer.from_pretrained(str(debug_assets.cached("llama")), add_bos_token=True)
+    install_chat_template(tok, "builtin", ChatFormat())
+    assert tok("a")["input_ids"][0] == tok.bos_token_id
+
+    def trl_prompt_len(r):
+        p, c, rj = (tok(t)["input_ids"] for t in (r["prompt"], r["prompt"] + r["chosen"], r["prompt"] + r["rejected"]))
+        return min(common_prefix_length(p, c), common_prefix_length(p, rj))
+
+    path = str(REAL / "hh_rlhf_harmless_base_test.jsonl")
+    loose = from_dict(DPODataSection, {"path": path, "prompt_style": "chat", "max_length": 4096})
+    lengths = sorted(trl_prompt_len(r) for r in build_dpo_dataset(loose, tok, None)[0])
+    edge = lengths[1]    # max_length equal to the second-shortest prompt's TRL length: that pair must go
+    cfg = from_dict(DPODataSection, {"path": path, "prompt_style": "chat", "max_length": edge,
+                                     "max_bad_fraction": 1.0})
+    train, _, report = build_dpo_dataset(cfg, tok, tmp_path)
+    assert all(trl_prompt_len(r) < edge for r in train) and len(train) == 1
+    assert f"the prompt is {edge} tokens, max_length is {edge}" in " ".join(b["reason"] for b in report["bad_records"])

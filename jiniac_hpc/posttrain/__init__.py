@@ -8,8 +8,9 @@ that use them live in :mod:`jiniac_hpc.train`.
   template with ``{% generation %}`` blocks, parser for round trips);
 - :mod:`.records`   -- JSONL (plain, .gz, .zst), JSON-array and ``datasets`` folders in instruction,
   chat and prompt/completion form, validated with file and line in every error;
+- :mod:`.tables`    -- Parquet, Arrow and CSV/TSV files as rows (what the Hugging Face Hub serves);
 - :mod:`.native`    -- public layouts (ShareGPT, Dolly, llm-jp-sft text, message-valued
-  preference pairs, JSON arrays) mapped onto those forms without changing any text;
+  preference pairs, HH-RLHF transcripts, JSON arrays) mapped onto those forms without changing any text;
 - :mod:`.mathfmt`   -- the levelled-arithmetic formatting transform (``python -m
   jiniac_hpc.posttrain.mathfmt --help`` shows its effect on token counts);
 - :mod:`.encode`    -- text + loss spans -> ``input_ids``/``labels`` with a tokenizer, and the

@@ -86,8 +86,9 @@ def _cut_after_eos(text: str, s: int, e: int, eos: str) -> tuple[int, int]:
 def encode(tok, ex: Example, *, max_length: int, add_bos: bool, stats: Optional[dict] = None) -> dict | str:
     """``{"input_ids", "labels"}`` or the reason the example cannot be used.
 
-    A sequence longer than ``max_length`` keeps its start; ``stats["truncated"]`` counts those
-    (the cut end of the answer carries no loss, so the report says how many were cut).
+    A sequence longer than ``max_length`` keeps its start; ``stats["truncated"]`` counts those and
+    ``stats["truncated_tokens"]`` the answer tokens cut off (they carry no loss, so the report says
+    how many examples were cut and by how much).
     """
     try:
         text, spans = render(tok, ex)
@@ -105,6 +106,7 @@ def encode(tok, ex: Example, *, max_length: int, add_bos: bool, stats: Optional[
         return f"prompt longer than max_length: the prompt is {first} tokens, max_length is {max_length}"
     if stats is not None and len(ids) > max_length:
         stats["truncated"] = stats.get("truncated", 0) + 1
+        stats["truncated_tokens"] = stats.get("truncated_tokens", 0) + sum(l != IGNORE for l in labels[max_length:])
     return {"input_ids": ids[:max_length], "labels": labels[:max_length]}
 
 
@@ -159,7 +161,7 @@ def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
         exs, bad = read_examples(str(resolve_path(src.path)), src.format, name, markers=data_cfg.chat.markers,
                                  math=src.math, limit=src.max_examples)
         read = len(exs) + len(bad)
-        enc, stats = [], {"truncated": 0}
+        enc, stats = [], {"truncated": 0, "truncated_tokens": 0}
         for ex in exs:
             r = encode(tok, ex, max_length=data_cfg.max_length, add_bos=data_cfg.add_bos, stats=stats)
             if isinstance(r, str):
@@ -170,10 +172,11 @@ def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
         bad_all += bad
         parts.append((name, src.weight, enc))
         report["sources"][name] = {"path": src.path, "read": read, "bad": len(bad), "kept": len(enc),
-                                   "truncated": stats["truncated"]}
+                                   "truncated": stats["truncated"], "truncated_tokens": stats["truncated_tokens"]}
         if stats["truncated"] and is_main:
             print(f"[jiniac] {name}: {stats['truncated']} of {len(enc)} SFT examples are longer than "
-                  f"data.max_length={data_cfg.max_length} and were cut at it", file=sys.stderr, flush=True)
+                  f"data.max_length={data_cfg.max_length} and were cut at it, losing {stats['truncated_tokens']} "
+                  "answer tokens in all", file=sys.stderr, flush=True)
     report["bad_records"] = [b.to_dict() for b in bad_all]
     if run_dir is not None and is_main:
         write_json(Path(run_dir) / "data_report.json", report)

@@ -14,12 +14,25 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
 - Dolly (databricks-dolly-15k): ``{"instruction", "context", "response", "category"}``.
 - llm-jp-sft's pre-rendered rows: ``{"text": "...### 応答:\n<answer>"}``; the answer (what carries
   loss there too) is what follows the last ``### 応答:\n``, the rest is the prompt, as written.
+  Columns beside ``text`` that no other form uses (a row index or id) do not change that.
+- OpenAssistant exports: a conversation thread (``{"thread": [{"role": "prompter"|"assistant",
+  "text"}...]}``) becomes messages. A message row (one message of a tree linked by ``parent_id``,
+  as the Hub's oasst1/oasst2 files and kunishou/oasst1-89k-ja hold them) and a whole message tree
+  (``message_tree_id`` + ``prompt`` with nested ``replies``) are each one error saying so: which
+  path or ranked pair of a tree to train is a choice to make before, not a row to guess.
 - A row whose ``tools`` column holds tool definitions (glaive / Hermes function calling) is an
   error: the chat template would render the answers without the tools they call.
 - Preference pairs whose answers are messages rather than strings: TRL's conversational form
   (``prompt`` messages, ``chosen``/``rejected`` a list holding the assistant message),
   UltraFeedback-binarized (``chosen``/``rejected`` whole conversations ending with the answer),
   and LLaMA-Factory's ShareGPT pairs (``conversations`` + ``chosen``/``rejected`` turns).
+- OpenAI's preference fine-tuning rows: ``{"input": {"messages", "tools"?}, "preferred_output":
+  [assistant message], "non_preferred_output": [...]}``; the input messages are the prompt (tool
+  definitions are refused, as for SFT rows).
+- Anthropic HH-RLHF pairs: ``chosen``/``rejected`` each a whole transcript of
+  ``\n\nHuman: ...\n\nAssistant: ...`` turns (and no prompt key); each becomes messages (the
+  one space after ``Human:`` / ``Assistant:`` is the separator, the rest is the turn's text) and
+  then as UltraFeedback: the prompt is the turns before the last, which both sides must share.
 
 A file ending in ``.json`` may hold one JSON array of records (Alpaca, LLaMA-Factory and FastChat
 ship them so) or one record; :func:`read_json_file` yields each with the line it starts on.
@@ -27,6 +40,7 @@ ship them so) or one record; :func:`read_json_file` yields each with the line it
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -38,11 +52,24 @@ SPEAKERS = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "a
             "chatgpt": "assistant", "bard": "assistant", "bing": "assistant", "system": "system"}
 
 
+# An HH-RLHF turn starts with a blank line and the speaker; the one space after the colon is the
+# separator (there is none after a turn left empty, as some transcripts' last answer is).
+HH_TURN = re.compile(r"\n\n(Human|Assistant): ?")
+HH_ROLES = {"Human": "user", "Assistant": "assistant"}
+
+
 def read_json_file(path: Path) -> Optional[Iterator[tuple[int, Any]]]:
     """(1-based line where a record starts, record) of a ``.json`` file holding one JSON array of
     records or one JSON object (a single record); None when the file is JSON Lines.
 
-    A broken array yields ``(line, ValueError)`` naming the line and column, then stops.
+    A broken array yields ``(line, ValueError)`` naming the line and column, then stops; so does
+    text after the array's closing ``]`` (two arrays joined with ``cat``), which is never dropped.
+
+    Memory: the file's bytes and its decoded text are held at once (a JSON array has no record
+    boundary to stream at without a second parser), and the records are decoded one at a time as
+    they are asked for. That suits the JSON-array datasets in use, up to hundreds of MB; a file of
+    several GB should be JSON Lines (``jq -c '.[]' in.json > out.jsonl``), which is read a line at
+    a time. Time is linear in the file's size: the line numbers are counted as the reading goes.
     """
     raw = path.read_bytes()
     try:
@@ -61,12 +88,24 @@ def read_json_file(path: Path) -> Optional[Iterator[tuple[int, Any]]]:
 
 def _array_items(text: str, i: int) -> Iterator[tuple[int, Any]]:
     dec = json.JSONDecoder()
-    line = lambda pos: text.count("\n", 0, pos) + 1  # noqa: E731
+    seen = [0, 1]  # (position, its line): each stretch of text is counted once, not from the start
+
+    def line(pos: int) -> int:
+        seen[1] += text.count("\n", seen[0], pos)
+        seen[0] = pos
+        return seen[1]
+
     expect_value = True
     while True:
         while i < len(text) and text[i] in " \t\r\n":
             i += 1
         if i < len(text) and text[i] == "]":
+            rest = text[i + 1:].lstrip()
+            if rest:
+                close, at = line(i), line(len(text) - len(rest))  # in this order: line() only moves forward
+                yield at, ValueError(f"text after the JSON array's closing ']' (line {close}) at line {at}: one "
+                                     "array a file (two arrays joined? merge them, or write JSON Lines); the rest "
+                                     "of the file is not read")
             return
         if i < len(text) and text[i] == "," and not expect_value:
             i += 1
@@ -99,6 +138,51 @@ def _turns(conv: Any, key: str) -> tuple[Optional[list], str]:
         if not isinstance(text, str):
             return None, f"{key}[{i}].{text_key} must be a string"
         out.append({"role": role, "content": text})
+    return out, ""
+
+
+def is_hh(obj: dict) -> bool:
+    """An Anthropic HH-RLHF pair: string transcripts, no prompt of its own."""
+    return (isinstance(obj.get("chosen"), str) and obj["chosen"].startswith("\n\nHuman:")
+            and not ({"prompt", "messages", "instruction", "conversations"} & set(obj)))
+
+
+def hh_messages(text: Any, key: str) -> tuple[Optional[list], str]:
+    """An HH-RLHF transcript (``\n\nHuman: ...\n\nAssistant: ...``) as messages, or why not."""
+    if not isinstance(text, str):
+        return None, f"field {key!r} must be a string transcript, like 'chosen'"
+    parts = HH_TURN.split(text)
+    if parts[0] or len(parts) < 3:
+        return None, f"field {key!r} does not start with a '\\n\\nHuman: ' turn (an HH-RLHF transcript)"
+    return [{"role": HH_ROLES[who], "content": body} for who, body in zip(parts[1::2], parts[2::2])], ""
+
+
+OASST_ROLES = {"prompter": "user", "assistant": "assistant"}
+
+
+def oasst_reason(obj: dict) -> str:
+    """Why an OpenAssistant export row is not one training record ("" when it is no such row)."""
+    if "message_tree_id" in obj and isinstance(obj.get("prompt"), dict):
+        return ("an OpenAssistant message tree (a whole tree a row, branching at each ranked reply): choose the "
+                "conversations to train first (oasst's export of conversation threads, or a top-ranked path)")
+    if obj.get("role") in OASST_ROLES and "message_id" in obj and "parent_id" in obj:
+        return ("an OpenAssistant message row (one message of a tree, linked to its parent by parent_id): join the "
+                "messages into conversations first (e.g. kunishou/oasst1-chat-44k-ja holds oasst1-89k-ja so)")
+    return ""
+
+
+def _oasst_thread(thread: Any) -> tuple[Optional[list], str]:
+    """An OpenAssistant conversation thread (prompter/assistant messages) as messages, or why not."""
+    if not isinstance(thread, list) or not thread:
+        return None, "'thread' must be a non-empty list of messages"
+    out = []
+    for i, m in enumerate(thread):
+        role = OASST_ROLES.get(m.get("role")) if isinstance(m, dict) else None
+        if role is None:
+            return None, f"thread[{i}] must be a message whose role is 'prompter' or 'assistant'"
+        if not isinstance(m.get("text"), str):
+            return None, f"thread[{i}].text must be a string"
+        out.append({"role": role, "content": m["text"]})
     return out, ""
 
 
@@ -142,17 +226,34 @@ def _llm_jp_text(obj: dict) -> tuple[Optional[dict], str]:
     return {"prompt": text[:cut], "completion": text[cut:]}, ""
 
 
+# Keys of the other record forms: a row with "text" and none of these is an llm-jp text row
+# (other columns, like the row index pandas or a Parquet export adds, are not part of it).
+OTHER_FORM_KEYS = {"messages", "conversations", "instruction", "input", "output", "response", "prompt",
+                   "completion", "question", "answer", "chosen", "rejected", "thread", "inputs", "targets"}
+
+
 def is_llm_jp_text(obj: dict) -> bool:
-    return set(obj) == {"text"}
+    return "text" in obj and not (OTHER_FORM_KEYS & set(obj))
 
 
 def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:
-    """A ShareGPT, Dolly or llm-jp-sft text row as a ``messages`` / ``instruction`` /
-    ``prompt``+``completion`` row; other rows unchanged."""
+    """A ShareGPT, Dolly, llm-jp-sft text or OpenAssistant thread row as a ``messages`` /
+    ``instruction`` / ``prompt``+``completion`` row; other rows unchanged."""
     if obj.get("tools") not in (None, "", "[]", []):
         # Tool definitions would be dropped from the rendered text, and the answers that call
         # those tools trained without them: reject rather than train on half the context.
         return None, "field 'tools' holds tool definitions, which the chat template cannot render"
+    why = oasst_reason(obj)
+    if why:
+        return None, why
+    if (("chosen" in obj and "rejected" in obj) or "preferred_output" in obj) and "messages" not in obj:
+        # HH-RLHF, ShareGPT pairs...: read as SFT they were "cannot tell the format" or a conversation
+        # "not ending with the assistant's turn". (UltraFeedback rows carry "messages", the chosen side.)
+        return None, ("a preference pair (chosen/rejected) is DPO data: give it to the dpo stage's data.path; an "
+                      "SFT source holds one answer a prompt")
+    if fmt == "auto" and "thread" in obj and "messages" not in obj:
+        msgs, err = _oasst_thread(obj["thread"])
+        return (None, err) if err else ({"messages": msgs}, "")
     if fmt == "sharegpt" or (fmt == "auto" and is_sharegpt(obj)):
         msgs, err = _sharegpt_messages(obj)
         return (None, err) if err else ({"messages": msgs}, "")
@@ -181,7 +282,25 @@ def _answer(side: str, v: Any) -> tuple[Optional[str], Optional[list], str]:
 def pair_record(obj: dict) -> tuple[Optional[dict], str]:
     """A preference row with message-valued answers as ``{messages|prompt.., chosen, rejected}``
     with string answers; rows whose answers are strings are returned unchanged."""
-    if isinstance(obj.get("chosen"), str) and isinstance(obj.get("rejected", ""), str):
+    why = oasst_reason(obj)
+    if why:
+        return None, why
+    if "preferred_output" in obj and isinstance(obj.get("input"), dict):
+        inp = obj["input"]
+        if inp.get("tools") not in (None, []):
+            return None, "field 'input.tools' holds tool definitions, which the chat template cannot render"
+        rest = {k: v for k, v in obj.items() if k not in ("input", "preferred_output", "non_preferred_output")}
+        obj = {**rest, "prompt": inp.get("messages"), "chosen": obj["preferred_output"],
+               **({"rejected": obj["non_preferred_output"]} if "non_preferred_output" in obj else {})}
+    if is_hh(obj):
+        sides = {}
+        for side in ("chosen", "rejected"):
+            if side in obj:
+                sides[side], err = hh_messages(obj[side], side)
+                if err:
+                    return None, err
+        obj = {**obj, **sides}
+    elif isinstance(obj.get("chosen"), str) and isinstance(obj.get("rejected", ""), str):
         if is_sharegpt(obj):
             msgs, err = _sharegpt_messages(obj)
             return (None, err) if err else ({**obj, "messages": msgs}, "")
@@ -207,7 +326,8 @@ def pair_record(obj: dict) -> tuple[Optional[dict], str]:
             err = "'chosen' and 'rejected' differ before their last turn (not the same prompt)"
     else:
         return (None, "missing the prompt: no 'prompt', 'messages' or 'conversations', and 'chosen' holds "
-                      "only the answer") if not ({"prompt", "messages", "instruction"} & set(obj)) else (out, "")
+                      "only the answer") if "chosen" in obj and not ({"prompt", "messages", "instruction"} & set(obj)) \
+            else (out, "")
     if not err:
         prompt, err = _with_system(obj, prompt)
     if err:

@@ -9,10 +9,18 @@ instruction template, or the chat template with the generation prompt), and its 
 the way SFT answers end: ``eos`` for instruction prompts; for chat prompts, whatever the chat
 template puts after an assistant turn (``<|end|></s>`` with the builtin template), taken from
 the template itself so that the two can never drift apart.
+
+TRL's DPO trainer later cuts every prompt + answer sequence at ``max_length`` tokens, keeping its
+start, and drops a pair whose prompt alone reaches it (a bad record here, counted the same way). A cut
+answer trains without its end, eos included, so the cut is counted where the pairs are built,
+measured the way TRL tokenizes (:func:`trl_lengths`): the report's
+``truncated`` (pairs with a side cut) and ``truncated_tokens`` (tokens cut from the chosen and the
+rejected answers in all, and the most from one answer), and one line on stderr.
 """
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -67,6 +75,15 @@ def prompt_tokens(tok, text: str) -> int:
     return len(tok(text, add_special_tokens=False)["input_ids"])
 
 
+def trl_lengths(tok, prompt: str, chosen: str, rejected: str) -> tuple[int, int, int]:
+    """(prompt, prompt + chosen, prompt + rejected) token counts as TRL's DPO trainer has them:
+    each text tokenized whole with the special tokens, the prompt ending where the prompt's ids
+    stop being a prefix of both sequences (tokens may merge across the boundary)."""
+    p, c, r = (tok(t)["input_ids"] for t in (prompt, prompt + chosen, prompt + rejected))
+    common = lambda a, b: next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))  # noqa: E731
+    return min(len(p), common(p, c), common(p, r)), len(c), len(r)
+
+
 def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool = True):
     """(train Dataset, eval Dataset or None, report) of prompt/chosen/rejected strings."""
     import datasets
@@ -74,7 +91,10 @@ def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
     from jiniac_hpc.paths import resolve_path
 
     exs, bad = read_pairs(str(resolve_path(data_cfg.path)), data_cfg.prompt_style)
+    read = len(exs) + len(bad)  # before the pairs that fail below join ``bad``: each record counts once
     rows = []
+    cut = {"chosen": 0, "rejected": 0, "max": 0}
+    n_cut = 0
     for ex in exs:
         try:
             prompt = render_prompt(tok, ex, data_cfg.add_bos, tokenizer_adds_special=True)
@@ -82,14 +102,24 @@ def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
         except ValueError as e:
             bad.append(BadRecord(ex.file, ex.line, str(e), ex.source))
             continue
-        n = prompt_tokens(tok, prompt)
-        if n >= data_cfg.max_length:
+        n, n_chosen, n_rejected = trl_lengths(tok, prompt, chosen, rejected)
+        if n >= data_cfg.max_length:  # TRL drops such a pair without a word
             bad.append(BadRecord(ex.file, ex.line, f"prompt longer than max_length: the prompt is {n} tokens, "
                                                    f"max_length is {data_cfg.max_length}", ex.source))
             continue
+        lost = {"chosen": max(0, n_chosen - data_cfg.max_length), "rejected": max(0, n_rejected - data_cfg.max_length)}
+        if any(lost.values()):
+            n_cut += 1
+            for side, k in lost.items():
+                cut[side] += k
+            cut["max"] = max(cut["max"], *lost.values())
         rows.append({"prompt": prompt, "chosen": chosen, "rejected": rejected})
-    report = {"path": data_cfg.path, "read": len(exs) + len(bad), "bad": len(bad), "kept": len(rows),
-              "bad_records": [b.to_dict() for b in bad]}
+    report = {"path": data_cfg.path, "read": read, "bad": len(bad), "kept": len(rows),
+              "truncated": n_cut, "truncated_tokens": cut, "bad_records": [b.to_dict() for b in bad]}
+    if n_cut and is_main:
+        print(f"[jiniac] DPO: {n_cut} of {len(rows)} pairs are longer than data.max_length={data_cfg.max_length} "
+              f"and will be cut at it: the chosen answers lose {cut['chosen']} tokens in all, the rejected "
+              f"{cut['rejected']}, one answer at most {cut['max']}", file=sys.stderr, flush=True)
     if run_dir is not None and is_main:
         write_json(Path(run_dir) / "data_report.json", report)
     report_bad(bad, data_cfg.on_bad_record, report["read"], data_cfg.max_bad_fraction, "DPO")

@@ -4,8 +4,10 @@
     examples, bad = read_examples(path, "auto", name, markers=fmt.markers)
 
 A source is a JSONL file (plain, ``.gz`` or ``.zst``), a ``.json`` file holding one JSON array of
-records or one record (the line given for a record is the line it starts on), a folder of such
-files, or a folder written by ``datasets.Dataset.save_to_disk`` (rows count as "lines", 1-based).
+records or one record (the line given for a record is the line it starts on), a Parquet, Arrow,
+CSV or TSV file (:mod:`.tables`; rows count as "lines", 1-based; a CSV row's is the line it starts
+on), a folder of such files (a Hub dataset's ``data/`` folder of Parquet shards), or a folder
+written by ``datasets.Dataset.save_to_disk``. Excel workbooks are refused with one line.
 Every record becomes a normalised :class:`Example` or a :class:`BadRecord` (``file:line:
 reason``); nothing here raises on bad data, so one broken line never stops a job. What to do with
 bad records (skip and report, or reject the run) is the caller's choice (``data.on_bad_record``).
@@ -23,7 +25,9 @@ SFT record forms (``format: auto`` decides by the keys of each record):
 
 DPO pairs: ``{"prompt" | "messages" | "instruction"+"input", "chosen", "rejected"}``; the prompt
 is rendered like SFT prompts (see :func:`prompt_of`). Answers given as messages (TRL's
-conversational form, UltraFeedback-binarized, ShareGPT pairs) are mapped by :mod:`.native`.
+conversational form, UltraFeedback-binarized, ShareGPT pairs), OpenAI preference rows and
+Anthropic HH-RLHF transcripts are mapped by :mod:`.native`, and so are OpenAssistant threads for
+SFT (OpenAssistant message rows and trees are named as such).
 """
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ from jiniac_hpc import fileio
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_record
 from jiniac_hpc.posttrain.native import pair_record, read_json_file, sft_record
+from jiniac_hpc.posttrain.tables import TABLE_FILES, plain_row, table_rows
 from jiniac_hpc.posttrain.templates import check_messages, render_instruction
 
 FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly", "llm_jp_text")
@@ -72,14 +77,14 @@ def is_datasets_dir(p: Path) -> bool:
 
 
 # Files a folder source reads; a file named directly is read as JSON Lines unless it is a JSON
-# array (.json) or in a table format named in NOT_READ.
-RECORD_FILES = (".jsonl", ".json", ".jsonl.gz", ".jsonl.bz2", ".jsonl.xz", ".jsonl.zst")
-NOT_READ = (".parquet", ".arrow", ".csv", ".tsv", ".xlsx")
+# array (.json), a table (.parquet, .arrow, .csv, .tsv) or a workbook named in NOT_READ.
+RECORD_FILES = (".jsonl", ".json", ".jsonl.gz", ".jsonl.bz2", ".jsonl.xz", ".jsonl.zst") + TABLE_FILES
+NOT_READ = (".xlsx", ".xls", ".ods")
 
 
 def data_files(path: Path) -> list[Path]:
     """The record files of a source path (a file, or a folder of ``*.jsonl`` / ``*.json`` /
-    ``*.jsonl.gz`` / ``.bz2`` / ``.xz`` / ``.zst``)."""
+    ``*.jsonl.gz`` / ``.bz2`` / ``.xz`` / ``.zst`` / ``*.parquet`` / ``*.arrow`` / ``*.csv`` / ``*.tsv``)."""
     if path.is_file():
         return [path]
     if path.is_dir():
@@ -91,9 +96,7 @@ def not_read_reason(f: Path) -> str:
     """Why ``f`` cannot be read as records ("" when it can)."""
     if f.suffix.lower() not in NOT_READ:
         return ""
-    return (f"{f.suffix} files are not read here: convert to JSON Lines, or to a datasets folder "
-            f"(datasets.Dataset.from_{'parquet' if f.suffix.lower() == '.parquet' else 'csv'}(...)"
-            ".save_to_disk(...))")
+    return f"{f.suffix} workbooks are not read here: save the sheet as CSV UTF-8, or the rows as JSON Lines"
 
 
 def check_data_path(path: str, key: str, hint: str = "") -> None:
@@ -106,7 +109,7 @@ def check_data_path(path: str, key: str, hint: str = "") -> None:
     if why:
         raise ConfigError(f"{key}: {path}: {why}")
     if not (is_datasets_dir(p) or files):
-        raise ConfigError(f"{key}: {path} is not a JSONL or JSON-array file, a folder of *.jsonl / *.json or a "
+        raise ConfigError(f"{key}: {path} is not a JSONL, JSON-array, Parquet or CSV file, a folder of them or a "
                           f"datasets folder{hint}")
 
 
@@ -120,11 +123,13 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
         if isinstance(ds, datasets.DatasetDict):
             ds = ds["train"]
         for i, row in enumerate(ds):
-            yield str(p), i + 1, dict(row)
+            n, obj = plain_row(i + 1, dict(row))
+            yield str(p), n, BadRecord(str(p), n, str(obj)) if isinstance(obj, ValueError) else obj
         return
     files = data_files(p)
     if not files:
-        yield str(p), 0, BadRecord(str(p), 0, "no such file, or a folder without *.jsonl / *.json files")
+        yield str(p), 0, BadRecord(str(p), 0, "no such file, or a folder without record files (*.jsonl, *.json, "
+                                              "*.parquet, *.csv...)")
         return
     # A bad line is a BadRecord (reported with file:line), and the rest is still read.
     for f in files:
@@ -132,7 +137,8 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
         if why:
             yield str(f), 0, BadRecord(str(f), 0, why)
             continue
-        records = read_json_file(f) if f.suffix == ".json" else None
+        records = (table_rows(f) if f.suffix.lower() in TABLE_FILES
+                   else read_json_file(f) if f.suffix == ".json" else None)
         if records is not None:
             for n, obj in records:
                 if isinstance(obj, ValueError):

@@ -25,10 +25,11 @@ _STYLE_DOC = ("How a plain string 'prompt' is framed: 'instruction' (the llm-jp 
 
 @dataclass
 class DPODataSection:
-    path: str = field(doc="prompt/chosen/rejected records: a JSONL file, a .json array, or a folder of them, e.g. "
-                          "the dpo-data run's pairs.jsonl.")
+    path: str = field(doc="prompt/chosen/rejected records: a JSONL file, a .json array, a Parquet or CSV file, or a "
+                          "folder of them, e.g. the dpo-data run's pairs.jsonl.")
     prompt_style: PromptStyle = field("instruction", doc=_STYLE_DOC)
-    max_length: int = field(1024, doc="Tokens of prompt + answer; a pair whose prompt alone is this long is bad data.")
+    max_length: int = field(1024, doc="Tokens of prompt + answer (TRL cuts longer ones, keeping the start; data_report.json "
+                                      "counts them); a pair whose prompt alone is this long is bad data.")
     add_bos: bool = field(True, doc="Start every prompt with the tokenizer's bos, as in SFT.")
     on_bad_record: Literal["skip", "error"] = field("skip", doc="'skip': report (file:line: reason) and go on; "
                                                                 "'error': stop before training.")
@@ -93,8 +94,8 @@ class DPODataConfig:
     """The dpo-data stage: generate the rejected side of DPO pairs with the SFT model (array job)."""
 
     model_path: str = field(doc="The SFT model that writes the rejected answers.")
-    prompts: str = field(doc="JSONL or .json array (file or folder) of prompts with their high-quality 'chosen' "
-                             "answers.")
+    prompts: str = field(doc="JSONL, .json array, Parquet or CSV (file or folder) of prompts with their "
+                             "high-quality 'chosen' answers.")
     tokenizer_path: Optional[str] = field(None, doc="Tokenizer folder; None: the model folder.")
     prompt_style: PromptStyle = field("instruction", doc=_STYLE_DOC)
     chunk_size: int = field(256, doc="Prompts a task of the array.")

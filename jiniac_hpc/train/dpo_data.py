@@ -37,18 +37,18 @@ def _prompt_files(cfg: DPODataConfig) -> list[Path]:
         raise ConfigError(f"prompts: {cfg.prompts} does not exist (resolved: {path})")
     files = data_files(path)
     if not files:
-        raise ConfigError(f"prompts: {cfg.prompts} is not a JSONL / JSON-array file or a folder of *.jsonl / *.json")
+        raise ConfigError(f"prompts: {cfg.prompts} is not a JSONL, JSON-array, Parquet or CSV file or a folder of them")
     return files
 
 
 def count_rows(files: list[Path]) -> int:
-    """Records (non-empty lines of JSONL, elements of a JSON array): the row numbering every
-    task and the merge agree on."""
+    """Records (non-empty lines of JSONL, elements of a JSON array, rows of a table): the row
+    numbering every task and the merge agree on (:func:`_rows` numbers the same rows)."""
     from jiniac_hpc.posttrain.records import iter_rows
 
     n = 0
     for f in files:
-        if f.suffix == ".json":  # a JSON array spans many lines a record
+        if f.suffix != ".jsonl":  # a JSON array spans many lines a record; .gz/.zst and tables are not text lines
             n += sum(1 for _ in iter_rows(f))
             continue
         with open(f, "rb") as fh:

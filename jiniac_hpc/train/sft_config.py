@@ -20,9 +20,9 @@ from jiniac_hpc.posttrain.templates import ChatFormat
 class SFTSource:
     """One source of the SFT mixture."""
 
-    path: str = field(doc="A JSONL file (.jsonl, or compressed: .jsonl.gz/.bz2/.xz/.zst), a .json file of one "
-                          "JSON array, a folder of those, or a datasets.save_to_disk folder (Parquet/CSV: "
-                          "convert first) (relative to the repository root, or absolute).")
+    path: str = field(doc="A JSONL file (.jsonl, or compressed: .jsonl.gz/.bz2/.xz/.zst), a .json file of one JSON array, a "
+                          ".parquet / .arrow / .csv / .tsv file, a folder of those (a Hub dataset's Parquet "
+                          "shards), or a datasets.save_to_disk folder (relative to the repository root, or absolute).")
     format: Literal["auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly",
                     "llm_jp_text"] = field(
         "auto", doc="Record form; 'auto' decides per record from its keys (see jiniac_hpc.posttrain.records); "
