@@ -28,9 +28,11 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   a 水準 code or ends in the page-line reference;
 - a rule of dashes or ``=`` inside the work (a section break) is dropped: ``unread['markup']``;
 - every other ``［＃…］`` note (nested notes included, matched bracket by bracket) is dropped, the
-  text it annotates is kept: ``unread['markup']``; a file whose 記号 block declares ``【＃】`` for
-  its notes has them read as ``［＃…］``; ``［＃改行］`` (a break inside a line, mostly
-  between a 割り注's two halves) becomes a full-width space;
+  text it annotates is kept: ``unread['markup']``; a note an inputter's slip left unbalanced (a 」
+  typed for its closing ］, a ［ for a 「 inside it, ``※［`` typed twice) is still read as a note;
+  a file whose 記号 block declares ``【＃】`` for its notes has them read as ``［＃…］``;
+  ``［＃改行］`` (a break inside a line, mostly between a 割り注's two halves) becomes a full-width
+  space;
 - ruby ``《…》`` and the ruby start mark ``｜`` (a ｜ with a ``《`` after it on its line; a bar drawn in a
   table is text) are dropped: the reading in ``unread['ruby']``, the
   brackets and ``｜`` in ``unread['markup']``; ruby on a gaiji stays a dropped reading;
@@ -79,7 +81,8 @@ _GAIJI_BODY = re.compile(r"水準|、(?:[上中下]巻-)?\d+-(?:[左右]-)?\d+(?
 
 
 def _note_end(line: str, i: int) -> int:
-    """Index after the ］ closing the ［ at ``i`` (notes nest: ［＃「…※［＃…］」の注記付き終わり］), or -1."""
+    """Index after the ］ closing the ［ at ``i`` (notes nest: ［＃「…※［＃…］」の注記付き終わり］), or
+    where an inputter's slip left it unclosed (:func:`_slip_end`), or -1."""
     depth = 0
     for j in range(i, len(line)):
         c = line[j]
@@ -89,6 +92,29 @@ def _note_end(line: str, i: int) -> int:
             depth -= 1
             if depth == 0:
                 return j + 1
+    return _slip_end(line, i)
+
+
+def _slip_end(line: str, i: int) -> int:
+    """Index after where the note opened at ``i`` ends though its brackets do not balance, or -1.
+
+    Two slips of Aozora's inputters, each a handful of the 17k files: a ［ typed for 「 inside the
+    note (``［＃［愛」に「ママ」の注記］``), where the note ends at its first ］; and a 」 typed for the
+    closing ］ (``［＃「ろっかん」に傍点」``, ``※［＃「※」は「ひへん＋向」、…第3水準1-85-25、44-2」``),
+    where the note ends at the first 」 that closes no 「 (before another ［ on the line). Left
+    unclosed, the note's words were read as the work's text."""
+    k = line.find("］", i + 1)
+    inner = line.find("［", i + 1, k) if k > 0 else -1
+    if inner > 0 and not line.startswith("［＃", inner):
+        return k + 1
+    depth = 0
+    for j in range(i + 2, len(line)):
+        c = line[j]
+        if c == "［":
+            break
+        depth += (c == "「") - (c == "」")
+        if depth < 0:
+            return j + 1
     return -1
 
 
@@ -123,6 +149,10 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
         c = line[i]
         if c == "※" and line.startswith("［", i + 1):
             j = _note_end(line, i + 1)
+            if j < 0 and line.startswith("※［＃", i + 2):   # 茶※［※［＃…］: an opener typed twice
+                unread["markup"] += 2
+                i += 2
+                continue
             sharp = line.startswith("＃", i + 2)
             if j > 0 and (sharp or _GAIJI_BODY.search(line[i + 2:j - 1])):   # ※［「…」、…］: ＃ left out
                 ch = char_or_placeholder(gaiji_char(line[i + 2 + sharp:j - 1]), unread)
