@@ -179,3 +179,24 @@ def test_gaiji_notes_with_no_code_in_aozora2htmls_odd_places():
         text, unread, _ = html_work(page(body))
         assert text == want, body
         assert unread["placeholder"] == want.count("〓") and counted_equal(page(body), text, unread)
+
+
+def test_a_stray_div_close_in_main_text_does_not_end_the_work():
+    """aozora2html writes a </div> with no <div> where one 改行天付き block starts inside another
+    (山中貞雄「中村仲蔵」, the published page): it closed main_text, and the rest of the work, up to
+    the 底本 footer, had been counted as boilerplate."""
+    page = R / "aozora_54444_54224_stray_div_trimmed.html"
+    rec = one(page)
+    raw = page.read_bytes().decode("cp932")
+    assert "其処所よろしく）。</div>\r\n</div>\r\n" in raw                   # the stray close, as published
+    assert "中村仲蔵（未映画化）" in rec.text
+    assert "五郎蔵、大刀振り上げてキッと斬り下す。" in rec.text
+    assert rec.text.endswith("七三でグッと極った時。（Ｆ・Ｏ）")
+    assert "底本" not in rec.text and counted_equal(raw, rec.text, rec.unread)
+    # what follows ［＃本文終わり］ (aozora2html closes main_text and opens div.after_text) is not the work
+    snippet = ('<?xml version="1.0" encoding="Shift_JIS"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>\n'
+               '<div class="main_text"><br />\n本文。<br />\n</div>\r\n<div class="after_text">\r\n<hr />\r\n'
+               '訳者あとがき。<br />\n</div>\n<div class="bibliographical_information">\n底本：「全集」<br />\n'
+               '</div>\n</body></html>\n')
+    text, unread, whole = html_work(snippet)
+    assert text == "本文。" and not whole and unread["boilerplate"] == len("訳者あとがき。底本：「全集」")

@@ -29,8 +29,9 @@ things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.reade
   it); くの字点 ``／＼`` / ``／″＼`` become ``〳〵`` / ``〴〵``;
 - 割り注 ``<span class="warichu">（…）</span>``: the brackets aozora2html adds inside the span are
   markup; a ``chitsuki`` div opened mid-line (［＃地付き］ after text) continues that line;
-- the work ends at ``div.bibliographical_information`` or ``div.notation_notes`` even where
-  aozora2html left a div of ``main_text`` open;
+- the work ends where ``div.after_text`` (what follows ［＃本文終わり］),
+  ``div.bibliographical_information`` or ``div.notation_notes`` starts, whether aozora2html left a
+  div of ``main_text`` open or wrote a stray ``</div>`` that closes ``main_text`` early;
 - a page from before aozora2html (upper-case HTML, no ``main_text``: title, work and 底本
   footer all in ``<body>``) is turned into lines the same way, and the reader then finds its
   header and footer as in a text file; its ruby, ``<!R>城（しろ）``, is ``unread['ruby']``; its
@@ -62,7 +63,8 @@ _VOID = {"br", "img", "hr", "meta", "link", "input", "wbr"}
 _GAIJI_NOTE = re.compile(r"^［＃「(?:※」は|(?!.*(?:」は|」に「|注記)).*」(、[^「」］]*)?］$|[^「」］]*、[^「」］]*\d-[^「」］]*］$)")
 # a description ending in the base text's page and line (［＃「麾－毛」、42-8］): a gaiji's, not a note on the text
 _PAGE_REF = re.compile(r"、[^、「」］]*\d+-[^、「」］]*］$")
-_AFTER_WORK = {"bibliographical_information", "notation_notes"}   # divs that follow main_text
+# divs that follow main_text (after_text: what follows ［＃本文終わり］, the text form's footer)
+_AFTER_WORK = {"after_text", "bibliographical_information", "notation_notes"}
 
 
 def is_html(text: str) -> bool:
@@ -190,7 +192,7 @@ class _Work(HTMLParser):
             if self.skip[-1][0] == tag:
                 self.skip.pop()
             if tag == "div":
-                self.depth -= 1
+                self.depth = max(1, self.depth - 1)
             return
         if self.note is not None:
             if tag == "span" and self.note_spans:
@@ -207,7 +209,10 @@ class _Work(HTMLParser):
                 self._end_warichu(start)
             return
         if tag == "div":
-            self.depth -= 1
+            # main_text's own </div> is not its end: aozora2html writes a stray </div> where a
+            # block ends inside another (［＃ここから改行天付き…］ twice, 山中貞雄 54444), and the
+            # rest of the work follows it; the work ends at the div after it (_AFTER_WORK)
+            self.depth = max(1, self.depth - 1)
             self._newline()
         elif re.fullmatch(r"h[1-6]", tag):
             if not (self.heads and self.heads.pop()):
