@@ -38,8 +38,9 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   brackets and ``｜`` in ``unread['markup']``; ruby on a gaiji stays a dropped reading;
 - accent decomposition ``〔e'tiquette〕`` becomes ``étiquette`` per Aozora's accent table (the
   brackets and marks in ``unread['markup']``); ``〔…〕`` with no accent pair is an ordinary bracket
-  and kept (its closing 〕 is matched past notes inside it); the くの字点 ``／＼`` / ``／″＼`` becomes
-  ``〳〵`` / ``〴〵``.
+  and kept (its closing 〕 is matched past notes inside it); a 〔 with accent pairs after it that is
+  not closed on its line runs to the line's end (as aozora2html reads it), or to the first 〕 of
+  the next line where that closes it; the くの字点 ``／＼`` / ``／″＼`` becomes ``〳〵`` / ``〴〵``.
 
 For every work, (characters of the decoded file, newlines aside) == (characters emitted, newlines
 aside) + unread markup + ruby + boilerplate; ``placeholder`` counts the ``〓`` among those emitted.
@@ -193,11 +194,12 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
             continue
         if c == "〔":
             j = _close_end(line, i, "〕") - 1
-            conv = accent_decompose(line[i + 1:j]) if j > 0 else None
+            end = j if j > 0 else n      # a span the inputter left open runs to the line's end, as in aozora2html
+            conv = accent_decompose(line[i + 1:end])
             if conv is not None:
-                unread["markup"] += (j - i - 1) - len(conv) + 2
+                unread["markup"] += (end - i - 1) - len(conv) + 1 + (j > 0)
                 out.append(aozora_clean(conv, unread))   # ruby and notes may sit inside 〔〕
-                i = j + 1
+                i = end + (j > 0)
                 continue
         if c == "／" and line.startswith("＼", i + 1):
             out.append("〳〵")
@@ -218,6 +220,25 @@ def _clean_line(line: str, unread: Counter) -> str:
         unread["markup"] += len(line)
         return ""
     return aozora_clean(line, unread)
+
+
+def _open_accent(line: str) -> bool:
+    """``line`` leaves an accent span open: a 〔 not closed on it, with accent pairs after it."""
+    i = line.rfind("〔")
+    return i >= 0 and _close_end(line, i, "〕") < 0 and accent_decompose(line[i + 1:]) is not None
+
+
+def _clean_lines(lines: list[str], unread: Counter) -> Iterator[str]:
+    """The body lines cleaned; an accent span opened on one line and closed on the next
+    (``〔Pardonnez a` mon bavardage`` / ``J'en suis a` mon premier voyage.〕``) is read whole."""
+    carry = False
+    for line in lines:
+        k = line.find("〕")
+        if carry and k >= 0 and "〔" not in line[:k] and accent_decompose(line[:k]) is not None:
+            unread["markup"] -= 1                 # the 〔 put back is not in the file
+            line = "〔" + line
+        carry = _open_accent(line)
+        yield _clean_line(line, unread)
 
 
 def _author_alone(lines: list[str], k: int) -> bool:
@@ -348,6 +369,6 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                               "not an Aozora Bunko text", size)
         return
     unread["boilerplate"] += sum(len(x) for x in lines[:start]) + sum(len(x) for x in lines[end:])
-    body = "\n".join(_clean_line(x, unread) for x in lines[start:end]).strip("\n")
+    body = "\n".join(_clean_lines(lines[start:end], unread)).strip("\n")
     yield Record(1, body, None, size, meta={"jis_x0213_lines": x0213} if x0213 else {},
                  unread={k: v for k, v in unread.items() if v})
