@@ -200,3 +200,25 @@ def test_a_stray_div_close_in_main_text_does_not_end_the_work():
                '</div>\n</body></html>\n')
     text, unread, whole = html_work(snippet)
     assert text == "本文。" and not whole and unread["boilerplate"] == len("訳者あとがき。底本：「全集」")
+
+
+def test_a_notes_span_closed_at_a_bracket_inside_the_note():
+    """aozora2html ends a notes span at the first ］ in it, so a note quoting ［Ａ］ is cut there and its
+    rest is page text. The line is the published page's (cards/001402/files/49946_59489.html, commit
+    6f20a90d3a1b64de70d485b3214753a84917ea17, read in the search tool): 「のようにも」は底本では…］ had
+    gone into the work."""
+    line = ("\u3000以上のように，同じ趣旨のことを［Ａ］のようにも<span class=\"notes\">［＃「［Ａ］</span>のようにも」は"
+            "底本では「［Ａ］ようにも」］［Ｂ］のようにも表現できるときに，［Ａ］の前半から［Ｂ］の後半へと連結して"
+            "しまう現象を，仮に「移轍」（<span class=\"futoji\"><img src=\"../../../gaiji/1-09/1-09-50.png\" "
+            "alt=\"※(ダイエレシス付きU)\" class=\"gaiji\" />bergleisung</span>）と呼ばせてもらいましょう．<br />\n")
+    page = ('<?xml version="1.0" encoding="Shift_JIS"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>\n'
+            f'<div class="main_text"><br />\n{line}</div>\n<div class="bibliographical_information">\n'
+            '底本：「全集」<br />\n</div>\n</body></html>\n')
+    text, unread, _ = html_work(page)
+    assert text == ("\u3000以上のように，同じ趣旨のことを［Ａ］のようにも［Ｂ］のようにも表現できるときに，［Ａ］の前半から"
+                    "［Ｂ］の後半へと連結してしまう現象を，仮に「移轍」（Übergleisung）と呼ばせてもらいましょう．")
+    assert counted_equal(page, text, unread)
+    # a note whose quotes are closed keeps its own ］ count (［＃「［「風邪…」」は底本では「（「風邪…」」］)
+    page2 = page.replace(line, '前<span class="notes">［＃「［「風邪」」は底本では「（「風邪」」］</span>後］です<br />\n')
+    text, unread, _ = html_work(page2)
+    assert text == "前後］です" and counted_equal(page2, text, unread)

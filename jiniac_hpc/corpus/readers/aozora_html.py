@@ -22,6 +22,8 @@ things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.reade
   no ``※`` before it (``［＃「麾－毛」、42-8］``: aozora2html leaves the ``※`` out in a ruby base
   or an emphasis) is ``〓``, unless it follows the note of a gaiji just read. A note inside a note
   is one note, and an image inside a note (a gaiji quoted in ［＃「…」はママ］) is part of it: markup;
+  a notes span aozora2html closed at a ］ inside the note (``［＃「［Ａ］</span>のようにも」は底本では…］``)
+  takes the rest of the note from the text right after it;
 - other ``notes`` spans (［＃…］), ``<rp>`` brackets, 返り点 ``<sub class="kaeriten">``, 送り仮名
   ``<sup class="okurigana">`` and the ``alt`` of illustrations are ``unread['markup']``; ruby
   readings ``<rt>`` are ``unread['ruby']``, the base text ``<rb>`` is kept; emphasis, captions
@@ -67,6 +69,24 @@ _PAGE_REF = re.compile(r"、[^、「」］]*\d+-[^、「」］]*］$")
 _AFTER_WORK = {"after_text", "bibliographical_information", "notation_notes"}
 
 
+def _cut_note(note: str) -> bool:
+    """aozora2html closed this notes span at a ］ inside the note, whose brackets and quotes are left
+    open (``<span class="notes">［＃「［Ａ］</span>のようにも」は底本では「［Ａ］ようにも」］``):
+    the rest of the note is the text after the span."""
+    return note.startswith("［＃") and note.count("［") > note.count("］") and note.count("「") > note.count("」")
+
+
+def _note_rest(note: str, text: str) -> int:
+    """Index in ``text`` after the ］ that closes the cut ``note``, its quotes closed too, or -1."""
+    brackets, quotes = note.count("［") - note.count("］"), note.count("「") - note.count("」")
+    for i, c in enumerate(text):
+        brackets += (c == "［") - (c == "］")
+        quotes += (c == "「") - (c == "」")
+        if brackets == 0:
+            return i + 1 if quotes == 0 else -1
+    return -1
+
+
 def is_html(text: str) -> bool:
     """True for the XHTML form (an XML declaration or doctype, then ``<html``)."""
     return bool(_HTML_START.match(text[:512]))
@@ -92,6 +112,7 @@ class _Work(HTMLParser):
         self.spans: list[tuple[bool, int]] = []   # open spans of the work: (a 割り注?, where its text starts)
         self.heads: list[bool] = []                # open headings: a 同行見出し (on the line of the text after it)?
         self.gaiji_note = False    # the last thing was a note that made a ※ its character (大※［＃傍点］［＃「…」、232-1］)
+        self.note_tail: Optional[str] = None   # a notes span closed mid-note, its rest in the text after it
 
     # -- helpers ------------------------------------------------------------------------------
     def _emit(self, s: str) -> None:
@@ -126,6 +147,7 @@ class _Work(HTMLParser):
 
     # -- parser events ------------------------------------------------------------------------
     def handle_starttag(self, tag, attrs):
+        self._end_tail()
         a = dict(attrs)
         classes = set((a.get("class") or "").split())
         if self.depth == 0:
@@ -183,6 +205,7 @@ class _Work(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
+        self._end_tail()
         if self.depth == 0:
             return
         if tag == "body" and self.container == "body":
@@ -198,8 +221,11 @@ class _Work(HTMLParser):
             if tag == "span" and self.note_spans:
                 self.note_spans -= 1
             elif tag == "span":
-                self._end_note("".join(self.note))
-                self.note = None
+                note, self.note = "".join(self.note), None
+                if _cut_note(note):
+                    self.note_tail = note
+                else:
+                    self._end_note(note)
             return
         if tag == "rb":
             self.in_rb = False
@@ -224,6 +250,13 @@ class _Work(HTMLParser):
         text = data.replace("\r", "").replace("\n", "")
         if not text:
             return
+        if self.note_tail is not None and self.depth:
+            k = _note_rest(self.note_tail, text)
+            note, self.note_tail = self.note_tail + text[:max(k, 0)], None
+            self._end_note(note)
+            text = text[max(k, 0):]
+            if not text:
+                return
         if self.depth == 0:
             self.unread["boilerplate"] += len(text)
         elif self.skip:
@@ -232,6 +265,12 @@ class _Work(HTMLParser):
             self.note.append(text)
         else:
             self._emit(text)
+
+    def _end_tail(self) -> None:
+        """A note cut short (:func:`_cut_note`) with no text after it that completes it: as it is."""
+        if self.note_tail is not None:
+            note, self.note_tail = self.note_tail, None
+            self._end_note(note)
 
     # -- gaiji --------------------------------------------------------------------------------
     def _image(self, a: dict, classes: set) -> None:
