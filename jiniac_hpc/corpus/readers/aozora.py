@@ -44,6 +44,7 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
 
 For every work, (characters of the decoded file, newlines aside) == (characters emitted, newlines
 aside) + unread markup + ruby + boilerplate; ``placeholder`` counts the ``〓`` among those emitted.
+A form feed (or another separator ``str.splitlines`` breaks at) ends a line and is markup.
 Not NFKC-normalised (recipe: normalize none). Shift_JIS files are read as cp932 (Windows' superset:
 ①, ～); a line cp932 cannot read is read as Shift_JIS-2004 (JIS X 0213, the set Aozora's notes
 cite), and the number of such lines is ``meta['jis_x0213_lines']``. A file that is not decodable
@@ -74,6 +75,7 @@ _FOOTER = re.compile(r"^(?:[=＝]{8,})?(?:(?:翻訳の)?底本[：:]|入力[：:
 # 「底本・初出：…」「定本：…」 above 入力：, 「作業履歴：…」 (how the text was modernised) above 底本：
 _FOOTER_ABOVE = re.compile(r"^(?:底本・初出|定本|作業履歴)[：:]")
 _SPECIAL = re.compile("[※［《｜〔／]")
+_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"   # where str.splitlines breaks a line besides \r and \n
 # an early file whose 記号 block declares 【＃】：入力者注 writes its notes 【＃…】 (1755_ruby.txt)
 _ALT_NOTE = re.compile(r"【＃([^【】]*)】")
 # The body of a gaiji note whose ＃ the inputter left out (※［「さんずい＋闊」、第4水準2-79-45、73-12］, a few
@@ -360,6 +362,9 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             return
         text = body      # an old page: its lines hold the header and footer, as a text file's do
     lines = text.splitlines()
+    # splitlines also breaks at a form feed (a page break between chapters, 小栗虫太郎 667_txt) and the
+    # other separators of _BREAKS: layout, as a line break is, but counted, as a line break is not
+    unread["markup"] += sum(text.count(c) for c in _BREAKS)
     start = _body_start(lines)
     end = _footer_start(lines, start)
     if end is not None and any(x.startswith("【＃】") for x in lines[:start]):   # its notes are 【＃…】
