@@ -35,7 +35,8 @@ ANCHORS = {"aozora_652_ruby.txt": ("漂泊詩集", "底本："),              # 
            "aozora_1328_ruby.txt": ("【やきものの歴史】", "底本："),
            "aozora_24456_ruby_11349_teihon_shoshutsu.txt": ("誰も知つた", "底本・初出："),  # the footer's rarer heads
            "aozora_43035_ruby_16997_teihon.txt": ("　青みどろ", "定本："),
-           "aozora_kantou_syogo_sagyou_rireki.txt": ('"Not till', "作業履歴：")}
+           "aozora_kantou_syogo_sagyou_rireki.txt": ('"Not till', "作業履歴："),
+           "aozora_1871_ruby_17551_teihon_no_colon.txt": ("［＃ページの左右中央］", "底本「")}
 
 
 # Notes whose brackets an inputter's slip left unbalanced, put right by eye for the simple extraction.
@@ -291,3 +292,11 @@ def test_an_accent_span_left_open_on_its_line():
     assert "Manuel d'économie politique trad. de l'italien" in r.text and "〔" not in r.text
     (r,) = recs(R / "aozora_4363_ruby_5763_trimmed.txt")
     assert "Pardonnez à mon bavardage\nJ'en suis à mon premier voyage." in r.text and "〕" not in r.text
+
+
+def test_a_teihon_line_whose_colon_is_left_out_heads_the_footer():
+    """「底本「モルグ街の殺人事件」新潮文庫、新潮社」 (no ：) right above 入力：: the 底本 and its printings
+    had been read as the end of the work (two of the 17k files, both this translator's Poe)."""
+    (r,) = recs(R / "aozora_1871_ruby_17551_teihon_no_colon.txt")
+    assert r.text.endswith("――ナポレオン一世の部下の有名な将軍。彼がスペインに攻め入ったのは一八〇八年である。")
+    assert "新潮文庫" not in r.text and "78刷" not in r.text and "表題は底本では" not in r.text

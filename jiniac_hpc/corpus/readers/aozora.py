@@ -14,7 +14,8 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   the footer (from the first line starting
   ``底本：`` or ``翻訳の底本：``, also glued to a rule ``====…底本：``, ``入力：``, ``(テキスト)入力者：``,
   ``校正(者)：``, ``青空文庫作成ファイル`` or ``青空文庫収録ファイル``, or ``［＃本文終わり］``; the
-  block just above it when that opens ``底本・初出：``, ``定本：`` or ``作業履歴：``; where
+  block just above it when that opens ``底本・初出：``, ``定本：``, ``作業履歴：`` or ``底本「`` (its
+  colon left out); where
   the credits come first, the ・-list of notes before them that names the 底本 too) are dropped:
   ``unread['boilerplate']``;
 - ``※［＃…］`` gaiji notes become the character: a ``U+XXXX``/``UCS-XXXX`` code, else a JIS X 0213
@@ -72,8 +73,9 @@ _BLOCK = re.compile(r"^(［表記について］|［収録作品］|●収録作
 _FOOTER = re.compile(r"^(?:[=＝]{8,})?(?:(?:翻訳の)?底本[：:]|入力[：:]|(?:テキスト)?入力者[：:]|校正者?[：:]"
                      r"|青空文庫(?:作成|収録)ファイル|［＃本文終わり］)")
 # rarer heads of the footer's first block, taken as footer only just above a line _FOOTER matches:
-# 「底本・初出：…」「定本：…」 above 入力：, 「作業履歴：…」 (how the text was modernised) above 底本：
-_FOOTER_ABOVE = re.compile(r"^(?:底本・初出|定本|作業履歴)[：:]")
+# 「底本・初出：…」「定本：…」 above 入力：, 「作業履歴：…」 (how the text was modernised) above 底本：,
+# 「底本「モルグ街の殺人事件」新潮文庫…」 with its colon left out, above 入力：
+_FOOTER_ABOVE = re.compile(r"^(?:(?:底本・初出|定本|作業履歴)[：:]|底本「)")
 _SPECIAL = re.compile("[※［《｜〔／]")
 _BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"   # where str.splitlines breaks a line besides \r and \n
 # an early file whose 記号 block declares 【＃】：入力者注 writes its notes 【＃…】 (1755_ruby.txt)
