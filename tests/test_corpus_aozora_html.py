@@ -29,7 +29,9 @@ PAIRS = [(R / "aozora_112_15227.html", R / "aozora_112_ruby_3165.txt"),
          # a page of 2000 writes a gaiji as a bare ※ (正※知) and gives it only in the ●表記について table
          (R / "aozora_1116_old_gaiji_table.html", R / "aozora_1116_ruby.txt"),
          # aozora2html puts the note of a gaiji in a ruby base after the ruby (<rb>※法</rb>…<span notes>)
-         (R / "aozora2html_53960_ruby_57549_gaiji_in_ruby.html", R / "aozora_53960_ruby_57549.txt")]
+         (R / "aozora2html_53960_ruby_57549_gaiji_in_ruby.html", R / "aozora_53960_ruby_57549.txt"),
+         # aozora2html writes the text's rules of dashes (罫仕切り) as lines of main_text: they had been text
+         (R / "aozora2html_4212_txt_14690_rules.html", R / "aozora_4212_txt_14690.txt")]
 
 
 def one(path):
@@ -54,7 +56,9 @@ def test_a_page_gives_the_text_of_the_works_text_file():
             assert [x for x in a.text.split("\n") if x] == [x for x in b.text.split("\n") if x], page.name
         else:
             assert a.text == b.text, page.name
-        if "old" not in page.name:     # (a page of 2000 was typed apart from its text file: ruby of its own)
+        # (a page of 2000 was typed apart from its text file: ruby of its own; aozora2html writes the note
+        # ［＃「百」に「？」の注記］ of 4212 as a ruby)
+        if "old" not in page.name and "4212" not in page.name:
             assert a.unread.get("ruby", 0) == b.unread.get("ruby", 0), page.name   # the same readings dropped
 
 

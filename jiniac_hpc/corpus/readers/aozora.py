@@ -59,14 +59,14 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.aozora_gaiji import (ACCENTS, BREAK, BREAK_NOTE, PLACEHOLDER, accent_decompose,
+from jiniac_hpc.corpus.readers.aozora_gaiji import (ACCENTS, BREAK, BREAK_NOTE, PLACEHOLDER, RULE, accent_decompose,
                                                     char_or_placeholder, gaiji_char, jis_x0213)
 from jiniac_hpc.corpus.readers.aozora_html import html_work, is_html
 from jiniac_hpc.corpus.readers.base import Record, open_binary
 
 __all__ = ["ACCENTS", "PLACEHOLDER", "accent_decompose", "aozora_clean", "gaiji_char", "jis_x0213", "read_aozora"]
 
-_RULE = re.compile(r"^(-{8,}|={8,})\s*$")
+_RULE = RULE
 # a block between two rules that explains the notation: 【テキスト中に現れる記号について】, 《》：ルビ, ...
 _NOTATION = re.compile(r"^\s*(【テキスト中に現れる記号について】|(《》|｜|［＃］|〔〕|／＼|※)[：:])")
 _BLOCK = re.compile(r"^(［表記について］|［収録作品］|●収録作品|●表記について)")

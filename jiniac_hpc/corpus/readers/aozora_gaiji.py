@@ -17,6 +17,7 @@ from collections import Counter
 from typing import Optional
 
 PLACEHOLDER = "〓"   # Aozora's own stand-in for a character no character set has
+RULE = re.compile(r"^(-{8,}|={8,})\s*$")   # a line of dashes or =: a section break, or the header's rules
 BREAK_NOTE, BREAK = "［＃改行］", "\u3000"   # a break inside a line (mostly a 割り注's): a full-width space
 
 _QUOTED = re.compile(r"「[^「」]*」")

@@ -28,7 +28,8 @@ things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.reade
   ``<sup class="okurigana">`` and the ``alt`` of illustrations are ``unread['markup']``; ruby
   readings ``<rt>`` are ``unread['ruby']``, the base text ``<rb>`` is kept; emphasis, captions
   and headings keep their text (a 同行見出し, class ``dogyo-*``, on the line of the text after
-  it); くの字点 ``／＼`` / ``／″＼`` become ``〳〵`` / ``〴〵``;
+  it); くの字点 ``／＼`` / ``／″＼`` become ``〳〵`` / ``〴〵``; a line of dashes or ``=`` (a section
+  break) is ``unread['markup']``, as in the text form;
 - 割り注 ``<span class="warichu">（…）</span>``: the brackets aozora2html adds inside the span are
   markup; a ``chitsuki`` div opened mid-line (［＃地付き］ after text) continues that line;
 - the work ends where ``div.after_text`` (what follows ［＃本文終わり］),
@@ -52,8 +53,8 @@ from collections import Counter
 from html.parser import HTMLParser
 from typing import Optional
 
-from jiniac_hpc.corpus.readers.aozora_gaiji import (BREAK, BREAK_NOTE, PLACEHOLDER, char_or_placeholder, gaiji_char,
-                                                    gaiji_image_char)
+from jiniac_hpc.corpus.readers.aozora_gaiji import (BREAK, BREAK_NOTE, PLACEHOLDER, RULE, char_or_placeholder,
+                                                    gaiji_char, gaiji_image_char)
 
 _HTML_START = re.compile(r"^\ufeff?\s*(<\?xml[^>]*>\s*)?(<!doctype\s+html|<html)", re.I)
 _BLOCKS = {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "ul", "ol", "hr"}
@@ -385,6 +386,10 @@ def html_work(text: str) -> tuple[Optional[str], Counter, bool]:
     body = "".join(p.out)
     if p.container == "body":
         body = _table_gaiji(body, p.unread)
+    if p.container == "main_text":     # a section break drawn in dashes (a line of its own): layout
+        lines = body.split("\n")
+        p.unread["markup"] += sum(len(x) for x in lines if RULE.match(x))
+        body = "\n".join("" if RULE.match(x) else x for x in lines)
     for kunoji, mark in (("／″＼", "〴〵"), ("／＼", "〳〵")):
         n = body.count(kunoji)
         if n:
