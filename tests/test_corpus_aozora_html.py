@@ -31,7 +31,9 @@ PAIRS = [(R / "aozora_112_15227.html", R / "aozora_112_ruby_3165.txt"),
          # aozora2html puts the note of a gaiji in a ruby base after the ruby (<rb>※法</rb>…<span notes>)
          (R / "aozora2html_53960_ruby_57549_gaiji_in_ruby.html", R / "aozora_53960_ruby_57549.txt"),
          # aozora2html writes the text's rules of dashes (罫仕切り) as lines of main_text: they had been text
-         (R / "aozora2html_4212_txt_14690_rules.html", R / "aozora_4212_txt_14690.txt")]
+         (R / "aozora2html_4212_txt_14690_rules.html", R / "aozora_4212_txt_14690.txt"),
+         # a footer opening 底本・初出： is left in main_text (aozora2html looks for 底本：): it had been text
+         (R / "aozora_24456_11814_footer_in_main_text.html", R / "aozora_24456_ruby_11349_teihon_shoshutsu.txt")]
 
 
 def one(path):

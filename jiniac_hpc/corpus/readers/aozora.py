@@ -359,6 +359,13 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             yield Record(1, None, "HTML without a <body>; not an Aozora Bunko page", size)
             return
         if not whole_page:
+            # aozora2html opens div.bibliographical_information at 底本： only: a footer that opens
+            # otherwise (底本・初出：, 入力：) stays in main_text, and is found as in a text file
+            lines = body.split("\n")
+            end = _footer_start(lines, 0)
+            if end is not None:
+                unread["boilerplate"] += sum(len(x) for x in lines[end:])
+                body = "\n".join(lines[:end]).strip("\n")
             yield Record(1, body, None, size, meta={"jis_x0213_lines": x0213} if x0213 else {},
                          unread={k: v for k, v in unread.items() if v})
             return

@@ -34,7 +34,9 @@ things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.reade
   markup; a ``chitsuki`` div opened mid-line (［＃地付き］ after text) continues that line;
 - the work ends where ``div.after_text`` (what follows ［＃本文終わり］),
   ``div.bibliographical_information`` or ``div.notation_notes`` starts, whether aozora2html left a
-  div of ``main_text`` open or wrote a stray ``</div>`` that closes ``main_text`` early;
+  div of ``main_text`` open or wrote a stray ``</div>`` that closes ``main_text`` early; a footer
+  that aozora2html left in ``main_text`` (it looks for ``底本：`` only: ``底本・初出：``, ``入力：``) is
+  found by the text form's footer rule in :func:`~jiniac_hpc.corpus.readers.aozora.read_aozora`;
 - a page from before aozora2html (upper-case HTML, no ``main_text``: title, work and 底本
   footer all in ``<body>``) is turned into lines the same way, and the reader then finds its
   header and footer as in a text file; its ruby, ``<!R>城（しろ）``, is ``unread['ruby']``; its
