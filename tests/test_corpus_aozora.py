@@ -300,3 +300,11 @@ def test_a_teihon_line_whose_colon_is_left_out_heads_the_footer():
     (r,) = recs(R / "aozora_1871_ruby_17551_teihon_no_colon.txt")
     assert r.text.endswith("――ナポレオン一世の部下の有名な将軍。彼がスペインに攻め入ったのは一八〇八年である。")
     assert "新潮文庫" not in r.text and "78刷" not in r.text and "表題は底本では" not in r.text
+
+
+def test_a_gaiji_described_with_another_gaiji_is_not_that_one():
+    """「姉」の正字、「※［＃第3水準1-85-57］」の「木」に代えて「女」: the 水準 code is the quoted part's (柹);
+    the character itself is in no set, 〓 (the published page has no code for it either)."""
+    (r,) = recs(R / "aozora_24455_ruby_11238_gaiji_in_description.txt")
+    assert "ソオニアに我々の〓妹を感じてゐる" in r.text and jis_x0213(1, 85, 57) not in r.text
+    assert r.unread["placeholder"] == 1

@@ -33,7 +33,10 @@ PAIRS = [(R / "aozora_112_15227.html", R / "aozora_112_ruby_3165.txt"),
          # aozora2html writes the text's rules of dashes (罫仕切り) as lines of main_text: they had been text
          (R / "aozora2html_4212_txt_14690_rules.html", R / "aozora_4212_txt_14690.txt"),
          # a footer opening 底本・初出： is left in main_text (aozora2html looks for 底本：): it had been text
-         (R / "aozora_24456_11814_footer_in_main_text.html", R / "aozora_24456_ruby_11349_teihon_shoshutsu.txt")]
+         (R / "aozora_24456_11814_footer_in_main_text.html", R / "aozora_24456_ruby_11349_teihon_shoshutsu.txt"),
+         # a gaiji JIS X 0213 lacks, described with another gaiji (「姉」の正字、「※［＃第3水準1-85-57］」の…):
+         # the text form had given the described part's character, 柹, for it
+         (R / "aozora_24455_11250_gaiji_in_description.html", R / "aozora_24455_ruby_11238_gaiji_in_description.txt")]
 
 
 def one(path):
