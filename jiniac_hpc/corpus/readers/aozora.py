@@ -14,7 +14,8 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   the footer (from the first line starting
   ``底本：`` or ``翻訳の底本：``, also glued to a rule ``====…底本：``, ``入力：``, ``(テキスト)入力者：``,
   ``校正(者)：``, ``青空文庫作成ファイル`` or ``青空文庫収録ファイル``, or ``［＃本文終わり］``; the
-  block just above it when that opens ``底本・初出：``, ``定本：`` or ``作業履歴：``; where
+  block just above it when that opens ``底本・初出：``, ``定本：``, ``作業履歴：`` or ``底本「`` (its
+  colon left out); where
   the credits come first, the ・-list of notes before them that names the 底本 too) are dropped:
   ``unread['boilerplate']``;
 - ``※［＃…］`` gaiji notes become the character: a ``U+XXXX``/``UCS-XXXX`` code, else a JIS X 0213
@@ -28,19 +29,23 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   a 水準 code or ends in the page-line reference;
 - a rule of dashes or ``=`` inside the work (a section break) is dropped: ``unread['markup']``;
 - every other ``［＃…］`` note (nested notes included, matched bracket by bracket) is dropped, the
-  text it annotates is kept: ``unread['markup']``; a file whose 記号 block declares ``【＃】`` for
-  its notes has them read as ``［＃…］``; ``［＃改行］`` (a break inside a line, mostly
-  between a 割り注's two halves) becomes a full-width space;
+  text it annotates is kept: ``unread['markup']``; a note an inputter's slip left unbalanced (a 」
+  typed for its closing ］, a ［ for a 「 inside it, ``※［`` typed twice) is still read as a note;
+  a file whose 記号 block declares ``【＃】`` for its notes has them read as ``［＃…］``;
+  ``［＃改行］`` (a break inside a line, mostly between a 割り注's two halves) becomes a full-width
+  space;
 - ruby ``《…》`` and the ruby start mark ``｜`` (a ｜ with a ``《`` after it on its line; a bar drawn in a
   table is text) are dropped: the reading in ``unread['ruby']``, the
   brackets and ``｜`` in ``unread['markup']``; ruby on a gaiji stays a dropped reading;
 - accent decomposition ``〔e'tiquette〕`` becomes ``étiquette`` per Aozora's accent table (the
   brackets and marks in ``unread['markup']``); ``〔…〕`` with no accent pair is an ordinary bracket
-  and kept (its closing 〕 is matched past notes inside it); the くの字点 ``／＼`` / ``／″＼`` becomes
-  ``〳〵`` / ``〴〵``.
+  and kept (its closing 〕 is matched past notes inside it); a 〔 with accent pairs after it that is
+  not closed on its line runs to the line's end (as aozora2html reads it), or to the first 〕 of
+  the next line where that closes it; the くの字点 ``／＼`` / ``／″＼`` becomes ``〳〵`` / ``〴〵``.
 
 For every work, (characters of the decoded file, newlines aside) == (characters emitted, newlines
 aside) + unread markup + ruby + boilerplate; ``placeholder`` counts the ``〓`` among those emitted.
+A form feed (or another separator ``str.splitlines`` breaks at) ends a line and is markup.
 Not NFKC-normalised (recipe: normalize none). Shift_JIS files are read as cp932 (Windows' superset:
 ①, ～); a line cp932 cannot read is read as Shift_JIS-2004 (JIS X 0213, the set Aozora's notes
 cite), and the number of such lines is ``meta['jis_x0213_lines']``. A file that is not decodable
@@ -54,23 +59,25 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.aozora_gaiji import (ACCENTS, BREAK, BREAK_NOTE, PLACEHOLDER, accent_decompose,
+from jiniac_hpc.corpus.readers.aozora_gaiji import (ACCENTS, BREAK, BREAK_NOTE, PLACEHOLDER, RULE, accent_decompose,
                                                     char_or_placeholder, gaiji_char, jis_x0213)
 from jiniac_hpc.corpus.readers.aozora_html import html_work, is_html
 from jiniac_hpc.corpus.readers.base import Record, open_binary
 
 __all__ = ["ACCENTS", "PLACEHOLDER", "accent_decompose", "aozora_clean", "gaiji_char", "jis_x0213", "read_aozora"]
 
-_RULE = re.compile(r"^(-{8,}|={8,})\s*$")
+_RULE = RULE
 # a block between two rules that explains the notation: 【テキスト中に現れる記号について】, 《》：ルビ, ...
 _NOTATION = re.compile(r"^\s*(【テキスト中に現れる記号について】|(《》|｜|［＃］|〔〕|／＼|※)[：:])")
 _BLOCK = re.compile(r"^(［表記について］|［収録作品］|●収録作品|●表記について)")
 _FOOTER = re.compile(r"^(?:[=＝]{8,})?(?:(?:翻訳の)?底本[：:]|入力[：:]|(?:テキスト)?入力者[：:]|校正者?[：:]"
                      r"|青空文庫(?:作成|収録)ファイル|［＃本文終わり］)")
 # rarer heads of the footer's first block, taken as footer only just above a line _FOOTER matches:
-# 「底本・初出：…」「定本：…」 above 入力：, 「作業履歴：…」 (how the text was modernised) above 底本：
-_FOOTER_ABOVE = re.compile(r"^(?:底本・初出|定本|作業履歴)[：:]")
+# 「底本・初出：…」「定本：…」 above 入力：, 「作業履歴：…」 (how the text was modernised) above 底本：,
+# 「底本「モルグ街の殺人事件」新潮文庫…」 with its colon left out, above 入力：
+_FOOTER_ABOVE = re.compile(r"^(?:(?:底本・初出|定本|作業履歴)[：:]|底本「)")
 _SPECIAL = re.compile("[※［《｜〔／]")
+_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"   # where str.splitlines breaks a line besides \r and \n
 # an early file whose 記号 block declares 【＃】：入力者注 writes its notes 【＃…】 (1755_ruby.txt)
 _ALT_NOTE = re.compile(r"【＃([^【】]*)】")
 # The body of a gaiji note whose ＃ the inputter left out (※［「さんずい＋闊」、第4水準2-79-45、73-12］, a few
@@ -79,7 +86,8 @@ _GAIJI_BODY = re.compile(r"水準|、(?:[上中下]巻-)?\d+-(?:[左右]-)?\d+(?
 
 
 def _note_end(line: str, i: int) -> int:
-    """Index after the ］ closing the ［ at ``i`` (notes nest: ［＃「…※［＃…］」の注記付き終わり］), or -1."""
+    """Index after the ］ closing the ［ at ``i`` (notes nest: ［＃「…※［＃…］」の注記付き終わり］), or
+    where an inputter's slip left it unclosed (:func:`_slip_end`), or -1."""
     depth = 0
     for j in range(i, len(line)):
         c = line[j]
@@ -89,6 +97,29 @@ def _note_end(line: str, i: int) -> int:
             depth -= 1
             if depth == 0:
                 return j + 1
+    return _slip_end(line, i)
+
+
+def _slip_end(line: str, i: int) -> int:
+    """Index after where the note opened at ``i`` ends though its brackets do not balance, or -1.
+
+    Two slips of Aozora's inputters, each a handful of the 17k files: a ［ typed for 「 inside the
+    note (``［＃［愛」に「ママ」の注記］``), where the note ends at its first ］; and a 」 typed for the
+    closing ］ (``［＃「ろっかん」に傍点」``, ``※［＃「※」は「ひへん＋向」、…第3水準1-85-25、44-2」``),
+    where the note ends at the first 」 that closes no 「 (before another ［ on the line). Left
+    unclosed, the note's words were read as the work's text."""
+    k = line.find("］", i + 1)
+    inner = line.find("［", i + 1, k) if k > 0 else -1
+    if inner > 0 and not line.startswith("［＃", inner):
+        return k + 1
+    depth = 0
+    for j in range(i + 2, len(line)):
+        c = line[j]
+        if c == "［":
+            break
+        depth += (c == "「") - (c == "」")
+        if depth < 0:
+            return j + 1
     return -1
 
 
@@ -123,6 +154,10 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
         c = line[i]
         if c == "※" and line.startswith("［", i + 1):
             j = _note_end(line, i + 1)
+            if j < 0 and line.startswith("※［＃", i + 2):   # 茶※［※［＃…］: an opener typed twice
+                unread["markup"] += 2
+                i += 2
+                continue
             sharp = line.startswith("＃", i + 2)
             if j > 0 and (sharp or _GAIJI_BODY.search(line[i + 2:j - 1])):   # ※［「…」、…］: ＃ left out
                 ch = char_or_placeholder(gaiji_char(line[i + 2 + sharp:j - 1]), unread)
@@ -163,11 +198,12 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
             continue
         if c == "〔":
             j = _close_end(line, i, "〕") - 1
-            conv = accent_decompose(line[i + 1:j]) if j > 0 else None
+            end = j if j > 0 else n      # a span the inputter left open runs to the line's end, as in aozora2html
+            conv = accent_decompose(line[i + 1:end])
             if conv is not None:
-                unread["markup"] += (j - i - 1) - len(conv) + 2
+                unread["markup"] += (end - i - 1) - len(conv) + 1 + (j > 0)
                 out.append(aozora_clean(conv, unread))   # ruby and notes may sit inside 〔〕
-                i = j + 1
+                i = end + (j > 0)
                 continue
         if c == "／" and line.startswith("＼", i + 1):
             out.append("〳〵")
@@ -188,6 +224,25 @@ def _clean_line(line: str, unread: Counter) -> str:
         unread["markup"] += len(line)
         return ""
     return aozora_clean(line, unread)
+
+
+def _open_accent(line: str) -> bool:
+    """``line`` leaves an accent span open: a 〔 not closed on it, with accent pairs after it."""
+    i = line.rfind("〔")
+    return i >= 0 and _close_end(line, i, "〕") < 0 and accent_decompose(line[i + 1:]) is not None
+
+
+def _clean_lines(lines: list[str], unread: Counter) -> Iterator[str]:
+    """The body lines cleaned; an accent span opened on one line and closed on the next
+    (``〔Pardonnez a` mon bavardage`` / ``J'en suis a` mon premier voyage.〕``) is read whole."""
+    carry = False
+    for line in lines:
+        k = line.find("〕")
+        if carry and k >= 0 and "〔" not in line[:k] and accent_decompose(line[:k]) is not None:
+            unread["markup"] -= 1                 # the 〔 put back is not in the file
+            line = "〔" + line
+        carry = _open_accent(line)
+        yield _clean_line(line, unread)
 
 
 def _author_alone(lines: list[str], k: int) -> bool:
@@ -304,11 +359,21 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             yield Record(1, None, "HTML without a <body>; not an Aozora Bunko page", size)
             return
         if not whole_page:
+            # aozora2html opens div.bibliographical_information at 底本： only: a footer that opens
+            # otherwise (底本・初出：, 入力：) stays in main_text, and is found as in a text file
+            lines = body.split("\n")
+            end = _footer_start(lines, 0)
+            if end is not None:
+                unread["boilerplate"] += sum(len(x) for x in lines[end:])
+                body = "\n".join(lines[:end]).strip("\n")
             yield Record(1, body, None, size, meta={"jis_x0213_lines": x0213} if x0213 else {},
                          unread={k: v for k, v in unread.items() if v})
             return
         text = body      # an old page: its lines hold the header and footer, as a text file's do
     lines = text.splitlines()
+    # splitlines also breaks at a form feed (a page break between chapters, 小栗虫太郎 667_txt) and the
+    # other separators of _BREAKS: layout, as a line break is, but counted, as a line break is not
+    unread["markup"] += sum(text.count(c) for c in _BREAKS)
     start = _body_start(lines)
     end = _footer_start(lines, start)
     if end is not None and any(x.startswith("【＃】") for x in lines[:start]):   # its notes are 【＃…】
@@ -318,6 +383,6 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                               "not an Aozora Bunko text", size)
         return
     unread["boilerplate"] += sum(len(x) for x in lines[:start]) + sum(len(x) for x in lines[end:])
-    body = "\n".join(_clean_line(x, unread) for x in lines[start:end]).strip("\n")
+    body = "\n".join(_clean_lines(lines[start:end], unread)).strip("\n")
     yield Record(1, body, None, size, meta={"jis_x0213_lines": x0213} if x0213 else {},
                  unread={k: v for k, v in unread.items() if v})

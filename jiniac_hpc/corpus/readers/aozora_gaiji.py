@@ -17,12 +17,14 @@ from collections import Counter
 from typing import Optional
 
 PLACEHOLDER = "〓"   # Aozora's own stand-in for a character no character set has
+RULE = re.compile(r"^(-{8,}|={8,})\s*$")   # a line of dashes or =: a section break, or the header's rules
 BREAK_NOTE, BREAK = "［＃改行］", "\u3000"   # a break inside a line (mostly a 割り注's): a full-width space
 
 _QUOTED = re.compile(r"「[^「」]*」")
 _LEVEL = re.compile(r"第[34３４]水準\s*([12])-(\d{1,2})-(\d{1,2})(?!\d)")
 _UCS = re.compile(r"(?:U\+|UCS-)([0-9A-Fa-f]{4,6})(?![0-9A-Fa-f])")
 _JIS = re.compile(r"(?<![\d-])([12])-(\d{1,2})-(\d{1,2})(?![\d-])")
+_NESTED = re.compile(r"※［＃[^［］]*］")     # a gaiji note inside a note's description
 
 
 def _accent_table() -> dict[str, str]:
@@ -57,7 +59,7 @@ def gaiji_char(note: str) -> Optional[str]:
     """The character a gaiji note (the text between ``※［＃`` and ``］``) stands for, or None.
     The code is looked for outside the quoted parts (「description」, 読みは「…」, nested quotes
     peeled from the inside), so a description cannot supply it; then, where a stray or missing
-    」 hides it, a code labelled 第3/第4水準 anywhere in the note."""
+    」 hides it, a code labelled 第3/第4水準 anywhere in the note but in a gaiji note nested in it."""
     bare, prev = note, None
     while bare != prev:
         prev, bare = bare, _QUOTED.sub("", bare)
@@ -65,7 +67,9 @@ def gaiji_char(note: str) -> Optional[str]:
     if m:
         cp = int(m.group(1), 16)
         return chr(cp) if cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF else None
-    m = _JIS.search(bare) or _LEVEL.search(note)
+    # (not in a gaiji note nested in the description: 「姉」の正字、「女＋※［＃第3水準1-85-57］のつくり」
+    # names 柹, a part of the character, which JIS X 0213 lacks)
+    m = _JIS.search(bare) or _LEVEL.search(_NESTED.sub("", note))
     return jis_x0213(*map(int, m.groups())) if m else None
 
 

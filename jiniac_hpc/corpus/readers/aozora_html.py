@@ -22,15 +22,21 @@ things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.reade
   no ``※`` before it (``［＃「麾－毛」、42-8］``: aozora2html leaves the ``※`` out in a ruby base
   or an emphasis) is ``〓``, unless it follows the note of a gaiji just read. A note inside a note
   is one note, and an image inside a note (a gaiji quoted in ［＃「…」はママ］) is part of it: markup;
+  a notes span aozora2html closed at a ］ inside the note (``［＃「［Ａ］</span>のようにも」は底本では…］``)
+  takes the rest of the note from the text right after it;
 - other ``notes`` spans (［＃…］), ``<rp>`` brackets, 返り点 ``<sub class="kaeriten">``, 送り仮名
   ``<sup class="okurigana">`` and the ``alt`` of illustrations are ``unread['markup']``; ruby
   readings ``<rt>`` are ``unread['ruby']``, the base text ``<rb>`` is kept; emphasis, captions
   and headings keep their text (a 同行見出し, class ``dogyo-*``, on the line of the text after
-  it); くの字点 ``／＼`` / ``／″＼`` become ``〳〵`` / ``〴〵``;
+  it); くの字点 ``／＼`` / ``／″＼`` become ``〳〵`` / ``〴〵``; a line of dashes or ``=`` (a section
+  break) is ``unread['markup']``, as in the text form;
 - 割り注 ``<span class="warichu">（…）</span>``: the brackets aozora2html adds inside the span are
   markup; a ``chitsuki`` div opened mid-line (［＃地付き］ after text) continues that line;
-- the work ends at ``div.bibliographical_information`` or ``div.notation_notes`` even where
-  aozora2html left a div of ``main_text`` open;
+- the work ends where ``div.after_text`` (what follows ［＃本文終わり］),
+  ``div.bibliographical_information`` or ``div.notation_notes`` starts, whether aozora2html left a
+  div of ``main_text`` open or wrote a stray ``</div>`` that closes ``main_text`` early; a footer
+  that aozora2html left in ``main_text`` (it looks for ``底本：`` only: ``底本・初出：``, ``入力：``) is
+  found by the text form's footer rule in :func:`~jiniac_hpc.corpus.readers.aozora.read_aozora`;
 - a page from before aozora2html (upper-case HTML, no ``main_text``: title, work and 底本
   footer all in ``<body>``) is turned into lines the same way, and the reader then finds its
   header and footer as in a text file; its ruby, ``<!R>城（しろ）``, is ``unread['ruby']``; its
@@ -49,8 +55,8 @@ from collections import Counter
 from html.parser import HTMLParser
 from typing import Optional
 
-from jiniac_hpc.corpus.readers.aozora_gaiji import (BREAK, BREAK_NOTE, PLACEHOLDER, char_or_placeholder, gaiji_char,
-                                                    gaiji_image_char)
+from jiniac_hpc.corpus.readers.aozora_gaiji import (BREAK, BREAK_NOTE, PLACEHOLDER, RULE, char_or_placeholder,
+                                                    gaiji_char, gaiji_image_char)
 
 _HTML_START = re.compile(r"^\ufeff?\s*(<\?xml[^>]*>\s*)?(<!doctype\s+html|<html)", re.I)
 _BLOCKS = {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "ul", "ol", "hr"}
@@ -62,7 +68,26 @@ _VOID = {"br", "img", "hr", "meta", "link", "input", "wbr"}
 _GAIJI_NOTE = re.compile(r"^［＃「(?:※」は|(?!.*(?:」は|」に「|注記)).*」(、[^「」］]*)?］$|[^「」］]*、[^「」］]*\d-[^「」］]*］$)")
 # a description ending in the base text's page and line (［＃「麾－毛」、42-8］): a gaiji's, not a note on the text
 _PAGE_REF = re.compile(r"、[^、「」］]*\d+-[^、「」］]*］$")
-_AFTER_WORK = {"bibliographical_information", "notation_notes"}   # divs that follow main_text
+# divs that follow main_text (after_text: what follows ［＃本文終わり］, the text form's footer)
+_AFTER_WORK = {"after_text", "bibliographical_information", "notation_notes"}
+
+
+def _cut_note(note: str) -> bool:
+    """aozora2html closed this notes span at a ］ inside the note, whose brackets and quotes are left
+    open (``<span class="notes">［＃「［Ａ］</span>のようにも」は底本では「［Ａ］ようにも」］``):
+    the rest of the note is the text after the span."""
+    return note.startswith("［＃") and note.count("［") > note.count("］") and note.count("「") > note.count("」")
+
+
+def _note_rest(note: str, text: str) -> int:
+    """Index in ``text`` after the ］ that closes the cut ``note``, its quotes closed too, or -1."""
+    brackets, quotes = note.count("［") - note.count("］"), note.count("「") - note.count("」")
+    for i, c in enumerate(text):
+        brackets += (c == "［") - (c == "］")
+        quotes += (c == "「") - (c == "」")
+        if brackets == 0:
+            return i + 1 if quotes == 0 else -1
+    return -1
 
 
 def is_html(text: str) -> bool:
@@ -90,6 +115,7 @@ class _Work(HTMLParser):
         self.spans: list[tuple[bool, int]] = []   # open spans of the work: (a 割り注?, where its text starts)
         self.heads: list[bool] = []                # open headings: a 同行見出し (on the line of the text after it)?
         self.gaiji_note = False    # the last thing was a note that made a ※ its character (大※［＃傍点］［＃「…」、232-1］)
+        self.note_tail: Optional[str] = None   # a notes span closed mid-note, its rest in the text after it
 
     # -- helpers ------------------------------------------------------------------------------
     def _emit(self, s: str) -> None:
@@ -124,6 +150,7 @@ class _Work(HTMLParser):
 
     # -- parser events ------------------------------------------------------------------------
     def handle_starttag(self, tag, attrs):
+        self._end_tail()
         a = dict(attrs)
         classes = set((a.get("class") or "").split())
         if self.depth == 0:
@@ -181,6 +208,7 @@ class _Work(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
+        self._end_tail()
         if self.depth == 0:
             return
         if tag == "body" and self.container == "body":
@@ -190,14 +218,17 @@ class _Work(HTMLParser):
             if self.skip[-1][0] == tag:
                 self.skip.pop()
             if tag == "div":
-                self.depth -= 1
+                self.depth = max(1, self.depth - 1)
             return
         if self.note is not None:
             if tag == "span" and self.note_spans:
                 self.note_spans -= 1
             elif tag == "span":
-                self._end_note("".join(self.note))
-                self.note = None
+                note, self.note = "".join(self.note), None
+                if _cut_note(note):
+                    self.note_tail = note
+                else:
+                    self._end_note(note)
             return
         if tag == "rb":
             self.in_rb = False
@@ -207,7 +238,10 @@ class _Work(HTMLParser):
                 self._end_warichu(start)
             return
         if tag == "div":
-            self.depth -= 1
+            # main_text's own </div> is not its end: aozora2html writes a stray </div> where a
+            # block ends inside another (［＃ここから改行天付き…］ twice, 山中貞雄 54444), and the
+            # rest of the work follows it; the work ends at the div after it (_AFTER_WORK)
+            self.depth = max(1, self.depth - 1)
             self._newline()
         elif re.fullmatch(r"h[1-6]", tag):
             if not (self.heads and self.heads.pop()):
@@ -219,6 +253,13 @@ class _Work(HTMLParser):
         text = data.replace("\r", "").replace("\n", "")
         if not text:
             return
+        if self.note_tail is not None and self.depth:
+            k = _note_rest(self.note_tail, text)
+            note, self.note_tail = self.note_tail + text[:max(k, 0)], None
+            self._end_note(note)
+            text = text[max(k, 0):]
+            if not text:
+                return
         if self.depth == 0:
             self.unread["boilerplate"] += len(text)
         elif self.skip:
@@ -227,6 +268,12 @@ class _Work(HTMLParser):
             self.note.append(text)
         else:
             self._emit(text)
+
+    def _end_tail(self) -> None:
+        """A note cut short (:func:`_cut_note`) with no text after it that completes it: as it is."""
+        if self.note_tail is not None:
+            note, self.note_tail = self.note_tail, None
+            self._end_note(note)
 
     # -- gaiji --------------------------------------------------------------------------------
     def _image(self, a: dict, classes: set) -> None:
@@ -341,6 +388,10 @@ def html_work(text: str) -> tuple[Optional[str], Counter, bool]:
     body = "".join(p.out)
     if p.container == "body":
         body = _table_gaiji(body, p.unread)
+    if p.container == "main_text":     # a section break drawn in dashes (a line of its own): layout
+        lines = body.split("\n")
+        p.unread["markup"] += sum(len(x) for x in lines if RULE.match(x))
+        body = "\n".join("" if RULE.match(x) else x for x in lines)
     for kunoji, mark in (("／″＼", "〴〵"), ("／＼", "〳〵")):
         n = body.count(kunoji)
         if n:
