@@ -28,7 +28,8 @@ After the start marker, leading paragraphs that are PG's and not the work are dr
 "Produced by …"/"This etext was prepared by …"/"Scanned and proofread by …"/"Transcribed from the …
 edition by …"/"HTML file produced by …" credits (and the paragraph after a credit that ends in
 "by", "and" or a comma, where the names went; a paragraph naming who scanned, proofread or typed
-what, twice or more, is a credit too), notes such as "There is an illustrated edition of
+what, twice or more, is a credit too, as is a short one whose credit line, under the title, is signed
+with the producer's e-mail address), notes such as "There is an illustrated edition of
 this title …", the header of a book reissued from Distributed Proofreaders Canada (its licence,
 its "Title: …" fields), the producer's thanks to the Bibliothèque nationale de France (in English,
 then in French) and, in older files, the title line repeated from the header ("*******The Project
