@@ -4,7 +4,8 @@
 
 Real files (see tests/assets/corpus/real/SOURCES.md): a 2004 HTML page made by LaTeX2HTML for a
 book PG posted by leave of its copyright holders (its licence ends in the "COPYRIGHT PROTECTED"
-Small Print line), and a 1997 text whose producer signed his credit under the title.
+Small Print line), a 1997 text whose producer signed his credit under the title, and a 2010 text
+whose note on its encoding runs over three paragraphs in one pair of brackets.
 """
 from pathlib import Path
 
@@ -56,5 +57,19 @@ def test_credit_signed_under_the_title_is_pgs():
     assert r.text.startswith("De Profundis\n\n\n\n\n. . . Suffering is one very long moment.")
     assert r.text.endswith("waters, and with bitter herbs make me whole.")
     for leak in ("Scanned", "proofed", "ccx074", "Gutenberg", "SMALL PRINT", "Etext"):
+        assert leak not in r.text, leak
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))
+
+
+def test_a_bracketed_encoding_note_is_dropped_whole():
+    """#31894-0.txt (2010, UTF-8): after the credit, a note in brackets over three paragraphs: "[This
+    e-text includes characters that require UTF-8 (Unicode) file encoding:", the letters, and "If any
+    of these characters do not display properly … use the Latin-1 version of the file instead.]". Its
+    first paragraph is PG's; the rest of it is too, not the work's start."""
+    path = R / "gutenberg_31894-0.txt"
+    raw = path.read_bytes().decode("utf-8-sig")
+    (r,) = recs(path)
+    assert r.text.startswith("  TWO LATIN PLAYS FOR\n  HIGH-SCHOOL STUDENTS\n")
+    for leak in ("Āā Ēē", "display properly", "Latin-1 version", "instead.]"):
         assert leak not in r.text, leak
     assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))

@@ -30,10 +30,12 @@ edition by …"/"HTML file produced by …" credits (and the paragraph after a c
 "by", "and" or a comma, where the names went; a paragraph naming who scanned, proofread or typed
 what, twice or more, is a credit too, as is a short one whose credit line, under the title, is signed
 with the producer's e-mail address), notes such as "There is an illustrated edition of
-this title …", the header of a book reissued from Distributed Proofreaders Canada (its licence,
-its "Title: …" fields), the producer's thanks to the Bibliothèque nationale de France (in English,
-then in French) and, in older files, the title line repeated from the header ("*******The Project
-Gutenberg Etext of …******", "#2 in our series …") and an ornament such as "***" after it. The
+this title …" (a note in brackets that such a paragraph opens, "[This e-text includes characters
+that require UTF-8 …", is PG's to its closing bracket, paragraphs later), the header of a book
+reissued from Distributed Proofreaders Canada (its licence, its "Title: …" fields), the producer's
+thanks to the Bibliothèque nationale de France (in English, then in French) and, in older files,
+the title line repeated from the header ("*******The Project Gutenberg Etext of …******", "#2 in
+our series …") and an ornament such as "***" after it. The
 first paragraph that is none of these starts the work. At the end, the colophon of the books
 Jeroen Hellingman's tools made (a "Colophon" heading, then "Availability": licence, metadata,
 revision history, corrections; headed in the book's language too, "Colofón", "Disponibilidad") is
@@ -235,8 +237,28 @@ def _lead(body: list[str]) -> int:
                             or any(_PG_TALK.search(x) for x in para)):
             return i
         continued = credit and bool(_CONTINUED.search(para[-1]))
-        i, seen = j, seen + 1
+        i, seen = _bracket_end(body, para, j), seen + 1
     return i
+
+
+def _bracket_end(body: list[str], para: list[str], j: int) -> int:
+    """Where PG's paragraph ``para`` (ending at line ``j``) ends with the note it opens: a "[This
+    e-text includes characters that require UTF-8 …" paragraph whose bracket the note's later
+    paragraphs close (the characters, what to do if they show as garbage "…instead.]") runs to the
+    line that closes it, so no half of the note is left as the work's start; ``j`` if it opens no
+    bracket or none closes within a few paragraphs."""
+    depth = sum(x.count("[") - x.count("]") for x in para)
+    if depth <= 0:
+        return j
+    paragraphs = 0
+    for k in range(j, min(len(body), j + 60)):
+        depth += body[k].count("[") - body[k].count("]")
+        paragraphs += not body[k].strip() and bool(body[k - 1].strip())
+        if depth <= 0:
+            return k + 1
+        if paragraphs > 4:
+            break
+    return j
 
 
 def _signed_credit(para: list[str]) -> bool:
