@@ -70,7 +70,8 @@ def sniff_binary(head: bytes, nul_is_binary: bool = True) -> Optional[str]:
     return None
 
 
-_MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml\b|<!doctype\s+html|<html\b)", re.I)
+#: an XML/HTML document's start, after any comments (LaTeX2HTML opens its pages with "<!--Converted with …-->")
+_MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*(?:<\?xml\b|<!doctype\s+html|<html\b)", re.I | re.S)
 #: the root element of a MediaWiki XML dump (``jawiki-latest-pages-articles.xml``, Special:Export),
 #: after an optional XML declaration
 _MEDIAWIKI = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?<mediawiki[\s>]")

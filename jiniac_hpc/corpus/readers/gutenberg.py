@@ -12,7 +12,9 @@ recognised:
 
 * start: ``*** START OF THE (THIS) PROJECT GUTENBERG EBOOK|ETEXT …`` (2002 on; a marker whose
   closing ``***`` is on the next line ends there), or the end of the 1990s-2001 licence at the
-  top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL PRINT!`` in 2001 files), which also
+  top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL PRINT!`` in 2001 files; ``*SMALL PRINT!
+  Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*`` in the books posted by leave of their
+  copyright holders), which also
   ends PG's part where a modern marker is followed by the old header and licence (the 2024
   edition of PG's first ebook);
 * end: ``*** END OF THE (THIS) PROJECT GUTENBERG …``, or the ``(The) End of (the|this) Project
@@ -26,11 +28,14 @@ After the start marker, leading paragraphs that are PG's and not the work are dr
 "Produced by …"/"This etext was prepared by …"/"Scanned and proofread by …"/"Transcribed from the …
 edition by …"/"HTML file produced by …" credits (and the paragraph after a credit that ends in
 "by", "and" or a comma, where the names went; a paragraph naming who scanned, proofread or typed
-what, twice or more, is a credit too), notes such as "There is an illustrated edition of
-this title …", the header of a book reissued from Distributed Proofreaders Canada (its licence,
-its "Title: …" fields), the producer's thanks to the Bibliothèque nationale de France (in English,
-then in French) and, in older files, the title line repeated from the header ("*******The Project
-Gutenberg Etext of …******", "#2 in our series …") and an ornament such as "***" after it. The
+what, twice or more, is a credit too, as is a short one whose credit line, under the title, is signed
+with the producer's e-mail address), notes such as "There is an illustrated edition of
+this title …" (a note in brackets that such a paragraph opens, "[This e-text includes characters
+that require UTF-8 …", is PG's to its closing bracket, paragraphs later), the header of a book
+reissued from Distributed Proofreaders Canada (its licence, its "Title: …" fields), the producer's
+thanks to the Bibliothèque nationale de France (in English, then in French) and, in older files,
+the title line repeated from the header ("*******The Project Gutenberg Etext of …******", "#2 in
+our series …") and an ornament such as "***" after it. The
 first paragraph that is none of these starts the work. At the end, the colophon of the books
 Jeroen Hellingman's tools made (a "Colophon" heading, then "Availability": licence, metadata,
 revision history, corrections; headed in the book's language too, "Colofón", "Disponibilidad") is
@@ -60,7 +65,9 @@ from jiniac_hpc.corpus.readers.base import (BadInput, Record, is_epub, open_bina
 from jiniac_hpc.corpus.readers.epub import spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace, page_lines
 
-_SMALL_PRINT_END = re.compile(r"^\s*\*+\s*END\*?\s*THE SMALL PRINT", re.I)   # *END*THE, *END THE, **END THE
+# *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
+# ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last)
+_SMALL_PRINT_END = re.compile(r"^\s*\*+\s*(END\*?\s*THE SMALL PRINT|SMALL PRINT!.*\*END\*+\s*$)", re.I)
 _START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)|" + _SMALL_PRINT_END.pattern,
                     re.I)
 _END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
@@ -72,7 +79,7 @@ _TRAILER = re.compile(r"^\s*\*+\s*This file should be named|^\s*\*+\s*START\*+\s
 # "by …", then "******This file should be named …******")
 _TITLE = re.compile(r"^\s*\**\s*(The )?Project Gutenberg('s)? E-?(text|book) of\b", re.I)
 # A leading paragraph that is PG's: a credit, or any mention of PG or of the "etext" itself.
-_CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned (and proof-?read )?by|Transcribed (by|from)\b"
+_CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned (and proof(-?read|ed) )?by|Transcribed (by|from)\b"
                      r"|E-?text (prepared|produced|scanned) by|(Text|HTML) (file|version|edition)s? (was )?produced by"
                      r"|This e-?(text|book) (was|is)\b|There is an illustrated edition of this title"
                      r"|\[This (e-?)?text (uses|is intended for)\b"
@@ -86,6 +93,7 @@ _PG_TALK = re.compile(r"Project Gutenberg|Projekt Gutenberg|Gutenberg[ -]Projekt
 # a header field line ("Title: …", "Date first posted: …") as PG's and DP Canada's headers have them
 _FIELD = re.compile(r"^\s*(Title|Author|Translator|Illustrator|Editor|Language|Credits|Release date|Date of first "
                     r"publication|Date first posted|Date last updated|Character set encoding)\s*:", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _CONTINUED = re.compile(r"(\bby|\band( the)?|&|,)\s*$", re.I)   # a credit that goes on in the next paragraph
 _DECLARED = re.compile(rb"^Character set encoding:\s*([A-Za-z0-9_ -]+?)\s*$", re.M | re.I)
 # the notation block at the head of PG's Japanese books (林清俊's translations): "《...》 shows ruby"
@@ -222,14 +230,41 @@ def _lead(body: list[str]) -> int:
             if k is not None:        # the notation block of PG's Japanese books, rule to rule
                 i, seen = k + 1, seen + 1
                 continue
-        credit = bool(para) and (bool(_CREDIT.match(para[0])) or len(_CREDIT_PHRASE.findall(" ".join(para))) >= 2)
+        credit = bool(para) and (bool(_CREDIT.match(para[0])) or len(_CREDIT_PHRASE.findall(" ".join(para))) >= 2
+                                 or _signed_credit(para))
         ornament = seen > 0 and not any(c.isalnum() for x in para for c in x)   # "***" after PG's title block
         if not para or not (continued or credit or ornament or all(_FIELD.match(x) for x in para)
                             or any(_PG_TALK.search(x) for x in para)):
             return i
         continued = credit and bool(_CONTINUED.search(para[-1]))
-        i, seen = j, seen + 1
+        i, seen = _bracket_end(body, para, j), seen + 1
     return i
+
+
+def _bracket_end(body: list[str], para: list[str], j: int) -> int:
+    """Where PG's paragraph ``para`` (ending at line ``j``) ends with the note it opens: a "[This
+    e-text includes characters that require UTF-8 …" paragraph whose bracket the note's later
+    paragraphs close (the characters, what to do if they show as garbage "…instead.]") runs to the
+    line that closes it, so no half of the note is left as the work's start; ``j`` if it opens no
+    bracket or none closes within a few paragraphs."""
+    depth = sum(x.count("[") - x.count("]") for x in para)
+    if depth <= 0:
+        return j
+    paragraphs = 0
+    for k in range(j, min(len(body), j + 60)):
+        depth += body[k].count("[") - body[k].count("]")
+        paragraphs += not body[k].strip() and bool(body[k - 1].strip())
+        if depth <= 0:
+            return k + 1
+        if paragraphs > 4:
+            break
+    return j
+
+
+def _signed_credit(para: list[str]) -> bool:
+    """A short paragraph whose credit line is under the title and signed with the producer's e-mail
+    address ("De Profundis by Oscar Wilde" / "Scanned and proofed by David Price, ccx074@…", 1997)."""
+    return len(para) <= 3 and any(_CREDIT.match(x) for x in para[1:]) and any(_EMAIL.search(x) for x in para)
 
 
 def _colophon(body: list[str]) -> int:

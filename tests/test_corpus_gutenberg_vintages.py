@@ -1,0 +1,75 @@
+"""The gutenberg reader on Project Gutenberg files of odd vintages, as GITenberg's repositories keep them.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_gutenberg_vintages.py
+
+Real files (see tests/assets/corpus/real/SOURCES.md): a 2004 HTML page made by LaTeX2HTML for a
+book PG posted by leave of its copyright holders (its licence ends in the "COPYRIGHT PROTECTED"
+Small Print line), a 1997 text whose producer signed his credit under the title, and a 2010 text
+whose note on its encoding runs over three paragraphs in one pair of brackets.
+"""
+from pathlib import Path
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.readers.gutenberg_html import nonspace, page_lines
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+DEBIAN = R / "gutenberg_6527-h_copyright_protected_small_print.html"
+DPROF = R / "gutenberg_dprof10_1997_signed_credit_trimmed.txt"
+
+
+def recs(path: Path, reader: str = "gutenberg"):
+    return list(read(path, SourceConfig(name="t", reader=reader, paths=[str(path)], lang="en"), 1 << 24))
+
+
+def test_a_page_that_opens_with_a_comment_is_html():
+    """LaTeX2HTML writes "<!--Converted with LaTeX2HTML …-->" before <HTML>: still a page, whose tags
+    must not be read as text."""
+    (r,) = recs(DEBIAN, "text")
+    assert r.text is None and "HTML" in r.error
+
+
+def test_copyright_protected_small_print_ends_pgs_header():
+    """#6527 (2004, LaTeX2HTML, iso-8859-1): PG's header and licence in a <pre>, ending
+    "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*"; then the book's title page,
+    its own (GNU) licence and its contents, which are the work's."""
+    raw = DEBIAN.read_bytes()
+    (r,) = recs(DEBIAN)
+    assert r.error is None and r.meta["edition"] == "html"
+    assert "Debian GNU/Linux: Guide to Installation and Usage\n\nJohn Goerzen and Ossama Othman\n\n" in r.text
+    assert "Permission is granted to make and distribute verbatim copies of this manual" in r.text
+    assert r.text.endswith("John Goerzen / Ossama Othman")
+    for leak in ("SMALL PRINT", "Small Print", "Gutenberg", "hart@pobox.com", "eBook"):
+        assert leak not in r.text, leak
+    # every non-space character of the page is in the work or counted unread
+    _, _, total = page_lines(raw.decode("cp1252"))
+    assert nonspace(r.text) + sum(r.unread.values()) == total
+    assert r.unread["boilerplate"] > nonspace(raw[raw.index(b"**The Legal Small Print**"):
+                                                  raw.index(b"*SMALL PRINT! Ver.03.17.02")].decode("cp1252"))
+
+
+def test_credit_signed_under_the_title_is_pgs():
+    """dprof10.txt (1997, ASCII, CRLF): after the Small Print, "De Profundis by Oscar Wilde" and
+    "Scanned and proofed by David Price, ccx074@coventry.ac.uk" in one paragraph; then the work."""
+    raw = DPROF.read_bytes().decode("ascii")
+    (r,) = recs(DPROF)
+    assert r.text.startswith("De Profundis\n\n\n\n\n. . . Suffering is one very long moment.")
+    assert r.text.endswith("waters, and with bitter herbs make me whole.")
+    for leak in ("Scanned", "proofed", "ccx074", "Gutenberg", "SMALL PRINT", "Etext"):
+        assert leak not in r.text, leak
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))
+
+
+def test_a_bracketed_encoding_note_is_dropped_whole():
+    """#31894-0.txt (2010, UTF-8): after the credit, a note in brackets over three paragraphs: "[This
+    e-text includes characters that require UTF-8 (Unicode) file encoding:", the letters, and "If any
+    of these characters do not display properly … use the Latin-1 version of the file instead.]". Its
+    first paragraph is PG's; the rest of it is too, not the work's start."""
+    path = R / "gutenberg_31894-0.txt"
+    raw = path.read_bytes().decode("utf-8-sig")
+    (r,) = recs(path)
+    assert r.text.startswith("  TWO LATIN PLAYS FOR\n  HIGH-SCHOOL STUDENTS\n")
+    for leak in ("Āā Ēē", "display properly", "Latin-1 version", "instead.]"):
+        assert leak not in r.text, leak
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))
