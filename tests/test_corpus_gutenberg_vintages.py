@@ -73,3 +73,20 @@ def test_a_bracketed_encoding_note_is_dropped_whole():
     for leak in ("Āā Ēē", "display properly", "Latin-1 version", "instead.]"):
         assert leak not in r.text, leak
     assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))
+
+
+def test_a_form_feed_is_counted(tmp_path):
+    """Old etexts break pages with a form feed, where ``str.splitlines`` breaks the line: the
+    character vanished from the accounting. Here the real 1997 text with a form feed put on three
+    of the work's blank lines (the file itself has none): the same work, each counted as markup."""
+    raw = DPROF.read_bytes()
+    at = raw.index(b"De Profundis by Oscar Wilde")
+    paged = raw[:at] + raw[at:].replace(b"\r\n\r\n", b"\r\n\x0c\r\n", 3)
+    assert paged.count(b"\x0c") == 3
+    (tmp_path / "paged.txt").write_bytes(paged)
+    (plain,) = recs(DPROF)
+    (r,) = recs(tmp_path / "paged.txt")
+    assert r.unread.get("markup") == 3 and "\x0c" not in r.text
+    assert r.text.replace("\n", "") == plain.text.replace("\n", "")
+    text = paged.decode(r.meta["encoding"])
+    assert len(text.replace("\r", "").replace("\n", "")) == len(r.text.replace("\n", "")) + sum(r.unread.values())

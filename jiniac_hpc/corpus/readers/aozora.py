@@ -62,7 +62,7 @@ from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.aozora_gaiji import (ACCENTS, BREAK, BREAK_NOTE, PLACEHOLDER, RULE, accent_decompose,
                                                     char_or_placeholder, gaiji_char, jis_x0213)
 from jiniac_hpc.corpus.readers.aozora_html import html_work, is_html
-from jiniac_hpc.corpus.readers.base import Record, open_binary
+from jiniac_hpc.corpus.readers.base import SPLITLINES_BREAKS, Record, open_binary
 
 __all__ = ["ACCENTS", "PLACEHOLDER", "accent_decompose", "aozora_clean", "gaiji_char", "jis_x0213", "read_aozora"]
 
@@ -77,7 +77,6 @@ _FOOTER = re.compile(r"^(?:[=＝]{8,})?(?:(?:翻訳の)?底本[：:]|入力[：:
 # 「底本「モルグ街の殺人事件」新潮文庫…」 with its colon left out, above 入力：
 _FOOTER_ABOVE = re.compile(r"^(?:(?:底本・初出|定本|作業履歴)[：:]|底本「)")
 _SPECIAL = re.compile("[※［《｜〔／]")
-_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"   # where str.splitlines breaks a line besides \r and \n
 # an early file whose 記号 block declares 【＃】：入力者注 writes its notes 【＃…】 (1755_ruby.txt)
 _ALT_NOTE = re.compile(r"【＃([^【】]*)】")
 # The body of a gaiji note whose ＃ the inputter left out (※［「さんずい＋闊」、第4水準2-79-45、73-12］, a few
@@ -372,8 +371,8 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         text = body      # an old page: its lines hold the header and footer, as a text file's do
     lines = text.splitlines()
     # splitlines also breaks at a form feed (a page break between chapters, 小栗虫太郎 667_txt) and the
-    # other separators of _BREAKS: layout, as a line break is, but counted, as a line break is not
-    unread["markup"] += sum(text.count(c) for c in _BREAKS)
+    # other separators of SPLITLINES_BREAKS: layout, as a line break is, but counted, as a line break is not
+    unread["markup"] += sum(text.count(c) for c in SPLITLINES_BREAKS)
     start = _body_start(lines)
     end = _footer_start(lines, start)
     if end is not None and any(x.startswith("【＃】") for x in lines[:start]):   # its notes are 【＃…】

@@ -60,8 +60,8 @@ from typing import Iterator, Optional
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers import charsets
 from jiniac_hpc.corpus.readers.aozora import aozora_clean
-from jiniac_hpc.corpus.readers.base import (BadInput, Record, is_epub, open_binary, sniff_binary, sniff_markup,
-                                            sniff_wiki)
+from jiniac_hpc.corpus.readers.base import (SPLITLINES_BREAKS, BadInput, Record, is_epub, open_binary, sniff_binary,
+                                            sniff_markup, sniff_wiki)
 from jiniac_hpc.corpus.readers.epub import spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace, page_lines
 
@@ -151,7 +151,9 @@ def _lines(raw: bytes, encoding: str, edition: str) -> tuple[list[str], dict[str
     (each set off from the next by an empty line). Raises ``UnicodeDecodeError``."""
     if edition == "text":     # line ends are not counted
         text, codec, dropped = _decode(raw, encoding)
-        return text.splitlines(), {"undecodable_byte": dropped}, codec
+        # splitlines also breaks at a form feed (a page break in old etexts): counted, as aozora does
+        breaks = sum(text.count(c) for c in SPLITLINES_BREAKS)
+        return text.splitlines(), {"undecodable_byte": dropped, "markup": breaks}, codec
     if edition == "html":
         text, codec, dropped = _decode(raw, encoding, html=True)
         lines, unread, _ = page_lines(text)
