@@ -515,3 +515,16 @@ def test_a_one_page_decision_whose_few_full_lines_hold_most_of_its_text_is_prose
            "のあることを主張するに帰するのであつて上告適法の理由にならない。また記録を精査しても同四一一条を適用す" \
            "べきものとは認められない。" in r.text.splitlines()
     assert "裁判官栗山　茂" in r.text.splitlines()                      # the names stay lines
+
+
+EASYPDF = R / "hanrei_033513_easypdf_japan1_cid.pdf"   # 最高裁 決定 by BCL easyPDF: MS-Mincho not embedded
+
+
+def test_a_cid_that_pdfminer_s_japan1_table_lacks_is_read_from_adobe_s_cmap():
+    """BCL easyPDF writes the ruling in MS-Mincho, not embedded, with no ToUnicode map: its glyphs are
+    Adobe-Japan1 CIDs. The attorney's name 尾﨑 draws 﨑 with CID 8443, which pdfminer's table of
+    the collection leaves out: it had been dropped as an unmapped glyph ("抗告代理人尾達夫"),
+    though Adobe's own CMap (and poppler's pdftotext) reads it."""
+    (r,) = recs(EASYPDF)
+    assert "抗告代理人尾﨑達夫の抗告理由について" in r.text.splitlines()
+    assert "unmapped_glyph" not in r.unread
