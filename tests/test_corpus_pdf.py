@@ -528,3 +528,19 @@ def test_a_cid_that_pdfminer_s_japan1_table_lacks_is_read_from_adobe_s_cmap():
     (r,) = recs(EASYPDF)
     assert "抗告代理人尾﨑達夫の抗告理由について" in r.text.splitlines()
     assert "unmapped_glyph" not in r.unread
+
+
+SPACED = R / "hanrei_054040_word2013_spaced_headings.pdf"   # 最高裁 判決 by Word 2013: "主　　　文" spaced out
+
+
+def test_a_heading_letter_spaced_across_the_page_keeps_the_page_in_order():
+    """Word sets 主　文 and 理　由 letter-spaced far apart; pdfminer takes 主 and 理 for vertical lines
+    and puts its boxes out of order. The lone glyphs side by side had made the page look like
+    columns, so pdfminer's order was kept: the 主文 came out last item first and 理由 inside the
+    reasons ("…被上告人", "その余の部分…", …, "文理主")."""
+    (r,) = recs(SPACED)
+    lines = r.text.splitlines()
+    assert lines[:6] == ["主文", "原判決主文第二および第六項を破棄し、養育料の求償請求に関する控訴を棄却する。",
+                         "その余の部分についての上告を棄却する。",
+                         "訴訟の総費用を二分し、その一を上告人の負担とし、その一を被上告人の負担とする。",
+                         "理由", "上告代理人石川実の上告理由第一点について。"]
