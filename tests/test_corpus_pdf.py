@@ -544,3 +544,11 @@ def test_a_heading_letter_spaced_across_the_page_keeps_the_page_in_order():
                          "その余の部分についての上告を棄却する。",
                          "訴訟の総費用を二分し、その一を上告人の負担とし、その一を被上告人の負担とする。",
                          "理由", "上告代理人石川実の上告理由第一点について。"]
+
+
+def test_a_dashed_page_number_just_above_the_bottom_tenth_is_furniture():
+    """Word sets this ruling's page number "-1-" at 128 pt of 842, above the bottom tenth where page
+    numbers are looked for: it stayed in the text, inside the sentence that runs on to page 2."""
+    (r,) = recs(SPACED)
+    assert "論旨は、原審の専権に属する証拠の取捨判断、事実認定を非難するに帰し、採用することができない。" in r.text
+    assert "-1-" not in r.text and r.unread["page_furniture"] == 6     # "-1-" and "-2-"
