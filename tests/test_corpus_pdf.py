@@ -552,3 +552,14 @@ def test_a_dashed_page_number_just_above_the_bottom_tenth_is_furniture():
     (r,) = recs(SPACED)
     assert "論旨は、原審の専権に属する証拠の取捨判断、事実認定を非難するに帰し、採用することができない。" in r.text
     assert "-1-" not in r.text and r.unread["page_furniture"] == 6     # "-1-" and "-2-"
+
+
+def test_judges_names_letter_spaced_to_the_edge_are_not_joined_as_prose():
+    """Word spreads each judge's name under this 決定 to the right edge ("裁判官　　島　　　　保"): the
+    lines reach the edge but are not wrapped prose, and had been joined into one line of names;
+    the spaced 決　　定 over the decision had put the whole page out of order."""
+    (r,) = recs(R / "hanrei_065275_word2013_spaced_signatures.pdf")
+    lines = r.text.splitlines()
+    assert lines[:2] == ["昭和二八年（す）第三一〇号", "決定"]
+    assert lines[-6:] == ["最高裁判所第三小法廷", "裁判長裁判官　井上　登", "裁判官島　保", "裁判官　河村又介",
+                          "裁判官　小林俊三", "裁判官　本村　善太郎"]

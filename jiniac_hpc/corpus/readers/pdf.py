@@ -308,9 +308,11 @@ def join_lines(body: list[Line], unread: Counter, ocr: Optional[Counter] = None)
         if ln.vertical:
             return ln.end <= (-far[True] if ln.edge is None else ln.edge) + 1.5 * ln.size
         # a prose line spans the block (or its column): a short right-aligned line (以上, a date, a
-        # signature) does not
+        # signature) does not, nor does one letter-spaced to the edge (a judge's name under the
+        # decision, "裁判官　　島　　　　保", each glyph two widths or more apart)
         left, right = ln.column or (near, far[False])
-        return ln.end >= right - 1.5 * ln.size and ln.left <= (left + right) / 2
+        return ln.end >= right - 1.5 * ln.size and ln.left <= (left + right) / 2 \
+            and ln.end - ln.left <= 2 * ln.size * len(ln.text)
 
     prose = _prose_sizes(body, full)
     paragraphs: list[str] = []
