@@ -1,4 +1,4 @@
-"""Writes ``jiniac_hpc/corpus/readers/pdf_japan1.txt``: the Adobe-Japan1 CIDs that pdfminer.six's own
+"""Writes ``jiniac_hpc/assets/pdf/adobe_japan1_cids.txt``: the Adobe-Japan1 CIDs that pdfminer.six's own
 CID-to-Unicode table leaves out, with the character Adobe's ``Adobe-Japan1-UCS2`` CMap gives each.
 
     python tools/adobe_japan1_table.py /usr/share/poppler/cMap/Adobe-Japan1/Adobe-Japan1-UCS2
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pdfminer.cmapdb import CMapDB
 
-OUT = Path(__file__).resolve().parent.parent / "jiniac_hpc" / "corpus" / "readers" / "pdf_japan1.txt"
+OUT = Path(__file__).resolve().parent.parent / "jiniac_hpc" / "assets" / "pdf" / "adobe_japan1_cids.txt"
 _SELECTOR = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 
 

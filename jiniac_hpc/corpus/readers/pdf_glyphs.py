@@ -181,9 +181,11 @@ _COLLECTIONS = ("Adobe-Japan1", "Adobe-GB1", "Adobe-CNS1", "Adobe-Korea1")
 
 def _japan1() -> dict[int, str]:
     """The Adobe-Japan1 CIDs pdfminer's table lacks, with the character Adobe's Adobe-Japan1-UCS2 CMap
-    gives each (``pdf_japan1.txt``, written by ``tools/adobe_japan1_table.py``: see its head)."""
+    gives each (``assets/pdf/adobe_japan1_cids.txt``, written by ``tools/adobe_japan1_table.py``: see its
+    head)."""
     table = {}
-    for line in Path(__file__).with_name("pdf_japan1.txt").read_text(encoding="utf-8").splitlines():
+    path = Path(__file__).resolve().parents[2] / "assets" / "pdf" / "adobe_japan1_cids.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
         for token in ([] if line.startswith("#") else line.split()):
             cid, code, *count = token.split(":")
             for i in range(int(count[0]) if count else 1):
@@ -204,7 +206,7 @@ class Aggregator(PDFPageAggregator):
     a white paper's footnotes and captions) is read from the font's character collection, as the PDF
     standard reads a font without such a map (ISO 32000 9.10.2): a CID of Adobe-Japan1 names one
     character (pdfminer's table of Adobe-Japan1 lacks some 8,000 CIDs, the variant kanji of names
-    among them: CID 8443 is 﨑; ``pdf_japan1.txt`` holds what Adobe's own CMap gives them). Only for
+    among them: CID 8443 is 﨑; :data:`JAPAN1` holds what Adobe's own CMap gives them). Only for
     fonts whose glyphs are looked up by CID (CFF or not embedded): in an embedded TrueType font the
     CID is a glyph index, whatever collection the font claims."""
 
