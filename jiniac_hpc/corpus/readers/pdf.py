@@ -309,11 +309,12 @@ def join_lines(body: list[Line], unread: Counter, ocr: Optional[Counter] = None)
             return ln.end <= (-far[True] if ln.edge is None else ln.edge) + 1.5 * ln.size
         # a prose line spans the block (or its column): a short right-aligned line (以上, a date, a
         # signature) does not, nor does one letter-spaced to the edge (a judge's name under the
-        # decision, "裁判官　　島　　　　保", each glyph two widths or more apart; a lone glyph that
-        # seems to reach the edge, an item's "２" whose font gives it a wide box, is as it was)
+        # decision, "裁判官　　島　　　　保", four letters or more, each two widths or more apart; fewer
+        # are a line's strays, which goes on as it did: an item's "２" whose font gives it a wide box,
+        # the punctuation Word drew apart from its line, "、　、　、　、")
         left, right = ln.column or (near, far[False])
         return ln.end >= right - 1.5 * ln.size and ln.left <= (left + right) / 2 \
-            and (len(ln.text) < 2 or ln.end - ln.left <= 2 * ln.size * len(ln.text))
+            and (len(re.findall(r"\w", ln.text)) < 4 or ln.end - ln.left <= 2 * ln.size * len(ln.text))
 
     prose = _prose_sizes(body, full)
     paragraphs: list[str] = []
