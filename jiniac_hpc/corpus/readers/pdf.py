@@ -37,10 +37,10 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   right edge; for vertical text, the bottom edge of its tier) and does not end a sentence
   is joined with the next one (so is one that ends in a decimal point, "１４．", before a figure; a
   horizontal line only if it also starts in the left half of the block: a right-aligned 「以上」 is
-  not prose; and not with a next line that starts a numbered item, "８　午前…", "(4)", "第４　",
-  "八　", "イ　", "(ｳ)", or a note, "注１　", or one set in another size: a heading
-  before its paragraph, a footnote after a page's last line; nor a table of contents' entry, its
-  dot leader and page, or a table's row of figures, ``_complete``),
+  not prose, nor is a judge's name letter-spaced to the edge; and not with a next line that starts
+  a numbered item, "８　午前…", "(4)", "第４　", "八　", "イ　", "(ｳ)", or a note, "注１　", or one
+  set in another size: a heading before its paragraph, a footnote after a page's last line; nor a
+  table of contents' entry, its dot leader and page, or a table's row of figures, ``_complete``),
   across pages too, in documents where at least a fifth of the lines (or of their characters: a
   one-page decision's few full lines among its headings and names) reach that edge and sentences
   end at least once every ten lines (justified prose: a poem's long line stays a line), or, failing
