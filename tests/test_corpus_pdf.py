@@ -515,3 +515,51 @@ def test_a_one_page_decision_whose_few_full_lines_hold_most_of_its_text_is_prose
            "のあることを主張するに帰するのであつて上告適法の理由にならない。また記録を精査しても同四一一条を適用す" \
            "べきものとは認められない。" in r.text.splitlines()
     assert "裁判官栗山　茂" in r.text.splitlines()                      # the names stay lines
+
+
+EASYPDF = R / "hanrei_033513_easypdf_japan1_cid.pdf"   # 最高裁 決定 by BCL easyPDF: MS-Mincho not embedded
+
+
+def test_a_cid_that_pdfminer_s_japan1_table_lacks_is_read_from_adobe_s_cmap():
+    """BCL easyPDF writes the ruling in MS-Mincho, not embedded, with no ToUnicode map: its glyphs are
+    Adobe-Japan1 CIDs. The attorney's name 尾﨑 draws 﨑 with CID 8443, which pdfminer's table of
+    the collection leaves out: it had been dropped as an unmapped glyph ("抗告代理人尾達夫"),
+    though Adobe's own CMap (and poppler's pdftotext) reads it."""
+    (r,) = recs(EASYPDF)
+    assert "抗告代理人尾﨑達夫の抗告理由について" in r.text.splitlines()
+    assert "unmapped_glyph" not in r.unread
+
+
+SPACED = R / "hanrei_054040_word2013_spaced_headings.pdf"   # 最高裁 判決 by Word 2013: "主　　　文" spaced out
+
+
+def test_a_heading_letter_spaced_across_the_page_keeps_the_page_in_order():
+    """Word sets 主　文 and 理　由 letter-spaced far apart; pdfminer takes 主 and 理 for vertical lines
+    and puts its boxes out of order. The lone glyphs side by side had made the page look like
+    columns, so pdfminer's order was kept: the 主文 came out last item first and 理由 inside the
+    reasons ("…被上告人", "その余の部分…", …, "文理主")."""
+    (r,) = recs(SPACED)
+    lines = r.text.splitlines()
+    assert lines[:6] == ["主文", "原判決主文第二および第六項を破棄し、養育料の求償請求に関する控訴を棄却する。",
+                         "その余の部分についての上告を棄却する。",
+                         "訴訟の総費用を二分し、その一を上告人の負担とし、その一を被上告人の負担とする。",
+                         "理由", "上告代理人石川実の上告理由第一点について。"]
+
+
+def test_a_dashed_page_number_just_above_the_bottom_tenth_is_furniture():
+    """Word sets this ruling's page number "-1-" at 128 pt of 842, above the bottom tenth where page
+    numbers are looked for: it stayed in the text, inside the sentence that runs on to page 2."""
+    (r,) = recs(SPACED)
+    assert "論旨は、原審の専権に属する証拠の取捨判断、事実認定を非難するに帰し、採用することができない。" in r.text
+    assert "-1-" not in r.text and r.unread["page_furniture"] == 6     # "-1-" and "-2-"
+
+
+def test_judges_names_letter_spaced_to_the_edge_are_not_joined_as_prose():
+    """Word spreads each judge's name under this 決定 to the right edge ("裁判官　　島　　　　保"): the
+    lines reach the edge but are not wrapped prose, and had been joined into one line of names;
+    the spaced 決　　定 over the decision had put the whole page out of order."""
+    (r,) = recs(R / "hanrei_065275_word2013_spaced_signatures.pdf")
+    lines = r.text.splitlines()
+    assert lines[:2] == ["昭和二八年（す）第三一〇号", "決定"]
+    assert lines[-6:] == ["最高裁判所第三小法廷", "裁判長裁判官　井上　登", "裁判官島　保", "裁判官　河村又介",
+                          "裁判官　小林俊三", "裁判官　本村　善太郎"]

@@ -9,7 +9,8 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
 - page furniture is dropped and counted in ``unread['page_furniture']``: margin line numbers (a
   number, a multiple of 5, outside the text block's left/right edge, as court rulings print every
   five lines), page numbers (a number alone, possibly dashed or bracketed, or a small roman one, in
-  the top or bottom tenth of the page) with what stands on one line with them there (LaTeX's head:
+  the top or bottom tenth of the page; a dashed one, "- 1 -", also as the lowest line in the bottom
+  quarter: Word's footer) with what stands on one line with them there (LaTeX's head:
   the page number, then the chapter's or section's title) and running headers/footers (a line in those bands, or wholly in the left or right
   tenth of the page, as a white paper's chapter title down its outer margin, that repeats, digits
   aside, on at least half of the pages, and on two or more; not a sentence ending in 。);
@@ -36,10 +37,10 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   right edge; for vertical text, the bottom edge of its tier) and does not end a sentence
   is joined with the next one (so is one that ends in a decimal point, "１４．", before a figure; a
   horizontal line only if it also starts in the left half of the block: a right-aligned 「以上」 is
-  not prose; and not with a next line that starts a numbered item, "８　午前…", "(4)", "第４　",
-  "八　", "イ　", "(ｳ)", or a note, "注１　", or one set in another size: a heading
-  before its paragraph, a footnote after a page's last line; nor a table of contents' entry, its
-  dot leader and page, or a table's row of figures, ``_complete``),
+  not prose, nor is a judge's name letter-spaced to the edge; and not with a next line that starts
+  a numbered item, "８　午前…", "(4)", "第４　", "八　", "イ　", "(ｳ)", or a note, "注１　", or one
+  set in another size: a heading before its paragraph, a footnote after a page's last line; nor a
+  table of contents' entry, its dot leader and page, or a table's row of figures, ``_complete``),
   across pages too, in documents where at least a fifth of the lines (or of their characters: a
   one-page decision's few full lines among its headings and names) reach that edge and sentences
   end at least once every ten lines (justified prose: a poem's long line stays a line), or, failing
@@ -101,6 +102,7 @@ BAND = 0.1                   # top/bottom share of the page where page numbers a
 # a page number: "12", "- 3 -", "（4）", "5 / 20", and the front matter's roman "iv" (LaTeX's)
 _PAGENO = re.compile(r"^[-－‐–—(（\[［]?\s*(?:[0-9０-９]{1,4}\s*(?:/\s*[0-9]{1,4})?|(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3}))"
                      r"\s*[-－‐–—)）\]］]?$")
+_DASHED = re.compile(r"^[-－‐–—]\s*[0-9０-９]{1,4}\s*[-－‐–—]$")      # "- 1 -", "－１－": never text
 _SENTENCE_END = tuple("。．.！？!?")
 _DIGITS = "0123456789０１２３４５６７８９"
 _DECIMAL = re.compile(r"[0-9０-９][.．]$")
@@ -237,12 +239,18 @@ def drop_furniture(pages: list[tuple[list[Line], float, float]], unread: Counter
     for lines, width, height in pages:
         # (a page number counts in the top and bottom bands only: a figure in the margin is not one)
         numbers = [ln for ln in lines if in_band(ln, height) and _PAGENO.match(ln.text.strip())]
+        # a dashed page number, "- 1 -", as the page's lowest line in its bottom quarter: Word sets a
+        # ruling's footer at 86 pt on an A4 page of 842, a little above the bottom tenth
+        foot = min((ln for ln in lines if not ln.vertical), key=lambda ln: ln.bottom, default=None)
+        if foot is not None and foot.top <= height / 4 and _DASHED.match(foot.text.strip()) and foot not in numbers:
+            numbers.append(foot)
 
         def beside_number(ln: Line) -> bool:     # a head set on one line with the page number (LaTeX's)
             return in_band(ln, height) and any(n.bottom <= (ln.top + ln.bottom) / 2 <= n.top for n in numbers)
 
         for ln in lines:
-            if beside_number(ln) or (edge(ln, width, height) and _furniture_key(ln.text) in running):
+            if beside_number(ln) or ln is foot and foot in numbers \
+                    or (edge(ln, width, height) and _furniture_key(ln.text) in running):
                 # (a glyph without a Unicode mapping, "(cid:2)", is one glyph: a page number so drawn)
                 unread["page_furniture"] += len(re.sub(r"\s", "", CID.sub("#", ln.text)))
             else:
@@ -300,9 +308,13 @@ def join_lines(body: list[Line], unread: Counter, ocr: Optional[Counter] = None)
         if ln.vertical:
             return ln.end <= (-far[True] if ln.edge is None else ln.edge) + 1.5 * ln.size
         # a prose line spans the block (or its column): a short right-aligned line (以上, a date, a
-        # signature) does not
+        # signature) does not, nor does one letter-spaced to the edge (a judge's name under the
+        # decision, "裁判官　　島　　　　保", four letters or more, each two widths or more apart; fewer
+        # are a line's strays, which goes on as it did: an item's "２" whose font gives it a wide box,
+        # the punctuation Word drew apart from its line, "、　、　、　、")
         left, right = ln.column or (near, far[False])
-        return ln.end >= right - 1.5 * ln.size and ln.left <= (left + right) / 2
+        return ln.end >= right - 1.5 * ln.size and ln.left <= (left + right) / 2 \
+            and (len(re.findall(r"\w", ln.text)) < 4 or ln.end - ln.left <= 2 * ln.size * len(ln.text))
 
     prose = _prose_sizes(body, full)
     paragraphs: list[str] = []

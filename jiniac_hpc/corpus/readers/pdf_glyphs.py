@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from pathlib import Path
 from typing import Optional
 
 from pdfminer import layout as _layout
@@ -178,6 +179,23 @@ def visible(lines: list[LTTextLine], box: Optional[tuple[float, float, float, fl
 _COLLECTIONS = ("Adobe-Japan1", "Adobe-GB1", "Adobe-CNS1", "Adobe-Korea1")
 
 
+def _japan1() -> dict[int, str]:
+    """The Adobe-Japan1 CIDs pdfminer's table lacks, with the character Adobe's Adobe-Japan1-UCS2 CMap
+    gives each (``assets/pdf/adobe_japan1_cids.txt``, written by ``tools/adobe_japan1_table.py``: see its
+    head)."""
+    table = {}
+    path = Path(__file__).resolve().parents[2] / "assets" / "pdf" / "adobe_japan1_cids.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        for token in ([] if line.startswith("#") else line.split()):
+            cid, code, *count = token.split(":")
+            for i in range(int(count[0]) if count else 1):
+                table[int(cid, 16) + i] = chr(int(code, 16) + i)
+    return table
+
+
+JAPAN1 = _japan1()
+
+
 class Aggregator(PDFPageAggregator):
     """pdfminer's page aggregator, noting on each glyph what its layout forgets: ``invisible``, the
     glyph is drawn in text render mode 3 (neither filled nor stroked, as ocrmypdf, Tesseract and
@@ -187,8 +205,10 @@ class Aggregator(PDFPageAggregator):
     A glyph of a CID-keyed font that its ToUnicode map leaves out (InDesign's maps miss the glyphs of
     a white paper's footnotes and captions) is read from the font's character collection, as the PDF
     standard reads a font without such a map (ISO 32000 9.10.2): a CID of Adobe-Japan1 names one
-    character. Only for fonts whose glyphs are looked up by CID (CFF or not embedded): in an embedded
-    TrueType font the CID is a glyph index, whatever collection the font claims."""
+    character (pdfminer's table of Adobe-Japan1 lacks some 8,000 CIDs, the variant kanji of names
+    among them: CID 8443 is 﨑; :data:`JAPAN1` holds what Adobe's own CMap gives them). Only for
+    fonts whose glyphs are looked up by CID (CFF or not embedded): in an embedded TrueType font the
+    CID is a glyph index, whatever collection the font claims."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -208,7 +228,8 @@ class Aggregator(PDFPageAggregator):
             try:
                 return CMapDB.get_unicode_map(font.cidcoding, font.vertical).get_unichr(cid)
             except (KeyError, CMapDB.CMapNotFound):
-                pass
+                if font.cidcoding == "Adobe-Japan1" and cid in JAPAN1:
+                    return JAPAN1[cid]
         return super().handle_undefined_char(font, cid)
 
     def render_image(self, name, stream) -> None:

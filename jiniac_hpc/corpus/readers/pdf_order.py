@@ -33,21 +33,30 @@ class Line:
 def horizontal_order(lines: list[Line]) -> list[Line]:
     """A horizontal page on which pdfminer took a glyph or two for a vertical line (the 掲 of
     掲示板タイトル): that box upsets pdfminer's box order, which then puts the page's end before
-    its top. The glyphs go back to the start of the line they sit before, and a page of one column
-    is read top to bottom (a page of several keeps pdfminer's order, which follows its columns)."""
+    its top. The glyphs go back to the start of the line they sit before (or, a heading's first glyph
+    letter-spaced far from its second, "主　　　文", before that glyph alone on its row), and a page of
+    one column is read top to bottom (a page of several keeps pdfminer's order, which follows its
+    columns)."""
     horiz = [replace(x) for x in lines if not x.vertical]
     for v in (x for x in lines if x.vertical):
         host = None
         if len(v.text.strip()) <= 2:
-            host = next((h for h in horiz if -0.5 * v.size <= h.left - v.right < 1.5 * v.size
-                         and abs(h.bottom - v.end) < 0.6 * v.size), None)
+            row = [h for h in horiz if abs(h.bottom - v.end) < 0.6 * v.size and h.left - v.right >= -0.5 * v.size]
+            host = next((h for h in row if h.left - v.right < 1.5 * v.size), None)
+            # a heading letter-spaced across the page, "主　　　文", "決　　　定" (Word): its other glyph,
+            # alone on the row to the right, is the nearest line there
+            spaced = min(row, key=lambda h: h.left, default=None)
+            if host is None and spaced is not None and len(spaced.text.strip()) == 1:
+                host = spaced
         if host:
-            gap = "\u3000" if host.left - v.right > 0.5 * v.size else ""     # "１　登録番号", "掲示板"
+            gap = "\u3000" if 0.5 * v.size < host.left - v.right < 1.5 * v.size else ""   # "１　登録番号", "掲示板"
             host.text, host.left = v.text.strip() + gap + host.text, v.left
         else:
             horiz.append(replace(v, vertical=False, bottom=v.end))
+    # (lines of one glyph side by side are a spaced heading's, not columns)
+    wide = [x for x in horiz if len(x.text.strip()) > 1]
     columns = any(min(a.top, b.top) - max(a.bottom, b.bottom) > 0.5 * min(a.size, b.size)
-                  and (a.right < b.left or b.right < a.left) for i, a in enumerate(horiz) for b in horiz[i + 1:])
+                  and (a.right < b.left or b.right < a.left) for i, a in enumerate(wide) for b in wide[i + 1:])
     return horiz if columns else sorted(horiz, key=lambda x: -x.top)
 
 
