@@ -167,7 +167,7 @@ class TokenizerConfig:
     model_max_length: int = field(4096, doc="HF tokenizer model_max_length (the context length).")
     normalization: Literal["nfkc", "identity"] = field(
         "nfkc", doc="Unicode normalisation done by the tokenizer itself at encode time: sentencepiece's 'nfkc' "
-                    "rule, and in the HF folder a Precompiled normaliser with the same table, so SFT/DPO data, "
+                    "rule in tokenizer.model and NFKC in the HF folder's tokenizer.json, so SFT/DPO data, "
                     "evaluation prompts and outside tools (llm-jp-eval, FastChat, vLLM) meet text as the corpus "
                     "stage's default normalize: nfkc wrote it. 'identity': llm-jp-tokenizer v2's exact round "
                     "trip, where full-width ？（）！１ (absent from an NFKC corpus) fall back to bytes.")
