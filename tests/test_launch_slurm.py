@@ -267,3 +267,35 @@ def test_a_template_submitted_from_elsewhere_says_where_to_submit(slurm_cluster,
     log = logs_dir / f"slurm-{job}.out"
     assert log.exists(), sorted(p.name for p in logs_dir.iterdir())
     assert log.read_text().strip() == f"submit from the jiniac-hpc checkout (not {logs_dir})"
+
+
+def test_committed_templates_submit_on_a_site_without_a_debug_partition(slurm_cluster, logs_dir):
+    """A site whose partition is not called ``debug`` (here: the test cluster's node moved to a
+    partition ``batch`` for the test, then back): the committed templates name no partition, so
+    Slurm's default takes them; a script that names ``debug`` is refused there, as the templates
+    were before. ``sbatch --test-only`` checks the submission without running it."""
+    repo = Path(__file__).resolve().parents[1]
+
+    def scontrol(*args):
+        r = subprocess.run(["scontrol", *args], capture_output=True, text=True)
+        assert r.returncode == 0, f"scontrol {' '.join(args)}: {r.stderr}"
+
+    nodes = subprocess.run(["sinfo", "-h", "-p", "debug", "-o", "%N"], capture_output=True, text=True).stdout.strip()
+    assert nodes, "the test cluster has no partition debug"
+    scontrol("create", "PartitionName=batch", f"Nodes={nodes}", "Default=YES", "MaxTime=INFINITE", "State=UP")
+    try:
+        scontrol("delete", "PartitionName=debug")
+        for name in ("pretrain", "sft", "dpo"):
+            r = subprocess.run(["sbatch", "--test-only", str(repo / "sbatch_templates" / f"{name}.sbatch")],
+                               cwd=repo, capture_output=True, text=True)
+            assert r.returncode == 0 and "to start at" in r.stderr, (name, r.stderr)
+        old = logs_dir / "named.sbatch"
+        old.write_text((repo / "sbatch_templates" / "sft.sbatch").read_text().replace(
+            "#SBATCH --nodes=1", "#SBATCH --partition=debug\n#SBATCH --nodes=1"))
+        r = subprocess.run(["sbatch", "--test-only", str(old)], cwd=repo, capture_output=True, text=True)
+        assert r.returncode != 0 and "invalid partition" in r.stderr.lower(), r.stderr
+    finally:
+        subprocess.run(["scontrol", "create", "PartitionName=debug", f"Nodes={nodes}", "Default=YES",
+                        "MaxTime=INFINITE", "State=UP"], capture_output=True)
+        subprocess.run(["scontrol", "delete", "PartitionName=batch"], capture_output=True)
+    assert subprocess.run(["sinfo", "-h", "-p", "debug", "-o", "%N"], capture_output=True, text=True).stdout.strip() == nodes

@@ -73,14 +73,15 @@ def test_committed_templates_are_fresh():
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_template_leaves_counts_and_run_name_to_slurm(name):
-    """What makes a template run as `sbatch -N 2 sbatch_templates/X.sbatch`: no site modules, no
-    GPUs on the local profile, python from the checkout, run name per job, counts from Slurm."""
+    """What makes a template run as `sbatch -N 2 sbatch_templates/X.sbatch` on any Slurm: no site
+    modules, no GPUs and no partition on the local profile, python from the checkout, run name per
+    job, counts from Slurm."""
     stage, ov = TEMPLATES[name]
     text = (template_dir() / f"{name}.sbatch").read_text()
     r = run_cli("-m", "jiniac_hpc.cli", "templates", stage, *[x for o in ov for x in ("--set", o)])
     assert r.returncode == 0, r.stderr
     assert r.stdout == text
-    assert "module " not in text and "--gres" not in text and "#SBATCH --partition=debug" in text
+    assert "module " not in text and "--gres" not in text and "--partition" not in text   # the site's default
     assert 'RUN="${JINIAC_RUN_NAME:-debug-$SLURM_JOB_ID}"' in text
     assert '"${JINIAC_PYTHON:-.venv/bin/python}" -u -m jiniac_hpc.job.direct --template' in text
     assert 'cd "${SLURM_SUBMIT_DIR:-.}"' in text and "--set job.nodes" not in text

@@ -16,11 +16,14 @@ A template differs from the launcher's ``--dry-run`` script in what it leaves to
   overrides);
 - the run name is ``<recipe>-<job id>`` (``$JINIAC_RUN_NAME`` overrides), so two submissions never
   share a run directory, and a requeued job (same id) resumes its own;
-- the job writes its own ``jobs.json`` record, so ``jiniac status`` lists it.
+- the job writes its own ``jobs.json`` record, so ``jiniac status`` lists it;
+- the committed templates name no partition: Slurm's default one runs them (``sbatch -p NAME``
+  picks another), where ``--partition=debug`` made every site without a ``debug`` partition refuse
+  them ("invalid partition specified"). A template printed for a site profile keeps its partition.
 
 Templates are rendered by :func:`jiniac_hpc.launch.sbatch.render_sbatch` from the recipe and the
 cluster profile, like every launcher script. The committed ones use the ``local-slurm`` profile
-(no site modules, no GPUs: they run on any Slurm with a ``debug`` partition) and recipe ``debug``.
+(no site modules, no GPUs, no partition: they run on any Slurm) and recipe ``debug``.
 """
 from __future__ import annotations
 
@@ -75,6 +78,8 @@ def template_text(stage: str, recipe: str = "debug", overrides: Optional[list[st
                       command=f"{python} -u -m jiniac_hpc.job.direct " + " ".join(args),
                       log_dir="$DIR", batch_log_dir=None)   # logs/ exists only in the checkout: submitted
     # from anywhere else, Slurm could not open it and the job failed unseen (JobLaunchFailure)
+    if cluster == TEMPLATE_CLUSTER:   # the committed templates: any site's default partition (module docstring)
+        spec = spec.with_(partition=None)
     return render_sbatch(spec.with_(prelude=prelude, shell_paths=True))
 
 
