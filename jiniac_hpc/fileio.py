@@ -27,6 +27,7 @@ import io
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Optional, Union
 
@@ -181,6 +182,37 @@ def open_bytes(path: Union[str, Path]) -> IO[bytes]:
 def open_text(path: Union[str, Path], errors: str = "strict") -> io.TextIOBase:
     """Open a text file for reading as UTF-8, decompressing it on the fly (:func:`open_bytes`)."""
     return io.TextIOWrapper(open_bytes(path), encoding="utf-8", errors=errors)
+
+
+@dataclass
+class LostRows:
+    """Rows ``first``..``last`` (numbered from 1 in the file) of row group ``group`` of ``groups``
+    that a Parquet file did not give, and why."""
+
+    first: int
+    last: int
+    group: int
+    groups: int
+    why: str
+
+
+def parquet_batches(pf, batch_size: int, columns: Optional[list[str]] = None) -> Iterator[Any]:
+    """The record batches of a ``pyarrow.parquet.ParquetFile``, one row group at a time. A row
+    group that cannot be decoded, or that gives fewer rows than the file's metadata says it holds,
+    yields one :class:`LostRows` for the rows it did not give (after the batches it did), and the
+    row groups after it are read: the corpus readers and post-training both name such rows."""
+    start, groups = 0, pf.num_row_groups
+    for g in range(groups):
+        rows, got, why = pf.metadata.row_group(g).num_rows, 0, "it gave fewer rows than the metadata says"
+        try:
+            for batch in pf.iter_batches(batch_size=batch_size, row_groups=[g], columns=columns):
+                got += batch.num_rows
+                yield batch
+        except Exception as e:  # noqa: BLE001 - a corrupt page: its row group's rows are named, the rest read
+            why = f"{type(e).__name__}: {e}".strip().replace("\n", " ")
+        if got < rows:
+            yield LostRows(start + got + 1, start + rows, g + 1, groups, why)
+        start += max(rows, got)
 
 
 def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Optional[str] = None,

@@ -29,6 +29,8 @@ import csv
 from pathlib import Path
 from typing import Any, Iterator
 
+from jiniac_hpc.fileio import LostRows, parquet_batches
+
 TABLE_FILES = (".parquet", ".arrow", ".csv", ".tsv")
 _BATCH = 256
 # The csv module refuses a field over 128 KiB by default; a long answer is one field.
@@ -83,20 +85,16 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, Any]]:
     except Exception as e:  # noqa: BLE001 - not Parquet, or a broken footer: one line says so
         yield 0, ValueError(f"not a readable Parquet file ({_why(e)})")
         return
-    start, groups = 0, pf.num_row_groups
-    for g in range(groups):
-        rows, got, why = pf.metadata.row_group(g).num_rows, 0, "it gave fewer rows than the metadata says"
-        try:
-            for batch in pf.iter_batches(batch_size=_BATCH, row_groups=[g]):
-                for row in batch.to_pylist():
-                    got += 1
-                    yield plain_row(start + got, row)
-        except Exception as e:  # noqa: BLE001 - a corrupt page: name its row group's rows, read on
-            why = _why(e)
-        if got < rows:
-            a, b = start + got + 1, start + rows
-            yield a, ValueError(f"rows {a}-{b} of row group {g + 1} of {groups} unreadable: {why}")
-        start += max(rows, got)
+    n = 0
+    for part in parquet_batches(pf, _BATCH):
+        if isinstance(part, LostRows):
+            yield part.first, ValueError(f"rows {part.first}-{part.last} of row group {part.group} of {part.groups} "
+                                         f"unreadable: {part.why}")
+            n = part.last
+            continue
+        for row in part.to_pylist():
+            n += 1
+            yield plain_row(n, row)
 
 
 def _arrow_rows(path: Path) -> Iterator[tuple[int, Any]]:

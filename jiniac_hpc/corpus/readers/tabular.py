@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.fileio import LostRows, parquet_batches
 from jiniac_hpc.corpus.readers.base import BadInput, Record, _checked, iter_lines, open_binary
 from jiniac_hpc.corpus.readers.charsets import wide_unicode
 
@@ -174,22 +175,18 @@ def _parquet_rows(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]
         rows = pf.metadata.num_rows
         yield Record(1, None, f"{why}; its {rows} rows are not read", docs=max(rows, 1))
         return
-    start, groups = 0, pf.num_row_groups
-    for g in range(groups):
-        rows, got, why = pf.metadata.row_group(g).num_rows, 0, "it gave fewer rows than the metadata says"
-        try:
-            for batch in pf.iter_batches(batch_size=1024, row_groups=[g], columns=fields[:1]):
-                for text in _values(_column(batch, fields)):
-                    got += 1
-                    yield _row(start + got, text, limit)
-        except Exception as e:  # noqa: BLE001 - a corrupt page: report its row group's rows, read on
-            why = f"{type(e).__name__}: {e}".strip().replace("\n", " ")
-        if got < rows:
-            a, b = start + got + 1, start + rows
+    n = 0
+    for part in parquet_batches(pf, 1024, columns=fields[:1]):
+        if isinstance(part, LostRows):
+            a, b = part.first, part.last
             lost = f"rows {a}-{b} ({b - a + 1} rows)" if b > a else f"row {b}"
-            yield Record(start + got + 1, None, f"{lost} of row group {g + 1} of {groups} unreadable: {why}",
+            yield Record(a, None, f"{lost} of row group {part.group} of {part.groups} unreadable: {part.why}",
                          docs=b - a + 1)
-        start += max(rows, got)
+            n = b
+            continue
+        for text in _values(_column(part, fields)):
+            n += 1
+            yield _row(n, text, limit)
 
 
 def hf_disk_files(folder: Path) -> list[Path]:
