@@ -166,8 +166,9 @@ def report(cfg: TokenizerConfig, run: Path, proto, merged, baseline, history, em
     texts = [ln for d in all_docs for ln in d.split("\n")] + all_docs + probes
     bad = hf.compare(proto, tok, texts)
     norm = spmodel.normalizer(proto)
-    rt_fail = sum(sp.decode(sp.encode(d)) != norm(d) for d in all_docs + probes)
-    changed = [d for d in all_docs if norm(d) != d]
+    normed = [norm(d) for d in all_docs + probes]   # (once: the round trip and the count both need it)
+    rt_fail = sum(sp.decode(sp.encode(d)) != n for d, n in zip(all_docs + probes, normed))
+    changed = [d for d, n in zip(all_docs, normed) if n != d]
     counts = {"special": len(cfg.special_tokens.core), "user_defined": len(cfg.special_tokens.user_symbols),
               "bytes": len(spmodel.BYTES), "normal": len(merged.pieces)}
     return {
