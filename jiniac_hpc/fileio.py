@@ -1,4 +1,5 @@
-"""Files: the one place for atomic writes, JSON Lines (plain or compressed) and completion markers.
+"""Files: the one place for atomic writes, JSON Lines (plain or compressed), Parquet and Arrow
+batches, and completion markers.
 
 Every stage writes through these helpers, so a killed task never leaves a half-written file
 under its final name, and "is this task done?" has one answer:
@@ -213,6 +214,71 @@ def parquet_batches(pf, batch_size: int, columns: Optional[list[str]] = None) ->
         if got < rows:
             yield LostRows(start + got + 1, start + rows, g + 1, groups, why)
         start += max(rows, got)
+
+
+class NotArrow(ValueError):
+    """A file that is neither an Arrow IPC stream nor an IPC file; ``head`` holds its first bytes, so
+    the caller can say what it looks like instead."""
+
+    def __init__(self, head: bytes, why: str):
+        super().__init__(why)
+        self.head = head
+
+
+class ArrowBatches:
+    """The record batches, in order, of an Arrow IPC stream (what ``datasets`` writes: a
+    ``save_to_disk`` folder's files and its cache) or an Arrow IPC file (``ARROW1`` magic, what
+    ``pyarrow.ipc.new_file`` and Feather 2 write; read as a stream, it fails with a bad metadata
+    length), memory-mapped. ``schema`` is known on opening (:class:`NotArrow` when neither form
+    opens). After the batches, :meth:`cut` says whether a stream's bytes end without its
+    end-of-stream marker: pyarrow takes the end of the bytes for the end of the stream, so a file cut
+    between two batches reads as a shorter one with no error. The corpus readers and post-training
+    both name the rows such a file lost.
+
+        with fileio.ArrowBatches(path) as arrow:
+            for batch in arrow: ...
+            if arrow.cut(): ...
+    """
+
+    _CONTINUATION = b"\xff\xff\xff\xff"
+    _EOS = _CONTINUATION + b"\x00\x00\x00\x00"   # written on close since Arrow 0.15
+
+    def __init__(self, path: Union[str, Path]):
+        import pyarrow as pa
+
+        self._mm = pa.memory_map(str(path))
+        self.head = self._mm.read(6)
+        try:
+            if self.head == b"ARROW1":
+                reader = pa.ipc.open_file(self._mm)
+                self.schema = reader.schema
+                self._batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+            else:
+                self._mm.seek(0)
+                stream = pa.ipc.open_stream(self._mm)
+                self.schema, self._batches = stream.schema, iter(stream)
+        except pa.ArrowInvalid as e:    # (pyarrow's own words are often a bad metadata length)
+            self._mm.close()
+            raise NotArrow(self.head, str(e)) from None
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._batches
+
+    def cut(self) -> bool:
+        """A stream whose last eight bytes are not the end-of-stream marker (call after the batches)."""
+        if not self.head.startswith(self._CONTINUATION):
+            return False        # an IPC file (its footer is checked on opening), or a pre-0.15 stream
+        self._mm.seek(max(self._mm.size() - 8, 0))
+        return self._mm.read(8) != self._EOS
+
+    def size(self) -> int:
+        return self._mm.size()
+
+    def __enter__(self) -> "ArrowBatches":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._mm.close()
 
 
 def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Optional[str] = None,

@@ -204,6 +204,11 @@ def test_real_arrow_stream_cut_between_batches(tmp_path):
     assert rs[17].pos == 18 and "without its end-of-stream marker, after row 17" in rs[17].error, rs[17].error
     p.write_bytes(data)
     assert len([r for r in recs("hf_disk", p, text_field="largeutf8_nonnullable") if r.error]) == 0
+    # the same rows as an IPC file cut in half: its footer is gone, which the reader says
+    whole = (R / "arrow_testing_generated_primitive_large_offsets.arrow_file").read_bytes()
+    p.write_bytes(whole[:len(whole) // 2])
+    rs = recs("hf_disk", p, text_field="largeutf8_nonnullable")
+    assert len(rs) == 1 and "an Arrow IPC file that does not open, cut short" in rs[0].error, rs[0].error
 
 
 def test_corpus_stage_on_real_row_files_counts_every_row(tmp_path):

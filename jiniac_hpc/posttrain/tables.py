@@ -29,7 +29,7 @@ import csv
 from pathlib import Path
 from typing import Any, Iterator
 
-from jiniac_hpc.fileio import LostRows, parquet_batches
+from jiniac_hpc.fileio import ArrowBatches, LostRows, parquet_batches
 
 TABLE_FILES = (".parquet", ".arrow", ".csv", ".tsv")
 _BATCH = 256
@@ -98,22 +98,19 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, Any]]:
 
 
 def _arrow_rows(path: Path) -> Iterator[tuple[int, Any]]:
-    """An Arrow stream file (what ``datasets`` writes) or an Arrow IPC file (``ARROW1``)."""
-    import pyarrow as pa
-
+    """An Arrow stream file (what ``datasets`` writes) or an Arrow IPC file (``ARROW1``); a stream cut
+    short (no end-of-stream marker) names the rows after the last one read as lost."""
     n = 0
     try:
-        with pa.memory_map(str(path)) as mm:
-            if mm.read(6) == b"ARROW1":
-                reader = pa.ipc.open_file(mm)
-                batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
-            else:
-                mm.seek(0)
-                batches = pa.ipc.open_stream(mm)
-            for batch in batches:
+        with ArrowBatches(path) as arrow:
+            for batch in arrow:
                 for row in batch.to_pylist():
                     n += 1
                     yield plain_row(n, row)
+            if arrow.cut():
+                yield n + 1, ValueError(f"the Arrow stream ends without its end-of-stream marker, after row {n}: "
+                                        f"the file ({arrow.size()} bytes) is cut short or its writer was not "
+                                        "closed; rows after it are lost")
     except Exception as e:  # noqa: BLE001 - a broken stream: the rows after n are not read
         yield n + 1, ValueError(f"not a readable Arrow file after row {n} ({_why(e)}); the rest of the file "
                                 "is not read")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.fileio import LostRows, parquet_batches
+from jiniac_hpc.fileio import ArrowBatches, LostRows, NotArrow, parquet_batches
 from jiniac_hpc.corpus.readers.base import BadInput, Record, _checked, iter_lines, open_binary
 from jiniac_hpc.corpus.readers.charsets import wide_unicode
 
@@ -239,24 +239,14 @@ def read_arrow(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
 
 
 def _arrow_rows(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
-    import pyarrow as pa
-
-    with pa.memory_map(str(path)) as mm:
-        head = mm.read(6)
-        if head == b"ARROW1":
-            file_reader = pa.ipc.open_file(mm)
-            schema = file_reader.schema
-            batches = (file_reader.get_batch(i) for i in range(file_reader.num_record_batches))
-        else:
-            mm.seek(0)
-            try:
-                stream = pa.ipc.open_stream(mm)
-            except pa.ArrowInvalid as e:    # (pyarrow's own words are a bad metadata length)
-                raise BadInput(_not_arrow(head, e)) from None
-            schema, batches = stream.schema, stream
-        fields, why = text_path(schema, src.text_field)
+    try:
+        arrow = ArrowBatches(path)
+    except NotArrow as e:
+        raise BadInput(_not_arrow(e.head, e)) from None
+    with arrow:
+        fields, why = text_path(arrow.schema, src.text_field)
         n = 0
-        for batch in batches:
+        for batch in arrow:
             if why:          # (the rows are counted, not read)
                 n += batch.num_rows
                 continue
@@ -265,27 +255,21 @@ def _arrow_rows(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                 yield _row(n, text, limit)
         if why:
             yield Record(1, None, f"{why}; its {n} rows are not read", docs=max(n, 1))
-        # pyarrow takes the end of the bytes for the end of a stream: a file cut between two batches
-        # reads as a shorter one. A stream since Arrow 0.15 (all datasets write) ends with a marker.
-        size = mm.size()
-        mm.seek(max(size - 8, 0))
-        if head.startswith(_CONTINUATION) and mm.read(8) != _EOS:
+        if arrow.cut():
             raise BadInput(f"the Arrow stream ends without its end-of-stream marker, after row {n}: the file "
-                           f"({size} bytes) is cut short or its writer was not closed; rows after it are lost")
+                           f"({arrow.size()} bytes) is cut short or its writer was not closed; rows after it are lost")
 
 
 def _not_arrow(head: bytes, e: Exception) -> str:
     """Why a file given to hf_disk is not an Arrow stream: what it looks like instead (a Parquet or
     JSON file, a save_to_disk folder's state.json), and which reader reads it."""
+    if head == b"ARROW1":   # the magic is there, the footer (at the end) is not: a file cut short
+        return f"an Arrow IPC file that does not open, cut short or still being written? ({e})"
     what = ("a Parquet file (the parquet reader reads it)" if head.startswith(b"PAR1") else
             "JSON (a save_to_disk folder's state.json or dataset_info.json? list the folder; JSON Lines: the "
             "jsonl reader)" if head.lstrip()[:1] in (b"{", b"[") else f"it starts with {head!r}")
     return f"not an Arrow IPC stream or file: {what}; hf_disk reads a datasets save_to_disk folder or its .arrow " \
            f"files ({e})"
-
-
-_CONTINUATION = b"\xff\xff\xff\xff"
-_EOS = _CONTINUATION + b"\x00\x00\x00\x00"
 
 
 def text_path(schema, text_field: str) -> tuple[list[str], Optional[str]]:
