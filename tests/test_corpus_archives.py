@@ -31,6 +31,17 @@ GUTENBERG = R / "gutenberg_wssnt10_1997.txt"
 LAWS = [R / "egov_405AC0000000088.xml", R / "egov_129AC0000000089_minpo_trimmed.xml"]
 PDF = R / "hanrei_092891.pdf"
 DOCX = R / "python_docx_doc-default.docx"
+# Real Aozora Bunko ZIPs as the repository ships them (SOURCES.md): one Shift_JIS text each, the
+# member name as the inputter typed it (ken’ekito: cp932 bytes 81 66, no UTF-8 flag)
+REAL_ZIPS = {R / "aozora_51135_ruby_65180_cp932_name.zip": "ken’ekito_nimotsu_kensa.txt",
+             R / "aozora_56078_ruby_51155.zip": "ekiden_basha.txt",
+             R / "aozora_53411_txt_43155.zip": "kan'a.txt"}
+#: the first 410 bytes of aozora_53411_txt_43155.zip: its one member whole, the central directory not come
+CUT = R / "aozora_53411_txt_43155_cut_short_trimmed.zip"
+CUT_SHORT = ("a ZIP archive cut short: it opens with a member's header but has no end-of-central-directory record "
+             "(the list of its files, at its end), so none of its files can be read; an interrupted download?")
+#: the first lines and the footer of a work the repository stores as its text under its ZIP's name
+TEXT_NAMED_ZIP = R / "aozora_56151_ruby_60063_text_named_zip_trimmed.zip"
 
 
 def png_1x1() -> bytes:
@@ -95,7 +106,7 @@ def test_corpus_stage_reads_archives_file_by_file_and_counts_every_byte(tmp_path
     a = stats["aozora"]
     assert a["bytes_in"] == AOZORA.stat().st_size + len(png_1x1()) + broken.stat().st_size   # decompressed
     assert a["docs_in"] == 3 and a["docs_out"] == 1 and a["removed"]["image"] == {"docs": 1, "chars": 0}
-    assert a["bad_input"] == [f"{broken}:1: unreadable as aozora: BadZipFile: File is not a zip file"]
+    assert a["bad_input"] == [f"{broken}:1: unreadable as aozora: BadZipFile: {CUT_SHORT}"]
     assert stats["laws"]["docs_out"] == 2 and stats["laws"]["removed"]["pdf"] == {"docs": 1, "chars": 0}
     assert stats["laws"]["removed"]["office"] == {"docs": 1, "chars": 0} and not stats["laws"].get("bad_input")
     assert stats["laws"]["bytes_in"] == sum(p.stat().st_size for p in (*LAWS, PDF, DOCX))
@@ -175,15 +186,6 @@ def test_an_archive_whose_member_names_cannot_be_told_apart_is_one_bad_input(tmp
         assert texts("aozora", path) == [(None, f"unreadable as aozora: BadZipFile: {why}", None, {})]
 
 
-# Real Aozora Bunko ZIPs as the repository ships them (SOURCES.md): one Shift_JIS text each, the
-# member name as the inputter typed it (ken’ekito: cp932 bytes 81 66, no UTF-8 flag)
-REAL_ZIPS = {R / "aozora_51135_ruby_65180_cp932_name.zip": "ken’ekito_nimotsu_kensa.txt",
-             R / "aozora_56078_ruby_51155.zip": "ekiden_basha.txt",
-             R / "aozora_53411_txt_43155.zip": "kan'a.txt"}
-#: the first lines and the footer of a work the repository stores as its text under its ZIP's name
-TEXT_NAMED_ZIP = R / "aozora_56151_ruby_60063_text_named_zip_trimmed.zip"
-
-
 def test_real_aozora_zips_read_member_by_member_and_every_character_is_counted():
     for zpath, name in REAL_ZIPS.items():
         assert sh._archive_files(str(zpath)) == [f"{zpath}::{name}"]
@@ -234,3 +236,10 @@ def test_a_folder_of_real_aozora_zips_through_the_stage(tmp_path):
     assert a["bytes_in"] == sum(sizes) + TEXT_NAMED_ZIP.stat().st_size     # members decompressed
     assert a["docs_in"] == a["docs_out"] == 4 and not a["bad_input"]
     assert a["chars_read"] == a["chars_in"] + sum(a["unread"].values())
+
+
+def test_a_real_aozora_zip_cut_short_says_so():
+    # zipfile says "File is not a zip file" of an archive whose end never came, which it is
+    assert CUT.read_bytes() == (R / "aozora_53411_txt_43155.zip").read_bytes()[:410]
+    assert sh._archive_files(str(CUT)) == [str(CUT)]        # one input, reported whole
+    assert texts("aozora", CUT) == [(None, f"unreadable as aozora: BadZipFile: {CUT_SHORT}", None, {})]

@@ -167,6 +167,15 @@ def open_zip(path: Union[str, Path]) -> zipfile.ZipFile:
         return zipfile.ZipFile(path, metadata_encoding="cp932")
     except UnicodeDecodeError:
         pass
+    except zipfile.BadZipFile as e:
+        with open(path, "rb") as fh:
+            cut = fh.read(4) == b"PK\x03\x04" and str(e) == "File is not a zip file"
+        if cut:     # zipfile's words say the file is no ZIP at all: it is one whose end is missing
+            raise zipfile.BadZipFile(
+                "a ZIP archive cut short: it opens with a member's header but has no end-of-central-directory "
+                "record (the list of its files, at its end), so none of its files can be read; an interrupted "
+                "download?") from None
+        raise
     try:
         return zipfile.ZipFile(path)
     except UnicodeDecodeError as e:     # a name flagged UTF-8 that is not
