@@ -4,10 +4,11 @@
 
 Aozora Bunko publishes each work as a ZIP holding the Shift_JIS text (and, for some works, the
 illustrations); the e-Gov bulk download is a ZIP of one folder per law; Project Gutenberg's
-1990s files came zipped. The archives here are built in the test from the real samples under
-tests/assets/corpus/real (SOURCES.md), as those distributions pack them: what the reader makes of
-a member must equal what it makes of the same file unpacked, and every byte in the archives is
-counted in the report.
+1990s files came zipped. Real Aozora ZIPs are read as they come (and a work the Aozora repository
+stores as its text under a ZIP's name); the other archives are built in the test from the real
+samples under tests/assets/corpus/real (SOURCES.md), as those distributions pack them: what the
+reader makes of a member must equal what it makes of the same file unpacked, and every byte in the
+archives is counted in the report.
 """
 import json
 import struct
@@ -30,6 +31,17 @@ GUTENBERG = R / "gutenberg_wssnt10_1997.txt"
 LAWS = [R / "egov_405AC0000000088.xml", R / "egov_129AC0000000089_minpo_trimmed.xml"]
 PDF = R / "hanrei_092891.pdf"
 DOCX = R / "python_docx_doc-default.docx"
+# Real Aozora Bunko ZIPs as the repository ships them (SOURCES.md): one Shift_JIS text each, the
+# member name as the inputter typed it (ken’ekito: cp932 bytes 81 66, no UTF-8 flag)
+REAL_ZIPS = {R / "aozora_51135_ruby_65180_cp932_name.zip": "ken’ekito_nimotsu_kensa.txt",
+             R / "aozora_56078_ruby_51155.zip": "ekiden_basha.txt",
+             R / "aozora_53411_txt_43155.zip": "kan'a.txt"}
+#: the first 410 bytes of aozora_53411_txt_43155.zip: its one member whole, the central directory not come
+CUT = R / "aozora_53411_txt_43155_cut_short_trimmed.zip"
+CUT_SHORT = ("a ZIP archive cut short: it opens with a member's header but has no end-of-central-directory record "
+             "(the list of its files, at its end), so none of its files can be read; an interrupted download?")
+#: the first lines and the footer of a work the repository stores as its text under its ZIP's name
+TEXT_NAMED_ZIP = R / "aozora_56151_ruby_60063_text_named_zip_trimmed.zip"
 
 
 def png_1x1() -> bytes:
@@ -94,7 +106,7 @@ def test_corpus_stage_reads_archives_file_by_file_and_counts_every_byte(tmp_path
     a = stats["aozora"]
     assert a["bytes_in"] == AOZORA.stat().st_size + len(png_1x1()) + broken.stat().st_size   # decompressed
     assert a["docs_in"] == 3 and a["docs_out"] == 1 and a["removed"]["image"] == {"docs": 1, "chars": 0}
-    assert a["bad_input"] == [f"{broken}:1: unreadable as aozora: BadZipFile: File is not a zip file"]
+    assert a["bad_input"] == [f"{broken}:1: unreadable as aozora: BadZipFile: {CUT_SHORT}"]
     assert stats["laws"]["docs_out"] == 2 and stats["laws"]["removed"]["pdf"] == {"docs": 1, "chars": 0}
     assert stats["laws"]["removed"]["office"] == {"docs": 1, "chars": 0} and not stats["laws"].get("bad_input")
     assert stats["laws"]["bytes_in"] == sum(p.stat().st_size for p in (*LAWS, PDF, DOCX))
@@ -172,3 +184,62 @@ def test_an_archive_whose_member_names_cannot_be_told_apart_is_one_bad_input(tmp
                       (bad, "a member name flagged UTF-8 is not UTF-8 (invalid start byte at byte 0)")):
         assert sh._archive_files(str(path)) == [str(path)]
         assert texts("aozora", path) == [(None, f"unreadable as aozora: BadZipFile: {why}", None, {})]
+
+
+def test_real_aozora_zips_read_member_by_member_and_every_character_is_counted():
+    for zpath, name in REAL_ZIPS.items():
+        assert sh._archive_files(str(zpath)) == [f"{zpath}::{name}"]
+        raw = zipfile.ZipFile(zpath, metadata_encoding="cp932").read(name)
+        (text, error, skip, unread), = texts("aozora", f"{zpath}::{name}")
+        assert error is None and skip is None and text, (zpath, error)
+        decoded = raw.decode("cp932").replace("\r\n", "\n")
+        # characters of the file (line ends aside) = characters kept + what was left unread, by reason
+        assert len(decoded) - decoded.count("\n") == len(text) - text.count("\n") + sum(unread.values()), zpath
+        assert not any(c in text for c in "※［］《》｜"), zpath       # no notation left in the text
+    (text, *_), = texts("aozora", f"{R / 'aozora_56078_ruby_51155.zip'}::ekiden_basha.txt")
+    # its gaiji notes 第4水準2-13-28 (twice in the work, once in the 記号 block above it) and 第3水準1-93-84
+    assert text.count("揷") == 2 and text.count("韛") == 1
+
+
+def test_a_work_stored_as_its_text_under_a_zip_name_is_read_as_the_text(tmp_path):
+    # cards/001562/files/56151_ruby_60063.zip is Shift_JIS text, not a ZIP: zipfile's "File is not a
+    # zip file" made the whole work one bad input
+    (text, error, skip, unread), = texts("aozora", TEXT_NAMED_ZIP)
+    assert error is None and skip is None
+    plain = tmp_path / "56151_ruby_60063.txt"
+    plain.write_bytes(TEXT_NAMED_ZIP.read_bytes())
+    assert texts("aozora", TEXT_NAMED_ZIP) == texts("aozora", plain)
+    assert text.startswith("武名競べ血飛沫鹿の子\n\n一\n\n\u3000生田の馬場の競べ馬も終ったと見えて")
+    assert text.endswith("狼藉になってあった。") and unread["boilerplate"] > 600
+    # a reader that cannot read it says the file was read as a plain file for want of a ZIP
+    cut = tmp_path / "cut.zip"
+    data = TEXT_NAMED_ZIP.read_bytes()
+    cut.write_bytes(data[:data.index(b"\r\n", 2000) + 2])     # the footer cut off
+    (_, error, _, _), = texts("aozora", cut)
+    assert error == ("named .zip but not a ZIP archive (it starts with b'\\x8c\\x95\\x93\\xef'), so read as the "
+                     "file it is: no Aozora footer (底本：, 入力：, 校正：, ［＃本文終わり］ or 青空文庫作成ファイル); "
+                     "not an Aozora Bunko text")
+
+
+def test_a_folder_of_real_aozora_zips_through_the_stage(tmp_path):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for p in (*REAL_ZIPS, TEXT_NAMED_ZIP):
+        (folder / p.name).write_bytes(p.read_bytes())
+    cfg = from_dict(CorpusConfig, {"sources": [{"name": "aozora", "reader": "aozora", "lang": "ja",
+                                                "paths": [str(folder / "*.zip")]}], "filters": {"min_chars": 1}})
+    assert sorted(Path(s.path).name for s in sh.expand_inputs(cfg)) == sorted(
+        [f"{p.name}::{n}" for p, n in REAL_ZIPS.items()] + [TEXT_NAMED_ZIP.name])
+    run_inline(cfg, tmp_path / "run")
+    a = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["aozora"]
+    sizes = [i.file_size for p in REAL_ZIPS for i in zipfile.ZipFile(p).infolist()]
+    assert a["bytes_in"] == sum(sizes) + TEXT_NAMED_ZIP.stat().st_size     # members decompressed
+    assert a["docs_in"] == a["docs_out"] == 4 and not a["bad_input"]
+    assert a["chars_read"] == a["chars_in"] + sum(a["unread"].values())
+
+
+def test_a_real_aozora_zip_cut_short_says_so():
+    # zipfile says "File is not a zip file" of an archive whose end never came, which it is
+    assert CUT.read_bytes() == (R / "aozora_53411_txt_43155.zip").read_bytes()[:410]
+    assert sh._archive_files(str(CUT)) == [str(CUT)]        # one input, reported whole
+    assert texts("aozora", CUT) == [(None, f"unreadable as aozora: BadZipFile: {CUT_SHORT}", None, {})]

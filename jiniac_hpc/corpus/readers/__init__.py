@@ -16,13 +16,14 @@ naming the reason: :func:`read` turns any exception a reader raises into that re
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.aozora import read_aozora
-from jiniac_hpc.corpus.readers.base import (IMAGE_MAGIC, BadInput, Record, archive_member, open_binary, open_text,
-                                            without_lone_surrogates, zip_members)
+from jiniac_hpc.corpus.readers.base import (IMAGE_MAGIC, BadInput, Record, archive_member, misnamed_zip, open_binary,
+                                            open_text, without_lone_surrogates, zip_members)
 from jiniac_hpc.corpus.readers.diet import read_diet
 from jiniac_hpc.corpus.readers.egov import read_egov_xml
 from jiniac_hpc.corpus.readers.gutenberg import read_gutenberg
@@ -57,11 +58,14 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     PDFs of some appendices beside the XML) one dropped as ``pdf``, a Word, Excel or PowerPoint
     file (an appendix too) one dropped as ``office`` (their bytes count in the input, no text). An
     archive the manifest could not open, or whose files it could not tell apart (two of one name, a
-    name flagged UTF-8 that is not), is one bad-input record."""
+    name flagged UTF-8 that is not), is one bad-input record. A file named ``.zip`` that is no ZIP
+    archive at all (:func:`~jiniac_hpc.corpus.readers.base.misnamed_zip`: an Aozora work stored as
+    its text) is read as the file it is; a bad-input record of it says it was so read."""
     pos = 0
     try:
         member = archive_member(path)
-        if member is None and str(path).lower().endswith(".zip"):
+        misnamed = member is None and str(path).lower().endswith(".zip") and misnamed_zip(path)
+        if member is None and str(path).lower().endswith(".zip") and not misnamed:
             zip_members(path)                  # raises why the manifest could not list its files
             raise BadInput("a ZIP archive with no files in it")   # the one archive the manifest keeps whole
         if member is not None:
@@ -75,6 +79,8 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                 return
         for rec in READER_FUNCS[src.reader](path, src, limit):
             pos = rec.pos
+            if misnamed and rec.error:         # why a .zip was read as a plain file
+                rec = replace(rec, error=f"{misnamed}: {rec.error}")
             yield without_lone_surrogates(rec)
     except EOFError as e:   # gzip, bzip2 and xz streams that end before their end marker
         yield Record(pos + 1, None, f"unreadable as {src.reader}: the compressed file is cut short ({e}); "

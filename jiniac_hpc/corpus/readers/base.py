@@ -167,10 +167,34 @@ def open_zip(path: Union[str, Path]) -> zipfile.ZipFile:
         return zipfile.ZipFile(path, metadata_encoding="cp932")
     except UnicodeDecodeError:
         pass
+    except zipfile.BadZipFile as e:
+        with open(path, "rb") as fh:
+            cut = fh.read(4) == b"PK\x03\x04" and str(e) == "File is not a zip file"
+        if cut:     # zipfile's words say the file is no ZIP at all: it is one whose end is missing
+            raise zipfile.BadZipFile(
+                "a ZIP archive cut short: it opens with a member's header but has no end-of-central-directory "
+                "record (the list of its files, at its end), so none of its files can be read; an interrupted "
+                "download?") from None
+        raise
     try:
         return zipfile.ZipFile(path)
     except UnicodeDecodeError as e:     # a name flagged UTF-8 that is not
         raise zipfile.BadZipFile(f"a member name flagged UTF-8 is not UTF-8 ({e.reason} at byte {e.start})") from None
+
+
+def misnamed_zip(path: Union[str, Path]) -> Optional[str]:
+    """Why the file ``path``, named ``.zip``, is no ZIP archive at all, or None: it is one, or starts
+    as one (``PK``: a damaged archive is reported as such), or is empty.
+
+    Aozora Bunko's repository holds a work stored as its plain Shift_JIS text under its ZIP's name
+    (``cards/001562/files/56151_ruby_60063.zip``, 剣難女難, 286,806 characters): opened as an
+    archive it was one bad input and the whole work was lost; it is read as the file it is. A
+    self-extracting archive (a program with the ZIP after it) is a ZIP here, as zipfile reads it."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if not head or head.startswith(b"PK") or zipfile.is_zipfile(path):
+        return None
+    return f"named .zip but not a ZIP archive (it starts with {head!r}), so read as the file it is"
 
 
 def zip_members(path: Union[str, Path]) -> list[str]:
