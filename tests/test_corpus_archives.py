@@ -243,3 +243,20 @@ def test_a_real_aozora_zip_cut_short_says_so():
     assert CUT.read_bytes() == (R / "aozora_53411_txt_43155.zip").read_bytes()[:410]
     assert sh._archive_files(str(CUT)) == [str(CUT)]        # one input, reported whole
     assert texts("aozora", CUT) == [(None, f"unreadable as aozora: BadZipFile: {CUT_SHORT}", None, {})]
+
+
+def test_a_zip_given_to_the_parquet_reader_is_a_config_error_naming_it(tmp_path):
+    # Parquet is read by random access to its footer, so an archive of Parquet files is not opened
+    # member by member: kept whole, its task had said "a ZIP archive with no files in it". The
+    # manifest now names the archive and what to do, on the login node.
+    import pytest
+
+    from jiniac_hpc.config import ConfigError
+
+    z = tmp_path / "rows.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(R / "parquet_testing_nation.dict-malformed.parquet", "nation.parquet")
+    cfg = CorpusConfig(sources=[SourceConfig(name="rows", reader="parquet", paths=[str(z)], text_field="name")])
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.paths\[0\] \(rows\): .*rows\.zip is a ZIP archive; "
+                                          r"reader 'parquet' reads Parquet files themselves"):
+        sh.expand_inputs(cfg)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import glob
 import os
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +78,11 @@ def expand_inputs(cfg: CorpusConfig) -> list[Shard]:
                 elif os.path.isdir(f):
                     raise ConfigError(f"sources[{i}].paths[{j}] ({src.name}): {f} is a folder; "
                                       f"reader {src.reader!r} reads files (use a glob like '{p}/*.jsonl')")
+                elif f.lower().endswith(".zip") and src.reader == "parquet" and zipfile.is_zipfile(f):
+                    # Parquet needs random access to its footer, which a ZIP member does not give cheaply;
+                    # kept whole, its task had said "a ZIP archive with no files in it".
+                    raise ConfigError(f"sources[{i}].paths[{j}] ({src.name}): {f} is a ZIP archive; reader "
+                                      "'parquet' reads Parquet files themselves: unzip it and name the .parquet files")
                 elif f.lower().endswith(".zip") and src.reader not in ("parquet", "hf_disk"):
                     files += _archive_files(f)
                 else:
@@ -92,8 +98,6 @@ def expand_inputs(cfg: CorpusConfig) -> list[Shard]:
 def _archive_files(path: str) -> list[str]:
     """Each file of a ZIP archive as an input of its own (``a.zip::dir/b.txt``); an archive that
     cannot be opened stays one input, which its task reports as bad input."""
-    import zipfile
-
     from jiniac_hpc.corpus.readers import zip_members
 
     try:
