@@ -339,6 +339,20 @@ def test_scores_on_the_packages_later_releases_resolve_to(pins):
     assert {k: f"{v:.4f}" for k, v in got.items()} == {k: recorded["printed"][k] for k in got}
 
 
+def test_v1_3_1s_published_average_is_the_nine_category_mean():
+    """llm-jp-eval v1.3.1's own printed row (tests/assets/eval/llm_jp_eval_1.3.1_published/SOURCE.md):
+    its average is the mean of the same nine categories that AVG_llm_jp_eval_9 averages."""
+    row = json.loads((REPO_ROOT / "tests" / "assets" / "eval" / "llm_jp_eval_1.3.1_published" /
+                      "llm-jp-3-1.8b.json").read_text(encoding="utf-8"))["printed"]
+    # one task per category, carrying the category's printed score
+    one_task = {"NLI": "jnli/exact_match", "QA": "niilc/char_f1", "RC": "jsquad/char_f1",
+                "MC": "jcommonsenseqa/exact_match", "HE": "jmmlu/exact_match", "EL": "chabsa/set_f1",
+                "FA": "wiki_reading/char_f1", "MR": "mawps/exact_match", "MT": "alt-e-to-j/comet_wmt22"}
+    assert set(one_task) == set(M.LLM_JP_EVAL_CATEGORIES) == set(row) - {"average"}
+    tasks = {k.split("/")[0]: {k.split("/")[1]: float(row[cat])} for cat, k in one_task.items()}
+    assert f"{M.average(tasks, {})['AVG_llm_jp_eval_9']:.4f}" == row["average"]
+
+
 def test_char_f1_equals_fuzzywuzzy_on_the_levenshtein_later_releases_resolve_to():
     """fuzzywuzzy 0.18.0 with python-Levenshtein 0.25.1 (llm-jp-eval v2.0.0 / v2.1.2 as resolved by
     llm-jp/llm-jp-eval-inference) gives every ratio that 0.21.1 (v1.3.0's pin) gives on PAIRS."""
