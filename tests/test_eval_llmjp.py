@@ -296,24 +296,72 @@ def test_zero_shot_holds_nothing_out():
 # ------------------------------------------------------------------ llm-jp-eval's own numbers
 
 
+LLMJP_130 = REPO_ROOT / "tests" / "assets" / "eval" / "llm_jp_eval_1.3.0"
+
+
+def _rescored_as_llm_jp_eval_keys() -> tuple[dict[str, float], dict]:
+    """Our rescore of the recorded predictions, keyed as llm-jp-eval's score_results ('jnli_exact_match', 'NLI', 'AVG')."""
+    from jiniac_hpc.eval.rescore import rescore_file
+
+    ours = rescore_file(LLMJP_130 / "predictions.jsonl", [str(jglue_dir())])["jaster"]
+    got = {f"{t}_{m}": v for t, ms in ours["tasks"].items() for m, v in ms.items() if m not in ("n", "truncated")}
+    got.update(ours["categories"])
+    got["AVG"] = ours["AVG_llm_jp_eval_9"]
+    return got, ours
+
+
 def test_rescored_predictions_equal_llm_jp_evals_recorded_scores(capsys):
     """The floats llm-jp-eval v1.3.0 computed on the same predictions with its pinned packages (see
     tests/assets/eval/llm_jp_eval_1.3.0/SOURCE.md): equal to the last bit, not approximately. Its
     char_f1 and category means are ``statistics.mean`` (exact, rounded once; a plain float sum is
     off in the last bits) and its Pearson r is scipy 1.12's."""
-    from jiniac_hpc.eval.rescore import rescore_file
-
-    folder = REPO_ROOT / "tests" / "assets" / "eval" / "llm_jp_eval_1.3.0"
-    recorded = json.loads((folder / "scores.json").read_text(encoding="utf-8"))
+    recorded = json.loads((LLMJP_130 / "scores.json").read_text(encoding="utf-8"))
     ref = recorded["score_results"]
-    ours = rescore_file(folder / "predictions.jsonl", [str(jglue_dir())])["jaster"]
-    got = {f"{t}_{m}": v for t, ms in ours["tasks"].items() for m, v in ms.items() if m not in ("n", "truncated")}
-    got.update(ours["categories"])
-    got["AVG"] = ours["AVG_llm_jp_eval_9"]
+    got, ours = _rescored_as_llm_jp_eval_keys()
     want = {k: ref[k] for k in got}
     assert got == want
     assert {k: f"{v:.4f}" for k, v in got.items()} == {k: recorded["printed"][k] for k in got}
     assert ours["tasks"]["jsquad"]["n"] == 400 and ours["tasks"]["jsts"]["n"] == 400
+
+
+@pytest.mark.parametrize("pins", ["v2-lock-scipy-1.15.2", "v2-lock-scipy-1.15.3", "v2-lock-scipy-1.16.1"])
+def test_scores_on_the_packages_later_releases_resolve_to(pins):
+    """v1.3.0's definitions run on the package versions that llm-jp-eval v2.0.0 and v2.1.2 are resolved
+    with (llm-jp/llm-jp-eval-inference's lock files; llm_jp_eval_1.3.0/SOURCE.md): every score is the
+    same float but JSTS Pearson, whose last bits follow the scipy release (1.12 here, as v1.3.0 pins)."""
+    recorded = json.loads((LLMJP_130 / "pins" / f"{pins}.json").read_text(encoding="utf-8"))
+    v130 = json.loads((LLMJP_130 / "scores.json").read_text(encoding="utf-8"))["score_results"]
+    got, _ = _rescored_as_llm_jp_eval_keys()
+    ref = recorded["score_results"]
+    assert {k for k in got if got[k] != ref[k]} == {"jsts_pearson"}
+    assert got["jsts_pearson"] == v130["jsts_pearson"] != ref["jsts_pearson"]
+    assert abs(got["jsts_pearson"] - ref["jsts_pearson"]) < 1e-15
+    assert {k: f"{v:.4f}" for k, v in got.items()} == {k: recorded["printed"][k] for k in got}
+
+
+def test_v1_3_1s_published_average_is_the_nine_category_mean():
+    """llm-jp-eval v1.3.1's own printed row (tests/assets/eval/llm_jp_eval_1.3.1_published/SOURCE.md):
+    its average is the mean of the same nine categories that AVG_llm_jp_eval_9 averages."""
+    row = json.loads((REPO_ROOT / "tests" / "assets" / "eval" / "llm_jp_eval_1.3.1_published" /
+                      "llm-jp-3-1.8b.json").read_text(encoding="utf-8"))["printed"]
+    # one task per category, carrying the category's printed score
+    one_task = {"NLI": "jnli/exact_match", "QA": "niilc/char_f1", "RC": "jsquad/char_f1",
+                "MC": "jcommonsenseqa/exact_match", "HE": "jmmlu/exact_match", "EL": "chabsa/set_f1",
+                "FA": "wiki_reading/char_f1", "MR": "mawps/exact_match", "MT": "alt-e-to-j/comet_wmt22"}
+    assert set(one_task) == set(M.LLM_JP_EVAL_CATEGORIES) == set(row) - {"average"}
+    tasks = {k.split("/")[0]: {k.split("/")[1]: float(row[cat])} for cat, k in one_task.items()}
+    assert f"{M.average(tasks, {})['AVG_llm_jp_eval_9']:.4f}" == row["average"]
+
+
+def test_char_f1_equals_fuzzywuzzy_on_the_levenshtein_later_releases_resolve_to():
+    """fuzzywuzzy 0.18.0 with python-Levenshtein 0.25.1 (llm-jp-eval v2.0.0 / v2.1.2 as resolved by
+    llm-jp/llm-jp-eval-inference) gives every ratio that 0.21.1 (v1.3.0's pin) gives on PAIRS."""
+    folder = REPO_ROOT / "tests" / "assets" / "eval" / "fuzzywuzzy_0.18.0"
+    later = json.loads((folder / "levenshtein_0.25.1.json").read_text(encoding="utf-8"))
+    assert (later["fuzzywuzzy"], later["python-Levenshtein"]) == ("0.18.0", "0.25.1")
+    assert len(later["token_sort_ratio"]) == len(PAIRS)
+    ours = [round(M.char_f1(M.postprocess(p), g) * 100) for p, g in PAIRS]
+    assert ours == later["token_sort_ratio"]
 
 
 # ------------------------------------------------------------------ generation as llm-jp-eval's pipeline

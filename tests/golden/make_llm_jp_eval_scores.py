@@ -24,6 +24,17 @@ python-Levenshtein 0.21.1):
 Samples are scored in the order of ``predictions.jsonl`` (the order matters to the last bit of a
 float sum). ``tests/test_eval_llmjp.py`` rescores the same file with our code and asks for the
 very same floats.
+
+``--pins NAME`` scores the existing ``predictions.jsonl`` (not regenerated) by the same definitions
+on another set of package versions, and writes ``pins/NAME.json`` beside it. The sets named
+``v2-lock-*`` are the versions that llm-jp-eval v2.0.0 and v2.1.2 are resolved with in the lock files
+of llm-jp/llm-jp-eval-inference (commit 36b2ca607afde7872896743b2eff41afa8ef1ceb: ``uv.lock``,
+``inference-modules/{transformers,vllm,trtllm}/uv.lock``), for example::
+
+    .venv/bin/pip install --no-deps --target /tmp/v2 numpy==1.26.4 scipy==1.15.2 scikit-learn==1.6.1 \\
+        joblib==1.4.2 threadpoolctl==3.6.0 fuzzywuzzy==0.18.0 python-Levenshtein==0.25.1 \\
+        Levenshtein==0.25.1 rapidfuzz==3.12.2
+    PYTHONPATH=/tmp/v2 .venv/bin/python tests/golden/make_llm_jp_eval_scores.py --pins v2-lock-scipy-1.15.2
 """
 from __future__ import annotations
 
@@ -38,20 +49,31 @@ from pathlib import Path
 
 import fuzzywuzzy
 import Levenshtein
+import numpy
 import scipy
 import sklearn
 from fuzzywuzzy import fuzz
 from scipy.stats import pearsonr, spearmanr
 from sklearn.metrics import accuracy_score
 
-PINNED = {"scipy": "1.12.0", "scikit-learn": "1.4.1.post1", "fuzzywuzzy": "0.18.0", "python-Levenshtein": "0.21.1"}
-HAVE = {"scipy": scipy.__version__, "scikit-learn": sklearn.__version__, "fuzzywuzzy": fuzzywuzzy.__version__,
-        "python-Levenshtein": Levenshtein.__version__}
-assert HAVE == PINNED, f"install llm-jp-eval v1.3.0's pinned versions {PINNED}; have {HAVE}"
+_V2_LOCK = {"numpy": "1.26.4", "scikit-learn": "1.6.1", "fuzzywuzzy": "0.18.0", "python-Levenshtein": "0.25.1"}
+PIN_SETS = {
+    None: {"scipy": "1.12.0", "scikit-learn": "1.4.1.post1", "fuzzywuzzy": "0.18.0", "python-Levenshtein": "0.21.1"},
+    **{f"v2-lock-scipy-{v}": {**_V2_LOCK, "scipy": v} for v in ("1.15.2", "1.15.3", "1.16.1")},
+}
+ARGS = [a for a in sys.argv[1:] if a != "--pins"]
+PINS = sys.argv[sys.argv.index("--pins") + 1] if "--pins" in sys.argv else None
+if PINS is not None:
+    ARGS.remove(PINS)
+PINNED = PIN_SETS[PINS]
+HAVE = {"numpy": numpy.__version__, "scipy": scipy.__version__, "scikit-learn": sklearn.__version__,
+        "fuzzywuzzy": fuzzywuzzy.__version__, "python-Levenshtein": Levenshtein.__version__}
+HAVE = {k: v for k, v in HAVE.items() if k in PINNED}
+assert HAVE == PINNED, f"install the versions {PINNED} of pin set {PINS}; have {HAVE}"
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "assets" / "eval" / "llm_jp_eval_1.3.0"
-JGLUE = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data" / "jglue"
+JGLUE = Path(ARGS[0]) if ARGS else ROOT.parent / "shared" / "data" / "jglue"
 CATEGORIES = {   # utils.post_process_score_results, the nine categories in its order
     "NLI": ["jamp_exact_match", "janli_exact_match", "jnli_exact_match", "jsem_exact_match", "jsick_exact_match"],
     "QA": ["jemhopqa_char_f1", "niilc_char_f1"], "RC": ["jsquad_char_f1"], "MC": ["jcommonsenseqa_exact_match"],
@@ -129,13 +151,28 @@ def score(task: str, answers: list[str], refs: list[str]) -> dict[str, float]:
     return out
 
 
+def recorded(items: dict[str, list[tuple[str, str, str]]]) -> dict[str, list[tuple[tuple[str, str, str], str]]]:
+    """task -> ((id, gold, context), raw) of the predictions.jsonl written before, in its order."""
+    by_id = {t: {str(i): (i, g, c) for i, g, c in its} for t, its in items.items()}
+    out: dict[str, list] = {}
+    for line in (OUT / "predictions.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        out.setdefault(r["task"], []).append((by_id[r["task"]][str(r["id"])], r["raw"]))
+    return out
+
+
 def main() -> None:
     rng = random.Random(20240705)
     rows, scores = [], {}
-    for task, items in golds().items():
-        picked = rng.sample(items, {"jsquad": 400, "jsts": 400}.get(task, 300))
-        others = [g for _, g, _ in items]
-        raws = [raw_answer(task, g, c, rng, others) for _, g, c in picked]
+    items = golds()
+    saved = recorded(items) if PINS is not None else {}
+    for task in items:
+        if PINS is not None:
+            picked, raws = [p for p, _ in saved[task]], [r for _, r in saved[task]]
+        else:
+            picked = rng.sample(items[task], {"jsquad": 400, "jsts": 400}.get(task, 300))
+            others = [g for _, g, _ in items[task]]
+            raws = [raw_answer(task, g, c, rng, others) for _, g, c in picked]
         rows += [{"task": task, "id": i, "raw": r} for (i, _, _), r in zip(picked, raws)]
         answers = [unicodedata.normalize("NFKC", r.split("\n\n")[0]) for r in raws]
         scores.update(score(task, answers, [unicodedata.normalize("NFKC", g) for _, g, _ in picked]))
@@ -143,12 +180,16 @@ def main() -> None:
         vals = [scores[n] for n in names if n in scores]
         scores[cat] = statistics.mean(vals) if vals else 0.0
     scores["AVG"] = statistics.mean(scores[c] for c in CATEGORIES)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "predictions.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                                           encoding="utf-8")
     printed = {k: f"{v:.4f}" for k, v in sorted(scores.items())}
-    (OUT / "scores.json").write_text(json.dumps({"versions": HAVE, "score_results": scores, "printed": printed},
-                                                indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = json.dumps({"versions": HAVE, "score_results": scores, "printed": printed}, indent=1, ensure_ascii=False)
+    if PINS is not None:
+        (OUT / "pins").mkdir(exist_ok=True)
+        (OUT / "pins" / f"{PINS}.json").write_text(result + "\n", encoding="utf-8")
+    else:
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "predictions.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                               encoding="utf-8")
+        (OUT / "scores.json").write_text(result + "\n", encoding="utf-8")
     print(json.dumps(printed, indent=1))
 
 
