@@ -41,6 +41,14 @@ document (the speaker is in the metadata); its characters, and the CRs of the AP
 are counted as unread. A heading is short and followed by a space: where a harvester took the
 spaces out, the text stays whole.
 
+The text of a speech is otherwise the record's, as the minutes print it in every era (1947 to now):
+a rule on a line of its own ("――――◇―――――", "─────・─────", 1947's "—————") is layout,
+counted as unread ``separator_line`` with its indentation and line break; kept as words of the record
+are the stenographers' notes (〔「賛成」と呼ぶ者あり〕, 〔賛成者起立〕, （拍手）, "午後三時十一分散會"),
+old kanji and kana as printed (勞働委員會, 從來, タマヱ), the full-width space that indents a paragraph and
+the runs of them in a list (the stage's NFKC later makes each an ASCII space). The tables of members
+present are the header record's (and, in early minutes, the chair's closing speech's): procedural.
+
 A speech record without the date, house or meeting name (a harvester's JSON Lines of the speech
 records it took from meeting responses, whose fields it left behind) is kept, its text being whole,
 and its metadata lists what is absent, ``"missing": ["date", "nameOfHouse", "nameOfMeeting"]``, so
@@ -81,6 +89,10 @@ from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, Opened, TooLarge, i
 # ("○安住委員長これより会議を開きます。…") no heading can be told apart, and the text stays whole.
 _SPEAKER_HEAD = re.compile(r"^○(?P<title>[^（(\s。、]{1,24})(?:[（(](?P<name>[^）)。]{0,40})[）)]"
                            r"(?P<role>[^\s（()）。]{1,12}(?=\s))?)?(?=\s|$)\s*")
+# a rule of the printed minutes on a line of its own, between items of business or after a report:
+# "――――◇―――――" (衆議院), "─────・─────" (参議院), "—————" (1947), "━━━━" (a header's):
+# layout with no words, dropped with its indentation and line break
+_SEPARATOR = re.compile(r"(?:^|\n)(?=[ \t\u3000]*[―─━—◇・]*[―─━—]{4})[―─━—－＝═◇・ \t\u3000]+(?=\n|$)")
 META_KEYS = ("speechID", "speechOrder", "speaker", "speakerGroup", "speakerPosition", "speakerRole", "date",
              "session", "nameOfHouse", "nameOfMeeting", "issue", "speechURL")
 MEETING_KEYS = ("issueID", "session", "nameOfHouse", "nameOfMeeting", "issue", "date", "meetingURL")
@@ -124,6 +136,10 @@ class _Reader:
         if head:
             unread["speaker_heading"] = head.end()
             body = body[head.end():]
+        if "\u2015" in body or "\u2500" in body or "\u2501" in body or "\u2014" in body:
+            kept = _SEPARATOR.sub("", body)
+            if len(kept) < len(body):
+                unread["separator_line"], body = len(body) - len(kept), kept
         roles = {sp.get("speakerPosition") or "", sp.get("speakerRole") or ""}
         # the 参議院 heads a member's own speech with the name alone ("○関口昌一君　"): the 議長 who thanks
         # the House after his election speaks as a member, whatever his speakerPosition says
