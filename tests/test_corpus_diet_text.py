@@ -1,6 +1,7 @@
 """The text inside Diet speeches across eras: every character of the API's ``speech`` field is written
 or counted under a named reason (heading, CR of CRLF, separator line), on real responses of 1947
-(XML), 2016-2018 (the API before 2.0), 2023 (XML) and 2025-2026 (JSON, JSON Lines).
+(XML), 2016-2018 (the API before 2.0), 2023 (XML) and 2025-2026 (JSON, JSON Lines); and an error page of
+the API before 2.0 is named an API error.
 
     PYTHONPATH=$PWD python -m pytest -q tests/test_corpus_diet_text.py
 """
@@ -103,3 +104,21 @@ def test_the_stage_counts_separator_lines(tmp_path):
                                                  for x in s.replace("\r\n", "\n").split("\n") if is_rule(x))
     written = [row["text"] for f in (tmp_path / "run" / "output").rglob("*.jsonl.zst") for row in fileio.read_jsonl(f)]
     assert written and not any(is_rule(x) for t in written for x in t.split("\n"))
+
+
+def test_an_error_of_the_api_before_2_0_says_what_it_is(tmp_path):
+    """A page of the API before 2.0 saved as JSON (its XML as objects, as kokkai_old_api_speech_result.json
+    is) that is an error: the one-line reason is the API's code and details, alone in a file and among
+    good pages; so is a page of no hits in that form."""
+    error = R / "kokkai_old_api_error_19011_19028.json"
+    (r,) = recs(error)
+    assert r.error == ("an API error response, not speeches: (19011)検索条件の入力に誤りがあります。 ((0) (19028)"
+                       "speakerRole:発言者役割を証人/参考人/公述人で入力してください。)")
+    good = json.loads((R / "kokkai_old_api_speech_result.json").read_text(encoding="utf-8"))
+    pages = tmp_path / "pages.json"
+    pages.write_text(json.dumps([good, json.loads(error.read_text(encoding="utf-8"))], ensure_ascii=False))
+    rs = recs(pages)
+    assert [r.error for r in rs[:-1]] == [None] * 5 and rs[-1].error == r.error
+    (tmp_path / "none.json").write_text('{"data": {"numberOfRecords": "0", "numberOfReturn": "0"}}')
+    assert [x.error for x in recs(tmp_path / "none.json")] == [
+        "a response with no records (numberOfRecords 0: the search had no hits)"]

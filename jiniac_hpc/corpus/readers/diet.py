@@ -26,10 +26,10 @@ what its ``>`` writes): read as the UTF-8 it was (the XML parser reads UTF-16 it
 
 Pages without text are bad input, each with a one-line reason that says what the file is: a
 ``meeting_list`` page (speech entries without a ``speech`` text; one reject a meeting), an API error
-(HTTP 400: ``{"message": …, "details": […]}``, or in XML ``<diagnostics><diagnostic><message>``; the
-reason gives the code and details), a page with no records (``numberOfRecords`` 0), and JSON of any
-other shape (for a harvester's own shape, where its texts are: "texts at 'speeches[].speech'"); so
-is a speech record without a ``speech`` string. A page with more to fetch (``nextRecordPosition``)
+(HTTP 400: ``{"message": …, "details": […]}``, in XML ``<diagnostics><diagnostic><message>``, in a page
+before 2.0 ``{"data": {"diagnostics": …}}``; the reason gives the code and details), a page with no
+records (``numberOfRecords`` 0), and JSON of any other shape (for a harvester's own shape, where its
+texts are: "texts at 'speeches[].speech'"); so is a speech record without a ``speech`` string. A page with more to fetch (``nextRecordPosition``)
 is read whole: the pages after it are other files, or follow it in the same one (responses written one
 after another, JSON indented or each on one line, or the API's XML: each is read in turn, and one that
 gives no speech, an API error appended to good pages, is a reject of its own). Procedural records (the meeting header, speechOrder 0 /
@@ -89,9 +89,8 @@ from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, Opened, TooLarge, i
 # ("○安住委員長これより会議を開きます。…") no heading can be told apart, and the text stays whole.
 _SPEAKER_HEAD = re.compile(r"^○(?P<title>[^（(\s。、]{1,24})(?:[（(](?P<name>[^）)。]{0,40})[）)]"
                            r"(?P<role>[^\s（()）。]{1,12}(?=\s))?)?(?=\s|$)\s*")
-# a rule of the printed minutes on a line of its own, between items of business or after a report:
-# "――――◇―――――" (衆議院), "─────・─────" (参議院), "—————" (1947), "━━━━" (a header's):
-# layout with no words, dropped with its indentation and line break
+# a rule of the printed minutes on a line of its own, between items of business or after a report
+# ("――――◇―――――", "─────・─────", 1947's "—————"): layout, dropped with its indentation and line break
 _SEPARATOR = re.compile(r"(?:^|\n)(?=[ \t\u3000]*[―─━—◇・]*[―─━—]{4})[―─━—－＝═◇・ \t\u3000]+(?=\n|$)")
 META_KEYS = ("speechID", "speechOrder", "speaker", "speakerGroup", "speakerPosition", "speakerRole", "date",
              "session", "nameOfHouse", "nameOfMeeting", "issue", "speechURL")
@@ -178,8 +177,9 @@ class _Reader:
                         yield self.speech(_typed(sp))
         else:   # an error page among good ones must not vanish: a reject of its own
             self.n += 1
-            api = isinstance(obj, dict) and "message" in obj     # (an API error says what it is)
-            yield Record(self.n, None, describe(obj) if api else f"not a Kokkai response or speech record: {describe(obj)}")
+            why = describe(obj)      # (an API error, or a page with no records, says what it is)
+            own = why.startswith(("an API error", "a response with no records"))
+            yield Record(self.n, None, why if own else f"not a Kokkai response or speech record: {why}")
 
     def meeting(self, m) -> Iterator[Record]:
         if isinstance(m, TooLarge):
@@ -210,7 +210,15 @@ def is_meeting(obj) -> bool:
 
 
 def describe(obj) -> str:
-    """What a value that is not a Kokkai response is, for the bad-input reason."""
+    """What a value that is not a Kokkai response is, for the bad-input reason (a page of the API before 2.0
+    saved as JSON wraps it in ``data``: ``{"data": {"diagnostics": {"diagnostic": {"message", "details"}}}}``)."""
+    if isinstance(obj, dict) and list(obj) == ["data"] and isinstance(obj["data"], dict):
+        diagnostics = obj["data"].get("diagnostics")
+        for diagnostic in _as_list(diagnostics.get("diagnostic") if isinstance(diagnostics, dict) else None)[:1]:
+            if isinstance(diagnostic, dict):
+                return api_error(diagnostic.get("message") or "", _as_list(diagnostic.get("details")))
+        if any(k in obj["data"] for k in ("message", "numberOfRecords")):
+            return describe(obj["data"])
     if isinstance(obj, dict):
         if "message" in obj:    # 19011 says only "input error"; its details name the parameter
             details = obj.get("details")
