@@ -122,3 +122,17 @@ def test_an_error_of_the_api_before_2_0_says_what_it_is(tmp_path):
     (tmp_path / "none.json").write_text('{"data": {"numberOfRecords": "0", "numberOfReturn": "0"}}')
     assert [x.error for x in recs(tmp_path / "none.json")] == [
         "a response with no records (numberOfRecords 0: the search had no hits)"]
+
+
+def test_a_lone_cr_is_a_line_end_and_the_characters_still_add_up(tmp_path):
+    """The real harvest's speeches with their CRLF line ends made lone CRs (old Mac line ends, a tool
+    that dropped the LFs): each CR is a line end kept as LF, and nothing is counted twice."""
+    lines = (R / "kokkai_harvester_sangiin_20250801_trimmed.jsonl").read_text(encoding="utf-8").splitlines()
+    sps = [{**(sp := json.loads(x)), "speech": sp["speech"].replace("\r\n", "\r")} for x in lines if x.strip()]
+    f = tmp_path / "cr.jsonl"
+    f.write_text("".join(json.dumps(sp, ensure_ascii=False) + "\n" for sp in sps), encoding="utf-8")
+    rs = recs(f, keep_procedural=True)
+    assert len(rs) == len(sps) == 4
+    for r, sp in zip(rs, sps):
+        assert "\r" in sp["speech"] and "\r" not in r.text and "\n" in r.text
+        assert len(sp["speech"]) == len(r.text) + sum(r.unread.values()) and "line_endings" not in r.unread

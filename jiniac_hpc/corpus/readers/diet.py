@@ -127,9 +127,10 @@ class _Reader:
             meta["missing"] = missing
         body = sp["speech"]
         unread = {}
-        if "\r" in body:
-            unread["line_endings"] = body.count("\r")
+        if "\r" in body:     # (a CR alone is a line end too: it becomes the LF, not counted)
             body = body.replace("\r\n", "\n").replace("\r", "\n")
+            if n := len(sp["speech"]) - len(body):
+                unread["line_endings"] = n
         head = _SPEAKER_HEAD.match(body)
         titles = [head.group("title"), head.group("role") or ""] if head else []
         if head:
