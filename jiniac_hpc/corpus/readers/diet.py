@@ -29,16 +29,16 @@ Pages without text are bad input, each with a one-line reason that says what the
 (HTTP 400: ``{"message": …, "details": […]}``, in XML ``<diagnostics><diagnostic><message>``, in a page
 before 2.0 ``{"data": {"diagnostics": …}}``; the reason gives the code and details), a page with no
 records (``numberOfRecords`` 0), and JSON of any other shape (for a harvester's own shape, where its
-texts are: "texts at 'speeches[].speech'"); so is a speech record without a ``speech`` string. A page with more to fetch (``nextRecordPosition``)
-is read whole: the pages after it are other files, or follow it in the same one (responses written one
-after another, JSON indented or each on one line, or the API's XML: each is read in turn, and one that
-gives no speech, an API error appended to good pages, is a reject of its own). Procedural records (the meeting header, speechOrder 0 /
-会議録情報, and speeches by the chair positions in ``drop_roles``) are dropped as
-``procedural`` unless ``keep_procedural`` is set (a heading such as the 衆議院's "○加藤委員長　"
-that ends in one of them counts too; a heading of a name alone, "○関口昌一君　", is a member's own
-speech whatever the speakerPosition). The "○議長（…君）　" heading of a speech is not part of the
-document (the speaker is in the metadata); its characters, and the CRs of the API's CRLF line ends,
-are counted as unread. A heading is short and followed by a space: where a harvester took the
+texts are: "texts at 'speeches[].speech'"); so is a speech record without a ``speech`` string. A page
+with more to fetch (``nextRecordPosition``) is read whole: the pages after it are other files, or follow
+it in the same one (responses written one after another, JSON indented or each on one line, or the API's
+XML: each is read in turn, and one that gives no speech, an API error appended to good pages, is a
+reject of its own). Procedural records (the meeting header, speechOrder 0 / 会議録情報, and speeches by the
+chair positions in ``drop_roles``) are dropped as ``procedural`` unless ``keep_procedural`` is set (a
+heading such as the 衆議院's "○加藤委員長　" that ends in one of them counts too; a heading of a name alone,
+"○関口昌一君　", is a member's own speech whatever the speakerPosition). The "○議長（…君）　" heading of a speech is
+not part of the document (the speaker is in the metadata); its characters, and the CRs of the API's CRLF
+line ends, are counted as unread. A heading is short and followed by a space: where a harvester took the
 spaces out, the text stays whole.
 
 The text of a speech is otherwise the record's, as the minutes print it in every era (1947 to now):
@@ -136,7 +136,7 @@ class _Reader:
         if head:
             unread["speaker_heading"] = head.end()
             body = body[head.end():]
-        if "\u2015" in body or "\u2500" in body or "\u2501" in body or "\u2014" in body:
+        if any(c in body for c in "―─━—"):
             kept = _SEPARATOR.sub("", body)
             if len(kept) < len(body):
                 unread["separator_line"], body = len(body) - len(kept), kept
