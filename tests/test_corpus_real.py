@@ -20,6 +20,7 @@ from jiniac_hpc.corpus.config import CorpusConfig, SourceConfig
 from jiniac_hpc.corpus.readers import read
 from jiniac_hpc.corpus.stage import run_inline
 from jiniac_hpc.paths import REPO_ROOT
+from test_corpus_diet_text import is_rule, unruled
 
 A = REPO_ROOT / "tests" / "assets" / "corpus"
 R = A / "real"
@@ -363,7 +364,7 @@ def test_diet_reads_every_shape_with_metadata(name, keep):
     rs = recs("diet", R / name, keep_procedural=keep)
     assert len(rs) == len(expected) > 0 and all(r.error is None for r in rs)
     for r, sp in zip(rs, expected):
-        body = sp["speech"].replace("\r\n", "\n")
+        body = unruled(sp["speech"].replace("\r\n", "\n"))     # (rules are counted as separator_line)
         head = re.match(r"○[^\u3000]*\u3000", body)    # "○議長（額賀福志郎君）　": moved to the metadata
         assert r.text == (body[head.end():] if head else body)
         assert len(r.text) + sum(r.unread.values()) == len(sp["speech"])
@@ -405,8 +406,10 @@ def test_diet_real_untrimmed_speech_response(tmp_path):
         body = sp["speech"]
         head = body[:r.unread.get("speaker_heading", 0)]
         assert head == ("○議長（額賀福志郎君）\u3000" if sp["speechOrder"] else "")   # 会議録情報 has no heading
-        assert r.text == body[len(head):].replace("\r\n", "\n")
-        assert len(body.encode()) == len(r.text.encode()) + len(head.encode()) + r.unread["line_endings"]
+        lines = body[len(head):].replace("\r\n", "\n").split("\n")
+        assert r.text == "\n".join(x for x in lines if not is_rule(x))
+        rules = sum(len(x.encode()) + 1 for x in lines if is_rule(x))     # (with their line breaks)
+        assert len(body.encode()) == len(r.text.encode()) + len(head.encode()) + r.unread["line_endings"] + rules
         assert r.unread["line_endings"] == body.count("\r") > 0
         for k in ("speechID", "speechOrder", "speaker", "speakerGroup", "speakerPosition", "date", "session",
                   "nameOfHouse", "nameOfMeeting", "issue", "speechURL"):

@@ -35,9 +35,11 @@ READER_DOCS = {
                "their character (JIS X 0213 or U+ code, 〓 without one); accent notation decomposed.",
                ["encoding", "normalize"]),
     "diet": ("Kokkai/Imperial Diet API output (speech or meeting endpoint JSON, JSON Lines, an array of pages, "
-             "XML) or a CSV/TSV table of speeches (column 'speech' or text_field): one document a speech with speaker/date/house/meeting/URL metadata; speaker heading "
-             "dropped; procedural records dropped unless keep_procedural; one copy of a speech (speechID) "
-             "across the source's files.", ["drop_roles", "keep_procedural", "one_copy_a_speech", "text_field"]),
+             "XML) or a CSV/TSV table of speeches (column 'speech' or text_field): one document a speech with "
+             "speaker/date/house/meeting/URL metadata; speaker heading and rule lines (――――◇―――――) dropped, "
+             "stenographers' notes (〔…〕, （拍手）), old kanji and indentation kept; procedural records dropped "
+             "unless keep_procedural; one copy of a speech (speechID) across the source's files.",
+             ["drop_roles", "keep_procedural", "one_copy_a_speech", "text_field"]),
     "egov_xml": ("e-Gov law XML (bulk download), 法令API v2 law_data (JSON or XML) or a v1 articles response: "
                  "one document a law (or a part of a law saved alone, e.g. elm=), every sentence, "
                  "title, table cell and appendix in reading order; TOC and ruby readings dropped; "

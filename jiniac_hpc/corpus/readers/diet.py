@@ -26,20 +26,28 @@ what its ``>`` writes): read as the UTF-8 it was (the XML parser reads UTF-16 it
 
 Pages without text are bad input, each with a one-line reason that says what the file is: a
 ``meeting_list`` page (speech entries without a ``speech`` text; one reject a meeting), an API error
-(HTTP 400: ``{"message": …, "details": […]}``, or in XML ``<diagnostics><diagnostic><message>``; the
-reason gives the code and details), a page with no records (``numberOfRecords`` 0), and JSON of any
-other shape (for a harvester's own shape, where its texts are: "texts at 'speeches[].speech'"); so
-is a speech record without a ``speech`` string. A page with more to fetch (``nextRecordPosition``)
-is read whole: the pages after it are other files, or follow it in the same one (responses written one
-after another, JSON indented or each on one line, or the API's XML: each is read in turn, and one that
-gives no speech, an API error appended to good pages, is a reject of its own). Procedural records (the meeting header, speechOrder 0 /
-会議録情報, and speeches by the chair positions in ``drop_roles``) are dropped as
-``procedural`` unless ``keep_procedural`` is set (a heading such as the 衆議院's "○加藤委員長　"
-that ends in one of them counts too; a heading of a name alone, "○関口昌一君　", is a member's own
-speech whatever the speakerPosition). The "○議長（…君）　" heading of a speech is not part of the
-document (the speaker is in the metadata); its characters, and the CRs of the API's CRLF line ends,
-are counted as unread. A heading is short and followed by a space: where a harvester took the
+(HTTP 400: ``{"message": …, "details": […]}``, in XML ``<diagnostics><diagnostic><message>``, in a page
+before 2.0 ``{"data": {"diagnostics": …}}``; the reason gives the code and details), a page with no
+records (``numberOfRecords`` 0), and JSON of any other shape (for a harvester's own shape, where its
+texts are: "texts at 'speeches[].speech'"); so is a speech record without a ``speech`` string. A page
+with more to fetch (``nextRecordPosition``) is read whole: the pages after it are other files, or follow
+it in the same one (responses written one after another, JSON indented or each on one line, or the API's
+XML: each is read in turn, and one that gives no speech, an API error appended to good pages, is a
+reject of its own). Procedural records (the meeting header, speechOrder 0 / 会議録情報, and speeches by the
+chair positions in ``drop_roles``) are dropped as ``procedural`` unless ``keep_procedural`` is set (a
+heading such as the 衆議院's "○加藤委員長　" that ends in one of them counts too; a heading of a name alone,
+"○関口昌一君　", is a member's own speech whatever the speakerPosition). The "○議長（…君）　" heading of a speech is
+not part of the document (the speaker is in the metadata); its characters, and the CRs of the API's CRLF
+line ends, are counted as unread. A heading is short and followed by a space: where a harvester took the
 spaces out, the text stays whole.
+
+The text of a speech is otherwise the record's, as the minutes print it in every era (1947 to now):
+a rule on a line of its own ("――――◇―――――", "─────・─────", 1947's "—————") is layout,
+counted as unread ``separator_line`` with its indentation and line break; kept as words of the record
+are the stenographers' notes (〔「賛成」と呼ぶ者あり〕, 〔賛成者起立〕, （拍手）, "午後三時十一分散會"),
+old kanji and kana as printed (勞働委員會, 從來, タマヱ), the full-width space that indents a paragraph and
+the runs of them in a list (the stage's NFKC later makes each an ASCII space). The tables of members
+present are the header record's (and, in early minutes, the chair's closing speech's): procedural.
 
 A speech record without the date, house or meeting name (a harvester's JSON Lines of the speech
 records it took from meeting responses, whose fields it left behind) is kept, its text being whole,
@@ -81,6 +89,9 @@ from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, Opened, TooLarge, i
 # ("○安住委員長これより会議を開きます。…") no heading can be told apart, and the text stays whole.
 _SPEAKER_HEAD = re.compile(r"^○(?P<title>[^（(\s。、]{1,24})(?:[（(](?P<name>[^）)。]{0,40})[）)]"
                            r"(?P<role>[^\s（()）。]{1,12}(?=\s))?)?(?=\s|$)\s*")
+# a rule of the printed minutes on a line of its own, between items of business or after a report
+# ("――――◇―――――", "─────・─────", 1947's "—————"): layout, dropped with its indentation and line break
+_SEPARATOR = re.compile(r"(?:^|\n)(?=[ \t\u3000]*[―─━—◇・]*[―─━—]{4})[―─━—－＝═◇・ \t\u3000]+(?=\n|$)")
 META_KEYS = ("speechID", "speechOrder", "speaker", "speakerGroup", "speakerPosition", "speakerRole", "date",
              "session", "nameOfHouse", "nameOfMeeting", "issue", "speechURL")
 MEETING_KEYS = ("issueID", "session", "nameOfHouse", "nameOfMeeting", "issue", "date", "meetingURL")
@@ -116,14 +127,19 @@ class _Reader:
             meta["missing"] = missing
         body = sp["speech"]
         unread = {}
-        if "\r" in body:
-            unread["line_endings"] = body.count("\r")
+        if "\r" in body:     # (a CR alone is a line end too: it becomes the LF, not counted)
             body = body.replace("\r\n", "\n").replace("\r", "\n")
+            if n := len(sp["speech"]) - len(body):
+                unread["line_endings"] = n
         head = _SPEAKER_HEAD.match(body)
         titles = [head.group("title"), head.group("role") or ""] if head else []
         if head:
             unread["speaker_heading"] = head.end()
             body = body[head.end():]
+        if any(c in body for c in "―─━—"):
+            kept = _SEPARATOR.sub("", body)
+            if len(kept) < len(body):
+                unread["separator_line"], body = len(body) - len(kept), kept
         roles = {sp.get("speakerPosition") or "", sp.get("speakerRole") or ""}
         # the 参議院 heads a member's own speech with the name alone ("○関口昌一君　"): the 議長 who thanks
         # the House after his election speaks as a member, whatever his speakerPosition says
@@ -162,8 +178,9 @@ class _Reader:
                         yield self.speech(_typed(sp))
         else:   # an error page among good ones must not vanish: a reject of its own
             self.n += 1
-            api = isinstance(obj, dict) and "message" in obj     # (an API error says what it is)
-            yield Record(self.n, None, describe(obj) if api else f"not a Kokkai response or speech record: {describe(obj)}")
+            why = describe(obj)      # (an API error, or a page with no records, says what it is)
+            own = why.startswith(("an API error", "a response with no records"))
+            yield Record(self.n, None, why if own else f"not a Kokkai response or speech record: {why}")
 
     def meeting(self, m) -> Iterator[Record]:
         if isinstance(m, TooLarge):
@@ -194,7 +211,15 @@ def is_meeting(obj) -> bool:
 
 
 def describe(obj) -> str:
-    """What a value that is not a Kokkai response is, for the bad-input reason."""
+    """What a value that is not a Kokkai response is, for the bad-input reason (a page of the API before 2.0
+    saved as JSON wraps it in ``data``: ``{"data": {"diagnostics": {"diagnostic": {"message", "details"}}}}``)."""
+    if isinstance(obj, dict) and list(obj) == ["data"] and isinstance(obj["data"], dict):
+        diagnostics = obj["data"].get("diagnostics")
+        for diagnostic in _as_list(diagnostics.get("diagnostic") if isinstance(diagnostics, dict) else None)[:1]:
+            if isinstance(diagnostic, dict):
+                return api_error(diagnostic.get("message") or "", _as_list(diagnostic.get("details")))
+        if any(k in obj["data"] for k in ("message", "numberOfRecords")):
+            return describe(obj["data"])
     if isinstance(obj, dict):
         if "message" in obj:    # 19011 says only "input error"; its details name the parameter
             details = obj.get("details")

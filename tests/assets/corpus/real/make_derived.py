@@ -9,7 +9,10 @@
   (``law_full_text`` is the law XML in base64);
 - ``kokkai_pages.json``: the five recorded Kokkai/Imperial Diet API responses saved as one JSON array;
 - ``kokkai_speeches.jsonl``: their speech records, one a line (meeting fields copied into the
-  speeches of a meeting response, as a harvester that saves speeches does).
+  speeches of a meeting response, as a harvester that saves speeches does);
+- ``kokkai_old_api_error_19011_19028.json``: the API's XML error body turned into JSON as a client of
+  the API before 2.0 saved its pages (``kokkai_old_api_speech_result.json``: each element an object of
+  its children, a leaf its text), ``{"data": {"diagnostics": {"diagnostic": {"message", "details"}}}}``.
 
 Deterministic: rerunning rewrites the same bytes.
 """
@@ -34,6 +37,11 @@ def tree(el: ET.Element) -> dict:
         if c.tail:
             children.append(c.tail)
     return {"tag": el.tag, "attr": dict(el.attrib), "children": children}
+
+
+def as_hash(el: ET.Element):
+    """An XML element as an XML-to-hash client gives it: a leaf's text, else an object of its children."""
+    return {c.tag: as_hash(c) for c in el} if len(el) else el.text
 
 
 def law_info(law: ET.Element) -> tuple[dict, dict]:
@@ -66,6 +74,9 @@ def main() -> None:
             lines += [{**{k: m[k] for k in MEETING_KEYS if k in m}, **sp} for sp in m["speechRecord"]]
     (HERE / "kokkai_speeches.jsonl").write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines),
                                                encoding="utf-8")
+    error = ET.parse(HERE / "kokkai_api_error_19011_19028.xml").getroot()
+    (HERE / "kokkai_old_api_error_19011_19028.json").write_text(
+        json.dumps({error.tag: as_hash(error)}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
