@@ -269,6 +269,34 @@ def test_a_template_submitted_from_elsewhere_says_where_to_submit(slurm_cluster,
     assert log.read_text().strip() == f"submit from the jiniac-hpc checkout (not {logs_dir})"
 
 
+def test_a_template_says_in_its_own_log_when_python_is_missing_or_the_tasks_fail(slurm_cluster, logs_dir):
+    """A site where the checkout has no .venv (set up another way): the job's own log had held only
+    srun's "task 0: Exited with exit code 2", the reason (execve) in a task log nobody was told of.
+    Now the script stops before srun with one line naming the python and what to do; and a step
+    that fails says where the tasks' logs are."""
+    repo = Path(__file__).resolve().parents[1]
+
+    def run(python: str) -> tuple[str, str]:
+        env = {**os.environ, "JINIAC_PYTHON": python, "JINIAC_LOGS": str(logs_dir / "logs")}
+        r = subprocess.run(["sbatch", "--parsable", "-o", str(logs_dir / "slurm-%j.out"),
+                            str(repo / "sbatch_templates" / "sft.sbatch")], cwd=repo, env=env,
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        job = r.stdout.strip().split(";")[0]
+        deadline = time.time() + WAIT
+        while subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True).stdout.strip():
+            assert time.time() < deadline, f"job {job} still queued after {WAIT} s"
+            time.sleep(1)
+        return job, (logs_dir / f"slurm-{job}.out").read_text()
+
+    _, log = run("/nonexistent/python")
+    assert log.strip() == ("no python at /nonexistent/python: run bash envs/setup.sh in the checkout, "
+                           "or set JINIAC_PYTHON"), log
+    job, log = run("false")          # found, but the step fails
+    want = f"srun ended with exit code 1; the tasks' logs: {logs_dir}/logs/sft/debug-{job}/submitit/{job}_*_log.err"
+    assert want in log.splitlines(), log
+
+
 def test_committed_templates_submit_on_a_site_without_a_debug_partition(slurm_cluster, logs_dir):
     """A site whose partition is not called ``debug`` (here: the test cluster's node moved to a
     partition ``batch`` for the test, then back): the committed templates name no partition, so

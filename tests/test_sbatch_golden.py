@@ -83,7 +83,8 @@ def test_template_leaves_counts_and_run_name_to_slurm(name):
     assert r.stdout == text
     assert "module " not in text and "--gres" not in text and "--partition" not in text   # the site's default
     assert 'RUN="${JINIAC_RUN_NAME:-debug-$SLURM_JOB_ID}"' in text
-    assert '"${JINIAC_PYTHON:-.venv/bin/python}" -u -m jiniac_hpc.job.direct --template' in text
+    assert 'PY="${JINIAC_PYTHON:-.venv/bin/python}"' in text and '"$PY" -u -m jiniac_hpc.job.direct --template' in text
+    assert text.index('command -v "$PY"') < text.index("srun ")     # a missing python named before srun
     assert 'cd "${SLURM_SUBMIT_DIR:-.}"' in text and "--set job.nodes" not in text
 
 

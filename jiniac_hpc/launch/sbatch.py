@@ -113,11 +113,22 @@ def render_sbatch(spec: SbatchSpec) -> str:
     lines += ["", "# one task per GPU (or per array element); each runs the same entry point",
               " ".join(srun) + " " + spec.command,
               "rc=$?",
+              # srun's own line says only "task 0: Exited with exit code N": say where the tasks' logs are
+              f'[ $rc -eq 0 ] || echo "srun ended with exit code $rc; the tasks\' logs: {_log_glob(spec.error)}" >&2',
               "# the batch step's own log holds only what the lines above printed: drop it when empty",
               "id=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID}",
               f"for f in {batch_logs}; do [ -s \"$f\" ] || rm -f \"$f\"; done",
               "exit $rc", ""]
     return "\n".join(lines)
+
+
+def _log_glob(pattern: str) -> str:
+    """A task-log file pattern of srun (``%A_%a_%t``, ``%j_%t``) as the job can print it: Slurm's
+    job and array ids as shell variables, each task's number as ``*``."""
+    for k, v in (("%A", "${SLURM_ARRAY_JOB_ID}"), ("%a", "${SLURM_ARRAY_TASK_ID}"), ("%j", "${SLURM_JOB_ID}"),
+                 ("%t", "*")):
+        pattern = pattern.replace(k, v)
+    return pattern
 
 
 def _mem_share(mem: str, part: int, whole: int) -> str:

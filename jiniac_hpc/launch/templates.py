@@ -13,7 +13,7 @@ A template differs from the launcher's ``--dry-run`` script in what it leaves to
 - the repository is the submit directory (``SLURM_SUBMIT_DIR``); the script stops with one line
   if that is not a checkout;
 - python is the profile's ``python``, else the checkout's ``.venv/bin/python`` (``$JINIAC_PYTHON``
-  overrides);
+  overrides), and the script stops with one line if there is none;
 - the run name is ``<recipe>-<job id>`` (``$JINIAC_RUN_NAME`` overrides), so two submissions never
   share a run directory, and a requeued job (same id) resumes its own;
 - the job writes its own ``jobs.json`` record, so ``jiniac status`` lists it;
@@ -60,7 +60,7 @@ def template_text(stage: str, recipe: str = "debug", overrides: Optional[list[st
         raise ValueError(f"stage {stage!r} is not one job; submit it with jobs/{st.name.replace('-', '_')}.py")
     cfg, prof = load_config(stage, recipe, overrides), resolve_cluster(cluster)
     job: JobConfig = cfg.job
-    python = prof.python or '"${JINIAC_PYTHON:-.venv/bin/python}"'
+    python = prof.python or '"$PY"'
     name = Path(str(recipe)).stem
     args = ["--template", "--folder", '"$DIR"', stage, "--recipe", shlex.quote(str(recipe)), "--cluster",
             shlex.quote(prof.name), "--run-name", '"$RUN"']
@@ -74,6 +74,14 @@ def template_text(stage: str, recipe: str = "debug", overrides: Optional[list[st
         f'RUN="${{JINIAC_RUN_NAME:-{name}-$SLURM_JOB_ID}}"',
         f'DIR="${{JINIAC_LOGS:-logs}}/{stage}/$RUN/submitit"',
     )
+    if not prof.python:   # (a profile's python comes from its setup lines, which run after this)
+        prelude += (
+            "# the checkout's environment (bash envs/setup.sh), or JINIAC_PYTHON: without one srun's task",
+            "# would fail to start, its reason only in the tasks' logs",
+            'PY="${JINIAC_PYTHON:-.venv/bin/python}"',
+            'command -v "$PY" >/dev/null || { echo "no python at $PY: run bash envs/setup.sh in the checkout, '
+            'or set JINIAC_PYTHON" >&2; exit 1; }',
+        )
     spec = build_spec(job_name=f"{stage}-{name}", job=job, cluster=prof,
                       command=f"{python} -u -m jiniac_hpc.job.direct " + " ".join(args),
                       log_dir="$DIR", batch_log_dir=None)   # logs/ exists only in the checkout: submitted
