@@ -252,18 +252,23 @@ def test_requeue_self_knows_when_slurm_already_requeued(slurm_cluster, logs_dir)
         subprocess.run(["scancel", itself], capture_output=True)
 
 
+def _ended(submitted: subprocess.CompletedProcess) -> str:
+    """The job id of an ``sbatch --parsable`` run, once the job has left the queue."""
+    assert submitted.returncode == 0, submitted.stderr
+    job = submitted.stdout.strip().split(";")[0]
+    deadline = time.time() + WAIT
+    while subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True).stdout.strip():
+        assert time.time() < deadline, f"job {job} still queued after {WAIT} s"
+        time.sleep(1)
+    return job
+
+
 def test_a_template_submitted_from_elsewhere_says_where_to_submit(slurm_cluster, logs_dir):
     """Plain sbatch of a committed template from outside the checkout: the job's own log, in the
     directory sbatch ran in, says to submit from the checkout (a batch log under logs/ could not be
     opened there: the job had failed at launch with no log at all)."""
     template = Path(__file__).resolve().parents[1] / "sbatch_templates" / "sft.sbatch"
-    r = subprocess.run(["sbatch", "--parsable", str(template)], cwd=logs_dir, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    job = r.stdout.strip().split(";")[0]
-    deadline = time.time() + WAIT
-    while subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True).stdout.strip():
-        assert time.time() < deadline, f"job {job} still queued after {WAIT} s"
-        time.sleep(1)
+    job = _ended(subprocess.run(["sbatch", "--parsable", str(template)], cwd=logs_dir, capture_output=True, text=True))
     log = logs_dir / f"slurm-{job}.out"
     assert log.exists(), sorted(p.name for p in logs_dir.iterdir())
     assert log.read_text().strip() == f"submit from the jiniac-hpc checkout (not {logs_dir})"
@@ -281,12 +286,7 @@ def test_a_template_says_in_its_own_log_when_python_is_missing_or_the_tasks_fail
         r = subprocess.run(["sbatch", "--parsable", "-o", str(logs_dir / "slurm-%j.out"),
                             str(repo / "sbatch_templates" / "sft.sbatch")], cwd=repo, env=env,
                            capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        job = r.stdout.strip().split(";")[0]
-        deadline = time.time() + WAIT
-        while subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True).stdout.strip():
-            assert time.time() < deadline, f"job {job} still queued after {WAIT} s"
-            time.sleep(1)
+        job = _ended(r)
         return job, (logs_dir / f"slurm-{job}.out").read_text()
 
     _, log = run("/nonexistent/python")
