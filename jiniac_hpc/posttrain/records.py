@@ -21,13 +21,16 @@ SFT record forms (``format: auto`` decides by the keys of each record):
 - ``sharegpt``: ``{"conversations": [{"from", "value"}, ...]}`` -> as chat (:mod:`.native`);
 - ``dolly``: ``{"instruction", "context", "response"}`` -> as instruction (context is the input);
 - ``llm_jp_text``: ``{"text"}`` already in the llm-jp template -> prompt / completion split at the
-  last ``### 応答:`` line (llm-jp-sft's data format).
+  last ``### 応答:`` line (llm-jp-sft's data format);
+- ``oasst``: OpenAssistant message rows or trees -> conversations (:mod:`.oasst`).
 
 DPO pairs: ``{"prompt" | "messages" | "instruction"+"input", "chosen", "rejected"}``; the prompt
 is rendered like SFT prompts (see :func:`prompt_of`). Answers given as messages (TRL's
 conversational form, UltraFeedback-binarized, ShareGPT pairs), OpenAI preference rows and
 Anthropic HH-RLHF transcripts are mapped by :mod:`.native`, and so are OpenAssistant threads for
-SFT (OpenAssistant message rows and trees are named as such).
+SFT. OpenAssistant message rows and message trees (oasst1/oasst2, the ja translations) are
+joined over the whole source by :mod:`.oasst`: conversations along the best-ranked replies for
+SFT (format ``auto`` or ``oasst``), ranked sibling replies as pairs for DPO.
 """
 from __future__ import annotations
 
@@ -39,10 +42,11 @@ from jiniac_hpc import fileio
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_record
 from jiniac_hpc.posttrain.native import pair_record, read_json_file, sft_record
+from jiniac_hpc.posttrain.oasst import Trees, is_oasst_row
 from jiniac_hpc.posttrain.tables import TABLE_FILES, plain_row, table_rows
 from jiniac_hpc.posttrain.templates import check_messages, render_instruction
 
-FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly", "llm_jp_text")
+FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly", "llm_jp_text", "oasst")
 
 
 @dataclass
@@ -186,7 +190,7 @@ def to_example(obj: dict, fmt: str, file: str, line: int, source: str, *, marker
     obj, err = sft_record(obj, fmt)
     if err:
         return bad(err)
-    if fmt in ("sharegpt", "dolly", "llm_jp_text"):
+    if fmt in ("sharegpt", "dolly", "llm_jp_text", "oasst"):
         fmt = "auto"
     kind = detect_format(obj) if fmt == "auto" else fmt
     if kind is None:
@@ -240,6 +244,7 @@ def read_examples(path: str, fmt: str, source: str, *, markers: list[str],
                   ) -> tuple[list[Example], list[BadRecord]]:
     good: list[Example] = []
     bad: list[BadRecord] = []
+    trees = Trees()  # OpenAssistant messages are joined over the whole source, then read
     for file, line, obj in iter_rows(path):
         if limit is not None and len(good) >= limit:
             break
@@ -247,8 +252,21 @@ def read_examples(path: str, fmt: str, source: str, *, markers: list[str],
             obj.source = source
             bad.append(obj)
             continue
+        if fmt in ("auto", "oasst") and is_oasst_row(obj):
+            trees.add(file, line, obj)
+            continue
+        if fmt == "oasst":
+            bad.append(BadRecord(file, line, "not an OpenAssistant message or tree row (message_id, parent_id, role; "
+                                             "or message_tree_id and prompt)", source))
+            continue
         ex = to_example(obj, fmt, file, line, source, markers=markers, math=math)
         (bad if isinstance(ex, BadRecord) else good).append(ex)
+    for file, line, item in trees.conversations():
+        if isinstance(item, str):
+            bad.append(BadRecord(file, line, item, source))
+        elif limit is None or len(good) < limit:
+            ex = to_example({"messages": item}, "chat", file, line, source, markers=markers)
+            (bad if isinstance(ex, BadRecord) else good).append(ex)
     return good, bad
 
 
@@ -327,9 +345,23 @@ def read_pairs_rows(rows, style: str, *, need_rejected: bool = True, source: str
 
 
 def read_pairs(path: str, style: str, *, need_rejected: bool = True) -> tuple[list[Example], list[BadRecord]]:
-    """All DPO pairs of a source: (good examples, bad records)."""
+    """All DPO pairs of a source: (good examples, bad records). OpenAssistant messages and
+    trees are joined over the whole source and give their ranked pairs (:mod:`.oasst`)."""
     good: list[Example] = []
     bad: list[BadRecord] = []
-    for ex in read_pairs_rows(iter_rows(path), style, need_rejected=need_rejected, source=Path(path).name):
+    trees = Trees()
+    rows = []
+    for file, line, obj in iter_rows(path):
+        if isinstance(obj, dict) and is_oasst_row(obj):
+            trees.add(file, line, obj)
+        else:
+            rows.append((file, line, obj))
+    for file, line, *item in trees.pairs():
+        if isinstance(item[0], str):
+            bad.append(BadRecord(file, line, item[0], Path(path).name))
+        else:
+            prompt, chosen, rejected = item
+            rows.append((file, line, {"messages": prompt, "chosen": chosen, "rejected": rejected}))
+    for ex in read_pairs_rows(rows, style, need_rejected=need_rejected, source=Path(path).name):
         (bad if isinstance(ex, BadRecord) else good).append(ex)
     return good, bad
