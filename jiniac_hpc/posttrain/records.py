@@ -276,9 +276,11 @@ def read_examples(path: str, fmt: str, source: str, *, markers: list[str],
 def prompt_of(obj: dict, style: str) -> tuple[Optional[str | list], str]:
     """The prompt of a DPO / dpo-data record: a string, or messages (for the chat template).
 
-    ``{"instruction", "input"?}`` -> llm-jp template; ``{"messages": [...]}`` (without the final
-    assistant answer) -> chat; ``{"prompt": str}`` -> per ``style``: ``instruction`` (the string
-    is the instruction), ``chat`` (one user turn) or ``raw`` (used as is).
+    ``{"instruction", "input"?}`` -> llm-jp template; ``{"prompt": str}`` -> per ``style``:
+    ``instruction`` (the string is the instruction), ``chat`` (one user turn) or ``raw`` (used as
+    is); ``{"messages": [...]}`` (without the final assistant answer) -> per ``style`` too
+    (:func:`_framed`): ``instruction`` takes a single user turn as the instruction and refuses a
+    conversation; ``chat`` and ``raw`` keep the messages for the chat template.
     """
     if "messages" in obj:
         msgs = obj["messages"]
@@ -289,7 +291,8 @@ def prompt_of(obj: dict, style: str) -> tuple[Optional[str | list], str]:
             return None, "'messages' must be a non-empty list of {role, content} objects"
         if msgs[-1]["role"] != "user":
             return None, "the prompt's last message must be the user's"
-        return [{"role": m["role"], "content": m["content"]} for m in msgs], ""
+        msgs = [{"role": m["role"], "content": m["content"]} for m in msgs]
+        return _framed(msgs, style)
     if "instruction" in obj:
         ins, err = _str_field(obj, "instruction")
         if err:
@@ -306,6 +309,27 @@ def prompt_of(obj: dict, style: str) -> tuple[Optional[str | list], str]:
     if style == "chat":
         return [{"role": "user", "content": p}], ""
     return p, ""
+
+
+def _framed(msgs: list[dict], style: str) -> tuple[Optional[str | list], str]:
+    """A prompt given as messages, framed as ``style`` says, or why it cannot be.
+
+    The prompt must be framed as the SFT model was tuned (the pairs train that model): under
+    ``instruction`` a prompt of one user turn is that turn's text in the llm-jp template; a
+    conversation (several turns, or a system turn) has no place in that template and is a bad
+    record rather than silently going through the chat template the model never saw. ``chat``
+    keeps the turns; so does ``raw``, which adds no frame to a string and leaves messages to the
+    chat template, their own frame (a source mixing pre-rendered prompts and chat turns, as the
+    tiny pipeline's held-out prompts do, reads both as SFT trained them).
+    """
+    if style != "instruction":
+        return msgs, ""
+    if len(msgs) == 1:
+        return render_instruction(msgs[0]["content"]), ""
+    roles = "/".join(m["role"] for m in msgs)
+    return None, (f"prompt_style is 'instruction' but the prompt is a conversation ({roles}): the llm-jp "
+                  "instruction template holds one user turn; set prompt_style: chat for an SFT model tuned on "
+                  "the chat template")
 
 
 def read_pairs_rows(rows, style: str, *, need_rejected: bool = True, source: str = "") -> Iterator[Example | BadRecord]:
