@@ -105,3 +105,16 @@ def test_oasst1_89k_ja_record_is_a_root_read_by_its_translation():
     from jiniac_hpc.posttrain.oasst import Node
 
     assert Node(str(path), 2, row).text == row["text_ja"]
+
+
+def test_oasst_rows_read_the_same_from_parquet(tmp_path):
+    # The Hub serves oasst1/oasst2 as Parquet: the same rows as a table (emojis/labels structs).
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    shard = tmp_path / "validation-00000-of-00001.parquet"
+    pq.write_table(pa.Table.from_pylist(_rows(OASST)), shard)
+    for read in (lambda p: read_examples(p, "auto", "oasst", markers=MARKERS), lambda p: read_pairs(p, "chat")):
+        (good, bad), (pgood, pbad) = read(str(OASST)), read(str(shard))
+        assert [(e.line, e.messages, e.completion) for e in pgood] == [(e.line, e.messages, e.completion) for e in good]
+        assert [(b.line, b.reason) for b in pbad] == [(b.line, b.reason) for b in bad]

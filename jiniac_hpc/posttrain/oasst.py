@@ -50,6 +50,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
 ROLES = {"prompter": "user", "assistant": "assistant"}
+KEPT = {"message_id", "parent_id", "role", "text", "text_ja", "rank", "deleted", "review_result", "tree_state",
+        "ng_translation"}
 
 
 def is_message_row(obj: dict) -> bool:
@@ -161,7 +163,9 @@ class Trees:
             self.bad.append((file, line, f"OpenAssistant message {mid} appears twice (first at {first.file}:"
                                          f"{first.line})"))
             return
-        node = Node(file, line, row)
+        # Only what is read is kept: a Hub row also holds labels, emojis and detoxify scores,
+        # several times its text, for each of oasst1's ~88k messages.
+        node = Node(file, line, {k: v for k, v in row.items() if k in KEPT})
         self.order.append(node)
         if isinstance(mid, str) and mid:
             self.nodes[mid] = node
