@@ -51,6 +51,20 @@ def test_oasst_message_rows_give_best_ranked_conversations_and_every_row_is_coun
     assert all("which SFT does not follow" in reasons[n] for n in [*range(4, 12), *range(30, 36)])
 
 
+def test_oasst_all_gives_every_path_of_the_trees():
+    # format oasst_all: each reply, whatever its rank, and each follow-up under it.
+    rows = _rows(OASST)
+    good, bad = read_examples(str(OASST), "oasst_all", "oasst", markers=MARKERS)
+    assert [(e.line, e.messages) for e in good] == [(n, _turns(rows, path)) for n, path in [
+        (2, [1, 2]), (5, [1, 3, 4, 5]), (8, [1, 3, 4, 6, 7, 8]), (9, [1, 3, 4, 6, 7, 9]), (10, [1, 3, 4, 6, 7, 10]),
+        (11, [1, 3, 4, 11]), (12, [1, 12]),
+        (26, [23, 24, 25, 26]), (27, [23, 24, 25, 27]), (31, [23, 29, 30, 31]), (33, [23, 29, 30, 33]),
+        (35, [23, 29, 30, 35]), (36, [23, 36])]]
+    reasons = {b.line: b.reason for b in bad}
+    assert sorted(reasons) == [*range(13, 23), 28, 32, 34, 37, 38]
+    assert reasons[32] == f"OpenAssistant prompt {rows[31]['message_id']} has no reply to train on"
+
+
 def test_oasst_ranked_sibling_replies_become_dpo_pairs_and_every_row_is_counted():
     rows = _rows(OASST)
     good, bad = read_pairs(str(OASST), "chat")

@@ -32,7 +32,9 @@ SFT (:meth:`Trees.conversations`): one conversation per path from the root promp
 the best-ranked reply at each prompt (what the "top-1" oasst derivatives train on) and every
 follow-up prompt, ending at an assistant reply. Where a prompt's replies carry no rank at all
 (a lone reply, or the ja translation, which dropped the column), every reply is followed. Each
-conversation is reported at the line of its last message.
+conversation is reported at the line of its last message. Format ``oasst_all`` takes every path
+instead (each reply, whatever its rank, and what follows it), as OpenAssistant's own SFT exports
+of conversation threads do.
 
 DPO (:meth:`Trees.pairs`): at each prompt with two or more ranked replies, the best-ranked reply
 is chosen and each other ranked reply is rejected once (n replies give n - 1 pairs); the prompt
@@ -208,8 +210,9 @@ class Trees:
     def _kept(self, n: Node, out: dict) -> list[Node]:
         return [c for c in n.children if id(c) not in out]
 
-    def conversations(self) -> Iterator[tuple]:
-        """(file, line, messages) per conversation, then (file, line, reason) per message left out."""
+    def conversations(self, every: bool = False) -> Iterator[tuple]:
+        """(file, line, messages) per conversation, then (file, line, reason) per message left out.
+        ``every``: every path to an assistant reply, not only the best-ranked ones."""
         roots, out = self._roots()
         used: set[int] = set()
         found: list[tuple] = []
@@ -218,7 +221,7 @@ class Trees:
             path = path + [n]
             kept = self._kept(n, out)
             if n.row["role"] == "prompter":
-                ranked = [c for c in kept if c.rank is not None]
+                ranked = [] if every else [c for c in kept if c.rank is not None]
                 best = min(ranked, key=lambda c: c.rank) if ranked else None
                 follow = [best] if best else kept
                 for c in kept:

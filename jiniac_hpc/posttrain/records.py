@@ -22,7 +22,8 @@ SFT record forms (``format: auto`` decides by the keys of each record):
 - ``dolly``: ``{"instruction", "context", "response"}`` -> as instruction (context is the input);
 - ``llm_jp_text``: ``{"text"}`` already in the llm-jp template -> prompt / completion split at the
   last ``### 応答:`` line (llm-jp-sft's data format);
-- ``oasst``: OpenAssistant message rows or trees -> conversations (:mod:`.oasst`).
+- ``oasst``: OpenAssistant message rows or trees -> conversations along the best-ranked replies
+  (:mod:`.oasst`); ``oasst_all``: every conversation path of the trees.
 
 DPO pairs: ``{"prompt" | "messages" | "instruction"+"input", "chosen", "rejected"}``; the prompt
 is rendered like SFT prompts (see :func:`prompt_of`). Answers given as messages (TRL's
@@ -46,7 +47,8 @@ from jiniac_hpc.posttrain.oasst import Trees, is_oasst_row
 from jiniac_hpc.posttrain.tables import TABLE_FILES, plain_row, table_rows
 from jiniac_hpc.posttrain.templates import check_messages, render_instruction
 
-FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly", "llm_jp_text", "oasst")
+FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly", "llm_jp_text", "oasst",
+           "oasst_all")
 
 
 @dataclass
@@ -190,7 +192,7 @@ def to_example(obj: dict, fmt: str, file: str, line: int, source: str, *, marker
     obj, err = sft_record(obj, fmt)
     if err:
         return bad(err)
-    if fmt in ("sharegpt", "dolly", "llm_jp_text", "oasst"):
+    if fmt in ("sharegpt", "dolly", "llm_jp_text", "oasst", "oasst_all"):
         fmt = "auto"
     kind = detect_format(obj) if fmt == "auto" else fmt
     if kind is None:
@@ -252,16 +254,16 @@ def read_examples(path: str, fmt: str, source: str, *, markers: list[str],
             obj.source = source
             bad.append(obj)
             continue
-        if fmt in ("auto", "oasst") and is_oasst_row(obj):
+        if fmt in ("auto", "oasst", "oasst_all") and is_oasst_row(obj):
             trees.add(file, line, obj)
             continue
-        if fmt == "oasst":
+        if fmt in ("oasst", "oasst_all"):
             bad.append(BadRecord(file, line, "not an OpenAssistant message or tree row (message_id, parent_id, role; "
                                              "or message_tree_id and prompt)", source))
             continue
         ex = to_example(obj, fmt, file, line, source, markers=markers, math=math)
         (bad if isinstance(ex, BadRecord) else good).append(ex)
-    for file, line, item in trees.conversations():
+    for file, line, item in trees.conversations(every=fmt == "oasst_all"):
         if isinstance(item, str):
             bad.append(BadRecord(file, line, item, source))
         elif limit is None or len(good) < limit:
