@@ -132,3 +132,29 @@ def test_oasst_rows_read_the_same_from_parquet(tmp_path):
         (good, bad), (pgood, pbad) = read(str(OASST)), read(str(shard))
         assert [(e.line, e.messages, e.completion) for e in pgood] == [(e.line, e.messages, e.completion) for e in good]
         assert [(b.line, b.reason) for b in pbad] == [(b.line, b.reason) for b in bad]
+
+
+def test_oasst_messages_left_out_are_counted_by_category_not_as_bad_data(tmp_path):
+    # 32 of the 38 real messages are in no best-ranked conversation, all well-formed: counted as
+    # the dataset's verdict or the selection, they must not trip max_bad_fraction (0.5) and stop
+    # the run as 32 "bad records" of 34 did.
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.posttrain import debug_assets
+    from jiniac_hpc.posttrain.encode import build_sft_dataset, load_tokenizer
+    from jiniac_hpc.posttrain.pairs import build_dpo_dataset
+    from jiniac_hpc.train.dpo_config import DPODataSection
+    from jiniac_hpc.train.sft_config import SFTDataConfig
+
+    tok = load_tokenizer(str(debug_assets.cached("llama")), "auto", ChatFormat())
+    cfg = from_dict(SFTDataConfig, {"sources": [{"path": str(OASST), "name": "oasst"}], "max_length": 4096})
+    train, _, report = build_sft_dataset(cfg, tok, tmp_path)
+    src = report["sources"]["oasst"]
+    assert (src["read"], src["bad"], src["kept"], len(train)) == (34, 0, 2, 2) and report["bad_records"] == []
+    assert src["left_out"] == {"not_best_ranked": 5, "below_not_followed": 14, "deleted": 10, "review_failed": 3}
+    cfg = from_dict(DPODataSection, {"path": str(OASST), "prompt_style": "chat", "max_length": 4096})
+    train, _, report = build_dpo_dataset(cfg, tok, tmp_path)
+    assert (report["bad"], report["kept"], len(train)) == (0, 11, 11)
+    assert report["left_out"] == {"deleted": 10, "review_failed": 3, "no_ranked_pair": 2}
+    # Malformed messages stay bad data: the README's message row, whose parent is not there.
+    _, bad = read_examples(str(REAL / "oasst_export_examples.jsonl"), "auto", "x", markers=MARKERS)
+    assert [(b.line, b.left_out) for b in bad] == [(1, "")]

@@ -41,10 +41,14 @@ is chosen and each other ranked reply is rejected once (n replies give n - 1 pai
 is the conversation from the root down to that prompt. A pair is reported at its rejected
 reply's line.
 
-A message that is in no conversation (or no pair) is one reason at its line, naming the message:
-deleted, failed or missing review, a tree not ready for export, a failed translation, below
-such a message, an orphan (its parent is not in the source), a prompt nobody answered, a reply
-that is not the best-ranked (SFT), a reply with no ranked sibling (DPO), or a malformed row.
+A message that is in no conversation (or no pair) is one reason at its line, naming the message
+and a category. Malformed data (a missing id or text, a wrong role, a duplicate id, an orphan
+whose parent is not in the source, a tree that starts with a reply) has category "" and is bad
+data like any bad record. A well-formed message left out by the dataset's own verdict (deleted,
+failed or missing review, a tree not ready for export, a failed translation, below such a
+message) or by the selection made here (not the best-ranked reply and what follows it, a prompt
+nobody answered, no ranked sibling to pair with) is counted under its category (:data:`LEFT_OUT`),
+not as bad data: on a whole oasst1 split most messages are left out by the selection alone.
 """
 from __future__ import annotations
 
@@ -52,6 +56,11 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
 ROLES = {"prompter": "user", "assistant": "assistant"}
+# Why a well-formed message is in no conversation (or pair): the dataset's own verdicts and the
+# selection made here. Such messages are counted by category, not as bad data (on a whole oasst1
+# split, most messages are left out by the best-ranked selection alone).
+LEFT_OUT = ("deleted", "review_failed", "not_reviewed", "tree_not_ready", "translation_failed", "below_left_out",
+            "not_best_ranked", "below_not_followed", "unanswered", "no_ranked_pair")
 KEPT = {"message_id", "parent_id", "role", "text", "text_ja", "rank", "deleted", "review_result", "tree_state",
         "ng_translation"}
 
@@ -102,30 +111,32 @@ def _failed_translation(v: Any) -> bool:
         return False
 
 
-def own_reason(row: dict) -> str:
-    """Why a message is out by itself ("" when it is not)."""
+def own_reason(row: dict) -> tuple[str, str]:
+    """(why a message is out by itself, its category) -- ("", "") when it is not. The category is
+    "" for a malformed message (bad data) and names the dataset's own verdict otherwise."""
     mid = row.get("message_id")
     if not isinstance(mid, str) or not mid:
-        return "OpenAssistant message: field 'message_id' must be a non-empty string"
+        return "OpenAssistant message: field 'message_id' must be a non-empty string", ""
     if row.get("role") not in ROLES:
-        return f"OpenAssistant message {mid}: field 'role' is {row.get('role')!r}, expected 'prompter' or 'assistant'"
+        return f"OpenAssistant message {mid}: field 'role' is {row.get('role')!r}, expected 'prompter' or 'assistant'", ""
     key = "text_ja" if "text_ja" in row else "text"
     if not isinstance(row.get(key), str):
-        return f"OpenAssistant message {mid}: field {key!r} must be a string"
+        return f"OpenAssistant message {mid}: field {key!r} must be a string", ""
     if row.get("deleted") is True:
-        return f"OpenAssistant message {mid} deleted (deleted: true)"
+        return f"OpenAssistant message {mid} deleted (deleted: true)", "deleted"
     if "review_result" in row and row["review_result"] is not True:
-        what = "failed review (review_result: false)" if row["review_result"] is False else \
-            "not reviewed (review_result: null)"
-        return f"OpenAssistant message {mid} {what}"
+        if row["review_result"] is False:
+            return f"OpenAssistant message {mid} failed review (review_result: false)", "review_failed"
+        return f"OpenAssistant message {mid} not reviewed (review_result: null)", "not_reviewed"
     state = row.get("tree_state")
     if state is not None and state != "ready_for_export":
-        return f"OpenAssistant message {mid}: its tree is not ready for export (tree_state: {state})"
+        return f"OpenAssistant message {mid}: its tree is not ready for export (tree_state: {state})", "tree_not_ready"
     if _failed_translation(row.get("ng_translation")):
-        return f"OpenAssistant message {mid}: its translation failed (ng_translation: {row['ng_translation']})"
+        return (f"OpenAssistant message {mid}: its translation failed (ng_translation: {row['ng_translation']})",
+                "translation_failed")
     if not row[key].strip():
-        return f"OpenAssistant message {mid}: empty {key!r}"
-    return ""
+        return f"OpenAssistant message {mid}: empty {key!r}", ""
+    return "", ""
 
 
 class Trees:
@@ -134,7 +145,7 @@ class Trees:
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
         self.order: list[Node] = []
-        self.bad: list[tuple[str, int, str]] = []  # rows that are no message at all
+        self.bad: list[tuple[str, int, str]] = []  # rows that are no message at all (bad data)
 
     def add(self, file: str, line: int, obj: dict) -> None:
         if is_tree_row(obj):
@@ -183,24 +194,25 @@ class Trees:
                 out[id(n)] = own_reason(n.row)
                 continue
             why = own_reason(n.row)
-            if why:
+            if why[0]:
                 out[id(n)] = why
             parent = n.row.get("parent_id")
             if _root_parent(parent):
                 if n.row["role"] != "prompter":
-                    out.setdefault(id(n), f"OpenAssistant message {n.id}: a tree must start with the prompter's "
-                                          "message")
+                    out.setdefault(id(n), (f"OpenAssistant message {n.id}: a tree must start with the prompter's "
+                                           "message", ""))
                 roots.append(n)
             elif parent in self.nodes:
                 self.nodes[parent].children.append(n)
             else:
-                out.setdefault(id(n), f"OpenAssistant message {n.id} is an orphan: its parent {parent} is not in "
-                                      "the source")
+                out.setdefault(id(n), (f"OpenAssistant message {n.id} is an orphan: its parent {parent} is not in "
+                                       "the source", ""))
         # Below a message that is out, nothing is reachable: each says which ancestor is.
         def below(n: Node, cause: str) -> None:
             for c in n.children:
                 if id(c) not in out:  # (a parent_id loop ends here too)
-                    out[id(c)] = f"OpenAssistant message {c.id} is below message {cause}, which is out"
+                    out[id(c)] = (f"OpenAssistant message {c.id} is below message {cause}, which is out",
+                                  "below_left_out")
                     below(c, cause)
         for n in self.order:
             if id(n) in out and n.row.get("message_id") in self.nodes:
@@ -211,7 +223,8 @@ class Trees:
         return [c for c in n.children if id(c) not in out]
 
     def conversations(self, every: bool = False) -> Iterator[tuple]:
-        """(file, line, messages) per conversation, then (file, line, reason) per message left out.
+        """(file, line, messages) per conversation, then (file, line, reason, category) per message
+        left out (category "" for bad data, else what :data:`LEFT_OUT` names).
         ``every``: every path to an assistant reply, not only the best-ranked ones."""
         roots, out = self._roots()
         used: set[int] = set()
@@ -228,17 +241,18 @@ class Trees:
                     if c is not best and best is not None:
                         had = f"rank {c.rank}" if c.rank is not None else "unranked"
                         out[id(c)] = (f"OpenAssistant reply {c.id} is not the best-ranked reply ({had}; the best is "
-                                      f"{best.id}, rank {best.rank}): SFT follows the best-ranked path")
+                                      f"{best.id}, rank {best.rank}): SFT follows the best-ranked path",
+                                      "not_best_ranked")
                         _below(c, out)
                 if not follow:
-                    out.setdefault(id(n), f"OpenAssistant prompt {n.id} has no reply to train on")
+                    out.setdefault(id(n), (f"OpenAssistant prompt {n.id} has no reply to train on", "unanswered"))
                 for c in follow:
                     walk(c, path)
                 return
             nexts = [c for c in kept if self._kept(c, out)]
             for c in kept:
                 if c not in nexts:
-                    out.setdefault(id(c), f"OpenAssistant prompt {c.id} has no reply to train on")
+                    out.setdefault(id(c), (f"OpenAssistant prompt {c.id} has no reply to train on", "unanswered"))
             if not nexts:
                 found.append(path)
                 used.update(id(m) for m in path)
@@ -250,15 +264,15 @@ class Trees:
         for n in self.order:
             if id(n) not in out and id(n) not in used:
                 out[id(n)] = (f"OpenAssistant message {n.id} is not reachable from a tree's first prompt (its "
-                              "parent_id chain loops)")
+                              "parent_id chain loops)", "")
         for path in found:
             last = path[-1]
             yield last.file, last.line, [{"role": ROLES[m.row["role"]], "content": m.text} for m in path]
         yield from self._left_out(out, used)
 
     def pairs(self) -> Iterator[tuple]:
-        """(file, line, prompt messages, chosen, rejected) per pair, then (file, line, reason) per
-        message in no pair."""
+        """(file, line, prompt messages, chosen, rejected) per pair, then (file, line, reason,
+        category) per message in no pair."""
         roots, out = self._roots()
         found: list[tuple] = []
         todo = [(r, []) for r in roots]
@@ -276,23 +290,24 @@ class Trees:
         for n in self.order:
             if id(n) not in out and id(n) not in used:
                 out[id(n)] = (f"OpenAssistant message {n.row.get('message_id')} is in no ranked pair (a prompt "
-                              "without two ranked replies, or a reply without a ranked sibling)")
+                              "without two ranked replies, or a reply without a ranked sibling)", "no_ranked_pair")
         yield from self._left_out(out, used)
 
     def _left_out(self, out: dict, used: set) -> Iterator[tuple]:
         for f, line, why in self.bad:
-            yield f, line, why
+            yield f, line, why, ""
         for n in self.order:
             if id(n) in used:
                 continue
             why = out.get(id(n))
             if why:
-                yield n.file, n.line, why
+                yield n.file, n.line, *why
 
 
 def _below(n: Node, out: dict) -> None:
     for c in n.children:
         if id(c) not in out:
-            out[id(c)] = f"OpenAssistant message {c.id} is below reply {n.id}, which SFT does not follow"
+            out[id(c)] = (f"OpenAssistant message {c.id} is below reply {n.id}, which SFT does not follow",
+                          "below_not_followed")
             _below(c, out)
 

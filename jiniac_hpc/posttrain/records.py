@@ -53,16 +53,31 @@ FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt
 
 @dataclass
 class BadRecord:
+    """A record not trained on: bad data, or (``left_out`` set) a well-formed record the source's
+    own verdict or a selection leaves out (an OpenAssistant message that is deleted, or not on the
+    best-ranked path: :data:`.oasst.LEFT_OUT`), which is counted but is no bad data."""
+
     file: str
     line: int
     reason: str
     source: str = ""
+    left_out: str = ""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "reason": self.reason, "source": self.source}
+        return {"file": self.file, "line": self.line, "reason": self.reason, "source": self.source,
+                **({"left_out": self.left_out} if self.left_out else {})}
+
+
+def split_left_out(records: list[BadRecord]) -> tuple[list[BadRecord], dict[str, int]]:
+    """(the bad records, count of the left-out ones by category)."""
+    counts: dict[str, int] = {}
+    for r in records:
+        if r.left_out:
+            counts[r.left_out] = counts.get(r.left_out, 0) + 1
+    return [r for r in records if not r.left_out], counts
 
 
 @dataclass
@@ -263,9 +278,9 @@ def read_examples(path: str, fmt: str, source: str, *, markers: list[str],
             continue
         ex = to_example(obj, fmt, file, line, source, markers=markers, math=math)
         (bad if isinstance(ex, BadRecord) else good).append(ex)
-    for file, line, item in trees.conversations(every=fmt == "oasst_all"):
+    for file, line, item, *category in trees.conversations(every=fmt == "oasst_all"):
         if isinstance(item, str):
-            bad.append(BadRecord(file, line, item, source))
+            bad.append(BadRecord(file, line, item, source, *category))
         elif limit is None or len(good) < limit:
             ex = to_example({"messages": item}, "chat", file, line, source, markers=markers)
             (bad if isinstance(ex, BadRecord) else good).append(ex)
@@ -384,7 +399,7 @@ def read_pairs(path: str, style: str, *, need_rejected: bool = True) -> tuple[li
             rows.append((file, line, obj))
     for file, line, *item in trees.pairs():
         if isinstance(item[0], str):
-            bad.append(BadRecord(file, line, item[0], Path(path).name))
+            bad.append(BadRecord(file, line, item[0], Path(path).name, item[1]))
         else:
             prompt, chosen, rejected = item
             rows.append((file, line, {"messages": prompt, "chosen": chosen, "rejected": rejected}))
