@@ -5,9 +5,9 @@
     for file, line, row in rows:
         if is_oasst_row(row):
             trees.add(file, line, row)
-    for item in trees.conversations():   # (file, line, messages) or (file, line, reason)
+    for item in trees.conversations():  # (file, line, messages) or (file, line, reason, category)
         ...
-    for item in trees.pairs():           # (file, line, prompt messages, chosen, rejected) or (file, line, reason)
+    for item in trees.pairs():  # (file, line, prompt messages, chosen, rejected) or (file, line, reason, category)
         ...
 
 OpenAssistant data (oasst1, oasst2) is distributed as message trees: a prompter's question, the
