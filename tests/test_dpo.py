@@ -158,11 +158,18 @@ def test_bad_dpo_pairs_reported(tmp_path):
     assert sorted(reasons) == [2, 3, 4, 5] and len(train) == 2
     assert reasons[2] == "missing field 'rejected'" and "identical" in reasons[3]
     assert reasons[4].startswith("prompt longer than max_length") and reasons[5].startswith("empty response")
-    chat = [r for r in train if "<|assistant|>" in r["prompt"]][0]          # chat pair: template endings
-    assert chat["prompt"].startswith("<s><|user|>\nやあ<|end|>\n<|assistant|>\n")
-    assert chat["chosen"] == "どうも。<|end|></s>" and chat["rejected"] == "ん<|end|></s>"
-    plain = [r for r in train if "<|assistant|>" not in r["prompt"]][0]     # instruction template
-    assert "### 指示:\nこんにちは" in plain["prompt"] and plain["chosen"] == "こんにちは。</s>"
+    # prompt_style 'instruction' (the default) frames every prompt in the llm-jp template, a
+    # one-turn "messages" prompt too, as the SFT model saw them; 'chat' frames them all as turns.
+    plain = {r["prompt"].split("### 指示:\n")[1].split("\n")[0]: r for r in train}
+    assert not any("<|assistant|>" in r["prompt"] for r in train)
+    assert plain["こんにちは"]["chosen"] == "こんにちは。</s>"
+    assert (plain["やあ"]["chosen"], plain["やあ"]["rejected"]) == ("どうも。</s>", "ん</s>")
+    chat_cfg = from_dict(DPODataSection, {"path": str(f), "max_length": 128, "max_bad_fraction": 0.9,
+                                          "prompt_style": "chat"})
+    chat = build_dpo_dataset(chat_cfg, tok, None)[0]
+    assert len(chat) == 2 and all(r["prompt"].startswith("<s><|user|>\n") for r in chat)
+    turn = [r for r in chat if r["prompt"].startswith("<s><|user|>\nやあ<|end|>\n<|assistant|>\n")][0]
+    assert turn["chosen"] == "どうも。<|end|></s>" and turn["rejected"] == "ん<|end|></s>"
     with pytest.raises(DataError, match=rf"{f}:2: missing field 'rejected'"):
         build_dpo_dataset(from_dict(DPODataSection, {"path": str(f), "max_length": 128, "on_bad_record": "error"}),
                           tok, None)

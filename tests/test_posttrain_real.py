@@ -385,22 +385,16 @@ def test_dpo_bad_share_counts_each_record_once(tok):
         build_dpo_dataset(cfg, tok, None)
 
 
-def test_openassistant_threads_become_chat_and_message_rows_or_trees_are_named():
-    # The three export forms oasst-data's README shows: a message row (one message of a tree, as
-    # the Hub's oasst1/oasst2 files hold them), a conversation thread, a whole message tree. The
-    # thread trains as it is; the other two say what they are instead of "cannot tell the format"
-    # or "field 'prompt' must be a string, got dict".
+def test_openassistant_threads_become_chat():
+    # oasst-data's README thread trains as it is (message rows and trees: test_posttrain_oasst_real.py).
     path = REAL / "oasst_export_examples.jsonl"
     rows = [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines()]
-    good, bad = read_examples(str(path), "auto", "oasst", markers=MARKERS)
-    assert [e.line for e in good] == [2]
+    good, _ = read_examples(str(path), "auto", "oasst", markers=MARKERS)
+    assert good[0].line == 2
     assert good[0].messages == [{"role": {"prompter": "user"}.get(m["role"], "assistant"), "content": m["text"]}
                                 for m in rows[1]["thread"]]
-    reasons = {b.line: b.reason for b in bad}
-    assert reasons[1].startswith("an OpenAssistant message row (one message of a tree")
-    assert reasons[3].startswith("an OpenAssistant message tree (a whole tree a row")
     _, bad = read_pairs(str(path), "chat")
-    assert {b.line: b.reason for b in bad} == {**reasons, 2: "missing field 'prompt'"}
+    assert [b.reason for b in bad if b.line == 2] == ["missing field 'prompt'"]
 
 
 def test_openai_preference_rows_take_their_input_messages_as_the_prompt(tok):
@@ -450,3 +444,25 @@ def test_no_pair_kept_that_trl_drops_for_its_prompt_length_with_a_tokenizer_addi
     train, _, report = build_dpo_dataset(cfg, tok, tmp_path)
     assert all(trl_prompt_len(r) < edge for r in train) and len(train) == 1
     assert f"the prompt is {edge} tokens, max_length is {edge}" in " ".join(b["reason"] for b in report["bad_records"])
+
+
+@pytest.mark.parametrize("name,kept,turns", [
+    ("dpo_en_demo.json", [2, 38, 54], {18: "system/user", 70: "user/assistant/user/assistant/user", 102: "system/user"}),
+    ("hh_rlhf_harmless_base_test.jsonl", [], {1: "user/assistant/user/assistant/user", 3: "user/assistant/user"}),
+    ("azure_openai_dpo_example.jsonl", [], {1: "system/user"}),
+])
+def test_dpo_prompt_style_instruction_frames_message_prompts_or_names_them(name, kept, turns):
+    # Under prompt_style 'instruction' (the SFT model tuned on the llm-jp template) a prompt given
+    # as messages went through the chat template all the same; now a single user turn is the
+    # instruction and a conversation is a bad record that says which turns it has.
+    chat, _ = read_pairs(str(REAL / name), "chat")
+    inst, bad = read_pairs(str(REAL / name), "instruction")
+    assert [e.line for e in inst] == kept and all(e.messages is None for e in inst)
+    one_turn = {e.line: e.messages[0]["content"] for e in chat if len(e.messages) == 1}
+    assert {e.line: e.prompt for e in inst} == {n: render_instruction(t) for n, t in one_turn.items()}
+    reasons = {b.line: b.reason for b in bad}
+    for n, roles in turns.items():
+        assert reasons[n].startswith(f"prompt_style is 'instruction' but the prompt is a conversation ({roles})")
+    # 'raw' adds no frame: messages keep their turns for the chat template, as under 'chat'.
+    raw, _ = read_pairs(str(REAL / name), "raw")
+    assert [(e.line, e.messages) for e in raw] == [(e.line, e.messages) for e in chat]

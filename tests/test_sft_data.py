@@ -116,8 +116,8 @@ def test_bad_records_reported_with_file_and_line(tok, tmp_path):
     assert "last message must be the assistant" in reasons[6]
     assert "gives 36" in reasons[7]
     on_disk = json.loads((tmp_path / "data_report.json").read_text())
-    assert on_disk["sources"]["bad"] == {"path": str(bad_file), "read": 8, "bad": 6, "kept": 2, "truncated": 0,
-                                        "truncated_tokens": 0, "used": 2}
+    assert on_disk["sources"]["bad"] == {"path": str(bad_file), "read": 8, "bad": 6, "left_out": {}, "kept": 2,
+                                        "truncated": 0, "truncated_tokens": 0, "used": 2}
 
     with pytest.raises(DataError, match=rf"{bad_file}:2: missing field 'output'"):
         build_sft_dataset(data_cfg(sources=[{"path": str(bad_file)}], max_length=128, on_bad_record="error"),

@@ -11,6 +11,8 @@ that use them live in :mod:`jiniac_hpc.train`.
 - :mod:`.tables`    -- Parquet, Arrow and CSV/TSV files as rows (what the Hugging Face Hub serves);
 - :mod:`.native`    -- public layouts (ShareGPT, Dolly, llm-jp-sft text, message-valued
   preference pairs, HH-RLHF transcripts, JSON arrays) mapped onto those forms without changing any text;
+- :mod:`.oasst`     -- OpenAssistant message rows and trees (oasst1/oasst2, the ja translations)
+  joined into best-ranked conversations (SFT) and ranked reply pairs (DPO), every message counted;
 - :mod:`.mathfmt`   -- the levelled-arithmetic formatting transform (``python -m
   jiniac_hpc.posttrain.mathfmt --help`` shows its effect on token counts);
 - :mod:`.encode`    -- text + loss spans -> ``input_ids``/``labels`` with a tokenizer, and the

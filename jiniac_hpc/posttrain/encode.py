@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 from jiniac_hpc.fileio import write_json
-from jiniac_hpc.posttrain.records import BadRecord, Example, read_examples
+from jiniac_hpc.posttrain.records import BadRecord, Example, read_examples, split_left_out
 from jiniac_hpc.posttrain.templates import (ChatFormat, apply_template, assistant_spans, builtin_chat_template,
                                             check_rendered)
 
@@ -148,8 +148,10 @@ def report_bad(bad: list[BadRecord], on_bad: str, total: int, max_bad_fraction: 
 def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool = True):
     """(train Dataset, eval Dataset or None, report dict) from ``data_cfg`` (an SFTDataConfig).
 
-    Writes ``<run_dir>/data_report.json``: per source the records read, bad, kept, cut at
-    ``max_length`` and used in the mixture, and every bad record with file, line and reason.
+    Writes ``<run_dir>/data_report.json``: per source the records read, bad, left out (by
+    category: OpenAssistant messages the dataset or the path selection leaves out), kept, cut at
+    ``max_length`` and used in the mixture, and every bad record with file, line and reason. For
+    an OpenAssistant source a record read is a conversation or a message in none.
     """
     import datasets
     from jiniac_hpc.paths import resolve_path
@@ -161,6 +163,7 @@ def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
         exs, bad = read_examples(str(resolve_path(src.path)), src.format, name, markers=data_cfg.chat.markers,
                                  math=src.math, limit=src.max_examples)
         read = len(exs) + len(bad)
+        bad, left_out = split_left_out(bad)  # counted by category, not as bad data
         enc, stats = [], {"truncated": 0, "truncated_tokens": 0}
         for ex in exs:
             r = encode(tok, ex, max_length=data_cfg.max_length, add_bos=data_cfg.add_bos, stats=stats)
@@ -171,7 +174,8 @@ def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
         total += read
         bad_all += bad
         parts.append((name, src.weight, enc))
-        report["sources"][name] = {"path": src.path, "read": read, "bad": len(bad), "kept": len(enc),
+        report["sources"][name] = {"path": src.path, "read": read, "bad": len(bad), "left_out": left_out,
+                                   "kept": len(enc),
                                    "truncated": stats["truncated"], "truncated_tokens": stats["truncated_tokens"]}
         if stats["truncated"] and is_main:
             print(f"[jiniac] {name}: {stats['truncated']} of {len(enc)} SFT examples are longer than "

@@ -16,10 +16,9 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
   loss there too) is what follows the last ``### 応答:\n``, the rest is the prompt, as written.
   Columns beside ``text`` that no other form uses (a row index or id) do not change that.
 - OpenAssistant exports: a conversation thread (``{"thread": [{"role": "prompter"|"assistant",
-  "text"}...]}``) becomes messages. A message row (one message of a tree linked by ``parent_id``,
-  as the Hub's oasst1/oasst2 files and kunishou/oasst1-89k-ja hold them) and a whole message tree
-  (``message_tree_id`` + ``prompt`` with nested ``replies``) are each one error saying so: which
-  path or ranked pair of a tree to train is a choice to make before, not a row to guess.
+  "text"}...]}``) becomes messages. Message rows and whole message trees are joined over a source
+  by :mod:`.oasst` (records.read_examples / read_pairs); a reader that takes one row at a time
+  (another format, the dpo-data stage) names them as such (:func:`oasst_reason`).
 - A row whose ``tools`` column holds tool definitions (glaive / Hermes function calling) is an
   error: the chat template would render the answers without the tools they call.
 - Preference pairs whose answers are messages rather than strings: TRL's conversational form
@@ -161,13 +160,16 @@ OASST_ROLES = {"prompter": "user", "assistant": "assistant"}
 
 
 def oasst_reason(obj: dict) -> str:
-    """Why an OpenAssistant export row is not one training record ("" when it is no such row)."""
+    """Why an OpenAssistant message or tree row is not read as one record here ("" when it is no
+    such row): such rows are joined over a whole source by :mod:`.oasst`, which the row-at-a-time
+    readers (a format other than auto/oasst, the dpo-data stage's chunks) cannot do."""
     if "message_tree_id" in obj and isinstance(obj.get("prompt"), dict):
-        return ("an OpenAssistant message tree (a whole tree a row, branching at each ranked reply): choose the "
-                "conversations to train first (oasst's export of conversation threads, or a top-ranked path)")
+        return ("an OpenAssistant message tree: read with format auto or oasst (SFT), or as the dpo stage's "
+                "data.path (ranked pairs); a row at a time it is no single record")
     if obj.get("role") in OASST_ROLES and "message_id" in obj and "parent_id" in obj:
-        return ("an OpenAssistant message row (one message of a tree, linked to its parent by parent_id): join the "
-                "messages into conversations first (e.g. kunishou/oasst1-chat-44k-ja holds oasst1-89k-ja so)")
+        return ("an OpenAssistant message row (one message of a tree, linked by parent_id): read with format auto "
+                "or oasst (SFT), or as the dpo stage's data.path (ranked pairs); a row at a time it is no single "
+                "record")
     return ""
 
 

@@ -26,7 +26,7 @@ from typing import Optional
 
 from jiniac_hpc.fileio import write_json
 from jiniac_hpc.posttrain.encode import report_bad
-from jiniac_hpc.posttrain.records import BadRecord, Example, read_pairs
+from jiniac_hpc.posttrain.records import BadRecord, Example, read_pairs, split_left_out
 from jiniac_hpc.posttrain.templates import apply_template, check_rendered
 
 
@@ -92,6 +92,7 @@ def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
 
     exs, bad = read_pairs(str(resolve_path(data_cfg.path)), data_cfg.prompt_style)
     read = len(exs) + len(bad)  # before the pairs that fail below join ``bad``: each record counts once
+    bad, left_out = split_left_out(bad)  # OpenAssistant messages in no ranked pair: counted, not bad data
     rows = []
     cut = {"chosen": 0, "rejected": 0, "max": 0}
     n_cut = 0
@@ -114,7 +115,7 @@ def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
                 cut[side] += k
             cut["max"] = max(cut["max"], *lost.values())
         rows.append({"prompt": prompt, "chosen": chosen, "rejected": rejected})
-    report = {"path": data_cfg.path, "read": read, "bad": len(bad), "kept": len(rows),
+    report = {"path": data_cfg.path, "read": read, "bad": len(bad), "left_out": left_out, "kept": len(rows),
               "truncated": n_cut, "truncated_tokens": cut, "bad_records": [b.to_dict() for b in bad]}
     if n_cut and is_main:
         print(f"[jiniac] DPO: {n_cut} of {len(rows)} pairs are longer than data.max_length={data_cfg.max_length} "

@@ -21,13 +21,17 @@ SFT record forms (``format: auto`` decides by the keys of each record):
 - ``sharegpt``: ``{"conversations": [{"from", "value"}, ...]}`` -> as chat (:mod:`.native`);
 - ``dolly``: ``{"instruction", "context", "response"}`` -> as instruction (context is the input);
 - ``llm_jp_text``: ``{"text"}`` already in the llm-jp template -> prompt / completion split at the
-  last ``### 応答:`` line (llm-jp-sft's data format).
+  last ``### 応答:`` line (llm-jp-sft's data format);
+- ``oasst``: OpenAssistant message rows or trees -> conversations along the best-ranked replies
+  (:mod:`.oasst`); ``oasst_all``: every conversation path of the trees.
 
 DPO pairs: ``{"prompt" | "messages" | "instruction"+"input", "chosen", "rejected"}``; the prompt
 is rendered like SFT prompts (see :func:`prompt_of`). Answers given as messages (TRL's
 conversational form, UltraFeedback-binarized, ShareGPT pairs), OpenAI preference rows and
 Anthropic HH-RLHF transcripts are mapped by :mod:`.native`, and so are OpenAssistant threads for
-SFT (OpenAssistant message rows and trees are named as such).
+SFT. OpenAssistant message rows and message trees (oasst1/oasst2, the ja translations) are
+joined over the whole source by :mod:`.oasst`: conversations along the best-ranked replies for
+SFT (format ``auto`` or ``oasst``), ranked sibling replies as pairs for DPO.
 """
 from __future__ import annotations
 
@@ -39,24 +43,41 @@ from jiniac_hpc import fileio
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_record
 from jiniac_hpc.posttrain.native import pair_record, read_json_file, sft_record
+from jiniac_hpc.posttrain.oasst import Trees, is_oasst_row
 from jiniac_hpc.posttrain.tables import TABLE_FILES, plain_row, table_rows
 from jiniac_hpc.posttrain.templates import check_messages, render_instruction
 
-FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly", "llm_jp_text")
+FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly", "llm_jp_text", "oasst",
+           "oasst_all")
 
 
 @dataclass
 class BadRecord:
+    """A record not trained on: bad data, or (``left_out`` set) a well-formed record the source's
+    own verdict or a selection leaves out (an OpenAssistant message that is deleted, or not on the
+    best-ranked path: :data:`.oasst.LEFT_OUT`), which is counted but is no bad data."""
+
     file: str
     line: int
     reason: str
     source: str = ""
+    left_out: str = ""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "reason": self.reason, "source": self.source}
+        return {"file": self.file, "line": self.line, "reason": self.reason, "source": self.source,
+                **({"left_out": self.left_out} if self.left_out else {})}
+
+
+def split_left_out(records: list[BadRecord]) -> tuple[list[BadRecord], dict[str, int]]:
+    """(the bad records, count of the left-out ones by category)."""
+    counts: dict[str, int] = {}
+    for r in records:
+        if r.left_out:
+            counts[r.left_out] = counts.get(r.left_out, 0) + 1
+    return [r for r in records if not r.left_out], counts
 
 
 @dataclass
@@ -186,7 +207,7 @@ def to_example(obj: dict, fmt: str, file: str, line: int, source: str, *, marker
     obj, err = sft_record(obj, fmt)
     if err:
         return bad(err)
-    if fmt in ("sharegpt", "dolly", "llm_jp_text"):
+    if fmt in ("sharegpt", "dolly", "llm_jp_text", "oasst", "oasst_all"):
         fmt = "auto"
     kind = detect_format(obj) if fmt == "auto" else fmt
     if kind is None:
@@ -240,6 +261,7 @@ def read_examples(path: str, fmt: str, source: str, *, markers: list[str],
                   ) -> tuple[list[Example], list[BadRecord]]:
     good: list[Example] = []
     bad: list[BadRecord] = []
+    trees = Trees()  # OpenAssistant messages are joined over the whole source, then read
     for file, line, obj in iter_rows(path):
         if limit is not None and len(good) >= limit:
             break
@@ -247,8 +269,21 @@ def read_examples(path: str, fmt: str, source: str, *, markers: list[str],
             obj.source = source
             bad.append(obj)
             continue
+        if fmt in ("auto", "oasst", "oasst_all") and is_oasst_row(obj):
+            trees.add(file, line, obj)
+            continue
+        if fmt in ("oasst", "oasst_all"):
+            bad.append(BadRecord(file, line, "not an OpenAssistant message or tree row (message_id, parent_id, role; "
+                                             "or message_tree_id and prompt)", source))
+            continue
         ex = to_example(obj, fmt, file, line, source, markers=markers, math=math)
         (bad if isinstance(ex, BadRecord) else good).append(ex)
+    for file, line, item, *category in trees.conversations(every=fmt == "oasst_all"):
+        if isinstance(item, str):
+            bad.append(BadRecord(file, line, item, source, *category))
+        elif limit is None or len(good) < limit:
+            ex = to_example({"messages": item}, "chat", file, line, source, markers=markers)
+            (bad if isinstance(ex, BadRecord) else good).append(ex)
     return good, bad
 
 
@@ -258,9 +293,11 @@ def read_examples(path: str, fmt: str, source: str, *, markers: list[str],
 def prompt_of(obj: dict, style: str) -> tuple[Optional[str | list], str]:
     """The prompt of a DPO / dpo-data record: a string, or messages (for the chat template).
 
-    ``{"instruction", "input"?}`` -> llm-jp template; ``{"messages": [...]}`` (without the final
-    assistant answer) -> chat; ``{"prompt": str}`` -> per ``style``: ``instruction`` (the string
-    is the instruction), ``chat`` (one user turn) or ``raw`` (used as is).
+    ``{"instruction", "input"?}`` -> llm-jp template; ``{"prompt": str}`` -> per ``style``:
+    ``instruction`` (the string is the instruction), ``chat`` (one user turn) or ``raw`` (used as
+    is); ``{"messages": [...]}`` (without the final assistant answer) -> per ``style`` too
+    (:func:`_framed`): ``instruction`` takes a single user turn as the instruction and refuses a
+    conversation; ``chat`` and ``raw`` keep the messages for the chat template.
     """
     if "messages" in obj:
         msgs = obj["messages"]
@@ -271,7 +308,8 @@ def prompt_of(obj: dict, style: str) -> tuple[Optional[str | list], str]:
             return None, "'messages' must be a non-empty list of {role, content} objects"
         if msgs[-1]["role"] != "user":
             return None, "the prompt's last message must be the user's"
-        return [{"role": m["role"], "content": m["content"]} for m in msgs], ""
+        msgs = [{"role": m["role"], "content": m["content"]} for m in msgs]
+        return _framed(msgs, style)
     if "instruction" in obj:
         ins, err = _str_field(obj, "instruction")
         if err:
@@ -288,6 +326,27 @@ def prompt_of(obj: dict, style: str) -> tuple[Optional[str | list], str]:
     if style == "chat":
         return [{"role": "user", "content": p}], ""
     return p, ""
+
+
+def _framed(msgs: list[dict], style: str) -> tuple[Optional[str | list], str]:
+    """A prompt given as messages, framed as ``style`` says, or why it cannot be.
+
+    The prompt must be framed as the SFT model was tuned (the pairs train that model): under
+    ``instruction`` a prompt of one user turn is that turn's text in the llm-jp template; a
+    conversation (several turns, or a system turn) has no place in that template and is a bad
+    record rather than silently going through the chat template the model never saw. ``chat``
+    keeps the turns; so does ``raw``, which adds no frame to a string and leaves messages to the
+    chat template, their own frame (a source mixing pre-rendered prompts and chat turns, as the
+    tiny pipeline's held-out prompts do, reads both as SFT trained them).
+    """
+    if style != "instruction":
+        return msgs, ""
+    if len(msgs) == 1:
+        return render_instruction(msgs[0]["content"]), ""
+    roles = "/".join(m["role"] for m in msgs)
+    return None, (f"prompt_style is 'instruction' but the prompt is a conversation ({roles}): the llm-jp "
+                  "instruction template holds one user turn; set prompt_style: chat for an SFT model tuned on "
+                  "the chat template")
 
 
 def read_pairs_rows(rows, style: str, *, need_rejected: bool = True, source: str = "") -> Iterator[Example | BadRecord]:
@@ -327,9 +386,23 @@ def read_pairs_rows(rows, style: str, *, need_rejected: bool = True, source: str
 
 
 def read_pairs(path: str, style: str, *, need_rejected: bool = True) -> tuple[list[Example], list[BadRecord]]:
-    """All DPO pairs of a source: (good examples, bad records)."""
+    """All DPO pairs of a source: (good examples, bad records). OpenAssistant messages and
+    trees are joined over the whole source and give their ranked pairs (:mod:`.oasst`)."""
     good: list[Example] = []
     bad: list[BadRecord] = []
-    for ex in read_pairs_rows(iter_rows(path), style, need_rejected=need_rejected, source=Path(path).name):
+    trees = Trees()
+    rows = []
+    for file, line, obj in iter_rows(path):
+        if isinstance(obj, dict) and is_oasst_row(obj):
+            trees.add(file, line, obj)
+        else:
+            rows.append((file, line, obj))
+    for file, line, *item in trees.pairs():
+        if isinstance(item[0], str):
+            bad.append(BadRecord(file, line, item[0], Path(path).name, item[1]))
+        else:
+            prompt, chosen, rejected = item
+            rows.append((file, line, {"messages": prompt, "chosen": chosen, "rejected": rejected}))
+    for ex in read_pairs_rows(rows, style, need_rejected=need_rejected, source=Path(path).name):
         (bad if isinstance(ex, BadRecord) else good).append(ex)
     return good, bad

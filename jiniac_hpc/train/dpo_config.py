@@ -16,11 +16,14 @@ from jiniac_hpc.posttrain.templates import ChatFormat
 from jiniac_hpc.train.sft_config import LoraSection, PostTrainSection
 
 PromptStyle = Literal["instruction", "chat", "raw"]
-_STYLE_DOC = ("How a plain string 'prompt' is framed: 'instruction' (the llm-jp template, as in SFT), 'chat' "
-              "(one user turn of the chat template) or 'raw'. Records with 'messages' or 'instruction' keys "
-              "use the chat / instruction template regardless, and so do pairs whose answers are messages "
-              "(TRL conversational, UltraFeedback-binarized, ShareGPT pairs: the prompt is the turns before "
-              "the answer).")
+_STYLE_DOC = ("How prompts are framed, as the SFT model was tuned: 'instruction' (the llm-jp template, as in SFT), "
+              "'chat' (the chat template) or 'raw' (a string prompt used as is). A string 'prompt' is the "
+              "instruction, one user turn, or the text itself. A prompt given as messages ('messages', TRL "
+              "conversational and UltraFeedback-binarized pairs, ShareGPT pairs, HH-RLHF transcripts, OpenAssistant "
+              "ranked replies) keeps its turns under 'chat'; under 'instruction' a single user turn is the "
+              "instruction and a longer conversation is a bad record (file:line, with the reason); 'raw' adds no "
+              "frame, leaving messages to the chat template. Records with 'instruction' keys always use the "
+              "instruction template.")
 
 
 @dataclass

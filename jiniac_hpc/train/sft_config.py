@@ -24,11 +24,13 @@ class SFTSource:
                           ".parquet / .arrow / .csv / .tsv file, a folder of those (a Hub dataset's Parquet "
                           "shards), or a datasets.save_to_disk folder (relative to the repository root, or absolute).")
     format: Literal["auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly",
-                    "llm_jp_text"] = field(
+                    "llm_jp_text", "oasst", "oasst_all"] = field(
         "auto", doc="Record form; 'auto' decides per record from its keys (see jiniac_hpc.posttrain.records); "
                     "'sharegpt' (conversations of from/value), 'dolly' (instruction/context/response) and "
                     "'llm_jp_text' (llm-jp-sft's {text}, answer after the last '### 応答:') are mapped to chat, "
-                    "instruction and prompt/completion records.")
+                    "instruction and prompt/completion records; 'oasst' (OpenAssistant message rows or trees, "
+                    "also read by 'auto') gives one conversation per best-ranked path of each tree, 'oasst_all' one per "
+                    "path (every reply, whatever its rank).")
     weight: float = field(1.0, doc="Mixture weight: the source contributes round(weight * examples); 1 = once, "
                                    "2 = twice, 0.5 = a random half.")
     name: Optional[str] = field(None, doc="Name in reports; default: the file or folder name.")
