@@ -24,7 +24,8 @@ appended tables/styles/forms (title with its 関係 note, spaced as the law spac
 "様式第十一号　削除", "別表（第二条関係）"; then their content), EnactStatement,
 Preamble and Remarks where they stand, and each 附則 label (with its amending law number) before
 its own provisions. Not written, counted as unread: the ``TOC`` (it repeats the titles; a TOC
-inside an amendment's ``NewProvision`` is the amending text and is written) and the ``<Rt>`` ruby
+inside an amendment's ``NewProvision`` or quoted in its sentence, ``「<QuoteStruct><TOC>…」に改める``,
+is the amending text and is written) and the ``<Rt>`` ruby
 readings (the base text stays). An element whose text sits around inline children
 (``<Line>傍線</Line>の後``) is one run of text, whatever comes first; the line breaks and
 indentation of pretty-printed XML inside such a run are layout, not text (dropped between two
@@ -100,11 +101,17 @@ class _Law:
     def quote(self, el) -> str:
         """A QuoteStruct that quotes structure (items with their titles, a table, paragraphs), as an
         amendment's 「…」とあるのは「…」 does: each part its own run, joined by a full-width space
-        (run together, 十二の四 would glue to its sentence and one item to the next)."""
-        parts = [(el.text or "").strip()]
-        for c in el:
-            parts.append(self.text_of(c))
-            parts.append((c.tail or "").strip())
+        (run together, 十二の四 would glue to its sentence and one item to the next). What is quoted
+        is the amending text: a ``TOC`` quoted there (目次中「…」を「<TOC>…</TOC>」に改める) is read,
+        as one inside a ``NewProvision`` is."""
+        amending, self.amending = self.amending, True
+        try:
+            parts = [(el.text or "").strip()]
+            for c in el:
+                parts.append(self.text_of(c))
+                parts.append((c.tail or "").strip())
+        finally:
+            self.amending = amending
         return SEP.join(p for p in parts if p)
 
     def sentences(self, el) -> str:
