@@ -15,6 +15,9 @@ Forms read:
   that element, in JSON or in the XML response, or that element saved alone as XML) or as API
   v1's ``articles`` returns it (``DataRoot/ApplData/LawContents``): one document of that part.
 
+API v2's other responses hold no law text (a law list, a revision list, a keyword search's sentence
+excerpts): each is one reject that says which it is.
+
 Every text-bearing element is written, in document order, as lines: titles and captions on
 their own lines ("第一章　総則", "（目的）"; a caption that follows its article number, as in some laws
 of 1947, stays after it: "第一条（免官）　…"), a numbered provision as "number　sentence"
@@ -60,6 +63,12 @@ _LAYOUT = re.compile(r"[ \t\r]*\n[ \t\r\n]*")   # a line break of pretty-printed
 LAW_PARTS = {"LawBody", "MainProvision", "Part", "Chapter", "Section", "Subsection", "Division", "Article",
              "Paragraph", "Item", "SupplProvision", "AppdxTable", "AppdxStyle", "AppdxNote", "AppdxFormat",
              "AppdxFig", "Appdx", "TableStruct", "Preamble", "EnactStatement"}
+
+# the other API v2 responses, by a key only they have: what they hold instead of a law's text
+OTHER_RESPONSES = {"laws": " (a law list/search response: fetch /law_data/{law_id})",
+                   "revisions": " (a revision list of one law: fetch /law_data/{law_revision_id})",
+                   "items": " (a keyword search response: sentence excerpts with <span> highlights, not a law's text;"
+                            " fetch /law_data/{law_id})"}
 
 
 class _Law:
@@ -327,8 +336,7 @@ def _read_api_json(path: Path, limit: int) -> Iterator[Record]:
         doc = {"law_full_text": doc}            # the law_full_text tree saved on its own
     if not isinstance(doc, dict) or "law_full_text" not in doc:
         keys = sorted(doc)[:8] if isinstance(doc, dict) else type(doc).__name__
-        hint = " (a law list/search response: fetch /law_data/{law_id})" if isinstance(doc, dict) and "laws" in doc \
-            else ""
+        hint = next((h for k, h in OTHER_RESPONSES.items() if isinstance(doc, dict) and k in doc), "")
         yield Record(1, None, f"JSON without law_full_text (keys {keys}){hint}: not an API v2 law_data response")
         return
     info = {**(doc.get("revision_info") or {}), **(doc.get("law_info") or {})}
