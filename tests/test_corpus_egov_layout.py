@@ -6,9 +6,10 @@ Real files (tests/assets/corpus/real/SOURCES.md): an API v1 response of 化学�
 cell with one Sentence a line), and two laws of the 2021 bulk download, pretty-printed as it was
 then: 海洋生物資源の保存及び管理に関する法律施行規則 (付録 formulas written as a List of Sentences)
 an 外務省令 with ruby inside a sentence, 裁判官分限法, whose captions follow their article
-numbers (第一条（免官）), and 母体保護法施行規則, whose deleted forms read 様式第十一号　削除. Every law's text nodes must come out, each once, in
-order (checked with plain ElementTree here, not the reader's code), and pretty-printing must not
-change the output.
+numbers (第一条（免官）), 母体保護法施行規則, whose deleted forms read 様式第十一号　削除, and
+新型インフルエンザ等対策特別措置法, whose 附則 quotes a new table of contents inside a sentence.
+Every law's text nodes must come out, each once, in order (checked with plain ElementTree here, not
+the reader's code), and pretty-printing must not change the output.
 """
 import re
 import xml.etree.ElementTree as ET
@@ -27,6 +28,7 @@ RUBY = R / "egov_2021_327M50000020006_ruby.xml"
 BULK = R / "egov_405AC0000000088.xml"
 CAPTION_AFTER = R / "egov_2021_322AC0000000127_caption_after_title.xml"
 STYLE_DELETED = R / "egov_2021_327M50000100032_appdx_style_deleted.xml"
+QUOTED_TOC = R / "egov_2021_424AC0000000031_quoted_toc_trimmed.xml"
 SEP = "\u3000"
 
 
@@ -48,13 +50,15 @@ def compact(src: Path, dst: Path) -> Path:
     return dst
 
 
-def pieces(el, out: list) -> list:
-    """Text nodes in document order, without the TOC and ruby readings (what the reader must keep)."""
-    if el.tag in ("TOC", "Rt"):
+def pieces(el, out: list, quoted: bool = False) -> list:
+    """Text nodes in document order, without the law's TOC and ruby readings (what the reader must
+    keep); a TOC an amendment quotes (inside a QuoteStruct or NewProvision) is text."""
+    quoted = quoted or el.tag in ("QuoteStruct", "NewProvision")
+    if el.tag == "Rt" or (el.tag == "TOC" and not quoted):
         return out
     out.append(el.text or "")
     for c in el:
-        pieces(c, out)
+        pieces(c, out, quoted)
         out.append(c.tail or "")           # a skipped element's tail is still text
     return out
 
@@ -68,8 +72,9 @@ def labels(law) -> int:
     return n
 
 
-@pytest.mark.parametrize("path", [KAGAKU, ARITH, RUBY, BULK, CAPTION_AFTER, STYLE_DELETED],
-                         ids=["api_v1_table", "arith", "ruby", "bulk", "caption_after_title", "style_deleted"])
+@pytest.mark.parametrize("path", [KAGAKU, ARITH, RUBY, BULK, CAPTION_AFTER, STYLE_DELETED, QUOTED_TOC],
+                         ids=["api_v1_table", "arith", "ruby", "bulk", "caption_after_title", "style_deleted",
+                              "quoted_toc"])
 def test_every_text_node_once_in_order_and_indentation_is_not_text(path, tmp_path):
     text = law_text(path)
     law = next(ET.parse(path).getroot().iter("Law"))
@@ -136,3 +141,16 @@ def test_a_space_the_law_writes_between_title_and_related_article_stays():
     assert lines.count("別記様式第十二号　（一）（第二十七条関係）") == 1
     assert "別記様式第十号（一）（第十条関係）" in lines and "別表（第十七条関係）" in lines     # no space written, none added
     assert not any(line.endswith("削除") and "　削除" not in line for line in lines)
+
+
+def test_a_table_of_contents_quoted_by_an_amendment_is_text():
+    """新型インフルエンザ等対策特別措置法, 附則 (令和三年法律第五号) 第一条: 目次の改正規定（「第六章　雑則
+    （第七十一条―第七十五条）」を「<QuoteStruct><TOC><TOCChapter>…</TOC></QuoteStruct>」に改める部分に
+    限る。）. The quoted TOC is the amending text, part of the sentence: before, it was dropped (and
+    counted as a repeated table of contents) and the sentence read 「」に改める."""
+    (r,) = read(QUOTED_TOC, SourceConfig(name="t", reader="egov_xml", paths=[str(QUOTED_TOC)], lang="ja"), 1 << 24)
+    law = ET.parse(QUOTED_TOC).getroot()
+    assert r.unread == {"toc": sum(len(t) for t in law.find("LawBody/TOC").itertext())}   # the law's own TOC only
+    assert ("目次の改正規定（「第六章　雑則（第七十一条―第七十五条）」を「第五章の二　新型インフルエンザ等対策推進会議"
+            "　（第七十条の二―第七十条の十）　第六章　雑則　（第七十一条―第七十五条）」に改める部分に限る。）") in r.text
+    assert "「」" not in r.text and "目次" not in r.text.split("\n")       # the law's own TOC is not written

@@ -483,6 +483,8 @@ CASES = [("diet", "unknown.json", "not a Kokkai response"), ("diet", "array.json
          ("egov_xml", "laws_list.json", "law list"), ("egov_xml", "undecodable.bin", ""),
          ("egov_xml", "tree_no_law.json", "holds no law text"),
          ("egov_xml", "not_text_back.pdf", ""),
+         ("egov_xml", "egov_api_v2_keyword_response.json", "a keyword search response: sentence excerpts"),
+         ("egov_xml", "egov_api_v2_revisions_response.json", "a revision list of one law"),
          ("squad", "unknown.json", "not a SQuAD"), ("squad", "array.json", "expected '{'"),
          ("squad", "undecodable.bin", ""),
          ("gutenberg", "plain.txt", "not a Project Gutenberg"), ("gutenberg", "not_text_back.pdf", "a PDF"),
@@ -501,7 +503,7 @@ def bad_dir(tmp_path_factory):
     for name, data in BAD.items():
         (d / name).write_bytes(data)
     for name in ("kokkai_meeting_list_api.json", "kokkai_meeting_list_api_untrimmed.json", "kokkai_api_error.json",
-                 "not_text_back.pdf"):
+                 "not_text_back.pdf", "egov_api_v2_keyword_response.json", "egov_api_v2_revisions_response.json"):
         (d / name).write_bytes((R / name).read_bytes())
     return d
 

@@ -15,6 +15,9 @@ Forms read:
   that element, in JSON or in the XML response, or that element saved alone as XML) or as API
   v1's ``articles`` returns it (``DataRoot/ApplData/LawContents``): one document of that part.
 
+API v2's other responses hold no law text (a law list, a revision list, a keyword search's sentence
+excerpts): each is one reject that says which it is.
+
 Every text-bearing element is written, in document order, as lines: titles and captions on
 their own lines ("第一章　総則", "（目的）"; a caption that follows its article number, as in some laws
 of 1947, stays after it: "第一条（免官）　…"), a numbered provision as "number　sentence"
@@ -24,7 +27,8 @@ appended tables/styles/forms (title with its 関係 note, spaced as the law spac
 "様式第十一号　削除", "別表（第二条関係）"; then their content), EnactStatement,
 Preamble and Remarks where they stand, and each 附則 label (with its amending law number) before
 its own provisions. Not written, counted as unread: the ``TOC`` (it repeats the titles; a TOC
-inside an amendment's ``NewProvision`` is the amending text and is written) and the ``<Rt>`` ruby
+inside an amendment's ``NewProvision`` or quoted in its sentence, ``「<QuoteStruct><TOC>…」に改める``,
+is the amending text and is written) and the ``<Rt>`` ruby
 readings (the base text stays). An element whose text sits around inline children
 (``<Line>傍線</Line>の後``) is one run of text, whatever comes first; the line breaks and
 indentation of pretty-printed XML inside such a run are layout, not text (dropped between two
@@ -59,6 +63,12 @@ _LAYOUT = re.compile(r"[ \t\r]*\n[ \t\r\n]*")   # a line break of pretty-printed
 LAW_PARTS = {"LawBody", "MainProvision", "Part", "Chapter", "Section", "Subsection", "Division", "Article",
              "Paragraph", "Item", "SupplProvision", "AppdxTable", "AppdxStyle", "AppdxNote", "AppdxFormat",
              "AppdxFig", "Appdx", "TableStruct", "Preamble", "EnactStatement"}
+
+# the other API v2 responses, by a key only they have: what they hold instead of a law's text
+OTHER_RESPONSES = {"laws": " (a law list/search response: fetch /law_data/{law_id})",
+                   "revisions": " (a revision list of one law: fetch /law_data/{law_revision_id})",
+                   "items": " (a keyword search response: sentence excerpts with <span> highlights, not a law's text;"
+                            " fetch /law_data/{law_id})"}
 
 
 class _Law:
@@ -100,11 +110,17 @@ class _Law:
     def quote(self, el) -> str:
         """A QuoteStruct that quotes structure (items with their titles, a table, paragraphs), as an
         amendment's 「…」とあるのは「…」 does: each part its own run, joined by a full-width space
-        (run together, 十二の四 would glue to its sentence and one item to the next)."""
-        parts = [(el.text or "").strip()]
-        for c in el:
-            parts.append(self.text_of(c))
-            parts.append((c.tail or "").strip())
+        (run together, 十二の四 would glue to its sentence and one item to the next). What is quoted
+        is the amending text: a ``TOC`` quoted there (目次中「…」を「<TOC>…</TOC>」に改める) is read,
+        as one inside a ``NewProvision`` is."""
+        amending, self.amending = self.amending, True
+        try:
+            parts = [(el.text or "").strip()]
+            for c in el:
+                parts.append(self.text_of(c))
+                parts.append((c.tail or "").strip())
+        finally:
+            self.amending = amending
         return SEP.join(p for p in parts if p)
 
     def sentences(self, el) -> str:
@@ -320,8 +336,7 @@ def _read_api_json(path: Path, limit: int) -> Iterator[Record]:
         doc = {"law_full_text": doc}            # the law_full_text tree saved on its own
     if not isinstance(doc, dict) or "law_full_text" not in doc:
         keys = sorted(doc)[:8] if isinstance(doc, dict) else type(doc).__name__
-        hint = " (a law list/search response: fetch /law_data/{law_id})" if isinstance(doc, dict) and "laws" in doc \
-            else ""
+        hint = next((h for k, h in OTHER_RESPONSES.items() if isinstance(doc, dict) and k in doc), "")
         yield Record(1, None, f"JSON without law_full_text (keys {keys}){hint}: not an API v2 law_data response")
         return
     info = {**(doc.get("revision_info") or {}), **(doc.get("law_info") or {})}
