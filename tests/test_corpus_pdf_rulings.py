@@ -3,6 +3,7 @@ carry no Unicode mapping, tables, judges' signatures.
 
     PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_pdf_rulings.py
 """
+from jiniac_hpc.corpus.readers.pdf import unspace
 from test_corpus_pdf import R, recs
 
 CENTURY = R / "hanrei_062503_gs870_century_codes.pdf"   # 最高裁 判決 (5 pages), Word + GPL Ghostscript 8.70
@@ -22,3 +23,25 @@ def test_century_glyphs_without_a_mapping_are_read_from_their_outlines():
            "その理由は，次のとおりである。" in lines
     assert "原判決を破棄する。" in lines
     assert "unmapped_glyph" not in r.unread
+
+
+def test_a_signature_wrapped_after_a_title_keeps_the_space_the_page_draws():
+    """The bracketed signature under the judgment is one paragraph that Word wrapped after "裁判官 ",
+    the space drawn at the line's end: the joined line had read "…横尾和子　裁判官泉　徳治…", the
+    name run into the title. A line of fields set apart keeps that space; the 主文 of other
+    rulings, wrapped inside a word after such a space ("…部分を破 " / "棄し，"), does not."""
+    (r,) = recs(CENTURY)
+    assert r.text.splitlines()[-1] == "(裁判長裁判官　甲斐中辰夫　裁判官　深澤武久　裁判官　横尾和子　裁判官　泉　徳治　" \
+                                      "裁判官　島田仁郎)"
+
+
+def test_a_title_set_solid_beside_a_name_spread_out_is_a_field_of_its_own():
+    """Word sets a 大法廷 judgment's signatures on a grid: "裁判官" solid, then the name spread
+    over four or five cells ("入 江 俊 郎", "横 田 喜 三 郎" with the surname and given name spread
+    apart). The gap after the title is no wider than the name's own spacing; the title is a field
+    all the same (the line had read "裁判官入江俊郎")."""
+    # gaps (in glyph sizes) as measured on shihoushiken hanrei_pdf/53114.pdf (Word 2007)
+    assert unspace(["裁判官", "入", "江", "俊", "郎"], [4.26, 3.19, 3.21, 3.2]) == "裁判官　入江俊郎"
+    assert unspace(["裁判長裁判官", "横", "田", "喜", "三", "郎"], [4.26, 3.19, 3.21, 1.1, 1.1]) == "裁判長裁判官　横田　喜三郎"
+    # a solid word beside a lone glyph set close is one field, as before
+    assert unspace(["主", "文"], [3.0]) == "主文" and unspace(["被告", "人"], [0.2]) == "被告人"

@@ -16,9 +16,11 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   aside, on at least half of the pages, and on two or more; not a sentence ending in 。);
 - gaps between two Japanese (wide) characters are measured: in letter-spaced lines
   (``裁 判 長 裁 判 官　山 田 太 郎``, a date ``２ ０ ２ ４ 年 ７ 月``: mostly one-character words) the
-  letters of a field are joined and a gap clearly wider than its neighbour (a field break) becomes
-  one ``　``; elsewhere a gap under half a glyph is a layout artefact and goes, a wider one becomes
-  ``　``. Other gaps become one space (whitespace is not counted as content);
+  letters of a field are joined and a gap clearly wider than its neighbour (a field break), or one
+  of a glyph or more between a word set solid and a lone letter (``裁判官　入 江 俊 郎``: the title
+  and the name spread beside it), becomes one ``　``; elsewhere a gap under half a glyph is a layout
+  artefact and goes, a wider one becomes ``　``. Other gaps become one space (whitespace is not
+  counted as content);
 - a small glyph that pdfminer put at a line's end or on a line of its own (a party's subscript,
   "Ｙ₁", drawn after its line) goes back after the glyph it follows in the line that holds it
   (:func:`pdf_glyphs.with_subscripts`);
@@ -40,7 +42,9 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   not prose, nor is a judge's name letter-spaced to the edge; and not with a next line that starts
   a numbered item, "８　午前…", "(4)", "第４　", "八　", "イ　", "(ｳ)", or a note, "注１　", or one
   set in another size: a heading before its paragraph, a footnote after a page's last line; nor a
-  table of contents' entry, its dot leader and page, or a table's row of figures, ``_complete``),
+  table of contents' entry, its dot leader and page, or a table's row of figures, ``_complete``;
+  a space glyph the page draws at the line's end stays, as ``　``, where the line is a list of
+  fields set apart, as a signature wrapped after "裁判官 " is),
   across pages too, in documents where at least a fifth of the lines (or of their characters: a
   one-page decision's few full lines among its headings and names) reach that edge and sentences
   end at least once every ten lines (justified prose: a poem's long line stays a line), or, failing
@@ -135,8 +139,10 @@ def unspace(words: list[str], gaps: list[float]) -> str:
     spaced = singles >= 2 and 2 * (singles + (digits if digits >= 3 else 0)) >= len(words)
     # in a letter-spaced line, a field break is a gap clearly wider than a neighbouring gap; the
     # letters of one field share one spacing (同 訴 訟 代 理 人…士 <break> 重 冨 貴 光)
+    # and a word set solid beside a letter-spaced one, a glyph or more apart, is a field of its own
+    # (裁判官 <break> 入 江 俊 郎: Word's 大法廷 signatures, the name spread on a grid)
     breaks = [any(gap > 1.3 * gaps[j] + 0.2 for j in (i - 1, i + 1) if 0 <= j < len(gaps))
-              for i, gap in enumerate(gaps)]
+              or (gap >= 1.0 and _solid_beside_spaced(words, i)) for i, gap in enumerate(gaps)]
     out = [words[0]]
     for gap, brk, word in zip(gaps, breaks, words[1:]):
         if _wide(out[-1][-1]) and _wide(word[0]):
@@ -146,6 +152,15 @@ def unspace(words: list[str], gaps: list[float]) -> str:
             out.append(" ")
         out.append(word)
     return "".join(out)
+
+
+def _solid_beside_spaced(words: list[str], i: int) -> bool:
+    """Whether the gap after ``words[i]`` parts a word of two wide glyphs or more set solid from a
+    lone wide glyph (a letter of a spaced field)."""
+    a, b = words[i], words[i + 1]
+    solid = lambda w: len(w) >= 2 and all(map(_wide, w))     # noqa: E731
+    single = lambda w: len(w) == 1 and _KANA_KANJI.match(w) is not None     # noqa: E731
+    return (solid(a) and single(b)) or (single(a) and solid(b))
 
 
 def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, float]] = None) -> list[Line]:
@@ -206,13 +221,21 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
         out.append(Line(unspace(words, gaps).translate(FORMS), vertical, ln.y1, ln.y0,
                          last.y0 if vertical else last.x1, size,
                          min(c.x0 for c in glyphs) - half, max(c.x1 for c in glyphs) + half,
-                         ocr=2 * sum(id(c) in hidden for c in glyphs) > len(glyphs)))
+                         ocr=2 * sum(id(c) in hidden for c in glyphs) > len(glyphs),
+                         space_after=_space_after(items, last)))
     if sum(len(x.text) for x in out if x.vertical) > sum(len(x.text) for x in out if not x.vertical):
         out = vertical_order(out)
     elif any(x.vertical for x in out):
         out = horizontal_order(out)
     unread["page_furniture"] += dropped
     return out
+
+
+def _space_after(items: list, last: LTChar) -> bool:
+    """Whether the line draws a space glyph after its last glyph ``last``, and nothing else (a
+    margin line number after it is no space of the text's)."""
+    tail = items[next(i for i, c in enumerate(items) if c is last) + 1:]
+    return any(isinstance(c, LTChar) for c in tail) and all(c.get_text().isspace() for c in tail)
 
 
 def _furniture_key(text: str) -> str:
@@ -333,7 +356,15 @@ def join_lines(body: list[Line], unread: Counter, ocr: Optional[Counter] = None)
         # (a line set in another size does not go on the sentence: a heading, a footnote)
         if joining and not _ITEM.match(text) and abs(ln.size - last.size) <= 0.15 * ln.size:
             prev = paragraphs[-1]
-            paragraphs[-1] = prev + ("" if _wide(prev[-1]) or _wide(text[0]) else " ") + text
+            # a space the page draws at the line's end stays where the line is a list of fields set
+            # apart by spaces (a wrapped signature, "…鬼丸かおる　裁判官 " / "山本庸幸）") or beside
+            # a narrow glyph ("(３) " / "これに"); Word's justified prose may end a line in a space
+            # inside a word ("…部分を破 " / "棄し，"), which is no gap
+            wide = _wide(prev[-1]) and _wide(text[0])
+            fields = len(last.text.split()) >= 3
+            gap = " " if not (wide or _wide(prev[-1]) or _wide(text[0])) or last.space_after and not wide else \
+                "\u3000" if last.space_after and fields else ""
+            paragraphs[-1] = prev + gap + text
         else:
             paragraphs.append(text)
         # (a full stop after a figure, a figure opening the next line: a decimal point, "１４．" / "８，")

@@ -28,6 +28,7 @@ class Line:
     edge: Optional[float] = None   # vertical text: the bottom edge of this line's tier (段)
     column: Optional[tuple[float, float]] = None   # a prose column's left and right edges (multi-column page)
     ocr: bool = False        # most of its glyphs are a scan's OCR layer (pdf_glyphs.hidden_glyphs)
+    space_after: bool = False   # the page draws a space glyph after its last glyph
 
 
 def horizontal_order(lines: list[Line]) -> list[Line]:
