@@ -45,3 +45,11 @@ def test_a_title_set_solid_beside_a_name_spread_out_is_a_field_of_its_own():
     assert unspace(["裁判長裁判官", "横", "田", "喜", "三", "郎"], [4.26, 3.19, 3.21, 1.1, 1.1]) == "裁判長裁判官　横田　喜三郎"
     # a solid word beside a lone glyph set close is one field, as before
     assert unspace(["主", "文"], [3.0]) == "主文" and unspace(["被告", "人"], [0.2]) == "被告人"
+
+
+def test_a_signature_wrapped_after_a_title_with_no_space_drawn_ends_a_field():
+    """BCL easyPDF draws no space glyphs: the signature wrapped after "裁判官", a title the line
+    holds already, and read "…古田佑紀　裁判官竹内行夫）"."""
+    (r,) = recs(R / "hanrei_038279_easypdf_wrapped_signature.pdf")
+    assert r.text.splitlines()[-1] == "(裁判長裁判官　今井　功　裁判官　中川了滋　裁判官　古田佑紀　裁判官　竹内行夫）"
+    assert "原判決中，深夜割増賃金に係る反訴請求に関する部分を破棄する。" in r.text.splitlines()

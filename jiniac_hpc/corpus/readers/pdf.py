@@ -359,11 +359,14 @@ def join_lines(body: list[Line], unread: Counter, ocr: Optional[Counter] = None)
             # a space the page draws at the line's end stays where the line is a list of fields set
             # apart by spaces (a wrapped signature, "…鬼丸かおる　裁判官 " / "山本庸幸）") or beside
             # a narrow glyph ("(３) " / "これに"); Word's justified prose may end a line in a space
-            # inside a word ("…部分を破 " / "棄し，"), which is no gap
+            # inside a word ("…部分を破 " / "棄し，"), which is no gap. Such a list whose last field
+            # is one it holds already ("…古田佑紀　裁判官" / "竹内行夫）": easyPDF draws no spaces)
+            # ends a field too
             wide = _wide(prev[-1]) and _wide(text[0])
-            fields = len(last.text.split()) >= 3
+            fields = last.text.split()
+            at_field = len(fields) >= 3 and (last.space_after or fields[-1] in fields[:-1])
             gap = " " if not (wide or _wide(prev[-1]) or _wide(text[0])) or last.space_after and not wide else \
-                "\u3000" if last.space_after and fields else ""
+                "\u3000" if at_field else ""
             paragraphs[-1] = prev + gap + text
         else:
             paragraphs.append(text)
