@@ -53,3 +53,24 @@ def test_a_signature_wrapped_after_a_title_with_no_space_drawn_ends_a_field():
     (r,) = recs(R / "hanrei_038279_easypdf_wrapped_signature.pdf")
     assert r.text.splitlines()[-1] == "(裁判長裁判官　今井　功　裁判官　中川了滋　裁判官　古田佑紀　裁判官　竹内行夫）"
     assert "原判決中，深夜割増賃金に係る反訴請求に関する部分を破棄する。" in r.text.splitlines()
+
+
+TABLE = R / "hanrei_087299_p13-14_table_trimmed.pdf"    # 最高裁 判決, its 別表 of parties (Word 2013)
+
+
+def test_a_ruled_table_is_read_row_by_row():
+    """Word draws the 別表's cells one by one: pdfminer gave each cell as lines of its own, a cell
+    wrapped onto a second line ran into the next row ("…リミテッドＭＴ映像ディスプレ", "イ"), and two
+    rows' second lines were read as one ("…コリア・カディスプレイズ"). The table's rules say where
+    the cells are: a row is one line, its cells set apart, each cell's lines joined."""
+    (r,) = recs(TABLE)
+    lines = r.text.splitlines()
+    assert lines[lines.index("別表") + 1:][:4] == [
+        "略称　法人の名称（原判決の表記による。）",
+        "サムスンＳＤＩ　サムスン・エスディーアイ・カンパニー・リミテッド",
+        "ＭＴ映像ディスプレイ　ＭＴ映像ディスプレイ株式会社",
+        "ＭＴインドネシア　ピーティー・エムティー・ピクチャー・ディスプレイ・インドネシア"]
+    assert "ＬＧフィリップス・ディスプレイズ　エルジー・フィリップス・ディスプレイズ・コリア・カンパニー・リミテッド" in lines
+    assert "三洋電子インドネシア　Ｐ．Ｔ．ＳＡＮＹＯ　Ｅｌｅｃｔｒｏｎｉｃｓ　Ｉｎｄｏｎｅｓｉａ" in lines
+    assert "オリオン電機　オリオン電機株式会社" in lines and "オリオン電機" not in lines
+    assert r.unread == {}

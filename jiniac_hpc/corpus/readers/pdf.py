@@ -30,6 +30,8 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   narrower than the page beside a figure, is read column by column where pdfminer gave the
   columns' lines side by side, left, right, left (:func:`pdf_order.column_order`), and a line
   that reaches its column's or block's edge goes on;
+- a ruled table's row is one line, its cells set apart by ``　`` (:func:`pdf_tables.table_rows`: Word
+  draws a 別表 cell by cell, which pdfminer gives one cell a line), and goes on with no other line;
 - vertical pages are read tier (段) by tier, columns right to left (:func:`pdf_order.vertical_order`); a
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
   (:func:`pdf_order.horizontal_order`);
@@ -98,6 +100,7 @@ from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, Aggr
                                                   visible, with_subscripts, without_ruby)
 from jiniac_hpc.corpus.readers.pdf_order import (ENDS, Line, column_order, horizontal_order, prose_columns,
                                                  vertical_order)
+from jiniac_hpc.corpus.readers.pdf_tables import table_rows
 
 # char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines.
 # all_texts: text inside figures is laid out too (FPDF 1.7 draws each page as one form XObject)
@@ -223,6 +226,7 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
                          min(c.x0 for c in glyphs) - half, max(c.x1 for c in glyphs) + half,
                          ocr=2 * sum(id(c) in hidden for c in glyphs) > len(glyphs),
                          space_after=_space_after(items, last)))
+    out = table_rows(out, page)
     if sum(len(x.text) for x in out if x.vertical) > sum(len(x.text) for x in out if not x.vertical):
         out = vertical_order(out)
     elif any(x.vertical for x in out):
@@ -354,7 +358,7 @@ def join_lines(body: list[Line], unread: Counter, ocr: Optional[Counter] = None)
         if ln.ocr and ocr is not None:
             ocr["ocr_layer_chars"] += len(re.sub(r"\s", "", text))
         # (a line set in another size does not go on the sentence: a heading, a footnote)
-        if joining and not _ITEM.match(text) and abs(ln.size - last.size) <= 0.15 * ln.size:
+        if joining and not ln.row and not _ITEM.match(text) and abs(ln.size - last.size) <= 0.15 * ln.size:
             prev = paragraphs[-1]
             # a space the page draws at the line's end stays where the line is a list of fields set
             # apart by spaces (a wrapped signature, "…鬼丸かおる　裁判官 " / "山本庸幸）") or beside
@@ -372,7 +376,7 @@ def join_lines(body: list[Line], unread: Counter, ocr: Optional[Counter] = None)
             paragraphs.append(text)
         # (a full stop after a figure, a figure opening the next line: a decimal point, "１４．" / "８，")
         decimal = _DECIMAL.search(text) and i + 1 < len(body) and body[i + 1].text[:1] in _DIGITS
-        joining = prose(ln.size) and (decimal or not text.endswith(_SENTENCE_END)) and not _complete(text) \
+        joining = not ln.row and prose(ln.size) and (decimal or not text.endswith(_SENTENCE_END)) and not _complete(text) \
             and (full(ln) or _block_full(body, i, far.get(False, near) - near))
         last = ln
     return "\n".join(paragraphs)

@@ -29,6 +29,7 @@ class Line:
     column: Optional[tuple[float, float]] = None   # a prose column's left and right edges (multi-column page)
     ocr: bool = False        # most of its glyphs are a scan's OCR layer (pdf_glyphs.hidden_glyphs)
     space_after: bool = False   # the page draws a space glyph after its last glyph
+    row: bool = False        # a ruled table's row, its cells set apart (pdf_tables.table_rows)
 
 
 def horizontal_order(lines: list[Line]) -> list[Line]:
