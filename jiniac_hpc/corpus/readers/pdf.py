@@ -8,7 +8,7 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
 
 - page furniture is dropped and counted in ``unread['page_furniture']``: margin line numbers (a
   number, a multiple of 5, outside the text block's left/right edge, as court rulings print every
-  five lines), page numbers (a number alone, possibly dashed or bracketed, or a small roman one, in
+  five lines; not one between a table's rules: a row's number), page numbers (a number alone, possibly dashed or bracketed, or a small roman one, in
   the top or bottom tenth of the page; a dashed one, "- 1 -", also as the lowest line in the bottom
   quarter: Word's footer) with what stands on one line with them there (LaTeX's head:
   the page number, then the chapter's or section's title) and running headers/footers (a line in those bands, or wholly in the left or right
@@ -31,7 +31,8 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   columns' lines side by side, left, right, left (:func:`pdf_order.column_order`), and a line
   that reaches its column's or block's edge goes on;
 - a ruled table's row is one line, its cells set apart by ``　`` (:func:`pdf_tables.table_rows`: Word
-  draws a 別表 cell by cell, which pdfminer gives one cell a line), and goes on with no other line;
+  draws a 別表 cell by cell, which pdfminer gives one cell a line; a line pdfminer ran across the
+  table's rules is cut at them first), and goes on with no other line;
 - vertical pages are read tier (段) by tier, columns right to left (:func:`pdf_order.vertical_order`); a
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
   (:func:`pdf_order.horizontal_order`);
@@ -100,7 +101,7 @@ from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, Aggr
                                                   visible, with_subscripts, without_ruby)
 from jiniac_hpc.corpus.readers.pdf_order import (ENDS, Line, column_order, horizontal_order, prose_columns,
                                                  vertical_order)
-from jiniac_hpc.corpus.readers.pdf_tables import table_rows
+from jiniac_hpc.corpus.readers.pdf_tables import in_cell, rules, split_at_rules, table_rows
 
 # char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines.
 # all_texts: text inside figures is laid out too (FPDF 1.7 draws each page as one form XObject)
@@ -176,7 +177,12 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
     left = min((c.x0 for c in body), default=0.0)
     right = max((c.x1 for c in body), default=page.width)
     out, dropped = [], 0
-    for ln, items in placed:
+    across, down = rules(page)
+    # (a line pdfminer ran across a table's rule is one line a cell: "第四条第三項 当該廃止した…")
+    pieces = [(ln, part) for ln, items in placed
+              for part in ([items] if isinstance(ln, LTTextLineVertical) else split_at_rules(items, ln, down))]
+    split = Counter(id(ln) for ln, _ in pieces)
+    for ln, items in pieces:
         vertical = isinstance(ln, LTTextLineVertical)
         keep = [True] * len(items)
         if not vertical:   # margin line numbers: a run of ASCII digits wholly outside [left, right]
@@ -190,7 +196,8 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
                 before = "".join(c.get_text() for c in items[:i] if not c.get_text().isspace())[-3:]
                 if j > i and j - i <= 3 and int("".join(c.get_text() for c in items[i:j])) % 5 == 0 \
                         and not (len(before) == 3 and all(c in _LEADER for c in before)) \
-                        and all(c.x1 <= left + 0.5 or c.x0 >= right - 0.5 for c in items[i:j]):
+                        and all(c.x1 <= left + 0.5 or c.x0 >= right - 0.5 for c in items[i:j]) \
+                        and not in_cell(items[i], ln, down):        # (a table's row number, "10")
                     keep[i:j] = [False] * (j - i)
                     dropped += j - i
                 i = max(j, i + 1)
@@ -225,8 +232,8 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
                          last.y0 if vertical else last.x1, size,
                          min(c.x0 for c in glyphs) - half, max(c.x1 for c in glyphs) + half,
                          ocr=2 * sum(id(c) in hidden for c in glyphs) > len(glyphs),
-                         space_after=_space_after(items, last)))
-    out = table_rows(out, page)
+                         space_after=_space_after(items, last), piece_of=id(ln) if split[id(ln)] > 1 else 0))
+    out = table_rows(out, across, down)
     if sum(len(x.text) for x in out if x.vertical) > sum(len(x.text) for x in out if not x.vertical):
         out = vertical_order(out)
     elif any(x.vertical for x in out):
