@@ -57,7 +57,8 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   another line of the block ends too and the item goes on to end a sentence (``_block_full``);
 - a glyph its font's ToUnicode map leaves out is read from the font's character collection where its
   CID names a character (a CID-keyed Adobe-Japan1 font: an InDesign white paper's footnotes,
-  :class:`pdf_glyphs.Aggregator`); glyphs without a Unicode mapping even so (``(cid:N)``, or U+FFFD
+  :class:`pdf_glyphs.Aggregator`), or from its outline in an embedded TrueType font (an empty one is
+  a space; Word's Century as Ghostscript subsets it: :mod:`pdf_fonts`); glyphs without a Unicode mapping even so (``(cid:N)``, or U+FFFD
   where the font's ToUnicode map says so) are dropped and counted in ``unread['unmapped_glyph']``, private-use code points (a font's
   own numbering: ESP Ghostscript writes a ruling's "(1)" as U+E001) in
   ``unread['private_use_glyph']``; a document that is mostly the two is rejected;
