@@ -101,7 +101,7 @@ def test_rulings_hold_what_another_tool_recorded_from_them(docs):
     assert "３　被告のため、この判決に対する上告及び上告受理申立てのための付加期間を３０日と定める。" in lines
     crim = docs[CRIMINAL][0].text.splitlines()
     assert crim[0] == "宣告日　令和６年３月２７日" and crim[-1] == "（別表は掲載を省略）"
-    assert "被告人を懲役１０月に処する。" in crim and "裁判官岩竹　遼" in crim
+    assert "被告人を懲役１０月に処する。" in crim and "裁判官　岩竹　遼" in crim
     assert docs[CRIMINAL][0].unread == {"page_furniture": 3}                 # the page numbers 1-3
     # "- 1 -", "- 2 -" and the margin line numbers: every character dropped is counted
     assert docs[TRADEMARK][0].unread == {"page_furniture": raw_minus_furniture(TRADEMARK)[1]}
@@ -275,7 +275,7 @@ def test_wrapped_lines_of_an_indented_block_and_long_sentences_are_joined():
 def test_lines_that_end_at_one_place_but_are_not_wrapped_prose_stay_lines():
     """Letter-spaced signatures and a table's rows are as wide as a block and end together: they are
     not one sentence."""
-    assert recs(SIGNED)[0].text.splitlines()[-3:] == ["裁判官横井大三", "裁判官寺田治郎", "裁判官　木戸口　久治"]
+    assert recs(SIGNED)[0].text.splitlines()[-3:] == ["裁判官　横井大三", "裁判官　寺田治郎", "裁判官　木戸口　久治"]
     rows = [x for x in recs(TABLE)[0].text.splitlines() if "１２月期　" in x]
     assert [x[:9] for x in rows] == [f"平成２{d}年１２月期" for d in "０１２３４"]
     assert all(x.endswith("円") for x in rows)
@@ -514,7 +514,7 @@ def test_a_one_page_decision_whose_few_full_lines_hold_most_of_its_text_is_prose
     assert "弁護人宮林敏雄の上告趣意（後記）は、憲法違反を主張するけれどもその実質は、刑訴四一一条に該当する事由" \
            "のあることを主張するに帰するのであつて上告適法の理由にならない。また記録を精査しても同四一一条を適用す" \
            "べきものとは認められない。" in r.text.splitlines()
-    assert "裁判官栗山　茂" in r.text.splitlines()                      # the names stay lines
+    assert "裁判官　栗山　茂" in r.text.splitlines()                      # the names stay lines
 
 
 EASYPDF = R / "hanrei_033513_easypdf_japan1_cid.pdf"   # 最高裁 決定 by BCL easyPDF: MS-Mincho not embedded
@@ -557,9 +557,10 @@ def test_a_dashed_page_number_just_above_the_bottom_tenth_is_furniture():
 def test_judges_names_letter_spaced_to_the_edge_are_not_joined_as_prose():
     """Word spreads each judge's name under this 決定 to the right edge ("裁判官　　島　　　　保"): the
     lines reach the edge but are not wrapped prose, and had been joined into one line of names;
-    the spaced 決　　定 over the decision had put the whole page out of order."""
+    the spaced 決　　定 over the decision had put the whole page out of order. The title, set solid,
+    is a field apart from the name spread beside it (it had read "裁判官島　保")."""
     (r,) = recs(R / "hanrei_065275_word2013_spaced_signatures.pdf")
     lines = r.text.splitlines()
     assert lines[:2] == ["昭和二八年（す）第三一〇号", "決定"]
-    assert lines[-6:] == ["最高裁判所第三小法廷", "裁判長裁判官　井上　登", "裁判官島　保", "裁判官　河村又介",
+    assert lines[-6:] == ["最高裁判所第三小法廷", "裁判長裁判官　井上　登", "裁判官　島　保", "裁判官　河村又介",
                           "裁判官　小林俊三", "裁判官　本村　善太郎"]

@@ -8,7 +8,7 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
 
 - page furniture is dropped and counted in ``unread['page_furniture']``: margin line numbers (a
   number, a multiple of 5, outside the text block's left/right edge, as court rulings print every
-  five lines), page numbers (a number alone, possibly dashed or bracketed, or a small roman one, in
+  five lines; not one between a table's rules: a row's number), page numbers (a number alone, possibly dashed or bracketed, or a small roman one, in
   the top or bottom tenth of the page; a dashed one, "- 1 -", also as the lowest line in the bottom
   quarter: Word's footer) with what stands on one line with them there (LaTeX's head:
   the page number, then the chapter's or section's title) and running headers/footers (a line in those bands, or wholly in the left or right
@@ -16,9 +16,11 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   aside, on at least half of the pages, and on two or more; not a sentence ending in 。);
 - gaps between two Japanese (wide) characters are measured: in letter-spaced lines
   (``裁 判 長 裁 判 官　山 田 太 郎``, a date ``２ ０ ２ ４ 年 ７ 月``: mostly one-character words) the
-  letters of a field are joined and a gap clearly wider than its neighbour (a field break) becomes
-  one ``　``; elsewhere a gap under half a glyph is a layout artefact and goes, a wider one becomes
-  ``　``. Other gaps become one space (whitespace is not counted as content);
+  letters of a field are joined and a gap clearly wider than its neighbour (a field break), or one
+  of a glyph or more between a word set solid and a lone letter (``裁判官　入 江 俊 郎``: the title
+  and the name spread beside it), becomes one ``　``; elsewhere a gap under half a glyph is a layout
+  artefact and goes, a wider one becomes ``　``. Other gaps become one space (whitespace is not
+  counted as content);
 - a small glyph that pdfminer put at a line's end or on a line of its own (a party's subscript,
   "Ｙ₁", drawn after its line) goes back after the glyph it follows in the line that holds it
   (:func:`pdf_glyphs.with_subscripts`);
@@ -28,6 +30,9 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   narrower than the page beside a figure, is read column by column where pdfminer gave the
   columns' lines side by side, left, right, left (:func:`pdf_order.column_order`), and a line
   that reaches its column's or block's edge goes on;
+- a ruled table's row is one line, its cells set apart by ``　`` (:func:`pdf_tables.table_rows`: Word
+  draws a 別表 cell by cell, which pdfminer gives one cell a line; a line pdfminer ran across the
+  table's rules is cut at them first), and goes on with no other line;
 - vertical pages are read tier (段) by tier, columns right to left (:func:`pdf_order.vertical_order`); a
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
   (:func:`pdf_order.horizontal_order`);
@@ -40,7 +45,9 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   not prose, nor is a judge's name letter-spaced to the edge; and not with a next line that starts
   a numbered item, "８　午前…", "(4)", "第４　", "八　", "イ　", "(ｳ)", or a note, "注１　", or one
   set in another size: a heading before its paragraph, a footnote after a page's last line; nor a
-  table of contents' entry, its dot leader and page, or a table's row of figures, ``_complete``),
+  table of contents' entry, its dot leader and page, or a table's row of figures, ``_complete``;
+  a space glyph the page draws at the line's end stays, as ``　``, where the line is a list of
+  fields set apart, as a signature wrapped after "裁判官 " is),
   across pages too, in documents where at least a fifth of the lines (or of their characters: a
   one-page decision's few full lines among its headings and names) reach that edge and sentences
   end at least once every ten lines (justified prose: a poem's long line stays a line), or, failing
@@ -50,7 +57,8 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   another line of the block ends too and the item goes on to end a sentence (``_block_full``);
 - a glyph its font's ToUnicode map leaves out is read from the font's character collection where its
   CID names a character (a CID-keyed Adobe-Japan1 font: an InDesign white paper's footnotes,
-  :class:`pdf_glyphs.Aggregator`); glyphs without a Unicode mapping even so (``(cid:N)``, or U+FFFD
+  :class:`pdf_glyphs.Aggregator`), or from its outline in an embedded TrueType font (an empty one is
+  a space; Word's Century as Ghostscript subsets it: :mod:`pdf_fonts`); glyphs without a Unicode mapping even so (``(cid:N)``, or U+FFFD
   where the font's ToUnicode map says so) are dropped and counted in ``unread['unmapped_glyph']``, private-use code points (a font's
   own numbering: ESP Ghostscript writes a ruling's "(1)" as U+E001) in
   ``unread['private_use_glyph']``; a document that is mostly the two is rejected;
@@ -94,6 +102,7 @@ from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, Aggr
                                                   visible, with_subscripts, without_ruby)
 from jiniac_hpc.corpus.readers.pdf_order import (ENDS, Line, column_order, horizontal_order, prose_columns,
                                                  vertical_order)
+from jiniac_hpc.corpus.readers.pdf_tables import in_cell, rules, split_at_rules, table_rows
 
 # char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines.
 # all_texts: text inside figures is laid out too (FPDF 1.7 draws each page as one form XObject)
@@ -135,8 +144,10 @@ def unspace(words: list[str], gaps: list[float]) -> str:
     spaced = singles >= 2 and 2 * (singles + (digits if digits >= 3 else 0)) >= len(words)
     # in a letter-spaced line, a field break is a gap clearly wider than a neighbouring gap; the
     # letters of one field share one spacing (同 訴 訟 代 理 人…士 <break> 重 冨 貴 光)
+    # and a word set solid beside a letter-spaced one, a glyph or more apart, is a field of its own
+    # (裁判官 <break> 入 江 俊 郎: Word's 大法廷 signatures, the name spread on a grid)
     breaks = [any(gap > 1.3 * gaps[j] + 0.2 for j in (i - 1, i + 1) if 0 <= j < len(gaps))
-              for i, gap in enumerate(gaps)]
+              or (gap >= 1.0 and _solid_beside_spaced(words, i)) for i, gap in enumerate(gaps)]
     out = [words[0]]
     for gap, brk, word in zip(gaps, breaks, words[1:]):
         if _wide(out[-1][-1]) and _wide(word[0]):
@@ -146,6 +157,15 @@ def unspace(words: list[str], gaps: list[float]) -> str:
             out.append(" ")
         out.append(word)
     return "".join(out)
+
+
+def _solid_beside_spaced(words: list[str], i: int) -> bool:
+    """Whether the gap after ``words[i]`` parts a word of two wide glyphs or more set solid from a
+    lone wide glyph (a letter of a spaced field)."""
+    a, b = words[i], words[i + 1]
+    solid = lambda w: len(w) >= 2 and all(map(_wide, w))     # noqa: E731
+    single = lambda w: len(w) == 1 and _KANA_KANJI.match(w) is not None     # noqa: E731
+    return (solid(a) and single(b)) or (single(a) and solid(b))
 
 
 def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, float]] = None) -> list[Line]:
@@ -158,7 +178,12 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
     left = min((c.x0 for c in body), default=0.0)
     right = max((c.x1 for c in body), default=page.width)
     out, dropped = [], 0
-    for ln, items in placed:
+    across, down = rules(page)
+    # (a line pdfminer ran across a table's rule is one line a cell: "第四条第三項 当該廃止した…")
+    pieces = [(ln, part) for ln, items in placed
+              for part in ([items] if isinstance(ln, LTTextLineVertical) else split_at_rules(items, ln, down))]
+    split = Counter(id(ln) for ln, _ in pieces)
+    for ln, items in pieces:
         vertical = isinstance(ln, LTTextLineVertical)
         keep = [True] * len(items)
         if not vertical:   # margin line numbers: a run of ASCII digits wholly outside [left, right]
@@ -172,7 +197,8 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
                 before = "".join(c.get_text() for c in items[:i] if not c.get_text().isspace())[-3:]
                 if j > i and j - i <= 3 and int("".join(c.get_text() for c in items[i:j])) % 5 == 0 \
                         and not (len(before) == 3 and all(c in _LEADER for c in before)) \
-                        and all(c.x1 <= left + 0.5 or c.x0 >= right - 0.5 for c in items[i:j]):
+                        and all(c.x1 <= left + 0.5 or c.x0 >= right - 0.5 for c in items[i:j]) \
+                        and not in_cell(items[i], ln, down):        # (a table's row number, "10")
                     keep[i:j] = [False] * (j - i)
                     dropped += j - i
                 i = max(j, i + 1)
@@ -206,13 +232,22 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
         out.append(Line(unspace(words, gaps).translate(FORMS), vertical, ln.y1, ln.y0,
                          last.y0 if vertical else last.x1, size,
                          min(c.x0 for c in glyphs) - half, max(c.x1 for c in glyphs) + half,
-                         ocr=2 * sum(id(c) in hidden for c in glyphs) > len(glyphs)))
+                         ocr=2 * sum(id(c) in hidden for c in glyphs) > len(glyphs),
+                         space_after=_space_after(items, last), piece_of=id(ln) if split[id(ln)] > 1 else 0))
+    out = table_rows(out, across, down)
     if sum(len(x.text) for x in out if x.vertical) > sum(len(x.text) for x in out if not x.vertical):
         out = vertical_order(out)
     elif any(x.vertical for x in out):
         out = horizontal_order(out)
     unread["page_furniture"] += dropped
     return out
+
+
+def _space_after(items: list, last: LTChar) -> bool:
+    """Whether the line draws a space glyph after its last glyph ``last``, and nothing else (a
+    margin line number after it is no space of the text's)."""
+    tail = items[next(i for i, c in enumerate(items) if c is last) + 1:]
+    return any(isinstance(c, LTChar) for c in tail) and all(c.get_text().isspace() for c in tail)
 
 
 def _furniture_key(text: str) -> str:
@@ -331,14 +366,25 @@ def join_lines(body: list[Line], unread: Counter, ocr: Optional[Counter] = None)
         if ln.ocr and ocr is not None:
             ocr["ocr_layer_chars"] += len(re.sub(r"\s", "", text))
         # (a line set in another size does not go on the sentence: a heading, a footnote)
-        if joining and not _ITEM.match(text) and abs(ln.size - last.size) <= 0.15 * ln.size:
+        if joining and not ln.row and not _ITEM.match(text) and abs(ln.size - last.size) <= 0.15 * ln.size:
             prev = paragraphs[-1]
-            paragraphs[-1] = prev + ("" if _wide(prev[-1]) or _wide(text[0]) else " ") + text
+            # a space the page draws at the line's end stays where the line is a list of fields set
+            # apart by spaces (a wrapped signature, "…鬼丸かおる　裁判官 " / "山本庸幸）") or beside
+            # a narrow glyph ("(３) " / "これに"); Word's justified prose may end a line in a space
+            # inside a word ("…部分を破 " / "棄し，"), which is no gap. Such a list whose last field
+            # is one it holds already ("…古田佑紀　裁判官" / "竹内行夫）": easyPDF draws no spaces)
+            # ends a field too
+            wide = _wide(prev[-1]) and _wide(text[0])
+            fields = last.text.split()
+            at_field = len(fields) >= 3 and (last.space_after or fields[-1] in fields[:-1])
+            gap = " " if not (wide or _wide(prev[-1]) or _wide(text[0])) or last.space_after and not wide else \
+                "\u3000" if at_field else ""
+            paragraphs[-1] = prev + gap + text
         else:
             paragraphs.append(text)
         # (a full stop after a figure, a figure opening the next line: a decimal point, "１４．" / "８，")
         decimal = _DECIMAL.search(text) and i + 1 < len(body) and body[i + 1].text[:1] in _DIGITS
-        joining = prose(ln.size) and (decimal or not text.endswith(_SENTENCE_END)) and not _complete(text) \
+        joining = not ln.row and prose(ln.size) and (decimal or not text.endswith(_SENTENCE_END)) and not _complete(text) \
             and (full(ln) or _block_full(body, i, far.get(False, near) - near))
         last = ln
     return "\n".join(paragraphs)

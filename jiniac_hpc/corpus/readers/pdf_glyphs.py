@@ -27,6 +27,8 @@ from pdfminer.converter import PDFPageAggregator
 from pdfminer.pdffont import PDFCIDFont
 from pdfminer.layout import LTChar, LTFigure, LTImage, LTPage, LTTextContainer, LTTextLine, LTTextLineVertical
 
+from jiniac_hpc.corpus.readers.pdf_fonts import truetype_char
+
 # a glyph pdfminer cannot map: "(cid:N)" with no ToUnicode entry, U+FFFD where the font's ToUnicode
 # maps it to the replacement character (cairo's output does that for every glyph of some fonts)
 CID = re.compile(r"\(cid:\d+\)|\ufffd")
@@ -208,7 +210,9 @@ class Aggregator(PDFPageAggregator):
     character (pdfminer's table of Adobe-Japan1 lacks some 8,000 CIDs, the variant kanji of names
     among them: CID 8443 is 﨑; :data:`JAPAN1` holds what Adobe's own CMap gives them). Only for
     fonts whose glyphs are looked up by CID (CFF or not embedded): in an embedded TrueType font the
-    CID is a glyph index, whatever collection the font claims."""
+    CID is a glyph index, whatever collection the font claims. A glyph of an embedded simple TrueType
+    font with no mapping (Word's Century as Ghostscript 8.70 subsets it, codes 1, 2, 3 …) is read
+    from its outline where that says what it is (:func:`.pdf_fonts.truetype_char`)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -230,7 +234,7 @@ class Aggregator(PDFPageAggregator):
             except (KeyError, CMapDB.CMapNotFound):
                 if font.cidcoding == "Adobe-Japan1" and cid in JAPAN1:
                     return JAPAN1[cid]
-        return super().handle_undefined_char(font, cid)
+        return truetype_char(font, cid) or super().handle_undefined_char(font, cid)
 
     def render_image(self, name, stream) -> None:
         super().render_image(name, stream)

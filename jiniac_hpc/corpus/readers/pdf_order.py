@@ -28,6 +28,9 @@ class Line:
     edge: Optional[float] = None   # vertical text: the bottom edge of this line's tier (段)
     column: Optional[tuple[float, float]] = None   # a prose column's left and right edges (multi-column page)
     ocr: bool = False        # most of its glyphs are a scan's OCR layer (pdf_glyphs.hidden_glyphs)
+    space_after: bool = False   # the page draws a space glyph after its last glyph
+    row: bool = False        # a ruled table's row, its cells set apart (pdf_tables.table_rows)
+    piece_of: int = 0        # a piece of a text line cut at a table's rule: that line's id (pdf_tables)
 
 
 def horizontal_order(lines: list[Line]) -> list[Line]:

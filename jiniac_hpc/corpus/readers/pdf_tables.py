@@ -1,0 +1,150 @@
+"""Rows of a ruled table on a PDF page, for the PDF reader (:mod:`.pdf`): one line a row, its cells
+set apart by ``　``, as the e-Gov reader writes a law's table rows.
+
+    python -m jiniac_hpc.corpus.readers pdf tests/assets/corpus/real/hanrei_087299_p13-14_table_trimmed.pdf
+
+Word draws a table cell by cell, so pdfminer gives each cell's text as lines of its own: a ruling's
+別表 came out one cell a line ("サムスンＳＤＩ", then "サムスン・エスディーアイ・カンパニー・リミテッド"),
+a cell wrapped onto a second line ran into the next row, and the row's last cell, reaching the
+block's edge, was joined with the next row as if it were prose. The table's rules say where its
+cells are: thin rectangles or lines (or the edges of stroked boxes; dashes put together) across
+and down the page. A line pdfminer ran across a rule is cut there (:func:`split_at_rules`); a line
+lies in the cell bounded by the nearest rules on its four sides, and the lines of the cells that
+share a top and bottom rule are a row, read cell by cell left to right, each cell's lines top to
+bottom (a wrapped cell's lines joined, with no space between two wide glyphs); the pieces of a
+line cut at rules that close no cell (a row broken by the page's foot) are a row too, which may go
+on with the next page's first line as prose does. A row of one
+cell (a heading across the table, a box around a note or the page) stays as it was.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import replace
+
+from pdfminer.layout import LTChar, LTCurve, LTFigure, LTLayoutContainer
+
+from jiniac_hpc.corpus.readers.pdf_order import Line
+
+RULE = 3.0       # a rule is at most this thick (pt: a double border is drawn 2.2 pt wide) …
+LONG = 10.0      # … and at least this long, its dashes put together (a dashed rule between two rows)
+DASH_GAP = 4.0   # the most space between two dashes of one rule
+SEP = "\u3000"
+
+
+def _segments(container, across: list, down: list) -> None:
+    """The page's horizontal segments (y, x0, x1) in ``across`` and vertical ones (x, y0, y1) in
+    ``down``: thin rectangles and lines, and the edges of stroked boxes."""
+    for item in container:
+        if isinstance(item, (LTFigure, LTLayoutContainer)) and not isinstance(item, LTCurve):
+            _segments(item, across, down)
+        elif isinstance(item, LTCurve):
+            x0, y0, x1, y1 = item.bbox
+            w, h = x1 - x0, y1 - y0
+            if h <= RULE and w > h:
+                across.append(((y0 + y1) / 2, x0, x1))
+            elif w <= RULE and h > w:
+                down.append(((x0 + x1) / 2, y0, y1))
+            elif item.stroke and len(item.pts) in (4, 5):     # a stroked box: its four edges
+                across += [(y0, x0, x1), (y1, x0, x1)]
+                down += [(x0, y0, y1), (x1, y0, y1)]
+
+
+def _joined_up(segments: list) -> list:
+    """Segments on one line (within half a point) that touch or are a dash's gap apart, put
+    together; those at least ``LONG`` long."""
+    out: list = []
+    for at, lo, hi in sorted(segments):
+        if out and abs(at - out[-1][0]) <= 0.5 and lo <= out[-1][2] + DASH_GAP:
+            out[-1] = (out[-1][0], out[-1][1], max(hi, out[-1][2]))
+        else:
+            out.append((at, lo, hi))
+    return [x for x in out if x[2] - x[1] >= LONG]
+
+
+def rules(page) -> tuple[list, list]:
+    """The page's horizontal rules (y, x0, x1) and vertical ones (x, y0, y1)."""
+    across: list = []
+    down: list = []
+    _segments(page, across, down)
+    return _joined_up(across), _joined_up(down)
+
+
+def in_cell(glyph, line, down: list) -> bool:
+    """Whether vertical rules stand on both sides of the glyph across its line: a table's cell."""
+    mid = (line.y0 + line.y1) / 2
+    xs = [x for x, y0, y1 in down if y0 <= mid <= y1]
+    return any(x <= glyph.x0 for x in xs) and any(x >= glyph.x1 for x in xs)
+
+
+def split_at_rules(items: list, line, down: list) -> list[list]:
+    """A horizontal line's items (glyphs, spaces) cut where a vertical rule runs between two glyphs:
+    pdfminer runs a cell's text on into the next cell's when they sit close."""
+    mid = (line.y0 + line.y1) / 2
+    cuts = sorted(x for x, y0, y1 in down if y0 <= mid <= y1 and line.x0 < x < line.x1)
+    if not cuts:
+        return [items]
+    parts: list[list] = [[]]
+    prev = None
+    for c in items:
+        if isinstance(c, LTChar) and not c.get_text().isspace():
+            if prev is not None and any(prev.x1 - 1 <= x <= c.x0 + 1 for x in cuts):
+                parts.append([])
+            prev = c
+        parts[-1].append(c)
+    return parts
+
+
+def _cell(ln: Line, across: list, down: list):
+    """(left, right, bottom, top) of the rules around the line, or None where a side has none."""
+    tol = 0.25 * ln.size
+    cx, cy = (ln.left + ln.right) / 2, (ln.top + ln.bottom) / 2
+    vert = [x for x, y0, y1 in down if y0 - tol <= cy <= y1 + tol]
+    horiz = [y for y, x0, x1 in across if x0 - tol <= cx <= x1 + tol]
+    lefts = [x for x in vert if x <= ln.left + tol]
+    rights = [x for x in vert if x >= ln.right - tol]
+    tops = [y for y in horiz if y >= ln.top - tol]
+    bottoms = [y for y in horiz if y <= ln.bottom + tol]
+    if not (lefts and rights and tops and bottoms):
+        return None
+    return round(max(lefts), 1), round(min(rights), 1), round(max(bottoms), 1), round(min(tops), 1)
+
+
+def _joined(texts: list[str]) -> str:
+    """A cell's lines as one text: no space between two wide glyphs, one elsewhere."""
+    out = texts[0]
+    for t in texts[1:]:
+        wide = all(unicodedata.east_asian_width(c) in "WF" for c in (out[-1], t[0]))
+        out += ("" if wide else " ") + t
+    return out
+
+
+def table_rows(lines: list[Line], across: list, down: list) -> list[Line]:
+    """The page's lines with the lines of each row of a ruled table (two cells or more with text)
+    made one line, ``row`` set, where the row's first line was (see the module docstring); the
+    page's rules as :func:`rules` gives them."""
+    if not across or not down:
+        return lines
+    rows: dict = {}
+    for ln in lines:
+        cell = None if ln.vertical or not ln.text.strip() else _cell(ln, across, down)
+        if cell is not None:
+            rows.setdefault(cell[2:], {}).setdefault(cell[:2], []).append(ln)
+        elif ln.piece_of:      # cut at rules but in no closed cell: a row whose foot is on the next page
+            rows.setdefault(("piece", ln.piece_of), {}).setdefault((round(ln.left, 1), 0.0), []).append(ln)
+    merged: dict[int, Line] = {}
+    gone: set[int] = set()
+    for key, cells in rows.items():
+        if len(cells) < 2:
+            continue
+        members = [ln for c in cells.values() for ln in c]
+        texts = [_joined([x.text.strip() for x in sorted(c, key=lambda x: (-x.top, x.left))])
+                 for _, c in sorted(cells.items())]
+        last = max(sorted(cells.items())[-1][1], key=lambda x: (x.end, -x.top))
+        first = min(members, key=lambda x: lines.index(x))
+        merged[id(first)] = replace(first, text=SEP.join(texts), top=max(x.top for x in members),
+                                    bottom=min(x.bottom for x in members), end=last.end,
+                                    size=max(x.size for x in members), left=min(x.left for x in members),
+                                    right=max(x.right for x in members), row=key[0] != "piece",
+                                    space_after=False, ocr=all(x.ocr for x in members))
+        gone |= {id(x) for x in members if x is not first}
+    return [merged.get(id(x), x) for x in lines if id(x) not in gone]

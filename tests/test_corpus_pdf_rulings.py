@@ -1,0 +1,95 @@
+"""PDF reader on more real court rulings (test_corpus_pdf.py has the first ones): fonts whose glyphs
+carry no Unicode mapping, tables, judges' signatures.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_pdf_rulings.py
+"""
+from jiniac_hpc.corpus.readers.pdf import unspace
+from test_corpus_pdf import R, recs
+
+CENTURY = R / "hanrei_062503_gs870_century_codes.pdf"   # 最高裁 判決 (5 pages), Word + GPL Ghostscript 8.70
+
+
+def test_century_glyphs_without_a_mapping_are_read_from_their_outlines():
+    """Ghostscript 8.70 wrote Word's Century as a subset numbered 1, 2, 3 … with no ToUnicode map and
+    no glyph names: pdfminer read the paragraph numbers "(1)" … "(6)" and every space after a line
+    as ``(cid:N)``, and the reader dropped them as 116 unmapped glyphs. The outlines say what they
+    are: an empty glyph is a space, the brackets and digits are Century's own."""
+    (r,) = recs(CENTURY)
+    lines = r.text.splitlines()
+    assert "(1) 韓国人である乙は，平成２年１２月３日，日本人である丙と婚姻し，同３年２月４日，両人の間に長女が" \
+           "出生した。" in lines
+    assert any(x.startswith("(6) Ｄは，平成１０年１１月９日，上告人を認知する旨の届出をした。") for x in lines)
+    assert "４　原審の上記判断のうち，(1)及び(2)は是認することができるが，(3)は是認することができない。" \
+           "その理由は，次のとおりである。" in lines
+    assert "原判決を破棄する。" in lines
+    assert "unmapped_glyph" not in r.unread
+
+
+def test_a_signature_wrapped_after_a_title_keeps_the_space_the_page_draws():
+    """The bracketed signature under the judgment is one paragraph that Word wrapped after "裁判官 ",
+    the space drawn at the line's end: the joined line had read "…横尾和子　裁判官泉　徳治…", the
+    name run into the title. A line of fields set apart keeps that space; the 主文 of other
+    rulings, wrapped inside a word after such a space ("…部分を破 " / "棄し，"), does not."""
+    (r,) = recs(CENTURY)
+    assert r.text.splitlines()[-1] == "(裁判長裁判官　甲斐中辰夫　裁判官　深澤武久　裁判官　横尾和子　裁判官　泉　徳治　" \
+                                      "裁判官　島田仁郎)"
+
+
+def test_a_title_set_solid_beside_a_name_spread_out_is_a_field_of_its_own():
+    """Word sets a 大法廷 judgment's signatures on a grid: "裁判官" solid, then the name spread
+    over four or five cells ("入 江 俊 郎", "横 田 喜 三 郎" with the surname and given name spread
+    apart). The gap after the title is no wider than the name's own spacing; the title is a field
+    all the same (the line had read "裁判官入江俊郎")."""
+    # gaps (in glyph sizes) as measured on shihoushiken hanrei_pdf/53114.pdf (Word 2007)
+    assert unspace(["裁判官", "入", "江", "俊", "郎"], [4.26, 3.19, 3.21, 3.2]) == "裁判官　入江俊郎"
+    assert unspace(["裁判長裁判官", "横", "田", "喜", "三", "郎"], [4.26, 3.19, 3.21, 1.1, 1.1]) == "裁判長裁判官　横田　喜三郎"
+    # a solid word beside a lone glyph set close is one field, as before
+    assert unspace(["主", "文"], [3.0]) == "主文" and unspace(["被告", "人"], [0.2]) == "被告人"
+
+
+def test_a_signature_wrapped_after_a_title_with_no_space_drawn_ends_a_field():
+    """BCL easyPDF draws no space glyphs: the signature wrapped after "裁判官", a title the line
+    holds already, and read "…古田佑紀　裁判官竹内行夫）"."""
+    (r,) = recs(R / "hanrei_038279_easypdf_wrapped_signature.pdf")
+    assert r.text.splitlines()[-1] == "(裁判長裁判官　今井　功　裁判官　中川了滋　裁判官　古田佑紀　裁判官　竹内行夫）"
+    assert "原判決中，深夜割増賃金に係る反訴請求に関する部分を破棄する。" in r.text.splitlines()
+
+
+TABLE = R / "hanrei_087299_p13-14_table_trimmed.pdf"    # 最高裁 判決, its 別表 of parties (Word 2013)
+
+
+def test_a_ruled_table_is_read_row_by_row():
+    """Word draws the 別表's cells one by one: pdfminer gave each cell as lines of its own, a cell
+    wrapped onto a second line ran into the next row ("…リミテッドＭＴ映像ディスプレ", "イ"), and two
+    rows' second lines were read as one ("…コリア・カディスプレイズ"). The table's rules say where
+    the cells are: a row is one line, its cells set apart, each cell's lines joined."""
+    (r,) = recs(TABLE)
+    lines = r.text.splitlines()
+    assert lines[lines.index("別表") + 1:][:4] == [
+        "略称　法人の名称（原判決の表記による。）",
+        "サムスンＳＤＩ　サムスン・エスディーアイ・カンパニー・リミテッド",
+        "ＭＴ映像ディスプレイ　ＭＴ映像ディスプレイ株式会社",
+        "ＭＴインドネシア　ピーティー・エムティー・ピクチャー・ディスプレイ・インドネシア"]
+    assert "ＬＧフィリップス・ディスプレイズ　エルジー・フィリップス・ディスプレイズ・コリア・カンパニー・リミテッド" in lines
+    assert "三洋電子インドネシア　Ｐ．Ｔ．ＳＡＮＹＯ　Ｅｌｅｃｔｒｏｎｉｃｓ　Ｉｎｄｏｎｅｓｉａ" in lines
+    assert "オリオン電機　オリオン電機株式会社" in lines and "オリオン電機" not in lines
+    assert r.unread == {}
+
+
+SPLIT = R / "hanrei_080003_easypdf_table_split_rows.pdf"   # 最高裁 判決, 別表 of expenses (BCL easyPDF)
+
+
+def test_a_table_whose_cells_pdfminer_ran_together_is_cut_at_its_rules():
+    """easyPDF's 別表: pdfminer runs a row's cells into one line where they sit close ("8 Ｈ 12月25日
+    12万5000円 事　務　費 パソコン及び関連"), and its dashed rules part two entries of one person. The
+    lines are cut at the vertical rules and read as rows; the row broken by the page's foot is a
+    row too. The row number "10" in the table's first column, left of every letter on its page, had
+    been dropped as a margin line number."""
+    (r,) = recs(SPLIT)
+    lines = r.text.splitlines()
+    rows = lines[lines.index("別表") + 1:]
+    assert rows[0] == "氏名　年月日（平成18年）　金額　項目　品名"
+    assert "2　Ｂ　12月22日　2万7000円　事務費　電子辞書" in rows
+    assert "8　Ｈ　12月25日　12万5000円　事務費　パソコン及び関連" in rows
+    assert "10　Ｊ　10月8日　12万5000円　事務費　パソコン" in rows
+    assert "11月18日　3万7800円　事務費　電子辞書" in rows           # a dashed rule parts the second entry
