@@ -90,3 +90,20 @@ def test_a_form_feed_is_counted(tmp_path):
     assert r.text.replace("\n", "") == plain.text.replace("\n", "")
     text = paged.decode(r.meta["encoding"])
     assert len(text.replace("\r", "").replace("\n", "")) == len(r.text.replace("\n", "")) + sum(r.unread.values())
+
+
+def test_notes_of_the_1991_edition_after_the_small_print_are_pgs():
+    """peter16.txt (#16, July 1991, updated 2006; ASCII, CRLF): after the Small Print, three
+    paragraphs of the 1991 edition's notes ("This edition of Peter Pan has been created … Public
+    Domain …", "To assist in the preservation of this edition … claimed as copyright (c)1991 …",
+    "Disclaimer: … this etext is perfectly accurate …"), then the title page. The middle note names
+    neither PG nor the etext, but stands between two that do: all three are PG's."""
+    path = R / "gutenberg_peter16_1991_notes_trimmed.txt"
+    raw = path.read_bytes().decode("ascii")
+    (r,) = recs(path)
+    assert r.text.startswith("                              PETER PAN\n                          [PETER AND WENDY]\n")
+    assert "Two is the\nbeginning of the end." in r.text
+    assert r.text.endswith("THE END")
+    for leak in ("To assist in the preservation", "Disclaimer", "etext", "Gutenberg", "SMALL PRINT", "copyright"):
+        assert leak not in r.text, leak
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))

@@ -14,7 +14,7 @@ recognised:
   closing ``***`` is on the next line ends there), or the end of the 1990s-2001 licence at the
   top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL PRINT!`` in 2001 files; ``*SMALL PRINT!
   Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*`` in the books posted by leave of their
-  copyright holders), which also
+  copyright holders; in a 1994 HTML page, run into the end of the line before it), which also
   ends PG's part where a modern marker is followed by the old header and licence (the 2024
   edition of PG's first ebook);
 * end: ``*** END OF THE (THIS) PROJECT GUTENBERG …``, or the ``(The) End of (the|this) Project
@@ -29,8 +29,9 @@ After the start marker, leading paragraphs that are PG's and not the work are dr
 edition by …"/"HTML file produced by …" credits (and the paragraph after a credit that ends in
 "by", "and" or a comma, where the names went; a paragraph naming who scanned, proofread or typed
 what, twice or more, is a credit too, as is a short one whose credit line, under the title, is signed
-with the producer's e-mail address), notes such as "There is an illustrated edition of
-this title …" (a note in brackets that such a paragraph opens, "[This e-text includes characters
+with the producer's e-mail address; a note in prose set flush left that names neither PG nor
+the etext but stands between two paragraphs that do, as the 1991 edition's notes on its
+copyright do), notes such as "There is an illustrated edition of this title …" (a note in brackets that such a paragraph opens, "[This e-text includes characters
 that require UTF-8 …", is PG's to its closing bracket, paragraphs later), the header of a book
 reissued from Distributed Proofreaders Canada (its licence, its "Title: …" fields), the producer's
 thanks to the Bibliothèque nationale de France (in English, then in French) and, in older files,
@@ -66,8 +67,11 @@ from jiniac_hpc.corpus.readers.epub import spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace, page_lines
 
 # *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
-# ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last)
-_SMALL_PRINT_END = re.compile(r"^\s*\*+\s*(END\*?\s*THE SMALL PRINT|SMALL PRINT!.*\*END\*+\s*$)", re.I)
+# ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last). In a page whose
+# Small Print is paragraphs (1994's lglass18h.htm) the end line is run into the line before it: "… TEL:
+# (212-254-5093) *END*THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS*Ver.04.29.93*END*", the whole marker last
+_SMALL_PRINT_END = re.compile(r"^\s*\*+\s*(END\*?\s*THE SMALL PRINT|SMALL PRINT!.*\*END\*+\s*$)"
+                              r"|^.*\S\s+\*+END\*?\s*THE SMALL PRINT!.*\*END\*+\s*$", re.I)
 _START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)|" + _SMALL_PRINT_END.pattern,
                     re.I)
 _END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
@@ -219,14 +223,9 @@ def _lead(body: list[str]) -> int:
     """How many leading lines of ``body`` are PG's (credits and the paragraph a credit runs on
     into, header fields, a repeated title block): whole paragraphs, up to the first one that is the
     work's."""
-    i, seen, continued = 0, 0, False
+    i, seen, continued, talk = 0, 0, False, False
     while i < len(body) and seen < _LEAD_PARAGRAPHS:
-        while i < len(body) and not body[i].strip():
-            i += 1
-        j = i
-        while j < len(body) and body[j].strip():
-            j += 1
-        para = body[i:j]
+        i, j, para = _paragraph(body, i)
         if para and _RULE.match(para[0]) and len(para) > 1 and _NOTES.match(para[1]):
             k = next((k for k in range(i + 2, len(body)) if _RULE.match(body[k])), None)
             if k is not None:        # the notation block of PG's Japanese books, rule to rule
@@ -235,12 +234,38 @@ def _lead(body: list[str]) -> int:
         credit = bool(para) and (bool(_CREDIT.match(para[0])) or len(_CREDIT_PHRASE.findall(" ".join(para))) >= 2
                                  or _signed_credit(para))
         ornament = seen > 0 and not any(c.isalnum() for x in para for c in x)   # "***" after PG's title block
-        if not para or not (continued or credit or ornament or all(_FIELD.match(x) for x in para)
-                            or any(_PG_TALK.search(x) for x in para)):
+        pg_talk = any(_PG_TALK.search(x) for x in para)
+        if not para or not (continued or credit or ornament or all(_FIELD.match(x) for x in para) or pg_talk
+                            or (talk and _bridge(body, para, j))):
             return i
         continued = credit and bool(_CONTINUED.search(para[-1]))
+        talk = pg_talk
         i, seen = _bracket_end(body, para, j), seen + 1
     return i
+
+
+def _paragraph(body: list[str], i: int) -> tuple[int, int, list[str]]:
+    """(first line, line after it, lines) of the paragraph at or after line ``i`` of ``body``."""
+    while i < len(body) and not body[i].strip():
+        i += 1
+    j = i
+    while j < len(body) and body[j].strip():
+        j += 1
+    return i, j, body[i:j]
+
+
+def _bridge(body: list[str], para: list[str], j: int) -> bool:
+    """Whether ``para`` (ending at line ``j``), which names neither PG nor the etext, is PG's note
+    between two that do: the 1991 edition's notes, "This edition of Peter Pan … Public Domain …",
+    "To assist in the preservation of this edition … claimed as copyright (c)1991 …", "Disclaimer: …
+    this etext is perfectly accurate …". A note is prose set flush left (a title page is centred or
+    short-lined), and the paragraph after it is PG's by its words."""
+    prose = len(para) >= 2 and all(len(x) - len(x.lstrip()) < 4 for x in para) and \
+        sum(len(x.strip()) for x in para) >= 40 * len(para)
+    if not prose:
+        return False
+    _, _, nxt = _paragraph(body, j)
+    return any(_PG_TALK.search(x) for x in nxt)
 
 
 def _bracket_end(body: list[str], para: list[str], j: int) -> int:

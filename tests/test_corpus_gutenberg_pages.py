@@ -1,0 +1,40 @@
+"""The gutenberg reader on HTML pages of Project Gutenberg books as PG's archive and its mirrors hold them.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_gutenberg_pages.py
+
+Real files (see tests/assets/corpus/real/SOURCES.md): the 1994 HTML page of *Through the
+Looking-Glass*, whose Small Print's end line is run into the paragraph before it.
+"""
+from pathlib import Path
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.readers.gutenberg_html import nonspace, page_lines
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+LEAKS = ("Gutenberg", "GUTENBERG", "Etext", "etext", "SMALL PRINT", "Small Print", "hart@")
+
+
+def recs(path: Path):
+    return list(read(path, SourceConfig(name="t", reader="gutenberg", paths=[str(path)], lang="en"), 1 << 24))
+
+
+def test_small_print_end_run_into_a_line_of_the_page():
+    """lglass18h.htm (1994, HTML 4, iso-8859-1): the header and Small Print are the page's
+    paragraphs, so the end line "*END*THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS*Ver.04.29.93*END*"
+    is joined to the line before it ("… TEL: (212-254-5093) *END*THE SMALL"). It still ends PG's
+    header: the work starts at the title, and all of PG's text is counted as boilerplate."""
+    path = R / "gutenberg_lglass18h_1994_small_print_in_line_trimmed.htm"
+    (r,) = recs(path)
+    assert r.error is None and r.meta["edition"] == "html"
+    assert r.text.startswith("THROUGH THE LOOKING-GLASS\n\nby LEWIS CARROLL\n\nTHE MILLENNIUM FULCRUM EDITION 1.7")
+    assert "CHAPTER 1\n\nLooking-Glass house" in r.text
+    assert r.text.endswith("THE END")
+    for leak in LEAKS:
+        assert leak not in r.text, leak
+    _, _, total = page_lines(path.read_bytes().decode("cp1252"))
+    assert nonspace(r.text) + sum(r.unread.values()) == total
+    head = path.read_bytes().decode("cp1252")
+    pg = head[head.index("<body>") + 6:head.index("<h1>")]
+    assert r.unread["boilerplate"] >= nonspace(pg.replace("<br>", "").replace("<p>", "").replace("</p>", ""))
