@@ -87,7 +87,12 @@ def test_page_numbers_and_verse_written_one_paragraph_a_line():
     # A stanza of <p class="i2"> lines is one paragraph of lines, not a paragraph per line.
     assert ("The golden thread is spun,\nThe Knight has won his bride,\nAnd now our task is done,\n"
             "We may no longer bide.") in r.text
-    assert r.text.startswith("[Transcriber's Note: The songs in this book") and r.text.endswith("Curtain.")
+    # the producer's note before the title page is not the play's: counted as a transcriber's note
+    assert r.text.startswith("The RESCUE\nof the\nPRINCESS") and r.text.endswith("Curtain.")
+    note = "[Transcriber's Note: The songs in this book … added for convenience.]"
+    raw = PLAY.read_text("cp1252")
+    note = raw[raw.index(note[:30]):raw.index("convenience.]") + 13]
+    assert "Transcriber" not in r.text and r.unread["transcriber_note"] == nonspace(note)
     for leak in PG_TEXT:
         assert leak not in r.text, leak
 

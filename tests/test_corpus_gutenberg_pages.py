@@ -38,3 +38,27 @@ def test_small_print_end_run_into_a_line_of_the_page():
     head = path.read_bytes().decode("cp1252")
     pg = head[head.index("<body>") + 6:head.index("<h1>")]
     assert r.unread["boilerplate"] >= nonspace(pg.replace("<br>", "").replace("<p>", "").replace("</p>", ""))
+
+
+def test_the_transcribers_box_is_counted_apart():
+    """#31963-h.htm (2010, UTF-8): right after PG's header, a ``<div class = "mynote">`` (the
+    producer's box): the note on the file's UTF-8 encoding ("… appear as garbage, you may have an
+    incompatible browser …"), the music files, the errors, a link to e-text 27769 and a contents
+    list of links; after the libretto, ``<p class = "mynote center">`` "Listen to music" / "PDF
+    version" under each score. None of it is the libretto's: ``transcriber_note``, the title page
+    and the last scene whole."""
+    path = R / "gutenberg_31963-h_transcriber_box_trimmed.htm"
+    text = path.read_bytes().decode("utf-8")
+    (r,) = recs(path)
+    assert r.text.startswith("PRICE 65 CENTS\n\nMETROPOLITAN OPERA ASSOCIATION, INCORPORATED")
+    assert "FLYING DUTCHMAN\n\n(DER FLIEGENDE HOLLAENDER)" in r.text and "ENDE.\n\nTHE END." in r.text
+    for leak in LEAKS + ("UTF-8", "garbage", "e-text", "Listen to music", "PDF version", "Act Three"):
+        assert leak not in r.text, leak
+    boxes = [text[text.index('<div class = "mynote">'):text.index('<div class = "titlepage">')]]
+    at = 0
+    while (at := text.find('<p class = "mynote center">', at + 1)) > 0:
+        boxes.append(text[at:text.index("</p>", at)])
+    _, _, total = page_lines(text)
+    notes = sum(page_lines(b)[2] for b in boxes)     # each box's characters, read apart
+    assert len(boxes) == 4 and r.unread["transcriber_note"] == notes
+    assert nonspace(r.text) + sum(r.unread.values()) == total

@@ -107,3 +107,24 @@ def test_notes_of_the_1991_edition_after_the_small_print_are_pgs():
     for leak in ("To assist in the preservation", "Disclaimer", "etext", "Gutenberg", "SMALL PRINT", "copyright"):
         assert leak not in r.text, leak
     assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))
+
+
+def test_transcribers_notes_before_and_after_the_play_are_counted_apart():
+    """#21849.txt (2007, ASCII, CRLF): after the credit, "[Transcriber's Note:" over three
+    paragraphs to its "]" (the music files of the HTML edition, where the errors are listed); after
+    the play, an ornament and "ERRATA (noted by transcriber)" with the list of corrections, up to
+    PG's end line. Neither is the play's: both are ``transcriber_note``, the play whole between."""
+    path = R / "gutenberg_21849_transcriber_notes_trimmed.txt"
+    raw = path.read_bytes().decode("ascii")
+    (r,) = recs(path)
+    assert r.text.startswith('  THE\n  "MIND THE PAINT"\n  GIRL\n')
+    assert r.text.endswith("  Tavistock Street Covent Garden\n  London")
+    assert "aristocracy!" in r.text and "THE END." in r.text
+    for leak in ("Transcriber", "transcriber", "e-text", "ERRATA", "Errors are listed", "lilypond"):
+        assert leak not in r.text, leak
+    lines = raw.splitlines()
+    note = lines[lines.index("  [Transcriber's Note:"):lines.index("  Errors are listed at the end of the e-text.]") + 1]
+    errata = lines[lines.index("       *       *       *       *       *"):
+                   lines.index("End of Project Gutenberg's The 'Mind the Paint' Girl, by Arthur Pinero")]
+    assert r.unread["transcriber_note"] == len("".join(note + errata))
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] == len("".join(lines))

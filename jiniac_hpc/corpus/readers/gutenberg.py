@@ -40,7 +40,16 @@ our series …") and an ornament such as "***" after it. The
 first paragraph that is none of these starts the work. At the end, the colophon of the books
 Jeroen Hellingman's tools made (a "Colophon" heading, then "Availability": licence, metadata,
 revision history, corrections; headed in the book's language too, "Colofón", "Disponibilidad") is
-PG's too.
+PG's too. A note on the file's encoding among the leading paragraphs ("This text uses UTF-8
+(Unicode) file encoding. If the apostrophes … appear as garbage …") is PG's like a credit.
+
+The producers' own notes are counted apart, as ``transcriber_note``: a paragraph that opens
+"[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:" (with the paragraphs
+after it, up to the gap of blank lines that ends the note's section in a text edition), a note in
+brackets among the work's first paragraphs that speaks of PG or the etext, the list of corrections
+after the book from its heading ("Transcriber's Notes.", "ERRATA (noted by transcriber)") and the
+ornament before it, and in a page the producers' boxes (``class="mynote"``, ``"transnote"``: see
+:mod:`jiniac_hpc.corpus.readers.gutenberg_html`).
 
 ``encoding: auto`` reads what the page's ``<meta>`` or the header declares ("Character set
 encoding: EUC-JP") as browsers read it, else guesses without ever turning a CJK book into Latin
@@ -85,6 +94,8 @@ _TITLE = re.compile(r"^\s*\**\s*(The )?Project Gutenberg('s)? E-?(text|book) of\
 # A leading paragraph that is PG's: a credit, or any mention of PG or of the "etext" itself.
 _CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned (and proof(-?read|ed) )?by|Transcribed (by|from)\b"
                      r"|E-?text (prepared|produced|scanned) by|(Text|HTML) (file|version|edition)s? (was )?produced by"
+                     r"|(This )?(updated |corrected |revised )?(edition|version) (was )?produced by"
+                     r"|HTML formatting( and [a-z ]+)? by|\(?Additional editing by"
                      r"|This e-?(text|book) (was|is)\b|There is an illustrated edition of this title"
                      r"|\[This (e-?)?text (uses|is intended for)\b"
                      r"|\*?\s*A Distributed Proofreaders Canada e-?book"
@@ -97,6 +108,16 @@ _PG_TALK = re.compile(r"Project Gutenberg|Projekt Gutenberg|Gutenberg[ -]Projekt
 # a header field line ("Title: …", "Date first posted: …") as PG's and DP Canada's headers have them
 _FIELD = re.compile(r"^\s*(Title|Author|Translator|Illustrator|Editor|Language|Credits|Release date|Date of first "
                     r"publication|Date first posted|Date last updated|Character set encoding)\s*:", re.I)
+# the producers' own notes in the work: a paragraph that opens "[Transcriber's Note: …" or "Transcriber's
+# Notes:", and the list of corrections after the book ("Transcriber's Notes.", "Errata Noted by Transcriber:",
+# "ERRATA (noted by transcriber)", "Typographical errors corrected by the etext transcriber:")
+_TN = re.compile(r"^\s*\[?\s*_?(Original\s+)?Transcriber[’']?s?[’']?\s+Notes?\b", re.I)
+_TN_TAIL = re.compile(r"^\s*(_?Transcriber[’']?s?[’']?\s+Notes?\b|(Errata|Errors|Corrections|Typographical errors)\b"
+                      r".*\btranscriber\b|.*\b(noted|corrected|made) by (the )?(e-?text )?transcriber\b)", re.I)
+# a note on the file's encoding at the head of the work ("This text uses UTF-8 (Unicode) file encoding. If
+# the apostrophes … appear as garbage, you may have an incompatible browser …")
+_ENCODING_NOTE = re.compile(r"\b(UTF-?8|Unicode)\b|file encoding|display properly|appear as garbage"
+                            r"|incompatible browser", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _CONTINUED = re.compile(r"(\bby|\band( the)?|&|,)\s*$", re.I)   # a credit that goes on in the next paragraph
 _DECLARED = re.compile(rb"^Character set encoding:\s*([A-Za-z0-9_ -]+?)\s*$", re.M | re.I)
@@ -140,7 +161,9 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     end = _title_above(lines, end)
     body = lines[start + 1:end]
     body = body[_lead(body):_colophon(body)]
-    unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body))
+    body, notes = _transcriber_notes(body, size)
+    unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body)) - notes
+    unread["transcriber_note"] = unread.get("transcriber_note", 0) + notes
     if edition == "text" and charsets.language(raw) == "japanese" and any("《" in x for x in body):
         notation: Counter = Counter()       # Aozora's, in PG's Japanese books: 帳《とばり》, ｜雲形線…《…》
         body = [aozora_clean(x, notation) for x in body]
@@ -234,7 +257,7 @@ def _lead(body: list[str]) -> int:
         credit = bool(para) and (bool(_CREDIT.match(para[0])) or len(_CREDIT_PHRASE.findall(" ".join(para))) >= 2
                                  or _signed_credit(para))
         ornament = seen > 0 and not any(c.isalnum() for x in para for c in x)   # "***" after PG's title block
-        pg_talk = any(_PG_TALK.search(x) for x in para)
+        pg_talk = any(_PG_TALK.search(x) or _ENCODING_NOTE.search(x) for x in para)
         if not para or not (continued or credit or ornament or all(_FIELD.match(x) for x in para) or pg_talk
                             or (talk and _bridge(body, para, j))):
             return i
@@ -268,22 +291,22 @@ def _bridge(body: list[str], para: list[str], j: int) -> bool:
     return any(_PG_TALK.search(x) for x in nxt)
 
 
-def _bracket_end(body: list[str], para: list[str], j: int) -> int:
+def _bracket_end(body: list[str], para: list[str], j: int, most: int = 4) -> int:
     """Where PG's paragraph ``para`` (ending at line ``j``) ends with the note it opens: a "[This
     e-text includes characters that require UTF-8 …" paragraph whose bracket the note's later
     paragraphs close (the characters, what to do if they show as garbage "…instead.]") runs to the
     line that closes it, so no half of the note is left as the work's start; ``j`` if it opens no
-    bracket or none closes within a few paragraphs."""
+    bracket or none closes within ``most`` paragraphs."""
     depth = sum(x.count("[") - x.count("]") for x in para)
     if depth <= 0:
         return j
     paragraphs = 0
-    for k in range(j, min(len(body), j + 60)):
+    for k in range(j, min(len(body), j + 15 * most)):
         depth += body[k].count("[") - body[k].count("]")
         paragraphs += not body[k].strip() and bool(body[k - 1].strip())
         if depth <= 0:
             return k + 1
-        if paragraphs > 4:
+        if paragraphs > most:
             break
     return j
 
@@ -292,6 +315,50 @@ def _signed_credit(para: list[str]) -> bool:
     """A short paragraph whose credit line is under the title and signed with the producer's e-mail
     address ("De Profundis by Oscar Wilde" / "Scanned and proofed by David Price, ccx074@…", 1997)."""
     return len(para) <= 3 and any(_CREDIT.match(x) for x in para[1:]) and any(_EMAIL.search(x) for x in para)
+
+
+def _transcriber_notes(body: list[str], size) -> tuple[list[str], int]:
+    """``body`` without its producers' notes, and their size (``size`` of each line): each paragraph
+    that opens "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:", a note in
+    brackets among the first paragraphs that speaks of PG or the etext, and the list of
+    corrections after the book, from its heading ("Transcriber's Notes.", "Errata Noted by
+    Transcriber:") in the last quarter of the lines to the end."""
+    n = len(body)
+    tail = next((k for k in range(n * 3 // 4, n) if (k == 0 or not body[k - 1].strip())
+                 and len(body[k].strip()) <= 80 and _TN_TAIL.match(body[k])), n)
+    while tail < n and tail > 0 and not any(c.isalnum() for c in body[tail - 1]):
+        tail -= 1      # the ornament ("*       *       *") that sets the list apart from the book
+    kept, dropped, i, paragraphs = [], sum(map(size, body[tail:])), 0, 0
+    while i < tail:
+        start = (i == 0 or not body[i - 1].strip()) and body[i].strip()
+        paragraphs += bool(start)
+        if start and (_TN.match(body[i]) or (paragraphs <= _LEAD_PARAGRAPHS and body[i].lstrip().startswith("["))):
+            _, j, para = _paragraph(body, i)
+            opens = sum(x.count("[") - x.count("]") for x in para) > 0
+            j = min(_bracket_end(body, para, j, most=30) if opens else _section_end(body, j), tail)
+            # a bracketed note near the top is PG's only where it speaks of PG or the etext (Kalevala's
+            # "[This electronic edition has been copied verbatim … given Project Gutenberg permission …]")
+            if _TN.match(body[i]) or any(_PG_TALK.search(x) for x in body[i:j]):
+                dropped += sum(map(size, body[i:j]))
+                i = j
+                continue
+        kept.append(body[i])
+        i += 1
+    return kept, dropped
+
+
+def _section_end(body: list[str], j: int) -> int:
+    """Where an unbracketed note that ends a paragraph at line ``j`` ends: its later paragraphs run
+    to the next gap of three blank lines or more, as a plain-text edition sets its sections apart
+    ("Transcriber's note:", the note's indented lines, five blank lines, the title page); ``j``
+    where no such gap comes within 60 lines (a page's lines have no gaps: there it is the
+    paragraph alone)."""
+    blank = 0
+    for k in range(j, min(len(body), j + 60)):
+        blank = blank + 1 if not body[k].strip() else 0
+        if blank >= 3:
+            return k - 2
+    return j
 
 
 def _colophon(body: list[str]) -> int:

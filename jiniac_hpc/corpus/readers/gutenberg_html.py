@@ -27,6 +27,9 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
   ``tag``/``fnanchor``/``noteref``) holds it without the brackets the text edition writes
   (``[2]``), is ``unread['noteref']``: kept, it would make a new word ("illumines2"); a bracketed
   ``[2]``, and a number after a space (an index entry's, a note's own), stay;
+- a block of class ``mynote``, ``transnote``, ``tnbox`` (the box producers set their own notes
+  in: the note on the file's encoding, a contents list they added, links to the music files) is
+  ``unread['transcriber_note']``;
 - ruby readings (``<rt>``, and the ``<rp>`` brackets around them) are ``unread['ruby']``: the
   base text stays, as in the ``aozora`` reader;
 - ``<head>`` (title, style sheets), ``<script>`` and ``<style>`` are ``unread['markup']``; the
@@ -55,6 +58,10 @@ _VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base
 # class tokens PG's producers use for page numbers (pagenum, stpagenum, pagenum3, page-no, TEI's tei-pb)
 # and for verse line numbers (linenum, lineno, line-number)
 _PAGENUM = re.compile(r"^([a-z]*page-?(num|no|number)[a-z0-9]*|tei-pb)$", re.I)
+# class tokens of the box producers set their notes in (Louise Hope's "mynote", DP's and ebookmaker's
+# "transnote", "tnbox"): the encoding note, the added contents list, "Listen to music" links. Not
+# Hellingman's "transcribernote": it holds his colophon, which the gutenberg reader finds as lines
+_TRANSNOTE = re.compile(r"^(mynote|trans-?notes?|trnote|tnbox)$", re.I)
 _LINENUM = re.compile(r"^line-?(num|no|nr|number)[a-z0-9]*$", re.I)
 _RUBY = ("rt", "rp")     # a ruby reading and its brackets, whose end tags HTML lets a page leave out
 _NOTE_CLASS = {"tag", "fnanchor", "noteref", "footnote-ref", "fnref"}
@@ -143,6 +150,9 @@ class _Page(HTMLParser):
             reason = "pagenum"
         if reason is None and any(_LINENUM.match(c) for c in classes):
             reason = "linenum"
+        if reason is None and tag in _BLOCKS and any(_TRANSNOTE.match(c) for c in classes):
+            reason = "transcriber_note"
+            self._block()         # the box stands apart from the text around it
         if reason and tag not in _VOID:
             self.skip.append((tag, reason))
             return
