@@ -62,3 +62,57 @@ def test_the_transcribers_box_is_counted_apart():
     notes = sum(page_lines(b)[2] for b in boxes)     # each box's characters, read apart
     assert len(boxes) == 4 and r.unread["transcriber_note"] == notes
     assert nonspace(r.text) + sum(r.unread.values()) == total
+
+
+BOOK = R / "gutenberg_76_orig76-h_multipage"
+
+
+def test_a_book_split_over_pages_is_read_page_by_page():
+    """The original HTML edition of #76 (2004, HTML 4, cp1252) is one folder: main.htm holds PG's
+    header, the contents (links to p1.htm … p8.htm), PG's end line and licence; p1.htm … p8.htm
+    hold the chapters, with no PG text but "Next Part / Main Index" links. Each page is read: the
+    main page as any PG page, each other page whole as the work (``part_of`` names the main page),
+    its links to the other pages counted as ``navigation``."""
+    main, part = BOOK / "main.htm", BOOK / "p1.htm"
+    (m,) = recs(main)
+    assert m.error is None and m.text.startswith("CONTENTS\n\nPart 1.")
+    assert "part_of" not in m.meta and m.unread["boilerplate"] > 15000
+    (r,) = recs(part)
+    assert r.error is None and r.meta["part_of"] == str(main)
+    assert r.text.startswith("ADVENTURES\n\nOF\n\nHUCKLEBERRY FINN\n\n(Tom Sawyer's Comrade)\n\nBy Mark Twain\n\nPart 1")
+    assert "YOU don't know about me without you have read a book by the name of The Adventures of Tom" in r.text
+    assert r.text.endswith("there was Tom Sawyer waiting for me.")
+    for page in (m, r):
+        for leak in LEAKS + ("Next Part", "Main Index"):
+            assert leak not in page.text, leak
+    _, _, total = page_lines(part.read_bytes().decode("cp1252"))
+    assert nonspace(r.text) + sum(r.unread.values()) == total
+    assert r.unread["navigation"] == 2 * nonspace("Next Part Main Index") and "boilerplate" not in r.unread
+
+
+def test_a_page_of_a_split_book_in_a_zip_archive(tmp_path):
+    """The same folder packed in a ZIP archive, each page read as ``books.zip::76-h/p1.htm``: the
+    main page is found in the archive, and the page reads as it does on disk."""
+    import zipfile
+    zpath = tmp_path / "books.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for f in sorted(BOOK.iterdir()):
+            zf.writestr(f"76-h/{f.name}", f.read_bytes())
+    (r,) = recs(Path(f"{zpath}::76-h/p1.htm"))
+    (disk,) = recs(BOOK / "p1.htm")
+    assert r.error is None and r.text == disk.text and r.unread == disk.unread
+    assert r.meta["part_of"] == f"{zpath}::76-h/main.htm"
+
+
+def test_a_page_of_a_split_book_without_its_main_page_says_so(tmp_path):
+    """book01.htm of the King James Bible (#10900, its pages book01.htm … book66.htm link to the
+    main page 10900-h.htm, which this mirror lacks), and p1.htm copied away from main.htm: no
+    page beside either holds PG's header, so each is one bad-input record that says it is a page of
+    a split book, names a page it links to and what to give instead."""
+    (r,) = recs(R / "gutenberg_10900-h_book01_alone_trimmed" / "book01.htm")
+    assert r.text is None and "multi-page HTML book" in r.error
+    assert "10900-h.htm" in r.error and "whole folder" in r.error and "\n" not in r.error
+    alone = tmp_path / "p1.htm"
+    alone.write_bytes((BOOK / "p1.htm").read_bytes())
+    (r,) = recs(alone)
+    assert r.text is None and "multi-page HTML book" in r.error and "main.htm" in r.error

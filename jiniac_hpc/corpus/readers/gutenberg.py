@@ -58,7 +58,12 @@ that names the line, a few stray bytes in a UTF-8 file are dropped and counted a
 ``undecodable_byte``. A file with no start marker is not a Project Gutenberg text: a bad-input
 reject (read it with the ``text`` reader), unless PG's end line is among its last lines or it ends
 in Hellingman's colophon (a mirror that cut the header off and kept the rest: the work starts at
-the file's start).
+the file's start). An HTML page with no marker may be one page of a book PG split over several
+(``76-h/main.htm`` with PG's header and licence, ``p1.htm`` … ``p8.htm`` the chapters): when a page
+beside it with PG's header reaches it by links, the page is the work whole (``part_of`` in the
+record names that page; its lines of links to the other pages, "Previous Part / Main Index", are
+``navigation``), else it is a bad-input reject saying it is such a page and naming one it links
+to (:func:`jiniac_hpc.corpus.readers.gutenberg_html.book_main_page`).
 """
 from __future__ import annotations
 
@@ -73,7 +78,7 @@ from jiniac_hpc.corpus.readers.aozora import aozora_clean
 from jiniac_hpc.corpus.readers.base import (SPLITLINES_BREAKS, BadInput, Record, is_epub, open_binary, sniff_binary,
                                             sniff_markup, sniff_wiki)
 from jiniac_hpc.corpus.readers.epub import spine_documents
-from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace, page_lines
+from jiniac_hpc.corpus.readers.gutenberg_html import book_main_page, declared_charset, nonspace, page_lines
 
 # *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
 # ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last). In a page whose
@@ -126,6 +131,8 @@ _NOTES = re.compile(r"^\s*(Notes on the signs in the text|【テキスト中に�
 _RULE = re.compile(r"^\s*[-－─━=]{10,}\s*$")
 _COLOPHON = {"Colophon", "Colofon", "Colofón", "Kolophon"}
 _LICENCE = re.compile(r"This e-?book is for the use of anyone anywhere", re.I)   # the colophon's "Availability"
+# the links a page of a multi-page book opens and ends with: "Previous Part   Main Index   Next Part", "Home"
+_NAV = re.compile(r"^(\s*(Previous|Next|Main|Home|Index|Part|Chapter|Book|Contents|Up|Back|Top|to)\b[\s|:.-]*)+$", re.I)
 _TAIL_LINES = 400         # PG's end line and licence after it: a file with no start marker ends so
 _LEAD_PARAGRAPHS = 12     # look no further for PG's credits than this many paragraphs
 
@@ -151,6 +158,14 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     start = next((i for i, x in enumerate(lines) if _START.match(x)), None)
     if start is None and (any(_END.match(x) for x in lines[-_TAIL_LINES:]) or _colophon(lines) < len(lines)):
         start = -1     # a mirror that cut PG's header off (gutenbergbooks/*) but kept its end line or colophon
+    main = None
+    if start is None and edition == "html":     # one page of a book PG split over several pages?
+        main, pages = book_main_page(path)
+        if main is None and pages:
+            yield Record(1, None, f"no PG header: a page of a multi-page HTML book (it links to {pages[0]}), but no "
+                                  "page beside it holds PG's header and links to it: give the book's whole folder")
+            return
+        start = -1 if main else None
     if start is None:
         yield Record(1, None, "no '*** START OF THE PROJECT GUTENBERG EBOOK' marker: not a Project Gutenberg "
                               f"{'text' if edition == 'text' else edition} (read it with the text reader)")
@@ -160,9 +175,11 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
                 if _END.match(lines[i]) or (start >= 0 and _TRAILER.match(lines[i]))), len(lines))
     end = _title_above(lines, end)
     body = lines[start + 1:end]
-    body = body[_lead(body):_colophon(body)]
+    body = body[(0 if main else _lead(body)):_colophon(body)]    # a page after the main one is the work's
+    if main:
+        body, unread["navigation"] = _navigation(body, size)
     body, notes = _transcriber_notes(body, size)
-    unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body)) - notes
+    unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body)) - notes - unread.get("navigation", 0)
     unread["transcriber_note"] = unread.get("transcriber_note", 0) + notes
     if edition == "text" and charsets.language(raw) == "japanese" and any("《" in x for x in body):
         notation: Counter = Counter()       # Aozora's, in PG's Japanese books: 帳《とばり》, ｜雲形線…《…》
@@ -170,6 +187,8 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
         unread.update(notation)
     work = "\n".join(body).strip("\n")
     meta = {"encoding": encoding.replace("utf-8-sig", "utf-8"), "edition": edition}
+    if main:
+        meta["part_of"] = main       # the page with PG's header (read on its own as the book's first page)
     yield Record(1, work, None, len(raw), meta=meta, unread={k: v for k, v in unread.items() if v})
 
 
@@ -359,6 +378,17 @@ def _section_end(body: list[str], j: int) -> int:
         if blank >= 3:
             return k - 2
     return j
+
+
+def _navigation(body: list[str], size) -> tuple[list[str], int]:
+    """``body`` of a page of a multi-page book without the lines of links to the other pages it
+    opens and ends with, and their size."""
+    a, b = 0, len(body)
+    while a < b and (not body[a].strip() or _NAV.match(body[a])):
+        a += 1
+    while b > a and (not body[b - 1].strip() or _NAV.match(body[b - 1])):
+        b -= 1
+    return body[a:b], sum(map(size, body[:a] + body[b:]))
 
 
 def _colophon(body: list[str]) -> int:
