@@ -128,3 +128,21 @@ def test_transcribers_notes_before_and_after_the_play_are_counted_apart():
                    lines.index("End of Project Gutenberg's The 'Mind the Paint' Girl, by Arthur Pinero")]
     assert r.unread["transcriber_note"] == len("".join(note + errata))
     assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] == len("".join(lines))
+
+
+def test_signed_notes_of_the_first_folio_etexts_are_pgs():
+    """2264.txt (#2264, Shakespeare's First Folio *Macbeth*, July 2000; ASCII, LF): after the Small
+    Print and "Project Gutenberg's Etext of …", "Executive Director's Notes:" over eight paragraphs
+    (the first lines of Hamlet quoted as an example, the printers' "cliches") signed "Michael S.
+    Hart / Project Gutenberg / Executive Director", a "***", then "Scanner's Notes: What this is
+    and isn't." over four paragraphs signed "David Reed"; then the play. Both notes are PG's, the
+    quoted lines of Hamlet with them. (This copy of the file ends in Act IV, as its repository
+    holds it.)"""
+    path = R / "gutenberg_2264_2000_first_folio_signed_notes.txt"
+    raw = path.read_bytes().decode("ascii")
+    (r,) = recs(path)
+    assert r.text.startswith("The Tragedie of Macbeth\n\nActus Primus. Scoena Prima.\n\nThunder and Lightning.")
+    assert r.text.endswith("But yet Ile make assurance: double sure,")
+    for leak in ("Executive Director", "Barnardo", "cliche", "Scanner", "David Reed", "haradda@aol.com", "Etext"):
+        assert leak not in r.text, leak
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))

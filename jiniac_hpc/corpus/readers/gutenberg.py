@@ -31,7 +31,9 @@ edition by …"/"HTML file produced by …" credits (and the paragraph after a c
 what, twice or more, is a credit too, as is a short one whose credit line, under the title, is signed
 with the producer's e-mail address; a note in prose set flush left that names neither PG nor
 the etext but stands between two paragraphs that do, as the 1991 edition's notes on its
-copyright do), notes such as "There is an illustrated edition of this title …" (a note in brackets that such a paragraph opens, "[This e-text includes characters
+copyright do; the signed notes of the 2000 First Folio etexts, "Executive Director's Notes:" to
+"Michael S. Hart …", "Scanner's Notes:" to "David Reed"), notes such as "There is an illustrated
+edition of this title …" (a note in brackets that such a paragraph opens, "[This e-text includes characters
 that require UTF-8 …", is PG's to its closing bracket, paragraphs later), the header of a book
 reissued from Distributed Proofreaders Canada (its licence, its "Title: …" fields), the producer's
 thanks to the Bibliothèque nationale de France (in English, then in French) and, in older files,
@@ -123,6 +125,11 @@ _TN_TAIL = re.compile(r"^\s*(_?Transcriber[’']?s?[’']?\s+Notes?\b|(Errata|Er
 # the apostrophes … appear as garbage, you may have an incompatible browser …")
 _ENCODING_NOTE = re.compile(r"\b(UTF-?8|Unicode)\b|file encoding|display properly|appear as garbage"
                             r"|incompatible browser", re.I)
+# the signed notes of 1999-2000 etexts (Shakespeare's First Folio): "Executive Director's Notes:" … signed
+# "Michael S. Hart / Project Gutenberg / Executive Director", "Scanner's Notes: What this is and isn't" …
+# signed "David Reed"; the signature is a paragraph opening with a name
+_SIGNED_NOTE = re.compile(r"^\s*(Executive Director'?s Notes?|Scanner'?s Notes?|Preparer'?s Notes?)\b", re.I)
+_NAME = re.compile(r"^\s*[A-Z][a-z]+( [A-Z]\.)*( [A-Z][a-z]+){1,2}\s*$")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _CONTINUED = re.compile(r"(\bby|\band( the)?|&|,)\s*$", re.I)   # a credit that goes on in the next paragraph
 _DECLARED = re.compile(rb"^Character set encoding:\s*([A-Za-z0-9_ -]+?)\s*$", re.M | re.I)
@@ -273,6 +280,10 @@ def _lead(body: list[str]) -> int:
             if k is not None:        # the notation block of PG's Japanese books, rule to rule
                 i, seen = k + 1, seen + 1
                 continue
+        signed = _signature_end(body, j) if para and _SIGNED_NOTE.match(para[0]) else None
+        if signed is not None:       # the note and its signature, whatever they say
+            i, seen, continued, talk = signed, seen + 1, False, True
+            continue
         credit = bool(para) and (bool(_CREDIT.match(para[0])) or len(_CREDIT_PHRASE.findall(" ".join(para))) >= 2
                                  or _signed_credit(para))
         ornament = seen > 0 and not any(c.isalnum() for x in para for c in x)   # "***" after PG's title block
@@ -294,6 +305,19 @@ def _paragraph(body: list[str], i: int) -> tuple[int, int, list[str]]:
     while j < len(body) and body[j].strip():
         j += 1
     return i, j, body[i:j]
+
+
+def _signature_end(body: list[str], j: int) -> Optional[int]:
+    """The line after the signature (a paragraph of at most three lines opening with a name, "David
+    Reed") that ends a signed note whose first paragraph ends at line ``j``; None if none comes
+    within a few dozen paragraphs."""
+    for _ in range(40):
+        k, j, para = _paragraph(body, j)
+        if not para:
+            return None
+        if len(para) <= 3 and _NAME.match(para[0]):
+            return j
+    return None
 
 
 def _bridge(body: list[str], para: list[str], j: int) -> bool:
