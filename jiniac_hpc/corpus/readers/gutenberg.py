@@ -119,8 +119,9 @@ _FIELD = re.compile(r"^\s*(Title|Author|Translator|Illustrator|Editor|Language|C
 # Notes:", and the list of corrections after the book ("Transcriber's Notes.", "Errata Noted by Transcriber:",
 # "ERRATA (noted by transcriber)", "Typographical errors corrected by the etext transcriber:")
 _TN = re.compile(r"^\s*\[?\s*_?(Original\s+)?Transcriber[’']?s?[’']?\s+Notes?\b", re.I)
-_TN_TAIL = re.compile(r"^\s*(_?Transcriber[’']?s?[’']?\s+Notes?\b|(Errata|Errors|Corrections|Typographical errors)\b"
-                      r".*\btranscriber\b|.*\b(noted|corrected|made) by (the )?(e-?text )?transcriber\b)", re.I)
+_TN_TAIL = re.compile(r"^\s*(_?Transcriber[’']?s?[’']?\s+Notes?_?[.:]?\s*$|(Errata|Errors|Corrections|Typographical "
+                      r"errors)\b.*\btranscriber\b|.*\b(noted|corrected|made) by (the )?(e-?text )?transcriber\b)", re.I)
+_TN_TAIL_SHARE = 0.05     # the list of corrections is a small part of the book: at most this share of its text
 # a note on the file's encoding at the head of the work ("This text uses UTF-8 (Unicode) file encoding. If
 # the apostrophes … appear as garbage, you may have an incompatible browser …")
 _ENCODING_NOTE = re.compile(r"\b(UTF-?8|Unicode)\b|file encoding|display properly|appear as garbage"
@@ -369,6 +370,8 @@ def _transcriber_notes(body: list[str], size) -> tuple[list[str], int]:
     n = len(body)
     tail = next((k for k in range(n * 3 // 4, n) if (k == 0 or not body[k - 1].strip())
                  and len(body[k].strip()) <= 80 and _TN_TAIL.match(body[k])), n)
+    if sum(map(size, body[tail:])) > max(3000, _TN_TAIL_SHARE * sum(map(size, body))):
+        tail = n       # a heading so far from the end heads a note inside the book, not the list after it
     while tail < n and tail > 0 and not any(c.isalnum() for c in body[tail - 1]):
         tail -= 1      # the ornament ("*       *       *") that sets the list apart from the book
     kept, dropped, i, paragraphs = [], sum(map(size, body[tail:])), 0, 0
