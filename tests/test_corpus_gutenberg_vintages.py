@@ -146,3 +146,23 @@ def test_signed_notes_of_the_first_folio_etexts_are_pgs():
     for leak in ("Executive Director", "Barnardo", "cliche", "Scanner", "David Reed", "haradda@aol.com", "Etext"):
         assert leak not in r.text, leak
     assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))
+
+
+def test_a_producers_paragraph_under_the_title_is_counted_apart():
+    """#7370.txt (Locke, *Second Treatise of Government*; ASCII, CRLF): after the credit, the
+    title line, then the producer's paragraph "Digitized by Dave Gowan <dgowan@tfn.net>. … None of
+    the McPherson edition is included in the Etext below …"; then an ornament and the 1690 title
+    page. The paragraph is the producer's (``transcriber_note``), the title page the work's."""
+    path = R / "gutenberg_7370_producer_note_trimmed.txt"
+    raw = path.read_bytes().decode("ascii")
+    (r,) = recs(path)
+    assert r.text.startswith("SECOND TREATISE OF GOVERNMENT by JOHN LOCKE\n\n\n       *       *       *")
+    assert "TWO TREATISES OF GOVERNMENT\n\n\nBY IOHN LOCKE\n\n\nSALUS POPULI SUPREMA LEX ESTO" in r.text
+    assert "PREFACE\n\nReader, thou hast here" in r.text and r.text.endswith("FINIS.")
+    for leak in ("Digitized", "dgowan", "McPherson", "Etext", "Gutenberg"):
+        assert leak not in r.text, leak
+    lines = raw.splitlines()
+    at = lines.index('Digitized by Dave Gowan <dgowan@tfn.net>. John Locke\'s "Second Treatise of Government"')
+    note = lines[at:lines.index("1690 Locke text is included. The 1690 edition text is free of copyright.") + 1]
+    assert r.unread["transcriber_note"] == len("".join(note))
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] == len("".join(lines))

@@ -48,7 +48,9 @@ PG's too. A note on the file's encoding among the leading paragraphs ("This text
 The producers' own notes are counted apart, as ``transcriber_note``: a paragraph that opens
 "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:" (with the paragraphs
 after it, up to the gap of blank lines that ends the note's section in a text edition), a note in
-brackets among the work's first paragraphs that speaks of PG or the etext, the list of corrections
+brackets among the work's first paragraphs that speaks of PG or the etext, a paragraph of prose
+among the title pages that does, or opens "This etext …"/"Digitized by …" (that paragraph alone:
+the title page may follow it), the list of corrections
 after the book from its heading ("Transcriber's Notes.", "ERRATA (noted by transcriber)") and the
 ornament before it, and in a page the producers' boxes (``class="mynote"``, ``"transnote"``: see
 :mod:`jiniac_hpc.corpus.readers.gutenberg_html`).
@@ -141,6 +143,12 @@ _COLOPHON = {"Colophon", "Colofon", "Colofón", "Kolophon"}
 _LICENCE = re.compile(r"This e-?book is for the use of anyone anywhere", re.I)   # the colophon's "Availability"
 # the links a page of a multi-page book opens and ends with: "Previous Part   Main Index   Next Part", "Home"
 _NAV = re.compile(r"^(\s*(Previous|Next|Main|Home|Index|Part|Chapter|Book|Contents|Up|Back|Top|to)\b[\s|:.-]*)+$", re.I)
+# the producers' paragraphs among the front matter, after the title ("This etext was originally created in
+# 1964-1965 …", "Digitized by Dave Gowan. … None of the McPherson edition is included in the Etext below",
+# "I would like to dedicate this etext to my mother …"): prose that names PG or the etext
+_PRODUCER_NOTE = re.compile(r"^\s*(This e-?text\b|Digitized by\b)", re.I)
+_PRODUCER_TALK = re.compile(r"Project Gutenberg|\be-?texts?\b", re.I)
+_FRONT_PARAGRAPHS = 40
 _TAIL_LINES = 400         # PG's end line and licence after it: a file with no start marker ends so
 _LEAD_PARAGRAPHS = 12     # look no further for PG's credits than this many paragraphs
 
@@ -364,8 +372,8 @@ def _signed_credit(para: list[str]) -> bool:
 def _transcriber_notes(body: list[str], size) -> tuple[list[str], int]:
     """``body`` without its producers' notes, and their size (``size`` of each line): each paragraph
     that opens "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:", a note in
-    brackets among the first paragraphs that speaks of PG or the etext, and the list of
-    corrections after the book, from its heading ("Transcriber's Notes.", "Errata Noted by
+    brackets among the first paragraphs that speaks of PG or the etext, a producer's paragraph of
+    prose among the title pages, and the list of corrections after the book, from its heading ("Transcriber's Notes.", "Errata Noted by
     Transcriber:") in the last quarter of the lines to the end."""
     n = len(body)
     tail = next((k for k in range(n * 3 // 4, n) if (k == 0 or not body[k - 1].strip())
@@ -378,19 +386,34 @@ def _transcriber_notes(body: list[str], size) -> tuple[list[str], int]:
     while i < tail:
         start = (i == 0 or not body[i - 1].strip()) and body[i].strip()
         paragraphs += bool(start)
-        if start and (_TN.match(body[i]) or (paragraphs <= _LEAD_PARAGRAPHS and body[i].lstrip().startswith("["))):
-            _, j, para = _paragraph(body, i)
-            opens = sum(x.count("[") - x.count("]") for x in para) > 0
-            j = min(_bracket_end(body, para, j, most=30) if opens else _section_end(body, j), tail)
-            # a bracketed note near the top is PG's only where it speaks of PG or the etext (Kalevala's
-            # "[This electronic edition has been copied verbatim … given Project Gutenberg permission …]")
-            if _TN.match(body[i]) or any(_PG_TALK.search(x) for x in body[i:j]):
-                dropped += sum(map(size, body[i:j]))
-                i = j
-                continue
+        end = _note_end(body, i, paragraphs, tail) if start else None
+        if end is not None:
+            dropped += sum(map(size, body[i:end]))
+            i = end
+            continue
         kept.append(body[i])
         i += 1
     return kept, dropped
+
+
+def _note_end(body: list[str], i: int, paragraphs: int, tail: int) -> Optional[int]:
+    """Where the producers' note that the paragraph at line ``i`` (the work's ``paragraphs``-th)
+    opens ends, or None if it opens none (see :func:`_transcriber_notes`)."""
+    _, j, para = _paragraph(body, i)
+    opens = sum(x.count("[") - x.count("]") for x in para) > 0
+    if _TN.match(body[i]):
+        return min(_bracket_end(body, para, j, most=30) if opens else _section_end(body, j), tail)
+    if paragraphs <= _LEAD_PARAGRAPHS and body[i].lstrip().startswith("["):
+        # a bracketed note near the top is PG's only where it speaks of PG or the etext (Kalevala's
+        # "[This electronic edition has been copied verbatim … given Project Gutenberg permission …]")
+        end = min(_bracket_end(body, para, j, most=30), tail)
+        return end if any(_PG_TALK.search(x) for x in body[i:end]) else None
+    if paragraphs <= _FRONT_PARAGRAPHS and max(len(x.strip()) for x in para) >= 50 and (
+            _PRODUCER_NOTE.match(para[0]) or any(_PRODUCER_TALK.search(x) for x in para)):
+        # a producer's paragraph among the title pages (prose, not a line of the contents); that
+        # paragraph only: what follows it may be the title page (#7370's "TWO TREATISES OF GOVERNMENT")
+        return j
+    return None
 
 
 def _section_end(body: list[str], j: int) -> int:
