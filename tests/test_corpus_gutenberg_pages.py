@@ -116,3 +116,21 @@ def test_a_page_of_a_split_book_without_its_main_page_says_so(tmp_path):
     alone.write_bytes((BOOK / "p1.htm").read_bytes())
     (r,) = recs(alone)
     assert r.text is None and "multi-page HTML book" in r.error and "main.htm" in r.error
+
+
+def test_a_split_book_through_the_corpus_stage(tmp_path):
+    """The split book's folder as a source (a glob of its pages): two documents, the main page's
+    contents and Part 1; every character read is in a document or counted unread."""
+    import json
+
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.corpus.config import CorpusConfig
+    from jiniac_hpc.corpus.stage import run_inline
+    cfg = from_dict(CorpusConfig, {"sources": [{"name": "pg", "reader": "gutenberg", "lang": "en",
+                                                "paths": [str(BOOK / "*.htm")]}], "filters": {"min_chars": 1}})
+    run_inline(cfg, tmp_path / "run")
+    s = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["pg"]
+    assert s["docs_in"] == 2 and s["docs_out"] == 2 and s["bad_input_count"] == 0
+    (m,), (r,) = recs(BOOK / "main.htm"), recs(BOOK / "p1.htm")
+    unread = {k: m.unread.get(k, 0) + r.unread.get(k, 0) for k in {**m.unread, **r.unread}}
+    assert s["unread"] == unread and s["chars_read"] == s["chars_in"] + sum(s["unread"].values())
