@@ -142,7 +142,9 @@ _RULE = re.compile(r"^\s*[-－─━=]{10,}\s*$")
 _COLOPHON = {"Colophon", "Colofon", "Colofón", "Kolophon"}
 _LICENCE = re.compile(r"This e-?book is for the use of anyone anywhere", re.I)   # the colophon's "Availability"
 # the links a page of a multi-page book opens and ends with: "Previous Part   Main Index   Next Part", "Home"
-_NAV = re.compile(r"^(\s*(Previous|Next|Main|Home|Index|Part|Chapter|Book|Contents|Up|Back|Top|to)\b[\s|:.-]*)+$", re.I)
+# (a line of these words only, one of them a direction: a "Contents" heading alone is the page's)
+_NAV = re.compile(r"^(?=.*\b(Previous|Next|Main|Home|Up|Back|Top)\b)"
+                  r"(\s*(Previous|Next|Main|Home|Index|Part|Chapter|Book|Contents|Up|Back|Top|to)\b[\s|:.-]*)+$", re.I)
 # the producers' paragraphs among the front matter, after the title ("This etext was originally created in
 # 1964-1965 …", "Digitized by Dave Gowan. … None of the McPherson edition is included in the Etext below",
 # "I would like to dedicate this etext to my mother …"): prose that names PG or the etext
