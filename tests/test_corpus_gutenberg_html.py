@@ -336,3 +336,15 @@ def test_epub_whose_work_follows_the_1993_small_print_under_the_modern_marker():
         assert kept in r.text, kept
     for leak in ("SMALL PRINT", "Plain Vanilla", "Charles B. Kramer", "START OF", "END OF"):
         assert leak not in r.text, leak
+
+
+def test_a_book_about_project_gutenberg_keeps_its_paragraphs_on_pg():
+    """#43007 (EPUB 3 by ebookmaker, Arabic): an essay on Michael Hart whose fourth paragraph is
+    about PG itself ("… إنه مشروع غوتنبرغ Project Gutenberg. …"). Naming PG does not make an essay's
+    paragraph a producer's note: the essay is read whole, nothing counted as transcriber_note."""
+    path = R / "gutenberg_pg43007-images-3_about_pg.epub"
+    (r,) = recs(path)
+    assert r.error is None and r.meta["edition"] == "epub"
+    assert r.text.startswith("Michael Hart.\n\nورحل مايكل هارت")
+    assert "إنه مشروع غوتنبرغ Project Gutenberg." in r.text and "transcriber_note" not in r.unread
+    assert "START OF" not in r.text and "License" not in r.text

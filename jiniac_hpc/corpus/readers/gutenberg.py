@@ -147,9 +147,12 @@ _NAV = re.compile(r"^(?=.*\b(Previous|Next|Main|Home|Up|Back|Top)\b)"
                   r"(\s*(Previous|Next|Main|Home|Index|Part|Chapter|Book|Contents|Up|Back|Top|to)\b[\s|:.-]*)+$", re.I)
 # the producers' paragraphs among the front matter, after the title ("This etext was originally created in
 # 1964-1965 …", "Digitized by Dave Gowan. … None of the McPherson edition is included in the Etext below",
-# "I would like to dedicate this etext to my mother …"): prose that names PG or the etext
+# "I would like to dedicate this etext to my mother …", "The oldest etext known to Project Gutenberg"):
+# prose that speaks of this etext. Not of Project Gutenberg alone: a book about PG names it in its text
+# (#43007, an essay on Michael Hart)
 _PRODUCER_NOTE = re.compile(r"^\s*(This e-?text\b|Digitized by\b)", re.I)
-_PRODUCER_TALK = re.compile(r"Project Gutenberg|\be-?texts?\b", re.I)
+_PRODUCER_TALK = re.compile(r"\b(this|the|our)\s+([\w,]+\s+){0,3}e-?text\b|released (by|as) Project Gutenberg"
+                            r"|Project Gutenberg('s)? (e-?texts?|editions?|versions?|volunteers?)\b", re.I)
 _FRONT_PARAGRAPHS = 40
 _TAIL_LINES = 400         # PG's end line and licence after it: a file with no start marker ends so
 _LEAD_PARAGRAPHS = 12     # look no further for PG's credits than this many paragraphs
