@@ -49,8 +49,10 @@ The producers' own notes are counted apart, as ``transcriber_note``: a paragraph
 "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:" (with the paragraphs
 after it, up to the gap of blank lines that ends the note's section in a text edition), a note in
 brackets among the work's first paragraphs that speaks of PG or the etext, a paragraph of prose
-among the title pages that does, or opens "This etext …"/"Digitized by …" (that paragraph alone:
-the title page may follow it), the list of corrections
+among the title pages that speaks of this etext ("The oldest etext known to Project Gutenberg",
+"released by Project Gutenberg"; naming PG alone is not enough, a book may be about PG) or opens
+"This etext …"/"Digitized by …" (that paragraph alone: the title page may follow it), the list of
+corrections
 after the book from its heading ("Transcriber's Notes.", "ERRATA (noted by transcriber)") and the
 ornament before it, and in a page the producers' boxes (``class="mynote"``, ``"transnote"``: see
 :mod:`jiniac_hpc.corpus.readers.gutenberg_html`).
