@@ -87,7 +87,12 @@ def test_page_numbers_and_verse_written_one_paragraph_a_line():
     # A stanza of <p class="i2"> lines is one paragraph of lines, not a paragraph per line.
     assert ("The golden thread is spun,\nThe Knight has won his bride,\nAnd now our task is done,\n"
             "We may no longer bide.") in r.text
-    assert r.text.startswith("[Transcriber's Note: The songs in this book") and r.text.endswith("Curtain.")
+    # the producer's note before the title page is not the play's: counted as a transcriber's note
+    assert r.text.startswith("The RESCUE\nof the\nPRINCESS") and r.text.endswith("Curtain.")
+    note = "[Transcriber's Note: The songs in this book … added for convenience.]"
+    raw = PLAY.read_text("cp1252")
+    note = raw[raw.index(note[:30]):raw.index("convenience.]") + 13]
+    assert "Transcriber" not in r.text and r.unread["transcriber_note"] == nonspace(note)
     for leak in PG_TEXT:
         assert leak not in r.text, leak
 
@@ -331,3 +336,15 @@ def test_epub_whose_work_follows_the_1993_small_print_under_the_modern_marker():
         assert kept in r.text, kept
     for leak in ("SMALL PRINT", "Plain Vanilla", "Charles B. Kramer", "START OF", "END OF"):
         assert leak not in r.text, leak
+
+
+def test_a_book_about_project_gutenberg_keeps_its_paragraphs_on_pg():
+    """#43007 (EPUB 3 by ebookmaker, Arabic): an essay on Michael Hart whose fourth paragraph is
+    about PG itself ("… إنه مشروع غوتنبرغ Project Gutenberg. …"). Naming PG does not make an essay's
+    paragraph a producer's note: the essay is read whole, nothing counted as transcriber_note."""
+    path = R / "gutenberg_pg43007-images-3_about_pg.epub"
+    (r,) = recs(path)
+    assert r.error is None and r.meta["edition"] == "epub"
+    assert r.text.startswith("Michael Hart.\n\nورحل مايكل هارت")
+    assert "إنه مشروع غوتنبرغ Project Gutenberg." in r.text and "transcriber_note" not in r.unread
+    assert "START OF" not in r.text and "License" not in r.text

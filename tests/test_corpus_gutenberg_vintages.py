@@ -90,3 +90,79 @@ def test_a_form_feed_is_counted(tmp_path):
     assert r.text.replace("\n", "") == plain.text.replace("\n", "")
     text = paged.decode(r.meta["encoding"])
     assert len(text.replace("\r", "").replace("\n", "")) == len(r.text.replace("\n", "")) + sum(r.unread.values())
+
+
+def test_notes_of_the_1991_edition_after_the_small_print_are_pgs():
+    """peter16.txt (#16, July 1991, updated 2006; ASCII, CRLF): after the Small Print, three
+    paragraphs of the 1991 edition's notes ("This edition of Peter Pan has been created … Public
+    Domain …", "To assist in the preservation of this edition … claimed as copyright (c)1991 …",
+    "Disclaimer: … this etext is perfectly accurate …"), then the title page. The middle note names
+    neither PG nor the etext, but stands between two that do: all three are PG's."""
+    path = R / "gutenberg_peter16_1991_notes_trimmed.txt"
+    raw = path.read_bytes().decode("ascii")
+    (r,) = recs(path)
+    assert r.text.startswith("                              PETER PAN\n                          [PETER AND WENDY]\n")
+    assert "Two is the\nbeginning of the end." in r.text
+    assert r.text.endswith("THE END")
+    for leak in ("To assist in the preservation", "Disclaimer", "etext", "Gutenberg", "SMALL PRINT", "copyright"):
+        assert leak not in r.text, leak
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))
+
+
+def test_transcribers_notes_before_and_after_the_play_are_counted_apart():
+    """#21849.txt (2007, ASCII, CRLF): after the credit, "[Transcriber's Note:" over three
+    paragraphs to its "]" (the music files of the HTML edition, where the errors are listed); after
+    the play, an ornament and "ERRATA (noted by transcriber)" with the list of corrections, up to
+    PG's end line. Neither is the play's: both are ``transcriber_note``, the play whole between."""
+    path = R / "gutenberg_21849_transcriber_notes_trimmed.txt"
+    raw = path.read_bytes().decode("ascii")
+    (r,) = recs(path)
+    assert r.text.startswith('  THE\n  "MIND THE PAINT"\n  GIRL\n')
+    assert r.text.endswith("  Tavistock Street Covent Garden\n  London")
+    assert "aristocracy!" in r.text and "THE END." in r.text
+    for leak in ("Transcriber", "transcriber", "e-text", "ERRATA", "Errors are listed", "lilypond"):
+        assert leak not in r.text, leak
+    lines = raw.splitlines()
+    note = lines[lines.index("  [Transcriber's Note:"):lines.index("  Errors are listed at the end of the e-text.]") + 1]
+    errata = lines[lines.index("       *       *       *       *       *"):
+                   lines.index("End of Project Gutenberg's The 'Mind the Paint' Girl, by Arthur Pinero")]
+    assert r.unread["transcriber_note"] == len("".join(note + errata))
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] == len("".join(lines))
+
+
+def test_signed_notes_of_the_first_folio_etexts_are_pgs():
+    """2264.txt (#2264, Shakespeare's First Folio *Macbeth*, July 2000; ASCII, LF): after the Small
+    Print and "Project Gutenberg's Etext of …", "Executive Director's Notes:" over eight paragraphs
+    (the first lines of Hamlet quoted as an example, the printers' "cliches") signed "Michael S.
+    Hart / Project Gutenberg / Executive Director", a "***", then "Scanner's Notes: What this is
+    and isn't." over four paragraphs signed "David Reed"; then the play. Both notes are PG's, the
+    quoted lines of Hamlet with them. (This copy of the file ends in Act IV, as its repository
+    holds it.)"""
+    path = R / "gutenberg_2264_2000_first_folio_signed_notes.txt"
+    raw = path.read_bytes().decode("ascii")
+    (r,) = recs(path)
+    assert r.text.startswith("The Tragedie of Macbeth\n\nActus Primus. Scoena Prima.\n\nThunder and Lightning.")
+    assert r.text.endswith("But yet Ile make assurance: double sure,")
+    for leak in ("Executive Director", "Barnardo", "cliche", "Scanner", "David Reed", "haradda@aol.com", "Etext"):
+        assert leak not in r.text, leak
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(raw.splitlines()))
+
+
+def test_a_producers_paragraph_under_the_title_is_counted_apart():
+    """#7370.txt (Locke, *Second Treatise of Government*; ASCII, CRLF): after the credit, the
+    title line, then the producer's paragraph "Digitized by Dave Gowan <dgowan@tfn.net>. … None of
+    the McPherson edition is included in the Etext below …"; then an ornament and the 1690 title
+    page. The paragraph is the producer's (``transcriber_note``), the title page the work's."""
+    path = R / "gutenberg_7370_producer_note_trimmed.txt"
+    raw = path.read_bytes().decode("ascii")
+    (r,) = recs(path)
+    assert r.text.startswith("SECOND TREATISE OF GOVERNMENT by JOHN LOCKE\n\n\n       *       *       *")
+    assert "TWO TREATISES OF GOVERNMENT\n\n\nBY IOHN LOCKE\n\n\nSALUS POPULI SUPREMA LEX ESTO" in r.text
+    assert "PREFACE\n\nReader, thou hast here" in r.text and r.text.endswith("FINIS.")
+    for leak in ("Digitized", "dgowan", "McPherson", "Etext", "Gutenberg"):
+        assert leak not in r.text, leak
+    lines = raw.splitlines()
+    at = lines.index('Digitized by Dave Gowan <dgowan@tfn.net>. John Locke\'s "Second Treatise of Government"')
+    note = lines[at:lines.index("1690 Locke text is included. The 1690 edition text is free of copyright.") + 1]
+    assert r.unread["transcriber_note"] == len("".join(note))
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] == len("".join(lines))

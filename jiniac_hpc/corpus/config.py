@@ -50,7 +50,7 @@ READER_DOCS = {
              "file, blank-line block or line.", ["encoding", "doc_sep"]),
     "gutenberg": ("Project Gutenberg plain text of every era, its HTML edition (NNNN-h.htm, pgNNNN-images.html) or EPUB: "
                   "one document a book; PG header, credits, repeated title block and licence dropped as "
-                  "boilerplate; in a page, printed page numbers (pagenum), verse line numbers (linenum), note "
+                  "boilerplate; the producers' notes counted as transcriber_note; in a page, printed page numbers (pagenum), verse line numbers (linenum), note "
                   "numbers glued to a word (noteref) and ruby readings (ruby) counted unread.", ["encoding"]),
     "pdf": ("PDF (pdfminer.six; horizontal and vertical Japanese): one document a file; page numbers, running "
             "headers/footers and margin line numbers dropped; letter-spaced names and lines broken inside a "

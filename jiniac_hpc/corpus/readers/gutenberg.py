@@ -14,7 +14,7 @@ recognised:
   closing ``***`` is on the next line ends there), or the end of the 1990s-2001 licence at the
   top, ``*END*THE SMALL PRINT! …*END*`` (``*END THE SMALL PRINT!`` in 2001 files; ``*SMALL PRINT!
   Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*`` in the books posted by leave of their
-  copyright holders), which also
+  copyright holders; in a 1994 HTML page, run into the end of the line before it), which also
   ends PG's part where a modern marker is followed by the old header and licence (the 2024
   edition of PG's first ebook);
 * end: ``*** END OF THE (THIS) PROJECT GUTENBERG …``, or the ``(The) End of (the|this) Project
@@ -29,8 +29,11 @@ After the start marker, leading paragraphs that are PG's and not the work are dr
 edition by …"/"HTML file produced by …" credits (and the paragraph after a credit that ends in
 "by", "and" or a comma, where the names went; a paragraph naming who scanned, proofread or typed
 what, twice or more, is a credit too, as is a short one whose credit line, under the title, is signed
-with the producer's e-mail address), notes such as "There is an illustrated edition of
-this title …" (a note in brackets that such a paragraph opens, "[This e-text includes characters
+with the producer's e-mail address; a note in prose set flush left that names neither PG nor
+the etext but stands between two paragraphs that do, as the 1991 edition's notes on its
+copyright do; the signed notes of the 2000 First Folio etexts, "Executive Director's Notes:" to
+"Michael S. Hart …", "Scanner's Notes:" to "David Reed"), notes such as "There is an illustrated
+edition of this title …" (a note in brackets that such a paragraph opens, "[This e-text includes characters
 that require UTF-8 …", is PG's to its closing bracket, paragraphs later), the header of a book
 reissued from Distributed Proofreaders Canada (its licence, its "Title: …" fields), the producer's
 thanks to the Bibliothèque nationale de France (in English, then in French) and, in older files,
@@ -39,7 +42,20 @@ our series …") and an ornament such as "***" after it. The
 first paragraph that is none of these starts the work. At the end, the colophon of the books
 Jeroen Hellingman's tools made (a "Colophon" heading, then "Availability": licence, metadata,
 revision history, corrections; headed in the book's language too, "Colofón", "Disponibilidad") is
-PG's too.
+PG's too. A note on the file's encoding among the leading paragraphs ("This text uses UTF-8
+(Unicode) file encoding. If the apostrophes … appear as garbage …") is PG's like a credit.
+
+The producers' own notes are counted apart, as ``transcriber_note``: a paragraph that opens
+"[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:" (with the paragraphs
+after it, up to the gap of blank lines that ends the note's section in a text edition), a note in
+brackets among the work's first paragraphs that speaks of PG or the etext, a paragraph of prose
+among the title pages that speaks of this etext ("The oldest etext known to Project Gutenberg",
+"released by Project Gutenberg"; naming PG alone is not enough, a book may be about PG) or opens
+"This etext …"/"Digitized by …" (that paragraph alone: the title page may follow it), the list of
+corrections
+after the book from its heading ("Transcriber's Notes.", "ERRATA (noted by transcriber)") and the
+ornament before it, and in a page the producers' boxes (``class="mynote"``, ``"transnote"``: see
+:mod:`jiniac_hpc.corpus.readers.gutenberg_html`).
 
 ``encoding: auto`` reads what the page's ``<meta>`` or the header declares ("Character set
 encoding: EUC-JP") as browsers read it, else guesses without ever turning a CJK book into Latin
@@ -48,7 +64,12 @@ that names the line, a few stray bytes in a UTF-8 file are dropped and counted a
 ``undecodable_byte``. A file with no start marker is not a Project Gutenberg text: a bad-input
 reject (read it with the ``text`` reader), unless PG's end line is among its last lines or it ends
 in Hellingman's colophon (a mirror that cut the header off and kept the rest: the work starts at
-the file's start).
+the file's start). An HTML page with no marker may be one page of a book PG split over several
+(``76-h/main.htm`` with PG's header and licence, ``p1.htm`` … ``p8.htm`` the chapters): when a page
+beside it with PG's header reaches it by links, the page is the work whole (``part_of`` in the
+record names that page; its lines of links to the other pages, "Previous Part / Main Index", are
+``navigation``), else it is a bad-input reject saying it is such a page and naming one it links
+to (:func:`jiniac_hpc.corpus.readers.gutenberg_html.book_main_page`).
 """
 from __future__ import annotations
 
@@ -63,11 +84,14 @@ from jiniac_hpc.corpus.readers.aozora import aozora_clean
 from jiniac_hpc.corpus.readers.base import (SPLITLINES_BREAKS, BadInput, Record, is_epub, open_binary, sniff_binary,
                                             sniff_markup, sniff_wiki)
 from jiniac_hpc.corpus.readers.epub import spine_documents
-from jiniac_hpc.corpus.readers.gutenberg_html import declared_charset, nonspace, page_lines
+from jiniac_hpc.corpus.readers.gutenberg_html import book_main_page, declared_charset, nonspace, page_lines
 
 # *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
-# ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last)
-_SMALL_PRINT_END = re.compile(r"^\s*\*+\s*(END\*?\s*THE SMALL PRINT|SMALL PRINT!.*\*END\*+\s*$)", re.I)
+# ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last). In a page whose
+# Small Print is paragraphs (1994's lglass18h.htm) the end line is run into the line before it: "… TEL:
+# (212-254-5093) *END*THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS*Ver.04.29.93*END*", the whole marker last
+_SMALL_PRINT_END = re.compile(r"^\s*\*+\s*(END\*?\s*THE SMALL PRINT|SMALL PRINT!.*\*END\*+\s*$)"
+                              r"|^.*\S\s+\*+END\*?\s*THE SMALL PRINT!.*\*END\*+\s*$", re.I)
 _START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)|" + _SMALL_PRINT_END.pattern,
                     re.I)
 _END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
@@ -81,6 +105,8 @@ _TITLE = re.compile(r"^\s*\**\s*(The )?Project Gutenberg('s)? E-?(text|book) of\
 # A leading paragraph that is PG's: a credit, or any mention of PG or of the "etext" itself.
 _CREDIT = re.compile(r"^\s*(Produced by|Prepared by|Scanned (and proof(-?read|ed) )?by|Transcribed (by|from)\b"
                      r"|E-?text (prepared|produced|scanned) by|(Text|HTML) (file|version|edition)s? (was )?produced by"
+                     r"|(This )?(updated |corrected |revised )?(edition|version) (was )?produced by"
+                     r"|HTML formatting( and [a-z ]+)? by|\(?Additional editing by"
                      r"|This e-?(text|book) (was|is)\b|There is an illustrated edition of this title"
                      r"|\[This (e-?)?text (uses|is intended for)\b"
                      r"|\*?\s*A Distributed Proofreaders Canada e-?book"
@@ -93,6 +119,22 @@ _PG_TALK = re.compile(r"Project Gutenberg|Projekt Gutenberg|Gutenberg[ -]Projekt
 # a header field line ("Title: …", "Date first posted: …") as PG's and DP Canada's headers have them
 _FIELD = re.compile(r"^\s*(Title|Author|Translator|Illustrator|Editor|Language|Credits|Release date|Date of first "
                     r"publication|Date first posted|Date last updated|Character set encoding)\s*:", re.I)
+# the producers' own notes in the work: a paragraph that opens "[Transcriber's Note: …" or "Transcriber's
+# Notes:", and the list of corrections after the book ("Transcriber's Notes.", "Errata Noted by Transcriber:",
+# "ERRATA (noted by transcriber)", "Typographical errors corrected by the etext transcriber:")
+_TN = re.compile(r"^\s*\[?\s*_?(Original\s+)?Transcriber[’']?s?[’']?\s+Notes?\b", re.I)
+_TN_TAIL = re.compile(r"^\s*(_?Transcriber[’']?s?[’']?\s+Notes?_?[.:]?\s*$|(Errata|Errors|Corrections|Typographical "
+                      r"errors)\b.*\btranscriber\b|.*\b(noted|corrected|made) by (the )?(e-?text )?transcriber\b)", re.I)
+_TN_TAIL_SHARE = 0.05     # the list of corrections is a small part of the book: at most this share of its text
+# a note on the file's encoding at the head of the work ("This text uses UTF-8 (Unicode) file encoding. If
+# the apostrophes … appear as garbage, you may have an incompatible browser …")
+_ENCODING_NOTE = re.compile(r"\b(UTF-?8|Unicode)\b|file encoding|display properly|appear as garbage"
+                            r"|incompatible browser", re.I)
+# the signed notes of 1999-2000 etexts (Shakespeare's First Folio): "Executive Director's Notes:" … signed
+# "Michael S. Hart / Project Gutenberg / Executive Director", "Scanner's Notes: What this is and isn't" …
+# signed "David Reed"; the signature is a paragraph opening with a name
+_SIGNED_NOTE = re.compile(r"^\s*(Executive Director'?s Notes?|Scanner'?s Notes?|Preparer'?s Notes?)\b", re.I)
+_NAME = re.compile(r"^\s*[A-Z][a-z]+( [A-Z]\.)*( [A-Z][a-z]+){1,2}\s*$")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _CONTINUED = re.compile(r"(\bby|\band( the)?|&|,)\s*$", re.I)   # a credit that goes on in the next paragraph
 _DECLARED = re.compile(rb"^Character set encoding:\s*([A-Za-z0-9_ -]+?)\s*$", re.M | re.I)
@@ -101,6 +143,19 @@ _NOTES = re.compile(r"^\s*(Notes on the signs in the text|【テキスト中に�
 _RULE = re.compile(r"^\s*[-－─━=]{10,}\s*$")
 _COLOPHON = {"Colophon", "Colofon", "Colofón", "Kolophon"}
 _LICENCE = re.compile(r"This e-?book is for the use of anyone anywhere", re.I)   # the colophon's "Availability"
+# the links a page of a multi-page book opens and ends with: "Previous Part   Main Index   Next Part", "Home"
+# (a line of these words only, one of them a direction: a "Contents" heading alone is the page's)
+_NAV = re.compile(r"^(?=.*\b(Previous|Next|Main|Home|Up|Back|Top)\b)"
+                  r"(\s*(Previous|Next|Main|Home|Index|Part|Chapter|Book|Contents|Up|Back|Top|to)\b[\s|:.-]*)+$", re.I)
+# the producers' paragraphs among the front matter, after the title ("This etext was originally created in
+# 1964-1965 …", "Digitized by Dave Gowan. … None of the McPherson edition is included in the Etext below",
+# "I would like to dedicate this etext to my mother …", "The oldest etext known to Project Gutenberg"):
+# prose that speaks of this etext. Not of Project Gutenberg alone: a book about PG names it in its text
+# (#43007, an essay on Michael Hart)
+_PRODUCER_NOTE = re.compile(r"^\s*(This e-?text\b|Digitized by\b)", re.I)
+_PRODUCER_TALK = re.compile(r"\b(this|the|our)\s+([\w,]+\s+){0,3}e-?text\b|released (by|as) Project Gutenberg"
+                            r"|Project Gutenberg('s)? (e-?texts?|editions?|versions?|volunteers?)\b", re.I)
+_FRONT_PARAGRAPHS = 40
 _TAIL_LINES = 400         # PG's end line and licence after it: a file with no start marker ends so
 _LEAD_PARAGRAPHS = 12     # look no further for PG's credits than this many paragraphs
 
@@ -126,6 +181,14 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     start = next((i for i, x in enumerate(lines) if _START.match(x)), None)
     if start is None and (any(_END.match(x) for x in lines[-_TAIL_LINES:]) or _colophon(lines) < len(lines)):
         start = -1     # a mirror that cut PG's header off (gutenbergbooks/*) but kept its end line or colophon
+    main = None
+    if start is None and edition == "html":     # one page of a book PG split over several pages?
+        main, pages = book_main_page(path)
+        if main is None and pages:
+            yield Record(1, None, f"no PG header: a page of a multi-page HTML book (it links to {pages[0]}), but no "
+                                  "page beside it holds PG's header and links to it: give the book's whole folder")
+            return
+        start = -1 if main else None
     if start is None:
         yield Record(1, None, "no '*** START OF THE PROJECT GUTENBERG EBOOK' marker: not a Project Gutenberg "
                               f"{'text' if edition == 'text' else edition} (read it with the text reader)")
@@ -135,14 +198,20 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
                 if _END.match(lines[i]) or (start >= 0 and _TRAILER.match(lines[i]))), len(lines))
     end = _title_above(lines, end)
     body = lines[start + 1:end]
-    body = body[_lead(body):_colophon(body)]
-    unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body))
+    body = body[(0 if main else _lead(body)):_colophon(body)]    # a page after the main one is the work's
+    if main:
+        body, unread["navigation"] = _navigation(body, size)
+    body, notes = _transcriber_notes(body, size)
+    unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body)) - notes - unread.get("navigation", 0)
+    unread["transcriber_note"] = unread.get("transcriber_note", 0) + notes
     if edition == "text" and charsets.language(raw) == "japanese" and any("《" in x for x in body):
         notation: Counter = Counter()       # Aozora's, in PG's Japanese books: 帳《とばり》, ｜雲形線…《…》
         body = [aozora_clean(x, notation) for x in body]
         unread.update(notation)
     work = "\n".join(body).strip("\n")
     meta = {"encoding": encoding.replace("utf-8-sig", "utf-8"), "edition": edition}
+    if main:
+        meta["part_of"] = main       # the page with PG's header (read on its own as the book's first page)
     yield Record(1, work, None, len(raw), meta=meta, unread={k: v for k, v in unread.items() if v})
 
 
@@ -219,46 +288,84 @@ def _lead(body: list[str]) -> int:
     """How many leading lines of ``body`` are PG's (credits and the paragraph a credit runs on
     into, header fields, a repeated title block): whole paragraphs, up to the first one that is the
     work's."""
-    i, seen, continued = 0, 0, False
+    i, seen, continued, talk = 0, 0, False, False
     while i < len(body) and seen < _LEAD_PARAGRAPHS:
-        while i < len(body) and not body[i].strip():
-            i += 1
-        j = i
-        while j < len(body) and body[j].strip():
-            j += 1
-        para = body[i:j]
+        i, j, para = _paragraph(body, i)
         if para and _RULE.match(para[0]) and len(para) > 1 and _NOTES.match(para[1]):
             k = next((k for k in range(i + 2, len(body)) if _RULE.match(body[k])), None)
             if k is not None:        # the notation block of PG's Japanese books, rule to rule
                 i, seen = k + 1, seen + 1
                 continue
+        signed = _signature_end(body, j) if para and _SIGNED_NOTE.match(para[0]) else None
+        if signed is not None:       # the note and its signature, whatever they say
+            i, seen, continued, talk = signed, seen + 1, False, True
+            continue
         credit = bool(para) and (bool(_CREDIT.match(para[0])) or len(_CREDIT_PHRASE.findall(" ".join(para))) >= 2
                                  or _signed_credit(para))
         ornament = seen > 0 and not any(c.isalnum() for x in para for c in x)   # "***" after PG's title block
-        if not para or not (continued or credit or ornament or all(_FIELD.match(x) for x in para)
-                            or any(_PG_TALK.search(x) for x in para)):
+        pg_talk = any(_PG_TALK.search(x) or _ENCODING_NOTE.search(x) for x in para)
+        if not para or not (continued or credit or ornament or all(_FIELD.match(x) for x in para) or pg_talk
+                            or (talk and _bridge(body, para, j))):
             return i
         continued = credit and bool(_CONTINUED.search(para[-1]))
+        talk = pg_talk
         i, seen = _bracket_end(body, para, j), seen + 1
     return i
 
 
-def _bracket_end(body: list[str], para: list[str], j: int) -> int:
+def _paragraph(body: list[str], i: int) -> tuple[int, int, list[str]]:
+    """(first line, line after it, lines) of the paragraph at or after line ``i`` of ``body``."""
+    while i < len(body) and not body[i].strip():
+        i += 1
+    j = i
+    while j < len(body) and body[j].strip():
+        j += 1
+    return i, j, body[i:j]
+
+
+def _signature_end(body: list[str], j: int) -> Optional[int]:
+    """The line after the signature (a paragraph of at most three lines opening with a name, "David
+    Reed") that ends a signed note whose first paragraph ends at line ``j``; None if none comes
+    within a few dozen paragraphs."""
+    for _ in range(40):
+        k, j, para = _paragraph(body, j)
+        if not para:
+            return None
+        if len(para) <= 3 and _NAME.match(para[0]):
+            return j
+    return None
+
+
+def _bridge(body: list[str], para: list[str], j: int) -> bool:
+    """Whether ``para`` (ending at line ``j``), which names neither PG nor the etext, is PG's note
+    between two that do: the 1991 edition's notes, "This edition of Peter Pan … Public Domain …",
+    "To assist in the preservation of this edition … claimed as copyright (c)1991 …", "Disclaimer: …
+    this etext is perfectly accurate …". A note is prose set flush left (a title page is centred or
+    short-lined), and the paragraph after it is PG's by its words."""
+    prose = len(para) >= 2 and all(len(x) - len(x.lstrip()) < 4 for x in para) and \
+        sum(len(x.strip()) for x in para) >= 40 * len(para)
+    if not prose:
+        return False
+    _, _, nxt = _paragraph(body, j)
+    return any(_PG_TALK.search(x) for x in nxt)
+
+
+def _bracket_end(body: list[str], para: list[str], j: int, most: int = 4) -> int:
     """Where PG's paragraph ``para`` (ending at line ``j``) ends with the note it opens: a "[This
     e-text includes characters that require UTF-8 …" paragraph whose bracket the note's later
     paragraphs close (the characters, what to do if they show as garbage "…instead.]") runs to the
     line that closes it, so no half of the note is left as the work's start; ``j`` if it opens no
-    bracket or none closes within a few paragraphs."""
+    bracket or none closes within ``most`` paragraphs."""
     depth = sum(x.count("[") - x.count("]") for x in para)
     if depth <= 0:
         return j
     paragraphs = 0
-    for k in range(j, min(len(body), j + 60)):
+    for k in range(j, min(len(body), j + 15 * most)):
         depth += body[k].count("[") - body[k].count("]")
         paragraphs += not body[k].strip() and bool(body[k - 1].strip())
         if depth <= 0:
             return k + 1
-        if paragraphs > 4:
+        if paragraphs > most:
             break
     return j
 
@@ -267,6 +374,78 @@ def _signed_credit(para: list[str]) -> bool:
     """A short paragraph whose credit line is under the title and signed with the producer's e-mail
     address ("De Profundis by Oscar Wilde" / "Scanned and proofed by David Price, ccx074@…", 1997)."""
     return len(para) <= 3 and any(_CREDIT.match(x) for x in para[1:]) and any(_EMAIL.search(x) for x in para)
+
+
+def _transcriber_notes(body: list[str], size) -> tuple[list[str], int]:
+    """``body`` without its producers' notes, and their size (``size`` of each line): each paragraph
+    that opens "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:", a note in
+    brackets among the first paragraphs that speaks of PG or the etext, a producer's paragraph of
+    prose among the title pages, and the list of corrections after the book, from its heading ("Transcriber's Notes.", "Errata Noted by
+    Transcriber:") in the last quarter of the lines to the end."""
+    n = len(body)
+    tail = next((k for k in range(n * 3 // 4, n) if (k == 0 or not body[k - 1].strip())
+                 and len(body[k].strip()) <= 80 and _TN_TAIL.match(body[k])), n)
+    if sum(map(size, body[tail:])) > max(3000, _TN_TAIL_SHARE * sum(map(size, body))):
+        tail = n       # a heading so far from the end heads a note inside the book, not the list after it
+    while tail < n and tail > 0 and not any(c.isalnum() for c in body[tail - 1]):
+        tail -= 1      # the ornament ("*       *       *") that sets the list apart from the book
+    kept, dropped, i, paragraphs = [], sum(map(size, body[tail:])), 0, 0
+    while i < tail:
+        start = (i == 0 or not body[i - 1].strip()) and body[i].strip()
+        paragraphs += bool(start)
+        end = _note_end(body, i, paragraphs, tail) if start else None
+        if end is not None:
+            dropped += sum(map(size, body[i:end]))
+            i = end
+            continue
+        kept.append(body[i])
+        i += 1
+    return kept, dropped
+
+
+def _note_end(body: list[str], i: int, paragraphs: int, tail: int) -> Optional[int]:
+    """Where the producers' note that the paragraph at line ``i`` (the work's ``paragraphs``-th)
+    opens ends, or None if it opens none (see :func:`_transcriber_notes`)."""
+    _, j, para = _paragraph(body, i)
+    opens = sum(x.count("[") - x.count("]") for x in para) > 0
+    if _TN.match(body[i]):
+        return min(_bracket_end(body, para, j, most=30) if opens else _section_end(body, j), tail)
+    if paragraphs <= _LEAD_PARAGRAPHS and body[i].lstrip().startswith("["):
+        # a bracketed note near the top is PG's only where it speaks of PG or the etext (Kalevala's
+        # "[This electronic edition has been copied verbatim … given Project Gutenberg permission …]")
+        end = min(_bracket_end(body, para, j, most=30), tail)
+        return end if any(_PG_TALK.search(x) for x in body[i:end]) else None
+    if paragraphs <= _FRONT_PARAGRAPHS and max(len(x.strip()) for x in para) >= 50 and (
+            _PRODUCER_NOTE.match(para[0]) or any(_PRODUCER_TALK.search(x) for x in para)):
+        # a producer's paragraph among the title pages (prose, not a line of the contents); that
+        # paragraph only: what follows it may be the title page (#7370's "TWO TREATISES OF GOVERNMENT")
+        return j
+    return None
+
+
+def _section_end(body: list[str], j: int) -> int:
+    """Where an unbracketed note that ends a paragraph at line ``j`` ends: its later paragraphs run
+    to the next gap of three blank lines or more, as a plain-text edition sets its sections apart
+    ("Transcriber's note:", the note's indented lines, five blank lines, the title page); ``j``
+    where no such gap comes within 60 lines (a page's lines have no gaps: there it is the
+    paragraph alone)."""
+    blank = 0
+    for k in range(j, min(len(body), j + 60)):
+        blank = blank + 1 if not body[k].strip() else 0
+        if blank >= 3:
+            return k - 2
+    return j
+
+
+def _navigation(body: list[str], size) -> tuple[list[str], int]:
+    """``body`` of a page of a multi-page book without the lines of links to the other pages it
+    opens and ends with, and their size."""
+    a, b = 0, len(body)
+    while a < b and (not body[a].strip() or _NAV.match(body[a])):
+        a += 1
+    while b > a and (not body[b - 1].strip() or _NAV.match(body[b - 1])):
+        b -= 1
+    return body[a:b], sum(map(size, body[:a] + body[b:]))
 
 
 def _colophon(body: list[str]) -> int:

@@ -27,11 +27,17 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
   ``tag``/``fnanchor``/``noteref``) holds it without the brackets the text edition writes
   (``[2]``), is ``unread['noteref']``: kept, it would make a new word ("illumines2"); a bracketed
   ``[2]``, and a number after a space (an index entry's, a note's own), stay;
+- a block of class ``mynote``, ``transnote``, ``tnbox`` (the box producers set their own notes
+  in: the note on the file's encoding, a contents list they added, links to the music files) is
+  ``unread['transcriber_note']``;
 - ruby readings (``<rt>``, and the ``<rp>`` brackets around them) are ``unread['ruby']``: the
   base text stays, as in the ``aozora`` reader;
 - ``<head>`` (title, style sheets), ``<script>`` and ``<style>`` are ``unread['markup']``; the
   ``alt`` text of images (an illustration's caption, or a heading set as an image) is
   ``unread['alt']``: a description of a picture, not the book's running text.
+
+A book PG split over several pages has PG's header in its main page only:
+:func:`book_main_page` finds that page for a page that has none.
 
 What is counted: every non-whitespace character of the page's text (character references
 decoded) and of its ``alt`` attributes is either in a line or in ``unread``; whitespace is not
@@ -39,11 +45,17 @@ counted, since HTML itself does not keep it.
 """
 from __future__ import annotations
 
+import functools
+import posixpath
 import re
 import unicodedata
 from collections import Counter
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Optional
+from urllib.parse import unquote
+
+from jiniac_hpc.corpus.readers.base import MEMBER_SEP, archive_member, open_binary, open_zip
 
 _BLOCKS = {"address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "div", "dl", "dt",
            "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li",
@@ -55,6 +67,10 @@ _VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base
 # class tokens PG's producers use for page numbers (pagenum, stpagenum, pagenum3, page-no, TEI's tei-pb)
 # and for verse line numbers (linenum, lineno, line-number)
 _PAGENUM = re.compile(r"^([a-z]*page-?(num|no|number)[a-z0-9]*|tei-pb)$", re.I)
+# class tokens of the box producers set their notes in (Louise Hope's "mynote", DP's and ebookmaker's
+# "transnote", "tnbox"): the encoding note, the added contents list, "Listen to music" links. Not
+# Hellingman's "transcribernote": it holds his colophon, which the gutenberg reader finds as lines
+_TRANSNOTE = re.compile(r"^(mynote|trans-?notes?|trnote|tnbox)$", re.I)
 _LINENUM = re.compile(r"^line-?(num|no|nr|number)[a-z0-9]*$", re.I)
 _RUBY = ("rt", "rp")     # a ruby reading and its brackets, whose end tags HTML lets a page leave out
 _NOTE_CLASS = {"tag", "fnanchor", "noteref", "footnote-ref", "fnref"}
@@ -143,6 +159,9 @@ class _Page(HTMLParser):
             reason = "pagenum"
         if reason is None and any(_LINENUM.match(c) for c in classes):
             reason = "linenum"
+        if reason is None and tag in _BLOCKS and any(_TRANSNOTE.match(c) for c in classes):
+            reason = "transcriber_note"
+            self._block()         # the box stands apart from the text around it
         if reason and tag not in _VOID:
             self.skip.append((tag, reason))
             return
@@ -222,3 +241,76 @@ def page_lines(text: str) -> tuple[list[str], dict[str, int], int]:
     page.feed(text)
     lines = page.result()
     return lines, {k: v for k, v in page.unread.items() if v}, page.total
+
+
+# A book PG split over several pages (the 1990s-2000s "-h" folders: main.htm and p1.htm … p8.htm, 10900-h.htm
+# and book01.htm … book66.htm, LaTeX2HTML's files/node1.html …): PG's header and licence are in the main
+# page only, the others hold the work alone and link to their neighbours.
+_PG_MARK = re.compile(rb"\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG|\*END\*?\s*THE SMALL PRINT"
+                      rb"|SMALL PRINT!.{0,80}\*END\*", re.I)
+_HREF = re.compile(rb"""href\s*=\s*["']?([^"'#\s>?]+)""", re.I)
+_PAGE = re.compile(r"\.x?html?$", re.I)
+_HEAD_BYTES = 1 << 18     # PG's header is at the top of the main page
+
+
+def book_main_page(path: Path) -> tuple[Optional[str], list[str]]:
+    """(the page of the same multi-page book that holds PG's header, or None; the other pages
+    ``path`` links to). The book's pages are those in ``path``'s folder and the folder above it, on
+    disk or in the same ZIP archive (``books.zip::76-h/p1.htm``); ``path`` is in the book when a
+    page with PG's header reaches it by links, directly (main.htm's contents) or through other
+    pages (LaTeX2HTML's index page, linked from the chapters)."""
+    member = archive_member(path)
+    archive, name = (member[0], member[1]) if member else ("", str(path))
+    here = posixpath.normpath(name.replace("\\", "/"))
+    folder = posixpath.dirname(here)
+    with open_binary(path) as fh:
+        pages = sorted(x for x in _links(fh.read(), folder) if x != here)
+    book = {}
+    for f in dict.fromkeys((folder, posixpath.dirname(folder))):
+        book.update(_folder_pages(archive, f))
+    for main, (marked, _) in book.items():
+        if not marked or main == here:
+            continue
+        seen, todo = {main}, [main]
+        while todo:
+            for nxt in book.get(todo.pop(), (False, ()))[1]:
+                if nxt == here:
+                    return (f"{archive}{MEMBER_SEP}{main}" if archive else main), pages
+                if nxt in book and nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+    return None, pages
+
+
+def _links(raw: bytes, folder: str) -> set[str]:
+    """The pages (``.htm``, ``.html``, ``.xhtml``) a page in ``folder`` links to, as paths."""
+    out = set()
+    for m in _HREF.finditer(raw):
+        href = unquote(m.group(1).decode("latin-1"))
+        if _PAGE.search(href) and ":" not in href:        # no http:, mailto: …
+            out.add(posixpath.normpath(posixpath.join(folder, href)))
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _folder_pages(archive: str, folder: str) -> dict[str, tuple[bool, frozenset]]:
+    """page -> (whether its head holds a PG start marker or the end of the 1990s Small Print, the
+    pages it links to), for each page in ``folder`` (of ``archive``, if one is named). Read once
+    per folder: each page of a book asks the same."""
+    out = {}
+    if archive:
+        with open_zip(archive) as zf:
+            prefix = f"{folder}/" if folder not in ("", ".") else ""
+            for n in zf.namelist():
+                if n.startswith(prefix) and "/" not in n[len(prefix):] and _PAGE.search(n):
+                    raw = zf.read(n)
+                    out[posixpath.normpath(n)] = (bool(_PG_MARK.search(raw[:_HEAD_BYTES])),
+                                                  frozenset(_links(raw, folder or ".")))
+        return out
+    base = Path(folder or ".")
+    for f in sorted(base.iterdir()) if base.is_dir() else ():
+        if _PAGE.search(f.name) and f.is_file():
+            raw = f.read_bytes()
+            out[posixpath.normpath(str(f))] = (bool(_PG_MARK.search(raw[:_HEAD_BYTES])),
+                                               frozenset(_links(raw, folder or ".")))
+    return out
