@@ -79,3 +79,13 @@ def test_government_notice_contact_lines():
     assert "Tokyo <ADDRESS> Japan" in out
     # what the notice numbers stays: dates, times, its own reference numbers
     assert "令和７年８月22日14時" in out and "調達機関番号 028" in out
+
+
+def test_judges_signatures_go_whole():
+    # 裁判長裁判官北川　清 / 裁判官新海　寿加子 / 裁判官　道垣内　正大: UniDic reads 清 as a word and
+    # 道垣内 as 道|垣内, which left 清 and 正大 behind
+    out = "\n".join(s for _, s in _scrubbed("hanrei_087071.pdf", "pdf"))
+    tail = out[out.rindex("民事部"):]
+    assert re.search(r"裁判長裁判官<PERSON>\n裁判官<PERSON>\n裁判官\u3000<PERSON>\n", tail), tail[:120]
+    out = "\n".join(s for _, s in _scrubbed("hanrei_080667.pdf", "pdf"))
+    assert "白木" not in out and "\u3000勇\u3000" not in out and "裁判長裁判官\u3000<PERSON>\u3000裁判官" in out

@@ -25,7 +25,10 @@ the document defines for itself (以下「…」という, 「…」とは), art
 
 Text in the old character forms (旧字体: 團體, 條文, 權限 in Diet minutes of the 1940s) is analysed
 with each old form replaced by its 常用漢字 form, one character for one, so UniDic reads words
-it knows instead of a one-character family name followed by a "given name". ``known_names`` (e.g. the Diet record's ``speaker``) are always spans,
+it knows instead of a one-character family name followed by a "given name".
+
+Name halves written apart where a name is sure to stand go whole when either half is a name: an
+entry of a Diet attendance list (鈴木　大地君) and a judge's signature (裁判長裁判官　北川　清). ``known_names`` (e.g. the Diet record's ``speaker``) are always spans,
 and so is their family name before an honorific or title (○坂本委員長).
 
 ``fast=True`` runs MeCab only on the windows a cheap pass picks in each line: around a title or
@@ -72,6 +75,10 @@ _ORG_PREFIX = re.compile(r"(?:株式会社|有限会社|合同会社|合資会�
 # (大地, 真実 and 高徳 are words), which would leave the other half in the text.
 # An entry counts when a name found in it says it is one, and its first half is no title or
 # other UniDic word that is never a name (理事　田野瀬太道君, 決算委員長　竹山祐太郎君: the role).
+# A judge's signature at the end of a ruling, name halves apart: 裁判長裁判官　北川　清,
+# 裁判官　白木　勇　裁判官… (UniDic takes 清 and 勇 for words, or 北川 alone for a place).
+_SIGNED = re.compile(rf"(?<=裁判官)[ \u3000]?([{_KANJI}ぁ-んァ-ヴー]{{1,5}})[ \u3000]{{1,3}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}}"
+                     r"(?=[ \u3000]*(?:\n|\Z|裁判官|[)）]))")
 _ROLE_END = _TITLES + ("長", "官", "員", "事")
 # (searched for in the 16 characters before each 君, so it ends there: \Z at the search's end)
 _LISTED = re.compile(rf"(?<![^ \u3000\n）)])([{_KANJI}ぁ-んァ-ヴー]{{1,5}})[ \u3000]{{1,3}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}}\Z")
@@ -390,7 +397,7 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
     for rx in _known_pattern(known_names) if known_names else ():
         if rx is not None:
             spans += [m.span() for m in rx.finditer(original)]
-    if "君" in text:
+    if "君" in text or "裁判官" in text:
         spans += _listed(text, spans)
     spans.sort()
     merged: list[tuple[int, int]] = []
@@ -403,15 +410,22 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
 
 
 def _listed(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Attendance-list entries (``_LISTED``) of ``text`` that hold one of the ``found`` spans."""
-    out = []
+    """Attendance-list entries (``_LISTED``) and judges' signatures (``_SIGNED``) of ``text`` that
+    hold one of the ``found`` spans."""
+    entries = []
     at = text.find("君")
     while at >= 0:
-        m = _LISTED.search(text, max(0, at - 16), at)
+        entries.append(_LISTED.search(text, max(0, at - 16), at))
         at = text.find("君", at + 1)
+    if "裁判官" in text:
+        entries += _SIGNED.finditer(text)
+    out = []
+    for m in entries:
         if m is None:
             continue
         a, b = m.span()
+        if text[a] in " \u3000":
+            a += 1
         first = m.group(1)
         if first.endswith(_ROLE_END) or first in plain_words() or not any(x < b and a < y for x, y in found):
             continue
