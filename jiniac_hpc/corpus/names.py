@@ -19,8 +19,16 @@ person names. A span is a whole token sequence, never part of a token:
 
 Context vetoes a span: an organisation or place suffix right after it (田中学園, 山田工務店,
 鹿島組, 山田町, 矢賀駅), an organisation prefix right before it (株式会社, 学校法人, ...), a term
-the document defines for itself (以下「…」という, 「…」とは) and article references (第一条,
-二十四條, 一条を加える). ``known_names`` (e.g. the Diet record's ``speaker``) are always spans,
+the document defines for itself (以下「…」という, 「…」とは), article references (第一条,
+二十四條, 一条を加える, 第二十一条中) and katakana that is only part of a katakana word
+(レティ|クル).
+
+Text in the old character forms (旧字体: 團體, 條文, 權限 in Diet minutes of the 1940s) is analysed
+with each old form replaced by its 常用漢字 form, one character for one, so UniDic reads words
+it knows instead of a one-character family name followed by a "given name".
+
+Name halves written apart where a name is sure to stand go whole when either half is a name: an
+entry of a Diet attendance list (鈴木　大地君) and a judge's signature (裁判長裁判官　北川　清). ``known_names`` (e.g. the Diet record's ``speaker``) are always spans,
 and so is their family name before an honorific or title (○坂本委員長).
 
 ``fast=True`` runs MeCab only on the windows a cheap pass picks in each line: around a title or
@@ -62,15 +70,29 @@ _ORG_SUFFIX = re.compile(
     r"会館|神社|神宮|寺|駅|線|港|空港|橋|川|湖|島|郡|県|通り|公園|ホテル|旅館|賞|間|[町村市区社](?!長)|組(?![合長織]))")
 _ORG_PREFIX = re.compile(r"(?:株式会社|有限会社|合同会社|合資会社|（株）|\(株\)|㈱|㈲|学校法人|医療法人|社会福祉法人|"
                          r"宗教法人|財団法人|社団法人|独立行政法人|国立大学法人)[ \u3000]?$")
+# An entry of a Diet minutes' attendance list or agenda: family and given name apart, then 君
+# (理事　鈴木　大地君, 審議官）　水田　　豊君). UniDic often reads only one half as a name
+# (大地, 真実 and 高徳 are words), which would leave the other half in the text.
+# An entry counts when a name found in it says it is one, and its first half is no title or
+# other UniDic word that is never a name (理事　田野瀬太道君, 決算委員長　竹山祐太郎君: the role).
+# A judge's signature at the end of a ruling, name halves apart: 裁判長裁判官　北川　清,
+# 裁判官　白木　勇　裁判官… (UniDic takes 清 and 勇 for words, or 北川 alone for a place).
+_SIGNED = re.compile(rf"(?<=裁判官)[ \u3000]?([{_KANJI}ぁ-んァ-ヴー]{{1,5}})[ \u3000]{{1,3}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}}"
+                     r"(?=[ \u3000]*(?:\n|\Z|裁判官|[)）]))")
+_ROLE_END = _TITLES + ("長", "官", "員", "事")
+# (searched for in the 16 characters before each 君, so it ends there: \Z at the search's end)
+_LISTED = re.compile(rf"(?<![^ \u3000\n）)])([{_KANJI}ぁ-んァ-ヴー]{{1,5}})[ \u3000]{{1,3}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}}\Z")
 # 「X」とは / 以下「X」という / 「X」といい / 「X」と総称する: X is the document's own term.
 _DEFINED = re.compile(r"「([^「」\n]{1,40})」\s*と\s*(?:は|い\s*[うい]|総\s*称|略\s*称)")
 _NUM = "〇一二三四五六七八九十百千0-9０-９"
-_ARTICLE = re.compile(rf"[{_NUM}]+[条條項号號編章節款目](?:の[{_NUM}]+)*")
+# (an amending law's 「第二十一条中内航海運業法…」 is 第二十一条中 "in article 21": 中 goes with the reference)
+_ARTICLE = re.compile(rf"[{_NUM}]+[条條項号號編章節款目](?:の[{_NUM}]+)*中?")
 _SPACED = re.compile(rf"[{_KANJI}](?:[ \u3000]{{1,2}}[{_KANJI}]){{2,}}(?![{_KANJI}])")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*|[。！？!?]+")
 _KANJI_CH = re.compile(rf"[{_KANJI}]")
 _KATAKANA = re.compile(r"[ァ-ヴー・]+")
 _KATAKANA_CH = re.compile(r"[ァ-ヴー・]")
+_KATAKANA_WORD_CH = re.compile(r"[ァ-ヴー]")
 _WORD_RUNS = re.compile(rf"[{_KANJI}ァ-ヴー・ 　]+")
 # Titles that make the cheap pass look closer: the long ones anywhere (but not 委員会), the short
 # honorifics only right after kanji or katakana and not inside a word (様々, 君主, 氏名, たくさん;
@@ -81,6 +103,19 @@ _TRIGGER = re.compile("(?=[" + "".join(sorted({t[0] for t in _LONG_TITLES} | set
                       "(?:(?:" + "|".join(_LONG_TITLES) + rf")(?!会)|さん|くん|ちゃん|氏(?![{_KANJI}])|君(?![{_KANJI}]))")
 _SHORT_HON = frozenset("さくち氏君")
 _NAME_CH = re.compile(rf"[{_KANJI}ァ-ヴー]")
+
+# Old character forms (旧字体, pre-1949 print: Diet minutes of 1947-49, Aozora, old rulings) and
+# the 常用漢字表 form each stands for, as pairs. UniDic knows few words in the old forms and reads
+# a lone old character as a family name (團|體, 條|文, 宣|傳): the text is analysed with them
+# replaced one-to-one (spans keep their offsets), so 團體 is read as 団体 and 澤田 as 沢田.
+_NEW_FORMS = str.maketrans(*(lambda s: (s[0::2], s[1::2]))(
+    "亞亜惡悪壓圧圍囲爲為醫医壹壱稻稲飮飲隱隠營営榮栄衞衛驛駅圓円鹽塩緣縁艷艶應応歐欧毆殴櫻桜奧奥假仮價価畫画會会囘回壞壊懷懐繪絵擴拡殼殻覺覚學学嶽岳樂楽渴渇卷巻陷陥寬寛關関歡歓觀観巖巌顏顔歸帰氣気龜亀僞偽"
+    "戲戯犧犠舊旧據拠擧挙峽峡挾挟狹狭曉暁區区驅駆勳勲徑径惠恵溪渓經経繼継莖茎螢蛍輕軽鷄鶏藝芸缺欠儉倹劍剣圈圏檢検權権獻献縣県險険顯顕驗験嚴厳效効廣広恆恒鑛鉱號号國国濟済碎砕齋斎劑剤雜雑參参棧桟蠶蚕慘惨贊賛"
+    "殘残絲糸齒歯兒児辭辞濕湿實実舍舎寫写釋釈壽寿收収從従澁渋獸獣縱縦肅粛處処緖緒敍叙奬奨將将燒焼稱称證証乘乗剩剰壤壌孃嬢條条淨浄疊畳穰穣讓譲釀醸囑嘱觸触寢寝愼慎眞真盡尽圖図粹粋醉酔隨随髓髄數数樞枢聲声靜静"
+    "齊斉攝摂竊窃專専戰戦淺浅潛潜纖繊踐践錢銭禪禅雙双壯壮搜捜插挿爭争總総聰聡莊荘裝装騷騒藏蔵臟臓卽即屬属續続墮堕體体對対帶帯滯滞臺台擇択澤沢單単擔担膽胆團団彈弾斷断癡痴遲遅晝昼蟲虫鑄鋳廳庁聽聴敕勅鎭鎮遞逓"
+    "鐵鉄轉転點点傳伝黨党盜盗燈灯當当鬪闘德徳獨独讀読屆届繩縄貳弐惱悩腦脳廢廃拜拝賣売麥麦發発髮髪拔抜蠻蛮祕秘濱浜甁瓶拂払佛仏倂併竝並變変邊辺辨弁瓣弁辯弁舖舗寶宝豐豊沒没飜翻每毎萬万滿満默黙彌弥譯訳藥薬與与"
+    "豫予餘余譽誉搖揺樣様謠謡來来賴頼亂乱覽覧兩両獵猟綠緑壘塁勵励禮礼隸隷靈霊齡齢戀恋爐炉勞労樓楼錄録灣湾勸勧黑黒"))
+_OLD_FORM = re.compile("[" + "".join(map(chr, _NEW_FORMS)) + "]")
 
 # The run cache, as two sets so a line's runs are checked with set operations in C: runs that
 # hold a name when analysed alone, and runs that do not. Cleared when it grows past the cap.
@@ -339,6 +374,9 @@ def _known_pattern(known: Iterable[str]) -> tuple[Optional[re.Pattern], Optional
 
 def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) -> list[tuple[int, int]]:
     """Sorted, non-overlapping ``(start, end)`` spans of person names in ``text`` (see the module doc)."""
+    original = text   # same length as its view: spans in one are spans in the other
+    if _OLD_FORM.search(text):   # (translate costs ~15x the search: most text has no old form)
+        text = text.translate(_NEW_FORMS)
     terms = defined_terms(text) if "「" in text else set()
     spans: list[tuple[int, int]] = []
     if fast:
@@ -358,7 +396,9 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
     # (neither pattern crosses a line: [ \u3000] between characters)
     for rx in _known_pattern(known_names) if known_names else ():
         if rx is not None:
-            spans += [m.span() for m in rx.finditer(text)]
+            spans += [m.span() for m in rx.finditer(original)]
+    if "君" in text or "裁判官" in text:
+        spans += _listed(text, spans)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:   # known-name spans may overlap the analysed ones: keep the union
@@ -367,6 +407,30 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
         else:
             merged.append((a, b))
     return merged
+
+
+def _listed(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Attendance-list entries (``_LISTED``) and judges' signatures (``_SIGNED``) of ``text`` that
+    hold one of the ``found`` spans."""
+    entries = []
+    at = text.find("君")
+    while at >= 0:
+        entries.append(_LISTED.search(text, max(0, at - 16), at))
+        at = text.find("君", at + 1)
+    if "裁判官" in text:
+        entries += _SIGNED.finditer(text)
+    out = []
+    for m in entries:
+        if m is None:
+            continue
+        a, b = m.span()
+        if text[a] in " \u3000":
+            a += 1
+        first = m.group(1)
+        if first.endswith(_ROLE_END) or first in plain_words() or not any(x < b and a < y for x, y in found):
+            continue
+        out.append((a, b))
+    return out
 
 
 def _line_spans(line: str, terms: set[str], fast: bool) -> list[tuple[int, int]]:
@@ -400,7 +464,14 @@ def _vet(line: str, found: list[tuple[int, int]], terms: set[str]) -> list[tuple
             start = line.find(t, start + 1)
     return [(a, b) for a, b in found
             if not _ORG_SUFFIX.match(line, b) and not _ORG_PREFIX.search(line, 0, a)
-            and not any(a < y and x < b for x, y in blocked)]
+            and not any(a < y and x < b for x, y in blocked) and not _inside_katakana_word(line, a, b)]
+
+
+def _inside_katakana_word(line: str, a: int, b: int) -> bool:
+    """A katakana span that is only part of a katakana word (レティ|クル, エン|ライト, サロ|ニア号):
+    names written in katakana are whole words, or parts joined by ・."""
+    return bool(_KATAKANA.fullmatch(line, a, b)) and (
+        (a > 0 and _KATAKANA_WORD_CH.match(line[a - 1])) or (b < len(line) and _KATAKANA_WORD_CH.match(line[b])))
 
 
 def evaluate(path, fast: bool = True) -> dict:

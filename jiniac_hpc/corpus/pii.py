@@ -5,13 +5,15 @@
 Types and placeholders: ``<EMAIL>``, ``<IP>`` (IPv4/IPv6), ``<CARD>`` (13-19 digits passing Luhn,
 with a card-network prefix), ``<MYNUMBER>`` (12 digits whose check digit is valid under the
 My Number Act's enforcement order, art. 8), ``<PHONE>`` (Japanese numbers, +81, foreign
-``+CC`` and North American forms), ``<ADDRESS>`` (postal codes and street addresses with a block
-number) and ``<PERSON>`` (person names: UniDic 人名 token sequences read in context, with
+``+CC`` and North American forms; a number may touch "Tel" or "Fax"), ``<ADDRESS>`` (postal
+codes after 〒 or 郵便番号, before a prefecture, or before "Japan" in an English address line, and
+street addresses from the prefecture and city down to a block number: 1丁目2番3号, 19番1号,
+1-2-3) and ``<PERSON>`` (person names: UniDic 人名 token sequences read in context, with
 organisation names, a document's own defined terms and article references spared; see
 :mod:`jiniac_hpc.corpus.names`).
 
 Precision matters as much as recall: legal text is full of numbers. Every numeric pattern is
-anchored (no digit or ASCII letter on either side), checked by a validator (digit counts,
+anchored (no digit or ASCII letter on either side, but for a phone number's Tel or Fax), checked by a validator (digit counts,
 Luhn, the My Number check digit, ``ipaddress``), and numbers followed by a unit (円, 年, 条, 号,
 ...) are left alone, so dates (2024年6月1日, 令和6年), amounts (1,234円), article numbers
 (第12条第3項) and times (10:30) pass untouched.
@@ -52,8 +54,9 @@ _IPV4 = re.compile(rf"(?<![0-9.]){_OCTET}(?:\.{_OCTET}){{3}}(?![0-9]|\.[0-9])")
 _IPV6 = re.compile(r"(?<![0-9A-Za-z:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Za-z:])")
 _CARD = re.compile(rf"{_L}[0-9](?:[ -]?[0-9]){{12,18}}{_R}{_UNIT}")
 _MYNUMBER = re.compile(rf"{_L}[0-9]{{4}}([ -]?)[0-9]{{4}}\1[0-9]{{4}}{_R}{_UNIT}")
+# "Tel0368580058" (a PDF's contact line, the space lost): a phone number may touch Tel or Fax.
 _PHONE_JP = re.compile(
-    rf"{_L}(?<!\+)(?:"
+    rf"(?:{_L}|(?<=[Tt][Ee][Ll])|(?<=[Ff][Aa][Xx]))(?<!\+)(?:"
     r"0[0-9]{1,4}-[0-9]{1,4}-[0-9]{3,4}"             # 03-1234-5678, 090-1234-5678, 0120-123-456
     r"|\(0[0-9]{1,4}\) ?[0-9]{1,4}-[0-9]{4}"        # (03) 1234-5678
     r"|0[0-9]{1,4}\([0-9]{1,4}\)[0-9]{4}"           # 03(1234)5678
@@ -68,10 +71,12 @@ _PREF = (r"(?:北海道|東京都|(?:京都|大阪)府|(?:青森|岩手|宮城|�
          r"佐賀|長崎|熊本|大分|宮崎|鹿児島|沖縄)県)")
 _KNUM = r"[0-9一二三四五六七八九十百]+"
 _BLOCK = (rf"(?:{_KNUM}丁目{_KNUM}番(?:地)?(?:{_KNUM}号?)?|{_KNUM}丁目[0-9]+-[0-9]+(?:-[0-9]+)?"
-          r"|[0-9]+番地(?:[0-9]+(?:号)?)?|[0-9]+-[0-9]+-[0-9]+)")
+          rf"|[0-9]+番地(?:[0-9]+(?:号)?)?|{_KNUM}番{_KNUM}号|[0-9]+-[0-9]+-[0-9]+)")
 _TOWN = r"[一-龥々〆ヶケがのノ・ァ-ヴ]"
 _POSTAL = re.compile(r"〒 ?[0-9]{3}-?[0-9]{4}(?![0-9])|郵便番号[:： ]*[0-9]{3}-?[0-9]{4}(?![0-9])"
-                     rf"|(?<![0-9-])[0-9]{{3}}-[0-9]{{4}}(?![0-9-])(?= ?{_PREF})")
+                     rf"|(?<![0-9-])[0-9]{{3}}-[0-9]{{4}}(?![0-9-])(?= ?{_PREF})"
+                     # the English line of a notice: "Shinjuku-ku, Tokyo 162 8022 Japan", "Tokyo 100-8916, Japan"
+                     r"|(?<![0-9-])[0-9]{3}[ -]?[0-9]{4}(?=,? Japan\b)")
 _ADDRESS = re.compile(rf"{_PREF}{_TOWN}{{1,20}}?[市区町村郡]{_TOWN}{{0,12}}?{_BLOCK}(?![0-9])"
                       rf"|{_TOWN}{{1,6}}[市区]{_TOWN}{{1,10}}?{_KNUM}丁目{_KNUM}番(?:地)?(?:{_KNUM}号?)?")
 
@@ -153,13 +158,13 @@ def _replace(text: str, spans: list[tuple[int, int]], placeholder: str) -> tuple
 
 # Cheap gates on the raw text, full-width forms included (so most documents never build the
 # view): every numeric type needs a run of 7+ digits and separators (IPv4 1.2.3.4 is the
-# shortest), IPv6 two colons, e-mail an @, postal codes and addresses 〒, 郵便番号, 丁目, 番地 or
-# digits joined by a dash.
+# shortest), IPv6 two colons, e-mail an @, postal codes and addresses 〒, 郵便番号, 丁目, 番地,
+# 番 and a digit, digits joined by a dash or "Japan".
 _D = "0-9０-９"
 _DASH = "\\-－ー‐‑‒–—―−﹣ｰ"
 _NUMBERISH = re.compile(f"[{_D}][{_D} \u3000()（）.．+＋{_DASH}]{{5,}}[{_D}]")
 # (the look-ahead on the first character lets re skip the text that cannot start a match fast)
-_ADDRESSISH = re.compile(f"(?=[〒郵丁番{_D}])(?:〒|郵便番号|丁目|番地|[{_D}][{_DASH}][{_D}])")
+_ADDRESSISH = re.compile(f"(?=[〒郵丁番{_D}J])(?:〒|郵便番号|丁目|番地|番[{_D}一二三四五六七八九十]|[{_D}][{_DASH}][{_D}]|Japan)")
 _GATES: dict[str, Callable[[str], bool]] = {
     "email": lambda t: "@" in t or "＠" in t,
     "ip": lambda t: t.count(":") + t.count("：") >= 2 or _numberish(t),
