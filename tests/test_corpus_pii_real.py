@@ -28,7 +28,9 @@ def _scrubbed(name: str, reader: str) -> list[tuple[str, str]]:
             for r in _records(name, reader)]
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in REAL.glob("egov_*") if p.suffix in (".xml", ".json")))
+# (API v2's revision-list and keyword-search responses hold no law text: the reader rejects them)
+@pytest.mark.parametrize("name", sorted(p.name for p in REAL.glob("egov_*") if p.suffix in (".xml", ".json")
+                                        and not p.name.endswith(("_keyword_response.json", "_revisions_response.json"))))
 def test_laws_keep_every_character(name):
     # 行政手続法's 附則 amends 「第二十一条中内航海運業法…」: 第二十一条中 (in article 21), not a name 中内
     pairs = _scrubbed(name, "egov_xml")
@@ -86,6 +88,7 @@ def test_judges_signatures_go_whole():
     # 道垣内 as 道|垣内, which left 清 and 正大 behind
     out = "\n".join(s for _, s in _scrubbed("hanrei_087071.pdf", "pdf"))
     tail = out[out.rindex("民事部"):]
-    assert re.search(r"裁判長裁判官<PERSON>\n裁判官<PERSON>\n裁判官\u3000<PERSON>\n", tail), tail[:120]
+    # (the PDF reader sets a signature's title apart from the name with a full-width space)
+    assert re.search(r"裁判長裁判官\u3000?<PERSON>\n裁判官\u3000?<PERSON>\n裁判官\u3000<PERSON>\n", tail), tail[:120]
     out = "\n".join(s for _, s in _scrubbed("hanrei_080667.pdf", "pdf"))
     assert "白木" not in out and "\u3000勇\u3000" not in out and "裁判長裁判官\u3000<PERSON>\u3000裁判官" in out
