@@ -68,7 +68,7 @@ COMPRESSION_NOTE = ("Every reader but parquet, hf_disk and pdf reads its files g
 LANGS = ("ja", "en", "hi")
 ENCODINGS = ("auto", "utf-8", "cp932", "shift_jis", "cp1252", "latin-1", "utf-16", "utf-32")
 FILTERS = ("length", "lang", "ja_ratio", "symbols", "repeated_lines")
-PII_TYPES = ("email", "ip", "card", "mynumber", "phone", "address", "person")
+PII_TYPES = ("email", "ip", "card", "mynumber", "aadhaar", "phone", "address", "person")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
