@@ -17,6 +17,13 @@ is not called another language; for English the one exception is prose that has 
 English's function words and reads like another Latin-script language (``other_latin``, see
 ``other_language``).
 
+Hinglish, decided: a ``hi`` source is Hindi in Devanagari. Devanagari prose with English words in
+it ("मैं office जा रहा हूँ") is Hindi and kept (the script ratio counts letters, and the English words
+are few); a source's ``char_allowlist`` (jiniac-phase1's hindi) then removes those Latin words,
+counted as ``cleanup_char_allowlist``. Romanised Hindi ("main ghar ja raha hoon") has no Devanagari:
+a ``hi`` source rejects it as ``lang`` (``script``); an ``en`` source keeps a short line of it (no
+word list tells it from English) and rejects longer lowercase prose as ``other_latin``.
+
 The lists are plain data below, so a reader can check every word; no model file, nothing at run
 time but a split of at most ``2 * WINDOW`` characters and dict look-ups (and, for the rare English
 text with few English words, two regex counts over the same sample).
