@@ -137,7 +137,9 @@ class SourceConfig:
                   "after); the others are dropped as 'speech_id_dup', whatever 'dedup' says. False keeps every copy.")
     normalize: Literal["nfkc", "none"] = field("nfkc", doc="Unicode normalisation ('none' for Aozora Bunko).")
     char_allowlist: Optional[str] = field(
-        None, doc="A regex character class ('regex' module syntax); characters outside it are removed "
+        None, doc="A regex character class ('regex' module syntax); characters outside it are removed, and a "
+                  "word whose letters are all outside it goes whole with the punctuation stuck to it "
+                  "('(Prime Minister)', a URL) "
                   r"(the Hindi 'unwanted characters' cleanup), e.g. '[\p{scx=Devanagari}\p{Common}\u200c\u200d]' "
                   "(scx, Script_Extensions, also holds the Vedic accents U+0951/U+0952 and the Vedic "
                   "Extensions that Script=Devanagari leaves out).")
