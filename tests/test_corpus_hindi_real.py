@@ -116,3 +116,13 @@ def test_lines_before_the_first_english_word_are_kept_once():
     text = "\n".join(contexts()[:2]) + "\nप्रधानमंत्री (Prime Minister) ने कहा।"
     out = clean(text, PHASE1)
     assert out.count(clean(contexts()[0], PHASE1)[:40]) == 1 and out.endswith("प्रधानमंत्री ने कहा।")
+
+
+def test_a_long_latin_token_glued_to_devanagari_costs_one_pass():
+    # (a base64 blob or a URL run into Hindi: the word pattern had tried every split of the token)
+    import time
+
+    blob = "A" * 30000 + "क"
+    t = time.process_time()
+    out = clean(blob + " है। (Prime Minister) ने", PHASE1)
+    assert out == "क है। ने" and time.process_time() - t < 1.0

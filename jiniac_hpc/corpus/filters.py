@@ -91,9 +91,11 @@ def _foreign_words(allow: str):
     that is not one bracketed class."""
     if not allow.startswith("[") or allow.startswith("[^"):
         return None
-    other = r"[\S--[%s&&[\p{L}\p{M}]]]*" % allow       # no letter of the allowlist in the word
-    word = r"%s[[\p{L}\p{M}]--%s]%s" % (other, allow, other)
-    return (regex.compile(r"[ \t]?(?<!\S)%s(?:[ \t]+%s)*(?!\S)" % (word, word), regex.V1),
+    # a word: its first letter outside the list (looked for past the non-letters only), then, atomic,
+    # everything up to the next space that is no letter of the list (linear: a 30,000-letter token
+    # glued to Devanagari costs one pass, not one per split of it)
+    word = r"(?=[\S--[\p{L}\p{M}]]*[[\p{L}\p{M}]--%s])(?>[\S--[%s&&[\p{L}\p{M}]]]*)(?!\S)" % (allow, allow)
+    return (regex.compile(r"[ \t]?(?<!\S)%s(?:[ \t]+%s)*" % (word, word), regex.V1),
             regex.compile(allow, regex.V1), regex.compile(r"[[\p{L}\p{M}]--%s]" % allow, regex.V1))
 
 
