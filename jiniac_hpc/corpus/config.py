@@ -23,7 +23,8 @@ READERS = ("jsonl", "parquet", "hf_disk", "aozora", "diet", "egov_xml", "squad",
            "wikiextractor")
 # reader -> (what it reads, and what it keeps and drops; the SourceConfig keys it uses)
 READER_DOCS = {
-    "jsonl": ("JSON Lines: one document a line, the text_field string as it is (for wikiextractor --json "
+    "jsonl": ("JSON Lines: one document a line, the text_field string as it is (a file that is one JSON array "
+              "of rows: one document an element; for wikiextractor --json "
               "output, reader wikiextractor also decodes its escapes and keeps the title as metadata).",
               ["text_field"]),
     "parquet": ("Parquet: one document a row, the text_field column.", ["text_field"]),
