@@ -83,3 +83,19 @@ def test_html_output_reads_as_the_plain_output(tmp_path):
     plain, html = recs(KO), recs(p)
     assert [r.text for r in html] == [r.text for r in plain]
     assert "&quot;" not in "".join(r.text for r in html)
+
+
+def test_json_rows_wrapped_into_an_array_are_read_as_rows():
+    # --json rows a user wrapped into '[{...},' ... '{...}]' (markoeltermann/CourseProject): had been
+    # 'not wikiextractor output'; now each element is an article as a --json line would be
+    import json
+
+    path = R / "wikiextractor_json_array_enwiki_trimmed.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    rs = recs(path)
+    assert [(r.pos, r.meta["title"], r.meta["page_id"]) for r in rs] == \
+        [(i, x["title"], x["id"]) for i, x in enumerate(rows, 1)]
+    # this version repeats the title as the first line of 'text': counted as the title, not kept
+    assert all(r.text and not r.text.startswith(x["title"] + "\n") and r.unread["title"] == len(x["title"])
+               for r, x in zip(rs, rows))
+    assert rs[0].text.startswith("Ville d’Avray is an 1865 oil painting")

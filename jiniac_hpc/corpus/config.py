@@ -54,7 +54,8 @@ READER_DOCS = {
     "pdf": ("PDF (pdfminer.six; horizontal and vertical Japanese): one document a file; page numbers, running "
             "headers/footers and margin line numbers dropped; letter-spaced names and lines broken inside a "
             "sentence joined.", []),
-    "wikiextractor": ("wikiextractor's output, <doc> blocks (OUT/AA/wiki_00, UTF-8) or --json rows: one document "
+    "wikiextractor": ("wikiextractor's output, <doc> blocks (OUT/AA/wiki_00, UTF-8) or --json rows (one a line, or "
+                      "wrapped into a JSON array): one document "
                       "an article, character references decoded, the tags of --links and --html and the markup wikiextractor let "
                       "through (<br>, </div>, <math>/<ref> remnants, |}) dropped; title, page id and URL as "
                       "metadata (the title line the header or an old --json text repeats counted unread); empty "

@@ -22,7 +22,8 @@ A file whose first line is a JSON object is ``--json`` output (``{"id", "revid",
 "text"}`` a line) and is read the same way, one document a row: the same article text and
 metadata as the <doc> form of the same dump. Versions before 3.0 repeat the title as the first
 line of ``text`` (counted ``title``, as in a <doc> block); 3.0 does not, and escapes the text as
-below. The row's other fields are not counted as text (as the ``jsonl`` reader, which reads these
+below. Rows a user wrapped into one JSON array (``[{...},`` one a line ... ``{...}]``) are read the
+same way, an element a row. The row's other fields are not counted as text (as the ``jsonl`` reader, which reads these
 files too, keeping ``text`` as it is).
 
 wikiextractor escapes ``<``, ``>`` and ``&`` in the article (``&lt;``, ``&gt;``, ``&amp;``:
@@ -65,7 +66,8 @@ from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import (MEDIAWIKI_DUMP, WIKIEXTRACTOR_ATTR, WIKIEXTRACTOR_DOC, BadInput,
-                                            Record, iter_lines, open_binary, sniff_binary, sniff_wiki)
+                                            Record, Utf8Text, iter_lines, open_binary, sniff_binary, sniff_wiki)
+from jiniac_hpc.corpus.readers.jsondoc import TooLarge, first_char, iter_json_list
 
 #: a character reference with its semicolon: each decoded once (one pass undoes html.escape exactly;
 #: a reference without its semicolon, "&para" in a URL, is text)
@@ -181,6 +183,11 @@ def _json_record(n: int, line: str, size: int, limit: int) -> Record:
         obj = json.loads(line)
     except json.JSONDecodeError as e:
         return Record(n, None, f"broken JSON: {e.msg}: column {e.colno}", size)
+    return _row_record(n, obj, size, limit)
+
+
+def _row_record(n: int, obj, size: int, limit: int) -> Record:
+    """One ``--json`` row (decoded) as the article it holds."""
     if not (isinstance(obj, dict) and isinstance(obj.get("text"), str) and isinstance(obj.get("title"), str)):
         return Record(n, None, "not a wikiextractor --json row (an object with string 'title' and 'text')", size)
     meta = {"title": _decode(obj["title"]), "page_id": str(obj.get("id", "")),
@@ -198,6 +205,9 @@ def read_wikiextractor(path: Path, src: SourceConfig, limit: int) -> Iterator[Re
     why = sniff_binary(head) or (MEDIAWIKI_DUMP if sniff_wiki(head) == MEDIAWIKI_DUMP else None)
     if why:
         raise BadInput(why)
+    if first_char(path) == "[":
+        yield from _array_rows(path, limit)
+        return
     doc: Optional[_Doc] = None
     seen = False                   # a <doc> line was read: the file is this format
     rows = False                   # the file is --json output: one article a line
@@ -243,6 +253,23 @@ def read_wikiextractor(path: Path, src: SourceConfig, limit: int) -> Iterator[Re
         yield doc.record(why=f"<doc> block of line {doc.pos} has no </doc>: the file is cut short")
     if stray:
         yield _stray(stray)
+
+
+def _array_rows(path: Path, limit: int) -> Iterator[Record]:
+    """``--json`` rows that their user wrapped into one JSON array (``[{...},`` ... ``{...}]``), an
+    element a row; an element that is no such row is bad input naming it, a cut array after its last
+    whole element."""
+    n = 0
+    with Utf8Text(open_binary(path)) as fh:
+        try:
+            for n, obj in enumerate(iter_json_list(fh, limit), 1):
+                if isinstance(obj, TooLarge):
+                    yield Record(n, None, f"element {n} of {int(obj)} bytes exceeds max_record_bytes={limit}")
+                    continue
+                rec = _row_record(n, obj, 0, limit)
+                yield Record(n, None, f"element {n}: {rec.error}") if rec.error else rec
+        except (ValueError, UnicodeDecodeError) as e:
+            yield Record(n + 1, None, f"unreadable JSON array after element {n}: {e}")
 
 
 def _stray(lines: list[int]) -> Record:
