@@ -81,3 +81,27 @@ def test_stage_counts_each_type_on_a_hindi_source(tmp_path):
     r = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["hi"]
     assert r["pii"] == {"phone": 6, "aadhaar": 3}, r["pii"]
     assert r["docs_out"] == len(docs) and r["pii_docs"] == len(docs)
+
+
+def test_a_hindi_source_of_real_files_accounts_for_every_document(tmp_path):
+    # the Gita's Hindi translations as their JSON array, XQuAD's Hindi paragraphs, Leipzig's Marathi
+    # lines (a Hindi crawl's neighbour), each line a document: kept, or removed under a named reason
+    src = load_recipe("corpus", CorpusConfig, "jiniac-phase1").source("hindi")
+    data = to_dict(load_recipe("corpus", CorpusConfig, "debug"))
+    base = dict(to_dict(src), pii=["all"], filters=["length", "lang"])
+    data["sources"] = [
+        dict(base, name="gita", reader="jsonl", text_field="description",
+             paths=[str(R / "gita_translation_hindi_ramsukhdas_2_1-30_trimmed.json")]),
+        dict(base, name="xquad", reader="squad", paths=[str(R / "xquad_hi_trimmed.json")]),
+        dict(base, name="leipzig", reader="text", doc_sep="line", paths=[str(R / "lingua_sentences_mr_trimmed.txt")]),
+    ]
+    data["filters"] = dict(data.get("filters", {}), min_chars=20)
+    run_inline(from_dict(CorpusConfig, data), tmp_path / "run")
+    stats = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]
+    for name, r in stats.items():
+        assert not r["bad_input"], (name, r["bad_input"])
+        assert r["docs_in"] == r["docs_out"] + sum(v["docs"] for v in r["removed"].values()), name
+        assert r["chars_in"] == r["chars_out"] + sum(v["chars"] for v in r["removed"].values()), name
+    assert stats["gita"]["docs_in"] == 30 and stats["gita"]["docs_out"] == 30
+    assert stats["leipzig"]["docs_in"] == 60 and stats["leipzig"]["lang_found"]["mr"] >= 45
+    assert stats["xquad"]["docs_out"] == stats["xquad"]["docs_in"]
