@@ -42,7 +42,7 @@ def test_each_cleanup_step_is_counted_on_its_own():
         for k, v in steps.items():
             total[k] = total.get(k, 0) + v
     # counted independently: NFKC's change of length; the BOM and the two ZERO WIDTH SPACEs;
-    # the Latin "II" (the fraction slash became "/", nothing removed)
+    # the Latin "II" with the space before it (the fraction slash became "/", nothing removed)
     nfkc_delta = sum(len(t) - len(unicodedata.normalize("NFKC", t)) for t in contexts())
     assert nfkc_delta < 0                      # NFKC lengthened the text (nukta letters, ½)
     assert total["nfkc"] == nfkc_delta
@@ -50,7 +50,7 @@ def test_each_cleanup_step_is_counted_on_its_own():
     allow = regex.compile(PHASE1.char_allowlist)
     dropped = [c for t in contexts() for c in unicodedata.normalize("NFKC", t)
                if not c.isspace() and not allow.match(c) and c not in "\u200b\ufeff\u2044"]
-    assert total["char_allowlist"] == len(dropped) == 2
+    assert len(dropped) == 2 and total["char_allowlist"] == len(" II")
 
 
 def test_stage_report_names_every_removed_character(tmp_path):
@@ -62,7 +62,7 @@ def test_stage_report_names_every_removed_character(tmp_path):
     run_inline(from_dict(CorpusConfig, data), tmp_path / "run")
     r = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["hindi-xquad"]
     removed = {k: v["chars"] for k, v in r["removed"].items()}
-    assert removed["cleanup_control"] == 3 and removed["cleanup_char_allowlist"] == 2
+    assert removed["cleanup_control"] == 3 and removed["cleanup_char_allowlist"] == len(" II")
     assert removed["cleanup_nfkc"] < 0 and "cleanup" not in removed
     assert r["chars_in"] == r["chars_out"] + sum(removed.values())
 
@@ -92,3 +92,37 @@ def test_a_removed_english_word_leaves_no_double_space():
     for p in data["data"][0]["paragraphs"]:
         out = clean(p["context"], PHASE1)
         assert "  " not in out and ("GR" not in p["context"] or "है। में," in out), out
+
+
+def test_a_removed_english_word_takes_its_punctuation_not_the_sentences():
+    # XQuAD "टोयोटा कोरोना मार्क II, टोयोटा क्रेसिडा": the allowlist left "मार्क , टोयोटा" (the word's
+    # space before the list's comma); "(Prime Minister)" and a URL left "()" and "://..//1"
+    [text] = [t for t in contexts() if "मार्क II," in t]
+    out = clean(text, PHASE1)
+    assert "टोयोटा कोरोना मार्क, टोयोटा क्रेसिडा" in out and " ," not in out
+    assert clean("प्रधानमंत्री (Prime Minister) ने कहा।", PHASE1) == "प्रधानमंत्री ने कहा।"
+    assert clean("स्रोत https://www.example.in/news/1 देखें।", PHASE1) == "स्रोत देखें।"
+
+
+def test_a_parallel_tsv_line_leaves_its_hindi_side():
+    # one line of an English-Hindi parallel corpus (Samanantar / CCAligned style: URL, English, URL,
+    # Hindi, tab-separated) read as text: the English side and the URLs had left "://..//1\t .\t"
+    line = ("https://www.example.in/news/1\tThe Prime Minister inaugurated the building.\t"
+            "https://www.example.in/hi/news/1\tप्रधानमंत्री ने आज जिला न्यायालय के नए भवन का उद्घाटन किया।")
+    assert clean(line, PHASE1) == "प्रधानमंत्री ने आज जिला न्यायालय के नए भवन का उद्घाटन किया।"
+
+
+def test_lines_before_the_first_english_word_are_kept_once():
+    text = "\n".join(contexts()[:2]) + "\nप्रधानमंत्री (Prime Minister) ने कहा।"
+    out = clean(text, PHASE1)
+    assert out.count(clean(contexts()[0], PHASE1)[:40]) == 1 and out.endswith("प्रधानमंत्री ने कहा।")
+
+
+def test_a_long_latin_token_glued_to_devanagari_costs_one_pass():
+    # (a base64 blob or a URL run into Hindi: the word pattern had tried every split of the token)
+    import time
+
+    blob = "A" * 30000 + "क"
+    t = time.process_time()
+    out = clean(blob + " है। (Prime Minister) ने", PHASE1)
+    assert out == "क है। ने" and time.process_time() - t < 1.0

@@ -119,9 +119,34 @@ def test_real_save_to_disk_folder_every_row():
 
 def test_indented_json_document_given_to_jsonl_is_one_clear_error():
     """A real Kokkai API dump (an indented JSON array of pages) read as JSON Lines had given 192
-    'broken JSON' rejects, one a line; it is one bad-input record saying what the file is."""
+    'broken JSON' rejects, one a line; its pages are read as the elements of an array, and having no
+    'text' they are one bad-input record for all five, naming their keys (speechRecord: Diet pages)."""
     (r,) = recs("jsonl", R / "kokkai_pages.json")
-    assert r.pos == 1 and "lone '['" in r.error and "not JSON Lines" in r.error, r.error
+    assert r.pos == 1 and r.docs == 5 and "no field 'text'" in r.error and "speechRecord" in r.error, r.error
+
+
+def test_a_json_array_of_rows_is_read_element_by_element():
+    """Rows saved as one JSON array, not JSON Lines: the Gita's Hindi translations (an indented array)
+    had been one 'lone [' error, wikiextractor --json rows wrapped into an array
+    one a line ('[{...},' ... '{...}]') a 'broken JSON' reject a line."""
+    gita = json.loads((R / "gita_translation_hindi_ramsukhdas_2_1-30_trimmed.json").read_text(encoding="utf-8"))
+    rs = recs("jsonl", R / "gita_translation_hindi_ramsukhdas_2_1-30_trimmed.json", text_field="description")
+    assert [(r.pos, r.text) for r in rs] == [(i, x["description"]) for i, x in enumerate(gita, 1)] and len(rs) == 30
+    path = R / "wikiextractor_json_array_enwiki_trimmed.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    assert [r.text for r in recs("jsonl", path)] == [x["text"] for x in rows] and len(rows) == 4
+    # a row without the field is named as a line's would be; an array cut short says after which element
+    rs = recs("jsonl", path, text_field="body")
+    assert len(rs) == 1 and rs[0].docs == 4 and "elements 1-4" in rs[0].error and "no field 'body'" in rs[0].error
+
+
+def test_a_json_array_cut_short_keeps_its_elements(tmp_path):
+    path = R / "wikiextractor_json_array_enwiki_trimmed.json"
+    data = path.read_bytes()
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(data[:data.index(b'{"id": "17951575"') + 40])
+    rs = recs("jsonl", cut)
+    assert [r.text is not None for r in rs] == [True, True, False] and "after element 2" in rs[-1].error, rs[-1].error
 
 
 def test_jsonl_bom_and_array_line(tmp_path):

@@ -59,9 +59,12 @@ def test_wikiextractor_doc_file_is_one_document_an_article(path):
 
 
 def test_wikiextractor_escapes_are_decoded():
-    # --html-safe wrote '&amp;' and '&lt;templatestyles ... /&gt;'; the article had '&' and '<', '>'
+    # --html-safe wrote '&amp;' and '&lt;templatestyles ... /&gt;'; the article had '&' and '<', '>'.
+    # The main page's only line is a tag and a behaviour switch wikiextractor left: markup, no text
     vi = {r.meta["title"]: r for r in recs("wikiextractor", VI)}
-    assert vi["Trang Chính"].text.startswith('<templatestyles src="Wiki2021/styles.css" />__NOEDITSECTION__')
+    main = vi["Trang Chính"]
+    assert main.text is None and main.skip == "empty_article"
+    assert main.unread["markup"] >= len('&lt;templatestyles src="Wiki2021/styles.css" /&gt;__NOEDITSECTION__')
     en = " ".join(r.text for r in recs("wikiextractor", EN) if r.text)
     assert "Jammu & Kashmir" in en and "&amp;" not in en
 
@@ -149,9 +152,16 @@ def test_wikiextractor_json_rows_are_read_as_the_doc_form():
     assert [(r.pos, r.meta["page_id"], r.meta["title"], r.meta["url"]) for r in rs] == \
         [(i, x["id"], x["title"], x["url"]) for i, x in enumerate(rows, 1)]
     # this version repeats the title as the first line of 'text': metadata, counted as in a <doc> block
-    assert all(r.text and not r.text.startswith(x["title"] + "\n") and r.unread == {"title": len(x["title"])}
+    assert all(r.text and not r.text.startswith(x["title"] + "\n") and r.unread["title"] == len(x["title"])
                for r, x in zip(rs, rows))
-    assert all(x["text"].strip().endswith(r.text.strip().split("\n")[-1]) for r, x in zip(rs, rows))
+    # the tags this version left in the text ('<br>' lines, '<poem>' ... '</poem>') are markup, their text kept
+    tags = [re.findall(r"</?(?:br|poem)>", x["text"]) for x in rows]
+    assert sum(map(len, tags)) == 9
+    assert [r.unread.get("markup", 0) for r in rs] == [sum(map(len, t)) for t in tags]
+    assert not any(re.search(r"</?(?:br|poem)>", r.text) for r in rs)
+    assert "繁紅落盡始淒涼，直道忘憂也未忘。" in next(r.text for r in rs if "萱草" in r.meta["title"])
+    assert all(re.sub(r"</?(?:br|poem)>", "", x["text"]).strip().endswith(r.text.strip().split("\n")[-1])
+               for r, x in zip(rs, rows))
     # the jsonl reader reads the same file, keeping each 'text' as it is, title line included
     assert [r.text for r in recs("jsonl", ZH)] == [x["text"] for x in rows]
 

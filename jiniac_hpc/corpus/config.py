@@ -23,7 +23,8 @@ READERS = ("jsonl", "parquet", "hf_disk", "aozora", "diet", "egov_xml", "squad",
            "wikiextractor")
 # reader -> (what it reads, and what it keeps and drops; the SourceConfig keys it uses)
 READER_DOCS = {
-    "jsonl": ("JSON Lines: one document a line, the text_field string as it is (for wikiextractor --json "
+    "jsonl": ("JSON Lines: one document a line, the text_field string as it is (a file that is one JSON array "
+              "of rows: one document an element; for wikiextractor --json "
               "output, reader wikiextractor also decodes its escapes and keeps the title as metadata).",
               ["text_field"]),
     "parquet": ("Parquet: one document a row, the text_field column.", ["text_field"]),
@@ -55,8 +56,10 @@ READER_DOCS = {
     "pdf": ("PDF (pdfminer.six; horizontal and vertical Japanese): one document a file; page numbers, running "
             "headers/footers and margin line numbers dropped; letter-spaced names and lines broken inside a "
             "sentence joined.", []),
-    "wikiextractor": ("wikiextractor's output, <doc> blocks (OUT/AA/wiki_00, UTF-8) or --json rows: one document "
-                      "an article, &lt; &gt; &amp; decoded, --links' <a> tags dropped; title, page id and URL as "
+    "wikiextractor": ("wikiextractor's output, <doc> blocks (OUT/AA/wiki_00, UTF-8) or --json rows (one a line, or "
+                      "wrapped into a JSON array): one document "
+                      "an article, character references decoded, the tags of --links and --html and the markup wikiextractor let "
+                      "through (<br>, </div>, <math>/<ref> remnants, |}) dropped; title, page id and URL as "
                       "metadata (the title line the header or an old --json text repeats counted unread); empty "
                       "articles dropped (empty_article). A MediaWiki XML dump is bad input: run wikiextractor on "
                       "it first.", []),
@@ -69,7 +72,7 @@ COMPRESSION_NOTE = ("Every reader but parquet, hf_disk and pdf reads its files g
 LANGS = ("ja", "en", "hi")
 ENCODINGS = ("auto", "utf-8", "cp932", "shift_jis", "cp1252", "latin-1", "utf-16", "utf-32")
 FILTERS = ("length", "lang", "ja_ratio", "symbols", "repeated_lines")
-PII_TYPES = ("email", "ip", "card", "mynumber", "phone", "address", "person")
+PII_TYPES = ("email", "ip", "card", "mynumber", "aadhaar", "phone", "address", "person")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -138,7 +141,9 @@ class SourceConfig:
                   "after); the others are dropped as 'speech_id_dup', whatever 'dedup' says. False keeps every copy.")
     normalize: Literal["nfkc", "none"] = field("nfkc", doc="Unicode normalisation ('none' for Aozora Bunko).")
     char_allowlist: Optional[str] = field(
-        None, doc="A regex character class ('regex' module syntax); characters outside it are removed "
+        None, doc="A regex character class ('regex' module syntax); characters outside it are removed, and a "
+                  "word whose letters are all outside it goes whole with the punctuation stuck to it "
+                  "('(Prime Minister)', a URL) "
                   r"(the Hindi 'unwanted characters' cleanup), e.g. '[\p{scx=Devanagari}\p{Common}\u200c\u200d]' "
                   "(scx, Script_Extensions, also holds the Vedic accents U+0951/U+0952 and the Vedic "
                   "Extensions that Script=Devanagari leaves out).")

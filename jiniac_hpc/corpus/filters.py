@@ -3,7 +3,8 @@
     python -m jiniac_hpc.corpus.filters ja "日本語の文章です。"     # prints the cleaned text and verdict
 
 ``clean`` returns the text the rest of the pipeline sees (NFKC unless the source says
-``none``, control characters removed, optional per-source character allowlist, trailing
+``none``, control characters removed, optional per-source character allowlist: a word in another
+script whole, with its attached punctuation, then any other character outside the list; trailing
 spaces and runs of blank lines trimmed); ``clean_counts`` also says how many characters each
 of those steps took away (``nfkc`` is negative where normalising made the text longer: NFKC
 splits Hindi's precomposed nukta letters क़ ख़ ग़ ज़ ड़ ढ़ फ़ य़ into letter + U+093C).
@@ -83,6 +84,55 @@ def nfkc(text: str) -> str:
                      for line in text.split("\n"))
 
 
+@lru_cache(maxsize=16)
+def _foreign_words(allow: str):
+    """(a run of words on one line, each holding a letter outside the allowlist ``allow`` ('[...]') and
+    none inside it, with the space or tab before the run; the allowlist), or None for an allowlist
+    that is not one bracketed class."""
+    if not allow.startswith("[") or allow.startswith("[^"):
+        return None
+    # a word: its first letter outside the list (looked for past the non-letters only), then, atomic,
+    # everything up to the next space that is no letter of the list (linear: a 30,000-letter token
+    # glued to Devanagari costs one pass, not one per split of it)
+    word = r"(?=[\S--[\p{L}\p{M}]]*[[\p{L}\p{M}]--%s])(?>[\S--[%s&&[\p{L}\p{M}]]]*)(?!\S)" % (allow, allow)
+    return (regex.compile(r"[ \t]?(?<!\S)%s(?:[ \t]+%s)*" % (word, word), regex.V1),
+            regex.compile(allow, regex.V1), regex.compile(r"[[\p{L}\p{M}]--%s]" % allow, regex.V1))
+
+
+_SENTENCE_END = re.compile(r"[,.;:!?]+$")
+#: characters every script uses (ASCII punctuation, quotes, dashes): the danda is Devanagari's (and Bengali's ...)
+_COMMON = regex.compile(r"[\p{scx=Common}\s]")
+
+
+def _drop_foreign_words(text: str, allow: str) -> str:
+    """``text`` without its words in another script, whole: a run of words with letters outside the
+    allowlist and none in it goes with the ASCII punctuation and digits stuck to it ("(Prime Minister)",
+    "https://www.example.in/news/1", "COVID-19", "“Hello”"), which the character pass would leave behind
+    as "()" or "://..//1". What only the source's script writes stays (the danda of "GR।"), and so does the
+    sentence punctuation after a run that follows text of the line ("मार्क II, टोयोटा" -> "मार्क,
+    टोयोटा"), not after one that is a line's or a tab-separated field's whole text. A word mixing both
+    scripts is left to the character pass."""
+    rx = _foreign_words(allow)
+    if rx is None:
+        return text
+    run, allowed, foreign = rx
+    m = foreign.search(text)
+    if m is None:
+        return text
+    # (from the line of the first foreign letter: the run pattern is slow to try at every position)
+    start = text.rfind("\n", 0, m.start()) + 1
+
+    def drop(m) -> str:
+        w = m.group()
+        # a run after text of its line, not a line's or a tab-separated field's whole text
+        inline = w[:1] == " " and m.start() > 0 and text[m.start() - 1] not in "\n\t"
+        kept = "".join(c for c in w if not c.isalnum() and allowed.match(c) and not _COMMON.match(c))
+        end = _SENTENCE_END.search(w) if inline else None
+        return kept + (end.group() if end else "")
+
+    return run.sub(drop, text, pos=start)     # (the text before pos is returned as it is)
+
+
 def _removed_run(m) -> str:
     """What a run of characters outside the allowlist (matched with the space before it, if
     any) leaves behind."""
@@ -115,6 +165,7 @@ def clean_counts(text: str, src: SourceConfig) -> tuple[str, dict[str, int]]:
     text = step("whitespace", text, text.replace("\r\n", "\n").replace("\r", "\n"))
     text = step("control", text, _CONTROL.sub("", text))
     if src.char_allowlist:
+        text = step("char_allowlist", text, _drop_foreign_words(text, src.char_allowlist))
         text = step("char_allowlist", text, _allow_remover(src.char_allowlist).sub(_removed_run, text))
     # (the substring tests are a memchr-speed scan; most documents need neither regex)
     if " \n" in text or "\t\n" in text or "\u3000\n" in text or text.endswith((" ", "\t", "\u3000")):

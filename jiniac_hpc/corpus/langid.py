@@ -17,6 +17,13 @@ is not called another language; for English the one exception is prose that has 
 English's function words and reads like another Latin-script language (``other_latin``, see
 ``other_language``).
 
+Hinglish, decided: a ``hi`` source is Hindi in Devanagari. Devanagari prose with English words in
+it ("मैं office जा रहा हूँ") is Hindi and kept (the script ratio counts letters, and the English words
+are few); a source's ``char_allowlist`` (jiniac-phase1's hindi) then removes those Latin words,
+counted as ``cleanup_char_allowlist``. Romanised Hindi ("main ghar ja raha hoon") has no Devanagari:
+a ``hi`` source rejects it as ``lang`` (``script``); an ``en`` source keeps a short line of it (no
+word list tells it from English) and rejects longer lowercase prose as ``other_latin``.
+
 The lists are plain data below, so a reader can check every word; no model file, nothing at run
 time but a split of at most ``2 * WINDOW`` characters and dict look-ups (and, for the rare English
 text with few English words, two regex counts over the same sample).
@@ -33,6 +40,12 @@ import regex
 WINDOW = 1000
 _STRIP = " \t\n\r.,;:!?\"'()[]{}<>«»“”‘’„*#|/\\—–-…।॥॰0123456789०१२३४५६७८९"
 
+# A sentence alone (IndicCorp and Leipzig corpora keep one a line) has few function words: in a hi
+# text of under SHORT_WORDS words, a single word of another list and none of Hindi's decides, but for
+# the words below, which Hindi also uses (the vocative हे: "हे अर्जुन!"). Not for en: English titles
+# and names carry one foreign article (El Niño, Die Hard, La La Land).
+SHORT_WORDS = {"hi": 20}
+SHARED = {"hi": "हे"}
 # en: another Latin-script language without a list (see other_language)
 OTHER_MIN_WORDS, EN_MIN_SHARE, MARKED_MIN_SHARE = 15, 0.08, 0.015
 PROSE_MIN_WORDS, PROSE_EN_MAX_SHARE, PROSE_MIN_LOWER = 30, 0.05, 0.8
@@ -123,10 +136,13 @@ def sample(text: str) -> str:
     return text[:WINDOW] + " " + text[mid:mid + WINDOW]
 
 
-def _count(text: str, lang: str) -> tuple[dict[str, int], int, str]:
-    """(the words of ``sample(text)`` on each list of ``lang``'s group, the number of words, the sample)."""
+def _count(text: str, lang: str) -> tuple[dict[str, int], int, str, dict[str, int]]:
+    """(the words of ``sample(text)`` on each list of ``lang``'s group, the number of words, the sample,
+    the counts again without the words in ``SHARED``)."""
     names, words, endings = _INDEX[lang]
     counts = [0] * len(names)
+    plain = [0] * len(names)
+    shared = set(SHARED.get(lang, "").split())
     s = sample(text)
     if lang == "en":
         s = s.lower()
@@ -142,8 +158,10 @@ def _count(text: str, lang: str) -> tuple[dict[str, int], int, str]:
         while b:   # (a word on several lists counts for each)
             low = b & -b
             counts[low.bit_length() - 1] += n
+            if w not in shared:
+                plain[low.bit_length() - 1] += n
             b ^= low
-    return dict(zip(names, counts)), len(split), s
+    return dict(zip(names, counts)), len(split), s, dict(zip(names, plain))
 
 
 def word_counts(text: str, lang: str) -> dict[str, int]:
@@ -154,7 +172,9 @@ def word_counts(text: str, lang: str) -> dict[str, int]:
 
 def other_language(text: str, lang: str, margin: float = 2.0, min_words: int = 2) -> Optional[str]:
     """The language of ``lang``'s group whose function words in the sample outnumber ``lang``'s own
-    ``margin`` times (and number at least ``min_words``), else None.
+    ``margin`` times (and number at least ``min_words``), else None. In a text of under
+    ``SHORT_WORDS`` words (a sentence alone) with none of ``lang``'s words, one word of another list
+    is enough for ``hi``, unless it is one Hindi also uses (``SHARED``).
 
     For ``en`` also ``other_latin``: prose in a Latin-script language without a list (Turkish,
     Finnish, Czech, Hungarian, Zulu, Somali, Basque, ...), told by few English function words
@@ -166,10 +186,12 @@ def other_language(text: str, lang: str, margin: float = 2.0, min_words: int = 2
     have few English words, are plain ASCII and not lowercase prose."""
     if lang not in _INDEX:
         return None
-    counts, n_words, s = _count(text, lang)
+    counts, n_words, s, plain = _count(text, lang)
     own = counts.pop(lang)
     best = max(counts, key=counts.get)
     if counts[best] >= min_words and counts[best] > margin * own:
+        return best
+    if own == 0 and n_words < SHORT_WORDS.get(lang, 0) and plain[best] >= 1:
         return best
     if lang == "en" and n_words >= OTHER_MIN_WORDS and own < EN_MIN_SHARE * n_words:
         if len(_MARKED.findall(s)) >= MARKED_MIN_SHARE * len(_LATIN.findall(s)):

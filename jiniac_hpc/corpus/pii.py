@@ -4,11 +4,13 @@
 
 Types and placeholders: ``<EMAIL>``, ``<IP>`` (IPv4/IPv6), ``<CARD>`` (13-19 digits passing Luhn,
 with a card-network prefix), ``<MYNUMBER>`` (12 digits whose check digit is valid under the
-My Number Act's enforcement order, art. 8), ``<PHONE>`` (Japanese numbers, +81, foreign
-``+CC`` and North American forms; a number may touch "Tel" or "Fax"), ``<ADDRESS>`` (postal
-codes after 〒 or 郵便番号, before a prefecture, or before "Japan" in an English address line, and
-street addresses from the prefecture and city down to a block number: 1丁目2番3号, 19番1号,
-1-2-3) and ``<PERSON>`` (person names: UniDic 人名 token sequences read in context, with
+My Number Act's enforcement order, art. 8), ``<AADHAAR>`` (India's 12-digit Aadhaar number: first
+digit 2-9, Verhoeff check digit valid), ``<PHONE>`` (Japanese numbers, +81, foreign ``+CC`` and
+North American forms, Indian mobiles ``98765 43210`` / ``9876543210`` and landlines with their
+STD code ``011-2345 6789``; a number may touch "Tel" or "Fax"), ``<ADDRESS>`` (postal codes after
+〒 or 郵便番号, before a prefecture, or before "Japan" in an English address line, and street
+addresses from the prefecture and city down to a block number: 1丁目2番3号, 19番1号, 1-2-3) and
+``<PERSON>`` (person names: UniDic 人名 token sequences read in context, with
 organisation names, a document's own defined terms and article references spared; see
 :mod:`jiniac_hpc.corpus.names`).
 
@@ -18,8 +20,8 @@ Luhn, the My Number check digit, ``ipaddress``), and numbers followed by a unit 
 ...) are left alone, so dates (2024年6月1日, 令和6年), amounts (1,234円), article numbers
 (第12条第3項) and times (10:30) pass untouched.
 
-Full-width forms are matched through a *view* of the text in which full-width ASCII and the
-dash look-alikes are mapped one-to-one to ASCII; spans found in the view are replaced in the
+Full-width forms and Devanagari digits (``९८७६५ ४३२१०``) are matched through a *view* of the text
+in which full-width ASCII, Devanagari digits and the dash look-alikes are mapped one-to-one to ASCII; spans found in the view are replaced in the
 original, so the rest of the text keeps its exact characters.
 """
 from __future__ import annotations
@@ -34,18 +36,20 @@ from typing import Callable, Iterable, Optional
 from jiniac_hpc.corpus.names import person_spans
 
 PLACEHOLDERS = {"email": "<EMAIL>", "ip": "<IP>", "card": "<CARD>", "mynumber": "<MYNUMBER>",
-                "phone": "<PHONE>", "address": "<ADDRESS>", "person": "<PERSON>"}
-ORDER = ("email", "ip", "card", "mynumber", "phone", "address", "person")
+                "aadhaar": "<AADHAAR>", "phone": "<PHONE>", "address": "<ADDRESS>", "person": "<PERSON>"}
+ORDER = ("email", "ip", "card", "mynumber", "aadhaar", "phone", "address", "person")
 
 # One-to-one (length-preserving) map to ASCII: full-width ASCII, ideographic space, dashes.
 _VIEW = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _VIEW.update({0x3000: 0x20, 0x2010: 0x2D, 0x2011: 0x2D, 0x2012: 0x2D, 0x2013: 0x2D, 0x2014: 0x2D,
               0x2015: 0x2D, 0x2212: 0x2D, 0x30FC: 0x2D, 0xFF70: 0x2D, 0xFE63: 0x2D})
+_VIEW.update({0x0966 + i: 0x30 + i for i in range(10)})     # Devanagari digits ० - ९
 
 _L = r"(?<![0-9A-Za-z])"          # no ASCII digit/letter before (Japanese text may touch the number)
 _R = r"(?![0-9A-Za-z])"
 # A number followed by one of these is a quantity, a date or an article number, never PII.
-_UNIT = r"(?!\s*(?:円|年|月|日|時|分|秒|号|条|項|人|件|個|万|億|兆|%|％|倍|歳|回|枚|本|冊|台|番|巻|頁|ページ))"
+_UNIT = (r"(?!\s*(?:円|年|月|日|時|分|秒|号|条|項|人|件|個|万|億|兆|%|％|倍|歳|回|枚|本|冊|台|番|巻|頁|ページ"
+         r"|रुपये|रुपए|रु\.|करोड़|लाख|लोग|वर्ष|साल|टन|किलो|मीटर|किमी))")
 
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![A-Za-z0-9])")
@@ -64,6 +68,11 @@ _PHONE_JP = re.compile(
     rf"){_R}{_UNIT}")
 _PHONE_INTL = re.compile(
     r"(?<![0-9A-Za-z+])\+[1-9][0-9]{0,2}(?:[ -]?\(0?[0-9]{1,4}\))?(?:[ -]?[0-9]{1,4}){2,5}" + _R)
+# India: a mobile (6-9 and nine digits, written 98765 43210 or unseparated, a trunk 0 before it), a
+# landline with its STD code (011-2345 6789, 0522-2237870: eleven digits with the 0)
+_PHONE_IN = re.compile(rf"{_L}0?[6-9][0-9]{{4}}[ -]?[0-9]{{5}}{_R}{_UNIT}")
+_PHONE_IN_STD = re.compile(rf"{_L}0[1-9][0-9]{{1,3}}[ -][0-9]{{3,4}}[ -]?[0-9]{{3,4}}{_R}{_UNIT}")
+_AADHAAR = re.compile(rf"{_L}[2-9][0-9]{{3}}([ -]?)[0-9]{{4}}\1[0-9]{{4}}{_R}{_UNIT}")
 _PHONE_NANP = re.compile(rf"{_L}(?:\([2-9][0-9]{{2}}\) ?|[2-9][0-9]{{2}}[-.])[0-9]{{3}}[-.][0-9]{{4}}{_R}")
 
 _PREF = (r"(?:北海道|東京都|(?:京都|大阪)府|(?:青森|岩手|宮城|秋田|山形|福島|茨城|栃木|群馬|埼玉|千葉|神奈川|新潟|富山|"
@@ -103,6 +112,24 @@ def mynumber_ok(digits: str) -> bool:
     return int(digits[11]) == (0 if r <= 1 else 11 - r)
 
 
+# Verhoeff's check: the dihedral group D5 (0-4 rotations, 5-9 reflections) and the permutation
+# (1 5 8 9 4 2 7 0)(3 6) applied i times to the digit i places from the right
+_D5 = [[(j + k) % 5 + 5 * ((j >= 5) != (k >= 5)) if j < 5 else (j - k) % 5 + 5 * (k < 5) for k in range(10)]
+       for j in range(10)]
+_P1 = [1, 5, 7, 6, 2, 8, 3, 0, 9, 4]
+_PERM = [list(range(10))]
+for _ in range(7):
+    _PERM.append([_P1[d] for d in _PERM[-1]])
+
+
+def verhoeff_ok(digits: str) -> bool:
+    """Whether ``digits`` ends in a valid Verhoeff check digit (Aadhaar's checksum)."""
+    c = 0
+    for i, ch in enumerate(reversed(digits)):
+        c = _D5[c][_PERM[i % 8][int(ch)]]
+    return c == 0
+
+
 def _card_ok(m: str) -> bool:
     parts = re.split(r"[ -]", m)
     digits = "".join(parts)
@@ -139,7 +166,9 @@ _RULES: dict[str, list[tuple[re.Pattern, Optional[Callable[[str], bool]]]]] = {
     "ip": [(_IPV4, None), (_IPV6, _ipv6_ok)],
     "card": [(_CARD, _card_ok)],
     "mynumber": [(_MYNUMBER, lambda m: mynumber_ok(re.sub(r"[ -]", "", m)))],
-    "phone": [(_PHONE_INTL, _phone_intl_ok), (_PHONE_JP, _phone_jp_ok), (_PHONE_NANP, None)],
+    "aadhaar": [(_AADHAAR, lambda m: verhoeff_ok(re.sub(r"[ -]", "", m)))],
+    "phone": [(_PHONE_INTL, _phone_intl_ok), (_PHONE_JP, _phone_jp_ok), (_PHONE_NANP, None), (_PHONE_IN, None),
+              (_PHONE_IN_STD, lambda m: len(re.sub(r"[^0-9]", "", m)) == 11)],
     "address": [(_ADDRESS, None), (_POSTAL, None)],
 }
 
@@ -160,7 +189,7 @@ def _replace(text: str, spans: list[tuple[int, int]], placeholder: str) -> tuple
 # view): every numeric type needs a run of 7+ digits and separators (IPv4 1.2.3.4 is the
 # shortest), IPv6 two colons, e-mail an @, postal codes and addresses 〒, 郵便番号, 丁目, 番地,
 # 番 and a digit, digits joined by a dash or "Japan".
-_D = "0-9０-９"
+_D = "0-9０-９०-९"
 _DASH = "\\-－ー‐‑‒–—―−﹣ｰ"
 _NUMBERISH = re.compile(f"[{_D}][{_D} \u3000()（）.．+＋{_DASH}]{{5,}}[{_D}]")
 # (the look-ahead on the first character lets re skip the text that cannot start a match fast)
@@ -170,6 +199,7 @@ _GATES: dict[str, Callable[[str], bool]] = {
     "ip": lambda t: t.count(":") + t.count("：") >= 2 or _numberish(t),
     "card": lambda t: _numberish(t),
     "mynumber": lambda t: _numberish(t),
+    "aadhaar": lambda t: _numberish(t),
     "phone": lambda t: _numberish(t),
     "address": lambda t: bool(_ADDRESSISH.search(t)),
 }

@@ -14,7 +14,8 @@ from typing import IO, Iterable, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.fileio import ArrowBatches, LostRows, NotArrow, parquet_batches
-from jiniac_hpc.corpus.readers.base import BadInput, Record, _checked, iter_lines, open_binary
+from jiniac_hpc.corpus.readers.base import BadInput, Record, Utf8Text, _checked, iter_lines, open_binary
+from jiniac_hpc.corpus.readers.jsondoc import TooLarge, iter_json_list
 from jiniac_hpc.corpus.readers.charsets import wide_unicode
 
 
@@ -24,14 +25,50 @@ def read_jsonl(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     part of the JSON, and a file in UTF-16 or UTF-32 (what Windows PowerShell 5 saves) is read as
     such (told by a byte order mark or where its NUL bytes are: :func:`charsets.wide_unicode`); a
     line holding a JSON array is rejected saying how many values it holds, and a file whose first
-    line is a lone ``[`` or ``{`` (an indented JSON document, not JSON Lines) ends in one bad-input
-    record saying so rather than a reject for each of its lines.
+    line is a lone ``{`` (an indented JSON document, not JSON Lines) ends in one bad-input record
+    saying so rather than a reject for each of its lines. A file that is one JSON array (indented, or
+    one element a line with commas between: how scraped news and exported rows often come) is read
+    element by element, an element a document, as a line would be.
 
     Lines in a row whose text field is missing or not a string for the same reason (a wrong
     ``text_field``: OSCAR keeps its text in ``content``) are one bad-input record for all of them
     (``docs``), naming the first line's keys, not one message a line. A last line that breaks off
     (no newline, the JSON unfinished: an interrupted download) says so."""
+    if _json_array(path):
+        yield from _merged(_array_elements(path, src.text_field, limit), "elements")
+        return
     yield from _merged(_jsonl_lines(path, src.text_field, limit), "lines")
+
+
+def _json_array(path: Path) -> bool:
+    """Whether the file is one JSON array spread over lines: its first line opens an array that it
+    does not close (a lone ``[``, or ``[{...},``). A line that is a whole array is JSON Lines' fault
+    of that line (:func:`_jsonl_lines`)."""
+    with open_binary(path) as fh:
+        head = fh.read(1 << 20)
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0].strip()
+    if not first.startswith(b"["):
+        return False
+    try:
+        json.loads(first)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return True
+    return False
+
+
+def _array_elements(path: Path, key: str, limit: int) -> Iterator[tuple[Record, Optional[str], str]]:
+    """(record, why, detail) for each element of a file that is one JSON array (:func:`_text_of`)."""
+    n = 0
+    with Utf8Text(open_binary(path)) as fh:
+        try:
+            for n, obj in enumerate(iter_json_list(fh, limit), 1):
+                if isinstance(obj, TooLarge):
+                    yield Record(n, None, f"element {n} of {int(obj)} bytes exceeds max_record_bytes={limit}"), None, ""
+                    continue
+                text, why, detail = _text_of(obj, key)
+                yield Record(n, text, None if why is None else why + detail), why, detail
+        except (ValueError, UnicodeDecodeError) as e:
+            yield Record(n + 1, None, f"unreadable JSON array after element {n}: {e}"), None, ""
 
 
 def _merged(items: Iterable[tuple[Record, Optional[str], str]], unit: str) -> Iterator[Record]:
@@ -80,7 +117,7 @@ def _jsonl_lines(path: Path, key: str, limit: int) -> Iterator[tuple[Record, Opt
                 continue
             if not raw.strip():
                 continue  # blank lines are not records
-            if first and raw.strip() in (b"[", b"{"):
+            if first and raw.strip() == b"{":
                 raise BadInput(f"line {n} is a lone {raw.strip().decode()!r}: an indented JSON document, not JSON "
                                "Lines (one object a line)")
             first = False

@@ -22,16 +22,28 @@ A file whose first line is a JSON object is ``--json`` output (``{"id", "revid",
 "text"}`` a line) and is read the same way, one document a row: the same article text and
 metadata as the <doc> form of the same dump. Versions before 3.0 repeat the title as the first
 line of ``text`` (counted ``title``, as in a <doc> block); 3.0 does not, and escapes the text as
-below. The row's other fields are not counted as text (as the ``jsonl`` reader, which reads these
+below. Rows a user wrapped into one JSON array (``[{...},`` one a line ... ``{...}]``) are read the
+same way, an element a row. The row's other fields are not counted as text (as the ``jsonl`` reader, which reads these
 files too, keeping ``text`` as it is).
 
 wikiextractor escapes ``<``, ``>`` and ``&`` in the article (``&lt;``, ``&gt;``, ``&amp;``:
 ``--html-safe``, on by default since 3.0) so that no article line can close its <doc> block; the
-reader turns these three back (the characters they lose are ``markup``). Older versions wrote the
-article unescaped; there, the three entities can hardly occur, as wikiextractor decodes every
-entity of the wikitext itself (only a wikitext ``&amp;lt;`` leaves one). The title is never
-escaped, in the header or on its line. Output made with ``--links`` wraps each link's anchor text
-in ``<a href="...">`` ... ``</a>``: the tags are dropped (``markup``), the anchor text kept.
+reader decodes every character reference that ends in ``;`` once, in one pass (the exact inverse
+of that escaping; ``--html`` before 3.0 also wrote ``&quot;`` and ``&#x27;``), and the characters
+they lose are ``markup``. Older versions wrote the article unescaped; there, references can
+hardly occur, as wikiextractor decodes every entity of the wikitext itself. A title an old
+version took from the dump still escaped (``(*&quot;asia&quot;)``) is decoded in the metadata.
+
+What wikiextractor leaves of the wiki's markup is dropped as ``markup`` too: the tags of HTML and
+of MediaWiki extensions (``<br>``, ``</div>``, ``<poem>``, ``<chem>``, ``<templatestyles ... />``,
+and the ``<a href>`` of ``--links`` and the ``<h2>``, ``<b>``, ``<ul>``, ``<li>`` of ``--html``),
+named one by one and with attributes only as ``name=value``, so that the angle brackets Korean
+and Chinese text put around a title (``<영웅본색>``, ``<Big Bang>``) stay; a ``<math>`` or ``<ref>``
+element let through whole, or the part of its line before a lone end tag or after a lone start
+tag (a formula, a footnote: no prose); behaviour switches (``__NOEDITSECTION__``); lines that are
+only a table's end (``|}``). A line that held nothing else is no line of the article. An
+``--html`` section heading (``<h2>History</h2>``) that the next lines repeat as the plain output
+writes it (``History.``) is dropped, so both outputs give the same text.
 
 An article with no text (a redirect, a list or a disambiguation page whose content wikiextractor
 dropped) is one document dropped as ``empty_article``. A file that is not this format is one
@@ -46,6 +58,7 @@ one bad-input record naming its lines.
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -53,12 +66,50 @@ from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import (MEDIAWIKI_DUMP, WIKIEXTRACTOR_ATTR, WIKIEXTRACTOR_DOC, BadInput,
-                                            Record, iter_lines, open_binary, sniff_binary, sniff_wiki)
+                                            Record, Utf8Text, iter_lines, open_binary, sniff_binary, sniff_wiki)
+from jiniac_hpc.corpus.readers.jsondoc import TooLarge, first_char, iter_json_list
 
-_ENTITY = re.compile(r"&(lt|gt|amp);")
-_CHAR = {"lt": "<", "gt": ">", "amp": "&"}
-#: the link tags ``--links`` writes around an anchor text (``<a href="Tokyo%20Tower">東京タワー</a>``)
-_LINK = re.compile(r'<a href="[^"<>]*">|</a>')
+#: a character reference with its semicolon: each decoded once (one pass undoes html.escape exactly;
+#: a reference without its semicolon, "&para" in a URL, is text)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+#: the HTML and MediaWiki tags wikiextractor writes (--links, --html) or leaves behind: by name, in
+#: lower or upper case, with attributes only as name=value, so that the angle brackets Korean and
+#: Chinese text use as title marks (<영웅본색>, <Big Bang>) stay text
+_TAG_NAMES = ("a abbr b bdi big blockquote br caption categorytree ce center chem cite code dd del div dl dt em "
+              "font gallery graph h1 h2 h3 h4 h5 h6 hiero hr i imagemap includeonly inputbox ins kbd li mapframe "
+              "maplink mark noinclude nowiki ol onlyinclude p poem pre q references rp rt ruby s score section "
+              "small source span strike strong sub sup syntaxhighlight table tbody td templatestyles th "
+              "timeline tr tt u ul var wbr").split()
+_ATTRS = r"""(?:\s+[A-Za-z_:-]+\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>/]+))*"""
+#: (``</<li>``: the end tag --html writes after a numbered list item)
+_TAG = re.compile(r"</?(?:%s)%s\s*/?>|</<li>" % ("|".join(_TAG_NAMES + [n.upper() for n in _TAG_NAMES]), _ATTRS))
+#: elements whose content is no prose (a formula, a footnote) that wikiextractor let through: the
+#: element whole, or a lone end tag with the line before it, or a lone start tag with the line after it
+_ELEMENT = re.compile(r"<(math|ref)\b%s\s*>.*?</\1\s*>" % _ATTRS)
+_LONE_END = re.compile(r"^(?:(?!<(?:math|ref)\b).)*?</(?:math|ref)\s*>")
+_LONE_START = re.compile(r"<(?:math|ref)\b%s\s*>.*$" % _ATTRS)
+#: behaviour switches a template expansion put back (__NOEDITSECTION__ on a main page)
+_MAGIC = re.compile(r"__(?:NOTOC|FORCETOC|TOC|NOEDITSECTION|NEWSECTIONLINK|NONEWSECTIONLINK|NOGALLERY|HIDDENCAT|"
+                    r"EXPECTUNUSEDCATEGORY|NOCONTENTCONVERT|NOCC|NOTITLECONVERT|NOTC|INDEX|NOINDEX|"
+                    r"STATICREDIRECT|DISAMBIG|NOGLOBAL)__")
+_HEADING = re.compile(r"<h([1-6])>[^<>]*</h\1>")
+#: a line that is only the end or start of a wiki table (``|}``, ``{|``): what a dropped table left
+_TABLE_LINE = re.compile(r"^\s*(?:\|\}|\{\||\|-)\s*$")
+
+
+def _decode(text: str) -> str:
+    return _ENTITY.sub(lambda e: html.unescape(e.group()), text) if "&" in text else text
+
+
+def strip_markup(line: str) -> str:
+    """``line`` with its character references decoded and wikiextractor's leftover markup dropped."""
+    line = _decode(line)
+    if "<" in line:
+        line = _LONE_START.sub("", _LONE_END.sub("", _ELEMENT.sub("", line)))
+        line = _TAG.sub("", line)
+    if "__" in line:
+        line = _MAGIC.sub("", line)
+    return "" if _TABLE_LINE.match(line) else line
 
 
 class _Doc:
@@ -71,16 +122,17 @@ class _Doc:
         self.unread = {"markup": markup}
         self.size = 0
         self.error: Optional[str] = None
+        self.headings: list[int] = []      # the lines that are --html headings not yet repeated
 
     @classmethod
     def from_header(cls, pos: int, header: str, m: re.Match) -> "_Doc":
         attrs = dict(WIKIEXTRACTOR_ATTR.findall(m.group(2)))
-        return cls(pos, {"title": attrs.pop("title", ""), "page_id": m.group(1), **attrs}, len(header))
+        return cls(pos, {"title": _decode(attrs.pop("title", "")), "page_id": m.group(1), **attrs}, len(header))
 
     def add(self, n: int, line: str, nbytes: int, limit: int) -> None:
         if self.error:
             return
-        if not self.lines and line == self.meta["title"] and "title" not in self.unread:
+        if not self.lines and _decode(line) == self.meta["title"] and "title" not in self.unread:
             self.unread["title"] = len(line)      # wikiextractor's header repeats the title: metadata
             return
         self.size += nbytes
@@ -88,10 +140,29 @@ class _Doc:
             self.error = f"article larger than max_record_bytes={limit} (line {n})"
             self.lines = []
             return
-        kept = _LINK.sub("", _ENTITY.sub(lambda e: _CHAR[e.group(1)], line))
+        kept = strip_markup(line)
+        if line.strip() and not kept.strip():     # a line of markup only (<br>, <ul>, |}): no line of text
+            self.unread["markup"] += len(line)
+            return
         if len(kept) != len(line):
             self.unread["markup"] += len(line) - len(kept)
+        if kept.strip():
+            self._heading(line, kept.strip())
         self.lines.append(kept)
+
+    def _heading(self, line: str, text: str) -> None:
+        """Note an --html section heading (``<h2>History</h2>``); drop it where the next lines repeat
+        it as wikiextractor 3.0 writes a section title (``History.``), as the plain output has it once."""
+        if _HEADING.fullmatch(_decode(line).strip()):
+            self.headings.append(len(self.lines))
+            return
+        first = self.lines[self.headings[0]].strip() if self.headings else None
+        if first is not None and text in (first, first + "."):
+            i = self.headings.pop(0)
+            self.unread["markup"] += len(self.lines.pop(i))
+            self.headings = [j - 1 for j in self.headings]
+        else:
+            self.headings = []
 
     def record(self, footer: str = "", why: Optional[str] = None) -> Record:
         self.unread["markup"] += len(footer)
@@ -112,9 +183,14 @@ def _json_record(n: int, line: str, size: int, limit: int) -> Record:
         obj = json.loads(line)
     except json.JSONDecodeError as e:
         return Record(n, None, f"broken JSON: {e.msg}: column {e.colno}", size)
+    return _row_record(n, obj, size, limit)
+
+
+def _row_record(n: int, obj, size: int, limit: int) -> Record:
+    """One ``--json`` row (decoded) as the article it holds."""
     if not (isinstance(obj, dict) and isinstance(obj.get("text"), str) and isinstance(obj.get("title"), str)):
         return Record(n, None, "not a wikiextractor --json row (an object with string 'title' and 'text')", size)
-    meta = {"title": obj["title"], "page_id": str(obj.get("id", "")),
+    meta = {"title": _decode(obj["title"]), "page_id": str(obj.get("id", "")),
             **{k: str(obj[k]) for k in ("url", "revid") if obj.get(k) is not None}}
     doc = _Doc(n, meta, 0)     # (the row's other fields are not text: as the jsonl reader, not counted)
     for x in obj["text"].split("\n"):
@@ -129,6 +205,9 @@ def read_wikiextractor(path: Path, src: SourceConfig, limit: int) -> Iterator[Re
     why = sniff_binary(head) or (MEDIAWIKI_DUMP if sniff_wiki(head) == MEDIAWIKI_DUMP else None)
     if why:
         raise BadInput(why)
+    if first_char(path) == "[":
+        yield from _array_rows(path, limit)
+        return
     doc: Optional[_Doc] = None
     seen = False                   # a <doc> line was read: the file is this format
     rows = False                   # the file is --json output: one article a line
@@ -174,6 +253,23 @@ def read_wikiextractor(path: Path, src: SourceConfig, limit: int) -> Iterator[Re
         yield doc.record(why=f"<doc> block of line {doc.pos} has no </doc>: the file is cut short")
     if stray:
         yield _stray(stray)
+
+
+def _array_rows(path: Path, limit: int) -> Iterator[Record]:
+    """``--json`` rows that their user wrapped into one JSON array (``[{...},`` ... ``{...}]``), an
+    element a row; an element that is no such row is bad input naming it, a cut array after its last
+    whole element."""
+    n = 0
+    with Utf8Text(open_binary(path)) as fh:
+        try:
+            for n, obj in enumerate(iter_json_list(fh, limit), 1):
+                if isinstance(obj, TooLarge):
+                    yield Record(n, None, f"element {n} of {int(obj)} bytes exceeds max_record_bytes={limit}")
+                    continue
+                rec = _row_record(n, obj, 0, limit)
+                yield Record(n, None, f"element {n}: {rec.error}") if rec.error else rec
+        except (ValueError, UnicodeDecodeError) as e:
+            yield Record(n + 1, None, f"unreadable JSON array after element {n}: {e}")
 
 
 def _stray(lines: list[int]) -> Record:

@@ -1,0 +1,101 @@
+"""What wikiextractor leaves in an article besides its text, on real output (tests/assets/corpus/real/,
+SOURCES.md): tags it let through, formulas and footnotes whose start or end tag it dropped, table
+ends, behaviour switches, the entities and tags of --html output.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest tests/test_corpus_wiki_markup_real.py -q
+
+The Korean sample is 3.0-style <doc> output (--html-safe escapes: '&lt;chem&gt;O2&lt;/chem&gt;'), the
+Navajo sample --json output of a version before 3.0 (unescaped: '<br>', '|}</div>', a title written
+'(*&quot;asia&quot;)').
+"""
+import re
+from pathlib import Path
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+KO = R / "wikiextractor_kowiki_wiki_00_trimmed"
+NV = R / "wikiextractor_json_nvwiki_wiki_00_trimmed"
+ANY_TAG = re.compile(r"</?(?:br|div|ref|math|chem|poem|h[1-6]|ul|li|b)\b[^<>]*>")
+
+
+def recs(path):
+    return list(read(Path(path), SourceConfig(name="t", reader="wikiextractor", paths=[str(path)]), 8_000_000))
+
+
+def by_title(path):
+    return {r.meta["title"]: r for r in recs(path)}
+
+
+def test_tags_left_in_a_doc_file_are_markup_and_title_marks_stay():
+    ko = by_title(KO)
+    texts = "\n".join(r.text for r in ko.values())
+    assert not ANY_TAG.search(texts), ANY_TAG.search(texts)
+    # '&lt;chem&gt;CO2&lt;/chem&gt;': the tags go, the formula stays
+    assert "C(흑연) + O2-> CO2 ΔH=C(흑연) 연소열 = CO2 생성열" in ko["엔탈피"].text
+    # Korean writes a work's title in angle brackets: text, not a tag
+    assert "<영웅본색>의 주제가인 <당년정>과 1995년 발매한 싱글 앨범 <Thousand Dreams of You>" in ko["장국영"].text
+    # a formula whose <math> start wikiextractor lost: its line (LaTeX up to '&lt;/math&gt;') is markup
+    assert "\\exp" not in ko["정규 분포"].text and ko["정규 분포"].text.startswith("확률론과 통계학에서 정규 분포")
+    # a footnote whose </ref> it lost: '&lt;ref&gt;' and the Macedonian note after it
+    ua = ko["우크라이나"].text
+    assert "дека името" not in ua and "벨리키 크냐지라는 호칭이 자주 쓰이게 된다." in ua
+    # every character of every non-blank line is kept or counted (title, markup)
+    lines = [x for x in KO.read_text(encoding="utf-8").split("\n") if x.strip()]
+    seen = sum(sum(r.unread.values()) + sum(len(x) for x in r.text.split("\n") if x.strip()) for r in ko.values())
+    assert seen == sum(map(len, lines))
+
+
+def test_tags_left_in_json_rows_are_markup():
+    nv = by_title(NV)
+    assert "<br>" not in nv["Diné Bizaad"].text and nv["Diné Bizaad"].unread["markup"] == len("<br>")
+    assert nv["Diné Bizaad"].text.endswith("saad ałkééʼ sinil.")
+    # an article that is only what a dropped table left ('|}</div>') has no text
+    table = nv["Diné (Ałtsʼáʼáztiin)"]
+    assert table.text is None and table.skip == "empty_article" and table.unread["markup"] == len("|}</div>")
+    # a title the dump had escaped: decoded in the metadata; its repetition in 'text' counted as the title
+    asia = nv['(*"asia")']
+    assert asia.skip == "empty_article" and asia.unread == {"title": len("(*&quot;asia&quot;)")}
+
+
+def _as_html(doc_text: str, headings: list[str]) -> str:
+    """The <doc> text as ``--html`` writes it (wikiextractor 3.0's compact with HtmlFormatting, --html-safe):
+    each section heading line as '<h2>X</h2>' where its '== X ==' stood, before the 'X.' line that
+    keepSections writes ahead of the section's first paragraph; '&quot;' and '&#x27;' as 2.x's
+    html.escape(quote=True) wrote them."""
+    out = []
+    for line in doc_text.split("\n"):
+        if line.rstrip(".") in headings:
+            out.append(f"&lt;h2&gt;{line.rstrip('.')}&lt;/h2&gt;")
+        out.append(line if line.startswith(("<doc ", "</doc>")) else line.replace('"', "&quot;"))
+    return "\n".join(out)
+
+
+def test_html_output_reads_as_the_plain_output(tmp_path):
+    # the tags, the heading lines and '&quot;' had been kept as text ('<h2>사망</h2>' then '사망.')
+    src = KO.read_text(encoding="utf-8")
+    heads = ["연기 활동", "가수 활동", "개인사", "사망", "자살 관련 논란"]
+    assert all(f"\n{h}.\n" in src for h in heads)
+    p = tmp_path / "wiki_00"
+    p.write_text(_as_html(src, heads), encoding="utf-8")
+    plain, html = recs(KO), recs(p)
+    assert [r.text for r in html] == [r.text for r in plain]
+    assert "&quot;" not in "".join(r.text for r in html)
+
+
+def test_json_rows_wrapped_into_an_array_are_read_as_rows():
+    # --json rows a user wrapped into '[{...},' ... '{...}]' (markoeltermann/CourseProject): had been
+    # 'not wikiextractor output'; now each element is an article as a --json line would be
+    import json
+
+    path = R / "wikiextractor_json_array_enwiki_trimmed.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    rs = recs(path)
+    assert [(r.pos, r.meta["title"], r.meta["page_id"]) for r in rs] == \
+        [(i, x["title"], x["id"]) for i, x in enumerate(rows, 1)]
+    # this version repeats the title as the first line of 'text': counted as the title, not kept
+    assert all(r.text and not r.text.startswith(x["title"] + "\n") and r.unread["title"] == len(x["title"])
+               for r, x in zip(rs, rows))
+    assert rs[0].text.startswith("Ville d’Avray is an 1865 oil painting")
