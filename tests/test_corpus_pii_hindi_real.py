@@ -83,6 +83,17 @@ def test_stage_counts_each_type_on_a_hindi_source(tmp_path):
     assert r["docs_out"] == len(docs) and r["pii_docs"] == len(docs)
 
 
+def test_all_means_aadhaar_only_where_indian_numbers_occur():
+    # Aadhaar's Verhoeff check digit passes one in ten 12-digit numbers: a Japanese source's
+    # ['all'] leaves them to My Number's own check, a Hindi or English source replaces them
+    from jiniac_hpc.corpus.config import SourceConfig
+
+    kinds = {lang: SourceConfig(name="s", reader="jsonl", lang=lang, paths=["x"], pii=["all"]).pii
+             for lang in ("ja", "hi", "en")}
+    assert "aadhaar" not in kinds["ja"] and "mynumber" in kinds["ja"] and "person" in kinds["ja"]
+    assert "aadhaar" in kinds["hi"] and "aadhaar" in kinds["en"]
+
+
 def test_a_hindi_source_of_real_files_accounts_for_every_document(tmp_path):
     # the Gita's Hindi translations as their JSON array, XQuAD's Hindi paragraphs, Leipzig's Marathi
     # lines (a Hindi crawl's neighbour), each line a document: kept, or removed under a named reason

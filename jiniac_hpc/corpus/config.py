@@ -152,7 +152,7 @@ class SourceConfig:
     thresholds: dict[str, float] = field(default_factory=dict,
                                          doc="Per-source overrides of `filters` thresholds, e.g. {min_chars: 10}.")
     pii: list[str] = field(default_factory=list, doc=f"PII types to replace, subset of {list(PII_TYPES)}; "
-                                                     "['all'] for every type.")
+                                                     "['all'] for every type (aadhaar only in hi and en sources).")
     dedup: Literal["none", "exact", "minhash"] = field(
         "none", doc="'exact': drop exact duplicates of normalised text; 'minhash': exact + near duplicates "
                     "(MinHash LSH across shards and across every source with dedup enabled).")
@@ -171,7 +171,8 @@ class SourceConfig:
         bad = [k for k in self.thresholds if k not in names]
         check(not bad, "thresholds", f"unknown threshold(s) {bad}; known: {sorted(names)}")
         if self.pii == ["all"]:
-            self.pii = list(PII_TYPES)
+            # Aadhaar's check digit passes one in ten 12-digit numbers: only where Indian ones occur
+            self.pii = [p for p in PII_TYPES if p != "aadhaar" or self.lang in ("hi", "en")]
         bad = [p for p in self.pii if p not in PII_TYPES]
         check(not bad, "pii", f"unknown PII type(s) {bad}; known: {list(PII_TYPES)} or ['all']")
         if self.char_allowlist is not None:
