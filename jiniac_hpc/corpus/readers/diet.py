@@ -80,6 +80,8 @@ from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import (ByteSlice, CharSlice, Record, Utf8Stream, Utf8Text, iter_lines,
                                             open_binary)
 from jiniac_hpc.corpus.readers.charsets import guess_codec, wide_unicode
+from jiniac_hpc.corpus.readers.diet_pages import (MEETING_KEYS, api_error, as_list, describe, is_meeting, no_records,
+                                                  old_api_records)
 from jiniac_hpc.corpus.readers.diet_table import iter_table, longest_column, table_delimiter, text_column
 from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, Opened, TooLarge, iter_json_array, iter_json_list
 
@@ -94,7 +96,6 @@ _SPEAKER_HEAD = re.compile(r"^○(?P<title>[^（(\s。、]{1,24})(?:[（(](?P<na
 _SEPARATOR = re.compile(r"(?:^|\n)(?=[ \t\u3000]*[―─━—◇・]*[―─━—]{4})[―─━—－＝═◇・ \t\u3000]+(?=\n|$)")
 META_KEYS = ("speechID", "speechOrder", "speaker", "speakerGroup", "speakerPosition", "speakerRole", "date",
              "session", "nameOfHouse", "nameOfMeeting", "issue", "speechURL")
-MEETING_KEYS = ("issueID", "session", "nameOfHouse", "nameOfMeeting", "issue", "date", "meetingURL")
 HEADER_SPEAKER = "会議録情報"
 MEETING_LIST = "a meeting_list response holds no speech text (use the meeting or speech endpoint)"
 #: where and when a speech was made: every record of the API has them (a speech endpoint's record,
@@ -166,15 +167,15 @@ class _Reader:
                 self.notes.append(no_records(obj.get("numberOfRecords")))
         elif isinstance(obj, dict) and "speech" in obj:
             yield self.speech(obj)
-        elif (records := _old_api_records(obj)) is not None:
+        elif (records := old_api_records(obj)) is not None:
             for rec in records:
                 data = rec.get("recordData") if isinstance(rec, dict) else None
                 data = data if isinstance(data, dict) else {}
                 if isinstance(data.get("meetingRecord"), dict):
                     m = _typed(data["meetingRecord"])
-                    yield from self.meeting({**m, "speechRecord": list(map(_typed, _as_list(m.get("speechRecord"))))})
+                    yield from self.meeting({**m, "speechRecord": list(map(_typed, as_list(m.get("speechRecord"))))})
                 else:
-                    for sp in _as_list(data.get("speechRecord")):
+                    for sp in as_list(data.get("speechRecord")):
                         yield self.speech(_typed(sp))
         else:   # an error page among good ones must not vanish: a reject of its own
             self.n += 1
@@ -199,85 +200,6 @@ class _Reader:
             return
         for sp in m["speechRecord"]:
             yield self.speech(sp, m)
-
-
-def is_meeting(obj) -> bool:
-    """A meeting record on its own (an element of a response's ``meetingRecord``, saved alone, as a line
-    of JSON Lines or in an array): its speechRecord list beside the meeting's own fields, and no
-    response fields around it."""
-    return (isinstance(obj, dict) and isinstance(obj.get("speechRecord"), list)
-            and not any(k in obj for k in ("numberOfRecords", "meetingRecord"))
-            and any(k in obj for k in MEETING_KEYS))
-
-
-def describe(obj) -> str:
-    """What a value that is not a Kokkai response is, for the bad-input reason (a page of the API before 2.0
-    saved as JSON wraps it in ``data``: ``{"data": {"diagnostics": {"diagnostic": {"message", "details"}}}}``)."""
-    if isinstance(obj, dict) and list(obj) == ["data"] and isinstance(obj["data"], dict):
-        diagnostics = obj["data"].get("diagnostics")
-        for diagnostic in _as_list(diagnostics.get("diagnostic") if isinstance(diagnostics, dict) else None)[:1]:
-            if isinstance(diagnostic, dict):
-                return api_error(diagnostic.get("message") or "", _as_list(diagnostic.get("details")))
-        if any(k in obj["data"] for k in ("message", "numberOfRecords")):
-            return describe(obj["data"])
-    if isinstance(obj, dict):
-        if "message" in obj:    # 19011 says only "input error"; its details name the parameter
-            details = obj.get("details")
-            return api_error(obj["message"], details if isinstance(details, list) else [details or ""])
-        if "numberOfRecords" in obj:
-            return no_records(obj["numberOfRecords"])
-        keys = [f"{k[:40]} (list)" if isinstance(v, list) else k[:40] for k, v in sorted(obj.items())]
-        found = _texts_at(obj)
-        hint = (f"; texts at '{found}': a harvester's own shape, not the API's (write its records as JSON "
-                "Lines with the API's field names: speech, speaker, date, nameOfHouse, nameOfMeeting)"
-                if found else "")
-        return f"an object with keys {keys[:12]}{' …' if len(keys) > 12 else ''}{hint}"
-    return f"a JSON {type(obj).__name__}"
-
-
-def api_error(message, details: list) -> str:
-    """The reason for an API error response (HTTP 400), in JSON ``{"message": …, "details": […]}`` or in
-    XML ``<diagnostics><diagnostic><message>…</message><details>…</details>``: what the file is, the
-    message with its error code, and the details, which name the parameter (19007 has none)."""
-    more = "; ".join(str(d).strip() for d in details if str(d).strip())
-    return (f"an API error response, not speeches: {str(message).strip()[:200]}"
-            + (f" ({more[:300]})" if more else ""))
-
-
-def no_records(number) -> str:
-    """The reason for a response with no records: the search had no hits, or the page is past its end."""
-    if str(number).strip() == "0":
-        return "a response with no records (numberOfRecords 0: the search had no hits)"
-    return f"a response with no records (numberOfRecords {str(number)[:20]}: startRecord past the last one?)"
-
-
-def _texts_at(obj, path: str = "", depth: int = 3) -> Optional[str]:
-    """Where, two or three levels down, a list of objects holds speech texts ("speeches[].speech")."""
-    if depth == 0:
-        return None
-    if isinstance(obj, list):
-        first = next((x for x in obj if isinstance(x, dict)), None)
-        field = first and next((k for k in ("speech", "text", "content", "body")
-                                if isinstance(first.get(k), str)), None)
-        return f"{path}[].{field}" if field else _texts_at(first, path + "[]", depth - 1) if first else None
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            found = isinstance(v, (list, dict)) and _texts_at(v, f"{path}.{k}" if path else k, depth - 1)
-            if found:
-                return found
-    return None
-
-
-def _old_api_records(obj) -> Optional[list]:
-    """The records of a page of the API before its 2.0 version (its XML as JSON, numbers as strings):
-    ``{"data": {"records": {"record": [{"recordData": {"speechRecord": {…}}}]}}}``."""
-    data = obj.get("data") if isinstance(obj, dict) else None
-    records = data.get("records") if isinstance(data, dict) else None
-    return _as_list(records.get("record")) if isinstance(records, dict) and "record" in records else None
-
-
-def _as_list(x) -> list:
-    return x if isinstance(x, list) else [] if x is None else [x]
 
 
 def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
@@ -390,7 +312,7 @@ def _document_end(r: _Reader, others: dict, held: Optional[list], first: int, li
     else a note for the one reject of the file."""
     if held is not None:
         yield from r.meeting({**others, "speechRecord": held})
-    elif r.n == first and (_old_api_records(others) is not None or "speech" in others):
+    elif r.n == first and (old_api_records(others) is not None or "speech" in others):
         if isinstance(others.get("speech"), str):      # the one speech is the record max_record_bytes limits
             others["speech"] = _sized(others["speech"], limit)
         yield from r.response(others)
