@@ -230,14 +230,14 @@ class ArrowBatches:
     ``save_to_disk`` folder's files and its cache) or an Arrow IPC file (``ARROW1`` magic, what
     ``pyarrow.ipc.new_file`` and Feather 2 write; read as a stream, it fails with a bad metadata
     length), memory-mapped. ``schema`` is known on opening (:class:`NotArrow` when neither form
-    opens). After the batches, :meth:`cut` says whether a stream's bytes end without its
+    opens). After the batches, :meth:`cut_after` says whether a stream's bytes end without its
     end-of-stream marker: pyarrow takes the end of the bytes for the end of the stream, so a file cut
     between two batches reads as a shorter one with no error. The corpus readers and post-training
-    both name the rows such a file lost.
+    both name the rows such a file lost, in the words :meth:`cut_after` gives.
 
         with fileio.ArrowBatches(path) as arrow:
             for batch in arrow: ...
-            if arrow.cut(): ...
+            why = arrow.cut_after(rows_read)
     """
 
     _CONTINUATION = b"\xff\xff\xff\xff"
@@ -264,15 +264,17 @@ class ArrowBatches:
     def __iter__(self) -> Iterator[Any]:
         return self._batches
 
-    def cut(self) -> bool:
-        """A stream whose last eight bytes are not the end-of-stream marker (call after the batches)."""
+    def cut_after(self, rows: int) -> Optional[str]:
+        """Why the rows after the ``rows`` read are lost, for a stream whose last eight bytes are not
+        the end-of-stream marker; None for a whole one (call after the batches)."""
         if not self.head.startswith(self._CONTINUATION):
-            return False        # an IPC file (its footer is checked on opening), or a pre-0.15 stream
-        self._mm.seek(max(self._mm.size() - 8, 0))
-        return self._mm.read(8) != self._EOS
-
-    def size(self) -> int:
-        return self._mm.size()
+            return None         # an IPC file (its footer is checked on opening), or a pre-0.15 stream
+        size = self._mm.size()
+        self._mm.seek(max(size - 8, 0))
+        if self._mm.read(8) == self._EOS:
+            return None
+        return (f"the Arrow stream ends without its end-of-stream marker, after row {rows}: the file ({size} bytes) "
+                "is cut short or its writer was not closed; rows after it are lost")
 
     def __enter__(self) -> "ArrowBatches":
         return self

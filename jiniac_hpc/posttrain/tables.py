@@ -107,10 +107,9 @@ def _arrow_rows(path: Path) -> Iterator[tuple[int, Any]]:
                 for row in batch.to_pylist():
                     n += 1
                     yield plain_row(n, row)
-            if arrow.cut():
-                yield n + 1, ValueError(f"the Arrow stream ends without its end-of-stream marker, after row {n}: "
-                                        f"the file ({arrow.size()} bytes) is cut short or its writer was not "
-                                        "closed; rows after it are lost")
+            cut = arrow.cut_after(n)
+            if cut:
+                yield n + 1, ValueError(cut)
     except Exception as e:  # noqa: BLE001 - a broken stream: the rows after n are not read
         yield n + 1, ValueError(f"not a readable Arrow file after row {n} ({_why(e)}); the rest of the file "
                                 "is not read")

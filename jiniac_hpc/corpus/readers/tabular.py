@@ -292,9 +292,9 @@ def _arrow_rows(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                 yield _row(n, text, limit)
         if why:
             yield Record(1, None, f"{why}; its {n} rows are not read", docs=max(n, 1))
-        if arrow.cut():
-            raise BadInput(f"the Arrow stream ends without its end-of-stream marker, after row {n}: the file "
-                           f"({arrow.size()} bytes) is cut short or its writer was not closed; rows after it are lost")
+        cut = arrow.cut_after(n)
+        if cut:
+            raise BadInput(cut)
 
 
 def _not_arrow(head: bytes, e: Exception) -> str:
