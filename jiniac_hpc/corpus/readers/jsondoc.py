@@ -226,6 +226,22 @@ def iter_json_list(fh: IO[str], limit: int) -> Iterator[object]:
     _end(s, "]")
 
 
+def json_list_elements(path: Path, limit: int) -> Iterator[tuple[int, object, Optional[str]]]:
+    """``(n, element, None)`` for each element (numbered from 1) of a file that is one top-level JSON
+    array, one in memory at a time; ``(n, None, why)`` for an element over ``limit`` UTF-8 bytes; and
+    last, where the array breaks off, ``(n + 1, None, why)`` after the last whole element."""
+    n = 0
+    with Utf8Text(open_binary(path)) as fh:
+        try:
+            for n, obj in enumerate(iter_json_list(fh, limit), 1):
+                if isinstance(obj, TooLarge):
+                    yield n, None, f"element {n} of {int(obj)} bytes exceeds max_record_bytes={limit}"
+                else:
+                    yield n, obj, None
+        except (ValueError, UnicodeDecodeError) as e:
+            yield n + 1, None, f"unreadable JSON array after element {n}: {e}"
+
+
 def first_char(path: Path) -> str:
     """The first non-whitespace character of a (compressed) UTF-8 file ('' if none; BOM skipped)."""
     with open_binary(path) as raw:

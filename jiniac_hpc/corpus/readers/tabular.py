@@ -14,8 +14,8 @@ from typing import IO, Iterable, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.fileio import ArrowBatches, LostRows, NotArrow, parquet_batches
-from jiniac_hpc.corpus.readers.base import BadInput, Record, Utf8Text, _checked, iter_lines, open_binary
-from jiniac_hpc.corpus.readers.jsondoc import TooLarge, iter_json_list
+from jiniac_hpc.corpus.readers.base import BadInput, Record, _checked, iter_lines, open_binary
+from jiniac_hpc.corpus.readers.jsondoc import json_list_elements
 from jiniac_hpc.corpus.readers.charsets import wide_unicode
 
 
@@ -58,17 +58,12 @@ def _json_array(path: Path) -> bool:
 
 def _array_elements(path: Path, key: str, limit: int) -> Iterator[tuple[Record, Optional[str], str]]:
     """(record, why, detail) for each element of a file that is one JSON array (:func:`_text_of`)."""
-    n = 0
-    with Utf8Text(open_binary(path)) as fh:
-        try:
-            for n, obj in enumerate(iter_json_list(fh, limit), 1):
-                if isinstance(obj, TooLarge):
-                    yield Record(n, None, f"element {n} of {int(obj)} bytes exceeds max_record_bytes={limit}"), None, ""
-                    continue
-                text, why, detail = _text_of(obj, key)
-                yield Record(n, text, None if why is None else why + detail), why, detail
-        except (ValueError, UnicodeDecodeError) as e:
-            yield Record(n + 1, None, f"unreadable JSON array after element {n}: {e}"), None, ""
+    for n, obj, bad in json_list_elements(path, limit):
+        if bad:
+            yield Record(n, None, bad), None, ""
+            continue
+        text, why, detail = _text_of(obj, key)
+        yield Record(n, text, None if why is None else why + detail), why, detail
 
 
 def _merged(items: Iterable[tuple[Record, Optional[str], str]], unit: str) -> Iterator[Record]:

@@ -66,8 +66,8 @@ from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import (MEDIAWIKI_DUMP, WIKIEXTRACTOR_ATTR, WIKIEXTRACTOR_DOC, BadInput,
-                                            Record, Utf8Text, iter_lines, open_binary, sniff_binary, sniff_wiki)
-from jiniac_hpc.corpus.readers.jsondoc import TooLarge, first_char, iter_json_list
+                                            Record, iter_lines, open_binary, sniff_binary, sniff_wiki)
+from jiniac_hpc.corpus.readers.jsondoc import first_char, json_list_elements
 
 #: a character reference with its semicolon: each decoded once (one pass undoes html.escape exactly;
 #: a reference without its semicolon, "&para" in a URL, is text)
@@ -259,17 +259,12 @@ def _array_rows(path: Path, limit: int) -> Iterator[Record]:
     """``--json`` rows that their user wrapped into one JSON array (``[{...},`` ... ``{...}]``), an
     element a row; an element that is no such row is bad input naming it, a cut array after its last
     whole element."""
-    n = 0
-    with Utf8Text(open_binary(path)) as fh:
-        try:
-            for n, obj in enumerate(iter_json_list(fh, limit), 1):
-                if isinstance(obj, TooLarge):
-                    yield Record(n, None, f"element {n} of {int(obj)} bytes exceeds max_record_bytes={limit}")
-                    continue
-                rec = _row_record(n, obj, 0, limit)
-                yield Record(n, None, f"element {n}: {rec.error}") if rec.error else rec
-        except (ValueError, UnicodeDecodeError) as e:
-            yield Record(n + 1, None, f"unreadable JSON array after element {n}: {e}")
+    for n, obj, why in json_list_elements(path, limit):
+        if why:
+            yield Record(n, None, why)
+            continue
+        rec = _row_record(n, obj, 0, limit)
+        yield Record(n, None, f"element {n}: {rec.error}") if rec.error else rec
 
 
 def _stray(lines: list[int]) -> Record:
