@@ -64,8 +64,9 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     pos = 0
     try:
         member = archive_member(path)
-        misnamed = member is None and str(path).lower().endswith(".zip") and misnamed_zip(path)
-        if member is None and str(path).lower().endswith(".zip") and not misnamed:
+        zipped = member is None and str(path).lower().endswith(".zip")
+        misnamed = zipped and misnamed_zip(path)
+        if zipped and not misnamed:
             zip_members(path)                  # raises why the manifest could not list its files
             raise BadInput("a ZIP archive with no files in it")   # the one archive the manifest keeps whole
         if member is not None:

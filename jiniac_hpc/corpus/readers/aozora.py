@@ -66,7 +66,6 @@ from jiniac_hpc.corpus.readers.base import SPLITLINES_BREAKS, Record, open_binar
 
 __all__ = ["ACCENTS", "PLACEHOLDER", "accent_decompose", "aozora_clean", "gaiji_char", "jis_x0213", "read_aozora"]
 
-_RULE = RULE
 # a block between two rules that explains the notation: 【テキスト中に現れる記号について】, 《》：ルビ, ...
 _NOTATION = re.compile(r"^\s*(【テキスト中に現れる記号について】|(《》|｜|［＃］|〔〕|／＼|※)[：:])")
 _BLOCK = re.compile(r"^(［表記について］|［収録作品］|●収録作品|●表記について)")
@@ -219,7 +218,7 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
 
 
 def _clean_line(line: str, unread: Counter) -> str:
-    if _RULE.match(line):            # a section break drawn in dashes: layout, not text
+    if RULE.match(line):            # a section break drawn in dashes: layout, not text
         unread["markup"] += len(line)
         return ""
     return aozora_clean(line, unread)
@@ -288,22 +287,22 @@ def _body_start(lines: list[str]) -> int:
     n, i = len(lines), 0
     while i < n and not lines[i].strip():
         i += 1
-    while i < n and lines[i].strip() and not _RULE.match(lines[i]):   # title, author, translator
+    while i < n and lines[i].strip() and not RULE.match(lines[i]):   # title, author, translator
         i += 1
     if i == 1 and _author_alone(lines, 2):    # 「時間」, a blank line, 「横光利一」, a blank line
         i = 3
     while True:
         while i < n and not lines[i].strip():
             i += 1
-        if i < n and _RULE.match(lines[i]):
-            close = next((k for k in range(i + 1, min(i + 200, n)) if _RULE.match(lines[k])), None)
+        if i < n and RULE.match(lines[i]):
+            close = next((k for k in range(i + 1, min(i + 200, n)) if RULE.match(lines[k])), None)
             if close is None or not any(_NOTATION.match(x) or _BLOCK.match(x) for x in lines[i + 1:close]):
                 return i + 1
             i = close + 1
         elif i < n and _BLOCK.match(lines[i]):
-            while i < n and lines[i].strip() and not _RULE.match(lines[i]):
+            while i < n and lines[i].strip() and not RULE.match(lines[i]):
                 i += 1
-            i += int(i < n and bool(_RULE.match(lines[i])))
+            i += int(i < n and bool(RULE.match(lines[i])))
         else:
             return i
 

@@ -70,12 +70,12 @@ def sniff_binary(head: bytes, nul_is_binary: bool = True) -> Optional[str]:
     return None
 
 
-#: an XML/HTML document's start, after any comments (LaTeX2HTML opens its pages with "<!--Converted with …-->")
 #: where ``str.splitlines`` breaks a line besides \r and \n (a form feed is a page break in old
 #: etexts): a reader that splits with it counts these as markup, since they vanish with the line ends
 SPLITLINES_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
+#: an XML/HTML document's start, after any comments (LaTeX2HTML opens its pages with "<!--Converted with …-->")
 _MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*(?:<\?xml\b|<!doctype\s+html|<html\b)", re.I | re.S)
 #: the root element of a MediaWiki XML dump (``jawiki-latest-pages-articles.xml``, Special:Export),
 #: after an optional XML declaration
