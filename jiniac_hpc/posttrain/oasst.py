@@ -267,7 +267,7 @@ class Trees:
                               "parent_id chain loops)", "")
         for path in found:
             last = path[-1]
-            yield last.file, last.line, [{"role": ROLES[m.row["role"]], "content": m.text} for m in path]
+            yield last.file, last.line, _messages(path)
         yield from self._left_out(out, used)
 
     def pairs(self) -> Iterator[tuple]:
@@ -285,8 +285,7 @@ class Trees:
                 found += [(path, ranked[0], c) for c in ranked[1:]]
         used = {id(m) for path, best, worse in found for m in path + [best, worse]}
         for path, best, worse in sorted(found, key=lambda f: (f[2].file, f[2].line)):  # in file order
-            prompt = [{"role": ROLES[m.row["role"]], "content": m.text} for m in path]
-            yield worse.file, worse.line, prompt, best.text, worse.text
+            yield worse.file, worse.line, _messages(path), best.text, worse.text
         for n in self.order:
             if id(n) not in out and id(n) not in used:
                 out[id(n)] = (f"OpenAssistant message {n.row.get('message_id')} is in no ranked pair (a prompt "
@@ -302,6 +301,11 @@ class Trees:
             why = out.get(id(n))
             if why:
                 yield n.file, n.line, *why
+
+
+def _messages(path: list[Node]) -> list[dict]:
+    """A path of messages as chat messages (prompter -> user)."""
+    return [{"role": ROLES[m.row["role"]], "content": m.text} for m in path]
 
 
 def _below(n: Node, out: dict) -> None:

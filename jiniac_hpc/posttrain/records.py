@@ -391,18 +391,20 @@ def read_pairs(path: str, style: str, *, need_rejected: bool = True) -> tuple[li
     good: list[Example] = []
     bad: list[BadRecord] = []
     trees = Trees()
-    rows = []
-    for file, line, obj in iter_rows(path):
-        if isinstance(obj, dict) and is_oasst_row(obj):
-            trees.add(file, line, obj)
-        else:
-            rows.append((file, line, obj))
-    for file, line, *item in trees.pairs():
-        if isinstance(item[0], str):
-            bad.append(BadRecord(file, line, item[0], Path(path).name, item[1]))
-        else:
-            prompt, chosen, rejected = item
-            rows.append((file, line, {"messages": prompt, "chosen": chosen, "rejected": rejected}))
-    for ex in read_pairs_rows(rows, style, need_rejected=need_rejected, source=Path(path).name):
+
+    def rows():     # streamed: the source's rows, then the OpenAssistant trees' ranked pairs
+        for file, line, obj in iter_rows(path):
+            if isinstance(obj, dict) and is_oasst_row(obj):
+                trees.add(file, line, obj)
+            else:
+                yield file, line, obj
+        for file, line, *item in trees.pairs():
+            if isinstance(item[0], str):
+                bad.append(BadRecord(file, line, item[0], Path(path).name, item[1]))
+            else:
+                prompt, chosen, rejected = item
+                yield file, line, {"messages": prompt, "chosen": chosen, "rejected": rejected}
+
+    for ex in read_pairs_rows(rows(), style, need_rejected=need_rejected, source=Path(path).name):
         (bad if isinstance(ex, BadRecord) else good).append(ex)
     return good, bad
