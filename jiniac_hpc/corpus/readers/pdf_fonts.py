@@ -91,10 +91,9 @@ def _format4(sub: bytes, c: int) -> int:
     return 0
 
 
-def _glyph(data: bytes, code: int) -> Optional[bytes]:
-    """The ``glyf`` record ``code`` draws (b"" for a glyph with no outline), None where the font
-    has no glyph for it or cannot be read."""
-    t = _tables(data)
+def _glyph(t: dict[bytes, bytes], code: int) -> Optional[bytes]:
+    """The ``glyf`` record ``code`` draws (b"" for a glyph with no outline) in the font of tables
+    ``t`` (:func:`_tables`), None where the font has no glyph for it or cannot be read."""
     if not all(k in t for k in (b"head", b"maxp", b"loca", b"glyf", b"cmap")):
         return None
     gid = _gid(t[b"cmap"], code)
@@ -122,9 +121,9 @@ def truetype_char(font, code: int) -> Optional[str]:
 
 def _char(font, code: int) -> Optional[str]:
     try:
-        if "_jiniac_program" not in font.__dict__:
-            font._jiniac_program = resolve1(font.descriptor["FontFile2"]).get_data()
-        glyph = _glyph(font._jiniac_program, code)
+        if "_jiniac_tables" not in font.__dict__:     # the font program's tables, split once a font
+            font._jiniac_tables = _tables(resolve1(font.descriptor["FontFile2"]).get_data())
+        glyph = _glyph(font._jiniac_tables, code)
     except Exception:        # a damaged font program: the glyph stays unmapped, and counted
         return None
     if glyph is None:
