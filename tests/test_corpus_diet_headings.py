@@ -240,3 +240,14 @@ def test_a_sangiin_plenary_page_in_xml_is_read_whole(tmp_path):
     st = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["diet"]
     assert st["docs_in"] == 13 and st["removed"]["procedural"]["docs"] == 10 and st["docs_out"] == 3
     assert st["chars_read"] == sum(map(len, raw.values())) == st["chars_in"] + sum(st["unread"].values())
+
+
+def test_an_error_quoted_from_the_input_is_one_line(tmp_path):
+    """An API error whose details hold a line break (the real 19011/19028 body with its details
+    wrapped, constructed here) is one line in the reason: the task log and the report print one
+    line a bad input."""
+    body = (R / "kokkai_api_error_19011_19028.xml").read_text(encoding="utf-8")
+    wrapped = tmp_path / "wrapped.xml"
+    wrapped.write_text(body.replace("speakerRole:", "speakerRole:\n        "), encoding="utf-8")
+    (r,) = recs(wrapped)
+    assert "\n" not in r.error and "(19028)speakerRole: 発言者役割を" in r.error, r.error

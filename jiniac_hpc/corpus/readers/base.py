@@ -39,6 +39,12 @@ class Record:
     unread: dict[str, int] = field(default_factory=dict)  # reason -> characters not emitted
     docs: int = 1     # input documents it stands for: a bad-input record for k unreadable rows, k
 
+    def __post_init__(self):
+        # a reason quoted from the input (an API's error details, an XML parser's message) may hold
+        # line breaks; the report, the rejects file and the task log print one line a bad input
+        if self.error and len(lines := self.error.splitlines()) > 1:
+            self.error = " ".join(line.strip() for line in lines if line.strip())
+
 
 class BadInput(ValueError):
     """A file a reader cannot read as its format; the message says why (it becomes a bad_input reject)."""
