@@ -28,6 +28,7 @@ from jiniac_hpc.paths import REPO_ROOT
 REAL = REPO_ROOT / "tests" / "assets" / "eval" / "fastchat_real"
 ELYZA = REAL / "lmsys_japanese_elyza"
 SHISA = REAL / "shisa_gpt-4_single"
+SHISA_ALL = REAL / "shisa_gpt-4_single_one_line_each"
 FILES = ["lmsys_vllm_gpt-3.5-turbo_single.jsonl", "instructlab_gpt-4_single.jsonl",
          "dreaming-panda_gpt-4_single-origin.jsonl", "jpacifico_ja_gpt-4o_single.jsonl",
          "lmsys_japanese_elyza/model_judgment/gpt-4_single.jsonl", *(f"shisa_gpt-4_single/{p.name}"
@@ -52,7 +53,7 @@ def _show_result(paths: list[Path]) -> dict:
     return out
 
 
-@pytest.mark.parametrize("name", FILES + ["shisa_gpt-4_single"])
+@pytest.mark.parametrize("name", FILES + ["shisa_gpt-4_single", "shisa_gpt-4_single_one_line_each"])
 def test_table_equals_show_result(name):
     path = REAL / name
     got = table(load_judgments(path))
@@ -213,3 +214,23 @@ def test_judging_both_turns_of_real_answers_gives_show_results_numbers(tmp_path)
     assert (s["AVG"], s["turns"]["1"], s["turns"]["2"]) == pytest.approx(
         (expect["average"], expect["turn1"], expect["turn2"]), rel=1e-12)
     assert table(load_judgments(out / "judgments.jsonl"))[model]["average"] == pytest.approx(expect["average"])
+
+
+def test_tied_models_are_printed_in_show_results_order():
+    """One judgment of each of the 24 models in shisa's folder: 14 models rated 1. show_result
+    prints its groupby (model names in order) sorted by pandas' unstable quicksort; ours prints
+    the same order, not the order the files were read in."""
+    pd = pytest.importorskip("pandas")
+    path = REAL / "shisa_gpt-4_single_one_line_each"
+    df = pd.concat([pd.read_json(p, lines=True) for p in sorted(path.glob("*.jsonl"))])[["model", "score", "turn"]]
+    df = df[df["score"] != -1]
+    expect = [m for (m, _), _ in df[df["turn"] == 1].groupby(["model", "turn"]).mean()
+              .sort_values(by="score", ascending=False)["score"].items()]
+    printed = format_table(table(load_judgments(path))).splitlines()[2:]
+    assert len(expect) == 24 and [line.split()[0] for line in printed] == expect
+    # with few models numpy's quicksort is an insertion sort: tied models keep name order
+    two = [SHISA_ALL / f"houou-instruction-7b-v1{s}__1turn.jsonl" for s in ("-correctedtemplate2", "")]
+    t = table([j for p in two for j in load_judgments(p)])
+    assert list(t) == ["houou-instruction-7b-v1-correctedtemplate2", "houou-instruction-7b-v1"]
+    assert [line.split()[0] for line in format_table(t).splitlines()[2:]] == \
+        ["houou-instruction-7b-v1", "houou-instruction-7b-v1-correctedtemplate2"]

@@ -6,7 +6,8 @@
 Follows Stability-AI/FastChat, branch ``jp-stable``, commit e37eb28,
 ``fastchat/llm_judge/show_result.py`` ``display_result_single``: drop the judgments whose score
 is -1, then per model the mean score of the first turn, of the second turn, and of all turns
-("Average"), each sorted best first. jp-stable prints only the first turn for
+("Average"), each sorted best first (tied models in the order pandas' sort leaves them,
+:func:`show_result_order`). jp-stable prints only the first turn for
 ``--bench-name japanese_mt_bench``; we print the second turn and the average too whenever the
 file has second-turn judgments. The input is FastChat's ``model_judgment/<judge>_single.jsonl``,
 jp-stable's per-model folder of ``<model>__<turn>turn.jsonl`` files (what its
@@ -95,13 +96,29 @@ def _mean(v: list[float]) -> Optional[float]:
     return sum(v) / len(v) if v else None
 
 
+def show_result_order(rows: list[tuple[str, dict]], key: str) -> list[tuple[str, dict]]:
+    """(model, row) pairs in the order show_result prints them: best ``key`` first, ties as pandas leaves them.
+
+    show_result's ``groupby`` puts the models in name order, and ``sort_values(ascending=False)``
+    is pandas' ``nargsort`` with numpy's unstable quicksort: the values reversed, argsorted, and
+    the order reversed back. Doing the same here gives tied models (a model that scored 1 on
+    every question beside another) the order show_result prints on the same numpy: name order
+    for up to 16 models, where numpy's quicksort is an insertion sort."""
+    import numpy as np
+
+    by_name = sorted(rows, key=lambda mr: mr[0])
+    values = np.array([r[key] for _, r in by_name], dtype=np.float64)[::-1]
+    order = np.arange(len(by_name))[::-1][values.argsort(kind="quicksort")][::-1]
+    return [by_name[i] for i in order]
+
+
 def format_table(t: dict[str, dict]) -> str:
     """The sections show_result prints (first turn; with second-turn judgments also second turn and
     average), best first; a model with judgments in a section but no rating there shows ``-``."""
     sections = SECTIONS if any(r["n"]["turn2"] or r["left_out"]["turn2"] for r in t.values()) else SECTIONS[:1]
     lines = []
     for title, key in sections:
-        rated = sorted(((m, r) for m, r in t.items() if r[key] is not None), key=lambda mr: -mr[1][key])
+        rated = show_result_order([(m, r) for m, r in t.items() if r[key] is not None], key)
         unrated = [(m, r) for m, r in t.items() if r[key] is None and r["left_out"][key]]
         lines += ["", f"########## {title} ##########", f"{'model':48s} {'score':>9s} {'n':>5s} {'unparsable':>10s}"]
         lines += [f"{m:48s} {r[key]:9.6f} {r['n'][key]:5d} {r['left_out'][key]:10d}" for m, r in rated]
