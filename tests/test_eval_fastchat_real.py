@@ -234,3 +234,16 @@ def test_tied_models_are_printed_in_show_results_order():
     assert list(t) == ["houou-instruction-7b-v1-correctedtemplate2", "houou-instruction-7b-v1"]
     assert [line.split()[0] for line in format_table(t).splitlines()[2:]] == \
         ["houou-instruction-7b-v1", "houou-instruction-7b-v1-correctedtemplate2"]
+
+
+@pytest.mark.parametrize("bad", ["NaN", "Infinity", "-Infinity"])
+def test_a_score_that_is_no_finite_number_names_the_file_and_line(tmp_path, bad):
+    """Python's json writes and reads NaN and Infinity; FastChat never records them (its score is the
+    rating's digits or -1). A judgment edited to hold one is one error line, not a row 'nan' that
+    sorts first."""
+    src = SHISA / "shisa-bad-7b-v1__1turn.jsonl"
+    rows = src.read_bytes().decode("utf-8").splitlines(keepends=True)
+    path = tmp_path / src.name
+    path.write_bytes("".join([rows[0], re.sub(r'"score": -?\d+', f'"score": {bad}', rows[1])]).encode("utf-8"))
+    with pytest.raises(ConfigError, match=re.escape(f"{path}:2: score {float(bad)!r} is not a finite number")):
+        load_judgments(path)

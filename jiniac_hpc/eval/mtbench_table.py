@@ -15,13 +15,14 @@ jp-stable's per-model folder of ``<model>__<turn>turn.jsonl`` files (what its
 ``null``, left out like -1). We also count the left-out judgments of each model in each section,
 and show a model that has judgments there but no rating (show_result drops it without a word).
 Every line counts, as in show_result, a question judged twice too. An empty file, a line that is
-not UTF-8 JSON or lacks model/score/turn, and a ``--model-list`` model without judgments are one
-error line naming the file and line (or the model).
+not UTF-8 JSON, lacks model/score/turn or has a score that is no finite number, and a
+``--model-list`` model without judgments are one error line naming the file and line (or the model).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -51,8 +52,10 @@ def load_judgments(path: Path) -> list[dict]:
                 raise ConfigError(f"{f}:{n}: judgment lacks {missing} (a single-answer judgment has model, "
                                   f"score, turn; pairwise files are not supported)")
             if j["score"] not in UNPARSABLE and (isinstance(j["score"], bool) or
-                                                 not isinstance(j["score"], (int, float))):
-                raise ConfigError(f"{f}:{n}: score {j['score']!r} is not a number")
+                                                 not isinstance(j["score"], (int, float))
+                                                 or not math.isfinite(j["score"])):
+                # FastChat writes digits it parsed, or -1; a NaN or Infinity was put there by hand
+                raise ConfigError(f"{f}:{n}: score {j['score']!r} is not a finite number")
             if isinstance(j["turn"], bool) or not isinstance(j["turn"], int):
                 raise ConfigError(f"{f}:{n}: turn {j['turn']!r} is not a turn number (1 or 2)")
             out.append(j)
