@@ -1,7 +1,7 @@
 """FastChat's MT-bench per-model table from a single-answer judgments file (``show_result.py --mode single``).
 
     python -m jiniac_hpc.eval.mtbench_table JUDGMENTS.jsonl [--model-list A B] [--json]
-    jiniac eval mtbench-table JUDGMENTS.jsonl
+    jiniac eval mtbench-table JUDGMENTS.jsonl      # --mode pairwise-*: mtbench_pairwise's win rates
 
 Follows Stability-AI/FastChat, branch ``jp-stable``, commit e37eb28,
 ``fastchat/llm_judge/show_result.py`` ``display_result_single``: drop the judgments whose score
@@ -33,34 +33,45 @@ UNPARSABLE = (-1, None)   # FastChat's failed rating (and failed API call, judgm
 SECTIONS = (("First turn", "turn1"), ("Second turn", "turn2"), ("Average", "average"))
 
 
-def load_judgments(path: Path) -> list[dict]:
-    """The judgment lines of a file, or of every ``*.jsonl`` in a folder (sorted); errors name file and line.
-
-    Every line counts, repeated (question, model, turn) lines too: show_result reads them all
-    (a judged-again model's file holds both rounds). No judgment at all is an error, as it is
-    for show_result, not an empty table."""
+def judgment_lines(path: Path) -> list[tuple[Path, int, dict]]:
+    """(file, line number, object) of every line of a judgments file, or of every ``*.jsonl`` in a folder
+    (sorted). A line that is not a JSON object, a missing file and no line at all are errors naming
+    them: show_result fails on an empty file too, it does not print an empty table."""
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
     if not files or not files[0].is_file():
-        raise ConfigError(f"{path}: no judgments file (a FastChat *_single.jsonl, or a folder of *.jsonl)")
+        raise ConfigError(f"{path}: no judgments file (a FastChat *_single.jsonl or *_pair.jsonl, or a folder of *.jsonl)")
     out = []
     for f in files:
         for n, j in jsonl_lines(f, "judgments"):
             if not isinstance(j, dict):
                 raise ConfigError(f"{f}:{n}: a judgment is a JSON object, this line is a {type(j).__name__}")
-            missing = [k for k in ("model", "score", "turn") if k not in j]
-            if missing:
-                raise ConfigError(f"{f}:{n}: judgment lacks {missing} (a single-answer judgment has model, "
-                                  f"score, turn; pairwise files are not supported)")
-            if j["score"] not in UNPARSABLE and (isinstance(j["score"], bool) or
-                                                 not isinstance(j["score"], (int, float))
-                                                 or not math.isfinite(j["score"])):
-                # FastChat writes digits it parsed, or -1; a NaN or Infinity was put there by hand
-                raise ConfigError(f"{f}:{n}: score {j['score']!r} is not a finite number")
-            if isinstance(j["turn"], bool) or not isinstance(j["turn"], int):
-                raise ConfigError(f"{f}:{n}: turn {j['turn']!r} is not a turn number (1 or 2)")
-            out.append(j)
+            out.append((f, n, j))
     if not out:
         raise ConfigError(f"{path}: no judgment lines in {', '.join(str(f) for f in files)}")
+    return out
+
+
+def load_judgments(path: Path) -> list[dict]:
+    """The single-answer judgment lines of a file or folder (:func:`judgment_lines`); errors name file and line.
+
+    Every line counts, repeated (question, model, turn) lines too: show_result reads them all
+    (a judged-again model's file holds both rounds)."""
+    out = []
+    for f, n, j in judgment_lines(path):
+        if "model" not in j and "model_1" in j:
+            raise ConfigError(f"{f}:{n}: a pairwise judgment (model_1, model_2); its table is "
+                              f"--mode pairwise-baseline or pairwise-all")
+        missing = [k for k in ("model", "score", "turn") if k not in j]
+        if missing:
+            raise ConfigError(f"{f}:{n}: judgment lacks {missing} (a single-answer judgment has model, score, turn)")
+        if j["score"] not in UNPARSABLE and (isinstance(j["score"], bool) or
+                                             not isinstance(j["score"], (int, float))
+                                             or not math.isfinite(j["score"])):
+            # FastChat writes digits it parsed, or -1; a NaN or Infinity was put there by hand
+            raise ConfigError(f"{f}:{n}: score {j['score']!r} is not a finite number")
+        if isinstance(j["turn"], bool) or not isinstance(j["turn"], int):
+            raise ConfigError(f"{f}:{n}: turn {j['turn']!r} is not a turn number (1 or 2)")
+        out.append(j)
     return out
 
 
