@@ -111,3 +111,11 @@ def test_an_unknown_verdict_names_the_file_and_line(tmp_path):
     assert '"g2_winner": "A"' in path.read_text(encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(f"{path}:2: g2_winner 'A' is not one of")):
         load_pair_judgments(path)
+
+
+def test_a_model_that_is_no_name_names_the_file_and_line(tmp_path):
+    rows = PAIR.read_bytes().decode("utf-8").splitlines(keepends=True)
+    path = tmp_path / "gpt-4_pair.jsonl"
+    path.write_bytes((rows[0] + rows[1].replace('"model_2": "phi-3-dpo"', '"model_2": null', 1)).encode("utf-8"))
+    with pytest.raises(ConfigError, match=re.escape(f"{path}:2: model_2 null is not a model name")):
+        load_pair_judgments(path)

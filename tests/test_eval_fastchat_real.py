@@ -247,3 +247,16 @@ def test_a_score_that_is_no_finite_number_names_the_file_and_line(tmp_path, bad)
     path.write_bytes("".join([rows[0], re.sub(r'"score": -?\d+', f'"score": {bad}', rows[1])]).encode("utf-8"))
     with pytest.raises(ConfigError, match=re.escape(f"{path}:2: score {float(bad)!r} is not a finite number")):
         load_judgments(path)
+
+
+@pytest.mark.parametrize("bad", ["7", "null"])
+def test_a_model_that_is_no_name_names_the_file_and_line(tmp_path, bad):
+    """pandas would group a model 7 beside the names (and drop a null one); a judgment file has names.
+    One error line, not a TypeError from sorting the names."""
+    src = SHISA / "shisa-bad-7b-v1__1turn.jsonl"
+    rows = src.read_bytes().decode("utf-8").splitlines(keepends=True)
+    path = tmp_path / src.name
+    path.write_bytes("".join([rows[0], rows[1].replace('"model": "shisa-bad-7b-v1"', f'"model": {bad}', 1)])
+                     .encode("utf-8"))
+    res = CliRunner().invoke(cli, ["eval", "mtbench-table", str(path)])
+    assert res.exit_code != 0 and f"{path}:2: model {bad} is not a model name" in res.output, res.output

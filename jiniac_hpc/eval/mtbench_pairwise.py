@@ -49,6 +49,9 @@ def load_pair_judgments(path: Path) -> list[dict]:
         if missing:
             raise ConfigError(f"{f}:{n}: judgment lacks {missing} (a pairwise judgment has {list(PAIR_KEYS)}"
                               + ("; this is a single-answer judgment: use --mode single)" if "score" in j else ")"))
+        for k in ("model_1", "model_2"):
+            if not isinstance(j[k], str):
+                raise ConfigError(f"{f}:{n}: {k} {json.dumps(j[k])} is not a model name (a string)")
         for k in ("g1_winner", "g2_winner"):
             if j[k] not in WINNERS:
                 raise ConfigError(f"{f}:{n}: {k} {j[k]!r} is not one of {list(WINNERS)}")

@@ -64,6 +64,8 @@ def load_judgments(path: Path) -> list[dict]:
         missing = [k for k in ("model", "score", "turn") if k not in j]
         if missing:
             raise ConfigError(f"{f}:{n}: judgment lacks {missing} (a single-answer judgment has model, score, turn)")
+        if not isinstance(j["model"], str):
+            raise ConfigError(f"{f}:{n}: model {json.dumps(j['model'])} is not a model name (a string)")
         if j["score"] not in UNPARSABLE and (isinstance(j["score"], bool) or
                                              not isinstance(j["score"], (int, float))
                                              or not math.isfinite(j["score"])):
