@@ -214,6 +214,14 @@ def test_judging_both_turns_of_real_answers_gives_show_results_numbers(tmp_path)
     assert (s["AVG"], s["turns"]["1"], s["turns"]["2"]) == pytest.approx(
         (expect["average"], expect["turn1"], expect["turn2"]), rel=1e-12)
     assert table(load_judgments(out / "judgments.jsonl"))[model]["average"] == pytest.approx(expect["average"])
+    # the radar plot's numbers, as FastChat's radar notebook computes them from the recorded file: each
+    # judgment's category is its question's, both turns count, judgments with score < 0 do not
+    pd = pytest.importorskip("pandas")
+    df = pd.read_json(recorded_file, lines=True)
+    df["category"] = [next(q["category"] for q in questions if q["question_id"] == i) for i in df["question_id"]]
+    radar = {c: float(df[(df["category"] == c) & (df["model"] == model) & (df["score"] >= 0)]["score"].mean())
+             for c in df["category"].unique()}
+    assert len(radar) == 3 and s["categories"] == radar
 
 
 def test_tied_models_are_printed_in_show_results_order():

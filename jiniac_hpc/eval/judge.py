@@ -15,7 +15,7 @@ averages, like FastChat's -1). By default it is not asked again, as in FastChat;
 average can then include ratings FastChat would not have.
 
 Where the patterns match digits that ``ast.literal_eval`` rejects (a full-width ``[[８]]``, which
-``\d`` matches, or ``[[08]]``), FastChat's judging thread raises SyntaxError and its run stops;
+``\\d`` matches, or ``[[08]]``), FastChat's judging thread raises SyntaxError and its run stops;
 here ``float`` reads them (8.0). No recorded judgment of GPT-4 seen has either.
 
 Where we also knowingly differ, on failures only: FastChat retries any API error 16 times and then
