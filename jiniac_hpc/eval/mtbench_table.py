@@ -2,6 +2,7 @@
 
     python -m jiniac_hpc.eval.mtbench_table JUDGMENTS.jsonl [--model-list A B] [--json]
     jiniac eval mtbench-table JUDGMENTS.jsonl      # --mode pairwise-*: mtbench_pairwise's win rates
+                                                   # --questions FILE: mtbench_radar's per-category scores
 
 Follows Stability-AI/FastChat, branch ``jp-stable``, commit e37eb28,
 ``fastchat/llm_judge/show_result.py`` ``display_result_single``: drop the judgments whose score
