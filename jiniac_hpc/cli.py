@@ -93,19 +93,36 @@ def _unless_tool(run):
 
 @click.command(name="mtbench-table")
 @click.argument("judgments", type=click.Path(exists=True, path_type=Path))
+@click.option("--mode", type=click.Choice(["single", "pairwise-baseline", "pairwise-all"]), default="single",
+              show_default=True, help="show_result.py's --mode: single-answer scores, or win rates of a *_pair.jsonl.")
+@click.option("--baseline-model", default="gpt-3.5-turbo", show_default=True, help="pairwise-baseline's baseline.")
 @click.option("--model-list", multiple=True, help="Only this model (repeatable), as show_result's --model-list.")
+@click.option("--questions", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="single: FastChat question.jsonl; adds the per-category (radar) scores.")
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
-def mtbench_table(judgments, model_list, as_json):
-    """FastChat's per-model MT-bench table (show_result.py --mode single) of a judgments file or folder."""
+def mtbench_table(judgments, mode, baseline_model, model_list, questions, as_json):
+    """FastChat's MT-bench table (show_result.py) of a judgments file or folder: scores or win rates."""
     import json
 
+    from jiniac_hpc.eval.mtbench_pairwise import format_pairwise, load_pair_judgments, pairwise_table
+    from jiniac_hpc.eval.mtbench_radar import categories_of, category_table, format_categories
     from jiniac_hpc.eval.mtbench_table import format_table, load_judgments, table
 
     try:
-        t = table(load_judgments(judgments), list(model_list) or None)
+        if mode == "single":
+            rows = load_judgments(judgments)
+            t = table(rows, list(model_list) or None)
+            shown = format_table(t)
+            if questions is not None:
+                cats = category_table([j for j in rows if j["model"] in t], categories_of(questions), str(questions))
+                t, shown = {"models": t, "categories": cats}, shown + "\n\n" + format_categories(cats)
+        else:
+            t = pairwise_table(load_pair_judgments(judgments), baseline_model if mode == "pairwise-baseline" else None,
+                               list(model_list) or None)
+            shown = format_pairwise(t)
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(json.dumps(t, indent=1, ensure_ascii=False) if as_json else format_table(t))
+    click.echo(json.dumps(t, indent=1, ensure_ascii=False) if as_json else shown)
 
 
 @click.command(name="rescore")

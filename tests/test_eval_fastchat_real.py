@@ -28,6 +28,7 @@ from jiniac_hpc.paths import REPO_ROOT
 REAL = REPO_ROOT / "tests" / "assets" / "eval" / "fastchat_real"
 ELYZA = REAL / "lmsys_japanese_elyza"
 SHISA = REAL / "shisa_gpt-4_single"
+SHISA_ALL = REAL / "shisa_gpt-4_single_one_line_each"
 FILES = ["lmsys_vllm_gpt-3.5-turbo_single.jsonl", "instructlab_gpt-4_single.jsonl",
          "dreaming-panda_gpt-4_single-origin.jsonl", "jpacifico_ja_gpt-4o_single.jsonl",
          "lmsys_japanese_elyza/model_judgment/gpt-4_single.jsonl", *(f"shisa_gpt-4_single/{p.name}"
@@ -52,7 +53,7 @@ def _show_result(paths: list[Path]) -> dict:
     return out
 
 
-@pytest.mark.parametrize("name", FILES + ["shisa_gpt-4_single"])
+@pytest.mark.parametrize("name", FILES + ["shisa_gpt-4_single", "shisa_gpt-4_single_one_line_each"])
 def test_table_equals_show_result(name):
     path = REAL / name
     got = table(load_judgments(path))
@@ -213,3 +214,57 @@ def test_judging_both_turns_of_real_answers_gives_show_results_numbers(tmp_path)
     assert (s["AVG"], s["turns"]["1"], s["turns"]["2"]) == pytest.approx(
         (expect["average"], expect["turn1"], expect["turn2"]), rel=1e-12)
     assert table(load_judgments(out / "judgments.jsonl"))[model]["average"] == pytest.approx(expect["average"])
+    # the radar plot's numbers, as FastChat's radar notebook computes them from the recorded file: each
+    # judgment's category is its question's, both turns count, judgments with score < 0 do not
+    pd = pytest.importorskip("pandas")
+    df = pd.read_json(recorded_file, lines=True)
+    df["category"] = [next(q["category"] for q in questions if q["question_id"] == i) for i in df["question_id"]]
+    radar = {c: float(df[(df["category"] == c) & (df["model"] == model) & (df["score"] >= 0)]["score"].mean())
+             for c in df["category"].unique()}
+    assert len(radar) == 3 and s["categories"] == radar
+
+
+def test_tied_models_are_printed_in_show_results_order():
+    """One judgment of each of the 24 models in shisa's folder: 14 models rated 1. show_result
+    prints its groupby (model names in order) sorted by pandas' unstable quicksort; ours prints
+    the same order, not the order the files were read in."""
+    pd = pytest.importorskip("pandas")
+    path = REAL / "shisa_gpt-4_single_one_line_each"
+    df = pd.concat([pd.read_json(p, lines=True) for p in sorted(path.glob("*.jsonl"))])[["model", "score", "turn"]]
+    df = df[df["score"] != -1]
+    expect = [m for (m, _), _ in df[df["turn"] == 1].groupby(["model", "turn"]).mean()
+              .sort_values(by="score", ascending=False)["score"].items()]
+    printed = format_table(table(load_judgments(path))).splitlines()[2:]
+    assert len(expect) == 24 and [line.split()[0] for line in printed] == expect
+    # with few models numpy's quicksort is an insertion sort: tied models keep name order
+    two = [SHISA_ALL / f"houou-instruction-7b-v1{s}__1turn.jsonl" for s in ("-correctedtemplate2", "")]
+    t = table([j for p in two for j in load_judgments(p)])
+    assert list(t) == ["houou-instruction-7b-v1-correctedtemplate2", "houou-instruction-7b-v1"]
+    assert [line.split()[0] for line in format_table(t).splitlines()[2:]] == \
+        ["houou-instruction-7b-v1", "houou-instruction-7b-v1-correctedtemplate2"]
+
+
+@pytest.mark.parametrize("bad", ["NaN", "Infinity", "-Infinity"])
+def test_a_score_that_is_no_finite_number_names_the_file_and_line(tmp_path, bad):
+    """Python's json writes and reads NaN and Infinity; FastChat never records them (its score is the
+    rating's digits or -1). A judgment edited to hold one is one error line, not a row 'nan' that
+    sorts first."""
+    src = SHISA / "shisa-bad-7b-v1__1turn.jsonl"
+    rows = src.read_bytes().decode("utf-8").splitlines(keepends=True)
+    path = tmp_path / src.name
+    path.write_bytes("".join([rows[0], re.sub(r'"score": -?\d+', f'"score": {bad}', rows[1])]).encode("utf-8"))
+    with pytest.raises(ConfigError, match=re.escape(f"{path}:2: score {float(bad)!r} is not a finite number")):
+        load_judgments(path)
+
+
+@pytest.mark.parametrize("bad", ["7", "null"])
+def test_a_model_that_is_no_name_names_the_file_and_line(tmp_path, bad):
+    """pandas would group a model 7 beside the names (and drop a null one); a judgment file has names.
+    One error line, not a TypeError from sorting the names."""
+    src = SHISA / "shisa-bad-7b-v1__1turn.jsonl"
+    rows = src.read_bytes().decode("utf-8").splitlines(keepends=True)
+    path = tmp_path / src.name
+    path.write_bytes("".join([rows[0], rows[1].replace('"model": "shisa-bad-7b-v1"', f'"model": {bad}', 1)])
+                     .encode("utf-8"))
+    res = CliRunner().invoke(cli, ["eval", "mtbench-table", str(path)])
+    assert res.exit_code != 0 and f"{path}:2: model {bad} is not a model name" in res.output, res.output

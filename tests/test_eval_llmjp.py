@@ -430,3 +430,25 @@ def test_jaster_run_asks_for_pipeline_generation():
     rec = Recorder()
     jaster.run(JasterConfig(tasks=["jcommonsenseqa"], limit=2), rec, seed=0)
     assert rec.kwargs == [{"as_pipeline": True}]
+
+
+@pytest.mark.parametrize("line, says", [
+    ('{"task": "jnli", "id": "0", "raw": null}', "raw is null, not the generated text"),
+    ('{"task": "jsts", "id": "0", "raw": 3.5}', "raw is 3.5, not the generated text"),
+    ('{"task": "jnli", "id": "0", "prediction": ["entailment"]}', "prediction is [\"entailment\"], not"),
+    ('"jcommonsenseqa 9734 1"', "a prediction is a JSON object (task, id, raw), this line is a str"),
+])
+def test_a_malformed_prediction_line_names_the_file_and_line(tmp_path, line, says):
+    """The recorded predictions with a third line that a failed request or a hand edit leaves (a null or
+    a number for the generation, a bare string): one error line naming the file and line, no traceback."""
+    from click.testing import CliRunner
+
+    from jiniac_hpc.cli import cli
+
+    head = (LLMJP_130 / "predictions.jsonl").read_bytes().decode("utf-8").splitlines(keepends=True)[:2]
+    path = tmp_path / "predictions.jsonl"
+    path.write_bytes(("".join(head) + line + "\n").encode("utf-8"))
+    res = CliRunner().invoke(cli, ["eval", "rescore", str(path), "--gold", str(jglue_dir()),
+                                   "--out", str(tmp_path / "o.json")])
+    assert res.exit_code != 0 and f"{path}:3: {says}" in res.output, res.output
+    assert "Traceback" not in res.output and not (tmp_path / "o.json").exists()

@@ -14,7 +14,11 @@ averages, like FastChat's -1). By default it is not asked again, as in FastChat;
 ``max_retries`` > 0 we ask again at ``retry_temperature`` (so the retry can differ), and the
 average can then include ratings FastChat would not have.
 
-Where we knowingly differ, on failures only: FastChat retries any API error 16 times and then
+Where the patterns match digits that ``ast.literal_eval`` rejects (a full-width ``[[８]]``, which
+``\\d`` matches, or ``[[08]]``), FastChat's judging thread raises SyntaxError and its run stops;
+here ``float`` reads them (8.0). No recorded judgment of GPT-4 seen has either.
+
+Where we also knowingly differ, on failures only: FastChat retries any API error 16 times and then
 records ``$ERROR$`` as the judgement; here HTTP errors, dropped or truncated connections and malformed bodies are *not*
 judged answers: after ``http_retries`` re-sends they raise :class:`JudgeError`, which stops the
 run, keeping what was judged so far.

@@ -14,6 +14,7 @@ its scores.json (all but ``fewshots``, which records how the prompts were made).
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -56,12 +57,20 @@ def gold_files(specs: Sequence[str]) -> dict[str, Path]:
 
 
 def read_predictions(path: Path) -> list[tuple[int, dict]]:
+    """(line number, row) of a predictions file; a row that is no object, lacks a key or whose
+    generation is not a string (null from a failed request, a bare number) is an error naming the line."""
     rows = list(fileio.read_jsonl(path, numbered=True))
     for n, r in rows:
+        if not isinstance(r, dict):
+            raise ConfigError(f"{path}:{n}: a prediction is a JSON object (task, id, raw), this line is a "
+                              f"{type(r).__name__}")
         missing = [k for k in ("task", "id") if k not in r] + ([] if "raw" in r or "prediction" in r
                                                                else ["raw (or prediction)"])
         if missing:
             raise ConfigError(f"{path}:{n}: missing key(s) {missing}")
+        key = "raw" if "raw" in r else "prediction"
+        if not isinstance(r[key], str):
+            raise ConfigError(f"{path}:{n}: {key} is {json.dumps(r[key])}, not the generated text (a string)")
     return rows
 
 
