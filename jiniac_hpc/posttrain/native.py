@@ -11,7 +11,16 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
   "human"|"gpt"|"system", "value"}...], "system"?}``; ``conversations`` of ``role``/``content``
   too. A turn whose speaker is none of those (``function_call``, ``observation``...) is an error
   naming the turn, never dropped.
+- Alpaca rows with LLaMA-Factory's ``history`` (``[[instruction, answer], ...]``, the turns
+  before this one) or ``system`` column filled: a conversation (messages), every turn and the
+  system prompt kept (format ``auto``; format ``instruction`` names them as bad records). Rows
+  with neither stay instruction rows.
 - Dolly (databricks-dolly-15k): ``{"instruction", "context", "response", "category"}``.
+- ichikara-instruction (LIAT-AIP's Japanese instruction data, JSON arrays): ``{"ID", "text",
+  "output", "meta"?}``: ``text`` is the instruction (with no separate input), ``output`` the answer.
+- Aya dataset (CohereForAI/aya_dataset, and xP3's layout): ``{"inputs", "targets", "language",
+  "language_code", "annotation_type", "user_id"}``: ``inputs`` is the instruction, ``targets`` the
+  answer. Both become instruction rows (the llm-jp template), as Dolly rows do.
 - llm-jp-sft's pre-rendered rows: ``{"text": "...### 応答:\n<answer>"}``; the answer (what carries
   loss there too) is what follows the last ``### 応答:\n``, the rest is the prompt, as written.
   Columns beside ``text`` that no other form uses (a row index or id) do not change that.
@@ -214,6 +223,65 @@ def is_dolly(obj: dict) -> bool:
     return "instruction" in obj and "response" in obj and "output" not in obj
 
 
+# Keys that make a row some other form than a renamed instruction row (ichikara, Aya).
+_PROMPT_KEYS = {"instruction", "input", "messages", "conversations", "prompt", "question"}
+
+
+def is_ichikara(obj: dict) -> bool:
+    """An ichikara-instruction row (LIAT-AIP's JSON arrays): ``{"ID", "text", "output", "meta"?}``."""
+    return "text" in obj and "output" in obj and not (_PROMPT_KEYS & set(obj))
+
+
+def is_aya(obj: dict) -> bool:
+    """An Aya dataset row (CohereForAI/aya_dataset; xP3 too): ``{"inputs", "targets", "language"...}``."""
+    return "inputs" in obj and "targets" in obj and not (_PROMPT_KEYS & set(obj))
+
+
+def has_turns(obj: dict) -> bool:
+    """An Alpaca row with LLaMA-Factory's ``history`` (earlier turns) or ``system`` column filled."""
+    return obj.get("history") not in (None, []) or obj.get("system") not in (None, "")
+
+
+def alpaca_turns(obj: dict, answer: bool = True) -> tuple[Optional[list], str]:
+    """An Alpaca row with ``history`` / ``system`` as chat messages (``answer=False`` for a DPO
+    prompt: the turns end with the user's), or why not. ``history`` is ``[[instruction, answer],
+    ...]``, the turns before this one; a non-empty ``input`` follows the instruction after a
+    newline, as LLaMA-Factory joins them. (The llm-jp template holds one turn and no system, so
+    such a row keeps every turn only as a conversation.)"""
+    hist = obj.get("history") or []
+    if not (isinstance(hist, list) and all(isinstance(p, (list, tuple)) and len(p) == 2
+                                           and all(isinstance(t, str) for t in p) for p in hist)):
+        return None, "field 'history' must be a list of [instruction, answer] pairs of strings"
+    if answer:
+        row, err = _instruction_row(obj, "instruction", "output", "input")
+        if err:
+            return None, err
+    else:
+        row = {"instruction": obj.get("instruction"), "input": obj.get("input") or ""}
+        if not (isinstance(row["instruction"], str) and row["instruction"].strip() and isinstance(row["input"], str)):
+            return None, "field 'instruction' must be a non-empty string, and 'input' a string"
+    msgs = [{"role": role, "content": text} for pair in hist for role, text in zip(("user", "assistant"), pair)]
+    msgs.append({"role": "user", "content": row["instruction"] + ("\n" + row["input"] if row["input"] else "")})
+    if answer:
+        msgs.append({"role": "assistant", "content": row["output"]})
+    return _with_system(obj, msgs)
+
+
+def _instruction_row(obj: dict, instruction: str, output: str, context: str = "") -> tuple[Optional[dict], str]:
+    """A row whose instruction, answer (and input) sit under other names, as an instruction row;
+    errors name the row's own fields (an empty answer is an "empty response", as for Alpaca rows)."""
+    for key in (instruction, output):
+        v = obj.get(key)
+        if v is None:
+            return None, f"missing field {key!r}"
+        if not isinstance(v, str):
+            return None, f"field {key!r} must be a string, got {type(v).__name__}"
+        if not v.strip():
+            return None, ("empty response: " if key == output else "") + f"field {key!r} is empty"
+    ctx = obj.get(context) if context else None
+    if ctx is not None and not isinstance(ctx, str):
+        return None, f"field {context!r} must be a string"
+    return {"instruction": obj[instruction], "input": ctx or "", "output": obj[output]}, ""
 
 
 def _llm_jp_text(obj: dict) -> tuple[Optional[dict], str]:
@@ -239,8 +307,8 @@ def is_llm_jp_text(obj: dict) -> bool:
 
 
 def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:
-    """A ShareGPT, Dolly, llm-jp-sft text or OpenAssistant thread row as a ``messages`` /
-    ``instruction`` / ``prompt``+``completion`` row; other rows unchanged."""
+    """A ShareGPT, Dolly, ichikara, Aya, llm-jp-sft text or OpenAssistant thread row as a
+    ``messages`` / ``instruction`` / ``prompt``+``completion`` row; other rows unchanged."""
     if obj.get("tools") not in (None, "", "[]", []):
         # Tool definitions would be dropped from the rendered text, and the answers that call
         # those tools trained without them: reject rather than train on half the context.
@@ -261,11 +329,20 @@ def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:
         return (None, err) if err else ({"messages": msgs}, "")
     if fmt == "llm_jp_text" or (fmt == "auto" and is_llm_jp_text(obj)):
         return _llm_jp_text(obj)
+    if fmt in ("auto", "instruction") and "instruction" in obj and "output" in obj and has_turns(obj):
+        # LLaMA-Factory's alpaca columns: earlier turns and a system prompt, which the one-turn
+        # llm-jp template has no place for; read as the conversation they are, never dropped.
+        if fmt == "instruction":
+            return None, ("fields 'history' / 'system' hold earlier turns or a system prompt, which the llm-jp "
+                          "instruction template cannot hold: read the source with format auto (a conversation)")
+        msgs, err = alpaca_turns(obj)
+        return (None, err) if err else ({"messages": msgs}, "")
     if fmt == "dolly" or (fmt == "auto" and is_dolly(obj)):
-        ctx = obj.get("context")
-        if ctx is not None and not isinstance(ctx, str):
-            return None, "field 'context' must be a string"
-        return {"instruction": obj.get("instruction"), "input": ctx or "", "output": obj.get("response")}, ""
+        return _instruction_row(obj, "instruction", "response", "context")
+    if fmt == "auto" and is_ichikara(obj):
+        return _instruction_row(obj, "text", "output")
+    if fmt == "auto" and is_aya(obj):
+        return _instruction_row(obj, "inputs", "targets")
     return obj, ""
 
 

@@ -20,6 +20,9 @@ SFT record forms (``format: auto`` decides by the keys of each record):
 - ``math``: ``{"question", "answer", "level"}`` -> :mod:`.mathfmt`, then as instruction;
 - ``sharegpt``: ``{"conversations": [{"from", "value"}, ...]}`` -> as chat (:mod:`.native`);
 - ``dolly``: ``{"instruction", "context", "response"}`` -> as instruction (context is the input);
+- (``auto`` only) ichikara-instruction ``{"ID", "text", "output"}`` and the Aya dataset's
+  ``{"inputs", "targets"}`` -> as instruction; Alpaca rows with LLaMA-Factory's ``history`` or
+  ``system`` filled -> as chat, every turn kept (:mod:`.native`);
 - ``llm_jp_text``: ``{"text"}`` already in the llm-jp template -> prompt / completion split at the
   last ``### 応答:`` line (llm-jp-sft's data format);
 - ``oasst``: OpenAssistant message rows or trees -> conversations along the best-ranked replies

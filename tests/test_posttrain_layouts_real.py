@@ -1,0 +1,96 @@
+"""SFT readers on more public layouts: ichikara-instruction, the Aya dataset, Alpaca rows with history.
+
+    pytest tests/test_posttrain_layouts_real.py
+
+Samples under tests/assets/posttrain/real/ (SOURCES.md names each). Every record comes out with
+its text unchanged and every turn kept, or is one bad record naming its file and line.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.posttrain import debug_assets
+from jiniac_hpc.posttrain.records import read_examples
+from jiniac_hpc.posttrain.templates import ChatFormat, render_instruction
+
+REAL = Path(__file__).parent / "assets" / "posttrain" / "real"
+MARKERS = ChatFormat().markers
+
+
+def _read(path: Path, fmt: str = "auto"):
+    return read_examples(str(path), fmt, path.name, markers=MARKERS)
+
+
+def test_ichikara_rows_are_instructions(tmp_path):
+    # ichikara-instruction: {"ID", "text", "output", "meta"} in a JSON array; "text" is the
+    # instruction. Read as Alpaca rows, every one was "missing field 'instruction'".
+    path = REAL / "ichikara_instruction2_record.json"
+    [row] = json.loads(path.read_text(encoding="utf-8"))
+    good, bad = _read(path)
+    assert bad == [] and [e.line for e in good] == [2]
+    assert good[0].prompt == render_instruction(row["text"]) and good[0].completion == row["output"]
+    assert good[0].completion == "\n".join(row["meta"]["output-lines"])  # the whole answer, nothing cut
+    # The same row with its answer emptied is named by the row's own field.
+    bad_path = tmp_path / "ichikara.jsonl"
+    bad_path.write_text(json.dumps({**row, "output": " "}, ensure_ascii=False) + "\n", encoding="utf-8")
+    good, bad = _read(bad_path)
+    assert good == [] and [str(b) for b in bad] == [f"{bad_path}:1: empty response: field 'output' is empty"]
+
+
+def test_aya_rows_are_instructions():
+    # CohereForAI/aya_dataset: {"inputs", "targets", "language", "language_code", "annotation_type",
+    # "user_id"}; it was "cannot tell the record's format".
+    path = REAL / "aya_dataset_train_row0.json"
+    row = json.loads(path.read_text(encoding="utf-8"))
+    good, bad = _read(path)
+    assert bad == [] and [e.line for e in good] == [1]
+    assert good[0].prompt == render_instruction(row["inputs"]) and good[0].completion == row["targets"]
+
+
+@pytest.fixture(scope="module")
+def tok():
+    from jiniac_hpc.posttrain.encode import load_tokenizer
+
+    return load_tokenizer(str(debug_assets.cached("llama")), "auto", ChatFormat())
+
+
+def test_alpaca_history_keeps_every_turn(tok):
+    # LLaMA-Factory's oaast_sft_zh.json: Alpaca rows whose "history" holds the earlier turns.
+    # The history was dropped: "谢谢" trained as a first question, its answer without context.
+    from jiniac_hpc.posttrain.encode import encode
+
+    path = REAL / "llamafactory_oaast_sft_zh_history.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    good, bad = _read(path)
+    assert bad == [] and [e.line for e in good] == [2, 8, 19, 30, 36]
+    for ex, r in zip(good, rows):
+        if not r["history"]:
+            assert ex.messages is None
+            assert ex.prompt == render_instruction(r["instruction"], r["input"]) and ex.completion == r["output"]
+            continue
+        turns = [t for pair in r["history"] for t in pair] + [r["instruction"], r["output"]]
+        assert ex.messages == [{"role": ("user", "assistant")[i % 2], "content": t} for i, t in enumerate(turns)]
+        ids = encode(tok, ex, max_length=4096, add_bos=False)
+        text = tok.decode(ids["input_ids"])
+        assert all(t in text for t in turns)
+    assert len(good[4].messages) == 6  # two earlier pairs, then the row's own turn
+    # Format "instruction" cannot hold them: each such row is named, the others read as before.
+    good, bad = _read(path, "instruction")
+    assert [e.line for e in good] == [2, 30]
+    assert [b.line for b in bad] == [8, 19, 36] and all("'history'" in b.reason for b in bad)
+
+
+def test_alpaca_system_column_is_the_system_turn(tmp_path):
+    # LLaMA-Factory's alpaca "system" column (the first sample row with one added): kept as the
+    # system turn, not dropped from the llm-jp template, which has no place for it.
+    row = {**json.loads((REAL / "llamafactory_oaast_sft_zh_history.json").read_text(encoding="utf-8"))[0],
+           "system": "你是一个有帮助的助手。"}
+    path = tmp_path / "sys.jsonl"
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    [ex], bad = _read(path)
+    assert bad == [] and ex.messages == [{"role": "system", "content": row["system"]},
+                                         {"role": "user", "content": row["instruction"]},
+                                         {"role": "assistant", "content": row["output"]}]
