@@ -1,4 +1,5 @@
-"""SFT readers on more public layouts: ichikara-instruction, the Aya dataset, Alpaca rows with history.
+"""SFT and DPO readers on more public layouts: ichikara-instruction, the Aya dataset, Alpaca rows
+with history, preference pairs whose prompt carries a system prompt (Intel/orca_dpo_pairs).
 
     pytest tests/test_posttrain_layouts_real.py
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from jiniac_hpc.posttrain import debug_assets
-from jiniac_hpc.posttrain.records import read_examples
+from jiniac_hpc.posttrain.records import read_examples, read_pairs
 from jiniac_hpc.posttrain.templates import ChatFormat, render_instruction
 
 REAL = Path(__file__).parent / "assets" / "posttrain" / "real"
@@ -94,3 +95,45 @@ def test_alpaca_system_column_is_the_system_turn(tmp_path):
     assert bad == [] and ex.messages == [{"role": "system", "content": row["system"]},
                                          {"role": "user", "content": row["instruction"]},
                                          {"role": "assistant", "content": row["output"]}]
+
+
+ORCA = REAL / "orca_dpo_pairs_opea_example.jsonl"
+
+
+def test_orca_dpo_pairs_keep_the_system_prompt(tok):
+    # Intel/orca_dpo_pairs: {"system", "question", "chosen", "rejected"}; it was "missing field
+    # 'prompt'" on every row. An empty system adds no turn; a filled one is the first turn.
+    from jiniac_hpc.posttrain.pairs import render_prompt
+
+    rows = [json.loads(line) for line in ORCA.read_text(encoding="utf-8").splitlines()]
+    good, bad = read_pairs(str(ORCA), "chat")
+    assert bad == [] and [e.line for e in good] == [1, 2]
+    assert good[0].messages == [{"role": "user", "content": rows[0]["question"]}]
+    assert good[1].messages == [{"role": "system", "content": rows[1]["system"]},
+                                {"role": "user", "content": rows[1]["question"]}]
+    for ex, r in zip(good, rows):
+        assert ex.completion == r["chosen"] and ex.meta["rejected"] == r["rejected"]
+    assert rows[1]["system"] in render_prompt(tok, good[1], add_bos=False)
+    # The llm-jp template has no system: that row is named, the other one is read in the template.
+    good, bad = read_pairs(str(ORCA), "instruction")
+    assert [e.line for e in good] == [1] and good[0].prompt == render_instruction(rows[0]["question"])
+    assert [b.line for b in bad] == [2] and "conversation (system/user)" in bad[0].reason
+
+
+def test_prompt_turns_in_the_other_pair_layouts(tmp_path):
+    # The second orca row's text in three more layouts: the prompt as messages with string answers
+    # (weblab-GENIAC/aya-ja-evol-instruct-calm3-dpo-masked, as llm-jp/instruct3's preprocess_dpo.py
+    # reads it: prompt[1] the user turn), a "system" column beside a string "prompt", and an Alpaca
+    # pair with "system". Each was refused ("field 'prompt' must be a string") or lost its system.
+    r = json.loads(ORCA.read_text(encoding="utf-8").splitlines()[1])
+    turns = [{"role": "system", "content": r["system"]}, {"role": "user", "content": r["question"]}]
+    answers = {"chosen": r["chosen"], "rejected": r["rejected"]}
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in (
+        {"idx": 3, "prompt": turns, **answers},
+        {"system": r["system"], "prompt": r["question"], **answers},
+        {"system": r["system"], "instruction": r["question"], "input": "", **answers})), encoding="utf-8")
+    good, bad = read_pairs(str(path), "chat")
+    assert bad == [] and [e.line for e in good] == [1, 2, 3]
+    assert all(e.messages == turns and e.completion == r["chosen"] and e.meta["rejected"] == r["rejected"]
+               for e in good)

@@ -34,6 +34,11 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
   (``prompt`` messages, ``chosen``/``rejected`` a list holding the assistant message),
   UltraFeedback-binarized (``chosen``/``rejected`` whole conversations ending with the answer),
   and LLaMA-Factory's ShareGPT pairs (``conversations`` + ``chosen``/``rejected`` turns).
+- Pairs with string answers whose prompt holds turns: ``prompt`` as messages
+  (weblab-GENIAC/aya-ja-evol-instruct-calm3-dpo-masked: a system and a user turn), a ``system``
+  column beside a string ``prompt`` or ``question`` (Intel/orca_dpo_pairs: ``{"system", "question",
+  "chosen", "rejected"}``), an Alpaca pair's ``history`` / ``system``: the prompt becomes messages,
+  the system turn first (a ``prompt_style: instruction`` run names them as conversations).
 - OpenAI's preference fine-tuning rows: ``{"input": {"messages", "tools"?}, "preferred_output":
   [assistant message], "non_preferred_output": [...]}``; the input messages are the prompt (tool
   definitions are refused, as for SFT rows).
@@ -358,12 +363,34 @@ def _answer(side: str, v: Any) -> tuple[Optional[str], Optional[list], str]:
     return msgs[-1]["content"], msgs[:-1], ""
 
 
+def _prompt_turns(obj: dict) -> tuple[Optional[dict], str]:
+    """A pair with string answers whose prompt holds turns a string prompt cannot: prompt messages,
+    a ``system`` column beside a string prompt, an Alpaca row's ``history`` / ``system``; as
+    ``messages`` (the system turn first), or why not. Other rows are returned unchanged."""
+    prompt, system = obj.get("prompt"), obj.get("system")
+    if "instruction" in obj and has_turns(obj):
+        msgs, err = alpaca_turns(obj, answer=False)
+        drop: tuple = ("instruction", "input", "history", "system")
+    elif isinstance(prompt, list) or (isinstance(prompt, str) and system not in (None, "")):
+        msgs, err = (_turns(prompt, "prompt") if isinstance(prompt, list)
+                     else ([{"role": "user", "content": prompt}], ""))
+        if not err:
+            msgs, err = _with_system(obj, msgs)
+        drop = ("prompt", "system")
+    else:
+        return obj, ""
+    return (None, err) if err else ({**{k: v for k, v in obj.items() if k not in drop}, "messages": msgs}, "")
+
+
 def pair_record(obj: dict) -> tuple[Optional[dict], str]:
     """A preference row with message-valued answers as ``{messages|prompt.., chosen, rejected}``
-    with string answers; rows whose answers are strings are returned unchanged."""
+    with string answers; a prompt that holds turns (:func:`_prompt_turns`) as ``messages``; other
+    rows with string answers unchanged."""
     why = oasst_reason(obj)
     if why:
         return None, why
+    if "question" in obj and not ({"prompt", "messages", "instruction", "conversations"} & set(obj)):
+        obj = {**{k: v for k, v in obj.items() if k != "question"}, "prompt": obj["question"]}  # Intel/orca_dpo_pairs
     if "preferred_output" in obj and isinstance(obj.get("input"), dict):
         inp = obj["input"]
         if inp.get("tools") not in (None, []):
@@ -383,7 +410,7 @@ def pair_record(obj: dict) -> tuple[Optional[dict], str]:
         if is_sharegpt(obj):
             msgs, err = _sharegpt_messages(obj)
             return (None, err) if err else ({**obj, "messages": msgs}, "")
-        return obj, ""
+        return _prompt_turns(obj)
     out = {k: v for k, v in obj.items() if k not in ("chosen", "rejected", "conversations")}
     before = {}
     for side in ("chosen", "rejected"):
