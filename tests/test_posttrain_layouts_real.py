@@ -1,5 +1,6 @@
 """SFT and DPO readers on more public layouts: ichikara-instruction, the Aya dataset, Alpaca rows
-with history, preference pairs whose prompt carries a system prompt (Intel/orca_dpo_pairs).
+with history, turns under "conversation" (llm-book/oasst1-21k-ja), preference pairs whose prompt
+carries a system prompt (Intel/orca_dpo_pairs).
 
     pytest tests/test_posttrain_layouts_real.py
 
@@ -95,6 +96,20 @@ def test_alpaca_system_column_is_the_system_turn(tmp_path):
     assert bad == [] and ex.messages == [{"role": "system", "content": row["system"]},
                                          {"role": "user", "content": row["instruction"]},
                                          {"role": "assistant", "content": row["output"]}]
+
+
+def test_conversation_key_is_read_as_chat(tok):
+    # llm-book/oasst1-21k-ja keeps its turns under "conversation" (role/content), its only column;
+    # every row was "cannot tell the record's format". Both answers now carry the loss, whole.
+    from jiniac_hpc.posttrain.encode import encode
+
+    path = REAL / "llmbook_oasst1_21k_ja_row0.jsonl"
+    row = json.loads(path.read_text(encoding="utf-8"))
+    [ex], bad = _read(path)
+    assert bad == [] and ex.line == 1 and ex.messages == row["conversation"]
+    ids = encode(tok, ex, max_length=4096, add_bos=False)
+    loss = tok.decode([t for t, label in zip(ids["input_ids"], ids["labels"]) if label != -100])
+    assert loss == "".join(t["content"] + "<|end|></s>" for t in row["conversation"] if t["role"] == "assistant")
 
 
 ORCA = REAL / "orca_dpo_pairs_opea_example.jsonl"

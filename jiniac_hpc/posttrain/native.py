@@ -10,7 +10,8 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
 - ShareGPT (FastChat, LLaMA-Factory ``formatting: sharegpt``): ``{"conversations": [{"from":
   "human"|"gpt"|"system", "value"}...], "system"?}``; ``conversations`` of ``role``/``content``
   too. A turn whose speaker is none of those (``function_call``, ``observation``...) is an error
-  naming the turn, never dropped.
+  naming the turn, never dropped. A row may keep its turns under ``conversation`` instead
+  (llm-book/oasst1-21k-ja, lmsys-chat-1m: role/content turns).
 - Alpaca rows with LLaMA-Factory's ``history`` (``[[instruction, answer], ...]``, the turns
   before this one) or ``system`` column filled: a conversation (messages), every turn and the
   system prompt kept (format ``auto``; format ``instruction`` names them as bad records). Rows
@@ -157,7 +158,7 @@ def _turns(conv: Any, key: str) -> tuple[Optional[list], str]:
 def is_hh(obj: dict) -> bool:
     """An Anthropic HH-RLHF pair: string transcripts, no prompt of its own."""
     return (isinstance(obj.get("chosen"), str) and obj["chosen"].startswith("\n\nHuman:")
-            and not ({"prompt", "messages", "instruction", "conversations"} & set(obj)))
+            and not ({"prompt", "messages", "instruction", "conversations", "conversation"} & set(obj)))
 
 
 def hh_messages(text: Any, key: str) -> tuple[Optional[list], str]:
@@ -216,12 +217,19 @@ def _with_system(obj: dict, msgs: list) -> tuple[list, str]:
 
 def _sharegpt_messages(obj: dict) -> tuple[Optional[list], str]:
     """A ShareGPT row's ``conversations`` (and top-level ``system``) as messages, or why not."""
-    msgs, err = _turns(obj.get("conversations"), "conversations")
+    key = turns_key(obj)
+    msgs, err = _turns(obj.get(key), key)
     return (None, err) if err else _with_system(obj, msgs)
 
 
+def turns_key(obj: dict) -> str:
+    """Where a row keeps its ShareGPT-style turns: ``conversations``, or ``conversation``
+    (llm-book/oasst1-21k-ja, lmsys-chat-1m: a list of role/content turns)."""
+    return "conversation" if "conversation" in obj and "conversations" not in obj else "conversations"
+
+
 def is_sharegpt(obj: dict) -> bool:
-    return "conversations" in obj and "messages" not in obj
+    return turns_key(obj) in obj and "messages" not in obj
 
 
 def is_dolly(obj: dict) -> bool:
@@ -229,7 +237,7 @@ def is_dolly(obj: dict) -> bool:
 
 
 # Keys that make a row some other form than a renamed instruction row (ichikara, Aya).
-_PROMPT_KEYS = {"instruction", "input", "messages", "conversations", "prompt", "question"}
+_PROMPT_KEYS = {"instruction", "input", "messages", "conversations", "conversation", "prompt", "question"}
 
 
 def is_ichikara(obj: dict) -> bool:
@@ -303,7 +311,7 @@ def _llm_jp_text(obj: dict) -> tuple[Optional[dict], str]:
 
 # Keys of the other record forms: a row with "text" and none of these is an llm-jp text row
 # (other columns, like the row index pandas or a Parquet export adds, are not part of it).
-OTHER_FORM_KEYS = {"messages", "conversations", "instruction", "input", "output", "response", "prompt",
+OTHER_FORM_KEYS = {"messages", "conversations", "conversation", "instruction", "input", "output", "response", "prompt",
                    "completion", "question", "answer", "chosen", "rejected", "thread", "inputs", "targets"}
 
 
@@ -389,7 +397,7 @@ def pair_record(obj: dict) -> tuple[Optional[dict], str]:
     why = oasst_reason(obj)
     if why:
         return None, why
-    if "question" in obj and not ({"prompt", "messages", "instruction", "conversations"} & set(obj)):
+    if "question" in obj and not ({"prompt", "messages", "instruction", "conversations", "conversation"} & set(obj)):
         obj = {**{k: v for k, v in obj.items() if k != "question"}, "prompt": obj["question"]}  # Intel/orca_dpo_pairs
     if "preferred_output" in obj and isinstance(obj.get("input"), dict):
         inp = obj["input"]
@@ -411,7 +419,7 @@ def pair_record(obj: dict) -> tuple[Optional[dict], str]:
             msgs, err = _sharegpt_messages(obj)
             return (None, err) if err else ({**obj, "messages": msgs}, "")
         return _prompt_turns(obj)
-    out = {k: v for k, v in obj.items() if k not in ("chosen", "rejected", "conversations")}
+    out = {k: v for k, v in obj.items() if k not in ("chosen", "rejected", turns_key(obj))}
     before = {}
     for side in ("chosen", "rejected"):
         if side not in obj:
@@ -421,7 +429,7 @@ def pair_record(obj: dict) -> tuple[Optional[dict], str]:
             return None, err
         out[side], before[side] = text, prior
     if is_sharegpt(obj):
-        prompt, err = _turns(obj["conversations"], "conversations")
+        prompt, err = _turns(obj[turns_key(obj)], turns_key(obj))
     elif isinstance(obj.get("prompt"), list):
         prompt, err = _turns(obj["prompt"], "prompt")
     elif before.get("chosen"):
