@@ -152,3 +152,25 @@ def test_prompt_turns_in_the_other_pair_layouts(tmp_path):
     assert bad == [] and [e.line for e in good] == [1, 2, 3]
     assert all(e.messages == turns and e.completion == r["chosen"] and e.meta["rejected"] == r["rejected"]
                for e in good)
+
+
+def test_a_prompt_already_in_the_llm_jp_template_is_not_framed_twice(tmp_path):
+    # llm-jp's own preference files (llm-jp/instruct3's preprocess_dpo.py) hold prompts already
+    # rendered in the llm-jp template. Here llm-jp-sft's example rows cut where the answer starts,
+    # each paired against the next row's answer: under prompt_style raw they are read as written;
+    # instruction or chat framed them again, a template inside the template, without a word.
+    from jiniac_hpc.posttrain.templates import RESPONSE_MARK
+
+    texts = [json.loads(line)["text"] for line in
+             (REAL / "llm_jp_sft_example.jsonl").read_text(encoding="utf-8").splitlines()][:3]
+    cut = [t.rindex(RESPONSE_MARK) + len(RESPONSE_MARK) for t in texts]
+    pairs = [{"prompt": t[:c], "chosen": t[c:], "rejected": texts[(i + 1) % 3][cut[(i + 1) % 3]:]}
+             for i, (t, c) in enumerate(zip(texts, cut))]
+    path = tmp_path / "rendered.jsonl"
+    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")
+    good, bad = read_pairs(str(path), "raw")
+    assert bad == [] and [(e.prompt, e.completion) for e in good] == [(p["prompt"], p["chosen"]) for p in pairs]
+    for style in ("instruction", "chat"):
+        good, bad = read_pairs(str(path), style)
+        assert good == [] and [b.line for b in bad] == [1, 2, 3]
+        assert all("already in the llm-jp template" in b.reason for b in bad)

@@ -48,7 +48,7 @@ from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_rec
 from jiniac_hpc.posttrain.native import pair_record, read_json_file, sft_record
 from jiniac_hpc.posttrain.oasst import Trees, is_oasst_row
 from jiniac_hpc.posttrain.tables import TABLE_FILES, plain_row, table_rows
-from jiniac_hpc.posttrain.templates import check_messages, render_instruction
+from jiniac_hpc.posttrain.templates import RESPONSE_MARK, check_messages, render_instruction
 
 FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly", "llm_jp_text", "oasst",
            "oasst_all")
@@ -298,9 +298,11 @@ def prompt_of(obj: dict, style: str) -> tuple[Optional[str | list], str]:
 
     ``{"instruction", "input"?}`` -> llm-jp template; ``{"prompt": str}`` -> per ``style``:
     ``instruction`` (the string is the instruction), ``chat`` (one user turn) or ``raw`` (used as
-    is); ``{"messages": [...]}`` (without the final assistant answer) -> per ``style`` too
-    (:func:`_framed`): ``instruction`` takes a single user turn as the instruction and refuses a
-    conversation; ``chat`` and ``raw`` keep the messages for the chat template.
+    is; a string already ending with the llm-jp template's ``### 応答:`` line is refused under the
+    other two, which would frame it twice); ``{"messages": [...]}`` (without the final assistant
+    answer) -> per ``style`` too (:func:`_framed`): ``instruction`` takes a single user turn as the
+    instruction and refuses a conversation; ``chat`` and ``raw`` keep the messages for the chat
+    template.
     """
     if "messages" in obj:
         msgs = obj["messages"]
@@ -324,6 +326,11 @@ def prompt_of(obj: dict, style: str) -> tuple[Optional[str | list], str]:
     p, err = _str_field(obj, "prompt")
     if err:
         return None, err
+    if style != "raw" and p.endswith(RESPONSE_MARK):
+        # Already rendered (llm-jp's own preference files are): framed again, the model would
+        # learn from a template inside a template.
+        return None, (f"the prompt is already in the llm-jp template (it ends with {RESPONSE_MARK.strip()!r}); "
+                      f"prompt_style {style!r} would frame it again: set prompt_style: raw")
     if style == "instruction":
         return render_instruction(p), ""
     if style == "chat":
