@@ -174,3 +174,23 @@ def test_a_prompt_already_in_the_llm_jp_template_is_not_framed_twice(tmp_path):
         good, bad = read_pairs(str(path), style)
         assert good == [] and [b.line for b in bad] == [1, 2, 3]
         assert all("already in the llm-jp template" in b.reason for b in bad)
+
+
+@pytest.mark.parametrize("name", ["ichikara_instruction2_record.json", "aya_dataset_train_row0.json",
+                                  "llamafactory_oaast_sft_zh_history.json", "llmbook_oasst1_21k_ja_row0.jsonl"])
+def test_the_layouts_read_the_same_from_parquet_and_a_datasets_folder(tmp_path, name):
+    # As the Hub serves them (Parquet) and as datasets.save_to_disk keeps them: nested columns
+    # ("meta", "history", "conversation") come back as the JSON had them, every record the same.
+    import datasets
+
+    text = (REAL / name).read_text(encoding="utf-8")
+    rows = json.loads(text) if name.endswith(".json") else [json.loads(line) for line in text.splitlines()]
+    rows = rows if isinstance(rows, list) else [rows]
+    ds = datasets.Dataset.from_list(rows)
+    ds.to_parquet(str(tmp_path / "rows.parquet"))
+    ds.save_to_disk(str(tmp_path / "saved"))
+    want = [(e.prompt, e.completion, e.messages) for e in _read(REAL / name)[0]]
+    assert len(want) == len(rows)
+    for path in (tmp_path / "rows.parquet", tmp_path / "saved"):
+        good, bad = _read(path)
+        assert bad == [] and [(e.prompt, e.completion, e.messages) for e in good] == want
