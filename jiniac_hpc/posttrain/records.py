@@ -30,9 +30,10 @@ SFT record forms (``format: auto`` decides by the keys of each record):
 
 DPO pairs: ``{"prompt" | "messages" | "instruction"+"input", "chosen", "rejected"}``; the prompt
 is rendered like SFT prompts (see :func:`prompt_of`). Answers given as messages (TRL's
-conversational form, UltraFeedback-binarized, ShareGPT pairs), OpenAI preference rows and
-Anthropic HH-RLHF transcripts are mapped by :mod:`.native`, and so are OpenAssistant threads for
-SFT. OpenAssistant message rows and message trees (oasst1/oasst2, the ja translations) are
+conversational form, UltraFeedback-binarized, ShareGPT pairs), OpenAI preference rows,
+Anthropic HH-RLHF transcripts and prompts that carry a system prompt or earlier turns (prompt
+messages, a ``system`` column, Intel/orca_dpo_pairs' ``question``) are mapped by :mod:`.native`,
+and so are OpenAssistant threads for SFT. OpenAssistant message rows and message trees (oasst1/oasst2, the ja translations) are
 joined over the whole source by :mod:`.oasst`: conversations along the best-ranked replies for
 SFT (format ``auto`` or ``oasst``), ranked sibling replies as pairs for DPO.
 """
