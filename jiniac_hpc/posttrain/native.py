@@ -10,8 +10,18 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
 - ShareGPT (FastChat, LLaMA-Factory ``formatting: sharegpt``): ``{"conversations": [{"from":
   "human"|"gpt"|"system", "value"}...], "system"?}``; ``conversations`` of ``role``/``content``
   too. A turn whose speaker is none of those (``function_call``, ``observation``...) is an error
-  naming the turn, never dropped.
+  naming the turn, never dropped. A row may keep its turns under ``conversation`` instead
+  (llm-book/oasst1-21k-ja, lmsys-chat-1m: role/content turns).
+- Alpaca rows with LLaMA-Factory's ``history`` (``[[instruction, answer], ...]``, the turns
+  before this one) or ``system`` column filled: a conversation (messages), every turn and the
+  system prompt kept (format ``auto``; format ``instruction`` names them as bad records). Rows
+  with neither stay instruction rows.
 - Dolly (databricks-dolly-15k): ``{"instruction", "context", "response", "category"}``.
+- ichikara-instruction (LIAT-AIP's Japanese instruction data, JSON arrays): ``{"ID", "text",
+  "output", "meta"?}``: ``text`` is the instruction (with no separate input), ``output`` the answer.
+- Aya dataset (CohereForAI/aya_dataset, and xP3's layout): ``{"inputs", "targets", "language",
+  "language_code", "annotation_type", "user_id"}``: ``inputs`` is the instruction, ``targets`` the
+  answer. Both become instruction rows (the llm-jp template), as Dolly rows do.
 - llm-jp-sft's pre-rendered rows: ``{"text": "...### 応答:\n<answer>"}``; the answer (what carries
   loss there too) is what follows the last ``### 応答:\n``, the rest is the prompt, as written.
   Columns beside ``text`` that no other form uses (a row index or id) do not change that.
@@ -25,6 +35,11 @@ the common layouts onto the two shapes the SFT and DPO readers know (``instructi
   (``prompt`` messages, ``chosen``/``rejected`` a list holding the assistant message),
   UltraFeedback-binarized (``chosen``/``rejected`` whole conversations ending with the answer),
   and LLaMA-Factory's ShareGPT pairs (``conversations`` + ``chosen``/``rejected`` turns).
+- Pairs with string answers whose prompt holds turns: ``prompt`` as messages
+  (weblab-GENIAC/aya-ja-evol-instruct-calm3-dpo-masked: a system and a user turn), a ``system``
+  column beside a string ``prompt`` or ``question`` (Intel/orca_dpo_pairs: ``{"system", "question",
+  "chosen", "rejected"}``), an Alpaca pair's ``history`` / ``system``: the prompt becomes messages,
+  the system turn first (a ``prompt_style: instruction`` run names them as conversations).
 - OpenAI's preference fine-tuning rows: ``{"input": {"messages", "tools"?}, "preferred_output":
   [assistant message], "non_preferred_output": [...]}``; the input messages are the prompt (tool
   definitions are refused, as for SFT rows).
@@ -143,7 +158,7 @@ def _turns(conv: Any, key: str) -> tuple[Optional[list], str]:
 def is_hh(obj: dict) -> bool:
     """An Anthropic HH-RLHF pair: string transcripts, no prompt of its own."""
     return (isinstance(obj.get("chosen"), str) and obj["chosen"].startswith("\n\nHuman:")
-            and not ({"prompt", "messages", "instruction", "conversations"} & set(obj)))
+            and not ({"prompt", "messages", "instruction", "conversations", "conversation"} & set(obj)))
 
 
 def hh_messages(text: Any, key: str) -> tuple[Optional[list], str]:
@@ -202,18 +217,84 @@ def _with_system(obj: dict, msgs: list) -> tuple[list, str]:
 
 def _sharegpt_messages(obj: dict) -> tuple[Optional[list], str]:
     """A ShareGPT row's ``conversations`` (and top-level ``system``) as messages, or why not."""
-    msgs, err = _turns(obj.get("conversations"), "conversations")
+    key = turns_key(obj)
+    msgs, err = _turns(obj.get(key), key)
     return (None, err) if err else _with_system(obj, msgs)
 
 
+def turns_key(obj: dict) -> str:
+    """Where a row keeps its ShareGPT-style turns: ``conversations``, or ``conversation``
+    (llm-book/oasst1-21k-ja, lmsys-chat-1m: a list of role/content turns)."""
+    return "conversation" if "conversation" in obj and "conversations" not in obj else "conversations"
+
+
 def is_sharegpt(obj: dict) -> bool:
-    return "conversations" in obj and "messages" not in obj
+    return turns_key(obj) in obj and "messages" not in obj
 
 
 def is_dolly(obj: dict) -> bool:
     return "instruction" in obj and "response" in obj and "output" not in obj
 
 
+# Keys that make a row some other form than a renamed instruction row (ichikara, Aya).
+_PROMPT_KEYS = {"instruction", "input", "messages", "conversations", "conversation", "prompt", "question"}
+
+
+def is_ichikara(obj: dict) -> bool:
+    """An ichikara-instruction row (LIAT-AIP's JSON arrays): ``{"ID", "text", "output", "meta"?}``."""
+    return "text" in obj and "output" in obj and not (_PROMPT_KEYS & set(obj))
+
+
+def is_aya(obj: dict) -> bool:
+    """An Aya dataset row (CohereForAI/aya_dataset; xP3 too): ``{"inputs", "targets", "language"...}``."""
+    return "inputs" in obj and "targets" in obj and not (_PROMPT_KEYS & set(obj))
+
+
+def has_turns(obj: dict) -> bool:
+    """An Alpaca row with LLaMA-Factory's ``history`` (earlier turns) or ``system`` column filled."""
+    return obj.get("history") not in (None, []) or obj.get("system") not in (None, "")
+
+
+def alpaca_turns(obj: dict, answer: bool = True) -> tuple[Optional[list], str]:
+    """An Alpaca row with ``history`` / ``system`` as chat messages (``answer=False`` for a DPO
+    prompt: the turns end with the user's), or why not. ``history`` is ``[[instruction, answer],
+    ...]``, the turns before this one; a non-empty ``input`` follows the instruction after a
+    newline, as LLaMA-Factory joins them. (The llm-jp template holds one turn and no system, so
+    such a row keeps every turn only as a conversation.)"""
+    hist = obj.get("history") or []
+    if not (isinstance(hist, list) and all(isinstance(p, (list, tuple)) and len(p) == 2
+                                           and all(isinstance(t, str) for t in p) for p in hist)):
+        return None, "field 'history' must be a list of [instruction, answer] pairs of strings"
+    if answer:
+        row, err = _instruction_row(obj, "instruction", "output", "input")
+        if err:
+            return None, err
+    else:
+        row = {"instruction": obj.get("instruction"), "input": obj.get("input") or ""}
+        if not (isinstance(row["instruction"], str) and row["instruction"].strip() and isinstance(row["input"], str)):
+            return None, "field 'instruction' must be a non-empty string, and 'input' a string"
+    msgs = [{"role": role, "content": text} for pair in hist for role, text in zip(("user", "assistant"), pair)]
+    msgs.append({"role": "user", "content": row["instruction"] + ("\n" + row["input"] if row["input"] else "")})
+    if answer:
+        msgs.append({"role": "assistant", "content": row["output"]})
+    return _with_system(obj, msgs)
+
+
+def _instruction_row(obj: dict, instruction: str, output: str, context: str = "") -> tuple[Optional[dict], str]:
+    """A row whose instruction, answer (and input) sit under other names, as an instruction row;
+    errors name the row's own fields (an empty answer is an "empty response", as for Alpaca rows)."""
+    for key in (instruction, output):
+        v = obj.get(key)
+        if v is None:
+            return None, f"missing field {key!r}"
+        if not isinstance(v, str):
+            return None, f"field {key!r} must be a string, got {type(v).__name__}"
+        if not v.strip():
+            return None, ("empty response: " if key == output else "") + f"field {key!r} is empty"
+    ctx = obj.get(context) if context else None
+    if ctx is not None and not isinstance(ctx, str):
+        return None, f"field {context!r} must be a string"
+    return {"instruction": obj[instruction], "input": ctx or "", "output": obj[output]}, ""
 
 
 def _llm_jp_text(obj: dict) -> tuple[Optional[dict], str]:
@@ -230,7 +311,7 @@ def _llm_jp_text(obj: dict) -> tuple[Optional[dict], str]:
 
 # Keys of the other record forms: a row with "text" and none of these is an llm-jp text row
 # (other columns, like the row index pandas or a Parquet export adds, are not part of it).
-OTHER_FORM_KEYS = {"messages", "conversations", "instruction", "input", "output", "response", "prompt",
+OTHER_FORM_KEYS = {"messages", "conversations", "conversation", "instruction", "input", "output", "response", "prompt",
                    "completion", "question", "answer", "chosen", "rejected", "thread", "inputs", "targets"}
 
 
@@ -239,8 +320,8 @@ def is_llm_jp_text(obj: dict) -> bool:
 
 
 def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:
-    """A ShareGPT, Dolly, llm-jp-sft text or OpenAssistant thread row as a ``messages`` /
-    ``instruction`` / ``prompt``+``completion`` row; other rows unchanged."""
+    """A ShareGPT, Dolly, ichikara, Aya, llm-jp-sft text or OpenAssistant thread row as a
+    ``messages`` / ``instruction`` / ``prompt``+``completion`` row; other rows unchanged."""
     if obj.get("tools") not in (None, "", "[]", []):
         # Tool definitions would be dropped from the rendered text, and the answers that call
         # those tools trained without them: reject rather than train on half the context.
@@ -261,11 +342,20 @@ def sft_record(obj: dict, fmt: str) -> tuple[Optional[dict], str]:
         return (None, err) if err else ({"messages": msgs}, "")
     if fmt == "llm_jp_text" or (fmt == "auto" and is_llm_jp_text(obj)):
         return _llm_jp_text(obj)
+    if fmt in ("auto", "instruction") and "instruction" in obj and "output" in obj and has_turns(obj):
+        # LLaMA-Factory's alpaca columns: earlier turns and a system prompt, which the one-turn
+        # llm-jp template has no place for; read as the conversation they are, never dropped.
+        if fmt == "instruction":
+            return None, ("fields 'history' / 'system' hold earlier turns or a system prompt, which the llm-jp "
+                          "instruction template cannot hold: read the source with format auto (a conversation)")
+        msgs, err = alpaca_turns(obj)
+        return (None, err) if err else ({"messages": msgs}, "")
     if fmt == "dolly" or (fmt == "auto" and is_dolly(obj)):
-        ctx = obj.get("context")
-        if ctx is not None and not isinstance(ctx, str):
-            return None, "field 'context' must be a string"
-        return {"instruction": obj.get("instruction"), "input": ctx or "", "output": obj.get("response")}, ""
+        return _instruction_row(obj, "instruction", "response", "context")
+    if fmt == "auto" and is_ichikara(obj):
+        return _instruction_row(obj, "text", "output")
+    if fmt == "auto" and is_aya(obj):
+        return _instruction_row(obj, "inputs", "targets")
     return obj, ""
 
 
@@ -281,12 +371,34 @@ def _answer(side: str, v: Any) -> tuple[Optional[str], Optional[list], str]:
     return msgs[-1]["content"], msgs[:-1], ""
 
 
+def _prompt_turns(obj: dict) -> tuple[Optional[dict], str]:
+    """A pair with string answers whose prompt holds turns a string prompt cannot: prompt messages,
+    a ``system`` column beside a string prompt, an Alpaca row's ``history`` / ``system``; as
+    ``messages`` (the system turn first), or why not. Other rows are returned unchanged."""
+    prompt, system = obj.get("prompt"), obj.get("system")
+    if "instruction" in obj and has_turns(obj):
+        msgs, err = alpaca_turns(obj, answer=False)
+        drop: tuple = ("instruction", "input", "history", "system")
+    elif isinstance(prompt, list) or (isinstance(prompt, str) and system not in (None, "")):
+        msgs, err = (_turns(prompt, "prompt") if isinstance(prompt, list)
+                     else ([{"role": "user", "content": prompt}], ""))
+        if not err:
+            msgs, err = _with_system(obj, msgs)
+        drop = ("prompt", "system")
+    else:
+        return obj, ""
+    return (None, err) if err else ({**{k: v for k, v in obj.items() if k not in drop}, "messages": msgs}, "")
+
+
 def pair_record(obj: dict) -> tuple[Optional[dict], str]:
     """A preference row with message-valued answers as ``{messages|prompt.., chosen, rejected}``
-    with string answers; rows whose answers are strings are returned unchanged."""
+    with string answers; a prompt that holds turns (:func:`_prompt_turns`) as ``messages``; other
+    rows with string answers unchanged."""
     why = oasst_reason(obj)
     if why:
         return None, why
+    if "question" in obj and not ({"prompt", "messages", "instruction", "conversations", "conversation"} & set(obj)):
+        obj = {**{k: v for k, v in obj.items() if k != "question"}, "prompt": obj["question"]}  # Intel/orca_dpo_pairs
     if "preferred_output" in obj and isinstance(obj.get("input"), dict):
         inp = obj["input"]
         if inp.get("tools") not in (None, []):
@@ -306,8 +418,8 @@ def pair_record(obj: dict) -> tuple[Optional[dict], str]:
         if is_sharegpt(obj):
             msgs, err = _sharegpt_messages(obj)
             return (None, err) if err else ({**obj, "messages": msgs}, "")
-        return obj, ""
-    out = {k: v for k, v in obj.items() if k not in ("chosen", "rejected", "conversations")}
+        return _prompt_turns(obj)
+    out = {k: v for k, v in obj.items() if k not in ("chosen", "rejected", turns_key(obj))}
     before = {}
     for side in ("chosen", "rejected"):
         if side not in obj:
@@ -317,7 +429,7 @@ def pair_record(obj: dict) -> tuple[Optional[dict], str]:
             return None, err
         out[side], before[side] = text, prior
     if is_sharegpt(obj):
-        prompt, err = _turns(obj["conversations"], "conversations")
+        prompt, err = _turns(obj[turns_key(obj)], turns_key(obj))
     elif isinstance(obj.get("prompt"), list):
         prompt, err = _turns(obj["prompt"], "prompt")
     elif before.get("chosen"):

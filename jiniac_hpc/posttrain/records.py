@@ -20,6 +20,9 @@ SFT record forms (``format: auto`` decides by the keys of each record):
 - ``math``: ``{"question", "answer", "level"}`` -> :mod:`.mathfmt`, then as instruction;
 - ``sharegpt``: ``{"conversations": [{"from", "value"}, ...]}`` -> as chat (:mod:`.native`);
 - ``dolly``: ``{"instruction", "context", "response"}`` -> as instruction (context is the input);
+- (``auto`` only) ichikara-instruction ``{"ID", "text", "output"}`` and the Aya dataset's
+  ``{"inputs", "targets"}`` -> as instruction; Alpaca rows with LLaMA-Factory's ``history`` or
+  ``system`` filled -> as chat, every turn kept (:mod:`.native`);
 - ``llm_jp_text``: ``{"text"}`` already in the llm-jp template -> prompt / completion split at the
   last ``### 応答:`` line (llm-jp-sft's data format);
 - ``oasst``: OpenAssistant message rows or trees -> conversations along the best-ranked replies
@@ -27,9 +30,10 @@ SFT record forms (``format: auto`` decides by the keys of each record):
 
 DPO pairs: ``{"prompt" | "messages" | "instruction"+"input", "chosen", "rejected"}``; the prompt
 is rendered like SFT prompts (see :func:`prompt_of`). Answers given as messages (TRL's
-conversational form, UltraFeedback-binarized, ShareGPT pairs), OpenAI preference rows and
-Anthropic HH-RLHF transcripts are mapped by :mod:`.native`, and so are OpenAssistant threads for
-SFT. OpenAssistant message rows and message trees (oasst1/oasst2, the ja translations) are
+conversational form, UltraFeedback-binarized, ShareGPT pairs), OpenAI preference rows,
+Anthropic HH-RLHF transcripts and prompts that carry a system prompt or earlier turns (prompt
+messages, a ``system`` column, Intel/orca_dpo_pairs' ``question``) are mapped by :mod:`.native`,
+and so are OpenAssistant threads for SFT. OpenAssistant message rows and message trees (oasst1/oasst2, the ja translations) are
 joined over the whole source by :mod:`.oasst`: conversations along the best-ranked replies for
 SFT (format ``auto`` or ``oasst``), ranked sibling replies as pairs for DPO.
 """
@@ -45,7 +49,7 @@ from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_rec
 from jiniac_hpc.posttrain.native import pair_record, read_json_file, sft_record
 from jiniac_hpc.posttrain.oasst import Trees, is_oasst_row
 from jiniac_hpc.posttrain.tables import TABLE_FILES, plain_row, table_rows
-from jiniac_hpc.posttrain.templates import check_messages, render_instruction
+from jiniac_hpc.posttrain.templates import RESPONSE_MARK, check_messages, render_instruction
 
 FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly", "llm_jp_text", "oasst",
            "oasst_all")
@@ -295,9 +299,11 @@ def prompt_of(obj: dict, style: str) -> tuple[Optional[str | list], str]:
 
     ``{"instruction", "input"?}`` -> llm-jp template; ``{"prompt": str}`` -> per ``style``:
     ``instruction`` (the string is the instruction), ``chat`` (one user turn) or ``raw`` (used as
-    is); ``{"messages": [...]}`` (without the final assistant answer) -> per ``style`` too
-    (:func:`_framed`): ``instruction`` takes a single user turn as the instruction and refuses a
-    conversation; ``chat`` and ``raw`` keep the messages for the chat template.
+    is; a string already ending with the llm-jp template's ``### 応答:`` line is refused under the
+    other two, which would frame it twice); ``{"messages": [...]}`` (without the final assistant
+    answer) -> per ``style`` too (:func:`_framed`): ``instruction`` takes a single user turn as the
+    instruction and refuses a conversation; ``chat`` and ``raw`` keep the messages for the chat
+    template.
     """
     if "messages" in obj:
         msgs = obj["messages"]
@@ -321,6 +327,11 @@ def prompt_of(obj: dict, style: str) -> tuple[Optional[str | list], str]:
     p, err = _str_field(obj, "prompt")
     if err:
         return None, err
+    if style != "raw" and p.endswith(RESPONSE_MARK):
+        # Already rendered (llm-jp's own preference files are): framed again, the model would
+        # learn from a template inside a template.
+        return None, (f"the prompt is already in the llm-jp template (it ends with {RESPONSE_MARK.strip()!r}); "
+                      f"prompt_style {style!r} would frame it again: set prompt_style: raw")
     if style == "instruction":
         return render_instruction(p), ""
     if style == "chat":
