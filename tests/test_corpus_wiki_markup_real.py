@@ -99,3 +99,22 @@ def test_json_rows_wrapped_into_an_array_are_read_as_rows():
     assert all(r.text and not r.text.startswith(x["title"] + "\n") and r.unread["title"] == len(x["title"])
                for r, x in zip(rs, rows))
     assert rs[0].text.startswith("Ville d’Avray is an 1865 oil painting")
+
+
+def test_a_line_break_tag_inside_a_line_keeps_the_words_apart():
+    # English Wikipedia's Panasonic Lumix DMC-LX10: a list of video modes wikiextractor wrote as one
+    # line, 'p - 100Mbps&lt;br&gt;H.264 - ...': the tag dropped, '100MbpsH.264' was one word
+    (r,) = recs(R / "wikiextractor_enwiki_wiki_02_br_trimmed")
+    lines = r.text.split("\n")
+    assert "MbpsH.264" not in r.text and "MbpsAVCHD" not in r.text and "&lt;" not in r.text
+    assert lines[1] == "Video Capture Quality"          # a tag at a line's end: no empty line after it
+    assert lines[2] == "The DMC-LX10 (PAL) version provides the following video capture quality"
+    assert lines[3] == "H.264 - 3840 x 2160 p - 30p - 100Mbps"
+    assert lines[-3] == "AVCHD - 1920 x 1080 p - 24p - 24Mbps"     # the list's last item, then the next line
+    # every character is text or markup: the tags (with the spaces around them) out, a newline in for each
+    # tag inside a line (14 of the 15: one ends its line)
+    raw = (R / "wikiextractor_enwiki_wiki_02_br_trimmed").read_text(encoding="utf-8").split("\n")
+    article = [x for x in raw[2:] if x.strip() and x != "</doc>"]
+    tags = sum(len(m) for m in re.findall(r" *&lt;br&gt; *", "\n".join(raw)))
+    breaks = r.text.count("\n") - (len(article) - 1)
+    assert breaks == 14 and r.unread["markup"] == len(raw[0]) + len("</doc>") + tags - breaks

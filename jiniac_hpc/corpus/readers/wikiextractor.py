@@ -38,7 +38,8 @@ What wikiextractor leaves of the wiki's markup is dropped as ``markup`` too: the
 of MediaWiki extensions (``<br>``, ``</div>``, ``<poem>``, ``<chem>``, ``<templatestyles ... />``,
 and the ``<a href>`` of ``--links`` and the ``<h2>``, ``<b>``, ``<ul>``, ``<li>`` of ``--html``),
 named one by one and with attributes only as ``name=value``, so that the angle brackets Korean
-and Chinese text put around a title (``<영웅본색>``, ``<Big Bang>``) stay; a ``<math>`` or ``<ref>``
+and Chinese text put around a title (``<영웅본색>``, ``<Big Bang>``) stay; a ``<br>`` between two
+words of a line is a line break (it had joined them: ``100MbpsH.264``); a ``<math>`` or ``<ref>``
 element let through whole, or the part of its line before a lone end tag or after a lone start
 tag (a formula, a footnote: no prose); behaviour switches (``__NOEDITSECTION__``); lines that are
 only a table's end (``|}``). A line that held nothing else is no line of the article. An
@@ -83,6 +84,9 @@ _TAG_NAMES = ("a abbr b bdi big blockquote br caption categorytree ce center che
 _ATTRS = r"""(?:\s+[A-Za-z_:-]+\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>/]+))*"""
 #: (``</<li>``: the end tag --html writes after a numbered list item)
 _TAG = re.compile(r"</?(?:%s)%s\s*/?>|</<li>" % ("|".join(_TAG_NAMES + [n.upper() for n in _TAG_NAMES]), _ATTRS))
+#: a line break tag with the spaces around it: inside a line it is a line break (``100Mbps<br>H.264``, a list
+#: written as one line, had become ``100MbpsH.264``), at a line's start or end nothing
+_BR = re.compile(r"(?:[ \t]*<(?:br|BR)%s\s*/?>[ \t]*)+" % _ATTRS)
 #: elements whose content is no prose (a formula, a footnote) that wikiextractor let through: the
 #: element whole, or a lone end tag with the line before it, or a lone start tag with the line after it
 _ELEMENT = re.compile(r"<(math|ref)\b%s\s*>.*?</\1\s*>" % _ATTRS)
@@ -106,7 +110,7 @@ def strip_markup(line: str) -> str:
     line = _decode(line)
     if "<" in line:
         line = _LONE_START.sub("", _LONE_END.sub("", _ELEMENT.sub("", line)))
-        line = _TAG.sub("", line)
+        line = _TAG.sub("", _BR.sub(lambda m: "\n" if 0 < m.start() and m.end() < len(line) else "", line))
     if "__" in line:
         line = _MAGIC.sub("", line)
     return "" if _TABLE_LINE.match(line) else line
