@@ -118,3 +118,32 @@ def test_a_line_break_tag_inside_a_line_keeps_the_words_apart():
     tags = sum(len(m) for m in re.findall(r" *&lt;br&gt; *", "\n".join(raw)))
     breaks = r.text.count("\n") - (len(article) - 1)
     assert breaks == 14 and r.unread["markup"] == len(raw[0]) + len("</doc>") + tags - breaks
+
+
+V2 = {k: R / f"wikiextractor2_viwiki_{k}_wiki_00" for k in ("sections_lists", "sections", "json_sections_lists")}
+
+
+def test_section_and_bullet_marks_of_wikiextractor_2_are_markup():
+    # wikiextractor 2.x (--sections --lists) wrote 'Section::::Xem thêm.' and 'BULLET::::- ISOC Việt Nam'
+    doc, rows = by_title(V2["sections_lists"]), by_title(V2["json_sections_lists"])
+    text = doc["Internet Society"].text
+    assert "::::" not in text and "Section" not in text and "BULLET" not in text
+    lines = text.split("\n")
+    assert lines[lines.index("Nhiệm vụ và mục đích hoạt động.") + 1].startswith("Bảo đảm, cổ vũ")
+    assert lines[-7:-5] == ["Xem thêm.", "- Lịch sử Internet"] and lines[-1] == "- Public Interest Registry"
+    # the marks are counted with the <doc>/</doc> lines: 3 sections, 5 list items
+    head = len('<doc id="4" url="https://vi.wikipedia.org/wiki?curid=4" title="Internet Society">')
+    assert doc["Internet Society"].unread["markup"] == head + len("</doc>") + 3 * len("Section::::") + 5 * len(
+        "BULLET::::")
+    # --json rows of the same run: the same text
+    assert rows["Internet Society"].text == text
+
+
+def test_a_section_title_is_the_same_line_in_wikiextractor_2_and_3_output():
+    # the same dump (mediawiki_viwiki_pages_articles_trimmed.xml) through 2.x --sections and through 3.0:
+    # 3.0 writes the title 'Nhiệm vụ và mục đích hoạt động.' as it is, 2.x after 'Section::::'; 2.x also
+    # sets paragraphs apart with a blank line, which 3.0 does not
+    old, new = by_title(V2["sections"])["Internet Society"], by_title(R / "wikiextractor_viwiki_wiki_00_trimmed")[
+        "Internet Society"]
+    assert old.text.replace("\n\n", "\n") == new.text
+    assert "Nhiệm vụ và mục đích hoạt động." in new.text.split("\n")

@@ -42,7 +42,10 @@ and Chinese text put around a title (``<영웅본색>``, ``<Big Bang>``) stay; a
 words of a line is a line break (it had joined them: ``100MbpsH.264``); a ``<math>`` or ``<ref>``
 element let through whole, or the part of its line before a lone end tag or after a lone start
 tag (a formula, a footnote: no prose); behaviour switches (``__NOEDITSECTION__``); lines that are
-only a table's end (``|}``). A line that held nothing else is no line of the article. An
+only a table's end (``|}``); the ``Section::::`` and ``BULLET::::`` marks wikiextractor 2.x put
+before a section title and a list item (its ``--sections`` and ``--lists`` output of 2019-2020),
+so that a title is the line ``History.`` of every version's output. A line that held nothing else
+is no line of the article. An
 ``--html`` section heading (``<h2>History</h2>``) that the next lines repeat as the plain output
 writes it (``History.``) is dropped, so both outputs give the same text.
 
@@ -97,6 +100,9 @@ _MAGIC = re.compile(r"__(?:NOTOC|FORCETOC|TOC|NOEDITSECTION|NEWSECTIONLINK|NONEW
                     r"EXPECTUNUSEDCATEGORY|NOCONTENTCONVERT|NOCC|NOTITLECONVERT|NOTC|INDEX|NOINDEX|"
                     r"STATICREDIRECT|DISAMBIG|NOGLOBAL)__")
 _HEADING = re.compile(r"<h([1-6])>[^<>]*</h\1>")
+#: the marks wikiextractor 2.x (2019-2020, ``--sections``/``--lists``) put before a section title and a
+#: list item (``Section::::History.``, ``BULLET::::- item``): 3.0 writes the same lines without them
+_MARK = re.compile(r"^(?:Section|BULLET)::::")
 #: a line that is only the end or start of a wiki table (``|}``, ``{|``): what a dropped table left
 _TABLE_LINE = re.compile(r"^\s*(?:\|\}|\{\||\|-)\s*$")
 
@@ -107,7 +113,7 @@ def _decode(text: str) -> str:
 
 def strip_markup(line: str) -> str:
     """``line`` with its character references decoded and wikiextractor's leftover markup dropped."""
-    line = _decode(line)
+    line = _MARK.sub("", _decode(line))
     if "<" in line:
         line = _LONE_START.sub("", _LONE_END.sub("", _ELEMENT.sub("", line)))
         line = _TAG.sub("", _BR.sub(lambda m: "\n" if 0 < m.start() and m.end() < len(line) else "", line))
