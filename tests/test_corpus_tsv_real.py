@@ -112,3 +112,19 @@ def test_stage_keeps_the_hindi_side_and_accounts_every_character(tmp_path):
     assert r["docs_in"] == 410 and r["chars_read"] == sum(len(x) for x in LINES)
     assert r["unread"] == {"other_columns": sum(len(x) - len(x.split("\t")[1]) for x in LINES)}
     assert "bad_input" not in r["removed"]
+
+
+def test_a_pipe_typed_for_the_danda_becomes_the_danda():
+    # line 1484 of hin.txt: 'आपका दल हमसे बेहतर है |'; the allowlist removed the pipe (Sm) and with it
+    # the sentence's end; the IndicNLP normaliser writes it '।', as here
+    from jiniac_hpc.corpus.filters import clean, clean_counts
+
+    p = SAMPLE.parent / "tatoeba_hin_eng_tsv_1481-1500_trimmed.txt"
+    texts = [r.text for r in recs(p, 2)]
+    assert texts[3] == "आपका दल हमसे बेहतर है |"
+    assert clean(texts[3], PHASE1) == "आपका दल हमसे बेहतर है ।"
+    assert clean_counts("धर्मक्षेत्रे कुरुक्षेत्रे ||", PHASE1) == ("धर्मक्षेत्रे कुरुक्षेत्रे ॥", {"danda": 1})
+    # a pipe that follows no Devanagari word is not a danda (and the allowlist removes it, counted)
+    assert clean_counts("Hindi | हिन्दी", PHASE1)[0] == "हिन्दी"
+    en = SourceConfig(name="t", reader="text", paths=["x"], lang="en")
+    assert clean("है |", en) == "है |"
