@@ -128,3 +128,27 @@ def test_a_pipe_typed_for_the_danda_becomes_the_danda():
     assert clean_counts("Hindi | हिन्दी", PHASE1)[0] == "हिन्दी"
     en = SourceConfig(name="t", reader="text", paths=["x"], lang="en")
     assert clean("है |", en) == "है |"
+
+
+HINGLISH = SAMPLE.parent / "hinglish_top_validation_trimmed.tsv"
+
+
+def run_stage(tmp_path, **src) -> dict:
+    data = to_dict(load_recipe("corpus", CorpusConfig, "debug"))
+    data["sources"] = [dict(to_dict(PHASE1), name="s", reader="text", doc_sep="line", dedup="none", **src)]
+    run_inline(from_dict(CorpusConfig, data), tmp_path / "run")
+    return json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["s"]
+
+
+def test_romanised_hinglish_in_a_hindi_source_is_another_script_not_an_empty_document(tmp_path):
+    # Google's Hinglish-TOP (header en_query, cs_query, ...; CRLF): 'mere timer ko roko' and 38 more in
+    # the Roman script. The Hindi allowlist removed every word first, so each was counted 'empty'
+    rows = recs(HINGLISH, "cs_query")
+    assert len(rows) == 39 and rows[0].text == "mere timer ko roko" and rows[0].unread["header"] == len(
+        "en_query\tcs_query\ten_parse\tcs_parse\tdomain")
+    r = run_stage(tmp_path, column="cs_query", paths=[str(HINGLISH)], thresholds={"min_chars": 1})
+    assert r["docs_in"] == 39 and r["docs_out"] == 0
+    assert {k: v["docs"] for k, v in r["removed"].items() if v["docs"]} == {"lang": 39}
+    assert r["lang_found"] == {"script": 39}
+    # every character is counted: mostly the allowlist's, as before (what it leaves, '4 pm', '?', goes as lang)
+    assert sum(v["chars"] for v in r["removed"].values()) == r["chars_in"] == sum(len(x.text) for x in rows)

@@ -17,6 +17,7 @@ letters of its script) or the language :mod:`jiniac_hpc.corpus.langid` found it 
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import unicodedata
@@ -290,6 +291,21 @@ def reject_detail(text: str, lang: str, filters: list[str], th: FilterConfig) ->
         if len(lines) >= 3 and _ratio(len(lines) - len(set(lines)), len(lines)) > th.max_dup_line_ratio:
             return "repeated_lines", None
     return None, None
+
+
+def reject_cleaned(raw: str, text: str, removed: dict[str, int], src: SourceConfig,
+                   th: FilterConfig) -> tuple[Optional[str], Optional[str]]:
+    """``reject_detail`` of ``text``, what :func:`clean_counts` made of ``raw`` (``removed``: its
+    steps' counts). Where the character allowlist left the document empty or too short, the verdict
+    on it before the allowlist if that is ``lang``: romanised Hindi ("mere timer ko roko") in a Hindi
+    source whose allowlist removes Latin words is a document in another script (``lang``,
+    ``script``), not an ``empty`` one."""
+    reason, detail = reject_detail(text, src.lang, src.filters, th)
+    if reason in ("empty", "too_short") and removed.get("char_allowlist") and "lang" in src.filters:
+        before = reject_detail(clean(raw, dataclasses.replace(src, char_allowlist=None)), src.lang, ["lang"], th)
+        if before[0] == "lang":
+            return before
+    return reason, detail
 
 
 def reject_reason(text: str, lang: str, filters: list[str], th: FilterConfig) -> Optional[str]:
