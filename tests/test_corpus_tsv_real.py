@@ -152,3 +152,20 @@ def test_romanised_hinglish_in_a_hindi_source_is_another_script_not_an_empty_doc
     assert r["lang_found"] == {"script": 39}
     # every character is counted: mostly the allowlist's, as before (what it leaves, '4 pm', '?', goes as lang)
     assert sum(v["chars"] for v in r["removed"].values()) == r["chars_in"] == sum(len(x.text) for x in rows)
+
+
+def test_a_compressed_tsv_and_the_reader_cli(tmp_path, capsys):
+    # CCAligned and OPUS ship their TSV xz- or gzip-compressed
+    import gzip
+    import lzma
+
+    from jiniac_hpc.corpus.readers.__main__ import main
+
+    data = SAMPLE.read_bytes()
+    for name, pack in (("hin.tsv.xz", lzma.compress), ("hin.tsv.gz", gzip.compress)):
+        p = tmp_path / name
+        p.write_bytes(pack(data))
+        assert [r.text for r in recs(p, 2)] == [r.text for r in recs(SAMPLE, 2)]
+    assert main(["text", str(SAMPLE), "--column", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 410 and out[0].endswith(":1 'वाह!'")
