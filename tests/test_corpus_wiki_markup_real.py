@@ -147,3 +147,29 @@ def test_a_section_title_is_the_same_line_in_wikiextractor_2_and_3_output():
         "Internet Society"]
     assert old.text.replace("\n\n", "\n") == new.text
     assert "Nhiệm vụ và mục đích hoạt động." in new.text.split("\n")
+
+
+def test_wiki_links_wikiextractor_3_left_are_what_the_tool_makes_of_links():
+    # Korean Wikipedia's 윤보선 through wikiextractor 3.0: '[[아산시|아산군]]', a file whose caption links
+    # '[[윤치호]]', 47 '[[분류:…]]' category lines
+    (r,) = recs(R / "wikiextractor_kowiki_wiki_01_links_trimmed")
+    assert "[[" not in r.text and "]]" not in r.text and "분류" not in r.text and "Yunchiho1945" not in r.text
+    assert "충남 아산군 음봉면" in r.text and "사촌 형제로는 윤일선," in r.text
+    assert r.text.split("\n")[-2:] == [r.text.split("\n")[-2], "외부 링크."]    # the category lines: markup
+    raw = (R / "wikiextractor_kowiki_wiki_01_links_trimmed").read_text(encoding="utf-8")
+    # every character of the lines is text or counted (the newlines between the kept lines are the text's own)
+    assert sum(len(x) for x in raw.split("\n")) == r.unread["markup"] + r.unread["title"] + len(r.text) - r.text.count(
+        "\n")
+
+
+def test_hindi_article_through_wikiextractor_2_and_3_gives_one_text():
+    # hiwiki's हिन्दी (a real page export) through 2.x --sections and 3.0: 2.x wrote 'Section::::' titles,
+    # a blank line between paragraphs, and resolved every link; 3.0 wrote the titles bare and left the links after a malformed one in the
+    # page ('[[२०१७|2017]', one bracket) as wikitext: '[[विश्व हिन्दी सम्मेलन|विश्व हिन्दी सम्मेलनों]]'
+    old = [x for x in by_title(R / "wikiextractor2_hiwiki_hindi_sections_wiki_00")["हिन्दी"].text.split("\n") if x]
+    new = by_title(R / "wikiextractor3_hiwiki_hindi_wiki_00")["हिन्दी"].text.split("\n")
+    assert "भाषायी उत्पत्ति और इतिहास." in old and "भाषायी उत्पत्ति और इतिहास." in new   # a section title
+    assert new[55].replace("[[२०१७|2017]", "2017") == old[55]          # the page's own broken link stays
+    # 3.0 keeps the title of the last section, whose only content was category links (now markup)
+    assert new[:55] + new[56:-1] == old[:55] + old[56:] and new[-1] == "बाहरी कड़ियाँ."
+    assert "[[" not in "\n".join(new[:55] + new[56:])

@@ -44,7 +44,9 @@ element let through whole, or the part of its line before a lone end tag or afte
 tag (a formula, a footnote: no prose); behaviour switches (``__NOEDITSECTION__``); lines that are
 only a table's end (``|}``); the ``Section::::`` and ``BULLET::::`` marks wikiextractor 2.x put
 before a section title and a list item (its ``--sections`` and ``--lists`` output of 2019-2020),
-so that a title is the line ``History.`` of every version's output. A line that held nothing else
+so that a title is the line ``History.`` of every version's output; the wiki links 3.0 leaves in
+some long articles (``[[अंग्रेज़ी भाषा|अंग्रेजी]]``), made what the tool makes of them: the label, and
+nothing of a link to a category or a file (a line of category links is no line of the article). A line that held nothing else
 is no line of the article. An
 ``--html`` section heading (``<h2>History</h2>``) that the next lines repeat as the plain output
 writes it (``History.``) is dropped, so both outputs give the same text.
@@ -103,6 +105,12 @@ _HEADING = re.compile(r"<h([1-6])>[^<>]*</h\1>")
 #: the marks wikiextractor 2.x (2019-2020, ``--sections``/``--lists``) put before a section title and a
 #: list item (``Section::::History.``, ``BULLET::::- item``): 3.0 writes the same lines without them
 _MARK = re.compile(r"^(?:Section|BULLET)::::")
+#: a wiki link wikiextractor left as it was (``[[अंग्रेज़ी भाषा|अंग्रेजी]]``, ``[[분류:윤보선| ]]``: 3.0 gives up on
+#: some long articles), innermost first: a link inside a file's caption is resolved before the file
+_LINK = re.compile(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
+#: the namespaces whose links wikiextractor keeps as their text (its acceptedNamespaces): a link to any
+#: other (a category, a file, an interlanguage link) is no text of the article
+_LINK_NAMESPACES = ("w", "wiktionary", "wikt")
 #: a line that is only the end or start of a wiki table (``|}``, ``{|``): what a dropped table left
 _TABLE_LINE = re.compile(r"^\s*(?:\|\}|\{\||\|-)\s*$")
 
@@ -111,9 +119,23 @@ def _decode(text: str) -> str:
     return _ENTITY.sub(lambda e: html.unescape(e.group()), text) if "&" in text else text
 
 
+def _link_text(m: re.Match) -> str:
+    """What wikiextractor makes of a wiki link: its label (its target if it has none), or nothing
+    for a link into another namespace (``[[분류:…]]``, ``[[श्रेणी:…]]``, ``[[File:…]]``)."""
+    target, label = m.group(1), m.group(2)
+    ns = target[1:] if target.startswith(":") else target
+    if ":" in ns.strip(":") and ns.split(":", 1)[0].strip() not in _LINK_NAMESPACES:
+        return ""
+    return target if label is None else label
+
+
 def strip_markup(line: str) -> str:
     """``line`` with its character references decoded and wikiextractor's leftover markup dropped."""
     line = _MARK.sub("", _decode(line))
+    for _ in range(3):             # (a link in a file's caption, then the file link)
+        if "[[" not in line:
+            break
+        line = _LINK.sub(_link_text, line)
     if "<" in line:
         line = _LONE_START.sub("", _LONE_END.sub("", _ELEMENT.sub("", line)))
         line = _TAG.sub("", _BR.sub(lambda m: "\n" if 0 < m.start() and m.end() < len(line) else "", line))
