@@ -99,3 +99,77 @@ def test_json_rows_wrapped_into_an_array_are_read_as_rows():
     assert all(r.text and not r.text.startswith(x["title"] + "\n") and r.unread["title"] == len(x["title"])
                for r, x in zip(rs, rows))
     assert rs[0].text.startswith("Ville d’Avray is an 1865 oil painting")
+
+
+def test_a_line_break_tag_inside_a_line_keeps_the_words_apart():
+    # English Wikipedia's Panasonic Lumix DMC-LX10: a list of video modes wikiextractor wrote as one
+    # line, 'p - 100Mbps&lt;br&gt;H.264 - ...': the tag dropped, '100MbpsH.264' was one word
+    (r,) = recs(R / "wikiextractor_enwiki_wiki_02_br_trimmed")
+    lines = r.text.split("\n")
+    assert "MbpsH.264" not in r.text and "MbpsAVCHD" not in r.text and "&lt;" not in r.text
+    assert lines[1] == "Video Capture Quality"          # a tag at a line's end: no empty line after it
+    assert lines[2] == "The DMC-LX10 (PAL) version provides the following video capture quality"
+    assert lines[3] == "H.264 - 3840 x 2160 p - 30p - 100Mbps"
+    assert lines[-3] == "AVCHD - 1920 x 1080 p - 24p - 24Mbps"     # the list's last item, then the next line
+    # every character is text or markup: the tags (with the spaces around them) out, a newline in for each
+    # tag inside a line (14 of the 15: one ends its line)
+    raw = (R / "wikiextractor_enwiki_wiki_02_br_trimmed").read_text(encoding="utf-8").split("\n")
+    article = [x for x in raw[2:] if x.strip() and x != "</doc>"]
+    tags = sum(len(m) for m in re.findall(r" *&lt;br&gt; *", "\n".join(raw)))
+    breaks = r.text.count("\n") - (len(article) - 1)
+    assert breaks == 14 and r.unread["markup"] == len(raw[0]) + len("</doc>") + tags - breaks
+
+
+V2 = {k: R / f"wikiextractor2_viwiki_{k}_wiki_00" for k in ("sections_lists", "sections", "json_sections_lists")}
+
+
+def test_section_and_bullet_marks_of_wikiextractor_2_are_markup():
+    # wikiextractor 2.x (--sections --lists) wrote 'Section::::Xem thêm.' and 'BULLET::::- ISOC Việt Nam'
+    doc, rows = by_title(V2["sections_lists"]), by_title(V2["json_sections_lists"])
+    text = doc["Internet Society"].text
+    assert "::::" not in text and "Section" not in text and "BULLET" not in text
+    lines = text.split("\n")
+    assert lines[lines.index("Nhiệm vụ và mục đích hoạt động.") + 1].startswith("Bảo đảm, cổ vũ")
+    assert lines[-7:-5] == ["Xem thêm.", "- Lịch sử Internet"] and lines[-1] == "- Public Interest Registry"
+    # the marks are counted with the <doc>/</doc> lines: 3 sections, 5 list items
+    head = len('<doc id="4" url="https://vi.wikipedia.org/wiki?curid=4" title="Internet Society">')
+    assert doc["Internet Society"].unread["markup"] == head + len("</doc>") + 3 * len("Section::::") + 5 * len(
+        "BULLET::::")
+    # --json rows of the same run: the same text
+    assert rows["Internet Society"].text == text
+
+
+def test_a_section_title_is_the_same_line_in_wikiextractor_2_and_3_output():
+    # the same dump (mediawiki_viwiki_pages_articles_trimmed.xml) through 2.x --sections and through 3.0:
+    # 3.0 writes the title 'Nhiệm vụ và mục đích hoạt động.' as it is, 2.x after 'Section::::'; 2.x also
+    # sets paragraphs apart with a blank line, which 3.0 does not
+    old, new = by_title(V2["sections"])["Internet Society"], by_title(R / "wikiextractor_viwiki_wiki_00_trimmed")[
+        "Internet Society"]
+    assert old.text.replace("\n\n", "\n") == new.text
+    assert "Nhiệm vụ và mục đích hoạt động." in new.text.split("\n")
+
+
+def test_wiki_links_wikiextractor_3_left_are_what_the_tool_makes_of_links():
+    # Korean Wikipedia's 윤보선 through wikiextractor 3.0: '[[아산시|아산군]]', a file whose caption links
+    # '[[윤치호]]', 47 '[[분류:…]]' category lines
+    (r,) = recs(R / "wikiextractor_kowiki_wiki_01_links_trimmed")
+    assert "[[" not in r.text and "]]" not in r.text and "분류" not in r.text and "Yunchiho1945" not in r.text
+    assert "충남 아산군 음봉면" in r.text and "사촌 형제로는 윤일선," in r.text
+    assert r.text.split("\n")[-2:] == [r.text.split("\n")[-2], "외부 링크."]    # the category lines: markup
+    raw = (R / "wikiextractor_kowiki_wiki_01_links_trimmed").read_text(encoding="utf-8")
+    # every character of the lines is text or counted (the newlines between the kept lines are the text's own)
+    assert sum(len(x) for x in raw.split("\n")) == r.unread["markup"] + r.unread["title"] + len(r.text) - r.text.count(
+        "\n")
+
+
+def test_hindi_article_through_wikiextractor_2_and_3_gives_one_text():
+    # hiwiki's हिन्दी (a real page export) through 2.x --sections and 3.0: 2.x wrote 'Section::::' titles,
+    # a blank line between paragraphs, and resolved every link; 3.0 wrote the titles bare and left the links after a malformed one in the
+    # page ('[[२०१७|2017]', one bracket) as wikitext: '[[विश्व हिन्दी सम्मेलन|विश्व हिन्दी सम्मेलनों]]'
+    old = [x for x in by_title(R / "wikiextractor2_hiwiki_hindi_sections_wiki_00")["हिन्दी"].text.split("\n") if x]
+    new = by_title(R / "wikiextractor3_hiwiki_hindi_wiki_00")["हिन्दी"].text.split("\n")
+    assert "भाषायी उत्पत्ति और इतिहास." in old and "भाषायी उत्पत्ति और इतिहास." in new   # a section title
+    assert new[55].replace("[[२०१७|2017]", "2017") == old[55]          # the page's own broken link stays
+    # 3.0 keeps the title of the last section, whose only content was category links (now markup)
+    assert new[:55] + new[56:-1] == old[:55] + old[56:] and new[-1] == "बाहरी कड़ियाँ."
+    assert "[[" not in "\n".join(new[:55] + new[56:])

@@ -14,7 +14,7 @@ import dataclasses
 import re
 import sys
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 from jiniac_hpc.config import check, field
 from jiniac_hpc.cluster import JobConfig
@@ -48,7 +48,9 @@ READER_DOCS = {
     "squad": ("SQuAD-style JSON (JSQuAD): one document a data[].paragraphs[].context.", []),
     "text": ("Plain text (UTF-8, Shift_JIS, EUC-JP, ISO-2022-JP, HZ, UTF-16/32; a binary file such as a PDF, "
              "an XML/HTML document, a MediaWiki dump or wikiextractor <doc> output is bad input): one document a "
-             "file, blank-line block or line.", ["encoding", "doc_sep"]),
+             "file, blank-line block or line; with column, one column of a tab-separated parallel corpus (Samanantar, "
+             "CCAligned, OPUS or Tatoeba TSV: the Hindi or the English side), a document a line, the other columns "
+             "counted unread and a line of another number of columns bad input.", ["encoding", "doc_sep", "column"]),
     "gutenberg": ("Project Gutenberg plain text of every era, its HTML edition (NNNN-h.htm, pgNNNN-images.html) or EPUB: "
                   "one document a book; PG header, credits, repeated title block and licence dropped as "
                   "boilerplate; the producers' notes counted as transcriber_note; in a page, printed page numbers (pagenum), verse line numbers (linenum), note "
@@ -128,6 +130,14 @@ class SourceConfig:
                                       "(a BOM tells the byte order), 'utf-32'.")
     doc_sep: Literal["file", "blank_line", "line"] = field(
         "blank_line", doc="text reader: one document per file, per blank-line block, or per line.")
+    column: Optional[Union[int, str]] = field(
+        None, doc="text reader, doc_sep 'line': the text is this column of each tab-separated line (1 is the first, "
+                  "as `cut -f` counts), or the column of this name in the file's first line (its header): the Hindi "
+                  "or the English side of a parallel corpus in TSV (Samanantar, CCAligned, OPUS, Tatoeba's "
+                  "'English<TAB>Hindi<TAB>attribution'). The other columns are counted unread ('other_columns'); a "
+                  "line whose number of columns differs from the first line's is bad input naming it; an empty cell "
+                  "is a document dropped as 'empty_cell'. Tabs only, no quoting (a quote is text, as in these "
+                  "corpora). Files with one side a file (Moses .hi/.en, IITB, FLORES dev/devtest) need no column.")
     drop_roles: list[str] = field(
         default_factory=lambda: ["議長", "副議長", "委員長", "副委員長", "会長", "小委員長", "主査", "委員長代理"],
         doc="diet reader: speeches by these chair positions are procedural (see keep_procedural).")
@@ -165,6 +175,13 @@ class SourceConfig:
         check(bool(self.paths), "paths", "give at least one path or glob")
         check(self.lang in LANGS, "lang", f"{self.lang!r} is not one of {list(LANGS)}")
         check(self.encoding in ENCODINGS, "encoding", f"{self.encoding!r}: use one of {list(ENCODINGS)}")
+        if self.column is not None:
+            check(self.reader == "text", "column", f"only reader 'text' reads a column of a TSV file (reader "
+                                                   f"{self.reader!r}: name the field with text_field)")
+            check(self.doc_sep == "line", "column", f"a column is one document a line: set doc_sep: line (not "
+                                                   f"{self.doc_sep!r})")
+            check(self.column >= 1 if isinstance(self.column, int) else bool(self.column.strip()), "column",
+                  f"{self.column!r}: give a column number from 1 (the first) or the name the header gives it")
         bad = [f for f in self.filters if f not in FILTERS]
         check(not bad, "filters", f"unknown filter(s) {bad}; known: {list(FILTERS)}")
         names = {f.name for f in dataclasses.fields(FilterConfig)}

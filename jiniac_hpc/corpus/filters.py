@@ -3,7 +3,9 @@
     python -m jiniac_hpc.corpus.filters ja "日本語の文章です。"     # prints the cleaned text and verdict
 
 ``clean`` returns the text the rest of the pipeline sees (NFKC unless the source says
-``none``, control characters removed, optional per-source character allowlist: a word in another
+``none``, control characters removed, in a Hindi source a pipe typed for the danda after
+Devanagari (``है |``, ``||``) made the danda ``।`` (``॥``), as the IndicNLP normaliser does (the
+allowlist had removed it, Sm, and the sentence its end), optional per-source character allowlist: a word in another
 script whole, with its attached punctuation, then any other character outside the list; trailing
 spaces and runs of blank lines trimmed); ``clean_counts`` also says how many characters each
 of those steps took away (``nfkc`` is negative where normalising made the text longer: NFKC
@@ -15,6 +17,7 @@ letters of its script) or the language :mod:`jiniac_hpc.corpus.langid` found it 
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import unicodedata
@@ -26,6 +29,9 @@ import regex
 from jiniac_hpc.corpus.config import FilterConfig, SourceConfig
 from jiniac_hpc.corpus.langid import other_language
 
+#: a pipe (or two) typed for the danda (double danda) after a Devanagari word, a space between at most
+_PIPE_DANDA = re.compile(r"(?<=[\u0900-\u0963\u0966-\u097f])( ?)(\|\|?)(?!\|)")
+_DANDA = {"|": "\u0964", "||": "\u0965"}
 # C0/C1 controls except \t \n, plus format characters that carry nothing in running text.
 # ZWNJ/ZWJ (U+200C/D) stay: they shape Devanagari conjuncts.
 # Plain character classes: the standard library's re scans these faster than regex.
@@ -151,7 +157,7 @@ def _removed_run(m) -> str:
 
 
 def clean_counts(text: str, src: SourceConfig) -> tuple[str, dict[str, int]]:
-    """``clean``'s text and the characters each step took away: ``{"nfkc", "control",
+    """``clean``'s text and the characters each step took away: ``{"nfkc", "control", "danda",
     "char_allowlist", "whitespace"}`` (they add up to ``len(text) - len(result)``)."""
     removed = {}
 
@@ -164,6 +170,8 @@ def clean_counts(text: str, src: SourceConfig) -> tuple[str, dict[str, int]]:
         text = step("nfkc", text, nfkc(text))
     text = step("whitespace", text, text.replace("\r\n", "\n").replace("\r", "\n"))
     text = step("control", text, _CONTROL.sub("", text))
+    if src.lang == "hi" and "|" in text:
+        text = step("danda", text, _PIPE_DANDA.sub(lambda m: m.group(1) + _DANDA[m.group(2)], text))
     if src.char_allowlist:
         text = step("char_allowlist", text, _drop_foreign_words(text, src.char_allowlist))
         text = step("char_allowlist", text, _allow_remover(src.char_allowlist).sub(_removed_run, text))
@@ -283,6 +291,21 @@ def reject_detail(text: str, lang: str, filters: list[str], th: FilterConfig) ->
         if len(lines) >= 3 and _ratio(len(lines) - len(set(lines)), len(lines)) > th.max_dup_line_ratio:
             return "repeated_lines", None
     return None, None
+
+
+def reject_cleaned(raw: str, text: str, removed: dict[str, int], src: SourceConfig,
+                   th: FilterConfig) -> tuple[Optional[str], Optional[str]]:
+    """``reject_detail`` of ``text``, what :func:`clean_counts` made of ``raw`` (``removed``: its
+    steps' counts). Where the character allowlist left the document empty or too short, the verdict
+    on it before the allowlist if that is ``lang``: romanised Hindi ("mere timer ko roko") in a Hindi
+    source whose allowlist removes Latin words is a document in another script (``lang``,
+    ``script``), not an ``empty`` one."""
+    reason, detail = reject_detail(text, src.lang, src.filters, th)
+    if reason in ("empty", "too_short") and removed.get("char_allowlist") and "lang" in src.filters:
+        before = reject_detail(clean(raw, dataclasses.replace(src, char_allowlist=None)), src.lang, ["lang"], th)
+        if before[0] == "lang":
+            return before
+    return reason, detail
 
 
 def reject_reason(text: str, lang: str, filters: list[str], th: FilterConfig) -> Optional[str]:

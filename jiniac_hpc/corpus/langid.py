@@ -21,7 +21,8 @@ Hinglish, decided: a ``hi`` source is Hindi in Devanagari. Devanagari prose with
 it ("मैं office जा रहा हूँ") is Hindi and kept (the script ratio counts letters, and the English words
 are few); a source's ``char_allowlist`` (jiniac-phase1's hindi) then removes those Latin words,
 counted as ``cleanup_char_allowlist``. Romanised Hindi ("main ghar ja raha hoon") has no Devanagari:
-a ``hi`` source rejects it as ``lang`` (``script``); an ``en`` source keeps a short line of it (no
+a ``hi`` source rejects it as ``lang`` (``script``), also where its allowlist removed the Latin words
+first (``filters.reject_cleaned``); an ``en`` source keeps a short line of it (no
 word list tells it from English) and rejects longer lowercase prose as ``other_latin``.
 
 The lists are plain data below, so a reader can check every word; no model file, nothing at run

@@ -69,7 +69,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     file, ``chars_read`` the characters of text-bearing content the reader saw (what it emitted
     plus what it deliberately left ``unread``, by reason), ``chars_in`` what it emitted.
     """
-    from jiniac_hpc.corpus.filters import clean_counts, reject_detail
+    from jiniac_hpc.corpus.filters import clean_counts, reject_cleaned
     from jiniac_hpc.corpus.pii import scrub_pii_counts
     from jiniac_hpc.corpus.readers import read
     from jiniac_hpc.corpus.readers.base import count_raw
@@ -124,7 +124,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
             text, steps = clean_counts(rec.text, src)
             for step, n in steps.items():
                 _add(stats["removed"], f"cleanup_{step}", 0, n)
-            reason, detail = reject_detail(text, src.lang, src.filters, th)
+            reason, detail = reject_cleaned(rec.text, text, steps, src, th)
             if reason is None and src.pii:
                 scrubbed, counts = scrub_pii_counts(text, src.pii, known_names=known)
                 if counts:

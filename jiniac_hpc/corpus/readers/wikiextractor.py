@@ -38,10 +38,16 @@ What wikiextractor leaves of the wiki's markup is dropped as ``markup`` too: the
 of MediaWiki extensions (``<br>``, ``</div>``, ``<poem>``, ``<chem>``, ``<templatestyles ... />``,
 and the ``<a href>`` of ``--links`` and the ``<h2>``, ``<b>``, ``<ul>``, ``<li>`` of ``--html``),
 named one by one and with attributes only as ``name=value``, so that the angle brackets Korean
-and Chinese text put around a title (``<영웅본색>``, ``<Big Bang>``) stay; a ``<math>`` or ``<ref>``
+and Chinese text put around a title (``<영웅본색>``, ``<Big Bang>``) stay; a ``<br>`` between two
+words of a line is a line break (it had joined them: ``100MbpsH.264``); a ``<math>`` or ``<ref>``
 element let through whole, or the part of its line before a lone end tag or after a lone start
 tag (a formula, a footnote: no prose); behaviour switches (``__NOEDITSECTION__``); lines that are
-only a table's end (``|}``). A line that held nothing else is no line of the article. An
+only a table's end (``|}``); the ``Section::::`` and ``BULLET::::`` marks wikiextractor 2.x put
+before a section title and a list item (its ``--sections`` and ``--lists`` output of 2019-2020),
+so that a title is the line ``History.`` of every version's output; the wiki links 3.0 leaves in
+some long articles (``[[अंग्रेज़ी भाषा|अंग्रेजी]]``), made what the tool makes of them: the label, and
+nothing of a link to a category or a file (a line of category links is no line of the article). A line that held nothing else
+is no line of the article. An
 ``--html`` section heading (``<h2>History</h2>``) that the next lines repeat as the plain output
 writes it (``History.``) is dropped, so both outputs give the same text.
 
@@ -83,6 +89,9 @@ _TAG_NAMES = ("a abbr b bdi big blockquote br caption categorytree ce center che
 _ATTRS = r"""(?:\s+[A-Za-z_:-]+\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>/]+))*"""
 #: (``</<li>``: the end tag --html writes after a numbered list item)
 _TAG = re.compile(r"</?(?:%s)%s\s*/?>|</<li>" % ("|".join(_TAG_NAMES + [n.upper() for n in _TAG_NAMES]), _ATTRS))
+#: a line break tag with the spaces around it: inside a line it is a line break (``100Mbps<br>H.264``, a list
+#: written as one line, had become ``100MbpsH.264``), at a line's start or end nothing
+_BR = re.compile(r"(?:[ \t]*<(?:br|BR)%s\s*/?>[ \t]*)+" % _ATTRS)
 #: elements whose content is no prose (a formula, a footnote) that wikiextractor let through: the
 #: element whole, or a lone end tag with the line before it, or a lone start tag with the line after it
 _ELEMENT = re.compile(r"<(math|ref)\b%s\s*>.*?</\1\s*>" % _ATTRS)
@@ -93,6 +102,15 @@ _MAGIC = re.compile(r"__(?:NOTOC|FORCETOC|TOC|NOEDITSECTION|NEWSECTIONLINK|NONEW
                     r"EXPECTUNUSEDCATEGORY|NOCONTENTCONVERT|NOCC|NOTITLECONVERT|NOTC|INDEX|NOINDEX|"
                     r"STATICREDIRECT|DISAMBIG|NOGLOBAL)__")
 _HEADING = re.compile(r"<h([1-6])>[^<>]*</h\1>")
+#: the marks wikiextractor 2.x (2019-2020, ``--sections``/``--lists``) put before a section title and a
+#: list item (``Section::::History.``, ``BULLET::::- item``): 3.0 writes the same lines without them
+_MARK = re.compile(r"^(?:Section|BULLET)::::")
+#: a wiki link wikiextractor left as it was (``[[अंग्रेज़ी भाषा|अंग्रेजी]]``, ``[[분류:윤보선| ]]``: 3.0 gives up on
+#: some long articles), innermost first: a link inside a file's caption is resolved before the file
+_LINK = re.compile(r"\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
+#: the namespaces whose links wikiextractor keeps as their text (its acceptedNamespaces): a link to any
+#: other (a category, a file, an interlanguage link) is no text of the article
+_LINK_NAMESPACES = ("w", "wiktionary", "wikt")
 #: a line that is only the end or start of a wiki table (``|}``, ``{|``): what a dropped table left
 _TABLE_LINE = re.compile(r"^\s*(?:\|\}|\{\||\|-)\s*$")
 
@@ -101,12 +119,26 @@ def _decode(text: str) -> str:
     return _ENTITY.sub(lambda e: html.unescape(e.group()), text) if "&" in text else text
 
 
+def _link_text(m: re.Match) -> str:
+    """What wikiextractor makes of a wiki link: its label (its target if it has none), or nothing
+    for a link into another namespace (``[[분류:…]]``, ``[[श्रेणी:…]]``, ``[[File:…]]``)."""
+    target, label = m.group(1), m.group(2)
+    ns = target[1:] if target.startswith(":") else target
+    if ":" in ns.strip(":") and ns.split(":", 1)[0].strip() not in _LINK_NAMESPACES:
+        return ""
+    return target if label is None else label
+
+
 def strip_markup(line: str) -> str:
     """``line`` with its character references decoded and wikiextractor's leftover markup dropped."""
-    line = _decode(line)
+    line = _MARK.sub("", _decode(line))
+    for _ in range(3):             # (a link in a file's caption, then the file link)
+        if "[[" not in line:
+            break
+        line = _LINK.sub(_link_text, line)
     if "<" in line:
         line = _LONE_START.sub("", _LONE_END.sub("", _ELEMENT.sub("", line)))
-        line = _TAG.sub("", line)
+        line = _TAG.sub("", _BR.sub(lambda m: "\n" if 0 < m.start() and m.end() < len(line) else "", line))
     if "__" in line:
         line = _MAGIC.sub("", line)
     return "" if _TABLE_LINE.match(line) else line
