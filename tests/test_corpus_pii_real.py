@@ -78,7 +78,11 @@ def test_government_notice_contact_lines():
     assert "<ADDRESS> <ADDRESS>総務省政策統括官" in out
     for postal in ("8708502", "1006090", "162 8022"):
         assert postal not in out, postal
-    assert "Tokyo <ADDRESS> Japan" in out
+    # the romaji street addresses of the English lines go whole, street to postal code
+    for street in ("Otemachi", "Kasumi", "gaseki", "Chiyoda", "Wakamatsu", "Shinjuku"):
+        assert street not in out, street
+    assert "MIC, <ADDRESS> Japan." in out and "Families Agency, <ADDRESS> Japan TEL" in out
+    assert "Article 70 of the Cabinet Order" in out   # a number before capitalised words is no address
     # what the notice numbers stays: dates, times, its own reference numbers
     assert "令和７年８月22日14時" in out and "調達機関番号 028" in out
 

@@ -8,8 +8,9 @@ My Number Act's enforcement order, art. 8), ``<AADHAAR>`` (India's 12-digit Aadh
 digit 2-9, Verhoeff check digit valid), ``<PHONE>`` (Japanese numbers, +81, foreign ``+CC`` and
 North American forms, Indian mobiles ``98765 43210`` / ``9876543210`` and landlines with their
 STD code ``011-2345 6789``; a number may touch "Tel" or "Fax"), ``<ADDRESS>`` (postal codes after
-〒 or 郵便番号, before a prefecture, or before "Japan" in an English address line, and street
-addresses from the prefecture and city down to a block number: 1丁目2番3号, 19番1号, 1-2-3) and
+〒 or 郵便番号, before a prefecture, or before "Japan" in an English address line, street
+addresses from the prefecture and city down to a block number: 1丁目2番3号, 19番1号, 1-2-3, and
+the same in romaji, block number to ward or city and prefecture: 2-7-1 Marunouchi, Chiyoda-ku, Tokyo) and
 ``<PERSON>`` (person names: UniDic 人名 token sequences read in context, with
 organisation names, a document's own defined terms and article references spared; see
 :mod:`jiniac_hpc.corpus.names`).
@@ -88,6 +89,23 @@ _POSTAL = re.compile(r"〒 ?[0-9]{3}-?[0-9]{4}(?![0-9])|郵便番号[:： ]*[0-9
                      r"|(?<![0-9-])[0-9]{3}[ -]?[0-9]{4}(?=,? Japan\b)")
 _ADDRESS = re.compile(rf"{_PREF}{_TOWN}{{1,20}}?[市区町村郡]{_TOWN}{{0,12}}?{_BLOCK}(?![0-9])"
                       rf"|{_TOWN}{{1,6}}[市区]{_TOWN}{{1,10}}?{_KNUM}丁目{_KNUM}番(?:地)?(?:{_KNUM}号?)?")
+# A Japanese street address in romaji, as company pages, papers' affiliations and the English lines of
+# notices write it: the block number, the town, the ward or city with its -ku/-shi/-gun/-cho/-machi,
+# then the city and prefecture and the postal code if given ("2-7-1 Marunouchi, Chiyoda-ku, Tokyo 100-8388",
+# "4-5, Marunouchi 1-chome Chiyoda-ku", "Marunouchi 2-7-1, Chiyoda-ku"). The ward or city suffix is what
+# makes it an address; a PDF's line-end hyphen may leave a space inside a name ("Kasumi- gaseki").
+_RPREF = (r"(?:Hokkaid[oō]|Aomori|Iwate|Miyagi|Akita|Yamagata|Fukushima|Ibaraki|Tochigi|Gunma|Saitama|Chiba|"
+          r"T[oō]ky[oō]|Kanagawa|Niigata|Toyama|Ishikawa|Fukui|Yamanashi|Nagano|Gifu|Shizuoka|Aichi|Mie|Shiga|"
+          r"Ky[oō]to|[OŌ]saka|Hy[oō]go|Nara|Wakayama|Tottori|Shimane|Okayama|Hiroshima|Yamaguchi|Tokushima|Kagawa|"
+          r"Ehime|K[oō]chi|Fukuoka|Saga|Nagasaki|Kumamoto|[OŌ]ita|Miyazaki|Kagoshima|Okinawa)"
+          r"(?:-(?:to|fu|ken)| Prefecture)?")
+_RWORD = r"[A-Z][A-Za-zāīūēō]*(?:-(?: ?[A-Za-zāīūēō]+))*"
+_RWARD = rf"{_RWORD}-(?:ku|shi|gun|cho|machi|mura)(?![A-Za-z])"
+_RNUM = r"[0-9]{1,4}(?:-[0-9]{1,4}){0,3}"
+_ROMAJI_ADDRESS = re.compile(
+    rf"(?<![0-9A-Za-z-])(?:{_RNUM},? {_RWORD}(?:,? {_RWORD}){{0,2}}(?: [0-9]{{1,2}}-chome)?"
+    rf"|{_RWORD} [0-9]{{1,4}}(?:-[0-9]{{1,4}}){{1,3}})"
+    rf",? {_RWARD}(?:,? {_RWARD})?(?:(?:,? {_RWORD})?,? {_RPREF})?(?:,? [0-9]{{3}}[- ]?[0-9]{{4}}(?![0-9]))?")
 
 _CARD_SHAPES = {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 1), (4, 4, 4, 2), (4, 4, 4, 3)}
 
@@ -169,7 +187,7 @@ _RULES: dict[str, list[tuple[re.Pattern, Optional[Callable[[str], bool]]]]] = {
     "aadhaar": [(_AADHAAR, lambda m: verhoeff_ok(re.sub(r"[ -]", "", m)))],
     "phone": [(_PHONE_INTL, _phone_intl_ok), (_PHONE_JP, _phone_jp_ok), (_PHONE_NANP, None), (_PHONE_IN, None),
               (_PHONE_IN_STD, lambda m: len(re.sub(r"[^0-9]", "", m)) == 11)],
-    "address": [(_ADDRESS, None), (_POSTAL, None)],
+    "address": [(_ADDRESS, None), (_ROMAJI_ADDRESS, None), (_POSTAL, None)],
 }
 
 
@@ -188,12 +206,13 @@ def _replace(text: str, spans: list[tuple[int, int]], placeholder: str) -> tuple
 # Cheap gates on the raw text, full-width forms included (so most documents never build the
 # view): every numeric type needs a run of 7+ digits and separators (IPv4 1.2.3.4 is the
 # shortest), IPv6 two colons, e-mail an @, postal codes and addresses 〒, 郵便番号, 丁目, 番地,
-# 番 and a digit, digits joined by a dash or "Japan".
+# 番 and a digit, digits joined by a dash, "Japan" or a romaji ward or city suffix (-ku, -shi, ...).
 _D = "0-9０-９०-९"
 _DASH = "\\-－ー‐‑‒–—―−﹣ｰ"
 _NUMBERISH = re.compile(f"[{_D}][{_D} \u3000()（）.．+＋{_DASH}]{{5,}}[{_D}]")
 # (the look-ahead on the first character lets re skip the text that cannot start a match fast)
-_ADDRESSISH = re.compile(f"(?=[〒郵丁番{_D}J])(?:〒|郵便番号|丁目|番地|番[{_D}一二三四五六七八九十]|[{_D}][{_DASH}][{_D}]|Japan)")
+_ADDRESSISH = re.compile(f"(?=[〒郵丁番{_D}J{_DASH}])(?:〒|郵便番号|丁目|番地|番[{_D}一二三四五六七八九十]|[{_D}][{_DASH}][{_D}]|Japan"
+                         f"|[{_DASH}](?:ku|shi|gun|cho|machi|mura)(?![A-Za-z]))")
 _GATES: dict[str, Callable[[str], bool]] = {
     "email": lambda t: "@" in t or "＠" in t,
     "ip": lambda t: t.count(":") + t.count("：") >= 2 or _numberish(t),
