@@ -6,22 +6,32 @@
 ``person_spans(text, known_names=(), fast=True)`` returns ``(start, end)`` character spans of
 person names. A span is a whole token sequence, never part of a token:
 
-* tokens tagged 名詞-固有名詞-人名 (姓, 名, 一般) next to each other (spaces allowed) form one span;
+* tokens tagged 名詞-固有名詞-人名 (姓, 名, 一般) next to each other (spaces allowed, and ・ or ＝
+  between katakana: ジョン・スミス) form one span;
 * a family name (姓) followed, inside the same run of kanji, by up to three kanji that UniDic did
   not tag as a name (大野|璋|五, 竹村|奈良|一君) takes them in: the given name is not left behind;
+  so does one kanji after a space that UniDic lists as a given name (伊藤 洋). A place or other
+  proper noun after a given name is not taken in (橋下徹|大阪市長), nor one kanji that is no
+  given name right after the family name alone (宮本|宅);
 * letter-spaced names (「山 田 太 郎」, PDF text of rulings) are analysed with the spaces removed
   and the span covers the spaced original;
 * a place or other proper noun right before an honorific only people take (石田|委員長, 梨木|君:
   UniDic reads both as place names) is a family name;
 * a lone one-character name (森, 林), a lone given name (通則, 正義) or a short katakana name written
   right after a kanji (標タル, old katakana-okurigana prose) counts only before an honorific or a
-  title (さん, 氏, 君, 委員長, ...).
+  title (さん, 氏, 君, 委員長, ...);
+* so does any name written only in katakana (or after a katakana title: ミスター・スミス): UniDic
+  reads loanwords, units, places and eponyms as foreign names (グラム, コンゴ, クレブス|回路), and a
+  foreign name in Japanese text with no title is mostly that of a public or historical figure;
+* a family name alone (or a name of two one-kanji tokens) followed, inside the same run of kanji,
+  by a common noun that is no person noun is the first part of a compound (日影|規制, 安倍|政権,
+  徳川|幕府, 崇徳|天皇), not a name; a person noun keeps it one (田中|容疑者, 佐藤|夫妻).
 
 Context vetoes a span: an organisation or place suffix right after it (田中学園, 山田工務店,
 鹿島組, 山田町, 矢賀駅), an organisation prefix right before it (株式会社, 学校法人, ...), a term
 the document defines for itself (以下「…」という, 「…」とは), article references (第一条,
-二十四條, 一条を加える, 第二十一条中) and katakana that is only part of a katakana word
-(レティ|クル).
+二十四條, 一条を加える, 第二十一条中), katakana that is only part of a katakana word
+(レティ|クル) and a kana reading in brackets after a kanji word (清水建設（しみずけんせつ）).
 
 Text in the old character forms (旧字体: 團體, 條文, 權限 in Diet minutes of the 1940s) is analysed
 with each old form replaced by its 常用漢字 form, one character for one, so UniDic reads words
@@ -49,7 +59,7 @@ from bisect import bisect_right
 from typing import Iterable, Optional
 
 from jiniac_hpc import fileio
-from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, name_reader, plain_words, pos_tokenizer
+from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, given_kanji, name_reader, plain_words, pos_tokenizer
 
 _NAME = "名詞,固有名詞,人名,"
 _HAS_JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -61,6 +71,20 @@ _TITLES = ("代表取締役", "事務総長", "裁判長", "裁判官", "委員�
            "部長", "課長", "教授", "博士", "判事", "検事", "被告", "原告", "証人", "局長", "様", "氏", "君", "殿")
 _TITLE_ALT = "(?:" + "|".join(_TITLES) + ")"
 _HONORIFIC = re.compile("[ \u3000]?" + _TITLE_ALT)
+# Katakana names: UniDic reads many loanwords, units, places and eponyms as foreign names (グラム,
+# コンゴ, アポロ, クレブス|回路), and foreign names in Japanese text are mostly those of public or
+# historical figures (作曲家グスタフ・マーラー): a katakana name counts only before an honorific or
+# a title, or after a katakana title (ミスター・スミス, ゼネラル・ホイツトニイ). Its parts joined by ・
+# or ＝ are one name.
+_JOINS = ("・", "＝", "=")
+_KANA_TITLE = re.compile(r"(?:ミスター|ミセス|ミズ|ミス|ドクター|ゼネラル|キャプテン|プロフェッサー|ムッシュ|マダム|"
+                         r"ミセス|ミスタ)[・ ]?[ァ-ヴー・＝]*\Z")
+# The last characters of the person nouns that may follow a family name inside one kanji word
+# (容疑者, 選手, 議員, 夫妻, 兄弟, 自身, 宅, 邸, 監督, 一家, 家族): a family name before any other
+# noun is the first part of a compound that names no one (日影規制, 安倍政権, 徳川幕府), and so is
+# an emperor's name before 天皇 or 上皇 (崇徳天皇: a name given after death).
+_PERSON_END = frozenset("者手員長官師士人将王妃后氏様君殿妻夫子女兄弟姉妹母父宅邸身督家族衆友")
+_KANJI_RUN = re.compile(rf"[{_KANJI}]+")
 _PERSON_HON = re.compile("[ \u3000]?(?:委員長|委員|議員|先生|教授|弁護士|判事|裁判官|さん|さま|くん|ちゃん|様|氏|君)")
 # What a name never sits right before: organisations, places, facilities, stations.
 _ORG_SUFFIX = re.compile(
@@ -87,6 +111,9 @@ _DEFINED = re.compile(r"「([^「」\n]{1,40})」\s*と\s*(?:は|い\s*[うい]|
 _NUM = "〇一二三四五六七八九十百千0-9０-９"
 # (an amending law's 「第二十一条中内航海運業法…」 is 第二十一条中 "in article 21": 中 goes with the reference)
 _ARTICLE = re.compile(rf"[{_NUM}]+[条條項号號編章節款目](?:の[{_NUM}]+)*中?")
+# A reading in kana, in brackets after the kanji it reads (清水建設（しみずけんせつ）, 梅雨（つゆ、ばいう）):
+# its kana spell the word out and name no one.
+_READING = re.compile(rf"(?<=[{_KANJI}])[（(][ぁ-ゖァ-ヺー、・ \u3000]+[）)]")
 _SPACED = re.compile(rf"[{_KANJI}](?:[ \u3000]{{1,2}}[{_KANJI}]){{2,}}(?![{_KANJI}])")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*|[。！？!?]+")
 _KANJI_CH = re.compile(rf"[{_KANJI}]")
@@ -140,38 +167,45 @@ def _name_kind(feat: str) -> Optional[str]:
 
 # Tokens that may complete a family name inside one kanji run: UniDic splits rare given names into
 # these (璋|五, 奈良|一, 威|美) while common words (内閣, 工務, 学園) are 普通名詞 of two or more kanji.
-def _given_piece(s: str, tok: tuple[int, int, str]) -> bool:
+# Once a given name is found (``named``), a place or other proper noun after it is no part of the
+# name (橋下徹|大阪|市長, 潘基文|国連|事務総長), while before one it may be (竹村|奈良|一).
+def _given_piece(s: str, tok: tuple[int, int, str], named: bool) -> bool:
     a, b, feat = tok
     if not _KANJI_CH.fullmatch(s[a]) or any(not _KANJI_CH.match(c) for c in s[a:b]):
         return False
     if feat.startswith(("名詞,固有名詞,", "名詞,数詞,")):
-        return True
+        return not named or feat.startswith(("名詞,固有名詞,人名,", "名詞,数詞,"))
     return b - a == 1 and feat.startswith(("名詞,普通名詞,", "接尾辞,名詞的,", "形状詞,"))
 
 
-def _given_tail(s: str, toks: list, b: int, last: int) -> int:
+def _given_tail(s: str, toks: list, b: int, last: int, named: bool = False) -> int:
     """End of a family-name span with the given name UniDic did not tag (大野|璋五, 船田  中君).
 
     Up to three kanji pieces (see ``_given_piece``) right after the family name, or after one or
-    two spaces when an honorific follows them (name lists of Diet minutes), up to the end of the
+    two spaces when an honorific follows them (name lists of Diet minutes) or the piece is one
+    kanji UniDic lists as a given name (伊藤 洋, a company's officer list), up to the end of the
     kanji run or a title; never across an organisation or place suffix (矢賀|間, 山田|工務店).
     """
     gap = len(s[b:b + 2]) - len(s[b:b + 2].lstrip(" \u3000"))
     start = b + gap
-    if start >= len(s) or not _KANJI_CH.match(s[start]) or _HONORIFIC.match(s, start) \
+    if start >= len(s) or not _KANJI_CH.match(s[start]) or not _KANJI_CH.match(s[b - 1]) or _HONORIFIC.match(s, start) \
             or _ORG_SUFFIX.match(s, start):
         return b
     j = last + 1
     while j < len(toks) and toks[j][0] < start:
         j += 1
     end = start
-    while j < len(toks) and toks[j][0] == end and end - start < 3 and _given_piece(s, toks[j]):
+    while j < len(toks) and toks[j][0] == end and end - start < 3 and _given_piece(s, toks[j], named):
         end = toks[j][1]
         j += 1
         if _HONORIFIC.match(s, end) or _ORG_SUFFIX.match(s, end):
             break
     titled = bool(_HONORIFIC.match(s, end))
-    if end == start or end - start > 3 or (gap and not titled) or _ORG_SUFFIX.match(s, end):
+    # a lone kanji right after the family name alone must be one UniDic lists as a given name (伊藤|洋),
+    # not a suffix of home or party (宮本|宅, 田中|派)
+    one_given = end - start == 1 and s[start] in given_kanji()
+    if end == start or end - start > 3 or (gap and not titled and not one_given) or _ORG_SUFFIX.match(s, end) \
+            or (end - start == 1 and not named and not titled and not one_given):
         return b
     return end if titled or end == len(s) or not _KANJI_CH.match(s[end]) else b
 
@@ -184,7 +218,9 @@ def _analyse(s: str) -> list[tuple[int, int]]:
         kind = _name_kind(feat)
         if kind is None:
             continue
-        if spans and spans[-1][3] == i - 1 and s[spans[-1][1]:a].strip(" \u3000") == "":
+        joined = spans and (spans[-1][3] == i - 1 and s[spans[-1][1]:a].strip(" \u3000") == "" or (
+            spans[-1][3] == i - 2 and s[spans[-1][1]:a] in _JOINS and _KATAKANA.fullmatch(s, spans[-1][0], b)))
+        if joined:
             spans[-1][1] = b
             spans[-1][2].add(kind)
             spans[-1][3] = i
@@ -203,7 +239,7 @@ def _analyse(s: str) -> list[tuple[int, int]]:
     out = []
     for a, b, kinds, last in spans:
         if "姓" in kinds:
-            b = _given_tail(s, toks, b, last)
+            b = _given_tail(s, toks, b, last, named="名" in kinds)
         # a name token that swallowed the honorific (信君): the span stops before it
         if b - a > 2 and s[b - 1] in "君氏様殿" and _name_kind(toks[last][2]) and toks[last][1] == b:
             b -= 1
@@ -211,11 +247,25 @@ def _analyse(s: str) -> list[tuple[int, int]]:
         if not titled:
             one_char = b - a == 1
             given_only = kinds == {"名"}
-            kana_tail = bool(_KATAKANA.fullmatch(s[a:b])) and b - a <= 2 and a > 0 and _KANJI_CH.match(s[a - 1])
-            if one_char or given_only or kana_tail:
+            katakana = bool(_KATAKANA.fullmatch(s[a:b])) and not _KANA_TITLE.search(s, 0, a)
+            # (a name of two one-kanji tokens is no surer than a family name: 団|規|令事件)
+            if one_char or given_only or katakana or ((not kinds & {"名"} or b - a == 2) and _in_compound(s, toks, b)):
                 continue
         out.append((a, b))
     return out
+
+
+def _in_compound(s: str, toks: list, b: int) -> bool:
+    """Whether the kanji after a family name ending at ``b`` make it the first part of a word
+    that names no person (日影|規制, 安倍|政権, 徳川|幕府, 源氏|物語, 志位|体制): a common noun or
+    suffix follows (not one that may stand as an adverb: 酒井|以外, 田中|自身, nor a conjunction:
+    羅俊|及び), and no word in the rest of the kanji run ends in a character of a person noun
+    (容疑|者, 選手, 夫妻, 宅, 監督, 橋本|内閣|官房|長官|発言)."""
+    m = _KANJI_RUN.match(s, b)
+    nxt = next((feat for x, _, feat in toks if x == b), "")
+    if not m or not nxt.startswith(("名詞,普通名詞,", "接尾辞,名詞的,")) or nxt.startswith("名詞,普通名詞,副詞可能"):
+        return False
+    return not any(b < y <= m.end() and s[y - 1] in _PERSON_END for _, y, _ in toks)
 
 
 def _learn_runs(runs: set[str]) -> None:
@@ -457,6 +507,8 @@ def _vet(line: str, found: list[tuple[int, int]], terms: set[str]) -> list[tuple
     if not found:
         return found
     blocked = [(x.start(), x.end()) for x in _ARTICLE.finditer(line)]
+    if "（" in line or "(" in line:
+        blocked += [x.span() for x in _READING.finditer(line)]
     for t in terms:
         start = line.find(t)
         while start >= 0:
