@@ -94,6 +94,7 @@ def test_names_in_real_minutes_and_ruling_are_whole():
     ("安倍政権の下で徳川幕府の研究が進んだ。", None),
     # ... but a person noun after the family name keeps it a name
     ("田中容疑者と佐藤夫妻が", "<PERSON>容疑者と<PERSON>夫妻が"),
+    ("自民党の新藤幹事と小沢代表、山田巡査", "自民党の<PERSON>幹事と<PERSON>代表、<PERSON>巡査"),
     ("橋本内閣官房長官発言", "<PERSON>内閣官房長官発言"),
     ("ジョン・スミスさんとミスター・ブラウン", "<PERSON>さんとミスター・<PERSON>"),
     # a one-kanji given name after a space that MeCab read as a suffix (洋)

@@ -96,3 +96,15 @@ def test_judges_signatures_go_whole():
     assert re.search(r"裁判長裁判官\u3000?<PERSON>\n裁判官\u3000?<PERSON>\n裁判官\u3000<PERSON>\n", tail), tail[:120]
     out = "\n".join(s for _, s in _scrubbed("hanrei_080667.pdf", "pdf"))
     assert "白木" not in out and "\u3000勇\u3000" not in out and "裁判長裁判官\u3000<PERSON>\u3000裁判官" in out
+
+
+def test_rulings_keep_words_unidic_also_reads_as_names():
+    # UniDic tags 日影 (shade) as a family name, グラム (gram) and クレブス (Krebs, of the Krebs cycle)
+    # as foreign names: a building-permit ruling's 日影規制, a malpractice ruling's グラム陽性球菌 and a
+    # fraud ruling's quoted sales pitch were cut
+    out = "\n".join(s for _, s in _scrubbed("hanrei_081840_pua.pdf", "pdf"))
+    assert out.count("日影規制") == 2 and "<PERSON>規制" not in out
+    out = "\n".join(s for _, s in _scrubbed("hanrei_033792_decimal_wrap.pdf", "pdf"))
+    assert "グラム陽性球菌" in out and "<PERSON>陽性" not in out
+    out = "\n".join(s for _, s in _scrubbed("hanrei_050242.pdf", "pdf"))
+    assert "「クレブスの理論」" in out

@@ -80,10 +80,10 @@ _JOINS = ("・", "＝", "=")
 _KANA_TITLE = re.compile(r"(?:ミスター|ミセス|ミズ|ミス|ドクター|ゼネラル|キャプテン|プロフェッサー|ムッシュ|マダム|"
                          r"ミセス|ミスタ)[・ ]?[ァ-ヴー・＝]*\Z")
 # The last characters of the person nouns that may follow a family name inside one kanji word
-# (容疑者, 選手, 議員, 夫妻, 兄弟, 自身, 宅, 邸, 監督, 一家, 家族): a family name before any other
-# noun is the first part of a compound that names no one (日影規制, 安倍政権, 徳川幕府), and so is
-# an emperor's name before 天皇 or 上皇 (崇徳天皇: a name given after death).
-_PERSON_END = frozenset("者手員長官師士人将王妃后氏様君殿妻夫子女兄弟姉妹母父宅邸身督家族衆友")
+# (容疑者, 選手, 議員, 夫妻, 兄弟, 自身, 宅, 邸, 監督, 一家, 家族, 幹事, 代表, 巡査, 九段, 横綱):
+# a family name before any other noun is the first part of a compound that names no one (日影規制,
+# 安倍政権, 徳川幕府), and so is an emperor's name before 天皇 or 上皇 (崇徳天皇: a name given after death).
+_PERSON_END = frozenset("者手員長官師士人将王妃后氏様君殿妻夫子女兄弟姉妹母父宅邸身督家族衆友事表査諭授職司伯翁嬢史段綱関結匠方")
 _KANJI_RUN = re.compile(rf"[{_KANJI}]+")
 _PERSON_HON = re.compile("[ \u3000]?(?:委員長|委員|議員|先生|教授|弁護士|判事|裁判官|さん|さま|くん|ちゃん|様|氏|君)")
 # What a name never sits right before: organisations, places, facilities, stations.
