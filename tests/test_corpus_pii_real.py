@@ -83,6 +83,8 @@ def test_government_notice_contact_lines():
         assert street not in out, street
     assert "MIC, <ADDRESS> Japan." in out and "Families Agency, <ADDRESS> Japan TEL" in out
     assert "Article 70 of the Cabinet Order" in out   # a number before capitalised words is no address
+    # the contact persons' family names in brackets: in the list UniDic reads 横田 and 神田 as places
+    assert "担当（<PERSON>・<PERSON>・<PERSON>・<PERSON>）" in out
     # what the notice numbers stays: dates, times, its own reference numbers
     assert "令和７年８月22日14時" in out and "調達機関番号 028" in out
 

@@ -85,6 +85,7 @@ _KANA_TITLE = re.compile(r"(?:ミスター|ミセス|ミズ|ミス|ドクター|
 # 安倍政権, 徳川幕府), and so is an emperor's name before 天皇 or 上皇 (崇徳天皇: a name given after death).
 _PERSON_END = frozenset("者手員長官師士人将王妃后氏様君殿妻夫子女兄弟姉妹母父宅邸身督家族衆友事表査諭授職司伯翁嬢史段綱関結匠方")
 _KANJI_RUN = re.compile(rf"[{_KANJI}]+")
+_NAME_LIST = re.compile(rf"[（(]([{_KANJI}]{{2,4}}(?:・[{_KANJI}]{{2,4}})+)[）)]")
 _PERSON_HON = re.compile("[ \u3000]?(?:委員長|委員|議員|先生|教授|弁護士|判事|裁判官|さん|さま|くん|ちゃん|様|氏|君)")
 # What a name never sits right before: organisations, places, facilities, stations.
 _ORG_SUFFIX = re.compile(
@@ -449,6 +450,8 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
             spans += [m.span() for m in rx.finditer(original)]
     if "君" in text or "裁判官" in text:
         spans += _listed(text, spans)
+    if "・" in text and ("（" in text or "(" in text):
+        spans += _bracket_lists(text, spans)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:   # known-name spans may overlap the analysed ones: keep the union
@@ -480,6 +483,19 @@ def _listed(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
         if first.endswith(_ROLE_END) or first in plain_words() or not any(x < b and a < y for x, y in found):
             continue
         out.append((a, b))
+    return out
+
+
+def _bracket_lists(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The items of a bracketed list of family names (a notice's contact line: 担当（横田・神田・田幡・久保）)
+    that holds one of the ``found`` spans, when each item read alone holds a name: in the list
+    UniDic reads 横田 and 神田 as places."""
+    out = []
+    for m in _NAME_LIST.finditer(text):
+        items = [(x.start(), x.end()) for x in _KANJI_RUN.finditer(text, m.start(1), m.end(1))]
+        if any(x < b and a < y for a, b in items for x, y in found) and \
+                len(_name_runs({text[a:b] for a, b in items})) == len({text[a:b] for a, b in items}):
+            out += items
     return out
 
 
