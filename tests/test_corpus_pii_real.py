@@ -110,3 +110,18 @@ def test_rulings_keep_words_unidic_also_reads_as_names():
     assert "グラム陽性球菌" in out and "<PERSON>陽性" not in out
     out = "\n".join(s for _, s in _scrubbed("hanrei_050242.pdf", "pdf"))
     assert "「クレブスの理論」" in out
+
+
+def test_rulings_counsel_lists_lose_every_name():
+    # one name to a line after the role, after 同, or alone: UniDic knows neither 重冨 nor 幡 as a
+    # name and reads 恵 as a word, so 重冨貴光, 黒川　恵 and 幡　茂良 were left in the text
+    out = "\n".join(s for _, s in _scrubbed("hanrei_091743_trimmed.pdf", "pdf"))
+    head = out[:out.index("主文")]
+    assert "同訴訟代理人弁護士\u3000<PERSON>\n" in head and "同\u3000<PERSON>\n" in head
+    for name in ("重冨", "貴光", "黒川", "\u3000恵"):
+        assert name not in head, name
+    assert "原\u3000告\u3000ヤマウチ株式会社" in head and "同代表者代表取締役" in head
+    out = "\n".join(s for _, s in _scrubbed("hanrei_092900_trimmed.pdf", "pdf"))
+    head = out[:out.index("主文")]
+    assert "茂良" not in head and "同訴訟代理人弁理士\u3000<PERSON>\n<PERSON>\n<PERSON>\n" in head
+    assert "被\u3000告Ｙ" in head

@@ -38,8 +38,12 @@ with each old form replaced by its 常用漢字 form, one character for one, so 
 it knows instead of a one-character family name followed by a "given name".
 
 Name halves written apart where a name is sure to stand go whole when either half is a name: an
-entry of a Diet attendance list (鈴木　大地君) and a judge's signature (裁判長裁判官　北川　清). ``known_names`` (e.g. the Diet record's ``speaker``) are always spans,
-and so is their family name before an honorific or title (○坂本委員長).
+entry of a Diet attendance list (鈴木　大地君) and a judge's signature (裁判長裁判官　北川　清). So do
+the items of a bracketed list of family names holding a name (担当（横田・神田・田幡・久保）) when
+each holds a name read alone, and the names of a ruling's list of counsel, one to a line after
+the role or 同 (同訴訟代理人弁護士　重冨貴光, 同　黒川　恵). ``known_names`` (e.g. the Diet
+record's ``speaker``) are always spans, and so is their family name before an honorific or title
+(○坂本委員長).
 
 ``fast=True`` runs MeCab only on the windows a cheap pass picks in each line: around a title or
 honorific, a letter-spaced run, or a kanji/katakana run that holds a name when analysed alone.
@@ -59,6 +63,7 @@ from bisect import bisect_right
 from typing import Iterable, Optional
 
 from jiniac_hpc import fileio
+from jiniac_hpc.corpus.kanji_forms import NEW_FORMS, OLD_FORM
 from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, given_kanji, name_reader, plain_words, pos_tokenizer
 
 _NAME = "名詞,固有名詞,人名,"
@@ -85,6 +90,10 @@ _KANA_TITLE = re.compile(r"(?:ミスター|ミセス|ミズ|ミス|ドクター|
 # 安倍政権, 徳川幕府), and so is an emperor's name before 天皇 or 上皇 (崇徳天皇: a name given after death).
 _PERSON_END = frozenset("者手員長官師士人将王妃后氏様君殿妻夫子女兄弟姉妹母父宅邸身督家族衆友事表査諭授職司伯翁嬢史段綱関結匠方")
 _KANJI_RUN = re.compile(rf"[{_KANJI}]+")
+# A line of a ruling's list of counsel: a role (or 同 "the same") and a name, or a name alone.
+_AGENT_LINE = re.compile(rf"[ \u3000]*((?:同[ \u3000]?)?(?:訴訟)?(?:復)?代理人(?:弁護士|弁理士)?|(?:主任)?弁護人|同)?"
+                         rf"[ \u3000]*([{_KANJI}ぁ-んァ-ヴー]{{1,5}}(?:[ \u3000]{{1,2}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}})?)?[ \u3000]*")
+_LINE = re.compile(r"[^\n]+")
 _NAME_LIST = re.compile(rf"[（(]([{_KANJI}]{{2,4}}(?:・[{_KANJI}]{{2,4}})+)[）)]")
 _PERSON_HON = re.compile("[ \u3000]?(?:委員長|委員|議員|先生|教授|弁護士|判事|裁判官|さん|さま|くん|ちゃん|様|氏|君)")
 # What a name never sits right before: organisations, places, facilities, stations.
@@ -132,18 +141,6 @@ _TRIGGER = re.compile("(?=[" + "".join(sorted({t[0] for t in _LONG_TITLES} | set
 _SHORT_HON = frozenset("さくち氏君")
 _NAME_CH = re.compile(rf"[{_KANJI}ァ-ヴー]")
 
-# Old character forms (旧字体, pre-1949 print: Diet minutes of 1947-49, Aozora, old rulings) and
-# the 常用漢字表 form each stands for, as pairs. UniDic knows few words in the old forms and reads
-# a lone old character as a family name (團|體, 條|文, 宣|傳): the text is analysed with them
-# replaced one-to-one (spans keep their offsets), so 團體 is read as 団体 and 澤田 as 沢田.
-_NEW_FORMS = str.maketrans(*(lambda s: (s[0::2], s[1::2]))(
-    "亞亜惡悪壓圧圍囲爲為醫医壹壱稻稲飮飲隱隠營営榮栄衞衛驛駅圓円鹽塩緣縁艷艶應応歐欧毆殴櫻桜奧奥假仮價価畫画會会囘回壞壊懷懐繪絵擴拡殼殻覺覚學学嶽岳樂楽渴渇卷巻陷陥寬寛關関歡歓觀観巖巌顏顔歸帰氣気龜亀僞偽"
-    "戲戯犧犠舊旧據拠擧挙峽峡挾挟狹狭曉暁區区驅駆勳勲徑径惠恵溪渓經経繼継莖茎螢蛍輕軽鷄鶏藝芸缺欠儉倹劍剣圈圏檢検權権獻献縣県險険顯顕驗験嚴厳效効廣広恆恒鑛鉱號号國国濟済碎砕齋斎劑剤雜雑參参棧桟蠶蚕慘惨贊賛"
-    "殘残絲糸齒歯兒児辭辞濕湿實実舍舎寫写釋釈壽寿收収從従澁渋獸獣縱縦肅粛處処緖緒敍叙奬奨將将燒焼稱称證証乘乗剩剰壤壌孃嬢條条淨浄疊畳穰穣讓譲釀醸囑嘱觸触寢寝愼慎眞真盡尽圖図粹粋醉酔隨随髓髄數数樞枢聲声靜静"
-    "齊斉攝摂竊窃專専戰戦淺浅潛潜纖繊踐践錢銭禪禅雙双壯壮搜捜插挿爭争總総聰聡莊荘裝装騷騒藏蔵臟臓卽即屬属續続墮堕體体對対帶帯滯滞臺台擇択澤沢單単擔担膽胆團団彈弾斷断癡痴遲遅晝昼蟲虫鑄鋳廳庁聽聴敕勅鎭鎮遞逓"
-    "鐵鉄轉転點点傳伝黨党盜盗燈灯當当鬪闘德徳獨独讀読屆届繩縄貳弐惱悩腦脳廢廃拜拝賣売麥麦發発髮髪拔抜蠻蛮祕秘濱浜甁瓶拂払佛仏倂併竝並變変邊辺辨弁瓣弁辯弁舖舗寶宝豐豊沒没飜翻每毎萬万滿満默黙彌弥譯訳藥薬與与"
-    "豫予餘余譽誉搖揺樣様謠謡來来賴頼亂乱覽覧兩両獵猟綠緑壘塁勵励禮礼隸隷靈霊齡齢戀恋爐炉勞労樓楼錄録灣湾勸勧黑黒"))
-_OLD_FORM = re.compile("[" + "".join(map(chr, _NEW_FORMS)) + "]")
 
 # The run cache, as two sets so a line's runs are checked with set operations in C: runs that
 # hold a name when analysed alone, and runs that do not. Cleared when it grows past the cap.
@@ -426,8 +423,8 @@ def _known_pattern(known: Iterable[str]) -> tuple[Optional[re.Pattern], Optional
 def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) -> list[tuple[int, int]]:
     """Sorted, non-overlapping ``(start, end)`` spans of person names in ``text`` (see the module doc)."""
     original = text   # same length as its view: spans in one are spans in the other
-    if _OLD_FORM.search(text):   # (translate costs ~15x the search: most text has no old form)
-        text = text.translate(_NEW_FORMS)
+    if OLD_FORM.search(text):   # (translate costs ~15x the search: most text has no old form)
+        text = text.translate(NEW_FORMS)
     terms = defined_terms(text) if "「" in text else set()
     spans: list[tuple[int, int]] = []
     if fast:
@@ -452,6 +449,8 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
         spans += _listed(text, spans)
     if "・" in text and ("（" in text or "(" in text):
         spans += _bracket_lists(text, spans)
+    if "代理人" in text or "弁護人" in text:
+        spans += _agents(text, spans)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:   # known-name spans may overlap the analysed ones: keep the union
@@ -496,6 +495,30 @@ def _bracket_lists(text: str, found: list[tuple[int, int]]) -> list[tuple[int, i
         if any(x < b and a < y for a, b in items for x, y in found) and \
                 len(_name_runs({text[a:b] for a, b in items})) == len({text[a:b] for a, b in items}):
             out += items
+    return out
+
+
+def _agents(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The names in a ruling's list of counsel, one to a line: after the role (同訴訟代理人弁護士　重冨貴光),
+    after 同 (同　黒川　恵) or alone (幡　茂良) below it, until a line that is none of these. A
+    name alone on its line must hold a name UniDic knows; after a role any name-shaped text is one
+    (UniDic knows neither 重冨 nor 幡 as a name, and reads 恵 as a word)."""
+    out, listing = [], False
+    for m in _LINE.finditer(text):
+        line = _AGENT_LINE.fullmatch(m.group())
+        if line is None:
+            listing = False
+            continue
+        role, name = line.group(1), line.group(2)
+        listing = listing or bool(role) and role.rstrip(" \u3000") != "同"   # (同 alone starts no list: 同　上)
+        if not name or not listing:
+            continue
+        a, b = m.start() + line.start(2), m.start() + line.end(2)
+        halves = set(_KANJI_RUN.findall(name))
+        if role or any(x < b and a < y for x, y in found) or _name_runs(halves - plain_words()):
+            out.append((a, b))
+        else:
+            listing = False
     return out
 
 
