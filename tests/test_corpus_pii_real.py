@@ -125,3 +125,38 @@ def test_rulings_counsel_lists_lose_every_name():
     head = out[:out.index("主文")]
     assert "茂良" not in head and "同訴訟代理人弁理士\u3000<PERSON>\n<PERSON>\n<PERSON>\n" in head
     assert "被\u3000告Ｙ" in head
+
+
+# The contact and official lines of the English summaries of all 40 pages of the same 官報 issue
+# (derived: the pdf reader's text of the whole PDF, see SOURCES.md), with what they name by hand:
+# the officials' names in romaji, and one street token per English address.
+NOTICE_NAMES = [
+    "Takayuki Ogata", "Kubokura Osamu", "KITAHARA Hisa‑ shi", "OBUNAI Koki", "ISHIHARA Dai", "Uenaka Yukie",
+    "Shiota Masahiro", "TAKAHASHI Tomoaki", "MOCHIZUKI Takafumi", "KANNOU Satoshi", "SAWAI Yukiyasu",
+    "SAKAKIBARA Shigeki", "WATAI Masanori", "IIDA Dai‑ suke", "OODACHI Hiroaki", "KAWA‑ GUCHI Shuhei", "KUBOTA Keiko",
+    "Satoshi Hoshino", "Noriko Sera", "Naoya Matsumoto", "Meinoshin Okumura", "Shigefumi Yoshino", "Hatsune\nShindo",
+    "Kohei Maeda", "Tsuyoshi\nOgiwara", "Takashi Igarashi", "Noriyuki Fujii", "Osamu Koyama", "Yuta\nNagata",
+    "Takamura Yoshiharu", "Matsunaga\nAyumi", "Osamu Fujiwara", "Hasegawa Fumihiko", "Yamamura\nayane", "Mori Hiroyuki",
+    "TOMURA Masayuki", "SHIMADA,\nKATOU", "Kazushi\nAkeoka", "Toyohiko Fujinami", "Toshiro\nNakatani", "Hiroyuki Sakaki",
+    "Ryotaro Yamada", "Youichi Hanazawa", "KAKISHITA Yoshihiro"]
+NOTICE_STREETS = [
+    "Otemachi, Oita", "Kasumi‑ gaseki", "Wakamatsu", "Kasumigaseki", "Otemae", "Kamiyasucho", "Enokidaira", "Sinonome",
+    "Nagamine", "Iri‑ fune", "Higashikohrimotocho", "Yonban", "Kouto", "Funaishikawa", "rao‑machi", "Chouhu",
+    "Toneyama, Toyonaka", "Okura, Setagaya", "Dainohara", "Nagasone", "Inabasou", "Kannondai Tsukuba",
+    "Nishihara Shibuya", "Hamada, Mihama", "Koraku", "cho Hirosaki", "231 Otemachi", "Hakataeki", "Jinnan"]
+
+
+def test_notice_english_lines_lose_names_and_street_addresses():
+    text = (REAL / "kanpo_20250703c00122_english_contacts_derived.txt").read_text(encoding="utf-8")
+    out = scrub_pii(text)
+    for name in NOTICE_NAMES:
+        assert name in text, name
+    assert [n for n in NOTICE_NAMES if n in out] == []
+    streets = sum(text.count(s) for s in NOTICE_STREETS)
+    assert streets >= 30 and [s for s in NOTICE_STREETS if s in out] == []
+    # what follows the label and is no name stays: an office named after its city, a section, a company
+    for kept in ("notice : Sakata\nOffice of River", "notice : Communi‑ cations General Affairs Section",
+                 "notice : NHK Busi‑\nness Create INC., <ADDRESS>", "notice : Accounting Division, Hiroshima Office"):
+        assert kept in out, kept
+    # a street with no block number is left (Kitauoya Higashi‑machi, Nara‑shi)
+    assert "Kitauoya Higashi‑\nmachi Nara‑shi <ADDRESS> Japan" in out

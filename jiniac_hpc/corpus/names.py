@@ -65,6 +65,7 @@ from typing import Iterable, Optional
 from jiniac_hpc import fileio
 from jiniac_hpc.corpus.kanji_forms import NEW_FORMS, OLD_FORM
 from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, given_kanji, name_reader, plain_words, pos_tokenizer
+from jiniac_hpc.corpus.romaji import romaji_name_spans
 
 _NAME = "名詞,固有名詞,人名,"
 _HAS_JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -451,6 +452,8 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
         spans += _bracket_lists(text, spans)
     if "代理人" in text or "弁護人" in text:
         spans += _agents(text, spans)
+    if "ntity" in text or "otice" in text or "documentation" in text:
+        spans += romaji_name_spans(original)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:   # known-name spans may overlap the analysed ones: keep the union

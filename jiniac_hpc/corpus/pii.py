@@ -12,8 +12,9 @@ STD code ``011-2345 6789``; a number may touch "Tel" or "Fax"), ``<ADDRESS>`` (p
 addresses from the prefecture and city down to a block number: 1丁目2番3号, 19番1号, 1-2-3, and
 the same in romaji, block number to ward or city and prefecture: 2-7-1 Marunouchi, Chiyoda-ku, Tokyo) and
 ``<PERSON>`` (person names: UniDic 人名 token sequences read in context, with
-organisation names, a document's own defined terms and article references spared; see
-:mod:`jiniac_hpc.corpus.names`).
+organisation names, a document's own defined terms and article references spared, and romaji
+names where a notice's English lines name an official; see :mod:`jiniac_hpc.corpus.names` and
+:mod:`jiniac_hpc.corpus.romaji`).
 
 Precision matters as much as recall: legal text is full of numbers. Every numeric pattern is
 anchored (no digit or ASCII letter on either side, but for a phone number's Tel or Fax), checked by a validator (digit counts,
@@ -35,6 +36,7 @@ from functools import lru_cache
 from typing import Callable, Iterable, Optional
 
 from jiniac_hpc.corpus.names import person_spans
+from jiniac_hpc.corpus.romaji import PREFECTURES
 
 PLACEHOLDERS = {"email": "<EMAIL>", "ip": "<IP>", "card": "<CARD>", "mynumber": "<MYNUMBER>",
                 "aadhaar": "<AADHAAR>", "phone": "<PHONE>", "address": "<ADDRESS>", "person": "<PERSON>"}
@@ -94,18 +96,21 @@ _ADDRESS = re.compile(rf"{_PREF}{_TOWN}{{1,20}}?[市区町村郡]{_TOWN}{{0,12}}
 # then the city and prefecture and the postal code if given ("2-7-1 Marunouchi, Chiyoda-ku, Tokyo 100-8388",
 # "4-5, Marunouchi 1-chome Chiyoda-ku", "Marunouchi 2-7-1, Chiyoda-ku"). The ward or city suffix is what
 # makes it an address; a PDF's line-end hyphen may leave a space inside a name ("Kasumi- gaseki").
-_RPREF = (r"(?:Hokkaid[oō]|Aomori|Iwate|Miyagi|Akita|Yamagata|Fukushima|Ibaraki|Tochigi|Gunma|Saitama|Chiba|"
-          r"T[oō]ky[oō]|Kanagawa|Niigata|Toyama|Ishikawa|Fukui|Yamanashi|Nagano|Gifu|Shizuoka|Aichi|Mie|Shiga|"
-          r"Ky[oō]to|[OŌ]saka|Hy[oō]go|Nara|Wakayama|Tottori|Shimane|Okayama|Hiroshima|Yamaguchi|Tokushima|Kagawa|"
-          r"Ehime|K[oō]chi|Fukuoka|Saga|Nagasaki|Kumamoto|[OŌ]ita|Miyazaki|Kagoshima|Okinawa)"
-          r"(?:-(?:to|fu|ken)| Prefecture)?")
-_RWORD = r"[A-Z][A-Za-zāīūēō]*(?:-(?: ?[A-Za-zāīūēō]+))*"
-_RWARD = rf"{_RWORD}-(?:ku|shi|gun|cho|machi|mura)(?![A-Za-z])"
-_RNUM = r"[0-9]{1,4}(?:-[0-9]{1,4}){0,3}"
+_RPREF = PREFECTURES
+# (a notice's PDF text breaks its lines anywhere: "Chiyoda‑ ku", "Chouhu‑\nsotourachou", "Kasumi‑\ngaseki")
+_RCH = r"[A-Za-zāīūēō]"
+_RWORD = rf"[A-Z]{_RCH}*(?:-[ \n]?{_RCH}+)*"
+_RWARD = (rf"[A-Za-z]{_RCH}*?(?:-[ \n]?{_RCH}+)*?(?:-[ \n]?(?:ku|shi|gun|cho|machi|mura|[Cc]ity)|(?<=[a-z])(?:ku|shi)| City)"
+          r"(?![A-Za-z-])")
+_RNUM = r"[0-9]{1,6}(?:-[0-9]{1,4}){0,3}"   # (up to six digits: a PDF may lose the dashes, 2-49-10 as 24910)
+_RSEP = r",?[ \n]"
 _ROMAJI_ADDRESS = re.compile(
-    rf"(?<![0-9A-Za-z-])(?:{_RNUM},? {_RWORD}(?:,? {_RWORD}){{0,2}}(?: [0-9]{{1,2}}-chome)?"
-    rf"|{_RWORD} [0-9]{{1,4}}(?:-[0-9]{{1,4}}){{1,3}})"
-    rf",? {_RWARD}(?:,? {_RWARD})?(?:(?:,? {_RWORD})?,? {_RPREF})?(?:,? [0-9]{{3}}[- ]?[0-9]{{4}}(?![0-9]))?")
+    rf"(?<![0-9A-Za-z-])(?:{_RNUM}{_RSEP}{_RWORD}(?:{_RSEP}{_RWORD}){{0,2}}(?: [0-9]{{1,2}}-chome)?{_RSEP}{_RWARD}"
+    rf"|{_RWORD} [0-9]{{1,4}}(?:-[0-9]{{1,4}}){{1,3}}{_RSEP}{_RWARD}"
+    # (the ward or town right after the number, a number no year: then a city or prefecture must follow)
+    rf"|(?:[0-9]{{5,6}}|[0-9]{{1,4}}(?:-[0-9]{{1,4}}){{1,3}}){_RSEP}{_RWARD}(?={_RSEP}(?:{_RWARD}|{_RPREF})))"
+    rf"(?:{_RSEP}{_RWARD})?(?:(?:{_RSEP}{_RWORD})?{_RSEP}{_RPREF})?"
+    rf"(?:{_RSEP}[0-9]{{3}}[- ]?[0-9]{{4}}(?![0-9]))?")
 
 _CARD_SHAPES = {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 1), (4, 4, 4, 2), (4, 4, 4, 3)}
 
