@@ -85,6 +85,12 @@ def test_government_notice_contact_lines():
     assert "Article 70 of the Cabinet Order" in out   # a number before capitalised words is no address
     # the contact persons' family names in brackets: in the list UniDic reads 横田 and 神田 as places
     assert "担当（<PERSON>・<PERSON>・<PERSON>・<PERSON>）" in out
+    # the officials' one-kanji given names after a space (MeCab read 修 as a suffix, 久 as a symbol,
+    # 大 before ◎ as a prefix) go with the family name
+    assert "（事業調整担当）\u3000<PERSON>◎調達機関番号" in out and "自動車局長\u3000<PERSON>◎" in out
+    assert "\u3000修◎" not in out and "\u3000久\n" not in out and "\u3000大◎" not in out
+    # MeCab split the family name 小船井 into a prefix and 船井: the prefix goes with the name
+    assert "主査\u3000<PERSON>\u3000電話" in out and "小<PERSON>" not in out
     # what the notice numbers stays: dates, times, its own reference numbers
     assert "令和７年８月22日14時" in out and "調達機関番号 028" in out
 

@@ -10,7 +10,9 @@ person names. A span is a whole token sequence, never part of a token:
   between katakana: ジョン・スミス) form one span;
 * a family name (姓) followed, inside the same run of kanji, by up to three kanji that UniDic did
   not tag as a name (大野|璋|五, 竹村|奈良|一君) takes them in: the given name is not left behind;
-  so does one kanji after a space that UniDic lists as a given name (伊藤 洋). A place or other
+  so does, after a space, one kanji that UniDic lists as a given name (伊藤 洋, 北原　久) or two or
+  three kanji that are no UniDic word (上中　幸枝; 加藤　電話 stays), and a one-kanji prefix MeCab
+  split from a name at a word's start (小|船井康喜). A place or other
   proper noun after a given name is not taken in (橋下徹|大阪市長), nor one kanji that is no
   given name right after the family name alone (宮本|宅);
 * letter-spaced names (「山 田 太 郎」, PDF text of rulings) are analysed with the spaces removed
@@ -65,46 +67,22 @@ from typing import Iterable, Optional
 from jiniac_hpc import fileio
 from jiniac_hpc.corpus.kanji_forms import NEW_FORMS, OLD_FORM
 from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, given_kanji, name_reader, plain_words, pos_tokenizer
+from jiniac_hpc.corpus.name_words import (JOINS as _JOINS, KANA_TITLE as _KANA_TITLE, ORG_PREFIX as _ORG_PREFIX,
+                                          ORG_SUFFIX as _ORG_SUFFIX, PERSON_END as _PERSON_END,
+                                          PERSON_HON as _PERSON_HON, TITLES as _TITLES)
 from jiniac_hpc.corpus.romaji import romaji_name_spans
 
 _NAME = "名詞,固有名詞,人名,"
 _HAS_JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
-# Honorifics and titles that follow a name (longest first, so 委員長 wins over 委員).
-_TITLES = ("代表取締役", "事務総長", "裁判長", "裁判官", "委員長", "副大臣", "政務官", "理事長", "副議長",
-           "准教授", "弁護士", "被告人", "参考人", "取締役", "さん", "さま", "くん", "ちゃん", "先生", "議員",
-           "委員", "大臣", "長官", "議長", "総理", "首相", "知事", "市長", "町長", "村長", "社長", "会長",
-           "部長", "課長", "教授", "博士", "判事", "検事", "被告", "原告", "証人", "局長", "様", "氏", "君", "殿")
 _TITLE_ALT = "(?:" + "|".join(_TITLES) + ")"
 _HONORIFIC = re.compile("[ \u3000]?" + _TITLE_ALT)
-# Katakana names: UniDic reads many loanwords, units, places and eponyms as foreign names (グラム,
-# コンゴ, アポロ, クレブス|回路), and foreign names in Japanese text are mostly those of public or
-# historical figures (作曲家グスタフ・マーラー): a katakana name counts only before an honorific or
-# a title, or after a katakana title (ミスター・スミス, ゼネラル・ホイツトニイ). Its parts joined by ・
-# or ＝ are one name.
-_JOINS = ("・", "＝", "=")
-_KANA_TITLE = re.compile(r"(?:ミスター|ミセス|ミズ|ミス|ドクター|ゼネラル|キャプテン|プロフェッサー|ムッシュ|マダム|"
-                         r"ミセス|ミスタ)[・ ]?[ァ-ヴー・＝]*\Z")
-# The last characters of the person nouns that may follow a family name inside one kanji word
-# (容疑者, 選手, 議員, 夫妻, 兄弟, 自身, 宅, 邸, 監督, 一家, 家族, 幹事, 代表, 巡査, 九段, 横綱):
-# a family name before any other noun is the first part of a compound that names no one (日影規制,
-# 安倍政権, 徳川幕府), and so is an emperor's name before 天皇 or 上皇 (崇徳天皇: a name given after death).
-_PERSON_END = frozenset("者手員長官師士人将王妃后氏様君殿妻夫子女兄弟姉妹母父宅邸身督家族衆友事表査諭授職司伯翁嬢史段綱関結匠方")
 _KANJI_RUN = re.compile(rf"[{_KANJI}]+")
 # A line of a ruling's list of counsel: a role (or 同 "the same") and a name, or a name alone.
 _AGENT_LINE = re.compile(rf"[ \u3000]*((?:同[ \u3000]?)?(?:訴訟)?(?:復)?代理人(?:弁護士|弁理士)?|(?:主任)?弁護人|同)?"
                          rf"[ \u3000]*([{_KANJI}ぁ-んァ-ヴー]{{1,5}}(?:[ \u3000]{{1,2}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}})?)?[ \u3000]*")
 _LINE = re.compile(r"[^\n]+")
 _NAME_LIST = re.compile(rf"[（(]([{_KANJI}]{{2,4}}(?:・[{_KANJI}]{{2,4}})+)[）)]")
-_PERSON_HON = re.compile("[ \u3000]?(?:委員長|委員|議員|先生|教授|弁護士|判事|裁判官|さん|さま|くん|ちゃん|様|氏|君)")
-# What a name never sits right before: organisations, places, facilities, stations.
-_ORG_SUFFIX = re.compile(
-    r"[ \u3000]?(?:株式会社|有限会社|合同会社|合資会社|ホールディングス|グループ|コーポレーション|学園|学院|学校|大学|高校|"
-    r"高等学校|中学校|小学校|幼稚園|保育園|工務店|商店|商会|商事|産業|工業|建設|製作所|製薬|電機|電気|物産|銀行|証券|"
-    r"保険|病院|医院|診療所|薬局|協会|協同組合|組合|財団|法人|研究所|事務所|新聞|書店|出版|美術館|博物館|記念館|"
-    r"会館|神社|神宮|寺|駅|線|港|空港|橋|川|湖|島|郡|県|通り|公園|ホテル|旅館|賞|間|[町村市区社](?!長)|組(?![合長織]))")
-_ORG_PREFIX = re.compile(r"(?:株式会社|有限会社|合同会社|合資会社|（株）|\(株\)|㈱|㈲|学校法人|医療法人|社会福祉法人|"
-                         r"宗教法人|財団法人|社団法人|独立行政法人|国立大学法人)[ \u3000]?$")
 # An entry of a Diet minutes' attendance list or agenda: family and given name apart, then 君
 # (理事　鈴木　大地君, 審議官）　水田　　豊君). UniDic often reads only one half as a name
 # (大地, 真実 and 高徳 are words), which would leave the other half in the text.
@@ -190,6 +168,12 @@ def _given_tail(s: str, toks: list, b: int, last: int, named: bool = False) -> i
     if start >= len(s) or not _KANJI_CH.match(s[start]) or not _KANJI_CH.match(s[b - 1]) or _HONORIFIC.match(s, start) \
             or _ORG_SUFFIX.match(s, start):
         return b
+    run = next((k for k in range(start + 1, _KANJI_RUN.match(s, start).end() + 1) if k == len(s)
+                or not _KANJI_CH.match(s, k) or _HONORIFIC.match(s, k)), start)   # (種男|君: up to a title)
+    if gap and (run - start == 1 and s[start] in given_kanji() or 1 < run - start <= 3 and s[start:run] not in plain_words()):
+        # (a given name after the space, up to the run's end: MeCab's reading of a lone kanji is no guide,
+        # 北原　久 as a symbol, 石原　大◎ as a prefix; 上中　幸枝 is no word, 加藤　電話 is one)
+        return run
     j = last + 1
     while j < len(toks) and toks[j][0] < start:
         j += 1
@@ -217,8 +201,9 @@ def _analyse(s: str) -> list[tuple[int, int]]:
         kind = _name_kind(feat)
         if kind is None:
             continue
-        joined = spans and (spans[-1][3] == i - 1 and s[spans[-1][1]:a].strip(" \u3000") == "" or (
-            spans[-1][3] == i - 2 and s[spans[-1][1]:a] in _JOINS and _KATAKANA.fullmatch(s, spans[-1][0], b)))
+        gap = s[spans[-1][1]:a] if spans else "x"   # (MeCab makes a full-width space a token of its own)
+        joined = spans and (spans[-1][3] >= i - 2 and gap.strip(" \u3000") == "" or (
+            spans[-1][3] == i - 2 and gap in _JOINS and _KATAKANA.fullmatch(s, spans[-1][0], b)))
         if joined:
             spans[-1][1] = b
             spans[-1][2].add(kind)
@@ -236,9 +221,13 @@ def _analyse(s: str) -> list[tuple[int, int]]:
                 spans.append([a, end, {"姓"}, i])
     spans.sort()
     out = []
+    starts = {x: feat for x, _, feat in toks}
     for a, b, kinds, last in spans:
         if "姓" in kinds:
             b = _given_tail(s, toks, b, last, named="名" in kinds)
+        # a one-kanji prefix MeCab split from the family name at a word's start (小|船井康喜)
+        if a > 0 and "名" in kinds and starts.get(a - 1, "").startswith("接頭辞") and (a == 1 or s[a - 2] in " \u3000"):
+            a -= 1
         # a name token that swallowed the honorific (信君): the span stops before it
         if b - a > 2 and s[b - 1] in "君氏様殿" and _name_kind(toks[last][2]) and toks[last][1] == b:
             b -= 1
@@ -248,7 +237,10 @@ def _analyse(s: str) -> list[tuple[int, int]]:
             given_only = kinds == {"名"}
             katakana = bool(_KATAKANA.fullmatch(s[a:b])) and not _KANA_TITLE.search(s, 0, a)
             # (a name of two one-kanji tokens is no surer than a family name: 団|規|令事件)
-            if one_char or given_only or katakana or ((not kinds & {"名"} or b - a == 2) and _in_compound(s, toks, b)):
+            # (after a role and a space it is a name even if PDF text glued the next field to it: 係長　中谷|調達件名)
+            compound = (not kinds & {"名"} or b - a == 2) and _in_compound(s, toks, b) \
+                and not (s[a - 1:a] in (" ", "\u3000") and s[:a].rstrip(" \u3000").endswith(_ROLE_END))
+            if one_char or given_only or katakana or compound:
                 continue
         out.append((a, b))
     return out
