@@ -40,7 +40,9 @@ with each old form replaced by its 常用漢字 form, one character for one, so 
 it knows instead of a one-character family name followed by a "given name".
 
 Name halves written apart where a name is sure to stand go whole when either half is a name: an
-entry of a Diet attendance list (鈴木　大地君) and a judge's signature (裁判長裁判官　北川　清). So do
+entry of a Diet attendance list (鈴木　大地君), a judge's signature (裁判長裁判官　北川　清) and an
+official or contact person after the post (院長　吉野　茂文◎…, 契約課　明岡　和志　電話…; also when
+either half read alone holds a name). So do
 the items of a bracketed list of family names holding a name (担当（横田・神田・田幡・久保）) when
 each holds a name read alone, and the names of a ruling's list of counsel, one to a line after
 the role or 同 (同訴訟代理人弁護士　重冨貴光, 同　黒川　恵). ``known_names`` (e.g. the Diet
@@ -92,6 +94,10 @@ _NAME_LIST = re.compile(rf"[（(]([{_KANJI}]{{2,4}}(?:・[{_KANJI}]{{2,4}})+)[�
 # 裁判官　白木　勇　裁判官… (UniDic takes 清 and 勇 for words, or 北川 alone for a place).
 _SIGNED = re.compile(rf"(?<=裁判官)[ \u3000]?([{_KANJI}ぁ-んァ-ヴー]{{1,5}})[ \u3000]{{1,3}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}}"
                      r"(?=[ \u3000]*(?:\n|\Z|裁判官|[)）]))")
+# An official or a contact person after the post, name halves apart, before a phone number or the
+# line's end (院長　吉野　茂文◎調達機関番号, 契約課　明岡　和志　電話…, 用度係　綿井　正典電話…).
+_OFFICIAL = re.compile(rf"(?:(?<=[長官役係課室])|(?<=担当))[ \u3000]([{_KANJI}]{{1,4}})[ \u3000]{{1,2}}([{_KANJI}]{{1,3}})"
+                       r"(?<![君氏様殿])(?=[ \u3000]?(?:電話|ＴＥＬ|TEL)|[◎〇\n]|\Z)")
 _ROLE_END = _TITLES + ("長", "官", "員", "事")
 # (searched for in the 16 characters before each 君, so it ends there: \Z at the search's end)
 _LISTED = re.compile(rf"(?<![^ \u3000\n）)])([{_KANJI}ぁ-んァ-ヴー]{{1,5}})[ \u3000]{{1,3}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}}\Z")
@@ -438,7 +444,7 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
     for rx in _known_pattern(known_names) if known_names else ():
         if rx is not None:
             spans += [m.span() for m in rx.finditer(original)]
-    if "君" in text or "裁判官" in text:
+    if "君" in text or "裁判官" in text or "\u3000" in text:
         spans += _listed(text, spans)
     if "・" in text and ("（" in text or "(" in text):
         spans += _bracket_lists(text, spans)
@@ -457,8 +463,8 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
 
 
 def _listed(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Attendance-list entries (``_LISTED``) and judges' signatures (``_SIGNED``) of ``text`` that
-    hold one of the ``found`` spans."""
+    """Attendance-list entries (``_LISTED``), judges' signatures (``_SIGNED``) and officials or contact
+    persons after their post (``_OFFICIAL``) of ``text`` that hold one of the ``found`` spans."""
     entries = []
     at = text.find("君")
     while at >= 0:
@@ -466,15 +472,18 @@ def _listed(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
         at = text.find("君", at + 1)
     if "裁判官" in text:
         entries += _SIGNED.finditer(text)
+    officials = list(_OFFICIAL.finditer(text))
     out = []
-    for m in entries:
+    for m in entries + officials:
         if m is None:
             continue
         a, b = m.span()
         if text[a] in " \u3000":
             a += 1
         first = m.group(1)
-        if first.endswith(_ROLE_END) or first in plain_words() or not any(x < b and a < y for x, y in found):
+        # (an official's entry counts also when either half, read alone, holds a name: 井樋　栄二)
+        named = any(x < b and a < y for x, y in found) or m in officials and _name_runs(set(m.groups()) - plain_words())
+        if first.endswith(_ROLE_END) or first in plain_words() or not named:
             continue
         out.append((a, b))
     return out
