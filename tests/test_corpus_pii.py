@@ -39,6 +39,11 @@ TRUE_CASES = [
     ("住所は東京都千代田区永田町1-7-1です", "住所は<ADDRESS>です"),
     ("大阪府大阪市北区西天満2丁目1番10号に所在", "<ADDRESS>に所在"),
     ("新宿区西新宿二丁目8番1号の庁舎", "<ADDRESS>の庁舎"),
+    # romaji addresses: number first or town first, a city between ward and prefecture, 1-chome
+    ("Ltd., 2-7-1 Marunouchi, Chiyoda-ku, Tokyo 100-8388, Japan", "Ltd., <ADDRESS>, Japan"),
+    ("Univ., 3-14-1 Hiyoshi, Kohoku-ku, Yokohama, Kanagawa 223-8522", "Univ., <ADDRESS>"),
+    ("MUFG 4-5, Marunouchi 1-chome Chiyoda-ku, Tokyo", "MUFG <ADDRESS>"),
+    ("Office: Marunouchi 2-7-1, Chiyoda-ku, Tokyo", "Office: <ADDRESS>"),
     # My Number (check digit valid) and cards (Luhn valid)
     ("個人番号123456789018を記載", "個人番号<MYNUMBER>を記載"),
     ("個人番号 1234 5678 9018 を記載", "個人番号 <MYNUMBER> を記載"),
@@ -84,6 +89,8 @@ FALSE_CASES = [
     "東京と大阪と石川県",
     "人口は約123万人である。",
     "定員100人、参加費3000円",
+    "Tokyo-based firms in Shibuya-ku and Chiyoda-ku",   # a ward with no street number
+    "under Article 70 of the Cabinet Order, Chiyoda-ku",
 ]
 
 

@@ -16,6 +16,10 @@ dictionary to ``$XDG_CACHE_HOME/jiniac_hpc`` (default ``~/.cache``) and read bac
 cache that cannot be written only costs the rebuild. A dictionary whose header is not MeCab's gives an
 empty list: the name pass then asks MeCab about every run, as it would without this module.
 
+``given_kanji()`` returns the single kanji that an entry reads as a given name (名): 洋, 茂, 美,
+but not 派 or 宅; a one-kanji piece after a family name that MeCab read as a common noun completes
+the name only if it is one of them. Both lists are cached the same way.
+
 ``name_reader()`` is what the name pass asks about the other runs (MeCab on the run alone), and
 ``pos_tokenizer()`` gives the tokens and POS of a window; both have MeCab print each word's
 left context id, whose POS ``left-id.def`` gives, instead of UniDic's feature fields.
@@ -40,6 +44,7 @@ KANJI = "一-龥々〆ヶ\u3400-\u4dbf\uf900-\ufaff"
 RUN = re.compile(rf"(?=[{KANJI}ァ-ヴー・])(?:[{KANJI}]{{2,}}|[ァ-ヴー・]{{3,}})")
 _MAGIC = 0xEF718F77   # MeCab's DictionaryMagicID: the header's first word is it XOR the file size
 _FIELDS = re.compile(r"[^,]*,[^,]*,([^,]*),(?:[^,]*,){5}([^,]*)")
+_GIVEN = re.compile(rf"名詞,固有名詞,人名,名,(?:[^,]*,){{4}}([{KANJI}]),")
 
 
 def _dicdir() -> Path:
@@ -48,45 +53,66 @@ def _dicdir() -> Path:
     return Path(unidic_lite.DICDIR)
 
 
-def _read(sysdic: Path) -> list[str]:
-    """``plain_words`` of one ``sys.dic``, sorted; empty if the file is not in MeCab's format."""
-    names, plain = set(), set()
+def _features(sysdic: Path) -> list[str]:
+    """The feature strings of one ``sys.dic``; none if the file is not in MeCab's format."""
     with open(sysdic, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         magic, version = struct.unpack_from("<2I", mm, 0)
         if magic ^ _MAGIC != len(mm) or version != 102:
             return []
         dsize, tsize, fsize = struct.unpack_from("<3I", mm, 24)
         start = 72 + dsize + tsize
-        pool = mm[start:start + fsize].decode("utf-8")
-    for feature in pool.split("\0"):
+        return mm[start:start + fsize].decode("utf-8").split("\0")
+
+
+def _read(sysdic: Path) -> list[str]:
+    """``plain_words`` of one ``sys.dic``, sorted; empty if the file is not in MeCab's format."""
+    names, plain = set(), set()
+    for feature in _features(sysdic):
         m = _FIELDS.match(feature)
         if m and RUN.fullmatch(m.group(2)):
             (names if m.group(1) == "人名" else plain).add(m.group(2))
     return sorted(plain - names)
 
 
-def _cache_file(sysdic: Path) -> Path:
+def _read_given(sysdic: Path) -> list[str]:
+    """``given_kanji`` of one ``sys.dic``, sorted."""
+    return sorted({m.group(1) for m in map(_GIVEN.match, _features(sysdic)) if m})
+
+
+def _cache_file(sysdic: Path, kind: str = "plain_words") -> Path:
     st = sysdic.stat()
     key = hashlib.sha1(f"{sysdic}|{st.st_size}|{st.st_mtime_ns}|{RUN.pattern}".encode()).hexdigest()[:16]
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "jiniac_hpc" / f"unidic_plain_words-{key}.txt"
+    return root / "jiniac_hpc" / f"unidic_{kind}-{key}.txt"
 
 
-@lru_cache(maxsize=1)
-def plain_words() -> frozenset[str]:
-    """unidic-lite's written forms that are a whole ``RUN`` and that no entry reads as a person name."""
+def _cached(kind: str, read: Callable[[Path], list[str]]) -> frozenset[str]:
+    """The word list ``read`` makes of unidic-lite's ``sys.dic``, from its cache file if there is one."""
     sysdic = _dicdir() / "sys.dic"
-    cache = _cache_file(sysdic)
+    cache = _cache_file(sysdic, kind)
     try:
         return frozenset(cache.read_text(encoding="utf-8").split("\n")) - {""}
     except OSError:
         pass
-    words = _read(sysdic)
+    words = read(sysdic)
     try:   # written whole and renamed, so a concurrent reader never sees half a list
         fileio.atomic_write(cache, "\n".join(words))
     except OSError:
         pass
     return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def plain_words() -> frozenset[str]:
+    """unidic-lite's written forms that are a whole ``RUN`` and that no entry reads as a person name."""
+    return _cached("plain_words", lambda sysdic: _read(sysdic))
+
+
+@lru_cache(maxsize=1)
+def given_kanji() -> frozenset[str]:
+    """The single kanji that unidic-lite lists as a given name (名詞,固有名詞,人名,名: 洋, 茂, 美, 郎),
+    which the name pass takes after a family name even where MeCab read them as a common noun."""
+    return _cached("given_kanji", _read_given)
 
 
 @lru_cache(maxsize=1)

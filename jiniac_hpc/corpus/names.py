@@ -6,30 +6,48 @@
 ``person_spans(text, known_names=(), fast=True)`` returns ``(start, end)`` character spans of
 person names. A span is a whole token sequence, never part of a token:
 
-* tokens tagged 名詞-固有名詞-人名 (姓, 名, 一般) next to each other (spaces allowed) form one span;
+* tokens tagged 名詞-固有名詞-人名 (姓, 名, 一般) next to each other (spaces allowed, and ・ or ＝
+  between katakana: ジョン・スミス) form one span;
 * a family name (姓) followed, inside the same run of kanji, by up to three kanji that UniDic did
   not tag as a name (大野|璋|五, 竹村|奈良|一君) takes them in: the given name is not left behind;
+  so does, after a space, one kanji that UniDic lists as a given name (伊藤 洋, 北原　久) or two or
+  three kanji that are no UniDic word (上中　幸枝; 加藤　電話 stays), and a one-kanji prefix MeCab
+  split from a name at a word's start (小|船井康喜). A place or other
+  proper noun after a given name is not taken in (橋下徹|大阪市長), nor one kanji that is no
+  given name right after the family name alone (宮本|宅);
 * letter-spaced names (「山 田 太 郎」, PDF text of rulings) are analysed with the spaces removed
   and the span covers the spaced original;
 * a place or other proper noun right before an honorific only people take (石田|委員長, 梨木|君:
   UniDic reads both as place names) is a family name;
 * a lone one-character name (森, 林), a lone given name (通則, 正義) or a short katakana name written
   right after a kanji (標タル, old katakana-okurigana prose) counts only before an honorific or a
-  title (さん, 氏, 君, 委員長, ...).
+  title (さん, 氏, 君, 委員長, ...);
+* so does any name written only in katakana (or after a katakana title: ミスター・スミス): UniDic
+  reads loanwords, units, places and eponyms as foreign names (グラム, コンゴ, クレブス|回路), and a
+  foreign name in Japanese text with no title is mostly that of a public or historical figure;
+* a family name alone (or a name of two one-kanji tokens) followed, inside the same run of kanji,
+  by a common noun that is no person noun is the first part of a compound (日影|規制, 安倍|政権,
+  徳川|幕府, 崇徳|天皇), not a name; a person noun keeps it one (田中|容疑者, 佐藤|夫妻).
 
 Context vetoes a span: an organisation or place suffix right after it (田中学園, 山田工務店,
 鹿島組, 山田町, 矢賀駅), an organisation prefix right before it (株式会社, 学校法人, ...), a term
 the document defines for itself (以下「…」という, 「…」とは), article references (第一条,
-二十四條, 一条を加える, 第二十一条中) and katakana that is only part of a katakana word
-(レティ|クル).
+二十四條, 一条を加える, 第二十一条中), katakana that is only part of a katakana word
+(レティ|クル) and a kana reading in brackets after a kanji word (清水建設（しみずけんせつ）).
 
 Text in the old character forms (旧字体: 團體, 條文, 權限 in Diet minutes of the 1940s) is analysed
 with each old form replaced by its 常用漢字 form, one character for one, so UniDic reads words
 it knows instead of a one-character family name followed by a "given name".
 
 Name halves written apart where a name is sure to stand go whole when either half is a name: an
-entry of a Diet attendance list (鈴木　大地君) and a judge's signature (裁判長裁判官　北川　清). ``known_names`` (e.g. the Diet record's ``speaker``) are always spans,
-and so is their family name before an honorific or title (○坂本委員長).
+entry of a Diet attendance list (鈴木　大地君), a judge's signature (裁判長裁判官　北川　清) and an
+official or contact person after the post (院長　吉野　茂文◎…, 契約課　明岡　和志　電話…; also when
+either half read alone holds a name). So do
+the items of a bracketed list of family names holding a name (担当（横田・神田・田幡・久保）) when
+each holds a name read alone, and the names of a ruling's list of counsel, one to a line after
+the role or 同 (同訴訟代理人弁護士　重冨貴光, 同　黒川　恵). ``known_names`` (e.g. the Diet
+record's ``speaker``) are always spans, and so is their family name before an honorific or title
+(○坂本委員長).
 
 ``fast=True`` runs MeCab only on the windows a cheap pass picks in each line: around a title or
 honorific, a letter-spaced run, or a kanji/katakana run that holds a name when analysed alone.
@@ -49,27 +67,24 @@ from bisect import bisect_right
 from typing import Iterable, Optional
 
 from jiniac_hpc import fileio
-from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, name_reader, plain_words, pos_tokenizer
+from jiniac_hpc.corpus.kanji_forms import NEW_FORMS, OLD_FORM
+from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, given_kanji, name_reader, plain_words, pos_tokenizer
+from jiniac_hpc.corpus.name_words import (JOINS as _JOINS, KANA_TITLE as _KANA_TITLE, ORG_PREFIX as _ORG_PREFIX,
+                                          ORG_SUFFIX as _ORG_SUFFIX, PERSON_END as _PERSON_END,
+                                          PERSON_HON as _PERSON_HON, TITLES as _TITLES)
+from jiniac_hpc.corpus.romaji import romaji_name_spans
 
 _NAME = "名詞,固有名詞,人名,"
 _HAS_JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
-# Honorifics and titles that follow a name (longest first, so 委員長 wins over 委員).
-_TITLES = ("代表取締役", "事務総長", "裁判長", "裁判官", "委員長", "副大臣", "政務官", "理事長", "副議長",
-           "准教授", "弁護士", "被告人", "参考人", "取締役", "さん", "さま", "くん", "ちゃん", "先生", "議員",
-           "委員", "大臣", "長官", "議長", "総理", "首相", "知事", "市長", "町長", "村長", "社長", "会長",
-           "部長", "課長", "教授", "博士", "判事", "検事", "被告", "原告", "証人", "局長", "様", "氏", "君", "殿")
 _TITLE_ALT = "(?:" + "|".join(_TITLES) + ")"
 _HONORIFIC = re.compile("[ \u3000]?" + _TITLE_ALT)
-_PERSON_HON = re.compile("[ \u3000]?(?:委員長|委員|議員|先生|教授|弁護士|判事|裁判官|さん|さま|くん|ちゃん|様|氏|君)")
-# What a name never sits right before: organisations, places, facilities, stations.
-_ORG_SUFFIX = re.compile(
-    r"[ \u3000]?(?:株式会社|有限会社|合同会社|合資会社|ホールディングス|グループ|コーポレーション|学園|学院|学校|大学|高校|"
-    r"高等学校|中学校|小学校|幼稚園|保育園|工務店|商店|商会|商事|産業|工業|建設|製作所|製薬|電機|電気|物産|銀行|証券|"
-    r"保険|病院|医院|診療所|薬局|協会|協同組合|組合|財団|法人|研究所|事務所|新聞|書店|出版|美術館|博物館|記念館|"
-    r"会館|神社|神宮|寺|駅|線|港|空港|橋|川|湖|島|郡|県|通り|公園|ホテル|旅館|賞|間|[町村市区社](?!長)|組(?![合長織]))")
-_ORG_PREFIX = re.compile(r"(?:株式会社|有限会社|合同会社|合資会社|（株）|\(株\)|㈱|㈲|学校法人|医療法人|社会福祉法人|"
-                         r"宗教法人|財団法人|社団法人|独立行政法人|国立大学法人)[ \u3000]?$")
+_KANJI_RUN = re.compile(rf"[{_KANJI}]+")
+# A line of a ruling's list of counsel: a role (or 同 "the same") and a name, or a name alone.
+_AGENT_LINE = re.compile(rf"[ \u3000]*((?:同[ \u3000]?)?(?:訴訟)?(?:復)?代理人(?:弁護士|弁理士)?|(?:主任)?弁護人|同)?"
+                         rf"[ \u3000]*([{_KANJI}ぁ-んァ-ヴー]{{1,5}}(?:[ \u3000]{{1,2}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}})?)?[ \u3000]*")
+_LINE = re.compile(r"[^\n]+")
+_NAME_LIST = re.compile(rf"[（(]([{_KANJI}]{{2,4}}(?:・[{_KANJI}]{{2,4}})+)[）)]")
 # An entry of a Diet minutes' attendance list or agenda: family and given name apart, then 君
 # (理事　鈴木　大地君, 審議官）　水田　　豊君). UniDic often reads only one half as a name
 # (大地, 真実 and 高徳 are words), which would leave the other half in the text.
@@ -79,6 +94,10 @@ _ORG_PREFIX = re.compile(r"(?:株式会社|有限会社|合同会社|合資会�
 # 裁判官　白木　勇　裁判官… (UniDic takes 清 and 勇 for words, or 北川 alone for a place).
 _SIGNED = re.compile(rf"(?<=裁判官)[ \u3000]?([{_KANJI}ぁ-んァ-ヴー]{{1,5}})[ \u3000]{{1,3}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}}"
                      r"(?=[ \u3000]*(?:\n|\Z|裁判官|[)）]))")
+# An official or a contact person after the post, name halves apart, before a phone number or the
+# line's end (院長　吉野　茂文◎調達機関番号, 契約課　明岡　和志　電話…, 用度係　綿井　正典電話…).
+_OFFICIAL = re.compile(rf"(?:(?<=[長官役係課室])|(?<=担当))[ \u3000]([{_KANJI}]{{1,4}})[ \u3000]{{1,2}}([{_KANJI}]{{1,3}})"
+                       r"(?<![君氏様殿])(?=[ \u3000]?(?:電話|ＴＥＬ|TEL)|[◎〇\n]|\Z)")
 _ROLE_END = _TITLES + ("長", "官", "員", "事")
 # (searched for in the 16 characters before each 君, so it ends there: \Z at the search's end)
 _LISTED = re.compile(rf"(?<![^ \u3000\n）)])([{_KANJI}ぁ-んァ-ヴー]{{1,5}})[ \u3000]{{1,3}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}}\Z")
@@ -87,6 +106,9 @@ _DEFINED = re.compile(r"「([^「」\n]{1,40})」\s*と\s*(?:は|い\s*[うい]|
 _NUM = "〇一二三四五六七八九十百千0-9０-９"
 # (an amending law's 「第二十一条中内航海運業法…」 is 第二十一条中 "in article 21": 中 goes with the reference)
 _ARTICLE = re.compile(rf"[{_NUM}]+[条條項号號編章節款目](?:の[{_NUM}]+)*中?")
+# A reading in kana, in brackets after the kanji it reads (清水建設（しみずけんせつ）, 梅雨（つゆ、ばいう）):
+# its kana spell the word out and name no one.
+_READING = re.compile(rf"(?<=[{_KANJI}])[（(][ぁ-ゖァ-ヺー、・ \u3000]+[）)]")
 _SPACED = re.compile(rf"[{_KANJI}](?:[ \u3000]{{1,2}}[{_KANJI}]){{2,}}(?![{_KANJI}])")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*|[。！？!?]+")
 _KANJI_CH = re.compile(rf"[{_KANJI}]")
@@ -104,18 +126,6 @@ _TRIGGER = re.compile("(?=[" + "".join(sorted({t[0] for t in _LONG_TITLES} | set
 _SHORT_HON = frozenset("さくち氏君")
 _NAME_CH = re.compile(rf"[{_KANJI}ァ-ヴー]")
 
-# Old character forms (旧字体, pre-1949 print: Diet minutes of 1947-49, Aozora, old rulings) and
-# the 常用漢字表 form each stands for, as pairs. UniDic knows few words in the old forms and reads
-# a lone old character as a family name (團|體, 條|文, 宣|傳): the text is analysed with them
-# replaced one-to-one (spans keep their offsets), so 團體 is read as 団体 and 澤田 as 沢田.
-_NEW_FORMS = str.maketrans(*(lambda s: (s[0::2], s[1::2]))(
-    "亞亜惡悪壓圧圍囲爲為醫医壹壱稻稲飮飲隱隠營営榮栄衞衛驛駅圓円鹽塩緣縁艷艶應応歐欧毆殴櫻桜奧奥假仮價価畫画會会囘回壞壊懷懐繪絵擴拡殼殻覺覚學学嶽岳樂楽渴渇卷巻陷陥寬寛關関歡歓觀観巖巌顏顔歸帰氣気龜亀僞偽"
-    "戲戯犧犠舊旧據拠擧挙峽峡挾挟狹狭曉暁區区驅駆勳勲徑径惠恵溪渓經経繼継莖茎螢蛍輕軽鷄鶏藝芸缺欠儉倹劍剣圈圏檢検權権獻献縣県險険顯顕驗験嚴厳效効廣広恆恒鑛鉱號号國国濟済碎砕齋斎劑剤雜雑參参棧桟蠶蚕慘惨贊賛"
-    "殘残絲糸齒歯兒児辭辞濕湿實実舍舎寫写釋釈壽寿收収從従澁渋獸獣縱縦肅粛處処緖緒敍叙奬奨將将燒焼稱称證証乘乗剩剰壤壌孃嬢條条淨浄疊畳穰穣讓譲釀醸囑嘱觸触寢寝愼慎眞真盡尽圖図粹粋醉酔隨随髓髄數数樞枢聲声靜静"
-    "齊斉攝摂竊窃專専戰戦淺浅潛潜纖繊踐践錢銭禪禅雙双壯壮搜捜插挿爭争總総聰聡莊荘裝装騷騒藏蔵臟臓卽即屬属續続墮堕體体對対帶帯滯滞臺台擇択澤沢單単擔担膽胆團団彈弾斷断癡痴遲遅晝昼蟲虫鑄鋳廳庁聽聴敕勅鎭鎮遞逓"
-    "鐵鉄轉転點点傳伝黨党盜盗燈灯當当鬪闘德徳獨独讀読屆届繩縄貳弐惱悩腦脳廢廃拜拝賣売麥麦發発髮髪拔抜蠻蛮祕秘濱浜甁瓶拂払佛仏倂併竝並變変邊辺辨弁瓣弁辯弁舖舗寶宝豐豊沒没飜翻每毎萬万滿満默黙彌弥譯訳藥薬與与"
-    "豫予餘余譽誉搖揺樣様謠謡來来賴頼亂乱覽覧兩両獵猟綠緑壘塁勵励禮礼隸隷靈霊齡齢戀恋爐炉勞労樓楼錄録灣湾勸勧黑黒"))
-_OLD_FORM = re.compile("[" + "".join(map(chr, _NEW_FORMS)) + "]")
 
 # The run cache, as two sets so a line's runs are checked with set operations in C: runs that
 # hold a name when analysed alone, and runs that do not. Cleared when it grows past the cap.
@@ -140,38 +150,51 @@ def _name_kind(feat: str) -> Optional[str]:
 
 # Tokens that may complete a family name inside one kanji run: UniDic splits rare given names into
 # these (璋|五, 奈良|一, 威|美) while common words (内閣, 工務, 学園) are 普通名詞 of two or more kanji.
-def _given_piece(s: str, tok: tuple[int, int, str]) -> bool:
+# Once a given name is found (``named``), a place or other proper noun after it is no part of the
+# name (橋下徹|大阪|市長, 潘基文|国連|事務総長), while before one it may be (竹村|奈良|一).
+def _given_piece(s: str, tok: tuple[int, int, str], named: bool) -> bool:
     a, b, feat = tok
     if not _KANJI_CH.fullmatch(s[a]) or any(not _KANJI_CH.match(c) for c in s[a:b]):
         return False
     if feat.startswith(("名詞,固有名詞,", "名詞,数詞,")):
-        return True
+        return not named or feat.startswith(("名詞,固有名詞,人名,", "名詞,数詞,"))
     return b - a == 1 and feat.startswith(("名詞,普通名詞,", "接尾辞,名詞的,", "形状詞,"))
 
 
-def _given_tail(s: str, toks: list, b: int, last: int) -> int:
+def _given_tail(s: str, toks: list, b: int, last: int, named: bool = False) -> int:
     """End of a family-name span with the given name UniDic did not tag (大野|璋五, 船田  中君).
 
     Up to three kanji pieces (see ``_given_piece``) right after the family name, or after one or
-    two spaces when an honorific follows them (name lists of Diet minutes), up to the end of the
+    two spaces when an honorific follows them (name lists of Diet minutes) or the piece is one
+    kanji UniDic lists as a given name (伊藤 洋, a company's officer list), up to the end of the
     kanji run or a title; never across an organisation or place suffix (矢賀|間, 山田|工務店).
     """
     gap = len(s[b:b + 2]) - len(s[b:b + 2].lstrip(" \u3000"))
     start = b + gap
-    if start >= len(s) or not _KANJI_CH.match(s[start]) or _HONORIFIC.match(s, start) \
+    if start >= len(s) or not _KANJI_CH.match(s[start]) or not _KANJI_CH.match(s[b - 1]) or _HONORIFIC.match(s, start) \
             or _ORG_SUFFIX.match(s, start):
         return b
+    run = next((k for k in range(start + 1, _KANJI_RUN.match(s, start).end() + 1) if k == len(s)
+                or not _KANJI_CH.match(s, k) or _HONORIFIC.match(s, k)), start)   # (種男|君: up to a title)
+    if gap and (run - start == 1 and s[start] in given_kanji() or 1 < run - start <= 3 and s[start:run] not in plain_words()):
+        # (a given name after the space, up to the run's end: MeCab's reading of a lone kanji is no guide,
+        # 北原　久 as a symbol, 石原　大◎ as a prefix; 上中　幸枝 is no word, 加藤　電話 is one)
+        return run
     j = last + 1
     while j < len(toks) and toks[j][0] < start:
         j += 1
     end = start
-    while j < len(toks) and toks[j][0] == end and end - start < 3 and _given_piece(s, toks[j]):
+    while j < len(toks) and toks[j][0] == end and end - start < 3 and _given_piece(s, toks[j], named):
         end = toks[j][1]
         j += 1
         if _HONORIFIC.match(s, end) or _ORG_SUFFIX.match(s, end):
             break
     titled = bool(_HONORIFIC.match(s, end))
-    if end == start or end - start > 3 or (gap and not titled) or _ORG_SUFFIX.match(s, end):
+    # a lone kanji right after the family name alone must be one UniDic lists as a given name (伊藤|洋),
+    # not a suffix of home or party (宮本|宅, 田中|派)
+    one_given = end - start == 1 and s[start] in given_kanji()
+    if end == start or end - start > 3 or (gap and not titled and not one_given) or _ORG_SUFFIX.match(s, end) \
+            or (end - start == 1 and not named and not titled and not one_given):
         return b
     return end if titled or end == len(s) or not _KANJI_CH.match(s[end]) else b
 
@@ -184,7 +207,10 @@ def _analyse(s: str) -> list[tuple[int, int]]:
         kind = _name_kind(feat)
         if kind is None:
             continue
-        if spans and spans[-1][3] == i - 1 and s[spans[-1][1]:a].strip(" \u3000") == "":
+        gap = s[spans[-1][1]:a] if spans else "x"   # (MeCab makes a full-width space a token of its own)
+        joined = spans and (spans[-1][3] >= i - 2 and gap.strip(" \u3000") == "" or (
+            spans[-1][3] == i - 2 and gap in _JOINS and _KATAKANA.fullmatch(s, spans[-1][0], b)))
+        if joined:
             spans[-1][1] = b
             spans[-1][2].add(kind)
             spans[-1][3] = i
@@ -201,9 +227,13 @@ def _analyse(s: str) -> list[tuple[int, int]]:
                 spans.append([a, end, {"姓"}, i])
     spans.sort()
     out = []
+    starts = {x: feat for x, _, feat in toks}
     for a, b, kinds, last in spans:
         if "姓" in kinds:
-            b = _given_tail(s, toks, b, last)
+            b = _given_tail(s, toks, b, last, named="名" in kinds)
+        # a one-kanji prefix MeCab split from the family name at a word's start (小|船井康喜)
+        if a > 0 and "名" in kinds and starts.get(a - 1, "").startswith("接頭辞") and (a == 1 or s[a - 2] in " \u3000"):
+            a -= 1
         # a name token that swallowed the honorific (信君): the span stops before it
         if b - a > 2 and s[b - 1] in "君氏様殿" and _name_kind(toks[last][2]) and toks[last][1] == b:
             b -= 1
@@ -211,11 +241,28 @@ def _analyse(s: str) -> list[tuple[int, int]]:
         if not titled:
             one_char = b - a == 1
             given_only = kinds == {"名"}
-            kana_tail = bool(_KATAKANA.fullmatch(s[a:b])) and b - a <= 2 and a > 0 and _KANJI_CH.match(s[a - 1])
-            if one_char or given_only or kana_tail:
+            katakana = bool(_KATAKANA.fullmatch(s[a:b])) and not _KANA_TITLE.search(s, 0, a)
+            # (a name of two one-kanji tokens is no surer than a family name: 団|規|令事件)
+            # (after a role and a space it is a name even if PDF text glued the next field to it: 係長　中谷|調達件名)
+            compound = (not kinds & {"名"} or b - a == 2) and _in_compound(s, toks, b) \
+                and not (s[a - 1:a] in (" ", "\u3000") and s[:a].rstrip(" \u3000").endswith(_ROLE_END))
+            if one_char or given_only or katakana or compound:
                 continue
         out.append((a, b))
     return out
+
+
+def _in_compound(s: str, toks: list, b: int) -> bool:
+    """Whether the kanji after a family name ending at ``b`` make it the first part of a word
+    that names no person (日影|規制, 安倍|政権, 徳川|幕府, 源氏|物語, 志位|体制): a common noun or
+    suffix follows (not one that may stand as an adverb: 酒井|以外, 田中|自身, nor a conjunction:
+    羅俊|及び), and no word in the rest of the kanji run ends in a character of a person noun
+    (容疑|者, 選手, 夫妻, 宅, 監督, 橋本|内閣|官房|長官|発言)."""
+    m = _KANJI_RUN.match(s, b)
+    nxt = next((feat for x, _, feat in toks if x == b), "")
+    if not m or not nxt.startswith(("名詞,普通名詞,", "接尾辞,名詞的,")) or nxt.startswith("名詞,普通名詞,副詞可能"):
+        return False
+    return not any(b < y <= m.end() and s[y - 1] in _PERSON_END for _, y, _ in toks)
 
 
 def _learn_runs(runs: set[str]) -> None:
@@ -375,8 +422,8 @@ def _known_pattern(known: Iterable[str]) -> tuple[Optional[re.Pattern], Optional
 def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) -> list[tuple[int, int]]:
     """Sorted, non-overlapping ``(start, end)`` spans of person names in ``text`` (see the module doc)."""
     original = text   # same length as its view: spans in one are spans in the other
-    if _OLD_FORM.search(text):   # (translate costs ~15x the search: most text has no old form)
-        text = text.translate(_NEW_FORMS)
+    if OLD_FORM.search(text):   # (translate costs ~15x the search: most text has no old form)
+        text = text.translate(NEW_FORMS)
     terms = defined_terms(text) if "「" in text else set()
     spans: list[tuple[int, int]] = []
     if fast:
@@ -397,8 +444,14 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
     for rx in _known_pattern(known_names) if known_names else ():
         if rx is not None:
             spans += [m.span() for m in rx.finditer(original)]
-    if "君" in text or "裁判官" in text:
+    if "君" in text or "裁判官" in text or "\u3000" in text:
         spans += _listed(text, spans)
+    if "・" in text and ("（" in text or "(" in text):
+        spans += _bracket_lists(text, spans)
+    if "代理人" in text or "弁護人" in text:
+        spans += _agents(text, spans)
+    if "ntity" in text or "otice" in text or "documentation" in text:
+        spans += romaji_name_spans(original)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:   # known-name spans may overlap the analysed ones: keep the union
@@ -410,8 +463,8 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
 
 
 def _listed(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Attendance-list entries (``_LISTED``) and judges' signatures (``_SIGNED``) of ``text`` that
-    hold one of the ``found`` spans."""
+    """Attendance-list entries (``_LISTED``), judges' signatures (``_SIGNED``) and officials or contact
+    persons after their post (``_OFFICIAL``) of ``text`` that hold one of the ``found`` spans."""
     entries = []
     at = text.find("君")
     while at >= 0:
@@ -419,17 +472,57 @@ def _listed(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
         at = text.find("君", at + 1)
     if "裁判官" in text:
         entries += _SIGNED.finditer(text)
+    officials = list(_OFFICIAL.finditer(text))
     out = []
-    for m in entries:
+    for m in entries + officials:
         if m is None:
             continue
         a, b = m.span()
         if text[a] in " \u3000":
             a += 1
         first = m.group(1)
-        if first.endswith(_ROLE_END) or first in plain_words() or not any(x < b and a < y for x, y in found):
+        # (an official's entry counts also when either half, read alone, holds a name: 井樋　栄二)
+        named = any(x < b and a < y for x, y in found) or m in officials and _name_runs(set(m.groups()) - plain_words())
+        if first.endswith(_ROLE_END) or first in plain_words() or not named:
             continue
         out.append((a, b))
+    return out
+
+
+def _bracket_lists(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The items of a bracketed list of family names (a notice's contact line: 担当（横田・神田・田幡・久保）)
+    that holds one of the ``found`` spans, when each item read alone holds a name: in the list
+    UniDic reads 横田 and 神田 as places."""
+    out = []
+    for m in _NAME_LIST.finditer(text):
+        items = [(x.start(), x.end()) for x in _KANJI_RUN.finditer(text, m.start(1), m.end(1))]
+        if any(x < b and a < y for a, b in items for x, y in found) and \
+                len(_name_runs({text[a:b] for a, b in items})) == len({text[a:b] for a, b in items}):
+            out += items
+    return out
+
+
+def _agents(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The names in a ruling's list of counsel, one to a line: after the role (同訴訟代理人弁護士　重冨貴光),
+    after 同 (同　黒川　恵) or alone (幡　茂良) below it, until a line that is none of these. A
+    name alone on its line must hold a name UniDic knows; after a role any name-shaped text is one
+    (UniDic knows neither 重冨 nor 幡 as a name, and reads 恵 as a word)."""
+    out, listing = [], False
+    for m in _LINE.finditer(text):
+        line = _AGENT_LINE.fullmatch(m.group())
+        if line is None:
+            listing = False
+            continue
+        role, name = line.group(1), line.group(2)
+        listing = listing or bool(role) and role.rstrip(" \u3000") != "同"   # (同 alone starts no list: 同　上)
+        if not name or not listing:
+            continue
+        a, b = m.start() + line.start(2), m.start() + line.end(2)
+        halves = set(_KANJI_RUN.findall(name))
+        if role or any(x < b and a < y for x, y in found) or _name_runs(halves - plain_words()):
+            out.append((a, b))
+        else:
+            listing = False
     return out
 
 
@@ -457,6 +550,8 @@ def _vet(line: str, found: list[tuple[int, int]], terms: set[str]) -> list[tuple
     if not found:
         return found
     blocked = [(x.start(), x.end()) for x in _ARTICLE.finditer(line)]
+    if "（" in line or "(" in line:
+        blocked += [x.span() for x in _READING.finditer(line)]
     for t in terms:
         start = line.find(t)
         while start >= 0:

@@ -8,11 +8,13 @@ My Number Act's enforcement order, art. 8), ``<AADHAAR>`` (India's 12-digit Aadh
 digit 2-9, Verhoeff check digit valid), ``<PHONE>`` (Japanese numbers, +81, foreign ``+CC`` and
 North American forms, Indian mobiles ``98765 43210`` / ``9876543210`` and landlines with their
 STD code ``011-2345 6789``; a number may touch "Tel" or "Fax"), ``<ADDRESS>`` (postal codes after
-〒 or 郵便番号, before a prefecture, or before "Japan" in an English address line, and street
-addresses from the prefecture and city down to a block number: 1丁目2番3号, 19番1号, 1-2-3) and
+〒 or 郵便番号, before a prefecture, or before "Japan" in an English address line, street
+addresses from the prefecture and city down to a block number: 1丁目2番3号, 19番1号, 1-2-3, and
+the same in romaji, block number to ward or city and prefecture: 2-7-1 Marunouchi, Chiyoda-ku, Tokyo) and
 ``<PERSON>`` (person names: UniDic 人名 token sequences read in context, with
-organisation names, a document's own defined terms and article references spared; see
-:mod:`jiniac_hpc.corpus.names`).
+organisation names, a document's own defined terms and article references spared, and romaji
+names where a notice's English lines name an official; see :mod:`jiniac_hpc.corpus.names` and
+:mod:`jiniac_hpc.corpus.romaji`).
 
 Precision matters as much as recall: legal text is full of numbers. Every numeric pattern is
 anchored (no digit or ASCII letter on either side, but for a phone number's Tel or Fax), checked by a validator (digit counts,
@@ -34,6 +36,7 @@ from functools import lru_cache
 from typing import Callable, Iterable, Optional
 
 from jiniac_hpc.corpus.names import person_spans
+from jiniac_hpc.corpus.romaji import PREFECTURES
 
 PLACEHOLDERS = {"email": "<EMAIL>", "ip": "<IP>", "card": "<CARD>", "mynumber": "<MYNUMBER>",
                 "aadhaar": "<AADHAAR>", "phone": "<PHONE>", "address": "<ADDRESS>", "person": "<PERSON>"}
@@ -88,6 +91,26 @@ _POSTAL = re.compile(r"〒 ?[0-9]{3}-?[0-9]{4}(?![0-9])|郵便番号[:： ]*[0-9
                      r"|(?<![0-9-])[0-9]{3}[ -]?[0-9]{4}(?=,? Japan\b)")
 _ADDRESS = re.compile(rf"{_PREF}{_TOWN}{{1,20}}?[市区町村郡]{_TOWN}{{0,12}}?{_BLOCK}(?![0-9])"
                       rf"|{_TOWN}{{1,6}}[市区]{_TOWN}{{1,10}}?{_KNUM}丁目{_KNUM}番(?:地)?(?:{_KNUM}号?)?")
+# A Japanese street address in romaji, as company pages, papers' affiliations and the English lines of
+# notices write it: the block number, the town, the ward or city with its -ku/-shi/-gun/-cho/-machi,
+# then the city and prefecture and the postal code if given ("2-7-1 Marunouchi, Chiyoda-ku, Tokyo 100-8388",
+# "4-5, Marunouchi 1-chome Chiyoda-ku", "Marunouchi 2-7-1, Chiyoda-ku"). The ward or city suffix is what
+# makes it an address; a PDF's line-end hyphen may leave a space inside a name ("Kasumi- gaseki").
+_RPREF = PREFECTURES
+# (a notice's PDF text breaks its lines anywhere: "Chiyoda‑ ku", "Chouhu‑\nsotourachou", "Kasumi‑\ngaseki")
+_RCH = r"[A-Za-zāīūēō]"
+_RWORD = rf"[A-Z]{_RCH}*(?:-[ \n]?{_RCH}+)*"
+_RWARD = (rf"[A-Za-z]{_RCH}*?(?:-[ \n]?{_RCH}+)*?(?:-[ \n]?(?:ku|shi|gun|cho|machi|mura|[Cc]ity)|(?<=[a-z])(?:ku|shi)| City)"
+          r"(?![A-Za-z-])")
+_RNUM = r"[0-9]{1,6}(?:-[0-9]{1,4}){0,3}"   # (up to six digits: a PDF may lose the dashes, 2-49-10 as 24910)
+_RSEP = r",?[ \n]"
+_ROMAJI_ADDRESS = re.compile(
+    rf"(?<![0-9A-Za-z-])(?:{_RNUM}{_RSEP}{_RWORD}(?:{_RSEP}{_RWORD}){{0,2}}(?: [0-9]{{1,2}}-chome)?{_RSEP}{_RWARD}"
+    rf"|{_RWORD} [0-9]{{1,4}}(?:-[0-9]{{1,4}}){{1,3}}{_RSEP}{_RWARD}"
+    # (the ward or town right after the number, a number no year: then a city or prefecture must follow)
+    rf"|(?:[0-9]{{5,6}}|[0-9]{{1,4}}(?:-[0-9]{{1,4}}){{1,3}}){_RSEP}{_RWARD}(?={_RSEP}(?:{_RWARD}|{_RPREF})))"
+    rf"(?:{_RSEP}{_RWARD})?(?:(?:{_RSEP}{_RWORD})?{_RSEP}{_RPREF})?"
+    rf"(?:{_RSEP}[0-9]{{3}}[- ]?[0-9]{{4}}(?![0-9]))?")
 
 _CARD_SHAPES = {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 1), (4, 4, 4, 2), (4, 4, 4, 3)}
 
@@ -169,7 +192,7 @@ _RULES: dict[str, list[tuple[re.Pattern, Optional[Callable[[str], bool]]]]] = {
     "aadhaar": [(_AADHAAR, lambda m: verhoeff_ok(re.sub(r"[ -]", "", m)))],
     "phone": [(_PHONE_INTL, _phone_intl_ok), (_PHONE_JP, _phone_jp_ok), (_PHONE_NANP, None), (_PHONE_IN, None),
               (_PHONE_IN_STD, lambda m: len(re.sub(r"[^0-9]", "", m)) == 11)],
-    "address": [(_ADDRESS, None), (_POSTAL, None)],
+    "address": [(_ADDRESS, None), (_ROMAJI_ADDRESS, None), (_POSTAL, None)],
 }
 
 
@@ -188,12 +211,13 @@ def _replace(text: str, spans: list[tuple[int, int]], placeholder: str) -> tuple
 # Cheap gates on the raw text, full-width forms included (so most documents never build the
 # view): every numeric type needs a run of 7+ digits and separators (IPv4 1.2.3.4 is the
 # shortest), IPv6 two colons, e-mail an @, postal codes and addresses 〒, 郵便番号, 丁目, 番地,
-# 番 and a digit, digits joined by a dash or "Japan".
+# 番 and a digit, digits joined by a dash, "Japan" or a romaji ward or city suffix (-ku, -shi, ...).
 _D = "0-9０-９०-९"
 _DASH = "\\-－ー‐‑‒–—―−﹣ｰ"
 _NUMBERISH = re.compile(f"[{_D}][{_D} \u3000()（）.．+＋{_DASH}]{{5,}}[{_D}]")
 # (the look-ahead on the first character lets re skip the text that cannot start a match fast)
-_ADDRESSISH = re.compile(f"(?=[〒郵丁番{_D}J])(?:〒|郵便番号|丁目|番地|番[{_D}一二三四五六七八九十]|[{_D}][{_DASH}][{_D}]|Japan)")
+_ADDRESSISH = re.compile(f"(?=[〒郵丁番{_D}J{_DASH}])(?:〒|郵便番号|丁目|番地|番[{_D}一二三四五六七八九十]|[{_D}][{_DASH}][{_D}]|Japan"
+                         f"|[{_DASH}](?:ku|shi|gun|cho|machi|mura)(?![A-Za-z]))")
 _GATES: dict[str, Callable[[str], bool]] = {
     "email": lambda t: "@" in t or "＠" in t,
     "ip": lambda t: t.count(":") + t.count("：") >= 2 or _numberish(t),
