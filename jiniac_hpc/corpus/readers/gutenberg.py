@@ -47,7 +47,12 @@ PG's too. A note on the file's encoding among the leading paragraphs ("This text
 
 The producers' own notes are counted apart, as ``transcriber_note``: a paragraph that opens
 "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:" (with the paragraphs
-after it, up to the gap of blank lines that ends the note's section in a text edition), a note in
+after it, up to the gap of blank lines that ends the note's section in a text edition, or the rule
+under it), a producer's section among the front matter headed "Preface to the Project Gutenberg
+Etext" or "Notes on this etext …:" (to its gap or rule), the work's first section where it is
+mostly a note on the etext with no heading ("The listed errata have been corrected …, as have
+obvious typos"; "Le texte en italiques dans l'original est indiqué ici comme _italiques_"; the
+book's title above it stays), a note in
 brackets among the work's first paragraphs that speaks of PG or the etext, a paragraph of prose
 among the title pages that speaks of this etext ("The oldest etext known to Project Gutenberg",
 "released by Project Gutenberg"; naming PG alone is not enough, a book may be about PG) or opens
@@ -140,7 +145,8 @@ _CONTINUED = re.compile(r"(\bby|\band( the)?|&|,)\s*$", re.I)   # a credit that 
 _DECLARED = re.compile(rb"^Character set encoding:\s*([A-Za-z0-9_ -]+?)\s*$", re.M | re.I)
 # the notation block at the head of PG's Japanese books (林清俊's translations): "《...》 shows ruby"
 _NOTES = re.compile(r"^\s*(Notes on the signs in the text|【テキスト中に現れる記号について】)")
-_RULE = re.compile(r"^\s*[-－─━=]{10,}\s*$")
+_RULE = re.compile(r"^\s*[-－─━=_]{10,}\s*$")
+_ORNAMENT = re.compile(r"^\s*\*(\s+\*){2,}\s*$")     # "*       *       *"
 _COLOPHON = {"Colophon", "Colofon", "Colofón", "Kolophon"}
 _LICENCE = re.compile(r"This e-?book is for the use of anyone anywhere", re.I)   # the colophon's "Availability"
 # the links a page of a multi-page book opens and ends with: "Previous Part   Main Index   Next Part", "Home"
@@ -155,6 +161,24 @@ _NAV = re.compile(r"^(?=.*\b(Previous|Next|Main|Home|Up|Back|Top)\b)"
 _PRODUCER_NOTE = re.compile(r"^\s*(This e-?text\b|Digitized by\b)", re.I)
 _PRODUCER_TALK = re.compile(r"\b(this|the|our)\s+([\w,]+\s+){0,3}e-?text\b|released (by|as) Project Gutenberg"
                             r"|Project Gutenberg('s)? (e-?texts?|editions?|versions?|volunteers?)\b", re.I)
+# the heading of a producer's section among the front matter: "Preface to the Project Gutenberg Etext"
+# (#132, signed by its producer), "Notes on this etext of Moby Dick:"
+_PRODUCER_HEAD = re.compile(r"^\s*((Preface|Introduction|Foreword|Notes?|Comments?|Remarks)\s+(to|on|for|about)\s+"
+                            r"(the|this)\s+|About\s+this\s+)([\w'’-]+\s+){0,2}(e-?text|e-?book|electronic edition"
+                            r"|Project Gutenberg (edition|e-?text|e-?book))\b[^.!?]{0,40}$", re.I)
+# what a producer's note on the etext itself says, unheaded, where a book's first section would be (#52834: "The
+# listed errata have been corrected …, as have obvious typos. However, the original text contained inconsistencies
+# … retained"; #44157: "Le texte en italiques dans l'original est indiqué ici comme _italiques_"; 8fau110: "two 7
+# bit ASCII characters"): a paragraph that says two of these things is the producer's
+_PRODUCER_WORD = re.compile(
+    r"\b(underscores?|ASCII|Latin-1|UTF-?8|[78][- ]bit|HTML|plain[- ]text|text version|this version|e-?texts?"
+    r"|e-?books?|livre électronique|transcri(ber|bed|ption)s?|transcripteur|typos?|errata|typographical errors?"
+    r"|printer'?s? errors?|erreurs typographiques|Druckfehler|italics?|italiques|kursiv|gesperrt"
+    r"|(in|dans|im) (the |l['’])?original|original (text|book|edition|printing)|texte original"
+    r"|(have|has|were|was|ont été) (silently )?(corrected|retained|preserved|standardi[sz]ed|normali[sz]ed"
+    r"|regulari[sz]ed|renumbered|moved|changed|corrigées?|conservées?))\b", re.I)
+_PRODUCER_SHARE = 0.5     # a front section is the producer's note where such paragraphs are this share of it
+_SECTION_CHARS = 6000     # … and it is no longer than this (a note, not a preface)
 _FRONT_PARAGRAPHS = 40
 _TAIL_LINES = 400         # PG's end line and licence after it: a file with no start marker ends so
 _LEAD_PARAGRAPHS = 12     # look no further for PG's credits than this many paragraphs
@@ -296,6 +320,8 @@ def _lead(body: list[str]) -> int:
             if k is not None:        # the notation block of PG's Japanese books, rule to rule
                 i, seen = k + 1, seen + 1
                 continue
+        if para and (_PRODUCER_HEAD.match(para[0]) or _TN.match(para[0])):
+            return i                 # a producer's note, counted apart (_note_end)
         signed = _signature_end(body, j) if para and _SIGNED_NOTE.match(para[0]) else None
         if signed is not None:       # the note and its signature, whatever they say
             i, seen, continued, talk = signed, seen + 1, False, True
@@ -377,8 +403,10 @@ def _signed_credit(para: list[str]) -> bool:
 
 
 def _transcriber_notes(body: list[str], size) -> tuple[list[str], int]:
-    """``body`` without its producers' notes, and their size (``size`` of each line): each paragraph
-    that opens "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:", a note in
+    """``body`` without its producers' notes, and their size (``size`` of each line): the note that
+    is the work's first section (:func:`_front_note`), each paragraph that opens "[Transcriber's
+    Note …" (to its closing bracket) or "Transcriber's Notes:", a producer's section headed "Preface
+    to the Project Gutenberg Etext", a note in
     brackets among the first paragraphs that speaks of PG or the etext, a producer's paragraph of
     prose among the title pages, and the list of corrections after the book, from its heading ("Transcriber's Notes.", "Errata Noted by
     Transcriber:") in the last quarter of the lines to the end."""
@@ -390,7 +418,12 @@ def _transcriber_notes(body: list[str], size) -> tuple[list[str], int]:
     while tail < n and tail > 0 and not any(c.isalnum() for c in body[tail - 1]):
         tail -= 1      # the ornament ("*       *       *") that sets the list apart from the book
     kept, dropped, i, paragraphs = [], sum(map(size, body[tail:])), 0, 0
+    front = _front_note(body, tail)
     while i < tail:
+        if front and i == front[0]:
+            dropped += sum(map(size, body[i:front[1]]))
+            i = front[1]
+            continue
         start = (i == 0 or not body[i - 1].strip()) and body[i].strip()
         paragraphs += bool(start)
         end = _note_end(body, i, paragraphs, tail) if start else None
@@ -408,8 +441,11 @@ def _note_end(body: list[str], i: int, paragraphs: int, tail: int) -> Optional[i
     opens ends, or None if it opens none (see :func:`_transcriber_notes`)."""
     _, j, para = _paragraph(body, i)
     opens = sum(x.count("[") - x.count("]") for x in para) > 0
+    front = paragraphs <= _LEAD_PARAGRAPHS
     if _TN.match(body[i]):
-        return min(_bracket_end(body, para, j, most=30) if opens else _section_end(body, j), tail)
+        return min(_bracket_end(body, para, j, most=30) if opens else _section_end(body, j, front), tail)
+    if paragraphs <= _FRONT_PARAGRAPHS and _PRODUCER_HEAD.match(para[0]):
+        return min(_section_end(body, j, True), tail)     # "Preface to the Project Gutenberg Etext" and its text
     if paragraphs <= _LEAD_PARAGRAPHS and body[i].lstrip().startswith("["):
         # a bracketed note near the top is PG's only where it speaks of PG or the etext (Kalevala's
         # "[This electronic edition has been copied verbatim … given Project Gutenberg permission …]")
@@ -423,18 +459,60 @@ def _note_end(body: list[str], i: int, paragraphs: int, tail: int) -> Optional[i
     return None
 
 
-def _section_end(body: list[str], j: int) -> int:
+def _section_end(body: list[str], j: int, front: bool = False) -> int:
     """Where an unbracketed note that ends a paragraph at line ``j`` ends: its later paragraphs run
     to the next gap of three blank lines or more, as a plain-text edition sets its sections apart
-    ("Transcriber's note:", the note's indented lines, five blank lines, the title page); ``j``
-    where no such gap comes within 60 lines (a page's lines have no gaps: there it is the
-    paragraph alone)."""
+    ("Transcriber's note:", the note's indented lines, five blank lines, the title page), to a
+    rule ("-----") that closes it, rule included, or to an ornament ("*   *   *"); ``j`` where none
+    comes within 60
+    lines, 200 among the ``front`` paragraphs (#16351's legend of the music notation, #132's
+    preface; a page's lines have no gaps: there it is the paragraph alone)."""
     blank = 0
-    for k in range(j, min(len(body), j + 60)):
+    for k in range(j, min(len(body), j + (200 if front else 60))):
         blank = blank + 1 if not body[k].strip() else 0
         if blank >= 3:
             return k - 2
+        if _ORNAMENT.match(body[k]):
+            return k         # the ornament ("*       *       *") sets the next section off: the work's
+        if _RULE.match(body[k]):
+            return k + 1     # the producer's rule under the note
     return j
+
+
+def _front_note(body: list[str], tail: int) -> Optional[tuple[int, int]]:
+    """(first line, line after it) of the producer's note in the work's first section (its lines up
+    to a gap or a rule), or None. The section is the producer's note when it is no longer than a
+    note, is not set as a title page (no line indented ten spaces or more), and at least half of it
+    is paragraphs that speak of PG or the etext, or say two things only a producer says of the text
+    (the errata it corrected, the original's italics set as _underscores_, its ASCII). The note
+    starts at the first such paragraph, or at the one-line heading ending in "." or ":" just before
+    it ("Au lecteur."): the book's title and author above it stay."""
+    i, j, first = _paragraph(body, 0)
+    end = min(_section_end(body, j, True), tail)
+    section = body[i:end]
+    size = sum(map(nonspace, section))
+    if not first or size > _SECTION_CHARS or any(len(x) - len(x.lstrip()) >= 10 for x in section if x.strip()):
+        return None
+    paras, ours = [], 0
+    while i < end:
+        i, j, para = _paragraph(body, i)
+        if not para:
+            break
+        text = " ".join(x.strip() for x in para)
+        mine = len({m.group().lower() for m in _PRODUCER_WORD.finditer(text)}) >= 2 or any(
+            _PG_TALK.search(x) or _PRODUCER_TALK.search(x) for x in para)
+        paras.append((i, para, mine))
+        ours += nonspace(text) if mine else 0
+        i = j
+    if not ours or ours < _PRODUCER_SHARE * size:
+        return None
+    k = next(n for n, (_, _, mine) in enumerate(paras) if mine)
+    head = paras[k - 1][1] if k else None
+    if head and len(head) == 1 and len(head[0].strip()) <= 40 and head[0].rstrip()[-1] in ".:":
+        k -= 1
+    while not body[end - 1].strip():
+        end -= 1             # the blank lines after it stay the work's
+    return paras[k][0], end
 
 
 def _navigation(body: list[str], size) -> tuple[list[str], int]:

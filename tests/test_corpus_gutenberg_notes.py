@@ -1,0 +1,91 @@
+"""The gutenberg reader on the producers' own notes at the head of real Project Gutenberg texts.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_gutenberg_notes.py
+
+Real files (see tests/assets/corpus/real/SOURCES.md): #132 (a producer's signed "Preface to the
+Project Gutenberg Etext" between the dedication and the book's introduction), #52834 (an unheaded
+note on the errata corrected and the markup, where the book's first section would be), #16215 (a
+"Transcribers Note:" whose second paragraph runs to a rule) and #16351 (a "TRANSCRIBER'S NOTES"
+legend of the music notation, a hundred lines long). Each note is ``transcriber_note``, and every
+character of the file is the work's, a note's or PG's boilerplate.
+"""
+from pathlib import Path
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+
+
+def recs(path: Path):
+    return list(read(path, SourceConfig(name="t", reader="gutenberg", paths=[str(path)], lang="en"), 1 << 24))
+
+
+def _lines(path: Path, encoding: str) -> list[str]:
+    return path.read_bytes().decode(encoding).splitlines()
+
+
+def _span(lines: list[str], first: str, last: str) -> int:
+    """Characters of the lines from the one that is ``first`` to the one that is ``last``."""
+    a = lines.index(first)
+    return len("".join(lines[a:lines.index(last, a) + 1]))
+
+
+def _note_dropped(path: Path, encoding: str, start: str, leaks: tuple, first: str, last: str):
+    """The record of ``path``: the work starts with ``start`` and holds none of ``leaks``; the note,
+    its lines from ``first`` to ``last``, is ``transcriber_note``; every character is counted."""
+    lines = _lines(path, encoding)
+    (r,) = recs(path)
+    assert r.text.startswith(start)
+    for leak in leaks:
+        assert leak not in r.text, leak
+    assert r.unread["transcriber_note"] == _span(lines, first, last)
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] \
+        == len("".join(lines))
+    return r
+
+
+def test_a_producers_preface_to_the_etext_is_a_note():
+    """#132 (Sun Tzu, *The Art of War*, Giles's translation; UTF-8, CRLF): after the title page and
+    the dedication, a rule, "Preface to the Project Gutenberg Etext" underlined, the producer's
+    preface (one paragraph of seventy lines, "I did the conversion in complete ignorance of
+    Chinese"), his signature with two e-mail addresses, and a rule; then the book's INTRODUCTION."""
+    r = _note_dropped(R / "gutenberg_132_producer_preface_trimmed.txt", "utf-8", " " * 20 + "SUN TZU ON THE ART OF WAR",
+                      ("Preface to the Project Gutenberg Etext", "complete ignorance of Chinese", "Bob Sutton",
+                       "freenet", "bobs@gnu"),
+                      "Preface to the Project Gutenberg Etext", "-" * 65)
+    assert "this translation\n                  is affectionately dedicated.\n\n" in r.text
+    assert "\n\nINTRODUCTION\n\n\nSun Wu and his Book\n" in r.text
+
+
+def test_an_unheaded_note_on_the_errata_is_a_note():
+    """#52834 (*Guernsey Folk-Lore*, 2016; UTF-8, CRLF): after the credit, four paragraphs and no
+    heading: "The listed errata have been corrected …, as have obvious typos. However, the original
+    text contained inconsistencies … retained.", the book's French, "Normal text within italic
+    passages is denoted ~like this~.", what the text version cannot show; four blank lines, then
+    the title page. (UTF-8 with a BOM: PG's part, like the line ends, is counted without it.)"""
+    _note_dropped(R / "gutenberg_52834_unheaded_note_trimmed.txt", "utf-8-sig",
+                  "GUERNSEY FOLK-LORE.\n\n[Illustration: SIR EDGAR MACCULLOCH",
+                  ("errata", "typos", "~like this~", "HTML", "EDITOR’S NOTE"),
+                  "The listed errata have been corrected (although the list is by no", "have “EDITOR’S NOTE” prefixed.")
+
+
+def test_a_transcribers_note_runs_to_the_rule_under_it():
+    """#16215 (Ainsworth, *Jack Sheppard*, 2005; ASCII, CRLF): "Transcribers Note: Obvious typesetter
+    errors … corrected in this etext", then a second paragraph, "Throughout this text you will see
+    words or phrases with _ (underscore) …", and a rule of dashes; then the title page."""
+    _note_dropped(R / "gutenberg_16215_note_above_rule_trimmed.txt", "ascii",
+                  "English Library\n\n_VOL. XII_\n\nJACK SHEPPARD A Romance",
+                  ("Transcribers", "underscore", "ascii", "-----"),
+                  "Transcribers Note: Obvious typesetter errors from the original", "-" * 33)
+
+
+def test_a_long_notation_legend_is_a_note_to_its_gap():
+    """#16351 (MacDowell, *Critical and Historical Essays*, 2005; ASCII, CRLF): "TRANSCRIBER'S
+    NOTES", then a hundred lines on how the music is written in the text ("[f++] = F double-sharp",
+    "[G:] = Treble clef", examples), up to the four blank lines before the title page."""
+    _note_dropped(R / "gutenberg_16351_notation_legend_trimmed.txt", "ascii",
+                  "CRITICAL AND HISTORICAL ESSAYS\n\nLectures delivered at Columbia University",
+                  ("TRANSCRIBER", "underscores", "double-sharp", "Treble clef", "[3/4: 4 4 8 8"),
+                  "TRANSCRIBER'S NOTES", "[3/4: 4 4 8 8 | 8. 16 2] = [- - ' ' - ' -]")
