@@ -1,4 +1,4 @@
-"""The gutenberg reader on the producers' own notes at the head of real Project Gutenberg texts.
+"""The gutenberg reader on the producers' own notes in real Project Gutenberg texts and EPUBs.
 
     PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_gutenberg_notes.py
 
@@ -6,13 +6,20 @@ Real files (see tests/assets/corpus/real/SOURCES.md): #132 (a producer's signed 
 Project Gutenberg Etext" between the dedication and the book's introduction), #52834 (an unheaded
 note on the errata corrected and the markup, where the book's first section would be), #16215 (a
 "Transcribers Note:" whose second paragraph runs to a rule) and #16351 (a "TRANSCRIBER'S NOTES"
-legend of the music notation, a hundred lines long). Each note is ``transcriber_note``, and every
-character of the file is the work's, a note's or PG's boilerplate.
+legend of the music notation, a hundred lines long), and two EPUBs ebookmaker made whose notes are
+set in the pages' own blocks: #37134 (a box whose first paragraph is the heading "Transcriber's
+Notes:") and #18600 (a box of two paragraphs, the note in English, then in Spanish, "Nota del
+transcriptor: …"). Each note is ``transcriber_note``, and every character of the file is the
+work's, a note's or PG's boilerplate.
 """
+import html
+import re
+import zipfile
 from pathlib import Path
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.readers.gutenberg_html import nonspace
 from jiniac_hpc.paths import REPO_ROOT
 
 R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
@@ -89,3 +96,43 @@ def test_a_long_notation_legend_is_a_note_to_its_gap():
                   "CRITICAL AND HISTORICAL ESSAYS\n\nLectures delivered at Columbia University",
                   ("TRANSCRIBER", "underscores", "double-sharp", "Treble clef", "[3/4: 4 4 8 8"),
                   "TRANSCRIBER'S NOTES", "[3/4: 4 4 8 8 | 8. 16 2] = [- - ' ' - ' -]")
+
+
+def _boxes(path: Path, opening: str) -> list[str]:
+    """The text of each <div> that ``opening`` (its start tag) opens in the EPUB's documents, up to
+    its end tag (the boxes hold no <div> of their own)."""
+    with zipfile.ZipFile(path) as z:
+        docs = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".htm.xhtml"))
+    return [html.unescape(re.sub(r"<[^>]*>", " ", b)) for b in re.findall(re.escape(opening) + r"(.*?)</div>", docs, re.S)]
+
+
+def test_an_epub_note_box_under_its_heading_is_a_note():
+    """#37134 (Strunk, *The Elements of Style*, EPUB 3 of ebookmaker): right after PG's header
+    ``<div id="tnote">``, whose first paragraph is the heading "Transcriber's Notes:", then "Every
+    effort has been made to replicate this text as faithfully as possible …" and how corrections are
+    marked; at the end ``<div id="tnote-bottom">``, "Transcriber's Note:" and the list of corrections.
+    Both boxes whole are ``transcriber_note``: the heading alone was, the note's paragraphs were read
+    as the book's first words."""
+    path = R / "gutenberg_pg37134-images-3_tn_box_no_images.epub"
+    (r,) = recs(path)
+    assert r.error is None and r.meta["edition"] == "epub"
+    assert r.text.startswith("THE\nELEMENTS OF STYLE\n\nBY\nWILLIAM STRUNK, Jr.")
+    for leak in ("Transcriber", "Every effort has been made", "hovering the cursor", "list of corrections"):
+        assert leak not in r.text, leak
+    boxes = _boxes(path, '<div id="tnote">') + _boxes(path, '<div id="tnote-bottom">')
+    assert len(boxes) == 2
+    assert r.unread["transcriber_note"] == sum(map(nonspace, boxes))
+
+
+def test_an_epub_note_box_in_two_languages_is_a_note():
+    """#18600 (Rizal, *Mi último adiós*, EPUB 3 of ebookmaker): ``<div class="bbox">`` with the note in
+    English ("Transcriber's Note: Dr. José Rizal wrote this last poem …") and in Spanish ("Nota del
+    transcriptor: El Dr. José Rizal escribió este último poema …"), a rule, then the poem's title.
+    The box whole is ``transcriber_note``; the Spanish paragraph was read as the poem's first."""
+    path = R / "gutenberg_pg18600-images-3_tn_two_languages_no_images.epub"
+    (r,) = recs(path)
+    assert r.text.startswith("MI ULTIMO ADIOS\n\nAdios, Patria adorada, region del sol querida,")
+    for leak in ("Transcriber", "Nota del transcriptor", "hemos optado"):
+        assert leak not in r.text, leak
+    (box,) = _boxes(path, '<div class="bbox">')
+    assert r.unread["transcriber_note"] == nonspace(box)

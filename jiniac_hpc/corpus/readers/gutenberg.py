@@ -48,7 +48,9 @@ PG's too. A note on the file's encoding among the leading paragraphs ("This text
 The producers' own notes are counted apart, as ``transcriber_note``: a paragraph that opens
 "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:" (with the paragraphs
 after it, up to the gap of blank lines that ends the note's section in a text edition, or the rule
-under it), a producer's section among the front matter headed "Preface to the Project Gutenberg
+under it; in a page the note's section is found by its markup, see
+:mod:`jiniac_hpc.corpus.readers.gutenberg_html`; in French, German, Spanish and Italian too: "Note du
+transcripteur", "Anmerkungen zur Transkription", "Nota del transcriptor"), a producer's section among the front matter headed "Preface to the Project Gutenberg
 Etext" or "Notes on this etext …:" (to its gap or rule), the work's first section where it is
 mostly a note on the etext with no heading ("The listed errata have been corrected …, as have
 obvious typos"; "Le texte en italiques dans l'original est indiqué ici comme _italiques_"; the
@@ -89,7 +91,8 @@ from jiniac_hpc.corpus.readers.aozora import aozora_clean
 from jiniac_hpc.corpus.readers.base import (SPLITLINES_BREAKS, BadInput, Record, is_epub, open_binary, sniff_binary,
                                             sniff_markup, sniff_wiki)
 from jiniac_hpc.corpus.readers.epub import spine_documents
-from jiniac_hpc.corpus.readers.gutenberg_html import book_main_page, declared_charset, nonspace, page_lines
+from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, book_main_page, declared_charset,
+                                                      nonspace, page_lines)
 
 # *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
 # ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last). In a page whose
@@ -127,8 +130,8 @@ _FIELD = re.compile(r"^\s*(Title|Author|Translator|Illustrator|Editor|Language|C
 # the producers' own notes in the work: a paragraph that opens "[Transcriber's Note: …" or "Transcriber's
 # Notes:", and the list of corrections after the book ("Transcriber's Notes.", "Errata Noted by Transcriber:",
 # "ERRATA (noted by transcriber)", "Typographical errors corrected by the etext transcriber:")
-_TN = re.compile(r"^\s*\[?\s*_?(Original\s+)?Transcriber[’']?s?[’']?\s+Notes?\b", re.I)
-_TN_TAIL = re.compile(r"^\s*(_?Transcriber[’']?s?[’']?\s+Notes?_?[.:]?\s*$|(Errata|Errors|Corrections|Typographical "
+_TN = re.compile(r"^\s*\[?\s*" + TN_WORDS + r"\b", re.I)      # (French, German, Spanish and Italian too)
+_TN_TAIL = re.compile(r"^\s*(" + TN_WORDS + r"_?[.:]?\s*$|(Errata|Errors|Corrections|Typographical "
                       r"errors)\b.*\btranscriber\b|.*\b(noted|corrected|made) by (the )?(e-?text )?transcriber\b)", re.I)
 _TN_TAIL_SHARE = 0.05     # the list of corrections is a small part of the book: at most this share of its text
 # a note on the file's encoding at the head of the work ("This text uses UTF-8 (Unicode) file encoding. If
@@ -161,11 +164,6 @@ _NAV = re.compile(r"^(?=.*\b(Previous|Next|Main|Home|Up|Back|Top)\b)"
 _PRODUCER_NOTE = re.compile(r"^\s*(This e-?text\b|Digitized by\b)", re.I)
 _PRODUCER_TALK = re.compile(r"\b(this|the|our)\s+([\w,]+\s+){0,3}e-?text\b|released (by|as) Project Gutenberg"
                             r"|Project Gutenberg('s)? (e-?texts?|editions?|versions?|volunteers?)\b", re.I)
-# the heading of a producer's section among the front matter: "Preface to the Project Gutenberg Etext"
-# (#132, signed by its producer), "Notes on this etext of Moby Dick:"
-_PRODUCER_HEAD = re.compile(r"^\s*((Preface|Introduction|Foreword|Notes?|Comments?|Remarks)\s+(to|on|for|about)\s+"
-                            r"(the|this)\s+|About\s+this\s+)([\w'’-]+\s+){0,2}(e-?text|e-?book|electronic edition"
-                            r"|Project Gutenberg (edition|e-?text|e-?book))\b[^.!?]{0,40}$", re.I)
 # what a producer's note on the etext itself says, unheaded, where a book's first section would be (#52834: "The
 # listed errata have been corrected …, as have obvious typos. However, the original text contained inconsistencies
 # … retained"; #44157: "Le texte en italiques dans l'original est indiqué ici comme _italiques_"; 8fau110: "two 7
@@ -225,7 +223,7 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     body = body[(0 if main else _lead(body)):_colophon(body)]    # a page after the main one is the work's
     if main:
         body, unread["navigation"] = _navigation(body, size)
-    body, notes = _transcriber_notes(body, size)
+    body, notes = _transcriber_notes(body, size, edition == "text")
     unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body)) - notes - unread.get("navigation", 0)
     unread["transcriber_note"] = unread.get("transcriber_note", 0) + notes
     if edition == "text" and charsets.language(raw) == "japanese" and any("《" in x for x in body):
@@ -320,7 +318,7 @@ def _lead(body: list[str]) -> int:
             if k is not None:        # the notation block of PG's Japanese books, rule to rule
                 i, seen = k + 1, seen + 1
                 continue
-        if para and (_PRODUCER_HEAD.match(para[0]) or _TN.match(para[0])):
+        if para and (PRODUCER_HEAD.match(para[0]) or _TN.match(para[0])):
             return i                 # a producer's note, counted apart (_note_end)
         signed = _signature_end(body, j) if para and _SIGNED_NOTE.match(para[0]) else None
         if signed is not None:       # the note and its signature, whatever they say
@@ -402,7 +400,7 @@ def _signed_credit(para: list[str]) -> bool:
     return len(para) <= 3 and any(_CREDIT.match(x) for x in para[1:]) and any(_EMAIL.search(x) for x in para)
 
 
-def _transcriber_notes(body: list[str], size) -> tuple[list[str], int]:
+def _transcriber_notes(body: list[str], size, text: bool) -> tuple[list[str], int]:
     """``body`` without its producers' notes, and their size (``size`` of each line): the note that
     is the work's first section (:func:`_front_note`), each paragraph that opens "[Transcriber's
     Note …" (to its closing bracket) or "Transcriber's Notes:", a producer's section headed "Preface
@@ -418,7 +416,7 @@ def _transcriber_notes(body: list[str], size) -> tuple[list[str], int]:
     while tail < n and tail > 0 and not any(c.isalnum() for c in body[tail - 1]):
         tail -= 1      # the ornament ("*       *       *") that sets the list apart from the book
     kept, dropped, i, paragraphs = [], sum(map(size, body[tail:])), 0, 0
-    front = _front_note(body, tail)
+    front = _front_note(body, tail, text)
     while i < tail:
         if front and i == front[0]:
             dropped += sum(map(size, body[i:front[1]]))
@@ -426,7 +424,7 @@ def _transcriber_notes(body: list[str], size) -> tuple[list[str], int]:
             continue
         start = (i == 0 or not body[i - 1].strip()) and body[i].strip()
         paragraphs += bool(start)
-        end = _note_end(body, i, paragraphs, tail) if start else None
+        end = _note_end(body, i, paragraphs, tail, text) if start else None
         if end is not None:
             dropped += sum(map(size, body[i:end]))
             i = end
@@ -436,16 +434,16 @@ def _transcriber_notes(body: list[str], size) -> tuple[list[str], int]:
     return kept, dropped
 
 
-def _note_end(body: list[str], i: int, paragraphs: int, tail: int) -> Optional[int]:
+def _note_end(body: list[str], i: int, paragraphs: int, tail: int, text: bool) -> Optional[int]:
     """Where the producers' note that the paragraph at line ``i`` (the work's ``paragraphs``-th)
     opens ends, or None if it opens none (see :func:`_transcriber_notes`)."""
     _, j, para = _paragraph(body, i)
     opens = sum(x.count("[") - x.count("]") for x in para) > 0
     front = paragraphs <= _LEAD_PARAGRAPHS
     if _TN.match(body[i]):
-        return min(_bracket_end(body, para, j, most=30) if opens else _section_end(body, j, front), tail)
-    if paragraphs <= _FRONT_PARAGRAPHS and _PRODUCER_HEAD.match(para[0]):
-        return min(_section_end(body, j, True), tail)     # "Preface to the Project Gutenberg Etext" and its text
+        return min(_bracket_end(body, para, j, most=30) if opens else _section_end(body, j, front, text), tail)
+    if paragraphs <= _FRONT_PARAGRAPHS and PRODUCER_HEAD.match(para[0]):
+        return min(_section_end(body, j, True, text), tail)   # "Preface to the Project Gutenberg Etext" and its text
     if paragraphs <= _LEAD_PARAGRAPHS and body[i].lstrip().startswith("["):
         # a bracketed note near the top is PG's only where it speaks of PG or the etext (Kalevala's
         # "[This electronic edition has been copied verbatim … given Project Gutenberg permission …]")
@@ -459,14 +457,18 @@ def _note_end(body: list[str], i: int, paragraphs: int, tail: int) -> Optional[i
     return None
 
 
-def _section_end(body: list[str], j: int, front: bool = False) -> int:
+def _section_end(body: list[str], j: int, front: bool, text: bool) -> int:
     """Where an unbracketed note that ends a paragraph at line ``j`` ends: its later paragraphs run
     to the next gap of three blank lines or more, as a plain-text edition sets its sections apart
     ("Transcriber's note:", the note's indented lines, five blank lines, the title page), to a
     rule ("-----") that closes it, rule included, or to an ornament ("*   *   *"); ``j`` where none
     comes within 60
     lines, 200 among the ``front`` paragraphs (#16351's legend of the music notation, #132's
-    preface; a page's lines have no gaps: there it is the paragraph alone)."""
+    preface). In a page (not ``text``) it is the paragraph alone: a page sets its sections apart
+    with its markup, not with blank lines, and the note's section is found there
+    (:mod:`jiniac_hpc.corpus.readers.gutenberg_html`)."""
+    if not text:
+        return j
     blank = 0
     for k in range(j, min(len(body), j + (200 if front else 60))):
         blank = blank + 1 if not body[k].strip() else 0
@@ -479,7 +481,7 @@ def _section_end(body: list[str], j: int, front: bool = False) -> int:
     return j
 
 
-def _front_note(body: list[str], tail: int) -> Optional[tuple[int, int]]:
+def _front_note(body: list[str], tail: int, text: bool) -> Optional[tuple[int, int]]:
     """(first line, line after it) of the producer's note in the work's first section (its lines up
     to a gap or a rule), or None. The section is the producer's note when it is no longer than a
     note, is not set as a title page (no line indented ten spaces or more), and at least half of it
@@ -488,7 +490,7 @@ def _front_note(body: list[str], tail: int) -> Optional[tuple[int, int]]:
     starts at the first such paragraph, or at the one-line heading ending in "." or ":" just before
     it ("Au lecteur."): the book's title and author above it stay."""
     i, j, first = _paragraph(body, 0)
-    end = min(_section_end(body, j, True), tail)
+    end = min(_section_end(body, j, True, text), tail)
     section = body[i:end]
     size = sum(map(nonspace, section))
     if not first or size > _SECTION_CHARS or any(len(x) - len(x.lstrip()) >= 10 for x in section if x.strip()):
