@@ -10,7 +10,8 @@ legend of the music notation, a hundred lines long), and two EPUBs ebookmaker ma
 set in the pages' own blocks: #37134 (a box whose first paragraph is the heading "Transcriber's
 Notes:") and #18600 (a box of two paragraphs, the note in English, then in Spanish, "Nota del
 transcriptor: …"). Each note is ``transcriber_note``, and every character of the file is the
-work's, a note's or PG's boilerplate.
+work's, a note's or PG's boilerplate. And a text of Project Gutenberg of Australia, which has no
+markers at all (#0200041, *The Great Gatsby*, Latin-1).
 """
 import html
 import re
@@ -136,3 +137,21 @@ def test_an_epub_note_box_in_two_languages_is_a_note():
         assert leak not in r.text, leak
     (box,) = _boxes(path, '<div class="bbox">')
     assert r.unread["transcriber_note"] == nonspace(box)
+
+
+def test_a_project_gutenberg_of_australia_text_is_read_between_its_header_and_footer():
+    """PGA's #0200041, *The Great Gatsby* (2002, updated 2017; ISO-8859-1, LF): no PG markers; the
+    header ("Project Gutenberg Australia", "* A Project Gutenberg of Australia eBook *", "eBook No.:
+    0200041.txt", its licence) ends "To contact Project Gutenberg of Australia go to
+    http://gutenberg.net.au", then "Title:"/"Author:" again and the work; the file ends "THE END" and
+    a line "Project Gutenberg Australia". The work is read between them (it had been refused as no PG
+    text at all), with its "Hôtel" read as Latin-1."""
+    path = R / "gutenberg_pga_0200041_gatsby_trimmed.txt"
+    lines = _lines(path, "latin-1")
+    (r,) = recs(path)
+    assert r.error is None and r.meta == {"encoding": "cp1252", "edition": "text"}
+    assert r.text.startswith("Then wear the gold hat, if that will move her;")
+    assert "Hôtel de Ville in Normandy" in r.text and r.text.endswith("the past.\n\n\n\nTHE END")
+    for leak in ("Australia", "eBook", "Colin Choat", "licence", "Title:", "Author:"):
+        assert leak not in r.text, leak
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(lines))

@@ -17,6 +17,10 @@ recognised:
   copyright holders; in a 1994 HTML page, run into the end of the line before it), which also
   ends PG's part where a modern marker is followed by the old header and licence (the 2024
   edition of PG's first ebook);
+* Project Gutenberg of Australia's texts, which have no markers: the header ends in its line "To
+  contact Project Gutenberg of Australia go to …" (the "Title:"/"Author:" fields repeated after it
+  are PG's too), the work ends at the line "Project Gutenberg Australia" (or "This site is full of
+  FREE ebooks …") that closes the file;
 * end: ``*** END OF THE (THIS) PROJECT GUTENBERG …``, or the ``(The) End of (the|this) Project
   Gutenberg('s) …`` line before it, which is all that older files have (in the German books
   Projekt Gutenberg-DE gave PG: ``Ende dieses Projekt Gutenberg Etextes …``), or, in the 2002-2003
@@ -100,10 +104,15 @@ from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, b
 # (212-254-5093) *END*THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS*Ver.04.29.93*END*", the whole marker last
 _SMALL_PRINT_END = re.compile(r"^\s*\*+\s*(END\*?\s*THE SMALL PRINT|SMALL PRINT!.*\*END\*+\s*$)"
                               r"|^.*\S\s+\*+END\*?\s*THE SMALL PRINT!.*\*END\*+\s*$", re.I)
-_START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)|" + _SMALL_PRINT_END.pattern,
-                    re.I)
+# Project Gutenberg of Australia's texts have no markers: their header (the "* A Project Gutenberg of
+# Australia eBook *" fields, its licence) ends "To contact Project Gutenberg of Australia go to …", and the
+# file ends in a line "Project Gutenberg Australia" (newer ones: "This site is full of FREE ebooks - …")
+_PGA_START = r"^\s*To contact Project Gutenberg (of )?Australia\b"
+_PGA_END = r"^\s*Project Gutenberg (of )?Australia\s*$|^\s*This site is full of FREE ebooks"
+_START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)|" + _PGA_START + "|"
+                    + _SMALL_PRINT_END.pattern, re.I)
 _END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
-                  r"|^\s*(The )?End of (the |this )?Project Gutenberg|^\s*Ende dieses Projekt Gutenberg", re.I)
+                  r"|^\s*(The )?End of (the |this )?Project Gutenberg|^\s*Ende dieses Projekt Gutenberg|" + _PGA_END, re.I)
 # the first line of a licence trailer with no end line before it: an end only after a start marker (the
 # same lines stand in a header, which a file with no start marker may still have)
 _TRAILER = re.compile(r"^\s*\*+\s*This file should be named|^\s*\*+\s*START\*+\s*THE SMALL PRINT", re.I)
