@@ -10,7 +10,8 @@ legend of the music notation, a hundred lines long), and two EPUBs ebookmaker ma
 set in the pages' own blocks: #37134 (a box whose first paragraph is the heading "Transcriber's
 Notes:") and #18600 (a box of two paragraphs, the note in English, then in Spanish, "Nota del
 transcriptor: …"). Each note is ``transcriber_note``, and every character of the file is the
-work's, a note's or PG's boilerplate. And a text of Project Gutenberg of Australia, which has no
+work's, a note's or PG's boilerplate; an HTML page, #22089, whose note boxes go and whose index
+stays. And a text of Project Gutenberg of Australia, which has no
 markers at all (#0200041, *The Great Gatsby*, Latin-1).
 """
 import html
@@ -155,3 +156,26 @@ def test_a_project_gutenberg_of_australia_text_is_read_between_its_header_and_fo
     for leak in ("Australia", "eBook", "Colin Choat", "licence", "Title:", "Author:"):
         assert leak not in r.text, leak
     assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] == len("".join(lines))
+
+
+def test_a_pages_note_boxes_go_and_its_index_stays():
+    """#22089 (*The Liberty Minstrel*, 2007; HTML 4, cp1252): after PG's header ``<div
+    class="notes">``, three paragraphs opening "Transcriber's Notes: The midi and pdf files …"; at
+    the end the book's INDEX, whose table follows ``<p class="notes">Transcriber's Note: The original
+    order of the entries in this index has been preserved.</p>``. Both notes are
+    ``transcriber_note``; the title page and the index are the work's (a page's blank lines are its
+    markup's: a note's section looked for there ran on over the index, or over the title page)."""
+    path = R / "gutenberg_22089-h_notes_and_index_trimmed.htm"
+    raw = path.read_bytes().decode("cp1252")
+    (r,) = recs(path)
+    assert r.meta["edition"] == "html"
+    assert "THE\n\nLIBERTY MINSTREL.\n\n\"When the striving of surges" in r.text
+    for entry in ("Am I not a Man and Brother? 56", "Brothers be Brave for the pining Slave 26",
+                  "Be kind to each other 166"):
+        assert entry in r.text, entry
+    for leak in ("Transcriber", "Lilypond", "midi", "original order of the entries"):
+        assert leak not in r.text, leak
+    notes = re.findall(r'<div class="notes">(.*?)</div>|<p class="notes">(.*?)</p>', raw, re.S)
+    assert len(notes) == 2
+    text = [html.unescape(re.sub(r"<[^>]*>", " ", a or b)) for a, b in notes]
+    assert r.unread["transcriber_note"] == sum(map(nonspace, text))
