@@ -11,7 +11,8 @@ set in the pages' own blocks: #37134 (a box whose first paragraph is the heading
 Notes:") and #18600 (a box of two paragraphs, the note in English, then in Spanish, "Nota del
 transcriptor: …"). Each note is ``transcriber_note``, and every character of the file is the
 work's, a note's or PG's boilerplate; an HTML page, #22089, whose note boxes go and whose index
-stays. And a text of Project Gutenberg of Australia, which has no
+stays; #17997, whose links to its songs' sound and score files, "[Listen] [View Lilypond]", go.
+And a text of Project Gutenberg of Australia, which has no
 markers at all (#0200041, *The Great Gatsby*, Latin-1).
 """
 import html
@@ -105,7 +106,8 @@ def _boxes(path: Path, opening: str) -> list[str]:
     its end tag (the boxes hold no <div> of their own)."""
     with zipfile.ZipFile(path) as z:
         docs = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".htm.xhtml"))
-    return [html.unescape(re.sub(r"<[^>]*>", " ", b)) for b in re.findall(re.escape(opening) + r"(.*?)</div>", docs, re.S)]
+    boxes = re.findall(re.escape(opening) + r"(.*?)</div>", docs, re.S)
+    return [html.unescape(re.sub(r"<[^>]*>", " ", b)) for b in boxes]
 
 
 def test_an_epub_note_box_under_its_heading_is_a_note():
@@ -179,3 +181,21 @@ def test_a_pages_note_boxes_go_and_its_index_stays():
     assert len(notes) == 2
     text = [html.unescape(re.sub(r"<[^>]*>", " ", a or b)) for a, b in notes]
     assert r.unread["transcriber_note"] == sum(map(nonspace, text))
+
+
+def test_links_to_a_songs_sound_files_are_a_note():
+    """#17997 (Fewkes, *Contribution to Passamaquoddy Folk-Lore*, 2006; HTML, cp1252): under each
+    song's score the producers' links ``[<a href="music/music01.midi">Listen</a>] [<a
+    href="music/music01.ly">View Lilypond</a>]``: not the book's words, ``transcriber_note``, links and
+    brackets; the paragraphs around them stay."""
+    path = R / "gutenberg_17997-h_listen_links_trimmed.htm"
+    raw = path.read_bytes().decode("cp1252")
+    (r,) = recs(path)
+    rows = re.findall(r'\[<a href="music/[^"]+\.midi">Listen</a>\] '
+                      r'\[<a href="music/[^"]+\.ly">View\s+Lilypond</a>\]', raw)
+    assert len(rows) == 2
+    for leak in ("Listen", "Lilypond", "[]"):
+        assert leak not in r.text, leak
+    assert "assembly to join in the dance are interpolated in the second strain." in r.text
+    assert "\n\nI think there are internal evidences of the antiquity of this song," in r.text
+    assert r.unread["transcriber_note"] == sum(nonspace(re.sub(r"<[^>]*>", "", x)) for x in rows)

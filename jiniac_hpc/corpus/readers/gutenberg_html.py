@@ -38,6 +38,12 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
   in; and a box whose first paragraph opens with the note's words ("Transcriber's Note: Dr. José
   Rizal wrote …"). A note longer than a note is (20,000 characters; 1,500 for a box a paragraph
   opens), or one that holds an <h1> or PG's own lines, is left to the gutenberg reader;
+- the producers' links to the sound and score files they added to a music book are
+  ``unread['transcriber_note']`` too: a link to a ``.midi``/``.ly``/``.mp3`` … file (or a PDF in a
+  ``music/`` folder) set in brackets, with its brackets ("[Listen] [View Lilypond]", "chants such as
+  these [MIDI], are" reads "chants such as these, are"), and a block holding such a link that is all
+  in brackets ("[You can play this music (MIDI file) by clicking here. …]") or is a short line that
+  says to listen or click ("To hear this music (MIDI), click here.");
 - ruby readings (``<rt>``, and the ``<rp>`` brackets around them) are ``unread['ruby']``: the
   base text stays, as in the ``aozora`` reader;
 - ``<head>`` (title, style sheets), ``<script>`` and ``<style>`` are ``unread['markup']``; the
@@ -98,6 +104,13 @@ _TN_OPEN = re.compile(r"^\s*\[?\s*" + TN_WORDS + r"\b", re.I)
 _NOTE_MOST = 20000        # a producers' note is no longer than this (non-whitespace characters)
 _OPENED_MOST = 1500       # … and a box that a paragraph opening with its words starts is no longer than this
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+# a link to one of the sound or score files producers added to a music book ("[<a href="music/x.midi">Listen</a>]
+# [<a href="music/x.pdf">PDF</a>]", "[You can play this music (MIDI file) by clicking <a …>here</a>.]")
+_MEDIA = re.compile(r"\.(midi?|ly|mp3|ogg|oga|wav|m4a|mxl|musicxml|abc)$"
+                    r"|(^|/)(music|midi|audio|sound|lilypond)/[^/]*\.pdf$", re.I)
+_MEDIA_CAPTION = 600      # a bracketed block with such a link is the producers' caption up to this size
+_MEDIA_LINE = 120         # … and so is a block this short that says to listen to it or view it
+_MEDIA_WORDS = re.compile(r"\b(click|listen|hear|play|view|download)", re.I)
 _PG_LINE = re.compile(r"\*{3}\s*(START|END) OF|End of (the )?Project Gutenberg|SMALL PRINT", re.I)
 _RUBY = ("rt", "rp")     # a ruby reading and its brackets, whose end tags HTML lets a page leave out
 _NOTE_CLASS = {"tag", "fnanchor", "noteref", "footnote-ref", "fnref"}
@@ -158,6 +171,9 @@ class _Page(HTMLParser):
         self.links: list[bool] = []              # open <a> elements: is it a link (href)?
         self.block_text = [0, 0]                 # the block's characters so far: all, in links
         self.notes: list[tuple[int, int]] = []   # the producers' notes found: (first line, line after)
+        self.media: Optional[tuple[int, int, int]] = None   # an open link to a sound file: (breaks, cur, depth)
+        self.media_block = False                 # the block now open holds such a link
+        self.bracket: Optional[int] = None       # a sound file's link closed after "[": where it starts in cur
 
     def _line(self) -> None:
         text = "".join(self.cur)
@@ -205,6 +221,8 @@ class _Page(HTMLParser):
         if tag == "a":
             self.depth += 1
             self.links.append(bool(a.get("href")))
+            if self.media is None and _MEDIA.search((a.get("href") or "").split("#")[0].split("?")[0]):
+                self.media, self.media_block = (self.breaks, len(self.cur), self.depth), True
             before = next((p[-1] for p in reversed(self.cur) if p), "")   # the last character so far
             glued = before != "" and not before.isspace() and before not in "[({"
             if self.note is None and glued and (classes & _NOTE_CLASS or _NOTE_TARGET.search(a.get("href") or "")):
@@ -215,6 +233,7 @@ class _Page(HTMLParser):
             self._line() if in_stanza else self._block()   # in a poem, a <p> or <div> is a line
             self._note_boundary(tag)
             self.block_first, self.heading, self.block_text = len(self.lines), _HEADINGS.get(tag, 7), [0, 0]
+            self.media_block = False
             self.pre += tag == "pre"
             if tag == "div":
                 self.divs.append(verse)
@@ -235,6 +254,8 @@ class _Page(HTMLParser):
         if tag == "a" and self.depth:
             if self.note and self.note[2] == self.depth:
                 self._end_note()
+            if self.media and self.media[2] == self.depth:
+                self._end_media()
             self.depth -= 1
             if self.links:
                 self.links.pop()
@@ -252,6 +273,8 @@ class _Page(HTMLParser):
                         self.span[1:3] = [len(self.divs), False]
                     else:
                         self._close_note()     # the box, or the part of the page, the note is in ends
+            if self.media_block:
+                self._media_caption()
             self.block_first, self.heading, self.block_text = len(self.lines), 7, [0, 0]
 
     def _open_note(self, text: str) -> None:
@@ -288,6 +311,39 @@ class _Page(HTMLParser):
         if sum(map(nonspace, lines)) <= most and not any(_PG_LINE.search(x) for x in lines):
             self.notes.append((first, end))
 
+    def _end_media(self) -> None:
+        """A link to a sound or score file ends. Set in brackets ("[<a …>MIDI</a>]", "[Listen]"), it
+        and its brackets are the producers', ``unread['transcriber_note']``, once the "]" comes."""
+        breaks, at, _ = self.media
+        self.media = None
+        if breaks == self.breaks and "".join(self.cur[:at]).rstrip().endswith("["):
+            self.bracket = at     # (a line ended inside the link: not a mark)
+
+    def _drop_bracketed_link(self, glued: bool) -> None:
+        """Drops the link whose "]" has just been dropped, and the "[" before it (and the space before
+        that, where punctuation follows: "these [MIDI], are" is "these, are")."""
+        self.unread["transcriber_note"] += nonspace("".join(self.cur[self.bracket:])) + 2
+        before = "".join(self.cur[:self.bracket]).rstrip()[:-1]
+        self.cur = [before.rstrip() if glued else before]
+
+    def _media_caption(self) -> None:
+        """A block that holds a link to a sound file and is all in brackets ("[You can play this
+        music (MIDI file) by clicking here. …]"), or is a short line that says to listen to it or
+        view it ("To hear this music (MIDI), click here.", "Listen  View Lilypond", "(Listen to MIDI
+        version of the above)"), is the producers' caption: its lines are ``unread['transcriber_note']``."""
+        self.media_block = False
+        if self.span is not None or (self.notes and self.notes[-1][1] > self.block_first):
+            return
+        lines = self.lines[self.block_first:]
+        text = " ".join(x.strip() for x in lines if x.strip())
+        size = nonspace(text)
+        if (text.startswith("[") and text.endswith("]") and size <= _MEDIA_CAPTION) or (
+                size <= _MEDIA_LINE and _MEDIA_WORDS.search(text)):
+            self.unread["transcriber_note"] += sum(map(nonspace, lines))
+            del self.lines[self.block_first:]
+            if self.lines and self.lines[-1]:
+                self.lines.append("")
+
     def _end_note(self) -> None:
         """A footnote link ends: a bare number in it (no brackets) is unread['noteref']."""
         breaks, cur, _ = self.note
@@ -310,6 +366,11 @@ class _Page(HTMLParser):
             return
         self.block_text[0] += n
         self.block_text[1] += n if any(self.links) else 0
+        if self.bracket is not None and data.strip():
+            if data.lstrip().startswith("]"):     # "[<a …>MIDI</a>]": the brackets go with the link
+                data = data.lstrip()[1:]
+                self._drop_bracketed_link(data[:1] in ",.;:!?)")
+            self.bracket = None
         if self.pre:
             first, *rest = data.split("\n")
             self.cur.append(first)
