@@ -11,8 +11,7 @@ set in the pages' own blocks: #37134 (a box whose first paragraph is the heading
 Notes:") and #18600 (a box of two paragraphs, the note in English, then in Spanish, "Nota del
 transcriptor: …"). Each note is ``transcriber_note``, and every character of the file is the
 work's, a note's or PG's boilerplate; an HTML page, #22089, whose note boxes go and whose index
-stays; #17997, whose links to its songs' sound and score files, "[Listen] [View Lilypond]", go.
-And a text of Project Gutenberg of Australia, which has no
+stays; #17997, whose links to its songs' sound and score files, "[Listen] [View Lilypond]", go; #44157, whose notes are in French. And a text of Project Gutenberg of Australia, which has no
 markers at all (#0200041, *The Great Gatsby*, Latin-1).
 """
 import html
@@ -199,3 +198,25 @@ def test_links_to_a_songs_sound_files_are_a_note():
     assert "assembly to join in the dance are interpolated in the second strain." in r.text
     assert "\n\nI think there are internal evidences of the antiquity of this song," in r.text
     assert r.unread["transcriber_note"] == sum(nonspace(re.sub(r"<[^>]*>", "", x)) for x in rows)
+
+
+def test_a_producers_notes_in_french_at_both_ends_are_notes():
+    """#44157 (Lucie Vos, *Entre nous*, 2013; UTF-8 with a BOM, CRLF): after the credit "Au lecteur." and the
+    note on the markup ("Le texte en italiques dans l’original est indiqué ici comme _italiques_ …",
+    "On trouvera d’autres précisions à la fin du texte."); at the end, after the book's last
+    vignette and an ornament, "Au lecteur." again ("Ce livre électronique reproduit intégralement le
+    texte original. Seules quelques erreurs typographiques évidentes ont été corrigées …") and the
+    corrections, page by page. Both are ``transcriber_note``."""
+    path = R / "gutenberg_44157-0_notes_in_french_trimmed.txt"
+    lines = _lines(path, "utf-8-sig")
+    (r,) = recs(path)
+    assert r.text.startswith(" " * 30 + "ENTRE NOUS.\n")
+    assert r.text.endswith("  la lecture,                     het lezen.\n\n\n\n\n[Vignette: IK BLIJF WERKEN]")
+    for leak in ("Au lecteur", "italiques dans", "livre électronique", "remplacé par"):
+        assert leak not in r.text, leak
+    front = _span(lines, "  Au lecteur.", "    On trouvera d’autres précisions à la fin du texte.")
+    at = lines.index("[Vignette: IK BLIJF WERKEN]")     # the ornament after it sets the note apart
+    tail = len("".join(lines[at + 1:lines.index("               vensterbank.)") + 1]))
+    assert r.unread["transcriber_note"] == front + tail
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] \
+        == len("".join(lines))

@@ -415,11 +415,12 @@ def _transcriber_notes(body: list[str], size, text: bool) -> tuple[list[str], in
     Note …" (to its closing bracket) or "Transcriber's Notes:", a producer's section headed "Preface
     to the Project Gutenberg Etext", a note in
     brackets among the first paragraphs that speaks of PG or the etext, a producer's paragraph of
-    prose among the title pages, and the list of corrections after the book, from its heading ("Transcriber's Notes.", "Errata Noted by
-    Transcriber:") in the last quarter of the lines to the end."""
+    prose among the title pages, and the list of corrections after the book, from its heading
+    ("Transcriber's Notes.", "Errata Noted by Transcriber:") or the ornament before a producer's
+    paragraph (:func:`_tail_note`) in the last quarter of the lines to the end."""
     n = len(body)
     tail = next((k for k in range(n * 3 // 4, n) if (k == 0 or not body[k - 1].strip())
-                 and len(body[k].strip()) <= 80 and _TN_TAIL.match(body[k])), n)
+                 and len(body[k].strip()) <= 80 and (_TN_TAIL.match(body[k]) or _tail_note(body, k))), n)
     if sum(map(size, body[tail:])) > max(3000, _TN_TAIL_SHARE * sum(map(size, body))):
         tail = n       # a heading so far from the end heads a note inside the book, not the list after it
     while tail < n and tail > 0 and not any(c.isalnum() for c in body[tail - 1]):
@@ -441,6 +442,21 @@ def _transcriber_notes(body: list[str], size, text: bool) -> tuple[list[str], in
         kept.append(body[i])
         i += 1
     return kept, dropped
+
+
+def _tail_note(body: list[str], k: int) -> bool:
+    """Whether the paragraph at line ``k``, set off from the book by an ornament or a rule, opens the
+    producer's note after it: it, or the one after it if it is a short heading ("Au lecteur."), says
+    two things only a producer says of the text ("Ce livre électronique reproduit intégralement le
+    texte original. Seules quelques erreurs typographiques évidentes ont été corrigées …")."""
+    before = next((x for x in reversed(body[max(0, k - 6):k]) if x.strip()), "")
+    if not (_ORNAMENT.match(before) or _RULE.match(before)):
+        return False
+    _, j, para = _paragraph(body, k)
+    if len(para) == 1 and len(para[0].strip()) <= 40:
+        _, _, para = _paragraph(body, j)
+    words = {m.group().lower() for m in _PRODUCER_WORD.finditer(" ".join(x.strip() for x in para))}
+    return len(words) >= 2
 
 
 def _note_end(body: list[str], i: int, paragraphs: int, tail: int, text: bool) -> Optional[int]:
