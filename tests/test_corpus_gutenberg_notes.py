@@ -2,17 +2,18 @@
 
     PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_gutenberg_notes.py
 
-Real files (see tests/assets/corpus/real/SOURCES.md): #132 (a producer's signed "Preface to the
-Project Gutenberg Etext" between the dedication and the book's introduction), #52834 (an unheaded
-note on the errata corrected and the markup, where the book's first section would be), #16215 (a
-"Transcribers Note:" whose second paragraph runs to a rule) and #16351 (a "TRANSCRIBER'S NOTES"
-legend of the music notation, a hundred lines long), and two EPUBs ebookmaker made whose notes are
-set in the pages' own blocks: #37134 (a box whose first paragraph is the heading "Transcriber's
-Notes:") and #18600 (a box of two paragraphs, the note in English, then in Spanish, "Nota del
-transcriptor: …"). Each note is ``transcriber_note``, and every character of the file is the
-work's, a note's or PG's boilerplate; an HTML page, #22089, whose note boxes go and whose index
-stays; #17997, whose links to its songs' sound and score files, "[Listen] [View Lilypond]", go; #44157, whose notes are in French. And a text of Project Gutenberg of Australia, which has no
-markers at all (#0200041, *The Great Gatsby*, Latin-1).
+Real files (see tests/assets/corpus/real/SOURCES.md). Text editions: #132 (a producer's signed
+"Preface to the Project Gutenberg Etext" between the dedication and the book's introduction),
+#52834 (an unheaded note on the errata corrected and the markup, where the book's first section
+would be), #16215 (a "Transcribers Note:" whose second paragraph runs to a rule), #16351 (a
+"TRANSCRIBER'S NOTES" legend of the music notation, a hundred lines long), #44157 (notes in French
+at both ends). Pages: two EPUBs ebookmaker made whose notes are set in the pages' own blocks,
+#37134 (a box whose first paragraph is the heading "Transcriber's Notes:") and #18600 (a box of two
+paragraphs, the note in English, then in Spanish, "Nota del transcriptor: …"); #22089's HTML page,
+whose note boxes go and whose index stays; #17997's, whose links to its songs' sound and score
+files, "[Listen] [View Lilypond]", go. Each note is ``transcriber_note``, and every character of the
+file is the work's, a note's or PG's boilerplate. And a text of Project Gutenberg of Australia,
+which has no markers at all (#0200041, *The Great Gatsby*, Latin-1).
 """
 import html
 import re

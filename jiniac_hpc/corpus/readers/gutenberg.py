@@ -53,20 +53,21 @@ The producers' own notes are counted apart, as ``transcriber_note``: a paragraph
 "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:" (with the paragraphs
 after it, up to the gap of blank lines that ends the note's section in a text edition, or the rule
 under it; in a page the note's section is found by its markup, see
-:mod:`jiniac_hpc.corpus.readers.gutenberg_html`; in French, German, Spanish and Italian too: "Note du
-transcripteur", "Anmerkungen zur Transkription", "Nota del transcriptor"), a producer's section among the front matter headed "Preface to the Project Gutenberg
-Etext" or "Notes on this etext …:" (to its gap or rule), the work's first section where it is
-mostly a note on the etext with no heading ("The listed errata have been corrected …, as have
-obvious typos"; "Le texte en italiques dans l'original est indiqué ici comme _italiques_"; the
-book's title above it stays), a note in
+:mod:`jiniac_hpc.corpus.readers.gutenberg_html`; in French, German, Spanish and Italian too: "Note
+du transcripteur", "Anmerkungen zur Transkription", "Nota del transcriptor"), a producer's section
+among the front matter headed "Preface to the Project Gutenberg Etext" or "Notes on this etext …:"
+(to its gap or rule), the work's first section where it is mostly a note on the etext with no
+heading ("The listed errata have been corrected …, as have obvious typos"; "Le texte en italiques
+dans l'original est indiqué ici comme _italiques_"; the book's title above it stays), a note in
 brackets among the work's first paragraphs that speaks of PG or the etext, a paragraph of prose
 among the title pages that speaks of this etext ("The oldest etext known to Project Gutenberg",
 "released by Project Gutenberg"; naming PG alone is not enough, a book may be about PG) or opens
 "This etext …"/"Digitized by …" (that paragraph alone: the title page may follow it), the list of
-corrections
-after the book from its heading ("Transcriber's Notes.", "ERRATA (noted by transcriber)") and the
-ornament before it, and in a page the producers' boxes (``class="mynote"``, ``"transnote"``: see
-:mod:`jiniac_hpc.corpus.readers.gutenberg_html`).
+corrections after the book from its heading ("Transcriber's Notes.", "ERRATA (noted by
+transcriber)") and the ornament before it, or from an ornament before a paragraph in the producer's
+words ("Ce livre électronique reproduit intégralement le texte original. Seules quelques erreurs
+typographiques évidentes ont été corrigées"), and in a page the producers' boxes (``class="mynote"``,
+``"transnote"``: see :mod:`jiniac_hpc.corpus.readers.gutenberg_html`).
 
 ``encoding: auto`` reads what the page's ``<meta>`` or the header declares ("Character set
 encoding: EUC-JP") as browsers read it, else guesses without ever turning a CJK book into Latin
@@ -112,7 +113,8 @@ _PGA_END = r"^\s*Project Gutenberg (of )?Australia\s*$|^\s*This site is full of 
 _START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)|" + _PGA_START + "|"
                     + _SMALL_PRINT_END.pattern, re.I)
 _END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
-                  r"|^\s*(The )?End of (the |this )?Project Gutenberg|^\s*Ende dieses Projekt Gutenberg|" + _PGA_END, re.I)
+                  r"|^\s*(The )?End of (the |this )?Project Gutenberg|^\s*Ende dieses Projekt Gutenberg|"
+                  + _PGA_END, re.I)
 # the first line of a licence trailer with no end line before it: an end only after a start marker (the
 # same lines stand in a header, which a file with no start marker may still have)
 _TRAILER = re.compile(r"^\s*\*+\s*This file should be named|^\s*\*+\s*START\*+\s*THE SMALL PRINT", re.I)
