@@ -178,6 +178,7 @@ class _Page(HTMLParser):
     def _line(self) -> None:
         text = "".join(self.cur)
         self.cur = []
+        self.bracket = None       # (a "]" on the next line closes no link of this one)
         self.breaks += 1
         text = text.rstrip() if self.pre else collapse(text)
         if text or self.pre:
