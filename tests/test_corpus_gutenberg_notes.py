@@ -3,17 +3,18 @@
     PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_gutenberg_notes.py
 
 Real files (see tests/assets/corpus/real/SOURCES.md). Text editions: #132 (a producer's signed
-"Preface to the Project Gutenberg Etext" between the dedication and the book's introduction),
-#52834 (an unheaded note on the errata corrected and the markup, where the book's first section
-would be), #16215 (a "Transcribers Note:" whose second paragraph runs to a rule), #16351 (a
-"TRANSCRIBER'S NOTES" legend of the music notation, a hundred lines long), #44157 (notes in French
-at both ends). Pages: two EPUBs ebookmaker made whose notes are set in the pages' own blocks,
-#37134 (a box whose first paragraph is the heading "Transcriber's Notes:") and #18600 (a box of two
-paragraphs, the note in English, then in Spanish, "Nota del transcriptor: …"); #22089's HTML page,
-whose note boxes go and whose index stays; #17997's, whose links to its songs' sound and score
-files, "[Listen] [View Lilypond]", go. Each note is ``transcriber_note``, and every character of the
-file is the work's, a note's or PG's boilerplate. And a text of Project Gutenberg of Australia,
-which has no markers at all (#0200041, *The Great Gatsby*, Latin-1).
+"Preface to the Project Gutenberg Etext" between the dedication and the book's introduction), #52834
+(an unheaded note on the errata corrected and the markup, where the book's first section would be),
+#16215 (a "Transcribers Note:" whose second paragraph runs to a rule), #16351 (a "TRANSCRIBER'S
+NOTES" legend of the music notation, a hundred lines long), #44157 (notes in French at both ends),
+#2701 (a heading, five blank lines, then its note, after a long contents). Pages: two EPUBs
+ebookmaker made whose notes are set in the pages' own blocks, #37134 (a box whose first paragraph is
+the heading "Transcriber's Notes:") and #18600 (a box of two paragraphs, the note in English, then
+in Spanish, "Nota del transcriptor: …"); #22089's HTML page, whose note boxes go and whose index
+stays; #17997's, whose links to its songs' sound and score files, "[Listen] [View Lilypond]", go.
+Each note is ``transcriber_note``, and every character of the file is the work's, a note's or PG's
+boilerplate. And a text of Project Gutenberg of Australia, which has no markers at all (#0200041,
+*The Great Gatsby*, Latin-1).
 """
 import html
 import re
@@ -219,5 +220,25 @@ def test_a_producers_notes_in_french_at_both_ends_are_notes():
     at = lines.index("[Vignette: IK BLIJF WERKEN]")     # the ornament after it sets the note apart
     tail = len("".join(lines[at + 1:lines.index("               vensterbank.)") + 1]))
     assert r.unread["transcriber_note"] == front + tail
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] \
+        == len("".join(lines))
+
+
+def test_a_notes_heading_set_apart_from_its_note_takes_the_note():
+    """#2701 (Melville, *Moby-Dick*, the UTF-8 edition; CRLF, BOM): after the contents "Original
+    Transcriber’s Notes:", five blank lines, then the note, "This text is a combination of etexts,
+    one from the now-defunct ERIS project at Virginia Tech and one from Project Gutenberg’s archives.
+    …", then five blank lines and ETYMOLOGY. The heading and the note are ``transcriber_note``."""
+    path = R / "gutenberg_2701-0_note_after_contents_trimmed.txt"
+    lines = _lines(path, "utf-8-sig")
+    (r,) = recs(path)
+    assert "CHAPTER 135. The Chase.—Third Day.\n\nEpilogue\n" in r.text
+    assert "\n  ETYMOLOGY.\n\n\n  (Supplied by a Late Consumptive Usher to a Grammar School.)" in r.text
+    for leak in ("Transcriber", "etexts", "ERIS", "Adelaide"):
+        assert leak not in r.text, leak
+    heading = len("Original Transcriber’s Notes:")
+    note = _span(lines, "This text is a combination of etexts, one from the now-defunct ERIS",
+                 "was compared with a public domain hard copy version of the text.")
+    assert r.unread["transcriber_note"] == heading + note
     assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] \
         == len("".join(lines))

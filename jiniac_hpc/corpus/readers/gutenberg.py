@@ -468,6 +468,10 @@ def _note_end(body: list[str], i: int, paragraphs: int, tail: int, text: bool) -
     opens = sum(x.count("[") - x.count("]") for x in para) > 0
     front = paragraphs <= _LEAD_PARAGRAPHS
     if _TN.match(body[i]):
+        if len(para) == 1 and _TN_TAIL.match(para[0]) and text:
+            # a heading alone ("Original Transcriber's Notes:"): its note is the section after the
+            # blank lines under it (#2701, five of them, then "This text is a combination of etexts …")
+            j = next((k for k in range(j, min(len(body), j + 12)) if body[k].strip()), j)
         return min(_bracket_end(body, para, j, most=30) if opens else _section_end(body, j, front, text), tail)
     if paragraphs <= _FRONT_PARAGRAPHS and PRODUCER_HEAD.match(para[0]):
         return min(_section_end(body, j, True, text), tail)   # "Preface to the Project Gutenberg Etext" and its text
