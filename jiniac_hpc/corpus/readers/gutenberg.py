@@ -52,22 +52,22 @@ PG's too. A note on the file's encoding among the leading paragraphs ("This text
 The producers' own notes are counted apart, as ``transcriber_note``: a paragraph that opens
 "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:" (with the paragraphs
 after it, up to the gap of blank lines that ends the note's section in a text edition, or the rule
-under it; in a page the note's section is found by its markup, see
-:mod:`jiniac_hpc.corpus.readers.gutenberg_html`; in French, German, Spanish and Italian too: "Note
-du transcripteur", "Anmerkungen zur Transkription", "Nota del transcriptor"), a producer's section
-among the front matter headed "Preface to the Project Gutenberg Etext" or "Notes on this etext …:"
-(to its gap or rule), the work's first section where it is mostly a note on the etext with no
-heading ("The listed errata have been corrected …, as have obvious typos"; "Le texte en italiques
-dans l'original est indiqué ici comme _italiques_"; the book's title above it stays), a note in
-brackets among the work's first paragraphs that speaks of PG or the etext, a paragraph of prose
-among the title pages that speaks of this etext ("The oldest etext known to Project Gutenberg",
-"released by Project Gutenberg"; naming PG alone is not enough, a book may be about PG) or opens
-"This etext …"/"Digitized by …" (that paragraph alone: the title page may follow it), the list of
-corrections after the book from its heading ("Transcriber's Notes.", "ERRATA (noted by
-transcriber)") and the ornament before it, or from an ornament before a paragraph in the producer's
-words ("Ce livre électronique reproduit intégralement le texte original. Seules quelques erreurs
-typographiques évidentes ont été corrigées"), and in a page the producers' boxes (``class="mynote"``,
-``"transnote"``: see :mod:`jiniac_hpc.corpus.readers.gutenberg_html`).
+under it; a heading alone takes the section after the blank lines under it; in a page the note's
+section is found by its markup, see :mod:`jiniac_hpc.corpus.readers.gutenberg_html`; in French,
+German, Spanish and Italian too: "Note du transcripteur", "Anmerkungen zur Transkription", "Nota del
+transcriptor"), a producer's section among the front matter headed "Preface to the Project Gutenberg
+Etext" or "Notes on this etext …:" (to its gap or rule), the work's first section where it is mostly
+a note on the etext with no heading ("The listed errata have been corrected …, as have obvious
+typos"; "Le texte en italiques dans l'original est indiqué ici comme _italiques_"; the book's title
+above it stays), a note in brackets among the work's first paragraphs that speaks of PG or the
+etext, a paragraph of prose among the title pages that speaks of this etext ("The oldest etext known
+to Project Gutenberg", "released by Project Gutenberg"; naming PG alone is not enough, a book may be
+about PG) or opens "This etext …"/"Digitized by …" (that paragraph alone: the title page may follow
+it), the list of corrections after the book from its heading ("Transcriber's Notes.", "ERRATA (noted
+by transcriber)") and the ornament before it, or from an ornament before a paragraph in the
+producer's words ("Ce livre électronique reproduit intégralement le texte original. Seules quelques
+erreurs typographiques évidentes ont été corrigées"), and in a page the producers' boxes
+(``class="mynote"``, ``"transnote"``: see :mod:`jiniac_hpc.corpus.readers.gutenberg_html`).
 
 ``encoding: auto`` reads what the page's ``<meta>`` or the header declares ("Character set
 encoding: EUC-JP") as browsers read it, else guesses without ever turning a CJK book into Latin
