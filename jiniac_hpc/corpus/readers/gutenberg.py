@@ -17,6 +17,10 @@ recognised:
   copyright holders; in a 1994 HTML page, run into the end of the line before it), which also
   ends PG's part where a modern marker is followed by the old header and licence (the 2024
   edition of PG's first ebook);
+* Project Gutenberg of Australia's texts, which have no markers: the header ends in its line "To
+  contact Project Gutenberg of Australia go to …" (the "Title:"/"Author:" fields repeated after it
+  are PG's too), the work ends at the line "Project Gutenberg Australia" (or "This site is full of
+  FREE ebooks …") that closes the file;
 * end: ``*** END OF THE (THIS) PROJECT GUTENBERG …``, or the ``(The) End of (the|this) Project
   Gutenberg('s) …`` line before it, which is all that older files have (in the German books
   Projekt Gutenberg-DE gave PG: ``Ende dieses Projekt Gutenberg Etextes …``), or, in the 2002-2003
@@ -47,15 +51,23 @@ PG's too. A note on the file's encoding among the leading paragraphs ("This text
 
 The producers' own notes are counted apart, as ``transcriber_note``: a paragraph that opens
 "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:" (with the paragraphs
-after it, up to the gap of blank lines that ends the note's section in a text edition), a note in
-brackets among the work's first paragraphs that speaks of PG or the etext, a paragraph of prose
-among the title pages that speaks of this etext ("The oldest etext known to Project Gutenberg",
-"released by Project Gutenberg"; naming PG alone is not enough, a book may be about PG) or opens
-"This etext …"/"Digitized by …" (that paragraph alone: the title page may follow it), the list of
-corrections
-after the book from its heading ("Transcriber's Notes.", "ERRATA (noted by transcriber)") and the
-ornament before it, and in a page the producers' boxes (``class="mynote"``, ``"transnote"``: see
-:mod:`jiniac_hpc.corpus.readers.gutenberg_html`).
+after it, up to the gap of blank lines that ends the note's section in a text edition, or the rule
+under it; a heading alone takes the section after the blank lines under it; in a page the note's
+section is found by its markup, see :mod:`jiniac_hpc.corpus.readers.gutenberg_html`; in French,
+German, Spanish and Italian too: "Note du transcripteur", "Anmerkungen zur Transkription", "Nota del
+transcriptor"), a producer's section among the front matter headed "Preface to the Project Gutenberg
+Etext" or "Notes on this etext …:" (to its gap or rule), the work's first section where it is mostly
+a note on the etext with no heading ("The listed errata have been corrected …, as have obvious
+typos"; "Le texte en italiques dans l'original est indiqué ici comme _italiques_"; the book's title
+above it stays), a note in brackets among the work's first paragraphs that speaks of PG or the
+etext, a paragraph of prose among the title pages that speaks of this etext ("The oldest etext known
+to Project Gutenberg", "released by Project Gutenberg"; naming PG alone is not enough, a book may be
+about PG) or opens "This etext …"/"Digitized by …" (that paragraph alone: the title page may follow
+it), the list of corrections after the book from its heading ("Transcriber's Notes.", "ERRATA (noted
+by transcriber)") and the ornament before it, or from an ornament before a paragraph in the
+producer's words ("Ce livre électronique reproduit intégralement le texte original. Seules quelques
+erreurs typographiques évidentes ont été corrigées"), and in a page the producers' boxes
+(``class="mynote"``, ``"transnote"``: see :mod:`jiniac_hpc.corpus.readers.gutenberg_html`).
 
 ``encoding: auto`` reads what the page's ``<meta>`` or the header declares ("Character set
 encoding: EUC-JP") as browsers read it, else guesses without ever turning a CJK book into Latin
@@ -84,7 +96,8 @@ from jiniac_hpc.corpus.readers.aozora import aozora_clean
 from jiniac_hpc.corpus.readers.base import (SPLITLINES_BREAKS, BadInput, Record, is_epub, open_binary, sniff_binary,
                                             sniff_markup, sniff_wiki)
 from jiniac_hpc.corpus.readers.epub import spine_documents
-from jiniac_hpc.corpus.readers.gutenberg_html import book_main_page, declared_charset, nonspace, page_lines
+from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, book_main_page, declared_charset,
+                                                      nonspace, page_lines)
 
 # *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
 # ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last). In a page whose
@@ -92,10 +105,16 @@ from jiniac_hpc.corpus.readers.gutenberg_html import book_main_page, declared_ch
 # (212-254-5093) *END*THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS*Ver.04.29.93*END*", the whole marker last
 _SMALL_PRINT_END = re.compile(r"^\s*\*+\s*(END\*?\s*THE SMALL PRINT|SMALL PRINT!.*\*END\*+\s*$)"
                               r"|^.*\S\s+\*+END\*?\s*THE SMALL PRINT!.*\*END\*+\s*$", re.I)
-_START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)|" + _SMALL_PRINT_END.pattern,
-                    re.I)
+# Project Gutenberg of Australia's texts have no markers: their header (the "* A Project Gutenberg of
+# Australia eBook *" fields, its licence) ends "To contact Project Gutenberg of Australia go to …", and the
+# file ends in a line "Project Gutenberg Australia" (newer ones: "This site is full of FREE ebooks - …")
+_PGA_START = r"^\s*To contact Project Gutenberg (of )?Australia\b"
+_PGA_END = r"^\s*Project Gutenberg (of )?Australia\s*$|^\s*This site is full of FREE ebooks"
+_START = re.compile(r"^\s*\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG E-?(BOOK|TEXT)|" + _PGA_START + "|"
+                    + _SMALL_PRINT_END.pattern, re.I)
 _END = re.compile(r"^\s*\*{3}\s*END OF (THE |THIS )?PROJECT GUTENBERG"
-                  r"|^\s*(The )?End of (the |this )?Project Gutenberg|^\s*Ende dieses Projekt Gutenberg", re.I)
+                  r"|^\s*(The )?End of (the |this )?Project Gutenberg|^\s*Ende dieses Projekt Gutenberg|"
+                  + _PGA_END, re.I)
 # the first line of a licence trailer with no end line before it: an end only after a start marker (the
 # same lines stand in a header, which a file with no start marker may still have)
 _TRAILER = re.compile(r"^\s*\*+\s*This file should be named|^\s*\*+\s*START\*+\s*THE SMALL PRINT", re.I)
@@ -122,8 +141,8 @@ _FIELD = re.compile(r"^\s*(Title|Author|Translator|Illustrator|Editor|Language|C
 # the producers' own notes in the work: a paragraph that opens "[Transcriber's Note: …" or "Transcriber's
 # Notes:", and the list of corrections after the book ("Transcriber's Notes.", "Errata Noted by Transcriber:",
 # "ERRATA (noted by transcriber)", "Typographical errors corrected by the etext transcriber:")
-_TN = re.compile(r"^\s*\[?\s*_?(Original\s+)?Transcriber[’']?s?[’']?\s+Notes?\b", re.I)
-_TN_TAIL = re.compile(r"^\s*(_?Transcriber[’']?s?[’']?\s+Notes?_?[.:]?\s*$|(Errata|Errors|Corrections|Typographical "
+_TN = re.compile(r"^\s*\[?\s*" + TN_WORDS + r"\b", re.I)      # (French, German, Spanish and Italian too)
+_TN_TAIL = re.compile(r"^\s*(" + TN_WORDS + r"_?[.:]?\s*$|(Errata|Errors|Corrections|Typographical "
                       r"errors)\b.*\btranscriber\b|.*\b(noted|corrected|made) by (the )?(e-?text )?transcriber\b)", re.I)
 _TN_TAIL_SHARE = 0.05     # the list of corrections is a small part of the book: at most this share of its text
 # a note on the file's encoding at the head of the work ("This text uses UTF-8 (Unicode) file encoding. If
@@ -140,7 +159,8 @@ _CONTINUED = re.compile(r"(\bby|\band( the)?|&|,)\s*$", re.I)   # a credit that 
 _DECLARED = re.compile(rb"^Character set encoding:\s*([A-Za-z0-9_ -]+?)\s*$", re.M | re.I)
 # the notation block at the head of PG's Japanese books (林清俊's translations): "《...》 shows ruby"
 _NOTES = re.compile(r"^\s*(Notes on the signs in the text|【テキスト中に現れる記号について】)")
-_RULE = re.compile(r"^\s*[-－─━=]{10,}\s*$")
+_RULE = re.compile(r"^\s*[-－─━=_]{10,}\s*$")
+_ORNAMENT = re.compile(r"^\s*\*(\s+\*){2,}\s*$")     # "*       *       *"
 _COLOPHON = {"Colophon", "Colofon", "Colofón", "Kolophon"}
 _LICENCE = re.compile(r"This e-?book is for the use of anyone anywhere", re.I)   # the colophon's "Availability"
 # the links a page of a multi-page book opens and ends with: "Previous Part   Main Index   Next Part", "Home"
@@ -155,6 +175,19 @@ _NAV = re.compile(r"^(?=.*\b(Previous|Next|Main|Home|Up|Back|Top)\b)"
 _PRODUCER_NOTE = re.compile(r"^\s*(This e-?text\b|Digitized by\b)", re.I)
 _PRODUCER_TALK = re.compile(r"\b(this|the|our)\s+([\w,]+\s+){0,3}e-?text\b|released (by|as) Project Gutenberg"
                             r"|Project Gutenberg('s)? (e-?texts?|editions?|versions?|volunteers?)\b", re.I)
+# what a producer's note on the etext itself says, unheaded, where a book's first section would be (#52834: "The
+# listed errata have been corrected …, as have obvious typos. However, the original text contained inconsistencies
+# … retained"; #44157: "Le texte en italiques dans l'original est indiqué ici comme _italiques_"; 8fau110: "two 7
+# bit ASCII characters"): a paragraph that says two of these things is the producer's
+_PRODUCER_WORD = re.compile(
+    r"\b(underscores?|ASCII|Latin-1|UTF-?8|[78][- ]bit|HTML|plain[- ]text|text version|this version|e-?texts?"
+    r"|e-?books?|livre électronique|transcri(ber|bed|ption)s?|transcripteur|typos?|errata|typographical errors?"
+    r"|printer'?s? errors?|erreurs typographiques|Druckfehler|italics?|italiques|kursiv|gesperrt"
+    r"|(in|dans|im) (the |l['’])?original|original (text|book|edition|printing)|texte original"
+    r"|(have|has|were|was|ont été) (silently )?(corrected|retained|preserved|standardi[sz]ed|normali[sz]ed"
+    r"|regulari[sz]ed|renumbered|moved|changed|corrigées?|conservées?))\b", re.I)
+_PRODUCER_SHARE = 0.5     # a front section is the producer's note where such paragraphs are this share of it
+_SECTION_CHARS = 6000     # … and it is no longer than this (a note, not a preface)
 _FRONT_PARAGRAPHS = 40
 _TAIL_LINES = 400         # PG's end line and licence after it: a file with no start marker ends so
 _LEAD_PARAGRAPHS = 12     # look no further for PG's credits than this many paragraphs
@@ -201,7 +234,7 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     body = body[(0 if main else _lead(body)):_colophon(body)]    # a page after the main one is the work's
     if main:
         body, unread["navigation"] = _navigation(body, size)
-    body, notes = _transcriber_notes(body, size)
+    body, notes = _transcriber_notes(body, size, edition == "text")
     unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body)) - notes - unread.get("navigation", 0)
     unread["transcriber_note"] = unread.get("transcriber_note", 0) + notes
     if edition == "text" and charsets.language(raw) == "japanese" and any("《" in x for x in body):
@@ -296,6 +329,8 @@ def _lead(body: list[str]) -> int:
             if k is not None:        # the notation block of PG's Japanese books, rule to rule
                 i, seen = k + 1, seen + 1
                 continue
+        if para and (PRODUCER_HEAD.match(para[0]) or _TN.match(para[0])):
+            return i                 # a producer's note, counted apart (_note_end)
         signed = _signature_end(body, j) if para and _SIGNED_NOTE.match(para[0]) else None
         if signed is not None:       # the note and its signature, whatever they say
             i, seen, continued, talk = signed, seen + 1, False, True
@@ -376,24 +411,32 @@ def _signed_credit(para: list[str]) -> bool:
     return len(para) <= 3 and any(_CREDIT.match(x) for x in para[1:]) and any(_EMAIL.search(x) for x in para)
 
 
-def _transcriber_notes(body: list[str], size) -> tuple[list[str], int]:
-    """``body`` without its producers' notes, and their size (``size`` of each line): each paragraph
-    that opens "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:", a note in
+def _transcriber_notes(body: list[str], size, text: bool) -> tuple[list[str], int]:
+    """``body`` without its producers' notes, and their size (``size`` of each line): the note that
+    is the work's first section (:func:`_front_note`), each paragraph that opens "[Transcriber's
+    Note …" (to its closing bracket) or "Transcriber's Notes:", a producer's section headed "Preface
+    to the Project Gutenberg Etext", a note in
     brackets among the first paragraphs that speaks of PG or the etext, a producer's paragraph of
-    prose among the title pages, and the list of corrections after the book, from its heading ("Transcriber's Notes.", "Errata Noted by
-    Transcriber:") in the last quarter of the lines to the end."""
+    prose among the title pages, and the list of corrections after the book, from its heading
+    ("Transcriber's Notes.", "Errata Noted by Transcriber:") or the ornament before a producer's
+    paragraph (:func:`_tail_note`) in the last quarter of the lines to the end."""
     n = len(body)
     tail = next((k for k in range(n * 3 // 4, n) if (k == 0 or not body[k - 1].strip())
-                 and len(body[k].strip()) <= 80 and _TN_TAIL.match(body[k])), n)
+                 and len(body[k].strip()) <= 80 and (_TN_TAIL.match(body[k]) or _tail_note(body, k))), n)
     if sum(map(size, body[tail:])) > max(3000, _TN_TAIL_SHARE * sum(map(size, body))):
         tail = n       # a heading so far from the end heads a note inside the book, not the list after it
     while tail < n and tail > 0 and not any(c.isalnum() for c in body[tail - 1]):
         tail -= 1      # the ornament ("*       *       *") that sets the list apart from the book
     kept, dropped, i, paragraphs = [], sum(map(size, body[tail:])), 0, 0
+    front = _front_note(body, tail, text)
     while i < tail:
+        if front and i == front[0]:
+            dropped += sum(map(size, body[i:front[1]]))
+            i = front[1]
+            continue
         start = (i == 0 or not body[i - 1].strip()) and body[i].strip()
         paragraphs += bool(start)
-        end = _note_end(body, i, paragraphs, tail) if start else None
+        end = _note_end(body, i, paragraphs, tail, text) if start else None
         if end is not None:
             dropped += sum(map(size, body[i:end]))
             i = end
@@ -403,13 +446,35 @@ def _transcriber_notes(body: list[str], size) -> tuple[list[str], int]:
     return kept, dropped
 
 
-def _note_end(body: list[str], i: int, paragraphs: int, tail: int) -> Optional[int]:
+def _tail_note(body: list[str], k: int) -> bool:
+    """Whether the paragraph at line ``k``, set off from the book by an ornament or a rule, opens the
+    producer's note after it: it, or the one after it if it is a short heading ("Au lecteur."), says
+    two things only a producer says of the text ("Ce livre électronique reproduit intégralement le
+    texte original. Seules quelques erreurs typographiques évidentes ont été corrigées …")."""
+    before = next((x for x in reversed(body[max(0, k - 6):k]) if x.strip()), "")
+    if not (_ORNAMENT.match(before) or _RULE.match(before)):
+        return False
+    _, j, para = _paragraph(body, k)
+    if len(para) == 1 and len(para[0].strip()) <= 40:
+        _, _, para = _paragraph(body, j)
+    words = {m.group().lower() for m in _PRODUCER_WORD.finditer(" ".join(x.strip() for x in para))}
+    return len(words) >= 2
+
+
+def _note_end(body: list[str], i: int, paragraphs: int, tail: int, text: bool) -> Optional[int]:
     """Where the producers' note that the paragraph at line ``i`` (the work's ``paragraphs``-th)
     opens ends, or None if it opens none (see :func:`_transcriber_notes`)."""
     _, j, para = _paragraph(body, i)
     opens = sum(x.count("[") - x.count("]") for x in para) > 0
+    front = paragraphs <= _LEAD_PARAGRAPHS
     if _TN.match(body[i]):
-        return min(_bracket_end(body, para, j, most=30) if opens else _section_end(body, j), tail)
+        if len(para) == 1 and _TN_TAIL.match(para[0]) and text:
+            # a heading alone ("Original Transcriber's Notes:"): its note is the section after the
+            # blank lines under it (#2701, five of them, then "This text is a combination of etexts …")
+            j = next((k for k in range(j, min(len(body), j + 12)) if body[k].strip()), j)
+        return min(_bracket_end(body, para, j, most=30) if opens else _section_end(body, j, front, text), tail)
+    if paragraphs <= _FRONT_PARAGRAPHS and PRODUCER_HEAD.match(para[0]):
+        return min(_section_end(body, j, True, text), tail)   # "Preface to the Project Gutenberg Etext" and its text
     if paragraphs <= _LEAD_PARAGRAPHS and body[i].lstrip().startswith("["):
         # a bracketed note near the top is PG's only where it speaks of PG or the etext (Kalevala's
         # "[This electronic edition has been copied verbatim … given Project Gutenberg permission …]")
@@ -423,18 +488,64 @@ def _note_end(body: list[str], i: int, paragraphs: int, tail: int) -> Optional[i
     return None
 
 
-def _section_end(body: list[str], j: int) -> int:
+def _section_end(body: list[str], j: int, front: bool, text: bool) -> int:
     """Where an unbracketed note that ends a paragraph at line ``j`` ends: its later paragraphs run
     to the next gap of three blank lines or more, as a plain-text edition sets its sections apart
-    ("Transcriber's note:", the note's indented lines, five blank lines, the title page); ``j``
-    where no such gap comes within 60 lines (a page's lines have no gaps: there it is the
-    paragraph alone)."""
+    ("Transcriber's note:", the note's indented lines, five blank lines, the title page), to a
+    rule ("-----") that closes it, rule included, or to an ornament ("*   *   *"); ``j`` where none
+    comes within 60
+    lines, 200 among the ``front`` paragraphs (#16351's legend of the music notation, #132's
+    preface). In a page (not ``text``) it is the paragraph alone: a page sets its sections apart
+    with its markup, not with blank lines, and the note's section is found there
+    (:mod:`jiniac_hpc.corpus.readers.gutenberg_html`)."""
+    if not text:
+        return j
     blank = 0
-    for k in range(j, min(len(body), j + 60)):
+    for k in range(j, min(len(body), j + (200 if front else 60))):
         blank = blank + 1 if not body[k].strip() else 0
         if blank >= 3:
             return k - 2
+        if _ORNAMENT.match(body[k]):
+            return k         # the ornament ("*       *       *") sets the next section off: the work's
+        if _RULE.match(body[k]):
+            return k + 1     # the producer's rule under the note
     return j
+
+
+def _front_note(body: list[str], tail: int, text: bool) -> Optional[tuple[int, int]]:
+    """(first line, line after it) of the producer's note in the work's first section (its lines up
+    to a gap or a rule), or None. The section is the producer's note when it is no longer than a
+    note, is not set as a title page (no line indented ten spaces or more), and at least half of it
+    is paragraphs that speak of PG or the etext, or say two things only a producer says of the text
+    (the errata it corrected, the original's italics set as _underscores_, its ASCII). The note
+    starts at the first such paragraph, or at the one-line heading ending in "." or ":" just before
+    it ("Au lecteur."): the book's title and author above it stay."""
+    i, j, first = _paragraph(body, 0)
+    end = min(_section_end(body, j, True, text), tail)
+    section = body[i:end]
+    size = sum(map(nonspace, section))
+    if not first or size > _SECTION_CHARS or any(len(x) - len(x.lstrip()) >= 10 for x in section if x.strip()):
+        return None
+    paras, ours = [], 0
+    while i < end:
+        i, j, para = _paragraph(body, i)
+        if not para:
+            break
+        text = " ".join(x.strip() for x in para)
+        mine = len({m.group().lower() for m in _PRODUCER_WORD.finditer(text)}) >= 2 or any(
+            _PG_TALK.search(x) or _PRODUCER_TALK.search(x) for x in para)
+        paras.append((i, para, mine))
+        ours += nonspace(text) if mine else 0
+        i = j
+    if not ours or ours < _PRODUCER_SHARE * size:
+        return None
+    k = next(n for n, (_, _, mine) in enumerate(paras) if mine)
+    head = paras[k - 1][1] if k else None
+    if head and len(head) == 1 and len(head[0].strip()) <= 40 and head[0].rstrip()[-1] in ".:":
+        k -= 1
+    while not body[end - 1].strip():
+        end -= 1             # the blank lines after it stay the work's
+    return paras[k][0], end
 
 
 def _navigation(body: list[str], size) -> tuple[list[str], int]:

@@ -27,9 +27,23 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
   ``tag``/``fnanchor``/``noteref``) holds it without the brackets the text edition writes
   (``[2]``), is ``unread['noteref']``: kept, it would make a new word ("illumines2"); a bracketed
   ``[2]``, and a number after a space (an index entry's, a note's own), stay;
-- a block of class ``mynote``, ``transnote``, ``tnbox`` (the box producers set their own notes
-  in: the note on the file's encoding, a contents list they added, links to the music files) is
-  ``unread['transcriber_note']``;
+- a block of class ``mynote``, ``transnote``, ``tnbox``, ``tnotes`` (the box producers set their
+  own notes in: the note on the file's encoding, a contents list they added, links to the music
+  files) is ``unread['transcriber_note']``; so is a note set in the page's own blocks under its
+  heading ("<h3>Transcriber's Note:</h3>", "<p><b>Transcriber's Notes:</b></p>", "Nota del
+  Transcriptor:", "Anmerkungen zur Transkription:", "Preface to the Project Gutenberg Etext",
+  "Contents (list added by transcriber)"): the <div> whose first block the heading is, whole, or,
+  where the heading stands among the book's blocks (or alone in its <div>), what follows it up to
+  the next heading of its rank or above, a rule, a <pre> or the end of the part of the page it is
+  in; and a box whose first paragraph opens with the note's words ("Transcriber's Note: Dr. José
+  Rizal wrote …"). A note longer than a note is (20,000 characters; 1,500 for a box a paragraph
+  opens), or one that holds an <h1> or PG's own lines, is left to the gutenberg reader;
+- the producers' links to the sound and score files they added to a music book are
+  ``unread['transcriber_note']`` too: a link to a ``.midi``/``.ly``/``.mp3`` … file (or a PDF in a
+  ``music/`` folder) set in brackets, with its brackets ("[Listen] [View Lilypond]", "chants such as
+  these [MIDI], are" reads "chants such as these, are"), and a block holding such a link that is all
+  in brackets ("[You can play this music (MIDI file) by clicking here. …]") or is a short line that
+  says to listen or click ("To hear this music (MIDI), click here.");
 - ruby readings (``<rt>``, and the ``<rp>`` brackets around them) are ``unread['ruby']``: the
   base text stays, as in the ``aozora`` reader;
 - ``<head>`` (title, style sheets), ``<script>`` and ``<style>`` are ``unread['markup']``; the
@@ -70,8 +84,34 @@ _PAGENUM = re.compile(r"^([a-z]*page-?(num|no|number)[a-z0-9]*|tei-pb)$", re.I)
 # class tokens of the box producers set their notes in (Louise Hope's "mynote", DP's and ebookmaker's
 # "transnote", "tnbox"): the encoding note, the added contents list, "Listen to music" links. Not
 # Hellingman's "transcribernote": it holds his colophon, which the gutenberg reader finds as lines
-_TRANSNOTE = re.compile(r"^(mynote|trans-?notes?|trnote|tnbox)$", re.I)
+_TRANSNOTE = re.compile(r"^(mynote|trans-?notes?|trnote|tnbox|tnotes?)$", re.I)
 _LINENUM = re.compile(r"^line-?(num|no|nr|number)[a-z0-9]*$", re.I)
+# the heading of a producers' note set in the page's own blocks ("<h3>Transcriber's Note:</h3>" and the
+# paragraphs after it, "<p class="cen">Transcriber's Note:</p>" first in a box <div>, "Anmerkungen zur
+# Transkription:", "Nota del Transcriptor:", a contents list headed "(list added by transcriber)"), and
+# a paragraph that opens with the note's words ("Transcriber's Note: Dr. José Rizal wrote …")
+TN_WORDS = (r"_?((Original\s+)?(Transcriber|Producer|Preparer)[’']?s?[’']?\s+(End)?notes?"
+            r"|Notes?\s+(du|de)\s+(transcripteur|transcription)|Anmerkung(en)?\s+zur\s+Transkription"
+            r"|Notas?\s+del?\s+(transcriptor|transcripción)|Nota\s+del\s+trascrittore)")
+# the heading of a producer's section among the front matter: "Preface to the Project Gutenberg Etext"
+# (#132, signed by its producer), "Notes on this etext of Moby Dick:"
+PRODUCER_HEAD = re.compile(r"^\s*((Preface|Introduction|Foreword|Notes?|Comments?|Remarks)\s+(to|on|for|about)\s+"
+                           r"(the|this)\s+|About\s+this\s+)([\w'’-]+\s+){0,2}(e-?text|e-?book|electronic edition"
+                           r"|Project Gutenberg (edition|e-?text|e-?book))\b[^.!?]{0,40}$", re.I)
+_TN_HEAD = re.compile(r"^\s*(\[?\s*" + TN_WORDS + r"_?\s*[:.]?\s*\]?"
+                      r"|.{0,40}\((list |contents )?added by (the )?transcriber\))\s*$|" + PRODUCER_HEAD.pattern, re.I)
+_TN_OPEN = re.compile(r"^\s*\[?\s*" + TN_WORDS + r"\b", re.I)
+_NOTE_MOST = 20000        # a producers' note is no longer than this (non-whitespace characters)
+_OPENED_MOST = 1500       # … and a box that a paragraph opening with its words starts is no longer than this
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+# a link to one of the sound or score files producers added to a music book ("[<a href="music/x.midi">Listen</a>]
+# [<a href="music/x.pdf">PDF</a>]", "[You can play this music (MIDI file) by clicking <a …>here</a>.]")
+_MEDIA = re.compile(r"\.(midi?|ly|mp3|ogg|oga|wav|m4a|mxl|musicxml|abc)$"
+                    r"|(^|/)(music|midi|audio|sound|lilypond)/[^/]*\.pdf$", re.I)
+_MEDIA_CAPTION = 600      # a bracketed block with such a link is the producers' caption up to this size
+_MEDIA_LINE = 120         # … and so is a block this short that says to listen to it or view it
+_MEDIA_WORDS = re.compile(r"\b(click|listen|hear|play|view|download)", re.I)
+_PG_LINE = re.compile(r"\*{3}\s*(START|END) OF|End of (the )?Project Gutenberg|SMALL PRINT", re.I)
 _RUBY = ("rt", "rp")     # a ruby reading and its brackets, whose end tags HTML lets a page leave out
 _NOTE_CLASS = {"tag", "fnanchor", "noteref", "footnote-ref", "fnref"}
 _NOTE_TARGET = re.compile(r"#.*(note|fn|foot)", re.I)
@@ -124,14 +164,28 @@ class _Page(HTMLParser):
         self.note: Optional[tuple[int, int, int]] = None   # an open footnote link: (breaks, cur, depth)
         self.depth = 0                           # open <a> elements
         self.pre_start = False                   # right after <pre>: HTML drops a newline here
+        self.div_starts: list[int] = []          # open <div>s: the line each starts at
+        self.block_first = 0                     # the line the block now open starts at
+        self.heading = 7                         # its rank, if a heading (h1 1 … h6 6), else 7
+        self.span: Optional[list] = None         # an open producers' note: [first line, div depth, box?, rank, most]
+        self.links: list[bool] = []              # open <a> elements: is it a link (href)?
+        self.block_text = [0, 0]                 # the block's characters so far: all, in links
+        self.notes: list[tuple[int, int]] = []   # the producers' notes found: (first line, line after)
+        self.media: Optional[tuple[int, int, int]] = None   # an open link to a sound file: (breaks, cur, depth)
+        self.media_block = False                 # the block now open holds such a link
+        self.bracket: Optional[int] = None       # a sound file's link closed after "[": where it starts in cur
 
     def _line(self) -> None:
         text = "".join(self.cur)
         self.cur = []
+        self.bracket = None       # (a "]" on the next line closes no link of this one)
         self.breaks += 1
         text = text.rstrip() if self.pre else collapse(text)
         if text or self.pre:
             self.lines.append(text)
+            k = len(self.lines) - 1 - self.block_first    # the block's line this is
+            if self.span is None and not self.pre and (k == 0 or (k == 1 and self.heading < 7)):
+                self._open_note(" ".join(self.lines[self.block_first:]))   # a heading over two lines too
 
     def _block(self) -> None:
         self._line()
@@ -167,6 +221,9 @@ class _Page(HTMLParser):
             return
         if tag == "a":
             self.depth += 1
+            self.links.append(bool(a.get("href")))
+            if self.media is None and _MEDIA.search((a.get("href") or "").split("#")[0].split("?")[0]):
+                self.media, self.media_block = (self.breaks, len(self.cur), self.depth), True
             before = next((p[-1] for p in reversed(self.cur) if p), "")   # the last character so far
             glued = before != "" and not before.isspace() and before not in "[({"
             if self.note is None and glued and (classes & _NOTE_CLASS or _NOTE_TARGET.search(a.get("href") or "")):
@@ -175,9 +232,13 @@ class _Page(HTMLParser):
         if tag in _BLOCKS:
             in_stanza = any(self.divs) and not verse
             self._line() if in_stanza else self._block()   # in a poem, a <p> or <div> is a line
+            self._note_boundary(tag)
+            self.block_first, self.heading, self.block_text = len(self.lines), _HEADINGS.get(tag, 7), [0, 0]
+            self.media_block = False
             self.pre += tag == "pre"
             if tag == "div":
                 self.divs.append(verse)
+                self.div_starts.append(len(self.lines))
         elif tag == "br":   # <br> on an empty line (<br><br>) sets paragraphs apart, as a blank line does
             self._line() if self.pre or "".join(self.cur).strip() else self._block()
         elif tag in _CELLS and self.cur:
@@ -194,11 +255,95 @@ class _Page(HTMLParser):
         if tag == "a" and self.depth:
             if self.note and self.note[2] == self.depth:
                 self._end_note()
+            if self.media and self.media[2] == self.depth:
+                self._end_media()
             self.depth -= 1
+            if self.links:
+                self.links.pop()
         if tag in _BLOCKS:
             verse = self.divs.pop() if tag == "div" and self.divs else False
             self._line() if any(self.divs) and not verse else self._block()   # a stanza ends a paragraph
             self.pre -= tag == "pre" and self.pre > 0
+            if tag == "div" and self.div_starts:
+                self.div_starts.pop()
+                if self.span and len(self.divs) < self.span[1]:
+                    alone = sum(bool(x.strip()) for x in self.lines[self.span[0]:]) <= 2
+                    if self.span[2] and alone and self.span[4] == _NOTE_MOST:   # (a heading, not a note's opening)
+                        # a box that holds the heading alone ("<div><h2>Transcriber's Notes</h2></div>"
+                        # and the note's paragraphs after it): the note goes on among the page's blocks
+                        self.span[1:3] = [len(self.divs), False]
+                    else:
+                        self._close_note()     # the box, or the part of the page, the note is in ends
+            if self.media_block:
+                self._media_caption()
+            self.block_first, self.heading, self.block_text = len(self.lines), 7, [0, 0]
+
+    def _open_note(self, text: str) -> None:
+        """A producers' note starts at the block's first line, if ``text`` (its lines so far) is its heading (or,
+        first in a box <div>, opens with the note's words): its box is the note, or, where the
+        heading stands among the book's own blocks, what follows it up to the next heading of its
+        rank or above, a rule, a <pre> or the end of the part of the page it is in."""
+        k = self.block_first
+        box = bool(self.div_starts) and not any(x.strip() for x in self.lines[self.div_starts[-1]:k])
+        if self.heading == 7 and self.block_text[1] >= self.block_text[0]:
+            return                 # a link ("Transcriber's Note" in the page's contents), not a heading
+        if _TN_HEAD.match(text):
+            self.span = [k, len(self.divs), box, self.heading, _NOTE_MOST]
+        elif box and _TN_OPEN.match(text):
+            self.span = [k, len(self.divs), box, self.heading, _OPENED_MOST]
+
+    def _note_boundary(self, tag: str) -> None:
+        """A block ``tag`` starts: it ends an open note that stands among the book's blocks if it is
+        a heading of the note's rank or above, a rule, a <pre> or a <section>; an <h1> in a box is
+        the book's title, not a note's (the box was the book's)."""
+        if self.span is None:
+            return
+        rank = _HEADINGS.get(tag)
+        if self.span[2]:
+            if rank == 1:
+                self.span = None
+        elif tag in ("hr", "pre", "section") or (rank and rank <= self.span[3]):
+            self._close_note()
+
+    def _close_note(self) -> None:
+        first, end, most = self.span[0], len(self.lines), self.span[4]
+        self.span = None
+        lines = self.lines[first:end]
+        if sum(map(nonspace, lines)) <= most and not any(_PG_LINE.search(x) for x in lines):
+            self.notes.append((first, end))
+
+    def _end_media(self) -> None:
+        """A link to a sound or score file ends. Set in brackets ("[<a …>MIDI</a>]", "[Listen]"), it
+        and its brackets are the producers', ``unread['transcriber_note']``, once the "]" comes."""
+        breaks, at, _ = self.media
+        self.media = None
+        if breaks == self.breaks and "".join(self.cur[:at]).rstrip().endswith("["):
+            self.bracket = at     # (a line ended inside the link: not a mark)
+
+    def _drop_bracketed_link(self, glued: bool) -> None:
+        """Drops the link whose "]" has just been dropped, and the "[" before it (and the space before
+        that, where punctuation follows: "these [MIDI], are" is "these, are")."""
+        self.unread["transcriber_note"] += nonspace("".join(self.cur[self.bracket:])) + 2
+        before = "".join(self.cur[:self.bracket]).rstrip()[:-1]
+        self.cur = [before.rstrip() if glued else before]
+
+    def _media_caption(self) -> None:
+        """A block that holds a link to a sound file and is all in brackets ("[You can play this
+        music (MIDI file) by clicking here. …]"), or is a short line that says to listen to it or
+        view it ("To hear this music (MIDI), click here.", "Listen  View Lilypond", "(Listen to MIDI
+        version of the above)"), is the producers' caption: its lines are ``unread['transcriber_note']``."""
+        self.media_block = False
+        if self.span is not None or (self.notes and self.notes[-1][1] > self.block_first):
+            return
+        lines = self.lines[self.block_first:]
+        text = " ".join(x.strip() for x in lines if x.strip())
+        size = nonspace(text)
+        if (text.startswith("[") and text.endswith("]") and size <= _MEDIA_CAPTION) or (
+                size <= _MEDIA_LINE and _MEDIA_WORDS.search(text)):
+            self.unread["transcriber_note"] += sum(map(nonspace, lines))
+            del self.lines[self.block_first:]
+            if self.lines and self.lines[-1]:
+                self.lines.append("")
 
     def _end_note(self) -> None:
         """A footnote link ends: a bare number in it (no brackets) is unread['noteref']."""
@@ -220,6 +365,13 @@ class _Page(HTMLParser):
         if self.skip:
             self.unread[self.skip[-1][1]] += n
             return
+        self.block_text[0] += n
+        self.block_text[1] += n if any(self.links) else 0
+        if self.bracket is not None and data.strip():
+            if data.lstrip().startswith("]"):     # "[<a …>MIDI</a>]": the brackets go with the link
+                data = data.lstrip()[1:]
+                self._drop_bracketed_link(data[:1] in ",.;:!?)")
+            self.bracket = None
         if self.pre:
             first, *rest = data.split("\n")
             self.cur.append(first)
@@ -232,6 +384,11 @@ class _Page(HTMLParser):
     def result(self) -> list[str]:
         self.close()
         self._line()
+        if self.span and not self.span[2]:
+            self._close_note()     # a note at the page's end
+        for first, end in reversed(self.notes):
+            self.unread["transcriber_note"] += sum(map(nonspace, self.lines[first:end]))
+            del self.lines[first:end]
         return self.lines
 
 
