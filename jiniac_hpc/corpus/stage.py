@@ -68,6 +68,9 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     Loss accounting starts at the raw bytes: ``bytes_in`` is the decompressed size of the input
     file, ``chars_read`` the characters of text-bearing content the reader saw (what it emitted
     plus what it deliberately left ``unread``, by reason), ``chars_in`` what it emitted.
+    ``bytes_bad_input`` is ``bytes_in`` again when the reader could read nothing of the file (it
+    is bad input as a whole: no text, nothing counted unread), else 0: those bytes hold no
+    characters the report could count, so it shows them apart.
     """
     from jiniac_hpc.corpus.filters import clean_counts, reject_detail
     from jiniac_hpc.corpus.pii import scrub_pii_counts
@@ -83,7 +86,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
         fileio.remove_temps(p)
     raw_bytes = count_raw(Path(shard.path))
     stats = {"source": src.name, "shard": shard.index, "input": shard.path, "docs_in": 0, "chars_in": 0,
-             "bytes_in": raw_bytes, "chars_read": 0, "unread": Counter(), "removed": {}, "pii": Counter(),
+             "bytes_in": raw_bytes, "bytes_bad_input": 0, "chars_read": 0, "unread": Counter(), "removed": {}, "pii": Counter(),
              "pii_docs": 0, "bad_input": [], "bad_input_count": 0, "docs_out": 0, "chars_out": 0,
              "flagged": Counter(), "lang_found": Counter()}
 
@@ -149,6 +152,8 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
         if stats["docs_in"] == 0 and raw_bytes:   # a reader must never turn a file into nothing silently
             stats["docs_in"] += 1
             bad(1, f"no documents from a non-empty file ({raw_bytes} bytes) with reader {src.reader!r}")
+        if stats["bad_input_count"] and not stats["chars_read"]:
+            stats["bytes_bad_input"] = raw_bytes
     stats["pii"] = dict(sorted(stats["pii"].items()))
     stats["unread"] = dict(sorted(stats["unread"].items()))
     stats["flagged"] = dict(sorted(stats["flagged"].items()))
