@@ -91,7 +91,7 @@ def test_report_rows_add_up_with_every_reason_shown(tmp_path):
     none of the table's columns saying so. And a real JSON Lines file named ``.zst`` that is not
     zstd (dolma's) counted as 0 raw bytes: the bytes of a file nothing could be read from were
     hidden. Every reason a source removed documents for is a column now, and the loss table
-    shows those files' raw bytes apart."""
+    shows the raw bytes of files that gave no character apart, by why."""
     dolma = R / "dolma_cc_plain_named_zst_trimmed.jsonl.zst"
     oscar = R / "oscar_io_data_part_7.jsonl"
     srcs = [{"name": "wiki", "reader": "wikiextractor", "lang": "en", "paths": [str(R / "wikiextractor_enwiki_wiki_00_trimmed")]},
@@ -102,7 +102,7 @@ def test_report_rows_add_up_with_every_reason_shown(tmp_path):
     stats = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]
     assert stats["wiki"]["removed"]["empty_article"]["docs"] == 70
     assert stats["rows"]["bytes_in"] == dolma.stat().st_size + oscar.stat().st_size
-    assert stats["rows"]["bytes_bad_input"] == dolma.stat().st_size and stats["wiki"]["bytes_bad_input"] == 0
+    assert stats["rows"]["bytes_no_text"] == {"bad_input": dolma.stat().st_size} and stats["wiki"]["bytes_no_text"] == {}
     report = (tmp_path / "run" / "report.md").read_text()
     table = report.split("## Documents removed, by reason")[1].split("\n\n")[1].splitlines()
     head = [c.strip() for c in table[0].strip("|").split("|")]
@@ -111,7 +111,7 @@ def test_report_rows_add_up_with_every_reason_shown(tmp_path):
         name, docs_in, docs_out, *removed = [c.strip() for c in row.strip("|").split("|")]
         assert int(docs_in) == int(docs_out) + sum(map(int, removed)) == stats[name]["docs_in"], name
     loss = report.split("## Loss accounting")[1].split("\n\n")[1].splitlines()
-    assert "of them unreadable files" in loss[0]
+    assert "of them files with no text" in loss[0]
     def n(cell):
         return int(cell.replace(",", ""))
 
@@ -121,7 +121,8 @@ def test_report_rows_add_up_with_every_reason_shown(tmp_path):
     for row in loss[2:]:
         name, _, raw, unreadable, read_, unread, into, kept, removed = [c.strip() for c in row.strip("|").split("|")]
         assert n(read_) == n(into) + by_reason(unread) and n(into) == n(kept) + by_reason(removed), name
-        assert (n(raw), n(unreadable), n(read_)) == tuple(stats[name][k] for k in ("bytes_in", "bytes_bad_input",
-                                                                                    "chars_read")), name
+        assert (n(raw), by_reason(unreadable), n(read_)) == (stats[name]["bytes_in"],
+                                                             sum(stats[name]["bytes_no_text"].values()),
+                                                             stats[name]["chars_read"]), name
     size = dolma.stat().st_size
-    assert f"| rows | jsonl | {size + oscar.stat().st_size:,} | {size:,} |" in report
+    assert f"| rows | jsonl | {size + oscar.stat().st_size:,} | bad_input {size:,} |" in report

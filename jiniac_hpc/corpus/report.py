@@ -5,7 +5,7 @@
 Per source: documents and characters in and out, documents removed by each filter (for
 ``lang`` also what the text was instead: ``script`` or the language langid found), PII
 replacements by type, the duplicate rate and an estimate of tokens, and the loss accounting from
-the raw input: raw bytes read (and of them, the bytes of files nothing could be read from) ->
+the raw input: raw bytes read (and of them, by reason, the bytes of files that gave no character) ->
 characters read -> unread by the reader (by reason: markup, ruby, toc, boilerplate, ...) ->
 characters into the filters -> kept + removed (by reason). The numbers add up by construction
 and are checked here before writing: ``docs_in = docs_out + sum(removed docs)``, ``chars_read =
@@ -44,7 +44,7 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
     per: dict[str, dict] = {}
     for s in cfg.sources:
         per[s.name] = {"lang": s.lang, "reader": s.reader, "pii_policy": list(s.pii), "dedup": s.dedup,
-                       "shards": 0, "docs_in": 0, "chars_in": 0, "bytes_in": 0, "bytes_bad_input": 0, "chars_read": 0,
+                       "shards": 0, "docs_in": 0, "chars_in": 0, "bytes_in": 0, "bytes_no_text": {}, "chars_read": 0,
                        "unread": {},
                        "docs_out": 0, "chars_out": 0, "bytes_out": 0, "removed": {}, "pii": {}, "pii_docs": 0,
                        "bad_input_count": 0, "bad_input": [], "flagged": {}, "lang_found": {}}
@@ -58,9 +58,8 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
         for k in ("docs_out", "chars_out", "bytes_out"):
             r[k] += w[k]
         r["chars_read"] += p.get("chars_read", p["chars_in"])
-        r["bytes_bad_input"] += p.get("bytes_bad_input", 0)
         r["bad_input"] += p["bad_input"]
-        for key in ("pii", "unread", "flagged", "lang_found"):
+        for key in ("pii", "unread", "flagged", "lang_found", "bytes_no_text"):
             for k, v in p.get(key, {}).items():
                 r[key][k] = r[key].get(k, 0) + v
         _merge_removed(r["removed"], p["removed"])
@@ -72,6 +71,7 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
         r["removed"] = {k: r["removed"][k] for k in sorted(r["removed"])}
         r["pii"] = dict(sorted(r["pii"].items()))
         r["unread"] = dict(sorted(r["unread"].items()))
+        r["bytes_no_text"] = dict(sorted(r["bytes_no_text"].items()))
         r["flagged"] = dict(sorted(r["flagged"].items()))
         r["lang_found"] = dict(sorted(r["lang_found"].items()))
         dedup_in = r["docs_out"] + sum(r["removed"].get(k, {"docs": 0})["docs"] for k in DEDUP_REASONS)
@@ -80,8 +80,7 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
         r["tokens_est"] = int(round(r["chars_out"] / cfg.chars_per_token[r["lang"]]))
         check_balance(name, r)
     total = {k: sum(r[k] for r in per.values()) for k in
-             ("docs_in", "docs_out", "bytes_in", "bytes_bad_input", "chars_read", "chars_in", "chars_out", "bytes_out",
-              "tokens_est")}
+             ("docs_in", "docs_out", "bytes_in", "chars_read", "chars_in", "chars_out", "bytes_out", "tokens_est")}
     return {"sources": per, "total": total}
 
 
@@ -143,14 +142,15 @@ def render(cfg: CorpusConfig, stats: dict) -> str:
                   "language its function words say (corpus/langid.py).", ""]
         lines += [f"- {name}: " + ", ".join(f"{k} {v}" for k, v in f.items()) for name, f in found if f]
     lines += ["", "## Loss accounting (raw input -> read -> kept)", "",
-              "| source | reader | raw bytes read | of them unreadable files | chars read | unread by the reader | "
-              "chars into filters | chars kept | chars removed |", "|---|---|---:|---:|---:|---|---:|---:|---|"]
+              "| source | reader | raw bytes read | of them files with no text | chars read | unread by the reader | "
+              "chars into filters | chars kept | chars removed |", "|---|---|---:|---|---:|---|---:|---:|---|"]
     for s in cfg.sources:
         r = stats["sources"][s.name]
         # exact counts, not rounded ones: the reader of the report can add each row up
         unread = ", ".join(f"{k} {v:,}" for k, v in r["unread"].items()) or "-"
         removed = ", ".join(f"{k} {v['chars']:,}" for k, v in r["removed"].items() if v["chars"]) or "-"
-        lines.append(f"| {s.name} | {s.reader} | {r['bytes_in']:,} | {r['bytes_bad_input']:,} | {r['chars_read']:,} | "
+        no_text = ", ".join(f"{k} {v:,}" for k, v in r["bytes_no_text"].items()) or "-"
+        lines.append(f"| {s.name} | {s.reader} | {r['bytes_in']:,} | {no_text} | {r['chars_read']:,} | "
                      f"{unread} | {r['chars_in']:,} | {r['chars_out']:,} | {removed} |")
     flagged = [(s.name, stats["sources"][s.name].get("flagged", {})) for s in cfg.sources]
     if any(f for _, f in flagged):
@@ -164,8 +164,9 @@ def render(cfg: CorpusConfig, stats: dict) -> str:
               "Cleanup is counted per step (cleanup_nfkc is negative where NFKC made the text longer, "
               "e.g. a precomposed nukta letter split into letter + nukta). "
               "Raw bytes are the decompressed input files (markup, encoding and line ends included; a file that "
-              "could not be decompressed, its size); 'unreadable files' are the raw bytes of the files a reader could "
-              "read nothing of (bad input as a whole, listed below), which hold no characters to count. Bytes and "
+              "could not be decompressed, its size); 'files with no text' are the raw bytes of the files that gave not one "
+              "character, by why: bad_input (listed below), a file the reader drops whole (an archive's image, pdf, "
+              "office), empty. Bytes and "
               "characters are not the same unit: the rest of the raw bytes is the format (markup, JSON/XML syntax, "
               "the encoding's bytes per character, line ends), not text.",
               "", "Token estimate: output characters / chars_per_token "
