@@ -110,6 +110,9 @@ def test_corpus_stage_reads_archives_file_by_file_and_counts_every_byte(tmp_path
     assert stats["laws"]["docs_out"] == 2 and stats["laws"]["removed"]["pdf"] == {"docs": 1, "chars": 0}
     assert stats["laws"]["removed"]["office"] == {"docs": 1, "chars": 0} and not stats["laws"].get("bad_input")
     assert stats["laws"]["bytes_in"] == sum(p.stat().st_size for p in (*LAWS, PDF, DOCX))
+    # the raw bytes that gave no character, by why: the report shows them beside bytes_in
+    assert a["bytes_no_text"] == {"bad_input": broken.stat().st_size, "image": len(png_1x1())}
+    assert stats["laws"]["bytes_no_text"] == {"office": DOCX.stat().st_size, "pdf": PDF.stat().st_size}
     assert stats["books"]["docs_out"] == 1 and stats["books"]["bytes_in"] == GUTENBERG.stat().st_size
     for name, r in stats.items():
         assert r["docs_in"] == r["docs_out"] + sum(v["docs"] for v in r["removed"].values()), name

@@ -45,7 +45,8 @@ READER_DOCS = {
                  "one document a law (or a part of a law saved alone, e.g. elm=), every sentence, "
                  "title, table cell and appendix in reading order; TOC and ruby readings dropped; "
                  "LawNum/LawTitle/era date as metadata.", []),
-    "squad": ("SQuAD-style JSON (JSQuAD): one document a data[].paragraphs[].context.", []),
+    "squad": ("SQuAD-style JSON (JSQuAD, XQuAD): one document a data[].paragraphs[].context; questions, answers "
+              "and article titles counted unread (question, answer, title).", []),
     "text": ("Plain text (UTF-8, Shift_JIS, EUC-JP, ISO-2022-JP, HZ, UTF-16/32; a binary file such as a PDF, "
              "an XML/HTML document, a MediaWiki dump or wikiextractor <doc> output is bad input): one document a "
              "file, blank-line block or line; with column, one column of a tab-separated parallel corpus (Samanantar, "
@@ -54,7 +55,8 @@ READER_DOCS = {
     "gutenberg": ("Project Gutenberg plain text of every era, its HTML edition (NNNN-h.htm, pgNNNN-images.html) or EPUB: "
                   "one document a book; PG header, credits, repeated title block and licence dropped as "
                   "boilerplate; the producers' notes counted as transcriber_note; in a page, printed page numbers (pagenum), verse line numbers (linenum), note "
-                  "numbers glued to a word (noteref) and ruby readings (ruby) counted unread.", ["encoding"]),
+                  "numbers glued to a word (noteref) and ruby readings (ruby) counted unread; an EPUB's contents lists "
+                  "(toc.xhtml, toc.ncx) counted as toc.", ["encoding"]),
     "pdf": ("PDF (pdfminer.six; horizontal and vertical Japanese): one document a file; page numbers, running "
             "headers/footers and margin line numbers dropped; letter-spaced names and lines broken inside a "
             "sentence joined.", []),

@@ -5,12 +5,15 @@
 Per source: documents and characters in and out, documents removed by each filter (for
 ``lang`` also what the text was instead: ``script`` or the language langid found), PII
 replacements by type, the duplicate rate and an estimate of tokens, and the loss accounting from
-the raw input: raw bytes read -> characters read -> unread by the reader (by reason: markup,
-ruby, toc, boilerplate, ...) -> characters into the filters -> kept + removed (by reason). The
-numbers add up by construction and are checked here before writing: ``docs_in = docs_out +
-sum(removed docs)``, ``chars_read = chars_in + sum(unread)`` and ``chars_in = chars_out +
-sum(removed chars)`` (character changes made by each cleanup step and by PII placeholders are
-listed as removals with 0 documents). No timestamps: reruns are identical.
+the raw input: raw bytes read (and of them, by reason, the bytes of files that gave no character) ->
+characters read -> unread by the reader (by reason: markup, ruby, toc, boilerplate, ...) ->
+characters into the filters -> kept + removed (by reason). The numbers add up by construction
+and are checked here before writing: ``docs_in = docs_out + sum(removed docs)``, ``chars_read =
+chars_in + sum(unread)`` and ``chars_in = chars_out + sum(removed chars)`` (character changes
+made by each cleanup step and by PII placeholders are listed as removals with 0 documents). The
+documents table has a column for every reason a source removed documents for (the usual ones
+always, a reader's own, such as ``image`` or ``empty_article``, where one occurs), so each row
+adds up too. No timestamps: reruns are identical.
 """
 from __future__ import annotations
 
@@ -41,7 +44,8 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
     per: dict[str, dict] = {}
     for s in cfg.sources:
         per[s.name] = {"lang": s.lang, "reader": s.reader, "pii_policy": list(s.pii), "dedup": s.dedup,
-                       "shards": 0, "docs_in": 0, "chars_in": 0, "bytes_in": 0, "chars_read": 0, "unread": {},
+                       "shards": 0, "docs_in": 0, "chars_in": 0, "bytes_in": 0, "bytes_no_text": {}, "chars_read": 0,
+                       "unread": {},
                        "docs_out": 0, "chars_out": 0, "bytes_out": 0, "removed": {}, "pii": {}, "pii_docs": 0,
                        "bad_input_count": 0, "bad_input": [], "flagged": {}, "lang_found": {}}
     for shard in sh.load_manifest(run_dir):
@@ -55,7 +59,7 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
             r[k] += w[k]
         r["chars_read"] += p.get("chars_read", p["chars_in"])
         r["bad_input"] += p["bad_input"]
-        for key in ("pii", "unread", "flagged", "lang_found"):
+        for key in ("pii", "unread", "flagged", "lang_found", "bytes_no_text"):
             for k, v in p.get(key, {}).items():
                 r[key][k] = r[key].get(k, 0) + v
         _merge_removed(r["removed"], p["removed"])
@@ -67,6 +71,7 @@ def collect(cfg: CorpusConfig, run_dir: Path) -> dict:
         r["removed"] = {k: r["removed"][k] for k in sorted(r["removed"])}
         r["pii"] = dict(sorted(r["pii"].items()))
         r["unread"] = dict(sorted(r["unread"].items()))
+        r["bytes_no_text"] = dict(sorted(r["bytes_no_text"].items()))
         r["flagged"] = dict(sorted(r["flagged"].items()))
         r["lang_found"] = dict(sorted(r["lang_found"].items()))
         dedup_in = r["docs_out"] + sum(r["removed"].get(k, {"docs": 0})["docs"] for k in DEDUP_REASONS)
@@ -122,25 +127,31 @@ def render(cfg: CorpusConfig, stats: dict) -> str:
     t = stats["total"]
     lines.append(f"| **total** | | | {t['docs_in']} | {t['docs_out']} | {_fmt(t['chars_out'])} | "
                  f"{_fmt(t['tokens_est'])} | | |")
+    # a reader's own reasons (image, pdf, office, empty_article, ...) get columns too: each row adds up
+    reasons = list(DOC_REASONS) + sorted({k for r in stats["sources"].values() for k, v in r["removed"].items()
+                                          if v["docs"] and k not in DOC_REASONS})
     lines += ["", "## Documents removed, by reason", "",
-              "| source | " + " | ".join(DOC_REASONS) + " |", "|---|" + "---:|" * len(DOC_REASONS)]
+              "| source | docs in | docs out | " + " | ".join(reasons) + " |", "|---|---:|---:|" + "---:|" * len(reasons)]
     for s in cfg.sources:
-        rm = stats["sources"][s.name]["removed"]
-        lines.append(f"| {s.name} | " + " | ".join(str(rm.get(k, {"docs": 0})["docs"]) for k in DOC_REASONS) + " |")
+        r = stats["sources"][s.name]
+        lines.append(f"| {s.name} | {r['docs_in']} | {r['docs_out']} | "
+                     + " | ".join(str(r["removed"].get(k, {"docs": 0})["docs"]) for k in reasons) + " |")
     found = [(s.name, stats["sources"][s.name].get("lang_found", {})) for s in cfg.sources]
     if any(f for _, f in found):
         lines += ["", "'lang' rejects by what the text is: script (too few letters of the source's script) or the "
                   "language its function words say (corpus/langid.py).", ""]
         lines += [f"- {name}: " + ", ".join(f"{k} {v}" for k, v in f.items()) for name, f in found if f]
     lines += ["", "## Loss accounting (raw input -> read -> kept)", "",
-              "| source | reader | raw bytes read | chars read | unread by the reader | chars into filters | "
-              "chars kept | chars removed |", "|---|---|---:|---:|---|---:|---:|---|"]
+              "| source | reader | raw bytes read | of them files with no text | chars read | unread by the reader | "
+              "chars into filters | chars kept | chars removed |", "|---|---|---:|---|---:|---|---:|---:|---|"]
     for s in cfg.sources:
         r = stats["sources"][s.name]
-        unread = ", ".join(f"{k} {_fmt(v)}" for k, v in r["unread"].items()) or "-"
-        removed = ", ".join(f"{k} {_fmt(v['chars'])}" for k, v in r["removed"].items() if v["chars"]) or "-"
-        lines.append(f"| {s.name} | {s.reader} | {_fmt(r['bytes_in'])} | {_fmt(r['chars_read'])} | {unread} | "
-                     f"{_fmt(r['chars_in'])} | {_fmt(r['chars_out'])} | {removed} |")
+        # exact counts, not rounded ones: the reader of the report can add each row up
+        unread = ", ".join(f"{k} {v:,}" for k, v in r["unread"].items()) or "-"
+        removed = ", ".join(f"{k} {v['chars']:,}" for k, v in r["removed"].items() if v["chars"]) or "-"
+        no_text = ", ".join(f"{k} {v:,}" for k, v in r["bytes_no_text"].items()) or "-"
+        lines.append(f"| {s.name} | {s.reader} | {r['bytes_in']:,} | {no_text} | {r['chars_read']:,} | "
+                     f"{unread} | {r['chars_in']:,} | {r['chars_out']:,} | {removed} |")
     flagged = [(s.name, stats["sources"][s.name].get("flagged", {})) for s in cfg.sources]
     if any(f for _, f in flagged):
         lines += ["", "## Documents the reader flagged (of those read, before the filters)", "",
@@ -149,10 +160,15 @@ def render(cfg: CorpusConfig, stats: dict) -> str:
     bad = [(s.name, x) for s in cfg.sources for x in stats["sources"][s.name]["bad_input"]]
     if bad:
         lines += ["", "## Bad input (first 100 a shard)", ""] + [f"- {name}: `{x}`" for name, x in bad]
-    lines += ["", "Chars read = chars into filters + unread; chars into filters = chars kept + removed. "
+    lines += ["", "Chars read = chars into filters + unread; chars into filters = chars kept + removed (exact counts). "
               "Cleanup is counted per step (cleanup_nfkc is negative where NFKC made the text longer, "
               "e.g. a precomposed nukta letter split into letter + nukta). "
-              "Raw bytes are the decompressed input files (markup, encoding and line ends included).",
+              "Raw bytes are the decompressed input files (markup, encoding and line ends included; a file that "
+              "could not be decompressed, its size); 'files with no text' are the raw bytes of the files that gave not one "
+              "character, by why: bad_input (listed below), a file the reader drops whole (an archive's image, pdf, "
+              "office), empty. Bytes and "
+              "characters are not the same unit: the rest of the raw bytes is the format (markup, JSON/XML syntax, "
+              "the encoding's bytes per character, line ends), not text.",
               "", "Token estimate: output characters / chars_per_token "
               f"({', '.join(f'{k} {v}' for k, v in cfg.chars_per_token.items())}). "
               "Duplicate rate: second copies of a speech (speechID) + exact + near duplicates / documents "

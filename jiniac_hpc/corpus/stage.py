@@ -68,6 +68,11 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
     Loss accounting starts at the raw bytes: ``bytes_in`` is the decompressed size of the input
     file, ``chars_read`` the characters of text-bearing content the reader saw (what it emitted
     plus what it deliberately left ``unread``, by reason), ``chars_in`` what it emitted.
+    ``bytes_no_text`` is ``{reason: bytes_in}`` for a file of which not one character was read
+    (no text, nothing counted unread), else empty: ``bad_input`` for a file the reader could not
+    read, the reader's reason for a file it drops whole (an archive's ``image``, ``pdf`` or
+    ``office`` file), ``empty`` for one whose records held no characters. Those bytes hold no
+    characters the report could count, so it shows them apart.
     """
     from jiniac_hpc.corpus.filters import clean_counts, reject_cleaned
     from jiniac_hpc.corpus.pii import scrub_pii_counts
@@ -83,7 +88,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
         fileio.remove_temps(p)
     raw_bytes = count_raw(Path(shard.path))
     stats = {"source": src.name, "shard": shard.index, "input": shard.path, "docs_in": 0, "chars_in": 0,
-             "bytes_in": raw_bytes, "chars_read": 0, "unread": Counter(), "removed": {}, "pii": Counter(),
+             "bytes_in": raw_bytes, "bytes_no_text": {}, "chars_read": 0, "unread": Counter(), "removed": {}, "pii": Counter(),
              "pii_docs": 0, "bad_input": [], "bad_input_count": 0, "docs_out": 0, "chars_out": 0,
              "flagged": Counter(), "lang_found": Counter()}
 
@@ -96,8 +101,10 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
         print(f"bad input {where}: {error}", flush=True)
         rej.write({"id": doc_id(shard, pos), "reason": "bad_input", "detail": error, "file": shard.path, "line": pos})
 
+    skips = set()     # the reader's reasons for the documents it dropped whole
     with fileio.JsonlWriter(out_path, cfg.zstd_level) as out, fileio.JsonlWriter(rej_path, cfg.zstd_level) as rej:
         for rec in read(Path(shard.path), src, cfg.max_record_bytes):
+            skips.update([rec.skip] if rec.skip else [])
             stats["docs_in"] += rec.docs
             stats["unread"].update(rec.unread)
             stats["chars_read"] += sum(rec.unread.values()) + len(rec.text or "")
@@ -149,6 +156,9 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
         if stats["docs_in"] == 0 and raw_bytes:   # a reader must never turn a file into nothing silently
             stats["docs_in"] += 1
             bad(1, f"no documents from a non-empty file ({raw_bytes} bytes) with reader {src.reader!r}")
+        if raw_bytes and not stats["chars_read"]:     # the file's bytes gave no character: say why
+            why = "bad_input" if stats["bad_input_count"] else next(iter(skips)) if len(skips) == 1 else "empty"
+            stats["bytes_no_text"] = {why: raw_bytes}
     stats["pii"] = dict(sorted(stats["pii"].items()))
     stats["unread"] = dict(sorted(stats["unread"].items()))
     stats["flagged"] = dict(sorted(stats["flagged"].items()))

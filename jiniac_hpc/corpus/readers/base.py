@@ -118,7 +118,9 @@ def sniff_markup(head: bytes) -> Optional[str]:
 
 def count_raw(path: Path) -> int:
     """Decompressed bytes of ``path`` (the raw input a reader sees), streamed in 1 MiB reads; for a
-    stream that is cut short or corrupt, the bytes before the fault (the reader reports the fault).
+    stream that is cut short or corrupt, the bytes before the fault (the reader reports the fault);
+    for a file that cannot be decompressed at all (a plain file named ``.zst``), its size: it is
+    input all the same, and counting it as 0 bytes would hide it from the report.
     A Parquet file's pages are compressed inside it (zstd, snappy, gzip): its size is the sum of its
     column chunks' uncompressed sizes, from the footer, as the file's own size can be a fraction
     of the text it holds."""
@@ -129,7 +131,11 @@ def count_raw(path: Path) -> int:
         if parquet:
             return _parquet_raw(path)
     try:
-        with open_binary(path) as fh:
+        fh = open_binary(path)
+    except Exception:  # noqa: BLE001 - not the compression its name says: its reader says why
+        return path.stat().st_size if archive_member(path) is None and path.is_file() else 0
+    try:
+        with fh:
             while chunk := fh.read(1 << 20):
                 n += len(chunk)
     except Exception:  # noqa: BLE001 - a cut or corrupt stream: its reader reads the same bytes and says why

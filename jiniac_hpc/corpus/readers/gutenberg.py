@@ -95,7 +95,7 @@ from jiniac_hpc.corpus.readers import charsets
 from jiniac_hpc.corpus.readers.aozora import aozora_clean
 from jiniac_hpc.corpus.readers.base import (SPLITLINES_BREAKS, BadInput, Record, is_epub, open_binary, sniff_binary,
                                             sniff_markup, sniff_wiki)
-from jiniac_hpc.corpus.readers.epub import spine_documents
+from jiniac_hpc.corpus.readers.epub import off_spine_documents, spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, book_main_page, declared_charset,
                                                       nonspace, page_lines)
 
@@ -270,6 +270,12 @@ def _lines(raw: bytes, encoding: str, edition: str) -> tuple[list[str], dict[str
         unread.update(doc_unread)
         unread["undecodable_byte"] += dropped
         codecs_used.append(codec)
+    for _, doc, reason in off_spine_documents(raw):    # the contents lists (toc.xhtml, toc.ncx): counted, not read
+        text, _, dropped = _decode(doc, encoding, html=True)
+        _, doc_unread, total = page_lines(text)
+        unread.update(doc_unread)
+        unread[reason] += total - sum(doc_unread.values())
+        unread["undecodable_byte"] += dropped
     return lines, dict(unread), "/".join(dict.fromkeys(codecs_used))
 
 

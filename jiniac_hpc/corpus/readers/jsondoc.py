@@ -263,8 +263,12 @@ def _json_elements(path: Path, keys: tuple[str, ...], limit: int,
 
 
 def read_squad(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
-    """SQuAD-style JSON (JSQuAD): one record per ``data[].paragraphs[].context``; JSQuAD's
-    "title [SEP] paragraph" becomes "title\nparagraph"."""
+    """SQuAD-style JSON (JSQuAD, XQuAD): one record per ``data[].paragraphs[].context``; JSQuAD's
+    "title [SEP] paragraph" becomes "title\nparagraph" (the ``[SEP]`` marker and its spaces:
+    unread ``markup``). The rest of the file's text is counted, not emitted: each paragraph's
+    questions (``question``) and answers (``answer``, SQuAD 2.0's ``plausible_answers`` too) on
+    its record, and an article's ``title`` on the record of its first paragraph (XQuAD's titles
+    are not in the contexts)."""
     n = 0
     others: dict = {}
     for i, _, article, err in _json_elements(path, ("data",), limit, others):
@@ -276,16 +280,39 @@ def read_squad(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             yield Record(n, None, f"article {i} of {int(article)} bytes exceeds max_record_bytes={limit}")
             continue
         paras = article.get("paragraphs") if isinstance(article, dict) else None
+        title = article.get("title") if isinstance(article, dict) else None
+        title = {"title": len(title)} if isinstance(title, str) and title else {}
         if not isinstance(paras, list):
             n += 1
-            yield Record(n, None, f"data[{i - 1}] has no 'paragraphs' list")
+            yield Record(n, None, f"data[{i - 1}] has no 'paragraphs' list", unread=title)
             continue
         for p in paras:
             n += 1
             rec = _field(n, p, "context", 0)
+            rec.unread = {**title, **_qas_chars(p)}
+            title = {}
             if rec.text is not None:
-                rec.text = rec.text.replace(" [SEP] ", "\n", 1)
+                text = rec.text.replace(" [SEP] ", "\n", 1)
+                if len(text) < len(rec.text):
+                    rec.unread["markup"] = len(rec.text) - len(text)
+                rec.text = text
             yield rec
     if n == 0:
         yield Record(1, None, f"no data[].paragraphs[] in this JSON (top-level keys: {sorted(others)[:8]}): "
                               "not a SQuAD-style file")
+
+
+def _qas_chars(paragraph) -> dict[str, int]:
+    """Characters of a SQuAD paragraph's questions and answer texts, by kind (none counted as 0)."""
+    qas = paragraph.get("qas") if isinstance(paragraph, dict) else None
+    counts = {"question": 0, "answer": 0}
+    for qa in qas if isinstance(qas, list) else ():
+        if not isinstance(qa, dict):
+            continue
+        if isinstance(qa.get("question"), str):
+            counts["question"] += len(qa["question"])
+        for key in ("answers", "plausible_answers"):
+            answers = qa.get(key)
+            counts["answer"] += sum(len(a["text"]) for a in (answers if isinstance(answers, list) else ())
+                                    if isinstance(a, dict) and isinstance(a.get("text"), str))
+    return {k: v for k, v in counts.items() if v}
