@@ -69,6 +69,11 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   (``unread['off_page']``: an InDesign spread's other page, slug lines) and a glyph drawn again on
   itself (``unread['overprint']``: bold or shadow made by drawing text twice); control characters
   (an OCR layer's NULs) are ``unread['control_char']``;
+- text the page draws as a picture is not read (no OCR) but counted (:mod:`.pdf_pictures`): a picture
+  set as a line of text, or in a gap of one (Word draws a line holding a glyph its fonts lack as a
+  picture, a ruling's "⑷　平成２８年…" and labels "(ｱ)"), in the glyph widths it spans, in
+  ``unread['text_as_picture']``; a page that is a picture and no text (a scan without an OCR layer)
+  in the record's ``meta['image_only_pages']``, which the corpus report counts as a flag;
 - Kangxi radicals a font maps its ideographs to (⽉ for 月) and the presentation forms of vertical
   text (︒, ︵) become their characters (:data:`pdf_glyphs.FORMS`).
 
@@ -80,7 +85,7 @@ non-space characters of those lines in the text), so a corpus can keep, weigh or
 documents; born-digital text has no such keys.
 
 A file that is not a PDF, cannot be parsed (broken, encrypted) or has no extractable text (a scan
-without an OCR layer) becomes a bad-input record with the reason. ``nbytes`` is the file's size.
+without an OCR layer: the reason counts its pages of pictures) becomes a bad-input record with the reason. ``nbytes`` is the file's size.
 """
 from __future__ import annotations
 
@@ -102,6 +107,7 @@ from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, Aggr
                                                   visible, with_subscripts, without_ruby)
 from jiniac_hpc.corpus.readers.pdf_order import (ENDS, Line, column_order, horizontal_order, prose_columns,
                                                  vertical_order)
+from jiniac_hpc.corpus.readers.pdf_pictures import page_items, picture_page, text_pictures
 from jiniac_hpc.corpus.readers.pdf_tables import in_cell, rules, split_at_rules, table_rows
 
 # char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines.
@@ -305,6 +311,11 @@ def pdf_text(path: Path) -> tuple[str, Counter, Counter]:
         lines = column_order(lines)
         pages.append((lines, page.width, page.height))
         ocr["ocr_layer_pages"] += any(x.ocr for x in lines)
+        # (text the page draws as a picture is not read: counted, in glyph widths, and a page that
+        # is a picture and no text, a scan without an OCR layer, on the record)
+        images, glyphs = page_items(page)
+        unread["text_as_picture"] += sum(n for _, n in text_pictures(images, glyphs, lines))
+        ocr["image_only_pages"] += picture_page(images, lines, box or (0.0, 0.0, page.width, page.height), BAND)
     return join_lines(drop_furniture(pages, unread), unread, ocr), unread, ocr
 
 
@@ -499,8 +510,10 @@ def read_pdf(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     bad, pua = unread["unmapped_glyph"] + unread["private_use_glyph"], unread["private_use_glyph"]
     of_them = f" ({pua} of them private-use codes)" if pua else ""
     if n_glyphs == 0:
+        pictures = ocr["image_only_pages"]
         reason = f"no text: all {bad} glyphs lack a Unicode mapping{of_them}" if bad else \
-            "no extractable text (a scanned image?)"
+            f"no extractable text: {pictures} page{'s' * (pictures != 1)} of pictures and no text layer (a scan " \
+            "without OCR)" if pictures else "no extractable text (no glyphs, no pictures)"
         yield Record(1, None, reason, size)
         return
     if bad > n_glyphs:

@@ -25,9 +25,10 @@ from pdfminer import layout as _layout
 from pdfminer.cmapdb import CMapDB
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.pdffont import PDFCIDFont
-from pdfminer.layout import LTChar, LTFigure, LTImage, LTPage, LTTextContainer, LTTextLine, LTTextLineVertical
+from pdfminer.layout import LTChar, LTFigure, LTPage, LTTextContainer, LTTextLine, LTTextLineVertical
 
 from jiniac_hpc.corpus.readers.pdf_fonts import truetype_char
+from jiniac_hpc.corpus.readers.pdf_pictures import page_items
 
 # a glyph pdfminer cannot map: "(cid:N)" with no ToUnicode entry, U+FFFD where the font's ToUnicode
 # maps it to the replacement character (cairo's output does that for every glyph of some fonts)
@@ -266,19 +267,7 @@ def hidden_glyphs(page: LTPage) -> set[int]:
     A picture that does not fill the page (a photo on a slide, which may overflow the page, its
     clip unknown to pdfminer) or that has a transparency mask (a slide's overlay) hides nothing,
     and invisible text on a page without a scan is not taken for OCR."""
-    images: list[LTImage] = []
-    glyphs: list[LTChar] = []
-
-    def walk(container) -> None:
-        for item in container:
-            if isinstance(item, LTImage):
-                images.append(item)
-            elif isinstance(item, LTChar):
-                glyphs.append(item)
-            elif isinstance(item, (LTFigure, LTTextContainer)):
-                walk(item)
-
-    walk(page)
+    images, glyphs = page_items(page)
     tol = 0.02 * max(page.width, page.height)
     scans = [im for im in images
              if not any(k in im.stream.attrs for k in ("SMask", "Mask", "ImageMask"))
