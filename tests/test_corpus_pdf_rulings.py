@@ -93,3 +93,26 @@ def test_a_table_whose_cells_pdfminer_ran_together_is_cut_at_its_rules():
     assert "8　Ｈ　12月25日　12万5000円　事務費　パソコン及び関連" in rows
     assert "10　Ｊ　10月8日　12万5000円　事務費　パソコン" in rows
     assert "11月18日　3万7800円　事務費　電子辞書" in rows           # a dashed rule parts the second entry
+
+
+MERGED = R / "npb_kanpo_service_notice_20241224_merged_cells.pdf"   # 国立印刷局's notice (Word for Microsoft 365)
+
+
+def test_a_cell_merged_down_across_rows_is_read_with_the_first_row_it_spans():
+    """The notice's tables merge cells down across rows: 廃止 stands beside the rows of Ａ, Ｂ and
+    Ｃコース, its reason beside Ａ and Ｂ. Each had been a line of its own between the rows (the reason
+    one of three lines, "…紙の" / "印刷物…"), and Ｄコース's reason, a shaded cell whose rules lie a
+    point inside its row's, a line after the row. A merged cell is now read with the first row it
+    spans, as a table's markup has it (rowspan), and rules a point apart are one row's."""
+    (r,) = recs(MERGED)
+    lines = r.text.splitlines()
+    assert lines[lines.index("下表のとおり、Ａ・Ｂ・Ｃコースを廃止し、Ｄコースは名称と提供内容を変更し継続します。") + 1:][:4] == [
+        "コース　定期購読　日付検索　記事検索　R7.4.1～　廃止理由",
+        "Ａコース　有　○　×　廃止　令和７年４月１日以降、官報は電子化され、紙の印刷物（現状の定期購読）は、内閣府が交付する"
+        "文書（官報掲載事項記載書面）になるためです。",
+        "Ｂコース　有　○　○",
+        "Ｃコース　無　○　×　需要が少ないためです。"]
+    assert "Ｄコース　無　○　○　内容を一部変更し、コース名はつけず「官報情報検索サービス」として継続します（詳細は２に記載）。" in lines
+    assert "機能区分　提供形式　裁判所公告等プライバシー配慮が必要な記事　その他記事" in lines
+    assert "日付検索　ＰＤＦデータ　○（画像化※①）　○（画像化※②）　○" in lines
+    assert "廃止" not in lines and "日付検索" not in lines

@@ -32,7 +32,8 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   that reaches its column's or block's edge goes on;
 - a ruled table's row is one line, its cells set apart by ``　`` (:func:`pdf_tables.table_rows`: Word
   draws a 別表 cell by cell, which pdfminer gives one cell a line; a line pdfminer ran across the
-  table's rules is cut at them first), and goes on with no other line;
+  table's rules is cut at them first; a cell merged down across rows goes with the first row it
+  spans), and goes on with no other line;
 - vertical pages are read tier (段) by tier, columns right to left (:func:`pdf_order.vertical_order`); a
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
   (:func:`pdf_order.horizontal_order`);

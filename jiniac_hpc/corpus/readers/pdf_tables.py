@@ -13,8 +13,10 @@ lies in the cell bounded by the nearest rules on its four sides, and the lines o
 share a top and bottom rule are a row, read cell by cell left to right, each cell's lines top to
 bottom (a wrapped cell's lines joined, with no space between two wide glyphs); the pieces of a
 line cut at rules that close no cell (a row broken by the page's foot) are a row too, which may go
-on with the next page's first line as prose does. A row of one
-cell (a heading across the table, a box around a note or the page) stays as it was.
+on with the next page's first line as prose does. A cell merged down across rows is read with the
+first row it spans (as a table's markup has it: rowspan), and rules a point apart (a shaded cell's)
+bound one row (:func:`_spans_to_rows`). A row of one cell (a heading across the table, a box around
+a note or the page) stays as it was.
 """
 from __future__ import annotations
 
@@ -118,6 +120,43 @@ def _joined(texts: list[str]) -> str:
     return out
 
 
+def _spans_to_rows(rows: dict, tol: float) -> dict:
+    """The cells by row, ``rows`` as (bottom, top) of their rules -> (left, right) -> lines, with rows
+    whose rules lie within ``tol`` of each other made one (a shaded cell's rules drawn a point inside
+    its row's) and a cell merged down across rows (a 官報 notice's 廃止 beside the rows of three
+    courses, its reason beside two) put in the first row it spans, where a cell of no other column
+    of that row stands. Cells so put together must make one run of cells, each beginning where the
+    one before ends (two boxes side by side on a slide, a gap between them, stay apart); rows of
+    pieces of lines (``("piece", id)``) are left as they are."""
+    def height(k) -> float:
+        return k[1] - k[0]
+
+    bands: list = []          # rows of their own, finest first
+    target: dict = {}         # a row's key -> the row it goes with
+    for key in sorted((k for k in rows if k[0] != "piece"), key=height):
+        bottom, top = key
+        same = next((k for k in bands if abs(k[0] - bottom) <= tol and abs(k[1] - top) <= tol), None)
+        inside = [k for k in bands if k[1] <= top + tol and k[0] >= bottom - tol]
+        first = max(inside, key=lambda k: (k[1], -height(k)), default=None)
+        if same is None and first is not None and abs(first[1] - top) <= tol \
+                and any(abs(k[0] - bottom) <= tol for k in inside) \
+                and not any(min(r, r2) - max(lt, l2) > tol for lt, r in rows[key] for l2, r2 in rows[first]):
+            same = first
+        if same is None:
+            bands.append(key)
+        else:
+            target[key] = same
+    out = {k: v for k, v in rows.items() if k not in target}
+    for row in {t for t in target.values()}:
+        keys = [k for k, t in target.items() if t == row]
+        cols = sorted({c for k in [row] + keys for c in rows[k]})
+        if all(abs(a[1] - b[0]) <= tol for a, b in zip(cols, cols[1:])):
+            out[row] = {c: [ln for k in [row] + keys for ln in rows[k].get(c, [])] for c in cols}
+        else:
+            out.update((k, rows[k]) for k in keys)
+    return out
+
+
 def table_rows(lines: list[Line], across: list, down: list) -> list[Line]:
     """The page's lines with the lines of each row of a ruled table (two cells or more with text)
     made one line, ``row`` set, where the row's first line was (see the module docstring); the
@@ -131,6 +170,8 @@ def table_rows(lines: list[Line], across: list, down: list) -> list[Line]:
             rows.setdefault(cell[2:], {}).setdefault(cell[:2], []).append(ln)
         elif ln.piece_of:      # cut at rules but in no closed cell: a row whose foot is on the next page
             rows.setdefault(("piece", ln.piece_of), {}).setdefault((round(ln.left, 1), 0.0), []).append(ln)
+    sizes = sorted(ln.size for ln in lines if not ln.vertical) or [10.0]
+    rows = _spans_to_rows(rows, 0.25 * sizes[len(sizes) // 2])
     merged: dict[int, Line] = {}
     gone: set[int] = set()
     for key, cells in rows.items():
