@@ -83,14 +83,19 @@ def test_a_table_whose_cells_pdfminer_ran_together_is_cut_at_its_rules():
     """easyPDF's 別表: pdfminer runs a row's cells into one line where they sit close ("8 Ｈ 12月25日
     12万5000円 事　務　費 パソコン及び関連"), and its dashed rules part two entries of one person. The
     lines are cut at the vertical rules and read as rows; the row broken by the page's foot is a
-    row too. The row number "10" in the table's first column, left of every letter on its page, had
-    been dropped as a margin line number."""
+    row too, and goes on with the rest of its cell at the top of the next page, "機器代", drawn with
+    no rule above it (pdfminer gave it after the next row: it had been a line of its own there). The
+    row number "10" in the table's first column, left of every letter on its page, had been dropped
+    as a margin line number."""
     (r,) = recs(SPLIT)
     lines = r.text.splitlines()
     rows = lines[lines.index("別表") + 1:]
     assert rows[0] == "氏名　年月日（平成18年）　金額　項目　品名"
     assert "2　Ｂ　12月22日　2万7000円　事務費　電子辞書" in rows
-    assert "8　Ｈ　12月25日　12万5000円　事務費　パソコン及び関連" in rows
+    assert "8　Ｈ　12月25日　12万5000円　事務費　パソコン及び関連機器代" in rows
+    assert rows[rows.index("8　Ｈ　12月25日　12万5000円　事務費　パソコン及び関連機器代") + 1] == \
+        "9　Ｉ　12月5日　12万5000円　事務費　パソコン及び関連機器代"
+    assert "機器代" not in rows
     assert "10　Ｊ　10月8日　12万5000円　事務費　パソコン" in rows
     assert "11月18日　3万7800円　事務費　電子辞書" in rows           # a dashed rule parts the second entry
 

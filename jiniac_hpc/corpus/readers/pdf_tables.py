@@ -98,6 +98,12 @@ def split_at_rules(items: list, line, down: list) -> list[list]:
 
 def _cell(ln: Line, across: list, down: list):
     """(left, right, bottom, top) of the rules around the line, or None where a side has none."""
+    sides = _sides(ln, across, down)
+    return None if None in sides else sides
+
+
+def _sides(ln: Line, across: list, down: list) -> tuple:
+    """(left, right, bottom, top) of the rules around the line, each None where that side has none."""
     tol = 0.25 * ln.size
     cx, cy = (ln.left + ln.right) / 2, (ln.top + ln.bottom) / 2
     vert = [x for x, y0, y1 in down if y0 - tol <= cy <= y1 + tol]
@@ -106,9 +112,7 @@ def _cell(ln: Line, across: list, down: list):
     rights = [x for x in vert if x >= ln.right - tol]
     tops = [y for y in horiz if y >= ln.top - tol]
     bottoms = [y for y in horiz if y <= ln.bottom + tol]
-    if not (lefts and rights and tops and bottoms):
-        return None
-    return round(max(lefts), 1), round(min(rights), 1), round(max(bottoms), 1), round(min(tops), 1)
+    return tuple(round(f(xs), 1) if xs else None for f, xs in ((max, lefts), (min, rights), (max, bottoms), (min, tops)))
 
 
 def _joined(texts: list[str]) -> str:
@@ -164,8 +168,12 @@ def table_rows(lines: list[Line], across: list, down: list) -> list[Line]:
     if not across or not down:
         return lines
     rows: dict = {}
+    open_top = set()      # lines in a cell with no rule above: the rest of a row the page's foot broke
     for ln in lines:
-        cell = None if ln.vertical or not ln.text.strip() else _cell(ln, across, down)
+        sides = (None,) * 4 if ln.vertical or not ln.text.strip() else _sides(ln, across, down)
+        cell = None if None in sides else sides
+        if sides[3] is None and None not in sides[:3]:
+            open_top.add(id(ln))
         if cell is not None:
             rows.setdefault(cell[2:], {}).setdefault(cell[:2], []).append(ln)
         elif ln.piece_of:      # cut at rules but in no closed cell: a row whose foot is on the next page
@@ -188,4 +196,12 @@ def table_rows(lines: list[Line], across: list, down: list) -> list[Line]:
                                     right=max(x.right for x in members), row=key[0] != "piece",
                                     space_after=False, ocr=all(x.ocr for x in members))
         gone |= {id(x) for x in members if x is not first}
-    return [merged.get(id(x), x) for x in lines if id(x) not in gone]
+    out = [merged.get(id(x), x) for x in lines if id(x) not in gone]
+    # the table's rows top to bottom, and with them the rest of a cell whose row the page's foot broke,
+    # at the top of the next page with no rule above it (easyPDF's 別表: "パソコン及び関連" / "機器代"),
+    # which pdfminer may give after the next row, where it could not go on with its row
+    table = {id(x) for x in merged.values()} | (open_top if merged else set())
+    slots = [i for i, x in enumerate(out) if id(x) in table]
+    for i, x in zip(slots, sorted((out[i] for i in slots), key=lambda x: -x.top)):
+        out[i] = x
+    return out
