@@ -146,3 +146,16 @@ def test_two_narrow_columns_beside_each_other_are_read_one_after_the_other():
            " 14.6 兆円規模となっている。また、EC の拡大に伴い、宅配便の取扱個数は約 50 億個であった。" in lines
     assert "2024 年 10 月の宅配便再配達率は約 10.2％で前年同月（約 11.1％）と比べて約 0.9％減、2024 年４月" \
            "（約10.4％）と比べて約 0.2％減となった。" in lines
+
+
+def test_a_narrow_space_drawn_after_an_item_number_stays():
+    """国立印刷局's notice (Word for Microsoft 365, MS Gothic) numbers its headings "１ 変更内容について"
+    with a half-width space glyph, four tenths of a glyph wide: read as a layout artefact between two
+    wide glyphs, it was dropped ("１変更内容について"), and the heading no longer read as a numbered
+    item. A space the page draws after a line's first word that is an item's number stays, as "　"."""
+    (r,) = recs(R / "npb_kanpo_service_notice_20241224_merged_cells.pdf")
+    lines = r.text.splitlines()
+    for heading in ("１　変更内容について", "２　新たに提供する「官報情報検索サービス」について", "３　変更及び終了日について",
+                    "４　手続について"):
+        assert heading in lines
+    assert "（1）内容" in lines             # no space drawn here: none is made

@@ -19,7 +19,9 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   letters of a field are joined and a gap clearly wider than its neighbour (a field break), or one
   of a glyph or more between a word set solid and a lone letter (``裁判官　入 江 俊 郎``: the title
   and the name spread beside it), becomes one ``　``; elsewhere a gap under half a glyph is a layout
-  artefact and goes, a wider one becomes ``　``. Other gaps become one space (whitespace is not
+  artefact and goes (not a space glyph drawn after the item number that starts the line, three
+  tenths of a glyph or wider: MS Gothic's half-width space in "１ 変更内容について"), a wider one
+  becomes ``　``. Other gaps become one space (whitespace is not
   counted as content);
 - a small glyph that pdfminer put at a line's end or on a line of its own (a party's subscript,
   "Ｙ₁", drawn after its line) goes back after the glyph it follows in the line that holds it
@@ -141,8 +143,9 @@ def _wide(c: str) -> bool:
     return unicodedata.east_asian_width(c) in "WF"
 
 
-def unspace(words: list[str], gaps: list[float]) -> str:
-    """One line from its words and the gaps between them (in glyph sizes); see the module docstring."""
+def unspace(words: list[str], gaps: list[float], drawn_first: bool = False) -> str:
+    """One line from its words and the gaps between them (in glyph sizes), ``drawn_first`` whether
+    the page draws a space glyph after the first word; see the module docstring."""
     singles = sum(1 for w in words if len(w) == 1 and _KANA_KANJI.match(w))
     # a date spaced out, "２　０　２　４　年　７　月　２　日": its full-width digits count too, three
     # or more of them with two kana or kanji alone (not a table's row: "リスク管理　５　５",
@@ -155,10 +158,13 @@ def unspace(words: list[str], gaps: list[float]) -> str:
     # (裁判官 <break> 入 江 俊 郎: Word's 大法廷 signatures, the name spread on a grid)
     breaks = [any(gap > 1.3 * gaps[j] + 0.2 for j in (i - 1, i + 1) if 0 <= j < len(gaps))
               or (gap >= 1.0 and _solid_beside_spaced(words, i)) for i, gap in enumerate(gaps)]
+    # a space glyph drawn after an item's number that starts the line stays, narrow as it may be
+    # (MS Gothic's half-width space after "１" in a notice's heading "１ 変更内容について")
+    label = drawn_first and bool(_ITEM.match(words[0] + " "))
     out = [words[0]]
-    for gap, brk, word in zip(gaps, breaks, words[1:]):
+    for i, (gap, brk, word) in enumerate(zip(gaps, breaks, words[1:])):
         if _wide(out[-1][-1]) and _wide(word[0]):
-            tight = not brk if spaced else gap < 0.5
+            tight = not brk if spaced else gap < (0.3 if i == 0 and label else 0.5)
             out.append("" if tight else "\u3000")
         else:
             out.append(" ")
@@ -221,12 +227,14 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
         size = max((c.height if stacked else c.width if vertical else c.height) for c in glyphs)
         words: list[str] = [""]
         gaps: list[float] = []
-        prev = None
+        prev, drawn_first = None, False
         for c in kept:
             if not isinstance(c, LTChar) or c.get_text().isspace():
                 if prev is not None and words[-1]:
                     gaps.append(0.0)      # a space: the gap is measured at the next glyph
                     words.append("")
+                # (a space glyph, not pdfminer's own LTAnno, after the first word)
+                drawn_first = drawn_first or (len(words) == 2 and isinstance(c, LTChar))
                 continue
             if prev is not None and not words[-1]:
                 gaps[-1] = max((prev.y0 - c.y1) if vertical else (c.x0 - prev.x1), 0.0) / size
@@ -236,7 +244,7 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
             words.pop()
             gaps.pop()
         half = size / 2 if stacked else 0.0
-        out.append(Line(unspace(words, gaps).translate(FORMS), vertical, ln.y1, ln.y0,
+        out.append(Line(unspace(words, gaps, drawn_first).translate(FORMS), vertical, ln.y1, ln.y0,
                          last.y0 if vertical else last.x1, size,
                          min(c.x0 for c in glyphs) - half, max(c.x1 for c in glyphs) + half,
                          ocr=2 * sum(id(c) in hidden for c in glyphs) > len(glyphs),
