@@ -121,3 +121,32 @@ def test_a_cell_merged_down_across_rows_is_read_with_the_first_row_it_spans():
     assert "機能区分　提供形式　裁判所公告等プライバシー配慮が必要な記事　その他記事" in lines
     assert "日付検索　ＰＤＦデータ　○（画像化※①）　○（画像化※②）　○" in lines
     assert "廃止" not in lines and "日付検索" not in lines
+
+
+RUNS = R / "hanrei_052253_easypdf_punctuation_runs.pdf"   # 最高裁 判決 (14 pages), BCL easyPDF 4.30
+
+
+def test_punctuation_and_digits_drawn_after_their_line_go_back_where_they_stand():
+    """easyPDF draws this ruling's punctuation "（「」。），" and the digits of "(1)" in runs after the
+    rest of each line: pdfminer made such a run a line of its own on the same baseline, which came
+    out after its line ("…もの　以下　本件支出決議書　という　は（　「　」　。）　，"), or put it at
+    the line's end ("…の( )，( )及び( )か1 2 5"). Each glyph now stands where the page draws it."""
+    (r,) = recs(RUNS)
+    for s in ("相手方の氏名又は役職名の記載のあるもの（以下「本件支出決議書」という。）は，",
+              "(2) 本件条例６条は，「実施機関は，次の各号のいずれかに該当する情報が記録されている公文書については，",
+              "おり，その２号には，「個人に関する情報（事業を営む個人の当該事業に関する情報を除く。）で，",
+              "同３９の文書の(1)，(2)及び(5)から(14)までの部分（以下「整理番号３の文書等」という。）"):
+        assert s in r.text
+    assert "( )" not in r.text and "（　「" not in r.text
+
+
+def test_a_comma_hung_past_the_margin_and_drawn_apart_stays_on_its_line():
+    """Another easyPDF ruling draws its punctuation apart too, and one comma past the right margin
+    ("…１６９０円" then "，", touching it): the comma had been a line of its own, which ended the
+    paragraph there ("，" / "本件土地２の価格を…"); the brackets and full stops within the lines had
+    come out at their ends ("（以下「本件土地１」という　）…各。")."""
+    (r,) = recs(R / "hanrei_080773_tied_boxes.pdf")
+    assert "本件土地１の価格を１０億９８９０万１６９０円，本件土地２の価格を１１０３万３０１０円とする決定（以下「本件決定」" \
+           "という。）を受けたため，" in r.text
+    assert "（以下「本件土地１」という。）及び同番ｅの土地（以下，「本件土地２」といい，これらを併せて「本件各土地」という。）" \
+           in r.text

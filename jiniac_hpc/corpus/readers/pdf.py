@@ -25,7 +25,9 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   counted as content);
 - a small glyph that pdfminer put at a line's end or on a line of its own (a party's subscript,
   "Ｙ₁", drawn after its line) goes back after the glyph it follows in the line that holds it
-  (:func:`pdf_glyphs.with_subscripts`);
+  (:func:`pdf_glyphs.with_subscripts`); so does a run of glyphs drawn after the rest of its line,
+  in the gaps it leaves (easyPDF's punctuation "（「」。），"), which pdfminer makes a line of its own
+  on the same baseline or puts at the line's end (:func:`pdf_glyphs.interleaved`);
 - ruby set above a line (一太郎's くう over 腔), which pdfminer makes a line of its own that breaks
   the sentence, is dropped and counted in ``unread['ruby']`` (:func:`pdf_glyphs.without_ruby`);
 - a page set in columns of prose (:func:`pdf_order.prose_columns`), or with a block of prose set
@@ -107,7 +109,7 @@ from pdfminer.pdfpage import PDFPage
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, archive_member, open_binary
 from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, Aggregator, hidden_glyphs, text_lines,
-                                                  visible, with_subscripts, without_ruby)
+                                                  interleaved, visible, with_subscripts, without_ruby)
 from jiniac_hpc.corpus.readers.pdf_order import (ENDS, Line, column_order, horizontal_order, prose_columns,
                                                  vertical_order)
 from jiniac_hpc.corpus.readers.pdf_pictures import page_items, picture_page, text_pictures
@@ -185,7 +187,7 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
     """The page's text lines in pdfminer's reading order, margin line numbers taken out (counted as
     ``page_furniture``), glyphs off the page or drawn twice taken out (:func:`visible`)."""
     hidden = hidden_glyphs(page)
-    placed = without_ruby(with_subscripts(visible(text_lines(page), box, unread)), unread)
+    placed = without_ruby(interleaved(with_subscripts(visible(text_lines(page), box, unread))), unread)
     body = [c for ln, items in placed if not isinstance(ln, LTTextLineVertical)
             for c in items if isinstance(c, LTChar) and not c.get_text().isspace() and not c.get_text().isdigit()]
     left = min((c.x0 for c in body), default=0.0)
