@@ -40,16 +40,15 @@ def test_a_page_that_is_a_picture_with_no_text_is_named_in_the_rejection():
     assert r.error == "no extractable text: 1 page of pictures and no text layer (a scan without OCR)"
 
 
-def test_a_picture_page_among_text_pages_is_on_the_record_and_flagged(tmp_path):
-    """A document of a text page, then a page that is a picture (drawn here with matplotlib): the text
-    is kept and the record says one page is a picture, which the corpus report counts as a flag."""
+def _text_then_picture(path) -> None:
+    """A PDF drawn with matplotlib: a page of text, then a page that is a picture."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
     from matplotlib.backends.backend_pdf import PdfPages
 
-    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(tmp_path / "d.pdf") as pdf:
+    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
         fig = plt.figure(figsize=(4, 3))
         fig.text(0.1, 0.5, "A page of text.", fontsize=12)
         pdf.savefig(fig)
@@ -58,7 +57,38 @@ def test_a_picture_page_among_text_pages_is_on_the_record_and_flagged(tmp_path):
         fig.figimage(np.tile(np.linspace(0, 1, 400), (300, 1)), cmap="gray", resize=True)
         pdf.savefig(fig, dpi=100)
         plt.close(fig)
+
+
+def test_a_picture_page_among_text_pages_is_on_the_record(tmp_path):
+    """A document of a text page, then a page that is a picture: the text is kept and the record says
+    one page is a picture."""
+    _text_then_picture(tmp_path / "d.pdf")
     (r,) = recs(tmp_path / "d.pdf")
     assert r.text == "A page of text."
     assert r.meta == {"image_only_pages": 1}
+
+
+def test_the_corpus_stage_counts_text_pictures_and_picture_pages(tmp_path):
+    """The stage on the ruling with text drawn as pictures, the page of pictures alone and a text page
+    followed by a picture page: every character read is kept or unread under a reason (the pictures'
+    glyph widths under text_as_picture), the page of pictures alone is a bad input saying so, and the
+    document with a picture page is counted under the image_only_page flag in stats.json and report.md."""
+    import json
+
+    from jiniac_hpc.config import from_dict
+    from jiniac_hpc.corpus.config import CorpusConfig
+    from jiniac_hpc.corpus.stage import run_inline
+
+    _text_then_picture(tmp_path / "d.pdf")
+    src = {"name": "pdf", "reader": "pdf", "lang": "ja", "filters": [],
+           "paths": [str(PICTURED), str(PICTURE_PAGE), str(tmp_path / "d.pdf")]}
+    run_inline(from_dict(CorpusConfig, {"sources": [src], "filters": {"min_chars": 1}}), tmp_path / "run")
+    st = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["pdf"]
+    assert st["docs_in"] == 3 and st["docs_in"] == st["docs_out"] + sum(v["docs"] for v in st["removed"].values())
+    assert st["chars_read"] == st["chars_in"] + sum(st["unread"].values())
+    assert st["unread"]["text_as_picture"] == 43
+    assert st["bad_input_count"] == 1
+    assert "1 page of pictures and no text layer" in st["bad_input"][0]
+    assert st["flagged"] == {"image_only_page": 1}
+    assert "- pdf: image_only_page 1" in (tmp_path / "run" / "report.md").read_text()
     assert FLAGS["image_only_pages"][0] == "image_only_page"
