@@ -159,3 +159,17 @@ def test_a_narrow_space_drawn_after_an_item_number_stays():
                     "４　手続について"):
         assert heading in lines
     assert "（1）内容" in lines             # no space drawn here: none is made
+
+
+def test_a_page_with_notes_in_its_margin_is_read_top_to_bottom():
+    """A 特許庁 審査基準 page: one column of text, notes down its right margin in smaller type ("HB1210
+    特許査定起案時の注意"). pdfminer's boxes put the section's heading "第 5 節　査定" and "1. 概要"
+    after the page's last paragraph but one, and "3. 拒絶査定" after the first line of the paragraph
+    it heads, whose sentence was cut in two by a note. The body is read top to bottom, each run of
+    notes after the sentence beside which it starts."""
+    lines = recs(R / "jpo_criteria_01_0205bm_side_notes_nofonts.pdf")[0].text.splitlines()
+    assert lines[:3] == ["第 5 節　査定", "1. 概要", "審査官は、特許出願について拒絶理由を発見しない場合は、特許査定をする(第51条)。"]
+    i = lines.index("3. 拒絶査定")
+    assert lines[i + 1].startswith("審査官は、拒絶理由通知後の審査において、拒絶理由が解消されていないと判断した場合は、")
+    assert lines[i + 2:i + 7] == ["HB1213", "拒絶査定起案時の", "注意", "HB1214", "拒絶査定の確定"]
+    assert lines.index("2. 特許査定") < i < lines.index("4. 留意事項")

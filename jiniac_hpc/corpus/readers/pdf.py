@@ -34,6 +34,10 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   narrower than the page beside a figure, is read column by column where pdfminer gave the
   columns' lines side by side, left, right, left (:func:`pdf_order.column_order`), and a line
   that reaches its column's or block's edge goes on;
+- a page of one column with notes down its right margin in smaller type (a 特許庁 審査基準's
+  "HB1210 特許査定起案時の注意") is read top to bottom, each run of notes after the sentence it
+  starts beside, where pdfminer's boxes gave headings after their paragraphs
+  (:func:`pdf_order.side_notes_order`);
 - a ruled table's row is one line, its cells set apart by ``　`` (:func:`pdf_tables.table_rows`: Word
   draws a 別表 cell by cell, which pdfminer gives one cell a line; a line pdfminer ran across the
   table's rules is cut at them first; a cell merged down across rows goes with the first row it
@@ -111,7 +115,7 @@ from jiniac_hpc.corpus.readers.base import Record, archive_member, open_binary
 from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, Aggregator, hidden_glyphs, text_lines,
                                                   interleaved, visible, with_subscripts, without_ruby)
 from jiniac_hpc.corpus.readers.pdf_order import (ENDS, Line, column_order, horizontal_order, prose_columns,
-                                                 vertical_order)
+                                                 side_notes_order, vertical_order)
 from jiniac_hpc.corpus.readers.pdf_pictures import page_items, picture_page, text_pictures
 from jiniac_hpc.corpus.readers.pdf_tables import in_cell, rules, split_at_rules, table_rows
 
@@ -319,7 +323,7 @@ def pdf_text(path: Path) -> tuple[str, Counter, Counter]:
     for page, box in _pages(path):
         lines = _page_lines(page, unread, box)
         prose_columns(lines)
-        lines = column_order(lines)
+        lines = side_notes_order(column_order(lines))
         pages.append((lines, page.width, page.height))
         ocr["ocr_layer_pages"] += any(x.ocr for x in lines)
         # (text the page draws as a picture is not read: counted, in glyph widths, and a page that
