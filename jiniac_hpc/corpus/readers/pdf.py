@@ -94,7 +94,8 @@ non-space characters of those lines in the text), so a corpus can keep, weigh or
 documents; born-digital text has no such keys.
 
 A file that is not a PDF, cannot be parsed (broken, encrypted) or has no extractable text (a scan
-without an OCR layer: the reason counts its pages of pictures) becomes a bad-input record with the reason. ``nbytes`` is the file's size.
+without an OCR layer: the reason counts its pages of pictures) becomes a bad-input record with the
+reason. ``nbytes`` is the file's size.
 """
 from __future__ import annotations
 

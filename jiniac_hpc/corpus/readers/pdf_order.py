@@ -237,7 +237,8 @@ def side_notes_order(lines: list[Line]) -> list[Line]:
         return lines
     rows: list[list[Line]] = []         # the body's lines by height, those sharing one left to right
     for x in sorted(body, key=lambda x: -x.top):
-        if rows and min(rows[-1][0].top, x.top) - max(rows[-1][0].bottom, x.bottom) > 0.5 * min(rows[-1][0].size, x.size):
+        first = rows[-1][0] if rows else None
+        if first is not None and min(first.top, x.top) - max(first.bottom, x.bottom) > 0.5 * min(first.size, x.size):
             rows[-1].append(x)
         else:
             rows.append([x])

@@ -112,7 +112,8 @@ def _sides(ln: Line, across: list, down: list) -> tuple:
     rights = [x for x in vert if x >= ln.right - tol]
     tops = [y for y in horiz if y >= ln.top - tol]
     bottoms = [y for y in horiz if y <= ln.bottom + tol]
-    return tuple(round(f(xs), 1) if xs else None for f, xs in ((max, lefts), (min, rights), (max, bottoms), (min, tops)))
+    sides = ((max, lefts), (min, rights), (max, bottoms), (min, tops))
+    return tuple(round(f(xs), 1) if xs else None for f, xs in sides)
 
 
 def _joined(texts: list[str]) -> str:
@@ -151,7 +152,7 @@ def _spans_to_rows(rows: dict, tol: float) -> dict:
         else:
             target[key] = same
     out = {k: v for k, v in rows.items() if k not in target}
-    for row in {t for t in target.values()}:
+    for row in dict.fromkeys(target.values()):
         keys = [k for k, t in target.items() if t == row]
         cols = sorted({c for k in [row] + keys for c in rows[k]})
         if all(abs(a[1] - b[0]) <= tol for a, b in zip(cols, cols[1:])):
