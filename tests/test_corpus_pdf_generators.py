@@ -173,3 +173,15 @@ def test_a_page_with_notes_in_its_margin_is_read_top_to_bottom():
     assert lines[i + 1].startswith("審査官は、拒絶理由通知後の審査において、拒絶理由が解消されていないと判断した場合は、")
     assert lines[i + 2:i + 7] == ["HB1213", "拒絶査定起案時の", "注意", "HB1214", "拒絶査定の確定"]
     assert lines.index("2. 特許査定") < i < lines.index("4. 留意事項")
+
+
+def test_notes_down_the_left_margin_are_read_after_the_body_beside_them():
+    """Another 審査基準 file sets its second page's notes down the left margin ("HB1209 拒絶理由通知書
+    中に誤記がある場合の取扱い"): pdfminer put the heading "2.2 意見書、補正書等の内容の検討" before
+    "照)。", the last line of the paragraph above it, which had then read "…(「第 6 節　補正の却下の
+    決定」参" / "2.2 …" / "照)。"."""
+    lines = recs(R / "jpo_criteria_01_0204bm_left_notes_nofonts.pdf")[0].text.splitlines()
+    i = lines.index("2.2 意見書、補正書等の内容の検討")
+    assert lines[i - 1].endswith("(「第 6 節　補正の却下の決定」参照)。")
+    assert lines[i + 1].startswith("一回目の審査前に補正書が提出された場合は、")
+    assert lines[i + 3] == "HB1209" and "照)。" not in lines

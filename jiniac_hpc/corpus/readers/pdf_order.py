@@ -214,25 +214,27 @@ def column_order(lines: list[Line]) -> list[Line]:
 
 
 def side_notes_order(lines: list[Line]) -> list[Line]:
-    """The lines of a page of one column of text with notes down its right margin (a 特許庁 審査基準
-    page: "HB1210 特許査定起案時の注意" beside the body), the body top to bottom and each run of notes
-    after the sentence it starts beside. pdfminer groups such a page into boxes it orders by a
-    mix of place and size: the section's heading "第5節 査定" came after the page's last paragraph
-    but one, and "3. 拒絶査定" after the paragraph it heads.
+    """The lines of a page of one column of text with notes down its outer margin (a 特許庁 審査基準
+    page: "HB1210 特許査定起案時の注意" beside the body, right of it on odd pages, left on even), the
+    body top to bottom and each run of notes after the sentence it starts beside. pdfminer groups
+    such a page into boxes it orders by a mix of place and size: the section's heading "第5節 査定"
+    came after the page's last paragraph but one, and "3. 拒絶査定" after the paragraph it heads.
 
-    The notes are two lines or more that start right of where the body's lines end (nine in ten of
-    them), in a smaller size; the body is one column where no two lines ten glyphs long share a
-    height (short ones that do, a footer's page number and date, are read left to right). A page
-    without such notes, or whose body is not one column (a table, columns of prose), is left as it
-    is."""
+    The notes are two lines or more, in a smaller size, that start right of where the body's lines
+    end (nine in ten of them) or end left of where they start (nine in ten); the body is one column
+    where no two lines ten glyphs long share a height (short ones that do, a footer's page number
+    and date, are read left to right). A page without such notes, or whose body is not one column
+    (a table, columns of prose), is left as it is."""
     horiz = [x for x in lines if not x.vertical]
     if len(horiz) < 10 or len(horiz) != len(lines):
         return lines
     size = sorted(x.size for x in horiz)[len(horiz) // 2]
     ends = sorted(x.end for x in horiz if x.size >= 0.9 * size)
-    edge = ends[int(0.9 * (len(ends) - 1))]
-    notes = [x for x in horiz if x.left >= edge + 0.5 * size and x.size < 0.9 * size]
-    body = [x for x in horiz if x.left < edge + 0.5 * size]
+    lefts = sorted(x.left for x in horiz if x.size >= 0.9 * size)
+    edge, start = ends[int(0.9 * (len(ends) - 1))], lefts[int(0.1 * (len(lefts) - 1))]
+    notes = [x for x in horiz
+             if x.size < 0.9 * size and (x.left >= edge + 0.5 * size or x.right <= start - 0.5 * size)]
+    body = [x for x in horiz if start - 0.5 * size < x.right and x.left < edge + 0.5 * size]
     if len(notes) < 2 or len(notes) + len(body) != len(horiz):
         return lines
     rows: list[list[Line]] = []         # the body's lines by height, those sharing one left to right
