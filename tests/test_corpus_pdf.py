@@ -102,7 +102,8 @@ def test_rulings_hold_what_another_tool_recorded_from_them(docs):
     crim = docs[CRIMINAL][0].text.splitlines()
     assert crim[0] == "宣告日　令和６年３月２７日" and crim[-1] == "（別表は掲載を省略）"
     assert "被告人を懲役１０月に処する。" in crim and "裁判官　岩竹　遼" in crim
-    assert docs[CRIMINAL][0].unread == {"page_furniture": 3}                 # the page numbers 1-3
+    # the page numbers 1-3; the case numbers' "(わ)" ("令和５年(わ)第２１３号"), which Word drew as pictures
+    assert docs[CRIMINAL][0].unread == {"page_furniture": 3, "text_as_picture": 2}
     # "- 1 -", "- 2 -" and the margin line numbers: every character dropped is counted
     assert docs[TRADEMARK][0].unread == {"page_furniture": raw_minus_furniture(TRADEMARK)[1]}
 

@@ -83,13 +83,70 @@ def test_a_table_whose_cells_pdfminer_ran_together_is_cut_at_its_rules():
     """easyPDF's 別表: pdfminer runs a row's cells into one line where they sit close ("8 Ｈ 12月25日
     12万5000円 事　務　費 パソコン及び関連"), and its dashed rules part two entries of one person. The
     lines are cut at the vertical rules and read as rows; the row broken by the page's foot is a
-    row too. The row number "10" in the table's first column, left of every letter on its page, had
-    been dropped as a margin line number."""
+    row too, and goes on with the rest of its cell at the top of the next page, "機器代", drawn with
+    no rule above it (pdfminer gave it after the next row: it had been a line of its own there). The
+    row number "10" in the table's first column, left of every letter on its page, had been dropped
+    as a margin line number."""
     (r,) = recs(SPLIT)
     lines = r.text.splitlines()
     rows = lines[lines.index("別表") + 1:]
     assert rows[0] == "氏名　年月日（平成18年）　金額　項目　品名"
     assert "2　Ｂ　12月22日　2万7000円　事務費　電子辞書" in rows
-    assert "8　Ｈ　12月25日　12万5000円　事務費　パソコン及び関連" in rows
+    assert "8　Ｈ　12月25日　12万5000円　事務費　パソコン及び関連機器代" in rows
+    assert rows[rows.index("8　Ｈ　12月25日　12万5000円　事務費　パソコン及び関連機器代") + 1] == \
+        "9　Ｉ　12月5日　12万5000円　事務費　パソコン及び関連機器代"
+    assert "機器代" not in rows
     assert "10　Ｊ　10月8日　12万5000円　事務費　パソコン" in rows
     assert "11月18日　3万7800円　事務費　電子辞書" in rows           # a dashed rule parts the second entry
+
+
+MERGED = R / "npb_kanpo_service_notice_20241224_merged_cells.pdf"   # 国立印刷局's notice (Word for Microsoft 365)
+
+
+def test_a_cell_merged_down_across_rows_is_read_with_the_first_row_it_spans():
+    """The notice's tables merge cells down across rows: 廃止 stands beside the rows of Ａ, Ｂ and
+    Ｃコース, its reason beside Ａ and Ｂ. Each had been a line of its own between the rows (the reason
+    one of three lines, "…紙の" / "印刷物…"), and Ｄコース's reason, a shaded cell whose rules lie a
+    point inside its row's, a line after the row. A merged cell is now read with the first row it
+    spans, as a table's markup has it (rowspan), and rules a point apart are one row's."""
+    (r,) = recs(MERGED)
+    lines = r.text.splitlines()
+    assert lines[lines.index("下表のとおり、Ａ・Ｂ・Ｃコースを廃止し、Ｄコースは名称と提供内容を変更し継続します。") + 1:][:4] == [
+        "コース　定期購読　日付検索　記事検索　R7.4.1～　廃止理由",
+        "Ａコース　有　○　×　廃止　令和７年４月１日以降、官報は電子化され、紙の印刷物（現状の定期購読）は、内閣府が交付する"
+        "文書（官報掲載事項記載書面）になるためです。",
+        "Ｂコース　有　○　○",
+        "Ｃコース　無　○　×　需要が少ないためです。"]
+    assert "Ｄコース　無　○　○　内容を一部変更し、コース名はつけず「官報情報検索サービス」として継続します（詳細は２に記載）。" in lines
+    assert "機能区分　提供形式　裁判所公告等プライバシー配慮が必要な記事　その他記事" in lines
+    assert "日付検索　ＰＤＦデータ　○（画像化※①）　○（画像化※②）　○" in lines
+    assert "廃止" not in lines and "日付検索" not in lines
+
+
+RUNS = R / "hanrei_052253_easypdf_punctuation_runs.pdf"   # 最高裁 判決 (14 pages), BCL easyPDF 4.30
+
+
+def test_punctuation_and_digits_drawn_after_their_line_go_back_where_they_stand():
+    """easyPDF draws this ruling's punctuation "（「」。），" and the digits of "(1)" in runs after the
+    rest of each line: pdfminer made such a run a line of its own on the same baseline, which came
+    out after its line ("…もの　以下　本件支出決議書　という　は（　「　」　。）　，"), or put it at
+    the line's end ("…の( )，( )及び( )か1 2 5"). Each glyph now stands where the page draws it."""
+    (r,) = recs(RUNS)
+    for s in ("相手方の氏名又は役職名の記載のあるもの（以下「本件支出決議書」という。）は，",
+              "(2) 本件条例６条は，「実施機関は，次の各号のいずれかに該当する情報が記録されている公文書については，",
+              "おり，その２号には，「個人に関する情報（事業を営む個人の当該事業に関する情報を除く。）で，",
+              "同３９の文書の(1)，(2)及び(5)から(14)までの部分（以下「整理番号３の文書等」という。）"):
+        assert s in r.text
+    assert "( )" not in r.text and "（　「" not in r.text
+
+
+def test_a_comma_hung_past_the_margin_and_drawn_apart_stays_on_its_line():
+    """Another easyPDF ruling draws its punctuation apart too, and one comma past the right margin
+    ("…１６９０円" then "，", touching it): the comma had been a line of its own, which ended the
+    paragraph there ("，" / "本件土地２の価格を…"); the brackets and full stops within the lines had
+    come out at their ends ("（以下「本件土地１」という　）…各。")."""
+    (r,) = recs(R / "hanrei_080773_tied_boxes.pdf")
+    assert "本件土地１の価格を１０億９８９０万１６９０円，本件土地２の価格を１１０３万３０１０円とする決定（以下「本件決定」" \
+           "という。）を受けたため，" in r.text
+    assert "（以下「本件土地１」という。）及び同番ｅの土地（以下，「本件土地２」といい，これらを併せて「本件各土地」という。）" \
+           in r.text

@@ -49,6 +49,8 @@ def plan(cfg: CorpusConfig, run_dir: Path) -> list[Step]:
 #: metadata a reader sets on a document whose text is less sure than the rest -> (flag, meaning):
 #: the report counts the documents that carry it, by flag (their text is kept: the user decides)
 FLAGS = {"ocr_layer_pages": ("ocr_layer", "PDF text from a scanned page's OCR layer"),
+         "image_only_pages": ("image_only_page", "a PDF page that is a picture and no text (a scan without an OCR "
+                              "layer), its text not read"),
          "missing": ("missing_metadata", "a Diet record without its date, house or meeting name")}
 
 

@@ -19,20 +19,29 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   letters of a field are joined and a gap clearly wider than its neighbour (a field break), or one
   of a glyph or more between a word set solid and a lone letter (``裁判官　入 江 俊 郎``: the title
   and the name spread beside it), becomes one ``　``; elsewhere a gap under half a glyph is a layout
-  artefact and goes, a wider one becomes ``　``. Other gaps become one space (whitespace is not
+  artefact and goes (not a space glyph drawn after the item number that starts the line, three
+  tenths of a glyph or wider: MS Gothic's half-width space in "１ 変更内容について"), a wider one
+  becomes ``　``. Other gaps become one space (whitespace is not
   counted as content);
 - a small glyph that pdfminer put at a line's end or on a line of its own (a party's subscript,
   "Ｙ₁", drawn after its line) goes back after the glyph it follows in the line that holds it
-  (:func:`pdf_glyphs.with_subscripts`);
+  (:func:`pdf_glyphs.with_subscripts`); so does a run of glyphs drawn after the rest of its line,
+  in the gaps it leaves (easyPDF's punctuation "（「」。），"), which pdfminer makes a line of its own
+  on the same baseline or puts at the line's end (:func:`pdf_glyphs.interleaved`);
 - ruby set above a line (一太郎's くう over 腔), which pdfminer makes a line of its own that breaks
   the sentence, is dropped and counted in ``unread['ruby']`` (:func:`pdf_glyphs.without_ruby`);
 - a page set in columns of prose (:func:`pdf_order.prose_columns`), or with a block of prose set
   narrower than the page beside a figure, is read column by column where pdfminer gave the
   columns' lines side by side, left, right, left (:func:`pdf_order.column_order`), and a line
   that reaches its column's or block's edge goes on;
+- a page of one column with notes down its right margin in smaller type (a 特許庁 審査基準's
+  "HB1210 特許査定起案時の注意") is read top to bottom, each run of notes after the sentence it
+  starts beside, where pdfminer's boxes gave headings after their paragraphs
+  (:func:`pdf_order.side_notes_order`);
 - a ruled table's row is one line, its cells set apart by ``　`` (:func:`pdf_tables.table_rows`: Word
   draws a 別表 cell by cell, which pdfminer gives one cell a line; a line pdfminer ran across the
-  table's rules is cut at them first), and goes on with no other line;
+  table's rules is cut at them first; a cell merged down across rows goes with the first row it
+  spans), and goes on with no other line;
 - vertical pages are read tier (段) by tier, columns right to left (:func:`pdf_order.vertical_order`); a
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
   (:func:`pdf_order.horizontal_order`);
@@ -69,6 +78,11 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   (``unread['off_page']``: an InDesign spread's other page, slug lines) and a glyph drawn again on
   itself (``unread['overprint']``: bold or shadow made by drawing text twice); control characters
   (an OCR layer's NULs) are ``unread['control_char']``;
+- text the page draws as a picture is not read (no OCR) but counted (:mod:`.pdf_pictures`): a picture
+  set as a line of text, or in a gap of one (Word draws a line holding a glyph its fonts lack as a
+  picture, a ruling's "⑷　平成２８年…" and labels "(ｱ)"), in the glyph widths it spans, in
+  ``unread['text_as_picture']``; a page that is a picture and no text (a scan without an OCR layer)
+  in the record's ``meta['image_only_pages']``, which the corpus report counts as a flag;
 - Kangxi radicals a font maps its ideographs to (⽉ for 月) and the presentation forms of vertical
   text (︒, ︵) become their characters (:data:`pdf_glyphs.FORMS`).
 
@@ -80,7 +94,8 @@ non-space characters of those lines in the text), so a corpus can keep, weigh or
 documents; born-digital text has no such keys.
 
 A file that is not a PDF, cannot be parsed (broken, encrypted) or has no extractable text (a scan
-without an OCR layer) becomes a bad-input record with the reason. ``nbytes`` is the file's size.
+without an OCR layer: the reason counts its pages of pictures) becomes a bad-input record with the
+reason. ``nbytes`` is the file's size.
 """
 from __future__ import annotations
 
@@ -99,9 +114,10 @@ from pdfminer.pdfpage import PDFPage
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, archive_member, open_binary
 from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, Aggregator, hidden_glyphs, text_lines,
-                                                  visible, with_subscripts, without_ruby)
+                                                  interleaved, visible, with_subscripts, without_ruby)
 from jiniac_hpc.corpus.readers.pdf_order import (ENDS, Line, column_order, horizontal_order, prose_columns,
-                                                 vertical_order)
+                                                 side_notes_order, vertical_order)
+from jiniac_hpc.corpus.readers.pdf_pictures import page_items, picture_page, text_pictures
 from jiniac_hpc.corpus.readers.pdf_tables import in_cell, rules, split_at_rules, table_rows
 
 # char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines.
@@ -134,8 +150,9 @@ def _wide(c: str) -> bool:
     return unicodedata.east_asian_width(c) in "WF"
 
 
-def unspace(words: list[str], gaps: list[float]) -> str:
-    """One line from its words and the gaps between them (in glyph sizes); see the module docstring."""
+def unspace(words: list[str], gaps: list[float], drawn_first: bool = False) -> str:
+    """One line from its words and the gaps between them (in glyph sizes), ``drawn_first`` whether
+    the page draws a space glyph after the first word; see the module docstring."""
     singles = sum(1 for w in words if len(w) == 1 and _KANA_KANJI.match(w))
     # a date spaced out, "２　０　２　４　年　７　月　２　日": its full-width digits count too, three
     # or more of them with two kana or kanji alone (not a table's row: "リスク管理　５　５",
@@ -148,10 +165,13 @@ def unspace(words: list[str], gaps: list[float]) -> str:
     # (裁判官 <break> 入 江 俊 郎: Word's 大法廷 signatures, the name spread on a grid)
     breaks = [any(gap > 1.3 * gaps[j] + 0.2 for j in (i - 1, i + 1) if 0 <= j < len(gaps))
               or (gap >= 1.0 and _solid_beside_spaced(words, i)) for i, gap in enumerate(gaps)]
+    # a space glyph drawn after an item's number that starts the line stays, narrow as it may be
+    # (MS Gothic's half-width space after "１" in a notice's heading "１ 変更内容について")
+    label = drawn_first and bool(_ITEM.match(words[0] + " "))
     out = [words[0]]
-    for gap, brk, word in zip(gaps, breaks, words[1:]):
+    for i, (gap, brk, word) in enumerate(zip(gaps, breaks, words[1:])):
         if _wide(out[-1][-1]) and _wide(word[0]):
-            tight = not brk if spaced else gap < 0.5
+            tight = not brk if spaced else gap < (0.3 if i == 0 and label else 0.5)
             out.append("" if tight else "\u3000")
         else:
             out.append(" ")
@@ -172,7 +192,7 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
     """The page's text lines in pdfminer's reading order, margin line numbers taken out (counted as
     ``page_furniture``), glyphs off the page or drawn twice taken out (:func:`visible`)."""
     hidden = hidden_glyphs(page)
-    placed = without_ruby(with_subscripts(visible(text_lines(page), box, unread)), unread)
+    placed = without_ruby(interleaved(with_subscripts(visible(text_lines(page), box, unread))), unread)
     body = [c for ln, items in placed if not isinstance(ln, LTTextLineVertical)
             for c in items if isinstance(c, LTChar) and not c.get_text().isspace() and not c.get_text().isdigit()]
     left = min((c.x0 for c in body), default=0.0)
@@ -214,12 +234,14 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
         size = max((c.height if stacked else c.width if vertical else c.height) for c in glyphs)
         words: list[str] = [""]
         gaps: list[float] = []
-        prev = None
+        prev, drawn_first = None, False
         for c in kept:
             if not isinstance(c, LTChar) or c.get_text().isspace():
                 if prev is not None and words[-1]:
                     gaps.append(0.0)      # a space: the gap is measured at the next glyph
                     words.append("")
+                # (a space glyph, not pdfminer's own LTAnno, after the first word)
+                drawn_first = drawn_first or (len(words) == 2 and isinstance(c, LTChar))
                 continue
             if prev is not None and not words[-1]:
                 gaps[-1] = max((prev.y0 - c.y1) if vertical else (c.x0 - prev.x1), 0.0) / size
@@ -229,7 +251,7 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
             words.pop()
             gaps.pop()
         half = size / 2 if stacked else 0.0
-        out.append(Line(unspace(words, gaps).translate(FORMS), vertical, ln.y1, ln.y0,
+        out.append(Line(unspace(words, gaps, drawn_first).translate(FORMS), vertical, ln.y1, ln.y0,
                          last.y0 if vertical else last.x1, size,
                          min(c.x0 for c in glyphs) - half, max(c.x1 for c in glyphs) + half,
                          ocr=2 * sum(id(c) in hidden for c in glyphs) > len(glyphs),
@@ -302,9 +324,14 @@ def pdf_text(path: Path) -> tuple[str, Counter, Counter]:
     for page, box in _pages(path):
         lines = _page_lines(page, unread, box)
         prose_columns(lines)
-        lines = column_order(lines)
+        lines = side_notes_order(column_order(lines))
         pages.append((lines, page.width, page.height))
         ocr["ocr_layer_pages"] += any(x.ocr for x in lines)
+        # (text the page draws as a picture is not read: counted, in glyph widths, and a page that
+        # is a picture and no text, a scan without an OCR layer, on the record)
+        images, glyphs = page_items(page)
+        unread["text_as_picture"] += sum(n for _, n in text_pictures(images, glyphs, lines))
+        ocr["image_only_pages"] += picture_page(images, lines, box or (0.0, 0.0, page.width, page.height), BAND)
     return join_lines(drop_furniture(pages, unread), unread, ocr), unread, ocr
 
 
@@ -499,8 +526,10 @@ def read_pdf(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     bad, pua = unread["unmapped_glyph"] + unread["private_use_glyph"], unread["private_use_glyph"]
     of_them = f" ({pua} of them private-use codes)" if pua else ""
     if n_glyphs == 0:
+        pictures = ocr["image_only_pages"]
         reason = f"no text: all {bad} glyphs lack a Unicode mapping{of_them}" if bad else \
-            "no extractable text (a scanned image?)"
+            f"no extractable text: {pictures} page{'s' * (pictures != 1)} of pictures and no text layer (a scan " \
+            "without OCR)" if pictures else "no extractable text (no glyphs, no pictures)"
         yield Record(1, None, reason, size)
         return
     if bad > n_glyphs:

@@ -9,6 +9,7 @@
   that its reader does not see; ``Aggregator`` also reads a glyph its font's ToUnicode map leaves out
   from the font's character collection (Adobe-Japan1 …), where its CID names the character;
 - ``with_subscripts``: a small glyph drawn after its line put back where it sits;
+- ``interleaved``: a run of glyphs drawn after its line, in its gaps, put back where it stands;
 - ``without_ruby``: ruby set above a line taken out, and counted;
 - ``FORMS``: characters fonts give in a form the text does not mean (Kangxi radicals, vertical
   presentation forms), and ``CID``/``PUA``/``CONTROL``: glyphs with no character.
@@ -25,9 +26,10 @@ from pdfminer import layout as _layout
 from pdfminer.cmapdb import CMapDB
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.pdffont import PDFCIDFont
-from pdfminer.layout import LTChar, LTFigure, LTImage, LTPage, LTTextContainer, LTTextLine, LTTextLineVertical
+from pdfminer.layout import LTAnno, LTChar, LTFigure, LTPage, LTTextContainer, LTTextLine, LTTextLineVertical
 
 from jiniac_hpc.corpus.readers.pdf_fonts import truetype_char
+from jiniac_hpc.corpus.readers.pdf_pictures import page_items
 
 # a glyph pdfminer cannot map: "(cid:N)" with no ToUnicode entry, U+FFFD where the font's ToUnicode
 # maps it to the replacement character (cairo's output does that for every glyph of some fonts)
@@ -122,6 +124,64 @@ def with_subscripts(lines: list[LTTextLine]) -> list[tuple[LTTextLine, list]]:
         at = max((k + 1 for k, c in enumerate(items) if isinstance(c, LTChar) and c.x0 <= g.x0), default=0)
         items.insert(at, g)
     return placed        # a line left without glyphs is skipped by _page_lines like any empty line
+
+
+def interleaved(placed: list[tuple[LTTextLine, list]]) -> list[tuple[LTTextLine, list]]:
+    """Glyphs a page draws after the rest of their line, in the gaps it leaves, put where they stand.
+
+    BCL easyPDF draws a ruling's punctuation "（「」。），" and the digits of "(1)" in a run after the
+    line's other glyphs: pdfminer made the run a line of its own on the same baseline ("…もの 以下
+    本件支出決議書 という は" and "（ 「 」 。） ，"), or, with the wide char_margin the reader lays
+    out with, put it at the line's end ("…の( )，( )及び( )か1 2 5"). A run on the same baseline, in
+    the same size, within the line's span or touching it (a comma hung past the margin: "…円" and
+    "，") goes into the line, and a line whose glyphs go back left
+    is put in order, left to right; pdfminer's inserted spaces are set again where a gap is left.
+    Two glyphs may share up to half the wider one's width (a comma's box set half over the bracket
+    after it, "は，「", as Japanese punctuation is set close); more, the runs are not one line."""
+    def overlap(x, y) -> bool:
+        return min(x.x1, y.x1) - max(x.x0, y.x0) > 0.55 * max(x.width, y.width)
+
+    rows = [(ln, items) for ln, items in placed if not isinstance(ln, LTTextLineVertical)
+            and any(isinstance(c, LTChar) for c in items)]
+    gone: set[int] = set()
+    for i, (a, a_items) in enumerate(rows):
+        for b, b_items in rows[i + 1:]:
+            if id(a) in gone or id(b) in gone or abs(a.y0 - b.y0) > 0.1 * a.height \
+                    or abs(a.y1 - b.y1) > 0.1 * a.height:
+                continue
+            # (glyphs, not the spaces drawn: a line of two spaces beside "第1節" is no run, and a
+            # column's name padded with spaces to the next column's, "Ｘ２－１（２の１）   ", no line of it)
+            ga = [c for c in a_items if isinstance(c, LTChar)]
+            inked = [c for c in ga if not c.get_text().isspace()]
+            gb = [c for c in b_items if isinstance(c, LTChar) and not c.get_text().isspace()]
+            if not gb or not inked or min(max(c.x1 for c in inked), max(c.x1 for c in gb)) \
+                    - max(min(c.x0 for c in inked), min(c.x0 for c in gb)) < -0.25 * a.height \
+                    or abs(max(c.size for c in ga) - max(c.size for c in gb)) > 0.1 * a.height \
+                    or any(overlap(x, y) for x in inked for y in gb):
+                continue
+            a_items[:] = ga + gb
+            a.set_bbox((min(a.x0, b.x0), min(a.y0, b.y0), max(a.x1, b.x1), max(a.y1, b.y1)))
+            gone.add(id(b))
+    for ln, items in rows:
+        chars = [c for c in items if isinstance(c, LTChar)]
+        reach = [max(c.x1 for c in chars[:1])]        # (how far right the glyphs before each reach)
+        for c in chars[1:-1]:
+            reach.append(max(reach[-1], c.x1))
+        back = any(c.x0 < r - 0.55 * c.width for c, r in zip(chars[1:], reach))
+        # (only glyphs of one size on one baseline: "Column" set large behind a white paper's heading
+        # is no run of the heading's)
+        size = min(c.size for c in chars)
+        if id(ln) in gone or not back or max(c.size for c in chars) > 1.2 * size \
+                or max(c.y0 for c in chars) - min(c.y0 for c in chars) > 0.1 * size \
+                or any(overlap(x, y) for k, x in enumerate(chars) for y in chars[k + 1:]):
+            continue
+        chars.sort(key=lambda c: c.x0)
+        items[:] = chars[:1]
+        for prev, c in zip(chars, chars[1:]):     # (pdfminer's rule: a gap over a tenth of a glyph)
+            if c.x0 - prev.x1 > 0.1 * max(c.width, c.height):
+                items.append(LTAnno(" "))
+            items.append(c)
+    return [(ln, items) for ln, items in placed if id(ln) not in gone]
 
 
 _KANA = re.compile("[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe]+")
@@ -266,19 +326,7 @@ def hidden_glyphs(page: LTPage) -> set[int]:
     A picture that does not fill the page (a photo on a slide, which may overflow the page, its
     clip unknown to pdfminer) or that has a transparency mask (a slide's overlay) hides nothing,
     and invisible text on a page without a scan is not taken for OCR."""
-    images: list[LTImage] = []
-    glyphs: list[LTChar] = []
-
-    def walk(container) -> None:
-        for item in container:
-            if isinstance(item, LTImage):
-                images.append(item)
-            elif isinstance(item, LTChar):
-                glyphs.append(item)
-            elif isinstance(item, (LTFigure, LTTextContainer)):
-                walk(item)
-
-    walk(page)
+    images, glyphs = page_items(page)
     tol = 0.02 * max(page.width, page.height)
     scans = [im for im in images
              if not any(k in im.stream.attrs for k in ("SMask", "Mask", "ImageMask"))

@@ -1,7 +1,8 @@
 """Reading order of a PDF page's lines, for the PDF reader (:mod:`.pdf`): the line record it lays out
 (:class:`Line`), vertical pages read tier (段) by tier (:func:`vertical_order`), a horizontal page
 that pdfminer upset with a stray vertical glyph put back in order (:func:`horizontal_order`), and
-columns of prose found (:func:`prose_columns`) and read column by column (:func:`column_order`).
+columns of prose found (:func:`prose_columns`) and read column by column (:func:`column_order`), and
+a page of one column with notes in its margin read top to bottom (:func:`side_notes_order`).
 
     python -m jiniac_hpc.corpus.readers pdf tests/assets/corpus/real/kanpo_20250703c00122_p2-3_trimmed.pdf
 """
@@ -209,4 +210,58 @@ def column_order(lines: list[Line]) -> list[Line]:
         run = []
         if x is not None:
             out.append(x)
+    return out
+
+
+def side_notes_order(lines: list[Line]) -> list[Line]:
+    """The lines of a page of one column of text with notes down its outer margin (a 特許庁 審査基準
+    page: "HB1210 特許査定起案時の注意" beside the body, right of it on odd pages, left on even), the
+    body top to bottom and each run of notes after the sentence it starts beside. pdfminer groups
+    such a page into boxes it orders by a mix of place and size: the section's heading "第5節 査定"
+    came after the page's last paragraph but one, and "3. 拒絶査定" after the paragraph it heads.
+
+    The notes are two lines or more, in a smaller size, that start right of where the body's lines
+    end (nine in ten of them) or end left of where they start (nine in ten); the body is one column
+    where no two lines ten glyphs long share a height (short ones that do, a footer's page number
+    and date, are read left to right). A page without such notes, or whose body is not one column
+    (a table, columns of prose), is left as it is."""
+    horiz = [x for x in lines if not x.vertical]
+    if len(horiz) < 10 or len(horiz) != len(lines):
+        return lines
+    size = sorted(x.size for x in horiz)[len(horiz) // 2]
+    ends = sorted(x.end for x in horiz if x.size >= 0.9 * size)
+    lefts = sorted(x.left for x in horiz if x.size >= 0.9 * size)
+    edge, start = ends[int(0.9 * (len(ends) - 1))], lefts[int(0.1 * (len(lefts) - 1))]
+    notes = [x for x in horiz
+             if x.size < 0.9 * size and (x.left >= edge + 0.5 * size or x.right <= start - 0.5 * size)]
+    body = [x for x in horiz if start - 0.5 * size < x.right and x.left < edge + 0.5 * size]
+    if len(notes) < 2 or len(notes) + len(body) != len(horiz):
+        return lines
+    rows: list[list[Line]] = []         # the body's lines by height, those sharing one left to right
+    for x in sorted(body, key=lambda x: -x.top):
+        first = rows[-1][0] if rows else None
+        if first is not None and min(first.top, x.top) - max(first.bottom, x.bottom) > 0.5 * min(first.size, x.size):
+            rows[-1].append(x)
+        else:
+            rows.append([x])
+    ordered = [x for row in rows for x in sorted(row, key=lambda x: x.left)]
+    if ordered == body or any(sum(x.end - x.left >= 10 * x.size for x in row) >= 2 for row in rows):
+        return lines          # (in order already, or lines of prose side by side: columns, not one)
+    runs: list[list[Line]] = []         # the notes as pdfminer gives them, runs of consecutive lines
+    for x in lines:
+        if x in notes and runs and runs[-1][-1] is prev:
+            runs[-1].append(x)
+        elif x in notes:
+            runs.append([x])
+        prev = x
+    out = list(ordered)
+    for run in sorted(runs, key=lambda r: -r[0].top):
+        at = sum(1 for x in ordered if x.top >= run[0].top - 0.5 * size)
+        # (after the sentence the body line beside it is in: a note does not cut a paragraph)
+        while 0 < at < len(ordered) and not ordered[at - 1].text.rstrip().endswith(("。", "．")):
+            at += 1
+        k = out.index(ordered[at - 1]) + 1 if at else 0
+        while k < len(out) and out[k] in notes:     # (after the notes already beside that line)
+            k += 1
+        out[k:k] = run
     return out

@@ -13,8 +13,10 @@ lies in the cell bounded by the nearest rules on its four sides, and the lines o
 share a top and bottom rule are a row, read cell by cell left to right, each cell's lines top to
 bottom (a wrapped cell's lines joined, with no space between two wide glyphs); the pieces of a
 line cut at rules that close no cell (a row broken by the page's foot) are a row too, which may go
-on with the next page's first line as prose does. A row of one
-cell (a heading across the table, a box around a note or the page) stays as it was.
+on with the next page's first line as prose does. A cell merged down across rows is read with the
+first row it spans (as a table's markup has it: rowspan), and rules a point apart (a shaded cell's)
+bound one row (:func:`_spans_to_rows`). A row of one cell (a heading across the table, a box around
+a note or the page) stays as it was.
 """
 from __future__ import annotations
 
@@ -96,6 +98,12 @@ def split_at_rules(items: list, line, down: list) -> list[list]:
 
 def _cell(ln: Line, across: list, down: list):
     """(left, right, bottom, top) of the rules around the line, or None where a side has none."""
+    sides = _sides(ln, across, down)
+    return None if None in sides else sides
+
+
+def _sides(ln: Line, across: list, down: list) -> tuple:
+    """(left, right, bottom, top) of the rules around the line, each None where that side has none."""
     tol = 0.25 * ln.size
     cx, cy = (ln.left + ln.right) / 2, (ln.top + ln.bottom) / 2
     vert = [x for x, y0, y1 in down if y0 - tol <= cy <= y1 + tol]
@@ -104,9 +112,8 @@ def _cell(ln: Line, across: list, down: list):
     rights = [x for x in vert if x >= ln.right - tol]
     tops = [y for y in horiz if y >= ln.top - tol]
     bottoms = [y for y in horiz if y <= ln.bottom + tol]
-    if not (lefts and rights and tops and bottoms):
-        return None
-    return round(max(lefts), 1), round(min(rights), 1), round(max(bottoms), 1), round(min(tops), 1)
+    sides = ((max, lefts), (min, rights), (max, bottoms), (min, tops))
+    return tuple(round(f(xs), 1) if xs else None for f, xs in sides)
 
 
 def _joined(texts: list[str]) -> str:
@@ -118,6 +125,43 @@ def _joined(texts: list[str]) -> str:
     return out
 
 
+def _spans_to_rows(rows: dict, tol: float) -> dict:
+    """The cells by row, ``rows`` as (bottom, top) of their rules -> (left, right) -> lines, with rows
+    whose rules lie within ``tol`` of each other made one (a shaded cell's rules drawn a point inside
+    its row's) and a cell merged down across rows (a 官報 notice's 廃止 beside the rows of three
+    courses, its reason beside two) put in the first row it spans, where a cell of no other column
+    of that row stands. Cells so put together must make one run of cells, each beginning where the
+    one before ends (two boxes side by side on a slide, a gap between them, stay apart); rows of
+    pieces of lines (``("piece", id)``) are left as they are."""
+    def height(k) -> float:
+        return k[1] - k[0]
+
+    bands: list = []          # rows of their own, finest first
+    target: dict = {}         # a row's key -> the row it goes with
+    for key in sorted((k for k in rows if k[0] != "piece"), key=height):
+        bottom, top = key
+        same = next((k for k in bands if abs(k[0] - bottom) <= tol and abs(k[1] - top) <= tol), None)
+        inside = [k for k in bands if k[1] <= top + tol and k[0] >= bottom - tol]
+        first = max(inside, key=lambda k: (k[1], -height(k)), default=None)
+        if same is None and first is not None and abs(first[1] - top) <= tol \
+                and any(abs(k[0] - bottom) <= tol for k in inside) \
+                and not any(min(r, r2) - max(lt, l2) > tol for lt, r in rows[key] for l2, r2 in rows[first]):
+            same = first
+        if same is None:
+            bands.append(key)
+        else:
+            target[key] = same
+    out = {k: v for k, v in rows.items() if k not in target}
+    for row in dict.fromkeys(target.values()):
+        keys = [k for k, t in target.items() if t == row]
+        cols = sorted({c for k in [row] + keys for c in rows[k]})
+        if all(abs(a[1] - b[0]) <= tol for a, b in zip(cols, cols[1:])):
+            out[row] = {c: [ln for k in [row] + keys for ln in rows[k].get(c, [])] for c in cols}
+        else:
+            out.update((k, rows[k]) for k in keys)
+    return out
+
+
 def table_rows(lines: list[Line], across: list, down: list) -> list[Line]:
     """The page's lines with the lines of each row of a ruled table (two cells or more with text)
     made one line, ``row`` set, where the row's first line was (see the module docstring); the
@@ -125,12 +169,18 @@ def table_rows(lines: list[Line], across: list, down: list) -> list[Line]:
     if not across or not down:
         return lines
     rows: dict = {}
+    open_top = set()      # lines in a cell with no rule above: the rest of a row the page's foot broke
     for ln in lines:
-        cell = None if ln.vertical or not ln.text.strip() else _cell(ln, across, down)
+        sides = (None,) * 4 if ln.vertical or not ln.text.strip() else _sides(ln, across, down)
+        cell = None if None in sides else sides
+        if sides[3] is None and None not in sides[:3]:
+            open_top.add(id(ln))
         if cell is not None:
             rows.setdefault(cell[2:], {}).setdefault(cell[:2], []).append(ln)
         elif ln.piece_of:      # cut at rules but in no closed cell: a row whose foot is on the next page
             rows.setdefault(("piece", ln.piece_of), {}).setdefault((round(ln.left, 1), 0.0), []).append(ln)
+    sizes = sorted(ln.size for ln in lines if not ln.vertical) or [10.0]
+    rows = _spans_to_rows(rows, 0.25 * sizes[len(sizes) // 2])
     merged: dict[int, Line] = {}
     gone: set[int] = set()
     for key, cells in rows.items():
@@ -147,4 +197,12 @@ def table_rows(lines: list[Line], across: list, down: list) -> list[Line]:
                                     right=max(x.right for x in members), row=key[0] != "piece",
                                     space_after=False, ocr=all(x.ocr for x in members))
         gone |= {id(x) for x in members if x is not first}
-    return [merged.get(id(x), x) for x in lines if id(x) not in gone]
+    out = [merged.get(id(x), x) for x in lines if id(x) not in gone]
+    # the table's rows top to bottom, and with them the rest of a cell whose row the page's foot broke,
+    # at the top of the next page with no rule above it (easyPDF's 別表: "パソコン及び関連" / "機器代"),
+    # which pdfminer may give after the next row, where it could not go on with its row
+    table = {id(x) for x in merged.values()} | (open_top if merged else set())
+    slots = [i for i, x in enumerate(out) if id(x) in table]
+    for i, x in zip(slots, sorted((out[i] for i in slots), key=lambda x: -x.top)):
+        out[i] = x
+    return out
