@@ -132,7 +132,7 @@ def test_orca_dpo_pairs_keep_the_system_prompt(tok):
     # The llm-jp template has no system: that row is named, the other one is read in the template.
     good, bad = read_pairs(str(ORCA), "instruction")
     assert [e.line for e in good] == [1] and good[0].prompt == render_instruction(rows[0]["question"])
-    assert [b.line for b in bad] == [2] and "conversation (system/user)" in bad[0].reason
+    assert [b.line for b in bad] == [2] and "the prompt's turns are system/user" in bad[0].reason
 
 
 def test_prompt_turns_in_the_other_pair_layouts(tmp_path):

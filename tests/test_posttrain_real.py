@@ -446,23 +446,57 @@ def test_no_pair_kept_that_trl_drops_for_its_prompt_length_with_a_tokenizer_addi
     assert f"the prompt is {edge} tokens, max_length is {edge}" in " ".join(b["reason"] for b in report["bad_records"])
 
 
+def llm_jp_dpo_prompt(conversation: list[dict]) -> str:
+    """llm-jp-dpo's rule for an hh-rlhf-12k-ja prompt (llm-jp/llm-jp-dpo ``train.py``
+    ``return_prompt_and_responses``, commit 020fa2e), written out here from that code."""
+    prompt = "以下は、タスクを説明する指示です。要求を適切に満たす応答を書きなさい。"
+    for utterance in conversation:
+        if utterance["from"] == "human":
+            prompt += f"\n\n### 指示:\n{utterance['value']}"
+        else:
+            prompt += f"\n\n### 応答:\n{utterance['value']}"
+    return prompt + "\n\n### 応答:\n"
+
+
 @pytest.mark.parametrize("name,kept,turns", [
-    ("dpo_en_demo.json", [2, 38, 54], {18: "system/user", 70: "user/assistant/user/assistant/user", 102: "system/user"}),
-    ("hh_rlhf_harmless_base_test.jsonl", [], {1: "user/assistant/user/assistant/user", 3: "user/assistant/user"}),
+    ("dpo_en_demo.json", [2, 38, 54, 70], {18: "system/user", 102: "system/user"}),
+    ("hh_rlhf_harmless_base_test.jsonl", [1, 2, 3, 5], {}),
     ("azure_openai_dpo_example.jsonl", [], {1: "system/user"}),
 ])
 def test_dpo_prompt_style_instruction_frames_message_prompts_or_names_them(name, kept, turns):
     # Under prompt_style 'instruction' (the SFT model tuned on the llm-jp template) a prompt given
-    # as messages went through the chat template all the same; now a single user turn is the
-    # instruction and a conversation is a bad record that says which turns it has.
+    # as messages went through the chat template all the same; now its user turns and the answers
+    # between them are framed as llm-jp-dpo frames them, and a prompt with a system turn is a bad
+    # record that says which turns it has.
     chat, _ = read_pairs(str(REAL / name), "chat")
     inst, bad = read_pairs(str(REAL / name), "instruction")
     assert [e.line for e in inst] == kept and all(e.messages is None for e in inst)
-    one_turn = {e.line: e.messages[0]["content"] for e in chat if len(e.messages) == 1}
-    assert {e.line: e.prompt for e in inst} == {n: render_instruction(t) for n, t in one_turn.items()}
+    as_hh = {e.line: [{"from": "human" if m["role"] == "user" else "gpt", "value": m["content"]} for m in e.messages]
+             for e in chat if e.messages[0]["role"] != "system"}
+    assert {e.line: e.prompt for e in inst} == {n: llm_jp_dpo_prompt(c) for n, c in as_hh.items()}
+    assert all(i.prompt == render_instruction(e.messages[0]["content"]) for e in chat for i in inst
+               if i.line == e.line and len(e.messages) == 1)
     reasons = {b.line: b.reason for b in bad}
+    assert {n for n, r in reasons.items() if r.startswith("prompt_style")} == set(turns)
     for n, roles in turns.items():
-        assert reasons[n].startswith(f"prompt_style is 'instruction' but the prompt is a conversation ({roles})")
+        assert reasons[n].startswith(f"prompt_style is 'instruction' but the prompt's turns are {roles}")
     # 'raw' adds no frame: messages keep their turns for the chat template, as under 'chat'.
     raw, _ = read_pairs(str(REAL / name), "raw")
     assert [(e.line, e.messages) for e in raw] == [(e.line, e.messages) for e in chat]
+
+
+def test_dpo_hh_rlhf_12k_ja_layout_framed_as_llm_jp_dpo(tmp_path):
+    # llm-jp/hh-rlhf-12k-ja keeps the prompt's turns under "conversations" (from/value) and the
+    # answers as strings; JINIAC's DPO recipe takes it with prompt_style instruction. Its rows are
+    # laid out here from the real HH-RLHF transcripts (no hh-rlhf-12k-ja row is public here): every
+    # multi-turn prompt is kept and framed exactly as llm-jp-dpo frames it.
+    chat, _ = read_pairs(str(REAL / "hh_rlhf_harmless_base_test.jsonl"), "chat")
+    rows = [{"conversations": as_hh, "chosen": e.completion, "rejected": e.meta["rejected"]}
+            for e in chat for as_hh in [[{"from": "human" if m["role"] == "user" else "gpt", "value": m["content"]}
+                                         for m in e.messages]]]
+    path = tmp_path / "hh_rlhf_12k_ja_layout.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    inst, bad = read_pairs(str(path), "instruction")
+    assert not bad and len(inst) == len(rows) == 4 and all(len(r["conversations"]) > 1 for r in rows)
+    assert [e.prompt for e in inst] == [llm_jp_dpo_prompt(r["conversations"]) for r in rows]
+    assert [e.completion for e in inst] == [r["chosen"] for r in rows]

@@ -49,7 +49,7 @@ from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_rec
 from jiniac_hpc.posttrain.native import pair_record, read_json_file, sft_record
 from jiniac_hpc.posttrain.oasst import Trees, is_oasst_row
 from jiniac_hpc.posttrain.tables import TABLE_FILES, plain_row, table_rows
-from jiniac_hpc.posttrain.templates import RESPONSE_MARK, check_messages, render_instruction
+from jiniac_hpc.posttrain.templates import RESPONSE_MARK, check_messages, render_instruction, render_turns
 
 FORMATS = ("auto", "instruction", "chat", "prompt_completion", "math", "sharegpt", "dolly", "llm_jp_text", "oasst",
            "oasst_all")
@@ -301,9 +301,9 @@ def prompt_of(obj: dict, style: str) -> tuple[Optional[str | list], str]:
     ``instruction`` (the string is the instruction), ``chat`` (one user turn) or ``raw`` (used as
     is; a string already ending with the llm-jp template's ``### 応答:`` line is refused under the
     other two, which would frame it twice); ``{"messages": [...]}`` (without the final assistant
-    answer) -> per ``style`` too (:func:`_framed`): ``instruction`` takes a single user turn as the
-    instruction and refuses a conversation; ``chat`` and ``raw`` keep the messages for the chat
-    template.
+    answer) -> per ``style`` too (:func:`_framed`): ``instruction`` renders the user turns and
+    the answers between them in the llm-jp template (as llm-jp-dpo does) and refuses a system
+    turn; ``chat`` and ``raw`` keep the messages for the chat template.
     """
     if "messages" in obj:
         msgs = obj["messages"]
@@ -343,21 +343,24 @@ def _framed(msgs: list[dict], style: str) -> tuple[Optional[str | list], str]:
     """A prompt given as messages, framed as ``style`` says, or why it cannot be.
 
     The prompt must be framed as the SFT model was tuned (the pairs train that model): under
-    ``instruction`` a prompt of one user turn is that turn's text in the llm-jp template; a
-    conversation (several turns, or a system turn) has no place in that template and is a bad
-    record rather than silently going through the chat template the model never saw. ``chat``
-    keeps the turns; so does ``raw``, which adds no frame to a string and leaves messages to the
-    chat template, their own frame (a source mixing pre-rendered prompts and chat turns, as the
-    tiny pipeline's held-out prompts do, reads both as SFT trained them).
+    ``instruction`` the turns go into the llm-jp template (:func:`render_turns`: one user turn is
+    that turn's text as the instruction; earlier turns as llm-jp-dpo writes hh-rlhf-12k-ja's, each
+    user turn a ``### 指示:`` block and each answer a ``### 応答:`` block); a system turn, or turns
+    that do not run from a user turn to a user turn, have no place in that template and are a bad record rather than silently going through the chat template the model
+    never saw. ``chat`` keeps the turns; so does ``raw``, which adds no frame to a string and
+    leaves messages to the chat template, their own frame (a source mixing pre-rendered prompts
+    and chat turns, as the tiny pipeline's held-out prompts do, reads both as SFT trained them).
     """
     if style != "instruction":
         return msgs, ""
-    if len(msgs) == 1:
-        return render_instruction(msgs[0]["content"]), ""
-    roles = "/".join(m["role"] for m in msgs)
-    return None, (f"prompt_style is 'instruction' but the prompt is a conversation ({roles}): the llm-jp "
-                  "instruction template holds one user turn; set prompt_style: chat for an SFT model tuned on "
-                  "the chat template")
+    roles = [m["role"] for m in msgs]
+    if roles[0] == roles[-1] == "user" and "system" not in roles:
+        # (two answers in a row, as some HH-RLHF transcripts have, are two blocks there too)
+        return render_turns([(m["role"], m["content"]) for m in msgs]), ""
+    return None, (f"prompt_style is 'instruction' but the prompt's turns are {'/'.join(roles)}: the llm-jp "
+                  "instruction template holds user turns and the answers between them, from a user turn to a "
+                  "user turn, and no system turn; set prompt_style: chat for an SFT model tuned on the chat "
+                  "template")
 
 
 def read_pairs_rows(rows, style: str, *, need_rejected: bool = True, source: str = "") -> Iterator[Example | BadRecord]:

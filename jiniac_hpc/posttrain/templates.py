@@ -55,6 +55,17 @@ def render_instruction(instruction: str, input: str = "") -> str:
     return f"{INSTRUCTION_HEAD}\n\n### 指示:\n{instruction}\n\n{RESPONSE_MARK}"
 
 
+def render_turns(turns: list[tuple[str, str]]) -> str:
+    """A conversation's prompt in the llm-jp template, as llm-jp-dpo frames hh-rlhf-12k-ja's
+    multi-turn prompts (``train.py``'s ``return_prompt_and_responses``): the one-turn head, then
+    each user turn as ``### 指示:`` and each earlier answer as ``### 応答:``, ending where the next
+    response starts. ``turns`` are (role, text), a user turn first and last (llm-jp-dpo frames two
+    turns of one role in a row as two blocks too); one user turn gives :func:`render_instruction`'s
+    prompt."""
+    blocks = "".join(f"\n\n### {'指示' if role == 'user' else '応答'}:\n{text}" for role, text in turns)
+    return f"{INSTRUCTION_HEAD}{blocks}\n\n{RESPONSE_MARK}"
+
+
 @dataclass
 class ChatFormat:
     """Markers of the builtin chat template (used when the tokenizer has no template of its own)."""

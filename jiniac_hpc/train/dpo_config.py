@@ -21,7 +21,9 @@ _STYLE_DOC = ("How prompts are framed, as the SFT model was tuned: 'instruction'
               "instruction, one user turn, or the text itself. A prompt given as messages ('messages', TRL "
               "conversational and UltraFeedback-binarized pairs, ShareGPT pairs, HH-RLHF transcripts, OpenAssistant "
               "ranked replies) keeps its turns under 'chat'; under 'instruction' a single user turn is the "
-              "instruction and a longer conversation is a bad record (file:line, with the reason); 'raw' adds no "
+              "instruction, and a conversation's user turns and the answers between them are '### 指示:' and "
+              "'### 応答:' blocks, as llm-jp-dpo frames hh-rlhf-12k-ja (a prompt with a system turn is a bad record, "
+              "file:line, with the reason); 'raw' adds no "
               "frame, leaving messages to the chat template. Records with 'instruction' keys always use the "
               "instruction template.")
 
