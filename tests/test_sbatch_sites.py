@@ -15,6 +15,7 @@ sbatch is 22.05, which refuses options of later releases):
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -204,3 +205,33 @@ def test_an_option_this_sbatch_does_not_know_is_named_with_its_key(slurm_cluster
     assert "\n" not in msg
     assert not list((logs_dir / "newer").glob("*.pkl"))    # nothing left behind
 
+
+
+# ---- the submitting shell's environment -----------------------------------------------------------
+
+#: what a login profile or a torchrun'd session may export (site guides' job scripts set MASTER_PORT)
+SHELL_RENDEZVOUS = {"MASTER_ADDR": "login-node-1", "MASTER_PORT": "29500", "RANK": "3", "WORLD_SIZE": "9",
+                    "LOCAL_RANK": "3"}
+
+
+@pytest.mark.parametrize("cluster", ["local", pytest.param("local-slurm", marks=pytest.mark.slurm)])
+def test_rendezvous_variables_of_the_submitting_shell_are_not_the_jobs(cluster, logs_dir, monkeypatch, request):
+    """sbatch (and the local executor) hand a job the submitting shell's environment. With a
+    MASTER_PORT there, every task failed ("Cannot export environment variables as MASTER_PORT is
+    already set"), the array's single-process tasks too; two jobs on one node would have shared
+    the port. Now the 2-rank rendezvous gets its own address and port, ranks 0 and 1 of 2."""
+    from jiniac_hpc.launch.runner import launch
+
+    if cluster != "local":
+        request.getfixturevalue("slurm_cluster")
+    for k, v in SHELL_RENDEZVOUS.items():
+        monkeypatch.setenv(k, v)
+    res = launch("selftest", "debug", cluster=cluster, run_name="shell-env", overrides=["array_tasks=1"])
+    res.wait(timeout_s=WAIT)     # (a local run has ended inside launch())
+    ranks = [json.loads(p.read_text()) for p in sorted((res.run_dir / "selftest").glob("rank-*.json"))]
+    assert [r["env"]["RANK"] for r in ranks] == ["0", "1"] and {r["env"]["WORLD_SIZE"] for r in ranks} == {"2"}
+    assert {r["env"]["MASTER_ADDR"] for r in ranks} != {"login-node-1"}
+    assert len({r["env"]["MASTER_PORT"] for r in ranks}) == 1
+    if cluster != "local":   # a port of the job's own, not the shell's
+        assert ranks[0]["env"]["MASTER_PORT"] != "29500"
+    assert all(r["allreduce_sum"] == 1.0 for r in ranks)

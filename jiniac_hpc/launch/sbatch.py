@@ -25,6 +25,9 @@ from typing import Optional
 
 from jiniac_hpc.cluster import ClusterProfile, JobConfig, profile_file
 
+#: torch.distributed's variables, which describe the process that submitted a job, not the job
+RENDEZVOUS_VARS = ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
+
 # USR2 is what submitit listens for; Slurm sends it signal_delay_s before the time limit.
 PREEMPT_SIGNAL = "USR2"
 
@@ -101,6 +104,10 @@ def render_sbatch(spec: SbatchSpec) -> str:
         lines.append(f"#SBATCH --{k}" + (f"={_directive_value(v)}" if v != "" else ""))
     if spec.prelude:
         lines += [""] + list(spec.prelude)
+    # sbatch hands the job the submitting shell's environment: a MASTER_PORT or RANK there (a login
+    # profile, a torchrun'd session) is not this job's, and made every task fail (submitit will not
+    # export over it); a setup line below may still set MASTER_PORT on purpose
+    lines += ["", "unset " + " ".join(RENDEZVOUS_VARS)]
     if spec.setup:
         lines += ["", f"# {spec.setup_origin}: a line that fails stops the job here",
                   "setup_ok() { [ \"$1\" -eq 0 ] && return; echo \"line $2 of \""
