@@ -235,3 +235,19 @@ def test_rendezvous_variables_of_the_submitting_shell_are_not_the_jobs(cluster, 
     if cluster != "local":   # a port of the job's own, not the shell's
         assert ranks[0]["env"]["MASTER_PORT"] != "29500"
     assert all(r["allreduce_sum"] == 1.0 for r in ranks)
+
+
+@pytest.mark.slurm
+def test_a_site_that_submits_with_export_none_runs_the_tasks_in_the_scripts_environment(slurm_cluster, logs_dir,
+                                                                                        monkeypatch):
+    """``SBATCH_EXPORT=NONE`` (``#SBATCH --export=NONE``), a default or a recommendation at some
+    sites: srun inherits it, and the tasks had none of the script's environment (its setup lines,
+    SUBMITIT_EXECUTOR): every task failed with submitit's "Could not figure out which environment
+    the job is runnning in". The script's srun passes its environment on."""
+    from jiniac_hpc.launch.runner import launch
+
+    monkeypatch.setenv("SBATCH_EXPORT", "NONE")
+    res = launch("selftest", "debug", cluster=slurm_cluster, run_name="export-none", overrides=["array_tasks=1"])
+    results = res.wait(timeout_s=WAIT)
+    assert results["summary"][0]["ok"] is True
+    assert "srun --unbuffered --export=ALL " in Path(res.jobs["probe"][0].paths.submission_file).read_text()

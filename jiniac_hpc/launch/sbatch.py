@@ -125,7 +125,11 @@ def render_sbatch(spec: SbatchSpec) -> str:
               f"mkdir -p {q(spec.log_dir)}"]
     for k, v in spec.env:
         lines.append(f"export {k}={shlex.quote(v)}")
-    srun = ["srun", "--unbuffered", "--output", q(spec.output), "--error", q(spec.error),
+    # --export=ALL: the tasks get this script's environment (setup lines, SUBMITIT_EXECUTOR) even where
+    # sbatch ran with --export=NONE (SBATCH_EXPORT=NONE, a site default): srun inherits that as
+    # SLURM_EXPORT_ENV=NONE, and every task failed ("Could not figure out which environment the job is
+    # runnning in", submitit) without the modules and venv of the setup lines
+    srun = ["srun", "--unbuffered", "--export=ALL", "--output", q(spec.output), "--error", q(spec.error),
             *(shlex.quote(a) for a in spec.srun_args)]
     if spec.batch_log_dir is None:   # Slurm's default name; the prelude went to the submit directory
         batch_logs = '"slurm-${id:-$SLURM_JOB_ID}.out"'
