@@ -251,3 +251,28 @@ def test_a_site_that_submits_with_export_none_runs_the_tasks_in_the_scripts_envi
     results = res.wait(timeout_s=WAIT)
     assert results["summary"][0]["ok"] is True
     assert "srun --unbuffered --export=ALL " in Path(res.jobs["probe"][0].paths.submission_file).read_text()
+
+
+# ---- a site without a default partition ---------------------------------------------------------
+
+@pytest.mark.slurm
+def test_a_site_without_a_default_partition_is_told_to_set_one(slurm_cluster, site):
+    """A profile without ``partition`` on a site whose Slurm has no default one (sbatch without
+    -p is refused there): the pre-flight check said "partition '(default)' does not exist here";
+    now it says the site has none and lists the partitions (the test cluster's ``debug`` loses
+    its Default flag for the test, then gets it back)."""
+    from jiniac_hpc.launch.preflight import Request, preflight
+
+    prof = site(partition=None)
+    req = Request(1, 1, 1, keys=(("partition", "partition in site.yaml"),))
+    preflight(req, prof.partition)        # the default partition takes it
+    r = subprocess.run(["scontrol", "update", "PartitionName=debug", "Default=NO"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    try:
+        with pytest.raises(ConfigError) as e:
+            preflight(req, prof.partition)
+        assert str(e.value) == ("this site has no default partition (sinfo marks none with *): set partition in "
+                                "site.yaml (partitions here: debug)")
+    finally:
+        subprocess.run(["scontrol", "update", "PartitionName=debug", "Default=YES"], capture_output=True)
+    assert "debug*" in subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, text=True).stdout
