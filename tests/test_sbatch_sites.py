@@ -11,7 +11,9 @@ sbatch is 22.05, which refuses options of later releases):
 - a setup line (``module load``) that fails on the compute node stops the job, naming the line;
 - a run name, a recipe file or a logs folder with a space (``#SBATCH`` values in double quotes);
 - an sbatch option this Slurm does not know, or a value it refuses: the launcher's error names
-  the profile key and file.
+  the profile key and file;
+- the submitting shell's MASTER_PORT / RANK (a login profile's), and ``SBATCH_EXPORT=NONE``;
+- a site without a default partition.
 """
 from __future__ import annotations
 
