@@ -278,3 +278,30 @@ def test_a_site_without_a_default_partition_is_told_to_set_one(slurm_cluster, si
     finally:
         subprocess.run(["scontrol", "update", "PartitionName=debug", "Default=YES"], capture_output=True)
     assert "debug*" in subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, text=True).stdout
+
+
+# ---- compute nodes that see the checkout under another path ---------------------------------------
+
+@pytest.mark.slurm
+def test_a_template_runs_in_the_checkout_sbatch_d_names(slurm_cluster, logs_dir, tmp_path):
+    """Compute nodes that mount the checkout under another path than the login node: ``sbatch -D
+    PATH`` names it (here a second path to the checkout, submitted from a folder that is no
+    checkout). The template had gone to ``SLURM_SUBMIT_DIR`` over ``-D`` and stopped ("submit from
+    the jiniac-hpc checkout"); now it runs there, up to srun (JINIAC_PYTHON=false: the step fails)."""
+    view = tmp_path / "checkout-as-the-nodes-see-it"
+    view.symlink_to(REPO)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "JINIAC_PYTHON": "false", "JINIAC_LOGS": str(logs_dir)}
+    r = subprocess.run(["sbatch", "--parsable", "-D", str(view), "-o", str(elsewhere / "slurm-%j.out"),
+                        str(REPO / "sbatch_templates" / "sft.sbatch")], cwd=elsewhere, env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    job = r.stdout.strip().split(";")[0]
+    deadline = time.time() + WAIT
+    while subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True).stdout.strip():
+        assert time.time() < deadline, "job still queued"
+        time.sleep(1)
+    log = (elsewhere / f"slurm-{job}.out").read_text()
+    want = f"srun ended with exit code 1; the tasks' logs: {logs_dir}/sft/debug-{job}/submitit/{job}_*_log.err"
+    assert want in log.splitlines(), log
