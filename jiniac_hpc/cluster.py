@@ -22,6 +22,10 @@ from jiniac_hpc.config import ConfigError, check, field, from_dict
 from jiniac_hpc.paths import REPO_ROOT
 
 
+#: the ways a site lets a job ask for GPUs (ClusterProfile.gpu_request)
+GPU_REQUESTS = ("gres", "gpus-per-node", "none")
+
+
 def clusters_dir() -> Path:
     """Where cluster profiles live; ``JINIAC_CLUSTERS_DIR`` overrides ``<repo>/envs/clusters``."""
     return Path(os.environ.get("JINIAC_CLUSTERS_DIR", REPO_ROOT / "envs" / "clusters"))
@@ -41,7 +45,13 @@ class ClusterProfile:
     mem: Optional[str] = field(None, doc="Memory a node, as sbatch --mem takes it ('480G'); None: site default.")
     time_min: int = field(60, doc="Default time limit in minutes (a stage's job.time_min overrides it).")
     max_time_min: Optional[int] = field(None, doc="The partition's hard limit; longer requests fail early.")
-    gres_template: str = field("gpu:{n}", doc="How to write the GPU request as --gres; {n} is gpus_per_node.")
+    gpu_request: str = field("gres", doc="How a job asks for its GPUs: 'gres' (--gres=gpu:8), 'gpus-per-node' "
+                                         "(--gpus-per-node=8, as LUMI or NERSC write it), or 'none' for a site whose "
+                                         "Slurm has no GPU GRES (whole nodes, every GPU visible): sbatch refuses "
+                                         "a GPU option there ('Invalid generic resource').")
+    gres_template: Optional[str] = field(None, doc="The GPU option's value; {n} is GPUs a node. Default 'gpu:{n}' "
+                                                   "for gres, '{n}' for gpus-per-node; with a GPU type as the site "
+                                                   "names it: 'gpu:h100:{n}', 'h100:{n}'.")
     setup: list[str] = field(default_factory=list, doc="Shell lines run before the job: module load, venv.")
     sbatch_extra: dict[str, str] = field(default_factory=dict, doc="Extra '#SBATCH --key=value' directives.")
     srun_args: list[str] = field(default_factory=list, doc="Extra arguments for srun (e.g. --cpu-bind=none).")
@@ -62,10 +72,29 @@ class ClusterProfile:
         check(self.signal_delay_s >= 0, "signal_delay_s", "must be >= 0")
         check(self.peak_tflops >= 0, "peak_tflops", "must be >= 0")
         check(self.max_array_size is None or self.max_array_size >= 1, "max_array_size", "must be >= 1")
-        check("{n}" in self.gres_template, "gres_template", "must contain {n}")
+        check(self.gpu_request in GPU_REQUESTS, "gpu_request", f"must be one of {GPU_REQUESTS}, got {self.gpu_request!r}")
+        check(self.gres_template is None or "{n}" in self.gres_template, "gres_template", "must contain {n}")
+        check(not (self.gpu_request == "gpus-per-node" and (self.gres_template or "").startswith("gpu:")),
+              "gres_template", f"--gpus-per-node takes '[type:]{{n}}' ('{{n}}', 'h100:{{n}}'), not "
+              f"{self.gres_template!r} (that is the --gres form)")
         for k in self.sbatch_extra:
-            check(k not in ("nodes", "ntasks-per-node", "gres", "gpus-per-node", "array", "dependency"),
-                  "sbatch_extra", f"{k!r} is computed from the job; set it in the stage recipe instead")
+            check(k not in ("nodes", "ntasks-per-node", "gres", "gpus-per-node", "gpus", "array", "dependency"),
+                  "sbatch_extra", f"{k!r} is computed from the job; set it in the stage recipe instead"
+                  + (" (the GPU option: set gpu_request)" if "gpu" in k or k == "gres" else ""))
+        # an #SBATCH line is split by sbatch itself: a value may hold spaces (it is written in "") but not
+        # a double quote or a line break
+        for key, value in [("partition", self.partition), ("account", self.account), ("qos", self.qos),
+                           ("mem", self.mem), ("gres_template", self.gres_template),
+                           *(("sbatch_extra", f"{k}: {v}") for k, v in self.sbatch_extra.items())]:
+            check(value is None or not any(c in str(value) for c in '"\n\r'), key,
+                  f"{value!r}: an #SBATCH value cannot hold a double quote or a line break")
+
+    def gpu_option(self, n: int) -> Optional[tuple[str, str]]:
+        """The ``#SBATCH`` option and value asking for ``n`` GPUs a node; None for none (or no GPUs)."""
+        if not n or self.gpu_request == "none":
+            return None
+        default = "gpu:{n}" if self.gpu_request == "gres" else "{n}"
+        return self.gpu_request, (self.gres_template or default).format(n=n)
 
     @property
     def python_cmd(self) -> str:
@@ -119,6 +148,15 @@ class JobConfig:
                                  f"of cluster {cluster.name!r}")
             return n
         return cluster.gpus_per_node
+
+
+def profile_file(name: str) -> str:
+    """The file of profile ``name`` as messages name it: relative to the repository when it lies there."""
+    path = clusters_dir() / f"{name}.yaml"
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def list_clusters() -> list[str]:

@@ -271,7 +271,8 @@ def test_a_template_submitted_from_elsewhere_says_where_to_submit(slurm_cluster,
     job = _ended(subprocess.run(["sbatch", "--parsable", str(template)], cwd=logs_dir, capture_output=True, text=True))
     log = logs_dir / f"slurm-{job}.out"
     assert log.exists(), sorted(p.name for p in logs_dir.iterdir())
-    assert log.read_text().strip() == f"submit from the jiniac-hpc checkout (not {logs_dir})"
+    assert log.read_text().strip() == (f"not a jiniac-hpc checkout: {logs_dir} (submit from the checkout's root, "
+                                       "or name it with sbatch -D PATH as the compute nodes see it)")
 
 
 def test_a_template_says_in_its_own_log_when_python_is_missing_or_the_tasks_fail(slurm_cluster, logs_dir):

@@ -85,7 +85,7 @@ def test_template_leaves_counts_and_run_name_to_slurm(name):
     assert 'RUN="${JINIAC_RUN_NAME:-debug-$SLURM_JOB_ID}"' in text
     assert 'PY="${JINIAC_PYTHON:-.venv/bin/python}"' in text and '"$PY" -u -m jiniac_hpc.job.direct --template' in text
     assert text.index('command -v "$PY"') < text.index("srun ")     # a missing python named before srun
-    assert 'cd "${SLURM_SUBMIT_DIR:-.}"' in text and "--set job.nodes" not in text
+    assert "SLURM_SUBMIT_DIR" not in text and "--set job.nodes" not in text   # Slurm's working directory (-D)
 
 
 def test_template_job_takes_counts_from_slurm(monkeypatch):

@@ -3,7 +3,8 @@
 Inside a submitit task (Slurm or local), :func:`export_torch_env` sets MASTER_ADDR,
 MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK and LOCAL_WORLD_SIZE from
 ``submitit.helpers.TorchDistributedEnvironment``, so ``init_process_group("env://")``,
-HF Trainer and DeepSpeed work unchanged. Under torchrun these are already set and kept.
+HF Trainer and DeepSpeed work unchanged. Under torchrun these are already set and kept; any
+other value found there came from the shell that started the job and is replaced.
 
 Preemption: submitit's own USR2 handler lets only global rank 0 checkpoint, then exits it,
 which would leave the other ranks' optimizer shards unsaved. Training therefore uses
@@ -32,14 +33,18 @@ from jiniac_hpc.paths import free_port
 
 def export_torch_env() -> Optional[submitit.helpers.TorchDistributedEnvironment]:
     """Export the torch.distributed variables for this task; None outside a submitit job."""
-    if "RANK" in os.environ and "WORLD_SIZE" in os.environ:
-        return None  # torchrun (or the user) already did
+    if "TORCHELASTIC_RUN_ID" in os.environ:
+        return None  # torchrun set them for this process
+    # A RANK or MASTER_PORT that is here otherwise came with the environment of the shell that
+    # started the job (a login profile, a torchrun'd session): kept, every rank of a local run took
+    # that shell's rank and the rendezvous hung; on Slurm submitit refused to export over them.
     try:
         env = submitit.helpers.TorchDistributedEnvironment()
     except RuntimeError:
         return None  # not inside a submitit job
-    # Keep every GPU visible: HF/DeepSpeed pick the device from LOCAL_RANK.
-    return env.export(set_cuda_visible_devices=False)
+    # Keep every GPU visible: HF/DeepSpeed pick the device from LOCAL_RANK. A MASTER_PORT already
+    # set (a profile's setup line may choose one) is the port submitit took.
+    return env.export(set_cuda_visible_devices=False, overwrite=True)
 
 
 def release_process_group() -> bool:

@@ -134,5 +134,15 @@ def max_array_size() -> int:
 def preflight(req: Request, partition: Optional[str]) -> None:
     """Check ``req`` against the live partition (sinfo); raises ConfigError when it can never run."""
     name, nodes = partition_nodes(partition)
+    if partition is None and not nodes:
+        # sbatch without -p would be refused ("No partition specified or system default partition")
+        raise ConfigError(f"this site has no default partition (sinfo marks none with *): set "
+                          f"{req.key('partition')} (partitions here: {', '.join(partition_names()) or 'none'})")
     check_request(req, name, nodes)
+
+
+def partition_names() -> list[str]:
+    """The partitions sinfo lists (the default one without its ``*``)."""
+    r = subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, text=True, timeout=30)
+    return sorted({p.strip().rstrip("*") for p in r.stdout.split()} - {""})
 

@@ -7,6 +7,12 @@ files and fails when a committed template is stale; regenerate them with
 
     jiniac templates
 
+Each setup line of the cluster profile is followed by a check: one that fails (a module the
+site does not have, no ``module`` command in the batch shell, a venv that is not there) stops
+the job with one line naming the line and the profile's file, instead of running the step in
+the wrong environment. A directive's value with spaces is written in double quotes, which
+sbatch strips (unquoted, sbatch refuses the script: "Invalid directive").
+
 Every script ends by removing its batch step's own log files when they are empty (they only
 hold what the setup lines print), so ``logs/`` does not fill with empty ``*.batch.{out,err}``.
 """
@@ -17,7 +23,10 @@ import shlex
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from jiniac_hpc.cluster import ClusterProfile, JobConfig
+from jiniac_hpc.cluster import ClusterProfile, JobConfig, profile_file
+
+#: torch.distributed's variables, which describe the process that submitted a job, not the job
+RENDEZVOUS_VARS = ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
 
 # USR2 is what submitit listens for; Slurm sends it signal_delay_s before the time limit.
 PREEMPT_SIGNAL = "USR2"
@@ -38,7 +47,8 @@ class SbatchSpec:
     nodes: int = 1
     ntasks_per_node: int = 1
     cpus_per_task: int = 1
-    gres: Optional[str] = None
+    gres: Optional[str] = None       # the GPU option's value ...
+    gpu_option: str = "gres"         # ... and the option: gres or gpus-per-node (ClusterProfile.gpu_request)
     time_min: int = 60
     partition: Optional[str] = None
     account: Optional[str] = None
@@ -49,6 +59,7 @@ class SbatchSpec:
     dependency: Optional[str] = None
     extra: tuple[tuple[str, str], ...] = ()
     setup: tuple[str, ...] = ()
+    setup_origin: str = "setup of the cluster profile"   # where the setup lines come from, for a failed one's message
     srun_args: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = field(default=())
     prelude: tuple[str, ...] = ()    # shell lines before the job line (templates: repo, python, run name)
@@ -72,7 +83,7 @@ def render_sbatch(spec: SbatchSpec) -> str:
         ("nodes", str(spec.nodes)),
         ("ntasks-per-node", str(spec.ntasks_per_node)),
         ("cpus-per-task", str(spec.cpus_per_task)),
-        ("gres", spec.gres),
+        (spec.gpu_option, spec.gres),
         ("mem", spec.mem),
         ("time", _hhmmss(spec.time_min)),
         ("signal", f"{PREEMPT_SIGNAL}@{spec.signal_delay_s}"),
@@ -90,11 +101,22 @@ def render_sbatch(spec: SbatchSpec) -> str:
     for k, v in list(d) + list(spec.extra):
         if v is None:
             continue
-        lines.append(f"#SBATCH --{k}" + (f"={v}" if v != "" else ""))
+        lines.append(f"#SBATCH --{k}" + (f"={_directive_value(v)}" if v != "" else ""))
     if spec.prelude:
         lines += [""] + list(spec.prelude)
+    # sbatch hands the job the submitting shell's environment: a MASTER_PORT or RANK there (a login
+    # profile, a torchrun'd session) is not this job's, and made every task fail (submitit will not
+    # export over it); a setup line below may still set MASTER_PORT on purpose
+    lines += ["", "unset " + " ".join(RENDEZVOUS_VARS)]
     if spec.setup:
-        lines += ["", "# setup (from the cluster profile)"] + list(spec.setup)
+        lines += ["", f"# {spec.setup_origin}: a line that fails stops the job here",
+                  "setup_ok() { [ \"$1\" -eq 0 ] && return; echo \"line $2 of \""
+                  f"{shlex.quote(spec.setup_origin)}\" failed (exit status $1): $3\" >&2; "
+                  "[ \"$1\" -ne 127 ] || echo \"(command not found: a 'module' command may need its init "
+                  "sourced first, e.g. source /etc/profile.d/modules.sh)\" >&2; exit 1; }"]
+        for i, line in enumerate(spec.setup, 1):
+            # the check on a line of its own: a setup line may end in a comment
+            lines += [line, f"setup_ok $? {i} {shlex.quote(' '.join(line.split()))}"]
     q = (lambda x: f'"{x}"') if spec.shell_paths else shlex.quote
     lines += ["", "export SUBMITIT_EXECUTOR=slurm",
               # srun of Slurm 22.05 on does not take the job's --cpus-per-task (SchedMD's release notes):
@@ -103,7 +125,11 @@ def render_sbatch(spec: SbatchSpec) -> str:
               f"mkdir -p {q(spec.log_dir)}"]
     for k, v in spec.env:
         lines.append(f"export {k}={shlex.quote(v)}")
-    srun = ["srun", "--unbuffered", "--output", q(spec.output), "--error", q(spec.error),
+    # --export=ALL: the tasks get this script's environment (setup lines, SUBMITIT_EXECUTOR) even where
+    # sbatch ran with --export=NONE (SBATCH_EXPORT=NONE, a site default): srun inherits that as
+    # SLURM_EXPORT_ENV=NONE, and every task failed ("Could not figure out which environment the job is
+    # runnning in", submitit) without the modules and venv of the setup lines
+    srun = ["srun", "--unbuffered", "--export=ALL", "--output", q(spec.output), "--error", q(spec.error),
             *(shlex.quote(a) for a in spec.srun_args)]
     if spec.batch_log_dir is None:   # Slurm's default name; the prelude went to the submit directory
         batch_logs = '"slurm-${id:-$SLURM_JOB_ID}.out"'
@@ -120,6 +146,14 @@ def render_sbatch(spec: SbatchSpec) -> str:
               f"for f in {batch_logs}; do [ -s \"$f\" ] || rm -f \"$f\"; done",
               "exit $rc", ""]
     return "\n".join(lines)
+
+
+def _directive_value(value: str) -> str:
+    """An ``#SBATCH`` value as sbatch reads it back: in double quotes when it holds a space."""
+    value = str(value)
+    if '"' in value or "\n" in value:
+        raise ValueError(f"an #SBATCH value cannot hold a double quote or a line break: {value!r}")
+    return f'"{value}"' if any(c.isspace() for c in value) else value
 
 
 def _log_glob(pattern: str) -> str:
@@ -148,7 +182,10 @@ def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, comman
     """(stage job resources, cluster profile) -> spec. Node and GPU counts are decided here only."""
     tasks = job.tasks_for(cluster)
     gpus = job.gpus_for(cluster)
-    gres = cluster.gres_template.format(n=gpus) if gpus else None
+    gpu_option = cluster.gpu_option(gpus)
+    if gpus and gpu_option is None and gpus < (cluster.gpus_per_node or 0):
+        raise ValueError(f"{gpus} of a node's {cluster.gpus_per_node} GPUs: cluster {cluster.name!r} has gpu_request: "
+                         "none, so Slurm cannot give a task part of a node's GPUs; drop job.gpus_per_task")
     time_min = job.time_min or cluster.time_min
     if cluster.max_time_min is not None and time_min > cluster.max_time_min:
         raise ValueError(f"job.time_min={time_min} exceeds cluster {cluster.name!r} limit {cluster.max_time_min}")
@@ -170,7 +207,8 @@ def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, comman
         nodes=job.nodes,
         ntasks_per_node=tasks,
         cpus_per_task=job.cpus_per_task or cluster.cpus_per_task,
-        gres=gres,
+        gres=gpu_option[1] if gpu_option else None,
+        gpu_option=gpu_option[0] if gpu_option else "gres",
         time_min=time_min,
         partition=cluster.partition,
         account=cluster.account,
@@ -181,5 +219,6 @@ def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, comman
         dependency=dependency,
         extra=tuple(sorted(extra.items())),
         setup=tuple(cluster.setup),
+        setup_origin=f"setup in {profile_file(cluster.name)}",
         srun_args=tuple(cluster.srun_args),
     )

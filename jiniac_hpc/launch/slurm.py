@@ -14,6 +14,8 @@ requeued), and :class:`submitit.SlurmJob` reports state and results.
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import subprocess
 import uuid
 from dataclasses import replace
@@ -24,6 +26,7 @@ import submitit
 from submitit.core import core
 from submitit.core.utils import JobPaths
 
+from jiniac_hpc.cluster import profile_file
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.job.step import write_submitted
 from jiniac_hpc.launch.backend import Backend, Submission
@@ -38,7 +41,36 @@ ARRAY_SEPARATOR = "\n# ---- array {k} of {n} of this step (the site's MaxArraySi
 
 def submitit_command(python: str, folder: Path | str) -> str:
     """submitit's own entry line: unpickle and run the job in ``folder``."""
-    return f"{python} -u -m submitit.core._submit {rel(folder)}"
+    return f"{python} -u -m submitit.core._submit {shlex.quote(rel(folder))}"   # a run name may hold a space
+
+
+#: what sbatch says when it refuses a script -> the cluster profile's key that wrote that part of it
+REFUSALS = (
+    (r"unrecognized option '--([\w-]+)", "sbatch_extra"),
+    (r"generic resource|gres|gpus-per", "gpu_request / gres_template / gpus_per_node"),
+    (r"invalid account", "account"),
+    (r"invalid qos", "qos"),
+    (r"invalid partition|no partition specified", "partition"),
+    (r"memory specification", "mem"),
+    (r"time limit", "time_min / max_time_min (or job.time_min in the recipe)"),
+)
+
+
+def refusal_key(message: str, cluster) -> str:
+    """``"; <key> in <profile file>"`` for the part of the script sbatch's ``message`` refuses, or
+    "" when it names none. An unknown option the profile did not add is the renderer's own: this
+    Slurm is older than the options it writes."""
+    option = re.search(r"--([a-z][\w-]*)", message)
+    if option and option.group(1) in cluster.sbatch_extra:
+        return f"; check sbatch_extra.{option.group(1)} in {profile_file(cluster.name)}"
+    for pattern, key in REFUSALS:
+        m = re.search(pattern, message, re.I)
+        if not m:
+            continue
+        if key == "sbatch_extra":   # an option the profile did not add
+            return f" (this sbatch does not know --{m.group(1)}, which jiniac writes: a Slurm older than 22.05?)"
+        return f"; check {key} in {profile_file(cluster.name)}"
+    return ""
 
 
 class SlurmBackend(Backend):
@@ -117,7 +149,8 @@ class SlurmBackend(Backend):
         if r.returncode != 0:
             for p in pickles + [script]:
                 p.unlink(missing_ok=True)
-            raise ConfigError(f"sbatch refused {sub.name}: {r.stderr.strip() or r.stdout.strip()}")
+            said = " ".join((r.stderr.strip() or r.stdout.strip()).split())
+            raise ConfigError(f"sbatch refused {sub.name}: {said}{refusal_key(said, self.cluster)}")
         job_id = r.stdout.strip().split(";")[0]   # --parsable: "<id>" or "<id>;<cluster>"
         ids = [f"{job_id}_{i}" for i in range(len(calls))] if sub.array else [job_id]
         for jid, path in zip(ids, pickles):

@@ -10,8 +10,10 @@ A template differs from the launcher's ``--dry-run`` script in what it leaves to
 - node and task counts: the job reads ``SLURM_NNODES`` / ``SLURM_NTASKS_PER_NODE`` at run time
   (``jiniac_hpc.job.direct --template``), so ``-N`` and ``--ntasks-per-node`` on the sbatch
   line are honoured;
-- the repository is the submit directory (``SLURM_SUBMIT_DIR``); the script stops with one line
-  if that is not a checkout;
+- the repository is the job's working directory: the submit directory, or ``sbatch -D PATH``
+  where compute nodes see the checkout under another path than the login node (the script had
+  gone to ``SLURM_SUBMIT_DIR`` over ``-D``); the script stops with one line if that is not a
+  checkout;
 - python is the profile's ``python``, else the checkout's ``.venv/bin/python`` (``$JINIAC_PYTHON``
   overrides), and the script stops with one line if there is none;
 - the run name is ``<recipe>-<job id>`` (``$JINIAC_RUN_NAME`` overrides), so two submissions never
@@ -67,9 +69,10 @@ def template_text(stage: str, recipe: str = "debug", overrides: Optional[list[st
     for o in overrides:
         args += ["--set", shlex.quote(o)]
     prelude = (
-        "# the repository: submit from its root (sbatch runs a copy of this file, so $0 cannot tell)",
-        'cd "${SLURM_SUBMIT_DIR:-.}" || exit 1',
-        'if [ ! -f jiniac_hpc/__init__.py ]; then echo "submit from the jiniac-hpc checkout (not $PWD)" >&2; exit 1; fi',
+        "# the repository is the job's working directory: where sbatch ran, or its -D (sbatch runs a copy of",
+        "# this file, so $0 cannot tell); -D names it where compute nodes mount it under another path",
+        'if [ ! -f jiniac_hpc/__init__.py ]; then echo "not a jiniac-hpc checkout: $PWD (submit from the checkout\'s '
+        'root, or name it with sbatch -D PATH as the compute nodes see it)" >&2; exit 1; fi',
         "# a new run directory for each job; a requeued job keeps its id, so it resumes its own",
         f'RUN="${{JINIAC_RUN_NAME:-{name}-$SLURM_JOB_ID}}"',
         f'DIR="${{JINIAC_LOGS:-logs}}/{stage}/$RUN/submitit"',

@@ -1,0 +1,307 @@
+"""What differs between real Slurm sites, against the rendered scripts and the launcher.
+
+    .venv/bin/python -m pytest tests/test_sbatch_sites.py -q      # the slurm tests need the test Slurm
+
+Each case is a way a site's Slurm differs from the one a script was written for, tried on the
+test cluster where it can be made here (it has no GPU GRES, so it is a site without one; its
+sbatch is 22.05, which refuses options of later releases):
+
+- GPUs: ``--gres=gpu:N`` (ABCI-style), ``--gpus-per-node=N`` (LUMI, NERSC), or no GPU option at
+  all where Slurm has no GPU GRES (``gpu_request`` in the profile);
+- a setup line (``module load``) that fails on the compute node stops the job, naming the line;
+- a run name, a recipe file or a logs folder with a space (``#SBATCH`` values in double quotes);
+- an sbatch option this Slurm does not know, or a value it refuses: the launcher's error names
+  the profile key and file;
+- the submitting shell's MASTER_PORT / RANK (a login profile's), and ``SBATCH_EXPORT=NONE``;
+- a site without a default partition.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cloudpickle
+import pytest
+import yaml
+from submitit.helpers import DelayedSubmission as call
+
+from jiniac_hpc.cluster import JobConfig, load_cluster
+from jiniac_hpc.config import ConfigError
+from jiniac_hpc.launch.backend import Submission, wait_all
+from jiniac_hpc.launch.sbatch import build_spec, render_sbatch
+from jiniac_hpc.launch.slurm import SlurmBackend, refusal_key
+
+cloudpickle.register_pickle_by_value(sys.modules[__name__])   # jobs unpickle this module's functions
+
+REPO = Path(__file__).resolve().parents[1]
+WAIT = 240
+
+
+@pytest.fixture()
+def site(tmp_path, monkeypatch):
+    """Write a cluster profile ``site.yaml`` (the test cluster's, changed by ``kw``) in a profiles
+    folder of its own, and load it as a user's ``--cluster site`` would."""
+    monkeypatch.setenv("JINIAC_CLUSTERS_DIR", str(tmp_path / "clusters"))
+    (tmp_path / "clusters").mkdir()
+
+    def make(**kw):
+        data = yaml.safe_load((REPO / "envs" / "clusters" / "local-slurm.yaml").read_text())
+        data.update(kw)
+        (tmp_path / "clusters" / "site.yaml").write_text(yaml.safe_dump(data))
+        return load_cluster("site")
+    return make
+
+
+def _script(cluster, job=JobConfig(gpus=True), name="site", command="true", log_dir="logs/x") -> str:
+    return render_sbatch(build_spec(job_name=name, job=job, cluster=cluster, command=command, log_dir=log_dir))
+
+
+def _test_only(script: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    path = tmp_path / "job.sbatch"
+    path.write_text(script)
+    return subprocess.run(["sbatch", "--test-only", str(path)], cwd=REPO, capture_output=True, text=True)
+
+
+# ---- GPUs: --gres, --gpus-per-node, or none -------------------------------------------------------
+
+def test_each_gpu_request_form_is_written_as_the_site_names_it(site):
+    assert "#SBATCH --gres=gpu:4" in _script(site(gpus_per_node=4))
+    assert "#SBATCH --gres=gpu:h100:4" in _script(site(gpus_per_node=4, gres_template="gpu:h100:{n}"))
+    text = _script(site(gpus_per_node=4, gpu_request="gpus-per-node"))
+    assert "#SBATCH --gpus-per-node=4" in text and "--gres" not in text
+    assert "#SBATCH --gpus-per-node=h100:4" in _script(site(gpus_per_node=4, gpu_request="gpus-per-node",
+                                                            gres_template="h100:{n}"))
+    text = _script(site(gpus_per_node=4, gpu_request="none"))
+    assert "--gres" not in text and "--gpus" not in text and "#SBATCH --ntasks-per-node=4" in text
+    # without GRES Slurm cannot hand a task part of a node's GPUs
+    with pytest.raises(ValueError, match="gpu_request: none"):
+        _script(site(gpus_per_node=4, gpu_request="none"), job=JobConfig(gpus=True, gpus_per_task=1))
+
+
+def test_a_gpu_request_the_site_cannot_read_fails_on_the_login_node_naming_key_and_file(site):
+    with pytest.raises(ConfigError, match=r"gres_template: .*--gpus-per-node.*\(from .*site\.yaml\)"):
+        site(gpus_per_node=4, gpu_request="gpus-per-node", gres_template="gpu:{n}")
+    with pytest.raises(ConfigError, match=r"gpu_request: must be one of .*\(from .*site\.yaml\)"):
+        site(gpu_request="gpus")
+    with pytest.raises(ConfigError, match=r"sbatch_extra: 'gpus-per-node' is computed .*gpu_request"):
+        site(sbatch_extra={"gpus-per-node": "4"})
+
+
+@pytest.mark.slurm
+def test_a_site_without_gpu_gres_takes_gpu_request_none(slurm_cluster, site, tmp_path):
+    """The test Slurm has no GRES, as sites with whole GPU nodes: sbatch refuses --gres and
+    --gpus-per-node there; with ``gpu_request: none`` the script asks for no GPU option and the
+    pre-flight check does not look for GPUs that sinfo cannot list."""
+    from jiniac_hpc.launch.preflight import preflight
+    from jiniac_hpc.launch.runner import request_for
+    from jiniac_hpc.stages import Step
+
+    for form in ("gres", "gpus-per-node"):
+        r = _test_only(_script(site(gpus_per_node=1, gpu_request=form)), tmp_path)
+        assert r.returncode != 0 and "Invalid generic resource" in r.stderr, (form, r.stderr)
+    prof = site(gpus_per_node=1, gpu_request="none")
+    r = _test_only(_script(prof), tmp_path)
+    assert r.returncode == 0 and "to start at" in r.stderr, r.stderr
+    step = Step("train", "x:y", distributed=True)
+    preflight(request_for(JobConfig(gpus=True), prof, step, "pretrain", "debug"), prof.partition)
+    with pytest.raises(ConfigError, match=r"1 GPUs a node requested.*gpus_per_node in .*site\.yaml"):
+        gres = site(gpus_per_node=1)
+        preflight(request_for(JobConfig(gpus=True), gres, step, "pretrain", "debug"), gres.partition)
+
+
+# ---- setup lines --------------------------------------------------------------------------------
+
+def wrote(path):
+    Path(path).write_text("ran")
+    return "ran"
+
+
+@pytest.mark.slurm
+def test_a_setup_line_that_fails_on_the_node_stops_the_job_naming_it(slurm_cluster, site, logs_dir):
+    """``module load`` of a module the site does not have (or no ``module`` command in the batch
+    shell): the job had gone on and run the step without the environment. Now it stops before
+    srun, its batch log naming the line, its number and the profile's file."""
+    prof = site(setup=["export PYTHONUNBUFFERED=1", "module load jiniac-no-such-module/0.0  # cuda, on the site"])
+    marker = logs_dir / "ran.txt"
+    sub = Submission("setup-fails", JobConfig(time_min=5), logs_dir / "setup")
+    (job,) = SlurmBackend(prof).submit(sub, [call(wrote, str(marker))])
+    deadline = time.time() + WAIT
+    while subprocess.run(["squeue", "-h", "-j", job.job_id], capture_output=True, text=True).stdout.strip():
+        assert time.time() < deadline, "job still queued"
+        time.sleep(1)
+    err = (logs_dir / f"setup-fails-{job.job_id}.batch.err").read_text()
+    want = (f"line 2 of setup in {os.environ['JINIAC_CLUSTERS_DIR']}/site.yaml failed (exit status "
+            f"{127 if 'not found' in err else 1}): module load jiniac-no-such-module/0.0 # cuda, on the site")
+    assert want in err.splitlines(), err
+    assert not marker.exists()      # the step never ran
+
+
+# ---- spaces in names and paths -----------------------------------------------------------------
+
+def test_directive_values_with_spaces_are_quoted_for_sbatch(site):
+    text = _script(site(partition="gpu small", sbatch_extra={"constraint": "h100 & ib"}), name="pretrain-my recipe",
+                   job=JobConfig())
+    assert '#SBATCH --job-name="pretrain-my recipe"' in text and '#SBATCH --partition="gpu small"' in text
+    assert '#SBATCH --constraint="h100 & ib"' in text
+    with pytest.raises(ConfigError, match=r"sbatch_extra: 'comment: say \"hi\"'.*double quote.*\(from .*site\.yaml\)"):
+        site(sbatch_extra={"comment": 'say "hi"'})
+
+
+@pytest.mark.slurm
+def test_a_template_of_a_recipe_whose_name_has_a_space_submits(slurm_cluster, tmp_path):
+    """``jiniac templates sft --recipe "my recipe.yaml"``: its job name was ``sft-my recipe``,
+    and sbatch refused the script ("Invalid directive found in batch script: recipe")."""
+    from jiniac_hpc.launch.templates import template_text
+
+    recipe = tmp_path / "my recipe.yaml"
+    recipe.write_text((REPO / "jiniac_hpc" / "recipes" / "sft" / "debug.yaml").read_text())
+    text = template_text("sft", recipe=str(recipe))
+    assert '#SBATCH --job-name="sft-my recipe"' in text
+    r = _test_only(text, tmp_path)
+    assert r.returncode == 0 and "to start at" in r.stderr, r.stderr
+
+
+@pytest.mark.slurm
+def test_a_run_whose_name_and_logs_folder_have_spaces_runs(slurm_cluster, logs_dir, monkeypatch):
+    """A run name and a ``JINIAC_LOGS`` with a space: the batch log's ``#SBATCH --output`` made
+    sbatch refuse the script, and submitit's entry line split the folder in two."""
+    from jiniac_hpc.launch.runner import launch
+
+    monkeypatch.setenv("JINIAC_LOGS", str(logs_dir / "my logs"))
+    res = launch("selftest", "debug", cluster=slurm_cluster, run_name="my run", overrides=["array_tasks=1"])
+    results = res.wait(timeout_s=WAIT)
+    assert results["summary"][0]["ok"] is True
+    assert res.run_dir == logs_dir / "my logs" / "selftest" / "my run"
+
+
+# ---- what sbatch refuses, named as the profile's key ------------------------------------------------
+
+def test_sbatch_refusals_name_the_profile_key(site):
+    prof = site(sbatch_extra={"gres-flags": "allow-task-sharing"})
+    file = f"{os.environ['JINIAC_CLUSTERS_DIR']}/site.yaml"
+    assert refusal_key("sbatch: error: Invalid --gres-flags specification", prof) == \
+        f"; check sbatch_extra.gres-flags in {file}"
+    assert refusal_key("sbatch: error: Batch job submission failed: Invalid account or account/partition "
+                       "combination specified", prof) == f"; check account in {file}"
+    assert refusal_key("sbatch: error: Invalid generic resource (gres) specification", prof).startswith(
+        "; check gpu_request / gres_template / gpus_per_node in ")
+    assert "which jiniac writes" in refusal_key("sbatch: unrecognized option '--kill-on-invalid-dep=yes'", prof)
+    assert refusal_key("sbatch: error: something else", prof) == ""
+
+
+@pytest.mark.slurm
+def test_an_option_this_sbatch_does_not_know_is_named_with_its_key(slurm_cluster, site, logs_dir):
+    """A profile written from a newer Slurm's man page (``--tres-per-task``, 23.11): sbatch 22.05
+    refuses the script; the launcher's one line names ``sbatch_extra.tres-per-task`` and the file."""
+    prof = site(sbatch_extra={"tres-per-task": "cpu:1"})
+    sub = Submission("newer-option", JobConfig(time_min=5), logs_dir / "newer")
+    with pytest.raises(ConfigError) as e:
+        SlurmBackend(prof).submit(sub, [call(wrote, str(logs_dir / "never.txt"))])
+    msg = str(e.value)
+    assert "unrecognized option '--tres-per-task=cpu:1'" in msg, msg
+    assert msg.endswith(f"; check sbatch_extra.tres-per-task in {os.environ['JINIAC_CLUSTERS_DIR']}/site.yaml"), msg
+    assert "\n" not in msg
+    assert not list((logs_dir / "newer").glob("*.pkl"))    # nothing left behind
+
+
+
+# ---- the submitting shell's environment -----------------------------------------------------------
+
+#: what a login profile or a torchrun'd session may export (site guides' job scripts set MASTER_PORT)
+SHELL_RENDEZVOUS = {"MASTER_ADDR": "login-node-1", "MASTER_PORT": "29500", "RANK": "3", "WORLD_SIZE": "9",
+                    "LOCAL_RANK": "3"}
+
+
+@pytest.mark.parametrize("cluster", ["local", pytest.param("local-slurm", marks=pytest.mark.slurm)])
+def test_rendezvous_variables_of_the_submitting_shell_are_not_the_jobs(cluster, logs_dir, monkeypatch, request):
+    """sbatch (and the local executor) hand a job the submitting shell's environment. With a
+    MASTER_PORT there, every task failed ("Cannot export environment variables as MASTER_PORT is
+    already set"), the array's single-process tasks too; two jobs on one node would have shared
+    the port. Now the 2-rank rendezvous gets its own address and port, ranks 0 and 1 of 2."""
+    from jiniac_hpc.launch.runner import launch
+
+    if cluster != "local":
+        request.getfixturevalue("slurm_cluster")
+    for k, v in SHELL_RENDEZVOUS.items():
+        monkeypatch.setenv(k, v)
+    res = launch("selftest", "debug", cluster=cluster, run_name="shell-env", overrides=["array_tasks=1"])
+    res.wait(timeout_s=WAIT)     # (a local run has ended inside launch())
+    ranks = [json.loads(p.read_text()) for p in sorted((res.run_dir / "selftest").glob("rank-*.json"))]
+    assert [r["env"]["RANK"] for r in ranks] == ["0", "1"] and {r["env"]["WORLD_SIZE"] for r in ranks} == {"2"}
+    assert {r["env"]["MASTER_ADDR"] for r in ranks} != {"login-node-1"}
+    assert len({r["env"]["MASTER_PORT"] for r in ranks}) == 1
+    if cluster != "local":   # a port of the job's own, not the shell's
+        assert ranks[0]["env"]["MASTER_PORT"] != "29500"
+    assert all(r["allreduce_sum"] == 1.0 for r in ranks)
+
+
+@pytest.mark.slurm
+def test_a_site_that_submits_with_export_none_runs_the_tasks_in_the_scripts_environment(slurm_cluster, logs_dir,
+                                                                                        monkeypatch):
+    """``SBATCH_EXPORT=NONE`` (``#SBATCH --export=NONE``), a default or a recommendation at some
+    sites: srun inherits it, and the tasks had none of the script's environment (its setup lines,
+    SUBMITIT_EXECUTOR): every task failed with submitit's "Could not figure out which environment
+    the job is runnning in". The script's srun passes its environment on."""
+    from jiniac_hpc.launch.runner import launch
+
+    monkeypatch.setenv("SBATCH_EXPORT", "NONE")
+    res = launch("selftest", "debug", cluster=slurm_cluster, run_name="export-none", overrides=["array_tasks=1"])
+    results = res.wait(timeout_s=WAIT)
+    assert results["summary"][0]["ok"] is True
+    assert "srun --unbuffered --export=ALL " in Path(res.jobs["probe"][0].paths.submission_file).read_text()
+
+
+# ---- a site without a default partition ---------------------------------------------------------
+
+@pytest.mark.slurm
+def test_a_site_without_a_default_partition_is_told_to_set_one(slurm_cluster, site):
+    """A profile without ``partition`` on a site whose Slurm has no default one (sbatch without
+    -p is refused there): the pre-flight check said "partition '(default)' does not exist here";
+    now it says the site has none and lists the partitions (the test cluster's ``debug`` loses
+    its Default flag for the test, then gets it back)."""
+    from jiniac_hpc.launch.preflight import Request, preflight
+
+    prof = site(partition=None)
+    req = Request(1, 1, 1, keys=(("partition", "partition in site.yaml"),))
+    preflight(req, prof.partition)        # the default partition takes it
+    r = subprocess.run(["scontrol", "update", "PartitionName=debug", "Default=NO"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    try:
+        with pytest.raises(ConfigError) as e:
+            preflight(req, prof.partition)
+        assert str(e.value) == ("this site has no default partition (sinfo marks none with *): set partition in "
+                                "site.yaml (partitions here: debug)")
+    finally:
+        subprocess.run(["scontrol", "update", "PartitionName=debug", "Default=YES"], capture_output=True)
+    assert "debug*" in subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, text=True).stdout
+
+
+# ---- compute nodes that see the checkout under another path ---------------------------------------
+
+@pytest.mark.slurm
+def test_a_template_runs_in_the_checkout_sbatch_d_names(slurm_cluster, logs_dir, tmp_path):
+    """Compute nodes that mount the checkout under another path than the login node: ``sbatch -D
+    PATH`` names it (here a second path to the checkout, submitted from a folder that is no
+    checkout). The template had gone to ``SLURM_SUBMIT_DIR`` over ``-D`` and stopped ("submit from
+    the jiniac-hpc checkout"); now it runs there, up to srun (JINIAC_PYTHON=false: the step fails)."""
+    view = tmp_path / "checkout-as-the-nodes-see-it"
+    view.symlink_to(REPO)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "JINIAC_PYTHON": "false", "JINIAC_LOGS": str(logs_dir)}
+    r = subprocess.run(["sbatch", "--parsable", "-D", str(view), "-o", str(elsewhere / "slurm-%j.out"),
+                        str(REPO / "sbatch_templates" / "sft.sbatch")], cwd=elsewhere, env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    job = r.stdout.strip().split(";")[0]
+    deadline = time.time() + WAIT
+    while subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True).stdout.strip():
+        assert time.time() < deadline, "job still queued"
+        time.sleep(1)
+    log = (elsewhere / f"slurm-{job}.out").read_text()
+    want = f"srun ended with exit code 1; the tasks' logs: {logs_dir}/sft/debug-{job}/submitit/{job}_*_log.err"
+    assert want in log.splitlines(), log
