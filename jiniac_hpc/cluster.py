@@ -81,6 +81,11 @@ class ClusterProfile:
             check(k not in ("nodes", "ntasks-per-node", "gres", "gpus-per-node", "gpus", "array", "dependency"),
                   "sbatch_extra", f"{k!r} is computed from the job; set it in the stage recipe instead"
                   + (" (the GPU option: set gpu_request)" if "gpu" in k or k == "gres" else ""))
+        # each setup line is run and checked on its own in the job (sbatch.render_sbatch): an if/for split
+        # over several lines would be a shell syntax error there, after the job had waited in the queue
+        for i, line in enumerate(self.setup, 1):
+            check(_whole_command(line), "setup", f"line {i} {line!r} is not a whole shell command (each line "
+                                                 "is run and checked on its own: write 'if …; then …; fi' on one line)")
         # an #SBATCH line is split by sbatch itself: a value may hold spaces (it is written in "") but not
         # a double quote or a line break
         for key, value in [("partition", self.partition), ("account", self.account), ("qos", self.qos),
@@ -148,6 +153,14 @@ class JobConfig:
                                  f"of cluster {cluster.name!r}")
             return n
         return cluster.gpus_per_node
+
+
+def _whole_command(line: str) -> bool:
+    """Whether bash parses ``line`` as complete commands (``bash -n``; true where there is no bash)."""
+    bash = shutil.which("bash")
+    if not isinstance(line, str):
+        return False
+    return bash is None or subprocess.run([bash, "-n", "-c", line], capture_output=True).returncode == 0
 
 
 def profile_file(name: str) -> str:

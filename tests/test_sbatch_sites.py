@@ -91,6 +91,15 @@ def test_a_gpu_request_the_site_cannot_read_fails_on_the_login_node_naming_key_a
         site(sbatch_extra={"gpus-per-node": "4"})
 
 
+def test_a_setup_line_that_is_not_a_whole_command_fails_on_the_login_node(site):
+    # Each setup line is followed by its own check in the job: an if split over lines (which ran
+    # before the checks) would be a syntax error on the compute node, after the queue wait.
+    with pytest.raises(ConfigError, match=r"setup: line 1 'if \[ -d /opt/x \]; then' is not a whole shell "
+                                          r"command .*\(from .*site\.yaml\)"):
+        site(setup=["if [ -d /opt/x ]; then", "module load x", "fi"])
+    site(setup=["if [ -d /opt/x ]; then module load x; fi", "export A='b c'  # a comment"])
+
+
 @pytest.mark.slurm
 def test_a_site_without_gpu_gres_takes_gpu_request_none(slurm_cluster, site, tmp_path):
     """The test Slurm has no GRES, as sites with whole GPU nodes: sbatch refuses --gres and
