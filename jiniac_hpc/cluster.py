@@ -35,6 +35,9 @@ def clusters_dir() -> Path:
 class ClusterProfile:
     """One site. Only ``envs/clusters/*.yaml`` names real clusters."""
 
+    # the file load_cluster read it from (a class attribute, not a field: no key of the profile)
+    loaded_from = None
+
     name: str = field(doc="Profile name (the file stem); set by the loader.")
     executor: str = field("slurm", doc="'slurm' submits with sbatch; 'local' runs on this machine.")
     partition: Optional[str] = field(None, doc="Slurm partition (-p).")
@@ -163,9 +166,10 @@ def _whole_command(line: str) -> bool:
     return bash is None or subprocess.run([bash, "-n", "-c", line], capture_output=True).returncode == 0
 
 
-def profile_file(name: str) -> str:
-    """The file of profile ``name`` as messages name it: relative to the repository when it lies there."""
-    path = clusters_dir() / f"{name}.yaml"
+def profile_file(profile: ClusterProfile) -> str:
+    """The file ``profile`` was loaded from (``--cluster site`` or ``--cluster path/site.yaml``) as
+    messages name it: relative to the repository when it lies there."""
+    path = Path(profile.loaded_from or clusters_dir() / f"{profile.name}.yaml").absolute()
     try:
         return str(path.relative_to(REPO_ROOT))
     except ValueError:
@@ -187,7 +191,9 @@ def load_cluster(name: str) -> ClusterProfile:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a cluster profile must be a mapping")
     data.setdefault("name", path.stem)
-    return from_dict(ClusterProfile, data, origin=str(path))
+    profile = from_dict(ClusterProfile, data, origin=str(path))
+    profile.loaded_from = str(path)
+    return profile
 
 
 def slurm_available() -> bool:

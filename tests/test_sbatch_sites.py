@@ -198,6 +198,19 @@ def test_sbatch_refusals_name_the_profile_key(site):
                        "combination specified", prof) == f"; check account in {file}"
     assert refusal_key("sbatch: error: Invalid generic resource (gres) specification", prof).startswith(
         "; check gpu_request / gres_template / gpus_per_node in ")
+
+
+def test_a_profile_given_as_a_path_is_named_by_that_path(site, tmp_path):
+    # --cluster path/to/site.yaml: the messages named envs/clusters/<stem>.yaml, a file that is not there
+    site()
+    elsewhere = tmp_path / "mine" / "site.yaml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text((tmp_path / "clusters" / "site.yaml").read_text().replace("setup:", "account: proj\nsetup:"))
+    prof = load_cluster(str(elsewhere))
+    assert refusal_key("sbatch: error: Batch job submission failed: Invalid account or account/partition "
+                       "combination specified", prof) == f"; check account in {elsewhere}"
+    spec = build_spec(job_name="x", job=JobConfig(), cluster=prof, command="true", log_dir="logs/x")
+    assert spec.setup_origin == f"setup in {elsewhere}"
     assert "which jiniac writes" in refusal_key("sbatch: unrecognized option '--kill-on-invalid-dep=yes'", prof)
     assert refusal_key("sbatch: error: something else", prof) == ""
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from jiniac_hpc import fileio
-from jiniac_hpc.cluster import ClusterProfile, JobConfig, clusters_dir, resolve_cluster
+from jiniac_hpc.cluster import ClusterProfile, JobConfig, profile_file, resolve_cluster
 from jiniac_hpc.config import ConfigError, changed_keys, dump_yaml, recipe_path, to_dict
 from jiniac_hpc.errors import TaskFailed
 from jiniac_hpc.job.records import add_jobs
@@ -182,13 +182,14 @@ def request_for(job: JobConfig, prof: ClusterProfile, step: Step, stage: str, re
         recipe_file = rel(recipe_path(stage, recipe))
     except ConfigError:
         recipe_file = str(recipe)
-    profile_file = rel(clusters_dir() / f"{prof.name}.yaml")
+    prof_file = profile_file(prof)
+
     def in_recipe(key: str) -> str:
         key = step.job_keys.get(key.split(".")[-1], key)
         return f"{key} in {recipe_file} (or --set {key}=N)"
 
     def in_profile(key: str) -> str:
-        return f"{key} in {profile_file}"
+        return f"{key} in {prof_file}"
 
     gpu_tasks = job.gpus and prof.gpus_per_node and not job.gpus_per_task
     keys = {"nodes": in_recipe("job.nodes").replace(")", " or --nodes N)"),

@@ -219,6 +219,6 @@ def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, comman
         dependency=dependency,
         extra=tuple(sorted(extra.items())),
         setup=tuple(cluster.setup),
-        setup_origin=f"setup in {profile_file(cluster.name)}",
+        setup_origin=f"setup in {profile_file(cluster)}",
         srun_args=tuple(cluster.srun_args),
     )

@@ -62,14 +62,14 @@ def refusal_key(message: str, cluster) -> str:
     Slurm is older than the options it writes."""
     option = re.search(r"--([a-z][\w-]*)", message)
     if option and option.group(1) in cluster.sbatch_extra:
-        return f"; check sbatch_extra.{option.group(1)} in {profile_file(cluster.name)}"
+        return f"; check sbatch_extra.{option.group(1)} in {profile_file(cluster)}"
     for pattern, key in REFUSALS:
         m = re.search(pattern, message, re.I)
         if not m:
             continue
         if key == "sbatch_extra":   # an option the profile did not add
             return f" (this sbatch does not know --{m.group(1)}, which jiniac writes: a Slurm older than 22.05?)"
-        return f"; check {key} in {profile_file(cluster.name)}"
+        return f"; check {key} in {profile_file(cluster)}"
     return ""
 
 
