@@ -52,10 +52,12 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """Records of one input shard with the source's reader; a reader's exception ends the file with
     a bad-input record (position after the last record) instead of failing the task.
 
-    A file inside a ZIP archive (``books.zip::a.txt``) is read like a file of its own; an image in
-    an archive (Aozora Bunko ships a work's illustrations in its ZIP) is one document dropped as
-    ``image``, and a PDF in an archive read by another reader (the e-Gov bulk download holds the
-    PDFs of some appendices beside the XML) one dropped as ``pdf``, a Word, Excel or PowerPoint
+    A file inside a ZIP archive (``books.zip::a.txt``) is read like a file of its own; an image, in
+    an archive (Aozora Bunko ships a work's illustrations in its ZIP) or beside the text in the
+    input's folder (an Aozora XHTML page's illustrations and gaiji images, a Project Gutenberg HTML
+    book's ``images/``), is one document dropped as ``image`` whatever the reader, and a PDF in an
+    archive read by another reader (the e-Gov bulk download holds the PDFs of some appendices
+    beside the XML) one dropped as ``pdf``, a Word, Excel or PowerPoint
     file (an appendix too) one dropped as ``office`` (their bytes count in the input, no text). An
     archive the manifest could not open, or whose files it could not tell apart (two of one name, a
     name flagged UTF-8 that is not), is one bad-input record. A file named ``.zip`` that is no ZIP
@@ -69,10 +71,11 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         if zipped and not misnamed:
             zip_members(path)                  # raises why the manifest could not list its files
             raise BadInput("a ZIP archive with no files in it")   # the one archive the manifest keeps whole
-        if member is not None:
+        if member is not None or Path(path).is_file():
             with open_binary(path) as fh:
                 head = fh.read(8)
-            kind = ("image" if head.startswith(IMAGE_MAGIC) else "pdf" if head.startswith(b"%PDF-")
+            kind = ("image" if head.startswith(IMAGE_MAGIC) else None if member is None
+                    else "pdf" if head.startswith(b"%PDF-")
                     else "office" if member[1].lower().endswith(OFFICE_SUFFIXES) and head.startswith(OFFICE_MAGIC)
                     else None)
             if kind and not (kind == "pdf" and src.reader == "pdf"):
