@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.aozora import read_aozora
+from jiniac_hpc.corpus.readers.aozora import aozora_row, read_aozora
 from jiniac_hpc.corpus.readers.base import (IMAGE_MAGIC, BadInput, Record, archive_member, misnamed_zip, open_binary,
                                             open_text, without_lone_surrogates, zip_members)
 from jiniac_hpc.corpus.readers.diet import read_diet
@@ -62,7 +62,9 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     archive the manifest could not open, or whose files it could not tell apart (two of one name, a
     name flagged UTF-8 that is not), is one bad-input record. A file named ``.zip`` that is no ZIP
     archive at all (:func:`~jiniac_hpc.corpus.readers.base.misnamed_zip`: an Aozora work stored as
-    its text) is read as the file it is; a bad-input record of it says it was so read."""
+    its text) is read as the file it is; a bad-input record of it says it was so read. A row
+    reader's text is read as Aozora Bunko's when the source says ``markup: aozora``
+    (:func:`~jiniac_hpc.corpus.readers.aozora.aozora_row`)."""
     pos = 0
     try:
         member = archive_member(path)
@@ -85,6 +87,10 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             pos = rec.pos
             if misnamed and rec.error:         # why a .zip was read as a plain file
                 rec = replace(rec, error=f"{misnamed}: {rec.error}")
+            if src.markup == "aozora" and rec.text is not None:     # a repackaged Aozora Bunko row
+                text, unread = aozora_row(rec.text)
+                rec = replace(rec, text=text, unread={k: rec.unread.get(k, 0) + unread.get(k, 0)
+                                                      for k in {*rec.unread, *unread}})
             yield without_lone_surrogates(rec)
     except EOFError as e:   # gzip, bzip2 and xz streams that end before their end marker
         yield Record(pos + 1, None, f"unreadable as {src.reader}: the compressed file is cut short ({e}); "
