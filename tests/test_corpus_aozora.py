@@ -308,3 +308,20 @@ def test_a_gaiji_described_with_another_gaiji_is_not_that_one():
     (r,) = recs(R / "aozora_24455_ruby_11238_gaiji_in_description.txt")
     assert "ソオニアに我々の〓妹を感じてゐる" in r.text and jis_x0213(1, 85, 57) not in r.text
     assert r.unread["placeholder"] == 1
+
+
+@pytest.mark.parametrize("name, note, char, n", [
+    # 橋本進吉「国語音韻の変遷」: ク※［＃小書き片仮名ヰ、163-1］, small kana JIS X 0213 lacks (Unicode 12 has them)
+    ("aozora_377_ruby_2753_small_kana_trimmed.txt", "※［＃小書き片仮名ヰ、", "\U0001B164", 4),
+    ("aozora_377_ruby_2753_small_kana_trimmed.txt", "※［＃小書き片仮名ヱ、", "\U0001B165", 4),
+    # 二葉亭四迷「浮雲」: 前回参看※［＃白ゴマ点、169-10］, JIS X 0213 1-3-29 named without its code
+    ("aozora_1869_ruby_33306_sesame_dot_trimmed.txt", "※［＃白ゴマ点、", "\uFE46", 1)])
+def test_a_gaiji_note_that_names_its_character_in_words(name, note, char, n):
+    """A note with no code that names a character Unicode has is that character, not 〓 (they
+    had been 〓 each, counted as placeholders); a description naming a glyph no set has stays 〓."""
+    raw = decode((R / name).read_bytes())
+    assert raw.count(note) == n
+    (rec,) = recs(R / name)
+    assert rec.text.count(char) == n and "〓" not in rec.text and "placeholder" not in rec.unread
+    assert gaiji_char("小書き片仮名ヰ、163-1") == "\U0001B164" and gaiji_char("ト音記号、48-12") == "\U0001D11E"
+    assert gaiji_char("「口＋斗」、50-11") is None and gaiji_char("小書き片仮名ガ、3-4") is None
