@@ -325,3 +325,12 @@ def test_a_gaiji_note_that_names_its_character_in_words(name, note, char, n):
     assert rec.text.count(char) == n and "〓" not in rec.text and "placeholder" not in rec.unread
     assert gaiji_char("小書き片仮名ヰ、163-1") == "\U0001B164" and gaiji_char("ト音記号、48-12") == "\U0001D11E"
     assert gaiji_char("「口＋斗」、50-11") is None and gaiji_char("小書き片仮名ガ、3-4") is None
+
+
+def test_an_accent_span_inside_a_translators_bracket():
+    """モース「日本その日その日」 (石川欣一訳): 〔George Innes, 1825―1894.〔Albert Biersta`dt〕, 1830―1902.
+    いずれも米国の風景画家〕. The outer 〔 had been taken for the accent span, closed at the inner 〕:
+    the outer 〔 and inner 〕 went, the inner 〔 and outer 〕 stayed, unbalanced."""
+    (rec,) = recs(R / "aozora_55990_ruby_60177_nested_accent_trimmed.txt")
+    assert "ビヤスタット〔George Innes, 1825―1894.Albert Bierstàdt, 1830―1902.　いずれも米国の風景画家〕を" in rec.text
+    assert aozora_clean("〔e'tiquette〕") == "étiquette"

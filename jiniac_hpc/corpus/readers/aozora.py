@@ -40,7 +40,8 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   brackets and ``｜`` in ``unread['markup']``; ruby on a gaiji stays a dropped reading;
 - accent decomposition ``〔e'tiquette〕`` becomes ``étiquette`` per Aozora's accent table (the
   brackets and marks in ``unread['markup']``); ``〔…〕`` with no accent pair is an ordinary bracket
-  and kept (its closing 〕 is matched past notes inside it); a 〔 with accent pairs after it that is
+  and kept (its closing 〕 is matched past notes inside it), as is one that holds an accent span
+  (``〔George Innes, 1825―1894.〔Albert Biersta`dt〕, …〕``); a 〔 with accent pairs after it that is
   not closed on its line runs to the line's end (as aozora2html reads it), or to the first 〕 of
   the next line where that closes it; the くの字点 ``／＼`` / ``／″＼`` becomes ``〳〵`` / ``〴〵``.
 
@@ -200,7 +201,10 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
             j = _close_end(line, i, "〕") - 1
             end = j if j > 0 else n      # a span the inputter left open runs to the line's end, as in aozora2html
             conv = accent_decompose(line[i + 1:end])
-            if conv is not None:
+            # accent spans do not nest: a 〔 opened again before the 〕 (a translator's 〔…〕 note
+            # holding one, 〔George Innes, 1825―1894.〔Albert Biersta`dt〕, 1830―1902.…〕) is the span,
+            # this one an ordinary bracket
+            if conv is not None and not 0 < _close_end(line, i, "〔") <= end:
                 unread["markup"] += (end - i - 1) - len(conv) + 1 + (j > 0)
                 out.append(aozora_clean(conv, unread))   # ruby and notes may sit inside 〔〕
                 i = end + (j > 0)
