@@ -42,7 +42,9 @@ ANCHORS = {"aozora_652_ruby.txt": ("漂泊詩集", "底本："),              # 
 # Notes whose brackets an inputter's slip left unbalanced, put right by eye for the simple extraction.
 SLIPS = {"aozora_1556_ruby_trimmed.txt": [("、7-5」然", "、7-5］然"), ("、44-2」計", "、44-2］計")],
          "aozora_1754_ruby.txt": [("に傍点」山", "に傍点］山")],
-         "aozora_662_ruby_trimmed.txt": [("［＃［愛」", "［＃「愛」")]}
+         "aozora_662_ruby_trimmed.txt": [("［＃［愛」", "［＃「愛」")],
+         # not a slip: a ］ quoted alone in a note, which a simple [^］]* cannot see past
+         "aozora_58142_ruby_62063_quoted_bracket_trimmed.txt": [("底本では「］」］", "底本では「」］")]}
 
 
 def decode(raw: bytes) -> str:
@@ -334,3 +336,11 @@ def test_an_accent_span_inside_a_translators_bracket():
     (rec,) = recs(R / "aozora_55990_ruby_60177_nested_accent_trimmed.txt")
     assert "ビヤスタット〔George Innes, 1825―1894.Albert Bierstàdt, 1830―1902.　いずれも米国の風景画家〕を" in rec.text
     assert aozora_clean("〔e'tiquette〕") == "étiquette"
+
+
+def test_a_bracket_quoted_alone_inside_a_note():
+    """小穴隆一「二つの繪」: …ないか？〕［＃「〕」は底本では「］」］. The quoted ］ had closed the note,
+    leaving 」］ in the work's text."""
+    (rec,) = recs(R / "aozora_58142_ruby_62063_quoted_bracket_trimmed.txt")
+    assert rec.text.endswith("香を焚かれてゐるのではないか？〕") and "］" not in rec.text
+    assert aozora_clean("〕［＃「〕」は底本では「］」］と") == "〕と"

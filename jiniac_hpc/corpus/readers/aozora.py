@@ -88,10 +88,13 @@ _GAIJI_BODY = re.compile(r"水準|、(?:[上中下]巻-)?\d+-(?:[左右]-)?\d+(?
 
 def _note_end(line: str, i: int) -> int:
     """Index after the ］ closing the ［ at ``i`` (notes nest: ［＃「…※［＃…］」の注記付き終わり］), or
-    where an inputter's slip left it unclosed (:func:`_slip_end`), or -1."""
+    where an inputter's slip left it unclosed (:func:`_slip_end`), or -1. A bracket quoted alone
+    (``［＃「〕」は底本では「］」］``: the base text printed ］ for 〕) is the note's text."""
     depth = 0
     for j in range(i, len(line)):
         c = line[j]
+        if line[j - 1:j] == "「" and line[j + 1:j + 2] == "」":
+            continue
         if c == "［":
             depth += 1
         elif c == "］":
