@@ -42,7 +42,9 @@ ANCHORS = {"aozora_652_ruby.txt": ("漂泊詩集", "底本："),              # 
 # Notes whose brackets an inputter's slip left unbalanced, put right by eye for the simple extraction.
 SLIPS = {"aozora_1556_ruby_trimmed.txt": [("、7-5」然", "、7-5］然"), ("、44-2」計", "、44-2］計")],
          "aozora_1754_ruby.txt": [("に傍点」山", "に傍点］山")],
-         "aozora_662_ruby_trimmed.txt": [("［＃［愛」", "［＃「愛」")]}
+         "aozora_662_ruby_trimmed.txt": [("［＃［愛」", "［＃「愛」")],
+         # not a slip: a ］ quoted alone in a note, which a simple [^］]* cannot see past
+         "aozora_58142_ruby_62063_quoted_bracket_trimmed.txt": [("底本では「］」］", "底本では「」］")]}
 
 
 def decode(raw: bytes) -> str:
@@ -308,3 +310,37 @@ def test_a_gaiji_described_with_another_gaiji_is_not_that_one():
     (r,) = recs(R / "aozora_24455_ruby_11238_gaiji_in_description.txt")
     assert "ソオニアに我々の〓妹を感じてゐる" in r.text and jis_x0213(1, 85, 57) not in r.text
     assert r.unread["placeholder"] == 1
+
+
+@pytest.mark.parametrize("name, note, char, n", [
+    # 橋本進吉「国語音韻の変遷」: ク※［＃小書き片仮名ヰ、163-1］, small kana JIS X 0213 lacks (Unicode 12 has them)
+    ("aozora_377_ruby_2753_small_kana_trimmed.txt", "※［＃小書き片仮名ヰ、", "\U0001B164", 4),
+    ("aozora_377_ruby_2753_small_kana_trimmed.txt", "※［＃小書き片仮名ヱ、", "\U0001B165", 4),
+    # 二葉亭四迷「浮雲」: 前回参看※［＃白ゴマ点、169-10］, JIS X 0213 1-3-29 named without its code
+    ("aozora_1869_ruby_33306_sesame_dot_trimmed.txt", "※［＃白ゴマ点、", "\uFE46", 1)])
+def test_a_gaiji_note_that_names_its_character_in_words(name, note, char, n):
+    """A note with no code that names a character Unicode has is that character, not 〓 (they
+    had been 〓 each, counted as placeholders); a description naming a glyph no set has stays 〓."""
+    raw = decode((R / name).read_bytes())
+    assert raw.count(note) == n
+    (rec,) = recs(R / name)
+    assert rec.text.count(char) == n and "〓" not in rec.text and "placeholder" not in rec.unread
+    assert gaiji_char("小書き片仮名ヰ、163-1") == "\U0001B164" and gaiji_char("ト音記号、48-12") == "\U0001D11E"
+    assert gaiji_char("「口＋斗」、50-11") is None and gaiji_char("小書き片仮名ガ、3-4") is None
+
+
+def test_an_accent_span_inside_a_translators_bracket():
+    """モース「日本その日その日」 (石川欣一訳): 〔George Innes, 1825―1894.〔Albert Biersta`dt〕, 1830―1902.
+    いずれも米国の風景画家〕. The outer 〔 had been taken for the accent span, closed at the inner 〕:
+    the outer 〔 and inner 〕 went, the inner 〔 and outer 〕 stayed, unbalanced."""
+    (rec,) = recs(R / "aozora_55990_ruby_60177_nested_accent_trimmed.txt")
+    assert "ビヤスタット〔George Innes, 1825―1894.Albert Bierstàdt, 1830―1902.　いずれも米国の風景画家〕を" in rec.text
+    assert aozora_clean("〔e'tiquette〕") == "étiquette"
+
+
+def test_a_bracket_quoted_alone_inside_a_note():
+    """小穴隆一「二つの繪」: …ないか？〕［＃「〕」は底本では「］」］. The quoted ］ had closed the note,
+    leaving 」］ in the work's text."""
+    (rec,) = recs(R / "aozora_58142_ruby_62063_quoted_bracket_trimmed.txt")
+    assert rec.text.endswith("香を焚かれてゐるのではないか？〕") and "］" not in rec.text
+    assert aozora_clean("〕［＃「〕」は底本では「］」］と") == "〕と"

@@ -263,3 +263,24 @@ def test_a_zip_given_to_the_parquet_reader_is_a_config_error_naming_it(tmp_path)
     with pytest.raises(ConfigError, match=r"sources\[0\]\.paths\[0\] \(rows\): .*rows\.zip is a ZIP archive; "
                                           r"reader 'parquet' reads Parquet files themselves"):
         sh.expand_inputs(cfg)
+
+
+def test_an_aozora_page_with_its_images_beside_it_in_a_folder(tmp_path):
+    """The published XHTML page of a work sits in ``cards/<author>/files/`` beside its illustrations
+    (``fig<work>_NN.png``), so a glob over the folder takes them in: each image is one document
+    dropped as ``image`` (as in a ZIP), not a bad input (they had been: "no Aozora footer")."""
+    page, image = R / "aozora_112_15227.html", R / "aozora_fig1317_15_illustration.png"
+    folder = tmp_path / "cards" / "000879" / "files"
+    folder.mkdir(parents=True)
+    for p in (page, image):
+        (folder / p.name).write_bytes(p.read_bytes())
+    assert texts("aozora", folder / image.name) == [(None, None, "image", {})]
+    assert texts("text", folder / image.name) == [(None, None, "image", {})]     # whatever the reader
+    cfg = from_dict(CorpusConfig, {"sources": [{"name": "aozora", "reader": "aozora", "normalize": "none",
+                                                "paths": [str(folder / "*")]}], "filters": {"min_chars": 1}})
+    run_inline(cfg, tmp_path / "run")
+    a = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["aozora"]
+    assert not a.get("bad_input") and a["docs_in"] == 2 and a["docs_out"] == 1
+    assert a["removed"]["image"] == {"docs": 1, "chars": 0}
+    assert a["bytes_no_text"] == {"image": image.stat().st_size}
+    assert a["bytes_in"] == page.stat().st_size + image.stat().st_size

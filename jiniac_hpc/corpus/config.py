@@ -125,6 +125,12 @@ class SourceConfig:
     text_field: str = field("text", doc="jsonl/parquet/hf_disk: the column holding the text; a dotted name "
                                         "('translation.ja') names a field inside an object or struct column; diet: "
                                         "a table's column of speeches when it has no 'speech' column.")
+    markup: Literal["none", "aozora"] = field(
+        "none", doc="jsonl/parquet/hf_disk: 'aozora' reads each row's text as Aozora Bunko's (a repackaging of "
+                    "the site: the whole text file in a field, or globis-university/aozorabunko-clean's 'text' with "
+                    "the footer moved to 'footnote'): a whole file loses its header and footer as reader aozora's "
+                    "does, and ruby, ［＃…］ notes, gaiji notes, accent notation and rules are cleaned and counted "
+                    "as there; 'none' takes the text as it is.")
     encoding: str = field("auto", doc="aozora/text/gutenberg: 'auto' (text: UTF-16/32, HZ, UTF-8, ISO-2022-JP, "
                                       "Shift_JIS/cp932 or EUC-JP, told from the first 64 KiB; aozora: UTF-8, else "
                                       "Shift_JIS/cp932; gutenberg: the header's or page's declared encoding, else a "
@@ -176,6 +182,9 @@ class SourceConfig:
         check(self.reader in READERS, "reader", f"{self.reader!r} is not one of {list(READERS)}")
         check(bool(self.paths), "paths", "give at least one path or glob")
         check(self.lang in LANGS, "lang", f"{self.lang!r} is not one of {list(LANGS)}")
+        check(self.markup == "none" or self.reader in ("jsonl", "parquet", "hf_disk"), "markup",
+              f"only the row readers (jsonl, parquet, hf_disk) read a field as Aozora Bunko's text (reader "
+              f"{self.reader!r}: use reader 'aozora' for Aozora's own files)")
         check(self.encoding in ENCODINGS, "encoding", f"{self.encoding!r}: use one of {list(ENCODINGS)}")
         if self.column is not None:
             check(self.reader == "text", "column", f"only reader 'text' reads a column of a TSV file (reader "

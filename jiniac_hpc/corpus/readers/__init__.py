@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.aozora import read_aozora
+from jiniac_hpc.corpus.readers.aozora import aozora_row, read_aozora
 from jiniac_hpc.corpus.readers.base import (IMAGE_MAGIC, BadInput, Record, archive_member, misnamed_zip, open_binary,
                                             open_text, without_lone_surrogates, zip_members)
 from jiniac_hpc.corpus.readers.diet import read_diet
@@ -52,15 +52,19 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """Records of one input shard with the source's reader; a reader's exception ends the file with
     a bad-input record (position after the last record) instead of failing the task.
 
-    A file inside a ZIP archive (``books.zip::a.txt``) is read like a file of its own; an image in
-    an archive (Aozora Bunko ships a work's illustrations in its ZIP) is one document dropped as
-    ``image``, and a PDF in an archive read by another reader (the e-Gov bulk download holds the
-    PDFs of some appendices beside the XML) one dropped as ``pdf``, a Word, Excel or PowerPoint
+    A file inside a ZIP archive (``books.zip::a.txt``) is read like a file of its own; an image, in
+    an archive (Aozora Bunko ships a work's illustrations in its ZIP) or beside the text in the
+    input's folder (an Aozora XHTML page's illustrations and gaiji images, a Project Gutenberg HTML
+    book's ``images/``), is one document dropped as ``image`` whatever the reader, and a PDF in an
+    archive read by another reader (the e-Gov bulk download holds the PDFs of some appendices
+    beside the XML) one dropped as ``pdf``, a Word, Excel or PowerPoint
     file (an appendix too) one dropped as ``office`` (their bytes count in the input, no text). An
     archive the manifest could not open, or whose files it could not tell apart (two of one name, a
     name flagged UTF-8 that is not), is one bad-input record. A file named ``.zip`` that is no ZIP
     archive at all (:func:`~jiniac_hpc.corpus.readers.base.misnamed_zip`: an Aozora work stored as
-    its text) is read as the file it is; a bad-input record of it says it was so read."""
+    its text) is read as the file it is; a bad-input record of it says it was so read. A row
+    reader's text is read as Aozora Bunko's when the source says ``markup: aozora``
+    (:func:`~jiniac_hpc.corpus.readers.aozora.aozora_row`)."""
     pos = 0
     try:
         member = archive_member(path)
@@ -69,10 +73,11 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         if zipped and not misnamed:
             zip_members(path)                  # raises why the manifest could not list its files
             raise BadInput("a ZIP archive with no files in it")   # the one archive the manifest keeps whole
-        if member is not None:
+        if member is not None or Path(path).is_file():
             with open_binary(path) as fh:
                 head = fh.read(8)
-            kind = ("image" if head.startswith(IMAGE_MAGIC) else "pdf" if head.startswith(b"%PDF-")
+            kind = ("image" if head.startswith(IMAGE_MAGIC) else None if member is None
+                    else "pdf" if head.startswith(b"%PDF-")
                     else "office" if member[1].lower().endswith(OFFICE_SUFFIXES) and head.startswith(OFFICE_MAGIC)
                     else None)
             if kind and not (kind == "pdf" and src.reader == "pdf"):
@@ -82,6 +87,10 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             pos = rec.pos
             if misnamed and rec.error:         # why a .zip was read as a plain file
                 rec = replace(rec, error=f"{misnamed}: {rec.error}")
+            if src.markup == "aozora" and rec.text is not None:     # a repackaged Aozora Bunko row
+                text, unread = aozora_row(rec.text)
+                rec = replace(rec, text=text, unread={k: rec.unread.get(k, 0) + unread.get(k, 0)
+                                                      for k in {*rec.unread, *unread}})
             yield without_lone_surrogates(rec)
     except EOFError as e:   # gzip, bzip2 and xz streams that end before their end marker
         yield Record(pos + 1, None, f"unreadable as {src.reader}: the compressed file is cut short ({e}); "

@@ -4,7 +4,8 @@
 
 A file that is the work's XHTML page instead is read by :mod:`~jiniac_hpc.corpus.readers.aozora_html`
 (the same text comes out); the gaiji and accent notation both forms share is in
-:mod:`~jiniac_hpc.corpus.readers.aozora_gaiji`.
+:mod:`~jiniac_hpc.corpus.readers.aozora_gaiji`. Aozora repackaged as rows (JSONL, Parquet) is read
+by a row reader with the source option ``markup: aozora``, each row through :func:`aozora_row`.
 
 What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annotation/):
 
@@ -39,7 +40,8 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   brackets and ``｜`` in ``unread['markup']``; ruby on a gaiji stays a dropped reading;
 - accent decomposition ``〔e'tiquette〕`` becomes ``étiquette`` per Aozora's accent table (the
   brackets and marks in ``unread['markup']``); ``〔…〕`` with no accent pair is an ordinary bracket
-  and kept (its closing 〕 is matched past notes inside it); a 〔 with accent pairs after it that is
+  and kept (its closing 〕 is matched past notes inside it), as is one that holds an accent span
+  (``〔George Innes, 1825―1894.〔Albert Biersta`dt〕, …〕``); a 〔 with accent pairs after it that is
   not closed on its line runs to the line's end (as aozora2html reads it), or to the first 〕 of
   the next line where that closes it; the くの字点 ``／＼`` / ``／″＼`` becomes ``〳〵`` / ``〴〵``.
 
@@ -64,7 +66,8 @@ from jiniac_hpc.corpus.readers.aozora_gaiji import (ACCENTS, BREAK, BREAK_NOTE, 
 from jiniac_hpc.corpus.readers.aozora_html import html_work, is_html
 from jiniac_hpc.corpus.readers.base import SPLITLINES_BREAKS, Record, open_binary
 
-__all__ = ["ACCENTS", "PLACEHOLDER", "accent_decompose", "aozora_clean", "gaiji_char", "jis_x0213", "read_aozora"]
+__all__ = ["ACCENTS", "PLACEHOLDER", "accent_decompose", "aozora_clean", "aozora_row", "gaiji_char", "jis_x0213",
+           "read_aozora"]
 
 # a block between two rules that explains the notation: 【テキスト中に現れる記号について】, 《》：ルビ, ...
 _NOTATION = re.compile(r"^\s*(【テキスト中に現れる記号について】|(《》|｜|［＃］|〔〕|／＼|※)[：:])")
@@ -85,10 +88,13 @@ _GAIJI_BODY = re.compile(r"水準|、(?:[上中下]巻-)?\d+-(?:[左右]-)?\d+(?
 
 def _note_end(line: str, i: int) -> int:
     """Index after the ］ closing the ［ at ``i`` (notes nest: ［＃「…※［＃…］」の注記付き終わり］), or
-    where an inputter's slip left it unclosed (:func:`_slip_end`), or -1."""
+    where an inputter's slip left it unclosed (:func:`_slip_end`), or -1. A bracket quoted alone
+    (``［＃「〕」は底本では「］」］``: the base text printed ］ for 〕) is the note's text."""
     depth = 0
     for j in range(i, len(line)):
         c = line[j]
+        if line[j - 1:j] == "「" and line[j + 1:j + 2] == "」":
+            continue
         if c == "［":
             depth += 1
         elif c == "］":
@@ -198,7 +204,10 @@ def aozora_clean(line: str, unread: Optional[Counter] = None) -> str:
             j = _close_end(line, i, "〕") - 1
             end = j if j > 0 else n      # a span the inputter left open runs to the line's end, as in aozora2html
             conv = accent_decompose(line[i + 1:end])
-            if conv is not None:
+            # accent spans do not nest: a 〔 opened again before the 〕 (a translator's 〔…〕 note
+            # holding one, 〔George Innes, 1825―1894.〔Albert Biersta`dt〕, 1830―1902.…〕) is the span,
+            # this one an ordinary bracket
+            if conv is not None and not 0 < _close_end(line, i, "〔") <= end:
                 unread["markup"] += (end - i - 1) - len(conv) + 1 + (j > 0)
                 out.append(aozora_clean(conv, unread))   # ruby and notes may sit inside 〔〕
                 i = end + (j > 0)
@@ -368,19 +377,48 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
                          unread={k: v for k, v in unread.items() if v})
             return
         text = body      # an old page: its lines hold the header and footer, as a text file's do
-    lines = text.splitlines()
-    # splitlines also breaks at a form feed (a page break between chapters, 小栗虫太郎 667_txt) and the
-    # other separators of SPLITLINES_BREAKS: layout, as a line break is, but counted, as a line break is not
-    unread["markup"] += sum(text.count(c) for c in SPLITLINES_BREAKS)
-    start = _body_start(lines)
-    end = _footer_start(lines, start)
-    if end is not None and any(x.startswith("【＃】") for x in lines[:start]):   # its notes are 【＃…】
-        lines[start:end] = [_ALT_NOTE.sub(r"［＃\1］", x) for x in lines[start:end]]
-    if end is None:
+    body = _text_work(text, unread)
+    if body is None:
         yield Record(1, None, "no Aozora footer (底本：, 入力：, 校正：, ［＃本文終わり］ or 青空文庫作成ファイル); "
                               "not an Aozora Bunko text", size)
         return
-    unread["boilerplate"] += sum(len(x) for x in lines[:start]) + sum(len(x) for x in lines[end:])
-    body = "\n".join(_clean_lines(lines[start:end], unread)).strip("\n")
     yield Record(1, body, None, size, meta={"jis_x0213_lines": x0213} if x0213 else {},
                  unread={k: v for k, v in unread.items() if v})
+
+
+def _lines(text: str, unread: Counter) -> list[str]:
+    # splitlines also breaks at a form feed (a page break between chapters, 小栗虫太郎 667_txt) and the
+    # other separators of SPLITLINES_BREAKS: layout, as a line break is, but counted, as a line break is not
+    unread["markup"] += sum(text.count(c) for c in SPLITLINES_BREAKS)
+    return text.splitlines()
+
+
+def _text_work(text: str, unread: Counter) -> Optional[str]:
+    """The work in an Aozora text file's ``text``, header and footer dropped, the rest cleaned; None
+    (``unread`` untouched) if it has no footer."""
+    lines = _lines(text, seen := Counter())
+    start = _body_start(lines)
+    end = _footer_start(lines, start)
+    if end is None:
+        return None
+    if any(x.startswith("【＃】") for x in lines[:start]):   # its notes are 【＃…】
+        lines[start:end] = [_ALT_NOTE.sub(r"［＃\1］", x) for x in lines[start:end]]
+    unread.update(seen)
+    unread["boilerplate"] += sum(len(x) for x in lines[:start]) + sum(len(x) for x in lines[end:])
+    return "\n".join(_clean_lines(lines[start:end], unread)).strip("\n")
+
+
+def aozora_row(text: str) -> tuple[str, dict[str, int]]:
+    """(text, unread) of one row of a repackaged Aozora Bunko (JSONL, Parquet, ``datasets``; source
+    option ``markup: aozora``). A row holding a whole text file (the site's file in a field) is read
+    as :func:`read_aozora` reads the file: header and footer dropped as ``boilerplate``, the notation
+    cleaned. A row without a footer (a packaging that moved the header out and the footer, 底本 and
+    all, into a field of its own, as globis-university/aozorabunko-clean's ``footnote`` does) is all
+    work: only the notation its text still holds (ruby, ［＃…］ notes, gaiji notes, accent
+    decomposition, rules) is cleaned and counted, every line kept (a line break, ``\\r\\n`` or
+    another, is written ``\\n``, as in a file's work)."""
+    unread: Counter = Counter()
+    body = _text_work(text, unread)
+    if body is None:
+        body = "\n".join(_clean_lines(_lines(text, unread), unread))
+    return body, {k: v for k, v in unread.items() if v}

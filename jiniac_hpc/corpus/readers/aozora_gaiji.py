@@ -5,8 +5,9 @@
 A gaiji (a character outside Shift_JIS) is given by a note: a ``U+XXXX``/``UCS-XXXX`` code, or a
 JIS X 0213 plane-row-cell code (``第3水準1-84-77``, ``第4水準2-15-94``, bare ``1-2-22`` for
 non-kanji), decoded with Python's ``euc_jis_2004`` codec; the XHTML form names the same code in
-its image's file name (``gaiji/1-84/1-84-77.png``). A note with neither stands for a character no
-set has, written ``〓`` (GETA MARK). Accented Latin letters are written ``〔e'tiquette〕`` in the
+its image's file name (``gaiji/1-84/1-84-77.png``). A note with neither that names one of a few
+characters in words (:data:`NAMED`: ``小書き片仮名ヰ``, Unicode's small kana that JIS X 0213 lacks)
+is that character; any other stands for a character no set has, written ``〓`` (GETA MARK). Accented Latin letters are written ``〔e'tiquette〕`` in the
 text form (:func:`accent_decompose`) and as images of JIS X 0213 row 9/11 letters in the XHTML.
 """
 from __future__ import annotations
@@ -25,6 +26,14 @@ _LEVEL = re.compile(r"第[34３４]水準\s*([12])-(\d{1,2})-(\d{1,2})(?!\d)")
 _UCS = re.compile(r"(?:U\+|UCS-)([0-9A-Fa-f]{4,6})(?![0-9A-Fa-f])")
 _JIS = re.compile(r"(?<![\d-])([12])-(\d{1,2})-(\d{1,2})(?![\d-])")
 _NESTED = re.compile(r"※［＃[^［］]*］")     # a gaiji note inside a note's description
+# characters a note names in words, with no code (then the base text's page and line): the small
+# kana JIS X 0213 lacks, which Unicode's Small Kana Extension has (橋本進吉「国語音韻の変遷」's
+# ク※［＃小書き片仮名ヰ、163-1］), the G clef, and the sesame dots of JIS X 0213 1-3-29/1-3-30 that
+# older files name without their code (二葉亭四迷「浮雲」's ※［＃白ゴマ点、178-15］)
+NAMED = {"小書き片仮名ヰ": "\U0001B164", "小書き片仮名ヱ": "\U0001B165", "小書き片仮名ヲ": "\U0001B166",
+         "小書き片仮名ン": "\U0001B167", "小書き平仮名ゐ": "\U0001B150", "小書き平仮名ゑ": "\U0001B151",
+         "小書き平仮名を": "\U0001B152", "ト音記号": "\U0001D11E", "白ゴマ点": "\uFE46", "黒ゴマ点": "\uFE45"}
+_NAMED = re.compile(f"^({'|'.join(NAMED)})(?:、[^、「」]*\\d)?$")
 
 
 def _accent_table() -> dict[str, str]:
@@ -70,7 +79,10 @@ def gaiji_char(note: str) -> Optional[str]:
     # (not in a gaiji note nested in the description: 「姉」の正字、「女＋※［＃第3水準1-85-57］のつくり」
     # names 柹, a part of the character, which JIS X 0213 lacks)
     m = _JIS.search(bare) or _LEVEL.search(_NESTED.sub("", note))
-    return jis_x0213(*map(int, m.groups())) if m else None
+    if m:
+        return jis_x0213(*map(int, m.groups()))
+    m = _NAMED.match(note)
+    return NAMED[m.group(1)] if m else None
 
 
 _IMAGE = re.compile(r"gaiji/(?:\d-\d{2}/)?([12])-(\d{2})-(\d{2})\.png$|gaiji0213/\d{3}/([12])_(\d{1,2})_(\d{1,2})\.gif$")
