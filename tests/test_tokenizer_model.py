@@ -194,6 +194,29 @@ def test_byte_fallback_equal(sp, hf):
     assert hf.convert_ids_to_tokens([i for i in ids if i in byte])[0].startswith("<0x")
 
 
+REAL = REPO / "tests/assets/corpus/real"
+
+
+def test_hf_ids_equal_sentencepiece_on_a_real_character_table(sp, hf, norm):
+    """A real table of Japanese characters (kana, full- and half-width forms, enclosed and squared
+    CJK, U+32FF ㋿ SQUARE ERA NAME REIWA): tokenizers' NFKC predates ㋿ and kept it, while
+    sentencepiece writes 令和, so the two doors gave that line other ids."""
+    text = (REAL / "kana_unicode_reference_japanese_characters.md").read_text(encoding="utf-8")
+    bad = [ln for ln in text.split("\n") if hf(ln, add_special_tokens=False)["input_ids"] != sp.encode(ln)]
+    assert not bad, f"{len(bad)} lines differ, e.g. {bad[0]!r}"
+    assert hf.decode(hf(text, add_special_tokens=False)["input_ids"]) == sp.decode(sp.encode(text)) == norm(text)
+    assert norm("㋿元年") == "令和元年"
+
+
+def test_hf_normaliser_equals_sentencepiece_on_every_code_point(sp, hf):
+    """Every code point alone (but "\n", the separator) normalises the same in both doors."""
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and c != 0x0A]
+    ours = sp.normalize(chars)
+    theirs = hf.backend_tokenizer.normalizer.normalize_str("\n".join(chars)).split("\n")
+    bad = [f"U+{ord(c):04X}" for c, o, h in zip(chars, ours, theirs) if o != h]
+    assert len(theirs) == len(chars) and not bad, bad[:20]
+
+
 def test_control_strings_documented_difference(sp, hf):
     """HF parses the text "<s>" as bos (chat templates rely on it); sentencepiece never does.
     With split_special_tokens=True, HF matches sentencepiece again."""

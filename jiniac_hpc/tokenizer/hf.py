@@ -8,6 +8,11 @@ does not pay for transformers): a Unigram model over the same pieces and scores 
 fallback, NFKC when the sentencepiece model normalises with its ``nfkc`` table, then spaces
 replaced by "▁" (no dummy prefix), and user-defined symbols as added tokens.
 
+tokenizers' NFKC follows an older Unicode version than sentencepiece's ``nfkc`` table: characters
+added since (U+32FF ㋿ SQUARE ERA NAME REIWA, which sentencepiece writes 令和) would keep their form
+in HF and get other ids. :func:`nfkc_gaps` finds every such code point by normalising all of them
+both ways, and the export replaces each by sentencepiece's form before NFKC.
+
 Two deliberate details make its ids equal sentencepiece's:
 - BYTE, CONTROL, UNKNOWN and USER_DEFINED pieces get a very low score in tokenizer.json.
   sentencepiece never uses them inside its lattice, but tokenizers' Unigram would: the text
@@ -27,7 +32,7 @@ from pathlib import Path
 
 from jiniac_hpc import fileio
 from jiniac_hpc.tokenizer.config import SpecialTokensConfig
-from jiniac_hpc.tokenizer.spmodel import SP, WS
+from jiniac_hpc.tokenizer.spmodel import SP, WS, processor
 
 NEVER = -1.0e6   # score of pieces sentencepiece never puts in its lattice
 
@@ -56,6 +61,21 @@ def chat_template(special: SpecialTokensConfig) -> str:
     return t
 
 
+def nfkc_gaps(proto) -> dict[str, str]:
+    """Code points that tokenizers' NFKC and the sentencepiece model's own normaliser map
+    differently, each with sentencepiece's form (spaces as spaces)."""
+    from tokenizers import normalizers
+
+    # every code point but the surrogates and "\n", the separator of the one string HF normalises
+    # ("\n" is a starter that composes with nothing, so each character is normalised on its own)
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and c != 0x0A]
+    ours = processor(proto).normalize(chars)
+    theirs = normalizers.NFKC().normalize_str("\n".join(chars)).split("\n")
+    if len(theirs) != len(chars):
+        raise RuntimeError(f"HF export: NFKC of {len(chars)} code points gave {len(theirs)} parts")
+    return {c: o.replace(WS, " ") for c, o, h in zip(chars, ours, theirs) if o != h.replace(" ", WS)}
+
+
 def build_tokenizer(proto, special: SpecialTokensConfig):
     """A ``tokenizers.Tokenizer`` equivalent to the sentencepiece ``proto``."""
     from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, processors
@@ -76,7 +96,11 @@ def build_tokenizer(proto, special: SpecialTokensConfig):
     rule = proto.normalizer_spec.name
     if rule not in ("identity", "nfkc"):
         raise ValueError(f"HF export: sentencepiece normalization {rule!r} has no HF equivalent here")
-    tok.normalizer = normalizers.Sequence([normalizers.NFKC(), space]) if rule == "nfkc" else space
+    if rule == "nfkc":   # sentencepiece's form first where HF's NFKC is older (module docstring)
+        gaps = [normalizers.Replace(c, t) for c, t in sorted(nfkc_gaps(proto).items())]
+        tok.normalizer = normalizers.Sequence([*gaps, normalizers.NFKC(), space])
+    else:
+        tok.normalizer = space
     tok.decoder = decoders.Sequence([decoders.Replace(WS, " "), decoders.ByteFallback(), decoders.Fuse()])
     # Specials first (chat markers are special too: skip_special_tokens drops them), then the
     # other user-defined symbols as plain added tokens; normalized=False: matched on raw text.
@@ -118,8 +142,6 @@ def export(proto, special: SpecialTokensConfig, out_dir: Path, model_max_length:
 
 def compare(proto, tok, texts) -> list[str]:
     """Texts whose sentencepiece and tokenizers ids differ (empty list: equal on all)."""
-    from jiniac_hpc.tokenizer.spmodel import processor
-
     sp = processor(proto)
     bad = []
     for t in texts:
