@@ -217,6 +217,17 @@ def test_hf_normaliser_equals_sentencepiece_on_every_code_point(sp, hf):
     assert len(theirs) == len(chars) and not bad, bad[:20]
 
 
+def test_hf_export_refuses_an_outside_model_it_would_get_wrong(built):
+    """sentencepiece's own Japanese test model (dummy prefix, whitespace folding, no byte pieces):
+    an HF folder built from it gave other ids than sentencepiece ("吾輩は猫である。" with a "▁" between
+    every piece) and no error; the export now names each setting it does not reproduce."""
+    from jiniac_hpc.tokenizer.hf import build_tokenizer
+
+    proto = spmodel.load_proto(REAL / "sentencepiece_test_ja_model.model")
+    with pytest.raises(ValueError, match="add_dummy_prefix; remove_extra_whitespaces; no 256 byte pieces"):
+        build_tokenizer(proto, built[0].special_tokens)
+
+
 def test_control_strings_documented_difference(sp, hf):
     """HF parses the text "<s>" as bos (chat templates rely on it); sentencepiece never does.
     With split_special_tokens=True, HF matches sentencepiece again."""

@@ -76,9 +76,35 @@ def nfkc_gaps(proto) -> dict[str, str]:
     return {c: o.replace(WS, " ") for c, o, h in zip(chars, ours, theirs) if o != h.replace(" ", WS)}
 
 
+def unsupported(proto, special: SpecialTokensConfig) -> list[str]:
+    """The settings of ``proto`` this export does not reproduce (empty: the tokenizer stage's
+    layout, :func:`jiniac_hpc.tokenizer.spmodel.build`). An outside model (dummy prefix, whitespace
+    folding, no byte pieces, BPE) would otherwise get an HF folder with other ids and no error."""
+    ns, ts = proto.normalizer_spec, proto.trainer_spec
+    bad = [f"normalization {ns.name!r} (only 'nfkc' and 'identity')"] if ns.name not in ("identity", "nfkc") else []
+    bad += [name for name, on in (("add_dummy_prefix", ns.add_dummy_prefix),
+                                  ("remove_extra_whitespaces", ns.remove_extra_whitespaces),
+                                  ("escape_whitespaces off", not ns.escape_whitespaces),
+                                  ("a normalization_rule_tsv", bool(ns.normalization_rule_tsv)),
+                                  ("model_type not unigram", ts.model_type != ts.UNIGRAM),
+                                  ("treat_whitespace_as_suffix", ts.treat_whitespace_as_suffix)) if on]
+    if sum(p.type == SP.BYTE for p in proto.pieces) != 256:
+        bad.append("no 256 byte pieces (byte fallback)")
+    head = [p.piece for p in proto.pieces[:len(special.core)]]
+    if head != special.core:
+        bad.append(f"first pieces {head}, not {special.core}")
+    return bad
+
+
 def build_tokenizer(proto, special: SpecialTokensConfig):
-    """A ``tokenizers.Tokenizer`` equivalent to the sentencepiece ``proto``."""
+    """A ``tokenizers.Tokenizer`` equivalent to the sentencepiece ``proto`` (a model of the
+    tokenizer stage's layout; any other fails naming what differs, see :func:`unsupported`)."""
     from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, processors
+
+    bad = unsupported(proto, special)
+    if bad:
+        raise ValueError(f"HF export: the sentencepiece model has {'; '.join(bad)}: the export reproduces "
+                         f"only the tokenizer stage's layout, its ids would differ from sentencepiece's")
 
     vocab = []
     for p in proto.pieces:
@@ -94,8 +120,6 @@ def build_tokenizer(proto, special: SpecialTokensConfig):
     # one grapheme at a time, and drops the rest of a grapheme whose first character it maps
     # ("\xa0" + U+0900 -> " ") and leaves "ｶﾞ" decomposed ("カ" + U+3099).
     rule = proto.normalizer_spec.name
-    if rule not in ("identity", "nfkc"):
-        raise ValueError(f"HF export: sentencepiece normalization {rule!r} has no HF equivalent here")
     if rule == "nfkc":   # sentencepiece's form first where HF's NFKC is older (module docstring)
         gaps = [normalizers.Replace(c, t) for c, t in sorted(nfkc_gaps(proto).items())]
         tok.normalizer = normalizers.Sequence([*gaps, normalizers.NFKC(), space])
@@ -159,6 +183,9 @@ if __name__ == "__main__":
 
     proto = load_proto(sys.argv[1])
     sp_cfg = load_recipe("tokenizer", TokenizerConfig, "debug").special_tokens
-    export(proto, sp_cfg, Path(sys.argv[2]), 4096)
+    try:
+        export(proto, sp_cfg, Path(sys.argv[2]), 4096)
+    except ValueError as e:   # a model of another layout: one line naming the file and what differs
+        sys.exit(f"{sys.argv[1]}: {e}")
     probes = ["東京都の山田太郎さん", "  def f(x):\n\treturn x  ", "नमस्ते दुनिया 😀", "<0x41> <|user|>"]
     print("mismatches:", compare(proto, build_tokenizer(proto, sp_cfg), probes))
