@@ -208,6 +208,27 @@ def test_hf_ids_equal_sentencepiece_on_a_real_character_table(sp, hf, norm):
     assert norm("㋿元年") == "令和元年"
 
 
+REAL_DOCS = [("diet", "kokkai_meeting_api_1947_shugiin.xml"), ("aozora", "aozora_24455_ruby_11238_gaiji_in_description.txt"),
+             ("aozora", "aozora_53960_ruby_57549.txt"), ("egov_xml", "egov_129AC0000000089_minpo_trimmed.xml"),
+             ("wikiextractor", "wikiextractor3_hiwiki_hindi_wiki_00"), ("squad", "xquad_hi_trimmed.json")]
+
+
+def test_real_documents_round_trip_and_doors_agree(sp, hf, norm):
+    """Documents the corpus readers make of real samples (Diet minutes of 1947 in old kanji, Aozora
+    gaiji and JIS X 0213 characters, e-Gov law text, Hindi with nukta letters, ZWJ/ZWNJ): decode gives
+    back the normalised text, and HF gives sentencepiece's ids."""
+    from jiniac_hpc.corpus.config import SourceConfig
+    from jiniac_hpc.corpus.readers import read
+
+    docs = [r.text for reader, name in REAL_DOCS
+            for r in read(REAL / name, SourceConfig(name="t", reader=reader, paths=[str(REAL / name)]), 8_000_000)
+            if r.text]
+    assert len(docs) > 80 and any("\u200d" in d or "\u200c" in d for d in docs)
+    for d in docs:
+        ids = sp.encode(d)
+        assert sp.decode(ids) == norm(d) and hf(d, add_special_tokens=False)["input_ids"] == ids, d[:80]
+
+
 def test_hf_normaliser_equals_sentencepiece_on_every_code_point(sp, hf):
     """Every code point alone (but "\n", the separator) normalises the same in both doors."""
     chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and c != 0x0A]
