@@ -236,7 +236,7 @@ def test_an_empty_corpus_shard_gives_an_empty_token_shard(inputs, tmp_path):
     empty.write_bytes(zstandard.ZstdCompressor().compress(b""))
     fixtures.run_inline(_cfg(tmp_path, tok), tmp_path / "run")
     index = json.loads((tmp_path / "run" / "index.json").read_text())
-    assert index["sources"]["quiet"]["train"] == {"seqs": 0, "tokens": 0}
+    assert index["sources"]["quiet"]["train"] == {k: 0 for k in pretokenize.COUNTED}
 
 
 def test_documents_without_id_are_split_by_their_text(inputs, tmp_path):

@@ -194,6 +194,61 @@ def test_byte_fallback_equal(sp, hf):
     assert hf.convert_ids_to_tokens([i for i in ids if i in byte])[0].startswith("<0x")
 
 
+REAL = REPO / "tests/assets/corpus/real"
+
+
+def test_hf_ids_equal_sentencepiece_on_a_real_character_table(sp, hf, norm):
+    """A real table of Japanese characters (kana, full- and half-width forms, enclosed and squared
+    CJK, U+32FF ㋿ SQUARE ERA NAME REIWA): tokenizers' NFKC predates ㋿ and kept it, while
+    sentencepiece writes 令和, so the two doors gave that line other ids."""
+    text = (REAL / "kana_unicode_reference_japanese_characters.md").read_text(encoding="utf-8")
+    bad = [ln for ln in text.split("\n") if hf(ln, add_special_tokens=False)["input_ids"] != sp.encode(ln)]
+    assert not bad, f"{len(bad)} lines differ, e.g. {bad[0]!r}"
+    assert hf.decode(hf(text, add_special_tokens=False)["input_ids"]) == sp.decode(sp.encode(text)) == norm(text)
+    assert norm("㋿元年") == "令和元年"
+
+
+REAL_DOCS = [("diet", "kokkai_meeting_api_1947_shugiin.xml"), ("aozora", "aozora_24455_ruby_11238_gaiji_in_description.txt"),
+             ("aozora", "aozora_53960_ruby_57549.txt"), ("egov_xml", "egov_129AC0000000089_minpo_trimmed.xml"),
+             ("wikiextractor", "wikiextractor3_hiwiki_hindi_wiki_00"), ("squad", "xquad_hi_trimmed.json")]
+
+
+def test_real_documents_round_trip_and_doors_agree(sp, hf, norm):
+    """Documents the corpus readers make of real samples (Diet minutes of 1947 in old kanji, Aozora
+    gaiji and JIS X 0213 characters, e-Gov law text, Hindi with nukta letters, ZWJ/ZWNJ): decode gives
+    back the normalised text, and HF gives sentencepiece's ids."""
+    from jiniac_hpc.corpus.config import SourceConfig
+    from jiniac_hpc.corpus.readers import read
+
+    docs = [r.text for reader, name in REAL_DOCS
+            for r in read(REAL / name, SourceConfig(name="t", reader=reader, paths=[str(REAL / name)]), 8_000_000)
+            if r.text]
+    assert len(docs) > 80 and any("\u200d" in d or "\u200c" in d for d in docs)
+    for d in docs:
+        ids = sp.encode(d)
+        assert sp.decode(ids) == norm(d) and hf(d, add_special_tokens=False)["input_ids"] == ids, d[:80]
+
+
+def test_hf_normaliser_equals_sentencepiece_on_every_code_point(sp, hf):
+    """Every code point alone (but "\n", the separator) normalises the same in both doors."""
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and c != 0x0A]
+    ours = sp.normalize(chars)
+    theirs = hf.backend_tokenizer.normalizer.normalize_str("\n".join(chars)).split("\n")
+    bad = [f"U+{ord(c):04X}" for c, o, h in zip(chars, ours, theirs) if o != h]
+    assert len(theirs) == len(chars) and not bad, bad[:20]
+
+
+def test_hf_export_refuses_an_outside_model_it_would_get_wrong(built):
+    """sentencepiece's own Japanese test model (dummy prefix, whitespace folding, no byte pieces):
+    an HF folder built from it gave other ids than sentencepiece ("吾輩は猫である。" with a "▁" between
+    every piece) and no error; the export now names each setting it does not reproduce."""
+    from jiniac_hpc.tokenizer.hf import build_tokenizer
+
+    proto = spmodel.load_proto(REAL / "sentencepiece_test_ja_model.model")
+    with pytest.raises(ValueError, match="add_dummy_prefix; remove_extra_whitespaces; no 256 byte pieces"):
+        build_tokenizer(proto, built[0].special_tokens)
+
+
 def test_control_strings_documented_difference(sp, hf):
     """HF parses the text "<s>" as bos (chat templates rely on it); sentencepiece never does.
     With split_special_tokens=True, HF matches sentencepiece again."""

@@ -8,12 +8,18 @@ documents with the project sentencepiece model in batches, put each document in 
 eval split by a hash of its id, append EOS after each document and pack into ``seq_len + 1``
 windows (:mod:`jiniac_hpc.data.shards`). The file is renamed into place when complete; the
 task returns its stats (with the tokenizer's sha256), which the executor keeps in the task's
-marker (``completions/shards/<task>.json``). A relaunch redoes only shards whose marker is
+marker (``completions/shards/<task>.json``). The stats account for everything read: documents in
+= empty ones skipped + those of each split, and per split documents = written + dropped at the
+split's end (the tail shorter than a window), with tokens in = written + dropped and the
+documents cut into several samples; characters in, documents the tokenizer's normalisation
+changed, and characters written as ``<unk>`` (:mod:`jiniac_hpc.data.account`). The task's log
+line names every non-zero loss. A relaunch redoes only shards whose marker is
 missing, was written under another config, or for another input file or tokenizer (a model
 retrained at the same path).
 
 Step 2, ``index`` (single, after step 1): read every shard's attributes and write
-``index.json`` (token and sequence counts per shard and per source and split). It refuses to
+``index.json`` (token, sequence and document counts per shard and per source and split, the
+tokens and documents the packing dropped at each split's end included). It refuses to
 mix shards of different tokenizers or sequence lengths, and runs again whenever a shard did.
 
 Training reads only this output (``PackedDataset(<run_dir>/index.json)``); JINIAC tokenized
@@ -36,6 +42,8 @@ from jiniac_hpc.stages import Step, TaskContext
 
 INPUTS_FILE = "inputs.json"
 INDEX_FILE = "index.json"
+# per split, summed per source and in all by the index: tokens written and what the packing lost
+COUNTED = ("seqs", "tokens", "dropped_tokens", "docs", "docs_split", "docs_dropped_at_end")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,6 +260,7 @@ def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str, f
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from jiniac_hpc.data.account import TextAccount
     from jiniac_hpc.data.shards import ShardWriter
 
     source = src.parent.name
@@ -261,7 +270,8 @@ def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str, f
     encode = FlatEncoder(sp, cfg.threads, fast)
     t0 = time.time()
     langs: Counter = Counter()
-    skipped = 0
+    skipped = docs_in = 0
+    account = TextAccount(sp)
     salt = f"{cfg.split_seed}\0{source}"
     writer = ShardWriter(out, source=source, lang="", tokenizer_sha=tok_sha, seq_len=cfg.seq_len,
                          vocab_size=sp.get_piece_size(), eos_id=eos, dtype=cfg.dtype, chunk_tokens=cfg.chunk_tokens,
@@ -277,6 +287,8 @@ def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str, f
             # UTF-8 bytes straight from Arrow: sentencepiece takes them as they are, which saves a
             # decode to str here and the re-encode to UTF-8 inside sentencepiece.
             texts = batch.column("text").cast(pa.binary()).to_pylist()
+            chars = pc.utf8_length(batch.column("text")).to_numpy(zero_copy_only=False)
+            docs_in += len(texts)
             counts = pc.value_counts(pc.fill_null(batch.column("lang"), ""))
             langs.update(dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())))
             ids = batch.column("id")
@@ -285,10 +297,12 @@ def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str, f
             if not all(texts):
                 keep = [i for i, t in enumerate(texts) if t]
                 skipped += len(texts) - len(keep)
-                texts, held = [texts[i] for i in keep], held[keep]
+                texts, held, chars = [texts[i] for i in keep], held[keep], chars[keep]
             for start in range(0, len(texts), cfg.batch_docs):
-                ids, lens = encode(texts[start:start + cfg.batch_docs])
+                part = texts[start:start + cfg.batch_docs]
+                ids, lens = encode(part)
                 flags = held[start:start + cfg.batch_docs]
+                account.add(part, chars[start:start + cfg.batch_docs], flags, ids, lens)
                 if flags.any():
                     in_eval_token = np.repeat(flags, lens)
                     writer.add_flat("eval", ids[in_eval_token], lens[flags])
@@ -296,8 +310,13 @@ def tokenize_file(cfg: TokenizeConfig, src: Path, out: Path, sp, tok_sha: str, f
                 writer.add_flat("train", ids, lens)
         writer.file.attrs["lang"] = langs.most_common(1)[0][0] if langs else ""
     stats = {"input": str(src), "source": source, "lang": langs.most_common(1)[0][0] if langs else "",
-             "langs": dict(langs), "skipped_empty": skipped, "seconds": round(time.time() - t0, 3),
-             "tokenizer_sha256": tok_sha, "seq_len": cfg.seq_len, **writer.stats}
+             "langs": dict(langs), "docs_in": docs_in, "skipped_empty": skipped,
+             "seconds": round(time.time() - t0, 3), "tokenizer_sha256": tok_sha, "seq_len": cfg.seq_len,
+             **writer.stats, **account.stats()}
+    # every document read is written, dropped at the end of a split, or skipped as empty
+    if docs_in != skipped + stats["train"]["docs"] + stats["eval"]["docs"]:
+        raise RuntimeError(f"{src}: {docs_in} documents read, but {skipped} skipped + "
+                           f"{stats['train']['docs']} train + {stats['eval']['docs']} eval")
     return stats
 
 
@@ -315,8 +334,14 @@ def tokenize_task(cfg: TokenizeConfig, ctx: TaskContext) -> dict:
     out = output_path(ctx.run_dir, src)
     sp = spm.SentencePieceProcessor(model_file=str(tok))
     stats = tokenize_file(cfg, src, out, sp, tok_sha)
+    both = ("train", "eval")
+    lost = {"empty documents skipped": stats["skipped_empty"],
+            "documents dropped at a split's end": sum(stats[k]["docs_dropped_at_end"] for k in both),
+            "tokens dropped at a split's end": sum(stats[k]["dropped_tokens"] for k in both),
+            "characters written as <unk>": stats["unknown"]["chars"],
+            "documents changed by normalisation": stats["normalized"]["docs"]}
     print(f"[tokenize] {shard_name(src)}: {stats['train']['tokens']} train + {stats['eval']['tokens']} eval "
-          f"tokens in {stats['seconds']}s -> {out}", flush=True)
+          f"tokens in {stats['seconds']}s -> {out}" + "".join(f"; {v} {k}" for k, v in lost.items() if v), flush=True)
     return stats
 
 
@@ -357,13 +382,13 @@ def build_index(run_dir: Path, outputs: list[Path]) -> dict:
                                                "train": {"seqs": 0, "tokens": 0}, "eval": {"seqs": 0, "tokens": 0}})
         agg["shards"] += 1
         for split in ("train", "eval"):
-            agg[split]["seqs"] += s[split]["seqs"]
-            agg[split]["tokens"] += s[split]["tokens"]
+            for k in COUNTED:   # (shards written before the document counts lack them: 0)
+                agg[split][k] = agg[split].get(k, 0) + s[split].get(k, 0)
     first = shards[0] if shards else {}
     return {"format": "jiniac-index-v1", "seq_len": first.get("seq_len"),
             "tokenizer_sha256": first.get("tokenizer_sha256"), "vocab_size": first.get("vocab_size"),
             "eos_id": first.get("eos_id"),
-            "totals": {split: {k: sum(v[split][k] for v in sources.values()) for k in ("seqs", "tokens")}
+            "totals": {split: {k: sum(v[split][k] for v in sources.values()) for k in COUNTED}
                        for split in ("train", "eval")},
             "sources": sources, "shards": shards}
 

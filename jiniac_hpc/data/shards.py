@@ -10,6 +10,11 @@ One file ``<run_dir>/shards/<source>/<name>.h5`` holds two groups, ``train`` and
   compressed) or contiguous; contiguous datasets are read through a memory map.
 - ``doc_offsets``: int64 start offset of every document that begins inside ``tokens``.
 
+Group attributes count the documents: ``docs`` added, ``docs_written`` (begin inside ``tokens``),
+``docs_dropped_at_end`` (begin in the dropped tail: lost whole), ``docs_cut_at_end`` (0 or 1: ends
+in the dropped tail), ``docs_split`` (cut by a window boundary into several samples), besides
+``seqs`` and ``dropped_tokens``; ``docs == docs_written + docs_dropped_at_end``.
+
 Root attributes: ``source``, ``lang``, ``tokenizer_sha256``, ``seq_len``, ``vocab_size``,
 ``eos_id``, ``format``. Files are written to a temporary name and renamed, so a file that exists is
 complete.
@@ -30,6 +35,7 @@ from jiniac_hpc import fileio
 
 FORMAT = "jiniac-packed-v1"
 SPLITS = ("train", "eval")
+DOC_COUNTS = ("dropped_tokens", "docs", "docs_split", "docs_cut_at_end", "docs_dropped_at_end")
 
 
 def token_dtype(vocab_size: int, requested: str = "auto") -> np.dtype:
@@ -61,6 +67,7 @@ class _SplitWriter:
         self.written = 0
         self.doc_offsets: list[np.ndarray] = []
         self.docs = 0
+        self.docs_split = 0
 
     def add_docs(self, docs: list[list[int]], eos: int, eos_included: bool = False) -> None:
         """Append documents, each followed by EOS (appended in place unless ``eos_included``)."""
@@ -82,7 +89,10 @@ class _SplitWriter:
         ends = np.cumsum(lens)
         if ends[-1] != len(ids):
             raise ValueError(f"add_flat: lengths sum to {ends[-1]}, but {len(ids)} ids were given")
-        self.doc_offsets.append(self.written + self.pending_len + ends - lens)
+        starts = self.written + self.pending_len + ends - lens
+        self.doc_offsets.append(starts)
+        # a document whose first and last token fall in different windows is cut into samples
+        self.docs_split += int(np.count_nonzero(starts // self.window != (starts + lens - 1) // self.window))
         self.pending.append(ids.astype(self.dtype, copy=False))
         self.pending_len += len(ids)
         self.docs += len(lens)
@@ -105,14 +115,20 @@ class _SplitWriter:
         if self.tokens is None:
             data = np.concatenate(self._parts) if self._parts else np.zeros(0, self.dtype)
             self.tokens = self.group.create_dataset("tokens", data=data)
-        offsets = np.concatenate(self.doc_offsets) if self.doc_offsets else np.zeros(0, np.int64)
-        offsets = offsets[offsets < self.written].astype(np.int64)
+        starts = np.concatenate(self.doc_offsets) if self.doc_offsets else np.zeros(0, np.int64)
+        offsets = starts[starts < self.written].astype(np.int64)
         self.group.create_dataset("doc_offsets", data=offsets)
         dropped = self.pending_len
-        self.group.attrs["dropped_tokens"] = dropped
-        self.group.attrs["seqs"] = self.written // self.window
-        return {"seqs": self.written // self.window, "tokens": self.written, "docs": self.docs,
-                "dropped_tokens": dropped}
+        # The tail shorter than a window is dropped: documents that begin in it are lost whole,
+        # the one that begins before it and ends in it loses its end.
+        written_docs = len(offsets)
+        end = starts[written_docs] if written_docs < len(starts) else self.written + dropped
+        cut = int(written_docs > 0 and end > self.written)
+        counts = {"seqs": self.written // self.window, "dropped_tokens": dropped, "docs": self.docs,
+                  "docs_written": written_docs, "docs_split": self.docs_split, "docs_cut_at_end": cut,
+                  "docs_dropped_at_end": self.docs - written_docs}
+        self.group.attrs.update(counts)
+        return {"tokens": self.written, "tokens_in": self.written + dropped, **counts}
 
 
 class ShardWriter:
@@ -120,7 +136,7 @@ class ShardWriter:
 
         with ShardWriter(path, source=..., lang=..., ...) as w:
             w.add("train", [[ids...], ...]); w.add("eval", ...)
-        stats = w.stats                       # per split: seqs, tokens, docs, dropped_tokens
+        stats = w.stats     # per split: seqs, tokens, tokens_in, dropped_tokens and the document counts
 
     The file appears under ``path`` only when the ``with`` block finished without error.
     """
@@ -184,8 +200,10 @@ def read_attrs(path: str | Path) -> dict:
     with h5py.File(path, "r") as f:
         out = {k: (v.item() if hasattr(v, "item") else v) for k, v in f.attrs.items()}
         for s in SPLITS:
-            out[s] = {"seqs": int(f[s].attrs["seqs"]), "tokens": int(f[s]["tokens"].shape[0]),
-                      "docs_started": int(f[s]["doc_offsets"].shape[0])}
+            a = f[s].attrs
+            out[s] = {"seqs": int(a["seqs"]), "tokens": int(f[s]["tokens"].shape[0]),
+                      "docs_started": int(f[s]["doc_offsets"].shape[0]),
+                      **{k: int(a[k]) for k in DOC_COUNTS if k in a}}
         out["dtype"] = str(f["train"]["tokens"].dtype)
     return out
 

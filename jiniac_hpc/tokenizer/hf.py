@@ -8,6 +8,11 @@ does not pay for transformers): a Unigram model over the same pieces and scores 
 fallback, NFKC when the sentencepiece model normalises with its ``nfkc`` table, then spaces
 replaced by "▁" (no dummy prefix), and user-defined symbols as added tokens.
 
+tokenizers' NFKC follows an older Unicode version than sentencepiece's ``nfkc`` table: characters
+added since (U+32FF ㋿ SQUARE ERA NAME REIWA, which sentencepiece writes 令和) would keep their form
+in HF and get other ids. :func:`nfkc_gaps` finds every such code point by normalising all of them
+both ways, and the export replaces each by sentencepiece's form before NFKC.
+
 Two deliberate details make its ids equal sentencepiece's:
 - BYTE, CONTROL, UNKNOWN and USER_DEFINED pieces get a very low score in tokenizer.json.
   sentencepiece never uses them inside its lattice, but tokenizers' Unigram would: the text
@@ -27,7 +32,7 @@ from pathlib import Path
 
 from jiniac_hpc import fileio
 from jiniac_hpc.tokenizer.config import SpecialTokensConfig
-from jiniac_hpc.tokenizer.spmodel import SP, WS
+from jiniac_hpc.tokenizer.spmodel import SP, WS, processor
 
 NEVER = -1.0e6   # score of pieces sentencepiece never puts in its lattice
 
@@ -56,9 +61,50 @@ def chat_template(special: SpecialTokensConfig) -> str:
     return t
 
 
+def nfkc_gaps(proto) -> dict[str, str]:
+    """Code points that tokenizers' NFKC and the sentencepiece model's own normaliser map
+    differently, each with sentencepiece's form (spaces as spaces)."""
+    from tokenizers import normalizers
+
+    # every code point but the surrogates and "\n", the separator of the one string HF normalises
+    # ("\n" is a starter that composes with nothing, so each character is normalised on its own)
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and c != 0x0A]
+    ours = processor(proto).normalize(chars)
+    theirs = normalizers.NFKC().normalize_str("\n".join(chars)).split("\n")
+    if len(theirs) != len(chars):
+        raise RuntimeError(f"HF export: NFKC of {len(chars)} code points gave {len(theirs)} parts")
+    return {c: o.replace(WS, " ") for c, o, h in zip(chars, ours, theirs) if o != h.replace(" ", WS)}
+
+
+def unsupported(proto, special: SpecialTokensConfig) -> list[str]:
+    """The settings of ``proto`` this export does not reproduce (empty: the tokenizer stage's
+    layout, :func:`jiniac_hpc.tokenizer.spmodel.build`). An outside model (dummy prefix, whitespace
+    folding, no byte pieces, BPE) would otherwise get an HF folder with other ids and no error."""
+    ns, ts = proto.normalizer_spec, proto.trainer_spec
+    bad = [f"normalization {ns.name!r} (only 'nfkc' and 'identity')"] if ns.name not in ("identity", "nfkc") else []
+    bad += [name for name, on in (("add_dummy_prefix", ns.add_dummy_prefix),
+                                  ("remove_extra_whitespaces", ns.remove_extra_whitespaces),
+                                  ("escape_whitespaces off", not ns.escape_whitespaces),
+                                  ("a normalization_rule_tsv", bool(ns.normalization_rule_tsv)),
+                                  ("model_type not unigram", ts.model_type != ts.UNIGRAM),
+                                  ("treat_whitespace_as_suffix", ts.treat_whitespace_as_suffix)) if on]
+    if sum(p.type == SP.BYTE for p in proto.pieces) != 256:
+        bad.append("no 256 byte pieces (byte fallback)")
+    head = [p.piece for p in proto.pieces[:len(special.core)]]
+    if head != special.core:
+        bad.append(f"first pieces {head}, not {special.core}")
+    return bad
+
+
 def build_tokenizer(proto, special: SpecialTokensConfig):
-    """A ``tokenizers.Tokenizer`` equivalent to the sentencepiece ``proto``."""
+    """A ``tokenizers.Tokenizer`` equivalent to the sentencepiece ``proto`` (a model of the
+    tokenizer stage's layout; any other fails naming what differs, see :func:`unsupported`)."""
     from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, processors
+
+    bad = unsupported(proto, special)
+    if bad:
+        raise ValueError(f"HF export: the sentencepiece model has {'; '.join(bad)}: the export reproduces "
+                         f"only the tokenizer stage's layout, its ids would differ from sentencepiece's")
 
     vocab = []
     for p in proto.pieces:
@@ -74,9 +120,11 @@ def build_tokenizer(proto, special: SpecialTokensConfig):
     # one grapheme at a time, and drops the rest of a grapheme whose first character it maps
     # ("\xa0" + U+0900 -> " ") and leaves "ｶﾞ" decomposed ("カ" + U+3099).
     rule = proto.normalizer_spec.name
-    if rule not in ("identity", "nfkc"):
-        raise ValueError(f"HF export: sentencepiece normalization {rule!r} has no HF equivalent here")
-    tok.normalizer = normalizers.Sequence([normalizers.NFKC(), space]) if rule == "nfkc" else space
+    if rule == "nfkc":   # sentencepiece's form first where HF's NFKC is older (module docstring)
+        gaps = [normalizers.Replace(c, t) for c, t in sorted(nfkc_gaps(proto).items())]
+        tok.normalizer = normalizers.Sequence([*gaps, normalizers.NFKC(), space])
+    else:
+        tok.normalizer = space
     tok.decoder = decoders.Sequence([decoders.Replace(WS, " "), decoders.ByteFallback(), decoders.Fuse()])
     # Specials first (chat markers are special too: skip_special_tokens drops them), then the
     # other user-defined symbols as plain added tokens; normalized=False: matched on raw text.
@@ -118,8 +166,6 @@ def export(proto, special: SpecialTokensConfig, out_dir: Path, model_max_length:
 
 def compare(proto, tok, texts) -> list[str]:
     """Texts whose sentencepiece and tokenizers ids differ (empty list: equal on all)."""
-    from jiniac_hpc.tokenizer.spmodel import processor
-
     sp = processor(proto)
     bad = []
     for t in texts:
@@ -137,6 +183,9 @@ if __name__ == "__main__":
 
     proto = load_proto(sys.argv[1])
     sp_cfg = load_recipe("tokenizer", TokenizerConfig, "debug").special_tokens
-    export(proto, sp_cfg, Path(sys.argv[2]), 4096)
+    try:
+        export(proto, sp_cfg, Path(sys.argv[2]), 4096)
+    except ValueError as e:   # a model of another layout: one line naming the file and what differs
+        sys.exit(f"{sys.argv[1]}: {e}")
     probes = ["東京都の山田太郎さん", "  def f(x):\n\treturn x  ", "नमस्ते दुनिया 😀", "<0x41> <|user|>"]
     print("mismatches:", compare(proto, build_tokenizer(proto, sp_cfg), probes))
