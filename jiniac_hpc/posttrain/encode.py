@@ -22,7 +22,7 @@ from typing import Optional
 from jiniac_hpc.fileio import write_json
 from jiniac_hpc.posttrain.records import BadRecord, Example, read_examples, split_left_out
 from jiniac_hpc.posttrain.templates import (ChatFormat, apply_template, assistant_spans, builtin_chat_template,
-                                            check_rendered)
+                                            check_rendered, template_name)
 
 IGNORE = -100
 
@@ -43,14 +43,20 @@ def load_tokenizer(path: str, chat_template: str, fmt: ChatFormat):
 
 
 def install_chat_template(tok, chat_template: str, fmt: ChatFormat) -> None:
-    """``auto``: keep the tokenizer's own template, else builtin; ``builtin``; or a .jinja path."""
+    """``auto``: keep the tokenizer's own template, else builtin; ``builtin``; or a .jinja path.
+
+    The template's name goes on the tokenizer (``jiniac_template_name``) so that every bad record
+    a template causes names it."""
     if chat_template == "auto" and getattr(tok, "chat_template", None):
+        tok.jiniac_template_name = f"the chat template of {tok.name_or_path}"
         return
     if chat_template in ("auto", "builtin"):
         check_markers(tok, fmt.markers)
         tok.chat_template = builtin_chat_template(fmt)
+        tok.jiniac_template_name = "the builtin chat template"
     else:
         tok.chat_template = Path(chat_template).read_text(encoding="utf-8")
+        tok.jiniac_template_name = f"chat template {chat_template}"
 
 
 def check_markers(tok, markers: list[str]) -> None:
@@ -69,8 +75,8 @@ def render(tok, ex: Example) -> tuple[str, list[tuple[int, int]]]:
     if ex.messages is not None:
         def r(msgs, add_generation_prompt=False):
             return apply_template(tok, msgs, add_generation_prompt=add_generation_prompt)
-        text, spans = assistant_spans(r, ex.messages)
-        check_rendered(text, ex.messages)
+        text, spans = assistant_spans(r, ex.messages, template_name(tok))
+        check_rendered(text, ex.messages, template_name(tok))
         weights = [m.get("weight", 1) for m in ex.messages if m["role"] == "assistant"]
         return text, [_cut_after_eos(text, s, e, tok.eos_token) for (s, e), w in zip(spans, weights) if w]
     text = ex.prompt + ex.completion + tok.eos_token

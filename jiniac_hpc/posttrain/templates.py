@@ -152,37 +152,57 @@ def check_messages(messages, markers: list[str]) -> Optional[str]:
 Render = Callable[..., str]  # render(messages, add_generation_prompt=False) -> str
 
 
+def template_name(tok) -> str:
+    """How errors name ``tok``'s chat template: the name :func:`~jiniac_hpc.posttrain.encode.install_chat_template`
+    gave it (a .jinja path, the builtin one), else the tokenizer's own."""
+    return getattr(tok, "jiniac_template_name", None) or f"the chat template of {getattr(tok, 'name_or_path', '?')}"
+
+
 def apply_template(tok, messages: list[dict], *, add_generation_prompt: bool = False) -> str:
     """``tok``'s chat template on ``messages``; a template that refuses them (``raise_exception``,
-    as Mistral's does for a system turn) raises ValueError with its message, a bad record."""
+    as Mistral's does for a system turn, Gemma's too) raises ValueError naming the template and its
+    message, a bad record."""
     try:
         return tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
     except TemplateError as e:
-        raise ValueError(f"the chat template refuses this conversation ({e}); use chat_template: builtin "
+        msg = " ".join(str(e).split())  # one line, whatever the template's message holds
+        raise ValueError(f"{template_name(tok)} refuses this conversation ({msg}); use chat_template: builtin "
                          "or a template that renders every role") from e
 
 
-def check_rendered(text: str, messages: list[dict]) -> None:
+def check_rendered(text: str, messages: list[dict], name: str = "the chat template") -> None:
     """ValueError unless every message's text is in ``text``, in order.
 
-    Some real templates drop a role without a word (Phi-3-mini's renders no system turn), so a
-    conversation would train without its system prompt. Surrounding whitespace may be trimmed.
+    Some real templates drop a role without a word (Phi-3-mini's renders no system turn, llm-jp-3's
+    writes its own fixed sentence in place of any system turn), so a conversation would train
+    without its system prompt. Surrounding whitespace may be trimmed. ``name`` names the template.
     """
     pos = 0
     for i, m in enumerate(messages):
         body = m["content"].strip()
         at = text.find(body, pos)
         if at < 0:
-            raise ValueError(f"the chat template drops or rewrites messages[{i}] ({m['role']}); use "
+            raise ValueError(f"{name} drops or rewrites messages[{i}] ({m['role']}); use "
                              "chat_template: builtin or a template that renders every turn")
         pos = at + len(body)
 
 
-def assistant_spans(render: Render, messages: list[dict]) -> tuple[str, list[tuple[int, int]]]:
+def differ(a: str, b: str) -> str:
+    """Where ``a`` and ``b`` part: the offset and a few characters of each, for one error line."""
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return f"at character {i}: {a[i:i + 24]!r} vs {b[i:i + 24]!r}"
+
+
+def assistant_spans(render: Render, messages: list[dict],
+                    name: str = "the chat template") -> tuple[str, list[tuple[int, int]]]:
     """(full text, character spans of every assistant turn), found by rendering prefixes.
 
     Works with any template that renders a conversation's prefix as a prefix of the whole, which
-    is what generation relies on anyway; a template that does not raises ValueError.
+    is what generation relies on anyway. A template that does not (Qwen3's drops the empty
+    ``<think>`` block of an answer once a later user turn follows; DeepSeek-R1's generation
+    prompt opens a ``<think>`` its answers never show; Mistral-Nemo's writes the system prompt
+    into the last user turn only) raises ValueError naming ``name``, the turn and where the two
+    renderings part, rather than guess a span.
     """
     full = render(messages)
     spans = []
@@ -191,9 +211,16 @@ def assistant_spans(render: Render, messages: list[dict]) -> tuple[str, list[tup
             continue
         before = render(messages[:i], add_generation_prompt=True)
         after = render(messages[: i + 1])
-        if not (after.startswith(before) and full.startswith(after)):
-            raise ValueError("the chat template does not render a conversation's prefix as a prefix of the "
-                             "whole; loss spans cannot be found (use chat_template: builtin)")
+        if not after.startswith(before):
+            raise ValueError(f"{name} does not render messages[{i}] (assistant) after its own generation "
+                             f"prompt ({differ(before, after)}), so which characters carry loss cannot be "
+                             "found; use chat_template: builtin or a template that renders a conversation's "
+                             "prefix as a prefix of the whole")
+        if not full.startswith(after):
+            raise ValueError(f"{name} renders messages[{i}] (assistant) differently once later turns follow "
+                             f"({differ(after, full)}), so which characters carry loss cannot be found; use "
+                             "chat_template: builtin or a template that renders a conversation's prefix as a "
+                             "prefix of the whole")
         spans.append((len(before), len(after)))
     return full, spans
 

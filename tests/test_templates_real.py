@@ -1,0 +1,162 @@
+"""Loss spans and DPO prompts under real chat templates of models a Japanese team fine-tunes from.
+
+    pytest tests/test_templates_real.py
+
+The templates under tests/assets/posttrain/real/templates/ are the models' own (SOURCES.md names
+each); the conversations are real records of tests/assets/posttrain/real/. For every template the
+characters that carry loss must be exactly each assistant answer plus the end of turn the template
+writes after it; a template whose renderings of a conversation's prefixes disagree, or that refuses
+or rewrites a turn, must give one line naming the template and the turn, never a guessed span.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jiniac_hpc.posttrain import debug_assets
+from jiniac_hpc.posttrain.records import Example, read_examples, read_pairs
+from jiniac_hpc.posttrain.templates import ChatFormat
+
+REAL = Path(__file__).parent / "assets" / "posttrain" / "real"
+TEMPLATES = REAL / "templates"
+MARKERS = ChatFormat().markers
+
+# What each template writes after an answer (the debug tokenizer's eos is "</s>").
+END = {
+    "Qwen-Qwen2.5-7B-Instruct": "<|im_end|>\n",
+    "meta-llama-Llama-3.1-8B-Instruct": "<|eot_id|>",
+    "google-gemma-2-2b-it": "<end_of_turn>\n",
+    "deepseek-ai-DeepSeek-V3.1": "<｜end▁of▁sentence｜>",
+    "mistralai-Mistral-Nemo-Instruct-2407": "</s>",
+    "llm-jp-3-instruct": "</s>",
+    "Qwen-Qwen3-0.6B": "<|im_end|>\n",
+}
+
+
+def _tok(name: str):
+    from jiniac_hpc.posttrain.encode import load_tokenizer
+
+    return load_tokenizer(str(debug_assets.cached("llama")), str(TEMPLATES / f"{name}.jinja"), ChatFormat())
+
+
+def _conversations() -> dict[str, Example]:
+    """Real records: a four-turn Japanese conversation (no system turn), and OpenAI's toy file's
+    one-answer and four-answer records with a system turn."""
+    ja, bad = read_examples(str(REAL / "llmbook_oasst1_21k_ja_row0.jsonl"), "auto", "ja", markers=MARKERS)
+    oa, bad2 = read_examples(str(REAL / "openai_toy_chat_fine_tuning.jsonl"), "auto", "oa", markers=MARKERS)
+    assert not bad and {e.line for e in oa} >= {1, 2}
+    by_line = {e.line: e for e in oa}
+    return {"ja_multi": ja[0], "system_single": by_line[1], "system_multi": by_line[2]}
+
+
+CONVS = _conversations()
+OK, REFUSED = "ok", "refused"
+# (template, conversation) -> OK, or the words the one error line must hold besides the template's path.
+EXPECT = {
+    "Qwen-Qwen2.5-7B-Instruct": {"ja_multi": OK, "system_single": OK, "system_multi": OK},
+    "meta-llama-Llama-3.1-8B-Instruct": {"ja_multi": OK, "system_single": OK, "system_multi": OK},
+    "deepseek-ai-DeepSeek-V3.1": {"ja_multi": OK, "system_single": OK, "system_multi": OK},
+    "google-gemma-2-2b-it": {"ja_multi": OK, "system_single": "refuses this conversation (System role not supported)",
+                             "system_multi": "refuses this conversation (System role not supported)"},
+    "llm-jp-3-instruct": {"ja_multi": OK, "system_single": "drops or rewrites messages[0] (system)",
+                          "system_multi": "drops or rewrites messages[0] (system)"},
+    # Nemo writes the system prompt into the last user turn only: before the answer it is there, after it not.
+    "mistralai-Mistral-Nemo-Instruct-2407": {
+        "ja_multi": OK, "system_single": "does not render messages[2] (assistant) after its own generation prompt",
+        "system_multi": "does not render messages[2] (assistant) after its own generation prompt"},
+    # Qwen3 writes an empty <think> block before the last answer only: earlier answers lose it.
+    "Qwen-Qwen3-0.6B": {"ja_multi": "renders messages[1] (assistant) differently once later turns follow",
+                        "system_single": OK,
+                        "system_multi": "renders messages[2] (assistant) differently once later turns follow"},
+    # R1's generation prompt opens "<think>\n"; a rendered answer never has it.
+    "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B": {
+        c: f"does not render messages[{1 if c == 'ja_multi' else 2}] (assistant) after its own generation prompt"
+        for c in CONVS},
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECT))
+def test_loss_spans_are_the_answers_and_their_end_of_turn(name):
+    from jiniac_hpc.posttrain.encode import encode, render
+
+    tok = _tok(name)
+    for conv, want in EXPECT[name].items():
+        ex = CONVS[conv]
+        if want == OK:
+            text, spans = render(tok, ex)
+            assert text == tok.apply_chat_template(ex.messages, tokenize=False)   # the model's own rendering
+            answers = [m["content"] for m in ex.messages if m["role"] == "assistant"]
+            # Qwen3 writes an empty thinking block before the last answer: the model generates it too.
+            think = "<think>\n\n</think>\n\n" if name == "Qwen-Qwen3-0.6B" else ""
+            assert [text[s:e] for s, e in spans] == [think + a + END[name] for a in answers], (name, conv)
+        else:
+            why = encode(tok, ex, max_length=4096, add_bos=False)
+            assert isinstance(why, str), (name, conv)
+            assert why.startswith(f"chat template {TEMPLATES / name}.jinja ") and want in why, why
+            assert "\n" not in why
+
+
+@pytest.mark.parametrize("name", ["google-gemma-2-2b-it", "Qwen-Qwen2.5-7B-Instruct"])
+def test_labels_agree_with_the_generation_mask_of_trls_training_template(name):
+    # TRL's SFTTrainer (assistant_only_loss) swaps these templates for its own copies with
+    # {% generation %}; transformers' return_assistant_tokens_mask then says which tokens it trains.
+    from trl.chat_template_utils import get_training_chat_template
+
+    from jiniac_hpc.posttrain.encode import IGNORE, encode
+
+    tok = _tok(name)
+    training = get_training_chat_template(tok)   # raises unless our file is byte for byte TRL's original
+    msgs = CONVS["ja_multi"].messages
+    hf = tok.apply_chat_template(msgs, chat_template=training, tokenize=True, return_dict=True,
+                                 return_assistant_tokens_mask=True)
+    enc = encode(tok, CONVS["ja_multi"], max_length=4096, add_bos=False)
+    assert enc["input_ids"] == hf["input_ids"]
+    ours = [int(label != IGNORE) for label in enc["labels"]]
+    if name == "Qwen-Qwen2.5-7B-Instruct":
+        # TRL's copy opens the generation block before the "\n" that ends "<|im_start|>assistant\n",
+        # which is the generation prompt's, never generated; all else is the same.
+        from jiniac_hpc.posttrain.encode import render
+
+        text, spans = render(tok, CONVS["ja_multi"])
+        offsets = tok(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        extra = [i for i, (a, b) in enumerate(zip(ours, hf["assistant_masks"])) if a != b]
+        assert extra and all(not ours[i] and any(offsets[i] == (s - 1, s) and text[s - 1] == "\n" for s, _ in spans)
+                             for i in extra)
+        ours = hf["assistant_masks"] if len(extra) == len(spans) else ours
+    assert ours == hf["assistant_masks"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECT))
+def test_dpo_prompts_and_answers_render_as_the_template_does(name):
+    from jiniac_hpc.posttrain.encode import render
+    from jiniac_hpc.posttrain.pairs import answer_text, render_prompt
+
+    tok = _tok(name)
+    pairs, _ = read_pairs(str(REAL / "dpo_en_demo.json"), "chat")
+    ex = pairs[0]   # one user turn, no system
+    bos = tok.bos_token
+    if EXPECT[name]["ja_multi"] != OK and "generation prompt" in EXPECT[name]["ja_multi"]:
+        with pytest.raises(ValueError, match=rf"^chat template .*{name}\.jinja does not render the prompt as a "
+                                             r"prefix of prompt \+ answer \(at character \d+: "):
+            answer_text(tok, ex, ex.completion)
+        return
+    own = tok.apply_chat_template(ex.messages, tokenize=False, add_generation_prompt=True)
+    assert render_prompt(tok, ex, add_bos=False) == own.removeprefix(bos)
+    chosen = answer_text(tok, ex, ex.completion)
+    text, spans = render(tok, Example("s", "f", 1, messages=ex.messages + [{"role": "assistant",
+                                                                          "content": ex.completion}]))
+    assert text == own + chosen and text[spans[-1][0]:spans[-1][1]] == chosen
+
+
+def test_llm_jp_3_trains_a_system_turn_only_as_its_own_sentence():
+    # llm-jp-3's template writes its fixed instruction head for any system turn: a record whose
+    # system text is that head trains as llm-jp-3 was tuned; any other system text is refused above.
+    from jiniac_hpc.posttrain.encode import render
+    from jiniac_hpc.posttrain.templates import INSTRUCTION_HEAD
+
+    tok = _tok("llm-jp-3-instruct")
+    msgs = [{"role": "system", "content": INSTRUCTION_HEAD}] + CONVS["ja_multi"].messages
+    text, spans = render(tok, Example("s", "f", 1, messages=msgs))
+    assert text.startswith("<s>" + INSTRUCTION_HEAD + "\n\n### 指示:\nこんにちは！\n\n### 応答:\n")
+    assert [text[s:e] for s, e in spans] == [m["content"] + "</s>" for m in msgs if m["role"] == "assistant"]
