@@ -160,3 +160,26 @@ def test_llm_jp_3_trains_a_system_turn_only_as_its_own_sentence():
     text, spans = render(tok, Example("s", "f", 1, messages=msgs))
     assert text.startswith("<s>" + INSTRUCTION_HEAD + "\n\n### 指示:\nこんにちは！\n\n### 応答:\n")
     assert [text[s:e] for s, e in spans] == [m["content"] + "</s>" for m in msgs if m["role"] == "assistant"]
+
+
+def test_a_models_tokenizer_config_json_gives_its_chat_template(tmp_path):
+    # chat_template: .../tokenizer_config.json (where models ship the template) was read as a
+    # template itself, the whole JSON around the conversation: every record was refused as "does
+    # not render a conversation's prefix as a prefix of the whole". Here the file of an earlier
+    # DeepSeek-R1-Distill-Qwen-32B, whose generation prompt is "<｜Assistant｜>" alone.
+    import json
+
+    from jiniac_hpc.posttrain.encode import load_tokenizer, render
+
+    path = TEMPLATES / "deepseek_r1_distill_qwen_32b_tokenizer_config.json"
+    tok = load_tokenizer(str(debug_assets.cached("llama")), str(path), ChatFormat())
+    assert tok.chat_template == json.loads(path.read_text(encoding="utf-8"))["chat_template"]
+    text, spans = render(tok, CONVS["ja_multi"])
+    assert text.startswith("<s><｜User｜>こんにちは！<｜Assistant｜>")
+    assert [text[s:e] for s, e in spans] == [m["content"] + "<｜end▁of▁sentence｜>"
+                                             for m in CONVS["ja_multi"].messages if m["role"] == "assistant"]
+    # HF's list of named templates: the 'default' one, as apply_chat_template takes; none is one clear line.
+    named = tmp_path / "chat_template.json"
+    named.write_text(json.dumps({"chat_template": [{"name": "tool_use", "template": "{{ messages }}"}]}))
+    with pytest.raises(ValueError, match=rf"^{named}: 'chat_template' names \['tool_use'\] but no 'default' template$"):
+        load_tokenizer(str(debug_assets.cached("llama")), str(named), ChatFormat())

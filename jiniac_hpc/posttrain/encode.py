@@ -22,7 +22,7 @@ from typing import Optional
 from jiniac_hpc.fileio import write_json
 from jiniac_hpc.posttrain.records import BadRecord, Example, read_examples, split_left_out
 from jiniac_hpc.posttrain.templates import (ChatFormat, apply_template, assistant_spans, builtin_chat_template,
-                                            check_rendered, template_name)
+                                            check_rendered, read_template_file, template_name)
 
 IGNORE = -100
 
@@ -43,7 +43,8 @@ def load_tokenizer(path: str, chat_template: str, fmt: ChatFormat):
 
 
 def install_chat_template(tok, chat_template: str, fmt: ChatFormat) -> None:
-    """``auto``: keep the tokenizer's own template, else builtin; ``builtin``; or a .jinja path.
+    """``auto``: keep the tokenizer's own template, else builtin; ``builtin``; or a file: a .jinja
+    template, or a model's tokenizer_config.json / chat_template.json (:func:`read_template_file`).
 
     The template's name goes on the tokenizer (``jiniac_template_name``) so that every bad record
     a template causes names it."""
@@ -55,7 +56,7 @@ def install_chat_template(tok, chat_template: str, fmt: ChatFormat) -> None:
         tok.chat_template = builtin_chat_template(fmt)
         tok.jiniac_template_name = "the builtin chat template"
     else:
-        tok.chat_template = Path(chat_template).read_text(encoding="utf-8")
+        tok.chat_template = read_template_file(chat_template)
         tok.jiniac_template_name = f"chat template {chat_template}"
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Optional
 
 from jinja2 import TemplateError
@@ -150,6 +151,31 @@ def check_messages(messages, markers: list[str]) -> Optional[str]:
 
 
 Render = Callable[..., str]  # render(messages, add_generation_prompt=False) -> str
+
+
+def read_template_file(path: str) -> str:
+    """The chat template a file holds: a .jinja file's text, or the ``chat_template`` of a JSON
+    file as models ship it (``tokenizer_config.json``, ``chat_template.json``): a string, or a list
+    of ``{"name", "template"}`` of which the ``default`` one is what ``apply_chat_template`` uses.
+
+    Read as text, a JSON file would be a template too: its JSON around a rendered conversation.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    if not path.endswith(".json"):
+        return text
+    try:
+        value = json.loads(text).get("chat_template")
+    except (ValueError, AttributeError) as e:
+        raise ValueError(f"{path}: not a JSON object holding a 'chat_template' ({e})") from e
+    if isinstance(value, list):   # named templates: [{"name": "default", "template": ...}, {"name": "tool_use", ...}]
+        named = {t.get("name"): t.get("template") for t in value if isinstance(t, dict)}
+        value = named.get("default")
+        if value is None:
+            raise ValueError(f"{path}: 'chat_template' names {sorted(map(str, named))} but no 'default' template")
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{path}: no 'chat_template' string in this JSON file; give the model's "
+                         "tokenizer_config.json or chat_template.json, or a .jinja file")
+    return value
 
 
 def template_name(tok) -> str:
