@@ -76,7 +76,7 @@ def render(tok, ex: Example) -> tuple[str, list[tuple[int, int]]]:
     if ex.messages is not None:
         def r(msgs, add_generation_prompt=False):
             return apply_template(tok, msgs, add_generation_prompt=add_generation_prompt)
-        text, spans = assistant_spans(r, ex.messages, template_name(tok))
+        text, spans = assistant_spans(r, ex.messages, template_name(tok), tok.eos_token)
         check_rendered(text, ex.messages, template_name(tok))
         weights = [m.get("weight", 1) for m in ex.messages if m["role"] == "assistant"]
         return text, [_cut_after_eos(text, s, e, tok.eos_token) for (s, e), w in zip(spans, weights) if w]

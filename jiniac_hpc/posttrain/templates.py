@@ -219,16 +219,18 @@ def differ(a: str, b: str) -> str:
     return f"at character {i}: {a[i:i + 24]!r} vs {b[i:i + 24]!r}"
 
 
-def assistant_spans(render: Render, messages: list[dict],
-                    name: str = "the chat template") -> tuple[str, list[tuple[int, int]]]:
+def assistant_spans(render: Render, messages: list[dict], name: str = "the chat template",
+                    eos: Optional[str] = None) -> tuple[str, list[tuple[int, int]]]:
     """(full text, character spans of every assistant turn), found by rendering prefixes.
 
     Works with any template that renders a conversation's prefix as a prefix of the whole, which
-    is what generation relies on anyway. A template that does not (Qwen3's drops the empty
-    ``<think>`` block of an answer once a later user turn follows; DeepSeek-R1's generation
-    prompt opens a ``<think>`` its answers never show; Mistral-Nemo's writes the system prompt
-    into the last user turn only) raises ValueError naming ``name``, the turn and where the two
-    renderings part, rather than guess a span.
+    is what generation relies on anyway, but for an ``eos`` the template writes after the last turn
+    only (Phi-3/3.5's close a conversation that ends with an answer so): an earlier turn's span ends
+    where that eos would be. A template that renders prefixes otherwise (Qwen3's drops the empty
+    ``<think>`` block of an answer once a later user turn follows; DeepSeek-R1's generation prompt
+    opens a ``<think>`` its answers never show; Mistral-Nemo's writes the system prompt into the
+    last user turn only) raises ValueError naming ``name``, the turn and where the two renderings
+    part, rather than guess a span.
     """
     full = render(messages)
     spans = []
@@ -242,12 +244,17 @@ def assistant_spans(render: Render, messages: list[dict],
                              f"prompt ({differ(before, after)}), so which characters carry loss cannot be "
                              "found; use chat_template: builtin or a template that renders a conversation's "
                              "prefix as a prefix of the whole")
+        end = len(after)
         if not full.startswith(after):
-            raise ValueError(f"{name} renders messages[{i}] (assistant) differently once later turns follow "
-                             f"({differ(after, full)}), so which characters carry loss cannot be found; use "
-                             "chat_template: builtin or a template that renders a conversation's prefix as a "
-                             "prefix of the whole")
-        spans.append((len(before), len(after)))
+            closed = after.rstrip()
+            if eos and closed.endswith(eos) and full.rstrip().endswith(eos) and full.startswith(closed[:-len(eos)]):
+                end = len(closed) - len(eos)   # the conversation's closing eos, not this turn's
+            else:
+                raise ValueError(f"{name} renders messages[{i}] (assistant) differently once later turns follow "
+                                 f"({differ(after, full)}), so which characters carry loss cannot be found; use "
+                                 "chat_template: builtin or a template that renders a conversation's prefix as a "
+                                 "prefix of the whole")
+        spans.append((len(before), end))
     return full, spans
 
 
