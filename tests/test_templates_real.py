@@ -189,3 +189,22 @@ def test_a_models_tokenizer_config_json_gives_its_chat_template(tmp_path):
     named.write_text(json.dumps({"chat_template": [{"name": "tool_use", "template": "{{ messages }}"}]}))
     with pytest.raises(ValueError, match=rf"^{named}: 'chat_template' names \['tool_use'\] but no 'default' template$"):
         load_tokenizer(str(debug_assets.cached("llama")), str(named), ChatFormat())
+
+
+def test_an_eos_that_ends_only_a_last_answer_is_not_taken_for_a_closing_one():
+    # Phi-3.5 writes eos after any last turn; gpt-oss's eos "<|return|>" ends a last answer only,
+    # an earlier one ends "<|end|>" (and loses its analysis). Cutting an earlier answer at where
+    # "<|return|>" would be would train it without its end: refused, naming the turn.
+    from jiniac_hpc.posttrain.templates import assistant_spans
+
+    tok = _tok("openai-gpt-oss-120b")
+    msgs = CONVS["ja_multi"].messages
+
+    def render(m, add_generation_prompt=False):
+        return tok.apply_chat_template(m, tokenize=False, add_generation_prompt=add_generation_prompt)
+
+    with pytest.raises(ValueError, match=r"renders messages\[1\] \(assistant\) differently once later turns follow "
+                                         r"\(at character \d+: 'return\|>"):
+        assistant_spans(render, msgs, "gpt-oss", eos="<|return|>")
+    text, spans = assistant_spans(render, msgs[:2], "gpt-oss", eos="<|return|>")
+    assert text[spans[0][0]:spans[0][1]] == "<|channel|>final<|message|>" + msgs[1]["content"] + "<|return|>"

@@ -219,14 +219,21 @@ def differ(a: str, b: str) -> str:
     return f"at character {i}: {a[i:i + 24]!r} vs {b[i:i + 24]!r}"
 
 
+def _closes_with(eos: Optional[str], part: str, full: str) -> bool:
+    """Whether ``part`` is a prefix of ``full`` but for an ``eos`` closing both."""
+    closed = part.rstrip()
+    return bool(eos) and closed.endswith(eos) and full.rstrip().endswith(eos) and full.startswith(closed[:-len(eos)])
+
+
 def assistant_spans(render: Render, messages: list[dict], name: str = "the chat template",
                     eos: Optional[str] = None) -> tuple[str, list[tuple[int, int]]]:
     """(full text, character spans of every assistant turn), found by rendering prefixes.
 
     Works with any template that renders a conversation's prefix as a prefix of the whole, which
     is what generation relies on anyway, but for an ``eos`` the template writes after the last turn
-    only (Phi-3/3.5's close a conversation that ends with an answer so): an earlier turn's span ends
-    where that eos would be. A template that renders prefixes otherwise (Qwen3's drops the empty
+    only, whatever its role (Phi-3/3.5's close every conversation so): an earlier turn's span ends
+    where that eos would be. (gpt-oss's eos ``<|return|>`` ends only a last answer, an earlier one
+    ends ``<|end|>``: that is refused below.) A template that renders prefixes otherwise (Qwen3's drops the empty
     ``<think>`` block of an answer once a later user turn follows; DeepSeek-R1's generation prompt
     opens a ``<think>`` its answers never show; Mistral-Nemo's writes the system prompt into the
     last user turn only) raises ValueError naming ``name``, the turn and where the two renderings
@@ -246,9 +253,8 @@ def assistant_spans(render: Render, messages: list[dict], name: str = "the chat 
                              "prefix as a prefix of the whole")
         end = len(after)
         if not full.startswith(after):
-            closed = after.rstrip()
-            if eos and closed.endswith(eos) and full.rstrip().endswith(eos) and full.startswith(closed[:-len(eos)]):
-                end = len(closed) - len(eos)   # the conversation's closing eos, not this turn's
+            if _closes_with(eos, after, full) and _closes_with(eos, render(messages[: i + 2]), full):
+                end = len(after.rstrip()) - len(eos)   # the conversation's closing eos, not this turn's
             else:
                 raise ValueError(f"{name} renders messages[{i}] (assistant) differently once later turns follow "
                                  f"({differ(after, full)}), so which characters carry loss cannot be found; use "
