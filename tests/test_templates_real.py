@@ -208,3 +208,24 @@ def test_an_eos_that_ends_only_a_last_answer_is_not_taken_for_a_closing_one():
         assistant_spans(render, msgs, "gpt-oss", eos="<|return|>")
     text, spans = assistant_spans(render, msgs[:2], "gpt-oss", eos="<|return|>")
     assert text[spans[0][0]:spans[0][1]] == "<|channel|>final<|message|>" + msgs[1]["content"] + "<|return|>"
+
+
+def test_a_template_that_writes_nothing_after_an_answer_is_refused():
+    # GLM-4.5's template ends an answer with nothing: the next turn's "<|user|>" (a stop token of the
+    # model) stops it. Every span was the answer alone, and the model trained on it never learns to
+    # stop (TRL's SFTTrainer warns of the same). Now one line names the template and the turn; a DPO
+    # answer likewise.
+    from jiniac_hpc.posttrain.encode import encode
+    from jiniac_hpc.posttrain.pairs import answer_text
+
+    tok = _tok("glm-4.5_trl")
+    for conv, ex in CONVS.items():
+        why = encode(tok, ex, max_length=4096, add_bos=False)
+        first = next(i for i, m in enumerate(ex.messages) if m["role"] == "assistant")
+        assert why == (f"chat template {TEMPLATES / 'glm-4.5_trl.jinja'} writes nothing after the answer of "
+                       f"messages[{first}] (assistant): no end-of-turn token would carry loss, so the model would "
+                       "not learn to stop; use chat_template: builtin or a template that closes each answer (eos "
+                       "or an end-of-turn marker)"), conv
+    pairs, _ = read_pairs(str(REAL / "dpo_en_demo.json"), "chat")
+    with pytest.raises(ValueError, match=r"^chat template .*glm-4\.5_trl\.jinja writes nothing after the answer: "):
+        answer_text(tok, pairs[0], pairs[0].completion)

@@ -27,7 +27,7 @@ from typing import Optional
 from jiniac_hpc.fileio import write_json
 from jiniac_hpc.posttrain.encode import report_bad
 from jiniac_hpc.posttrain.records import BadRecord, Example, read_pairs, split_left_out
-from jiniac_hpc.posttrain.templates import apply_template, check_rendered, differ, template_name
+from jiniac_hpc.posttrain.templates import apply_template, check_closed, check_rendered, differ, template_name
 
 
 def adds_bos(tok) -> bool:
@@ -70,6 +70,7 @@ def answer_text(tok, ex: Example, answer: str) -> str:
                          "chat_template: builtin or a template that renders a conversation's prefix as a prefix "
                          "of the whole")
     seg = full[len(before):]
+    check_closed(seg, answer, f"{template_name(tok)} writes nothing after the answer")
     end = seg.rfind(tok.eos_token)   # a template may put "\n" after eos: the answer ends at eos
     return seg[: end + len(tok.eos_token)] if end >= 0 and not seg[end + len(tok.eos_token):].strip() else seg
 

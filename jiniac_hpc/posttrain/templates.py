@@ -219,6 +219,14 @@ def differ(a: str, b: str) -> str:
     return f"at character {i}: {a[i:i + 24]!r} vs {b[i:i + 24]!r}"
 
 
+def check_closed(segment: str, answer: str, what: str) -> None:
+    """ValueError (``what``, then why) when a rendered answer ``segment`` ends with the answer itself:
+    no end-of-turn token or eos of the template would carry loss, so the model would not learn to stop."""
+    if answer.strip() and segment.rstrip().endswith(answer.strip()):
+        raise ValueError(f"{what}: no end-of-turn token would carry loss, so the model would not learn to stop; use "
+                         "chat_template: builtin or a template that closes each answer (eos or an end-of-turn marker)")
+
+
 def _closes_with(eos: Optional[str], part: str, full: str) -> bool:
     """Whether ``part`` is a prefix of ``full`` but for an ``eos`` closing both."""
     closed = part.rstrip()
@@ -237,7 +245,8 @@ def assistant_spans(render: Render, messages: list[dict], name: str = "the chat 
     ``<think>`` block of an answer once a later user turn follows; DeepSeek-R1's generation prompt
     opens a ``<think>`` its answers never show; Mistral-Nemo's writes the system prompt into the
     last user turn only) raises ValueError naming ``name``, the turn and where the two renderings
-    part, rather than guess a span.
+    part, rather than guess a span. So does one that writes nothing after an answer (GLM-4.5's
+    leaves the next turn's ``<|user|>`` to end it), as no token of the span would teach stopping.
     """
     full = render(messages)
     spans = []
@@ -260,6 +269,8 @@ def assistant_spans(render: Render, messages: list[dict], name: str = "the chat 
                                  f"({differ(after, full)}), so which characters carry loss cannot be found; use "
                                  "chat_template: builtin or a template that renders a conversation's prefix as a "
                                  "prefix of the whole")
+        check_closed(full[len(before):end], m["content"], f"{name} writes nothing after the answer of "
+                                                          f"messages[{i}] (assistant)")
         spans.append((len(before), end))
     return full, spans
 
