@@ -229,3 +229,26 @@ def test_a_template_that_writes_nothing_after_an_answer_is_refused():
     pairs, _ = read_pairs(str(REAL / "dpo_en_demo.json"), "chat")
     with pytest.raises(ValueError, match=r"^chat template .*glm-4\.5_trl\.jinja writes nothing after the answer: "):
         answer_text(tok, pairs[0], pairs[0].completion)
+
+
+@pytest.mark.parametrize("training", ["qwen3_training", "qwen2_5_training", "phi3_5_training", "deepseekv3_training",
+                                      "llama3_training", "gemma3_training"])
+def test_a_template_with_generation_blocks_trains_exactly_them(training):
+    # TRL's training copies of real templates mark what carries loss with {% generation %}
+    # (Qwen3's keeps every <think> block, so multi-turn conversations train; Qwen2.5's and
+    # DeepSeek-V3's blocks open before the end of the turn's header). Spans found by rendering
+    # prefixes differed from those blocks or refused the conversation; the blocks are what
+    # transformers' assistant mask and TRL's assistant-only loss train.
+    from importlib.resources import files
+
+    from jiniac_hpc.posttrain.encode import IGNORE, encode, load_tokenizer
+
+    path = files("trl") / "chat_templates" / f"{training}.jinja"
+    tok = load_tokenizer(str(debug_assets.cached("llama")), str(path), ChatFormat())
+    for conv in ("ja_multi", "system_multi"):
+        msgs = CONVS[conv].messages
+        hf = tok.apply_chat_template(msgs, tokenize=True, return_dict=True, return_assistant_tokens_mask=True)
+        enc = encode(tok, CONVS[conv], max_length=4096, add_bos=False)
+        assert isinstance(enc, dict), enc
+        assert enc["input_ids"] == hf["input_ids"]
+        assert [int(label != IGNORE) for label in enc["labels"]] == hf["assistant_masks"], conv

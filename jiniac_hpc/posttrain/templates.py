@@ -24,10 +24,13 @@ stage's does), else :func:`builtin_chat_template` built from :class:`ChatFormat`
     <|system|>\\n{system}<|end|>\\n<|user|>\\n{question}<|end|>\\n<|assistant|>\\n{answer}<|end|></s><|user|>...
 
 The assistant turn ends with the tokenizer's eos so that generation stops there. Which
-characters carry loss is found without knowing the template: for assistant turn i the span is
-``render(messages[:i+1])`` minus ``render(messages[:i], add_generation_prompt=True)``
-(:func:`assistant_spans`). The builtin template also marks those spans with
-``{% generation %}`` so ``apply_chat_template(..., return_assistant_tokens_mask=True)`` agrees.
+characters carry loss: a template with ``{% generation %}`` blocks (the builtin one, TRL's
+training copies of real templates) says so itself, and those blocks are the spans, as
+``apply_chat_template(..., return_assistant_tokens_mask=True)`` has them
+(:func:`generation_spans`). For any other template they are found by rendering prefixes: for
+assistant turn i the span is ``render(messages[:i+1])`` minus
+``render(messages[:i], add_generation_prompt=True)`` (:func:`assistant_spans`), and a template
+whose prefixes render otherwise is refused, one line naming it and the turn.
 """
 from __future__ import annotations
 
@@ -225,6 +228,34 @@ def check_closed(segment: str, answer: str, what: str) -> None:
     if answer.strip() and segment.rstrip().endswith(answer.strip()):
         raise ValueError(f"{what}: no end-of-turn token would carry loss, so the model would not learn to stop; use "
                          "chat_template: builtin or a template that closes each answer (eos or an end-of-turn marker)")
+
+
+GENERATION_TAG = re.compile(r"\{%-?\s*generation\s*-?%\}")
+
+
+def generation_spans(text: str, blocks: list[tuple[int, int]], messages: list[dict],
+                     name: str = "the chat template") -> list[tuple[int, int]]:
+    """One span per assistant turn from a template's ``{% generation %}`` blocks (character
+    ``blocks`` of ``text``, as transformers finds them for ``return_assistant_tokens_mask``).
+
+    Blocks that touch are one span (TRL's Phi-3.5 copy marks the closing eos in a block of its
+    own); any other count than one a turn is ValueError naming ``name``, as is a span that ends
+    with its answer (:func:`check_closed`).
+    """
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(blocks):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    turns = [(i, m) for i, m in enumerate(messages) if m["role"] == "assistant"]
+    if len(merged) != len(turns):
+        raise ValueError(f"{name} marks {len(merged)} {{% generation %}} block(s) for {len(turns)} assistant "
+                         "turn(s), so which turn each belongs to cannot be told")
+    for (s, e), (i, m) in zip(merged, turns):
+        check_closed(text[s:e], m["content"], f"{name} writes nothing after the answer of messages[{i}] "
+                                               "(assistant) in its {% generation %} block")
+    return merged
 
 
 def _closes_with(eos: Optional[str], part: str, full: str) -> bool:
