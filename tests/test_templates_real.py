@@ -7,6 +7,8 @@ each); the conversations are real records of tests/assets/posttrain/real/. For e
 characters that carry loss must be exactly each assistant answer plus the end of turn the template
 writes after it; a template whose renderings of a conversation's prefixes disagree, or that refuses
 or rewrites a turn, must give one line naming the template and the turn, never a guessed span.
+A template with {% generation %} blocks (TRL's training copies, read from the installed trl) trains
+exactly those blocks, as transformers' return_assistant_tokens_mask has them.
 """
 from __future__ import annotations
 
