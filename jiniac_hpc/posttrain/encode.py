@@ -21,8 +21,9 @@ from typing import Optional
 
 from jiniac_hpc.fileio import write_json
 from jiniac_hpc.posttrain.records import BadRecord, Example, read_examples, split_left_out
-from jiniac_hpc.posttrain.templates import (ChatFormat, apply_template, assistant_spans, builtin_chat_template,
-                                            check_rendered)
+from jiniac_hpc.posttrain.templates import (GENERATION_TAG, ChatFormat, apply_template, assistant_spans,
+                                            builtin_chat_template, check_rendered, generation_spans,
+                                            read_template_file, template_name)
 
 IGNORE = -100
 
@@ -43,14 +44,21 @@ def load_tokenizer(path: str, chat_template: str, fmt: ChatFormat):
 
 
 def install_chat_template(tok, chat_template: str, fmt: ChatFormat) -> None:
-    """``auto``: keep the tokenizer's own template, else builtin; ``builtin``; or a .jinja path."""
+    """``auto``: keep the tokenizer's own template, else builtin; ``builtin``; or a file: a .jinja
+    template, or a model's tokenizer_config.json / chat_template.json (:func:`read_template_file`).
+
+    The template's name goes on the tokenizer (``jiniac_template_name``) so that every bad record
+    a template causes names it."""
     if chat_template == "auto" and getattr(tok, "chat_template", None):
+        tok.jiniac_template_name = f"the chat template of {tok.name_or_path}"
         return
     if chat_template in ("auto", "builtin"):
         check_markers(tok, fmt.markers)
         tok.chat_template = builtin_chat_template(fmt)
+        tok.jiniac_template_name = "the builtin chat template"
     else:
-        tok.chat_template = Path(chat_template).read_text(encoding="utf-8")
+        tok.chat_template = read_template_file(chat_template)
+        tok.jiniac_template_name = f"chat template {chat_template}"
 
 
 def check_markers(tok, markers: list[str]) -> None:
@@ -65,16 +73,48 @@ def check_markers(tok, markers: list[str]) -> None:
 
 def render(tok, ex: Example) -> tuple[str, list[tuple[int, int]]]:
     """(text, loss spans) of an example; the response span includes the eos. An assistant turn
-    with ``"weight": 0`` is in the text but carries no loss."""
+    with ``"weight": 0`` is in the text but carries no loss.
+
+    A template with ``{% generation %}`` blocks says itself what carries loss: the spans are its
+    blocks, as transformers' ``return_assistant_tokens_mask`` (and so TRL's assistant-only loss)
+    has them. Any other template's spans are found by rendering prefixes (:func:`assistant_spans`).
+    """
     if ex.messages is not None:
-        def r(msgs, add_generation_prompt=False):
-            return apply_template(tok, msgs, add_generation_prompt=add_generation_prompt)
-        text, spans = assistant_spans(r, ex.messages)
-        check_rendered(text, ex.messages)
+        name = template_name(tok)
+        if GENERATION_TAG.search(_template_text(tok)):
+            text, blocks = _generation_blocks(tok, ex.messages)
+            spans = generation_spans(text, blocks, ex.messages, name)
+        else:
+            def r(msgs, add_generation_prompt=False):
+                return apply_template(tok, msgs, add_generation_prompt=add_generation_prompt)
+            text, spans = assistant_spans(r, ex.messages, name, tok.eos_token)
+            spans = [_cut_after_eos(text, s, e, tok.eos_token) for s, e in spans]
+        check_rendered(text, ex.messages, name)
         weights = [m.get("weight", 1) for m in ex.messages if m["role"] == "assistant"]
-        return text, [_cut_after_eos(text, s, e, tok.eos_token) for (s, e), w in zip(spans, weights) if w]
+        return text, [span for span, w in zip(spans, weights) if w]
     text = ex.prompt + ex.completion + tok.eos_token
     return text, [(len(ex.prompt), len(text))]
+
+
+def _template_text(tok) -> str:
+    """The template ``apply_chat_template`` uses: the ``default`` one of named templates."""
+    t = getattr(tok, "chat_template", None) or ""
+    return t.get("default", "") if isinstance(t, dict) else t
+
+
+def _generation_blocks(tok, messages: list[dict]) -> tuple[str, list[tuple[int, int]]]:
+    """(text, character spans of its ``{% generation %}`` blocks), rendered as
+    ``apply_chat_template(..., return_assistant_tokens_mask=True)`` renders them."""
+    from jinja2 import TemplateError
+    from transformers.utils.chat_template_utils import render_jinja_template
+
+    try:
+        texts, blocks = render_jinja_template([messages], chat_template=_template_text(tok),
+                                              return_assistant_tokens_mask=True, **tok.special_tokens_map)
+    except TemplateError:
+        apply_template(tok, messages)   # raises the one-line refusal that names the template
+        raise
+    return texts[0], [(s, e) for s, e in blocks[0]]
 
 
 def _cut_after_eos(text: str, s: int, e: int, eos: str) -> tuple[int, int]:

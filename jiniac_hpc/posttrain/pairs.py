@@ -27,7 +27,7 @@ from typing import Optional
 from jiniac_hpc.fileio import write_json
 from jiniac_hpc.posttrain.encode import report_bad
 from jiniac_hpc.posttrain.records import BadRecord, Example, read_pairs, split_left_out
-from jiniac_hpc.posttrain.templates import apply_template, check_rendered
+from jiniac_hpc.posttrain.templates import apply_template, check_closed, check_rendered, differ, template_name
 
 
 def adds_bos(tok) -> bool:
@@ -47,7 +47,7 @@ def render_prompt(tok, ex: Example, add_bos: bool, *, tokenizer_adds_special: bo
     """
     if ex.messages is not None:
         text = apply_template(tok, ex.messages, add_generation_prompt=True)
-        check_rendered(text, ex.messages)
+        check_rendered(text, ex.messages, template_name(tok))
     else:
         text = ex.prompt
     bos = tok.bos_token
@@ -65,8 +65,12 @@ def answer_text(tok, ex: Example, answer: str) -> str:
     before = apply_template(tok, ex.messages, add_generation_prompt=True)
     full = apply_template(tok, ex.messages + [{"role": "assistant", "content": answer}])
     if not full.startswith(before):
-        raise ValueError("the chat template does not render the prompt as a prefix of prompt + answer")
+        raise ValueError(f"{template_name(tok)} does not render the prompt as a prefix of prompt + answer "
+                         f"({differ(before, full)}), so where the answer starts cannot be found; use "
+                         "chat_template: builtin or a template that renders a conversation's prefix as a prefix "
+                         "of the whole")
     seg = full[len(before):]
+    check_closed(seg, answer, f"{template_name(tok)} writes nothing after the answer")
     end = seg.rfind(tok.eos_token)   # a template may put "\n" after eos: the answer ends at eos
     return seg[: end + len(tok.eos_token)] if end >= 0 and not seg[end + len(tok.eos_token):].strip() else seg
 

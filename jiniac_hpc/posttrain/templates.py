@@ -24,16 +24,20 @@ stage's does), else :func:`builtin_chat_template` built from :class:`ChatFormat`
     <|system|>\\n{system}<|end|>\\n<|user|>\\n{question}<|end|>\\n<|assistant|>\\n{answer}<|end|></s><|user|>...
 
 The assistant turn ends with the tokenizer's eos so that generation stops there. Which
-characters carry loss is found without knowing the template: for assistant turn i the span is
-``render(messages[:i+1])`` minus ``render(messages[:i], add_generation_prompt=True)``
-(:func:`assistant_spans`). The builtin template also marks those spans with
-``{% generation %}`` so ``apply_chat_template(..., return_assistant_tokens_mask=True)`` agrees.
+characters carry loss: a template with ``{% generation %}`` blocks (the builtin one, TRL's
+training copies of real templates) says so itself, and those blocks are the spans, as
+``apply_chat_template(..., return_assistant_tokens_mask=True)`` has them
+(:func:`generation_spans`). For any other template they are found by rendering prefixes: for
+assistant turn i the span is ``render(messages[:i+1])`` minus
+``render(messages[:i], add_generation_prompt=True)`` (:func:`assistant_spans`), and a template
+whose prefixes render otherwise is refused, one line naming it and the turn.
 """
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Optional
 
 from jinja2 import TemplateError
@@ -152,37 +156,128 @@ def check_messages(messages, markers: list[str]) -> Optional[str]:
 Render = Callable[..., str]  # render(messages, add_generation_prompt=False) -> str
 
 
+def read_template_file(path: str) -> str:
+    """The chat template a file holds: a .jinja file's text, or the ``chat_template`` of a JSON
+    file as models ship it (``tokenizer_config.json``, ``chat_template.json``): a string, or a list
+    of ``{"name", "template"}`` of which the ``default`` one is what ``apply_chat_template`` uses.
+
+    Read as text, a JSON file would be a template too: its JSON around a rendered conversation.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    if not path.endswith(".json"):
+        return text
+    try:
+        value = json.loads(text).get("chat_template")
+    except (ValueError, AttributeError) as e:
+        raise ValueError(f"{path}: not a JSON object holding a 'chat_template' ({e})") from e
+    if isinstance(value, list):   # named templates: [{"name": "default", "template": ...}, {"name": "tool_use", ...}]
+        named = {t.get("name"): t.get("template") for t in value if isinstance(t, dict)}
+        value = named.get("default")
+        if value is None:
+            raise ValueError(f"{path}: 'chat_template' names {sorted(map(str, named))} but no 'default' template")
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{path}: no 'chat_template' string in this JSON file; give the model's "
+                         "tokenizer_config.json or chat_template.json, or a .jinja file")
+    return value
+
+
+def template_name(tok) -> str:
+    """How errors name ``tok``'s chat template: the name :func:`~jiniac_hpc.posttrain.encode.install_chat_template`
+    gave it (a .jinja path, the builtin one), else the tokenizer's own."""
+    return getattr(tok, "jiniac_template_name", None) or f"the chat template of {getattr(tok, 'name_or_path', '?')}"
+
+
 def apply_template(tok, messages: list[dict], *, add_generation_prompt: bool = False) -> str:
     """``tok``'s chat template on ``messages``; a template that refuses them (``raise_exception``,
-    as Mistral's does for a system turn) raises ValueError with its message, a bad record."""
+    as Mistral's does for a system turn, Gemma's too) raises ValueError naming the template and its
+    message, a bad record."""
     try:
         return tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
     except TemplateError as e:
-        raise ValueError(f"the chat template refuses this conversation ({e}); use chat_template: builtin "
+        msg = " ".join(str(e).split())  # one line, whatever the template's message holds
+        raise ValueError(f"{template_name(tok)} refuses this conversation ({msg}); use chat_template: builtin "
                          "or a template that renders every role") from e
 
 
-def check_rendered(text: str, messages: list[dict]) -> None:
+def check_rendered(text: str, messages: list[dict], name: str = "the chat template") -> None:
     """ValueError unless every message's text is in ``text``, in order.
 
-    Some real templates drop a role without a word (Phi-3-mini's renders no system turn), so a
-    conversation would train without its system prompt. Surrounding whitespace may be trimmed.
+    Some real templates drop a role without a word (Phi-3-mini's renders no system turn, llm-jp-3's
+    writes its own fixed sentence in place of any system turn), so a conversation would train
+    without its system prompt. Surrounding whitespace may be trimmed. ``name`` names the template.
     """
     pos = 0
     for i, m in enumerate(messages):
         body = m["content"].strip()
         at = text.find(body, pos)
         if at < 0:
-            raise ValueError(f"the chat template drops or rewrites messages[{i}] ({m['role']}); use "
+            raise ValueError(f"{name} drops or rewrites messages[{i}] ({m['role']}); use "
                              "chat_template: builtin or a template that renders every turn")
         pos = at + len(body)
 
 
-def assistant_spans(render: Render, messages: list[dict]) -> tuple[str, list[tuple[int, int]]]:
+def differ(a: str, b: str) -> str:
+    """Where ``a`` and ``b`` part: the offset and a few characters of each, for one error line."""
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return f"at character {i}: {a[i:i + 24]!r} vs {b[i:i + 24]!r}"
+
+
+def check_closed(segment: str, answer: str, what: str) -> None:
+    """ValueError (``what``, then why) when a rendered answer ``segment`` ends with the answer itself:
+    no end-of-turn token or eos of the template would carry loss, so the model would not learn to stop."""
+    if answer.strip() and segment.rstrip().endswith(answer.strip()):
+        raise ValueError(f"{what}: no end-of-turn token would carry loss, so the model would not learn to stop; use "
+                         "chat_template: builtin or a template that closes each answer (eos or an end-of-turn marker)")
+
+
+GENERATION_TAG = re.compile(r"\{%-?\s*generation\s*-?%\}")
+
+
+def generation_spans(text: str, blocks: list[tuple[int, int]], messages: list[dict],
+                     name: str = "the chat template") -> list[tuple[int, int]]:
+    """One span per assistant turn from a template's ``{% generation %}`` blocks (character
+    ``blocks`` of ``text``, as transformers finds them for ``return_assistant_tokens_mask``).
+
+    Blocks that touch are one span (TRL's Phi-3.5 copy marks the closing eos in a block of its
+    own); any other count than one a turn is ValueError naming ``name``, as is a span that ends
+    with its answer (:func:`check_closed`).
+    """
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(blocks):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    turns = [(i, m) for i, m in enumerate(messages) if m["role"] == "assistant"]
+    if len(merged) != len(turns):
+        raise ValueError(f"{name} marks {len(merged)} {{% generation %}} block(s) for {len(turns)} assistant "
+                         "turn(s), so which turn each belongs to cannot be told")
+    for (s, e), (i, m) in zip(merged, turns):
+        check_closed(text[s:e], m["content"], f"{name} writes nothing after the answer of messages[{i}] "
+                                               "(assistant) in its {% generation %} block")
+    return merged
+
+
+def _closes_with(eos: Optional[str], part: str, full: str) -> bool:
+    """Whether ``part`` is a prefix of ``full`` but for an ``eos`` closing both."""
+    closed = part.rstrip()
+    return bool(eos) and closed.endswith(eos) and full.rstrip().endswith(eos) and full.startswith(closed[:-len(eos)])
+
+
+def assistant_spans(render: Render, messages: list[dict], name: str = "the chat template",
+                    eos: Optional[str] = None) -> tuple[str, list[tuple[int, int]]]:
     """(full text, character spans of every assistant turn), found by rendering prefixes.
 
     Works with any template that renders a conversation's prefix as a prefix of the whole, which
-    is what generation relies on anyway; a template that does not raises ValueError.
+    is what generation relies on anyway, but for an ``eos`` the template writes after the last turn
+    only, whatever its role (Phi-3/3.5's close every conversation so): an earlier turn's span ends
+    where that eos would be. (gpt-oss's eos ``<|return|>`` ends only a last answer, an earlier one
+    ends ``<|end|>``: that is refused below.) A template that renders prefixes otherwise (Qwen3's drops the empty
+    ``<think>`` block of an answer once a later user turn follows; DeepSeek-R1's generation prompt
+    opens a ``<think>`` its answers never show; Mistral-Nemo's writes the system prompt into the
+    last user turn only) raises ValueError naming ``name``, the turn and where the two renderings
+    part, rather than guess a span. So does one that writes nothing after an answer (GLM-4.5's
+    leaves the next turn's ``<|user|>`` to end it), as no token of the span would teach stopping.
     """
     full = render(messages)
     spans = []
@@ -191,10 +286,23 @@ def assistant_spans(render: Render, messages: list[dict]) -> tuple[str, list[tup
             continue
         before = render(messages[:i], add_generation_prompt=True)
         after = render(messages[: i + 1])
-        if not (after.startswith(before) and full.startswith(after)):
-            raise ValueError("the chat template does not render a conversation's prefix as a prefix of the "
-                             "whole; loss spans cannot be found (use chat_template: builtin)")
-        spans.append((len(before), len(after)))
+        if not after.startswith(before):
+            raise ValueError(f"{name} does not render messages[{i}] (assistant) after its own generation "
+                             f"prompt ({differ(before, after)}), so which characters carry loss cannot be "
+                             "found; use chat_template: builtin or a template that renders a conversation's "
+                             "prefix as a prefix of the whole")
+        end = len(after)
+        if not full.startswith(after):
+            if _closes_with(eos, after, full) and _closes_with(eos, render(messages[: i + 2]), full):
+                end = len(after.rstrip()) - len(eos)   # the conversation's closing eos, not this turn's
+            else:
+                raise ValueError(f"{name} renders messages[{i}] (assistant) differently once later turns follow "
+                                 f"({differ(after, full)}), so which characters carry loss cannot be found; use "
+                                 "chat_template: builtin or a template that renders a conversation's prefix as a "
+                                 "prefix of the whole")
+        check_closed(full[len(before):end], m["content"], f"{name} writes nothing after the answer of "
+                                                          f"messages[{i}] (assistant)")
+        spans.append((len(before), end))
     return full, spans
 
 

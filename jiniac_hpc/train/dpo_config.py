@@ -41,7 +41,8 @@ class DPODataSection:
     max_bad_fraction: float = field(0.5, doc="Even when skipping, stop if more than this share is bad.")
     eval_size: int = field(0, doc="Pairs held out for eval rewards/margins (0: none).")
     seed: int = field(0, doc="Seed of the shuffle before the eval split.")
-    chat_template: str = field("auto", doc="'auto' | 'builtin' | a .jinja path (as in the sft recipe).")
+    chat_template: str = field("auto", doc="'auto' | 'builtin' | a .jinja or tokenizer_config.json path "
+                                           "(as in the sft recipe).")
     chat: ChatFormat = field(default_factory=ChatFormat, doc="Markers of the builtin chat template.")
 
     def __post_init__(self):
@@ -107,7 +108,8 @@ class DPODataConfig:
     max_prompt_length: int = field(1024, doc="A longer prompt (in tokens) is bad data, reported and dropped.")
     add_bos: bool = field(True, doc="Start every prompt with the tokenizer's bos, as in SFT.")
     generation: GenerationSection = field(default_factory=GenerationSection, doc="Sampling of the rejected side.")
-    chat_template: str = field("auto", doc="'auto' | 'builtin' | a .jinja path (as in the sft recipe).")
+    chat_template: str = field("auto", doc="'auto' | 'builtin' | a .jinja or tokenizer_config.json path "
+                                           "(as in the sft recipe).")
     chat: ChatFormat = field(default_factory=ChatFormat, doc="Markers of the builtin chat template.")
     device: str = field("auto", doc="'auto' (cuda if present), 'cpu' or 'cuda'.")
     job: JobConfig = field(default_factory=lambda: JobConfig(gpus=True, tasks_per_node=1),

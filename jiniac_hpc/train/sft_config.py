@@ -59,7 +59,8 @@ class SFTDataConfig:
     eval_size: int = field(0, doc="Examples of the shuffled mixture held out for the eval loss (0: none).")
     seed: int = field(0, doc="Seed of the mixture sampling and shuffle.")
     chat_template: str = field("auto", doc="'auto': the tokenizer's own chat template, else the builtin one; "
-                                           "'builtin': jiniac_hpc.posttrain.templates; or a .jinja file path.")
+                                           "'builtin': jiniac_hpc.posttrain.templates; or a .jinja file, or a model's "
+                                           "tokenizer_config.json / chat_template.json holding one.")
     chat: ChatFormat = field(default_factory=ChatFormat, doc="Markers of the builtin chat template.")
 
     def __post_init__(self):
