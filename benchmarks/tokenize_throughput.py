@@ -18,8 +18,13 @@ Part 2: the same shard written with each storage layout: file size, write time, 
 of one sample (what the training loader does), against the uncompressed chunked default.
 
 Text: JGLUE validation documents (jiniac_hpc.data.fixtures), repeated to ``--mb`` MB with distinct
-ids. Without ``--tokenizer`` a ``--vocab``-piece fixture tokenizer is trained first on every other
-document (a few seconds), and its characters per token on the other half are printed. The ratio
+ids, in NFKC as the corpus stage writes them (``--raw-text``: as JGLUE has them; the task then
+normalises most documents once more to count what the tokenizer's normaliser changes). Without
+``--tokenizer`` a ``--vocab``-piece fixture tokenizer in the tokenizer stage's layout (NFKC,
+spaces kept, byte fallback) is trained first on every other document (a few seconds), and its
+characters per token on the other half are printed; ``--sentencepiece-defaults`` trains it with
+sentencepiece's own defaults instead (whitespace folded, no byte fallback: the task counts the
+characters behind every <unk>, as for an outside model). The ratio
 depends on the tokenizer: the task's own costs (reading JSON, writing HDF5) scale with bytes, the
 encoder's with the pieces it tries per character, which grow with the vocabulary. The default,
 12,000 pieces (the characters per token it prints are near a production tokenizer's
@@ -35,6 +40,7 @@ import random
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -49,10 +55,12 @@ from jiniac_hpc.data.dataset import PackedDataset  # noqa: E402
 from jiniac_hpc.data.pretokenize import FlatEncoder, build_index, tokenize_file  # noqa: E402
 
 
-def make_corpus(root: Path, mb: float, doc_chars: int = 0, name: str = "jglue") -> tuple[Path, list[str]]:
+def make_corpus(root: Path, mb: float, doc_chars: int = 0, name: str = "jglue",
+                raw: bool = False) -> tuple[Path, list[str]]:
     """One corpus shard of ``mb`` MB; ``doc_chars`` > 0 joins consecutive texts into documents of
-    at least that many characters (web pages run to thousands of characters, JGLUE items ~100)."""
-    docs = [t for v in fixtures.jglue_texts().values() for t in v]
+    at least that many characters (web pages run to thousands of characters, JGLUE items ~100).
+    The texts are in NFKC, as the corpus stage writes them, unless ``raw``."""
+    docs = [t if raw else unicodedata.normalize("NFKC", t) for v in fixtures.jglue_texts().values() for t in v]
     size = sum(len(t.encode()) for t in docs)
     reps = max(1, round(mb * 1e6 / size))
     texts = docs * reps
@@ -93,13 +101,17 @@ def main(argv=None) -> None:
     ap.add_argument("--seq-len", type=int, default=4096)
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--doc-chars", type=int, default=2000, help="length of the joined (web-like) documents")
+    ap.add_argument("--raw-text", action="store_true", help="JGLUE's text as it is, not in NFKC")
+    ap.add_argument("--sentencepiece-defaults", action="store_true",
+                    help="train the fixture tokenizer with sentencepiece's defaults, not the stage's layout")
     args = ap.parse_args(argv)
 
     with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR", "/tmp")) as d:
         root = Path(d)
         docs = [t for v in fixtures.jglue_texts().values() for t in v]
         tok = Path(args.tokenizer) if args.tokenizer else fixtures.train_tokenizer(
-            root / "tok" / "tokenizer.model", docs[::2], vocab_size=args.vocab)
+            root / "tok" / "tokenizer.model", docs[::2], vocab_size=args.vocab,
+            project_layout=not args.sentencepiece_defaults)
         sp = spm.SentencePieceProcessor(model_file=str(tok))
         held_out = docs if args.tokenizer else docs[1::2]
         which = "JGLUE documents" if args.tokenizer else "JGLUE documents the fixture tokenizer did not see"
@@ -119,7 +131,7 @@ def main(argv=None) -> None:
             floor = lambda texts: sp.encode(texts, num_threads=1, add_eos=True, out_type="numpy")  # noqa: E731
         for label, doc_chars, name in (("JGLUE items as they are", 0, "short"),
                                        (f"joined to >= {args.doc_chars} chars", args.doc_chars, "long")):
-            src, texts = make_corpus(root, args.mb, doc_chars, name)
+            src, texts = make_corpus(root, args.mb, doc_chars, name, args.raw_text)
             utf8 = [t.encode() for t in texts]      # sentencepiece's own input format, ready in memory
             n_tokens = sum(len(x) for x in sp.encode(utf8, num_threads=1))
             runs = {

@@ -131,3 +131,34 @@ def test_documents_changed_by_normalisation_are_counted(shard):
     n = stats["normalized"]
     assert changed > 0 and changed <= n["docs"] <= changed + stats["unknown"]["docs"]
     assert n["chars_before"] > 0 and n["chars_after"] > 0 and n["chars_before"] != n["chars_after"]
+
+
+def test_the_quick_normalisation_check_counts_what_normalising_every_document_does(tmp_path):
+    """Under the tokenizer stage's layout (NFKC, spaces kept) only the documents Python's NFKC
+    quick check or the Unicode-version gaps point at are normalised by sentencepiece; the counts
+    equal normalising every document: real readers' text as it comes (Aozora's is not in NFKC),
+    the same in NFKC, and each with a code point the two NFKC versions map differently."""
+    from jiniac_hpc.data.account import TextAccount, _normaliser, nfkc_gaps
+    from jiniac_hpc.data.fixtures import train_tokenizer
+
+    docs = _real_docs()
+    model = train_tokenizer(tmp_path / "tok.model", docs, vocab_size=3000, project_layout=True)
+    sp = spm.SentencePieceProcessor(model_file=str(model))
+    settings, norm, quick, gaps = _normaliser(sp.serialized_model_proto())
+    assert quick and settings["normalization"] == "nfkc" and settings["byte_fallback"]
+    extra = []
+    if gaps is not None:   # (none when Python's Unicode is as new as the model's table)
+        first = next(c for c in gaps[0].pattern[1:] if c != "\\")
+        assert gaps[0].fullmatch(first) and norm.normalize(first) != unicodedata.normalize("NFKC", first)
+        extra = [d + first for d in docs[:5]]
+    texts = [t.encode() for t in docs + [unicodedata.normalize("NFKC", d) for d in docs] + extra]
+    account = TextAccount(sp)
+    ids, lens = pretokenize.FlatEncoder(sp)(texts)
+    chars = np.array([len(t.decode()) for t in texts])
+    account.add(texts, chars, np.zeros(len(texts), bool), ids, lens)
+    out = norm.normalize(texts)
+    changed = [i for i, (a, b) in enumerate(zip(texts, out)) if a != b]
+    n = account.stats()["normalized"]
+    assert n["docs"] == len(changed) > 0 and len(changed) < len(docs) + len(extra)
+    assert n["chars_before"] == sum(chars[changed]) and n["chars_after"] == sum(len(out[i].decode()) for i in changed)
+    assert nfkc_gaps.cache_info().currsize >= 1

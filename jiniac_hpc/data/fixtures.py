@@ -43,15 +43,21 @@ def write_corpus(root: Path, docs: dict[str, list[str]], shards_per_source: int 
     return paths
 
 
-def train_tokenizer(path: Path, texts: list[str], vocab_size: int = 2000) -> Path:
-    """A small unigram sentencepiece model with the project's special-token ids."""
+def train_tokenizer(path: Path, texts: list[str], vocab_size: int = 2000, project_layout: bool = False) -> Path:
+    """A small unigram sentencepiece model with the project's special-token ids. ``project_layout``
+    also normalises as the tokenizer stage's models do (NFKC, spaces kept, no dummy prefix) and
+    has byte fallback; without it, sentencepiece's defaults (NMT NFKC, whitespace folded) and
+    characters below the coverage written as <unk>."""
     import sentencepiece as spm
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    layout = (dict(byte_fallback=True, normalization_rule_name="nfkc", remove_extra_whitespaces=False,
+                   add_dummy_prefix=False, character_coverage=0.9995) if project_layout else
+              dict(character_coverage=0.98))
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(texts), model_prefix=str(path.with_suffix("")), vocab_size=vocab_size,
-        model_type="unigram", character_coverage=0.98, unk_id=0, bos_id=1, eos_id=2, pad_id=3,
+        model_type="unigram", unk_id=0, bos_id=1, eos_id=2, pad_id=3, **layout,
         input_sentence_size=20000, shuffle_input_sentence=True, num_threads=1, minloglevel=2)
     return path
 
