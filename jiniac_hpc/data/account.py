@@ -103,7 +103,7 @@ class TextAccount:
     on a small shard)."""
 
     def __init__(self, sp):
-        self.sp, self.unk, self.model = sp, sp.unk_id(), sp.serialized_model_proto()
+        self.unk, self.model = sp.unk_id(), sp.serialized_model_proto()
         self.settings, self.norm, self.quick, self.gaps = _normaliser(self.model)
         self.dummy = int(self.settings["add_dummy_prefix"])
         self.chars = {"train": 0, "eval": 0}
@@ -157,15 +157,13 @@ class TextAccount:
         self.unk_docs += len(docs)
         piece_len, unknown_char = _pieces(self.model)
         covered = np.add.reduceat(piece_len[ids], ends - lens)   # characters of each text's pieces
-        missing = [i for i in docs.tolist() if i not in normalised]
-        if self.norm is not None and missing:   # (the quick check passed them: normalising changes nothing)
-            normalised.update(zip(missing, self.norm.normalize([texts[i] for i in missing])))
         for d in docs.tolist():
             # the normalised text: a piece inside a character's expansion (the "⁄" of ½ -> 1⁄2) has
-            # no character of its own in the original
+            # no character of its own in the original (a text _changed did not normalise is its own)
             text = normalised.get(d, texts[d]).decode("utf-8", "surrogatepass")
             self.unk_chars += len(text) + (self.dummy if text else 0) - int(covered[d])
             self.lost.update(unknown_char.findall(text))
+
     def stats(self) -> dict:
         return {"tokenizer": self.settings, "chars": dict(self.chars),
                 "normalized": {"docs": self.docs_normalized, "chars_before": self.chars_normalized_before,

@@ -155,10 +155,14 @@ def _turns(conv: Any, key: str) -> tuple[Optional[list], str]:
     return out, ""
 
 
+# The keys that give a row a prompt of its own (an HH-RLHF transcript or Orca's ``question`` has none then)
+PROMPT_FORMS = {"prompt", "messages", "instruction", "conversations", "conversation"}
+
+
 def is_hh(obj: dict) -> bool:
     """An Anthropic HH-RLHF pair: string transcripts, no prompt of its own."""
     return (isinstance(obj.get("chosen"), str) and obj["chosen"].startswith("\n\nHuman:")
-            and not ({"prompt", "messages", "instruction", "conversations", "conversation"} & set(obj)))
+            and not (PROMPT_FORMS & set(obj)))
 
 
 def hh_messages(text: Any, key: str) -> tuple[Optional[list], str]:
@@ -237,7 +241,7 @@ def is_dolly(obj: dict) -> bool:
 
 
 # Keys that make a row some other form than a renamed instruction row (ichikara, Aya).
-_PROMPT_KEYS = {"instruction", "input", "messages", "conversations", "conversation", "prompt", "question"}
+_PROMPT_KEYS = PROMPT_FORMS | {"input", "question"}
 
 
 def is_ichikara(obj: dict) -> bool:
@@ -397,7 +401,7 @@ def pair_record(obj: dict) -> tuple[Optional[dict], str]:
     why = oasst_reason(obj)
     if why:
         return None, why
-    if "question" in obj and not ({"prompt", "messages", "instruction", "conversations", "conversation"} & set(obj)):
+    if "question" in obj and not (PROMPT_FORMS & set(obj)):
         obj = {**{k: v for k, v in obj.items() if k != "question"}, "prompt": obj["question"]}  # Intel/orca_dpo_pairs
     if "preferred_output" in obj and isinstance(obj.get("input"), dict):
         inp = obj["input"]

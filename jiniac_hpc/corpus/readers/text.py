@@ -73,7 +73,6 @@ def read_text(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         yield rec
 
 
-
 def _undecodable(codec: str, src: SourceConfig, n: int, e: UnicodeDecodeError, part: str = "") -> str:
     guessed = "; encoding auto chose it: set the source's encoding" if src.encoding == "auto" else ""
     return f"undecodable text ({codec}) near line {n}: {e.reason}; {part}rest of the file skipped{guessed}"
