@@ -162,3 +162,32 @@ def test_the_quick_normalisation_check_counts_what_normalising_every_document_do
     assert n["docs"] == len(changed) > 0 and len(changed) < len(docs) + len(extra)
     assert n["chars_before"] == sum(chars[changed]) and n["chars_after"] == sum(len(out[i].decode()) for i in changed)
     assert nfkc_gaps.cache_info().currsize >= 1
+
+
+def test_normalisation_counts_do_not_depend_on_the_batching(tmp_path):
+    """Fed in batches of every size and mix (all NFKC, one document not, documents in NFKC that
+    would compose with their neighbour if a batch were checked as one text: か + a combining voiced
+    mark, a Hangul lead + vowel jamo) the counts equal normalising each document by itself."""
+    from jiniac_hpc.data.account import TextAccount, _normaliser
+    from jiniac_hpc.data.fixtures import train_tokenizer
+
+    docs = _real_docs()
+    model = train_tokenizer(tmp_path / "tok.model", docs, vocab_size=3000, project_layout=True)
+    sp = spm.SentencePieceProcessor(model_file=str(model))
+    norm = _normaliser(sp.serialized_model_proto())[1]
+    nfkc = [unicodedata.normalize("NFKC", d) for d in docs]
+    edges = ["これはか", "\u3099と読む", "\u1100", "\u1161\u11a8", "ｶﾞ"]   # each alone: NFKC, NFKC, NFKC, NFKC, not
+    assert [unicodedata.is_normalized("NFKC", e) for e in edges] == [True] * 4 + [False]
+    texts = [t.encode() for t in nfkc[:40] + edges + nfkc[40:] + docs[:40]]
+    out = norm.normalize(texts)
+    changed = [i for i, (a, b) in enumerate(zip(texts, out)) if a != b]
+    chars = np.array([len(t.decode()) for t in texts])
+    for size in (1, 2, 3, 7, 64):
+        account = TextAccount(sp)
+        for start in range(0, len(texts), size):
+            part = texts[start:start + size]
+            ids, lens = pretokenize.FlatEncoder(sp)(part)
+            account.add(part, chars[start:start + size], np.zeros(len(part), bool), ids, lens)
+        n = account.stats()["normalized"]
+        assert n["docs"] == len(changed) and n["chars_before"] == sum(chars[changed]), size
+        assert n["chars_after"] == sum(len(out[i].decode()) for i in changed), size
