@@ -3,7 +3,7 @@
     python -m jiniac_hpc.corpus.readers jsonl FILE [TEXT_FIELD]      # also parquet, hf_disk
 
 The text is one field a row (``text_field``; a dotted name reads a field inside an object or a
-struct column). Rows without it are counted, those in a row as one record (:func:`_merged`).
+struct column). Rows without it are counted, those in a row as one record (:func:`merge_runs`).
 """
 from __future__ import annotations
 
@@ -35,9 +35,9 @@ def read_jsonl(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     (``docs``), naming the first line's keys, not one message a line. A last line that breaks off
     (no newline, the JSON unfinished: an interrupted download) says so."""
     if _json_array(path):
-        yield from _merged(_array_elements(path, src.text_field, limit), "elements")
+        yield from merge_runs(_array_elements(path, src.text_field, limit), "elements")
         return
-    yield from _merged(_jsonl_lines(path, src.text_field, limit), "lines")
+    yield from merge_runs(_jsonl_lines(path, src.text_field, limit), "lines")
 
 
 def _json_array(path: Path) -> bool:
@@ -66,7 +66,7 @@ def _array_elements(path: Path, key: str, limit: int) -> Iterator[tuple[Record, 
         yield Record(n, text, None if why is None else why + detail), why, detail
 
 
-def _merged(items: Iterable[tuple[Record, Optional[str], str]], unit: str) -> Iterator[Record]:
+def merge_runs(items: Iterable[tuple[Record, Optional[str], str]], unit: str) -> Iterator[Record]:
     """The records of ``items`` (record, why, detail); those in a row with the same ``why`` (a text
     field missing or not a string: a wrong ``text_field``, a column of nulls) are one record counting
     them all (``docs``), naming their first and last ``unit`` and the first one's ``detail``. A
@@ -193,8 +193,8 @@ def read_parquet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     of a struct column, :func:`text_path`), one row group at a time: a row group
     that cannot be decoded, or that gives fewer rows than the file's metadata says it holds, is one
     bad-input record naming its rows and how many, and the row groups after it are read. Null
-    values in a row are one record counting them (:func:`_merged`)."""
-    yield from _merged(((r, r.error if r.error == _NULL else None, "") for r in _parquet_rows(path, src, limit)),
+    values in a row are one record counting them (:func:`merge_runs`)."""
+    yield from merge_runs(((r, r.error if r.error == _NULL else None, "") for r in _parquet_rows(path, src, limit)),
                        "rows")
 
 
@@ -265,8 +265,8 @@ def read_arrow(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     IPC *file* (``ARROW1`` magic, random access: what ``pyarrow.ipc.new_file`` and Feather 2 write) is
     read too, its batches in order (read as a stream, it had failed with a bad metadata length). A
     text field that no column holds as text is one bad-input record for all the file's rows; null
-    values in a row are one record counting them (:func:`_merged`)."""
-    yield from _merged(((r, r.error if r.error == _NULL else None, "") for r in _arrow_rows(path, src, limit)),
+    values in a row are one record counting them (:func:`merge_runs`)."""
+    yield from merge_runs(((r, r.error if r.error == _NULL else None, "") for r in _arrow_rows(path, src, limit)),
                        "rows")
 
 

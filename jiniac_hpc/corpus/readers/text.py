@@ -19,7 +19,7 @@ from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import BadInput, Record, _checked, open_text
-from jiniac_hpc.corpus.readers.tabular import _merged
+from jiniac_hpc.corpus.readers.tabular import merge_runs
 
 
 def read_text(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
@@ -84,7 +84,7 @@ def read_column(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     ``header`` with the first document); a header without it, or a first line with fewer columns than
     the number asks, is bad input saying what the file holds. An empty cell is a document dropped as
     ``empty_cell``. Lines in a row with the same wrong number of columns are one bad-input record."""
-    yield from _merged(_cells(path, src, limit), "lines")
+    yield from merge_runs(_cells(path, src, limit), "lines")
 
 
 def _cells(path: Path, src: SourceConfig, limit: int) -> Iterator[tuple[Record, Optional[str], str]]:
