@@ -18,6 +18,9 @@
   a task's score is the pandas ``pivot_table`` mean of its sample scores, a Kahan-compensated sum
   divided by the count (:func:`kahan_mean`; it can differ from ``statistics.mean`` in the last
   bit). Nejumi 4 has no JSTS task, so this rule scores JCommonsenseQA, JNLI and JSQuAD only.
+  Nejumi Leaderboard 3 (tag v3.1.1) and tag v4.0.0 read and average these three tasks the same
+  way: their own code gives the same answers and means on the recorded predictions
+  (``tests/golden/make_nejumi4_scores.py --check``).
 
 What ``nejumi-4`` does not reproduce: Nejumi's prompts (its own jaster dataset artifact, the
 few-shots as chat turns through the model's chat template, its instruction header), its sample

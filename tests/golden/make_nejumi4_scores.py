@@ -4,6 +4,7 @@
         joblib==1.5.1 threadpoolctl==3.6.0 fuzzywuzzy==0.18.0 python-Levenshtein==0.27.1 \\
         Levenshtein==0.27.1 rapidfuzz==3.13.0 toolz==1.0.0 pandas==2.3.1 python-dateutil pytz tzdata six
     PYTHONPATH=/tmp/nj4 .venv/bin/python tests/golden/make_nejumi4_scores.py LEADERBOARD_GIT_DIR [JGLUE_DIR]
+    PYTHONPATH=/tmp/nj4 .venv/bin/python tests/golden/make_nejumi4_scores.py LEADERBOARD_GIT_DIR --check v3.1.1
 
 LEADERBOARD_GIT_DIR: a clone of wandb/llm-leaderboard holding commit 6e29db4 (Nejumi Leaderboard 4,
 the versions above are its ``uv.lock``'s). Nothing of it is kept in this repository: its code is
@@ -25,7 +26,12 @@ as a chat model tends to wrap it (``回答: ``, ``答え:``, ``応答:`` and ful
 it, quotes, capitals, a leading blank line, a trailing explanation). The golds are the JGLUE v1.3
 validation files' (``../shared/data/jglue``), as llm-jp-eval's builders write them. Writes
 ``tests/assets/eval/nejumi_4/scores.json``: per prediction file, the per-task means and each
-sample's ``[task, id, answer, score]`` in the file's order. ``tests/test_eval_llmjp.py`` rescores the same file with ``jaster.scoring: nejumi-4``.
+sample's ``[task, id, answer, score]`` in the file's order.
+
+``--check REF`` writes nothing: it runs the same pieces of another commit of the leaderboard (tag
+v3.1.1 is Nejumi Leaderboard 3, whose ``metrics.py`` has an ``exact_match`` function instead of
+``ExactMatchMetric``) on the same prediction files and says whether every answer, sample score and
+task mean equals the recorded ones. ``tests/test_eval_llmjp.py`` rescores the same file with ``jaster.scoring: nejumi-4``.
 """
 from __future__ import annotations
 
@@ -56,16 +62,17 @@ FORMS = {"jsquad": ["回答: {g}", "答え:{g}", "応答:\n{g}", "回答：{g}",
 TASK_METRIC = {"jcommonsenseqa": "exact_match", "jnli": "exact_match", "jsquad": "char_f1"}
 
 
-def source(git_dir: str, path: str) -> str:
-    return subprocess.run(["git", "--git-dir", git_dir, "show", f"{COMMIT}:{path}"], capture_output=True,
+def source(git_dir: str, path: str, commit: str = COMMIT) -> str:
+    return subprocess.run(["git", "--git-dir", git_dir, "show", f"{commit}:{path}"], capture_output=True,
                           check=True).stdout.decode()
 
 
-def nejumi(git_dir: str) -> tuple:
+def nejumi(git_dir: str, commit: str = COMMIT) -> tuple:
     """(answer(raw, task), gold(text), metrics by name), all from the leaderboard's own code."""
     ns: dict = {}
-    exec(compile(source(git_dir, "scripts/evaluator/evaluate_utils/formatter.py"), "formatter.py", "exec"), ns)
-    tree = ast.parse(source(git_dir, "scripts/evaluator/jaster.py"))
+    exec(compile(source(git_dir, "scripts/evaluator/evaluate_utils/formatter.py", commit), "formatter.py", "exec"),
+         ns)
+    tree = ast.parse(source(git_dir, "scripts/evaluator/jaster.py", commit))
     pipes = [n for n in ast.walk(tree) if isinstance(n, (ast.AnnAssign, ast.Assign))
              and isinstance(n.value, ast.Call) and getattr(n.value.func, "id", "") == "pipe"]
     answer_expr = [n.value for n in pipes if "raw_output" in ast.unparse(n.value) and "split" in ast.unparse(n.value)]
@@ -81,11 +88,13 @@ def nejumi(git_dir: str) -> tuple:
     def gold(text: str) -> str:
         return eval(gold_code, {**env, "sample": {"output": text}})
 
-    metrics_tree = ast.parse(source(git_dir, "scripts/evaluator/evaluate_utils/metrics.py"))
-    wanted = [n for n in metrics_tree.body if getattr(n, "name", "") in ("BaseMetric", "ExactMatchMetric", "char_f1")]
+    metrics_tree = ast.parse(source(git_dir, "scripts/evaluator/evaluate_utils/metrics.py", commit))
+    names = ("BaseMetric", "ExactMatchMetric", "exact_match", "char_f1")
+    wanted = [n for n in metrics_tree.body if getattr(n, "name", "") in names]
     mns = {"ABC": ABC, "abstractmethod": abstractmethod, "fuzz": fuzz}
     exec(compile(ast.Module(body=wanted, type_ignores=[]), "metrics.py", "exec"), mns)
-    return answer, gold, {"exact_match": mns["ExactMatchMetric"](), "char_f1": mns["char_f1"]}
+    exact = mns["ExactMatchMetric"]() if "ExactMatchMetric" in mns else mns["exact_match"]
+    return answer, gold, {"exact_match": exact, "char_f1": mns["char_f1"]}
 
 
 def golds(jglue: Path) -> dict[tuple[str, str], str]:
@@ -126,9 +135,26 @@ def score_file(path: Path, answer, gold, metrics, ref: dict[tuple[str, str], str
     return {"tasks": {t: {TASK_METRIC[t]: float(table[t][0])} for t in TASK_METRIC}, "samples": samples}
 
 
+def check(git_dir: str, commit: str, jglue: Path) -> None:
+    recorded = json.loads(OUT.read_text(encoding="utf-8"))["files"]
+    answer, gold, metrics = nejumi(git_dir, commit)
+    for p in PREDICTIONS:
+        name = p.relative_to(ASSETS).as_posix()
+        got = score_file(p, answer, gold, metrics, golds(jglue))
+        print(f"{commit} {name}: samples {'equal' if got['samples'] == recorded[name]['samples'] else 'DIFFERENT'}, "
+              f"task means {'equal' if got['tasks'] == recorded[name]['tasks'] else 'DIFFERENT'}")
+
+
 def main() -> None:
-    git_dir = sys.argv[1]
-    jglue = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT.parent / "shared" / "data" / "jglue"
+    args = sys.argv[1:]
+    if "--check" in args:
+        i = args.index("--check")
+        ref_commit = args[i + 1]
+        del args[i:i + 2]
+        check(args[0], ref_commit, Path(args[1]) if len(args) > 1 else ROOT.parent / "shared" / "data" / "jglue")
+        return
+    git_dir = args[0]
+    jglue = Path(args[1]) if len(args) > 1 else ROOT.parent / "shared" / "data" / "jglue"
     answer, gold, metrics = nejumi(git_dir)
     ref = golds(jglue)
     write_chat_predictions(ref)
