@@ -131,12 +131,14 @@ def mtbench_table(judgments, mode, baseline_model, model_list, questions, as_jso
               help="Gold JGLUE file (task from its name, or TASK=FILE), or a folder of JGLUE files; repeatable.")
 @click.option("--out", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the scores (default: scores.rescored.json beside PREDICTIONS).")
-def eval_rescore(predictions, golds, out):
+@click.option("--scoring", default="llm-jp-eval-1.3.0", show_default=True, metavar="RULE",
+              help="How generations are read and averaged: llm-jp-eval-1.3.0 or nejumi-4 (jiniac_hpc/eval/scoring.py).")
+def eval_rescore(predictions, golds, out, scoring):
     """Recompute the jaster scores of a predictions.jsonl against gold files (no model needed)."""
     from jiniac_hpc.eval.rescore import rescore_to
 
     try:
-        rescore_to(predictions, golds, out)
+        rescore_to(predictions, golds, out, scoring)
     except (ConfigError, FileNotFoundError) as e:
         raise click.ClickException(str(e)) from None
 

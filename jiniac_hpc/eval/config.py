@@ -34,6 +34,8 @@ SAMPLING = {
                "top_p": 1.0, "repetition_penalty": 1.0},
 }
 DEFAULT_MAX_NEW_TOKENS = {"jcommonsenseqa": 1, "jnli": 3, "jsquad": 25, "jsts": 3}   # llm-jp-eval v1.3.0 output_length
+#: jaster's scoring rules (:mod:`jiniac_hpc.eval.scoring`) and the tasks each can score (Nejumi 4 has no JSTS).
+SCORED_TASKS = {"llm-jp-eval-1.3.0": JGLUE_TASKS, "nejumi-4": ("jcommonsenseqa", "jnli", "jsquad")}
 
 
 @dataclass
@@ -68,6 +70,10 @@ class JasterConfig:
         doc="Category -> 'task/metric' list: llm-jp-eval v1.3.0's table, JGLUE part (JSTS is in no category). "
             "A category is the mean of its metrics that ran; AVG is the mean over the categories that ran "
             "(llm-jp-eval's nine-category mean is reported beside it as AVG_llm_jp_eval_9).")
+    scoring: str = field("llm-jp-eval-1.3.0", doc="How a generation is read and a task averaged: 'llm-jp-eval-1.3.0' "
+                         "(its first paragraph, NFKC, nothing stripped) or 'nejumi-4' (Nejumi Leaderboard 4's "
+                         "strip/lower/quote clean-up and pandas mean; JCommonsenseQA, JNLI and JSQuAD only; the "
+                         "prompts stay llm-jp-eval's). See jiniac_hpc/eval/scoring.py.")
 
     def __post_init__(self):
         for t in self.tasks:
@@ -82,6 +88,10 @@ class JasterConfig:
               "names llm-jp-eval's prepared files; leave files and train_files empty")
         check(self.fewshot_pool >= self.num_fewshots, "fewshot_pool", "must be >= num_fewshots")
         check(self.limit is None or self.limit >= 1, "limit", "must be >= 1 or null")
+        check(self.scoring in SCORED_TASKS, "scoring", f"unknown rule {self.scoring!r}; known: {list(SCORED_TASKS)}")
+        unscored = [t for t in self.tasks if t not in SCORED_TASKS.get(self.scoring, JGLUE_TASKS)]
+        check(not unscored, "scoring", f"{self.scoring!r} does not score {unscored} (Nejumi Leaderboard 4 has no "
+              f"such task); drop them from jaster.tasks")
         for cat, metrics in self.categories.items():
             for m in metrics:
                 check(m.count("/") == 1 and m.split("/")[0] in JGLUE_TASKS, "categories",

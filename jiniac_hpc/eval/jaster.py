@@ -34,6 +34,10 @@ llm-jp-eval's own prepared files (``jaster.prepared_dir``, its ``evaluation/<spl
 read instead where named (:mod:`jiniac_hpc.eval.prepared`): the samples, instruction and
 output_length come from ``<task>.json``, the shots are the first k samples of
 ``../train/<task>.json``, as its evaluator does.
+
+How a generation is read and a task averaged is ``jaster.scoring`` (:mod:`jiniac_hpc.eval.scoring`):
+llm-jp-eval v1.3.0's rule by default, or Nejumi Leaderboard 4's (``nejumi-4``); the prompts are the
+same under both.
 """
 from __future__ import annotations
 
@@ -48,6 +52,7 @@ from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.eval import metrics as M
 from jiniac_hpc.eval import prepared
+from jiniac_hpc.eval import scoring as S
 from jiniac_hpc.eval.config import JasterConfig
 from jiniac_hpc.paths import jglue_dir, resolve_path
 from jiniac_hpc.tokenizer.inputs import jsquad_articles
@@ -275,9 +280,9 @@ def sample_score(task: str, pred: str, gold: str) -> dict[str, float]:
     return {"exact_match": M.exact_match(pred, gold)}
 
 
-def task_metrics(task: str, preds: list[str], golds: list[str], truncated: Optional[list[bool]] = None
-                 ) -> dict[str, float]:
-    """Corpus-level metrics of one task from normalised predictions and golds."""
+def task_metrics(task: str, preds: list[str], golds: list[str], truncated: Optional[list[bool]] = None,
+                 rule: str = S.LLM_JP_EVAL_130) -> dict[str, float]:
+    """Corpus-level metrics of one task from answers and normalised golds; ``rule`` averages the samples."""
     if len(preds) != len(golds):
         raise ValueError(f"{task}: {len(preds)} predictions for {len(golds)} samples")
     rows = [sample_score(task, p, g) for p, g in zip(preds, golds)]
@@ -287,13 +292,15 @@ def task_metrics(task: str, preds: list[str], golds: list[str], truncated: Optio
         out.update(pearson=M.pearson(xs, ys), spearman=M.spearman(xs, ys))
     else:
         for k in rows[0] if rows else ():
-            out[k] = M.mean(r[k] for r in rows)
+            out[k] = S.mean(rule, (r[k] for r in rows))
     out["truncated"] = float(sum(truncated or []))
     return out
 
 
-def summarize(per_task: dict[str, dict[str, float]], categories: dict[str, list[str]]) -> dict:
-    return {"definitions": M.LLM_JP_EVAL, "tasks": per_task, **M.average(per_task, categories)}
+def summarize(per_task: dict[str, dict[str, float]], categories: dict[str, list[str]],
+              rule: str = S.LLM_JP_EVAL_130) -> dict:
+    return {"definitions": S.DEFINITIONS[rule], "scoring": rule, "tasks": per_task,
+            **M.average(per_task, categories)}
 
 
 def run(cfg: JasterConfig, generator, seed: int) -> tuple[list[dict], dict]:
@@ -316,25 +323,27 @@ def run(cfg: JasterConfig, generator, seed: int) -> tuple[list[dict], dict]:
         prompts = [build_prompt(task, shots, s, instruction) for s in scored]
         raw = generator.generate(prompts, max_new, as_pipeline=True)
         cut = list(getattr(generator, "last_truncated", None) or [False] * len(raw))
-        preds = [M.postprocess(r) for r in raw]
+        preds = [S.answer(cfg.scoring, task, r) for r in raw]
         golds = [M.normalize(s.output) for s in scored]
-        per_task[task] = task_metrics(task, preds, golds, cut)
+        per_task[task] = task_metrics(task, preds, golds, cut, cfg.scoring)
         for s, prompt, r, p, g, c in zip(scored, prompts, raw, preds, golds, cut):
             records.append({"task": task, "id": s.id, "prompt": prompt, "raw": r, "prediction": p, "gold": g,
                             "score": sample_score(task, p, g), "truncated": c})
-    return records, {**summarize(per_task, cfg.categories), "fewshots": fewshots}
+    return records, {**summarize(per_task, cfg.categories, cfg.scoring), "fewshots": fewshots}
 
 
-def rescore(records: list[dict], categories: dict[str, list[str]]) -> dict:
-    """Scores recomputed from predictions.jsonl records: from 'raw' when present, else 'prediction'."""
+def rescore(records: list[dict], categories: dict[str, list[str]], rule: str = S.LLM_JP_EVAL_130) -> dict:
+    """Scores recomputed from predictions.jsonl records by a scoring rule: the answer is read out of 'raw'
+    when present, else 'prediction' is taken as the answer (NFKC)."""
+    S.check_rule(rule, (r["task"] for r in records), "scoring")
     by_task: dict[str, tuple[list, list, list]] = {}
     for r in records:
         preds, golds, cut = by_task.setdefault(r["task"], ([], [], []))
-        preds.append(M.postprocess(r["raw"]) if "raw" in r else M.normalize(r["prediction"]))
+        preds.append(S.answer(rule, r["task"], r["raw"]) if "raw" in r else M.normalize(r["prediction"]))
         golds.append(M.normalize(r["gold"]))
         cut.append(bool(r.get("truncated", False)))
-    per_task = {t: task_metrics(t, p, g, c) for t, (p, g, c) in by_task.items()}
-    return summarize(per_task, categories)
+    per_task = {t: task_metrics(t, p, g, c, rule) for t, (p, g, c) in by_task.items()}
+    return summarize(per_task, categories, rule)
 
 
 def main(argv: Optional[list[str]] = None) -> None:

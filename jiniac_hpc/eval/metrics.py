@@ -36,11 +36,15 @@ Where this module knowingly differs: fewer than two JSTS samples give 0.0 (scipy
 there); and, because this suite runs only JGLUE, ``AVG`` here is the mean over the categories
 that ran (see :func:`average`), with llm-jp-eval's nine-category mean reported beside it.
 
-Releases after v1.3.0 (v1.3.1, v1.4.x, v2.x): nothing here follows their source, which has not
-been read. Known from llm-jp/llm-jp-eval-inference's lock files: v2.0.0
-and v2.1.2 are resolved with fuzzywuzzy 0.18.0, python-Levenshtein 0.25.1, numpy 1.26.4 and scipy
-1.15.2-1.16.1. With those packages, v1.3.0's definitions give the same numbers as here except for
-the last bits of the JSTS Pearson r (``tests/assets/eval/llm_jp_eval_1.3.0/pins/``).
+Releases after v1.3.0 (v1.3.1, v1.4.x, v2.x): their source (llm-jp/llm-jp-eval) was not
+reachable here, so nothing in this module follows their code. Known from outside it: their JGLUE
+dev files are the same in v1.3.1 and v1.4.1 (sha256 sums in llm-jp/scripts' installers), and for
+JCommonsenseQA and JSTS they equal what v1.3.0's definitions write
+(``tests/assets/eval/llm_jp_eval_dev_sha256/``; JNLI's and JSQuAD's train files were missing); and llm-jp/llm-jp-eval-inference's
+lock files resolve v2.0.0 and v2.1.2 with fuzzywuzzy 0.18.0, python-Levenshtein 0.25.1, numpy 1.26.4
+and scipy 1.15.2-1.16.1, with which v1.3.0's definitions give the same numbers as here except for
+the last bits of the JSTS Pearson r (``tests/assets/eval/llm_jp_eval_1.3.0/pins/``). Nejumi
+Leaderboard 4's reading of the answers is :mod:`jiniac_hpc.eval.scoring`'s ``nejumi-4``.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Rescore saved jaster predictions against gold files: the 'jaster' part of scores.json, without the model.
 
-    jiniac eval rescore OUT_DIR/predictions.jsonl --gold ../shared/data/jglue
+    jiniac eval rescore OUT_DIR/predictions.jsonl --gold ../shared/data/jglue [--scoring nejumi-4]
     python -m jiniac_hpc.eval.rescore PREDICTIONS --gold jnli=jnli-v1.3-valid.json [--out rescored.json]
 
 ``--gold`` (repeatable) is a JGLUE file whose name starts with its task (``jnli-v1.3-valid.json``),
@@ -9,7 +9,9 @@
 prediction line needs ``task``, ``id`` and ``raw`` (the generation; ``prediction`` is used when
 there is no ``raw``); its gold is taken from the gold file by id, whatever the line says. The
 metrics are :func:`jiniac_hpc.eval.jaster.rescore`'s, so a run's own predictions.jsonl gives back
-its scores.json (all but ``fewshots``, which records how the prompts were made).
+its scores.json (all but ``fewshots``, which records how the prompts were made). ``--scoring``
+names the rule that reads the generations (:mod:`jiniac_hpc.eval.scoring`): the same predictions
+scored as llm-jp-eval v1.3.0 and as Nejumi Leaderboard 4 read them.
 """
 from __future__ import annotations
 
@@ -75,7 +77,7 @@ def read_predictions(path: Path) -> list[tuple[int, dict]]:
 
 
 def rescore_file(predictions: Path, gold_specs: Sequence[str],
-                 categories: Optional[dict[str, list[str]]] = None) -> dict:
+                 categories: Optional[dict[str, list[str]]] = None, scoring: str = "llm-jp-eval-1.3.0") -> dict:
     """{'predictions', 'gold', 'jaster'}; prints what the gold files hold that was not predicted."""
     files = gold_files(gold_specs)
     golds = {t: {s.id: s.output for s in jaster.load_samples(t, p)} for t, p in files.items()}
@@ -95,13 +97,15 @@ def rescore_file(predictions: Path, gold_specs: Sequence[str],
         done = sum(1 for task, _ in seen if task == t)
         print(f"rescore {t}: {done} predictions scored; {len(golds[t]) - done} of {len(golds[t])} gold items "
               f"in {files[t]} have none (not scored)", flush=True)
-    scores = jaster.rescore(records, categories if categories is not None else JasterConfig().categories)
+    scores = jaster.rescore(records, categories if categories is not None else JasterConfig().categories,
+                            scoring)
     return {"predictions": str(predictions), "gold": {t: str(p) for t, p in files.items()}, "jaster": scores}
 
 
-def rescore_to(predictions: Path, gold_specs: Sequence[str], out: Optional[Path] = None) -> Path:
+def rescore_to(predictions: Path, gold_specs: Sequence[str], out: Optional[Path] = None,
+               scoring: str = "llm-jp-eval-1.3.0") -> Path:
     """Rescore and write the result (default: scores.rescored.json beside the predictions)."""
-    result = rescore_file(predictions, gold_specs)
+    result = rescore_file(predictions, gold_specs, scoring=scoring)
     out = out or predictions.with_name("scores.rescored.json")
     fileio.write_json(out, result)
     j = result["jaster"]
@@ -114,8 +118,9 @@ def main(argv: Optional[list[str]] = None) -> None:
     ap.add_argument("predictions", type=Path)
     ap.add_argument("--gold", action="append", required=True, help="FILE, TASK=FILE or a JGLUE folder")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--scoring", default="llm-jp-eval-1.3.0", help="llm-jp-eval-1.3.0 or nejumi-4")
     a = ap.parse_args(argv)
-    rescore_to(a.predictions, a.gold, a.out)
+    rescore_to(a.predictions, a.gold, a.out, a.scoring)
 
 
 if __name__ == "__main__":

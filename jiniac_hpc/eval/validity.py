@@ -4,8 +4,9 @@
 
 A score of 0 says little by itself: a model that answers "2" to every JCommonsenseQA question
 and one that answers with an empty string both score about 0, but only the first one follows
-the format. The checks are on the answer as llm-jp-eval scores it (``prediction`` of
-predictions.jsonl: the generation up to the first blank line, NFKC-normalised):
+the format. The checks are on the answer as the run's scoring rule reads it (``prediction`` of
+predictions.jsonl; by default llm-jp-eval's: the generation up to the first blank line,
+NFKC-normalised; see :mod:`jiniac_hpc.eval.scoring`):
 
 - jcommonsenseqa: one of the choice indices ``0``..``4`` (the instruction asks for the number only);
 - jnli: one of ``entailment`` / ``contradiction`` / ``neutral``;
