@@ -32,7 +32,7 @@ from pathlib import Path
 
 from jiniac_hpc import fileio
 from jiniac_hpc.tokenizer.config import SpecialTokensConfig
-from jiniac_hpc.tokenizer.spmodel import SP, WS, processor
+from jiniac_hpc.tokenizer.spmodel import SP, WS, escape, processor, quantize
 
 NEVER = -1.0e6   # score of pieces sentencepiece never puts in its lattice
 
@@ -79,7 +79,8 @@ def nfkc_gaps(proto) -> dict[str, str]:
 def unsupported(proto, special: SpecialTokensConfig) -> list[str]:
     """The settings of ``proto`` this export does not reproduce (empty: the tokenizer stage's
     layout, :func:`jiniac_hpc.tokenizer.spmodel.build`). An outside model (dummy prefix, whitespace
-    folding, no byte pieces, BPE) would otherwise get an HF folder with other ids and no error."""
+    folding, no byte pieces, BPE, no chat markers, scores as sentencepiece's trainer left them)
+    would otherwise get an HF folder with other ids and no error."""
     ns, ts = proto.normalizer_spec, proto.trainer_spec
     bad = [f"normalization {ns.name!r} (only 'nfkc' and 'identity')"] if ns.name not in ("identity", "nfkc") else []
     bad += [name for name, on in (("add_dummy_prefix", ns.add_dummy_prefix),
@@ -93,6 +94,17 @@ def unsupported(proto, special: SpecialTokensConfig) -> list[str]:
     head = [p.piece for p in proto.pieces[:len(special.core)]]
     if head != special.core:
         bad.append(f"first pieces {head}, not {special.core}")
+    # the chat markers would become new tokens past the model's vocabulary (no embedding row)
+    users = {p.piece for p in proto.pieces if p.type == SP.USER_DEFINED}
+    missing = [t for t in special.chat if escape(t) not in users]
+    if missing:
+        bad.append(f"chat markers {missing} are not user-defined pieces")
+    # sentencepiece sums a path's scores in float32, tokenizers in float64: segmentations of equal
+    # score (the same pieces in another order) tie in both only with scores on the stage's grid
+    off = sum(p.score != quantize(p.score) for p in proto.pieces if p.type == SP.NORMAL)
+    if off:
+        bad.append(f"{off} piece scores off the 2^-6 grid (spmodel.SCORE_QUANTUM: the two libraries' "
+                   f"float32 and float64 sums break ties between equal segmentations differently)")
     return bad
 
 
