@@ -1,4 +1,4 @@
-"""A user's own sentencepiece model at jiniac's doors: the HF export and the pretokenize stage.
+"""A user's own sentencepiece model at jiniac's doors: the HF export and the UniDic pre-split.
 
     .venv/bin/python -m pytest tests/test_tokenizer_outside.py -q
 
@@ -7,6 +7,7 @@ must give sentencepiece's ids or refuse in one line naming what it cannot reprod
 llm-jp-tokenizer v2.2 (published, identity, byte fallback, dummy prefix), and models that
 sentencepiece trains here on real text in the tokenizer stage's own layout (no dummy prefix,
 spaces kept, byte fallback, <unk> <s> </s> <pad> first) but not built by the stage.
+The pre-split is checked against fugashi + unidic-lite's own words on real text.
 """
 from __future__ import annotations
 
@@ -124,6 +125,33 @@ def test_llm_jp_tokenizer_round_trips_real_text():
             + [(REAL / "lingua_sentences_en_trimmed.txt").read_text(encoding="utf-8")])
     assert all(sp.decode(sp.encode(d)) == d for d in docs)
     assert not any(sp.unk_id() in sp.encode(d) for d in docs)
+
+
+def test_presplit_keeps_every_character_and_fugashis_words():
+    """The Japanese pre-split on real text: its units are fugashi + unidic-lite's own words (each with
+    the whitespace before it), and they add up to the line. MeCab reports no word for whitespace at
+    the end of a line (the Aozora colophon's full-width spaces, written as spaces by the corpus
+    stage's NFKC) and stops at a NUL; the pre-split dropped both from the training text."""
+    import fugashi
+
+    from jiniac_hpc.tokenizer.inputs import training_lines
+    from jiniac_hpc.tokenizer.unidic import DELIM, Mecab, ThinStats, presplit
+
+    docs = [unicodedata.normalize("NFKC", d) for d in _docs("aozora", "aozora_764_ruby.txt")]
+    docs += _docs("diet", "kokkai_meeting_api_1947_shugiin.xml")
+    lines = [ln for d in docs for ln in training_lines(d)] + ["東京\x00都の  "]
+    assert any(ln.endswith("  ") for ln in lines[:-1])
+    stats = ThinStats()
+    out = list(presplit(lines, Mecab(), 0.0, 0, stats))
+    assert [u.replace(DELIM, "") for u in out] == lines
+    tagger = fugashi.Tagger()
+    for line, units in zip(lines, out):
+        if "\x00" in line:
+            continue
+        words = [w.white_space + w.surface for w in tagger(line)]
+        assert units.split(DELIM)[:len(words)] == words
+        assert "".join(units.split(DELIM)[len(words):]).strip() == ""
+    assert stats.words == sum(len(tagger(part)) for ln in lines for part in ln.split("\x00"))
 
 
 def test_pretokenize_writes_llm_jp_tokenizers_own_ids_and_counts_no_loss(docs, tmp_path):
