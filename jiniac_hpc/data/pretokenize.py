@@ -13,7 +13,8 @@ marker (``completions/shards/<task>.json``). The stats account for everything re
 split's end (the tail shorter than a window), with tokens in = written + dropped and the
 documents cut into several samples; characters in, documents the tokenizer's normalisation
 changed, and characters written as ``<unk>`` (:mod:`jiniac_hpc.data.account`). The task's log
-line names every non-zero loss. A relaunch redoes only shards whose marker is
+line names every non-zero loss. The plan refuses, naming it, a tokenizer the tasks could not use
+(a folder, a file sentencepiece cannot read, a model without EOS). A relaunch redoes only shards whose marker is
 missing, was written under another config, or for another input file or tokenizer (a model
 retrained at the same path).
 
