@@ -21,6 +21,12 @@ Two deliberate details make its ids equal sentencepiece's:
 - User-defined pieces keep their real spaces ("### 指示:") as HF tokens, while the
   sentencepiece piece is "###▁指示:"; both map to the same id.
 
+Any other model (a user's own) is refused in one line naming what the export would not
+reproduce (:func:`unsupported`): among them NORMAL scores off the stage's 2^-6 grid, where
+sentencepiece's float32 and tokenizers' float64 path sums break ties between segmentations of
+equal score differently (:mod:`jiniac_hpc.tokenizer.spmodel`), and chat markers the model lacks,
+which would become tokens past its vocabulary.
+
 One documented difference remains: HF treats the *text* "<s>", "</s>", "<pad>", "<unk>" as
 those special tokens (so a chat template can write ``{{ bos_token }}``); sentencepiece keeps
 control symbols out of text, so it splits them into characters. Pass
