@@ -50,17 +50,38 @@ def resolve_model_path(model_path: str, key: str = "model_path") -> Path:
 
 
 def check_tokenizer(tokenizer_path: Optional[str], model_dir: Path) -> Path:
-    """The tokenizer folder a run will load; ConfigError naming ``tokenizer_path`` if missing."""
+    """The tokenizer folder a run will load; ConfigError naming ``tokenizer_path`` if missing, or if
+    its token ids do not fit the model's embedding (a user's own tokenizer that is not the model's:
+    the job would load everything and then fail on the first out-of-range id)."""
     if tokenizer_path:
         p = resolve_path(tokenizer_path)
         if not (p / "tokenizer_config.json").is_file():
             raise ConfigError(f"tokenizer_path: {tokenizer_path} is not an HF tokenizer folder ({p} has no "
                               f"tokenizer_config.json; run the tokenizer stage first?)")
-        return p
-    if not (model_dir / "tokenizer_config.json").is_file():
+    elif not (model_dir / "tokenizer_config.json").is_file():
         raise ConfigError(f"tokenizer_path: not set, and the model folder {model_dir} holds no tokenizer; set "
                           f"tokenizer_path (e.g. logs/tokenizer/<run>/hf)")
-    return model_dir
+    else:
+        p = model_dir
+    ids, rows = token_ids(p), fileio.read_json(model_dir / "config.json").get("vocab_size")
+    if ids is not None and isinstance(rows, int) and ids > rows:
+        raise ConfigError(f"tokenizer_path: {p} has {ids} token ids, more than the {rows} rows of the model's "
+                          f"embedding ({model_dir / 'config.json'} vocab_size): it is not this model's tokenizer")
+    return p
+
+
+def token_ids(folder: Path) -> Optional[int]:
+    """1 + the largest token id of an HF tokenizer folder, from its tokenizer.json and the added
+    tokens of tokenizer_config.json (read as JSON: no transformers on the login node); None
+    without a tokenizer.json (a slow tokenizer's own files)."""
+    if not (folder / "tokenizer.json").is_file():
+        return None
+    tok = fileio.read_json(folder / "tokenizer.json")
+    vocab = (tok.get("model") or {}).get("vocab") or []
+    top = len(vocab) - 1 if isinstance(vocab, list) else max(vocab.values(), default=-1)   # (Unigram: a list)
+    added = [a.get("id", -1) for a in tok.get("added_tokens") or []]
+    added += [int(k) for k in (fileio.read_json(folder / "tokenizer_config.json").get("added_tokens_decoder") or {})]
+    return max([top, *added]) + 1
 
 
 def model_and_tokenizer(model_path: str, tokenizer_path: Optional[str], chat_template: str, chat) -> tuple[Path, Any]:
