@@ -220,7 +220,7 @@ def test_sft_plan_refuses_a_tokenizer_with_more_ids_than_the_model(logs_dir):
     with pytest.raises(ConfigError, match=r"tokenizer_path: .*torchtitan_hf_tokenizer has 2020 token ids, more than "
                                           r"the 2000 rows of the model's embedding \(.*config.json vocab_size\)"):
         plan(cfg, logs_dir / "sft" / "debug")
-    from jiniac_hpc.train.finetune import token_ids
+    from jiniac_hpc.tokenizer.folder import token_ids
 
     assert token_ids(model) == 2000
     plan(load_recipe("sft", SFTConfig, "debug", [f"model_path={model}", "tokenizer_path=null"]), logs_dir / "sft" / "x")

@@ -4,7 +4,8 @@
 
 - :func:`resolve_model_path` / :func:`check_tokenizer` (login node, no torch): a recipe's
   ``model_path`` (a model folder, a pretraining ``checkpoints/`` folder or its ``latest``
-  pointer) as a ``from_pretrained`` folder, and the tokenizer folder a run will load;
+  pointer) as a ``from_pretrained`` folder, and the tokenizer folder a run will load (its ids
+  within the model's embedding, :mod:`jiniac_hpc.tokenizer.folder`);
 - :func:`model_and_tokenizer`: the start model's folder and tokenizer (the model itself goes
   through :func:`jiniac_hpc.model.load.load_model`, the one door);
 - :func:`lora_config`, :func:`adapted_modules`: PEFT LoRA, including the fused routed experts;
@@ -24,6 +25,7 @@ from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.model.load import load_model, save_model
 from jiniac_hpc.paths import resolve_path
+from jiniac_hpc.tokenizer.folder import check_fits
 from jiniac_hpc.train import checkpoint as ckpt
 
 
@@ -63,25 +65,8 @@ def check_tokenizer(tokenizer_path: Optional[str], model_dir: Path) -> Path:
                           f"tokenizer_path (e.g. logs/tokenizer/<run>/hf)")
     else:
         p = model_dir
-    ids, rows = token_ids(p), fileio.read_json(model_dir / "config.json").get("vocab_size")
-    if ids is not None and isinstance(rows, int) and ids > rows:
-        raise ConfigError(f"tokenizer_path: {p} has {ids} token ids, more than the {rows} rows of the model's "
-                          f"embedding ({model_dir / 'config.json'} vocab_size): it is not this model's tokenizer")
+    check_fits(p, model_dir, "tokenizer_path")
     return p
-
-
-def token_ids(folder: Path) -> Optional[int]:
-    """1 + the largest token id of an HF tokenizer folder, from its tokenizer.json and the added
-    tokens of tokenizer_config.json (read as JSON: no transformers on the login node); None
-    without a tokenizer.json (a slow tokenizer's own files)."""
-    if not (folder / "tokenizer.json").is_file():
-        return None
-    tok = fileio.read_json(folder / "tokenizer.json")
-    vocab = (tok.get("model") or {}).get("vocab") or []
-    top = len(vocab) - 1 if isinstance(vocab, list) else max(vocab.values(), default=-1)   # (Unigram: a list)
-    added = [a.get("id", -1) for a in tok.get("added_tokens") or []]
-    added += [int(k) for k in (fileio.read_json(folder / "tokenizer_config.json").get("added_tokens_decoder") or {})]
-    return max([top, *added]) + 1
 
 
 def model_and_tokenizer(model_path: str, tokenizer_path: Optional[str], chat_template: str, chat) -> tuple[Path, Any]:
