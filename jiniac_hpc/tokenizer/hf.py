@@ -21,6 +21,12 @@ Two deliberate details make its ids equal sentencepiece's:
 - User-defined pieces keep their real spaces ("### 指示:") as HF tokens, while the
   sentencepiece piece is "###▁指示:"; both map to the same id.
 
+Any other model (a user's own) is refused in one line naming what the export would not
+reproduce (:func:`unsupported`): among them NORMAL scores off the stage's 2^-6 grid, where
+sentencepiece's float32 and tokenizers' float64 path sums break ties between segmentations of
+equal score differently (:mod:`jiniac_hpc.tokenizer.spmodel`), and chat markers the model lacks,
+which would become tokens past its vocabulary.
+
 One documented difference remains: HF treats the *text* "<s>", "</s>", "<pad>", "<unk>" as
 those special tokens (so a chat template can write ``{{ bos_token }}``); sentencepiece keeps
 control symbols out of text, so it splits them into characters. Pass
@@ -32,7 +38,7 @@ from pathlib import Path
 
 from jiniac_hpc import fileio
 from jiniac_hpc.tokenizer.config import SpecialTokensConfig
-from jiniac_hpc.tokenizer.spmodel import SP, WS, processor
+from jiniac_hpc.tokenizer.spmodel import SP, WS, escape, processor, quantize
 
 NEVER = -1.0e6   # score of pieces sentencepiece never puts in its lattice
 
@@ -79,7 +85,8 @@ def nfkc_gaps(proto) -> dict[str, str]:
 def unsupported(proto, special: SpecialTokensConfig) -> list[str]:
     """The settings of ``proto`` this export does not reproduce (empty: the tokenizer stage's
     layout, :func:`jiniac_hpc.tokenizer.spmodel.build`). An outside model (dummy prefix, whitespace
-    folding, no byte pieces, BPE) would otherwise get an HF folder with other ids and no error."""
+    folding, no byte pieces, BPE, no chat markers, scores as sentencepiece's trainer left them)
+    would otherwise get an HF folder with other ids and no error."""
     ns, ts = proto.normalizer_spec, proto.trainer_spec
     bad = [f"normalization {ns.name!r} (only 'nfkc' and 'identity')"] if ns.name not in ("identity", "nfkc") else []
     bad += [name for name, on in (("add_dummy_prefix", ns.add_dummy_prefix),
@@ -93,6 +100,17 @@ def unsupported(proto, special: SpecialTokensConfig) -> list[str]:
     head = [p.piece for p in proto.pieces[:len(special.core)]]
     if head != special.core:
         bad.append(f"first pieces {head}, not {special.core}")
+    # the chat markers would become new tokens past the model's vocabulary (no embedding row)
+    users = {p.piece for p in proto.pieces if p.type == SP.USER_DEFINED}
+    missing = [t for t in special.chat if escape(t) not in users]
+    if missing:
+        bad.append(f"chat markers {missing} are not user-defined pieces")
+    # sentencepiece sums a path's scores in float32, tokenizers in float64: segmentations of equal
+    # score (the same pieces in another order) tie in both only with scores on the stage's grid
+    off = sum(p.score != quantize(p.score) for p in proto.pieces if p.type == SP.NORMAL)
+    if off:
+        bad.append(f"{off} piece scores off the 2^-6 grid (spmodel.SCORE_QUANTUM: the two libraries' "
+                   f"float32 and float64 sums break ties between equal segmentations differently)")
     return bad
 
 

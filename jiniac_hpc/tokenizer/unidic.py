@@ -46,6 +46,23 @@ class Mecab:
     def words(self, line: str):
         return self.tagger(line)
 
+    def units(self, line: str) -> Iterator[tuple[str, Optional[bool]]]:
+        """``line`` as (text, is_unk) units that add up to it: each MeCab word with the whitespace
+        before it, then (is_unk None, not a word) what MeCab reports no word for: whitespace at
+        the end of the line, and a NUL, where MeCab (a C string) stops reading."""
+        for k, part in enumerate(line.split("\0")):
+            if k:
+                yield "\0", None
+            at = 0
+            for w in self.tagger(part):
+                text = w.white_space + w.surface
+                if not part.startswith(text, at):
+                    raise RuntimeError(f"MeCab word {text!r} is not the text at {at} of {part[:80]!r}")
+                at += len(text)
+                yield text, w.is_unk
+            if at < len(part):
+                yield part[at:], None
+
     def count_words(self, text: str) -> int:
         return sum(len(self.tagger(line)) for line in text.split("\n") if line.strip())
 
@@ -78,21 +95,24 @@ def presplit(lines: Iterable[str], mecab: Mecab, rate: float, seed: int, stats: 
     """MeCab-split ``lines`` joined by DELIM, dropping each non-UniDic word with probability ``rate``.
 
     A word's own leading whitespace is kept (MeCab reports it), so "Windows 10" stays two
-    units with a real space before the second one. ``words`` counts the kept words.
+    units with a real space before the second one; whitespace at the end of a line is a unit of
+    its own (:meth:`Mecab.units`): without thinning the units add up to the line. ``words``
+    counts the kept units.
     """
     rng = random.Random(seed)
     for line in lines:
         parts = []
-        for w in mecab.words(line.replace(DELIM, "")):
-            stats.words += 1
-            if w.is_unk:
-                stats.unk_words += 1
-                if rate > 0.0 and rng.random() < rate:
-                    stats.dropped += 1
-                    continue
-            parts.append(w.white_space + w.surface)
+        for text, is_unk in mecab.units(line.replace(DELIM, "")):
+            if is_unk is not None:   # (a word; not the whitespace MeCab leaves at the end)
+                stats.words += 1
+                if is_unk:
+                    stats.unk_words += 1
+                    if rate > 0.0 and rng.random() < rate:
+                        stats.dropped += 1
+                        continue
+            parts.append(text)
             if words is not None:
-                words[w.white_space.replace(" ", "\u2581") + w.surface] += 1
+                words[text.replace(" ", "\u2581")] += 1
         if parts:
             yield DELIM.join(parts)
 

@@ -4,7 +4,8 @@
 
 - :func:`resolve_model_path` / :func:`check_tokenizer` (login node, no torch): a recipe's
   ``model_path`` (a model folder, a pretraining ``checkpoints/`` folder or its ``latest``
-  pointer) as a ``from_pretrained`` folder, and the tokenizer folder a run will load;
+  pointer) as a ``from_pretrained`` folder, and the tokenizer folder a run will load (its ids
+  within the model's embedding, :mod:`jiniac_hpc.tokenizer.folder`);
 - :func:`model_and_tokenizer`: the start model's folder and tokenizer (the model itself goes
   through :func:`jiniac_hpc.model.load.load_model`, the one door);
 - :func:`lora_config`, :func:`adapted_modules`: PEFT LoRA, including the fused routed experts;
@@ -24,6 +25,7 @@ from jiniac_hpc import fileio
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.model.load import load_model, save_model
 from jiniac_hpc.paths import resolve_path
+from jiniac_hpc.tokenizer.folder import check_fits
 from jiniac_hpc.train import checkpoint as ckpt
 
 
@@ -50,17 +52,21 @@ def resolve_model_path(model_path: str, key: str = "model_path") -> Path:
 
 
 def check_tokenizer(tokenizer_path: Optional[str], model_dir: Path) -> Path:
-    """The tokenizer folder a run will load; ConfigError naming ``tokenizer_path`` if missing."""
+    """The tokenizer folder a run will load; ConfigError naming ``tokenizer_path`` if missing, or if
+    its token ids do not fit the model's embedding (a user's own tokenizer that is not the model's:
+    the job would load everything and then fail on the first out-of-range id)."""
     if tokenizer_path:
         p = resolve_path(tokenizer_path)
         if not (p / "tokenizer_config.json").is_file():
             raise ConfigError(f"tokenizer_path: {tokenizer_path} is not an HF tokenizer folder ({p} has no "
                               f"tokenizer_config.json; run the tokenizer stage first?)")
-        return p
-    if not (model_dir / "tokenizer_config.json").is_file():
+    elif not (model_dir / "tokenizer_config.json").is_file():
         raise ConfigError(f"tokenizer_path: not set, and the model folder {model_dir} holds no tokenizer; set "
                           f"tokenizer_path (e.g. logs/tokenizer/<run>/hf)")
-    return model_dir
+    else:
+        p = model_dir
+    check_fits(p, model_dir, "tokenizer_path")
+    return p
 
 
 def model_and_tokenizer(model_path: str, tokenizer_path: Optional[str], chat_template: str, chat) -> tuple[Path, Any]:
