@@ -159,6 +159,10 @@ def test_a_crlf_saved_again_by_windows_is_counted_as_a_line_ending():
         assert len(r.text) + sum(r.unread.values()) == len(speech)
         assert r.text.endswith(speech.replace("\n\n", "\n")[-40:])
     assert sum(r.unread["line_endings"] for r in rs) == 49
+    fields = {sp.findtext("speechID"): sp for sp in ET.parse(path).getroot().iter("speechRecord")}
+    for r in rs:
+        for k in ("speaker", "date", "nameOfHouse", "nameOfMeeting", "issue"):
+            assert r.meta[k] == fields[r.meta["speechID"]].findtext(k), k
 
 
 def test_the_size_limit_counts_bytes_in_every_form(tmp_path):
