@@ -9,7 +9,8 @@ an 外務省令 with ruby inside a sentence, 裁判官分限法, whose captions 
 numbers (第一条（免官）), 母体保護法施行規則, whose deleted forms read 様式第十一号　削除, and
 新型インフルエンザ等対策特別措置法, whose 附則 quotes a new table of contents inside a sentence.
 Every law's text nodes must come out, each once, in order (checked with plain ElementTree here, not
-the reader's code), and pretty-printing must not change the output.
+the reader's code), and pretty-printing must not change the output; nor must saving a file in UTF-16
+or UTF-32, as Windows PowerShell does.
 """
 import re
 import xml.etree.ElementTree as ET
