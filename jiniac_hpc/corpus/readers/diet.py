@@ -539,7 +539,7 @@ def _one_line_end(sp: dict) -> dict:
     """A speech record of a file whose line ends were CR CR LF (:class:`_OneCR`): each marked line end
     is one line break, the other the parser read is counted (``line_endings``), as a JSON speech's
     CR is. (A TAB of the speech before a line end saved as LF alone, in a file that also has CR CR LF,
-    would be taken as a mark: such a file is not seen.)"""
+    would be taken for a mark too; no such file is known.)"""
     text, mark = sp.get("speech"), DOUBLED_MARK.decode() + "\n"
     if isinstance(text, str) and mark in text:
         sp = {**sp, "speech": text.replace(mark, "\n"), RESAVED: text.count(mark)}
