@@ -142,6 +142,29 @@ def test_crlf_saved_again_by_windows_is_one_line_break(tmp_path):
     assert [r.text for r in recs(f)] == [r.text for r in recs(SHUGIIN_1947)]
 
 
+def test_a_crlf_saved_again_by_windows_is_counted_as_a_line_ending():
+    """A real speech-endpoint page in the API's XML as GasakiSAW/kokkai-ai saved it (参議院 決算委員会
+    and 政治改革特別委員会, 2024-06-10): its speeches' 49 line ends are CR CR LF, which an XML parser
+    reads as two line breaks each. The reader keeps one; the other was dropped without a word (49
+    characters of the speech fields neither written nor counted). It is counted as
+    ``line_endings`` now, as the CR of a JSON speech's CRLF is, and the text is as before."""
+    path = R / "kokkai_speech_api_crcrlf_saved.xml"
+    raw = speeches(path)
+    rs = recs(path, keep_procedural=True)
+    assert len(rs) == len(raw) == 10 and all(r.error is None for r in rs)
+    for r in rs:
+        speech = raw[r.meta["speechID"]]
+        assert "\n\n" not in r.text and "\t" not in r.text
+        assert r.unread.get("line_endings", 0) == speech.count("\n\n") > 0
+        assert len(r.text) + sum(r.unread.values()) == len(speech)
+        assert r.text.endswith(speech.replace("\n\n", "\n")[-40:])
+    assert sum(r.unread["line_endings"] for r in rs) == 49
+    fields = {sp.findtext("speechID"): sp for sp in ET.parse(path).getroot().iter("speechRecord")}
+    for r in rs:
+        for k in ("speaker", "date", "nameOfHouse", "nameOfMeeting", "issue"):
+            assert r.meta[k] == fields[r.meta["speechID"]].findtext(k), k
+
+
 def test_the_size_limit_counts_bytes_in_every_form(tmp_path):
     """max_record_bytes is in bytes, as in every reader: a speech record of the untrimmed response
     whose JSON has fewer characters than the limit but more UTF-8 bytes is too large in a whole

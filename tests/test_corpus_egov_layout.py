@@ -9,7 +9,8 @@ an 外務省令 with ruby inside a sentence, 裁判官分限法, whose captions 
 numbers (第一条（免官）), 母体保護法施行規則, whose deleted forms read 様式第十一号　削除, and
 新型インフルエンザ等対策特別措置法, whose 附則 quotes a new table of contents inside a sentence.
 Every law's text nodes must come out, each once, in order (checked with plain ElementTree here, not
-the reader's code), and pretty-printing must not change the output.
+the reader's code), and pretty-printing must not change the output; nor must saving a file in UTF-16
+or UTF-32, as Windows PowerShell does.
 """
 import re
 import xml.etree.ElementTree as ET
@@ -154,3 +155,23 @@ def test_a_table_of_contents_quoted_by_an_amendment_is_text():
     assert ("目次の改正規定（「第六章　雑則（第七十一条―第七十五条）」を「第五章の二　新型インフルエンザ等対策推進会議"
             "　（第七十条の二―第七十条の十）　第六章　雑則　（第七十一条―第七十五条）」に改める部分に限る。）") in r.text
     assert "「」" not in r.text and "目次" not in r.text.split("\n")       # the law's own TOC is not written
+
+
+@pytest.mark.parametrize("name", ["egov_api_v1_407CO0000000192_kagaku.xml", "egov_405AC0000000088.xml",
+                                  "egov_api_v2_411AC0000000127_response.json",
+                                  "egov_api_v2_334AC0000000121_tokkyo_trimmed.json",
+                                  "egov_api_v2_321CONSTITUTION_xml_trimmed.xml"])
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_response_saved_in_utf16_or_utf32_reads_as_in_utf8(name, codec, tmp_path):
+    """Windows PowerShell 5.1 saves what ``>`` or ``Out-File`` writes in UTF-16 LE with a byte order mark
+    ("Unicode"), the XML declaration still saying UTF-8: an API response or a law XML saved that way was
+    "not XML or JSON", the whole law rejected. It reads as the same law now (UTF-16 either way round,
+    UTF-32), as the Diet reader already read such files."""
+    src = R / name
+    text = src.read_bytes().decode("utf-8")
+    f = tmp_path / name
+    f.write_bytes(("\ufeff" + text).encode(codec) if codec == "utf-16-be" else text.encode(codec))
+    want = list(read(src, SourceConfig(name="t", reader="egov_xml", paths=[str(src)]), 1 << 24))
+    got = list(read(f, SourceConfig(name="t", reader="egov_xml", paths=[str(f)]), 1 << 24))
+    assert want and all(r.error is None for r in want)
+    assert [(r.text, r.meta, r.unread) for r in got] == [(r.text, r.meta, r.unread) for r in want]

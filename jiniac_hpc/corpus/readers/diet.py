@@ -19,7 +19,8 @@ Shapes read (``recordPacking=json`` unless noted):
   a meeting's fields reach its speeches though some, meetingURL, follow them; empty fields are left
   out and numbers are numbers, as in the JSON form), and pages of the API before its version 2.0
   saved as JSON (``{"data": {"records": {"record": [{"recordData": {"speechRecord": …}}]}}}``); CR CR LF
-  (the API's CRLF saved again in text mode on Windows) is one line end.
+  (the API's CRLF saved again in text mode on Windows) is one line end, the second line break an XML
+  parser reads there counted as unread ``line_endings``.
 
 Any of them may be saved in UTF-16 or UTF-32 with a byte order mark (Windows PowerShell's "Unicode",
 what its ``>`` writes): read as the UTF-8 it was (the XML parser reads UTF-16 itself, not UTF-32).
@@ -101,6 +102,10 @@ MEETING_LIST = "a meeting_list response holds no speech text (use the meeting or
 #: where and when a speech was made: every record of the API has them (a speech endpoint's record,
 #: or a meeting's); a harvester's own records may not
 WHERE_KEYS = ("date", "nameOfHouse", "nameOfMeeting")
+#: the XML form's CR CR LF (a CRLF saved again by Windows) as read (:class:`_OneCR`), and the key under
+#: which a speech record carries how many of its line ends were that (no API field has a space)
+DOUBLED_MARK = b"\t"
+RESAVED = " resaved line ends"
 
 
 class _Reader:
@@ -127,11 +132,11 @@ class _Reader:
         if missing := [k for k in WHERE_KEYS if not meta.get(k)]:
             meta["missing"] = missing
         body = sp["speech"]
-        unread = {}
+        unread = {"line_endings": sp[RESAVED]} if sp.get(RESAVED) else {}
         if "\r" in body:     # (a CR alone is a line end too: it becomes the LF, not counted)
             body = body.replace("\r\n", "\n").replace("\r", "\n")
             if n := len(sp["speech"]) - len(body):
-                unread["line_endings"] = n
+                unread["line_endings"] = unread.get("line_endings", 0) + n
         head = _SPEAKER_HEAD.match(body)
         titles = [head.group("title"), head.group("role") or ""] if head else []
         if head:
@@ -380,7 +385,8 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
     try:
         with open_binary(path) as fh:
             stack = []
-            for event, el in ET.iterparse(_OneCR(fh, wrap=top == 1), events=("start", "end")):
+            stream = _OneCR(fh, wrap=top == 1)
+            for event, el in ET.iterparse(stream, events=("start", "end")):
                 if event == "start":
                     stack.append(el.tag)
                     if el.tag == "meetingRecord":
@@ -394,6 +400,7 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
                 stack.pop()
                 if el.tag == "speechRecord":
                     sp = _json_like({c.tag: (c.text or "") for c in el}, keep=("speech",))
+                    sp = _one_line_end(sp) if stream.doubled else sp
                     if isinstance(body := _sized(sp.get("speech") or "", limit), TooLarge):   # (a meeting_list
                         sp = body                                                              # entry has none)
                     if depth_meeting is None:
@@ -498,12 +505,16 @@ def _open(path: Path, r: _Reader) -> IO[bytes]:
 
 
 class _OneCR:
-    """A byte stream with CR CR LF read as CR LF: the API's CRLF line ends saved by a Windows text-mode
-    write, which an XML parser would turn into two line breaks. With ``wrap``, between ``<pages>`` and
-    ``</pages>``, so that pages appended to one file are one document."""
+    """A byte stream with CR CR LF read as one line end: the API's CRLF line ends saved by a Windows
+    text-mode write, which an XML parser would turn into two line breaks. The line break dropped is
+    text to the parser, so it is marked, not lost: CR CR LF is read as TAB CR LF (a TAB is whitespace
+    wherever XML allows a line break) and ``doubled`` is set; :func:`_one_line_end` takes the mark out
+    of a speech and counts it. With ``wrap``, between ``<pages>`` and ``</pages>``, so that pages
+    appended to one file are one document."""
 
     def __init__(self, fh, wrap: bool = False):
         self.fh, self.before, self.after = fh, b"<pages>" if wrap else b"", b"</pages>" if wrap else b""
+        self.doubled = False
 
     def read(self, n: int = -1) -> bytes:
         if self.before:
@@ -518,4 +529,18 @@ class _OneCR:
             if not more:
                 break
             data += more
-        return data.replace(b"\r\r\n", b"\r\n")
+        if b"\r\r\n" in data:
+            self.doubled = True
+            data = data.replace(b"\r\r\n", DOUBLED_MARK + b"\r\n")
+        return data
+
+
+def _one_line_end(sp: dict) -> dict:
+    """A speech record of a file whose line ends were CR CR LF (:class:`_OneCR`): each marked line end
+    is one line break, the other the parser read is counted (``line_endings``), as a JSON speech's
+    CR is. (A TAB of the speech before a line end saved as LF alone, in a file that also has CR CR LF,
+    would be taken for a mark too; no such file is known.)"""
+    text, mark = sp.get("speech"), DOUBLED_MARK.decode() + "\n"
+    if isinstance(text, str) and mark in text:
+        sp = {**sp, "speech": text.replace(mark, "\n"), RESAVED: text.count(mark)}
+    return sp

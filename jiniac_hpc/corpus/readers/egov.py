@@ -15,6 +15,9 @@ Forms read:
   that element, in JSON or in the XML response, or that element saved alone as XML) or as API
   v1's ``articles`` returns it (``DataRoot/ApplData/LawContents``): one document of that part.
 
+Any of them may be saved in UTF-16 or UTF-32 (Windows PowerShell's "Unicode", what its ``>`` writes,
+the XML declaration still saying UTF-8): read as the UTF-8 it was.
+
 API v2's other responses hold no law text (a law list, a revision list, a keyword search's sentence
 excerpts): each is one reject that says which it is.
 
@@ -51,8 +54,8 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import BadInput, Record, open_binary
-from jiniac_hpc.corpus.readers.jsondoc import first_char
+from jiniac_hpc.corpus.readers.base import BadInput, Record, Utf8Stream, open_binary
+from jiniac_hpc.corpus.readers.charsets import wide_unicode
 
 SEP = "\u3000"
 ERA_START = {"Meiji": 1867, "Taisho": 1911, "Showa": 1925, "Heisei": 1988, "Reiwa": 2018}
@@ -271,13 +274,21 @@ def law_record(n: int, law, info: Optional[dict] = None) -> Record:
 
 def read_egov_xml(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """e-Gov law XML or an API v2 law_data JSON: one record per ``Law``."""
-    first = first_char(path)
+    with open_binary(path) as fh:
+        wide = wide_unicode(fh.read(1 << 16))
+    with _open(path, wide) as fh:
+        first = fh.read(1 << 12).decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
     if first == "{":
-        yield from _read_api_json(path, limit)
+        yield from _read_api_json(path, limit, wide)
     elif first == "<":
-        yield from _read_xml(path, limit)
+        yield from _read_xml(path, limit, wide=wide)
     else:
         yield Record(1, None, "not XML or JSON" if first else "empty file")
+
+
+def _open(path: Path, wide: Optional[str]):
+    """The file's bytes, a UTF-16 or UTF-32 file's (``wide``, its codec) as UTF-8."""
+    return io.BufferedReader(Utf8Stream(open_binary(path), wide)) if wide else open_binary(path)
 
 
 def _sized(rec: Record, limit: int) -> Record:
@@ -287,12 +298,15 @@ def _sized(rec: Record, limit: int) -> Record:
     return rec if size <= limit else Record(rec.pos, None, f"law text of {size} bytes exceeds max_record_bytes={limit}")
 
 
-def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Optional[dict] = None) -> Iterator[Record]:
+def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Optional[dict] = None,
+              wide: Optional[str] = None) -> Iterator[Record]:
     n = 0
     root, message, b64, parts, xml_info = None, None, None, [], {}
+    # a file read from UTF-16/32 is UTF-8 now, whatever its declaration says
+    parser = ET.XMLParser(encoding="utf-8") if wide and data is None else None
     try:
-        with (open_binary(path) if data is None else io.BytesIO(data)) as fh:
-            for event, el in ET.iterparse(fh, events=("start", "end")):
+        with (_open(path, wide) if data is None else io.BytesIO(data)) as fh:
+            for event, el in ET.iterparse(fh, events=("start", "end"), parser=parser):
                 if event == "start":
                     root = el if root is None else root
                     continue
@@ -325,8 +339,8 @@ def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Option
                      + ": not e-Gov law XML")
 
 
-def _read_api_json(path: Path, limit: int) -> Iterator[Record]:
-    with open_binary(path) as fh:
+def _read_api_json(path: Path, limit: int, wide: Optional[str] = None) -> Iterator[Record]:
+    with _open(path, wide) as fh:
         try:
             doc = json.loads(fh.read().decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
