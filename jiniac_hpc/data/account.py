@@ -32,11 +32,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from jiniac_hpc.tokenizer.nfkc import mappable_chars
+
 TOP = 20   # commonest lost characters listed per shard
-# Code points NFKC maps in some Unicode version: everything but the CJK unified ideographs (which
-# have no decomposition in any version) and the planes with nothing assigned (4-13, 15-16).
-_MAPPABLE = [(0x0, 0x33FF), (0x4DC0, 0x4DFF), (0xA000, 0xD7FF), (0xE000, 0x1FFFF), (0x2F800, 0x2FA1F),
-             (0xE0000, 0xE0FFF)]
+
 
 
 @lru_cache(maxsize=4)
@@ -47,7 +46,7 @@ def nfkc_gaps(model: bytes) -> "tuple[re.Pattern, tuple[bytes, ...]] | None":
     speed); None when there are none."""
     import sentencepiece as spm
 
-    chars = [chr(c) for lo, hi in _MAPPABLE for c in range(lo, hi + 1) if chr(c) != "\n"]
+    chars = mappable_chars()
     ours = spm.SentencePieceProcessor(model_proto=model).normalize(chars)
     gaps = [ord(c) for c, o in zip(chars, ours) if o != unicodedata.normalize("NFKC", c)]
     if not gaps:

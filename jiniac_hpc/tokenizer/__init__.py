@@ -9,6 +9,7 @@ train.py    step 1: one unigram model per language (array task)
 spmodel.py  merge vocabularies, build the final ModelProto
 em.py       EM re-estimation of the merged scores on un-split text
 hf.py       HF tokenizer folder (tokenizers Unigram + byte fallback, chat template)
+nfkc.py     the code points whose NFKC differs between Unicode versions (HF export, accounting)
 folder.py   an HF tokenizer folder's ids, checked against a model's embedding -- light, login node
 report.py   held-out metrics, report.md
 stage.py    plan() and step 2 (merge + EM + export + baseline + report)

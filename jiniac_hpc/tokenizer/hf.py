@@ -10,8 +10,9 @@ replaced by "▁" (no dummy prefix), and user-defined symbols as added tokens.
 
 tokenizers' NFKC follows an older Unicode version than sentencepiece's ``nfkc`` table: characters
 added since (U+32FF ㋿ SQUARE ERA NAME REIWA, which sentencepiece writes 令和) would keep their form
-in HF and get other ids. :func:`nfkc_gaps` finds every such code point by normalising all of them
-both ways, and the export replaces each by sentencepiece's form before NFKC.
+in HF and get other ids. :func:`nfkc_gaps` finds every such code point by normalising every one NFKC may map
+(:mod:`jiniac_hpc.tokenizer.nfkc`) both ways, and the export replaces each by sentencepiece's form
+before NFKC.
 
 Two deliberate details make its ids equal sentencepiece's:
 - BYTE, CONTROL, UNKNOWN and USER_DEFINED pieces get a very low score in tokenizer.json.
@@ -38,6 +39,7 @@ from pathlib import Path
 
 from jiniac_hpc import fileio
 from jiniac_hpc.tokenizer.config import SpecialTokensConfig
+from jiniac_hpc.tokenizer.nfkc import mappable_chars
 from jiniac_hpc.tokenizer.spmodel import SP, WS, escape, processor, quantize
 
 NEVER = -1.0e6   # score of pieces sentencepiece never puts in its lattice
@@ -72,9 +74,7 @@ def nfkc_gaps(proto) -> dict[str, str]:
     differently, each with sentencepiece's form (spaces as spaces)."""
     from tokenizers import normalizers
 
-    # every code point but the surrogates and "\n", the separator of the one string HF normalises
-    # ("\n" is a starter that composes with nothing, so each character is normalised on its own)
-    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000 and c != 0x0A]
+    chars = mappable_chars()     # (joined by "\n", each normalised on its own)
     ours = processor(proto).normalize(chars)
     theirs = normalizers.NFKC().normalize_str("\n".join(chars)).split("\n")
     if len(theirs) != len(chars):
