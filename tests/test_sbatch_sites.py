@@ -277,6 +277,30 @@ def test_a_site_that_submits_with_export_none_runs_the_tasks_in_the_scripts_envi
     assert "srun --unbuffered --export=ALL " in Path(res.jobs["probe"][0].paths.submission_file).read_text()
 
 
+
+@pytest.mark.slurm
+def test_a_master_addr_the_profile_sets_is_the_rendezvous_address(slurm_cluster, site, logs_dir):
+    """JSC's machines (JUWELS Booster, JURECA-DC: nodes in InfiniBand cells,
+    https://apps.fz-juelich.de/jsc/hps/juwels/booster-overview.html) are reached across cells only
+    by the first node's name with "i" appended, which job scripts there set ("Allow communication
+    over InfiniBand cells": ``MASTER_ADDR="${MASTER_ADDR}i"``, then its address by nslookup). A
+    profile's setup line doing that was overwritten with the plain node name (submitit's), and a
+    job across cells could not rendezvous. Here the setup line sets the first node's address (the
+    test cluster has no second interface): the ranks use it, and the all-reduce runs."""
+    from jiniac_hpc.launch.runner import launch
+
+    first_node = 'scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1'
+    prof = site(setup=["export PYTHONUNBUFFERED=1",
+                       f'export MASTER_ADDR="$(getent hosts "$({first_node})" | awk \'{{print $1; exit}}\')"'])
+    want = subprocess.run(["getent", "hosts", subprocess.run(["sinfo", "-h", "-N", "-o", "%N"], capture_output=True,
+                          text=True).stdout.split()[0]], capture_output=True, text=True).stdout.split()[0]
+    res = launch("selftest", "debug", cluster=prof.name, run_name="site-addr", overrides=["array_tasks=1"])
+    assert res.wait(timeout_s=WAIT)["summary"][0]["ok"] is True
+    ranks = [json.loads(p.read_text()) for p in sorted((res.run_dir / "selftest").glob("rank-*.json"))]
+    assert [r["env"]["MASTER_ADDR"] for r in ranks] == [want, want]
+    assert all(r["allreduce_sum"] == 1.0 for r in ranks)
+
+
 # ---- a site without a default partition ---------------------------------------------------------
 
 @pytest.mark.slurm
@@ -327,3 +351,47 @@ def test_a_template_runs_in_the_checkout_sbatch_d_names(slurm_cluster, logs_dir,
     log = (elsewhere / f"slurm-{job}.out").read_text()
     want = f"srun ended with exit code 1; the tasks' logs: {logs_dir}/sft/debug-{job}/submitit/{job}_*_log.err"
     assert want in log.splitlines(), log
+
+
+# ---- a partition's time limit ----------------------------------------------------------------------
+
+def test_partition_time_limits_are_read_as_sinfo_prints_them():
+    from jiniac_hpc.launch.preflight import slurm_minutes
+
+    # sinfo's %l: MM:SS below an hour, H:MM:SS, D-HH:MM:SS; "infinite" where there is none
+    assert [slurm_minutes(t) for t in ("30:00", "2:00:00", "1-00:00:00", "2-12", "45", "10:30", "infinite",
+                                       "UNLIMITED", "n/a")] == [30, 120, 1440, 3600, 45, 10, None, None, None]
+
+
+@pytest.mark.slurm
+def test_a_time_limit_above_the_partitions_is_refused_before_sbatch(slurm_cluster, site):
+    """Debug and development partitions have short limits (NERSC Perlmutter's debug QOS 30 min,
+    https://docs.nersc.gov/jobs/policy/; LUMI's dev-g 3 h,
+    https://docs.lumi-supercomputer.eu/runjobs/scheduled-jobs/partitions/; JUWELS Booster's
+    develbooster 2 h, https://apps.fz-juelich.de/jsc/hps/juwels/batchsystem.html). With Slurm's
+    default EnforcePartLimits=NO, sbatch accepts a longer job and it pends forever
+    (Reason=PartitionTimeLimit; the profile's own max_time_min is optional). Now the pre-flight
+    check reads the partition's limit from sinfo and names the key (the test cluster's ``debug``
+    gets MaxTime=10 for the test, then loses it)."""
+    from jiniac_hpc.launch.preflight import preflight
+    from jiniac_hpc.launch.runner import request_for
+    from jiniac_hpc.stages import Step
+
+    prof = site()
+    step = Step("train", "x:y")
+    r = subprocess.run(["scontrol", "update", "PartitionName=debug", "MaxTime=00:10:00"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    try:
+        preflight(request_for(JobConfig(time_min=10), prof, step, "pretrain", "debug"), prof.partition)
+        with pytest.raises(ConfigError) as e:
+            preflight(request_for(JobConfig(), prof, step, "pretrain", "debug"), prof.partition)
+        assert str(e.value) == ("time limit 60 min requested, but partition 'debug' allows at most 10 (its MaxTime): "
+                                "the job would pend forever (PartitionTimeLimit); lower time_min in "
+                                f"{os.environ['JINIAC_CLUSTERS_DIR']}/site.yaml, or choose a partition with "
+                                f"partition in {os.environ['JINIAC_CLUSTERS_DIR']}/site.yaml")
+        with pytest.raises(ConfigError, match=r"lower job.time_min in .*debug.yaml \(or --set job.time_min=N\)"):
+            preflight(request_for(JobConfig(time_min=11), prof, step, "pretrain", "debug"), prof.partition)
+    finally:
+        subprocess.run(["scontrol", "update", "PartitionName=debug", "MaxTime=UNLIMITED"], capture_output=True)
+    assert "infinite" in subprocess.run(["sinfo", "-h", "-o", "%l"], capture_output=True, text=True).stdout
