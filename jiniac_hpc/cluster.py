@@ -25,6 +25,12 @@ from jiniac_hpc.paths import REPO_ROOT
 #: the ways a site lets a job ask for GPUs (ClusterProfile.gpu_request)
 GPU_REQUESTS = ("gres", "gpus-per-node", "none")
 
+#: batch systems other than Slurm, by their submit command: sites where an sbatch script cannot run
+OTHER_SCHEDULERS = (("pjsub", "Fujitsu's PJM (pjsub, as on Fugaku)"),
+                    ("qsub", "PBS or Grid Engine (qsub, as on ABCI 3.0 with PBS Professional or TSUBAME4.0 "
+                             "with Altair Grid Engine)"),
+                    ("bsub", "LSF (bsub)"))
+
 
 def clusters_dir() -> Path:
     """Where cluster profiles live; ``JINIAC_CLUSTERS_DIR`` overrides ``<repo>/envs/clusters``."""
@@ -68,7 +74,9 @@ class ClusterProfile:
                                             "(right when login and compute nodes share the venv).")
 
     def __post_init__(self):
-        check(self.executor in ("slurm", "local"), "executor", f"must be 'slurm' or 'local', got {self.executor!r}")
+        check(self.executor in ("slurm", "local"), "executor",
+              f"must be 'slurm' (sbatch) or 'local' (this machine), got {self.executor!r}: jiniac writes Slurm "
+              "jobs only, which a site on PBS, Grid Engine or PJM (ABCI 3.0, TSUBAME4.0, Fugaku) cannot run")
         check(self.gpus_per_node >= 0, "gpus_per_node", "must be >= 0")
         check(self.cpus_per_task >= 1, "cpus_per_task", "must be >= 1")
         check(self.time_min >= 1, "time_min", "must be >= 1")
@@ -217,6 +225,20 @@ def slurm_probe() -> Optional[str]:
     return None if r.stdout.strip() else "sinfo lists no partition"
 
 
+def other_scheduler() -> Optional[str]:
+    """The batch system other than Slurm this machine submits to (its submit command is on PATH), or None."""
+    return next((what for cmd, what in OTHER_SCHEDULERS if shutil.which(cmd)), None)
+
+
+def no_slurm_line() -> str:
+    """Why a Slurm job cannot be submitted from a machine without Slurm's commands, in one line."""
+    other = other_scheduler()
+    if other is None:
+        return "no Slurm on this machine (sbatch and sinfo are not on PATH): submit from a Slurm login node"
+    return (f"this machine submits to {other}, not Slurm: jiniac writes Slurm jobs only (sbatch); "
+            "run on a Slurm site, or here with --cluster local")
+
+
 def failure_line(r: subprocess.CompletedProcess) -> str:
     """What a failed Slurm command said: its last stderr line, else its exit status."""
     return (r.stderr.strip().splitlines() or [f"exit status {r.returncode}"])[-1]
@@ -225,12 +247,16 @@ def failure_line(r: subprocess.CompletedProcess) -> str:
 def resolve_cluster(name: Optional[str]) -> ClusterProfile:
     """``--cluster`` if given, else ``$JINIAC_CLUSTER``, else ``local`` when no Slurm answers.
 
-    With Slurm present and no profile named we stop rather than guess a site's partition.
+    With Slurm present and no profile named we stop rather than guess a site's partition; on a
+    login node of another batch system (PBS, Grid Engine, PJM) too, rather than run the stages there.
     """
     name = name or os.environ.get("JINIAC_CLUSTER")
     if name:
         return load_cluster(name)
     why = slurm_probe()
+    if why == "" and other_scheduler():
+        # a login node of another batch system: the stages would run on it instead of on its compute nodes
+        raise ConfigError(no_slurm_line())
     if why is not None:
         if why:    # Slurm is installed here but not answering: say why this runs locally
             print(f"note: {why}; running on this machine (profile 'local'; --cluster NAME to choose)",

@@ -6,14 +6,16 @@ Each case is a way a site's Slurm differs from the one a script was written for,
 test cluster where it can be made here (it has no GPU GRES, so it is a site without one; its
 sbatch is 22.05, which refuses options of later releases):
 
-- GPUs: ``--gres=gpu:N`` (ABCI-style), ``--gpus-per-node=N`` (LUMI, NERSC), or no GPU option at
+- GPUs: ``--gres=gpu:N`` (most sites), ``--gpus-per-node=N`` (LUMI, NERSC), or no GPU option at
   all where Slurm has no GPU GRES (``gpu_request`` in the profile);
 - a setup line (``module load``) that fails on the compute node stops the job, naming the line;
 - a run name, a recipe file or a logs folder with a space (``#SBATCH`` values in double quotes);
 - an sbatch option this Slurm does not know, or a value it refuses: the launcher's error names
   the profile key and file;
 - the submitting shell's MASTER_PORT / RANK (a login profile's), and ``SBATCH_EXPORT=NONE``;
-- a site without a default partition.
+- a site without a default partition, and a partition whose time limit is shorter than the job's;
+- a MASTER_ADDR a profile's setup line chooses (JSC's InfiniBand names);
+- a machine whose batch system is not Slurm (PBS, Grid Engine, PJM).
 """
 from __future__ import annotations
 
@@ -395,3 +397,42 @@ def test_a_time_limit_above_the_partitions_is_refused_before_sbatch(slurm_cluste
     finally:
         subprocess.run(["scontrol", "update", "PartitionName=debug", "MaxTime=UNLIMITED"], capture_output=True)
     assert "infinite" in subprocess.run(["sinfo", "-h", "-o", "%l"], capture_output=True, text=True).stdout
+
+
+# ---- sites whose batch system is not Slurm ----------------------------------------------------------
+
+@pytest.mark.parametrize("command, says", [("qsub", "PBS or Grid Engine (qsub, as on ABCI 3.0"),
+                                           ("pjsub", "Fujitsu's PJM (pjsub, as on Fugaku)")])
+def test_a_login_node_of_another_batch_system_is_told_so_in_one_line(site, tmp_path, monkeypatch, command, says):
+    """ABCI 3.0 runs PBS Professional (qsub, https://docs.abci.ai/v3/en/job-execution), TSUBAME4.0
+    Altair Grid Engine (qsub with ``#$`` lines,
+    https://helpdesk.t3.gsic.titech.ac.jp/t4docs_preview/master/faq.ja/scheduler), Fugaku Fujitsu's
+    PJM (pjsub, https://www.r-ccs.riken.jp/fugaku/docs/user-guide/sys-use/user-guide-use-1.49/build/en/JobExecution/Overview.html).
+    There, without ``--cluster``, every stage ran on the login node as if on a laptop; with a Slurm
+    profile the launcher said "cannot ask Slurm about the partition ([Errno 2] No such file or
+    directory: 'sinfo')". Now both stop with one line naming the batch system (a PATH with its
+    submit command and no Slurm stands for such a login node)."""
+    from jiniac_hpc.cluster import resolve_cluster
+    from jiniac_hpc.launch.preflight import Request, preflight
+
+    prof = site(partition="gpu")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / command).write_text("#!/bin/sh\nexit 1\n")
+    (tmp_path / "bin" / command).chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.delenv("JINIAC_CLUSTER", raising=False)
+    want = f"this machine submits to {says}"
+    with pytest.raises(ConfigError) as e:
+        resolve_cluster(None)
+    assert str(e.value).startswith(want) and "jiniac writes Slurm jobs only" in str(e.value), e.value
+    assert "\n" not in str(e.value)
+    with pytest.raises(ConfigError) as e:
+        preflight(Request(1, 1, 1), prof.partition)
+    assert str(e.value).startswith(want) and str(e.value).endswith("or here with --cluster local"), e.value
+    assert resolve_cluster(str(REPO / "envs" / "clusters" / "local.yaml")).executor == "local"   # when asked to
+
+
+def test_a_profile_for_another_batch_system_is_refused_naming_it(site):
+    with pytest.raises(ConfigError, match=r"executor: must be 'slurm' \(sbatch\) or 'local' \(this machine\), got "
+                                          r"'pbs': jiniac writes Slurm jobs only.*ABCI 3.0.*\(from .*site\.yaml\)"):
+        site(executor="pbs")

@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Optional
 
-from jiniac_hpc.cluster import failure_line
+from jiniac_hpc.cluster import failure_line, no_slurm_line
 from jiniac_hpc.config import ConfigError
 
 
@@ -91,6 +91,8 @@ def partition_nodes(partition: Optional[str]) -> tuple[str, list[NodeInfo]]:
         args += ["-p", partition]
     try:
         r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    except FileNotFoundError:    # a profile for a Slurm site, used where there is none
+        raise ConfigError(no_slurm_line()) from None
     except (OSError, subprocess.TimeoutExpired) as e:
         raise ConfigError(f"cannot ask Slurm about the partition ({e})") from None
     if r.returncode != 0:    # no controller: the partition may well exist, Slurm cannot say
