@@ -436,3 +436,18 @@ def test_a_profile_for_another_batch_system_is_refused_naming_it(site):
     with pytest.raises(ConfigError, match=r"executor: must be 'slurm' \(sbatch\) or 'local' \(this machine\), got "
                                           r"'pbs': jiniac writes Slurm jobs only.*ABCI 3.0.*\(from .*site\.yaml\)"):
         site(executor="pbs")
+
+
+def test_a_profile_asking_a_whole_nodes_memory_leaves_part_of_a_node_to_share(site):
+    """``mem: '0'`` with ``exclusive`` is how sites say "the whole node" (QMUL's Apocrita: "request
+    all the available memory with --mem=0, and all the CPUs (and GPUs if applicable) with
+    --exclusive", https://slurm-docs.hpc.qmul.ac.uk/using/submittingjobs/memory). A GPU array task
+    on part of a node (job.gpus_per_task) dropped --exclusive but kept --mem=0 (its share of 0 is
+    0): each 1-GPU task held all of a node's memory, so no two shared a node and 7 of its 8 GPUs
+    sat idle. Now such a task asks no --mem (the site's default applies); a whole-node job keeps it."""
+    prof = site(gpus_per_node=8, mem="0", sbatch_extra={"exclusive": ""})
+    part = _script(prof, job=JobConfig(gpus=True, gpus_per_task=1))
+    assert "#SBATCH --gres=gpu:1" in part and "--mem" not in part and "--exclusive" not in part
+    whole = _script(prof)
+    assert "#SBATCH --mem=0" in whole and "#SBATCH --exclusive" in whole
+    assert "#SBATCH --mem=1G" in _script(site(gpus_per_node=8, mem="8G"), job=JobConfig(gpus=True, gpus_per_task=1))

@@ -197,6 +197,10 @@ def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, comman
         extra.pop("exclusive", None)
         if not job.mem and mem:
             mem = _mem_share(mem, gpus, cluster.gpus_per_node)
+        if mem is not None and re.fullmatch(r"0+[KMGT]?B?", mem.strip().upper()):
+            # --mem=0 is all of a node's memory (how sites say "the whole node"): asked by each task,
+            # no two would share a node. Without a size to divide, the site's default applies.
+            mem = None
     return SbatchSpec(
         job_name=job_name,
         command=command,
