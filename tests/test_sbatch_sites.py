@@ -8,10 +8,11 @@ sbatch is 22.05, which refuses options of later releases):
 
 - GPUs: ``--gres=gpu:N`` (most sites), ``--gpus-per-node=N`` (LUMI, NERSC), or no GPU option at
   all where Slurm has no GPU GRES (``gpu_request`` in the profile);
-- a setup line (``module load``) that fails on the compute node stops the job, naming the line;
+- a setup line (``module load``) that fails on the compute node stops the job, naming the line,
+  also after a setup line that turns on ``set -e``;
 - a run name, a recipe file or a logs folder with a space (``#SBATCH`` values in double quotes);
-- an sbatch option this Slurm does not know, or a value it refuses: the launcher's error names
-  the profile key and file;
+- an sbatch option this Slurm does not know, or a value it refuses (a node feature, ``-C``, the
+  site has not): the launcher's error names the profile key and file;
 - the submitting shell's MASTER_PORT / RANK (a login profile's), and ``SBATCH_EXPORT=NONE``;
 - a site without a default partition, and a partition whose time limit is shorter than the job's;
 - a MASTER_ADDR a profile's setup line chooses (JSC's InfiniBand names);
@@ -151,6 +152,38 @@ def test_a_setup_line_that_fails_on_the_node_stops_the_job_naming_it(slurm_clust
     assert not marker.exists()      # the step never ran
 
 
+
+@pytest.mark.slurm
+def test_a_profile_whose_setup_turns_on_set_e_still_names_what_failed(slurm_cluster, site, tmp_path):
+    """Job scripts often begin ``set -e`` / ``set -xe`` / ``set -euo pipefail`` (JUWELS Booster
+    training scripts among them), and a profile's setup copied from one keeps it. Then the batch
+    shell ended at the next failing setup line before its check, so the log said only "module:
+    command not found", not which line of which profile; and at a failed srun before the line
+    saying where the tasks' logs are (its empty .out left behind). Now both are said, and a setup
+    line that is only a comment is kept as it is."""
+    prof = site(setup=["set -euo pipefail", "# the site's modules", "module load jiniac-no-such-module/0.0"])
+    ok = site(setup=["set -euo pipefail", "export PYTHONUNBUFFERED=1  # unbuffered"])
+    logs = {}
+    for name, cluster in (("setup-e", prof), ("srun-e", ok)):
+        spec = build_spec(job_name=name, job=JobConfig(time_min=5), cluster=cluster, command="false",
+                          log_dir=str(tmp_path / name), batch_log_dir=str(tmp_path))
+        (tmp_path / f"{name}.sbatch").write_text(render_sbatch(spec))
+        r = subprocess.run(["sbatch", "--parsable", str(tmp_path / f"{name}.sbatch")], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        logs[name] = r.stdout.strip()
+    deadline = time.time() + WAIT
+    while subprocess.run(["squeue", "-h", "-j", ",".join(logs.values())], capture_output=True, text=True).stdout.strip():
+        assert time.time() < deadline, "jobs still queued"
+        time.sleep(1)
+    err = (tmp_path / f"setup-e-{logs['setup-e']}.batch.err").read_text()
+    assert (f"line 3 of setup in {os.environ['JINIAC_CLUSTERS_DIR']}/site.yaml failed (exit status "
+            f"{127 if 'not found' in err else 1}): module load jiniac-no-such-module/0.0") in err.splitlines(), err
+    job = logs["srun-e"]
+    err = (tmp_path / f"srun-e-{job}.batch.err").read_text()
+    assert f"srun ended with exit code 1; the tasks' logs: {tmp_path}/srun-e/{job}_*_log.err" in err.splitlines(), err
+    assert not (tmp_path / f"srun-e-{job}.batch.out").exists()
+
+
 # ---- spaces in names and paths -----------------------------------------------------------------
 
 def test_directive_values_with_spaces_are_quoted_for_sbatch(site):
@@ -218,19 +251,24 @@ def test_a_profile_given_as_a_path_is_named_by_that_path(site, tmp_path):
 
 
 @pytest.mark.slurm
-def test_an_option_this_sbatch_does_not_know_is_named_with_its_key(slurm_cluster, site, logs_dir):
+@pytest.mark.parametrize("extra, says", [({"tres-per-task": "cpu:1"}, "unrecognized option '--tres-per-task=cpu:1'"),
+                                         ({"constraint": "gpu"}, "Invalid feature specification")])
+def test_an_option_sbatch_refuses_here_is_named_with_its_key(slurm_cluster, site, logs_dir, extra, says):
     """A profile written from a newer Slurm's man page (``--tres-per-task``, 23.11): sbatch 22.05
-    refuses the script; the launcher's one line names ``sbatch_extra.tres-per-task`` and the file."""
-    prof = site(sbatch_extra={"tres-per-task": "cpu:1"})
-    sub = Submission("newer-option", JobConfig(time_min=5), logs_dir / "newer")
+    refuses the script. A node feature the site has not: sites pick node kinds with constraints
+    (NERSC Perlmutter's ``-C gpu``, https://docs.nersc.gov/jobs/; Jean Zay's ``-C v100-32g``,
+    http://www.idris.fr/eng/jean-zay/gpu/jean-zay-gpu-exec_partition_slurm-eng.html), and a profile
+    carried to another site is refused with "Invalid feature specification", where the launcher's
+    line had named no key. Its one line names ``sbatch_extra.<option>`` and the file."""
+    prof = site(sbatch_extra=extra)
+    sub = Submission("refused-option", JobConfig(time_min=5), logs_dir / "refused")
     with pytest.raises(ConfigError) as e:
         SlurmBackend(prof).submit(sub, [call(wrote, str(logs_dir / "never.txt"))])
     msg = str(e.value)
-    assert "unrecognized option '--tres-per-task=cpu:1'" in msg, msg
-    assert msg.endswith(f"; check sbatch_extra.tres-per-task in {os.environ['JINIAC_CLUSTERS_DIR']}/site.yaml"), msg
+    assert says in msg, msg
+    assert msg.endswith(f"; check sbatch_extra.{next(iter(extra))} in {os.environ['JINIAC_CLUSTERS_DIR']}/site.yaml"), msg
     assert "\n" not in msg
-    assert not list((logs_dir / "newer").glob("*.pkl"))    # nothing left behind
-
+    assert not list((logs_dir / "refused").glob("*.pkl"))    # nothing left behind
 
 
 # ---- the submitting shell's environment -----------------------------------------------------------

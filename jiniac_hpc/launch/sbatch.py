@@ -110,13 +110,18 @@ def render_sbatch(spec: SbatchSpec) -> str:
     lines += ["", "unset " + " ".join(RENDEZVOUS_VARS)]
     if spec.setup:
         lines += ["", f"# {spec.setup_origin}: a line that fails stops the job here",
-                  "setup_ok() { [ \"$1\" -eq 0 ] && return; echo \"line $2 of \""
+                  "setup_ok() { echo \"line $2 of \""
                   f"{shlex.quote(spec.setup_origin)}\" failed (exit status $1): $3\" >&2; "
                   "[ \"$1\" -ne 127 ] || echo \"(command not found: a 'module' command may need its init "
                   "sourced first, e.g. source /etc/profile.d/modules.sh)\" >&2; exit 1; }"]
         for i, line in enumerate(spec.setup, 1):
-            # the check on a line of its own: a setup line may end in a comment
-            lines += [line, f"setup_ok $? {i} {shlex.quote(' '.join(line.split()))}"]
+            # in { } with the check after ||: a setup line that turns on set -e (as job scripts often
+            # begin) would otherwise end the job at the next failing line before its check, and at a
+            # failed srun before the lines that follow it; "}" on a line of its own: a line may end in a comment
+            if not line.strip() or line.strip().startswith("#"):
+                lines.append(line)     # nothing to run, nothing to check ("{ }" may not be empty)
+                continue
+            lines += ["{ " + line, f"}} || setup_ok $? {i} {shlex.quote(' '.join(line.split()))}"]
     q = (lambda x: f'"{x}"') if spec.shell_paths else shlex.quote
     lines += ["", "export SUBMITIT_EXECUTOR=slurm",
               # srun of Slurm 22.05 on does not take the job's --cpus-per-task (SchedMD's release notes):
@@ -137,8 +142,7 @@ def render_sbatch(spec: SbatchSpec) -> str:
         batch_log = f'{q(spec.batch_log_dir)}/"$SLURM_JOB_NAME-${{id:-$SLURM_JOB_ID}}".batch'
         batch_logs = f"{batch_log}.out {batch_log}.err"
     lines += ["", "# one task per GPU (or per array element); each runs the same entry point",
-              " ".join(srun) + " " + spec.command,
-              "rc=$?",
+              " ".join(srun) + " " + spec.command + " && rc=0 || rc=$?",
               # srun's own line says only "task 0: Exited with exit code N": say where the tasks' logs are
               f'[ $rc -eq 0 ] || echo "srun ended with exit code $rc; the tasks\' logs: {_log_glob(spec.error)}" >&2',
               "# the batch step's own log holds only what the lines above printed: drop it when empty",

@@ -52,6 +52,8 @@ REFUSALS = (
     (r"invalid qos", "qos"),
     (r"invalid partition|no partition specified", "partition"),
     (r"memory specification", "mem"),
+    # a node feature (-C) this site does not have: NERSC's "gpu", Jean Zay's "v100-32g" elsewhere
+    (r"invalid feature specification", "sbatch_extra.constraint"),
     (r"time limit", "time_min / max_time_min (or job.time_min in the recipe)"),
 )
 
