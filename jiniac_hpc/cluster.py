@@ -52,6 +52,9 @@ class ClusterProfile:
     gpus_per_node: int = field(0, doc="GPUs a node; GPU stages run one task per GPU.")
     cpus_per_task: int = field(1, doc="CPU cores for each task.")
     mem: Optional[str] = field(None, doc="Memory a node, as sbatch --mem takes it ('480G'); None: site default.")
+    mem_request: bool = field(True, doc="False where the site refuses jobs that ask for memory (memory comes with "
+                                        "the cores or the partition): no --mem is written, a recipe's job.mem "
+                                        "included.")
     time_min: int = field(60, doc="Default time limit in minutes (a stage's job.time_min overrides it).")
     max_time_min: Optional[int] = field(None, doc="The partition's hard limit; longer requests fail early.")
     gpu_request: str = field("gres", doc="How a job asks for its GPUs: 'gres' (--gres=gpu:8), 'gpus-per-node' "
@@ -80,6 +83,8 @@ class ClusterProfile:
         check(self.gpus_per_node >= 0, "gpus_per_node", "must be >= 0")
         check(self.cpus_per_task >= 1, "cpus_per_task", "must be >= 1")
         check(self.time_min >= 1, "time_min", "must be >= 1")
+        check(self.mem_request or self.mem is None, "mem", f"{self.mem!r} is set, but mem_request is false (the site "
+                                                           "refuses --mem): drop one")
         check(self.signal_delay_s >= 0, "signal_delay_s", "must be >= 0")
         check(self.peak_tflops >= 0, "peak_tflops", "must be >= 0")
         check(self.max_array_size is None or self.max_array_size >= 1, "max_array_size", "must be >= 1")

@@ -15,6 +15,7 @@ sbatch is 22.05, which refuses options of later releases):
   site has not): the launcher's error names the profile key and file;
 - the submitting shell's MASTER_PORT / RANK (a login profile's), and ``SBATCH_EXPORT=NONE``;
 - a site without a default partition, and a partition whose time limit is shorter than the job's;
+- memory: ``--mem=0`` for whole nodes, and a site that refuses any ``--mem``;
 - a MASTER_ADDR a profile's setup line chooses (JSC's InfiniBand names);
 - a machine whose batch system is not Slurm (PBS, Grid Engine, PJM).
 """
@@ -489,3 +490,22 @@ def test_a_profile_asking_a_whole_nodes_memory_leaves_part_of_a_node_to_share(si
     whole = _script(prof)
     assert "#SBATCH --mem=0" in whole and "#SBATCH --exclusive" in whole
     assert "#SBATCH --mem=1G" in _script(site(gpus_per_node=8, mem="8G"), job=JobConfig(gpus=True, gpus_per_task=1))
+
+
+def test_a_site_that_refuses_memory_requests_gets_none(site):
+    """Some sites give memory with the cores or the partition and reject a job that asks for it
+    (GRAVITON: "Users are not allowed to manually specify memory using directives like --mem or
+    --mem-per-cpu ... doing so will result in job rejection",
+    https://som.ific.uv.es/grdocs/memoria.html). A recipe's ``job.mem`` (the tokenizer's 256G) was
+    written all the same, and a profile had no way to say so. ``mem_request: false`` writes no
+    --mem and the pre-flight check asks for none; a profile that sets both is refused."""
+    from jiniac_hpc.launch.runner import request_for
+    from jiniac_hpc.stages import Step
+
+    job = JobConfig(mem="256G", cpus_per_task=32)
+    assert "#SBATCH --mem=256G" in _script(site(), job=job)
+    prof = site(mem_request=False)
+    assert "--mem" not in _script(prof, job=job)
+    assert request_for(job, prof, Step("train", "x:y"), "tokenizer", "jiniac").mem is None
+    with pytest.raises(ConfigError, match=r"mem: '480G' is set, but mem_request is false .*\(from .*site\.yaml\)"):
+        site(mem="480G", mem_request=False)

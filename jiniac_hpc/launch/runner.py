@@ -202,4 +202,5 @@ def request_for(job: JobConfig, prof: ClusterProfile, step: Step, stage: str, re
     # gpu_request: none: the site's Slurm knows of no GPUs (sinfo lists none), the nodes have them all the same
     gpus = job.gpus_for(prof) if prof.gpu_request != "none" else 0
     return Request(job.nodes, job.tasks_for(prof), job.cpus_per_task or prof.cpus_per_task, gpus,
-                   job.mem or prof.mem, job.time_min or prof.time_min, tuple(keys.items()))
+                   (job.mem or prof.mem) if prof.mem_request else None, job.time_min or prof.time_min,
+                   tuple(keys.items()))

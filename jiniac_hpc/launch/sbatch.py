@@ -194,7 +194,8 @@ def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, comman
     if cluster.max_time_min is not None and time_min > cluster.max_time_min:
         raise ValueError(f"job.time_min={time_min} exceeds cluster {cluster.name!r} limit {cluster.max_time_min}")
     pattern = "%A_%a" if array else "%j"
-    mem, extra = job.mem or cluster.mem, dict(cluster.sbatch_extra)
+    # mem_request: false: the site refuses any --mem (a recipe's job.mem too); its own share applies
+    mem, extra = (job.mem or cluster.mem) if cluster.mem_request else None, dict(cluster.sbatch_extra)
     if gpus and gpus < (cluster.gpus_per_node or 0):
         # Part of a node (gpus_per_task array tasks): the node's memory in proportion, and never
         # --exclusive, or each task would hold a whole node and its other GPUs would sit idle.
