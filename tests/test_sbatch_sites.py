@@ -234,6 +234,14 @@ def test_sbatch_refusals_name_the_profile_key(site):
                        "combination specified", prof) == f"; check account in {file}"
     assert refusal_key("sbatch: error: Invalid generic resource (gres) specification", prof).startswith(
         "; check gpu_request / gres_template / gpus_per_node in ")
+    # Slurm's own text (slurm_errno.c) for a request over its QOS's limits, e.g. a 60 min job in
+    # NERSC's debug QOS of 30 min (https://docs.nersc.gov/jobs/policy/); sinfo cannot show those
+    assert refusal_key("sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (job submit "
+                       "limit, user's size and/or time limits)", prof) == \
+        f"; check qos, or time_min / nodes within its limits (sacctmgr show qos) in {file}"
+    # a site's submit filter where an account is required (JSC, LUMI)
+    assert refusal_key("sbatch: error: You have to specify an account for your slurm jobs", prof) == \
+        f"; check account in {file}"
 
 
 def test_a_profile_given_as_a_path_is_named_by_that_path(site, tmp_path):
