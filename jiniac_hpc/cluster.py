@@ -25,6 +25,9 @@ from jiniac_hpc.paths import REPO_ROOT
 #: the ways a site lets a job ask for GPUs (ClusterProfile.gpu_request)
 GPU_REQUESTS = ("gres", "gpus-per-node", "none")
 
+#: sbatch's memory options besides --mem, which it refuses together with it ("mutually exclusive")
+MEM_PER = ("mem-per-cpu", "mem-per-gpu")
+
 #: batch systems other than Slurm, by their submit command: sites where an sbatch script cannot run
 OTHER_SCHEDULERS = (("pjsub", "Fujitsu's PJM (pjsub, as on Fugaku)"),
                     ("qsub", "PBS or Grid Engine (qsub, as on ABCI 3.0 with PBS Professional or TSUBAME4.0 "
@@ -83,6 +86,9 @@ class ClusterProfile:
         check(self.gpus_per_node >= 0, "gpus_per_node", "must be >= 0")
         check(self.cpus_per_task >= 1, "cpus_per_task", "must be >= 1")
         check(self.time_min >= 1, "time_min", "must be >= 1")
+        per = [k for k in MEM_PER if k in self.sbatch_extra]
+        check(not (self.mem and per), "mem", f"{self.mem!r} and sbatch_extra.{per[0] if per else ''}: sbatch takes one "
+                                             "of --mem, --mem-per-cpu, --mem-per-gpu (it refuses the script); drop one")
         check(self.mem_request or self.mem is None, "mem", f"{self.mem!r} is set, but mem_request is false (the site "
                                                            "refuses --mem): drop one")
         check(self.signal_delay_s >= 0, "signal_delay_s", "must be >= 0")

@@ -517,3 +517,21 @@ def test_a_site_that_refuses_memory_requests_gets_none(site):
     assert request_for(job, prof, Step("train", "x:y"), "tokenizer", "jiniac").mem is None
     with pytest.raises(ConfigError, match=r"mem: '480G' is set, but mem_request is false .*\(from .*site\.yaml\)"):
         site(mem="480G", mem_request=False)
+
+
+@pytest.mark.slurm
+def test_a_recipes_memory_on_a_site_that_gives_memory_a_cpu_submits(slurm_cluster, site, tmp_path):
+    """Sites that size memory a core have profiles with ``sbatch_extra: {mem-per-cpu: ...}``
+    (Slurm's man page: --mem, --mem-per-cpu and --mem-per-gpu are mutually exclusive,
+    https://slurm.schedmd.com/sbatch.html#OPT_mem). A recipe's ``job.mem`` (the tokenizer's 256G)
+    added --mem beside it, and sbatch refused the script ("sbatch: fatal: --mem, --mem-per-cpu,
+    and --mem-per-gpu are mutually exclusive"). Now the job's --mem replaces the profile's memory
+    a CPU; a profile that sets both is refused when loaded."""
+    prof = site(sbatch_extra={"mem-per-cpu": "100M"})
+    text = _script(prof, job=JobConfig(mem="200M"))
+    assert "#SBATCH --mem=200M" in text and "--mem-per-cpu" not in text
+    r = _test_only(text, tmp_path)
+    assert r.returncode == 0 and "to start at" in r.stderr, r.stderr
+    assert "#SBATCH --mem-per-cpu=100M" in _script(prof, job=JobConfig()) and "--mem=" not in _script(prof)
+    with pytest.raises(ConfigError, match=r"mem: '8G' and sbatch_extra.mem-per-gpu: sbatch takes one .*site\.yaml"):
+        site(mem="8G", sbatch_extra={"mem-per-gpu": "80G"})

@@ -23,7 +23,7 @@ import shlex
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from jiniac_hpc.cluster import ClusterProfile, JobConfig, profile_file
+from jiniac_hpc.cluster import MEM_PER, ClusterProfile, JobConfig, profile_file
 
 #: torch.distributed's variables, which describe the process that submitted a job, not the job
 RENDEZVOUS_VARS = ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
@@ -196,6 +196,9 @@ def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, comman
     pattern = "%A_%a" if array else "%j"
     # mem_request: false: the site refuses any --mem (a recipe's job.mem too); its own share applies
     mem, extra = (job.mem or cluster.mem) if cluster.mem_request else None, dict(cluster.sbatch_extra)
+    if mem:   # a node's memory (a recipe's job.mem) over a profile's memory a CPU or GPU: sbatch takes one
+        for k in MEM_PER:
+            extra.pop(k, None)
     if gpus and gpus < (cluster.gpus_per_node or 0):
         # Part of a node (gpus_per_task array tasks): the node's memory in proportion, and never
         # --exclusive, or each task would hold a whole node and its other GPUs would sit idle.
