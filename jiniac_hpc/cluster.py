@@ -25,6 +25,13 @@ from jiniac_hpc.paths import REPO_ROOT
 #: the ways a site lets a job ask for GPUs (ClusterProfile.gpu_request)
 GPU_REQUESTS = ("gres", "gpus-per-node", "none")
 
+#: sbatch options the renderer writes from a profile key of their own -> that key. sbatch takes the last
+#: of two same #SBATCH lines, so one in sbatch_extra (written after) would win over the key, unseen by
+#: the pre-flight check (a partition other than the one checked, a time limit other than the one asked)
+OWN_KEYS = {"partition": "partition", "account": "account", "qos": "qos", "mem": "mem", "time": "time_min",
+            "cpus-per-task": "cpus_per_task", "signal": "signal_delay_s", "job-name": None, "output": None,
+            "error": None, "open-mode": None, "requeue": None, "kill-on-invalid-dep": None}
+
 #: sbatch's memory options besides --mem, which it refuses together with it ("mutually exclusive")
 MEM_PER = ("mem-per-cpu", "mem-per-gpu")
 
@@ -100,6 +107,8 @@ class ClusterProfile:
               "gres_template", f"--gpus-per-node takes '[type:]{{n}}' ('{{n}}', 'h100:{{n}}'), not "
               f"{self.gres_template!r} (that is the --gres form)")
         for k in self.sbatch_extra:
+            check(k not in OWN_KEYS, "sbatch_extra", f"{k!r}: " + (f"set {OWN_KEYS[k]} instead (an #SBATCH --{k} "
+                  "here would win over it)" if OWN_KEYS.get(k) else "jiniac writes this option itself"))
             check(k not in ("nodes", "ntasks-per-node", "gres", "gpus-per-node", "gpus", "array", "dependency"),
                   "sbatch_extra", f"{k!r} is computed from the job; set it in the stage recipe instead"
                   + (" (the GPU option: set gpu_request)" if "gpu" in k or k == "gres" else ""))

@@ -535,3 +535,28 @@ def test_a_recipes_memory_on_a_site_that_gives_memory_a_cpu_submits(slurm_cluste
     assert "#SBATCH --mem-per-cpu=100M" in _script(prof, job=JobConfig()) and "--mem=" not in _script(prof)
     with pytest.raises(ConfigError, match=r"mem: '8G' and sbatch_extra.mem-per-gpu: sbatch takes one .*site\.yaml"):
         site(mem="8G", sbatch_extra={"mem-per-gpu": "80G"})
+
+
+@pytest.mark.slurm
+def test_an_extra_directive_that_would_override_a_profile_key_is_refused(slurm_cluster, site, tmp_path):
+    """A profile copied from a site's job script may carry its partition or time limit under
+    ``sbatch_extra`` (``{partition: gpu, time: '1-00:00:00'}``). Those lines came after the
+    profile's own and sbatch takes the last one (shown here: the job's limit is the second
+    --time), so the job ran in a partition, or with a limit, that the pre-flight check had not
+    looked at. Such a key is refused, naming the profile key to set."""
+    script = tmp_path / "twice.sbatch"
+    script.write_text("#!/bin/bash\n#SBATCH --time=00:20:00\n#SBATCH --time=00:05:00\n#SBATCH -o /dev/null\ntrue\n")
+    r = subprocess.run(["sbatch", "--parsable", "--hold", str(script)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    job = r.stdout.strip().split(";")[0]
+    try:
+        shown = subprocess.run(["scontrol", "show", "job", job], capture_output=True, text=True).stdout
+        assert "TimeLimit=00:05:00" in shown, shown
+    finally:
+        subprocess.run(["scancel", job], capture_output=True)
+    with pytest.raises(ConfigError, match=r"sbatch_extra: 'time': set time_min instead .*\(from .*site\.yaml\)"):
+        site(sbatch_extra={"time": "1-00:00:00"})
+    with pytest.raises(ConfigError, match=r"sbatch_extra: 'partition': set partition instead"):
+        site(sbatch_extra={"partition": "gpu"})
+    with pytest.raises(ConfigError, match=r"sbatch_extra: 'output': jiniac writes this option itself"):
+        site(sbatch_extra={"output": "x.out"})
