@@ -193,6 +193,13 @@ def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, comman
     time_min = job.time_min or cluster.time_min
     if cluster.max_time_min is not None and time_min > cluster.max_time_min:
         raise ValueError(f"job.time_min={time_min} exceeds cluster {cluster.name!r} limit {cluster.max_time_min}")
+    if cluster.signal_delay_s >= time_min * 60:
+        # Slurm sends the signal as soon as fewer than signal_delay_s seconds remain: at the start here,
+        # so every run would checkpoint and requeue itself at once, max_requeues times, and get nowhere
+        raise ValueError(f"job.time_min={time_min} ({time_min * 60} s) is not longer than signal_delay_s="
+                         f"{cluster.signal_delay_s} of cluster {cluster.name!r} ({profile_file(cluster)}): USR2 "
+                         "(checkpoint and requeue) would come as the job starts; raise job.time_min or lower "
+                         "signal_delay_s")
     pattern = "%A_%a" if array else "%j"
     # mem_request: false: the site refuses any --mem (a recipe's job.mem too); its own share applies
     mem, extra = (job.mem or cluster.mem) if cluster.mem_request else None, dict(cluster.sbatch_extra)
