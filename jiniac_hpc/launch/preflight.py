@@ -5,8 +5,9 @@
 Slurm accepts a job that asks more CPUs, GPUs or memory a node than any node of the partition has,
 and leaves it PENDING forever (``Reason=PartitionConfig`` or ``Resources``); with Slurm's default
 ``EnforcePartLimits=NO`` the same happens to a time limit above the partition's ``MaxTime``
-(``Reason=PartitionTimeLimit``: a debug partition of 30 min, a development one of 2 h). Here the
-request (nodes x tasks a node x CPUs a task, GPUs and memory a node, time limit) is compared with
+(``Reason=PartitionTimeLimit``: a debug partition of 30 min, a development one of 2 h), and to more
+nodes than its ``MaxNodes`` (``Reason=PartitionNodeLimit``). Here the request (nodes x tasks a
+node x CPUs a task, GPUs and memory a node, time limit) is compared with
 the partition's nodes and limit as ``sinfo`` lists them, and a request that no set of nodes can
 meet fails with one line naming the key to change and the file it lives in.
 """
@@ -28,6 +29,7 @@ class NodeInfo:
     mem_mb: int
     gpus: int
     time_limit_min: Optional[int] = None   # the partition's MaxTime in minutes; None: infinite
+    max_nodes: Optional[int] = None        # the partition's MaxNodes (nodes a job); None: no limit
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def _gpus(gres: str) -> int:
 
 def partition_nodes(partition: Optional[str]) -> tuple[str, list[NodeInfo]]:
     """(partition name, its nodes) from sinfo; the default partition when ``partition`` is None."""
-    args = ["sinfo", "-h", "-N", "-o", "%N|%c|%m|%G|%P|%l"]
+    args = ["sinfo", "-h", "-N", "-o", "%N|%c|%m|%G|%P|%l|%s"]
     if partition:
         args += ["-p", partition]
     try:
@@ -101,14 +103,16 @@ def partition_nodes(partition: Optional[str]) -> tuple[str, list[NodeInfo]]:
     nodes, name = [], partition
     for line in r.stdout.splitlines():
         f = line.split("|")
-        if len(f) < 6:
+        if len(f) < 7:
             continue
         part = f[4].rstrip("*")
         if partition is None and not f[4].endswith("*"):
             continue  # only the default partition (sinfo marks it with *)
         name = part
         mem = int(f[2]) if f[2].isdigit() else 0
-        nodes.append(NodeInfo(f[0], int(f[1]) if f[1].isdigit() else 0, mem, _gpus(f[3]), slurm_minutes(f[5])))
+        most = f[6].split("-")[-1]    # sinfo's %s: a job's nodes, "1-infinite", "1-4" or "1"
+        nodes.append(NodeInfo(f[0], int(f[1]) if f[1].isdigit() else 0, mem, _gpus(f[3]), slurm_minutes(f[5]),
+                              int(most) if most.isdigit() else None))
     return name or "(default)", nodes
 
 
@@ -122,6 +126,11 @@ def check_request(req: Request, partition: str, nodes: list[NodeInfo]) -> None:
         raise ConfigError(f"time limit {req.time_min} min requested, but partition {partition!r} allows at most "
                           f"{max(limits)} (its MaxTime): the job would pend forever (PartitionTimeLimit); lower "
                           f"{req.key('time_min')}, or choose a partition with {req.key('partition')}")
+    most = min((n.max_nodes for n in nodes if n.max_nodes is not None), default=None)
+    if most is not None and req.nodes > most:
+        raise ConfigError(f"{req.nodes} nodes requested, but partition {partition!r} allows at most {most} a job (its "
+                          f"MaxNodes): the job would pend forever (PartitionNodeLimit); lower {req.key('nodes')}, or "
+                          f"choose a partition with {req.key('partition')}")
     if req.nodes > len(nodes):
         raise ConfigError(f"{req.nodes} nodes requested but partition {partition!r} has {len(nodes)}; "
                           f"lower {req.key('nodes')}")
