@@ -25,6 +25,22 @@ from jiniac_hpc.paths import REPO_ROOT
 #: the ways a site lets a job ask for GPUs (ClusterProfile.gpu_request)
 GPU_REQUESTS = ("gres", "gpus-per-node", "none")
 
+#: sbatch options the renderer writes from a profile key of their own -> that key. sbatch takes the last
+#: of two same #SBATCH lines, so one in sbatch_extra (written after) would win over the key, unseen by
+#: the pre-flight check (a partition other than the one checked, a time limit other than the one asked)
+OWN_KEYS = {"partition": "partition", "account": "account", "qos": "qos", "mem": "mem", "time": "time_min",
+            "cpus-per-task": "cpus_per_task", "signal": "signal_delay_s", "job-name": None, "output": None,
+            "error": None, "open-mode": None, "requeue": None, "kill-on-invalid-dep": None}
+
+#: sbatch's memory options besides --mem, which it refuses together with it ("mutually exclusive")
+MEM_PER = ("mem-per-cpu", "mem-per-gpu")
+
+#: batch systems other than Slurm, by their submit command: sites where an sbatch script cannot run
+OTHER_SCHEDULERS = (("pjsub", "Fujitsu's PJM (pjsub, as on Fugaku)"),
+                    ("qsub", "PBS or Grid Engine (qsub, as on ABCI 3.0 with PBS Professional or TSUBAME4.0 "
+                             "with Altair Grid Engine)"),
+                    ("bsub", "LSF (bsub)"))
+
 
 def clusters_dir() -> Path:
     """Where cluster profiles live; ``JINIAC_CLUSTERS_DIR`` overrides ``<repo>/envs/clusters``."""
@@ -46,6 +62,9 @@ class ClusterProfile:
     gpus_per_node: int = field(0, doc="GPUs a node; GPU stages run one task per GPU.")
     cpus_per_task: int = field(1, doc="CPU cores for each task.")
     mem: Optional[str] = field(None, doc="Memory a node, as sbatch --mem takes it ('480G'); None: site default.")
+    mem_request: bool = field(True, doc="False where the site refuses jobs that ask for memory (memory comes with "
+                                        "the cores or the partition): no --mem is written, a recipe's job.mem "
+                                        "included.")
     time_min: int = field(60, doc="Default time limit in minutes (a stage's job.time_min overrides it).")
     max_time_min: Optional[int] = field(None, doc="The partition's hard limit; longer requests fail early.")
     gpu_request: str = field("gres", doc="How a job asks for its GPUs: 'gres' (--gres=gpu:8), 'gpus-per-node' "
@@ -68,10 +87,17 @@ class ClusterProfile:
                                             "(right when login and compute nodes share the venv).")
 
     def __post_init__(self):
-        check(self.executor in ("slurm", "local"), "executor", f"must be 'slurm' or 'local', got {self.executor!r}")
+        check(self.executor in ("slurm", "local"), "executor",
+              f"must be 'slurm' (sbatch) or 'local' (this machine), got {self.executor!r}: jiniac writes Slurm "
+              "jobs only, which a site on PBS, Grid Engine or PJM (ABCI 3.0, TSUBAME4.0, Fugaku) cannot run")
         check(self.gpus_per_node >= 0, "gpus_per_node", "must be >= 0")
         check(self.cpus_per_task >= 1, "cpus_per_task", "must be >= 1")
         check(self.time_min >= 1, "time_min", "must be >= 1")
+        per = [k for k in MEM_PER if k in self.sbatch_extra]
+        check(not (self.mem and per), "mem", f"{self.mem!r} and sbatch_extra.{per[0] if per else ''}: sbatch takes one "
+                                             "of --mem, --mem-per-cpu, --mem-per-gpu (it refuses the script); drop one")
+        check(self.mem_request or self.mem is None, "mem", f"{self.mem!r} is set, but mem_request is false (the site "
+                                                           "refuses --mem): drop one")
         check(self.signal_delay_s >= 0, "signal_delay_s", "must be >= 0")
         check(self.peak_tflops >= 0, "peak_tflops", "must be >= 0")
         check(self.max_array_size is None or self.max_array_size >= 1, "max_array_size", "must be >= 1")
@@ -81,6 +107,8 @@ class ClusterProfile:
               "gres_template", f"--gpus-per-node takes '[type:]{{n}}' ('{{n}}', 'h100:{{n}}'), not "
               f"{self.gres_template!r} (that is the --gres form)")
         for k in self.sbatch_extra:
+            check(k not in OWN_KEYS, "sbatch_extra", f"{k!r}: " + (f"set {OWN_KEYS[k]} instead (an #SBATCH --{k} "
+                  "here would win over it)" if OWN_KEYS.get(k) else "jiniac writes this option itself"))
             check(k not in ("nodes", "ntasks-per-node", "gres", "gpus-per-node", "gpus", "array", "dependency"),
                   "sbatch_extra", f"{k!r} is computed from the job; set it in the stage recipe instead"
                   + (" (the GPU option: set gpu_request)" if "gpu" in k or k == "gres" else ""))
@@ -217,6 +245,20 @@ def slurm_probe() -> Optional[str]:
     return None if r.stdout.strip() else "sinfo lists no partition"
 
 
+def other_scheduler() -> Optional[str]:
+    """The batch system other than Slurm this machine submits to (its submit command is on PATH), or None."""
+    return next((what for cmd, what in OTHER_SCHEDULERS if shutil.which(cmd)), None)
+
+
+def no_slurm_line() -> str:
+    """Why a Slurm job cannot be submitted from a machine without Slurm's commands, in one line."""
+    other = other_scheduler()
+    if other is None:
+        return "no Slurm on this machine (sbatch and sinfo are not on PATH): submit from a Slurm login node"
+    return (f"this machine submits to {other}, not Slurm: jiniac writes Slurm jobs only (sbatch); "
+            "run on a Slurm site, or here with --cluster local")
+
+
 def failure_line(r: subprocess.CompletedProcess) -> str:
     """What a failed Slurm command said: its last stderr line, else its exit status."""
     return (r.stderr.strip().splitlines() or [f"exit status {r.returncode}"])[-1]
@@ -225,12 +267,16 @@ def failure_line(r: subprocess.CompletedProcess) -> str:
 def resolve_cluster(name: Optional[str]) -> ClusterProfile:
     """``--cluster`` if given, else ``$JINIAC_CLUSTER``, else ``local`` when no Slurm answers.
 
-    With Slurm present and no profile named we stop rather than guess a site's partition.
+    With Slurm present and no profile named we stop rather than guess a site's partition; on a
+    login node of another batch system (PBS, Grid Engine, PJM) too, rather than run the stages there.
     """
     name = name or os.environ.get("JINIAC_CLUSTER")
     if name:
         return load_cluster(name)
     why = slurm_probe()
+    if why == "" and other_scheduler():
+        # a login node of another batch system: the stages would run on it instead of on its compute nodes
+        raise ConfigError(no_slurm_line())
     if why is not None:
         if why:    # Slurm is installed here but not answering: say why this runs locally
             print(f"note: {why}; running on this machine (profile 'local'; --cluster NAME to choose)",

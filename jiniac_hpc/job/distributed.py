@@ -4,7 +4,8 @@ Inside a submitit task (Slurm or local), :func:`export_torch_env` sets MASTER_AD
 MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK and LOCAL_WORLD_SIZE from
 ``submitit.helpers.TorchDistributedEnvironment``, so ``init_process_group("env://")``,
 HF Trainer and DeepSpeed work unchanged. Under torchrun these are already set and kept; any
-other value found there came from the shell that started the job and is replaced.
+other value found there came from the shell that started the job and is replaced, except a
+``MASTER_ADDR`` that a cluster profile's setup line exported on Slurm (a site's own interface name).
 
 Preemption: submitit's own USR2 handler lets only global rank 0 checkpoint, then exits it,
 which would leave the other ranks' optimizer shards unsaved. Training therefore uses
@@ -42,6 +43,13 @@ def export_torch_env() -> Optional[submitit.helpers.TorchDistributedEnvironment]
         env = submitit.helpers.TorchDistributedEnvironment()
     except RuntimeError:
         return None  # not inside a submitit job
+    # On Slurm the batch script unset the submitting shell's rendezvous variables before the profile's
+    # setup lines, so a MASTER_ADDR here is the site's choice: on JSC's machines the first node's name
+    # with "i" appended, its InfiniBand address (the plain name does not reach other cells). It is kept;
+    # submitit would write the first node's plain name over it.
+    site_addr = os.environ.get("MASTER_ADDR") if os.environ.get("SUBMITIT_EXECUTOR") == "slurm" else None
+    if site_addr:
+        env.master_addr = site_addr
     # Keep every GPU visible: HF/DeepSpeed pick the device from LOCAL_RANK. A MASTER_PORT already
     # set (a profile's setup line may choose one) is the port submitit took.
     return env.export(set_cuda_visible_devices=False, overwrite=True)

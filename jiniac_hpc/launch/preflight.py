@@ -3,10 +3,13 @@
     python jobs/selftest.py --cluster local-slurm --set ranks_per_node=64   # stops here, naming the key
 
 Slurm accepts a job that asks more CPUs, GPUs or memory a node than any node of the partition has,
-and leaves it PENDING forever (``Reason=PartitionConfig`` or ``Resources``). Here the request
-(nodes x tasks a node x CPUs a task, GPUs and memory a node) is compared with the partition's
-nodes as ``sinfo`` lists them, and a request that no set of nodes can meet fails with one line
-naming the key to change and the file it lives in.
+and leaves it PENDING forever (``Reason=PartitionConfig`` or ``Resources``); with Slurm's default
+``EnforcePartLimits=NO`` the same happens to a time limit above the partition's ``MaxTime``
+(``Reason=PartitionTimeLimit``: a debug partition of 30 min, a development one of 2 h), and to more
+nodes than its ``MaxNodes`` (``Reason=PartitionNodeLimit``). Here the request (nodes x tasks a
+node x CPUs a task, GPUs and memory a node, time limit) is compared with
+the partition's nodes and limit as ``sinfo`` lists them, and a request that no set of nodes can
+meet fails with one line naming the key to change and the file it lives in.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Optional
 
-from jiniac_hpc.cluster import failure_line
+from jiniac_hpc.cluster import failure_line, no_slurm_line
 from jiniac_hpc.config import ConfigError
 
 
@@ -25,6 +28,8 @@ class NodeInfo:
     cpus: int
     mem_mb: int
     gpus: int
+    time_limit_min: Optional[int] = None   # the partition's MaxTime in minutes; None: infinite
+    max_nodes: Optional[int] = None        # the partition's MaxNodes (nodes a job); None: no limit
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class Request:
     cpus_per_task: int
     gpus_per_node: int = 0
     mem: Optional[str] = None
+    time_min: Optional[int] = None
     keys: tuple[tuple[str, str], ...] = ()   # resource -> "key (in FILE)"
 
     def key(self, what: str) -> str:
@@ -51,6 +57,25 @@ def mem_mb(text: str) -> int:
     return int(int(m.group(1)) * scale)
 
 
+def slurm_minutes(text: str) -> Optional[int]:
+    """A Slurm time as sinfo's ``%l`` prints it (``30:00``, ``1:00:00``, ``1-00:00:00``, ``2-12``,
+    ``infinite``) in whole minutes, rounded down (a request must fit in it); None for no limit."""
+    text = text.strip()
+    m = re.fullmatch(r"(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?", text)
+    if not m:
+        return None      # infinite, UNLIMITED, n/a
+    days, a, b, c = (int(g) if g else None for g in m.groups())
+    if days is not None:   # days-hours[:minutes[:seconds]]
+        seconds = ((days * 24 + a) * 60 + (b or 0)) * 60 + (c or 0)
+    elif c is not None:    # hours:minutes:seconds
+        seconds = (a * 60 + b) * 60 + c
+    elif b is not None:    # minutes:seconds
+        seconds = a * 60 + b
+    else:                  # minutes
+        seconds = a * 60
+    return seconds // 60
+
+
 def _gpus(gres: str) -> int:
     """GPUs in a sinfo ``%G`` field such as ``gpu:h100:8(S:0-1),shard:16`` or ``(null)``."""
     n = 0
@@ -63,11 +88,13 @@ def _gpus(gres: str) -> int:
 
 def partition_nodes(partition: Optional[str]) -> tuple[str, list[NodeInfo]]:
     """(partition name, its nodes) from sinfo; the default partition when ``partition`` is None."""
-    args = ["sinfo", "-h", "-N", "-o", "%N|%c|%m|%G|%P"]
+    args = ["sinfo", "-h", "-N", "-o", "%N|%c|%m|%G|%P|%l|%s"]
     if partition:
         args += ["-p", partition]
     try:
         r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    except FileNotFoundError:    # a profile for a Slurm site, used where there is none
+        raise ConfigError(no_slurm_line()) from None
     except (OSError, subprocess.TimeoutExpired) as e:
         raise ConfigError(f"cannot ask Slurm about the partition ({e})") from None
     if r.returncode != 0:    # no controller: the partition may well exist, Slurm cannot say
@@ -76,14 +103,16 @@ def partition_nodes(partition: Optional[str]) -> tuple[str, list[NodeInfo]]:
     nodes, name = [], partition
     for line in r.stdout.splitlines():
         f = line.split("|")
-        if len(f) < 5:
+        if len(f) < 7:
             continue
         part = f[4].rstrip("*")
         if partition is None and not f[4].endswith("*"):
             continue  # only the default partition (sinfo marks it with *)
         name = part
         mem = int(f[2]) if f[2].isdigit() else 0
-        nodes.append(NodeInfo(f[0], int(f[1]) if f[1].isdigit() else 0, mem, _gpus(f[3])))
+        most = f[6].split("-")[-1]    # sinfo's %s: a job's nodes, "1-infinite", "1-4" or "1"
+        nodes.append(NodeInfo(f[0], int(f[1]) if f[1].isdigit() else 0, mem, _gpus(f[3]), slurm_minutes(f[5]),
+                              int(most) if most.isdigit() else None))
     return name or "(default)", nodes
 
 
@@ -92,6 +121,16 @@ def check_request(req: Request, partition: str, nodes: list[NodeInfo]) -> None:
     if not nodes:
         raise ConfigError(f"partition {partition!r} does not exist here or has no nodes (sinfo lists none); "
                           f"change {req.key('partition')}")
+    limits = {n.time_limit_min for n in nodes if n.time_limit_min is not None}
+    if req.time_min and limits and req.time_min > max(limits):
+        raise ConfigError(f"time limit {req.time_min} min requested, but partition {partition!r} allows at most "
+                          f"{max(limits)} (its MaxTime): the job would pend forever (PartitionTimeLimit); lower "
+                          f"{req.key('time_min')}, or choose a partition with {req.key('partition')}")
+    most = min((n.max_nodes for n in nodes if n.max_nodes is not None), default=None)
+    if most is not None and req.nodes > most:
+        raise ConfigError(f"{req.nodes} nodes requested, but partition {partition!r} allows at most {most} a job (its "
+                          f"MaxNodes): the job would pend forever (PartitionNodeLimit); lower {req.key('nodes')}, or "
+                          f"choose a partition with {req.key('partition')}")
     if req.nodes > len(nodes):
         raise ConfigError(f"{req.nodes} nodes requested but partition {partition!r} has {len(nodes)}; "
                           f"lower {req.key('nodes')}")

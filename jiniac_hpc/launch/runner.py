@@ -197,8 +197,10 @@ def request_for(job: JobConfig, prof: ClusterProfile, step: Step, stage: str, re
             "cpus_per_task": in_recipe("job.cpus_per_task") if job.cpus_per_task else in_profile("cpus_per_task"),
             "gpus_per_node": in_recipe("job.gpus_per_task") if job.gpus_per_task else in_profile("gpus_per_node"),
             "mem": in_recipe("job.mem") if job.mem else in_profile("mem"),
-            "partition": in_profile("partition")}
+            "partition": in_profile("partition"),
+            "time_min": in_recipe("job.time_min") if job.time_min else in_profile("time_min")}
     # gpu_request: none: the site's Slurm knows of no GPUs (sinfo lists none), the nodes have them all the same
     gpus = job.gpus_for(prof) if prof.gpu_request != "none" else 0
     return Request(job.nodes, job.tasks_for(prof), job.cpus_per_task or prof.cpus_per_task, gpus,
-                   job.mem or prof.mem, tuple(keys.items()))
+                   (job.mem or prof.mem) if prof.mem_request else None, job.time_min or prof.time_min,
+                   tuple(keys.items()))

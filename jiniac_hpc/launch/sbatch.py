@@ -23,7 +23,7 @@ import shlex
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from jiniac_hpc.cluster import ClusterProfile, JobConfig, profile_file
+from jiniac_hpc.cluster import MEM_PER, ClusterProfile, JobConfig, profile_file
 
 #: torch.distributed's variables, which describe the process that submitted a job, not the job
 RENDEZVOUS_VARS = ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
@@ -110,13 +110,18 @@ def render_sbatch(spec: SbatchSpec) -> str:
     lines += ["", "unset " + " ".join(RENDEZVOUS_VARS)]
     if spec.setup:
         lines += ["", f"# {spec.setup_origin}: a line that fails stops the job here",
-                  "setup_ok() { [ \"$1\" -eq 0 ] && return; echo \"line $2 of \""
+                  "setup_ok() { echo \"line $2 of \""
                   f"{shlex.quote(spec.setup_origin)}\" failed (exit status $1): $3\" >&2; "
                   "[ \"$1\" -ne 127 ] || echo \"(command not found: a 'module' command may need its init "
                   "sourced first, e.g. source /etc/profile.d/modules.sh)\" >&2; exit 1; }"]
         for i, line in enumerate(spec.setup, 1):
-            # the check on a line of its own: a setup line may end in a comment
-            lines += [line, f"setup_ok $? {i} {shlex.quote(' '.join(line.split()))}"]
+            # in { } with the check after ||: a setup line that turns on set -e (as job scripts often
+            # begin) would otherwise end the job at the next failing line before its check, and at a
+            # failed srun before the lines that follow it; "}" on a line of its own: a line may end in a comment
+            if not line.strip() or line.strip().startswith("#"):
+                lines.append(line)     # nothing to run, nothing to check ("{ }" may not be empty)
+                continue
+            lines += ["{ " + line, f"}} || setup_ok $? {i} {shlex.quote(' '.join(line.split()))}"]
     q = (lambda x: f'"{x}"') if spec.shell_paths else shlex.quote
     lines += ["", "export SUBMITIT_EXECUTOR=slurm",
               # srun of Slurm 22.05 on does not take the job's --cpus-per-task (SchedMD's release notes):
@@ -137,8 +142,7 @@ def render_sbatch(spec: SbatchSpec) -> str:
         batch_log = f'{q(spec.batch_log_dir)}/"$SLURM_JOB_NAME-${{id:-$SLURM_JOB_ID}}".batch'
         batch_logs = f"{batch_log}.out {batch_log}.err"
     lines += ["", "# one task per GPU (or per array element); each runs the same entry point",
-              " ".join(srun) + " " + spec.command,
-              "rc=$?",
+              " ".join(srun) + " " + spec.command + " && rc=0 || rc=$?",
               # srun's own line says only "task 0: Exited with exit code N": say where the tasks' logs are
               f'[ $rc -eq 0 ] || echo "srun ended with exit code $rc; the tasks\' logs: {_log_glob(spec.error)}" >&2',
               "# the batch step's own log holds only what the lines above printed: drop it when empty",
@@ -189,14 +193,29 @@ def build_spec(*, job_name: str, job: JobConfig, cluster: ClusterProfile, comman
     time_min = job.time_min or cluster.time_min
     if cluster.max_time_min is not None and time_min > cluster.max_time_min:
         raise ValueError(f"job.time_min={time_min} exceeds cluster {cluster.name!r} limit {cluster.max_time_min}")
+    if cluster.signal_delay_s >= time_min * 60:
+        # Slurm sends the signal as soon as fewer than signal_delay_s seconds remain: at the start here,
+        # so every run would checkpoint and requeue itself at once, max_requeues times, and get nowhere
+        raise ValueError(f"job.time_min={time_min} ({time_min * 60} s) is not longer than signal_delay_s="
+                         f"{cluster.signal_delay_s} of cluster {cluster.name!r} ({profile_file(cluster)}): USR2 "
+                         "(checkpoint and requeue) would come as the job starts; raise job.time_min or lower "
+                         "signal_delay_s")
     pattern = "%A_%a" if array else "%j"
-    mem, extra = job.mem or cluster.mem, dict(cluster.sbatch_extra)
+    # mem_request: false: the site refuses any --mem (a recipe's job.mem too); its own share applies
+    mem, extra = (job.mem or cluster.mem) if cluster.mem_request else None, dict(cluster.sbatch_extra)
+    if mem:   # a node's memory (a recipe's job.mem) over a profile's memory a CPU or GPU: sbatch takes one
+        for k in MEM_PER:
+            extra.pop(k, None)
     if gpus and gpus < (cluster.gpus_per_node or 0):
         # Part of a node (gpus_per_task array tasks): the node's memory in proportion, and never
         # --exclusive, or each task would hold a whole node and its other GPUs would sit idle.
         extra.pop("exclusive", None)
         if not job.mem and mem:
             mem = _mem_share(mem, gpus, cluster.gpus_per_node)
+        if mem is not None and re.fullmatch(r"0+[KMGT]?B?", mem.strip().upper()):
+            # --mem=0 is all of a node's memory (how sites say "the whole node"): asked by each task,
+            # no two would share a node. Without a size to divide, the site's default applies.
+            mem = None
     return SbatchSpec(
         job_name=job_name,
         command=command,

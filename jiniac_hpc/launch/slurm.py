@@ -48,10 +48,14 @@ def submitit_command(python: str, folder: Path | str) -> str:
 REFUSALS = (
     (r"unrecognized option '--([\w-]+)", "sbatch_extra"),
     (r"generic resource|gres|gpus-per", "gpu_request / gres_template / gpus_per_node"),
-    (r"invalid account", "account"),
+    (r"invalid account|specify an account|no account", "account"),
+    # a QOS's limits (NERSC's debug QOS: 30 min), which sinfo does not show and sbatch checks
+    (r"accounting/qos policy", "qos, or time_min / nodes within its limits (sacctmgr show qos)"),
     (r"invalid qos", "qos"),
     (r"invalid partition|no partition specified", "partition"),
     (r"memory specification", "mem"),
+    # a node feature (-C) this site does not have: NERSC's "gpu", Jean Zay's "v100-32g" elsewhere
+    (r"invalid feature specification", "sbatch_extra.constraint"),
     (r"time limit", "time_min / max_time_min (or job.time_min in the recipe)"),
 )
 
