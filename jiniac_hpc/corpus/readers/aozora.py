@@ -66,8 +66,8 @@ from jiniac_hpc.corpus.readers.aozora_gaiji import (ACCENTS, BREAK, BREAK_NOTE, 
 from jiniac_hpc.corpus.readers.aozora_html import html_work, is_html
 from jiniac_hpc.corpus.readers.base import SPLITLINES_BREAKS, Record, open_binary
 
-__all__ = ["ACCENTS", "PLACEHOLDER", "accent_decompose", "aozora_clean", "aozora_row", "gaiji_char", "jis_x0213",
-           "read_aozora"]
+__all__ = ["ACCENTS", "PLACEHOLDER", "accent_decompose", "aozora_clean", "aozora_fields", "aozora_row", "gaiji_char",
+           "jis_x0213", "read_aozora"]
 
 # a block between two rules that explains the notation: 【テキスト中に現れる記号について】, 《》：ルビ, ...
 _NOTATION = re.compile(r"^\s*(【テキスト中に現れる記号について】|(《》|｜|［＃］|〔〕|／＼|※)[：:])")
@@ -422,3 +422,34 @@ def aozora_row(text: str) -> tuple[str, dict[str, int]]:
     if body is None:
         body = "\n".join(_clean_lines(_lines(text, unread), unread))
     return body, {k: v for k, v in unread.items() if v}
+
+
+def aozora_fields(row: dict, text_field: str) -> dict[str, int]:
+    """Characters of the strings in a repackaged Aozora row's fields other than its text (named by
+    ``text_field``, dotted for a field inside an object), by reason: a field named ``footnote``, or
+    one whose value opens as Aozora's footer does (底本：…, 入力：…), is the footer the packager moved
+    out of the text (globis-university/aozorabunko-clean's ``footnote``: 底本, 初出 and the credits),
+    ``boilerplate`` as the footer of a file is; every other string (the index's columns the packager
+    put beside the text, or in a struct ``meta``: 作品名, the author's names and readings, URLs, dates
+    written as text) is ``metadata``: it describes the work and is none of its text. Numbers,
+    booleans, timestamps and nulls are no text and are not counted; nor are line breaks."""
+    out: Counter = Counter()
+    skip = tuple(text_field.split(".")) if text_field not in row else (text_field,)
+
+    def walk(value, path: tuple, reason: Optional[str]) -> None:
+        if path == skip:
+            return
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, path + (k,), reason)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, path, reason)
+        elif isinstance(value, str) and value:
+            # (line breaks aside, as a file's footer is counted)
+            n = len(value) - value.count("\n") - value.count("\r")
+            out[reason or ("boilerplate" if _FOOTER.match(value.lstrip()) else "metadata")] += n
+
+    for key, value in row.items():
+        walk(value, (key,), "boilerplate" if str(key).lower() == "footnote" else None)
+    return {k: v for k, v in out.items() if v}
