@@ -36,8 +36,11 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
   where the heading stands among the book's blocks (or alone in its <div>), what follows it up to
   the next heading of its rank or above, a rule, a <pre> or the end of the part of the page it is
   in; and a box whose first paragraph opens with the note's words ("Transcriber's Note: Dr. José
-  Rizal wrote …"). A note longer than a note is (20,000 characters; 1,500 for a box a paragraph
-  opens), or one that holds an <h1> or PG's own lines, is left to the gutenberg reader;
+  Rizal wrote …"); and the <div> whose heading a box links to ("details are given at the <a
+  href="#music_notes">end of the e-text</a>") where nothing of the book comes after it before PG's
+  end lines (the producers' endnote, "About the Music"; 5,000 characters at most). A note longer
+  than a note is (20,000 characters; 1,500 for a box a paragraph opens), or one that holds an <h1>
+  or PG's own lines, is left to the gutenberg reader;
 - the producers' links to the sound and score files they added to a music book are
   ``unread['transcriber_note']`` too: a link to a ``.midi``/``.ly``/``.mp3`` … file (or a PDF in a
   ``music/`` folder) set in brackets, with its brackets ("[Listen] [View Lilypond]", "chants such as
@@ -103,6 +106,7 @@ _TN_HEAD = re.compile(r"^\s*(\[?\s*" + TN_WORDS + r"_?\s*[:.]?\s*\]?"
 _TN_OPEN = re.compile(r"^\s*\[?\s*" + TN_WORDS + r"\b", re.I)
 _NOTE_MOST = 20000        # a producers' note is no longer than this (non-whitespace characters)
 _OPENED_MOST = 1500       # … and a box that a paragraph opening with its words starts is no longer than this
+_LINKED_MOST = 5000       # … and a section a producers' box links to at the end of the page (not the book's index)
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # a link to one of the sound or score files producers added to a music book ("[<a href="music/x.midi">Listen</a>]
 # [<a href="music/x.pdf">PDF</a>]", "[You can play this music (MIDI file) by clicking <a …>here</a>.]")
@@ -174,6 +178,7 @@ class _Page(HTMLParser):
         self.media: Optional[tuple[int, int, int]] = None   # an open link to a sound file: (breaks, cur, depth)
         self.media_block = False                 # the block now open holds such a link
         self.bracket: Optional[int] = None       # a sound file's link closed after "[": where it starts in cur
+        self.box_links: set[str] = set()         # the anchors the producers' boxes link to ("#music_notes")
 
     def _line(self) -> None:
         text = "".join(self.cur)
@@ -204,6 +209,8 @@ class _Page(HTMLParser):
         if self.skip and self.skip[-1][0] in _RUBY and tag in ("rt", "rp", "rb"):
             self.skip.pop()       # HTML lets <rt>/<rp> leave their end tag out before the next one
         if self.skip:
+            if tag == "a" and self.skip[-1][1] == "transcriber_note" and (a.get("href") or "").startswith("#"):
+                self.box_links.add(a["href"][1:])
             if tag not in _VOID and tag == self.skip[-1][0]:
                 self.skip.append((tag, self.skip[-1][1]))   # same tag nested: its end must not end the skip
             return
@@ -219,6 +226,8 @@ class _Page(HTMLParser):
         if reason and tag not in _VOID:
             self.skip.append((tag, reason))
             return
+        if self.box_links and (a.get("id") or a.get("name")) in self.box_links:
+            self._linked_note()
         if tag == "a":
             self.depth += 1
             self.links.append(bool(a.get("href")))
@@ -292,6 +301,27 @@ class _Page(HTMLParser):
         elif box and _TN_OPEN.match(text):
             self.span = [k, len(self.divs), box, self.heading, _OPENED_MOST]
 
+    def _linked_note(self) -> None:
+        """An anchor a producers' box links to ("details are given at the <a href="#music_notes">end
+        of the e-text</a>") opens the <div> it heads (its first block holds it): the producers' note
+        there (#25063's "About the Music", ``<div class="endnote">``), kept as a note where nothing
+        but other notes comes after it before PG's end lines, and no longer than ``_LINKED_MOST``
+        (:meth:`result`): a box's link to the book's own sections (its contents) leaves them be."""
+        if self.span is not None or not self.div_starts or "".join(self.cur).strip():
+            return
+        if any(x.strip() for x in self.lines[self.div_starts[-1]:]):
+            return
+        self.span = [self.div_starts[-1], len(self.divs), True, self.heading, _LINKED_MOST, True]
+
+    def _last(self, end: int) -> bool:
+        """Whether nothing but blank lines comes between line ``end`` and PG's end lines (or the page's end)."""
+        for x in self.lines[end:]:
+            if _PG_LINE.search(x):
+                return True
+            if x.strip():
+                return False
+        return True
+
     def _note_boundary(self, tag: str) -> None:
         """A block ``tag`` starts: it ends an open note that stands among the book's blocks if it is
         a heading of the note's rank or above, a rule, a <pre> or a <section>; an <h1> in a box is
@@ -306,11 +336,11 @@ class _Page(HTMLParser):
             self._close_note()
 
     def _close_note(self) -> None:
-        first, end, most = self.span[0], len(self.lines), self.span[4]
+        first, end, most, linked = self.span[0], len(self.lines), self.span[4], len(self.span) > 5
         self.span = None
         lines = self.lines[first:end]
         if sum(map(nonspace, lines)) <= most and not any(_PG_LINE.search(x) for x in lines):
-            self.notes.append((first, end))
+            self.notes.append((first, end, linked))
 
     def _end_media(self) -> None:
         """A link to a sound or score file ends. Set in brackets ("[<a …>MIDI</a>]", "[Listen]"), it
@@ -386,7 +416,9 @@ class _Page(HTMLParser):
         self._line()
         if self.span and not self.span[2]:
             self._close_note()     # a note at the page's end
-        for first, end in reversed(self.notes):
+        for first, end, linked in reversed(self.notes):     # (the notes after it already gone)
+            if linked and not self._last(end):
+                continue      # a section a box links to is the producers' only after the book
             self.unread["transcriber_note"] += sum(map(nonspace, self.lines[first:end]))
             del self.lines[first:end]
         return self.lines

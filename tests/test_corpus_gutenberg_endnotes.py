@@ -1,0 +1,67 @@
+"""The gutenberg reader on what the producers put after a book: their list of corrections and their endnotes.
+
+    PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_gutenberg_endnotes.py
+
+Real files (tests/assets/corpus/real/SOURCES.md), both made by the same producer: #31894's text
+edition ends with an ornament and "Errata", her list of the lines she corrected, each with the
+book's reading in brackets ("Portae nōn gehennae  [non]"); #25063 (The Beggar's Opera) ends, after
+"Errata Noted by Transcriber:", with her note "About the Music" on the sound and score files she
+made, which its HTML edition sets in a ``<div class="endnote">`` that her box at the top of the
+page links to ("details are given at the end of the e-text"). Each is ``transcriber_note``: the
+producers' words, not the book's; every character is the work's, a note's or PG's boilerplate.
+"""
+import html
+import re
+from pathlib import Path
+
+from jiniac_hpc.corpus.config import SourceConfig
+from jiniac_hpc.corpus.readers import read
+from jiniac_hpc.corpus.readers.gutenberg_html import nonspace
+from jiniac_hpc.paths import REPO_ROOT
+
+R = REPO_ROOT / "tests" / "assets" / "corpus" / "real"
+
+
+def recs(path: Path):
+    return list(read(path, SourceConfig(name="t", reader="gutenberg", paths=[str(path)], lang="en"), 1 << 24))
+
+
+def test_the_producers_list_of_corrections_after_the_book_is_a_note():
+    path = R / "gutenberg_31894-0.txt"
+    lines = path.read_bytes().decode("utf-8-sig").splitlines()
+    (r,) = recs(path)
+    assert r.text.rstrip().endswith("offers a prayer for future happiness.")
+    for leak in ("Errata", "[frāgmenta]", "Variation between", "may be intentional"):
+        assert leak not in r.text, leak
+    first = lines.index("       *       *       *       *       *", lines.index("SCENE III"))
+    last = lines.index("  Tē nōn pigēbit coniugem  [non]")
+    assert r.unread["transcriber_note"] == len("".join(lines[first:last + 1]))
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] == \
+        len("".join(lines))
+
+
+def test_the_endnote_the_producers_box_links_to_is_a_note():
+    """#25063's HTML: the box at the top (a note, already) links to "#music_notes", the anchor in
+    the heading of ``<div class="endnote">`` "About the Music", which ends the book; the note goes
+    whole (its heading, its paragraphs, "Changing the Tempo", "Back to Top"), the title page's text
+    and the printer's line before it stay. The producers' notes are then the three boxes, the
+    contents list they added and the endnote, character for character."""
+    path = R / "gutenberg_25063-h_endnote_trimmed.htm"
+    raw = path.read_text(encoding="utf-8")
+    (r,) = recs(path)
+    for leak in ("About the Music", "lilypond", "Changing the Tempo", "make-moment", "Back to Top"):
+        assert leak not in r.text, leak
+    for kept in ("Bungay, Suffolk.", "WILLIAM HEINEMANN\n1921", "Claud Lovat Fraser", "OVERTURE",
+                 "Thus I stand like the Turk"):
+        assert kept in r.text, kept
+    assert r.text.rstrip().endswith("1921")
+    boxes = [m.group() for m in re.finditer(r'<(div|p) class = "mynote[^"]*">.*?</\1>', raw, re.S)]
+    contents = re.search(r'<div class = "contents">.*?</div>', raw, re.S).group()
+    endnote = re.search(r'<div class = "endnote">.*?</div>', raw, re.S).group()
+    assert len(boxes) == 3 and "#music_notes" in boxes[0] and 'name = "music_notes"' in endnote
+    assert r.unread["transcriber_note"] == sum(map(chars, boxes + [contents, endnote]))
+
+
+def chars(markup: str) -> int:
+    """Non-whitespace characters of a piece of a page's text (its tags dropped, references decoded)."""
+    return nonspace(html.unescape(re.sub(r"<[^>]+>", " ", markup)))
