@@ -2,9 +2,10 @@
 
     PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_gutenberg_endnotes.py
 
-Real files (tests/assets/corpus/real/SOURCES.md), both made by the same producer: #31894's text
+Real files (tests/assets/corpus/real/SOURCES.md), all made by the same producer: #31894's text
 edition ends with an ornament and "Errata", her list of the lines she corrected, each with the
-book's reading in brackets ("Portae nōn gehennae  [non]"); #25063 (The Beggar's Opera) ends, after
+book's reading in brackets ("Portae nōn gehennae  [non]"); #26060's with "Erratum" and the one
+line she corrected; #25063 (The Beggar's Opera) ends, after
 "Errata Noted by Transcriber:", with her note "About the Music" on the sound and score files she
 made, which its HTML edition sets in a ``<div class="endnote">`` that her box at the top of the
 page links to ("details are given at the end of the e-text"). Each is ``transcriber_note``: the
@@ -12,6 +13,7 @@ producers' words, not the book's; every character is the work's, a note's or PG'
 """
 import html
 import re
+import tempfile
 from pathlib import Path
 
 from jiniac_hpc.corpus.config import SourceConfig
@@ -40,6 +42,34 @@ def test_the_producers_list_of_corrections_after_the_book_is_a_note():
         len("".join(lines))
 
 
+def test_an_erratum_quoting_the_corrected_line_is_a_note():
+    """#26060: "Erratum" after the ornament that closes the book, then the line the producer
+    corrected; no page, no "for … read": not the book's own list. The book ends at its last page."""
+    path = R / "gutenberg_26060_erratum.txt"
+    lines = path.read_bytes().decode("ascii").splitlines()
+    (r,) = recs(path)
+    assert r.text.rstrip().endswith("FREDERICK WARNE & CO., LTD.")
+    assert "Erratum" not in r.text and r.text.count("luggage") == 1      # (the line in the book stays)
+    first = lines.index("       *       *       *       *       *", lines.index("  Published by"))
+    last = lines.index("    These three Small Mice", first)
+    assert r.unread["transcriber_note"] == len("".join(lines[first:last + 1]))
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] == \
+        len("".join(lines))
+
+
+def test_a_books_own_errata_stay():
+    """The same book with its erratum written as a printed book's list is ("p. 12, for … read …"):
+    the book's own words, kept."""
+    raw = (R / "gutenberg_26060_erratum.txt").read_bytes()
+    printed = raw.replace(b"  And all the luggage they took was a comb,",
+                          b"  p. 12, for \"luggage\" read \"baggage\"")
+    assert printed != raw
+    path = Path(tempfile.mkdtemp()) / "26060.txt"
+    path.write_bytes(printed)
+    (r,) = recs(path)
+    assert "Erratum" in r.text and 'read "baggage"' in r.text and not r.unread.get("transcriber_note")
+
+
 def test_the_endnote_the_producers_box_links_to_is_a_note():
     """#25063's HTML: the box at the top (a note, already) links to "#music_notes", the anchor in
     the heading of ``<div class="endnote">`` "About the Music", which ends the book; the note goes
@@ -60,6 +90,19 @@ def test_the_endnote_the_producers_box_links_to_is_a_note():
     endnote = re.search(r'<div class = "endnote">.*?</div>', raw, re.S).group()
     assert len(boxes) == 3 and "#music_notes" in boxes[0] and 'name = "music_notes"' in endnote
     assert r.unread["transcriber_note"] == sum(map(chars, boxes + [contents, endnote]))
+
+
+def test_a_section_a_box_links_to_by_its_name_stays():
+    """The same page with the box's link saying where it goes by the section's name ("details are
+    given in <a href="#music_notes">About the Music</a>"), as a box's list of links to the book's own
+    sections does ("Index", "Advertisement"): the section is not taken for the producers' note."""
+    raw = (R / "gutenberg_25063-h_endnote_trimmed.htm").read_bytes()
+    named = raw.replace(b'#music_notes">end of\r\nthe e-text</a>', b'#music_notes">About\r\nthe Music</a>')
+    assert named != raw
+    path = Path(tempfile.mkdtemp()) / "25063-h.htm"
+    path.write_bytes(named)
+    (r,) = recs(path)
+    assert "About the Music" in r.text and "Changing the Tempo" in r.text
 
 
 def chars(markup: str) -> int:

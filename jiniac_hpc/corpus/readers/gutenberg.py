@@ -145,8 +145,9 @@ _FIELD = re.compile(r"^\s*(Title|Author|Translator|Illustrator|Editor|Language|C
 _TN = re.compile(r"^\s*\[?\s*" + TN_WORDS + r"\b", re.I)      # (French, German, Spanish and Italian too)
 _TN_TAIL = re.compile(r"^\s*(" + TN_WORDS + r"_?[.:]?\s*$|(Errata|Errors|Corrections|Typographical "
                       r"errors)\b.*\btranscriber\b|.*\b(noted|corrected|made) by (the )?(e-?text )?transcriber\b)", re.I)
-_ERRATA = re.compile(r"^\s*_?(Errata|Corrigenda|Corrections|Typographical (errors|corrections))_?[.:]?\s*$", re.I)
-_READING = re.compile(r"\S\s{2,}\[[^\[\]]{1,40}\]\s*$")   # "Portae nōn gehennae  [non]": the book's reading
+_ERRATA = re.compile(r"^\s*_?(Errat(a|um)|Corrigenda|Corrections|Typographical (errors|corrections))_?[.:]?\s*$", re.I)
+# what a book's own list of errata says (a producer's list quotes the lines it corrected: a PG text has no pages)
+_PRINTED_ERRATA = re.compile(r"\bfor\b.+\bread\b|\bshould be\b|\b(p|pp|page|line|l)\.?\s*\d+", re.I)
 _TN_TAIL_SHARE = 0.05     # the list of corrections is a small part of the book: at most this share of its text
 # a note on the file's encoding at the head of the work ("This text uses UTF-8 (Unicode) file encoding. If
 # the apostrophes … appear as garbage, you may have an incompatible browser …")
@@ -460,14 +461,15 @@ def _tail_note(body: list[str], k: int) -> bool:
     producer's note after it: it, or the one after it if it is a short heading ("Au lecteur."), says
     two things only a producer says of the text ("Ce livre électronique reproduit intégralement le
     texte original. Seules quelques erreurs typographiques évidentes ont été corrigées …"); or it is
-    a heading "Errata" (or "Corrections") over the producer's list of what they corrected, which
-    gives the book's reading in brackets after each corrected line (#31894: "Portae nōn gehennae
-    [non]"; the book's own list of errata says "for … read …")."""
+    a heading "Errata" (or "Erratum", "Corrections") over the producer's list of what they
+    corrected, which quotes the corrected lines (#31894: "Portae nōn gehennae  [non]", the book's
+    reading in brackets; #26060: "And all the luggage they took was a comb,"); a book's own list of
+    errata names its pages and says "for … read …", and stays."""
     before = next((x for x in reversed(body[max(0, k - 6):k]) if x.strip()), "")
     if not (_ORNAMENT.match(before) or _RULE.match(before)):
         return False
-    if _ERRATA.match(body[k]) and sum(bool(_READING.search(x)) for x in body[k + 1:k + 200]) >= 2:
-        return True
+    if _ERRATA.match(body[k]):
+        return not any(_PRINTED_ERRATA.search(x) for x in body[k + 1:k + 200])
     _, j, para = _paragraph(body, k)
     if len(para) == 1 and len(para[0].strip()) <= 40:
         _, _, para = _paragraph(body, j)

@@ -36,9 +36,10 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
   where the heading stands among the book's blocks (or alone in its <div>), what follows it up to
   the next heading of its rank or above, a rule, a <pre> or the end of the part of the page it is
   in; and a box whose first paragraph opens with the note's words ("Transcriber's Note: Dr. José
-  Rizal wrote …"); and the <div> whose heading a box links to ("details are given at the <a
-  href="#music_notes">end of the e-text</a>") where nothing of the book comes after it before PG's
-  end lines (the producers' endnote, "About the Music"; 5,000 characters at most). A note longer
+  Rizal wrote …"); and the <div> whose heading a box links to as the end of the e-text ("details are
+  given at the <a href="#music_notes">end of the e-text</a>") where nothing of the book comes after
+  it before PG's end lines (the producers' endnote, "About the Music"; 5,000 characters at most; a
+  box's links to the book's own sections, "Index", leave them be). A note longer
   than a note is (20,000 characters; 1,500 for a box a paragraph opens), or one that holds an <h1>
   or PG's own lines, is left to the gutenberg reader;
 - the producers' links to the sound and score files they added to a music book are
@@ -106,7 +107,10 @@ _TN_HEAD = re.compile(r"^\s*(\[?\s*" + TN_WORDS + r"_?\s*[:.]?\s*\]?"
 _TN_OPEN = re.compile(r"^\s*\[?\s*" + TN_WORDS + r"\b", re.I)
 _NOTE_MOST = 20000        # a producers' note is no longer than this (non-whitespace characters)
 _OPENED_MOST = 1500       # … and a box that a paragraph opening with its words starts is no longer than this
-_LINKED_MOST = 5000       # … and a section a producers' box links to at the end of the page (not the book's index)
+_LINKED_MOST = 5000       # … and a section a producers' box links to at the end of the page
+# the words of a box's link to the producers' note at the end ("noted <a href="#toc_errors">at the end of the
+# e-text</a>"); a box's list of links to the book's own sections ("Index", "Advertisement") says no such thing
+_TO_END = re.compile(r"\b(end|close) of (the|this) (e-?text|e-?book|text|file|book|page)\b", re.I)
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # a link to one of the sound or score files producers added to a music book ("[<a href="music/x.midi">Listen</a>]
 # [<a href="music/x.pdf">PDF</a>]", "[You can play this music (MIDI file) by clicking <a …>here</a>.]")
@@ -178,7 +182,8 @@ class _Page(HTMLParser):
         self.media: Optional[tuple[int, int, int]] = None   # an open link to a sound file: (breaks, cur, depth)
         self.media_block = False                 # the block now open holds such a link
         self.bracket: Optional[int] = None       # a sound file's link closed after "[": where it starts in cur
-        self.box_links: set[str] = set()         # the anchors the producers' boxes link to ("#music_notes")
+        self.box_links: set[str] = set()         # the anchors the producers' boxes link to their notes at
+        self.box_link: Optional[list] = None     # a link open in a box: [anchor, its text so far]
 
     def _line(self) -> None:
         text = "".join(self.cur)
@@ -210,7 +215,7 @@ class _Page(HTMLParser):
             self.skip.pop()       # HTML lets <rt>/<rp> leave their end tag out before the next one
         if self.skip:
             if tag == "a" and self.skip[-1][1] == "transcriber_note" and (a.get("href") or "").startswith("#"):
-                self.box_links.add(a["href"][1:])
+                self.box_link = [a["href"][1:], ""]
             if tag not in _VOID and tag == self.skip[-1][0]:
                 self.skip.append((tag, self.skip[-1][1]))   # same tag nested: its end must not end the skip
             return
@@ -258,6 +263,10 @@ class _Page(HTMLParser):
         if self.skip and self.skip[-1][0] in _RUBY and tag == "ruby":
             self.skip.pop()       # </ruby> ends an <rt> or <rp> left open
         if self.skip:
+            if tag == "a" and self.box_link:
+                if _TO_END.search(" ".join(self.box_link[1].split())):
+                    self.box_links.add(self.box_link[0])
+                self.box_link = None
             if tag == self.skip[-1][0]:
                 self.skip.pop()
             return
@@ -302,11 +311,12 @@ class _Page(HTMLParser):
             self.span = [k, len(self.divs), box, self.heading, _OPENED_MOST]
 
     def _linked_note(self) -> None:
-        """An anchor a producers' box links to ("details are given at the <a href="#music_notes">end
-        of the e-text</a>") opens the <div> it heads (its first block holds it): the producers' note
-        there (#25063's "About the Music", ``<div class="endnote">``), kept as a note where nothing
+        """An anchor a producers' box links to as the end of the e-text ("details are given at the <a
+        href="#music_notes">end of the e-text</a>") opens the <div> it heads (its first block holds
+        it): the producers' note there (#25063's "About the Music", ``<div class="endnote">``; #30621's
+        "Inconsistencies between Table of Contents and Body Text"), kept as a note where nothing
         but other notes comes after it before PG's end lines, and no longer than ``_LINKED_MOST``
-        (:meth:`result`): a box's link to the book's own sections (its contents) leaves them be."""
+        (:meth:`result`)."""
         if self.span is not None or not self.div_starts or "".join(self.cur).strip():
             return
         if any(x.strip() for x in self.lines[self.div_starts[-1]:]):
@@ -394,6 +404,8 @@ class _Page(HTMLParser):
             data = data[1:] if data.startswith("\n") else data[2:] if data.startswith("\r\n") else data
         if self.skip:
             self.unread[self.skip[-1][1]] += n
+            if self.box_link:
+                self.box_link[1] += data
             return
         self.block_text[0] += n
         self.block_text[1] += n if any(self.links) else 0
