@@ -50,7 +50,9 @@ aside) + unread markup + ruby + boilerplate; ``placeholder`` counts the ``〓`` 
 A form feed (or another separator ``str.splitlines`` breaks at) ends a line and is markup.
 Not NFKC-normalised (recipe: normalize none). Shift_JIS files are read as cp932 (Windows' superset:
 ①, ～); a line cp932 cannot read is read as Shift_JIS-2004 (JIS X 0213, the set Aozora's notes
-cite), and the number of such lines is ``meta['jis_x0213_lines']``. A file that is not decodable
+cite), and the number of such lines is ``meta['jis_x0213_lines']``. A mirror's re-encoding is read
+too (``encoding: auto``): UTF-8, and ISO-2022-JP or EUC-JP (as JIS X 0213's forms, which hold
+JIS X 0208; ``meta['encoding']`` names them). A file that is not decodable
 either way, is binary (a PDF), or has no Aozora footer is a bad-input record naming the reason.
 """
 from __future__ import annotations
@@ -316,17 +318,25 @@ def _body_start(lines: list[str]) -> int:
             return i
 
 
-def _decode(data: bytes, encoding: str) -> tuple[str, int]:
-    """(text, lines read as Shift_JIS-2004 because cp932 could not read them)."""
+def _decode(data: bytes, encoding: str) -> tuple[str, int, str]:
+    """(text, lines read as Shift_JIS-2004 because cp932 could not read them, the codec). ``auto``
+    reads the site's Shift_JIS and the forms mirrors re-encode it to: UTF-8; ISO-2022-JP (7-bit: read
+    as Shift_JIS, its kanji were ASCII letters behind escapes, and the footer not found); EUC-JP
+    (EUC-JIS-2004; tried before a line of Shift_JIS-2004 is, which would read a short EUC file as
+    half-width katakana)."""
     if encoding == "auto":
-        try:
-            return data.decode("utf-8-sig"), 0
-        except UnicodeDecodeError:
-            encoding = "cp932"
+        # (ISO-2022-JP first: its bytes are ASCII, which UTF-8 reads, escapes and all)
+        tried = (["iso2022_jp_2004"] if b"\x1b$" in data else []) + ["utf-8-sig", "cp932", "euc_jis_2004"]
+        for codec in tried:
+            try:
+                return data.decode(codec), 0, codec.removesuffix("-sig")
+            except UnicodeDecodeError:
+                pass
+        encoding = "cp932"
     if encoding not in ("shift_jis", "cp932"):
-        return data.decode(encoding), 0
+        return data.decode(encoding), 0, encoding
     try:
-        return data.decode("cp932"), 0   # Aozora files are Shift_JIS in the Windows superset (①, ～)
+        return data.decode("cp932"), 0, "cp932"   # Aozora files are Shift_JIS in the Windows superset (①, ～)
     except UnicodeDecodeError as first:
         lines, n = [], 0
         for raw in data.split(b"\n"):
@@ -338,7 +348,13 @@ def _decode(data: bytes, encoding: str) -> tuple[str, int]:
                 except UnicodeDecodeError:
                     raise first from None
                 n += 1
-        return "\n".join(lines), n
+        return "\n".join(lines), n, "cp932"
+
+
+def _meta(x0213: int, codec: str) -> dict:
+    """The record's meta: the lines read as Shift_JIS-2004, and the codec of a mirror's re-encoding."""
+    meta = {"jis_x0213_lines": x0213} if x0213 else {}
+    return {**meta, "encoding": codec} if codec in ("iso2022_jp_2004", "euc_jis_2004") else meta
 
 
 def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
@@ -354,7 +370,7 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         yield Record(1, None, f"{kind}, not an Aozora Bunko text", size)
         return
     try:
-        text, x0213 = _decode(data, src.encoding)
+        text, x0213, codec = _decode(data, src.encoding)
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         yield Record(1, None, f"undecodable text ({e.encoding}) at line {line}: {e.reason}", size)
@@ -373,7 +389,7 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             if end is not None:
                 unread["boilerplate"] += sum(len(x) for x in lines[end:])
                 body = "\n".join(lines[:end]).strip("\n")
-            yield Record(1, body, None, size, meta={"jis_x0213_lines": x0213} if x0213 else {},
+            yield Record(1, body, None, size, meta=_meta(x0213, codec),
                          unread={k: v for k, v in unread.items() if v})
             return
         text = body      # an old page: its lines hold the header and footer, as a text file's do
@@ -382,7 +398,7 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         yield Record(1, None, "no Aozora footer (底本：, 入力：, 校正：, ［＃本文終わり］ or 青空文庫作成ファイル); "
                               "not an Aozora Bunko text", size)
         return
-    yield Record(1, body, None, size, meta={"jis_x0213_lines": x0213} if x0213 else {},
+    yield Record(1, body, None, size, meta=_meta(x0213, codec),
                  unread={k: v for k, v in unread.items() if v})
 
 
