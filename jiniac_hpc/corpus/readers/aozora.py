@@ -25,7 +25,7 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   descriptions and readings (「…」), which may follow it, and then, labelled ``第N水準``, anywhere.
   A ruby the inputter put between the ``※`` and its note (``※《ますます》［＃「※」は二の字点、…］``)
   is dropped as any ruby on a gaiji is. A note with neither (the character exists in no character set; the note gives the base text's
-  page and line) becomes ``〓`` (GETA MARK), counted in ``unread['placeholder']``. A note whose
+  page and line) becomes ``〓`` (GETA MARK), counted in ``meta['placeholders']``. A note whose
   ``＃`` the inputter left out (``※［「…」、第4水準2-79-45、73-12］``) is read the same when it holds
   a 水準 code or ends in the page-line reference;
 - a rule of dashes or ``=`` inside the work (a section break) is dropped: ``unread['markup']``;
@@ -46,7 +46,8 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   the next line where that closes it; the くの字点 ``／＼`` / ``／″＼`` becomes ``〳〵`` / ``〴〵``.
 
 For every work, (characters of the decoded file, newlines aside) == (characters emitted, newlines
-aside) + unread markup + ruby + boilerplate; ``placeholder`` counts the ``〓`` among those emitted.
+aside) + unread markup + ruby + boilerplate; ``meta['placeholders']`` counts the ``〓`` among those
+emitted (text, not unread: the stage flags such a work, ``gaiji_placeholder``).
 A form feed (or another separator ``str.splitlines`` breaks at) ends a line and is markup.
 Not NFKC-normalised (recipe: normalize none). Shift_JIS files are read as cp932 (Windows' superset:
 ①, ～); a line cp932 cannot read is read as Shift_JIS-2004 (JIS X 0213, the set Aozora's notes
@@ -351,9 +352,12 @@ def _decode(data: bytes, encoding: str) -> tuple[str, int, str]:
         return "\n".join(lines), n, "cp932"
 
 
-def _meta(x0213: int, codec: str) -> dict:
-    """The record's meta: the lines read as Shift_JIS-2004, and the codec of a mirror's re-encoding."""
+def _meta(x0213: int, codec: str, unread: Counter) -> dict:
+    """The record's meta: the lines read as Shift_JIS-2004, the codec of a mirror's re-encoding, and
+    the 〓 written for gaiji no character set has (taken out of ``unread``: they are in the text)."""
     meta = {"jis_x0213_lines": x0213} if x0213 else {}
+    if placeholders := unread.pop("placeholder", 0):
+        meta["placeholders"] = placeholders
     return {**meta, "encoding": codec} if codec in ("iso2022_jp_2004", "euc_jis_2004") else meta
 
 
@@ -389,8 +393,8 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             if end is not None:
                 unread["boilerplate"] += sum(len(x) for x in lines[end:])
                 body = "\n".join(lines[:end]).strip("\n")
-            yield Record(1, body, None, size, meta=_meta(x0213, codec),
-                         unread={k: v for k, v in unread.items() if v})
+            meta = _meta(x0213, codec, unread)
+            yield Record(1, body, None, size, meta=meta, unread={k: v for k, v in unread.items() if v})
             return
         text = body      # an old page: its lines hold the header and footer, as a text file's do
     body = _text_work(text, unread)
@@ -398,8 +402,8 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         yield Record(1, None, "no Aozora footer (底本：, 入力：, 校正：, ［＃本文終わり］ or 青空文庫作成ファイル); "
                               "not an Aozora Bunko text", size)
         return
-    yield Record(1, body, None, size, meta=_meta(x0213, codec),
-                 unread={k: v for k, v in unread.items() if v})
+    meta = _meta(x0213, codec, unread)
+    yield Record(1, body, None, size, meta=meta, unread={k: v for k, v in unread.items() if v})
 
 
 def _lines(text: str, unread: Counter) -> list[str]:
@@ -424,8 +428,8 @@ def _text_work(text: str, unread: Counter) -> Optional[str]:
     return "\n".join(_clean_lines(lines[start:end], unread)).strip("\n")
 
 
-def aozora_row(text: str) -> tuple[str, dict[str, int]]:
-    """(text, unread) of one row of a repackaged Aozora Bunko (JSONL, Parquet, ``datasets``; source
+def aozora_row(text: str) -> tuple[str, dict[str, int], int]:
+    """(text, unread, 〓 written for gaiji no character set has) of one row of a repackaged Aozora Bunko (JSONL, Parquet, ``datasets``; source
     option ``markup: aozora``). A row holding a whole text file (the site's file in a field) is read
     as :func:`read_aozora` reads the file: header and footer dropped as ``boilerplate``, the notation
     cleaned. A row without a footer (a packaging that moved the header out and the footer, 底本 and
@@ -437,7 +441,8 @@ def aozora_row(text: str) -> tuple[str, dict[str, int]]:
     body = _text_work(text, unread)
     if body is None:
         body = "\n".join(_clean_lines(_lines(text, unread), unread))
-    return body, {k: v for k, v in unread.items() if v}
+    placeholders = unread.pop("placeholder", 0)
+    return body, {k: v for k, v in unread.items() if v}, placeholders
 
 
 def aozora_fields(row: dict, text_field: str) -> dict[str, int]:
