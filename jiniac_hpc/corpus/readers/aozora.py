@@ -429,14 +429,14 @@ def _text_work(text: str, unread: Counter) -> Optional[str]:
 
 
 def aozora_row(text: str) -> tuple[str, dict[str, int], int]:
-    """(text, unread, 〓 written for gaiji no character set has) of one row of a repackaged Aozora Bunko (JSONL, Parquet, ``datasets``; source
-    option ``markup: aozora``). A row holding a whole text file (the site's file in a field) is read
-    as :func:`read_aozora` reads the file: header and footer dropped as ``boilerplate``, the notation
-    cleaned. A row without a footer (a packaging that moved the header out and the footer, 底本 and
-    all, into a field of its own, as globis-university/aozorabunko-clean's ``footnote`` does) is all
-    work: only the notation its text still holds (ruby, ［＃…］ notes, gaiji notes, accent
-    decomposition, rules) is cleaned and counted, every line kept (a line break, ``\\r\\n`` or
-    another, is written ``\\n``, as in a file's work)."""
+    """(text, unread, how many 〓 it wrote for gaiji no character set has) of one row of a repackaged
+    Aozora Bunko (JSONL, Parquet, ``datasets``; source option ``markup: aozora``). A row holding a
+    whole text file (the site's file in a field) is read as :func:`read_aozora` reads the file:
+    header and footer dropped as ``boilerplate``, the notation cleaned. A row without a footer (a
+    packaging that moved the header out and the footer, 底本 and all, into a field of its own, as
+    globis-university/aozorabunko-clean's ``footnote`` does) is all work: only the notation its text
+    still holds (ruby, ［＃…］ notes, gaiji notes, accent decomposition, rules) is cleaned and counted,
+    every line kept (a line break, ``\\r\\n`` or another, is written ``\\n``, as in a file's work)."""
     unread: Counter = Counter()
     body = _text_work(text, unread)
     if body is None:
