@@ -1,4 +1,4 @@
-"""The gutenberg reader on what the producers put after a book: their list of corrections and their endnotes.
+"""The gutenberg reader on the producers' notes after a book and inside its lines.
 
     PYTHONPATH=$PWD .venv/bin/python -m pytest -q tests/test_corpus_gutenberg_endnotes.py
 
@@ -8,8 +8,10 @@ book's reading in brackets ("Portae nōn gehennae  [non]"); #26060's with "Errat
 line she corrected; #25063 (The Beggar's Opera) ends, after
 "Errata Noted by Transcriber:", with her note "About the Music" on the sound and score files she
 made, which its HTML edition sets in a ``<div class="endnote">`` that her box at the top of the
-page links to ("details are given at the end of the e-text"). Each is ``transcriber_note``: the
-producers' words, not the book's; every character is the work's, a note's or PG's boilerplate.
+page links to ("details are given at the end of the e-text"). And #17074 (Distributed
+Proofreaders), whose producers bracketed their notes inside the book's lines ("mentioned on p. 71
+[Transcriber's Note: p. 73], that"). Each is ``transcriber_note``: the producers' words, not the
+book's; every character is the work's, a note's or PG's boilerplate.
 """
 import html
 import re
@@ -103,6 +105,21 @@ def test_a_section_a_box_links_to_by_its_name_stays():
     path.write_bytes(named)
     (r,) = recs(path)
     assert "About the Music" in r.text and "Changing the Tempo" in r.text
+
+
+def test_a_note_in_brackets_inside_the_books_lines_is_a_note():
+    """#17074's notes in brackets: in a line ("p. 71 [Transcriber's Note: p. 73], that" reads "p. 71,
+    that") and a line of its own inside a paragraph; the footnotes' own brackets ("[50]") stay."""
+    path = R / "gutenberg_17074-8_inline_notes_trimmed.txt"
+    lines = path.read_bytes().decode("cp1252").splitlines()
+    (r,) = recs(path)
+    assert "Transcriber" not in r.text and "Chartreuse" not in r.text
+    assert "_libro prezioso_ mentioned on p. 71, that\nname may" in r.text
+    assert '"La Chrantreuse"\nare introduced.' in r.text and "[50] This piece" in r.text
+    notes = [" [Transcriber's Note: p. 73]", '[Transcriber\'s Note: So in original, perhaps should be "Chartreuse"]']
+    assert r.unread["transcriber_note"] == sum(map(len, notes))
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] == \
+        len("".join(lines))
 
 
 def chars(markup: str) -> int:

@@ -49,7 +49,8 @@ revision history, corrections; headed in the book's language too, "Colofón", "D
 PG's too. A note on the file's encoding among the leading paragraphs ("This text uses UTF-8
 (Unicode) file encoding. If the apostrophes … appear as garbage …") is PG's like a credit.
 
-The producers' own notes are counted apart, as ``transcriber_note``: a paragraph that opens
+The producers' own notes are counted apart, as ``transcriber_note``: a note in brackets inside
+the book's lines ("p. 71 [Transcriber's Note: p. 73], that"), a paragraph that opens
 "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:" (with the paragraphs
 after it, up to the gap of blank lines that ends the note's section in a text edition, or the rule
 under it; a heading alone takes the section after the blank lines under it; in a page the note's
@@ -98,7 +99,7 @@ from jiniac_hpc.corpus.readers.base import (SPLITLINES_BREAKS, BadInput, Record,
                                             sniff_markup, sniff_wiki)
 from jiniac_hpc.corpus.readers.epub import off_spine_documents, spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, book_main_page, declared_charset,
-                                                      nonspace, page_lines)
+                                                      inline_notes, nonspace, page_lines)
 
 # *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
 # ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last). In a page whose
@@ -453,7 +454,8 @@ def _transcriber_notes(body: list[str], size, text: bool) -> tuple[list[str], in
             continue
         kept.append(body[i])
         i += 1
-    return kept, dropped
+    kept, inline = inline_notes(kept, size)     # "… p. 71 [Transcriber's Note: p. 73], that"
+    return kept, dropped + inline
 
 
 def _tail_note(body: list[str], k: int) -> bool:

@@ -129,6 +129,35 @@ _CHARSET = re.compile(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9_.:-]+)|<meta[^>]*
                       re.I)
 
 
+# a producers' note in brackets inside a line of the book: "mentioned on p. 71 [Transcriber's Note: p. 73], that"
+_TN_BRACKET = re.compile(r"[ \t]*\[\s*" + TN_WORDS + r"\b[^\[\]]*(?P<close>\]|$)", re.I)
+
+
+def inline_notes(lines: list[str], size) -> tuple[list[str], int]:
+    """``lines`` without the producers' notes set in brackets inside the book's own lines ("mentioned
+    on p. 71 [Transcriber's Note: p. 73], that" reads "mentioned on p. 71, that"; "[Illustration:
+    Plate I. [Transcriber's Note: Plate number omitted in original.]]"), and their size (``size`` of
+    what went). A note still open at its line's end runs to the first "]" of the next line; a line
+    that was such a note alone goes. The gutenberg reader applies it to every edition's lines."""
+    lines, out, dropped = list(lines), [], 0
+    for i, line in enumerate(lines):
+        was = line
+        while m := _TN_BRACKET.search(line):
+            cut = m.group()
+            if m.group("close") != "]":             # open: closed by the next line's first "]"
+                nxt = lines[i + 1] if i + 1 < len(lines) else ""
+                k = nxt.find("]")
+                if k < 0 or "[" in nxt[:k]:
+                    break
+                dropped += size(nxt[:k + 1])
+                lines[i + 1] = nxt[k + 1:].lstrip(" ") if line[:m.start()].strip() else nxt[k + 1:]
+            dropped += size(cut)
+            line = line[:m.start()] + line[m.end():]
+        if line.strip() or not was.strip():
+            out.append(line)
+    return out, dropped
+
+
 def nonspace(s: str) -> int:
     """Characters of ``s`` that are not whitespace (what the page's counts add up)."""
     return len("".join(s.split()))     # str.split() splits at exactly the characters str.isspace() names
