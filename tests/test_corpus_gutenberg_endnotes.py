@@ -10,7 +10,8 @@ line she corrected; #25063 (The Beggar's Opera) ends, after
 made, which its HTML edition sets in a ``<div class="endnote">`` that her box at the top of the
 page links to ("details are given at the end of the e-text"). And #17074 (Distributed
 Proofreaders), whose producers bracketed their notes inside the book's lines ("mentioned on p. 71
-[Transcriber's Note: p. 73], that"). Each is ``transcriber_note``: the producers' words, not the
+[Transcriber's Note: p. 73], that"), and #24675, in whose text they set a tune's LilyPond source.
+Each is ``transcriber_note``: the producers' words, not the
 book's; every character is the work's, a note's or PG's boilerplate.
 """
 import html
@@ -118,6 +119,25 @@ def test_a_note_in_brackets_inside_the_books_lines_is_a_note():
     assert '"La Chrantreuse"\nare introduced.' in r.text and "[50] This piece" in r.text
     notes = [" [Transcriber's Note: p. 73]", '[Transcriber\'s Note: So in original, perhaps should be "Chartreuse"]']
     assert r.unread["transcriber_note"] == sum(map(len, notes))
+    assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] == \
+        len("".join(lines))
+
+
+def test_the_lilypond_source_the_producers_set_in_the_text_is_a_note():
+    """#24675's footnote 10 ends "luidt als volgt:"; the producers' line "[Note Project Gutenberg:
+    music transcribed in Lilypond format]" and the tune's source (``\\layout {`` … ``\\version
+    "2.7.39"``) follow, then the footnote's "]": the note and the source go, the "]" stays."""
+    path = R / "gutenberg_24675-8_lilypond_trimmed.txt"
+    lines = path.read_bytes().decode("cp1252").splitlines()
+    (r,) = recs(path)
+    for leak in ("Lilypond", "\\layout", "\\clef", "b'4. a'8 g'4", "\\version"):
+        assert leak not in r.text, leak
+    assert "overbekend, luidt als volgt:\n\n]\n" in r.text and "KOMEDIE-SPELEN." in r.text
+    first = lines.index("[Note Project Gutenberg: music transcribed in Lilypond format]")
+    last = next(k for k in range(first, len(lines)) if lines[k].startswith("\\version"))
+    tn = lines.index("Transcriber's Notes")
+    end = next(k for k in range(tn, len(lines)) if lines[k].startswith("End of Project Gutenberg"))
+    assert r.unread["transcriber_note"] == len("".join(lines[first:last + 1])) + len("".join(lines[tn:end]))
     assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] == \
         len("".join(lines))
 

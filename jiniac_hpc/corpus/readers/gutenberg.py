@@ -100,6 +100,7 @@ from jiniac_hpc.corpus.readers.base import (SPLITLINES_BREAKS, BadInput, Record,
 from jiniac_hpc.corpus.readers.epub import off_spine_documents, spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, book_main_page, declared_charset,
                                                       inline_notes, nonspace, page_lines)
+from jiniac_hpc.corpus.readers.gutenberg_lilypond import lilypond_blocks
 
 # *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
 # ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last). In a page whose
@@ -455,7 +456,8 @@ def _transcriber_notes(body: list[str], size, text: bool) -> tuple[list[str], in
         kept.append(body[i])
         i += 1
     kept, inline = inline_notes(kept, size)     # "… p. 71 [Transcriber's Note: p. 73], that"
-    return kept, dropped + inline
+    kept, music = lilypond_blocks(kept, size)   # a score's LilyPond source the producers set in the text
+    return kept, dropped + inline + music
 
 
 def _tail_note(body: list[str], k: int) -> bool:
