@@ -126,3 +126,29 @@ def test_report_rows_add_up_with_every_reason_shown(tmp_path):
                                                              stats[name]["chars_read"]), name
     size = dolma.stat().st_size
     assert f"| rows | jsonl | {size + oscar.stat().st_size:,} | bad_input {size:,} |" in report
+
+
+def test_an_aozora_gaiji_placeholder_is_read_once(tmp_path):
+    """A gaiji no character set has becomes 〓 in the text (「法窓夜話」: five of them). It was also
+    counted unread (``placeholder``), so the stage read each twice: ``chars_read`` exceeded the
+    file's characters by as many. It is text, read once; the work carries the flag
+    ``gaiji_placeholder``."""
+    path = R / "aozora_1872_ruby_trimmed.txt"
+    cfg = from_dict(CorpusConfig, {"sources": [{"name": "ao", "reader": "aozora", "normalize": "none",
+                                                "paths": [str(path)]}], "filters": {"min_chars": 1}})
+    run_inline(cfg, tmp_path / "run")
+    stats = json.loads((tmp_path / "run" / "stats.json").read_text())["sources"]["ao"]
+    lines = [raw.decode("cp932") if raw.isascii() or _cp932(raw) else raw.decode("shift_jis_2004")
+             for raw in path.read_bytes().splitlines()]
+    (rec,) = recs("aozora", path)
+    # (the file's characters, line breaks aside, and the line breaks of the text the reader emits)
+    assert stats["chars_read"] == len("".join(lines)) + rec.text.count("\n")
+    assert "placeholder" not in stats["unread"] and stats["flagged"] == {"gaiji_placeholder": 1}
+
+
+def _cp932(raw: bytes) -> bool:
+    try:
+        raw.decode("cp932")
+    except UnicodeDecodeError:
+        return False
+    return True

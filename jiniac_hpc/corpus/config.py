@@ -130,10 +130,13 @@ class SourceConfig:
                     "the site: the whole text file in a field, or globis-university/aozorabunko-clean's 'text' with "
                     "the footer moved to 'footnote'): a whole file loses its header and footer as reader aozora's "
                     "does, and ruby, ［＃…］ notes, gaiji notes, accent notation and rules are cleaned and counted "
-                    "as there; 'none' takes the text as it is.")
+                    "as there; the strings of the row's other fields are counted unread, a footer field "
+                    "('footnote') as boilerplate, the index's columns ('meta') as metadata; 'none' takes the "
+                    "text as it is.")
     encoding: str = field("auto", doc="aozora/text/gutenberg: 'auto' (text: UTF-16/32, HZ, UTF-8, ISO-2022-JP, "
-                                      "Shift_JIS/cp932 or EUC-JP, told from the first 64 KiB; aozora: UTF-8, else "
-                                      "Shift_JIS/cp932; gutenberg: the header's or page's declared encoding, else a "
+                                      "Shift_JIS/cp932 or EUC-JP, told from the first 64 KiB; aozora: ISO-2022-JP "
+                                      "where its escapes are, UTF-8, Shift_JIS/cp932, else EUC-JP, a mirror's "
+                                      "re-encoding; gutenberg: the header's or page's declared encoding, else a "
                                       "guess), or one of 'utf-8', 'cp932', 'shift_jis', 'cp1252', 'latin-1', 'utf-16' "
                                       "(a BOM tells the byte order), 'utf-32'.")
     doc_sep: Literal["file", "blank_line", "line"] = field(

@@ -51,7 +51,9 @@ def plan(cfg: CorpusConfig, run_dir: Path) -> list[Step]:
 FLAGS = {"ocr_layer_pages": ("ocr_layer", "PDF text from a scanned page's OCR layer"),
          "image_only_pages": ("image_only_page", "a PDF page that is a picture and no text (a scan without an OCR "
                               "layer), its text not read"),
-         "missing": ("missing_metadata", "a Diet record without its date, house or meeting name")}
+         "missing": ("missing_metadata", "a Diet record without its date, house or meeting name"),
+         "placeholders": ("gaiji_placeholder", "an Aozora Bunko work with a character no character set has, "
+                          "written 〓 (GETA MARK) where its note stood")}
 
 
 def doc_id(shard: sh.Shard, pos: int) -> str:

@@ -88,9 +88,10 @@ def read(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             if misnamed and rec.error:         # why a .zip was read as a plain file
                 rec = replace(rec, error=f"{misnamed}: {rec.error}")
             if src.markup == "aozora" and rec.text is not None:     # a repackaged Aozora Bunko row
-                text, unread = aozora_row(rec.text)
+                text, unread, placeholders = aozora_row(rec.text)
                 rec = replace(rec, text=text, unread={k: rec.unread.get(k, 0) + unread.get(k, 0)
-                                                      for k in {*rec.unread, *unread}})
+                                                      for k in {*rec.unread, *unread}},
+                              meta={**rec.meta, "placeholders": placeholders} if placeholders else rec.meta)
             yield without_lone_surrogates(rec)
     except EOFError as e:   # gzip, bzip2 and xz streams that end before their end marker
         yield Record(pos + 1, None, f"unreadable as {src.reader}: the compressed file is cut short ({e}); "

@@ -25,7 +25,7 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   descriptions and readings (「…」), which may follow it, and then, labelled ``第N水準``, anywhere.
   A ruby the inputter put between the ``※`` and its note (``※《ますます》［＃「※」は二の字点、…］``)
   is dropped as any ruby on a gaiji is. A note with neither (the character exists in no character set; the note gives the base text's
-  page and line) becomes ``〓`` (GETA MARK), counted in ``unread['placeholder']``. A note whose
+  page and line) becomes ``〓`` (GETA MARK), counted in ``meta['placeholders']``. A note whose
   ``＃`` the inputter left out (``※［「…」、第4水準2-79-45、73-12］``) is read the same when it holds
   a 水準 code or ends in the page-line reference;
 - a rule of dashes or ``=`` inside the work (a section break) is dropped: ``unread['markup']``;
@@ -46,11 +46,14 @@ What becomes of each piece of Aozora's notation (https://www.aozora.gr.jp/annota
   the next line where that closes it; the くの字点 ``／＼`` / ``／″＼`` becomes ``〳〵`` / ``〴〵``.
 
 For every work, (characters of the decoded file, newlines aside) == (characters emitted, newlines
-aside) + unread markup + ruby + boilerplate; ``placeholder`` counts the ``〓`` among those emitted.
+aside) + unread markup + ruby + boilerplate; ``meta['placeholders']`` counts the ``〓`` among those
+emitted (text, not unread: the stage flags such a work, ``gaiji_placeholder``).
 A form feed (or another separator ``str.splitlines`` breaks at) ends a line and is markup.
 Not NFKC-normalised (recipe: normalize none). Shift_JIS files are read as cp932 (Windows' superset:
 ①, ～); a line cp932 cannot read is read as Shift_JIS-2004 (JIS X 0213, the set Aozora's notes
-cite), and the number of such lines is ``meta['jis_x0213_lines']``. A file that is not decodable
+cite), and the number of such lines is ``meta['jis_x0213_lines']``. A mirror's re-encoding is read
+too (``encoding: auto``): UTF-8, and ISO-2022-JP or EUC-JP (as JIS X 0213's forms, which hold
+JIS X 0208; ``meta['encoding']`` names them). A file that is not decodable
 either way, is binary (a PDF), or has no Aozora footer is a bad-input record naming the reason.
 """
 from __future__ import annotations
@@ -66,8 +69,8 @@ from jiniac_hpc.corpus.readers.aozora_gaiji import (ACCENTS, BREAK, BREAK_NOTE, 
 from jiniac_hpc.corpus.readers.aozora_html import html_work, is_html
 from jiniac_hpc.corpus.readers.base import SPLITLINES_BREAKS, Record, open_binary
 
-__all__ = ["ACCENTS", "PLACEHOLDER", "accent_decompose", "aozora_clean", "aozora_row", "gaiji_char", "jis_x0213",
-           "read_aozora"]
+__all__ = ["ACCENTS", "PLACEHOLDER", "accent_decompose", "aozora_clean", "aozora_fields", "aozora_row", "gaiji_char",
+           "jis_x0213", "read_aozora"]
 
 # a block between two rules that explains the notation: 【テキスト中に現れる記号について】, 《》：ルビ, ...
 _NOTATION = re.compile(r"^\s*(【テキスト中に現れる記号について】|(《》|｜|［＃］|〔〕|／＼|※)[：:])")
@@ -316,17 +319,25 @@ def _body_start(lines: list[str]) -> int:
             return i
 
 
-def _decode(data: bytes, encoding: str) -> tuple[str, int]:
-    """(text, lines read as Shift_JIS-2004 because cp932 could not read them)."""
+def _decode(data: bytes, encoding: str) -> tuple[str, int, str]:
+    """(text, lines read as Shift_JIS-2004 because cp932 could not read them, the codec). ``auto``
+    reads the site's Shift_JIS and the forms mirrors re-encode it to: UTF-8; ISO-2022-JP (7-bit: read
+    as Shift_JIS, its kanji were ASCII letters behind escapes, and the footer not found); EUC-JP
+    (EUC-JIS-2004; tried before a line of Shift_JIS-2004 is, which would read a short EUC file as
+    half-width katakana)."""
     if encoding == "auto":
-        try:
-            return data.decode("utf-8-sig"), 0
-        except UnicodeDecodeError:
-            encoding = "cp932"
+        # (ISO-2022-JP first: its bytes are ASCII, which UTF-8 reads, escapes and all)
+        tried = (["iso2022_jp_2004"] if b"\x1b$" in data else []) + ["utf-8-sig", "cp932", "euc_jis_2004"]
+        for codec in tried:
+            try:
+                return data.decode(codec), 0, codec.removesuffix("-sig")
+            except UnicodeDecodeError:
+                pass
+        encoding = "cp932"
     if encoding not in ("shift_jis", "cp932"):
-        return data.decode(encoding), 0
+        return data.decode(encoding), 0, encoding
     try:
-        return data.decode("cp932"), 0   # Aozora files are Shift_JIS in the Windows superset (①, ～)
+        return data.decode("cp932"), 0, "cp932"   # Aozora files are Shift_JIS in the Windows superset (①, ～)
     except UnicodeDecodeError as first:
         lines, n = [], 0
         for raw in data.split(b"\n"):
@@ -338,7 +349,16 @@ def _decode(data: bytes, encoding: str) -> tuple[str, int]:
                 except UnicodeDecodeError:
                     raise first from None
                 n += 1
-        return "\n".join(lines), n
+        return "\n".join(lines), n, "cp932"
+
+
+def _meta(x0213: int, codec: str, unread: Counter) -> dict:
+    """The record's meta: the lines read as Shift_JIS-2004, the codec of a mirror's re-encoding, and
+    the 〓 written for gaiji no character set has (taken out of ``unread``: they are in the text)."""
+    meta = {"jis_x0213_lines": x0213} if x0213 else {}
+    if placeholders := unread.pop("placeholder", 0):
+        meta["placeholders"] = placeholders
+    return {**meta, "encoding": codec} if codec in ("iso2022_jp_2004", "euc_jis_2004") else meta
 
 
 def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
@@ -354,7 +374,7 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         yield Record(1, None, f"{kind}, not an Aozora Bunko text", size)
         return
     try:
-        text, x0213 = _decode(data, src.encoding)
+        text, x0213, codec = _decode(data, src.encoding)
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         yield Record(1, None, f"undecodable text ({e.encoding}) at line {line}: {e.reason}", size)
@@ -373,8 +393,8 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             if end is not None:
                 unread["boilerplate"] += sum(len(x) for x in lines[end:])
                 body = "\n".join(lines[:end]).strip("\n")
-            yield Record(1, body, None, size, meta={"jis_x0213_lines": x0213} if x0213 else {},
-                         unread={k: v for k, v in unread.items() if v})
+            meta = _meta(x0213, codec, unread)
+            yield Record(1, body, None, size, meta=meta, unread={k: v for k, v in unread.items() if v})
             return
         text = body      # an old page: its lines hold the header and footer, as a text file's do
     body = _text_work(text, unread)
@@ -382,8 +402,8 @@ def read_aozora(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
         yield Record(1, None, "no Aozora footer (底本：, 入力：, 校正：, ［＃本文終わり］ or 青空文庫作成ファイル); "
                               "not an Aozora Bunko text", size)
         return
-    yield Record(1, body, None, size, meta={"jis_x0213_lines": x0213} if x0213 else {},
-                 unread={k: v for k, v in unread.items() if v})
+    meta = _meta(x0213, codec, unread)
+    yield Record(1, body, None, size, meta=meta, unread={k: v for k, v in unread.items() if v})
 
 
 def _lines(text: str, unread: Counter) -> list[str]:
@@ -408,17 +428,49 @@ def _text_work(text: str, unread: Counter) -> Optional[str]:
     return "\n".join(_clean_lines(lines[start:end], unread)).strip("\n")
 
 
-def aozora_row(text: str) -> tuple[str, dict[str, int]]:
-    """(text, unread) of one row of a repackaged Aozora Bunko (JSONL, Parquet, ``datasets``; source
-    option ``markup: aozora``). A row holding a whole text file (the site's file in a field) is read
-    as :func:`read_aozora` reads the file: header and footer dropped as ``boilerplate``, the notation
-    cleaned. A row without a footer (a packaging that moved the header out and the footer, 底本 and
-    all, into a field of its own, as globis-university/aozorabunko-clean's ``footnote`` does) is all
-    work: only the notation its text still holds (ruby, ［＃…］ notes, gaiji notes, accent
-    decomposition, rules) is cleaned and counted, every line kept (a line break, ``\\r\\n`` or
-    another, is written ``\\n``, as in a file's work)."""
+def aozora_row(text: str) -> tuple[str, dict[str, int], int]:
+    """(text, unread, how many 〓 it wrote for gaiji no character set has) of one row of a repackaged
+    Aozora Bunko (JSONL, Parquet, ``datasets``; source option ``markup: aozora``). A row holding a
+    whole text file (the site's file in a field) is read as :func:`read_aozora` reads the file:
+    header and footer dropped as ``boilerplate``, the notation cleaned. A row without a footer (a
+    packaging that moved the header out and the footer, 底本 and all, into a field of its own, as
+    globis-university/aozorabunko-clean's ``footnote`` does) is all work: only the notation its text
+    still holds (ruby, ［＃…］ notes, gaiji notes, accent decomposition, rules) is cleaned and counted,
+    every line kept (a line break, ``\\r\\n`` or another, is written ``\\n``, as in a file's work)."""
     unread: Counter = Counter()
     body = _text_work(text, unread)
     if body is None:
         body = "\n".join(_clean_lines(_lines(text, unread), unread))
-    return body, {k: v for k, v in unread.items() if v}
+    placeholders = unread.pop("placeholder", 0)
+    return body, {k: v for k, v in unread.items() if v}, placeholders
+
+
+def aozora_fields(row: dict, text_field: str) -> dict[str, int]:
+    """Characters of the strings in a repackaged Aozora row's fields other than its text (named by
+    ``text_field``, dotted for a field inside an object), by reason: a field named ``footnote``, or
+    one whose value opens as Aozora's footer does (底本：…, 入力：…), is the footer the packager moved
+    out of the text (globis-university/aozorabunko-clean's ``footnote``: 底本, 初出 and the credits),
+    ``boilerplate`` as the footer of a file is; every other string (the index's columns the packager
+    put beside the text, or in a struct ``meta``: 作品名, the author's names and readings, URLs, dates
+    written as text) is ``metadata``: it describes the work and is none of its text. Numbers,
+    booleans, timestamps and nulls are no text and are not counted; nor are line breaks."""
+    out: Counter = Counter()
+    skip = tuple(text_field.split(".")) if text_field not in row else (text_field,)
+
+    def walk(value, path: tuple, reason: Optional[str]) -> None:
+        if path == skip:
+            return
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, path + (k,), reason)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, path, reason)
+        elif isinstance(value, str) and value:
+            # (line breaks aside, as a file's footer is counted)
+            n = len(value) - value.count("\n") - value.count("\r")
+            out[reason or ("boilerplate" if _FOOTER.match(value.lstrip()) else "metadata")] += n
+
+    for key, value in row.items():
+        walk(value, (key,), "boilerplate" if str(key).lower() == "footnote" else None)
+    return {k: v for k, v in out.items() if v}

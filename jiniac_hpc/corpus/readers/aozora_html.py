@@ -13,7 +13,7 @@ things are kept and dropped as from the text form (:mod:`jiniac_hpc.corpus.reade
   itself are layout and, like the text form's, not counted;
 - ``<img class="gaiji">`` is its character: the code in its ``alt`` (``※(「…」、第3水準1-87-25)``),
   else the JIS X 0213 code its image file is named after (accented letters and 濁点付き片仮名
-  name only that), else ``〓`` (``unread['placeholder']``); the rest of the ``alt`` is markup;
+  name only that), else ``〓`` (the record's ``meta['placeholders']``); the rest of the ``alt`` is markup;
 - a ``※`` followed by a ``<span class="notes">［＃…、U+98C0、…］</span>`` is a gaiji that
   JIS X 0213 lacks: its character (or ``〓``), the note is markup; in a ruby's base aozora2html
   puts the notes after the ruby (``<rb>※法</rb>…</ruby><span class="notes">``): they go to the

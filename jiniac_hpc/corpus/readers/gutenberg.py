@@ -49,7 +49,8 @@ revision history, corrections; headed in the book's language too, "Colofón", "D
 PG's too. A note on the file's encoding among the leading paragraphs ("This text uses UTF-8
 (Unicode) file encoding. If the apostrophes … appear as garbage …") is PG's like a credit.
 
-The producers' own notes are counted apart, as ``transcriber_note``: a paragraph that opens
+The producers' own notes are counted apart, as ``transcriber_note``: a note in brackets inside
+the book's lines ("p. 71 [Transcriber's Note: p. 73], that"), a paragraph that opens
 "[Transcriber's Note …" (to its closing bracket) or "Transcriber's Notes:" (with the paragraphs
 after it, up to the gap of blank lines that ends the note's section in a text edition, or the rule
 under it; a heading alone takes the section after the blank lines under it; in a page the note's
@@ -64,7 +65,8 @@ etext, a paragraph of prose among the title pages that speaks of this etext ("Th
 to Project Gutenberg", "released by Project Gutenberg"; naming PG alone is not enough, a book may be
 about PG) or opens "This etext …"/"Digitized by …" (that paragraph alone: the title page may follow
 it), the list of corrections after the book from its heading ("Transcriber's Notes.", "ERRATA (noted
-by transcriber)") and the ornament before it, or from an ornament before a paragraph in the
+by transcriber)", or a bare "Errata" over lines that give the book's reading in brackets, "Portae
+nōn gehennae  [non]") and the ornament before it, or from an ornament before a paragraph in the
 producer's words ("Ce livre électronique reproduit intégralement le texte original. Seules quelques
 erreurs typographiques évidentes ont été corrigées"), and in a page the producers' boxes
 (``class="mynote"``, ``"transnote"``: see :mod:`jiniac_hpc.corpus.readers.gutenberg_html`).
@@ -97,7 +99,8 @@ from jiniac_hpc.corpus.readers.base import (SPLITLINES_BREAKS, BadInput, Record,
                                             sniff_markup, sniff_wiki)
 from jiniac_hpc.corpus.readers.epub import off_spine_documents, spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, book_main_page, declared_charset,
-                                                      nonspace, page_lines)
+                                                      inline_notes, nonspace, page_lines)
+from jiniac_hpc.corpus.readers.gutenberg_lilypond import lilypond_blocks
 
 # *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
 # ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last). In a page whose
@@ -144,6 +147,9 @@ _FIELD = re.compile(r"^\s*(Title|Author|Translator|Illustrator|Editor|Language|C
 _TN = re.compile(r"^\s*\[?\s*" + TN_WORDS + r"\b", re.I)      # (French, German, Spanish and Italian too)
 _TN_TAIL = re.compile(r"^\s*(" + TN_WORDS + r"_?[.:]?\s*$|(Errata|Errors|Corrections|Typographical "
                       r"errors)\b.*\btranscriber\b|.*\b(noted|corrected|made) by (the )?(e-?text )?transcriber\b)", re.I)
+_ERRATA = re.compile(r"^\s*_?(Errat(a|um)|Corrigenda|Corrections|Typographical (errors|corrections))_?[.:]?\s*$", re.I)
+# what a book's own list of errata says (a producer's list quotes the lines it corrected: a PG text has no pages)
+_PRINTED_ERRATA = re.compile(r"\bfor\b.+\bread\b|\bshould be\b|\b(p|pp|page|line|l)\.?\s*\d+", re.I)
 _TN_TAIL_SHARE = 0.05     # the list of corrections is a small part of the book: at most this share of its text
 # a note on the file's encoding at the head of the work ("This text uses UTF-8 (Unicode) file encoding. If
 # the apostrophes … appear as garbage, you may have an incompatible browser …")
@@ -449,17 +455,25 @@ def _transcriber_notes(body: list[str], size, text: bool) -> tuple[list[str], in
             continue
         kept.append(body[i])
         i += 1
-    return kept, dropped
+    kept, inline = inline_notes(kept, size)     # "… p. 71 [Transcriber's Note: p. 73], that"
+    kept, music = lilypond_blocks(kept, size)   # a score's LilyPond source the producers set in the text
+    return kept, dropped + inline + music
 
 
 def _tail_note(body: list[str], k: int) -> bool:
     """Whether the paragraph at line ``k``, set off from the book by an ornament or a rule, opens the
     producer's note after it: it, or the one after it if it is a short heading ("Au lecteur."), says
     two things only a producer says of the text ("Ce livre électronique reproduit intégralement le
-    texte original. Seules quelques erreurs typographiques évidentes ont été corrigées …")."""
+    texte original. Seules quelques erreurs typographiques évidentes ont été corrigées …"); or it is
+    a heading "Errata" (or "Erratum", "Corrections") over the producer's list of what they
+    corrected, which quotes the corrected lines (#31894: "Portae nōn gehennae  [non]", the book's
+    reading in brackets; #26060: "And all the luggage they took was a comb,"); a book's own list of
+    errata names its pages and says "for … read …", and stays."""
     before = next((x for x in reversed(body[max(0, k - 6):k]) if x.strip()), "")
     if not (_ORNAMENT.match(before) or _RULE.match(before)):
         return False
+    if _ERRATA.match(body[k]):
+        return not any(_PRINTED_ERRATA.search(x) for x in body[k + 1:k + 200])
     _, j, para = _paragraph(body, k)
     if len(para) == 1 and len(para[0].strip()) <= 40:
         _, _, para = _paragraph(body, j)

@@ -36,8 +36,12 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
   where the heading stands among the book's blocks (or alone in its <div>), what follows it up to
   the next heading of its rank or above, a rule, a <pre> or the end of the part of the page it is
   in; and a box whose first paragraph opens with the note's words ("Transcriber's Note: Dr. José
-  Rizal wrote …"). A note longer than a note is (20,000 characters; 1,500 for a box a paragraph
-  opens), or one that holds an <h1> or PG's own lines, is left to the gutenberg reader;
+  Rizal wrote …"); and the <div> whose heading a box links to as the end of the e-text ("details are
+  given at the <a href="#music_notes">end of the e-text</a>") where nothing of the book comes after
+  it before PG's end lines (the producers' endnote, "About the Music"; 5,000 characters at most; a
+  box's links to the book's own sections, "Index", leave them be). A note longer
+  than a note is (20,000 characters; 1,500 for a box a paragraph opens), or one that holds an <h1>
+  or PG's own lines, is left to the gutenberg reader;
 - the producers' links to the sound and score files they added to a music book are
   ``unread['transcriber_note']`` too: a link to a ``.midi``/``.ly``/``.mp3`` … file (or a PDF in a
   ``music/`` folder) set in brackets, with its brackets ("[Listen] [View Lilypond]", "chants such as
@@ -103,6 +107,10 @@ _TN_HEAD = re.compile(r"^\s*(\[?\s*" + TN_WORDS + r"_?\s*[:.]?\s*\]?"
 _TN_OPEN = re.compile(r"^\s*\[?\s*" + TN_WORDS + r"\b", re.I)
 _NOTE_MOST = 20000        # a producers' note is no longer than this (non-whitespace characters)
 _OPENED_MOST = 1500       # … and a box that a paragraph opening with its words starts is no longer than this
+_LINKED_MOST = 5000       # … and a section a producers' box links to at the end of the page
+# the words of a box's link to the producers' note at the end ("noted <a href="#toc_errors">at the end of the
+# e-text</a>"); a box's list of links to the book's own sections ("Index", "Advertisement") says no such thing
+_TO_END = re.compile(r"\b(end|close) of (the|this) (e-?text|e-?book|text|file|book|page)\b", re.I)
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # a link to one of the sound or score files producers added to a music book ("[<a href="music/x.midi">Listen</a>]
 # [<a href="music/x.pdf">PDF</a>]", "[You can play this music (MIDI file) by clicking <a …>here</a>.]")
@@ -119,6 +127,35 @@ _NOTE_MARK = re.compile(r"^(\d{1,3}[a-z]?|[a-z]|[ivxl]{1,6}|[*†‡§¶]{1,3})$
 _ASCII_SPACE = re.compile(r"[ \t\n\r\f]+")
 _CHARSET = re.compile(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9_.:-]+)|<meta[^>]*charset=["']?([A-Za-z0-9_.:-]+)""",
                       re.I)
+
+
+# a producers' note in brackets inside a line of the book: "mentioned on p. 71 [Transcriber's Note: p. 73], that"
+_TN_BRACKET = re.compile(r"[ \t]*\[\s*" + TN_WORDS + r"\b[^\[\]]*(?P<close>\]|$)", re.I)
+
+
+def inline_notes(lines: list[str], size) -> tuple[list[str], int]:
+    """``lines`` without the producers' notes set in brackets inside the book's own lines ("mentioned
+    on p. 71 [Transcriber's Note: p. 73], that" reads "mentioned on p. 71, that"; "[Illustration:
+    Plate I. [Transcriber's Note: Plate number omitted in original.]]"), and their size (``size`` of
+    what went). A note still open at its line's end runs to the first "]" of the next line; a line
+    that was such a note alone goes. The gutenberg reader applies it to every edition's lines."""
+    lines, out, dropped = list(lines), [], 0
+    for i, line in enumerate(lines):
+        was = line
+        while m := _TN_BRACKET.search(line):
+            cut = m.group()
+            if m.group("close") != "]":             # open: closed by the next line's first "]"
+                nxt = lines[i + 1] if i + 1 < len(lines) else ""
+                k = nxt.find("]")
+                if k < 0 or "[" in nxt[:k]:
+                    break
+                dropped += size(nxt[:k + 1])
+                lines[i + 1] = nxt[k + 1:].lstrip(" ") if line[:m.start()].strip() else nxt[k + 1:]
+            dropped += size(cut)
+            line = line[:m.start()] + line[m.end():]
+        if line.strip() or not was.strip():
+            out.append(line)
+    return out, dropped
 
 
 def nonspace(s: str) -> int:
@@ -174,6 +211,8 @@ class _Page(HTMLParser):
         self.media: Optional[tuple[int, int, int]] = None   # an open link to a sound file: (breaks, cur, depth)
         self.media_block = False                 # the block now open holds such a link
         self.bracket: Optional[int] = None       # a sound file's link closed after "[": where it starts in cur
+        self.box_links: set[str] = set()         # the anchors the producers' boxes link to their notes at
+        self.box_link: Optional[list] = None     # a link open in a box: [anchor, its text so far]
 
     def _line(self) -> None:
         text = "".join(self.cur)
@@ -204,6 +243,8 @@ class _Page(HTMLParser):
         if self.skip and self.skip[-1][0] in _RUBY and tag in ("rt", "rp", "rb"):
             self.skip.pop()       # HTML lets <rt>/<rp> leave their end tag out before the next one
         if self.skip:
+            if tag == "a" and self.skip[-1][1] == "transcriber_note" and (a.get("href") or "").startswith("#"):
+                self.box_link = [a["href"][1:], ""]
             if tag not in _VOID and tag == self.skip[-1][0]:
                 self.skip.append((tag, self.skip[-1][1]))   # same tag nested: its end must not end the skip
             return
@@ -219,6 +260,8 @@ class _Page(HTMLParser):
         if reason and tag not in _VOID:
             self.skip.append((tag, reason))
             return
+        if self.box_links and (a.get("id") or a.get("name")) in self.box_links:
+            self._linked_note()
         if tag == "a":
             self.depth += 1
             self.links.append(bool(a.get("href")))
@@ -249,6 +292,10 @@ class _Page(HTMLParser):
         if self.skip and self.skip[-1][0] in _RUBY and tag == "ruby":
             self.skip.pop()       # </ruby> ends an <rt> or <rp> left open
         if self.skip:
+            if tag == "a" and self.box_link:
+                if _TO_END.search(" ".join(self.box_link[1].split())):
+                    self.box_links.add(self.box_link[0])
+                self.box_link = None
             if tag == self.skip[-1][0]:
                 self.skip.pop()
             return
@@ -292,6 +339,28 @@ class _Page(HTMLParser):
         elif box and _TN_OPEN.match(text):
             self.span = [k, len(self.divs), box, self.heading, _OPENED_MOST]
 
+    def _linked_note(self) -> None:
+        """An anchor a producers' box links to as the end of the e-text ("details are given at the <a
+        href="#music_notes">end of the e-text</a>") opens the <div> it heads (its first block holds
+        it): the producers' note there (#25063's "About the Music", ``<div class="endnote">``; #30621's
+        "Inconsistencies between Table of Contents and Body Text"), kept as a note where nothing
+        but other notes comes after it before PG's end lines, and no longer than ``_LINKED_MOST``
+        (:meth:`result`)."""
+        if self.span is not None or not self.div_starts or "".join(self.cur).strip():
+            return
+        if any(x.strip() for x in self.lines[self.div_starts[-1]:]):
+            return
+        self.span = [self.div_starts[-1], len(self.divs), True, self.heading, _LINKED_MOST, True]
+
+    def _last(self, end: int) -> bool:
+        """Whether nothing but blank lines comes between line ``end`` and PG's end lines (or the page's end)."""
+        for x in self.lines[end:]:
+            if _PG_LINE.search(x):
+                return True
+            if x.strip():
+                return False
+        return True
+
     def _note_boundary(self, tag: str) -> None:
         """A block ``tag`` starts: it ends an open note that stands among the book's blocks if it is
         a heading of the note's rank or above, a rule, a <pre> or a <section>; an <h1> in a box is
@@ -306,11 +375,11 @@ class _Page(HTMLParser):
             self._close_note()
 
     def _close_note(self) -> None:
-        first, end, most = self.span[0], len(self.lines), self.span[4]
+        first, end, most, linked = self.span[0], len(self.lines), self.span[4], len(self.span) > 5
         self.span = None
         lines = self.lines[first:end]
         if sum(map(nonspace, lines)) <= most and not any(_PG_LINE.search(x) for x in lines):
-            self.notes.append((first, end))
+            self.notes.append((first, end, linked))
 
     def _end_media(self) -> None:
         """A link to a sound or score file ends. Set in brackets ("[<a …>MIDI</a>]", "[Listen]"), it
@@ -364,6 +433,8 @@ class _Page(HTMLParser):
             data = data[1:] if data.startswith("\n") else data[2:] if data.startswith("\r\n") else data
         if self.skip:
             self.unread[self.skip[-1][1]] += n
+            if self.box_link:
+                self.box_link[1] += data
             return
         self.block_text[0] += n
         self.block_text[1] += n if any(self.links) else 0
@@ -386,7 +457,9 @@ class _Page(HTMLParser):
         self._line()
         if self.span and not self.span[2]:
             self._close_note()     # a note at the page's end
-        for first, end in reversed(self.notes):
+        for first, end, linked in reversed(self.notes):     # (the notes after it already gone)
+            if linked and not self._last(end):
+                continue      # a section a box links to is the producers' only after the book
             self.unread["transcriber_note"] += sum(map(nonspace, self.lines[first:end]))
             del self.lines[first:end]
         return self.lines

@@ -3,7 +3,9 @@
     python -m jiniac_hpc.corpus.readers jsonl FILE [TEXT_FIELD]      # also parquet, hf_disk
 
 The text is one field a row (``text_field``; a dotted name reads a field inside an object or a
-struct column). Rows without it are counted, those in a row as one record (:func:`merge_runs`).
+struct column). Rows without it are counted, those in a row as one record (:func:`merge_runs`). With
+``markup: aozora`` (a repackaged Aozora Bunko) the strings of a row's other fields are counted
+too, as its unread footer or metadata (:func:`~jiniac_hpc.corpus.readers.aozora.aozora_fields`).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import IO, Iterable, Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.fileio import ArrowBatches, LostRows, NotArrow, parquet_batches
+from jiniac_hpc.corpus.readers.aozora import aozora_fields
 from jiniac_hpc.corpus.readers.base import BadInput, Record, _checked, iter_lines, open_binary
 from jiniac_hpc.corpus.readers.jsondoc import json_list_elements
 from jiniac_hpc.corpus.readers.charsets import wide_unicode
@@ -34,10 +37,21 @@ def read_jsonl(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     ``text_field``: OSCAR keeps its text in ``content``) are one bad-input record for all of them
     (``docs``), naming the first line's keys, not one message a line. A last line that breaks off
     (no newline, the JSON unfinished: an interrupted download) says so."""
-    if _json_array(path):
-        yield from merge_runs(_array_elements(path, src.text_field, limit), "elements")
-        return
-    yield from merge_runs(_jsonl_lines(path, src.text_field, limit), "lines")
+    array = _json_array(path)
+    items = _array_elements(path, src.text_field, limit) if array else _jsonl_lines(path, src.text_field, limit)
+    if src.markup == "aozora":
+        items = ((_with_fields(rec, obj, src.text_field), why, detail) for (rec, why, detail), obj in items)
+    else:
+        items = (item for item, _ in items)
+    yield from merge_runs(items, "elements" if array else "lines")
+
+
+def _with_fields(rec: Record, row, key: str) -> Record:
+    """``rec`` with the row's other fields counted (``markup: aozora``: :func:`aozora_fields`)."""
+    if rec.text is None or not isinstance(row, dict):
+        return rec
+    rec.unread = aozora_fields(row, key)
+    return rec
 
 
 def _json_array(path: Path) -> bool:
@@ -56,14 +70,14 @@ def _json_array(path: Path) -> bool:
     return False
 
 
-def _array_elements(path: Path, key: str, limit: int) -> Iterator[tuple[Record, Optional[str], str]]:
-    """(record, why, detail) for each element of a file that is one JSON array (:func:`_text_of`)."""
+def _array_elements(path: Path, key: str, limit: int) -> Iterator[tuple[tuple[Record, Optional[str], str], object]]:
+    """((record, why, detail), element) for each element of a file that is one JSON array (:func:`_text_of`)."""
     for n, obj, bad in json_list_elements(path, limit):
         if bad:
-            yield Record(n, None, bad), None, ""
+            yield (Record(n, None, bad), None, ""), None
             continue
         text, why, detail = _text_of(obj, key)
-        yield Record(n, text, None if why is None else why + detail), why, detail
+        yield (Record(n, text, None if why is None else why + detail), why, detail), obj
 
 
 def merge_runs(items: Iterable[tuple[Record, Optional[str], str]], unit: str) -> Iterator[Record]:
@@ -97,9 +111,9 @@ def merge_runs(items: Iterable[tuple[Record, Optional[str], str]], unit: str) ->
     yield from flush()
 
 
-def _jsonl_lines(path: Path, key: str, limit: int) -> Iterator[tuple[Record, Optional[str], str]]:
-    """(record, why, detail) for each JSON line: ``why`` (with ``detail``, the line's own keys) when
-    the line is an object whose text field is missing or not a string, else None."""
+def _jsonl_lines(path: Path, key: str, limit: int) -> Iterator[tuple[tuple[Record, Optional[str], str], object]]:
+    """((record, why, detail), the line's value) for each JSON line: ``why`` (with ``detail``, the
+    line's own keys) when the line is an object whose text field is missing or not a string, else None."""
     first = True
     with open_binary(path) as fh:
         wide = wide_unicode(fh.peek(1 << 12)[:1 << 12]) if hasattr(fh, "peek") else None
@@ -107,7 +121,8 @@ def _jsonl_lines(path: Path, key: str, limit: int) -> Iterator[tuple[Record, Opt
             if n == 1 and raw is not None and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if raw is None:
-                yield Record(n, None, f"record of {size} bytes exceeds max_record_bytes={limit}", size), None, ""
+                too_big = f"record of {size} bytes exceeds max_record_bytes={limit}"
+                yield (Record(n, None, too_big, size), None, ""), None
                 first = False
                 continue
             if not raw.strip():
@@ -120,22 +135,22 @@ def _jsonl_lines(path: Path, key: str, limit: int) -> Iterator[tuple[Record, Opt
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as e:
                 cut = _CUT if not raw.endswith(b"\n") and e.end == len(raw) else ""
-                yield Record(n, None, f"invalid UTF-8 at byte {e.start}{cut}", size), None, ""
+                yield (Record(n, None, f"invalid UTF-8 at byte {e.start}{cut}", size), None, ""), None
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
                 # e.msg may end in "at" ("Unterminated string starting at"): the column follows a colon
                 cut = "" if raw.endswith(b"\n") else _CUT
-                yield Record(n, None, f"broken JSON: {e.msg}: column {e.colno}{cut}", size), None, ""
+                yield (Record(n, None, f"broken JSON: {e.msg}: column {e.colno}{cut}", size), None, ""), None
                 continue
             if isinstance(obj, list):      # (its values are the documents it stands for, json.dump's list)
-                yield Record(n, None, f"no field {key!r}: the line is a JSON array of {len(obj)} values, not an "
-                                         "object (JSON Lines holds one object a line)", size, docs=max(len(obj), 1)), \
-                    None, ""
+                yield (Record(n, None, f"no field {key!r}: the line is a JSON array of {len(obj)} values, not an "
+                                          "object (JSON Lines holds one object a line)", size, docs=max(len(obj), 1)),
+                       None, ""), None
                 continue
             text, why, detail = _text_of(obj, key)
-            yield Record(n, text, None if why is None else why + detail, size), why, detail
+            yield (Record(n, text, None if why is None else why + detail, size), why, detail), obj
 
 
 class _Utf8Lines:
@@ -207,8 +222,8 @@ def _parquet_rows(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]
         rows = pf.metadata.num_rows
         yield Record(1, None, f"{why}; its {rows} rows are not read", docs=max(rows, 1))
         return
-    n = 0
-    for part in parquet_batches(pf, 1024, columns=fields[:1]):
+    n, aozora = 0, src.markup == "aozora"
+    for part in parquet_batches(pf, 1024, columns=None if aozora else fields[:1]):
         if isinstance(part, LostRows):
             a, b = part.first, part.last
             lost = f"rows {a}-{b} ({b - a + 1} rows)" if b > a else f"row {b}"
@@ -216,9 +231,8 @@ def _parquet_rows(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]
                          docs=b - a + 1)
             n = b
             continue
-        for text in _values(_column(part, fields)):
-            n += 1
-            yield _row(n, text, limit)
+        yield from _batch_rows(part, fields, src, n, limit)
+        n += part.num_rows
 
 
 def hf_disk_files(folder: Path) -> list[Path]:
@@ -282,14 +296,27 @@ def _arrow_rows(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
             if why:          # (the rows are counted, not read)
                 n += batch.num_rows
                 continue
-            for text in _values(_column(batch, fields)):
-                n += 1
-                yield _row(n, text, limit)
+            yield from _batch_rows(batch, fields, src, n, limit)
+            n += batch.num_rows
         if why:
             yield Record(1, None, f"{why}; its {n} rows are not read", docs=max(n, 1))
         cut = arrow.cut_after(n)
         if cut:
             raise BadInput(cut)
+
+
+def _batch_rows(batch, fields: list[str], src: SourceConfig, n: int, limit: int) -> Iterator[Record]:
+    """The records of a batch's text column, its rows numbered from ``n + 1``; with ``markup:
+    aozora``, each with its other columns counted (:func:`aozora_fields`)."""
+    texts = _values(_column(batch, fields))
+    others = [{}] * len(texts)
+    if src.markup == "aozora":
+        names = [x for x in batch.schema.names if x != fields[0] or len(fields) > 1]
+        columns = {x: _values(batch.column(x)) for x in names}     # (a value that is not UTF-8 comes as bytes)
+        others = [{x: columns[x][k] for x in names} for k in range(len(texts))]
+    for k, (text, row) in enumerate(zip(texts, others)):
+        rec = _row(n + k + 1, text, limit)
+        yield _with_fields(rec, row, src.text_field)
 
 
 def _not_arrow(head: bytes, e: Exception) -> str:
