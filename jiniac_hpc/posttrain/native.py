@@ -163,7 +163,7 @@ def _array_items(text: str, i: int) -> Iterator[tuple[int, Any]]:
         try:
             obj, end = dec.raw_decode(text, i)
         except json.JSONDecodeError as e:
-            end, more = _skip_to(text, i) if expect_value and text[i:i + 1] in ("{", "[") else (None, False)
+            end, more = _skip_to(text, i) if expect_value and text[i:i + 1] in ("{", "[", '"') else (None, False)
             if end is None:
                 yield line(i), ValueError(f"invalid JSON ({e.msg}: line {e.lineno} column {e.colno}); "
                                           "the rest of the file is not read")
