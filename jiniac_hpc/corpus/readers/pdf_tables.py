@@ -13,13 +13,13 @@ lies in the cell bounded by the nearest rules on its four sides, and the lines o
 share a top and bottom rule are a row, read cell by cell left to right, each cell's lines top to
 bottom (a wrapped cell's lines joined, with no space between two wide glyphs); the pieces of a
 line cut at rules that close no cell (a row broken by the page's foot) are a row too, which may go
-on with the next page's first line as prose does. A row the page's foot broke in several cells (their
-rules on three sides, none below) is a row of those cells, and the rest of each cell, at the top of
-the next page with no rule above it, goes back into its cell (:func:`rejoin_pages`: a ruling's 別表
-whose row went on in the 入学試験 and 学生納付金 columns had come out one line a line). A cell merged down across rows is read with the
-first row it spans (as a table's markup has it: rowspan), and rules a point apart (a shaded cell's)
-bound one row (:func:`_spans_to_rows`). A row of one cell (a heading across the table, a box around
-a note or the page) stays as it was.
+on with the next page's first line as prose does. A row the page's foot broke in several cells
+(their rules on three sides, none below) is a row of those cells, and the rest of each cell, at the
+top of the next page with no rule above it, goes back into its cell (:func:`rejoin_pages`: a
+ruling's 別表 whose row went on in its 入学試験 and 学生納付金 columns had come out one line a line).
+A cell merged down across rows is read with the first row it spans (as a table's markup has it:
+rowspan), and rules a point apart (a shaded cell's) bound one row (:func:`_spans_to_rows`). A row of
+one cell (a heading across the table, a box around a note or the page) stays as it was.
 """
 from __future__ import annotations
 
@@ -224,7 +224,7 @@ def rejoin_pages(prev: list[Line], page: list[Line]) -> list[Line]:
     rule above that lies within one of that row's cells, goes into that cell, top to bottom, and the
     row is whole (``row``). The row is changed in ``prev``."""
     foot = min((x for x in prev if x.cells), key=lambda x: x.bottom, default=None)
-    if foot is None:
+    if foot is None or foot.text != SEP.join(t for _, _, t in foot.cells):   # (its text changed since)
         return page
     tol = 0.25 * foot.size
 
