@@ -7,6 +7,7 @@ under its final name, and "is this task done?" has one answer:
     from jiniac_hpc import fileio
     fileio.write_json(run_dir / "stats.json", stats)            # temp file + rename
     for n, row in fileio.read_jsonl(path, numbered=True): ...   # plain, .gz/.bz2/.xz/.zst; errors name file:line
+    end = fileio.json_value_end(text, i)                        # a value's end, found by brackets alone
     fileio.write_jsonl(out / "pairs.jsonl", rows)               # atomic; .zst compresses
     with fileio.JsonlWriter(out / "big.jsonl.zst") as w:        # the same, streamed row by row
         w.write(row)
@@ -27,6 +28,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -319,6 +321,33 @@ def read_jsonl(path: Union[str, Path], *, numbered: bool = False, text_key: Opti
             if isinstance(obj, JsonlError) and not keep_bad:
                 raise obj
             yield (n, obj) if numbered else obj
+
+
+_JSON_OUTSIDE, _JSON_IN_STRING = re.compile(r'["\[\]{}]'), re.compile(r'["\\]')
+
+
+def json_value_end(text: str, i: int) -> Optional[int]:
+    """Where the JSON array, object or string that opens at ``text[i]`` ends (the index after its
+    closing bracket or quote), found by its brackets and quotes alone: a backslash in a string takes
+    the next character, whatever it is, and no escape or character is checked. A reader that
+    ``json`` refused a value of (an invalid ``\\`` escape, a raw control character in a string) skips
+    it up to there and reads the next one. None when ``text[i]`` opens no such value or it does not
+    close within ``text``."""
+    if text[i:i + 1] not in ("[", "{", '"'):
+        return None
+    depth, in_str, j = 0, False, i
+    while (m := (_JSON_IN_STRING if in_str else _JSON_OUTSIDE).search(text, j)) is not None:
+        c, j = m.group(), m.end()
+        if c == "\\":
+            j += 1                              # the escaped character, valid or not
+            continue
+        if c == '"':
+            in_str = not in_str
+        else:
+            depth += 1 if c in "[{" else -1
+        if depth == 0 and not in_str:
+            return j
+    return None
 
 
 class JsonlWriter:

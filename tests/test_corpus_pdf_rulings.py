@@ -100,6 +100,27 @@ def test_a_table_whose_cells_pdfminer_ran_together_is_cut_at_its_rules():
     assert "11月18日　3万7800円　事務費　電子辞書" in rows           # a dashed rule parts the second entry
 
 
+SPLIT_CELLS = R / "hanrei_033842_easypdf_table_row_split_cells.pdf"   # 最高裁 判決, 別表２ of fees (BCL easyPDF)
+
+
+def test_a_row_the_page_foot_breaks_in_several_cells_is_put_back_together():
+    """The 別表２'s last row breaks at page 27's foot in two cells: the 入学試験 column goes on with
+    "験 ( 適性検査方" / "式)" and the 学生納付金 column with "[納付期限：H14.2.4]" at the top of page 28,
+    drawn with no rule above (and no rule below the row on page 27). Its lines had come out one a
+    line, the cells of one physical line run together ("原告　被告Ｙ２女子大　入学金 26万円　授業料等
+    65万3000円", "Ｘ６　学　[納付期限：H13.12.14]　…") and the rest of the cells after them. The row
+    is now read as the rows above it are, each cell's rest put back into its cell; pdftotext -layout
+    prints page 28's "験(適性検査方 … [納付期限：H14.2.4]" apart, before the row's 合計."""
+    (r,) = recs(SPLIT_CELLS)
+    lines = r.text.splitlines()
+    x3 = lines.index("原告Ｘ３　被告Ｙ２女子大学学芸学部情報メディア学科公募推薦入学試験 ( 適性検査方式)　入学金 26万円 "
+                     "[納付期限：H13.12.14]　授業料等 65万3000円 (授業料，教育充実費，実験実習料) 諸会費等 1万円 "
+                     "(Ａ会費，学生会費) [納付期限：H14.2.4]")
+    assert lines[x3 + 1] == "合計 92万3000円"
+    assert lines[-2:] == ["原告Ｘ６" + lines[x3][len("原告Ｘ３"):], "合計 92万3000円"]    # the same fees as Ｘ３
+    assert r.unread == {"page_furniture": 103}
+
+
 MERGED = R / "npb_kanpo_service_notice_20241224_merged_cells.pdf"   # 国立印刷局's notice (Word for Microsoft 365)
 
 

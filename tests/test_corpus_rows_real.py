@@ -149,6 +149,21 @@ def test_a_json_array_cut_short_keeps_its_elements(tmp_path):
     assert [r.text is not None for r in rs] == [True, True, False] and "after element 2" in rs[-1].error, rs[-1].error
 
 
+def test_a_json_array_element_with_invalid_escapes_is_skipped_not_the_rest():
+    """An element json refuses (ichikara-instruction's code samples with unescaped '\\' path
+    separators; the sample is under tests/assets/posttrain/real/, SOURCES.md there) had ended the
+    file: 'unreadable JSON array after element 1', the element after it lost. It is one bad-input
+    record naming the element, the parser's reason and the bytes skipped; the next element is read."""
+    path = REPO_ROOT / "tests" / "assets" / "posttrain" / "real" / "ichikara_invalid_escape_derived.json"
+    text = path.read_text(encoding="utf-8")
+    first_end = text.index("\n  },") + 4          # the elements are json.dump's, indent 2
+    size = len(text[text.index("{", first_end):text.index("\n  },", first_end) + 4].encode())
+    rs = recs("jsonl", path, text_field="output")
+    assert [r.pos for r in rs] == [1, 2, 3] and rs[0].text == rs[2].text and rs[0].text.startswith("上高地が人気")
+    assert rs[1].text is None and rs[1].error == (f"element 2: invalid JSON (Invalid \\escape at character 119 of "
+                                                  f"the element): its {size} bytes skipped"), rs[1].error
+
+
 def test_jsonl_bom_and_array_line(tmp_path):
     """A BOM before the first line (as Windows editors save): the first record is read, not rejected as
     broken JSON. A line that is an array says so and how many values it holds. (No public JSON Lines

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from jiniac_hpc.posttrain import debug_assets
-from jiniac_hpc.posttrain.records import read_examples, read_pairs
+from jiniac_hpc.posttrain.records import read_examples, read_pairs, skipped_json
 from jiniac_hpc.posttrain.templates import ChatFormat, render_instruction
 
 REAL = Path(__file__).parent / "assets" / "posttrain" / "real"
@@ -40,6 +40,37 @@ def test_ichikara_rows_are_instructions(tmp_path):
     bad_path.write_text(json.dumps({**row, "output": " "}, ensure_ascii=False) + "\n", encoding="utf-8")
     good, bad = _read(bad_path)
     assert good == [] and [str(b) for b in bad] == [f"{bad_path}:1: empty response: field 'output' is empty"]
+
+
+def test_a_record_with_invalid_escapes_is_skipped_and_the_records_after_it_read(tmp_path):
+    # ichikara-instruction's 003-002-1 and 003-003-1 files hold answers with code samples whose
+    # "\\" path separators are not escaped, beside ones that are: Python's json refuses the file.
+    # The reader stopped at the first such record ("the rest of the file is not read"), losing
+    # every record after it. It is one bad record now, named with its line, its size and the
+    # parser's reason, and counted by that reason; the record after it is read.
+    path = REAL / "ichikara_invalid_escape_derived.json"
+    text = path.read_text(encoding="utf-8")
+    good, bad = _read(path)
+    assert [e.line for e in good] == [2, 84] and good[0].completion == good[1].completion
+    [b] = bad
+    first_end = text.index("\n  },") + 4          # the records are json.dump's, indent 2
+    start, end = text.index("{", first_end), text.index("\n  },", first_end) + 4
+    size = len(text[start:end].encode())
+    assert (b.line, b.skipped, b.nbytes) == (43, "Invalid \\escape", size) and size > 1000
+    assert str(b).startswith(f"{path}:43: invalid JSON (Invalid \\escape: line 46 column 39): this record "
+                             f"({size} bytes) skipped, read on from the next record")
+    assert skipped_json(bad) == {"skipped_json": {"Invalid \\escape": {"records": 1, "bytes": size}}}
+    # A stray quote too: its brackets do not close the record where json would, so the reading
+    # goes on at the next "}, {" between two records.
+    quoted = tmp_path / "quoted.json"
+    quoted.write_text(text.replace('"C:\\data\\input.txt\\" For', '"C:/data/input.txt" For'), encoding="utf-8")
+    good, bad = _read(quoted)
+    assert [e.line for e in good] == [2, 84] and [(b.line, b.skipped) for b in bad] == [(43, "Expecting ',' delimiter")]
+    # The last record broken, no record after it: up to the closing ']', nothing after it lost.
+    last = tmp_path / "last.json"
+    last.write_text(text[:text.rindex("\n  },") + 4] + "\n]\n", encoding="utf-8")
+    good, bad = _read(last)
+    assert [e.line for e in good] == [2] and bad[0].reason.endswith("skipped, no record after it")
 
 
 def test_aya_rows_are_instructions():

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 from jiniac_hpc.fileio import write_json
-from jiniac_hpc.posttrain.records import BadRecord, Example, read_examples, split_left_out
+from jiniac_hpc.posttrain.records import BadRecord, Example, read_examples, skipped_json, split_left_out
 from jiniac_hpc.posttrain.templates import (GENERATION_TAG, ChatFormat, apply_template, assistant_spans,
                                             builtin_chat_template, check_rendered, generation_spans,
                                             read_template_file, template_name)
@@ -189,7 +189,8 @@ def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
     """(train Dataset, eval Dataset or None, report dict) from ``data_cfg`` (an SFTDataConfig).
 
     Writes ``<run_dir>/data_report.json``: per source the records read, bad, left out (by
-    category: OpenAssistant messages the dataset or the path selection leaves out), kept, cut at
+    category: OpenAssistant messages the dataset or the path selection leaves out), skipped as
+    invalid JSON in a JSON array (records and bytes by the parser's reason), kept, cut at
     ``max_length`` and used in the mixture, and every bad record with file, line and reason. For
     an OpenAssistant source a record read is a conversation or a message in none.
     """
@@ -215,7 +216,7 @@ def build_sft_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
         bad_all += bad
         parts.append((name, src.weight, enc))
         report["sources"][name] = {"path": src.path, "read": read, "bad": len(bad), "left_out": left_out,
-                                   "kept": len(enc),
+                                   **skipped_json(bad), "kept": len(enc),
                                    "truncated": stats["truncated"], "truncated_tokens": stats["truncated_tokens"]}
         if stats["truncated"] and is_main:
             print(f"[jiniac] {name}: {stats['truncated']} of {len(enc)} SFT examples are longer than "

@@ -58,6 +58,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from jiniac_hpc import fileio
 from jiniac_hpc.posttrain.templates import RESPONSE_MARK
 
 # ShareGPT speaker names -> chat roles (FastChat's human/gpt; "user"/"assistant" as some exports
@@ -76,8 +77,13 @@ def read_json_file(path: Path) -> Optional[Iterator[tuple[int, Any]]]:
     """(1-based line where a record starts, record) of a ``.json`` file holding one JSON array of
     records or one JSON object (a single record); None when the file is JSON Lines.
 
-    A broken array yields ``(line, ValueError)`` naming the line and column, then stops; so does
-    text after the array's closing ``]`` (two arrays joined with ``cat``), which is never dropped.
+    A record ``json`` refuses (an invalid ``\\`` escape, a raw control character in a string: a
+    code sample pasted into an answer) yields ``(line, Skipped)`` naming it, its line and column and
+    its size, and the reading goes on at the next record: its end is found by brackets and quotes
+    alone (:func:`fileio.json_value_end`), or, where they do not close it (a stray quote), at the
+    next ``}, {`` between two records. Where no record follows, the rest up to the closing ``]`` is
+    the one skipped stretch. Text after the array's closing ``]`` (two arrays joined with ``cat``)
+    yields ``(line, ValueError)`` and ends the reading, as does an array cut short.
 
     Memory: the file's bytes and its decoded text are held at once (a JSON array has no record
     boundary to stream at without a second parser), and the records are decoded one at a time as
@@ -98,6 +104,35 @@ def read_json_file(path: Path) -> Optional[Iterator[tuple[int, Any]]]:
     except json.JSONDecodeError:
         return None  # more than one value: JSON Lines under a .json name, as some tools save
     return iter([(text.count("\n", 0, len(text) - len(body)) + 1, obj)])
+
+
+class Skipped(ValueError):
+    """A record of a JSON array skipped as invalid JSON: ``kind`` the parser's reason (``Invalid
+    \\escape``), ``nbytes`` its size in UTF-8 bytes, as in the file."""
+
+    def __init__(self, message: str, kind: str, nbytes: int):
+        super().__init__(message)
+        self.kind, self.nbytes = kind, nbytes
+
+
+# where the next object of an array of objects begins, after a record whose quotes do not close
+_NEXT_OBJECT = re.compile(r"\}\s*,\s*(?=\{)")
+
+
+def _skip_to(text: str, i: int) -> tuple[int, bool]:
+    """(where the element that opens at ``text[i]`` and ``json`` refused ends, whether a record
+    follows it): its closing bracket when a ``,`` or ``]`` comes next, else the next ``}, {``, else
+    the array's closing ``]`` (the last one in the file)."""
+    end = fileio.json_value_end(text, i)
+    if end is not None:
+        rest = text[end:end + 64].lstrip()
+        if rest[:1] in (",", "]"):
+            return end, rest[:1] == ","
+    m = _NEXT_OBJECT.search(text, i + 1) if text[i] == "{" else None
+    if m is not None:
+        return m.start() + 1, True
+    close = text.rstrip().rfind("]")
+    return (close if close > i else len(text)), False
 
 
 def _array_items(text: str, i: int) -> Iterator[tuple[int, Any]]:
@@ -128,9 +163,17 @@ def _array_items(text: str, i: int) -> Iterator[tuple[int, Any]]:
         try:
             obj, end = dec.raw_decode(text, i)
         except json.JSONDecodeError as e:
-            yield line(i), ValueError(f"invalid JSON ({e.msg}: line {e.lineno} column {e.colno}); "
-                                      "the rest of the file is not read")
-            return
+            end, more = _skip_to(text, i) if expect_value and text[i:i + 1] in ("{", "[", '"') else (None, False)
+            if end is None:
+                yield line(i), ValueError(f"invalid JSON ({e.msg}: line {e.lineno} column {e.colno}); "
+                                          "the rest of the file is not read")
+                return
+            size = len(text[i:end].encode("utf-8", "surrogatepass"))
+            after = "read on from the next record" if more else "no record after it"
+            yield line(i), Skipped(f"invalid JSON ({e.msg}: line {e.lineno} column {e.colno}): this record "
+                                   f"({size} bytes) skipped, {after}", e.msg, size)
+            i, expect_value = end, False
+            continue
         yield line(i), obj
         i, expect_value = end, False
 

@@ -26,7 +26,7 @@ from typing import Optional
 
 from jiniac_hpc.fileio import write_json
 from jiniac_hpc.posttrain.encode import report_bad
-from jiniac_hpc.posttrain.records import BadRecord, Example, read_pairs, split_left_out
+from jiniac_hpc.posttrain.records import BadRecord, Example, read_pairs, skipped_json, split_left_out
 from jiniac_hpc.posttrain.templates import apply_template, check_closed, check_rendered, differ, template_name
 
 
@@ -119,8 +119,9 @@ def build_dpo_dataset(data_cfg, tok, run_dir: Optional[Path], *, is_main: bool =
                 cut[side] += k
             cut["max"] = max(cut["max"], *lost.values())
         rows.append({"prompt": prompt, "chosen": chosen, "rejected": rejected})
-    report = {"path": data_cfg.path, "read": read, "bad": len(bad), "left_out": left_out, "kept": len(rows),
-              "truncated": n_cut, "truncated_tokens": cut, "bad_records": [b.to_dict() for b in bad]}
+    report = {"path": data_cfg.path, "read": read, "bad": len(bad), "left_out": left_out,
+              **skipped_json(bad), "kept": len(rows), "truncated": n_cut, "truncated_tokens": cut,
+              "bad_records": [b.to_dict() for b in bad]}
     if n_cut and is_main:
         print(f"[jiniac] DPO: {n_cut} of {len(rows)} pairs are longer than data.max_length={data_cfg.max_length} "
               f"and will be cut at it: the chosen answers lose {cut['chosen']} tokens in all, the rejected "

@@ -46,7 +46,7 @@ from typing import Any, Iterator, Optional
 from jiniac_hpc import fileio
 from jiniac_hpc.paths import resolve_path
 from jiniac_hpc.posttrain.mathfmt import MathError, MathFormatConfig, format_record
-from jiniac_hpc.posttrain.native import pair_record, read_json_file, sft_record
+from jiniac_hpc.posttrain.native import Skipped, pair_record, read_json_file, sft_record
 from jiniac_hpc.posttrain.oasst import Trees, is_oasst_row
 from jiniac_hpc.posttrain.tables import TABLE_FILES, plain_row, table_rows
 from jiniac_hpc.posttrain.templates import RESPONSE_MARK, check_messages, render_instruction, render_turns
@@ -66,13 +66,28 @@ class BadRecord:
     reason: str
     source: str = ""
     left_out: str = ""
+    skipped: str = ""       # a JSON-array record skipped as invalid JSON: the parser's reason
+    nbytes: int = 0         # ... and its size in bytes
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"
 
     def to_dict(self) -> dict:
         return {"file": self.file, "line": self.line, "reason": self.reason, "source": self.source,
-                **({"left_out": self.left_out} if self.left_out else {})}
+                **({"left_out": self.left_out} if self.left_out else {}),
+                **({"skipped": self.skipped, "bytes": self.nbytes} if self.skipped else {})}
+
+
+def skipped_json(records: list[BadRecord]) -> dict[str, dict[str, dict[str, int]]]:
+    """``{"skipped_json": {reason: {"records", "bytes"}}}``: the JSON-array records skipped as
+    invalid JSON, by the parser's reason (a report's entry); ``{}`` when there is none."""
+    counts: dict[str, dict[str, int]] = {}
+    for r in records:
+        if r.skipped:
+            c = counts.setdefault(r.skipped, {"records": 0, "bytes": 0})
+            c["records"] += 1
+            c["bytes"] += r.nbytes
+    return {"skipped_json": counts} if counts else {}
 
 
 def split_left_out(records: list[BadRecord]) -> tuple[list[BadRecord], dict[str, int]]:
@@ -166,7 +181,9 @@ def iter_rows(path: str | Path) -> Iterator[tuple[str, int, Any]]:
                    else read_json_file(f) if f.suffix == ".json" else None)
         if records is not None:
             for n, obj in records:
-                if isinstance(obj, ValueError):
+                if isinstance(obj, Skipped):
+                    obj = BadRecord(str(f), n, str(obj), skipped=obj.kind, nbytes=obj.nbytes)
+                elif isinstance(obj, ValueError):
                     obj = BadRecord(str(f), n, str(obj))
                 elif not isinstance(obj, dict):
                     obj = BadRecord(str(f), n, f"expected a JSON object, got {type(obj).__name__}")

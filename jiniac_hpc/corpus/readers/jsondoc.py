@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import IO, Iterator, Optional
 
+from jiniac_hpc import fileio
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import Record, Utf8Text, _field, open_binary
 
@@ -19,9 +20,10 @@ class _Stream:
     ``size`` is the last value's size in UTF-8 bytes, as in the file (taken while its text is in the
     buffer: a refill drops what is before ``i``); exact when over a quarter of the limit."""
 
-    def __init__(self, fh: IO[str], chunk: int = 1 << 16):
+    def __init__(self, fh: IO[str], chunk: int = 1 << 16, resync: bool = False):
         self.fh, self.chunk, self.buf, self.i, self.eof, self.size = fh, chunk, "", 0, False, 0
         self.base = self.start = 0          # characters of the stream before ``buf``; and before a value
+        self.resync = resync                # a value json refuses is skipped (:class:`Broken`), not fatal
 
     def fill(self) -> bool:
         if self.eof:
@@ -69,7 +71,10 @@ class _Stream:
                 self.size = n if 4 * n <= limit else len(self.buf[self.i:end].encode("utf-8", "surrogatepass"))
                 self.i = end
                 return obj
-            except json.JSONDecodeError:
+            except json.JSONDecodeError as e:
+                broken = self._broken(e) if self.resync else None
+                if broken is not None:
+                    return broken
                 if len(self.buf) - self.i > limit:     # (characters: its bytes are more still)
                     if self.buf[self.i] in "[{\"":
                         brace = self.buf[self.i] == "{"
@@ -79,6 +84,22 @@ class _Stream:
                     raise ValueError(f"a JSON value larger than max_record_bytes={limit}") from None
                 if not self.fill():
                     raise
+
+    def _broken(self, e: json.JSONDecodeError) -> Optional["Broken"]:
+        """The array, object or string at ``i`` that json refused although its brackets and quotes
+        close it within the buffer, and a ``,`` or ``]`` follows (an invalid ``\\`` escape, a raw
+        control character): consumed, as :class:`Broken`. None where the buffer may just end too soon,
+        or the brackets do not close it where the array goes on (a stray quote: the error stands)."""
+        end = fileio.json_value_end(self.buf, self.i)
+        if end is None:
+            return None
+        after = self.buf[end:end + 64].lstrip()
+        if after[:1] not in (",", "]"):
+            return None
+        broken = Broken(len(self.buf[self.i:end].encode("utf-8", "surrogatepass")))
+        broken.why = f"{e.msg} at character {e.pos - self.i + 1} of the element"
+        self.i = end
+        return broken
 
     def skip(self) -> int:
         """Consume the array, object or string at ``i``, too large to decode, keeping only how deep in
@@ -113,13 +134,20 @@ class TooLarge(int):
     span: Optional[tuple[int, int]] = None
 
 
+class Broken(int):
+    """Stands in for an array element json refused (its size in UTF-8 bytes; ``why`` the parser's
+    reason): skipped, and the elements after it read."""
+
+    why = ""
+
+
 def _sized(s: _Stream, obj, limit: int):
     """``obj``, or :class:`TooLarge` if its JSON text was over ``limit`` bytes (``s.size``).
 
     The limit is ``max_record_bytes``, in bytes as every reader counts it (a JSON line, a book, a
     table cell): a Japanese character is three bytes in UTF-8, so counting characters would let a
     record three times the limit through."""
-    if isinstance(obj, TooLarge) or s.size <= limit:
+    if isinstance(obj, (TooLarge, Broken)) or s.size <= limit:
         return obj
     big = TooLarge(s.size)
     big.span = (s.start, s.base + s.i) if isinstance(obj, dict) else None
@@ -212,10 +240,10 @@ def _nothing_after(s: _Stream, close: str) -> None:
                          "file? save pages as one JSON array or as JSON Lines)")
 
 
-def iter_json_list(fh: IO[str], limit: int) -> Iterator[object]:
+def iter_json_list(fh: IO[str], limit: int, resync: bool = False) -> Iterator[object]:
     """Yield each element of a top-level JSON array, one in memory at a time (:class:`TooLarge` if
-    larger than ``limit`` UTF-8 bytes)."""
-    s = _Stream(fh)
+    larger than ``limit`` UTF-8 bytes; with ``resync``, :class:`Broken` for one json refuses)."""
+    s = _Stream(fh, resync=resync)
     s.expect("[", "at the start of the document")
     while s.peek() != "]":
         if s.peek() == "":
@@ -228,13 +256,16 @@ def iter_json_list(fh: IO[str], limit: int) -> Iterator[object]:
 
 def json_list_elements(path: Path, limit: int) -> Iterator[tuple[int, object, Optional[str]]]:
     """``(n, element, None)`` for each element (numbered from 1) of a file that is one top-level JSON
-    array, one in memory at a time; ``(n, None, why)`` for an element over ``limit`` UTF-8 bytes; and
-    last, where the array breaks off, ``(n + 1, None, why)`` after the last whole element."""
+    array, one in memory at a time; ``(n, None, why)`` for an element over ``limit`` UTF-8 bytes, and
+    for one json refuses (an invalid ``\\`` escape: :class:`Broken`), both skipped; and last, where the
+    array breaks off, ``(n + 1, None, why)`` after the last whole element."""
     n = 0
     with Utf8Text(open_binary(path)) as fh:
         try:
-            for n, obj in enumerate(iter_json_list(fh, limit), 1):
-                if isinstance(obj, TooLarge):
+            for n, obj in enumerate(iter_json_list(fh, limit, resync=True), 1):
+                if isinstance(obj, Broken):
+                    yield n, None, f"element {n}: invalid JSON ({obj.why}): its {int(obj)} bytes skipped"
+                elif isinstance(obj, TooLarge):
                     yield n, None, f"element {n} of {int(obj)} bytes exceeds max_record_bytes={limit}"
                 else:
                     yield n, obj, None

@@ -41,7 +41,8 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
 - a ruled table's row is one line, its cells set apart by ``　`` (:func:`pdf_tables.table_rows`: Word
   draws a 別表 cell by cell, which pdfminer gives one cell a line; a line pdfminer ran across the
   table's rules is cut at them first; a cell merged down across rows goes with the first row it
-  spans), and goes on with no other line;
+  spans; a row the page's foot breaks takes back the rest of its cells from the next page's top,
+  :func:`pdf_tables.rejoin_pages`), and goes on with no other line;
 - vertical pages are read tier (段) by tier, columns right to left (:func:`pdf_order.vertical_order`); a
   horizontal page where pdfminer took a stray glyph for a vertical line is put back in order
   (:func:`pdf_order.horizontal_order`);
@@ -118,7 +119,7 @@ from jiniac_hpc.corpus.readers.pdf_glyphs import (CID, CONTROL, FORMS, PUA, Aggr
 from jiniac_hpc.corpus.readers.pdf_order import (ENDS, Line, column_order, horizontal_order, prose_columns,
                                                  side_notes_order, vertical_order)
 from jiniac_hpc.corpus.readers.pdf_pictures import page_items, picture_page, text_pictures
-from jiniac_hpc.corpus.readers.pdf_tables import in_cell, rules, split_at_rules, table_rows
+from jiniac_hpc.corpus.readers.pdf_tables import in_cell, rejoin_pages, rules, split_at_rules, table_rows
 
 # char_margin: letter-spaced names keep one line; larger values glue unrelated glyphs into lines.
 # all_texts: text inside figures is laid out too (FPDF 1.7 draws each page as one form XObject)
@@ -325,6 +326,7 @@ def pdf_text(path: Path) -> tuple[str, Counter, Counter]:
         lines = _page_lines(page, unread, box)
         prose_columns(lines)
         lines = side_notes_order(column_order(lines))
+        lines = rejoin_pages(pages[-1][0], lines) if pages else lines
         pages.append((lines, page.width, page.height))
         ocr["ocr_layer_pages"] += any(x.ocr for x in lines)
         # (text the page draws as a picture is not read: counted, in glyph widths, and a page that

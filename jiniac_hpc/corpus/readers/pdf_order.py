@@ -32,6 +32,8 @@ class Line:
     space_after: bool = False   # the page draws a space glyph after its last glyph
     row: bool = False        # a ruled table's row, its cells set apart (pdf_tables.table_rows)
     piece_of: int = 0        # a piece of a text line cut at a table's rule: that line's id (pdf_tables)
+    cells: tuple = ()        # a table's row the page's foot broke: (left rule, right rule, text) a cell (pdf_tables)
+    cell: Optional[tuple[float, float]] = None   # in a table's cell with no rule above: its left and right rules
 
 
 def horizontal_order(lines: list[Line]) -> list[Line]:

@@ -13,15 +13,19 @@ lies in the cell bounded by the nearest rules on its four sides, and the lines o
 share a top and bottom rule are a row, read cell by cell left to right, each cell's lines top to
 bottom (a wrapped cell's lines joined, with no space between two wide glyphs); the pieces of a
 line cut at rules that close no cell (a row broken by the page's foot) are a row too, which may go
-on with the next page's first line as prose does. A cell merged down across rows is read with the
-first row it spans (as a table's markup has it: rowspan), and rules a point apart (a shaded cell's)
-bound one row (:func:`_spans_to_rows`). A row of one cell (a heading across the table, a box around
-a note or the page) stays as it was.
+on with the next page's first line as prose does. A row the page's foot broke in several cells
+(their rules on three sides, none below) is a row of those cells, and the rest of each cell, at the
+top of the next page with no rule above it, goes back into its cell (:func:`rejoin_pages`: a
+ruling's 別表 whose row went on in its 入学試験 and 学生納付金 columns had come out one line a line).
+A cell merged down across rows is read with the first row it spans (as a table's markup has it:
+rowspan), and rules a point apart (a shaded cell's) bound one row (:func:`_spans_to_rows`). A row of
+one cell (a heading across the table, a box around a note or the page) stays as it was.
 """
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import replace
+from typing import Optional
 
 from pdfminer.layout import LTChar, LTCurve, LTFigure, LTLayoutContainer
 
@@ -132,13 +136,14 @@ def _spans_to_rows(rows: dict, tol: float) -> dict:
     courses, its reason beside two) put in the first row it spans, where a cell of no other column
     of that row stands. Cells so put together must make one run of cells, each beginning where the
     one before ends (two boxes side by side on a slide, a gap between them, stay apart); rows of
-    pieces of lines (``("piece", id)``) are left as they are."""
+    pieces of lines (``("piece", id)``) and a row the page's foot broke (``("foot", top)``) are left
+    as they are."""
     def height(k) -> float:
         return k[1] - k[0]
 
     bands: list = []          # rows of their own, finest first
     target: dict = {}         # a row's key -> the row it goes with
-    for key in sorted((k for k in rows if k[0] != "piece"), key=height):
+    for key in sorted((k for k in rows if not isinstance(k[0], str)), key=height):
         bottom, top = key
         same = next((k for k in bands if abs(k[0] - bottom) <= tol and abs(k[1] - top) <= tol), None)
         inside = [k for k in bands if k[1] <= top + tol and k[0] >= bottom - tol]
@@ -169,14 +174,16 @@ def table_rows(lines: list[Line], across: list, down: list) -> list[Line]:
     if not across or not down:
         return lines
     rows: dict = {}
-    open_top = set()      # lines in a cell with no rule above: the rest of a row the page's foot broke
+    open_top = {}         # lines in a cell with no rule above: the rest of a row the page's foot broke
     for ln in lines:
         sides = (None,) * 4 if ln.vertical or not ln.text.strip() else _sides(ln, across, down)
         cell = None if None in sides else sides
         if sides[3] is None and None not in sides[:3]:
-            open_top.add(id(ln))
+            open_top[id(ln)] = sides[:2]
         if cell is not None:
             rows.setdefault(cell[2:], {}).setdefault(cell[:2], []).append(ln)
+        elif sides[2] is None and None not in (sides[0], sides[1], sides[3]):   # no rule below: the page's foot
+            rows.setdefault(("foot", sides[3]), {}).setdefault(sides[:2], []).append(ln)
         elif ln.piece_of:      # cut at rules but in no closed cell: a row whose foot is on the next page
             rows.setdefault(("piece", ln.piece_of), {}).setdefault((round(ln.left, 1), 0.0), []).append(ln)
     sizes = sorted(ln.size for ln in lines if not ln.vertical) or [10.0]
@@ -191,18 +198,46 @@ def table_rows(lines: list[Line], across: list, down: list) -> list[Line]:
                  for _, c in sorted(cells.items())]
         last = max(sorted(cells.items())[-1][1], key=lambda x: (x.end, -x.top))
         first = min(members, key=lambda x: lines.index(x))
+        foot = key[0] == "foot"
         merged[id(first)] = replace(first, text=SEP.join(texts), top=max(x.top for x in members),
                                     bottom=min(x.bottom for x in members), end=last.end,
                                     size=max(x.size for x in members), left=min(x.left for x in members),
-                                    right=max(x.right for x in members), row=key[0] != "piece",
-                                    space_after=False, ocr=all(x.ocr for x in members))
+                                    right=max(x.right for x in members), row=key[0] not in ("piece", "foot"),
+                                    space_after=False, ocr=all(x.ocr for x in members),
+                                    cells=tuple((lt, r, t) for (lt, r), t in zip(sorted(cells), texts)) if foot else ())
         gone |= {id(x) for x in members if x is not first}
-    out = [merged.get(id(x), x) for x in lines if id(x) not in gone]
+    out = [merged[id(x)] if id(x) in merged else replace(x, cell=open_top[id(x)]) if id(x) in open_top else x
+           for x in lines if id(x) not in gone]
     # the table's rows top to bottom, and with them the rest of a cell whose row the page's foot broke,
     # at the top of the next page with no rule above it (easyPDF's 別表: "パソコン及び関連" / "機器代"),
     # which pdfminer may give after the next row, where it could not go on with its row
-    table = {id(x) for x in merged.values()} | (open_top if merged else set())
-    slots = [i for i, x in enumerate(out) if id(x) in table]
+    table = {id(x) for x in merged.values()}
+    slots = [i for i, x in enumerate(out) if id(x) in table or merged and x.cell is not None]
     for i, x in zip(slots, sorted((out[i] for i in slots), key=lambda x: -x.top)):
         out[i] = x
     return out
+
+
+def rejoin_pages(prev: list[Line], page: list[Line]) -> list[Line]:
+    """``page``'s lines, less those that are the rest of the cells of the row ``prev`` (the page
+    before, in reading order) ends in, broken by the page's foot: each such line, in a cell with no
+    rule above that lies within one of that row's cells, goes into that cell, top to bottom, and the
+    row is whole (``row``). The row is changed in ``prev``."""
+    foot = min((x for x in prev if x.cells), key=lambda x: x.bottom, default=None)
+    if foot is None or foot.text != SEP.join(t for _, _, t in foot.cells):   # (its text changed since)
+        return page
+    tol = 0.25 * foot.size
+
+    def column(x: Line) -> Optional[int]:
+        return None if x.cell is None else next(
+            (i for i, (lt, r, _) in enumerate(foot.cells) if x.cell[0] >= lt - tol and x.cell[1] <= r + tol), None)
+
+    rest = sorted(((column(x), x) for x in page if column(x) is not None), key=lambda p: (-p[1].top, p[1].left))
+    if not rest:
+        return page
+    texts = [[t] for _, _, t in foot.cells]
+    for i, x in rest:
+        texts[i].append(x.text.strip())
+    foot.text, foot.row, foot.cells = SEP.join(_joined(t) for t in texts), True, ()
+    taken = {id(x) for _, x in rest}
+    return [x for x in page if id(x) not in taken]
