@@ -142,7 +142,7 @@ def inline_notes(lines: list[str], size) -> tuple[list[str], int]:
     lines, out, dropped = list(lines), [], 0
     for i, line in enumerate(lines):
         was = line
-        while m := _TN_BRACKET.search(line):
+        while "[" in line and (m := _TN_BRACKET.search(line)):     # ("[" first: most lines have none)
             cut = m.group()
             if m.group("close") != "]":             # open: closed by the next line's first "]"
                 nxt = lines[i + 1] if i + 1 < len(lines) else ""

@@ -27,6 +27,8 @@ _MOST = 600         # lines a block runs to at most
 
 def lilypond_blocks(lines: list[str], size: Callable[[str], int]) -> tuple[list[str], int]:
     """``lines`` without the LilyPond blocks in them (and the note above each), and their size."""
+    if not any("\\" in x for x in lines):        # (every block opens with a command: most books have none)
+        return lines, 0
     out, dropped, i = [], 0, 0
     while i < len(lines):
         first = i + 1 if _NOTE.match(lines[i]) else i
