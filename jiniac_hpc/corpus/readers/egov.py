@@ -275,9 +275,12 @@ def law_record(n: int, law, info: Optional[dict] = None) -> Record:
 def read_egov_xml(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """e-Gov law XML or an API v2 law_data JSON: one record per ``Law``."""
     with open_binary(path) as fh:
-        wide = wide_unicode(fh.read(1 << 16))
-    with _open(path, wide) as fh:
-        first = fh.read(1 << 12).decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
+        head = fh.read(1 << 16)
+    wide = wide_unicode(head)
+    if wide:      # (read again as UTF-8)
+        with _open(path, wide) as fh:
+            head = fh.read(1 << 12)
+    first = head[:1 << 12].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
     if first == "{":
         yield from _read_api_json(path, limit, wide)
     elif first == "<":
