@@ -312,3 +312,21 @@ def test_report_has_every_section(built):
     assert "normalisation `nfkc` changes" in md
     assert rep["baseline"]["vocab"] == rep["vocab"]["size"]
     assert all((run / "langs" / lg.name / "sp.model").exists() for lg in cfg.languages)
+
+
+def test_export_command_takes_the_recipe_the_model_was_built_with(built, tmp_path):
+    """``python -m jiniac_hpc.tokenizer.hf MODEL OUT --recipe R`` exports with R's special tokens and
+    checks the ids; an unknown recipe is one line naming it, with the known ones."""
+    import subprocess
+    import sys
+
+    model = built[1] / "tokenizer.model"
+    cmd = [sys.executable, "-m", "jiniac_hpc.tokenizer.hf", str(model), str(tmp_path / "hf")]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    r = subprocess.run(cmd + ["--recipe", SMALL], capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    assert r.returncode == 0 and "mismatches: []" in r.stdout, r.stderr[-2000:]
+    assert (tmp_path / "hf" / "tokenizer.json").is_file()
+    r = subprocess.run(cmd + ["--recipe", "nosuch"], capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    assert r.returncode == 1 and r.stderr.strip().splitlines() == [
+        "no recipe 'nosuch' for stage 'tokenizer'; known recipes: ['debug', 'jiniac', 'tiny'] "
+        "(or pass a path to a .yaml file)"]

@@ -1,6 +1,7 @@
 """Export the final sentencepiece model as an HF tokenizer folder (tokenizer.json + configs).
 
     python -m jiniac_hpc.tokenizer.hf logs/tokenizer/debug/tokenizer.model /tmp/hf   # export + check
+    python -m jiniac_hpc.tokenizer.hf MODEL OUT --recipe jiniac-5b   # special tokens of another recipe
 
 The folder loads offline with ``transformers.AutoTokenizer.from_pretrained(path)`` as a fast
 tokenizer, built here with the ``tokenizers`` library (light to import, so the merge job
@@ -193,17 +194,29 @@ def compare(proto, tok, texts) -> list[str]:
 
 
 if __name__ == "__main__":
+    import argparse
     import sys
 
-    from jiniac_hpc.config import load_recipe
+    from jiniac_hpc.config import ConfigError, load_recipe
     from jiniac_hpc.tokenizer.config import TokenizerConfig
     from jiniac_hpc.tokenizer.spmodel import load_proto
 
-    proto = load_proto(sys.argv[1])
-    sp_cfg = load_recipe("tokenizer", TokenizerConfig, "debug").special_tokens
+    ap = argparse.ArgumentParser(description="Export a tokenizer stage's model as an HF folder and check its ids.")
+    ap.add_argument("model", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--recipe", default=None, help="the tokenizer recipe (name or .yaml) whose special tokens the "
+                    "model was built with (default: the run's config.yaml beside the model, else debug)")
+    a = ap.parse_args()
+    beside = a.model.parent / "config.yaml"
+    recipe = a.recipe or (beside if beside.is_file() else "debug")
     try:
-        export(proto, sp_cfg, Path(sys.argv[2]), 4096)
+        sp_cfg = load_recipe("tokenizer", TokenizerConfig, recipe).special_tokens
+    except ConfigError as e:
+        sys.exit(str(e))
+    proto = load_proto(a.model)
+    try:
+        export(proto, sp_cfg, a.out, 4096)
     except ValueError as e:   # a model of another layout: one line naming the file and what differs
-        sys.exit(f"{sys.argv[1]}: {e}")
+        sys.exit(f"{a.model}: {e} (special tokens of the tokenizer recipe {str(recipe)!r})")
     probes = ["東京都の山田太郎さん", "  def f(x):\n\treturn x  ", "नमस्ते दुनिया 😀", "<0x41> <|user|>"]
     print("mismatches:", compare(proto, build_tokenizer(proto, sp_cfg), probes))
