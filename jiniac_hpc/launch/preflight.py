@@ -86,8 +86,9 @@ def _gpus(gres: str) -> int:
     return n
 
 
-def partition_nodes(partition: Optional[str]) -> tuple[str, list[NodeInfo]]:
-    """(partition name, its nodes) from sinfo; the default partition when ``partition`` is None."""
+def partition_nodes(partition: Optional[str], seen: Optional[set] = None) -> tuple[str, list[NodeInfo]]:
+    """(partition name, its nodes) from sinfo; the default partition when ``partition`` is None.
+    ``seen`` gets the name of every partition sinfo listed (all of them when ``partition`` is None)."""
     args = ["sinfo", "-h", "-N", "-o", "%N|%c|%m|%G|%P|%l|%s"]
     if partition:
         args += ["-p", partition]
@@ -106,6 +107,8 @@ def partition_nodes(partition: Optional[str]) -> tuple[str, list[NodeInfo]]:
         if len(f) < 7:
             continue
         part = f[4].rstrip("*")
+        if seen is not None:
+            seen.add(part)
         if partition is None and not f[4].endswith("*"):
             continue  # only the default partition (sinfo marks it with *)
         name = part
@@ -172,16 +175,10 @@ def max_array_size() -> int:
 
 def preflight(req: Request, partition: Optional[str]) -> None:
     """Check ``req`` against the live partition (sinfo); raises ConfigError when it can never run."""
-    name, nodes = partition_nodes(partition)
+    seen: set = set()
+    name, nodes = partition_nodes(partition, seen)
     if partition is None and not nodes:
         # sbatch without -p would be refused ("No partition specified or system default partition")
         raise ConfigError(f"this site has no default partition (sinfo marks none with *): set "
-                          f"{req.key('partition')} (partitions here: {', '.join(partition_names()) or 'none'})")
+                          f"{req.key('partition')} (partitions here: {', '.join(sorted(seen)) or 'none'})")
     check_request(req, name, nodes)
-
-
-def partition_names() -> list[str]:
-    """The partitions sinfo lists (the default one without its ``*``)."""
-    r = subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, text=True, timeout=30)
-    return sorted({p.strip().rstrip("*") for p in r.stdout.split()} - {""})
-
