@@ -130,3 +130,19 @@ def test_an_r_data_frame_of_a_meeting_page_reads_as_the_page_does(tmp_path):
     meeting_only = ("issueID", "meetingURL")
     assert len(want) == 69 and [(r.text, r.meta, r.unread, r.skip) for r in rs] == [
         (r.text, {k: v for k, v in r.meta.items() if k not in meeting_only}, r.unread, r.skip) for r in want]
+
+
+def test_a_csv_written_by_python_on_windows_keeps_one_line_end_for_each(tmp_path):
+    """Python's csv module writing to a file opened on Windows without ``newline=""`` (the default text
+    mode turns each LF into CRLF) saves a speech's CRLF line ends as CR CR LF, and its rows end in CR CR
+    LF too. The first 4 speech records of the real page, saved that way, read as the page reads: one
+    line break each, not two; both CRs counted as ``line_endings``, so each cell is all accounted."""
+    path = R / "kokkai_speech_api_page1_first4_csv_windows_crcrlf.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        cells = [row["speech"] for row in csv.DictReader(fh)]
+    assert len(cells) == 4 and sum(c.count("\r\r\n") for c in cells) == 27
+    want, rs = recs(PAGE)[:4], recs(path)
+    assert [(r.text, r.meta, r.skip) for r in rs] == [(r.text, r.meta, r.skip) for r in want]
+    assert [r.unread.get("line_endings") for r in rs] == [r.unread["line_endings"] + c.count("\r\r\n")
+                                                         for r, c in zip(want, cells)]
+    assert all(len(c) == len(r.text) + sum(r.unread.values()) for r, c in zip(rs, cells))

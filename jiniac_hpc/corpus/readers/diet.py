@@ -20,7 +20,7 @@ Shapes read (``recordPacking=json`` unless noted):
   out and numbers are numbers, as in the JSON form), and pages of the API before its version 2.0
   saved as JSON (``{"data": {"records": {"record": [{"recordData": {"speechRecord": …}}]}}}``); CR CR LF
   (the API's CRLF saved again in text mode on Windows) is one line end, the second line break an XML
-  parser reads there counted as unread ``line_endings``.
+  parser reads there counted as unread ``line_endings``; so is a table's (:func:`_one_crlf`).
 
 Any of them may be saved in UTF-16 or UTF-32 with a byte order mark (Windows PowerShell's "Unicode",
 what its ``>`` writes): read as the UTF-8 it was (the XML parser reads UTF-16 itself, not UTF-32).
@@ -458,10 +458,19 @@ def _read_table(path: Path, r: _Reader, limit: int, delimiter: str, codec: str) 
                 else:
                     row = dict(zip(header, cells))
                     sp = _typed({k: v for k, v in row.items() if k in fields and v != ""})
-                    yield r.speech({**sp, "speech": row[column]})
+                    yield r.speech({**sp, **_one_crlf(row[column])})
         except (csv.Error, UnicodeDecodeError) as e:
             r.n += 1
             yield Record(r.n, None, f"unreadable table after record {r.n - 1}: {e}")
+
+
+def _one_crlf(text: str) -> dict:
+    """A table cell's speech, its CR CR LF line ends (the API's CRLF as Python's csv module writes it to a
+    file opened on Windows without ``newline=""``: text mode turns its LF into CRLF) made CRLF, one line
+    end as in the XML form; the CRs taken out are counted (``RESAVED``, then ``line_endings``)."""
+    if "\r\r\n" not in text:
+        return {"speech": text}
+    return {"speech": text.replace("\r\r\n", "\r\n"), RESAVED: text.count("\r\r\n")}
 
 
 def _sized(text: str, limit: int):

@@ -11,7 +11,8 @@ record, and the others are not read (a harvester's ``house`` or ``committee`` is
 ``nameOfHouse`` or ``nameOfMeeting``: the speech is flagged as missing them). A table without either
 column is bad input that names its header and the column holding the longest texts. Empty cells are
 absent fields. The codec is told from the file's head (UTF-8 with or without a BOM, Excel's cp932;
-UTF-16, Excel's "Unicode text", is read as UTF-8 before).
+UTF-16, Excel's "Unicode text", is read as UTF-8 before). A cell's CR CR LF (Python's csv module
+writing on Windows without ``newline=""``) is one line end, its extra CR counted.
 """
 from __future__ import annotations
 
