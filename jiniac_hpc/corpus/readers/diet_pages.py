@@ -1,7 +1,7 @@
 """Diet API pages by their shape, for the Diet reader (:mod:`.diet`): a meeting record saved on
 its own, a page of the API before 2.0, and, for a page that holds no speech, what it is in one line
 (an API error with its code and details, a search with no hits, a harvester's own shape and where
-its texts are).
+its texts are), and where a harvester's own JSON keeps the API's speech records.
 
     python -m jiniac_hpc.corpus.readers diet tests/assets/corpus/real/kokkai_old_api_error_19011_19028.json
 """
@@ -78,6 +78,31 @@ def texts_at(obj, path: str = "", depth: int = 3) -> Optional[str]:
             if found:
                 return found
     return None
+
+
+def harvested(obj, text_field: str) -> Optional[tuple[str, str]]:
+    """Where a harvester's own JSON object keeps the API's speeches: (its member, the field of the text)
+    for a member that is a list of speech records under the harvester's wrapper, objects with a
+    ``speaker`` beside a text under ``speech`` (the API's name) or ``text_field`` (flowweb-kokkai's
+    meetings ``{"house", "name", "date", …, "speeches": [{"speaker", "speech", …}]}``, gijiroku-search's
+    ``{"metadata": {…}, "data": [{"date", "speaker", "text", …}]}``); None for any other object."""
+    if not isinstance(obj, dict) or any(k in obj for k in ("speechRecord", "meetingRecord", "numberOfRecords")):
+        return None
+    for key, value in obj.items():
+        first = next((x for x in value if isinstance(x, dict)), None) if isinstance(value, list) else None
+        field = first and next((k for k in ("speech", text_field) if isinstance(first.get(k), str)), None)
+        if field and "speaker" in first:
+            return key, field
+    return None
+
+
+def characters(value) -> int:
+    """The characters of the strings in a JSON value (its keys are names, not text)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(map(characters, value.values()))
+    return sum(map(characters, value)) if isinstance(value, list) else 0
 
 
 def old_api_records(obj) -> Optional[list]:
