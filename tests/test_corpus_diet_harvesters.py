@@ -6,7 +6,8 @@ Real files (tests/assets/corpus/real/SOURCES.md): flowweb-kokkai's meetings of 1
 (``[{"house", "name", "date", "issue", "headerRecord", …, "speeches": [{"speaker", "speech", "id",
 "order", "url"}]}]``, its speeches taken from the API's XML page of the same meeting, which is a sample
 too), and gijiroku-search's weekly JSON of the speeches it harvested (``{"metadata": {…}, "data":
-[{"date", "session", "speaker", "text", …}]}``, the week whose CSV is a sample too). json and
+[{"date", "session", "speaker", "text", …}]}``, the week whose CSV is a sample too), and kokkai-ai's
+array of the speech records it took with its own summary, theme and meeting beside them. json and
 ElementTree are the reference for what each file holds; the API's own page and the harvester's CSV
 say what each speech is.
 """
@@ -21,6 +22,7 @@ FLOWWEB = R / "kokkai_flowweb_meetings_1947_end.json"
 API_1947 = R / "kokkai_meeting_api_1947_shugiin.xml"
 GIJIROKU_JSON = R / "kokkai_gijiroku_search_speeches_2025_w23.json"
 GIJIROKU_CSV = R / "kokkai_gijiroku_search_speeches_2025_w23.csv"
+KOKKAI_AI = R / "kokkai_ai_result_speeches_summaries.json"
 
 
 def recs(path, **kw):
@@ -72,9 +74,25 @@ def test_a_harvesters_weekly_json_reads_as_its_csv_of_the_same_week():
     assert all(want[i].text == rs[i].text[:500] + "..." for i in (14, 44, 74))
     assert [(r.text if len(r.text) <= 500 else "", r.skip, {k: v for k, v in r.unread.items()
                                                            if k != "harvester_fields"}) for r in rs] == \
-        [(r.text if not r.text.endswith("...") else "", r.skip, r.unread) for r in want]
+        [(r.text if not r.text.endswith("...") else "", r.skip, {k: v for k, v in r.unread.items()
+                                                                 if k != "harvester_fields"}) for r in want]
     assert [r.meta for r in rs] == [{**r.meta, "session": 217} for r in want]
     data = json.loads(GIJIROKU_JSON.read_text(encoding="utf-8"))
     kept = sum(len(sp["text"]) + len(sp["date"]) + len(sp["speaker"]) for sp in data["data"])
     assert sum(len(r.text) + sum(r.unread.values()) for r in rs) == characters(data) - \
         sum(len(sp["date"]) + len(sp["speaker"]) for sp in data["data"]) and kept < characters(data)
+
+
+def test_a_harvesters_speech_records_with_fields_of_its_own_count_them():
+    """kokkai-ai saves the speeches it took (the API's ``speaker``, ``speech``, ``date``) with fields of
+    its own beside them: ``summary`` (the speech's first 100 characters and "..."), ``theme``,
+    ``meeting`` (the meeting's name, not guessed to be nameOfMeeting). Each is a speech whose text is
+    the record's; the characters of those fields, not read, are counted as ``harvester_fields``."""
+    records = json.loads(KOKKAI_AI.read_text(encoding="utf-8"))
+    rs = recs(KOKKAI_AI, keep_procedural=True)
+    assert len(rs) == len(records) == 30 and all(r.error is None for r in rs)
+    assert [r.unread["harvester_fields"] for r in rs] == [len(x["summary"]) + len(x["theme"]) + len(x["meeting"])
+                                                        for x in records]
+    assert [len(r.text) + sum(r.unread.values()) for r in rs] == [characters(x) - len(x["date"]) - len(x["speaker"])
+                                                                  for x in records]
+    assert rs[0].meta == {"speaker": "額賀福志郎", "date": "2024-12-24", "missing": ["nameOfHouse", "nameOfMeeting"]}

@@ -56,6 +56,10 @@ old kanji and kana as printed (勞働委員會, 從來, タマヱ), the full-wid
 the runs of them in a list (the stage's NFKC later makes each an ASCII space). The tables of members
 present are the header record's (and, in early minutes, the chair's closing speech's): procedural.
 
+A speech record's fields the API does not have (a harvester's own: a summary, a theme, a party, a URL
+under its own name; a table's other columns) are not read: their characters are counted as unread
+``harvester_fields``, so that what a harvester added is seen in the report, not lost in silence.
+
 A speech record without the date, house or meeting name (a harvester's JSON Lines of the speech
 records it took from meeting responses, whose fields it left behind) is kept, its text being whole,
 and its metadata lists what is absent, ``"missing": ["date", "nameOfHouse", "nameOfMeeting"]``, so
@@ -87,7 +91,7 @@ from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import (ByteSlice, CharSlice, Record, Utf8Stream, Utf8Text, iter_lines,
                                             open_binary)
 from jiniac_hpc.corpus.readers.charsets import guess_codec, wide_unicode
-from jiniac_hpc.corpus.readers.diet_pages import (MEETING_KEYS, api_error, as_list, characters, describe, harvested,
+from jiniac_hpc.corpus.readers.diet_pages import (API_FIELDS, MEETING_KEYS, api_error, as_list, characters, describe, harvested,
                                                   is_meeting, no_records, old_api_records)
 from jiniac_hpc.corpus.readers.diet_table import iter_table, longest_column, table_delimiter, text_column
 from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, Opened, TooLarge, iter_json_array, iter_json_list
@@ -139,6 +143,8 @@ class _Reader:
             meta["missing"] = missing
         body = sp["speech"]
         unread = {"line_endings": sp[RESAVED]} if sp.get(RESAVED) else {}
+        if own := characters([v for k, v in sp.items() if k not in API_FIELDS]):
+            unread["harvester_fields"] = own     # (a summary, a party, a URL under its own name: not read)
         if "\r" in body:     # (a CR alone is a line end too: it becomes the LF, not counted)
             body = body.replace("\r\n", "\n").replace("\r", "\n")
             if n := len(sp["speech"]) - len(body):
@@ -200,20 +206,18 @@ class _Reader:
         """The speech records a harvester keeps in its own wrapper's list ``key``, their text under
         ``field`` (:func:`diet_pages.harvested`): each a speech record, its fields and the wrapper's that
         bear the API's names its metadata (a harvester's ``house`` or ``name`` is not guessed to be
-        nameOfHouse or nameOfMeeting). The characters of the harvester's other fields (its own names,
-        a meeting's header text, a summary) are counted unread as ``harvester_fields``, the wrapper's on
-        its first speech."""
+        nameOfHouse or nameOfMeeting). The characters of the wrapper's fields the API does not have (its
+        own names, a meeting's header text, its lists) are counted unread as ``harvester_fields`` on its
+        first speech, as an entry's own are on the entry (:meth:`speech`)."""
         own = {k: v for k, v in wrapper.items() if k != key}
-        extra = characters(own) - characters([own.get(k) for k in MEETING_KEYS])
+        extra = characters([v for k, v in own.items() if k not in API_FIELDS])
         for entry in wrapper[key]:
-            sp, more = dict(entry) if isinstance(entry, dict) else entry, 0
+            sp = dict(entry) if isinstance(entry, dict) else entry
             if isinstance(sp, dict) and isinstance(sp.get(field), str):
                 sp["speech"] = _sized(sp.pop(field), self.limit)
-                rest = {k: v for k, v in sp.items() if k != "speech"}
-                more = characters(rest) - characters([rest.get(k) for k in META_KEYS])
             rec = self.speech(_typed(sp), _typed(own))
-            if rec.error is None and (n := extra + more):
-                rec.unread["harvester_fields"], extra = n, 0
+            if rec.error is None and extra:
+                rec.unread["harvester_fields"], extra = rec.unread.get("harvester_fields", 0) + extra, 0
             yield rec
 
     def meeting(self, m) -> Iterator[Record]:
@@ -466,7 +470,6 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
 def _read_table(path: Path, r: _Reader, limit: int, delimiter: str, codec: str) -> Iterator[Record]:
     """A CSV or TSV table of speeches (:mod:`diet_table`): a speech record a row; a row that does not
     have the header's number of cells (a delimiter in an unquoted text) is a reject of its own."""
-    fields = set(META_KEYS + MEETING_KEYS)
     with _open(path, r) as raw, io.TextIOWrapper(raw, encoding=codec, errors="strict", newline="") as fh:
         try:
             rows = iter_table(fh, delimiter, limit)
@@ -485,8 +488,8 @@ def _read_table(path: Path, r: _Reader, limit: int, delimiter: str, codec: str) 
                                  if len(cells) != len(header) else f"row {n} of {size} bytes exceeds "
                                                                    f"max_record_bytes={limit}")
                 else:
-                    row = dict(zip(header, cells))
-                    sp = _typed({k: v for k, v in row.items() if k in fields and v != ""})
+                    row = dict(zip(header, cells))     # (its columns the API has not: harvester_fields)
+                    sp = _typed({k: v for k, v in row.items() if k != column and v != ""})
                     yield r.speech({**sp, **_one_crlf(row[column])})
         except (csv.Error, UnicodeDecodeError) as e:
             r.n += 1

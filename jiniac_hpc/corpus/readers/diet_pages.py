@@ -11,6 +11,12 @@ from typing import Optional
 
 # a meeting record's own fields (the reader keeps them with each of its speeches)
 MEETING_KEYS = ("issueID", "session", "nameOfHouse", "nameOfMeeting", "issue", "date", "meetingURL")
+#: every field of the API's speech and meeting records (the meeting endpoint's speeches add createTime
+#: and updateTime, the 帝国議会's speakerElection and officeTerm): a harvester's other fields are its own
+API_FIELDS = frozenset(MEETING_KEYS + (
+    "speechID", "imageKind", "searchObject", "closing", "speechOrder", "speaker", "speakerYomi", "speakerGroup",
+    "speakerPosition", "speakerRole", "speech", "startPage", "speechURL", "pdfURL", "speechRecord", "createTime",
+    "updateTime", "speakerElection", "officeTerm"))
 
 
 def is_meeting(obj) -> bool:
