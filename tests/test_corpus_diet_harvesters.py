@@ -96,3 +96,11 @@ def test_a_harvesters_speech_records_with_fields_of_its_own_count_them():
     assert [len(r.text) + sum(r.unread.values()) for r in rs] == [characters(x) - len(x["date"]) - len(x["speaker"])
                                                                   for x in records]
     assert rs[0].meta == {"speaker": "額賀福志郎", "date": "2024-12-24", "missing": ["nameOfHouse", "nameOfMeeting"]}
+
+
+def test_a_harvesters_list_over_max_record_bytes_says_so():
+    """A harvester's list of speeches is read whole: where it is larger than max_record_bytes (here
+    20,000 bytes, gijiroku-search's week holds 77,000) the file is one reject that names the list and
+    its size, not one that says only which keys the object has."""
+    (r,) = list(read(GIJIROKU_JSON, SourceConfig(name="t", reader="diet", paths=[str(GIJIROKU_JSON)]), 20_000))
+    assert r.text is None and "'data' (" in r.error and "bytes) over max_record_bytes" in r.error

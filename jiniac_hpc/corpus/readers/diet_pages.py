@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from jiniac_hpc.corpus.readers.jsondoc import TooLarge
+
 # a meeting record's own fields (the reader keeps them with each of its speeches)
 MEETING_KEYS = ("issueID", "session", "nameOfHouse", "nameOfMeeting", "issue", "date", "meetingURL")
 #: every field of the API's speech and meeting records (the meeting endpoint's speeches add createTime
@@ -49,6 +51,10 @@ def describe(obj) -> str:
         hint = (f"; texts at '{found}': a harvester's own shape, not the API's (write its records as JSON "
                 "Lines with the API's field names: speech, speaker, date, nameOfHouse, nameOfMeeting)"
                 if found else "")
+        # a member over max_record_bytes was skipped unread (a harvester's list of speeches is read whole)
+        big = [f"'{k[:40]}' ({int(v):,} bytes)" for k, v in obj.items() if isinstance(v, TooLarge)]
+        hint += (f"; {', '.join(big[:3])} over max_record_bytes, not read: a harvester's list of speeches is "
+                 "read whole (raise max_record_bytes, or write its records as JSON Lines)" if big else "")
         return f"an object with keys {keys[:12]}{' …' if len(keys) > 12 else ''}{hint}"
     return f"a JSON {type(obj).__name__}"
 
