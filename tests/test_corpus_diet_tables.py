@@ -32,19 +32,32 @@ def column(path, name):
         return [row[name] for row in csv.DictReader(fh)]
 
 
+def own(r) -> dict:
+    """What a record counts unread of its speech (the characters of the harvester's own columns aside)."""
+    return {k: v for k, v in r.unread.items() if k != "harvester_fields"}
+
+
 def accounted(rs, texts) -> bool:
     """Each record is its row's text: all of it, but the speaker heading the reader counts unread."""
     return len(rs) == len(texts) and all(r.error is None and t == t[:r.unread.get("speaker_heading", 0)] + r.text
-                                         and len(t) == len(r.text) + sum(r.unread.values()) for r, t in zip(rs, texts))
+                                         and len(t) == len(r.text) + sum(own(r).values()) for r, t in zip(rs, texts))
+
+
+def others(path, names) -> list[int]:
+    """The characters of each row's cells in columns other than ``names``: the harvester's own columns."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [sum(len(v) for k, v in row.items() if k not in names) for row in csv.DictReader(fh)]
 
 
 def test_a_harvesters_csv_of_speeches_is_read_a_speech_a_row():
     """gijiroku-search's CSV had been one reject, "not JSON or XML": its 78 speeches lost. Each row is a
     speech with its date and speaker; its house and meeting, under the harvester's own names, are not
-    guessed: each speech is flagged as missing them."""
+    guessed: each speech is flagged as missing them. The characters of those columns (house, committee,
+    party, url) are counted unread as ``harvester_fields``."""
     rs = recs(GIJIROKU, keep_procedural=True)
     texts = column(GIJIROKU, "text")
     assert len(texts) == 78 and accounted(rs, texts)
+    assert [r.unread["harvester_fields"] for r in rs] == others(GIJIROKU, ("text", "date", "speaker"))
     first = next(csv.DictReader(io.StringIO(GIJIROKU.read_text(encoding="utf-8"))))
     assert rs[0].meta == {"speaker": first["speaker"], "date": first["date"],
                           "missing": ["nameOfHouse", "nameOfMeeting"]}
@@ -71,6 +84,7 @@ def test_a_csv_whose_texts_are_under_another_name_says_which_column():
     rs = recs(STUDY, text_field="speech_text", keep_procedural=True)
     texts = column(STUDY, "speech_text")
     assert len(texts) == 7 and accounted(rs, texts)
+    assert [r.unread["harvester_fields"] for r in rs] == others(STUDY, ("speech_text", "date", "speaker"))
     assert rs[3].meta == {"speaker": "田村憲久", "date": "20161021", "missing": ["nameOfHouse", "nameOfMeeting"]}
 
 
@@ -91,9 +105,10 @@ def test_a_table_in_the_apis_field_names_reads_as_the_page_does(tmp_path):
     want = recs(PAGE)
     assert len(want) == 30
     for path in (api_table(tmp_path, "page.csv"), api_table(tmp_path, "page.tsv", "\t", "utf-16")):
-        rs = recs(path)
-        assert [(r.text, r.meta, r.unread, r.skip) for r in rs] == [(r.text, r.meta, r.unread, r.skip)
-                                                                   for r in want], path.name
+        rs = recs(path)     # (pandas' index column, 0 to 29, is not the API's: harvester_fields)
+        assert [(r.text, r.meta, own(r), r.skip) for r in rs] == [(r.text, r.meta, r.unread, r.skip)
+                                                                 for r in want], path.name
+        assert [r.unread.get("harvester_fields") for r in rs] == [len(str(i)) for i in range(30)]
 
 
 def test_a_row_cut_short_is_a_reject_of_its_own(tmp_path):
@@ -128,5 +143,21 @@ def test_an_r_data_frame_of_a_meeting_page_reads_as_the_page_does(tmp_path):
     want = recs(xml, keep_procedural=True)
     rs = recs(tmp_path / "meeting.csv", keep_procedural=True)
     meeting_only = ("issueID", "meetingURL")
-    assert len(want) == 69 and [(r.text, r.meta, r.unread, r.skip) for r in rs] == [
+    assert len(want) == 69 and [(r.text, r.meta, own(r), r.skip) for r in rs] == [
         (r.text, {k: v for k, v in r.meta.items() if k not in meeting_only}, r.unread, r.skip) for r in want]
+
+
+def test_a_csv_written_by_python_on_windows_keeps_one_line_end_for_each(tmp_path):
+    """Python's csv module writing to a file opened on Windows without ``newline=""`` (the default text
+    mode turns each LF into CRLF) saves a speech's CRLF line ends as CR CR LF, and its rows end in CR CR
+    LF too. The first 4 speech records of the real page, saved that way, read as the page reads: one
+    line break each, not two; both CRs counted as ``line_endings``, so each cell is all accounted."""
+    path = R / "kokkai_speech_api_page1_first4_csv_windows_crcrlf.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        cells = [row["speech"] for row in csv.DictReader(fh)]
+    assert len(cells) == 4 and sum(c.count("\r\r\n") for c in cells) == 27
+    want, rs = recs(PAGE)[:4], recs(path)
+    assert [(r.text, r.meta, r.skip) for r in rs] == [(r.text, r.meta, r.skip) for r in want]
+    assert [r.unread.get("line_endings") for r in rs] == [r.unread["line_endings"] + c.count("\r\r\n")
+                                                         for r, c in zip(want, cells)]
+    assert all(len(c) == len(r.text) + sum(r.unread.values()) for r, c in zip(rs, cells))

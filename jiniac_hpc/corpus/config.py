@@ -36,7 +36,9 @@ READER_DOCS = {
                "their character (JIS X 0213 or U+ code, 〓 without one); accent notation decomposed.",
                ["encoding", "normalize"]),
     "diet": ("Kokkai/Imperial Diet API output (speech or meeting endpoint JSON, JSON Lines, an array of pages, "
-             "XML) or a CSV/TSV table of speeches (column 'speech' or text_field): one document a speech with "
+             "XML), a harvester's JSON keeping speech records under its own wrapper (objects with a speaker and "
+             "a 'speech' or text_field text) or a CSV/TSV table of speeches (column 'speech' or text_field): "
+             "one document a speech with "
              "speaker/date/house/meeting/URL metadata; speaker heading and rule lines (――――◇―――――) dropped, "
              "stenographers' notes (〔…〕, （拍手）), old kanji and indentation kept; procedural records dropped "
              "unless keep_procedural; one copy of a speech (speechID) across the source's files.",

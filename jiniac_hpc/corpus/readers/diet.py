@@ -13,6 +13,12 @@ Shapes read (``recordPacking=json`` unless noted):
 - a meeting record saved alone (a response's ``meetingRecord`` element, its fields before its
   ``speechRecord`` list, as the API orders them), or a speech record saved alone, indented or not:
   a meeting record's fields reach its speeches, in every form, as in a response;
+- a harvester's own JSON that keeps the API's speech records in a list under its own wrapper (a
+  member of an object, or of each object of an array, whose objects hold a ``speaker`` beside a text
+  under ``speech`` or ``text_field``: flowweb-kokkai's meetings ``[{"house", "date", …, "speeches":
+  [{"speaker", "speech", …}]}]``, gijiroku-search's ``{"metadata", "data": [{"speaker", "text", …}]}``):
+  a speech an entry, the fields with the API's names its metadata (the wrapper's as a meeting's), the
+  characters of the harvester's other fields counted unread as ``harvester_fields``;
 - a table of speeches, CSV or TSV (:mod:`diet_table`: its column ``speech``, or ``text_field``, a speech
   a row; columns with the API's field names are the speech's fields);
 - the XML the API returns without ``recordPacking`` (``<data><records><record><recordData>…``;
@@ -20,7 +26,7 @@ Shapes read (``recordPacking=json`` unless noted):
   out and numbers are numbers, as in the JSON form), and pages of the API before its version 2.0
   saved as JSON (``{"data": {"records": {"record": [{"recordData": {"speechRecord": …}}]}}}``); CR CR LF
   (the API's CRLF saved again in text mode on Windows) is one line end, the second line break an XML
-  parser reads there counted as unread ``line_endings``.
+  parser reads there counted as unread ``line_endings``; so is a table's (:func:`_one_crlf`).
 
 Any of them may be saved in UTF-16 or UTF-32 with a byte order mark (Windows PowerShell's "Unicode",
 what its ``>`` writes): read as the UTF-8 it was (the XML parser reads UTF-16 itself, not UTF-32).
@@ -29,8 +35,8 @@ Pages without text are bad input, each with a one-line reason that says what the
 ``meeting_list`` page (speech entries without a ``speech`` text; one reject a meeting), an API error
 (HTTP 400: ``{"message": …, "details": […]}``, in XML ``<diagnostics><diagnostic><message>``, in a page
 before 2.0 ``{"data": {"diagnostics": …}}``; the reason gives the code and details), a page with no
-records (``numberOfRecords`` 0), and JSON of any other shape (for a harvester's own shape, where its
-texts are: "texts at 'speeches[].speech'"); so is a speech record without a ``speech`` string. A page
+records (``numberOfRecords`` 0), and JSON of any other shape (for a harvester's own shape that is not
+read, where its texts are: "texts at 'data[].content'"); so is a speech record without a ``speech`` string. A page
 with more to fetch (``nextRecordPosition``) is read whole: the pages after it are other files, or follow
 it in the same one (responses written one after another, JSON indented or each on one line, or the API's
 XML: each is read in turn, and one that gives no speech, an API error appended to good pages, is a
@@ -49,6 +55,10 @@ are the stenographers' notes (〔「賛成」と呼ぶ者あり〕, 〔賛成者
 old kanji and kana as printed (勞働委員會, 從來, タマヱ), the full-width space that indents a paragraph and
 the runs of them in a list (the stage's NFKC later makes each an ASCII space). The tables of members
 present are the header record's (and, in early minutes, the chair's closing speech's): procedural.
+
+A speech record's fields the API does not have (a harvester's own: a summary, a theme, a party, a URL
+under its own name; a table's other columns) are not read: their characters are counted as unread
+``harvester_fields``, so that what a harvester added is seen in the report, not lost in silence.
 
 A speech record without the date, house or meeting name (a harvester's JSON Lines of the speech
 records it took from meeting responses, whose fields it left behind) is kept, its text being whole,
@@ -81,8 +91,8 @@ from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import (ByteSlice, CharSlice, Record, Utf8Stream, Utf8Text, iter_lines,
                                             open_binary)
 from jiniac_hpc.corpus.readers.charsets import guess_codec, wide_unicode
-from jiniac_hpc.corpus.readers.diet_pages import (MEETING_KEYS, api_error, as_list, describe, is_meeting, no_records,
-                                                  old_api_records)
+from jiniac_hpc.corpus.readers.diet_pages import (API_FIELDS, MEETING_KEYS, api_error, as_list, characters, describe, harvested,
+                                                  is_meeting, no_records, old_api_records)
 from jiniac_hpc.corpus.readers.diet_table import iter_table, longest_column, table_delimiter, text_column
 from jiniac_hpc.corpus.readers.jsondoc import NEXT_DOCUMENT, Opened, TooLarge, iter_json_array, iter_json_list
 
@@ -111,8 +121,8 @@ RESAVED = " resaved line ends"
 class _Reader:
     """Turns speech records (from any shape) into numbered Records; remembers why none came."""
 
-    def __init__(self, src: SourceConfig, wide: Optional[str] = None):
-        self.src, self.n, self.notes, self.wide = src, 0, [], wide
+    def __init__(self, src: SourceConfig, wide: Optional[str] = None, limit: int = sys.maxsize):
+        self.src, self.n, self.notes, self.wide, self.limit = src, 0, [], wide, limit
 
     def speech(self, sp, meeting: Optional[dict] = None) -> Record:
         self.n += 1
@@ -133,6 +143,8 @@ class _Reader:
             meta["missing"] = missing
         body = sp["speech"]
         unread = {"line_endings": sp[RESAVED]} if sp.get(RESAVED) else {}
+        if own := characters([v for k, v in sp.items() if k not in API_FIELDS]):
+            unread["harvester_fields"] = own     # (a summary, a party, a URL under its own name: not read)
         if "\r" in body:     # (a CR alone is a line end too: it becomes the LF, not counted)
             body = body.replace("\r\n", "\n").replace("\r", "\n")
             if n := len(sp["speech"]) - len(body):
@@ -182,11 +194,31 @@ class _Reader:
                 else:
                     for sp in as_list(data.get("speechRecord")):
                         yield self.speech(_typed(sp))
+        elif (found := harvested(obj, self.src.text_field)) is not None:
+            yield from self.harvested(obj, *found)
         else:   # an error page among good ones must not vanish: a reject of its own
             self.n += 1
             why = describe(obj)      # (an API error, or a page with no records, says what it is)
             own = why.startswith(("an API error", "a response with no records"))
             yield Record(self.n, None, why if own else f"not a Kokkai response or speech record: {why}")
+
+    def harvested(self, wrapper: dict, key: str, field: str) -> Iterator[Record]:
+        """The speech records a harvester keeps in its own wrapper's list ``key``, their text under
+        ``field`` (:func:`diet_pages.harvested`): each a speech record, its fields and the wrapper's that
+        bear the API's names its metadata (a harvester's ``house`` or ``name`` is not guessed to be
+        nameOfHouse or nameOfMeeting). The characters of the wrapper's fields the API does not have (its
+        own names, a meeting's header text, its lists) are counted unread as ``harvester_fields`` on its
+        first speech, as an entry's own are on the entry (:meth:`speech`)."""
+        own = {k: v for k, v in wrapper.items() if k != key}
+        extra = characters([v for k, v in own.items() if k not in API_FIELDS])
+        for entry in wrapper[key]:
+            sp = dict(entry) if isinstance(entry, dict) else entry
+            if isinstance(sp, dict) and isinstance(sp.get(field), str):
+                sp["speech"] = _sized(sp.pop(field), self.limit)
+            rec = self.speech(_typed(sp), _typed(own))
+            if rec.error is None and extra:
+                rec.unread["harvester_fields"], extra = rec.unread.get("harvester_fields", 0) + extra, 0
+            yield rec
 
     def meeting(self, m) -> Iterator[Record]:
         if isinstance(m, TooLarge):
@@ -210,7 +242,7 @@ class _Reader:
 def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """国会会議録 API output in any of the shapes above: one record per speech record."""
     with open_binary(path) as fh:
-        r = _Reader(src, wide_unicode(fh.read(1 << 16)))
+        r = _Reader(src, wide_unicode(fh.read(1 << 16)), limit)
     with _open(path, r) as fh:
         head = fh.read(1 << 16)
     first = head[:1 << 12].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
@@ -317,7 +349,8 @@ def _document_end(r: _Reader, others: dict, held: Optional[list], first: int, li
     else a note for the one reject of the file."""
     if held is not None:
         yield from r.meeting({**others, "speechRecord": held})
-    elif r.n == first and (old_api_records(others) is not None or "speech" in others):
+    elif r.n == first and (old_api_records(others) is not None or "speech" in others
+                           or harvested(others, r.src.text_field)):
         if isinstance(others.get("speech"), str):      # the one speech is the record max_record_bytes limits
             others["speech"] = _sized(others["speech"], limit)
         yield from r.response(others)
@@ -437,7 +470,6 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
 def _read_table(path: Path, r: _Reader, limit: int, delimiter: str, codec: str) -> Iterator[Record]:
     """A CSV or TSV table of speeches (:mod:`diet_table`): a speech record a row; a row that does not
     have the header's number of cells (a delimiter in an unquoted text) is a reject of its own."""
-    fields = set(META_KEYS + MEETING_KEYS)
     with _open(path, r) as raw, io.TextIOWrapper(raw, encoding=codec, errors="strict", newline="") as fh:
         try:
             rows = iter_table(fh, delimiter, limit)
@@ -456,12 +488,21 @@ def _read_table(path: Path, r: _Reader, limit: int, delimiter: str, codec: str) 
                                  if len(cells) != len(header) else f"row {n} of {size} bytes exceeds "
                                                                    f"max_record_bytes={limit}")
                 else:
-                    row = dict(zip(header, cells))
-                    sp = _typed({k: v for k, v in row.items() if k in fields and v != ""})
-                    yield r.speech({**sp, "speech": row[column]})
+                    row = dict(zip(header, cells))     # (its columns the API has not: harvester_fields)
+                    sp = _typed({k: v for k, v in row.items() if k != column and v != ""})
+                    yield r.speech({**sp, **_one_crlf(row[column])})
         except (csv.Error, UnicodeDecodeError) as e:
             r.n += 1
             yield Record(r.n, None, f"unreadable table after record {r.n - 1}: {e}")
+
+
+def _one_crlf(text: str) -> dict:
+    """A table cell's speech, its CR CR LF line ends (the API's CRLF as Python's csv module writes it to a
+    file opened on Windows without ``newline=""``: text mode turns its LF into CRLF) made CRLF, one line
+    end as in the XML form; the CRs taken out are counted (``RESAVED``, then ``line_endings``)."""
+    if "\r\r\n" not in text:
+        return {"speech": text}
+    return {"speech": text.replace("\r\r\n", "\r\n"), RESAVED: text.count("\r\r\n")}
 
 
 def _sized(text: str, limit: int):
@@ -482,7 +523,7 @@ def _typed(fields):
     strings); anything but an object is returned as it is, for the reader to report."""
     if not isinstance(fields, dict):
         return fields
-    return {k: int(v.strip()) if k in ("speechOrder", "session") and v.strip().isdigit() else v
+    return {k: int(v.strip()) if k in ("speechOrder", "session") and isinstance(v, str) and v.strip().isdigit() else v
             for k, v in fields.items()}
 
 

@@ -1,7 +1,7 @@
 """Diet API pages by their shape, for the Diet reader (:mod:`.diet`): a meeting record saved on
 its own, a page of the API before 2.0, and, for a page that holds no speech, what it is in one line
 (an API error with its code and details, a search with no hits, a harvester's own shape and where
-its texts are).
+its texts are), and where a harvester's own JSON keeps the API's speech records.
 
     python -m jiniac_hpc.corpus.readers diet tests/assets/corpus/real/kokkai_old_api_error_19011_19028.json
 """
@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from typing import Optional
 
+from jiniac_hpc.corpus.readers.jsondoc import TooLarge
+
 # a meeting record's own fields (the reader keeps them with each of its speeches)
 MEETING_KEYS = ("issueID", "session", "nameOfHouse", "nameOfMeeting", "issue", "date", "meetingURL")
+#: every field of the API's speech and meeting records (the meeting endpoint's speeches add createTime
+#: and updateTime, the 帝国議会's speakerElection and officeTerm): a harvester's other fields are its own
+API_FIELDS = frozenset(MEETING_KEYS + (
+    "speechID", "imageKind", "searchObject", "closing", "speechOrder", "speaker", "speakerYomi", "speakerGroup",
+    "speakerPosition", "speakerRole", "speech", "startPage", "speechURL", "pdfURL", "speechRecord", "createTime",
+    "updateTime", "speakerElection", "officeTerm"))
 
 
 def is_meeting(obj) -> bool:
@@ -43,6 +51,10 @@ def describe(obj) -> str:
         hint = (f"; texts at '{found}': a harvester's own shape, not the API's (write its records as JSON "
                 "Lines with the API's field names: speech, speaker, date, nameOfHouse, nameOfMeeting)"
                 if found else "")
+        # a member over max_record_bytes was skipped unread (a harvester's list of speeches is read whole)
+        big = [f"'{k[:40]}' ({int(v):,} bytes)" for k, v in obj.items() if isinstance(v, TooLarge)]
+        hint += (f"; {', '.join(big[:3])} over max_record_bytes, not read: a harvester's list of speeches is "
+                 "read whole (raise max_record_bytes, or write its records as JSON Lines)" if big else "")
         return f"an object with keys {keys[:12]}{' …' if len(keys) > 12 else ''}{hint}"
     return f"a JSON {type(obj).__name__}"
 
@@ -78,6 +90,31 @@ def texts_at(obj, path: str = "", depth: int = 3) -> Optional[str]:
             if found:
                 return found
     return None
+
+
+def harvested(obj, text_field: str) -> Optional[tuple[str, str]]:
+    """Where a harvester's own JSON object keeps the API's speeches: (its member, the field of the text)
+    for a member that is a list of speech records under the harvester's wrapper, objects with a
+    ``speaker`` beside a text under ``speech`` (the API's name) or ``text_field`` (flowweb-kokkai's
+    meetings ``{"house", "name", "date", …, "speeches": [{"speaker", "speech", …}]}``, gijiroku-search's
+    ``{"metadata": {…}, "data": [{"date", "speaker", "text", …}]}``); None for any other object."""
+    if not isinstance(obj, dict) or any(k in obj for k in ("speechRecord", "meetingRecord", "numberOfRecords")):
+        return None
+    for key, value in obj.items():
+        first = next((x for x in value if isinstance(x, dict)), None) if isinstance(value, list) else None
+        field = first and next((k for k in ("speech", text_field) if isinstance(first.get(k), str)), None)
+        if field and "speaker" in first:
+            return key, field
+    return None
+
+
+def characters(value) -> int:
+    """The characters of the strings in a JSON value (its keys are names, not text)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(map(characters, value.values()))
+    return sum(map(characters, value)) if isinstance(value, list) else 0
 
 
 def old_api_records(obj) -> Optional[list]:

@@ -7,11 +7,13 @@ row. The text of a row is its column ``speech`` (the API's name, which ``pandas.
 "speechRecord"]).to_csv()`` keeps) or, failing that, the column the source's ``text_field`` names
 (a harvester's own name: ``text``, ``speech_text``); the columns that bear the API's field names
 (``speaker``, ``date``, ``speechID``, ``nameOfHouse``, …) are the speech's fields, as in a speech
-record, and the others are not read (a harvester's ``house`` or ``committee`` is not guessed to be
-``nameOfHouse`` or ``nameOfMeeting``: the speech is flagged as missing them). A table without either
+record, and the others are not read, their characters counted as ``harvester_fields`` (a harvester's
+``house`` or ``committee`` is not guessed to be ``nameOfHouse`` or ``nameOfMeeting``: the speech is
+flagged as missing them). A table without either
 column is bad input that names its header and the column holding the longest texts. Empty cells are
 absent fields. The codec is told from the file's head (UTF-8 with or without a BOM, Excel's cp932;
-UTF-16, Excel's "Unicode text", is read as UTF-8 before).
+UTF-16, Excel's "Unicode text", is read as UTF-8 before). A cell's CR CR LF (Python's csv module
+writing on Windows without ``newline=""``) is one line end, its extra CR counted.
 """
 from __future__ import annotations
 
