@@ -65,3 +65,25 @@ def test_labelled_precision_recall():
     # before: 0.165 / 0.758 (219 katakana spans, 百道浜, しみず, 団規, 国連 and 大阪 inside names)
     assert fast["precision"] >= 0.9 and fast["recall"] >= 0.8, fast
     assert fast == full
+
+
+def test_honorific_mode_keeps_public_figures_named_bare(scrubbed):
+    # names="honorific" (a source's pii_names): Team JINIAC's 名前+敬称 rule, for encyclopedic text
+    text, out_all = scrubbed
+    texts = [json.loads(x)["text"] for x in LABELLED.read_text(encoding="utf-8").splitlines()]
+    out = "\n".join(scrub_pii(t, names="honorific") for t in texts)
+    for name in ("徳田球一", "野坂参三", "細川護熙", "新井白石", "志位和夫", "林原めぐみ", "橋下徹大阪市長"):
+        assert name in text and out.count(name) == text.count(name), name
+    assert "<PERSON>" not in out and "<PERSON>" in out_all
+
+
+def test_honorific_mode_still_replaces_names_with_an_honorific():
+    # real Diet minutes: the attendance list, 君 after each name
+    diet = (LABELLED.parent / "diet_1952_giin_unei.txt").read_text(encoding="utf-8")
+    out = scrub_pii(diet, names="honorific")
+    assert "石田 博英君" in diet and "石田 博英" not in out
+    assert out.count("<PERSON>君") >= 15, out[:400]
+    # known names (a Diet record's speaker) go in either mode
+    assert scrub_pii("○坂本哲志君　これより会議を開きます。", known_names=["坂本哲志"], names="honorific").startswith("○<PERSON>")
+    with pytest.raises(ValueError, match="honorific"):
+        scrub_pii("山田太郎さん", names="public")

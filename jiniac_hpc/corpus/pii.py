@@ -16,6 +16,11 @@ organisation names, a document's own defined terms and article references spared
 names where a notice's English lines name an official; see :mod:`jiniac_hpc.corpus.names` and
 :mod:`jiniac_hpc.corpus.romaji`).
 
+Which person names go is a source's choice (``names``, the config's ``pii_names``): ``"all"``
+replaces every name found; ``"honorific"`` only those followed by a personal honorific (さん, くん,
+様, 君, ...) and the known names, the rule Team JINIAC's own CulturaX filter applied (名前+敬称):
+an encyclopedia or a history names public figures bare (徳田球一 in a Wikipedia article).
+
 Precision matters as much as recall: legal text is full of numbers. Every numeric pattern is
 anchored (no digit or ASCII letter on either side, but for a phone number's Tel or Fax), checked by a validator (digit counts,
 Luhn, the My Number check digit, ``ipaddress``), and numbers followed by a unit (円, 年, 条, 号,
@@ -41,6 +46,11 @@ from jiniac_hpc.corpus.romaji import PREFECTURES
 PLACEHOLDERS = {"email": "<EMAIL>", "ip": "<IP>", "card": "<CARD>", "mynumber": "<MYNUMBER>",
                 "aadhaar": "<AADHAAR>", "phone": "<PHONE>", "address": "<ADDRESS>", "person": "<PERSON>"}
 ORDER = ("email", "ip", "card", "mynumber", "aadhaar", "phone", "address", "person")
+# Which person names go: every name found, or (as Team JINIAC's CulturaX filter did: 名前+敬称) only
+# those the text addresses with a personal honorific, plus the known names.
+NAME_MODES = ("all", "honorific")
+# (no 氏: news and encyclopedic prose write it after public figures' names, 安倍氏)
+_PRIVATE_HON = re.compile("[ \u3000]?(?:さん|さま|くん|ちゃん|様|君|殿)")
 
 # One-to-one (length-preserving) map to ASCII: full-width ASCII, ideographic space, dashes.
 _VIEW = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
@@ -245,14 +255,27 @@ def _wanted(types: Optional[tuple[str, ...]]) -> frozenset[str]:
     return wanted
 
 
+def _honorific_only(text: str, spans: list[tuple[int, int]], known_names: Iterable[str]) -> list[tuple[int, int]]:
+    """Those of ``spans`` the text treats as a private person's: a personal honorific right after
+    the name (``_PRIVATE_HON``), or one of ``known_names`` (spaces aside)."""
+    known = {re.sub(r"[\s\u3000]+|君$", "", k or "") for k in known_names} - {""}
+    return [(a, b) for a, b in spans
+            if _PRIVATE_HON.match(text, b) or re.sub(r"[\s\u3000]+", "", text[a:b]) in known]
+
+
 def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_names: Iterable[str] = (),
-                     fast: bool = True) -> tuple[str, Counter]:
+                     fast: bool = True, names: str = "all") -> tuple[str, Counter]:
     """Replace PII of ``types`` (default: all); returns the text and replacements by type.
 
     ``known_names`` are names known to be in this document (a Diet record's ``speaker``): always
     replaced. ``fast=False`` runs the morphological analyser on every sentence instead of only on
-    the candidates of the cheap pass (see :mod:`jiniac_hpc.corpus.names`).
+    the candidates of the cheap pass (see :mod:`jiniac_hpc.corpus.names`). ``names="honorific"``
+    replaces only the person names followed by a personal honorific (さん, くん, 様, 君, ...) and the
+    known names: encyclopedic and historical text names public figures bare (徳田球一, 野坂参三), and
+    that is what a model should learn; ``names="all"`` (the default) replaces every name found.
     """
+    if names not in NAME_MODES:
+        raise ValueError(f"unknown person-name mode {names!r}; known: {list(NAME_MODES)}")
     wanted = _wanted(None if types is None else tuple(types))
     counts: dict[str, int] = {}
     view = None   # the text's ASCII view, recomputed only after a replacement
@@ -260,7 +283,10 @@ def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_nam
         if kind not in wanted:
             continue
         if kind == "person":
-            text, n = _replace(text, person_spans(text, known_names, fast), PLACEHOLDERS[kind])
+            spans = person_spans(text, known_names, fast)
+            if names == "honorific" and spans:
+                spans = _honorific_only(text, spans, known_names)
+            text, n = _replace(text, spans, PLACEHOLDERS[kind])
             if n:
                 counts[kind] = n
             continue
@@ -277,9 +303,9 @@ def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_nam
     return text, Counter(counts)
 
 
-def scrub_pii(text: str, known_names: Iterable[str] = ()) -> str:
+def scrub_pii(text: str, known_names: Iterable[str] = (), names: str = "all") -> str:
     """``text`` with every PII type replaced by its typed placeholder (see the module docstring)."""
-    return scrub_pii_counts(text, known_names=known_names)[0]
+    return scrub_pii_counts(text, known_names=known_names, names=names)[0]
 
 
 if __name__ == "__main__":
