@@ -10,7 +10,9 @@ North American forms, Indian mobiles ``98765 43210`` / ``9876543210`` and landli
 STD code ``011-2345 6789``; a number may touch "Tel" or "Fax"), ``<ADDRESS>`` (postal codes after
 〒 or 郵便番号, before a prefecture, or before "Japan" in an English address line, street
 addresses from the prefecture and city down to a block number: 1丁目2番3号, 19番1号, 1-2-3, and
-the same in romaji, block number to ward or city and prefecture: 2-7-1 Marunouchi, Chiyoda-ku, Tokyo) and
+the same in romaji, block number to ward or city and prefecture: 2-7-1 Marunouchi, Chiyoda-ku, Tokyo, or with no block
+number the town, ward or city and prefecture before a postal code: Kitauoya Higashi-machi Nara-shi
+6308506) and
 ``<PERSON>`` (person names: UniDic 人名 token sequences read in context, with
 organisation names, a document's own defined terms and article references spared, and romaji
 names where a notice's English lines name an official; see :mod:`jiniac_hpc.corpus.names` and
@@ -122,6 +124,15 @@ _ROMAJI_ADDRESS = re.compile(
     rf"(?:{_RSEP}{_RWARD})?(?:(?:{_RSEP}{_RWORD})?{_RSEP}{_RPREF})?"
     rf"(?:{_RSEP}[0-9]{{3}}[- ]?[0-9]{{4}}(?![0-9]))?")
 
+# A street with no block number (a town that is one block, a notice's "Kitauoya Higashi‑machi Nara‑shi
+# 6308506 Japan"): the town (a word before the ward-suffixed one, a space apart, or that word alone), the
+# ward or city and maybe the prefecture count as an address only before a postal code, which a mailing
+# address ends with and a mention of a place ("firms in Shibuya-ku") does not. (No word before a comma:
+# "The University of Tokyo, Bunkyo-ku, Tokyo 113-0033" ends an organisation's name with it.)
+_ROMAJI_TOWN = re.compile(
+    rf"(?<![0-9A-Za-z-])(?:{_RWORD}[ \n])?{_RWARD}(?:{_RSEP}{_RWARD})?(?:{_RSEP}{_RPREF})?"
+    rf"{_RSEP}[0-9]{{3}}[- ]?[0-9]{{4}}(?![0-9])")
+
 _CARD_SHAPES = {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 1), (4, 4, 4, 2), (4, 4, 4, 3)}
 
 
@@ -202,7 +213,7 @@ _RULES: dict[str, list[tuple[re.Pattern, Optional[Callable[[str], bool]]]]] = {
     "aadhaar": [(_AADHAAR, lambda m: verhoeff_ok(re.sub(r"[ -]", "", m)))],
     "phone": [(_PHONE_INTL, _phone_intl_ok), (_PHONE_JP, _phone_jp_ok), (_PHONE_NANP, None), (_PHONE_IN, None),
               (_PHONE_IN_STD, lambda m: len(re.sub(r"[^0-9]", "", m)) == 11)],
-    "address": [(_ADDRESS, None), (_ROMAJI_ADDRESS, None), (_POSTAL, None)],
+    "address": [(_ADDRESS, None), (_ROMAJI_ADDRESS, None), (_ROMAJI_TOWN, None), (_POSTAL, None)],
 }
 
 
