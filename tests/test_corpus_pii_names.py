@@ -130,11 +130,11 @@ def test_known_names_from_the_speaker_field():
 
 def test_labelled_precision_recall_do_not_drop():
     fast, full = evaluate(LABELLED, fast=True), evaluate(LABELLED, fast=False)
-    # measured: precision 1.000, recall 0.946 (70 of 74 names); before the older minutes' change of members
-    # went whole 0.971 / 0.905; before given names after a space that MeCab
+    # measured: precision 1.000, recall 0.959 (71 of 74 names); before attendance entries right after the role
+    # went whole 1.000 / 0.946; before the older minutes' change of members went whole 0.971 / 0.905; before given names after a space that MeCab
     # does not read as names went with the family name, 0.971 / 0.892; before attendance-list entries went whole
     # 0.956 / 0.878; the old whole-line tagging had 0.662 / 0.689
-    assert fast["precision"] >= 0.99 and fast["recall"] >= 0.94, fast
+    assert fast["precision"] >= 0.99 and fast["recall"] >= 0.95, fast
     assert fast == full   # the cheap pass loses nothing on the labelled set
 
 

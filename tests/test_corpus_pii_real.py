@@ -63,6 +63,17 @@ def test_diet_attendance_lists_lose_both_halves_of_a_name():
     assert "あべ" not in out and "鮎子" not in out and "<PERSON>君" in out and "<PERSON>\n" not in out
 
 
+def test_attendance_entries_after_a_role_or_an_entry_go_whole():
+    # neither half read alone holds a name (森　　黒土, 奥下　剛光), or UniDic reads the one-kanji family
+    # name alone as none (林  百郎): right after the role or the entry before, the entry is a name
+    out = "\n".join(s for _, s in _scrubbed("kokkai_speech_api_page1_of_68.json", "diet"))
+    assert "黒土" not in out and "国際部長\u3000\u3000\u3000\u3000\u3000<PERSON>君" in out
+    out = "\n".join(s for _, s in _scrubbed("kokkai_speech_api_untrimmed.json", "diet"))
+    assert "剛光" not in out and "<PERSON>君\u3000\u3000\u3000\u3000<PERSON>君" in out
+    minutes = (REAL.parent / "pii_real" / "diet_1965_giin_unei.txt").read_text(encoding="utf-8")
+    assert "議     員 <PERSON>君" in scrub_pii(minutes)
+
+
 def test_katakana_words_are_not_cut_into_names():
     text = (REAL / "lingua_sentences_ja_trimmed.txt").read_text(encoding="utf-8")
     line = next(x for x in text.splitlines() if "レティクル" in x)

@@ -47,7 +47,8 @@ _LISTED = re.compile(rf"(?<![^ \u3000\n）)])([{_KANJI}ぁ-んァ-ヴー]{{1,5}}
 
 def listed(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Attendance-list entries (``_LISTED``), judges' signatures (``_SIGNED``) and officials or contact
-    persons after their post (``_OFFICIAL``) of ``text`` that hold one of the ``found`` spans."""
+    persons after their post (``_OFFICIAL``) of ``text`` that hold one of the ``found`` spans, and the
+    attendance-list entries right after their role or the entry before."""
     entries = []
     at = text.find("君")
     while at >= 0:
@@ -64,12 +65,20 @@ def listed(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
         if text[a] in " \u3000":
             a += 1
         first = m.group(1)
-        # (an official's entry counts also when either half, read alone, holds a name: 井樋　栄二)
-        named = any(x < b and a < y for x, y in found) or m in officials and name_runs(set(m.groups()) - plain_words())
+        # (an official's entry counts also when either half, read alone, holds a name: 井樋　栄二; an
+        # entry right after its role, a space apart, also when neither does: 議     員 林  百郎君)
+        named = any(x < b and a < y for x, y in found) or m in officials and name_runs(set(m.groups()) - plain_words()) \
+            or m.re is _LISTED and _after_role(text, a)
         if first.endswith(ROLE_END) or first in plain_words() or not named:
             continue
         out.append((a, b))
     return out
+
+
+def _after_role(text: str, a: int) -> bool:
+    """Whether a space and, before it, a role or another entry's 君 come right before ``text[a]``."""
+    before = text[max(0, a - 12):a]
+    return before[-1:] in (" ", "\u3000") and before.rstrip(" \u3000").endswith(ROLE_END)
 
 
 def bracket_lists(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:

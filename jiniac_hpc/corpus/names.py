@@ -42,7 +42,8 @@ it knows instead of a one-character family name followed by a "given name".
 Name halves written apart where a name is sure to stand go whole when either half is a name: an
 entry of a Diet attendance list (鈴木　大地君), a judge's signature (裁判長裁判官　北川　清) and an
 official or contact person after the post (院長　吉野　茂文◎…, 契約課　明岡　和志　電話…; also when
-either half read alone holds a name). So do
+either half read alone holds a name; an attendance-list entry right after its role or the entry
+before also when neither half is: 議     員 林  百郎君). So do
 the items of a bracketed list of family names holding a name (担当（横田・神田・田幡・久保）) when
 each holds a name read alone, and the names of a ruling's list of counsel, one to a line after
 the role or 同 (同訴訟代理人弁護士　重冨貴光, 同　黒川　恵), and the two members of a change of
