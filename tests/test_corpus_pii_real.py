@@ -177,6 +177,10 @@ def test_notice_english_lines_lose_names_and_street_addresses():
     for kept in ("notice : Sakata\nOffice of River", "notice : Communi‑ cations General Affairs Section",
                  "notice : NHK Busi‑\nness Create INC., <ADDRESS>", "notice : Accounting Division, Hiroshima Office"):
         assert kept in out, kept
+    # phone numbers after TEL whose dashes the PDF turned into spaces (03-5253-8111, 082-281-4132, 043-276-4300)
+    for phone in ("035253 8111", "082 2814132", "043 2764300"):
+        assert phone in text and phone not in out, phone
+    assert "TEL <PHONE> Ex. 41135" in out and "TEL <PHONE> ex. 401" in out
     # a street with no block number goes whole before its postal code (Kitauoya Higashi‑machi, Nara‑shi)
     assert "Education and Research, <ADDRESS> Japan, TEL" in out
 

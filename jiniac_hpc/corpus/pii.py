@@ -7,7 +7,8 @@ with a card-network prefix), ``<MYNUMBER>`` (12 digits whose check digit is vali
 My Number Act's enforcement order, art. 8), ``<AADHAAR>`` (India's 12-digit Aadhaar number: first
 digit 2-9, Verhoeff check digit valid), ``<PHONE>`` (Japanese numbers, +81, foreign ``+CC`` and
 North American forms, Indian mobiles ``98765 43210`` / ``9876543210`` and landlines with their
-STD code ``011-2345 6789``; a number may touch "Tel" or "Fax"), ``<ADDRESS>`` (postal codes after
+STD code ``011-2345 6789``; a number may touch "Tel" or "Fax", and right after TEL, FAX or 電話 its
+groups may stand apart by spaces: ``TEL 082 2814132``), ``<ADDRESS>`` (postal codes after
 〒 or 郵便番号, before a prefecture, or before "Japan" in an English address line, street
 addresses from the prefecture and city down to a block number: 1丁目2番3号, 19番1号, 1-2-3, and
 the same in romaji, block number to ward or city and prefecture: 2-7-1 Marunouchi, Chiyoda-ku, Tokyo, or with no block
@@ -81,6 +82,11 @@ _PHONE_JP = re.compile(
     r"|0[0-9]{1,4}\([0-9]{1,4}\)[0-9]{4}"           # 03(1234)5678
     r"|0[5789]0[0-9]{8}|0120[0-9]{6}|0[1-9][0-9]{8}"  # unseparated mobile / free dial / landline
     rf"){_R}{_UNIT}")
+# A number right after its label (TEL, FAX, 電話) with its dashes lost to spaces, as a notice's PDF text
+# gives it: "TEL 082 2814132", "Tel 043 2764300", "TEL 035253 8111" (082-281-4132, 03-5253-8111).
+_LABEL_BEFORE = "|".join(f"(?<={label}{sep})" for label in ("[Tt][Ee][Ll]", "[Ff][Aa][Xx]", "電話")
+                         for sep in (" ", ":", ": ", ".", ". "))
+_PHONE_LABELLED = re.compile(rf"(?:{_LABEL_BEFORE})0[0-9]{{1,5}}(?: [0-9]{{1,7}}){{1,2}}{_R}{_UNIT}")
 _PHONE_INTL = re.compile(
     r"(?<![0-9A-Za-z+])\+[1-9][0-9]{0,2}(?:[ -]?\(0?[0-9]{1,4}\))?(?:[ -]?[0-9]{1,4}){2,5}" + _R)
 # India: a mobile (6-9 and nine digits, written 98765 43210 or unseparated, a trunk 0 before it), a
@@ -211,7 +217,7 @@ _RULES: dict[str, list[tuple[re.Pattern, Optional[Callable[[str], bool]]]]] = {
     "card": [(_CARD, _card_ok)],
     "mynumber": [(_MYNUMBER, lambda m: mynumber_ok(re.sub(r"[ -]", "", m)))],
     "aadhaar": [(_AADHAAR, lambda m: verhoeff_ok(re.sub(r"[ -]", "", m)))],
-    "phone": [(_PHONE_INTL, _phone_intl_ok), (_PHONE_JP, _phone_jp_ok), (_PHONE_NANP, None), (_PHONE_IN, None),
+    "phone": [(_PHONE_INTL, _phone_intl_ok), (_PHONE_JP, _phone_jp_ok), (_PHONE_LABELLED, _phone_jp_ok), (_PHONE_NANP, None), (_PHONE_IN, None),
               (_PHONE_IN_STD, lambda m: len(re.sub(r"[^0-9]", "", m)) == 11)],
     "address": [(_ADDRESS, None), (_ROMAJI_ADDRESS, None), (_ROMAJI_TOWN, None), (_POSTAL, None)],
 }
