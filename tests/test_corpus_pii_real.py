@@ -74,6 +74,21 @@ def test_attendance_entries_after_a_role_or_an_entry_go_whole():
     assert "議     員 <PERSON>君" in scrub_pii(minutes)
 
 
+def test_names_in_variant_forms_are_read_in_the_common_form():
+    # a 最高裁 decision's counsel 抗告代理人尾﨑達夫: UniDic knows no word with 﨑 (the 異体字 of 崎)
+    out = "\n".join(s for _, s in _scrubbed("hanrei_033513_easypdf_japan1_cid.pdf", "pdf"))
+    assert "尾﨑" not in out and "抗告代理人<PERSON>の抗告理由について" in out
+
+
+def test_family_names_unidic_splits_at_the_first_kanji_go_whole():
+    # 天畠大輔 (a member of the House of Councillors) in a real 2023 sangiin record: UniDic reads 天 as a noun
+    # and 畠大輔 as the name; 同井野直幸 in a ruling's list of counsel keeps 同 ("the same") out
+    out = "\n".join(s for _, s in _scrubbed("kokkai_meeting_api_2023_sangiin_page1_trimmed.xml", "diet"))
+    assert "畠大輔" not in out and "れいわ新選組を代表しまして<PERSON>委員より" in out
+    out = "\n".join(s for _, s in _scrubbed("hanrei_032815_gs870_cid_pageno.pdf", "pdf"))
+    assert "井野直幸" not in out and "，同<PERSON>，" in out
+
+
 def test_katakana_words_are_not_cut_into_names():
     text = (REAL / "lingua_sentences_ja_trimmed.txt").read_text(encoding="utf-8")
     line = next(x for x in text.splitlines() if "レティクル" in x)

@@ -61,9 +61,11 @@ def test_japanese_names_go_and_stop_at_the_name(scrubbed):
 
 def test_labelled_precision_recall():
     fast, full = evaluate(LABELLED, fast=True), evaluate(LABELLED, fast=False)
-    # measured: precision 0.909, recall 0.806 (50 of 62 names); the katakana rule, compounds and name ends
+    # measured: precision 0.946, recall 0.855 (53 of 62 names); before the first kanji UniDic splits from a
+    # family name it does not know went with it (加|隈亜衣, 種|﨑敦美, 北|神圭朗) 0.909 / 0.806; the katakana
+    # rule, compounds and name ends
     # before: 0.165 / 0.758 (219 katakana spans, 百道浜, しみず, 団規, 国連 and 大阪 inside names)
-    assert fast["precision"] >= 0.9 and fast["recall"] >= 0.8, fast
+    assert fast["precision"] >= 0.94 and fast["recall"] >= 0.85, fast
     assert fast == full
 
 

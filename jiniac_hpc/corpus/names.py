@@ -11,8 +11,10 @@ person names. A span is a whole token sequence, never part of a token:
 * a family name (姓) followed, inside the same run of kanji, by up to three kanji that UniDic did
   not tag as a name (大野|璋|五, 竹村|奈良|一君) takes them in: the given name is not left behind;
   so does, after a space, one kanji that UniDic lists as a given name (伊藤 洋, 北原　久) or two or
-  three kanji that are no UniDic word (上中　幸枝; 加藤　電話 stays), and a one-kanji prefix MeCab
-  split from a name at a word's start (小|船井康喜). A place or other
+  three kanji that are no UniDic word (上中　幸枝; 加藤　電話 stays), a one-kanji prefix MeCab
+  split from a name at a word's start (小|船井康喜), and the first kanji of a family name UniDic does
+  not know, read as a common noun at the kanji run's start, before family and given name (天|畠大輔,
+  加|隈亜衣; not 同|井野直幸 nor 妻|花子). A place or other
   proper noun after a given name is not taken in (橋下徹|大阪市長), nor one kanji that is no
   given name right after the family name alone (宮本|宅);
 * letter-spaced names (「山 田 太 郎」, PDF text of rulings) are analysed with the spaces removed
@@ -37,7 +39,8 @@ the document defines for itself (以下「…」という, 「…」とは), art
 
 Text in the old character forms (旧字体: 團體, 條文, 權限 in Diet minutes of the 1940s) is analysed
 with each old form replaced by its 常用漢字 form, one character for one, so UniDic reads words
-it knows instead of a one-character family name followed by a "given name".
+it knows instead of a one-character family name followed by a "given name"; so is a name in a
+variant form (異体字: 尾﨑達夫, 髙橋), read as 尾崎達夫 and 高橋.
 
 Name halves written apart where a name is sure to stand go whole when either half is a name: an
 entry of a Diet attendance list (鈴木　大地君), a judge's signature (裁判長裁判官　北川　清) and an
@@ -74,7 +77,8 @@ from jiniac_hpc.corpus.kanji_forms import NEW_FORMS, OLD_FORM
 from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, given_kanji, plain_words, pos_tokenizer
 from jiniac_hpc.corpus.name_lists import ROLE_END as _ROLE_END, agents, bracket_lists, listed, membership_changes
 from jiniac_hpc.corpus.name_runs import clear_run_cache, name_runs as _name_runs  # noqa: F401 (clear_run_cache: the benchmark's)
-from jiniac_hpc.corpus.name_words import (JOINS as _JOINS, KANA_TITLE as _KANA_TITLE, ORG_PREFIX as _ORG_PREFIX,
+from jiniac_hpc.corpus.name_words import (JOINS as _JOINS, KANA_TITLE as _KANA_TITLE, NOT_NAME_START as _NOT_NAME_START,
+                                          ORG_PREFIX as _ORG_PREFIX,
                                           ORG_SUFFIX as _ORG_SUFFIX, PERSON_END as _PERSON_END,
                                           PERSON_HON as _PERSON_HON, TITLES as _TITLES)
 from jiniac_hpc.corpus.romaji import romaji_name_spans
@@ -205,6 +209,13 @@ def _analyse(s: str) -> list[tuple[int, int]]:
             b = _given_tail(s, toks, b, last, named="名" in kinds)
         # a one-kanji prefix MeCab split from the family name at a word's start (小|船井康喜)
         if a > 0 and "名" in kinds and starts.get(a - 1, "").startswith("接頭辞") and (a == 1 or s[a - 2] in " \u3000"):
+            a -= 1
+        # the first kanji of a family name UniDic does not know, read as a common noun of its own at the
+        # kanji run's start (加|隈亜衣, 種|崎敦美, 天|畠大輔), when family and given name follow; not a kin or
+        # other person noun (妻|花子) nor a word that stands before names (同|井野直幸, see name_words)
+        elif a > 0 and kinds >= {"姓", "名"} and starts.get(a - 1, "").startswith("名詞,普通名詞,") \
+                and _KANJI_CH.match(s[a - 1]) and s[a - 1] not in _PERSON_END and s[a - 1] not in _NOT_NAME_START \
+                and (a == 1 or not _KANJI_CH.match(s[a - 2])):
             a -= 1
         # a name token that swallowed the honorific (信君): the span stops before it
         if b - a > 2 and s[b - 1] in "君氏様殿" and _name_kind(toks[last][2]) and toks[last][1] == b:
