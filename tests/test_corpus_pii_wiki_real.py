@@ -61,12 +61,20 @@ def test_japanese_names_go_and_stop_at_the_name(scrubbed):
 
 def test_labelled_precision_recall():
     fast, full = evaluate(LABELLED, fast=True), evaluate(LABELLED, fast=False)
-    # measured: precision 0.946, recall 0.855 (53 of 62 names); before the first kanji UniDic splits from a
+    # measured: precision 0.949, recall 0.903 (56 of 62 names); before a family name standing alone after the
+    # full name went too (北神の接戦) 0.946 / 0.855; before the first kanji UniDic splits from a
     # family name it does not know went with it (加|隈亜衣, 種|﨑敦美, 北|神圭朗) 0.909 / 0.806; the katakana
     # rule, compounds and name ends
     # before: 0.165 / 0.758 (219 katakana spans, 百道浜, しみず, 団規, 国連 and 大阪 inside names)
-    assert fast["precision"] >= 0.94 and fast["recall"] >= 0.85, fast
+    assert fast["precision"] >= 0.94 and fast["recall"] >= 0.9, fast
     assert fast == full
+
+
+def test_family_name_alone_after_the_full_name_goes(scrubbed):
+    # an election article (山田啓二京都府…): 北神圭朗 once in full, then 北神 alone three times
+    text, out = scrubbed
+    assert text.count("北神") == 5 and out.count("北神") == 1 and "北神陣営" in out   # (a compound stays)
+    assert "<PERSON>の接戦" in out and "<PERSON>に投票" in out
 
 
 def test_honorific_mode_keeps_public_figures_named_bare(scrubbed):

@@ -31,6 +31,10 @@ person names. A span is a whole token sequence, never part of a token:
   by a common noun that is no person noun is the first part of a compound (日影|規制, 安倍|政権,
   徳川|幕府, 崇徳|天皇), not a name; a person noun keeps it one (田中|容疑者, 佐藤|夫妻).
 
+A family name of two kanji or more found in a full name stands for that person wherever it is a
+whole kanji run elsewhere in the document (北神圭朗が… 北神の接戦): articles name a person in full
+once, then by the family name.
+
 Context vetoes a span: an organisation or place suffix right after it (田中学園, 山田工務店,
 鹿島組, 山田町, 矢賀駅), an organisation prefix right before it (株式会社, 学校法人, ...), a term
 the document defines for itself (以下「…」という, 「…」とは), article references (第一条,
@@ -417,6 +421,8 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
         spans += membership_changes(text)
     if "ntity" in text or "otice" in text or "documentation" in text:
         spans += romaji_name_spans(original)
+    if spans:
+        spans += _family_mentions(text, spans, terms)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:   # known-name spans may overlap the analysed ones: keep the union
@@ -425,6 +431,33 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
         else:
             merged.append((a, b))
     return merged
+
+
+def _family_mentions(text: str, found: list[tuple[int, int]], terms: set[str]) -> list[tuple[int, int]]:
+    """The family name of a full name found in ``text``, where it stands alone as a whole kanji run
+    elsewhere in the document: a news or encyclopedia article names a person in full once, then by the
+    family name (北神圭朗が… 北神の接戦, 北神に投票). Only family names of two kanji or more (林, 森 alone
+    are too often words), and with the context vetoes of the line (organisation suffix, defined term)."""
+    families = set()
+    for a, b in found:
+        if b - a < 3 or not _KANJI_RUN.fullmatch(text, a, b):
+            continue
+        toks = _tokens(text[a:b])
+        given = len(toks)
+        while given > 0 and _name_kind(toks[given - 1][2]) == "名":
+            given -= 1
+        if 0 < given < len(toks) and toks[given][0] >= 2:
+            families.add(text[a:a + toks[given][0]])
+    out = []
+    for fam in families:
+        for at in _whole_runs(text, fam):
+            if any(x < at + len(fam) and at < y for x, y in found):
+                continue
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            line = text[start:end if end >= 0 else len(text)]
+            out += [(start + x, start + y) for x, y in _vet(line, [(at - start, at - start + len(fam))], terms)]
+    return out
 
 
 def _line_spans(line: str, terms: set[str], fast: bool) -> list[tuple[int, int]]:
