@@ -80,7 +80,8 @@ from jiniac_hpc import fileio
 from jiniac_hpc.corpus.kanji_forms import NEW_FORMS, OLD_FORM
 from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, given_kanji, plain_words, pos_tokenizer
 from jiniac_hpc.corpus.name_lists import ROLE_END as _ROLE_END, agents, bracket_lists, listed, membership_changes
-from jiniac_hpc.corpus.name_runs import clear_run_cache, name_runs as _name_runs  # noqa: F401 (clear_run_cache: the benchmark's)
+# (clear_run_cache is the benchmark's: names.clear_run_cache empties the run cache)
+from jiniac_hpc.corpus.name_runs import clear_run_cache, name_runs as _name_runs  # noqa: F401
 from jiniac_hpc.corpus.name_words import (JOINS as _JOINS, KANA_TITLE as _KANA_TITLE, NOT_NAME_START as _NOT_NAME_START,
                                           ORG_PREFIX as _ORG_PREFIX,
                                           ORG_SUFFIX as _ORG_SUFFIX, PERSON_END as _PERSON_END,

@@ -217,7 +217,8 @@ _RULES: dict[str, list[tuple[re.Pattern, Optional[Callable[[str], bool]]]]] = {
     "card": [(_CARD, _card_ok)],
     "mynumber": [(_MYNUMBER, lambda m: mynumber_ok(re.sub(r"[ -]", "", m)))],
     "aadhaar": [(_AADHAAR, lambda m: verhoeff_ok(re.sub(r"[ -]", "", m)))],
-    "phone": [(_PHONE_INTL, _phone_intl_ok), (_PHONE_JP, _phone_jp_ok), (_PHONE_LABELLED, _phone_jp_ok), (_PHONE_NANP, None), (_PHONE_IN, None),
+    "phone": [(_PHONE_INTL, _phone_intl_ok), (_PHONE_JP, _phone_jp_ok), (_PHONE_LABELLED, _phone_jp_ok),
+              (_PHONE_NANP, None), (_PHONE_IN, None),
               (_PHONE_IN_STD, lambda m: len(re.sub(r"[^0-9]", "", m)) == 11)],
     "address": [(_ADDRESS, None), (_ROMAJI_ADDRESS, None), (_ROMAJI_TOWN, None), (_POSTAL, None)],
 }

@@ -126,7 +126,8 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
             known = [rec.meta.get("speaker") or ""]
             if rec.skip:   # a whole document the reader drops on purpose (e.g. procedural speeches)
                 _add(stats["removed"], rec.skip, 1, len(rec.text))
-                text = scrub_pii_counts(rec.text, src.pii, known_names=known, names=src.pii_names)[0] if src.pii else rec.text
+                text = (scrub_pii_counts(rec.text, src.pii, known_names=known, names=src.pii_names)[0]
+                        if src.pii else rec.text)
                 rej.write({"id": rid, "reason": rec.skip, **({"text": text} if cfg.rejects_text else {})})
                 continue
             # each cleanup step under its own reason (cleanup_nfkc, cleanup_control,
