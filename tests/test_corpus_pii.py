@@ -44,6 +44,10 @@ TRUE_CASES = [
     ("Univ., 3-14-1 Hiyoshi, Kohoku-ku, Yokohama, Kanagawa 223-8522", "Univ., <ADDRESS>"),
     ("MUFG 4-5, Marunouchi 1-chome Chiyoda-ku, Tokyo", "MUFG <ADDRESS>"),
     ("Office: Marunouchi 2-7-1, Chiyoda-ku, Tokyo", "Office: <ADDRESS>"),
+    # no block number: the ward and prefecture go only before a postal code, and no word before a comma
+    # (an organisation's name ends with it)
+    ("Tsukuba, Tsukuba-shi, Ibaraki 305-8573, Japan", "Tsukuba, <ADDRESS>, Japan"),
+    ("The University of Tokyo, Bunkyo-ku, Tokyo 113-0033, Japan", "The University of Tokyo, <ADDRESS>, Japan"),
     # My Number (check digit valid) and cards (Luhn valid)
     ("個人番号123456789018を記載", "個人番号<MYNUMBER>を記載"),
     ("個人番号 1234 5678 9018 を記載", "個人番号 <MYNUMBER> を記載"),

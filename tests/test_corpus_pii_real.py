@@ -63,6 +63,32 @@ def test_diet_attendance_lists_lose_both_halves_of_a_name():
     assert "あべ" not in out and "鮎子" not in out and "<PERSON>君" in out and "<PERSON>\n" not in out
 
 
+def test_attendance_entries_after_a_role_or_an_entry_go_whole():
+    # neither half read alone holds a name (森　　黒土, 奥下　剛光), or UniDic reads the one-kanji family
+    # name alone as none (林  百郎): right after the role or the entry before, the entry is a name
+    out = "\n".join(s for _, s in _scrubbed("kokkai_speech_api_page1_of_68.json", "diet"))
+    assert "黒土" not in out and "国際部長\u3000\u3000\u3000\u3000\u3000<PERSON>君" in out
+    out = "\n".join(s for _, s in _scrubbed("kokkai_speech_api_untrimmed.json", "diet"))
+    assert "剛光" not in out and "<PERSON>君\u3000\u3000\u3000\u3000<PERSON>君" in out
+    minutes = (REAL.parent / "pii_real" / "diet_1965_giin_unei.txt").read_text(encoding="utf-8")
+    assert "議     員 <PERSON>君" in scrub_pii(minutes)
+
+
+def test_names_in_variant_forms_are_read_in_the_common_form():
+    # a 最高裁 decision's counsel 抗告代理人尾﨑達夫: UniDic knows no word with 﨑 (the 異体字 of 崎)
+    out = "\n".join(s for _, s in _scrubbed("hanrei_033513_easypdf_japan1_cid.pdf", "pdf"))
+    assert "尾﨑" not in out and "抗告代理人<PERSON>の抗告理由について" in out
+
+
+def test_family_names_unidic_splits_at_the_first_kanji_go_whole():
+    # 天畠大輔 (a member of the House of Councillors) in a real 2023 sangiin record: UniDic reads 天 as a noun
+    # and 畠大輔 as the name; 同井野直幸 in a ruling's list of counsel keeps 同 ("the same") out
+    out = "\n".join(s for _, s in _scrubbed("kokkai_meeting_api_2023_sangiin_page1_trimmed.xml", "diet"))
+    assert "畠大輔" not in out and "れいわ新選組を代表しまして<PERSON>委員より" in out
+    out = "\n".join(s for _, s in _scrubbed("hanrei_032815_gs870_cid_pageno.pdf", "pdf"))
+    assert "井野直幸" not in out and "，同<PERSON>，" in out
+
+
 def test_katakana_words_are_not_cut_into_names():
     text = (REAL / "lingua_sentences_ja_trimmed.txt").read_text(encoding="utf-8")
     line = next(x for x in text.splitlines() if "レティクル" in x)
@@ -150,7 +176,8 @@ NOTICE_STREETS = [
     "Otemachi, Oita", "Kasumi‑ gaseki", "Wakamatsu", "Kasumigaseki", "Otemae", "Kamiyasucho", "Enokidaira", "Sinonome",
     "Nagamine", "Iri‑ fune", "Higashikohrimotocho", "Yonban", "Kouto", "Funaishikawa", "rao‑machi", "Chouhu",
     "Toneyama, Toyonaka", "Okura, Setagaya", "Dainohara", "Nagasone", "Inabasou", "Kannondai Tsukuba",
-    "Nishihara Shibuya", "Hamada, Mihama", "Koraku", "cho Hirosaki", "231 Otemachi", "Hakataeki", "Jinnan"]
+    "Nishihara Shibuya", "Hamada, Mihama", "Koraku", "cho Hirosaki", "231 Otemachi", "Hakataeki", "Jinnan",
+    "Kitauoya Higashi‑\nmachi Nara‑shi"]
 
 
 def test_notice_english_lines_lose_names_and_street_addresses():
@@ -165,8 +192,12 @@ def test_notice_english_lines_lose_names_and_street_addresses():
     for kept in ("notice : Sakata\nOffice of River", "notice : Communi‑ cations General Affairs Section",
                  "notice : NHK Busi‑\nness Create INC., <ADDRESS>", "notice : Accounting Division, Hiroshima Office"):
         assert kept in out, kept
-    # a street with no block number is left (Kitauoya Higashi‑machi, Nara‑shi)
-    assert "Kitauoya Higashi‑\nmachi Nara‑shi <ADDRESS> Japan" in out
+    # phone numbers after TEL whose dashes the PDF turned into spaces (03-5253-8111, 082-281-4132, 043-276-4300)
+    for phone in ("035253 8111", "082 2814132", "043 2764300"):
+        assert phone in text and phone not in out, phone
+    assert "TEL <PHONE> Ex. 41135" in out and "TEL <PHONE> ex. 401" in out
+    # a street with no block number goes whole before its postal code (Kitauoya Higashi‑machi, Nara‑shi)
+    assert "Education and Research, <ADDRESS> Japan, TEL" in out
 
 
 # The officials and contact persons of the Japanese notices of the same issue, as their lines give

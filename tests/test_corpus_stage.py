@@ -129,6 +129,19 @@ def test_dedup_across_shards_and_sources(debug_run):
         assert kept in out
 
 
+def test_pii_names_honorific_keeps_public_figures_of_an_encyclopedia(tmp_path):
+    # a real Japanese Wikipedia paragraph (JSQuAD, 日本共産党) through a source with pii_names: honorific
+    rows = (Path(__file__).parent / "assets" / "corpus" / "pii_real" / "labelled_jsquad.jsonl").read_text(encoding="utf-8")
+    wiki = next(json.loads(x)["text"] for x in rows.splitlines() if "徳田球一" in x)
+    (tmp_path / "wiki.jsonl").write_text(json.dumps({"text": wiki}, ensure_ascii=False) + "\n", encoding="utf-8")
+    src = {"name": "wiki", "reader": "jsonl", "paths": [str(tmp_path / "wiki.jsonl")], "lang": "ja", "pii": ["all"]}
+    for mode, kept in (("honorific", True), ("all", False)):
+        cfg = from_dict(CorpusConfig, {"sources": [{**src, "pii_names": mode}]})
+        run_inline(cfg, tmp_path / mode)
+        out = "".join(d["text"] for p in (tmp_path / mode).glob("output/*/*.jsonl.zst") for d in fileio.read_jsonl(p))
+        assert ("徳田球一" in out) is kept and ("野坂参三" in out) is kept, (mode, out[:200])
+
+
 def test_rerun_is_byte_identical_and_skips_done(debug_run, tmp_path):
     cfg, run = debug_run
     again = tmp_path / "debug"
@@ -162,6 +175,8 @@ def test_config_errors_name_the_key():
         from_dict(CorpusConfig, {"sources": [{"name": "a", "reader": "csv", "paths": ["x"]}]})
     with pytest.raises(ConfigError, match=r"sources\[0\]\.pii"):
         from_dict(CorpusConfig, {"sources": [{"name": "a", "reader": "text", "paths": ["x"], "pii": ["ssn"]}]})
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.pii_names"):
+        from_dict(CorpusConfig, {"sources": [{"name": "a", "reader": "text", "paths": ["x"], "pii_names": "public"}]})
     with pytest.raises(ConfigError, match="source names must be unique"):
         from_dict(CorpusConfig, {"sources": [{"name": "a", "reader": "text", "paths": ["x"]}] * 2})
 

@@ -176,6 +176,11 @@ class SourceConfig:
                                          doc="Per-source overrides of `filters` thresholds, e.g. {min_chars: 10}.")
     pii: list[str] = field(default_factory=list, doc=f"PII types to replace, subset of {list(PII_TYPES)}; "
                                                      "['all'] for every type (aadhaar only in hi and en sources).")
+    pii_names: Literal["all", "honorific"] = field(
+        "all", doc="Which person names the 'person' type replaces: 'all', every name found; 'honorific', only "
+                   "names followed by a personal honorific (さん, くん, ちゃん, 様, 君, 殿) and a record's speaker, as "
+                   "Team JINIAC's CulturaX filter did (名前+敬称): for encyclopedic or historical text, which names "
+                   "public figures bare (徳田球一 in a Wikipedia article) and should keep them.")
     dedup: Literal["none", "exact", "minhash"] = field(
         "none", doc="'exact': drop exact duplicates of normalised text; 'minhash': exact + near duplicates "
                     "(MinHash LSH across shards and across every source with dedup enabled).")
@@ -208,6 +213,7 @@ class SourceConfig:
             self.pii = [p for p in PII_TYPES if p != "aadhaar" or self.lang in ("hi", "en")]
         bad = [p for p in self.pii if p not in PII_TYPES]
         check(not bad, "pii", f"unknown PII type(s) {bad}; known: {list(PII_TYPES)} or ['all']")
+        check(self.pii_names in ("all", "honorific"), "pii_names", f"{self.pii_names!r}: use 'all' or 'honorific'")
         if self.char_allowlist is not None:
             import regex
             try:

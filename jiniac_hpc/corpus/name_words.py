@@ -26,6 +26,10 @@ KANA_TITLE = re.compile(r"(?:ミスター|ミセス|ミズ|ミス|ドクター|�
 # a family name before any other noun is the first part of a compound that names no one (日影規制,
 # 安倍政権, 徳川幕府), and so is an emperor's name before 天皇 or 上皇 (崇徳天皇: a name given after death).
 PERSON_END = frozenset("者手員長官師士人将王妃后氏様君殿妻夫子女兄弟姉妹母父宅邸身督家族衆友事表査諭授職司伯翁嬢史段綱関結匠方")
+# One-kanji words that stand before a name and are no part of it: references (同 "the same": 同井野直幸 in
+# a ruling's list of counsel; 各, 両, 本, 当), prefixes of status or time (故, 元, 前, 現, 新, 旧, 亡, 副, 兼,
+# 対) and the roles of a credit line (文, 絵, 訳, 作, 曲, 詞, 編, 著, 画, 演).
+NOT_NAME_START = frozenset("同各両本当故元前現新旧亡副兼対主計他外等及並文絵訳作曲詞編著画演")
 PERSON_HON = re.compile("[ \u3000]?(?:委員長|委員|議員|先生|教授|弁護士|判事|裁判官|さん|さま|くん|ちゃん|様|氏|君)")
 # What a name never sits right before: organisations, places, facilities, stations.
 ORG_SUFFIX = re.compile(

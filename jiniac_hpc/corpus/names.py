@@ -11,8 +11,10 @@ person names. A span is a whole token sequence, never part of a token:
 * a family name (姓) followed, inside the same run of kanji, by up to three kanji that UniDic did
   not tag as a name (大野|璋|五, 竹村|奈良|一君) takes them in: the given name is not left behind;
   so does, after a space, one kanji that UniDic lists as a given name (伊藤 洋, 北原　久) or two or
-  three kanji that are no UniDic word (上中　幸枝; 加藤　電話 stays), and a one-kanji prefix MeCab
-  split from a name at a word's start (小|船井康喜). A place or other
+  three kanji that are no UniDic word (上中　幸枝; 加藤　電話 stays), a one-kanji prefix MeCab
+  split from a name at a word's start (小|船井康喜), and the first kanji of a family name UniDic does
+  not know, read as a common noun at the kanji run's start, before family and given name (天|畠大輔,
+  加|隈亜衣; not 同|井野直幸 nor 妻|花子). A place or other
   proper noun after a given name is not taken in (橋下徹|大阪市長), nor one kanji that is no
   given name right after the family name alone (宮本|宅);
 * letter-spaced names (「山 田 太 郎」, PDF text of rulings) are analysed with the spaces removed
@@ -29,6 +31,10 @@ person names. A span is a whole token sequence, never part of a token:
   by a common noun that is no person noun is the first part of a compound (日影|規制, 安倍|政権,
   徳川|幕府, 崇徳|天皇), not a name; a person noun keeps it one (田中|容疑者, 佐藤|夫妻).
 
+A family name of two kanji or more found in a full name stands for that person wherever it is a
+whole kanji run elsewhere in the document (北神圭朗が… 北神の接戦): articles name a person in full
+once, then by the family name.
+
 Context vetoes a span: an organisation or place suffix right after it (田中学園, 山田工務店,
 鹿島組, 山田町, 矢賀駅), an organisation prefix right before it (株式会社, 学校法人, ...), a term
 the document defines for itself (以下「…」という, 「…」とは), article references (第一条,
@@ -37,15 +43,19 @@ the document defines for itself (以下「…」という, 「…」とは), art
 
 Text in the old character forms (旧字体: 團體, 條文, 權限 in Diet minutes of the 1940s) is analysed
 with each old form replaced by its 常用漢字 form, one character for one, so UniDic reads words
-it knows instead of a one-character family name followed by a "given name".
+it knows instead of a one-character family name followed by a "given name"; so is a name in a
+variant form (異体字: 尾﨑達夫, 髙橋), read as 尾崎達夫 and 高橋.
 
 Name halves written apart where a name is sure to stand go whole when either half is a name: an
 entry of a Diet attendance list (鈴木　大地君), a judge's signature (裁判長裁判官　北川　清) and an
 official or contact person after the post (院長　吉野　茂文◎…, 契約課　明岡　和志　電話…; also when
-either half read alone holds a name). So do
+either half read alone holds a name; an attendance-list entry right after its role or the entry
+before also when neither half is: 議     員 林  百郎君). So do
 the items of a bracketed list of family names holding a name (担当（横田・神田・田幡・久保）) when
 each holds a name read alone, and the names of a ruling's list of counsel, one to a line after
-the role or 同 (同訴訟代理人弁護士　重冨貴光, 同　黒川　恵). ``known_names`` (e.g. the Diet
+the role or 同 (同訴訟代理人弁護士　重冨貴光, 同　黒川　恵), and the two members of a change of
+members in the prose formula of older Diet minutes (委員藤田高敏辞任につき、その補欠として辻  原弘市君),
+whatever UniDic makes of them (these rules are in :mod:`jiniac_hpc.corpus.name_lists`). ``known_names`` (e.g. the Diet
 record's ``speaker``) are always spans, and so is their family name before an honorific or title
 (○坂本委員長).
 
@@ -53,7 +63,7 @@ record's ``speaker``) are always spans, and so is their family name before an ho
 honorific, a letter-spaced run, or a kanji/katakana run that holds a name when analysed alone.
 The pass looks for these once over the whole document, so lines without one cost nothing.
 Whether a run holds a name is asked of MeCab once per run and cached (runs repeat across a
-corpus); a run that is a whole UniDic word no entry reads as a name (日本, 政府: the list comes
+corpus; :mod:`jiniac_hpc.corpus.name_runs`); a run that is a whole UniDic word no entry reads as a name (日本, 政府: the list comes
 from the dictionary itself, see :mod:`jiniac_hpc.corpus.lexicon`) is not asked at all.
 ``fast=False`` analyses every sentence. Both apply the same rules; the windows can change
 MeCab's reading of a word at their edge, so ``benchmarks/corpus_throughput.py`` counts the names
@@ -68,8 +78,12 @@ from typing import Iterable, Optional
 
 from jiniac_hpc import fileio
 from jiniac_hpc.corpus.kanji_forms import NEW_FORMS, OLD_FORM
-from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, given_kanji, name_reader, plain_words, pos_tokenizer
-from jiniac_hpc.corpus.name_words import (JOINS as _JOINS, KANA_TITLE as _KANA_TITLE, ORG_PREFIX as _ORG_PREFIX,
+from jiniac_hpc.corpus.lexicon import KANJI as _KANJI, RUN as _RUN, given_kanji, plain_words, pos_tokenizer
+from jiniac_hpc.corpus.name_lists import ROLE_END as _ROLE_END, agents, bracket_lists, listed, membership_changes
+# (clear_run_cache is the benchmark's: names.clear_run_cache empties the run cache)
+from jiniac_hpc.corpus.name_runs import clear_run_cache, name_runs as _name_runs  # noqa: F401
+from jiniac_hpc.corpus.name_words import (JOINS as _JOINS, KANA_TITLE as _KANA_TITLE, NOT_NAME_START as _NOT_NAME_START,
+                                          ORG_PREFIX as _ORG_PREFIX,
                                           ORG_SUFFIX as _ORG_SUFFIX, PERSON_END as _PERSON_END,
                                           PERSON_HON as _PERSON_HON, TITLES as _TITLES)
 from jiniac_hpc.corpus.romaji import romaji_name_spans
@@ -80,27 +94,6 @@ _HAS_JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _TITLE_ALT = "(?:" + "|".join(_TITLES) + ")"
 _HONORIFIC = re.compile("[ \u3000]?" + _TITLE_ALT)
 _KANJI_RUN = re.compile(rf"[{_KANJI}]+")
-# A line of a ruling's list of counsel: a role (or 同 "the same") and a name, or a name alone.
-_AGENT_LINE = re.compile(rf"[ \u3000]*((?:同[ \u3000]?)?(?:訴訟)?(?:復)?代理人(?:弁護士|弁理士)?|(?:主任)?弁護人|同)?"
-                         rf"[ \u3000]*([{_KANJI}ぁ-んァ-ヴー]{{1,5}}(?:[ \u3000]{{1,2}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}})?)?[ \u3000]*")
-_LINE = re.compile(r"[^\n]+")
-_NAME_LIST = re.compile(rf"[（(]([{_KANJI}]{{2,4}}(?:・[{_KANJI}]{{2,4}})+)[）)]")
-# An entry of a Diet minutes' attendance list or agenda: family and given name apart, then 君
-# (理事　鈴木　大地君, 審議官）　水田　　豊君). UniDic often reads only one half as a name
-# (大地, 真実 and 高徳 are words), which would leave the other half in the text.
-# An entry counts when a name found in it says it is one, and its first half is no title or
-# other UniDic word that is never a name (理事　田野瀬太道君, 決算委員長　竹山祐太郎君: the role).
-# A judge's signature at the end of a ruling, name halves apart: 裁判長裁判官　北川　清,
-# 裁判官　白木　勇　裁判官… (UniDic takes 清 and 勇 for words, or 北川 alone for a place).
-_SIGNED = re.compile(rf"(?<=裁判官)[ \u3000]?([{_KANJI}ぁ-んァ-ヴー]{{1,5}})[ \u3000]{{1,3}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}}"
-                     r"(?=[ \u3000]*(?:\n|\Z|裁判官|[)）]))")
-# An official or a contact person after the post, name halves apart, before a phone number or the
-# line's end (院長　吉野　茂文◎調達機関番号, 契約課　明岡　和志　電話…, 用度係　綿井　正典電話…).
-_OFFICIAL = re.compile(rf"(?:(?<=[長官役係課室])|(?<=担当))[ \u3000]([{_KANJI}]{{1,4}})[ \u3000]{{1,2}}([{_KANJI}]{{1,3}})"
-                       r"(?<![君氏様殿])(?=[ \u3000]?(?:電話|ＴＥＬ|TEL)|[◎〇\n]|\Z)")
-_ROLE_END = _TITLES + ("長", "官", "員", "事")
-# (searched for in the 16 characters before each 君, so it ends there: \Z at the search's end)
-_LISTED = re.compile(rf"(?<![^ \u3000\n）)])([{_KANJI}ぁ-んァ-ヴー]{{1,5}})[ \u3000]{{1,3}}[{_KANJI}ぁ-んァ-ヴー]{{1,5}}\Z")
 # 「X」とは / 以下「X」という / 「X」といい / 「X」と総称する: X is the document's own term.
 _DEFINED = re.compile(r"「([^「」\n]{1,40})」\s*と\s*(?:は|い\s*[うい]|総\s*称|略\s*称)")
 _NUM = "〇一二三四五六七八九十百千0-9０-９"
@@ -125,18 +118,6 @@ _TRIGGER = re.compile("(?=[" + "".join(sorted({t[0] for t in _LONG_TITLES} | set
                       "(?:(?:" + "|".join(_LONG_TITLES) + rf")(?!会)|さん|くん|ちゃん|氏(?![{_KANJI}])|君(?![{_KANJI}]))")
 _SHORT_HON = frozenset("さくち氏君")
 _NAME_CH = re.compile(rf"[{_KANJI}ァ-ヴー]")
-
-
-# The run cache, as two sets so a line's runs are checked with set operations in C: runs that
-# hold a name when analysed alone, and runs that do not. Cleared when it grows past the cap.
-_NAME_RUNS: set[str] = set()
-_PLAIN_RUNS: set[str] = set()
-_RUN_CACHE_MAX = 1 << 20
-
-
-def clear_run_cache() -> None:
-    _NAME_RUNS.clear()
-    _PLAIN_RUNS.clear()
 
 
 def _tokens(s: str) -> list[tuple[int, int, str]]:
@@ -234,6 +215,13 @@ def _analyse(s: str) -> list[tuple[int, int]]:
         # a one-kanji prefix MeCab split from the family name at a word's start (小|船井康喜)
         if a > 0 and "名" in kinds and starts.get(a - 1, "").startswith("接頭辞") and (a == 1 or s[a - 2] in " \u3000"):
             a -= 1
+        # the first kanji of a family name UniDic does not know, read as a common noun of its own at the
+        # kanji run's start (加|隈亜衣, 種|崎敦美, 天|畠大輔), when family and given name follow; not a kin or
+        # other person noun (妻|花子) nor a word that stands before names (同|井野直幸, see name_words)
+        elif a > 0 and kinds >= {"姓", "名"} and starts.get(a - 1, "").startswith("名詞,普通名詞,") \
+                and _KANJI_CH.match(s[a - 1]) and s[a - 1] not in _PERSON_END and s[a - 1] not in _NOT_NAME_START \
+                and (a == 1 or not _KANJI_CH.match(s[a - 2])):
+            a -= 1
         # a name token that swallowed the honorific (信君): the span stops before it
         if b - a > 2 and s[b - 1] in "君氏様殿" and _name_kind(toks[last][2]) and toks[last][1] == b:
             b -= 1
@@ -265,15 +253,6 @@ def _in_compound(s: str, toks: list, b: int) -> bool:
     return not any(b < y <= m.end() and s[y - 1] in _PERSON_END for _, y, _ in toks)
 
 
-def _learn_runs(runs: set[str]) -> None:
-    """Analyse runs not seen before, each alone, and file them under name or plain."""
-    if len(_NAME_RUNS) + len(_PLAIN_RUNS) >= _RUN_CACHE_MAX:
-        clear_run_cache()
-    holds_name = name_reader()
-    for run in runs:
-        (_NAME_RUNS if holds_name(run) else _PLAIN_RUNS).add(run)
-
-
 def _trigger_hits(s: str) -> list[tuple[int, int]]:
     """Titles and honorifics in ``s`` (a line or a whole document), each widened back for the name."""
     return [(m.start() - 10, m.end()) for m in _TRIGGER.finditer(s)
@@ -289,17 +268,6 @@ def _name_run_hits(s: str, runs: Iterable[str]) -> list[tuple[int, int]]:
             hits.append((start - 2, start + len(run) + 4))
             start = s.find(run, start + len(run))
     return hits
-
-
-def _name_runs(runs: set[str]) -> set[str]:
-    """Those of ``runs`` that hold a name when analysed alone (new ones analysed and cached)."""
-    new = runs - _PLAIN_RUNS - _NAME_RUNS
-    if new:
-        new = new - plain_words()   # whole UniDic words that are never a name: no MeCab (and not -=,
-                                    # which walks the whole word list)
-    if new:
-        _learn_runs(new)
-    return runs & _NAME_RUNS
 
 
 def _windows(s: str) -> list[tuple[int, int]]:
@@ -445,13 +413,17 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
         if rx is not None:
             spans += [m.span() for m in rx.finditer(original)]
     if "君" in text or "裁判官" in text or "\u3000" in text:
-        spans += _listed(text, spans)
+        spans += listed(text, spans)
     if "・" in text and ("（" in text or "(" in text):
-        spans += _bracket_lists(text, spans)
+        spans += bracket_lists(text, spans)
     if "代理人" in text or "弁護人" in text:
-        spans += _agents(text, spans)
+        spans += agents(text, spans)
+    if "補欠として" in text:
+        spans += membership_changes(text)
     if "ntity" in text or "otice" in text or "documentation" in text:
         spans += romaji_name_spans(original)
+    if spans:
+        spans += _family_mentions(text, spans, terms)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:   # known-name spans may overlap the analysed ones: keep the union
@@ -462,67 +434,30 @@ def person_spans(text: str, known_names: Iterable[str] = (), fast: bool = True) 
     return merged
 
 
-def _listed(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Attendance-list entries (``_LISTED``), judges' signatures (``_SIGNED``) and officials or contact
-    persons after their post (``_OFFICIAL``) of ``text`` that hold one of the ``found`` spans."""
-    entries = []
-    at = text.find("君")
-    while at >= 0:
-        entries.append(_LISTED.search(text, max(0, at - 16), at))
-        at = text.find("君", at + 1)
-    if "裁判官" in text:
-        entries += _SIGNED.finditer(text)
-    officials = list(_OFFICIAL.finditer(text))
+def _family_mentions(text: str, found: list[tuple[int, int]], terms: set[str]) -> list[tuple[int, int]]:
+    """The family name of a full name found in ``text``, where it stands alone as a whole kanji run
+    elsewhere in the document: a news or encyclopedia article names a person in full once, then by the
+    family name (北神圭朗が… 北神の接戦, 北神に投票). Only family names of two kanji or more (林, 森 alone
+    are too often words), and with the context vetoes of the line (organisation suffix, defined term)."""
+    families = set()
+    for a, b in found:
+        if b - a < 3 or not _KANJI_RUN.fullmatch(text, a, b):
+            continue
+        toks = _tokens(text[a:b])
+        given = len(toks)
+        while given > 0 and _name_kind(toks[given - 1][2]) == "名":
+            given -= 1
+        if 0 < given < len(toks) and toks[given][0] >= 2:
+            families.add(text[a:a + toks[given][0]])
     out = []
-    for m in entries + officials:
-        if m is None:
-            continue
-        a, b = m.span()
-        if text[a] in " \u3000":
-            a += 1
-        first = m.group(1)
-        # (an official's entry counts also when either half, read alone, holds a name: 井樋　栄二)
-        named = any(x < b and a < y for x, y in found) or m in officials and _name_runs(set(m.groups()) - plain_words())
-        if first.endswith(_ROLE_END) or first in plain_words() or not named:
-            continue
-        out.append((a, b))
-    return out
-
-
-def _bracket_lists(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The items of a bracketed list of family names (a notice's contact line: 担当（横田・神田・田幡・久保）)
-    that holds one of the ``found`` spans, when each item read alone holds a name: in the list
-    UniDic reads 横田 and 神田 as places."""
-    out = []
-    for m in _NAME_LIST.finditer(text):
-        items = [(x.start(), x.end()) for x in _KANJI_RUN.finditer(text, m.start(1), m.end(1))]
-        if any(x < b and a < y for a, b in items for x, y in found) and \
-                len(_name_runs({text[a:b] for a, b in items})) == len({text[a:b] for a, b in items}):
-            out += items
-    return out
-
-
-def _agents(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The names in a ruling's list of counsel, one to a line: after the role (同訴訟代理人弁護士　重冨貴光),
-    after 同 (同　黒川　恵) or alone (幡　茂良) below it, until a line that is none of these. A
-    name alone on its line must hold a name UniDic knows; after a role any name-shaped text is one
-    (UniDic knows neither 重冨 nor 幡 as a name, and reads 恵 as a word)."""
-    out, listing = [], False
-    for m in _LINE.finditer(text):
-        line = _AGENT_LINE.fullmatch(m.group())
-        if line is None:
-            listing = False
-            continue
-        role, name = line.group(1), line.group(2)
-        listing = listing or bool(role) and role.rstrip(" \u3000") != "同"   # (同 alone starts no list: 同　上)
-        if not name or not listing:
-            continue
-        a, b = m.start() + line.start(2), m.start() + line.end(2)
-        halves = set(_KANJI_RUN.findall(name))
-        if role or any(x < b and a < y for x, y in found) or _name_runs(halves - plain_words()):
-            out.append((a, b))
-        else:
-            listing = False
+    for fam in families:
+        for at in _whole_runs(text, fam):
+            if any(x < at + len(fam) and at < y for x, y in found):
+                continue
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            line = text[start:end if end >= 0 else len(text)]
+            out += [(start + x, start + y) for x, y in _vet(line, [(at - start, at - start + len(fam))], terms)]
     return out
 
 

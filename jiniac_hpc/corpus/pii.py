@@ -7,14 +7,22 @@ with a card-network prefix), ``<MYNUMBER>`` (12 digits whose check digit is vali
 My Number Act's enforcement order, art. 8), ``<AADHAAR>`` (India's 12-digit Aadhaar number: first
 digit 2-9, Verhoeff check digit valid), ``<PHONE>`` (Japanese numbers, +81, foreign ``+CC`` and
 North American forms, Indian mobiles ``98765 43210`` / ``9876543210`` and landlines with their
-STD code ``011-2345 6789``; a number may touch "Tel" or "Fax"), ``<ADDRESS>`` (postal codes after
+STD code ``011-2345 6789``; a number may touch "Tel" or "Fax", and right after TEL, FAX or 電話 its
+groups may stand apart by spaces: ``TEL 082 2814132``), ``<ADDRESS>`` (postal codes after
 〒 or 郵便番号, before a prefecture, or before "Japan" in an English address line, street
 addresses from the prefecture and city down to a block number: 1丁目2番3号, 19番1号, 1-2-3, and
-the same in romaji, block number to ward or city and prefecture: 2-7-1 Marunouchi, Chiyoda-ku, Tokyo) and
+the same in romaji, block number to ward or city and prefecture: 2-7-1 Marunouchi, Chiyoda-ku, Tokyo, or with no block
+number the town, ward or city and prefecture before a postal code: Kitauoya Higashi-machi Nara-shi
+6308506) and
 ``<PERSON>`` (person names: UniDic 人名 token sequences read in context, with
 organisation names, a document's own defined terms and article references spared, and romaji
 names where a notice's English lines name an official; see :mod:`jiniac_hpc.corpus.names` and
 :mod:`jiniac_hpc.corpus.romaji`).
+
+Which person names go is a source's choice (``names``, the config's ``pii_names``): ``"all"``
+replaces every name found; ``"honorific"`` only those followed by a personal honorific (さん, くん,
+様, 君, ...) and the known names, the rule Team JINIAC's own CulturaX filter applied (名前+敬称):
+an encyclopedia or a history names public figures bare (徳田球一 in a Wikipedia article).
 
 Precision matters as much as recall: legal text is full of numbers. Every numeric pattern is
 anchored (no digit or ASCII letter on either side, but for a phone number's Tel or Fax), checked by a validator (digit counts,
@@ -41,6 +49,11 @@ from jiniac_hpc.corpus.romaji import PREFECTURES
 PLACEHOLDERS = {"email": "<EMAIL>", "ip": "<IP>", "card": "<CARD>", "mynumber": "<MYNUMBER>",
                 "aadhaar": "<AADHAAR>", "phone": "<PHONE>", "address": "<ADDRESS>", "person": "<PERSON>"}
 ORDER = ("email", "ip", "card", "mynumber", "aadhaar", "phone", "address", "person")
+# Which person names go: every name found, or (as Team JINIAC's CulturaX filter did: 名前+敬称) only
+# those the text addresses with a personal honorific, plus the known names.
+NAME_MODES = ("all", "honorific")
+# (no 氏: news and encyclopedic prose write it after public figures' names, 安倍氏)
+_PRIVATE_HON = re.compile("[ \u3000]?(?:さん|さま|くん|ちゃん|様|君|殿)")
 
 # One-to-one (length-preserving) map to ASCII: full-width ASCII, ideographic space, dashes.
 _VIEW = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
@@ -69,6 +82,11 @@ _PHONE_JP = re.compile(
     r"|0[0-9]{1,4}\([0-9]{1,4}\)[0-9]{4}"           # 03(1234)5678
     r"|0[5789]0[0-9]{8}|0120[0-9]{6}|0[1-9][0-9]{8}"  # unseparated mobile / free dial / landline
     rf"){_R}{_UNIT}")
+# A number right after its label (TEL, FAX, 電話) with its dashes lost to spaces, as a notice's PDF text
+# gives it: "TEL 082 2814132", "Tel 043 2764300", "TEL 035253 8111" (082-281-4132, 03-5253-8111).
+_LABEL_BEFORE = "|".join(f"(?<={label}{sep})" for label in ("[Tt][Ee][Ll]", "[Ff][Aa][Xx]", "電話")
+                         for sep in (" ", ":", ": ", ".", ". "))
+_PHONE_LABELLED = re.compile(rf"(?:{_LABEL_BEFORE})0[0-9]{{1,5}}(?: [0-9]{{1,7}}){{1,2}}{_R}{_UNIT}")
 _PHONE_INTL = re.compile(
     r"(?<![0-9A-Za-z+])\+[1-9][0-9]{0,2}(?:[ -]?\(0?[0-9]{1,4}\))?(?:[ -]?[0-9]{1,4}){2,5}" + _R)
 # India: a mobile (6-9 and nine digits, written 98765 43210 or unseparated, a trunk 0 before it), a
@@ -111,6 +129,15 @@ _ROMAJI_ADDRESS = re.compile(
     rf"|(?:[0-9]{{5,6}}|[0-9]{{1,4}}(?:-[0-9]{{1,4}}){{1,3}}){_RSEP}{_RWARD}(?={_RSEP}(?:{_RWARD}|{_RPREF})))"
     rf"(?:{_RSEP}{_RWARD})?(?:(?:{_RSEP}{_RWORD})?{_RSEP}{_RPREF})?"
     rf"(?:{_RSEP}[0-9]{{3}}[- ]?[0-9]{{4}}(?![0-9]))?")
+
+# A street with no block number (a town that is one block, a notice's "Kitauoya Higashi‑machi Nara‑shi
+# 6308506 Japan"): the town (a word before the ward-suffixed one, a space apart, or that word alone), the
+# ward or city and maybe the prefecture count as an address only before a postal code, which a mailing
+# address ends with and a mention of a place ("firms in Shibuya-ku") does not. (No word before a comma:
+# "The University of Tokyo, Bunkyo-ku, Tokyo 113-0033" ends an organisation's name with it.)
+_ROMAJI_TOWN = re.compile(
+    rf"(?<![0-9A-Za-z-])(?:{_RWORD}[ \n])?{_RWARD}(?:{_RSEP}{_RWARD})?(?:{_RSEP}{_RPREF})?"
+    rf"{_RSEP}[0-9]{{3}}[- ]?[0-9]{{4}}(?![0-9])")
 
 _CARD_SHAPES = {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 1), (4, 4, 4, 2), (4, 4, 4, 3)}
 
@@ -190,9 +217,10 @@ _RULES: dict[str, list[tuple[re.Pattern, Optional[Callable[[str], bool]]]]] = {
     "card": [(_CARD, _card_ok)],
     "mynumber": [(_MYNUMBER, lambda m: mynumber_ok(re.sub(r"[ -]", "", m)))],
     "aadhaar": [(_AADHAAR, lambda m: verhoeff_ok(re.sub(r"[ -]", "", m)))],
-    "phone": [(_PHONE_INTL, _phone_intl_ok), (_PHONE_JP, _phone_jp_ok), (_PHONE_NANP, None), (_PHONE_IN, None),
+    "phone": [(_PHONE_INTL, _phone_intl_ok), (_PHONE_JP, _phone_jp_ok), (_PHONE_LABELLED, _phone_jp_ok),
+              (_PHONE_NANP, None), (_PHONE_IN, None),
               (_PHONE_IN_STD, lambda m: len(re.sub(r"[^0-9]", "", m)) == 11)],
-    "address": [(_ADDRESS, None), (_ROMAJI_ADDRESS, None), (_POSTAL, None)],
+    "address": [(_ADDRESS, None), (_ROMAJI_ADDRESS, None), (_ROMAJI_TOWN, None), (_POSTAL, None)],
 }
 
 
@@ -245,14 +273,27 @@ def _wanted(types: Optional[tuple[str, ...]]) -> frozenset[str]:
     return wanted
 
 
+def _honorific_only(text: str, spans: list[tuple[int, int]], known_names: Iterable[str]) -> list[tuple[int, int]]:
+    """Those of ``spans`` the text treats as a private person's: a personal honorific right after
+    the name (``_PRIVATE_HON``), or one of ``known_names`` (spaces aside)."""
+    known = {re.sub(r"[\s\u3000]+|君$", "", k or "") for k in known_names} - {""}
+    return [(a, b) for a, b in spans
+            if _PRIVATE_HON.match(text, b) or re.sub(r"[\s\u3000]+", "", text[a:b]) in known]
+
+
 def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_names: Iterable[str] = (),
-                     fast: bool = True) -> tuple[str, Counter]:
+                     fast: bool = True, names: str = "all") -> tuple[str, Counter]:
     """Replace PII of ``types`` (default: all); returns the text and replacements by type.
 
     ``known_names`` are names known to be in this document (a Diet record's ``speaker``): always
     replaced. ``fast=False`` runs the morphological analyser on every sentence instead of only on
-    the candidates of the cheap pass (see :mod:`jiniac_hpc.corpus.names`).
+    the candidates of the cheap pass (see :mod:`jiniac_hpc.corpus.names`). ``names="honorific"``
+    replaces only the person names followed by a personal honorific (さん, くん, 様, 君, ...) and the
+    known names: encyclopedic and historical text names public figures bare (徳田球一, 野坂参三), and
+    that is what a model should learn; ``names="all"`` (the default) replaces every name found.
     """
+    if names not in NAME_MODES:
+        raise ValueError(f"unknown person-name mode {names!r}; known: {list(NAME_MODES)}")
     wanted = _wanted(None if types is None else tuple(types))
     counts: dict[str, int] = {}
     view = None   # the text's ASCII view, recomputed only after a replacement
@@ -260,7 +301,10 @@ def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_nam
         if kind not in wanted:
             continue
         if kind == "person":
-            text, n = _replace(text, person_spans(text, known_names, fast), PLACEHOLDERS[kind])
+            spans = person_spans(text, known_names, fast)
+            if names == "honorific" and spans:
+                spans = _honorific_only(text, spans, known_names)
+            text, n = _replace(text, spans, PLACEHOLDERS[kind])
             if n:
                 counts[kind] = n
             continue
@@ -277,9 +321,9 @@ def scrub_pii_counts(text: str, types: Optional[Iterable[str]] = None, known_nam
     return text, Counter(counts)
 
 
-def scrub_pii(text: str, known_names: Iterable[str] = ()) -> str:
+def scrub_pii(text: str, known_names: Iterable[str] = (), names: str = "all") -> str:
     """``text`` with every PII type replaced by its typed placeholder (see the module docstring)."""
-    return scrub_pii_counts(text, known_names=known_names)[0]
+    return scrub_pii_counts(text, known_names=known_names, names=names)[0]
 
 
 if __name__ == "__main__":

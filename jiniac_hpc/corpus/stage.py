@@ -126,7 +126,8 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
             known = [rec.meta.get("speaker") or ""]
             if rec.skip:   # a whole document the reader drops on purpose (e.g. procedural speeches)
                 _add(stats["removed"], rec.skip, 1, len(rec.text))
-                text = scrub_pii_counts(rec.text, src.pii, known_names=known)[0] if src.pii else rec.text
+                text = (scrub_pii_counts(rec.text, src.pii, known_names=known, names=src.pii_names)[0]
+                        if src.pii else rec.text)
                 rej.write({"id": rid, "reason": rec.skip, **({"text": text} if cfg.rejects_text else {})})
                 continue
             # each cleanup step under its own reason (cleanup_nfkc, cleanup_control,
@@ -137,7 +138,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
                 _add(stats["removed"], f"cleanup_{step}", 0, n)
             reason, detail = reject_cleaned(rec.text, text, steps, src, th)
             if reason is None and src.pii:
-                scrubbed, counts = scrub_pii_counts(text, src.pii, known_names=known)
+                scrubbed, counts = scrub_pii_counts(text, src.pii, known_names=known, names=src.pii_names)
                 if counts:
                     stats["pii"].update(counts)
                     stats["pii_docs"] += 1
@@ -148,7 +149,7 @@ def prepare_task(cfg: CorpusConfig, ctx: TaskContext) -> dict:
                 if detail:   # 'lang': what the text is instead (script, or the language langid found)
                     stats["lang_found"][detail] += 1
                 if cfg.rejects_text and src.pii:   # rejects of a PII source are scrubbed too
-                    text = scrub_pii_counts(text, src.pii, known_names=known)[0]
+                    text = scrub_pii_counts(text, src.pii, known_names=known, names=src.pii_names)[0]
                 rej.write({"id": rid, "reason": reason, **({"detail": detail} if detail else {}),
                            **({"text": text} if cfg.rejects_text else {})})
                 continue
