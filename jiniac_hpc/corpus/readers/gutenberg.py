@@ -99,7 +99,7 @@ from jiniac_hpc.corpus.readers.base import (SPLITLINES_BREAKS, BadInput, Record,
                                             sniff_markup, sniff_wiki)
 from jiniac_hpc.corpus.readers.epub import off_spine_documents, spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, book_main_page, declared_charset,
-                                                      inline_notes, nonspace, page_lines)
+                                                      inline_notes, linked_pages, nonspace, page_lines)
 from jiniac_hpc.corpus.readers.gutenberg_lilypond import lilypond_blocks
 
 # *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
@@ -238,10 +238,12 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     end = _title_above(lines, end)
     body = lines[start + 1:end]
     body = body[(0 if main else _lead(body)):_colophon(body)]    # a page after the main one is the work's
+    nav = 0
     if main:
-        body, unread["navigation"] = _navigation(body, size)
+        body, nav = _navigation(body, size)
     body, notes = _transcriber_notes(body, size, edition == "text")
-    unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body)) - notes - unread.get("navigation", 0)
+    unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body)) - notes - nav
+    unread["navigation"] = unread.get("navigation", 0) + nav     # (a page's own navigation markup too)
     unread["transcriber_note"] = unread.get("transcriber_note", 0) + notes
     if edition == "text" and charsets.language(raw) == "japanese" and any("《" in x for x in body):
         notation: Counter = Counter()       # Aozora's, in PG's Japanese books: 帳《とばり》, ｜雲形線…《…》
@@ -251,6 +253,8 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     meta = {"encoding": encoding.replace("utf-8-sig", "utf-8"), "edition": edition}
     if main:
         meta["part_of"] = main       # the page with PG's header (read on its own as the book's first page)
+    elif edition == "html" and (pages := linked_pages(path, raw)):
+        meta["pages"] = len(pages)   # a multi-page book's main page: the rest of the work is in those pages
     yield Record(1, work, None, len(raw), meta=meta, unread={k: v for k, v in unread.items() if v})
 
 

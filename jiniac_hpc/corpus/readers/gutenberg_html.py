@@ -48,6 +48,10 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
   these [MIDI], are" reads "chants such as these, are"), and a block holding such a link that is all
   in brackets ("[You can play this music (MIDI file) by clicking here. …]") or is a short line that
   says to listen or click ("To hear this music (MIDI), click here.");
+- LaTeX2HTML's navigation on each page of a book it split over many (its panel of "Next: … Up: …
+  Previous: …" links, ``div class="navigation"``, at each page's top and bottom, and the
+  "Subsections" list of links to the page's sections, ``ul class="ChildLinks"``) is
+  ``unread['navigation']``: the book's contents are its main page's, and the text edition has none;
 - ruby readings (``<rt>``, and the ``<rp>`` brackets around them) are ``unread['ruby']``: the
   base text stays, as in the ``aozora`` reader;
 - ``<head>`` (title, style sheets), ``<script>`` and ``<style>`` are ``unread['markup']``; the
@@ -89,6 +93,10 @@ _PAGENUM = re.compile(r"^([a-z]*page-?(num|no|number)[a-z0-9]*|tei-pb)$", re.I)
 # "transnote", "tnbox"): the encoding note, the added contents list, "Listen to music" links. Not
 # Hellingman's "transcribernote": it holds his colophon, which the gutenberg reader finds as lines
 _TRANSNOTE = re.compile(r"^(mynote|trans-?notes?|trnote|tnbox|tnotes?)$", re.I)
+# LaTeX2HTML's chrome on each page of a book it split (#6527's files/node*.html): the panel of links to the
+# next, previous and parent pages (``<div class="navigation">``), and the list of links to the page's
+# subsections under its "Subsections" anchor (``<a name="CHILD_LINKS">``, ``<ul class="ChildLinks">``)
+_NAV_CLASS = {"navigation", "childlinks"}
 _LINENUM = re.compile(r"^line-?(num|no|nr|number)[a-z0-9]*$", re.I)
 # the heading of a producers' note set in the page's own blocks ("<h3>Transcriber's Note:</h3>" and the
 # paragraphs after it, "<p class="cen">Transcriber's Note:</p>" first in a box <div>, "Anmerkungen zur
@@ -257,6 +265,9 @@ class _Page(HTMLParser):
         if reason is None and tag in _BLOCKS and any(_TRANSNOTE.match(c) for c in classes):
             reason = "transcriber_note"
             self._block()         # the box stands apart from the text around it
+        if reason is None and (classes & _NAV_CLASS or (tag == "a" and a.get("name") == "CHILD_LINKS")):
+            reason = "navigation"
+            self._block()
         if reason and tag not in _VOID:
             self.skip.append((tag, reason))
             return
@@ -489,12 +500,9 @@ def book_main_page(path: Path) -> tuple[Optional[str], list[str]]:
     disk or in the same ZIP archive (``books.zip::76-h/p1.htm``); ``path`` is in the book when a
     page with PG's header reaches it by links, directly (main.htm's contents) or through other
     pages (LaTeX2HTML's index page, linked from the chapters)."""
-    member = archive_member(path)
-    archive, name = (member[0], member[1]) if member else ("", str(path))
-    here = posixpath.normpath(name.replace("\\", "/"))
-    folder = posixpath.dirname(here)
+    archive, here, folder = _place(path)
     with open_binary(path) as fh:
-        pages = sorted(x for x in _links(fh.read(), folder) if x != here)
+        pages = linked_pages(path, fh.read())
     book = {}
     for f in dict.fromkeys((folder, posixpath.dirname(folder))):
         book.update(_folder_pages(archive, f))
@@ -510,6 +518,22 @@ def book_main_page(path: Path) -> tuple[Optional[str], list[str]]:
                     seen.add(nxt)
                     todo.append(nxt)
     return None, pages
+
+
+def _place(path: Path) -> tuple[str, str, str]:
+    """(the ZIP archive ``path`` is a member of, or ""; its path, in the archive if one; its folder)."""
+    member = archive_member(path)
+    archive, name = (member[0], member[1]) if member else ("", str(path))
+    here = posixpath.normpath(name.replace("\\", "/"))
+    return archive, here, posixpath.dirname(here)
+
+
+def linked_pages(path: Path, raw: bytes) -> list[str]:
+    """The other pages (``.htm``, ``.html``, ``.xhtml``) the page ``path`` (its bytes ``raw``) links to,
+    sorted: in a multi-page book, the main page's links to its chapters (LaTeX2HTML's ``files/node1.html``
+    …), where the rest of the work is."""
+    _, here, folder = _place(path)
+    return sorted(x for x in _links(raw, folder) if x != here)
 
 
 def _links(raw: bytes, folder: str) -> set[str]:
