@@ -134,6 +134,7 @@ def test_a_split_book_through_the_corpus_stage(tmp_path):
     (m,), (r,) = recs(BOOK / "main.htm"), recs(BOOK / "p1.htm")
     unread = {k: m.unread.get(k, 0) + r.unread.get(k, 0) for k in {**m.unread, **r.unread}}
     assert s["unread"] == unread and s["chars_read"] == s["chars_in"] + sum(s["unread"].values())
+    assert s["flagged"] == {"multi_page_book": 1, "pages_not_given": 1}    # main.htm: p2.htm … p8.htm not here
 
 
 def _debian_book(tmp_path: Path) -> Path:
@@ -175,17 +176,22 @@ def test_latex2html_navigation_is_not_the_work(tmp_path):
 def test_the_main_page_of_a_split_book_says_where_the_rest_is(tmp_path):
     """#6527's main page holds PG's header, the title page, the licence notice and the contents, 2%
     of the book: the chapters are in the 104 pages it links to (files/node1.html …). Its record
-    says so (``meta['pages']``, which the corpus stage flags as ``multi_page_book``); the contents
-    list, LaTeX2HTML's links to those pages, is ``navigation`` (node1.html, the "Contents" page, holds it
-    as the book's own contents)."""
+    says so: ``meta['pages']``, those of them beside it (here two), which the corpus stage flags as
+    ``multi_page_book``, and ``meta['pages_absent']``, those not (flagged ``pages_not_given``: given
+    alone, the page is all of the book that was read). The contents list, LaTeX2HTML's links to those
+    pages, is ``navigation`` (node1.html, the "Contents" page, holds it as the book's own contents)."""
     book = _debian_book(tmp_path)
     (m,) = recs(book / "6527-h.html")
-    assert m.error is None and m.meta["pages"] == 104 and "part_of" not in m.meta
+    assert m.error is None and m.meta["pages"] == 2 and m.meta["pages_absent"] == 102 and "part_of" not in m.meta
+    alone = tmp_path / "6527-h.html"
+    alone.write_bytes((book / "6527-h.html").read_bytes())
+    (a,) = recs(alone)
+    assert "pages" not in a.meta and a.meta["pages_absent"] == 104 and a.text == m.text
     assert m.text.startswith("Debian GNU/Linux: Guide to Installation and Usage\n\nJohn Goerzen and Ossama Othman")
     assert "Next:" not in m.text and "Partitioning Your Hard Drive" not in m.text
     _, _, total = page_lines((book / "6527-h.html").read_bytes().decode("cp1252"))
     assert nonspace(m.text) + sum(m.unread.values()) == total
     (r,) = recs(BOOK / "main.htm")
-    assert r.meta["pages"] == 8
+    assert r.meta["pages"] == 1 and r.meta["pages_absent"] == 7     # (the sample has p1.htm of p1 … p8)
     (one,) = recs(R / "gutenberg_921-h.htm")
     assert "pages" not in one.meta

@@ -98,8 +98,8 @@ from jiniac_hpc.corpus.readers.aozora import aozora_clean
 from jiniac_hpc.corpus.readers.base import (SPLITLINES_BREAKS, BadInput, Record, is_epub, open_binary, sniff_binary,
                                             sniff_markup, sniff_wiki)
 from jiniac_hpc.corpus.readers.epub import off_spine_documents, spine_documents
-from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, book_main_page, declared_charset,
-                                                      inline_notes, linked_pages, nonspace, page_lines)
+from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, book_main_page, book_pages,
+                                                      declared_charset, inline_notes, nonspace, page_lines)
 from jiniac_hpc.corpus.readers.gutenberg_lilypond import lilypond_blocks
 
 # *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
@@ -253,8 +253,8 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     meta = {"encoding": encoding.replace("utf-8-sig", "utf-8"), "edition": edition}
     if main:
         meta["part_of"] = main       # the page with PG's header (read on its own as the book's first page)
-    elif edition == "html" and (pages := linked_pages(path, raw)):
-        meta["pages"] = len(pages)   # a multi-page book's main page: the rest of the work is in those pages
+    elif edition == "html":
+        meta.update(book_pages(path, raw))   # a multi-page book's main page: where the rest of the work is
     yield Record(1, work, None, len(raw), meta=meta, unread={k: v for k, v in unread.items() if v})
 
 

@@ -528,12 +528,32 @@ def _place(path: Path) -> tuple[str, str, str]:
     return archive, here, posixpath.dirname(here)
 
 
-def linked_pages(path: Path, raw: bytes) -> list[str]:
+def linked_pages(path: Path, raw: bytes, present: bool = False) -> list[str]:
     """The other pages (``.htm``, ``.html``, ``.xhtml``) the page ``path`` (its bytes ``raw``) links to,
     sorted: in a multi-page book, the main page's links to its chapters (LaTeX2HTML's ``files/node1.html``
-    …), where the rest of the work is."""
-    _, here, folder = _place(path)
-    return sorted(x for x in _links(raw, folder) if x != here)
+    …), where the rest of the work is. ``present``: only those that are there, on disk or in the same
+    ZIP archive (a single-page book's stray link to a page PG never posted is no chapter)."""
+    archive, here, folder = _place(path)
+    pages = sorted(x for x in _links(raw, folder) if x != here)
+    if present and pages:
+        if archive:
+            with open_zip(archive) as zf:
+                names = {posixpath.normpath(n) for n in zf.namelist()}
+            pages = [x for x in pages if x in names]
+        else:
+            pages = [x for x in pages if Path(x).is_file()]
+    return pages
+
+
+def book_pages(path: Path, raw: bytes) -> dict[str, int]:
+    """For the main page of a book PG split over several pages (it holds PG's header), the record's
+    ``meta``: ``pages``, how many of the pages it links to are beside it (each read as its own record),
+    and ``pages_absent``, how many are not, where two or more are not (the page given without its
+    chapters: the rest of the work is not in the input); {} for a page that links to none."""
+    pages = linked_pages(path, raw)
+    there = len(linked_pages(path, raw, present=True)) if pages else 0
+    absent = len(pages) - there
+    return {**({"pages": there} if there else {}), **({"pages_absent": absent} if absent > 1 else {})}
 
 
 def _links(raw: bytes, folder: str) -> set[str]:
