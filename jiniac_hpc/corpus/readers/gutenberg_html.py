@@ -50,7 +50,8 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
   says to listen or click ("To hear this music (MIDI), click here.");
 - LaTeX2HTML's navigation on each page of a book it split over many (its panel of "Next: … Up: …
   Previous: …" links, ``div class="navigation"``, at each page's top and bottom, and the
-  "Subsections" list of links to the page's sections, ``ul class="ChildLinks"``) is
+  "Subsections" list of links to the page's sections, ``ul class="ChildLinks"``, and the
+  ``<address>`` right after the last panel, the signature it repeats on every page) is
   ``unread['navigation']``: the book's contents are its main page's, and the text edition has none;
 - ruby readings (``<rt>``, and the ``<rp>`` brackets around them) are ``unread['ruby']``: the
   base text stays, as in the ``aozora`` reader;
@@ -221,6 +222,7 @@ class _Page(HTMLParser):
         self.bracket: Optional[int] = None       # a sound file's link closed after "[": where it starts in cur
         self.box_links: set[str] = set()         # the anchors the producers' boxes link to their notes at
         self.box_link: Optional[list] = None     # a link open in a box: [anchor, its text so far]
+        self.nav_end = False                     # a navigation panel has just ended (nothing since)
 
     def _line(self) -> None:
         text = "".join(self.cur)
@@ -265,7 +267,9 @@ class _Page(HTMLParser):
         if reason is None and tag in _BLOCKS and any(_TRANSNOTE.match(c) for c in classes):
             reason = "transcriber_note"
             self._block()         # the box stands apart from the text around it
-        if reason is None and (classes & _NAV_CLASS or (tag == "a" and a.get("name") == "CHILD_LINKS")):
+        after_nav, self.nav_end = self.nav_end, False
+        if reason is None and (classes & _NAV_CLASS or (tag == "a" and a.get("name") == "CHILD_LINKS")
+                               or (tag == "address" and after_nav)):
             reason = "navigation"
             self._block()
         if reason and tag not in _VOID:
@@ -308,7 +312,7 @@ class _Page(HTMLParser):
                     self.box_links.add(self.box_link[0])
                 self.box_link = None
             if tag == self.skip[-1][0]:
-                self.skip.pop()
+                self.nav_end = self.skip.pop() == ("div", "navigation") and not self.skip
             return
         if tag == "a" and self.depth:
             if self.note and self.note[2] == self.depth:
@@ -448,6 +452,7 @@ class _Page(HTMLParser):
                 self.box_link[1] += data
             return
         self.block_text[0] += n
+        self.nav_end = self.nav_end and not n
         self.block_text[1] += n if any(self.links) else 0
         if self.bracket is not None and data.strip():
             if data.lstrip().startswith("]"):     # "[<a …>MIDI</a>]": the brackets go with the link
