@@ -83,7 +83,7 @@ the file's start). An HTML page with no marker may be one page of a book PG spli
 beside it with PG's header reaches it by links, the page is the work whole (``part_of`` in the
 record names that page; its lines of links to the other pages, "Previous Part / Main Index", are
 ``navigation``), else it is a bad-input reject saying it is such a page and naming one it links
-to (:func:`jiniac_hpc.corpus.readers.gutenberg_html.book_main_page`).
+to (:func:`jiniac_hpc.corpus.readers.gutenberg_pages.book_main_page`).
 """
 from __future__ import annotations
 
@@ -98,9 +98,10 @@ from jiniac_hpc.corpus.readers.aozora import aozora_clean
 from jiniac_hpc.corpus.readers.base import (SPLITLINES_BREAKS, BadInput, Record, is_epub, open_binary, sniff_binary,
                                             sniff_markup, sniff_wiki)
 from jiniac_hpc.corpus.readers.epub import off_spine_documents, spine_documents
-from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, book_main_page, book_pages,
-                                                      declared_charset, inline_notes, nonspace, page_lines)
+from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, declared_charset, inline_notes,
+                                                      nonspace, page_lines)
 from jiniac_hpc.corpus.readers.gutenberg_lilypond import lilypond_blocks
+from jiniac_hpc.corpus.readers.gutenberg_pages import book_main_page, book_pages
 
 # *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
 # ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last). In a page whose
