@@ -14,8 +14,9 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
 - outside ``<pre>``, runs of ASCII whitespace, the page's own line breaks and indentation
   included, are one space (HTML's rule), or nothing where a line break falls between two Chinese or
   Japanese characters (``collapse``); in ``<pre>`` the lines are kept as they are;
-- in a poem (a ``div`` of class ``poem`` or ``stanza``, PG's markup for verse), each ``p`` or
-  ``div`` inside is a line, and each stanza a paragraph;
+- in a poem (a ``div`` of class ``poem`` or ``stanza``, PG's markup for verse; DP's newer
+  ``poetry-container``, ``poetry``, ``stanza-fr``), each ``p`` or ``div`` inside is a line (a
+  ``div`` of class ``verse`` too, there: one line), and each stanza a paragraph;
 - the cells of a table row are joined by a space;
 - page numbers (``<span class="pagenum">[Pg 12]</span>``, the printed book's pages; also the
   producers' variants ``stpagenum``, ``pagenum3``, ``page-no`` and ebookmaker's TEI ``tei-pb``) are
@@ -79,6 +80,10 @@ _BLOCKS = {"address", "article", "aside", "blockquote", "body", "caption", "cent
            "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "tfoot", "thead", "tr", "ul"}
 _CELLS = {"td", "th"}
 _VERSE = {"poem", "stanza", "verse", "poetry"}   # a <div> of these classes holds verse: its <p>s are lines
+# … and so does one of DP's newer classes: "poetry-container" around "poetry", a stanza in each of two
+# languages side by side ("stanza-fr", "stanza-en"); but a "verse" <div> inside a poem is one line of it
+# (#52834: <div class="poetry"><div class="stanza-fr"><div class="verse">…</div>)
+_VERSE_MORE = re.compile(r"^(poetry-container|stanza-[a-z]{2})$")
 _DROPPED = {"head": "markup", "script": "markup", "style": "markup", "noscript": "markup", "rt": "ruby", "rp": "ruby"}
 _VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "param", "source"}
 # class tokens PG's producers use for page numbers (pagenum, stpagenum, pagenum3, page-no, TEI's tei-pb)
@@ -280,7 +285,9 @@ class _Page(HTMLParser):
             glued = before != "" and not before.isspace() and before not in "[({"
             if self.note is None and glued and (classes & _NOTE_CLASS or _NOTE_TARGET.search(a.get("href") or "")):
                 self.note = (self.breaks, len(self.cur), self.depth)
-        verse = bool(classes & _VERSE)
+        verse = bool(classes & _VERSE) or any(_VERSE_MORE.match(c) for c in classes)
+        if verse and tag == "div" and any(self.divs) and classes & _VERSE == {"verse"}:
+            verse = False         # a line of the poem it is in
         if tag in _BLOCKS:
             in_stanza = any(self.divs) and not verse
             self._line() if in_stanza else self._block()   # in a poem, a <p> or <div> is a line
