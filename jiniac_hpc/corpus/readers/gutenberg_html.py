@@ -137,15 +137,19 @@ _CHARSET = re.compile(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9_.:-]+)|<meta[^>]*
                       re.I)
 
 
-# a producers' note in brackets inside a line of the book: "mentioned on p. 71 [Transcriber's Note: p. 73], that"
-_TN_BRACKET = re.compile(r"[ \t]*\[\s*" + TN_WORDS + r"\b[^\[\]]*(?P<close>\]|$)", re.I)
+# a producers' note in brackets inside a line of the book: "mentioned on p. 71 [Transcriber's Note: p. 73], that";
+# also a placeholder for a picture or a score that holds nothing but such a note ("[Music: Transcribers note See
+# HTML version for music]", #16215)
+_TN_BRACKET = re.compile(r"[ \t]*\[\s*((Music|Illustration|Sidenote)\s*:\s*)?" + TN_WORDS + r"\b[^\[\]]*(?P<close>\]|$)",
+                         re.I)
 
 
 def inline_notes(lines: list[str], size) -> tuple[list[str], int]:
     """``lines`` without the producers' notes set in brackets inside the book's own lines ("mentioned
     on p. 71 [Transcriber's Note: p. 73], that" reads "mentioned on p. 71, that"; "[Illustration:
-    Plate I. [Transcriber's Note: Plate number omitted in original.]]"), and their size (``size`` of
-    what went). A note still open at its line's end runs to the first "]" of the next line; a line
+    Plate I. [Transcriber's Note: Plate number omitted in original.]]"; a placeholder that is such a
+    note alone, "[Music: Transcribers note See HTML version for music]", whole), and their size
+    (``size`` of what went). A note still open at its line's end runs to the first "]" of the next line; a line
     that was such a note alone goes. The gutenberg reader applies it to every edition's lines."""
     lines, out, dropped = list(lines), [], 0
     for i, line in enumerate(lines):
