@@ -139,12 +139,12 @@ def test_a_split_book_through_the_corpus_stage(tmp_path):
 
 def _debian_book(tmp_path: Path) -> Path:
     """#6527's HTML folder as GITenberg holds it: the main page 6527-h.html (PG's header, the title
-    page, the contents) and two of the chapters' pages LaTeX2HTML made, files/node7.html and
-    files/node10.html."""
+    page, the contents), two of the chapters' pages LaTeX2HTML made, files/node7.html and
+    files/node10.html, and LaTeX2HTML's own title page, files/index.html, which no page links to."""
     book = tmp_path / "6527-h"
     (book / "files").mkdir(parents=True)
     (book / "6527-h.html").write_bytes((R / "gutenberg_6527-h_copyright_protected_small_print.html").read_bytes())
-    for f in ("node7.html", "node10.html"):
+    for f in ("node7.html", "node10.html", "index.html"):
         (book / "files" / f).write_bytes((R / "gutenberg_6527-h_latex2html_multipage" / "files" / f).read_bytes())
     return book
 
@@ -197,3 +197,13 @@ def test_the_main_page_of_a_split_book_says_where_the_rest_is(tmp_path):
     assert r.meta["pages"] == 1 and r.meta["pages_absent"] == 7     # (the sample has p1.htm of p1 … p8)
     (one,) = recs(R / "gutenberg_921-h.htm")
     assert "pages" not in one.meta
+
+
+def test_a_page_the_split_book_does_not_use_says_so(tmp_path):
+    """#6527's files/index.html is LaTeX2HTML's title page, which PG's 6527-h.html (the same page with
+    PG's header) replaced: no page links to it. It is one bad-input line that says the book's main page
+    is there and does not reach it (not "give the book's whole folder", which was given)."""
+    book = _debian_book(tmp_path)
+    (r,) = recs(book / "files" / "index.html")
+    assert r.text is None and "does not reach" in r.error and str(book / "6527-h.html") in r.error
+    assert "whole folder" not in r.error and "\n" not in r.error

@@ -101,7 +101,7 @@ from jiniac_hpc.corpus.readers.epub import off_spine_documents, spine_documents
 from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, declared_charset, inline_notes,
                                                       nonspace, page_lines)
 from jiniac_hpc.corpus.readers.gutenberg_lilypond import lilypond_blocks
-from jiniac_hpc.corpus.readers.gutenberg_pages import book_main_page, book_pages
+from jiniac_hpc.corpus.readers.gutenberg_pages import book_main_page, book_pages, not_in_book
 
 # *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
 # ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last). In a page whose
@@ -225,8 +225,7 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     if start is None and edition == "html":     # one page of a book PG split over several pages?
         main, pages = book_main_page(path)
         if main is None and pages:
-            yield Record(1, None, f"no PG header: a page of a multi-page HTML book (it links to {pages[0]}), but no "
-                                  "page beside it holds PG's header and links to it: give the book's whole folder")
+            yield Record(1, None, not_in_book(path, pages))
             return
         start = -1 if main else None
     if start is None:

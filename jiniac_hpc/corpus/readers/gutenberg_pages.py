@@ -55,6 +55,22 @@ def book_main_page(path: Path) -> tuple[Optional[str], list[str]]:
     return None, pages
 
 
+def not_in_book(path: Path, pages: list[str]) -> str:
+    """The bad-input line for a page with no PG header that links to ``pages`` but that no page with
+    PG's header reaches: where a page beside it has PG's header and links to some of the same pages
+    (it is the same book's main page), the page is one the book does not use
+    (LaTeX2HTML's own ``files/index.html``, a copy of the title page that PG's ``6527-h.html``
+    replaced); else the book's main page was not given."""
+    archive, _, folder = _place(path)
+    mains = sorted(m for f in dict.fromkeys((folder, posixpath.dirname(folder)))
+                   for m, (marked, links) in _folder_pages(archive, f).items() if marked and links & set(pages))
+    if mains:
+        return (f"no PG header: a page of a multi-page HTML book (it links to {pages[0]}) that the book's page with "
+                f"PG's header, {mains[0]}, does not reach by links: a page the book does not use, not read")
+    return (f"no PG header: a page of a multi-page HTML book (it links to {pages[0]}), but no page beside it "
+            "holds PG's header and links to it: give the book's whole folder")
+
+
 def _place(path: Path) -> tuple[str, str, str]:
     """(the ZIP archive ``path`` is a member of, or ""; its path, in the archive if one; its folder)."""
     member = archive_member(path)
