@@ -52,7 +52,7 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
 - LaTeX2HTML's navigation on each page of a book it split over many (its panel of "Next: … Up: …
   Previous: …" links, ``div class="navigation"``, at each page's top and bottom, and the
   "Subsections" list of links to the page's sections, ``ul class="ChildLinks"``, and the
-  ``<address>`` right after the last panel, the signature it repeats on every page) is
+  ``<address>`` at the foot of each page, the signature it repeats on every page) is
   ``unread['navigation']``: the book's contents are its main page's, and the text edition has none;
 - ruby readings (``<rt>``, and the ``<rp>`` brackets around them) are ``unread['ruby']``: the
   base text stays, as in the ``aozora`` reader;
@@ -225,7 +225,7 @@ class _Page(HTMLParser):
         self.bracket: Optional[int] = None       # a sound file's link closed after "[": where it starts in cur
         self.box_links: set[str] = set()         # the anchors the producers' boxes link to their notes at
         self.box_link: Optional[list] = None     # a link open in a box: [anchor, its text so far]
-        self.nav_end = False                     # a navigation panel has just ended (nothing since)
+        self.latex2html = False                  # LaTeX2HTML made the page (its <meta name="Generator">)
 
     def _line(self) -> None:
         text = "".join(self.cur)
@@ -251,6 +251,8 @@ class _Page(HTMLParser):
             n = nonspace(a["alt"])
             self.total += n
             self.unread["alt"] += n
+        if tag == "meta" and (a.get("name") or "").lower() == "generator":
+            self.latex2html = (a.get("content") or "").startswith("LaTeX2HTML")
         if tag == "body" and self.skip and self.skip[0][0] == "head":
             self.skip.clear()     # HTML 4 lets a page leave </head> out
         if self.skip and self.skip[-1][0] in _RUBY and tag in ("rt", "rp", "rb"):
@@ -270,9 +272,8 @@ class _Page(HTMLParser):
         if reason is None and tag in _BLOCKS and any(_TRANSNOTE.match(c) for c in classes):
             reason = "transcriber_note"
             self._block()         # the box stands apart from the text around it
-        after_nav, self.nav_end = self.nav_end, False
         if reason is None and (classes & _NAV_CLASS or (tag == "a" and a.get("name") == "CHILD_LINKS")
-                               or (tag == "address" and after_nav)):
+                               or (tag == "address" and self.latex2html)):
             reason = "navigation"
             self._block()
         if reason and tag not in _VOID:
@@ -317,7 +318,7 @@ class _Page(HTMLParser):
                     self.box_links.add(self.box_link[0])
                 self.box_link = None
             if tag == self.skip[-1][0]:
-                self.nav_end = self.skip.pop() == ("div", "navigation") and not self.skip
+                self.skip.pop()
             return
         if tag == "a" and self.depth:
             if self.note and self.note[2] == self.depth:
@@ -457,7 +458,6 @@ class _Page(HTMLParser):
                 self.box_link[1] += data
             return
         self.block_text[0] += n
-        self.nav_end = self.nav_end and not n
         self.block_text[1] += n if any(self.links) else 0
         if self.bracket is not None and data.strip():
             if data.lstrip().startswith("]"):     # "[<a …>MIDI</a>]": the brackets go with the link
