@@ -348,3 +348,18 @@ def test_a_book_about_project_gutenberg_keeps_its_paragraphs_on_pg():
     assert r.text.startswith("Michael Hart.\n\nورحل مايكل هارت")
     assert "إنه مشروع غوتنبرغ Project Gutenberg." in r.text and "transcriber_note" not in r.unread
     assert "START OF" not in r.text and "License" not in r.text
+
+
+def test_dp_verse_divs_are_a_poems_lines():
+    """#52834 (2016, DP): its poems are ``<div class="poetry-container"><div class="poetry">``, a line
+    in each ``<div class="verse">``, and the Guernésiais song and its translation side by side as
+    ``<div class="stanza-fr">`` and ``<div class="stanza-en">``. Each verse is a line and each
+    stanza a paragraph, as the text edition sets them (not a paragraph for each line)."""
+    (r,) = recs(R / "gutenberg_52834-h_verse_divs_trimmed.htm")
+    assert r.error is None
+    assert ("“IN WINTER’S TEDIOUS NIGHTS SIT BY THE FIRE\nWITH GOOD OLD FOLKS, AND LET THEM TELL THEE TALES\n"
+            "OF WOEFUL AGES LONG AGO BETID.”\n—K. RICHARD II., ACT V., SC. 1.\n\n") in r.text
+    assert ("“Vouloüs passair dans l’pu bel endret d’l’île\nUne a’ r’levaie sans paine et sans chagrin!\n"
+            "Tournai mé l’dos ès sales pavais d’la ville,\nEt galoppai sie l’vieil houme du Neuf-Ch’min, etc.”\n\n"
+            "[Translation].\n“Do you wish to go to the most beautiful neighbourhood of the island\n") in r.text
+    assert r.text.endswith("Turn your back on the dirty pavements of the town,\nAnd gallop out to the old man of the New Path.”")

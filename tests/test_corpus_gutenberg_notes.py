@@ -242,3 +242,15 @@ def test_a_notes_heading_set_apart_from_its_note_takes_the_note():
     assert r.unread["transcriber_note"] == heading + note
     assert len(r.text.replace("\n", "")) + r.unread["boilerplate"] + r.unread["transcriber_note"] \
         == len("".join(lines))
+
+
+def test_a_music_placeholder_that_is_a_producers_note():
+    """#16215's text edition (2005, DP, ASCII) sets a song's score as "[Music: Transcribers note See
+    HTML version for music]": a placeholder that holds nothing of the book but the producers' word
+    that the score is in another edition. It is ``transcriber_note``; the song's title above and its
+    verses below are the work."""
+    path = R / "gutenberg_16215_music_placeholder_note_trimmed.txt"
+    (r,) = recs(path)
+    assert r.error is None and "Transcriber" not in r.text and "HTML version" not in r.text
+    assert "SAINT GILES'S BOWL.[A]\n" in r.text and r.text.endswith("draught from the Bowl of Saint Giles!")
+    assert r.unread["transcriber_note"] == len("[Music: Transcribers note See HTML version for music]")

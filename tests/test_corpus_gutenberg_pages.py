@@ -134,3 +134,76 @@ def test_a_split_book_through_the_corpus_stage(tmp_path):
     (m,), (r,) = recs(BOOK / "main.htm"), recs(BOOK / "p1.htm")
     unread = {k: m.unread.get(k, 0) + r.unread.get(k, 0) for k in {**m.unread, **r.unread}}
     assert s["unread"] == unread and s["chars_read"] == s["chars_in"] + sum(s["unread"].values())
+    assert s["flagged"] == {"multi_page_book": 1, "pages_not_given": 1}    # main.htm: p2.htm … p8.htm not here
+
+
+def _debian_book(tmp_path: Path) -> Path:
+    """#6527's HTML folder as GITenberg holds it: the main page 6527-h.html (PG's header, the title
+    page, the contents), two of the chapters' pages LaTeX2HTML made, files/node7.html and
+    files/node10.html, and LaTeX2HTML's own title page, files/index.html, which no page links to."""
+    book = tmp_path / "6527-h"
+    (book / "files").mkdir(parents=True)
+    (book / "6527-h.html").write_bytes((R / "gutenberg_6527-h_copyright_protected_small_print.html").read_bytes())
+    for f in ("node7.html", "node10.html", "index.html"):
+        (book / "files" / f).write_bytes((R / "gutenberg_6527-h_latex2html_multipage" / "files" / f).read_bytes())
+    return book
+
+
+def test_latex2html_navigation_is_not_the_work(tmp_path):
+    """Each page of #6527 (LaTeX2HTML 2K.1beta, iso-8859-1) opens and ends with a navigation panel
+    (``<div class="navigation">``: "Next: About This Book Up: Introduction Previous: A Multiuser,
+    Multitasking Operating  Contents  Index"), and a page with sections lists them under
+    "Subsections" (``<ul class="ChildLinks">``); at its foot each page repeats the authors'
+    ``<address>``. The text edition has none of these: they are ``navigation``, and the chapter's own
+    text is the work."""
+    book = _debian_book(tmp_path)
+    (r,) = recs(book / "files" / "node10.html")
+    assert r.error is None and r.meta["part_of"] == str(book / "6527-h.html")
+    assert r.text.startswith("What Is Free Software?\n\nWhen Debian developers and users speak of")
+    assert r.text.endswith("see http://www.opensource.org/or http://www.fsf.org/philosophy/categories.html.")
+    for leak in ("Next:", "Up:", "Previous:", "Contents", "Index"):
+        assert leak not in r.text, leak
+    text = (book / "files" / "node10.html").read_bytes().decode("cp1252")
+    _, _, total = page_lines(text)
+    assert nonspace(r.text) + sum(r.unread.values()) == total
+    panels = [text[i:text.index("</DIV>", i)] for i in range(len(text)) if text.startswith('<DIV CLASS="navigation"', i)]
+    assert len(panels) == 2 and r.unread["navigation"] == sum(page_lines(p)[2] - nonspace(
+        " ".join(x.split('ALT="')[1].split('"')[0] for x in p.split("<IMG")[1:])) for p in panels) + nonspace(
+        "John Goerzen / Ossama Othman")
+    (s,) = recs(book / "files" / "node7.html")
+    assert s.text.startswith("Introduction\n\nWe're glad to have this opportunity")
+    assert "Subsections" not in s.text and "What Is Debian?" not in s.text and "Goerzen" not in s.text
+
+
+def test_the_main_page_of_a_split_book_says_where_the_rest_is(tmp_path):
+    """#6527's main page holds PG's header, the title page, the licence notice and the contents, 2%
+    of the book: the chapters are in the 104 pages it links to (files/node1.html …). Its record
+    says so: ``meta['pages']``, those of them beside it (here two), which the corpus stage flags as
+    ``multi_page_book``, and ``meta['pages_absent']``, those not (flagged ``pages_not_given``: given
+    alone, the page is all of the book that was read). The contents list, LaTeX2HTML's links to those
+    pages, is ``navigation`` (node1.html, the "Contents" page, holds it as the book's own contents)."""
+    book = _debian_book(tmp_path)
+    (m,) = recs(book / "6527-h.html")
+    assert m.error is None and m.meta["pages"] == 2 and m.meta["pages_absent"] == 102 and "part_of" not in m.meta
+    alone = tmp_path / "6527-h.html"
+    alone.write_bytes((book / "6527-h.html").read_bytes())
+    (a,) = recs(alone)
+    assert "pages" not in a.meta and a.meta["pages_absent"] == 104 and a.text == m.text
+    assert m.text.startswith("Debian GNU/Linux: Guide to Installation and Usage\n\nJohn Goerzen and Ossama Othman")
+    assert "Next:" not in m.text and "Partitioning Your Hard Drive" not in m.text
+    _, _, total = page_lines((book / "6527-h.html").read_bytes().decode("cp1252"))
+    assert nonspace(m.text) + sum(m.unread.values()) == total
+    (r,) = recs(BOOK / "main.htm")
+    assert r.meta["pages"] == 1 and r.meta["pages_absent"] == 7     # (the sample has p1.htm of p1 … p8)
+    (one,) = recs(R / "gutenberg_921-h.htm")
+    assert "pages" not in one.meta
+
+
+def test_a_page_the_split_book_does_not_use_says_so(tmp_path):
+    """#6527's files/index.html is LaTeX2HTML's title page, which PG's 6527-h.html (the same page with
+    PG's header) replaced: no page links to it. It is one bad-input line that says the book's main page
+    is there and does not reach it (not "give the book's whole folder", which was given)."""
+    book = _debian_book(tmp_path)
+    (r,) = recs(book / "files" / "index.html")
+    assert r.text is None and "does not reach" in r.error and str(book / "6527-h.html") in r.error
+    assert "whole folder" not in r.error and "\n" not in r.error

@@ -52,6 +52,11 @@ FLAGS = {"ocr_layer_pages": ("ocr_layer", "PDF text from a scanned page's OCR la
          "image_only_pages": ("image_only_page", "a PDF page that is a picture and no text (a scan without an OCR "
                               "layer), its text not read"),
          "missing": ("missing_metadata", "a Diet record without its date, house or meeting name"),
+         "pages": ("multi_page_book", "the main page of an HTML book PG split over several pages: the rest of "
+                   "the work is in the pages it links to, each read as its own record (its part_of names this "
+                   "page) where it is among the inputs"),
+         "pages_absent": ("pages_not_given", "the main page of a multi-page HTML book whose pages it links to are not "
+                          "beside it: the rest of the work was not read"),
          "placeholders": ("gaiji_placeholder", "an Aozora Bunko work with a character no character set has, "
                           "written 〓 (GETA MARK) where its note stood")}
 

@@ -83,7 +83,7 @@ the file's start). An HTML page with no marker may be one page of a book PG spli
 beside it with PG's header reaches it by links, the page is the work whole (``part_of`` in the
 record names that page; its lines of links to the other pages, "Previous Part / Main Index", are
 ``navigation``), else it is a bad-input reject saying it is such a page and naming one it links
-to (:func:`jiniac_hpc.corpus.readers.gutenberg_html.book_main_page`).
+to (:func:`jiniac_hpc.corpus.readers.gutenberg_pages.book_main_page`).
 """
 from __future__ import annotations
 
@@ -98,9 +98,10 @@ from jiniac_hpc.corpus.readers.aozora import aozora_clean
 from jiniac_hpc.corpus.readers.base import (SPLITLINES_BREAKS, BadInput, Record, is_epub, open_binary, sniff_binary,
                                             sniff_markup, sniff_wiki)
 from jiniac_hpc.corpus.readers.epub import off_spine_documents, spine_documents
-from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, book_main_page, declared_charset,
-                                                      inline_notes, nonspace, page_lines)
+from jiniac_hpc.corpus.readers.gutenberg_html import (PRODUCER_HEAD, TN_WORDS, declared_charset, inline_notes,
+                                                      nonspace, page_lines)
 from jiniac_hpc.corpus.readers.gutenberg_lilypond import lilypond_blocks
+from jiniac_hpc.corpus.readers.gutenberg_pages import book_main_page, book_pages, not_in_book
 
 # *END*THE, *END THE, **END THE; the licence for the books PG posted by their copyright holders' leave
 # ends "*SMALL PRINT! Ver.03.17.02 FOR COPYRIGHT PROTECTED EBOOKS*END*" (the END last). In a page whose
@@ -224,8 +225,7 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     if start is None and edition == "html":     # one page of a book PG split over several pages?
         main, pages = book_main_page(path)
         if main is None and pages:
-            yield Record(1, None, f"no PG header: a page of a multi-page HTML book (it links to {pages[0]}), but no "
-                                  "page beside it holds PG's header and links to it: give the book's whole folder")
+            yield Record(1, None, not_in_book(path, pages))
             return
         start = -1 if main else None
     if start is None:
@@ -238,10 +238,12 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     end = _title_above(lines, end)
     body = lines[start + 1:end]
     body = body[(0 if main else _lead(body)):_colophon(body)]    # a page after the main one is the work's
+    nav = 0
     if main:
-        body, unread["navigation"] = _navigation(body, size)
+        body, nav = _navigation(body, size)
     body, notes = _transcriber_notes(body, size, edition == "text")
-    unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body)) - notes - unread.get("navigation", 0)
+    unread["boilerplate"] = sum(map(size, lines)) - sum(map(size, body)) - notes - nav
+    unread["navigation"] = unread.get("navigation", 0) + nav     # (a page's own navigation markup too)
     unread["transcriber_note"] = unread.get("transcriber_note", 0) + notes
     if edition == "text" and charsets.language(raw) == "japanese" and any("《" in x for x in body):
         notation: Counter = Counter()       # Aozora's, in PG's Japanese books: 帳《とばり》, ｜雲形線…《…》
@@ -251,6 +253,8 @@ def read_gutenberg(path: Path, src: SourceConfig, limit: int) -> Iterator[Record
     meta = {"encoding": encoding.replace("utf-8-sig", "utf-8"), "edition": edition}
     if main:
         meta["part_of"] = main       # the page with PG's header (read on its own as the book's first page)
+    elif edition == "html":
+        meta.update(book_pages(path, raw))   # a multi-page book's main page: where the rest of the work is
     yield Record(1, work, None, len(raw), meta=meta, unread={k: v for k, v in unread.items() if v})
 
 

@@ -14,8 +14,9 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
 - outside ``<pre>``, runs of ASCII whitespace, the page's own line breaks and indentation
   included, are one space (HTML's rule), or nothing where a line break falls between two Chinese or
   Japanese characters (``collapse``); in ``<pre>`` the lines are kept as they are;
-- in a poem (a ``div`` of class ``poem`` or ``stanza``, PG's markup for verse), each ``p`` or
-  ``div`` inside is a line, and each stanza a paragraph;
+- in a poem (a ``div`` of class ``poem`` or ``stanza``, PG's markup for verse; DP's newer
+  ``poetry-container``, ``poetry``, ``stanza-fr``), each ``p`` or ``div`` inside is a line (a
+  ``div`` of class ``verse`` too, there: one line), and each stanza a paragraph;
 - the cells of a table row are joined by a space;
 - page numbers (``<span class="pagenum">[Pg 12]</span>``, the printed book's pages; also the
   producers' variants ``stpagenum``, ``pagenum3``, ``page-no`` and ebookmaker's TEI ``tei-pb``) are
@@ -48,6 +49,11 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
   these [MIDI], are" reads "chants such as these, are"), and a block holding such a link that is all
   in brackets ("[You can play this music (MIDI file) by clicking here. …]") or is a short line that
   says to listen or click ("To hear this music (MIDI), click here.");
+- LaTeX2HTML's navigation on each page of a book it split over many (its panel of "Next: … Up: …
+  Previous: …" links, ``div class="navigation"``, at each page's top and bottom, and the
+  "Subsections" list of links to the page's sections, ``ul class="ChildLinks"``, and the
+  ``<address>`` at the foot of each page, the signature it repeats on every page) is
+  ``unread['navigation']``: the book's contents are its main page's, and the text edition has none;
 - ruby readings (``<rt>``, and the ``<rp>`` brackets around them) are ``unread['ruby']``: the
   base text stays, as in the ``aozora`` reader;
 - ``<head>`` (title, style sheets), ``<script>`` and ``<style>`` are ``unread['markup']``; the
@@ -55,7 +61,7 @@ the page as text (a ``<pre>`` block in the pages made by hand, ``section#pg-head
   ``unread['alt']``: a description of a picture, not the book's running text.
 
 A book PG split over several pages has PG's header in its main page only:
-:func:`book_main_page` finds that page for a page that has none.
+:mod:`jiniac_hpc.corpus.readers.gutenberg_pages` finds that page for a page that has none.
 
 What is counted: every non-whitespace character of the page's text (character references
 decoded) and of its ``alt`` attributes is either in a line or in ``unread``; whitespace is not
@@ -63,23 +69,21 @@ counted, since HTML itself does not keep it.
 """
 from __future__ import annotations
 
-import functools
-import posixpath
 import re
 import unicodedata
 from collections import Counter
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Optional
-from urllib.parse import unquote
-
-from jiniac_hpc.corpus.readers.base import MEMBER_SEP, archive_member, open_binary, open_zip
 
 _BLOCKS = {"address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "div", "dl", "dt",
            "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li",
            "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "tfoot", "thead", "tr", "ul"}
 _CELLS = {"td", "th"}
 _VERSE = {"poem", "stanza", "verse", "poetry"}   # a <div> of these classes holds verse: its <p>s are lines
+# … and so does one of DP's newer classes: "poetry-container" around "poetry", a stanza in each of two
+# languages side by side ("stanza-fr", "stanza-en"); but a "verse" <div> inside a poem is one line of it
+# (#52834: <div class="poetry"><div class="stanza-fr"><div class="verse">…</div>)
+_VERSE_MORE = re.compile(r"^(poetry-container|stanza-[a-z]{2})$")
 _DROPPED = {"head": "markup", "script": "markup", "style": "markup", "noscript": "markup", "rt": "ruby", "rp": "ruby"}
 _VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "param", "source"}
 # class tokens PG's producers use for page numbers (pagenum, stpagenum, pagenum3, page-no, TEI's tei-pb)
@@ -89,6 +93,10 @@ _PAGENUM = re.compile(r"^([a-z]*page-?(num|no|number)[a-z0-9]*|tei-pb)$", re.I)
 # "transnote", "tnbox"): the encoding note, the added contents list, "Listen to music" links. Not
 # Hellingman's "transcribernote": it holds his colophon, which the gutenberg reader finds as lines
 _TRANSNOTE = re.compile(r"^(mynote|trans-?notes?|trnote|tnbox|tnotes?)$", re.I)
+# LaTeX2HTML's chrome on each page of a book it split (#6527's files/node*.html): the panel of links to the
+# next, previous and parent pages (``<div class="navigation">``), and the list of links to the page's
+# subsections under its "Subsections" anchor (``<a name="CHILD_LINKS">``, ``<ul class="ChildLinks">``)
+_NAV_CLASS = {"navigation", "childlinks"}
 _LINENUM = re.compile(r"^line-?(num|no|nr|number)[a-z0-9]*$", re.I)
 # the heading of a producers' note set in the page's own blocks ("<h3>Transcriber's Note:</h3>" and the
 # paragraphs after it, "<p class="cen">Transcriber's Note:</p>" first in a box <div>, "Anmerkungen zur
@@ -129,15 +137,19 @@ _CHARSET = re.compile(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9_.:-]+)|<meta[^>]*
                       re.I)
 
 
-# a producers' note in brackets inside a line of the book: "mentioned on p. 71 [Transcriber's Note: p. 73], that"
-_TN_BRACKET = re.compile(r"[ \t]*\[\s*" + TN_WORDS + r"\b[^\[\]]*(?P<close>\]|$)", re.I)
+# a producers' note in brackets inside a line of the book: "mentioned on p. 71 [Transcriber's Note: p. 73], that";
+# also a placeholder for a picture or a score that holds nothing but such a note ("[Music: Transcribers note See
+# HTML version for music]", #16215)
+_TN_BRACKET = re.compile(r"[ \t]*\[\s*((Music|Illustration|Sidenote)\s*:\s*)?" + TN_WORDS + r"\b[^\[\]]*(?P<close>\]|$)",
+                         re.I)
 
 
 def inline_notes(lines: list[str], size) -> tuple[list[str], int]:
     """``lines`` without the producers' notes set in brackets inside the book's own lines ("mentioned
     on p. 71 [Transcriber's Note: p. 73], that" reads "mentioned on p. 71, that"; "[Illustration:
-    Plate I. [Transcriber's Note: Plate number omitted in original.]]"), and their size (``size`` of
-    what went). A note still open at its line's end runs to the first "]" of the next line; a line
+    Plate I. [Transcriber's Note: Plate number omitted in original.]]"; a placeholder that is such a
+    note alone, "[Music: Transcribers note See HTML version for music]", whole), and their size
+    (``size`` of what went). A note still open at its line's end runs to the first "]" of the next line; a line
     that was such a note alone goes. The gutenberg reader applies it to every edition's lines."""
     lines, out, dropped = list(lines), [], 0
     for i, line in enumerate(lines):
@@ -213,6 +225,7 @@ class _Page(HTMLParser):
         self.bracket: Optional[int] = None       # a sound file's link closed after "[": where it starts in cur
         self.box_links: set[str] = set()         # the anchors the producers' boxes link to their notes at
         self.box_link: Optional[list] = None     # a link open in a box: [anchor, its text so far]
+        self.latex2html = False                  # LaTeX2HTML made the page (its <meta name="Generator">)
 
     def _line(self) -> None:
         text = "".join(self.cur)
@@ -238,6 +251,8 @@ class _Page(HTMLParser):
             n = nonspace(a["alt"])
             self.total += n
             self.unread["alt"] += n
+        if tag == "meta" and (a.get("name") or "").lower() == "generator":
+            self.latex2html = (a.get("content") or "").startswith("LaTeX2HTML")
         if tag == "body" and self.skip and self.skip[0][0] == "head":
             self.skip.clear()     # HTML 4 lets a page leave </head> out
         if self.skip and self.skip[-1][0] in _RUBY and tag in ("rt", "rp", "rb"):
@@ -257,6 +272,10 @@ class _Page(HTMLParser):
         if reason is None and tag in _BLOCKS and any(_TRANSNOTE.match(c) for c in classes):
             reason = "transcriber_note"
             self._block()         # the box stands apart from the text around it
+        if reason is None and (classes & _NAV_CLASS or (tag == "a" and a.get("name") == "CHILD_LINKS")
+                               or (tag == "address" and self.latex2html)):
+            reason = "navigation"
+            self._block()
         if reason and tag not in _VOID:
             self.skip.append((tag, reason))
             return
@@ -271,7 +290,9 @@ class _Page(HTMLParser):
             glued = before != "" and not before.isspace() and before not in "[({"
             if self.note is None and glued and (classes & _NOTE_CLASS or _NOTE_TARGET.search(a.get("href") or "")):
                 self.note = (self.breaks, len(self.cur), self.depth)
-        verse = bool(classes & _VERSE)
+        verse = bool(classes & _VERSE) or any(_VERSE_MORE.match(c) for c in classes)
+        if verse and tag == "div" and any(self.divs) and classes & _VERSE == {"verse"}:
+            verse = False         # a line of the poem it is in
         if tag in _BLOCKS:
             in_stanza = any(self.divs) and not verse
             self._line() if in_stanza else self._block()   # in a poem, a <p> or <div> is a line
@@ -471,76 +492,3 @@ def page_lines(text: str) -> tuple[list[str], dict[str, int], int]:
     page.feed(text)
     lines = page.result()
     return lines, {k: v for k, v in page.unread.items() if v}, page.total
-
-
-# A book PG split over several pages (the 1990s-2000s "-h" folders: main.htm and p1.htm … p8.htm, 10900-h.htm
-# and book01.htm … book66.htm, LaTeX2HTML's files/node1.html …): PG's header and licence are in the main
-# page only, the others hold the work alone and link to their neighbours.
-_PG_MARK = re.compile(rb"\*{3}\s*START OF (THE |THIS )?PROJECT GUTENBERG|\*END\*?\s*THE SMALL PRINT"
-                      rb"|SMALL PRINT!.{0,80}\*END\*", re.I)
-_HREF = re.compile(rb"""href\s*=\s*["']?([^"'#\s>?]+)""", re.I)
-_PAGE = re.compile(r"\.x?html?$", re.I)
-_HEAD_BYTES = 1 << 18     # PG's header is at the top of the main page
-
-
-def book_main_page(path: Path) -> tuple[Optional[str], list[str]]:
-    """(the page of the same multi-page book that holds PG's header, or None; the other pages
-    ``path`` links to). The book's pages are those in ``path``'s folder and the folder above it, on
-    disk or in the same ZIP archive (``books.zip::76-h/p1.htm``); ``path`` is in the book when a
-    page with PG's header reaches it by links, directly (main.htm's contents) or through other
-    pages (LaTeX2HTML's index page, linked from the chapters)."""
-    member = archive_member(path)
-    archive, name = (member[0], member[1]) if member else ("", str(path))
-    here = posixpath.normpath(name.replace("\\", "/"))
-    folder = posixpath.dirname(here)
-    with open_binary(path) as fh:
-        pages = sorted(x for x in _links(fh.read(), folder) if x != here)
-    book = {}
-    for f in dict.fromkeys((folder, posixpath.dirname(folder))):
-        book.update(_folder_pages(archive, f))
-    for main, (marked, _) in book.items():
-        if not marked or main == here:
-            continue
-        seen, todo = {main}, [main]
-        while todo:
-            for nxt in book.get(todo.pop(), (False, ()))[1]:
-                if nxt == here:
-                    return (f"{archive}{MEMBER_SEP}{main}" if archive else main), pages
-                if nxt in book and nxt not in seen:
-                    seen.add(nxt)
-                    todo.append(nxt)
-    return None, pages
-
-
-def _links(raw: bytes, folder: str) -> set[str]:
-    """The pages (``.htm``, ``.html``, ``.xhtml``) a page in ``folder`` links to, as paths."""
-    out = set()
-    for m in _HREF.finditer(raw):
-        href = unquote(m.group(1).decode("latin-1"))
-        if _PAGE.search(href) and ":" not in href:        # no http:, mailto: …
-            out.add(posixpath.normpath(posixpath.join(folder, href)))
-    return out
-
-
-@functools.lru_cache(maxsize=64)
-def _folder_pages(archive: str, folder: str) -> dict[str, tuple[bool, frozenset]]:
-    """page -> (whether its head holds a PG start marker or the end of the 1990s Small Print, the
-    pages it links to), for each page in ``folder`` (of ``archive``, if one is named). Read once
-    per folder: each page of a book asks the same."""
-    out = {}
-    if archive:
-        with open_zip(archive) as zf:
-            prefix = f"{folder}/" if folder not in ("", ".") else ""
-            for n in zf.namelist():
-                if n.startswith(prefix) and "/" not in n[len(prefix):] and _PAGE.search(n):
-                    raw = zf.read(n)
-                    out[posixpath.normpath(n)] = (bool(_PG_MARK.search(raw[:_HEAD_BYTES])),
-                                                  frozenset(_links(raw, folder or ".")))
-        return out
-    base = Path(folder or ".")
-    for f in sorted(base.iterdir()) if base.is_dir() else ():
-        if _PAGE.search(f.name) and f.is_file():
-            raw = f.read_bytes()
-            out[posixpath.normpath(str(f))] = (bool(_PG_MARK.search(raw[:_HEAD_BYTES])),
-                                               frozenset(_links(raw, folder or ".")))
-    return out
