@@ -192,3 +192,10 @@ def test_glyphs_pdfminer_stacked_into_a_vertical_line_go_back_into_their_lines()
         assert any(x.startswith(s) for x in lines), s
     assert "( )" not in r.text
     assert not [x for x in lines if len(x) <= 3 and x not in ("主文", "理由")]
+
+
+def test_a_comma_set_two_thirds_over_the_bracket_after_it_joins_its_line():
+    """The same ruling draws "，「" with the comma's box two thirds over the bracket's: it had been no
+    glyph of the run, and came out after the line's last glyphs ("号において「個人に関する情報（…を除く。），")."""
+    (r,) = recs(R / "hanrei_062509_easypdf_stacked_digits.pdf")
+    assert "その１号において，「個人に関する情報（事業を営む個人の当該事業に関する情報を除く。）で，個人が識別され" in r.text

@@ -136,10 +136,11 @@ def interleaved(placed: list[tuple[LTTextLine, list]]) -> list[tuple[LTTextLine,
     the same size, within the line's span or touching it (a comma hung past the margin: "…円" and
     "，") goes into the line, and a line whose glyphs go back left
     is put in order, left to right; pdfminer's inserted spaces are set again where a gap is left.
-    Two glyphs may share up to half the wider one's width (a comma's box set half over the bracket
-    after it, "は，「", as Japanese punctuation is set close); more, the runs are not one line."""
+    Two glyphs may share up to seven tenths of the wider one's width (a comma's box set half or two
+    thirds over the bracket after it, "は，「", "において，「", as Japanese punctuation is set close);
+    more, the runs are not one line."""
     def overlap(x, y) -> bool:
-        return min(x.x1, y.x1) - max(x.x0, y.x0) > 0.55 * max(x.width, y.width)
+        return min(x.x1, y.x1) - max(x.x0, y.x0) > 0.7 * max(x.width, y.width)
 
     rows = [(ln, items) for ln, items in placed if not isinstance(ln, LTTextLineVertical)
             and any(isinstance(c, LTChar) for c in items)]
