@@ -265,7 +265,7 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
     out = table_rows(out, across, down)
     if sum(len(x.text) for x in out if x.vertical) > sum(len(x.text) for x in out if not x.vertical):
         out = vertical_order(out)
-    elif upset:
+    elif upset or any(x.vertical for x in out):
         out = horizontal_order(out)
     unread["page_furniture"] += dropped
     return out
