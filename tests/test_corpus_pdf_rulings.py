@@ -171,3 +171,31 @@ def test_a_comma_hung_past_the_margin_and_drawn_apart_stays_on_its_line():
            "という。）を受けたため，" in r.text
     assert "（以下「本件土地１」という。）及び同番ｅの土地（以下，「本件土地２」といい，これらを併せて「本件各土地」という。）" \
            in r.text
+
+
+def test_glyphs_pdfminer_stacked_into_a_vertical_line_go_back_into_their_lines():
+    """easyPDF draws the digit of "(1)" after its line; where the line below starts a glyph left of
+    its neighbours, pdfminer stacked the two into a vertical line ("1 飲", "2 ４", "3 と"): the glyph
+    was cut out of its sentence ("…市交通局の開催した食を伴う", "議会に所属する"), the pair set down
+    later on the page, the digit missing from "( )", and the top line of a page read at its end
+    ("…記載部分同表「記載部分」欄のとおりの記載がある。"). Each glyph now goes into its own line."""
+    (r,) = recs(R / "hanrei_062509_easypdf_stacked_digits.pdf")
+    lines = r.text.splitlines()
+    for s in ("(2) 本件処分の対象となった文書のうち別表の(1)ないし(4)の支出決定書には，同表「記載部分」欄のとおりの記載がある。",
+              "(3) 上告人は，本件処分において，別表の①ないし④の記載部分に係る市交通局との協議等への相手方の出席に関する",
+              "(2) ①ないし③の情報は，同条７号所定の非公開情報にも該当しない。",
+              "４　しかしながら，原審の上記３(1)の判断のうち，",
+              "(1) 【要旨１】①の情報は，地元住民の団体に所属する者が市交通局の開催した飲食を伴う協議に出席したことに",
+              "(2) 【要旨２】②の情報は，地下鉄の建設工事区間の地権者によって構成された協議会に所属する者が",
+              "(3) 【要旨３】前記事実関係等によれば，③の情報は，ｅ地域における地下鉄建設工事の円滑な進行を図るために",
+              "(4) 【要旨４】前記事実関係等によれば，④の情報は，民間法人の従業員が当該法人の事業に関する調査等のために"):
+        assert any(x.startswith(s) for x in lines), s
+    assert "( )" not in r.text
+    assert not [x for x in lines if len(x) <= 3 and x not in ("主文", "理由")]
+
+
+def test_a_comma_set_two_thirds_over_the_bracket_after_it_joins_its_line():
+    """The same ruling draws "，「" with the comma's box two thirds over the bracket's: it had been no
+    glyph of the run, and came out after the line's last glyphs ("号において「個人に関する情報（…を除く。），")."""
+    (r,) = recs(R / "hanrei_062509_easypdf_stacked_digits.pdf")
+    assert "その１号において，「個人に関する情報（事業を営む個人の当該事業に関する情報を除く。）で，個人が識別され" in r.text

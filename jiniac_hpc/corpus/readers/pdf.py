@@ -27,7 +27,8 @@ column, and it decodes the CID-keyed Japanese fonts that pypdf turns into mojiba
   "Ｙ₁", drawn after its line) goes back after the glyph it follows in the line that holds it
   (:func:`pdf_glyphs.with_subscripts`); so does a run of glyphs drawn after the rest of its line,
   in the gaps it leaves (easyPDF's punctuation "（「」。），"), which pdfminer makes a line of its own
-  on the same baseline or puts at the line's end (:func:`pdf_glyphs.interleaved`);
+  on the same baseline or puts at the line's end, or stacks with the first glyph of the line below
+  into a vertical line ("1 飲") when that glyph stands left of its neighbours (:func:`pdf_glyphs.interleaved`);
 - ruby set above a line (一太郎's くう over 腔), which pdfminer makes a line of its own that breaks
   the sentence, is dropped and counted in ``unread['ruby']`` (:func:`pdf_glyphs.without_ruby`);
 - a page set in columns of prose (:func:`pdf_order.prose_columns`), or with a block of prose set
@@ -193,7 +194,11 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
     """The page's text lines in pdfminer's reading order, margin line numbers taken out (counted as
     ``page_furniture``), glyphs off the page or drawn twice taken out (:func:`visible`)."""
     hidden = hidden_glyphs(page)
-    placed = without_ruby(interleaved(with_subscripts(visible(text_lines(page), box, unread))), unread)
+    seen = visible(text_lines(page), box, unread)
+    # (a vertical line on a horizontal page upsets pdfminer's box order, also where its glyphs go back
+    # into their lines: horizontal_order reads such a page again)
+    upset = any(isinstance(ln, LTTextLineVertical) for ln in seen)
+    placed = without_ruby(interleaved(with_subscripts(seen)), unread)
     body = [c for ln, items in placed if not isinstance(ln, LTTextLineVertical)
             for c in items if isinstance(c, LTChar) and not c.get_text().isspace() and not c.get_text().isdigit()]
     left = min((c.x0 for c in body), default=0.0)
@@ -260,7 +265,7 @@ def _page_lines(page, unread: Counter, box: Optional[tuple[float, float, float, 
     out = table_rows(out, across, down)
     if sum(len(x.text) for x in out if x.vertical) > sum(len(x.text) for x in out if not x.vertical):
         out = vertical_order(out)
-    elif any(x.vertical for x in out):
+    elif upset or any(x.vertical for x in out):
         out = horizontal_order(out)
     unread["page_furniture"] += dropped
     return out

@@ -136,14 +136,18 @@ def interleaved(placed: list[tuple[LTTextLine, list]]) -> list[tuple[LTTextLine,
     the same size, within the line's span or touching it (a comma hung past the margin: "…円" and
     "，") goes into the line, and a line whose glyphs go back left
     is put in order, left to right; pdfminer's inserted spaces are set again where a gap is left.
-    Two glyphs may share up to half the wider one's width (a comma's box set half over the bracket
-    after it, "は，「", as Japanese punctuation is set close); more, the runs are not one line."""
+    Two glyphs may share up to seven tenths of the wider one's width (a comma's box set half or two
+    thirds over the bracket after it, "は，「", "において，「", as Japanese punctuation is set close);
+    more, the runs are not one line."""
     def overlap(x, y) -> bool:
-        return min(x.x1, y.x1) - max(x.x0, y.x0) > 0.55 * max(x.width, y.width)
+        return min(x.x1, y.x1) - max(x.x0, y.x0) > 0.7 * max(x.width, y.width)
 
     rows = [(ln, items) for ln, items in placed if not isinstance(ln, LTTextLineVertical)
             and any(isinstance(c, LTChar) for c in items)]
     gone: set[int] = set()
+    for ln, items in placed:
+        if isinstance(ln, LTTextLineVertical) and _unstack(items, rows):
+            gone.add(id(ln))
     for i, (a, a_items) in enumerate(rows):
         for b, b_items in rows[i + 1:]:
             if id(a) in gone or id(b) in gone or abs(a.y0 - b.y0) > 0.1 * a.height \
@@ -176,12 +180,45 @@ def interleaved(placed: list[tuple[LTTextLine, list]]) -> list[tuple[LTTextLine,
                 or any(overlap(x, y) for k, x in enumerate(chars) for y in chars[k + 1:]):
             continue
         chars.sort(key=lambda c: c.x0)
-        items[:] = chars[:1]
-        for prev, c in zip(chars, chars[1:]):     # (pdfminer's rule: a gap over a tenth of a glyph)
-            if c.x0 - prev.x1 > 0.1 * max(c.width, c.height):
-                items.append(LTAnno(" "))
-            items.append(c)
+        items[:] = _spaced(chars)
     return [(ln, items) for ln, items in placed if id(ln) not in gone]
+
+
+def _unstack(items: list, rows: list[tuple[LTTextLine, list]]) -> bool:
+    """Put each glyph of a "vertical line" back into the horizontal line it sits on, if every glyph
+    has one: on its baseline, in its size, within its span or near it (a heading's number set a
+    full-width space before it: ２½ glyphs to the left, 1½ to the right). BCL
+    easyPDF draws the digit of "(1)" after its line, and pdfminer stacked it with the first glyph of
+    a line below that starts a glyph further left than its neighbours (飲 of "…開催した飲" / "食を伴う")
+    into a vertical line of two glyphs, which came out apart from both sentences ("1 飲")."""
+    glyphs = [c for c in items if isinstance(c, LTChar) and not c.get_text().isspace()]
+    hosts = []
+    for c in glyphs:
+        host = next((items_ for ln, items_ in rows
+                     if abs(ln.y0 - c.y0) <= 0.1 * c.height and abs(ln.y1 - c.y1) <= 0.1 * c.height
+                     and ln.x0 - 2.5 * c.width <= c.x0 and c.x1 <= ln.x1 + 1.5 * c.width
+                     and any(isinstance(g, LTChar) and abs(g.size - c.size) <= 0.1 * c.size for g in items_)), None)
+        if host is None:
+            return False
+        hosts.append(host)
+    if not glyphs:
+        return False
+    for c, host in zip(glyphs, hosts):      # (after the glyphs left of it)
+        chars = [g for g in host if isinstance(g, LTChar)]
+        chars.insert(max((k + 1 for k, g in enumerate(chars) if g.x0 <= c.x0), default=0), c)
+        host[:] = _spaced(chars)
+    return True
+
+
+def _spaced(chars: list[LTChar]) -> list:
+    """The glyphs with pdfminer's inserted spaces set again: one where a gap over a tenth of a glyph
+    is left (pdfminer's own rule)."""
+    items = chars[:1]
+    for prev, c in zip(chars, chars[1:]):
+        if c.x0 - prev.x1 > 0.1 * max(c.width, c.height):
+            items.append(LTAnno(" "))
+        items.append(c)
+    return items
 
 
 _KANA = re.compile("[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe]+")
