@@ -442,6 +442,19 @@ class Utf8Stream(io.RawIOBase):
         super().close()
 
 
+def open_utf8(path: Path, wide: Optional[str]) -> IO[bytes]:
+    """The file's bytes as UTF-8: a UTF-16 or UTF-32 file (``wide``, its codec, from
+    :func:`charsets.wide_unicode`: a file Windows PowerShell's ``>`` saved) transcoded as it is read."""
+    fh = open_binary(path)
+    return io.BufferedReader(Utf8Stream(fh, wide)) if wide else fh
+
+
+def first_char(head: bytes) -> str:
+    """The first character of a UTF-8 file's first bytes ``head`` that is not whitespace or a BOM
+    ('' if none in its first 4 KiB): what tells a JSON file from XML from anything else."""
+    return head[:1 << 12].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
+
+
 class ByteSlice(io.RawIOBase):
     """``size`` bytes of ``fh`` from byte ``start`` (sought in a plain file, read up to in a stream
     that cannot seek: a compressed or transcoded one); closing it closes ``fh``."""

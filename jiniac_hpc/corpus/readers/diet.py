@@ -85,11 +85,11 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import IO, Iterator, Optional
+from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import (ByteSlice, CharSlice, Record, Utf8Stream, Utf8Text, iter_lines,
-                                            open_binary)
+from jiniac_hpc.corpus.readers.base import (ByteSlice, CharSlice, Record, Utf8Text, first_char, iter_lines,
+                                            open_binary, open_utf8)
 from jiniac_hpc.corpus.readers.charsets import guess_codec, wide_unicode
 from jiniac_hpc.corpus.readers.diet_pages import (API_FIELDS, MEETING_KEYS, api_error, as_list, characters, describe, harvested,
                                                   is_meeting, no_records, old_api_records)
@@ -243,9 +243,9 @@ def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
     """国会会議録 API output in any of the shapes above: one record per speech record."""
     with open_binary(path) as fh:
         r = _Reader(src, wide_unicode(fh.read(1 << 16)), limit)
-    with _open(path, r) as fh:
+    with open_utf8(path, r.wide) as fh:
         head = fh.read(1 << 16)
-    first = head[:1 << 12].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
+    first = first_char(head)
     codec = "utf-8-sig" if r.wide else guess_codec(head)
     if first not in "<[{" and (delimiter := table_delimiter(head.decode(codec, "replace").lstrip("\ufeff"))):
         yield from _read_table(path, r, limit, delimiter, codec)
@@ -268,7 +268,7 @@ def read_diet(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]:
 
 def _is_json_lines(path: Path, r: _Reader, limit: int) -> bool:
     """True if the first line that is not blank is a whole JSON value (JSON Lines, or a one-line response)."""
-    with _open(path, r) as fh:
+    with open_utf8(path, r.wide) as fh:
         for _, raw, _ in iter_lines(fh, limit):
             if raw is None:          # a first line over the limit: JSON Lines if more lines follow,
                 return _more_lines(fh, limit)   # else one large response on one line, as the API sends it
@@ -384,7 +384,7 @@ def _read_lines(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
     """One value a line; a line over the limit (a page of the meeting endpoint, its meetings on one
     line) is read again on its own, record by record, as a file of one response is."""
     end = 0
-    with _open(path, r) as fh:
+    with open_utf8(path, r.wide) as fh:
         for line_no, raw, size in iter_lines(fh, limit):
             end += size
             if raw is not None and not raw.strip():
@@ -470,7 +470,7 @@ def _read_xml(path: Path, r: _Reader, limit: int) -> Iterator[Record]:
 def _read_table(path: Path, r: _Reader, limit: int, delimiter: str, codec: str) -> Iterator[Record]:
     """A CSV or TSV table of speeches (:mod:`diet_table`): a speech record a row; a row that does not
     have the header's number of cells (a delimiter in an unquoted text) is a reject of its own."""
-    with _open(path, r) as raw, io.TextIOWrapper(raw, encoding=codec, errors="strict", newline="") as fh:
+    with open_utf8(path, r.wide) as raw, io.TextIOWrapper(raw, encoding=codec, errors="strict", newline="") as fh:
         try:
             rows = iter_table(fh, delimiter, limit)
             for n, header, cells in rows:
@@ -528,21 +528,13 @@ def _typed(fields):
 
 
 def _text(path: Path, r: _Reader, part: Optional[tuple[str, int, int]] = None):
-    """The file as UTF-8 text (:func:`_open`), or a part of it: ``("bytes", start, end)`` of the UTF-8
+    """The file as UTF-8 text (:func:`~jiniac_hpc.corpus.readers.base.open_utf8`), or a part of it: ``("bytes", start, end)`` of the UTF-8
     bytes (a line of JSON Lines), ``("chars", start, end)`` of the text (an element of an array)."""
-    raw = _open(path, r)
+    raw = open_utf8(path, r.wide)
     if part and part[0] == "bytes":
         raw = io.BufferedReader(ByteSlice(raw, part[1], part[2] - part[1]))
     fh = Utf8Text(raw)
     return CharSlice(fh, part[1], part[2]) if part and part[0] == "chars" else fh
-
-
-def _open(path: Path, r: _Reader) -> IO[bytes]:
-    """The file's bytes in UTF-8, which every JSON form here parses: a UTF-16 or UTF-32 file (a response
-    saved by Windows PowerShell's ``>`` or ``Out-File``, "Unicode") is transcoded as it is read. (The XML
-    form is given its own bytes: the parser reads UTF-16 by its byte order mark or declaration.)"""
-    fh = open_binary(path)
-    return io.BufferedReader(Utf8Stream(fh, r.wide)) if r.wide else fh
 
 
 class _OneCR:

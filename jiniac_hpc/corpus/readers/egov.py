@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import BadInput, Record, Utf8Stream, open_binary
+from jiniac_hpc.corpus.readers.base import BadInput, Record, first_char, open_binary, open_utf8
 from jiniac_hpc.corpus.readers.charsets import wide_unicode
 
 SEP = "\u3000"
@@ -278,20 +278,15 @@ def read_egov_xml(path: Path, src: SourceConfig, limit: int) -> Iterator[Record]
         head = fh.read(1 << 16)
     wide = wide_unicode(head)
     if wide:      # (read again as UTF-8)
-        with _open(path, wide) as fh:
+        with open_utf8(path, wide) as fh:
             head = fh.read(1 << 12)
-    first = head[:1 << 12].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
+    first = first_char(head)
     if first == "{":
         yield from _read_api_json(path, limit, wide)
     elif first == "<":
         yield from _read_xml(path, limit, wide=wide)
     else:
         yield Record(1, None, "not XML or JSON" if first else "empty file")
-
-
-def _open(path: Path, wide: Optional[str]):
-    """The file's bytes, a UTF-16 or UTF-32 file's (``wide``, its codec) as UTF-8."""
-    return io.BufferedReader(Utf8Stream(open_binary(path), wide)) if wide else open_binary(path)
 
 
 def _sized(rec: Record, limit: int) -> Record:
@@ -308,7 +303,7 @@ def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Option
     # a file read from UTF-16/32 is UTF-8 now, whatever its declaration says
     parser = ET.XMLParser(encoding="utf-8") if wide and data is None else None
     try:
-        with (_open(path, wide) if data is None else io.BytesIO(data)) as fh:
+        with (open_utf8(path, wide) if data is None else io.BytesIO(data)) as fh:
             for event, el in ET.iterparse(fh, events=("start", "end"), parser=parser):
                 if event == "start":
                     root = el if root is None else root
@@ -343,7 +338,7 @@ def _read_xml(path: Path, limit: int, data: Optional[bytes] = None, info: Option
 
 
 def _read_api_json(path: Path, limit: int, wide: Optional[str] = None) -> Iterator[Record]:
-    with _open(path, wide) as fh:
+    with open_utf8(path, wide) as fh:
         try:
             doc = json.loads(fh.read().decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:

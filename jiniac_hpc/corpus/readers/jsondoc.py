@@ -8,7 +8,7 @@ from typing import IO, Iterator, Optional
 
 from jiniac_hpc import fileio
 from jiniac_hpc.corpus.config import SourceConfig
-from jiniac_hpc.corpus.readers.base import Record, Utf8Text, _field, open_binary
+from jiniac_hpc.corpus.readers.base import Record, Utf8Text, _field, first_char, open_binary
 
 
 _OUTSIDE, _IN_STRING = re.compile(r'["\[\]{}]'), re.compile(r'["\\]')
@@ -273,11 +273,10 @@ def json_list_elements(path: Path, limit: int) -> Iterator[tuple[int, object, Op
             yield n + 1, None, f"unreadable JSON array after element {n}: {e}"
 
 
-def first_char(path: Path) -> str:
+def first_char_of(path: Path) -> str:
     """The first non-whitespace character of a (compressed) UTF-8 file ('' if none; BOM skipped)."""
     with open_binary(path) as raw:
-        head = raw.read(1 << 12)
-    return head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[:1]
+        return first_char(raw.read(1 << 12))
 
 
 def _json_elements(path: Path, keys: tuple[str, ...], limit: int,

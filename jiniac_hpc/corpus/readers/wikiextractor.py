@@ -73,7 +73,7 @@ from typing import Iterator, Optional
 from jiniac_hpc.corpus.config import SourceConfig
 from jiniac_hpc.corpus.readers.base import (MEDIAWIKI_DUMP, WIKIEXTRACTOR_ATTR, WIKIEXTRACTOR_DOC, BadInput,
                                             Record, iter_lines, open_binary, sniff_binary, sniff_wiki)
-from jiniac_hpc.corpus.readers.jsondoc import first_char, json_list_elements
+from jiniac_hpc.corpus.readers.jsondoc import first_char_of, json_list_elements
 
 #: a character reference with its semicolon: each decoded once (one pass undoes html.escape exactly;
 #: a reference without its semicolon, "&para" in a URL, is text)
@@ -237,7 +237,7 @@ def read_wikiextractor(path: Path, src: SourceConfig, limit: int) -> Iterator[Re
     why = sniff_binary(head) or (MEDIAWIKI_DUMP if sniff_wiki(head) == MEDIAWIKI_DUMP else None)
     if why:
         raise BadInput(why)
-    if first_char(path) == "[":
+    if first_char_of(path) == "[":
         yield from _array_rows(path, limit)
         return
     doc: Optional[_Doc] = None
