@@ -38,6 +38,15 @@ DEFAULT_MAX_NEW_TOKENS = {"jcommonsenseqa": 1, "jnli": 3, "jsquad": 25, "jsts": 
 SCORED_TASKS = {"llm-jp-eval-1.3.0": JGLUE_TASKS, "nejumi-4": ("jcommonsenseqa", "jnli", "jsquad")}
 
 
+def scoring_problem(rule: str, tasks) -> Optional[str]:
+    """Why scoring rule ``rule`` cannot score ``tasks`` (an unknown rule, or tasks it has not), or
+    None: checked for a recipe's ``jaster.scoring`` and for ``jiniac eval rescore --scoring``."""
+    if rule not in SCORED_TASKS:
+        return f"unknown rule {rule!r}; known: {list(SCORED_TASKS)}"
+    unscored = sorted({t for t in tasks if t not in SCORED_TASKS[rule]})
+    return f"{rule!r} does not score {unscored} (Nejumi Leaderboard 4 has no such task)" if unscored else None
+
+
 @dataclass
 class JasterConfig:
     """llm-jp-eval v1.3.0's generation tasks on JGLUE (v1.3 validation files by default); see jaster.py."""
@@ -88,10 +97,8 @@ class JasterConfig:
               "names llm-jp-eval's prepared files; leave files and train_files empty")
         check(self.fewshot_pool >= self.num_fewshots, "fewshot_pool", "must be >= num_fewshots")
         check(self.limit is None or self.limit >= 1, "limit", "must be >= 1 or null")
-        check(self.scoring in SCORED_TASKS, "scoring", f"unknown rule {self.scoring!r}; known: {list(SCORED_TASKS)}")
-        unscored = [t for t in self.tasks if t not in SCORED_TASKS.get(self.scoring, JGLUE_TASKS)]
-        check(not unscored, "scoring", f"{self.scoring!r} does not score {unscored} (Nejumi Leaderboard 4 has no "
-              f"such task); drop them from jaster.tasks")
+        why = scoring_problem(self.scoring, self.tasks)
+        check(why is None, "scoring", f"{why}; drop them from jaster.tasks" if self.scoring in SCORED_TASKS else why)
         for cat, metrics in self.categories.items():
             for m in metrics:
                 check(m.count("/") == 1 and m.split("/")[0] in JGLUE_TASKS, "categories",

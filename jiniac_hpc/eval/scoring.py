@@ -34,7 +34,7 @@ from typing import Iterable
 
 from jiniac_hpc.config import ConfigError
 from jiniac_hpc.eval import metrics as M
-from jiniac_hpc.eval.config import SCORED_TASKS
+from jiniac_hpc.eval.config import SCORED_TASKS, scoring_problem
 
 LLM_JP_EVAL_130, NEJUMI_4 = "llm-jp-eval-1.3.0", "nejumi-4"
 RULES = tuple(SCORED_TASKS)
@@ -49,11 +49,8 @@ _NEJUMI_PREFIXES = ("応答:", "回答:", "答え:")
 
 def check_rule(rule: str, tasks: Iterable[str], where: str) -> None:
     """A ConfigError naming ``where`` unless the rule exists and scores every task."""
-    if rule not in RULES:
-        raise ConfigError(f"{where}: unknown scoring rule {rule!r}; known: {list(RULES)}")
-    unscored = sorted({t for t in tasks if t not in SCORED_TASKS[rule]})
-    if unscored:
-        raise ConfigError(f"{where}: {rule!r} does not score {unscored} (Nejumi Leaderboard 4 has no such task)")
+    if (why := scoring_problem(rule, tasks)) is not None:
+        raise ConfigError(f"{where}: {why}")
 
 
 def _nejumi4_format(task: str, text: str) -> str:
