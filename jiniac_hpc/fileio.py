@@ -350,6 +350,14 @@ def json_value_end(text: str, i: int) -> Optional[int]:
     return None
 
 
+def json_element_end(text: str, i: int) -> tuple[Optional[int], str]:
+    """(:func:`json_value_end` of the array element at ``text[i]``, what follows it: ``,`` or
+    ``]``), the end None unless one of those follows, so that the array goes on where it ends."""
+    end = json_value_end(text, i)
+    after = text[end:end + 64].lstrip()[:1] if end is not None else ""
+    return (end, after) if after in (",", "]") else (None, after)
+
+
 class JsonlWriter:
     """Stream JSON Lines into a temp file beside ``path`` (zstd-compressed when it ends in
     ``.zst``); :meth:`commit` renames it into place, :meth:`abort` removes it. As a context

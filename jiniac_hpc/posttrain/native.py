@@ -123,11 +123,9 @@ def _skip_to(text: str, i: int) -> tuple[int, bool]:
     """(where the element that opens at ``text[i]`` and ``json`` refused ends, whether a record
     follows it): its closing bracket when a ``,`` or ``]`` comes next, else the next ``}, {``, else
     the array's closing ``]`` (the last one in the file)."""
-    end = fileio.json_value_end(text, i)
+    end, after = fileio.json_element_end(text, i)
     if end is not None:
-        rest = text[end:end + 64].lstrip()
-        if rest[:1] in (",", "]"):
-            return end, rest[:1] == ","
+        return end, after == ","
     m = _NEXT_OBJECT.search(text, i + 1) if text[i] == "{" else None
     if m is not None:
         return m.start() + 1, True

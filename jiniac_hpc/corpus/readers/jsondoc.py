@@ -90,11 +90,8 @@ class _Stream:
         close it within the buffer, and a ``,`` or ``]`` follows (an invalid ``\\`` escape, a raw
         control character): consumed, as :class:`Broken`. None where the buffer may just end too soon,
         or the brackets do not close it where the array goes on (a stray quote: the error stands)."""
-        end = fileio.json_value_end(self.buf, self.i)
+        end = fileio.json_element_end(self.buf, self.i)[0]
         if end is None:
-            return None
-        after = self.buf[end:end + 64].lstrip()
-        if after[:1] not in (",", "]"):
             return None
         broken = Broken(len(self.buf[self.i:end].encode("utf-8", "surrogatepass")))
         broken.why = f"{e.msg} at character {e.pos - self.i + 1} of the element"
